@@ -1,0 +1,641 @@
+import { type AccessHook, AccessKind, type AccessRecord } from "./access.js";
+import type { HwEmitter } from "./events.js";
+import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
+import type { Bus } from "./memory/bus.js";
+import type { MemorySegment } from "./memory/segment.js";
+import { defaultPerm, isSystemXn } from "./mpu/fields.js";
+import type { Mpu, PermTable } from "./mpu/mpu.js";
+import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
+import type { Ppb } from "./scs/ppb.js";
+import { Ccr, type Scb } from "./scs/scb.js";
+
+/** Processor mode. */
+export type Mode = "thread" | "handler";
+
+/** Execution priority of Thread mode with no exception active (lower than any configurable priority). */
+export const THREAD_PRIORITY = 256;
+
+/** Why an access is made: ordinary, exception stacking, exception unstacking. */
+const enum Purpose {
+  Normal = 0,
+  Stack = 1,
+  Unstack = 2,
+}
+
+/**
+ * The Cortex-M core's view of memory: mode, CONTROL.nPRIV, execution priority, and every load,
+ * store and fetch checked by the MPU (precomputed permission tables), then shown to the access
+ * hook, then performed by the bus. A faulting access sets CFSR/MMFAR/BFAR/HFSR as the silicon
+ * would, latches the fault in {@link Core.pendingFault} and throws it.
+ *
+ * Every access method takes `unprivileged`: privileged code making an unprivileged access (the
+ * LDRT/STRT idiom the kernel uses to touch user buffers on a task's behalf).
+ */
+export class Core {
+  readonly bus: Bus;
+  readonly mpu: Mpu;
+  readonly scb: Scb;
+  readonly emitter: HwEmitter;
+  private readonly ppb: Ppb;
+  private perm: PermTable | null = null;
+  private hStart = 0;
+  private hSize = 0;
+  private hWSize = 0;
+  private hFreeR = 0;
+  private hFreeW = 0;
+  private hG = 0;
+  private hCost = 0;
+  private hView: DataView = new DataView(new ArrayBuffer(0));
+  private hBytes: Uint8Array = new Uint8Array(0);
+  private hPerm: Uint8Array = new Uint8Array(0);
+  private modeValue: Mode = "thread";
+  private nPriv = false;
+  private priority = THREAD_PRIORITY;
+  private privilegedValue = true;
+  private rmask: number = Perm.PR;
+  private wmask: number = Perm.PW;
+  /** Tag software sets to say who is running (e.g. a task id and a checker mode); passed to the hook. */
+  actor = 0;
+  /** The memory checker's hook, or null. */
+  hook: AccessHook | null = null;
+  /**
+   * Charge {@link Core.cycles} per access (1 + the memory's wait states). Off by default: the
+   * kernel turns it on for simulated time; the hw benchmark reports both.
+   */
+  countCycles = false;
+  /** Core cycles charged by memory accesses while {@link Core.countCycles} is on. */
+  cycles = 0;
+  /**
+   * The first fault (or hook error) not yet handled. While set, every further access rethrows
+   * it: code that caught the JS exception cannot continue as if nothing happened.
+   */
+  pendingFault: Error | null = null;
+
+  constructor(bus: Bus, mpu: Mpu, scb: Scb, ppb: Ppb, emitter: HwEmitter) {
+    this.bus = bus;
+    this.mpu = mpu;
+    this.scb = scb;
+    this.ppb = ppb;
+    this.emitter = emitter;
+    mpu.onChange = () => this.invalidate();
+  }
+
+  // ---- CPU state ---------------------------------------------------------------------------
+
+  /** Thread or Handler mode. */
+  get mode(): Mode {
+    return this.modeValue;
+  }
+  set mode(m: Mode) {
+    this.modeValue = m;
+    this.updatePrivilege();
+  }
+
+  /** CONTROL.nPRIV: Thread mode is unprivileged when set. */
+  get controlNPriv(): boolean {
+    return this.nPriv;
+  }
+  set controlNPriv(v: boolean) {
+    this.nPriv = v;
+    this.updatePrivilege();
+  }
+
+  /** Handler mode, or Thread mode with CONTROL.nPRIV = 0. */
+  get privileged(): boolean {
+    return this.privilegedValue;
+  }
+
+  /**
+   * Execution priority: {@link THREAD_PRIORITY} in Thread mode with nothing active, 0..255 in a
+   * handler, -1 in HardFault, -2 in NMI (also FAULTMASK = -1).
+   */
+  get executionPriority(): number {
+    return this.priority;
+  }
+  set executionPriority(p: number) {
+    this.priority = p;
+    this.invalidate();
+  }
+
+  /** Clears the latched fault (the kernel does this once it has handled it). */
+  clearFault(): void {
+    this.pendingFault = null;
+    this.invalidate();
+  }
+
+  /** Drops the cached decision table and the hot segment: the next access takes the slow path. */
+  private invalidate(): void {
+    this.perm = null;
+    this.cool();
+  }
+
+  private cool(): void {
+    this.hSize = 0;
+    this.hWSize = 0;
+    this.hFreeR = 0;
+    this.hFreeW = 0;
+  }
+
+  /** Makes `s` the hot segment under the current table (segments starting on a granule only). */
+  private warm(s: MemorySegment): void {
+    if (this.perm === null || (s.start & 31) !== 0 || this.pendingFault !== null) return;
+    const and = this.perm.and[s.index - 1]!;
+    this.hStart = s.start;
+    this.hSize = s.size;
+    this.hWSize = s.wsize;
+    this.hFreeR = (and & (Perm.PR | Perm.UR)) === (Perm.PR | Perm.UR) ? s.size : 0;
+    this.hFreeW = (and & (Perm.PW | Perm.UW)) === (Perm.PW | Perm.UW) ? s.wsize : 0;
+    this.hG = s.gbase;
+    this.hCost = s.cost;
+    this.hView = s.view;
+    this.hBytes = s.bytes;
+    this.hPerm = this.perm.bytes;
+  }
+
+  private updatePrivilege(): void {
+    this.privilegedValue = this.modeValue === "handler" || !this.nPriv;
+    this.rmask = this.privilegedValue ? Perm.PR : Perm.UR;
+    this.wmask = this.privilegedValue ? Perm.PW : Perm.UW;
+  }
+
+  // ---- fast paths ---------------------------------------------------------------------------
+  //
+  // The last memory segment the slow path succeeded on is "hot": its bounds, view and place in
+  // the permission table sit in fields of the core. `hFreeR`/`hFreeW` are the segment size when
+  // every granule allows the access at both privilege levels (MPU off, or one region covering
+  // it), so the common case needs no table lookup; otherwise the granule's byte decides.
+  // Anything else (miss, fault, unaligned, after an MPU change) takes `slow`, which re-warms.
+
+  /** 32-bit little-endian load. */
+  read32(address: number, unprivileged = false): number {
+    const off = (address - this.hStart) | 0;
+    if ((off & 3) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeR - 4) {
+        if (this.hook !== null)
+          this.hook.onAccess(address >>> 0, 4, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
+        if (this.countCycles) this.cycles += this.hCost;
+        return this.hView.getUint32(u, true);
+      }
+      if (u <= this.hSize - 4) {
+        const need = unprivileged ? Perm.UR : this.rmask;
+        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
+          if (this.hook !== null) this.hook.onAccess(address >>> 0, 4, AccessKind.Read, need === Perm.PR, this.actor);
+          if (this.countCycles) this.cycles += this.hCost;
+          return this.hView.getUint32(u, true);
+        }
+      }
+    }
+    return this.slow(address >>> 0, 4, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+  }
+
+  /** 32-bit little-endian store. */
+  write32(address: number, value: number, unprivileged = false): void {
+    const off = (address - this.hStart) | 0;
+    if ((off & 3) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeW - 4) {
+        if (this.hook !== null)
+          this.hook.onAccess(address >>> 0, 4, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
+        if (this.countCycles) this.cycles += this.hCost;
+        this.hView.setUint32(u, value, true);
+        return;
+      }
+      if (u <= this.hWSize - 4) {
+        const need = unprivileged ? Perm.UW : this.wmask;
+        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
+          if (this.hook !== null) this.hook.onAccess(address >>> 0, 4, AccessKind.Write, need === Perm.PW, this.actor);
+          if (this.countCycles) this.cycles += this.hCost;
+          this.hView.setUint32(u, value, true);
+          return;
+        }
+      }
+    }
+    this.slow(address >>> 0, 4, AccessKind.Write, unprivileged, value, Purpose.Normal);
+  }
+
+  /** 16-bit little-endian load. */
+  read16(address: number, unprivileged = false): number {
+    const off = (address - this.hStart) | 0;
+    if ((off & 1) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeR - 2) {
+        if (this.hook !== null)
+          this.hook.onAccess(address >>> 0, 2, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
+        if (this.countCycles) this.cycles += this.hCost;
+        return this.hView.getUint16(u, true);
+      }
+      if (u <= this.hSize - 2) {
+        const need = unprivileged ? Perm.UR : this.rmask;
+        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
+          if (this.hook !== null) this.hook.onAccess(address >>> 0, 2, AccessKind.Read, need === Perm.PR, this.actor);
+          if (this.countCycles) this.cycles += this.hCost;
+          return this.hView.getUint16(u, true);
+        }
+      }
+    }
+    return this.slow(address >>> 0, 2, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+  }
+
+  /** 16-bit little-endian store. */
+  write16(address: number, value: number, unprivileged = false): void {
+    const off = (address - this.hStart) | 0;
+    if ((off & 1) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeW - 2) {
+        if (this.hook !== null)
+          this.hook.onAccess(address >>> 0, 2, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
+        if (this.countCycles) this.cycles += this.hCost;
+        this.hView.setUint16(u, value, true);
+        return;
+      }
+      if (u <= this.hWSize - 2) {
+        const need = unprivileged ? Perm.UW : this.wmask;
+        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
+          if (this.hook !== null) this.hook.onAccess(address >>> 0, 2, AccessKind.Write, need === Perm.PW, this.actor);
+          if (this.countCycles) this.cycles += this.hCost;
+          this.hView.setUint16(u, value, true);
+          return;
+        }
+      }
+    }
+    this.slow(address >>> 0, 2, AccessKind.Write, unprivileged, value, Purpose.Normal);
+  }
+
+  /** 8-bit load. */
+  read8(address: number, unprivileged = false): number {
+    const off = (address - this.hStart) | 0;
+    {
+      const u = off >>> 0;
+      if (u <= this.hFreeR - 1) {
+        if (this.hook !== null)
+          this.hook.onAccess(address >>> 0, 1, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
+        if (this.countCycles) this.cycles += this.hCost;
+        return this.hBytes[u]!;
+      }
+      if (u <= this.hSize - 1) {
+        const need = unprivileged ? Perm.UR : this.rmask;
+        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
+          if (this.hook !== null) this.hook.onAccess(address >>> 0, 1, AccessKind.Read, need === Perm.PR, this.actor);
+          if (this.countCycles) this.cycles += this.hCost;
+          return this.hBytes[u]!;
+        }
+      }
+    }
+    return this.slow(address >>> 0, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+  }
+
+  /** 8-bit store. */
+  write8(address: number, value: number, unprivileged = false): void {
+    const off = (address - this.hStart) | 0;
+    {
+      const u = off >>> 0;
+      if (u <= this.hFreeW - 1) {
+        if (this.hook !== null)
+          this.hook.onAccess(address >>> 0, 1, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
+        if (this.countCycles) this.cycles += this.hCost;
+        this.hBytes[u] = value;
+        return;
+      }
+      if (u <= this.hWSize - 1) {
+        const need = unprivileged ? Perm.UW : this.wmask;
+        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
+          if (this.hook !== null) this.hook.onAccess(address >>> 0, 1, AccessKind.Write, need === Perm.PW, this.actor);
+          if (this.countCycles) this.cycles += this.hCost;
+          this.hBytes[u] = value;
+          return;
+        }
+      }
+    }
+    this.slow(address >>> 0, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
+  }
+
+  /** Instruction fetch of one Thumb halfword (MPU read permission and XN, bus executability). */
+  fetch(address: number): number {
+    return this.slow(address >>> 0, 2, AccessKind.Fetch, false, 0, Purpose.Normal);
+  }
+
+  // ---- blocks -------------------------------------------------------------------------------
+
+  /**
+   * Reads `length` bytes (a memcpy-like byte transfer: no alignment needed). The MPU checks
+   * every granule first; the hook sees one access of `length` bytes.
+   */
+  readBytes(address: number, length: number, unprivileged = false): Uint8Array {
+    const a = address >>> 0;
+    if (length <= 0) return new Uint8Array(0);
+    const s = this.blockCheck(a, length, AccessKind.Read, unprivileged);
+    if (s) {
+      if (this.countCycles) this.cycles += s.cost * Math.ceil(length / 4);
+      return s.bytes.slice(a - s.start, a - s.start + length);
+    }
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.slow(a + i, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+    return out;
+  }
+
+  /** Writes bytes (memcpy-like); every granule is checked before any byte is written. */
+  writeBytes(address: number, data: Uint8Array, unprivileged = false): void {
+    const a = address >>> 0;
+    if (data.length === 0) return;
+    const s = this.blockCheck(a, data.length, AccessKind.Write, unprivileged);
+    if (s) {
+      if (this.countCycles) this.cycles += s.cost * Math.ceil(data.length / 4);
+      s.bytes.set(data, a - s.start);
+      return;
+    }
+    for (let i = 0; i < data.length; i++) this.slow(a + i, 1, AccessKind.Write, unprivileged, data[i]!, Purpose.Normal);
+  }
+
+  /** Fills `length` bytes with `value` (memset-like). */
+  fill(address: number, value: number, length: number, unprivileged = false): void {
+    const a = address >>> 0;
+    if (length <= 0) return;
+    const s = this.blockCheck(a, length, AccessKind.Write, unprivileged);
+    if (s) {
+      if (this.countCycles) this.cycles += s.cost * Math.ceil(length / 4);
+      s.bytes.fill(value, a - s.start, a - s.start + length);
+      return;
+    }
+    for (let i = 0; i < length; i++) this.slow(a + i, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
+  }
+
+  /** LDM-like: `count` words from a word-aligned address (UsageFault UNALIGNED otherwise). */
+  readWords(address: number, count: number, unprivileged = false): Uint32Array {
+    const a = address >>> 0;
+    if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Read, this.privileged && !unprivileged);
+    const out = new Uint32Array(count);
+    for (let i = 0; i < count; i++) out[i] = this.read32(a + 4 * i, unprivileged);
+    return out;
+  }
+
+  /** STM-like: words to a word-aligned address (UsageFault UNALIGNED otherwise). */
+  writeWords(address: number, words: ArrayLike<number>, unprivileged = false): void {
+    const a = address >>> 0;
+    if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Write, this.privileged && !unprivileged);
+    for (let i = 0; i < words.length; i++) this.write32(a + 4 * i, words[i]!, unprivileged);
+  }
+
+  // ---- exception stacking -------------------------------------------------------------------
+
+  /**
+   * Exception entry: pushes an 8-word frame (R0-R3, R12, LR, PC, xPSR) below `sp` with the
+   * privilege of the interrupted code (call it before switching to Handler mode), 8-byte aligned
+   * (CCR.STKALIGN). A violation is MemManage MSTKERR or BusFault STKERR (no fault address).
+   * Returns the new stack pointer.
+   */
+  pushFrame(sp: number, frame: ArrayLike<number>): number {
+    let fp = ((sp >>> 0) - 32) >>> 0;
+    if (this.scb.ccr & Ccr.STKALIGN) fp = (fp & ~7) >>> 0;
+    for (let i = 0; i < 8; i++) this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Write, false, frame[i] ?? 0, Purpose.Stack);
+    return fp;
+  }
+
+  /**
+   * Exception return: pops the 8-word frame at `sp` with the privilege of the code returned to
+   * (set `mode`/`controlNPriv` first). A violation is MemManage MUNSTKERR or BusFault UNSTKERR.
+   */
+  popFrame(sp: number): { frame: Uint32Array; sp: number } {
+    const fp = sp >>> 0;
+    const frame = new Uint32Array(8);
+    for (let i = 0; i < 8; i++) frame[i] = this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Read, false, 0, Purpose.Unstack);
+    return { frame, sp: (fp + 32) >>> 0 };
+  }
+
+  /** Vector-table read (always the default memory map, privileged): the word at VTOR + 4n. */
+  readVector(n: number): number {
+    const a = (this.scb.vtor + 4 * n) >>> 0;
+    const s = this.bus.segmentFor(a, 4);
+    if (!s)
+      this.raise(
+        ExceptionNumber.HardFault,
+        0,
+        null,
+        { address: a, size: 4, kind: AccessKind.Read, privileged: true, actor: this.actor },
+        Hfsr.VECTTBL,
+      );
+    return s!.view.getUint32(a - s!.start, true);
+  }
+
+  // ---- MPU decision helpers -------------------------------------------------------------------
+
+  /** Whether the default map applies to everyone now (MPU off, or priority < 0 without HFNMIENA). */
+  private usesDefaultMap(): boolean {
+    return !this.mpu.enabled || (this.priority < 0 && !this.mpu.hfnmiena);
+  }
+
+  private table(): PermTable {
+    if (this.perm === null) this.perm = this.usesDefaultMap() ? this.mpu.defaultMapTable : this.mpu.table();
+    return this.perm;
+  }
+
+  /**
+   * The MPU's permission byte (see {@link Perm}) for any address as the core sees it now: the
+   * precomputed table for memory, a direct decision elsewhere; XN for the system range.
+   */
+  permissionAt(address: number): number {
+    const a = address >>> 0;
+    const t = this.table();
+    const s = this.bus.segmentFor(a);
+    let p: number;
+    if (s) p = t.bytes[(a >>> GRANULE_SHIFT) - s.g0]!;
+    else p = this.usesDefaultMap() ? defaultPerm(a) : this.mpu.decide(a);
+    if (isSystemXn(a)) p &= ~(Perm.PX | Perm.UX);
+    return p;
+  }
+
+  private blockCheck(a: number, length: number, kind: AccessKind, unprivileged: boolean): MemorySegment | undefined {
+    if (this.pendingFault) throw this.pendingFault;
+    const priv = this.privileged && !unprivileged;
+    const last = a + length - 1;
+    if (last > 0xffffffff || a >>> 20 === 0xe00 || last >>> 20 === 0xe00) return undefined;
+    const need = kind === AccessKind.Read ? (priv ? Perm.PR : Perm.UR) : priv ? Perm.PW : Perm.UW;
+    for (let g = a >>> GRANULE_SHIFT; g <= last >>> GRANULE_SHIFT; g++) {
+      const ga = Math.max(a, g * 32);
+      if ((this.permissionAt(ga) & need) === 0) {
+        this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, ga, this.record(a, length, kind, priv));
+      }
+    }
+    const s = this.bus.segmentFor(a, length);
+    if (!s) return undefined;
+    if (kind === AccessKind.Write && s.wsize === 0) {
+      this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, this.record(a, length, kind, priv));
+    }
+    if (this.hook !== null) this.hook.onAccess(a, length, kind, priv, this.actor);
+    return s;
+  }
+
+  // ---- the general path ----------------------------------------------------------------------
+
+  private record(address: number, size: number, kind: AccessKind, privileged: boolean): AccessRecord {
+    return { address, size, kind, privileged, actor: this.actor };
+  }
+
+  /**
+   * Every access the fast paths do not take: faults, unaligned, PPB, peripherals, read-only
+   * memory, granule or segment crossings, and the first access after an MPU change.
+   */
+  private slow(
+    a: number,
+    size: number,
+    kind: AccessKind,
+    unprivileged: boolean,
+    value: number,
+    purpose: Purpose,
+  ): number {
+    if (this.pendingFault) throw this.pendingFault;
+    const priv = this.privileged && !unprivileged;
+    const rec = () => this.record(a, size, kind, priv);
+    const last = a + size - 1;
+
+    // PPB: default map, Strongly-ordered, XN, privileged only.
+    if (a >>> 20 === 0xe00) {
+      if (kind === AccessKind.Fetch) this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, rec());
+      const stir = a === 0xe000ef00 && (this.scb.ccr & Ccr.USERSETMPEND) !== 0;
+      if (!priv && !stir) this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, rec());
+      if (a & (size - 1)) this.raiseUnaligned(a, size, kind, priv);
+      if (this.countCycles) this.cycles += 1;
+      if (kind === AccessKind.Read) return this.ppb.read(a, size);
+      this.ppb.write(a, size, value);
+      return 0;
+    }
+
+    // Alignment trap (checked before the MPU, as MemU does).
+    const misaligned = size > 1 && (a & (size - 1)) !== 0;
+    if (misaligned && kind !== AccessKind.Fetch && (this.scb.ccr & Ccr.UNALIGN_TRP) !== 0) {
+      this.raiseUnaligned(a, size, kind, priv);
+    }
+
+    // MPU: every granule the access touches.
+    let p = this.permissionAt(a);
+    if (last <= 0xffffffff && last >>> GRANULE_SHIFT !== a >>> GRANULE_SHIFT) {
+      const q = this.permissionAt(last);
+      p = (p & q) | ((p | q) & Perm.DEVICE);
+    }
+    const need =
+      kind === AccessKind.Read
+        ? priv
+          ? Perm.PR
+          : Perm.UR
+        : kind === AccessKind.Write
+          ? priv
+            ? Perm.PW
+            : Perm.UW
+          : priv
+            ? Perm.PX
+            : Perm.UX;
+    if ((p & need) === 0) {
+      if (kind === AccessKind.Fetch) this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, rec());
+      else if (purpose === Purpose.Stack) this.raise(ExceptionNumber.MemManage, Cfsr.MSTKERR, null, rec());
+      else if (purpose === Purpose.Unstack) this.raise(ExceptionNumber.MemManage, Cfsr.MUNSTKERR, null, rec());
+      else this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, a, rec());
+    }
+    if (misaligned && (p & Perm.DEVICE) !== 0) this.raiseUnaligned(a, size, kind, priv);
+
+    if (this.hook !== null) this.hook.onAccess(a, size, kind, priv, this.actor);
+
+    // Bus.
+    const busFault = (): never => {
+      if (kind === AccessKind.Fetch) return this.raise(ExceptionNumber.BusFault, Cfsr.IBUSERR, null, rec());
+      if (purpose === Purpose.Stack) return this.raise(ExceptionNumber.BusFault, Cfsr.STKERR, null, rec());
+      if (purpose === Purpose.Unstack) return this.raise(ExceptionNumber.BusFault, Cfsr.UNSTKERR, null, rec());
+      return this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, rec());
+    };
+    if (last > 0xffffffff) busFault();
+    const s = this.bus.segmentFor(a, size);
+    if (s) {
+      if (kind === AccessKind.Write && s.wsize === 0) busFault();
+      if (kind === AccessKind.Fetch && !s.region.executable) busFault();
+      if (this.countCycles) this.cycles += s.cost;
+      if (kind !== AccessKind.Fetch && purpose === Purpose.Normal) this.warm(s);
+      const off = a - s.start;
+      if (kind === AccessKind.Write) {
+        if (size === 4) s.view.setUint32(off, value, true);
+        else if (size === 2) s.view.setUint16(off, value, true);
+        else s.bytes[off] = value;
+        return 0;
+      }
+      return size === 4 ? s.view.getUint32(off, true) : size === 2 ? s.view.getUint16(off, true) : s.bytes[off]!;
+    }
+    if (this.bus.segmentFor(a) || this.bus.segmentFor(last)) {
+      // Crosses the edge of a region: contiguous regions carry the access on; a gap faults.
+      for (let i = 0; i < size; i++) if (!this.bus.segmentFor(a + i)) busFault();
+      let v = 0;
+      for (let i = 0; i < size; i++) {
+        const seg = this.bus.segmentFor(a + i)!;
+        if (kind === AccessKind.Write) {
+          if (seg.wsize === 0) busFault();
+          seg.bytes[a + i - seg.start] = (value >>> (8 * i)) & 0xff;
+        } else {
+          if (kind === AccessKind.Fetch && !seg.region.executable) busFault();
+          v |= seg.bytes[a + i - seg.start]! << (8 * i);
+        }
+        if (this.countCycles) this.cycles += seg.cost;
+      }
+      return v >>> 0;
+    }
+    const hit = this.bus.peripheralAt(a);
+    if (!hit || kind === AccessKind.Fetch || !this.bus.peripheralAt(last)) busFault();
+    if (this.countCycles) this.cycles += 2;
+    const dev = hit!.device;
+    if (dev === null) return 0; // decoded range, nothing attached: RAZ/WI
+    if (hit!.offset + size > dev.size) busFault();
+    const ctx = { privileged: priv, actor: this.actor };
+    if (kind === AccessKind.Write) {
+      dev.write(hit!.offset, size as 1 | 2 | 4, value >>> 0, ctx);
+      return 0;
+    }
+    return dev.read(hit!.offset, size as 1 | 2 | 4, ctx) >>> 0;
+  }
+
+  private raiseUnaligned(a: number, size: number, kind: AccessKind, priv: boolean): never {
+    return this.raise(ExceptionNumber.UsageFault, Cfsr.UNALIGNED, null, this.record(a, size, kind, priv));
+  }
+
+  /**
+   * Takes a fault: sets CFSR (and MMFAR/BFAR when valid), escalates to HardFault (HFSR.FORCED)
+   * when the fault is disabled in SHCSR or cannot preempt the current execution priority,
+   * locks up at priority < 0, latches and throws.
+   */
+  private raise(
+    cause: ExceptionNumber,
+    bits: number,
+    address: number | null,
+    access: AccessRecord,
+    hfsrBits = 0,
+  ): never {
+    const scb = this.scb;
+    scb.cfsr = (scb.cfsr | bits) >>> 0;
+    if (bits & Cfsr.MMARVALID) scb.mmfar = address! >>> 0;
+    if (bits & Cfsr.BFARVALID) scb.bfar = address! >>> 0;
+    let exception: ExceptionNumber = cause;
+    let lockup = false;
+    if (this.priority < 0) {
+      lockup = true;
+      exception = ExceptionNumber.HardFault;
+    } else if (cause === ExceptionNumber.HardFault) {
+      scb.hfsr = (scb.hfsr | hfsrBits) >>> 0;
+    } else if (!scb.faultEnabled(cause) || scb.priority(cause) >= this.priority) {
+      exception = ExceptionNumber.HardFault;
+      scb.hfsr = (scb.hfsr | Hfsr.FORCED) >>> 0;
+    }
+    const fault = new Fault({
+      exception,
+      cause,
+      cfsr: bits,
+      hfsr: scb.hfsr,
+      faultAddress: bits & (Cfsr.MMARVALID | Cfsr.BFARVALID) ? address : null,
+      access,
+      lockup,
+    });
+    this.latch(fault);
+    if (this.emitter.listenerCount("fault") > 0) this.emitter.emit("fault", fault);
+    throw fault;
+  }
+
+  /** Latches an error raised during an access (faults, and errors thrown by the hook). */
+  latch(error: Error): void {
+    if (this.pendingFault === null) this.pendingFault = error;
+    this.cool();
+  }
+}

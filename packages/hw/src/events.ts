@@ -1,0 +1,36 @@
+import { EventEmitter } from "eventemitter3";
+import type { Fault } from "./fault.js";
+
+/** A configuration the model accepts but the architecture calls UNPREDICTABLE (or reserved). */
+export interface ConfigWarning {
+  /** Stable code, e.g. "MPU_SIZE_TOO_SMALL", "MPU_BASE_MISALIGNED", "MPU_AP_RESERVED". */
+  readonly code: string;
+  readonly message: string;
+  /** MPU region number, when the warning is about one region. */
+  readonly region?: number;
+  /** Register field, e.g. "RASR.SIZE". */
+  readonly field?: string;
+  readonly value?: number;
+}
+
+/** A change to the MPU's registers. */
+export interface MpuChange {
+  /** Register name, e.g. "RASR", "RBAR_A2", "CTRL". */
+  readonly register: string;
+  /** Region affected, or null for CTRL/RNR. */
+  readonly region: number | null;
+  readonly value: number;
+}
+
+/** Typed events of the hardware model. */
+export interface HwEvents {
+  /** A fault was taken (also thrown by the faulting access). */
+  fault: [fault: Fault];
+  /** An MPU register was written. */
+  "mpu-reconfigured": [change: MpuChange];
+  /** A configuration warning (UNPREDICTABLE setting, project choice applied). */
+  warning: [warning: ConfigWarning];
+}
+
+/** The hardware model's event emitter (EventEmitter3 with a typed event map). */
+export class HwEmitter extends EventEmitter<HwEvents> {}

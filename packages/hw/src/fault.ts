@@ -1,0 +1,141 @@
+import { type AccessRecord, accessKindName } from "./access.js";
+
+/** Exception numbers of the faults (ARMv7-M B1.5.2). */
+export const ExceptionNumber = {
+  HardFault: 3,
+  MemManage: 4,
+  BusFault: 5,
+  UsageFault: 6,
+} as const;
+/** One of {@link ExceptionNumber}'s values. */
+export type ExceptionNumber = (typeof ExceptionNumber)[keyof typeof ExceptionNumber];
+
+/** CFSR bits (MMFSR byte 0, BFSR byte 1, UFSR halfword 2). */
+export const Cfsr = {
+  IACCVIOL: 1 << 0,
+  DACCVIOL: 1 << 1,
+  MUNSTKERR: 1 << 3,
+  MSTKERR: 1 << 4,
+  MLSPERR: 1 << 5,
+  MMARVALID: 1 << 7,
+  IBUSERR: 1 << 8,
+  PRECISERR: 1 << 9,
+  IMPRECISERR: 1 << 10,
+  UNSTKERR: 1 << 11,
+  STKERR: 1 << 12,
+  LSPERR: 1 << 13,
+  BFARVALID: 1 << 15,
+  UNDEFINSTR: 1 << 16,
+  INVSTATE: 1 << 17,
+  INVPC: 1 << 18,
+  NOCP: 1 << 19,
+  UNALIGNED: 1 << 24,
+  DIVBYZERO: 1 << 25,
+} as const;
+
+/** HFSR bits. */
+export const Hfsr = {
+  VECTTBL: 1 << 1,
+  FORCED: 1 << 30,
+  DEBUGEVT: 1 << 31,
+} as const;
+
+/** Names of the set CFSR bits, lowest bit first (e.g. `["DACCVIOL", "MMARVALID"]`). */
+export function decodeCfsr(cfsr: number): string[] {
+  const names: string[] = [];
+  for (const [name, bit] of Object.entries(Cfsr)) if ((cfsr & bit) !== 0) names.push(name);
+  return names;
+}
+
+/** Names of the set HFSR bits. */
+export function decodeHfsr(hfsr: number): string[] {
+  const names: string[] = [];
+  for (const [name, bit] of Object.entries(Hfsr)) if ((hfsr & bit) >>> 0 !== 0) names.push(name);
+  return names;
+}
+
+/** Name of a fault exception number. */
+export function exceptionName(n: number): string {
+  switch (n) {
+    case 3:
+      return "HardFault";
+    case 4:
+      return "MemManage";
+    case 5:
+      return "BusFault";
+    case 6:
+      return "UsageFault";
+    default:
+      return `exception ${n}`;
+  }
+}
+
+/** Details of a {@link Fault}. */
+export interface FaultInfo {
+  /** The exception taken: the configurable fault, or 3 when it escalated to HardFault. */
+  readonly exception: ExceptionNumber;
+  /** The configurable fault that was raised (4, 5 or 6), even when escalated. */
+  readonly cause: ExceptionNumber;
+  /** CFSR bits this fault set (the register may hold older bits too). */
+  readonly cfsr: number;
+  /** HFSR after the fault (FORCED set on escalation). */
+  readonly hfsr: number;
+  /** MMFAR or BFAR value when valid (MMARVALID / BFARVALID), else null. */
+  readonly faultAddress: number | null;
+  /** The access that faulted. */
+  readonly access: AccessRecord;
+  /** True when the fault happened at priority < 0 (HardFault/NMI): the core locks up. */
+  readonly lockup: boolean;
+}
+
+/**
+ * A fault taken by the simulated core: thrown by the faulting access and latched on the core.
+ * Carries the exception number, the CFSR bits (and their names), the fault address and the access.
+ */
+export class Fault extends Error implements FaultInfo {
+  readonly exception: ExceptionNumber;
+  override readonly cause: ExceptionNumber;
+  readonly cfsr: number;
+  readonly hfsr: number;
+  readonly faultAddress: number | null;
+  readonly access: AccessRecord;
+  readonly lockup: boolean;
+  /** Decoded names of {@link Fault.cfsr}. */
+  readonly cfsrNames: readonly string[];
+
+  constructor(info: FaultInfo) {
+    const names = decodeCfsr(info.cfsr);
+    const where = info.faultAddress === null ? "" : ` at 0x${info.faultAddress.toString(16).padStart(8, "0")}`;
+    const esc = info.exception !== info.cause ? ` escalated to HardFault (HFSR.FORCED)` : "";
+    super(
+      `${info.lockup ? "Lockup: " : ""}${exceptionName(info.cause)} ${names.join("|")}${where}${esc} on ${accessKindName(
+        info.access.kind,
+      )} of ${info.access.size} byte(s) at 0x${info.access.address.toString(16).padStart(8, "0")}`,
+    );
+    this.name = "Fault";
+    this.exception = info.exception;
+    this.cause = info.cause;
+    this.cfsr = info.cfsr;
+    this.hfsr = info.hfsr;
+    this.faultAddress = info.faultAddress;
+    this.access = info.access;
+    this.lockup = info.lockup;
+    this.cfsrNames = names;
+  }
+
+  /** A plain JSON-able view. */
+  toJSON(): Record<string, unknown> {
+    return {
+      exception: this.exception,
+      exceptionName: exceptionName(this.exception),
+      cause: exceptionName(this.cause),
+      cfsr: this.cfsr,
+      cfsrNames: this.cfsrNames,
+      hfsr: this.hfsr,
+      faultAddress: this.faultAddress,
+      access: { ...this.access, kind: accessKindName(this.access.kind) },
+      lockup: this.lockup,
+      message: this.message,
+    };
+  }
+}

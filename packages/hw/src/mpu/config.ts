@@ -1,0 +1,196 @@
+import { HwError } from "../errors.js";
+import {
+  type AccessPermission,
+  AP_NAMES,
+  AP_VALUES,
+  decodeMemoryAttributes,
+  type MemoryAttributes,
+  Rasr,
+} from "./fields.js";
+
+/** Memory type names accepted by the typed API (TEX/C/B/S encodings of table B3-13). */
+export type MemoryTypeSetting =
+  | "strongly-ordered"
+  | "device"
+  | "device-nonshareable"
+  | "normal-wt"
+  | "normal-wb"
+  | "normal-nc"
+  | "normal-wbwa";
+
+const TYPE_BITS: Record<MemoryTypeSetting, { tex: number; c: boolean; b: boolean }> = {
+  "strongly-ordered": { tex: 0, c: false, b: false },
+  device: { tex: 0, c: false, b: true },
+  "device-nonshareable": { tex: 2, c: false, b: false },
+  "normal-wt": { tex: 0, c: true, b: false },
+  "normal-wb": { tex: 0, c: true, b: true },
+  "normal-nc": { tex: 1, c: false, b: false },
+  "normal-wbwa": { tex: 1, c: true, b: true },
+};
+
+/** Settings of one MPU region through the typed API. */
+export interface MpuRegionSettings {
+  /** Base address: aligned to `size`. */
+  readonly base: number;
+  /** Size in bytes: a power of two from 32 to 2^32. */
+  readonly size: number;
+  /** Access permissions (AP). */
+  readonly access: Exclude<AccessPermission, "reserved">;
+  /** Instruction fetch allowed (XN = 0). Default false. */
+  readonly executable?: boolean;
+  /** Memory type. Default "normal-wb". Or raw TEX/C/B bits. */
+  readonly memory?: MemoryTypeSetting | { readonly tex: number; readonly c: boolean; readonly b: boolean };
+  /** S bit for Normal memory. Default false. */
+  readonly shareable?: boolean;
+  /** SRD: bit i disables subregion i (regions of 256 B or more). Default 0. */
+  readonly subregionDisable?: number;
+  /** Default true. */
+  readonly enabled?: boolean;
+}
+
+/** A region as decoded from its registers. */
+export interface MpuRegionView {
+  readonly number: number;
+  readonly enabled: boolean;
+  /** RBAR.ADDR as written. */
+  readonly rawBase: number;
+  /** Base the hardware uses: RBAR.ADDR rounded down to the size (address[31:SIZE+1] compared). */
+  readonly base: number;
+  /** Size in bytes (2^(SIZE+1)). */
+  readonly size: number;
+  readonly sizeField: number;
+  readonly ap: number;
+  readonly access: AccessPermission;
+  readonly xn: boolean;
+  readonly tex: number;
+  readonly c: boolean;
+  readonly b: boolean;
+  readonly s: boolean;
+  readonly attributes: MemoryAttributes;
+  /** SRD bits. */
+  readonly srd: number;
+  /** Per subregion (0 = lowest), true when enabled (all true below 256 B, where SRD is ignored). */
+  readonly subregions: readonly boolean[];
+  readonly rbar: number;
+  readonly rasr: number;
+}
+
+function isPow2(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+}
+
+/**
+ * Validates typed settings and encodes them as RBAR (ADDR only) and RASR values.
+ * Throws {@link HwError} naming the field; nothing is written by the caller on error.
+ */
+export function encodeRegion(
+  region: number,
+  regionCount: number,
+  s: MpuRegionSettings,
+): { rbar: number; rasr: number } {
+  if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
+    throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {
+      field: "region",
+      value: region,
+      regionCount,
+    });
+  }
+  if (!isPow2(s.size) || s.size < 32 || s.size > 2 ** 32) {
+    throw new HwError("MPU_SIZE", `RASR.SIZE: region size ${s.size} must be a power of two from 32 B to 4 GiB`, {
+      field: "RASR.SIZE",
+      value: s.size,
+      region,
+    });
+  }
+  if (!Number.isInteger(s.base) || s.base < 0 || s.base > 0xffffffff || s.base % s.size !== 0) {
+    throw new HwError(
+      "MPU_ALIGNMENT",
+      `RBAR.ADDR: base 0x${(s.base >>> 0).toString(16)} must be aligned to the region size ${s.size}`,
+      { field: "RBAR.ADDR", value: s.base, size: s.size, region },
+    );
+  }
+  const ap = AP_VALUES[s.access as keyof typeof AP_VALUES];
+  if (ap === undefined) {
+    throw new HwError("MPU_FIELD_RESERVED", `RASR.AP: unknown access "${String(s.access)}"`, {
+      field: "RASR.AP",
+      value: s.access,
+      region,
+    });
+  }
+  const mem = s.memory ?? "normal-wb";
+  const bits = typeof mem === "string" ? TYPE_BITS[mem] : mem;
+  if (!bits || !Number.isInteger(bits.tex) || bits.tex < 0 || bits.tex > 7) {
+    throw new HwError("MPU_FIELD_RESERVED", `RASR.TEX: unknown memory type ${JSON.stringify(mem)}`, {
+      field: "RASR.TEX",
+      value: mem,
+      region,
+    });
+  }
+  if (decodeMemoryAttributes(bits.tex, bits.c, bits.b, false).reserved) {
+    throw new HwError(
+      "MPU_FIELD_RESERVED",
+      `RASR.TEX/C/B: TEX=${bits.tex} C=${+bits.c} B=${+bits.b} is a reserved memory type encoding`,
+      { field: "RASR.TEX", value: bits.tex, region },
+    );
+  }
+  const srd = s.subregionDisable ?? 0;
+  if (!Number.isInteger(srd) || srd < 0 || srd > 0xff) {
+    throw new HwError("MPU_FIELD_RESERVED", `RASR.SRD must be an 8-bit mask, got ${srd}`, {
+      field: "RASR.SRD",
+      value: srd,
+      region,
+    });
+  }
+  if (srd !== 0 && s.size < 256) {
+    throw new HwError("MPU_FIELD_RESERVED", `RASR.SRD: regions under 256 B have no subregions (size ${s.size})`, {
+      field: "RASR.SRD",
+      value: srd,
+      region,
+    });
+  }
+  const sizeField = Math.round(Math.log2(s.size)) - 1;
+  let rasr = (sizeField << Rasr.SIZE_SHIFT) | (srd << Rasr.SRD_SHIFT) | (ap << Rasr.AP_SHIFT);
+  rasr |= bits.tex << Rasr.TEX_SHIFT;
+  if (bits.c) rasr |= Rasr.C;
+  if (bits.b) rasr |= Rasr.B;
+  if (s.shareable) rasr |= Rasr.S;
+  if (!s.executable) rasr |= Rasr.XN;
+  if (s.enabled ?? true) rasr |= Rasr.ENABLE;
+  return { rbar: s.base >>> 0, rasr: rasr >>> 0 };
+}
+
+/** Decodes a region's register pair. */
+export function decodeRegion(number: number, rbar: number, rasr: number): MpuRegionView {
+  const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
+  const size = 2 ** (sizeField + 1);
+  const rawBase = (rbar & 0xffffffe0) >>> 0;
+  const base = size >= 2 ** 32 ? 0 : rawBase - (rawBase % size);
+  const ap = (rasr & Rasr.AP_MASK) >>> Rasr.AP_SHIFT;
+  const tex = (rasr & Rasr.TEX_MASK) >>> Rasr.TEX_SHIFT;
+  const c = (rasr & Rasr.C) !== 0;
+  const b = (rasr & Rasr.B) !== 0;
+  const s = (rasr & Rasr.S) !== 0;
+  const srd = (rasr & Rasr.SRD_MASK) >>> Rasr.SRD_SHIFT;
+  const subregions: boolean[] = [];
+  for (let i = 0; i < 8; i++) subregions.push(size < 256 || ((srd >> i) & 1) === 0);
+  return {
+    number,
+    enabled: (rasr & Rasr.ENABLE) !== 0,
+    rawBase,
+    base,
+    size,
+    sizeField,
+    ap,
+    access: AP_NAMES[ap]!,
+    xn: (rasr & Rasr.XN) !== 0,
+    tex,
+    c,
+    b,
+    s,
+    attributes: decodeMemoryAttributes(tex, c, b, s),
+    srd,
+    subregions,
+    rbar: rawBase,
+    rasr: rasr >>> 0,
+  };
+}

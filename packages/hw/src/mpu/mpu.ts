@@ -1,0 +1,523 @@
+import type { ConfigWarning, HwEmitter } from "../events.js";
+import { decodeRegion, encodeRegion, type MpuRegionSettings, type MpuRegionView } from "./config.js";
+import {
+  backgroundPerm,
+  decodeMemoryAttributes,
+  defaultPerm,
+  isSystemXn,
+  MpuCtrl,
+  MpuReg,
+  RASR_DEFINED,
+  Rasr,
+  rasrPerm,
+} from "./fields.js";
+import { GRANULE_SHIFT, Perm } from "./perm.js";
+
+/** The address ranges the MPU precomputes decisions for (the board's memory), in 32-byte granules. */
+export interface GranuleLayout {
+  /** Total granules over all ranges. */
+  readonly granules: number;
+  /** Ranges with the index of their first granule in a table. */
+  readonly ranges: readonly { readonly start: number; readonly end: number; readonly gbase: number }[];
+}
+
+/**
+ * A precomputed decision table: a permission byte per granule, and per layout range the AND of
+ * its bytes (so a range wholly allowed for an access needs no per-granule lookup).
+ */
+export interface PermTable {
+  readonly bytes: Uint8Array;
+  /** AND of the permission bytes of each layout range (same order as `GranuleLayout.ranges`). */
+  readonly and: Uint8Array;
+}
+
+interface CachedConfig {
+  readonly key: Uint32Array;
+  readonly table: PermTable;
+}
+
+const ALIAS_NAMES: Record<number, string> = {
+  [MpuReg.RBAR]: "RBAR",
+  [MpuReg.RASR]: "RASR",
+  [MpuReg.RBAR_A1]: "RBAR_A1",
+  [MpuReg.RASR_A1]: "RASR_A1",
+  [MpuReg.RBAR_A2]: "RBAR_A2",
+  [MpuReg.RASR_A2]: "RASR_A2",
+  [MpuReg.RBAR_A3]: "RBAR_A3",
+  [MpuReg.RASR_A3]: "RASR_A3",
+};
+
+/** How many configurations keep their precomputed permission tables. */
+const CACHE_LIMIT = 32;
+
+/**
+ * The PMSAv7 MPU: its registers are the only state. Decisions are precomputed per configuration
+ * into a permission byte per 32-byte granule of the board's memory (see {@link Perm}) and cached
+ * per configuration, so a context switch back to a known configuration costs a hash lookup.
+ *
+ * Register writes never throw (hardware cannot): UNPREDICTABLE values take the project's choice
+ * and emit a `warning` event. The typed API ({@link Mpu.setRegion}) validates first and throws a
+ * typed error without writing anything.
+ */
+export class Mpu {
+  /** DREGION: number of regions (8 or 16). */
+  readonly regionCount: number;
+  private ctrl = 0;
+  private rnr = 0;
+  private readonly rbar: Uint32Array;
+  private readonly rasr: Uint32Array;
+  private readonly layout: GranuleLayout;
+  private readonly emitter: HwEmitter;
+  private readonly defaultTable: PermTable;
+  private readonly backgroundTable: Uint8Array;
+  private readonly cache = new Map<number, CachedConfig[]>();
+  private cacheOrder: number[] = [];
+  private current: PermTable | null = null;
+  /** Called after any change of configuration (the core drops its cached table). */
+  onChange: (() => void) | null = null;
+  /** Counts tables built (not found in the cache); for tests and benchmarks. */
+  tablesBuilt = 0;
+
+  constructor(regionCount: number, layout: GranuleLayout, emitter: HwEmitter) {
+    this.regionCount = regionCount;
+    this.layout = layout;
+    this.emitter = emitter;
+    this.rbar = new Uint32Array(regionCount);
+    this.rasr = new Uint32Array(regionCount);
+    const def = new Uint8Array(layout.granules);
+    this.backgroundTable = new Uint8Array(layout.granules);
+    for (const r of layout.ranges) {
+      const g0 = r.start >>> GRANULE_SHIFT;
+      const g1 = (r.end - 1) >>> GRANULE_SHIFT;
+      for (let g = g0; g <= g1; g++) {
+        const a = g * 32;
+        def[r.gbase + g - g0] = defaultPerm(a);
+        this.backgroundTable[r.gbase + g - g0] = backgroundPerm(a);
+      }
+    }
+    this.defaultTable = this.withAnd(def);
+  }
+
+  // ---- registers -------------------------------------------------------------------------
+
+  /** MPU_TYPE value: DREGION in [15:8], SEPARATE = 0. */
+  get type(): number {
+    return this.regionCount << 8;
+  }
+
+  /** MPU_CTRL value. */
+  get control(): number {
+    return this.ctrl;
+  }
+
+  /** MPU_CTRL.ENABLE. */
+  get enabled(): boolean {
+    return (this.ctrl & MpuCtrl.ENABLE) !== 0;
+  }
+
+  /** MPU_CTRL.HFNMIENA. */
+  get hfnmiena(): boolean {
+    return (this.ctrl & MpuCtrl.HFNMIENA) !== 0;
+  }
+
+  /** Reads an MPU register by its address (privilege is the caller's concern). */
+  readRegister(address: number): number {
+    switch (address) {
+      case MpuReg.TYPE:
+        return this.type;
+      case MpuReg.CTRL:
+        return this.ctrl;
+      case MpuReg.RNR:
+        return this.rnr;
+      case MpuReg.RBAR:
+      case MpuReg.RBAR_A1:
+      case MpuReg.RBAR_A2:
+      case MpuReg.RBAR_A3:
+        return ((this.rbar[this.rnr] ?? 0) | (this.rnr & 0xf)) >>> 0;
+      case MpuReg.RASR:
+      case MpuReg.RASR_A1:
+      case MpuReg.RASR_A2:
+      case MpuReg.RASR_A3:
+        return this.rasr[this.rnr] ?? 0;
+      default:
+        return 0;
+    }
+  }
+
+  /** Writes an MPU register by its address, with the hardware's semantics. */
+  writeRegister(address: number, value: number): void {
+    value >>>= 0;
+    switch (address) {
+      case MpuReg.TYPE:
+        return; // read-only
+      case MpuReg.CTRL: {
+        const v = value & 7;
+        if ((v & MpuCtrl.ENABLE) === 0 && (v & MpuCtrl.HFNMIENA) !== 0) {
+          this.warn({
+            code: "MPU_HFNMIENA_WITHOUT_ENABLE",
+            message: "MPU_CTRL: HFNMIENA=1 with ENABLE=0 is UNPREDICTABLE; the MPU stays off (project choice)",
+            field: "CTRL.HFNMIENA",
+            value: v,
+          });
+        }
+        if (v === this.ctrl) return;
+        this.ctrl = v;
+        this.changed("CTRL", null, v);
+        return;
+      }
+      case MpuReg.RNR: {
+        const n = value & 0xff;
+        if (n >= this.regionCount) {
+          this.warn({
+            code: "MPU_RNR_RANGE",
+            message: `MPU_RNR: region ${n} does not exist (DREGION=${this.regionCount}); write ignored (project choice)`,
+            field: "RNR.REGION",
+            value: n,
+          });
+          return;
+        }
+        this.rnr = n;
+        return;
+      }
+      case MpuReg.RBAR:
+      case MpuReg.RBAR_A1:
+      case MpuReg.RBAR_A2:
+      case MpuReg.RBAR_A3: {
+        if (value & 0x10) {
+          const n = value & 0xf;
+          if (n >= this.regionCount) {
+            this.warn({
+              code: "MPU_RBAR_REGION_RANGE",
+              message: `MPU_RBAR: VALID with REGION=${n} >= DREGION=${this.regionCount}; write ignored (project choice)`,
+              field: "RBAR.REGION",
+              value: n,
+            });
+            return;
+          }
+          this.rnr = n;
+        }
+        const n = this.rnr;
+        const addr = (value & 0xffffffe0) >>> 0;
+        if (this.rbar[n] === addr) return;
+        this.rbar[n] = addr;
+        this.checkRegion(n);
+        this.changed(ALIAS_NAMES[address] ?? "RBAR", n, value);
+        return;
+      }
+      case MpuReg.RASR:
+      case MpuReg.RASR_A1:
+      case MpuReg.RASR_A2:
+      case MpuReg.RASR_A3: {
+        const n = this.rnr;
+        const v = (value & RASR_DEFINED) >>> 0;
+        if (this.rasr[n] === v) return;
+        this.rasr[n] = v;
+        this.checkRegion(n);
+        this.changed(ALIAS_NAMES[address] ?? "RASR", n, v);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Raw register pair of a region (RBAR.ADDR, RASR). */
+  rawRegion(n: number): { rbar: number; rasr: number } {
+    return { rbar: this.rbar[n] ?? 0, rasr: this.rasr[n] ?? 0 };
+  }
+
+  // ---- typed API (writes the registers; never a second source of truth) ------------------
+
+  /**
+   * Programs region `n` through RNR, RBAR and RASR. Validates every field first and throws a
+   * typed error (`MPU_REGION_NUMBER`, `MPU_SIZE`, `MPU_ALIGNMENT`, `MPU_FIELD_RESERVED`) naming
+   * the field, writing nothing.
+   *
+   * @example
+   * ```ts
+   * mpu.setRegion(3, { base: 0x20000000, size: 0x4000, access: "rw", executable: false });
+   * ```
+   */
+  setRegion(n: number, settings: MpuRegionSettings): void {
+    const { rbar, rasr } = encodeRegion(n, this.regionCount, settings);
+    this.writeRegister(MpuReg.RNR, n);
+    this.writeRegister(MpuReg.RBAR, rbar);
+    this.writeRegister(MpuReg.RASR, rasr);
+  }
+
+  /** Disables region `n` (RASR := 0). */
+  clearRegion(n: number): void {
+    encodeRegion(n, this.regionCount, { base: 0, size: 32, access: "none" });
+    this.writeRegister(MpuReg.RNR, n);
+    this.writeRegister(MpuReg.RASR, 0);
+  }
+
+  /** Region `n` decoded from its registers. */
+  region(n: number): MpuRegionView {
+    return decodeRegion(n, this.rbar[n] ?? 0, this.rasr[n] ?? 0);
+  }
+
+  /** Every region decoded. */
+  regions(): MpuRegionView[] {
+    const out: MpuRegionView[] = [];
+    for (let i = 0; i < this.regionCount; i++) out.push(this.region(i));
+    return out;
+  }
+
+  /** Writes MPU_CTRL from named bits. */
+  setControl(c: { enable: boolean; privdefena?: boolean; hfnmiena?: boolean }): void {
+    let v = c.enable ? MpuCtrl.ENABLE : 0;
+    if (c.privdefena) v |= MpuCtrl.PRIVDEFENA;
+    if (c.hfnmiena) v |= MpuCtrl.HFNMIENA;
+    this.writeRegister(MpuReg.CTRL, v);
+  }
+
+  /**
+   * Loads (RBAR, RASR) pairs as an STM to RBAR..RASR_A3 would: each RBAR carries VALID and REGION.
+   * `words` holds 2 entries per region (at most 4 regions per call, like the alias block).
+   */
+  loadPairs(words: ArrayLike<number>): void {
+    const addrs = [
+      MpuReg.RBAR,
+      MpuReg.RASR,
+      MpuReg.RBAR_A1,
+      MpuReg.RASR_A1,
+      MpuReg.RBAR_A2,
+      MpuReg.RASR_A2,
+      MpuReg.RBAR_A3,
+      MpuReg.RASR_A3,
+    ];
+    for (let i = 0; i < words.length; i++) this.writeRegister(addrs[i % 8]!, words[i]!);
+  }
+
+  /** Configuration warnings for the current register values (enabled regions only). */
+  warnings(): ConfigWarning[] {
+    const out: ConfigWarning[] = [];
+    for (let n = 0; n < this.regionCount; n++) out.push(...this.regionWarnings(n));
+    return out;
+  }
+
+  // ---- decisions -------------------------------------------------------------------------
+
+  /**
+   * Permission byte for `address` under the current configuration with the MPU as programmed
+   * (ENABLE and PRIVDEFENA honoured; HFNMIENA and the PPB rule are the core's concern).
+   * Lookup order of the architecture: background (PRIVDEFENA, privileged only), then regions
+   * 0..N-1, the highest-numbered matching region winning.
+   */
+  decide(address: number): number {
+    const a = address >>> 0;
+    if (!this.enabled) return defaultPerm(a);
+    let p = this.ctrl & MpuCtrl.PRIVDEFENA ? backgroundPerm(a) : 0;
+    for (let n = 0; n < this.regionCount; n++) {
+      const rasr = this.rasr[n]!;
+      if ((rasr & Rasr.ENABLE) === 0) continue;
+      const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
+      if (sizeField < 4) continue;
+      const size = 2 ** (sizeField + 1);
+      const raw = this.rbar[n]!;
+      const base = size >= 2 ** 32 ? 0 : raw - (raw % size);
+      const off = a - base;
+      if (off < 0 || off >= size) continue;
+      if (size >= 256) {
+        const sub = Math.floor(off / (size / 8));
+        if ((rasr >>> (Rasr.SRD_SHIFT + sub)) & 1) continue;
+      }
+      p = rasrPerm(rasr);
+    }
+    if (isSystemXn(a)) p &= ~(Perm.PX | Perm.UX);
+    return p;
+  }
+
+  /** The default-map table (MPU off, or HardFault/NMI with HFNMIENA = 0). */
+  get defaultMapTable(): PermTable {
+    return this.defaultTable;
+  }
+
+  /**
+   * The permission table of the current configuration: one byte per 32-byte granule of the
+   * layout. Cached per configuration (keyed by CTRL and the enabled regions' registers).
+   */
+  table(): PermTable {
+    if (this.current) return this.current;
+    const key = this.configKey();
+    const hash = hashKey(key);
+    const bucket = this.cache.get(hash);
+    if (bucket) {
+      for (const c of bucket) {
+        if (sameKey(c.key, key)) {
+          this.current = c.table;
+          return c.table;
+        }
+      }
+    }
+    const table = this.withAnd(this.build());
+    this.tablesBuilt++;
+    const entry = { key, table };
+    if (bucket) bucket.push(entry);
+    else this.cache.set(hash, [entry]);
+    this.cacheOrder.push(hash);
+    if (this.cacheOrder.length > CACHE_LIMIT) {
+      const old = this.cacheOrder.shift()!;
+      const b = this.cache.get(old);
+      if (b) {
+        b.shift();
+        if (b.length === 0) this.cache.delete(old);
+      }
+    }
+    this.current = table;
+    return table;
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  private configKey(): Uint32Array {
+    const n = this.regionCount;
+    const key = new Uint32Array(1 + 2 * n);
+    key[0] = this.ctrl;
+    for (let i = 0; i < n; i++) {
+      const rasr = this.rasr[i]!;
+      if ((rasr & Rasr.ENABLE) === 0) continue;
+      key[1 + 2 * i] = this.rbar[i]!;
+      key[2 + 2 * i] = rasr;
+    }
+    return key;
+  }
+
+  private withAnd(bytes: Uint8Array): PermTable {
+    const and = new Uint8Array(this.layout.ranges.length);
+    this.layout.ranges.forEach((r, i) => {
+      const n = ((r.end - 1) >>> GRANULE_SHIFT) - (r.start >>> GRANULE_SHIFT) + 1;
+      let v = 0xff;
+      for (let g = r.gbase; g < r.gbase + n; g++) v &= bytes[g]!;
+      and[i] = v;
+    });
+    return { bytes, and };
+  }
+
+  private build(): Uint8Array {
+    const t = new Uint8Array(this.layout.granules);
+    if (!this.enabled) {
+      t.set(this.defaultTable.bytes);
+      return t;
+    }
+    if (this.ctrl & MpuCtrl.PRIVDEFENA) t.set(this.backgroundTable);
+    for (let n = 0; n < this.regionCount; n++) {
+      const rasr = this.rasr[n]!;
+      if ((rasr & Rasr.ENABLE) === 0) continue;
+      const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
+      if (sizeField < 4) continue;
+      const size = 2 ** (sizeField + 1);
+      const raw = this.rbar[n]!;
+      const base = size >= 2 ** 32 ? 0 : raw - (raw % size);
+      const perm = rasrPerm(rasr);
+      const srd = size >= 256 ? (rasr & Rasr.SRD_MASK) >>> Rasr.SRD_SHIFT : 0;
+      if (srd === 0) {
+        this.fill(t, base, base + size, perm);
+      } else {
+        const sub = size / 8;
+        for (let i = 0; i < 8; i++)
+          if (((srd >> i) & 1) === 0) this.fill(t, base + i * sub, base + (i + 1) * sub, perm);
+      }
+    }
+    return t;
+  }
+
+  private fill(t: Uint8Array, lo: number, hi: number, perm: number): void {
+    for (const r of this.layout.ranges) {
+      const a = Math.max(lo, r.start);
+      const b = Math.min(hi, r.end);
+      if (a >= b) continue;
+      const g0 = r.start >>> GRANULE_SHIFT;
+      t.fill(perm, r.gbase + (a >>> GRANULE_SHIFT) - g0, r.gbase + ((b - 1) >>> GRANULE_SHIFT) - g0 + 1);
+    }
+  }
+
+  private changed(register: string, region: number | null, value: number): void {
+    this.current = null;
+    this.onChange?.();
+    if (this.emitter.listenerCount("mpu-reconfigured") > 0) {
+      this.emitter.emit("mpu-reconfigured", { register, region, value });
+    }
+  }
+
+  private warn(w: ConfigWarning): void {
+    this.emitter.emit("warning", w);
+  }
+
+  private checkRegion(n: number): void {
+    if (this.emitter.listenerCount("warning") === 0) return;
+    for (const w of this.regionWarnings(n)) this.warn(w);
+  }
+
+  private regionWarnings(n: number): ConfigWarning[] {
+    const rasr = this.rasr[n]!;
+    if ((rasr & Rasr.ENABLE) === 0) return [];
+    const out: ConfigWarning[] = [];
+    const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
+    if (sizeField < 4) {
+      out.push({
+        code: "MPU_SIZE_TOO_SMALL",
+        message: `region ${n}: RASR.SIZE=${sizeField} (< 4) is UNPREDICTABLE; the region never matches (project choice)`,
+        region: n,
+        field: "RASR.SIZE",
+        value: sizeField,
+      });
+      return out;
+    }
+    const size = 2 ** (sizeField + 1);
+    const raw = this.rbar[n]!;
+    if (size < 2 ** 32 && raw % size !== 0) {
+      out.push({
+        code: "MPU_BASE_MISALIGNED",
+        message: `region ${n}: base 0x${raw.toString(16)} is not aligned to size ${size}; the hardware ignores the low bits (base used: 0x${(raw - (raw % size)).toString(16)})`,
+        region: n,
+        field: "RBAR.ADDR",
+        value: raw,
+      });
+    }
+    const srd = (rasr & Rasr.SRD_MASK) >>> Rasr.SRD_SHIFT;
+    if (srd !== 0 && size < 256) {
+      out.push({
+        code: "MPU_SRD_IGNORED",
+        message: `region ${n}: RASR.SRD=0x${srd.toString(16)} on a ${size}-byte region is UNPREDICTABLE; SRD ignored (project choice)`,
+        region: n,
+        field: "RASR.SRD",
+        value: srd,
+      });
+    }
+    const ap = (rasr & Rasr.AP_MASK) >>> Rasr.AP_SHIFT;
+    if (ap === 0b100) {
+      out.push({
+        code: "MPU_AP_RESERVED",
+        message: `region ${n}: RASR.AP=100 is UNPREDICTABLE; no access for either privilege (project choice)`,
+        region: n,
+        field: "RASR.AP",
+        value: ap,
+      });
+    }
+    const tex = (rasr & Rasr.TEX_MASK) >>> Rasr.TEX_SHIFT;
+    if (decodeMemoryAttributes(tex, (rasr & Rasr.C) !== 0, (rasr & Rasr.B) !== 0, false).reserved) {
+      out.push({
+        code: "MPU_TEX_RESERVED",
+        message: `region ${n}: TEX=${tex} C=${(rasr >> 17) & 1} B=${(rasr >> 16) & 1} is reserved: invalid configuration, treated as Strongly-ordered (project choice)`,
+        region: n,
+        field: "RASR.TEX",
+        value: tex,
+      });
+    }
+    return out;
+  }
+}
+
+function hashKey(key: Uint32Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function sameKey(a: Uint32Array, b: Uint32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

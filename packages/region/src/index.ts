@@ -1,0 +1,5 @@
+/**
+ * `@rtos-sim/region` (work in progress).
+ * @packageDocumentation
+ */
+export const PACKAGE = "@rtos-sim/region";

@@ -1,0 +1,5 @@
+/**
+ * `@rtos-sim/sched` (work in progress).
+ * @packageDocumentation
+ */
+export const PACKAGE = "@rtos-sim/sched";

@@ -1,0 +1,12 @@
+/**
+ * Benchmark harness for rtos-sim packages (tooling; not published).
+ * @packageDocumentation
+ */
+
+export { benchMain } from "./isolate.js";
+export type { Measurement, MeasureOptions } from "./measure.js";
+export { globalSink, measure } from "./measure.js";
+export type { BenchGroup, BenchRow } from "./report.js";
+export { publish, renderTable, resultsDir, row } from "./report.js";
+export type { TraceOps } from "./trace.js";
+export { mulberry32, replay, STANDARD_SEED, standardTrace } from "./trace.js";
