@@ -44,3 +44,35 @@ export interface AccessRecord {
 export interface AccessHook {
   onAccess(address: number, size: number, kind: AccessKind, privileged: boolean, actor: number): void;
 }
+
+/**
+ * Who is running, as the checker distinguishes it: the kernel, allocator code, or user (task)
+ * code. Software packs it with a task id into `Core.actor` with {@link makeActor}.
+ */
+export const ActorMode = {
+  Kernel: 0,
+  Allocator: 1,
+  User: 2,
+} as const;
+/** One of {@link ActorMode}'s values. */
+export type ActorMode = (typeof ActorMode)[keyof typeof ActorMode];
+
+/** Packs a mode and a task id (0 = none) into an actor tag: `(task << 2) | mode`. */
+export function makeActor(mode: ActorMode, task = 0): number {
+  return ((task << 2) | mode) >>> 0;
+}
+
+/** The mode of an actor tag. */
+export function actorMode(actor: number): ActorMode {
+  return (actor & 3) as ActorMode;
+}
+
+/** The task id of an actor tag (0 = none). */
+export function actorTask(actor: number): number {
+  return actor >>> 2;
+}
+
+/** The same actor tag with another mode (e.g. a task's code entering the allocator). */
+export function withActorMode(actor: number, mode: ActorMode): number {
+  return ((actor & ~3) | mode) >>> 0;
+}

@@ -8,7 +8,7 @@
  */
 
 export type { AccessHook, AccessRecord, AccessSize } from "./access.js";
-export { AccessKind, accessKindName } from "./access.js";
+export { AccessKind, ActorMode, accessKindName, actorMode, actorTask, makeActor, withActorMode } from "./access.js";
 export { BOARDS, findBoard, MPS2_AN386, STM32F407, STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin.js";
 export { defineBoard } from "./board/define.js";
 export type {

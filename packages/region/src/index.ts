@@ -2,4 +2,4 @@
  * `@rtos-sim/region` (work in progress).
  * @packageDocumentation
  */
-export const PACKAGE = "@rtos-sim/region";
+export type { PageObserver, PageRequest, PageSource } from "./page-source.js";

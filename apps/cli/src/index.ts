@@ -1,0 +1,5 @@
+/**
+ * The rtos-sim CLI (work in progress).
+ * @packageDocumentation
+ */
+export const CLI = "rtos-sim";
