@@ -2,4 +2,10 @@
  * `@rtos-sim/alloc` (work in progress).
  * @packageDocumentation
  */
-export const PACKAGE = "@rtos-sim/alloc";
+export type {
+  Allocator,
+  AllocatorKind,
+  AllocatorStats,
+  BlockObserver,
+  ResizableAllocator,
+} from "./allocator.js";
