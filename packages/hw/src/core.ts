@@ -4,7 +4,7 @@ import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
 import type { MemorySegment } from "./memory/segment.js";
 import { defaultPerm, isSystemXn } from "./mpu/fields.js";
-import type { Mpu, PermTable } from "./mpu/mpu.js";
+import { BLOCK_SHIFT, type Mpu, type PermTable } from "./mpu/mpu.js";
 import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 import type { Ppb } from "./scs/ppb.js";
 import { Ccr, type Scb } from "./scs/scb.js";
@@ -43,6 +43,7 @@ export class Core {
   private hWSize = 0;
   private hFreeR = 0;
   private hFreeW = 0;
+  private hFreeLo = 0;
   private hG = 0;
   private hCost = 0;
   private hView: DataView = new DataView(new ArrayBuffer(0));
@@ -134,22 +135,55 @@ export class Core {
     this.hWSize = 0;
     this.hFreeR = 0;
     this.hFreeW = 0;
+    this.hFreeLo = 0;
   }
 
-  /** Makes `s` the hot segment under the current table (segments starting on a granule only). */
-  private warm(s: MemorySegment): void {
+  /**
+   * Makes `s` the hot segment under the current table, with a "free window" around `address`:
+   * the run of whole 1 KiB blocks (around the one holding `address`) whose every granule allows
+   * reads (and, separately, writes) at both privilege levels. Accesses inside it need no
+   * per-granule lookup. Segments not starting on a granule are never hot.
+   */
+  private warm(s: MemorySegment, address: number): void {
     if (this.perm === null || (s.start & 31) !== 0 || this.pendingFault !== null) return;
-    const and = this.perm.and[s.index - 1]!;
+    const t = this.perm;
     this.hStart = s.start;
     this.hSize = s.size;
     this.hWSize = s.wsize;
-    this.hFreeR = (and & (Perm.PR | Perm.UR)) === (Perm.PR | Perm.UR) ? s.size : 0;
-    this.hFreeW = (and & (Perm.PW | Perm.UW)) === (Perm.PW | Perm.UW) ? s.wsize : 0;
     this.hG = s.gbase;
     this.hCost = s.cost;
     this.hView = s.view;
     this.hBytes = s.bytes;
-    this.hPerm = this.perm.bytes;
+    this.hPerm = t.bytes;
+    const and = t.and[s.index - 1]!;
+    const RW = Perm.PR | Perm.UR;
+    const WW = Perm.PW | Perm.UW;
+    if ((and & RW) === RW) {
+      this.hFreeLo = 0;
+      this.hFreeR = s.size;
+      this.hFreeW = (and & WW) === WW ? s.wsize : 0;
+      return;
+    }
+    // Blocks of the window must lie wholly inside the segment (granule index from s.gbase).
+    const first = (s.gbase + 31) >>> BLOCK_SHIFT;
+    const last = ((s.gbase + (s.size >>> GRANULE_SHIFT)) >>> BLOCK_SHIFT) - 1;
+    const here = (s.gbase + ((address - s.start) >>> GRANULE_SHIFT)) >>> BLOCK_SHIFT;
+    const need = RW | (s.wsize > 0 ? WW : 0);
+    const ba = t.blockAnd;
+    if (here < first || here > last || (ba[here]! & need) !== need) {
+      this.hFreeLo = 0;
+      this.hFreeR = 0;
+      this.hFreeW = 0;
+      return;
+    }
+    let lo = here;
+    while (lo > first && (ba[lo - 1]! & need) === need) lo--;
+    let hi = here;
+    while (hi < last && (ba[hi + 1]! & need) === need) hi++;
+    const gOff = s.gbase;
+    this.hFreeLo = ((lo << BLOCK_SHIFT) - gOff) << GRANULE_SHIFT;
+    this.hFreeR = (((hi + 1) << BLOCK_SHIFT) - gOff) << GRANULE_SHIFT;
+    this.hFreeW = s.wsize > 0 ? this.hFreeR : 0;
   }
 
   private updatePrivilege(): void {
@@ -161,9 +195,10 @@ export class Core {
   // ---- fast paths ---------------------------------------------------------------------------
   //
   // The last memory segment the slow path succeeded on is "hot": its bounds, view and place in
-  // the permission table sit in fields of the core. `hFreeR`/`hFreeW` are the segment size when
-  // every granule allows the access at both privilege levels (MPU off, or one region covering
-  // it), so the common case needs no table lookup; otherwise the granule's byte decides.
+  // the permission table sit in fields of the core. [hFreeLo, hFreeR) / [hFreeLo, hFreeW) is a
+  // window of the segment where every granule allows reads / writes at both privilege levels
+  // (the whole segment with the MPU off or one region covering it), so the common case needs no
+  // table lookup; elsewhere in the segment the granule's permission byte decides.
   // Anything else (miss, fault, unaligned, after an MPU change) takes `slow`, which re-warms.
 
   /** 32-bit little-endian load. */
@@ -171,7 +206,7 @@ export class Core {
     const off = (address - this.hStart) | 0;
     if ((off & 3) === 0) {
       const u = off >>> 0;
-      if (u <= this.hFreeR - 4) {
+      if (u <= this.hFreeR - 4 && u >= this.hFreeLo) {
         if (this.hook !== null)
           this.hook.onAccess(address >>> 0, 4, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
         if (this.countCycles) this.cycles += this.hCost;
@@ -194,7 +229,7 @@ export class Core {
     const off = (address - this.hStart) | 0;
     if ((off & 3) === 0) {
       const u = off >>> 0;
-      if (u <= this.hFreeW - 4) {
+      if (u <= this.hFreeW - 4 && u >= this.hFreeLo) {
         if (this.hook !== null)
           this.hook.onAccess(address >>> 0, 4, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
         if (this.countCycles) this.cycles += this.hCost;
@@ -219,7 +254,7 @@ export class Core {
     const off = (address - this.hStart) | 0;
     if ((off & 1) === 0) {
       const u = off >>> 0;
-      if (u <= this.hFreeR - 2) {
+      if (u <= this.hFreeR - 2 && u >= this.hFreeLo) {
         if (this.hook !== null)
           this.hook.onAccess(address >>> 0, 2, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
         if (this.countCycles) this.cycles += this.hCost;
@@ -242,7 +277,7 @@ export class Core {
     const off = (address - this.hStart) | 0;
     if ((off & 1) === 0) {
       const u = off >>> 0;
-      if (u <= this.hFreeW - 2) {
+      if (u <= this.hFreeW - 2 && u >= this.hFreeLo) {
         if (this.hook !== null)
           this.hook.onAccess(address >>> 0, 2, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
         if (this.countCycles) this.cycles += this.hCost;
@@ -267,7 +302,7 @@ export class Core {
     const off = (address - this.hStart) | 0;
     {
       const u = off >>> 0;
-      if (u <= this.hFreeR - 1) {
+      if (u <= this.hFreeR - 1 && u >= this.hFreeLo) {
         if (this.hook !== null)
           this.hook.onAccess(address >>> 0, 1, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
         if (this.countCycles) this.cycles += this.hCost;
@@ -290,7 +325,7 @@ export class Core {
     const off = (address - this.hStart) | 0;
     {
       const u = off >>> 0;
-      if (u <= this.hFreeW - 1) {
+      if (u <= this.hFreeW - 1 && u >= this.hFreeLo) {
         if (this.hook !== null)
           this.hook.onAccess(address >>> 0, 1, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
         if (this.countCycles) this.cycles += this.hCost;
@@ -547,7 +582,7 @@ export class Core {
       if (kind === AccessKind.Write && s.wsize === 0) busFault();
       if (kind === AccessKind.Fetch && !s.region.executable) busFault();
       if (this.countCycles) this.cycles += s.cost;
-      if (kind !== AccessKind.Fetch && purpose === Purpose.Normal) this.warm(s);
+      if (kind !== AccessKind.Fetch && purpose === Purpose.Normal) this.warm(s, a);
       const off = a - s.start;
       if (kind === AccessKind.Write) {
         if (size === 4) s.view.setUint32(off, value, true);

@@ -29,6 +29,11 @@ export interface PermTable {
   readonly bytes: Uint8Array;
   /** AND of the permission bytes of each layout range (same order as `GranuleLayout.ranges`). */
   readonly and: Uint8Array;
+  /**
+   * AND of the permission bytes of each 1 KiB block (32 granules) of the layout, indexed by
+   * granule index >>> 5 (blocks are counted from each range's first granule).
+   */
+  readonly blockAnd: Uint8Array;
 }
 
 interface CachedConfig {
@@ -46,6 +51,9 @@ const ALIAS_NAMES: Record<number, string> = {
   [MpuReg.RBAR_A3]: "RBAR_A3",
   [MpuReg.RASR_A3]: "RASR_A3",
 };
+
+/** log2 of granules per block of `PermTable.blockAnd` (32 granules = 1 KiB). */
+export const BLOCK_SHIFT = 5;
 
 /** How many configurations keep their precomputed permission tables. */
 const CACHE_LIMIT = 32;
@@ -392,7 +400,9 @@ export class Mpu {
       for (let g = r.gbase; g < r.gbase + n; g++) v &= bytes[g]!;
       and[i] = v;
     });
-    return { bytes, and };
+    const blockAnd = new Uint8Array((bytes.length >>> BLOCK_SHIFT) + 1).fill(0xff);
+    for (let g = 0; g < bytes.length; g++) blockAnd[g >>> BLOCK_SHIFT]! &= bytes[g]!;
+    return { bytes, and, blockAnd };
   }
 
   private build(): Uint8Array {
