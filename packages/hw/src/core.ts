@@ -422,7 +422,14 @@ export class Core {
   pushFrame(sp: number, frame: ArrayLike<number>): number {
     let fp = ((sp >>> 0) - 32) >>> 0;
     if (this.scb.ccr & Ccr.STKALIGN) fp = (fp & ~7) >>> 0;
-    for (let i = 0; i < 8; i++) this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Write, false, frame[i] ?? 0, Purpose.Stack);
+    const s = this.frameCheck(fp, AccessKind.Write);
+    if (s === undefined) {
+      for (let i = 0; i < 8; i++)
+        this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Write, false, frame[i] ?? 0, Purpose.Stack);
+      return fp;
+    }
+    const off = fp - s.start;
+    for (let i = 0; i < 8; i++) s.view.setUint32(off + 4 * i, (frame[i] ?? 0) >>> 0, true);
     return fp;
   }
 
@@ -433,8 +440,36 @@ export class Core {
   popFrame(sp: number): { frame: Uint32Array; sp: number } {
     const fp = sp >>> 0;
     const frame = new Uint32Array(8);
-    for (let i = 0; i < 8; i++) frame[i] = this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Read, false, 0, Purpose.Unstack);
+    const s = this.frameCheck(fp, AccessKind.Read);
+    if (s === undefined) {
+      for (let i = 0; i < 8; i++)
+        frame[i] = this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Read, false, 0, Purpose.Unstack);
+    } else {
+      const off = fp - s.start;
+      for (let i = 0; i < 8; i++) frame[i] = s.view.getUint32(off + 4 * i, true);
+    }
     return { frame, sp: (fp + 32) >>> 0 };
+  }
+
+  /**
+   * Fast check of a 32-byte exception frame at a word-aligned `fp`: when every granule allows
+   * the access at the current privilege and the frame lies in one writable memory segment,
+   * shows it to the hook as one access and charges its cycles, returning the segment; otherwise
+   * returns undefined and the caller takes the word-by-word path, which raises the precise
+   * stacking fault (MSTKERR/STKERR or MUNSTKERR/UNSTKERR).
+   */
+  private frameCheck(fp: number, kind: AccessKind): MemorySegment | undefined {
+    if (this.pendingFault) throw this.pendingFault;
+    if ((fp & 3) !== 0 || fp > 0xffffffe0) return undefined;
+    const s = this.bus.segmentFor(fp, 32);
+    if (!s || (kind === AccessKind.Write && s.wsize === 0)) return undefined;
+    const need = kind === AccessKind.Write ? this.wmask : this.rmask;
+    const t = this.table();
+    const g = (fp >>> GRANULE_SHIFT) - s.g0;
+    if ((t.bytes[g]! & need) === 0 || (t.bytes[((fp + 31) >>> GRANULE_SHIFT) - s.g0]! & need) === 0) return undefined;
+    if (this.hook !== null) this.hook.onAccess(fp, 32, kind, this.privilegedValue, this.actor);
+    if (this.countCycles) this.cycles += 8 * s.cost;
+    return s;
   }
 
   /** Vector-table read (always the default memory map, privileged): the word at VTOR + 4n. */
