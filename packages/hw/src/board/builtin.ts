@@ -58,7 +58,8 @@ const H7_SYSTEM: readonly MemoryRegionSpec[] = [
 const H7_PERIPHERALS: readonly PeripheralRangeSpec[] = [
   { name: "D2-APB1", start: 0x40000000, size: 0xd400 },
   { name: "D2-APB2", start: 0x40010000, size: 0x8000 },
-  { name: "D2-AHB1", start: 0x40020000, size: 0x60000 },
+  // DMA1 at 0x40020000 up to USB2 OTG_FS, which ends at 0x400BFFFF (RM0433 table 8).
+  { name: "D2-AHB1", start: 0x40020000, size: 0xa0000 },
   { name: "D2-AHB2", start: 0x48020000, size: 0x2c00 },
   { name: "D1-APB3", start: 0x50000000, size: 0x4000 },
   { name: "D1-AHB3", start: 0x52000000, size: 0x10000 },
@@ -83,7 +84,13 @@ export const STM32H743XI: Board = defineBoard({
   core: "cortex-m7",
   mpuRegions: 16,
   clockHz: 480_000_000,
-  memory: [{ name: "Flash", kind: "flash", start: 0x08000000, size: 2 * M, waitStates: 2 }, ...H7_SYSTEM, ...H7_RAM],
+  memory: [
+    // Two contiguous 1 MiB banks: one backing segment, so an access may run from bank 1 into bank 2.
+    { name: "FlashBank1", kind: "flash", start: 0x08000000, size: 1 * M, waitStates: 2 },
+    { name: "FlashBank2", kind: "flash", start: 0x08100000, size: 1 * M, waitStates: 2 },
+    ...H7_SYSTEM,
+    ...H7_RAM,
+  ],
   peripherals: H7_PERIPHERALS,
   devices: H7_DEVICES,
 });

@@ -1,61 +1,155 @@
 import { HwError } from "../errors.js";
 import type { Board, BoardSpec, CoreKind, MemoryKind, MemoryRegion, PeripheralRangeSpec } from "./types.js";
 
-const CORES: Record<CoreKind, 8 | 16> = { "cortex-m3": 8, "cortex-m4": 8, "cortex-m7": 16 };
+/** MPU regions (DREGION) per core by default. */
+const CORES: Readonly<Record<CoreKind, 8 | 16>> = { "cortex-m3": 8, "cortex-m4": 8, "cortex-m7": 16 };
 const KINDS: readonly MemoryKind[] = ["ram", "flash", "rom", "otp"];
 const MAX = 0x1_0000_0000;
+/** Start of the system range (PPB and vendor system): no board memory or peripheral may lie there. */
+const SYSTEM = 0xe0000000;
+
+/**
+ * Most bytes of memory one board may declare (all regions together): 1 GiB. Every region is
+ * backed by an ArrayBuffer when a machine is created, so a typo such as `"size": "0xFFFFFFF0"`
+ * is refused here with a typed error instead of failing later with an allocation error.
+ */
+export const MAX_BOARD_MEMORY = 1024 * 1024 * 1024;
+
+/** The cores a board may name, e.g. for error messages and JSON validation. */
+export const CORE_KINDS: readonly CoreKind[] = Object.freeze(Object.keys(CORES) as CoreKind[]);
+
+/** Whether `value` names a core the model knows. */
+export function isCoreKind(value: unknown): value is CoreKind {
+  return typeof value === "string" && Object.hasOwn(CORES, value);
+}
 
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, "0")}`;
 }
 
+function fieldError(board: string, field: string, message: string, value?: unknown): HwError {
+  return new HwError("BOARD_FIELD", `board "${board}": ${field} ${message}`, { board, field, value });
+}
+
 function checkU32(value: unknown, field: string, board: string): number {
+  if (value === undefined) throw fieldError(board, field, "is missing", value);
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value >= MAX) {
-    throw new HwError(
-      "BOARD_FIELD",
-      `board "${board}": ${field} must be an integer in [0, 2^32), got ${String(value)}`,
-      {
-        board,
-        field,
-        value,
-      },
+    throw fieldError(
+      board,
+      field,
+      `must be an integer in [0, 2^32), got ${JSON.stringify(value) ?? String(value)}`,
+      value,
     );
   }
   return value;
 }
 
 function checkName(value: unknown, field: string, board: string): string {
-  if (typeof value !== "string" || value.length === 0) {
-    throw new HwError("BOARD_FIELD", `board "${board}": ${field} must be a non-empty string`, { board, field, value });
-  }
+  if (value === undefined) throw fieldError(board, field, "is missing", value);
+  if (typeof value !== "string" || value.length === 0)
+    throw fieldError(board, field, "must be a non-empty string", value);
   return value;
 }
 
-function checkOverlaps(
-  board: string,
-  what: string,
-  ranges: readonly { readonly name: string; readonly start: number; readonly size: number }[],
-): void {
-  const sorted = [...ranges].sort((a, b) => a.start - b.start);
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+interface Ranged {
+  readonly name: string;
+  readonly start: number;
+  readonly size: number;
+  /** Index in the description's array (for the error's field). */
+  readonly index: number;
+}
+
+function checkOverlaps(board: string, what: string, list: string, ranges: readonly Ranged[]): void {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start || a.index - b.index);
   for (let i = 1; i < sorted.length; i++) {
     const a = sorted[i - 1]!;
     const b = sorted[i]!;
     if (b.start < a.start + a.size) {
+      const later = a.index > b.index ? a : b;
       throw new HwError(
         "BOARD_OVERLAP",
         `board "${board}": ${what} "${a.name}" [${hex(a.start)}, ${hex(a.start + a.size)}) overlaps "${b.name}" [${hex(
           b.start,
         )}, ${hex(b.start + b.size)})`,
-        { board, first: a.name, second: b.name },
+        { board, field: `${list}[${later.index}]`, first: a.name, second: b.name },
       );
     }
   }
 }
 
+function checkMemoryRegion(m: unknown, i: number, board: string, names: Set<string>): MemoryRegion {
+  const field = `memory[${i}]`;
+  if (!isObject(m)) throw fieldError(board, field, "must be an object", m);
+  const rname = checkName(m.name, `${field}.name`, board);
+  if (names.has(rname)) throw fieldError(board, `${field}.name`, `duplicates memory region name "${rname}"`, rname);
+  names.add(rname);
+  const start = checkU32(m.start, `${field}.start`, board);
+  const size = checkU32(m.size, `${field}.size`, board);
+  if (size === 0) throw fieldError(board, `${field}.size`, "must be > 0", size);
+  if (start >= SYSTEM) {
+    throw fieldError(board, `${field}.start`, "lies in the system range 0xE0000000-0xFFFFFFFF", start);
+  }
+  if (start + size > SYSTEM) {
+    throw fieldError(
+      board,
+      `${field}.size`,
+      `runs into the system range: [${hex(start)}, +${size}) ends past 0xE0000000`,
+      size,
+    );
+  }
+  const kind = m.kind ?? "ram";
+  if (typeof kind !== "string" || !KINDS.includes(kind as MemoryKind)) {
+    throw fieldError(board, `${field}.kind`, `must be one of ${KINDS.join(", ")}`, kind);
+  }
+  const waitStates = m.waitStates ?? 0;
+  if (typeof waitStates !== "number" || !Number.isInteger(waitStates) || waitStates < 0 || waitStates > 15) {
+    throw fieldError(board, `${field}.waitStates`, "must be an integer 0..15", waitStates);
+  }
+  for (const flag of ["readOnly", "executable"] as const) {
+    if (m[flag] !== undefined && typeof m[flag] !== "boolean") {
+      throw fieldError(board, `${field}.${flag}`, "must be a boolean", m[flag]);
+    }
+  }
+  return Object.freeze({
+    name: rname,
+    start,
+    size,
+    end: start + size,
+    kind: kind as MemoryKind,
+    readOnly: (m.readOnly as boolean | undefined) ?? kind !== "ram",
+    executable: (m.executable as boolean | undefined) ?? true,
+    waitStates,
+  });
+}
+
+function checkPeripheral(p: unknown, i: number, board: string, names: Set<string>): PeripheralRangeSpec {
+  const field = `peripherals[${i}]`;
+  if (!isObject(p)) throw fieldError(board, field, "must be an object", p);
+  const pname = checkName(p.name, `${field}.name`, board);
+  if (names.has(pname)) throw fieldError(board, `${field}.name`, `duplicates peripheral range name "${pname}"`, pname);
+  names.add(pname);
+  const start = checkU32(p.start, `${field}.start`, board);
+  const size = checkU32(p.size, `${field}.size`, board);
+  if (size === 0) throw fieldError(board, `${field}.size`, "must be > 0", size);
+  if (start + size > SYSTEM) throw fieldError(board, `${field}.size`, "must end at or below 0xE0000000", size);
+  return Object.freeze({ name: pname, start, size });
+}
+
 /**
  * Validates a board description and returns a frozen {@link Board} with every default filled in.
- * Throws {@link HwError} (`BOARD_FIELD`, `BOARD_UNKNOWN_CORE`, `BOARD_OVERLAP`, `BOARD_INVALID`)
- * naming the offending field; nothing is returned on error.
+ * Throws {@link HwError} naming the offending field in `context.field` (e.g. `"memory[2].size"`);
+ * nothing is returned on error. Codes:
+ * - `BOARD_INVALID`: the description is not an object.
+ * - `BOARD_FIELD`: a field is missing, of the wrong type or out of range (also duplicate region
+ *   names, memory in the system range 0xE0000000+, more than {@link MAX_BOARD_MEMORY} bytes).
+ * - `BOARD_UNKNOWN_CORE`: `core` is not one of {@link CORE_KINDS}.
+ * - `BOARD_OVERLAP`: two memory regions, or two peripheral ranges, overlap (`field` names the
+ *   later one in the description). Memory inside a peripheral range is allowed (STM32F407
+ *   backup SRAM sits in AHB1): memory decodes first.
  *
  * @example
  * ```ts
@@ -67,140 +161,76 @@ function checkOverlaps(
  * ```
  */
 export function defineBoard(spec: BoardSpec): Board {
-  if (typeof spec !== "object" || spec === null) {
+  if (!isObject(spec)) {
     throw new HwError("BOARD_INVALID", "a board description must be an object", { value: spec });
   }
-  const name = checkName(spec.name, "name", String((spec as { name?: unknown }).name ?? "?"));
-  if (!(spec.core in CORES)) {
+  const raw = spec as unknown as Record<string, unknown>;
+  const name = checkName(raw.name, "name", typeof raw.name === "string" ? raw.name : "?");
+  if (raw.core === undefined) throw fieldError(name, "core", `is missing (known: ${CORE_KINDS.join(", ")})`);
+  if (!isCoreKind(raw.core)) {
     throw new HwError(
       "BOARD_UNKNOWN_CORE",
-      `board "${name}": unknown core "${String(spec.core)}" (known: ${Object.keys(CORES).join(", ")})`,
-      { board: name, field: "core", value: spec.core },
+      `board "${name}": unknown core ${JSON.stringify(raw.core) ?? String(raw.core)} (known: ${CORE_KINDS.join(", ")})`,
+      { board: name, field: "core", value: raw.core },
     );
   }
-  const mpuRegions = spec.mpuRegions ?? CORES[spec.core];
-  if (mpuRegions !== 8 && mpuRegions !== 16) {
-    throw new HwError("BOARD_FIELD", `board "${name}": mpuRegions must be 8 or 16`, {
-      board: name,
-      field: "mpuRegions",
-      value: mpuRegions,
-    });
-  }
-  const clockHz = spec.clockHz ?? 16_000_000;
+  const core = raw.core;
+  const mpuRegions = raw.mpuRegions ?? CORES[core];
+  if (mpuRegions !== 8 && mpuRegions !== 16) throw fieldError(name, "mpuRegions", "must be 8 or 16", mpuRegions);
+  const clockHz = raw.clockHz ?? 16_000_000;
   if (typeof clockHz !== "number" || !Number.isFinite(clockHz) || clockHz <= 0) {
-    throw new HwError("BOARD_FIELD", `board "${name}": clockHz must be a positive number`, {
-      board: name,
-      field: "clockHz",
-      value: clockHz,
-    });
+    throw fieldError(name, "clockHz", "must be a positive number", clockHz);
   }
-  if (!Array.isArray(spec.memory) || spec.memory.length === 0) {
-    throw new HwError("BOARD_FIELD", `board "${name}": memory must be a non-empty array of regions`, {
-      board: name,
-      field: "memory",
-    });
+  const description = raw.description ?? name;
+  if (typeof description !== "string") throw fieldError(name, "description", "must be a string", description);
+  const aliases = raw.aliases ?? [];
+  if (!Array.isArray(aliases) || aliases.some((a) => typeof a !== "string" || a.length === 0)) {
+    throw fieldError(name, "aliases", "must be an array of non-empty strings", aliases);
+  }
+  if (raw.memory === undefined) throw fieldError(name, "memory", "is missing");
+  if (!Array.isArray(raw.memory) || raw.memory.length === 0) {
+    throw fieldError(name, "memory", "must be a non-empty array of regions", raw.memory);
   }
   const names = new Set<string>();
-  const memory: MemoryRegion[] = spec.memory.map((m, i) => {
-    const field = `memory[${i}]`;
-    if (typeof m !== "object" || m === null) {
-      throw new HwError("BOARD_FIELD", `board "${name}": ${field} must be an object`, { board: name, field });
-    }
-    const rname = checkName(m.name, `${field}.name`, name);
-    if (names.has(rname)) {
-      throw new HwError("BOARD_FIELD", `board "${name}": duplicate memory region name "${rname}"`, {
-        board: name,
-        field: `${field}.name`,
-        value: rname,
-      });
-    }
-    names.add(rname);
-    const start = checkU32(m.start, `${field}.start`, name);
-    const size = checkU32(m.size, `${field}.size`, name);
-    if (size === 0 || start + size > MAX) {
-      throw new HwError("BOARD_FIELD", `board "${name}": ${field}.size must be > 0 and end within 4 GiB`, {
-        board: name,
-        field: `${field}.size`,
-        value: size,
-      });
-    }
-    const kind = m.kind ?? "ram";
-    if (!KINDS.includes(kind)) {
-      throw new HwError("BOARD_FIELD", `board "${name}": ${field}.kind must be one of ${KINDS.join(", ")}`, {
-        board: name,
-        field: `${field}.kind`,
-        value: kind,
-      });
-    }
-    const waitStates = m.waitStates ?? 0;
-    if (!Number.isInteger(waitStates) || waitStates < 0 || waitStates > 15) {
-      throw new HwError("BOARD_FIELD", `board "${name}": ${field}.waitStates must be an integer 0..15`, {
-        board: name,
-        field: `${field}.waitStates`,
-        value: waitStates,
-      });
-    }
-    for (const flag of ["readOnly", "executable"] as const) {
-      if (m[flag] !== undefined && typeof m[flag] !== "boolean") {
-        throw new HwError("BOARD_FIELD", `board "${name}": ${field}.${flag} must be a boolean`, {
-          board: name,
-          field: `${field}.${flag}`,
-          value: m[flag],
-        });
-      }
-    }
-    if (start >= 0xe0000000) {
-      throw new HwError("BOARD_FIELD", `board "${name}": ${field} lies in the system range 0xE0000000-0xFFFFFFFF`, {
-        board: name,
-        field: `${field}.start`,
-        value: start,
-      });
-    }
-    return Object.freeze({
-      name: rname,
-      start,
-      size,
-      end: start + size,
-      kind,
-      readOnly: m.readOnly ?? kind !== "ram",
-      executable: m.executable ?? true,
-      waitStates,
-    });
-  });
-  checkOverlaps(name, "memory region", memory);
-  const peripherals: PeripheralRangeSpec[] = (spec.peripherals ?? []).map((p, i) => {
-    const field = `peripherals[${i}]`;
-    const pname = checkName(p?.name, `${field}.name`, name);
-    const start = checkU32(p.start, `${field}.start`, name);
-    const size = checkU32(p.size, `${field}.size`, name);
-    if (size === 0 || start + size > 0xe0000000) {
-      throw new HwError("BOARD_FIELD", `board "${name}": ${field} must be non-empty and below 0xE0000000`, {
-        board: name,
-        field: `${field}.size`,
-        value: size,
-      });
-    }
-    return Object.freeze({ name: pname, start, size });
-  });
-  checkOverlaps(name, "peripheral range", peripherals);
-  const devices: Record<string, number> = {};
-  for (const [k, v] of Object.entries(spec.devices ?? {})) devices[k] = checkU32(v, `devices.${k}`, name);
-  const aliases = spec.aliases ?? [];
-  if (!Array.isArray(aliases) || aliases.some((a) => typeof a !== "string")) {
-    throw new HwError("BOARD_FIELD", `board "${name}": aliases must be an array of strings`, {
-      board: name,
-      field: "aliases",
-    });
+  const memory = raw.memory.map((m, i) => checkMemoryRegion(m, i, name, names));
+  checkOverlaps(
+    name,
+    "memory region",
+    "memory",
+    memory.map((m, index) => ({ name: m.name, start: m.start, size: m.size, index })),
+  );
+  const total = memory.reduce((sum, m) => sum + m.size, 0);
+  if (total > MAX_BOARD_MEMORY) {
+    throw fieldError(
+      name,
+      "memory",
+      `declares ${total} bytes; at most ${MAX_BOARD_MEMORY} (1 GiB) are modelled`,
+      total,
+    );
   }
+  const rawPeripherals = raw.peripherals ?? [];
+  if (!Array.isArray(rawPeripherals)) throw fieldError(name, "peripherals", "must be an array", rawPeripherals);
+  const pnames = new Set<string>();
+  const peripherals = rawPeripherals.map((p, i) => checkPeripheral(p, i, name, pnames));
+  checkOverlaps(
+    name,
+    "peripheral range",
+    "peripherals",
+    peripherals.map((p, index) => ({ name: p.name, start: p.start, size: p.size, index })),
+  );
+  const rawDevices = raw.devices ?? {};
+  if (!isObject(rawDevices)) throw fieldError(name, "devices", "must be an object of name: address", rawDevices);
+  const devices: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rawDevices)) devices[k] = checkU32(v, `devices.${k}`, name);
   return Object.freeze({
     name,
-    aliases: Object.freeze([...aliases]),
-    description: spec.description ?? name,
-    core: spec.core,
+    aliases: Object.freeze([...(aliases as string[])]),
+    description,
+    core,
     mpuRegions,
     clockHz,
     memory: Object.freeze([...memory].sort((a, b) => a.start - b.start)),
-    peripherals: Object.freeze(peripherals.sort((a, b) => a.start - b.start)),
+    peripherals: Object.freeze([...peripherals].sort((a, b) => a.start - b.start)),
     devices: Object.freeze(devices),
   });
 }
