@@ -1,0 +1,178 @@
+import { RegionError } from "./errors.js";
+import { ctz, type Geometry, GIVEN, Hdr, LEVEL_STRIDE, PageState } from "./layout.js";
+import type { MemoryPort } from "./memory-port.js";
+
+/**
+ * The buddy page allocator of one region: blocks of 2^k pages aligned on their size (in
+ * absolute addresses, so one MPU region covers a block), split on allocation and merged with
+ * their buddy on free. Its whole state is in the region's metadata, in memory: the page entries
+ * and, per order, a bitmap of free blocks with summary levels.
+ *
+ * Lowest address first: allocation takes the smallest order that has a free block (one read of
+ * the header's order mask), then that order's lowest-address free block (one read per summary
+ * level, finding the lowest set bit), and splits it keeping the lower half. Costs grow with the
+ * number of orders and of summary levels (log32 of the blocks), not with the number of pages.
+ *
+ * The caller validates arguments: methods here assume a valid order and block.
+ */
+export class BuddyAllocator {
+  private readonly m: MemoryPort;
+  private readonly g: Geometry;
+  /** Metadata base address (the header). */
+  readonly meta: number;
+  private readonly entries: number;
+  private readonly pfn0: number;
+  private readonly pfn1: number;
+  private readonly maxOrder: number;
+
+  constructor(memory: MemoryPort, geometry: Geometry, meta: number) {
+    this.m = memory;
+    this.g = geometry;
+    this.meta = meta;
+    this.entries = meta + 0x40;
+    this.pfn0 = geometry.pfn0;
+    this.pfn1 = geometry.pfn1;
+    this.maxOrder = geometry.maxOrder;
+  }
+
+  /**
+   * Bootstrap: zeroes the bitmaps, writes every page entry (`fixed[i]` is the entry of a
+   * metadata or reserved page, 0 for an available one) and frees the available pages as the
+   * largest aligned blocks that fit (the fully merged state).
+   */
+  init(fixed: Uint32Array): void {
+    const m = this.m;
+    const g = this.g;
+    for (let a = this.entries + 4 * g.pages; a < this.meta + g.metaBytes; a += 4) m.write32(a, 0);
+    m.write32(this.meta + Hdr.Head, 0);
+    m.write32(this.meta + Hdr.FreePages, 0);
+    for (let i = 0; i < g.pages; i++) m.write32(this.entries + 4 * i, fixed[i]!);
+    let free = 0;
+    let p = this.pfn0;
+    while (p < this.pfn1) {
+      if (fixed[p - this.pfn0] !== 0) {
+        p++;
+        continue;
+      }
+      let k = 0;
+      while (k < this.maxOrder) {
+        const size = 2 ** (k + 1);
+        if (p % size !== 0 || p + size > this.pfn1) break;
+        let clear = true;
+        for (let q = p + 2 ** k; q < p + size; q++) if (fixed[q - this.pfn0] !== 0) clear = false;
+        if (!clear) break;
+        k++;
+      }
+      this.setBit(k, p);
+      m.write32(this.entries + 4 * (p - this.pfn0), PageState.Free | (k << 4));
+      free += 2 ** k;
+      p += 2 ** k;
+    }
+    m.write32(this.meta + Hdr.FreePages, free);
+  }
+
+  /** Address of the entry of page `pfn`. */
+  entryAddress(pfn: number): number {
+    return this.entries + 4 * (pfn - this.pfn0);
+  }
+
+  /**
+   * Allocates a block of 2^order pages for owner id `owner`; returns its first page frame
+   * number, or -1 when no free block is large enough.
+   */
+  alloc(order: number, owner: number): number {
+    const m = this.m;
+    const mask = m.read32(this.meta + Hdr.Head) & (-1 << order);
+    if (mask === 0) return -1;
+    let k = ctz(mask);
+    if (k > this.maxOrder) this.corrupt(this.meta + Hdr.Head, `order mask has bit ${k} above the largest order`);
+    const p = this.findFirst(k);
+    this.clearBit(k, p);
+    while (k > order) {
+      k--;
+      const b = p + 2 ** k;
+      const ea = this.entries + 4 * (b - this.pfn0);
+      m.write32(ea, (m.read32(ea) & GIVEN) | PageState.Free | (k << 4));
+      this.setBit(k, b);
+    }
+    m.write32(this.entries + 4 * (p - this.pfn0), PageState.Allocated | GIVEN | (order << 4) | (owner << 16));
+    m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) - 2 ** order);
+    return p;
+  }
+
+  /** Frees the allocated block at page `p` of `order` (validated by the caller), merging with free buddies. */
+  release(p: number, order: number): void {
+    const m = this.m;
+    let k = order;
+    while (k < this.maxOrder) {
+      const b = p ^ (2 ** k);
+      if (b < this.pfn0 || b + 2 ** k > this.pfn1) break;
+      const eb = m.read32(this.entries + 4 * (b - this.pfn0));
+      if ((eb & 7) !== PageState.Free || ((eb >>> 4) & 31) !== k) break;
+      this.clearBit(k, b);
+      const hi = Math.max(b, p);
+      const ha = this.entries + 4 * (hi - this.pfn0);
+      m.write32(ha, m.read32(ha) & GIVEN);
+      if (b < p) p = b;
+      k++;
+    }
+    const ea = this.entries + 4 * (p - this.pfn0);
+    m.write32(ea, (m.read32(ea) & GIVEN) | PageState.Free | (k << 4));
+    this.setBit(k, p);
+    m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) + 2 ** order);
+  }
+
+  /** The lowest-address free block of order `k` (its page frame number); the order must have one. */
+  private findFirst(k: number): number {
+    const m = this.m;
+    const g = this.g;
+    let idx = 0;
+    for (let l = g.levels[k]! - 1; l >= 0; l--) {
+      const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * idx;
+      const w = m.read32(a);
+      if (w === 0) this.corrupt(a, `summary of order ${k} points to an empty word`);
+      idx = idx * 32 + ctz(w);
+    }
+    if (idx >= g.slots[k]!)
+      this.corrupt(this.meta + g.levelOffset[k * LEVEL_STRIDE]!, `order ${k} bit beyond the span`);
+    return (idx + g.slotBase[k]!) * 2 ** k;
+  }
+
+  /** Marks the block of order `k` at page `p` free in the bitmap, and the order in the mask. */
+  private setBit(k: number, p: number): void {
+    const m = this.m;
+    const g = this.g;
+    let s = p / 2 ** k - g.slotBase[k]!;
+    const levels = g.levels[k]!;
+    for (let l = 0; l < levels; l++) {
+      const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * (s >>> 5);
+      const w = m.read32(a);
+      m.write32(a, (w | (1 << (s & 31))) >>> 0);
+      if (w !== 0) return;
+      s >>>= 5;
+    }
+    const h = this.meta + Hdr.Head;
+    m.write32(h, (m.read32(h) | (1 << k)) >>> 0);
+  }
+
+  /** Clears the block's bit, the summaries that become empty, and the order's mask bit when it has no free block left. */
+  private clearBit(k: number, p: number): void {
+    const m = this.m;
+    const g = this.g;
+    let s = p / 2 ** k - g.slotBase[k]!;
+    const levels = g.levels[k]!;
+    for (let l = 0; l < levels; l++) {
+      const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * (s >>> 5);
+      const w = (m.read32(a) & ~(1 << (s & 31))) >>> 0;
+      m.write32(a, w);
+      if (w !== 0) return;
+      s >>>= 5;
+    }
+    const h = this.meta + Hdr.Head;
+    m.write32(h, (m.read32(h) & ~(1 << k)) >>> 0);
+  }
+
+  private corrupt(address: number, what: string): never {
+    throw new RegionError("METADATA_CORRUPT", `buddy metadata at 0x${address.toString(16)}: ${what}`, { address });
+  }
+}

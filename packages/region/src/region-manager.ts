@@ -1,0 +1,470 @@
+import { ActorMode, withActorMode } from "@rtos-sim/hw";
+import { type PlanInput, planRegions, type RegionPlan, type RegionSpec, type ReservedRange } from "./bootstrap.js";
+import { BuddyAllocator } from "./buddy.js";
+import { type ConsistencyProblem, checkRegion, type RegionScan, scanRegion } from "./check.js";
+import { hex, RegionError } from "./errors.js";
+import { Hdr, HEADER_BYTES, MAGIC, type PageAllocatorKind, PageState } from "./layout.js";
+import type { MemoryPort } from "./memory-port.js";
+import { OwnerRegistry } from "./owners.js";
+import { PageListAllocator } from "./page-list.js";
+import { type PageMapOptions, renderPageMap } from "./page-map.js";
+import type { PageObserver, PageRequest, PageSource } from "./page-source.js";
+import { type RegionStats, regionStats } from "./stats.js";
+
+/** Options of a {@link RegionManager}; each field documents its default. */
+export interface RegionManagerOptions {
+  /** Where the metadata lives: `machine.core` (privileged accesses) or any {@link MemoryPort}. */
+  readonly memory: MemoryPort;
+  /** Regions to manage, e.g. `board.memory.filter((r) => !r.readOnly)`. */
+  readonly regions: readonly RegionSpec[];
+  /** Pages are 2^pageOrder bytes, 5..16. Default 10 (1 KiB). */
+  readonly pageOrder?: number;
+  /** Page allocator of every region, or per region name (others "buddy"). Default "buddy". */
+  readonly allocator?: PageAllocatorKind | Readonly<Record<string, PageAllocatorKind>>;
+  /** Ranges whose pages are never allocatable (image, .data/.bss, kernel stacks). Default none. */
+  readonly reserved?: readonly ReservedRange[];
+  /** Follower of page transitions (the memory checker). Default none. */
+  readonly observer?: PageObserver | null;
+  /**
+   * Manage regions that touch (e.g. STM32F407 SRAM1 + SRAM2) as one region named "SRAM1+SRAM2":
+   * one metadata block and blocks that may cross the seam. Default false: every board region is
+   * its own region, addressable by its name.
+   */
+  readonly mergeContiguous?: boolean;
+}
+
+/** One managed region as the bootstrap laid it out. */
+export interface RegionInfo {
+  readonly name: string;
+  /** Board regions it covers (more than one when contiguous regions were merged). */
+  readonly parts: readonly string[];
+  readonly start: number;
+  readonly end: number;
+  readonly allocator: PageAllocatorKind;
+  /** First page-aligned address (bytes below it, up to `start`, are lost). */
+  readonly pageStart: number;
+  /** End of the last whole page (bytes above it, up to `end`, are lost). */
+  readonly pageEnd: number;
+  readonly pages: number;
+  /** Largest block order the region can hold (0 for "list"). */
+  readonly maxOrder: number;
+  /** Metadata pages: [metadataStart, metadataStart + metadataPages * pageSize). */
+  readonly metadataStart: number;
+  readonly metadataPages: number;
+  /** Bytes of metadata in use (header, page entries, bitmaps). */
+  readonly metadataBytes: number;
+}
+
+/** What one page is, read from its region's metadata. */
+export interface PageInfo {
+  readonly region: string;
+  /** Address of the page. */
+  readonly page: number;
+  readonly state: "free" | "allocated" | "reserved" | "metadata";
+  /** The block the page belongs to (a reserved or metadata page is a block of order 0). */
+  readonly block: { readonly address: number; readonly order: number };
+  /** Allocated: the owner; reserved: the range's label; otherwise null. */
+  readonly owner: string | null;
+}
+
+/** Pages held by one owner. */
+export interface OwnerSummary {
+  readonly id: number;
+  readonly name: string;
+  readonly blocks: number;
+  readonly pages: number;
+}
+
+interface Managed {
+  readonly plan: RegionPlan;
+  readonly alloc: BuddyAllocator | PageListAllocator;
+  readonly pfn0: number;
+  readonly pfn1: number;
+  readonly maxOrder: number;
+}
+
+/**
+ * The region manager: tracks every page of every region with per-page metadata carved out of the
+ * region itself, in simulated memory, and hands out blocks of 2^order pages aligned on their size
+ * (buddy) or single pages (list). Implements {@link PageSource} for secondary allocators and
+ * publishes page transitions to a {@link PageObserver}.
+ *
+ * Every metadata access goes through `memory` with the actor switched to `ActorMode.Allocator`.
+ * Bad input raises a {@link RegionError} and changes nothing; out of memory returns null.
+ *
+ * @example
+ * ```ts
+ * const m = createMachine(STM32F407);
+ * const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => !r.readOnly) });
+ * const block = rm.allocPages(2, { owner: "slab-64", region: "SRAM1" }); // 4 KiB, 4 KiB-aligned
+ * rm.freePages(block!, 2);
+ * ```
+ */
+export class RegionManager implements PageSource {
+  /** Page size is 2^pageOrder bytes. */
+  readonly pageOrder: number;
+  /** Bytes per page. */
+  readonly pageSize: number;
+  /** Follower of page transitions, or null; may be set at any time. */
+  observer: PageObserver | null;
+  private readonly memory: MemoryPort;
+  private readonly managed: readonly Managed[];
+  private readonly byName = new Map<string, Managed>();
+  private readonly ownerIds = new OwnerRegistry();
+
+  /** Validates everything, then writes each region's metadata (typed error and no write on bad options). */
+  constructor(options: RegionManagerOptions) {
+    const input: PlanInput = {
+      pageOrder: options.pageOrder ?? 10,
+      regions: options.regions,
+      allocator: options.allocator ?? "buddy",
+      reserved: options.reserved ?? [],
+      mergeContiguous: options.mergeContiguous ?? false,
+    };
+    const plans = planRegions(input);
+    this.pageOrder = input.pageOrder;
+    this.pageSize = 2 ** input.pageOrder;
+    this.memory = options.memory;
+    this.observer = options.observer ?? null;
+    this.managed = plans.map((plan) => {
+      const g = plan.geometry;
+      const alloc =
+        plan.kind === "buddy"
+          ? new BuddyAllocator(options.memory, g, plan.metaBase)
+          : new PageListAllocator(options.memory, g, plan.metaBase);
+      return { plan, alloc, pfn0: g.pfn0, pfn1: g.pfn1, maxOrder: g.maxOrder };
+    });
+    for (const r of this.managed) {
+      this.byName.set(r.plan.name, r);
+      for (const part of r.plan.parts) this.byName.set(part, r);
+    }
+    const saved = this.enter();
+    try {
+      for (const r of this.managed) this.writeMetadata(r);
+    } finally {
+      this.leave(saved);
+    }
+  }
+
+  private writeMetadata(r: Managed): void {
+    const m = this.memory;
+    const { plan } = r;
+    const g = plan.geometry;
+    const b = plan.metaBase;
+    for (let a = b; a < b + HEADER_BYTES; a += 4) m.write32(a, 0);
+    m.write32(b + Hdr.Magic, MAGIC);
+    m.write8(b + Hdr.PageOrder, this.pageOrder);
+    m.write8(b + Hdr.Kind, plan.kind === "buddy" ? 0 : 1);
+    m.write8(b + Hdr.MaxOrder, g.maxOrder);
+    m.write32(b + Hdr.Base, plan.pageStart);
+    m.write32(b + Hdr.Pages, g.pages);
+    m.write32(b + Hdr.MetaPages, g.metaPages);
+    r.alloc.init(plan.fixed);
+  }
+
+  /** Switches the port's actor to allocator mode; returns the previous tag (-1 when the port has none). */
+  private enter(): number {
+    const saved = this.memory.actor;
+    if (saved === undefined) return -1;
+    this.memory.actor = withActorMode(saved, ActorMode.Allocator);
+    return saved;
+  }
+
+  private leave(saved: number): void {
+    if (saved >= 0) this.memory.actor = saved;
+  }
+
+  // ---- PageSource ------------------------------------------------------------------------------
+
+  /**
+   * Allocates a block of 2^order pages aligned on its size for `request.owner`, in
+   * `request.region` or, by default, in the lowest-address region that has one. Returns the
+   * block's address, or null when no free block is large enough.
+   * Errors: `BAD_ORDER`, `BAD_OWNER`, `UNKNOWN_REGION`.
+   */
+  allocPages(order: number, request: PageRequest): number | null {
+    if (!Number.isInteger(order) || order < 0 || order > 31) {
+      throw new RegionError("BAD_ORDER", `order must be an integer >= 0, got ${String(order)}`, { order });
+    }
+    const name = request?.region;
+    let only: Managed | undefined;
+    if (name !== undefined) {
+      only = this.byName.get(name);
+      if (only === undefined) {
+        throw new RegionError("UNKNOWN_REGION", `no managed region is named "${String(name)}"`, { region: name });
+      }
+      if (order > only.maxOrder) {
+        throw new RegionError("BAD_ORDER", `region "${only.plan.name}" holds blocks up to order ${only.maxOrder}`, {
+          order,
+          region: only.plan.name,
+          maxOrder: only.maxOrder,
+          allocator: only.plan.kind,
+        });
+      }
+    } else if (!this.managed.some((r) => order <= r.maxOrder)) {
+      throw new RegionError("BAD_ORDER", `no region holds blocks of order ${order}`, { order });
+    }
+    const owner = this.ownerIds.idOf(request?.owner);
+    const saved = this.enter();
+    let address = -1;
+    try {
+      if (only !== undefined) {
+        const p = only.alloc.alloc(order, owner);
+        if (p >= 0) address = p * this.pageSize;
+      } else {
+        for (const r of this.managed) {
+          if (order > r.maxOrder) continue;
+          const p = r.alloc.alloc(order, owner);
+          if (p >= 0) {
+            address = p * this.pageSize;
+            break;
+          }
+        }
+      }
+    } finally {
+      this.leave(saved);
+    }
+    if (address < 0) return null;
+    if (this.observer !== null) this.observer.pagesGiven(address, this.pageSize * 2 ** order, request.owner);
+    return address;
+  }
+
+  /**
+   * Frees the block at `address` allocated with `order`, merging it with free buddies.
+   * Errors (nothing changes): `BAD_ORDER`, `OUTSIDE_REGIONS`, `NOT_BLOCK_START`, `NOT_ALLOCATED`,
+   * `DOUBLE_FREE`, `WRONG_ORDER`, `RESERVED`, `METADATA_CORRUPT`.
+   */
+  freePages(address: number, order: number): void {
+    if (!Number.isInteger(order) || order < 0 || order > 31) {
+      throw new RegionError("BAD_ORDER", `order must be an integer >= 0, got ${String(order)}`, { address, order });
+    }
+    const r = this.regionOfPage(address);
+    if (r === undefined) {
+      throw new RegionError("OUTSIDE_REGIONS", `${hexOf(address)} is in no region's pages`, { address, order });
+    }
+    const saved = this.enter();
+    let ownerId = 0;
+    try {
+      ownerId = this.checkFree(r, address, order);
+      r.alloc.release(address / this.pageSize, order);
+    } finally {
+      this.leave(saved);
+    }
+    if (this.observer !== null) {
+      this.observer.pagesReturned(address, this.pageSize * 2 ** order, this.ownerIds.nameOf(ownerId));
+    }
+  }
+
+  /** Validates a free (reads only); returns the block's owner id. */
+  private checkFree(r: Managed, address: number, order: number): number {
+    const ctx = { address, order, region: r.plan.name };
+    if (address % this.pageSize !== 0) {
+      throw new RegionError("NOT_BLOCK_START", `${hexOf(address)} is not page-aligned`, ctx);
+    }
+    if (order > r.maxOrder) {
+      throw new RegionError("BAD_ORDER", `region "${r.plan.name}" holds blocks up to order ${r.maxOrder}`, {
+        ...ctx,
+        maxOrder: r.maxOrder,
+      });
+    }
+    const pfn = address / this.pageSize;
+    const ea = r.alloc.entryAddress(pfn);
+    const e = this.memory.read32(ea);
+    const state = e & 7;
+    if (state === PageState.Allocated) {
+      const actual = (e >>> 4) & 31;
+      if (actual !== order) {
+        throw new RegionError("WRONG_ORDER", `the block at ${hexOf(address)} has order ${actual}, not ${order}`, {
+          ...ctx,
+          allocatedOrder: actual,
+        });
+      }
+      return e >>> 16;
+    }
+    if (state === PageState.Reserved || state === PageState.Metadata) {
+      const what = state === PageState.Metadata ? "metadata" : (r.plan.reserved[e >>> 16]?.label ?? "reserved");
+      throw new RegionError("RESERVED", `${hexOf(address)} is a ${what} page`, { ...ctx, reserved: what });
+    }
+    if (state === PageState.Free) {
+      throw this.freedError(e, ctx);
+    }
+    if (state === PageState.Tail) {
+      const [head, he] = this.headOf(r, pfn);
+      if ((he & 7) === PageState.Allocated) {
+        throw new RegionError(
+          "NOT_BLOCK_START",
+          `${hexOf(address)} is inside the block at ${hexOf(head * this.pageSize)}`,
+          {
+            ...ctx,
+            blockStart: head * this.pageSize,
+            blockOrder: (he >>> 4) & 31,
+          },
+        );
+      }
+      throw this.freedError(e, ctx);
+    }
+    throw new RegionError("METADATA_CORRUPT", `page entry at ${hexOf(ea)} has state ${state}`, { ...ctx, address: ea });
+  }
+
+  private freedError(entry: number, ctx: Record<string, unknown>): RegionError {
+    const a = hexOf(ctx.address as number);
+    return (entry & 8) !== 0
+      ? new RegionError("DOUBLE_FREE", `the block at ${a} was already freed`, ctx)
+      : new RegionError("NOT_ALLOCATED", `${a} is free and was never allocated`, ctx);
+  }
+
+  /** The head page of the block holding page `pfn`, and its entry (walks the aligned candidates upward). */
+  private headOf(r: Managed, pfn: number): [number, number] {
+    for (let j = 0; j <= r.maxOrder; j++) {
+      const h = Math.floor(pfn / 2 ** j) * 2 ** j;
+      if (h < r.pfn0) break;
+      const ea = r.alloc.entryAddress(h);
+      const e = this.memory.read32(ea);
+      const state = e & 7;
+      if (state === PageState.Tail) continue;
+      const order = r.plan.kind === "buddy" && state <= PageState.Allocated ? (e >>> 4) & 31 : 0;
+      if (state <= PageState.Metadata && pfn < h + 2 ** order) return [h, e];
+      break;
+    }
+    const ea = r.alloc.entryAddress(pfn);
+    throw new RegionError("METADATA_CORRUPT", `page ${hexOf(pfn * this.pageSize)} belongs to no block`, {
+      address: ea,
+      page: pfn * this.pageSize,
+    });
+  }
+
+  private regionOfPage(address: number): Managed | undefined {
+    if (typeof address !== "number" || !Number.isInteger(address)) return undefined;
+    for (const r of this.managed) if (address >= r.plan.pageStart && address < r.plan.pageEnd) return r;
+    return undefined;
+  }
+
+  // ---- queries ---------------------------------------------------------------------------------
+
+  /** The managed regions in address order, as the bootstrap laid them out. */
+  regions(): readonly RegionInfo[] {
+    return this.managed.map(({ plan }) => ({
+      name: plan.name,
+      parts: plan.parts,
+      start: plan.start,
+      end: plan.end,
+      allocator: plan.kind,
+      pageStart: plan.pageStart,
+      pageEnd: plan.pageEnd,
+      pages: plan.geometry.pages,
+      maxOrder: plan.geometry.maxOrder,
+      metadataStart: plan.metaBase,
+      metadataPages: plan.geometry.metaPages,
+      metadataBytes: plan.geometry.metaBytes,
+    }));
+  }
+
+  /** What the page holding `address` is (read from memory), or null outside every region's pages. */
+  pageInfo(address: number): PageInfo | null {
+    const r = this.regionOfPage(address);
+    if (r === undefined) return null;
+    const pfn = Math.floor(address / this.pageSize);
+    const saved = this.enter();
+    try {
+      const [head, e] = this.headOf(r, pfn);
+      const state = e & 7;
+      const order = r.plan.kind === "buddy" && state <= PageState.Allocated ? (e >>> 4) & 31 : 0;
+      const block = { address: head * this.pageSize, order };
+      const base = { region: r.plan.name, page: pfn * this.pageSize, block };
+      if (state === PageState.Allocated) return { ...base, state: "allocated", owner: this.ownerIds.nameOf(e >>> 16) };
+      if (state === PageState.Reserved)
+        return { ...base, state: "reserved", owner: r.plan.reserved[e >>> 16]?.label ?? "reserved" };
+      if (state === PageState.Metadata) return { ...base, state: "metadata", owner: null };
+      return { ...base, state: "free", owner: null };
+    } finally {
+      this.leave(saved);
+    }
+  }
+
+  /** The owner of the allocated block holding `address`, or null (free, reserved, metadata, outside). */
+  ownerOf(address: number): string | null {
+    const info = this.pageInfo(address);
+    return info?.state === "allocated" ? info.owner : null;
+  }
+
+  /** Every owner that holds pages now, with its block and page counts (read from memory), in id order. */
+  owners(): readonly OwnerSummary[] {
+    const blocks = new Map<number, number>();
+    const pages = new Map<number, number>();
+    for (const s of this.scans()) {
+      for (const b of s.blocks) {
+        if (b.state !== PageState.Allocated) continue;
+        blocks.set(b.owner, (blocks.get(b.owner) ?? 0) + 1);
+        pages.set(b.owner, (pages.get(b.owner) ?? 0) + 2 ** b.order);
+      }
+    }
+    return [...blocks.keys()]
+      .sort((a, b) => a - b)
+      .map((id) => ({ id, name: this.ownerIds.nameOf(id), blocks: blocks.get(id)!, pages: pages.get(id)! }));
+  }
+
+  /** Figures per region (read from memory): pages, lost edges, metadata overhead, free blocks per order, fragmentation. */
+  stats(): readonly RegionStats[] {
+    const scans = this.scans();
+    return this.managed.map((r, i) => regionStats(r.plan, scans[i]!, this.pageSize));
+  }
+
+  /**
+   * Reads every region's metadata through memory and verifies it: header, page entries and
+   * blocks, reserved and metadata pages, free bitmaps and their summaries (buddy) or the free list
+   * (list), the free page counter, and complete merging. Returns the problems found (empty when
+   * consistent).
+   */
+  consistencyCheck(): readonly ConsistencyProblem[] {
+    const saved = this.enter();
+    try {
+      return this.managed.flatMap((r) => checkRegion(this.memory, r.plan));
+    } finally {
+      this.leave(saved);
+    }
+  }
+
+  /** Throws `METADATA_CORRUPT` (context: address, region, problem) on the first problem {@link consistencyCheck} finds. */
+  assertConsistent(): void {
+    const p = this.consistencyCheck()[0];
+    if (p !== undefined) {
+      throw new RegionError("METADATA_CORRUPT", `${p.region}: ${p.message}`, {
+        address: p.address,
+        region: p.region,
+        problem: p.code,
+      });
+    }
+  }
+
+  /**
+   * A text map of a region's pages for a terminal, one character per page (or per group of pages
+   * on big regions), with a legend. `UNKNOWN_REGION` for a name no region has.
+   */
+  pageMap(regionName: string, options: PageMapOptions = {}): string {
+    const r = this.byName.get(regionName);
+    if (r === undefined) {
+      throw new RegionError("UNKNOWN_REGION", `no managed region is named "${String(regionName)}"`, {
+        region: regionName,
+      });
+    }
+    const scan = this.scanOne(r);
+    return renderPageMap(r.plan, scan, this.pageSize, (id) => this.ownerIds.nameOf(id), options);
+  }
+
+  private scans(): RegionScan[] {
+    return this.managed.map((r) => this.scanOne(r));
+  }
+
+  private scanOne(r: Managed): RegionScan {
+    const saved = this.enter();
+    try {
+      return scanRegion(this.memory, r.plan);
+    } finally {
+      this.leave(saved);
+    }
+  }
+}
+
+function hexOf(n: number): string {
+  return typeof n === "number" && Number.isFinite(n) ? hex(n) : String(n);
+}
