@@ -1,0 +1,149 @@
+import { describe, expect, it } from "vitest";
+import type { HwError } from "../errors.js";
+import { Fault } from "../fault.js";
+import { createMachine } from "../machine.js";
+import { Shcsr } from "../scs/scb.js";
+import { MPS2_AN386, STM32F407, STM32H743XI } from "./builtin.js";
+import { boardFromLinkerScript } from "./linker-board.js";
+
+function errOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Error) return e;
+    throw e;
+  }
+  throw new Error("expected an error");
+}
+
+const CUBE = `MEMORY
+{
+  CCMRAM (xrw) : ORIGIN = 0x10000000, LENGTH = 64K
+  RAM    (xrw) : ORIGIN = 0x20000000, LENGTH = 128K
+  FLASH  (rx)  : ORIGIN = 0x08000000, LENGTH = 1024K
+}`;
+
+function rows(b: {
+  memory: readonly {
+    name: string;
+    start: number;
+    size: number;
+    kind: string;
+    readOnly: boolean;
+    executable: boolean;
+    waitStates: number;
+  }[];
+}) {
+  return b.memory.map((r) => [r.name, r.start, r.size, r.kind, r.readOnly, r.executable, r.waitStates]);
+}
+
+describe("boardFromLinkerScript", () => {
+  it("standalone: rx -> read-only flash, xrw -> executable RAM, no peripherals", () => {
+    const b = boardFromLinkerScript(CUBE, { name: "cube", core: "cortex-m4" });
+    expect(rows(b)).toEqual([
+      ["FLASH", 0x08000000, 0x100000, "flash", true, true, 0],
+      ["CCMRAM", 0x10000000, 0x10000, "ram", false, true, 0],
+      ["RAM", 0x20000000, 0x20000, "ram", false, true, 0],
+    ]);
+    expect(b.core).toBe("cortex-m4");
+    expect(b.mpuRegions).toBe(8);
+    expect(b.clockHz).toBe(16_000_000);
+    expect(b.peripherals).toEqual([]);
+    expect(b.devices).toEqual({});
+  });
+
+  it("standalone: an rw region is not executable; a fetch there is IBUSERR", () => {
+    const b = boardFromLinkerScript("MEMORY { DATA (rw) : ORIGIN = 0x20000000, LENGTH = 4K }", {
+      name: "data",
+      core: "cortex-m7",
+    });
+    expect(b.mpuRegions).toBe(16);
+    const m = createMachine(b);
+    m.scb.shcsr = Shcsr.BUSFAULTENA;
+    m.core.write32(0x20000000, 1);
+    const f = errOf(() => m.core.fetch(0x20000000)) as Fault;
+    expect(f).toBeInstanceOf(Fault);
+    expect(f.cfsr).toBe(0x100);
+  });
+
+  it("over STM32F407: keeps peripherals, devices, core, clock and the memory the script does not mention", () => {
+    const b = boardFromLinkerScript(CUBE, { name: "my-f407", base: STM32F407 });
+    expect(rows(b)).toEqual([
+      ["FLASH", 0x08000000, 0x100000, "flash", true, true, 5],
+      // The silicon wins: CCM is on the D-bus only, whatever the script's (xrw) says.
+      ["CCMRAM", 0x10000000, 0x10000, "ram", false, false, 0],
+      ["SystemMemory", 0x1fff0000, 30 * 1024, "rom", true, true, 5],
+      ["OTP", 0x1fff7800, 528, "otp", true, true, 5],
+      ["RAM", 0x20000000, 0x20000, "ram", false, true, 0],
+      ["BackupSRAM", 0x40024000, 4096, "ram", false, true, 0],
+    ]);
+    expect(b.peripherals).toEqual(STM32F407.peripherals);
+    expect(b.devices).toEqual(STM32F407.devices);
+    expect([b.core, b.mpuRegions, b.clockHz]).toEqual(["cortex-m4", 8, 168_000_000]);
+    const m = createMachine(b);
+    m.scb.shcsr = Shcsr.BUSFAULTENA;
+    expect((errOf(() => m.core.fetch(0x10000000)) as Fault).cfsr).toBe(0x100);
+    m.core.clearFault();
+    expect((errOf(() => m.core.write32(0x08000000, 0)) as Fault).cfsr).toBe(0x8200);
+  });
+
+  it("over STM32F407: a smaller layout leaves the rest unmapped", () => {
+    const b = boardFromLinkerScript(
+      "MEMORY { FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 512K\n RAM (xrw) : ORIGIN = 0x20000000, LENGTH = 96K }",
+      { name: "f407-512", base: STM32F407, keepBaseMemory: false },
+    );
+    expect(b.memory.map((r) => r.name)).toEqual(["FLASH", "RAM"]);
+    const m = createMachine(b);
+    m.scb.shcsr = Shcsr.BUSFAULTENA;
+    const f = errOf(() => m.core.read32(0x20018000)) as Fault;
+    expect([f.exception, f.faultAddress]).toEqual([5, 0x20018000]);
+    m.core.clearFault();
+    expect((errOf(() => m.core.read8(0x08080000)) as Fault).faultAddress).toBe(0x08080000);
+  });
+
+  it("over a base: a writable script region on base flash stays read-only flash", () => {
+    const b = boardFromLinkerScript("MEMORY { FAKE (rwx) : ORIGIN = 0x08000000, LENGTH = 64K }", {
+      name: "x",
+      base: STM32H743XI,
+    });
+    expect(b.memory.find((r) => r.name === "FAKE")).toMatchObject({ kind: "flash", readOnly: true, waitStates: 2 });
+    // FlashBank1 was overlapped and replaced; FlashBank2 untouched and kept.
+    expect(b.memory.some((r) => r.name === "FlashBank1")).toBe(false);
+    expect(b.memory.some((r) => r.name === "FlashBank2")).toBe(true);
+    expect(b.mpuRegions).toBe(16);
+  });
+
+  it("over MPS2-AN386 with overrides of clock and description", () => {
+    const b = boardFromLinkerScript("MEMORY { RAM (rwx) : ORIGIN = 0x20000000, LENGTH = 1M }", {
+      name: "mps2-small",
+      base: MPS2_AN386,
+      clockHz: 50_000_000,
+      description: "test",
+    });
+    expect([b.clockHz, b.description]).toEqual([50_000_000, "test"]);
+    expect(b.memory.map((r) => r.name)).toEqual(["SSRAM1", "BlockRAM", "RAM", "PSRAM"]);
+  });
+
+  it("errors: core missing without a base, region in the system range, script errors pass through", () => {
+    const noCore = errOf(() => boardFromLinkerScript(CUBE, { name: "x" })) as HwError;
+    expect([noCore.code, noCore.context.field]).toEqual(["BOARD_FIELD", "core"]);
+    const system = errOf(() =>
+      boardFromLinkerScript("MEMORY {\n  PPB (rw) : ORIGIN = 0xE0000000, LENGTH = 1M\n}", {
+        name: "x",
+        core: "cortex-m4",
+      }),
+    ) as HwError;
+    expect(system.code).toBe("LINKER_SCRIPT");
+    expect(system.context).toEqual({ line: 2, column: 3, region: "PPB" });
+    const bad = errOf(() =>
+      boardFromLinkerScript("MEMORY { RAM (rw) : ORIGIN = 0 }", { name: "x", core: "cortex-m4" }),
+    );
+    expect((bad as HwError).code).toBe("LINKER_SCRIPT");
+    const core = errOf(() =>
+      boardFromLinkerScript(CUBE, { name: "x", core: "cortex-m0" as unknown as "cortex-m4" }),
+    ) as HwError;
+    expect(core.code).toBe("BOARD_UNKNOWN_CORE");
+    const name = errOf(() => boardFromLinkerScript(CUBE, { name: "", core: "cortex-m4" })) as HwError;
+    expect([name.code, name.context.field]).toEqual(["BOARD_FIELD", "name"]);
+  });
+});
