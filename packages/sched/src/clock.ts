@@ -1,0 +1,112 @@
+import { SchedError } from "./errors.js";
+
+/** A relative time: a number of SysTick ticks, or milliseconds (rounded up to whole ticks). */
+export type Duration = { readonly ticks: number } | { readonly ms: number };
+
+/** An absolute simulated time: in core cycles, SysTick ticks or milliseconds since the start. */
+export type Instant = { readonly cycles: number } | { readonly ticks: number } | { readonly ms: number };
+
+/** Simulated time in its three units. */
+export interface Now {
+  /** Core cycles since the start (the clock of record). */
+  readonly cycles: number;
+  /** Whole SysTick ticks elapsed: `floor(cycles / cyclesPerTick)`. */
+  readonly ticks: number;
+  /** Milliseconds: `cycles * 1000 / clockHz` (not rounded). */
+  readonly ms: number;
+}
+
+/** `x` rounded up, unless it is within 1e-9 of an integer (so 0.7 ms * 10 kHz is 7 ticks, not 8). */
+function ceilExact(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - r) < 1e-9 ? r : Math.ceil(x);
+}
+
+function nonNegative(value: unknown, integer: boolean, field: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
+    throw new SchedError("DURATION", `${field} must be a ${integer ? "non-negative integer" : "non-negative number"}`, {
+      field,
+      value,
+    });
+  }
+  return value;
+}
+
+/**
+ * The simulated clock: core cycles at the board's clock rate, and the SysTick that divides them
+ * into ticks. Tick `n` begins at cycle `n * cyclesPerTick`; sleeps and timeouts end on a tick.
+ *
+ * @example
+ * ```ts
+ * const clock = new SimClock(168_000_000, 1000); // 168 000 cycles per tick
+ * clock.ticksFor({ ms: 2.5 });                   // 3 (rounded up to whole ticks)
+ * clock.cyclesAt({ ms: 1 });                     // 168000
+ * ```
+ */
+export class SimClock {
+  /** Core clock in Hz (the board's `clockHz`). */
+  readonly clockHz: number;
+  /** SysTick rate in ticks per second. */
+  readonly tickHz: number;
+  /** Core cycles per tick (`clockHz / tickHz`, an integer: SysTick's reload value + 1). */
+  readonly cyclesPerTick: number;
+  /** Core cycles since the start. Only the scheduler advances it. */
+  cycles = 0;
+
+  /** Throws `SCHED_OPTION` unless `clockHz / tickHz` is an integer in 1..2^24 (SysTick is 24-bit). */
+  constructor(clockHz: number, tickHz: number) {
+    const cpt = clockHz / tickHz;
+    if (!Number.isInteger(clockHz) || clockHz <= 0 || !Number.isFinite(tickHz) || tickHz <= 0) {
+      throw new SchedError("SCHED_OPTION", "clockHz and tickHz must be positive", {
+        option: "tickHz",
+        clockHz,
+        tickHz,
+      });
+    }
+    if (!Number.isInteger(cpt) || cpt < 1 || cpt > 0x1000000) {
+      throw new SchedError("SCHED_OPTION", "clockHz / tickHz must be an integer number of cycles in 1..2^24", {
+        option: "tickHz",
+        clockHz,
+        tickHz,
+        cyclesPerTick: cpt,
+      });
+    }
+    this.clockHz = clockHz;
+    this.tickHz = tickHz;
+    this.cyclesPerTick = cpt;
+  }
+
+  /** Whole ticks elapsed. */
+  get ticks(): number {
+    return Math.floor(this.cycles / this.cyclesPerTick);
+  }
+
+  /** Milliseconds elapsed (not rounded). */
+  get ms(): number {
+    return (this.cycles * 1000) / this.clockHz;
+  }
+
+  /** The time in cycles, ticks and ms. */
+  now(): Now {
+    return { cycles: this.cycles, ticks: this.ticks, ms: this.ms };
+  }
+
+  /** A duration in whole ticks (ms rounded up). Throws `DURATION` for a bad value. */
+  ticksFor(d: Duration): number {
+    if (d !== null && typeof d === "object" && "ticks" in d) return nonNegative(d.ticks, true, "ticks");
+    if (d !== null && typeof d === "object" && "ms" in d) {
+      return ceilExact((nonNegative(d.ms, false, "ms") * this.tickHz) / 1000);
+    }
+    throw new SchedError("DURATION", "a duration is { ticks } or { ms }", { value: d });
+  }
+
+  /** An instant in cycles (ms rounded up to a whole cycle). Throws `DURATION` for a bad value. */
+  cyclesAt(t: Instant): number {
+    if (t !== null && typeof t === "object") {
+      if ("cycles" in t) return nonNegative(t.cycles, true, "cycles");
+      if ("ticks" in t) return nonNegative(t.ticks, true, "ticks") * this.cyclesPerTick;
+      if ("ms" in t) return ceilExact((nonNegative(t.ms, false, "ms") * this.clockHz) / 1000);
+    }
+    throw new SchedError("DURATION", "an instant is { cycles }, { ticks } or { ms }", { value: t });
+  }
+}

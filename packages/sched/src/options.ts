@@ -1,0 +1,131 @@
+import type { Machine } from "@rtos-sim/hw";
+import { SchedError } from "./errors.js";
+import type { Scheduler } from "./scheduler.js";
+import type { FaultReason, SyscallRequest, Task } from "./task.js";
+
+/** What the scheduler needs of a machine: the board clock, the core's cycle counter, its SysTick. */
+export type SchedulerMachine = Pick<Machine, "board" | "core"> & Partial<Pick<Machine, "systick">>;
+
+/**
+ * The kernel's syscall handler, called for every request whose op is not a built-in one
+ * (`yield`, `sleep`), while the task is `running`:
+ * - return a value: the task continues at once (no switch) and its `yield` evaluates to it;
+ * - or change the task's state through the scheduler before returning: `scheduler.yield(task)`,
+ *   `scheduler.sleep(task, d)`, `waitQueue.block(task, timeout?)`, `scheduler.stop(task)`,
+ *   `scheduler.fault(task, reason)`. The task then gives up the CPU; after a yield or a sleep it
+ *   resumes with the returned value, after a block with the wake value (or {@link TIMEOUT});
+ * - throw: the task is faulted with kind `syscall-error` and the thrown value as its error.
+ */
+export type SyscallHandler<D = unknown> = (task: Task<D>, request: SyscallRequest, scheduler: Scheduler<D>) => unknown;
+
+/** A hook about one task. */
+export type TaskHook<D = unknown> = (task: Task<D>, scheduler: Scheduler<D>) => void;
+
+/** What the idle hook is told: nothing is ready at `from`; time jumps to `to`, or the run ends (`to` null). */
+export interface IdleInfo {
+  readonly from: number;
+  readonly to: number | null;
+}
+
+/** Cycles charged besides memory accesses. */
+export interface SchedCosts {
+  /** Per syscall request (SVC entry). Default 12 (Cortex-M3/M4 exception entry latency). */
+  readonly syscall?: number;
+  /**
+   * Per context switch (the CPU passes to another task). Default 0: the kernel's stacking,
+   * unstacking and MPU reload are real accesses the core charges; set this for a pure model.
+   */
+  readonly contextSwitch?: number;
+}
+
+/**
+ * Watchdog budgets for one slice (from the task's dispatch until it gives up the CPU by yielding,
+ * sleeping, blocking or finishing). Checked each time the task yields a request: JavaScript
+ * cannot interrupt a generator, so a loop that never yields is never caught (it hangs the run);
+ * a task that does yield is faulted at the first yield past the budget.
+ */
+export interface WatchdogOptions {
+  /** Most cycles a slice may take (accesses, syscall costs, the kernel's work). Default: none. */
+  readonly cycles?: number;
+  /** Most generator steps a slice may take (catches tasks that never touch memory). Default: none. */
+  readonly steps?: number;
+}
+
+/** Options of the {@link Scheduler}; each field documents its default. */
+export interface SchedulerOptions<D = unknown> {
+  /** The machine: `board.clockHz` sets the cycle rate, `core.cycles` is charged per access. */
+  readonly machine: SchedulerMachine;
+  /** SysTick rate in ticks per second. Default 1000. `clockHz / tickHz` must be an integer in 1..2^24. */
+  readonly tickHz?: number;
+  /** Number of priority levels, 1..32 (0 lowest). Default 32. */
+  readonly priorities?: number;
+  /**
+   * Round-robin timeslice in ticks, or `"none"` (default): cooperative, a task runs until it
+   * yields, sleeps, blocks or ends. With a number, the running task is preempted at its next
+   * syscall once a higher-priority task is ready, or once it has run that many ticks' worth of
+   * cycles in this slice and a task of its own priority is ready.
+   */
+  readonly timeslice?: "none" | number;
+  readonly costs?: SchedCosts;
+  /** Default: no watchdog. */
+  readonly watchdog?: WatchdogOptions;
+  /** The kernel's syscalls. Default: none (any op but yield and sleep faults the task). */
+  readonly syscall?: SyscallHandler<D>;
+  /** Turn on `core.countCycles` so accesses are charged. Default true. */
+  readonly countCycles?: boolean;
+  /** Program the machine's SysTick (RVR = cyclesPerTick - 1, enabled) and advance it with time. Default true. */
+  readonly driveSysTick?: boolean;
+  /** A task receives the CPU (after the switch is counted, before its first step): load its MPU config, unstack. */
+  readonly switchIn?: (task: Task<D>, from: Task<D> | null, scheduler: Scheduler<D>) => void;
+  /** A task gives up the CPU (its state says why): stack its frame. */
+  readonly switchOut?: TaskHook<D>;
+  /** Before each generator step (e.g. the instruction-fetch check at the task's code address). */
+  readonly beforeStep?: TaskHook<D>;
+  /**
+   * After each generator step, before its request is carried out (also when the step threw):
+   * the kernel checks `core.pendingFault` and calls `scheduler.fault(task, reason)`, so a task
+   * that caught its own fault does not go on.
+   */
+  readonly afterStep?: TaskHook<D>;
+  /** Every fault, after the task entered `faulted` (the kernel's fault policy: restart, stop, halt). */
+  readonly onFault?: (task: Task<D>, reason: FaultReason, scheduler: Scheduler<D>) => void;
+  /** Nothing is ready. The hook may make a task ready (e.g. a device interrupt); then time does not jump. */
+  readonly idle?: (info: IdleInfo, scheduler: Scheduler<D>) => void;
+}
+
+/** Validated numeric options. */
+export interface ResolvedOptions {
+  readonly tickHz: number;
+  readonly priorities: number;
+  /** Cycles of a timeslice, or 0 for cooperative. */
+  readonly timesliceTicks: number;
+  readonly syscallCost: number;
+  readonly switchCost: number;
+  readonly budgetCycles: number;
+  readonly budgetSteps: number;
+}
+
+function count(value: unknown, option: string, min: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new SchedError("SCHED_OPTION", `${option} must be an integer >= ${min}`, { option, value });
+  }
+  return value;
+}
+
+/** Checks every numeric option (throws `SCHED_OPTION`); budgets of 0 mean "none". */
+export function resolveOptions<D>(o: SchedulerOptions<D>): ResolvedOptions {
+  const priorities = count(o.priorities ?? 32, "priorities", 1);
+  if (priorities > 32)
+    throw new SchedError("SCHED_OPTION", "at most 32 priorities", { option: "priorities", value: priorities });
+  const ts = o.timeslice ?? "none";
+  const timesliceTicks = ts === "none" ? 0 : count(ts, "timeslice", 1);
+  return {
+    tickHz: o.tickHz ?? 1000,
+    priorities,
+    timesliceTicks,
+    syscallCost: count(o.costs?.syscall ?? 12, "costs.syscall", 0),
+    switchCost: count(o.costs?.contextSwitch ?? 0, "costs.contextSwitch", 0),
+    budgetCycles: o.watchdog?.cycles === undefined ? 0 : count(o.watchdog.cycles, "watchdog.cycles", 1),
+    budgetSteps: o.watchdog?.steps === undefined ? 0 : count(o.watchdog.steps, "watchdog.steps", 1),
+  };
+}

@@ -1,0 +1,138 @@
+import type { QueueNode, ReadyQueue } from "./ready-queue.js";
+import type { TimerNode } from "./timer-heap.js";
+
+/**
+ * A task's state.
+ * - `ready`: in the ready queue of its priority.
+ * - `running`: the task the scheduler is stepping now (at most one).
+ * - `sleeping`: in the timer queue until its wake tick.
+ * - `blocked`: in a {@link WaitQueue}, and in the timer queue too when the wait has a timeout.
+ * - `faulted`: stopped by a fault; it runs no more code until restarted.
+ * - `stopped`: finished (its generator returned) or killed.
+ */
+export type TaskState = "ready" | "running" | "sleeping" | "blocked" | "faulted" | "stopped";
+
+/**
+ * What a task yields: a plain object naming the operation. The scheduler itself interprets
+ * `{ op: "yield" }` and `{ op: "sleep", ticks }` / `{ op: "sleep", ms }`; every other op goes to
+ * the kernel's {@link SyscallHandler}.
+ */
+export interface SyscallRequest {
+  readonly op: string;
+  readonly [field: string]: unknown;
+}
+
+/** A task body: a generator yielding syscall requests and receiving their results. */
+export type TaskProgram = Generator<SyscallRequest, unknown, unknown>;
+
+/** Makes a fresh task body (called at spawn and at each restart). */
+export type TaskEntry = () => TaskProgram;
+
+/**
+ * Why a task was faulted. The scheduler raises `watchdog`, `uncaught` (the generator threw),
+ * `bad-syscall` (a yielded value that is not a request, or a bad sleep), `unknown-syscall` (no
+ * handler for the op) and `syscall-error` (the handler threw); the kernel passes its own kinds
+ * (e.g. `memmanage`, `busfault`, `checker`).
+ */
+export interface FaultReason {
+  /** Short machine-readable kind. */
+  readonly kind: string;
+  /** One line a person can read, e.g. `watchdog: task "spin" ran 5000 cycles without yielding (budget 4000)`. */
+  readonly message: string;
+  /** The underlying error (a hw `Fault`, a thrown value), when there is one. */
+  readonly error?: unknown;
+}
+
+/** Per-task counters, all since spawn or the last restart. */
+export interface TaskStats {
+  /** Times the task was dispatched (given the CPU). */
+  readonly slices: number;
+  /** Generator resumptions (`next`/`throw`/`return` calls). */
+  readonly steps: number;
+  /** Syscall requests yielded. */
+  readonly syscalls: number;
+  /** Cycles charged while the task held the CPU (its accesses, syscalls, the kernel's work for it). */
+  readonly cycles: number;
+}
+
+/** The read-only view of a task the scheduler hands out. `D` is the kernel's per-task data. */
+export interface Task<D = unknown> {
+  /** Unique, in spawn order from 1. */
+  readonly id: number;
+  readonly name: string;
+  /** 0 (lowest) .. priorities-1 (highest). */
+  readonly priority: number;
+  readonly state: TaskState;
+  /** The kernel's data for this task (MPU configuration, heap...), as given to spawn. */
+  readonly data: D;
+  /** Why the task faulted (state `faulted`), else null. */
+  readonly fault: FaultReason | null;
+  /** The generator's return value once it finished, else undefined. */
+  readonly exitValue: unknown;
+  /** Wake tick while sleeping or blocked with a timeout, else null. */
+  readonly wakeAt: number | null;
+  /** True between `stop(task)` and the end of its unwinding (its `finally` blocks). */
+  readonly stopping: boolean;
+  /** Times the task was restarted. */
+  readonly restarts: number;
+  readonly stats: TaskStats;
+}
+
+/** The scheduler's own record of a task (the task control block). Not exported from the package. */
+export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStats {
+  readonly id: number;
+  readonly name: string;
+  priority: number;
+  state: TaskState = "ready";
+  data: D;
+  fault: FaultReason | null = null;
+  exitValue: unknown = undefined;
+  stopping = false;
+  restarts = 0;
+  readonly entry: TaskEntry;
+  program: TaskProgram;
+  readonly owner: object;
+
+  // ready queue / wait queue links
+  qNext: QueueNode | null = null;
+  qPrev: QueueNode | null = null;
+  qOwner: ReadyQueue<QueueNode> | null = null;
+  qLevel = 0;
+  // timer heap
+  wakeTick = 0;
+  timerSeq = 0;
+  heapIndex = -1;
+  /** The wait queue the task is blocked on. */
+  waitingOn: { readonly lists: ReadyQueue<Tcb<D>> } | null = null;
+
+  /** Value the next `next()` passes in. */
+  resumeValue: unknown = undefined;
+  /** Set by a block: the handler's return value must not overwrite the wake value. */
+  valueLocked = false;
+  /** Error to deliver with `throw()` at the next resume. */
+  pendingThrow: { readonly error: unknown } | null = null;
+
+  slices = 0;
+  steps = 0;
+  syscalls = 0;
+  cycles = 0;
+
+  constructor(owner: object, id: number, name: string, priority: number, entry: TaskEntry, data: D) {
+    this.owner = owner;
+    this.id = id;
+    this.name = name;
+    this.priority = priority;
+    this.entry = entry;
+    this.data = data;
+    this.program = entry();
+  }
+
+  get stats(): TaskStats {
+    return { slices: this.slices, steps: this.steps, syscalls: this.syscalls, cycles: this.cycles };
+  }
+
+  /** Wake tick while in the timer heap. */
+  get wakeAt(): number | null {
+    return this.heapIndex >= 0 ? this.wakeTick : null;
+  }
+}

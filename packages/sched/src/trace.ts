@@ -1,0 +1,152 @@
+import type { SchedEmitter, SchedEvents } from "./events.js";
+
+/** A JSON value (what a trace record holds). */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+
+/**
+ * One trace record: the event name, the time in cycles, and plain fields (task ids, states,
+ * causes, ops). Tasks appear by id; the `spawn` record maps ids to names and priorities.
+ */
+export interface TraceRecord {
+  readonly ev: string;
+  readonly t: number;
+  readonly [field: string]: JsonValue;
+}
+
+/**
+ * Serialises a value canonically: object keys sorted, `undefined` fields dropped, non-finite
+ * numbers as null, -0 as 0, symbols by description, errors by name and message. Two equal
+ * traces give the same string byte for byte.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) ? JSON.stringify(value === 0 ? 0 : value) : "null";
+    case "boolean":
+      return value ? "true" : "false";
+    case "string":
+      return JSON.stringify(value);
+    case "bigint":
+      return JSON.stringify(value.toString());
+    case "symbol":
+      return JSON.stringify(value.description ?? "");
+    case "function":
+      return "null";
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value instanceof Error) return canonicalJson({ name: value.name, message: value.message });
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+}
+
+/**
+ * 64-bit FNV-1a over the UTF-8 bytes of `text`, as 16 hex digits. Deterministic on every
+ * platform (no Node built-ins).
+ *
+ * @example
+ * ```ts
+ * fnv1a64("");  // "cbf29ce484222325"
+ * fnv1a64("a"); // "af63dc4c8601ec8c"
+ * ```
+ */
+export function fnv1a64(text: string): string {
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
+  const byte = (b: number): void => {
+    lo ^= b;
+    // (hi:lo) * 0x100000001b3 mod 2^64 = x * 0x1b3 + (x << 40)
+    const l = lo * 0x1b3;
+    const carry = Math.floor(l / 0x100000000);
+    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
+    lo = l >>> 0;
+  };
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d < 0xe000) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c < 0x80) byte(c);
+    else if (c < 0x800) {
+      byte(0xc0 | (c >> 6));
+      byte(0x80 | (c & 63));
+    } else if (c < 0x10000) {
+      byte(0xe0 | (c >> 12));
+      byte(0x80 | ((c >> 6) & 63));
+      byte(0x80 | (c & 63));
+    } else {
+      byte(0xf0 | (c >> 18));
+      byte(0x80 | ((c >> 12) & 63));
+      byte(0x80 | ((c >> 6) & 63));
+      byte(0x80 | (c & 63));
+    }
+  }
+  return hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
+}
+
+/** The stable hash of a trace: {@link fnv1a64} of its {@link canonicalJson}. */
+export function traceHash(records: readonly TraceRecord[]): string {
+  return fnv1a64(canonicalJson(records));
+}
+
+/**
+ * Records every scheduler event as a plain {@link TraceRecord} (for determinism tests and the
+ * CLI timeline). Attach before running; {@link TraceRecorder.detach} stops recording.
+ *
+ * @example
+ * ```ts
+ * const rec = new TraceRecorder(sched.events);
+ * sched.run({ until: { ms: 100 } });
+ * rec.hash(); // same inputs, same hash
+ * ```
+ */
+export class TraceRecorder {
+  readonly records: TraceRecord[] = [];
+  private readonly off: (() => void)[] = [];
+
+  constructor(events: SchedEmitter) {
+    const r = this.records;
+    const on = <K extends keyof SchedEvents>(name: K, fn: (...args: SchedEvents[K]) => void): void => {
+      events.on(name, fn as never);
+      this.off.push(() => events.off(name, fn as never));
+    };
+    on("spawn", (task) => r.push({ ev: "spawn", t: 0, task: task.id, name: task.name, priority: task.priority }));
+    on("switch", (e) => r.push({ ev: "switch", t: e.time, from: e.from === null ? null : e.from.id, to: e.to.id }));
+    on("syscall", (e) => r.push({ ev: "syscall", t: e.time, task: e.task.id, op: e.request.op }));
+    on("state", (e) => {
+      const rec: Record<string, JsonValue> = {
+        ev: "state",
+        t: e.time,
+        task: e.task.id,
+        from: e.from,
+        to: e.to,
+        cause: e.cause,
+      };
+      if (e.wakeTick !== undefined) rec.wakeTick = e.wakeTick;
+      r.push(rec as TraceRecord);
+    });
+    on("watchdog", (e) => r.push({ ev: "watchdog", t: e.time, task: e.task.id, cycles: e.cycles, steps: e.steps }));
+    on("fault", (e) =>
+      r.push({ ev: "fault", t: e.time, task: e.task.id, kind: e.reason.kind, message: e.reason.message }),
+    );
+    on("idle", (e) => r.push({ ev: "idle", t: e.from, to: e.to }));
+  }
+
+  /** Stops recording. */
+  detach(): void {
+    for (const f of this.off) f();
+    this.off.length = 0;
+  }
+
+  /** {@link traceHash} of the records so far. */
+  hash(): string {
+    return traceHash(this.records);
+  }
+}

@@ -1,0 +1,94 @@
+import type { Duration } from "./clock.js";
+import { ReadyQueue } from "./ready-queue.js";
+import type { Scheduler } from "./scheduler.js";
+import type { Task, Tcb } from "./task.js";
+
+/**
+ * The value a blocked task resumes with when its wait timed out (its `yield` evaluates to it).
+ *
+ * @example
+ * ```ts
+ * const got = yield { op: "sem-take", timeoutMs: 5 };
+ * if (got === TIMEOUT) { ... }
+ * ```
+ */
+export const TIMEOUT: unique symbol = Symbol.for("rtos-sim.sched.timeout");
+
+/** Order in which a {@link WaitQueue} wakes its tasks. */
+export type WaitOrder = "priority" | "fifo";
+
+/** Options of a {@link WaitQueue}. */
+export interface WaitQueueOptions {
+  /** Shown in reports. Default "wait". */
+  readonly name?: string;
+  /** `"priority"` (default): highest priority first, FIFO among equals; `"fifo"`: arrival order. */
+  readonly order?: WaitOrder;
+}
+
+/**
+ * Tasks waiting for something (a semaphore count, a queue slot, a message): the primitive the
+ * kernel builds semaphores, mutexes and queues on. The kernel blocks the running task from its
+ * syscall handler, and wakes one or all when the thing arrives; a wait with a timeout that
+ * expires first resumes the task with {@link TIMEOUT}.
+ *
+ * @example
+ * ```ts
+ * const items = new WaitQueue(sched, { name: "rx" });
+ * // in the syscall handler, for { op: "recv", timeoutMs }:
+ * if (buffer.length > 0) return buffer.shift();
+ * items.block(task, { ms: req.timeoutMs }); // the task's yield gets the message or TIMEOUT
+ * // when a message arrives:
+ * if (items.wakeOne(msg) === null) buffer.push(msg);
+ * ```
+ */
+export class WaitQueue<D = unknown> {
+  readonly name: string;
+  readonly order: WaitOrder;
+  /** The waiting tasks (intrusive lists; a task is in one queue at a time). */
+  readonly lists: ReadyQueue<Tcb<D>>;
+  private readonly scheduler: Scheduler<D>;
+
+  constructor(scheduler: Scheduler<D>, options: WaitQueueOptions = {}) {
+    this.scheduler = scheduler;
+    this.name = options.name ?? "wait";
+    this.order = options.order ?? "priority";
+    this.lists = new ReadyQueue<Tcb<D>>(this.order === "fifo" ? 1 : scheduler.priorities);
+  }
+
+  /** Number of waiting tasks. */
+  get length(): number {
+    return this.lists.size;
+  }
+
+  /** The task {@link WaitQueue.wakeOne} would wake, or null. */
+  peek(): Task<D> | null {
+    return this.lists.peekHighest();
+  }
+
+  /** The level a task is filed under in this queue. */
+  levelOf(task: Task<D>): number {
+    return this.order === "fifo" ? 0 : task.priority;
+  }
+
+  /**
+   * Blocks the running `task` here (call it from the syscall handler). With a timeout, the task
+   * also sits in the timer queue and resumes with {@link TIMEOUT} when the tick comes first; a
+   * timeout of 0 ticks times out at the next scheduling decision. Throws `TASK_STATE` unless the
+   * task is running, `DURATION` for a bad timeout.
+   */
+  block(task: Task<D>, timeout?: Duration): void {
+    this.scheduler.blockOn(this, task, timeout);
+  }
+
+  /** Wakes the first waiter; its `yield` evaluates to `value`. Returns it, or null when none waits. */
+  wakeOne(value?: unknown): Task<D> | null {
+    return this.scheduler.wakeFrom(this, value);
+  }
+
+  /** Wakes every waiter with `value`, in wake order. Returns how many. */
+  wakeAll(value?: unknown): number {
+    let n = 0;
+    while (this.scheduler.wakeFrom(this, value) !== null) n++;
+    return n;
+  }
+}
