@@ -106,7 +106,7 @@ export class Fault extends Error implements FaultInfo {
   constructor(info: FaultInfo) {
     const names = decodeCfsr(info.cfsr);
     const where = info.faultAddress === null ? "" : ` at 0x${info.faultAddress.toString(16).padStart(8, "0")}`;
-    const esc = info.exception !== info.cause ? ` escalated to HardFault (HFSR.FORCED)` : "";
+    const esc = info.exception !== info.cause && !info.lockup ? ` escalated to HardFault (HFSR.FORCED)` : "";
     super(
       `${info.lockup ? "Lockup: " : ""}${exceptionName(info.cause)} ${names.join("|")}${where}${esc} on ${accessKindName(
         info.access.kind,

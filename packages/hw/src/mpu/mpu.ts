@@ -81,6 +81,8 @@ export class Mpu {
   private readonly cache = new Map<number, CachedConfig[]>();
   private cacheOrder: number[] = [];
   private current: PermTable | null = null;
+  /** Set while the typed API writes a validated region: intermediate register states do not warn. */
+  private quiet = false;
   /** Called after any change of configuration (the core drops its cached table). */
   onChange: (() => void) | null = null;
   /** Counts tables built (not found in the cache); for tests and benchmarks. */
@@ -248,9 +250,15 @@ export class Mpu {
    */
   setRegion(n: number, settings: MpuRegionSettings): void {
     const { rbar, rasr } = encodeRegion(n, this.regionCount, settings);
-    this.writeRegister(MpuReg.RNR, n);
-    this.writeRegister(MpuReg.RBAR, rbar);
-    this.writeRegister(MpuReg.RASR, rasr);
+    // The validated result has nothing to warn about; RBAR's new base next to the old SIZE would.
+    this.quiet = true;
+    try {
+      this.writeRegister(MpuReg.RNR, n);
+      this.writeRegister(MpuReg.RBAR, rbar);
+      this.writeRegister(MpuReg.RASR, rasr);
+    } finally {
+      this.quiet = false;
+    }
   }
 
   /** Disables region `n` (RASR := 0). */
@@ -456,7 +464,7 @@ export class Mpu {
   }
 
   private checkRegion(n: number): void {
-    if (this.emitter.listenerCount("warning") === 0) return;
+    if (this.quiet || this.emitter.listenerCount("warning") === 0) return;
     for (const w of this.regionWarnings(n)) this.warn(w);
   }
 
