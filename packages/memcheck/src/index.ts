@@ -1,5 +1,55 @@
 /**
- * `@rtos-sim/memcheck` (work in progress).
+ * `@rtos-sim/memcheck`: a memory checker for the simulated MMU-less kernel, after the seed's
+ * Micro-KASAN and beyond Valgrind Memcheck and ASan.
+ *
+ * - Per-byte state (owner NO/ALL/USR/ANY, writable, initialized) for every RAM region, kept as
+ *   the checker's own state in JS typed arrays (1 host byte per managed byte; the seed's device
+ *   encoding is 4 bits per byte, see {@link MemoryChecker.cost}).
+ * - Every access seen through the core's access hook, checked for the running mode (kernel,
+ *   allocator or user code, from `core.actor`), with a one-compare fast path.
+ * - Every page and block transition checked against its source state (it implements the region
+ *   manager's `PageObserver` and the allocators' `BlockObserver`), plus share/unshare,
+ *   read-only/writable, initialized/uninitialized, free checks, stacks and leak roots.
+ * - Redzones and a quarantine around any allocator ({@link checkedAllocator}).
+ * - Reports with kind, address, access, task, simulated time, the block involved with its
+ *   allocation and free sites, and a state dump: {@link formatReport} (ASan-like text) and
+ *   {@link reportToJSON}.
+ * - {@link MemoryChecker.validateBuffer} for the kernel's syscalls (MPU view + checker state).
+ *
+ * @example
+ * ```ts
+ * import { ActorMode, createMachine, makeActor, STM32F407 } from "@rtos-sim/hw";
+ * import { formatReport, MemoryChecker } from "@rtos-sim/memcheck";
+ *
+ * const m = createMachine(STM32F407);
+ * const checker = new MemoryChecker(m, { onError: "continue" }).attach();
+ * checker.pagesGiven(0x20000000, 1024, "heap");
+ * checker.blockAllocated(0x20000010, 10, "heap");
+ * m.core.actor = makeActor(ActorMode.User, 1);
+ * m.core.write8(0x2000001a, 1); // one past the end
+ * console.log(formatReport(checker.reports[0]!)); // heap-buffer-overflow ...
+ * ```
+ *
  * @packageDocumentation
  */
-export const PACKAGE = "@rtos-sim/memcheck";
+
+export type { BlockRecord } from "./blocks.js";
+export type { AllocatorLike, BlockObserverLike, CheckedAllocatorOptions } from "./checked-allocator.js";
+export { CheckedAllocator, checkedAllocator } from "./checked-allocator.js";
+export type { BufferCheck } from "./checker.js";
+export { MemoryChecker } from "./checker.js";
+export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./checker-base.js";
+export { CheckerBase } from "./checker-base.js";
+export type { Problem } from "./classify.js";
+export type { MemcheckEvents } from "./emitter.js";
+export { MemcheckEmitter } from "./emitter.js";
+export type { MemcheckErrorCode } from "./errors.js";
+export { CheckerFault, MemcheckError } from "./errors.js";
+export type { LeakOptions, LeakSummary } from "./leaks.js";
+export type { BlockInfo, DumpRow, MemReport, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
+export { describeBlock, formatDump, formatReport, formatTime, hex, reportToJSON } from "./report.js";
+export type { ShadowCost, ShadowRegion } from "./shadow.js";
+export { Shadow } from "./shadow.js";
+export type { StackRecord } from "./stacks.js";
+export type { OwnerName } from "./state.js";
+export { ALL, ANY, NO, ownerOf, STATE_LEGEND, StateBit, stateCode, Tag, USR } from "./state.js";

@@ -1,0 +1,180 @@
+import type { MemoryChecker } from "./checker.js";
+import { MemcheckError } from "./errors.js";
+
+/** The block transitions an allocator reports (the shape of `@rtos-sim/alloc`'s BlockObserver). */
+export interface BlockObserverLike {
+  blockAllocated(address: number, size: number, allocator: string): void;
+  blockFreed(address: number, size: number, allocator: string): void;
+  blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void;
+}
+
+/**
+ * Anything with the shape of `@rtos-sim/alloc`'s `Allocator` (memcheck has no runtime
+ * dependency on it): allocate, free, owns, blockSize, stats, releaseEmpty, observer.
+ */
+export interface AllocatorLike {
+  readonly name: string;
+  readonly kind: string;
+  allocate(size: number, align?: number): number | null;
+  free(address: number): void;
+  owns(address: number): boolean;
+  blockSize(address: number): number | undefined;
+  stats(): object;
+  releaseEmpty(): number;
+  observer: BlockObserverLike | null;
+}
+
+/** Options of {@link checkedAllocator}. */
+export interface CheckedAllocatorOptions {
+  /** Redzone bytes on each side of a block (rounded up to the alignment on the left). Default 16. */
+  readonly redzone?: number;
+  /** Bytes of freed blocks (with their redzones) held back before the real free. Default 64 KiB. */
+  readonly quarantineBytes?: number;
+}
+
+interface Guarded {
+  readonly inner: number;
+  readonly innerSize: number;
+  readonly user: number;
+}
+
+/**
+ * An allocator wrapped with redzones and a quarantine. Each allocation asks the inner allocator
+ * for size + redzones, poisons the redzones and hands out the address after the left one; each
+ * free poisons the block and keeps it in a FIFO quarantine until the byte budget evicts it to
+ * the real free. So an overflow into a neighbouring live block hits a redzone first, and a stale
+ * pointer used after the memory was handed out again still hits a freed block.
+ *
+ * The wrapper takes over the inner allocator's observer (it reports to the checker itself).
+ */
+export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implements AllocatorLike {
+  readonly name: string;
+  readonly kind: string;
+  readonly inner: A;
+  readonly redzone: number;
+  readonly quarantineBytes: number;
+  /** Not used: the checker is told directly. Present for the Allocator shape. */
+  observer: BlockObserverLike | null = null;
+  private readonly checker: MemoryChecker;
+  private readonly live = new Map<number, Guarded>();
+  private readonly fifo: Guarded[] = [];
+  private head = 0;
+  private held = 0;
+
+  constructor(checker: MemoryChecker, inner: A, options: CheckedAllocatorOptions = {}) {
+    const redzone = options.redzone ?? 16;
+    const quarantineBytes = options.quarantineBytes ?? 64 * 1024;
+    if (!(redzone >= 0) || !(quarantineBytes >= 0)) {
+      throw new MemcheckError("OPTION_INVALID", "redzone and quarantineBytes must be >= 0", {
+        redzone,
+        quarantineBytes,
+      });
+    }
+    this.checker = checker;
+    this.inner = inner;
+    this.name = inner.name;
+    this.kind = inner.kind;
+    this.redzone = redzone;
+    this.quarantineBytes = quarantineBytes;
+    inner.observer = null;
+    checker.registerAllocator(inner.name, inner.kind);
+  }
+
+  /** Bytes held in quarantine now. */
+  get quarantined(): number {
+    return this.held;
+  }
+
+  /**
+   * Allocates `size` bytes aligned on `align` (default 8) between two redzones; `label` is
+   * recorded as the allocation site. Returns null when the inner allocator is out of memory.
+   */
+  allocate(size: number, align = 8, label?: string): number | null {
+    if (!(align > 0) || (align & (align - 1)) !== 0) {
+      throw new MemcheckError("OPTION_INVALID", "align must be a power of two", { align });
+    }
+    const left = this.redzone === 0 ? 0 : Math.ceil(this.redzone / align) * align;
+    const inner = this.inner.allocate(left + size + this.redzone, align);
+    if (inner === null) return null;
+    const innerSize = this.inner.blockSize(inner) ?? left + size + this.redzone;
+    const user = inner + left;
+    if (label !== undefined) this.checker.at(label);
+    this.checker.guardedBlockAllocated(inner, innerSize, user, size, this.name);
+    this.live.set(user, { inner, innerSize, user });
+    return user;
+  }
+
+  /** Frees a block: checked (double, invalid, mismatched), poisoned, then quarantined. */
+  free(address: number, label?: string): void {
+    if (label !== undefined) this.checker.at(label);
+    const ok = this.checker.checkFree(address, this.name);
+    const g = this.live.get(address);
+    if (!ok || !g) return; // reported (with the default policy, thrown)
+    this.checker.quarantineBlock(address);
+    this.live.delete(address);
+    this.fifo.push(g);
+    this.held += g.innerSize;
+    while (this.held > this.quarantineBytes) this.evict();
+  }
+
+  /** Empties the quarantine (every held block really freed); returns how many blocks went. */
+  flushQuarantine(): number {
+    let n = 0;
+    while (this.head < this.fifo.length) {
+      this.evict();
+      n++;
+    }
+    return n;
+  }
+
+  private evict(): void {
+    const g = this.fifo[this.head++]!;
+    this.held -= g.innerSize;
+    if (this.head > 1024 && this.head * 2 > this.fifo.length) {
+      this.fifo.splice(0, this.head);
+      this.head = 0;
+    }
+    this.checker.releaseQuarantined(g.inner, g.innerSize, g.user);
+    this.inner.free(g.inner);
+  }
+
+  /** Whether `address` is a live block handed out by this wrapper. */
+  owns(address: number): boolean {
+    return this.live.has(address);
+  }
+
+  /** Requested size of the live block at `address`. */
+  blockSize(address: number): number | undefined {
+    const g = this.live.get(address);
+    return g ? this.checker.blocks.live.get(g.user)?.size : undefined;
+  }
+
+  /** The inner allocator's counters (blocks in quarantine still count as live there). */
+  stats(): ReturnType<A["stats"]> {
+    return this.inner.stats() as ReturnType<A["stats"]>;
+  }
+
+  /** Flushes the quarantine, then returns the inner allocator's empty pages. */
+  releaseEmpty(): number {
+    this.flushQuarantine();
+    return this.inner.releaseEmpty();
+  }
+}
+
+/**
+ * Wraps an allocator with redzones and a quarantine.
+ *
+ * @example
+ * ```ts
+ * const heap = checkedAllocator(checker, rawHeap, { redzone: 16, quarantineBytes: 64 * 1024 });
+ * const p = heap.allocate(10, 8, "sensor.ts:12")!;
+ * heap.free(p);
+ * ```
+ */
+export function checkedAllocator<A extends AllocatorLike>(
+  checker: MemoryChecker,
+  allocator: A,
+  options: CheckedAllocatorOptions = {},
+): CheckedAllocator<A> {
+  return new CheckedAllocator(checker, allocator, options);
+}

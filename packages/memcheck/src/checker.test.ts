@@ -1,0 +1,333 @@
+import { ActorMode, Fault, makeActor } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { TestAllocator } from "./test-allocator.js";
+import { DATA, FIRST_BLOCK, HEAP, LOGGER, SENSOR, setup } from "./test-setup.js";
+
+/** One report of a kind, and no others. */
+function only(f: ReturnType<typeof setup>) {
+  expect(f.checker.reports.map((r) => r.kind)).toHaveLength(1);
+  return f.checker.reports[0]!;
+}
+
+describe("access errors, each with its fixed program", () => {
+  it("heap-buffer-overflow: one byte past a 10-byte block; fixed: the last byte", () => {
+    const f = setup();
+    f.user(SENSOR);
+    f.tick(3.2);
+    const p = f.heap.allocate(10)!;
+    expect(p).toBe(FIRST_BLOCK);
+    f.tick(0.8);
+    f.m.core.write8(p + 10, 1);
+    const r = only(f);
+    expect(r).toMatchObject({ kind: "heap-buffer-overflow", address: p + 10, size: 1, access: "write", task: SENSOR });
+    expect(r.block).toMatchObject({ address: p, size: 10, relation: "right", distance: 0, state: "live" });
+    expect(r.block!.allocated).toEqual({ task: SENSOR, taskName: "sensor", time: 3.2, label: null });
+    expect(r.time).toBe(4);
+
+    const g = setup();
+    g.user(SENSOR);
+    const q = g.heap.allocate(10)!;
+    g.m.core.write8(q + 9, 1);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("uninitialized-read: a word read before it was written; fixed: written first", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(8)!;
+    f.m.core.write8(p, 1);
+    f.m.core.read32(p);
+    const r = only(f);
+    expect(r).toMatchObject({ kind: "uninitialized-read", address: p + 1, access: "read", size: 4 });
+    expect(r.block).toMatchObject({ address: p, relation: "inside", distance: 1 });
+
+    const g = setup();
+    g.user(SENSOR);
+    const q = g.heap.allocate(8)!;
+    g.m.core.write32(q, 7);
+    expect(g.m.core.read32(q)).toBe(7);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("use-after-alloc: allocator code writes into a live block; fixed: into its own header", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(16)!;
+    f.m.core.actor = makeActor(ActorMode.Allocator, SENSOR);
+    f.m.core.write32(p + 4, 0);
+    const r = only(f);
+    expect(r).toMatchObject({ kind: "use-after-alloc", address: p + 4, mode: "allocator" });
+    expect(r.block).toMatchObject({ address: p, size: 16 });
+
+    const g = setup();
+    g.user(SENSOR);
+    const q = g.heap.allocate(16)!;
+    g.m.core.actor = makeActor(ActorMode.Allocator, SENSOR);
+    g.m.core.read32(q - 8);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("use-after-free: read of a block back with its allocator; fixed: read before the free", () => {
+    const f = setup();
+    f.user(SENSOR);
+    f.tick(1);
+    const p = f.heap.allocate(16)!;
+    f.m.core.write32(p + 4, 5);
+    f.tick(1);
+    f.heap.free(p);
+    f.m.core.read32(p + 4);
+    const r = only(f);
+    expect(r).toMatchObject({ kind: "use-after-free", address: p + 4 });
+    expect(r.block).toMatchObject({ address: p, state: "freed", relation: "inside", distance: 4 });
+    expect(r.block!.freed).toMatchObject({ taskName: "sensor", time: 2 });
+
+    const g = setup();
+    g.user(SENSOR);
+    const q = g.heap.allocate(16)!;
+    g.m.core.write32(q + 4, 5);
+    expect(g.m.core.read32(q + 4)).toBe(5);
+    g.heap.free(q);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("write-to-readonly: a block made read-only, and flash; fixed: made writable again", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(8)!;
+    f.m.core.write32(p, 1);
+    f.checker.makeReadOnly(p, 8);
+    expect(f.m.core.read32(p)).toBe(1);
+    f.m.core.write8(p + 2, 1);
+    expect(only(f)).toMatchObject({ kind: "write-to-readonly", address: p + 2 });
+    expect(() => f.m.core.write32(0x08000000, 1)).toThrow(Fault); // reported, then the bus faults
+    expect(f.checker.reports[1]).toMatchObject({ kind: "write-to-readonly", address: 0x08000000, region: "Flash" });
+
+    const g = setup();
+    g.user(SENSOR);
+    const q = g.heap.allocate(8)!;
+    g.checker.makeReadOnly(q, 8);
+    g.checker.makeWritable(q, 8);
+    g.m.core.write8(q + 2, 1);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("invalid-access: user code reads a page never given out; fixed: reads image data", () => {
+    const f = setup();
+    f.user(SENSOR);
+    f.m.core.read32(0x20008000);
+    expect(only(f)).toMatchObject({ kind: "invalid-access", address: 0x20008000, block: null, region: "SRAM1" });
+
+    const g = setup();
+    g.user(SENSOR);
+    g.m.core.read32(DATA);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("wild-access: outside every region and partly outside; fixed: inside", () => {
+    const f = setup({ bss: [{ start: 0x2001ff00, size: 0x100 }] });
+    f.user(SENSOR);
+    expect(() => f.m.core.read32(0x30000000)).toThrow(Fault);
+    expect(f.checker.reports[0]).toMatchObject({ kind: "wild-access", address: 0x30000000, region: null, dump: null });
+    f.m.core.clearFault();
+    expect(() => f.m.core.read32(0x2001fffe)).toThrow(Fault);
+    expect(f.checker.reports[1]).toMatchObject({
+      kind: "wild-access",
+      address: 0x20020000,
+      message: "access partly outside every memory region",
+    });
+
+    const g = setup({ bss: [{ start: 0x2001ff00, size: 0x100 }] });
+    g.user(SENSOR);
+    g.m.core.read32(0x2001fffc);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("stack-below-sp, stack-out-of-bounds, stack-overflow; fixed: SP moved first, own stack", () => {
+    const f = setup();
+    f.kernel();
+    const s1 = f.heap.allocate(256)!;
+    const s2 = f.heap.allocate(256)!;
+    f.checker.registerStack(SENSOR, s1, 256);
+    f.checker.registerStack(LOGGER, s2, 256, s2 + 192);
+    f.checker.stackPointer(SENSOR, s1 + 224);
+    f.user(SENSOR);
+    f.m.core.write32(s1 + 224, 1);
+    expect(f.m.core.read32(s1 + 224)).toBe(1);
+    expect(f.checker.reports).toEqual([]);
+    f.m.core.read32(s1 + 200);
+    expect(f.checker.reports[0]).toMatchObject({ kind: "stack-below-sp", address: s1 + 200 });
+    f.m.core.write32(s2 + 200, 1);
+    expect(f.checker.reports[1]).toMatchObject({ kind: "stack-out-of-bounds", address: s2 + 200 });
+    f.kernel();
+    f.m.core.write32(s2 + 200, 1); // the kernel may touch any stack above its SP
+    expect(f.checker.reports).toHaveLength(2);
+    f.checker.stackPointer(SENSOR, s1 - 8);
+    expect(f.checker.reports[2]).toMatchObject({ kind: "stack-overflow", address: s1 - 8, size: 8 });
+
+    const g = setup();
+    g.kernel();
+    const t1 = g.heap.allocate(256)!;
+    g.checker.registerStack(SENSOR, t1, 256);
+    g.checker.stackPointer(SENSOR, t1 + 192);
+    g.user(SENSOR);
+    g.m.core.write32(t1 + 200, 1);
+    g.m.core.read32(t1 + 200);
+    g.checker.stackPointer(SENSOR, t1);
+    expect(g.checker.reports).toEqual([]);
+  });
+});
+
+describe("transition and free errors, each with its fixed program", () => {
+  it("double-alloc: a block handed out twice; fixed: two blocks", () => {
+    const f = setup();
+    const p = f.heap.allocate(16)!;
+    f.checker.blockAllocated(p, 16, "heap");
+    expect(only(f)).toMatchObject({ kind: "double-alloc", address: p, access: null });
+    expect(f.checker.reports[0]!.block).toMatchObject({ address: p });
+    f.checker.pagesGiven(HEAP, 0x100, "heap");
+    expect(f.checker.reports[1]).toMatchObject({ kind: "double-alloc", address: HEAP });
+
+    const g = setup();
+    g.heap.allocate(16);
+    g.heap.allocate(16);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("double-free: the same block freed twice; fixed: once", () => {
+    const f = setup();
+    const p = f.heap.allocate(16)!;
+    f.heap.free(p);
+    expect(f.checker.checkFree(p, "heap")).toBe(false);
+    expect(only(f)).toMatchObject({ kind: "double-free", address: p });
+    expect(f.checker.reports[0]!.block).toMatchObject({ address: p, state: "freed" });
+
+    const g = setup();
+    const q = g.heap.allocate(16)!;
+    expect(g.checker.checkFree(q, "heap")).toBe(true);
+    g.heap.free(q);
+    expect(g.checker.reports).toEqual([]);
+  });
+
+  it("invalid-free: interior, never allocated, wild; fixed: the block's start", () => {
+    const f = setup();
+    const p = f.heap.allocate(16)!;
+    expect(f.checker.checkFree(p + 4, "heap")).toBe(false);
+    expect(f.checker.checkFree(HEAP + 0x2000, "heap")).toBe(false);
+    expect(f.checker.checkFree(0x30000000, "heap")).toBe(false);
+    expect(f.checker.reports.map((r) => [r.kind, r.address, r.message])).toEqual([
+      ["invalid-free", p + 4, "free of an address inside a block (interior pointer)"],
+      ["invalid-free", HEAP + 0x2000, "free of an address never allocated"],
+      ["invalid-free", 0x30000000, "free of an address outside every memory region"],
+    ]);
+    expect(f.checker.reports[0]!.block).toMatchObject({ address: p, relation: "inside", distance: 4 });
+    expect(f.checker.checkFree(p, "heap")).toBe(true);
+  });
+
+  it("alloc-dealloc-mismatch: a heap block freed to a pool; fixed: to the heap", () => {
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x1000, "pool");
+    const pool = new TestAllocator(f.m.core, 0x20006000, 0x1000, "pool", "slab-array");
+    pool.observer = f.checker;
+    const p = f.heap.allocate(16)!;
+    expect(f.checker.checkFree(p, "pool")).toBe(false);
+    expect(only(f)).toMatchObject({
+      kind: "alloc-dealloc-mismatch",
+      address: p,
+      message: "block of heap freed to pool",
+    });
+    expect(f.checker.checkFree(p, "heap")).toBe(true);
+  });
+
+  it("overlapping-copy: memcpy within one block; fixed: to another block (INI copied too)", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(16)!;
+    f.m.core.write32(p, 0x11223344);
+    f.checker.memcpy(p + 4, p, 8);
+    expect(only(f)).toMatchObject({ kind: "overlapping-copy", address: p + 4, size: 8 });
+
+    const g = setup();
+    g.user(SENSOR);
+    const a = g.heap.allocate(16)!;
+    const b = g.heap.allocate(16)!;
+    g.m.core.write32(a, 0x11223344);
+    g.checker.memcpy(b, a, 8);
+    expect(g.m.core.read32(b)).toBe(0x11223344);
+    expect(g.checker.reports).toEqual([]);
+    g.m.core.read32(b + 4); // copied, but never initialized
+    expect(g.checker.reports[0]).toMatchObject({ kind: "uninitialized-read", address: b + 4 });
+  });
+
+  it("invalid-transition: share of shared memory, pages returned with a live block; fixed: share/unshare", () => {
+    const f = setup();
+    const p = f.heap.allocate(16)!;
+    f.checker.share(p, 16);
+    f.checker.share(p, 16);
+    expect(only(f)).toMatchObject({ kind: "invalid-transition", address: p });
+    f.checker.pagesReturned(HEAP, 0x4000, "heap");
+    expect(f.checker.reports[1]).toMatchObject({
+      kind: "invalid-transition",
+      address: p,
+      message: "pages returned while a block in them is live (heap)",
+    });
+
+    const g = setup();
+    const q = g.heap.allocate(16)!;
+    g.checker.share(q, 16);
+    g.m.core.actor = makeActor(ActorMode.Allocator, 0);
+    g.m.core.write32(q, 1); // shared: the allocator may touch it
+    g.checker.unshare(q, 16);
+    expect(g.checker.reports).toEqual([]);
+  });
+});
+
+describe("policy, caps and typed errors", () => {
+  it("stops the task on a write by default: CheckerFault latched on the core", () => {
+    const f = setup({ onError: undefined as never });
+    f.user(SENSOR);
+    const p = f.heap.allocate(10)!;
+    let err: unknown;
+    try {
+      f.m.core.write8(p + 12, 1);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ name: "CheckerFault", code: "heap-buffer-overflow" });
+    expect(f.m.core.pendingFault).toBe(err);
+    expect(() => f.m.core.read8(p)).toThrow(err as Error);
+    f.m.core.clearFault();
+    expect(f.m.core.read8(p + 12)).toBe(0); // reads continue
+    expect(f.checker.reports.map((r) => r.kind)).toEqual(["heap-buffer-overflow", "heap-buffer-overflow"]);
+    expect(() => f.checker.checkFree(p + 1, "heap")).toThrow(/invalid-free/);
+  });
+
+  it("caps repeated reports and counts the rest as suppressed", () => {
+    const f = setup({ maxRepeats: 2 });
+    f.user(SENSOR);
+    const p = f.heap.allocate(8)!;
+    const seen: string[] = [];
+    f.checker.events.on("suppressed", (r) => seen.push(r.kind));
+    for (let i = 0; i < 4; i++) f.m.core.read8(p);
+    expect(f.checker.reports).toHaveLength(2);
+    expect(f.checker.suppressed).toBe(2);
+    expect(seen).toEqual(["uninitialized-read", "uninitialized-read"]);
+  });
+
+  it("bad input: typed errors and nothing changes", () => {
+    const f = setup();
+    expect(() => f.checker.pagesGiven(0x30000000, 16, "x")).toThrow(
+      expect.objectContaining({ code: "RANGE_OUTSIDE_MANAGED" }),
+    );
+    expect(() => f.checker.stackPointer(9, 0)).toThrow(expect.objectContaining({ code: "STACK_UNKNOWN" }));
+    const s = f.heap.allocate(64)!;
+    f.checker.registerStack(SENSOR, s, 64);
+    expect(() => f.checker.registerStack(LOGGER, s + 32, 64)).toThrow(
+      expect.objectContaining({ code: "STACK_OVERLAP" }),
+    );
+    expect(() => f.checker.stackPointer(SENSOR, s + 65)).toThrow(expect.objectContaining({ code: "STACK_SP_RANGE" }));
+    expect(f.checker.stacks.get(SENSOR)!.sp).toBe(s + 64);
+    f.checker.unregisterStack(SENSOR);
+    expect(f.checker.shadow.get(s)).toBe(f.checker.shadow.get(s + 1));
+    expect(f.checker.reports).toEqual([]);
+  });
+});

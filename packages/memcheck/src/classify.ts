@@ -1,0 +1,174 @@
+import { AccessKind } from "@rtos-sim/hw";
+import type { BlockRecord, BlockTable } from "./blocks.js";
+import type { ReportKind } from "./report.js";
+import { hex } from "./report.js";
+import type { Shadow } from "./shadow.js";
+import type { StackRecord } from "./stacks.js";
+import { MODE_BIT, ownerOf, StateBit, TAG_MASK, Tag } from "./state.js";
+
+/** The first problem found in an access: which byte, what kind, which block, why. */
+export interface Problem {
+  readonly address: number;
+  readonly kind: ReportKind;
+  readonly message: string;
+  readonly block: BlockRecord | null;
+  readonly details: string[];
+}
+
+/** What the classifier needs to know besides the state bytes. */
+export interface ClassifyContext {
+  readonly shadow: Shadow;
+  readonly blocks: BlockTable;
+  readonly stacks: ReadonlyMap<number, StackRecord>;
+  /** How far outside a block an access is still attributed to it. */
+  readonly reach: number;
+  /** Bytes outside RAM and ROM that are fine to touch (peripherals, PPB). */
+  readonly isDevice: (address: number) => boolean;
+  /** Reads need not be initialized (a checked copy is running). */
+  readonly copying: boolean;
+}
+
+const MODE_NAMES = ["kernel", "allocator", "user", "kernel"] as const;
+
+/** Mode name of an actor mode number. */
+export function modeName(mode: number): "kernel" | "allocator" | "user" {
+  return MODE_NAMES[mode & 3]!;
+}
+
+function stackOf(ctx: ClassifyContext, address: number): StackRecord | undefined {
+  for (const s of ctx.stacks.values()) if (address >= s.base && address < s.top) return s;
+  return undefined;
+}
+
+function oobKind(b: BlockRecord): ReportKind {
+  return b.allocatorKind === "slab" || b.allocatorKind === "slab-array" ? "slab-out-of-bounds" : "heap-buffer-overflow";
+}
+
+function stateLine(s: number): string {
+  return `state found: owner ${ownerOf(s)}, ${s & StateBit.W ? "writable" : "read-only"}, ${
+    s & StateBit.I ? "initialized" : "uninitialized"
+  }`;
+}
+
+/** Why a byte with state `s` is not accessible to `mode`: the error kind and the block involved. */
+function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, task: number): Problem {
+  const tag = s & TAG_MASK;
+  const details = [stateLine(s)];
+  if (tag === Tag.Redzone) {
+    const b = ctx.blocks.nearest(a, ctx.reach) ?? ctx.blocks.nearest(a, ctx.reach, true) ?? null;
+    const kind = b ? oobKind(b) : "heap-buffer-overflow";
+    return { address: a, kind, message: "access to a redzone next to a block", block: b, details };
+  }
+  if (tag === Tag.Freed) {
+    const b = ctx.blocks.freedContaining(a) ?? null;
+    return {
+      address: a,
+      kind: "use-after-free",
+      message: "access to a freed block (in quarantine)",
+      block: b,
+      details,
+    };
+  }
+  if (tag === Tag.StackFree) {
+    const st = stackOf(ctx, a);
+    if (st) details.push(`stack of task ${st.task}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`);
+    if (st && (st.task === task || mode === 0 || mode === 3)) {
+      return { address: a, kind: "stack-below-sp", message: "access below the stack pointer", block: null, details };
+    }
+    return { address: a, kind: "stack-out-of-bounds", message: "access to another task's stack", block: null, details };
+  }
+  if ((s & StateBit.U) !== 0 && mode === 1) {
+    const b = ctx.blocks.liveContaining(a) ?? null;
+    return {
+      address: a,
+      kind: "use-after-alloc",
+      message: "allocator code touched a block it handed out",
+      block: b,
+      details,
+    };
+  }
+  if ((s & StateBit.A) !== 0) {
+    const f = ctx.blocks.freedContaining(a);
+    if (f) return { address: a, kind: "use-after-free", message: "access to a freed block", block: f, details };
+  }
+  const b = ctx.blocks.nearest(a, ctx.reach);
+  if (b) return { address: a, kind: oobKind(b), message: "access outside a block", block: b, details };
+  const what = (s & StateBit.K) === 0 ? "memory nobody owns (not given out)" : `memory owned by ${ownerOf(s)}`;
+  return { address: a, kind: "invalid-access", message: `${modeName(mode)} access to ${what}`, block: null, details };
+}
+
+/**
+ * The first problem of an access [address, address + size) by `mode` (0 kernel, 1 allocator,
+ * 2 user) of `task`, or null when every byte is fine.
+ */
+export function examine(
+  ctx: ClassifyContext,
+  address: number,
+  size: number,
+  kind: AccessKind,
+  mode: number,
+  task: number,
+): Problem | null {
+  const need = MODE_BIT[mode & 3]!;
+  const write = kind === AccessKind.Write;
+  for (let a = address; a < address + size; a++) {
+    const r = ctx.shadow.regionAt(a);
+    if (!r) {
+      if (ctx.shadow.readOnlyAt(a)) {
+        if (write) {
+          const region = ctx.shadow.readOnlyAt(a)!.name;
+          return {
+            address: a,
+            kind: "write-to-readonly",
+            message: `write to read-only memory (${region})`,
+            block: null,
+            details: [],
+          };
+        }
+        continue;
+      }
+      if (ctx.isDevice(a)) continue;
+      const partly = a !== address || ctx.shadow.get(address + size - 1) >= 0;
+      return {
+        address: a,
+        kind: "wild-access",
+        message: partly ? "access partly outside every memory region" : "access outside every memory region",
+        block: null,
+        details: partly ? [`access [${hex(address)}, ${hex(address + size)}) crosses the edge of memory`] : [],
+      };
+    }
+    const s = r.bytes[a - r.start]!;
+    if ((s & need) === 0) return ownerProblem(ctx, a, s, mode & 3, task);
+    if ((s & TAG_MASK) === Tag.StackLive && (mode & 3) !== 0 && (mode & 3) !== 3) {
+      const st = stackOf(ctx, a);
+      if (st && st.task !== task) {
+        return {
+          address: a,
+          kind: "stack-out-of-bounds",
+          message: `access to the stack of task ${st.task}`,
+          block: null,
+          details: [`stack of task ${st.task}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`],
+        };
+      }
+    }
+    if (write && (s & StateBit.W) === 0) {
+      return {
+        address: a,
+        kind: "write-to-readonly",
+        message: "write to memory made read-only",
+        block: ctx.blocks.liveContaining(a) ?? null,
+        details: [stateLine(s)],
+      };
+    }
+    if (!write && !ctx.copying && (s & StateBit.I) === 0) {
+      return {
+        address: a,
+        kind: "uninitialized-read",
+        message: "read of uninitialized memory",
+        block: ctx.blocks.liveContaining(a) ?? null,
+        details: [stateLine(s)],
+      };
+    }
+  }
+  return null;
+}

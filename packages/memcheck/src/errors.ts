@@ -1,0 +1,47 @@
+import { SimError } from "@rtos-sim/hw";
+import type { MemReport, ReportKind } from "./report.js";
+
+/**
+ * Error codes for bad input to the checker's API (nothing changes when one is thrown):
+ *
+ * - `RANGE_OUTSIDE_MANAGED`: a range given to a transition or registration is not inside one
+ *   managed (writable) memory region, or has a length <= 0.
+ * - `STACK_EXISTS`: a stack is already registered for the task.
+ * - `STACK_UNKNOWN`: no stack is registered for the task.
+ * - `STACK_OVERLAP`: the stack overlaps another task's registered stack.
+ * - `STACK_SP_RANGE`: a stack pointer above the top of the task's stack.
+ * - `OPTION_INVALID`: an option out of range (negative redzone, non-power-of-two alignment...).
+ * - `NOT_ATTACHED`: the call needs the checker attached to a core.
+ */
+export type MemcheckErrorCode =
+  | "RANGE_OUTSIDE_MANAGED"
+  | "STACK_EXISTS"
+  | "STACK_UNKNOWN"
+  | "STACK_OVERLAP"
+  | "STACK_SP_RANGE"
+  | "OPTION_INVALID"
+  | "NOT_ATTACHED";
+
+/** A typed error for bad input to the memory checker's API. */
+export class MemcheckError extends SimError<MemcheckErrorCode> {
+  constructor(code: MemcheckErrorCode, message: string, context: Record<string, unknown> = {}) {
+    super(code, message, context);
+    this.name = "MemcheckError";
+  }
+}
+
+/**
+ * The error that stops a task at a memory error: its `code` is the report kind and its
+ * `context.report` the full report. The checker latches it on the core (`core.latch`) before
+ * throwing, so the task cannot swallow it: every further access rethrows it until the kernel
+ * calls `core.clearFault()`.
+ */
+export class CheckerFault extends SimError<ReportKind, { report: MemReport }> {
+  /** The report that stopped the task. */
+  readonly report: MemReport;
+  constructor(report: MemReport) {
+    super(report.kind, report.message, { report });
+    this.name = "CheckerFault";
+    this.report = report;
+  }
+}

@@ -1,0 +1,216 @@
+import { STATE_LEGEND } from "./state.js";
+
+/**
+ * Kinds of error the checker reports (the `kind` of a {@link MemReport}, and the `code` of a
+ * {@link CheckerFault}):
+ *
+ * - `heap-buffer-overflow`: access next to a heap block (its redzone, or allocator memory beside it).
+ * - `slab-out-of-bounds`: the same next to a block of a slab or slab-array allocator.
+ * - `stack-out-of-bounds`: a task touching a stack that is not its own.
+ * - `stack-below-sp`: a task touching its own stack below its stack pointer.
+ * - `stack-overflow`: a task's stack pointer set below the base of its stack.
+ * - `use-after-free`: user access to a freed block (quarantined, or back with its allocator).
+ * - `use-after-alloc`: allocator code touching a block it handed out (the seed's error).
+ * - `uninitialized-read`: read of a byte never written since it was handed out.
+ * - `write-to-readonly`: write to a byte made read-only (or to flash/ROM).
+ * - `invalid-access`: access to memory the running mode does not own (a page not given out,
+ *   allocator memory away from any block, memory nobody owns).
+ * - `wild-access`: access wholly or partly outside every memory region.
+ * - `double-alloc`: a page or block handed out while (part of) it is already handed out.
+ * - `double-free`: a block freed twice.
+ * - `invalid-free`: free of an address that is not the start of a live block (interior, wild,
+ *   never allocated).
+ * - `alloc-dealloc-mismatch`: a block freed to an allocator other than the one that allocated it.
+ * - `overlapping-copy`: a block copy whose source and destination overlap.
+ * - `invalid-transition`: any other transition from the wrong source state (e.g. sharing a block
+ *   that is not user-owned, returning pages that still hold live blocks).
+ * - `leak-definite`: a live block no root or live block points to.
+ * - `leak-indirect`: a live block only lost blocks point to.
+ * - `leak-reachable`: a live block still reachable at a leak check (reported on request only).
+ */
+export type ReportKind =
+  | "heap-buffer-overflow"
+  | "slab-out-of-bounds"
+  | "stack-out-of-bounds"
+  | "stack-below-sp"
+  | "stack-overflow"
+  | "use-after-free"
+  | "use-after-alloc"
+  | "uninitialized-read"
+  | "write-to-readonly"
+  | "invalid-access"
+  | "wild-access"
+  | "double-alloc"
+  | "double-free"
+  | "invalid-free"
+  | "alloc-dealloc-mismatch"
+  | "overlapping-copy"
+  | "invalid-transition"
+  | "leak-definite"
+  | "leak-indirect"
+  | "leak-reachable";
+
+/** Where and when a block changed hands: the task, the simulated time, and an optional label. */
+export interface Site {
+  /** Task id (0 = none, e.g. boot code). */
+  readonly task: number;
+  /** Task name as the checker's `taskName` option gives it. */
+  readonly taskName: string;
+  /** Simulated time from the checker's clock. */
+  readonly time: number;
+  /** Call-site label the program passed, or null. */
+  readonly label: string | null;
+}
+
+/** The block a report is about and where the address lies relative to it. */
+export interface BlockInfo {
+  /** First user byte. */
+  readonly address: number;
+  /** Requested size. */
+  readonly size: number;
+  /** Allocator instance name. */
+  readonly allocator: string;
+  /** Allocator kind ("heap", "slab", ...). */
+  readonly allocatorKind: string;
+  /** Live, freed (back with its allocator), or quarantined (freed, held by the checker). */
+  readonly state: "live" | "freed" | "quarantined";
+  /** Where the address is: inside, left of (before) or right of (after) the block. */
+  readonly relation: "inside" | "left" | "right";
+  /** Bytes from the block's start (inside), before its start (left), or after its end (right). */
+  readonly distance: number;
+  readonly allocated: Site;
+  readonly freed: Site | null;
+}
+
+/** One row of a state dump: 16 bytes from `address`; `null` codes are outside managed memory. */
+export interface DumpRow {
+  readonly address: number;
+  readonly codes: readonly string[];
+}
+
+/** The checker state around an address. */
+export interface StateDump {
+  /** The address the dump is centred on (marked in the text). */
+  readonly marker: number;
+  readonly rows: readonly DumpRow[];
+}
+
+/** Time unit of the checker's clock. */
+export type TimeUnit = "ms" | "us" | "cycles";
+
+/** One error found by the checker. */
+export interface MemReport {
+  readonly kind: ReportKind;
+  /** One-line summary. */
+  readonly message: string;
+  /** The first offending byte (or the block, for transitions and leaks). */
+  readonly address: number;
+  /** Bytes of the access or transition. */
+  readonly size: number;
+  /** The access kind, or null for transitions and leaks. */
+  readonly access: "read" | "write" | "fetch" | null;
+  /** Who made it: kernel, allocator or user code. */
+  readonly mode: "kernel" | "allocator" | "user";
+  readonly task: number;
+  readonly taskName: string;
+  readonly time: number;
+  readonly timeUnit: TimeUnit;
+  /** Board memory region of the address, or null outside every region. */
+  readonly region: string | null;
+  /** The block involved, or null. */
+  readonly block: BlockInfo | null;
+  /** Further explanation lines (state found, expected state, stack bounds...). */
+  readonly details: readonly string[];
+  /** State around the address, or null when the address is outside every region. */
+  readonly dump: StateDump | null;
+  /** JS stack captured when the report was made (option `captureStack`), or null. */
+  readonly stack: string | null;
+  /** How many times this same error (kind, address, task) was seen, this one included. */
+  readonly occurrence: number;
+}
+
+/** Formats an address as 0x%08x. */
+export function hex(address: number): string {
+  return `0x${(address >>> 0).toString(16).padStart(8, "0")}`;
+}
+
+/** Formats a time of the checker's clock, e.g. "t=3.2 ms". */
+export function formatTime(time: number, unit: TimeUnit): string {
+  const v = unit === "cycles" ? String(Math.round(time)) : String(+time.toFixed(3));
+  return `t=${v} ${unit}`;
+}
+
+function site(verb: string, s: Site, unit: TimeUnit): string {
+  return `${verb} by task ${s.taskName} at ${formatTime(s.time, unit)}${s.label ? ` (${s.label})` : ""}`;
+}
+
+/** "located 2 bytes to the right of 10-byte block [start, end) allocated by ..., freed by ...". */
+export function describeBlock(address: number, b: BlockInfo, unit: TimeUnit): string {
+  const where =
+    b.relation === "inside"
+      ? `${b.distance} bytes inside`
+      : `${b.distance} bytes to the ${b.relation === "left" ? "left" : "right"} of`;
+  const state = b.state === "live" ? "" : `${b.state} `;
+  const parts = [
+    `${hex(address)} is located ${where} ${b.size}-byte ${state}block [${hex(b.address)}, ${hex(b.address + b.size)}) of ${b.allocatorKind} ${b.allocator}`,
+    site("allocated", b.allocated, unit),
+  ];
+  if (b.freed) parts.push(site("freed", b.freed, unit));
+  return parts.join(", ");
+}
+
+/** Renders a state dump with the marked byte in brackets, then the legend. */
+export function formatDump(dump: StateDump): string[] {
+  const out: string[] = [`Checker state around ${hex(dump.marker)}:`];
+  for (const row of dump.rows) {
+    const cells = row.codes.map((c, i) => {
+      const a = row.address + i;
+      return a === dump.marker ? `[${c}]` : ` ${c} `;
+    });
+    const arrow = dump.marker >= row.address && dump.marker < row.address + 16 ? "=>" : "  ";
+    out.push(`${arrow}${hex(row.address)}:${cells.join("")}`);
+  }
+  return [...out, ...STATE_LEGEND];
+}
+
+/**
+ * ASan-like text of a report, for people.
+ *
+ * @example
+ * ```ts
+ * checker.events.on("report", (r) => console.log(formatReport(r)));
+ * ```
+ */
+export function formatReport(r: MemReport): string {
+  const lines: string[] = [];
+  lines.push(`==memcheck== ERROR: ${r.kind} on address ${hex(r.address)} at ${formatTime(r.time, r.timeUnit)}`);
+  if (r.access) {
+    lines.push(
+      `${r.access.toUpperCase()} of size ${r.size} at ${hex(r.address)} by task ${r.taskName} (${r.mode} mode)`,
+    );
+  } else {
+    lines.push(`${r.message} (task ${r.taskName}, ${r.mode} mode)`);
+  }
+  if (r.access) lines.push(r.message);
+  if (r.block) lines.push(describeBlock(r.address, r.block, r.timeUnit));
+  if (r.region) lines.push(`Memory region: ${r.region}`);
+  else lines.push("Memory region: none (outside every memory region)");
+  for (const d of r.details) lines.push(d);
+  if (r.occurrence > 1) lines.push(`(seen ${r.occurrence} times)`);
+  if (r.dump) lines.push(...formatDump(r.dump));
+  if (r.stack) lines.push("JS stack when reported:", r.stack);
+  lines.push(`SUMMARY: memcheck: ${r.kind} ${hex(r.address)} task ${r.taskName}`);
+  return lines.join("\n");
+}
+
+/** A plain, JSON-safe copy of a report (addresses also as hex strings), for tools. */
+export function reportToJSON(r: MemReport): Record<string, unknown> {
+  return {
+    ...r,
+    addressHex: hex(r.address),
+    block: r.block ? { ...r.block, addressHex: hex(r.block.address) } : null,
+    dump: r.dump
+      ? { marker: r.dump.marker, rows: r.dump.rows.map((x) => ({ ...x, addressHex: hex(x.address) })) }
+      : null,
+  };
+}

@@ -1,0 +1,154 @@
+import type { Board, MemoryRegion } from "@rtos-sim/hw";
+import { ANY, NO, StateBit } from "./state.js";
+
+/** The checker's state of one RAM range (contiguous board regions merged): one byte per managed byte. */
+export interface ShadowRegion {
+  readonly name: string;
+  readonly start: number;
+  readonly size: number;
+  /** One past the last byte. */
+  readonly end: number;
+  /** State bytes (length rounded up to a multiple of 4). */
+  readonly bytes: Uint8Array;
+  /** The same bytes as little-endian words (4 managed bytes per element). */
+  readonly words: Uint32Array;
+}
+
+/** What the checker's state costs. */
+export interface ShadowCost {
+  /** Bytes of simulated RAM the checker keeps state for. */
+  readonly managedBytes: number;
+  /** Bytes of host (JS) memory used for that state: 1 per managed byte. */
+  readonly hostBytes: number;
+  /** Bits of state per managed byte on the device (the seed's encoding). */
+  readonly deviceBitsPerByte: 4;
+  /** Bytes of device RAM the seed's in-region metadata would take: managedBytes / 2. */
+  readonly deviceMetadataBytes: number;
+  /** Fraction of each region left for data on the device: 2B*R/(2B+1) / R with B = 1, i.e. 2/3. */
+  readonly deviceUsableFraction: number;
+}
+
+/**
+ * State arrays for every writable board memory region (RAM). Read-only regions (flash, ROM, OTP)
+ * need no array: they read as ANY, read-only, initialized.
+ */
+export class Shadow {
+  readonly regions: readonly ShadowRegion[];
+  /** Read-only board memory regions (flash, ROM, OTP). */
+  readonly readOnly: readonly MemoryRegion[];
+
+  constructor(board: Board) {
+    const regions: ShadowRegion[] = [];
+    const ro: MemoryRegion[] = [];
+    // Contiguous RAM regions (e.g. SRAM1 + SRAM2) share one state array, as they share a bus segment.
+    const runs: MemoryRegion[][] = [];
+    for (const r of board.memory) {
+      if (r.readOnly) {
+        ro.push(r);
+        continue;
+      }
+      const run = runs[runs.length - 1];
+      if (run && run[run.length - 1]!.end === r.start) run.push(r);
+      else runs.push([r]);
+    }
+    for (const run of runs) {
+      const start = run[0]!.start;
+      const end = run[run.length - 1]!.end;
+      const buf = new ArrayBuffer((end - start + 3) & ~3);
+      regions.push({
+        name: run.map((r) => r.name).join("+"),
+        start,
+        size: end - start,
+        end,
+        bytes: new Uint8Array(buf),
+        words: new Uint32Array(buf),
+      });
+    }
+    this.regions = regions;
+    this.readOnly = ro;
+  }
+
+  /** The managed region holding `address`, or undefined. */
+  regionAt(address: number): ShadowRegion | undefined {
+    for (const r of this.regions) if (address >= r.start && address < r.end) return r;
+    return undefined;
+  }
+
+  /** The read-only region holding `address`, or undefined. */
+  readOnlyAt(address: number): MemoryRegion | undefined {
+    for (const r of this.readOnly) if (address >= r.start && address < r.end) return r;
+    return undefined;
+  }
+
+  /** Whether [address, address + length) lies inside one managed region. */
+  covers(address: number, length: number): boolean {
+    const r = this.regionAt(address);
+    return r !== undefined && address + length <= r.end;
+  }
+
+  /**
+   * State of the byte at `address`: managed state, ANY|I (read-only, initialized) in read-only
+   * memory, or -1 outside every memory region.
+   */
+  get(address: number): number {
+    const r = this.regionAt(address);
+    if (r) return r.bytes[address - r.start]!;
+    if (this.readOnlyAt(address)) return ANY | StateBit.I;
+    return -1;
+  }
+
+  /** Sets every byte of [address, address + length) (inside one region) to `state`. */
+  fill(address: number, length: number, state: number): void {
+    const r = this.regionAt(address)!;
+    r.bytes.fill(state, address - r.start, address - r.start + length);
+  }
+
+  /** Applies `(s & and) | or` to every byte of [address, address + length) inside one region. */
+  update(address: number, length: number, and: number, or: number): void {
+    const r = this.regionAt(address)!;
+    const b = r.bytes;
+    for (let i = address - r.start, e = i + length; i < e; i++) b[i] = (b[i]! & and) | or;
+  }
+
+  /** Index of the first byte in [address, address + length) for which `bad(state)`, or -1. */
+  find(address: number, length: number, bad: (state: number) => boolean): number {
+    const r = this.regionAt(address)!;
+    const b = r.bytes;
+    for (let i = 0; i < length; i++) if (bad(b[address - r.start + i]!)) return address + i;
+    return -1;
+  }
+
+  /** A copy of the states of [address, address + length) inside one region. */
+  snapshot(address: number, length: number): Uint8Array {
+    const r = this.regionAt(address)!;
+    return r.bytes.slice(address - r.start, address - r.start + length);
+  }
+
+  /** Writes back states taken with {@link Shadow.snapshot}. */
+  restore(address: number, states: Uint8Array): void {
+    const r = this.regionAt(address)!;
+    r.bytes.set(states, address - r.start);
+  }
+
+  /** Resets every managed byte to NO. */
+  clear(): void {
+    for (const r of this.regions) r.bytes.fill(NO);
+  }
+
+  /** What the state costs on the host and would cost on the device. */
+  cost(): ShadowCost {
+    let managed = 0;
+    let host = 0;
+    for (const r of this.regions) {
+      managed += r.size;
+      host += r.bytes.byteLength;
+    }
+    return {
+      managedBytes: managed,
+      hostBytes: host,
+      deviceBitsPerByte: 4,
+      deviceMetadataBytes: managed / 2,
+      deviceUsableFraction: 2 / 3,
+    };
+  }
+}
