@@ -1,2 +1,8 @@
 #!/usr/bin/env node
-console.log("rtos-sim: work in progress");
+/**
+ * The `rtos-sim` executable: runs the command line and sets the exit code (see `ExitCode`).
+ * @packageDocumentation
+ */
+import { runCli } from "./cli/cli.js";
+
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,94 @@
+import { existsSync, statSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { CliError } from "../cli/errors.js";
+import { APPS, findApp } from "./index.js";
+import { type AppDescription, appProblems } from "./types.js";
+
+/** Extensions `rtos-sim run <file>` loads: TypeScript through tsx, JavaScript by plain import. */
+export const APP_FILE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
+
+/** An app resolved from the command line: built-in, or loaded from a file. */
+export interface ResolvedApp {
+  readonly app: AppDescription;
+  readonly source: "builtin" | "file";
+  /** Absolute path of the app file, or null for a built-in app. */
+  readonly file: string | null;
+}
+
+/** Whether a `run` argument names a file rather than a built-in app. */
+export function looksLikeFile(arg: string): boolean {
+  return /[/\\]/.test(arg) || APP_FILE_EXTENSIONS.includes(extname(arg).toLowerCase());
+}
+
+function firstLine(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return (text.split("\n").find((l) => l.trim() !== "") ?? text).trim();
+}
+
+/**
+ * Imports an app file and returns its app (the default export, or the `app` export), validated.
+ * `.ts` files go through tsx's `tsImport`; `.js` files through a plain dynamic import.
+ * Throws {@link CliError} `APP_FILE_MISSING`, `APP_FILE_BROKEN` or `APP_INVALID` (exit 3).
+ */
+export async function loadAppFile(path: string, cwd: string): Promise<ResolvedApp> {
+  const file = resolve(cwd, path);
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new CliError("APP_FILE_MISSING", `app file not found: ${path}`, { file }, "run");
+  }
+  const ext = extname(file).toLowerCase();
+  if (!APP_FILE_EXTENSIONS.includes(ext)) {
+    throw new CliError(
+      "APP_FILE_BROKEN",
+      `cannot load app file ${path}: unsupported extension "${ext}" (use ${APP_FILE_EXTENSIONS.join(", ")})`,
+      { file },
+      "run",
+    );
+  }
+  let mod: Record<string, unknown>;
+  try {
+    const url = pathToFileURL(file).href;
+    if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
+      const { tsImport } = await import("tsx/esm/api");
+      mod = (await tsImport(url, { parentURL: import.meta.url, tsconfig: false })) as Record<string, unknown>;
+    } else {
+      mod = (await import(url)) as Record<string, unknown>;
+    }
+  } catch (e) {
+    throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${firstLine(e)}`, { file }, "run");
+  }
+  let candidate = mod.default ?? mod.app;
+  // A CommonJS or tsx-wrapped module may nest the export one level down.
+  if (candidate && typeof candidate === "object" && "default" in candidate && !("run" in candidate)) {
+    candidate = (candidate as { default: unknown }).default;
+  }
+  if (candidate === undefined) {
+    throw new CliError(
+      "APP_INVALID",
+      `app file ${path} exports no app: add \`export default defineApp({ name, summary, run(ctx) { ... } })\``,
+      { file },
+      "run",
+    );
+  }
+  const problems = appProblems(candidate);
+  if (problems.length > 0) {
+    throw new CliError("APP_INVALID", `app file ${path}: ${problems.join("; ")}`, { file, problems }, "run");
+  }
+  return { app: candidate as AppDescription, source: "file", file };
+}
+
+/**
+ * Resolves the app argument of `rtos-sim run`: a built-in app name, or a path to an app file.
+ * Throws {@link CliError} `UNKNOWN_APP` (exit 3) listing the built-in apps.
+ */
+export async function resolveApp(arg: string, cwd: string): Promise<ResolvedApp> {
+  const builtin = findApp(arg);
+  if (builtin && !looksLikeFile(arg)) return { app: builtin, source: "builtin", file: null };
+  if (looksLikeFile(arg) || existsSync(resolve(cwd, arg))) return loadAppFile(arg, cwd);
+  throw new CliError(
+    "UNKNOWN_APP",
+    `unknown app "${arg}" (built-in apps: ${APPS.map((a) => a.name).join(", ")}; or give a path like ./my-app.ts)`,
+    { app: arg },
+    "run",
+  );
+}

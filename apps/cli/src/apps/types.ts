@@ -1,0 +1,108 @@
+import type * as Hw from "@rtos-sim/hw";
+import type { Board, Machine } from "@rtos-sim/hw";
+import type { RunRecorder } from "../run/recorder.js";
+
+/** The hardware model's API (the `@rtos-sim/hw` module), handed to apps through their context. */
+export type HwApi = typeof Hw;
+
+/** The options of one run, after validation. */
+export interface AppRunOptions {
+  /** Seed of the run's PRNG (`--seed`, default 1). */
+  readonly seed: number;
+  /** Simulated duration in milliseconds (`--duration`, default the app's `defaultDurationMs`). */
+  readonly durationMs: number;
+  /** The memory checker is wanted (`--memcheck`, the default, or `--no-memcheck`). */
+  readonly memcheck: boolean;
+}
+
+/**
+ * What an app's `run` receives. Everything an app needs comes through here, so an app file
+ * needs no runtime import of rtos-sim packages (a `.ts` app may still `import type` them).
+ */
+export interface AppContext {
+  /** The board chosen with `--board` (or the app's default board). */
+  readonly board: Board;
+  /** A fresh machine for the board: reset state, MPU off, privileged Thread mode. */
+  readonly machine: Machine;
+  /** The `@rtos-sim/hw` module: boards, MPU field names, CFSR bits, `makeActor`... */
+  readonly hw: HwApi;
+  readonly options: AppRunOptions;
+  /** Where the run's tasks, slices, events, faults, reports and counters are recorded. */
+  readonly record: RunRecorder;
+  /** The run's seeded PRNG (mulberry32 of `options.seed`): uniform in [0, 1). */
+  readonly random: () => number;
+  /** Simulated time now, in microseconds (the machine's cycle count over the board clock). */
+  now(): number;
+}
+
+/**
+ * An app: a simulated workload `rtos-sim run` can execute. Built-in apps live in the registry;
+ * user apps are modules whose default export (or `app` export) is an AppDescription.
+ *
+ * Kernel-based apps (lands with `@rtos-sim/kernel`): the description will also carry the
+ * partitions and tasks for the kernel to boot; until then `run` drives the machine directly.
+ *
+ * @example
+ * ```ts
+ * export default defineApp({
+ *   name: "hello-mpu",
+ *   summary: "an unprivileged read of privileged memory, stopped by the MPU",
+ *   run(ctx) {
+ *     const { core, mpu } = ctx.machine;
+ *     mpu.setControl({ enable: true, privdefena: true });
+ *     core.controlNPriv = true;
+ *     try { core.read32(0x20000000); } catch (e) { ... }
+ *   },
+ * });
+ * ```
+ */
+export interface AppDescription {
+  /** Short name: lower-case letters, digits and dashes (e.g. "flight", "mpu-demo"). */
+  readonly name: string;
+  /** One line shown by `rtos-sim apps`. */
+  readonly summary: string;
+  /** Board used when `--board` is not given (name or alias). Default "stm32f407". */
+  readonly defaultBoard?: string;
+  /** Simulated duration when `--duration` is not given, in milliseconds. Default 1000. */
+  readonly defaultDurationMs?: number;
+  /** Runs the workload, recording through `ctx.record`. May be async. */
+  run(ctx: AppContext): void | Promise<void>;
+}
+
+/**
+ * Identity helper that gives an app object its type (and editor completion) without a cast.
+ *
+ * @example
+ * ```ts
+ * export default defineApp({ name: "my-app", summary: "...", run(ctx) { ... } });
+ * ```
+ */
+export function defineApp(app: AppDescription): AppDescription {
+  return app;
+}
+
+const NAME = /^[a-z][a-z0-9-]{0,39}$/;
+
+/**
+ * Checks that a value is a usable {@link AppDescription}; returns a list of problems (empty when
+ * valid), each naming the field.
+ */
+export function appProblems(value: unknown): string[] {
+  if (typeof value !== "object" || value === null) return ["the app must be an object"];
+  const v = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (typeof v.name !== "string" || !NAME.test(v.name)) {
+    problems.push('name must be lower-case letters, digits and dashes (e.g. "my-app")');
+  }
+  if (typeof v.summary !== "string" || v.summary.length === 0) problems.push("summary must be a non-empty string");
+  if (typeof v.run !== "function") problems.push("run must be a function run(ctx)");
+  if (v.defaultBoard !== undefined && typeof v.defaultBoard !== "string")
+    problems.push("defaultBoard must be a string");
+  if (
+    v.defaultDurationMs !== undefined &&
+    (typeof v.defaultDurationMs !== "number" || !(v.defaultDurationMs > 0) || v.defaultDurationMs > 3_600_000)
+  ) {
+    problems.push("defaultDurationMs must be a number of milliseconds in (0, 3600000]");
+  }
+  return problems;
+}

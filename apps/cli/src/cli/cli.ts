@@ -1,0 +1,124 @@
+import { appsCommand } from "../commands/apps.js";
+import { boardsCommand } from "../commands/boards.js";
+import { mapCommand } from "../commands/map.js";
+import { runCommand } from "../commands/run.js";
+import { type CommandSpec, parseCommand } from "./command.js";
+import { CliError } from "./errors.js";
+import { ExitCode } from "./exit-codes.js";
+import { cliVersion, commandHelp, mainHelp } from "./help.js";
+import { coloursWanted, type Io, makeStyle, nodeIo } from "./io.js";
+
+/** The commands of `rtos-sim`, in the order the help lists them. */
+export const COMMANDS: readonly CommandSpec[] = [runCommand, appsCommand, boardsCommand, mapCommand];
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+function unknownCommand(name: string): CliError {
+  const close = COMMANDS.map((c) => c.name).find((c) => distance(c, name) <= 2);
+  return new CliError(
+    "USAGE_UNKNOWN_COMMAND",
+    `unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}; commands: ${COMMANDS.map(
+      (c) => c.name,
+    ).join(", ")} (see rtos-sim --help)`,
+    { command: name },
+  );
+}
+
+function findCommand(name: string): CommandSpec {
+  const spec = COMMANDS.find((c) => c.name === name);
+  if (!spec) throw unknownCommand(name);
+  return spec;
+}
+
+async function dispatch(argv: readonly string[], io: Io, debug: boolean): Promise<number> {
+  const at = argv.findIndex((a) => !a.startsWith("-"));
+  const leading = at < 0 ? argv : argv.slice(0, at);
+  for (const opt of leading) {
+    if (opt !== "--help" && opt !== "-h" && opt !== "--version" && opt !== "-V" && opt !== "--debug") {
+      throw new CliError(
+        "USAGE_UNKNOWN_OPTION",
+        `unknown option ${opt} (options go after the command; see rtos-sim --help)`,
+        {
+          option: opt,
+        },
+      );
+    }
+  }
+  if (leading.includes("--version") || leading.includes("-V")) {
+    io.out(`rtos-sim ${cliVersion()}\n`);
+    return ExitCode.Ok;
+  }
+  if (at < 0 || leading.includes("--help") || leading.includes("-h")) {
+    io.out(mainHelp(COMMANDS));
+    return ExitCode.Ok;
+  }
+  const name = argv[at]!;
+  const rest = [...leading, ...argv.slice(at + 1)];
+  if (name === "help") {
+    const topic = rest.find((a) => !a.startsWith("-"));
+    io.out(topic === undefined ? mainHelp(COMMANDS) : commandHelp(findCommand(topic)));
+    return ExitCode.Ok;
+  }
+  const spec = findCommand(name);
+  const parsed = parseCommand(spec, rest);
+  if (parsed.values.help) {
+    io.out(commandHelp(spec));
+    return ExitCode.Ok;
+  }
+  if (parsed.values.version) {
+    io.out(`rtos-sim ${cliVersion()}\n`);
+    return ExitCode.Ok;
+  }
+  const json = parsed.values.json === true;
+  return spec.run({
+    io,
+    style: makeStyle(!json && coloursWanted(io.stdoutIsTTY, io.env)),
+    errStyle: makeStyle(coloursWanted(io.stderrIsTTY, io.env)),
+    values: parsed.values,
+    positionals: parsed.positionals,
+    order: parsed.order,
+    debug,
+  });
+}
+
+/**
+ * Runs the `rtos-sim` command line and returns the exit code (see {@link ExitCode}); never
+ * throws. Errors are one line on standard error (`rtos-sim <command>: <what>`); `--debug` adds
+ * the stack trace.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runCli(process.argv.slice(2));
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: Io = nodeIo()): Promise<number> {
+  const debug = argv.includes("--debug");
+  const err = makeStyle(coloursWanted(io.stderrIsTTY, io.env));
+  try {
+    return await dispatch(argv, io, debug);
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.err(`${err.red(`rtos-sim${e.command ? ` ${e.command}` : ""}:`)} ${e.detail}\n`);
+      if (debug) {
+        const inner = (e.context as { stack?: unknown }).stack;
+        io.err(`${typeof inner === "string" ? inner : e.stack}\n`);
+      }
+      return e.exitCode;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    io.err(
+      `${err.red("rtos-sim: internal error:")} ${message.split("\n")[0]}${debug ? "" : " (a bug: rerun with --debug for the stack trace)"}\n`,
+    );
+    if (debug && e instanceof Error) io.err(`${e.stack}\n`);
+    return ExitCode.Internal;
+  }
+}

@@ -1,0 +1,121 @@
+import { parseArgs } from "node:util";
+import { CliError } from "./errors.js";
+import type { Io, Style } from "./io.js";
+
+/** An option of a command, as `node:util` parseArgs takes it plus help text. */
+export interface OptionSpec {
+  readonly type: "boolean" | "string";
+  readonly short?: string;
+  /** Name of the value in help, e.g. "N", "FILE". */
+  readonly value?: string;
+  readonly description: string;
+}
+
+/** What a command's `run` receives. */
+export interface CommandContext {
+  readonly io: Io;
+  /** Styles for standard output (plain when not a TTY, with NO_COLOR, or with --json). */
+  readonly style: Style;
+  /** Styles for standard error. */
+  readonly errStyle: Style;
+  /** Option values by long name (booleans, strings, or undefined when absent). */
+  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly positionals: readonly string[];
+  /** Long names of the options given, in command-line order (repeats kept). */
+  readonly order: readonly string[];
+  readonly debug: boolean;
+}
+
+/** A subcommand of `rtos-sim`. */
+export interface CommandSpec {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Usage line after `rtos-sim `, e.g. "run [app|file] [options]". */
+  readonly usage: string;
+  /** Paragraphs shown under the usage line. */
+  readonly description: readonly string[];
+  readonly minPositionals: number;
+  readonly maxPositionals: number;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly examples: readonly string[];
+  run(ctx: CommandContext): Promise<number> | number;
+}
+
+/** Options every command accepts. */
+export const COMMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  help: { type: "boolean", short: "h", description: "show this help and exit" },
+  version: { type: "boolean", short: "V", description: "print the version and exit" },
+  debug: { type: "boolean", description: "show the stack trace of an error" },
+};
+
+function optionName(message: string): string {
+  return /'(-[^']*)'/.exec(message)?.[1] ?? "";
+}
+
+/** The parsed command line of one command. */
+export interface ParsedCommand {
+  readonly values: Record<string, string | boolean | undefined>;
+  readonly positionals: string[];
+  readonly order: string[];
+}
+
+/**
+ * Parses a command's arguments strictly (unknown options and missing values are errors) and
+ * checks the number of positionals. Throws {@link CliError} with a one-line message naming the
+ * option and the command.
+ */
+export function parseCommand(spec: CommandSpec, argv: readonly string[]): ParsedCommand {
+  const all = { ...spec.options, ...COMMON_OPTIONS };
+  const options: Record<string, { type: "boolean" | "string"; short?: string }> = {};
+  for (const [name, o] of Object.entries(all))
+    options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: true });
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? "";
+    const message = e instanceof Error ? e.message : String(e);
+    const opt = optionName(message);
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new CliError(
+        "USAGE_UNKNOWN_OPTION",
+        `unknown option ${opt} for "rtos-sim ${spec.name}" (see rtos-sim ${spec.name} --help)`,
+        { option: opt },
+        spec.name,
+      );
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      const takesValue = /argument missing/.test(message);
+      throw new CliError(
+        takesValue ? "USAGE_MISSING_ARGUMENT" : "USAGE_BAD_VALUE",
+        takesValue ? `option ${opt.split(" ").pop()} needs a value` : `option ${opt} takes no value`,
+        { option: opt },
+        spec.name,
+      );
+    }
+    throw new CliError("USAGE_BAD_VALUE", message.split("\n")[0] ?? message, {}, spec.name);
+  }
+  const order: string[] = [];
+  for (const t of parsed.tokens ?? []) if (t.kind === "option") order.push(t.name);
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const positionals = parsed.positionals;
+  if (values.help || values.version) return { values, positionals, order };
+  if (positionals.length > spec.maxPositionals) {
+    throw new CliError(
+      "USAGE_EXTRA_ARGUMENT",
+      `unexpected argument "${positionals[spec.maxPositionals]}" for "rtos-sim ${spec.name}" (usage: rtos-sim ${spec.usage})`,
+      { argument: positionals[spec.maxPositionals] },
+      spec.name,
+    );
+  }
+  if (positionals.length < spec.minPositionals) {
+    throw new CliError(
+      "USAGE_MISSING_ARGUMENT",
+      `missing argument for "rtos-sim ${spec.name}" (usage: rtos-sim ${spec.usage})`,
+      {},
+      spec.name,
+    );
+  }
+  return { values, positionals, order };
+}

@@ -1,0 +1,68 @@
+import { CliError } from "./errors.js";
+
+/** Longest simulated duration `--duration` accepts: one hour. */
+export const MAX_DURATION_MS = 3_600_000;
+
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+
+/**
+ * Parses a simulated duration: `2s`, `500ms`, `1.5s`, `2m`, or a bare number of milliseconds
+ * (`10000`). Returns milliseconds. Throws {@link CliError} `USAGE_BAD_VALUE` naming the option
+ * when the text is not a duration, is zero, or exceeds {@link MAX_DURATION_MS}.
+ *
+ * @example
+ * ```ts
+ * parseDuration("1.5s"); // 1500
+ * parseDuration("10000"); // 10000
+ * ```
+ */
+export function parseDuration(text: string, option = "--duration", command: string | null = "run"): number {
+  const m = DURATION.exec(text.trim());
+  if (!m) {
+    throw new CliError(
+      "USAGE_BAD_VALUE",
+      `${option}: "${text}" is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, or 10000 for milliseconds)`,
+      { option, value: text },
+      command,
+    );
+  }
+  const ms = Number(m[1]) * (UNIT_MS[m[2] ?? "ms"] ?? 1);
+  if (!(ms > 0)) {
+    throw new CliError("USAGE_BAD_VALUE", `${option}: the duration must be greater than 0, got "${text}"`, {
+      option,
+      value: text,
+    });
+  }
+  if (ms > MAX_DURATION_MS) {
+    throw new CliError("USAGE_BAD_VALUE", `${option}: at most 1 hour of simulated time (60m), got "${text}"`, {
+      option,
+      value: text,
+    });
+  }
+  return ms;
+}
+
+/**
+ * Parses an unsigned integer option in `[min, max]`, decimal or `0x` hex. Throws
+ * {@link CliError} `USAGE_BAD_VALUE` naming the option and the accepted range.
+ */
+export function parseInteger(text: string, option: string, min: number, max: number, command: string | null): number {
+  const t = text.trim();
+  const ok = /^(0x[0-9a-f]+|\d+)$/i.test(t);
+  const n = ok ? Number(t) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new CliError(
+      "USAGE_BAD_VALUE",
+      `${option}: expected an integer from ${min} to ${max}, got "${text}"`,
+      { option, value: text, min, max },
+      command,
+    );
+  }
+  return n;
+}
+
+/** Parses `--seed`: an integer from 0 to 2^32 - 1 (decimal or `0x` hex). */
+export function parseSeed(text: string): number {
+  return parseInteger(text, "--seed", 0, 0xffffffff, "run");
+}

@@ -1,0 +1,168 @@
+import { readFileSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { type Board, boardFromLinkerScript, createMachine, defaultMapRange, SimError } from "@rtos-sim/hw";
+import type { CommandSpec } from "../cli/command.js";
+import { CliError } from "../cli/errors.js";
+import { ExitCode } from "../cli/exit-codes.js";
+import { formatBytes, formatHz, hex32 } from "../cli/format.js";
+import type { Style } from "../cli/io.js";
+import { renderTable } from "../cli/table.js";
+import { parseInteger } from "../cli/values.js";
+import { bootPageMaps, type ManagedRegion } from "../run/page-maps.js";
+import { boardInfo } from "../run/recorder.js";
+import { boardOrThrow, JSON_OPTION, jsonText, totalOf } from "./shared.js";
+
+function defaultMap(address: number): string {
+  const r = defaultMapRange(address);
+  const type = r.type === "normal" ? "Normal" : r.type === "device" ? "Device" : "Strongly-ordered";
+  return `${r.name}, ${type}${r.xn ? ", XN" : ""}`;
+}
+
+function loadLinkerBoard(base: Board, path: string, cwd: string): Board {
+  const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const why = (e as { code?: string }).code === "ENOENT" ? "file not found" : (e as Error).message;
+    throw new CliError("INPUT_FILE", `--linker-script ${path}: ${why}`, { file }, "map");
+  }
+  try {
+    return boardFromLinkerScript(text, { name: `${base.name}+${basename(file)}`, base });
+  } catch (e) {
+    if (e instanceof SimError) {
+      throw new CliError("INPUT_FILE", `--linker-script ${path}: ${e.message}`, { file, cause: e.code }, "map");
+    }
+    throw e;
+  }
+}
+
+function renderMap(board: Board, style: Style, pageMaps: readonly ManagedRegion[] | null, order: number): string {
+  let out = `${style.bold(board.name)}: ${board.description}\n`;
+  out += `${board.core}, ${formatHz(board.clockHz)}, ${board.mpuRegions} MPU regions, ${formatBytes(
+    totalOf(board, "ram"),
+  )} RAM, ${formatBytes(totalOf(board, "flash"))} flash\n\n`;
+  out += `${style.bold("Memory")} (end = last byte; access r/w/x as the bus allows it)\n`;
+  out += renderTable(
+    [
+      { header: "region" },
+      { header: "start" },
+      { header: "end" },
+      { header: "size", align: "right" },
+      { header: "kind" },
+      { header: "access" },
+      { header: "wait", align: "right" },
+      { header: "default memory map" },
+    ],
+    board.memory.map((m) => [
+      m.name,
+      hex32(m.start),
+      hex32(m.end - 1),
+      formatBytes(m.size),
+      m.kind,
+      `r${m.readOnly ? "-" : "w"}${m.executable ? "x" : "-"}`,
+      String(m.waitStates),
+      defaultMap(m.start),
+    ]),
+  );
+  if (board.peripherals.length > 0) {
+    out += `\n${style.bold("Peripherals")} (reads of registers with no device attached return 0)\n`;
+    out += renderTable(
+      [
+        { header: "range" },
+        { header: "start" },
+        { header: "end" },
+        { header: "size", align: "right" },
+        { header: "default memory map" },
+      ],
+      board.peripherals.map((p) => [
+        p.name,
+        hex32(p.start),
+        hex32(p.start + p.size - 1),
+        formatBytes(p.size),
+        defaultMap(p.start),
+      ]),
+    );
+  }
+  const devices = Object.entries(board.devices);
+  if (devices.length > 0) {
+    out += `\n${style.bold("Devices")}\n`;
+    out += renderTable(
+      [{ header: "device" }, { header: "address" }],
+      devices.map(([n, a]) => [n, hex32(a)]),
+    );
+  }
+  if (pageMaps) {
+    out += `\n${style.bold("Page maps")} (region manager, page order ${order} = ${formatBytes(2 ** order)} pages)\n`;
+    for (const r of pageMaps) {
+      if (r.ok) {
+        out += `\n${r.text}`;
+        out += `  ${r.info.pages} pages, ${r.info.metadataPages} of metadata (${formatBytes(r.info.metadataBytes)} used), allocator ${r.info.allocator}\n`;
+      } else {
+        out += `\n${r.name}: not managed at page order ${order}: ${r.reason}\n`;
+      }
+    }
+  }
+  return out;
+}
+
+/** `rtos-sim map <board>`: a board's memory map (and the region manager's page maps). */
+export const mapCommand: CommandSpec = {
+  name: "map",
+  summary: "show a board's memory map: regions, peripherals, devices, page maps",
+  usage: "map <board> [--linker-script FILE] [--page-order N] [--json]",
+  description: [
+    "Prints the memory regions of a built-in board (start, end, size, kind, bus access, wait",
+    "states and where each falls in the ARMv7-M default memory map), its peripheral ranges and",
+    "named devices.",
+    "--linker-script replaces the board's memory with the MEMORY block of a GNU ld linker script",
+    "(ORIGIN/LENGTH, K/M suffixes, (rx)/(xrw) attributes); the board keeps its peripherals and core.",
+    "--page-order boots the region manager on every writable region with pages of 2^N bytes and",
+    "shows each region's page map: metadata pages (#) carved out of the region, free pages (.).",
+  ],
+  minPositionals: 1,
+  maxPositionals: 1,
+  options: {
+    "linker-script": {
+      type: "string",
+      value: "FILE",
+      description: "take the memory regions from a linker script's MEMORY block",
+    },
+    "page-order": {
+      type: "string",
+      value: "N",
+      description: "show the region manager's page maps with 2^N-byte pages (5..16)",
+    },
+    json: JSON_OPTION,
+  },
+  examples: [
+    "rtos-sim map stm32f407",
+    "rtos-sim map stm32h743 --page-order 12",
+    "rtos-sim map stm32f407 --linker-script STM32F407VGTX_FLASH.ld",
+    "rtos-sim map mps2-an386 --json",
+  ],
+  run({ io, values, positionals, style }) {
+    let board = boardOrThrow(positionals[0]!, "map");
+    const script = values["linker-script"];
+    if (typeof script === "string") board = loadLinkerBoard(board, script, io.cwd);
+    const orderText = values["page-order"];
+    const order = typeof orderText === "string" ? parseInteger(orderText, "--page-order", 5, 16, "map") : null;
+    const pageMaps = order === null ? null : bootPageMaps(createMachine(board), order);
+    if (values.json) {
+      io.out(
+        jsonText({
+          board: { ...boardInfo(board), devices: board.devices },
+          linkerScript: typeof script === "string" ? resolve(io.cwd, script) : null,
+          pageOrder: order,
+          pageMaps:
+            pageMaps === null
+              ? null
+              : pageMaps.map((r) => (r.ok ? { ...r.map, text: r.text } : { region: r.name, error: r.reason })),
+        }),
+      );
+      return ExitCode.Ok;
+    }
+    io.out(renderMap(board, style, pageMaps, order ?? 0));
+    return ExitCode.Ok;
+  },
+};

@@ -1,0 +1,207 @@
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import * as hw from "@rtos-sim/hw";
+import { actorTask, createMachine, Fault } from "@rtos-sim/hw";
+import { DEFAULT_APP } from "../apps/index.js";
+import { resolveApp } from "../apps/loader.js";
+import type { AppContext } from "../apps/types.js";
+import type { CommandContext, CommandSpec } from "../cli/command.js";
+import { CliError } from "../cli/errors.js";
+import { ExitCode } from "../cli/exit-codes.js";
+import { formatTime } from "../cli/format.js";
+import type { Io } from "../cli/io.js";
+import { parseDuration, parseSeed } from "../cli/values.js";
+import { formatSummary } from "../output/human.js";
+import { buildTrace } from "../output/trace.js";
+import { renderReport } from "../report/html.js";
+import { mulberry32 } from "../run/random.js";
+import { RunRecorder } from "../run/recorder.js";
+import type { RunResult } from "../run/result.js";
+import { boardOrThrow, JSON_OPTION, jsonText } from "./shared.js";
+
+/** Default `--seed`. */
+export const DEFAULT_SEED = 1;
+
+function outputPath(io: Io, option: string, value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const file = resolve(io.cwd, value);
+  const dir = dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new CliError("OUTPUT_FILE", `${option} ${value}: directory ${dir} does not exist`, { file }, "run");
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new CliError("OUTPUT_FILE", `${option} ${value}: is a directory`, { file }, "run");
+  }
+  return file;
+}
+
+function writeOutput(option: string, file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (e) {
+    throw new CliError("OUTPUT_FILE", `${option}: cannot write ${file}: ${(e as Error).message}`, { file }, "run");
+  }
+}
+
+/** A progress bar on standard error (TTY only), redrawn when the whole percentage changes. */
+function progressBar(io: Io): { update(f: number): void; clear(): void } {
+  let shown = -1;
+  return {
+    update(f) {
+      const pct = Math.floor(f * 100);
+      if (pct === shown) return;
+      shown = pct;
+      const filled = Math.round(pct / 4);
+      io.err(`\r[${"#".repeat(filled)}${" ".repeat(25 - filled)}] ${String(pct).padStart(3)}%`);
+    },
+    clear() {
+      if (shown >= 0) io.err(`\r${" ".repeat(34)}\r`);
+    },
+  };
+}
+
+async function runApp(cx: CommandContext): Promise<number> {
+  const { io, values, positionals, style } = cx;
+  const json = values.json === true;
+  // Validate every option before loading anything.
+  const durationArg = typeof values.duration === "string" ? parseDuration(values.duration) : null;
+  const seed = typeof values.seed === "string" ? parseSeed(values.seed) : DEFAULT_SEED;
+  const memcheckFlags = cx.order.filter((o) => o === "memcheck" || o === "no-memcheck");
+  const memcheck = memcheckFlags.length === 0 || memcheckFlags[memcheckFlags.length - 1] === "memcheck";
+  const tracePath = outputPath(io, "--trace", values.trace);
+  const reportPath = outputPath(io, "--report", values.report);
+  const resolved = await resolveApp(positionals[0] ?? DEFAULT_APP, io.cwd);
+  const { app } = resolved;
+  const board = boardOrThrow(
+    typeof values.board === "string" ? values.board : (app.defaultBoard ?? "stm32f407"),
+    "run",
+  );
+  const durationMs = durationArg ?? app.defaultDurationMs ?? 1000;
+
+  const machine = createMachine(board);
+  const now = () => (machine.core.cycles * 1e6) / board.clockHz;
+  const options = { seed, durationMs, memcheck };
+  const record = new RunRecorder({
+    app: { name: app.name, summary: app.summary, source: resolved.source, file: resolved.file },
+    board,
+    options,
+    clock: now,
+  });
+  const bar = !json && io.stderrIsTTY ? progressBar(io) : null;
+  if (!json) {
+    io.out(
+      `${style.bold(`rtos-sim run ${app.name}`)} on ${board.name}, ${formatTime(durationMs * 1000)}, seed ${seed}\n`,
+    );
+    const width = 8;
+    record.listener = {
+      uart: (line, task) => {
+        bar?.clear();
+        io.out(`${style.dim(formatTime(line.t).padStart(12))}  ${style.cyan(task.padEnd(width))} | ${line.text}\n`);
+      },
+      note: (t, task, text) => {
+        bar?.clear();
+        io.out(`${style.dim(formatTime(t).padStart(12))}  ${task.padEnd(width)}   ${style.dim(text)}\n`);
+      },
+      fault: (f) => {
+        bar?.clear();
+        const what = `${f.cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at 0x${f.access.address.toString(16).padStart(8, "0")}`;
+        io.out(
+          `${style.dim(formatTime(f.t).padStart(12))}  ${f.taskName.padEnd(width)}   ${
+            f.expected ? style.yellow(`fault: ${what} (expected)`) : style.red(`FAULT: ${what}`)
+          }\n`,
+        );
+      },
+      ...(bar ? { progress: (f: number) => bar.update(f) } : {}),
+    };
+  }
+  const ctx: AppContext = { board, machine, hw, options, record, random: mulberry32(seed), now };
+  const wall0 = performance.now();
+  try {
+    await app.run(ctx);
+  } catch (e) {
+    bar?.clear();
+    if (e instanceof Fault) {
+      const task = actorTask(machine.core.actor);
+      record.fault(e, { task: task === 0 ? 0 : task, note: "not handled by the app" });
+      record.crash(`the app stopped on an unhandled fault: ${e.message}`);
+    } else if (e instanceof CliError) {
+      throw e;
+    } else if (resolved.source === "file") {
+      throw new CliError(
+        "APP_FAILED",
+        `app ${app.name} (${resolved.file}) failed: ${e instanceof Error ? e.message : String(e)}`,
+        { file: resolved.file, stack: e instanceof Error ? e.stack : undefined },
+        "run",
+      );
+    } else {
+      throw e;
+    }
+  }
+  bar?.clear();
+  const wallMs = performance.now() - wall0;
+  const result: RunResult = record.finish({
+    simulatedUs: now(),
+    cycles: machine.core.cycles,
+    wallMs,
+    memcheckActive: false,
+  });
+  if (tracePath) writeOutput("--trace", tracePath, `${JSON.stringify(buildTrace(result))}\n`);
+  if (reportPath) writeOutput("--report", reportPath, renderReport(result));
+  if (json) {
+    io.out(jsonText(result));
+  } else {
+    io.out(formatSummary(result, style));
+    if (tracePath) io.out(`trace written to ${tracePath} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
+    if (reportPath) io.out(`report written to ${reportPath} (open it in a browser)\n`);
+  }
+  return result.verdict.ok ? ExitCode.Ok : ExitCode.Problems;
+}
+
+/** `rtos-sim run [app|file]`: runs an app on a simulated board. */
+export const runCommand: CommandSpec = {
+  name: "run",
+  summary: `run an app on a simulated board (default: ${DEFAULT_APP})`,
+  usage:
+    "run [app|file] [--board B] [--seed N] [--duration D] [--memcheck|--no-memcheck] [--json] [--trace FILE] [--report FILE]",
+  description: [
+    `Runs a built-in app (see rtos-sim apps; default ${DEFAULT_APP}) or your own app file (.ts or .js,`,
+    "default export: { name, summary, run(ctx) }). Tasks' UART output is shown as it happens, then a",
+    "summary table (task, state, CPU share, faults, memory held), every fault decoded (CFSR bits,",
+    "MMFAR/BFAR, the task's MPU regions), checker reports and the app's checks.",
+    "Faults the app plans (a rogue task being stopped) are 'expected' and do not fail the run;",
+    "an unexpected fault, a checker error or a failed check gives exit code 1.",
+    "Durations: 2s, 500ms, 1.5s, 2m, or a bare number of milliseconds (10000); at most 60m.",
+  ],
+  minPositionals: 0,
+  maxPositionals: 1,
+  options: {
+    board: { type: "string", value: "B", description: "board name or alias (see rtos-sim boards); default: the app's" },
+    seed: {
+      type: "string",
+      value: "N",
+      description: `seed of the run's PRNG, 0..4294967295 (default ${DEFAULT_SEED})`,
+    },
+    duration: {
+      type: "string",
+      value: "D",
+      description: "simulated time to run, e.g. 2s, 500ms, 10000 (default: the app's)",
+    },
+    memcheck: { type: "boolean", description: "run with the memory checker (the default)" },
+    "no-memcheck": { type: "boolean", description: "run without the memory checker" },
+    json: JSON_OPTION,
+    trace: {
+      type: "string",
+      value: "FILE",
+      description: "write a Chrome trace-event file (Perfetto, chrome://tracing)",
+    },
+    report: { type: "string", value: "FILE", description: "write a self-contained HTML report" },
+  },
+  examples: [
+    "rtos-sim run",
+    "rtos-sim run mpu-demo --board stm32h743 --duration 2s",
+    "rtos-sim run --json | jq .verdict",
+    "rtos-sim run ./my-app.ts --seed 7 --trace trace.json --report report.html",
+  ],
+  run: runApp,
+};

@@ -1,0 +1,135 @@
+import { hex32 } from "../cli/format.js";
+import type { RunResult } from "../run/result.js";
+
+/** One event of the Chrome trace-event format (the subset rtos-sim writes). */
+export interface TraceEvent {
+  readonly name: string;
+  /** "X" complete, "i" instant, "C" counter, "M" metadata. */
+  readonly ph: "X" | "i" | "C" | "M";
+  /** Microseconds. */
+  readonly ts: number;
+  readonly pid: number;
+  readonly tid: number;
+  /** Duration in microseconds ("X" only). */
+  readonly dur?: number;
+  readonly cat?: string;
+  /** Scope of an instant event: "t" thread, "p" process, "g" global. */
+  readonly s?: "t" | "p" | "g";
+  readonly args?: Readonly<Record<string, unknown>>;
+}
+
+/** A trace file: `{"traceEvents": [...]}` as Perfetto and chrome://tracing open it. */
+export interface TraceFile {
+  readonly traceEvents: readonly TraceEvent[];
+  readonly displayTimeUnit: "ms" | "ns";
+  readonly otherData: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** The process id of the simulated machine in the trace. */
+export const TRACE_PID = 1;
+
+/**
+ * Builds a Chrome trace-event file from a run: metadata naming the process (app and board) and
+ * one thread per task (tid = task id, the kernel is tid 0); an "X" event per run slice; "i"
+ * events for faults, syscalls, accesses, UART lines and notes; "C" events for every counter
+ * sample. Timestamps are simulated microseconds.
+ */
+export function buildTrace(result: RunResult): TraceFile {
+  const pid = TRACE_PID;
+  const events: TraceEvent[] = [
+    {
+      name: "process_name",
+      ph: "M",
+      ts: 0,
+      pid,
+      tid: 0,
+      args: { name: `rtos-sim ${result.app.name} on ${result.board.name}` },
+    },
+  ];
+  for (const t of result.tasks) {
+    events.push({ name: "thread_name", ph: "M", ts: 0, pid, tid: t.id, args: { name: t.name } });
+    events.push({ name: "thread_sort_index", ph: "M", ts: 0, pid, tid: t.id, args: { sort_index: t.id } });
+  }
+  for (const s of result.slices) {
+    events.push({
+      name: result.tasks[s.task]?.name ?? `task ${s.task}`,
+      cat: "run",
+      ph: "X",
+      ts: s.start,
+      dur: Math.max(0, s.end - s.start),
+      pid,
+      tid: s.task,
+    });
+  }
+  for (const e of result.events) {
+    if (e.kind === "fault" || e.kind === "check") continue; // faults carry full detail below; checks are not timed
+    events.push({
+      name: e.name,
+      cat: e.kind,
+      ph: "i",
+      s: "t",
+      ts: e.t,
+      pid,
+      tid: e.task ?? 0,
+      ...(e.args ? { args: e.args } : {}),
+    });
+  }
+  for (const f of result.faults) {
+    events.push({
+      name: `${f.exceptionName}: ${f.cfsrNames.join("|")}`,
+      cat: "fault",
+      ph: "i",
+      s: "t",
+      ts: f.t,
+      pid,
+      tid: f.task ?? 0,
+      args: {
+        cause: f.cause,
+        cfsr: hex32(f.cfsr),
+        mmfar: f.mmfar === null ? null : hex32(f.mmfar),
+        bfar: f.bfar === null ? null : hex32(f.bfar),
+        access: `${f.access.privileged ? "privileged" : "unprivileged"} ${f.access.kind} of ${f.access.size} at ${hex32(
+          f.access.address,
+        )}`,
+        expected: f.expected,
+        note: f.note,
+      },
+    });
+  }
+  for (const r of result.reports) {
+    events.push({
+      name: `${r.kind}`,
+      cat: "memcheck",
+      ph: "i",
+      s: "t",
+      ts: r.t,
+      pid,
+      tid: r.task ?? 0,
+      args: { message: r.message, severity: r.severity, expected: r.expected },
+    });
+  }
+  for (const c of result.counters) {
+    for (const sample of c.samples) {
+      events.push({
+        name: `${c.name} (${c.unit})`,
+        cat: "counter",
+        ph: "C",
+        ts: sample.t,
+        pid,
+        tid: 0,
+        args: sample.values,
+      });
+    }
+  }
+  return {
+    traceEvents: events,
+    displayTimeUnit: "ms",
+    otherData: {
+      app: result.app.name,
+      board: result.board.name,
+      seed: result.options.seed,
+      simulatedUs: result.simulatedUs,
+      ok: result.verdict.ok,
+    },
+  };
+}

@@ -1,0 +1,367 @@
+import type { Board, Fault, MpuRegionView } from "@rtos-sim/hw";
+import { accessKindName, decodeHfsr, exceptionName } from "@rtos-sim/hw";
+import {
+  type BoardInfo,
+  type CheckerReport,
+  type CheckResult,
+  type CounterSeries,
+  type FaultRecord,
+  type MpuRegionInfo,
+  type PageMapInfo,
+  RUN_RESULT_SCHEMA,
+  type RunEvent,
+  type RunEventKind,
+  type RunOptionsInfo,
+  type RunResult,
+  type TaskResult,
+  type TaskSlice,
+  type TaskState,
+  type UartLine,
+} from "./result.js";
+
+/** Callbacks the CLI uses to show a run as it happens (human output, progress bar). */
+export interface RunListener {
+  /** A task printed a line. */
+  uart?(line: UartLine, taskName: string): void;
+  /** The kernel (or the app) noted something worth showing. */
+  note?(t: number, taskName: string, text: string): void;
+  /** A fault was recorded. */
+  fault?(record: FaultRecord): void;
+  /** Progress of the run in [0, 1]. */
+  progress?(fraction: number): void;
+}
+
+/** Fault registers read after a fault (CFSR, HFSR, MMFAR, BFAR). */
+export interface FaultRegisters {
+  readonly cfsr: number;
+  readonly hfsr: number;
+  readonly mmfar: number;
+  readonly bfar: number;
+}
+
+/** How the app describes a fault it records. */
+export interface FaultContext {
+  /** The task that faulted (null: kernel or unknown). */
+  readonly task: number | null;
+  /** The app meant this fault to happen (a rogue task being stopped). Default false. */
+  readonly expected?: boolean;
+  /** What the task was trying to do. */
+  readonly note?: string;
+  /** The fault registers as read after the fault (default: only the fault's own bits). */
+  readonly registers?: FaultRegisters;
+  /** The MPU regions loaded when the fault was taken. */
+  readonly mpuRegions?: readonly MpuRegionInfo[];
+}
+
+interface TaskEntry {
+  id: number;
+  name: string;
+  state: TaskState;
+  privileged: boolean;
+  cpuUs: number;
+  faults: number;
+  memoryHeld: number;
+  mpuRegions: readonly MpuRegionInfo[];
+}
+
+/** The board as reports show it. */
+export function boardInfo(board: Board): BoardInfo {
+  return {
+    name: board.name,
+    description: board.description,
+    core: board.core,
+    clockHz: board.clockHz,
+    mpuRegions: board.mpuRegions,
+    memory: board.memory.map((m) => ({
+      name: m.name,
+      start: m.start,
+      end: m.end,
+      size: m.size,
+      kind: m.kind,
+      readOnly: m.readOnly,
+      executable: m.executable,
+    })),
+    peripherals: board.peripherals.map((p) => ({ name: p.name, start: p.start, end: p.start + p.size, size: p.size })),
+  };
+}
+
+/** An MPU region view (from `mpu.region(n)`) as a report row, with what it is for. */
+export function mpuRegionInfo(view: MpuRegionView, label: string): MpuRegionInfo {
+  return {
+    number: view.number,
+    base: view.base,
+    size: view.size,
+    access: view.access,
+    executable: !view.xn,
+    memoryType: view.attributes.type,
+    srd: view.srd,
+    label,
+  };
+}
+
+/**
+ * Collects what a run produces (tasks, run slices, events, UART output, faults, checker reports,
+ * page maps, counters, checks) and turns it into a {@link RunResult}. Apps write to it through
+ * `ctx.record`; the CLI shows it live through a {@link RunListener}. Task 0 is the kernel.
+ *
+ * @example
+ * ```ts
+ * const rec = new RunRecorder({ app, board, options, clock: () => cyclesToUs(core.cycles) });
+ * const t = rec.addTask("sensor");
+ * rec.slice(t, 0, 12.5);
+ * rec.uart(t, "hello");
+ * const result = rec.finish({ simulatedUs: 1000, cycles: 168000, wallMs: 3, memcheckActive: false });
+ * ```
+ */
+export class RunRecorder {
+  private readonly tasks: TaskEntry[] = [];
+  private readonly slices: TaskSlice[] = [];
+  private readonly events: RunEvent[] = [];
+  private readonly uartLines: UartLine[] = [];
+  private readonly faults: FaultRecord[] = [];
+  private readonly reports: CheckerReport[] = [];
+  private readonly pageMaps: PageMapInfo[] = [];
+  private readonly counters = new Map<
+    string,
+    { unit: string; samples: { t: number; values: Record<string, number> }[] }
+  >();
+  private readonly checks: CheckResult[] = [];
+  private readonly warnings: string[] = [];
+  private readonly crashes: string[] = [];
+  private readonly app: RunResult["app"];
+  private readonly board: Board;
+  private readonly options: RunOptionsInfo;
+  /** The simulated clock in microseconds (the app may replace it, e.g. with the kernel's clock). */
+  clock: () => number;
+  /** Live callbacks (set by the CLI). */
+  listener: RunListener = {};
+
+  constructor(init: { app: RunResult["app"]; board: Board; options: RunOptionsInfo; clock?: () => number }) {
+    this.app = init.app;
+    this.board = init.board;
+    this.options = init.options;
+    this.clock = init.clock ?? (() => 0);
+    this.tasks.push({
+      id: 0,
+      name: "kernel",
+      state: "running",
+      privileged: true,
+      cpuUs: 0,
+      faults: 0,
+      memoryHeld: 0,
+      mpuRegions: [],
+    });
+  }
+
+  /** Adds a task and returns its id (1, 2, ...). */
+  addTask(name: string, init: { privileged?: boolean; memoryHeld?: number; state?: TaskState } = {}): number {
+    const id = this.tasks.length;
+    this.tasks.push({
+      id,
+      name,
+      state: init.state ?? "ready",
+      privileged: init.privileged ?? false,
+      cpuUs: 0,
+      faults: 0,
+      memoryHeld: init.memoryHeld ?? 0,
+      mpuRegions: [],
+    });
+    return id;
+  }
+
+  /** The name of a task id ("kernel" for 0, "?" when unknown). */
+  taskName(task: number | null): string {
+    if (task === null) return "system";
+    return this.tasks[task]?.name ?? "?";
+  }
+
+  private entry(task: number): TaskEntry {
+    const e = this.tasks[task];
+    if (!e) throw new RangeError(`RunRecorder: no task ${task}`);
+    return e;
+  }
+
+  /** Sets a task's state. */
+  setState(task: number, state: TaskState): void {
+    this.entry(task).state = state;
+  }
+
+  /** Sets the bytes of memory a task holds now. */
+  setMemoryHeld(task: number, bytes: number): void {
+    this.entry(task).memoryHeld = bytes;
+  }
+
+  /** Records the MPU regions loaded for a task. */
+  setMpuRegions(task: number, regions: readonly MpuRegionInfo[]): void {
+    this.entry(task).mpuRegions = regions;
+  }
+
+  /** Records a run slice of a task. */
+  slice(task: number, start: number, end: number): void {
+    this.entry(task).cpuUs += Math.max(0, end - start);
+    this.slices.push({ task, start, end });
+  }
+
+  /** Records an instant event at the current simulated time (or `t`). */
+  event(
+    kind: RunEventKind,
+    name: string,
+    task: number | null,
+    args?: Readonly<Record<string, string | number | boolean>>,
+    t = this.clock(),
+  ): void {
+    this.events.push(args === undefined ? { t, kind, task, name } : { t, kind, task, name, args });
+  }
+
+  /** A line of UART output from a task. */
+  uart(task: number, text: string): void {
+    const line = { t: this.clock(), task, text };
+    this.uartLines.push(line);
+    this.event("uart", text, task);
+    this.listener.uart?.(line, this.taskName(task));
+  }
+
+  /** A note from the kernel or the app, shown in the human output and kept as an event. */
+  note(text: string, task: number | null = 0): void {
+    const t = this.clock();
+    this.event("note", text, task, undefined, t);
+    this.listener.note?.(t, this.taskName(task), text);
+  }
+
+  /** Records a fault taken by the simulated core; returns the record. */
+  fault(fault: Fault, ctx: FaultContext): FaultRecord {
+    const regs = ctx.registers ?? {
+      cfsr: fault.cfsr,
+      hfsr: fault.hfsr,
+      mmfar: fault.faultAddress ?? 0,
+      bfar: fault.faultAddress ?? 0,
+    };
+    const names = [...fault.cfsrNames];
+    const record: FaultRecord = {
+      t: this.clock(),
+      task: ctx.task,
+      taskName: this.taskName(ctx.task),
+      exception: fault.exception,
+      exceptionName: exceptionName(fault.exception),
+      cause: exceptionName(fault.cause),
+      escalated: fault.exception !== fault.cause,
+      lockup: fault.lockup,
+      cfsr: regs.cfsr >>> 0,
+      cfsrNames: names,
+      hfsr: regs.hfsr >>> 0,
+      hfsrNames: decodeHfsr(regs.hfsr),
+      mmfar: names.includes("MMARVALID") ? regs.mmfar >>> 0 : null,
+      bfar: names.includes("BFARVALID") ? regs.bfar >>> 0 : null,
+      access: {
+        address: fault.access.address >>> 0,
+        size: fault.access.size,
+        kind: accessKindName(fault.access.kind),
+        privileged: fault.access.privileged,
+      },
+      expected: ctx.expected ?? false,
+      note: ctx.note ?? "",
+      message: fault.message,
+      mpuRegions: ctx.mpuRegions ?? [],
+    };
+    this.faults.push(record);
+    if (ctx.task !== null && this.tasks[ctx.task]) this.entry(ctx.task).faults++;
+    this.event("fault", `${record.cause} ${names.join("|")}`, ctx.task, {
+      address: record.access.address,
+      expected: record.expected,
+    });
+    this.listener.fault?.(record);
+    return record;
+  }
+
+  /** Records a memory checker report. */
+  report(report: CheckerReport): void {
+    this.reports.push(report);
+  }
+
+  /** Records the page map of a memory region. */
+  pageMap(map: PageMapInfo): void {
+    this.pageMaps.push(map);
+  }
+
+  /** Adds a sample to a counter (created on first use with its unit). */
+  counter(name: string, unit: string, values: Readonly<Record<string, number>>, t = this.clock()): void {
+    let series = this.counters.get(name);
+    if (!series) {
+      series = { unit, samples: [] };
+      this.counters.set(name, series);
+    }
+    series.samples.push({ t, values: { ...values } });
+  }
+
+  /** Records a check the app made on its own outcome; a failed check fails the run (exit 1). */
+  check(name: string, passed: boolean, detail = ""): void {
+    this.checks.push({ name, passed, detail });
+    this.event("check", name, null, { passed });
+  }
+
+  /** Records a configuration warning. */
+  warn(text: string): void {
+    if (!this.warnings.includes(text)) this.warnings.push(text);
+  }
+
+  /** Records that the app stopped with an error (an uncaught fault or exception). */
+  crash(text: string): void {
+    this.crashes.push(text);
+  }
+
+  /** Reports progress in [0, 1] to the listener. */
+  progress(fraction: number): void {
+    this.listener.progress?.(Math.min(1, Math.max(0, fraction)));
+  }
+
+  /** The finished result, with the verdict computed from faults, reports, checks and crashes. */
+  finish(end: { simulatedUs: number; cycles: number; wallMs: number; memcheckActive: boolean }): RunResult {
+    const total = end.simulatedUs;
+    const tasks: TaskResult[] = this.tasks.map((t) => ({
+      id: t.id,
+      name: t.name,
+      state: t.state,
+      privileged: t.privileged,
+      cpuUs: t.cpuUs,
+      cpuShare: total > 0 ? Math.min(1, t.cpuUs / total) : 0,
+      faults: t.faults,
+      memoryHeld: t.memoryHeld,
+      mpuRegions: t.mpuRegions,
+    }));
+    const problems: string[] = [...this.crashes];
+    for (const f of this.faults) {
+      if (!f.expected) problems.push(`unexpected fault in ${f.taskName}: ${f.message}`);
+    }
+    for (const r of this.reports) {
+      if (r.severity === "error" && !r.expected) problems.push(`checker error: ${r.message}`);
+    }
+    for (const c of this.checks)
+      if (!c.passed) problems.push(`check failed: ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
+    const counters: CounterSeries[] = [...this.counters].map(([name, s]) => ({
+      name,
+      unit: s.unit,
+      samples: s.samples,
+    }));
+    return {
+      schema: RUN_RESULT_SCHEMA,
+      app: this.app,
+      board: boardInfo(this.board),
+      options: this.options,
+      memcheckActive: end.memcheckActive,
+      simulatedUs: total,
+      cycles: end.cycles,
+      wallMs: end.wallMs,
+      tasks,
+      slices: this.slices,
+      events: this.events,
+      uart: this.uartLines,
+      faults: this.faults,
+      reports: this.reports,
+      pageMaps: this.pageMaps,
+      counters,
+      checks: this.checks,
+      warnings: this.warnings,
+      verdict: { ok: problems.length === 0, problems },
+    };
+  }
+}

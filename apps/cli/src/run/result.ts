@@ -1,0 +1,252 @@
+/**
+ * The plain data object a run produces: what `--json` prints, what `--trace` and `--report` are
+ * built from. Every field is JSON data (numbers, strings, booleans, arrays, plain objects), so a
+ * kernel-based run and the hardware demo fill the same shape. Times are simulated microseconds
+ * from the start of the run; addresses and register values are unsigned 32-bit numbers.
+ */
+
+/** Version tag of the {@link RunResult} shape; bumped on incompatible changes. */
+export const RUN_RESULT_SCHEMA = "rtos-sim.run/1";
+
+/** A memory region of the board, as reports show it. */
+export interface MemoryRegionInfo {
+  readonly name: string;
+  readonly start: number;
+  /** One past the last byte. */
+  readonly end: number;
+  readonly size: number;
+  /** "ram", "flash", "rom" or "otp". */
+  readonly kind: string;
+  readonly readOnly: boolean;
+  readonly executable: boolean;
+}
+
+/** A peripheral address range of the board. */
+export interface PeripheralInfo {
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly size: number;
+}
+
+/** The board a run used. */
+export interface BoardInfo {
+  readonly name: string;
+  readonly description: string;
+  /** "cortex-m3", "cortex-m4" or "cortex-m7". */
+  readonly core: string;
+  readonly clockHz: number;
+  readonly mpuRegions: number;
+  readonly memory: readonly MemoryRegionInfo[];
+  readonly peripherals: readonly PeripheralInfo[];
+}
+
+/** One MPU region as loaded for a task (decoded from RBAR/RASR). */
+export interface MpuRegionInfo {
+  /** Region number (higher numbers win where regions overlap). */
+  readonly number: number;
+  readonly base: number;
+  readonly size: number;
+  /** AP name: "none", "priv-rw", "priv-rw-user-ro", "rw", "priv-ro", "ro" or "reserved". */
+  readonly access: string;
+  /** XN = 0. */
+  readonly executable: boolean;
+  /** "normal", "device" or "strongly-ordered". */
+  readonly memoryType: string;
+  /** SRD bits (bit i set: subregion i disabled). */
+  readonly srd: number;
+  /** What the region is for, e.g. "flash (code)", "task RAM", "shared ring". */
+  readonly label: string;
+}
+
+/** How a task ended up. */
+export type TaskState = "ready" | "running" | "blocked" | "done" | "faulted" | "killed";
+
+/** One task of the run. Task 0 is the kernel. */
+export interface TaskResult {
+  readonly id: number;
+  readonly name: string;
+  readonly state: TaskState;
+  readonly privileged: boolean;
+  /** Simulated time the task ran (sum of its run slices). */
+  readonly cpuUs: number;
+  /** cpuUs / the run's simulated duration, in [0, 1]. */
+  readonly cpuShare: number;
+  /** Number of faults this task took. */
+  readonly faults: number;
+  /** Bytes of memory the task holds at the end (RAM, stack, heap blocks, pages). */
+  readonly memoryHeld: number;
+  /** The task's MPU regions (the last configuration loaded for it). */
+  readonly mpuRegions: readonly MpuRegionInfo[];
+}
+
+/** A run slice: a task on the CPU from `start` to `end`. */
+export interface TaskSlice {
+  readonly task: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Kinds of instant event. */
+export type RunEventKind = "syscall" | "access" | "fault" | "uart" | "mpu" | "note" | "check";
+
+/** An instant event: a syscall, a notable access, a fault, a line of UART output, a note. */
+export interface RunEvent {
+  readonly t: number;
+  readonly kind: RunEventKind;
+  /** Task id, or null for the system as a whole. */
+  readonly task: number | null;
+  readonly name: string;
+  readonly args?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** A line a task printed (through its UART). */
+export interface UartLine {
+  readonly t: number;
+  readonly task: number;
+  readonly text: string;
+}
+
+/** A fault, decoded the way the fault report shows it. */
+export interface FaultRecord {
+  readonly t: number;
+  readonly task: number | null;
+  readonly taskName: string;
+  /** Exception taken: 3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault. */
+  readonly exception: number;
+  readonly exceptionName: string;
+  /** The configurable fault raised ("MemManage", ...), even when escalated to HardFault. */
+  readonly cause: string;
+  readonly escalated: boolean;
+  readonly lockup: boolean;
+  /** CFSR register value after the fault (may hold older bits). */
+  readonly cfsr: number;
+  readonly cfsrNames: readonly string[];
+  readonly hfsr: number;
+  readonly hfsrNames: readonly string[];
+  /** MMFAR when MMARVALID, else null. */
+  readonly mmfar: number | null;
+  /** BFAR when BFARVALID, else null. */
+  readonly bfar: number | null;
+  readonly access: {
+    readonly address: number;
+    readonly size: number;
+    readonly kind: "read" | "write" | "fetch";
+    readonly privileged: boolean;
+  };
+  /** The app planned this fault (e.g. a rogue task being stopped): it does not fail the run. */
+  readonly expected: boolean;
+  /** What the task was doing, e.g. "read the kernel's memory". */
+  readonly note: string;
+  /** The one-line message of the hardware model's Fault. */
+  readonly message: string;
+  /** The MPU regions loaded when the fault was taken. */
+  readonly mpuRegions: readonly MpuRegionInfo[];
+}
+
+/** A memory checker report (shape shared with `@rtos-sim/memcheck`'s reports). */
+export interface CheckerReport {
+  readonly t: number;
+  readonly task: number | null;
+  /** e.g. "heap-buffer-overflow", "use-after-free", "double-free", "uninitialized-read", "leak". */
+  readonly kind: string;
+  readonly severity: "error" | "warning";
+  /** First line, e.g. "heap-buffer-overflow on address 0x20001010 WRITE of size 4". */
+  readonly message: string;
+  readonly address: number | null;
+  /** Further lines (where the block was allocated / freed, shadow dump...). */
+  readonly details: readonly string[];
+  /** The app planned this report (e.g. the heap-bugs app): it does not fail the run. */
+  readonly expected: boolean;
+}
+
+/** A run of consecutive pages with one owner. */
+export interface PageRun {
+  /** Index of the first page in the region. */
+  readonly page: number;
+  readonly count: number;
+  /** Owner name, or null for free pages. "metadata" marks the region manager's own pages. */
+  readonly owner: string | null;
+}
+
+/** The page map of one memory region (run-length encoded). */
+export interface PageMapInfo {
+  readonly region: string;
+  readonly start: number;
+  readonly pageSize: number;
+  readonly pages: number;
+  readonly runs: readonly PageRun[];
+  /** Where the map comes from, e.g. "region manager" or "demo layout". */
+  readonly source: string;
+}
+
+/** One sample of a counter: several named values at one time. */
+export interface CounterSample {
+  readonly t: number;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** A counter over time (memory use, heap bytes, pages in use...). */
+export interface CounterSeries {
+  readonly name: string;
+  /** Unit of the values, e.g. "bytes", "pages", "samples". */
+  readonly unit: string;
+  readonly samples: readonly CounterSample[];
+}
+
+/** A check the app made on its own outcome (e.g. "the flight outputs are identical"). */
+export interface CheckResult {
+  readonly name: string;
+  readonly passed: boolean;
+  readonly detail: string;
+}
+
+/** The options a run used. */
+export interface RunOptionsInfo {
+  readonly seed: number;
+  readonly durationMs: number;
+  /** Whether the memory checker was requested. */
+  readonly memcheck: boolean;
+}
+
+/** The outcome of a run: exit code 0 when ok, 1 otherwise. */
+export interface Verdict {
+  readonly ok: boolean;
+  /** One line per problem (unexpected fault, checker error, failed check, app crash). */
+  readonly problems: readonly string[];
+}
+
+/** Everything a run produced. */
+export interface RunResult {
+  /** {@link RUN_RESULT_SCHEMA}. */
+  readonly schema: string;
+  readonly app: {
+    readonly name: string;
+    readonly summary: string;
+    /** "builtin", or "file" for `rtos-sim run ./my-app.ts`. */
+    readonly source: "builtin" | "file";
+    /** Absolute path of the app file, or null. */
+    readonly file: string | null;
+  };
+  readonly board: BoardInfo;
+  readonly options: RunOptionsInfo;
+  /** Whether the memory checker actually ran (false until the app wires `@rtos-sim/memcheck`). */
+  readonly memcheckActive: boolean;
+  /** Simulated time covered by the run. */
+  readonly simulatedUs: number;
+  readonly cycles: number;
+  /** Wall-clock time the run took (not deterministic; everything else is, for a given seed). */
+  readonly wallMs: number;
+  readonly tasks: readonly TaskResult[];
+  readonly slices: readonly TaskSlice[];
+  readonly events: readonly RunEvent[];
+  readonly uart: readonly UartLine[];
+  readonly faults: readonly FaultRecord[];
+  readonly reports: readonly CheckerReport[];
+  readonly pageMaps: readonly PageMapInfo[];
+  readonly counters: readonly CounterSeries[];
+  readonly checks: readonly CheckResult[];
+  /** Configuration warnings of the hardware model (UNPREDICTABLE settings the project resolved). */
+  readonly warnings: readonly string[];
+  readonly verdict: Verdict;
+}
