@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
-import { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY } from "./define.js";
+import { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./define.js";
 import type { BoardSpec } from "./types.js";
 
 function errOf(fn: () => unknown): HwError {
@@ -177,5 +177,16 @@ describe("defineBoard", () => {
       }),
     );
     expect([e.code, e.context.field]).toEqual(["BOARD_FIELD", "memory"]);
+  });
+
+  it("refuses more than MAX_BOARD_REGIONS regions", () => {
+    const memory = Array.from({ length: MAX_BOARD_REGIONS + 1 }, (_, i) => ({
+      name: `R${i}`,
+      start: i * 64,
+      size: 32,
+    }));
+    const e = errOf(() => defineBoard({ ...base, memory }));
+    expect([e.code, e.context.field]).toEqual(["BOARD_FIELD", "memory"]);
+    expect(defineBoard({ ...base, memory: memory.slice(0, MAX_BOARD_REGIONS) }).memory).toHaveLength(254);
   });
 });

@@ -15,6 +15,9 @@ const SYSTEM = 0xe0000000;
  */
 export const MAX_BOARD_MEMORY = 1024 * 1024 * 1024;
 
+/** Most memory regions one board may declare (the bus decodes to at most 254 backing segments). */
+export const MAX_BOARD_REGIONS = 254;
+
 /** The cores a board may name, e.g. for error messages and JSON validation. */
 export const CORE_KINDS: readonly CoreKind[] = Object.freeze(Object.keys(CORES) as CoreKind[]);
 
@@ -145,7 +148,8 @@ function checkPeripheral(p: unknown, i: number, board: string, names: Set<string
  * nothing is returned on error. Codes:
  * - `BOARD_INVALID`: the description is not an object.
  * - `BOARD_FIELD`: a field is missing, of the wrong type or out of range (also duplicate region
- *   names, memory in the system range 0xE0000000+, more than {@link MAX_BOARD_MEMORY} bytes).
+ *   names, memory in the system range 0xE0000000+, more than {@link MAX_BOARD_MEMORY} bytes or
+ *   {@link MAX_BOARD_REGIONS} regions).
  * - `BOARD_UNKNOWN_CORE`: `core` is not one of {@link CORE_KINDS}.
  * - `BOARD_OVERLAP`: two memory regions, or two peripheral ranges, overlap (`field` names the
  *   later one in the description). Memory inside a peripheral range is allowed (STM32F407
@@ -190,6 +194,9 @@ export function defineBoard(spec: BoardSpec): Board {
   if (raw.memory === undefined) throw fieldError(name, "memory", "is missing");
   if (!Array.isArray(raw.memory) || raw.memory.length === 0) {
     throw fieldError(name, "memory", "must be a non-empty array of regions", raw.memory);
+  }
+  if (raw.memory.length > MAX_BOARD_REGIONS) {
+    throw fieldError(name, "memory", `has ${raw.memory.length} regions; at most ${MAX_BOARD_REGIONS} are supported`);
   }
   const names = new Set<string>();
   const memory = raw.memory.map((m, i) => checkMemoryRegion(m, i, name, names));

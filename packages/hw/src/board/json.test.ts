@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
 import { STM32F407 } from "./builtin.js";
+import { defineBoard } from "./define.js";
 import { boardFromJson, parseBoardJson } from "./json.js";
 
 function errOf(fn: () => unknown): HwError {
@@ -168,5 +170,46 @@ describe("parseBoardJson", () => {
       ["RAM", 0x20000000, 0x20005000],
     ]);
     expect(b.mpuRegions).toBe(8);
+  });
+});
+
+describe("parseBoardJson property", () => {
+  it("a board written as JSON (numbers, hex or K strings) reads back as defineBoard builds it", () => {
+    const region = fc.record({
+      slot: fc.integer({ min: 0, max: 200 }),
+      kib: fc.integer({ min: 1, max: 1024 }),
+      kind: fc.constantFrom("ram", "flash", "rom", "otp"),
+      executable: fc.boolean(),
+      waitStates: fc.integer({ min: 0, max: 15 }),
+      style: fc.constantFrom("number", "hex", "k"),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(region, { selector: (r) => r.slot, minLength: 1, maxLength: 6 }), (regions) => {
+        const spec = {
+          name: "prop",
+          core: "cortex-m7" as const,
+          memory: regions.map((r, i) => ({
+            name: `R${i}`,
+            start: r.slot * 0x100000,
+            size: r.kib * 1024,
+            kind: r.kind,
+            executable: r.executable,
+            waitStates: r.waitStates,
+          })),
+        };
+        const write = (n: number, style: string) =>
+          style === "number" ? n : style === "hex" ? `0x${n.toString(16)}` : `${n / 1024}K`;
+        const json = JSON.stringify({
+          ...spec,
+          memory: spec.memory.map((m, i) => ({
+            ...m,
+            start: write(m.start, regions[i]!.style === "k" ? "hex" : regions[i]!.style),
+            size: write(m.size, regions[i]!.style),
+          })),
+        });
+        expect(parseBoardJson(json)).toEqual(defineBoard(spec));
+      }),
+      { seed: 5, numRuns: 200 },
+    );
   });
 });

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HwError } from "../errors.js";
 import { parseLinkerMemory } from "./linker-script.js";
@@ -188,5 +189,36 @@ SECTIONS { .text : { *(.text*) } > FLASH }`;
   it("reports columns on CRLF lines like on LF lines", () => {
     const e = errOf(() => parseLinkerMemory("MEMORY\r\n{\r\n  RAM (rz) : ORIGIN = 0, LENGTH = 1K\r\n}\r\n"));
     expect([e.context.line, e.context.column]).toEqual([3, 9]);
+  });
+});
+
+describe("parseLinkerMemory property", () => {
+  it("reads back any set of disjoint regions, however they are spelled", () => {
+    const entry = fc.record({
+      slot: fc.integer({ min: 0, max: 255 }),
+      length: fc.integer({ min: 1, max: 0x100000 }),
+      attrs: fc.constantFrom("", "(rx)", "(xrw)", "(RW)", "(!w)", "(r!x)"),
+      originWord: fc.constantFrom("ORIGIN", "org", "o"),
+      lengthWord: fc.constantFrom("LENGTH", "len", "l"),
+      radix: fc.constantFrom("hex", "dec", "k"),
+      sep: fc.constantFrom("\n  ", " ", ",\n", " /* c */ "),
+    });
+    fc.assert(
+      fc.property(fc.uniqueArray(entry, { selector: (e) => e.slot, maxLength: 8, minLength: 1 }), (entries) => {
+        const lit = (n: number, radix: string) =>
+          radix === "hex" ? `0x${n.toString(16)}` : radix === "k" && n % 1024 === 0 && n > 0 ? `${n / 1024}K` : `${n}`;
+        const body = entries
+          .map(
+            (e, i) =>
+              `R${i} ${e.attrs} : ${e.originWord} = ${lit(e.slot * 0x200000, e.radix)}, ${e.lengthWord} = ${lit(e.length, e.radix)}${e.sep}`,
+          )
+          .join("");
+        const parsed = parseLinkerMemory(`MEMORY {\n  ${body}}\n`);
+        expect(parsed.map((r) => [r.name, r.origin, r.length])).toEqual(
+          entries.map((e, i) => [`R${i}`, e.slot * 0x200000, e.length]),
+        );
+      }),
+      { seed: 3, numRuns: 200 },
+    );
   });
 });
