@@ -50,7 +50,12 @@ export interface RegionScan {
  * Reads a region's page entries and cuts them into blocks (tolerates corruption: what makes no
  * sense goes to `orphans`, and to `problems` when given).
  */
-export function scanRegion(m: MemoryPort, plan: RegionPlan, problems?: ConsistencyProblem[]): RegionScan {
+export function scanRegion(
+  m: MemoryPort,
+  plan: RegionPlan,
+  problems?: ConsistencyProblem[],
+  ownerCount = 0xffff,
+): RegionScan {
   const g = plan.geometry;
   const entries = plan.metaBase + HEADER_BYTES;
   const blocks: ScannedBlock[] = [];
@@ -96,15 +101,27 @@ export function scanRegion(m: MemoryPort, plan: RegionPlan, problems?: Consisten
       i += n;
       continue;
     }
+    const spare =
+      state === PageState.Allocated
+        ? e & 0xfe00
+        : state === PageState.Free && g.kind === "buddy"
+          ? e & 0xfffffe00
+          : state === PageState.Free
+            ? 0
+            : (e & 0xffff) !== state;
+    if (spare) report("BAD_ENTRY", ea, `page ${page}: unused entry bits are set (${hex(e)})`);
     const owner = state === PageState.Allocated || state === PageState.Reserved ? e >>> 16 : 0;
+    if (state === PageState.Allocated && (owner === 0 || owner > ownerCount)) {
+      report("BAD_ENTRY", ea, `page ${page}: owner id ${owner} was never registered`);
+    }
     blocks.push({ pfn, order, state: state as PageState, owner });
     i += n;
   }
   return { blocks, orphans };
 }
 
-/** Verifies one region's metadata (see `RegionManager.consistencyCheck`). */
-export function checkRegion(m: MemoryPort, plan: RegionPlan): ConsistencyProblem[] {
+/** Verifies one region's metadata (see `RegionManager.consistencyCheck`); owner ids above `ownerCount` are problems. */
+export function checkRegion(m: MemoryPort, plan: RegionPlan, ownerCount: number): ConsistencyProblem[] {
   const problems: ConsistencyProblem[] = [];
   const g = plan.geometry;
   const b = plan.metaBase;
@@ -121,17 +138,20 @@ export function checkRegion(m: MemoryPort, plan: RegionPlan): ConsistencyProblem
   ];
   for (const [off, size, want, what] of header) {
     const got = size === 1 ? m.read8(b + off) : m.read32(b + off);
-    if (got !== want >>> 0) report("BAD_HEADER", b + off, `header ${what} is ${got}, expected ${want}`);
+    if (got !== want >>> 0) report("BAD_HEADER", b + off, `header ${what} is ${hex(got)}, expected ${hex(want)}`);
   }
-  const scan = scanRegion(m, plan, problems);
+  for (const off of [0x07, ...Array.from({ length: 9 }, (_, i) => 0x1c + 4 * i)]) {
+    const got = off === 0x07 ? m.read8(b + off) : m.read32(b + off);
+    if (got !== 0) report("BAD_HEADER", b + off, `header spare bytes at +${hex(off)} are ${hex(got)}, expected 0`);
+  }
+  const scan = scanRegion(m, plan, problems, ownerCount);
   const entries = b + HEADER_BYTES;
   let free = 0;
   for (const blk of scan.blocks) {
     const i = blk.pfn - g.pfn0;
     const fixed = plan.fixed[i]!;
     const isFixed = blk.state === PageState.Reserved || blk.state === PageState.Metadata;
-    const want = isFixed ? blk.state | (blk.state === PageState.Reserved ? blk.owner << 16 : 0) : 0;
-    if (fixed !== want || (isFixed && (m.read32(entries + 4 * i) & GIVEN) !== 0)) {
+    if (isFixed ? m.read32(entries + 4 * i) !== fixed : fixed !== 0) {
       report("FIXED_PAGE", entries + 4 * i, `page ${hex(blk.pfn * 2 ** g.pageOrder)} should be ${describe(fixed)}`);
     }
     if (blk.state === PageState.Free) free += 2 ** blk.order;

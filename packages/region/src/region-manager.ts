@@ -418,7 +418,7 @@ export class RegionManager implements PageSource {
   consistencyCheck(): readonly ConsistencyProblem[] {
     const saved = this.enter();
     try {
-      return this.managed.flatMap((r) => checkRegion(this.memory, r.plan));
+      return this.managed.flatMap((r) => checkRegion(this.memory, r.plan, this.ownerIds.list().length));
     } finally {
       this.leave(saved);
     }
