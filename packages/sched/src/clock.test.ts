@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { SimClock } from "./clock.js";
+import { SchedError } from "./errors.js";
+
+describe("SimClock", () => {
+  it("divides the board clock into ticks and converts ms, rounding up to whole ticks", () => {
+    const c = new SimClock(168_000_000, 1000);
+    expect(c.cyclesPerTick).toBe(168_000);
+    expect(c.ticksFor({ ticks: 7 })).toBe(7);
+    expect(c.ticksFor({ ms: 2.5 })).toBe(3);
+    expect(c.ticksFor({ ms: 0 })).toBe(0);
+    expect(new SimClock(16_000_000, 10_000).ticksFor({ ms: 0.7 })).toBe(7);
+    expect(c.cyclesAt({ ms: 1 })).toBe(168_000);
+    expect(c.cyclesAt({ ticks: 3 })).toBe(504_000);
+    expect(c.cyclesAt({ cycles: 5 })).toBe(5);
+    c.cycles = 168_000 * 4 + 167_999;
+    expect(c.now()).toEqual({ cycles: 839_999, ticks: 4, ms: 839_999 / 168_000 });
+  });
+
+  it("rejects a tick rate SysTick cannot make and bad durations", () => {
+    const err = (f: () => unknown): [string, unknown] => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof SchedError ? [e.code, e.context] : ["other", e];
+      }
+      return ["no error", null];
+    };
+    expect(err(() => new SimClock(168_000_000, 7))).toEqual([
+      "SCHED_OPTION",
+      { option: "tickHz", clockHz: 168_000_000, tickHz: 7, cyclesPerTick: 24_000_000 },
+    ]);
+    expect(err(() => new SimClock(16_000_000, 3))[0]).toBe("SCHED_OPTION");
+    expect(err(() => new SimClock(16_000_000, 0))[0]).toBe("SCHED_OPTION");
+    const c = new SimClock(16_000_000, 1000);
+    expect(err(() => c.ticksFor({ ticks: 1.5 }))).toEqual(["DURATION", { field: "ticks", value: 1.5 }]);
+    expect(err(() => c.ticksFor({ ms: -1 }))).toEqual(["DURATION", { field: "ms", value: -1 }]);
+    expect(err(() => c.cyclesAt({ ms: Number.NaN }))[0]).toBe("DURATION");
+    expect(err(() => c.ticksFor({} as never))[0]).toBe("DURATION");
+  });
+});

@@ -1,0 +1,317 @@
+import { Cfsr } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { SchedError } from "./errors.js";
+import type { Task } from "./task.js";
+import { CPT, setup } from "./test-setup.js";
+
+function errorOf(f: () => unknown): [string, Record<string, unknown>] | string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof SchedError) return [e.code, e.context];
+    return String(e);
+  }
+  return "no error";
+}
+
+describe("priorities and round-robin", () => {
+  it("runs the highest priority first and rotates tasks of one priority at each yield", () => {
+    const { sched } = setup();
+    const log: string[] = [];
+    const body = (name: string) =>
+      function* () {
+        for (let i = 0; i < 3; i++) {
+          log.push(name);
+          yield { op: "yield" };
+        }
+      };
+    sched.spawn({ name: "A", priority: 1, entry: body("A") });
+    sched.spawn({ name: "B", priority: 1, entry: body("B") });
+    sched.spawn({ name: "C", priority: 2, entry: body("C") });
+    sched.spawn({ name: "L", priority: 0, entry: body("L") });
+    const r = sched.run();
+    expect(log.join("")).toBe("CCCABABABLLL");
+    expect(r.reason).toBe("no-tasks");
+    // C, then A B A B A B A B (the fourth slices end the tasks), then L; C's own yields are not
+    // switches: it got the CPU back
+    expect(sched.switches).toBe(10);
+    expect(sched.tasks().map((t) => [t.name, t.state, t.stats.slices])).toEqual([
+      ["A", "stopped", 4],
+      ["B", "stopped", 4],
+      ["C", "stopped", 4],
+      ["L", "stopped", 4],
+    ]);
+  });
+
+  it("keeps a ready list per priority behind a bitmap", () => {
+    const { sched } = setup({ priorities: 8 });
+    const idle = function* () {
+      yield { op: "yield" };
+    };
+    const a = sched.spawn({ name: "a", priority: 3, entry: idle });
+    const b = sched.spawn({ name: "b", priority: 7, entry: idle });
+    const c = sched.spawn({ name: "c", priority: 3, entry: idle });
+    expect(sched.readyBitmap).toBe(0b1000_1000);
+    expect(sched.readyAt(3)).toEqual([a, c]);
+    const d = sched.next();
+    expect(d.kind === "run" && d.task === b && d.timeslice === "none").toBe(true);
+    sched.step(); // b yields: back of priority 7, alone there
+    expect(sched.readyAt(7)).toEqual([b]);
+    sched.step(); // b finishes
+    expect(sched.readyBitmap).toBe(0b0000_1000);
+    sched.setPriority(c, 5);
+    expect(sched.readyBitmap).toBe(0b0010_1000);
+    const d2 = sched.next();
+    expect(d2.kind === "run" && d2.task === c).toBe(true);
+  });
+
+  it("preempts at a syscall with a timeslice, and never without one", () => {
+    const logs: string[] = [];
+    for (const timeslice of ["none", 1] as const) {
+      const { sched, machine } = setup({ timeslice, syscall: () => 0 });
+      const log: string[] = [];
+      const body = (name: string, n: number) =>
+        function* () {
+          for (let i = 0; i < n; i++) {
+            machine.core.fill(0x20000000, 0, 4 * 30_000); // 30 000 word writes: 30 000 cycles
+            log.push(name);
+            yield { op: "noop" }; // answered at once: the task keeps the CPU unless preempted
+          }
+        };
+      sched.spawn({ name: "A", priority: 1, entry: body("A", 8) });
+      sched.spawn({ name: "B", priority: 1, entry: body("B", 8) });
+      sched.spawn({
+        name: "H",
+        priority: 2,
+        *entry() {
+          yield { op: "sleep", ticks: 2 }; // due at cycle 336 000, during A's second slice
+          log.push("H");
+        },
+      });
+      sched.run();
+      logs.push(log.join(""));
+    }
+    // cooperative: each task runs until it ends. Timeslice 1 tick (168 000 cycles): A is rotated
+    // out after 6 steps (180 000 cycles); B's sixth step ends at 360 000, past H's wake
+    // (336 000), so H preempts B at that syscall. Cooperative: A ends at 240 000, before H is due.
+    expect(logs).toEqual(["AAAAAAAABBBBBBBBH", "AAAAAABBBBBBHAABB"]);
+  });
+});
+
+describe("simulated time", () => {
+  it("charges accesses (1 + wait states), syscalls and switches; sleeps wake exactly on their tick", () => {
+    const { sched, machine } = setup({ costs: { syscall: 10, contextSwitch: 4 } });
+    const seen: [string, number, number][] = [];
+    const now = (label: string) => {
+      const n = sched.now();
+      seen.push([label, n.cycles, n.ticks]);
+    };
+    sched.spawn({
+      name: "t",
+      priority: 1,
+      *entry() {
+        for (let i = 0; i < 10; i++) machine.core.read32(0x08000000 + 4 * i); // flash, 5 wait states: 60 cycles
+        now("flash");
+        yield { op: "sleep", ticks: 1 };
+        now("woke1");
+        machine.core.read32(0x20000000); // SRAM: 1 cycle
+        now("sram");
+        yield { op: "sleep", ms: 2.5 }; // 3 ticks
+        now("woke2");
+      },
+    });
+    expect(sched.run()).toMatchObject({ reason: "no-tasks", now: { cycles: 4 * CPT, ticks: 4, ms: 4 } });
+    expect(seen).toEqual([
+      ["flash", 4 + 60, 0], // switch 4, then 10 flash reads
+      ["woke1", CPT, 1], // slept at cycle 74 (tick 0) until tick 1
+      ["sram", CPT + 1, 1],
+      ["woke2", 4 * CPT, 4], // slept at tick 1 for 3 ticks
+    ]);
+    // SysTick was programmed and advanced with the clock: RVR = cycles per tick - 1
+    expect(machine.systick.rvr).toBe(CPT - 1);
+    expect(machine.systick.enabled).toBe(true);
+  });
+
+  it("jumps idle time to the next wake-up, calls the idle hook, and stops at the time limit", () => {
+    const idles: [number, number | null][] = [];
+    const { sched } = setup({ idle: (i) => idles.push([i.from, i.to]) });
+    const woke: number[] = [];
+    sched.spawn({
+      name: "p",
+      priority: 0,
+      *entry() {
+        for (;;) {
+          yield { op: "sleep", ticks: 10 };
+          woke.push(sched.now().ticks);
+        }
+      },
+    });
+    const r = sched.run({ until: { ms: 35 } });
+    expect(r.reason).toBe("until");
+    expect(r.now).toEqual({ cycles: 35 * CPT, ticks: 35, ms: 35 });
+    expect(woke).toEqual([10, 20, 30]);
+    expect(idles).toEqual([
+      [0, 10 * CPT],
+      [10 * CPT, 20 * CPT],
+      [20 * CPT, 30 * CPT],
+      [30 * CPT, 35 * CPT],
+    ]);
+    expect(sched.run({ until: { ticks: 41 } }).now.ticks).toBe(41);
+    expect(woke).toEqual([10, 20, 30, 40]);
+  });
+
+  it("wakes equal-tick sleepers in the order they went to sleep", () => {
+    const { sched } = setup();
+    const log: string[] = [];
+    for (const [name, ticks] of [
+      ["a", 3],
+      ["b", 2],
+      ["c", 3],
+    ] as const) {
+      sched.spawn({
+        name,
+        priority: 1,
+        *entry() {
+          yield { op: "sleep", ticks };
+          log.push(`${name}@${sched.now().ticks}`);
+          if (name === "b") yield { op: "sleep", ticks: 1 };
+          if (name === "b") log.push(`${name}@${sched.now().ticks}`);
+        },
+      });
+    }
+    sched.run();
+    expect(log).toEqual(["b@2", "a@3", "c@3", "b@3"]);
+  });
+});
+
+describe("syscall interface", () => {
+  it("resumes the task at once with the handler's value; unknown ops and bad requests fault", () => {
+    const got: unknown[] = [];
+    const { sched } = setup({
+      syscall: (task, req) => (req.op === "add" ? (req.a as number) + (req.b as number) : `${task.name}:${req.op}`),
+    });
+    const t = sched.spawn({
+      name: "t",
+      priority: 1,
+      *entry() {
+        got.push(yield { op: "add", a: 2, b: 3 });
+        got.push(yield { op: "info" });
+      },
+    });
+    sched.run();
+    expect(got).toEqual([5, "t:info"]);
+    expect(t.stats).toEqual({ slices: 1, steps: 3, syscalls: 2, cycles: 0 });
+
+    const { sched: s2 } = setup();
+    const u = s2.spawn({
+      name: "u",
+      priority: 1,
+      *entry() {
+        yield { op: "malloc", size: 8 };
+      },
+    });
+    const v = s2.spawn({
+      name: "v",
+      priority: 1,
+      *entry() {
+        yield 42 as never;
+      },
+    });
+    const w = s2.spawn({
+      name: "w",
+      priority: 1,
+      *entry() {
+        yield { op: "sleep", ticks: -1 };
+      },
+    });
+    s2.run();
+    expect(u.fault).toEqual({ kind: "unknown-syscall", message: 'task "u" made unknown syscall "malloc"' });
+    expect(v.fault).toEqual({ kind: "bad-syscall", message: 'task "v" yielded 42, not a syscall request' });
+    expect(w.fault?.kind).toBe("bad-syscall");
+    expect(w.fault?.message).toBe('task "w": DURATION: ticks must be a non-negative integer');
+  });
+
+  it("lets the handler yield, sleep or stop the task, or fault it by throwing", () => {
+    const log: unknown[] = [];
+    const { sched } = setup({
+      syscall: (task, req, s) => {
+        if (req.op === "give-up") s.yield(task);
+        else if (req.op === "nap") s.sleep(task, { ticks: 2 });
+        else if (req.op === "quit") s.stop(task);
+        else throw new Error("EINVAL");
+        return "ok";
+      },
+    });
+    const a = sched.spawn({
+      name: "a",
+      priority: 1,
+      *entry() {
+        log.push(yield { op: "give-up" });
+        log.push(yield { op: "nap" });
+        log.push(sched.now().ticks);
+        try {
+          yield { op: "quit" };
+          log.push("not reached");
+        } finally {
+          log.push("finally");
+        }
+      },
+    });
+    const b = sched.spawn({
+      name: "b",
+      priority: 1,
+      *entry() {
+        log.push("b");
+        yield { op: "bogus" };
+      },
+    });
+    sched.run();
+    expect(log).toEqual(["b", "ok", "ok", 2, "finally"]);
+    expect(a.state).toBe("stopped");
+    expect(b.state).toBe("faulted");
+    expect(b.fault?.kind).toBe("syscall-error");
+    expect(b.fault?.message).toBe('syscall "bogus" failed: Error: EINVAL');
+  });
+});
+
+describe("bad input changes nothing", () => {
+  it("rejects bad options, priorities, entries, states and reentrant runs with typed codes", () => {
+    expect(errorOf(() => setup({ priorities: 33 }))).toEqual(["SCHED_OPTION", { option: "priorities", value: 33 }]);
+    expect(errorOf(() => setup({ tickHz: 7 }))[0]).toBe("SCHED_OPTION");
+    expect(errorOf(() => setup({ costs: { syscall: -1 } }))).toEqual([
+      "SCHED_OPTION",
+      { option: "costs.syscall", value: -1 },
+    ]);
+    expect(errorOf(() => setup({ watchdog: { cycles: 0 } }))[0]).toBe("SCHED_OPTION");
+    expect(errorOf(() => setup({ timeslice: 0 }))[0]).toBe("SCHED_OPTION");
+
+    const { sched } = setup({ priorities: 4 });
+    const entry = function* () {
+      yield { op: "yield" };
+    };
+    expect(errorOf(() => sched.spawn({ name: "x", priority: 4, entry }))).toEqual(["TASK_PRIORITY", { priority: 4 }]);
+    expect(errorOf(() => sched.spawn({ name: "x", priority: 1, entry: 5 as never }))[0]).toBe("TASK_ENTRY");
+    expect(errorOf(() => sched.spawn({ name: "x", priority: 1, entry: (() => 5) as never }))[0]).toBe("TASK_ENTRY");
+    expect(sched.tasks()).toEqual([]);
+    expect(sched.readyBitmap).toBe(0);
+
+    const t = sched.spawn({ name: "t", priority: 1, entry });
+    expect(t.id).toBe(1);
+    expect(errorOf(() => sched.sleep(t, { ticks: 1 }))).toEqual([
+      "TASK_STATE",
+      { task: 1, state: "ready", operation: "block, sleep or yield" },
+    ]);
+    expect(errorOf(() => sched.restart(t))[0]).toBe("TASK_STATE");
+    expect(errorOf(() => sched.fault(t, { kind: 1 } as never))[0]).toBe("FAULT_REASON");
+    const other = setup().sched.spawn({ name: "o", priority: 0, entry });
+    expect(errorOf(() => sched.stop(other as Task<unknown>))[0]).toBe("TASK_UNKNOWN");
+    expect(errorOf(() => sched.run({ until: { ms: -1 } }))[0]).toBe("DURATION");
+    expect(t.state).toBe("ready");
+    expect(sched.readyAt(1)).toEqual([t]);
+
+    const { sched: s2 } = setup({ afterStep: (_t, s) => s.step() });
+    s2.spawn({ name: "r", priority: 0, entry });
+    expect(() => s2.run()).toThrowError(/RUN_REENTRANT/);
+    expect(Cfsr.DACCVIOL).toBe(2); // (hw import used elsewhere in this file's family)
+  });
+});
