@@ -146,4 +146,34 @@ describe("boardFromLinkerScript", () => {
     const name = errOf(() => boardFromLinkerScript(CUBE, { name: "", core: "cortex-m4" })) as HwError;
     expect([name.code, name.context.field]).toEqual(["BOARD_FIELD", "name"]);
   });
+
+  it("over STM32H743xI: the STM32CubeIDE H7 script (RAM_D2 spans SRAM1-3, FLASH spans both banks)", () => {
+    const script = `/* Memories definition */
+MEMORY
+{
+  FLASH (rx)     : ORIGIN = 0x08000000, LENGTH = 2048K
+  DTCMRAM (xrw)  : ORIGIN = 0x20000000, LENGTH = 128K
+  RAM_D1 (xrw)   : ORIGIN = 0x24000000, LENGTH = 512K
+  RAM_D2 (xrw)   : ORIGIN = 0x30000000, LENGTH = 288K
+  RAM_D3 (xrw)   : ORIGIN = 0x38000000, LENGTH = 64K
+  ITCMRAM (xrw)  : ORIGIN = 0x00000000, LENGTH = 64K
+}
+_estack = ORIGIN(DTCMRAM) + LENGTH(DTCMRAM);
+SECTIONS { .isr_vector : { KEEP(*(.isr_vector)) } >FLASH }`;
+    const b = boardFromLinkerScript(script, { name: "h743-cube", base: STM32H743XI });
+    expect(rows(b)).toEqual([
+      ["ITCMRAM", 0x00000000, 0x10000, "ram", false, true, 0],
+      ["FLASH", 0x08000000, 0x200000, "flash", true, true, 2],
+      ["SystemMemory0", 0x1ff00000, 0x20000, "rom", true, true, 2],
+      ["SystemMemory1", 0x1ff40000, 0x20000, "rom", true, true, 2],
+      ["DTCMRAM", 0x20000000, 0x20000, "ram", false, true, 0],
+      ["RAM_D1", 0x24000000, 0x80000, "ram", false, true, 0],
+      ["RAM_D2", 0x30000000, 0x48000, "ram", false, true, 0],
+      ["RAM_D3", 0x38000000, 0x10000, "ram", false, true, 0],
+      ["BackupSRAM", 0x38800000, 0x1000, "ram", false, true, 0],
+    ]);
+    const m = createMachine(b);
+    m.core.write32(0x3001fffe, 0x01020304); // across the old SRAM1/SRAM2 boundary
+    expect(m.core.read32(0x3001fffe)).toBe(0x01020304);
+  });
 });
