@@ -100,7 +100,7 @@ function lexBlock(text: string, src: string, from: number, memoryAt: number): { 
  * spellings, numbers in decimal, `0x` hex or leading-`0` octal with an optional K/M suffix,
  * simple expressions (`+ - * / %`, unary `-`/`~`, parentheses, `ORIGIN(name)`, `LENGTH(name)`
  * of an earlier region), attribute letters R W X A I L in either case with `!` negating the
- * letters after it, `/* *\/` and `//` comments, any number of entries per line. Several MEMORY
+ * letters after it, block comments and `//` line comments, any number of entries per line. Several MEMORY
  * blocks are read as one, as ld does. Regions are returned in the order written.
  *
  * Throws {@link HwError} `LINKER_SCRIPT` with `context` `{ line, column, ... }` (1-based): no
