@@ -45,6 +45,10 @@ function oobKind(b: BlockRecord): ReportKind {
 }
 
 function stateLine(s: number): string {
+  const tag = s & TAG_MASK;
+  if (tag === Tag.Redzone) return "state found: redzone (owner NO)";
+  if (tag === Tag.Freed) return "state found: freed, in quarantine (owner NO)";
+  if (tag === Tag.StackFree) return "state found: stack below SP (owner NO)";
   return `state found: owner ${ownerOf(s)}, ${s & StateBit.W ? "writable" : "read-only"}, ${
     s & StateBit.I ? "initialized" : "uninitialized"
   }`;

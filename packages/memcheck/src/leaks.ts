@@ -30,7 +30,7 @@ interface ScanRange {
 /**
  * Mark and sweep over simulated memory: every aligned word of the roots, then of every reached
  * block, is a candidate pointer; a value pointing into [start, start + size) of a live block
- * (start or interior) reaches it. Blocks not reached from roots are lost: "indirect" when
+ * (start or interior) reaches it; a block overlapping a root range is reached. Blocks not reached from roots are lost: "indirect" when
  * another lost block points into them, else "definite".
  */
 export function scanLeaks(
@@ -71,6 +71,10 @@ export function scanLeaks(
       work.push(i);
     }
   };
+  // A block that is itself (partly) a root range is reachable (e.g. a task table added as root).
+  blocks.forEach((b, i) => {
+    if (roots.some((r) => r.start < b.address + b.size && b.address < r.start + r.size)) mark(i);
+  });
   for (const r of roots) scan(r, mark);
   const drain = () => {
     while (work.length > 0) {

@@ -152,7 +152,7 @@ export function describeBlock(address: number, b: BlockInfo, unit: TimeUnit): st
       : `${b.distance} bytes to the ${b.relation === "left" ? "left" : "right"} of`;
   const state = b.state === "live" ? "" : `${b.state} `;
   const parts = [
-    `${hex(address)} is located ${where} ${b.size}-byte ${state}block [${hex(b.address)}, ${hex(b.address + b.size)}) of ${b.allocatorKind} ${b.allocator}`,
+    `${hex(address)} is located ${where} ${b.size}-byte ${state}block [${hex(b.address)}, ${hex(b.address + b.size)}) of ${b.allocatorKind} "${b.allocator}"`,
     site("allocated", b.allocated, unit),
   ];
   if (b.freed) parts.push(site("freed", b.freed, unit));

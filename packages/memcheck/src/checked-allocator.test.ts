@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import { checkedAllocator } from "./checked-allocator.js";
+import { formatReport, reportToJSON } from "./report.js";
+import { TestAllocator } from "./test-allocator.js";
+import { FIRST_BLOCK, SENSOR, setup } from "./test-setup.js";
+
+describe("redzones: what the seed's design misses", () => {
+  it("an overflow into a live neighbour: missed without redzones, caught with them", () => {
+    // The seed's design: blocks [a, a+16) and [b, b+16) are both USR; a[24] is b[0].
+    const f = setup();
+    f.user(SENSOR);
+    const a = f.heap.allocate(16)!;
+    const b = f.heap.allocate(16)!;
+    expect(b).toBe(a + 24);
+    f.m.core.write32(b, 0);
+    f.m.core.write32(a + 24, 0xbad); // overwrites b: no report
+    expect(f.checker.reports).toEqual([]);
+
+    const g = setup();
+    g.user(SENSOR);
+    const heap = checkedAllocator(g.checker, g.heap, { redzone: 16 });
+    g.tick(3.2);
+    const c = heap.allocate(16, 8, "sensor.c:10")!;
+    const d = heap.allocate(16)!;
+    expect(c).toBe(FIRST_BLOCK + 16);
+    expect(d).toBe(c + 48 + 8);
+    g.m.core.write32(c + 24, 0xbad);
+    const r = g.checker.reports[0]!;
+    expect(g.checker.reports).toHaveLength(1);
+    expect(r).toMatchObject({ kind: "heap-buffer-overflow", address: c + 24, access: "write", size: 4 });
+    expect(r.block).toMatchObject({ address: c, size: 16, relation: "right", distance: 8 });
+    expect(r.block!.allocated).toEqual({ task: SENSOR, taskName: "sensor", time: 3.2, label: "sensor.c:10" });
+    // The left redzone too.
+    g.m.core.read8(d - 1);
+    expect(g.checker.reports[1]).toMatchObject({ kind: "heap-buffer-overflow", address: d - 1 });
+    expect(g.checker.reports[1]!.block).toMatchObject({ address: d, relation: "left", distance: 1 });
+  });
+
+  it("slab-out-of-bounds for slab allocators, with the block and its allocator named", () => {
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x1000, "pool");
+    const pool = checkedAllocator(f.checker, new TestAllocator(f.m.core, 0x20006000, 0x1000, "pool", "slab-array"));
+    f.user(SENSOR);
+    const p = pool.allocate(32)!;
+    f.m.core.read8(p - 1);
+    expect(f.checker.reports[0]).toMatchObject({ kind: "slab-out-of-bounds", address: p - 1 });
+    expect(f.checker.reports[0]!.block).toMatchObject({
+      allocator: "pool",
+      allocatorKind: "slab-array",
+      relation: "left",
+    });
+    f.m.core.write32(p, 1);
+    f.m.core.write32(p + 28, 1);
+    expect(f.checker.reports).toHaveLength(1);
+  });
+});
+
+describe("quarantine: use of a freed block after the memory was handed out again", () => {
+  it("missed without quarantine (the address is reused at once), caught with it", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const a = f.heap.allocate(16)!;
+    f.heap.free(a);
+    const b = f.heap.allocate(16)!;
+    expect(b).toBe(a);
+    f.m.core.write32(a, 1); // stale pointer, now writes b: no report
+    expect(f.checker.reports).toEqual([]);
+
+    const g = setup();
+    g.user(SENSOR);
+    const heap = checkedAllocator(g.checker, g.heap, { redzone: 16, quarantineBytes: 1024 });
+    g.tick(1);
+    const c = heap.allocate(16)!;
+    g.tick(1);
+    heap.free(c, "sensor.c:20");
+    g.tick(1);
+    const d = heap.allocate(16)!;
+    expect(d).not.toBe(c);
+    g.m.core.write32(c, 1);
+    const r = g.checker.reports[0]!;
+    expect(r).toMatchObject({ kind: "use-after-free", address: c, time: 3 });
+    expect(r.block).toMatchObject({ address: c, size: 16, state: "quarantined", relation: "inside", distance: 0 });
+    expect(r.block!.freed).toEqual({ task: SENSOR, taskName: "sensor", time: 2, label: "sensor.c:20" });
+    expect(heap.quarantined).toBe(48);
+  });
+
+  it("evicts first-in first-out once the byte budget is exceeded, to the real free", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap, { redzone: 16, quarantineBytes: 100 });
+    const blocks = [heap.allocate(16)!, heap.allocate(16)!, heap.allocate(16)!];
+    for (const p of blocks) heap.free(p);
+    expect(heap.quarantined).toBe(96);
+    expect(f.heap.stats().frees).toBe(1);
+    // The evicted block went back to the inner allocator and is handed out again.
+    expect(heap.allocate(16)).toBe(blocks[0]);
+    expect(heap.flushQuarantine()).toBe(2);
+    expect(f.heap.stats().frees).toBe(3);
+    expect(f.checker.reports).toEqual([]);
+  });
+
+  it("double free, invalid free and mismatch through the wrapper; fixed programs are silent", () => {
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x1000, "pool");
+    const pool = checkedAllocator(f.checker, new TestAllocator(f.m.core, 0x20006000, 0x1000, "pool", "slab-array"));
+    const heap = checkedAllocator(f.checker, f.heap);
+    f.user(SENSOR);
+    const p = heap.allocate(24)!;
+    const q = heap.allocate(24)!;
+    heap.free(p);
+    heap.free(p);
+    heap.free(q + 8);
+    pool.free(q);
+    expect(f.checker.reports.map((r) => [r.kind, r.address])).toEqual([
+      ["double-free", p],
+      ["invalid-free", q + 8],
+      ["alloc-dealloc-mismatch", q],
+    ]);
+    expect(f.checker.reports[0]!.block).toMatchObject({ state: "quarantined" });
+    expect(heap.owns(q)).toBe(true);
+    heap.free(q);
+    expect(f.checker.reports).toHaveLength(3);
+  });
+});
+
+describe("reports for people and tools", () => {
+  it("ASan-like text with the block, its sites, the state dump and the legend; JSON", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap, { redzone: 16 });
+    f.tick(3.2);
+    const p = heap.allocate(10, 8, "sensor.c:10")!;
+    f.tick(0.8);
+    f.m.core.write8(p + 2, 1);
+    f.m.core.write16(p + 10, 1);
+    const text = formatReport(f.checker.reports[0]!);
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("==memcheck== ERROR: heap-buffer-overflow on address 0x2000142a at t=4 ms");
+    expect(lines[1]).toBe("WRITE of size 2 at 0x2000142a by task sensor (user mode)");
+    expect(lines[3]).toBe(
+      '0x2000142a is located 0 bytes to the right of 10-byte block [0x20001420, 0x2000142a) of heap "heap", allocated by task sensor at t=3.2 ms (sensor.c:10)',
+    );
+    expect(lines[4]).toBe("Memory region: SRAM1");
+    expect(text).toContain("=>0x20001420: u_  u_  u=  u_  u_  u_  u_  u_  u_  u_ [RZ] RZ  RZ  RZ  RZ  RZ ");
+    expect(text).toContain("  RZ  redzone");
+    const json = JSON.parse(JSON.stringify(reportToJSON(f.checker.reports[0]!)));
+    expect(json).toMatchObject({
+      kind: "heap-buffer-overflow",
+      addressHex: "0x2000142a",
+      block: { addressHex: "0x20001420" },
+    });
+  });
+});
