@@ -57,7 +57,7 @@ export function fnv1a64(text: string): string {
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
   const byte = (b: number): void => {
-    lo ^= b;
+    lo = (lo ^ b) >>> 0;
     // (hi:lo) * 0x100000001b3 mod 2^64 = x * 0x1b3 + (x << 40)
     const l = lo * 0x1b3;
     const carry = Math.floor(l / 0x100000000);

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import type { Scheduler } from "./scheduler.js";
+import { setup } from "./test-setup.js";
+import { canonicalJson, fnv1a64, TraceRecorder, traceHash } from "./trace.js";
+import { WaitQueue } from "./wait-queue.js";
+
+describe("canonical JSON and FNV-1a", () => {
+  it("hashes the UTF-8 bytes with 64-bit FNV-1a (published test vectors)", () => {
+    expect(fnv1a64("")).toBe("cbf29ce484222325");
+    expect(fnv1a64("a")).toBe("af63dc4c8601ec8c");
+    expect(fnv1a64("foobar")).toBe("85944171f73967e8");
+    expect(fnv1a64("é€😀")).toBe("0a289ca40199fa06");
+  });
+
+  it("sorts keys and normalises values", () => {
+    expect(canonicalJson({ b: 1, a: [true, null, undefined, -0], c: undefined, d: Number.NaN })).toBe(
+      '{"a":[true,null,null,0],"b":1,"d":null}',
+    );
+    expect(canonicalJson({ s: Symbol("x"), e: new TypeError("m"), n: 10n })).toBe(
+      '{"e":{"message":"m","name":"TypeError"},"n":"10","s":"x"}',
+    );
+    expect(traceHash([{ ev: "x", t: 1 }])).toBe(fnv1a64('[{"ev":"x","t":1}]'));
+  });
+});
+
+/** A busy little system: accesses to flash and SRAM, sleeps, a semaphore, a watchdog fault, a kill. */
+function scenario(producerSleep: number): { sched: Scheduler; rec: TraceRecorder } {
+  const { sched, machine } = setup({
+    costs: { syscall: 12, contextSwitch: 40 },
+    watchdog: { cycles: 5000 },
+    syscall: (task, req, s) => {
+      if (req.op === "take") {
+        if (count > 0) return --count;
+        sem.block(task, { ms: req.ms as number });
+        return undefined;
+      }
+      if (req.op === "give") {
+        if (sem.wakeOne("given") === null) count++;
+        return count;
+      }
+      if (req.op === "kill") {
+        s.stop(s.task(req.id as number)!);
+        return 0;
+      }
+      return 0;
+    },
+  });
+  const sem = new WaitQueue(sched);
+  let count = 0;
+  const core = machine.core;
+  const rec = new TraceRecorder(sched.events);
+  sched.spawn({
+    name: "producer",
+    priority: 2,
+    *entry() {
+      for (let i = 0; i < 20; i++) {
+        core.write32(0x20000000 + 4 * i, i);
+        yield { op: "give" };
+        yield { op: "sleep", ticks: producerSleep };
+      }
+    },
+  });
+  sched.spawn({
+    name: "consumer",
+    priority: 3,
+    *entry() {
+      for (;;) {
+        const r = yield { op: "take", ms: 4 };
+        for (let i = 0; i < 50; i++) core.read32(0x08000000 + 4 * i); // flash: 6 cycles each
+        if (typeof r === "symbol") yield { op: "sleep", ms: 1 };
+      }
+    },
+  });
+  sched.spawn({
+    name: "hog",
+    priority: 1,
+    *entry() {
+      yield { op: "sleep", ticks: 7 };
+      for (;;) {
+        core.fill(0x20001000, 0xaa, 4096); // 1024 cycles
+        yield { op: "poll" };
+      }
+    },
+  });
+  sched.spawn({
+    name: "killer",
+    priority: 1,
+    *entry() {
+      yield { op: "sleep", ms: 30 };
+      yield { op: "kill", id: 2 };
+    },
+  });
+  sched.spawn({
+    name: "rr",
+    priority: 0,
+    *entry() {
+      for (let i = 0; i < 50; i++) yield { op: "yield" };
+    },
+  });
+  sched.run({ until: { ms: 60 } });
+  return { sched, rec };
+}
+
+describe("determinism", () => {
+  it("gives the same trace, byte for byte, for the same inputs, and another for other inputs", () => {
+    const a = scenario(2);
+    const b = scenario(2);
+    expect(a.rec.records.length).toBeGreaterThan(200);
+    expect(canonicalJson(a.rec.records)).toBe(canonicalJson(b.rec.records));
+    expect(a.rec.hash()).toBe(b.rec.hash());
+    expect(a.sched.now()).toEqual(b.sched.now());
+    expect(scenario(3).rec.hash()).not.toBe(a.rec.hash());
+    // the scenario did what it says: a watchdog fault and a kill
+    expect(a.sched.tasks().map((t) => [t.name, t.state, t.fault?.kind ?? null])).toEqual([
+      ["producer", "stopped", null],
+      ["consumer", "stopped", null],
+      ["hog", "faulted", "watchdog"],
+      ["killer", "stopped", null],
+      ["rr", "stopped", null],
+    ]);
+    expect(a.rec.records.filter((r) => r.ev === "switch").length).toBe(a.sched.switches);
+  });
+
+  it("stops recording when detached", () => {
+    const { sched } = setup();
+    const rec = new TraceRecorder(sched.events);
+    sched.spawn({
+      name: "t",
+      priority: 0,
+      *entry() {
+        yield { op: "yield" };
+      },
+    });
+    rec.detach();
+    sched.run();
+    expect(rec.records).toEqual([{ ev: "spawn", t: 0, task: 1, name: "t", priority: 0 }]);
+  });
+});
