@@ -1,0 +1,132 @@
+import { formatTime } from "../cli/format.js";
+import type { CounterSeries, RunResult } from "../run/result.js";
+import type { ColourMap } from "./colours.js";
+import { esc } from "./escape.js";
+
+/** Width of the plotting area of the timeline and the plots, in SVG user units. */
+export const PLOT_WIDTH = 960;
+const GUTTER = 110;
+const LANE = 26;
+
+function axis(total: number, y: number): string {
+  let out = `<line x1="${GUTTER}" y1="${y}" x2="${GUTTER + PLOT_WIDTH}" y2="${y}" class="axis"/>`;
+  for (let i = 0; i <= 5; i++) {
+    const x = GUTTER + (PLOT_WIDTH * i) / 5;
+    out += `<line x1="${x}" y1="${y}" x2="${x}" y2="${y + 4}" class="axis"/>`;
+    out += `<text x="${x}" y="${y + 16}" class="tick" text-anchor="${i === 0 ? "start" : i === 5 ? "end" : "middle"}">${esc(
+      formatTime((total * i) / 5),
+    )}</text>`;
+  }
+  return out;
+}
+
+/** Merges marked pixel columns into [start, end) runs. */
+function runsOf(columns: Uint8Array): [number, number][] {
+  const runs: [number, number][] = [];
+  let start = -1;
+  for (let x = 0; x <= columns.length; x++) {
+    const on = x < columns.length && columns[x] === 1;
+    if (on && start < 0) start = x;
+    if (!on && start >= 0) {
+      runs.push([start, x]);
+      start = -1;
+    }
+  }
+  return runs;
+}
+
+/**
+ * The task timeline as inline SVG: one lane per task, its run slices merged per pixel column
+ * (a slice shorter than a pixel still shows), faults as red markers and checker reports as
+ * orange ones, each with a tooltip (`<title>`).
+ */
+export function timelineSvg(result: RunResult, colours: ColourMap): string {
+  const total = Math.max(result.simulatedUs, ...result.slices.map((s) => s.end), 1);
+  const height = result.tasks.length * LANE + 30;
+  const xOf = (t: number) => GUTTER + (Math.min(Math.max(t, 0), total) / total) * PLOT_WIDTH;
+  let body = "";
+  result.tasks.forEach((task, lane) => {
+    const y = lane * LANE + 4;
+    body += `<text x="${GUTTER - 8}" y="${y + 15}" class="lane-label" text-anchor="end">${esc(task.name)}</text>`;
+    body += `<rect x="${GUTTER}" y="${y}" width="${PLOT_WIDTH}" height="${LANE - 8}" class="lane"/>`;
+    const columns = new Uint8Array(PLOT_WIDTH);
+    let slices = 0;
+    for (const s of result.slices) {
+      if (s.task !== task.id) continue;
+      slices++;
+      const a = Math.floor(xOf(s.start) - GUTTER);
+      const b = Math.max(a + 1, Math.ceil(xOf(s.end) - GUTTER));
+      columns.fill(1, Math.min(a, PLOT_WIDTH - 1), Math.min(b, PLOT_WIDTH));
+    }
+    const colour = colours.of(task.name);
+    for (const [a, b] of runsOf(columns)) {
+      const from = (a / PLOT_WIDTH) * total;
+      const to = (b / PLOT_WIDTH) * total;
+      body += `<rect x="${GUTTER + a}" y="${y}" width="${b - a}" height="${LANE - 8}" fill="${colour}" class="slice" data-task="${esc(
+        task.name,
+      )}"><title>${esc(`${task.name} ran between ${formatTime(from)} and ${formatTime(to)}`)}</title></rect>`;
+    }
+    body += `<text x="${GUTTER + PLOT_WIDTH + 6}" y="${y + 14}" class="tick">${slices} slices</text>`;
+  });
+  const laneY = (task: number | null) =>
+    Math.max(
+      0,
+      result.tasks.findIndex((t) => t.id === (task ?? 0)),
+    ) *
+      LANE +
+    4;
+  for (const f of result.faults) {
+    const x = xOf(f.t);
+    const y = laneY(f.task);
+    body += `<path d="M${x} ${y - 2} l6 10 l-6 10 l-6 -10 z" class="marker fault${f.expected ? " expected" : ""}"><title>${esc(
+      `${f.exceptionName} ${f.cfsrNames.join("|")} in ${f.taskName} at ${formatTime(f.t)}${f.expected ? " (expected)" : ""}`,
+    )}</title></path>`;
+  }
+  for (const r of result.reports) {
+    const x = xOf(r.t);
+    const y = laneY(r.task);
+    body += `<path d="M${x} ${y + 2} l6 12 l-12 0 z" class="marker report"><title>${esc(`${r.kind}: ${r.message}`)}</title></path>`;
+  }
+  body += axis(total, result.tasks.length * LANE + 2);
+  return `<svg id="timeline-svg" class="timeline" viewBox="0 0 ${GUTTER + PLOT_WIDTH + 70} ${height}" role="img" aria-label="task timeline">${body}</svg>`;
+}
+
+/** A step plot of one counter series (one line per value name) as inline SVG, with a legend. */
+export function counterSvg(series: CounterSeries, total: number, colours: ColourMap, index: number): string {
+  const h = 160;
+  const keys = [...new Set(series.samples.flatMap((s) => Object.keys(s.values)))];
+  const max = Math.max(1, ...series.samples.flatMap((s) => Object.values(s.values)));
+  const span = Math.max(total, ...series.samples.map((s) => s.t), 1);
+  const xOf = (t: number) => GUTTER + (t / span) * PLOT_WIDTH;
+  const yOf = (v: number) => 10 + (1 - v / max) * (h - 20);
+  let body = `<text x="${GUTTER - 8}" y="${yOf(max) + 4}" class="tick" text-anchor="end">${esc(max)}</text>`;
+  body += `<text x="${GUTTER - 8}" y="${yOf(0) + 4}" class="tick" text-anchor="end">0</text>`;
+  body += `<text x="8" y="${h / 2}" class="tick">${esc(series.unit)}</text>`;
+  body += `<rect x="${GUTTER}" y="10" width="${PLOT_WIDTH}" height="${h - 20}" class="lane"/>`;
+  for (const key of keys) {
+    let points = "";
+    let prev: number | null = null;
+    for (const s of series.samples) {
+      const v = s.values[key];
+      if (v === undefined) continue;
+      const x = xOf(s.t).toFixed(1);
+      if (prev !== null) points += `${x},${yOf(prev).toFixed(1)} `;
+      points += `${x},${yOf(v).toFixed(1)} `;
+      prev = v;
+    }
+    if (prev !== null) points += `${xOf(span).toFixed(1)},${yOf(prev).toFixed(1)}`;
+    body += `<polyline points="${points.trim()}" fill="none" stroke="${colours.of(key)}" stroke-width="2" class="series" data-key="${esc(
+      key,
+    )}"><title>${esc(`${series.name}: ${key}`)}</title></polyline>`;
+  }
+  body += axis(span, h);
+  const legend = keys
+    .map(
+      (k) =>
+        `<span class="legend-item" data-owner="${esc(k)}"><i style="background:${colours.of(k)}"></i>${esc(k)}</span>`,
+    )
+    .join(" ");
+  return `<figure class="plot"><figcaption>${esc(series.name)} (${esc(series.unit)})</figcaption><svg id="counter-${index}" class="counter-plot" viewBox="0 0 ${
+    GUTTER + PLOT_WIDTH + 20
+  } ${h + 24}" role="img" aria-label="${esc(series.name)}">${body}</svg><div class="legend">${legend}</div></figure>`;
+}
