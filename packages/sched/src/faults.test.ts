@@ -260,8 +260,8 @@ describe("kill and errors delivered into a task", () => {
     expect(log).toEqual([]);
   });
 
-  it("throwInto wakes a blocked task with an error it may catch", () => {
-    const { sched } = setup({ syscall: () => sched.sleep(sched.current!, { ticks: 50 }) });
+  it("throwInto wakes a sleeping task with an error it may catch", () => {
+    const { sched } = setup({ syscall: (task, _req, s) => s.sleep(task, { ticks: 50 }) });
     const got: string[] = [];
     const t = sched.spawn({
       name: "t",
