@@ -71,6 +71,16 @@ describe("STM32F407 at PAGE_ORDER 10", () => {
     expect(rm.consistencyCheck()).toEqual([]);
   });
 
+  it("hands out the first blocks of CCM, SRAM2 and backup SRAM after their metadata page", () => {
+    const { rm } = f407();
+    const first = (region: string, orders: number[]) => orders.map((k) => rm.allocPages(k, { owner: "x", region }));
+    expect(first("CCM", [0, 1, 2, 3, 4, 5])).toEqual([
+      0x10000400, 0x10000800, 0x10001000, 0x10002000, 0x10004000, 0x10008000,
+    ]);
+    expect(first("SRAM2", [0, 1, 2, 3])).toEqual([0x2001c400, 0x2001c800, 0x2001d000, 0x2001e000]);
+    expect(first("BackupSRAM", [0, 1, 0])).toEqual([0x40024400, 0x40024800, null]);
+  });
+
   it("splits the smallest sufficient block and merges it back on free", () => {
     const { m, rm } = f407();
     const before = m.bus.peek(0x20000000, 1024);
