@@ -397,6 +397,7 @@ export class Core {
 
   /** LDM-like: `count` words from a word-aligned address (UsageFault UNALIGNED otherwise). */
   readWords(address: number, count: number, unprivileged = false): Uint32Array {
+    if (this.pendingFault) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Read, this.privileged && !unprivileged);
     const out = new Uint32Array(count);
@@ -406,6 +407,7 @@ export class Core {
 
   /** STM-like: words to a word-aligned address (UsageFault UNALIGNED otherwise). */
   writeWords(address: number, words: ArrayLike<number>, unprivileged = false): void {
+    if (this.pendingFault) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Write, this.privileged && !unprivileged);
     for (let i = 0; i < words.length; i++) this.write32(a + 4 * i, words[i]!, unprivileged);
@@ -416,26 +418,30 @@ export class Core {
   /**
    * Exception entry: pushes an 8-word frame (R0-R3, R12, LR, PC, xPSR) below `sp` with the
    * privilege of the interrupted code (call it before switching to Handler mode), 8-byte aligned
-   * (CCR.STKALIGN). A violation is MemManage MSTKERR or BusFault STKERR (no fault address).
-   * Returns the new stack pointer.
+   * (CCR.STKALIGN; a realignment sets bit 9 of the stacked xPSR). A violation is MemManage
+   * MSTKERR or BusFault STKERR (no fault address). Returns the new stack pointer.
    */
   pushFrame(sp: number, frame: ArrayLike<number>): number {
     let fp = ((sp >>> 0) - 32) >>> 0;
+    // PushStack: a realignment is recorded in bit 9 of the stacked xPSR (popFrame undoes it).
+    const realign = this.scb.ccr & Ccr.STKALIGN ? fp & 4 : 0;
     if (this.scb.ccr & Ccr.STKALIGN) fp = (fp & ~7) >>> 0;
+    const xpsr = (((frame[7] ?? 0) & ~0x200) | (realign << 7)) >>> 0;
     const s = this.frameCheck(fp, AccessKind.Write);
     if (s === undefined) {
       for (let i = 0; i < 8; i++)
-        this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Write, false, frame[i] ?? 0, Purpose.Stack);
+        this.slow((fp + 4 * i) >>> 0, 4, AccessKind.Write, false, i === 7 ? xpsr : (frame[i] ?? 0), Purpose.Stack);
       return fp;
     }
     const off = fp - s.start;
-    for (let i = 0; i < 8; i++) s.view.setUint32(off + 4 * i, (frame[i] ?? 0) >>> 0, true);
+    for (let i = 0; i < 8; i++) s.view.setUint32(off + 4 * i, i === 7 ? xpsr : (frame[i] ?? 0) >>> 0, true);
     return fp;
   }
 
   /**
    * Exception return: pops the 8-word frame at `sp` with the privilege of the code returned to
    * (set `mode`/`controlNPriv` first). A violation is MemManage MUNSTKERR or BusFault UNSTKERR.
+   * The returned SP undoes a realignment recorded in the stacked xPSR bit 9 (CCR.STKALIGN set).
    */
   popFrame(sp: number): { frame: Uint32Array; sp: number } {
     const fp = sp >>> 0;
@@ -448,7 +454,8 @@ export class Core {
       const off = fp - s.start;
       for (let i = 0; i < 8; i++) frame[i] = s.view.getUint32(off + 4 * i, true);
     }
-    return { frame, sp: (fp + 32) >>> 0 };
+    const realigned = this.scb.ccr & Ccr.STKALIGN && frame[7]! & 0x200 ? 4 : 0;
+    return { frame, sp: ((fp + 32) | realigned) >>> 0 };
   }
 
   /**
@@ -598,7 +605,11 @@ export class Core {
       if (kind === AccessKind.Fetch) this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, rec());
       else if (purpose === Purpose.Stack) this.raise(ExceptionNumber.MemManage, Cfsr.MSTKERR, null, rec());
       else if (purpose === Purpose.Unstack) this.raise(ExceptionNumber.MemManage, Cfsr.MUNSTKERR, null, rec());
-      else this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, a, rec());
+      // A split access faults in its denied part: MMFAR = the first byte of the denied granule.
+      else {
+        const at = (this.permissionAt(a) & need) !== 0 ? (last & ~31) >>> 0 : a;
+        this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, at, rec());
+      }
     }
     if (misaligned && (p & Perm.DEVICE) !== 0) this.raiseUnaligned(a, size, kind, priv);
 

@@ -57,8 +57,12 @@ export class Scb {
   mmfar = 0;
   bfar = 0;
 
+  /** Writable CCR bits: DC/IC/BP [18:16] exist on the Cortex-M7 only. */
+  private readonly ccrMask: number;
+
   constructor(core: CoreKind) {
     this.cpuid = CPUID[core];
+    this.ccrMask = core === "cortex-m7" ? 0x0007031b : 0x0000031b;
   }
 
   /** Priority of a configurable exception (4..15). */
@@ -138,7 +142,7 @@ export class Scb {
         this.scr = merge(this.scr) & 0x16;
         return true;
       case ScbReg.CCR:
-        this.ccr = (merge(this.ccr) & 0x0007031b) >>> 0;
+        this.ccr = (merge(this.ccr) & this.ccrMask) >>> 0;
         return true;
       case ScbReg.SHPR1:
       case ScbReg.SHPR2:
@@ -154,7 +158,7 @@ export class Scb {
         return true;
       }
       case ScbReg.SHCSR:
-        this.shcsr = merge(this.shcsr) & 0x0007fd8f;
+        this.shcsr = merge(this.shcsr) & 0x0007fd8b;
         return true;
       case ScbReg.CFSR:
         this.cfsr = (this.cfsr & ~(value & lanes)) >>> 0;

@@ -1,0 +1,541 @@
+import { describe, expect, it } from "vitest";
+import { type AccessHook, AccessKind, ActorMode, makeActor } from "./access.js";
+import { MPS2_AN386, STM32F407 } from "./board/builtin.js";
+import { Fault } from "./fault.js";
+import { createMachine, type Machine } from "./machine.js";
+import { Perm } from "./mpu/perm.js";
+
+/**
+ * The core's checked accesses: bus faults (unmapped, read-only, non-executable memory), memory
+ * attributes and alignment, exception stacking, the pending-fault latch, the access hook, and the
+ * agreement of the fast paths with the slow path.
+ */
+
+const SHCSR = 0xe000ed24;
+const CCR = 0xe000ed14;
+
+function trap(fn: () => unknown): Fault {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Fault) return e;
+    throw e;
+  }
+  throw new Error("expected a fault");
+}
+
+function setup(board = STM32F407, shcsr = 0x70000): Machine {
+  const m = createMachine(board);
+  m.core.write32(SHCSR, shcsr);
+  return m;
+}
+
+function ack(m: Machine): void {
+  m.core.clearFault();
+  m.scb.cfsr = 0;
+}
+
+describe("bus faults", () => {
+  it("unmapped 0x30000000 on mps2-an386: exception 5, CFSR=0x8200, BFAR=address (QEMU check value)", () => {
+    const m = setup(MPS2_AN386);
+    const f = trap(() => m.core.read32(0x30000000));
+    expect(f.exception).toBe(5);
+    expect(f.cause).toBe(5);
+    expect(f.cfsr).toBe(0x8200);
+    expect(f.cfsrNames).toEqual(["PRECISERR", "BFARVALID"]);
+    expect(f.faultAddress).toBe(0x30000000);
+    expect(m.scb.cfsr).toBe(0x8200);
+    expect(m.scb.bfar).toBe(0x30000000);
+    expect(m.scb.hfsr).toBe(0);
+  });
+
+  it("unmapped with BUSFAULTENA clear: HardFault, HFSR.FORCED, CFSR and BFAR still set", () => {
+    const m = setup(MPS2_AN386, 0);
+    const f = trap(() => m.core.write16(0x30000002, 1));
+    expect([f.exception, f.cause, f.hfsr]).toEqual([3, 5, 0x40000000]);
+    expect([m.scb.cfsr, m.scb.bfar, m.scb.hfsr]).toEqual([0x8200, 0x30000002, 0x40000000]);
+  });
+
+  it("store to flash: precise BusFault, flash unchanged; loads work", () => {
+    const m = setup();
+    m.bus.load(0x08000100, new Uint8Array([0xaa, 0xbb, 0xcc, 0xdd]));
+    expect(m.core.read32(0x08000100)).toBe(0xddccbbaa);
+    for (const store of [
+      () => m.core.write32(0x08000100, 0),
+      () => m.core.write16(0x08000102, 0),
+      () => m.core.write8(0x08000103, 0),
+      () => m.core.writeBytes(0x08000100, new Uint8Array(4)),
+    ]) {
+      const f = trap(store);
+      expect([f.exception, m.scb.cfsr]).toEqual([5, 0x8200]);
+      expect(m.scb.bfar).toBe(f.access.address);
+      ack(m);
+    }
+    expect([...m.bus.peek(0x08000100, 4)]).toEqual([0xaa, 0xbb, 0xcc, 0xdd]);
+    // System memory is read-only too.
+    expect(trap(() => m.core.write32(0x1fff0000, 1)).cfsr).toBe(0x8200);
+  });
+
+  it("fetch from STM32F407 CCM: IBUSERR, CFSR=0x100, BFAR not written", () => {
+    const m = setup();
+    m.scb.bfar = 0xcafe0000;
+    m.bus.load(0x10000000, new Uint8Array([0x70, 0x47]));
+    expect(m.core.read16(0x10000000)).toBe(0x4770); // data access is fine
+    const f = trap(() => m.core.fetch(0x10000000));
+    expect([f.exception, f.cfsr, f.faultAddress]).toEqual([5, 0x100, null]);
+    expect([m.scb.cfsr, m.scb.bfar]).toEqual([0x100, 0xcafe0000]);
+    ack(m);
+    m.bus.load(0x08000000, new Uint8Array([0x70, 0x47]));
+    expect(m.core.fetch(0x08000000)).toBe(0x4770);
+  });
+
+  it("an access running off the end of memory is a BusFault", () => {
+    const m = setup();
+    const f = trap(() => m.core.read32(0x2001fffe)); // unaligned, last 2 bytes of SRAM2 + 2 unmapped
+    expect([f.exception, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x8200, 0x2001fffe]);
+  });
+
+  it("contiguous memories carry an access across their edge (SRAM1 into SRAM2)", () => {
+    const m = setup();
+    m.core.write32(0x2001bffe, 0x44332211);
+    expect([...m.bus.peek(0x2001bffe, 4)]).toEqual([0x11, 0x22, 0x33, 0x44]);
+    expect(m.core.read32(0x2001bffe)).toBe(0x44332211);
+  });
+
+  it("a decoded peripheral range with nothing attached reads as zero; outside the ranges faults", () => {
+    const m = setup();
+    expect(m.core.read32(0x40004400)).toBe(0);
+    m.core.write32(0x40004400, 5);
+    expect(trap(() => m.core.read32(0x40008000)).cfsr).toBe(0x8200);
+    expect(m.scb.bfar).toBe(0x40008000);
+  });
+});
+
+describe("alignment and memory attributes", () => {
+  it("unaligned access to Device memory (F407 backup SRAM, peripheral range): UsageFault UNALIGNED", () => {
+    const m = setup();
+    m.core.write32(0x40024000, 0x11223344); // aligned: fine
+    expect(m.core.read32(0x40024000)).toBe(0x11223344);
+    expect(m.core.read16(0x40024002)).toBe(0x1122);
+    expect(m.core.read8(0x40024001)).toBe(0x33);
+    for (const access of [
+      () => m.core.read32(0x40024001),
+      () => m.core.read32(0x40024002),
+      () => m.core.write16(0x40024001, 0),
+      () => m.core.write32(0x40024003, 0),
+    ]) {
+      const f = trap(access);
+      expect([f.exception, f.cfsr, f.faultAddress, m.scb.cfsr]).toEqual([6, 0x01000000, null, 0x01000000]);
+      ack(m);
+    }
+    expect(m.core.read32(0x40024000)).toBe(0x11223344);
+  });
+
+  it("an MPU region with memory 'device' or 'strongly-ordered' makes unaligned SRAM accesses fault", () => {
+    for (const memory of ["device", "strongly-ordered", "device-nonshareable"] as const) {
+      const m = setup();
+      m.mpu.setRegion(0, { base: 0x20000000, size: 0x1000, access: "rw", memory });
+      m.mpu.setControl({ enable: true, privdefena: true });
+      expect(trap(() => m.core.read32(0x20000001)).cfsr).toBe(0x01000000);
+      ack(m);
+      expect(trap(() => m.core.write16(0x20000fff, 0)).cfsr).toBe(0x01000000);
+      ack(m);
+      expect(m.core.read32(0x20001001)).toBe(0); // outside the region: background, Normal
+      m.core.write32(0x20000004, 7);
+      expect(m.core.read32(0x20000004)).toBe(7);
+    }
+  });
+
+  it("unaligned Normal access without the trap returns the right little-endian bytes", () => {
+    const m = setup();
+    m.bus.load(0x20000000, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    expect(m.core.read32(0x20000001)).toBe(0x05040302);
+    expect(m.core.read32(0x20000003)).toBe(0x07060504);
+    expect(m.core.read16(0x20000001)).toBe(0x0302);
+    expect(m.core.read16(0x20000007)).toBe(0x0908);
+    m.core.write32(0x20000005, 0xaabbccdd);
+    m.core.write16(0x20000001, 0xeeff);
+    expect([...m.bus.peek(0x20000000, 10)]).toEqual([1, 0xff, 0xee, 4, 5, 0xdd, 0xcc, 0xbb, 0xaa, 10]);
+  });
+
+  it("unaligned Normal access across a 32-byte granule boundary", () => {
+    const m = setup();
+    m.bus.load(0x2000001c, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]));
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x40, access: "rw" });
+    m.mpu.setControl({ enable: true });
+    m.core.controlNPriv = true;
+    expect(m.core.read32(0x2000001e)).toBe(0x06050403);
+    m.core.write32(0x2000001f, 0x0d0c0b0a);
+    expect([...m.bus.peek(0x2000001c, 8)]).toEqual([1, 2, 3, 0x0a, 0x0b, 0x0c, 0x0d, 8]);
+    // Now the second granule is denied: MemManage, nothing written. The faulting part of the
+    // split access is the one in the denied granule (MMFAR = its first byte).
+    m.core.controlNPriv = false;
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20, access: "rw" });
+    m.core.controlNPriv = true;
+    const f = trap(() => m.core.read32(0x2000001e));
+    expect([f.exception, f.cfsr, m.scb.mmfar]).toEqual([4, 0x82, 0x20000020]);
+    ack(m);
+    trap(() => m.core.write16(0x2000001f, 0xffff));
+    expect([m.scb.cfsr, m.scb.mmfar]).toEqual([0x82, 0x20000020]);
+    ack(m);
+    expect([...m.bus.peek(0x2000001c, 8)]).toEqual([1, 2, 3, 0x0a, 0x0b, 0x0c, 0x0d, 8]);
+    // First granule denied, second allowed: MMFAR = the access address.
+    m.core.controlNPriv = false;
+    m.mpu.setRegion(0, { base: 0x20000020, size: 0x20, access: "rw" });
+    m.core.controlNPriv = true;
+    trap(() => m.core.read32(0x2000001d));
+    expect(m.scb.mmfar).toBe(0x2000001d);
+  });
+
+  it("CCR.UNALIGN_TRP traps every unaligned halfword and word access, also to Normal memory", () => {
+    const m = setup();
+    m.core.write32(CCR, 0x208);
+    for (const access of [
+      () => m.core.read32(0x20000002),
+      () => m.core.read16(0x20000001),
+      () => m.core.write32(0x20000001, 0),
+      () => m.core.write16(0x20000003, 0),
+      () => m.core.read32(0x08000001),
+    ]) {
+      const f = trap(access);
+      expect([f.exception, m.scb.cfsr]).toEqual([6, 0x01000000]);
+      ack(m);
+    }
+    m.core.write8(0x20000001, 1); // bytes are never unaligned
+    expect(m.core.read8(0x20000001)).toBe(1);
+    expect(m.core.read32(0x20000000)).toBe(0x100);
+    expect(m.core.readBytes(0x20000001, 3)).toEqual(new Uint8Array([1, 0, 0])); // byte transfers
+  });
+
+  it("the alignment trap comes before the MPU check", () => {
+    const m = setup();
+    m.core.write32(CCR, 0x208);
+    m.mpu.setControl({ enable: true });
+    expect(trap(() => m.core.read32(0x20000002)).exception).toBe(6);
+    expect(m.scb.cfsr).toBe(0x01000000);
+  });
+
+  it("LDM/STM-like word transfers need a word-aligned address", () => {
+    const m = setup();
+    m.core.writeWords(0x20000100, [1, 2, 3]);
+    expect(m.core.readWords(0x20000100, 3)).toEqual(new Uint32Array([1, 2, 3]));
+    expect(trap(() => m.core.readWords(0x20000102, 2)).cfsr).toBe(0x01000000);
+    ack(m);
+    expect(trap(() => m.core.writeWords(0x20000101, [1])).cfsr).toBe(0x01000000);
+  });
+
+  it("UsageFault with USGFAULTENA clear escalates to HardFault", () => {
+    const m = setup(STM32F407, 0x30000);
+    const f = trap(() => m.core.read32(0x40024001));
+    expect([f.exception, f.cause, m.scb.cfsr, m.scb.hfsr]).toEqual([3, 6, 0x01000000, 0x40000000]);
+  });
+});
+
+describe("exception stacking", () => {
+  const FRAME = [0x10, 0x11, 0x12, 0x13, 0x1c, 0xfffffffd, 0x08000201, 0x01000000];
+
+  it("pushFrame writes 8 words little-endian at SP-32, 8-byte aligned", () => {
+    const m = setup();
+    expect(m.core.pushFrame(0x20000400, FRAME)).toBe(0x200003e0);
+    const words = new DataView(m.bus.peek(0x200003e0, 32).buffer);
+    for (let i = 0; i < 8; i++) expect(words.getUint32(4 * i, true)).toBe(FRAME[i]);
+    expect([...m.bus.peek(0x200003f8, 4)]).toEqual([0x01, 0x02, 0x00, 0x08]); // PC, little-endian
+    expect(m.core.popFrame(0x200003e0)).toEqual({ frame: new Uint32Array(FRAME), sp: 0x20000400 });
+  });
+
+  it("a 4-byte-aligned SP is realigned (CCR.STKALIGN) and the stacked xPSR records it in bit 9", () => {
+    const m = setup();
+    const sp = m.core.pushFrame(0x20000404, FRAME);
+    expect(sp).toBe(0x200003e0);
+    expect(m.core.read32(0x200003fc)).toBe(0x01000200);
+    expect(m.bus.peek(0x20000400, 4)).toEqual(new Uint8Array(4)); // the padding word is untouched
+    const popped = m.core.popFrame(sp);
+    expect(popped.sp).toBe(0x20000404);
+    expect(popped.frame[7]).toBe(0x01000200);
+  });
+
+  it("with STKALIGN clear the frame is only word-aligned", () => {
+    const m = setup();
+    m.core.write32(CCR, 0);
+    expect(m.core.pushFrame(0x20000404, FRAME)).toBe(0x200003e4);
+    expect(m.core.read32(0x20000400)).toBe(0x01000000);
+    expect(m.core.popFrame(0x200003e4).sp).toBe(0x20000404);
+  });
+
+  function userStack(): Machine {
+    const m = setup();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw-user-ro" });
+    m.mpu.setRegion(1, { base: 0x20001000, size: 0x400, access: "rw" });
+    m.mpu.setRegion(2, { base: 0x30000000, size: 0x1000, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.controlNPriv = true;
+    return m;
+  }
+
+  it("push to a stack the thread cannot write: MemManage MSTKERR (0x10), no MMFAR", () => {
+    const m = userStack();
+    m.scb.mmfar = 0x5555;
+    expect(m.core.pushFrame(0x20001400, FRAME)).toBe(0x200013e0);
+    const f = trap(() => m.core.pushFrame(0x20001010, FRAME)); // frame starts at 0x20000FF0
+    expect([f.exception, f.cfsr, f.faultAddress]).toEqual([4, 0x10, null]);
+    expect(f.cfsrNames).toEqual(["MSTKERR"]);
+    expect([m.scb.cfsr, m.scb.mmfar]).toEqual([0x10, 0x5555]);
+    expect(f.access).toEqual({ address: 0x20000ff0, size: 4, kind: AccessKind.Write, privileged: false, actor: 0 });
+  });
+
+  it("push to an unmapped stack: BusFault STKERR (0x1000), no BFAR", () => {
+    const m = userStack();
+    m.scb.bfar = 0x7777;
+    const f = trap(() => m.core.pushFrame(0x30000400, FRAME));
+    expect([f.exception, f.cfsr, f.faultAddress, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x1000, null, 0x1000, 0x7777]);
+  });
+
+  it("pop from a stack the thread cannot read: MemManage MUNSTKERR (0x08)", () => {
+    const m = userStack();
+    m.core.controlNPriv = false;
+    m.mpu.setRegion(3, { base: 0x20002000, size: 0x100, access: "priv-rw" });
+    m.core.controlNPriv = true;
+    const f = trap(() => m.core.popFrame(0x20002000));
+    expect([f.exception, f.cfsr, f.faultAddress, m.scb.cfsr]).toEqual([4, 0x08, null, 0x08]);
+  });
+
+  it("pop from an unmapped stack: BusFault UNSTKERR (0x800)", () => {
+    const m = userStack();
+    const f = trap(() => m.core.popFrame(0x30000100));
+    expect([f.exception, f.cfsr, f.faultAddress, m.scb.cfsr]).toEqual([5, 0x800, null, 0x800]);
+  });
+});
+
+describe("the pending-fault latch", () => {
+  it("after a fault every access rethrows the same fault until clearFault()", () => {
+    const m = setup();
+    m.core.write32(0x20000000, 0x1234); // SRAM is now the hot segment
+    const f = trap(() => m.core.read32(0x30000000));
+    expect(m.core.pendingFault).toBe(f);
+    for (const access of [
+      () => m.core.read32(0x20000000),
+      () => m.core.write32(0x20000000, 1),
+      () => m.core.read16(0x20000000),
+      () => m.core.write16(0x20000000, 1),
+      () => m.core.read8(0x20000000),
+      () => m.core.write8(0x20000000, 1),
+      () => m.core.fetch(0x08000000),
+      () => m.core.readBytes(0x20000000, 4),
+      () => m.core.writeBytes(0x20000000, new Uint8Array(4)),
+      () => m.core.fill(0x20000000, 0, 4),
+      () => m.core.readWords(0x20000000, 1),
+      () => m.core.readWords(0x20000002, 1),
+      () => m.core.writeWords(0x20000001, [1]),
+      () => m.core.pushFrame(0x20000400, []),
+      () => m.core.popFrame(0x20000400),
+      () => m.core.read32(0xe000ed28),
+    ]) {
+      expect(trap(access)).toBe(f);
+    }
+    expect(m.scb.cfsr).toBe(0x8200); // no further status
+    expect(m.core.read32 === undefined).toBe(false);
+    m.core.clearFault();
+    expect(m.core.pendingFault).toBe(null);
+    expect(m.core.read32(0x20000000)).toBe(0x1234);
+  });
+});
+
+describe("the access hook", () => {
+  type Seen = [number, number, number, boolean, number];
+  function recorder(): { hook: AccessHook; seen: Seen[] } {
+    const seen: Seen[] = [];
+    return { hook: { onAccess: (a, s, k, p, actor) => seen.push([a, s, k, p, actor]) }, seen };
+  }
+
+  it("sees every access that passes the MPU, with address, size, kind, privilege and actor", () => {
+    const m = setup();
+    const { hook, seen } = recorder();
+    m.core.hook = hook;
+    m.core.actor = makeActor(ActorMode.User, 3);
+    m.core.write32(0x20000000, 1);
+    m.core.read32(0x20000000); // fast path
+    m.core.read16(0x20000002);
+    m.core.read8(0x20000003);
+    m.core.write16(0x20000006, 1);
+    m.core.write8(0x20000009, 1);
+    m.core.read32(0x20000011); // unaligned (slow path)
+    m.core.fetch(0x08000000);
+    m.core.readBytes(0x20000100, 64);
+    m.core.fill(0x20000200, 0, 8);
+    m.core.read32(0x40024000);
+    m.core.read32(0x20000000, true); // LDRT-style
+    const A = makeActor(ActorMode.User, 3);
+    expect(seen).toEqual([
+      [0x20000000, 4, AccessKind.Write, true, A],
+      [0x20000000, 4, AccessKind.Read, true, A],
+      [0x20000002, 2, AccessKind.Read, true, A],
+      [0x20000003, 1, AccessKind.Read, true, A],
+      [0x20000006, 2, AccessKind.Write, true, A],
+      [0x20000009, 1, AccessKind.Write, true, A],
+      [0x20000011, 4, AccessKind.Read, true, A],
+      [0x08000000, 2, AccessKind.Fetch, true, A],
+      [0x20000100, 64, AccessKind.Read, true, A],
+      [0x20000200, 8, AccessKind.Write, true, A],
+      [0x40024000, 4, AccessKind.Read, true, A],
+      [0x20000000, 4, AccessKind.Read, false, A],
+    ]);
+  });
+
+  it("LDRT-style accesses are checked as unprivileged and reported unprivileged", () => {
+    const m = setup();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x100, access: "priv-rw" });
+    m.mpu.setRegion(1, { base: 0x20000100, size: 0x100, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    const { hook, seen } = recorder();
+    m.core.hook = hook;
+    m.core.write32(0x20000000, 5);
+    m.core.write32(0x20000100, 6, true);
+    expect(m.core.read32(0x20000100, true)).toBe(6);
+    const f = trap(() => m.core.read32(0x20000000, true));
+    expect([f.exception, f.access.privileged, m.scb.mmfar]).toEqual([4, false, 0x20000000]);
+    ack(m);
+    expect(trap(() => m.core.writeBytes(0x200000f0, new Uint8Array(32), true)).faultAddress).toBe(0x200000f0);
+    expect(seen).toEqual([
+      [0x20000000, 4, AccessKind.Write, true, 0],
+      [0x20000100, 4, AccessKind.Write, false, 0],
+      [0x20000100, 4, AccessKind.Read, false, 0],
+    ]);
+  });
+
+  it("unprivileged Thread mode and Handler mode report their privilege", () => {
+    const m = setup();
+    const { hook, seen } = recorder();
+    m.core.hook = hook;
+    m.core.controlNPriv = true;
+    m.core.read32(0x20000000);
+    m.core.read32(0x20000004);
+    m.core.mode = "handler";
+    expect(m.core.privileged).toBe(true);
+    m.core.read32(0x20000008);
+    expect(seen.map((s) => s[3])).toEqual([false, false, true]);
+  });
+
+  it("a denied access never reaches the hook", () => {
+    const m = setup();
+    m.mpu.setControl({ enable: true });
+    const { hook, seen } = recorder();
+    m.core.hook = hook;
+    trap(() => m.core.read32(0x20000000));
+    ack(m);
+    trap(() => m.core.fetch(0xe000ed00));
+    expect(seen).toEqual([]);
+  });
+
+  it("a hook that latches and throws stops the access and stays pending", () => {
+    const m = setup();
+    const err = new Error("checker: write to a freed block");
+    m.core.write32(0x20000000, 0x1111);
+    m.core.hook = {
+      onAccess: (a, _s, k) => {
+        if (a === 0x20000040 && k === AccessKind.Write) {
+          m.core.latch(err);
+          throw err;
+        }
+      },
+    };
+    expect(() => m.core.write32(0x20000040, 9)).toThrow(err);
+    expect(m.core.pendingFault).toBe(err);
+    expect(m.bus.peek(0x20000040, 4)).toEqual(new Uint8Array(4));
+    expect(() => m.core.read32(0x20000000)).toThrow(err);
+    m.core.clearFault();
+    expect(m.core.read32(0x20000000)).toBe(0x1111);
+  });
+});
+
+describe("fast path and slow path agree", () => {
+  it("read32/write32 decisions match permissionAt over every granule of a mixed configuration", () => {
+    const m = setup();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "rw" });
+    m.mpu.setRegion(1, { base: 0x20004000, size: 0x4000, access: "priv-rw-user-ro", subregionDisable: 0x81 });
+    m.mpu.setRegion(2, { base: 0x20010000, size: 0x800, access: "none" });
+    m.mpu.setRegion(3, { base: 0x2001ff00, size: 0x100, access: "priv-rw" });
+    m.mpu.setRegion(4, { base: 0x20008020, size: 0x20, access: "ro" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    for (const npriv of [true, false]) {
+      m.core.controlNPriv = npriv;
+      const [R, W] = npriv ? [Perm.UR, Perm.UW] : [Perm.PR, Perm.PW];
+      for (let pass = 0; pass < 2; pass++) {
+        for (let a = 0x20000000; a < 0x20020000; a += 32) {
+          const p = m.core.permissionAt(a);
+          const addr = a + 4 * ((a >>> 5) & 7);
+          let readOk = true;
+          try {
+            m.core.read32(addr);
+          } catch (e) {
+            if (!(e instanceof Fault)) throw e;
+            expect([e.exception, e.faultAddress]).toEqual([4, addr]);
+            readOk = false;
+            ack(m);
+          }
+          let writeOk = true;
+          try {
+            m.core.write32(addr, a);
+          } catch (e) {
+            if (!(e instanceof Fault)) throw e;
+            writeOk = false;
+            ack(m);
+          }
+          if (readOk !== ((p & R) !== 0) || writeOk !== ((p & W) !== 0)) {
+            throw new Error(`mismatch at 0x${addr.toString(16)} npriv=${npriv}: p=0x${p.toString(16)}`);
+          }
+        }
+      }
+    }
+  });
+
+  it("every size and kind after warming agrees with the first, slow access", () => {
+    const m = setup();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x1000, access: "rw" });
+    m.mpu.setRegion(1, { base: 0x20000400, size: 0x20, access: "priv-rw" });
+    m.mpu.setControl({ enable: true });
+    m.core.controlNPriv = true;
+    const outcome = (fn: () => unknown) => {
+      try {
+        fn();
+        return 0;
+      } catch (e) {
+        if (!(e instanceof Fault)) throw e;
+        ack(m);
+        return e.exception;
+      }
+    };
+    const probes = [0x20000000, 0x200003fc, 0x20000400, 0x2000041e, 0x20000420, 0x20000ffc, 0x20001000];
+    const run = () =>
+      probes.flatMap((a) => [
+        outcome(() => m.core.read32(a)),
+        outcome(() => m.core.read16(a + 2)),
+        outcome(() => m.core.read8(a + 3)),
+        outcome(() => m.core.write32(a, 1)),
+        outcome(() => m.core.write16(a, 1)),
+        outcome(() => m.core.write8(a + 1, 1)),
+      ]);
+    const first = run();
+    m.core.read32(0x20000000); // warm
+    expect(run()).toEqual(first);
+    expect(first).toEqual([
+      ...[0, 0, 0, 0, 0, 0],
+      ...[0, 0, 0, 0, 0, 0],
+      ...[4, 4, 4, 4, 4, 4],
+      ...[4, 0, 0, 4, 4, 4], // 0x2000041E: the halfword and byte probes land at 0x20000420+
+      ...[0, 0, 0, 0, 0, 0],
+      ...[0, 0, 0, 0, 0, 0],
+      ...[4, 4, 4, 4, 4, 4],
+    ]);
+  });
+
+  it("cycle counting charges 1 + wait states per access on both paths", () => {
+    const m = setup();
+    m.core.countCycles = true;
+    m.core.read32(0x20000000);
+    m.core.read32(0x20000004);
+    expect(m.core.cycles).toBe(2);
+    m.core.read32(0x08000000);
+    m.core.read32(0x08000004);
+    expect(m.core.cycles).toBe(2 + 6 + 6);
+  });
+});
