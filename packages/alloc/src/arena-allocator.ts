@@ -1,0 +1,446 @@
+import type { ResizableAllocator } from "./allocator.js";
+import { type Arena, ArenaSet, arenaCheck, arenaLayout } from "./arena.js";
+import { type AllocatorOptions, BaseAllocator } from "./base.js";
+import { alignUp, FLAGS, FREE, FREED, HEADER, headerCheck, LIVE, NONE, PREV_FREE } from "./block.js";
+import { AllocError } from "./errors.js";
+
+/** Options of the heap and TLSF allocators. */
+export interface ArenaAllocatorOptions extends AllocatorOptions {
+  /**
+   * Arenas are 2^arenaOrder pages (default 4: 16 KiB with 1 KiB pages); a request too large for
+   * one gets an arena of the order it needs.
+   */
+  readonly arenaOrder?: number;
+}
+
+/**
+ * What the heap (first fit) and TLSF allocators share: arenas of pages, the 8-byte checked block
+ * headers with boundary tags, the granule-state bitmap that says in O(1) whether an address is a
+ * live block ("free must not trust the bytes in front of the pointer"), validated free with
+ * merging of both neighbours, resize, and the return of empty arenas. Subclasses own the free
+ * lists: {@link take}, {@link linkFree}, {@link unlinkFree}, {@link replaceFree}, {@link freed}.
+ */
+export abstract class ArenaAllocator extends BaseAllocator implements ResizableAllocator {
+  protected readonly arenas = new ArenaSet();
+  protected readonly arenaOrder: number;
+  /** Smallest block (header included): room for the free-list links and the footer. */
+  protected abstract readonly minBlock: number;
+  /** Bytes of the control block (list roots, bitmaps) in the first arena. */
+  protected abstract readonly controlBytes: number;
+  /** Address of the control block (0 while no arena is held). */
+  protected ctl = 0;
+  private ctlArena: Arena | null = null;
+  /** Bytes of allocated blocks (headers included), and of arena metadata. */
+  private usedBytes = 0;
+  private overhead = 0;
+  /** Slack of the header read last by {@link readHeader}. */
+  protected slack = 0;
+
+  constructor(kind: "heap" | "tlsf", options: ArenaAllocatorOptions) {
+    super(kind, options);
+    const order = options.arenaOrder ?? 4;
+    if (!Number.isInteger(order) || order < 0 || order + this.pageOrder > 29) {
+      throw new AllocError("BAD_OPTION", `arena order must be an integer in [0, ${29 - this.pageOrder}]`, {
+        option: "arenaOrder",
+        value: order,
+      });
+    }
+    this.arenaOrder = order;
+  }
+
+  // ---- free-list policy (subclasses) -------------------------------------------------------
+
+  /** Writes an empty control block at `this.ctl`. */
+  protected abstract initControl(): void;
+  /**
+   * Finds a free block of at least `need` bytes, leaves it in its list and returns its header
+   * (0 when none). May remember where it was found for a following unlink/replace.
+   */
+  protected abstract take(need: number): number;
+  /** Adds the free block `h` of `size` bytes (header already written) to the free lists. */
+  protected abstract linkFree(h: number, size: number): void;
+  /** Removes the free block `h` of `size` bytes from the free lists. */
+  protected abstract unlinkFree(h: number, size: number): void;
+  /** Replaces free block `h` (`size`) in the lists by free block `r` (`rsize`), e.g. after a split. */
+  protected abstract replaceFree(h: number, size: number, r: number, rsize: number): void;
+  /**
+   * List maintenance of a free: the block `h` (`size`) is freed and merges with the free
+   * previous block `p` (`psize`, or p = 0) and the free next block `n` (`nsize`, or n = 0).
+   */
+  protected abstract freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void;
+
+  // ---- headers and granule states ------------------------------------------------------------
+
+  /** Reads and checks the header at `h`; returns word 0 (slack in `this.slack`) or throws HEAP_CORRUPTION. */
+  protected readHeader(h: number): number {
+    const m = this.mem;
+    const w0 = m.read32(h);
+    const w1 = m.read32(h + 4);
+    const slack = w1 & 0xffff;
+    if (w1 !== headerCheck(h, w0, slack)) throw this.corruption(h, "header check failed", { w0, w1 });
+    this.slack = slack;
+    return w0;
+  }
+
+  /** Writes the header at `h`. */
+  protected writeHeader(h: number, w0: number, slack: number): void {
+    this.mem.write32(h, w0);
+    this.mem.write32(h + 4, headerCheck(h, w0, slack));
+  }
+
+  /** Writes a free block's header and footer. */
+  protected writeFree(h: number, size: number, prevFree: number): void {
+    this.writeHeader(h, size | FREE | prevFree, 0);
+    this.mem.write32(h + size - 4, h);
+  }
+
+  protected corruption(address: number, what: string, extra: Record<string, unknown> = {}): AllocError {
+    return this.error("HEAP_CORRUPTION", `heap corruption (${what})`, address, extra);
+  }
+
+  /** Granule state of user address `d` in arena `a`. */
+  private stateOf(a: Arena, d: number): number {
+    const g = (d - a.base) >>> 3;
+    return (this.mem.read16(a.bitmap + ((g >>> 3) << 1)) >>> ((g & 7) << 1)) & 3;
+  }
+
+  private setState(a: Arena, d: number, st: number): void {
+    const g = (d - a.base) >>> 3;
+    const wa = a.bitmap + ((g >>> 3) << 1);
+    const sh = (g & 7) << 1;
+    this.mem.write16(wa, (this.mem.read16(wa) & ~(3 << sh)) | (st << sh));
+  }
+
+  /** Block size (header included) for a request of `size` bytes. */
+  protected need(size: number): number {
+    const n = (size + HEADER + 7) & -8;
+    return n < this.minBlock ? this.minBlock : n;
+  }
+
+  // ---- allocate -----------------------------------------------------------------------------
+
+  /**
+   * Hands out a block of at least `size` bytes aligned on `align` (power of two up to a page,
+   * default 8). `allocate(0)` is null; out of memory (or larger than the page source can give)
+   * is null and counts a failure; bad size/alignment is a typed error.
+   */
+  allocate(size: number, align?: number): number | null {
+    const al = this.checkRequest(size, align);
+    if (size === 0) return null;
+    if (size > 2 ** 29) {
+      this.failures++;
+      return null;
+    }
+    this.access.enter();
+    try {
+      return this.place(size, al);
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  private place(size: number, al: number): number | null {
+    const need = this.need(size);
+    const search = al > 8 ? need + al + this.minBlock : need;
+    let b = this.take(search);
+    if (b === 0) {
+      if (!this.grow(search)) {
+        this.failures++;
+        return null;
+      }
+      b = this.take(search);
+      if (b === 0) {
+        this.failures++;
+        return null;
+      }
+    }
+    const a = this.arenas.find(b)!;
+    const w0 = this.readHeader(b);
+    let bsize = w0 & ~FLAGS;
+    let prevFree = w0 & PREV_FREE;
+    if ((w0 & FREE) === 0 || bsize < search || b + bsize > a.sentinel)
+      throw this.corruption(b, "free-list block is not a free block that fits", { w0 });
+    let h = b;
+    if (al > 8 && ((b + HEADER) & (al - 1)) !== 0) {
+      // Leading gap of at least one minimum block stays free where b was.
+      const gap = alignUp(b + HEADER + this.minBlock, al) - HEADER - b;
+      this.replaceFree(b, bsize, b, gap);
+      this.writeFree(b, gap, prevFree);
+      h = b + gap;
+      bsize -= gap;
+      prevFree = PREV_FREE;
+      this.setTail(a, h, bsize, need, prevFree, false);
+    } else {
+      this.setTail(a, h, bsize, need, prevFree, true);
+    }
+    const usable = Math.min(bsize, bsize - need >= this.minBlock ? need : bsize) - HEADER;
+    this.writeHeader(h, (usable + HEADER) | prevFree, usable - size);
+    this.setState(a, h + HEADER, LIVE);
+    this.usedBytes += usable + HEADER;
+    this.noteAllocated(h + HEADER, size);
+    return h + HEADER;
+  }
+
+  /**
+   * The free block at `h` (`bsize`) becomes a block of `need` bytes: splits off the tail when it
+   * can hold a minimum block, else clears the next block's PREV_FREE. `inList`: h is still in the
+   * free lists (else it was already taken out).
+   */
+  private setTail(a: Arena, h: number, bsize: number, need: number, prevFree: number, inList: boolean): void {
+    const rest = bsize - need;
+    if (rest >= this.minBlock) {
+      const r = h + need;
+      this.writeFree(r, rest, 0);
+      this.setState(a, r + HEADER, FREED);
+      if (inList) this.replaceFree(h, bsize, r, rest);
+      else this.linkFree(r, rest);
+    } else {
+      const n = h + bsize;
+      const nw0 = this.readHeader(n);
+      if (inList) this.unlinkFree(h, bsize);
+      this.writeHeader(n, nw0 & ~PREV_FREE, this.slack);
+    }
+    void prevFree;
+  }
+
+  // ---- free ---------------------------------------------------------------------------------
+
+  /** Checks that `address` is a live block of this allocator; returns its arena (throws otherwise). */
+  private live(address: number): Arena {
+    const a = this.arenas.find(address);
+    if (a === undefined)
+      throw this.error("WRONG_ALLOCATOR", "free of an address outside this allocator's arenas", address);
+    if (((address - a.base) & 7) !== 0 || address < a.first + HEADER)
+      throw this.error("INVALID_FREE", "not the start of a block", address);
+    const st = this.stateOf(a, address);
+    if (st === LIVE) return a;
+    if (st === FREED) throw this.error("DOUBLE_FREE", "block already freed", address);
+    throw this.error("INVALID_FREE", "not the start of a live block", address);
+  }
+
+  /** Reads and checks the header of the live block `h` of arena `a`; returns word 0. */
+  private liveHeader(a: Arena, h: number): number {
+    const w0 = this.readHeader(h);
+    const size = w0 & ~FLAGS;
+    if ((w0 & FREE) !== 0 || size < this.minBlock || h + size > a.sentinel)
+      throw this.corruption(h, "live block header is inconsistent", { w0 });
+    return w0;
+  }
+
+  /** Frees a live block, merging it with free neighbours. Typed error and no change otherwise. */
+  free(address: number): void {
+    this.access.enter();
+    try {
+      this.release(address);
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  private release(address: number): void {
+    const a = this.live(address);
+    const h = address - HEADER;
+    const w0 = this.liveHeader(a, h);
+    const slack = this.slack;
+    const size = w0 & ~FLAGS;
+    // Validate both neighbours before changing anything.
+    const n = h + size;
+    const nw0 = this.readHeader(n);
+    const nslack = this.slack;
+    const nsize = nw0 & ~FLAGS;
+    if ((nw0 & PREV_FREE) !== 0 || (n !== a.sentinel && (nsize < this.minBlock || n + nsize > a.sentinel)))
+      throw this.corruption(n, "next header is inconsistent", { w0: nw0 });
+    const nfree = (nw0 & FREE) !== 0;
+    let p = 0;
+    let psize = 0;
+    let pw0 = 0;
+    if ((w0 & PREV_FREE) !== 0) {
+      p = this.mem.read32(h - 4);
+      if (p < a.first || p >= h || ((p - a.first) & 7) !== 0) throw this.corruption(h - 4, "footer out of range", { p });
+      pw0 = this.readHeader(p);
+      psize = pw0 & ~FLAGS;
+      if ((pw0 & FREE) === 0 || p + psize !== h) throw this.corruption(p, "previous block is not free", { w0: pw0 });
+    }
+    this.freed(h, size, p, psize, nfree ? n : 0, nsize);
+    const start = p !== 0 ? p : h;
+    const total = size + psize + (nfree ? nsize : 0);
+    this.writeFree(start, total, p !== 0 ? pw0 & PREV_FREE : 0);
+    this.setState(a, address, p !== 0 ? NONE : FREED);
+    if (nfree) this.setState(a, n + HEADER, NONE);
+    else this.writeHeader(n, nw0 | PREV_FREE, nslack);
+    this.usedBytes -= size;
+    this.noteFreed(address, size - HEADER - slack);
+  }
+
+  // ---- resize -------------------------------------------------------------------------------
+
+  /**
+   * Resizes the live block at `address` to `size` bytes: in place when shrinking or when the next
+   * block is free and large enough (observer: `blockResized` with equal addresses), else
+   * allocate-copy-free (observer: `blockAllocated` of the new block, the copy with the caller's
+   * actor tag, `blockFreed` of the old one; alignment 8). Returns the address, or null when out of
+   * memory (the old block unchanged). `resize(p, 0)` frees the block and returns null.
+   */
+  resize(address: number, size: number): number | null {
+    this.checkRequest(size, undefined);
+    this.access.enter();
+    try {
+      const a = this.live(address);
+      const h = address - HEADER;
+      const w0 = this.liveHeader(a, h);
+      const bsize = w0 & ~FLAGS;
+      const oldReq = bsize - HEADER - this.slack;
+      if (size === 0) {
+        this.release(address);
+        return null;
+      }
+      const need = this.need(size);
+      const n = h + bsize;
+      const nw0 = this.readHeader(n);
+      const nslack = this.slack;
+      const nsize = nw0 & ~FLAGS;
+      const nfree = (nw0 & FREE) !== 0;
+      if (need <= bsize || (nfree && bsize + nsize >= need)) {
+        let total = bsize;
+        if (nfree) {
+          // Absorb the next free block, then give back what is not needed.
+          const nn = n + nsize;
+          this.readHeader(nn);
+          this.unlinkFree(n, nsize);
+          this.setState(a, n + HEADER, NONE);
+          total += nsize;
+        }
+        const rest = total - Math.max(need, 0);
+        let mine = total;
+        if (rest >= this.minBlock) {
+          mine = need;
+          const r = h + need;
+          const end = h + total;
+          const ew0 = this.readHeader(end);
+          this.writeFree(r, rest, 0);
+          this.setState(a, r + HEADER, FREED);
+          this.linkFree(r, rest);
+          this.writeHeader(end, ew0 | PREV_FREE, this.slack);
+        } else if (nfree) {
+          const end = h + total;
+          const ew0 = this.readHeader(end);
+          this.writeHeader(end, ew0 & ~PREV_FREE, this.slack);
+        }
+        if (!nfree && rest < this.minBlock) void nslack;
+        this.writeHeader(h, mine | (w0 & PREV_FREE), mine - HEADER - size);
+        this.usedBytes += mine - bsize;
+        this.liveBytes += size - oldReq;
+        const end = address + size;
+        if (end > this.highestEnd) this.highestEnd = end;
+        if (this.observer !== null) this.observer.blockResized(address, oldReq, address, size, this.name);
+        return address;
+      }
+      const moved = this.place(size, 8);
+      if (moved === null) return null;
+      this.access.copyAsCaller(moved, address, Math.min(oldReq, size));
+      this.release(address);
+      return moved;
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  // ---- queries ------------------------------------------------------------------------------
+
+  /** Whether `address` is the start of a live block of this allocator (O(1), no error). */
+  owns(address: number): boolean {
+    const a = this.arenas.find(address);
+    if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + HEADER) return false;
+    this.access.enter();
+    try {
+      return this.stateOf(a, address) === LIVE;
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  /** Usable bytes of the live block at `address` (at least the requested size), or undefined. */
+  blockSize(address: number): number | undefined {
+    if (!this.owns(address)) return undefined;
+    this.access.enter();
+    try {
+      return (this.readHeader(address - HEADER) & ~FLAGS) - HEADER;
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  override stats() {
+    const s = super.stats();
+    return { ...s, freeBytes: s.heldBytes - this.overhead - this.usedBytes };
+  }
+
+  // ---- arenas -------------------------------------------------------------------------------
+
+  /** Takes an arena large enough for a block of `need` bytes; false when the page source has none. */
+  private grow(need: number): boolean {
+    const ctlBytes = this.ctl === 0 ? this.controlBytes : 0;
+    let order = this.arenaOrder;
+    for (;;) {
+      const l = arenaLayout(0x1000, order, 2 ** (order + this.pageOrder), ctlBytes);
+      if (l.sentinel - l.first >= need) break;
+      order++;
+      if (order + this.pageOrder > 29) return false;
+    }
+    const base = this.takePages(order);
+    if (base === null) return false;
+    const a = arenaLayout(base, order, 2 ** (order + this.pageOrder), ctlBytes);
+    const m = this.mem;
+    m.write32(a.trailer, arenaCheck(base, order));
+    const prevHead = this.arenas.list.at(-1);
+    m.write32(a.trailer + 4, 0);
+    if (prevHead !== undefined) m.write32(prevHead.trailer + 4, base);
+    for (let x = a.bitmap; x < a.bitmap + Math.ceil(a.bytes / 64) * 2; x += 2) m.write16(x, 0);
+    if (a.control !== 0) {
+      this.ctl = a.control;
+      this.ctlArena = a;
+      this.initControl();
+    }
+    this.arenas.add(a);
+    this.overhead += a.bytes - (a.sentinel - a.first);
+    const size = a.sentinel - a.first;
+    this.writeHeader(a.sentinel, PREV_FREE, 0);
+    this.writeFree(a.first, size, 0);
+    this.setState(a, a.first + HEADER, FREED);
+    this.linkFree(a.first, size);
+    return true;
+  }
+
+  /**
+   * Returns every arena with no live block to the page source (the arena holding the control
+   * block goes last, once every other arena is gone). Returns the number of pages.
+   */
+  releaseEmpty(): number {
+    let pages = 0;
+    this.access.enter();
+    try {
+      for (const a of [...this.arenas.list].reverse()) {
+        if (a === this.ctlArena && this.arenas.list.length > 1) continue;
+        const w0 = this.readHeader(a.first);
+        const size = a.sentinel - a.first;
+        if ((w0 & FREE) === 0 || (w0 & ~FLAGS) !== size) continue;
+        this.unlinkFree(a.first, size);
+        const i = this.arenas.list.indexOf(a);
+        const prev = this.arenas.list[i - 1];
+        if (prev !== undefined) this.mem.write32(prev.trailer + 4, this.mem.read32(a.trailer + 4));
+        this.mem.write32(a.trailer, 0);
+        this.arenas.remove(a);
+        this.overhead -= a.bytes - size;
+        if (a === this.ctlArena) {
+          this.ctl = 0;
+          this.ctlArena = null;
+        }
+        this.givePages(a.base, a.order);
+        pages += 2 ** a.order;
+      }
+    } finally {
+      this.access.leave();
+    }
+    return pages;
+  }
+}

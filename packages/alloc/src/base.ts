@@ -1,0 +1,144 @@
+import type { PageSource } from "@rtos-sim/region";
+import type { Allocator, AllocatorKind, AllocatorStats, BlockObserver } from "./allocator.js";
+import { AllocError, hex } from "./errors.js";
+import { AllocatorAccess, type MemoryPort } from "./port.js";
+
+/** Options every allocator takes. */
+export interface AllocatorOptions {
+  /** Instance name, shown in reports and page maps (default: the kind, e.g. "tlsf"). */
+  readonly name?: string;
+  /** Where pages come from (the region manager). */
+  readonly pages: PageSource;
+  /** Where the metadata lives: `machine.core` (checked accesses, seen by the checker's hook). */
+  readonly memory: MemoryPort;
+  /** Only take pages from this board memory region (e.g. "CCM"); default: any. */
+  readonly region?: string;
+  /** Follower of block transitions (default none). */
+  readonly observer?: BlockObserver | null;
+}
+
+/**
+ * What all allocators share: the metadata accessor, the page source, the observer and the
+ * counters behind {@link AllocatorStats}. Counters are statistics, not allocator state: every
+ * decision reads simulated memory.
+ */
+export abstract class BaseAllocator implements Allocator {
+  readonly name: string;
+  abstract readonly kind: AllocatorKind;
+  observer: BlockObserver | null;
+  /** The metadata accessor (Allocator actor mode while inside a call). */
+  readonly access: AllocatorAccess;
+  /** Memory of the metadata (same object as `access.memory`). */
+  protected readonly mem: MemoryPort;
+  protected readonly source: PageSource;
+  protected readonly region: string | undefined;
+  /** Page size in bytes and its log2. */
+  readonly pageSize: number;
+  readonly pageOrder: number;
+  protected liveBlocks = 0;
+  protected liveBytes = 0;
+  protected heldPages = 0;
+  protected freeBytesCount = 0;
+  protected allocations = 0;
+  protected frees = 0;
+  protected failures = 0;
+  /** Lowest page address ever held, and the highest user byte end ever handed out. */
+  protected lowest = Number.POSITIVE_INFINITY;
+  protected highestEnd = 0;
+
+  constructor(kind: AllocatorKind, options: AllocatorOptions) {
+    this.name = options.name ?? kind;
+    this.observer = options.observer ?? null;
+    this.mem = options.memory;
+    this.access = new AllocatorAccess(options.memory);
+    this.source = options.pages;
+    this.region = options.region;
+    this.pageOrder = options.pages.pageOrder;
+    this.pageSize = 2 ** this.pageOrder;
+  }
+
+  abstract allocate(size: number, align?: number): number | null;
+  abstract free(address: number): void;
+  abstract owns(address: number): boolean;
+  abstract blockSize(address: number): number | undefined;
+  abstract releaseEmpty(): number;
+
+  /** Current counters. */
+  stats(): AllocatorStats {
+    return {
+      name: this.name,
+      kind: this.kind,
+      liveBlocks: this.liveBlocks,
+      liveBytes: this.liveBytes,
+      pages: this.heldPages,
+      heldBytes: this.heldPages * this.pageSize,
+      freeBytes: this.freeBytesCount,
+      highWaterMark: this.highestEnd === 0 ? 0 : this.highestEnd - this.lowest,
+      allocations: this.allocations,
+      frees: this.frees,
+      failures: this.failures,
+    };
+  }
+
+  /** Takes 2^order pages from the source (null when it has none). */
+  protected takePages(order: number): number | null {
+    const request = this.region === undefined ? { owner: this.name } : { owner: this.name, region: this.region };
+    const a = this.source.allocPages(order, request);
+    if (a === null) return null;
+    this.heldPages += 2 ** order;
+    if (a < this.lowest) this.lowest = a;
+    return a;
+  }
+
+  /** Gives 2^order pages back to the source. */
+  protected givePages(address: number, order: number): void {
+    this.source.freePages(address, order);
+    this.heldPages -= 2 ** order;
+  }
+
+  /** Validates size and alignment (throws BAD_SIZE / BAD_ALIGNMENT); returns the alignment. */
+  protected checkRequest(size: number, align: number | undefined): number {
+    if (!Number.isSafeInteger(size) || size < 0) {
+      throw new AllocError("BAD_SIZE", `${this.name}: size must be a non-negative integer, got ${size}`, {
+        allocator: this.name,
+        size,
+      });
+    }
+    const a = align ?? 8;
+    if (!Number.isInteger(a) || a < 1 || a > this.pageSize || (a & (a - 1)) !== 0) {
+      throw new AllocError("BAD_ALIGNMENT", `${this.name}: alignment must be a power of two up to ${this.pageSize}`, {
+        allocator: this.name,
+        align: a,
+        max: this.pageSize,
+      });
+    }
+    return a < 8 ? 8 : a;
+  }
+
+  /** Records a block handed out (counters, high-water mark, observer). */
+  protected noteAllocated(address: number, size: number): void {
+    this.liveBlocks++;
+    this.liveBytes += size;
+    this.allocations++;
+    const end = address + size;
+    if (end > this.highestEnd) this.highestEnd = end;
+    if (this.observer !== null) this.observer.blockAllocated(address, size, this.name);
+  }
+
+  /** Records a block freed (counters, observer). */
+  protected noteFreed(address: number, size: number): void {
+    this.liveBlocks--;
+    this.liveBytes -= size;
+    this.frees++;
+    if (this.observer !== null) this.observer.blockFreed(address, size, this.name);
+  }
+
+  /** A typed error naming this allocator and the address. */
+  protected error(code: AllocError["code"], what: string, address: number, extra: Record<string, unknown> = {}) {
+    return new AllocError(code, `${this.name}: ${what} at ${hex(address)}`, {
+      allocator: this.name,
+      address: address >>> 0,
+      ...extra,
+    });
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * The block header of the heap and TLSF allocators, in simulated memory in front of every block
+ * (the seed's "allocator descriptor"), and the per-granule block-start states they keep apart
+ * from user data.
+ *
+ * Header, 8 bytes at `h` (the user block starts at `h + 8`, 8-aligned):
+ * - word 0: block size in bytes including the header (a multiple of 8) | {@link FREE} | {@link PREV_FREE};
+ * - word 1: `(check << 16) | slack`, where `slack` = usable bytes - requested bytes (0 when free) and
+ *   `check` is a 14-bit hash of word 0, the address and the slack ({@link headerCheck}). A header
+ *   whose word 1 does not match is corrupted (a task overflowed into it).
+ *
+ * A free block also holds, after its header, its free-list links, and in its last word the
+ * address of its own header (the footer), which the next block reads when its PREV_FREE is set.
+ *
+ * All values stay below 2^30, so they are small integers in the JS engine (no boxing).
+ */
+
+/** Header size in bytes. */
+export const HEADER = 8;
+/** Word 0 flag: the block is free. */
+export const FREE = 1;
+/** Word 0 flag: the physically previous block is free (its footer is valid). */
+export const PREV_FREE = 2;
+/** Word 0 bits that are flags. */
+export const FLAGS = 7;
+
+/** Word 1 of the header at `h` whose word 0 is `w0`, with `slack` (0..0xffff). */
+export function headerCheck(h: number, w0: number, slack: number): number {
+  return ((Math.imul(w0 ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
+}
+
+/** Granule state: nothing starts here. */
+export const NONE = 0;
+/** Granule state: a live (handed out) block's user data starts here. */
+export const LIVE = 1;
+/** Granule state: a free block's user data starts here (set when freed, cleared when merged). */
+export const FREED = 2;
+
+/** Rounds `x` up to a multiple of `a` (a power of two). */
+export function alignUp(x: number, a: number): number {
+  return (x + a - 1) & -a;
+}

@@ -1,0 +1,54 @@
+import { SimError } from "@rtos-sim/hw";
+
+/**
+ * Error codes raised by `@rtos-sim/alloc`. Every code is raised before anything changes: the
+ * allocator is exactly as it was before the failing call.
+ *
+ * - `BAD_SIZE`: the size is not a non-negative safe integer, or (slab, slab array) larger than the
+ *   largest block the allocator serves. Size 0 is not an error: `allocate(0)` returns null.
+ * - `BAD_ALIGNMENT`: the alignment is not a power of two in [1, page size], or (slab, slab array)
+ *   larger than the natural alignment of the blocks that could serve the size.
+ * - `INVALID_FREE`: the address lies in pages this allocator holds but is not the start of a live
+ *   block (interior pointer, wild pointer, a forged header in front of it).
+ * - `DOUBLE_FREE`: the address is the start of a block that was freed and not handed out again.
+ * - `WRONG_ALLOCATOR`: the address is not inside any page this allocator holds (a block of another
+ *   allocator, or a wild pointer outside its pages).
+ * - `HEAP_CORRUPTION`: a header, slab header or free-list link in simulated memory failed its
+ *   check (a task overflowed into it); `context.address` is the corrupted metadata's address.
+ * - `STACK_ORDER`: `free` on a stack allocator of a live block that is not the top block.
+ * - `BAD_MARK`: a stack mark that is not a position of the current stack.
+ * - `BAD_OPTION`: a constructor option is out of range (`context.option` names it).
+ */
+export type AllocErrorCode =
+  | "BAD_SIZE"
+  | "BAD_ALIGNMENT"
+  | "INVALID_FREE"
+  | "DOUBLE_FREE"
+  | "WRONG_ALLOCATOR"
+  | "HEAP_CORRUPTION"
+  | "STACK_ORDER"
+  | "BAD_MARK"
+  | "BAD_OPTION";
+
+/**
+ * A typed allocator error: a stable {@link AllocErrorCode} and a context naming the allocator and
+ * the offending address, size or option.
+ *
+ * @example
+ * ```ts
+ * try { tlsf.free(p + 4); } catch (e) {
+ *   if (e instanceof AllocError && e.code === "INVALID_FREE") console.log(e.context.address);
+ * }
+ * ```
+ */
+export class AllocError extends SimError<AllocErrorCode> {
+  constructor(code: AllocErrorCode, message: string, context: Record<string, unknown> = {}) {
+    super(code, message, context);
+    this.name = "AllocError";
+  }
+}
+
+/** Formats an address as 0x%08x for messages. */
+export function hex(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
+}

@@ -1,0 +1,78 @@
+import { ActorMode, withActorMode } from "@rtos-sim/hw";
+
+/**
+ * The narrow view of memory an allocator needs for its metadata: single loads and stores plus
+ * the actor tag the memory checker reads. `machine.core` satisfies it, so every metadata access
+ * is MPU-checked and seen by the core's access hook.
+ */
+export interface MemoryPort {
+  /** Who is running (see `makeActor` in `@rtos-sim/hw`); the allocator switches its mode bits. */
+  actor: number;
+  read8(address: number): number;
+  read16(address: number): number;
+  read32(address: number): number;
+  write8(address: number, value: number): void;
+  write16(address: number, value: number): void;
+  write32(address: number, value: number): void;
+}
+
+/**
+ * The accessor every allocator wraps around its work on its own metadata: {@link enter} switches
+ * `memory.actor` to {@link ActorMode.Allocator} (keeping the task bits, so the checker sees
+ * "allocator code running for task n"), {@link leave} restores the caller's tag. Nested
+ * enter/leave pairs (a slab array calling a slab, a resize calling allocate) keep the outermost
+ * caller's tag.
+ *
+ * @example
+ * ```ts
+ * const access = new AllocatorAccess(machine.core);
+ * access.enter();
+ * try { access.memory.write32(header, size); } finally { access.leave(); }
+ * ```
+ */
+export class AllocatorAccess {
+  /** The memory the metadata lives in. */
+  readonly memory: MemoryPort;
+  private depth = 0;
+  private saved = 0;
+
+  constructor(memory: MemoryPort) {
+    this.memory = memory;
+  }
+
+  /** Starts allocator work: metadata accesses from now on carry the Allocator mode. */
+  enter(): void {
+    if (this.depth++ === 0) {
+      const a = this.memory.actor;
+      this.saved = a;
+      this.memory.actor = withActorMode(a, ActorMode.Allocator);
+    }
+  }
+
+  /** Ends allocator work: restores the caller's actor tag once the outermost call leaves. */
+  leave(): void {
+    if (--this.depth === 0) this.memory.actor = this.saved;
+  }
+
+  /** The tag of the code that called into the allocator (for copies made on its behalf). */
+  get callerActor(): number {
+    return this.depth > 0 ? this.saved : this.memory.actor;
+  }
+
+  /**
+   * Copies `length` bytes from a live block to another with the caller's actor tag (realloc's
+   * copy is the user's data moving on the user's behalf, not allocator metadata).
+   */
+  copyAsCaller(dst: number, src: number, length: number): void {
+    const m = this.memory;
+    const mine = m.actor;
+    m.actor = this.callerActor;
+    try {
+      let i = 0;
+      if (((dst | src) & 3) === 0) for (; i + 4 <= length; i += 4) m.write32(dst + i, m.read32(src + i));
+      for (; i < length; i++) m.write8(dst + i, m.read8(src + i));
+    } finally {
+      m.actor = mine;
+    }
+  }
+}

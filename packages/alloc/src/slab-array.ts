@@ -1,0 +1,102 @@
+import { AllocError } from "./errors.js";
+import { slabGeometry, slabOrderFor } from "./slab-cache.js";
+import { SlabFamily, type SlabFamilyOptions } from "./slab-family.js";
+
+/** Size classes every `step` bytes up to `max` (e.g. step 16, max 64: 16, 32, 48, 64). */
+export function stepClasses(step: number, max: number): number[] {
+  const out: number[] = [];
+  for (let s = step; s <= max; s += step) out.push(s);
+  return out;
+}
+
+/** Power-of-two size classes from `min` to `max` (e.g. 8, 16, ..., 512). */
+export function powerOfTwoClasses(min: number, max: number): number[] {
+  const out: number[] = [];
+  for (let s = min; s <= max; s *= 2) out.push(s);
+  return out;
+}
+
+/** Options of {@link SlabArrayAllocator}. */
+export interface SlabArrayOptions extends SlabFamilyOptions {
+  /**
+   * Block sizes, ascending multiples of 8 (default `stepClasses(16, 512)`; see also
+   * {@link powerOfTwoClasses}).
+   */
+  readonly classes?: readonly number[];
+  /** Each class's slabs hold at least this many blocks (default 32; at most 1024). */
+  readonly minBlocksPerSlab?: number;
+}
+
+/**
+ * Slab array: one slab cache per size class; a request goes to the smallest class that fits
+ * (and is aligned enough). Same slab layout and O(1) operations as {@link SlabAllocator}.
+ *
+ * Results: `allocate(0)` is null; a size above the largest class is `BAD_SIZE`; an alignment no
+ * class at or above the size provides is `BAD_ALIGNMENT`; out of pages is null. Observer and
+ * stats count whole class-size blocks.
+ *
+ * @example
+ * ```ts
+ * const kmalloc = new SlabArrayAllocator({ pages: regions, memory: machine.core, classes: powerOfTwoClasses(8, 256) });
+ * const p = kmalloc.allocate(20)!; // from the 32-byte class
+ * ```
+ */
+export class SlabArrayAllocator extends SlabFamily {
+  readonly kind = "slab-array" as const;
+  /** The block sizes, ascending. */
+  readonly classes: readonly number[];
+  private readonly lookup: Uint8Array;
+  private readonly max: number;
+
+  constructor(options: SlabArrayOptions) {
+    super("slab-array", options);
+    const classes = options.classes ?? stepClasses(16, 512);
+    const minBlocks = options.minBlocksPerSlab ?? 32;
+    const bad = classes.findIndex((c, i) => !Number.isInteger(c) || c < 8 || c % 8 !== 0 || (i > 0 && c <= classes[i - 1]!));
+    if (classes.length === 0 || classes.length > 255 || bad >= 0 || classes.at(-1)! > this.pageSize * 64) {
+      throw new AllocError("BAD_OPTION", "size classes must be 1..255 ascending multiples of 8 up to 64 pages", {
+        option: "classes",
+        value: classes,
+      });
+    }
+    this.classes = [...classes];
+    this.max = classes.at(-1)!;
+    this.lookup = new Uint8Array((this.max >>> 3) + 1);
+    let c = 0;
+    for (let i = 0; i <= this.max >>> 3; i++) {
+      while (classes[c]! < i * 8) c++;
+      this.lookup[i] = c;
+    }
+    for (const size of classes) this.addCache(slabGeometry(size, slabOrderFor(size, this.pageOrder, minBlocks), this.pageOrder));
+  }
+
+  /** Hands out a block of the smallest fitting class (see the class comment for results). */
+  allocate(size: number, align?: number): number | null {
+    const a = this.checkRequest(size, align);
+    if (size > this.max) {
+      throw new AllocError("BAD_SIZE", `${this.name}: ${size} bytes exceed the largest class (${this.max})`, {
+        allocator: this.name,
+        size,
+        max: this.max,
+      });
+    }
+    let c = this.lookup[(size + 7) >>> 3]!;
+    if (a > 8) {
+      while (c < this.caches.length && this.caches[c]!.g.align < a) c++;
+      if (c === this.caches.length) {
+        throw new AllocError("BAD_ALIGNMENT", `${this.name}: no size class of ${size}+ bytes is aligned on ${a}`, {
+          allocator: this.name,
+          size,
+          align: a,
+        });
+      }
+    }
+    if (size === 0) return null;
+    this.access.enter();
+    try {
+      return this.allocFrom(c, size);
+    } finally {
+      this.access.leave();
+    }
+  }
+}
