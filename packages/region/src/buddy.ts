@@ -13,7 +13,8 @@ import type { MemoryPort } from "./memory-port.js";
  * level, finding the lowest set bit), and splits it keeping the lower half. Costs grow with the
  * number of orders and of summary levels (log32 of the blocks), not with the number of pages.
  *
- * The caller validates arguments: methods here assume a valid order and block.
+ * The caller validates arguments: methods here assume a valid order and block. Page frame
+ * numbers are below 2^27 (PAGE_ORDER >= 5), so int32 shifts are exact.
  */
 export class BuddyAllocator {
   private readonly m: MemoryPort;
@@ -90,13 +91,13 @@ export class BuddyAllocator {
     this.clearBit(k, p);
     while (k > order) {
       k--;
-      const b = p + 2 ** k;
+      const b = p + (1 << k);
       const ea = this.entries + 4 * (b - this.pfn0);
       m.write32(ea, (m.read32(ea) & GIVEN) | PageState.Free | (k << 4));
       this.setBit(k, b);
     }
     m.write32(this.entries + 4 * (p - this.pfn0), PageState.Allocated | GIVEN | (order << 4) | (owner << 16));
-    m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) - 2 ** order);
+    m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) - (1 << order));
     return p;
   }
 
@@ -105,8 +106,8 @@ export class BuddyAllocator {
     const m = this.m;
     let k = order;
     while (k < this.maxOrder) {
-      const b = p ^ (2 ** k);
-      if (b < this.pfn0 || b + 2 ** k > this.pfn1) break;
+      const b = p ^ (1 << k);
+      if (b < this.pfn0 || b + (1 << k) > this.pfn1) break;
       const eb = m.read32(this.entries + 4 * (b - this.pfn0));
       if ((eb & 7) !== PageState.Free || ((eb >>> 4) & 31) !== k) break;
       this.clearBit(k, b);
@@ -119,7 +120,7 @@ export class BuddyAllocator {
     const ea = this.entries + 4 * (p - this.pfn0);
     m.write32(ea, (m.read32(ea) & GIVEN) | PageState.Free | (k << 4));
     this.setBit(k, p);
-    m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) + 2 ** order);
+    m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) + (1 << order));
   }
 
   /** The lowest-address free block of order `k` (its page frame number); the order must have one. */
@@ -135,14 +136,14 @@ export class BuddyAllocator {
     }
     if (idx >= g.slots[k]!)
       this.corrupt(this.meta + g.levelOffset[k * LEVEL_STRIDE]!, `order ${k} bit beyond the span`);
-    return (idx + g.slotBase[k]!) * 2 ** k;
+    return (idx + g.slotBase[k]!) << k;
   }
 
   /** Marks the block of order `k` at page `p` free in the bitmap, and the order in the mask. */
   private setBit(k: number, p: number): void {
     const m = this.m;
     const g = this.g;
-    let s = p / 2 ** k - g.slotBase[k]!;
+    let s = (p >>> k) - g.slotBase[k]!;
     const levels = g.levels[k]!;
     for (let l = 0; l < levels; l++) {
       const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * (s >>> 5);
@@ -159,7 +160,7 @@ export class BuddyAllocator {
   private clearBit(k: number, p: number): void {
     const m = this.m;
     const g = this.g;
-    let s = p / 2 ** k - g.slotBase[k]!;
+    let s = (p >>> k) - g.slotBase[k]!;
     const levels = g.levels[k]!;
     for (let l = 0; l < levels; l++) {
       const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * (s >>> 5);

@@ -1,5 +1,5 @@
 import { ActorMode, withActorMode } from "@rtos-sim/hw";
-import { type PlanInput, planRegions, type RegionPlan, type RegionSpec, type ReservedRange } from "./bootstrap.js";
+import { type PlanInput, planRegions, type RegionSpec, type ReservedRange } from "./bootstrap.js";
 import { BuddyAllocator } from "./buddy.js";
 import { type ConsistencyProblem, checkRegion, type RegionScan, scanRegion } from "./check.js";
 import { hex, RegionError } from "./errors.js";
@@ -7,6 +7,7 @@ import { Hdr, HEADER_BYTES, MAGIC, type PageAllocatorKind, PageState } from "./l
 import type { MemoryPort } from "./memory-port.js";
 import { OwnerRegistry } from "./owners.js";
 import { PageListAllocator } from "./page-list.js";
+import { checkFree, headOf, type ManagedRegion } from "./page-lookup.js";
 import { type PageMapOptions, renderPageMap } from "./page-map.js";
 import type { PageObserver, PageRequest, PageSource } from "./page-source.js";
 import { type RegionStats, regionStats } from "./stats.js";
@@ -75,13 +76,7 @@ export interface OwnerSummary {
   readonly pages: number;
 }
 
-interface Managed {
-  readonly plan: RegionPlan;
-  readonly alloc: BuddyAllocator | PageListAllocator;
-  readonly pfn0: number;
-  readonly pfn1: number;
-  readonly maxOrder: number;
-}
+type Managed = ManagedRegion;
 
 /**
  * The region manager: tracks every page of every region with per-page metadata carved out of the
@@ -90,7 +85,10 @@ interface Managed {
  * publishes page transitions to a {@link PageObserver}.
  *
  * Every metadata access goes through `memory` with the actor switched to `ActorMode.Allocator`.
- * Bad input raises a {@link RegionError} and changes nothing; out of memory returns null.
+ * Bad input raises a {@link RegionError} and changes nothing; out of memory returns null. A
+ * `Fault` raised by the core on a metadata access (an MPU set to deny the kernel its own
+ * metadata) propagates as on the device, possibly with the metadata half-updated;
+ * {@link RegionManager.consistencyCheck} then tells.
  *
  * @example
  * ```ts
@@ -111,6 +109,7 @@ export class RegionManager implements PageSource {
   private readonly managed: readonly Managed[];
   private readonly byName = new Map<string, Managed>();
   private readonly ownerIds = new OwnerRegistry();
+  private readonly largestOrder: number;
 
   /** Validates everything, then writes each region's metadata (typed error and no write on bad options). */
   constructor(options: RegionManagerOptions) {
@@ -134,6 +133,7 @@ export class RegionManager implements PageSource {
           : new PageListAllocator(options.memory, g, plan.metaBase);
       return { plan, alloc, pfn0: g.pfn0, pfn1: g.pfn1, maxOrder: g.maxOrder };
     });
+    this.largestOrder = Math.max(...this.managed.map((r) => r.maxOrder));
     for (const r of this.managed) {
       this.byName.set(r.plan.name, r);
       for (const part of r.plan.parts) this.byName.set(part, r);
@@ -201,7 +201,7 @@ export class RegionManager implements PageSource {
           allocator: only.plan.kind,
         });
       }
-    } else if (!this.managed.some((r) => order <= r.maxOrder)) {
+    } else if (order > this.largestOrder) {
       throw new RegionError("BAD_ORDER", `no region holds blocks of order ${order}`, { order });
     }
     const owner = this.ownerIds.idOf(request?.owner);
@@ -245,7 +245,7 @@ export class RegionManager implements PageSource {
     const saved = this.enter();
     let ownerId = 0;
     try {
-      ownerId = this.checkFree(r, address, order);
+      ownerId = checkFree(this.memory, r, address, order, this.pageSize);
       r.alloc.release(address / this.pageSize, order);
     } finally {
       this.leave(saved);
@@ -253,84 +253,6 @@ export class RegionManager implements PageSource {
     if (this.observer !== null) {
       this.observer.pagesReturned(address, this.pageSize * 2 ** order, this.ownerIds.nameOf(ownerId));
     }
-  }
-
-  /** Validates a free (reads only); returns the block's owner id. */
-  private checkFree(r: Managed, address: number, order: number): number {
-    const ctx = { address, order, region: r.plan.name };
-    if (address % this.pageSize !== 0) {
-      throw new RegionError("NOT_BLOCK_START", `${hexOf(address)} is not page-aligned`, ctx);
-    }
-    if (order > r.maxOrder) {
-      throw new RegionError("BAD_ORDER", `region "${r.plan.name}" holds blocks up to order ${r.maxOrder}`, {
-        ...ctx,
-        maxOrder: r.maxOrder,
-      });
-    }
-    const pfn = address / this.pageSize;
-    const ea = r.alloc.entryAddress(pfn);
-    const e = this.memory.read32(ea);
-    const state = e & 7;
-    if (state === PageState.Allocated) {
-      const actual = (e >>> 4) & 31;
-      if (actual !== order) {
-        throw new RegionError("WRONG_ORDER", `the block at ${hexOf(address)} has order ${actual}, not ${order}`, {
-          ...ctx,
-          allocatedOrder: actual,
-        });
-      }
-      return e >>> 16;
-    }
-    if (state === PageState.Reserved || state === PageState.Metadata) {
-      const what = state === PageState.Metadata ? "metadata" : (r.plan.reserved[e >>> 16]?.label ?? "reserved");
-      throw new RegionError("RESERVED", `${hexOf(address)} is a ${what} page`, { ...ctx, reserved: what });
-    }
-    if (state === PageState.Free) {
-      throw this.freedError(e, ctx);
-    }
-    if (state === PageState.Tail) {
-      const [head, he] = this.headOf(r, pfn);
-      if ((he & 7) === PageState.Allocated) {
-        throw new RegionError(
-          "NOT_BLOCK_START",
-          `${hexOf(address)} is inside the block at ${hexOf(head * this.pageSize)}`,
-          {
-            ...ctx,
-            blockStart: head * this.pageSize,
-            blockOrder: (he >>> 4) & 31,
-          },
-        );
-      }
-      throw this.freedError(e, ctx);
-    }
-    throw new RegionError("METADATA_CORRUPT", `page entry at ${hexOf(ea)} has state ${state}`, { ...ctx, address: ea });
-  }
-
-  private freedError(entry: number, ctx: Record<string, unknown>): RegionError {
-    const a = hexOf(ctx.address as number);
-    return (entry & 8) !== 0
-      ? new RegionError("DOUBLE_FREE", `the block at ${a} was already freed`, ctx)
-      : new RegionError("NOT_ALLOCATED", `${a} is free and was never allocated`, ctx);
-  }
-
-  /** The head page of the block holding page `pfn`, and its entry (walks the aligned candidates upward). */
-  private headOf(r: Managed, pfn: number): [number, number] {
-    for (let j = 0; j <= r.maxOrder; j++) {
-      const h = Math.floor(pfn / 2 ** j) * 2 ** j;
-      if (h < r.pfn0) break;
-      const ea = r.alloc.entryAddress(h);
-      const e = this.memory.read32(ea);
-      const state = e & 7;
-      if (state === PageState.Tail) continue;
-      const order = r.plan.kind === "buddy" && state <= PageState.Allocated ? (e >>> 4) & 31 : 0;
-      if (state <= PageState.Metadata && pfn < h + 2 ** order) return [h, e];
-      break;
-    }
-    const ea = r.alloc.entryAddress(pfn);
-    throw new RegionError("METADATA_CORRUPT", `page ${hexOf(pfn * this.pageSize)} belongs to no block`, {
-      address: ea,
-      page: pfn * this.pageSize,
-    });
   }
 
   private regionOfPage(address: number): Managed | undefined {
@@ -366,7 +288,7 @@ export class RegionManager implements PageSource {
     const pfn = Math.floor(address / this.pageSize);
     const saved = this.enter();
     try {
-      const [head, e] = this.headOf(r, pfn);
+      const [head, e] = headOf(this.memory, r, pfn, this.pageSize);
       const state = e & 7;
       const order = r.plan.kind === "buddy" && state <= PageState.Allocated ? (e >>> 4) & 31 : 0;
       const block = { address: head * this.pageSize, order };
