@@ -508,7 +508,8 @@ export class Core {
 
   /**
    * The MPU's permission byte (see {@link Perm}) for any address as the core sees it now: the
-   * precomputed table for memory, a direct decision elsewhere; XN for the system range.
+   * precomputed table for memory, a direct decision elsewhere; XN for the system range; the PPB's
+   * fixed privileged-only read/write.
    */
   permissionAt(address: number): number {
     const a = address >>> 0;
@@ -517,7 +518,8 @@ export class Core {
     let p: number;
     if (s) p = t.bytes[(a >>> GRANULE_SHIFT) - s.g0]!;
     else p = this.usesDefaultMap() ? defaultPerm(a) : this.mpu.decide(a);
-    if (isSystemXn(a)) p &= ~(Perm.PX | Perm.UX);
+    // The PPB ignores the MPU: privileged read/write only, Strongly-ordered, never executable.
+    if (isSystemXn(a)) p = a >>> 20 === 0xe00 ? Perm.PR | Perm.PW | Perm.DEVICE : p & ~(Perm.PX | Perm.UX);
     return p;
   }
 

@@ -264,11 +264,14 @@ describe("XN", () => {
     m.mpu.setRegion(0, { base: 0xe0000000, size: 0x20000000, access: "rw", executable: true });
     m.mpu.setControl({ enable: true });
     expect(m.mpu.region(0).xn).toBe(false);
-    for (const a of [0xe0000000, 0xe0100000, 0xf0000000, 0xfffffffe]) {
+    for (const a of [0xe0100000, 0xf0000000, 0xfffffffe]) {
       expect(m.core.permissionAt(a) & (Perm.PX | Perm.UX)).toBe(0);
       expect(m.mpu.decide(a) & (Perm.PX | Perm.UX)).toBe(0);
       expect(m.core.permissionAt(a) & (Perm.PR | Perm.UR)).toBe(Perm.PR | Perm.UR);
     }
+    // The PPB is the default map whatever the region says: privileged RW, Strongly-ordered, XN.
+    expect(m.mpu.decide(0xe000ed00) & (Perm.PX | Perm.UX)).toBe(0);
+    expect(m.core.permissionAt(0xe000ed00)).toBe(Perm.PR | Perm.PW | Perm.DEVICE);
     const f = trap(() => m.core.fetch(0xe0100000));
     expect([f.exception, m.scb.cfsr]).toEqual([4, 0x01]);
     ack(m);
