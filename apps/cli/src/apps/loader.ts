@@ -27,6 +27,23 @@ function firstLine(e: unknown): string {
 }
 
 /**
+ * The app a module exports: the default export or the `app` export; a CommonJS-wrapped module
+ * (a `.ts` file outside an ESM package) nests them one level down in `default`.
+ */
+function pickApp(mod: Record<string, unknown>): unknown {
+  const inner = typeof mod.default === "object" && mod.default !== null ? (mod.default as Record<string, unknown>) : {};
+  const candidates = [mod.default, mod.app, inner.default, inner.app].filter((c) => c !== undefined);
+  const runnable = candidates.find((c) => typeof (c as { run?: unknown } | null)?.run === "function");
+  if (runnable !== undefined) return runnable;
+  const named = [inner.default, inner.app, mod.app].find((c) => c !== undefined);
+  if (named !== undefined) return named;
+  // A module namespace with no exports at all (or only unrelated ones) exports no app.
+  const isNamespace =
+    mod.default === undefined || (Object.keys(inner).length > 0 && !("name" in inner) && !("run" in inner));
+  return isNamespace ? undefined : mod.default;
+}
+
+/**
  * Imports an app file and returns its app (the default export, or the `app` export), validated.
  * `.ts` files go through tsx's `tsImport`; `.js` files through a plain dynamic import.
  * Throws {@link CliError} `APP_FILE_MISSING`, `APP_FILE_BROKEN` or `APP_INVALID` (exit 3).
@@ -57,15 +74,11 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
   } catch (e) {
     throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${firstLine(e)}`, { file }, "run");
   }
-  let candidate = mod.default ?? mod.app;
-  // A CommonJS or tsx-wrapped module may nest the export one level down.
-  if (candidate && typeof candidate === "object" && "default" in candidate && !("run" in candidate)) {
-    candidate = (candidate as { default: unknown }).default;
-  }
+  const candidate = pickApp(mod);
   if (candidate === undefined) {
     throw new CliError(
       "APP_INVALID",
-      `app file ${path} exports no app: add \`export default defineApp({ name, summary, run(ctx) { ... } })\``,
+      `app file ${path} exports no app: add \`export default { name, summary, run(ctx) { ... } }\``,
       { file },
       "run",
     );

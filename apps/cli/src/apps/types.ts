@@ -1,6 +1,7 @@
 import type * as Hw from "@rtos-sim/hw";
 import type { Board, Machine } from "@rtos-sim/hw";
 import type { RunRecorder } from "../run/recorder.js";
+import type { MpuRegionInfo } from "../run/result.js";
 
 /** The hardware model's API (the `@rtos-sim/hw` module), handed to apps through their context. */
 export type HwApi = typeof Hw;
@@ -33,6 +34,8 @@ export interface AppContext {
   readonly random: () => number;
   /** Simulated time now, in microseconds (the machine's cycle count over the board clock). */
   now(): number;
+  /** MPU region `n` of the machine, decoded from its registers, as a report row labelled `label`. */
+  mpuRegion(n: number, label: string): MpuRegionInfo;
 }
 
 /**

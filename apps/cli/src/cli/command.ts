@@ -89,7 +89,7 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
       const takesValue = /argument missing/.test(message);
       throw new CliError(
         takesValue ? "USAGE_MISSING_ARGUMENT" : "USAGE_BAD_VALUE",
-        takesValue ? `option ${opt.split(" ").pop()} needs a value` : `option ${opt} takes no value`,
+        takesValue ? `option ${opt.split(" ")[0]} needs a value` : `option ${opt} takes no value`,
         { option: opt },
         spec.name,
       );

@@ -9,14 +9,14 @@ import type { AppContext } from "../apps/types.js";
 import type { CommandContext, CommandSpec } from "../cli/command.js";
 import { CliError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
-import { formatTime } from "../cli/format.js";
+import { formatTime, hex32 } from "../cli/format.js";
 import type { Io } from "../cli/io.js";
 import { parseDuration, parseSeed } from "../cli/values.js";
 import { formatSummary } from "../output/human.js";
 import { buildTrace } from "../output/trace.js";
 import { renderReport } from "../report/html.js";
 import { mulberry32 } from "../run/random.js";
-import { RunRecorder } from "../run/recorder.js";
+import { mpuRegionInfo, RunRecorder } from "../run/recorder.js";
 import type { RunResult } from "../run/result.js";
 import { boardOrThrow, JSON_OPTION, jsonText } from "./shared.js";
 
@@ -105,7 +105,7 @@ async function runApp(cx: CommandContext): Promise<number> {
       },
       fault: (f) => {
         bar?.clear();
-        const what = `${f.cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at 0x${f.access.address.toString(16).padStart(8, "0")}`;
+        const what = `${f.cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`;
         io.out(
           `${style.dim(formatTime(f.t).padStart(12))}  ${f.taskName.padEnd(width)}   ${
             f.expected ? style.yellow(`fault: ${what} (expected)`) : style.red(`FAULT: ${what}`)
@@ -115,7 +115,16 @@ async function runApp(cx: CommandContext): Promise<number> {
       ...(bar ? { progress: (f: number) => bar.update(f) } : {}),
     };
   }
-  const ctx: AppContext = { board, machine, hw, options, record, random: mulberry32(seed), now };
+  const ctx: AppContext = {
+    board,
+    machine,
+    hw,
+    options,
+    record,
+    random: mulberry32(seed),
+    now,
+    mpuRegion: (n, label) => mpuRegionInfo(machine.mpu.region(n), label),
+  };
   const wall0 = performance.now();
   try {
     await app.run(ctx);

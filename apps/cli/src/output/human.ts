@@ -70,7 +70,8 @@ export function formatReport(r: CheckerReport, style: Style): string {
 /** The end-of-run summary: header, task table, faults and reports in full, checks, verdict. */
 export function formatSummary(result: RunResult, style: Style): string {
   const b = result.board;
-  const speed = result.wallMs > 0 ? ` (${Math.round(result.simulatedUs / 1000 / result.wallMs)}x real time)` : "";
+  const ratio = result.wallMs > 0 ? result.simulatedUs / 1000 / result.wallMs : 0;
+  const speed = ratio > 0 ? ` (${ratio >= 10 ? Math.round(ratio) : ratio.toPrecision(2)}x real time)` : "";
   let out = `\n${style.bold(`${result.app.name} on ${b.name}`)}: ${formatTime(result.simulatedUs)} simulated in ${Math.round(
     result.wallMs,
   )} ms${speed}, seed ${result.options.seed}, memory checker ${

@@ -49,7 +49,7 @@ export interface FaultContext {
   readonly note?: string;
   /** The fault registers as read after the fault (default: only the fault's own bits). */
   readonly registers?: FaultRegisters;
-  /** The MPU regions loaded when the fault was taken. */
+  /** The MPU regions loaded when the fault was taken (default: the task's recorded regions). */
   readonly mpuRegions?: readonly MpuRegionInfo[];
 }
 
@@ -261,7 +261,7 @@ export class RunRecorder {
       expected: ctx.expected ?? false,
       note: ctx.note ?? "",
       message: fault.message,
-      mpuRegions: ctx.mpuRegions ?? [],
+      mpuRegions: ctx.mpuRegions ?? (ctx.task !== null ? (this.tasks[ctx.task]?.mpuRegions ?? []) : []),
     };
     this.faults.push(record);
     if (ctx.task !== null && this.tasks[ctx.task]) this.entry(ctx.task).faults++;

@@ -1,0 +1,144 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../src/run/result.js";
+import { lines, REPO_DIR, rtosSim, tempDir } from "./helpers.js";
+
+/** Writes an app file into a fresh directory and returns the directory. */
+function appDir(name: string, text: string): string {
+  const dir = tempDir();
+  writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+const GOOD_JS = `export default {
+  name: "tiny",
+  summary: "one privileged write and read",
+  run(ctx) {
+    const { core } = ctx.machine;
+    core.write32(0x20000000, 0x12345678);
+    const t = ctx.record.addTask("tiny", { memoryHeld: 4 });
+    ctx.record.uart(t, "read back 0x" + core.read32(0x20000000).toString(16));
+    ctx.record.check("read back what was written", core.read32(0x20000000) === 0x12345678);
+  },
+};
+`;
+
+describe("rtos-sim run <file>", () => {
+  it("runs the documented example app (docs/examples/stack-guard.ts)", async () => {
+    const r = await rtosSim(["run", "docs/examples/stack-guard.ts", "--json"], { cwd: REPO_DIR });
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as RunResult;
+    expect(result.app).toMatchObject({
+      name: "stack-guard",
+      source: "file",
+      file: join(REPO_DIR, "docs/examples/stack-guard.ts"),
+    });
+    expect(result.faults[0]).toMatchObject({
+      taskName: "worker",
+      cause: "MemManage",
+      cfsrNames: ["DACCVIOL", "MMARVALID"],
+      mmfar: 0x200003f0,
+      access: { kind: "write", privileged: false },
+      expected: true,
+    });
+    expect(result.checks).toEqual([
+      { name: "the overflow stopped at the guard", passed: true, detail: "64 frames pushed" },
+      { name: "the stack held 64 frames", passed: true, detail: "64" },
+    ]);
+  });
+
+  it("loads a plain JavaScript app by a relative path", async () => {
+    const dir = appDir("tiny.mjs", GOOD_JS);
+    const r = await rtosSim(["run", "./tiny.mjs"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/tiny {5}\| read back 0x12345678/);
+    expect(r.stdout).toContain("pass  read back what was written");
+  });
+
+  it("loads a TypeScript app with type annotations", async () => {
+    const dir = appDir(
+      "typed.ts",
+      `interface Ctx { record: { addTask(name: string): number; uart(t: number, s: string): void } }\nconst app = { name: "typed", summary: "types are stripped", run(ctx: Ctx): void { const t: number = ctx.record.addTask("t"); ctx.record.uart(t, "typed ok"); } };\nexport { app };\n`,
+    );
+    const r = await rtosSim(["run", "typed.ts", "--json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as RunResult).uart.map((l) => l.text)).toEqual(["typed ok"]);
+  });
+
+  it("a missing app file is exit code 3 with one line", async () => {
+    const r = await rtosSim(["run", "./nope.ts"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(lines(r.stderr)).toEqual(["rtos-sim run: app file not found: ./nope.ts"]);
+  });
+
+  it("a broken app file (syntax error) is exit code 3 with one line", async () => {
+    const dir = appDir("broken.ts", "export default {\n  name: 'broken',,\n");
+    const r = await rtosSim(["run", "broken.ts"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^rtos-sim run: cannot load app file broken\.ts: /);
+  });
+
+  it("a file that exports no app, or an invalid one, names what is missing", async () => {
+    let r = await rtosSim(["run", "none.js"], { cwd: appDir("none.js", "export const x = 1;\n") });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(
+      "app file none.js exports no app: add `export default { name, summary, run(ctx) { ... } }`",
+    );
+    r = await rtosSim(["run", "bad.js"], {
+      cwd: appDir("bad.js", 'export default { name: "Bad Name", summary: "" };\n'),
+    });
+    expect(r.code).toBe(3);
+    expect(lines(r.stderr)).toEqual([
+      'rtos-sim run: app file bad.js: name must be lower-case letters, digits and dashes (e.g. "my-app"); summary must be a non-empty string; run must be a function run(ctx)',
+    ]);
+  });
+
+  it("an app that throws is exit code 3 naming the app and the file", async () => {
+    const dir = appDir(
+      "throws.js",
+      'export default { name: "thrower", summary: "throws", run() { throw new Error("boom"); } };\n',
+    );
+    const r = await rtosSim(["run", "throws.js"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(lines(r.stderr)).toEqual([`rtos-sim run: app thrower (${join(dir, "throws.js")}) failed: boom`]);
+  });
+
+  it("an unhandled fault or a failed check is exit code 1 (problems found)", async () => {
+    const dir = appDir(
+      "rogue.js",
+      `export default { name: "rogue", summary: "unhandled fault", run(ctx) {
+        const { core, mpu } = ctx.machine;
+        mpu.setControl({ enable: true, privdefena: true });
+        core.controlNPriv = true;
+        core.read32(0x20000000);
+      } };\n`,
+    );
+    const r = await rtosSim(["run", "rogue.js", "--json"], { cwd: dir });
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout) as RunResult;
+    expect(result.faults[0]).toMatchObject({
+      exception: 3,
+      cause: "MemManage",
+      escalated: true,
+      expected: false,
+      mmfar: 0x20000000,
+    });
+    expect(result.verdict.ok).toBe(false);
+    expect(result.verdict.problems[0]).toMatch(
+      /^the app stopped on an unhandled fault: MemManage DACCVIOL\|MMARVALID at 0x20000000 escalated to HardFault/,
+    );
+
+    const check = appDir(
+      "check.js",
+      'export default { name: "fails", summary: "a failed check", run(ctx) { ctx.record.check("two is three", false, "2 != 3"); } };\n',
+    );
+    const c = await rtosSim(["run", "check.js"], { cwd: check });
+    expect(c.code).toBe(1);
+    expect(c.stdout).toContain("FAIL  two is three");
+    expect(c.stdout).toContain("  - check failed: two is three (2 != 3)");
+  });
+});

@@ -1,0 +1,243 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lines, rtosSim, tempDir } from "./helpers.js";
+
+/** An error run: one line on stderr, nothing on stdout, no stack trace. */
+function expectOneLineError(run: { code: number | null; stdout: string; stderr: string }, code: number, text: string) {
+  expect(run.code).toBe(code);
+  expect(run.stdout).toBe("");
+  expect(lines(run.stderr)).toHaveLength(1);
+  expect(run.stderr).toContain(text);
+  expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe("rtos-sim help and version", () => {
+  it("--help lists the commands and the exit codes", async () => {
+    const r = await rtosSim(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("Usage: rtos-sim <command> [arguments] [options]");
+    for (const c of ["run", "apps", "boards", "map"]) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const code of ["0", "1", "2", "3", "4"]) expect(r.stdout).toMatch(new RegExp(`^  ${code}  `, "m"));
+    expect(r.stdout).toContain("NO_COLOR");
+  });
+
+  it("no arguments prints the main help", async () => {
+    const r = await rtosSim([]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: rtos-sim <command>");
+  });
+
+  it("--version and -V print the version, also after a command", async () => {
+    for (const args of [["--version"], ["-V"], ["run", "--version"], ["map", "-V"]]) {
+      const r = await rtosSim(args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe("rtos-sim 0.1.0\n");
+    }
+  });
+
+  it("every command has its own help, also through `help <command>`", async () => {
+    for (const c of ["run", "apps", "boards", "map"]) {
+      const r = await rtosSim([c, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: rtos-sim ${c}`);
+      expect(r.stdout).toContain("Exit codes:");
+      expect((await rtosSim(["help", c])).stdout).toBe(r.stdout);
+      expect((await rtosSim([c, "-h"])).stdout).toBe(r.stdout);
+    }
+    const run = await rtosSim(["run", "--help"]);
+    for (const opt of [
+      "--board B",
+      "--seed N",
+      "--duration D",
+      "--memcheck",
+      "--no-memcheck",
+      "--json",
+      "--trace FILE",
+      "--report FILE",
+    ]) {
+      expect(run.stdout).toContain(opt);
+    }
+  });
+});
+
+describe("rtos-sim usage errors (exit 2)", () => {
+  it("an unknown command, with a suggestion for a typo", async () => {
+    expectOneLineError(await rtosSim(["frobnicate"]), 2, 'unknown command "frobnicate"');
+    expectOneLineError(await rtosSim(["rnu"]), 2, 'did you mean "run"?');
+  });
+
+  it("an unknown option names the option and the command", async () => {
+    expectOneLineError(
+      await rtosSim(["run", "--frobnicate"]),
+      2,
+      'rtos-sim run: unknown option --frobnicate for "rtos-sim run"',
+    );
+    expectOneLineError(await rtosSim(["boards", "-x"]), 2, "unknown option -x");
+    expectOneLineError(await rtosSim(["--frobnicate", "run"]), 2, "unknown option --frobnicate");
+  });
+
+  it("a bad duration names the option and the accepted forms", async () => {
+    expectOneLineError(
+      await rtosSim(["run", "--duration", "2x"]),
+      2,
+      '--duration: "2x" is not a duration (use e.g. 2s, 500ms',
+    );
+    expectOneLineError(await rtosSim(["run", "--duration", "0"]), 2, "--duration: the duration must be greater than 0");
+    expectOneLineError(await rtosSim(["run", "--duration", "2h"]), 2, '"2h" is not a duration');
+    expectOneLineError(await rtosSim(["run", "--duration", "61m"]), 2, "at most 1 hour");
+    expectOneLineError(await rtosSim(["run", "--duration"]), 2, "option --duration needs a value");
+  });
+
+  it("a bad seed, page order, extra argument or missing board", async () => {
+    expectOneLineError(
+      await rtosSim(["run", "--seed", "abc"]),
+      2,
+      '--seed: expected an integer from 0 to 4294967295, got "abc"',
+    );
+    expectOneLineError(await rtosSim(["run", "--seed", "4294967296"]), 2, "--seed: expected an integer");
+    expectOneLineError(
+      await rtosSim(["map", "stm32f407", "--page-order", "4"]),
+      2,
+      "--page-order: expected an integer from 5 to 16",
+    );
+    expectOneLineError(await rtosSim(["run", "mpu-demo", "extra"]), 2, 'unexpected argument "extra"');
+    expectOneLineError(await rtosSim(["map"]), 2, 'missing argument for "rtos-sim map"');
+    expectOneLineError(await rtosSim(["boards", "--json=yes"]), 2, "option --json takes no value");
+  });
+
+  it("--json usage errors print nothing on stdout", async () => {
+    expectOneLineError(await rtosSim(["run", "--json", "--duration", "fast"]), 2, "is not a duration");
+  });
+});
+
+describe("rtos-sim bad input (exit 3)", () => {
+  it("an unknown board lists the built-in boards", async () => {
+    expectOneLineError(
+      await rtosSim(["run", "--board", "stm32f999"]),
+      3,
+      'unknown board "stm32f999" (built-in boards: stm32f407, stm32h743xi, stm32h743xg, stm32h750xb, mps2-an386',
+    );
+    expectOneLineError(await rtosSim(["map", "nope"]), 3, 'unknown board "nope"');
+  });
+
+  it("an unknown app lists the built-in apps", async () => {
+    expectOneLineError(
+      await rtosSim(["run", "flying-circus"]),
+      3,
+      'unknown app "flying-circus" (built-in apps: mpu-demo',
+    );
+  });
+
+  it("an unwritable --trace or --report path fails before the run", async () => {
+    expectOneLineError(
+      await rtosSim(["run", "--trace", "/nonexistent-dir/t.json"]),
+      3,
+      "--trace /nonexistent-dir/t.json: directory",
+    );
+    const dir = tempDir();
+    expectOneLineError(await rtosSim(["run", "--report", dir]), 3, "is a directory");
+  });
+
+  it("a missing or broken linker script", async () => {
+    expectOneLineError(
+      await rtosSim(["map", "stm32f407", "--linker-script", "nope.ld"]),
+      3,
+      "--linker-script nope.ld: file not found",
+    );
+    const dir = tempDir();
+    writeFileSync(join(dir, "bad.ld"), "MEMORY\n{\n  RAM (xrw) : ORIGIN = 0x20000000, LENGTH = lots\n}\n");
+    expectOneLineError(
+      await rtosSim(["map", "stm32f407", "--linker-script", "bad.ld"], { cwd: dir }),
+      3,
+      "LINKER_SCRIPT: line 3",
+    );
+  });
+});
+
+describe("--debug", () => {
+  it("adds the stack trace to an error", async () => {
+    const r = await rtosSim(["run", "--board", "nope", "--debug"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.split("\n")[0]).toContain('unknown board "nope"');
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe("rtos-sim boards, apps", () => {
+  it("boards prints a table of every built-in board", async () => {
+    const r = await rtosSim(["boards"]);
+    expect(r.code).toBe(0);
+    const rows = lines(r.stdout);
+    expect(rows[0]).toMatch(/^board\s+aliases\s+core\s+clock\s+MPU regions\s+RAM\s+flash$/);
+    expect(rows).toHaveLength(7);
+    expect(rows[2]).toMatch(/^stm32f407\s+stm32f407vg, stm32f4\s+cortex-m4\s+168 MHz\s+8\s+196 KiB\s+1 MiB$/);
+    expect(r.stdout).toMatch(/mps2-an386\s+mps2\s+cortex-m4\s+25 MHz\s+8\s+24\.02 MiB\s+0 B/);
+  });
+
+  it("boards --json is one JSON document", async () => {
+    const r = await rtosSim(["boards", "--json"]);
+    expect(r.code).toBe(0);
+    const boards = JSON.parse(r.stdout) as { name: string; mpuRegions: number; ramBytes: number }[];
+    expect(boards.map((b) => b.name)).toEqual(["stm32f407", "stm32h743xi", "stm32h743xg", "stm32h750xb", "mps2-an386"]);
+    expect(boards[0]).toMatchObject({
+      name: "stm32f407",
+      core: "cortex-m4",
+      clockHz: 168_000_000,
+      mpuRegions: 8,
+      ramBytes: 200_704,
+    });
+  });
+
+  it("apps lists mpu-demo as the default", async () => {
+    const r = await rtosSim(["apps"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mpu-demo \(default\)\s+stm32f407\s+1000 ms/);
+    const json = JSON.parse((await rtosSim(["apps", "--json"])).stdout) as { name: string; default: boolean }[];
+    expect(json[0]).toMatchObject({ name: "mpu-demo", default: true });
+  });
+});
+
+describe("rtos-sim map", () => {
+  it("prints the memory regions, peripherals and devices of a board", async () => {
+    const r = await rtosSim(["map", "stm32f4"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Flash\s+0x08000000\s+0x080FFFFF\s+1 MiB\s+flash\s+r-x\s+5\s+Code, Normal$/m);
+    expect(r.stdout).toMatch(/^CCM\s+0x10000000\s+0x1000FFFF\s+64 KiB\s+ram\s+rw-\s+0\s+Code, Normal$/m);
+    expect(r.stdout).toMatch(
+      /^BackupSRAM\s+0x40024000\s+0x40024FFF\s+4 KiB\s+ram\s+rwx\s+0\s+Peripheral, Device, XN$/m,
+    );
+    expect(r.stdout).toMatch(/^APB1\s+0x40000000\s+0x40007FFF\s+32 KiB\s+Peripheral, Device, XN$/m);
+    expect(r.stdout).toMatch(/^USART2\s+0x40004400$/m);
+  });
+
+  it("--page-order shows the region manager's page maps", async () => {
+    const r = await rtosSim(["map", "stm32f407", "--page-order", "10"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Page maps (region manager, page order 10 = 1 KiB pages)");
+    expect(r.stdout).toContain("SRAM1 [0x20000000, 0x2001c000) buddy, 112 pages of 1 KiB");
+    const json = JSON.parse((await rtosSim(["map", "stm32f407", "--page-order", "10", "--json"])).stdout) as {
+      pageMaps: { region: string; pages: number; runs: { page: number; count: number; owner: string | null }[] }[];
+    };
+    const sram1 = json.pageMaps.find((m) => m.region === "SRAM1");
+    expect(sram1?.pages).toBe(112);
+    expect(sram1?.runs).toEqual([
+      { page: 0, count: 1, owner: "metadata" },
+      { page: 1, count: 111, owner: null },
+    ]);
+  });
+
+  it("--linker-script takes the memory from a MEMORY block", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "f407.ld"),
+      "MEMORY\n{\n  CCMRAM (xrw) : ORIGIN = 0x10000000, LENGTH = 64K\n  RAM (xrw) : ORIGIN = 0x20000000, LENGTH = 128K\n  FLASH (rx) : ORIGIN = 0x08000000, LENGTH = 512K\n}\n",
+    );
+    const r = await rtosSim(["map", "stm32f407", "--linker-script", "f407.ld"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^FLASH\s+0x08000000\s+0x0807FFFF\s+512 KiB\s+flash\s+r-x/m);
+    expect(r.stdout).toMatch(/^RAM\s+0x20000000\s+0x2001FFFF\s+128 KiB\s+ram\s+rwx/m);
+    expect(r.stdout).toMatch(/^CCMRAM\s+0x10000000\s+0x1000FFFF\s+64 KiB\s+ram\s+rw-/m);
+  });
+});

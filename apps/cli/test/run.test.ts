@@ -1,0 +1,173 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../src/run/result.js";
+import { rtosSim, tempDir } from "./helpers.js";
+import { validateTrace } from "./trace-format.js";
+
+async function runJson(args: readonly string[]): Promise<{ code: number | null; result: RunResult; stderr: string }> {
+  const r = await rtosSim(["run", ...args, "--json"]);
+  return { code: r.code, result: JSON.parse(r.stdout) as RunResult, stderr: r.stderr };
+}
+
+describe("rtos-sim run (the MPU demo)", () => {
+  it("the default run prints UART lines, the summary table, the decoded fault and OK", async () => {
+    const r = await rtosSim(["run"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const out = r.stdout;
+    expect(out).toContain("rtos-sim run mpu-demo on stm32f407, 1.000 s, seed 1");
+    expect(out).toMatch(/^ +400\.004 ms {2}logger {3}\| t= {2}400 ms {2}samples=401 {2}last=211$/m);
+    expect(out).toMatch(/^task\s+state\s+CPU share\s+faults\s+memory held\s+MPU regions$/m);
+    expect(out).toMatch(/^sensor\s+faulted\s+0\.12%\s+1\s+0 B\s+3$/m);
+    expect(out).toMatch(/^logger\s+done\s+0\.24%\s+0\s+4 KiB\s+4$/m);
+    expect(out).toContain(
+      "MemManage (exception 4) in sensor at 500.000 ms  [expected: read the kernel's data (privileged only)]",
+    );
+    expect(out).toContain("  CFSR  0x00000082\n        DACCVIOL ");
+    expect(out).toContain("  MMFAR 0x20000010  (address of the access the MPU stopped)");
+    expect(out).toMatch(/^ {4}1 {2}0x20001000 {2}0x20001FFF {2}4 KiB {2}rw {6}XN {4}normal {2}- {4}sensor RAM$/m);
+    expect(out).toContain("OK: no unexpected fault, no checker error, 4 check(s) passed");
+    expect(out).not.toContain("\u001b["); // not a terminal: no colours
+  });
+
+  it("--json prints exactly one JSON document with the decoded fault", async () => {
+    const { code, result, stderr } = await runJson([]);
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    expect(result.schema).toBe("rtos-sim.run/1");
+    expect(result.app).toEqual({
+      name: "mpu-demo",
+      summary: "two unprivileged tasks with their own MPU regions; one reads kernel data and the MPU stops it",
+      source: "builtin",
+      file: null,
+    });
+    expect(result.options).toEqual({ seed: 1, durationMs: 1000, memcheck: true });
+    expect(result.simulatedUs).toBe(1_000_000);
+    expect(result.cycles).toBe(168_000_000);
+    expect(result.tasks.map((t) => [t.name, t.state, t.faults])).toEqual([
+      ["kernel", "done", 0],
+      ["sensor", "faulted", 1],
+      ["logger", "done", 0],
+    ]);
+    expect(result.faults).toHaveLength(1);
+    const f = result.faults[0]!;
+    expect(f).toMatchObject({
+      task: 1,
+      taskName: "sensor",
+      exception: 4,
+      exceptionName: "MemManage",
+      cause: "MemManage",
+      escalated: false,
+      cfsr: 0x82,
+      cfsrNames: ["DACCVIOL", "MMARVALID"],
+      hfsr: 0,
+      mmfar: 0x20000010,
+      bfar: null,
+      access: { address: 0x20000010, size: 4, kind: "read", privileged: false },
+      expected: true,
+    });
+    expect(f.mpuRegions.map((m) => [m.number, m.base, m.size, m.access])).toEqual([
+      [0, 0x08000000, 0x100000, "ro"],
+      [1, 0x20001000, 0x1000, "rw"],
+      [2, 0x20003000, 0x400, "rw"],
+    ]);
+    expect(result.checks.every((c) => c.passed)).toBe(true);
+    expect(result.verdict).toEqual({ ok: true, problems: [] });
+    expect(result.uart).toHaveLength(11);
+    expect(result.pageMaps[0]?.runs).toEqual([
+      { page: 0, count: 4, owner: "kernel" },
+      { page: 4, count: 4, owner: null },
+      { page: 8, count: 4, owner: "logger" },
+      { page: 12, count: 1, owner: "ring" },
+      { page: 13, count: 99, owner: null },
+    ]);
+  });
+
+  it("is deterministic for a seed, and the seed changes the samples", async () => {
+    const strip = (r: RunResult) => ({ ...r, wallMs: 0 });
+    const a = await runJson(["--seed", "7", "--duration", "200ms"]);
+    const b = await runJson(["--seed", "7", "--duration", "200ms"]);
+    const c = await runJson(["--seed", "0x8", "--duration", "200ms"]);
+    expect(strip(a.result)).toEqual(strip(b.result));
+    expect(c.result.options.seed).toBe(8);
+    expect(c.result.uart.map((l) => l.text)).not.toEqual(a.result.uart.map((l) => l.text));
+  });
+
+  it("takes durations as 1.5s, 500ms, 2m and bare milliseconds", async () => {
+    expect((await runJson(["--duration", "1.5s"])).result.simulatedUs).toBe(1_500_000);
+    expect((await runJson(["--duration", "500ms"])).result.simulatedUs).toBe(500_000);
+    const long = (await runJson(["--duration", "10000"])).result;
+    expect(long.options.durationMs).toBe(10_000);
+    expect(long.simulatedUs).toBe(10_000_000);
+  });
+
+  it("--memcheck / --no-memcheck: the last one wins", async () => {
+    expect((await runJson(["--no-memcheck", "--duration", "10"])).result.options.memcheck).toBe(false);
+    expect((await runJson(["--no-memcheck", "--memcheck", "--duration", "10"])).result.options.memcheck).toBe(true);
+  });
+
+  it("runs on every built-in board, stopping the rogue read at the same place", async () => {
+    const expected: Record<string, { ram: number; code: [number, number]; uart: string }> = {
+      stm32f407: { ram: 0x20000000, code: [0x08000000, 0x100000], uart: "USART2" },
+      stm32h743: { ram: 0x20000000, code: [0x08000000, 0x100000], uart: "USART3" },
+      stm32h743xg: { ram: 0x20000000, code: [0x08000000, 0x80000], uart: "USART3" },
+      stm32h750: { ram: 0x20000000, code: [0x08000000, 0x20000], uart: "USART3" },
+      mps2: { ram: 0x20000000, code: [0x00000000, 0x400000], uart: "UART0" },
+    };
+    for (const [board, want] of Object.entries(expected)) {
+      const { code, result } = await runJson(["--board", board, "--duration", "20ms"]);
+      expect(code, board).toBe(0);
+      expect(result.faults[0]?.mmfar, board).toBe(want.ram + 0x10);
+      const logger = result.tasks.find((t) => t.name === "logger")!;
+      expect(logger.mpuRegions[0]?.base, board).toBe(want.code[0]);
+      expect(logger.mpuRegions[0]?.size, board).toBe(want.code[1]);
+      expect(logger.mpuRegions[3]?.label, board).toBe(`${want.uart} (device)`);
+      expect(result.verdict.ok, board).toBe(true);
+    }
+  });
+
+  it("--trace writes a valid Chrome trace-event file", async () => {
+    const dir = tempDir();
+    const file = join(dir, "trace.json");
+    const r = await rtosSim(["run", "--duration", "100ms", "--trace", file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`trace written to ${file}`);
+    const trace = JSON.parse(readFileSync(file, "utf8")) as {
+      traceEvents: { name: string; ph: string; tid: number; cat?: string; args?: Record<string, unknown> }[];
+    };
+    expect(validateTrace(trace)).toEqual([]);
+    const ev = trace.traceEvents;
+    expect(ev.filter((e) => e.ph === "M" && e.name === "thread_name").map((e) => [e.tid, e.args?.name])).toEqual([
+      [0, "kernel"],
+      [1, "sensor"],
+      [2, "logger"],
+    ]);
+    expect(ev.filter((e) => e.ph === "X" && e.tid === 1)).toHaveLength(51);
+    expect(ev.filter((e) => e.ph === "X" && e.tid === 2)).toHaveLength(100);
+    const faults = ev.filter((e) => e.ph === "i" && e.cat === "fault");
+    expect(faults).toHaveLength(1);
+    expect(faults[0]).toMatchObject({
+      name: "MemManage: DACCVIOL|MMARVALID",
+      tid: 1,
+      args: { mmfar: "0x20000010", expected: true },
+    });
+    expect(ev.filter((e) => e.ph === "C").length).toBeGreaterThan(0);
+    expect(ev.filter((e) => e.ph === "i" && e.cat === "uart")).toHaveLength(11);
+  });
+
+  it("--report writes one self-contained HTML file", async () => {
+    const dir = tempDir();
+    const file = join(dir, "report.html");
+    const r = await rtosSim(["run", "--duration", "100ms", "--report", file, "--json"]);
+    expect(r.code).toBe(0);
+    JSON.parse(r.stdout); // still exactly one JSON document on stdout
+    const html = readFileSync(file, "utf8");
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    for (const id of ["summary", "memory-map", "mpu", "faults", "timeline", "memory-use", "uart"]) {
+      expect(html).toContain(`<section id="${id}">`);
+    }
+    expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/@import|url\(/);
+  });
+});
