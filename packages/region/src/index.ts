@@ -32,6 +32,6 @@ export { dataViewPort } from "./memory-port.js";
 export { MAX_OWNER_ID } from "./owners.js";
 export type { PageMapOptions } from "./page-map.js";
 export type { PageObserver, PageRequest, PageSource } from "./page-source.js";
-export type { OwnerSummary, PageInfo, RegionInfo, RegionManagerOptions } from "./region-manager.js";
+export type { BlockInfo, OwnerSummary, PageInfo, RegionInfo, RegionManagerOptions } from "./region-manager.js";
 export { RegionManager } from "./region-manager.js";
 export type { RegionStats } from "./stats.js";

@@ -65,10 +65,18 @@ describe("random sequences of allocations and frees", () => {
             const cap = op.region === undefined ? 4 : regions.find((x) => x.name === op.region)!.maxOrder;
             const order = Math.min(op.order, cap);
             const who = `o${n % 5}`;
-            const address = rm.allocPages(
-              order,
-              op.region === undefined ? { owner: who } : { owner: who, region: op.region },
-            );
+            // The policy: the first region (address order) with a free block of order >= `order`;
+            // in it (buddy) the smallest such order, and of that order the lowest address.
+            const free = rm.blocks(op.region).filter((b) => b.state === "free" && b.order >= order);
+            const inRegion = free.filter((b) => b.region === free[0]?.region);
+            const smallest = Math.min(...inRegion.map((b) => b.order));
+            const expected = inRegion.find((b) => b.order === smallest)?.address ?? null;
+            const request = op.region === undefined ? { owner: who } : { owner: who, region: op.region };
+            const address = rm.allocPages(order, request);
+            const kind = regions.find((x) => x.name === free[0]?.region)?.allocator;
+            if (kind === "list")
+              expect(inRegion.map((b) => b.address)).toContain(address); // LIFO
+            else expect(address).toBe(expected);
             if (address === null) {
               // Out of memory only when no candidate region has a free block of that order or more.
               for (const s of rm.stats()) {

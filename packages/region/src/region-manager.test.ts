@@ -104,6 +104,21 @@ describe("STM32F407 at PAGE_ORDER 10", () => {
     expect(rm.allocPages(5, { owner: "a" })).toBe(0x20008000);
   });
 
+  it("lists SRAM2's blocks in address order, read from memory", () => {
+    const { rm } = f407({ reserved: [{ start: 0x2001f800, size: 0x800, label: "kernel stacks" }] });
+    rm.allocPages(1, { owner: "dma", region: "SRAM2" });
+    expect(rm.blocks("SRAM2")).toEqual([
+      { region: "SRAM2", address: 0x2001c000, order: 0, state: "metadata", owner: null },
+      { region: "SRAM2", address: 0x2001c400, order: 0, state: "free", owner: null },
+      { region: "SRAM2", address: 0x2001c800, order: 1, state: "allocated", owner: "dma" },
+      { region: "SRAM2", address: 0x2001d000, order: 2, state: "free", owner: null },
+      { region: "SRAM2", address: 0x2001e000, order: 2, state: "free", owner: null },
+      { region: "SRAM2", address: 0x2001f000, order: 1, state: "free", owner: null },
+      { region: "SRAM2", address: 0x2001f800, order: 0, state: "reserved", owner: "kernel stacks" },
+      { region: "SRAM2", address: 0x2001fc00, order: 0, state: "reserved", owner: "kernel stacks" },
+    ]);
+  });
+
   it("merges SRAM1 and SRAM2 into one 128-page region when asked", () => {
     const { rm } = f407({ mergeContiguous: true });
     const r = rm.regions().find((x) => x.name === "SRAM1+SRAM2")!;

@@ -68,6 +68,16 @@ export interface PageInfo {
   readonly owner: string | null;
 }
 
+/** One block of pages as {@link RegionManager.blocks} lists it (reserved and metadata pages are blocks of order 0). */
+export interface BlockInfo {
+  readonly region: string;
+  readonly address: number;
+  readonly order: number;
+  readonly state: "free" | "allocated" | "reserved" | "metadata";
+  /** Allocated: the owner; reserved: the range's label; otherwise null. */
+  readonly owner: string | null;
+}
+
 /** Pages held by one owner. */
 export interface OwnerSummary {
   readonly id: number;
@@ -307,6 +317,45 @@ export class RegionManager implements PageSource {
   ownerOf(address: number): string | null {
     const info = this.pageInfo(address);
     return info?.state === "allocated" ? info.owner : null;
+  }
+
+  /**
+   * The blocks of a region (or of every region) in address order, read from memory: free,
+   * allocated (with the owner), reserved (with the label) and metadata pages. `UNKNOWN_REGION`
+   * for a name no region has.
+   */
+  blocks(regionName?: string): readonly BlockInfo[] {
+    let list = this.managed;
+    if (regionName !== undefined) {
+      const r = this.byName.get(regionName);
+      if (r === undefined) {
+        throw new RegionError("UNKNOWN_REGION", `no managed region is named "${String(regionName)}"`, {
+          region: regionName,
+        });
+      }
+      list = [r];
+    }
+    const out: BlockInfo[] = [];
+    for (const r of list) {
+      for (const b of this.scanOne(r).blocks) {
+        const state =
+          b.state === PageState.Free
+            ? "free"
+            : b.state === PageState.Allocated
+              ? "allocated"
+              : b.state === PageState.Reserved
+                ? "reserved"
+                : "metadata";
+        const owner =
+          b.state === PageState.Allocated
+            ? this.ownerIds.nameOf(b.owner)
+            : b.state === PageState.Reserved
+              ? (r.plan.reserved[b.owner]?.label ?? "reserved")
+              : null;
+        out.push({ region: r.plan.name, address: b.pfn * this.pageSize, order: b.order, state, owner });
+      }
+    }
+    return out;
   }
 
   /** Every owner that holds pages now, with its block and page counts (read from memory), in id order. */
