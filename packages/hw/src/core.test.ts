@@ -231,6 +231,80 @@ describe("alignment and memory attributes", () => {
   });
 });
 
+describe("block transfers (readBytes, writeBytes, fill)", () => {
+  function userMachine(): Machine {
+    const m = setup();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x100, access: "rw", subregionDisable: 0x04 }); // 0x40-0x5F off
+    m.mpu.setControl({ enable: true });
+    m.core.controlNPriv = true;
+    return m;
+  }
+
+  it("move bytes with no alignment needed and show the hook one access", () => {
+    const m = userMachine();
+    const seen: number[][] = [];
+    m.core.hook = { onAccess: (a, s, k, p) => seen.push([a, s, k, +p]) };
+    m.core.writeBytes(
+      0x20000003,
+      new Uint8Array([
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+        31, 32, 33,
+      ]),
+    );
+    expect(m.core.readBytes(0x20000020, 4)).toEqual(new Uint8Array([30, 31, 32, 33]));
+    m.core.fill(0x20000060, 0xee, 5);
+    expect([...m.bus.peek(0x2000005f, 7)]).toEqual([0, 0xee, 0xee, 0xee, 0xee, 0xee, 0]);
+    expect(seen).toEqual([
+      [0x20000003, 33, AccessKind.Write, 0],
+      [0x20000020, 4, AccessKind.Read, 0],
+      [0x20000060, 5, AccessKind.Write, 0],
+    ]);
+  });
+
+  it("a denied granule anywhere in the range: MemManage at its first byte, nothing written", () => {
+    const m = userMachine();
+    const f = trap(() => m.core.writeBytes(0x20000030, new Uint8Array(0x40).fill(0x77)));
+    expect([f.exception, f.cfsr, f.faultAddress, m.scb.mmfar]).toEqual([4, 0x82, 0x20000040, 0x20000040]);
+    expect(f.access).toEqual({ address: 0x20000030, size: 0x40, kind: AccessKind.Write, privileged: false, actor: 0 });
+    expect(m.bus.peek(0x20000030, 0x40)).toEqual(new Uint8Array(0x40));
+    ack(m);
+    expect(trap(() => m.core.fill(0x20000058, 1, 0x10)).faultAddress).toBe(0x20000058);
+    ack(m);
+    expect(trap(() => m.core.readBytes(0x2000003f, 2)).faultAddress).toBe(0x20000040);
+    expect(m.bus.peek(0x20000050, 0x20)).toEqual(new Uint8Array(0x20));
+  });
+
+  it("running off the end of memory: BusFault at the first byte nothing decodes", () => {
+    const m = setup();
+    m.bus.load(0x2001fff0, new Uint8Array(16).fill(9));
+    const f = trap(() => m.core.readBytes(0x2001fff0, 32));
+    expect([f.exception, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x8200, 0x20020000]);
+  });
+
+  it("writeBytes to flash: precise BusFault at the first byte, nothing written", () => {
+    const m = setup();
+    const f = trap(() => m.core.writeBytes(0x08000010, new Uint8Array([1, 2, 3])));
+    expect([f.exception, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x8200, 0x08000010]);
+    expect(m.bus.peek(0x08000010, 3)).toEqual(new Uint8Array(3));
+  });
+
+  it("byte reads of the PPB go register by register (privileged)", () => {
+    const m = setup();
+    expect(m.core.readBytes(0xe000ed00, 4)).toEqual(new Uint8Array([0x41, 0xc2, 0x0f, 0x41]));
+    m.core.controlNPriv = true;
+    expect(trap(() => m.core.readBytes(0xe000ed00, 4)).faultAddress).toBe(0xe000ed00);
+  });
+
+  it("empty transfers do nothing", () => {
+    const m = setup();
+    m.mpu.setControl({ enable: true });
+    expect(m.core.readBytes(0x20000000, 0)).toEqual(new Uint8Array(0));
+    m.core.writeBytes(0x20000000, new Uint8Array(0));
+    m.core.fill(0x20000000, 1, 0);
+    expect(m.scb.cfsr).toBe(0);
+  });
+});
+
 describe("exception stacking", () => {
   const FRAME = [0x10, 0x11, 0x12, 0x13, 0x1c, 0xfffffffd, 0x08000201, 0x01000000];
 
