@@ -331,6 +331,53 @@ describe("MPU decisions equal the reference model", () => {
     });
   }
 
+  it("unaligned halfword and word accesses: both granules checked, Device/Strongly-ordered faults UNALIGNED", () => {
+    const board = STM32F407;
+    const m = createMachine(board);
+    m.scb.shcsr = 0x70000;
+    const unaligned = fc
+      .tuple(addressArb(board), fc.constantFrom(2 as const, 4 as const), fc.boolean(), fc.boolean())
+      .filter(([a, size]) => a % size !== 0 && a >>> 20 !== 0xe00 && a + size - 1 <= 0xffffffff);
+    fc.assert(
+      fc.property(configArb(board), fc.array(unaligned, { minLength: 20, maxLength: 40 }), (cfg, accesses) => {
+        program(m, cfg);
+        m.core.controlNPriv = true;
+        for (const [a, size, write, ldrtOnly] of accesses) {
+          m.core.controlNPriv = !ldrtOnly;
+          const last = a + size - 1;
+          const p0 = refMpu(cfg, a);
+          const p1 = refMpu(cfg, last);
+          const need = write ? UW : UR;
+          m.scb.cfsr = 0;
+          let fault: Fault | null = null;
+          try {
+            if (write) size === 4 ? m.core.write32(a, 0x01020304, true) : m.core.write16(a, 0x0102, true);
+            else size === 4 ? m.core.read32(a, true) : m.core.read16(a, true);
+          } catch (e) {
+            if (!(e instanceof Fault)) throw e;
+            fault = e;
+            m.core.clearFault();
+          }
+          const what = `${write ? "write" : "read"} ${size} at ${hex(a)}`;
+          if ((p0 & need) === 0 || (p1 & need) === 0) {
+            const at = (p0 & need) === 0 ? a : last - (last % 32);
+            if (fault?.cause !== 4 || m.scb.cfsr !== 0x82 || m.scb.mmfar !== at) {
+              throw new Error(`${what}: expected MemManage at ${hex(at)}, got ${fault?.message ?? "success"}`);
+            }
+          } else if ((p0 | p1) & DEVICE) {
+            if (fault?.cause !== 6 || m.scb.cfsr !== 0x01000000) {
+              throw new Error(`${what}: expected UsageFault UNALIGNED, got ${fault?.message ?? "success"}`);
+            }
+          } else if (fault !== null && fault.cause !== 5) {
+            throw new Error(`${what}: unexpected ${fault.message}`);
+          }
+        }
+        m.core.controlNPriv = false;
+      }),
+      { seed: 0x0a11, numRuns: 150 },
+    );
+  });
+
   it("the model itself agrees with the spec's worked cases", () => {
     const cfg: Config = {
       ctrl: 5,
