@@ -272,7 +272,8 @@ export class Scheduler<D = unknown> {
     t.pendingThrow = null;
     t.fault = reason;
     this.setState(t, "faulted", "fault");
-    if (this.events.listenerCount("fault") > 0) this.events.emit("fault", { ...this.stamp(), task: t, reason });
+    if (this.events.listenerCount("fault") > 0)
+      this.events.emit("fault", { time: this.clock.cycles, tick: this.clock.ticks, task: t, reason });
     this.hooks.onFault?.(t, reason, this);
   }
 
@@ -457,7 +458,8 @@ export class Scheduler<D = unknown> {
     if (from !== t) {
       this.switchCount++;
       if (this.o.switchCost > 0) this.advance(this.o.switchCost);
-      if (this.events.listenerCount("switch") > 0) this.events.emit("switch", { ...this.stamp(), from, to: t });
+      if (this.events.listenerCount("switch") > 0)
+        this.events.emit("switch", { time: this.clock.cycles, tick: this.clock.ticks, from, to: t });
     }
     this.lastRun = t;
     const h = this.hooks;
@@ -565,7 +567,8 @@ export class Scheduler<D = unknown> {
     const message = `watchdog: task "${t.name}" ran ${over} without yielding the CPU`;
     if (this.events.listenerCount("watchdog") > 0) {
       this.events.emit("watchdog", {
-        ...this.stamp(),
+        time: this.clock.cycles,
+        tick: this.clock.ticks,
         task: t,
         cycles: used,
         steps,
@@ -589,7 +592,8 @@ export class Scheduler<D = unknown> {
     const request = req as SyscallRequest;
     t.syscalls++;
     if (this.o.syscallCost > 0) this.advance(this.o.syscallCost);
-    if (this.events.listenerCount("syscall") > 0) this.events.emit("syscall", { ...this.stamp(), task: t, request });
+    if (this.events.listenerCount("syscall") > 0)
+      this.events.emit("syscall", { time: this.clock.cycles, tick: this.clock.ticks, task: t, request });
     const op = request.op;
     if (op === "yield") {
       this.toReady(t, "yield", false);
@@ -672,13 +676,15 @@ export class Scheduler<D = unknown> {
     const from = t.state;
     t.state = to;
     if (this.events.listenerCount("state") > 0) {
-      const e = { ...this.stamp(), task: t, from, to, cause };
-      this.events.emit("state", wakeTick === undefined ? e : { ...e, wakeTick });
+      const time = this.clock.cycles;
+      const tick = this.clock.ticks;
+      this.events.emit(
+        "state",
+        wakeTick === undefined
+          ? { time, tick, task: t, from, to, cause }
+          : { time, tick, task: t, from, to, cause, wakeTick },
+      );
     }
-  }
-
-  private stamp(): { time: number; tick: number } {
-    return { time: this.clock.cycles, tick: this.clock.ticks };
   }
 
   /** Folds the cycles the core charged since the last look into simulated time. */
