@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import type { RunResult } from "../run/result.js";
+import { runCli } from "./cli.js";
+import type { Io } from "./io.js";
+
+/** Runs the CLI in this process with captured output (the spawned-process tests are in test/). */
+async function cli(args: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    stdoutIsTTY: tty,
+    stderrIsTTY: tty,
+    env: {},
+    cwd: process.cwd(),
+  };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+describe("runCli in process", () => {
+  it("runs the MPU demo and returns a RunResult through --json", async () => {
+    const r = await cli(["run", "mpu-demo", "--duration", "10ms", "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("");
+    const result = JSON.parse(r.out) as RunResult;
+    expect(result.simulatedUs).toBe(10_000);
+    expect(result.faults[0]?.t).toBeGreaterThan(5000);
+  });
+
+  it("colours and a progress bar on a terminal, none with --json", async () => {
+    const tty = await cli(["run", "--duration", "10ms"], true);
+    expect(tty.out).toContain("\u001b[1m");
+    expect(tty.err).toContain("100%");
+    const json = await cli(["run", "--duration", "10ms", "--json"], true);
+    expect(json.out).not.toContain("\u001b[");
+    expect(json.err).toBe("");
+  });
+
+  it("an unwritable output file is exit code 3 with one line", async () => {
+    const r = await cli(["run", "--duration", "10ms", "--report", "/proc/version"]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^rtos-sim run: --report: cannot write \/proc\/version: /);
+  });
+});

@@ -1,0 +1,172 @@
+import { createMachine, Fault, STM32F407 } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { RunRecorder } from "./recorder.js";
+
+const app = { name: "t", summary: "test", source: "builtin" as const, file: null };
+const options = { seed: 1, durationMs: 1, memcheck: true };
+
+/** A real fault from the hardware model: an unprivileged read of privileged memory. */
+function mpuFault(): { fault: Fault; machine: ReturnType<typeof createMachine> } {
+  const machine = createMachine(STM32F407);
+  machine.mpu.setControl({ enable: true, privdefena: true });
+  machine.core.write32(0xe000ed24, 1 << 16);
+  machine.core.controlNPriv = true;
+  try {
+    machine.core.read32(0x20000040);
+  } catch (e) {
+    if (e instanceof Fault) return { fault: e, machine };
+  }
+  throw new Error("no fault");
+}
+
+describe("RunRecorder", () => {
+  it("task 0 is the kernel; tasks get ids in order; slices add up to CPU share", () => {
+    let now = 0;
+    const rec = new RunRecorder({ app, board: STM32F407, options, clock: () => now });
+    const a = rec.addTask("a", { memoryHeld: 1024 });
+    const b = rec.addTask("b");
+    expect([a, b]).toEqual([1, 2]);
+    rec.slice(a, 0, 250);
+    rec.slice(a, 500, 750);
+    rec.slice(b, 250, 500);
+    now = 1000;
+    const r = rec.finish({ simulatedUs: 1000, cycles: 168_000, wallMs: 1, memcheckActive: false });
+    expect(r.tasks.map((t) => [t.id, t.name, t.cpuUs, t.cpuShare, t.memoryHeld])).toEqual([
+      [0, "kernel", 0, 0, 0],
+      [1, "a", 500, 0.5, 1024],
+      [2, "b", 250, 0.25, 0],
+    ]);
+    expect(r.verdict).toEqual({ ok: true, problems: [] });
+  });
+
+  it("decodes a fault with the registers the handler read; an expected fault keeps the run OK", () => {
+    const { fault } = mpuFault();
+    const rec = new RunRecorder({ app, board: STM32F407, options, clock: () => 12.5 });
+    const t = rec.addTask("rogue");
+    rec.setMpuRegions(t, [
+      {
+        number: 0,
+        base: 0x08000000,
+        size: 0x100000,
+        access: "ro",
+        executable: true,
+        memoryType: "normal",
+        srd: 0,
+        label: "code",
+      },
+    ]);
+    const record = rec.fault(fault, {
+      task: t,
+      expected: true,
+      note: "planned",
+      registers: { cfsr: 0x82, hfsr: 0, mmfar: 0x20000040, bfar: 0 },
+    });
+    expect(record).toMatchObject({
+      t: 12.5,
+      taskName: "rogue",
+      exception: 4,
+      exceptionName: "MemManage",
+      escalated: false,
+      cfsr: 0x82,
+      cfsrNames: ["DACCVIOL", "MMARVALID"],
+      mmfar: 0x20000040,
+      bfar: null,
+      access: { address: 0x20000040, size: 4, kind: "read", privileged: false },
+      expected: true,
+      note: "planned",
+    });
+    expect(record.mpuRegions.map((m) => m.label)).toEqual(["code"]);
+    const r = rec.finish({ simulatedUs: 20, cycles: 0, wallMs: 0, memcheckActive: false });
+    expect(r.tasks[1]?.faults).toBe(1);
+    expect(r.verdict.ok).toBe(true);
+  });
+
+  it("unexpected faults, checker errors, failed checks and crashes are problems", () => {
+    const { fault } = mpuFault();
+    const rec = new RunRecorder({ app, board: STM32F407, options });
+    rec.fault(fault, { task: 0 });
+    rec.report({
+      t: 0,
+      task: 1,
+      kind: "use-after-free",
+      severity: "error",
+      message: "use-after-free on 0x20000010",
+      address: 0x20000010,
+      details: [],
+      expected: false,
+    });
+    rec.report({
+      t: 0,
+      task: 1,
+      kind: "leak-definite",
+      severity: "error",
+      message: "leak",
+      address: null,
+      details: [],
+      expected: true,
+    });
+    rec.report({
+      t: 0,
+      task: 1,
+      kind: "leak-reachable",
+      severity: "warning",
+      message: "reachable",
+      address: null,
+      details: [],
+      expected: false,
+    });
+    rec.check("fine", true);
+    rec.check("broken", false, "why");
+    rec.crash("stopped");
+    const r = rec.finish({ simulatedUs: 0, cycles: 0, wallMs: 0, memcheckActive: true });
+    expect(r.verdict.problems).toEqual([
+      "stopped",
+      `unexpected fault in kernel: ${fault.message}`,
+      "checker error: use-after-free on 0x20000010",
+      "check failed: broken (why)",
+    ]);
+    expect(r.verdict.ok).toBe(false);
+  });
+
+  it("streams UART lines, notes and faults to the listener", () => {
+    const seen: string[] = [];
+    const rec = new RunRecorder({ app, board: STM32F407, options, clock: () => 5 });
+    rec.listener = {
+      uart: (l, name) => seen.push(`uart ${l.t} ${name} ${l.text}`),
+      note: (t, name, text) => seen.push(`note ${t} ${name} ${text}`),
+      fault: (f) => seen.push(`fault ${f.taskName}`),
+    };
+    const t = rec.addTask("tx");
+    rec.uart(t, "hello");
+    rec.note("booted");
+    rec.fault(mpuFault().fault, { task: t, expected: true });
+    expect(seen).toEqual(["uart 5 tx hello", "note 5 kernel booted", "fault tx"]);
+    const r = rec.finish({ simulatedUs: 5, cycles: 0, wallMs: 0, memcheckActive: false });
+    expect(r.events.map((e) => [e.kind, e.name])).toEqual([
+      ["uart", "hello"],
+      ["note", "booted"],
+      ["fault", "MemManage DACCVIOL|MMARVALID"],
+    ]);
+  });
+
+  it("counters keep samples per name with their unit", () => {
+    let now = 0;
+    const rec = new RunRecorder({ app, board: STM32F407, options, clock: () => now });
+    rec.counter("heap", "bytes", { a: 1 });
+    now = 10;
+    rec.counter("heap", "bytes", { a: 3 });
+    rec.counter("pages", "pages", { used: 2 });
+    const r = rec.finish({ simulatedUs: 10, cycles: 0, wallMs: 0, memcheckActive: false });
+    expect(r.counters).toEqual([
+      {
+        name: "heap",
+        unit: "bytes",
+        samples: [
+          { t: 0, values: { a: 1 } },
+          { t: 10, values: { a: 3 } },
+        ],
+      },
+      { name: "pages", unit: "pages", samples: [{ t: 10, values: { used: 2 } }] },
+    ]);
+  });
+});
