@@ -69,6 +69,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    */
   protected abstract freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void;
 
+  /** Hook: the free block `h` of `size` bytes (read from memory) was found by {@link take}. */
+  protected checkTaken(_h: number, _size: number): void {}
+
   // ---- headers and granule states ------------------------------------------------------------
 
   /** Reads and checks the header at `h`; returns word 0 (slack in `this.slack`) or throws HEAP_CORRUPTION. */
@@ -160,6 +163,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     let prevFree = w0 & PREV_FREE;
     if ((w0 & FREE) === 0 || bsize < search || b + bsize > a.sentinel)
       throw this.corruption(b, "free-list block is not a free block that fits", { w0 });
+    this.checkTaken(b, bsize);
     let h = b;
     if (al > 8 && ((b + HEADER) & (al - 1)) !== 0) {
       // Leading gap of at least one minimum block stays free where b was.
@@ -191,7 +195,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (rest >= this.minBlock) {
       const r = h + need;
       this.writeFree(r, rest, 0);
-      this.setState(a, r + HEADER, FREED);
       if (inList) this.replaceFree(h, bsize, r, rest);
       else this.linkFree(r, rest);
     } else {
@@ -318,7 +321,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
           const end = h + total;
           const ew0 = this.readHeader(end);
           this.writeFree(r, rest, 0);
-          this.setState(a, r + HEADER, FREED);
           this.linkFree(r, rest);
           this.writeHeader(end, ew0 | PREV_FREE, this.slack);
         } else if (nfree) {
@@ -406,7 +408,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const size = a.sentinel - a.first;
     this.writeHeader(a.sentinel, PREV_FREE, 0);
     this.writeFree(a.first, size, 0);
-    this.setState(a, a.first + HEADER, FREED);
     this.linkFree(a.first, size);
     return true;
   }

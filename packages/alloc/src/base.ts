@@ -80,10 +80,20 @@ export abstract class BaseAllocator implements Allocator {
     };
   }
 
-  /** Takes 2^order pages from the source (null when it has none). */
+  /**
+   * Takes 2^order pages from the source: null when it has none, or when the order is larger than
+   * the source's regions can hold (its `BAD_ORDER` error).
+   */
   protected takePages(order: number): number | null {
     const request = this.region === undefined ? { owner: this.name } : { owner: this.name, region: this.region };
-    const a = this.source.allocPages(order, request);
+    let a: number | null;
+    try {
+      a = this.source.allocPages(order, request);
+    } catch (e) {
+      // A block larger than the region can ever hold is out of memory for an allocator.
+      if ((e as { code?: unknown }).code === "BAD_ORDER") return null;
+      throw e;
+    }
     if (a === null) return null;
     this.heldPages += 2 ** order;
     if (a < this.lowest) this.lowest = a;

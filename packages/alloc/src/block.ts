@@ -33,7 +33,11 @@ export function headerCheck(h: number, w0: number, slack: number): number {
 export const NONE = 0;
 /** Granule state: a live (handed out) block's user data starts here. */
 export const LIVE = 1;
-/** Granule state: a free block's user data starts here (set when freed, cleared when merged). */
+/**
+ * Granule state: a block freed by the user starts here and is still a free block of its own
+ * (set by free, cleared when the block merges into its free predecessor or is absorbed by a
+ * freed predecessor; split remainders never get it, so freeing one is an invalid free).
+ */
 export const FREED = 2;
 
 /** Rounds `x` up to a multiple of `a` (a power of two). */

@@ -4,7 +4,9 @@
  * pages). Used until the tests can run on `RegionManager` everywhere; also counts outstanding
  * pages so tests can check that every page came back.
  */
-import type { PageRequest, PageSource } from "@rtos-sim/region";
+import { createMachine, type Machine, STM32F407 } from "@rtos-sim/hw";
+import { type PageRequest, type PageSource, RegionManager } from "@rtos-sim/region";
+import type { BlockObserver } from "./allocator.js";
 
 /** A buddy page source over `[start, start + size)` ranges (each aligned on a page). */
 export class TestPages implements PageSource {
@@ -64,4 +66,25 @@ export class TestPages implements PageSource {
     }
     this.free[o]!.add(a);
   }
+}
+
+
+/** An STM32F407 with a region manager over its RAM regions, for tests. */
+export function f407(): { m: Machine; rm: RegionManager; freePages: (region?: string) => number } {
+  const m = createMachine(STM32F407);
+  const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+  const freePages = (region = "SRAM1") => rm.stats().find((s) => s.name === region)!.freePages;
+  return { m, rm, freePages };
+}
+
+/** A block observer that records every transition as a string. */
+export function recorder(): BlockObserver & { log: string[] } {
+  const log: string[] = [];
+  const h = (n: number) => `0x${n.toString(16)}`;
+  return {
+    log,
+    blockAllocated: (a, s, who) => log.push(`alloc ${h(a)} ${s} ${who}`),
+    blockFreed: (a, s, who) => log.push(`free ${h(a)} ${s} ${who}`),
+    blockResized: (a, s, b, t, who) => log.push(`resize ${h(a)} ${s} -> ${h(b)} ${t} ${who}`),
+  };
 }

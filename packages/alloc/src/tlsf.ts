@@ -37,6 +37,11 @@ export class TlsfAllocator extends ArenaAllocator {
   protected readonly controlBytes = CONTROL_BYTES;
   private fl = 0;
   private sl = 0;
+  /**
+   * Write-through cache of the control block (index = byte offset / 4): every change is written
+   * to simulated memory, reads of bitmaps and list heads come from here.
+   */
+  private readonly cc = new Int32Array(CONTROL_BYTES / 4);
 
   constructor(options: ArenaAllocatorOptions) {
     super("tlsf", options);
@@ -45,6 +50,13 @@ export class TlsfAllocator extends ArenaAllocator {
   protected initControl(): void {
     const m = this.mem;
     for (let x = 0; x < CONTROL_BYTES; x += 4) m.write32(this.ctl + x, 0);
+    this.cc.fill(0);
+  }
+
+  /** Writes control word at byte offset `off` (memory and cache). */
+  private setCtl(off: number, value: number): void {
+    this.cc[off >>> 2] = value;
+    this.mem.write32(this.ctl + off, value);
   }
 
   /** Sets `fl`/`sl` to the list holding blocks of `size` bytes. */
@@ -65,38 +77,35 @@ export class TlsfAllocator extends ArenaAllocator {
     this.mapping(size);
     let fl = this.fl;
     if (fl >= FL_COUNT) return 0;
-    const m = this.mem;
-    const ctl = this.ctl;
-    if (ctl === 0) return 0;
-    let slMap = m.read32(ctl + SL_BITMAPS + 4 * fl) & (-1 << this.sl) & 0xffff;
+    if (this.ctl === 0) return 0;
+    const cc = this.cc;
+    let slMap = cc[(SL_BITMAPS >>> 2) + fl]! & (-1 << this.sl) & 0xffff;
     if (slMap === 0) {
-      const flMap = m.read32(ctl + FL_BITMAP) & (-1 << (fl + 1));
+      const flMap = cc[FL_BITMAP >>> 2]! & (-1 << (fl + 1));
       if (flMap === 0) return 0;
       fl = 31 - Math.clz32(flMap & -flMap);
-      slMap = m.read32(ctl + SL_BITMAPS + 4 * fl);
+      slMap = cc[(SL_BITMAPS >>> 2) + fl]!;
     }
     const sl = 31 - Math.clz32(slMap & -slMap);
-    const h = m.read32(ctl + HEADS + 4 * (fl * SL_COUNT + sl));
-    if (h === 0 || (h & 7) !== 0) throw this.corruption(ctl + HEADS + 4 * (fl * SL_COUNT + sl), "list head");
-    return h;
+    return cc[(HEADS >>> 2) + fl * SL_COUNT + sl]!;
   }
 
   protected linkFree(h: number, size: number): void {
     this.mapping(size);
     const m = this.mem;
-    const ctl = this.ctl;
-    const i = this.fl * SL_COUNT + this.sl;
-    const head = m.read32(ctl + HEADS + 4 * i);
+    const cc = this.cc;
+    const i = (HEADS >>> 2) + this.fl * SL_COUNT + this.sl;
+    const head = cc[i]!;
     m.write32(h + 8, head);
     m.write32(h + 12, 0);
     if (head !== 0) m.write32(head + 12, h);
     else {
-      const sa = ctl + SL_BITMAPS + 4 * this.fl;
-      const sm = m.read32(sa);
-      m.write32(sa, sm | (1 << this.sl));
-      if (sm === 0) m.write32(ctl + FL_BITMAP, m.read32(ctl + FL_BITMAP) | (1 << this.fl));
+      const si = (SL_BITMAPS >>> 2) + this.fl;
+      const sm = cc[si]!;
+      this.setCtl(si << 2, sm | (1 << this.sl));
+      if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! | (1 << this.fl));
     }
-    m.write32(ctl + HEADS + 4 * i, h);
+    this.setCtl(i << 2, h);
   }
 
   protected unlinkFree(h: number, size: number): void {
@@ -107,13 +116,15 @@ export class TlsfAllocator extends ArenaAllocator {
     if (prev !== 0) m.write32(prev + 8, next);
     else {
       this.mapping(size);
-      const ctl = this.ctl;
-      m.write32(ctl + HEADS + 4 * (this.fl * SL_COUNT + this.sl), next);
+      const cc = this.cc;
+      const i = (HEADS >>> 2) + this.fl * SL_COUNT + this.sl;
+      if (cc[i] !== h) throw this.corruption(h + 12, "free-list link", { next, prev });
+      this.setCtl(i << 2, next);
       if (next === 0) {
-        const sa = ctl + SL_BITMAPS + 4 * this.fl;
-        const sm = m.read32(sa) & ~(1 << this.sl);
-        m.write32(sa, sm);
-        if (sm === 0) m.write32(ctl + FL_BITMAP, m.read32(ctl + FL_BITMAP) & ~(1 << this.fl));
+        const si = (SL_BITMAPS >>> 2) + this.fl;
+        const sm = cc[si]! & ~(1 << this.sl);
+        this.setCtl(si << 2, sm);
+        if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! & ~(1 << this.fl));
       }
     }
     if (next !== 0) m.write32(next + 12, prev);

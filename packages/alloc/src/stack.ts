@@ -1,0 +1,231 @@
+import { type AllocatorOptions, BaseAllocator } from "./base.js";
+import { alignUp } from "./block.js";
+import { AllocError } from "./errors.js";
+
+/** "No block / no chunk" link (1: never a block header or chunk base; 0 is a valid address). */
+const NIL = 1;
+/** Chunk header: check word, previous chunk, order, top (next free byte). */
+const CHUNK_HEADER = 16;
+/** Block header: requested size, previous block's header (NIL for the first). */
+const BLOCK_HEADER = 8;
+
+function chunkCheck(base: number, order: number): number {
+  return (base ^ 0x57ac0000 ^ (order << 20)) & 0x3fffffff;
+}
+
+/** Options of {@link StackAllocator}. */
+export interface StackOptions extends AllocatorOptions {
+  /** Chunks are 2^chunkOrder pages (default 2: 4 KiB with 1 KiB pages); larger requests get larger chunks. */
+  readonly chunkOrder?: number;
+}
+
+/** A chunk of pages the stack holds (cache of the chunk headers in memory). */
+interface Chunk {
+  readonly base: number;
+  readonly order: number;
+  readonly end: number;
+}
+
+/**
+ * Stack allocator (seed 000): arbitrary sizes by bump allocation in chunks of 2^k pages, mass
+ * free back to a saved position ({@link mark} / {@link release}: the seed's get-position /
+ * free(position)). Every block has an 8-byte header in simulated memory (requested size, link to
+ * the previous block) and every chunk a 16-byte header (check word, previous chunk, order, top),
+ * so the stack can be walked in memory. Grows by taking another chunk when the current one is
+ * full; chunks left empty by a release go back to the page source at once.
+ *
+ * Results: `allocate(0)` is null; out of pages is null; `free(p)` pops p only when it is the top
+ * block (`STACK_ORDER` for another live block); `release(m)` with a mark that is not a position
+ * of the current stack is `BAD_MARK`. `owns` walks the stack (O(live blocks)).
+ *
+ * @example
+ * ```ts
+ * const stack = new StackAllocator({ pages: regions, memory: machine.core });
+ * const m = stack.mark();
+ * stack.allocate(100); stack.allocate(30);
+ * stack.release(m); // both blocks freed at once
+ * ```
+ */
+export class StackAllocator extends BaseAllocator {
+  readonly kind = "stack" as const;
+  private readonly chunkOrder: number;
+  private readonly chunks: Chunk[] = [];
+  /** Roots (like kernel globals): header of the top block, next free byte of the current chunk. */
+  private last = NIL;
+  private top = 0;
+
+  constructor(options: StackOptions) {
+    super("stack", options);
+    const order = options.chunkOrder ?? 2;
+    if (!Number.isInteger(order) || order < 0 || order + this.pageOrder > 29) {
+      throw new AllocError("BAD_OPTION", "chunk order out of range", { option: "chunkOrder", value: order });
+    }
+    this.chunkOrder = order;
+  }
+
+  /** Pushes a block of `size` bytes aligned on `align` (default 8). */
+  allocate(size: number, align?: number): number | null {
+    const al = this.checkRequest(size, align);
+    if (size === 0) return null;
+    if (size > 2 ** 29) {
+      this.failures++;
+      return null;
+    }
+    this.access.enter();
+    try {
+      let c = this.chunks.at(-1);
+      let data = c === undefined ? 0 : alignUp(this.top + BLOCK_HEADER, al);
+      if (c === undefined || data + size > c.end) {
+        const grown = this.grow(size, al);
+        if (grown === null) {
+          this.failures++;
+          return null;
+        }
+        c = grown;
+        data = alignUp(this.top + BLOCK_HEADER, al);
+      }
+      const h = data - BLOCK_HEADER;
+      const m = this.mem;
+      m.write32(h, size);
+      m.write32(h + 4, this.last);
+      this.last = h;
+      this.freeBytesCount -= data + size - this.top;
+      this.top = data + size;
+      m.write32(c.base + 12, this.top);
+      this.noteAllocated(data, size);
+      return data;
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  private grow(size: number, al: number): Chunk | null {
+    let order = this.chunkOrder;
+    while (CHUNK_HEADER + BLOCK_HEADER + al + size > 2 ** (order + this.pageOrder)) order++;
+    if (order + this.pageOrder > 29) return null;
+    const base = this.takePages(order);
+    if (base === null) return null;
+    const c: Chunk = { base, order, end: base + 2 ** (order + this.pageOrder) };
+    const m = this.mem;
+    const prev = this.chunks.at(-1);
+    m.write32(base, chunkCheck(base, order));
+    m.write32(base + 4, prev === undefined ? NIL : prev.base);
+    m.write32(base + 8, order);
+    m.write32(base + 12, base + CHUNK_HEADER);
+    this.chunks.push(c);
+    this.freeBytesCount = c.end - base - CHUNK_HEADER;
+    this.top = base + CHUNK_HEADER;
+    return c;
+  }
+
+  /** The current position, to pass to {@link release} later. */
+  mark(): number {
+    return this.last;
+  }
+
+  /**
+   * Frees every block pushed after `mark` (observer: one `blockFreed` per block, newest first)
+   * and returns emptied chunks to the page source. `BAD_MARK` (no change) when `mark` is not a
+   * position of the current stack.
+   */
+  release(mark: number): void {
+    this.access.enter();
+    try {
+      // Validate first: the mark must be on the chain from the top.
+      let h = this.last;
+      while (h !== mark) {
+        if (h === NIL) throw this.error("BAD_MARK", "release to a mark that is not on the stack", mark);
+        h = this.prevOf(h);
+      }
+      while (this.last !== mark) this.pop();
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  /** Reads and checks the previous-block link of block header `h`. */
+  private prevOf(h: number): number {
+    const p = this.mem.read32(h + 4);
+    if (p !== NIL && ((p & 7) !== 0 || this.chunkOf(p) === undefined))
+      throw this.error("HEAP_CORRUPTION", "stack block link out of range", h + 4, { link: p });
+    return p;
+  }
+
+  private chunkOf(address: number): Chunk | undefined {
+    return this.chunks.find((c) => address >= c.base && address < c.end);
+  }
+
+  /** Frees the top block (and its chunk when it was the chunk's first block). */
+  private pop(): void {
+    const h = this.last;
+    const m = this.mem;
+    const size = m.read32(h);
+    const prev = this.prevOf(h);
+    this.last = prev;
+    this.noteFreed(h + BLOCK_HEADER, size);
+    const c = this.chunks.at(-1)!;
+    if (prev === NIL || prev < c.base || prev >= c.end) {
+      // The chunk is empty now: give it back, continue in the previous one.
+      this.chunks.pop();
+      m.write32(c.base, 0);
+      this.givePages(c.base, c.order);
+      const below = this.chunks.at(-1);
+      if (below === undefined) {
+        this.top = 0;
+        this.freeBytesCount = 0;
+        return;
+      }
+      this.top = prev === NIL ? below.base + CHUNK_HEADER : prev + BLOCK_HEADER + m.read32(prev);
+      m.write32(below.base + 12, this.top);
+      this.freeBytesCount = below.end - this.top;
+      return;
+    }
+    const newTop = prev + BLOCK_HEADER + m.read32(prev);
+    this.freeBytesCount += this.top - newTop;
+    this.top = newTop;
+    m.write32(c.base + 12, newTop);
+  }
+
+  /** Pops `address` when it is the top block; typed error otherwise (no change). */
+  free(address: number): void {
+    if (this.last !== NIL && address === this.last + BLOCK_HEADER) {
+      this.access.enter();
+      try {
+        this.pop();
+      } finally {
+        this.access.leave();
+      }
+      return;
+    }
+    if (this.owns(address)) throw this.error("STACK_ORDER", "free of a block that is not the top of the stack", address);
+    if (this.chunkOf(address) !== undefined) throw this.error("INVALID_FREE", "not a live block of the stack", address);
+    throw this.error("WRONG_ALLOCATOR", "free of an address outside this stack's chunks", address);
+  }
+
+  /** Whether `address` is a live block (walks the stack from the top). */
+  owns(address: number): boolean {
+    this.access.enter();
+    try {
+      for (let h = this.last; h !== NIL; h = this.prevOf(h)) if (h + BLOCK_HEADER === address) return true;
+      return false;
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  /** Requested size of the live block at `address`, or undefined. */
+  blockSize(address: number): number | undefined {
+    if (!this.owns(address)) return undefined;
+    this.access.enter();
+    try {
+      return this.mem.read32(address - BLOCK_HEADER);
+    } finally {
+      this.access.leave();
+    }
+  }
+
+  /** Chunks go back as soon as a release empties them: nothing is left to release (returns 0). */
+  releaseEmpty(): number {
+    return 0;
+  }
+}
