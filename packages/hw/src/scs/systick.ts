@@ -55,21 +55,24 @@ export class SysTick {
     return (this.csr & 1) !== 0;
   }
 
-  /** Advances by `cycles` core cycles; returns how many times the counter reached zero. */
+  /**
+   * Advances by `cycles` core cycles; returns how many times the counter reached zero. As the
+   * hardware counts: a clock at 0 reloads RVR, any other clock decrements, and reaching 0 is a
+   * tick, so ticks come every RVR + 1 cycles however the cycles are split between calls.
+   */
   advance(cycles: number): number {
-    if (!this.enabled || this.rvr === 0) return 0;
+    if (!this.enabled || this.rvr === 0 || cycles <= 0) return 0;
     const period = this.rvr + 1;
-    let ticks = 0;
-    let c = cycles;
-    if (this.cvr === 0) this.cvr = this.rvr;
-    if (c < this.cvr) {
-      this.cvr -= c;
+    // Cycles until the counter next reaches 0 (from 0 it first reloads).
+    const first = this.cvr === 0 ? period : this.cvr;
+    if (cycles < first) {
+      this.cvr = this.cvr === 0 ? this.rvr - (cycles - 1) : this.cvr - cycles;
       return 0;
     }
-    c -= this.cvr;
-    ticks = 1 + Math.floor(c / period);
-    this.cvr = this.rvr - (c % period);
-    if (this.cvr === 0) this.cvr = this.rvr;
+    const rest = cycles - first;
+    const ticks = 1 + Math.floor(rest / period);
+    const r = rest % period;
+    this.cvr = r === 0 ? 0 : this.rvr - (r - 1);
     this.csr |= 1 << 16;
     return ticks;
   }
