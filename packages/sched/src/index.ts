@@ -47,9 +47,11 @@ export type {
 } from "./options.js";
 export type { QueueNode } from "./ready-queue.js";
 export { ReadyQueue } from "./ready-queue.js";
-export type { Decision, RunEnd, RunOptions, RunResult, SpawnOptions, StepResult } from "./scheduler.js";
+export type { Decision, RunEnd, RunOptions, RunResult, StepResult } from "./scheduler.js";
 export { Scheduler } from "./scheduler.js";
 export type { FaultReason, SyscallRequest, Task, TaskEntry, TaskProgram, TaskState, TaskStats } from "./task.js";
+export type { SpawnOptions } from "./task-control.js";
+export { TaskControl } from "./task-control.js";
 export type { TimerNode } from "./timer-heap.js";
 export { TimerHeap } from "./timer-heap.js";
 export type { JsonValue, TraceRecord } from "./trace.js";
