@@ -1,6 +1,6 @@
 import type { Mpu } from "../mpu/mpu.js";
 import type { Scb } from "./scb.js";
-import type { SysTick } from "./systick.js";
+import { type SysTick, SysTickReg } from "./systick.js";
 
 /**
  * The Private Peripheral Bus (0xE0000000-0xE00FFFFF) behind the core's privilege check:
@@ -41,6 +41,8 @@ export class Ppb {
       return;
     }
     if (this.scb.writeWord(word, v, lanes)) return;
-    this.systick.writeWord(word, v);
+    // Sub-word stores merge with the register's other bytes (RVR; CSR's writable bits are byte 0).
+    const old = word === SysTickReg.RVR ? this.systick.rvr : word === SysTickReg.CSR ? this.systick.csr : 0;
+    this.systick.writeWord(word, ((old & ~lanes) | v) >>> 0);
   }
 }

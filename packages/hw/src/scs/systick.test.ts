@@ -28,6 +28,20 @@ describe("SysTick registers", () => {
     expect(m.systick.enabled).toBe(true);
   });
 
+  it("sub-word stores merge with the other bytes of RVR", () => {
+    const m = createMachine(STM32F407);
+    m.core.write32(RVR, 0x3456);
+    m.core.write16(RVR + 2, 0x12);
+    expect(m.core.read32(RVR)).toBe(0x123456);
+    m.core.write8(RVR, 0x99);
+    expect(m.core.read32(RVR)).toBe(0x123499);
+    expect(m.core.read8(RVR + 1)).toBe(0x34);
+    m.core.write8(CSR, 0x3);
+    expect(m.core.read32(CSR)).toBe(0x3);
+    m.core.write8(CSR + 2, 0xff); // COUNTFLAG byte: read-only
+    expect(m.core.read32(CSR)).toBe(0x3);
+  });
+
   it("COUNTFLAG is set when the counter reaches 0 and cleared by reading CSR or writing CVR", () => {
     const m = machine(9);
     expect(m.systick.advance(9)).toBe(0);
