@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { powerOfTwoClasses, SlabArrayAllocator, stepClasses } from "./slab-array.js";
+import { f407, recorder } from "./test-pages.js";
+
+describe("SlabArrayAllocator on an STM32F407", () => {
+  it("builds classes by step or by powers of two", () => {
+    expect(stepClasses(16, 64)).toEqual([16, 32, 48, 64]);
+    expect(powerOfTwoClasses(8, 128)).toEqual([8, 16, 32, 64, 128]);
+  });
+
+  it("serves each size from the smallest class that fits, at exact addresses", () => {
+    const { m, rm, freePages } = f407();
+    const obs = recorder();
+    const kmalloc = new SlabArrayAllocator({
+      name: "kmalloc",
+      pages: rm,
+      memory: m.core,
+      region: "SRAM1",
+      classes: powerOfTwoClasses(8, 256),
+      observer: obs,
+    });
+    const before = freePages();
+    const a = kmalloc.allocate(5)!; // class 8: 1-page slab, header + 8 bitmap halfwords, 124 blocks from +0x20
+    const b = kmalloc.allocate(20)!; // class 32: 1 page holds 31 blocks (< 32): 2-page slab
+    const c = kmalloc.allocate(8)!;
+    const d = kmalloc.allocate(200)!; // class 256: 8 pages hold 31 blocks: 16-page slab, blocks 64-aligned
+    expect([a, b, c, d]).toEqual([0x20000420, 0x20000820, 0x20000428, 0x20004040]);
+    expect(kmalloc.blockSize(b)).toBe(32);
+    expect(kmalloc.stats()).toMatchObject({ liveBlocks: 4, liveBytes: 8 + 32 + 8 + 256, pages: 1 + 2 + 16 });
+    expect(freePages()).toBe(before - 19);
+    kmalloc.free(b);
+    kmalloc.free(d);
+    expect(kmalloc.stats()).toMatchObject({ liveBlocks: 2, liveBytes: 16, frees: 2 });
+    expect(kmalloc.allocate(17)).toBe(0x20000820);
+    expect(obs.log).toEqual([
+      "alloc 0x20000420 8 kmalloc",
+      "alloc 0x20000820 32 kmalloc",
+      "alloc 0x20000428 8 kmalloc",
+      "alloc 0x20004040 256 kmalloc",
+      "free 0x20000820 32 kmalloc",
+      "free 0x20004040 256 kmalloc",
+      "alloc 0x20000820 32 kmalloc",
+    ]);
+    kmalloc.free(0x20000820);
+    kmalloc.free(a);
+    kmalloc.free(c);
+    expect(kmalloc.releaseEmpty()).toBe(19);
+    expect(freePages()).toBe(before);
+  });
+
+  it("picks a class aligned enough, and rejects what no class can serve", () => {
+    const { m, rm } = f407();
+    const sa = new SlabArrayAllocator({ pages: rm, memory: m.core, region: "SRAM1", classes: stepClasses(16, 128) });
+    const p = sa.allocate(16, 64)!; // 16 and 48 are only 16-aligned: class 64
+    expect(p % 64).toBe(0);
+    expect(sa.blockSize(p)).toBe(64);
+    expect(() => sa.allocate(129)).toThrow(expect.objectContaining({ code: "BAD_SIZE" }));
+    expect(() => sa.allocate(100, 256)).toThrow(expect.objectContaining({ code: "BAD_ALIGNMENT" }));
+    expect(sa.allocate(0)).toBeNull();
+    expect(() => new SlabArrayAllocator({ pages: rm, memory: m.core, classes: [16, 8] })).toThrow(
+      expect.objectContaining({ code: "BAD_OPTION" }),
+    );
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { StackAllocator } from "./stack.js";
+import { f407, recorder } from "./test-pages.js";
+
+describe("StackAllocator on an STM32F407", () => {
+  it("bumps, grows by a chunk, and releases back to a mark at exact addresses", () => {
+    const { m, rm, freePages } = f407();
+    const obs = recorder();
+    const stack = new StackAllocator({ name: "frame", pages: rm, memory: m.core, region: "SRAM1", observer: obs });
+    const before = freePages();
+    const empty = stack.mark();
+    const a = stack.allocate(100)!;
+    expect(a).toBe(0x20001018); // 4-page chunk at 0x20001000, 16-byte chunk header, 8-byte block header
+    expect(stack.stats()).toMatchObject({ liveBlocks: 1, liveBytes: 100, pages: 4, heldBytes: 4096 });
+    expect(stack.stats().freeBytes).toBe(0x20002000 - 0x2000107c);
+    const b = stack.allocate(30, 64)!;
+    expect(b).toBe(0x200010c0);
+    const mark = stack.mark();
+    const c = stack.allocate(3000)!;
+    expect(c).toBe(0x200010e8);
+    const d = stack.allocate(2000)!; // does not fit: a second chunk
+    expect(d).toBe(0x20002018);
+    expect(stack.stats()).toMatchObject({ liveBlocks: 4, liveBytes: 5130, pages: 8, highWaterMark: 0x20002018 + 2000 - 0x20001000 });
+    // Block headers in simulated memory: size, link to the previous block's header.
+    expect(m.bus.peek(c - 8, 8)).toEqual(new Uint8Array([0xb8, 0x0b, 0, 0, 0xb8, 0x10, 0, 0x20]));
+    expect(stack.owns(c)).toBe(true);
+    expect(stack.blockSize(c)).toBe(3000);
+
+    stack.release(mark);
+    expect(stack.stats()).toMatchObject({ liveBlocks: 2, liveBytes: 130, pages: 4 });
+    expect(stack.owns(c)).toBe(false);
+    expect(freePages()).toBe(before - 4);
+    expect(() => stack.free(a)).toThrow(expect.objectContaining({ code: "STACK_ORDER" }));
+    stack.free(b); // the top block pops
+    expect(stack.allocate(8)).toBe(0x20001088); // bump continues right after a
+    stack.release(empty);
+    expect(stack.stats()).toMatchObject({ liveBlocks: 0, liveBytes: 0, pages: 0, allocations: 5, frees: 5 });
+    expect(freePages()).toBe(before);
+    expect(obs.log.slice(4, 6)).toEqual(["free 0x20002018 2000 frame", "free 0x200010e8 3000 frame"]);
+  });
+
+  it("rejects marks that are not on the stack and frees of foreign addresses", () => {
+    const { m, rm } = f407();
+    const stack = new StackAllocator({ pages: rm, memory: m.core, region: "SRAM1" });
+    const a = stack.allocate(16)!;
+    expect(() => stack.release(a)).toThrow(expect.objectContaining({ code: "BAD_MARK" }));
+    expect(() => stack.free(a + 4)).toThrow(expect.objectContaining({ code: "INVALID_FREE" }));
+    expect(() => stack.free(0x10000000)).toThrow(expect.objectContaining({ code: "WRONG_ALLOCATOR" }));
+    expect(stack.allocate(0)).toBeNull();
+    expect(stack.allocate(500_000)).toBeNull();
+    expect(stack.stats()).toMatchObject({ liveBlocks: 1, failures: 1 });
+  });
+});
