@@ -39,6 +39,7 @@ export { HwEmitter } from "./events.js";
 export type { FaultInfo } from "./fault.js";
 export { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hfsr } from "./fault.js";
 export type { Machine } from "./machine.js";
+export { hex32 } from "./format.js";
 export { createMachine } from "./machine.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";

@@ -1,0 +1,121 @@
+import { type Board, findBoard } from "@rtos-sim/hw";
+import { bootKernel } from "./boot.js";
+import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
+import { KernelError } from "./errors.js";
+import type { Kernel, KernelRunResult } from "./kernel.js";
+
+/** What an app's task factory is given: the booted kernel (partition and device addresses) and the seed. */
+export interface AppEnv {
+  readonly kernel: Kernel;
+  readonly seed: number;
+  /** A partition's address and size. */
+  partition(name: string): { readonly base: number; readonly size: number };
+  /** A device's base address by role ("uart", "gpio", "timer", "sensor", "actuator"). */
+  device(role: "uart" | "gpio" | "timer" | "sensor" | "actuator"): number;
+}
+
+/**
+ * A simulated app as a user writes it: a module exporting this (through {@link defineApp}).
+ * `rtos-sim run ./my-app.ts` loads it, boots the kernel and runs it.
+ */
+export interface AppDescription {
+  /** Short name, e.g. "flight". */
+  readonly name: string;
+  /** One line for `rtos-sim apps`. */
+  readonly description: string;
+  /** Default board name (default "stm32f407"). */
+  readonly board?: string;
+  /** Default simulated duration in ms (default 1000). */
+  readonly durationMs?: number;
+  /** Whether the checker is on by default (default false). */
+  readonly memcheck?: boolean | KernelMemcheckOptions;
+  /** Kernel settings (partitions, semaphores, queues, page order...). */
+  readonly kernel?: Omit<KernelOptions, "board" | "memcheck" | "seed">;
+  /** The tasks, created after boot (so they can use partition and device addresses). */
+  readonly tasks: readonly TaskSpec[] | ((env: AppEnv) => readonly TaskSpec[]);
+  /** App-specific results to show after the run (e.g. "outputs identical to a clean run"). */
+  readonly check?: (kernel: Kernel, env: AppEnv) => readonly AppCheck[];
+}
+
+/** One app-specific result. */
+export interface AppCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** How to run an app. */
+export interface RunAppOptions {
+  /** Board name or board (default: the app's). */
+  readonly board?: string | Board;
+  readonly seed?: number;
+  readonly durationMs?: number;
+  /** Overrides the app's default. */
+  readonly memcheck?: boolean | KernelMemcheckOptions;
+  /** Called after boot and task creation, before the run (e.g. to subscribe to events). */
+  readonly beforeRun?: (kernel: Kernel) => void;
+}
+
+/** The outcome of {@link runApp}. */
+export interface AppRun {
+  readonly app: AppDescription;
+  readonly kernel: Kernel;
+  readonly result: KernelRunResult;
+  readonly checks: readonly AppCheck[];
+}
+
+/** Checks an app description's shape (a typed `BAD_CONFIG` error naming the field) and returns it. */
+export function defineApp(app: AppDescription): AppDescription {
+  const bad = (field: string, why: string) =>
+    new KernelError("BAD_CONFIG", `app ${JSON.stringify((app as { name?: unknown })?.name)}: ${field} ${why}`, {
+      field,
+    });
+  if (typeof app !== "object" || app === null) throw bad("app", "must be an object");
+  if (typeof app.name !== "string" || app.name === "") throw bad("name", "must be a non-empty string");
+  if (typeof app.description !== "string") throw bad("description", "must be a string");
+  if (!Array.isArray(app.tasks) && typeof app.tasks !== "function")
+    throw bad("tasks", "must be an array or a function");
+  if (app.durationMs !== undefined && !(typeof app.durationMs === "number" && app.durationMs > 0)) {
+    throw bad("durationMs", "must be a positive number");
+  }
+  if (app.board !== undefined && !findBoard(app.board)) throw bad("board", `"${app.board}" is not a known board`);
+  return app;
+}
+
+/** Resolves a board name (typed `BAD_CONFIG` error when unknown). */
+export function resolveBoard(board: string | Board): Board {
+  if (typeof board !== "string") return board;
+  const b = findBoard(board);
+  if (!b) throw new KernelError("BAD_CONFIG", `unknown board "${board}"`, { field: "board", value: board });
+  return b;
+}
+
+/**
+ * Boots a kernel for `app` on its (or the given) board, creates its tasks, runs it for its
+ * duration and returns the kernel (for reports), the run result and the app's checks.
+ */
+export function runApp(
+  app: AppDescription,
+  options: RunAppOptions = {},
+  boot: (options: KernelOptions) => Kernel = bootKernel,
+): AppRun {
+  defineApp(app);
+  const board = resolveBoard(options.board ?? app.board ?? "stm32f407");
+  const seed = options.seed ?? 1;
+  const kernel = boot({ ...(app.kernel ?? {}), board, seed, memcheck: options.memcheck ?? app.memcheck ?? false });
+  const env: AppEnv = {
+    kernel,
+    seed,
+    partition(name) {
+      const p = kernel.partitions.get(name);
+      if (!p) throw new KernelError("UNKNOWN_PARTITION", `no partition ${name}`, { partition: name });
+      return { base: p.base, size: p.size };
+    },
+    device: (role) => kernel.device(role).base,
+  };
+  const tasks = typeof app.tasks === "function" ? app.tasks(env) : app.tasks;
+  for (const t of tasks) kernel.spawn(t);
+  options.beforeRun?.(kernel);
+  const result = kernel.run({ ms: options.durationMs ?? app.durationMs ?? 1000 });
+  return { app, kernel, result, checks: app.check ? app.check(kernel, env) : [] };
+}

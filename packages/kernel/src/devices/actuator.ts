@@ -1,0 +1,32 @@
+import type { Peripheral } from "@rtos-sim/hw";
+
+/** Actuator (PWM timer) register offsets: CCR1..CCR4 hold the four motor duty cycles. */
+export const ActuatorReg = { CCR1: 0x34, CCR2: 0x38, CCR3: 0x3c, CCR4: 0x40 } as const;
+
+/** Four motor outputs driven by PWM compare registers; every write is recorded. */
+export class Actuator implements Peripheral {
+  readonly name: string;
+  readonly size = 0x400;
+  readonly duty = new Uint16Array(4);
+  /** Total compare-register writes. */
+  writes = 0;
+  /** FNV-1a hash of every write (channel, value): identical runs give identical hashes. */
+  hash = 0x811c9dc5;
+
+  constructor(name = "ACTUATOR") {
+    this.name = name;
+  }
+
+  read(offset: number): number {
+    const ch = (offset - ActuatorReg.CCR1) >> 2;
+    return ch >= 0 && ch < 4 ? this.duty[ch]! : 0;
+  }
+
+  write(offset: number, _size: 1 | 2 | 4, value: number): void {
+    const ch = (offset - ActuatorReg.CCR1) >> 2;
+    if (ch < 0 || ch > 3) return;
+    this.duty[ch] = value & 0xffff;
+    this.writes++;
+    this.hash = Math.imul(this.hash ^ ((ch << 16) | (value & 0xffff)), 0x01000193) >>> 0;
+  }
+}

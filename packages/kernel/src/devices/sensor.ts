@@ -1,0 +1,52 @@
+import type { Peripheral } from "@rtos-sim/hw";
+
+/** IMU register offsets: STATUS, then six signed 16-bit samples (gyro x/y/z, accel x/y/z) as words. */
+export const SensorReg = { STATUS: 0x00, GX: 0x04, GY: 0x08, GZ: 0x0c, AX: 0x10, AY: 0x14, AZ: 0x18 } as const;
+
+/**
+ * An IMU on SPI (modelled as memory-mapped sample registers): deterministic samples of a slow
+ * rotation from the simulated time plus seeded noise. Values are signed 16-bit in the low half.
+ */
+export class Sensor implements Peripheral {
+  readonly name: string;
+  readonly size = 0x400;
+  private readonly millis: () => number;
+  private state: number;
+  /** Samples read (for reports). */
+  reads = 0;
+
+  constructor(name: string, millis: () => number, seed = 1) {
+    this.name = name;
+    this.millis = millis;
+    this.state = seed | 0 || 1;
+  }
+
+  private noise(): number {
+    // xorshift32: deterministic per seed.
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x;
+    return ((x >>> 0) % 41) - 20;
+  }
+
+  read(offset: number): number {
+    const t = this.millis() / 1000;
+    const axis = (offset - 4) >> 2;
+    if (offset === SensorReg.STATUS) return 1;
+    if (axis < 0 || axis > 5) return 0;
+    this.reads++;
+    const base = [
+      Math.round(800 * Math.sin(t * 1.3)),
+      Math.round(600 * Math.cos(t * 0.7)),
+      Math.round(200 * Math.sin(t * 0.2)),
+      Math.round(4096 * Math.sin(t * 0.5) * 0.1),
+      Math.round(4096 * Math.cos(t * 0.4) * 0.1),
+      4096,
+    ][axis]!;
+    return (base + this.noise()) & 0xffff;
+  }
+
+  write(): void {}
+}

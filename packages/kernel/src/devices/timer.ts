@@ -1,0 +1,22 @@
+import type { Peripheral } from "@rtos-sim/hw";
+
+/** Timer register offsets (STM32 general-purpose timer: CNT 0x24). */
+export const TimerReg = { CR1: 0x00, CNT: 0x24 } as const;
+
+/** A free-running timer: CNT is the simulated time in microseconds (from a clock callback). */
+export class Timer implements Peripheral {
+  readonly name: string;
+  readonly size = 0x400;
+  private readonly micros: () => number;
+
+  constructor(name: string, micros: () => number) {
+    this.name = name;
+    this.micros = micros;
+  }
+
+  read(offset: number): number {
+    return offset === TimerReg.CNT ? Math.floor(this.micros()) >>> 0 : 0;
+  }
+
+  write(): void {}
+}

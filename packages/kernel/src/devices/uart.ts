@@ -1,0 +1,42 @@
+import { actorTask, type Peripheral, type PeripheralAccess } from "@rtos-sim/hw";
+
+/** USART register offsets (STM32 layout: SR 0x00, DR 0x04). */
+export const UartReg = { SR: 0x00, DR: 0x04 } as const;
+
+/**
+ * A UART whose transmitted bytes are captured per task (the task id packed in the core's actor
+ * tag when the data register is written). SR always reads TXE|TC (ready).
+ */
+export class Uart implements Peripheral {
+  readonly name: string;
+  readonly size = 0x400;
+  private readonly lines = new Map<number, number[]>();
+  /** Called with (task id, line) for every completed line ("\n"). */
+  onLine: ((task: number, line: string) => void) | null = null;
+
+  constructor(name = "UART") {
+    this.name = name;
+  }
+
+  read(offset: number): number {
+    return offset === UartReg.SR ? 0xc0 : 0;
+  }
+
+  write(offset: number, _size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
+    if (offset !== UartReg.DR) return;
+    const task = actorTask(access.actor);
+    let buf = this.lines.get(task);
+    if (!buf) {
+      buf = [];
+      this.lines.set(task, buf);
+    }
+    const ch = value & 0xff;
+    if (ch === 0x0a) {
+      const line = String.fromCharCode(...buf);
+      buf.length = 0;
+      this.onLine?.(task, line);
+    } else {
+      buf.push(ch);
+    }
+  }
+}

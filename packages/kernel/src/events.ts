@@ -1,0 +1,41 @@
+import type { MemReport } from "@rtos-sim/memcheck";
+import { EventEmitter } from "eventemitter3";
+import type { FaultRecord } from "./fault-report.js";
+
+/** Common fields of kernel events: simulated time in ms and cycles. */
+export interface Stamp {
+  readonly ms: number;
+  readonly cycles: number;
+}
+
+/** Typed events of the kernel: enough for a CLI timeline, a trace file and reports. */
+export interface KernelEvents {
+  /** The CPU passes to another task (`from` null at the first switch). */
+  switch: [e: Stamp & { readonly from: string | null; readonly to: string }];
+  /** A task made a syscall (`result` as returned, when it returned at once). */
+  syscall: [e: Stamp & { readonly task: string; readonly op: string; readonly result?: unknown }];
+  /** A task faulted; the record holds the decoded fault and the action taken. */
+  fault: [record: FaultRecord];
+  /** A heap operation by a task. */
+  alloc: [
+    e: Stamp & {
+      readonly task: string;
+      readonly op: "malloc" | "free" | "realloc";
+      readonly address: number;
+      readonly size: number;
+    },
+  ];
+  /** The memory checker reported an error. */
+  checker: [report: MemReport];
+  /** A line a task wrote to the UART (or printed). */
+  uart: [e: Stamp & { readonly task: string; readonly line: string }];
+  /** The watchdog faulted a task. */
+  watchdog: [e: Stamp & { readonly task: string; readonly message: string }];
+  /** A task changed state. */
+  state: [e: Stamp & { readonly task: string; readonly from: string; readonly to: string }];
+  /** The system panicked (a task's fault policy said so). */
+  panic: [e: Stamp & { readonly task: string; readonly message: string }];
+}
+
+/** The kernel's event emitter (EventEmitter3 with a typed map). */
+export class KernelEmitter extends EventEmitter<KernelEvents> {}
