@@ -14,7 +14,7 @@ export const sharedConfig = defineConfig({
         replacement: `${root}packages/${name}/src/index.ts`,
       })),
       { find: /^@rtos-sim\/bench-kit$/, replacement: `${root}tools/bench/src/index.ts` },
-      { find: /^@rtos-sim\/apps$/, replacement: `${root}apps/cli/src/apps/index.ts` },
+      { find: /^@rtos-sim\/apps$/, replacement: `${root}apps/workloads/src/index.ts` },
     ],
   },
   test: {
