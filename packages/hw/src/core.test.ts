@@ -336,6 +336,24 @@ describe("exception stacking", () => {
     expect(m.core.popFrame(0x200003e4).sp).toBe(0x20000404);
   });
 
+  it("the hook sees a frame as one 32-byte access; cycles are charged per word", () => {
+    const m = setup();
+    const seen: number[][] = [];
+    m.core.hook = { onAccess: (a, s, k, p, actor) => seen.push([a, s, k, +p, actor]) };
+    m.core.actor = 9;
+    m.core.countCycles = true;
+    m.core.controlNPriv = true;
+    const sp = m.core.pushFrame(0x20000400, FRAME);
+    m.core.mode = "handler";
+    m.core.controlNPriv = false;
+    m.core.popFrame(sp);
+    expect(seen).toEqual([
+      [0x200003e0, 32, AccessKind.Write, 0, 9],
+      [0x200003e0, 32, AccessKind.Read, 1, 9],
+    ]);
+    expect(m.core.cycles).toBe(16);
+  });
+
   function userStack(): Machine {
     const m = setup();
     m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw-user-ro" });
