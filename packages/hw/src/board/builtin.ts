@@ -155,6 +155,7 @@ export const MPS2_AN386: Board = defineBoard({
   devices: {
     TIMER0: 0x40000000,
     TIMER1: 0x40001000,
+    DUALTIMER: 0x40002000,
     UART0: 0x40004000,
     GPIO0: 0x40010000,
   },

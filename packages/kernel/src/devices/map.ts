@@ -17,7 +17,7 @@ const ROLES: Record<DeviceRole, readonly string[]> = {
   gpio: ["GPIOD", "GPIOA", "GPIO0"],
   timer: ["TIM2", "TIMER0"],
   sensor: ["SPI1", "TIMER1"],
-  actuator: ["TIM1"],
+  actuator: ["TIM1", "DUALTIMER"],
 };
 
 /**
