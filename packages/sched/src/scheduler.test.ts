@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { SchedError } from "./errors.js";
 import type { Task } from "./task.js";
 import { CPT, setup } from "./test-setup.js";
+import { WaitQueue } from "./wait-queue.js";
 
 function errorOf(f: () => unknown): [string, Record<string, unknown>] | string {
   try {
@@ -180,6 +181,66 @@ describe("simulated time", () => {
     }
     sched.run();
     expect(log).toEqual(["b@2", "a@3", "c@3", "b@3"]);
+  });
+});
+
+describe("decisions and the idle hook", () => {
+  it("next() says whom it would run, or until when it would sleep; sleepUntil and wake end sleeps", () => {
+    const { sched } = setup({
+      syscall: (task, req, s) => {
+        if (req.op === "until") s.sleepUntil(task, req.tick as number);
+        return "late";
+      },
+    });
+    const got: unknown[] = [];
+    const t = sched.spawn({
+      name: "t",
+      priority: 0,
+      *entry() {
+        got.push(yield { op: "until", tick: 4 });
+        got.push(sched.now().ticks);
+        got.push(yield { op: "until", tick: 100 });
+        got.push(sched.now().ticks);
+      },
+    });
+    sched.step();
+    expect(sched.next()).toEqual({ kind: "sleep", until: 4 * CPT });
+    expect(t.wakeAt).toBe(4);
+    sched.step(); // idle: jump to tick 4
+    sched.step(); // runs to the second sleep
+    expect(got).toEqual(["late", 4]);
+    sched.wake(t, "early");
+    expect(t.wakeAt).toBeNull();
+    sched.run();
+    expect(got).toEqual(["late", 4, "early", 4]);
+    expect(sched.next()).toEqual({ kind: "sleep", until: null });
+  });
+
+  it("does not jump time when the idle hook makes a task ready (a device interrupt)", () => {
+    let irqs = 0;
+    const { sched } = setup({
+      syscall: (task) => {
+        rx.block(task);
+      },
+      idle: (info, s) => {
+        if (info.to === null && irqs < 2) {
+          irqs++;
+          s.charge(100); // the interrupt handler's work
+          rx.wakeOne(`irq${irqs}`);
+        }
+      },
+    });
+    const rx = new WaitQueue(sched);
+    const got: string[] = [];
+    sched.spawn({
+      name: "driver",
+      priority: 1,
+      *entry() {
+        for (;;) got.push(`${String(yield { op: "wait-irq" })}@${sched.now().cycles}`);
+      },
+    });
+    expect(sched.run().reason).toBe("blocked");
+    expect(got).toEqual(["irq1@100", "irq2@200"]);
   });
 });
 

@@ -44,7 +44,7 @@ export interface WaitQueueOptions {
 export class WaitQueue<D = unknown> {
   readonly name: string;
   readonly order: WaitOrder;
-  /** The waiting tasks (intrusive lists; a task is in one queue at a time). */
+  /** @internal The waiting tasks (intrusive lists; a task is in one queue at a time). */
   readonly lists: ReadyQueue<Tcb<D>>;
   private readonly scheduler: Scheduler<D>;
 
