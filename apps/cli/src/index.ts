@@ -40,6 +40,7 @@ export { formatFault, formatReport, formatSummary, mpuTable } from "./output/hum
 export type { TraceEvent, TraceFile } from "./output/trace.js";
 export { buildTrace, TRACE_PID } from "./output/trace.js";
 export { renderReport } from "./report/html.js";
+export { checkerReportFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
 export type { ManagedRegion } from "./run/page-maps.js";
 export { bootPageMaps, pageMapFromRegionManager } from "./run/page-maps.js";
 export { mulberry32 } from "./run/random.js";
