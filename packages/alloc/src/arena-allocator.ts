@@ -117,7 +117,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   /** Block size (header included) for a request of `size` bytes. */
   protected need(size: number): number {
     const n = (size + HEADER + 7) & -8;
-    return n < this.minBlock ? this.minBlock : n;
+    return Math.max(n, this.minBlock);
   }
 
   // ---- allocate -----------------------------------------------------------------------------
@@ -173,9 +173,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       h = b + gap;
       bsize -= gap;
       prevFree = PREV_FREE;
-      this.setTail(a, h, bsize, need, prevFree, false);
+      this.setTail(h, bsize, need, false);
     } else {
-      this.setTail(a, h, bsize, need, prevFree, true);
+      this.setTail(h, bsize, need, true);
     }
     const usable = Math.min(bsize, bsize - need >= this.minBlock ? need : bsize) - HEADER;
     this.writeHeader(h, (usable + HEADER) | prevFree, usable - size);
@@ -190,7 +190,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    * can hold a minimum block, else clears the next block's PREV_FREE. `inList`: h is still in the
    * free lists (else it was already taken out).
    */
-  private setTail(a: Arena, h: number, bsize: number, need: number, prevFree: number, inList: boolean): void {
+  private setTail(h: number, bsize: number, need: number, inList: boolean): void {
     const rest = bsize - need;
     if (rest >= this.minBlock) {
       const r = h + need;
@@ -203,7 +203,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       if (inList) this.unlinkFree(h, bsize);
       this.writeHeader(n, nw0 & ~PREV_FREE, this.slack);
     }
-    void prevFree;
   }
 
   // ---- free ---------------------------------------------------------------------------------
@@ -259,11 +258,15 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     let pw0 = 0;
     if ((w0 & PREV_FREE) !== 0) {
       p = this.mem.read32(h - 4);
-      if (p < a.first || p >= h || ((p - a.first) & 7) !== 0) throw this.corruption(h - 4, "footer out of range", { p });
+      if (p < a.first || p >= h || ((p - a.first) & 7) !== 0)
+        throw this.corruption(h - 4, "footer out of range", { p });
       pw0 = this.readHeader(p);
       psize = pw0 & ~FLAGS;
       if ((pw0 & FREE) === 0 || p + psize !== h) throw this.corruption(p, "previous block is not free", { w0: pw0 });
     }
+    // The block is the allocator's again before it writes anything into it.
+    this.usedBytes -= size;
+    this.noteFreed(address, size - HEADER - slack);
     this.freed(h, size, p, psize, nfree ? n : 0, nsize);
     const start = p !== 0 ? p : h;
     const total = size + psize + (nfree ? nsize : 0);
@@ -271,8 +274,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     this.setState(a, address, p !== 0 ? NONE : FREED);
     if (nfree) this.setState(a, n + HEADER, NONE);
     else this.writeHeader(n, nw0 | PREV_FREE, nslack);
-    this.usedBytes -= size;
-    this.noteFreed(address, size - HEADER - slack);
   }
 
   // ---- resize -------------------------------------------------------------------------------
@@ -300,7 +301,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       const need = this.need(size);
       const n = h + bsize;
       const nw0 = this.readHeader(n);
-      const nslack = this.slack;
       const nsize = nw0 & ~FLAGS;
       const nfree = (nw0 & FREE) !== 0;
       if (need <= bsize || (nfree && bsize + nsize >= need)) {
@@ -313,10 +313,15 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
           this.setState(a, n + HEADER, NONE);
           total += nsize;
         }
-        const rest = total - Math.max(need, 0);
-        let mine = total;
+        const rest = total - need;
+        const mine = rest >= this.minBlock ? need : total;
+        // Publish first: a shrink hands bytes of the old block back before the allocator writes there.
+        this.usedBytes += mine - bsize;
+        this.liveBytes += size - oldReq;
+        const last = address + size;
+        if (last > this.highestEnd) this.highestEnd = last;
+        if (this.observer !== null) this.observer.blockResized(address, oldReq, address, size, this.name);
         if (rest >= this.minBlock) {
-          mine = need;
           const r = h + need;
           const end = h + total;
           const ew0 = this.readHeader(end);
@@ -328,13 +333,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
           const ew0 = this.readHeader(end);
           this.writeHeader(end, ew0 & ~PREV_FREE, this.slack);
         }
-        if (!nfree && rest < this.minBlock) void nslack;
         this.writeHeader(h, mine | (w0 & PREV_FREE), mine - HEADER - size);
-        this.usedBytes += mine - bsize;
-        this.liveBytes += size - oldReq;
-        const end = address + size;
-        if (end > this.highestEnd) this.highestEnd = end;
-        if (this.observer !== null) this.observer.blockResized(address, oldReq, address, size, this.name);
         return address;
       }
       const moved = this.place(size, 8);

@@ -122,7 +122,7 @@ export abstract class BaseAllocator implements Allocator {
         max: this.pageSize,
       });
     }
-    return a < 8 ? 8 : a;
+    return Math.max(a, 8);
   }
 
   /** Records a block handed out (counters, high-water mark, observer). */

@@ -52,7 +52,9 @@ export class SlabArrayAllocator extends SlabFamily {
     super("slab-array", options);
     const classes = options.classes ?? stepClasses(16, 512);
     const minBlocks = options.minBlocksPerSlab ?? 32;
-    const bad = classes.findIndex((c, i) => !Number.isInteger(c) || c < 8 || c % 8 !== 0 || (i > 0 && c <= classes[i - 1]!));
+    const bad = classes.findIndex(
+      (c, i) => !Number.isInteger(c) || c < 8 || c % 8 !== 0 || (i > 0 && c <= classes[i - 1]!),
+    );
     if (classes.length === 0 || classes.length > 255 || bad >= 0 || classes.at(-1)! > this.pageSize * 64) {
       throw new AllocError("BAD_OPTION", "size classes must be 1..255 ascending multiples of 8 up to 64 pages", {
         option: "classes",
@@ -67,7 +69,8 @@ export class SlabArrayAllocator extends SlabFamily {
       while (classes[c]! < i * 8) c++;
       this.lookup[i] = c;
     }
-    for (const size of classes) this.addCache(slabGeometry(size, slabOrderFor(size, this.pageOrder, minBlocks), this.pageOrder));
+    for (const size of classes)
+      this.addCache(slabGeometry(size, slabOrderFor(size, this.pageOrder, minBlocks), this.pageOrder));
   }
 
   /** Hands out a block of the smallest fitting class (see the class comment for results). */

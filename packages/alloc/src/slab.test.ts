@@ -6,7 +6,14 @@ describe("SlabAllocator on an STM32F407", () => {
   it("hands out 32-byte blocks of a 2-page slab at exact addresses, with stats after each step", () => {
     const { m, rm, freePages } = f407();
     const obs = recorder();
-    const slab = new SlabAllocator({ name: "msg", pages: rm, memory: m.core, region: "SRAM1", blockSize: 32, observer: obs });
+    const slab = new SlabAllocator({
+      name: "msg",
+      pages: rm,
+      memory: m.core,
+      region: "SRAM1",
+      blockSize: 32,
+      observer: obs,
+    });
     const before = freePages();
     expect(slab.stats()).toMatchObject({ liveBlocks: 0, pages: 0, heldBytes: 0, freeBytes: 0, highWaterMark: 0 });
 
@@ -33,7 +40,11 @@ describe("SlabAllocator on an STM32F407", () => {
     expect(slab.releaseEmpty()).toBe(2);
     expect(slab.stats()).toMatchObject({ pages: 0, heldBytes: 0, allocations: 4, frees: 4, failures: 0 });
     expect(freePages()).toBe(before);
-    expect(obs.log.slice(0, 3)).toEqual(["alloc 0x20000820 32 msg", "alloc 0x20000840 32 msg", "alloc 0x20000860 32 msg"]);
+    expect(obs.log.slice(0, 3)).toEqual([
+      "alloc 0x20000820 32 msg",
+      "alloc 0x20000840 32 msg",
+      "alloc 0x20000860 32 msg",
+    ]);
     expect(obs.log[3]).toBe("free 0x20000840 32 msg");
   });
 

@@ -20,7 +20,12 @@ describe("StackAllocator on an STM32F407", () => {
     expect(c).toBe(0x200010e8);
     const d = stack.allocate(2000)!; // does not fit: a second chunk
     expect(d).toBe(0x20002018);
-    expect(stack.stats()).toMatchObject({ liveBlocks: 4, liveBytes: 5130, pages: 8, highWaterMark: 0x20002018 + 2000 - 0x20001000 });
+    expect(stack.stats()).toMatchObject({
+      liveBlocks: 4,
+      liveBytes: 5130,
+      pages: 8,
+      highWaterMark: 0x20002018 + 2000 - 0x20001000,
+    });
     // Block headers in simulated memory: size, link to the previous block's header.
     expect(m.bus.peek(c - 8, 8)).toEqual(new Uint8Array([0xb8, 0x0b, 0, 0, 0xb8, 0x10, 0, 0x20]));
     expect(stack.owns(c)).toBe(true);

@@ -197,7 +197,8 @@ export class StackAllocator extends BaseAllocator {
       }
       return;
     }
-    if (this.owns(address)) throw this.error("STACK_ORDER", "free of a block that is not the top of the stack", address);
+    if (this.owns(address))
+      throw this.error("STACK_ORDER", "free of a block that is not the top of the stack", address);
     if (this.chunkOf(address) !== undefined) throw this.error("INVALID_FREE", "not a live block of the stack", address);
     throw this.error("WRONG_ALLOCATOR", "free of an address outside this stack's chunks", address);
   }

@@ -58,7 +58,7 @@ export class TestPages implements PageSource {
     let a = address;
     let o = order;
     for (;;) {
-      const buddy = a ^ 2 ** (o + this.pageOrder);
+      const buddy = a ^ (2 ** (o + this.pageOrder));
       if (o >= 24 || !this.free[o]!.has(buddy)) break;
       this.free[o]!.delete(buddy);
       a = Math.min(a, buddy);
@@ -67,7 +67,6 @@ export class TestPages implements PageSource {
     this.free[o]!.add(a);
   }
 }
-
 
 /** An STM32F407 with a region manager over its RAM regions, for tests. */
 export function f407(): { m: Machine; rm: RegionManager; freePages: (region?: string) => number } {

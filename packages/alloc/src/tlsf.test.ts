@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { TlsfAllocator } from "./tlsf.js";
 import { f407, recorder } from "./test-pages.js";
+import { TlsfAllocator } from "./tlsf.js";
 
 const BASE = 0x20004000; // first 16-page block of SRAM1 (page 0 holds the region's metadata)
 
