@@ -181,6 +181,34 @@ describe("faults", () => {
     expect(sched.now().ticks).toBe(3);
   });
 
+  it("tells switchOut when the slice's context was discarded by a restart", () => {
+    const outs: [string, number, number, boolean][] = [];
+    const { sched, machine } = setup({
+      onFault: (task, _reason, s) => {
+        if (task.restarts === 0) s.restart(task);
+      },
+      switchOut: (task, _s, slice) => {
+        outs.push([task.state, slice.steps, slice.cycles, slice.restarted]);
+      },
+    });
+    sched.spawn({
+      name: "t",
+      priority: 0,
+      *entry() {
+        machine.core.fill(0x20000000, 0, 40); // 10 cycles
+        yield { op: "yield" };
+        throw new Error("once");
+      },
+    });
+    sched.run();
+    expect(outs).toEqual([
+      ["ready", 1, 10, false],
+      ["ready", 1, 0, true], // faulted and restarted inside the slice
+      ["ready", 1, 10, false],
+      ["faulted", 1, 0, false], // second fault: no restart
+    ]);
+  });
+
   it("halts the run from a hook (a panic policy)", () => {
     const { sched } = setup({ onFault: (_t, r, s) => s.halt(`panic: ${r.kind}`) });
     sched.spawn({

@@ -41,6 +41,7 @@ export type {
   SchedCosts,
   SchedulerMachine,
   SchedulerOptions,
+  SliceInfo,
   SyscallHandler,
   TaskHook,
   WatchdogOptions,

@@ -21,6 +21,16 @@ export type SyscallHandler<D = unknown> = (task: Task<D>, request: SyscallReques
 /** A hook about one task. */
 export type TaskHook<D = unknown> = (task: Task<D>, scheduler: Scheduler<D>) => void;
 
+/** What `switchOut` is told about the slice that ends. */
+export interface SliceInfo {
+  /** Generator steps in the slice. */
+  readonly steps: number;
+  /** Cycles from the end of `switchIn` to the end of the slice. */
+  readonly cycles: number;
+  /** The task was restarted during the slice (its old context is gone). */
+  readonly restarted: boolean;
+}
+
 /** What the idle hook is told: nothing is ready at `from`; time jumps to `to`, or the run ends (`to` null). */
 export interface IdleInfo {
   readonly from: number;
@@ -77,8 +87,12 @@ export interface SchedulerOptions<D = unknown> {
   readonly driveSysTick?: boolean;
   /** A task receives the CPU (after the switch is counted, before its first step): load its MPU config, unstack. */
   readonly switchIn?: (task: Task<D>, from: Task<D> | null, scheduler: Scheduler<D>) => void;
-  /** A task gives up the CPU (its state says why): stack its frame. */
-  readonly switchOut?: TaskHook<D>;
+  /**
+   * A task gives up the CPU (its state says why): stack its frame. `slice.restarted` is true when
+   * the context `switchIn` loaded was discarded by `restart()` during the slice (the kernel has
+   * already built the new one: do not stack the old one over it).
+   */
+  readonly switchOut?: (task: Task<D>, scheduler: Scheduler<D>, slice: SliceInfo) => void;
   /** Before each generator step (e.g. the instruction-fetch check at the task's code address). */
   readonly beforeStep?: TaskHook<D>;
   /**

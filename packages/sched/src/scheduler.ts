@@ -182,6 +182,7 @@ export class Scheduler<D = unknown> extends TaskControl<D> {
     }
     const start = this.clock.cycles;
     const { budgetCycles, budgetSteps, timesliceTicks } = this.o;
+    const restarts = t.restarts;
     let steps = 0;
     let unwinds = 0;
     while (t.state === "running") {
@@ -260,7 +261,7 @@ export class Scheduler<D = unknown> extends TaskControl<D> {
       }
     }
     if (h.switchOut) {
-      h.switchOut(t, this);
+      h.switchOut(t, this, { steps, cycles: this.clock.cycles - start, restarted: t.restarts !== restarts });
       this.sync();
     }
   }
