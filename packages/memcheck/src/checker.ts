@@ -6,7 +6,7 @@ import { type LeakOptions, type LeakSummary, scanLeaks } from "./leaks.js";
 import { hex, type ReportKind } from "./report.js";
 import type { ShadowCost } from "./shadow.js";
 import { initStack, moveStackPointer, type StackRecord } from "./stacks.js";
-import { ALL, ANY, NO, StateBit, TAG_MASK, Tag, USR } from "./state.js";
+import { ALL, ANY, NO, StateBit, Tag, USR } from "./state.js";
 
 /** The answer of {@link MemoryChecker.validateBuffer}. */
 export interface BufferCheck {
@@ -20,7 +20,7 @@ export interface BufferCheck {
 }
 
 const OWNERS = StateBit.A | StateBit.U;
-const isAllPlain = (s: number) => (s & OWNERS) !== StateBit.A || (s & TAG_MASK) !== 0;
+const isAllPlain = (s: number) => (s & OWNERS) !== StateBit.A || (s & StateBit.P) === 0;
 
 /**
  * The memory checker: per-byte state for every RAM region, checked page and block transitions,
@@ -148,7 +148,12 @@ export class MemoryChecker extends CheckerBase {
     const bad = size > 0 ? this.shadow.find(address, size, isAllPlain) : -1;
     if (bad < 0) return;
     const s = this.shadow.get(bad);
-    if ((s & StateBit.U) !== 0 || (s & TAG_MASK) !== 0) {
+    if (
+      (s & StateBit.U) !== 0 ||
+      (s & (StateBit.K | StateBit.P)) === StateBit.K ||
+      s === Tag.Redzone ||
+      s === Tag.Freed
+    ) {
       const live = this.blocks.liveContaining(bad) ?? null;
       this.transitionError("double-alloc", `block overlaps a block already handed out`, bad, size, live);
     } else {

@@ -4,7 +4,7 @@ import type { ReportKind } from "./report.js";
 import { hex } from "./report.js";
 import type { Shadow } from "./shadow.js";
 import type { StackRecord } from "./stacks.js";
-import { MODE_BIT, ownerOf, StateBit, TAG_MASK, Tag } from "./state.js";
+import { isStackLive, MODE_BIT, ownerOf, StateBit, Tag, tagOf } from "./state.js";
 
 /** The first problem found in an access: which byte, what kind, which block, why. */
 export interface Problem {
@@ -45,7 +45,7 @@ function oobKind(b: BlockRecord): ReportKind {
 }
 
 function stateLine(s: number): string {
-  const tag = s & TAG_MASK;
+  const tag = tagOf(s);
   if (tag === Tag.Redzone) return "state found: redzone (owner NO)";
   if (tag === Tag.Freed) return "state found: freed, in quarantine (owner NO)";
   if (tag === Tag.StackFree) return "state found: stack below SP (owner NO)";
@@ -56,7 +56,7 @@ function stateLine(s: number): string {
 
 /** Why a byte with state `s` is not accessible to `mode`: the error kind and the block involved. */
 function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, task: number): Problem {
-  const tag = s & TAG_MASK;
+  const tag = tagOf(s);
   const details = [stateLine(s)];
   if (tag === Tag.Redzone) {
     const b = ctx.blocks.nearest(a, ctx.reach) ?? ctx.blocks.nearest(a, ctx.reach, true) ?? null;
@@ -143,7 +143,7 @@ export function examine(
     }
     const s = r.bytes[a - r.start]!;
     if ((s & need) === 0) return ownerProblem(ctx, a, s, mode & 3, task);
-    if ((s & TAG_MASK) === Tag.StackLive && (mode & 3) !== 0 && (mode & 3) !== 3) {
+    if (isStackLive(s) && (mode & 3) !== 0 && (mode & 3) !== 3) {
       const st = stackOf(ctx, a);
       if (st && st.task !== task) {
         return {

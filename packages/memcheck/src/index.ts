@@ -52,4 +52,18 @@ export type { ShadowCost, ShadowRegion } from "./shadow.js";
 export { Shadow } from "./shadow.js";
 export type { StackRecord } from "./stacks.js";
 export type { OwnerName } from "./state.js";
-export { ALL, ANY, NO, ownerOf, STATE_LEGEND, StateBit, stateCode, Tag, USR } from "./state.js";
+export {
+  ALL,
+  ANY,
+  isStackLive,
+  NO,
+  OWNER_MASK,
+  ownerOf,
+  STACK_LIVE,
+  STATE_LEGEND,
+  StateBit,
+  stateCode,
+  Tag,
+  tagOf,
+  USR,
+} from "./state.js";

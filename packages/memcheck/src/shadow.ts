@@ -10,8 +10,8 @@ export interface ShadowRegion {
   readonly end: number;
   /** State bytes (length rounded up to a multiple of 4). */
   readonly bytes: Uint8Array;
-  /** The same bytes as little-endian words (4 managed bytes per element). */
-  readonly words: Uint32Array;
+  /** The same bytes as little-endian words (4 managed bytes per element; signed, so always small integers). */
+  readonly words: Int32Array;
 }
 
 /** What the checker's state costs. */
@@ -61,7 +61,7 @@ export class Shadow {
         size: end - start,
         end,
         bytes: new Uint8Array(buf),
-        words: new Uint32Array(buf),
+        words: new Int32Array(buf),
       });
     }
     this.regions = regions;

@@ -1,5 +1,5 @@
 import type { Shadow } from "./shadow.js";
-import { ANY, StateBit, Tag } from "./state.js";
+import { STACK_LIVE, StateBit, Tag } from "./state.js";
 
 /** A task stack the checker follows: [base, top) with the task's current stack pointer. */
 export interface StackRecord {
@@ -14,8 +14,6 @@ export interface StackRecord {
   readonly saved: Uint8Array;
 }
 
-/** State of a stack byte in use (above SP), keeping INI. */
-export const STACK_LIVE = ANY | StateBit.W | Tag.StackLive;
 /** State of a stack byte below SP. */
 export const STACK_FREE = Tag.StackFree;
 

@@ -2,63 +2,76 @@
  * The per-byte checker state: one byte of host memory per managed byte of simulated memory.
  *
  * The seed keeps 4 bits per byte (owner 2 bits, WRT, INI). We keep the same information plus
- * two derived or reused fields so that one AND and one compare decide any access:
+ * derived bits so that one OR and one compare decide an aligned word for any mode:
  *
  * | bit | name | meaning |
  * |---|---|---|
- * | 0 | `A` | allocator code may access (owner ALL or ANY) |
- * | 1 | `U` | user (task) code may access (owner USR or ANY) |
- * | 2 | `K` | kernel code may access (owner is not NO; derived: A or U) |
- * | 3 | `W` | writable (WRT) |
- * | 4 | `I` | initialized (INI) |
- * | 5-7 | tag | why the byte is special: redzone, freed (quarantined), stack below SP, live stack |
+ * | 0 | `K` | kernel code may access (owner is not NO; derived: A or U) |
+ * | 1 | `A` | allocator code may access (owner ALL or ANY) |
+ * | 2 | `U` | user (task) code may access (owner USR or ANY) |
+ * | 4 | `W` | writable (WRT) |
+ * | 5 | `I` | initialized (INI) |
+ * | 6 | `P` | plain: owned and not a live stack byte |
  *
- * On the device the tag needs no extra bits: it is only meaningful when the owner is NO (or
- * marks a stack, which the kernel knows by address), where WRT and INI are free to encode it,
- * so the equivalent device cost stays the seed's 4 bits per byte.
+ * Bytes nobody owns (K, A, U clear) carry a tag in their upper bits instead: redzone, freed
+ * (quarantined), stack below SP. On the device neither K, P nor the tag costs bits: K is
+ * derived, the kernel knows stacks by address, and a NO byte's WRT and INI are free to encode
+ * the tag, so the equivalent device cost stays the seed's 4 bits per byte.
  */
 
 /** State bits of one managed byte. */
 export const StateBit = {
-  /** Allocator code may access the byte. */
-  A: 1 << 0,
-  /** User (task) code may access the byte. */
-  U: 1 << 1,
-  /** Kernel code may access the byte (set whenever A or U is). */
-  K: 1 << 2,
+  /** Kernel code may access the byte (set whenever A or U is). Bit `1 << ActorMode.Kernel`. */
+  K: 1 << 0,
+  /** Allocator code may access the byte (owner ALL or ANY). Bit `1 << ActorMode.Allocator`. */
+  A: 1 << 1,
+  /** User (task) code may access the byte (owner USR or ANY). Bit `1 << ActorMode.User`. */
+  U: 1 << 2,
   /** Writable (WRT). */
-  W: 1 << 3,
+  W: 1 << 4,
   /** Initialized (INI). */
-  I: 1 << 4,
+  I: 1 << 5,
+  /** Plain: owned and not a live stack byte (live stack bytes need the task checked). */
+  P: 1 << 6,
 } as const;
 
-/** Tags (bits 5-7) that say why a byte is not plainly owned. */
+/** Mask of the owner bits (K, A, U). */
+export const OWNER_MASK = StateBit.K | StateBit.A | StateBit.U;
+
+/**
+ * Tags of bytes nobody owns (owner bits clear), saying why: the state byte is the tag.
+ */
 export const Tag = {
-  /** Plain state. */
+  /** Plain NO: a page not given out. */
   None: 0,
-  /** Heap or slab redzone around a block (owner NO). */
-  Redzone: 1 << 5,
-  /** Freed block kept in quarantine (owner NO). */
-  Freed: 2 << 5,
-  /** Inside a task's stack, below its stack pointer (owner NO). */
-  StackFree: 3 << 5,
-  /** Inside a task's stack, at or above its stack pointer (owner ANY; the task is checked). */
-  StackLive: 4 << 5,
+  /** Heap or slab redzone around a block. */
+  Redzone: 0x10,
+  /** Freed block kept in quarantine. */
+  Freed: 0x20,
+  /** Inside a task's stack, below its stack pointer. */
+  StackFree: 0x30,
 } as const;
 
-/** Mask of the tag bits. */
-export const TAG_MASK = 7 << 5;
-/** Mask of the owner bits (A, U, K). */
-export const OWNER_MASK = StateBit.A | StateBit.U | StateBit.K;
+/** The tag of a state byte (0 unless nobody owns it). */
+export function tagOf(state: number): number {
+  return (state & OWNER_MASK) === 0 ? state : 0;
+}
 
 /** Owner NO: nobody may access. */
 export const NO = 0;
 /** Owner ALL: allocator only. */
-export const ALL = StateBit.A | StateBit.K;
+export const ALL = StateBit.A | StateBit.K | StateBit.P;
 /** Owner USR: user only. */
-export const USR = StateBit.U | StateBit.K;
+export const USR = StateBit.U | StateBit.K | StateBit.P;
 /** Owner ANY: allocator and user. */
-export const ANY = StateBit.A | StateBit.U | StateBit.K;
+export const ANY = StateBit.A | StateBit.U | StateBit.K | StateBit.P;
+/** A live stack byte (above SP): owner ANY, writable, not plain (INI as written). */
+export const STACK_LIVE = StateBit.A | StateBit.U | StateBit.K | StateBit.W;
+
+/** Whether a state byte is a live stack byte. */
+export function isStackLive(state: number): boolean {
+  return (state & (StateBit.K | StateBit.P)) === StateBit.K;
+}
 
 /** Seed owner names of a state byte. */
 export type OwnerName = "NO" | "ALL" | "USR" | "ANY";
@@ -72,25 +85,22 @@ export function ownerOf(state: number): OwnerName {
 /** The bit a mode needs in the owner field, indexed by actor mode (0 kernel, 1 allocator, 2 user, 3 kernel). */
 export const MODE_BIT: readonly number[] = [StateBit.K, StateBit.A, StateBit.U, StateBit.K];
 
-function splat(b: number): number {
-  return b | (b << 8) | (b << 16) | (b << 24) | 0;
-}
+/** Actor tags (task << 2 | mode) served by the fast path: tasks 0..1023. */
+export const FAST_ACTORS = 4096;
 
 /**
- * Fast-path masks, indexed by `(kind << 2) | mode` (kind 0 read, 1 write, 2 fetch): an access is
- * plainly fine when `(state & MASK) === WANT` for every byte. A write also wants INI already set,
- * so the fast path never has to update the state; a first write takes the slow path once.
+ * The fast-path table, indexed by actor tag: the complement of the bits all four bytes of an
+ * aligned word need for any access by that actor (mode bit, W, I, P). The word is plainly fine
+ * when `(word | FAST[actor]) === -1`. Reads of read-only memory and first writes take the slow
+ * path, which is exact; actors beyond the table read `undefined` and take it too.
  */
-export const FAST_MASK = new Int32Array(12);
-/** Expected values for {@link FAST_MASK}. */
-export const FAST_WANT = new Int32Array(12);
-for (let kind = 0; kind < 3; kind++) {
-  for (let mode = 0; mode < 4; mode++) {
-    const m = MODE_BIT[mode]!;
-    const want = kind === 1 ? m | StateBit.W | StateBit.I : m | StateBit.I;
-    FAST_MASK[(kind << 2) | mode] = splat(want | TAG_MASK);
-    FAST_WANT[(kind << 2) | mode] = splat(want);
+export function fastTable(): Int32Array {
+  const t = new Int32Array(FAST_ACTORS);
+  for (let actor = 0; actor < FAST_ACTORS; actor++) {
+    const b = MODE_BIT[actor & 3]! | StateBit.W | StateBit.I | StateBit.P;
+    t[actor] = ~(b | (b << 8) | (b << 16) | (b << 24));
   }
+  return t;
 }
 
 /**
@@ -100,16 +110,16 @@ for (let kind = 0; kind < 3; kind++) {
  * live stack bytes print `s=`/`s_`.
  */
 export function stateCode(state: number): string {
-  const tag = state & TAG_MASK;
+  const tag = tagOf(state);
   if (tag === Tag.Redzone) return "RZ";
   if (tag === Tag.Freed) return "FR";
   if (tag === Tag.StackFree) return "SP";
+  if ((state & OWNER_MASK) === 0) return "--";
   const o = ownerOf(state);
-  const first = tag === Tag.StackLive ? "s" : o === "NO" ? "-" : o === "ALL" ? "a" : o === "USR" ? "u" : "b";
+  const first = isStackLive(state) ? "s" : o === "ALL" ? "a" : o === "USR" ? "u" : o === "ANY" ? "b" : "k";
   const w = (state & StateBit.W) !== 0;
   const i = (state & StateBit.I) !== 0;
-  const second = w ? (i ? "=" : "_") : i ? "r" : "?";
-  return o === "NO" && tag === Tag.None ? "--" : `${first}${second}`;
+  return `${first}${w ? (i ? "=" : "_") : i ? "r" : "?"}`;
 }
 
 /** The legend printed under every state dump. */

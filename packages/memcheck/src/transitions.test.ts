@@ -1,7 +1,7 @@
 import { ActorMode, createMachine, makeActor, Perm, STM32H750XB } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { MemoryChecker } from "./checker.js";
-import { ALL, ANY, NO, StateBit, Tag, USR } from "./state.js";
+import { ALL, ANY, NO, STACK_LIVE, StateBit, Tag, USR } from "./state.js";
 import { DATA, HEAP, META, SENSOR, setup } from "./test-setup.js";
 
 const W = StateBit.W;
@@ -94,9 +94,9 @@ describe("transitions from their expected source states", () => {
     const s = f.heap.allocate(64)!;
     f.checker.registerStack(SENSOR, s, 64, s + 48);
     expect(f.checker.shadow.get(s + 47)).toBe(Tag.StackFree);
-    expect(f.checker.shadow.get(s + 48)).toBe(ANY | W | Tag.StackLive);
+    expect(f.checker.shadow.get(s + 48)).toBe(STACK_LIVE);
     f.checker.stackPointer(SENSOR, s + 40);
-    expect(f.checker.shadow.get(s + 40)).toBe(ANY | W | Tag.StackLive);
+    expect(f.checker.shadow.get(s + 40)).toBe(STACK_LIVE);
     f.checker.stackPointer(SENSOR, s + 56);
     expect(f.checker.shadow.get(s + 48)).toBe(Tag.StackFree);
     f.checker.unregisterStack(SENSOR);
