@@ -9,7 +9,7 @@ import { benchMain, type Measurement, measure, mulberry32, row } from "@rtos-sim
 import { createMachine, defineBoard } from "@rtos-sim/hw";
 import { dataViewPort, type MemoryPort, RegionManager, type RegionStats } from "../src/index.js";
 
-const STEPS = 1 << 18;
+const STEPS = 1 << 19;
 const LIVE = 128;
 const BASE = 0x20000000;
 
@@ -79,11 +79,68 @@ function run(
       }
       return acc;
     },
-    { runs: 7 },
+    { runs: 9 },
   );
   if (rm.consistencyCheck().length !== 0) throw new Error(`${name}: inconsistent metadata after the run`);
   const s = rm.stats()[0]!;
-  return { ...result, stats: { ...figures(s), nullAllocations: failures } } as Measurement;
+  const accesses = countAccesses(size, list);
+  return { ...result, stats: { ...figures(s), nullAllocations: failures, accessesPerOp: accesses } } as Measurement;
+}
+
+/**
+ * Metadata accesses per operation on the same workload (one pass, counted through a wrapping
+ * port): the load-independent measure of how the cost grows with the region's size.
+ */
+function countAccesses(size: number, list: boolean): number {
+  const inner = dataViewPort(BASE, new DataView(new ArrayBuffer(size)));
+  let n = 0;
+  const port: MemoryPort = {
+    read8: (a) => {
+      n++;
+      return inner.read8(a);
+    },
+    read16: (a) => {
+      n++;
+      return inner.read16(a);
+    },
+    read32: (a) => {
+      n++;
+      return inner.read32(a);
+    },
+    write8: (a, v) => {
+      n++;
+      inner.write8(a, v);
+    },
+    write16: (a, v) => {
+      n++;
+      inner.write16(a, v);
+    },
+    write32: (a, v) => {
+      n++;
+      inner.write32(a, v);
+    },
+  };
+  const rm = new RegionManager({
+    memory: port,
+    regions: [{ name: "RAM", start: BASE, size }],
+    allocator: list ? "list" : "buddy",
+  });
+  const { orders, picks } = workload();
+  if (list) orders.fill(0);
+  const addr = new Float64Array(LIVE);
+  const ord = new Uint8Array(LIVE);
+  for (let i = 0; i < LIVE; i++) {
+    ord[i] = orders[i]!;
+    addr[i] = rm.allocPages(ord[i]!, { owner: "bench" }) ?? -1;
+  }
+  n = 0;
+  for (let s = 0; s < STEPS; s++) {
+    const i = picks[s]!;
+    if (addr[i]! >= 0) rm.freePages(addr[i]!, ord[i]!);
+    ord[i] = orders[LIVE + s]!;
+    addr[i] = rm.allocPages(ord[i]!, { owner: "bench" }) ?? -1;
+  }
+  return n / (2 * STEPS);
 }
 
 function figures(s: RegionStats): Record<string, number> {
@@ -113,7 +170,13 @@ benchMain(
     if (Object.keys(r).length < 7) {
       // BENCH_ONLY picked a subset: one flat group, no targets.
       const first = Object.values(r)[0]!;
-      return [{ group: "subset (BENCH_ONLY)", baseline: first.name, rows: Object.values(r).map((m) => row(m, first)) }];
+      return [
+        {
+          group: "subset (BENCH_ONLY)",
+          baseline: first.name,
+          rows: Object.values(r).map((m) => row(m, first, undefined, extra(m))),
+        },
+      ];
     }
     return [
       {

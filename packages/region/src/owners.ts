@@ -11,11 +11,19 @@ export const MAX_OWNER_ID = 0xffff;
 export class OwnerRegistry {
   private readonly ids = new Map<string, number>();
   private readonly names: string[] = [""];
+  /** One-entry cache: a kernel usually allocates for the same owner many times in a row. */
+  private lastName: string | null = null;
+  private lastId = 0;
 
   /** The id of `owner`, registering it on first use (`BAD_OWNER` on a bad name or when ids run out). */
   idOf(owner: unknown): number {
+    if (owner === this.lastName) return this.lastId;
     const known = typeof owner === "string" ? this.ids.get(owner) : undefined;
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.lastName = owner as string;
+      this.lastId = known;
+      return known;
+    }
     if (typeof owner !== "string" || owner.length === 0 || owner.length > 64) {
       throw new RegionError("BAD_OWNER", "owner must be a non-empty string of at most 64 characters", { owner });
     }

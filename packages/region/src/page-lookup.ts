@@ -20,6 +20,16 @@ function hexOf(n: number): string {
 
 /** Validates a free of `order` at `address` in `r` (reads only); returns the block's owner id. */
 export function checkFree(m: MemoryPort, r: ManagedRegion, address: number, order: number, pageSize: number): number {
+  // Fast path: an allocated block start of the right order (one read, no allocation).
+  if (address % pageSize === 0 && order <= r.maxOrder) {
+    const e = m.read32(r.alloc.entryAddress(address / pageSize));
+    if ((e & 7) === PageState.Allocated && ((e >>> 4) & 31) === order) return e >>> 16;
+  }
+  return classifyFree(m, r, address, order, pageSize);
+}
+
+/** The full classification of a free, raising the error that fits (returns the owner id when valid). */
+function classifyFree(m: MemoryPort, r: ManagedRegion, address: number, order: number, pageSize: number): number {
   const ctx = { address, order, region: r.plan.name };
   if (address % pageSize !== 0) {
     throw new RegionError("NOT_BLOCK_START", `${hexOf(address)} is not page-aligned`, ctx);
