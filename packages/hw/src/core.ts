@@ -353,8 +353,9 @@ export class Core {
   // ---- blocks -------------------------------------------------------------------------------
 
   /**
-   * Reads `length` bytes (a memcpy-like byte transfer: no alignment needed). The MPU checks
-   * every granule first; the hook sees one access of `length` bytes.
+   * Reads `length` bytes (a memcpy-like byte transfer: no alignment needed). All-or-nothing:
+   * the MPU checks every granule and the bus every byte before any byte moves; the hook sees one
+   * access of `length` bytes.
    */
   readBytes(address: number, length: number, unprivileged = false): Uint8Array {
     const a = address >>> 0;
@@ -365,11 +366,13 @@ export class Core {
       return s.bytes.slice(a - s.start, a - s.start + length);
     }
     const out = new Uint8Array(length);
-    for (let i = 0; i < length; i++) out[i] = this.slow(a + i, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+    if (s === null) for (let i = 0; i < length; i++) out[i] = this.rawByte(a + i, AccessKind.Read, 0, !unprivileged);
+    else
+      for (let i = 0; i < length; i++) out[i] = this.slow(a + i, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
     return out;
   }
 
-  /** Writes bytes (memcpy-like); every granule is checked before any byte is written. */
+  /** Writes bytes (memcpy-like, all-or-nothing: every granule and byte is checked before any byte is written). */
   writeBytes(address: number, data: Uint8Array, unprivileged = false): void {
     const a = address >>> 0;
     if (data.length === 0) return;
@@ -379,10 +382,14 @@ export class Core {
       s.bytes.set(data, a - s.start);
       return;
     }
-    for (let i = 0; i < data.length; i++) this.slow(a + i, 1, AccessKind.Write, unprivileged, data[i]!, Purpose.Normal);
+    if (s === null)
+      for (let i = 0; i < data.length; i++) this.rawByte(a + i, AccessKind.Write, data[i]!, !unprivileged);
+    else
+      for (let i = 0; i < data.length; i++)
+        this.slow(a + i, 1, AccessKind.Write, unprivileged, data[i]!, Purpose.Normal);
   }
 
-  /** Fills `length` bytes with `value` (memset-like). */
+  /** Fills `length` bytes with `value` (memset-like, all-or-nothing like {@link Core.writeBytes}). */
   fill(address: number, value: number, length: number, unprivileged = false): void {
     const a = address >>> 0;
     if (length <= 0) return;
@@ -392,7 +399,8 @@ export class Core {
       s.bytes.fill(value, a - s.start, a - s.start + length);
       return;
     }
-    for (let i = 0; i < length; i++) this.slow(a + i, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
+    if (s === null) for (let i = 0; i < length; i++) this.rawByte(a + i, AccessKind.Write, value, !unprivileged);
+    else for (let i = 0; i < length; i++) this.slow(a + i, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
   /** LDM-like: `count` words from a word-aligned address (UsageFault UNALIGNED otherwise). */
@@ -523,11 +531,26 @@ export class Core {
     return p;
   }
 
-  private blockCheck(a: number, length: number, kind: AccessKind, unprivileged: boolean): MemorySegment | undefined {
+  /**
+   * Checks a block transfer before any byte moves: the MPU for every granule (MemManage at the
+   * first denied one), then the bus for every byte (precise BusFault at the first byte no memory
+   * or peripheral decodes, or read-only memory for a write), then shows it to the hook once.
+   * Returns the one segment holding the whole block, `null` when the block is valid but spans
+   * segments or peripherals (copy byte by byte with `rawByte`), or `undefined` when it touches
+   * the PPB (each byte takes the slow path, which applies the PPB rules).
+   */
+  private blockCheck(
+    a: number,
+    length: number,
+    kind: AccessKind,
+    unprivileged: boolean,
+  ): MemorySegment | null | undefined {
     if (this.pendingFault) throw this.pendingFault;
     const priv = this.privileged && !unprivileged;
     const last = a + length - 1;
-    if (last > 0xffffffff || a >>> 20 === 0xe00 || last >>> 20 === 0xe00) return undefined;
+    if (last > 0xffffffff || a >>> 20 === 0xe00 || last >>> 20 === 0xe00 || (a < 0xe0000000 && last >= 0xe0100000)) {
+      return undefined;
+    }
     const need = kind === AccessKind.Read ? (priv ? Perm.PR : Perm.UR) : priv ? Perm.PW : Perm.UW;
     for (let g = a >>> GRANULE_SHIFT; g <= last >>> GRANULE_SHIFT; g++) {
       const ga = Math.max(a, g * 32);
@@ -536,12 +559,37 @@ export class Core {
       }
     }
     const s = this.bus.segmentFor(a, length);
-    if (!s) return undefined;
-    if (kind === AccessKind.Write && s.wsize === 0) {
-      this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, this.record(a, length, kind, priv));
+    const busFault = (at: number): never =>
+      this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, at, this.record(a, length, kind, priv));
+    if (s) {
+      if (kind === AccessKind.Write && s.wsize === 0) busFault(a);
+    } else {
+      for (let i = 0; i < length; i++) {
+        const seg = this.bus.segmentFor(a + i);
+        if (seg ? kind === AccessKind.Write && seg.wsize === 0 : !this.bus.peripheralAt(a + i)) busFault(a + i);
+      }
     }
     if (this.hook !== null) this.hook.onAccess(a, length, kind, priv, this.actor);
-    return s;
+    return s ?? null;
+  }
+
+  /** One byte of a checked block transfer: memory or a peripheral, no further checks. */
+  private rawByte(a: number, kind: AccessKind, value: number, privileged: boolean): number {
+    const seg = this.bus.segmentFor(a);
+    if (seg) {
+      if (this.countCycles) this.cycles += seg.cost;
+      if (kind === AccessKind.Write) seg.bytes[a - seg.start] = value;
+      return seg.bytes[a - seg.start]!;
+    }
+    const hit = this.bus.peripheralAt(a)!;
+    if (this.countCycles) this.cycles += 2;
+    if (hit.device === null || hit.offset >= hit.device.size) return 0;
+    const ctx = { privileged, actor: this.actor };
+    if (kind === AccessKind.Write) {
+      hit.device.write(hit.offset, 1, value & 0xff, ctx);
+      return 0;
+    }
+    return hit.device.read(hit.offset, 1, ctx) & 0xff;
   }
 
   // ---- the general path ----------------------------------------------------------------------

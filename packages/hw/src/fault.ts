@@ -105,10 +105,11 @@ export class Fault extends Error implements FaultInfo {
 
   constructor(info: FaultInfo) {
     const names = decodeCfsr(info.cfsr);
+    const shown = names.length > 0 ? names : decodeHfsr(info.hfsr);
     const where = info.faultAddress === null ? "" : ` at 0x${info.faultAddress.toString(16).padStart(8, "0")}`;
     const esc = info.exception !== info.cause && !info.lockup ? ` escalated to HardFault (HFSR.FORCED)` : "";
     super(
-      `${info.lockup ? "Lockup: " : ""}${exceptionName(info.cause)} ${names.join("|")}${where}${esc} on ${accessKindName(
+      `${info.lockup ? "Lockup: " : ""}${exceptionName(info.cause)} ${shown.join("|")}${where}${esc} on ${accessKindName(
         info.access.kind,
       )} of ${info.access.size} byte(s) at 0x${info.access.address.toString(16).padStart(8, "0")}`,
     );

@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { type AccessHook, AccessKind, Cfsr, createMachine, defineBoard, Fault, Shcsr, STM32F407 } from "./index.js";
+
+function machine() {
+  const m = createMachine(STM32F407);
+  m.scb.shcsr = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
+  return m;
+}
+
+function catchFault(f: () => void): Fault {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof Fault) return e;
+    throw e;
+  }
+  throw new Error("no fault");
+}
+
+describe("block transfers are all-or-nothing", () => {
+  it("a write running past the end of SRAM2 faults at the first unmapped byte and writes nothing", () => {
+    const m = machine();
+    const f = catchFault(() => m.core.writeBytes(0x2001fff0, new Uint8Array(32).fill(0xaa)));
+    expect(f.exception).toBe(5);
+    expect(f.cfsr).toBe(Cfsr.PRECISERR | Cfsr.BFARVALID);
+    expect(m.scb.bfar).toBe(0x20020000);
+    expect(f.access).toMatchObject({ address: 0x2001fff0, size: 32, kind: AccessKind.Write });
+    expect(Array.from(m.bus.peek(0x2001fff0, 16))).toEqual(new Array(16).fill(0));
+  });
+
+  it("fill into flash is a BusFault at its start and changes nothing", () => {
+    const m = machine();
+    const f = catchFault(() => m.core.fill(0x080ffff0, 0x55, 8));
+    expect(f.faultAddress).toBe(0x080ffff0);
+    expect(Array.from(m.bus.peek(0x080ffff0, 8))).toEqual(new Array(8).fill(0));
+  });
+
+  it("a read across two regions that do not share a segment is one hook access and returns both sides", () => {
+    // Two contiguous RAMs with different wait states: separate backing segments.
+    const board = defineBoard({
+      name: "two-rams",
+      core: "cortex-m4",
+      memory: [
+        { name: "A", start: 0x20000000, size: 0x1000 },
+        { name: "B", start: 0x20001000, size: 0x1000, waitStates: 1 },
+      ],
+    });
+    const m = createMachine(board);
+    m.bus.load(0x20000ffe, new Uint8Array([1, 2]));
+    m.bus.load(0x20001000, new Uint8Array([3, 4]));
+    const seen: [number, number, AccessKind][] = [];
+    const hook: AccessHook = { onAccess: (a, s, k) => void seen.push([a, s, k]) };
+    m.core.hook = hook;
+    expect(Array.from(m.core.readBytes(0x20000ffe, 4))).toEqual([1, 2, 3, 4]);
+    m.core.writeBytes(0x20000ffe, new Uint8Array([9, 8, 7, 6]));
+    expect(seen).toEqual([
+      [0x20000ffe, 4, AccessKind.Read],
+      [0x20000ffe, 4, AccessKind.Write],
+    ]);
+    expect([...m.bus.peek(0x20000ffe, 2), ...m.bus.peek(0x20001000, 2)]).toEqual([9, 8, 7, 6]);
+  });
+
+  it("a vector-table read of unmapped memory names VECTTBL", () => {
+    const m = machine();
+    m.scb.vtor = 0x30000000;
+    const f = catchFault(() => m.core.readVector(1));
+    expect(f.exception).toBe(3);
+    expect(f.message).toContain("VECTTBL");
+  });
+});
