@@ -1,8 +1,27 @@
 /**
- * `@rtos-sim/hw`: the hardware model. Boards and their memory maps, the bus (precise BusFaults for
- * unmapped and read-only memory), CPU mode and privilege, the ARMv7-M PMSAv7 MPU programmed through
- * its registers, memory attributes, the fault registers (CFSR, MMFAR, BFAR, HFSR, SHCSR, CCR), an
- * access hook for memory checkers, and typed events.
+ * `@rtos-sim/hw`: the hardware model.
+ *
+ * - Boards and their memory maps (STM32F407, STM32H743xI/xG, STM32H750xB, MPS2-AN386), custom
+ *   boards from a typed description ({@link defineBoard}), a JSON file ({@link parseBoardJson})
+ *   or the `MEMORY` block of a GNU ld linker script ({@link boardFromLinkerScript}).
+ * - The bus: ArrayBuffer-backed memory, peripherals, precise BusFaults for unmapped and read-only
+ *   memory, IBUSERR for fetches from non-executable memory.
+ * - The core: Thread/Handler mode, CONTROL.nPRIV, execution priority, every load/store/fetch
+ *   checked by the ARMv7-M PMSAv7 MPU (programmed through its registers; decisions precomputed
+ *   per configuration), memory attributes (unaligned Device access faults), exception stacking.
+ * - Fault registers as the silicon holds them (CFSR, MMFAR, BFAR, HFSR, SHCSR, CCR) and typed
+ *   {@link Fault} objects; HardFault escalation and lockup.
+ * - An {@link AccessHook} for memory checkers and typed events ({@link HwEmitter}).
+ *
+ * @example
+ * ```ts
+ * const m = createMachine(STM32F407);
+ * m.mpu.setRegion(0, { base: 0x20000000, size: 0x8000, access: "rw" });
+ * m.mpu.setControl({ enable: true, privdefena: true });
+ * m.core.controlNPriv = true;   // unprivileged Thread mode
+ * m.core.write32(0x20000000, 1); // allowed
+ * m.core.read32(0x20008000);     // throws Fault: MemManage DACCVIOL, MMFAR = 0x20008000
+ * ```
  *
  * @packageDocumentation
  */
@@ -38,8 +57,8 @@ export type { ConfigWarning, HwEvents, MpuChange } from "./events.js";
 export { HwEmitter } from "./events.js";
 export type { FaultInfo } from "./fault.js";
 export { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hfsr } from "./fault.js";
-export type { Machine } from "./machine.js";
 export { hex32 } from "./format.js";
+export type { Machine } from "./machine.js";
 export { createMachine } from "./machine.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
