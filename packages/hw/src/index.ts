@@ -20,7 +20,8 @@
  * m.mpu.setControl({ enable: true, privdefena: true });
  * m.core.controlNPriv = true;   // unprivileged Thread mode
  * m.core.write32(0x20000000, 1); // allowed
- * m.core.read32(0x20008000);     // throws Fault: MemManage DACCVIOL, MMFAR = 0x20008000
+ * m.core.read32(0x20008000);     // throws Fault: MemManage DACCVIOL, MMFAR = 0x20008000,
+ *                                // escalated to HardFault while SHCSR.MEMFAULTENA = 0 (reset)
  * ```
  *
  * @packageDocumentation
