@@ -18,6 +18,13 @@ export type StateCause =
   | "fault"
   | "restart";
 
+/** A task was created. */
+export interface SpawnEvent {
+  readonly time: number;
+  readonly tick: number;
+  readonly task: Task;
+}
+
 /** The CPU passed from one task to another (or to the first task). */
 export interface SwitchEvent {
   /** Cycles at the switch. */
@@ -79,8 +86,7 @@ export interface IdleEvent {
 
 /** Typed events of the scheduler (enough for a timeline: who ran when, and why it stopped). */
 export interface SchedEvents {
-  /** A task was created. */
-  spawn: [task: Task];
+  spawn: [event: SpawnEvent];
   switch: [event: SwitchEvent];
   syscall: [event: SyscallEvent];
   state: [event: StateEvent];

@@ -48,6 +48,24 @@ describe("watchdog", () => {
     expect([polite.state, politeRuns]).toEqual(["stopped", 3]);
   });
 
+  it("keeps counting across run() calls that cut a slice short at their time limit", () => {
+    const { sched, machine } = setup({ watchdog: { cycles: 50_000 }, syscall: () => 0 });
+    const hog = sched.spawn({
+      name: "hog",
+      priority: 0,
+      *entry() {
+        for (;;) {
+          machine.core.fill(0x20000000, 0, 4 * 10_000); // 10 000 cycles
+          yield { op: "poll" };
+        }
+      },
+    });
+    // ten runs of 25 000 cycles each: each ends inside the hog's slice
+    for (let i = 1; i <= 10 && hog.state !== "faulted"; i++) sched.run({ until: { cycles: 25_000 * i } });
+    expect(hog.fault?.message).toBe('watchdog: task "hog" ran 60000 cycles (budget 50000) without yielding the CPU');
+    expect(sched.now().cycles).toBe(60_000);
+  });
+
   it("counts steps too, for tasks that never touch memory", () => {
     const { sched } = setup({ watchdog: { steps: 5 }, syscall: () => 0 });
     const t = sched.spawn({

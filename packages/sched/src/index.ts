@@ -29,6 +29,7 @@ export type {
   FaultEvent,
   IdleEvent,
   SchedEvents,
+  SpawnEvent,
   StateCause,
   StateEvent,
   SwitchEvent,

@@ -244,6 +244,44 @@ describe("decisions and the idle hook", () => {
   });
 });
 
+describe("hooks", () => {
+  it("lands an idle jump exactly on the wake-up even when the idle hook did some work", () => {
+    const { sched } = setup({ idle: (_i, s) => s.charge(50) });
+    const woke: number[] = [];
+    sched.spawn({
+      name: "t",
+      priority: 0,
+      *entry() {
+        yield { op: "sleep", ticks: 1 };
+        woke.push(sched.now().cycles);
+      },
+    });
+    sched.run();
+    expect(woke).toEqual([CPT]);
+  });
+
+  it("leaves the interrupted task faulted (kernel-error) when a hook throws, and rethrows", () => {
+    const { sched } = setup({
+      beforeStep: () => {
+        throw new Error("kernel bug");
+      },
+    });
+    const t = sched.spawn({
+      name: "t",
+      priority: 0,
+      *entry() {
+        yield { op: "yield" };
+      },
+    });
+    expect(() => sched.step()).toThrowError("kernel bug");
+    expect(t.state).toBe("faulted");
+    expect(t.fault?.kind).toBe("kernel-error");
+    expect(t.fault?.message).toBe("a scheduler hook threw Error: kernel bug");
+    expect(sched.current).toBeNull();
+    expect(sched.step()).toEqual({ kind: "done", reason: "no-tasks" });
+  });
+});
+
 describe("syscall interface", () => {
   it("resumes the task at once with the handler's value; unknown ops and bad requests fault", () => {
     const got: unknown[] = [];

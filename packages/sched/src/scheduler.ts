@@ -95,6 +95,8 @@ export class Scheduler<D = unknown> extends TaskControl<D> {
    * One scheduling decision: dispatches the highest-priority ready task for one slice (until it
    * yields, sleeps, blocks, ends, faults, or is preempted), or, when nothing is ready, calls the
    * idle hook and jumps time to the next wake-up. Throws `RUN_REENTRANT` from inside a step.
+   * An exception thrown by a hook propagates (a kernel bug); the task it interrupted is left
+   * `faulted` with kind `kernel-error`. (Exceptions from the syscall handler fault the task instead.)
    */
   step(): StepResult<D> {
     return this.stepWithin(Number.POSITIVE_INFINITY);
@@ -133,7 +135,17 @@ export class Scheduler<D = unknown> extends TaskControl<D> {
       this.expire();
       const t = this.ready.popHighest();
       if (t !== null) {
-        this.runSlice(t, limit);
+        try {
+          this.runSlice(t, limit);
+        } catch (error) {
+          // a hook or the handler threw: a kernel bug. The task cannot be left "running".
+          if (t.state === "running") {
+            this.detach(t);
+            t.fault = { kind: "kernel-error", message: `a scheduler hook threw ${describe(error)}`, error };
+            this.setState(t, "faulted", "fault");
+          }
+          throw error;
+        }
         return { kind: "ran", task: t };
       }
       return this.idle(limit);
@@ -158,8 +170,9 @@ export class Scheduler<D = unknown> extends TaskControl<D> {
       const blocked = this.all.some((t) => t.state === "blocked");
       return { kind: "done", reason: blocked ? "blocked" : "no-tasks" };
     }
-    this.advance(to - from);
-    return { kind: "idle", from, to };
+    // the hook's own work may already have moved time on
+    if (to > this.clock.cycles) this.advance(to - this.clock.cycles);
+    return { kind: "idle", from, to: this.clock.cycles };
   }
 
   /** One slice of `t`: steps its generator and carries out its requests until it gives up the CPU. */
@@ -180,10 +193,13 @@ export class Scheduler<D = unknown> extends TaskControl<D> {
       h.switchIn(t, from, this);
       this.sync();
     }
-    const start = this.clock.cycles;
+    // a slice cut short by a time limit or halt goes on: its watchdog budget is not renewed
+    const start = this.clock.cycles - t.carryCycles;
     const { budgetCycles, budgetSteps, timesliceTicks } = this.o;
     const restarts = t.restarts;
-    let steps = 0;
+    let steps = t.carrySteps;
+    t.carryCycles = 0;
+    t.carrySteps = 0;
     let unwinds = 0;
     while (t.state === "running") {
       if (h.beforeStep) {
@@ -251,6 +267,8 @@ export class Scheduler<D = unknown> extends TaskControl<D> {
       if (!t.valueLocked) t.resumeValue = value;
       if (t.state !== "running") break;
       if (this.haltReason !== null || this.clock.cycles >= limit) {
+        t.carryCycles = this.clock.cycles - start;
+        t.carrySteps = steps;
         this.setState(t, "ready", "preempt");
         this.ready.pushFront(t, t.priority);
         break;

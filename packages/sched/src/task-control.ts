@@ -134,7 +134,9 @@ export class TaskControl<D = unknown> {
     this.checkProgram(t);
     this.all.push(t);
     this.ready.pushBack(t, t.priority);
-    if (this.events.listenerCount("spawn") > 0) this.events.emit("spawn", t);
+    if (this.events.listenerCount("spawn") > 0) {
+      this.events.emit("spawn", { time: this.clock.cycles, tick: this.clock.ticks, task: t });
+    }
     return t;
   }
 
@@ -143,10 +145,11 @@ export class TaskControl<D = unknown> {
     const t = this.own(task);
     this.checkPriority(priority);
     const q = t.qOwner as ReadyQueue<Tcb<D>> | null;
-    if (q !== null) q.remove(t);
+    const w = t.waitingOn as WaitQueue<D> | null;
     t.priority = priority;
-    if (q === this.ready) q.pushBack(t, priority);
-    else if (q !== null && t.waitingOn !== null) q.pushBack(t, (t.waitingOn as WaitQueue<D>).levelOf(t));
+    if (q === null || (w !== null && w.order === "fifo")) return; // not queued, or arrival order only
+    q.remove(t);
+    q.pushBack(t, w === null ? priority : w.levelOf(t));
   }
 
   /** The running task gives up the CPU: back of its ready queue. Throws `TASK_STATE` unless running. */
@@ -180,7 +183,7 @@ export class TaskControl<D = unknown> {
 
   /**
    * Faults `task`: it leaves every queue and runs no more code (not even `finally` blocks) until
-   * {@link Scheduler.restart}. Safe from anywhere, including a memory hook inside the task's
+   * {@link TaskControl.restart}. Safe from anywhere, including a memory hook inside the task's
    * own step. Calls the `onFault` option. Throws `TASK_STATE` if already faulted or stopped.
    */
   fault(task: Task<D>, reason: FaultReason): void {
@@ -260,7 +263,7 @@ export class TaskControl<D = unknown> {
     t.pendingThrow = null;
     t.resumeValue = undefined;
     t.valueLocked = false;
-    t.slices = t.steps = t.syscalls = t.cycles = 0;
+    t.slices = t.steps = t.syscalls = t.cycles = t.carryCycles = t.carrySteps = 0;
     t.restarts++;
     this.toReady(t, "restart", false);
   }

@@ -112,6 +112,10 @@ export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStat
   /** Error to deliver with `throw()` at the next resume. */
   pendingThrow: { readonly error: unknown } | null = null;
 
+  /** Cycles and steps of a slice cut short by a run's time limit or a halt: its watchdog budget goes on from there. */
+  carryCycles = 0;
+  carrySteps = 0;
+
   slices = 0;
   steps = 0;
   syscalls = 0;

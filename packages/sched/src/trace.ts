@@ -117,7 +117,9 @@ export class TraceRecorder {
       events.on(name, fn as never);
       this.off.push(() => events.off(name, fn as never));
     };
-    on("spawn", (task) => r.push({ ev: "spawn", t: 0, task: task.id, name: task.name, priority: task.priority }));
+    on("spawn", (e) =>
+      r.push({ ev: "spawn", t: e.time, task: e.task.id, name: e.task.name, priority: e.task.priority }),
+    );
     on("switch", (e) => r.push({ ev: "switch", t: e.time, from: e.from === null ? null : e.from.id, to: e.to.id }));
     on("syscall", (e) => r.push({ ev: "syscall", t: e.time, task: e.task.id, op: e.request.op }));
     on("state", (e) => {
