@@ -1,0 +1,156 @@
+/**
+ * alloc benchmarks: the standard trace of shared/spec/allocators.md (mulberry32 seed 0xC0FFEE,
+ * 1,000,000 operations around 2,000 live blocks, sizes 8..512 B) replayed against TLSF, the
+ * first-fit heap and the slab array, all with their metadata in simulated memory behind
+ * `machine.core`, and against @thi.ng/malloc (plain ArrayBuffer, measured in the same run as the
+ * peer). Also reported: the trace replay alone (a bump "allocator"), and fragmentation as the
+ * spec defines it: (high-water mark - peak live requested bytes) / peak live requested bytes.
+ *
+ * Run: `npx tsx bench/index.ts` (each case in its own process).
+ */
+import { benchMain, type Measurement, measure, replay, row, standardTrace } from "@rtos-sim/bench-kit";
+import { createMachine, defineBoard } from "@rtos-sim/hw";
+import { RegionManager } from "@rtos-sim/region";
+import type { Allocator } from "../src/index.js";
+import { HeapAllocator, SlabArrayAllocator, stepClasses, TlsfAllocator } from "../src/index.js";
+
+const OPS = 1_000_000;
+
+/** A board with 1 MiB of plain SRAM: room for the trace's ~150 KB peak in one 256 KiB arena. */
+const BENCH_BOARD = defineBoard({
+  name: "alloc-bench",
+  description: "Cortex-M4 with 1 MiB of SRAM at 0x20000000 (allocator benchmarks)",
+  core: "cortex-m4",
+  memory: [{ name: "SRAM", start: 0x20000000, size: 1 << 20 }],
+});
+
+interface Result extends Measurement {
+  readonly hwm: number;
+  readonly frag: number;
+}
+
+function withFrag(m: Measurement, hwm: number, peak: number): Result {
+  return { ...m, hwm, frag: (hwm - peak) / peak };
+}
+
+/** Replays the trace once untimed (for the high-water mark), then measures full replays. */
+function ours(name: string, make: (rm: RegionManager, m: ReturnType<typeof createMachine>) => Allocator): Result {
+  const trace = standardTrace(OPS);
+  const machine = createMachine(BENCH_BOARD);
+  const rm = new RegionManager({ memory: machine.core, regions: machine.board.memory });
+  const a = make(rm, machine);
+  const malloc = (s: number) => a.allocate(s) ?? -1;
+  const free = (p: number) => a.free(p);
+  const once = () => {
+    const { live } = replay(trace, malloc, free);
+    for (const p of live) a.free(p);
+    return live.length;
+  };
+  once();
+  const hwm = a.stats().highWaterMark;
+  return withFrag(measure(name, OPS, once), hwm, trace.peakLiveBytes);
+}
+
+interface ThingPool {
+  malloc(bytes: number): number;
+  free(ptr: number): boolean;
+}
+type ThingModule = { MemPool: new (opts: { size: number }) => ThingPool };
+
+/** @thi.ng/malloc when installed (a devDependency the lead adds), else null. */
+const thingModule: ThingModule | null = await (async () => {
+  const spec = "@thi.ng/malloc";
+  try {
+    return (await import(spec)) as ThingModule;
+  } catch {
+    return null;
+  }
+})();
+
+function thing(): Result {
+  const name = "@thi.ng/malloc (first fit, ArrayBuffer)";
+  if (thingModule === null) return { name: `${name}: NOT INSTALLED`, ops: OPS, opsPerSec: 0, runs: [], hwm: 0, frag: 0 };
+  const trace = standardTrace(OPS);
+  const pool = new thingModule.MemPool({ size: 1 << 20 });
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = 0;
+  replay(
+    trace,
+    (s) => {
+      const p = pool.malloc(s);
+      if (p < lo) lo = p;
+      if (p + s > hi) hi = p + s;
+      return p;
+    },
+    (p) => pool.free(p),
+  ).live.forEach((p) => pool.free(p));
+  const once = () => {
+    const { live } = replay(
+      trace,
+      (s) => pool.malloc(s),
+      (p) => pool.free(p),
+    );
+    for (const p of live) pool.free(p);
+    return live.length;
+  };
+  // The pool's high-water mark is measured from its first block's header (8 bytes below it).
+  return withFrag(measure(name, OPS, once), hi - (lo - 8), trace.peakLiveBytes);
+}
+
+function replayOnly(): Result {
+  const trace = standardTrace(OPS);
+  let next = 8;
+  const once = () => {
+    next = 8;
+    return replay(
+      trace,
+      (s) => {
+        const p = next;
+        next += s;
+        return p;
+      },
+      () => {},
+    ).live.length;
+  };
+  return withFrag(measure("trace replay alone (bump, no free)", OPS, once), 0, 1);
+}
+
+const frag = (r: Result, limit?: number): Record<string, number | string> => ({
+  frag: `${(100 * r.frag).toFixed(1)}%`,
+  hwm: r.hwm,
+  ...(limit === undefined ? {} : { fragTarget: `<= ${limit}%`, fragOk: 100 * r.frag <= limit ? "yes" : "NO" }),
+});
+
+benchMain(
+  "alloc",
+  {
+    thing,
+    tlsf: () => ours("TLSF (metadata in simulated memory)", (rm, m) => new TlsfAllocator({ pages: rm, memory: m.core, arenaOrder: 8 })),
+    heap: () =>
+      ours("heap, first fit (metadata in simulated memory)", (rm, m) => new HeapAllocator({ pages: rm, memory: m.core, arenaOrder: 8 })),
+    slabArray: () =>
+      ours(
+        "slab array, 32 classes of 16..512 B (metadata in simulated memory)",
+        (rm, m) => new SlabArrayAllocator({ pages: rm, memory: m.core, classes: stepClasses(16, 512) }),
+      ),
+    replay: replayOnly,
+  },
+  (m) => {
+    const r = m as Partial<Record<string, Result>>;
+    const peer = r.thing !== undefined && r.thing.opsPerSec > 0 ? r.thing : null;
+    const rows = [
+      r.thing && row(r.thing, peer, undefined, frag(r.thing)),
+      r.tlsf && row(r.tlsf, peer, { ratio: 20, opsPerSec: 15e6 }, frag(r.tlsf, 30)),
+      r.heap && row(r.heap, peer, { opsPerSec: 5e6 }, frag(r.heap, 30)),
+      r.slabArray && row(r.slabArray, peer, { opsPerSec: 40e6 }, frag(r.slabArray)),
+      r.replay && row(r.replay, peer),
+    ];
+    return [
+      {
+        group: "standard trace (seed 0xC0FFEE, 1,000,000 operations), fragmentation per shared/spec/allocators.md",
+        baseline: peer?.name ?? "@thi.ng/malloc (not measured)",
+        rows: rows.filter((x) => x !== undefined),
+      },
+    ];
+  },
+);
