@@ -19,11 +19,23 @@ export interface BlockRecord {
  */
 export class BlockTable {
   readonly live = new Map<number, BlockRecord>();
-  readonly freed: BlockRecord[] = [];
-  private readonly history: number;
+  /** Freed blocks, a ring of `history` entries; `next` is where the next one goes. */
+  private readonly ring: (BlockRecord | undefined)[];
+  private next = 0;
 
   constructor(history: number) {
-    this.history = history;
+    this.ring = new Array(history);
+  }
+
+  /** Freed blocks remembered, newest first. */
+  get freed(): BlockRecord[] {
+    const out: BlockRecord[] = [];
+    const n = this.ring.length;
+    for (let k = 1; k <= n; k++) {
+      const b = this.ring[(this.next - k + n) % n];
+      if (b) out.push(b);
+    }
+    return out;
   }
 
   /** Moves a live record to the freed history. */
@@ -31,8 +43,9 @@ export class BlockTable {
     this.live.delete(rec.address);
     rec.state = state;
     rec.freed = site;
-    this.freed.push(rec);
-    if (this.freed.length > this.history) this.freed.shift();
+    if (this.ring.length === 0) return;
+    this.ring[this.next] = rec;
+    this.next = (this.next + 1) % this.ring.length;
   }
 
   /** The live block containing `address`, if any. */
@@ -41,19 +54,24 @@ export class BlockTable {
     return undefined;
   }
 
-  /** The newest freed block containing `address`, if any. */
-  freedContaining(address: number): BlockRecord | undefined {
-    for (let i = this.freed.length - 1; i >= 0; i--) {
-      const b = this.freed[i]!;
-      if (address >= b.address && address < b.address + Math.max(b.size, 1)) return b;
+  private newest(match: (b: BlockRecord) => boolean): BlockRecord | undefined {
+    const n = this.ring.length;
+    for (let k = 1; k <= n; k++) {
+      const b = this.ring[(this.next - k + n) % n];
+      if (b === undefined) return undefined;
+      if (match(b)) return b;
     }
     return undefined;
   }
 
+  /** The newest freed block containing `address`, if any. */
+  freedContaining(address: number): BlockRecord | undefined {
+    return this.newest((b) => address >= b.address && address < b.address + Math.max(b.size, 1));
+  }
+
   /** The newest freed block starting at `address`, if any. */
   freedAt(address: number): BlockRecord | undefined {
-    for (let i = this.freed.length - 1; i >= 0; i--) if (this.freed[i]!.address === address) return this.freed[i];
-    return undefined;
+    return this.newest((b) => b.address === address);
   }
 
   /** The live (or, with `freed`, freed) block nearest to `address` within `reach` bytes outside it. */

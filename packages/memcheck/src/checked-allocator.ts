@@ -1,3 +1,4 @@
+import type { BlockRecord } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
 import { MemcheckError } from "./errors.js";
 
@@ -36,6 +37,7 @@ interface Guarded {
   readonly inner: number;
   readonly innerSize: number;
   readonly user: number;
+  record: BlockRecord | null;
 }
 
 /**
@@ -100,7 +102,7 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     const user = inner + left;
     if (label !== undefined) this.checker.at(label);
     this.checker.guardedBlockAllocated(inner, innerSize, user, size, this.name);
-    this.live.set(user, { inner, innerSize, user });
+    this.live.set(user, { inner, innerSize, user, record: null });
     return user;
   }
 
@@ -110,7 +112,7 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     const ok = this.checker.checkFree(address, this.name);
     const g = this.live.get(address);
     if (!ok || !g) return; // reported (with the default policy, thrown)
-    this.checker.quarantineBlock(address);
+    g.record = this.checker.quarantineBlock(address);
     this.live.delete(address);
     this.fifo.push(g);
     this.held += g.innerSize;
@@ -134,7 +136,7 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
       this.fifo.splice(0, this.head);
       this.head = 0;
     }
-    this.checker.releaseQuarantined(g.inner, g.innerSize, g.user);
+    this.checker.releaseQuarantined(g.inner, g.innerSize, g.record!);
     this.inner.free(g.inner);
   }
 

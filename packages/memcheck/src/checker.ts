@@ -20,7 +20,10 @@ export interface BufferCheck {
 }
 
 const OWNERS = StateBit.A | StateBit.U;
-const isAllPlain = (s: number) => (s & OWNERS) !== StateBit.A || (s & StateBit.P) === 0;
+/** Mask and value of a plain allocator-owned byte (ALL, any WRT/INI). */
+const ALL_MASK = StateBit.A | StateBit.U | StateBit.P;
+const ALL_VALUE = StateBit.A | StateBit.P;
+const isAllPlain = (s: number) => (s & ALL_MASK) !== ALL_VALUE;
 
 /**
  * The memory checker: per-byte state for every RAM region, checked page and block transitions,
@@ -145,7 +148,7 @@ export class MemoryChecker extends CheckerBase {
       this.transitionError("double-alloc", `block handed out twice by ${allocator}`, user, size, prior);
       return;
     }
-    const bad = size > 0 ? this.shadow.find(address, size, isAllPlain) : -1;
+    const bad = size > 0 ? this.shadow.mismatch(address, size, ALL_MASK, ALL_VALUE) : -1;
     if (bad < 0) return;
     const s = this.shadow.get(bad);
     if (
@@ -209,7 +212,7 @@ export class MemoryChecker extends CheckerBase {
     if (!this.checkFree(address, allocator)) return;
     const rec = this.blocks.live.get(address >>> 0)!;
     if (rec.size > 0) {
-      const bad = this.shadow.find(rec.address, rec.size, (s) => (s & OWNERS) !== StateBit.U);
+      const bad = this.shadow.mismatch(rec.address, rec.size, OWNERS, StateBit.U);
       if (bad >= 0)
         this.transitionError("invalid-transition", "freed block is not user-owned (shared?)", bad, rec.size, rec);
       this.shadow.fill(rec.address, rec.size, ALL | StateBit.W);
@@ -269,24 +272,27 @@ export class MemoryChecker extends CheckerBase {
     this.blocks.live.set(user, this.newRecord(user, size, allocator));
   }
 
-  /** A checked free kept the block in quarantine: USR -> NO (freed). Call after {@link checkFree}. */
-  quarantineBlock(user: number): void {
+  /**
+   * A checked free kept the block in quarantine: USR -> NO (freed). Call after {@link checkFree}.
+   * Returns the block's record (give it back to {@link releaseQuarantined}).
+   */
+  quarantineBlock(user: number): BlockRecord {
     const rec = this.blocks.live.get(user)!;
     if (rec.size > 0) {
-      const bad = this.shadow.find(rec.address, rec.size, (s) => (s & OWNERS) !== StateBit.U);
+      const bad = this.shadow.mismatch(rec.address, rec.size, OWNERS, StateBit.U);
       if (bad >= 0)
         this.transitionError("invalid-transition", "freed block is not user-owned (shared?)", bad, rec.size, rec);
       this.shadow.fill(rec.address, rec.size, Tag.Freed);
     }
     this.blocks.retire(rec, "quarantined", this.site());
+    return rec;
   }
 
   /** A quarantined block (with its redzones) goes back to its allocator: NO -> ALL, writable. */
-  releaseQuarantined(inner: number, innerSize: number, user: number): void {
+  releaseQuarantined(inner: number, innerSize: number, rec: BlockRecord): void {
     this.range(inner, innerSize);
     this.shadow.fill(inner, innerSize, ALL | StateBit.W);
-    const rec = this.blocks.freedAt(user);
-    if (rec && rec.state === "quarantined") rec.state = "freed";
+    if (rec.state === "quarantined") rec.state = "freed";
   }
 
   // ---- share, protect, initialize ------------------------------------------------------------

@@ -68,9 +68,18 @@ export class Shadow {
     this.readOnly = ro;
   }
 
+  private last: ShadowRegion | undefined;
+
   /** The managed region holding `address`, or undefined. */
   regionAt(address: number): ShadowRegion | undefined {
-    for (const r of this.regions) if (address >= r.start && address < r.end) return r;
+    const l = this.last;
+    if (l !== undefined && address >= l.start && address < l.end) return l;
+    for (const r of this.regions) {
+      if (address >= r.start && address < r.end) {
+        this.last = r;
+        return r;
+      }
+    }
     return undefined;
   }
 
@@ -115,6 +124,27 @@ export class Shadow {
     const r = this.regionAt(address)!;
     const b = r.bytes;
     for (let i = 0; i < length; i++) if (bad(b[address - r.start + i]!)) return address + i;
+    return -1;
+  }
+
+  /**
+   * Address of the first byte of [address, address + length) (inside one region) whose state
+   * masked by `mask` is not `value`, or -1. Scans a word at a time where it can.
+   */
+  mismatch(address: number, length: number, mask: number, value: number): number {
+    const r = this.regionAt(address)!;
+    const b = r.bytes;
+    let i = address - r.start;
+    const end = i + length;
+    while (i < end && (i & 3) !== 0) {
+      if ((b[i]! & mask) !== value) return r.start + i;
+      i++;
+    }
+    const m4 = mask | (mask << 8) | (mask << 16) | (mask << 24) | 0;
+    const v4 = value | (value << 8) | (value << 16) | (value << 24) | 0;
+    const w = r.words;
+    while (i + 4 <= end && (w[i >> 2]! & m4) === v4) i += 4;
+    for (; i < end; i++) if ((b[i]! & mask) !== value) return r.start + i;
     return -1;
   }
 
