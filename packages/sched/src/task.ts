@@ -31,8 +31,8 @@ export type TaskEntry = () => TaskProgram;
 /**
  * Why a task was faulted. The scheduler raises `watchdog`, `uncaught` (the generator threw),
  * `bad-syscall` (a yielded value that is not a request, or a bad sleep), `unknown-syscall` (no
- * handler for the op) and `syscall-error` (the handler threw); the kernel passes its own kinds
- * (e.g. `memmanage`, `busfault`, `checker`).
+ * handler for the op), `syscall-error` (the handler threw) and `kernel-error` (a hook threw);
+ * the kernel passes its own kinds (e.g. `memmanage`, `busfault`, `checker`).
  */
 export interface FaultReason {
   /** Short machine-readable kind. */
