@@ -34,6 +34,20 @@ describe("leaks", () => {
     expect(g.checker.reports).toEqual([]);
   });
 
+  it("a lost cycle: its lowest block definitely lost, the rest indirectly", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const a = f.heap.allocate(16)!;
+    const b = f.heap.allocate(16)!;
+    const c = f.heap.allocate(16)!;
+    f.m.core.write32(a, b);
+    f.m.core.write32(b, c);
+    f.m.core.write32(c, a);
+    const s = f.checker.checkLeaks();
+    expect(s.definite.map((x) => x.address)).toEqual([a]);
+    expect(s.indirect.map((x) => x.address)).toEqual([b, c]);
+  });
+
   it("at task end: the task's stack is no longer a root, only its own blocks are reported", () => {
     const f = setup();
     f.kernel();

@@ -30,8 +30,10 @@ interface ScanRange {
 /**
  * Mark and sweep over simulated memory: every aligned word of the roots, then of every reached
  * block, is a candidate pointer; a value pointing into [start, start + size) of a live block
- * (start or interior) reaches it; a block overlapping a root range is reached. Blocks not reached from roots are lost: "indirect" when
- * another lost block points into them, else "definite".
+ * (start or interior) reaches it; a block overlapping a root range is reached. Blocks not
+ * reached are lost, as Memcheck sorts them: "definite" when no other lost block points to them
+ * (or, for a cycle of lost blocks, the lowest block of the cycle), "indirect" when they are
+ * reached only through a definitely lost block.
  */
 export function scanLeaks(
   live: readonly BlockRecord[],
@@ -83,14 +85,36 @@ export function scanLeaks(
     }
   };
   drain();
-  // Lost blocks pointed to by other lost blocks are indirect.
+  // Among lost blocks: one no other lost block points to is definitely lost, and what it points
+  // to (transitively) indirectly lost; a cycle of lost blocks has its lowest block definite.
+  const edges: number[][] = blocks.map(() => []);
   const pointedByLost = new Uint8Array(blocks.length);
   for (let i = 0; i < blocks.length; i++) {
     if (reached[i]) continue;
     const b = blocks[i]!;
     scan({ start: b.address, size: b.size }, (j) => {
-      if (j !== i) pointedByLost[j] = 1;
+      if (j !== i && !reached[j]) {
+        edges[i]!.push(j);
+        pointedByLost[j] = 1;
+      }
     });
+  }
+  const kind = new Uint8Array(blocks.length); // 0 unassigned, 1 definite, 2 indirect
+  const flood = (from: number) => {
+    const stack = [...edges[from]!];
+    while (stack.length > 0) {
+      const j = stack.pop()!;
+      if (kind[j] !== 0) continue;
+      kind[j] = 2;
+      stack.push(...edges[j]!);
+    }
+  };
+  for (const pass of [0, 1]) {
+    for (let i = 0; i < blocks.length; i++) {
+      if (reached[i] || kind[i] !== 0 || (pass === 0 && pointedByLost[i])) continue;
+      kind[i] = 1;
+      flood(i);
+    }
   }
   const mine = (b: BlockRecord) => task === undefined || b.allocated.task === task;
   const definite: BlockRecord[] = [];
@@ -99,7 +123,7 @@ export function scanLeaks(
   blocks.forEach((b, i) => {
     if (!mine(b)) return;
     if (reached[i]) reachable.push(b);
-    else if (pointedByLost[i]) indirect.push(b);
+    else if (kind[i] === 2) indirect.push(b);
     else definite.push(b);
   });
   const sum = (l: BlockRecord[]) => l.reduce((n, b) => n + b.size, 0);

@@ -141,3 +141,34 @@ describe("no false positives over long random traces of correct allocator use", 
     );
   });
 });
+
+describe("bugs are reported where they are", () => {
+  it("any write into a redzone names the block and the distance", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.constantFrom(8, 16, 32),
+        fc.integer({ min: 0, max: 31 }),
+        fc.boolean(),
+        (size, redzone, k, right) => {
+          const f = setup();
+          f.user(SENSOR);
+          const heap = checkedAllocator(f.checker, f.heap, { redzone });
+          const p = heap.allocate(size)!;
+          const d = k % redzone;
+          const a = right ? p + size + d : p - 1 - d;
+          f.m.core.write8(a, 1);
+          expect(f.checker.reports).toHaveLength(1);
+          expect(f.checker.reports[0]).toMatchObject({ kind: "heap-buffer-overflow", address: a });
+          expect(f.checker.reports[0]!.block).toMatchObject({
+            address: p,
+            size,
+            relation: right ? "right" : "left",
+            distance: right ? d : d + 1,
+          });
+        },
+      ),
+      { seed: 0xb06, numRuns: 200 },
+    );
+  });
+});
