@@ -2,7 +2,8 @@
  * sched benchmarks: the bare generator-switch rate (N generators yielding `{ op: "yield" }`,
  * resumed round-robin by a plain loop) as the baseline, and the scheduler's context switches per
  * second with 2, 8 and 32 tasks of one priority yielding the same way (ready lists, state
- * changes, cycle accounting, SysTick, syscall dispatch). Every case runs in its own process.
+ * changes, cycle accounting, SysTick, syscall dispatch), with hooks or a trace recorder, and
+ * tasks that sleep (timer heap). Every case runs in its own process.
  */
 import { benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { createMachine, STM32F407 } from "@rtos-sim/hw";
@@ -58,6 +59,22 @@ function sched(n: number, opts: { hooks?: boolean; trace?: boolean } = {}) {
   });
 }
 
+/** Tasks that sleep 1..4 ticks in a loop: timer-heap insert and pop, idle jumps, wake-ups. */
+function sleepers(n: number) {
+  const s = new Scheduler({ machine: createMachine(STM32F407) });
+  for (let i = 0; i < n; i++) {
+    const ticks = 1 + (i % 4);
+    s.spawn({
+      name: `s${i}`,
+      priority: i % 4,
+      *entry() {
+        for (;;) yield { op: "sleep", ticks };
+      },
+    });
+  }
+  return measure(`sleep and wake, ${n} tasks (1..4 ticks, 4 priorities)`, OPS, () => s.run({ slices: OPS }).switches);
+}
+
 benchMain(
   "sched",
   {
@@ -69,13 +86,14 @@ benchMain(
     sched32: () => sched(32),
     sched8hooks: () => sched(8, { hooks: true }),
     sched8trace: () => sched(8, { trace: true }),
+    sleepers32: () => sleepers(32),
   },
   (r) => [
     {
       group: "context switches per second (tasks yielding round-robin)",
       baseline: r.bare8!.name,
       // every case present (BENCH_ONLY may select some), each against the same-run baseline
-      rows: ["bare8", "bare2", "bare32", "sched2", "sched8", "sched32", "sched8hooks", "sched8trace"]
+      rows: ["bare8", "bare2", "bare32", "sched2", "sched8", "sched32", "sched8hooks", "sched8trace", "sleepers32"]
         .filter((k) => r[k] !== undefined)
         .map((k) => row(r[k]!, r.bare8!)),
     },
