@@ -53,10 +53,15 @@ export interface TaskSpec {
   readonly privileged?: boolean;
   /** Stack bytes including the 32-byte guard; rounded up to a power-of-two block of pages. Default 1 KiB. */
   readonly stackSize?: number;
-  /** Heap bytes (TLSF by default), one block covered by one MPU region; 0 for none. Default 4 KiB. */
+  /** Heap bytes (TLSF by default), one block covered by one MPU region; 0 for none, else 1 KiB..16 MiB. Default 4 KiB. */
   readonly heapSize?: number;
-  /** Heap allocator. Default "tlsf". */
-  readonly heap?: "tlsf" | "heap";
+  /**
+   * Heap allocator. Default "tlsf". "heap" is first fit; "slab-array" is a slab per size class
+   * over a region manager nested in the heap block (128-byte pages, metadata in the block).
+   */
+  readonly heap?: "tlsf" | "heap" | "slab-array";
+  /** Size classes of a "slab-array" heap (ascending multiples of 8). Default 16, 32, 64, 128, 256. */
+  readonly slabClasses?: readonly number[];
   /**
    * Address of the task's code (checked by an instruction fetch at every resume). Default: in the
    * board's code memory (flash), 4 KiB per task. A data address makes the task fault (IACCVIOL).
@@ -95,7 +100,10 @@ export interface KernelOptions {
   readonly partitions?: readonly PartitionSpec[];
   readonly semaphores?: readonly SemaphoreSpec[];
   readonly queues?: readonly QueueSpec[];
-  /** Cycles a task may run without yielding before the watchdog faults it. Default 2,000,000. */
+  /**
+   * Cycles a task may run without giving up the CPU before the watchdog faults it (checked at
+   * its memory accesses and at each syscall). Default 2,000,000; 0 turns the watchdog off.
+   */
   readonly watchdogCycles?: number;
   /** Bytes of the image's .data+.bss and the kernel's main stack reserved at the start of RAM. Default 8 KiB. */
   readonly imageSize?: number;

@@ -1,6 +1,20 @@
 import { SimError } from "@rtos-sim/hw";
 
-/** Error codes raised by `@rtos-sim/kernel`. */
+/**
+ * Error codes raised by `@rtos-sim/kernel`:
+ * - `BAD_TASK`: a task description is wrong (the field is named); nothing was created.
+ * - `DUPLICATE_TASK`: a task of that name exists.
+ * - `UNKNOWN_PARTITION` / `UNKNOWN_DEVICE`: a task names a partition or device role the kernel or board lacks.
+ * - `MPU_REGIONS_EXHAUSTED`: the task's stack, guard, heap, partitions and devices need more MPU
+ *   regions than the kernel leaves (at spawn, or at a run-time grant: the syscall returns ENOSPC).
+ * - `OUT_OF_MEMORY`: no pages for a stack, heap, partition, queue or task control block.
+ * - `BAD_SYSCALL`: a task yielded an unknown op.
+ * - `BAD_ARGUMENT`: a syscall field is missing, of the wrong type or out of range (nothing changed).
+ * - `BAD_POINTER`: a syscall buffer the caller could not access itself (nothing touched).
+ * - `BAD_CONFIG`: a kernel option, partition, semaphore, queue or app description is wrong.
+ * - `WATCHDOG`: a task ran past its cycle budget without giving up the CPU.
+ * - `PANIC`: a task's fault policy panicked the system.
+ */
 export type KernelErrorCode =
   | "BAD_TASK"
   | "DUPLICATE_TASK"
@@ -12,6 +26,7 @@ export type KernelErrorCode =
   | "BAD_ARGUMENT"
   | "BAD_POINTER"
   | "BAD_CONFIG"
+  | "WATCHDOG"
   | "PANIC";
 
 /** A typed kernel error: bad task or partition description, exhausted MPU regions, bad syscall. */

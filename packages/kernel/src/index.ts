@@ -1,37 +1,3 @@
-/**
- * `@rtos-sim/kernel`: the composition. It boots a board (region manager over its RAM, a kernel
- * block privileged-only, simulated UART/GPIO/timer/sensor/actuator at the board's real addresses,
- * the MPU on with the kernel's regions highest-numbered), and runs tasks written as generators,
- * each seeing only its own memory: its stack (with a guard), its heap (TLSF by default), the
- * partitions and peripherals it was granted. Every switch stacks and unstacks a real exception
- * frame on the task's stack and reloads its cached MPU configuration (skipped when unchanged);
- * every syscall pointer is validated against the caller's own view; a task's fault goes to its
- * policy (stop, restart, restart up to N, panic) with a Tock-style dump.
- *
- * @example
- * ```ts
- * import { STM32F407 } from "@rtos-sim/hw";
- * import { bootKernel, sys } from "@rtos-sim/kernel";
- * const k = bootKernel({ board: STM32F407, memcheck: true });
- * k.spawn({
- *   name: "hello",
- *   *main(t) {
- *     const p = (yield sys.malloc(16)) as number;
- *     t.writeString(p, "hi\n");
- *     yield sys.print(p, 3);
- *     yield sys.free(p);
- *   },
- * });
- * k.run({ ms: 10 });
- * ```
- *
- * @packageDocumentation
- */
-import { type AppDescription, type AppRun, type RunAppOptions, runApp } from "./app.js";
-import type { KernelOptions } from "./config.js";
-import { defaultHeapFactory } from "./default-heap.js";
-import { Kernel } from "./kernel.js";
-
 export { TIMEOUT } from "@rtos-sim/sched";
 export type { AppCheck, AppDescription, AppEnv, AppRun, RunAppOptions } from "./app.js";
 export { defineApp, resolveBoard, runApp } from "./app.js";
@@ -46,8 +12,9 @@ export type {
   TaskMain,
   TaskSpec,
 } from "./config.js";
-export { defaultHeapFactory } from "./default-heap.js";
+export { DEFAULT_SLAB_CLASSES, defaultHeapFactory } from "./default-heap.js";
 export { Actuator, ActuatorReg } from "./devices/actuator.js";
+export type { KernelDevices } from "./devices/attach.js";
 export { Gpio, GpioReg } from "./devices/gpio.js";
 export type { DevicePlacement, DeviceRole } from "./devices/map.js";
 export { placeDevices } from "./devices/map.js";
@@ -58,10 +25,12 @@ export type { KernelErrorCode } from "./errors.js";
 export { KernelError } from "./errors.js";
 export type { KernelEvents, Stamp } from "./events.js";
 export { KernelEmitter } from "./events.js";
+export type { ClassifiedFault } from "./fault-handler.js";
+export { classifyFault, policyAction } from "./fault-handler.js";
 export type { DumpInput, FaultAction, FaultKind, FaultRecord } from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
 export { MessageQueue, Semaphore } from "./ipc.js";
-export type { KernelDeps, KernelDevices, KernelRunResult, Partition } from "./kernel.js";
+export type { KernelDeps, KernelRunResult, Partition } from "./kernel.js";
 export { Kernel } from "./kernel.js";
 export type { BoardLayout } from "./layout.js";
 export { layoutBoard, orderFor } from "./layout.js";
@@ -71,7 +40,8 @@ export { handleSyscall } from "./syscall-handler.js";
 export type { Delay, Syscall, SyscallOp, TaskInfo } from "./syscalls.js";
 export { Errno, sys } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
-export type { HeapFactory } from "./task-heap.js";
-export { HeapBlockSource } from "./task-heap.js";
-export type { KTask, TaskHeap } from "./task-record.js";
-export { GUARD_BYTES } from "./task-record.js";
+export type { HeapFactory, HeapFactoryOptions, TaskAllocator } from "./task-heap.js";
+export { HeapBlockSource, SLAB_PAGE_ORDER, slabPageSource } from "./task-heap.js";
+export type { HeapKind, KTask, TaskHeap } from "./task-record.js";
+export { GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
+export { WatchdogHook } from "./watchdog.js";

@@ -1,46 +1,26 @@
-import type { ResizableAllocator } from "@rtos-sim/alloc";
-import {
-  ActorMode,
-  Cfsr,
-  createMachine,
-  decodeRegion,
-  Fault,
-  hex32,
-  type Machine,
-  type MpuRegionView,
-  makeActor,
-  Shcsr,
-} from "@rtos-sim/hw";
-import { CheckerFault, checkedAllocator, MemoryChecker } from "@rtos-sim/memcheck";
+import { ActorMode, createMachine, hex32, type Machine, makeActor, Perm, Shcsr } from "@rtos-sim/hw";
+import { checkedAllocator, MemoryChecker } from "@rtos-sim/memcheck";
 import { RegionManager } from "@rtos-sim/region";
-import { type FaultReason, Scheduler, type Task } from "@rtos-sim/sched";
-import type { FaultPolicy, KernelOptions, TaskSpec } from "./config.js";
-import { Actuator } from "./devices/actuator.js";
-import { Gpio } from "./devices/gpio.js";
-import { type DevicePlacement, type DeviceRole, placeDevices } from "./devices/map.js";
-import { Sensor } from "./devices/sensor.js";
-import { Timer } from "./devices/timer.js";
-import { Uart } from "./devices/uart.js";
+import { Scheduler, type Task } from "@rtos-sim/sched";
+import type { KernelOptions, TaskSpec } from "./config.js";
+import { attachDevices, type KernelDevices } from "./devices/attach.js";
+import type { DevicePlacement, DeviceRole } from "./devices/map.js";
 import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
-import { decodeFault, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
+import { FaultHandler } from "./fault-handler.js";
+import type { FaultRecord } from "./fault-report.js";
 import { MessageQueue, Semaphore } from "./ipc.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
-import { type MpuGrant, MpuLoader, type MpuPlan, planMpu } from "./mpu-plan.js";
+import { type MpuGrant, MpuLoader, planMpu } from "./mpu-plan.js";
+import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
-import { HeapBlockSource, type HeapFactory } from "./task-heap.js";
-import { GUARD_BYTES, type KTask, type TaskHeap } from "./task-record.js";
+import { HeapBlockSource, type HeapFactory, slabPageSource, type TaskAllocator } from "./task-heap.js";
+import { GUARD_BYTES, type HeapKind, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
+import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
+import { WatchdogHook } from "./watchdog.js";
 
-/** The simulated devices of a kernel, by role (absent when the board has no address for one). */
-export interface KernelDevices {
-  readonly uart: Uart;
-  readonly gpio?: Gpio;
-  readonly timer?: Timer;
-  readonly sensor?: Sensor;
-  readonly actuator?: Actuator;
-  readonly placements: readonly DevicePlacement[];
-}
+export type { KernelDevices } from "./devices/attach.js";
 
 /** A partition: named memory shared between tasks. */
 export interface Partition {
@@ -65,8 +45,6 @@ export interface KernelDeps {
 }
 
 const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
-const XPSR_THUMB = 0x01000000;
-const MAX_TASKS = 64;
 
 /**
  * The kernel: boots a board (region manager over its RAM, kernel heap, devices, MPU on with the
@@ -76,7 +54,7 @@ const MAX_TASKS = 64;
  *
  * @example
  * ```ts
- * const k = Kernel.boot({ board: STM32F407 }, { heapFactory });
+ * const k = Kernel.boot({ board: STM32F407 }, { heapFactory: defaultHeapFactory });
  * k.spawn({ name: "hello", *main(t) { const p = (yield sys.malloc(16)) as number; t.write32(p, 1); } });
  * k.run({ ms: 100 });
  * ```
@@ -89,28 +67,33 @@ export class Kernel {
   readonly regions: RegionManager;
   readonly scheduler: Scheduler<KTask>;
   readonly checker: MemoryChecker | null;
+  /** The access-hook watchdog (null when `watchdogCycles` is 0). */
+  readonly watchdog: WatchdogHook | null;
   readonly devices: KernelDevices;
-  /** The kernel's own block (message queues): privileged only. */
+  /** The kernel's own block (task control blocks, message queues): privileged only. */
   readonly kernelBlock: { readonly base: number; readonly size: number; readonly order: number };
   readonly kernelHeap: TaskHeap;
   /** MPU grants of the kernel (highest-numbered regions). */
   readonly kernelGrants: readonly MpuGrant[];
   readonly loader: MpuLoader;
-  /** Every fault so far, in order. */
-  readonly faults: FaultRecord[] = [];
   readonly partitions = new Map<string, Partition>();
   readonly semaphores = new Map<string, Semaphore>();
   readonly queues = new Map<string, MessageQueue>();
   private readonly byName = new Map<string, KTask>();
   private readonly byId = new Map<number, KTask>();
   private readonly heapFactory: HeapFactory;
-  private panicMessage: string | null = null;
   private readonly pageOrder: number;
+  private readonly faultHandler: FaultHandler;
+  private readonly switcher: ContextSwitcher;
 
   private constructor(options: KernelOptions, deps: KernelDeps) {
     this.options = options;
     this.heapFactory = deps.heapFactory;
     const board = options.board;
+    const budget = options.watchdogCycles ?? 2_000_000;
+    if (!Number.isInteger(budget) || budget < 0) {
+      throw new KernelError("BAD_CONFIG", "watchdogCycles must be an integer >= 0", { watchdogCycles: budget });
+    }
     this.machine = createMachine(board);
     const { core, scb } = this.machine;
     this.layout = layoutBoard(board);
@@ -126,30 +109,20 @@ export class Kernel {
       pageOrder: this.pageOrder,
       reserved: [image],
     });
-    const mc = options.memcheck;
-    if (mc) {
-      const page = 2 ** this.pageOrder;
-      const metadata = this.regions.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * page }));
-      this.checker = new MemoryChecker(this.machine, {
-        clock: () => this.nowMs(),
-        timeUnit: "ms",
-        taskName: (id) => this.byId.get(id)?.name ?? (id === 0 ? "kernel" : `T${id}`),
-        data: [{ start: image.start, size: image.size, name: image.label }],
-        metadata,
-        onError: typeof mc === "object" ? mc.onError : undefined,
-      });
-      this.regions.observer = this.checker;
-      this.checker.events.on("report", (r) => this.events.emit("checker", r));
-    } else {
-      this.checker = null;
-    }
+    this.checker = this.makeChecker(image);
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
     const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });
     if (kBase === null) throw new KernelError("OUT_OF_MEMORY", "no room for the kernel block", { order: kOrder });
     this.kernelBlock = { base: kBase, size: 2 ** (kOrder + this.pageOrder), order: kOrder };
-    this.kernelHeap = this.makeHeap("kernel", "tlsf", kBase, this.kernelBlock.size, kOrder);
-    this.devices = this.attachDevices(options.seed ?? 1);
+    this.kernelHeap = this.makeHeap("kernel", "tlsf", kBase, this.kernelBlock.size, kOrder, undefined);
+    this.devices = attachDevices(
+      this.machine.bus,
+      board,
+      options.seed ?? 1,
+      () => this.nowMs(),
+      (task, line) => this.output(task, line),
+    );
     const code = this.layout.code;
     this.kernelGrants = [
       {
@@ -164,16 +137,35 @@ export class Kernel {
     this.loader = new MpuLoader(this.machine.mpu);
     this.loader.load(planMpu(board.mpuRegions, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
+    this.watchdog = budget > 0 ? new WatchdogHook(core, budget, this.checker) : null;
+    this.faultHandler = new FaultHandler({
+      machine: this.machine,
+      scheduler: () => this.scheduler,
+      checker: this.checker,
+      events: this.events,
+      stamp: () => this.stamp(),
+      reset: (k) => this.resetTask(k),
+    });
+    this.switcher = new ContextSwitcher({
+      core,
+      loader: this.loader,
+      checker: this.checker,
+      watchdog: this.watchdog,
+      events: this.events,
+      faultTask: (t, e) => this.faultHandler.faultTask(t, e),
+      stamp: () => this.stamp(),
+    });
+    const sw = this.switcher;
     this.scheduler = new Scheduler<KTask>({
       machine: this.machine,
       tickHz: options.tickHz ?? 1000,
-      watchdog: { cycles: options.watchdogCycles ?? 2_000_000 },
+      ...(budget > 0 ? { watchdog: { cycles: budget } } : {}),
       syscall: (task, req, sched) => handleSyscall(this, task, req, sched),
-      switchIn: (t, from) => this.switchIn(t, from),
-      switchOut: (t) => this.switchOut(t),
-      beforeStep: (t) => this.beforeStep(t),
-      afterStep: (t) => this.afterStep(t),
-      onFault: (t, reason) => this.onFault(t, reason),
+      switchIn: (t, from) => sw.switchIn(t, from),
+      switchOut: (t) => sw.switchOut(t),
+      beforeStep: (t) => sw.beforeStep(t),
+      afterStep: (t) => sw.afterStep(t),
+      onFault: (t, reason) => this.faultHandler.onFault(t, reason),
     });
     this.scheduler.events.on("state", (e) => {
       if (this.events.listenerCount("state") > 0) {
@@ -183,7 +175,8 @@ export class Kernel {
     for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
-    this.checker?.attach();
+    if (this.checker) this.checker.attach();
+    if (this.watchdog) core.hook = this.watchdog;
   }
 
   /** Boots a kernel on `options.board`. Throws {@link KernelError} (or the packages' typed errors) for a bad configuration. */
@@ -191,7 +184,7 @@ export class Kernel {
     return new Kernel(options, deps);
   }
 
-  // ---- time -------------------------------------------------------------------------------------
+  // ---- time ---------------------------------------------------------------------------------------
 
   /** Simulated milliseconds since boot. */
   nowMs(): number {
@@ -200,41 +193,32 @@ export class Kernel {
 
   /** Time stamp for events. */
   stamp(): Stamp {
+    if (!this.scheduler) return { ms: 0, cycles: 0 };
     const n = this.scheduler.now();
     return { ms: n.ms, cycles: n.cycles };
   }
 
-  // ---- boot pieces -------------------------------------------------------------------------------
+  // ---- boot pieces --------------------------------------------------------------------------------
 
-  private attachDevices(seed: number): KernelDevices {
-    const placements = placeDevices(this.machine.board);
-    const bus = this.machine.bus;
-    const ms = () => this.nowMs();
-    const out: { -readonly [K in keyof KernelDevices]?: KernelDevices[K] } = { placements };
-    for (const p of placements) {
-      if (p.role === "uart") {
-        const uart = new Uart(p.name);
-        uart.onLine = (task, line) => this.output(task, line);
-        bus.attach(p.base, uart);
-        out.uart = uart;
-      } else if (p.role === "gpio") {
-        out.gpio = new Gpio(p.name);
-        bus.attach(p.base, out.gpio);
-      } else if (p.role === "timer") {
-        out.timer = new Timer(p.name, () => ms() * 1000);
-        bus.attach(p.base, out.timer);
-      } else if (p.role === "sensor") {
-        out.sensor = new Sensor(p.name, ms, seed);
-        bus.attach(p.base, out.sensor);
-      } else if (p.role === "actuator") {
-        out.actuator = new Actuator(p.name);
-        bus.attach(p.base, out.actuator);
-      }
-    }
-    return out as KernelDevices;
+  private makeChecker(image: { start: number; size: number; label: string }): MemoryChecker | null {
+    const mc = this.options.memcheck;
+    if (!mc) return null;
+    const page = 2 ** this.pageOrder;
+    const metadata = this.regions.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * page }));
+    const checker = new MemoryChecker(this.machine, {
+      clock: () => this.nowMs(),
+      timeUnit: "ms",
+      taskName: (id) => this.byId.get(id)?.name ?? (id === 0 ? "kernel" : `T${id}`),
+      data: [{ start: image.start, size: image.size, name: image.label }],
+      metadata,
+      onError: typeof mc === "object" ? mc.onError : undefined,
+    });
+    this.regions.observer = checker;
+    checker.events.on("report", (r) => this.events.emit("checker", r));
+    return checker;
   }
 
-  /** Where a device role sits (for a task's MPU grant). */
+  /** Where a device role sits (for a task's MPU grant). Throws `UNKNOWN_DEVICE`. */
   device(role: DeviceRole): DevicePlacement {
     const p = this.devices.placements.find((d) => d.role === role);
     if (!p)
@@ -246,12 +230,21 @@ export class Kernel {
   output(taskId: number, line: string): void {
     const t = this.byId.get(taskId);
     t?.output.push(line);
-    this.events.emit("uart", { ...this.stamp(), task: t?.name ?? "kernel", line });
+    if (this.events.listenerCount("uart") > 0)
+      this.events.emit("uart", { ...this.stamp(), task: t?.name ?? "kernel", line });
   }
 
-  private makeHeap(name: string, kind: "tlsf" | "heap", base: number, size: number, order: number): TaskHeap {
+  private makeHeap(
+    name: string,
+    kind: HeapKind,
+    base: number,
+    size: number,
+    order: number,
+    classes?: readonly number[],
+  ): TaskHeap {
     const core = this.machine.core;
-    const pages = new HeapBlockSource(base, order, this.pageOrder);
+    const pages =
+      kind === "slab-array" ? slabPageSource(core, name, base, size) : new HeapBlockSource(base, order, this.pageOrder);
     const inner = this.heapFactory({
       name: `${kind}:${name}`,
       kind,
@@ -259,15 +252,16 @@ export class Kernel {
       arenaOrder: order,
       memory: core,
       observer: this.checker,
+      ...(classes ? { slabClasses: classes } : {}),
     });
-    const allocator: ResizableAllocator = this.checker
+    const mc = this.options.memcheck;
+    const allocator: TaskAllocator = this.checker
       ? (checkedAllocator(this.checker, inner, {
-          redzone: typeof this.options.memcheck === "object" ? this.options.memcheck.redzone : undefined,
-          quarantineBytes:
-            typeof this.options.memcheck === "object" ? this.options.memcheck.quarantineBytes : undefined,
-        }) as unknown as ResizableAllocator)
+          redzone: typeof mc === "object" ? mc.redzone : undefined,
+          quarantineBytes: typeof mc === "object" ? (mc.quarantineBytes ?? 4096) : 4096,
+        }) as unknown as TaskAllocator)
       : inner;
-    return { base, size, order, pages, allocator };
+    return { kind, base, size, order, allocator };
   }
 
   /** Creates a partition (boot time): one zeroed block of 2^k pages, covered by one MPU region. */
@@ -292,19 +286,29 @@ export class Kernel {
     return p;
   }
 
-  /** Creates a counting semaphore. */
+  /** Creates a counting semaphore (`BAD_CONFIG` for a taken name or a bad initial/max). */
   createSemaphore(name: string, initial: number, max: number): Semaphore {
-    if (this.semaphores.has(name) || !Number.isInteger(initial) || initial < 0 || initial > max) {
+    const ok =
+      typeof name === "string" &&
+      name !== "" &&
+      !this.semaphores.has(name) &&
+      Number.isInteger(max) &&
+      max >= 1 &&
+      Number.isInteger(initial) &&
+      initial >= 0 &&
+      initial <= max;
+    if (!ok)
       throw new KernelError("BAD_CONFIG", `semaphore ${name}: taken name or bad initial/max`, { name, initial, max });
-    }
     const s = new Semaphore(this.scheduler, name, initial, max);
     this.semaphores.set(name, s);
     return s;
   }
 
-  /** Creates a message queue with its slots in kernel memory. */
+  /** Creates a message queue with its slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
   createQueue(name: string, messageSize: number, capacity: number): MessageQueue {
     const ok =
+      typeof name === "string" &&
+      name !== "" &&
       !this.queues.has(name) &&
       Number.isInteger(messageSize) &&
       messageSize >= 1 &&
@@ -330,7 +334,7 @@ export class Kernel {
     return q;
   }
 
-  // ---- tasks ---------------------------------------------------------------------------------------
+  // ---- tasks ----------------------------------------------------------------------------------------
 
   /** Tasks in spawn order. */
   tasks(): readonly KTask[] {
@@ -347,13 +351,23 @@ export class Kernel {
     return this.scheduler.task(k.id)!;
   }
 
+  /** Every fault so far, in order. */
+  get faults(): readonly FaultRecord[] {
+    return this.faultHandler.faults;
+  }
+
   /**
    * Creates a task: its stack (with a guard) and heap from the region manager, its MPU
-   * configuration (computed once; `MPU_REGIONS_EXHAUSTED` when it does not fit), its initial
-   * exception frame, and its scheduler entry. Nothing is left allocated on error.
+   * configuration (computed once; `MPU_REGIONS_EXHAUSTED` when it does not fit), its TCB in kernel
+   * memory, its initial exception frame, and its scheduler entry. Nothing is left allocated on error.
    */
   spawn(spec: TaskSpec): KTask {
-    this.checkSpec(spec);
+    checkSpec(spec, {
+      taskCount: this.byId.size,
+      hasTask: (n) => this.byName.has(n),
+      hasPartition: (n) => this.partitions.has(n),
+      device: (r) => this.device(r),
+    });
     const page = 2 ** this.pageOrder;
     const stackOrder = orderFor(Math.max(spec.stackSize ?? 1024, 2 * GUARD_BYTES + 64), this.pageOrder);
     const undo: (() => void)[] = [];
@@ -364,17 +378,37 @@ export class Kernel {
       undo.push(() => this.regions.freePages(sBase, stackOrder));
       const sSize = 2 ** stackOrder * page;
       const heapBytes = spec.heapSize ?? 4096;
-      let heap: TaskHeap | null = null;
+      let heapBlock: { base: number; size: number; order: number } | null = null;
       if (heapBytes > 0) {
         const hOrder = orderFor(heapBytes, this.pageOrder);
         const hBase = this.regions.allocPages(hOrder, { owner: `heap:${spec.name}` });
         if (hBase === null)
           throw new KernelError("OUT_OF_MEMORY", `no room for the heap of ${spec.name}`, { task: spec.name });
         undo.push(() => this.regions.freePages(hBase, hOrder));
-        heap = this.makeHeap(spec.name, spec.heap ?? "tlsf", hBase, 2 ** hOrder * page, hOrder);
+        heapBlock = { base: hBase, size: 2 ** hOrder * page, order: hOrder };
       }
-      const grants = this.taskGrants(spec, sBase, sSize, heap);
+      const grants = taskGrants(
+        spec,
+        { base: sBase, size: sSize },
+        heapBlock,
+        (n) => this.partitions.get(n)!,
+        (r) => this.device(r),
+      );
       const plan = planMpu(this.machine.board.mpuRegions, this.kernelGrants, grants, `task "${spec.name}"`);
+      const tcb = this.kernelHeap.allocator.allocate(TCB_BYTES, 8);
+      if (tcb === null)
+        throw new KernelError("OUT_OF_MEMORY", `no kernel memory for the TCB of ${spec.name}`, { task: spec.name });
+      undo.push(() => this.kernelHeap.allocator.free(tcb));
+      const heap = heapBlock
+        ? this.makeHeap(
+            spec.name,
+            spec.heap ?? "tlsf",
+            heapBlock.base,
+            heapBlock.size,
+            heapBlock.order,
+            spec.slabClasses,
+          )
+        : null;
       const id = this.byId.size + 1;
       const code = spec.code ?? this.layout.code.base + 0x1000 * id;
       const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize);
@@ -388,20 +422,25 @@ export class Kernel {
         code,
         stack: { base: sBase, top: sBase + sSize, order: stackOrder },
         heap,
+        tcb,
         grants,
         plan,
         ctx,
         faults: [],
         output: [],
         frame: new Uint32Array(8),
+        stacked: false,
         heapInUse: 0,
         live: new Map(),
       };
+      const core = this.machine.core;
+      core.write32(tcb + TcbField.ID, id);
+      core.write32(tcb + TcbField.CODE, code);
       if (this.checker) {
         this.checker.registerAllocator("stacks", "stack");
         this.checker.blockAllocated(sBase, sSize, "stacks");
       }
-      this.initialFrame(k);
+      this.switcher.initialFrame(k);
       const checker = this.checker;
       if (checker) {
         checker.registerStack(id, sBase + GUARD_BYTES, sSize - GUARD_BYTES, ctx.sp);
@@ -423,327 +462,74 @@ export class Kernel {
     return k.spec.main(k.ctx) as Generator<never, unknown, unknown>;
   }
 
-  private checkSpec(spec: TaskSpec): void {
-    const bad = (field: string, why: string) =>
-      new KernelError("BAD_TASK", `task ${JSON.stringify(spec?.name)}: ${field} ${why}`, { task: spec?.name, field });
-    if (typeof spec !== "object" || spec === null) throw bad("spec", "must be an object");
-    if (typeof spec.name !== "string" || !/^[A-Za-z0-9_.-]{1,32}$/.test(spec.name)) {
-      throw bad("name", "must be 1-32 letters, digits, _ . -");
-    }
-    if (this.byName.has(spec.name))
-      throw new KernelError("DUPLICATE_TASK", `task ${spec.name} exists`, { task: spec.name });
-    if (this.byId.size >= MAX_TASKS) throw bad("name", `cannot be added: at most ${MAX_TASKS} tasks`);
-    if (typeof spec.main !== "function") throw bad("main", "must be a generator function");
-    const p = spec.priority ?? 1;
-    if (!Number.isInteger(p) || p < 0 || p > 31) throw bad("priority", "must be an integer 0..31");
-    const st = spec.stackSize ?? 1024;
-    if (!Number.isInteger(st) || st < 128 || st > 1024 * 1024) throw bad("stackSize", "must be an integer 128..1 MiB");
-    const hs = spec.heapSize ?? 4096;
-    if (!Number.isInteger(hs) || hs < 0 || hs > 16 * 1024 * 1024 || (hs > 0 && hs < 1024)) {
-      throw bad("heapSize", "must be 0 or an integer 1 KiB..16 MiB");
-    }
-    if (spec.heap !== undefined && spec.heap !== "tlsf" && spec.heap !== "heap")
-      throw bad("heap", 'must be "tlsf" or "heap"');
-    if (spec.code !== undefined && (!Number.isInteger(spec.code) || spec.code < 0 || spec.code > 0xffffffff)) {
-      throw bad("code", "must be a 32-bit address");
-    }
-    for (const [name, access] of Object.entries(spec.partitions ?? {})) {
-      if (!this.partitions.has(name)) {
-        throw new KernelError("UNKNOWN_PARTITION", `task ${spec.name}: no partition ${name}`, {
-          task: spec.name,
-          partition: name,
-        });
-      }
-      if (access !== "ro" && access !== "rw") throw bad(`partitions.${name}`, 'must be "ro" or "rw"');
-    }
-    for (const role of spec.devices ?? []) this.device(role);
-    checkPolicy(spec.faultPolicy, bad);
-  }
-
-  private taskGrants(spec: TaskSpec, sBase: number, sSize: number, heap: TaskHeap | null): MpuGrant[] {
-    const grants: MpuGrant[] = [
-      { label: "stack", base: sBase, size: sSize, access: "rw" },
-      { label: "stack guard", base: sBase, size: GUARD_BYTES, access: "none" },
-    ];
-    if (heap) grants.push({ label: "heap", base: heap.base, size: heap.size, access: "rw" });
-    for (const [name, access] of Object.entries(spec.partitions ?? {})) {
-      const p = this.partitions.get(name)!;
-      grants.push({
-        label: `partition ${name} (${access})`,
-        base: p.base,
-        size: p.size,
-        access: access === "rw" ? "rw" : "ro",
-      });
-    }
-    for (const role of spec.devices ?? []) {
-      const d = this.device(role);
-      grants.push({ label: `${d.name} (${role})`, base: d.base, size: 0x400, access: "rw", memory: "device" });
-    }
-    return grants;
-  }
-
-  /** Grants a partition to a task at run time (recomputes its MPU plan; `MPU_REGIONS_EXHAUSTED` if it does not fit). */
+  /**
+   * Grants a partition to a task at run time: recomputes its MPU plan (`MPU_REGIONS_EXHAUSTED`,
+   * nothing changed, when it does not fit), replacing an earlier grant of the same partition.
+   */
   grant(k: KTask, partition: string, access: "ro" | "rw"): void {
     const p = this.partitions.get(partition);
     if (!p) throw new KernelError("UNKNOWN_PARTITION", `no partition ${partition}`, { partition });
-    const label = `partition ${partition} (${access})`;
+    if (access !== "ro" && access !== "rw")
+      throw new KernelError("BAD_ARGUMENT", 'access must be "ro" or "rw"', { access });
     const others = k.grants.filter((g) => !g.label.startsWith(`partition ${partition} (`));
-    const grants = [
-      ...others,
-      { label, base: p.base, size: p.size, access: access === "rw" ? "rw" : "ro" } as MpuGrant,
-    ];
+    const grants = [...others, partitionGrant(partition, access, p)];
     const plan = planMpu(this.machine.board.mpuRegions, this.kernelGrants, grants, `task "${k.name}"`);
     k.grants = grants;
     k.plan = plan;
     if (this.scheduler.current?.id === k.id) this.loader.load(plan);
   }
 
-  /** Writes the task's first exception frame (PC = its code, xPSR.T) below its stack top, as a port does. */
-  private initialFrame(k: KTask): void {
-    const core = this.machine.core;
-    const saved = core.actor;
-    core.actor = makeActor(ActorMode.Kernel, k.id);
-    const frame = new Uint32Array([0, 0, 0, 0, 0, 0xfffffffd, k.code | 1, XPSR_THUMB]);
-    k.ctx.sp = core.pushFrame(k.stack.top, frame);
-    k.frame = frame;
-    core.actor = saved;
-  }
-
-  // ---- switching (the scheduler's hooks) --------------------------------------------------------------
-
-  private switchIn(t: Task<KTask>, from: Task<KTask> | null): void {
-    const k = t.data;
-    const core = this.machine.core;
-    core.mode = "handler";
-    core.actor = makeActor(ActorMode.Kernel, k.id);
-    this.loader.load(k.plan);
-    // Exception return to the task: unstack its frame with its own privilege.
-    core.mode = "thread";
-    core.controlNPriv = !k.privileged;
-    core.actor = makeActor(ActorMode.User, k.id);
-    try {
-      const { frame, sp } = core.popFrame(k.ctx.sp);
-      k.frame = frame;
-      k.ctx.sp = sp;
-      if (this.checker && sp >= k.stack.base + GUARD_BYTES && sp <= k.stack.top) this.checker.stackPointer(k.id, sp);
-    } catch (e) {
-      this.faultTask(t, e);
-      return;
-    }
-    core.actor = makeActor(ActorMode.User, k.id);
-    if (from?.id !== t.id && this.events.listenerCount("switch") > 0) {
-      this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
-    }
-  }
-
-  private switchOut(t: Task<KTask>): void {
-    const k = t.data;
-    const core = this.machine.core;
-    if (t.state !== "faulted" && t.state !== "stopped" && core.pendingFault === null) {
-      // Exception entry: the frame goes on the task's stack with the task's privilege.
-      try {
-        // The stacking writes are the task's (the hardware stacks on its behalf), and SP moves
-        // down over the frame before it is written.
-        core.actor = makeActor(ActorMode.User, k.id);
-        const fp = ((k.ctx.sp - 32) & ~7) >>> 0;
-        if (this.checker && fp >= k.stack.base + GUARD_BYTES && fp < k.stack.top) this.checker.stackPointer(k.id, fp);
-        k.frame[6] = (k.code | 1) >>> 0;
-        k.ctx.sp = core.pushFrame(k.ctx.sp, k.frame);
-      } catch (e) {
-        this.faultTask(t, e);
-      }
-    }
-    core.mode = "handler";
-    core.actor = makeActor(ActorMode.Kernel, k.id);
-  }
-
-  private beforeStep(t: Task<KTask>): void {
-    const core = this.machine.core;
-    core.actor = makeActor(ActorMode.User, t.id);
-    try {
-      core.fetch(t.data.code); // the instruction fetch at the resume address
-    } catch (e) {
-      this.faultTask(t, e);
-    }
-  }
-
-  private afterStep(t: Task<KTask>): void {
-    const core = this.machine.core;
-    const pending = core.pendingFault;
-    if (pending !== null && t.state === "running") this.faultTask(t, pending);
-    else if (pending !== null) core.clearFault();
-    core.actor = makeActor(ActorMode.Kernel, t.id);
-  }
-
-  /** Turns an error raised in a task's context into a scheduler fault (the fault policy follows). */
-  private faultTask(t: Task<KTask>, error: unknown): void {
-    const core = this.machine.core;
-    core.clearFault();
-    if (t.state === "faulted" || t.state === "stopped") return;
-    this.scheduler.fault(t, this.reasonOf(t.data, error));
-  }
-
-  private reasonOf(k: KTask, error: unknown): FaultReason {
-    if (error instanceof Fault) {
-      const guardHit =
-        (error.faultAddress !== null &&
-          error.faultAddress >= k.stack.base &&
-          error.faultAddress < k.stack.base + GUARD_BYTES) ||
-        (error.cfsr & (Cfsr.MSTKERR | Cfsr.STKERR)) !== 0;
-      const kind: FaultKind = guardHit
-        ? "stack-overflow"
-        : error.exception === 3
-          ? "hardfault"
-          : error.cause === 4
-            ? "memmanage"
-            : error.cause === 5
-              ? "busfault"
-              : "usagefault";
-      const what = guardHit
-        ? (error.cfsr & (Cfsr.MSTKERR | Cfsr.STKERR)) !== 0
-          ? `stack overflow or corrupt stack pointer while stacking the exception frame (SP ${hex32(k.ctx.sp)})`
-          : `stack overflow: access to the stack guard at ${hex32(error.faultAddress ?? 0)}`
-        : error.message;
-      return { kind, message: what, error };
-    }
-    if (error instanceof CheckerFault) {
-      return { kind: "checker", message: error.message, error };
-    }
-    if (error instanceof KernelError) {
-      return { kind: error.code === "BAD_POINTER" ? "bad-pointer" : "bad-syscall", message: error.message, error };
-    }
-    return { kind: "uncaught", message: error instanceof Error ? error.message : String(error), error };
-  }
-
-  private onFault(t: Task<KTask>, reason: FaultReason): void {
-    const k = t.data;
-    const core = this.machine.core;
-    core.clearFault();
-    const action = this.policyAction(k, t.restarts);
-    const fault = reason.error instanceof Fault ? reason.error : undefined;
-    const report = reason.error instanceof CheckerFault ? reason.error.report : undefined;
-    const kind = (
-      [
-        "memmanage",
-        "busfault",
-        "usagefault",
-        "hardfault",
-        "stack-overflow",
-        "checker",
-        "watchdog",
-        "bad-pointer",
-        "heap",
-      ].includes(reason.kind)
-        ? reason.kind
-        : reason.kind === "syscall-error" || reason.kind === "bad-syscall" || reason.kind === "unknown-syscall"
-          ? "bad-syscall"
-          : "uncaught"
-    ) as FaultKind;
-    const ms = this.nowMs();
-    const regions: MpuRegionView[] = k.plan.regions.map((_, n) => this.regionOfPlan(k.plan, n));
-    const record: FaultRecord = {
-      task: k.name,
-      taskId: k.id,
-      ms,
-      kind,
-      message: reason.message,
-      ...(fault ? { hw: decodeFault(fault) } : {}),
-      ...(report ? { checker: report } : {}),
-      action,
-      dump: formatFaultDump({
-        task: k.name,
-        taskId: k.id,
-        ms,
-        kind,
-        message: reason.message,
-        state: t.state,
-        priority: k.priority,
-        privileged: k.privileged,
-        restarts: t.restarts,
-        policy: policyName(k.policy),
-        action,
-        stack: { base: k.stack.base, top: k.stack.top, sp: k.ctx.sp, guard: GUARD_BYTES },
-        code: k.code,
-        grants: k.grants,
-        plan: k.plan,
-        regions,
-        fault,
-        checker: report,
-      }),
-    };
-    k.faults.push(record);
-    this.faults.push(record);
-    // The fault handler reads and clears the fault status (write-1-to-clear), as a kernel does.
-    this.machine.scb.cfsr = 0;
-    this.machine.scb.hfsr = 0;
-    if (kind === "watchdog") this.events.emit("watchdog", { ...this.stamp(), task: k.name, message: reason.message });
-    this.events.emit("fault", record);
-    if (action === "restarted") this.restartTask(t);
-    else if (action === "panic") {
-      this.panicMessage = `task ${k.name}: ${reason.message}`;
-      this.events.emit("panic", { ...this.stamp(), task: k.name, message: reason.message });
-      this.scheduler.halt(`panic: ${this.panicMessage}`);
-    }
-  }
-
-  private regionOfPlan(plan: MpuPlan, n: number): MpuRegionView {
-    return decodeRegion(n, (plan.words[2 * n]! & 0xffffffe0) >>> 0, plan.words[2 * n + 1]!);
-  }
-
-  private policyAction(k: KTask, restarts: number): FaultRecord["action"] {
-    const p = k.policy;
-    if (p === "panic") return "panic";
-    if (p === "restart") return "restarted";
-    if (typeof p === "object") return restarts < p.restart ? "restarted" : "stopped";
-    return "stopped";
-  }
-
-  private restartTask(t: Task<KTask>): void {
-    const k = t.data;
-    // Give back what the task held: its live heap blocks (the kernel tracked them per malloc).
+  /** Restart: gives back the task's live heap blocks, resets its stack and writes its first frame again. */
+  private resetTask(k: KTask): void {
     if (k.heap) {
       for (const addr of [...k.live.keys()]) {
         try {
           k.heap.allocator.free(addr);
         } catch {
-          // a corrupted heap: the blocks stay where they are
+          // a corrupted heap: the block stays where it is
+          this.machine.core.clearFault();
         }
       }
       k.live.clear();
       k.heapInUse = 0;
     }
-    this.checker?.unregisterStack(k.id);
-    k.ctx.sp = k.stack.top;
-    this.initialFrame(k);
-    this.checker?.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, k.ctx.sp);
-    this.scheduler.restart(t);
+    if (this.checker) this.checker.unregisterStack(k.id);
+    this.switcher.initialFrame(k);
+    if (this.checker)
+      this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, k.ctx.sp);
   }
 
-  // ---- running ----------------------------------------------------------------------------------------
+  // ---- running ------------------------------------------------------------------------------------------
 
-  /** Runs until `ms` of simulated time have passed since boot (or nothing can run, or a panic). */
+  /** Runs until `ms` of simulated time have passed since boot, or `slices` slices (or nothing can run, or a panic). */
   run(limit: { readonly ms: number } | { readonly slices: number }): KernelRunResult {
     const r =
       "ms" in limit ? this.scheduler.run({ until: { ms: limit.ms } }) : this.scheduler.run({ slices: limit.slices });
     const now = this.scheduler.now();
-    const reason = this.panicMessage !== null ? "panic" : r.reason;
-    return { reason, ms: now.ms, cycles: now.cycles, switches: r.switches, panic: this.panicMessage };
+    const panic = this.faultHandler.panicMessage;
+    const reason = panic !== null ? "panic" : r.reason;
+    return { reason, ms: now.ms, cycles: now.cycles, switches: r.switches, panic };
   }
 
   /** The panic message, when a task's policy panicked the system. */
   get panic(): string | null {
-    return this.panicMessage;
+    return this.faultHandler.panicMessage;
   }
 
-  /** Checks a task may `kind` the buffer [ptr, ptr+length) by its own MPU view and the checker (syscalls). */
+  /**
+   * Checks a task may `kind` the buffer [ptr, ptr+length) by its own MPU view (the plan loaded
+   * now, at the task's privilege: FreeRTOS's `xPortIsAuthorizedToAccessBuffer`), that it is
+   * memory (not a peripheral or a hole), and by the checker's state when the checker is on.
+   * Returns null when allowed, else why not. Reads and changes nothing.
+   */
   validateBuffer(k: KTask, ptr: number, length: number, kind: "read" | "write"): string | null {
     if (!Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff) return `pointer ${String(ptr)} is not a 32-bit address`;
     if (!Number.isInteger(length) || length < 0 || ptr + length > 0x100000000)
       return `length ${String(length)} is out of range`;
     if (length === 0) return null;
     const core = this.machine.core;
-    const need = kind === "read" ? (k.privileged ? 1 : 8) : k.privileged ? 2 : 16;
-    for (let a = ptr; a < ptr + length; a = ((a >>> 5) + 1) << 5) {
+    const need = kind === "read" ? (k.privileged ? Perm.PR : Perm.UR) : k.privileged ? Perm.PW : Perm.UW;
+    for (let a = ptr; a < ptr + length; a = (Math.floor(a / 32) + 1) * 32) {
       if ((core.permissionAt(a) & need) === 0) {
         return `${kind} of [${hex32(ptr)}, ${hex32(ptr + length)}) denied at ${hex32(a)} by the task's MPU view`;
       }
@@ -751,22 +537,10 @@ export class Kernel {
         return `[${hex32(ptr)}, ${hex32(ptr + length)}) is not memory (at ${hex32(a)})`;
     }
     if (this.checker) {
-      const saved = core.actor;
-      core.actor = makeActor(ActorMode.User, k.id);
-      const r = this.checker.validateBuffer(makeActor(ActorMode.User, k.id), ptr, length, kind);
-      core.actor = saved;
+      // The MPU view was checked above (at the task's privilege); the checker adds its byte states.
+      const r = this.checker.validateBuffer(makeActor(ActorMode.User, k.id), ptr, length, kind, () => 0xff);
       if (!r.ok) return r.message;
     }
     return null;
   }
-}
-
-function policyName(p: FaultPolicy): string {
-  return typeof p === "object" ? `restart up to ${p.restart}` : p;
-}
-
-function checkPolicy(p: FaultPolicy | undefined, bad: (field: string, why: string) => KernelError): void {
-  if (p === undefined || p === "stop" || p === "restart" || p === "panic") return;
-  if (typeof p === "object" && p !== null && Number.isInteger(p.restart) && p.restart >= 0) return;
-  throw bad("faultPolicy", 'must be "stop", "restart", "panic" or { restart: N }');
 }

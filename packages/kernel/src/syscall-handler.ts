@@ -64,6 +64,18 @@ function buffer(
   return [ptr, length];
 }
 
+function freed(k: KTask, ptr: number): void {
+  const size = k.live.get(ptr) ?? 0;
+  k.live.delete(ptr);
+  k.heapInUse -= size;
+}
+
+function allocEvent(kernel: Kernel, k: KTask, op: "malloc" | "free" | "realloc", address: number, size: number): void {
+  if (kernel.events.listenerCount("alloc") > 0) {
+    kernel.events.emit("alloc", { ...kernel.stamp(), task: k.name, op, address, size });
+  }
+}
+
 /**
  * The kernel's syscalls, run in Handler mode (SVC) with the caller's MPU configuration still
  * loaded. Every pointer is validated against the caller's own view first; user buffers are then
@@ -98,25 +110,33 @@ function dispatch(kernel: Kernel, k: KTask, task: Task<KTask>, req: SyscallReque
   switch (req.op) {
     case "malloc": {
       const size = int(req, "size", 0, 16 * 1024 * 1024)!;
-      const align = int(req, "align", 1, 4096, true) ?? 8;
-      if (!k.heap) return 0;
+      const align = int(req, "align", 1, 1024, true) ?? 8;
+      if ((align & (align - 1)) !== 0) {
+        throw new KernelError("BAD_ARGUMENT", `malloc: align must be a power of two, got ${align}`, {
+          op: "malloc",
+          field: "align",
+          value: align,
+        });
+      }
+      if (req.label !== undefined && typeof req.label !== "string") {
+        throw new KernelError("BAD_ARGUMENT", "malloc: label must be a string", { op: "malloc", field: "label" });
+      }
+      if (!k.heap || size === 0) return 0;
       if (typeof req.label === "string") kernel.checker?.at(req.label);
       const p = k.heap.allocator.allocate(size, align);
       if (p === null) return 0;
       k.live.set(p, size);
       k.heapInUse += size;
-      kernel.events.emit("alloc", { ...kernel.stamp(), task: k.name, op: "malloc", address: p, size });
+      allocEvent(kernel, k, "malloc", p, size);
       return p;
     }
     case "free": {
       const ptr = int(req, "ptr", 0, 0xffffffff)!;
       if (ptr === 0) return Errno.OK; // free(NULL)
       if (!k.heap) throw new KernelError("BAD_ARGUMENT", "free: the task has no heap", { op: "free", ptr });
-      k.heap.allocator.free(ptr);
-      const size = k.live.get(ptr) ?? 0;
-      k.live.delete(ptr);
-      k.heapInUse -= size;
-      kernel.events.emit("alloc", { ...kernel.stamp(), task: k.name, op: "free", address: ptr, size });
+      k.heap.allocator.free(ptr); // validated by the allocator (or the checker): a typed error, nothing changed
+      freed(k, ptr);
+      allocEvent(kernel, k, "free", ptr, 0);
       return Errno.OK;
     }
     case "realloc": {
@@ -124,25 +144,34 @@ function dispatch(kernel: Kernel, k: KTask, task: Task<KTask>, req: SyscallReque
       const size = int(req, "size", 0, 16 * 1024 * 1024)!;
       if (!k.heap) return 0;
       const a = k.heap.allocator;
+      if (ptr !== 0 && !a.owns(ptr)) {
+        a.free(ptr); // not a live block: the allocator (or the checker) reports it and changes nothing
+        throw new KernelError("BAD_ARGUMENT", "realloc: not a live block", { op: "realloc", ptr });
+      }
+      if (ptr !== 0 && size === 0) {
+        a.free(ptr);
+        freed(k, ptr);
+        allocEvent(kernel, k, "free", ptr, 0);
+        return 0;
+      }
       let p: number | null;
-      if (ptr === 0) p = a.allocate(size, 8);
+      if (ptr === 0) p = size === 0 ? null : a.allocate(size, 8);
       else if (typeof a.resize === "function") p = a.resize(ptr, size);
       else {
-        const old = a.blockSize(ptr);
-        if (old === undefined)
-          throw new KernelError("BAD_ARGUMENT", "realloc: not a live block", { op: "realloc", ptr });
+        const old = a.blockSize(ptr) ?? 0;
         p = a.allocate(size, 8);
         if (p !== null) {
-          core.writeBytes(p, core.readBytes(ptr, Math.min(old, size)));
+          const n = Math.min(old, size);
+          if (kernel.checker) kernel.checker.memcpy(p, ptr, n);
+          else core.writeBytes(p, core.readBytes(ptr, n));
           a.free(ptr);
         }
       }
       if (p === null) return 0;
-      const oldSize = k.live.get(ptr) ?? 0;
-      k.live.delete(ptr);
+      if (ptr !== 0) freed(k, ptr);
       k.live.set(p, size);
-      k.heapInUse += size - oldSize;
-      kernel.events.emit("alloc", { ...kernel.stamp(), task: k.name, op: "realloc", address: p, size });
+      k.heapInUse += size;
+      allocEvent(kernel, k, "realloc", p, size);
       return p;
     }
     case "sem-take": {

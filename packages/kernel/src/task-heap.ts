@@ -1,23 +1,36 @@
-import type { BlockObserver, ResizableAllocator } from "@rtos-sim/alloc";
+import type { Allocator, BlockObserver, ResizableAllocator } from "@rtos-sim/alloc";
 import type { Core } from "@rtos-sim/hw";
-import type { PageRequest, PageSource } from "@rtos-sim/region";
+import { type PageRequest, type PageSource, RegionManager } from "@rtos-sim/region";
 import { KernelError } from "./errors.js";
+import type { HeapKind } from "./task-record.js";
 
-/** Builds the allocator of a task heap over a page source (the kernel passes TLSF or first fit). */
-export type HeapFactory = (options: {
+/** A task heap's allocator: any allocator, with `resize` when it has one (TLSF, first fit). */
+export type TaskAllocator = Allocator & Partial<Pick<ResizableAllocator, "resize">>;
+
+/** What a {@link HeapFactory} is given to build one task heap's allocator. */
+export interface HeapFactoryOptions {
   readonly name: string;
-  readonly kind: "tlsf" | "heap";
+  readonly kind: HeapKind;
+  /** Where its pages come from: the whole block as one arena, or (slab array) a region manager nested in the block. */
   readonly pages: PageSource;
-  /** Pages per arena, as an order: the whole heap block is the one arena. */
+  /** Pages per arena, as an order: the whole heap block is the one arena (TLSF, first fit). */
   readonly arenaOrder: number;
   readonly memory: Core;
   readonly observer: BlockObserver | null;
-}) => ResizableAllocator;
+  /** Size classes of a slab array. */
+  readonly slabClasses?: readonly number[];
+}
+
+/** Builds the allocator of a task heap over a page source (the kernel passes TLSF, first fit or a slab array). */
+export type HeapFactory = (options: HeapFactoryOptions) => TaskAllocator;
+
+/** Page order of the region manager nested in a slab-array heap block: 128-byte pages. */
+export const SLAB_PAGE_ORDER = 7;
 
 /**
- * The page source of one heap block: the whole block (2^order pages from the region manager,
- * covered by the task's one MPU region) is handed out as a single arena to the heap's allocator,
- * and nothing else. The allocator's arena header and block headers, in simulated memory, are the
+ * The page source of one heap block for TLSF and first fit: the whole block (2^order pages from
+ * the region manager, covered by the task's one MPU region) is handed out as a single arena, and
+ * nothing else. The allocator's arena header and block headers, in simulated memory, are the
  * heap's state; this object only remembers whether the block is lent.
  */
 export class HeapBlockSource implements PageSource {
@@ -44,4 +57,18 @@ export class HeapBlockSource implements PageSource {
     }
     this.lent = false;
   }
+}
+
+/**
+ * The page source of a slab-array heap: a {@link RegionManager} nested over the task's heap block
+ * with 128-byte pages ({@link SLAB_PAGE_ORDER}), its page metadata at the start of the block (in
+ * the task's own memory, like every heap header), handing out the small blocks of pages slabs
+ * need. A 4 KiB block keeps 2 pages of metadata and 30 pages for slabs.
+ */
+export function slabPageSource(memory: Core, name: string, base: number, size: number): RegionManager {
+  return new RegionManager({
+    memory,
+    regions: [{ name: `heap:${name}`, start: base, size }],
+    pageOrder: SLAB_PAGE_ORDER,
+  });
 }

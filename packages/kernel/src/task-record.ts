@@ -1,12 +1,31 @@
-import type { ResizableAllocator } from "@rtos-sim/alloc";
 import type { FaultPolicy, TaskSpec } from "./config.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 import type { TaskContext } from "./task-context.js";
-import type { HeapBlockSource } from "./task-heap.js";
+import type { TaskAllocator } from "./task-heap.js";
 
 /** Bytes of the stack guard below every stack (Zephyr uses 32-64 B). */
 export const GUARD_BYTES = 32;
+
+/**
+ * Layout of a task control block in kernel memory (privileged only): the saved process stack
+ * pointer lives here while the task is switched out, as `pxTopOfStack` does in FreeRTOS. A
+ * privileged write that corrupts it makes the next switch-in fault at unstacking.
+ */
+export const TcbField = {
+  /** Saved stack pointer (the frame's address) while the task is switched out. */
+  SP: 0,
+  /** Task id. */
+  ID: 4,
+  /** Code address (the resume PC of the first frame). */
+  CODE: 8,
+} as const;
+
+/** Bytes of a task control block in kernel memory. */
+export const TCB_BYTES = 16;
+
+/** Heap allocators a task can have. */
+export type HeapKind = "tlsf" | "heap" | "slab-array";
 
 /** The kernel's record of a task (the scheduler's per-task data). */
 export interface KTask {
@@ -22,6 +41,8 @@ export interface KTask {
   readonly stack: { readonly base: number; readonly top: number; readonly order: number };
   /** The heap block (one MPU region) and its allocator, or null. */
   heap: TaskHeap | null;
+  /** Address of the task control block in kernel memory (see {@link TcbField}). */
+  readonly tcb: number;
   /** MPU grants in region order (task part). */
   grants: MpuGrant[];
   plan: MpuPlan;
@@ -30,19 +51,21 @@ export interface KTask {
   readonly faults: FaultRecord[];
   /** Lines written to the UART or printed. */
   readonly output: string[];
-  /** Simulated exception frame words last stacked (R0-R3, R12, LR, PC, xPSR). */
+  /** Simulated exception frame words last stacked or unstacked (R0-R3, R12, LR, PC, xPSR). */
   frame: Uint32Array;
+  /** Whether a frame is on the task's stack now (switched out), its address in the TCB. */
+  stacked: boolean;
   /** Bytes currently allocated from the heap by the task (requested). */
   heapInUse: number;
   /** The task's live heap blocks (address -> requested size), from its malloc/free syscalls. */
   readonly live: Map<number, number>;
 }
 
-/** A task's heap: one block of pages (one arena) and its allocator. */
+/** A task's heap: one block of pages (one MPU region) and its allocator. */
 export interface TaskHeap {
+  readonly kind: HeapKind;
   readonly base: number;
   readonly size: number;
   readonly order: number;
-  readonly pages: HeapBlockSource;
-  readonly allocator: ResizableAllocator;
+  readonly allocator: TaskAllocator;
 }

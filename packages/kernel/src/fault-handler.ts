@@ -1,0 +1,192 @@
+import { AllocError } from "@rtos-sim/alloc";
+import { Cfsr, decodeRegion, Fault, hex32, type Machine, type MpuRegionView } from "@rtos-sim/hw";
+import { CheckerFault, type MemoryChecker } from "@rtos-sim/memcheck";
+import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
+import type { FaultPolicy } from "./config.js";
+import { KernelError } from "./errors.js";
+import type { KernelEmitter, Stamp } from "./events.js";
+import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
+import type { MpuPlan } from "./mpu-plan.js";
+import { GUARD_BYTES, type KTask } from "./task-record.js";
+
+/** What the fault handler needs of the kernel. */
+export interface FaultHandlerDeps {
+  readonly machine: Machine;
+  readonly scheduler: () => Scheduler<KTask>;
+  readonly checker: MemoryChecker | null;
+  readonly events: KernelEmitter;
+  readonly stamp: () => Stamp;
+  /** Frees what the task held and writes its first frame again (restart). */
+  readonly reset: (k: KTask) => void;
+}
+
+/** The kind and one-line message of a fault, from the error that caused it. */
+export interface ClassifiedFault {
+  readonly kind: FaultKind;
+  readonly message: string;
+}
+
+/**
+ * Classifies a task fault from its error (the scheduler's reason kind when there is none):
+ * - a hw `Fault`: `stack-overflow` when the access hit the stack guard or the exception frame
+ *   would overflow the stack; otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
+ *   (a stacking/unstacking error with the SP elsewhere says "corrupt stack pointer");
+ * - a `CheckerFault`: `checker`; an `AllocError` (invalid free, heap corruption): `heap`;
+ * - a `KernelError`: `watchdog` (WATCHDOG), `bad-pointer` (BAD_POINTER), else `bad-syscall`;
+ * - the scheduler's `watchdog`: `watchdog`; its `bad-syscall`, `unknown-syscall`, `syscall-error`: `bad-syscall`;
+ * - anything else the task threw: `uncaught`.
+ */
+export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
+  const error = reason.error;
+  if (error instanceof Fault) return classifyHw(k, error);
+  if (error instanceof CheckerFault) return { kind: "checker", message: error.message };
+  if (error instanceof AllocError) return { kind: "heap", message: `${error.code}: ${error.message}` };
+  if (error instanceof KernelError) {
+    const kind = error.code === "WATCHDOG" ? "watchdog" : error.code === "BAD_POINTER" ? "bad-pointer" : "bad-syscall";
+    return { kind, message: `${error.code}: ${error.message}` };
+  }
+  if (reason.kind === "watchdog") return { kind: "watchdog", message: reason.message };
+  if (reason.kind === "bad-syscall" || reason.kind === "unknown-syscall" || reason.kind === "syscall-error") {
+    return { kind: "bad-syscall", message: reason.message };
+  }
+  return { kind: "uncaught", message: reason.message };
+}
+
+const STACKING = Cfsr.MSTKERR | Cfsr.STKERR;
+const UNSTACKING = Cfsr.MUNSTKERR | Cfsr.UNSTKERR;
+
+function classifyHw(k: KTask, f: Fault): ClassifiedFault {
+  const base = k.stack.base;
+  const sp = k.ctx.sp;
+  const inGuard = f.faultAddress !== null && f.faultAddress >= base && f.faultAddress < base + GUARD_BYTES;
+  // The frame goes below SP: it overflows the stack when SP is near the guard (or just below the block).
+  const frameOverflow = (f.cfsr & STACKING) !== 0 && sp >= base - 64 && sp < base + GUARD_BYTES + 32;
+  if (inGuard) {
+    return {
+      kind: "stack-overflow",
+      message: `stack overflow: access to the stack guard at ${hex32(f.faultAddress!)}`,
+    };
+  }
+  if (frameOverflow) {
+    return {
+      kind: "stack-overflow",
+      message: `stack overflow: the exception frame below SP ${hex32(sp)} does not fit above the guard`,
+    };
+  }
+  const hwKind: FaultKind =
+    f.exception === 3 ? "hardfault" : f.cause === 4 ? "memmanage" : f.cause === 5 ? "busfault" : "usagefault";
+  if ((f.cfsr & STACKING) !== 0) {
+    return {
+      kind: hwKind,
+      message: `corrupt stack pointer ${hex32(sp)}: ${f.message} while stacking the exception frame`,
+    };
+  }
+  if ((f.cfsr & UNSTACKING) !== 0) {
+    return { kind: hwKind, message: `corrupt saved stack pointer in the TCB: ${f.message} while unstacking` };
+  }
+  return { kind: hwKind, message: f.message };
+}
+
+/**
+ * The kernel's fault handling: turns errors raised in a task's context into scheduler faults,
+ * builds the record and the Tock-style dump, clears the fault status registers as a handler
+ * does, and applies the task's policy (stop, restart, restart up to N, panic).
+ */
+export class FaultHandler {
+  /** Every fault so far, in order. */
+  readonly faults: FaultRecord[] = [];
+  /** The panic message, once a policy panicked. */
+  panicMessage: string | null = null;
+
+  constructor(private readonly deps: FaultHandlerDeps) {}
+
+  /** Turns an error raised in a task's context into a scheduler fault (the policy follows). */
+  faultTask(t: Task<KTask>, error: unknown): void {
+    this.deps.machine.core.clearFault();
+    if (t.state === "faulted" || t.state === "stopped") return;
+    const what = error instanceof Error ? error.message : String(error);
+    this.deps.scheduler().fault(t, { kind: "kernel", message: what, error });
+  }
+
+  /** The scheduler's `onFault` hook. */
+  onFault(t: Task<KTask>, reason: FaultReason): void {
+    const { machine, events } = this.deps;
+    const k = t.data;
+    machine.core.clearFault();
+    const { kind, message } = classifyFault(k, reason);
+    const action = policyAction(k.policy, t.restarts);
+    const fault = reason.error instanceof Fault ? reason.error : undefined;
+    const report = reason.error instanceof CheckerFault ? reason.error.report : undefined;
+    const ms = this.deps.stamp().ms;
+    const regions: MpuRegionView[] = k.plan.regions.map((_, n) => regionOfPlan(k.plan, n));
+    const record: FaultRecord = {
+      task: k.name,
+      taskId: k.id,
+      ms,
+      kind,
+      message,
+      ...(fault ? { hw: decodeFault(fault) } : {}),
+      ...(report ? { checker: report } : {}),
+      action,
+      dump: formatFaultDump({
+        task: k.name,
+        taskId: k.id,
+        ms,
+        kind,
+        message,
+        state: t.state,
+        priority: k.priority,
+        privileged: k.privileged,
+        restarts: t.restarts,
+        policy: policyName(k.policy),
+        action,
+        stack: { base: k.stack.base, top: k.stack.top, sp: k.ctx.sp, guard: GUARD_BYTES },
+        code: k.code,
+        grants: k.grants,
+        plan: k.plan,
+        regions,
+        fault,
+        checker: report,
+      }),
+    };
+    k.faults.push(record);
+    this.faults.push(record);
+    // The handler reads and clears the fault status (write-1-to-clear), as a kernel does.
+    machine.scb.cfsr = 0;
+    machine.scb.hfsr = 0;
+    if (kind === "watchdog") events.emit("watchdog", { ...this.deps.stamp(), task: k.name, message });
+    events.emit("fault", record);
+    if (action === "restarted") {
+      this.deps.reset(k);
+      this.deps.scheduler().restart(t);
+    } else if (action === "panic") {
+      this.panicMessage = `task ${k.name}: ${message}`;
+      events.emit("panic", { ...this.deps.stamp(), task: k.name, message });
+      this.deps.scheduler().halt(`panic: ${this.panicMessage}`);
+    }
+  }
+}
+
+function regionOfPlan(plan: MpuPlan, n: number): MpuRegionView {
+  return decodeRegion(n, (plan.words[2 * n]! & 0xffffffe0) >>> 0, plan.words[2 * n + 1]!);
+}
+
+/** What a policy does with the task's `restarts`-th fault. */
+export function policyAction(p: FaultPolicy, restarts: number): FaultAction {
+  if (p === "panic") return "panic";
+  if (p === "restart") return "restarted";
+  if (typeof p === "object") return restarts < p.restart ? "restarted" : "stopped";
+  return "stopped";
+}
+
+/** A policy as a dump shows it. */
+export function policyName(p: FaultPolicy): string {
+  return typeof p === "object" ? `restart up to ${p.restart}` : p;
+}
+
+/** Validates a fault policy (throws the `bad` error otherwise). */
+export function checkPolicy(p: FaultPolicy | undefined, bad: (field: string, why: string) => KernelError): void {
+  if (p === undefined || p === "stop" || p === "restart" || p === "panic") return;
+  if (typeof p === "object" && p !== null && Number.isInteger(p.restart) && p.restart >= 0) return;
+  throw bad("faultPolicy", 'must be "stop", "restart", "panic" or { restart: N }');
+}

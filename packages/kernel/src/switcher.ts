@@ -1,0 +1,153 @@
+import { ActorMode, type Core, makeActor } from "@rtos-sim/hw";
+import type { MemoryChecker } from "@rtos-sim/memcheck";
+import type { Task } from "@rtos-sim/sched";
+import type { KernelEmitter } from "./events.js";
+import type { MpuLoader } from "./mpu-plan.js";
+import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
+import type { WatchdogHook } from "./watchdog.js";
+
+const XPSR_THUMB = 0x01000000;
+/** EXC_RETURN: return to Thread mode, process stack, no FP state. */
+const EXC_RETURN_THREAD_PSP = 0xfffffffd;
+
+/** What the switcher needs of the kernel. */
+export interface SwitcherDeps {
+  readonly core: Core;
+  readonly loader: MpuLoader;
+  readonly checker: MemoryChecker | null;
+  readonly watchdog: WatchdogHook | null;
+  readonly events: KernelEmitter;
+  /** Faults the task with an error raised in its context (the fault policy follows). */
+  readonly faultTask: (t: Task<KTask>, error: unknown) => void;
+  /** Simulated time for events. */
+  readonly stamp: () => { ms: number; cycles: number };
+}
+
+/**
+ * The context switch, as a port's PendSV and SVC handlers do it, on the scheduler's hooks:
+ *
+ * - switch in: in Handler mode, load the task's MPU plan (skipped when already loaded), read its
+ *   saved stack pointer from its TCB in kernel memory, then return to Thread mode with the task's
+ *   privilege, unstacking its 8-word exception frame from its own stack (MUNSTKERR/UNSTKERR when
+ *   the saved SP is corrupt);
+ * - before each step: the instruction fetch at the task's code address (IACCVIOL from data);
+ * - after each step: a fault the task's code latched on the core stops it (it cannot catch it);
+ * - switch out: the hardware stacks the frame on the task's stack with the task's privilege
+ *   (MSTKERR/STKERR for a bad SP or an overflow into the guard), then the kernel saves SP in
+ *   the TCB.
+ */
+export class ContextSwitcher {
+  private readonly core: Core;
+  private readonly loader: MpuLoader;
+  private readonly checker: MemoryChecker | null;
+  private readonly watchdog: WatchdogHook | null;
+  private readonly events: KernelEmitter;
+  private readonly faultTask: SwitcherDeps["faultTask"];
+  private readonly stamp: SwitcherDeps["stamp"];
+
+  constructor(deps: SwitcherDeps) {
+    this.core = deps.core;
+    this.loader = deps.loader;
+    this.checker = deps.checker;
+    this.watchdog = deps.watchdog;
+    this.events = deps.events;
+    this.faultTask = deps.faultTask;
+    this.stamp = deps.stamp;
+  }
+
+  /** Writes a task's first exception frame (PC = its code | 1, xPSR.T) below its stack top and saves SP in its TCB. */
+  initialFrame(k: KTask): void {
+    const core = this.core;
+    const saved = core.actor;
+    const mode = core.mode;
+    core.mode = "handler";
+    core.actor = makeActor(ActorMode.Kernel, k.id);
+    const frame = new Uint32Array([0, 0, 0, 0, 0, EXC_RETURN_THREAD_PSP, (k.code | 1) >>> 0, XPSR_THUMB]);
+    const sp = core.pushFrame(k.stack.top, frame);
+    core.write32(k.tcb + TcbField.SP, sp);
+    k.ctx.sp = sp;
+    k.frame = frame;
+    k.stacked = true;
+    core.actor = saved;
+    core.mode = mode;
+  }
+
+  switchIn(t: Task<KTask>, from: Task<KTask> | null): void {
+    const k = t.data;
+    const core = this.core;
+    core.mode = "handler";
+    core.actor = (k.id << 2) | ActorMode.Kernel;
+    this.loader.load(k.plan);
+    const fp = core.read32(k.tcb + TcbField.SP);
+    // Exception return to the task: unstack its frame with its own privilege.
+    core.mode = "thread";
+    core.controlNPriv = !k.privileged;
+    core.actor = (k.id << 2) | ActorMode.User;
+    try {
+      const r = core.popFrame(fp);
+      k.frame = r.frame;
+      k.ctx.sp = r.sp;
+      k.stacked = false;
+      const checker = this.checker;
+      if (checker !== null && r.sp >= k.stack.base + GUARD_BYTES && r.sp <= k.stack.top) {
+        checker.stackPointer(k.id, r.sp);
+      }
+    } catch (e) {
+      this.faultTask(t, e);
+      return;
+    }
+    core.actor = (k.id << 2) | ActorMode.User;
+    if (this.watchdog !== null) this.watchdog.arm(k.name);
+    if (from !== t && this.events.listenerCount("switch") > 0) {
+      this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
+    }
+  }
+
+  switchOut(t: Task<KTask>): void {
+    const k = t.data;
+    const core = this.core;
+    if (this.watchdog !== null) this.watchdog.disarm();
+    let fp = -1;
+    if (!k.stacked && t.state !== "faulted" && t.state !== "stopped" && core.pendingFault === null) {
+      // Exception entry: the hardware stacks the frame on the task's stack with the task's privilege.
+      core.actor = (k.id << 2) | ActorMode.User;
+      try {
+        const checker = this.checker;
+        if (checker !== null) {
+          const low = ((k.ctx.sp - 32) & ~7) >>> 0;
+          if (low >= k.stack.base + GUARD_BYTES && low < k.stack.top) checker.stackPointer(k.id, low);
+        }
+        k.frame[6] = (k.code | 1) >>> 0;
+        fp = core.pushFrame(k.ctx.sp, k.frame);
+      } catch (e) {
+        this.faultTask(t, e);
+      }
+    }
+    core.mode = "handler";
+    core.actor = (k.id << 2) | ActorMode.Kernel;
+    if (fp >= 0) {
+      core.write32(k.tcb + TcbField.SP, fp);
+      k.stacked = true;
+    }
+  }
+
+  beforeStep(t: Task<KTask>): void {
+    const core = this.core;
+    core.actor = (t.id << 2) | ActorMode.User;
+    try {
+      core.fetch(t.data.code); // the instruction fetch at the resume address
+    } catch (e) {
+      this.faultTask(t, e);
+    }
+  }
+
+  afterStep(t: Task<KTask>): void {
+    const core = this.core;
+    const pending = core.pendingFault;
+    if (pending !== null) {
+      if (t.state === "running") this.faultTask(t, pending);
+      else core.clearFault();
+    }
+    core.actor = (t.id << 2) | ActorMode.Kernel;
+  }
+}

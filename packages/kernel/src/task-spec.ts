@@ -1,0 +1,105 @@
+import type { TaskSpec } from "./config.js";
+import type { DevicePlacement, DeviceRole } from "./devices/map.js";
+import { KernelError } from "./errors.js";
+import { checkPolicy } from "./fault-handler.js";
+import type { MpuGrant } from "./mpu-plan.js";
+import { GUARD_BYTES } from "./task-record.js";
+
+/** Most tasks a kernel holds. */
+export const MAX_TASKS = 64;
+
+/** What the spec check needs to know of the kernel. */
+export interface SpecContext {
+  readonly taskCount: number;
+  hasTask(name: string): boolean;
+  hasPartition(name: string): boolean;
+  /** Throws `UNKNOWN_DEVICE` when the board has no such device. */
+  device(role: DeviceRole): DevicePlacement;
+}
+
+/**
+ * Checks a task description field by field (typed `BAD_TASK` naming the field,
+ * `DUPLICATE_TASK`, `UNKNOWN_PARTITION`, `UNKNOWN_DEVICE`); changes nothing.
+ */
+export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
+  const bad = (field: string, why: string) =>
+    new KernelError("BAD_TASK", `task ${JSON.stringify(spec?.name)}: ${field} ${why}`, { task: spec?.name, field });
+  if (typeof spec !== "object" || spec === null) throw bad("spec", "must be an object");
+  if (typeof spec.name !== "string" || !/^[A-Za-z0-9_.-]{1,32}$/.test(spec.name)) {
+    throw bad("name", "must be 1-32 letters, digits, _ . -");
+  }
+  if (kernel.hasTask(spec.name))
+    throw new KernelError("DUPLICATE_TASK", `task ${spec.name} exists`, { task: spec.name });
+  if (kernel.taskCount >= MAX_TASKS) throw bad("name", `cannot be added: at most ${MAX_TASKS} tasks`);
+  if (typeof spec.main !== "function") throw bad("main", "must be a generator function");
+  const p = spec.priority ?? 1;
+  if (!Number.isInteger(p) || p < 0 || p > 31) throw bad("priority", "must be an integer 0..31");
+  const st = spec.stackSize ?? 1024;
+  if (!Number.isInteger(st) || st < 128 || st > 1024 * 1024) throw bad("stackSize", "must be an integer 128..1 MiB");
+  const hs = spec.heapSize ?? 4096;
+  if (!Number.isInteger(hs) || hs < 0 || hs > 16 * 1024 * 1024 || (hs > 0 && hs < 1024)) {
+    throw bad("heapSize", "must be 0 or an integer 1 KiB..16 MiB");
+  }
+  if (spec.heap !== undefined && spec.heap !== "tlsf" && spec.heap !== "heap" && spec.heap !== "slab-array") {
+    throw bad("heap", 'must be "tlsf", "heap" or "slab-array"');
+  }
+  if (spec.slabClasses !== undefined) {
+    const c = spec.slabClasses;
+    const ok =
+      Array.isArray(c) &&
+      c.length > 0 &&
+      c.every((x, i) => Number.isInteger(x) && x >= 8 && x % 8 === 0 && x <= 1024 && (i === 0 || x > c[i - 1]!));
+    if (!ok) throw bad("slabClasses", "must be ascending multiples of 8 in 8..1024");
+  }
+  if (spec.code !== undefined && (!Number.isInteger(spec.code) || spec.code < 0 || spec.code > 0xffffffff)) {
+    throw bad("code", "must be a 32-bit address");
+  }
+  for (const [name, access] of Object.entries(spec.partitions ?? {})) {
+    if (!kernel.hasPartition(name)) {
+      throw new KernelError("UNKNOWN_PARTITION", `task ${spec.name}: no partition ${name}`, {
+        task: spec.name,
+        partition: name,
+      });
+    }
+    if (access !== "ro" && access !== "rw") throw bad(`partitions.${name}`, 'must be "ro" or "rw"');
+  }
+  for (const role of spec.devices ?? []) kernel.device(role);
+  checkPolicy(spec.faultPolicy, bad);
+}
+
+/** A partition as a grant needs it. */
+export interface PartitionBlock {
+  readonly base: number;
+  readonly size: number;
+}
+
+/**
+ * A task's MPU grants in region order: stack (RW, XN), stack guard over its lowest 32 bytes
+ * (privileged read-only, unprivileged no access: Zephyr's guard, overriding the stack region
+ * there), heap (RW, XN), partitions (RO or RW, XN), granted peripherals (RW, Device, XN).
+ */
+export function taskGrants(
+  spec: TaskSpec,
+  stack: PartitionBlock,
+  heap: PartitionBlock | null,
+  partition: (name: string) => PartitionBlock,
+  device: (role: DeviceRole) => DevicePlacement,
+): MpuGrant[] {
+  const grants: MpuGrant[] = [
+    { label: "stack", base: stack.base, size: stack.size, access: "rw" },
+    { label: "stack guard", base: stack.base, size: GUARD_BYTES, access: "priv-ro" },
+  ];
+  if (heap) grants.push({ label: "heap", base: heap.base, size: heap.size, access: "rw" });
+  for (const [name, access] of Object.entries(spec.partitions ?? {}))
+    grants.push(partitionGrant(name, access, partition(name)));
+  for (const role of spec.devices ?? []) {
+    const d = device(role);
+    grants.push({ label: `${d.name} (${role})`, base: d.base, size: 0x400, access: "rw", memory: "device" });
+  }
+  return grants;
+}
+
+/** The grant of one partition: label `partition <name> (<access>)`. */
+export function partitionGrant(name: string, access: "ro" | "rw", p: PartitionBlock): MpuGrant {
+  return { label: `partition ${name} (${access})`, base: p.base, size: p.size, access: access === "rw" ? "rw" : "ro" };
+}
