@@ -1,5 +1,52 @@
 /**
- * The simulated apps of rtos-sim (work in progress).
+ * `@rtos-sim/apps`: the simulated apps of rtos-sim, each an `AppDescription` of
+ * `@rtos-sim/kernel` (made with `defineApp`) that `runApp` (or `rtos-sim run <name>`) boots and
+ * runs on a board (STM32F407 by default):
+ *
+ * - {@link flight} (the default): a small UAV flight controller after seed 004: IMU -> sample
+ *   ring -> fixed-point complementary filter -> motor mixer -> actuator, telemetry on the UART
+ *   with log records from a slab.
+ * - {@link isolation}: `flight` plus a rogue task whose nine attacks are each stopped with the
+ *   fault decoded, and the flight outputs byte-identical to a clean run.
+ * - {@link heapBugs}: the classic heap bugs, one per task, each reported by the memory checker.
+ * - {@link allocStress}: tasks hammering TLSF, first-fit and slab-array allocators; fragmentation
+ *   per heap and the region manager's page map over time.
+ *
+ * Every app is deterministic for a given seed.
+ *
+ * @example
+ * ```ts
+ * import { runApp } from "@rtos-sim/kernel";
+ * import { findApp } from "@rtos-sim/apps";
+ * const run = runApp(findApp("flight")!, { seed: 1, durationMs: 500 });
+ * console.log(run.kernel.task("telemetry")!.output.join("\n"));
+ * for (const c of run.checks) console.log(c.ok ? "ok" : "FAIL", c.name, c.detail);
+ * ```
+ *
  * @packageDocumentation
  */
-export const APPS = [] as const;
+export type { FlightOutputs } from "./flight/app.js";
+export { FLIGHT_KERNEL, flight, flightChecks, flightOutputs } from "./flight/app.js";
+export {
+  ATTITUDE,
+  AttitudeLayout,
+  FLIGHT_TASKS,
+  IMU_PERIOD_MS,
+  MOTORS,
+  MotorsLayout,
+  Priority,
+  RING,
+  RING_SLOTS,
+  RingLayout,
+  SAMPLES_PER_MIX,
+  TELEMETRY_PERIOD_MS,
+} from "./flight/layout.js";
+export { LogRecord, logSlab, RECORD_BYTES, SLAB_BYTES } from "./flight/log-slab.js";
+export { BLACK_BOX, flightTasks } from "./flight/tasks.js";
+export { describeFault, diffOutputs, isolation, isolationChecks, judgeAttempt } from "./isolation/app.js";
+export type { Attempt, Expectation } from "./isolation/attempts.js";
+export { ATTEMPTS, MPU_RASR, rogueTasks } from "./isolation/attempts.js";
+export { APPS, DEFAULT_APP, findApp } from "./registry.js";
+export { accelAngles, atan2Milli, complementary, formatMilliDeg, gyroDeltaMilli, isqrt } from "./shared/fixed-point.js";
+export { Prng } from "./shared/prng.js";
+export { uartWrite } from "./shared/uart.js";

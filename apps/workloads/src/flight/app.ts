@@ -1,0 +1,104 @@
+import { type AppCheck, type AppDescription, defineApp, type Kernel } from "@rtos-sim/kernel";
+import {
+  ATTITUDE,
+  FLIGHT_TASKS,
+  MOTORS,
+  RING,
+  RING_BYTES,
+  SEM_ATTITUDE,
+  SEM_SAMPLE,
+  TELEMETRY_PERIOD_MS,
+} from "./layout.js";
+import { flightTasks } from "./tasks.js";
+
+/** Kernel settings of the flight controller: its three partitions and two semaphores. */
+export const FLIGHT_KERNEL: NonNullable<AppDescription["kernel"]> = {
+  partitions: [
+    { name: RING, size: RING_BYTES },
+    { name: ATTITUDE, size: 1024 },
+    { name: MOTORS, size: 1024 },
+  ],
+  semaphores: [{ name: SEM_SAMPLE }, { name: SEM_ATTITUDE }],
+};
+
+/** What the flight tasks produced: enough to tell two runs apart. */
+export interface FlightOutputs {
+  /** UART lines per flight task. */
+  readonly uart: Readonly<Record<string, readonly string[]>>;
+  /** The actuator's FNV-1a hash of every CCR write, and the number of writes. */
+  readonly actuatorHash: number;
+  readonly actuatorWrites: number;
+  /** Bytes of each partition at the end (hex). */
+  readonly partitions: Readonly<Record<string, string>>;
+}
+
+function hexBytes(b: Uint8Array): string {
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+/** Collects the flight tasks' outputs from a kernel after a run (partitions read with debugger peeks). */
+export function flightOutputs(kernel: Kernel): FlightOutputs {
+  const uart: Record<string, readonly string[]> = {};
+  for (const name of FLIGHT_TASKS) uart[name] = [...(kernel.task(name)?.output ?? [])];
+  const partitions: Record<string, string> = {};
+  for (const name of [RING, ATTITUDE, MOTORS]) {
+    const p = kernel.partitions.get(name);
+    partitions[name] = p ? hexBytes(kernel.machine.bus.peek(p.base, p.size)) : "";
+  }
+  const act = kernel.devices.actuator;
+  return { uart, actuatorHash: act?.hash ?? 0, actuatorWrites: act?.writes ?? 0, partitions };
+}
+
+/** The checks of a flight run: telemetry lines, motor writes, IMU samples, no faults. */
+export function flightChecks(kernel: Kernel): AppCheck[] {
+  const lines = kernel.task("telemetry")?.output ?? [];
+  const act = kernel.devices.actuator;
+  const ms = kernel.nowMs();
+  // A line at every full period strictly before the end of the run.
+  const expectedLines = Math.max(0, Math.ceil(ms / TELEMETRY_PERIOD_MS) - 1);
+  const flightFaults = kernel.faults.filter((f) => (FLIGHT_TASKS as readonly string[]).includes(f.task));
+  const seq = (() => {
+    const p = kernel.partitions.get(RING);
+    return p ? kernel.machine.bus.peek(p.base, 4).reduce((a, b, i) => a + b * 256 ** i, 0) : 0;
+  })();
+  return [
+    {
+      name: "telemetry lines",
+      ok: lines.filter((l) => l.startsWith("t=")).length >= expectedLines,
+      detail: `${lines.length} UART lines from telemetry (${expectedLines} expected at ${TELEMETRY_PERIOD_MS} ms)`,
+    },
+    {
+      name: "motors driven",
+      ok: (act?.writes ?? 0) > 0,
+      detail: `${act?.writes ?? 0} CCR writes, duties ${act ? [...act.duty].join(" ") : "-"}, hash ${(act?.hash ?? 0).toString(16).padStart(8, "0")}`,
+    },
+    { name: "imu samples", ok: seq > 0, detail: `${seq} samples written to the ring` },
+    {
+      name: "no faults in the flight tasks",
+      ok: flightFaults.length === 0,
+      detail:
+        flightFaults.length === 0 ? "none" : flightFaults.map((f) => `${f.task}: ${f.kind} ${f.message}`).join("; "),
+    },
+  ];
+}
+
+/**
+ * `flight` (the default app): a small UAV flight controller after seed 004. `imu` (priority 6)
+ * samples the sensor and TIM2 every 2 ms (500 Hz) into the `ring` partition (read-write for it, read-only
+ * for the others) and signals a semaphore; `estimator` (5) runs a fixed-point complementary
+ * filter over new samples into `attitude`; every 2 samples (250 Hz) `mixer` (4), the one task granted the
+ * actuator, drives CCR1..CCR4; `telemetry` (2) takes a log record from a slab in its heap every
+ * 100 ms and prints it through the UART it is granted.
+ */
+export const flight: AppDescription = defineApp({
+  name: "flight",
+  description: "UAV flight controller: IMU -> ring -> estimator -> mixer -> motors, telemetry on the UART",
+  board: "stm32f407",
+  durationMs: 1000,
+  memcheck: true,
+  kernel: FLIGHT_KERNEL,
+  tasks: (env) => flightTasks(env),
+  check: (kernel) => flightChecks(kernel),
+});

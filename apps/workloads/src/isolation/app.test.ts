@@ -1,0 +1,55 @@
+import { runApp } from "@rtos-sim/kernel";
+import { describe, expect, it } from "vitest";
+import { flightOutputs } from "../flight/app.js";
+import { isolation } from "./app.js";
+import { ATTEMPTS } from "./attempts.js";
+
+describe("isolation", () => {
+  it.each([true, false])("stops every attempt with its fault and leaves flight untouched (memcheck %s)", (memcheck) => {
+    const run = runApp(isolation, { memcheck });
+    expect(run.result.reason).toBe("until");
+    const byName = new Map(run.checks.map((c) => [c.name, c]));
+    for (const a of ATTEMPTS) {
+      const c = byName.get(a.task);
+      expect(c?.ok, `${a.task}: ${c?.detail}`).toBe(true);
+      const faults = run.kernel.faults.filter((f) => f.task === a.task);
+      expect(faults.length).toBe(1);
+      expect(faults[0]!.action).toBe("stopped");
+      expect(run.kernel.schedTask(run.kernel.task(a.task)!).state).toBe("faulted");
+    }
+    const same = byName.get("flight outputs identical to a run without the rogue");
+    expect(same?.ok, same?.detail).toBe(true);
+    for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+    expect(run.kernel.faults.length).toBe(ATTEMPTS.length);
+  });
+
+  it("decodes each fault: kind, CFSR names and address", () => {
+    const run = runApp(isolation, { memcheck: false });
+    const k = run.kernel;
+    const f = (task: string) => k.faults.find((x) => x.task === task)!;
+    expect(f("rogue-kernel-read").kind).toBe("memmanage");
+    expect(f("rogue-kernel-read").hw!.cfsrNames).toEqual(["DACCVIOL", "MMARVALID"]);
+    expect(f("rogue-kernel-read").hw!.faultAddress).toBe(k.kernelBlock.base);
+    expect(f("rogue-stack-write").hw!.faultAddress).toBe(k.task("estimator")!.stack.top - 28);
+    expect(f("rogue-heap-write").hw!.faultAddress).toBe(k.task("telemetry")!.heap!.base);
+    expect(f("rogue-ring-write").hw!.faultAddress).toBe(k.partitions.get("ring")!.base);
+    expect(f("rogue-actuator").hw!.faultAddress).toBe(0x40010034); // TIM1 CCR1 on the F407
+    expect(f("rogue-mpu-write").kind).toBe("busfault");
+    expect(f("rogue-mpu-write").hw!.cfsrNames).toEqual(["PRECISERR", "BFARVALID"]);
+    expect(f("rogue-mpu-write").hw!.faultAddress).toBe(0xe000eda0);
+    expect(f("rogue-exec-data").hw!.cfsrNames).toEqual(["IACCVIOL"]);
+    expect(f("rogue-exec-data").hw!.access.kind).toBe("fetch");
+    expect(f("rogue-bad-pointer").kind).toBe("bad-pointer");
+    expect(f("rogue-bad-pointer").hw).toBeUndefined();
+    expect(f("rogue-stack-overflow").kind).toBe("stack-overflow");
+    expect(f("rogue-stack-overflow").hw!.faultAddress).toBe(k.task("rogue-stack-overflow")!.stack.base);
+    expect(f("rogue-stack-overflow").dump).toContain('Fault in task "rogue-stack-overflow"');
+  });
+
+  it("is deterministic: two runs, same faults and outputs", () => {
+    const a = runApp(isolation, { seed: 3 });
+    const b = runApp(isolation, { seed: 3 });
+    expect(flightOutputs(b.kernel)).toEqual(flightOutputs(a.kernel));
+    expect(b.kernel.faults.map((f) => f.dump)).toEqual(a.kernel.faults.map((f) => f.dump));
+  });
+});

@@ -1,0 +1,104 @@
+import { type AppCheck, type AppDescription, defineApp, type FaultRecord, type Kernel, runApp } from "@rtos-sim/kernel";
+import { FLIGHT_KERNEL, type FlightOutputs, flight, flightChecks, flightOutputs } from "../flight/app.js";
+import { flightTasks } from "../flight/tasks.js";
+import { ATTEMPTS, type Attempt, rogueTasks } from "./attempts.js";
+
+const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
+
+/** One line describing a fault record: time, kind, CFSR names, address, access, action. */
+export function describeFault(f: FaultRecord): string {
+  const at = `t=${f.ms.toFixed(3)} ms`;
+  if (!f.hw) return `${at} ${f.kind}: ${f.message} -> ${f.action}`;
+  const addr = f.hw.faultAddress ?? f.hw.access.address;
+  return (
+    `${at} ${f.kind} (${f.hw.exception}) CFSR ${hex(f.hw.cfsr)} ${f.hw.cfsrNames.join(" ")}` +
+    ` at ${hex(addr)} (${f.hw.access.kind} of ${f.hw.access.size} B${f.hw.access.privileged ? ", privileged" : ", unprivileged"}) -> ${f.action}`
+  );
+}
+
+/** Whether an attempt's fault is what it should be; the reason when not. */
+export function judgeAttempt(kernel: Kernel, a: Attempt): { ok: boolean; detail: string } {
+  const faults = kernel.faults.filter((f) => f.task === a.task);
+  const f = faults[0];
+  if (!f) return { ok: false, detail: `${a.what}: NOT stopped (no fault)` };
+  const problems: string[] = [];
+  if (a.expect.checkerKind !== undefined && f.kind === "checker" && f.checker?.kind === a.expect.checkerKind) {
+    if (f.action !== "stopped") problems.push(`action ${f.action}`);
+    const detail = `${a.what}: ${describeFault(f)} (memory checker: ${f.checker.kind})`;
+    return { ok: problems.length === 0, detail: problems.length ? `${detail} [${problems.join("; ")}]` : detail };
+  }
+  if (f.kind !== a.expect.kind) problems.push(`kind ${f.kind}, expected ${a.expect.kind}`);
+  for (const bit of a.expect.cfsr ?? []) if (!f.hw?.cfsrNames.includes(bit)) problems.push(`CFSR lacks ${bit}`);
+  if (a.expect.address) {
+    const want = a.expect.address(kernel) >>> 0;
+    const got = f.hw ? (f.hw.faultAddress ?? f.hw.access.address) >>> 0 : null;
+    if (got !== want) problems.push(`address ${got === null ? "none" : hex(got)}, expected ${hex(want)}`);
+  }
+  if (f.action !== "stopped") problems.push(`action ${f.action}`);
+  if (faults.length !== 1) problems.push(`${faults.length} faults`);
+  const detail = `${a.what}: ${describeFault(f)}${problems.length ? ` [${problems.join("; ")}]` : ""}`;
+  return { ok: problems.length === 0, detail };
+}
+
+/** The parts of two flight runs' outputs that differ (empty when identical). */
+export function diffOutputs(a: FlightOutputs, b: FlightOutputs): string[] {
+  const out: string[] = [];
+  for (const task of Object.keys(a.uart)) {
+    const x = a.uart[task] ?? [];
+    const y = b.uart[task] ?? [];
+    if (x.length !== y.length || x.some((l, i) => l !== y[i])) out.push(`UART lines of ${task}`);
+  }
+  if (a.actuatorHash !== b.actuatorHash || a.actuatorWrites !== b.actuatorWrites) out.push("actuator writes");
+  for (const name of Object.keys(a.partitions)) {
+    if (a.partitions[name] !== b.partitions[name]) out.push(`partition ${name}`);
+  }
+  return out;
+}
+
+/**
+ * The isolation checks: each attempt stopped with the expected fault, and the flight tasks'
+ * outputs (UART lines, actuator write hash, the three partitions' bytes) identical to a run of
+ * `flight` alone on the same board with the same seed, duration and checker setting.
+ */
+export function isolationChecks(kernel: Kernel, seed: number): AppCheck[] {
+  const checks: AppCheck[] = ATTEMPTS.map((a) => ({ name: a.task, ...judgeAttempt(kernel, a) }));
+  const durationMs = Math.round(kernel.nowMs() * 1000) / 1000;
+  const clean = runApp(flight, {
+    board: kernel.machine.board,
+    seed,
+    durationMs,
+    memcheck: kernel.options.memcheck ?? false,
+  });
+  const mine = flightOutputs(kernel);
+  const theirs = flightOutputs(clean.kernel);
+  const diff = diffOutputs(mine, theirs);
+  const lines = Object.values(mine.uart).reduce((n, l) => n + l.length, 0);
+  checks.push({
+    name: "flight outputs identical to a run without the rogue",
+    ok: diff.length === 0,
+    detail:
+      diff.length === 0
+        ? `${lines} UART lines, ${mine.actuatorWrites} actuator writes (hash ${hex(mine.actuatorHash)}) and the ring, attitude and motors partitions are byte-identical to a clean ${durationMs} ms run`
+        : `differ: ${diff.join(", ")}`,
+  });
+  checks.push(...flightChecks(kernel));
+  return checks;
+}
+
+/**
+ * `isolation`: `flight` plus a rogue that tries, one attempt per task at the lowest priority
+ * every 50 ms (while the flight tasks sleep), to read kernel memory, write another task's stack
+ * and heap, write the read-only ring, drive the actuator it was not granted, reprogram the MPU,
+ * execute from data, pass a kernel pointer to a syscall and overflow its stack. Each attempt is
+ * stopped with its fault decoded; the flight outputs match a clean run byte for byte.
+ */
+export const isolation: AppDescription = defineApp({
+  name: "isolation",
+  description: "flight plus a rogue task: every attack stopped by the MPU or the kernel, flight output unchanged",
+  board: "stm32f407",
+  durationMs: 1000,
+  memcheck: true,
+  kernel: FLIGHT_KERNEL,
+  tasks: (env) => [...flightTasks(env), ...rogueTasks(env)],
+  check: (kernel, env) => isolationChecks(kernel, env.seed),
+});
