@@ -67,3 +67,4 @@ export {
   tagOf,
   USR,
 } from "./state.js";
+export { CheckerTransitions } from "./transitions.js";
