@@ -40,10 +40,10 @@ export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
   const error = reason.error;
   if (error instanceof Fault) return classifyHw(k, error);
   if (error instanceof CheckerFault) return { kind: "checker", message: error.message };
-  if (error instanceof AllocError) return { kind: "heap", message: `${error.code}: ${error.message}` };
+  if (error instanceof AllocError) return { kind: "heap", message: error.message };
   if (error instanceof KernelError) {
     const kind = error.code === "WATCHDOG" ? "watchdog" : error.code === "BAD_POINTER" ? "bad-pointer" : "bad-syscall";
-    return { kind, message: `${error.code}: ${error.message}` };
+    return { kind, message: error.message };
   }
   if (reason.kind === "watchdog") return { kind: "watchdog", message: reason.message };
   if (reason.kind === "bad-syscall" || reason.kind === "unknown-syscall" || reason.kind === "syscall-error") {

@@ -72,9 +72,9 @@ function size(n: number): string {
   return `${n} B`;
 }
 
-/** One MPU region as a dump line: number, base, size, access, XN, type, subregions, label. */
+/** One MPU region as a dump line: number, base, size, access, XN, type, subregions (1 = enabled, lowest first), label. */
 export function formatRegion(r: MpuRegionView, label?: string): string {
-  const subs = r.size >= 256 ? ` SRD ${r.subregions.map((on) => (on ? "1" : "0")).join("")}` : "";
+  const subs = r.size >= 256 ? ` subregions ${r.subregions.map((on) => (on ? "1" : "0")).join("")}` : "";
   return `  #${String(r.number).padStart(2)} ${
     r.enabled
       ? `${hex32(r.base)} ${size(r.size).padStart(7)} ${r.access.padEnd(15)} ${r.xn ? "XN" : "X "} ${r.attributes.type}${subs}`

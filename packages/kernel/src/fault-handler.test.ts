@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import type { FaultPolicy } from "./config.js";
+import { sys } from "./syscalls.js";
+import { bootTest, say } from "./test-kit.js";
+
+/** A task that prints "start", takes two heap blocks (prints their addresses), then reads kernel memory. */
+function crasher(policy: FaultPolicy, kernelBase: number) {
+  return {
+    name: "crash",
+    faultPolicy: policy,
+    *main(t: Parameters<import("./config.js").TaskMain>[0]) {
+      const a = (yield sys.malloc(100)) as number;
+      const b = (yield sys.malloc(200)) as number;
+      yield* say(t, a, `start ${a.toString(16)} ${b.toString(16)}`);
+      yield sys.sleep({ ms: 1 });
+      t.read32(kernelBase);
+    },
+  };
+}
+
+function ticker() {
+  return {
+    name: "ticker",
+    *main(t: Parameters<import("./config.js").TaskMain>[0]) {
+      const p = (yield sys.malloc(16)) as number;
+      for (let i = 0; i < 8; i++) {
+        yield* say(t, p, `tick ${i}`);
+        yield sys.sleep({ ms: 1 });
+      }
+    },
+  };
+}
+
+describe("fault policies", () => {
+  it("stop: the task stays faulted, the others go on", () => {
+    const k = bootTest();
+    const c = k.spawn(crasher("stop", k.kernelBlock.base));
+    k.spawn(ticker());
+    const r = k.run({ ms: 30 });
+    expect(r.reason).toBe("no-tasks");
+    expect(k.schedTask(c).state).toBe("faulted");
+    expect(k.faults.map((f) => f.action)).toEqual(["stopped"]);
+    expect(c.output).toEqual(["start 10002008 10002078"]);
+    expect(k.task("ticker")!.output).toHaveLength(8);
+  });
+
+  it("restart: runs again from its entry with its heap blocks freed (same addresses), counting restarts", () => {
+    const k = bootTest();
+    const c = k.spawn(crasher("restart", k.kernelBlock.base));
+    k.spawn(ticker());
+    const r = k.run({ ms: 6 });
+    expect(r.reason).toBe("until");
+    const t = k.schedTask(c);
+    expect(t.restarts).toBeGreaterThanOrEqual(2);
+    expect(new Set(c.output)).toEqual(new Set(["start 10002008 10002078"]));
+    expect(c.output.length).toBe(t.restarts + 1);
+    expect(k.faults.every((f) => f.action === "restarted")).toBe(true);
+    // after the restart the task holds only what it allocated since
+    expect(c.heap!.allocator.stats().liveBlocks).toBe(c.live.size);
+  });
+
+  it("{ restart: 2 }: restarted twice, then stopped", () => {
+    const k = bootTest();
+    const c = k.spawn(crasher({ restart: 2 }, k.kernelBlock.base));
+    k.spawn(ticker());
+    const r = k.run({ ms: 30 });
+    expect(r.reason).toBe("no-tasks");
+    expect(k.faults.map((f) => f.action)).toEqual(["restarted", "restarted", "stopped"]);
+    expect(c.output).toHaveLength(3);
+    const t = k.schedTask(c);
+    expect(t.restarts).toBe(2);
+    expect(t.state).toBe("faulted");
+    expect(c.heap!.allocator.stats().liveBlocks).toBe(2); // the last run's blocks stay with the stopped task
+    expect(k.task("ticker")!.output).toHaveLength(8);
+  });
+
+  it("panic: the run ends with reason panic and the message names the task", () => {
+    const k = bootTest();
+    k.spawn(crasher("panic", k.kernelBlock.base));
+    k.spawn(ticker());
+    const panics: string[] = [];
+    k.events.on("panic", (e) => panics.push(e.task));
+    const r = k.run({ ms: 30 });
+    expect(r.reason).toBe("panic");
+    expect(r.panic).toMatch(/^task crash: MemManage/);
+    expect(k.panic).toBe(r.panic);
+    expect(panics).toEqual(["crash"]);
+    expect(k.faults.map((f) => f.action)).toEqual(["panic"]);
+    expect(k.task("ticker")!.output.length).toBeLessThan(8);
+    expect(k.run({ ms: 40 }).reason).toBe("panic"); // stays halted
+  });
+});
+
+describe("the fault dump", () => {
+  it("names the task, its state, its memory map, its MPU regions with subregions, the decoded CFSR and MMFAR", () => {
+    const k = bootTest();
+    const c = k.spawn({ ...crasher("stop", k.kernelBlock.base), partitions: { ro: "ro" } });
+    k.run({ ms: 5 });
+    const d = k.faults[0]!.dump;
+    const lines = d.split("\n");
+    expect(lines[0]).toBe('---| Fault in task "crash" (id 1) at t=1.000 ms |---');
+    expect(d).toContain("  CFSR  = 0x00000082  DACCVIOL MMARVALID");
+    expect(d).toContain("  MMFAR = 0x20004000");
+    expect(d).toContain("  access: read of 4 byte(s) at 0x20004000, unprivileged");
+    expect(d).toContain("Task: state faulted, priority 1, unprivileged, restarts 0, policy stop -> stopped");
+    expect(d).toContain(
+      `Stack: [0x10001000, 0x10001400) guard [0x10001000, 0x10001020) SP = 0x${c.ctx.sp.toString(16)}`,
+    );
+    expect(d).toContain("Code: 0x08001000");
+    expect(d).toContain("  # 4 disabled");
+    expect(lines[1]).toBe("memmanage: MemManage DACCVIOL|MMARVALID at 0x20004000 on read of 4 byte(s) at 0x20004000");
+    expect(d).toContain("  partition ro (ro)        0x10000800-0x10000c00   1 KiB ro");
+    expect(lines.filter((l) => l.startsWith("  #"))).toHaveLength(8);
+    expect(d).toContain("  # 0 0x10001000   1 KiB rw              XN normal subregions 11111111  stack");
+    expect(d).toContain("  # 1 0x10001000    32 B priv-ro         XN normal  stack guard");
+    expect(d).toContain("  # 7 0x20004000   8 KiB priv-rw         XN normal subregions 11111111  kernel");
+    expect(d).toContain("  # 6 0x08000000   1 MiB ro              X  normal subregions 11111111  code (Flash)");
+  });
+});

@@ -1,0 +1,337 @@
+import { describe, expect, it } from "vitest";
+import type { TaskSpec } from "./config.js";
+import { ActuatorReg } from "./devices/actuator.js";
+import type { Kernel } from "./kernel.js";
+import { sys } from "./syscalls.js";
+import { bootTest, footprint, victim } from "./test-kit.js";
+
+type Offence = (k: Kernel) => { spec: Omit<TaskSpec, "name">; address: number | null };
+
+/** Two victims (va: shared rw, vb), then the offender (spawned last: the victims' layout is the same with or without it). */
+function scenario(offence: Offence | null) {
+  const k = bootTest();
+  k.spawn(victim("va", 1, k, true));
+  k.spawn(victim("vb", 2, k, false));
+  const off = offence ? offence(k) : null;
+  if (off) k.spawn({ name: "evil", ...off.spec });
+  const q = k.queues.get("q")!;
+  const queueBytes = k.machine.bus.peek(q.storage, 64);
+  let faultMs = -1;
+  const late: string[] = [];
+  k.events.on("fault", (r) => {
+    faultMs = r.ms;
+  });
+  k.events.on("uart", (e) => {
+    if (faultMs >= 0 && e.task !== "evil") late.push(e.line);
+  });
+  const result = k.run({ ms: 50 });
+  return { k, result, late, address: off?.address ?? null, queueBytes, fp: footprint(k, ["va", "vb"]) };
+}
+
+/** An unprivileged task that sleeps 2 ms, then does `act`. */
+function after2ms(
+  act: (t: Parameters<TaskSpec["main"]>[0], k: Kernel) => Generator<unknown, void, unknown> | undefined,
+  k: Kernel,
+  extra: Partial<TaskSpec> = {},
+) {
+  return {
+    ...extra,
+    *main(t: Parameters<TaskSpec["main"]>[0]) {
+      yield sys.sleep({ ms: 2 });
+      const g = act(t, k);
+      if (g) yield* g;
+      yield* endless();
+    },
+  };
+}
+
+function* endless(): Generator<unknown, void, unknown> {
+  for (;;) yield sys.sleep({ ms: 1 });
+}
+
+const MM_DACCVIOL = 0x82; // DACCVIOL | MMARVALID
+const BF_PRECISE = 0x8200; // PRECISERR | BFARVALID
+
+interface Case {
+  readonly what: string;
+  readonly offence: Offence;
+  readonly kind: string;
+  readonly cfsr: number | null;
+  /** "address": the offence's address; null: no fault address. */
+  readonly far: "address" | null;
+}
+
+const read =
+  (addr: (k: Kernel) => number): Offence =>
+  (k) => ({
+    spec: after2ms((t) => void t.read32(addr(k)), k),
+    address: addr(k),
+  });
+const write =
+  (addr: (k: Kernel) => number, extra: Partial<TaskSpec> = {}): Offence =>
+  (k) => ({
+    spec: after2ms((t) => t.write32(addr(k), 0xdeadbeef), k, extra),
+    address: addr(k),
+  });
+const va = (k: Kernel) => k.task("va")!;
+
+const cases: Case[] = [
+  {
+    what: "read another task's stack",
+    offence: read((k) => va(k).stack.base + 0x200),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "write another task's stack",
+    offence: write((k) => va(k).stack.top - 8),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "read another task's heap",
+    offence: read((k) => va(k).heap!.base + 16),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "write another task's heap",
+    offence: write((k) => va(k).heap!.base + 16),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "read kernel memory",
+    offence: read((k) => k.kernelBlock.base),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "write kernel memory (a TCB)",
+    offence: write((k) => va(k).tcb),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "write the region manager's metadata",
+    offence: write((k) => k.regions.regions()[0]!.metadataStart + 8),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "write a partition granted read-only",
+    offence: (k) => ({
+      spec: after2ms(
+        (t) => {
+          t.read32(k.partitions.get("ro")!.base); // reading is allowed
+          t.write32(k.partitions.get("ro")!.base + 4, 1);
+        },
+        k,
+        { partitions: { ro: "ro" } },
+      ),
+      address: k.partitions.get("ro")!.base + 4,
+    }),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "read an ungranted partition",
+    offence: read((k) => k.partitions.get("secret")!.base + 0x40),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "write an ungranted peripheral (actuator TIM1.CCR1)",
+    offence: write((k) => k.device("actuator").base + ActuatorReg.CCR1),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    what: "write the MPU registers (RBAR)",
+    offence: write(() => 0xe000ed9c),
+    kind: "busfault",
+    cfsr: BF_PRECISE,
+    far: "address",
+  },
+  { what: "read MPU_CTRL", offence: read(() => 0xe000ed94), kind: "busfault", cfsr: BF_PRECISE, far: "address" },
+  {
+    what: "execute from data (code in SRAM)",
+    offence: () => ({
+      spec: {
+        code: 0x20010000,
+        *main() {
+          yield* endless();
+        },
+      },
+      address: null,
+    }),
+    kind: "memmanage",
+    cfsr: 0x01,
+    far: null,
+  },
+];
+
+describe("isolation: an unprivileged task", () => {
+  const clean = scenario(null);
+
+  it("baseline: the victims run to the end without faults", () => {
+    expect(clean.result.reason).toBe("no-tasks");
+    expect(clean.k.faults).toEqual([]);
+    expect(clean.fp.outputs[0]).toEqual(Array.from({ length: 10 }, (_, i) => `va ${i}`));
+    expect(clean.fp.outputs[1]).toEqual(Array.from({ length: 10 }, (_, i) => `vb ${i}`));
+  });
+
+  it.each(cases)("cannot $what: $kind, CFSR $cfsr, the others untouched", (c) => {
+    const s = scenario(c.offence);
+    expect(s.k.faults).toHaveLength(1);
+    const f = s.k.faults[0]!;
+    expect(f.task).toBe("evil");
+    expect(f.kind).toBe(c.kind);
+    expect(f.action).toBe("stopped");
+    expect(f.hw?.cfsr).toBe(c.cfsr);
+    expect(f.hw?.faultAddress).toBe(c.far === "address" ? s.address : null);
+    expect(f.hw?.access.privileged).toBe(false);
+    expect(s.k.schedTask(s.k.task("evil")!).state).toBe("faulted");
+    // the others: byte-identical memory and output, and they kept running after the fault
+    expect(s.fp).toEqual(clean.fp);
+    expect(s.late.length).toBeGreaterThan(0);
+    expect(s.result.reason).toBe("no-tasks");
+    // the fault status was read and cleared by the handler
+    expect(s.k.machine.scb.cfsr).toBe(0);
+  });
+
+  it("cannot change the MPU: the registers still hold the loaded plan", () => {
+    const s = scenario(write(() => 0xe000ed9c));
+    const plan = s.k.loader.current!;
+    for (let n = 0; n < 8; n++) {
+      const raw = s.k.machine.mpu.rawRegion(n);
+      expect(raw.rbar).toBe((plan.words[2 * n]! & 0xffffffe0) >>> 0);
+      expect(raw.rasr).toBe(plan.words[2 * n + 1]);
+    }
+    expect([...Array(8).keys()].some((n) => s.k.machine.mpu.rawRegion(n).rbar === 0xdeadbee0)).toBe(false);
+  });
+
+  it("cannot drive an ungranted peripheral: the actuator saw no write", () => {
+    const s = scenario(write((k) => k.device("actuator").base + ActuatorReg.CCR1));
+    expect(s.k.devices.actuator!.writes).toBe(0);
+    expect([...s.k.devices.actuator!.duty]).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe("isolation: syscall pointers are checked against the caller's view", () => {
+  const clean = scenario(null);
+  const ptrCases: { what: string; offence: Offence }[] = [
+    {
+      what: "send from kernel memory",
+      offence: (k) => ({
+        spec: after2ms(
+          () =>
+            (function* () {
+              yield sys.send("q", k.kernelBlock.base, 8);
+            })(),
+          k,
+        ),
+        address: k.kernelBlock.base,
+      }),
+    },
+    {
+      what: "print another task's heap",
+      offence: (k) => ({
+        spec: after2ms(
+          () =>
+            (function* () {
+              yield sys.print(va(k).heap!.base, 8);
+            })(),
+          k,
+        ),
+        address: va(k).heap!.base,
+      }),
+    },
+    {
+      what: "receive into kernel memory",
+      offence: (k) => ({
+        spec: after2ms(
+          () =>
+            (function* () {
+              yield sys.receive("q", k.kernelBlock.base + 64, 16);
+            })(),
+          k,
+        ),
+        address: k.kernelBlock.base + 64,
+      }),
+    },
+    {
+      what: "receive into another task's stack",
+      offence: (k) => ({
+        spec: after2ms(
+          () =>
+            (function* () {
+              yield sys.receive("q", k.task("vb")!.stack.top - 64, 16);
+            })(),
+          k,
+        ),
+        address: 0,
+      }),
+    },
+    {
+      what: "send from a buffer running off the end of its stack",
+      offence: (k) => ({
+        spec: {
+          *main(t) {
+            yield sys.sleep({ ms: 2 });
+            const end = t.stackTop; // the bytes past its stack are not its own
+            yield sys.send("q", end - 8, 16);
+          },
+        },
+        address: 0,
+      }),
+    },
+  ];
+
+  it.each(ptrCases)("$what: the task faults with bad-pointer and the kernel touched nothing", (c) => {
+    const s = scenario(c.offence);
+    expect(s.k.faults).toHaveLength(1);
+    const f = s.k.faults[0]!;
+    expect(f.task).toBe("evil");
+    expect(f.kind).toBe("bad-pointer");
+    expect(f.hw).toBeUndefined();
+    expect(f.message).toMatch(/^BAD_POINTER: (send|print|receive): task evil passed a buffer it may not (read|write)/);
+    const q = s.k.queues.get("q")!;
+    expect(q.length).toBe(0);
+    expect(q.pending.size).toBe(0);
+    expect(s.k.machine.bus.peek(q.storage, 64)).toEqual(s.queueBytes);
+    expect(s.k.task("evil")!.output).toEqual([]);
+    expect(s.fp).toEqual(clean.fp);
+    expect(s.late.length).toBeGreaterThan(0);
+  });
+});
+
+describe("privileged tasks", () => {
+  it("a privileged task can read kernel memory (the background region)", () => {
+    const k = bootTest();
+    const seen: number[] = [];
+    k.spawn({
+      name: "priv",
+      privileged: true,
+      *main(t) {
+        seen.push(t.read32(k.kernelBlock.base), t.read32(k.task("priv")!.tcb + 4));
+        yield sys.yield();
+      },
+    });
+    const r = k.run({ ms: 5 });
+    expect(r.reason).toBe("no-tasks");
+    expect(k.faults).toEqual([]);
+    const expected = new DataView(k.machine.bus.peek(k.kernelBlock.base, 4).buffer).getUint32(0, true);
+    expect(seen).toEqual([expected, 1]); // TCB.ID of task 1
+  });
+});

@@ -1,0 +1,221 @@
+import { Cfsr } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { sys } from "./syscalls.js";
+import { GUARD_BYTES, TcbField } from "./task-record.js";
+import { bootTest, victim } from "./test-kit.js";
+
+const words = (b: Uint8Array) => Array.from(new Uint32Array(b.buffer, b.byteOffset, b.length / 4));
+
+describe("context switch: real exception frames in simulated memory", () => {
+  it("a switched-out task's 8-word frame sits at the SP saved in its TCB (PC = code|1, xPSR.T)", () => {
+    const k = bootTest();
+    const a = k.spawn({
+      name: "a",
+      *main() {
+        for (;;) yield sys.yield();
+      },
+    });
+    const b = k.spawn({
+      name: "b",
+      *main() {
+        for (;;) yield sys.yield();
+      },
+    });
+    k.run({ slices: 3 }); // a, b, a: b is switched out
+    const bus = k.machine.bus;
+    const sp = new DataView(bus.peek(b.tcb + TcbField.SP, 4).buffer).getUint32(0, true);
+    expect(sp).toBe(b.stack.top - 32);
+    expect(sp % 8).toBe(0);
+    expect(words(bus.peek(sp, 32))).toEqual([0, 0, 0, 0, 0, 0xfffffffd, (b.code | 1) >>> 0, 0x01000000]);
+    expect(b.code).toBe(0x08002000); // flash + 0x1000 * id
+    expect(b.stacked).toBe(true);
+    // a is running: its frame was unstacked (and its TCB still holds the old SP)
+    expect(a.stacked).toBe(true); // the slice ended: a was stacked again at switch-out
+    expect(k.scheduler.switches).toBe(3);
+  });
+
+  it("the frame moves with the task's SP: pushed data stays above it", () => {
+    const k = bootTest();
+    let seen = 0;
+    const a = k.spawn({
+      name: "a",
+      *main(t) {
+        const s = t.push(40); // SP = top - 40 (8-aligned)
+        t.write32(s, 0x11223344);
+        yield sys.yield();
+        seen = t.read32(s);
+        t.pop(40);
+      },
+    });
+    k.spawn({
+      name: "b",
+      *main() {
+        yield sys.yield();
+      },
+    });
+    k.run({ slices: 2 });
+    const bus = k.machine.bus;
+    const sp = new DataView(bus.peek(a.tcb, 4).buffer).getUint32(0, true);
+    expect(sp).toBe(a.stack.top - 40 - 32);
+    expect(words(bus.peek(sp, 32))[6]).toBe((a.code | 1) >>> 0);
+    expect(words(bus.peek(a.stack.top - 40, 4))).toEqual([0x11223344]);
+    k.run({ ms: 5 });
+    expect(seen).toBe(0x11223344);
+    expect(k.faults).toEqual([]);
+  });
+});
+
+describe("stack overflow and corrupt stack pointers", () => {
+  it("a task writing down its stack is stopped by the guard: stack-overflow, MMFAR in the guard", () => {
+    const k = bootTest();
+    k.spawn(victim("va", 1, k, true));
+    const t = k.spawn({
+      name: "deep",
+      *main(t) {
+        for (let i = 0; ; i++) {
+          const s = t.push(64); // a function frame per call, never popped
+          t.write32(s, i);
+        }
+      },
+    });
+    k.run({ ms: 20 });
+    const f = k.faults[0]!;
+    expect(f.task).toBe("deep");
+    expect(f.kind).toBe("stack-overflow");
+    expect(f.hw?.cfsr).toBe(Cfsr.DACCVIOL | Cfsr.MMARVALID);
+    expect(f.hw?.faultAddress).toBe(t.stack.base);
+    expect(f.hw!.faultAddress! - t.stack.base).toBeLessThan(GUARD_BYTES);
+    expect(f.message).toBe(
+      `stack overflow: access to the stack guard at 0x${t.stack.base.toString(16).padStart(8, "0")}`,
+    );
+    expect(f.dump).toContain("stack-overflow: stack overflow");
+    expect(k.task("va")!.output).toHaveLength(10);
+  });
+
+  it("a frame that does not fit above the guard faults at stacking (MSTKERR): stack-overflow", () => {
+    const k = bootTest();
+    const t = k.spawn({
+      name: "full",
+      *main(t) {
+        t.push(1024 - GUARD_BYTES - 16); // 16 bytes left above the guard
+        yield sys.yield(); // the 32-byte frame goes into the guard
+      },
+    });
+    k.run({ ms: 5 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("stack-overflow");
+    expect(f.hw?.cfsr).toBe(Cfsr.MSTKERR);
+    expect(f.hw?.faultAddress).toBeNull();
+    expect(t.ctx.sp).toBe(t.stack.base + GUARD_BYTES + 16);
+  });
+
+  it("SP set to kernel memory: MSTKERR (0x10) at stacking, the kernel block unchanged", () => {
+    const k = bootTest();
+    const before = k.machine.bus.peek(k.kernelBlock.base + 0x200, 0x40);
+    k.spawn({
+      name: "bad-sp",
+      *main(t) {
+        t.sp = k.kernelBlock.base + 0x240;
+        yield sys.yield();
+      },
+    });
+    k.run({ ms: 5 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("memmanage");
+    expect(f.hw?.cfsr).toBe(0x10);
+    expect(f.hw?.access.address).toBe(k.kernelBlock.base + 0x220);
+    expect(f.hw?.access.privileged).toBe(false);
+    expect(f.message).toMatch(/^corrupt stack pointer 0x20004240: /);
+    expect(k.machine.bus.peek(k.kernelBlock.base + 0x200, 0x40)).toEqual(before);
+  });
+
+  it("a privileged task with SP at an unmapped address: STKERR (0x1000) at stacking", () => {
+    const k = bootTest();
+    k.spawn({
+      name: "priv",
+      privileged: true,
+      *main(t) {
+        t.sp = 0x30000020;
+        yield sys.yield();
+      },
+    });
+    k.run({ ms: 5 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("busfault");
+    expect(f.hw?.cfsr).toBe(0x1000);
+    expect(f.hw?.faultAddress).toBeNull();
+    expect(f.hw?.access.address).toBe(0x30000000);
+  });
+
+  it("a saved SP corrupted in the TCB (privileged write) faults at unstacking: MUNSTKERR (0x08)", () => {
+    const k = bootTest();
+    const v = k.spawn({
+      name: "sleeper",
+      *main(t) {
+        yield sys.sleep({ ms: 3 });
+        t.write32(t.stackTop - 4, 1);
+      },
+    });
+    k.spawn({
+      name: "rogue-driver",
+      privileged: true,
+      *main(t) {
+        yield sys.sleep({ ms: 1 });
+        t.write32(v.tcb + TcbField.SP, k.kernelBlock.base + 0x100);
+      },
+    });
+    k.run({ ms: 10 });
+    expect(k.faults).toHaveLength(1);
+    const f = k.faults[0]!;
+    expect(f.task).toBe("sleeper");
+    expect(f.kind).toBe("memmanage");
+    expect(f.hw?.cfsr).toBe(0x08);
+    expect(f.hw?.access.address).toBe(k.kernelBlock.base + 0x100);
+    expect(f.message).toMatch(/^corrupt saved stack pointer in the TCB: /);
+    expect(k.schedTask(v).state).toBe("faulted");
+  });
+
+  it("a privileged task's saved SP pointing at nothing: UNSTKERR (0x800)", () => {
+    const k = bootTest();
+    const v = k.spawn({
+      name: "psleeper",
+      privileged: true,
+      *main() {
+        yield sys.sleep({ ms: 3 });
+      },
+    });
+    k.spawn({
+      name: "rogue",
+      privileged: true,
+      *main(t) {
+        yield sys.sleep({ ms: 1 });
+        t.write32(v.tcb + TcbField.SP, 0x30000000);
+      },
+    });
+    k.run({ ms: 10 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("busfault");
+    expect(f.hw?.cfsr).toBe(0x800);
+    expect(f.hw?.access.address).toBe(0x30000000);
+  });
+
+  it("code in SRAM faults at the first resume with IACCVIOL (0x01), before any of its code runs", () => {
+    const k = bootTest();
+    let ran = false;
+    k.spawn({
+      name: "data-code",
+      code: k.kernelBlock.base,
+      *main() {
+        ran = true;
+        yield sys.yield();
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(ran).toBe(false);
+    expect(f.kind).toBe("memmanage");
+    expect(f.hw?.cfsr).toBe(0x01);
+    expect(f.hw?.access.kind).toBe("fetch");
+    expect(f.hw?.access.address).toBe(k.kernelBlock.base);
+  });
+});

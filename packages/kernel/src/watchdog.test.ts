@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { sys } from "./syscalls.js";
+import { bootTest } from "./test-kit.js";
+
+describe("watchdog", () => {
+  it("stops a task that loops touching memory without ever yielding (the access hook trips)", () => {
+    const k = bootTest({ watchdogCycles: 10_000 });
+    const beats: number[] = [];
+    k.spawn({
+      name: "steady",
+      *main(t) {
+        for (let i = 0; i < 5; i++) {
+          beats.push(i);
+          t.write32(t.stackTop - 8, i);
+          yield sys.sleep({ ms: 1 });
+        }
+      },
+    });
+    const spin = k.spawn({
+      name: "spin",
+      *main(t) {
+        const p = (yield sys.malloc(16)) as number;
+        for (let i = 0; ; i++) t.write32(p, i); // never yields
+      },
+    });
+    const seen: string[] = [];
+    k.events.on("watchdog", (e) => seen.push(`${e.task}: ${e.message}`));
+    const r = k.run({ ms: 20 });
+    expect(r.reason).toBe("no-tasks");
+    expect(k.faults).toHaveLength(1);
+    const f = k.faults[0]!;
+    expect(f.task).toBe("spin");
+    expect(f.kind).toBe("watchdog");
+    expect(f.message).toMatch(
+      /^WATCHDOG: watchdog: task "spin" ran 100\d\d cycles \(budget 10000\) without yielding the CPU$/,
+    );
+    expect(seen).toEqual([`spin: ${f.message}`]);
+    expect(k.schedTask(spin).state).toBe("faulted");
+    expect(beats).toEqual([0, 1, 2, 3, 4]); // the others go on
+  });
+
+  it("a task catching the watchdog error cannot go on: the error is latched", () => {
+    const k = bootTest({ watchdogCycles: 5_000 });
+    let caught = 0;
+    k.spawn({
+      name: "sly",
+      *main(t) {
+        for (let i = 0; ; i++) {
+          try {
+            t.write32(t.stackTop - 8, i);
+          } catch {
+            caught++;
+            yield sys.yield(); // tries to carry on
+          }
+        }
+      },
+    });
+    k.run({ ms: 5 });
+    expect(caught).toBe(1);
+    expect(k.faults.map((f) => f.kind)).toEqual(["watchdog"]);
+  });
+
+  it("a task burning cycles in syscalls is caught at its next request by the scheduler's budget", () => {
+    const k = bootTest({ watchdogCycles: 3_000 });
+    k.spawn({
+      name: "churn",
+      *main() {
+        for (;;) {
+          const p = (yield sys.malloc(32)) as number; // kernel work: never interrupted
+          yield sys.free(p);
+        }
+      },
+    });
+    k.run({ ms: 5 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("watchdog");
+    expect(f.message).toMatch(/^watchdog: task "churn" ran \d+ cycles \(budget 3000\) without yielding the CPU$/);
+  });
+
+  it("tasks that yield within the budget are never faulted; watchdogCycles 0 turns it off", () => {
+    const k = bootTest({ watchdogCycles: 0 });
+    expect(k.watchdog).toBeNull();
+    k.spawn({
+      name: "long",
+      *main(t) {
+        for (let i = 0; i < 50_000; i++) t.write32(t.stackTop - 8, i);
+        yield sys.yield();
+      },
+    });
+    expect(k.run({ ms: 5 }).reason).toBe("no-tasks");
+    expect(k.faults).toEqual([]);
+  });
+});
