@@ -30,7 +30,7 @@ function scenario(offence: Offence | null) {
 
 /** An unprivileged task that sleeps 2 ms, then does `act`. */
 function after2ms(
-  act: (t: Parameters<TaskSpec["main"]>[0], k: Kernel) => Generator<unknown, void, unknown> | undefined,
+  act: (t: Parameters<TaskSpec["main"]>[0], k: Kernel) => Generator<unknown, void, unknown> | undefined | void,
   k: Kernel,
   extra: Partial<TaskSpec> = {},
 ) {
@@ -285,7 +285,7 @@ describe("isolation: syscall pointers are checked against the caller's view", ()
     },
     {
       what: "send from a buffer running off the end of its stack",
-      offence: (k) => ({
+      offence: () => ({
         spec: {
           *main(t) {
             yield sys.sleep({ ms: 2 });
