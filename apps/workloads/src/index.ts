@@ -25,6 +25,21 @@
  *
  * @packageDocumentation
  */
+export type { RegionSample, StressResults, StressSample } from "./alloc-stress/app.js";
+export {
+  allocStress,
+  allocStressChecks,
+  allocStressResults,
+  HEAP_TASKS,
+  KMALLOC_PHASE_MS,
+  KMALLOC_TASKS,
+  SAMPLE_MS,
+  STRESS_HEAP_BYTES,
+} from "./alloc-stress/app.js";
+export type { HeapShape } from "./alloc-stress/heap-walk.js";
+export { walkHeap } from "./alloc-stress/heap-walk.js";
+export type { WorkloadCounters } from "./alloc-stress/workload.js";
+export { heapStress, kmallocStress, OPS_PER_SLICE, pickSize, SLOTS } from "./alloc-stress/workload.js";
 export type { FlightOutputs } from "./flight/app.js";
 export { FLIGHT_KERNEL, flight, flightChecks, flightOutputs } from "./flight/app.js";
 export {
@@ -43,6 +58,8 @@ export {
 } from "./flight/layout.js";
 export { LogRecord, logSlab, RECORD_BYTES, SLAB_BYTES } from "./flight/log-slab.js";
 export { BLACK_BOX, flightTasks } from "./flight/tasks.js";
+export type { HeapBug } from "./heap-bugs/app.js";
+export { BUG_SPACING_MS, HEAP_BUGS, heapBugChecks, heapBugs } from "./heap-bugs/app.js";
 export { describeFault, diffOutputs, isolation, isolationChecks, judgeAttempt } from "./isolation/app.js";
 export type { Attempt, Expectation } from "./isolation/attempts.js";
 export { ATTEMPTS, MPU_RASR, rogueTasks } from "./isolation/attempts.js";

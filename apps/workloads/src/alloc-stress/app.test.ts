@@ -1,0 +1,50 @@
+import { runApp } from "@rtos-sim/kernel";
+import { describe, expect, it } from "vitest";
+import { allocStress, allocStressResults, HEAP_TASKS, SAMPLE_MS } from "./app.js";
+
+describe("alloc-stress", () => {
+  it("runs 1 s on the STM32F407 with no faults and fragmentation figures for every heap", () => {
+    const run = runApp(allocStress);
+    expect(run.result.reason).toBe("until");
+    expect(run.kernel.faults).toEqual([]);
+    for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+    const r = allocStressResults(run.kernel)!;
+    expect(r.samples.length).toBe(1000 / SAMPLE_MS);
+    expect(r.samples.map((s) => Math.round(s.ms))).toEqual(r.samples.map((_, i) => i * SAMPLE_MS));
+    const last = r.samples.at(-1)!;
+    for (const h of HEAP_TASKS) {
+      const shape = last.heaps[h.name]!;
+      expect(shape.intact).toBe(true);
+      expect(shape.usedBytes + shape.freeBytes).toBe(shape.blockBytes);
+      expect(shape.fragmentation).toBeGreaterThanOrEqual(0);
+      expect(shape.fragmentation).toBeLessThan(1);
+      expect(r.counters[h.name]!.mallocs).toBeGreaterThan(500);
+      expect(r.counters[h.name]!.corrupted).toBe(0);
+      const detail = run.checks.find((c) => c.name.startsWith(`${h.name} heap`))!.detail;
+      expect(detail).toMatch(/fragmentation \d+% \(peak \d+% at \d+ ms\)/);
+    }
+  });
+
+  it("shows the slab array's pages coming and going in the region manager's page map", () => {
+    const run = runApp(allocStress);
+    const r = allocStressResults(run.kernel)!;
+    const pages = r.samples.map((s) => s.kmallocPages);
+    expect(pages[0]).toBe(0);
+    expect(Math.max(...pages)).toBeGreaterThan(pages[1]!); // it grows...
+    expect(new Set(pages).size).toBeGreaterThan(3); // ...and breathes
+    const sram1 = r.samples.map((s) => s.regions.find((x) => x.name === "SRAM1")!.freePages);
+    expect(new Set(sram1).size).toBeGreaterThan(3);
+    expect(r.samples.at(-1)!.pageMaps.SRAM1).toContain("kmalloc");
+    const overTime = run.checks.find((c) => c.name === "page map over time")!;
+    expect(overTime.detail.split("\n").length).toBe(1 + r.samples.length);
+  });
+
+  it("is deterministic for a seed and runs with the checker on", () => {
+    const a = runApp(allocStress, { seed: 5, durationMs: 300 });
+    const b = runApp(allocStress, { seed: 5, durationMs: 300 });
+    expect(b.kernel.task("monitor")!.output).toEqual(a.kernel.task("monitor")!.output);
+    const checked = runApp(allocStress, { durationMs: 300, memcheck: true });
+    expect(checked.kernel.faults).toEqual([]);
+    expect(checked.kernel.checker!.reports).toEqual([]);
+  });
+});

@@ -1,0 +1,248 @@
+import { powerOfTwoClasses, SlabArrayAllocator } from "@rtos-sim/alloc";
+import {
+  type AppCheck,
+  type AppDescription,
+  type AppEnv,
+  defineApp,
+  type Kernel,
+  sys,
+  type TaskSpec,
+} from "@rtos-sim/kernel";
+import { Prng } from "../shared/prng.js";
+import { uartWrite } from "../shared/uart.js";
+import { type HeapShape, walkHeap } from "./heap-walk.js";
+import { heapStress, kmallocStress, newCounters, type WorkloadCounters } from "./workload.js";
+
+/** Task-heap stress tasks: four on TLSF, four on the first-fit heap, 8 KiB heaps each. */
+export const HEAP_TASKS: readonly { readonly name: string; readonly heap: "tlsf" | "heap" }[] = [
+  ...[0, 1, 2, 3].map((i) => ({ name: `tlsf-${i}`, heap: "tlsf" as const })),
+  ...[0, 1, 2, 3].map((i) => ({ name: `ff-${i}`, heap: "heap" as const })),
+];
+/** Privileged tasks sharing the kernel's slab array ("kmalloc"). */
+export const KMALLOC_TASKS = ["kmalloc-a", "kmalloc-b"] as const;
+/** Bytes of each stress task's heap. */
+export const STRESS_HEAP_BYTES = 8192;
+/** The monitor samples every this many ms. */
+export const SAMPLE_MS = 50;
+/** The slab array's allocate/free phase length. */
+export const KMALLOC_PHASE_MS = 200;
+
+/** One region's figures in a sample. */
+export interface RegionSample {
+  readonly name: string;
+  readonly freePages: number;
+  readonly allocatedPages: number;
+  readonly fragmentation: number;
+  readonly largestFreeBytes: number;
+}
+
+/** What the monitor saw at one moment. */
+export interface StressSample {
+  readonly ms: number;
+  readonly regions: readonly RegionSample[];
+  /** Pages the slab array holds from the region manager. */
+  readonly kmallocPages: number;
+  /** Heap shape per stress task. */
+  readonly heaps: Readonly<Record<string, HeapShape>>;
+  /** The page map of every region (text, as `RegionManager.pageMap` draws it). */
+  readonly pageMaps: Readonly<Record<string, string>>;
+}
+
+/** The results of one alloc-stress run. */
+export interface StressResults {
+  readonly samples: StressSample[];
+  readonly counters: Record<string, WorkloadCounters>;
+  kmalloc: SlabArrayAllocator | null;
+}
+
+const results = new WeakMap<Kernel, StressResults>();
+
+/** The samples and counters of an alloc-stress run on `kernel` (undefined for other kernels). */
+export function allocStressResults(kernel: Kernel): StressResults | undefined {
+  return results.get(kernel);
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+const kib = (n: number) => (n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+
+function sample(kernel: Kernel, r: StressResults, ms: number): StressSample {
+  const peek = (a: number, n: number) => kernel.machine.bus.peek(a, n);
+  const heaps: Record<string, HeapShape> = {};
+  for (const h of HEAP_TASKS) {
+    const heap = kernel.task(h.name)?.heap;
+    if (heap) heaps[h.name] = walkHeap(peek, heap.base, heap.base + heap.size);
+  }
+  const pageMaps: Record<string, string> = {};
+  for (const reg of kernel.regions.regions()) pageMaps[reg.name] = kernel.regions.pageMap(reg.name);
+  return {
+    ms,
+    regions: kernel.regions.stats().map((s) => ({
+      name: s.name,
+      freePages: s.freePages,
+      allocatedPages: s.allocatedPages,
+      fragmentation: s.fragmentation,
+      largestFreeBytes: s.largestFreeBlock?.bytes ?? 0,
+    })),
+    kmallocPages: r.kmalloc?.stats().pages ?? 0,
+    heaps,
+    pageMaps,
+  };
+}
+
+function sampleLine(s: StressSample): string {
+  const regions = s.regions.map((r) => `${r.name} ${r.freePages} free (frag ${pct(r.fragmentation)})`).join(", ");
+  const frag = (prefix: string) =>
+    Object.entries(s.heaps)
+      .filter(([n]) => n.startsWith(prefix))
+      .map(([, h]) => pct(h.fragmentation))
+      .join("/");
+  return `t=${String(Math.round(s.ms)).padStart(5)} ms | pages: ${regions} | kmalloc ${s.kmallocPages} pages | heap frag tlsf ${frag("tlsf-")} ff ${frag("ff-")}\n`;
+}
+
+function stressTasks(env: AppEnv): TaskSpec[] {
+  const kernel = env.kernel;
+  const r: StressResults = { samples: [], counters: {}, kmalloc: null };
+  results.set(kernel, r);
+  const kmalloc = new SlabArrayAllocator({
+    name: "kmalloc",
+    pages: kernel.regions,
+    memory: kernel.machine.core,
+    classes: powerOfTwoClasses(16, 512),
+    minBlocksPerSlab: 8,
+    observer: kernel.checker,
+  });
+  kernel.checker?.registerAllocator("kmalloc", "slab-array");
+  r.kmalloc = kmalloc;
+  const uart = env.device("uart");
+  const tasks: TaskSpec[] = HEAP_TASKS.map((h, i) => {
+    const c = newCounters();
+    r.counters[h.name] = c;
+    return {
+      name: h.name,
+      priority: 2,
+      heap: h.heap,
+      heapSize: STRESS_HEAP_BYTES,
+      main: (t) => heapStress(t, new Prng(env.seed, i), i, c),
+    };
+  });
+  KMALLOC_TASKS.forEach((name, j) => {
+    const c = newCounters();
+    r.counters[name] = c;
+    tasks.push({
+      name,
+      priority: 2,
+      privileged: true,
+      heap: "heap", // a 1 KiB first-fit heap for its pointer table (TLSF's control block alone is larger)
+      heapSize: 1024,
+      main: (t) => kmallocStress(t, new Prng(env.seed, 100 + j), 100 + j, kmalloc, c, KMALLOC_PHASE_MS),
+    });
+  });
+  tasks.push({
+    name: "monitor",
+    priority: 7,
+    privileged: true,
+    heapSize: 0,
+    *main(t) {
+      uartWrite(
+        t,
+        uart,
+        `alloc-stress: ${HEAP_TASKS.length} task heaps (TLSF and first fit, ${STRESS_HEAP_BYTES / 1024} KiB each), ${KMALLOC_TASKS.length} privileged tasks on a slab array over the region manager; a sample every ${SAMPLE_MS} ms\n`,
+      );
+      for (;;) {
+        const now = ((yield sys.info()) as { now: number }).now;
+        const s = sample(kernel, r, now);
+        r.samples.push(s);
+        uartWrite(t, uart, sampleLine(s));
+        yield sys.sleep({ ms: SAMPLE_MS });
+      }
+    },
+  });
+  return tasks;
+}
+
+/** The checks of an alloc-stress run: no faults, each heap's figures, the page map over time. */
+export function allocStressChecks(kernel: Kernel): AppCheck[] {
+  const r = results.get(kernel);
+  if (!r) return [{ name: "alloc-stress results", ok: false, detail: "this kernel did not run alloc-stress" }];
+  const checks: AppCheck[] = [
+    {
+      name: "no faults",
+      ok: kernel.faults.length === 0,
+      detail:
+        kernel.faults.length === 0 ? "none" : kernel.faults.map((f) => `${f.task}: ${f.kind} ${f.message}`).join("; "),
+    },
+  ];
+  const last = r.samples.at(-1);
+  for (const h of HEAP_TASKS) {
+    const c = r.counters[h.name]!;
+    const shape = last?.heaps[h.name];
+    let peak = { frag: 0, ms: 0 };
+    for (const s of r.samples) {
+      const f = s.heaps[h.name]?.fragmentation ?? 0;
+      if (f > peak.frag) peak = { frag: f, ms: s.ms };
+    }
+    checks.push({
+      name: `${h.name} heap (${h.heap === "tlsf" ? "TLSF" : "first fit"})`,
+      ok: c.corrupted === 0 && c.mallocs > 0 && shape?.intact === true,
+      detail:
+        `${c.mallocs} mallocs, ${c.frees} frees, ${c.reallocs} reallocs, ${c.failures} failed; ` +
+        (shape
+          ? `at the end ${shape.usedBlocks} used blocks (${kib(shape.usedBytes)}), ${kib(shape.freeBytes)} free in ${shape.freeBlocks} blocks, largest ${kib(shape.largestFree)}: fragmentation ${pct(shape.fragmentation)} (peak ${pct(peak.frag)} at ${Math.round(peak.ms)} ms)`
+          : "no sample") +
+        (c.corrupted ? `; ${c.corrupted} CORRUPTED blocks` : ""),
+    });
+  }
+  const ks = r.kmalloc?.stats();
+  const kc = KMALLOC_TASKS.map((n) => r.counters[n]!);
+  const peakPages = Math.max(0, ...r.samples.map((s) => s.kmallocPages));
+  checks.push({
+    name: "kmalloc (slab array over the region manager)",
+    ok: kc.every((c) => c.corrupted === 0) && (ks?.allocations ?? 0) > 0,
+    detail: `${ks?.allocations ?? 0} allocations, ${ks?.frees ?? 0} frees, ${kc.reduce((n, c) => n + c.failures, 0)} failed; ${ks?.liveBlocks ?? 0} live blocks in ${ks?.pages ?? 0} pages now, peak ${peakPages} pages`,
+  });
+  const regionNames = last?.regions.map((x) => x.name) ?? [];
+  const table = r.samples.map(
+    (s) =>
+      `  t=${String(Math.round(s.ms)).padStart(5)} ms  ` +
+      s.regions
+        .map((x) => `${x.name} ${String(x.freePages).padStart(3)} free ${pct(x.fragmentation).padStart(4)}`)
+        .join("  ") +
+      `  kmalloc ${String(s.kmallocPages).padStart(3)} pages`,
+  );
+  checks.push({
+    name: "page map over time",
+    ok: r.samples.length > 0,
+    detail: `${r.samples.length} samples (free pages and fragmentation per region: ${regionNames.join(", ")})\n${table.join("\n")}`,
+  });
+  if (last) {
+    const mid = r.samples[Math.floor((r.samples.length - 1) / 2)]!;
+    const maps = (s: StressSample) =>
+      Object.values(s.pageMaps)
+        .map((m) => m.replace(/^/gm, "  "))
+        .join("\n");
+    checks.push({
+      name: "page maps",
+      ok: true,
+      detail: `at ${Math.round(mid.ms)} ms:\n${maps(mid)}\nat ${Math.round(last.ms)} ms:\n${maps(last)}`,
+    });
+  }
+  return checks;
+}
+
+/**
+ * `alloc-stress`: eight tasks hammer their own heaps (four TLSF, four first fit) with random
+ * malloc/free/realloc from the seed, and two privileged tasks share a slab array ("kmalloc")
+ * that takes its slabs straight from the region manager and gives empty ones back every 200 ms.
+ * A privileged monitor samples every 50 ms: each heap's fragmentation (walked from its block
+ * headers), each region's free pages and fragmentation, and the page maps. The checker is off
+ * by default (its redzones and quarantine would change the heaps' shapes); `memcheck: true` runs.
+ */
+export const allocStress: AppDescription = defineApp({
+  name: "alloc-stress",
+  description: "tasks hammering TLSF, first-fit and slab-array allocators: fragmentation and page maps over time",
+  board: "stm32f407",
+  durationMs: 1000,
+  memcheck: false,
+  tasks: (env) => stressTasks(env),
+  check: (kernel) => allocStressChecks(kernel),
+});
