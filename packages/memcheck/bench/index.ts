@@ -3,16 +3,17 @@
  *
  * 1. Checked 32-bit loads and stores at random SRAM addresses with the checker on, against raw
  *    DataView access to the same offsets in the same run (the hw bench's shape; target 0.15x).
- * 2. Allocator throughput on the standard trace with the checker on. `@rtos-sim/alloc` exports no
- *    allocator yet, so this uses memcheck's size-class test allocator (state in simulated memory,
- *    reached through the core in allocator mode): bare, observed by the checker, and wrapped with
- *    redzones and a quarantine.
+ * 2. Allocator throughput on the standard trace with the checker on: `@rtos-sim/alloc`'s TLSF
+ *    and slab array over pages from `@rtos-sim/region`, bare, observed by the checker, and (TLSF)
+ *    wrapped with redzones and a quarantine.
  */
+
+import { SlabArrayAllocator, stepClasses, TlsfAllocator } from "@rtos-sim/alloc";
 import { benchMain, type Measurement, measure, mulberry32, replay, row, standardTrace } from "@rtos-sim/bench-kit";
 import { ActorMode, createMachine, makeActor, STM32F407, STM32H743XI } from "@rtos-sim/hw";
-import { checkedAllocator } from "../src/checked-allocator.js";
+import { RegionManager } from "@rtos-sim/region";
+import { CheckedAllocator, checkedAllocator } from "../src/checked-allocator.js";
 import { MemoryChecker } from "../src/checker.js";
-import { TestAllocator } from "../src/test-allocator.js";
 
 const N = 1 << 20;
 const SRAM = 0x20000000;
@@ -86,32 +87,45 @@ function checked(name: string, opts: { checker: boolean; mpu: boolean; empty?: b
 }
 
 const TRACE = standardTrace();
-const AXI = 0x24000000;
-const AXI_SIZE = 512 * 1024;
 
-/** The standard trace replayed through the test allocator (then the survivors freed). */
-function trace(name: string, mode: "bare" | "observed" | "wrapped") {
+/**
+ * The standard trace replayed through a real allocator of `@rtos-sim/alloc` on an STM32H743XI
+ * (pages from the region manager in AXI SRAM), then the survivors freed so every timed run
+ * starts from the same empty allocator. `checker`: the memory checker observes the region
+ * manager and the allocator and checks every metadata access; `wrapped`: redzones of 16 B and a
+ * 64 KiB quarantine around the allocator too.
+ */
+function trace(name: string, kind: "tlsf" | "slab-array", mode: "bare" | "checker" | "wrapped") {
+  const m = createMachine(STM32H743XI);
+  const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => !r.readOnly) });
+  let checker: MemoryChecker | null = null;
+  if (mode !== "bare") {
+    const metadata = rm.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * rm.pageSize }));
+    checker = new MemoryChecker(m, { metadata }).attach();
+    rm.observer = checker;
+  }
+  const options = { pages: rm, memory: m.core, region: "AXISRAM", observer: checker };
+  const inner =
+    kind === "tlsf"
+      ? new TlsfAllocator({ name: "tlsf", ...options })
+      : new SlabArrayAllocator({ name: "kmalloc", ...options, classes: stepClasses(32, 576) });
+  const heap =
+    mode === "wrapped" && checker
+      ? checkedAllocator(checker, inner, { redzone: 16, quarantineBytes: 64 * 1024 })
+      : inner;
+  m.core.actor = makeActor(ActorMode.User, 1);
   const ops = TRACE.kind.length + TRACE.liveAtEnd;
   return measure(
     name,
     ops,
     () => {
-      const m = createMachine(STM32H743XI);
-      m.core.actor = makeActor(ActorMode.User, 1);
-      const checker = mode === "bare" ? null : new MemoryChecker(m).attach();
-      checker?.pagesGiven(AXI, AXI_SIZE, "heap");
-      const inner = new TestAllocator(m.core, AXI, AXI_SIZE, "heap");
-      inner.observer = checker;
-      const heap =
-        mode === "wrapped" && checker
-          ? checkedAllocator(checker, inner, { redzone: 16, quarantineBytes: 64 * 1024 })
-          : inner;
       const { live } = replay(
         TRACE,
         (size) => heap.allocate(size) ?? -1,
         (p) => heap.free(p),
       );
       for (const p of live) heap.free(p);
+      if (heap instanceof CheckedAllocator) heap.flushQuarantine();
       return live.length;
     },
     { runs: 5, warmup: 1 },
@@ -126,9 +140,11 @@ benchMain(
     emptyHook: () => checked("hw with an empty hook (bound for any hook)", { checker: false, mpu: true, empty: true }),
     checkerMpuOn: () => checked("checker on: MPU on, 8 regions, user task", { checker: true, mpu: true }),
     checkerMpuOff: () => checked("checker on: MPU off, user task", { checker: true, mpu: false }),
-    traceBare: () => trace("test allocator, no checker", "bare"),
-    traceObserved: () => trace("test allocator, checker on (hook + transitions)", "observed"),
-    traceWrapped: () => trace("test allocator, checker on, redzone 16 B, quarantine 64 KiB", "wrapped"),
+    tlsfBare: () => trace("TLSF, no checker", "tlsf", "bare"),
+    tlsfChecker: () => trace("TLSF, checker on (hook + transitions)", "tlsf", "checker"),
+    tlsfWrapped: () => trace("TLSF, checker on, redzone 16 B, quarantine 64 KiB", "tlsf", "wrapped"),
+    slabBare: () => trace("slab array (32..576 B), no checker", "slab-array", "bare"),
+    slabChecker: () => trace("slab array (32..576 B), checker on", "slab-array", "checker"),
   },
   (r) => {
     // Rows of the cases that ran (BENCH_ONLY may select some).
@@ -141,9 +157,14 @@ benchMain(
         rows: rows(r.raw, [[r.raw], [r.hwOnly], [r.emptyHook], [r.checkerMpuOn, 0.15], [r.checkerMpuOff, 0.15]]),
       },
       {
-        group: "standard trace (1M ops + final frees) through the core, test size-class allocator",
-        baseline: r.traceBare?.name ?? "bare",
-        rows: rows(r.traceBare, [[r.traceBare], [r.traceObserved], [r.traceWrapped]]),
+        group: "standard trace (1M ops + final frees), @rtos-sim/alloc TLSF on STM32H743 AXI SRAM",
+        baseline: r.tlsfBare?.name ?? "TLSF",
+        rows: rows(r.tlsfBare, [[r.tlsfBare], [r.tlsfChecker], [r.tlsfWrapped]]),
+      },
+      {
+        group: "standard trace (1M ops + final frees), @rtos-sim/alloc slab array on STM32H743 AXI SRAM",
+        baseline: r.slabBare?.name ?? "slab array",
+        rows: rows(r.slabBare, [[r.slabBare], [r.slabChecker]]),
       },
     ];
   },

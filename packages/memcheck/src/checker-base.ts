@@ -6,7 +6,7 @@ import { CheckerFault, MemcheckError } from "./errors.js";
 import type { MemReport, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
 import { Shadow, type ShadowRegion } from "./shadow.js";
 import type { StackRecord } from "./stacks.js";
-import { fastTable, StateBit, stateCode } from "./state.js";
+import { FIRST_WRITE, fastTable, StateBit, stateCode } from "./state.js";
 
 /** A range of simulated memory. */
 export interface MemoryRange {
@@ -58,6 +58,9 @@ export interface CheckedMachine {
   readonly core: Core;
 }
 
+/** INI in all four bytes of a word. */
+const INI_WORD = StateBit.I * 0x01010101;
+
 function defaultTaskName(task: number): string {
   return task === 0 ? "boot" : `T${task}`;
 }
@@ -82,6 +85,7 @@ export class CheckerBase implements AccessHook {
   protected readonly opts: Required<Omit<CheckerOptions, "data" | "bss" | "metadata">>;
   protected copying = false;
   private label: string | null = null;
+  private readonly names = new Map<number, string>();
   private readonly seen = new Map<string, number>();
   private readonly ctx: ClassifyContext;
   // Hot region: the last one an access succeeded in.
@@ -140,6 +144,16 @@ export class CheckerBase implements AccessHook {
   /** The general path: every byte examined, state updated, errors reported. */
   private access(address: number, size: number, kind: AccessKind): void {
     const actor = this.machine.core.actor;
+    if (kind === 1 && (address & 3) + size <= 4) {
+      // A first write into owned, writable memory of the hot region: set INI on its bytes.
+      const i = (address - this.hStart) >> 2;
+      const w = this.hWords[i];
+      if (w !== undefined && (w | FIRST_WRITE[actor & 3]!) === -1) {
+        const bytes = size === 4 ? -1 : ((1 << (size * 8)) - 1) << ((address & 3) * 8);
+        this.hWords[i] = w | (bytes & INI_WORD);
+        return;
+      }
+    }
     const p = examine(this.ctx, address, size, kind, actor & 3, actor >>> 2);
     if (p === null) {
       if (kind === 1) this.markWritten(address, size);
@@ -187,7 +201,17 @@ export class CheckerBase implements AccessHook {
     const task = this.machine.core.actor >>> 2;
     const label = this.label;
     this.label = null;
-    return { task, taskName: this.opts.taskName(task), time: this.opts.clock(), label };
+    return { task, taskName: this.nameOf(task), time: this.opts.clock(), label };
+  }
+
+  /** The name of a task (the `taskName` option, asked once per task). */
+  protected nameOf(task: number): string {
+    let n = this.names.get(task);
+    if (n === undefined) {
+      n = this.opts.taskName(task);
+      this.names.set(task, n);
+    }
+    return n;
   }
 
   /** Examines an access without reporting or changing anything. */
@@ -246,7 +270,7 @@ export class CheckerBase implements AccessHook {
       access,
       mode: modeName(actor & 3),
       task,
-      taskName: this.opts.taskName(task),
+      taskName: this.nameOf(task),
       time: this.opts.clock(),
       timeUnit: this.opts.timeUnit,
       region: region?.name ?? null,

@@ -104,6 +104,16 @@ export function fastTable(): Int32Array {
 }
 
 /**
+ * Per mode (index `actor & 3`): the complement of what a first write needs in every byte of its
+ * word (mode bit, W, P; INI not yet). Such a write only has to set INI: the slow path does that
+ * without examining byte by byte.
+ */
+export const FIRST_WRITE: Int32Array = Int32Array.from(MODE_BIT, (m) => {
+  const b = m | StateBit.W | StateBit.P;
+  return ~(b | (b << 8) | (b << 16) | (b << 24));
+});
+
+/**
  * Two-character code of a state byte in dumps: owner letter (`-` NO, `a` ALL, `u` USR, `b` ANY)
  * then `=` writable+initialized, `_` writable+uninitialized, `r` read-only+initialized,
  * `?` read-only+uninitialized; tags print `RZ` (redzone), `FR` (freed), `SP` (stack below SP);

@@ -1,0 +1,110 @@
+import { powerOfTwoClasses, SlabArrayAllocator, TlsfAllocator } from "@rtos-sim/alloc";
+import { ActorMode, createMachine, makeActor, STM32F407 } from "@rtos-sim/hw";
+import { RegionManager } from "@rtos-sim/region";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { checkedAllocator } from "./checked-allocator.js";
+import { MemoryChecker } from "./checker.js";
+
+/** The real region manager and allocators, observed by the checker (stop on any error). */
+function boot(onError: "stop" | "continue" = "stop") {
+  const m = createMachine(STM32F407);
+  const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => !r.readOnly) });
+  const metadata = rm.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * rm.pageSize }));
+  const checker = new MemoryChecker(m, { metadata, onError }).attach();
+  rm.observer = checker;
+  const tlsf = new TlsfAllocator({ name: "tlsf", pages: rm, memory: m.core, region: "SRAM1", observer: checker });
+  const slabs = new SlabArrayAllocator({
+    name: "kmalloc",
+    pages: rm,
+    memory: m.core,
+    region: "SRAM1",
+    classes: powerOfTwoClasses(8, 256),
+    observer: checker,
+  });
+  checker.registerAllocator("kmalloc", "slab-array");
+  m.core.actor = makeActor(ActorMode.User, 1);
+  return { m, rm, checker, tlsf, slabs };
+}
+
+type Op =
+  | { op: "alloc"; size: number; slab: boolean }
+  | { op: "free"; pick: number }
+  | { op: "touch"; pick: number; at: number }
+  | { op: "resize"; pick: number; size: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant("alloc"), size: fc.integer({ min: 1, max: 256 }), slab: fc.boolean() }),
+  fc.record({ op: fc.constant("free"), pick: fc.nat() }),
+  fc.record({ op: fc.constant("touch"), pick: fc.nat(), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  fc.record({ op: fc.constant("resize"), pick: fc.nat(), size: fc.integer({ min: 1, max: 400 }) }),
+);
+
+describe("with @rtos-sim/alloc (TLSF, slab array) and @rtos-sim/region", () => {
+  it("no false positives over random correct traces, bare and with redzones and quarantine", () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 50, maxLength: 400 }), fc.boolean(), (ops, wrapped) => {
+        const { m, checker, tlsf, slabs } = boot();
+        const general = wrapped ? checkedAllocator(checker, tlsf, { quarantineBytes: 2048 }) : tlsf;
+        const small = wrapped ? checkedAllocator(checker, slabs, { quarantineBytes: 2048 }) : slabs;
+        const live: { p: number; size: number; slab: boolean }[] = [];
+        for (const o of ops) {
+          if (o.op === "alloc") {
+            // Redzones (16 B each side) must still fit the largest slab class.
+            const size = o.slab && wrapped ? Math.min(o.size, 224) : o.size;
+            const p = (o.slab ? small : general).allocate(size);
+            if (p === null) continue;
+            m.core.fill(p, 0x5a, size, true);
+            live.push({ p, size, slab: o.slab });
+          } else if (live.length > 0) {
+            const i = o.pick % live.length;
+            const b = live[i]!;
+            if (o.op === "free") {
+              (b.slab ? small : general).free(b.p);
+              live[i] = live[live.length - 1]!;
+              live.pop();
+            } else if (o.op === "touch") {
+              const a = b.p + Math.floor(o.at * (b.size - 1e-9));
+              m.core.write8(a, m.core.read8(a) ^ 1);
+            } else if (!b.slab && !wrapped) {
+              const q = tlsf.resize(b.p, o.size);
+              if (q === null) continue;
+              if (o.size > b.size) m.core.fill(q + b.size, 0xa5, o.size - b.size, true);
+              live[i] = { p: q, size: o.size, slab: false };
+            }
+          }
+        }
+        expect(checker.reports).toEqual([]);
+      }),
+      { seed: 0xa11c, numRuns: 40 },
+    );
+  });
+
+  it("TLSF: overflow into the slack and header, use after free, double free through the wrapper", () => {
+    const { m, checker, tlsf } = boot("continue");
+    const p = tlsf.allocate(10)!;
+    m.core.write8(p + 10, 1);
+    expect(checker.reports[0]).toMatchObject({ kind: "heap-buffer-overflow", address: p + 10 });
+    expect(checker.reports[0]!.block).toMatchObject({ address: p, size: 10, allocator: "tlsf" });
+    tlsf.free(p);
+    m.core.read8(p);
+    expect(checker.reports[1]).toMatchObject({ kind: "use-after-free", address: p });
+    const heap = checkedAllocator(checker, tlsf);
+    const q = heap.allocate(24)!;
+    heap.free(q);
+    heap.free(q);
+    expect(checker.reports[2]).toMatchObject({ kind: "double-free", address: q });
+  });
+
+  it("slab array: a write past a 20-byte request inside its 32-byte slot is slab-out-of-bounds", () => {
+    const { m, checker, slabs } = boot("continue");
+    const p = slabs.allocate(20)!;
+    m.core.write32(p + 32, 1);
+    expect(checker.reports[0]).toMatchObject({ kind: "slab-out-of-bounds", address: p + 32 });
+    expect(checker.reports[0]!.block).toMatchObject({
+      allocator: "kmalloc",
+      allocatorKind: "slab-array",
+      relation: "right",
+    });
+  });
+});
