@@ -40,6 +40,8 @@ export { formatFault, formatReport, formatSummary, mpuTable } from "./output/hum
 export type { TraceEvent, TraceFile } from "./output/trace.js";
 export { buildTrace, TRACE_PID } from "./output/trace.js";
 export { renderReport } from "./report/html.js";
+export type { PreparedRun } from "./run/context.js";
+export { finishRun, prepareRun } from "./run/context.js";
 export { checkerReportFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
 export type { ManagedRegion } from "./run/page-maps.js";
 export { bootPageMaps, pageMapFromRegionManager } from "./run/page-maps.js";

@@ -5,4 +5,12 @@
  */
 import { runCli } from "./cli/cli.js";
 
+// `rtos-sim run | head`: the reader went away; stop quietly like other shell tools.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+    throw e;
+  });
+}
+
 process.exitCode = await runCli(process.argv.slice(2));

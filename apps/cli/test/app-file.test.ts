@@ -24,7 +24,7 @@ const GOOD_JS = `export default {
 };
 `;
 
-describe("rtos-sim run <file>", () => {
+describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
   it("runs the documented example app (docs/examples/stack-guard.ts)", async () => {
     const r = await rtosSim(["run", "docs/examples/stack-guard.ts", "--json"], { cwd: REPO_DIR });
     expect(r.code).toBe(0);
@@ -46,6 +46,27 @@ describe("rtos-sim run <file>", () => {
       { name: "the overflow stopped at the guard", passed: true, detail: "64 frames pushed" },
       { name: "the stack held 64 frames", passed: true, detail: "64" },
     ]);
+  });
+
+  it("runs a kernel app description (tasks, syscalls) from a .ts file", async () => {
+    const r = await rtosSim(["run", "test/fixtures/kernel-app.ts", "--json"]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as RunResult;
+    expect(result.app).toMatchObject({
+      name: "kernel-file",
+      summary: "a worker and a rogue task on the kernel",
+      source: "file",
+    });
+    expect(result.memcheckActive).toBe(true);
+    expect(result.tasks.map((t) => [t.name, t.state])).toEqual([
+      ["kernel", "done"],
+      ["worker", "stopped"],
+      ["rogue", "faulted"],
+    ]);
+    expect(result.uart.map((l) => l.text)).toEqual(["tick 0", "tick 1", "tick 2", "tick 3", "tick 4"]);
+    expect(result.faults[0]).toMatchObject({ taskName: "rogue", kind: "memmanage", action: "stopped", expected: true });
+    expect(result.pageMaps.map((m) => m.region)).toContain("SRAM1");
+    expect(result.verdict.ok).toBe(true);
   });
 
   it("loads a plain JavaScript app by a relative path", async () => {

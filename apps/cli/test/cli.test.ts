@@ -12,7 +12,7 @@ function expectOneLineError(run: { code: number | null; stdout: string; stderr: 
   expect(run.stderr).not.toMatch(/\n\s+at /);
 }
 
-describe("rtos-sim help and version", () => {
+describe("rtos-sim help and version", { timeout: 90_000 }, () => {
   it("--help lists the commands and the exit codes", async () => {
     const r = await rtosSim(["--help"]);
     expect(r.code).toBe(0);
@@ -62,7 +62,7 @@ describe("rtos-sim help and version", () => {
   });
 });
 
-describe("rtos-sim usage errors (exit 2)", () => {
+describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
   it("an unknown command, with a suggestion for a typo", async () => {
     expectOneLineError(await rtosSim(["frobnicate"]), 2, 'unknown command "frobnicate"');
     expectOneLineError(await rtosSim(["rnu"]), 2, 'did you mean "run"?');
@@ -112,7 +112,7 @@ describe("rtos-sim usage errors (exit 2)", () => {
   });
 });
 
-describe("rtos-sim bad input (exit 3)", () => {
+describe("rtos-sim bad input (exit 3)", { timeout: 90_000 }, () => {
   it("an unknown board lists the built-in boards", async () => {
     expectOneLineError(
       await rtosSim(["run", "--board", "stm32f999"]),
@@ -156,7 +156,7 @@ describe("rtos-sim bad input (exit 3)", () => {
   });
 });
 
-describe("--debug", () => {
+describe("--debug", { timeout: 90_000 }, () => {
   it("adds the stack trace to an error", async () => {
     const r = await rtosSim(["run", "--board", "nope", "--debug"]);
     expect(r.code).toBe(3);
@@ -165,7 +165,7 @@ describe("--debug", () => {
   });
 });
 
-describe("rtos-sim boards, apps", () => {
+describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
   it("boards prints a table of every built-in board", async () => {
     const r = await rtosSim(["boards"]);
     expect(r.code).toBe(0);
@@ -199,7 +199,7 @@ describe("rtos-sim boards, apps", () => {
   });
 });
 
-describe("rtos-sim map", () => {
+describe("rtos-sim map", { timeout: 90_000 }, () => {
   it("prints the memory regions, peripherals and devices of a board", async () => {
     const r = await rtosSim(["map", "stm32f4"]);
     expect(r.code).toBe(0);

@@ -10,7 +10,7 @@ async function runJson(args: readonly string[]): Promise<{ code: number | null; 
   return { code: r.code, result: JSON.parse(r.stdout) as RunResult, stderr: r.stderr };
 }
 
-describe("rtos-sim run (the MPU demo)", () => {
+describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
   it("the default run prints UART lines, the summary table, the decoded fault and OK", async () => {
     const r = await rtosSim(["run"]);
     expect(r.code).toBe(0);

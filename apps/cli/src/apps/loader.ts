@@ -3,6 +3,7 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CliError } from "../cli/errors.js";
 import { APPS, findApp } from "./index.js";
+import { fromKernelApp, isKernelApp } from "./kernel-app.js";
 import { type AppDescription, appProblems } from "./types.js";
 
 /** Extensions `rtos-sim run <file>` loads: TypeScript through tsx, JavaScript by plain import. */
@@ -33,7 +34,7 @@ function firstLine(e: unknown): string {
 function pickApp(mod: Record<string, unknown>): unknown {
   const inner = typeof mod.default === "object" && mod.default !== null ? (mod.default as Record<string, unknown>) : {};
   const candidates = [mod.default, mod.app, inner.default, inner.app].filter((c) => c !== undefined);
-  const runnable = candidates.find((c) => typeof (c as { run?: unknown } | null)?.run === "function");
+  const runnable = candidates.find((c) => typeof (c as { run?: unknown } | null)?.run === "function" || isKernelApp(c));
   if (runnable !== undefined) return runnable;
   const named = [inner.default, inner.app, mod.app].find((c) => c !== undefined);
   if (named !== undefined) return named;
@@ -44,7 +45,8 @@ function pickApp(mod: Record<string, unknown>): unknown {
 }
 
 /**
- * Imports an app file and returns its app (the default export, or the `app` export), validated.
+ * Imports an app file and returns its app (the default export, or the `app` export), validated:
+ * a CLI app (`run(ctx)`) or a kernel app description (`tasks`, see {@link fromKernelApp}).
  * `.ts` files go through tsx's `tsImport`; `.js` files through a plain dynamic import.
  * Throws {@link CliError} `APP_FILE_MISSING`, `APP_FILE_BROKEN` or `APP_INVALID` (exit 3).
  */
@@ -82,6 +84,13 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
       { file },
       "run",
     );
+  }
+  if (isKernelApp(candidate)) {
+    try {
+      return { app: fromKernelApp(candidate), source: "file", file };
+    } catch (e) {
+      throw new CliError("APP_INVALID", `app file ${path}: ${firstLine(e)}`, { file }, "run");
+    }
   }
   const problems = appProblems(candidate);
   if (problems.length > 0) {

@@ -1,11 +1,9 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import * as hw from "@rtos-sim/hw";
-import { actorTask, createMachine, Fault } from "@rtos-sim/hw";
+import { actorTask, Fault } from "@rtos-sim/hw";
 import { DEFAULT_APP } from "../apps/index.js";
 import { resolveApp } from "../apps/loader.js";
-import type { AppContext } from "../apps/types.js";
 import type { CommandContext, CommandSpec } from "../cli/command.js";
 import { CliError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
@@ -15,8 +13,7 @@ import { parseDuration, parseSeed } from "../cli/values.js";
 import { formatSummary } from "../output/human.js";
 import { buildTrace } from "../output/trace.js";
 import { renderReport } from "../report/html.js";
-import { mulberry32 } from "../run/random.js";
-import { mpuRegionInfo, RunRecorder } from "../run/recorder.js";
+import { finishRun, prepareRun } from "../run/context.js";
 import type { RunResult } from "../run/result.js";
 import { boardOrThrow, JSON_OPTION, jsonText } from "./shared.js";
 
@@ -79,15 +76,9 @@ async function runApp(cx: CommandContext): Promise<number> {
   );
   const durationMs = durationArg ?? app.defaultDurationMs ?? 1000;
 
-  const machine = createMachine(board);
-  const now = () => (machine.core.cycles * 1e6) / board.clockHz;
   const options = { seed, durationMs, memcheck };
-  const record = new RunRecorder({
-    app: { name: app.name, summary: app.summary, source: resolved.source, file: resolved.file },
-    board,
-    options,
-    clock: now,
-  });
+  const prepared = prepareRun(app, board, options, resolved);
+  const { ctx, record, machine } = prepared;
   const bar = !json && io.stderrIsTTY ? progressBar(io) : null;
   if (!json) {
     io.out(
@@ -115,16 +106,6 @@ async function runApp(cx: CommandContext): Promise<number> {
       ...(bar ? { progress: (f: number) => bar.update(f) } : {}),
     };
   }
-  const ctx: AppContext = {
-    board,
-    machine,
-    hw,
-    options,
-    record,
-    random: mulberry32(seed),
-    now,
-    mpuRegion: (n, label) => mpuRegionInfo(machine.mpu.region(n), label),
-  };
   const wall0 = performance.now();
   try {
     await app.run(ctx);
@@ -149,12 +130,7 @@ async function runApp(cx: CommandContext): Promise<number> {
   }
   bar?.clear();
   const wallMs = performance.now() - wall0;
-  const result: RunResult = record.finish({
-    simulatedUs: now(),
-    cycles: machine.core.cycles,
-    wallMs,
-    memcheckActive: false,
-  });
+  const result: RunResult = finishRun(prepared, wallMs);
   if (tracePath) writeOutput("--trace", tracePath, `${JSON.stringify(buildTrace(result))}\n`);
   if (reportPath) writeOutput("--report", reportPath, renderReport(result));
   if (json) {

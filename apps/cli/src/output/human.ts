@@ -37,7 +37,14 @@ export function mpuTable(regions: readonly MpuRegionInfo[], indent = "  "): stri
 export function formatFault(f: FaultRecord, style: Style): string {
   const head = `${style.bold(f.exceptionName)} (exception ${f.exception}) in ${style.bold(f.taskName)} at ${formatTime(f.t)}`;
   const tag = f.expected ? style.green("expected") : style.red("UNEXPECTED");
-  let out = `${head}  [${tag}${f.note ? `: ${f.note}` : ""}]\n`;
+  let out = `${head}  [${tag}${f.note && f.note !== f.message ? `: ${f.note}` : ""}]\n`;
+  if (!f.hardware) {
+    out = `${style.bold(f.kind)} in ${style.bold(f.taskName)} at ${formatTime(f.t)}  [${tag}]\n  ${f.message}\n`;
+    if (f.action) out += `  action: ${f.action}\n`;
+    if (f.mpuRegions.length > 0) out += `  MPU regions of ${f.taskName}:\n${mpuTable(f.mpuRegions, "    ")}`;
+    return out;
+  }
+  if (f.action) out += `  action: the task was ${f.action}\n`;
   if (f.escalated) out += `  escalated from ${f.cause} to HardFault (HFSR.FORCED)\n`;
   if (f.lockup) out += "  lockup: the fault happened at a negative execution priority\n";
   const priv = f.access.privileged ? "privileged" : "unprivileged";

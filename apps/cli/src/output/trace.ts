@@ -76,7 +76,7 @@ export function buildTrace(result: RunResult): TraceFile {
   }
   for (const f of result.faults) {
     events.push({
-      name: `${f.exceptionName}: ${f.cfsrNames.join("|")}`,
+      name: f.hardware ? `${f.exceptionName}: ${f.cfsrNames.join("|")}` : f.kind,
       cat: "fault",
       ph: "i",
       s: "t",
@@ -93,6 +93,7 @@ export function buildTrace(result: RunResult): TraceFile {
         )}`,
         expected: f.expected,
         note: f.note,
+        action: f.action,
       },
     });
   }

@@ -84,10 +84,20 @@ function regionRow(m: MemoryRegionInfo, maps: readonly PageMapInfo[], colours: C
   ];
 }
 
+function kernelFaultHtml(f: FaultRecord, tag: string): string {
+  return `<article class="fault${f.expected ? " expected" : ""}">
+<h3>${esc(f.kind)} in ${esc(f.taskName)} at ${esc(formatTime(f.t))} ${tag}</h3>
+<p>${esc(f.message)}</p>${f.action ? `<p>Action: ${esc(f.action)}</p>` : ""}
+${f.mpuRegions.length > 0 ? `<p>MPU regions of ${esc(f.taskName)}:</p>${mpuRows(f.mpuRegions)}` : ""}
+${f.dump ? `<details><summary>kernel fault dump</summary><pre>${esc(f.dump)}</pre></details>` : ""}
+</article>`;
+}
+
 function faultHtml(f: FaultRecord): string {
   const tag = f.expected
     ? `<span class="tag expected">expected</span>`
     : `<span class="tag unexpected">unexpected</span>`;
+  if (!f.hardware) return kernelFaultHtml(f, tag);
   const bits = f.cfsrNames.map((n) => [mono(n), esc(CFSR_MEANING[n] ?? "")]);
   const hbits = f.hfsrNames.map((n) => [mono(n), esc(HFSR_MEANING[n] ?? "")]);
   const regs: string[][] = [["CFSR", mono(hex32(f.cfsr))]];
@@ -103,7 +113,9 @@ ${f.escalated ? `<p>Escalated from ${esc(f.cause)} to HardFault (HFSR.FORCED).</
   )}</p>
 ${table(["register", "value"], regs, "fault-registers")}
 ${table(["bit", "meaning"], [...bits, ...hbits], "cfsr-bits")}
+${f.action ? `<p>Action: the task was ${esc(f.action)}.</p>` : ""}
 ${f.mpuRegions.length > 0 ? `<p>MPU regions of ${esc(f.taskName)} when it faulted:</p>${mpuRows(f.mpuRegions)}` : ""}
+${f.dump ? `<details><summary>kernel fault dump</summary><pre>${esc(f.dump)}</pre></details>` : ""}
 </article>`;
 }
 

@@ -133,6 +133,10 @@ export class RunRecorder {
   private readonly options: RunOptionsInfo;
   /** The simulated clock in microseconds (the app may replace it, e.g. with the kernel's clock). */
   clock: () => number;
+  /** Core cycles so far (the app may replace it, e.g. with the kernel's machine). */
+  cycles: () => number = () => 0;
+  /** Whether the memory checker runs in this run (set by apps that attach it). */
+  memcheckActive = false;
   /** Live callbacks (set by the CLI). */
   listener: RunListener = {};
 
@@ -241,6 +245,8 @@ export class RunRecorder {
       t: this.clock(),
       task: ctx.task,
       taskName: this.taskName(ctx.task),
+      kind: exceptionName(fault.cause).toLowerCase(),
+      hardware: true,
       exception: fault.exception,
       exceptionName: exceptionName(fault.exception),
       cause: exceptionName(fault.cause),
@@ -262,13 +268,23 @@ export class RunRecorder {
       note: ctx.note ?? "",
       message: fault.message,
       mpuRegions: ctx.mpuRegions ?? (ctx.task !== null ? (this.tasks[ctx.task]?.mpuRegions ?? []) : []),
+      action: null,
+      dump: null,
     };
+    return this.addFault(record);
+  }
+
+  /** Records a fault already decoded (e.g. by the kernel); returns it. */
+  addFault(record: FaultRecord): FaultRecord {
     this.faults.push(record);
-    if (ctx.task !== null && this.tasks[ctx.task]) this.entry(ctx.task).faults++;
-    this.event("fault", `${record.cause} ${names.join("|")}`, ctx.task, {
-      address: record.access.address,
-      expected: record.expected,
-    });
+    if (record.task !== null && this.tasks[record.task]) this.entry(record.task).faults++;
+    this.event(
+      "fault",
+      record.hardware ? `${record.cause} ${record.cfsrNames.join("|")}` : record.kind,
+      record.task,
+      { address: record.access.address, expected: record.expected },
+      record.t,
+    );
     this.listener.fault?.(record);
     return record;
   }

@@ -59,8 +59,8 @@ export interface MpuRegionInfo {
   readonly label: string;
 }
 
-/** How a task ended up. */
-export type TaskState = "ready" | "running" | "blocked" | "done" | "faulted" | "killed";
+/** How a task ended up ("sleeping" and "stopped" come from the kernel's scheduler). */
+export type TaskState = "ready" | "running" | "blocked" | "sleeping" | "done" | "faulted" | "stopped" | "killed";
 
 /** One task of the run. Task 0 is the kernel. */
 export interface TaskResult {
@@ -107,11 +107,19 @@ export interface UartLine {
   readonly text: string;
 }
 
-/** A fault, decoded the way the fault report shows it. */
+/**
+ * A fault, decoded the way the fault report shows it. Hardware faults fill every register field;
+ * kernel-detected faults (a bad syscall pointer, the watchdog, the memory checker stopping a task)
+ * have `hardware: false`, exception 0 and no CFSR bits.
+ */
 export interface FaultRecord {
   readonly t: number;
   readonly task: number | null;
   readonly taskName: string;
+  /** "memmanage", "busfault", "usagefault", "hardfault", or a kernel kind ("bad-pointer", "watchdog", "checker"...). */
+  readonly kind: string;
+  /** Raised by the simulated core (true) or detected by the kernel (false). */
+  readonly hardware: boolean;
   /** Exception taken: 3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault. */
   readonly exception: number;
   readonly exceptionName: string;
@@ -142,6 +150,10 @@ export interface FaultRecord {
   readonly message: string;
   /** The MPU regions loaded when the fault was taken. */
   readonly mpuRegions: readonly MpuRegionInfo[];
+  /** What the kernel's fault policy did ("stopped", "restarted", "panic"), or null. */
+  readonly action: string | null;
+  /** The kernel's full fault dump (Tock style), or null. */
+  readonly dump: string | null;
 }
 
 /** A memory checker report (shape shared with `@rtos-sim/memcheck`'s reports). */

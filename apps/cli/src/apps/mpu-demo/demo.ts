@@ -92,6 +92,19 @@ function runDemo(ctx: AppContext): void {
       layout.kernel.size,
     )}), tasks in ${layout.ram.name}, ${tickMs} ms tick`,
   );
+  for (const m of board.memory) {
+    const role =
+      m.name === layout.code.region
+        ? "  <- code (MPU region 0)"
+        : m === layout.ram
+          ? "  <- kernel data, task RAM, ring"
+          : "";
+    rec.note(
+      `memory ${m.name.padEnd(13)} ${hex32(m.start)}-${hex32(m.end - 1)} ${formatBytes(m.size).padStart(8)} ${m.kind.padEnd(5)} r${
+        m.readOnly ? "-" : "w"
+      }${m.executable ? "x" : "-"}${role}`,
+    );
+  }
   core.write32(ScbReg.SHCSR, Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA);
   core.write32(layout.secret, SECRET);
   core.fill(layout.ring.base, 0, layout.ring.size);

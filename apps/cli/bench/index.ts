@@ -1,0 +1,84 @@
+/**
+ * CLI benchmarks: how much faster than real time the apps simulate. One operation is one
+ * simulated millisecond, so ops/s / 1000 is the "x real time" figure. The baseline is a bare loop
+ * making the demo's memory accesses and MPU writes on a machine, with no kernel bookkeeping and
+ * no recorder, measured in the same run. Each case runs in its own process (see benchMain).
+ *
+ * Run: `cd apps/cli && npx tsx --conditions=source bench/index.ts`.
+ */
+import { benchMain, measure, row } from "@rtos-sim/bench-kit";
+import { createMachine, encodeRegion, MpuCtrl, MpuReg, Rbar, STM32F407 } from "@rtos-sim/hw";
+import { mpuDemo } from "../src/apps/mpu-demo/demo.js";
+import { buildTrace } from "../src/output/trace.js";
+import { renderReport } from "../src/report/html.js";
+import { finishRun, prepareRun } from "../src/run/context.js";
+
+/** Simulated milliseconds per measured run. */
+const SIM_MS = 1000;
+
+/** The demo's work per tick without the app: two context switches (3 MPU regions each), a fetch and the data accesses. */
+function bare() {
+  return measure("bare machine loop (baseline)", SIM_MS, () => {
+    const m = createMachine(STM32F407);
+    const { core, mpu } = m;
+    core.countCycles = true;
+    const regions = [0x20001000, 0x20002000].map((ram) =>
+      [
+        encodeRegion(1, 8, { base: ram, size: 0x1000, access: "rw" }),
+        encodeRegion(2, 8, { base: 0x20003000, size: 0x400, access: "rw" }),
+        encodeRegion(3, 8, { base: 0x40004400, size: 0x400, access: "rw", memory: "device" }),
+      ].map((r, i) => [(r.rbar | Rbar.VALID | (i + 1)) >>> 0, r.rasr] as const),
+    );
+    const code = encodeRegion(0, 8, { base: 0x08000000, size: 0x100000, access: "ro", executable: true });
+    core.write32(MpuReg.RBAR, (code.rbar | Rbar.VALID) >>> 0);
+    core.write32(MpuReg.RASR, code.rasr);
+    core.write32(MpuReg.CTRL, MpuCtrl.ENABLE | MpuCtrl.PRIVDEFENA);
+    let acc = 0;
+    for (let tick = 0; tick < SIM_MS; tick++) {
+      for (let t = 0; t < 2; t++) {
+        core.mode = "handler";
+        for (const [rbar, rasr] of regions[t]!) {
+          core.write32(MpuReg.RBAR, rbar);
+          core.write32(MpuReg.RASR, rasr);
+        }
+        core.mode = "thread";
+        core.controlNPriv = true;
+        core.fetch(0x08000100);
+        const base = t === 0 ? 0x20001000 : 0x20002000;
+        acc = (acc + core.read32(base)) | 0;
+        core.write32(base, acc);
+        acc = (acc + core.read32(0x20003000)) | 0;
+        core.write32(0x20003000 + 8 + 4 * (tick % 200), acc);
+        core.controlNPriv = false;
+      }
+      core.cycles = (tick + 1) * 168_000;
+      if (mpu.regionCount !== 8) throw new Error("unexpected board");
+    }
+    return acc;
+  });
+}
+
+function demo(outputs: boolean) {
+  const name = outputs ? "mpu-demo run + JSON + trace + HTML report" : "mpu-demo run (recorder, no output)";
+  return measure(name, SIM_MS, () => {
+    const run = prepareRun(mpuDemo, STM32F407, { seed: 1, durationMs: SIM_MS, memcheck: false });
+    void mpuDemo.run(run.ctx);
+    const result = finishRun(run, 0);
+    if (!outputs) return result.slices.length;
+    return JSON.stringify(result).length + JSON.stringify(buildTrace(result)).length + renderReport(result).length;
+  });
+}
+
+const realTime = (opsPerSec: number) => `${Math.round(opsPerSec / 1000)}x`;
+
+benchMain("cli", { bare, demo: () => demo(false), demoOutputs: () => demo(true) }, (r) => [
+  {
+    group: "simulated milliseconds per second (1 s of the MPU demo on the STM32F407)",
+    baseline: r.bare!.name,
+    rows: [
+      row(r.bare!, r.bare!, undefined, { "x real time": realTime(r.bare!.opsPerSec) }),
+      row(r.demo!, r.bare!, { opsPerSec: 50_000 }, { "x real time": realTime(r.demo!.opsPerSec) }),
+      row(r.demoOutputs!, r.bare!, undefined, { "x real time": realTime(r.demoOutputs!.opsPerSec) }),
+    ],
+  },
+]);

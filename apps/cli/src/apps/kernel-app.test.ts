@@ -1,0 +1,88 @@
+import { findBoard } from "@rtos-sim/hw";
+import { type AppDescription as KernelAppDescription, sys } from "@rtos-sim/kernel";
+import { describe, expect, it } from "vitest";
+import { validateTrace } from "../../test/trace-format.js";
+import { buildTrace } from "../output/trace.js";
+import { finishRun, prepareRun } from "../run/context.js";
+import { fromKernelApp, isKernelApp, type KernelAppExpectations } from "./kernel-app.js";
+
+/** A worker that prints through the kernel, and a rogue that reads the kernel's memory. */
+const twoTasks: KernelAppDescription & KernelAppExpectations = {
+  name: "two-tasks",
+  description: "a worker and a rogue",
+  durationMs: 20,
+  tasks: (env) => [
+    {
+      name: "worker",
+      *main(t) {
+        for (let i = 0; i < 3; i++) {
+          const p = (yield sys.malloc(16)) as number;
+          t.writeString(p, `w${i}\n`);
+          yield sys.print(p, 3);
+          yield sys.free(p);
+          yield sys.sleep({ ms: 1 });
+        }
+      },
+    },
+    {
+      name: "rogue",
+      *main(t) {
+        yield sys.sleep({ ms: 2 });
+        t.read32(env.kernel.kernelBlock.base);
+      },
+    },
+  ],
+  check: (kernel) => [{ name: "worker printed 3 lines", ok: kernel.task("worker")?.output.length === 3, detail: "" }],
+  expectFault: (f) => f.task === "rogue",
+};
+
+function run(app: KernelAppDescription & KernelAppExpectations, memcheck: boolean) {
+  const cli = fromKernelApp(app);
+  const prepared = prepareRun(cli, findBoard("stm32f407")!, { seed: 1, durationMs: 20, memcheck });
+  void cli.run(prepared.ctx);
+  return finishRun(prepared, 0);
+}
+
+describe("kernel apps in the CLI", () => {
+  it("recognises a kernel app description", () => {
+    expect(isKernelApp(twoTasks)).toBe(true);
+    expect(isKernelApp({ name: "x", summary: "s", run() {} })).toBe(false);
+  });
+
+  it("records the kernel's tasks, slices, UART lines, faults, page maps and checks", () => {
+    const r = run(twoTasks, true);
+    expect(r.app.name).toBe("two-tasks");
+    expect(r.memcheckActive).toBe(true);
+    expect(r.simulatedUs).toBeGreaterThan(0);
+    expect(r.tasks.map((t) => t.name)).toEqual(["kernel", "worker", "rogue"]);
+    expect(r.uart.map((l) => [l.task, l.text])).toEqual([
+      [1, "w0"],
+      [1, "w1"],
+      [1, "w2"],
+    ]);
+    expect(r.slices.filter((s) => s.task === 1).length).toBeGreaterThan(0);
+    expect(r.faults).toHaveLength(1);
+    expect(r.faults[0]).toMatchObject({
+      taskName: "rogue",
+      kind: "memmanage",
+      hardware: true,
+      cause: "MemManage",
+      expected: true,
+    });
+    expect(r.faults[0]!.cfsrNames).toContain("DACCVIOL");
+    expect(r.tasks[2]!.mpuRegions.length).toBeGreaterThan(0);
+    expect(r.pageMaps.length).toBeGreaterThan(0);
+    expect(r.pageMaps.every((m) => m.source === "region manager")).toBe(true);
+    expect(r.checks).toEqual([{ name: "worker printed 3 lines", passed: true, detail: "" }]);
+    expect(r.counters[0]?.name).toBe("heap in use");
+    expect(r.verdict).toEqual({ ok: true, problems: [] });
+    expect(validateTrace(JSON.parse(JSON.stringify(buildTrace(r))))).toEqual([]);
+  });
+
+  it("an unplanned fault fails the run", () => {
+    const r = run({ ...twoTasks, expectFault: undefined }, false);
+    expect(r.memcheckActive).toBe(false);
+    expect(r.verdict.ok).toBe(false);
+    expect(r.verdict.problems[0]).toMatch(/^unexpected fault in rogue: /);
+  });
+});

@@ -1,0 +1,215 @@
+import type {
+  AppCheck,
+  Kernel,
+  AppDescription as KernelAppDescription,
+  FaultRecord as KernelFault,
+  KTask,
+} from "@rtos-sim/kernel";
+import { defineApp as defineKernelApp, runApp } from "@rtos-sim/kernel";
+import type { MemReport } from "@rtos-sim/memcheck";
+import { checkerReportFrom } from "../run/memcheck-report.js";
+import { pageMapFromRegionManager } from "../run/page-maps.js";
+import type { RunRecorder } from "../run/recorder.js";
+import type { FaultRecord, MpuRegionInfo, TaskState } from "../run/result.js";
+import type { AppContext, AppDescription } from "./types.js";
+
+/**
+ * Optional fields a kernel app description may carry to say which faults and checker reports
+ * it plans (the rogue task of `isolation`, the bugs of `heap-bugs`): those do not fail the run.
+ */
+export interface KernelAppExpectations {
+  expectFault?(fault: KernelFault): boolean;
+  expectReport?(report: MemReport): boolean;
+}
+
+/** Least simulated time between heap-use samples taken on heap operations / on state changes. */
+const ALLOC_SAMPLE_MS = 0.1;
+const STATE_SAMPLE_MS = 5;
+
+const EXCEPTION_NUMBER: Readonly<Record<string, number>> = { HardFault: 3, MemManage: 4, BusFault: 5, UsageFault: 6 };
+
+/** Whether a value looks like a kernel app description (`name`, `description`, `tasks`, no `run`). */
+export function isKernelApp(value: unknown): value is KernelAppDescription {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.run !== "function" &&
+    typeof v.name === "string" &&
+    typeof v.description === "string" &&
+    (Array.isArray(v.tasks) || typeof v.tasks === "function")
+  );
+}
+
+function memoryType(setting: string | undefined): string {
+  if (setting === undefined || setting.startsWith("normal")) return "normal";
+  return setting.startsWith("device") ? "device" : "strongly-ordered";
+}
+
+/** A kernel task's MPU regions (its plan: the task's grants and the kernel's), as report rows. */
+export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
+  const out: MpuRegionInfo[] = [];
+  task.plan.regions.forEach((g, n) => {
+    if (!g) return;
+    out.push({
+      number: n,
+      base: g.base,
+      size: g.size,
+      access: g.access,
+      executable: g.executable ?? false,
+      memoryType: memoryType(g.memory),
+      srd: g.subregionDisable ?? 0,
+      label: g.label,
+    });
+  });
+  return out;
+}
+
+/** A kernel fault record as a run's {@link FaultRecord}. */
+export function faultFromKernel(
+  f: KernelFault,
+  task: number | null,
+  expected: boolean,
+  regions: readonly MpuRegionInfo[],
+): FaultRecord {
+  const hw = f.hw;
+  const names = hw?.cfsrNames ?? [];
+  const valid = (bit: string) => (hw && names.includes(bit) ? hw.faultAddress : null);
+  return {
+    t: f.ms * 1000,
+    task,
+    taskName: f.task,
+    kind: f.kind,
+    hardware: hw !== undefined,
+    exception: hw ? (EXCEPTION_NUMBER[hw.exception] ?? 0) : 0,
+    exceptionName: hw?.exception ?? f.kind,
+    cause: hw?.cause ?? f.kind,
+    escalated: hw ? hw.exception !== hw.cause : false,
+    lockup: false,
+    cfsr: hw?.cfsr ?? 0,
+    cfsrNames: names,
+    hfsr: hw?.hfsr ?? 0,
+    hfsrNames: hw?.hfsrNames ?? [],
+    mmfar: valid("MMARVALID"),
+    bfar: valid("BFARVALID"),
+    access: hw
+      ? {
+          address: hw.access.address >>> 0,
+          size: hw.access.size,
+          kind: hw.access.kind === "write" ? "write" : hw.access.kind === "fetch" ? "fetch" : "read",
+          privileged: hw.access.privileged,
+        }
+      : { address: 0, size: 0, kind: "read", privileged: false },
+    expected,
+    note: f.message,
+    message: f.message,
+    mpuRegions: regions,
+    action: f.action,
+    dump: f.dump,
+  };
+}
+
+function taskState(state: string): TaskState {
+  const known: readonly string[] = ["ready", "running", "blocked", "sleeping", "faulted", "stopped"];
+  return (known.includes(state) ? state : "done") as TaskState;
+}
+
+/** Wires a booted kernel's events into a run's recorder. Returns the function that closes the run. */
+function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & KernelAppExpectations, clockHz: number) {
+  rec.clock = () => kernel.nowMs() * 1000;
+  rec.cycles = () => kernel.machine.core.cycles;
+  rec.memcheckActive = kernel.checker !== null;
+  const ids = new Map<string, number>();
+  for (const t of kernel.tasks()) {
+    const id = rec.addTask(t.name, { privileged: t.privileged });
+    ids.set(t.name, id);
+    rec.setMpuRegions(id, taskMpuRegions(t));
+  }
+  const running = new Map<number, number>();
+  kernel.events.on("state", (e) => {
+    const id = ids.get(e.task);
+    if (id === undefined) return;
+    const t = e.ms * 1000;
+    if (e.to === "running") running.set(id, t);
+    else if (e.from === "running") {
+      rec.slice(id, running.get(id) ?? t, t);
+      running.delete(id);
+    }
+  });
+  kernel.events.on("uart", (e) => {
+    const id = ids.get(e.task);
+    if (id === undefined) rec.note(e.line, 0);
+    else rec.uart(id, e.line);
+  });
+  kernel.events.on("syscall", (e) => {
+    rec.event("syscall", e.op, ids.get(e.task) ?? null, undefined, e.ms * 1000);
+  });
+  kernel.events.on("fault", (f) => {
+    const id = ids.get(f.task) ?? null;
+    const k = kernel.task(f.task);
+    rec.addFault(faultFromKernel(f, id, app.expectFault?.(f) ?? false, k ? taskMpuRegions(k) : []));
+  });
+  kernel.events.on("checker", (r) => {
+    rec.report(checkerReportFrom(r, { clockHz, expected: app.expectReport?.(r) ?? false }));
+  });
+  kernel.events.on("panic", (e) => rec.note(`panic: ${e.task}: ${e.message}`, 0));
+  // Heap use over time: sampled on heap operations (at most every 0.1 ms) and on state changes
+  // (at most every 5 ms), so long runs stay small.
+  const last = { alloc: Number.NEGATIVE_INFINITY, state: Number.NEGATIVE_INFINITY };
+  const sample = (ms: number, source: "alloc" | "state", every: number) => {
+    if (ms - last[source] < every) return;
+    last[source] = ms;
+    const heap: Record<string, number> = {};
+    for (const t of kernel.tasks()) heap[t.name] = t.heapInUse;
+    rec.counter("heap in use", "bytes", heap, ms * 1000);
+  };
+  kernel.events.on("state", (e) => sample(e.ms, "state", STATE_SAMPLE_MS));
+  kernel.events.on("alloc", (e) => sample(e.ms, "alloc", ALLOC_SAMPLE_MS));
+  sample(0, "state", 0);
+  return (checks: readonly AppCheck[]) => {
+    const end = rec.clock();
+    for (const [id, since] of running) rec.slice(id, since, end);
+    sample(kernel.nowMs(), "state", 0);
+    for (const t of kernel.tasks()) {
+      const id = ids.get(t.name)!;
+      rec.setState(id, taskState(kernel.schedTask(t).state));
+      rec.setMemoryHeld(id, t.stack.top - t.stack.base + (t.heap?.size ?? 0));
+      rec.setMpuRegions(id, taskMpuRegions(t));
+    }
+    rec.setState(0, kernel.panic === null ? "done" : "faulted");
+    for (const r of kernel.regions.regions()) rec.pageMap(pageMapFromRegionManager(kernel.regions, r));
+    for (const c of checks) rec.check(c.name, c.ok, c.detail);
+  };
+}
+
+/**
+ * Adapts a kernel app description (`@rtos-sim/kernel`'s `AppDescription`: board, partitions,
+ * tasks, checks) to the CLI's {@link AppDescription}: `run(ctx)` boots the kernel on the chosen
+ * board with the run's seed, duration and `--memcheck`, and records its tasks (run slices from
+ * state changes), UART lines, syscalls, faults (decoded, with each task's MPU regions and the
+ * kernel's dump), checker reports, heap use over time, the region manager's page maps and the
+ * app's checks. Faults and reports the app declares through {@link KernelAppExpectations} are
+ * expected. Throws the kernel's `BAD_CONFIG` error for a malformed description.
+ */
+export function fromKernelApp(app: KernelAppDescription & KernelAppExpectations): AppDescription {
+  defineKernelApp(app);
+  return {
+    name: app.name,
+    summary: app.description,
+    ...(app.board !== undefined ? { defaultBoard: app.board } : {}),
+    ...(app.durationMs !== undefined ? { defaultDurationMs: app.durationMs } : {}),
+    run(ctx: AppContext) {
+      let close: ((checks: readonly AppCheck[]) => void) | null = null;
+      const run = runApp(app, {
+        board: ctx.board,
+        seed: ctx.options.seed,
+        durationMs: ctx.options.durationMs,
+        memcheck: ctx.options.memcheck,
+        beforeRun: (kernel) => {
+          close = follow(kernel, ctx.record, app, ctx.board.clockHz);
+        },
+      });
+      (close as ((checks: readonly AppCheck[]) => void) | null)?.(run.checks);
+      if (run.result.panic !== null) ctx.record.crash(`kernel panic: ${run.result.panic}`);
+    },
+  };
+}
