@@ -25,6 +25,10 @@ export class BuddyAllocator {
   private readonly pfn0: number;
   private readonly pfn1: number;
   private readonly maxOrder: number;
+  /** Per order k and level l at [k * LEVEL_STRIDE + l]: absolute address of the level's first word. */
+  private readonly levelBase: Float64Array;
+  private readonly levels: Int32Array;
+  private readonly slotBase: Int32Array;
 
   constructor(memory: MemoryPort, geometry: Geometry, meta: number) {
     this.m = memory;
@@ -34,6 +38,9 @@ export class BuddyAllocator {
     this.pfn0 = geometry.pfn0;
     this.pfn1 = geometry.pfn1;
     this.maxOrder = geometry.maxOrder;
+    this.levelBase = Float64Array.from(geometry.levelOffset, (off) => meta + off);
+    this.levels = geometry.levels;
+    this.slotBase = geometry.slotBase;
   }
 
   /**
@@ -105,20 +112,24 @@ export class BuddyAllocator {
   release(p: number, order: number): void {
     const m = this.m;
     let k = order;
+    // GIVEN bit of the current head's entry (the freed block's head was allocated: set).
+    let given = GIVEN;
     while (k < this.maxOrder) {
       const b = p ^ (1 << k);
       if (b < this.pfn0 || b + (1 << k) > this.pfn1) break;
       const eb = m.read32(this.entries + 4 * (b - this.pfn0));
       if ((eb & 7) !== PageState.Free || ((eb >>> 4) & 31) !== k) break;
       this.clearBit(k, b);
-      const hi = Math.max(b, p);
-      const ha = this.entries + 4 * (hi - this.pfn0);
-      m.write32(ha, m.read32(ha) & GIVEN);
-      if (b < p) p = b;
+      // The higher of the two heads becomes a tail, keeping its history bit.
+      if (b > p) m.write32(this.entries + 4 * (b - this.pfn0), eb & GIVEN);
+      else {
+        m.write32(this.entries + 4 * (p - this.pfn0), given);
+        p = b;
+        given = eb & GIVEN;
+      }
       k++;
     }
-    const ea = this.entries + 4 * (p - this.pfn0);
-    m.write32(ea, (m.read32(ea) & GIVEN) | PageState.Free | (k << 4));
+    m.write32(this.entries + 4 * (p - this.pfn0), given | PageState.Free | (k << 4));
     this.setBit(k, p);
     m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) + (1 << order));
   }
@@ -127,26 +138,28 @@ export class BuddyAllocator {
   private findFirst(k: number): number {
     const m = this.m;
     const g = this.g;
+    const base = k * LEVEL_STRIDE;
     let idx = 0;
-    for (let l = g.levels[k]! - 1; l >= 0; l--) {
-      const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * idx;
+    for (let l = this.levels[k]! - 1; l >= 0; l--) {
+      if (idx >= g.levelWords[base + l]!)
+        this.corrupt(this.levelBase[base + l + 1]!, `order ${k} summary beyond its level`);
+      const a = this.levelBase[base + l]! + 4 * idx;
       const w = m.read32(a);
       if (w === 0) this.corrupt(a, `summary of order ${k} points to an empty word`);
       idx = idx * 32 + ctz(w);
     }
-    if (idx >= g.slots[k]!)
-      this.corrupt(this.meta + g.levelOffset[k * LEVEL_STRIDE]!, `order ${k} bit beyond the span`);
-    return (idx + g.slotBase[k]!) << k;
+    if (idx >= g.slots[k]!) this.corrupt(this.levelBase[base]!, `order ${k} bit beyond the span`);
+    return (idx + this.slotBase[k]!) << k;
   }
 
   /** Marks the block of order `k` at page `p` free in the bitmap, and the order in the mask. */
   private setBit(k: number, p: number): void {
     const m = this.m;
-    const g = this.g;
-    let s = (p >>> k) - g.slotBase[k]!;
-    const levels = g.levels[k]!;
+    let s = (p >>> k) - this.slotBase[k]!;
+    const levels = this.levels[k]!;
+    const base = k * LEVEL_STRIDE;
     for (let l = 0; l < levels; l++) {
-      const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * (s >>> 5);
+      const a = this.levelBase[base + l]! + 4 * (s >>> 5);
       const w = m.read32(a);
       m.write32(a, (w | (1 << (s & 31))) >>> 0);
       if (w !== 0) return;
@@ -159,11 +172,11 @@ export class BuddyAllocator {
   /** Clears the block's bit, the summaries that become empty, and the order's mask bit when it has no free block left. */
   private clearBit(k: number, p: number): void {
     const m = this.m;
-    const g = this.g;
-    let s = (p >>> k) - g.slotBase[k]!;
-    const levels = g.levels[k]!;
+    let s = (p >>> k) - this.slotBase[k]!;
+    const levels = this.levels[k]!;
+    const base = k * LEVEL_STRIDE;
     for (let l = 0; l < levels; l++) {
-      const a = this.meta + g.levelOffset[k * LEVEL_STRIDE + l]! + 4 * (s >>> 5);
+      const a = this.levelBase[base + l]! + 4 * (s >>> 5);
       const w = (m.read32(a) & ~(1 << (s & 31))) >>> 0;
       m.write32(a, w);
       if (w !== 0) return;
