@@ -313,6 +313,16 @@ describe("policy, caps and typed errors", () => {
     expect(seen).toEqual(["uninitialized-read", "uninitialized-read"]);
   });
 
+  it("emits each report as an event, with a JS stack when asked", () => {
+    const f = setup({ captureStack: true });
+    const seen: string[] = [];
+    f.checker.events.on("report", (r) => seen.push(`${r.kind} ${r.stack?.split("\n")[0]}`));
+    f.user(SENSOR);
+    f.m.core.read32(0x20008000);
+    expect(seen).toEqual(["invalid-access Error: memcheck report"]);
+    expect(f.checker.reports[0]!.stack).toContain("checker-base.ts");
+  });
+
   it("bad input: typed errors and nothing changes", () => {
     const f = setup();
     expect(() => f.checker.pagesGiven(0x30000000, 16, "x")).toThrow(

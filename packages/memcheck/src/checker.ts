@@ -197,7 +197,8 @@ export class MemoryChecker extends CheckerTransitions {
   /**
    * A checked memcpy through the core (as the running actor): overlap check, source readable
    * (initialized or not: copying is not a use), destination writable; the initialized state of
-   * each byte is copied with it, as Memcheck copies V bits.
+   * each byte is copied with it, as Memcheck copies V bits. An overlapping copy is reported and
+   * (when the policy lets it return) not performed.
    */
   memcpy(dst: number, src: number, length: number, core: Core = this.machine.core): void {
     if (length <= 0 || !this.checkCopy(dst, src, length)) return;
