@@ -110,6 +110,9 @@ export class Kernel {
       reserved: [image],
     });
     this.checker = this.makeChecker(image);
+    // The hooks go on before any other memory is touched, so the checker sees every write.
+    this.watchdog = budget > 0 ? new WatchdogHook(core, budget, this.checker) : null;
+    core.hook = this.watchdog ?? this.checker;
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
     const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });
@@ -137,7 +140,6 @@ export class Kernel {
     this.loader = new MpuLoader(this.machine.mpu);
     this.loader.load(planMpu(board.mpuRegions, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
-    this.watchdog = budget > 0 ? new WatchdogHook(core, budget, this.checker) : null;
     this.faultHandler = new FaultHandler({
       machine: this.machine,
       scheduler: () => this.scheduler,
@@ -175,8 +177,6 @@ export class Kernel {
     for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
-    if (this.checker) this.checker.attach();
-    if (this.watchdog) core.hook = this.watchdog;
   }
 
   /** Boots a kernel on `options.board`. Throws {@link KernelError} (or the packages' typed errors) for a bad configuration. */

@@ -1,0 +1,217 @@
+import { STM32F407 } from "@rtos-sim/hw";
+import { TraceRecorder } from "@rtos-sim/sched";
+import { describe, expect, it } from "vitest";
+import { bootKernel } from "./boot.js";
+import { KernelError } from "./errors.js";
+import type { Kernel } from "./kernel.js";
+import { sys } from "./syscalls.js";
+import { SLAB_PAGE_ORDER } from "./task-heap.js";
+import { bootTest, footprint, hashBytes, say, victim } from "./test-kit.js";
+
+/** A small app: two victims, a sensor reader with a heap it reallocs, and a faulting task restarted once. */
+function app(seed: number, memcheck = false): { k: Kernel; trace: TraceRecorder; events: string[] } {
+  const k = bootTest({ seed, memcheck });
+  const trace = new TraceRecorder(k.scheduler.events);
+  const events: string[] = [];
+  k.events.on("switch", (e) => events.push(`switch ${e.cycles} ${e.from}->${e.to}`));
+  k.events.on("fault", (r) => events.push(`fault ${r.task} ${r.kind} ${r.action}`));
+  k.events.on("uart", (e) => events.push(`uart ${e.task} ${e.line}`));
+  k.events.on("alloc", (e) => events.push(`alloc ${e.task} ${e.op} ${e.address} ${e.size}`));
+  k.spawn(victim("va", 1, k, true));
+  k.spawn(victim("vb", 2, k, false));
+  k.spawn({
+    name: "sense",
+    devices: ["sensor"],
+    *main(t) {
+      let p = (yield sys.malloc(8)) as number;
+      for (let i = 0; i < 6; i++) {
+        const v = t.read32(k.device("sensor").base);
+        p = (yield sys.realloc(p, 8 + 8 * i)) as number;
+        t.write32(p, v);
+        yield* say(t, p, `s${v & 0xff}`);
+        yield sys.sleep({ ms: 2 });
+      }
+    },
+  });
+  k.spawn({
+    name: "flaky",
+    faultPolicy: { restart: 1 },
+    *main(t) {
+      yield sys.sleep({ ms: 3 });
+      t.write32(k.kernelBlock.base, 0);
+    },
+  });
+  k.run({ ms: 40 });
+  return { k, trace, events };
+}
+
+function ramHash(k: Kernel): string {
+  const bus = k.machine.bus;
+  return hashBytes(k.layout.ram.map((r) => bus.peek(r.start, r.size)));
+}
+
+describe("determinism", () => {
+  it("two runs of the same tasks and seed: the same trace hash, kernel events and memory bytes", () => {
+    const a = app(7);
+    const b = app(7);
+    expect(a.trace.records.length).toBeGreaterThan(100);
+    expect(a.trace.hash()).toBe(b.trace.hash());
+    expect(a.events).toEqual(b.events);
+    expect(ramHash(a.k)).toBe(ramHash(b.k));
+    expect(a.k.faults.map((f) => f.dump)).toEqual(b.k.faults.map((f) => f.dump));
+    expect(a.k.faults.map((f) => f.action)).toEqual(["restarted", "stopped"]);
+  });
+
+  it("with the checker on too", () => {
+    const a = app(7, true);
+    const b = app(7, true);
+    expect(a.trace.hash()).toBe(b.trace.hash());
+    expect(ramHash(a.k)).toBe(ramHash(b.k));
+    expect(a.k.checker!.reports).toEqual([]);
+  });
+});
+
+describe("memory checker integration", () => {
+  it("a heap overflow is stopped with kind checker and a heap-buffer-overflow report naming the task; no false reports", () => {
+    const k = bootTest({ memcheck: true });
+    k.spawn(victim("va", 1, k, true));
+    k.spawn(victim("vb", 2, k, false));
+    let p = 0;
+    k.spawn({
+      name: "overflow",
+      *main(t) {
+        yield sys.sleep({ ms: 2 });
+        p = (yield sys.malloc(16, 8, "overflow.ts:3")) as number;
+        for (let i = 0; i <= 16; i += 4) t.write32(p + i, i); // one word too far
+      },
+    });
+    const clean = bootTest({ memcheck: true });
+    clean.spawn(victim("va", 1, clean, true));
+    clean.spawn(victim("vb", 2, clean, false));
+    clean.run({ ms: 40 });
+    const r = k.run({ ms: 40 });
+    expect(r.reason).toBe("no-tasks");
+    expect(k.faults).toHaveLength(1);
+    const f = k.faults[0]!;
+    expect(f.task).toBe("overflow");
+    expect(f.kind).toBe("checker");
+    expect(f.checker?.kind).toBe("heap-buffer-overflow");
+    expect(f.checker?.taskName).toBe("overflow");
+    expect(f.checker?.address).toBe(p + 16);
+    expect(f.checker?.access).toBe("write");
+    expect(f.dump).toContain("Memory checker:");
+    expect(k.checker!.reports.map((x) => `${x.kind} ${x.taskName}`)).toEqual(["heap-buffer-overflow overflow"]);
+    expect(footprint(k, ["va", "vb"])).toEqual(footprint(clean, ["va", "vb"]));
+    expect(clean.checker!.reports).toEqual([]);
+  });
+
+  it("a syscall buffer the checker knows is freed is refused (bad-pointer)", () => {
+    const k = bootTest({ memcheck: true });
+    k.spawn({
+      name: "uaf",
+      *main(t) {
+        const p = (yield sys.malloc(16)) as number;
+        t.writeString(p, "x\n");
+        yield sys.free(p);
+        yield sys.print(p, 2);
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("bad-pointer");
+    expect(f.message).toMatch(/^BAD_POINTER: print: task uaf passed a buffer it may not read: /);
+    expect(k.task("uaf")!.output).toEqual([]);
+  });
+});
+
+describe("slab-array task heaps", () => {
+  it("hand out class-size blocks from slabs inside the task's heap block (region manager nested, 128-byte pages)", () => {
+    const k = bootTest();
+    const got: number[] = [];
+    const t = k.spawn({
+      name: "logger",
+      heap: "slab-array",
+      *main(t) {
+        for (const size of [20, 20, 64, 200]) got.push((yield sys.malloc(size)) as number);
+        t.write32(got[0]!, 0xabcd);
+        got.push((yield sys.free(got[1]!)) as number);
+        got.push((yield sys.malloc(24)) as number); // the freed 32-byte block again
+        got.push((yield sys.realloc(got[0]!, 100)) as number);
+        got.push(t.read32(got.at(-1)!));
+      },
+    });
+    k.run({ ms: 2 });
+    expect(k.faults).toEqual([]);
+    const h = t.heap!;
+    expect(h.kind).toBe("slab-array");
+    expect(SLAB_PAGE_ORDER).toBe(7);
+    const [a, b, c, d, freed, again, moved, value] = got as [number, ...number[]];
+    for (const x of [a, b, c, d, again, moved]) expect(x! >= h.base + 2 * 128 && x! < h.base + h.size).toBe(true);
+    expect(b! - a!).toBe(32); // same 32-byte class, neighbours
+    expect(freed).toBe(0);
+    expect(again).toBe(b);
+    expect(value).toBe(0xabcd); // realloc copied into the 128-byte class
+    expect(h.allocator.blockSize(moved!)).toBe(128);
+    expect(h.allocator.stats().liveBlocks).toBe(4);
+  });
+
+  it("with the checker, an overflow out of a slab block is a slab-out-of-bounds report", () => {
+    const k = bootTest({ memcheck: true });
+    k.spawn({
+      name: "logger",
+      heap: "slab-array",
+      *main(t) {
+        const p = (yield sys.malloc(16)) as number;
+        t.write32(p + 16, 1);
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("checker");
+    expect(f.checker?.kind).toBe("slab-out-of-bounds");
+  });
+});
+
+describe("boot and spawn errors", () => {
+  it.each([
+    [{ name: "" }, "BAD_TASK", /name must be/],
+    [{ name: "x", priority: 32 }, "BAD_TASK", /priority must be an integer 0\.\.31/],
+    [{ name: "x", stackSize: 64 }, "BAD_TASK", /stackSize/],
+    [{ name: "x", heapSize: 100 }, "BAD_TASK", /heapSize/],
+    [{ name: "x", heap: "buddy" }, "BAD_TASK", /heap must be/],
+    [{ name: "x", slabClasses: [12] }, "BAD_TASK", /slabClasses/],
+    [{ name: "x", partitions: { nope: "rw" } }, "UNKNOWN_PARTITION", /no partition nope/],
+    [{ name: "x", partitions: { shared: "wx" } }, "BAD_TASK", /partitions\.shared must be/],
+    [{ name: "x", faultPolicy: { restart: -1 } }, "BAD_TASK", /faultPolicy/],
+    [{ name: "x", code: 2 ** 32 }, "BAD_TASK", /code must be a 32-bit address/],
+  ])("spawn(%j): %s, nothing created", (spec, code, message) => {
+    const k = bootTest();
+    const free = k.regions.stats().map((r) => r.freePages);
+    let err: unknown;
+    try {
+      k.spawn({ *main() {}, ...spec } as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KernelError);
+    expect((err as KernelError).code).toBe(code);
+    expect((err as KernelError).message).toMatch(message);
+    expect(k.tasks()).toEqual([]);
+    expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
+  });
+
+  it("a duplicate name is DUPLICATE_TASK; a board without a device is UNKNOWN_DEVICE", () => {
+    const k = bootTest();
+    k.spawn({ name: "a", *main() {} });
+    expect(() => k.spawn({ name: "a", *main() {} })).toThrow(/^DUPLICATE_TASK: task a exists$/);
+    expect(() => bootKernel({ board: STM32F407, watchdogCycles: -1 })).toThrow(/^BAD_CONFIG: watchdogCycles/);
+  });
+
+  it("boot: MPU on with PRIVDEFENA, fault exceptions enabled, kernel block privileged only", () => {
+    const k = bootTest();
+    expect(k.machine.mpu.control).toBe(0b101);
+    expect(k.machine.scb.shcsr & 0x70000).toBe(0x70000);
+    expect(k.kernelBlock).toEqual({ base: 0x20004000, size: 0x2000, order: 3 });
+    expect(k.machine.mpu.region(7)).toMatchObject({ enabled: true, base: 0x20004000, size: 0x2000, access: "priv-rw" });
+  });
+});

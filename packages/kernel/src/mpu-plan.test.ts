@@ -1,0 +1,193 @@
+import { createMachine, STM32F407, STM32H743XI } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { KernelError } from "./errors.js";
+import { MpuLoader, planMpu, regionSizeFor } from "./mpu-plan.js";
+import { Errno, sys } from "./syscalls.js";
+import { bootTest } from "./test-kit.js";
+
+const kernelGrants = [
+  { label: "code", base: 0x08000000, size: 0x100000, access: "ro" as const, executable: true },
+  { label: "kernel", base: 0x20004000, size: 0x2000, access: "priv-rw" as const },
+];
+
+describe("planMpu", () => {
+  it("puts the task's grants lowest, in order, and the kernel's highest-numbered", () => {
+    const p = planMpu(8, kernelGrants, [{ label: "stack", base: 0x10001000, size: 1024, access: "rw" }]);
+    expect(p.regions.map((g) => g?.label ?? null)).toEqual(["stack", null, null, null, null, null, "code", "kernel"]);
+    expect(p.words[0]).toBe((0x10001000 | 0x10 | 0) >>> 0); // RBAR: ADDR | VALID | REGION 0
+    expect(p.words[2]).toBe(0x10 | 1); // disabled region 1: VALID | REGION, RASR 0
+    expect(p.words[3]).toBe(0);
+    expect(p.words[14]).toBe((0x20004000 | 0x10 | 7) >>> 0);
+    expect(p.words[15]! & 1).toBe(1); // enabled
+  });
+
+  it("MPU_REGIONS_EXHAUSTED names the grants that do not fit", () => {
+    const task = Array.from({ length: 7 }, (_, i) => ({
+      label: `g${i}`,
+      base: 0x10000000 + i * 1024,
+      size: 1024,
+      access: "rw" as const,
+    }));
+    let err: unknown;
+    try {
+      planMpu(8, kernelGrants, task, 'task "x"');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(KernelError);
+    expect((err as KernelError).code).toBe("MPU_REGIONS_EXHAUSTED");
+    expect((err as KernelError).context).toEqual({
+      who: 'task "x"',
+      needed: 7,
+      available: 6,
+      regionCount: 8,
+      dropped: ["g6"],
+    });
+  });
+
+  it("regionSizeFor rounds up to a power of two of at least 32", () => {
+    expect([1, 32, 33, 1000, 1024, 1025].map(regionSizeFor)).toEqual([32, 32, 64, 1024, 1024, 2048]);
+  });
+
+  it("the loader writes a plan once and skips it while loaded", () => {
+    const m = createMachine(STM32F407);
+    const l = new MpuLoader(m.mpu);
+    const a = planMpu(8, kernelGrants, []);
+    const b = planMpu(8, kernelGrants, [{ label: "s", base: 0x20000000, size: 1024, access: "rw" }]);
+    l.load(a);
+    l.load(a);
+    l.load(b);
+    l.load(b);
+    l.load(a);
+    expect([l.loads, l.skips]).toEqual([3, 2]);
+    expect(m.mpu.rawRegion(7)).toEqual({ rbar: 0x20004000, rasr: b.words[15] });
+    expect(m.mpu.region(0).enabled).toBe(false);
+    l.invalidate();
+    l.load(a);
+    expect(l.loads).toBe(4);
+  });
+});
+
+describe("per-task MPU configuration in the kernel", () => {
+  it("kernel regions are the highest-numbered on 8- and 16-region MPUs", () => {
+    for (const [board, n] of [
+      [STM32F407, 8],
+      [STM32H743XI, 16],
+    ] as const) {
+      const k = bootTest({}, board);
+      const t = k.spawn({ name: "t", partitions: { shared: "rw" }, devices: ["uart"], *main() {} });
+      const labels = t.plan.regions.map((g) => g?.label ?? null);
+      expect(labels.length).toBe(n);
+      expect(labels.slice(0, 5)).toEqual([
+        "stack",
+        "stack guard",
+        "heap",
+        "partition shared (rw)",
+        expect.stringMatching(/\(uart\)$/),
+      ]);
+      expect(labels.slice(-2)).toEqual([expect.stringMatching(/^code/), "kernel"]);
+      expect(labels.slice(5, -2).every((l) => l === null)).toBe(true);
+    }
+  });
+
+  it("switching between tasks of different plans reloads; a task switched back to itself skips", () => {
+    const k = bootTest();
+    k.spawn({
+      name: "solo",
+      *main() {
+        for (let i = 0; i < 5; i++) yield sys.yield();
+      },
+    });
+    const l0 = k.loader.loads;
+    k.run({ ms: 1 });
+    expect(k.loader.loads - l0).toBe(1);
+    expect(k.loader.skips).toBe(5); // 6 slices, one load
+    const k2 = bootTest();
+    for (const n of ["a", "b"])
+      k2.spawn({
+        name: n,
+        *main() {
+          for (let i = 0; i < 5; i++) yield sys.yield();
+        },
+      });
+    const base = k2.loader.loads;
+    k2.run({ ms: 1 });
+    expect(k2.loader.loads - base).toBe(12);
+    expect(k2.loader.skips).toBe(0);
+    expect(k2.scheduler.switches).toBe(12);
+  });
+
+  it("a task asking for more partitions and devices than regions left: MPU_REGIONS_EXHAUSTED at spawn, nothing allocated", () => {
+    const k = bootTest();
+    const free = k.regions.stats().map((r) => r.freePages);
+    let err: unknown;
+    try {
+      k.spawn({ name: "greedy", partitions: { shared: "rw", ro: "ro", secret: "rw" }, devices: ["uart"], *main() {} });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as KernelError).code).toBe("MPU_REGIONS_EXHAUSTED");
+    expect((err as KernelError).message).toBe(
+      'MPU_REGIONS_EXHAUSTED: task "greedy" needs 7 MPU regions but only 6 of 8 are left after the kernel\'s 2: USART2 (uart) do not fit',
+    );
+    expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
+    expect(k.tasks()).toEqual([]);
+    expect(k.kernelHeap.allocator.stats().liveBlocks).toBe(1); // the queue only: no TCB left behind
+  });
+
+  it("grant at run time: read-only really is read-only (DACCVIOL), and ENOSPC when no region is left", () => {
+    const k = bootTest();
+    const log: unknown[] = [];
+    const p = k.partitions.get("shared")!.base;
+    const reader = k.spawn({
+      name: "reader",
+      partitions: { ro: "ro", secret: "rw" },
+      devices: ["gpio"], // 6 regions used: no room for a seventh
+      *main(t) {
+        yield sys.sleep({ ms: 2 });
+        log.push(t.read32(p)); // granted ro by the owner meanwhile
+        t.write32(p, 1);
+      },
+    });
+    k.spawn({
+      name: "owner",
+      partitions: { shared: "rw" },
+      *main(t) {
+        t.write32(p, 0x1234);
+        log.push(yield sys.grant("shared", "reader", "ro")); // ENOSPC: reader has no region left
+        log.push(yield sys.grant("ro", "reader", "rw")); // EPERM: owner does not hold "ro" rw
+        log.push(yield sys.grant("shared", "nobody", "ro"));
+        log.push(yield sys.grant("shared", "owner", "ro"));
+      },
+    });
+    const before = reader.plan;
+    k.run({ ms: 1 });
+    expect(log).toEqual([Errno.ENOSPC, Errno.EPERM, Errno.ENOENT, Errno.OK]);
+    expect(reader.plan).toBe(before); // unchanged
+    // a grant that fits
+    const k2 = bootTest();
+    const p2 = k2.partitions.get("shared")!.base;
+    const log2: unknown[] = [];
+    k2.spawn({
+      name: "reader",
+      *main(t) {
+        yield sys.sleep({ ms: 2 });
+        log2.push(t.read32(p2));
+        t.write32(p2, 1);
+      },
+    });
+    k2.spawn({
+      name: "owner",
+      partitions: { shared: "rw" },
+      *main(t) {
+        t.write32(p2, 0x1234);
+        log2.push(yield sys.grant("shared", "reader", "ro"));
+      },
+    });
+    k2.run({ ms: 5 });
+    expect(log2).toEqual([Errno.OK, 0x1234]);
+    const f = k2.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.faultAddress]).toEqual(["reader", "memmanage", 0x82, p2]);
+    expect(k2.task("reader")!.plan.regions[3]?.label).toBe("partition shared (ro)");
+  });
+});

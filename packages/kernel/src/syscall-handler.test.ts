@@ -1,0 +1,313 @@
+import { STM32F407 } from "@rtos-sim/hw";
+import { TIMEOUT } from "@rtos-sim/sched";
+import { describe, expect, it } from "vitest";
+import { bootKernel } from "./boot.js";
+import { Errno, sys, type TaskInfo } from "./syscalls.js";
+import type { TaskContext } from "./task-context.js";
+import { bootTest } from "./test-kit.js";
+
+const u32 = (b: Uint8Array) => Array.from(new Uint32Array(b.slice().buffer));
+
+describe("heap syscalls", () => {
+  it.each(["tlsf", "heap"] as const)("malloc/realloc/free on a %s heap: addresses in the task's heap block", (heap) => {
+    const k = bootTest();
+    const got: number[] = [];
+    const task = k.spawn({
+      name: "h",
+      heap,
+      *main(t) {
+        const a = (yield sys.malloc(100)) as number;
+        const b = (yield sys.malloc(24, 16)) as number;
+        t.write32(a, 0xcafef00d);
+        const c = (yield sys.realloc(a, 400)) as number;
+        got.push(a, b, c, t.read32(c));
+        got.push((yield sys.free(b)) as number, (yield sys.free(0)) as number);
+        got.push((yield sys.malloc(0)) as number, (yield sys.malloc(8 * 1024 * 1024)) as number);
+        got.push((yield sys.realloc(0, 32)) as number);
+        got.push((yield sys.realloc(c, 0)) as number);
+      },
+    });
+    k.run({ ms: 5 });
+    expect(k.faults).toEqual([]);
+    const h = task.heap!;
+    const [a, b, c, v, f1, f2, m0, mBig, r0, rFree] = got as [number, ...number[]];
+    for (const p of [a, b, c, r0]) expect(p! >= h.base && p! < h.base + h.size).toBe(true);
+    expect(b! % 16).toBe(0);
+    expect(v).toBe(0xcafef00d);
+    expect([f1, f2, m0, mBig, rFree]).toEqual([Errno.OK, Errno.OK, 0, 0, 0]);
+    expect(task.live.size).toBe(1); // r0
+    expect(task.heapInUse).toBe(32);
+    expect(h.allocator.stats().liveBlocks).toBe(1);
+  });
+
+  it("TLSF on F407: exact addresses (8-byte headers after the arena header)", () => {
+    const k = bootTest();
+    const got: number[] = [];
+    k.spawn({
+      name: "h",
+      *main() {
+        got.push((yield sys.malloc(16)) as number, (yield sys.malloc(16)) as number);
+      },
+    });
+    k.run({ ms: 1 });
+    expect(got.map((x) => x.toString(16))).toEqual(["10002008", "10002020"]);
+  });
+
+  it("an invalid free faults the task with kind heap (the allocator's typed error), nothing freed", () => {
+    const k = bootTest();
+    let p = 0;
+    const t = k.spawn({
+      name: "bad-free",
+      *main() {
+        p = (yield sys.malloc(32)) as number;
+        yield sys.free(p + 8); // interior pointer
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("heap");
+    expect(f.message).toMatch(/^INVALID_FREE: tlsf:bad-free: /);
+    expect(t.heap!.allocator.owns(p)).toBe(true);
+    expect(t.heap!.allocator.stats().liveBlocks).toBe(1);
+  });
+
+  it("with the checker on, an invalid free is the checker's report (invalid-free, naming the task)", () => {
+    const k = bootTest({ memcheck: true });
+    k.spawn({
+      name: "bad-free",
+      *main() {
+        const p = (yield sys.malloc(32)) as number;
+        yield sys.free(p + 8);
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("checker");
+    expect(f.checker?.kind).toBe("invalid-free");
+    expect(f.checker?.taskName).toBe("bad-free");
+    expect(f.dump).toContain("Memory checker:");
+  });
+
+  it.each([
+    ["malloc size -1", sys.malloc(-1), /^BAD_ARGUMENT: malloc: size must be an integer in \[0, 16777216\], got -1$/],
+    ["malloc align 3", sys.malloc(8, 3), /^BAD_ARGUMENT: malloc: align must be a power of two, got 3$/],
+    [
+      "malloc align 2048",
+      sys.malloc(8, 2048),
+      /^BAD_ARGUMENT: malloc: align must be an integer in \[1, 1024\], got 2048$/,
+    ],
+    ["free 1.5", { op: "free", ptr: 1.5 }, /^BAD_ARGUMENT: free: ptr must be an integer/],
+    ["realloc size 'x'", { op: "realloc", ptr: 0, size: "x" }, /^BAD_ARGUMENT: realloc: size must be an integer/],
+    ["sleep -1", { op: "sleep", ms: -1 }, /sleep|duration|DURATION/i],
+    ["unknown op", { op: "format-disk" }, /^BAD_SYSCALL: unknown syscall "format-disk"$/],
+    ["a non-request", 42, /yielded 42, not a syscall request/],
+    ["sem-take of a non-name", { op: "sem-take", sem: 7 }, /^BAD_ARGUMENT: sem-take: sem must be a name$/],
+    [
+      "grant with a bad access",
+      { op: "grant", partition: "shared", task: "x", access: "rwx" },
+      /^BAD_ARGUMENT: grant: access/,
+    ],
+  ])("bad arguments (%s): bad-syscall with a typed error, nothing changed", (_what, req, message) => {
+    const k = bootTest();
+    const t = k.spawn({
+      name: "b",
+      *main() {
+        yield sys.malloc(16);
+        yield req;
+      },
+    });
+    k.spawn({
+      name: "other",
+      *main() {
+        for (let i = 0; i < 3; i++) yield sys.sleep({ ms: 1 });
+      },
+    });
+    const r = k.run({ ms: 5 });
+    expect(r.reason).toBe("no-tasks");
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("bad-syscall");
+    expect(f.message).toMatch(message);
+    expect(t.heap!.allocator.stats().liveBlocks).toBe(1);
+    expect(t.live.size).toBe(1);
+    expect(k.schedTask(k.task("other")!).state).toBe("stopped");
+  });
+});
+
+describe("semaphores", () => {
+  it("take blocks until a give; a timed take resumes with TIMEOUT", () => {
+    const k = bootTest();
+    const log: string[] = [];
+    k.spawn({
+      name: "taker",
+      priority: 2,
+      *main() {
+        const r1 = yield sys.semTake("s", { ms: 3 });
+        log.push(`timeout ${String(r1 === TIMEOUT)} at ${k.nowMs()}`);
+        const r2 = yield sys.semTake("s");
+        log.push(`got ${String(r2)} at ${k.nowMs()}`);
+        log.push(`missing ${String(yield sys.semTake("nope"))}`);
+      },
+    });
+    k.spawn({
+      name: "giver",
+      *main() {
+        yield sys.sleep({ ms: 5 });
+        log.push(`give ${String(yield sys.semGive("s"))}`);
+        for (let i = 0; i < 4; i++) log.push(`give ${String(yield sys.semGive("s"))}`);
+        log.push(`give ${String(yield sys.semGive("s"))}`);
+      },
+    });
+    k.run({ ms: 20 });
+    expect(k.faults).toEqual([]);
+    // the first give wakes the taker (the count stays 0), four more fill the count to its max (4)
+    expect(log).toEqual([
+      "timeout true at 3.0000892857142856",
+      "give 0",
+      "give 0",
+      "give 0",
+      "give 0",
+      "give 0",
+      `give ${Errno.EOVERFLOW}`,
+      "got 0 at 5.000821428571428",
+      `missing ${Errno.ENOENT}`,
+    ]);
+    expect(k.semaphores.get("s")!.count).toBe(4);
+  });
+});
+
+function* fill(t: TaskContext, p: number, bytes: number[]) {
+  t.writeBytes(p, new Uint8Array(bytes));
+}
+
+describe("queues", () => {
+  it("send copies into kernel memory; receive gets the bytes; a full queue returns EAGAIN", () => {
+    const k = bootKernel({ board: STM32F407, queues: [{ name: "q", messageSize: 8, capacity: 2 }] });
+    const q = k.queues.get("q")!;
+    const results: unknown[] = [];
+    let received: number[] = [];
+    k.spawn({
+      name: "tx",
+      *main(t) {
+        const p = (yield sys.malloc(8)) as number;
+        yield* fill(t, p, [1, 2, 3, 4, 5, 6, 7, 8]);
+        results.push(yield sys.send("q", p, 8));
+        yield* fill(t, p, [9, 9, 9, 9]); // the queued copy is not the sender's buffer
+        results.push(yield sys.send("q", p, 4));
+        results.push(yield sys.send("q", p, 4)); // full
+        results.push(yield sys.send("nope", p, 4));
+      },
+    });
+    k.run({ ms: 1 });
+    expect(results).toEqual([Errno.OK, Errno.OK, Errno.EAGAIN, Errno.ENOENT]);
+    expect(q.length).toBe(2);
+    expect(q.storage >= k.kernelBlock.base && q.storage < k.kernelBlock.base + k.kernelBlock.size).toBe(true);
+    expect([...k.machine.bus.peek(q.storage, 12)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9]);
+    k.spawn({
+      name: "rx",
+      *main(t) {
+        const p = (yield sys.malloc(16)) as number;
+        const n1 = (yield sys.receive("q", p, 16)) as number;
+        const n2 = (yield sys.receive("q", p + 8, 16)) as number;
+        results.push(n1, n2);
+        received = [...t.readBytes(p, 12)];
+      },
+    });
+    k.run({ ms: 3 });
+    expect(results.slice(4)).toEqual([8, 4]);
+    expect(received).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9]);
+    expect(q.length).toBe(0);
+  });
+
+  it("receive blocks until a send (the bytes land in the receiver's buffer), or times out", () => {
+    const k = bootKernel({ board: STM32F407, queues: [{ name: "q", messageSize: 16, capacity: 4 }] });
+    const log: unknown[] = [];
+    const rx = k.spawn({
+      name: "rx",
+      priority: 3,
+      *main(t) {
+        const p = (yield sys.malloc(16)) as number;
+        log.push((yield sys.receive("q", p, 16, { ms: 1 })) === TIMEOUT ? "timeout" : "?");
+        const n = yield sys.receive("q", p, 16);
+        log.push(n, u32(t.readBytes(p, 8)));
+      },
+    });
+    k.spawn({
+      name: "tx",
+      *main(t) {
+        yield sys.sleep({ ms: 4 });
+        const p = (yield sys.malloc(8)) as number;
+        t.write32(p, 0x01020304);
+        t.write32(p + 4, 0xa0b0c0d0);
+        log.push(k.schedTask(rx).state);
+        log.push(yield sys.send("q", p, 8));
+      },
+    });
+    k.run({ ms: 10 });
+    expect(k.faults).toEqual([]);
+    expect(log).toEqual(["timeout", "blocked", Errno.OK, 8, [0x01020304, 0xa0b0c0d0]]);
+  });
+});
+
+describe("print, info, exit", () => {
+  it("print writes the task's bytes as lines (UART event per line) and returns the length", () => {
+    const k = bootTest();
+    const lines: string[] = [];
+    k.events.on("uart", (e) => lines.push(`${e.task}|${e.line}`));
+    let n: unknown;
+    k.spawn({
+      name: "p",
+      *main(t) {
+        const p = (yield sys.malloc(32)) as number;
+        t.writeString(p, "one\ntwo\n");
+        n = yield sys.print(p, 8);
+      },
+    });
+    k.run({ ms: 1 });
+    expect(n).toBe(8);
+    expect(lines).toEqual(["p|one", "p|two"]);
+  });
+
+  it("a task writing the UART it was granted: output captured per task", () => {
+    const k = bootTest();
+    k.spawn({
+      name: "u",
+      devices: ["uart"],
+      *main(t) {
+        const dr = k.device("uart").base + 4;
+        for (const c of "hi\n") t.write32(dr, c.charCodeAt(0));
+        yield sys.yield();
+      },
+    });
+    k.run({ ms: 1 });
+    expect(k.faults).toEqual([]);
+    expect(k.task("u")!.output).toEqual(["hi"]);
+  });
+
+  it("info returns the caller's identity, stack and time; exit stops it", () => {
+    const k = bootTest();
+    let info: TaskInfo | null = null;
+    let after = false;
+    const t = k.spawn({
+      name: "i",
+      priority: 4,
+      *main() {
+        yield sys.sleep({ ms: 2 });
+        info = (yield sys.info()) as TaskInfo;
+        yield sys.exit(3);
+        after = true;
+      },
+    });
+    k.run({ ms: 5 });
+    expect(info).toEqual({
+      id: 1,
+      name: "i",
+      priority: 4,
+      privileged: false,
+      stack: { base: t.stack.base, top: t.stack.top, sp: t.stack.top },
+      now: expect.any(Number),
+    });
+    expect((info as unknown as TaskInfo).now).toBeGreaterThanOrEqual(2);
+    expect(after).toBe(false);
+    expect(k.schedTask(t).state).toBe("stopped");
+  });
+});
