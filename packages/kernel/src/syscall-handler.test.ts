@@ -175,7 +175,7 @@ describe("semaphores", () => {
   });
 });
 
-function* fill(t: TaskContext, p: number, bytes: number[]) {
+function fill(t: TaskContext, p: number, bytes: number[]): void {
   t.writeBytes(p, new Uint8Array(bytes));
 }
 
@@ -189,9 +189,9 @@ describe("queues", () => {
       name: "tx",
       *main(t) {
         const p = (yield sys.malloc(8)) as number;
-        yield* fill(t, p, [1, 2, 3, 4, 5, 6, 7, 8]);
+        fill(t, p, [1, 2, 3, 4, 5, 6, 7, 8]);
         results.push(yield sys.send("q", p, 8));
-        yield* fill(t, p, [9, 9, 9, 9]); // the queued copy is not the sender's buffer
+        fill(t, p, [9, 9, 9, 9]); // the queued copy is not the sender's buffer
         results.push(yield sys.send("q", p, 4));
         results.push(yield sys.send("q", p, 4)); // full
         results.push(yield sys.send("nope", p, 4));
