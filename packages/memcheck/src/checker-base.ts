@@ -39,7 +39,7 @@ export interface CheckerOptions {
    * on. "stop": every error stops. "continue": report only. Leaks never stop.
    */
   readonly onError?: ErrorPolicy;
-  /** Reports of the same kind, address and task beyond this many are suppressed. Default 3. */
+  /** Reports of the same kind, block (or address, outside blocks) and task beyond this many are suppressed. Default 3. */
   readonly maxRepeats?: number;
   /** Reports kept and emitted in total; later ones are suppressed. Default 1000. */
   readonly maxReports?: number;
@@ -256,7 +256,8 @@ export class CheckerBase implements AccessHook {
     details: string[],
   ): MemReport {
     const task = actor >>> 2;
-    const key = `${kind}:${address}:${task}`;
+    // The same error on the same block (or address) by the same task counts as a repeat.
+    const key = `${kind}:${block ? `b${block.address}` : address}:${task}`;
     const occurrence = (this.seen.get(key) ?? 0) + 1;
     this.seen.set(key, occurrence);
     const region = this.machine.bus.regionAt(address >>> 0);

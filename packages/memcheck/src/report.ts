@@ -125,7 +125,7 @@ export interface MemReport {
   readonly dump: StateDump | null;
   /** JS stack captured when the report was made (option `captureStack`), or null. */
   readonly stack: string | null;
-  /** How many times this same error (kind, address, task) was seen, this one included. */
+  /** How many times this same error (kind, block or address, task) was seen, this one included. */
   readonly occurrence: number;
 }
 
