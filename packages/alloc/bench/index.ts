@@ -69,12 +69,13 @@ const thingModule: ThingModule | null = await (async () => {
 
 function thing(): Result {
   const name = "@thi.ng/malloc (first fit, ArrayBuffer)";
-  if (thingModule === null) return { name: `${name}: NOT INSTALLED`, ops: OPS, opsPerSec: 0, runs: [], hwm: 0, frag: 0 };
+  if (thingModule === null)
+    return { name: `${name}: NOT INSTALLED`, ops: OPS, opsPerSec: 0, runs: [], hwm: 0, frag: 0 };
   const trace = standardTrace(OPS);
   const pool = new thingModule.MemPool({ size: 1 << 20 });
   let lo = Number.POSITIVE_INFINITY;
   let hi = 0;
-  replay(
+  const first = replay(
     trace,
     (s) => {
       const p = pool.malloc(s);
@@ -82,13 +83,18 @@ function thing(): Result {
       if (p + s > hi) hi = p + s;
       return p;
     },
-    (p) => pool.free(p),
-  ).live.forEach((p) => pool.free(p));
+    (p) => {
+      pool.free(p);
+    },
+  );
+  for (const p of first.live) pool.free(p);
   const once = () => {
     const { live } = replay(
       trace,
       (s) => pool.malloc(s),
-      (p) => pool.free(p),
+      (p) => {
+        pool.free(p);
+      },
     );
     for (const p of live) pool.free(p);
     return live.length;
@@ -125,9 +131,16 @@ benchMain(
   "alloc",
   {
     thing,
-    tlsf: () => ours("TLSF (metadata in simulated memory)", (rm, m) => new TlsfAllocator({ pages: rm, memory: m.core, arenaOrder: 8 })),
+    tlsf: () =>
+      ours(
+        "TLSF (metadata in simulated memory)",
+        (rm, m) => new TlsfAllocator({ pages: rm, memory: m.core, arenaOrder: 8 }),
+      ),
     heap: () =>
-      ours("heap, first fit (metadata in simulated memory)", (rm, m) => new HeapAllocator({ pages: rm, memory: m.core, arenaOrder: 8 })),
+      ours(
+        "heap, first fit (metadata in simulated memory)",
+        (rm, m) => new HeapAllocator({ pages: rm, memory: m.core, arenaOrder: 8 }),
+      ),
     slabArray: () =>
       ours(
         "slab array, 32 classes of 16..512 B (metadata in simulated memory)",

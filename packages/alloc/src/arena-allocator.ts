@@ -21,6 +21,7 @@ export interface ArenaAllocatorOptions extends AllocatorOptions {
  * lists: {@link take}, {@link linkFree}, {@link unlinkFree}, {@link replaceFree}, {@link freed}.
  */
 export abstract class ArenaAllocator extends BaseAllocator implements ResizableAllocator {
+  /** @internal The arenas held (cache of the in-memory arena list). */
   protected readonly arenas = new ArenaSet();
   protected readonly arenaOrder: number;
   /** Smallest block (header included): room for the free-list links and the footer. */
@@ -104,7 +105,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   /** Granule state of user address `d` in arena `a`. */
   private stateOf(a: Arena, d: number): number {
     const g = (d - a.base) >>> 3;
-    return (this.mem.read16(a.bitmap + ((g >>> 3) << 1)) >>> ((g & 7) << 1)) & 3;
+    const w = this.mem.read16(a.bitmap + ((g >>> 3) << 1));
+    return (w >>> ((g & 7) << 1)) & 3;
   }
 
   private setState(a: Arena, d: number, st: number): void {
@@ -128,6 +130,15 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    * is null and counts a failure; bad size/alignment is a typed error.
    */
   allocate(size: number, align?: number): number | null {
+    if (align === undefined && size > 0 && size <= 0x20000000 && (size | 0) === size) {
+      const access = this.access;
+      access.enter();
+      try {
+        return this.place(size, 8);
+      } finally {
+        access.leave();
+      }
+    }
     const al = this.checkRequest(size, align);
     if (size === 0) return null;
     if (size > 2 ** 29) {
@@ -157,10 +168,13 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         return null;
       }
     }
+    const m = this.mem;
     const a = this.arenas.find(b)!;
-    const w0 = this.readHeader(b);
+    const w0 = m.read32(b);
+    const w1 = m.read32(b + 4);
     let bsize = w0 & ~FLAGS;
     let prevFree = w0 & PREV_FREE;
+    if (w1 !== headerCheck(b, w0, w1 & 0xffff)) throw this.corruption(b, "header check failed", { w0, w1 });
     if ((w0 & FREE) === 0 || bsize < search || b + bsize > a.sentinel)
       throw this.corruption(b, "free-list block is not a free block that fits", { w0 });
     this.checkTaken(b, bsize);
@@ -177,12 +191,23 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     } else {
       this.setTail(h, bsize, need, true);
     }
-    const usable = Math.min(bsize, bsize - need >= this.minBlock ? need : bsize) - HEADER;
-    this.writeHeader(h, (usable + HEADER) | prevFree, usable - size);
-    this.setState(a, h + HEADER, LIVE);
-    this.usedBytes += usable + HEADER;
-    this.noteAllocated(h + HEADER, size);
-    return h + HEADER;
+    const mine = bsize - need >= this.minBlock ? need : bsize;
+    const hw0 = mine | prevFree;
+    m.write32(h, hw0);
+    m.write32(h + 4, headerCheck(h, hw0, mine - HEADER - size));
+    // Granule state: -> LIVE.
+    const d = h + HEADER;
+    const g = (d - a.base) >>> 3;
+    const wa = a.bitmap + ((g >>> 3) << 1);
+    const sh = (g & 7) << 1;
+    m.write16(wa, (m.read16(wa) & ~(3 << sh)) | (LIVE << sh));
+    this.usedBytes += mine;
+    this.liveBlocks++;
+    this.liveBytes += size;
+    this.allocations++;
+    if (d + size > this.highestEnd) this.highestEnd = d + size;
+    if (this.observer !== null) this.observer.blockAllocated(d, size, this.name);
+    return d;
   }
 
   /**
@@ -194,14 +219,18 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const rest = bsize - need;
     if (rest >= this.minBlock) {
       const r = h + need;
-      this.writeFree(r, rest, 0);
+      const m = this.mem;
+      const rw0 = rest | FREE;
+      m.write32(r, rw0);
+      m.write32(r + 4, headerCheck(r, rw0, 0));
+      m.write32(r + rest - 4, r);
       if (inList) this.replaceFree(h, bsize, r, rest);
       else this.linkFree(r, rest);
     } else {
       const n = h + bsize;
       const nw0 = this.readHeader(n);
       if (inList) this.unlinkFree(h, bsize);
-      this.writeHeader(n, nw0 & ~PREV_FREE, this.slack);
+      this.mem.write32(n, nw0 & ~PREV_FREE);
     }
   }
 
@@ -240,25 +269,39 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   }
 
   private release(address: number): void {
-    const a = this.live(address);
+    const m = this.mem;
+    const a = this.arenas.find(address);
+    if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + HEADER) this.live(address);
+    const arena = a!;
+    // Granule state: must be LIVE (the truth kept apart from the bytes in front of the pointer).
+    const g = (address - arena.base) >>> 3;
+    const wa = arena.bitmap + ((g >>> 3) << 1);
+    const sh = (g & 7) << 1;
+    const stateWord = m.read16(wa);
+    if (((stateWord >>> sh) & 3) !== LIVE) this.live(address);
     const h = address - HEADER;
-    const w0 = this.liveHeader(a, h);
-    const slack = this.slack;
+    const w0 = m.read32(h);
+    const w1 = m.read32(h + 4);
+    const slack = w1 & 0xffff;
     const size = w0 & ~FLAGS;
+    if (w1 !== headerCheck(h, w0, slack) || (w0 & FREE) !== 0 || size < this.minBlock || h + size > arena.sentinel)
+      this.liveHeader(arena, h);
     // Validate both neighbours before changing anything.
     const n = h + size;
-    const nw0 = this.readHeader(n);
-    const nslack = this.slack;
+    const nw0 = m.read32(n);
+    const nw1 = m.read32(n + 4);
     const nsize = nw0 & ~FLAGS;
-    if ((nw0 & PREV_FREE) !== 0 || (n !== a.sentinel && (nsize < this.minBlock || n + nsize > a.sentinel)))
+    if (nw1 !== headerCheck(n, nw0, nw1 & 0xffff))
+      throw this.corruption(n, "header check failed", { w0: nw0, w1: nw1 });
+    if ((nw0 & PREV_FREE) !== 0 || (n !== arena.sentinel && (nsize < this.minBlock || n + nsize > arena.sentinel)))
       throw this.corruption(n, "next header is inconsistent", { w0: nw0 });
     const nfree = (nw0 & FREE) !== 0;
     let p = 0;
     let psize = 0;
     let pw0 = 0;
     if ((w0 & PREV_FREE) !== 0) {
-      p = this.mem.read32(h - 4);
-      if (p < a.first || p >= h || ((p - a.first) & 7) !== 0)
+      p = m.read32(h - 4);
+      if (p < arena.first || p >= h || ((p - arena.first) & 7) !== 0)
         throw this.corruption(h - 4, "footer out of range", { p });
       pw0 = this.readHeader(p);
       psize = pw0 & ~FLAGS;
@@ -266,14 +309,21 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     }
     // The block is the allocator's again before it writes anything into it.
     this.usedBytes -= size;
-    this.noteFreed(address, size - HEADER - slack);
+    this.liveBlocks--;
+    this.liveBytes -= size - HEADER - slack;
+    this.frees++;
+    if (this.observer !== null) this.observer.blockFreed(address, size - HEADER - slack, this.name);
     this.freed(h, size, p, psize, nfree ? n : 0, nsize);
     const start = p !== 0 ? p : h;
     const total = size + psize + (nfree ? nsize : 0);
-    this.writeFree(start, total, p !== 0 ? pw0 & PREV_FREE : 0);
-    this.setState(a, address, p !== 0 ? NONE : FREED);
-    if (nfree) this.setState(a, n + HEADER, NONE);
-    else this.writeHeader(n, nw0 | PREV_FREE, nslack);
+    const sw0 = total | FREE | (p !== 0 ? pw0 & PREV_FREE : 0);
+    m.write32(start, sw0);
+    m.write32(start + 4, headerCheck(start, sw0, 0));
+    m.write32(start + total - 4, start);
+    // h's granule: LIVE -> FREED (NONE when merged into p).
+    m.write16(wa, (stateWord & ~(3 << sh)) | ((p !== 0 ? NONE : FREED) << sh));
+    if (nfree) this.setState(arena, n + HEADER, NONE);
+    else m.write32(n, nw0 | PREV_FREE);
   }
 
   // ---- resize -------------------------------------------------------------------------------
@@ -327,11 +377,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
           const ew0 = this.readHeader(end);
           this.writeFree(r, rest, 0);
           this.linkFree(r, rest);
-          this.writeHeader(end, ew0 | PREV_FREE, this.slack);
+          this.mem.write32(end, ew0 | PREV_FREE);
         } else if (nfree) {
           const end = h + total;
           const ew0 = this.readHeader(end);
-          this.writeHeader(end, ew0 & ~PREV_FREE, this.slack);
+          this.mem.write32(end, ew0 & ~PREV_FREE);
         }
         this.writeHeader(h, mine | (w0 & PREV_FREE), mine - HEADER - size);
         return address;

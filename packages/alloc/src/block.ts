@@ -6,8 +6,10 @@
  * Header, 8 bytes at `h` (the user block starts at `h + 8`, 8-aligned):
  * - word 0: block size in bytes including the header (a multiple of 8) | {@link FREE} | {@link PREV_FREE};
  * - word 1: `(check << 16) | slack`, where `slack` = usable bytes - requested bytes (0 when free) and
- *   `check` is a 14-bit hash of word 0, the address and the slack ({@link headerCheck}). A header
- *   whose word 1 does not match is corrupted (a task overflowed into it).
+ *   `check` is a 14-bit hash of word 0 (PREV_FREE left out, so the neighbour's flag flips with a
+ *   single store), the address and the slack ({@link headerCheck}). A header whose word 1 does
+ *   not match is corrupted (a task overflowed into it); PREV_FREE itself is cross-checked against
+ *   the previous block (footer and FREE flag) whenever it is used.
  *
  * A free block also holds, after its header, its free-list links, and in its last word the
  * address of its own header (the footer), which the next block reads when its PREV_FREE is set.
@@ -26,7 +28,7 @@ export const FLAGS = 7;
 
 /** Word 1 of the header at `h` whose word 0 is `w0`, with `slack` (0..0xffff). */
 export function headerCheck(h: number, w0: number, slack: number): number {
-  return ((Math.imul(w0 ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
+  return ((Math.imul((w0 & ~PREV_FREE) ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
 }
 
 /** Granule state: nothing starts here. */

@@ -9,19 +9,21 @@
 export class PageMap {
   private readonly order: number;
   private readonly perDir: number;
-  private readonly dirs: (Int32Array | undefined)[] = [];
+  private readonly mask: number;
+  private readonly dirs: (Int32Array | undefined)[] = new Array(4096).fill(undefined);
 
   /** `pageOrder`: log2 of the page size (at most 20). */
   constructor(pageOrder: number) {
     this.order = pageOrder;
     this.perDir = 2 ** (20 - pageOrder);
+    this.mask = this.perDir - 1;
   }
 
   /** The tag of the page holding `address` (0 when not held). */
   get(address: number): number {
     const d = this.dirs[address >>> 20];
     if (d === undefined) return 0;
-    return d[(address >>> this.order) & (this.perDir - 1)]!;
+    return d[(address >>> this.order) & this.mask]!;
   }
 
   /** Tags `count` pages starting at `address` (tag 0 clears them). */

@@ -18,7 +18,7 @@ export interface MemoryPort {
 
 /**
  * The accessor every allocator wraps around its work on its own metadata: {@link enter} switches
- * `memory.actor` to {@link ActorMode.Allocator} (keeping the task bits, so the checker sees
+ * `memory.actor` to `ActorMode.Allocator` (keeping the task bits, so the checker sees
  * "allocator code running for task n"), {@link leave} restores the caller's tag. Nested
  * enter/leave pairs (a slab array calling a slab, a resize calling allocate) keep the outermost
  * caller's tag.

@@ -75,6 +75,17 @@ export class SlabArrayAllocator extends SlabFamily {
 
   /** Hands out a block of the smallest fitting class (see the class comment for results). */
   allocate(size: number, align?: number): number | null {
+    if (align === undefined && size > 0 && size <= this.max && (size | 0) === size) {
+      // Fast path: a plain request of a valid size.
+      const c = this.lookup[(size + 7) >>> 3]!;
+      const access = this.access;
+      access.enter();
+      try {
+        return this.allocFrom(c);
+      } finally {
+        access.leave();
+      }
+    }
     const a = this.checkRequest(size, align);
     if (size > this.max) {
       throw new AllocError("BAD_SIZE", `${this.name}: ${size} bytes exceed the largest class (${this.max})`, {
@@ -97,7 +108,7 @@ export class SlabArrayAllocator extends SlabFamily {
     if (size === 0) return null;
     this.access.enter();
     try {
-      return this.allocFrom(c, size);
+      return this.allocFrom(c);
     } finally {
       this.access.leave();
     }

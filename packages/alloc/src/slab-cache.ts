@@ -28,7 +28,12 @@ export const MAX_SLAB_BLOCKS = 256;
  * a small integer in the JS engine).
  */
 export function slabCheck(base: number, blockSize: number): number {
-  return (base ^ 0x15ab0000 ^ Math.imul(blockSize, 0x9e3779b1)) & 0x3fffffff;
+  return (base ^ sizeKey(blockSize)) & 0x3fffffff;
+}
+
+/** The block-size part of {@link slabCheck}. */
+function sizeKey(blockSize: number): number {
+  return 0x15ab0000 ^ Math.imul(blockSize, 0x9e3779b1);
 }
 
 /** Largest power of two dividing `n` (n > 0). */
@@ -111,10 +116,21 @@ export class SlabCache {
   /** Value of the last bitmap halfword with no live block (bits past the last block set). */
   private readonly lastPad: number;
   private readonly last: number;
+  private readonly key: number;
+  private readonly bs: number;
+  private readonly first: number;
+  private readonly inv: number;
+  /** `slabBytes - 1`: a block's slab base is `address - (address & mask)`. */
+  readonly mask: number;
 
   constructor(g: SlabGeometry, access: AllocatorAccess) {
     this.g = g;
     this.access = access;
+    this.key = sizeKey(g.blockSize);
+    this.bs = g.blockSize;
+    this.first = g.first;
+    this.inv = 1 / g.blockSize;
+    this.mask = g.slabBytes - 1;
     this.allFull = (1 << g.words) - 1;
     const real = g.blocks - 16 * (g.words - 1);
     this.lastPad = 0xffff & ~((1 << real) - 1);
@@ -142,11 +158,6 @@ export class SlabCache {
     this.empty--;
   }
 
-  /** Whether the header check word of slab `s` is intact. */
-  private intact(s: number): boolean {
-    return this.access.memory.read32(s + SlabHeader.CHECK) === slabCheck(s, this.g.blockSize);
-  }
-
   /**
    * Hands out a block from the top of the partial stack: -1 when the stack is empty, -2 when the
    * slab header is corrupted (`corruptAt` says where). Three accesses in the common case: check
@@ -156,7 +167,7 @@ export class SlabCache {
     const s = this.partial;
     if (s === NIL) return -1;
     const m = this.access.memory;
-    if (!this.intact(s)) return this.corrupt(s + SlabHeader.CHECK);
+    if (m.read32(s) !== ((s ^ this.key) & 0x3fffffff)) return this.corrupt(s + SlabHeader.CHECK);
     const full = m.read16(s + SlabHeader.FULL);
     const free = ~full & this.allFull;
     if (free === 0) return this.corrupt(s + SlabHeader.FULL);
@@ -177,7 +188,7 @@ export class SlabCache {
       m.write16(s + SlabHeader.FULL, nf);
       if (nf === this.allFull) this.partial = m.read32(s + SlabHeader.NEXT);
     }
-    return s + this.g.first + (i * 16 + b) * this.g.blockSize;
+    return s + this.first + (i * 16 + b) * this.bs;
   }
 
   /**
@@ -187,12 +198,10 @@ export class SlabCache {
    */
   free(s: number, address: number): SlabFreeResult {
     const m = this.access.memory;
-    const g = this.g;
-    const off = address - s - g.first;
-    if (off < 0) return SlabFreeResult.NotBlockStart;
-    const idx = (off / g.blockSize) | 0;
-    if (idx * g.blockSize !== off || idx >= g.blocks) return SlabFreeResult.NotBlockStart;
-    if (!this.intact(s)) {
+    const off = address - s - this.first;
+    const idx = Math.round(off * this.inv);
+    if (off < 0 || idx * this.bs !== off || idx >= this.g.blocks) return SlabFreeResult.NotBlockStart;
+    if (m.read32(s) !== ((s ^ this.key) & 0x3fffffff)) {
       this.corruptAt = s + SlabHeader.CHECK;
       return SlabFreeResult.Corrupted;
     }

@@ -17,7 +17,9 @@ export interface SlabFamilyOptions extends AllocatorOptions {
  * empty slabs.
  */
 export abstract class SlabFamily extends BaseAllocator {
+  /** @internal One slab cache per block size. */
   protected readonly caches: SlabCache[] = [];
+  /** @internal Which pages hold which cache's slabs. */
   protected readonly pageMap: PageMap;
   protected readonly retain: number;
 
@@ -27,30 +29,43 @@ export abstract class SlabFamily extends BaseAllocator {
     this.retain = options.retainEmpty ?? 1;
   }
 
+  /** @internal Adds the slab cache of one block size. */
   protected addCache(g: SlabGeometry): void {
     this.caches.push(new SlabCache(g, this.access));
   }
 
   /** Allocates from cache `c`, growing it by a slab when needed (inside enter/leave). */
-  protected allocFrom(c: number, size: number): number | null {
+  protected allocFrom(c: number): number | null {
     const cache = this.caches[c]!;
     let a = cache.alloc();
-    if (a === -1) {
-      const g = cache.g;
-      const base = this.takePages(g.order);
-      if (base === null) {
-        this.failures++;
-        return null;
-      }
-      this.pageMap.set(base, 2 ** g.order, c + 1);
-      cache.format(base);
-      this.freeBytesCount += g.blocks * g.blockSize;
-      a = cache.alloc();
+    if (a < 0) {
+      a = this.refill(cache, c, a);
+      if (a < 0) return null;
     }
+    const bs = cache.g.blockSize;
+    this.freeBytesCount -= bs;
+    this.liveBlocks++;
+    this.liveBytes += bs;
+    this.allocations++;
+    if (a + bs > this.highestEnd) this.highestEnd = a + bs;
+    if (this.observer !== null) this.observer.blockAllocated(a, bs, this.name);
+    return a;
+  }
+
+  /** Slow path of {@link allocFrom}: a new slab (-1: out of pages), or a corrupted header. */
+  private refill(cache: SlabCache, c: number, code: number): number {
+    if (code === -2) throw this.error("HEAP_CORRUPTION", "slab header check failed", cache.corruptAt);
+    const g = cache.g;
+    const base = this.takePages(g.order);
+    if (base === null) {
+      this.failures++;
+      return -1;
+    }
+    this.pageMap.set(base, 2 ** g.order, c + 1);
+    cache.format(base);
+    this.freeBytesCount += g.blocks * g.blockSize;
+    const a = cache.alloc();
     if (a === -2) throw this.error("HEAP_CORRUPTION", "slab header check failed", cache.corruptAt);
-    this.freeBytesCount -= cache.g.blockSize;
-    this.noteAllocated(a, cache.g.blockSize);
-    void size;
     return a;
   }
 
@@ -59,28 +74,33 @@ export abstract class SlabFamily extends BaseAllocator {
     const tag = this.pageMap.get(address);
     if (tag === 0) throw this.error("WRONG_ALLOCATOR", "free of an address outside this allocator's pages", address);
     const cache = this.caches[tag - 1]!;
-    const g = cache.g;
-    const s = address - (address & (g.slabBytes - 1));
-    this.access.enter();
+    const s = address - (address & cache.mask);
+    const access = this.access;
+    access.enter();
     try {
       const r = cache.free(s, address);
-      if (r !== SlabFreeResult.Ok) {
-        if (r === SlabFreeResult.NotBlockStart)
-          throw this.error("INVALID_FREE", "free of an address that is not a block start", address, { slab: s });
-        if (r === SlabFreeResult.NotLive)
-          throw this.error("DOUBLE_FREE", "free of a block that is not live", address, { slab: s });
-        throw this.error("HEAP_CORRUPTION", "slab header check failed", cache.corruptAt, { freeing: address });
-      }
-      this.freeBytesCount += g.blockSize;
-      this.noteFreed(address, g.blockSize);
-      if (cache.becameEmpty && cache.empty > this.retain) this.dropSlab(cache, tag, s);
+      if (r !== SlabFreeResult.Ok) throw this.freeError(r, cache, s, address);
+      const bs = cache.g.blockSize;
+      this.freeBytesCount += bs;
+      this.liveBlocks--;
+      this.liveBytes -= bs;
+      this.frees++;
+      if (this.observer !== null) this.observer.blockFreed(address, bs, this.name);
+      if (cache.becameEmpty && cache.empty > this.retain) this.dropSlab(cache, s);
     } finally {
-      this.access.leave();
+      access.leave();
     }
   }
 
-  private dropSlab(cache: SlabCache, tag: number, s: number): void {
-    void tag;
+  private freeError(r: SlabFreeResult, cache: SlabCache, s: number, address: number) {
+    if (r === SlabFreeResult.NotBlockStart)
+      return this.error("INVALID_FREE", "free of an address that is not a block start", address, { slab: s });
+    if (r === SlabFreeResult.NotLive)
+      return this.error("DOUBLE_FREE", "free of a block that is not live", address, { slab: s });
+    return this.error("HEAP_CORRUPTION", "slab header check failed", cache.corruptAt, { freeing: address });
+  }
+
+  private dropSlab(cache: SlabCache, s: number): void {
     cache.unformat(s);
     this.pageMap.set(s, 2 ** cache.g.order, 0);
     this.freeBytesCount -= cache.g.blocks * cache.g.blockSize;
@@ -112,9 +132,9 @@ export abstract class SlabFamily extends BaseAllocator {
     let pages = 0;
     this.access.enter();
     try {
-      this.caches.forEach((cache, i) => {
+      this.caches.forEach((cache) => {
         for (const s of cache.emptySlabs()) {
-          this.dropSlab(cache, i + 1, s);
+          this.dropSlab(cache, s);
           pages += 2 ** cache.g.order;
         }
       });

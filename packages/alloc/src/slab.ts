@@ -75,7 +75,7 @@ export class SlabAllocator extends SlabFamily {
     if (size === 0) return null;
     this.access.enter();
     try {
-      return this.allocFrom(0, size);
+      return this.allocFrom(0);
     } finally {
       this.access.leave();
     }

@@ -131,8 +131,29 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   protected replaceFree(h: number, size: number, r: number, rsize: number): void {
-    this.unlinkFree(h, size);
-    this.linkFree(r, rsize);
+    this.mapping(size);
+    const fl = this.fl;
+    const sl = this.sl;
+    this.mapping(rsize);
+    if (r === h || fl !== this.fl || sl !== this.sl) {
+      this.unlinkFree(h, size);
+      this.linkFree(r, rsize);
+      return;
+    }
+    // Same list: r takes h's place.
+    const m = this.mem;
+    const next = m.read32(h + 8);
+    const prev = m.read32(h + 12);
+    if ((next & 7) !== 0 || (prev & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next, prev });
+    m.write32(r + 8, next);
+    m.write32(r + 12, prev);
+    if (prev !== 0) m.write32(prev + 8, r);
+    else {
+      const i = (HEADS >>> 2) + fl * SL_COUNT + sl;
+      if (this.cc[i] !== h) throw this.corruption(h + 12, "free-list link", { next, prev });
+      this.setCtl(i << 2, r);
+    }
+    if (next !== 0) m.write32(next + 12, r);
   }
 
   protected freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void {
