@@ -123,6 +123,28 @@ describe("quarantine: use of a freed block after the memory was handed out again
   });
 });
 
+describe("resize through the wrapper", () => {
+  it("moves to a new guarded block, carries INI, quarantines the old one", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap, { redzone: 16 });
+    const p = heap.allocate(8)!;
+    f.m.core.write32(p, 0x11223344); // bytes 4..7 never written
+    const q = heap.resize(p, 24)!;
+    expect(q).not.toBe(p);
+    expect(f.m.core.read32(q)).toBe(0x11223344);
+    expect(f.checker.reports).toEqual([]); // the copy of uninitialized bytes is not a use
+    f.m.core.read32(q + 4);
+    expect(f.checker.reports[0]).toMatchObject({ kind: "uninitialized-read", address: q + 4 });
+    f.m.core.read32(p);
+    expect(f.checker.reports[1]).toMatchObject({ kind: "use-after-free", address: p });
+    expect(heap.resize(q, 0)).toBeNull();
+    expect(heap.owns(q)).toBe(false);
+    expect(heap.resize(0x20001234, 8)).toBeNull();
+    expect(f.checker.reports[2]).toMatchObject({ kind: "invalid-free", address: 0x20001234 });
+  });
+});
+
 describe("reports for people and tools", () => {
   it("ASan-like text with the block, its sites, the state dump and the legend; JSON", () => {
     const f = setup();

@@ -51,7 +51,7 @@ interface Guarded {
  */
 export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implements AllocatorLike {
   readonly name: string;
-  readonly kind: string;
+  readonly kind: A["kind"];
   readonly inner: A;
   readonly redzone: number;
   readonly quarantineBytes: number;
@@ -117,6 +117,31 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     this.fifo.push(g);
     this.held += g.innerSize;
     while (this.held > this.quarantineBytes) this.evict();
+  }
+
+  /**
+   * Resizes a block the way ASan's realloc does: always a new guarded block, the kept bytes
+   * copied with their INI state (`checker.memcpy`, as the running actor), the old block freed
+   * into quarantine, so a stale pointer to the old block is caught. `size` 0 frees the block and
+   * returns null; null when out of memory (the old block unchanged). A bad address is reported
+   * as a free would be.
+   */
+  resize(address: number, size: number, label?: string): number | null {
+    const g = this.live.get(address);
+    if (!g) {
+      this.free(address, label);
+      return null;
+    }
+    if (size === 0) {
+      this.free(address, label);
+      return null;
+    }
+    const old = this.checker.blocks.live.get(address)?.size ?? 0;
+    const p = this.allocate(size, 8, label);
+    if (p === null) return null;
+    this.checker.memcpy(p, address, Math.min(old, size));
+    this.free(address, label);
+    return p;
   }
 
   /** Empties the quarantine (every held block really freed); returns how many blocks went. */
