@@ -13,7 +13,7 @@ export const MOTORS = "motors";
 /**
  * IMU sample ring (written by `imu` only; read-only for everyone else):
  * - 0x00 u32 samples written so far (the producer's sequence number; slot = seq % {@link RING_SLOTS});
- * - 0x10 + 16 * slot: u32 TIM2 time stamp in microseconds, then six i16 (gyro x/y/z, accel x/y/z).
+ * - 0x10 + 16 * slot: u32 time stamp in microseconds (core cycle counter), then six i16 (gyro x/y/z, accel x/y/z).
  */
 export const RingLayout = {
   SEQ: 0x00,

@@ -30,7 +30,7 @@ export const SPIN_UP_RUNS = 100;
 const I16 = (v: number) => (v << 16) >> 16;
 const clampDuty = (v: number) => Math.max(DUTY_MIN, Math.min(DUTY_MAX, v));
 
-/** IMU: reads the sensor's six axes and TIM2's microsecond counter every period into the ring. */
+/** IMU: every period, reads the sensor's six axes and TIM2's microsecond counter into the next ring slot. */
 function* imu(t: TaskContext, sensor: number, timer: number, ring: number): Generator<unknown, void, unknown> {
   // The producer initializes its partition's header before anyone reads it.
   t.fill(ring, 0, RingLayout.SLOTS);
