@@ -124,8 +124,15 @@ describe("slab robustness", () => {
     const saved = m.bus.peek(base, 4);
     m.core.write32(base, 0xdeadbeef); // an overflow from the memory below reached the slab header
     expect(code(() => slab.free(p))).toBe("HEAP_CORRUPTION");
-    expect(code(() => slab.allocate(8))).toBe("HEAP_CORRUPTION");
     m.bus.load(base, saved);
+    // A write after free into q (the first free block) breaks its free-list link.
+    const link = m.bus.peek(q, 4);
+    m.core.write32(q, 0x20000004);
+    expect(code(() => slab.allocate(8))).toBe("HEAP_CORRUPTION");
+    expect(slab.stats()).toEqual(before);
+    m.bus.load(q, link);
+    expect(slab.allocate(8)).toBe(q);
+    slab.free(q);
     slab.free(p);
     expect(slab.stats().liveBlocks).toBe(0);
   });

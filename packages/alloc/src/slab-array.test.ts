@@ -20,11 +20,11 @@ describe("SlabArrayAllocator on an STM32F407", () => {
       observer: obs,
     });
     const before = freePages();
-    const a = kmalloc.allocate(5)!; // class 8: 1-page slab, header + 8 bitmap halfwords, 124 blocks from +0x20
+    const a = kmalloc.allocate(5)!; // class 8: 1-page slab, header + 8 bitmap halfwords, 125 blocks from +0x18
     const b = kmalloc.allocate(20)!; // class 32: 1 page holds 31 blocks (< 32): 2-page slab
     const c = kmalloc.allocate(8)!;
     const d = kmalloc.allocate(200)!; // class 256: 8 pages hold 31 blocks: 16-page slab, blocks 64-aligned
-    expect([a, b, c, d]).toEqual([0x20000420, 0x20000820, 0x20000428, 0x20004040]);
+    expect([a, b, c, d]).toEqual([0x20000418, 0x20000820, 0x20000420, 0x20004040]);
     expect(kmalloc.blockSize(b)).toBe(32);
     expect(kmalloc.stats()).toMatchObject({ liveBlocks: 4, liveBytes: 8 + 32 + 8 + 256, pages: 1 + 2 + 16 });
     expect(freePages()).toBe(before - 19);
@@ -33,9 +33,9 @@ describe("SlabArrayAllocator on an STM32F407", () => {
     expect(kmalloc.stats()).toMatchObject({ liveBlocks: 2, liveBytes: 16, frees: 2 });
     expect(kmalloc.allocate(17)).toBe(0x20000820);
     expect(obs.log).toEqual([
-      "alloc 0x20000420 8 kmalloc",
+      "alloc 0x20000418 8 kmalloc",
       "alloc 0x20000820 32 kmalloc",
-      "alloc 0x20000428 8 kmalloc",
+      "alloc 0x20000420 8 kmalloc",
       "alloc 0x20004040 256 kmalloc",
       "free 0x20000820 32 kmalloc",
       "free 0x20004040 256 kmalloc",

@@ -1,24 +1,21 @@
+import type { PageMap } from "./page-map.js";
 import type { AllocatorAccess } from "./port.js";
 
 /** Slab header layout (byte offsets from the slab's base), all in simulated memory. */
 export const SlabHeader = {
   /** Check word: `slabCheck(base, blockSize)`; anything else is a corrupted slab header. */
   CHECK: 0,
-  /** Next slab of the partial stack ({@link NIL} = none). */
-  NEXT: 4,
-  /** Halfword, bit i set: bitmap halfword i is full. */
-  FULL: 8,
-  /** Halfword, bit i set: bitmap halfword i has at least one live block. */
-  USED: 10,
+  /** Halfword, bit i set: bitmap halfword i has at least one live block (0: the slab is empty). */
+  USED: 4,
   /** First of the live-block bitmap halfwords (bit set = block handed out). */
-  BITMAP: 12,
+  BITMAP: 6,
 } as const;
 
-/** The "no slab" link (1: never a slab base, which is page-aligned; 0 is a valid address). */
+/** The "no block" link (1: never a block address, which is 8-aligned; 0 is a valid address). */
 export const NIL = 1;
 
 /**
- * Most blocks a slab tracks: 16 bitmap halfwords behind two 16-bit summary halfwords. (Halfwords
+ * Most blocks a slab tracks: 16 bitmap halfwords behind a 16-bit summary halfword. (Halfwords
  * keep every value a small integer in the JS engine: no boxing on the hot path.)
  */
 export const MAX_SLAB_BLOCKS = 256;
@@ -93,26 +90,30 @@ export const enum SlabFreeResult {
 }
 
 /**
- * The slabs of one block size: a partial stack (slabs with a free block, singly linked through
- * the slab headers; allocation always uses the top, so a slab only fills up on top and is popped
- * in O(1)), and in each slab a live-block bitmap with two summary words, so allocate and free
- * take three memory accesses in the common case. Used by the slab and slab array allocators,
- * always between `access.enter()` and `access.leave()`.
+ * The slabs of one block size: a free list threaded through the free blocks (LIFO, root in
+ * {@link head}, like a kernel global; a block's first word links to the next free block), and in
+ * each slab's header a check word, a summary halfword and a live-block bitmap that decides in
+ * O(1) whether an address is a live block. Allocate: one link read, one bitmap read and write;
+ * free: check word, bitmap read and write, one link write. Used by the slab and slab array
+ * allocators, always between `access.enter()` and `access.leave()`.
  */
 export class SlabCache {
   readonly g: SlabGeometry;
-  /** Top of the partial stack (root pointer, like a kernel global); {@link NIL} = none. */
-  partial = NIL;
-  /** Slabs held, and how many of them are empty (derived counts). */
-  slabs = 0;
+  /** First free block ({@link NIL} = none). */
+  head = NIL;
+  /** Bases of the slabs held (a cache of the page map), and how many are empty (derived). */
+  readonly bases: number[] = [];
   empty = 0;
   /** Set by {@link free}: the slab has no live block left. */
   becameEmpty = false;
   /** Corrupted metadata address found by the last failing call (0 when none). */
   corruptAt = 0;
+  /** `slabBytes - 1`: a block's slab base is `address - (address & mask)`. */
+  readonly mask: number;
   private readonly access: AllocatorAccess;
-  /** Summary value with every bitmap halfword full. */
-  private readonly allFull: number;
+  /** The owner's page map and this cache's tag in it (a link must point into this cache's slabs). */
+  private readonly pages: PageMap;
+  private readonly tag: number;
   /** Value of the last bitmap halfword with no live block (bits past the last block set). */
   private readonly lastPad: number;
   private readonly last: number;
@@ -120,81 +121,91 @@ export class SlabCache {
   private readonly bs: number;
   private readonly first: number;
   private readonly inv: number;
-  /** `slabBytes - 1`: a block's slab base is `address - (address & mask)`. */
-  readonly mask: number;
 
-  constructor(g: SlabGeometry, access: AllocatorAccess) {
+  constructor(g: SlabGeometry, access: AllocatorAccess, pages: PageMap, tag: number) {
     this.g = g;
     this.access = access;
+    this.pages = pages;
+    this.tag = tag;
+    const real = g.blocks - 16 * (g.words - 1);
+    this.lastPad = 0xffff & ~((1 << real) - 1);
+    this.last = g.words - 1;
     this.key = sizeKey(g.blockSize);
     this.bs = g.blockSize;
     this.first = g.first;
     this.inv = 1 / g.blockSize;
     this.mask = g.slabBytes - 1;
-    this.allFull = (1 << g.words) - 1;
-    const real = g.blocks - 16 * (g.words - 1);
-    this.lastPad = 0xffff & ~((1 << real) - 1);
-    this.last = g.words - 1;
   }
 
-  /** Writes a fresh slab header at `base` and pushes it on the partial stack. */
+  /** Writes a fresh slab header at `base` and threads its blocks onto the free list (lowest first). */
   format(base: number): void {
     const m = this.access.memory;
     const g = this.g;
     m.write32(base + SlabHeader.CHECK, slabCheck(base, g.blockSize));
-    m.write16(base + SlabHeader.FULL, 0);
     m.write16(base + SlabHeader.USED, 0);
     for (let i = 0; i < g.words; i++) m.write16(base + SlabHeader.BITMAP + 2 * i, i === this.last ? this.lastPad : 0);
-    this.link(base);
-    this.slabs++;
+    let head = this.head;
+    for (let i = g.blocks - 1; i >= 0; i--) {
+      const b = base + g.first + i * g.blockSize;
+      m.write32(b, head);
+      head = b;
+    }
+    this.head = head;
+    this.bases.push(base);
     this.empty++;
   }
 
-  /** Erases the header of an empty slab about to go back to the page source. */
+  /** Takes an empty slab's blocks off the free list and erases its header (it goes back to the page source). */
   unformat(base: number): void {
-    this.unlink(base);
-    this.access.memory.write32(base + SlabHeader.CHECK, 0);
-    this.slabs--;
+    const m = this.access.memory;
+    const end = base + this.g.slabBytes;
+    let prev = NIL;
+    for (let b = this.head; b !== NIL; ) {
+      const next = m.read32(b);
+      if (b >= base && b < end) {
+        if (prev === NIL) this.head = next;
+        else m.write32(prev, next);
+      } else prev = b;
+      b = next;
+    }
+    m.write32(base + SlabHeader.CHECK, 0);
+    this.bases.splice(this.bases.indexOf(base), 1);
     this.empty--;
   }
 
   /**
-   * Hands out a block from the top of the partial stack: -1 when the stack is empty, -2 when the
-   * slab header is corrupted (`corruptAt` says where). Three accesses in the common case: check
-   * word, summary, bitmap halfword (read and write).
+   * Hands out the first block of the free list: -1 when the list is empty, -2 when the list or a
+   * bitmap is corrupted (`corruptAt` says where).
    */
   alloc(): number {
-    const s = this.partial;
-    if (s === NIL) return -1;
+    const h = this.head;
+    if (h === NIL) return -1;
     const m = this.access.memory;
-    if (m.read32(s) !== ((s ^ this.key) & 0x3fffffff)) return this.corrupt(s + SlabHeader.CHECK);
-    const full = m.read16(s + SlabHeader.FULL);
-    const free = ~full & this.allFull;
-    if (free === 0) return this.corrupt(s + SlabHeader.FULL);
-    const i = 31 - Math.clz32(free & -free);
+    const s = h - (h & this.mask);
+    const off = h - s - this.first;
+    const idx = Math.round(off * this.inv);
+    if (off < 0 || idx * this.bs !== off || idx >= this.g.blocks) return this.corrupt(h);
+    const i = idx >>> 4;
+    const bit = 1 << (idx & 15);
     const wa = s + SlabHeader.BITMAP + 2 * i;
     const w = m.read16(wa);
-    if (w === 0xffff) return this.corrupt(wa);
-    const b = 31 - Math.clz32(~w & (w + 1));
-    const nw = w | (1 << b);
-    m.write16(wa, nw);
+    const next = m.read32(h);
+    if ((w & bit) !== 0 || (next !== NIL && this.pages.get(next) !== this.tag)) return this.corrupt(h);
+    m.write16(wa, w | bit);
     if (w === (i === this.last ? this.lastPad : 0)) {
       const used = m.read16(s + SlabHeader.USED);
       if (used === 0) this.empty--;
       m.write16(s + SlabHeader.USED, used | (1 << i));
     }
-    if (nw === 0xffff) {
-      const nf = full | (1 << i);
-      m.write16(s + SlabHeader.FULL, nf);
-      if (nf === this.allFull) this.partial = m.read32(s + SlabHeader.NEXT);
-    }
-    return s + this.first + (i * 16 + b) * this.bs;
+    this.head = next;
+    return h;
   }
 
   /**
-   * Frees the block at `address` of the slab at `s` (a slab of this cache). Returns a
-   * {@link SlabFreeResult}; on anything but Ok nothing changed. Sets `becameEmpty` when the slab
-   * has no live block left.
+   * Marks the block at `address` of the slab at `s` (a slab of this cache) free in the bitmap.
+   * Returns a {@link SlabFreeResult}; on anything but Ok nothing changed. Sets `becameEmpty`
+   * when the slab has no live block left. The caller then publishes the free and calls
+   * {@link push}.
    */
   free(s: number, address: number): SlabFreeResult {
     const m = this.access.memory;
@@ -212,11 +223,6 @@ export class SlabCache {
     if ((w & bit) === 0) return SlabFreeResult.NotLive;
     const nw = w & ~bit;
     m.write16(wa, nw);
-    if (w === 0xffff) {
-      const full = m.read16(s + SlabHeader.FULL);
-      m.write16(s + SlabHeader.FULL, full & ~(1 << i));
-      if (full === this.allFull) this.link(s);
-    }
     this.becameEmpty = false;
     if (nw === (i === this.last ? this.lastPad : 0)) {
       const used = m.read16(s + SlabHeader.USED) & ~(1 << i);
@@ -229,13 +235,17 @@ export class SlabCache {
     return SlabFreeResult.Ok;
   }
 
+  /** Threads a freed block onto the free list (after the free was published). */
+  push(address: number): void {
+    this.access.memory.write32(address, this.head);
+    this.head = address;
+  }
+
   /** Whether the block at `address` of slab `s` is live (no change, no error). */
   isLive(s: number, address: number): boolean {
-    const g = this.g;
-    const off = address - s - g.first;
-    if (off < 0) return false;
-    const idx = (off / g.blockSize) | 0;
-    if (idx * g.blockSize !== off || idx >= g.blocks) return false;
+    const off = address - s - this.first;
+    const idx = Math.round(off * this.inv);
+    if (off < 0 || idx * this.bs !== off || idx >= this.g.blocks) return false;
     const w = this.access.memory.read16(s + SlabHeader.BITMAP + 2 * (idx >>> 4));
     return (w & (1 << (idx & 15))) !== 0;
   }
@@ -243,38 +253,6 @@ export class SlabCache {
   /** Whether the slab at `s` has no live block. */
   isEmpty(s: number): boolean {
     return this.access.memory.read16(s + SlabHeader.USED) === 0;
-  }
-
-  /** Empty slabs of the partial stack (walked in memory). */
-  emptySlabs(): number[] {
-    const out: number[] = [];
-    const m = this.access.memory;
-    for (let s = this.partial; s !== NIL; s = m.read32(s + SlabHeader.NEXT)) if (this.isEmpty(s)) out.push(s);
-    return out;
-  }
-
-  /** Pushes slab `s` on the partial stack. */
-  private link(s: number): void {
-    this.access.memory.write32(s + SlabHeader.NEXT, this.partial);
-    this.partial = s;
-  }
-
-  /** Removes slab `s` from the partial stack wherever it is (walks the stack: release only). */
-  private unlink(s: number): void {
-    const m = this.access.memory;
-    const n = m.read32(s + SlabHeader.NEXT);
-    if (this.partial === s) {
-      this.partial = n;
-      return;
-    }
-    for (let p = this.partial; p !== NIL; ) {
-      const q = m.read32(p + SlabHeader.NEXT);
-      if (q === s) {
-        m.write32(p + SlabHeader.NEXT, n);
-        return;
-      }
-      p = q;
-    }
   }
 
   private corrupt(at: number): number {

@@ -31,7 +31,7 @@ export abstract class SlabFamily extends BaseAllocator {
 
   /** @internal Adds the slab cache of one block size. */
   protected addCache(g: SlabGeometry): void {
-    this.caches.push(new SlabCache(g, this.access));
+    this.caches.push(new SlabCache(g, this.access, this.pageMap, this.caches.length + 1));
   }
 
   /** Allocates from cache `c`, growing it by a slab when needed (inside enter/leave). */
@@ -54,7 +54,7 @@ export abstract class SlabFamily extends BaseAllocator {
 
   /** Slow path of {@link allocFrom}: a new slab (-1: out of pages), or a corrupted header. */
   private refill(cache: SlabCache, c: number, code: number): number {
-    if (code === -2) throw this.error("HEAP_CORRUPTION", "slab header check failed", cache.corruptAt);
+    if (code === -2) throw this.error("HEAP_CORRUPTION", "slab free list or bitmap corrupted", cache.corruptAt);
     const g = cache.g;
     const base = this.takePages(g.order);
     if (base === null) {
@@ -86,6 +86,7 @@ export abstract class SlabFamily extends BaseAllocator {
       this.liveBytes -= bs;
       this.frees++;
       if (this.observer !== null) this.observer.blockFreed(address, bs, this.name);
+      cache.push(address);
       if (cache.becameEmpty && cache.empty > this.retain) this.dropSlab(cache, s);
     } finally {
       access.leave();
@@ -132,12 +133,12 @@ export abstract class SlabFamily extends BaseAllocator {
     let pages = 0;
     this.access.enter();
     try {
-      this.caches.forEach((cache) => {
-        for (const s of cache.emptySlabs()) {
+      for (const cache of this.caches) {
+        for (const s of cache.bases.filter((b) => cache.isEmpty(b))) {
           this.dropSlab(cache, s);
           pages += 2 ** cache.g.order;
         }
-      });
+      }
     } finally {
       this.access.leave();
     }

@@ -18,7 +18,7 @@ describe("SlabAllocator on an STM32F407", () => {
     expect(slab.stats()).toMatchObject({ liveBlocks: 0, pages: 0, heldBytes: 0, freeBytes: 0, highWaterMark: 0 });
 
     const a = slab.allocate(32)!;
-    expect(a).toBe(0x20000820); // slab at 0x20000800 (page 0 is the region's metadata), header + bitmap below 0x20
+    expect(a).toBe(0x20000820); // slab at 0x20000800 (page 0 is the region's metadata), check word, summary and bitmap below 0x20
     expect(slab.stats()).toMatchObject({ liveBlocks: 1, liveBytes: 32, pages: 2, heldBytes: 2048, freeBytes: 62 * 32 });
     expect(freePages()).toBe(before - 2);
     const b = slab.allocate(20)!;
@@ -26,12 +26,14 @@ describe("SlabAllocator on an STM32F407", () => {
     expect([b, c]).toEqual([0x20000840, 0x20000860]);
     expect(slab.stats()).toMatchObject({ liveBlocks: 3, liveBytes: 96, freeBytes: 60 * 32, highWaterMark: 0x80 });
     // The live-block bitmap is in the slab header in simulated memory.
-    expect(m.bus.peek(0x2000080c, 2)).toEqual(new Uint8Array([0b111, 0]));
+    expect(m.bus.peek(0x20000806, 2)).toEqual(new Uint8Array([0b111, 0]));
 
     slab.free(b);
-    expect(m.bus.peek(0x2000080c, 1)[0]).toBe(0b101);
+    expect(m.bus.peek(0x20000806, 1)[0]).toBe(0b101);
+    // The freed block holds the free-list link (the previous first free block).
+    expect(m.bus.peek(b, 4)).toEqual(new Uint8Array([0x80, 0x08, 0x00, 0x20]));
     expect(slab.stats()).toMatchObject({ liveBlocks: 2, liveBytes: 64, frees: 1 });
-    expect(slab.allocate(32)).toBe(0x20000840); // lowest free block first
+    expect(slab.allocate(32)).toBe(0x20000840); // last freed, first reused (LIFO free list)
     slab.free(a);
     slab.free(0x20000840);
     slab.free(c);
