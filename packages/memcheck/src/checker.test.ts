@@ -163,6 +163,9 @@ describe("access errors, each with its fixed program", () => {
     expect(f.checker.reports).toHaveLength(2);
     f.checker.stackPointer(SENSOR, s1 - 8);
     expect(f.checker.reports[2]).toMatchObject({ kind: "stack-overflow", address: s1 - 8, size: 8 });
+    f.user(SENSOR);
+    f.m.core.write32(s1 - 8, 0); // the block header below the stack block
+    expect(f.checker.reports[3]).toMatchObject({ kind: "stack-overflow", address: s1 - 8, access: "write" });
 
     const g = setup();
     g.kernel();

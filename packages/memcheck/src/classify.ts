@@ -95,6 +95,12 @@ function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, 
     const f = ctx.blocks.freedContaining(a);
     if (f) return { address: a, kind: "use-after-free", message: "access to a freed block", block: f, details };
   }
+  const own = ctx.stacks.get(task);
+  if (own && a < own.base && own.base - a <= ctx.reach) {
+    details.push(`stack of task ${task}: [${hex(own.base)}, ${hex(own.top)}), SP ${hex(own.sp)}`);
+    const message = `access ${own.base - a} bytes below the base of the task's stack`;
+    return { address: a, kind: "stack-overflow", message, block: null, details };
+  }
   const b = ctx.blocks.nearest(a, ctx.reach);
   if (b) return { address: a, kind: oobKind(b), message: "access outside a block", block: b, details };
   const what = (s & StateBit.K) === 0 ? "memory nobody owns (not given out)" : `memory owned by ${ownerOf(s)}`;

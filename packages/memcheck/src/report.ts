@@ -8,7 +8,8 @@ import { STATE_LEGEND } from "./state.js";
  * - `slab-out-of-bounds`: the same next to a block of a slab or slab-array allocator.
  * - `stack-out-of-bounds`: a task touching a stack that is not its own.
  * - `stack-below-sp`: a task touching its own stack below its stack pointer.
- * - `stack-overflow`: a task's stack pointer set below the base of its stack.
+ * - `stack-overflow`: a task's stack pointer set below the base of its stack, or a task touching
+ *   memory it may not just below its stack (within `reach` bytes).
  * - `use-after-free`: user access to a freed block (quarantined, or back with its allocator).
  * - `use-after-alloc`: allocator code touching a block it handed out (the seed's error).
  * - `uninitialized-read`: read of a byte never written since it was handed out.
