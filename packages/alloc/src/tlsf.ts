@@ -90,6 +90,9 @@ export class TlsfAllocator extends ArenaAllocator {
     return cc[(HEADS >>> 2) + fl * SL_COUNT + sl]!;
   }
 
+  // The list head's `prev` field is not kept (the control block says who the head is): a link
+  // writes two words, and unlinking the head reads one.
+
   protected linkFree(h: number, size: number): void {
     this.mapping(size);
     const m = this.mem;
@@ -97,7 +100,6 @@ export class TlsfAllocator extends ArenaAllocator {
     const i = (HEADS >>> 2) + this.fl * SL_COUNT + this.sl;
     const head = cc[i]!;
     m.write32(h + 8, head);
-    m.write32(h + 12, 0);
     if (head !== 0) m.write32(head + 12, h);
     else {
       const si = (SL_BITMAPS >>> 2) + this.fl;
@@ -110,15 +112,12 @@ export class TlsfAllocator extends ArenaAllocator {
 
   protected unlinkFree(h: number, size: number): void {
     const m = this.mem;
+    this.mapping(size);
+    const cc = this.cc;
+    const i = (HEADS >>> 2) + this.fl * SL_COUNT + this.sl;
     const next = m.read32(h + 8);
-    const prev = m.read32(h + 12);
-    if ((next & 7) !== 0 || (prev & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next, prev });
-    if (prev !== 0) m.write32(prev + 8, next);
-    else {
-      this.mapping(size);
-      const cc = this.cc;
-      const i = (HEADS >>> 2) + this.fl * SL_COUNT + this.sl;
-      if (cc[i] !== h) throw this.corruption(h + 12, "free-list link", { next, prev });
+    if ((next & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next });
+    if (cc[i] === h) {
       this.setCtl(i << 2, next);
       if (next === 0) {
         const si = (SL_BITMAPS >>> 2) + this.fl;
@@ -126,7 +125,11 @@ export class TlsfAllocator extends ArenaAllocator {
         this.setCtl(si << 2, sm);
         if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! & ~(1 << this.fl));
       }
+      return;
     }
+    const prev = m.read32(h + 12);
+    if (prev === 0 || (prev & 7) !== 0) throw this.corruption(h + 12, "free-list link", { next, prev });
+    m.write32(prev + 8, next);
     if (next !== 0) m.write32(next + 12, prev);
   }
 
@@ -143,15 +146,17 @@ export class TlsfAllocator extends ArenaAllocator {
     // Same list: r takes h's place.
     const m = this.mem;
     const next = m.read32(h + 8);
-    const prev = m.read32(h + 12);
-    if ((next & 7) !== 0 || (prev & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next, prev });
-    m.write32(r + 8, next);
-    m.write32(r + 12, prev);
-    if (prev !== 0) m.write32(prev + 8, r);
-    else {
-      const i = (HEADS >>> 2) + fl * SL_COUNT + sl;
-      if (this.cc[i] !== h) throw this.corruption(h + 12, "free-list link", { next, prev });
+    if ((next & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next });
+    const i = (HEADS >>> 2) + fl * SL_COUNT + sl;
+    if (this.cc[i] === h) {
+      m.write32(r + 8, next);
       this.setCtl(i << 2, r);
+    } else {
+      const prev = m.read32(h + 12);
+      if (prev === 0 || (prev & 7) !== 0) throw this.corruption(h + 12, "free-list link", { next, prev });
+      m.write32(r + 8, next);
+      m.write32(r + 12, prev);
+      m.write32(prev + 8, r);
     }
     if (next !== 0) m.write32(next + 12, r);
   }
