@@ -51,7 +51,11 @@ function run(ctx: AppContext): void {
     core.controlNPriv = false;
     const record = ctx.record.fault(e, { task, expected: true, note: "stack overflow into the guard" });
     ctx.record.setState(task, "faulted");
-    ctx.record.check("the overflow stopped at the guard", record.mmfar === guardBase + GUARD - 16, `${frames} frames pushed`);
+    ctx.record.check(
+      "the overflow stopped at the guard",
+      record.mmfar === guardBase + GUARD - 16,
+      `${frames} frames pushed`,
+    );
     ctx.record.check("the stack held 64 frames", frames === STACK_SIZE / 16, String(frames));
   }
   ctx.record.counter("stack used", "bytes", { worker: frames * 16 });

@@ -19,6 +19,8 @@
  * @packageDocumentation
  */
 export { APPS, DEFAULT_APP, findApp, mpuDemo } from "./apps/index.js";
+export type { KernelAppExpectations } from "./apps/kernel-app.js";
+export { faultFromKernel, fromKernelApp, isKernelApp, taskMpuRegions } from "./apps/kernel-app.js";
 export type { ResolvedApp } from "./apps/loader.js";
 export { APP_FILE_EXTENSIONS, loadAppFile, looksLikeFile, resolveApp } from "./apps/loader.js";
 export type { AppContext, AppDescription, AppRunOptions, HwApi } from "./apps/types.js";

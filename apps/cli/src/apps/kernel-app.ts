@@ -108,6 +108,10 @@ export function faultFromKernel(
   };
 }
 
+function durationMsOf(app: KernelAppDescription, rec: RunRecorder): number {
+  return rec.options.durationMs ?? app.durationMs ?? 1000;
+}
+
 function taskState(state: string): TaskState {
   const known: readonly string[] = ["ready", "running", "blocked", "sleeping", "faulted", "stopped"];
   return (known.includes(state) ? state : "done") as TaskState;
@@ -162,13 +166,28 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     for (const t of kernel.tasks()) heap[t.name] = t.heapInUse;
     rec.counter("heap in use", "bytes", heap, ms * 1000);
   };
-  kernel.events.on("state", (e) => sample(e.ms, "state", STATE_SAMPLE_MS));
+  let lastPages = Number.NEGATIVE_INFINITY;
+  const samplePages = (ms: number, every: number) => {
+    if (ms - lastPages < every) return;
+    lastPages = ms;
+    const pages: Record<string, number> = {};
+    for (const o of kernel.regions.owners()) pages[o.name] = o.pages;
+    rec.counter("pages held", "pages", pages, ms * 1000);
+  };
+  const durationMs = Math.max(1, durationMsOf(app, rec));
+  kernel.events.on("state", (e) => {
+    sample(e.ms, "state", STATE_SAMPLE_MS);
+    samplePages(e.ms, STATE_SAMPLE_MS);
+    rec.progress(e.ms / durationMs);
+  });
   kernel.events.on("alloc", (e) => sample(e.ms, "alloc", ALLOC_SAMPLE_MS));
   sample(0, "state", 0);
+  samplePages(0, 0);
   return (checks: readonly AppCheck[]) => {
     const end = rec.clock();
     for (const [id, since] of running) rec.slice(id, since, end);
     sample(kernel.nowMs(), "state", 0);
+    samplePages(kernel.nowMs(), 0);
     for (const t of kernel.tasks()) {
       const id = ids.get(t.name)!;
       rec.setState(id, taskState(kernel.schedTask(t).state));

@@ -130,7 +130,8 @@ export class RunRecorder {
   private readonly crashes: string[] = [];
   private readonly app: RunResult["app"];
   private readonly board: Board;
-  private readonly options: RunOptionsInfo;
+  /** The options of the run. */
+  readonly options: RunOptionsInfo;
   /** The simulated clock in microseconds (the app may replace it, e.g. with the kernel's clock). */
   clock: () => number;
   /** Core cycles so far (the app may replace it, e.g. with the kernel's machine). */
