@@ -1,3 +1,5 @@
+import { BOARDS } from "@rtos-sim/hw";
+import { runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
 import { APPS, DEFAULT_APP, findApp } from "./registry.js";
 
@@ -12,4 +14,15 @@ describe("registry", () => {
       expect(a.description.length).toBeGreaterThan(10);
     }
   });
+});
+
+describe("every app on every board", () => {
+  it.each(BOARDS.flatMap((b) => APPS.map((a) => [a.name, b.name] as const)))(
+    "%s passes its checks on %s",
+    (app, board) => {
+      const run = runApp(findApp(app)!, { board });
+      expect(["until", "no-tasks"]).toContain(run.result.reason);
+      for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+    },
+  );
 });

@@ -53,7 +53,7 @@ export function flightOutputs(kernel: Kernel): FlightOutputs {
 
 /** The checks of a flight run: telemetry lines, motor writes, IMU samples, no faults. */
 export function flightChecks(kernel: Kernel): AppCheck[] {
-  const lines = kernel.task("telemetry")?.output ?? [];
+  const lines = (kernel.task("telemetry")?.output ?? []).filter((l) => l.startsWith("t="));
   const act = kernel.devices.actuator;
   const ms = kernel.nowMs();
   // A line at every full period strictly before the end of the run.
@@ -66,8 +66,8 @@ export function flightChecks(kernel: Kernel): AppCheck[] {
   return [
     {
       name: "telemetry lines",
-      ok: lines.filter((l) => l.startsWith("t=")).length >= expectedLines,
-      detail: `${lines.length} UART lines from telemetry (${expectedLines} expected at ${TELEMETRY_PERIOD_MS} ms)`,
+      ok: lines.length >= expectedLines,
+      detail: `${lines.length} telemetry lines on the UART (${expectedLines} expected: one every ${TELEMETRY_PERIOD_MS} ms)`,
     },
     {
       name: "motors driven",

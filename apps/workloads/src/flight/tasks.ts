@@ -149,7 +149,7 @@ function formatRecord(t: TaskContext, rec: number): string {
 /**
  * Telemetry: every 100 ms a log record from its slab (attitude, motor duties, sample counts),
  * printed through the UART data register; the last {@link BLACK_BOX} records are kept in a table
- * in its heap and older ones go back to the slab. Once a second, a line about the slab.
+ * in its heap and older ones go back to the slab. Every 500 ms, a line about the slab.
  */
 function* telemetry(
   t: TaskContext,
@@ -186,7 +186,7 @@ function* telemetry(
     if (old !== 0) slab.free(old);
     t.write32(slot, rec);
     uartWrite(t, uart, formatRecord(t, rec));
-    if (n % 10 === 0) {
+    if (n % 5 === 0) {
       const st = slab.stats();
       uartWrite(
         t,

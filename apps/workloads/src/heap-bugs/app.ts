@@ -154,7 +154,11 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
       // Without the checker only the allocator's own checks (double and invalid frees) see anything.
       const f = k?.faults[0];
       const seen = f ? `the allocator stopped it: ${f.kind} ${f.message}` : "nothing noticed";
-      return { name: bug.kind, ok: false, detail: `${bug.task} ${bug.what}: checker off, ${seen}; task ${state}` };
+      return {
+        name: bug.kind,
+        ok: false,
+        detail: `task ${bug.task} ${bug.what} -> checker off, ${seen}; task ${state}`,
+      };
     }
     const stopped = state === "faulted";
     const ok = r !== undefined && stopped === bug.stops;
@@ -162,8 +166,8 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
       name: bug.kind,
       ok,
       detail: r
-        ? `${bug.task} ${bug.what}: ${reportLine(r)}; task ${state}`
-        : `${bug.task} ${bug.what}: NOT reported; task ${state}`,
+        ? `task ${bug.task} ${bug.what} -> ${reportLine(r)}; task ${state}`
+        : `task ${bug.task} ${bug.what} -> NOT reported; task ${state}`,
     };
   });
 }
