@@ -5,9 +5,11 @@
  * RAM.
  */
 
-/** Partition names. */
+/** Name of the IMU sample ring partition (see {@link RingLayout}). */
 export const RING = "ring";
+/** Name of the attitude partition (see {@link AttitudeLayout}). */
 export const ATTITUDE = "attitude";
+/** Name of the motor-output partition (see {@link MotorsLayout}). */
 export const MOTORS = "motors";
 
 /**
@@ -60,10 +62,13 @@ export const FLIGHT_TASKS = ["imu", "estimator", "mixer", "telemetry"] as const;
 /** Priorities: the IMU highest, telemetry lowest of the flight tasks (0 is left for intruders). */
 export const Priority = { imu: 6, estimator: 5, mixer: 4, telemetry: 2 } as const;
 
-/** Periods: IMU sampling, estimator updates per mixer run, telemetry line. */
+/** IMU sampling period (500 Hz). */
 export const IMU_PERIOD_MS = 2;
+/** IMU samples per mixer run (the mixer runs at 250 Hz). */
 export const SAMPLES_PER_MIX = 2;
+/** Period of the telemetry line. */
 export const TELEMETRY_PERIOD_MS = 100;
-/** Semaphores: "a sample is in the ring", "a new attitude is out". */
+/** Semaphore the IMU gives for every sample it puts in the ring. */
 export const SEM_SAMPLE = "imu-sample";
+/** Semaphore the estimator gives every {@link SAMPLES_PER_MIX} samples (a new attitude for the mixer). */
 export const SEM_ATTITUDE = "attitude-ready";

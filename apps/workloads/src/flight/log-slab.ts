@@ -3,8 +3,9 @@ import { HeapBlockSource, type TaskContext } from "@rtos-sim/kernel";
 
 /** Bytes of one log record (see {@link LogRecord}). */
 export const RECORD_BYTES = 32;
-/** Page order of the log slab's pages (512 B) and its slab order (one page: a 512 B slab of 15 records). */
+/** Page order of the log slab's pages (512 B). */
 export const SLAB_PAGE_ORDER = 9;
+/** Slab order of the log slab: one page, a 512 B slab of 15 records. */
 export const SLAB_ORDER = 0;
 /** Bytes of the heap block the slab lives in (one slab; it must be aligned on its size). */
 export const SLAB_BYTES = 2 ** (SLAB_PAGE_ORDER + SLAB_ORDER);

@@ -20,11 +20,13 @@ import { LogRecord, logSlab, RECORD_BYTES, SLAB_BYTES } from "./log-slab.js";
 
 /** Records the telemetry task keeps (its "black box"); older ones go back to the slab. */
 export const BLACK_BOX = 8;
-/** Motor duty range (PWM compare values, microseconds of a 1-2 ms servo pulse). */
+/** Lowest motor duty (PWM compare value: microseconds of a 1-2 ms ESC pulse; motors stopped). */
 export const DUTY_MIN = 1000;
+/** Highest motor duty (full throttle). */
 export const DUTY_MAX = 2000;
-/** Hover throttle and the mixer runs it takes to spin up to it. */
+/** Hover throttle. */
 export const HOVER = 1500;
+/** Mixer runs it takes to spin up from {@link DUTY_MIN} to {@link HOVER} (400 ms at 250 Hz). */
 export const SPIN_UP_RUNS = 100;
 
 const I16 = (v: number) => (v << 16) >> 16;

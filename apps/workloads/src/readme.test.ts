@@ -1,0 +1,38 @@
+import { defineApp, runApp, sys } from "@rtos-sim/kernel";
+import { describe, expect, it } from "vitest";
+import { findApp } from "./index.js";
+
+describe("README examples", () => {
+  it("the quick start runs flight and prints telemetry", () => {
+    const run = runApp(findApp("flight")!, { seed: 1, durationMs: 1000 });
+    const out = run.kernel.task("telemetry")!.output;
+    expect(out[1]).toBe(
+      "t=  100 ms | roll   +3.86 pitch   +2.22 yaw   +0.01 deg | motors 1128 1122 1114 1136 | imu samples 51 lost 0",
+    );
+    expect(run.checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it("the 'writing your own app' example prints a tick every 100 ms", () => {
+    const app = defineApp({
+      name: "blink",
+      description: "one task printing every 100 ms",
+      durationMs: 500,
+      tasks: () => [
+        {
+          name: "hello",
+          *main(t) {
+            const p = (yield sys.malloc(16)) as number;
+            for (let i = 0; ; i++) {
+              const line = `tick ${i}\n`;
+              t.writeString(p, line);
+              yield sys.print(p, line.length);
+              yield sys.sleep({ ms: 100 });
+            }
+          },
+        },
+      ],
+    });
+    const run = runApp(app);
+    expect(run.kernel.task("hello")!.output).toEqual(["tick 0", "tick 1", "tick 2", "tick 3", "tick 4"]);
+  });
+});
