@@ -13,6 +13,13 @@ const SL_BITMAPS = 4;
 const HEADS = SL_BITMAPS + 4 * FL_COUNT;
 const CONTROL_BYTES = HEADS + 4 * FL_COUNT * SL_COUNT;
 
+/** The list (first level * 16 + second level) holding blocks of `size` bytes. */
+function listOf(size: number): number {
+  if (size < SMALL) return size >>> 3;
+  const t = 31 - Math.clz32(size);
+  return ((t - (SL_LOG2 + 2)) << SL_LOG2) | ((size >>> (t - SL_LOG2)) & (SL_COUNT - 1));
+}
+
 /**
  * TLSF (Masmano et al., ECRTS 2004): two-level segregated fit with immediate merging, O(1)
  * allocate and free. The control block (first-level bitmap, 24 second-level bitmaps, 384 list
@@ -35,8 +42,6 @@ export class TlsfAllocator extends ArenaAllocator {
   readonly kind = "tlsf" as const;
   protected readonly minBlock = 24;
   protected readonly controlBytes = CONTROL_BYTES;
-  private fl = 0;
-  private sl = 0;
   /**
    * Write-through cache of the control block (index = byte offset / 4): every change is written
    * to simulated memory, reads of bitmaps and list heads come from here.
@@ -59,27 +64,15 @@ export class TlsfAllocator extends ArenaAllocator {
     this.mem.write32(this.ctl + off, value);
   }
 
-  /** Sets `fl`/`sl` to the list holding blocks of `size` bytes. */
-  private mapping(size: number): void {
-    if (size < SMALL) {
-      this.fl = 0;
-      this.sl = size >>> 3;
-    } else {
-      const t = 31 - Math.clz32(size);
-      this.sl = (size >>> (t - SL_LOG2)) & (SL_COUNT - 1);
-      this.fl = t - (SL_LOG2 + 2);
-    }
-  }
-
   protected take(need: number): number {
     let size = need;
     if (size >= SMALL) size += (1 << (31 - Math.clz32(size) - SL_LOG2)) - 1;
-    this.mapping(size);
-    let fl = this.fl;
+    const l = listOf(size);
+    let fl = l >>> SL_LOG2;
     if (fl >= FL_COUNT) return 0;
     if (this.ctl === 0) return 0;
     const cc = this.cc;
-    let slMap = cc[(SL_BITMAPS >>> 2) + fl]! & (-1 << this.sl) & 0xffff;
+    let slMap = cc[(SL_BITMAPS >>> 2) + fl]! & (-1 << (l & (SL_COUNT - 1))) & 0xffff;
     if (slMap === 0) {
       const flMap = cc[FL_BITMAP >>> 2]! & (-1 << (fl + 1));
       if (flMap === 0) return 0;
@@ -94,36 +87,38 @@ export class TlsfAllocator extends ArenaAllocator {
   // writes two words, and unlinking the head reads one.
 
   protected linkFree(h: number, size: number): void {
-    this.mapping(size);
+    const l = listOf(size);
+    const fl = l >>> SL_LOG2;
     const m = this.mem;
     const cc = this.cc;
-    const i = (HEADS >>> 2) + this.fl * SL_COUNT + this.sl;
+    const i = (HEADS >>> 2) + l;
     const head = cc[i]!;
     m.write32(h + 8, head);
     if (head !== 0) m.write32(head + 12, h);
     else {
-      const si = (SL_BITMAPS >>> 2) + this.fl;
+      const si = (SL_BITMAPS >>> 2) + fl;
       const sm = cc[si]!;
-      this.setCtl(si << 2, sm | (1 << this.sl));
-      if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! | (1 << this.fl));
+      this.setCtl(si << 2, sm | (1 << (l & (SL_COUNT - 1))));
+      if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! | (1 << fl));
     }
     this.setCtl(i << 2, h);
   }
 
   protected unlinkFree(h: number, size: number): void {
     const m = this.mem;
-    this.mapping(size);
+    const l = listOf(size);
+    const fl = l >>> SL_LOG2;
     const cc = this.cc;
-    const i = (HEADS >>> 2) + this.fl * SL_COUNT + this.sl;
+    const i = (HEADS >>> 2) + l;
     const next = m.read32(h + 8);
     if ((next & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next });
     if (cc[i] === h) {
       this.setCtl(i << 2, next);
       if (next === 0) {
-        const si = (SL_BITMAPS >>> 2) + this.fl;
-        const sm = cc[si]! & ~(1 << this.sl);
+        const si = (SL_BITMAPS >>> 2) + fl;
+        const sm = cc[si]! & ~(1 << (l & (SL_COUNT - 1)));
         this.setCtl(si << 2, sm);
-        if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! & ~(1 << this.fl));
+        if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! & ~(1 << fl));
       }
       return;
     }
@@ -134,11 +129,8 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   protected replaceFree(h: number, size: number, r: number, rsize: number): void {
-    this.mapping(size);
-    const fl = this.fl;
-    const sl = this.sl;
-    this.mapping(rsize);
-    if (r === h || fl !== this.fl || sl !== this.sl) {
+    const l = listOf(size);
+    if (r === h || l !== listOf(rsize)) {
       this.unlinkFree(h, size);
       this.linkFree(r, rsize);
       return;
@@ -147,7 +139,7 @@ export class TlsfAllocator extends ArenaAllocator {
     const m = this.mem;
     const next = m.read32(h + 8);
     if ((next & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next });
-    const i = (HEADS >>> 2) + fl * SL_COUNT + sl;
+    const i = (HEADS >>> 2) + l;
     if (this.cc[i] === h) {
       m.write32(r + 8, next);
       this.setCtl(i << 2, r);
