@@ -37,5 +37,54 @@ export interface KernelEvents {
   panic: [e: Stamp & { readonly task: string; readonly message: string }];
 }
 
-/** The kernel's event emitter (EventEmitter3 with a typed map). */
-export class KernelEmitter extends EventEmitter<KernelEvents> {}
+/** Whether an event has ever had a listener (cheap checks on the switch path). */
+export type Watched = { -readonly [K in keyof KernelEvents]: boolean };
+
+/**
+ * The kernel's event emitter (EventEmitter3 with a typed map). `watched` says which events ever
+ * had a listener, so the switch and syscall paths skip building events nobody asked for;
+ * `onWatch` is told the first time (the kernel then starts forwarding the scheduler's states).
+ */
+export class KernelEmitter extends EventEmitter<KernelEvents> {
+  readonly watched: Watched = {
+    switch: false,
+    syscall: false,
+    fault: false,
+    alloc: false,
+    checker: false,
+    uart: false,
+    watchdog: false,
+    state: false,
+    panic: false,
+  };
+  /** Called once per event name, at its first listener. */
+  onWatch: ((event: keyof KernelEvents) => void) | null = null;
+
+  override on<T extends keyof KernelEvents>(event: T, fn: (...args: KernelEvents[T]) => void, context?: unknown): this {
+    this.watch(event);
+    return super.on(event, fn as never, context);
+  }
+
+  override once<T extends keyof KernelEvents>(
+    event: T,
+    fn: (...args: KernelEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    this.watch(event);
+    return super.once(event, fn as never, context);
+  }
+
+  override addListener<T extends keyof KernelEvents>(
+    event: T,
+    fn: (...args: KernelEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    return this.on(event, fn, context);
+  }
+
+  private watch(event: keyof KernelEvents): void {
+    if (this.watched[event]) return;
+    this.watched[event] = true;
+    this.onWatch?.(event);
+  }
+}

@@ -169,11 +169,15 @@ export class Kernel {
       afterStep: (t) => sw.afterStep(t),
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
     });
-    this.scheduler.events.on("state", (e) => {
-      if (this.events.listenerCount("state") > 0) {
-        this.events.emit("state", { ...this.stamp(), task: e.task.name, from: e.from, to: e.to });
-      }
-    });
+    // Task states are forwarded only once someone listens (the scheduler then builds its events).
+    const forwardStates = () =>
+      this.scheduler.events.on("state", (e) => {
+        if (this.events.listenerCount("state") > 0) {
+          this.events.emit("state", { ...this.stamp(), task: e.task.name, from: e.from, to: e.to });
+        }
+      });
+    if (this.events.watched.state) forwardStates();
+    else this.events.onWatch = (event) => event === "state" && forwardStates();
     for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
@@ -230,7 +234,7 @@ export class Kernel {
   output(taskId: number, line: string): void {
     const t = this.byId.get(taskId);
     t?.output.push(line);
-    if (this.events.listenerCount("uart") > 0)
+    if (this.events.watched.uart && this.events.listenerCount("uart") > 0)
       this.events.emit("uart", { ...this.stamp(), task: t?.name ?? "kernel", line });
   }
 

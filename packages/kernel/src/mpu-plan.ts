@@ -1,4 +1,4 @@
-import { encodeRegion, type MemoryTypeSetting, type Mpu, type MpuRegionSettings, Rbar } from "@rtos-sim/hw";
+import { encodeRegion, type MemoryTypeSetting, type Mpu, MpuReg, type MpuRegionSettings, Rbar } from "@rtos-sim/hw";
 import { KernelError } from "./errors.js";
 
 /** One MPU region a task (or the kernel) is granted. */
@@ -79,8 +79,12 @@ export function planMpu(
 }
 
 /**
- * Loads plans into the MPU through its RBAR/RASR alias registers, remembering the loaded plan
- * and skipping the writes when the same plan is loaded already (Tock's cached configuration).
+ * Loads plans into the MPU through its RBAR/RASR registers (RBAR with VALID and REGION, then
+ * RASR), remembering the loaded plan: the same plan again is skipped altogether (Tock's cached
+ * configuration), and a different plan rewrites only the regions whose words differ (the
+ * kernel's regions, identical in every plan, are written once at boot, as FreeRTOS-MPU does).
+ * The MPU's registers are the truth; this is a cache of what the kernel wrote, so anyone else
+ * writing the MPU must call {@link MpuLoader.invalidate}.
  */
 export class MpuLoader {
   private loaded: MpuPlan | null = null;
@@ -88,21 +92,34 @@ export class MpuLoader {
   loads = 0;
   /** Switches that found the plan already loaded. */
   skips = 0;
+  /** Regions written (RBAR + RASR pairs). */
+  regionWrites = 0;
 
   constructor(private readonly mpu: Mpu) {}
 
   /** Makes `plan` the MPU's configuration. */
   load(plan: MpuPlan): void {
-    if (this.loaded === plan) {
+    const prev = this.loaded;
+    if (prev === plan) {
       this.skips++;
       return;
     }
-    this.mpu.loadPairs(plan.words);
+    const w = plan.words;
+    const old = prev !== null && prev.words.length === w.length ? prev.words : null;
+    const mpu = this.mpu;
+    for (let i = 0; i < w.length; i += 2) {
+      const rbar = w[i]!;
+      const rasr = w[i + 1]!;
+      if (old !== null && old[i] === rbar && old[i + 1] === rasr) continue;
+      mpu.writeRegister(MpuReg.RBAR, rbar);
+      mpu.writeRegister(MpuReg.RASR, rasr);
+      this.regionWrites++;
+    }
     this.loaded = plan;
     this.loads++;
   }
 
-  /** Forgets the loaded plan (after someone else wrote the MPU). */
+  /** Forgets the loaded plan (after someone else wrote the MPU): the next load writes every region. */
   invalidate(): void {
     this.loaded = null;
   }

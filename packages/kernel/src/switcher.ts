@@ -26,8 +26,8 @@ export interface SwitcherDeps {
 /**
  * The context switch, as a port's PendSV and SVC handlers do it, on the scheduler's hooks:
  *
- * - switch in: in Handler mode, load the task's MPU plan (skipped when already loaded), read its
- *   saved stack pointer from its TCB in kernel memory, then return to Thread mode with the task's
+ * - switch in: in Handler mode, read the task's saved stack pointer from its TCB in kernel memory,
+ *   load its MPU plan (skipped when already loaded), then return to Thread mode with the task's
  *   privilege, unstacking its 8-word exception frame from its own stack (MUNSTKERR/UNSTKERR when
  *   the saved SP is corrupt);
  * - before each step: the instruction fetch at the task's code address (IACCVIOL from data);
@@ -77,15 +77,16 @@ export class ContextSwitcher {
     const core = this.core;
     core.mode = "handler";
     core.actor = (k.id << 2) | ActorMode.Kernel;
-    this.loader.load(k.plan);
+    // PendSV: read the next task's saved SP from its TCB (kernel memory, covered by the kernel's
+    // region in every plan), then load its MPU configuration.
     const fp = core.read32(k.tcb + TcbField.SP);
+    this.loader.load(k.plan);
     // Exception return to the task: unstack its frame with its own privilege.
     core.mode = "thread";
     core.controlNPriv = !k.privileged;
     core.actor = (k.id << 2) | ActorMode.User;
     try {
-      const r = core.popFrame(fp);
-      k.frame = r.frame;
+      const r = core.popFrame(fp, k.frame);
       k.ctx.sp = r.sp;
       k.stacked = false;
       const checker = this.checker;
@@ -98,7 +99,7 @@ export class ContextSwitcher {
     }
     core.actor = (k.id << 2) | ActorMode.User;
     if (this.watchdog !== null) this.watchdog.arm(k.name);
-    if (from !== t && this.events.listenerCount("switch") > 0) {
+    if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
     }
   }

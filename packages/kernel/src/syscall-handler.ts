@@ -71,7 +71,7 @@ function freed(k: KTask, ptr: number): void {
 }
 
 function allocEvent(kernel: Kernel, k: KTask, op: "malloc" | "free" | "realloc", address: number, size: number): void {
-  if (kernel.events.listenerCount("alloc") > 0) {
+  if (kernel.events.watched.alloc && kernel.events.listenerCount("alloc") > 0) {
     kernel.events.emit("alloc", { ...kernel.stamp(), task: k.name, op, address, size });
   }
 }
@@ -94,7 +94,7 @@ export function handleSyscall(
   core.actor = makeActor(ActorMode.Kernel, k.id);
   try {
     const result = dispatch(kernel, k, task, req, sched);
-    if (kernel.events.listenerCount("syscall") > 0) {
+    if (kernel.events.watched.syscall && kernel.events.listenerCount("syscall") > 0) {
       kernel.events.emit("syscall", { ...kernel.stamp(), task: k.name, op: req.op, result });
     }
     return result;
