@@ -1,7 +1,7 @@
 import { runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { flightOutputs } from "../flight/app.js";
-import { isolation } from "./app.js";
+import { flight, flightOutputs } from "../flight/app.js";
+import { diffOutputs, isolation, judgeAttempt } from "./app.js";
 import { ATTEMPTS } from "./attempts.js";
 
 describe("isolation", () => {
@@ -51,5 +51,26 @@ describe("isolation", () => {
     const b = runApp(isolation, { seed: 3 });
     expect(flightOutputs(b.kernel)).toEqual(flightOutputs(a.kernel));
     expect(b.kernel.faults.map((f) => f.dump)).toEqual(a.kernel.faults.map((f) => f.dump));
+  });
+});
+
+describe("isolation checks catch what they should", () => {
+  it("an attempt that was never stopped fails its check", () => {
+    const run = runApp(flight, { durationMs: 50 });
+    const j = judgeAttempt(run.kernel, ATTEMPTS[0]!);
+    expect(j.ok).toBe(false);
+    expect(j.detail).toBe("read the kernel's memory: NOT stopped (no fault)");
+  });
+
+  it("diffOutputs names every part that differs", () => {
+    const a = flightOutputs(runApp(flight, { durationMs: 200 }).kernel);
+    expect(diffOutputs(a, a)).toEqual([]);
+    const b = {
+      ...a,
+      uart: { ...a.uart, telemetry: [...(a.uart.telemetry ?? []), "extra"] },
+      actuatorHash: a.actuatorHash ^ 1,
+      partitions: { ...a.partitions, ring: "00" },
+    };
+    expect(diffOutputs(a, b)).toEqual(["UART lines of telemetry", "actuator writes", "partition ring"]);
   });
 });
