@@ -43,6 +43,25 @@ export interface AccessRecord {
  */
 export interface AccessHook {
   onAccess(address: number, size: number, kind: AccessKind, privileged: boolean, actor: number): void;
+  /**
+   * Optional accelerator: lets the core skip the call for accesses the hook already knows are
+   * good. Every access that does not pass it (and every access the core's fast paths do not take)
+   * still reaches `onAccess`.
+   */
+  readonly filter?: AccessFilter;
+}
+
+/**
+ * A hook's fast pre-check, evaluated by the core itself: a 1-, 2- or 4-byte aligned access whose
+ * state word passes `(words[(address - start) >> 2] | masks[actor]) === -1` is known good to the
+ * hook, which is then not called. A memory checker offers its per-byte state this way (four
+ * state bytes per word, the mask requiring "owned by this mode, writable, initialized").
+ */
+export interface AccessFilter {
+  /** The state words of the memory run holding `address` (`words[(a - start) >> 2]`), or undefined. */
+  filterRun(address: number): { readonly start: number; readonly end: number; readonly words: Int32Array } | undefined;
+  /** OR-masks by actor tag; a missing entry never passes, and no mask may be -1. */
+  readonly filterMasks: Int32Array;
 }
 
 /**

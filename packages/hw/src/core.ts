@@ -1,4 +1,4 @@
-import { type AccessHook, AccessKind, type AccessRecord } from "./access.js";
+import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
 import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
@@ -14,6 +14,9 @@ export type Mode = "thread" | "handler";
 
 /** Execution priority of Thread mode with no exception active (lower than any configurable priority). */
 export const THREAD_PRIORITY = 256;
+
+/** No filter words: one zero word, so only a mask of -1 (no hook) passes. */
+const NO_WORDS = new Int32Array(1);
 
 /** Why an access is made: ordinary, exception stacking, exception unstacking. */
 const enum Purpose {
@@ -55,17 +58,59 @@ export class Core {
   private privilegedValue = true;
   private rmask: number = Perm.PR;
   private wmask: number = Perm.PW;
+  private actorValue = 0;
+  private hookValue: AccessHook | null = null;
+  private filter: AccessFilter | null = null;
+  private countCyclesValue = false;
+  /** True when a hook is installed or cycles are counted: the fast paths then test the filter. */
+  private observed = false;
+  /** The hook filter's state words for the hot segment (empty: no filter there) and the actor's mask. */
+  private hShadow: Int32Array = NO_WORDS;
+  private hShadowOff = 0;
+  /** Index mask of hShadow: all ones with a filter run, 0 without (then hShadow is one word). */
+  private hShadowIdx = 0;
+  private hMask = -1;
+
   /** Tag software sets to say who is running (e.g. a task id and a checker mode); passed to the hook. */
-  actor = 0;
-  /** The memory checker's hook, or null. */
-  hook: AccessHook | null = null;
+  get actor(): number {
+    return this.actorValue;
+  }
+  set actor(v: number) {
+    this.actorValue = v;
+    this.hMask = this.maskFor(v);
+  }
+
+  /** The memory checker's hook, or null. Its optional filter lets fast-path accesses skip the call. */
+  get hook(): AccessHook | null {
+    return this.hookValue;
+  }
+  set hook(h: AccessHook | null) {
+    this.hookValue = h;
+    this.filter = h?.filter ?? null;
+    this.observed = h !== null || this.countCyclesValue;
+    this.hMask = this.maskFor(this.actorValue);
+    this.cool();
+  }
   /**
    * Charge {@link Core.cycles} per access (1 + the memory's wait states). Off by default: the
    * kernel turns it on for simulated time; the hw benchmark reports both.
    */
-  countCycles = false;
+  get countCycles(): boolean {
+    return this.countCyclesValue;
+  }
+  set countCycles(on: boolean) {
+    this.countCyclesValue = on;
+    this.observed = this.hookValue !== null || on;
+  }
   /** Core cycles charged by memory accesses while {@link Core.countCycles} is on. */
   cycles = 0;
+
+  /** The fast paths' mask: -1 (always pass) without a hook, 0 (never) for a hook without a filter. */
+  private maskFor(actor: number): number {
+    if (this.hookValue === null) return -1;
+    if (this.filter === null) return 0;
+    return this.filter.filterMasks[actor] ?? 0;
+  }
   /**
    * The first fault (or hook error) not yet handled. While set, every further access rethrows
    * it: code that caught the JS exception cannot continue as if nothing happened.
@@ -155,6 +200,16 @@ export class Core {
     this.hView = s.view;
     this.hBytes = s.bytes;
     this.hPerm = t.bytes;
+    const run = this.filter?.filterRun(s.start);
+    if (run && run.start <= s.start && run.end >= s.end && ((s.start - run.start) & 3) === 0) {
+      this.hShadow = run.words;
+      this.hShadowOff = (s.start - run.start) >>> 2;
+      this.hShadowIdx = -1;
+    } else {
+      this.hShadow = NO_WORDS;
+      this.hShadowOff = 0;
+      this.hShadowIdx = 0;
+    }
     const and = t.and[s.index - 1]!;
     const RW = Perm.PR | Perm.UR;
     const WW = Perm.PW | Perm.UW;
@@ -203,146 +258,105 @@ export class Core {
 
   /** 32-bit little-endian load. */
   read32(address: number, unprivileged = false): number {
-    const off = (address - this.hStart) | 0;
-    if ((off & 3) === 0) {
-      const u = off >>> 0;
-      if (u <= this.hFreeR - 4 && u >= this.hFreeLo) {
-        if (this.hook !== null)
-          this.hook.onAccess(address >>> 0, 4, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
-        if (this.countCycles) this.cycles += this.hCost;
-        return this.hView.getUint32(u, true);
-      }
-      if (u <= this.hSize - 4) {
-        const need = unprivileged ? Perm.UR : this.rmask;
-        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
-          if (this.hook !== null) this.hook.onAccess(address >>> 0, 4, AccessKind.Read, need === Perm.PR, this.actor);
-          if (this.countCycles) this.cycles += this.hCost;
-          return this.hView.getUint32(u, true);
-        }
-      }
+    const u = (address - this.hStart) >>> 0;
+    if (
+      (u & 3) === 0 &&
+      u <= this.hSize - 4 &&
+      ((u < this.hFreeR && u >= this.hFreeLo) ||
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0)
+    ) {
+      if (this.observed) this.observe(u, 4, AccessKind.Read, unprivileged);
+      return this.hView.getUint32(u, true);
     }
     return this.slow(address >>> 0, 4, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
   /** 32-bit little-endian store. */
   write32(address: number, value: number, unprivileged = false): void {
-    const off = (address - this.hStart) | 0;
-    if ((off & 3) === 0) {
-      const u = off >>> 0;
-      if (u <= this.hFreeW - 4 && u >= this.hFreeLo) {
-        if (this.hook !== null)
-          this.hook.onAccess(address >>> 0, 4, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
-        if (this.countCycles) this.cycles += this.hCost;
-        this.hView.setUint32(u, value, true);
-        return;
-      }
-      if (u <= this.hWSize - 4) {
-        const need = unprivileged ? Perm.UW : this.wmask;
-        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
-          if (this.hook !== null) this.hook.onAccess(address >>> 0, 4, AccessKind.Write, need === Perm.PW, this.actor);
-          if (this.countCycles) this.cycles += this.hCost;
-          this.hView.setUint32(u, value, true);
-          return;
-        }
-      }
+    const u = (address - this.hStart) >>> 0;
+    if (
+      (u & 3) === 0 &&
+      u <= this.hWSize - 4 &&
+      ((u < this.hFreeW && u >= this.hFreeLo) ||
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0)
+    ) {
+      if (this.observed) this.observe(u, 4, AccessKind.Write, unprivileged);
+      this.hView.setUint32(u, value, true);
+      return;
     }
     this.slow(address >>> 0, 4, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
   /** 16-bit little-endian load. */
   read16(address: number, unprivileged = false): number {
-    const off = (address - this.hStart) | 0;
-    if ((off & 1) === 0) {
-      const u = off >>> 0;
-      if (u <= this.hFreeR - 2 && u >= this.hFreeLo) {
-        if (this.hook !== null)
-          this.hook.onAccess(address >>> 0, 2, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
-        if (this.countCycles) this.cycles += this.hCost;
-        return this.hView.getUint16(u, true);
-      }
-      if (u <= this.hSize - 2) {
-        const need = unprivileged ? Perm.UR : this.rmask;
-        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
-          if (this.hook !== null) this.hook.onAccess(address >>> 0, 2, AccessKind.Read, need === Perm.PR, this.actor);
-          if (this.countCycles) this.cycles += this.hCost;
-          return this.hView.getUint16(u, true);
-        }
-      }
+    const u = (address - this.hStart) >>> 0;
+    if (
+      (u & 1) === 0 &&
+      u <= this.hSize - 2 &&
+      ((u < this.hFreeR && u >= this.hFreeLo) ||
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0)
+    ) {
+      if (this.observed) this.observe(u, 2, AccessKind.Read, unprivileged);
+      return this.hView.getUint16(u, true);
     }
     return this.slow(address >>> 0, 2, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
   /** 16-bit little-endian store. */
   write16(address: number, value: number, unprivileged = false): void {
-    const off = (address - this.hStart) | 0;
-    if ((off & 1) === 0) {
-      const u = off >>> 0;
-      if (u <= this.hFreeW - 2 && u >= this.hFreeLo) {
-        if (this.hook !== null)
-          this.hook.onAccess(address >>> 0, 2, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
-        if (this.countCycles) this.cycles += this.hCost;
-        this.hView.setUint16(u, value, true);
-        return;
-      }
-      if (u <= this.hWSize - 2) {
-        const need = unprivileged ? Perm.UW : this.wmask;
-        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
-          if (this.hook !== null) this.hook.onAccess(address >>> 0, 2, AccessKind.Write, need === Perm.PW, this.actor);
-          if (this.countCycles) this.cycles += this.hCost;
-          this.hView.setUint16(u, value, true);
-          return;
-        }
-      }
+    const u = (address - this.hStart) >>> 0;
+    if (
+      (u & 1) === 0 &&
+      u <= this.hWSize - 2 &&
+      ((u < this.hFreeW && u >= this.hFreeLo) ||
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0)
+    ) {
+      if (this.observed) this.observe(u, 2, AccessKind.Write, unprivileged);
+      this.hView.setUint16(u, value, true);
+      return;
     }
     this.slow(address >>> 0, 2, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
   /** 8-bit load. */
   read8(address: number, unprivileged = false): number {
-    const off = (address - this.hStart) | 0;
-    {
-      const u = off >>> 0;
-      if (u <= this.hFreeR - 1 && u >= this.hFreeLo) {
-        if (this.hook !== null)
-          this.hook.onAccess(address >>> 0, 1, AccessKind.Read, this.privilegedValue && !unprivileged, this.actor);
-        if (this.countCycles) this.cycles += this.hCost;
-        return this.hBytes[u]!;
-      }
-      if (u <= this.hSize - 1) {
-        const need = unprivileged ? Perm.UR : this.rmask;
-        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
-          if (this.hook !== null) this.hook.onAccess(address >>> 0, 1, AccessKind.Read, need === Perm.PR, this.actor);
-          if (this.countCycles) this.cycles += this.hCost;
-          return this.hBytes[u]!;
-        }
-      }
+    const u = (address - this.hStart) >>> 0;
+    if (
+      u <= this.hSize - 1 &&
+      ((u < this.hFreeR && u >= this.hFreeLo) ||
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0)
+    ) {
+      if (this.observed) this.observe(u, 1, AccessKind.Read, unprivileged);
+      return this.hBytes[u]!;
     }
     return this.slow(address >>> 0, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
   /** 8-bit store. */
   write8(address: number, value: number, unprivileged = false): void {
-    const off = (address - this.hStart) | 0;
-    {
-      const u = off >>> 0;
-      if (u <= this.hFreeW - 1 && u >= this.hFreeLo) {
-        if (this.hook !== null)
-          this.hook.onAccess(address >>> 0, 1, AccessKind.Write, this.privilegedValue && !unprivileged, this.actor);
-        if (this.countCycles) this.cycles += this.hCost;
-        this.hBytes[u] = value;
-        return;
-      }
-      if (u <= this.hWSize - 1) {
-        const need = unprivileged ? Perm.UW : this.wmask;
-        if ((this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & need) !== 0) {
-          if (this.hook !== null) this.hook.onAccess(address >>> 0, 1, AccessKind.Write, need === Perm.PW, this.actor);
-          if (this.countCycles) this.cycles += this.hCost;
-          this.hBytes[u] = value;
-          return;
-        }
-      }
+    const u = (address - this.hStart) >>> 0;
+    if (
+      u <= this.hWSize - 1 &&
+      ((u < this.hFreeW && u >= this.hFreeLo) ||
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0)
+    ) {
+      if (this.observed) this.observe(u, 1, AccessKind.Write, unprivileged);
+      this.hBytes[u] = value;
+      return;
     }
     this.slow(address >>> 0, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
+  }
+
+  /**
+   * The hook and cycle accounting of a fast-path access at offset `u` of the hot segment: the
+   * hook is called unless its filter passes the access's state word.
+   */
+  private observe(u: number, size: number, kind: AccessKind, unprivileged: boolean): void {
+    if (this.countCyclesValue) this.cycles += this.hCost;
+    if ((this.hShadow[((u >>> 2) + this.hShadowOff) & this.hShadowIdx]! | this.hMask) === -1) return;
+    const h = this.hookValue;
+    if (h !== null)
+      h.onAccess((this.hStart + u) >>> 0, size, kind, this.privilegedValue && !unprivileged, this.actorValue);
   }
 
   /** Instruction fetch of one Thumb halfword (MPU read permission and XN, bus executability). */
@@ -450,10 +464,11 @@ export class Core {
    * Exception return: pops the 8-word frame at `sp` with the privilege of the code returned to
    * (set `mode`/`controlNPriv` first). A violation is MemManage MUNSTKERR or BusFault UNSTKERR.
    * The returned SP undoes a realignment recorded in the stacked xPSR bit 9 (CCR.STKALIGN set).
+   * `into` (8 words) receives the frame instead of a new array (the context switch reuses one).
    */
-  popFrame(sp: number): { frame: Uint32Array; sp: number } {
+  popFrame(sp: number, into?: Uint32Array): { frame: Uint32Array; sp: number } {
     const fp = sp >>> 0;
-    const frame = new Uint32Array(8);
+    const frame = into ?? new Uint32Array(8);
     const s = this.frameCheck(fp, AccessKind.Read);
     if (s === undefined) {
       for (let i = 0; i < 8; i++)
@@ -612,14 +627,15 @@ export class Core {
   ): number {
     if (this.pendingFault) throw this.pendingFault;
     const priv = this.privileged && !unprivileged;
-    const rec = () => this.record(a, size, kind, priv);
     const last = a + size - 1;
 
     // PPB: default map, Strongly-ordered, XN, privileged only.
     if (a >>> 20 === 0xe00) {
-      if (kind === AccessKind.Fetch) this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, rec());
+      if (kind === AccessKind.Fetch)
+        this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, this.record(a, size, kind, priv));
       const stir = a === 0xe000ef00 && (this.scb.ccr & Ccr.USERSETMPEND) !== 0;
-      if (!priv && !stir) this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, rec());
+      if (!priv && !stir)
+        this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, this.record(a, size, kind, priv));
       if (a & (size - 1)) this.raiseUnaligned(a, size, kind, priv);
       if (this.countCycles) this.cycles += 1;
       if (kind === AccessKind.Read) return this.ppb.read(a, size);
@@ -652,13 +668,16 @@ export class Core {
             ? Perm.PX
             : Perm.UX;
     if ((p & need) === 0) {
-      if (kind === AccessKind.Fetch) this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, rec());
-      else if (purpose === Purpose.Stack) this.raise(ExceptionNumber.MemManage, Cfsr.MSTKERR, null, rec());
-      else if (purpose === Purpose.Unstack) this.raise(ExceptionNumber.MemManage, Cfsr.MUNSTKERR, null, rec());
+      if (kind === AccessKind.Fetch)
+        this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, this.record(a, size, kind, priv));
+      else if (purpose === Purpose.Stack)
+        this.raise(ExceptionNumber.MemManage, Cfsr.MSTKERR, null, this.record(a, size, kind, priv));
+      else if (purpose === Purpose.Unstack)
+        this.raise(ExceptionNumber.MemManage, Cfsr.MUNSTKERR, null, this.record(a, size, kind, priv));
       // A split access faults in its denied part: MMFAR = the first byte of the denied granule.
       else {
         const at = (this.permissionAt(a) & need) !== 0 ? (last & ~31) >>> 0 : a;
-        this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, at, rec());
+        this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, at, this.record(a, size, kind, priv));
       }
     }
     if (misaligned && (p & Perm.DEVICE) !== 0) this.raiseUnaligned(a, size, kind, priv);
@@ -666,17 +685,11 @@ export class Core {
     if (this.hook !== null) this.hook.onAccess(a, size, kind, priv, this.actor);
 
     // Bus.
-    const busFault = (): never => {
-      if (kind === AccessKind.Fetch) return this.raise(ExceptionNumber.BusFault, Cfsr.IBUSERR, null, rec());
-      if (purpose === Purpose.Stack) return this.raise(ExceptionNumber.BusFault, Cfsr.STKERR, null, rec());
-      if (purpose === Purpose.Unstack) return this.raise(ExceptionNumber.BusFault, Cfsr.UNSTKERR, null, rec());
-      return this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, rec());
-    };
-    if (last > 0xffffffff) busFault();
+    if (last > 0xffffffff) this.busFault(a, size, kind, priv, purpose);
     const s = this.bus.segmentFor(a, size);
     if (s) {
-      if (kind === AccessKind.Write && s.wsize === 0) busFault();
-      if (kind === AccessKind.Fetch && !s.region.executable) busFault();
+      if (kind === AccessKind.Write && s.wsize === 0) this.busFault(a, size, kind, priv, purpose);
+      if (kind === AccessKind.Fetch && !s.region.executable) this.busFault(a, size, kind, priv, purpose);
       if (this.countCycles) this.cycles += s.cost;
       if (kind !== AccessKind.Fetch && purpose === Purpose.Normal) this.warm(s, a);
       const off = a - s.start;
@@ -690,15 +703,15 @@ export class Core {
     }
     if (this.bus.segmentFor(a) || this.bus.segmentFor(last)) {
       // Crosses the edge of a region: contiguous regions carry the access on; a gap faults.
-      for (let i = 0; i < size; i++) if (!this.bus.segmentFor(a + i)) busFault();
+      for (let i = 0; i < size; i++) if (!this.bus.segmentFor(a + i)) this.busFault(a, size, kind, priv, purpose);
       let v = 0;
       for (let i = 0; i < size; i++) {
         const seg = this.bus.segmentFor(a + i)!;
         if (kind === AccessKind.Write) {
-          if (seg.wsize === 0) busFault();
+          if (seg.wsize === 0) this.busFault(a, size, kind, priv, purpose);
           seg.bytes[a + i - seg.start] = (value >>> (8 * i)) & 0xff;
         } else {
-          if (kind === AccessKind.Fetch && !seg.region.executable) busFault();
+          if (kind === AccessKind.Fetch && !seg.region.executable) this.busFault(a, size, kind, priv, purpose);
           v |= seg.bytes[a + i - seg.start]! << (8 * i);
         }
         if (this.countCycles) this.cycles += seg.cost;
@@ -706,17 +719,26 @@ export class Core {
       return v >>> 0;
     }
     const hit = this.bus.peripheralAt(a);
-    if (!hit || kind === AccessKind.Fetch || !this.bus.peripheralAt(last)) busFault();
+    if (!hit || kind === AccessKind.Fetch || !this.bus.peripheralAt(last)) this.busFault(a, size, kind, priv, purpose);
     if (this.countCycles) this.cycles += 2;
     const dev = hit!.device;
     if (dev === null) return 0; // decoded range, nothing attached: RAZ/WI
-    if (hit!.offset + size > dev.size) busFault();
+    if (hit!.offset + size > dev.size) this.busFault(a, size, kind, priv, purpose);
     const ctx = { privileged: priv, actor: this.actor };
     if (kind === AccessKind.Write) {
       dev.write(hit!.offset, size as 1 | 2 | 4, value >>> 0, ctx);
       return 0;
     }
     return dev.read(hit!.offset, size as 1 | 2 | 4, ctx) >>> 0;
+  }
+
+  /** The BusFault of an access no memory or peripheral decodes (no closure on the slow path: it runs per resume). */
+  private busFault(a: number, size: number, kind: AccessKind, priv: boolean, purpose: Purpose): never {
+    const rec = this.record(a, size, kind, priv);
+    if (kind === AccessKind.Fetch) return this.raise(ExceptionNumber.BusFault, Cfsr.IBUSERR, null, rec);
+    if (purpose === Purpose.Stack) return this.raise(ExceptionNumber.BusFault, Cfsr.STKERR, null, rec);
+    if (purpose === Purpose.Unstack) return this.raise(ExceptionNumber.BusFault, Cfsr.UNSTKERR, null, rec);
+    return this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, rec);
   }
 
   private raiseUnaligned(a: number, size: number, kind: AccessKind, priv: boolean): never {

@@ -27,7 +27,7 @@
  * @packageDocumentation
  */
 
-export type { AccessHook, AccessRecord, AccessSize } from "./access.js";
+export type { AccessFilter, AccessHook, AccessRecord, AccessSize } from "./access.js";
 export { AccessKind, ActorMode, accessKindName, actorMode, actorTask, makeActor, withActorMode } from "./access.js";
 export { BOARDS, findBoard, MPS2_AN386, STM32F407, STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin.js";
 export { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./board/define.js";

@@ -1,4 +1,12 @@
-import { type AccessHook, type AccessKind, accessKindName, type Board, type Bus, type Core } from "@rtos-sim/hw";
+import {
+  type AccessFilter,
+  type AccessHook,
+  type AccessKind,
+  accessKindName,
+  type Board,
+  type Bus,
+  type Core,
+} from "@rtos-sim/hw";
 import { type BlockRecord, BlockTable, blockInfo } from "./blocks.js";
 import { type ClassifyContext, examine, modeName, type Problem } from "./classify.js";
 import { MemcheckEmitter } from "./emitter.js";
@@ -92,6 +100,15 @@ export class CheckerBase implements AccessHook {
   private hStart = 0;
   private hWords: Int32Array = new Int32Array(0);
   private readonly fast: Int32Array = fastTable();
+  /**
+   * The hook's filter: the core tests an aligned access's state word against the actor's mask
+   * itself (the same test as the fast path of {@link CheckerBase.onAccess}) and only calls the
+   * hook when it fails, so a correct access costs no call.
+   */
+  readonly filter: AccessFilter = {
+    filterRun: (address) => this.shadow.regionAt(address),
+    filterMasks: this.fast,
+  };
 
   constructor(machine: CheckedMachine, options: CheckerOptions = {}) {
     this.machine = machine;
