@@ -8,6 +8,8 @@
  */
 import { benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { createMachine, encodeRegion, MpuCtrl, MpuReg, Rbar, STM32F407 } from "@rtos-sim/hw";
+import { type AppDescription as KernelApp, runApp, sys } from "@rtos-sim/kernel";
+import { fromKernelApp } from "../src/apps/kernel-app.js";
 import { mpuDemo } from "../src/apps/mpu-demo/demo.js";
 import { buildTrace } from "../src/output/trace.js";
 import { renderReport } from "../src/report/html.js";
@@ -69,9 +71,43 @@ function demo(outputs: boolean) {
   });
 }
 
+/** A small kernel workload: three tasks allocating, printing and sleeping every millisecond. */
+const WORKLOAD: KernelApp = {
+  name: "bench-workload",
+  description: "three tasks: malloc, write, print, free, sleep 1 ms",
+  tasks: ["a", "b", "c"].map((name) => ({
+    name,
+    *main(t) {
+      for (let i = 0; ; i++) {
+        const p = (yield sys.malloc(24)) as number;
+        t.writeString(p, `${name}${i % 10}`);
+        if (i % 100 === 0) yield sys.print(p, 2);
+        yield sys.free(p);
+        yield sys.sleep({ ms: 1 });
+      }
+    },
+  })),
+};
+
+function kernelPlain() {
+  return measure("kernel workload, runApp (baseline for the adapter)", SIM_MS, () => {
+    const r = runApp(WORKLOAD, { board: STM32F407, seed: 1, durationMs: SIM_MS, memcheck: true });
+    return r.result.switches;
+  });
+}
+
+function kernelAdapted() {
+  return measure("kernel workload through the CLI (every event recorded)", SIM_MS, () => {
+    const app = fromKernelApp(WORKLOAD);
+    const run = prepareRun(app, STM32F407, { seed: 1, durationMs: SIM_MS, memcheck: true });
+    void app.run(run.ctx);
+    return finishRun(run, 0).slices.length;
+  });
+}
+
 const realTime = (opsPerSec: number) => `${Math.round(opsPerSec / 1000)}x`;
 
-benchMain("cli", { bare, demo: () => demo(false), demoOutputs: () => demo(true) }, (r) => [
+benchMain("cli", { bare, demo: () => demo(false), demoOutputs: () => demo(true), kernelPlain, kernelAdapted }, (r) => [
   {
     group: "simulated milliseconds per second (1 s of the MPU demo on the STM32F407)",
     baseline: r.bare!.name,
@@ -79,6 +115,14 @@ benchMain("cli", { bare, demo: () => demo(false), demoOutputs: () => demo(true) 
       row(r.bare!, r.bare!, undefined, { "x real time": realTime(r.bare!.opsPerSec) }),
       row(r.demo!, r.bare!, { opsPerSec: 50_000 }, { "x real time": realTime(r.demo!.opsPerSec) }),
       row(r.demoOutputs!, r.bare!, undefined, { "x real time": realTime(r.demoOutputs!.opsPerSec) }),
+    ],
+  },
+  {
+    group: "simulated milliseconds per second (1 s of a 3-task kernel workload, checker on)",
+    baseline: r.kernelPlain!.name,
+    rows: [
+      row(r.kernelPlain!, r.kernelPlain!, undefined, { "x real time": realTime(r.kernelPlain!.opsPerSec) }),
+      row(r.kernelAdapted!, r.kernelPlain!, undefined, { "x real time": realTime(r.kernelAdapted!.opsPerSec) }),
     ],
   },
 ]);

@@ -87,6 +87,17 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect((JSON.parse(r.stdout) as RunResult).uart.map((l) => l.text)).toEqual(["typed ok"]);
   });
 
+  it("--json keeps stdout to the one document even when the app logs", async () => {
+    const dir = appDir(
+      "chatty.mjs",
+      'export default { name: "chatty", summary: "logs", run(ctx) { console.log("hello from the app", { a: 1 }); } };\n',
+    );
+    const r = await rtosSim(["run", "chatty.mjs", "--json"], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as RunResult).app.name).toBe("chatty");
+    expect(r.stderr).toBe("hello from the app { a: 1 }\n");
+  });
+
   it("a missing app file is exit code 3 with one line", async () => {
     const r = await rtosSim(["run", "./nope.ts"]);
     expect(r.code).toBe(3);

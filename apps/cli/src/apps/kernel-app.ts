@@ -23,8 +23,10 @@ export interface KernelAppExpectations {
 }
 
 /** Least simulated time between heap-use samples taken on heap operations / on state changes. */
-const ALLOC_SAMPLE_MS = 0.1;
+const ALLOC_SAMPLE_MS = 1;
 const STATE_SAMPLE_MS = 5;
+/** Least simulated time between samples of the pages each owner holds (a scan of the region metadata). */
+const PAGES_SAMPLE_MS = 50;
 
 const EXCEPTION_NUMBER: Readonly<Record<string, number>> = { HardFault: 3, MemManage: 4, BusFault: 5, UsageFault: 6 };
 
@@ -129,16 +131,6 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     rec.setMpuRegions(id, taskMpuRegions(t));
   }
   const running = new Map<number, number>();
-  kernel.events.on("state", (e) => {
-    const id = ids.get(e.task);
-    if (id === undefined) return;
-    const t = e.ms * 1000;
-    if (e.to === "running") running.set(id, t);
-    else if (e.from === "running") {
-      rec.slice(id, running.get(id) ?? t, t);
-      running.delete(id);
-    }
-  });
   kernel.events.on("uart", (e) => {
     const id = ids.get(e.task);
     if (id === undefined) rec.note(e.line, 0);
@@ -156,7 +148,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     rec.report(checkerReportFrom(r, { clockHz, expected: app.expectReport?.(r) ?? false }));
   });
   kernel.events.on("panic", (e) => rec.note(`panic: ${e.task}: ${e.message}`, 0));
-  // Heap use over time: sampled on heap operations (at most every 0.1 ms) and on state changes
+  // Heap use over time: sampled on heap operations (at most every 1 ms) and on state changes
   // (at most every 5 ms), so long runs stay small.
   const last = { alloc: Number.NEGATIVE_INFINITY, state: Number.NEGATIVE_INFINITY };
   const sample = (ms: number, source: "alloc" | "state", every: number) => {
@@ -175,10 +167,22 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     rec.counter("pages held", "pages", pages, ms * 1000);
   };
   const durationMs = Math.max(1, durationMsOf(app, rec));
+  // One listener for state changes: run slices, throttled samples, progress.
   kernel.events.on("state", (e) => {
-    sample(e.ms, "state", STATE_SAMPLE_MS);
-    samplePages(e.ms, STATE_SAMPLE_MS);
-    rec.progress(e.ms / durationMs);
+    const id = ids.get(e.task);
+    if (id !== undefined) {
+      const t = e.ms * 1000;
+      if (e.to === "running") running.set(id, t);
+      else if (e.from === "running") {
+        rec.slice(id, running.get(id) ?? t, t);
+        running.delete(id);
+      }
+    }
+    if (e.ms - last.state >= STATE_SAMPLE_MS) {
+      sample(e.ms, "state", STATE_SAMPLE_MS);
+      samplePages(e.ms, PAGES_SAMPLE_MS);
+      rec.progress(e.ms / durationMs);
+    }
   });
   kernel.events.on("alloc", (e) => sample(e.ms, "alloc", ALLOC_SAMPLE_MS));
   sample(0, "state", 0);

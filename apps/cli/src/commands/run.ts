@@ -1,6 +1,7 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { inspect } from "node:util";
 import { actorTask, Fault } from "@rtos-sim/hw";
 import { DEFAULT_APP } from "../apps/index.js";
 import { resolveApp } from "../apps/loader.js";
@@ -41,6 +42,21 @@ function writeOutput(option: string, file: string, text: string): void {
   }
 }
 
+/** Sends console.log/info/debug to standard error until the returned function is called. */
+function divertConsole(io: Io): () => void {
+  const saved = { log: console.log, info: console.info, debug: console.debug };
+  const toErr = (...args: unknown[]) =>
+    io.err(`${args.map((a) => (typeof a === "string" ? a : inspect(a))).join(" ")}\n`);
+  console.log = toErr;
+  console.info = toErr;
+  console.debug = toErr;
+  return () => {
+    console.log = saved.log;
+    console.info = saved.info;
+    console.debug = saved.debug;
+  };
+}
+
 /** A progress bar on standard error (TTY only), redrawn when the whole percentage changes. */
 function progressBar(io: Io): { update(f: number): void; clear(): void } {
   let shown = -1;
@@ -78,7 +94,7 @@ async function runApp(cx: CommandContext): Promise<number> {
 
   const options = { seed, durationMs, memcheck };
   const prepared = prepareRun(app, board, options, resolved);
-  const { ctx, record, machine } = prepared;
+  const { ctx, record } = prepared;
   const bar = !json && io.stderrIsTTY ? progressBar(io) : null;
   if (!json) {
     io.out(
@@ -107,12 +123,15 @@ async function runApp(cx: CommandContext): Promise<number> {
     };
   }
   const wall0 = performance.now();
+  // With --json, standard output carries the one JSON document: an app's console.log goes to stderr.
+  const restore = json ? divertConsole(io) : () => {};
   try {
     await app.run(ctx);
   } catch (e) {
+    restore();
     bar?.clear();
     if (e instanceof Fault) {
-      const task = actorTask(machine.core.actor);
+      const task = actorTask(prepared.machine.core.actor);
       record.fault(e, { task: task === 0 ? 0 : task, note: "not handled by the app" });
       record.crash(`the app stopped on an unhandled fault: ${e.message}`);
     } else if (e instanceof CliError) {
@@ -128,6 +147,7 @@ async function runApp(cx: CommandContext): Promise<number> {
       throw e;
     }
   }
+  restore();
   bar?.clear();
   const wallMs = performance.now() - wall0;
   const result: RunResult = finishRun(prepared, wallMs);

@@ -9,6 +9,7 @@ import type { RunResult } from "./result.js";
 export interface PreparedRun {
   readonly ctx: AppContext;
   readonly record: RunRecorder;
+  /** The app's machine (made on first use). */
   readonly machine: Machine;
   /** Simulated microseconds from the machine's cycle count. */
   now(): number;
@@ -32,26 +33,40 @@ export function prepareRun(
   options: AppRunOptions,
   source: { source: "builtin" | "file"; file: string | null } = { source: "builtin", file: null },
 ): PreparedRun {
-  const machine = createMachine(board);
-  const now = () => (machine.core.cycles * 1e6) / board.clockHz;
+  // The machine is made on first use: kernel apps boot their own and never touch this one.
+  let made: Machine | null = null;
+  const machine = () => {
+    if (made === null) made = createMachine(board);
+    return made;
+  };
+  const now = () => (made === null ? 0 : (made.core.cycles * 1e6) / board.clockHz);
   const record = new RunRecorder({
     app: { name: app.name, summary: app.summary, source: source.source, file: source.file },
     board,
     options,
     clock: now,
   });
-  record.cycles = () => machine.core.cycles;
+  record.cycles = () => (made === null ? 0 : made.core.cycles);
   const ctx: AppContext = {
     board,
-    machine,
+    get machine() {
+      return machine();
+    },
     hw,
     options,
     record,
     random: mulberry32(options.seed),
     now,
-    mpuRegion: (n, label) => mpuRegionInfo(machine.mpu.region(n), label),
+    mpuRegion: (n, label) => mpuRegionInfo(machine().mpu.region(n), label),
   };
-  return { ctx, record, machine, now };
+  return {
+    ctx,
+    record,
+    get machine() {
+      return machine();
+    },
+    now,
+  };
 }
 
 /**
