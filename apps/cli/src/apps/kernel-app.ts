@@ -11,7 +11,10 @@ import { checkerReportFrom } from "../run/memcheck-report.js";
 import { pageMapFromRegionManager } from "../run/page-maps.js";
 import type { RunRecorder } from "../run/recorder.js";
 import type { FaultRecord, MpuRegionInfo, TaskState } from "../run/result.js";
+import { isKernelApp } from "./kernel-shape.js";
 import type { AppContext, AppDescription } from "./types.js";
+
+export { isKernelApp };
 
 /**
  * Optional fields a kernel app description may carry to say which faults and checker reports
@@ -29,18 +32,6 @@ const STATE_SAMPLE_MS = 5;
 const PAGES_SAMPLE_MS = 50;
 
 const EXCEPTION_NUMBER: Readonly<Record<string, number>> = { HardFault: 3, MemManage: 4, BusFault: 5, UsageFault: 6 };
-
-/** Whether a value looks like a kernel app description (`name`, `description`, `tasks`, no `run`). */
-export function isKernelApp(value: unknown): value is KernelAppDescription {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.run !== "function" &&
-    typeof v.name === "string" &&
-    typeof v.description === "string" &&
-    (Array.isArray(v.tasks) || typeof v.tasks === "function")
-  );
-}
 
 function memoryType(setting: string | undefined): string {
   if (setting === undefined || setting.startsWith("normal")) return "normal";

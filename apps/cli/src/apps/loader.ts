@@ -3,7 +3,7 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CliError } from "../cli/errors.js";
 import { APPS, findApp } from "./index.js";
-import { fromKernelApp, isKernelApp } from "./kernel-app.js";
+import { isKernelApp } from "./kernel-shape.js";
 import { type AppDescription, appProblems } from "./types.js";
 
 /** Extensions `rtos-sim run <file>` loads: TypeScript through tsx, JavaScript by plain import. */
@@ -86,6 +86,8 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
     );
   }
   if (isKernelApp(candidate)) {
+    // Loaded on demand: the CLI starts without the kernel package until a kernel app is run.
+    const { fromKernelApp } = await import("./kernel-app.js");
     try {
       return { app: fromKernelApp(candidate), source: "file", file };
     } catch (e) {
