@@ -32,11 +32,11 @@ function bare() {
   });
 }
 
-function kernel(opts: { memcheck?: boolean; watchdog?: boolean } = {}) {
+function kernel(opts: { memcheck?: boolean; interrupt?: boolean } = {}) {
   const k = bootKernel({
     board: STM32F407,
     memcheck: opts.memcheck ?? false,
-    watchdogCycles: opts.watchdog === false ? 0 : 2_000_000,
+    watchdogInterrupt: opts.interrupt ?? false,
     partitions: Array.from({ length: TASKS }, (_, i) => ({ name: `p${i}`, size: 1024 })),
   });
   for (let i = 0; i < TASKS; i++) {
@@ -69,7 +69,7 @@ benchMain(
   {
     bare: () => bare(),
     kernel: () => kernel(),
-    noWatchdog: () => kernel({ watchdog: false }),
+    interrupt: () => kernel({ interrupt: true }),
     memcheck: () => kernel({ memcheck: true }),
   },
   (r) => [
@@ -79,7 +79,7 @@ benchMain(
       rows: [
         row(r.bare!, r.bare!),
         ...(r.kernel ? [row(r.kernel, r.bare!, { opsPerSec: 2_000_000 })] : []),
-        ...["noWatchdog", "memcheck"].filter((x) => r[x] !== undefined).map((x) => row(r[x]!, r.bare!)),
+        ...["interrupt", "memcheck"].filter((x) => r[x] !== undefined).map((x) => row(r[x]!, r.bare!)),
       ],
     },
   ],

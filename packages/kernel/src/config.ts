@@ -102,9 +102,18 @@ export interface KernelOptions {
   readonly queues?: readonly QueueSpec[];
   /**
    * Cycles a task may run without giving up the CPU before the watchdog faults it (checked at
-   * its memory accesses and at each syscall). Default 2,000,000; 0 turns the watchdog off.
+   * each syscall, and at each memory access with `watchdogInterrupt`). Default 2,000,000; 0 turns
+   * the watchdog off.
    */
   readonly watchdogCycles?: number;
+  /**
+   * Also stop a task at its first memory access past the watchdog budget (an access hook, like a
+   * watchdog interrupt), so a loop that never yields is caught too. Costs a hook call on every
+   * access of every task (and bypasses the memory checker's fast filter). Default false: the
+   * budget is checked at each syscall, so a task that loops without yielding is stopped at its
+   * next request, and one that never makes a request hangs the run.
+   */
+  readonly watchdogInterrupt?: boolean;
   /** Bytes of the image's .data+.bss and the kernel's main stack reserved at the start of RAM. Default 8 KiB. */
   readonly imageSize?: number;
   /** Bytes of kernel memory (message queues, kernel heap): one block, privileged only. Default 8 KiB. */

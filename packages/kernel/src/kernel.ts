@@ -67,7 +67,7 @@ export class Kernel {
   readonly regions: RegionManager;
   readonly scheduler: Scheduler<KTask>;
   readonly checker: MemoryChecker | null;
-  /** The access-hook watchdog (null when `watchdogCycles` is 0). */
+  /** The access-hook watchdog (with `watchdogInterrupt`; null otherwise or when `watchdogCycles` is 0). */
   readonly watchdog: WatchdogHook | null;
   readonly devices: KernelDevices;
   /** The kernel's own block (task control blocks, message queues): privileged only. */
@@ -111,7 +111,7 @@ export class Kernel {
     });
     this.checker = this.makeChecker(image);
     // The hooks go on before any other memory is touched, so the checker sees every write.
-    this.watchdog = budget > 0 ? new WatchdogHook(core, budget, this.checker) : null;
+    this.watchdog = budget > 0 && options.watchdogInterrupt ? new WatchdogHook(core, budget, this.checker) : null;
     core.hook = this.watchdog ?? this.checker;
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);

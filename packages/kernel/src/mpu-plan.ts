@@ -79,12 +79,11 @@ export function planMpu(
 }
 
 /**
- * Loads plans into the MPU through its RBAR/RASR registers (RBAR with VALID and REGION, then
- * RASR), remembering the loaded plan: the same plan again is skipped altogether (Tock's cached
- * configuration), and a different plan rewrites only the regions whose words differ (the
- * kernel's regions, identical in every plan, are written once at boot, as FreeRTOS-MPU does).
- * The MPU's registers are the truth; this is a cache of what the kernel wrote, so anyone else
- * writing the MPU must call {@link MpuLoader.invalidate}.
+ * Loads plans into the MPU through its RBAR/RASR alias registers (each RBAR with VALID and
+ * REGION, as FreeRTOS-MPU's PendSV does with an STM), remembering the loaded plan: the same plan
+ * again is skipped altogether (Tock's cached configuration). The MPU's registers are the truth;
+ * this is a cache of what the kernel wrote, so anyone else writing the MPU must call
+ * {@link MpuLoader.invalidate}.
  */
 export class MpuLoader {
   private loaded: MpuPlan | null = null;
@@ -92,29 +91,18 @@ export class MpuLoader {
   loads = 0;
   /** Switches that found the plan already loaded. */
   skips = 0;
-  /** Regions written (RBAR + RASR pairs). */
-  regionWrites = 0;
 
   constructor(private readonly mpu: Mpu) {}
 
   /** Makes `plan` the MPU's configuration. */
   load(plan: MpuPlan): void {
-    const prev = this.loaded;
-    if (prev === plan) {
+    if (this.loaded === plan) {
       this.skips++;
       return;
     }
-    const w = plan.words;
-    const old = prev !== null && prev.words.length === w.length ? prev.words : null;
-    const mpu = this.mpu;
-    for (let i = 0; i < w.length; i += 2) {
-      const rbar = w[i]!;
-      const rasr = w[i + 1]!;
-      if (old !== null && old[i] === rbar && old[i + 1] === rasr) continue;
-      mpu.writeRegister(MpuReg.RBAR, rbar);
-      mpu.writeRegister(MpuReg.RASR, rasr);
-      this.regionWrites++;
-    }
+    // One STM of every (RBAR, RASR) pair to the alias block; registers already holding the
+    // value (the kernel's regions, identical in every plan) do not change.
+    this.mpu.loadPairs(plan.words);
     this.loaded = plan;
     this.loads++;
   }

@@ -3,8 +3,36 @@ import { sys } from "./syscalls.js";
 import { bootTest } from "./test-kit.js";
 
 describe("watchdog", () => {
-  it("stops a task that loops touching memory without ever yielding (the access hook trips)", () => {
+  it("stops a task that loops touching memory past its budget, at its next syscall (default)", () => {
     const k = bootTest({ watchdogCycles: 10_000 });
+    expect(k.watchdog).toBeNull();
+    let after = false;
+    const t = k.spawn({
+      name: "busy",
+      *main(t) {
+        const p = (yield sys.malloc(16)) as number;
+        for (let i = 0; i < 20_000; i++) t.write32(p, i); // 20,000+ cycles without giving up the CPU
+        yield sys.yield();
+        after = true;
+      },
+    });
+    k.spawn({
+      name: "other",
+      *main() {
+        for (let i = 0; i < 3; i++) yield sys.sleep({ ms: 1 });
+      },
+    });
+    const r = k.run({ ms: 10 });
+    expect(r.reason).toBe("no-tasks");
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.action]).toEqual(["busy", "watchdog", "stopped"]);
+    expect(f.message).toMatch(/^watchdog: task "busy" ran 2\d{4} cycles \(budget 10000\) without yielding the CPU$/);
+    expect(after).toBe(false);
+    expect(k.schedTask(t).state).toBe("faulted");
+  });
+
+  it("with watchdogInterrupt, stops a task that loops touching memory without ever yielding (the access hook trips)", () => {
+    const k = bootTest({ watchdogCycles: 10_000, watchdogInterrupt: true });
     const beats: number[] = [];
     k.spawn({
       name: "steady",
@@ -40,7 +68,7 @@ describe("watchdog", () => {
   });
 
   it("a task catching the watchdog error cannot go on: the error is latched", () => {
-    const k = bootTest({ watchdogCycles: 5_000 });
+    const k = bootTest({ watchdogCycles: 5_000, watchdogInterrupt: true });
     let caught = 0;
     k.spawn({
       name: "sly",
@@ -78,7 +106,7 @@ describe("watchdog", () => {
   });
 
   it("tasks that yield within the budget are never faulted; watchdogCycles 0 turns it off", () => {
-    const k = bootTest({ watchdogCycles: 0 });
+    const k = bootTest({ watchdogCycles: 0, watchdogInterrupt: true });
     expect(k.watchdog).toBeNull();
     k.spawn({
       name: "long",

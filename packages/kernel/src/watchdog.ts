@@ -7,7 +7,9 @@ import { KernelError } from "./errors.js";
  * cycle budget is stopped at its next access, like a watchdog interrupt preempting it. The error
  * is latched on the core, so a task that catches it cannot go on. Kernel and allocator accesses
  * (a syscall working for the task) are never interrupted: their metadata stays consistent.
- * Accesses then go on to the inner hook (the memory checker), when there is one.
+ * Accesses then go on to the inner hook (the memory checker), when there is one. Installed with
+ * the kernel option `watchdogInterrupt` (every access of a task then calls it; it offers no
+ * filter, since a filtered access would escape the budget check).
  */
 export class WatchdogHook implements AccessHook {
   /** Core cycle count past which the running task's next access trips the watchdog. */
