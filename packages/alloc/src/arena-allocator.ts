@@ -271,6 +271,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   private release(address: number): void {
     const m = this.mem;
     const a = this.arenas.find(address);
+    // The fast checks below fall back to live()/liveHeader(), which name the error and throw.
     if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + HEADER) this.live(address);
     const arena = a!;
     // Granule state: must be LIVE (the truth kept apart from the bytes in front of the pointer).

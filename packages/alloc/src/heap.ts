@@ -27,9 +27,8 @@ export class HeapAllocator extends ArenaAllocator {
   readonly kind = "heap" as const;
   protected readonly minBlock = 16;
   protected readonly controlBytes = 8;
-  /** Cache of the free list: header addresses (ascending) and block sizes. */
-  private addrs = new Int32Array(64);
-  private sizes = new Int32Array(64);
+  /** Cache of the free list in address order: pairs (header address, block size). */
+  private list = new Int32Array(128);
   private n = 0;
 
   constructor(options: ArenaAllocatorOptions) {
@@ -43,21 +42,27 @@ export class HeapAllocator extends ArenaAllocator {
 
   /** Index of the first cached free block at or above `h`. */
   private lowerBound(h: number): number {
+    const list = this.list;
     let lo = 0;
     let hi = this.n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.addrs[mid]! < h) lo = mid + 1;
+      if (list[2 * mid]! < h) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
+  /** Header address of cached entry `i`, or 0 past the end (the list's terminator in memory). */
+  private at(i: number): number {
+    return i < this.n ? this.list[2 * i]! : 0;
+  }
+
   /** Index of free block `h` in the cache, checking its link in memory against the cache. */
   private indexOf(h: number): number {
     const i = this.lowerBound(h);
-    if (i >= this.n || this.addrs[i] !== h) throw this.corruption(h, "block missing from the free list");
-    const next = i + 1 < this.n ? this.addrs[i + 1]! : 0;
+    if (i >= this.n || this.list[2 * i] !== h) throw this.corruption(h, "block missing from the free list");
+    const next = this.at(i + 1);
     const link = this.mem.read32(h + 8);
     if (link !== next) throw this.corruption(h + 8, "free-list link", { link, expected: next });
     return i;
@@ -65,78 +70,75 @@ export class HeapAllocator extends ArenaAllocator {
 
   /** Address of the link that points at entry `i` (the root for the first). */
   private linkTo(i: number): number {
-    return i === 0 ? this.ctl : this.addrs[i - 1]! + 8;
+    return i === 0 ? this.ctl : this.list[2 * (i - 1)]! + 8;
   }
 
   protected take(need: number): number {
-    const sizes = this.sizes;
-    const n = this.n;
-    for (let i = 0; i < n; i++) if (sizes[i]! >= need) return this.addrs[i]!;
+    const list = this.list;
+    const end = 2 * this.n;
+    for (let i = 1; i < end; i += 2) if (list[i]! >= need) return list[i - 1]!;
     return 0;
   }
 
   protected override checkTaken(h: number, size: number): void {
     const i = this.lowerBound(h);
-    if (this.sizes[i] !== size) throw this.corruption(h, "free block size differs from the free list", { size });
+    if (this.list[2 * i + 1] !== size) throw this.corruption(h, "free block size differs from the free list", { size });
   }
 
   protected linkFree(h: number, size: number): void {
     const i = this.lowerBound(h);
-    if (this.n === this.addrs.length) {
-      const a = new Int32Array(this.n * 2);
-      a.set(this.addrs);
-      this.addrs = a;
-      const s = new Int32Array(this.n * 2);
-      s.set(this.sizes);
-      this.sizes = s;
+    if (2 * this.n === this.list.length) {
+      const grown = new Int32Array(this.list.length * 2);
+      grown.set(this.list);
+      this.list = grown;
     }
-    this.mem.write32(h + 8, i < this.n ? this.addrs[i]! : 0);
+    this.mem.write32(h + 8, this.at(i));
     this.mem.write32(this.linkTo(i), h);
-    this.addrs.copyWithin(i + 1, i, this.n);
-    this.sizes.copyWithin(i + 1, i, this.n);
-    this.addrs[i] = h;
-    this.sizes[i] = size;
+    const list = this.list;
+    list.copyWithin(2 * i + 2, 2 * i, 2 * this.n);
+    list[2 * i] = h;
+    list[2 * i + 1] = size;
     this.n++;
   }
 
   protected unlinkFree(h: number, _size: number): void {
     const i = this.indexOf(h);
-    this.mem.write32(this.linkTo(i), i + 1 < this.n ? this.addrs[i + 1]! : 0);
+    this.mem.write32(this.linkTo(i), this.at(i + 1));
     this.remove(i);
   }
 
   private remove(i: number): void {
-    this.addrs.copyWithin(i, i + 1, this.n);
-    this.sizes.copyWithin(i, i + 1, this.n);
+    this.list.copyWithin(2 * i, 2 * i + 2, 2 * this.n);
     this.n--;
   }
 
   protected replaceFree(h: number, _size: number, r: number, rsize: number): void {
     const i = this.indexOf(h);
     if (r !== h) {
-      this.mem.write32(r + 8, i + 1 < this.n ? this.addrs[i + 1]! : 0);
+      this.mem.write32(r + 8, this.at(i + 1));
       this.mem.write32(this.linkTo(i), r);
-      this.addrs[i] = r;
+      this.list[2 * i] = r;
     }
-    this.sizes[i] = rsize;
+    this.list[2 * i + 1] = rsize;
   }
 
   protected freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void {
+    const list = this.list;
     if (p !== 0) {
       const i = this.indexOf(p);
       if (n !== 0) {
-        if (this.addrs[i + 1] !== n) throw this.corruption(n, "block missing from the free list");
+        if (this.at(i + 1) !== n) throw this.corruption(n, "block missing from the free list");
         this.indexOf(n);
-        this.mem.write32(p + 8, i + 2 < this.n ? this.addrs[i + 2]! : 0);
+        this.mem.write32(p + 8, this.at(i + 2));
         this.remove(i + 1);
-        this.sizes[i] = psize + size + nsize;
-      } else this.sizes[i] = psize + size;
+        list[2 * i + 1] = psize + size + nsize;
+      } else list[2 * i + 1] = psize + size;
     } else if (n !== 0) {
       const i = this.indexOf(n);
-      this.mem.write32(h + 8, i + 1 < this.n ? this.addrs[i + 1]! : 0);
+      this.mem.write32(h + 8, this.at(i + 1));
       this.mem.write32(this.linkTo(i), h);
-      this.addrs[i] = h;
-      this.sizes[i] = size + nsize;
+      list[2 * i] = h;
+      list[2 * i + 1] = size + nsize;
     } else this.linkFree(h, size);
   }
 }
