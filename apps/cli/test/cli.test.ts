@@ -140,6 +140,39 @@ describe("rtos-sim bad input (exit 3)", { timeout: 90_000 }, () => {
     expectOneLineError(await rtosSim(["run", "--report", dir]), 3, "is a directory");
   });
 
+  it("a board .json file: used when valid, its field named when not", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "bluepill.json"),
+      JSON.stringify({
+        name: "bluepill",
+        core: "cortex-m3",
+        clockHz: 72_000_000,
+        memory: [
+          { name: "FLASH", kind: "flash", start: "0x08000000", size: "64K" },
+          { name: "RAM", start: "0x20000000", size: "20K" },
+        ],
+      }),
+    );
+    writeFileSync(join(dir, "bad.json"), '{ "name": "bad", "core": "cortex-m9", "memory": [] }');
+    const ok = await rtosSim(["map", "bluepill.json"], { cwd: dir });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^RAM\s+0x20000000\s+0x20004FFF\s+20 KiB\s+ram\s+rwx/m);
+    const run = await rtosSim(["run", "--board", "bluepill.json", "--duration", "10ms", "--json"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as { board: { name: string } }).board.name).toBe("bluepill");
+    expectOneLineError(
+      await rtosSim(["map", "bad.json"], { cwd: dir }),
+      3,
+      'rtos-sim map: board file bad.json: BOARD_UNKNOWN_CORE: board "bad": unknown core "cortex-m9"',
+    );
+    expectOneLineError(
+      await rtosSim(["run", "--board", "none.json"], { cwd: dir }),
+      3,
+      "board file none.json: file not found",
+    );
+  });
+
   it("a missing or broken linker script", async () => {
     expectOneLineError(
       await rtosSim(["map", "stm32f407", "--linker-script", "nope.ld"]),

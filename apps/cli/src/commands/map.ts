@@ -112,7 +112,7 @@ export const mapCommand: CommandSpec = {
   summary: "show a board's memory map: regions, peripherals, devices, page maps",
   usage: "map <board> [--linker-script FILE] [--page-order N] [--json]",
   description: [
-    "Prints the memory regions of a built-in board (start, end, size, kind, bus access, wait",
+    "Prints the memory regions of a built-in board or a board .json file (start, end, size, kind, bus access, wait",
     "states and where each falls in the ARMv7-M default memory map), its peripheral ranges and",
     "named devices.",
     "--linker-script replaces the board's memory with the MEMORY block of a GNU ld linker script",
@@ -142,7 +142,7 @@ export const mapCommand: CommandSpec = {
     "rtos-sim map mps2-an386 --json",
   ],
   run({ io, values, positionals, style }) {
-    let board = boardOrThrow(positionals[0]!, "map");
+    let board = boardOrThrow(positionals[0]!, "map", io.cwd);
     const script = values["linker-script"];
     if (typeof script === "string") board = loadLinkerBoard(board, script, io.cwd);
     const orderText = values["page-order"];

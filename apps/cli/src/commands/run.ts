@@ -89,6 +89,7 @@ async function runApp(cx: CommandContext): Promise<number> {
   const board = boardOrThrow(
     typeof values.board === "string" ? values.board : (app.defaultBoard ?? "stm32f407"),
     "run",
+    io.cwd,
   );
   const durationMs = durationArg ?? app.defaultDurationMs ?? 1000;
 
@@ -181,7 +182,11 @@ export const runCommand: CommandSpec = {
   minPositionals: 0,
   maxPositionals: 1,
   options: {
-    board: { type: "string", value: "B", description: "board name or alias (see rtos-sim boards); default: the app's" },
+    board: {
+      type: "string",
+      value: "B",
+      description: "board name or alias (see rtos-sim boards), or a board .json file; default: the app's",
+    },
     seed: {
       type: "string",
       value: "N",

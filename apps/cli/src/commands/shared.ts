@@ -1,4 +1,6 @@
-import { BOARDS, type Board, findBoard } from "@rtos-sim/hw";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { BOARDS, type Board, findBoard, parseBoardJson, SimError } from "@rtos-sim/hw";
 import type { OptionSpec } from "../cli/command.js";
 import { CliError } from "../cli/errors.js";
 
@@ -8,18 +10,41 @@ export const JSON_OPTION: OptionSpec = {
   description: "print one JSON document on standard output and nothing else",
 };
 
-/** Finds a built-in board by name or alias; throws {@link CliError} `UNKNOWN_BOARD` (exit 3). */
-export function boardOrThrow(name: string, command: string): Board {
+/**
+ * A board by name or alias, or from a JSON board file when the argument ends in `.json`
+ * (`@rtos-sim/hw`'s `parseBoardJson` shape). Throws {@link CliError} `UNKNOWN_BOARD` or
+ * `INPUT_FILE` (exit 3) naming the board or the file and the field at fault.
+ */
+export function boardOrThrow(name: string, command: string, cwd = process.cwd()): Board {
+  if (name.toLowerCase().endsWith(".json")) return boardFile(name, command, cwd);
   const board = findBoard(name);
   if (!board) {
     throw new CliError(
       "UNKNOWN_BOARD",
-      `unknown board "${name}" (built-in boards: ${BOARDS.map((b) => b.name).join(", ")}; see rtos-sim boards)`,
+      `unknown board "${name}" (built-in boards: ${BOARDS.map((b) => b.name).join(", ")}; see rtos-sim boards; or a board .json file)`,
       { board: name },
       command,
     );
   }
   return board;
+}
+
+function boardFile(path: string, command: string, cwd: string): Board {
+  const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const why = (e as { code?: string }).code === "ENOENT" ? "file not found" : (e as Error).message;
+    throw new CliError("INPUT_FILE", `board file ${path}: ${why}`, { file }, command);
+  }
+  try {
+    return parseBoardJson(text);
+  } catch (e) {
+    if (e instanceof SimError)
+      throw new CliError("INPUT_FILE", `board file ${path}: ${e.message}`, { file, cause: e.code }, command);
+    throw e;
+  }
 }
 
 /** Total bytes of a board's memory regions of one kind. */
