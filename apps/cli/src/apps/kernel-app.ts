@@ -190,6 +190,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
       rec.setMpuRegions(id, taskMpuRegions(t));
     }
     rec.setState(0, kernel.panic === null ? "done" : "faulted");
+    rec.setMemoryHeld(0, kernel.kernelBlock.size);
     for (const r of kernel.regions.regions()) rec.pageMap(pageMapFromRegionManager(kernel.regions, r));
     for (const c of checks) rec.check(c.name, c.ok, c.detail);
   };
