@@ -10,7 +10,12 @@ export interface BlockObserver {
   blockAllocated(address: number, size: number, allocator: string): void;
   /** The block at `address` (of `size` bytes) was freed back to `allocator`. */
   blockFreed(address: number, size: number, allocator: string): void;
-  /** A block moved or changed size (in place when the addresses are equal). */
+  /**
+   * A block moved or changed size (in place when the addresses are equal). The allocators of this
+   * package call it for in-place resizes only; a resize that moves is published as
+   * `blockAllocated` (new block), the copy (made with the caller's actor tag), then `blockFreed`
+   * (old block).
+   */
   blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void;
 }
 
@@ -23,7 +28,7 @@ export interface AllocatorStats {
   readonly kind: AllocatorKind;
   /** Blocks currently handed out. */
   readonly liveBlocks: number;
-  /** Bytes requested by the live blocks. */
+  /** Bytes requested by the live blocks (slab and slab array: whole blocks of their size). */
   readonly liveBytes: number;
   /** Pages currently held from the region manager. */
   readonly pages: number;
