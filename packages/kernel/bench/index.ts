@@ -48,7 +48,7 @@ function kernel(opts: { memcheck?: boolean; interrupt?: boolean } = {}) {
       },
     });
   }
-  const extra = [opts.memcheck ? "memory checker on" : "", opts.watchdog === false ? "watchdog off" : ""].filter(
+  const extra = [opts.memcheck ? "memory checker on" : "", opts.interrupt ? "access-hook watchdog" : ""].filter(
     (x) => x !== "",
   );
   const name = `kernel switch, ${TASKS} tasks, MPU reload + frames${extra.length ? `, ${extra.join(", ")}` : ""}`;

@@ -97,7 +97,6 @@ export class ContextSwitcher {
       this.faultTask(t, e);
       return;
     }
-    core.actor = (k.id << 2) | ActorMode.User;
     if (this.watchdog !== null) this.watchdog.arm(k.name);
     if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
@@ -134,7 +133,8 @@ export class ContextSwitcher {
 
   beforeStep(t: Task<KTask>): void {
     const core = this.core;
-    core.actor = (t.id << 2) | ActorMode.User;
+    const user = (t.id << 2) | ActorMode.User;
+    if (core.actor !== user) core.actor = user;
     try {
       core.fetch(t.data.code); // the instruction fetch at the resume address
     } catch (e) {
@@ -142,6 +142,7 @@ export class ContextSwitcher {
     }
   }
 
+  /** After a step: a fault the task's code latched stops it (the syscall handler and switch-out set their own actor). */
   afterStep(t: Task<KTask>): void {
     const core = this.core;
     const pending = core.pendingFault;
@@ -149,6 +150,5 @@ export class ContextSwitcher {
       if (t.state === "running") this.faultTask(t, pending);
       else core.clearFault();
     }
-    core.actor = (t.id << 2) | ActorMode.Kernel;
   }
 }
