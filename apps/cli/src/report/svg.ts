@@ -8,16 +8,34 @@ export const PLOT_WIDTH = 960;
 const GUTTER = 110;
 const LANE = 26;
 
+/** Tick values for an axis from 0 to `total`: multiples of 1, 2 or 5 x 10^k, about five of them. */
+export function niceTicks(total: number): number[] {
+  if (!(total > 0)) return [0];
+  const raw = total / 5;
+  const pow = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * pow >= raw * 0.99) ?? 10) * pow;
+  const ticks: number[] = [];
+  for (let v = 0; v <= total * (1 + 1e-9); v += step) ticks.push(Math.round(v / step) * step);
+  return ticks;
+}
+
 function axis(total: number, y: number): string {
   let out = `<line x1="${GUTTER}" y1="${y}" x2="${GUTTER + PLOT_WIDTH}" y2="${y}" class="axis"/>`;
-  for (let i = 0; i <= 5; i++) {
-    const x = GUTTER + (PLOT_WIDTH * i) / 5;
+  for (const v of niceTicks(total)) {
+    const x = GUTTER + (v / total) * PLOT_WIDTH;
+    const anchor = v === 0 ? "start" : x > GUTTER + PLOT_WIDTH - 30 ? "end" : "middle";
     out += `<line x1="${x}" y1="${y}" x2="${x}" y2="${y + 4}" class="axis"/>`;
-    out += `<text x="${x}" y="${y + 16}" class="tick" text-anchor="${i === 0 ? "start" : i === 5 ? "end" : "middle"}">${esc(
-      formatTime((total * i) / 5),
-    )}</text>`;
+    out += `<text x="${x}" y="${y + 16}" class="tick" text-anchor="${anchor}">${esc(formatTick(v))}</text>`;
   }
   return out;
+}
+
+/** A tick label: whole units without decimals (e.g. "400 ms", "1.2 s", "250 us"). */
+function formatTick(us: number): string {
+  if (us === 0) return "0";
+  if (us >= 1e6) return `${+(us / 1e6).toFixed(3)} s`;
+  if (us >= 1e3) return `${+(us / 1e3).toFixed(3)} ms`;
+  return `${+us.toFixed(3)} us`;
 }
 
 /** Merges marked pixel columns into [start, end) runs. */
