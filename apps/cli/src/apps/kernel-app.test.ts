@@ -85,4 +85,38 @@ describe("kernel apps in the CLI", () => {
     expect(r.verdict.ok).toBe(false);
     expect(r.verdict.problems[0]).toMatch(/^unexpected fault in rogue: /);
   });
+
+  it("a fault the kernel detects (a bad syscall pointer) is recorded without hardware registers", () => {
+    const r = run(
+      {
+        name: "bad-pointer",
+        description: "a task hands the kernel a pointer into kernel memory",
+        tasks: (env) => [
+          {
+            name: "liar",
+            *main() {
+              yield sys.print(env.kernel.kernelBlock.base, 4);
+            },
+          },
+        ],
+        expectFault: (f) => f.task === "liar",
+      },
+      false,
+    );
+    expect(r.faults).toHaveLength(1);
+    const f = r.faults[0]!;
+    expect(f).toMatchObject({
+      taskName: "liar",
+      hardware: false,
+      exception: 0,
+      cfsr: 0,
+      mmfar: null,
+      bfar: null,
+      expected: true,
+    });
+    expect(f.kind).toBe("bad-pointer");
+    expect(f.message.length).toBeGreaterThan(0);
+    expect(f.dump).not.toBeNull();
+    expect(r.verdict.ok).toBe(true);
+  });
 });

@@ -113,7 +113,9 @@ async function runApp(cx: CommandContext): Promise<number> {
       },
       fault: (f) => {
         bar?.clear();
-        const what = `${f.cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`;
+        const what = f.hardware
+          ? `${f.cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`
+          : `${f.kind}: ${f.message}`;
         io.out(
           `${style.dim(formatTime(f.t).padStart(12))}  ${f.taskName.padEnd(width)}   ${
             f.expected ? style.yellow(`fault: ${what} (expected)`) : style.red(`FAULT: ${what}`)
