@@ -258,91 +258,126 @@ export class Core {
 
   /** 32-bit little-endian load. */
   read32(address: number, unprivileged = false): number {
-    const u = (address - this.hStart) >>> 0;
-    if (
-      (u & 3) === 0 &&
-      u <= this.hSize - 4 &&
-      ((u < this.hFreeR && u >= this.hFreeLo) ||
-        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0)
-    ) {
-      if (this.observed) this.observe(u, 4, AccessKind.Read, unprivileged);
-      return this.hView.getUint32(u, true);
+    const off = (address - this.hStart) | 0;
+    if ((off & 3) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeR - 4 && u >= this.hFreeLo) {
+        if (this.observed) this.observe(u, 4, AccessKind.Read, unprivileged);
+        return this.hView.getUint32(u, true);
+      }
+      if (
+        u <= this.hSize - 4 &&
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0
+      ) {
+        if (this.observed) this.observe(u, 4, AccessKind.Read, unprivileged);
+        return this.hView.getUint32(u, true);
+      }
     }
     return this.slow(address >>> 0, 4, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
   /** 32-bit little-endian store. */
   write32(address: number, value: number, unprivileged = false): void {
-    const u = (address - this.hStart) >>> 0;
-    if (
-      (u & 3) === 0 &&
-      u <= this.hWSize - 4 &&
-      ((u < this.hFreeW && u >= this.hFreeLo) ||
-        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0)
-    ) {
-      if (this.observed) this.observe(u, 4, AccessKind.Write, unprivileged);
-      this.hView.setUint32(u, value, true);
-      return;
+    const off = (address - this.hStart) | 0;
+    if ((off & 3) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeW - 4 && u >= this.hFreeLo) {
+        if (this.observed) this.observe(u, 4, AccessKind.Write, unprivileged);
+        this.hView.setUint32(u, value, true);
+        return;
+      }
+      if (
+        u <= this.hWSize - 4 &&
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0
+      ) {
+        if (this.observed) this.observe(u, 4, AccessKind.Write, unprivileged);
+        this.hView.setUint32(u, value, true);
+        return;
+      }
     }
     this.slow(address >>> 0, 4, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
   /** 16-bit little-endian load. */
   read16(address: number, unprivileged = false): number {
-    const u = (address - this.hStart) >>> 0;
-    if (
-      (u & 1) === 0 &&
-      u <= this.hSize - 2 &&
-      ((u < this.hFreeR && u >= this.hFreeLo) ||
-        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0)
-    ) {
-      if (this.observed) this.observe(u, 2, AccessKind.Read, unprivileged);
-      return this.hView.getUint16(u, true);
+    const off = (address - this.hStart) | 0;
+    if ((off & 1) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeR - 2 && u >= this.hFreeLo) {
+        if (this.observed) this.observe(u, 2, AccessKind.Read, unprivileged);
+        return this.hView.getUint16(u, true);
+      }
+      if (
+        u <= this.hSize - 2 &&
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0
+      ) {
+        if (this.observed) this.observe(u, 2, AccessKind.Read, unprivileged);
+        return this.hView.getUint16(u, true);
+      }
     }
     return this.slow(address >>> 0, 2, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
   /** 16-bit little-endian store. */
   write16(address: number, value: number, unprivileged = false): void {
-    const u = (address - this.hStart) >>> 0;
-    if (
-      (u & 1) === 0 &&
-      u <= this.hWSize - 2 &&
-      ((u < this.hFreeW && u >= this.hFreeLo) ||
-        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0)
-    ) {
-      if (this.observed) this.observe(u, 2, AccessKind.Write, unprivileged);
-      this.hView.setUint16(u, value, true);
-      return;
+    const off = (address - this.hStart) | 0;
+    if ((off & 1) === 0) {
+      const u = off >>> 0;
+      if (u <= this.hFreeW - 2 && u >= this.hFreeLo) {
+        if (this.observed) this.observe(u, 2, AccessKind.Write, unprivileged);
+        this.hView.setUint16(u, value, true);
+        return;
+      }
+      if (
+        u <= this.hWSize - 2 &&
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0
+      ) {
+        if (this.observed) this.observe(u, 2, AccessKind.Write, unprivileged);
+        this.hView.setUint16(u, value, true);
+        return;
+      }
     }
     this.slow(address >>> 0, 2, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
   /** 8-bit load. */
   read8(address: number, unprivileged = false): number {
-    const u = (address - this.hStart) >>> 0;
-    if (
-      u <= this.hSize - 1 &&
-      ((u < this.hFreeR && u >= this.hFreeLo) ||
-        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0)
-    ) {
-      if (this.observed) this.observe(u, 1, AccessKind.Read, unprivileged);
-      return this.hBytes[u]!;
+    const off = (address - this.hStart) | 0;
+    {
+      const u = off >>> 0;
+      if (u <= this.hFreeR - 1 && u >= this.hFreeLo) {
+        if (this.observed) this.observe(u, 1, AccessKind.Read, unprivileged);
+        return this.hBytes[u]!;
+      }
+      if (
+        u <= this.hSize - 1 &&
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UR : this.rmask)) !== 0
+      ) {
+        if (this.observed) this.observe(u, 1, AccessKind.Read, unprivileged);
+        return this.hBytes[u]!;
+      }
     }
     return this.slow(address >>> 0, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
   /** 8-bit store. */
   write8(address: number, value: number, unprivileged = false): void {
-    const u = (address - this.hStart) >>> 0;
-    if (
-      u <= this.hWSize - 1 &&
-      ((u < this.hFreeW && u >= this.hFreeLo) ||
-        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0)
-    ) {
-      if (this.observed) this.observe(u, 1, AccessKind.Write, unprivileged);
-      this.hBytes[u] = value;
-      return;
+    const off = (address - this.hStart) | 0;
+    {
+      const u = off >>> 0;
+      if (u <= this.hFreeW - 1 && u >= this.hFreeLo) {
+        if (this.observed) this.observe(u, 1, AccessKind.Write, unprivileged);
+        this.hBytes[u] = value;
+        return;
+      }
+      if (
+        u <= this.hWSize - 1 &&
+        (this.hPerm[(u >>> GRANULE_SHIFT) + this.hG]! & (unprivileged ? Perm.UW : this.wmask)) !== 0
+      ) {
+        if (this.observed) this.observe(u, 1, AccessKind.Write, unprivileged);
+        this.hBytes[u] = value;
+        return;
+      }
     }
     this.slow(address >>> 0, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
@@ -456,7 +491,9 @@ export class Core {
       return fp;
     }
     const off = fp - s.start;
-    for (let i = 0; i < 8; i++) s.view.setUint32(off + 4 * i, i === 7 ? xpsr : (frame[i] ?? 0) >>> 0, true);
+    const view = s.view;
+    for (let i = 0; i < 7; i++) view.setUint32(off + 4 * i, (frame[i] ?? 0) >>> 0, true);
+    view.setUint32(off + 28, xpsr, true);
     return fp;
   }
 
