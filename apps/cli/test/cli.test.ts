@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { APPS, DEFAULT_APP } from "../src/apps/index.js";
 import { lines, rtosSim, tempDir } from "./helpers.js";
 
 /** An error run: one line on stderr, nothing on stdout, no stack trace. */
@@ -158,7 +159,9 @@ describe("rtos-sim bad input (exit 3)", { timeout: 90_000 }, () => {
     const ok = await rtosSim(["map", "bluepill.json"], { cwd: dir });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^RAM\s+0x20000000\s+0x20004FFF\s+20 KiB\s+ram\s+rwx/m);
-    const run = await rtosSim(["run", "--board", "bluepill.json", "--duration", "10ms", "--json"], { cwd: dir });
+    const run = await rtosSim(["run", "mpu-demo", "--board", "bluepill.json", "--duration", "10ms", "--json"], {
+      cwd: dir,
+    });
     expect(run.code).toBe(0);
     expect((JSON.parse(run.stdout) as { board: { name: string } }).board.name).toBe("bluepill");
     expectOneLineError(
@@ -223,12 +226,15 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     });
   });
 
-  it("apps lists mpu-demo as the default", async () => {
+  it("apps lists every built-in app and marks the default", async () => {
     const r = await rtosSim(["apps"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/mpu-demo \(default\)\s+stm32f407\s+1000 ms/);
+    expect(r.stdout).toMatch(/^app\s+board\s+duration\s+what it shows$/m);
+    expect(r.stdout).toMatch(/^mpu-demo( \(default\))?\s+stm32f407\s+1000 ms\s+two unprivileged tasks/m);
+    expect(r.stdout).toContain(`${DEFAULT_APP} (default)`);
     const json = JSON.parse((await rtosSim(["apps", "--json"])).stdout) as { name: string; default: boolean }[];
-    expect(json[0]).toMatchObject({ name: "mpu-demo", default: true });
+    expect(json.map((a) => a.name)).toEqual(APPS.map((a) => a.name));
+    expect(json.filter((a) => a.default).map((a) => a.name)).toEqual([DEFAULT_APP]);
   });
 });
 

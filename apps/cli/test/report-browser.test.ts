@@ -27,7 +27,7 @@ describe("the HTML report in headless Chromium", () => {
     }
     const dir = tempDir();
     const report = join(dir, "report.html");
-    const run = await rtosSim(["run", "--report", report]);
+    const run = await rtosSim(["run", "mpu-demo", "--report", report]);
     expect(run.code).toBe(0);
 
     const context = await chromium.launchPersistentContext(join(dir, "profile"), {

@@ -1,18 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DEFAULT_APP } from "../src/apps/index.js";
 import type { RunResult } from "../src/run/result.js";
 import { rtosSim, tempDir } from "./helpers.js";
 import { validateTrace } from "./trace-format.js";
 
 async function runJson(args: readonly string[]): Promise<{ code: number | null; result: RunResult; stderr: string }> {
-  const r = await rtosSim(["run", ...args, "--json"]);
+  const r = await rtosSim(["run", "mpu-demo", ...args, "--json"]);
   return { code: r.code, result: JSON.parse(r.stdout) as RunResult, stderr: r.stderr };
 }
 
 describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
   it("the default run prints UART lines, the summary table, the decoded fault and OK", async () => {
-    const r = await rtosSim(["run"]);
+    const r = await rtosSim(["run", "mpu-demo"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe("");
     const out = r.stdout;
@@ -84,6 +85,12 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
     ]);
   });
 
+  it("`run` without an app runs the registry's default app", async () => {
+    const r = await rtosSim(["run", "--duration", "10ms", "--json"]);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as RunResult).app.name).toBe(DEFAULT_APP);
+  });
+
   it("is deterministic for a seed, and the seed changes the samples", async () => {
     const strip = (r: RunResult) => ({ ...r, wallMs: 0 });
     const a = await runJson(["--seed", "7", "--duration", "200ms"]);
@@ -130,7 +137,7 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
   it("--trace writes a valid Chrome trace-event file", async () => {
     const dir = tempDir();
     const file = join(dir, "trace.json");
-    const r = await rtosSim(["run", "--duration", "100ms", "--trace", file]);
+    const r = await rtosSim(["run", "mpu-demo", "--duration", "100ms", "--trace", file]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`trace written to ${file}`);
     const trace = JSON.parse(readFileSync(file, "utf8")) as {
@@ -159,7 +166,7 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
   it("--report writes one self-contained HTML file", async () => {
     const dir = tempDir();
     const file = join(dir, "report.html");
-    const r = await rtosSim(["run", "--duration", "100ms", "--report", file, "--json"]);
+    const r = await rtosSim(["run", "mpu-demo", "--duration", "100ms", "--report", file, "--json"]);
     expect(r.code).toBe(0);
     JSON.parse(r.stdout); // still exactly one JSON document on stdout
     const html = readFileSync(file, "utf8");

@@ -34,16 +34,16 @@ describe("runCli in process", () => {
   });
 
   it("colours and a progress bar on a terminal, none with --json", async () => {
-    const tty = await cli(["run", "--duration", "10ms"], true);
+    const tty = await cli(["run", "mpu-demo", "--duration", "10ms"], true);
     expect(tty.out).toContain("\u001b[1m");
     expect(tty.err).toContain("100%");
-    const json = await cli(["run", "--duration", "10ms", "--json"], true);
+    const json = await cli(["run", "mpu-demo", "--duration", "10ms", "--json"], true);
     expect(json.out).not.toContain("\u001b[");
     expect(json.err).toBe("");
   });
 
   it("an unwritable output file is exit code 3 with one line", async () => {
-    const r = await cli(["run", "--duration", "10ms", "--report", "/proc/version"]);
+    const r = await cli(["run", "mpu-demo", "--duration", "10ms", "--report", "/proc/version"]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^rtos-sim run: --report: cannot write \/proc\/version: /);
   });

@@ -6,7 +6,7 @@ import { buildTrace, TRACE_PID } from "./trace.js";
 
 async function demoResult(): Promise<RunResult> {
   let out = "";
-  await runCli(["run", "--duration", "20ms", "--json"], {
+  await runCli(["run", "mpu-demo", "--duration", "20ms", "--json"], {
     out: (t) => {
       out += t;
     },
