@@ -68,3 +68,25 @@ describe("block transfers are all-or-nothing", () => {
     expect(f.message).toContain("VECTTBL");
   });
 });
+
+describe("debugAccess", () => {
+  it("reads privileged memory from unprivileged state without cycles or hook, then restores everything", () => {
+    const m = machine();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.write32(0x20000100, 0xcafe);
+    m.core.controlNPriv = true;
+    m.core.countCycles = true;
+    const seen: number[] = [];
+    m.core.hook = { onAccess: (a) => void seen.push(a) };
+    m.core.actor = 9;
+    const before = m.core.cycles;
+    expect(m.core.debugAccess(() => m.core.read32(0x20000100))).toBe(0xcafe);
+    expect(m.core.cycles).toBe(before);
+    expect(seen).toEqual([]);
+    expect(m.core.privileged).toBe(false);
+    expect(m.core.actor).toBe(9);
+    expect(m.core.countCycles).toBe(true);
+    expect(() => m.core.read32(0x20000100)).toThrow(Fault);
+  });
+});

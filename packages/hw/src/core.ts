@@ -163,6 +163,37 @@ export class Core {
     this.invalidate();
   }
 
+  /**
+   * Runs `fn` as a debugger would touch memory (SWD, not the CPU): accesses are privileged, not
+   * counted as cycles and not shown to the hook, so observing the system (page maps, statistics
+   * read through the core) does not change the simulation. Mode, CONTROL.nPRIV, actor, hook and
+   * cycle counting are restored afterwards. A latched fault still rethrows.
+   *
+   * @example
+   * ```ts
+   * const owners = core.debugAccess(() => regionManager.owners());
+   * ```
+   */
+  debugAccess<T>(fn: () => T): T {
+    const mode = this.modeValue;
+    const nPriv = this.nPriv;
+    const hook = this.hookValue;
+    const counting = this.countCyclesValue;
+    const actor = this.actorValue;
+    this.mode = "handler";
+    this.hook = null;
+    this.countCycles = false;
+    try {
+      return fn();
+    } finally {
+      this.countCycles = counting;
+      this.hook = hook;
+      this.actor = actor;
+      this.nPriv = nPriv;
+      this.mode = mode;
+    }
+  }
+
   /** Clears the latched fault (the kernel does this once it has handled it). */
   clearFault(): void {
     this.pendingFault = null;

@@ -1,7 +1,9 @@
 import { type Board, findBoard } from "@rtos-sim/hw";
+import type { MemReport } from "@rtos-sim/memcheck";
 import { bootKernel } from "./boot.js";
 import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
 import { KernelError } from "./errors.js";
+import type { FaultRecord } from "./fault-report.js";
 import type { Kernel, KernelRunResult } from "./kernel.js";
 
 /** What an app's task factory is given: the booted kernel (partition and device addresses) and the seed. */
@@ -35,6 +37,10 @@ export interface AppDescription {
   readonly tasks: readonly TaskSpec[] | ((env: AppEnv) => readonly TaskSpec[]);
   /** App-specific results to show after the run (e.g. "outputs identical to a clean run"). */
   readonly check?: (kernel: Kernel, env: AppEnv) => readonly AppCheck[];
+  /** Faults the app provokes on purpose (a rogue task's attempts): reports show them as expected. */
+  readonly expectFault?: (fault: FaultRecord) => boolean;
+  /** Checker reports the app provokes on purpose (heap-bugs): reports show them as expected. */
+  readonly expectReport?: (report: MemReport) => boolean;
 }
 
 /** One app-specific result. */

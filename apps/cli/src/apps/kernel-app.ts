@@ -154,7 +154,8 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     if (ms - lastPages < every) return;
     lastPages = ms;
     const pages: Record<string, number> = {};
-    for (const o of kernel.regions.owners()) pages[o.name] = o.pages;
+    // Read the page metadata as a debugger would: observing must not charge cycles or reach the checker.
+    for (const o of kernel.machine.core.debugAccess(() => kernel.regions.owners())) pages[o.name] = o.pages;
     rec.counter("pages held", "pages", pages, ms * 1000);
   };
   const durationMs = Math.max(1, durationMsOf(app, rec));
@@ -191,7 +192,9 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     }
     rec.setState(0, kernel.panic === null ? "done" : "faulted");
     rec.setMemoryHeld(0, kernel.kernelBlock.size);
-    for (const r of kernel.regions.regions()) rec.pageMap(pageMapFromRegionManager(kernel.regions, r));
+    kernel.machine.core.debugAccess(() => {
+      for (const r of kernel.regions.regions()) rec.pageMap(pageMapFromRegionManager(kernel.regions, r));
+    });
     for (const c of checks) rec.check(c.name, c.ok, c.detail);
   };
 }

@@ -190,4 +190,7 @@ export const heapBugs: AppDescription = defineApp({
     return HEAP_BUGS.map((bug, i) => bugTask(env, bug, BUG_SPACING_MS * (i + 1)));
   },
   check: (kernel) => heapBugChecks(kernel),
+  // Each task commits its bug on purpose: the checker's report (and the stop it causes) is expected.
+  expectFault: (f) => HEAP_BUGS.some((b) => b.task === f.task),
+  expectReport: (r) => HEAP_BUGS.some((b) => b.task === r.taskName && b.kind === r.kind),
 });

@@ -101,4 +101,7 @@ export const isolation: AppDescription = defineApp({
   kernel: FLIGHT_KERNEL,
   tasks: (env) => [...flightTasks(env), ...rogueTasks(env)],
   check: (kernel, env) => isolationChecks(kernel, env.seed),
+  // Every rogue task is there to be stopped: its faults and checker reports are the point.
+  expectFault: (f) => f.task.startsWith("rogue-"),
+  expectReport: (r) => r.taskName.startsWith("rogue-"),
 });
