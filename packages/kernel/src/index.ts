@@ -1,3 +1,34 @@
+/**
+ * `@rtos-sim/kernel`: the composition. It boots a board (region manager over its RAM, a kernel
+ * block privileged-only with the task control blocks and message queues, simulated UART, GPIO,
+ * timer, sensor and actuator at the board's real addresses, the MPU on with the kernel's regions
+ * highest-numbered), and runs tasks written as generators, each seeing only its own memory: its
+ * stack (with a Zephyr-style guard), its heap (TLSF by default, first fit, or a slab array over a
+ * nested region manager), the partitions and peripherals it was granted. Every switch stacks and
+ * unstacks a real exception frame on the task's stack, keeps the saved SP in the task's TCB in
+ * kernel memory, and reloads the task's cached MPU configuration (skipped when unchanged); every
+ * syscall pointer is validated against the caller's own view; a task's fault goes to its policy
+ * (stop, restart, restart up to N, panic) with a Tock-style dump. See the README.
+ *
+ * @example
+ * ```ts
+ * import { STM32F407 } from "@rtos-sim/hw";
+ * import { bootKernel, sys } from "@rtos-sim/kernel";
+ * const k = bootKernel({ board: STM32F407, memcheck: true });
+ * k.spawn({
+ *   name: "hello",
+ *   *main(t) {
+ *     const p = (yield sys.malloc(16)) as number;
+ *     t.writeString(p, "hi\n");
+ *     yield sys.print(p, 3);
+ *     yield sys.free(p);
+ *   },
+ * });
+ * k.run({ ms: 10 });
+ * ```
+ *
+ * @packageDocumentation
+ */
 export { TIMEOUT } from "@rtos-sim/sched";
 export type { AppCheck, AppDescription, AppEnv, AppRun, RunAppOptions } from "./app.js";
 export { defineApp, resolveBoard, runApp } from "./app.js";

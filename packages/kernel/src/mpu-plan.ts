@@ -1,4 +1,4 @@
-import { encodeRegion, type MemoryTypeSetting, type Mpu, MpuReg, type MpuRegionSettings, Rbar } from "@rtos-sim/hw";
+import { encodeRegion, type MemoryTypeSetting, type Mpu, type MpuRegionSettings, Rbar } from "@rtos-sim/hw";
 import { KernelError } from "./errors.js";
 
 /** One MPU region a task (or the kernel) is granted. */
