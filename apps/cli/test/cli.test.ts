@@ -127,7 +127,7 @@ describe("rtos-sim bad input (exit 3)", { timeout: 90_000 }, () => {
     expectOneLineError(
       await rtosSim(["run", "flying-circus"]),
       3,
-      'unknown app "flying-circus" (built-in apps: mpu-demo',
+      'unknown app "flying-circus" (built-in apps: flight, isolation, heap-bugs, alloc-stress, mpu-demo',
     );
   });
 

@@ -88,4 +88,47 @@ describe("the HTML report in headless Chromium", () => {
       await context.close();
     }
   });
+
+  it("shows the isolation run: every rogue attempt as an expected fault, checker reports, page maps", {
+    timeout: 120_000,
+  }, async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium"`);
+    }
+    const dir = tempDir();
+    const report = join(dir, "isolation.html");
+    const run = await rtosSim(["run", "isolation", "--report", report]);
+    expect(run.code).toBe(0);
+    const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+      });
+      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+      await page.goto(pathToFileURL(report).href, { waitUntil: "load" });
+      await page.waitForSelector("html[data-ready=true]");
+      expect(await page.textContent("h1")).toBe("rtos-sim: isolation on stm32f407");
+      expect(await page.textContent("#verdict .verdict")).toBe("OK");
+      // The kernel row, four flight tasks and nine rogue attempts.
+      expect(await page.locator("#summary table.tasks tbody tr").count()).toBe(14);
+      expect(await page.locator("#faults article.fault.expected").count()).toBe(9);
+      expect(await page.locator('#memory-map .page[data-owner="kernel"]').count()).toBeGreaterThan(0);
+      expect(await page.locator("#timeline-svg path.marker.fault").count()).toBe(9);
+      await page.check("#show-expected");
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = join(ARTIFACTS, "report-isolation.png");
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
