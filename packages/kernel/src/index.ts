@@ -33,6 +33,7 @@ export { TIMEOUT } from "@rtos-sim/sched";
 export type { AppCheck, AppDescription, AppEnv, AppRun, RunAppOptions } from "./app.js";
 export { defineApp, resolveBoard, runApp } from "./app.js";
 export { bootKernel } from "./boot.js";
+export { checkBuffer } from "./buffer-check.js";
 export type {
   FaultPolicy,
   KernelMemcheckOptions,
@@ -46,6 +47,7 @@ export type {
 export { DEFAULT_SLAB_CLASSES, defaultHeapFactory } from "./default-heap.js";
 export { Actuator, ActuatorReg } from "./devices/actuator.js";
 export type { KernelDevices } from "./devices/attach.js";
+export { attachDevices } from "./devices/attach.js";
 export { Gpio, GpioReg } from "./devices/gpio.js";
 export type { DevicePlacement, DeviceRole } from "./devices/map.js";
 export { placeDevices } from "./devices/map.js";
@@ -54,10 +56,10 @@ export { Timer, TimerReg } from "./devices/timer.js";
 export { Uart, UartReg } from "./devices/uart.js";
 export type { KernelErrorCode } from "./errors.js";
 export { KernelError } from "./errors.js";
-export type { KernelEvents, Stamp } from "./events.js";
+export type { KernelEvents, Stamp, Watched } from "./events.js";
 export { KernelEmitter } from "./events.js";
-export type { ClassifiedFault } from "./fault-handler.js";
-export { classifyFault, policyAction } from "./fault-handler.js";
+export type { ClassifiedFault, FaultHandlerDeps } from "./fault-handler.js";
+export { checkPolicy, classifyFault, FaultHandler, policyAction, policyName } from "./fault-handler.js";
 export type { DumpInput, FaultAction, FaultKind, FaultRecord } from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
 export { MessageQueue, Semaphore } from "./ipc.js";
@@ -67,12 +69,16 @@ export type { BoardLayout } from "./layout.js";
 export { layoutBoard, orderFor } from "./layout.js";
 export type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 export { MpuLoader, planMpu, regionSizeFor } from "./mpu-plan.js";
+export type { SwitcherDeps } from "./switcher.js";
+export { ContextSwitcher } from "./switcher.js";
 export { handleSyscall } from "./syscall-handler.js";
 export type { Delay, Syscall, SyscallOp, TaskInfo } from "./syscalls.js";
 export { Errno, sys } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
-export type { HeapFactory, HeapFactoryOptions, TaskAllocator } from "./task-heap.js";
-export { HeapBlockSource, SLAB_PAGE_ORDER, slabPageSource } from "./task-heap.js";
+export type { HeapFactory, HeapFactoryOptions, TaskAllocator, TaskHeapOptions } from "./task-heap.js";
+export { HeapBlockSource, makeTaskHeap, SLAB_PAGE_ORDER, slabPageSource } from "./task-heap.js";
 export type { HeapKind, KTask, TaskHeap } from "./task-record.js";
 export { GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
+export type { PartitionBlock, SpecContext } from "./task-spec.js";
+export { checkSpec, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
 export { WatchdogHook } from "./watchdog.js";

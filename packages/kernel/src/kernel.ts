@@ -1,7 +1,8 @@
-import { ActorMode, createMachine, hex32, type Machine, makeActor, Perm, Shcsr } from "@rtos-sim/hw";
-import { checkedAllocator, MemoryChecker } from "@rtos-sim/memcheck";
+import { ActorMode, createMachine, type Machine, makeActor, Shcsr } from "@rtos-sim/hw";
+import { MemoryChecker } from "@rtos-sim/memcheck";
 import { RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
+import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
 import type { DevicePlacement, DeviceRole } from "./devices/map.js";
@@ -15,7 +16,7 @@ import { type MpuGrant, MpuLoader, planMpu } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
-import { HeapBlockSource, type HeapFactory, slabPageSource, type TaskAllocator } from "./task-heap.js";
+import { type HeapFactory, makeTaskHeap } from "./task-heap.js";
 import { GUARD_BYTES, type HeapKind, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
 import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
 import { WatchdogHook } from "./watchdog.js";
@@ -246,26 +247,21 @@ export class Kernel {
     order: number,
     classes?: readonly number[],
   ): TaskHeap {
-    const core = this.machine.core;
-    const pages =
-      kind === "slab-array" ? slabPageSource(core, name, base, size) : new HeapBlockSource(base, order, this.pageOrder);
-    const inner = this.heapFactory({
-      name: `${kind}:${name}`,
-      kind,
-      pages,
-      arenaOrder: order,
-      memory: core,
-      observer: this.checker,
-      ...(classes ? { slabClasses: classes } : {}),
-    });
     const mc = this.options.memcheck;
-    const allocator: TaskAllocator = this.checker
-      ? (checkedAllocator(this.checker, inner, {
-          redzone: typeof mc === "object" ? mc.redzone : undefined,
-          quarantineBytes: typeof mc === "object" ? (mc.quarantineBytes ?? 4096) : 4096,
-        }) as unknown as TaskAllocator)
-      : inner;
-    return { kind, base, size, order, allocator };
+    return makeTaskHeap({
+      core: this.machine.core,
+      checker: this.checker,
+      heapFactory: this.heapFactory,
+      pageOrder: this.pageOrder,
+      redzone: typeof mc === "object" ? mc.redzone : undefined,
+      quarantineBytes: typeof mc === "object" ? (mc.quarantineBytes ?? 4096) : 4096,
+      name,
+      kind,
+      base,
+      size,
+      order,
+      classes,
+    });
   }
 
   /** Creates a partition (boot time): one zeroed block of 2^k pages, covered by one MPU region. */
@@ -521,30 +517,10 @@ export class Kernel {
   }
 
   /**
-   * Checks a task may `kind` the buffer [ptr, ptr+length) by its own MPU view (the plan loaded
-   * now, at the task's privilege: FreeRTOS's `xPortIsAuthorizedToAccessBuffer`), that it is
-   * memory (not a peripheral or a hole), and by the checker's state when the checker is on.
-   * Returns null when allowed, else why not. Reads and changes nothing.
+   * Checks a task may `kind` the buffer [ptr, ptr+length) by its own MPU view, that it is memory,
+   * and by the checker's state (see {@link checkBuffer}). Returns null when allowed, else why not.
    */
   validateBuffer(k: KTask, ptr: number, length: number, kind: "read" | "write"): string | null {
-    if (!Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff) return `pointer ${String(ptr)} is not a 32-bit address`;
-    if (!Number.isInteger(length) || length < 0 || ptr + length > 0x100000000)
-      return `length ${String(length)} is out of range`;
-    if (length === 0) return null;
-    const core = this.machine.core;
-    const need = kind === "read" ? (k.privileged ? Perm.PR : Perm.UR) : k.privileged ? Perm.PW : Perm.UW;
-    for (let a = ptr; a < ptr + length; a = (Math.floor(a / 32) + 1) * 32) {
-      if ((core.permissionAt(a) & need) === 0) {
-        return `${kind} of [${hex32(ptr)}, ${hex32(ptr + length)}) denied at ${hex32(a)} by the task's MPU view`;
-      }
-      if (!this.machine.bus.segmentFor(a))
-        return `[${hex32(ptr)}, ${hex32(ptr + length)}) is not memory (at ${hex32(a)})`;
-    }
-    if (this.checker) {
-      // The MPU view was checked above (at the task's privilege); the checker adds its byte states.
-      const r = this.checker.validateBuffer(makeActor(ActorMode.User, k.id), ptr, length, kind, () => 0xff);
-      if (!r.ok) return r.message;
-    }
-    return null;
+    return checkBuffer(this.machine, this.checker, k, ptr, length, kind);
   }
 }

@@ -1,8 +1,9 @@
 import type { Allocator, BlockObserver, ResizableAllocator } from "@rtos-sim/alloc";
 import type { Core } from "@rtos-sim/hw";
+import { checkedAllocator, type MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, type PageSource, RegionManager } from "@rtos-sim/region";
 import { KernelError } from "./errors.js";
-import type { HeapKind } from "./task-record.js";
+import type { HeapKind, TaskHeap } from "./task-record.js";
 
 /** A task heap's allocator: any allocator, with `resize` when it has one (TLSF, first fit). */
 export type TaskAllocator = Allocator & Partial<Pick<ResizableAllocator, "resize">>;
@@ -71,4 +72,49 @@ export function slabPageSource(memory: Core, name: string, base: number, size: n
     regions: [{ name: `heap:${name}`, start: base, size }],
     pageOrder: SLAB_PAGE_ORDER,
   });
+}
+
+/** What {@link makeTaskHeap} needs: the block, the allocator kind, the factory and the checker settings. */
+export interface TaskHeapOptions {
+  readonly core: Core;
+  readonly checker: MemoryChecker | null;
+  readonly heapFactory: HeapFactory;
+  /** The region manager's page order (the block is 2^order of its pages). */
+  readonly pageOrder: number;
+  readonly redzone: number | undefined;
+  readonly quarantineBytes: number;
+  readonly name: string;
+  readonly kind: HeapKind;
+  readonly base: number;
+  readonly size: number;
+  readonly order: number;
+  readonly classes?: readonly number[] | undefined;
+}
+
+/**
+ * Builds a heap over one block: its page source (the whole block as one arena, or a region
+ * manager nested in it for a slab array), the allocator from the factory (named `<kind>:<name>`),
+ * wrapped with redzones and a quarantine when the checker is on.
+ */
+export function makeTaskHeap(o: TaskHeapOptions): TaskHeap {
+  const pages =
+    o.kind === "slab-array"
+      ? slabPageSource(o.core, o.name, o.base, o.size)
+      : new HeapBlockSource(o.base, o.order, o.pageOrder);
+  const inner = o.heapFactory({
+    name: `${o.kind}:${o.name}`,
+    kind: o.kind,
+    pages,
+    arenaOrder: o.order,
+    memory: o.core,
+    observer: o.checker,
+    ...(o.classes ? { slabClasses: o.classes } : {}),
+  });
+  const allocator: TaskAllocator = o.checker
+    ? (checkedAllocator(o.checker, inner, {
+        redzone: o.redzone,
+        quarantineBytes: o.quarantineBytes,
+      }) as unknown as TaskAllocator)
+    : inner;
+  return { kind: o.kind, base: o.base, size: o.size, order: o.order, allocator };
 }

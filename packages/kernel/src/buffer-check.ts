@@ -1,0 +1,44 @@
+import { ActorMode, hex32, type Machine, makeActor, Perm } from "@rtos-sim/hw";
+import type { MemoryChecker } from "@rtos-sim/memcheck";
+import type { KTask } from "./task-record.js";
+
+/**
+ * Checks a task may `kind` the buffer [ptr, ptr+length) on its own: by its MPU view (the plan
+ * loaded now, at the task's privilege: FreeRTOS's `xPortIsAuthorizedToAccessBuffer`, Zephyr's
+ * `arch_buffer_validate`), every 32-byte granule of it; that it is memory (not a peripheral or a
+ * hole); and by the checker's byte states when the checker is on (no freed block, no redzone).
+ * Returns null when allowed, else why not. Reads and changes nothing.
+ *
+ * @example
+ * ```ts
+ * checkBuffer(kernel.machine, kernel.checker, task, ptr, 16, "write"); // null, or the reason
+ * ```
+ */
+export function checkBuffer(
+  machine: Machine,
+  checker: MemoryChecker | null,
+  k: KTask,
+  ptr: number,
+  length: number,
+  kind: "read" | "write",
+): string | null {
+  if (!Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff) return `pointer ${String(ptr)} is not a 32-bit address`;
+  if (!Number.isInteger(length) || length < 0 || ptr + length > 0x100000000) {
+    return `length ${String(length)} is out of range`;
+  }
+  if (length === 0) return null;
+  const core = machine.core;
+  const need = kind === "read" ? (k.privileged ? Perm.PR : Perm.UR) : k.privileged ? Perm.PW : Perm.UW;
+  for (let a = ptr; a < ptr + length; a = (Math.floor(a / 32) + 1) * 32) {
+    if ((core.permissionAt(a) & need) === 0) {
+      return `${kind} of [${hex32(ptr)}, ${hex32(ptr + length)}) denied at ${hex32(a)} by the task's MPU view`;
+    }
+    if (!machine.bus.segmentFor(a)) return `[${hex32(ptr)}, ${hex32(ptr + length)}) is not memory (at ${hex32(a)})`;
+  }
+  if (checker) {
+    // The MPU view was checked above (at the task's privilege); the checker adds its byte states.
+    const r = checker.validateBuffer(makeActor(ActorMode.User, k.id), ptr, length, kind, () => 0xff);
+    if (!r.ok) return r.message;
+  }
+  return null;
+}
