@@ -66,4 +66,5 @@ export { ATTEMPTS, MPU_RASR, rogueTasks } from "./isolation/attempts.js";
 export { APPS, DEFAULT_APP, findApp } from "./registry.js";
 export { accelAngles, atan2Milli, complementary, formatMilliDeg, gyroDeltaMilli, isqrt } from "./shared/fixed-point.js";
 export { Prng } from "./shared/prng.js";
+export type { ByteWriter } from "./shared/uart.js";
 export { uartWrite } from "./shared/uart.js";

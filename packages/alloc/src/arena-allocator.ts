@@ -18,7 +18,7 @@ export interface ArenaAllocatorOptions extends AllocatorOptions {
  * headers with boundary tags, the granule-state bitmap that says in O(1) whether an address is a
  * live block ("free must not trust the bytes in front of the pointer"), validated free with
  * merging of both neighbours, resize, and the return of empty arenas. Subclasses own the free
- * lists: {@link take}, {@link linkFree}, {@link unlinkFree}, {@link replaceFree}, {@link freed}.
+ * lists: `take`, `linkFree`, `unlinkFree`, `replaceFree`, `freed`.
  */
 export abstract class ArenaAllocator extends BaseAllocator implements ResizableAllocator {
   /** @internal The arenas held (cache of the in-memory arena list). */
@@ -70,7 +70,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    */
   protected abstract freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void;
 
-  /** Hook: the free block `h` of `size` bytes (read from memory) was found by {@link take}. */
+  /** Hook: the free block `h` of `size` bytes (read from memory) was found by `take`. */
   protected checkTaken(_h: number, _size: number): void {}
 
   // ---- headers and granule states ------------------------------------------------------------

@@ -8,7 +8,8 @@ export interface MemcheckEvents {
   suppressed: [report: MemReport];
 }
 
-type Listener<A extends unknown[]> = (...args: A) => void;
+/** A listener of one memcheck event. */
+export type Listener<A extends unknown[]> = (...args: A) => void;
 // biome-ignore lint/suspicious/noExplicitAny: storage of listeners of every event
 type AnyListener = (...args: any[]) => void;
 

@@ -34,6 +34,7 @@
  */
 
 export type { BlockRecord } from "./blocks.js";
+export { BlockTable } from "./blocks.js";
 export type { AllocatorLike, BlockObserverLike, CheckedAllocatorOptions } from "./checked-allocator.js";
 export { CheckedAllocator, checkedAllocator } from "./checked-allocator.js";
 export type { BufferCheck } from "./checker.js";
@@ -41,7 +42,7 @@ export { MemoryChecker } from "./checker.js";
 export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./checker-base.js";
 export { CheckerBase } from "./checker-base.js";
 export type { Problem } from "./classify.js";
-export type { MemcheckEvents } from "./emitter.js";
+export type { Listener, MemcheckEvents } from "./emitter.js";
 export { MemcheckEmitter } from "./emitter.js";
 export type { MemcheckErrorCode } from "./errors.js";
 export { CheckerFault, MemcheckError } from "./errors.js";

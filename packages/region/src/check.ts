@@ -3,7 +3,7 @@ import { hex } from "./errors.js";
 import { GIVEN, Hdr, HEADER_BYTES, LEVEL_STRIDE, LIST_NIL, MAGIC, PageState } from "./layout.js";
 import type { MemoryPort } from "./memory-port.js";
 
-/** Kinds of inconsistency {@link checkRegion} reports. */
+/** Kinds of inconsistency the consistency check (`checkRegion`) reports. */
 export type ProblemCode =
   /** A header field differs from the bootstrap's layout (magic, page order, kind, span). */
   | "BAD_HEADER"

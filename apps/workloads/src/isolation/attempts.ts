@@ -181,7 +181,7 @@ export const ATTEMPTS: readonly Attempt[] = [
   },
 ];
 
-/** The rogue tasks of an isolation run, spaced {@link ATTEMPT_SPACING_MS} apart. */
+/** The rogue tasks of an isolation run, spaced `ATTEMPT_SPACING_MS` apart. */
 export function rogueTasks(env: AppEnv): TaskSpec[] {
   return ATTEMPTS.map((a, i) => a.spec(env, FIRST_ATTEMPT_MS + i * ATTEMPT_SPACING_MS));
 }

@@ -69,7 +69,7 @@ export function gyroDeltaMilli(raw: number, dtUs: number): number {
 
 /**
  * One complementary-filter step on one axis, millidegrees: the gyro-integrated angle weighted
- * {@link FILTER_GYRO_PERCENT}%, the accelerometer angle the rest.
+ * `FILTER_GYRO_PERCENT`%, the accelerometer angle the rest.
  */
 export function complementary(angle: number, gyroDelta: number, accelAngle: number): number {
   return Math.trunc((FILTER_GYRO_PERCENT * (angle + gyroDelta) + (100 - FILTER_GYRO_PERCENT) * accelAngle) / 100);
