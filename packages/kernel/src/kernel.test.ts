@@ -1,4 +1,4 @@
-import { STM32F407 } from "@rtos-sim/hw";
+import { BOARDS, STM32F407 } from "@rtos-sim/hw";
 import { TraceRecorder } from "@rtos-sim/sched";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
@@ -214,4 +214,46 @@ describe("boot and spawn errors", () => {
     expect(k.kernelBlock).toEqual({ base: 0x20004000, size: 0x2000, order: 3 });
     expect(k.machine.mpu.region(7)).toMatchObject({ enabled: true, base: 0x20004000, size: 0x2000, access: "priv-rw" });
   });
+});
+
+describe("every built-in board", () => {
+  it.each(BOARDS.map((b) => [b.name, b] as const))(
+    "%s: boots, isolates, and the checker stays quiet",
+    (_name, board) => {
+      const k = bootKernel({ board, partitions: [{ name: "p", size: 1024 }], memcheck: true });
+      k.spawn({
+        name: "a",
+        partitions: { p: "rw" },
+        devices: ["uart"],
+        *main(t) {
+          const x = (yield sys.malloc(8)) as number;
+          t.write32(k.partitions.get("p")!.base, 7);
+          t.writeString(x, "ok\n");
+          yield sys.print(x, 3);
+        },
+      });
+      k.spawn({
+        name: "b",
+        *main(t) {
+          yield sys.sleep({ ms: 1 });
+          t.read32(k.kernelBlock.base);
+        },
+      });
+      const r = k.run({ ms: 5 });
+      expect(r.reason).toBe("no-tasks");
+      expect(k.task("a")!.output).toEqual(["ok"]);
+      expect(k.faults.map((f) => [f.task, f.kind, f.hw?.cfsr, f.hw?.faultAddress])).toEqual([
+        ["b", "memmanage", 0x82, k.kernelBlock.base],
+      ]);
+      expect(k.checker!.reports).toEqual([]);
+      const n = k.machine.mpu.regionCount;
+      expect(
+        k
+          .task("a")!
+          .plan.regions.slice(-2)
+          .map((g) => g?.label),
+      ).toEqual([`code (${k.layout.code.name})`, "kernel"]);
+      expect(n === 8 || n === 16).toBe(true);
+    },
+  );
 });

@@ -214,13 +214,21 @@ export class Kernel {
       clock: () => this.nowMs(),
       timeUnit: "ms",
       taskName: (id) => this.byId.get(id)?.name ?? (id === 0 ? "kernel" : `T${id}`),
-      data: [{ start: image.start, size: image.size, name: image.label }],
+      data: [{ start: image.start, size: image.size, name: image.label }, ...this.codeInRam()],
       metadata,
       onError: typeof mc === "object" ? mc.onError : undefined,
     });
     this.regions.observer = checker;
     checker.events.on("report", (r) => this.events.emit("checker", r));
     return checker;
+  }
+
+  /** Code memory that is RAM (MPS2's SSRAM1): the image's .text, initialized, for the checker. */
+  private codeInRam(): { start: number; size: number; name: string }[] {
+    const code = this.layout.code;
+    if (!code.writable) return [];
+    const r = this.machine.board.memory.find((m) => m.start === code.base && m.kind === "ram");
+    return r ? [{ start: r.start, size: r.size, name: `.text (${r.name})` }] : [];
   }
 
   /** Where a device role sits (for a task's MPU grant). Throws `UNKNOWN_DEVICE`. */
