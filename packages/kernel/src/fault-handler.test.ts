@@ -117,3 +117,65 @@ describe("the fault dump", () => {
     expect(d).toContain("  # 6 0x08000000   1 MiB ro              X  normal subregions 11111111  code (Flash)");
   });
 });
+
+describe("more faults", () => {
+  it("restart with the checker on: the freed blocks go to quarantine, no false reports, same output each run", () => {
+    const k = bootTest({ memcheck: true });
+    const c = k.spawn(crasher({ restart: 2 }, k.kernelBlock.base));
+    k.run({ ms: 10 });
+    expect(k.faults.map((f) => f.action)).toEqual(["restarted", "restarted", "stopped"]);
+    expect(k.checker!.reports).toEqual([]);
+    expect(c.output).toHaveLength(3);
+    // each run got fresh blocks (the old ones sit in quarantine), all inside the heap block
+    const addrs = c.output.map((l) =>
+      l
+        .split(" ")
+        .slice(1)
+        .map((h) => Number.parseInt(h, 16)),
+    );
+    for (const [a, b] of addrs as [number, number][]) {
+      expect(a >= c.heap!.base && b < c.heap!.base + c.heap!.size).toBe(true);
+    }
+    expect(new Set(addrs.map((x) => x[0])).size).toBe(3);
+  });
+
+  it("a task whose generator throws: kind uncaught, the message carries the error", () => {
+    const k = bootTest();
+    k.spawn({
+      name: "thrower",
+      *main() {
+        yield sys.yield();
+        throw new RangeError("boom");
+      },
+    });
+    k.run({ ms: 1 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("uncaught");
+    expect(f.message).toBe('task "thrower" threw RangeError: boom');
+    expect(f.hw).toBeUndefined();
+  });
+
+  it("events: fault, state (forwarded once someone listens) and switch", () => {
+    const k = bootTest();
+    const seen: string[] = [];
+    k.events.on("state", (e) => seen.push(`${e.task} ${e.from}->${e.to}`));
+    k.events.on("switch", (e) => seen.push(`switch ${e.from}->${e.to}`));
+    k.events.on("fault", (r) => seen.push(`fault ${r.task} ${r.kind}`));
+    k.spawn({
+      name: "x",
+      *main(t) {
+        yield sys.yield();
+        t.read32(k.kernelBlock.base);
+      },
+    });
+    k.run({ ms: 1 });
+    expect(seen).toEqual([
+      "x ready->running",
+      "switch null->x",
+      "x running->ready",
+      "x ready->running",
+      "x running->faulted",
+      "fault x memmanage",
+    ]);
+  });
+});
