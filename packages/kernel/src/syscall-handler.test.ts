@@ -311,3 +311,37 @@ describe("print, info, exit", () => {
     expect(k.schedTask(t).state).toBe("stopped");
   });
 });
+
+describe("queue hand-off", () => {
+  it("a receiver whose buffer stopped being writable while it waited faults (bad-pointer); the message is queued", () => {
+    const k = bootTest();
+    const shared = k.partitions.get("shared")!.base;
+    const before = k.machine.bus.peek(shared, 16);
+    const rx = k.spawn({
+      name: "rx",
+      partitions: { shared: "rw" },
+      *main() {
+        yield sys.receive("q", shared, 16); // blocks: the queue is empty
+      },
+    });
+    const log: unknown[] = [];
+    k.spawn({
+      name: "tx",
+      partitions: { shared: "rw" },
+      *main(t) {
+        log.push(yield sys.grant("shared", "rx", "ro")); // rx may only read it now
+        const p = (yield sys.malloc(16)) as number;
+        t.fill(p, 0xee, 16);
+        log.push(yield sys.send("q", p, 16));
+      },
+    });
+    k.run({ ms: 2 });
+    expect(log).toEqual([Errno.OK, Errno.OK]);
+    const f = k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["rx", "bad-pointer"]);
+    expect(f.message).toMatch(/^BAD_POINTER: receive: task rx's buffer is no longer writable: write of /);
+    expect(k.machine.bus.peek(shared, 16)).toEqual(before); // nothing written for it
+    expect(k.queues.get("q")!.length).toBe(1);
+    expect(k.schedTask(rx).state).toBe("faulted");
+  });
+});

@@ -199,13 +199,31 @@ function dispatch(kernel: Kernel, k: KTask, task: Task<KTask>, req: SyscallReque
       const data = core.readBytes(ptr, length, !k.privileged);
       const waiter = q.receivers.peek();
       if (waiter) {
-        // Hand the message straight to the waiting receiver's buffer (validated when it called receive).
+        // Hand the message straight to the waiting receiver's buffer: checked when it called
+        // receive, and again now under its own MPU plan (a grant may have changed since).
         const dst = q.pending.get(waiter.id)!;
         q.pending.delete(waiter.id);
         const n = Math.min(length, dst.length);
-        core.writeBytes(dst.ptr, data.subarray(0, n));
-        q.receivers.wakeOne(n);
-        return Errno.OK;
+        const rk = waiter.data;
+        kernel.loader.load(rk.plan);
+        const why = kernel.validateBuffer(rk, dst.ptr, n, "write");
+        kernel.loader.load(k.plan);
+        if (why === null) {
+          core.writeBytes(dst.ptr, data.subarray(0, n));
+          q.receivers.wakeOne(n);
+          return Errno.OK;
+        }
+        // The buffer is no longer the receiver's to write: it faults, the message is queued.
+        const error = new KernelError(
+          "BAD_POINTER",
+          `receive: task ${rk.name}'s buffer is no longer writable: ${why}`,
+          {
+            op: "receive",
+            ptr: dst.ptr,
+            length: dst.length,
+          },
+        );
+        sched.fault(waiter, { kind: "kernel", message: error.message, error });
       }
       if (q.length >= q.capacity) return Errno.EAGAIN;
       const slot = q.slot(q.length);
