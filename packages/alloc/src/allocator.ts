@@ -17,6 +17,12 @@ export interface BlockObserver {
    * (old block).
    */
   blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void;
+  /**
+   * Optional: copies a moving resize's bytes (with the caller's actor already set). An observer
+   * that tracks initialization (the memory checker) carries its per-byte state over this way, so
+   * the never-written bytes of the old block do not read as uninitialized data.
+   */
+  memcpy?(dst: number, src: number, length: number): void;
 }
 
 /** Kinds of secondary allocator. */

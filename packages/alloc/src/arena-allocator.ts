@@ -389,7 +389,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       }
       const moved = this.place(size, 8);
       if (moved === null) return null;
-      this.access.copyAsCaller(moved, address, Math.min(oldReq, size));
+      this.access.copyAsCaller(moved, address, Math.min(oldReq, size), this.observer ?? undefined);
       this.release(address);
       return moved;
     } finally {

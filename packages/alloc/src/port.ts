@@ -61,13 +61,23 @@ export class AllocatorAccess {
 
   /**
    * Copies `length` bytes from a live block to another with the caller's actor tag (realloc's
-   * copy is the user's data moving on the user's behalf, not allocator metadata).
+   * copy is the user's data moving on the user's behalf, not allocator metadata), through
+   * `copier.memcpy` when the observer offers one (see `BlockObserver.memcpy`).
    */
-  copyAsCaller(dst: number, src: number, length: number): void {
+  copyAsCaller(
+    dst: number,
+    src: number,
+    length: number,
+    copier?: { memcpy?(d: number, s: number, n: number): void },
+  ): void {
     const m = this.memory;
     const mine = m.actor;
     m.actor = this.callerActor;
     try {
+      if (copier?.memcpy) {
+        copier.memcpy(dst, src, length);
+        return;
+      }
       let i = 0;
       if (((dst | src) & 3) === 0) for (; i + 4 <= length; i += 4) m.write32(dst + i, m.read32(src + i));
       for (; i < length; i++) m.write8(dst + i, m.read8(src + i));
