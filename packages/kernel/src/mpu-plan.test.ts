@@ -1,4 +1,5 @@
 import { createMachine, STM32F407, STM32H743XI } from "@rtos-sim/hw";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KernelError } from "./errors.js";
 import { MpuLoader, planMpu, regionSizeFor } from "./mpu-plan.js";
@@ -189,5 +190,46 @@ describe("per-task MPU configuration in the kernel", () => {
     const f = k2.faults[0]!;
     expect([f.task, f.kind, f.hw?.cfsr, f.hw?.faultAddress]).toEqual(["reader", "memmanage", 0x82, p2]);
     expect(k2.task("reader")!.plan.regions[3]?.label).toBe("partition shared (ro)");
+  });
+});
+
+describe("the quiet loadPairs path (hw) agrees with register-by-register writes", () => {
+  it("same registers and the same decisions after any sequence of plan loads", () => {
+    const grant = fc.record({
+      base: fc.integer({ min: 0, max: 127 }).map((i) => 0x20000000 + i * 1024),
+      size: fc.constantFrom(1024),
+      access: fc.constantFrom("rw" as const, "ro" as const, "priv-rw" as const, "priv-ro" as const, "none" as const),
+    });
+    const plans = fc.array(
+      fc.array(
+        grant.map((g, i) => ({ label: `g${i}`, ...g })),
+        { maxLength: 6 },
+      ),
+      {
+        minLength: 1,
+        maxLength: 8,
+      },
+    );
+    fc.assert(
+      fc.property(plans, fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), (grantSets, picks) => {
+        const quiet = createMachine(STM32F407);
+        const loud = createMachine(STM32F407);
+        loud.events.on("warning", () => {}); // a listener: every word goes through writeRegister
+        for (const m of [quiet, loud]) m.mpu.setControl({ enable: true, privdefena: true });
+        const ps = grantSets.map((gs) => planMpu(8, kernelGrants, gs));
+        const lq = new MpuLoader(quiet.mpu);
+        const ll = new MpuLoader(loud.mpu);
+        for (const i of picks) {
+          const p = ps[i % ps.length]!;
+          lq.load(p);
+          ll.load(p);
+          for (let n = 0; n < 8; n++) expect(quiet.mpu.rawRegion(n)).toEqual(loud.mpu.rawRegion(n));
+          for (let a = 0x20000000; a < 0x20020000; a += 0x1000 - 32) {
+            expect(quiet.core.permissionAt(a)).toBe(loud.core.permissionAt(a));
+          }
+        }
+      }),
+      { seed: 7, numRuns: 40 },
+    );
   });
 });
