@@ -201,14 +201,8 @@ describe("the quiet loadPairs path (hw) agrees with register-by-register writes"
       access: fc.constantFrom("rw" as const, "ro" as const, "priv-rw" as const, "priv-ro" as const, "none" as const),
     });
     const plans = fc.array(
-      fc.array(
-        grant.map((g, i) => ({ label: `g${i}`, ...g })),
-        { maxLength: 6 },
-      ),
-      {
-        minLength: 1,
-        maxLength: 8,
-      },
+      fc.array(grant, { maxLength: 6 }).map((gs) => gs.map((g, i) => ({ label: `g${i}`, ...g }))),
+      { minLength: 1, maxLength: 8 },
     );
     fc.assert(
       fc.property(plans, fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), (grantSets, picks) => {
