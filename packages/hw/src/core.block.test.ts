@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type AccessHook, AccessKind, Cfsr, createMachine, defineBoard, Fault, Shcsr, STM32F407 } from "./index.js";
+import { trap } from "./test-util.js";
 
 function machine() {
   const m = createMachine(STM32F407);
@@ -7,20 +8,10 @@ function machine() {
   return m;
 }
 
-function catchFault(f: () => void): Fault {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("no fault");
-}
-
 describe("block transfers are all-or-nothing", () => {
   it("a write running past the end of SRAM2 faults at the first unmapped byte and writes nothing", () => {
     const m = machine();
-    const f = catchFault(() => m.core.writeBytes(0x2001fff0, new Uint8Array(32).fill(0xaa)));
+    const f = trap(() => m.core.writeBytes(0x2001fff0, new Uint8Array(32).fill(0xaa)));
     expect(f.exception).toBe(5);
     expect(f.cfsr).toBe(Cfsr.PRECISERR | Cfsr.BFARVALID);
     expect(m.scb.bfar).toBe(0x20020000);
@@ -30,7 +21,7 @@ describe("block transfers are all-or-nothing", () => {
 
   it("fill into flash is a BusFault at its start and changes nothing", () => {
     const m = machine();
-    const f = catchFault(() => m.core.fill(0x080ffff0, 0x55, 8));
+    const f = trap(() => m.core.fill(0x080ffff0, 0x55, 8));
     expect(f.faultAddress).toBe(0x080ffff0);
     expect(Array.from(m.bus.peek(0x080ffff0, 8))).toEqual(new Array(8).fill(0));
   });
@@ -63,7 +54,7 @@ describe("block transfers are all-or-nothing", () => {
   it("a vector-table read of unmapped memory names VECTTBL", () => {
     const m = machine();
     m.scb.vtor = 0x30000000;
-    const f = catchFault(() => m.core.readVector(1));
+    const f = trap(() => m.core.readVector(1));
     expect(f.exception).toBe(3);
     expect(f.message).toContain("VECTTBL");
   });

@@ -4,6 +4,7 @@ import { MPS2_AN386, STM32F407 } from "./board/builtin.js";
 import { Fault } from "./fault.js";
 import { createMachine, type Machine } from "./machine.js";
 import { Perm } from "./mpu/perm.js";
+import { trap } from "./test-util.js";
 
 /**
  * The core's checked accesses: bus faults (unmapped, read-only, non-executable memory), memory
@@ -13,16 +14,6 @@ import { Perm } from "./mpu/perm.js";
 
 const SHCSR = 0xe000ed24;
 const CCR = 0xe000ed14;
-
-function trap(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 function setup(board = STM32F407, shcsr = 0x70000): Machine {
   const m = createMachine(board);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AccessKind } from "./access.js";
 import { STM32F407 } from "./board/builtin.js";
-import { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hfsr } from "./fault.js";
+import { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, type Fault, Hfsr } from "./fault.js";
 import { createMachine, type Machine } from "./machine.js";
+import { trap } from "./test-util.js";
 
 /**
  * The fault model: escalation to HardFault (SHCSR enables, execution priority against SHPR),
@@ -13,16 +14,6 @@ const SHPR1 = 0xe000ed18;
 const SHCSR = 0xe000ed24;
 const CFSR = 0xe000ed28;
 const HFSR = 0xe000ed2c;
-
-function trap(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 /** F407 with SRAM privileged-only (region 0) so an unprivileged read is a MemManage. */
 function machine(shcsr: number): Machine {

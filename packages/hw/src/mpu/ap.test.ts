@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { STM32F407 } from "../board/builtin.js";
 import type { ConfigWarning } from "../events.js";
-import { Fault } from "../fault.js";
 import { createMachine, type Machine } from "../machine.js";
+import { trap } from "../test-util.js";
 
 /**
  * The AP table (RASR[26:24]) for both privilege levels and read/write/fetch, through real
@@ -21,16 +21,6 @@ const BASE = 0x20000000;
 const ADDR = 0x20000100;
 /** ENABLE, SIZE=11 (4 KiB), TEX=000 C=1 B=1 (Normal write-back). */
 const RASR_4K_WB = (11 << 1) | 1 | (1 << 17) | (1 << 16);
-
-function trap(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 /** Machine with faults enabled and region 0 = 4 KiB of SRAM1 with the given AP and XN (PRIVDEFENA = 0). */
 function machineWith(ap: number, xn: boolean): { m: Machine; warnings: ConfigWarning[] } {

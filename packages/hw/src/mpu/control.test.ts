@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MPS2_AN386, STM32F407 } from "../board/builtin.js";
-import { Fault } from "../fault.js";
 import { createMachine, type Machine } from "../machine.js";
+import { trap } from "../test-util.js";
 import { Perm } from "./perm.js";
 
 /**
@@ -13,16 +13,6 @@ const CTRL = 0xe000ed94;
 const RASR = 0xe000eda0;
 const CPUID = 0xe000ed00;
 const VTOR = 0xe000ed08;
-
-function trap(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 function setup(board = STM32F407): Machine {
   const m = createMachine(board);

@@ -3,6 +3,7 @@ import { STM32F407 } from "../board/builtin.js";
 import type { ConfigWarning } from "../events.js";
 import { Fault } from "../fault.js";
 import { createMachine, type Machine } from "../machine.js";
+import { trap } from "../test-util.js";
 import { Perm } from "./perm.js";
 
 /**
@@ -18,16 +19,6 @@ const AP_RW = 0b011 << 24;
 const AP_NONE = 0;
 const AP_PRIV_RW = 0b001 << 24;
 const NORMAL_WB = (1 << 17) | (1 << 16);
-
-function trap(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 function setup(): { m: Machine; warnings: ConfigWarning[] } {
   const m = createMachine(STM32F407);

@@ -41,6 +41,18 @@ interface CachedConfig {
   readonly table: PermTable;
 }
 
+/** The RBAR..RASR_A3 alias block in STM order. */
+const ALIAS_ADDRS = [
+  MpuReg.RBAR,
+  MpuReg.RASR,
+  MpuReg.RBAR_A1,
+  MpuReg.RASR_A1,
+  MpuReg.RBAR_A2,
+  MpuReg.RASR_A2,
+  MpuReg.RBAR_A3,
+  MpuReg.RASR_A3,
+] as const;
+
 const ALIAS_NAMES: Record<number, string> = {
   [MpuReg.RBAR]: "RBAR",
   [MpuReg.RASR]: "RASR",
@@ -81,6 +93,17 @@ export class Mpu {
   private readonly cache = new Map<number, CachedConfig[]>();
   private cacheOrder: number[] = [];
   private current: PermTable | null = null;
+  private readonly keyScratch: Uint32Array;
+  /** The words array of the last quiet {@link Mpu.loadPairs} that wrote every region in order; any register write clears it. */
+  private source: ArrayLike<number> | null = null;
+  /**
+   * Tables by the words array that loaded them, with the registers they were built for (compared
+   * at each use: the array is only a hint, the registers decide).
+   */
+  private readonly bySource = new WeakMap<
+    object,
+    { readonly rbar: Uint32Array; readonly rasr: Uint32Array; readonly ctrl: number; readonly table: PermTable }
+  >();
   /** Set while the typed API writes a validated region: intermediate register states do not warn. */
   private quiet = false;
   /** Called after any change of configuration (the core drops its cached table). */
@@ -94,6 +117,7 @@ export class Mpu {
     this.emitter = emitter;
     this.rbar = new Uint32Array(regionCount);
     this.rasr = new Uint32Array(regionCount);
+    this.keyScratch = new Uint32Array(1 + 2 * regionCount);
     const def = new Uint8Array(layout.granules);
     this.backgroundTable = new Uint8Array(layout.granules);
     for (const r of layout.ranges) {
@@ -157,6 +181,7 @@ export class Mpu {
   /** Writes an MPU register by its address, with the hardware's semantics. */
   writeRegister(address: number, value: number): void {
     value >>>= 0;
+    this.source = null;
     switch (address) {
       case MpuReg.TYPE:
         return; // read-only
@@ -211,7 +236,7 @@ export class Mpu {
         if (this.rbar[n] === addr) return;
         this.rbar[n] = addr;
         this.checkRegion(n);
-        this.changed(ALIAS_NAMES[address] ?? "RBAR", n, value);
+        this.changed(address, n, value);
         return;
       }
       case MpuReg.RASR:
@@ -223,7 +248,7 @@ export class Mpu {
         if (this.rasr[n] === v) return;
         this.rasr[n] = v;
         this.checkRegion(n);
-        this.changed(ALIAS_NAMES[address] ?? "RASR", n, v);
+        this.changed(address, n, v);
         return;
       }
       default:
@@ -293,17 +318,48 @@ export class Mpu {
    * `words` holds 2 entries per region (at most 4 regions per call, like the alias block).
    */
   loadPairs(words: ArrayLike<number>): void {
-    const addrs = [
-      MpuReg.RBAR,
-      MpuReg.RASR,
-      MpuReg.RBAR_A1,
-      MpuReg.RASR_A1,
-      MpuReg.RBAR_A2,
-      MpuReg.RASR_A2,
-      MpuReg.RBAR_A3,
-      MpuReg.RASR_A3,
-    ];
-    for (let i = 0; i < words.length; i++) this.writeRegister(addrs[i % 8]!, words[i]!);
+    if (!this.loadPairsQuietly(words)) {
+      for (let i = 0; i < words.length; i++) this.writeRegister(ALIAS_ADDRS[i % 8]!, words[i]!);
+    }
+  }
+
+  /**
+   * The same register writes as {@link Mpu.loadPairs} when nobody listens for warnings or
+   * reconfiguration events and every RBAR carries VALID with an existing REGION: the registers
+   * end up identical, and the core is told once (a context switch reloads 8-16 regions).
+   * Returns false, having written nothing, when the writes must go one by one.
+   */
+  private loadPairsQuietly(words: ArrayLike<number>): boolean {
+    const n = words.length;
+    if ((n & 1) !== 0) return false;
+    if (this.emitter.listenerCount("warning") > 0 || this.emitter.listenerCount("mpu-reconfigured") > 0) return false;
+    let inOrder = n === 2 * this.regionCount;
+    for (let i = 0; i < n; i += 2) {
+      const rb = words[i]!;
+      if ((rb & 0x10) === 0 || (rb & 0xf) >= this.regionCount) return false;
+      if ((rb & 0xf) !== i >>> 1) inOrder = false;
+    }
+    let dirty = false;
+    for (let i = 0; i < n; i += 2) {
+      const r = words[i]! & 0xf;
+      const addr = (words[i]! & 0xffffffe0) >>> 0;
+      const v = (words[i + 1]! & RASR_DEFINED) >>> 0;
+      this.rnr = r;
+      if (this.rbar[r] !== addr) {
+        this.rbar[r] = addr;
+        dirty = true;
+      }
+      if (this.rasr[r] !== v) {
+        this.rasr[r] = v;
+        dirty = true;
+      }
+    }
+    if (dirty) {
+      this.current = null;
+      this.onChange?.();
+    }
+    this.source = inOrder ? words : null;
+    return true;
   }
 
   /** Configuration warnings for the current register values (enabled regions only). */
@@ -356,6 +412,23 @@ export class Mpu {
    */
   table(): PermTable {
     if (this.current) return this.current;
+    // A configuration loaded whole from a words array seen before: its table without a key.
+    const src = this.source;
+    if (src !== null) {
+      const e = this.bySource.get(src as object);
+      if (e !== undefined && e.ctrl === this.ctrl && sameKey(e.rbar, this.rbar) && sameKey(e.rasr, this.rasr)) {
+        this.current = e.table;
+        return e.table;
+      }
+      const table = this.lookup();
+      this.bySource.set(src as object, { rbar: this.rbar.slice(), rasr: this.rasr.slice(), ctrl: this.ctrl, table });
+      return table;
+    }
+    return this.lookup();
+  }
+
+  /** The table of the current registers from the cache keyed by their values (built on a miss). */
+  private lookup(): PermTable {
     const key = this.configKey();
     const hash = hashKey(key);
     const bucket = this.cache.get(hash);
@@ -369,7 +442,7 @@ export class Mpu {
     }
     const table = this.withAnd(this.build());
     this.tablesBuilt++;
-    const entry = { key, table };
+    const entry = { key: key.slice(), table };
     if (bucket) bucket.push(entry);
     else this.cache.set(hash, [entry]);
     this.cacheOrder.push(hash);
@@ -387,9 +460,11 @@ export class Mpu {
 
   // ---- internals -------------------------------------------------------------------------
 
+  /** The key of the current configuration, in a buffer reused by every lookup (copied when cached). */
   private configKey(): Uint32Array {
     const n = this.regionCount;
-    const key = new Uint32Array(1 + 2 * n);
+    const key = this.keyScratch;
+    key.fill(0);
     key[0] = this.ctrl;
     for (let i = 0; i < n; i++) {
       const rasr = this.rasr[i]!;
@@ -451,11 +526,13 @@ export class Mpu {
     }
   }
 
-  private changed(register: string, region: number | null, value: number): void {
+  /** A register changed: drop the current table, tell the core, emit (the register named only when someone listens). */
+  private changed(register: string | number, region: number | null, value: number): void {
     this.current = null;
     this.onChange?.();
     if (this.emitter.listenerCount("mpu-reconfigured") > 0) {
-      this.emitter.emit("mpu-reconfigured", { register, region, value });
+      const name = typeof register === "string" ? register : (ALIAS_NAMES[register] ?? "RBAR");
+      this.emitter.emit("mpu-reconfigured", { register: name, region, value });
     }
   }
 
@@ -531,7 +608,7 @@ export class Mpu {
 function hashKey(key: Uint32Array): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
-  return h >>> 0;
+  return h | 0; // a small integer: Map keys stay unboxed
 }
 
 function sameKey(a: Uint32Array, b: Uint32Array): boolean {

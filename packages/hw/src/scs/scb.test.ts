@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { STM32F407, STM32H743XI } from "../board/builtin.js";
-import { Fault } from "../fault.js";
 import { createMachine, type Machine } from "../machine.js";
+import { trap } from "../test-util.js";
 
 /**
  * The fault registers of the System Control Block at their PPB addresses: CFSR and HFSR
@@ -21,16 +21,6 @@ const HFSR = 0xe000ed2c;
 const MMFAR = 0xe000ed34;
 const BFAR = 0xe000ed38;
 const STIR = 0xe000ef00;
-
-function trap(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a fault");
-}
 
 /** A machine whose CFSR holds a MemManage, a BusFault and a UsageFault status (taken as real faults). */
 function withStatus(): Machine {
