@@ -36,6 +36,31 @@ function raw() {
   });
 }
 
+/** The same raw access through a DataView held in an object's field (how an emulator holds memory). */
+class RawMemory {
+  readonly view = new DataView(new ArrayBuffer(SIZE));
+  read32(a: number): number {
+    return this.view.getUint32(a - SRAM, true);
+  }
+  write32(a: number, v: number): void {
+    this.view.setUint32(a - SRAM, v, true);
+  }
+}
+
+function rawObject() {
+  const off = offsets();
+  const mem = new RawMemory();
+  return measure("raw DataView in an object field (informational)", OPS, () => {
+    let acc = 0;
+    for (let i = 0; i < N; i++) {
+      const a = SRAM + off[i]!;
+      acc = (acc + mem.read32(a)) | 0;
+      mem.write32(a, acc);
+    }
+    return acc;
+  });
+}
+
 /** 8 regions in use: flash, SRAM (user rw), CCM, peripherals, and 4 smaller overlapping ones. */
 function checked(name: string, opts: { mpu: boolean; cycles?: boolean; privateHole?: boolean }) {
   const off = offsets();
@@ -77,6 +102,7 @@ benchMain(
   "hw",
   {
     raw,
+    rawObject,
     mpuOn: () => checked("checked, unprivileged, MPU on, 8 regions", { mpu: true }),
     mpuOnHole: () =>
       checked("checked, unprivileged, MPU on, 8 regions, per-granule decisions", { mpu: true, privateHole: true }),
@@ -90,6 +116,7 @@ benchMain(
       baseline: r.raw!.name,
       rows: [
         row(r.raw!, r.raw!),
+        row(r.rawObject!, r.raw!),
         row(r.mpuOn!, r.raw!, { ratio: 0.25 }),
         row(r.mpuOnHole!, r.raw!, { ratio: 0.25 }),
         row(r.mpuOff!, r.raw!, { ratio: 0.5 }),
