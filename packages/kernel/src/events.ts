@@ -60,11 +60,13 @@ export class KernelEmitter extends EventEmitter<KernelEvents> {
   /** Called once per event name, at its first listener. */
   onWatch: ((event: keyof KernelEvents) => void) | null = null;
 
+  /** Adds a listener (and marks the event watched). */
   override on<T extends keyof KernelEvents>(event: T, fn: (...args: KernelEvents[T]) => void, context?: unknown): this {
     this.watch(event);
     return super.on(event, fn as never, context);
   }
 
+  /** Adds a one-time listener (and marks the event watched). */
   override once<T extends keyof KernelEvents>(
     event: T,
     fn: (...args: KernelEvents[T]) => void,
@@ -74,6 +76,7 @@ export class KernelEmitter extends EventEmitter<KernelEvents> {
     return super.once(event, fn as never, context);
   }
 
+  /** Same as {@link KernelEmitter.on}. */
   override addListener<T extends keyof KernelEvents>(
     event: T,
     fn: (...args: KernelEvents[T]) => void,

@@ -72,6 +72,7 @@ export class ContextSwitcher {
     core.mode = mode;
   }
 
+  /** The scheduler's `switchIn`: TCB read, MPU load, exception return (unstacking) with the task's privilege. */
   switchIn(t: Task<KTask>, from: Task<KTask> | null): void {
     const k = t.data;
     const core = this.core;
@@ -103,6 +104,7 @@ export class ContextSwitcher {
     }
   }
 
+  /** The scheduler's `switchOut`: exception entry (stacking) with the task's privilege, then SP into the TCB. */
   switchOut(t: Task<KTask>): void {
     const k = t.data;
     const core = this.core;
@@ -131,6 +133,7 @@ export class ContextSwitcher {
     }
   }
 
+  /** The scheduler's `beforeStep`: the instruction fetch at the task's code address (IACCVIOL from data). */
   beforeStep(t: Task<KTask>): void {
     const core = this.core;
     const user = (t.id << 2) | ActorMode.User;

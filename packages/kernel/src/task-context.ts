@@ -35,21 +35,27 @@ export class TaskContext {
     this.site = undefined;
   }
 
+  /** 8-bit load (MPU-checked with the task's privilege). */
   read8(address: number): number {
     return this.core.read8(address);
   }
+  /** 16-bit little-endian load. */
   read16(address: number): number {
     return this.core.read16(address);
   }
+  /** 32-bit little-endian load. */
   read32(address: number): number {
     return this.core.read32(address);
   }
+  /** 8-bit store. */
   write8(address: number, value: number): void {
     this.core.write8(address, value);
   }
+  /** 16-bit little-endian store. */
   write16(address: number, value: number): void {
     this.core.write16(address, value);
   }
+  /** 32-bit little-endian store. */
   write32(address: number, value: number): void {
     this.core.write32(address, value);
   }

@@ -46,12 +46,14 @@ export class HeapBlockSource implements PageSource {
     this.pageOrder = pageOrder;
   }
 
+  /** The whole block, once, for a request of exactly its order; null otherwise. */
   allocPages(order: number, _request: PageRequest): number | null {
     if (this.lent || order !== this.order) return null;
     this.lent = true;
     return this.base;
   }
 
+  /** Takes the block back (`BAD_ARGUMENT` for anything but the lent block). */
   freePages(address: number, order: number): void {
     if (!this.lent || address !== this.base || order !== this.order) {
       throw new KernelError("BAD_ARGUMENT", "heap block returned that was not lent", { address, order });

@@ -39,6 +39,7 @@ export class WatchdogHook implements AccessHook {
     this.deadline = Number.POSITIVE_INFINITY;
   }
 
+  /** Trips on a task (user-mode) access past the deadline, then passes the access to the inner hook. */
   onAccess(address: number, size: number, kind: AccessKind, privileged: boolean, actor: number): void {
     if ((actor & 3) === ActorMode.User && this.core.cycles > this.deadline) this.trip();
     if (this.inner !== null) this.inner.onAccess(address, size, kind, privileged, actor);
