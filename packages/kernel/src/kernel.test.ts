@@ -31,6 +31,7 @@ function app(seed: number, memcheck = false): { k: Kernel; trace: TraceRecorder;
         yield* say(t, p, `s${v & 0xff}`);
         yield sys.sleep({ ms: 2 });
       }
+      yield sys.free(p);
     },
   });
   k.spawn({
@@ -72,6 +73,22 @@ describe("determinism", () => {
 });
 
 describe("memory checker integration", () => {
+  it("a task that ends holding a block it no longer points to gets a leak-definite report", () => {
+    const k = bootTest({ memcheck: true });
+    let p = 0;
+    k.spawn({
+      name: "leaky",
+      *main(t) {
+        p = (yield sys.malloc(24)) as number;
+        t.write32(p, 1);
+      },
+    });
+    k.run({ ms: 5 });
+    expect(k.checker!.reports.map((r) => [r.kind, r.taskName, r.block?.address, r.block?.size])).toEqual([
+      ["leak-definite", "leaky", p, 24],
+    ]);
+  });
+
   it("a heap overflow is stopped with kind checker and a heap-buffer-overflow report naming the task; no false reports", () => {
     const k = bootTest({ memcheck: true });
     k.spawn(victim("va", 1, k, true));
@@ -230,6 +247,7 @@ describe("every built-in board", () => {
           t.write32(k.partitions.get("p")!.base, 7);
           t.writeString(x, "ok\n");
           yield sys.print(x, 3);
+          yield sys.free(x);
         },
       });
       k.spawn({

@@ -179,6 +179,13 @@ export class Kernel {
       });
     if (this.events.watched.state) forwardStates();
     else this.events.onWatch = (event) => event === "state" && forwardStates();
+    const checker = this.checker;
+    if (checker) {
+      // Leaks when a task ends: a task that finishes (not faulted) gets a leak scan of its blocks.
+      this.scheduler.events.on("state", (e) => {
+        if (e.to === "stopped" && e.task.fault === null) checker.taskEnded(e.task.id);
+      });
+    }
     for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);

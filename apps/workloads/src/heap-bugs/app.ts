@@ -128,16 +128,6 @@ function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
  * stack from the roots and reports the blocks it allocated that nothing points to any more.
  * (The kernel does not call it itself; the app subscribes to the kernel's task-state events.)
  */
-function checkLeaksAtExit(kernel: Kernel): void {
-  const checker = kernel.checker;
-  if (!checker) return;
-  kernel.events.on("state", (e) => {
-    if (e.to !== "stopped") return;
-    const k = kernel.task(e.task);
-    if (k && k.faults.length === 0) checker.taskEnded(k.id);
-  });
-}
-
 function reportLine(r: MemReport): string {
   const block = r.block ? ` (${r.block.size}-byte block ${hex(r.block.address)}, ${r.block.state})` : "";
   return `${r.kind} at ${hex(r.address)} by ${r.taskName}${block}`;
@@ -185,10 +175,8 @@ export const heapBugs: AppDescription = defineApp({
   board: "stm32f407",
   durationMs: 100,
   memcheck: true,
-  tasks: (env) => {
-    checkLeaksAtExit(env.kernel);
-    return HEAP_BUGS.map((bug, i) => bugTask(env, bug, BUG_SPACING_MS * (i + 1)));
-  },
+  // The kernel scans a task's blocks for leaks when it ends: the leak task's block is reported.
+  tasks: (env) => HEAP_BUGS.map((bug, i) => bugTask(env, bug, BUG_SPACING_MS * (i + 1))),
   check: (kernel) => heapBugChecks(kernel),
   // Each task commits its bug on purpose: the checker's report (and the stop it causes) is expected.
   expectFault: (f) => HEAP_BUGS.some((b) => b.task === f.task),
