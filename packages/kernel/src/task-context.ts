@@ -99,7 +99,10 @@ export class TaskContext {
     this.onStackPointer?.(this.sp);
   }
 
-  /** Simulated core cycles so far (the task can read time without a syscall, like DWT_CYCCNT). */
+  /**
+   * Core cycles charged to memory accesses so far (all tasks and the kernel). Not a clock: idle
+   * time and sleeps do not count; read the timer peripheral or `sys.info().now` for time.
+   */
   get cycles(): number {
     return this.core.cycles;
   }
