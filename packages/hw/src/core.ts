@@ -47,6 +47,12 @@ export class Core {
   private hFreeR = 0;
   private hFreeW = 0;
   private hFreeLo = 0;
+  private hQR4 = 0;
+  private hQR2 = 0;
+  private hQR1 = 0;
+  private hQW4 = 0;
+  private hQW2 = 0;
+  private hQW1 = 0;
   private hG = 0;
   private hCost = 0;
   private hView: DataView = new DataView(new ArrayBuffer(0));
@@ -101,6 +107,7 @@ export class Core {
   set countCycles(on: boolean) {
     this.countCyclesValue = on;
     this.observed = this.hookValue !== null || on;
+    this.quick();
   }
   /** Core cycles charged by memory accesses while {@link Core.countCycles} is on. */
   cycles = 0;
@@ -212,6 +219,19 @@ export class Core {
     this.hFreeR = 0;
     this.hFreeW = 0;
     this.hFreeLo = 0;
+    this.quick();
+  }
+
+  /** Recomputes the quick window's limits from the free window (none while observed). */
+  private quick(): void {
+    const r = this.observed ? 0 : this.hFreeR;
+    const w = this.observed ? 0 : this.hFreeW;
+    this.hQR4 = Math.max(0, r - 3);
+    this.hQR2 = Math.max(0, r - 1);
+    this.hQR1 = r;
+    this.hQW4 = Math.max(0, w - 3);
+    this.hQW2 = Math.max(0, w - 1);
+    this.hQW1 = w;
   }
 
   /**
@@ -248,6 +268,7 @@ export class Core {
       this.hFreeLo = 0;
       this.hFreeR = s.size;
       this.hFreeW = (and & WW) === WW ? s.wsize : 0;
+      this.quick();
       return;
     }
     // Blocks of the window must lie wholly inside the segment (granule index from s.gbase).
@@ -260,6 +281,7 @@ export class Core {
       this.hFreeLo = 0;
       this.hFreeR = 0;
       this.hFreeW = 0;
+      this.quick();
       return;
     }
     let lo = here;
@@ -270,6 +292,7 @@ export class Core {
     this.hFreeLo = ((lo << BLOCK_SHIFT) - gOff) << GRANULE_SHIFT;
     this.hFreeR = (((hi + 1) << BLOCK_SHIFT) - gOff) << GRANULE_SHIFT;
     this.hFreeW = s.wsize > 0 ? this.hFreeR : 0;
+    this.quick();
   }
 
   private updatePrivilege(): void {
@@ -287,8 +310,21 @@ export class Core {
   // table lookup; elsewhere in the segment the granule's permission byte decides.
   // Anything else (miss, fault, unaligned, after an MPU change) takes `slow`, which re-warms.
 
+  // The quick window: with no hook and no cycle counting, an aligned access inside the hot
+  // segment's free window is one bounds test and the access itself (small enough for V8 to
+  // inline at every call site). `hQR4`... are one past the last offset where such an access
+  // fits (0: no quick window). Everything else takes the `...More` method.
+
   /** 32-bit little-endian load. */
   read32(address: number, unprivileged = false): number {
+    const u = (address - this.hStart) >>> 0;
+    if (u < this.hQR4 && u >= this.hFreeLo && (u & 3) === 0) {
+      return this.hView.getUint32(u, true);
+    }
+    return this.read32More(address, unprivileged);
+  }
+
+  private read32More(address: number, unprivileged: boolean): number {
     const off = (address - this.hStart) | 0;
     if ((off & 3) === 0) {
       const u = off >>> 0;
@@ -309,6 +345,15 @@ export class Core {
 
   /** 32-bit little-endian store. */
   write32(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hStart) >>> 0;
+    if (u < this.hQW4 && u >= this.hFreeLo && (u & 3) === 0) {
+      this.hView.setUint32(u, value, true);
+      return;
+    }
+    this.write32More(address, value, unprivileged);
+  }
+
+  private write32More(address: number, value: number, unprivileged: boolean): void {
     const off = (address - this.hStart) | 0;
     if ((off & 3) === 0) {
       const u = off >>> 0;
@@ -331,6 +376,14 @@ export class Core {
 
   /** 16-bit little-endian load. */
   read16(address: number, unprivileged = false): number {
+    const u = (address - this.hStart) >>> 0;
+    if (u < this.hQR2 && u >= this.hFreeLo && (u & 1) === 0) {
+      return this.hView.getUint16(u, true);
+    }
+    return this.read16More(address, unprivileged);
+  }
+
+  private read16More(address: number, unprivileged: boolean): number {
     const off = (address - this.hStart) | 0;
     if ((off & 1) === 0) {
       const u = off >>> 0;
@@ -351,6 +404,15 @@ export class Core {
 
   /** 16-bit little-endian store. */
   write16(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hStart) >>> 0;
+    if (u < this.hQW2 && u >= this.hFreeLo && (u & 1) === 0) {
+      this.hView.setUint16(u, value, true);
+      return;
+    }
+    this.write16More(address, value, unprivileged);
+  }
+
+  private write16More(address: number, value: number, unprivileged: boolean): void {
     const off = (address - this.hStart) | 0;
     if ((off & 1) === 0) {
       const u = off >>> 0;
@@ -373,6 +435,14 @@ export class Core {
 
   /** 8-bit load. */
   read8(address: number, unprivileged = false): number {
+    const u = (address - this.hStart) >>> 0;
+    if (u < this.hQR1 && u >= this.hFreeLo) {
+      return this.hBytes[u]!;
+    }
+    return this.read8More(address, unprivileged);
+  }
+
+  private read8More(address: number, unprivileged: boolean): number {
     const off = (address - this.hStart) | 0;
     {
       const u = off >>> 0;
@@ -393,6 +463,15 @@ export class Core {
 
   /** 8-bit store. */
   write8(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hStart) >>> 0;
+    if (u < this.hQW1 && u >= this.hFreeLo) {
+      this.hBytes[u] = value;
+      return;
+    }
+    this.write8More(address, value, unprivileged);
+  }
+
+  private write8More(address: number, value: number, unprivileged: boolean): void {
     const off = (address - this.hStart) | 0;
     {
       const u = off >>> 0;
