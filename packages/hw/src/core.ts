@@ -83,7 +83,7 @@ export class Core {
   }
   set actor(v: number) {
     this.actorValue = v;
-    this.hMask = this.maskFor(v);
+    if (this.hookValue !== null) this.hMask = this.maskFor(v);
   }
 
   /** The memory checker's hook, or null. Its optional filter lets fast-path accesses skip the call. */
