@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
+import { chromium, type Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { CLI_DIR, rtosSim, tempDir } from "./helpers.js";
 
@@ -20,35 +20,47 @@ const FLAGS = [
 /** Where the screenshot is kept (ignored by git: `artifacts/`). */
 const ARTIFACTS = join(CLI_DIR, "artifacts");
 
+/** A page of headless Chromium on `report`, with every console error, page error and network request collected. */
+async function openReport(
+  dir: string,
+  report: string,
+  use: (page: Page, problems: string[]) => Promise<void>,
+): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium"`);
+  }
+  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("request", (r) => {
+      if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) problems.push(`request: ${r.url()}`);
+    });
+    await page.goto(pathToFileURL(report).href, { waitUntil: "load" });
+    await page.waitForSelector("html[data-ready=true]");
+    await use(page, problems);
+  } finally {
+    await context.close();
+  }
+}
+
 describe("the HTML report in headless Chromium", () => {
   it("loads with no console error or network request and shows every section", { timeout: 90_000 }, async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium"`);
-    }
     const dir = tempDir();
     const report = join(dir, "report.html");
     const run = await rtosSim(["run", "mpu-demo", "--report", report]);
     expect(run.code).toBe(0);
 
-    const context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      page.on("request", (r) => {
-        if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) problems.push(`request: ${r.url()}`);
-      });
-      await page.goto(pathToFileURL(report).href, { waitUntil: "load" });
-      await page.waitForSelector("html[data-ready=true]");
-
+    await openReport(dir, report, async (page, problems) => {
       expect(await page.title()).toBe("rtos-sim: mpu-demo on stm32f407");
       expect(await page.textContent("h1")).toBe("rtos-sim: mpu-demo on stm32f407");
       expect(await page.textContent("#verdict .verdict")).toBe("OK");
@@ -84,36 +96,17 @@ describe("the HTML report in headless Chromium", () => {
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(10_000);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it("shows the isolation run: every rogue attempt as an expected fault, checker reports, page maps", {
     timeout: 120_000,
   }, async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium"`);
-    }
     const dir = tempDir();
     const report = join(dir, "isolation.html");
     const run = await rtosSim(["run", "isolation", "--report", report]);
     expect(run.code).toBe(0);
-    const context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1280, height: 900 },
-    });
-    try {
-      const page = context.pages()[0] ?? (await context.newPage());
-      const problems: string[] = [];
-      page.on("console", (m) => {
-        if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      await page.goto(pathToFileURL(report).href, { waitUntil: "load" });
-      await page.waitForSelector("html[data-ready=true]");
+    await openReport(dir, report, async (page, problems) => {
       expect(await page.textContent("h1")).toBe("rtos-sim: isolation on stm32f407");
       expect(await page.textContent("#verdict .verdict")).toBe("OK");
       // The kernel row, four flight tasks and nine rogue attempts.
@@ -127,8 +120,6 @@ describe("the HTML report in headless Chromium", () => {
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(10_000);
       expect(problems).toEqual([]);
-    } finally {
-      await context.close();
-    }
+    });
   });
 });
