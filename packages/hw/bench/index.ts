@@ -1,59 +1,40 @@
 /**
- * hw benchmarks: checked 32-bit loads and stores at random addresses (unprivileged) against raw
- * DataView access to the same offsets, measured in the same run. Each case runs in its own
- * process (see benchMain).
+ * hw benchmarks: checked 32-bit loads and stores at random SRAM addresses (unprivileged) against
+ * raw DataView access to the same offsets, measured in the same run. Each case runs in its own
+ * process (see benchMain); the loop, the addresses and the MPU setup are the bench kit's, shared
+ * with the memory checker's bench.
  */
-import { benchMain, measure, mulberry32, row } from "@rtos-sim/bench-kit";
+import {
+  ACCESS,
+  ACCESS_OPS,
+  accessLoop,
+  benchMain,
+  measure,
+  programEightRegions,
+  randomWordOffsets,
+  rawAccessBaseline,
+  row,
+} from "@rtos-sim/bench-kit";
 import { createMachine, STM32F407 } from "../src/index.js";
-
-const N = 1 << 20;
-const SRAM = 0x20000000;
-const SIZE = 128 * 1024;
-const OPS = 2 * N;
-
-function offsets(): Uint32Array {
-  const rnd = mulberry32(42);
-  const out = new Uint32Array(N);
-  for (let i = 0; i < N; i++) out[i] = Math.floor(rnd() * (SIZE / 4)) * 4;
-  return out;
-}
-
-/**
- * The baseline: the same loop as the checked cases (same address array, same address arithmetic,
- * same accumulation), with the access done by a raw DataView over a 128 KiB ArrayBuffer.
- */
-function raw() {
-  const off = offsets();
-  const dv = new DataView(new ArrayBuffer(SIZE));
-  return measure("raw DataView load+store", OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < N; i++) {
-      const a = SRAM + off[i]!;
-      acc = (acc + dv.getUint32(a - SRAM, true)) | 0;
-      dv.setUint32(a - SRAM, acc, true);
-    }
-    return acc;
-  });
-}
 
 /** The same raw access through a DataView held in an object's field (how an emulator holds memory). */
 class RawMemory {
-  readonly view = new DataView(new ArrayBuffer(SIZE));
+  readonly view = new DataView(new ArrayBuffer(ACCESS.size));
   read32(a: number): number {
-    return this.view.getUint32(a - SRAM, true);
+    return this.view.getUint32(a - ACCESS.base, true);
   }
   write32(a: number, v: number): void {
-    this.view.setUint32(a - SRAM, v, true);
+    this.view.setUint32(a - ACCESS.base, v, true);
   }
 }
 
 function rawObject() {
-  const off = offsets();
+  const off = randomWordOffsets();
   const mem = new RawMemory();
-  return measure("raw DataView in an object field (informational)", OPS, () => {
+  return measure("raw DataView in an object field (informational)", ACCESS_OPS, () => {
     let acc = 0;
-    for (let i = 0; i < N; i++) {
-      const a = SRAM + off[i]!;
+    for (let i = 0; i < off.length; i++) {
+      const a = ACCESS.base + off[i]!;
       acc = (acc + mem.read32(a)) | 0;
       mem.write32(a, acc);
     }
@@ -61,47 +42,21 @@ function rawObject() {
   });
 }
 
-/** 8 regions in use: flash, SRAM (user rw), CCM, peripherals, and 4 smaller overlapping ones. */
 function checked(name: string, opts: { mpu: boolean; cycles?: boolean; privateHole?: boolean }) {
-  const off = offsets();
+  const off = randomWordOffsets();
   const m = createMachine(STM32F407);
-  if (opts.mpu) {
-    m.mpu.setRegion(0, { base: 0x08000000, size: 0x100000, access: "ro", executable: true });
-    m.mpu.setRegion(1, { base: 0x20000000, size: 0x20000, access: "rw" });
-    m.mpu.setRegion(2, { base: 0x10000000, size: 0x10000, access: "priv-rw" });
-    m.mpu.setRegion(3, { base: 0x40000000, size: 0x20000000, access: "priv-rw", memory: "device" });
-    m.mpu.setRegion(4, { base: 0x20004000, size: 0x4000, access: "rw", subregionDisable: 0x81 });
-    m.mpu.setRegion(5, { base: 0x20010000, size: 0x8000, access: "rw" });
-    // With privateHole, a privileged-only 256 B region inside SRAM: the table decides per granule.
-    m.mpu.setRegion(
-      6,
-      opts.privateHole
-        ? { base: 0x2001ff00, size: 0x100, access: "priv-rw" }
-        : { base: 0x2001f000, size: 0x1000, access: "rw" },
-    );
-    m.mpu.setRegion(7, { base: 0x1fff0000, size: 0x10000, access: "ro" });
-    m.mpu.setControl({ enable: true, privdefena: true });
-  }
+  if (opts.mpu) programEightRegions(m.mpu, opts.privateHole);
   m.core.controlNPriv = true;
   m.core.countCycles = opts.cycles ?? false;
-  const core = m.core;
-  const limit = opts.privateHole ? 0x1ff00 : SIZE;
-  for (let i = 0; i < N; i++) if (off[i]! >= limit) off[i] = off[i]! - 0x100;
-  return measure(name, OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < N; i++) {
-      const a = SRAM + off[i]!;
-      acc = (acc + core.read32(a)) | 0;
-      core.write32(a, acc);
-    }
-    return acc;
-  });
+  // Keep the addresses out of the privileged-only hole at the top of SRAM.
+  if (opts.privateHole) for (let i = 0; i < off.length; i++) if (off[i]! >= 0x1ff00) off[i] = off[i]! - 0x100;
+  return accessLoop(name, m.core, off);
 }
 
 benchMain(
   "hw",
   {
-    raw,
+    raw: () => rawAccessBaseline(),
     rawObject,
     mpuOn: () => checked("checked, unprivileged, MPU on, 8 regions", { mpu: true }),
     mpuOnHole: () =>

@@ -9,37 +9,25 @@
  */
 
 import { SlabArrayAllocator, stepClasses, TlsfAllocator } from "@rtos-sim/alloc";
-import { benchMain, type Measurement, measure, mulberry32, replay, row, standardTrace } from "@rtos-sim/bench-kit";
+import {
+  ACCESS,
+  accessLoop,
+  benchMain,
+  type Measurement,
+  measure,
+  programEightRegions,
+  rawAccessBaseline,
+  replay,
+  row,
+  standardTrace,
+} from "@rtos-sim/bench-kit";
 import { ActorMode, createMachine, makeActor, STM32F407, STM32H743XI } from "@rtos-sim/hw";
 import { RegionManager } from "@rtos-sim/region";
 import { CheckedAllocator, checkedAllocator } from "../src/checked-allocator.js";
 import { MemoryChecker } from "../src/checker.js";
 
-const N = 1 << 20;
-const SRAM = 0x20000000;
-const SIZE = 128 * 1024;
-const OPS = 2 * N;
-
-function offsets(): Uint32Array {
-  const rnd = mulberry32(42);
-  const out = new Uint32Array(N);
-  for (let i = 0; i < N; i++) out[i] = Math.floor(rnd() * (SIZE / 4)) * 4;
-  return out;
-}
-
-function raw() {
-  const off = offsets();
-  const dv = new DataView(new ArrayBuffer(SIZE));
-  return measure("raw DataView load+store", OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < N; i++) {
-      const o = off[i]!;
-      acc = (acc + dv.getUint32(o, true)) | 0;
-      dv.setUint32(o, acc, true);
-    }
-    return acc;
-  });
-}
+const SRAM = ACCESS.base;
+const SIZE = ACCESS.size;
 
 /** A hook that does nothing measurable: the cost of the hook call itself. */
 class EmptyHook {
@@ -49,21 +37,10 @@ class EmptyHook {
   }
 }
 
-/** The hw bench's machine (MPU on, 8 regions, unprivileged), optionally with the checker. */
+/** The hw bench's machine and loop (MPU on, 8 regions, unprivileged), optionally with the checker. */
 function checked(name: string, opts: { checker: boolean; mpu: boolean; empty?: boolean }) {
-  const off = offsets();
   const m = createMachine(STM32F407);
-  if (opts.mpu) {
-    m.mpu.setRegion(0, { base: 0x08000000, size: 0x100000, access: "ro", executable: true });
-    m.mpu.setRegion(1, { base: 0x20000000, size: 0x20000, access: "rw" });
-    m.mpu.setRegion(2, { base: 0x10000000, size: 0x10000, access: "priv-rw" });
-    m.mpu.setRegion(3, { base: 0x40000000, size: 0x20000000, access: "priv-rw", memory: "device" });
-    m.mpu.setRegion(4, { base: 0x20004000, size: 0x4000, access: "rw", subregionDisable: 0x81 });
-    m.mpu.setRegion(5, { base: 0x20010000, size: 0x8000, access: "rw" });
-    m.mpu.setRegion(6, { base: 0x2001f000, size: 0x1000, access: "rw" });
-    m.mpu.setRegion(7, { base: 0x1fff0000, size: 0x10000, access: "ro" });
-    m.mpu.setControl({ enable: true, privdefena: true });
-  }
+  if (opts.mpu) programEightRegions(m.mpu);
   if (opts.checker) {
     // The whole of SRAM1+SRAM2 as one user block, initialized: the state the fast path serves.
     const c = new MemoryChecker(m).attach();
@@ -74,16 +51,7 @@ function checked(name: string, opts: { checker: boolean; mpu: boolean; empty?: b
   if (opts.empty) m.core.hook = new EmptyHook();
   m.core.actor = makeActor(ActorMode.User, 1);
   m.core.controlNPriv = true;
-  const core = m.core;
-  return measure(name, OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < N; i++) {
-      const a = SRAM + off[i]!;
-      acc = (acc + core.read32(a)) | 0;
-      core.write32(a, acc);
-    }
-    return acc;
-  });
+  return accessLoop(name, m.core);
 }
 
 const TRACE = standardTrace();
@@ -135,7 +103,7 @@ function trace(name: string, kind: "tlsf" | "slab-array", mode: "bare" | "checke
 benchMain(
   "memcheck",
   {
-    raw,
+    raw: () => rawAccessBaseline(),
     hwOnly: () => checked("hw only: checked, unprivileged, MPU on (no checker)", { checker: false, mpu: true }),
     emptyHook: () => checked("hw with an empty hook (bound for any hook)", { checker: false, mpu: true, empty: true }),
     checkerMpuOn: () => checked("checker on: MPU on, 8 regions, user task", { checker: true, mpu: true }),

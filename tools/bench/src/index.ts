@@ -3,6 +3,8 @@
  * @packageDocumentation
  */
 
+export type { BenchRegion, RegionProgrammer, WordAccess } from "./access.js";
+export { ACCESS, ACCESS_OPS, accessLoop, programEightRegions, randomWordOffsets, rawAccessBaseline } from "./access.js";
 export { benchMain } from "./isolate.js";
 export type { Measurement, MeasureOptions } from "./measure.js";
 export { globalSink, measure } from "./measure.js";
