@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { type Board, boardFromLinkerScript, createMachine, defaultMapRange, SimError } from "@rtos-sim/hw";
+import { type Board, boardFromLinkerScript, createMachine, defaultMapRange } from "@rtos-sim/hw";
 import type { CommandSpec } from "../cli/command.js";
-import { CliError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { formatBytes, formatHz, hex32 } from "../cli/format.js";
 import type { Style } from "../cli/io.js";
@@ -10,7 +8,7 @@ import { renderTable } from "../cli/table.js";
 import { parseInteger } from "../cli/values.js";
 import { bootPageMaps, type ManagedRegion } from "../run/page-maps.js";
 import { boardInfo } from "../run/recorder.js";
-import { boardOrThrow, JSON_OPTION, jsonText, totalOf } from "./shared.js";
+import { boardOrThrow, JSON_OPTION, jsonText, parseInputFile, totalOf } from "./shared.js";
 
 function defaultMap(address: number): string {
   const r = defaultMapRange(address);
@@ -19,22 +17,9 @@ function defaultMap(address: number): string {
 }
 
 function loadLinkerBoard(base: Board, path: string, cwd: string): Board {
-  const file = resolve(cwd, path);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const why = (e as { code?: string }).code === "ENOENT" ? "file not found" : (e as Error).message;
-    throw new CliError("INPUT_FILE", `--linker-script ${path}: ${why}`, { file }, "map");
-  }
-  try {
-    return boardFromLinkerScript(text, { name: `${base.name}+${basename(file)}`, base });
-  } catch (e) {
-    if (e instanceof SimError) {
-      throw new CliError("INPUT_FILE", `--linker-script ${path}: ${e.message}`, { file, cause: e.code }, "map");
-    }
-    throw e;
-  }
+  return parseInputFile(path, `--linker-script ${path}`, "map", cwd, (text, file) =>
+    boardFromLinkerScript(text, { name: `${base.name}+${basename(file)}`, base }),
+  );
 }
 
 function renderMap(board: Board, style: Style, pageMaps: readonly ManagedRegion[] | null, order: number): string {

@@ -29,22 +29,36 @@ export function boardOrThrow(name: string, command: string, cwd = process.cwd())
   return board;
 }
 
-function boardFile(path: string, command: string, cwd: string): Board {
+/**
+ * Reads an input file and parses it; a missing or unreadable file, or a parse error (a typed
+ * `SimError`), is one `INPUT_FILE` error (exit code 3) saying `label: why`.
+ */
+export function parseInputFile<T>(
+  path: string,
+  label: string,
+  command: string,
+  cwd: string,
+  parse: (text: string, file: string) => T,
+): T {
   const file = resolve(cwd, path);
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const why = (e as { code?: string }).code === "ENOENT" ? "file not found" : (e as Error).message;
-    throw new CliError("INPUT_FILE", `board file ${path}: ${why}`, { file }, command);
+    throw new CliError("INPUT_FILE", `${label}: ${why}`, { file }, command);
   }
   try {
-    return parseBoardJson(text);
+    return parse(text, file);
   } catch (e) {
     if (e instanceof SimError)
-      throw new CliError("INPUT_FILE", `board file ${path}: ${e.message}`, { file, cause: e.code }, command);
+      throw new CliError("INPUT_FILE", `${label}: ${e.message}`, { file, cause: e.code }, command);
     throw e;
   }
+}
+
+function boardFile(path: string, command: string, cwd: string): Board {
+  return parseInputFile(path, `board file ${path}`, command, cwd, (text) => parseBoardJson(text));
 }
 
 /** Total bytes of a board's memory regions of one kind. */
