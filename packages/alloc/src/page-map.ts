@@ -10,20 +10,22 @@ export class PageMap {
   private readonly order: number;
   private readonly perDir: number;
   private readonly mask: number;
-  private readonly dirs: (Int32Array | undefined)[] = new Array(4096).fill(undefined);
+  /** Directory per MiB; the shared all-zero `none` until a page of that MiB is tagged. */
+  private readonly dirs: Int32Array[];
+  private readonly none: Int32Array;
 
   /** `pageOrder`: log2 of the page size (at most 20). */
   constructor(pageOrder: number) {
     this.order = pageOrder;
     this.perDir = 2 ** (20 - pageOrder);
     this.mask = this.perDir - 1;
+    this.none = new Int32Array(this.perDir);
+    this.dirs = new Array<Int32Array>(4096).fill(this.none);
   }
 
   /** The tag of the page holding `address` (0 when not held). */
   get(address: number): number {
-    const d = this.dirs[address >>> 20];
-    if (d === undefined) return 0;
-    return d[(address >>> this.order) & this.mask]!;
+    return this.dirs[address >>> 20]![(address >>> this.order) & this.mask]!;
   }
 
   /** Tags `count` pages starting at `address` (tag 0 clears them). */
@@ -31,8 +33,8 @@ export class PageMap {
     for (let i = 0; i < count; i++) {
       const a = address + i * 2 ** this.order;
       const top = a >>> 20;
-      let d = this.dirs[top];
-      if (d === undefined) {
+      let d = this.dirs[top]!;
+      if (d === this.none) {
         d = new Int32Array(this.perDir);
         this.dirs[top] = d;
       }

@@ -8,6 +8,20 @@ describe("SlabArrayAllocator on an STM32F407", () => {
     expect(powerOfTwoClasses(8, 128)).toEqual([8, 16, 32, 64, 128]);
   });
 
+  it("knows a block start from every other byte, for block sizes with odd factors", () => {
+    const { m, rm } = f407();
+    const slabs = new SlabArrayAllocator({ pages: rm, memory: m.core, classes: [24, 40, 96, 456] });
+    for (const size of [24, 40, 96, 456]) {
+      const a = slabs.allocate(size)!;
+      const b = slabs.allocate(size)!;
+      expect(b - a).toBe(size);
+      for (let k = -size; k < 2 * size; k++) expect(slabs.owns(a + k), `${size}: +${k}`).toBe(k === 0 || k === size);
+      slabs.free(b);
+      expect(slabs.owns(b)).toBe(false);
+      expect(() => slabs.free(a + 8)).toThrow(expect.objectContaining({ code: "INVALID_FREE" }));
+    }
+  });
+
   it("serves each size from the smallest class that fits, at exact addresses", () => {
     const { m, rm, freePages } = f407();
     const obs = recorder();

@@ -69,8 +69,9 @@ export class SlabArrayAllocator extends SlabFamily {
       while (classes[c]! < i * 8) c++;
       this.lookup[i] = c;
     }
-    for (const size of classes)
-      this.addCache(slabGeometry(size, slabOrderFor(size, this.pageOrder, minBlocks), this.pageOrder));
+    this.setCaches(
+      classes.map((size) => slabGeometry(size, slabOrderFor(size, this.pageOrder, minBlocks), this.pageOrder)),
+    );
   }
 
   /** Hands out a block of the smallest fitting class (see the class comment for results). */
@@ -86,6 +87,11 @@ export class SlabArrayAllocator extends SlabFamily {
         access.leave();
       }
     }
+    return this.allocateChecked(size, align);
+  }
+
+  /** {@link allocate} for requests with an alignment or an unusual size (validated first). */
+  private allocateChecked(size: number, align: number | undefined): number | null {
     const a = this.checkRequest(size, align);
     if (size > this.max) {
       throw new AllocError("BAD_SIZE", `${this.name}: ${size} bytes exceed the largest class (${this.max})`, {
@@ -96,8 +102,9 @@ export class SlabArrayAllocator extends SlabFamily {
     }
     let c = this.lookup[(size + 7) >>> 3]!;
     if (a > 8) {
-      while (c < this.caches.length && this.caches[c]!.g.align < a) c++;
-      if (c === this.caches.length) {
+      const geometry = this.caches.geometry;
+      while (c < geometry.length && geometry[c]!.align < a) c++;
+      if (c === geometry.length) {
         throw new AllocError("BAD_ALIGNMENT", `${this.name}: no size class of ${size}+ bytes is aligned on ${a}`, {
           allocator: this.name,
           size,

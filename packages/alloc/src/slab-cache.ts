@@ -1,15 +1,15 @@
 import type { PageMap } from "./page-map.js";
-import type { AllocatorAccess } from "./port.js";
+import type { MemoryPort } from "./port.js";
 
 /** Slab header layout (byte offsets from the slab's base), all in simulated memory. */
-export const SlabHeader = {
+export const enum SlabHeader {
   /** Check word: `slabCheck(base, blockSize)`; anything else is a corrupted slab header. */
-  CHECK: 0,
+  CHECK = 0,
   /** Halfword, bit i set: bitmap halfword i has at least one live block (0: the slab is empty). */
-  USED: 4,
+  USED = 4,
   /** First of the live-block bitmap halfwords (bit set = block handed out). */
-  BITMAP: 6,
-} as const;
+  BITMAP = 6,
+}
 
 /** The "no block" link (1: never a block address, which is 8-aligned; 0 is a valid address). */
 export const NIL = 1;
@@ -29,7 +29,7 @@ export function slabCheck(base: number, blockSize: number): number {
 }
 
 /** The block-size part of {@link slabCheck}. */
-function sizeKey(blockSize: number): number {
+export function sizeKey(blockSize: number): number {
   return 0x15ab0000 ^ Math.imul(blockSize, 0x9e3779b1);
 }
 
@@ -77,6 +77,13 @@ export function slabOrderFor(blockSize: number, pageOrder: number, minBlocks: nu
   }
 }
 
+/** The inverse of odd `d` modulo 2^32 (Newton's iteration: each step doubles the correct bits). */
+function inverseMod32(d: number): number {
+  let x = d;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(d, x));
+  return x;
+}
+
 function roundUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
@@ -90,129 +97,148 @@ export const enum SlabFreeResult {
 }
 
 /**
- * The slabs of one block size: a free list threaded through the free blocks (LIFO, root in
- * {@link head}, like a kernel global; a block's first word links to the next free block), and in
- * each slab's header a check word, a summary halfword and a live-block bitmap that decides in
- * O(1) whether an address is a live block. Allocate: one link read, one bitmap read and write;
- * free: check word, bitmap read and write, one link write. Used by the slab and slab array
- * allocators, always between `access.enter()` and `access.leave()`.
+ * The slab caches of one allocator, one per block size, as parallel arrays indexed by cache
+ * number (the hot paths then touch typed arrays, not one object per cache). Each cache has a
+ * free list threaded through its free blocks (LIFO, root in `head[c]` like a kernel global; a
+ * free block's first word links to the next), and each slab a header in simulated memory: a
+ * check word, a summary halfword and a live-block bitmap that decides in O(1) whether an address
+ * is a live block. Allocate: one link read, one bitmap read and write; free: check word, bitmap
+ * read and write, one link write. Used by the slab and slab array allocators, always between
+ * `access.enter()` and `access.leave()`. Cache `c` tags its pages `c + 1` in the page map.
  */
-export class SlabCache {
-  readonly g: SlabGeometry;
-  /** First free block ({@link NIL} = none). */
-  head = NIL;
-  /** Bases of the slabs held (a cache of the page map), and how many are empty (derived). */
-  readonly bases: number[] = [];
-  empty = 0;
+export class SlabCaches {
+  /** Each cache's geometry. */
+  readonly geometry: readonly SlabGeometry[];
+  /** First free block of each cache ({@link NIL} = none). */
+  readonly head: number[];
+  /** Live blocks per cache (a statistic: the bitmaps in memory are the truth). */
+  readonly live: Int32Array;
+  /** Empty slabs per cache (derived from the summary halfwords as they change). */
+  readonly empty: Int32Array;
+  /** Bases of each cache's slabs (a cache of the page map). */
+  readonly bases: number[][];
   /** Set by {@link free}: the slab has no live block left. */
   becameEmpty = false;
   /** Corrupted metadata address found by the last failing call (0 when none). */
   corruptAt = 0;
-  /** `slabBytes - 1`: a block's slab base is `address - (address & mask)`. */
-  readonly mask: number;
-  private readonly access: AllocatorAccess;
-  /** The owner's page map and this cache's tag in it (a link must point into this cache's slabs). */
+  private readonly m: MemoryPort;
   private readonly pages: PageMap;
-  private readonly tag: number;
-  /** Value of the last bitmap halfword with no live block (bits past the last block set). */
-  private readonly lastPad: number;
-  private readonly last: number;
-  private readonly key: number;
-  private readonly bs: number;
-  private readonly first: number;
-  private readonly inv: number;
+  /** Per cache: `slabBytes - 1` (a block's slab base is `address - (address & mask)`). */
+  private readonly mask: Int32Array;
+  /**
+   * Block index by exact division (`blockIndex`): a block size is `odd << shift`; `oddInv` is
+   * the odd part's inverse modulo 2^32.
+   */
+  private readonly shift: Int32Array;
+  private readonly oddInv: Int32Array;
+  private readonly first: Int32Array;
+  private readonly blocks: Int32Array;
+  private readonly key: Int32Array;
+  /** Index of the last bitmap halfword, and its value with no live block (bits past the last block set). */
+  private readonly last: Int32Array;
+  private readonly lastPad: Int32Array;
 
-  constructor(g: SlabGeometry, access: AllocatorAccess, pages: PageMap, tag: number) {
-    this.g = g;
-    this.access = access;
+  constructor(geometry: readonly SlabGeometry[], memory: MemoryPort, pages: PageMap) {
+    const n = geometry.length;
+    this.geometry = geometry;
+    this.m = memory;
     this.pages = pages;
-    this.tag = tag;
-    const real = g.blocks - 16 * (g.words - 1);
-    this.lastPad = 0xffff & ~((1 << real) - 1);
-    this.last = g.words - 1;
-    this.key = sizeKey(g.blockSize);
-    this.bs = g.blockSize;
-    this.first = g.first;
-    this.inv = 1 / g.blockSize;
-    this.mask = g.slabBytes - 1;
+    this.head = new Array<number>(n).fill(NIL);
+    this.live = new Int32Array(n);
+    this.empty = new Int32Array(n);
+    this.bases = geometry.map(() => []);
+    this.mask = Int32Array.from(geometry, (g) => g.slabBytes - 1);
+    this.shift = Int32Array.from(geometry, (g) => Math.log2(pow2Divisor(g.blockSize)));
+    this.oddInv = Int32Array.from(geometry, (g) => inverseMod32(g.blockSize / pow2Divisor(g.blockSize)));
+    this.first = Int32Array.from(geometry, (g) => g.first);
+    this.blocks = Int32Array.from(geometry, (g) => g.blocks);
+    this.key = Int32Array.from(geometry, (g) => sizeKey(g.blockSize));
+    this.last = Int32Array.from(geometry, (g) => g.words - 1);
+    this.lastPad = Int32Array.from(geometry, (g) => 0xffff & ~((1 << (g.blocks - 16 * (g.words - 1))) - 1));
   }
 
-  /** Writes a fresh slab header at `base` and threads its blocks onto the free list (lowest first). */
-  format(base: number): void {
-    const m = this.access.memory;
-    const g = this.g;
+  /** The base of the slab of cache `c` holding `address`. */
+  slabOf(c: number, address: number): number {
+    return address - (address & this.mask[c]!);
+  }
+
+  /** Writes a fresh slab header at `base` and threads its blocks onto cache `c`'s free list (lowest first). */
+  format(c: number, base: number): void {
+    const m = this.m;
+    const g = this.geometry[c]!;
     m.write32(base + SlabHeader.CHECK, slabCheck(base, g.blockSize));
     m.write16(base + SlabHeader.USED, 0);
-    for (let i = 0; i < g.words; i++) m.write16(base + SlabHeader.BITMAP + 2 * i, i === this.last ? this.lastPad : 0);
-    let head = this.head;
+    const last = this.last[c]!;
+    for (let i = 0; i <= last; i++) m.write16(base + SlabHeader.BITMAP + 2 * i, i === last ? this.lastPad[c]! : 0);
+    let head = this.head[c]!;
     for (let i = g.blocks - 1; i >= 0; i--) {
       const b = base + g.first + i * g.blockSize;
       m.write32(b, head);
       head = b;
     }
-    this.head = head;
-    this.bases.push(base);
-    this.empty++;
+    this.head[c] = head;
+    this.bases[c]!.push(base);
+    this.empty[c]!++;
   }
 
-  /** Takes an empty slab's blocks off the free list and erases its header (it goes back to the page source). */
-  unformat(base: number): void {
-    const m = this.access.memory;
-    const end = base + this.g.slabBytes;
+  /** Takes an empty slab's blocks off cache `c`'s free list and erases its header (it goes back to the page source). */
+  unformat(c: number, base: number): void {
+    const m = this.m;
+    const end = base + this.geometry[c]!.slabBytes;
     let prev = NIL;
-    for (let b = this.head; b !== NIL; ) {
+    for (let b = this.head[c]!; b !== NIL; ) {
       const next = m.read32(b);
       if (b >= base && b < end) {
-        if (prev === NIL) this.head = next;
+        if (prev === NIL) this.head[c] = next;
         else m.write32(prev, next);
       } else prev = b;
       b = next;
     }
     m.write32(base + SlabHeader.CHECK, 0);
-    this.bases.splice(this.bases.indexOf(base), 1);
-    this.empty--;
+    const bases = this.bases[c]!;
+    bases.splice(bases.indexOf(base), 1);
+    this.empty[c]!--;
   }
 
   /**
-   * Hands out the first block of the free list: -1 when the list is empty, -2 when the list or a
-   * bitmap is corrupted (`corruptAt` says where).
+   * Hands out the first block of cache `c`'s free list: -1 when the list is empty, -2 when the
+   * list or a bitmap is corrupted (`corruptAt` says where).
    */
-  alloc(): number {
-    const h = this.head;
+  alloc(c: number): number {
+    const h = this.head[c]!;
     if (h === NIL) return -1;
-    const m = this.access.memory;
-    const s = h - (h & this.mask);
-    const off = h - s - this.first;
-    const idx = Math.round(off * this.inv);
-    if (off < 0 || idx * this.bs !== off || idx >= this.g.blocks) return this.corrupt(h);
+    const m = this.m;
+    const s = h - (h & this.mask[c]!);
+    const idx = this.blockIndex(c, h - s);
+    if (idx < 0) return this.corrupt(h);
     const i = idx >>> 4;
     const bit = 1 << (idx & 15);
     const wa = s + SlabHeader.BITMAP + 2 * i;
     const w = m.read16(wa);
     const next = m.read32(h);
-    if ((w & bit) !== 0 || (next !== NIL && this.pages.get(next) !== this.tag)) return this.corrupt(h);
+    if ((w & bit) !== 0 || (next !== NIL && this.pages.get(next) !== c + 1)) return this.corrupt(h);
     m.write16(wa, w | bit);
-    if (w === (i === this.last ? this.lastPad : 0)) {
+    if (w === (i === this.last[c] ? this.lastPad[c] : 0)) {
       const used = m.read16(s + SlabHeader.USED);
-      if (used === 0) this.empty--;
+      if (used === 0) this.empty[c]!--;
       m.write16(s + SlabHeader.USED, used | (1 << i));
     }
-    this.head = next;
+    this.head[c] = next;
+    this.live[c]!++;
     return h;
   }
 
   /**
-   * Marks the block at `address` of the slab at `s` (a slab of this cache) free in the bitmap.
+   * Marks the block at `address` of the slab at `s` (a slab of cache `c`) free in the bitmap.
    * Returns a {@link SlabFreeResult}; on anything but Ok nothing changed. Sets `becameEmpty`
    * when the slab has no live block left. The caller then publishes the free and calls
    * {@link push}.
    */
-  free(s: number, address: number): SlabFreeResult {
-    const m = this.access.memory;
-    const off = address - s - this.first;
-    const idx = Math.round(off * this.inv);
-    if (off < 0 || idx * this.bs !== off || idx >= this.g.blocks) return SlabFreeResult.NotBlockStart;
-    if (m.read32(s) !== ((s ^ this.key) & 0x3fffffff)) {
+  free(c: number, s: number, address: number): SlabFreeResult {
+    const m = this.m;
+    const idx = this.blockIndex(c, address - s);
+    if (idx < 0) return SlabFreeResult.NotBlockStart;
+    if (m.read32(s) !== ((s ^ this.key[c]!) & 0x3fffffff)) {
       this.corruptAt = s + SlabHeader.CHECK;
       return SlabFreeResult.Corrupted;
     }
@@ -223,36 +249,48 @@ export class SlabCache {
     if ((w & bit) === 0) return SlabFreeResult.NotLive;
     const nw = w & ~bit;
     m.write16(wa, nw);
+    this.live[c]!--;
     this.becameEmpty = false;
-    if (nw === (i === this.last ? this.lastPad : 0)) {
+    if (nw === (i === this.last[c] ? this.lastPad[c] : 0)) {
       const used = m.read16(s + SlabHeader.USED) & ~(1 << i);
       m.write16(s + SlabHeader.USED, used);
       if (used === 0) {
-        this.empty++;
+        this.empty[c]!++;
         this.becameEmpty = true;
       }
     }
     return SlabFreeResult.Ok;
   }
 
-  /** Threads a freed block onto the free list (after the free was published). */
-  push(address: number): void {
-    this.access.memory.write32(address, this.head);
-    this.head = address;
+  /** Threads a freed block onto cache `c`'s free list (after the free was published). */
+  push(c: number, address: number): void {
+    this.m.write32(address, this.head[c]!);
+    this.head[c] = address;
   }
 
-  /** Whether the block at `address` of slab `s` is live (no change, no error). */
-  isLive(s: number, address: number): boolean {
-    const off = address - s - this.first;
-    const idx = Math.round(off * this.inv);
-    if (off < 0 || idx * this.bs !== off || idx >= this.g.blocks) return false;
-    const w = this.access.memory.read16(s + SlabHeader.BITMAP + 2 * (idx >>> 4));
+  /** Whether the block at `address` of slab `s` of cache `c` is live (no change, no error). */
+  isLive(c: number, s: number, address: number): boolean {
+    const idx = this.blockIndex(c, address - s);
+    if (idx < 0) return false;
+    const w = this.m.read16(s + SlabHeader.BITMAP + 2 * (idx >>> 4));
     return (w & (1 << (idx & 15))) !== 0;
   }
 
   /** Whether the slab at `s` has no live block. */
   isEmpty(s: number): boolean {
-    return this.access.memory.read16(s + SlabHeader.USED) === 0;
+    return this.m.read16(s + SlabHeader.USED) === 0;
+  }
+
+  /**
+   * The index of the block starting `offset` bytes into a slab of cache `c`, or -1 when no block
+   * starts there. Exact division: multiplying a multiple of an odd number by its inverse modulo
+   * 2^32 gives the quotient; every other value lands above 2^32 / odd, far beyond any index.
+   */
+  private blockIndex(c: number, offset: number): number {
+    const off = offset - this.first[c]!;
+    const shift = this.shift[c]!;
+    const q = Math.imul(off >> shift, this.oddInv[c]!) >>> 0;
+    return (off & ((1 << shift) - 1)) === 0 && q < this.blocks[c]! ? q : -1;
   }
 
   private corrupt(at: number): number {

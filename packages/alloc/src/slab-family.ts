@@ -1,6 +1,7 @@
+import type { AllocatorStats } from "./allocator.js";
 import { type AllocatorOptions, BaseAllocator } from "./base.js";
 import { PageMap } from "./page-map.js";
-import { SlabCache, SlabFreeResult, type SlabGeometry } from "./slab-cache.js";
+import { SlabCaches, SlabFreeResult, type SlabGeometry } from "./slab-cache.js";
 
 /** Options shared by the slab and slab array allocators. */
 export interface SlabFamilyOptions extends AllocatorOptions {
@@ -12,13 +13,14 @@ export interface SlabFamilyOptions extends AllocatorOptions {
 }
 
 /**
- * What the slab and slab array allocators share: one {@link SlabCache} per block size, the page
+ * What the slab and slab array allocators share: a slab cache per block size (see
+ * {@link SlabCaches}), the page
  * map that finds a block's slab in O(1), slab growth from the page source and the return of
  * empty slabs.
  */
 export abstract class SlabFamily extends BaseAllocator {
-  /** @internal One slab cache per block size. */
-  protected readonly caches: SlabCache[] = [];
+  /** @internal One slab cache per block size (set once by the subclass's constructor). */
+  protected caches!: SlabCaches;
   /** @internal Which pages hold which cache's slabs. */
   protected readonly pageMap: PageMap;
   protected readonly retain: number;
@@ -29,23 +31,20 @@ export abstract class SlabFamily extends BaseAllocator {
     this.retain = options.retainEmpty ?? 1;
   }
 
-  /** @internal Adds the slab cache of one block size. */
-  protected addCache(g: SlabGeometry): void {
-    this.caches.push(new SlabCache(g, this.access, this.pageMap, this.caches.length + 1));
+  /** @internal Creates the slab caches, one per geometry (called once, by the constructor). */
+  protected setCaches(geometry: readonly SlabGeometry[]): void {
+    this.caches = new SlabCaches(geometry, this.access.memory, this.pageMap);
   }
 
   /** Allocates from cache `c`, growing it by a slab when needed (inside enter/leave). */
   protected allocFrom(c: number): number | null {
-    const cache = this.caches[c]!;
-    let a = cache.alloc();
+    const caches = this.caches;
+    let a = caches.alloc(c);
     if (a < 0) {
-      a = this.refill(cache, c, a);
+      a = this.refill(c, a);
       if (a < 0) return null;
     }
-    const bs = cache.g.blockSize;
-    this.freeBytesCount -= bs;
-    this.liveBlocks++;
-    this.liveBytes += bs;
+    const bs = caches.geometry[c]!.blockSize;
     this.allocations++;
     if (a + bs > this.highestEnd) this.highestEnd = a + bs;
     if (this.observer !== null) this.observer.blockAllocated(a, bs, this.name);
@@ -53,19 +52,19 @@ export abstract class SlabFamily extends BaseAllocator {
   }
 
   /** Slow path of {@link allocFrom}: a new slab (-1: out of pages), or a corrupted header. */
-  private refill(cache: SlabCache, c: number, code: number): number {
-    if (code === -2) throw this.error("HEAP_CORRUPTION", "slab free list or bitmap corrupted", cache.corruptAt);
-    const g = cache.g;
+  private refill(c: number, code: number): number {
+    const caches = this.caches;
+    if (code === -2) throw this.error("HEAP_CORRUPTION", "slab free list or bitmap corrupted", caches.corruptAt);
+    const g = caches.geometry[c]!;
     const base = this.takePages(g.order);
     if (base === null) {
       this.failures++;
       return -1;
     }
     this.pageMap.set(base, 2 ** g.order, c + 1);
-    cache.format(base);
-    this.freeBytesCount += g.blocks * g.blockSize;
-    const a = cache.alloc();
-    if (a === -2) throw this.error("HEAP_CORRUPTION", "slab header check failed", cache.corruptAt);
+    caches.format(c, base);
+    const a = caches.alloc(c);
+    if (a === -2) throw this.error("HEAP_CORRUPTION", "slab header check failed", caches.corruptAt);
     return a;
   }
 
@@ -73,50 +72,67 @@ export abstract class SlabFamily extends BaseAllocator {
   free(address: number): void {
     const tag = this.pageMap.get(address);
     if (tag === 0) throw this.error("WRONG_ALLOCATOR", "free of an address outside this allocator's pages", address);
-    const cache = this.caches[tag - 1]!;
-    const s = address - (address & cache.mask);
+    const c = tag - 1;
+    const caches = this.caches;
+    const s = caches.slabOf(c, address);
     const access = this.access;
     access.enter();
     try {
-      const r = cache.free(s, address);
-      if (r !== SlabFreeResult.Ok) throw this.freeError(r, cache, s, address);
-      const bs = cache.g.blockSize;
-      this.freeBytesCount += bs;
-      this.liveBlocks--;
-      this.liveBytes -= bs;
+      const r = caches.free(c, s, address);
+      if (r !== SlabFreeResult.Ok) throw this.freeError(r, s, address);
       this.frees++;
-      if (this.observer !== null) this.observer.blockFreed(address, bs, this.name);
-      cache.push(address);
-      if (cache.becameEmpty && cache.empty > this.retain) this.dropSlab(cache, s);
+      if (this.observer !== null) this.observer.blockFreed(address, caches.geometry[c]!.blockSize, this.name);
+      caches.push(c, address);
+      if (caches.becameEmpty && caches.empty[c]! > this.retain) this.dropSlab(c, s);
     } finally {
       access.leave();
     }
   }
 
-  private freeError(r: SlabFreeResult, cache: SlabCache, s: number, address: number) {
+  private freeError(r: SlabFreeResult, s: number, address: number) {
     if (r === SlabFreeResult.NotBlockStart)
       return this.error("INVALID_FREE", "free of an address that is not a block start", address, { slab: s });
     if (r === SlabFreeResult.NotLive)
       return this.error("DOUBLE_FREE", "free of a block that is not live", address, { slab: s });
-    return this.error("HEAP_CORRUPTION", "slab header check failed", cache.corruptAt, { freeing: address });
+    return this.error("HEAP_CORRUPTION", "slab header check failed", this.caches.corruptAt, { freeing: address });
   }
 
-  private dropSlab(cache: SlabCache, s: number): void {
-    cache.unformat(s);
-    this.pageMap.set(s, 2 ** cache.g.order, 0);
-    this.freeBytesCount -= cache.g.blocks * cache.g.blockSize;
-    this.givePages(s, cache.g.order);
+  private dropSlab(c: number, s: number): void {
+    const order = this.caches.geometry[c]!.order;
+    this.caches.unformat(c, s);
+    this.pageMap.set(s, 2 ** order, 0);
+    this.givePages(s, order);
+  }
+
+  /**
+   * Current counters. Live and free bytes are derived from each cache's live-block and slab
+   * counts, so the hot paths update one counter per cache instead of four.
+   */
+  override stats(): AllocatorStats {
+    const caches = this.caches;
+    let blocks = 0;
+    let bytes = 0;
+    let free = 0;
+    caches.geometry.forEach((g, c) => {
+      const live = caches.live[c]!;
+      blocks += live;
+      bytes += live * g.blockSize;
+      free += (caches.bases[c]!.length * g.blocks - live) * g.blockSize;
+    });
+    this.liveBlocks = blocks;
+    this.liveBytes = bytes;
+    this.freeBytesCount = free;
+    return super.stats();
   }
 
   /** Whether `address` is the start of a live block of this allocator. */
   owns(address: number): boolean {
     const tag = this.pageMap.get(address);
     if (tag === 0) return false;
-    const cache = this.caches[tag - 1]!;
-    const s = address - (address & (cache.g.slabBytes - 1));
+    const caches = this.caches;
     this.access.enter();
     try {
-      return cache.isLive(s, address);
+      return caches.isLive(tag - 1, caches.slabOf(tag - 1, address), address);
     } finally {
       this.access.leave();
     }
@@ -125,20 +141,21 @@ export abstract class SlabFamily extends BaseAllocator {
   /** The block size of the live block at `address` (its slab's block size), or undefined. */
   blockSize(address: number): number | undefined {
     if (!this.owns(address)) return undefined;
-    return this.caches[this.pageMap.get(address) - 1]!.g.blockSize;
+    return this.caches.geometry[this.pageMap.get(address) - 1]!.blockSize;
   }
 
   /** Returns every empty slab's pages to the page source; returns the number of pages. */
   releaseEmpty(): number {
+    const caches = this.caches;
     let pages = 0;
     this.access.enter();
     try {
-      for (const cache of this.caches) {
-        for (const s of cache.bases.filter((b) => cache.isEmpty(b))) {
-          this.dropSlab(cache, s);
-          pages += 2 ** cache.g.order;
+      caches.geometry.forEach((g, c) => {
+        for (const s of caches.bases[c]!.filter((b) => caches.isEmpty(b))) {
+          this.dropSlab(c, s);
+          pages += 2 ** g.order;
         }
-      }
+      });
     } finally {
       this.access.leave();
     }

@@ -12,10 +12,10 @@ export interface SlabOptions extends SlabFamilyOptions {
 
 /**
  * Slab allocator: blocks of one fixed size cut from slabs of 2^k pages. Each slab starts with a
- * header in simulated memory (check word, two summary words, partial-list links, a live-block
- * bitmap); allocate and free are O(1). Empty slabs go back to the page source (one is kept,
- * see `retainEmpty`). Blocks are naturally aligned on the largest power of two dividing the
- * block size (at most 64).
+ * header in simulated memory (check word, a summary halfword, a live-block bitmap), and the free
+ * blocks hold the free list; allocate and free are O(1). Empty slabs go back to the page source
+ * (one is kept, see `retainEmpty`). Blocks are naturally aligned on the largest power of two
+ * dividing the block size (at most 64).
  *
  * Results: `allocate(0)` is null; a size above the block size is `BAD_SIZE`; an alignment above
  * the natural one is `BAD_ALIGNMENT`; out of pages is null. Observer and stats count whole
@@ -51,7 +51,7 @@ export class SlabAllocator extends SlabFamily {
       });
     }
     this.size = bs;
-    this.addCache(g);
+    this.setCaches([g]);
   }
 
   /** Hands out one block (see the class comment for size and alignment results). */
@@ -64,7 +64,7 @@ export class SlabAllocator extends SlabFamily {
         max: this.size,
       });
     }
-    const natural = this.caches[0]!.g.align;
+    const natural = this.caches.geometry[0]!.align;
     if (a > natural) {
       throw new AllocError("BAD_ALIGNMENT", `${this.name}: blocks are aligned on ${natural}, not ${a}`, {
         allocator: this.name,
