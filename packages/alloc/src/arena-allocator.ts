@@ -434,14 +434,14 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const ctlBytes = this.ctl === 0 ? this.controlBytes : 0;
     let order = this.arenaOrder;
     for (;;) {
-      const l = arenaLayout(0x1000, order, 2 ** (order + this.pageOrder), ctlBytes);
+      const l = arenaLayout(0x1000, order, 1 << (order + this.pageOrder), ctlBytes);
       if (l.sentinel - l.first >= need) break;
       order++;
       if (order + this.pageOrder > 29) return false;
     }
     const base = this.takePages(order);
     if (base === null) return false;
-    const a = arenaLayout(base, order, 2 ** (order + this.pageOrder), ctlBytes);
+    const a = arenaLayout(base, order, 1 << (order + this.pageOrder), ctlBytes);
     const m = this.mem;
     m.write32(a.trailer, arenaCheck(base, order));
     const prevHead = this.arenas.list.at(-1);

@@ -54,7 +54,7 @@ export abstract class BaseAllocator implements Allocator {
     this.source = options.pages;
     this.region = options.region;
     this.pageOrder = options.pages.pageOrder;
-    this.pageSize = 2 ** this.pageOrder;
+    this.pageSize = 1 << this.pageOrder;
   }
 
   abstract allocate(size: number, align?: number): number | null;

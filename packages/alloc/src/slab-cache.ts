@@ -56,7 +56,7 @@ export interface SlabGeometry {
 
 /** Lays out slabs of 2^order pages (2^pageOrder bytes each) for blocks of `blockSize` bytes. */
 export function slabGeometry(blockSize: number, order: number, pageOrder: number): SlabGeometry {
-  const slabBytes = 2 ** (order + pageOrder);
+  const slabBytes = 1 << (order + pageOrder);
   const align = Math.min(pow2Divisor(blockSize), 64);
   let blocks = Math.min(Math.floor((slabBytes - SlabHeader.BITMAP) / blockSize), MAX_SLAB_BLOCKS);
   let words = Math.ceil(blocks / 16);
@@ -171,8 +171,9 @@ export class SlabCaches {
     const last = this.last[c]!;
     for (let i = 0; i <= last; i++) m.write16(base + SlabHeader.BITMAP + 2 * i, i === last ? this.lastPad[c]! : 0);
     let head = this.head[c]!;
+    const first = base + this.first[c]!;
     for (let i = g.blocks - 1; i >= 0; i--) {
-      const b = base + g.first + i * g.blockSize;
+      const b = first + i * g.blockSize;
       m.write32(b, head);
       head = b;
     }

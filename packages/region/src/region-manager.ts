@@ -132,7 +132,8 @@ export class RegionManager implements PageSource {
     };
     const plans = planRegions(input);
     this.pageOrder = input.pageOrder;
-    this.pageSize = 2 ** input.pageOrder;
+    // A shift, not 2 ** n: V8 keeps the field (and every address computed from it) a small integer.
+    this.pageSize = 1 << input.pageOrder;
     this.memory = options.memory;
     this.observer = options.observer ?? null;
     this.managed = plans.map((plan) => {
