@@ -1,10 +1,16 @@
-import { AccessKind, ActorMode, actorMode, actorTask, makeActor } from "@rtos-sim/hw";
+import { AccessKind, ActorMode, actorMode, actorTask, makeActor, withActorMode } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
-import { AllocatorAccess } from "./port.js";
+import { AllocatorAccess, allocatorTag } from "./port.js";
 import { f407 } from "./test-pages.js";
 import { TlsfAllocator } from "./tlsf.js";
 
 describe("AllocatorAccess", () => {
+  it("computes the allocator tag exactly as hw's withActorMode", () => {
+    for (const mode of [ActorMode.Kernel, ActorMode.Allocator, ActorMode.User])
+      for (const task of [0, 1, 7, 0x3fffffff])
+        expect(allocatorTag(makeActor(mode, task))).toBe(withActorMode(makeActor(mode, task), ActorMode.Allocator));
+  });
+
   it("tags metadata accesses as the allocator's, keeps the task bits, nests, and restores the caller", () => {
     const { m } = f407();
     const task = makeActor(ActorMode.User, 7);

@@ -1,5 +1,3 @@
-import { ActorMode, withActorMode } from "@rtos-sim/hw";
-
 /**
  * The narrow view of memory an allocator needs for its metadata: single loads and stores plus
  * the actor tag the memory checker reads. `machine.core` satisfies it, so every metadata access
@@ -14,6 +12,15 @@ export interface MemoryPort {
   write8(address: number, value: number): void;
   write16(address: number, value: number): void;
   write32(address: number, value: number): void;
+}
+
+/**
+ * `withActorMode(actor, ActorMode.Allocator)` of `@rtos-sim/hw` as plain arithmetic (an actor tag
+ * packs `(task << 2) | mode`; Allocator mode is 1), kept in this module because a call into
+ * another one on every allocate and free measurably slows the allocators. A test pins it to hw's.
+ */
+export function allocatorTag(actor: number): number {
+  return ((actor & ~3) | 1) >>> 0;
 }
 
 /**
@@ -45,7 +52,7 @@ export class AllocatorAccess {
     if (this.depth++ === 0) {
       const a = this.memory.actor;
       this.saved = a;
-      this.memory.actor = withActorMode(a, ActorMode.Allocator);
+      this.memory.actor = allocatorTag(a);
     }
   }
 
