@@ -1,6 +1,7 @@
 import type { Board, MemoryRegion, PeripheralRangeSpec } from "../board/types.js";
 import { HwError } from "../errors.js";
 import type { GranuleLayout } from "../mpu/mpu.js";
+import { GRANULE_SHIFT } from "../mpu/perm.js";
 import type { Peripheral } from "./peripheral.js";
 import { MemorySegment, NO_SEGMENT_REGION } from "./segment.js";
 
@@ -49,6 +50,10 @@ export class Bus {
       else runs.push([region]);
     }
     for (const run of runs) {
+      // Pad so a segment's granules sit at table indices congruent to their addresses modulo
+      // 32: the tables' 1 KiB blocks (PermTable.blockAnd) are then the address space's 1 KiB
+      // blocks, and an MPU region on 1 KiB boundaries covers whole blocks (the core's free windows).
+      gbase += ((run[0]!.start >>> GRANULE_SHIFT) - gbase) & 31;
       const seg = new MemorySegment(segs.length, run, gbase);
       ranges.push({ start: seg.start, end: seg.end, gbase });
       gbase += MemorySegment.granules(seg.start, seg.end);
