@@ -464,6 +464,69 @@ describe("the access hook", () => {
     ]);
   });
 
+  it("a filter's passing state words spare the hook, on the quick paths too, per actor and MPU window", () => {
+    const m = setup();
+    // SRAM1+SRAM2: every state word lacks bit 31 only, but the words at 0x20000004 and
+    // 0x20001008 are 0. Actor A's mask supplies bit 31 (passes on all but those two words);
+    // actor B's mask is 0 (passes nowhere).
+    const words = new Int32Array(0x20000 / 4).fill(0x7fffffff);
+    words[1] = 0;
+    words[0x1008 / 4] = 0;
+    const A = makeActor(ActorMode.User, 1);
+    const B = makeActor(ActorMode.User, 2);
+    const masks = new Int32Array(16);
+    masks[A] = 1 << 31;
+    const { hook, seen } = recorder();
+    m.core.hook = {
+      ...hook,
+      filter: {
+        filterRun: (a) =>
+          a >= 0x20000000 && a < 0x20020000 ? { start: 0x20000000, end: 0x20020000, words } : undefined,
+        filterMasks: masks,
+      },
+    };
+    const touch = (base: number) => {
+      m.core.write32(base, 7);
+      m.core.read32(base);
+      m.core.read16(base + 2);
+      m.core.write16(base + 4, 1);
+      m.core.read8(base + 5);
+      m.core.write8(base + 7, 1);
+      m.core.read32(base + 4);
+    };
+    m.core.actor = A;
+    touch(0x20000000); // the first access takes the slow path, which always shows it
+    seen.length = 0;
+    touch(0x20000000); // warm now: the quick paths decide
+    const shown = (base: number, actor: number) => [
+      [base + 4, 2, AccessKind.Write, true, actor],
+      [base + 5, 1, AccessKind.Read, true, actor],
+      [base + 7, 1, AccessKind.Write, true, actor],
+      [base + 4, 4, AccessKind.Read, true, actor],
+    ];
+    expect(seen).toEqual(shown(0x20000000, A));
+    seen.length = 0;
+    m.core.actor = B;
+    m.core.read32(0x20000000);
+    expect(seen).toEqual([[0x20000000, 4, AccessKind.Read, true, B]]);
+    // An MPU window that does not start at the segment's start: the filter words still line up.
+    seen.length = 0;
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x1000, access: "priv-rw" });
+    m.mpu.setRegion(1, { base: 0x20001000, size: 0x1000, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.actor = A;
+    touch(0x20001004);
+    seen.length = 0;
+    touch(0x20001004);
+    expect(seen).toEqual(shown(0x20001004, A));
+    // Without the hook nothing is shown and the accesses still work.
+    m.core.hook = null;
+    seen.length = 0;
+    touch(0x20001004);
+    expect(seen).toEqual([]);
+    expect(m.core.read32(0x20001004)).toBe(7);
+  });
+
   it("LDRT-style accesses are checked as unprivileged and reported unprivileged", () => {
     const m = setup();
     m.mpu.setRegion(0, { base: 0x20000000, size: 0x100, access: "priv-rw" });

@@ -41,18 +41,28 @@ export class Core {
   readonly emitter: HwEmitter;
   private readonly ppb: Ppb;
   private perm: PermTable | null = null;
+  private hSegment: MemorySegment | null = null;
   private hStart = 0;
   private hSize = 0;
   private hWSize = 0;
   private hFreeR = 0;
   private hFreeW = 0;
   private hFreeLo = 0;
+  /** The quick window (see the fast paths): its absolute start, views and limits. */
+  private hQStart = 0;
+  private hQView: DataView = new DataView(new ArrayBuffer(0));
+  private hQBytes: Uint8Array = new Uint8Array(0);
   private hQR4 = 0;
   private hQR2 = 0;
   private hQR1 = 0;
   private hQW4 = 0;
   private hQW2 = 0;
   private hQW1 = 0;
+  /** The filter's state words for the quick window: word of window offset u = `(u >>> 2) + hQShadowOff`. */
+  private hQShadow: Int32Array = NO_WORDS;
+  private hQShadowOff = 0;
+  /** Views of a window not starting at its segment's start, kept per segment. */
+  private readonly windowViews = new Map<MemorySegment, { lo: number; view: DataView; bytes: Uint8Array }>();
   private hG = 0;
   private hCost = 0;
   private hView: DataView = new DataView(new ArrayBuffer(0));
@@ -95,6 +105,7 @@ export class Core {
     this.filter = h?.filter ?? null;
     this.observed = h !== null || this.countCyclesValue;
     this.hMask = this.maskFor(this.actorValue);
+    this.pickAccessors();
     this.cool();
   }
   /**
@@ -107,6 +118,7 @@ export class Core {
   set countCycles(on: boolean) {
     this.countCyclesValue = on;
     this.observed = this.hookValue !== null || on;
+    this.pickAccessors();
     this.quick();
   }
   /** Core cycles charged by memory accesses while {@link Core.countCycles} is on. */
@@ -222,16 +234,64 @@ export class Core {
     this.quick();
   }
 
-  /** Recomputes the quick window's limits from the free window (none while observed). */
+  /**
+   * Recomputes the quick window from the free window: open with no cycle counting and either no
+   * hook or a hook whose filter covers the hot segment (the filtered accessors then test it).
+   */
   private quick(): void {
-    const r = this.observed ? 0 : this.hFreeR;
-    const w = this.observed ? 0 : this.hFreeW;
+    const open =
+      !this.countCyclesValue && (this.hookValue === null || (this.filter !== null && this.hShadowIdx === -1));
+    const lo = this.hFreeLo;
+    const r = open ? Math.max(0, this.hFreeR - lo) : 0;
+    const w = open ? Math.max(0, this.hFreeW - lo) : 0;
+    this.hQStart = (this.hStart + lo) >>> 0;
+    if (lo === 0 || r === 0) {
+      this.hQView = this.hView;
+      this.hQBytes = this.hBytes;
+    } else {
+      this.openWindow(lo);
+    }
+    this.hQShadow = this.hShadow;
+    this.hQShadowOff = this.hShadowOff + (lo >>> 2);
     this.hQR4 = Math.max(0, r - 3);
     this.hQR2 = Math.max(0, r - 1);
     this.hQR1 = r;
     this.hQW4 = Math.max(0, w - 3);
     this.hQW2 = Math.max(0, w - 1);
     this.hQW1 = w;
+  }
+
+  /** Points the quick views at the hot segment from offset `lo` on (views cached per segment). */
+  private openWindow(lo: number): void {
+    const seg = this.hSegment!;
+    let v = this.windowViews.get(seg);
+    if (v === undefined || v.lo !== lo) {
+      v = {
+        lo,
+        view: new DataView(seg.view.buffer, seg.view.byteOffset + lo, seg.size - lo),
+        bytes: seg.bytes.subarray(lo),
+      };
+      this.windowViews.set(seg, v);
+    }
+    this.hQView = v.view;
+    this.hQBytes = v.bytes;
+  }
+
+  /**
+   * Installs the accessors for the current observation: the plain quick paths, or with a
+   * filtering hook the ones that also test the filter (so the plain ones stay as small as an
+   * unchecked access needs).
+   */
+  private pickAccessors(): void {
+    const filtered = this.hookValue !== null && this.filter !== null && !this.countCyclesValue;
+    const read32 = filtered ? this.read32Filtered : this.read32Quick;
+    if (this.read32 === read32) return;
+    this.read32 = read32;
+    this.write32 = filtered ? this.write32Filtered : this.write32Quick;
+    this.read16 = filtered ? this.read16Filtered : this.read16Quick;
+    this.write16 = filtered ? this.write16Filtered : this.write16Quick;
+    this.read8 = filtered ? this.read8Filtered : this.read8Quick;
+    this.write8 = filtered ? this.write8Filtered : this.write8Quick;
   }
 
   /**
@@ -243,6 +303,7 @@ export class Core {
   private warm(s: MemorySegment, address: number): void {
     if (this.perm === null || (s.start & 31) !== 0 || this.pendingFault !== null) return;
     const t = this.perm;
+    this.hSegment = s;
     this.hStart = s.start;
     this.hSize = s.size;
     this.hWSize = s.wsize;
@@ -310,17 +371,37 @@ export class Core {
   // table lookup; elsewhere in the segment the granule's permission byte decides.
   // Anything else (miss, fault, unaligned, after an MPU change) takes `slow`, which re-warms.
 
-  // The quick window: with no hook and no cycle counting, an aligned access inside the hot
-  // segment's free window is one bounds test and the access itself (small enough for V8 to
-  // inline at every call site). `hQR4`... are one past the last offset where such an access
-  // fits (0: no quick window). Everything else takes the `...More` method.
+  // The quick window: with no cycle counting, an aligned access inside the hot segment's free
+  // window is one bounds test (offsets from the window's start, `hQStart`) and the access itself,
+  // small enough for V8 to inline at every call site. `hQR4`... are one past the last window
+  // offset where such an access fits (0: no quick window). With a filtering hook installed the
+  // public accessors are the `...Filtered` variants, which also test the filter's state word;
+  // without one, the `...Quick` variants, which do not pay for that test. Everything else takes
+  // the `...More` method.
 
   /** 32-bit little-endian load. */
-  read32(address: number, unprivileged = false): number {
-    const u = (address - this.hStart) >>> 0;
-    if (u < this.hQR4 && u >= this.hFreeLo && (u & 3) === 0) {
-      return this.hView.getUint32(u, true);
-    }
+  read32: (address: number, unprivileged?: boolean) => number = this.read32Quick;
+  /** 32-bit little-endian store. */
+  write32: (address: number, value: number, unprivileged?: boolean) => void = this.write32Quick;
+  /** 16-bit little-endian load. */
+  read16: (address: number, unprivileged?: boolean) => number = this.read16Quick;
+  /** 16-bit little-endian store. */
+  write16: (address: number, value: number, unprivileged?: boolean) => void = this.write16Quick;
+  /** 8-bit load. */
+  read8: (address: number, unprivileged?: boolean) => number = this.read8Quick;
+  /** 8-bit store. */
+  write8: (address: number, value: number, unprivileged?: boolean) => void = this.write8Quick;
+
+  private read32Quick(address: number, unprivileged = false): number {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQR4 && (u & 3) === 0) return this.hQView.getUint32(u, true);
+    return this.read32More(address, unprivileged);
+  }
+
+  private read32Filtered(address: number, unprivileged = false): number {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQR4 && (u & 3) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
+      return this.hQView.getUint32(u, true);
     return this.read32More(address, unprivileged);
   }
 
@@ -343,14 +424,17 @@ export class Core {
     return this.slow(address >>> 0, 4, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
-  /** 32-bit little-endian store. */
-  write32(address: number, value: number, unprivileged = false): void {
-    const u = (address - this.hStart) >>> 0;
-    if (u < this.hQW4 && u >= this.hFreeLo && (u & 3) === 0) {
-      this.hView.setUint32(u, value, true);
-      return;
-    }
-    this.write32More(address, value, unprivileged);
+  private write32Quick(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQW4 && (u & 3) === 0) this.hQView.setUint32(u, value, true);
+    else this.write32More(address, value, unprivileged);
+  }
+
+  private write32Filtered(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQW4 && (u & 3) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
+      this.hQView.setUint32(u, value, true);
+    else this.write32More(address, value, unprivileged);
   }
 
   private write32More(address: number, value: number, unprivileged: boolean): void {
@@ -374,12 +458,16 @@ export class Core {
     this.slow(address >>> 0, 4, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
-  /** 16-bit little-endian load. */
-  read16(address: number, unprivileged = false): number {
-    const u = (address - this.hStart) >>> 0;
-    if (u < this.hQR2 && u >= this.hFreeLo && (u & 1) === 0) {
-      return this.hView.getUint16(u, true);
-    }
+  private read16Quick(address: number, unprivileged = false): number {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQR2 && (u & 1) === 0) return this.hQView.getUint16(u, true);
+    return this.read16More(address, unprivileged);
+  }
+
+  private read16Filtered(address: number, unprivileged = false): number {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQR2 && (u & 1) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
+      return this.hQView.getUint16(u, true);
     return this.read16More(address, unprivileged);
   }
 
@@ -402,14 +490,17 @@ export class Core {
     return this.slow(address >>> 0, 2, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
-  /** 16-bit little-endian store. */
-  write16(address: number, value: number, unprivileged = false): void {
-    const u = (address - this.hStart) >>> 0;
-    if (u < this.hQW2 && u >= this.hFreeLo && (u & 1) === 0) {
-      this.hView.setUint16(u, value, true);
-      return;
-    }
-    this.write16More(address, value, unprivileged);
+  private write16Quick(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQW2 && (u & 1) === 0) this.hQView.setUint16(u, value, true);
+    else this.write16More(address, value, unprivileged);
+  }
+
+  private write16Filtered(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQW2 && (u & 1) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
+      this.hQView.setUint16(u, value, true);
+    else this.write16More(address, value, unprivileged);
   }
 
   private write16More(address: number, value: number, unprivileged: boolean): void {
@@ -433,12 +524,15 @@ export class Core {
     this.slow(address >>> 0, 2, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
-  /** 8-bit load. */
-  read8(address: number, unprivileged = false): number {
-    const u = (address - this.hStart) >>> 0;
-    if (u < this.hQR1 && u >= this.hFreeLo) {
-      return this.hBytes[u]!;
-    }
+  private read8Quick(address: number, unprivileged = false): number {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQR1) return this.hQBytes[u]!;
+    return this.read8More(address, unprivileged);
+  }
+
+  private read8Filtered(address: number, unprivileged = false): number {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQR1 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1) return this.hQBytes[u]!;
     return this.read8More(address, unprivileged);
   }
 
@@ -461,14 +555,16 @@ export class Core {
     return this.slow(address >>> 0, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
-  /** 8-bit store. */
-  write8(address: number, value: number, unprivileged = false): void {
-    const u = (address - this.hStart) >>> 0;
-    if (u < this.hQW1 && u >= this.hFreeLo) {
-      this.hBytes[u] = value;
-      return;
-    }
-    this.write8More(address, value, unprivileged);
+  private write8Quick(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQW1) this.hQBytes[u] = value;
+    else this.write8More(address, value, unprivileged);
+  }
+
+  private write8Filtered(address: number, value: number, unprivileged = false): void {
+    const u = (address - this.hQStart) >>> 0;
+    if (u < this.hQW1 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1) this.hQBytes[u] = value;
+    else this.write8More(address, value, unprivileged);
   }
 
   private write8More(address: number, value: number, unprivileged: boolean): void {
