@@ -18,6 +18,9 @@ export const THREAD_PRIORITY = 256;
 /** No filter words: one zero word, so only a mask of -1 (no hook) passes. */
 const NO_WORDS = new Int32Array(1);
 
+/** `T` with the keys `K` writable (the core swaps its own readonly accessors). */
+type Writable<T, K extends keyof T> = { -readonly [P in K]: T[P] };
+
 /** Why an access is made: ordinary, exception stacking, exception unstacking. */
 const enum Purpose {
   Normal = 0,
@@ -286,12 +289,13 @@ export class Core {
     const filtered = this.hookValue !== null && this.filter !== null && !this.countCyclesValue;
     const read32 = filtered ? this.read32Filtered : this.read32Quick;
     if (this.read32 === read32) return;
-    this.read32 = read32;
-    this.write32 = filtered ? this.write32Filtered : this.write32Quick;
-    this.read16 = filtered ? this.read16Filtered : this.read16Quick;
-    this.write16 = filtered ? this.write16Filtered : this.write16Quick;
-    this.read8 = filtered ? this.read8Filtered : this.read8Quick;
-    this.write8 = filtered ? this.write8Filtered : this.write8Quick;
+    const self = this as Writable<Core, "read32" | "write32" | "read16" | "write16" | "read8" | "write8">;
+    self.read32 = read32;
+    self.write32 = filtered ? this.write32Filtered : this.write32Quick;
+    self.read16 = filtered ? this.read16Filtered : this.read16Quick;
+    self.write16 = filtered ? this.write16Filtered : this.write16Quick;
+    self.read8 = filtered ? this.read8Filtered : this.read8Quick;
+    self.write8 = filtered ? this.write8Filtered : this.write8Quick;
   }
 
   /**
@@ -380,17 +384,17 @@ export class Core {
   // the `...More` method.
 
   /** 32-bit little-endian load. */
-  read32: (address: number, unprivileged?: boolean) => number = this.read32Quick;
+  readonly read32: (address: number, unprivileged?: boolean) => number = this.read32Quick;
   /** 32-bit little-endian store. */
-  write32: (address: number, value: number, unprivileged?: boolean) => void = this.write32Quick;
+  readonly write32: (address: number, value: number, unprivileged?: boolean) => void = this.write32Quick;
   /** 16-bit little-endian load. */
-  read16: (address: number, unprivileged?: boolean) => number = this.read16Quick;
+  readonly read16: (address: number, unprivileged?: boolean) => number = this.read16Quick;
   /** 16-bit little-endian store. */
-  write16: (address: number, value: number, unprivileged?: boolean) => void = this.write16Quick;
+  readonly write16: (address: number, value: number, unprivileged?: boolean) => void = this.write16Quick;
   /** 8-bit load. */
-  read8: (address: number, unprivileged?: boolean) => number = this.read8Quick;
+  readonly read8: (address: number, unprivileged?: boolean) => number = this.read8Quick;
   /** 8-bit store. */
-  write8: (address: number, value: number, unprivileged?: boolean) => void = this.write8Quick;
+  readonly write8: (address: number, value: number, unprivileged?: boolean) => void = this.write8Quick;
 
   private read32Quick(address: number, unprivileged = false): number {
     const u = (address - this.hQStart) >>> 0;
