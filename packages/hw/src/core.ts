@@ -51,19 +51,22 @@ export class Core {
   private hFreeR = 0;
   private hFreeW = 0;
   private hFreeLo = 0;
-  /** The quick window (see the fast paths): its absolute start, views and limits. */
-  private hQStart = 0;
-  private hQView: DataView = new DataView(new ArrayBuffer(0));
-  private hQBytes: Uint8Array = new Uint8Array(0);
-  private hQR4 = 0;
-  private hQR2 = 0;
-  private hQR1 = 0;
-  private hQW4 = 0;
-  private hQW2 = 0;
-  private hQW1 = 0;
-  /** The filter's state words for the quick window: word of window offset u = `(u >>> 2) + hQShadowOff`. */
-  private hQShadow: Int32Array = NO_WORDS;
-  private hQShadowOff = 0;
+  // The quick window (see the fast paths): its start, views and limits, and the filter's state
+  // words for it (word of window offset u = `(u >>> 2) + hQShadowOff`). Declared without
+  // initializers, first stored by the constructor (for the largest writable memory under the
+  // reset MPU) and then only when a value changes: while the configuration stays the same, V8
+  // keeps them "constant fields" and folds them into the accessors.
+  declare private hQStart: number;
+  declare private hQView: DataView;
+  declare private hQBytes: Uint8Array;
+  declare private hQR4: number;
+  declare private hQR2: number;
+  declare private hQR1: number;
+  declare private hQW4: number;
+  declare private hQW2: number;
+  declare private hQW1: number;
+  declare private hQShadow: Int32Array;
+  declare private hQShadowOff: number;
   /** Views of a window not starting at its segment's start, kept per segment. */
   private readonly windowViews = new Map<MemorySegment, { lo: number; view: DataView; bytes: Uint8Array }>();
   private hG = 0;
@@ -146,6 +149,14 @@ export class Core {
     this.ppb = ppb;
     this.emitter = emitter;
     mpu.onChange = () => this.invalidate();
+    // The first quick window: the largest writable memory (the board's main RAM), reset MPU.
+    this.perm = this.usesDefaultMap() ? mpu.defaultMapTable : mpu.table();
+    const ram = bus.segments.reduce<MemorySegment | undefined>(
+      (best, g) => (g.index > 0 && g.wsize > (best?.wsize ?? 0) ? g : best),
+      undefined,
+    );
+    if (ram !== undefined) this.warm(ram, ram.start);
+    if (this.hQView === undefined) this.quick();
   }
 
   // ---- CPU state ---------------------------------------------------------------------------
@@ -247,25 +258,31 @@ export class Core {
     const lo = this.hFreeLo;
     const r = open ? Math.max(0, this.hFreeR - lo) : 0;
     const w = open ? Math.max(0, this.hFreeW - lo) : 0;
-    this.hQStart = (this.hStart + lo) >>> 0;
-    if (lo === 0 || r === 0) {
-      this.hQView = this.hView;
-      this.hQBytes = this.hBytes;
-    } else {
-      this.openWindow(lo);
-    }
-    this.hQShadow = this.hShadow;
-    this.hQShadowOff = this.hShadowOff + (lo >>> 2);
-    this.hQR4 = Math.max(0, r - 3);
-    this.hQR2 = Math.max(0, r - 1);
-    this.hQR1 = r;
-    this.hQW4 = Math.max(0, w - 3);
-    this.hQW2 = Math.max(0, w - 1);
-    this.hQW1 = w;
+    const start = (this.hStart + lo) | 0;
+    const whole = lo === 0 || r === 0;
+    const view = whole ? this.hView : this.windowView(lo).view;
+    const bytes = whole ? this.hBytes : this.windowView(lo).bytes;
+    const shadowOff = this.hShadowOff + (lo >>> 2);
+    // Stored only on change (see the fields' comment).
+    if (this.hQStart !== start) this.hQStart = start;
+    if (this.hQView !== view) this.hQView = view;
+    if (this.hQBytes !== bytes) this.hQBytes = bytes;
+    if (this.hQShadow !== this.hShadow) this.hQShadow = this.hShadow;
+    if (this.hQShadowOff !== shadowOff) this.hQShadowOff = shadowOff;
+    const r4 = Math.max(0, r - 3);
+    const r2 = Math.max(0, r - 1);
+    const w4 = Math.max(0, w - 3);
+    const w2 = Math.max(0, w - 1);
+    if (this.hQR4 !== r4) this.hQR4 = r4;
+    if (this.hQR2 !== r2) this.hQR2 = r2;
+    if (this.hQR1 !== r) this.hQR1 = r;
+    if (this.hQW4 !== w4) this.hQW4 = w4;
+    if (this.hQW2 !== w2) this.hQW2 = w2;
+    if (this.hQW1 !== w) this.hQW1 = w;
   }
 
-  /** Points the quick views at the hot segment from offset `lo` on (views cached per segment). */
-  private openWindow(lo: number): void {
+  /** Views of the hot segment from offset `lo` on (cached per segment). */
+  private windowView(lo: number): { lo: number; view: DataView; bytes: Uint8Array } {
     const seg = this.hSegment!;
     let v = this.windowViews.get(seg);
     if (v === undefined || v.lo !== lo) {
@@ -276,8 +293,7 @@ export class Core {
       };
       this.windowViews.set(seg, v);
     }
-    this.hQView = v.view;
-    this.hQBytes = v.bytes;
+    return v;
   }
 
   /**
@@ -308,11 +324,13 @@ export class Core {
     if (this.perm === null || (s.start & 31) !== 0 || this.pendingFault !== null) return;
     const t = this.perm;
     this.hSegment = s;
-    this.hStart = s.start;
-    this.hSize = s.size;
-    this.hWSize = s.wsize;
-    this.hG = s.gbase;
-    this.hCost = s.cost;
+    // `| 0`: the hot fields hold int32s (a start at or above 2^31 wraps; every use subtracts it
+    // from an address modulo 2^32), so V8 keeps them small integers, not heap numbers.
+    this.hStart = s.start | 0;
+    this.hSize = s.size | 0;
+    this.hWSize = s.wsize | 0;
+    this.hG = s.gbase | 0;
+    this.hCost = s.cost | 0;
     this.hView = s.view;
     this.hBytes = s.bytes;
     this.hPerm = t.bytes;
@@ -331,8 +349,8 @@ export class Core {
     const WW = Perm.PW | Perm.UW;
     if ((and & RW) === RW) {
       this.hFreeLo = 0;
-      this.hFreeR = s.size;
-      this.hFreeW = (and & WW) === WW ? s.wsize : 0;
+      this.hFreeR = this.hSize;
+      this.hFreeW = (and & WW) === WW ? this.hWSize : 0;
       this.quick();
       return;
     }
