@@ -132,6 +132,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   allocate(size: number, align?: number): number | null {
     if (align === undefined && size > 0 && size <= 0x20000000 && (size | 0) === size) {
       const access = this.access;
+      if (!access.switching) return this.place(size, 8);
       access.enter();
       try {
         return this.place(size, 8);
@@ -260,11 +261,16 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
 
   /** Frees a live block, merging it with free neighbours. Typed error and no change otherwise. */
   free(address: number): void {
-    this.access.enter();
+    const access = this.access;
+    if (!access.switching) {
+      this.release(address);
+      return;
+    }
+    access.enter();
     try {
       this.release(address);
     } finally {
-      this.access.leave();
+      access.leave();
     }
   }
 

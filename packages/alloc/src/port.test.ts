@@ -27,6 +27,26 @@ describe("AllocatorAccess", () => {
     expect(m.core.actor).toBe(task);
   });
 
+  it("switches only while the actor is observed (a hook on the core, or a port that cannot tell)", () => {
+    const { m } = f407();
+    const access = new AllocatorAccess(m.core);
+    expect(access.switching).toBe(false);
+    m.core.hook = { onAccess: () => {} };
+    expect(access.switching).toBe(true);
+    m.core.hook = null;
+    expect(access.switching).toBe(false);
+    const plain = {
+      actor: 0,
+      read8: () => 0,
+      read16: () => 0,
+      read32: () => 0,
+      write8() {},
+      write16() {},
+      write32() {},
+    };
+    expect(new AllocatorAccess(plain).switching).toBe(true);
+  });
+
   it("an allocator's accesses carry Allocator mode, and a failing call restores the caller's tag", () => {
     const { m, rm } = f407();
     const task = makeActor(ActorMode.User, 2);

@@ -6,6 +6,11 @@
 export interface MemoryPort {
   /** Who is running (see `makeActor` in `@rtos-sim/hw`); the allocator switches its mode bits. */
   actor: number;
+  /**
+   * False when nothing observes the actor tag (`Core.actorObserved`: no hook installed); the
+   * allocators then skip switching it. Absent: always switch.
+   */
+  readonly actorObserved?: boolean;
   read8(address: number): number;
   read16(address: number): number;
   read32(address: number): number;
@@ -45,6 +50,14 @@ export class AllocatorAccess {
 
   constructor(memory: MemoryPort) {
     this.memory = memory;
+  }
+
+  /**
+   * Whether {@link enter}/{@link leave} are needed: false while the memory reports its actor tag
+   * unobserved (no checker), so hot paths may skip the pair and its `try`/`finally`.
+   */
+  get switching(): boolean {
+    return this.memory.actorObserved !== false;
   }
 
   /** Starts allocator work: metadata accesses from now on carry the Allocator mode. */

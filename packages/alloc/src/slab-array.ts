@@ -80,6 +80,7 @@ export class SlabArrayAllocator extends SlabFamily {
       // Fast path: a plain request of a valid size.
       const c = this.lookup[(size + 7) >>> 3]!;
       const access = this.access;
+      if (!access.switching) return this.allocFrom(c);
       access.enter();
       try {
         return this.allocFrom(c);

@@ -76,17 +76,27 @@ export abstract class SlabFamily extends BaseAllocator {
     const caches = this.caches;
     const s = caches.slabOf(c, address);
     const access = this.access;
+    if (!access.switching) {
+      this.release(c, s, address);
+      return;
+    }
     access.enter();
     try {
-      const r = caches.free(c, s, address);
-      if (r !== SlabFreeResult.Ok) throw this.freeError(r, s, address);
-      this.frees++;
-      if (this.observer !== null) this.observer.blockFreed(address, caches.geometry[c]!.blockSize, this.name);
-      caches.push(c, address);
-      if (caches.becameEmpty && caches.empty[c]! > this.retain) this.dropSlab(c, s);
+      this.release(c, s, address);
     } finally {
       access.leave();
     }
+  }
+
+  /** {@link free} once the block's cache and slab are known (inside enter/leave when switching). */
+  private release(c: number, s: number, address: number): void {
+    const caches = this.caches;
+    const r = caches.free(c, s, address);
+    if (r !== SlabFreeResult.Ok) throw this.freeError(r, s, address);
+    this.frees++;
+    if (this.observer !== null) this.observer.blockFreed(address, caches.geometry[c]!.blockSize, this.name);
+    caches.push(c, address);
+    if (caches.becameEmpty && caches.empty[c]! > this.retain) this.dropSlab(c, s);
   }
 
   private freeError(r: SlabFreeResult, s: number, address: number) {

@@ -73,11 +73,13 @@ export class SlabAllocator extends SlabFamily {
       });
     }
     if (size === 0) return null;
-    this.access.enter();
+    const access = this.access;
+    if (!access.switching) return this.allocFrom(0);
+    access.enter();
     try {
       return this.allocFrom(0);
     } finally {
-      this.access.leave();
+      access.leave();
     }
   }
 }

@@ -464,6 +464,15 @@ describe("the access hook", () => {
     ]);
   });
 
+  it("reports the actor as observed exactly while a hook is installed", () => {
+    const m = setup();
+    expect(m.core.actorObserved).toBe(false);
+    m.core.hook = recorder().hook;
+    expect(m.core.actorObserved).toBe(true);
+    m.core.hook = null;
+    expect(m.core.actorObserved).toBe(false);
+  });
+
   it("a filter's passing state words spare the hook, on the quick paths too, per actor and MPU window", () => {
     const m = setup();
     // SRAM1+SRAM2: every state word lacks bit 31 only, but the words at 0x20000004 and

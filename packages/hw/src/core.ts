@@ -102,6 +102,15 @@ export class Core {
     if (this.hookValue !== null) this.hMask = this.maskFor(v);
   }
 
+  /**
+   * Whether anything tells actors apart: true while a hook is installed (the actor tag is an
+   * argument of its calls). Software that switches the actor around short stretches of work,
+   * like the allocators, may skip the switch while this is false.
+   */
+  get actorObserved(): boolean {
+    return this.hookValue !== null;
+  }
+
   /** The memory checker's hook, or null. Its optional filter lets fast-path accesses skip the call. */
   get hook(): AccessHook | null {
     return this.hookValue;
