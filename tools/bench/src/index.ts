@@ -5,7 +5,7 @@
 
 export type { BenchRegion, RegionProgrammer, WordAccess } from "./access.js";
 export { ACCESS, ACCESS_OPS, accessLoop, programEightRegions, randomWordOffsets, rawAccessBaseline } from "./access.js";
-export { benchMain } from "./isolate.js";
+export { benchMain, DEFAULT_PROCESSES, medianDraw } from "./isolate.js";
 export type { Measurement, MeasureOptions } from "./measure.js";
 export { globalSink, measure } from "./measure.js";
 export type { BenchGroup, BenchRow } from "./report.js";

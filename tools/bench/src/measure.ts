@@ -10,6 +10,8 @@ export interface Measurement {
   readonly opsPerSec: number;
   /** Every run's operations per second, in run order. */
   readonly runs: readonly number[];
+  /** With several processes per case (see `benchMain`): each process's median, in order. */
+  readonly processes?: readonly number[];
 }
 
 /** Options of {@link measure}. */

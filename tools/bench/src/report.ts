@@ -15,6 +15,8 @@ export interface BenchRow {
   readonly pass?: boolean;
   /** Extra figures (fragmentation, bytes...). */
   readonly extra?: Record<string, number | string>;
+  /** Each process's throughput when the case ran in several (the row shows the median one). */
+  readonly processes?: readonly number[];
 }
 
 /** A whole group of rows sharing one baseline. */
@@ -44,6 +46,7 @@ export function row(
     ratio,
     ...(target ? { target, pass } : {}),
     ...(extra ? { extra } : {}),
+    ...(m.processes ? { processes: m.processes } : {}),
   };
 }
 

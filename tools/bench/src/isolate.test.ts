@@ -1,0 +1,13 @@
+import { describe, expect, it } from "vitest";
+import { medianDraw } from "./isolate.js";
+
+describe("medianDraw", () => {
+  it("reports the process with the median throughput and keeps every process's figure", () => {
+    const draw = (opsPerSec: number, extra: number) => ({ name: "c", ops: 1, opsPerSec, runs: [opsPerSec], extra });
+    const m = medianDraw([draw(40, 1), draw(34, 2), draw(45, 3)]);
+    expect(m.opsPerSec).toBe(40);
+    expect((m as unknown as { extra: number }).extra).toBe(1);
+    expect(m.processes).toEqual([40, 34, 45]);
+    expect(medianDraw([draw(2, 1), draw(1, 2)]).opsPerSec).toBe(1);
+  });
+});
