@@ -268,9 +268,9 @@ export class Core {
     const r = open ? Math.max(0, this.hFreeR - lo) : 0;
     const w = open ? Math.max(0, this.hFreeW - lo) : 0;
     const start = (this.hStart + lo) | 0;
-    const whole = lo === 0 || r === 0;
-    const view = whole ? this.hView : this.windowView(lo).view;
-    const bytes = whole ? this.hBytes : this.windowView(lo).bytes;
+    const win = lo === 0 || r === 0 ? null : this.windowView(lo);
+    const view = win === null ? this.hView : win.view;
+    const bytes = win === null ? this.hBytes : win.bytes;
     const shadowOff = this.hShadowOff + (lo >>> 2);
     // Stored only on change (see the fields' comment).
     if (this.hQStart !== start) this.hQStart = start;
@@ -423,20 +423,22 @@ export class Core {
   /** 8-bit store. */
   readonly write8: (address: number, value: number, unprivileged?: boolean) => void = this.write8Quick;
 
-  private read32Quick(address: number, unprivileged = false): number {
+  private read32Quick(address: number, unprivileged?: boolean): number {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQR4 && (u & 3) === 0) return this.hQView.getUint32(u, true);
     return this.read32More(address, unprivileged);
   }
 
-  private read32Filtered(address: number, unprivileged = false): number {
+  private read32Filtered(address: number, unprivileged?: boolean): number {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQR4 && (u & 3) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
       return this.hQView.getUint32(u, true);
     return this.read32More(address, unprivileged);
   }
 
-  private read32More(address: number, unprivileged: boolean): number {
+  private read32More(address: number, unprivileged: boolean | undefined): number {
+    // Quick accessors pass `unprivileged` through as given (no default: smaller to inline).
+    unprivileged = unprivileged === true;
     const off = (address - this.hStart) | 0;
     if ((off & 3) === 0) {
       const u = off >>> 0;
@@ -455,20 +457,21 @@ export class Core {
     return this.slow(address >>> 0, 4, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
-  private write32Quick(address: number, value: number, unprivileged = false): void {
+  private write32Quick(address: number, value: number, unprivileged?: boolean): void {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQW4 && (u & 3) === 0) this.hQView.setUint32(u, value, true);
     else this.write32More(address, value, unprivileged);
   }
 
-  private write32Filtered(address: number, value: number, unprivileged = false): void {
+  private write32Filtered(address: number, value: number, unprivileged?: boolean): void {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQW4 && (u & 3) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
       this.hQView.setUint32(u, value, true);
     else this.write32More(address, value, unprivileged);
   }
 
-  private write32More(address: number, value: number, unprivileged: boolean): void {
+  private write32More(address: number, value: number, unprivileged: boolean | undefined): void {
+    unprivileged = unprivileged === true;
     const off = (address - this.hStart) | 0;
     if ((off & 3) === 0) {
       const u = off >>> 0;
@@ -489,20 +492,21 @@ export class Core {
     this.slow(address >>> 0, 4, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
-  private read16Quick(address: number, unprivileged = false): number {
+  private read16Quick(address: number, unprivileged?: boolean): number {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQR2 && (u & 1) === 0) return this.hQView.getUint16(u, true);
     return this.read16More(address, unprivileged);
   }
 
-  private read16Filtered(address: number, unprivileged = false): number {
+  private read16Filtered(address: number, unprivileged?: boolean): number {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQR2 && (u & 1) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
       return this.hQView.getUint16(u, true);
     return this.read16More(address, unprivileged);
   }
 
-  private read16More(address: number, unprivileged: boolean): number {
+  private read16More(address: number, unprivileged: boolean | undefined): number {
+    unprivileged = unprivileged === true;
     const off = (address - this.hStart) | 0;
     if ((off & 1) === 0) {
       const u = off >>> 0;
@@ -521,20 +525,21 @@ export class Core {
     return this.slow(address >>> 0, 2, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
-  private write16Quick(address: number, value: number, unprivileged = false): void {
+  private write16Quick(address: number, value: number, unprivileged?: boolean): void {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQW2 && (u & 1) === 0) this.hQView.setUint16(u, value, true);
     else this.write16More(address, value, unprivileged);
   }
 
-  private write16Filtered(address: number, value: number, unprivileged = false): void {
+  private write16Filtered(address: number, value: number, unprivileged?: boolean): void {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQW2 && (u & 1) === 0 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1)
       this.hQView.setUint16(u, value, true);
     else this.write16More(address, value, unprivileged);
   }
 
-  private write16More(address: number, value: number, unprivileged: boolean): void {
+  private write16More(address: number, value: number, unprivileged: boolean | undefined): void {
+    unprivileged = unprivileged === true;
     const off = (address - this.hStart) | 0;
     if ((off & 1) === 0) {
       const u = off >>> 0;
@@ -555,19 +560,20 @@ export class Core {
     this.slow(address >>> 0, 2, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
-  private read8Quick(address: number, unprivileged = false): number {
+  private read8Quick(address: number, unprivileged?: boolean): number {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQR1) return this.hQBytes[u]!;
     return this.read8More(address, unprivileged);
   }
 
-  private read8Filtered(address: number, unprivileged = false): number {
+  private read8Filtered(address: number, unprivileged?: boolean): number {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQR1 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1) return this.hQBytes[u]!;
     return this.read8More(address, unprivileged);
   }
 
-  private read8More(address: number, unprivileged: boolean): number {
+  private read8More(address: number, unprivileged: boolean | undefined): number {
+    unprivileged = unprivileged === true;
     const off = (address - this.hStart) | 0;
     {
       const u = off >>> 0;
@@ -586,19 +592,20 @@ export class Core {
     return this.slow(address >>> 0, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
   }
 
-  private write8Quick(address: number, value: number, unprivileged = false): void {
+  private write8Quick(address: number, value: number, unprivileged?: boolean): void {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQW1) this.hQBytes[u] = value;
     else this.write8More(address, value, unprivileged);
   }
 
-  private write8Filtered(address: number, value: number, unprivileged = false): void {
+  private write8Filtered(address: number, value: number, unprivileged?: boolean): void {
     const u = (address - this.hQStart) >>> 0;
     if (u < this.hQW1 && (this.hQShadow[(u >>> 2) + this.hQShadowOff]! | this.hMask) === -1) this.hQBytes[u] = value;
     else this.write8More(address, value, unprivileged);
   }
 
-  private write8More(address: number, value: number, unprivileged: boolean): void {
+  private write8More(address: number, value: number, unprivileged: boolean | undefined): void {
+    unprivileged = unprivileged === true;
     const off = (address - this.hStart) | 0;
     {
       const u = off >>> 0;
