@@ -103,8 +103,9 @@ export const enum SlabFreeResult {
  * free block's first word links to the next), and each slab a header in simulated memory: a
  * check word, a summary halfword and a live-block bitmap that decides in O(1) whether an address
  * is a live block. Allocate: one link read, one bitmap read and write; free: check word, bitmap
- * read and write, one link write. Used by the slab and slab array allocators, always between
- * `access.enter()` and `access.leave()`. Cache `c` tags its pages `c + 1` in the page map.
+ * read and write, one link write. Used by the slab and slab array allocators, between
+ * `access.enter()` and `access.leave()` while the actor is observed (`AllocatorAccess.switching`).
+ * Cache `c` tags its pages `c + 1` in the page map.
  */
 export class SlabCaches {
   /** Each cache's geometry. */

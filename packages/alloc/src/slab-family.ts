@@ -14,9 +14,8 @@ export interface SlabFamilyOptions extends AllocatorOptions {
 
 /**
  * What the slab and slab array allocators share: a slab cache per block size (see
- * {@link SlabCaches}), the page
- * map that finds a block's slab in O(1), slab growth from the page source and the return of
- * empty slabs.
+ * {@link SlabCaches}), the page map that finds a block's slab in O(1), slab growth from the page
+ * source and the return of empty slabs.
  */
 export abstract class SlabFamily extends BaseAllocator {
   /** @internal One slab cache per block size (set once by the subclass's constructor). */
@@ -36,7 +35,7 @@ export abstract class SlabFamily extends BaseAllocator {
     this.caches = new SlabCaches(geometry, this.access.memory, this.pageMap);
   }
 
-  /** Allocates from cache `c`, growing it by a slab when needed (inside enter/leave). */
+  /** Allocates from cache `c`, growing it by a slab when needed (inside enter/leave when switching). */
   protected allocFrom(c: number): number | null {
     const caches = this.caches;
     let a = caches.alloc(c);
