@@ -52,14 +52,15 @@ export interface AccessHook {
 }
 
 /**
- * A hook's fast pre-check, evaluated by the core itself: a 1-, 2- or 4-byte aligned access whose
- * state word passes `(words[(address - start) >> 2] | masks[actor]) === -1` is known good to the
- * hook, which is then not called. A memory checker offers its per-byte state this way (four
- * state bytes per word, the mask requiring "owned by this mode, writable, initialized").
+ * A hook's fast pre-check, evaluated by the core itself. The hook keeps one state byte per byte
+ * of memory in `Core.filterState` (at the memory's offsets in the bus buffer: `Bus.offsetOf`);
+ * an aligned access whose state word (the four state bytes of its word) passes
+ * `(word | filterMasks[actor]) === -1` is known good to the hook, which is then not called. A
+ * memory checker offers its per-byte state this way (the mask requiring "owned by this mode,
+ * writable, initialized" in every byte). State bytes of memory the hook does not track must
+ * never pass (0 does not, with any allowed mask).
  */
 export interface AccessFilter {
-  /** The state words of the memory run holding `address` (`words[(a - start) >> 2]`), or undefined. */
-  filterRun(address: number): { readonly start: number; readonly end: number; readonly words: Int32Array } | undefined;
   /** OR-masks by actor tag; a missing entry never passes, and no mask may be -1. */
   readonly filterMasks: Int32Array;
 }

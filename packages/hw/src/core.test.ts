@@ -478,9 +478,15 @@ describe("the access hook", () => {
     // SRAM1+SRAM2: every state word lacks bit 31 only, but the words at 0x20000004 and
     // 0x20001008 are 0. Actor A's mask supplies bit 31 (passes on all but those two words);
     // actor B's mask is 0 (passes nowhere).
-    const words = new Int32Array(0x20000 / 4).fill(0x7fffffff);
-    words[1] = 0;
-    words[0x1008 / 4] = 0;
+    const words = new Int32Array(
+      m.core.filterState.buffer,
+      m.core.filterState.byteOffset,
+      m.core.filterState.length / 4,
+    );
+    const sram = m.bus.offsetOf(0x20000000) >>> 2;
+    words.fill(0x7fffffff, sram, sram + 0x20000 / 4);
+    words[sram + 1] = 0;
+    words[sram + 0x1008 / 4] = 0;
     const A = makeActor(ActorMode.User, 1);
     const B = makeActor(ActorMode.User, 2);
     const masks = new Int32Array(16);
@@ -489,8 +495,6 @@ describe("the access hook", () => {
     m.core.hook = {
       ...hook,
       filter: {
-        filterRun: (a) =>
-          a >= 0x20000000 && a < 0x20020000 ? { start: 0x20000000, end: 0x20020000, words } : undefined,
         filterMasks: masks,
       },
     };

@@ -9,11 +9,12 @@ const MAX = 0x1_0000_0000;
 const SYSTEM = 0xe0000000;
 
 /**
- * Most bytes of memory one board may declare (all regions together): 1 GiB. Every region is
- * backed by an ArrayBuffer when a machine is created, so a typo such as `"size": "0xFFFFFFF0"`
- * is refused here with a typed error instead of failing later with an allocation error.
+ * Most bytes of memory one board may declare (all regions together): 256 MiB. A machine backs
+ * all of it with one ArrayBuffer that also holds the core's per-byte filter state and access
+ * views (about 2.5 bytes per byte of memory), so a typo such as `"size": "0xFFFFFFF0"` is
+ * refused here with a typed error instead of failing later with an allocation error.
  */
-export const MAX_BOARD_MEMORY = 1024 * 1024 * 1024;
+export const MAX_BOARD_MEMORY = 256 * 1024 * 1024;
 
 /** Most memory regions one board may declare (the bus decodes to at most 254 backing segments). */
 export const MAX_BOARD_REGIONS = 254;
@@ -211,7 +212,7 @@ export function defineBoard(spec: BoardSpec): Board {
     throw fieldError(
       name,
       "memory",
-      `declares ${total} bytes; at most ${MAX_BOARD_MEMORY} (1 GiB) are modelled`,
+      `declares ${total} bytes; at most ${MAX_BOARD_MEMORY} (256 MiB) are modelled`,
       total,
     );
   }

@@ -2,6 +2,7 @@ import type { Board, MemoryRegion, PeripheralRangeSpec } from "../board/types.js
 import { HwError } from "../errors.js";
 import type { GranuleLayout } from "../mpu/mpu.js";
 import { GRANULE_SHIFT } from "../mpu/perm.js";
+import { type BufferLayout, bufferLayout, FAST_BLOCK, FAST_BLOCK_SHIFT } from "./buffer-layout.js";
 import type { Peripheral } from "./peripheral.js";
 import { MemorySegment, NO_SEGMENT_REGION } from "./segment.js";
 
@@ -23,9 +24,13 @@ export interface PeripheralHit {
 }
 
 /**
- * The system bus: decodes addresses to memory segments (ArrayBuffers) and peripherals. It does
- * not check permissions (that is the MPU's job in the core); the core raises BusFaults for what
- * the bus cannot decode.
+ * The system bus: decodes addresses to memory segments and peripherals. Every memory segment is
+ * a window of one ArrayBuffer ({@link Bus.buffer}), placed at an offset congruent to its start
+ * address modulo 64 KiB, so that one table lookup turns an address into an offset of that buffer
+ * ({@link Bus.offsetOf}); the buffer also holds the core's access tables (see
+ * {@link BufferLayout}), so the core's fast paths work through one DataView. It does not check
+ * permissions (that is the MPU's job in the core); the core raises BusFaults for what the bus
+ * cannot decode.
  */
 export class Bus {
   readonly board: Board;
@@ -33,15 +38,24 @@ export class Bus {
   readonly segments: readonly MemorySegment[];
   /** Segment index per 4 KiB of address space: a segment wholly owning that 4 KiB's mapped bytes, else 0. */
   readonly decode: Uint8Array;
-  /** Granule layout of the memory for MPU permission tables. */
+  /** The one buffer: memory, the core's filter state and access views, the block table. */
+  readonly buffer: ArrayBuffer;
+  /** Where each part of {@link Bus.buffer} sits. */
+  readonly bufferLayout: BufferLayout;
+  /**
+   * Per 64 KiB block of the address space, `offset - address` for its addresses, so that
+   * `(address + blocks[address >>> 16]) | 0` is the offset of `address` in {@link Bus.buffer}
+   * when exactly one segment touches that block; otherwise (nothing mapped, peripherals, two
+   * segments sharing the block) an offset in the trap block, whose granules no view allows.
+   * A view of the block-table part of the buffer.
+   */
+  readonly blocks: Int32Array;
+  /** Granule layout of the memory for MPU permission tables (granule index = offset >>> 5). */
   readonly layout: GranuleLayout;
   private readonly attached: Attached[] = [];
 
   constructor(board: Board) {
     this.board = board;
-    const segs: MemorySegment[] = [new MemorySegment(0, [NO_SEGMENT_REGION], 0)];
-    let gbase = 0;
-    const ranges: { start: number; end: number; gbase: number }[] = [];
     const runs: MemoryRegion[][] = [];
     for (const region of board.memory) {
       const run = runs[runs.length - 1];
@@ -49,30 +63,57 @@ export class Bus {
       if (run && prev && MemorySegment.mergeable(prev, region)) run.push(region);
       else runs.push([region]);
     }
+    // Placement: after the trap block, each run at the next free 64 KiB block plus its start's
+    // offset within a 64 KiB block, so no two runs share a block of the buffer.
+    const offsets: number[] = [];
+    let cursor = FAST_BLOCK;
     for (const run of runs) {
-      // Pad so a segment's granules sit at table indices congruent to their addresses modulo
-      // 32: the tables' 1 KiB blocks (PermTable.blockAnd) are then the address space's 1 KiB
-      // blocks, and an MPU region on 1 KiB boundaries covers whole blocks (the core's free windows).
-      gbase += ((run[0]!.start >>> GRANULE_SHIFT) - gbase) & 31;
-      const seg = new MemorySegment(segs.length, run, gbase);
-      ranges.push({ start: seg.start, end: seg.end, gbase });
-      gbase += MemorySegment.granules(seg.start, seg.end);
-      segs.push(seg);
+      const start = run[0]!.start;
+      const end = run[run.length - 1]!.end;
+      const offset = cursor + (start & (FAST_BLOCK - 1));
+      offsets.push(offset);
+      cursor = Math.ceil((offset + (end - start)) / FAST_BLOCK) * FAST_BLOCK;
     }
+    this.bufferLayout = bufferLayout(cursor);
+    this.buffer = new ArrayBuffer(this.bufferLayout.totalBytes);
+    const segs: MemorySegment[] = [new MemorySegment(0, [NO_SEGMENT_REGION], this.buffer, 0)];
+    runs.forEach((run, i) => {
+      segs.push(new MemorySegment(segs.length, run, this.buffer, offsets[i]!));
+    });
     if (segs.length > 255) throw new HwError("BOARD_INVALID", "at most 254 memory regions are supported", {});
     this.segments = segs;
-    this.layout = { granules: gbase, ranges };
+    this.layout = {
+      granules: cursor >>> GRANULE_SHIFT,
+      ranges: segs.slice(1).map((s) => ({ start: s.start, end: s.end, gbase: s.gbase })),
+    };
     this.decode = new Uint8Array(2 ** (32 - DECODE_SHIFT));
     const claimed = new Uint8Array(this.decode.length);
     for (const seg of segs) {
       if (seg.index === 0) continue;
-      const c0 = seg.start >>> DECODE_SHIFT;
-      const c1 = (seg.end - 1) >>> DECODE_SHIFT;
-      for (let c = c0; c <= c1; c++) {
+      for (let c = seg.start >>> DECODE_SHIFT; c <= (seg.end - 1) >>> DECODE_SHIFT; c++) {
         claimed[c]!++;
         this.decode[c] = claimed[c] === 1 ? seg.index : 0;
       }
     }
+    const fastBlocks = 2 ** (32 - FAST_BLOCK_SHIFT);
+    this.blocks = new Int32Array(this.buffer, this.bufferLayout.blocksOffset, fastBlocks);
+    const owner = new Int16Array(fastBlocks); // 0 none, segment index, -1 shared
+    for (const seg of segs) {
+      if (seg.index === 0) continue;
+      for (let c = seg.start >>> FAST_BLOCK_SHIFT; c <= (seg.end - 1) >>> FAST_BLOCK_SHIFT; c++) {
+        owner[c] = owner[c] === 0 ? seg.index : -1;
+      }
+    }
+    for (let c = 0; c < fastBlocks; c++) {
+      const o = owner[c]!;
+      // The trap block for what no single segment owns: offset = address mod 64 KiB.
+      this.blocks[c] = o > 0 ? (segs[o]!.offset - segs[o]!.start) | 0 : -(c << FAST_BLOCK_SHIFT) | 0;
+    }
+  }
+
+  /** Offset of `address` in {@link Bus.buffer} through {@link Bus.blocks} (in the trap block when none). */
+  offsetOf(address: number): number {
+    return (address + this.blocks[address >>> FAST_BLOCK_SHIFT]!) | 0;
   }
 
   /** The segment containing all of [address, address + size), or undefined. */

@@ -3,8 +3,9 @@ import { GRANULE_SHIFT } from "../mpu/perm.js";
 
 /**
  * The backing store of a run of memory: one board region, or several contiguous ones with the
- * same bus attributes (STM32F407 SRAM1+SRAM2 are one 128 KiB span). An ArrayBuffer with a
- * DataView (little-endian) and the precomputed limits the core's fast path compares against.
+ * same bus attributes (STM32F407 SRAM1+SRAM2 are one 128 KiB span). Its bytes are a window of
+ * the bus's one memory buffer ({@link Bus.memory}) at {@link MemorySegment.offset}, with a
+ * little-endian DataView, and the precomputed limits the core compares against.
  */
 export class MemorySegment {
   /** Index in `Bus.segments` (0 is the sentinel that matches nothing). */
@@ -18,6 +19,8 @@ export class MemorySegment {
   readonly start: number;
   readonly size: number;
   readonly end: number;
+  /** Where `start` sits in the bus's memory buffer (congruent to `start` modulo 4 KiB). */
+  readonly offset: number;
   readonly bytes: Uint8Array;
   readonly view: DataView;
   /** `size` when stores are allowed, else 0 (read-only memory: every store takes the slow path). */
@@ -26,10 +29,10 @@ export class MemorySegment {
   readonly cost: number;
   /** Granule index of an address = (address >>> 5) - g0 (index into the MPU permission tables). */
   readonly g0: number;
-  /** First granule of this segment in the permission tables. */
+  /** First granule of this segment in the permission tables: `offset >>> 5`. */
   readonly gbase: number;
 
-  constructor(index: number, regions: readonly MemoryRegion[], gbase: number) {
+  constructor(index: number, regions: readonly MemoryRegion[], buffer: ArrayBuffer, offset: number) {
     const region = regions[0]!;
     const last = regions[regions.length - 1]!;
     this.index = index;
@@ -39,13 +42,13 @@ export class MemorySegment {
     this.start = region.start;
     this.end = last.end;
     this.size = last.end - region.start;
-    const buffer = new ArrayBuffer(this.size);
-    this.bytes = new Uint8Array(buffer);
-    this.view = new DataView(buffer);
+    this.offset = offset;
+    this.bytes = new Uint8Array(buffer, offset, this.size);
+    this.view = new DataView(buffer, offset, this.size);
     this.wsize = region.readOnly ? 0 : this.size;
     this.cost = 1 + region.waitStates;
-    this.gbase = gbase;
-    this.g0 = (region.start >>> GRANULE_SHIFT) - gbase;
+    this.gbase = offset >>> GRANULE_SHIFT;
+    this.g0 = (region.start >>> GRANULE_SHIFT) - this.gbase;
   }
 
   /** Number of 32-byte granules [start, end) touches. */

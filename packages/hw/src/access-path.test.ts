@@ -1,0 +1,218 @@
+import { describe, expect, it } from "vitest";
+import { AccessKind, ActorMode, makeActor } from "./access.js";
+import { MPS2_AN386, STM32F407 } from "./board/builtin.js";
+import { defineBoard } from "./board/define.js";
+import { Cfsr } from "./fault.js";
+import { createMachine } from "./machine.js";
+import { FAST_BLOCK } from "./memory/buffer-layout.js";
+import { Shcsr } from "./scs/scb.js";
+import { trap } from "./test-util.js";
+
+/**
+ * The access path's own machinery: the bus buffer's block table, the access views and their
+ * cache, the hook filter's state bytes, the cycle budget and alarm, and the float accessors.
+ */
+
+function machine(board = STM32F407) {
+  const m = createMachine(board);
+  m.scb.shcsr = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
+  return m;
+}
+
+describe("the bus buffer", () => {
+  it("places every segment at an offset congruent to its start modulo 64 KiB, after the trap block", () => {
+    const m = machine();
+    for (const s of m.bus.segments.slice(1)) {
+      expect(s.offset % FAST_BLOCK).toBe(s.start % FAST_BLOCK);
+      expect(s.offset).toBeGreaterThanOrEqual(FAST_BLOCK);
+      expect(m.bus.offsetOf(s.start)).toBe(s.offset);
+      expect(m.bus.offsetOf(s.end - 1)).toBe(s.offset + s.size - 1);
+    }
+    // Unmapped addresses and peripherals land in the trap block, at their offset within 64 KiB.
+    expect(m.bus.offsetOf(0x30001234)).toBe(0x1234);
+    expect(m.bus.offsetOf(0x40004404)).toBe(0x4404);
+    expect(m.bus.offsetOf(0xe000ed94)).toBe(0xed94);
+  });
+
+  it("a segment's bytes are the bus buffer's bytes at its offset", () => {
+    const m = machine();
+    m.core.write32(0x20000100, 0x11223344);
+    const off = m.bus.offsetOf(0x20000100);
+    expect(Array.from(new Uint8Array(m.bus.buffer, off, 4))).toEqual([0x44, 0x33, 0x22, 0x11]);
+    expect(m.bus.peek(0x20000100, 4)).toEqual(new Uint8Array([0x44, 0x33, 0x22, 0x11]));
+  });
+
+  it("two segments sharing a 64 KiB block both work (through the general path), with exact faults between them", () => {
+    const board = defineBoard({
+      name: "shared-block",
+      core: "cortex-m4",
+      memory: [
+        { name: "A", start: 0x20000000, size: 0x800 },
+        { name: "B", start: 0x20001000, size: 0x800, waitStates: 2 },
+      ],
+    });
+    const m = machine(board);
+    expect(m.bus.offsetOf(0x20000000)).toBe(0); // the trap block: no single owner
+    m.core.write32(0x20000004, 0xaabbccdd);
+    m.core.write32(0x20001004, 0x01020304);
+    expect(m.core.read32(0x20000004)).toBe(0xaabbccdd);
+    expect(m.core.read32(0x20001004)).toBe(0x01020304);
+    const f = trap(() => m.core.read32(0x20000800));
+    expect(f.cfsr).toBe(Cfsr.PRECISERR | Cfsr.BFARVALID);
+    expect(m.scb.bfar).toBe(0x20000800);
+  });
+
+  it("MPS2-AN386 (24 MiB of memory) maps all of its regions", () => {
+    const m = machine(MPS2_AN386);
+    for (const a of [0x00000000, 0x003ffffc, 0x01003ffc, 0x20000000, 0x21fffffc]) {
+      m.core.write32(a, a ^ 0x5a5a5a5a);
+      expect(m.core.read32(a)).toBe((a ^ 0x5a5a5a5a) >>> 0);
+    }
+  });
+});
+
+describe("access views", () => {
+  it("stay right when more MPU configurations are used than there are view slots", () => {
+    const m = machine();
+    const slots = m.bus.bufferLayout.viewSlots;
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.controlNPriv = true;
+    // Configuration n allows SRAM block n (1 KiB) to unprivileged code; revisit them all twice.
+    for (let round = 0; round < 2; round++) {
+      for (let n = 0; n < slots + 8; n++) {
+        const base = 0x20000000 + n * 0x400;
+        m.mpu.setRegion(0, { base, size: 0x400, access: "rw" });
+        m.core.write32(base + 8, n);
+        expect(m.core.read32(base + 8)).toBe(n);
+        const f = trap(() => m.core.read32(base + 0x400));
+        expect([f.cfsr, m.scb.mmfar]).toEqual([Cfsr.DACCVIOL | Cfsr.MMARVALID, base + 0x400]);
+        m.core.clearFault();
+        m.scb.cfsr = 0;
+      }
+    }
+  });
+
+  it("follow privilege changes without an MPU change", () => {
+    const m = machine();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x400, access: "priv-rw" });
+    m.mpu.setControl({ enable: true, privdefena: false });
+    m.core.write32(0x20000000, 7); // privileged Thread mode
+    m.core.controlNPriv = true;
+    expect(trap(() => m.core.read32(0x20000000)).cfsr).toBe(Cfsr.DACCVIOL | Cfsr.MMARVALID);
+    m.core.clearFault();
+    m.core.controlNPriv = false;
+    expect(m.core.read32(0x20000000)).toBe(7);
+    m.core.mode = "handler";
+    m.core.controlNPriv = true;
+    expect(m.core.read32(0x20000000)).toBe(7); // Handler mode is privileged whatever nPRIV says
+  });
+});
+
+describe("the hook filter's state", () => {
+  it("is one byte per memory byte at the memory's buffer offsets; passing words spare the hook", () => {
+    const m = machine();
+    const seen: number[] = [];
+    const actor = makeActor(ActorMode.User, 3);
+    const masks = new Int32Array(16);
+    masks[actor] = 0x0f0f0f0f;
+    m.core.hook = { onAccess: (a) => seen.push(a), filter: { filterMasks: masks } };
+    m.core.actor = actor;
+    const s = m.core.filterState;
+    const off = m.bus.offsetOf(0x20000040);
+    s.fill(0xf0, off, off + 8); // two words that pass with the actor's mask
+    m.core.read32(0x20000040); // the first access after a hook change takes the general path
+    seen.length = 0;
+    m.core.read32(0x20000040);
+    m.core.write16(0x20000044, 1);
+    m.core.read8(0x20000047);
+    expect(seen).toEqual([]);
+    s[off + 5] = 0xe0; // one byte of the second word no longer passes
+    m.core.read8(0x20000047);
+    m.core.read32(0x20000040);
+    expect(seen).toEqual([0x20000047]);
+    m.core.actor = makeActor(ActorMode.User, 2); // no mask: never passes
+    m.core.read32(0x20000040);
+    expect(seen).toEqual([0x20000047, 0x20000040]);
+  });
+});
+
+describe("cycles", () => {
+  it("charge() and accesses add up; countCycles off charges nothing for accesses", () => {
+    const m = machine();
+    m.core.countCycles = true;
+    m.core.read32(0x20000000); // SRAM: 1 cycle
+    m.core.read32(0x08000000); // flash: 1 + 5 wait states
+    m.core.charge(100);
+    expect(m.core.cycles).toBe(107);
+    m.core.countCycles = false;
+    m.core.read32(0x20000000);
+    m.core.charge(3);
+    expect(m.core.cycles).toBe(110);
+    m.core.cycles = 5;
+    m.core.countCycles = true;
+    m.core.write8(0x20000000, 1);
+    expect(m.core.cycles).toBe(6);
+  });
+
+  it("an alarm fires at the first charge passing its cycle, before that access moves a byte", () => {
+    const m = machine();
+    m.core.countCycles = true;
+    for (let i = 0; i < 4; i++) m.core.read32(0x20000000); // warm: the fast paths decide
+    const fired: number[] = [];
+    m.core.setAlarm(m.core.cycles + 10, () => {
+      fired.push(m.core.cycles);
+      const e = new Error("watchdog");
+      m.core.latch(e);
+      throw e;
+    });
+    let writes = 0;
+    expect(() => {
+      for (;;) {
+        m.core.write32(0x20000100, writes + 1);
+        writes++;
+      }
+    }).toThrow("watchdog");
+    // 10 one-cycle stores fit up to the alarm's cycle; the 11th would pass it: not performed, not charged.
+    const start = fired[0]! - 10;
+    expect(writes).toBe(10);
+    expect(m.core.cycles).toBe(start + 10);
+    m.core.clearFault();
+    expect(m.core.read32(0x20000100)).toBe(10);
+  });
+
+  it("an alarm cleared (or set again) does not fire; one in the past fires at the next charge", () => {
+    const m = machine();
+    m.core.countCycles = true;
+    let fired = 0;
+    m.core.setAlarm(m.core.cycles + 5, () => fired++);
+    m.core.setAlarm(Number.POSITIVE_INFINITY, null);
+    for (let i = 0; i < 10; i++) m.core.read32(0x20000000);
+    expect(fired).toBe(0);
+    m.core.setAlarm(m.core.cycles - 1, () => fired++);
+    m.core.read8(0x20000000);
+    m.core.read8(0x20000000);
+    expect(fired).toBe(1);
+  });
+});
+
+describe("float accessors", () => {
+  it("write and read IEEE 754 singles and doubles little-endian (doubles as two words, low first)", () => {
+    const m = machine();
+    m.core.writeF32(0x20000010, 1.5);
+    expect(m.core.read32(0x20000010)).toBe(0x3fc00000);
+    expect(m.core.readF32(0x20000010)).toBe(1.5);
+    m.core.writeF64(0x20000018, -2.25);
+    expect([m.core.read32(0x20000018), m.core.read32(0x2000001c)]).toEqual([0x00000000, 0xc0020000]);
+    expect(m.core.readF64(0x20000018)).toBe(-2.25);
+    expect(m.core.readF32(0x20000012)).toBe(new DataView(m.bus.peek(0x20000012, 4).buffer).getFloat32(0, true));
+  });
+
+  it("a double whose second word is denied faults there, with MMFAR at that word", () => {
+    const m = machine();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: false });
+    m.core.controlNPriv = true;
+    const f = trap(() => m.core.readF64(0x2000001c));
+    expect([f.cfsr, m.scb.mmfar, f.access.kind]).toEqual([Cfsr.DACCVIOL | Cfsr.MMARVALID, 0x20000020, AccessKind.Read]);
+  });
+});

@@ -1,0 +1,704 @@
+import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
+import { VIEW_COST_SHIFT, ViewBit, ViewCache } from "./access-view.js";
+import type { HwEmitter } from "./events.js";
+import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
+import type { Bus } from "./memory/bus.js";
+import { defaultPerm, isSystemXn } from "./mpu/fields.js";
+import type { Mpu, PermTable } from "./mpu/mpu.js";
+import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
+import type { Ppb } from "./scs/ppb.js";
+import { Ccr, type Scb, ScbReg } from "./scs/scb.js";
+
+/** Processor mode. */
+export type Mode = "thread" | "handler";
+
+/** Execution priority of Thread mode with no exception active (lower than any configurable priority). */
+export const THREAD_PRIORITY = 256;
+
+/** Why an access is made: ordinary, exception stacking, exception unstacking. */
+export const enum Purpose {
+  Normal = 0,
+  Stack = 1,
+  Unstack = 2,
+}
+
+/**
+ * Most cycles the fast paths charge before the general path looks at the clock (the cycle
+ * counter's fast part stays a small integer).
+ */
+const CHARGE_SPAN = 1 << 28;
+
+/** Bit conversions of the float accessors. */
+const SCRATCH = new DataView(new ArrayBuffer(8));
+
+/**
+ * One memory access of the Cortex-M core, from the load or store to the bytes: privilege
+ * (mode, CONTROL.nPRIV, execution priority), the MPU's decision, the access hook and its
+ * filter, the cycle charge and the cycle alarm, the bus, and the faults with the fault status
+ * registers as the silicon sets them. {@link Core} adds the operations built on single
+ * accesses (block transfers, exception stacking, instruction fetch, vector reads).
+ *
+ * The fast paths (`read32` ... `write8`, `readF32`) have one shape whatever is installed, so
+ * every call site stays monomorphic and nothing relies on V8 treating a field as a constant.
+ * They work through one DataView over the bus's buffer (see `BufferLayout`): the block table
+ * turns the address into a buffer offset; one byte of the current access view (see
+ * {@link ViewCache}: the MPU's permission at this privilege, writable memory, the cycle cost)
+ * decides the MPU and the bus; with a hook, one word of the filter state decides whether the
+ * hook must see the access; with cycle counting, the charge is one subtraction from a budget
+ * that runs out at the next cycle alarm. Anything else takes the general path
+ * ({@link AccessPath.general}), which decides exactly and reopens the fast paths.
+ */
+export class AccessPath {
+  readonly bus: Bus;
+  readonly mpu: Mpu;
+  readonly scb: Scb;
+  readonly emitter: HwEmitter;
+  /** @internal The PPB's registers (SCB, MPU, SysTick). */
+  protected readonly ppb: Ppb;
+
+  // ---- the fast paths' state (see the class comment) ----------------------------------------
+  /** One DataView over the bus's whole buffer: memory, filter state, views, block table. */
+  private readonly d: DataView;
+  /** Buffer offsets of the block table and of the filter state. */
+  private readonly blocksAt: number;
+  private readonly filterAt: number;
+  /** Buffer offset of the current access view, or of the closed view until the general path reopens. */
+  private viewAt: number;
+  /** The running actor's filter mask: -1 without a hook (no test), 0 for a hook without a filter. */
+  private fmask = -1;
+  /** Cycles the fast paths may still charge before the general path must look (alarm, span). */
+  private left = CHARGE_SPAN;
+  /** The cycle count at which `left` reaches 0. */
+  private chargeEnd = CHARGE_SPAN;
+  /**
+   * The access hook's filter state: one byte per byte of memory, at the memory's offsets in the
+   * bus buffer (`filterState[bus.offsetOf(address)]`). A hook with a filter keeps its per-byte
+   * state here; the core tests the word of an aligned access against the actor's mask.
+   */
+  readonly filterState: Uint8Array;
+
+  // ---- what the views are derived from -------------------------------------------------------
+  private readonly viewCache: ViewCache;
+  private perm: PermTable | null = null;
+  private modeValue: Mode = "thread";
+  private nPriv = false;
+  private priority = THREAD_PRIORITY;
+  private privilegedValue = true;
+  /** @internal Permission bits a load / store needs at the current privilege. */
+  protected rmask: number = Perm.PR;
+  /** @internal */
+  protected wmask: number = Perm.PW;
+  private actorValue = 0;
+  private hookValue: AccessHook | null = null;
+  private filter: AccessFilter | null = null;
+  private countCyclesValue = false;
+  private alarmAt = Number.POSITIVE_INFINITY;
+  private alarmFn: (() => void) | null = null;
+
+  /**
+   * The first fault (or hook error) not yet handled. While set, every further access rethrows
+   * it: code that caught the JS exception cannot continue as if nothing happened.
+   */
+  pendingFault: Error | null = null;
+
+  constructor(bus: Bus, mpu: Mpu, scb: Scb, ppb: Ppb, emitter: HwEmitter) {
+    this.bus = bus;
+    this.mpu = mpu;
+    this.scb = scb;
+    this.ppb = ppb;
+    this.emitter = emitter;
+    const l = bus.bufferLayout;
+    this.d = new DataView(bus.buffer);
+    this.blocksAt = l.blocksOffset;
+    this.filterAt = l.filterOffset;
+    this.filterState = new Uint8Array(bus.buffer, l.filterOffset, l.memoryBytes);
+    this.viewCache = new ViewCache(bus);
+    this.viewAt = this.viewCache.closed;
+    mpu.onChange = () => this.invalidate();
+  }
+
+  // ---- CPU state -----------------------------------------------------------------------------
+
+  /** Thread or Handler mode. */
+  get mode(): Mode {
+    return this.modeValue;
+  }
+  set mode(m: Mode) {
+    this.modeValue = m;
+    this.updatePrivilege();
+  }
+
+  /** CONTROL.nPRIV: Thread mode is unprivileged when set. */
+  get controlNPriv(): boolean {
+    return this.nPriv;
+  }
+  set controlNPriv(v: boolean) {
+    this.nPriv = v;
+    this.updatePrivilege();
+  }
+
+  /** Handler mode, or Thread mode with CONTROL.nPRIV = 0. */
+  get privileged(): boolean {
+    return this.privilegedValue;
+  }
+
+  /**
+   * Execution priority: {@link THREAD_PRIORITY} in Thread mode with nothing active, 0..255 in a
+   * handler, -1 in HardFault, -2 in NMI (also FAULTMASK = -1).
+   */
+  get executionPriority(): number {
+    return this.priority;
+  }
+  set executionPriority(p: number) {
+    this.priority = p;
+    this.invalidate();
+  }
+
+  private updatePrivilege(): void {
+    const priv = this.modeValue === "handler" || !this.nPriv;
+    if (priv === this.privilegedValue) return;
+    this.privilegedValue = priv;
+    this.rmask = priv ? Perm.PR : Perm.UR;
+    this.wmask = priv ? Perm.PW : Perm.UW;
+    this.reopen();
+  }
+
+  /** Tag software sets to say who is running (e.g. a task id and a checker mode); passed to the hook. */
+  get actor(): number {
+    return this.actorValue;
+  }
+  set actor(v: number) {
+    this.actorValue = v;
+    if (this.hookValue !== null) this.fmask = this.maskFor(v);
+  }
+
+  /**
+   * Whether anything tells actors apart: true while a hook is installed (the actor tag is an
+   * argument of its calls). Software that switches the actor around short stretches of work,
+   * like the allocators, may skip the switch while this is false.
+   */
+  get actorObserved(): boolean {
+    return this.hookValue !== null;
+  }
+
+  /**
+   * The memory checker's hook, or null. Its optional filter (masks over the state it keeps in
+   * {@link AccessPath.filterState}) lets fast-path accesses skip the call.
+   */
+  get hook(): AccessHook | null {
+    return this.hookValue;
+  }
+  set hook(h: AccessHook | null) {
+    this.hookValue = h;
+    this.filter = h?.filter ?? null;
+    this.fmask = this.maskFor(this.actorValue);
+  }
+
+  /** The filter mask of an actor: -1 (always pass) without a hook, 0 (never) for a hook without a filter. */
+  private maskFor(actor: number): number {
+    if (this.hookValue === null) return -1;
+    if (this.filter === null) return 0;
+    return this.filter.filterMasks[actor] ?? 0;
+  }
+
+  // ---- cycles --------------------------------------------------------------------------------
+
+  /**
+   * Charge {@link AccessPath.cycles} per access (1 + the memory's wait states). Off by default:
+   * the scheduler turns it on for simulated time.
+   */
+  get countCycles(): boolean {
+    return this.countCyclesValue;
+  }
+  set countCycles(on: boolean) {
+    this.countCyclesValue = on;
+    this.reopen();
+  }
+
+  /** Core cycles charged so far (memory accesses, and what software charges with {@link AccessPath.charge}). */
+  get cycles(): number {
+    return this.chargeEnd - this.left;
+  }
+  set cycles(c: number) {
+    this.rebase(c);
+  }
+
+  /**
+   * Charges `n` cycles (the cost of work that is not a memory access: computation, exception
+   * entry, a context switch), firing the cycle alarm when it is due.
+   */
+  charge(n: number): void {
+    this.left -= n;
+    if (this.left < 0) this.chargeEvent(n);
+  }
+
+  /**
+   * Calls `fn` once, at the first access (or {@link AccessPath.charge}) that would bring {@link
+   * AccessPath.cycles} past `at`; that access waits for `fn`, and if `fn` throws (latch the error
+   * first to stop the running code, as a watchdog does) it is neither performed nor charged.
+   * `fn` = null (or `at` = Infinity) clears the alarm.
+   */
+  setAlarm(at: number, fn: (() => void) | null): void {
+    this.alarmAt = fn === null ? Number.POSITIVE_INFINITY : at;
+    this.alarmFn = fn;
+    this.rebase(this.cycles);
+  }
+
+  /** Restarts the fast budget at cycle count `now`: until the alarm, at most {@link CHARGE_SPAN}. */
+  private rebase(now: number): void {
+    const span = Math.max(0, Math.min(CHARGE_SPAN, this.alarmAt - now));
+    this.left = span | 0;
+    this.chargeEnd = now + span;
+  }
+
+  /**
+   * The budget ran out with a charge of `n`: when the charge takes the count past the alarm, the
+   * alarm runs first with the charge not made (if it throws, the access is neither performed nor
+   * charged); then the budget restarts from the new count.
+   */
+  private chargeEvent(n: number): void {
+    const now = this.chargeEnd - this.left;
+    if (now > this.alarmAt) {
+      const fn = this.alarmFn;
+      this.alarmAt = Number.POSITIVE_INFINITY;
+      this.alarmFn = null;
+      this.rebase(now - n);
+      fn?.();
+    }
+    this.rebase(now);
+  }
+
+  // ---- views ---------------------------------------------------------------------------------
+
+  /** Drops the cached decision table: the next access takes the general path, which reopens. */
+  protected invalidate(): void {
+    this.perm = null;
+    this.viewAt = this.viewCache.closed;
+  }
+
+  /** Picks the view for the current table, privilege and cycle counting (when a table is current). */
+  private reopen(): void {
+    this.viewAt =
+      this.perm === null || this.pendingFault !== null
+        ? this.viewCache.closed
+        : this.viewCache.get(this.perm, this.privilegedValue, this.countCyclesValue);
+  }
+
+  /** Whether the default map applies to everyone now (MPU off, or priority < 0 without HFNMIENA). */
+  private usesDefaultMap(): boolean {
+    return !this.mpu.enabled || (this.priority < 0 && !this.mpu.hfnmiena);
+  }
+
+  /** @internal The permission table of the current configuration (computed on first use). */
+  protected table(): PermTable {
+    if (this.perm === null) {
+      this.perm = this.usesDefaultMap() ? this.mpu.defaultMapTable : this.mpu.table();
+      this.reopen();
+    }
+    return this.perm;
+  }
+
+  /**
+   * The MPU's permission byte (see {@link Perm}) for any address as the core sees it now: the
+   * precomputed table for memory, a direct decision elsewhere; XN for the system range; the PPB's
+   * fixed privileged-only read/write.
+   */
+  permissionAt(address: number): number {
+    const a = address >>> 0;
+    const t = this.table();
+    const s = this.bus.segmentFor(a);
+    let p: number;
+    if (s) p = t.bytes[(a >>> GRANULE_SHIFT) - s.g0]!;
+    else p = this.usesDefaultMap() ? defaultPerm(a) : this.mpu.decide(a);
+    // The PPB ignores the MPU: privileged read/write only, Strongly-ordered, never executable.
+    if (isSystemXn(a)) p = a >>> 20 === 0xe00 ? Perm.PR | Perm.PW | Perm.DEVICE : p & ~(Perm.PX | Perm.UX);
+    return p;
+  }
+
+  /** Clears the latched fault (the kernel does this once it has handled it). */
+  clearFault(): void {
+    this.pendingFault = null;
+    this.invalidate();
+  }
+
+  /** Latches an error raised during an access (faults, and errors thrown by the hook or an alarm). */
+  latch(error: Error): void {
+    if (this.pendingFault === null) this.pendingFault = error;
+    this.viewAt = this.viewCache.closed;
+  }
+
+  // ---- fast paths ----------------------------------------------------------------------------
+  //
+  // `i` is the address's offset in the bus buffer (in the trap block when no single segment owns
+  // its 64 KiB); `v` the current view's byte for its granule: bit 0/1 load/store at the current
+  // privilege, bit 2/3 unprivileged load/store, bits 4-7 the cycle cost (0 when cycles are not
+  // counted). The literals stand for `ViewBit` and `VIEW_COST_SHIFT` of access-view.ts: imported
+  // constants are loaded and checked at every access. A charge that would run the budget out is
+  // left to the general path, which charges it and fires the alarm before any byte moves.
+
+  /** 32-bit little-endian load (`unprivileged`: the LDRT idiom of privileged code). */
+  read32(address: number, unprivileged?: boolean): number {
+    const d = this.d;
+    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const v = d.getUint8(this.viewAt + (i >>> 5));
+    if (
+      (v & (unprivileged === true ? 4 : 1)) !== 0 &&
+      (i & 3) === 0 &&
+      (this.fmask === -1 || (d.getInt32(this.filterAt + i, true) | this.fmask) === -1)
+    ) {
+      if (v < 16) return d.getUint32(i, true);
+      const left = this.left - (v >>> 4);
+      if (left >= 0) {
+        this.left = left;
+        return d.getUint32(i, true);
+      }
+    }
+    return this.general(address >>> 0, 4, AccessKind.Read, unprivileged === true, 0, Purpose.Normal);
+  }
+
+  /** 32-bit little-endian store. */
+  write32(address: number, value: number, unprivileged?: boolean): void {
+    const d = this.d;
+    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const v = d.getUint8(this.viewAt + (i >>> 5));
+    if (
+      (v & (unprivileged === true ? 8 : 2)) !== 0 &&
+      (i & 3) === 0 &&
+      (this.fmask === -1 || (d.getInt32(this.filterAt + i, true) | this.fmask) === -1)
+    ) {
+      if (v < 16) {
+        d.setUint32(i, value, true);
+        return;
+      }
+      const left = this.left - (v >>> 4);
+      if (left >= 0) {
+        this.left = left;
+        d.setUint32(i, value, true);
+        return;
+      }
+    }
+    this.general(address >>> 0, 4, AccessKind.Write, unprivileged === true, value, Purpose.Normal);
+  }
+
+  /** 16-bit little-endian load. */
+  read16(address: number, unprivileged?: boolean): number {
+    const d = this.d;
+    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const v = d.getUint8(this.viewAt + (i >>> 5));
+    if (
+      (v & (unprivileged === true ? 4 : 1)) !== 0 &&
+      (i & 1) === 0 &&
+      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+    ) {
+      if (v < 16) return d.getUint16(i, true);
+      const left = this.left - (v >>> 4);
+      if (left >= 0) {
+        this.left = left;
+        return d.getUint16(i, true);
+      }
+    }
+    return this.general(address >>> 0, 2, AccessKind.Read, unprivileged === true, 0, Purpose.Normal);
+  }
+
+  /** 16-bit little-endian store. */
+  write16(address: number, value: number, unprivileged?: boolean): void {
+    const d = this.d;
+    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const v = d.getUint8(this.viewAt + (i >>> 5));
+    if (
+      (v & (unprivileged === true ? 8 : 2)) !== 0 &&
+      (i & 1) === 0 &&
+      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+    ) {
+      if (v < 16) {
+        d.setUint16(i, value, true);
+        return;
+      }
+      const left = this.left - (v >>> 4);
+      if (left >= 0) {
+        this.left = left;
+        d.setUint16(i, value, true);
+        return;
+      }
+    }
+    this.general(address >>> 0, 2, AccessKind.Write, unprivileged === true, value, Purpose.Normal);
+  }
+
+  /** 8-bit load. */
+  read8(address: number, unprivileged?: boolean): number {
+    const d = this.d;
+    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const v = d.getUint8(this.viewAt + (i >>> 5));
+    if (
+      (v & (unprivileged === true ? 4 : 1)) !== 0 &&
+      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+    ) {
+      if (v < 16) return d.getUint8(i);
+      const left = this.left - (v >>> 4);
+      if (left >= 0) {
+        this.left = left;
+        return d.getUint8(i);
+      }
+    }
+    return this.general(address >>> 0, 1, AccessKind.Read, unprivileged === true, 0, Purpose.Normal);
+  }
+
+  /** 8-bit store. */
+  write8(address: number, value: number, unprivileged?: boolean): void {
+    const d = this.d;
+    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const v = d.getUint8(this.viewAt + (i >>> 5));
+    if (
+      (v & (unprivileged === true ? 8 : 2)) !== 0 &&
+      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+    ) {
+      if (v < 16) {
+        d.setUint8(i, value);
+        return;
+      }
+      const left = this.left - (v >>> 4);
+      if (left >= 0) {
+        this.left = left;
+        d.setUint8(i, value);
+        return;
+      }
+    }
+    this.general(address >>> 0, 1, AccessKind.Write, unprivileged === true, value, Purpose.Normal);
+  }
+
+  /** 32-bit float load (IEEE 754 single, little-endian: VLDR.32); checked like {@link AccessPath.read32}. */
+  readF32(address: number, unprivileged?: boolean): number {
+    const d = this.d;
+    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const v = d.getUint8(this.viewAt + (i >>> 5));
+    if (
+      (v & (unprivileged === true ? 4 : 1)) !== 0 &&
+      (i & 3) === 0 &&
+      (this.fmask === -1 || (d.getInt32(this.filterAt + i, true) | this.fmask) === -1)
+    ) {
+      if (v < 16) return d.getFloat32(i, true);
+      const left = this.left - (v >>> 4);
+      if (left >= 0) {
+        this.left = left;
+        return d.getFloat32(i, true);
+      }
+    }
+    SCRATCH.setUint32(
+      0,
+      this.general(address >>> 0, 4, AccessKind.Read, unprivileged === true, 0, Purpose.Normal),
+      true,
+    );
+    return SCRATCH.getFloat32(0, true);
+  }
+
+  /** 32-bit float store (VSTR.32); checked like {@link AccessPath.write32}. */
+  writeF32(address: number, value: number, unprivileged?: boolean): void {
+    SCRATCH.setFloat32(0, value, true);
+    this.write32(address, SCRATCH.getUint32(0, true), unprivileged);
+  }
+
+  /**
+   * 64-bit float load (VLDR.64): two word accesses, lower address first, as the core performs
+   * it (word alignment is enough); a fault in the second word leaves the first one read.
+   */
+  readF64(address: number, unprivileged?: boolean): number {
+    const lo = this.read32(address, unprivileged);
+    const hi = this.read32((address + 4) >>> 0, unprivileged);
+    SCRATCH.setUint32(0, lo, true);
+    SCRATCH.setUint32(4, hi, true);
+    return SCRATCH.getFloat64(0, true);
+  }
+
+  /** 64-bit float store (VSTR.64): two word stores, lower address first. */
+  writeF64(address: number, value: number, unprivileged?: boolean): void {
+    SCRATCH.setFloat64(0, value, true);
+    const lo = SCRATCH.getUint32(0, true);
+    const hi = SCRATCH.getUint32(4, true);
+    this.write32(address, lo, unprivileged);
+    this.write32((address + 4) >>> 0, hi, unprivileged);
+  }
+
+  // ---- the general path ----------------------------------------------------------------------
+
+  /** @internal An access record for faults. */
+  protected record(address: number, size: number, kind: AccessKind, privileged: boolean): AccessRecord {
+    return { address, size, kind, privileged, actor: this.actorValue };
+  }
+
+  /**
+   * @internal Every access the fast paths do not take, decided exactly: faults, unaligned, the
+   * PPB, peripherals, read-only memory, granule or segment crossings, the hook, the first access
+   * after an MPU or hook change (which reopens the fast paths), and a charge that reaches the
+   * cycle alarm.
+   */
+  protected general(
+    a: number,
+    size: number,
+    kind: AccessKind,
+    unprivileged: boolean,
+    value: number,
+    purpose: Purpose,
+  ): number {
+    if (this.pendingFault) throw this.pendingFault;
+    const priv = this.privilegedValue && !unprivileged;
+    const last = a + size - 1;
+
+    // PPB: default map, Strongly-ordered, XN, privileged only.
+    if (a >>> 20 === 0xe00) {
+      if (kind === AccessKind.Fetch)
+        this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, this.record(a, size, kind, priv));
+      const stir = a === ScbReg.STIR && (this.scb.ccr & Ccr.USERSETMPEND) !== 0;
+      if (!priv && !stir)
+        this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, this.record(a, size, kind, priv));
+      if (a & (size - 1)) this.raiseUnaligned(a, size, kind, priv);
+      if (this.countCyclesValue) this.charge(1);
+      if (kind === AccessKind.Read) return this.ppb.read(a, size);
+      this.ppb.write(a, size, value);
+      return 0;
+    }
+
+    // Alignment trap (checked before the MPU, as MemU does).
+    const misaligned = size > 1 && (a & (size - 1)) !== 0;
+    if (misaligned && kind !== AccessKind.Fetch && (this.scb.ccr & Ccr.UNALIGN_TRP) !== 0) {
+      this.raiseUnaligned(a, size, kind, priv);
+    }
+
+    // MPU: every granule the access touches.
+    let p = this.permissionAt(a);
+    if (last <= 0xffffffff && last >>> GRANULE_SHIFT !== a >>> GRANULE_SHIFT) {
+      const q = this.permissionAt(last);
+      p = (p & q) | ((p | q) & Perm.DEVICE);
+    }
+    const need =
+      kind === AccessKind.Read
+        ? priv
+          ? Perm.PR
+          : Perm.UR
+        : kind === AccessKind.Write
+          ? priv
+            ? Perm.PW
+            : Perm.UW
+          : priv
+            ? Perm.PX
+            : Perm.UX;
+    if ((p & need) === 0) {
+      if (kind === AccessKind.Fetch)
+        this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, this.record(a, size, kind, priv));
+      else if (purpose === Purpose.Stack)
+        this.raise(ExceptionNumber.MemManage, Cfsr.MSTKERR, null, this.record(a, size, kind, priv));
+      else if (purpose === Purpose.Unstack)
+        this.raise(ExceptionNumber.MemManage, Cfsr.MUNSTKERR, null, this.record(a, size, kind, priv));
+      // A split access faults in its denied part: MMFAR = the first byte of the denied granule.
+      else {
+        const at = (this.permissionAt(a) & need) !== 0 ? (last & ~31) >>> 0 : a;
+        this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, at, this.record(a, size, kind, priv));
+      }
+    }
+    if (misaligned && (p & Perm.DEVICE) !== 0) this.raiseUnaligned(a, size, kind, priv);
+
+    if (this.hookValue !== null) this.hookValue.onAccess(a, size, kind, priv, this.actorValue);
+
+    // Bus.
+    if (last > 0xffffffff) this.busFault(a, size, kind, priv, purpose);
+    const s = this.bus.segmentFor(a, size);
+    if (s) {
+      if (kind === AccessKind.Write && s.wsize === 0) this.busFault(a, size, kind, priv, purpose);
+      if (kind === AccessKind.Fetch && !s.region.executable) this.busFault(a, size, kind, priv, purpose);
+      if (this.countCyclesValue) this.charge(s.cost);
+      if (purpose === Purpose.Normal) this.viewCache.fill(this.viewAt, s.offset + (a - s.start));
+      const off = a - s.start;
+      if (kind === AccessKind.Write) {
+        if (size === 4) s.view.setUint32(off, value, true);
+        else if (size === 2) s.view.setUint16(off, value, true);
+        else s.bytes[off] = value;
+        return 0;
+      }
+      return size === 4 ? s.view.getUint32(off, true) : size === 2 ? s.view.getUint16(off, true) : s.bytes[off]!;
+    }
+    if (this.bus.segmentFor(a) || this.bus.segmentFor(last)) {
+      // Crosses the edge of a region: contiguous regions carry the access on; a gap faults.
+      for (let i = 0; i < size; i++) if (!this.bus.segmentFor(a + i)) this.busFault(a, size, kind, priv, purpose);
+      let v = 0;
+      for (let i = 0; i < size; i++) {
+        const seg = this.bus.segmentFor(a + i)!;
+        if (kind === AccessKind.Write) {
+          if (seg.wsize === 0) this.busFault(a, size, kind, priv, purpose);
+          seg.bytes[a + i - seg.start] = (value >>> (8 * i)) & 0xff;
+        } else {
+          if (kind === AccessKind.Fetch && !seg.region.executable) this.busFault(a, size, kind, priv, purpose);
+          v |= seg.bytes[a + i - seg.start]! << (8 * i);
+        }
+        if (this.countCyclesValue) this.charge(seg.cost);
+      }
+      return v >>> 0;
+    }
+    const hit = this.bus.peripheralAt(a);
+    if (!hit || kind === AccessKind.Fetch || !this.bus.peripheralAt(last)) this.busFault(a, size, kind, priv, purpose);
+    if (this.countCyclesValue) this.charge(2);
+    const dev = hit!.device;
+    if (dev === null) return 0; // decoded range, nothing attached: RAZ/WI
+    if (hit!.offset + size > dev.size) this.busFault(a, size, kind, priv, purpose);
+    const ctx = { privileged: priv, actor: this.actorValue };
+    if (kind === AccessKind.Write) {
+      dev.write(hit!.offset, size as 1 | 2 | 4, value >>> 0, ctx);
+      return 0;
+    }
+    return dev.read(hit!.offset, size as 1 | 2 | 4, ctx) >>> 0;
+  }
+
+  /** The BusFault of an access no memory or peripheral decodes (no closure on the slow path: it runs per resume). */
+  /** @internal */
+  protected busFault(a: number, size: number, kind: AccessKind, priv: boolean, purpose: Purpose): never {
+    const rec = this.record(a, size, kind, priv);
+    if (kind === AccessKind.Fetch) return this.raise(ExceptionNumber.BusFault, Cfsr.IBUSERR, null, rec);
+    if (purpose === Purpose.Stack) return this.raise(ExceptionNumber.BusFault, Cfsr.STKERR, null, rec);
+    if (purpose === Purpose.Unstack) return this.raise(ExceptionNumber.BusFault, Cfsr.UNSTKERR, null, rec);
+    return this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, rec);
+  }
+
+  /** @internal */
+  protected raiseUnaligned(a: number, size: number, kind: AccessKind, priv: boolean): never {
+    return this.raise(ExceptionNumber.UsageFault, Cfsr.UNALIGNED, null, this.record(a, size, kind, priv));
+  }
+
+  /**
+   * Takes a fault: sets CFSR (and MMFAR/BFAR when valid), escalates to HardFault (HFSR.FORCED)
+   * when the fault is disabled in SHCSR or cannot preempt the current execution priority,
+   * locks up at priority < 0, latches and throws.
+   */
+  protected raise(
+    cause: ExceptionNumber,
+    bits: number,
+    address: number | null,
+    access: AccessRecord,
+    hfsrBits = 0,
+  ): never {
+    const scb = this.scb;
+    scb.cfsr = (scb.cfsr | bits) >>> 0;
+    if (bits & Cfsr.MMARVALID) scb.mmfar = address! >>> 0;
+    if (bits & Cfsr.BFARVALID) scb.bfar = address! >>> 0;
+    let exception: ExceptionNumber = cause;
+    let lockup = false;
+    if (this.priority < 0) {
+      lockup = true;
+      exception = ExceptionNumber.HardFault;
+    } else if (cause === ExceptionNumber.HardFault) {
+      scb.hfsr = (scb.hfsr | hfsrBits) >>> 0;
+    } else if (!scb.faultEnabled(cause) || scb.priority(cause) >= this.priority) {
+      exception = ExceptionNumber.HardFault;
+      scb.hfsr = (scb.hfsr | Hfsr.FORCED) >>> 0;
+    }
+    const fault = new Fault({
+      exception,
+      cause,
+      cfsr: bits,
+      hfsr: scb.hfsr,
+      faultAddress: bits & (Cfsr.MMARVALID | Cfsr.BFARVALID) ? address : null,
+      access,
+      lockup,
+    });
+    this.latch(fault);
+    if (this.emitter.listenerCount("fault") > 0) this.emitter.emit("fault", fault);
+    throw fault;
+  }
+}
