@@ -87,6 +87,7 @@ export {
 export type { GranuleLayout, PermTable } from "./mpu/mpu.js";
 export { Mpu } from "./mpu/mpu.js";
 export { GRANULE_SHIFT, PERM_ALL, PERM_PRIV, Perm } from "./mpu/perm.js";
+export { ceilLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
 export { Ppb } from "./scs/ppb.js";
 export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";
 export { SysTick, SysTickReg } from "./scs/systick.js";
