@@ -44,7 +44,6 @@ export { BaseAllocator } from "./base.js";
 export type { AllocErrorCode } from "./errors.js";
 export { AllocError } from "./errors.js";
 export { HeapAllocator } from "./heap.js";
-export type { MemoryPort } from "./port.js";
 export { AllocatorAccess } from "./port.js";
 export type { SlabOptions } from "./slab.js";
 export { SlabAllocator } from "./slab.js";

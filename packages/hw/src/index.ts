@@ -64,6 +64,7 @@ export { createMachine } from "./machine.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";
+export type { MemoryPort } from "./memory/port.js";
 export { MemorySegment } from "./memory/segment.js";
 export type { MemoryTypeSetting, MpuRegionSettings, MpuRegionView } from "./mpu/config.js";
 export { decodeRegion, encodeRegion } from "./mpu/config.js";

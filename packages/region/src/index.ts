@@ -27,7 +27,6 @@ export type { RegionErrorCode } from "./errors.js";
 export { RegionError } from "./errors.js";
 export type { PageAllocatorKind } from "./layout.js";
 export { Geometry, GIVEN, Hdr, HEADER_BYTES, LIST_NIL, MAGIC, MAX_ORDER_LIMIT, PageState } from "./layout.js";
-export type { MemoryPort } from "./memory-port.js";
 export { dataViewPort } from "./memory-port.js";
 export { MAX_OWNER_ID } from "./owners.js";
 export type { PageMapOptions } from "./page-map.js";
