@@ -47,7 +47,6 @@ export { finishRun, prepareRun } from "./run/context.js";
 export { checkerReportFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
 export type { ManagedRegion } from "./run/page-maps.js";
 export { bootPageMaps, pageMapFromRegionManager } from "./run/page-maps.js";
-export { mulberry32 } from "./run/random.js";
 export type { FaultContext, FaultRegisters, RunListener } from "./run/recorder.js";
 export { boardInfo, mpuRegionInfo, RunRecorder } from "./run/recorder.js";
 export type {

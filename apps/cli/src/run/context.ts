@@ -1,7 +1,7 @@
 import * as hw from "@rtos-sim/hw";
 import { type Board, createMachine, type Machine } from "@rtos-sim/hw";
+import { mulberry32 } from "@rtos-sim/prng";
 import type { AppContext, AppDescription, AppRunOptions } from "../apps/types.js";
-import { mulberry32 } from "./random.js";
 import { mpuRegionInfo, RunRecorder } from "./recorder.js";
 import type { RunResult } from "./result.js";
 
