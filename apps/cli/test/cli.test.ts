@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { APPS, DEFAULT_APP } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
-import { APPS, DEFAULT_APP } from "../src/apps/index.js";
 import { lines, rtosSim, tempDir } from "./helpers.js";
 
 /** An error run: one line on stderr, nothing on stdout, no stack trace. */
@@ -233,7 +233,7 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     expect(r.stdout).toMatch(/^mpu-demo( \(default\))?\s+stm32f407\s+1000 ms\s+two unprivileged tasks/m);
     expect(r.stdout).toContain(`${DEFAULT_APP} (default)`);
     const json = JSON.parse((await rtosSim(["apps", "--json"])).stdout) as { name: string; default: boolean }[];
-    expect(json.map((a) => a.name)).toEqual(APPS.map((a) => a.name));
+    expect(json.map((a) => a.name)).toEqual(APPS.map((a) => a.app.name));
     expect(json.filter((a) => a.default).map((a) => a.name)).toEqual([DEFAULT_APP]);
   });
 });
