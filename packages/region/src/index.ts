@@ -1,5 +1,5 @@
 /**
- * `@rtos-sim/region`: the region manager, the memory system's foundation (seed 000). It takes
+ * `@rtos-sim/region`: the region manager, the memory system's foundation. It takes
  * the RAM regions of a board (minus reserved ranges such as the image's .data/.bss and kernel
  * stacks) and tracks every page of 2^PAGE_ORDER bytes with per-page metadata carved out of each
  * region itself, in simulated memory: a 64 B header, 4 B per page, and (buddy) a bitmap per order.

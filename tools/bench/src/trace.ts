@@ -1,5 +1,5 @@
 /**
- * The standard allocator trace of `shared/spec/allocators.md`: mulberry32 seeded 0xC0FFEE,
+ * The standard allocator trace (defined in docs/benchmarks.md): mulberry32 seeded 0xC0FFEE,
  * 1,000,000 operations, a random walk around 2,000 live blocks, truncated-Pareto sizes in [8, 512].
  */
 import { mulberry32 } from "@rtos-sim/prng";
