@@ -1,8 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { APPS, DEFAULT_APP } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
-import { lines, rtosSim, tempDir } from "./helpers.js";
+import { CLI_DIR, lines, REPO_DIR, rtosSim, tempDir } from "./helpers.js";
 
 /** An error run: one line on stderr, nothing on stdout, no stack trace. */
 function expectOneLineError(run: { code: number | null; stdout: string; stderr: string }, code: number, text: string) {
@@ -63,6 +63,14 @@ describe("rtos-sim help and version", { timeout: 90_000 }, () => {
   });
 });
 
+describe("rtos-sim from the repository root", () => {
+  it("the root's `rtos-sim` script (pnpm rtos-sim ...) runs this package's bin", () => {
+    const json = (dir: string) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    const bin = (json(CLI_DIR).bin as Record<string, string>)["rtos-sim"]!;
+    expect(json(REPO_DIR).scripts["rtos-sim"]).toBe(`node ${join("apps/cli", bin)}`);
+  });
+});
+
 describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
   it("an unknown command, with a suggestion for a typo", async () => {
     expectOneLineError(await rtosSim(["frobnicate"]), 2, 'unknown command "frobnicate"');
@@ -98,6 +106,11 @@ describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
       '--seed: expected an integer from 0 to 4294967295, got "abc"',
     );
     expectOneLineError(await rtosSim(["run", "--seed", "4294967296"]), 2, "--seed: expected an integer");
+    expectOneLineError(
+      await rtosSim(["run", "--seed", "-1"]),
+      2,
+      '--seed: expected an integer from 0 to 4294967295, got "-1"',
+    );
     expectOneLineError(
       await rtosSim(["map", "stm32f407", "--page-order", "4"]),
       2,
