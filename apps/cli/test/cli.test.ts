@@ -97,6 +97,12 @@ describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
     expectOneLineError(await rtosSim(["run", "--duration", "2h"]), 2, '"2h" is not a duration');
     expectOneLineError(await rtosSim(["run", "--duration", "61m"]), 2, "at most 1 hour");
     expectOneLineError(await rtosSim(["run", "--duration"]), 2, "option --duration needs a value");
+    expectOneLineError(
+      await rtosSim(["run", "--duration", "-5s"]),
+      2,
+      'rtos-sim run: --duration: the duration must be greater than 0, got "-5s"',
+    );
+    expectOneLineError(await rtosSim(["run", "--duration", "--json"]), 2, "option --duration needs a value");
   });
 
   it("a bad seed, page order, extra argument or missing board", async () => {
