@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 const root = fileURLToPath(new URL(".", import.meta.url));
 
 /** Workspace packages resolve to their TypeScript sources in tests: no build needed first. */
-const packages = ["hw", "region", "alloc", "memcheck", "sched", "kernel"];
+const packages = ["prng", "hw", "region", "alloc", "memcheck", "sched", "kernel"];
 
 export const sharedConfig = defineConfig({
   resolve: {

@@ -6,14 +6,13 @@
  *
  * Run: `cd apps/cli && npx tsx --conditions=source bench/index.ts`.
  */
+
+import { finishRun, fromKernelApp, mpuDemo, prepareRun } from "@rtos-sim/apps";
 import { benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { createMachine, encodeRegion, MpuCtrl, MpuReg, Rbar, STM32F407 } from "@rtos-sim/hw";
 import { type AppDescription as KernelApp, runApp, sys } from "@rtos-sim/kernel";
-import { fromKernelApp } from "../src/apps/kernel-app.js";
-import { mpuDemo } from "../src/apps/mpu-demo/demo.js";
 import { buildTrace } from "../src/output/trace.js";
 import { renderReport } from "../src/report/html.js";
-import { finishRun, prepareRun } from "../src/run/context.js";
 
 /** Simulated milliseconds per measured run. */
 const SIM_MS = 1000;

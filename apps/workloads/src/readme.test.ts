@@ -1,10 +1,10 @@
 import { defineApp, runApp, sys } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { findApp } from "./index.js";
+import { flight } from "./index.js";
 
 describe("README examples", () => {
   it("the quick start runs flight and prints telemetry", () => {
-    const run = runApp(findApp("flight")!, { seed: 1, durationMs: 1000 });
+    const run = runApp(flight, { seed: 1, durationMs: 1000 });
     const out = run.kernel.task("telemetry")!.output;
     expect(out[1]).toBe(
       "t=  100 ms | roll   +3.86 pitch   +2.22 yaw   +0.01 deg | motors 1128 1122 1114 1136 | imu samples 51 lost 0",

@@ -1,10 +1,10 @@
 /**
- * `@rtos-sim/memcheck`: a memory checker for the simulated MMU-less kernel, after the seed's
- * Micro-KASAN and beyond Valgrind Memcheck and ASan.
+ * `@rtos-sim/memcheck`: a memory checker for the simulated MMU-less kernel, a Micro-KASAN in the
+ * spirit of KASAN, Valgrind Memcheck and ASan.
  *
  * - Per-byte state (owner NO/ALL/USR/ANY, writable, initialized) for every RAM region, kept as
- *   the checker's own state in JS typed arrays (1 host byte per managed byte; the seed's device
- *   encoding is 4 bits per byte, see {@link MemoryChecker.cost}).
+ *   the checker's own state in JS typed arrays (1 host byte per managed byte; on a device the
+ *   encoding would be 4 bits per byte, see {@link MemoryChecker.cost}).
  * - Every access seen through the core's access hook, checked for the running mode (kernel,
  *   allocator or user code, from `core.actor`), with a one-compare fast path.
  * - Every page and block transition checked against its source state (it implements the region

@@ -20,9 +20,9 @@ export interface ShadowCost {
   readonly managedBytes: number;
   /** Bytes of host (JS) memory used for that state: 1 per managed byte. */
   readonly hostBytes: number;
-  /** Bits of state per managed byte on the device (the seed's encoding). */
+  /** Bits of state per managed byte on a device (the compact encoding: owner, writable, initialized). */
   readonly deviceBitsPerByte: 4;
-  /** Bytes of device RAM the seed's in-region metadata would take: managedBytes / 2. */
+  /** Bytes of device RAM the in-region metadata would take: managedBytes / 2. */
   readonly deviceMetadataBytes: number;
   /** Fraction of each region left for data on the device: 2B*R/(2B+1) / R with B = 1, i.e. 2/3. */
   readonly deviceUsableFraction: number;

@@ -1,4 +1,5 @@
-import { type MemoryPort, SlabAllocator } from "@rtos-sim/alloc";
+import { SlabAllocator } from "@rtos-sim/alloc";
+import type { MemoryPort } from "@rtos-sim/hw";
 import { HeapBlockSource, type TaskContext } from "@rtos-sim/kernel";
 
 /** Bytes of one log record (see {@link LogRecord}). */

@@ -59,7 +59,7 @@ function machine(board: Board): Machine {
   return m;
 }
 
-describe("built-in memory maps (shared/spec/boards.md)", () => {
+describe("built-in memory maps (the maps listed in the hw README, from the reference manuals)", () => {
   it("STM32F407: flash, CCM, system memory, OTP, SRAM1/2, backup SRAM", () => {
     expect(rows(STM32F407)).toEqual([
       ["Flash", 0x08000000, 1 * M, "flash", true, true],
@@ -96,7 +96,7 @@ describe("built-in memory maps (shared/spec/boards.md)", () => {
     expect(STM32H743XI.aliases).toEqual(["stm32h742xi", "stm32h753xi", "stm32h743"]);
   });
 
-  it("STM32H743xG: two 512 KiB banks 1 MiB apart (RM0433, not seed 000)", () => {
+  it("STM32H743xG: two 512 KiB banks 1 MiB apart (RM0433)", () => {
     expect(rows(STM32H743XG)).toEqual([
       ITCM,
       ["FlashBank1", 0x08000000, 512 * K, "flash", true, true],

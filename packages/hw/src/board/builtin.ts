@@ -97,7 +97,7 @@ export const STM32H743XI: Board = defineBoard({
 
 /**
  * STM32H743xG / H742xG (Cortex-M7, 480 MHz, 16 MPU regions): two 512 KiB flash banks 1 MiB apart
- * (RM0433; seed 000 lists both at 0x08000000).
+ * (RM0433).
  */
 export const STM32H743XG: Board = defineBoard({
   name: "stm32h743xg",

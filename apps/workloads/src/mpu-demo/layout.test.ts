@@ -1,6 +1,6 @@
 import { BOARDS, defineBoard, findBoard } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
-import { CliError } from "../../cli/errors.js";
+import { AppError } from "../errors.js";
 import { demoLayout } from "./layout.js";
 
 describe("demoLayout", () => {
@@ -31,7 +31,7 @@ describe("demoLayout", () => {
     for (const b of BOARDS) expect(demoLayout(b).ram.start, b.name).toBe(0x20000000);
   });
 
-  it("refuses a board without enough RAM with APP_FAILED (exit 3)", () => {
+  it("refuses a board without enough RAM with BOARD_UNSUITABLE", () => {
     const tiny = defineBoard({
       name: "tiny",
       core: "cortex-m4",
@@ -40,7 +40,7 @@ describe("demoLayout", () => {
         { name: "RAM", start: 0x20000000, size: 0x2000 },
       ],
     });
-    expect(() => demoLayout(tiny)).toThrow(CliError);
+    expect(() => demoLayout(tiny)).toThrow(AppError);
     expect(() => demoLayout(tiny)).toThrow('board "tiny" has no RAM region of 16 KiB or more for the mpu-demo app');
   });
 });

@@ -1,4 +1,4 @@
-/** Formatting helpers shared by the tables, the human output and the HTML report. */
+/** Formatting helpers for people: the CLI's tables, human output and HTML report, and the apps' notes. */
 
 /** `0x` and 8 upper-case hex digits, e.g. `0x2001C000`. */
 export function hex32(value: number): string {

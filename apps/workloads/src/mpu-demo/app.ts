@@ -1,9 +1,9 @@
 import type { Core, Machine, MpuRegionSettings } from "@rtos-sim/hw";
 import { ActorMode, encodeRegion, Fault, MpuCtrl, MpuReg, makeActor, Rbar, ScbReg, Shcsr } from "@rtos-sim/hw";
-import { formatBytes, hex32 } from "../../cli/format.js";
-import { mpuRegionInfo } from "../../run/recorder.js";
-import type { FaultRecord, MpuRegionInfo, PageRun } from "../../run/result.js";
-import type { AppContext, AppDescription } from "../types.js";
+import type { MachineApp, MachineAppContext } from "../machine-app.js";
+import { mpuRegionInfo } from "../run/recorder.js";
+import type { FaultRecord, MpuRegionInfo, PageRun } from "../run/result.js";
+import { formatBytes, hex32 } from "../shared/format.js";
 import { type DemoLayout, type DemoTask, demoLayout, RING_SIZE, TASK_RAM } from "./layout.js";
 
 /** The word of kernel data the rogue access goes for. */
@@ -64,7 +64,7 @@ function pageRuns(layout: DemoLayout, sensorAlive: boolean): PageRun[] {
  * kernel's memory: the MPU stops it (MemManage DACCVIOL, MMFAR = the address), the kernel reads
  * and clears the fault registers, kills the sensor and the logger carries on.
  */
-function runDemo(ctx: AppContext): void {
+function runDemo(ctx: MachineAppContext): void {
   const { machine, record: rec, options } = ctx;
   const { core, board, bus } = machine;
   const layout = demoLayout(board);
@@ -142,7 +142,7 @@ function runDemo(ctx: AppContext): void {
     if (tick % logEvery !== 0 && tick !== ticks - 1) return;
     const last = count === 0 ? 0 : core.read32(layout.ring.base + 8 + 4 * ((count - 1) % RING_SLOTS)) | 0;
     const text = `t=${(tick * tickMs).toString().padStart(5)} ms  samples=${count}  last=${last}${sensorAlive ? "" : "  (sensor stopped)"}`;
-    const bytes = new TextEncoder().encode(text);
+    const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff); // ASCII
     core.writeBytes(layout.logger.ram.base + 16, bytes);
     if (layout.uart) for (const b of bytes) core.write8(layout.uart.base + layout.uart.dataRegister, b);
     rec.uart(logger, text);
@@ -263,8 +263,8 @@ function runDemo(ctx: AppContext): void {
   }
 }
 
-/** The built-in hardware-model demo (the default app until the kernel-based `flight` lands). */
-export const mpuDemo: AppDescription = {
+/** The built-in hardware-level demo: a {@link MachineApp} driving the machine with no kernel. */
+export const mpuDemo: MachineApp = {
   name: "mpu-demo",
   summary: "two unprivileged tasks with their own MPU regions; one reads kernel data and the MPU stops it",
   defaultBoard: "stm32f407",

@@ -4,15 +4,16 @@ import type {
   AppDescription as KernelAppDescription,
   FaultRecord as KernelFault,
   KTask,
+  MpuPlan,
 } from "@rtos-sim/kernel";
-import { defineApp as defineKernelApp, runApp } from "@rtos-sim/kernel";
+import { defineApp as defineKernelApp, planMpu, runApp } from "@rtos-sim/kernel";
 import type { MemReport } from "@rtos-sim/memcheck";
-import { checkerReportFrom } from "../run/memcheck-report.js";
-import { pageMapFromRegionManager } from "../run/page-maps.js";
-import type { RunRecorder } from "../run/recorder.js";
-import type { FaultRecord, MpuRegionInfo, TaskState } from "../run/result.js";
+import type { MachineApp, MachineAppContext } from "../machine-app.js";
 import { isKernelApp } from "./kernel-shape.js";
-import type { AppContext, AppDescription } from "./types.js";
+import { checkerReportFrom } from "./memcheck-report.js";
+import { pageMapFromRegionManager } from "./page-maps.js";
+import type { RunRecorder } from "./recorder.js";
+import type { FaultRecord, MpuRegionInfo, TaskState } from "./result.js";
 
 export { isKernelApp };
 
@@ -38,10 +39,10 @@ function memoryType(setting: string | undefined): string {
   return setting.startsWith("device") ? "device" : "strongly-ordered";
 }
 
-/** A kernel task's MPU regions (its plan: the task's grants and the kernel's), as report rows. */
-export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
+/** The regions of an MPU plan, as report rows. */
+function planRegions(plan: MpuPlan): MpuRegionInfo[] {
   const out: MpuRegionInfo[] = [];
-  task.plan.regions.forEach((g, n) => {
+  plan.regions.forEach((g, n) => {
     if (!g) return;
     out.push({
       number: n,
@@ -55,6 +56,19 @@ export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
     });
   });
   return out;
+}
+
+/** A kernel task's MPU regions (its plan: the task's grants and the kernel's), as report rows. */
+export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
+  return planRegions(task.plan);
+}
+
+/**
+ * The kernel's own MPU regions (code and kernel data, the highest-numbered regions of every
+ * task's plan), as the configuration the kernel loads for itself at boot, as report rows.
+ */
+export function kernelMpuRegions(kernel: Kernel): MpuRegionInfo[] {
+  return planRegions(planMpu(kernel.machine.board.mpuRegions, kernel.kernelGrants, [], "kernel"));
 }
 
 /** A kernel fault record as a run's {@link FaultRecord}. */
@@ -115,6 +129,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
   rec.clock = () => kernel.nowMs() * 1000;
   rec.cycles = () => kernel.machine.core.cycles;
   rec.memcheckActive = kernel.checker !== null;
+  rec.setMpuRegions(0, kernelMpuRegions(kernel));
   const ids = new Map<string, number>();
   for (const t of kernel.tasks()) {
     const id = rec.addTask(t.name, { privileged: t.privileged });
@@ -201,21 +216,21 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
 
 /**
  * Adapts a kernel app description (`@rtos-sim/kernel`'s `AppDescription`: board, partitions,
- * tasks, checks) to the CLI's {@link AppDescription}: `run(ctx)` boots the kernel on the chosen
+ * tasks, checks) to a {@link MachineApp}, the shape every run goes through: `run(ctx)` boots the kernel on the chosen
  * board with the run's seed, duration and `--memcheck`, and records its tasks (run slices from
  * state changes), UART lines, syscalls, faults (decoded, with each task's MPU regions and the
  * kernel's dump), checker reports, heap use over time, the region manager's page maps and the
  * app's checks. Faults and reports the app declares through {@link KernelAppExpectations} are
  * expected. Throws the kernel's `BAD_CONFIG` error for a malformed description.
  */
-export function fromKernelApp(app: KernelAppDescription & KernelAppExpectations): AppDescription {
+export function fromKernelApp(app: KernelAppDescription & KernelAppExpectations): MachineApp {
   defineKernelApp(app);
   return {
     name: app.name,
     summary: app.description,
     ...(app.board !== undefined ? { defaultBoard: app.board } : {}),
     ...(app.durationMs !== undefined ? { defaultDurationMs: app.durationMs } : {}),
-    run(ctx: AppContext) {
+    run(ctx: MachineAppContext) {
       let close: ((checks: readonly AppCheck[]) => void) | null = null;
       const run = runApp(app, {
         board: ctx.board,

@@ -1,13 +1,13 @@
 import * as hw from "@rtos-sim/hw";
 import { type Board, createMachine, type Machine } from "@rtos-sim/hw";
-import type { AppContext, AppDescription, AppRunOptions } from "../apps/types.js";
-import { mulberry32 } from "./random.js";
+import { mulberry32 } from "@rtos-sim/prng";
+import type { AppRunOptions, MachineApp, MachineAppContext } from "../machine-app.js";
 import { mpuRegionInfo, RunRecorder } from "./recorder.js";
 import type { RunResult } from "./result.js";
 
 /** A run being prepared: the app's context, its recorder and machine. */
 export interface PreparedRun {
-  readonly ctx: AppContext;
+  readonly ctx: MachineAppContext;
   readonly record: RunRecorder;
   /** The app's machine (made on first use). */
   readonly machine: Machine;
@@ -28,7 +28,7 @@ export interface PreparedRun {
  * ```
  */
 export function prepareRun(
-  app: AppDescription,
+  app: MachineApp,
   board: Board,
   options: AppRunOptions,
   source: { source: "builtin" | "file"; file: string | null } = { source: "builtin", file: null },
@@ -47,7 +47,7 @@ export function prepareRun(
     clock: now,
   });
   record.cycles = () => (made === null ? 0 : made.core.cycles);
-  const ctx: AppContext = {
+  const ctx: MachineAppContext = {
     board,
     get machine() {
       return machine();

@@ -1,5 +1,5 @@
-import type { Board, MemoryRegion, MpuRegionSettings } from "@rtos-sim/hw";
-import { CliError } from "../../cli/errors.js";
+import { type Board, type MemoryRegion, type MpuRegionSettings, powerOfTwoAtMost } from "@rtos-sim/hw";
+import { AppError } from "../errors.js";
 
 /** An address range of the demo's layout. */
 export interface Span {
@@ -41,7 +41,7 @@ export const RING_SIZE = 1 * K;
 
 /** Largest power of two <= size that `start` is aligned to (at least 32, the MPU minimum). */
 function mpuSpan(start: number, size: number): number {
-  let s = 2 ** Math.floor(Math.log2(size));
+  let s = powerOfTwoAtMost(size);
   while (s > 32 && start % s !== 0) s /= 2;
   return s;
 }
@@ -74,17 +74,16 @@ function pickUart(board: Board): DemoLayout["uart"] {
 /**
  * Lays the demo out on a board: code in the first executable flash (or code-range RAM), kernel
  * data, two 4 KiB task RAMs and a 1 KiB ring at the start of the first SRAM of 16 KiB or more.
- * Throws {@link CliError} `APP_FAILED` (exit 3) when the board has no such memory.
+ * Throws {@link AppError} `BOARD_UNSUITABLE` when the board has no such memory.
  */
 export function demoLayout(board: Board): DemoLayout {
   const codeRegion = pickCode(board);
   const ram = pickRam(board);
   if (!codeRegion || !ram) {
-    throw new CliError(
-      "APP_FAILED",
+    throw new AppError(
+      "BOARD_UNSUITABLE",
       `board "${board.name}" has no ${codeRegion ? "RAM region of 16 KiB or more" : "executable flash or code RAM"} for the mpu-demo app`,
       { board: board.name },
-      "run",
     );
   }
   const kernel = { base: ram.start, size: TASK_RAM };

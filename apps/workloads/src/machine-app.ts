@@ -1,7 +1,7 @@
 import type * as Hw from "@rtos-sim/hw";
 import type { Board, Machine } from "@rtos-sim/hw";
-import type { RunRecorder } from "../run/recorder.js";
-import type { MpuRegionInfo } from "../run/result.js";
+import type { RunRecorder } from "./run/recorder.js";
+import type { MpuRegionInfo } from "./run/result.js";
 
 /** The hardware model's API (the `@rtos-sim/hw` module), handed to apps through their context. */
 export type HwApi = typeof Hw;
@@ -17,10 +17,10 @@ export interface AppRunOptions {
 }
 
 /**
- * What an app's `run` receives. Everything an app needs comes through here, so an app file
- * needs no runtime import of rtos-sim packages (a `.ts` app may still `import type` them).
+ * What a {@link MachineApp}'s `run` receives. Everything an app needs comes through here, so an
+ * app file needs no runtime import of rtos-sim packages (a `.ts` app may still `import type` them).
  */
-export interface AppContext {
+export interface MachineAppContext {
   /** The board chosen with `--board` (or the app's default board). */
   readonly board: Board;
   /** A fresh machine for the board: reset state, MPU off, privileged Thread mode. */
@@ -30,7 +30,7 @@ export interface AppContext {
   readonly options: AppRunOptions;
   /** Where the run's tasks, slices, events, faults, reports and counters are recorded. */
   readonly record: RunRecorder;
-  /** The run's seeded PRNG (mulberry32 of `options.seed`): uniform in [0, 1). */
+  /** The run's seeded PRNG (mulberry32 of `options.seed`, `@rtos-sim/prng`): uniform in [0, 1). */
   readonly random: () => number;
   /** Simulated time now, in microseconds (the machine's cycle count over the board clock). */
   now(): number;
@@ -39,15 +39,15 @@ export interface AppContext {
 }
 
 /**
- * An app: a simulated workload `rtos-sim run` can execute. Built-in apps live in the registry;
- * user apps are modules whose default export (or `app` export) is an AppDescription.
- *
- * Kernel-based apps (lands with `@rtos-sim/kernel`): the description will also carry the
- * partitions and tasks for the kernel to boot; until then `run` drives the machine directly.
+ * A hardware-level app: a workload that drives the hardware model itself (the machine, its MPU
+ * and fault registers) and records what happens, with no kernel. `mpu-demo` is one; a user app
+ * file (`rtos-sim run ./my-app.ts`) may export one as its default export (or `app` export).
+ * Every run goes through this shape: a kernel app (`@rtos-sim/kernel`'s `AppDescription`) runs
+ * as the machine app {@link fromKernelApp} makes of it, whose `run` boots the kernel on the board.
  *
  * @example
  * ```ts
- * export default defineApp({
+ * export default defineMachineApp({
  *   name: "hello-mpu",
  *   summary: "an unprivileged read of privileged memory, stopped by the MPU",
  *   run(ctx) {
@@ -59,7 +59,7 @@ export interface AppContext {
  * });
  * ```
  */
-export interface AppDescription {
+export interface MachineApp {
   /** Short name: lower-case letters, digits and dashes (e.g. "flight", "mpu-demo"). */
   readonly name: string;
   /** One line shown by `rtos-sim apps`. */
@@ -69,28 +69,28 @@ export interface AppDescription {
   /** Simulated duration when `--duration` is not given, in milliseconds. Default 1000. */
   readonly defaultDurationMs?: number;
   /** Runs the workload, recording through `ctx.record`. May be async. */
-  run(ctx: AppContext): void | Promise<void>;
+  run(ctx: MachineAppContext): void | Promise<void>;
 }
 
 /**
- * Identity helper that gives an app object its type (and editor completion) without a cast.
+ * Identity helper that gives a machine app object its type (and editor completion) without a cast.
  *
  * @example
  * ```ts
- * export default defineApp({ name: "my-app", summary: "...", run(ctx) { ... } });
+ * export default defineMachineApp({ name: "my-app", summary: "...", run(ctx) { ... } });
  * ```
  */
-export function defineApp(app: AppDescription): AppDescription {
+export function defineMachineApp(app: MachineApp): MachineApp {
   return app;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/;
 
 /**
- * Checks that a value is a usable {@link AppDescription}; returns a list of problems (empty when
+ * Checks that a value is a usable {@link MachineApp}; returns a list of problems (empty when
  * valid), each naming the field.
  */
-export function appProblems(value: unknown): string[] {
+export function machineAppProblems(value: unknown): string[] {
   if (typeof value !== "object" || value === null) return ["the app must be an object"];
   const v = value as Record<string, unknown>;
   const problems: string[] = [];
