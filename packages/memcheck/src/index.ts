@@ -33,22 +33,24 @@
  * @packageDocumentation
  */
 
+export type { BufferCheck } from "./access.js";
 export type { BlockRecord } from "./blocks.js";
 export { BlockTable } from "./blocks.js";
 export type { AllocatorLike, BlockObserverLike, CheckedAllocatorOptions } from "./checked-allocator.js";
 export { CheckedAllocator, checkedAllocator } from "./checked-allocator.js";
-export type { BufferCheck } from "./checker.js";
 export { MemoryChecker } from "./checker.js";
-export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./checker-base.js";
-export { CheckerBase } from "./checker-base.js";
 export type { Problem } from "./classify.js";
 export type { Listener, MemcheckEvents } from "./emitter.js";
 export { MemcheckEmitter } from "./emitter.js";
 export type { MemcheckErrorCode } from "./errors.js";
 export { CheckerFault, MemcheckError } from "./errors.js";
 export type { LeakOptions, LeakSummary } from "./leaks.js";
+export type { PageRecord } from "./ledger.js";
+export { Ledger } from "./ledger.js";
+export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./options.js";
 export type { BlockInfo, DumpRow, MemReport, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
 export { describeBlock, formatDump, formatReport, formatTime, hex, reportToJSON } from "./report.js";
+export { Reporter } from "./reporter.js";
 export type { ShadowCost, ShadowRegion } from "./shadow.js";
 export { Shadow } from "./shadow.js";
 export type { StackRecord } from "./stacks.js";
@@ -68,4 +70,3 @@ export {
   tagOf,
   USR,
 } from "./state.js";
-export { CheckerTransitions } from "./transitions.js";

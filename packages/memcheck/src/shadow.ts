@@ -1,5 +1,7 @@
-import type { Board, MemoryRegion } from "@rtos-sim/hw";
-import { ANY, NO, StateBit } from "./state.js";
+import type { AccessFilter, Board, MemoryRegion } from "@rtos-sim/hw";
+import { MemcheckError } from "./errors.js";
+import { hex } from "./report.js";
+import { ANY, fastTable, NO, StateBit } from "./state.js";
 
 /** The checker's state of one RAM range (contiguous board regions merged): one byte per managed byte. */
 export interface ShadowRegion {
@@ -29,13 +31,23 @@ export interface ShadowCost {
 }
 
 /**
- * State arrays for every writable board memory region (RAM). Read-only regions (flash, ROM, OTP)
- * need no array: they read as ANY, read-only, initialized.
+ * The checker's shadow memory: state arrays for every writable board memory region (RAM).
+ * Read-only regions (flash, ROM, OTP) need no array: they read as ANY, read-only, initialized.
+ *
+ * It is also the access filter the core tests itself (`AccessFilter`, hw): `filterRun` gives the
+ * state words of the region holding an address and `filterMasks` the mask of each actor tag, so
+ * an aligned access whose word passes `(word | mask) === -1` never calls the checker's hook.
  */
-export class Shadow {
+export class Shadow implements AccessFilter {
   readonly regions: readonly ShadowRegion[];
   /** Read-only board memory regions (flash, ROM, OTP). */
   readonly readOnly: readonly MemoryRegion[];
+  /**
+   * OR-masks by actor tag (`fastTable`, state.ts): an aligned word is plainly fine for the actor
+   * (its mode's owner bit, writable, initialized, plain in all four bytes) when
+   * `(word | filterMasks[actor]) === -1`. The checker's hook tests the same.
+   */
+  readonly filterMasks: Int32Array = fastTable();
 
   constructor(board: Board) {
     const regions: ShadowRegion[] = [];
@@ -83,6 +95,11 @@ export class Shadow {
     return undefined;
   }
 
+  /** The state words of the region holding `address` (the core's filter test), or undefined. */
+  filterRun(address: number): ShadowRegion | undefined {
+    return this.regionAt(address);
+  }
+
   /** The read-only region holding `address`, or undefined. */
   readOnlyAt(address: number): MemoryRegion | undefined {
     for (const r of this.readOnly) if (address >= r.start && address < r.end) return r;
@@ -93,6 +110,19 @@ export class Shadow {
   covers(address: number, length: number): boolean {
     const r = this.regionAt(address);
     return r !== undefined && address + length <= r.end;
+  }
+
+  /**
+   * Checks that [address, address + size) lies inside one managed region with a positive
+   * length; throws `RANGE_OUTSIDE_MANAGED` otherwise.
+   */
+  checkRange(address: number, size: number): void {
+    if (!(size > 0) || !this.covers(address >>> 0, size)) {
+      throw new MemcheckError("RANGE_OUTSIDE_MANAGED", `[${hex(address)}, +${size}) is not inside one RAM region`, {
+        address,
+        size,
+      });
+    }
   }
 
   /**
