@@ -1,6 +1,6 @@
 import type { Board } from "@rtos-sim/hw";
 import type { ErrorPolicy } from "@rtos-sim/memcheck";
-import type { DeviceRole } from "./devices/map.js";
+import type { DeviceRole } from "./devices/table.js";
 import type { TaskContext } from "./task-context.js";
 
 /** What the kernel does when a task faults (Tock's `ProcessFaultPolicy`). */
@@ -69,7 +69,7 @@ export interface TaskSpec {
   readonly code?: number;
   /** Partitions it may touch and how. */
   readonly partitions?: Readonly<Record<string, "ro" | "rw">>;
-  /** Peripherals granted (their MPU regions): "uart", "gpio", "timer", "sensor", "actuator". */
+  /** Peripherals granted (their MPU regions), by role of the device table: "uart", "gpio", "timer", "sensor", "actuator". */
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */
   readonly faultPolicy?: FaultPolicy;

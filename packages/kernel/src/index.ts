@@ -45,15 +45,18 @@ export type {
   TaskSpec,
 } from "./config.js";
 export { DEFAULT_SLAB_CLASSES, defaultHeapFactory } from "./default-heap.js";
-export { Actuator, ActuatorReg } from "./devices/actuator.js";
+export { Actuator, ActuatorReg, actuatorDevice } from "./devices/actuator.js";
 export type { KernelDevices } from "./devices/attach.js";
 export { attachDevices } from "./devices/attach.js";
-export { Gpio, GpioReg } from "./devices/gpio.js";
-export type { DevicePlacement, DeviceRole } from "./devices/map.js";
-export { placeDevices } from "./devices/map.js";
-export { Sensor, SensorReg } from "./devices/sensor.js";
-export { Timer, TimerReg } from "./devices/timer.js";
-export { Uart, UartReg } from "./devices/uart.js";
+export { Gpio, GpioReg, gpioDevice } from "./devices/gpio.js";
+export type { DevicePlacement } from "./devices/placement.js";
+export { placeDevices } from "./devices/placement.js";
+export { Sensor, SensorReg, sensorDevice } from "./devices/sensor.js";
+export type { DeviceOf, DeviceRole } from "./devices/table.js";
+export { DEVICE_ROLES, DEVICES, isDeviceRole } from "./devices/table.js";
+export { Timer, TimerReg, timerDevice } from "./devices/timer.js";
+export type { DeviceEnv, DeviceKind } from "./devices/types.js";
+export { Uart, UartReg, uartDevice } from "./devices/uart.js";
 export type { KernelErrorCode } from "./errors.js";
 export { KernelError } from "./errors.js";
 export type { KernelEvents, Stamp, Watched } from "./events.js";

@@ -5,7 +5,8 @@ import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
-import type { DevicePlacement, DeviceRole } from "./devices/map.js";
+import type { DevicePlacement } from "./devices/placement.js";
+import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
@@ -120,13 +121,11 @@ export class Kernel {
     if (kBase === null) throw new KernelError("OUT_OF_MEMORY", "no room for the kernel block", { order: kOrder });
     this.kernelBlock = { base: kBase, size: 2 ** (kOrder + this.pageOrder), order: kOrder };
     this.kernelHeap = this.makeHeap("kernel", "tlsf", kBase, this.kernelBlock.size, kOrder, undefined);
-    this.devices = attachDevices(
-      this.machine.bus,
-      board,
-      options.seed ?? 1,
-      () => this.nowMs(),
-      (task, line) => this.output(task, line),
-    );
+    this.devices = attachDevices(this.machine.bus, board, {
+      seed: options.seed ?? 1,
+      ms: () => this.nowMs(),
+      onLine: (task, line) => this.output(task, line),
+    });
     const code = this.layout.code;
     this.kernelGrants = [
       {

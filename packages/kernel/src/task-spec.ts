@@ -1,5 +1,6 @@
 import type { TaskSpec } from "./config.js";
-import type { DevicePlacement, DeviceRole } from "./devices/map.js";
+import type { DevicePlacement } from "./devices/placement.js";
+import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import { checkPolicy } from "./fault-handler.js";
 import type { MpuGrant } from "./mpu-plan.js";
