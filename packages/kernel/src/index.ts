@@ -44,7 +44,6 @@ export type {
   TaskMain,
   TaskSpec,
 } from "./config.js";
-export { DEFAULT_SLAB_CLASSES, defaultHeapFactory } from "./default-heap.js";
 export { Actuator, ActuatorReg, actuatorDevice } from "./devices/actuator.js";
 export type { KernelDevices } from "./devices/attach.js";
 export { attachDevices } from "./devices/attach.js";
@@ -65,8 +64,15 @@ export type { ClassifiedFault, FaultHandlerDeps } from "./fault-handler.js";
 export { checkPolicy, classifyFault, FaultHandler, policyAction, policyName } from "./fault-handler.js";
 export type { DumpInput, FaultAction, FaultKind, FaultRecord } from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
+export { HeapBlockSource } from "./heaps/block-source.js";
+export { firstFitHeap } from "./heaps/first-fit.js";
+export { DEFAULT_SLAB_CLASSES, SLAB_PAGE_ORDER, slabArrayHeap, slabPageSource } from "./heaps/slab-array.js";
+export type { HeapKind } from "./heaps/table.js";
+export { HEAP_KIND_NAMES, HEAP_KINDS, isHeapKind } from "./heaps/table.js";
+export { tlsfHeap } from "./heaps/tlsf.js";
+export type { HeapAllocatorOptions, HeapBlock, HeapKindEntry, TaskAllocator } from "./heaps/types.js";
 export { MessageQueue, Semaphore } from "./ipc.js";
-export type { KernelDeps, KernelRunResult, Partition } from "./kernel.js";
+export type { KernelRunResult, Partition } from "./kernel.js";
 export { Kernel } from "./kernel.js";
 export type { BoardLayout } from "./layout.js";
 export { layoutBoard, orderFor } from "./layout.js";
@@ -78,9 +84,9 @@ export { handleSyscall } from "./syscall-handler.js";
 export type { Delay, Syscall, SyscallOp, TaskInfo } from "./syscalls.js";
 export { Errno, sys } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
-export type { HeapFactory, HeapFactoryOptions, TaskAllocator, TaskHeapOptions } from "./task-heap.js";
-export { HeapBlockSource, makeTaskHeap, SLAB_PAGE_ORDER, slabPageSource } from "./task-heap.js";
-export type { HeapKind, KTask, TaskHeap } from "./task-record.js";
+export type { TaskHeapOptions } from "./task-heap.js";
+export { makeTaskHeap } from "./task-heap.js";
+export type { KTask, TaskHeap } from "./task-record.js";
 export { GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
 export type { PartitionBlock, SpecContext } from "./task-spec.js";
 export { checkSpec, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";

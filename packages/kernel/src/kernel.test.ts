@@ -3,9 +3,9 @@ import { TraceRecorder } from "@rtos-sim/sched";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
 import { KernelError } from "./errors.js";
+import { SLAB_PAGE_ORDER } from "./heaps/slab-array.js";
 import type { Kernel } from "./kernel.js";
 import { sys } from "./syscalls.js";
-import { SLAB_PAGE_ORDER } from "./task-heap.js";
 import { bootTest, footprint, hashBytes, say, victim } from "./test-kit.js";
 
 /** A small app: two victims, a sensor reader with a heap it reallocs, and a faulting task restarted once. */

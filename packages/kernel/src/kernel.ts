@@ -11,14 +11,15 @@ import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
+import type { HeapKind } from "./heaps/table.js";
 import { MessageQueue, Semaphore } from "./ipc.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { type MpuGrant, MpuLoader, planMpu } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
-import { type HeapFactory, makeTaskHeap } from "./task-heap.js";
-import { GUARD_BYTES, type HeapKind, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
+import { makeTaskHeap } from "./task-heap.js";
+import { GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
 import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
 import { WatchdogHook } from "./watchdog.js";
 
@@ -41,11 +42,6 @@ export interface KernelRunResult {
   readonly panic: string | null;
 }
 
-/** Dependencies the kernel is given (the allocator of task heaps). */
-export interface KernelDeps {
-  readonly heapFactory: HeapFactory;
-}
-
 const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
 
 /**
@@ -56,7 +52,7 @@ const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
  *
  * @example
  * ```ts
- * const k = Kernel.boot({ board: STM32F407 }, { heapFactory: defaultHeapFactory });
+ * const k = Kernel.boot({ board: STM32F407 });
  * k.spawn({ name: "hello", *main(t) { const p = (yield sys.malloc(16)) as number; t.write32(p, 1); } });
  * k.run({ ms: 100 });
  * ```
@@ -83,14 +79,12 @@ export class Kernel {
   readonly queues = new Map<string, MessageQueue>();
   private readonly byName = new Map<string, KTask>();
   private readonly byId = new Map<number, KTask>();
-  private readonly heapFactory: HeapFactory;
   private readonly pageOrder: number;
   private readonly faultHandler: FaultHandler;
   private readonly switcher: ContextSwitcher;
 
-  private constructor(options: KernelOptions, deps: KernelDeps) {
+  private constructor(options: KernelOptions) {
     this.options = options;
-    this.heapFactory = deps.heapFactory;
     const board = options.board;
     const budget = options.watchdogCycles ?? 2_000_000;
     if (!Number.isInteger(budget) || budget < 0) {
@@ -191,8 +185,8 @@ export class Kernel {
   }
 
   /** Boots a kernel on `options.board`. Throws {@link KernelError} (or the packages' typed errors) for a bad configuration. */
-  static boot(options: KernelOptions, deps: KernelDeps): Kernel {
-    return new Kernel(options, deps);
+  static boot(options: KernelOptions): Kernel {
+    return new Kernel(options);
   }
 
   // ---- time ---------------------------------------------------------------------------------------
@@ -265,7 +259,6 @@ export class Kernel {
     return makeTaskHeap({
       core: this.machine.core,
       checker: this.checker,
-      heapFactory: this.heapFactory,
       pageOrder: this.pageOrder,
       redzone: typeof mc === "object" ? mc.redzone : undefined,
       quarantineBytes: typeof mc === "object" ? (mc.quarantineBytes ?? 4096) : 4096,

@@ -1,8 +1,9 @@
 import type { FaultPolicy, TaskSpec } from "./config.js";
 import type { FaultRecord } from "./fault-report.js";
+import type { HeapKind } from "./heaps/table.js";
+import type { TaskAllocator } from "./heaps/types.js";
 import type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 import type { TaskContext } from "./task-context.js";
-import type { TaskAllocator } from "./task-heap.js";
 
 /** Bytes of the stack guard below every stack (Zephyr uses 32-64 B). */
 export const GUARD_BYTES = 32;
@@ -23,9 +24,6 @@ export const TcbField = {
 
 /** Bytes of a task control block in kernel memory. */
 export const TCB_BYTES = 16;
-
-/** Heap allocators a task can have. */
-export type HeapKind = "tlsf" | "heap" | "slab-array";
 
 /** The kernel's record of a task (the scheduler's per-task data). */
 export interface KTask {

@@ -3,8 +3,13 @@ import type { DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import { checkPolicy } from "./fault-handler.js";
+import { HEAP_KIND_NAMES, isHeapKind } from "./heaps/table.js";
 import type { MpuGrant } from "./mpu-plan.js";
 import { GUARD_BYTES } from "./task-record.js";
+
+const quoted = HEAP_KIND_NAMES.map((k) => JSON.stringify(k));
+/** `"tlsf", "heap" or "slab-array"`: the heap kinds for error messages. */
+const HEAP_KIND_LIST = `${quoted.slice(0, -1).join(", ")}${quoted.length > 1 ? " or " : ""}${quoted.at(-1)}`;
 
 /** Most tasks a kernel holds. */
 export const MAX_TASKS = 64;
@@ -41,9 +46,7 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (!Number.isInteger(hs) || hs < 0 || hs > 16 * 1024 * 1024 || (hs > 0 && hs < 1024)) {
     throw bad("heapSize", "must be 0 or an integer 1 KiB..16 MiB");
   }
-  if (spec.heap !== undefined && spec.heap !== "tlsf" && spec.heap !== "heap" && spec.heap !== "slab-array") {
-    throw bad("heap", 'must be "tlsf", "heap" or "slab-array"');
-  }
+  if (spec.heap !== undefined && !isHeapKind(spec.heap)) throw bad("heap", `must be ${HEAP_KIND_LIST}`);
   if (spec.slabClasses !== undefined) {
     const c = spec.slabClasses;
     const ok =
