@@ -308,7 +308,7 @@ describe("isolation: syscall pointers are checked against the caller's view", ()
     expect(f.message).toMatch(/^BAD_POINTER: (send|print|receive): task evil passed a buffer it may not (read|write)/);
     const q = s.k.queues.get("q")!;
     expect(q.length).toBe(0);
-    expect(q.pending.size).toBe(0);
+    expect(q.receivers.length).toBe(0);
     expect(s.k.machine.bus.peek(q.storage, 64)).toEqual(s.queueBytes);
     expect(s.k.task("evil")!.output).toEqual([]);
     expect(s.fp).toEqual(clean.fp);

@@ -12,7 +12,9 @@ import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { HeapKind } from "./heaps/table.js";
-import { MessageQueue, Semaphore } from "./ipc.js";
+import type { KernelMemory } from "./ipc/kernel-memory.js";
+import { MessageQueue } from "./ipc/message-queue.js";
+import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { type MpuGrant, MpuLoader, planMpu } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
@@ -27,6 +29,8 @@ export type { KernelDevices } from "./devices/attach.js";
 
 /** A partition: named memory shared between tasks. */
 export interface Partition {
+  /** Identity (1-based, in creation order): what a task's grant of it carries. */
+  readonly id: number;
   readonly name: string;
   readonly base: number;
   readonly size: number;
@@ -53,7 +57,7 @@ const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
  * @example
  * ```ts
  * const k = Kernel.boot({ board: STM32F407 });
- * k.spawn({ name: "hello", *main(t) { const p = (yield sys.malloc(16)) as number; t.write32(p, 1); } });
+ * k.spawn({ name: "hello", *main(t) { const p = yield* t.malloc(16); t.write32(p, 1); } });
  * k.run({ ms: 100 });
  * ```
  */
@@ -288,12 +292,15 @@ export class Kernel {
       this.checker.blockAllocated(base, bytes, "partitions");
     }
     this.machine.core.fill(base, 0, bytes);
-    const p = { name, base, size: bytes, order };
+    const p = { id: this.partitions.size + 1, name, base, size: bytes, order };
     this.partitions.set(name, p);
     return p;
   }
 
-  /** Creates a counting semaphore (`BAD_CONFIG` for a taken name or a bad initial/max). */
+  /**
+   * Creates a counting semaphore, its count and maximum in a control block in kernel memory
+   * (`BAD_CONFIG` for a taken name or a bad initial/max, `OUT_OF_MEMORY`).
+   */
   createSemaphore(name: string, initial: number, max: number): Semaphore {
     const ok =
       typeof name === "string" &&
@@ -306,12 +313,12 @@ export class Kernel {
       initial <= max;
     if (!ok)
       throw new KernelError("BAD_CONFIG", `semaphore ${name}: taken name or bad initial/max`, { name, initial, max });
-    const s = new Semaphore(this.scheduler, name, initial, max);
+    const s = this.asKernel(() => Semaphore.create(this.kernelMemory(), this.scheduler, name, initial, max));
     this.semaphores.set(name, s);
     return s;
   }
 
-  /** Creates a message queue with its slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
+  /** Creates a message queue with its control block and slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
   createQueue(name: string, messageSize: number, capacity: number): MessageQueue {
     const ok =
       typeof name === "string" &&
@@ -334,11 +341,30 @@ export class Kernel {
         },
       );
     }
-    const storage = this.kernelHeap.allocator.allocate(messageSize * capacity, 4);
-    if (storage === null) throw new KernelError("OUT_OF_MEMORY", `no kernel memory for queue ${name}`, { name });
-    const q = new MessageQueue(this.scheduler, name, messageSize, capacity, storage);
+    const q = this.asKernel(() =>
+      MessageQueue.create(this.kernelMemory(), this.scheduler, name, messageSize, capacity),
+    );
     this.queues.set(name, q);
     return q;
+  }
+
+  /** The kernel heap and the core, for kernel objects. */
+  private kernelMemory(): KernelMemory {
+    return { core: this.machine.core, bus: this.machine.bus, heap: this.kernelHeap.allocator };
+  }
+
+  /** Runs `fn` as the kernel (Handler mode, privileged, kernel actor), restoring the core after. */
+  private asKernel<T>(fn: () => T): T {
+    const core = this.machine.core;
+    const { mode, actor } = core;
+    core.mode = "handler";
+    core.actor = makeActor(ActorMode.Kernel);
+    try {
+      return fn();
+    } finally {
+      core.mode = mode;
+      core.actor = actor;
+    }
   }
 
   // ---- tasks ----------------------------------------------------------------------------------------
@@ -478,7 +504,7 @@ export class Kernel {
     if (!p) throw new KernelError("UNKNOWN_PARTITION", `no partition ${partition}`, { partition });
     if (access !== "ro" && access !== "rw")
       throw new KernelError("BAD_ARGUMENT", 'access must be "ro" or "rw"', { access });
-    const others = k.grants.filter((g) => !g.label.startsWith(`partition ${partition} (`));
+    const others = k.grants.filter((g) => g.partition !== p.id);
     const grants = [...others, partitionGrant(partition, access, p)];
     const plan = planMpu(this.machine.board.mpuRegions, this.kernelGrants, grants, `task "${k.name}"`);
     k.grants = grants;

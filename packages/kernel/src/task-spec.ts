@@ -71,10 +71,25 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   checkPolicy(spec.faultPolicy, bad);
 }
 
-/** A partition as a grant needs it. */
+/** A block of memory as a grant needs it (a stack, a heap, a partition). */
 export interface PartitionBlock {
   readonly base: number;
   readonly size: number;
+}
+
+/** A partition as its grant needs it: its block and its identity. */
+export interface GrantedPartition extends PartitionBlock {
+  /** The partition's id (`Partition.id`). */
+  readonly id: number;
+}
+
+/**
+ * One grant of a task's MPU plan. A partition's grant carries the partition's identity, which is
+ * what the kernel matches (the label is for reports only).
+ */
+export interface TaskGrant extends MpuGrant {
+  /** The id of the partition granted (partition grants only). */
+  readonly partition?: number;
 }
 
 /**
@@ -86,10 +101,10 @@ export function taskGrants(
   spec: TaskSpec,
   stack: PartitionBlock,
   heap: PartitionBlock | null,
-  partition: (name: string) => PartitionBlock,
+  partition: (name: string) => GrantedPartition,
   device: (role: DeviceRole) => DevicePlacement,
-): MpuGrant[] {
-  const grants: MpuGrant[] = [
+): TaskGrant[] {
+  const grants: TaskGrant[] = [
     { label: "stack", base: stack.base, size: stack.size, access: "rw" },
     { label: "stack guard", base: stack.base, size: GUARD_BYTES, access: "priv-ro" },
   ];
@@ -103,7 +118,13 @@ export function taskGrants(
   return grants;
 }
 
-/** The grant of one partition: label `partition <name> (<access>)`. */
-export function partitionGrant(name: string, access: "ro" | "rw", p: PartitionBlock): MpuGrant {
-  return { label: `partition ${name} (${access})`, base: p.base, size: p.size, access: access === "rw" ? "rw" : "ro" };
+/** The grant of one partition: its id, and the label `partition <name> (<access>)` for reports. */
+export function partitionGrant(name: string, access: "ro" | "rw", p: GrantedPartition): TaskGrant {
+  return {
+    label: `partition ${name} (${access})`,
+    partition: p.id,
+    base: p.base,
+    size: p.size,
+    access: access === "rw" ? "rw" : "ro",
+  };
 }
