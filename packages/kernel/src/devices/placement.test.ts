@@ -2,7 +2,6 @@ import { BOARDS, defineBoard, MPS2_AN386, STM32F407, STM32H743XI } from "@rtos-s
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import { KernelError } from "../errors.js";
-import { sys } from "../syscalls.js";
 import { placeDevices } from "./placement.js";
 import { DEVICE_ROLES, DEVICES, isDeviceRole } from "./table.js";
 import { Uart } from "./uart.js";
@@ -61,7 +60,7 @@ describe("device placement from the board's roles", () => {
       devices: ["uart"],
       *main(t) {
         for (const c of "hi\n") t.write32(k.device("uart").base + 4, c.charCodeAt(0));
-        yield sys.yield();
+        yield* t.yield();
       },
     });
     k.run({ ms: 1 });

@@ -1,6 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { TaskSpec } from "../config.js";
-import { sys } from "../syscalls.js";
 import { bootTest } from "../test-kit.js";
 import { HEAP_KIND_NAMES, HEAP_KINDS, type HeapKind, isHeapKind } from "./table.js";
 
@@ -21,8 +20,8 @@ describe("the heap-kind table", () => {
       const task = k.spawn({
         name: "h",
         heap: kind,
-        *main() {
-          got.push((yield sys.malloc(24)) as number);
+        *main(t) {
+          got.push(yield* t.malloc(24));
         },
       });
       k.run({ ms: 1 });
