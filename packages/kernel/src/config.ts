@@ -29,7 +29,7 @@ export interface SemaphoreSpec {
   readonly name: string;
   /** Default 0. */
   readonly initial?: number;
-  /** Default 2^31 - 1. */
+  /** 1 .. 2^31 - 1 (a word of the control block). Default 2^31 - 1. */
   readonly max?: number;
 }
 

@@ -308,6 +308,7 @@ export class Kernel {
       !this.semaphores.has(name) &&
       Number.isInteger(max) &&
       max >= 1 &&
+      max <= 0x7fffffff &&
       Number.isInteger(initial) &&
       initial >= 0 &&
       initial <= max;

@@ -76,4 +76,14 @@ describe("semaphore control blocks in kernel memory", () => {
     expect(k.checker!.reports).toEqual([]);
     expect(k.semaphores.get("s")!.count).toBe(1);
   });
+
+  it("a maximum that does not fit the control block's word is BAD_CONFIG, nothing allocated", () => {
+    const k = bootKernel({ board: STM32F407 });
+    const live = k.kernelHeap.allocator.stats().liveBlocks;
+    expect(() => k.createSemaphore("big", 0, 2 ** 32)).toThrow(
+      /^BAD_CONFIG: semaphore big: taken name or bad initial\/max$/,
+    );
+    expect(k.kernelHeap.allocator.stats().liveBlocks).toBe(live);
+    expect(k.createSemaphore("ok", 0, 0x7fffffff).max).toBe(0x7fffffff);
+  });
 });
