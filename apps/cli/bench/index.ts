@@ -10,7 +10,7 @@
 import { finishRun, fromKernelApp, mpuDemo, prepareRun } from "@rtos-sim/apps";
 import { benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { createMachine, encodeRegion, MpuCtrl, MpuReg, Rbar, STM32F407 } from "@rtos-sim/hw";
-import { type AppDescription as KernelApp, runApp, sys } from "@rtos-sim/kernel";
+import { type AppDescription as KernelApp, runApp } from "@rtos-sim/kernel";
 import { buildTrace } from "../src/output/trace.js";
 import { renderReport } from "../src/report/html.js";
 
@@ -78,11 +78,11 @@ const WORKLOAD: KernelApp = {
     name,
     *main(t) {
       for (let i = 0; ; i++) {
-        const p = (yield sys.malloc(24)) as number;
+        const p = yield* t.malloc(24);
         t.writeString(p, `${name}${i % 10}`);
-        if (i % 100 === 0) yield sys.print(p, 2);
-        yield sys.free(p);
-        yield sys.sleep({ ms: 1 });
+        if (i % 100 === 0) yield* t.print(p, 2);
+        yield* t.free(p);
+        yield* t.sleep({ ms: 1 });
       }
     },
   })),

@@ -1,4 +1,4 @@
-import { defineApp, runApp, sys } from "@rtos-sim/kernel";
+import { defineApp, runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
 import { flight } from "./index.js";
 
@@ -21,12 +21,12 @@ describe("README examples", () => {
         {
           name: "hello",
           *main(t) {
-            const p = (yield sys.malloc(16)) as number;
+            const p = yield* t.malloc(16);
             for (let i = 0; ; i++) {
               const line = `tick ${i}\n`;
               t.writeString(p, line);
-              yield sys.print(p, line.length);
-              yield sys.sleep({ ms: 100 });
+              yield* t.print(p, line.length);
+              yield* t.sleep({ ms: 100 });
             }
           },
         },

@@ -52,7 +52,7 @@ function taskPort(t: TaskContext): MemoryPort {
  *
  * @example
  * ```ts
- * const block = (yield sys.malloc(SLAB_BYTES, SLAB_BYTES, "log slab")) as number;
+ * const block = yield* t.malloc(SLAB_BYTES, SLAB_BYTES, "log slab");
  * const slab = logSlab(t, block);
  * const rec = slab.allocate(RECORD_BYTES)!;
  * ```

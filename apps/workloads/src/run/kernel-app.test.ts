@@ -1,5 +1,5 @@
 import { findBoard } from "@rtos-sim/hw";
-import { type AppDescription as KernelAppDescription, sys } from "@rtos-sim/kernel";
+import type { AppDescription as KernelAppDescription } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
 import { finishRun, prepareRun } from "./context.js";
 import { fromKernelApp, isKernelApp, type KernelAppExpectations } from "./kernel-app.js";
@@ -14,18 +14,18 @@ const twoTasks: KernelAppDescription & KernelAppExpectations = {
       name: "worker",
       *main(t) {
         for (let i = 0; i < 3; i++) {
-          const p = (yield sys.malloc(16)) as number;
+          const p = yield* t.malloc(16);
           t.writeString(p, `w${i}\n`);
-          yield sys.print(p, 3);
-          yield sys.free(p);
-          yield sys.sleep({ ms: 1 });
+          yield* t.print(p, 3);
+          yield* t.free(p);
+          yield* t.sleep({ ms: 1 });
         }
       },
     },
     {
       name: "rogue",
       *main(t) {
-        yield sys.sleep({ ms: 2 });
+        yield* t.sleep({ ms: 2 });
         t.read32(env.kernel.kernelBlock.base);
       },
     },
@@ -96,8 +96,8 @@ describe("kernel apps as machine apps", () => {
         tasks: (env) => [
           {
             name: "liar",
-            *main() {
-              yield sys.print(env.kernel.kernelBlock.base, 4);
+            *main(t) {
+              yield* t.print(env.kernel.kernelBlock.base, 4);
             },
           },
         ],
