@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 const root = fileURLToPath(new URL(".", import.meta.url));
 
 /** Workspace packages resolve to their TypeScript sources in tests: no build needed first. */
-const packages = ["hw", "region", "alloc", "memcheck", "sched", "kernel"];
+const packages = ["prng", "hw", "region", "alloc", "memcheck", "sched", "kernel"];
 
 export const sharedConfig = defineConfig({
   resolve: {
@@ -20,7 +20,7 @@ export const sharedConfig = defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     environment: "node",
-    testTimeout: 20_000,
+    testTimeout: 60_000,
     reporters: ["default"],
   },
 });

@@ -7,12 +7,12 @@
  * The app needs no runtime import: everything comes through `ctx` (the machine, the `@rtos-sim/hw`
  * module as `ctx.hw`, the recorder). The type import below is erased when the file is loaded.
  */
-import type { AppContext, AppDescription } from "@rtos-sim/cli";
+import type { MachineApp, MachineAppContext } from "@rtos-sim/apps";
 
 const STACK_SIZE = 1024;
 const GUARD = 32;
 
-function run(ctx: AppContext): void {
+function run(ctx: MachineAppContext): void {
   const { core, mpu, board } = ctx.machine;
   const { Fault, ActorMode, makeActor } = ctx.hw;
   const ram = board.memory.find((m) => m.kind === "ram" && m.start >= 0x20000000 && m.size >= 8 * 1024);
@@ -61,7 +61,7 @@ function run(ctx: AppContext): void {
   ctx.record.counter("stack used", "bytes", { worker: frames * 16 });
 }
 
-const app: AppDescription = {
+const app: MachineApp = {
   name: "stack-guard",
   summary: "a task overflows its stack into an MPU guard region and is stopped",
   defaultDurationMs: 1,

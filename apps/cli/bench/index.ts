@@ -6,14 +6,13 @@
  *
  * Run: `cd apps/cli && npx tsx --conditions=source bench/index.ts`.
  */
+
+import { finishRun, fromKernelApp, mpuDemo, prepareRun } from "@rtos-sim/apps";
 import { benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { createMachine, encodeRegion, MpuCtrl, MpuReg, Rbar, STM32F407 } from "@rtos-sim/hw";
-import { type AppDescription as KernelApp, runApp, sys } from "@rtos-sim/kernel";
-import { fromKernelApp } from "../src/apps/kernel-app.js";
-import { mpuDemo } from "../src/apps/mpu-demo/demo.js";
+import { type AppDescription as KernelApp, runApp } from "@rtos-sim/kernel";
 import { buildTrace } from "../src/output/trace.js";
 import { renderReport } from "../src/report/html.js";
-import { finishRun, prepareRun } from "../src/run/context.js";
 
 /** Simulated milliseconds per measured run. */
 const SIM_MS = 1000;
@@ -79,11 +78,11 @@ const WORKLOAD: KernelApp = {
     name,
     *main(t) {
       for (let i = 0; ; i++) {
-        const p = (yield sys.malloc(24)) as number;
+        const p = yield* t.malloc(24);
         t.writeString(p, `${name}${i % 10}`);
-        if (i % 100 === 0) yield sys.print(p, 2);
-        yield sys.free(p);
-        yield sys.sleep({ ms: 1 });
+        if (i % 100 === 0) yield* t.print(p, 2);
+        yield* t.free(p);
+        yield* t.sleep({ ms: 1 });
       }
     },
   })),

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RunResult } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../src/run/result.js";
 import { lines, REPO_DIR, rtosSim, tempDir } from "./helpers.js";
 
 /** Writes an app file into a fresh directory and returns the directory. */

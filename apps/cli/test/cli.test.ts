@@ -1,8 +1,8 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { APPS, DEFAULT_APP } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
-import { APPS, DEFAULT_APP } from "../src/apps/index.js";
-import { lines, rtosSim, tempDir } from "./helpers.js";
+import { CLI_DIR, lines, REPO_DIR, rtosSim, tempDir } from "./helpers.js";
 
 /** An error run: one line on stderr, nothing on stdout, no stack trace. */
 function expectOneLineError(run: { code: number | null; stdout: string; stderr: string }, code: number, text: string) {
@@ -63,6 +63,14 @@ describe("rtos-sim help and version", { timeout: 90_000 }, () => {
   });
 });
 
+describe("rtos-sim from the repository root", () => {
+  it("the root's `rtos-sim` script (pnpm rtos-sim ...) runs this package's bin", () => {
+    const json = (dir: string) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    const bin = (json(CLI_DIR).bin as Record<string, string>)["rtos-sim"]!;
+    expect(json(REPO_DIR).scripts["rtos-sim"]).toBe(`node ${join("apps/cli", bin)}`);
+  });
+});
+
 describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
   it("an unknown command, with a suggestion for a typo", async () => {
     expectOneLineError(await rtosSim(["frobnicate"]), 2, 'unknown command "frobnicate"');
@@ -89,6 +97,12 @@ describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
     expectOneLineError(await rtosSim(["run", "--duration", "2h"]), 2, '"2h" is not a duration');
     expectOneLineError(await rtosSim(["run", "--duration", "61m"]), 2, "at most 1 hour");
     expectOneLineError(await rtosSim(["run", "--duration"]), 2, "option --duration needs a value");
+    expectOneLineError(
+      await rtosSim(["run", "--duration", "-5s"]),
+      2,
+      'rtos-sim run: --duration: the duration must be greater than 0, got "-5s"',
+    );
+    expectOneLineError(await rtosSim(["run", "--duration", "--json"]), 2, "option --duration needs a value");
   });
 
   it("a bad seed, page order, extra argument or missing board", async () => {
@@ -98,6 +112,11 @@ describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
       '--seed: expected an integer from 0 to 4294967295, got "abc"',
     );
     expectOneLineError(await rtosSim(["run", "--seed", "4294967296"]), 2, "--seed: expected an integer");
+    expectOneLineError(
+      await rtosSim(["run", "--seed", "-1"]),
+      2,
+      '--seed: expected an integer from 0 to 4294967295, got "-1"',
+    );
     expectOneLineError(
       await rtosSim(["map", "stm32f407", "--page-order", "4"]),
       2,
@@ -233,7 +252,7 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     expect(r.stdout).toMatch(/^mpu-demo( \(default\))?\s+stm32f407\s+1000 ms\s+two unprivileged tasks/m);
     expect(r.stdout).toContain(`${DEFAULT_APP} (default)`);
     const json = JSON.parse((await rtosSim(["apps", "--json"])).stdout) as { name: string; default: boolean }[];
-    expect(json.map((a) => a.name)).toEqual(APPS.map((a) => a.name));
+    expect(json.map((a) => a.name)).toEqual(APPS.map((a) => a.app.name));
     expect(json.filter((a) => a.default).map((a) => a.name)).toEqual([DEFAULT_APP]);
   });
 });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RunResult } from "@rtos-sim/apps";
+import { DEFAULT_APP } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_APP } from "../src/apps/index.js";
-import type { RunResult } from "../src/run/result.js";
 import { rtosSim, tempDir } from "./helpers.js";
 import { validateTrace } from "./trace-format.js";
 

@@ -1,10 +1,10 @@
-import { defineApp, runApp, sys } from "@rtos-sim/kernel";
+import { defineApp, runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { findApp } from "./index.js";
+import { flight } from "./index.js";
 
 describe("README examples", () => {
   it("the quick start runs flight and prints telemetry", () => {
-    const run = runApp(findApp("flight")!, { seed: 1, durationMs: 1000 });
+    const run = runApp(flight, { seed: 1, durationMs: 1000 });
     const out = run.kernel.task("telemetry")!.output;
     expect(out[1]).toBe(
       "t=  100 ms | roll   +3.86 pitch   +2.22 yaw   +0.01 deg | motors 1128 1122 1114 1136 | imu samples 51 lost 0",
@@ -21,12 +21,12 @@ describe("README examples", () => {
         {
           name: "hello",
           *main(t) {
-            const p = (yield sys.malloc(16)) as number;
+            const p = yield* t.malloc(16);
             for (let i = 0; ; i++) {
               const line = `tick ${i}\n`;
               t.writeString(p, line);
-              yield sys.print(p, line.length);
-              yield sys.sleep({ ms: 100 });
+              yield* t.print(p, line.length);
+              yield* t.sleep({ ms: 100 });
             }
           },
         },

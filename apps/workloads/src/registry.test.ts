@@ -1,28 +1,60 @@
 import { BOARDS } from "@rtos-sim/hw";
 import { runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { APPS, DEFAULT_APP, findApp } from "./registry.js";
+import { machineAppProblems } from "./machine-app.js";
+import { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
+import { finishRun, prepareRun } from "./run/context.js";
 
 describe("registry", () => {
-  it("lists the four apps, flight first and default", () => {
-    expect(APPS.map((a) => a.name)).toEqual(["flight", "isolation", "heap-bugs", "alloc-stress"]);
+  it("lists the five apps, flight first and default, each with its kind", () => {
+    expect(APPS.map((a) => [a.app.name, a.kind])).toEqual([
+      ["flight", "kernel"],
+      ["isolation", "kernel"],
+      ["heap-bugs", "kernel"],
+      ["alloc-stress", "kernel"],
+      ["mpu-demo", "machine"],
+    ]);
     expect(DEFAULT_APP).toBe("flight");
     expect(findApp("FLIGHT")).toBe(APPS[0]);
+    expect(findApp("mpu-demo")).toBe(APPS[4]);
     expect(findApp("nope")).toBeUndefined();
-    for (const a of APPS) {
-      expect(a.board).toBe("stm32f407");
-      expect(a.description.length).toBeGreaterThan(10);
+  });
+
+  it("every app runs as a valid machine app on the STM32F407 by default", () => {
+    for (const entry of APPS) {
+      const app = runnableApp(entry);
+      expect(machineAppProblems(app), app.name).toEqual([]);
+      expect(app.name).toBe(entry.app.name);
+      expect(app.defaultBoard ?? "stm32f407").toBe("stm32f407");
+      expect(app.summary.length).toBeGreaterThan(10);
     }
+    expect(runnableApp(APPS[4]!)).toBe(APPS[4]!.app);
   });
 });
 
+const kernelApps = APPS.flatMap((a) => (a.kind === "kernel" ? [a.app] : []));
+const machineApps = APPS.flatMap((a) => (a.kind === "machine" ? [a.app] : []));
+
 describe("every app on every board", () => {
-  it.each(BOARDS.flatMap((b) => APPS.map((a) => [a.name, b.name] as const)))(
+  it.each(BOARDS.flatMap((b) => kernelApps.map((a) => [a.name, b.name] as const)))(
     "%s passes its checks on %s",
-    (app, board) => {
-      const run = runApp(findApp(app)!, { board });
+    (name, board) => {
+      const run = runApp(kernelApps.find((a) => a.name === name)!, { board });
       expect(["until", "no-tasks"]).toContain(run.result.reason);
       for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+    },
+  );
+
+  it.each(BOARDS.flatMap((b) => machineApps.map((a) => [a.name, b.name] as const)))(
+    "%s passes its checks on %s",
+    async (name, boardName) => {
+      const app = machineApps.find((a) => a.name === name)!;
+      const board = BOARDS.find((b) => b.name === boardName)!;
+      const run = prepareRun(app, board, { seed: 1, durationMs: 200, memcheck: false });
+      await app.run(run.ctx);
+      const result = finishRun(run, 0);
+      expect(result.checks.length).toBeGreaterThan(0);
+      expect(result.verdict).toEqual({ ok: true, problems: [] });
     },
   );
 });

@@ -1,10 +1,10 @@
 /**
- * alloc benchmarks: the standard trace of shared/spec/allocators.md (mulberry32 seed 0xC0FFEE,
+ * alloc benchmarks: the standard trace of docs/benchmarks.md (mulberry32 seed 0xC0FFEE,
  * 1,000,000 operations around 2,000 live blocks, sizes 8..512 B) replayed against TLSF, the
  * first-fit heap and the slab array, all with their metadata in simulated memory behind
  * `machine.core`, and against @thi.ng/malloc (plain ArrayBuffer, measured in the same run as the
  * peer). Also reported: the trace replay alone (a bump "allocator"), and fragmentation as the
- * spec defines it: (high-water mark - peak live requested bytes) / peak live requested bytes.
+ * docs define it: (high-water mark - peak live requested bytes) / peak live requested bytes.
  *
  * The "+inline" cases run the same code with V8's inlining budget raised
  * (`--max-inlined-bytecode-size-cumulative=4000`, set at the start of that case's process): the
@@ -185,7 +185,7 @@ benchMain(
     ];
     return [
       {
-        group: "standard trace (seed 0xC0FFEE, 1,000,000 operations), fragmentation per shared/spec/allocators.md",
+        group: "standard trace (seed 0xC0FFEE, 1,000,000 operations), fragmentation per docs/benchmarks.md",
         baseline: peer?.name ?? "@thi.ng/malloc (not measured)",
         rows: rows.filter((x) => x !== undefined),
       },

@@ -1,7 +1,8 @@
+import type { MemoryPort } from "@rtos-sim/hw";
 import type { PageSource } from "@rtos-sim/region";
 import type { Allocator, AllocatorKind, AllocatorStats, BlockObserver } from "./allocator.js";
 import { AllocError, hex } from "./errors.js";
-import { AllocatorAccess, type MemoryPort } from "./port.js";
+import { AllocatorAccess } from "./port.js";
 
 /** Options every allocator takes. */
 export interface AllocatorOptions {

@@ -1,6 +1,6 @@
 /**
  * The block header of the heap and TLSF allocators, in simulated memory in front of every block
- * (the seed's "allocator descriptor"), and the per-granule block-start states they keep apart
+ * (the allocator descriptor), and the per-granule block-start states they keep apart
  * from user data.
  *
  * Header, 8 bytes at `h` (the user block starts at `h + 8`, 8-aligned):

@@ -1,7 +1,7 @@
 import { ArenaAllocator, type ArenaAllocatorOptions } from "./arena-allocator.js";
 
 /**
- * Heap (seed 004, FreeRTOS heap_4 style): a header in front of every block, an address-ordered
+ * Heap (FreeRTOS heap_4 style): a header in front of every block, an address-ordered
  * singly linked free list (root in the control block of the first arena, links inside the free
  * blocks), first fit, split when the rest can hold a minimum block (16 bytes), merge with both
  * neighbours on free, resize in place when the next block is free and large enough, else

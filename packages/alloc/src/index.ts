@@ -1,5 +1,5 @@
 /**
- * `@rtos-sim/alloc`: the secondary allocators of seed 000, built on pages from the region
+ * `@rtos-sim/alloc`: the secondary allocators, built on pages from the region
  * manager (`PageSource` of `@rtos-sim/region`) and keeping all their metadata in simulated
  * memory, reached through the core (so an overflowing task really can corrupt it, and the memory
  * checker sees every metadata access as an "allocator" access):
@@ -7,7 +7,7 @@
  * - {@link SlabAllocator}: one block size, slabs of 2^k pages with a live-block bitmap; O(1).
  * - {@link SlabArrayAllocator}: a slab per size class (by step or powers of two); O(1).
  * - {@link StackAllocator}: bump allocation, mass free to a mark.
- * - {@link HeapAllocator}: seed 004's heap (heap_4 style first fit, headers in front of blocks).
+ * - {@link HeapAllocator}: a FreeRTOS heap_4 style first fit, headers in front of blocks.
  * - {@link TlsfAllocator}: two-level segregated fit, O(1); the default general-purpose allocator.
  *
  * All implement {@link Allocator} (heap and TLSF also {@link ResizableAllocator}), publish block
@@ -44,7 +44,6 @@ export { BaseAllocator } from "./base.js";
 export type { AllocErrorCode } from "./errors.js";
 export { AllocError } from "./errors.js";
 export { HeapAllocator } from "./heap.js";
-export type { MemoryPort } from "./port.js";
 export { AllocatorAccess } from "./port.js";
 export type { SlabOptions } from "./slab.js";
 export { SlabAllocator } from "./slab.js";

@@ -1,23 +1,4 @@
-/**
- * The narrow view of memory an allocator needs for its metadata: single loads and stores plus
- * the actor tag the memory checker reads. `machine.core` satisfies it, so every metadata access
- * is MPU-checked and seen by the core's access hook.
- */
-export interface MemoryPort {
-  /** Who is running (see `makeActor` in `@rtos-sim/hw`); the allocator switches its mode bits. */
-  actor: number;
-  /**
-   * False when nothing observes the actor tag (`Core.actorObserved`: no hook installed); the
-   * allocators then skip switching it. Absent: always switch.
-   */
-  readonly actorObserved?: boolean;
-  read8(address: number): number;
-  read16(address: number): number;
-  read32(address: number): number;
-  write8(address: number, value: number): void;
-  write16(address: number, value: number): void;
-  write32(address: number, value: number): void;
-}
+import type { MemoryPort } from "@rtos-sim/hw";
 
 /**
  * `withActorMode(actor, ActorMode.Allocator)` of `@rtos-sim/hw` as plain arithmetic (an actor tag

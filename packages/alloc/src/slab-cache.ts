@@ -1,5 +1,5 @@
+import type { MemoryPort } from "@rtos-sim/hw";
 import type { PageMap } from "./page-map.js";
-import type { MemoryPort } from "./port.js";
 
 /** Slab header layout (byte offsets from the slab's base), all in simulated memory. */
 export const enum SlabHeader {

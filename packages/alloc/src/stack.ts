@@ -27,8 +27,8 @@ interface Chunk {
 }
 
 /**
- * Stack allocator (seed 000): arbitrary sizes by bump allocation in chunks of 2^k pages, mass
- * free back to a saved position ({@link mark} / {@link release}: the seed's get-position /
+ * Stack allocator: arbitrary sizes by bump allocation in chunks of 2^k pages, mass
+ * free back to a saved position ({@link mark} / {@link release}: a get-position /
  * free(position)). Every block has an 8-byte header in simulated memory (requested size, link to
  * the previous block) and every chunk a 16-byte header (check word, previous chunk, order, top),
  * so the stack can be walked in memory. Grows by taking another chunk when the current one is

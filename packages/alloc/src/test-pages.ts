@@ -1,72 +1,10 @@
 /**
- * Test-only page source (not exported): a small buddy allocator in JS over memory ranges, with
- * the region manager's contract (blocks of 2^order pages aligned on their size, null when out of
- * pages). Used until the tests can run on `RegionManager` everywhere; also counts outstanding
- * pages so tests can check that every page came back.
+ * Test helpers (not exported): an STM32F407 whose RAM regions are run by a real region manager,
+ * the allocators' page source in every test, and a block observer that logs transitions.
  */
 import { createMachine, type Machine, STM32F407 } from "@rtos-sim/hw";
-import { type PageRequest, type PageSource, RegionManager } from "@rtos-sim/region";
+import { RegionManager } from "@rtos-sim/region";
 import type { BlockObserver } from "./allocator.js";
-
-/** A buddy page source over `[start, start + size)` ranges (each aligned on a page). */
-export class TestPages implements PageSource {
-  readonly pageOrder: number;
-  /** Pages currently given out. */
-  outstanding = 0;
-  /** Every call, for exact-address tests: [op, address, order, owner]. */
-  readonly log: [string, number, number, string][] = [];
-  private readonly free: Set<number>[] = [];
-  private readonly given = new Map<number, number>();
-
-  constructor(ranges: readonly { start: number; size: number }[], pageOrder = 10) {
-    this.pageOrder = pageOrder;
-    for (let o = 0; o <= 24; o++) this.free.push(new Set());
-    for (const r of ranges) {
-      let a = r.start;
-      const end = r.start + r.size;
-      while (a < end) {
-        let o = 24;
-        while (o > 0 && (a % 2 ** (o + pageOrder) !== 0 || a + 2 ** (o + pageOrder) > end)) o--;
-        if (a + 2 ** (o + pageOrder) > end) break;
-        this.free[o]!.add(a);
-        a += 2 ** (o + pageOrder);
-      }
-    }
-  }
-
-  allocPages(order: number, request: PageRequest): number | null {
-    let o = order;
-    while (o < this.free.length && this.free[o]!.size === 0) o++;
-    if (o >= this.free.length) return null;
-    const a = Math.min(...this.free[o]!);
-    this.free[o]!.delete(a);
-    while (o > order) {
-      o--;
-      this.free[o]!.add(a + 2 ** (o + this.pageOrder));
-    }
-    this.given.set(a, order);
-    this.outstanding += 2 ** order;
-    this.log.push(["alloc", a, order, request.owner]);
-    return a;
-  }
-
-  freePages(address: number, order: number): void {
-    if (this.given.get(address) !== order) throw new Error(`freePages(${address.toString(16)}, ${order}): not given`);
-    this.given.delete(address);
-    this.outstanding -= 2 ** order;
-    this.log.push(["free", address, order, ""]);
-    let a = address;
-    let o = order;
-    for (;;) {
-      const buddy = a ^ (2 ** (o + this.pageOrder));
-      if (o >= 24 || !this.free[o]!.has(buddy)) break;
-      this.free[o]!.delete(buddy);
-      a = Math.min(a, buddy);
-      o++;
-    }
-    this.free[o]!.add(a);
-  }
-}
 
 /** An STM32F407 with a region manager over its RAM regions, for tests. */
 export function f407(): { m: Machine; rm: RegionManager; freePages: (region?: string) => number } {

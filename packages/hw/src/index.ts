@@ -64,6 +64,7 @@ export { createMachine } from "./machine.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";
+export type { MemoryPort } from "./memory/port.js";
 export { MemorySegment } from "./memory/segment.js";
 export type { MemoryTypeSetting, MpuRegionSettings, MpuRegionView } from "./mpu/config.js";
 export { decodeRegion, encodeRegion } from "./mpu/config.js";
@@ -87,6 +88,7 @@ export {
 export type { GranuleLayout, PermTable } from "./mpu/mpu.js";
 export { Mpu } from "./mpu/mpu.js";
 export { GRANULE_SHIFT, PERM_ALL, PERM_PRIV, Perm } from "./mpu/perm.js";
+export { ceilLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
 export { Ppb } from "./scs/ppb.js";
 export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";
 export { SysTick, SysTickReg } from "./scs/systick.js";

@@ -9,7 +9,7 @@
  */
 import { benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { STM32F407 } from "@rtos-sim/hw";
-import { bootKernel, sys } from "../src/index.js";
+import { bootKernel } from "../src/index.js";
 
 const OPS = 1 << 18;
 const TASKS = 4;
@@ -43,8 +43,8 @@ function kernel(opts: { memcheck?: boolean; interrupt?: boolean } = {}) {
     k.spawn({
       name: `t${i}`,
       partitions: { [`p${i}`]: "rw", [`p${(i + 1) % TASKS}`]: "ro" },
-      *main() {
-        for (;;) yield sys.yield();
+      *main(t) {
+        for (;;) yield* t.yield();
       },
     });
   }

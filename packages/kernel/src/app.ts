@@ -2,6 +2,7 @@ import { type Board, findBoard } from "@rtos-sim/hw";
 import type { MemReport } from "@rtos-sim/memcheck";
 import { bootKernel } from "./boot.js";
 import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
+import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { Kernel, KernelRunResult } from "./kernel.js";
@@ -12,8 +13,8 @@ export interface AppEnv {
   readonly seed: number;
   /** A partition's address and size. */
   partition(name: string): { readonly base: number; readonly size: number };
-  /** A device's base address by role ("uart", "gpio", "timer", "sensor", "actuator"). */
-  device(role: "uart" | "gpio" | "timer" | "sensor" | "actuator"): number;
+  /** A device's base address by role ("uart", "gpio", "timer", "sensor", "actuator"; `UNKNOWN_DEVICE` when the board has none). */
+  device(role: DeviceRole): number;
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { KernelOptions } from "./config.js";
-import { defaultHeapFactory } from "./default-heap.js";
 import { Kernel } from "./kernel.js";
 
-/** Boots a kernel with the default task heaps (TLSF, or first fit per task). */
+/** Boots a kernel (see {@link Kernel.boot}). */
 export function bootKernel(options: KernelOptions): Kernel {
-  return Kernel.boot(options, { heapFactory: defaultHeapFactory });
+  return Kernel.boot(options);
 }

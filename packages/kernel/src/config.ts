@@ -1,6 +1,7 @@
 import type { Board } from "@rtos-sim/hw";
 import type { ErrorPolicy } from "@rtos-sim/memcheck";
-import type { DeviceRole } from "./devices/map.js";
+import type { DeviceRole } from "./devices/table.js";
+import type { HeapKind } from "./heaps/table.js";
 import type { TaskContext } from "./task-context.js";
 
 /** What the kernel does when a task faults (Tock's `ProcessFaultPolicy`). */
@@ -28,7 +29,7 @@ export interface SemaphoreSpec {
   readonly name: string;
   /** Default 0. */
   readonly initial?: number;
-  /** Default 2^31 - 1. */
+  /** 1 .. 2^31 - 1 (a word of the control block). Default 2^31 - 1. */
   readonly max?: number;
 }
 
@@ -56,10 +57,11 @@ export interface TaskSpec {
   /** Heap bytes (TLSF by default), one block covered by one MPU region; 0 for none, else 1 KiB..16 MiB. Default 4 KiB. */
   readonly heapSize?: number;
   /**
-   * Heap allocator. Default "tlsf". "heap" is first fit; "slab-array" is a slab per size class
-   * over a region manager nested in the heap block (128-byte pages, metadata in the block).
+   * Heap allocator, a kind of the heap-kind table (`HEAP_KINDS`). Default "tlsf". "heap" is first
+   * fit; "slab-array" is a slab per size class over a region manager nested in the heap block
+   * (128-byte pages, metadata in the block).
    */
-  readonly heap?: "tlsf" | "heap" | "slab-array";
+  readonly heap?: HeapKind;
   /** Size classes of a "slab-array" heap (ascending multiples of 8). Default 16, 32, 64, 128, 256. */
   readonly slabClasses?: readonly number[];
   /**
@@ -69,7 +71,7 @@ export interface TaskSpec {
   readonly code?: number;
   /** Partitions it may touch and how. */
   readonly partitions?: Readonly<Record<string, "ro" | "rw">>;
-  /** Peripherals granted (their MPU regions): "uart", "gpio", "timer", "sensor", "actuator". */
+  /** Peripherals granted (their MPU regions), by role of the device table: "uart", "gpio", "timer", "sensor", "actuator". */
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */
   readonly faultPolicy?: FaultPolicy;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import type { FaultPolicy } from "./config.js";
-import { sys } from "./syscalls.js";
 import { bootTest, say } from "./test-kit.js";
 
 /** A task that prints "start", takes two heap blocks (prints their addresses), then reads kernel memory. */
@@ -9,10 +8,10 @@ function crasher(policy: FaultPolicy, kernelBase: number) {
     name: "crash",
     faultPolicy: policy,
     *main(t: Parameters<import("./config.js").TaskMain>[0]) {
-      const a = (yield sys.malloc(100)) as number;
-      const b = (yield sys.malloc(200)) as number;
+      const a = yield* t.malloc(100);
+      const b = yield* t.malloc(200);
       yield* say(t, a, `start ${a.toString(16)} ${b.toString(16)}`);
-      yield sys.sleep({ ms: 1 });
+      yield* t.sleep({ ms: 1 });
       t.read32(kernelBase);
     },
   };
@@ -22,10 +21,10 @@ function ticker() {
   return {
     name: "ticker",
     *main(t: Parameters<import("./config.js").TaskMain>[0]) {
-      const p = (yield sys.malloc(16)) as number;
+      const p = yield* t.malloc(16);
       for (let i = 0; i < 8; i++) {
         yield* say(t, p, `tick ${i}`);
-        yield sys.sleep({ ms: 1 });
+        yield* t.sleep({ ms: 1 });
       }
     },
   };
@@ -143,8 +142,8 @@ describe("more faults", () => {
     const k = bootTest();
     k.spawn({
       name: "thrower",
-      *main() {
-        yield sys.yield();
+      *main(t) {
+        yield* t.yield();
         throw new RangeError("boom");
       },
     });
@@ -164,7 +163,7 @@ describe("more faults", () => {
     k.spawn({
       name: "x",
       *main(t) {
-        yield sys.yield();
+        yield* t.yield();
         t.read32(k.kernelBlock.base);
       },
     });

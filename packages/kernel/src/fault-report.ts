@@ -1,4 +1,4 @@
-import { decodeCfsr, decodeHfsr, exceptionName, Fault, hex32, type MpuRegionView } from "@rtos-sim/hw";
+import { decodeCfsr, decodeHfsr, exceptionName, type Fault, hex32, type MpuRegionView } from "@rtos-sim/hw";
 import { formatReport, type MemReport } from "@rtos-sim/memcheck";
 import type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 
@@ -149,9 +149,4 @@ export function formatFaultDump(d: DumpInput): string {
     for (const l of formatReport(d.checker).split("\n")) lines.push(`  ${l}`);
   }
   return lines.join("\n");
-}
-
-/** Whether `f` is a hw fault object. */
-export function isFault(e: unknown): e is Fault {
-  return e instanceof Fault;
 }

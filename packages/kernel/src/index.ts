@@ -1,27 +1,28 @@
 /**
  * `@rtos-sim/kernel`: the composition. It boots a board (region manager over its RAM, a kernel
- * block privileged-only with the task control blocks and message queues, simulated UART, GPIO,
- * timer, sensor and actuator at the board's real addresses, the MPU on with the kernel's regions
+ * block privileged-only with the task control blocks, semaphores and message queues, simulated
+ * devices where the board's roles say (UART, GPIO, timer, sensor, actuator), the MPU on with the kernel's regions
  * highest-numbered), and runs tasks written as generators, each seeing only its own memory: its
  * stack (with a Zephyr-style guard), its heap (TLSF by default, first fit, or a slab array over a
  * nested region manager), the partitions and peripherals it was granted. Every switch stacks and
  * unstacks a real exception frame on the task's stack, keeps the saved SP in the task's TCB in
  * kernel memory, and reloads the task's cached MPU configuration (skipped when unchanged); every
- * syscall pointer is validated against the caller's own view; a task's fault goes to its policy
- * (stop, restart, restart up to N, panic) with a Tock-style dump. See the README.
+ * syscall (typed per op: `yield* t.malloc(16)` is a number) is validated against the caller's
+ * own view; a task's fault goes to its policy (stop, restart, restart up to N, panic) with a
+ * Tock-style dump. See the README.
  *
  * @example
  * ```ts
  * import { STM32F407 } from "@rtos-sim/hw";
- * import { bootKernel, sys } from "@rtos-sim/kernel";
+ * import { bootKernel } from "@rtos-sim/kernel";
  * const k = bootKernel({ board: STM32F407, memcheck: true });
  * k.spawn({
  *   name: "hello",
  *   *main(t) {
- *     const p = (yield sys.malloc(16)) as number;
+ *     const p = yield* t.malloc(16);
  *     t.writeString(p, "hi\n");
- *     yield sys.print(p, 3);
- *     yield sys.free(p);
+ *     yield* t.print(p, 3);
+ *     yield* t.free(p);
  *   },
  * });
  * k.run({ ms: 10 });
@@ -44,16 +45,18 @@ export type {
   TaskMain,
   TaskSpec,
 } from "./config.js";
-export { DEFAULT_SLAB_CLASSES, defaultHeapFactory } from "./default-heap.js";
-export { Actuator, ActuatorReg } from "./devices/actuator.js";
+export { Actuator, ActuatorReg, actuatorDevice } from "./devices/actuator.js";
 export type { KernelDevices } from "./devices/attach.js";
 export { attachDevices } from "./devices/attach.js";
-export { Gpio, GpioReg } from "./devices/gpio.js";
-export type { DevicePlacement, DeviceRole } from "./devices/map.js";
-export { placeDevices } from "./devices/map.js";
-export { Sensor, SensorReg } from "./devices/sensor.js";
-export { Timer, TimerReg } from "./devices/timer.js";
-export { Uart, UartReg } from "./devices/uart.js";
+export { Gpio, GpioReg, gpioDevice } from "./devices/gpio.js";
+export type { DevicePlacement } from "./devices/placement.js";
+export { placeDevices } from "./devices/placement.js";
+export { Sensor, SensorReg, sensorDevice } from "./devices/sensor.js";
+export type { DeviceOf, DeviceRole } from "./devices/table.js";
+export { DEVICE_ROLES, DEVICES, isDeviceRole } from "./devices/table.js";
+export { Timer, TimerReg, timerDevice } from "./devices/timer.js";
+export type { DeviceEnv, DeviceKind } from "./devices/types.js";
+export { Uart, UartReg, uartDevice } from "./devices/uart.js";
 export type { KernelErrorCode } from "./errors.js";
 export { KernelError } from "./errors.js";
 export type { KernelEvents, Stamp, Watched } from "./events.js";
@@ -62,8 +65,18 @@ export type { ClassifiedFault, FaultHandlerDeps } from "./fault-handler.js";
 export { checkPolicy, classifyFault, FaultHandler, policyAction, policyName } from "./fault-handler.js";
 export type { DumpInput, FaultAction, FaultKind, FaultRecord } from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
-export { MessageQueue, Semaphore } from "./ipc.js";
-export type { KernelDeps, KernelRunResult, Partition } from "./kernel.js";
+export { HeapBlockSource } from "./heaps/block-source.js";
+export { firstFitHeap } from "./heaps/first-fit.js";
+export { DEFAULT_SLAB_CLASSES, SLAB_PAGE_ORDER, slabArrayHeap, slabPageSource } from "./heaps/slab-array.js";
+export type { HeapKind } from "./heaps/table.js";
+export { HEAP_KIND_NAMES, HEAP_KINDS, isHeapKind } from "./heaps/table.js";
+export { tlsfHeap } from "./heaps/tlsf.js";
+export type { HeapAllocatorOptions, HeapBlock, HeapKindEntry, TaskAllocator } from "./heaps/types.js";
+export type { KernelMemory } from "./ipc/kernel-memory.js";
+export type { HandOff } from "./ipc/message-queue.js";
+export { MessageQueue, QueueField, queueBlockBytes } from "./ipc/message-queue.js";
+export { SEMAPHORE_BYTES, Semaphore, SemaphoreField } from "./ipc/semaphore.js";
+export type { KernelRunResult, Partition } from "./kernel.js";
 export { Kernel } from "./kernel.js";
 export type { BoardLayout } from "./layout.js";
 export { layoutBoard, orderFor } from "./layout.js";
@@ -72,13 +85,36 @@ export { MpuLoader, planMpu, regionSizeFor } from "./mpu-plan.js";
 export type { SwitcherDeps } from "./switcher.js";
 export { ContextSwitcher } from "./switcher.js";
 export { handleSyscall } from "./syscall-handler.js";
-export type { Delay, Syscall, SyscallOp, TaskInfo } from "./syscalls.js";
-export { Errno, sys } from "./syscalls.js";
+export type {
+  KernelSyscallOp,
+  SchedulerOp,
+  Suspended,
+  SyscallContext,
+  SyscallHandler,
+  Untrusted,
+} from "./syscall-handlers/context.js";
+export { SUSPENDED } from "./syscall-handlers/context.js";
+export { SCHEDULER_OPS, SYSCALL_HANDLERS, SYSCALL_OPS } from "./syscall-handlers/table.js";
+export type {
+  Delay,
+  ErrnoOf,
+  NoFields,
+  Syscall,
+  SyscallCall,
+  SyscallOf,
+  SyscallOp,
+  SyscallRequests,
+  SyscallResult,
+  SyscallResults,
+  TaskInfo,
+  Timeout,
+} from "./syscalls.js";
+export { Errno, sys, syscall } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
-export type { HeapFactory, HeapFactoryOptions, TaskAllocator, TaskHeapOptions } from "./task-heap.js";
-export { HeapBlockSource, makeTaskHeap, SLAB_PAGE_ORDER, slabPageSource } from "./task-heap.js";
-export type { HeapKind, KTask, TaskHeap } from "./task-record.js";
+export type { TaskHeapOptions } from "./task-heap.js";
+export { makeTaskHeap } from "./task-heap.js";
+export type { KTask, TaskHeap } from "./task-record.js";
 export { GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
-export type { PartitionBlock, SpecContext } from "./task-spec.js";
+export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";
 export { checkSpec, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
 export { WatchdogHook } from "./watchdog.js";

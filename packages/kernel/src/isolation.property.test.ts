@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Kernel } from "./kernel.js";
-import { sys } from "./syscalls.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
 import { bootTest, victim } from "./test-kit.js";
 
@@ -43,10 +42,10 @@ describe("isolation property: an unprivileged task touches its own memory and no
           name: "probe",
           partitions: { ro: "ro", secret: "rw" },
           *main(ctx) {
-            yield sys.sleep({ ms: 2 });
+            yield* ctx.sleep({ ms: 2 });
             if (write) ctx.write32(a, 0x5a5a5a5a);
             else ctx.read32(a);
-            yield sys.yield();
+            yield* ctx.yield();
           },
         });
         const clean = bootTest();

@@ -37,7 +37,7 @@ function after2ms(
   return {
     ...extra,
     *main(t: Parameters<TaskSpec["main"]>[0]) {
-      yield sys.sleep({ ms: 2 });
+      yield* t.sleep({ ms: 2 });
       const g = act(t, k);
       if (g) yield* g;
       yield* endless();
@@ -288,9 +288,9 @@ describe("isolation: syscall pointers are checked against the caller's view", ()
       offence: () => ({
         spec: {
           *main(t) {
-            yield sys.sleep({ ms: 2 });
+            yield* t.sleep({ ms: 2 });
             const end = t.stackTop; // the bytes past its stack are not its own
-            yield sys.send("q", end - 8, 16);
+            yield* t.send("q", end - 8, 16);
           },
         },
         address: 0,
@@ -308,7 +308,7 @@ describe("isolation: syscall pointers are checked against the caller's view", ()
     expect(f.message).toMatch(/^BAD_POINTER: (send|print|receive): task evil passed a buffer it may not (read|write)/);
     const q = s.k.queues.get("q")!;
     expect(q.length).toBe(0);
-    expect(q.pending.size).toBe(0);
+    expect(q.receivers.length).toBe(0);
     expect(s.k.machine.bus.peek(q.storage, 64)).toEqual(s.queueBytes);
     expect(s.k.task("evil")!.output).toEqual([]);
     expect(s.fp).toEqual(clean.fp);
@@ -325,7 +325,7 @@ describe("privileged tasks", () => {
       privileged: true,
       *main(t) {
         seen.push(t.read32(k.kernelBlock.base), t.read32(k.task("priv")!.tcb + 4));
-        yield sys.yield();
+        yield* t.yield();
       },
     });
     const r = k.run({ ms: 5 });

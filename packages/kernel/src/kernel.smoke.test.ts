@@ -1,6 +1,6 @@
 import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
-import { bootKernel, sys } from "./index.js";
+import { bootKernel } from "./index.js";
 
 describe("kernel smoke", () => {
   it.each([false, true])("runs two tasks, stops a rogue one (memcheck %s)", (memcheck) => {
@@ -11,20 +11,20 @@ describe("kernel smoke", () => {
       partitions: { ring: "rw" },
       *main(t) {
         for (let i = 0; i < 5; i++) {
-          const p = (yield sys.malloc(16)) as number;
+          const p = yield* t.malloc(16);
           t.write32(p, i);
           seen.push(t.read32(p));
           t.writeString(p, `w${i}\n`);
-          yield sys.print(p, 3);
-          yield sys.free(p);
-          yield sys.sleep({ ms: 1 });
+          yield* t.print(p, 3);
+          yield* t.free(p);
+          yield* t.sleep({ ms: 1 });
         }
       },
     });
     k.spawn({
       name: "rogue",
       *main(t) {
-        yield sys.sleep({ ms: 2 });
+        yield* t.sleep({ ms: 2 });
         t.read32(k.kernelBlock.base);
       },
     });

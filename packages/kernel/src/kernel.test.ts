@@ -3,9 +3,8 @@ import { TraceRecorder } from "@rtos-sim/sched";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
 import { KernelError } from "./errors.js";
+import { SLAB_PAGE_ORDER } from "./heaps/slab-array.js";
 import type { Kernel } from "./kernel.js";
-import { sys } from "./syscalls.js";
-import { SLAB_PAGE_ORDER } from "./task-heap.js";
 import { bootTest, footprint, hashBytes, say, victim } from "./test-kit.js";
 
 /** A small app: two victims, a sensor reader with a heap it reallocs, and a faulting task restarted once. */
@@ -23,22 +22,22 @@ function app(seed: number, memcheck = false): { k: Kernel; trace: TraceRecorder;
     name: "sense",
     devices: ["sensor"],
     *main(t) {
-      let p = (yield sys.malloc(8)) as number;
+      let p = yield* t.malloc(8);
       for (let i = 0; i < 6; i++) {
         const v = t.read32(k.device("sensor").base);
-        p = (yield sys.realloc(p, 8 + 8 * i)) as number;
+        p = yield* t.realloc(p, 8 + 8 * i);
         t.write32(p, v);
         yield* say(t, p, `s${v & 0xff}`);
-        yield sys.sleep({ ms: 2 });
+        yield* t.sleep({ ms: 2 });
       }
-      yield sys.free(p);
+      yield* t.free(p);
     },
   });
   k.spawn({
     name: "flaky",
     faultPolicy: { restart: 1 },
     *main(t) {
-      yield sys.sleep({ ms: 3 });
+      yield* t.sleep({ ms: 3 });
       t.write32(k.kernelBlock.base, 0);
     },
   });
@@ -79,7 +78,7 @@ describe("memory checker integration", () => {
     k.spawn({
       name: "leaky",
       *main(t) {
-        p = (yield sys.malloc(24)) as number;
+        p = yield* t.malloc(24);
         t.write32(p, 1);
       },
     });
@@ -97,8 +96,8 @@ describe("memory checker integration", () => {
     k.spawn({
       name: "overflow",
       *main(t) {
-        yield sys.sleep({ ms: 2 });
-        p = (yield sys.malloc(16, 8, "overflow.ts:3")) as number;
+        yield* t.sleep({ ms: 2 });
+        p = yield* t.malloc(16, 8, "overflow.ts:3");
         for (let i = 0; i <= 16; i += 4) t.write32(p + i, i); // one word too far
       },
     });
@@ -127,10 +126,10 @@ describe("memory checker integration", () => {
     k.spawn({
       name: "uaf",
       *main(t) {
-        const p = (yield sys.malloc(16)) as number;
+        const p = yield* t.malloc(16);
         t.writeString(p, "x\n");
-        yield sys.free(p);
-        yield sys.print(p, 2);
+        yield* t.free(p);
+        yield* t.print(p, 2);
       },
     });
     k.run({ ms: 2 });
@@ -149,11 +148,11 @@ describe("slab-array task heaps", () => {
       name: "logger",
       heap: "slab-array",
       *main(t) {
-        for (const size of [20, 20, 64, 200]) got.push((yield sys.malloc(size)) as number);
+        for (const size of [20, 20, 64, 200]) got.push(yield* t.malloc(size));
         t.write32(got[0]!, 0xabcd);
-        got.push((yield sys.free(got[1]!)) as number);
-        got.push((yield sys.malloc(24)) as number); // the freed 32-byte block again
-        got.push((yield sys.realloc(got[0]!, 100)) as number);
+        got.push(yield* t.free(got[1]!));
+        got.push(yield* t.malloc(24)); // the freed 32-byte block again
+        got.push(yield* t.realloc(got[0]!, 100));
         got.push(t.read32(got.at(-1)!));
       },
     });
@@ -178,7 +177,7 @@ describe("slab-array task heaps", () => {
       name: "logger",
       heap: "slab-array",
       *main(t) {
-        const p = (yield sys.malloc(16)) as number;
+        const p = yield* t.malloc(16);
         t.write32(p + 16, 1);
       },
     });
@@ -243,17 +242,17 @@ describe("every built-in board", () => {
         partitions: { p: "rw" },
         devices: ["uart"],
         *main(t) {
-          const x = (yield sys.malloc(8)) as number;
+          const x = yield* t.malloc(8);
           t.write32(k.partitions.get("p")!.base, 7);
           t.writeString(x, "ok\n");
-          yield sys.print(x, 3);
-          yield sys.free(x);
+          yield* t.print(x, 3);
+          yield* t.free(x);
         },
       });
       k.spawn({
         name: "b",
         *main(t) {
-          yield sys.sleep({ ms: 1 });
+          yield* t.sleep({ ms: 1 });
           t.read32(k.kernelBlock.base);
         },
       });

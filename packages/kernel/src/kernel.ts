@@ -5,19 +5,23 @@ import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
-import type { DevicePlacement, DeviceRole } from "./devices/map.js";
+import type { DevicePlacement } from "./devices/placement.js";
+import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
-import { MessageQueue, Semaphore } from "./ipc.js";
+import type { HeapKind } from "./heaps/table.js";
+import type { KernelMemory } from "./ipc/kernel-memory.js";
+import { MessageQueue } from "./ipc/message-queue.js";
+import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { type MpuGrant, MpuLoader, planMpu } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
-import { type HeapFactory, makeTaskHeap } from "./task-heap.js";
-import { GUARD_BYTES, type HeapKind, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
+import { makeTaskHeap } from "./task-heap.js";
+import { GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
 import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
 import { WatchdogHook } from "./watchdog.js";
 
@@ -25,6 +29,8 @@ export type { KernelDevices } from "./devices/attach.js";
 
 /** A partition: named memory shared between tasks. */
 export interface Partition {
+  /** Identity (1-based, in creation order): what a task's grant of it carries. */
+  readonly id: number;
   readonly name: string;
   readonly base: number;
   readonly size: number;
@@ -40,11 +46,6 @@ export interface KernelRunResult {
   readonly panic: string | null;
 }
 
-/** Dependencies the kernel is given (the allocator of task heaps). */
-export interface KernelDeps {
-  readonly heapFactory: HeapFactory;
-}
-
 const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
 
 /**
@@ -55,8 +56,8 @@ const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
  *
  * @example
  * ```ts
- * const k = Kernel.boot({ board: STM32F407 }, { heapFactory: defaultHeapFactory });
- * k.spawn({ name: "hello", *main(t) { const p = (yield sys.malloc(16)) as number; t.write32(p, 1); } });
+ * const k = Kernel.boot({ board: STM32F407 });
+ * k.spawn({ name: "hello", *main(t) { const p = yield* t.malloc(16); t.write32(p, 1); } });
  * k.run({ ms: 100 });
  * ```
  */
@@ -82,14 +83,12 @@ export class Kernel {
   readonly queues = new Map<string, MessageQueue>();
   private readonly byName = new Map<string, KTask>();
   private readonly byId = new Map<number, KTask>();
-  private readonly heapFactory: HeapFactory;
   private readonly pageOrder: number;
   private readonly faultHandler: FaultHandler;
   private readonly switcher: ContextSwitcher;
 
-  private constructor(options: KernelOptions, deps: KernelDeps) {
+  private constructor(options: KernelOptions) {
     this.options = options;
-    this.heapFactory = deps.heapFactory;
     const board = options.board;
     const budget = options.watchdogCycles ?? 2_000_000;
     if (!Number.isInteger(budget) || budget < 0) {
@@ -120,13 +119,11 @@ export class Kernel {
     if (kBase === null) throw new KernelError("OUT_OF_MEMORY", "no room for the kernel block", { order: kOrder });
     this.kernelBlock = { base: kBase, size: 2 ** (kOrder + this.pageOrder), order: kOrder };
     this.kernelHeap = this.makeHeap("kernel", "tlsf", kBase, this.kernelBlock.size, kOrder, undefined);
-    this.devices = attachDevices(
-      this.machine.bus,
-      board,
-      options.seed ?? 1,
-      () => this.nowMs(),
-      (task, line) => this.output(task, line),
-    );
+    this.devices = attachDevices(this.machine.bus, board, {
+      seed: options.seed ?? 1,
+      ms: () => this.nowMs(),
+      onLine: (task, line) => this.output(task, line),
+    });
     const code = this.layout.code;
     this.kernelGrants = [
       {
@@ -192,8 +189,8 @@ export class Kernel {
   }
 
   /** Boots a kernel on `options.board`. Throws {@link KernelError} (or the packages' typed errors) for a bad configuration. */
-  static boot(options: KernelOptions, deps: KernelDeps): Kernel {
-    return new Kernel(options, deps);
+  static boot(options: KernelOptions): Kernel {
+    return new Kernel(options);
   }
 
   // ---- time ---------------------------------------------------------------------------------------
@@ -266,7 +263,6 @@ export class Kernel {
     return makeTaskHeap({
       core: this.machine.core,
       checker: this.checker,
-      heapFactory: this.heapFactory,
       pageOrder: this.pageOrder,
       redzone: typeof mc === "object" ? mc.redzone : undefined,
       quarantineBytes: typeof mc === "object" ? (mc.quarantineBytes ?? 4096) : 4096,
@@ -296,12 +292,15 @@ export class Kernel {
       this.checker.blockAllocated(base, bytes, "partitions");
     }
     this.machine.core.fill(base, 0, bytes);
-    const p = { name, base, size: bytes, order };
+    const p = { id: this.partitions.size + 1, name, base, size: bytes, order };
     this.partitions.set(name, p);
     return p;
   }
 
-  /** Creates a counting semaphore (`BAD_CONFIG` for a taken name or a bad initial/max). */
+  /**
+   * Creates a counting semaphore, its count and maximum in a control block in kernel memory
+   * (`BAD_CONFIG` for a taken name or a bad initial/max, `OUT_OF_MEMORY`).
+   */
   createSemaphore(name: string, initial: number, max: number): Semaphore {
     const ok =
       typeof name === "string" &&
@@ -309,17 +308,18 @@ export class Kernel {
       !this.semaphores.has(name) &&
       Number.isInteger(max) &&
       max >= 1 &&
+      max <= 0x7fffffff &&
       Number.isInteger(initial) &&
       initial >= 0 &&
       initial <= max;
     if (!ok)
       throw new KernelError("BAD_CONFIG", `semaphore ${name}: taken name or bad initial/max`, { name, initial, max });
-    const s = new Semaphore(this.scheduler, name, initial, max);
+    const s = this.asKernel(() => Semaphore.create(this.kernelMemory(), this.scheduler, name, initial, max));
     this.semaphores.set(name, s);
     return s;
   }
 
-  /** Creates a message queue with its slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
+  /** Creates a message queue with its control block and slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
   createQueue(name: string, messageSize: number, capacity: number): MessageQueue {
     const ok =
       typeof name === "string" &&
@@ -342,11 +342,30 @@ export class Kernel {
         },
       );
     }
-    const storage = this.kernelHeap.allocator.allocate(messageSize * capacity, 4);
-    if (storage === null) throw new KernelError("OUT_OF_MEMORY", `no kernel memory for queue ${name}`, { name });
-    const q = new MessageQueue(this.scheduler, name, messageSize, capacity, storage);
+    const q = this.asKernel(() =>
+      MessageQueue.create(this.kernelMemory(), this.scheduler, name, messageSize, capacity),
+    );
     this.queues.set(name, q);
     return q;
+  }
+
+  /** The kernel heap and the core, for kernel objects. */
+  private kernelMemory(): KernelMemory {
+    return { core: this.machine.core, bus: this.machine.bus, heap: this.kernelHeap.allocator };
+  }
+
+  /** Runs `fn` as the kernel (Handler mode, privileged, kernel actor), restoring the core after. */
+  private asKernel<T>(fn: () => T): T {
+    const core = this.machine.core;
+    const { mode, actor } = core;
+    core.mode = "handler";
+    core.actor = makeActor(ActorMode.Kernel);
+    try {
+      return fn();
+    } finally {
+      core.mode = mode;
+      core.actor = actor;
+    }
   }
 
   // ---- tasks ----------------------------------------------------------------------------------------
@@ -486,7 +505,7 @@ export class Kernel {
     if (!p) throw new KernelError("UNKNOWN_PARTITION", `no partition ${partition}`, { partition });
     if (access !== "ro" && access !== "rw")
       throw new KernelError("BAD_ARGUMENT", 'access must be "ro" or "rw"', { access });
-    const others = k.grants.filter((g) => !g.label.startsWith(`partition ${partition} (`));
+    const others = k.grants.filter((g) => g.partition !== p.id);
     const grants = [...others, partitionGrant(partition, access, p)];
     const plan = planMpu(this.machine.board.mpuRegions, this.kernelGrants, grants, `task "${k.name}"`);
     k.grants = grants;

@@ -1,4 +1,4 @@
-import type { Board, MemoryRegion } from "@rtos-sim/hw";
+import { type Board, ceilLog2, type MemoryRegion, powerOfTwoAtLeast } from "@rtos-sim/hw";
 import { KernelError } from "./errors.js";
 
 /** Where the kernel puts things on a board. */
@@ -9,12 +9,6 @@ export interface BoardLayout {
   readonly main: MemoryRegion;
   /** Code memory: the MPU region every task may execute from (flash; MPS2's SSRAM1). */
   readonly code: { readonly base: number; readonly size: number; readonly writable: boolean; readonly name: string };
-}
-
-function pow2AtLeast(n: number): number {
-  let s = 32;
-  while (s < n) s *= 2;
-  return s;
 }
 
 /**
@@ -29,7 +23,7 @@ export function layoutBoard(board: Board): BoardLayout {
   if (flash.length > 0) {
     const first = flash[0]!;
     const end = Math.max(...flash.filter((r) => r.start < first.start + 0x1000000).map((r) => r.end));
-    const size = pow2AtLeast(end - first.start);
+    const size = powerOfTwoAtLeast(end - first.start, 32);
     const base = first.start - (first.start % size);
     code = { base, size, writable: false, name: first.name };
   } else {
@@ -39,7 +33,7 @@ export function layoutBoard(board: Board): BoardLayout {
         board: board.name,
       });
     }
-    code = { base: 0, size: pow2AtLeast(zero.size), writable: true, name: zero.name };
+    code = { base: 0, size: powerOfTwoAtLeast(zero.size, 32), writable: true, name: zero.name };
   }
   const ram = board.memory.filter(
     (r) =>
@@ -57,6 +51,5 @@ export function layoutBoard(board: Board): BoardLayout {
 
 /** Page order of the smallest block of 2^k pages holding `bytes`. */
 export function orderFor(bytes: number, pageOrder: number): number {
-  const pages = Math.max(1, Math.ceil(bytes / 2 ** pageOrder));
-  return Math.ceil(Math.log2(pages));
+  return ceilLog2(Math.max(1, Math.ceil(bytes / 2 ** pageOrder)));
 }

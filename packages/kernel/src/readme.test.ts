@@ -1,6 +1,6 @@
 import { STM32F407 } from "@rtos-sim/hw";
 import { expect, it } from "vitest";
-import { bootKernel, sys } from "./index.js";
+import { bootKernel } from "./index.js";
 
 it("the README example prints what the README says", () => {
   const kernel = bootKernel({ board: STM32F407, partitions: [{ name: "telemetry", size: 1024 }] });
@@ -9,11 +9,11 @@ it("the README example prints what the README says", () => {
     name: "logger",
     partitions: { telemetry: "rw" },
     *main(t) {
-      const buf = (yield sys.malloc(32)) as number; // from its own TLSF heap
+      const buf = yield* t.malloc(32); // from its own TLSF heap
       for (let i = 0; i < 3; i++) {
         t.writeString(buf, `tick ${i}\n`);
-        yield sys.print(buf, 7);
-        yield sys.sleep({ ms: 1 });
+        yield* t.print(buf, 7);
+        yield* t.sleep({ ms: 1 });
       }
     },
   });
@@ -21,7 +21,7 @@ it("the README example prints what the README says", () => {
   kernel.spawn({
     name: "rogue",
     *main(t) {
-      yield sys.sleep({ ms: 1 });
+      yield* t.sleep({ ms: 1 });
       t.read32(kernel.kernelBlock.base); // kernel memory: privileged only
     },
   });

@@ -1,6 +1,5 @@
 import { Cfsr } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
-import { sys } from "./syscalls.js";
 import { GUARD_BYTES, TcbField } from "./task-record.js";
 import { bootTest, victim } from "./test-kit.js";
 
@@ -11,14 +10,14 @@ describe("context switch: real exception frames in simulated memory", () => {
     const k = bootTest();
     const a = k.spawn({
       name: "a",
-      *main() {
-        for (;;) yield sys.yield();
+      *main(t) {
+        for (;;) yield* t.yield();
       },
     });
     const b = k.spawn({
       name: "b",
-      *main() {
-        for (;;) yield sys.yield();
+      *main(t) {
+        for (;;) yield* t.yield();
       },
     });
     k.run({ slices: 3 }); // a, b, a: b is switched out
@@ -42,15 +41,15 @@ describe("context switch: real exception frames in simulated memory", () => {
       *main(t) {
         const s = t.push(40); // SP = top - 40 (8-aligned)
         t.write32(s, 0x11223344);
-        yield sys.yield();
+        yield* t.yield();
         seen = t.read32(s);
         t.pop(40);
       },
     });
     k.spawn({
       name: "b",
-      *main() {
-        yield sys.yield();
+      *main(t) {
+        yield* t.yield();
       },
     });
     k.run({ slices: 2 });
@@ -75,7 +74,7 @@ describe("stack overflow and corrupt stack pointers", () => {
         for (let i = 0; ; i++) {
           const s = t.push(64); // a function frame per call, never popped
           t.write32(s, i);
-          if (i === 1000) yield sys.yield(); // never reached
+          if (i === 1000) yield* t.yield(); // never reached
         }
       },
     });
@@ -99,7 +98,7 @@ describe("stack overflow and corrupt stack pointers", () => {
       name: "full",
       *main(t) {
         t.push(1024 - GUARD_BYTES - 16); // 16 bytes left above the guard
-        yield sys.yield(); // the 32-byte frame goes into the guard
+        yield* t.yield(); // the 32-byte frame goes into the guard
       },
     });
     k.run({ ms: 5 });
@@ -117,7 +116,7 @@ describe("stack overflow and corrupt stack pointers", () => {
       name: "bad-sp",
       *main(t) {
         t.sp = k.kernelBlock.base + 0x240;
-        yield sys.yield();
+        yield* t.yield();
       },
     });
     k.run({ ms: 5 });
@@ -137,7 +136,7 @@ describe("stack overflow and corrupt stack pointers", () => {
       privileged: true,
       *main(t) {
         t.sp = 0x30000020;
-        yield sys.yield();
+        yield* t.yield();
       },
     });
     k.run({ ms: 5 });
@@ -153,7 +152,7 @@ describe("stack overflow and corrupt stack pointers", () => {
     const v = k.spawn({
       name: "sleeper",
       *main(t) {
-        yield sys.sleep({ ms: 3 });
+        yield* t.sleep({ ms: 3 });
         t.write32(t.stackTop - 4, 1);
       },
     });
@@ -161,7 +160,7 @@ describe("stack overflow and corrupt stack pointers", () => {
       name: "rogue-driver",
       privileged: true,
       *main(t) {
-        yield sys.sleep({ ms: 1 });
+        yield* t.sleep({ ms: 1 });
         t.write32(v.tcb + TcbField.SP, k.kernelBlock.base + 0x100);
       },
     });
@@ -181,15 +180,15 @@ describe("stack overflow and corrupt stack pointers", () => {
     const v = k.spawn({
       name: "psleeper",
       privileged: true,
-      *main() {
-        yield sys.sleep({ ms: 3 });
+      *main(t) {
+        yield* t.sleep({ ms: 3 });
       },
     });
     k.spawn({
       name: "rogue",
       privileged: true,
       *main(t) {
-        yield sys.sleep({ ms: 1 });
+        yield* t.sleep({ ms: 1 });
         t.write32(v.tcb + TcbField.SP, 0x30000000);
       },
     });
@@ -206,9 +205,9 @@ describe("stack overflow and corrupt stack pointers", () => {
     k.spawn({
       name: "data-code",
       code: k.kernelBlock.base,
-      *main() {
+      *main(t) {
         ran = true;
-        yield sys.yield();
+        yield* t.yield();
       },
     });
     k.run({ ms: 2 });

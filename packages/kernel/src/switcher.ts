@@ -77,7 +77,7 @@ export class ContextSwitcher {
     const k = t.data;
     const core = this.core;
     core.mode = "handler";
-    core.actor = (k.id << 2) | ActorMode.Kernel;
+    core.actor = makeActor(ActorMode.Kernel, k.id);
     // PendSV: read the next task's saved SP from its TCB (kernel memory, covered by the kernel's
     // region in every plan), then load its MPU configuration.
     const fp = core.read32(k.tcb + TcbField.SP);
@@ -85,7 +85,7 @@ export class ContextSwitcher {
     // Exception return to the task: unstack its frame with its own privilege.
     core.mode = "thread";
     core.controlNPriv = !k.privileged;
-    core.actor = (k.id << 2) | ActorMode.User;
+    core.actor = makeActor(ActorMode.User, k.id);
     try {
       const r = core.popFrame(fp, k.frame);
       k.ctx.sp = r.sp;
@@ -112,7 +112,7 @@ export class ContextSwitcher {
     let fp = -1;
     if (!k.stacked && t.state !== "faulted" && t.state !== "stopped" && core.pendingFault === null) {
       // Exception entry: the hardware stacks the frame on the task's stack with the task's privilege.
-      core.actor = (k.id << 2) | ActorMode.User;
+      core.actor = makeActor(ActorMode.User, k.id);
       try {
         const checker = this.checker;
         if (checker !== null) {
@@ -126,7 +126,7 @@ export class ContextSwitcher {
       }
     }
     core.mode = "handler";
-    core.actor = (k.id << 2) | ActorMode.Kernel;
+    core.actor = makeActor(ActorMode.Kernel, k.id);
     if (fp >= 0) {
       core.write32(k.tcb + TcbField.SP, fp);
       k.stacked = true;
@@ -136,7 +136,7 @@ export class ContextSwitcher {
   /** The scheduler's `beforeStep`: the instruction fetch at the task's code address (IACCVIOL from data). */
   beforeStep(t: Task<KTask>): void {
     const core = this.core;
-    const user = (t.id << 2) | ActorMode.User;
+    const user = makeActor(ActorMode.User, t.id);
     if (core.actor !== user) core.actor = user;
     try {
       core.fetch(t.data.code); // the instruction fetch at the resume address

@@ -1,52 +1,56 @@
 /**
- * Syscall requests: the plain objects a task's generator yields. The kernel validates every
- * field (and every pointer against the task's own view of memory) before acting.
+ * The syscall interface of a task: per op, the request's fields ({@link SyscallRequests}) and
+ * the result ({@link SyscallResults}). A task yields plain request objects (the {@link sys}
+ * builders make them); `yield* t.malloc(64)` (or `yield* syscall(sys.malloc(64))`) yields one
+ * and gives back its result with its type. The kernel validates every field, and every pointer
+ * against the task's own view of memory, before acting.
  *
  * @example
  * ```ts
  * function* sensor(t: TaskContext) {
- *   const p = (yield sys.malloc(64)) as number;
+ *   const p = yield* t.malloc(64); // number: an address in the task's heap, or 0
  *   t.write32(p, 42);
- *   yield sys.sleep({ ms: 10 });
- *   yield sys.free(p);
+ *   yield* t.sleep({ ms: 10 });
+ *   yield* t.free(p);
  * }
  * ```
  */
+import type { TIMEOUT } from "@rtos-sim/sched";
 
 /** A relative time: SysTick ticks or milliseconds (rounded up to whole ticks). */
 export type Delay = { readonly ticks: number } | { readonly ms: number };
 
-/** Every request a task can yield. */
-export type Syscall =
-  | { readonly op: "yield" }
-  | { readonly op: "sleep"; readonly ticks: number }
-  | { readonly op: "sleep"; readonly ms: number }
-  | { readonly op: "malloc"; readonly size: number; readonly align?: number; readonly label?: string }
-  | { readonly op: "free"; readonly ptr: number }
-  | { readonly op: "realloc"; readonly ptr: number; readonly size: number }
-  | { readonly op: "sem-take"; readonly sem: string; readonly timeout?: Delay }
-  | { readonly op: "sem-give"; readonly sem: string }
-  | {
-      readonly op: "send";
-      readonly queue: string;
-      readonly ptr: number;
-      readonly length: number;
-      readonly timeout?: Delay;
-    }
-  | {
-      readonly op: "receive";
-      readonly queue: string;
-      readonly ptr: number;
-      readonly length: number;
-      readonly timeout?: Delay;
-    }
-  | { readonly op: "print"; readonly ptr: number; readonly length: number }
-  | { readonly op: "grant"; readonly partition: string; readonly task: string; readonly access: "ro" | "rw" }
-  | { readonly op: "info" }
-  | { readonly op: "exit"; readonly code?: number };
+/** The scheduler's `TIMEOUT` symbol: what a blocking syscall returns when its wait timed out. */
+export type Timeout = typeof TIMEOUT;
+
+/** A request without fields. */
+export type NoFields = Readonly<Record<never, never>>;
+
+/** The fields of every syscall's request, by op (the `op` field is added by {@link SyscallOf}). */
+export interface SyscallRequests {
+  yield: NoFields;
+  sleep: Delay;
+  malloc: { readonly size: number; readonly align?: number; readonly label?: string };
+  free: { readonly ptr: number };
+  realloc: { readonly ptr: number; readonly size: number };
+  "sem-take": { readonly sem: string; readonly timeout?: Delay };
+  "sem-give": { readonly sem: string };
+  send: { readonly queue: string; readonly ptr: number; readonly length: number };
+  receive: { readonly queue: string; readonly ptr: number; readonly length: number; readonly timeout?: Delay };
+  print: { readonly ptr: number; readonly length: number };
+  grant: { readonly partition: string; readonly task: string; readonly access: "ro" | "rw" };
+  info: NoFields;
+  exit: { readonly code?: number };
+}
 
 /** The name of a syscall (the `op` field). */
-export type SyscallOp = Syscall["op"];
+export type SyscallOp = keyof SyscallRequests;
+
+/** The request object of one syscall: `{ op, ...fields }`. */
+export type SyscallOf<K extends SyscallOp> = K extends SyscallOp ? { readonly op: K } & SyscallRequests[K] : never;
+
+/** Every request a task can yield. */
+export type Syscall = SyscallOf<SyscallOp>;
 
 /**
  * Negative results of syscalls (0 is success; `malloc` returns an address or 0).
@@ -68,6 +72,9 @@ export const Errno = {
   ENOSPC: -28,
 } as const;
 
+/** One of the {@link Errno} values, by name: `ErrnoOf<"ENOENT">` is `-2`. */
+export type ErrnoOf<N extends keyof typeof Errno> = (typeof Errno)[N];
+
 /** What `info` returns. */
 export interface TaskInfo {
   readonly id: number;
@@ -79,35 +86,77 @@ export interface TaskInfo {
   readonly now: number;
 }
 
-/** Builders for syscall requests (plain objects; `yield` them). */
+/** The result of every syscall, by op (what the task's `yield` evaluates to). */
+export interface SyscallResults {
+  yield: undefined;
+  sleep: undefined;
+  /** An address in the task's heap, or 0 (out of memory, size 0, no heap). */
+  malloc: number;
+  free: ErrnoOf<"OK">;
+  /** The new address, or 0 (out of memory, or `realloc(p, 0)`). */
+  realloc: number;
+  "sem-take": ErrnoOf<"OK" | "ENOENT"> | Timeout;
+  "sem-give": ErrnoOf<"OK" | "ENOENT" | "EOVERFLOW">;
+  send: ErrnoOf<"OK" | "EAGAIN" | "ENOENT">;
+  /** Bytes received, `Errno.ENOENT`, or `TIMEOUT`. */
+  receive: number | Timeout;
+  /** The length printed. */
+  print: number;
+  grant: ErrnoOf<"OK" | "EPERM" | "ENOENT" | "ENOSPC">;
+  info: TaskInfo;
+  /** Never returns: the task stops. */
+  exit: never;
+}
+
+/** The result of one syscall. */
+export type SyscallResult<K extends SyscallOp> = SyscallResults[K];
+
+/** A syscall as task code makes it: a generator yielding the request once and returning its result. */
+export type SyscallCall<K extends SyscallOp> = Generator<SyscallOf<K>, SyscallResults[K], unknown>;
+
+/**
+ * Makes one syscall from a plain request, typed by its op: `yield* syscall(req)` yields `req`
+ * and returns what the kernel answered. The kernel's handler table is typed by
+ * {@link SyscallResults}, which is what makes this the one place the answer is typed.
+ *
+ * @example
+ * ```ts
+ * const req = big ? sys.malloc(1024, 64) : sys.malloc(64);
+ * const p = yield* syscall(req); // number
+ * ```
+ */
+export function* syscall<R extends Syscall>(request: R): Generator<R, SyscallResults[R["op"]], unknown> {
+  return (yield request) as SyscallResults[R["op"]];
+}
+
+/** Builders for syscall requests (plain objects; `yield` them, or use `yield* t.xxx(...)` for typed results). */
 export const sys = {
-  yield: (): Syscall => YIELD,
-  sleep: (delay: Delay): Syscall =>
+  yield: (): SyscallOf<"yield"> => YIELD,
+  sleep: (delay: Delay): SyscallOf<"sleep"> =>
     "ticks" in delay ? { op: "sleep", ticks: delay.ticks } : { op: "sleep", ms: delay.ms },
-  malloc: (size: number, align?: number, label?: string): Syscall => ({ op: "malloc", size, align, label }),
-  free: (ptr: number): Syscall => ({ op: "free", ptr }),
-  realloc: (ptr: number, size: number): Syscall => ({ op: "realloc", ptr, size }),
-  semTake: (sem: string, timeout?: Delay): Syscall => ({ op: "sem-take", sem, timeout }),
-  semGive: (sem: string): Syscall => ({ op: "sem-give", sem }),
-  send: (queue: string, ptr: number, length: number, timeout?: Delay): Syscall => ({
-    op: "send",
-    queue,
-    ptr,
-    length,
-    timeout,
-  }),
-  receive: (queue: string, ptr: number, length: number, timeout?: Delay): Syscall => ({
+  malloc: (size: number, align?: number, label?: string): SyscallOf<"malloc"> => ({ op: "malloc", size, align, label }),
+  free: (ptr: number): SyscallOf<"free"> => ({ op: "free", ptr }),
+  realloc: (ptr: number, size: number): SyscallOf<"realloc"> => ({ op: "realloc", ptr, size }),
+  semTake: (sem: string, timeout?: Delay): SyscallOf<"sem-take"> => ({ op: "sem-take", sem, timeout }),
+  semGive: (sem: string): SyscallOf<"sem-give"> => ({ op: "sem-give", sem }),
+  send: (queue: string, ptr: number, length: number): SyscallOf<"send"> => ({ op: "send", queue, ptr, length }),
+  receive: (queue: string, ptr: number, length: number, timeout?: Delay): SyscallOf<"receive"> => ({
     op: "receive",
     queue,
     ptr,
     length,
     timeout,
   }),
-  print: (ptr: number, length: number): Syscall => ({ op: "print", ptr, length }),
-  grant: (partition: string, task: string, access: "ro" | "rw"): Syscall => ({ op: "grant", partition, task, access }),
-  info: (): Syscall => INFO,
-  exit: (code = 0): Syscall => ({ op: "exit", code }),
+  print: (ptr: number, length: number): SyscallOf<"print"> => ({ op: "print", ptr, length }),
+  grant: (partition: string, task: string, access: "ro" | "rw"): SyscallOf<"grant"> => ({
+    op: "grant",
+    partition,
+    task,
+    access,
+  }),
+  info: (): SyscallOf<"info"> => INFO,
+  exit: (code = 0): SyscallOf<"exit"> => ({ op: "exit", code }),
 } as const;
 
-const YIELD: Syscall = Object.freeze({ op: "yield" });
-const INFO: Syscall = Object.freeze({ op: "info" });
+const YIELD: SyscallOf<"yield"> = Object.freeze({ op: "yield" });
+const INFO: SyscallOf<"info"> = Object.freeze({ op: "info" });

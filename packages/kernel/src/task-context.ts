@@ -1,12 +1,26 @@
 import type { Core } from "@rtos-sim/hw";
+import { type Delay, type SyscallCall, sys, syscall } from "./syscalls.js";
 
 /**
  * What a task's code gets: memory accesses checked by the MPU (with the task's privilege, since
  * the kernel set the core's mode, CONTROL.nPRIV and actor before resuming it), its stack pointer,
- * and its identity. Everything else goes through syscalls (`yield sys.xxx(...)`).
+ * its identity, and the syscalls as typed calls: `const p = yield* t.malloc(32)` yields the
+ * request and gives back its result typed per call (a `number` here). Everything else goes
+ * through those syscalls.
  *
  * A task cannot reach the kernel's objects through this context: it only forwards accesses to the
  * core, which checks them like the silicon would.
+ *
+ * @example
+ * ```ts
+ * function* logger(t: TaskContext) {
+ *   const buf = yield* t.malloc(32);
+ *   t.writeString(buf, "hello\n");
+ *   yield* t.print(buf, 6);
+ *   if ((yield* t.semTake("tick", { ms: 5 })) === TIMEOUT) return;
+ *   yield* t.free(buf);
+ * }
+ * ```
  */
 export class TaskContext {
   /** Task id (1-based). */
@@ -105,5 +119,60 @@ export class TaskContext {
    */
   get cycles(): number {
     return this.core.cycles;
+  }
+
+  // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
+
+  /** Gives up the CPU: back of its priority's ready queue. */
+  yield(): SyscallCall<"yield"> {
+    return syscall(sys.yield());
+  }
+  /** Sleeps `{ ms }` or `{ ticks }`. */
+  sleep(delay: Delay): SyscallCall<"sleep"> {
+    return syscall(sys.sleep(delay));
+  }
+  /** Allocates from the task's heap: the address, or 0 (out of memory, size 0, no heap). */
+  malloc(size: number, align?: number, label?: string): SyscallCall<"malloc"> {
+    return syscall(sys.malloc(size, align, label));
+  }
+  /** Frees a block of the task's heap (`free(0)` is OK); an invalid free faults the task. */
+  free(ptr: number): SyscallCall<"free"> {
+    return syscall(sys.free(ptr));
+  }
+  /** Resizes a block: the new address, or 0. */
+  realloc(ptr: number, size: number): SyscallCall<"realloc"> {
+    return syscall(sys.realloc(ptr, size));
+  }
+  /** Takes a semaphore (blocks while its count is 0): OK, ENOENT, or TIMEOUT. */
+  semTake(sem: string, timeout?: Delay): SyscallCall<"sem-take"> {
+    return syscall(sys.semTake(sem, timeout));
+  }
+  /** Gives a semaphore: OK, ENOENT, or EOVERFLOW at its maximum. */
+  semGive(sem: string): SyscallCall<"sem-give"> {
+    return syscall(sys.semGive(sem));
+  }
+  /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, ENOENT. */
+  send(queue: string, ptr: number, length: number): SyscallCall<"send"> {
+    return syscall(sys.send(queue, ptr, length));
+  }
+  /** Receives a message into `[ptr, ptr + length)` (blocks while empty): its length, ENOENT, or TIMEOUT. */
+  receive(queue: string, ptr: number, length: number, timeout?: Delay): SyscallCall<"receive"> {
+    return syscall(sys.receive(queue, ptr, length, timeout));
+  }
+  /** Prints `length` bytes at `ptr` as lines of the task's output: the length. */
+  print(ptr: number, length: number): SyscallCall<"print"> {
+    return syscall(sys.print(ptr, length));
+  }
+  /** Grants a partition the caller holds read-write to a task: OK, EPERM, ENOENT, or ENOSPC. */
+  grant(partition: string, task: string, access: "ro" | "rw"): SyscallCall<"grant"> {
+    return syscall(sys.grant(partition, task, access));
+  }
+  /** The task's identity, stack and the time. */
+  info(): SyscallCall<"info"> {
+    return syscall(sys.info());
+  }
+  /** Stops the task (never returns). */
+  exit(code = 0): SyscallCall<"exit"> {
+    return syscall(sys.exit(code));
   }
 }

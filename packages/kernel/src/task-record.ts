@@ -1,8 +1,10 @@
 import type { FaultPolicy, TaskSpec } from "./config.js";
 import type { FaultRecord } from "./fault-report.js";
-import type { MpuGrant, MpuPlan } from "./mpu-plan.js";
+import type { HeapKind } from "./heaps/table.js";
+import type { TaskAllocator } from "./heaps/types.js";
+import type { MpuPlan } from "./mpu-plan.js";
 import type { TaskContext } from "./task-context.js";
-import type { TaskAllocator } from "./task-heap.js";
+import type { TaskGrant } from "./task-spec.js";
 
 /** Bytes of the stack guard below every stack (Zephyr uses 32-64 B). */
 export const GUARD_BYTES = 32;
@@ -19,13 +21,14 @@ export const TcbField = {
   ID: 4,
   /** Code address (the resume PC of the first frame). */
   CODE: 8,
+  /** While blocked in a queue receive: the buffer it named (validated when it called receive). */
+  WAIT_PTR: 12,
+  /** While blocked in a queue receive: the buffer's length. */
+  WAIT_LENGTH: 16,
 } as const;
 
 /** Bytes of a task control block in kernel memory. */
-export const TCB_BYTES = 16;
-
-/** Heap allocators a task can have. */
-export type HeapKind = "tlsf" | "heap" | "slab-array";
+export const TCB_BYTES = 24;
 
 /** The kernel's record of a task (the scheduler's per-task data). */
 export interface KTask {
@@ -44,7 +47,7 @@ export interface KTask {
   /** Address of the task control block in kernel memory (see {@link TcbField}). */
   readonly tcb: number;
   /** MPU grants in region order (task part). */
-  grants: MpuGrant[];
+  grants: TaskGrant[];
   plan: MpuPlan;
   readonly ctx: TaskContext;
   /** Faults so far (every restart keeps them). */

@@ -1,9 +1,15 @@
 import type { TaskSpec } from "./config.js";
-import type { DevicePlacement, DeviceRole } from "./devices/map.js";
+import type { DevicePlacement } from "./devices/placement.js";
+import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import { checkPolicy } from "./fault-handler.js";
+import { HEAP_KIND_NAMES, isHeapKind } from "./heaps/table.js";
 import type { MpuGrant } from "./mpu-plan.js";
 import { GUARD_BYTES } from "./task-record.js";
+
+const quoted = HEAP_KIND_NAMES.map((k) => JSON.stringify(k));
+/** `"tlsf", "heap" or "slab-array"`: the heap kinds for error messages. */
+const HEAP_KIND_LIST = `${quoted.slice(0, -1).join(", ")}${quoted.length > 1 ? " or " : ""}${quoted.at(-1)}`;
 
 /** Most tasks a kernel holds. */
 export const MAX_TASKS = 64;
@@ -40,9 +46,7 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (!Number.isInteger(hs) || hs < 0 || hs > 16 * 1024 * 1024 || (hs > 0 && hs < 1024)) {
     throw bad("heapSize", "must be 0 or an integer 1 KiB..16 MiB");
   }
-  if (spec.heap !== undefined && spec.heap !== "tlsf" && spec.heap !== "heap" && spec.heap !== "slab-array") {
-    throw bad("heap", 'must be "tlsf", "heap" or "slab-array"');
-  }
+  if (spec.heap !== undefined && !isHeapKind(spec.heap)) throw bad("heap", `must be ${HEAP_KIND_LIST}`);
   if (spec.slabClasses !== undefined) {
     const c = spec.slabClasses;
     const ok =
@@ -67,10 +71,25 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   checkPolicy(spec.faultPolicy, bad);
 }
 
-/** A partition as a grant needs it. */
+/** A block of memory as a grant needs it (a stack, a heap, a partition). */
 export interface PartitionBlock {
   readonly base: number;
   readonly size: number;
+}
+
+/** A partition as its grant needs it: its block and its identity. */
+export interface GrantedPartition extends PartitionBlock {
+  /** The partition's id (`Partition.id`). */
+  readonly id: number;
+}
+
+/**
+ * One grant of a task's MPU plan. A partition's grant carries the partition's identity, which is
+ * what the kernel matches (the label is for reports only).
+ */
+export interface TaskGrant extends MpuGrant {
+  /** The id of the partition granted (partition grants only). */
+  readonly partition?: number;
 }
 
 /**
@@ -82,10 +101,10 @@ export function taskGrants(
   spec: TaskSpec,
   stack: PartitionBlock,
   heap: PartitionBlock | null,
-  partition: (name: string) => PartitionBlock,
+  partition: (name: string) => GrantedPartition,
   device: (role: DeviceRole) => DevicePlacement,
-): MpuGrant[] {
-  const grants: MpuGrant[] = [
+): TaskGrant[] {
+  const grants: TaskGrant[] = [
     { label: "stack", base: stack.base, size: stack.size, access: "rw" },
     { label: "stack guard", base: stack.base, size: GUARD_BYTES, access: "priv-ro" },
   ];
@@ -99,7 +118,13 @@ export function taskGrants(
   return grants;
 }
 
-/** The grant of one partition: label `partition <name> (<access>)`. */
-export function partitionGrant(name: string, access: "ro" | "rw", p: PartitionBlock): MpuGrant {
-  return { label: `partition ${name} (${access})`, base: p.base, size: p.size, access: access === "rw" ? "rw" : "ro" };
+/** The grant of one partition: its id, and the label `partition <name> (<access>)` for reports. */
+export function partitionGrant(name: string, access: "ro" | "rw", p: GrantedPartition): TaskGrant {
+  return {
+    label: `partition ${name} (${access})`,
+    partition: p.id,
+    base: p.base,
+    size: p.size,
+    access: access === "rw" ? "rw" : "ro",
+  };
 }

@@ -9,7 +9,6 @@ import { fnv1a64 } from "@rtos-sim/sched";
 import { bootKernel } from "./boot.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
 import type { Kernel } from "./kernel.js";
-import { sys } from "./syscalls.js";
 import type { TaskContext } from "./task-context.js";
 import type { KTask } from "./task-record.js";
 
@@ -31,7 +30,7 @@ export function bootTest(options: Partial<KernelOptions> = {}, board: Board = ST
 /** Writes a string into a task's memory and prints it (one line). */
 export function* say(t: TaskContext, buf: number, text: string): Generator<unknown, void, unknown> {
   t.writeString(buf, `${text}\n`);
-  yield sys.print(buf, text.length + 1);
+  yield* t.print(buf, text.length + 1);
 }
 
 /**
@@ -43,7 +42,7 @@ export function victim(name: string, tag: number, kernel: Kernel, sharedRw: bool
     name,
     partitions: sharedRw ? { shared: "rw", ro: "ro" } : { ro: "ro" },
     *main(t) {
-      const p = (yield sys.malloc(64)) as number;
+      const p = yield* t.malloc(64);
       const shared = kernel.partitions.get("shared")!.base + 64 * tag;
       for (let i = 0; i < 10; i++) {
         const s = t.push(32);
@@ -53,10 +52,10 @@ export function victim(name: string, tag: number, kernel: Kernel, sharedRw: bool
         t.write32(p + 4 * (i % 8), tag * 100 + i);
         if (sharedRw) t.write32(shared + 4 * i, tag * 10 + i);
         yield* say(t, p + 32, `${name} ${i}`);
-        yield sys.sleep({ ms: 1 });
+        yield* t.sleep({ ms: 1 });
       }
       // Give the block back: the kernel's leak scan at exit would report it otherwise.
-      yield sys.free(p);
+      yield* t.free(p);
     },
   };
 }

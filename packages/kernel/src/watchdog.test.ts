@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { sys } from "./syscalls.js";
 import { bootTest } from "./test-kit.js";
 
 describe("watchdog", () => {
@@ -10,16 +9,16 @@ describe("watchdog", () => {
     const t = k.spawn({
       name: "busy",
       *main(t) {
-        const p = (yield sys.malloc(16)) as number;
+        const p = yield* t.malloc(16);
         for (let i = 0; i < 20_000; i++) t.write32(p, i); // 20,000+ cycles without giving up the CPU
-        yield sys.yield();
+        yield* t.yield();
         after = true;
       },
     });
     k.spawn({
       name: "other",
-      *main() {
-        for (let i = 0; i < 3; i++) yield sys.sleep({ ms: 1 });
+      *main(t) {
+        for (let i = 0; i < 3; i++) yield* t.sleep({ ms: 1 });
       },
     });
     const r = k.run({ ms: 10 });
@@ -40,14 +39,14 @@ describe("watchdog", () => {
         for (let i = 0; i < 5; i++) {
           beats.push(i);
           t.write32(t.stackTop - 8, i);
-          yield sys.sleep({ ms: 1 });
+          yield* t.sleep({ ms: 1 });
         }
       },
     });
     const spin = k.spawn({
       name: "spin",
       *main(t) {
-        const p = (yield sys.malloc(16)) as number;
+        const p = yield* t.malloc(16);
         for (let i = 0; ; i++) t.write32(p, i); // never yields
       },
     });
@@ -78,7 +77,7 @@ describe("watchdog", () => {
             t.write32(t.stackTop - 8, i);
           } catch {
             caught++;
-            yield sys.yield(); // tries to carry on
+            yield* t.yield(); // tries to carry on
           }
         }
       },
@@ -92,10 +91,10 @@ describe("watchdog", () => {
     const k = bootTest({ watchdogCycles: 3_000 });
     k.spawn({
       name: "churn",
-      *main() {
+      *main(t) {
         for (;;) {
-          const p = (yield sys.malloc(32)) as number; // kernel work: never interrupted
-          yield sys.free(p);
+          const p = yield* t.malloc(32); // kernel work: never interrupted
+          yield* t.free(p);
         }
       },
     });
@@ -112,7 +111,7 @@ describe("watchdog", () => {
       name: "long",
       *main(t) {
         for (let i = 0; i < 50_000; i++) t.write32(t.stackTop - 8, i);
-        yield sys.yield();
+        yield* t.yield();
       },
     });
     expect(k.run({ ms: 5 }).reason).toBe("no-tasks");

@@ -323,7 +323,7 @@ describe("policy, caps and typed errors", () => {
     f.user(SENSOR);
     f.m.core.read32(0x20008000);
     expect(seen).toEqual(["invalid-access Error: memcheck report"]);
-    expect(f.checker.reports[0]!.stack).toContain("checker-base.ts");
+    expect(f.checker.reports[0]!.stack).toContain("reporter.ts");
   });
 
   it("bad input: typed errors and nothing changes", () => {

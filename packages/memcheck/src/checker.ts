@@ -1,24 +1,20 @@
-import { AccessKind, type Core, Perm } from "@rtos-sim/hw";
-import type { BlockRecord } from "./blocks.js";
-import type { CheckedMachine, CheckerOptions, MemoryRange } from "./checker-base.js";
-import { MemcheckError } from "./errors.js";
-import { type LeakOptions, type LeakSummary, scanLeaks } from "./leaks.js";
-import { hex, type ReportKind } from "./report.js";
-import type { ShadowCost } from "./shadow.js";
-import { initStack, moveStackPointer, type StackRecord } from "./stacks.js";
-import { ALL, ANY, StateBit } from "./state.js";
-import { CheckerTransitions } from "./transitions.js";
+import type { AccessFilter, AccessHook, AccessKind, Core } from "@rtos-sim/hw";
+import { AccessCheck, type BufferCheck } from "./access.js";
+import type { BlockRecord, BlockTable } from "./blocks.js";
+import { Copies } from "./copies.js";
+import type { MemcheckEmitter } from "./emitter.js";
+import { checkLeaks, type LeakOptions, type LeakSummary } from "./leaks.js";
+import { Ledger, type PageRecord } from "./ledger.js";
+import { type CheckedMachine, type CheckerOptions, type MemoryRange, resolveOptions } from "./options.js";
+import type { MemReport, StateDump } from "./report.js";
+import { Reporter } from "./reporter.js";
+import { Shadow, type ShadowCost } from "./shadow.js";
+import { type StackRecord, StackTransitions } from "./stacks.js";
+import { ALL, ANY, FIRST_WRITE, StateBit } from "./state.js";
+import { Transitions } from "./transitions.js";
 
-/** The answer of {@link MemoryChecker.validateBuffer}. */
-export interface BufferCheck {
-  /** Whether the task may make the access. */
-  readonly ok: boolean;
-  /** First offending byte, or null. */
-  readonly address: number | null;
-  /** "mpu" when the task's MPU view denies it, else the error kind the access would report. */
-  readonly reason: "mpu" | ReportKind | null;
-  readonly message: string;
-}
+/** INI in all four bytes of a word. */
+const INI_WORD = StateBit.I * 0x01010101;
 
 /**
  * The memory checker: per-byte state for every RAM region, checked page and block transitions,
@@ -27,6 +23,12 @@ export interface BufferCheck {
  *
  * It implements the region manager's `PageObserver` and the allocators' `BlockObserver`
  * structurally: set it as their `observer`.
+ *
+ * It is the public face of collaborators, each with one job: the {@link Shadow} (per-byte state,
+ * and the filter the core tests), the {@link Ledger} (blocks, allocators, pages, stacks, roots),
+ * the {@link Reporter} (report building, repeats and caps, events, the stop policy), and the
+ * transitions, stack, access, copy and leak logic that use them (see the package README).
+ * The access hook's fast paths stay here, on the object the core calls.
  *
  * @example
  * ```ts
@@ -39,28 +41,86 @@ export interface BufferCheck {
  * m.core.write32(0x20000018, 1); // throws CheckerFault heap-buffer-overflow (bytes 10, 11)
  * ```
  */
-export class MemoryChecker extends CheckerTransitions {
-  /** Leak roots: image data and bss, plus {@link MemoryChecker.addRoot}. */
-  readonly roots: MemoryRange[] = [];
+export class MemoryChecker implements AccessHook {
+  /** Per-byte state of every RAM region. */
+  readonly shadow: Shadow;
+  /** What the checker knows beyond the per-byte state: blocks, allocators, pages, stacks, roots. */
+  readonly ledger: Ledger;
+  /** Builds, counts, keeps and emits the reports, and applies the stop policy. */
+  readonly reporter: Reporter;
+  /** Live blocks and freed-block history (the ledger's). */
+  readonly blocks: BlockTable;
+  /** Registered task stacks by task id (the ledger's). */
+  readonly stacks: Map<number, StackRecord>;
+  /** Pages given out, by start address (the ledger's). */
+  readonly pages: Map<number, PageRecord>;
+  /** Leak roots: image data and bss, plus {@link MemoryChecker.addRoot} (the ledger's). */
+  readonly roots: MemoryRange[];
+  /** Typed events ("report", "suppressed"; the reporter's). */
+  readonly events: MemcheckEmitter;
+  /** Every report kept so far (at most `maxReports`; the reporter's). */
+  readonly reports: MemReport[];
+  /**
+   * The hook's filter (the shadow): the core tests an aligned access's state word against the
+   * actor's mask itself (the same test as the fast path of {@link MemoryChecker.onAccess}) and
+   * only calls the hook when it fails, so a correct access costs no call.
+   */
+  readonly filter: AccessFilter;
+  private readonly core: Core;
+  private readonly transitions: Transitions;
+  private readonly stackTransitions: StackTransitions;
+  private readonly access: AccessCheck;
+  private readonly copies: Copies;
+  private readonly peek: (address: number, length: number) => Uint8Array;
+  // The access hook's hot region: the last one an access succeeded in.
+  private hStart = 0;
+  private hWords: Int32Array = new Int32Array(0);
+  private readonly fast: Int32Array;
 
   constructor(machine: CheckedMachine, options: CheckerOptions = {}) {
-    super(machine, options);
+    const opts = resolveOptions(options);
+    const { bus, core } = machine;
+    this.core = core;
+    this.peek = (a, n) => bus.peek(a, n);
+    const shadow = new Shadow(bus, core.filterState);
+    const ledger = new Ledger(opts.freedHistory);
+    const reporter = new Reporter({ bus, core, shadow, options: opts });
+    this.shadow = shadow;
+    this.ledger = ledger;
+    this.reporter = reporter;
+    this.filter = shadow;
+    this.fast = shadow.filterMasks;
+    this.blocks = ledger.blocks;
+    this.stacks = ledger.stacks;
+    this.pages = ledger.pages;
+    this.roots = ledger.roots;
+    this.events = reporter.events;
+    this.reports = reporter.reports;
+    this.transitions = new Transitions({ shadow, ledger, reporter });
+    this.stackTransitions = new StackTransitions({ shadow, ledger, reporter });
+    this.access = new AccessCheck({ bus, core, shadow, ledger, reporter, reach: opts.reach });
+    this.copies = new Copies({ core, shadow, reporter, access: this.access });
     const image = [...(options.data ?? []), ...(options.bss ?? [])];
-    for (const r of [...image, ...(options.metadata ?? [])]) this.range(r.start, r.size);
-    for (const r of image) this.shadow.fill(r.start, r.size, ANY | StateBit.W | StateBit.I);
-    for (const r of options.metadata ?? []) this.shadow.fill(r.start, r.size, ALL | StateBit.W | StateBit.I);
-    this.roots.push(...image);
+    for (const r of [...image, ...(options.metadata ?? [])]) shadow.checkRange(r.start, r.size);
+    for (const r of image) shadow.fill(r.start, r.size, ANY | StateBit.W | StateBit.I);
+    for (const r of options.metadata ?? []) shadow.fill(r.start, r.size, ALL | StateBit.W | StateBit.I);
+    ledger.roots.push(...image);
+  }
+
+  /** Reports dropped by the caps (`maxRepeats`, `maxReports`). */
+  get suppressed(): number {
+    return this.reporter.suppressed;
   }
 
   /** Installs the checker as the core's access hook. */
   attach(): this {
-    this.machine.core.hook = this;
+    this.core.hook = this;
     return this;
   }
 
   /** Removes the checker from the core (only if it is the installed hook). */
   detach(): void {
-    if (this.machine.core.hook === this) this.machine.core.hook = null;
+    if (this.core.hook === this) this.core.hook = null;
   }
 
   /** What the state costs per managed byte, on the host and on the device. */
@@ -68,26 +128,172 @@ export class MemoryChecker extends CheckerTransitions {
     return this.shadow.cost();
   }
 
-  // ---- stacks ----------------------------------------------------------------------------------
+  // ---- the access hook ----------------------------------------------------------------------
+
+  /**
+   * Called by the core for every access the MPU allowed, before the bus performs it.
+   *
+   * The fast path decides an access inside one aligned word of the hot region with one load of
+   * the word's four state bytes, one OR with the actor's mask and one compare; everything else
+   * (unaligned, larger, another region, not plainly accessible) goes to the exact slow path.
+   * It is kept under V8's inlining budget on purpose (about 80 bytes of bytecode): an index
+   * outside the region reads `undefined`, which fails the compare, so no bounds test is needed.
+   */
+  onAccess(address: number, size: number, kind: AccessKind, _privileged: boolean, actor: number): void {
+    if ((this.hWords[(address - this.hStart) >> 2]! | this.fast[actor]!) + 1 || (address & 3) + size > 4)
+      this.slowAccess(address, size, kind);
+  }
+
+  /** A first write into the hot region here, else the exact path ({@link AccessCheck}). */
+  private slowAccess(address: number, size: number, kind: AccessKind): void {
+    const actor = this.core.actor;
+    if (kind === 1 && (address & 3) + size <= 4) {
+      // A first write into owned, writable memory of the hot region: set INI on its bytes.
+      const i = (address - this.hStart) >> 2;
+      const w = this.hWords[i];
+      if (w !== undefined && (w | FIRST_WRITE[actor & 3]!) === -1) {
+        const bytes = size === 4 ? -1 : ((1 << (size * 8)) - 1) << ((address & 3) * 8);
+        this.hWords[i] = w | (bytes & INI_WORD);
+        return;
+      }
+    }
+    const r = this.access.check(address, size, kind, actor);
+    if (r !== undefined) {
+      this.hStart = r.wordStart;
+      this.hWords = r.words;
+    }
+  }
+
+  // ---- reports --------------------------------------------------------------------------------
+
+  /**
+   * Sets the call-site label recorded by the next transition (allocation, free...) or report.
+   *
+   * @example
+   * ```ts
+   * checker.at("sensor.ts:42");
+   * const p = heap.allocate(10);
+   * ```
+   */
+  at(label: string): this {
+    this.reporter.at(label);
+    return this;
+  }
+
+  /** The state of the 16-byte rows around `address` (two before, two after). */
+  dump(address: number, rowsBefore = 2, rowsAfter = 2): StateDump {
+    return this.reporter.dump(address, rowsBefore, rowsAfter);
+  }
+
+  /** Forgets every report and repeat count (state is kept). */
+  clearReports(): void {
+    this.reporter.clear();
+  }
+
+  // ---- pages and blocks -----------------------------------------------------------------------
+
+  /** Tells the checker what kind an allocator is (names "slab-out-of-bounds" vs "heap-buffer-overflow"). */
+  registerAllocator(name: string, kind: string): void {
+    this.ledger.registerAllocator(name, kind);
+  }
+
+  /** Region manager gave pages to an allocator: NO -> ALL, writable, uninitialized. */
+  pagesGiven(address: number, size: number, owner: string): void {
+    this.transitions.pagesGiven(address, size, owner);
+  }
+
+  /** Pages came back to the region manager: ALL -> NO. */
+  pagesReturned(address: number, size: number, owner: string): void {
+    this.transitions.pagesReturned(address, size, owner);
+  }
+
+  /** An allocator handed out [address, address + size): ALL -> USR, writable, uninitialized. */
+  blockAllocated(address: number, size: number, allocator: string): void {
+    this.transitions.blockAllocated(address, size, allocator);
+  }
+
+  /**
+   * Checks a free before the allocator performs it: reports double-free, invalid-free (interior,
+   * wild, never allocated) or alloc-dealloc-mismatch. Returns whether the free may proceed
+   * (with the default policy a bad free throws a CheckerFault instead of returning false).
+   */
+  checkFree(address: number, allocator: string): boolean {
+    return this.transitions.checkFree(address, allocator);
+  }
+
+  /** An allocator took back the block at `address`: USR -> ALL, writable, uninitialized. */
+  blockFreed(address: number, size: number, allocator: string): void {
+    this.transitions.blockFreed(address, size, allocator);
+  }
+
+  /** A block moved or changed size: checked like a free of the old bytes and an allocation of the new. */
+  blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void {
+    this.transitions.blockResized(oldAddress, oldSize, newAddress, newSize, allocator);
+  }
+
+  // ---- redzones and quarantine (used by CheckedAllocator) -------------------------------------
+
+  /**
+   * The inner allocator handed out [inner, inner + innerSize) of which [user, user + size) goes
+   * to the user: the user bytes become USR, the rest redzone (NO).
+   */
+  guardedBlockAllocated(inner: number, innerSize: number, user: number, size: number, allocator: string): void {
+    this.transitions.guardedBlockAllocated(inner, innerSize, user, size, allocator);
+  }
+
+  /**
+   * A checked free kept the block in quarantine: USR -> NO (freed). Call after {@link checkFree}.
+   * Returns the block's record (give it back to {@link releaseQuarantined}).
+   */
+  quarantineBlock(user: number): BlockRecord {
+    return this.transitions.quarantineBlock(user);
+  }
+
+  /** A quarantined block (with its redzones) goes back to its allocator: NO -> ALL, writable. */
+  releaseQuarantined(inner: number, innerSize: number, rec: BlockRecord): void {
+    this.transitions.releaseQuarantined(inner, innerSize, rec);
+  }
+
+  // ---- share, protect, initialize -------------------------------------------------------------
+
+  /** Shares user memory with the allocator: USR -> ANY. */
+  share(address: number, size: number): void {
+    this.transitions.share(address, size);
+  }
+
+  /** Takes shared memory back from the allocator: ANY -> USR. */
+  unshare(address: number, size: number): void {
+    this.transitions.unshare(address, size);
+  }
+
+  /** Makes owned memory read-only (clears WRT). */
+  makeReadOnly(address: number, size: number): void {
+    this.transitions.makeReadOnly(address, size);
+  }
+
+  /** Makes owned memory writable (sets WRT). */
+  makeWritable(address: number, size: number): void {
+    this.transitions.makeWritable(address, size);
+  }
+
+  /** Marks owned memory initialized (e.g. filled by DMA). */
+  makeInitialized(address: number, size: number): void {
+    this.transitions.makeInitialized(address, size);
+  }
+
+  /** Marks owned memory uninitialized. */
+  makeUninitialized(address: number, size: number): void {
+    this.transitions.makeUninitialized(address, size);
+  }
+
+  // ---- stacks ---------------------------------------------------------------------------------
 
   /**
    * Follows a task stack [base, base + size) with stack pointer `sp` (default: the top, empty).
    * The memory must be owned (a block or image memory); bytes below SP become inaccessible.
    */
   registerStack(task: number, base: number, size: number, sp = base + size): void {
-    this.range(base, size);
-    if (this.stacks.has(task)) throw new MemcheckError("STACK_EXISTS", `task ${task} has a stack`, { task });
-    for (const s of this.stacks.values()) {
-      if (base < s.top && s.base < base + size) {
-        throw new MemcheckError("STACK_OVERLAP", `stack overlaps the stack of task ${s.task}`, { task, other: s.task });
-      }
-    }
-    if (sp < base || sp > base + size) throw new MemcheckError("STACK_SP_RANGE", "SP outside the stack", { task, sp });
-    const bad = this.shadow.find(base, size, (s) => (s & StateBit.K) === 0);
-    if (bad >= 0) this.transitionError("invalid-transition", "stack in memory nobody owns", bad, size, null);
-    const st: StackRecord = { task, base, top: base + size, sp, saved: this.shadow.snapshot(base, size) };
-    this.stacks.set(task, st);
-    initStack(this.shadow, st);
+    this.stackTransitions.register(task, base, size, sp);
   }
 
   /**
@@ -95,37 +301,25 @@ export class MemoryChecker extends CheckerTransitions {
    * Below the base: a `stack-overflow` report (SP is then held at the base).
    */
   stackPointer(task: number, sp: number): void {
-    const st = this.stacks.get(task);
-    if (!st) throw new MemcheckError("STACK_UNKNOWN", `task ${task} has no stack`, { task });
-    if (sp > st.top) throw new MemcheckError("STACK_SP_RANGE", "SP above the top of the stack", { task, sp });
-    if (sp < st.base) {
-      this.transitionError("stack-overflow", `stack pointer ${hex(sp)} below the stack base`, sp, st.base - sp, null, [
-        `stack of task ${task}: [${hex(st.base)}, ${hex(st.top)}), ${st.base - sp} bytes overflow`,
-      ]);
-      sp = st.base;
-    }
-    moveStackPointer(this.shadow, st, sp);
+    this.stackTransitions.moveTo(task, sp);
   }
 
   /** Stops following a task's stack; its bytes get back the state they had at registration. */
   unregisterStack(task: number): void {
-    const st = this.stacks.get(task);
-    if (!st) throw new MemcheckError("STACK_UNKNOWN", `task ${task} has no stack`, { task });
-    this.shadow.restore(st.base, st.saved);
-    this.stacks.delete(task);
+    this.stackTransitions.unregister(task);
   }
 
-  // ---- leaks -------------------------------------------------------------------------------------
+  // ---- leaks ----------------------------------------------------------------------------------
 
   /** Adds a leak root (memory whose words may hold pointers to blocks). */
   addRoot(start: number, size: number, name = "root"): void {
-    this.range(start, size);
-    this.roots.push({ start, size, name });
+    this.shadow.checkRange(start, size);
+    this.ledger.roots.push({ start, size, name });
   }
 
   /** Removes the roots starting at `start`. */
   removeRoot(start: number): void {
-    for (let i = this.roots.length - 1; i >= 0; i--) if (this.roots[i]!.start === start) this.roots.splice(i, 1);
+    this.ledger.removeRoot(start);
   }
 
   /**
@@ -134,28 +328,16 @@ export class MemoryChecker extends CheckerTransitions {
    * returns the summary. `task` restricts reports to blocks that task allocated.
    */
   checkLeaks(options: LeakOptions = {}): LeakSummary {
-    const stackRoots = [...this.stacks.values()].map((s) => ({ start: s.sp, size: s.top - s.sp }));
-    const peek = (a: number, n: number) => this.machine.bus.peek(a, n);
-    const summary = scanLeaks([...this.blocks.live.values()], [...this.roots, ...stackRoots], peek, options.task);
-    const emit = (kind: ReportKind, list: readonly BlockRecord[], what: string) => {
-      for (const b of list) {
-        const actor = ((b.allocated.task << 2) | 2) >>> 0;
-        this.file(this.makeReport(kind, `${b.size} bytes ${what}`, b.address, b.size, null, actor, b, []), false);
-      }
-    };
-    emit("leak-definite", summary.definite, "definitely lost");
-    emit("leak-indirect", summary.indirect, "indirectly lost");
-    if (options.reportReachable) emit("leak-reachable", summary.reachable, "still reachable");
-    return summary;
+    return checkLeaks(this.ledger, this.reporter, this.peek, options);
   }
 
   /** A task ended: its stack is dropped and its lost blocks reported. */
   taskEnded(task: number): LeakSummary {
-    if (this.stacks.has(task)) this.unregisterStack(task);
+    if (this.ledger.stacks.has(task)) this.unregisterStack(task);
     return this.checkLeaks({ task });
   }
 
-  // ---- syscalls and copies ----------------------------------------------------------------------
+  // ---- syscalls and copies --------------------------------------------------------------------
 
   /**
    * May `actor` read/write [address, address + length)? Combines the MPU view (`permission`,
@@ -167,31 +349,14 @@ export class MemoryChecker extends CheckerTransitions {
     address: number,
     length: number,
     access: "read" | "write",
-    permission: (address: number) => number = (a) => this.machine.core.permissionAt(a),
+    permission?: (address: number) => number,
   ): BufferCheck {
-    const a = address >>> 0;
-    if (length <= 0) return { ok: true, address: null, reason: null, message: "empty buffer" };
-    if (a + length > 0x100000000) return { ok: false, address: a, reason: "wild-access", message: "buffer wraps" };
-    const user = (actor & 3) === 2;
-    const need = access === "read" ? (user ? Perm.UR : Perm.PR) : user ? Perm.UW : Perm.PW;
-    for (let g = a; g < a + length; g = (g & ~31) + 32) {
-      if ((permission(g >>> 0) & need) === 0) {
-        return { ok: false, address: g >>> 0, reason: "mpu", message: `MPU denies ${access} at ${hex(g)}` };
-      }
-    }
-    const kind = access === "read" ? AccessKind.Read : AccessKind.Write;
-    const p = this.examineOnly(a, length, kind, actor);
-    if (p) return { ok: false, address: p.address, reason: p.kind, message: p.message };
-    return { ok: true, address: null, reason: null, message: "ok" };
+    return this.access.validateBuffer(actor, address, length, access, permission);
   }
 
   /** Reports an overlapping copy; returns whether [dst, +len) and [src, +len) are disjoint. */
   checkCopy(dst: number, src: number, length: number): boolean {
-    if (length <= 0 || dst + length <= src || src + length <= dst) return true;
-    this.transitionError("overlapping-copy", "source and destination of a copy overlap", dst, length, null, [
-      `source [${hex(src)}, ${hex(src + length)}), destination [${hex(dst)}, ${hex(dst + length)})`,
-    ]);
-    return false;
+    return this.copies.checkCopy(dst, src, length);
   }
 
   /**
@@ -200,22 +365,7 @@ export class MemoryChecker extends CheckerTransitions {
    * each byte is copied with it, as Memcheck copies V bits. An overlapping copy is reported and
    * (when the policy lets it return) not performed.
    */
-  memcpy(dst: number, src: number, length: number, core: Core = this.machine.core): void {
-    if (length <= 0 || !this.checkCopy(dst, src, length)) return;
-    let bytes: Uint8Array;
-    this.copying = true;
-    try {
-      bytes = core.readBytes(src, length);
-    } finally {
-      this.copying = false;
-    }
-    core.writeBytes(dst, bytes);
-    for (let i = 0; i < length; i++) {
-      const r = this.shadow.regionAt(dst + i);
-      if (!r) continue;
-      const d = r.bytes[dst + i - r.start]!;
-      const init = this.shadow.get(src + i) & StateBit.I;
-      if ((d & StateBit.K) !== 0) r.bytes[dst + i - r.start] = (d & ~StateBit.I) | init;
-    }
+  memcpy(dst: number, src: number, length: number, core: Core = this.core): void {
+    this.copies.memcpy(dst, src, length, core);
   }
 }

@@ -1,10 +1,10 @@
 /**
- * `@rtos-sim/memcheck`: a memory checker for the simulated MMU-less kernel, after the seed's
- * Micro-KASAN and beyond Valgrind Memcheck and ASan.
+ * `@rtos-sim/memcheck`: a memory checker for the simulated MMU-less kernel, a Micro-KASAN in the
+ * spirit of KASAN, Valgrind Memcheck and ASan.
  *
  * - Per-byte state (owner NO/ALL/USR/ANY, writable, initialized) for every RAM region, kept as
- *   the checker's own state in JS typed arrays (1 host byte per managed byte; the seed's device
- *   encoding is 4 bits per byte, see {@link MemoryChecker.cost}).
+ *   the checker's own state in JS typed arrays (1 host byte per managed byte; on a device the
+ *   encoding would be 4 bits per byte, see {@link MemoryChecker.cost}).
  * - Every access seen through the core's access hook, checked for the running mode (kernel,
  *   allocator or user code, from `core.actor`), with a one-compare fast path.
  * - Every page and block transition checked against its source state (it implements the region
@@ -33,22 +33,24 @@
  * @packageDocumentation
  */
 
+export type { BufferCheck } from "./access.js";
 export type { BlockRecord } from "./blocks.js";
 export { BlockTable } from "./blocks.js";
 export type { AllocatorLike, BlockObserverLike, CheckedAllocatorOptions } from "./checked-allocator.js";
 export { CheckedAllocator, checkedAllocator } from "./checked-allocator.js";
-export type { BufferCheck } from "./checker.js";
 export { MemoryChecker } from "./checker.js";
-export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./checker-base.js";
-export { CheckerBase } from "./checker-base.js";
 export type { Problem } from "./classify.js";
 export type { Listener, MemcheckEvents } from "./emitter.js";
 export { MemcheckEmitter } from "./emitter.js";
 export type { MemcheckErrorCode } from "./errors.js";
 export { CheckerFault, MemcheckError } from "./errors.js";
 export type { LeakOptions, LeakSummary } from "./leaks.js";
+export type { PageRecord } from "./ledger.js";
+export { Ledger } from "./ledger.js";
+export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./options.js";
 export type { BlockInfo, DumpRow, MemReport, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
 export { describeBlock, formatDump, formatReport, formatTime, hex, reportToJSON } from "./report.js";
+export { Reporter } from "./reporter.js";
 export type { ShadowCost, ShadowRegion } from "./shadow.js";
 export { Shadow } from "./shadow.js";
 export type { StackRecord } from "./stacks.js";
@@ -68,4 +70,3 @@ export {
   tagOf,
   USR,
 } from "./state.js";
-export { CheckerTransitions } from "./transitions.js";

@@ -1,4 +1,7 @@
 import type { BlockRecord } from "./blocks.js";
+import type { Ledger } from "./ledger.js";
+import type { ReportKind } from "./report.js";
+import type { Reporter } from "./reporter.js";
 
 /** Options of a leak check. */
 export interface LeakOptions {
@@ -135,4 +138,25 @@ export function scanLeaks(
     indirectBytes: sum(indirect),
     reachableBytes: sum(reachable),
   };
+}
+
+/**
+ * A leak check: scans the ledger's roots (image data/bss, added roots, live stack parts) and live
+ * blocks for pointers, files a report per lost block (`leak-definite`, `leak-indirect`;
+ * `leak-reachable` on request) and returns the summary.
+ */
+export function checkLeaks(
+  ledger: Ledger,
+  reporter: Reporter,
+  peek: (address: number, length: number) => Uint8Array,
+  options: LeakOptions,
+): LeakSummary {
+  const summary = scanLeaks([...ledger.blocks.live.values()], ledger.scanRoots(), peek, options.task);
+  const emit = (kind: ReportKind, list: readonly BlockRecord[], what: string) => {
+    for (const b of list) reporter.leak(kind, `${b.size} bytes ${what}`, b);
+  };
+  emit("leak-definite", summary.definite, "definitely lost");
+  emit("leak-indirect", summary.indirect, "indirectly lost");
+  if (options.reportReachable) emit("leak-reachable", summary.reachable, "still reachable");
+  return summary;
 }

@@ -1,5 +1,7 @@
-import type { Board, MemoryRegion } from "@rtos-sim/hw";
-import { ANY, NO, StateBit } from "./state.js";
+import type { AccessFilter, Bus, MemoryRegion } from "@rtos-sim/hw";
+import { MemcheckError } from "./errors.js";
+import { hex } from "./report.js";
+import { ANY, fastTable, NO, StateBit } from "./state.js";
 
 /** The checker's state of one RAM range (contiguous board regions merged): one byte per managed byte. */
 export interface ShadowRegion {
@@ -8,9 +10,14 @@ export interface ShadowRegion {
   readonly size: number;
   /** One past the last byte. */
   readonly end: number;
-  /** State bytes (length rounded up to a multiple of 4). */
+  /** State bytes: `bytes[address - start]` (a window of the core's filter state). */
   readonly bytes: Uint8Array;
-  /** The same bytes as little-endian words (4 managed bytes per element; signed, so always small integers). */
+  /** Address of the first byte of `words[0]`: `start` rounded down to a multiple of 4. */
+  readonly wordStart: number;
+  /**
+   * The same bytes as little-endian words (4 managed bytes per element; signed, so always small
+   * integers): `words[(address - wordStart) >> 2]`.
+   */
   readonly words: Int32Array;
 }
 
@@ -20,48 +27,58 @@ export interface ShadowCost {
   readonly managedBytes: number;
   /** Bytes of host (JS) memory used for that state: 1 per managed byte. */
   readonly hostBytes: number;
-  /** Bits of state per managed byte on the device (the seed's encoding). */
+  /** Bits of state per managed byte on a device (the compact encoding: owner, writable, initialized). */
   readonly deviceBitsPerByte: 4;
-  /** Bytes of device RAM the seed's in-region metadata would take: managedBytes / 2. */
+  /** Bytes of device RAM the in-region metadata would take: managedBytes / 2. */
   readonly deviceMetadataBytes: number;
   /** Fraction of each region left for data on the device: 2B*R/(2B+1) / R with B = 1, i.e. 2/3. */
   readonly deviceUsableFraction: number;
 }
 
 /**
- * State arrays for every writable board memory region (RAM). Read-only regions (flash, ROM, OTP)
- * need no array: they read as ANY, read-only, initialized.
+ * The checker's shadow memory: state bytes for every writable memory segment of the bus (RAM),
+ * kept in the core's filter state (`Core.filterState`, hw: one byte per memory byte at the
+ * memory's offsets in the bus buffer), so the core tests them itself. Read-only regions (flash,
+ * ROM, OTP) need no state: they read as ANY, read-only, initialized.
+ *
+ * It is also the access filter the core tests (`AccessFilter`, hw): `filterMasks` holds the mask
+ * of each actor tag, so an aligned access whose word passes `(word | mask) === -1` never calls
+ * the checker's hook. State bytes outside the managed regions stay 0, which never passes.
  */
-export class Shadow {
+export class Shadow implements AccessFilter {
   readonly regions: readonly ShadowRegion[];
   /** Read-only board memory regions (flash, ROM, OTP). */
   readonly readOnly: readonly MemoryRegion[];
+  /**
+   * OR-masks by actor tag (`fastTable`, state.ts): an aligned word is plainly fine for the actor
+   * (its mode's owner bit, writable, initialized, plain in all four bytes) when
+   * `(word | filterMasks[actor]) === -1`. The checker's hook tests the same.
+   */
+  readonly filterMasks: Int32Array = fastTable();
 
-  constructor(board: Board) {
+  /** A shadow over the bus's writable segments, its state in `state` (the core's filter state). */
+  constructor(bus: Bus, state: Uint8Array) {
     const regions: ShadowRegion[] = [];
     const ro: MemoryRegion[] = [];
-    // Contiguous RAM regions (e.g. SRAM1 + SRAM2) share one state array, as they share a bus segment.
-    const runs: MemoryRegion[][] = [];
-    for (const r of board.memory) {
-      if (r.readOnly) {
-        ro.push(r);
+    for (const seg of bus.segments) {
+      if (seg.index === 0) continue;
+      if (seg.wsize === 0) {
+        ro.push(...seg.regions);
         continue;
       }
-      const run = runs[runs.length - 1];
-      if (run && run[run.length - 1]!.end === r.start) run.push(r);
-      else runs.push([r]);
-    }
-    for (const run of runs) {
-      const start = run[0]!.start;
-      const end = run[run.length - 1]!.end;
-      const buf = new ArrayBuffer((end - start + 3) & ~3);
+      const at = state.byteOffset + seg.offset;
+      const wordStart = seg.start & ~3;
+      const lead = seg.start - wordStart;
+      const bytes = new Uint8Array(state.buffer, at, seg.size);
+      bytes.fill(NO);
       regions.push({
-        name: run.map((r) => r.name).join("+"),
-        start,
-        size: end - start,
-        end,
-        bytes: new Uint8Array(buf),
-        words: new Int32Array(buf),
+        name: seg.name,
+        start: seg.start,
+        size: seg.size,
+        end: seg.end,
+        bytes,
+        wordStart,
+        words: new Int32Array(state.buffer, at - lead, (seg.size + lead + 3) >>> 2),
       });
     }
     this.regions = regions;
@@ -93,6 +110,19 @@ export class Shadow {
   covers(address: number, length: number): boolean {
     const r = this.regionAt(address);
     return r !== undefined && address + length <= r.end;
+  }
+
+  /**
+   * Checks that [address, address + size) lies inside one managed region with a positive
+   * length; throws `RANGE_OUTSIDE_MANAGED` otherwise.
+   */
+  checkRange(address: number, size: number): void {
+    if (!(size > 0) || !this.covers(address >>> 0, size)) {
+      throw new MemcheckError("RANGE_OUTSIDE_MANAGED", `[${hex(address)}, +${size}) is not inside one RAM region`, {
+        address,
+        size,
+      });
+    }
   }
 
   /**
@@ -136,14 +166,15 @@ export class Shadow {
     const b = r.bytes;
     let i = address - r.start;
     const end = i + length;
-    while (i < end && (i & 3) !== 0) {
+    const lead = r.start - r.wordStart;
+    while (i < end && ((i + lead) & 3) !== 0) {
       if ((b[i]! & mask) !== value) return r.start + i;
       i++;
     }
     const m4 = mask | (mask << 8) | (mask << 16) | (mask << 24) | 0;
     const v4 = value | (value << 8) | (value << 16) | (value << 24) | 0;
     const w = r.words;
-    while (i + 4 <= end && (w[i >> 2]! & m4) === v4) i += 4;
+    while (i + 4 <= end && (w[(i + lead) >> 2]! & m4) === v4) i += 4;
     for (; i < end; i++) if ((b[i]! & mask) !== value) return r.start + i;
     return -1;
   }

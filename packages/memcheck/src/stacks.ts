@@ -1,3 +1,7 @@
+import { MemcheckError } from "./errors.js";
+import type { Ledger } from "./ledger.js";
+import { hex } from "./report.js";
+import type { Reporter } from "./reporter.js";
 import type { Shadow } from "./shadow.js";
 import { STACK_LIVE, StateBit, Tag } from "./state.js";
 
@@ -31,4 +35,74 @@ export function moveStackPointer(shadow: Shadow, st: StackRecord, sp: number): v
 export function initStack(shadow: Shadow, st: StackRecord): void {
   if (st.sp > st.base) shadow.fill(st.base, st.sp - st.base, STACK_FREE);
   if (st.top > st.sp) shadow.update(st.sp, st.top - st.sp, StateBit.I, STACK_LIVE);
+}
+
+/** What {@link StackTransitions} works with. */
+export interface StackTransitionsParts {
+  readonly shadow: Shadow;
+  readonly ledger: Ledger;
+  readonly reporter: Reporter;
+}
+
+/**
+ * The checker's task stacks: registering a stack (its bytes take their stack states), moving a
+ * task's stack pointer (bytes above SP live, below SP inaccessible; SP below the base is a
+ * `stack-overflow` report) and dropping it (its bytes get back their state from registration).
+ * The records live in the ledger.
+ */
+export class StackTransitions {
+  private readonly shadow: Shadow;
+  private readonly ledger: Ledger;
+  private readonly reporter: Reporter;
+
+  constructor(parts: StackTransitionsParts) {
+    this.shadow = parts.shadow;
+    this.ledger = parts.ledger;
+    this.reporter = parts.reporter;
+  }
+
+  /** See {@link MemoryChecker.registerStack}. */
+  register(task: number, base: number, size: number, sp: number): void {
+    const stacks = this.ledger.stacks;
+    this.shadow.checkRange(base, size);
+    if (stacks.has(task)) throw new MemcheckError("STACK_EXISTS", `task ${task} has a stack`, { task });
+    for (const s of stacks.values()) {
+      if (base < s.top && s.base < base + size) {
+        throw new MemcheckError("STACK_OVERLAP", `stack overlaps the stack of task ${s.task}`, { task, other: s.task });
+      }
+    }
+    if (sp < base || sp > base + size) throw new MemcheckError("STACK_SP_RANGE", "SP outside the stack", { task, sp });
+    const bad = this.shadow.find(base, size, (s) => (s & StateBit.K) === 0);
+    if (bad >= 0) this.reporter.transitionError("invalid-transition", "stack in memory nobody owns", bad, size, null);
+    const st: StackRecord = { task, base, top: base + size, sp, saved: this.shadow.snapshot(base, size) };
+    stacks.set(task, st);
+    initStack(this.shadow, st);
+  }
+
+  /** See {@link MemoryChecker.stackPointer}. */
+  moveTo(task: number, sp: number): void {
+    const st = this.ledger.stacks.get(task);
+    if (!st) throw new MemcheckError("STACK_UNKNOWN", `task ${task} has no stack`, { task });
+    if (sp > st.top) throw new MemcheckError("STACK_SP_RANGE", "SP above the top of the stack", { task, sp });
+    if (sp < st.base) {
+      this.reporter.transitionError(
+        "stack-overflow",
+        `stack pointer ${hex(sp)} below the stack base`,
+        sp,
+        st.base - sp,
+        null,
+        [`stack of task ${task}: [${hex(st.base)}, ${hex(st.top)}), ${st.base - sp} bytes overflow`],
+      );
+      sp = st.base;
+    }
+    moveStackPointer(this.shadow, st, sp);
+  }
+
+  /** See {@link MemoryChecker.unregisterStack}. */
+  unregister(task: number): void {
+    const st = this.ledger.stacks.get(task);
+    if (!st) throw new MemcheckError("STACK_UNKNOWN", `task ${task} has no stack`, { task });
+    this.shadow.restore(st.base, st.saved);
+    this.ledger.stacks.delete(task);
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { ActorMode, createMachine, type Machine, makeActor, STM32F407 } from "@rtos-sim/hw";
 import { MemoryChecker } from "./checker.js";
-import type { CheckerOptions } from "./checker-base.js";
+import type { CheckerOptions } from "./options.js";
 import { TestAllocator } from "./test-allocator.js";
 
 /** Image data range of the fixture. */

@@ -1,7 +1,8 @@
 import type { BlockRecord } from "./blocks.js";
-import { CheckerBase } from "./checker-base.js";
-import { MemcheckError } from "./errors.js";
-import { hex } from "./report.js";
+import type { Ledger } from "./ledger.js";
+import { hex, type ReportKind } from "./report.js";
+import type { Reporter } from "./reporter.js";
+import type { Shadow } from "./shadow.js";
 import { ALL, NO, StateBit, Tag, USR } from "./state.js";
 
 const OWNERS = StateBit.A | StateBit.U;
@@ -10,87 +11,88 @@ const ALL_MASK = StateBit.A | StateBit.U | StateBit.P;
 const ALL_VALUE = StateBit.A | StateBit.P;
 const isAllPlain = (s: number) => (s & ALL_MASK) !== ALL_VALUE;
 
+/** What {@link Transitions} works with. */
+export interface TransitionsParts {
+  readonly shadow: Shadow;
+  readonly ledger: Ledger;
+  readonly reporter: Reporter;
+}
+
 /**
- * The transition half of {@link MemoryChecker}: pages, blocks, redzones and quarantine, sharing,
- * protection and initialization, each checked against its expected source state. A wrong
- * source state is reported (and, with the default policy, stops the caller before anything
- * changes); bad input is a {@link MemcheckError}.
+ * The checker's transitions: pages, blocks, redzones and quarantine, sharing, protection and
+ * initialization, each checked against its expected source state in the shadow, and kept in the
+ * ledger. A wrong source state goes to the reporter (and, with the default policy, stops the
+ * caller before anything changes); bad input is a `MemcheckError`.
  */
-export class CheckerTransitions extends CheckerBase {
-  /** Pages given out, by start address. */
-  readonly pages = new Map<number, { size: number; owner: string }>();
-  private readonly kinds = new Map<string, string>();
+export class Transitions {
+  private readonly shadow: Shadow;
+  private readonly ledger: Ledger;
+  private readonly reporter: Reporter;
 
-  /** Tells the checker what kind an allocator is (names "slab-out-of-bounds" vs "heap-buffer-overflow"). */
-  registerAllocator(name: string, kind: string): void {
-    this.kinds.set(name, kind);
-  }
-
-  /** Validates a range: inside one managed region, positive length. */
-  protected range(address: number, size: number): void {
-    if (!(size > 0) || !this.shadow.covers(address >>> 0, size)) {
-      throw new MemcheckError("RANGE_OUTSIDE_MANAGED", `[${hex(address)}, +${size}) is not inside one RAM region`, {
-        address,
-        size,
-      });
-    }
+  constructor(parts: TransitionsParts) {
+    this.shadow = parts.shadow;
+    this.ledger = parts.ledger;
+    this.reporter = parts.reporter;
   }
 
   // ---- pages ---------------------------------------------------------------------------------
 
   /** Region manager gave pages to an allocator: NO -> ALL, writable, uninitialized. */
   pagesGiven(address: number, size: number, owner: string): void {
-    this.range(address, size);
+    this.shadow.checkRange(address, size);
     const bad = this.shadow.find(address, size, (s) => s !== NO);
     if (bad >= 0) {
       const owned = (this.shadow.get(bad) & StateBit.K) !== 0;
       const kind = owned ? "double-alloc" : "invalid-transition";
-      this.transitionError(kind, `pages given to ${owner} are not free`, bad, size, null, [
+      this.error(kind, `pages given to ${owner} are not free`, bad, size, null, [
         `pages [${hex(address)}, ${hex(address + size)}) expected owner NO`,
       ]);
     }
     this.shadow.fill(address, size, ALL | StateBit.W);
-    this.pages.set(address, { size, owner });
+    this.ledger.pages.set(address, { size, owner });
   }
 
   /** Pages came back to the region manager: ALL -> NO. */
   pagesReturned(address: number, size: number, owner: string): void {
-    this.range(address, size);
+    this.shadow.checkRange(address, size);
     const bad = this.shadow.find(address, size, isAllPlain);
     if (bad >= 0) {
       const allNo = this.shadow.find(address, size, (s) => s !== NO) < 0;
-      const live = this.blocks.liveContaining(bad) ?? null;
+      const live = this.ledger.blocks.liveContaining(bad) ?? null;
       const kind = allNo ? "double-free" : "invalid-transition";
       const why = allNo
         ? "pages returned twice"
         : live
           ? "pages returned while a block in them is live"
           : "pages returned in the wrong state";
-      this.transitionError(kind, `${why} (${owner})`, bad, size, live);
+      this.error(kind, `${why} (${owner})`, bad, size, live);
     }
     this.shadow.fill(address, size, NO);
-    this.pages.delete(address);
+    this.ledger.pages.delete(address);
   }
 
   // ---- blocks -----------------------------------------------------------------------------------
 
   private newRecord(address: number, size: number, allocator: string): BlockRecord {
-    return {
-      address,
-      size,
-      allocator,
-      allocatorKind: this.kinds.get(allocator) ?? "heap",
-      state: "live",
-      allocated: this.site(),
-      freed: null,
-    };
+    return this.ledger.newBlock(address, size, allocator, this.reporter.site());
+  }
+
+  private error(
+    kind: ReportKind,
+    message: string,
+    address: number,
+    size: number,
+    block: BlockRecord | null,
+    details: string[] = [],
+  ): void {
+    this.reporter.transitionError(kind, message, address, size, block, details);
   }
 
   /** Checks that [address, address+size) may be handed out (all ALL); reports otherwise. */
   private expectAllocatorOwned(address: number, size: number, user: number, allocator: string): void {
-    const prior = this.blocks.live.get(user);
+    const prior = this.ledger.blocks.live.get(user);
     if (prior) {
-      this.transitionError("double-alloc", `block handed out twice by ${allocator}`, user, size, prior);
+      this.error("double-alloc", `block handed out twice by ${allocator}`, user, size, prior);
       return;
     }
     const bad = size > 0 ? this.shadow.mismatch(address, size, ALL_MASK, ALL_VALUE) : -1;
@@ -102,19 +104,19 @@ export class CheckerTransitions extends CheckerBase {
       s === Tag.Redzone ||
       s === Tag.Freed
     ) {
-      const live = this.blocks.liveContaining(bad) ?? null;
-      this.transitionError("double-alloc", `block overlaps a block already handed out`, bad, size, live);
+      const live = this.ledger.blocks.liveContaining(bad) ?? null;
+      this.error("double-alloc", `block overlaps a block already handed out`, bad, size, live);
     } else {
-      this.transitionError("invalid-transition", `block handed out by ${allocator} outside its pages`, bad, size, null);
+      this.error("invalid-transition", `block handed out by ${allocator} outside its pages`, bad, size, null);
     }
   }
 
   /** An allocator handed out [address, address + size): ALL -> USR, writable, uninitialized. */
   blockAllocated(address: number, size: number, allocator: string): void {
-    if (size > 0) this.range(address, size);
+    if (size > 0) this.shadow.checkRange(address, size);
     this.expectAllocatorOwned(address, size, address, allocator);
     if (size > 0) this.shadow.fill(address, size, USR | StateBit.W);
-    this.blocks.live.set(address, this.newRecord(address, size, allocator));
+    this.ledger.blocks.live.set(address, this.newRecord(address, size, allocator));
   }
 
   /**
@@ -124,56 +126,49 @@ export class CheckerTransitions extends CheckerBase {
    */
   checkFree(address: number, allocator: string): boolean {
     const a = address >>> 0;
-    const rec = this.blocks.live.get(a);
+    const rec = this.ledger.blocks.live.get(a);
     if (rec) {
       if (rec.allocator === allocator) return true;
-      this.transitionError(
-        "alloc-dealloc-mismatch",
-        `block of ${rec.allocator} freed to ${allocator}`,
-        a,
-        rec.size,
-        rec,
-      );
+      this.error("alloc-dealloc-mismatch", `block of ${rec.allocator} freed to ${allocator}`, a, rec.size, rec);
       return false;
     }
-    const inside = this.blocks.liveContaining(a);
+    const inside = this.ledger.blocks.liveContaining(a);
     if (inside) {
-      this.transitionError("invalid-free", `free of an address inside a block (interior pointer)`, a, 0, inside);
+      this.error("invalid-free", `free of an address inside a block (interior pointer)`, a, 0, inside);
       return false;
     }
-    const old = this.blocks.freedAt(a);
+    const old = this.ledger.blocks.freedAt(a);
     if (old) {
-      this.transitionError("double-free", `block freed twice`, a, old.size, old);
+      this.error("double-free", `block freed twice`, a, old.size, old);
       return false;
     }
     const wild = this.shadow.get(a) < 0;
     const message = wild ? "free of an address outside every memory region" : "free of an address never allocated";
-    this.transitionError("invalid-free", message, a, 0, null);
+    this.error("invalid-free", message, a, 0, null);
     return false;
   }
 
   /** An allocator took back the block at `address`: USR -> ALL, writable, uninitialized. */
   blockFreed(address: number, _size: number, allocator: string): void {
     if (!this.checkFree(address, allocator)) return;
-    const rec = this.blocks.live.get(address >>> 0)!;
+    const rec = this.ledger.blocks.live.get(address >>> 0)!;
     if (rec.size > 0) {
       const bad = this.shadow.mismatch(rec.address, rec.size, OWNERS, StateBit.U);
-      if (bad >= 0)
-        this.transitionError("invalid-transition", "freed block is not user-owned (shared?)", bad, rec.size, rec);
+      if (bad >= 0) this.error("invalid-transition", "freed block is not user-owned (shared?)", bad, rec.size, rec);
       this.shadow.fill(rec.address, rec.size, ALL | StateBit.W);
     }
-    this.blocks.retire(rec, "freed", this.site());
+    this.ledger.blocks.retire(rec, "freed", this.reporter.site());
   }
 
   /** A block moved or changed size: checked like a free of the old bytes and an allocation of the new. */
   blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void {
-    const rec = this.blocks.live.get(oldAddress >>> 0);
+    const rec = this.ledger.blocks.live.get(oldAddress >>> 0);
     if (!rec) {
-      this.transitionError("invalid-transition", "resize of a block that is not live", oldAddress, oldSize, null);
+      this.error("invalid-transition", "resize of a block that is not live", oldAddress, oldSize, null);
       return;
     }
     if (rec.allocator !== allocator) {
-      this.transitionError(
+      this.error(
         "alloc-dealloc-mismatch",
         `block of ${rec.allocator} resized by ${allocator}`,
         oldAddress,
@@ -182,14 +177,14 @@ export class CheckerTransitions extends CheckerBase {
       );
       return;
     }
-    if (newSize > 0) this.range(newAddress, newSize);
+    if (newSize > 0) this.shadow.checkRange(newAddress, newSize);
     const keep = Math.min(rec.size, newSize);
     const saved = rec.size > 0 ? this.shadow.snapshot(rec.address, rec.size) : new Uint8Array(0);
     if (rec.size > 0) this.shadow.fill(rec.address, rec.size, ALL | StateBit.W);
     const bad = newSize > 0 ? this.shadow.find(newAddress, newSize, isAllPlain) : -1;
     if (bad >= 0) {
       if (rec.size > 0) this.shadow.restore(rec.address, saved);
-      this.transitionError("double-alloc", "resized block overlaps memory already handed out", bad, newSize, rec);
+      this.error("double-alloc", "resized block overlaps memory already handed out", bad, newSize, rec);
     }
     if (newSize > 0) this.shadow.fill(newAddress, newSize, USR | StateBit.W);
     for (let i = 0; i < keep; i++) {
@@ -199,8 +194,8 @@ export class CheckerTransitions extends CheckerBase {
       rec.size = newSize;
       return;
     }
-    this.blocks.retire(rec, "freed", this.site());
-    this.blocks.live.set(newAddress, this.newRecord(newAddress, newSize, allocator));
+    this.ledger.blocks.retire(rec, "freed", this.reporter.site());
+    this.ledger.blocks.live.set(newAddress, this.newRecord(newAddress, newSize, allocator));
   }
 
   // ---- redzones and quarantine (used by CheckedAllocator) ------------------------------------------
@@ -210,11 +205,11 @@ export class CheckerTransitions extends CheckerBase {
    * to the user: the user bytes become USR, the rest redzone (NO).
    */
   guardedBlockAllocated(inner: number, innerSize: number, user: number, size: number, allocator: string): void {
-    this.range(inner, innerSize);
+    this.shadow.checkRange(inner, innerSize);
     this.expectAllocatorOwned(inner, innerSize, user, allocator);
     this.shadow.fill(inner, innerSize, Tag.Redzone);
     if (size > 0) this.shadow.fill(user, size, USR | StateBit.W);
-    this.blocks.live.set(user, this.newRecord(user, size, allocator));
+    this.ledger.blocks.live.set(user, this.newRecord(user, size, allocator));
   }
 
   /**
@@ -222,20 +217,19 @@ export class CheckerTransitions extends CheckerBase {
    * Returns the block's record (give it back to {@link releaseQuarantined}).
    */
   quarantineBlock(user: number): BlockRecord {
-    const rec = this.blocks.live.get(user)!;
+    const rec = this.ledger.blocks.live.get(user)!;
     if (rec.size > 0) {
       const bad = this.shadow.mismatch(rec.address, rec.size, OWNERS, StateBit.U);
-      if (bad >= 0)
-        this.transitionError("invalid-transition", "freed block is not user-owned (shared?)", bad, rec.size, rec);
+      if (bad >= 0) this.error("invalid-transition", "freed block is not user-owned (shared?)", bad, rec.size, rec);
       this.shadow.fill(rec.address, rec.size, Tag.Freed);
     }
-    this.blocks.retire(rec, "quarantined", this.site());
+    this.ledger.blocks.retire(rec, "quarantined", this.reporter.site());
     return rec;
   }
 
   /** A quarantined block (with its redzones) goes back to its allocator: NO -> ALL, writable. */
   releaseQuarantined(inner: number, innerSize: number, rec: BlockRecord): void {
-    this.range(inner, innerSize);
+    this.shadow.checkRange(inner, innerSize);
     this.shadow.fill(inner, innerSize, ALL | StateBit.W);
     if (rec.state === "quarantined") rec.state = "freed";
   }
@@ -243,9 +237,9 @@ export class CheckerTransitions extends CheckerBase {
   // ---- share, protect, initialize ------------------------------------------------------------
 
   private retag(address: number, size: number, from: (s: number) => boolean, why: string, and: number, or: number) {
-    this.range(address, size);
+    this.shadow.checkRange(address, size);
     const bad = this.shadow.find(address, size, (s) => !from(s));
-    if (bad >= 0) this.transitionError("invalid-transition", why, bad, size, this.blocks.liveContaining(bad) ?? null);
+    if (bad >= 0) this.error("invalid-transition", why, bad, size, this.ledger.blocks.liveContaining(bad) ?? null);
     this.shadow.update(address, size, and, or);
   }
 

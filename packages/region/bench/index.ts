@@ -6,8 +6,8 @@
  * allocator with its metadata in a plain DataView (no core). Each case runs in its own process.
  */
 import { benchMain, type Measurement, measure, mulberry32, row } from "@rtos-sim/bench-kit";
-import { createMachine, defineBoard } from "@rtos-sim/hw";
-import { dataViewPort, type MemoryPort, RegionManager, type RegionStats } from "../src/index.js";
+import { createMachine, defineBoard, type MemoryPort } from "@rtos-sim/hw";
+import { dataViewPort, RegionManager, type RegionStats } from "../src/index.js";
 
 const STEPS = 1 << 19;
 const LIVE = 128;
@@ -95,6 +95,7 @@ function countAccesses(size: number, list: boolean): number {
   const inner = dataViewPort(BASE, new DataView(new ArrayBuffer(size)));
   let n = 0;
   const port: MemoryPort = {
+    actor: 0,
     read8: (a) => {
       n++;
       return inner.read8(a);

@@ -1,6 +1,6 @@
+import type { MemoryPort } from "@rtos-sim/hw";
 import { RegionError } from "./errors.js";
 import { ctz, type Geometry, GIVEN, Hdr, LEVEL_STRIDE, PageState } from "./layout.js";
-import type { MemoryPort } from "./memory-port.js";
 
 /**
  * The buddy page allocator of one region: blocks of 2^k pages aligned on their size (in

@@ -1,7 +1,7 @@
+import type { MemoryPort } from "@rtos-sim/hw";
 import type { RegionPlan } from "./bootstrap.js";
 import { hex } from "./errors.js";
 import { GIVEN, Hdr, HEADER_BYTES, LEVEL_STRIDE, LIST_NIL, MAGIC, PageState } from "./layout.js";
-import type { MemoryPort } from "./memory-port.js";
 
 /** Kinds of inconsistency the consistency check (`checkRegion`) reports. */
 export type ProblemCode =

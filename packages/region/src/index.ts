@@ -1,5 +1,5 @@
 /**
- * `@rtos-sim/region`: the region manager, the memory system's foundation (seed 000). It takes
+ * `@rtos-sim/region`: the region manager, the memory system's foundation. It takes
  * the RAM regions of a board (minus reserved ranges such as the image's .data/.bss and kernel
  * stacks) and tracks every page of 2^PAGE_ORDER bytes with per-page metadata carved out of each
  * region itself, in simulated memory: a 64 B header, 4 B per page, and (buddy) a bitmap per order.
@@ -27,7 +27,6 @@ export type { RegionErrorCode } from "./errors.js";
 export { RegionError } from "./errors.js";
 export type { PageAllocatorKind } from "./layout.js";
 export { Geometry, GIVEN, Hdr, HEADER_BYTES, LIST_NIL, MAGIC, MAX_ORDER_LIMIT, PageState } from "./layout.js";
-export type { MemoryPort } from "./memory-port.js";
 export { dataViewPort } from "./memory-port.js";
 export { MAX_OWNER_ID } from "./owners.js";
 export type { PageMapOptions } from "./page-map.js";

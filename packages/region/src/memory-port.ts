@@ -1,25 +1,7 @@
-/**
- * The narrow view of memory the region manager works through. `machine.core` satisfies it
- * (privileged kernel accesses, checked by the MPU and shown to the memory checker's hook); a
- * test or a benchmark may pass any object with these methods, e.g. {@link dataViewPort}.
- */
-export interface MemoryPort {
-  read8(address: number): number;
-  read16(address: number): number;
-  read32(address: number): number;
-  write8(address: number, value: number): void;
-  write16(address: number, value: number): void;
-  write32(address: number, value: number): void;
-  /**
-   * The core's actor tag (`Core.actor`), when the port has one: the region manager switches its
-   * mode to `ActorMode.Allocator` (keeping the task bits) while it touches its metadata, and
-   * restores it afterwards, so a memory checker sees those accesses as the allocator's.
-   */
-  actor?: number;
-}
+import type { MemoryPort } from "@rtos-sim/hw";
 
 /**
- * A {@link MemoryPort} over a plain DataView mapped at `base` (little-endian, no checks): the
+ * A `MemoryPort` (of `@rtos-sim/hw`) over a plain DataView mapped at `base` (little-endian, no checks): the
  * benchmark's baseline, and a way to run the region manager with no machine at all.
  *
  * @example
@@ -31,6 +13,7 @@ export interface MemoryPort {
 export function dataViewPort(base: number, view: DataView): MemoryPort {
   const b = base >>> 0;
   return {
+    actor: 0,
     read8: (a) => view.getUint8(a - b),
     read16: (a) => view.getUint16(a - b, true),
     read32: (a) => view.getUint32(a - b, true),

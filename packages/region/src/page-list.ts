@@ -1,6 +1,6 @@
+import type { MemoryPort } from "@rtos-sim/hw";
 import { RegionError } from "./errors.js";
 import { type Geometry, GIVEN, Hdr, LIST_NIL, PageState } from "./layout.js";
-import type { MemoryPort } from "./memory-port.js";
 
 /**
  * The list page allocator of one region: single pages only (order 0), a singly linked free list

@@ -1,8 +1,8 @@
+import type { MemoryPort } from "@rtos-sim/hw";
 import type { RegionPlan } from "./bootstrap.js";
 import type { BuddyAllocator } from "./buddy.js";
 import { hex, RegionError } from "./errors.js";
 import { PageState } from "./layout.js";
-import type { MemoryPort } from "./memory-port.js";
 import type { PageListAllocator } from "./page-list.js";
 
 /** A region as the manager holds it: its bootstrap plan and its page allocator. */

@@ -1,10 +1,9 @@
-import { ActorMode, withActorMode } from "@rtos-sim/hw";
+import { ActorMode, type MemoryPort, withActorMode } from "@rtos-sim/hw";
 import { type PlanInput, planRegions, type RegionSpec, type ReservedRange } from "./bootstrap.js";
 import { BuddyAllocator } from "./buddy.js";
 import { type ConsistencyProblem, checkRegion, type RegionScan, scanRegion } from "./check.js";
 import { hex, RegionError } from "./errors.js";
 import { Hdr, HEADER_BYTES, MAGIC, type PageAllocatorKind, PageState } from "./layout.js";
-import type { MemoryPort } from "./memory-port.js";
 import { OwnerRegistry } from "./owners.js";
 import { PageListAllocator } from "./page-list.js";
 import { checkFree, headOf, type ManagedRegion } from "./page-lookup.js";
@@ -173,16 +172,15 @@ export class RegionManager implements PageSource {
     r.alloc.init(plan.fixed);
   }
 
-  /** Switches the port's actor to allocator mode; returns the previous tag (-1 when the port has none). */
+  /** Switches the port's actor to allocator mode; returns the previous tag. */
   private enter(): number {
     const saved = this.memory.actor;
-    if (saved === undefined) return -1;
     this.memory.actor = withActorMode(saved, ActorMode.Allocator);
     return saved;
   }
 
   private leave(saved: number): void {
-    if (saved >= 0) this.memory.actor = saved;
+    this.memory.actor = saved;
   }
 
   // ---- PageSource ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@
 
 export type { Duration, Instant, Now } from "./clock.js";
 export { SimClock } from "./clock.js";
+export type { Decision, RunEnd, RunOptions, RunResult, StepResult } from "./dispatcher.js";
 export type { SchedErrorCode } from "./errors.js";
 export { SchedError } from "./errors.js";
 export type {
@@ -49,11 +50,9 @@ export type {
 } from "./options.js";
 export type { QueueNode } from "./ready-queue.js";
 export { ReadyQueue } from "./ready-queue.js";
-export type { Decision, RunEnd, RunOptions, RunResult, StepResult } from "./scheduler.js";
 export { Scheduler } from "./scheduler.js";
 export type { FaultReason, SyscallRequest, Task, TaskEntry, TaskProgram, TaskState, TaskStats } from "./task.js";
-export type { SpawnOptions } from "./task-control.js";
-export { TaskControl } from "./task-control.js";
+export type { SpawnOptions } from "./task-table.js";
 export type { TimerNode } from "./timer-heap.js";
 export { TimerHeap } from "./timer-heap.js";
 export type { JsonValue, TraceRecord } from "./trace.js";

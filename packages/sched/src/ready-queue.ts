@@ -78,7 +78,7 @@ export class ReadyQueue<N extends QueueNode> {
   /** Appends `n` at the tail of level `p` (round-robin order). The node must be in no queue. */
   pushBack(n: N, p: number): void {
     const tail = this.tails[p]!;
-    n.qOwner = this as unknown as ReadyQueue<QueueNode>;
+    n.qOwner = this;
     n.qLevel = p;
     n.qNext = null;
     n.qPrev = tail;
@@ -93,7 +93,7 @@ export class ReadyQueue<N extends QueueNode> {
   /** Inserts `n` at the head of level `p` (it runs next at that level). The node must be in no queue. */
   pushFront(n: N, p: number): void {
     const head = this.heads[p]!;
-    n.qOwner = this as unknown as ReadyQueue<QueueNode>;
+    n.qOwner = this;
     n.qLevel = p;
     n.qPrev = null;
     n.qNext = head;
@@ -107,7 +107,7 @@ export class ReadyQueue<N extends QueueNode> {
 
   /** Unlinks `n` from this queue in O(1); clears the level's bit when it empties. No-op if absent. */
   remove(n: N): void {
-    if (n.qOwner !== (this as unknown as ReadyQueue<QueueNode>)) return;
+    if (n.qOwner !== this) return;
     const p = n.qLevel;
     const prev = n.qPrev as N | null;
     const next = n.qNext as N | null;
@@ -124,6 +124,6 @@ export class ReadyQueue<N extends QueueNode> {
 
   /** Whether `n` is in this queue. */
   has(n: N): boolean {
-    return n.qOwner === (this as unknown as ReadyQueue<QueueNode>);
+    return n.qOwner === this;
   }
 }

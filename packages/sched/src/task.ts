@@ -78,7 +78,11 @@ export interface Task<D = unknown> {
   readonly stats: TaskStats;
 }
 
-/** The scheduler's own record of a task (the task control block). Not exported from the package. */
+/**
+ * The scheduler's own record of a task (the task control block), owned by the scheduler's task
+ * table: the table changes its state and queue links, the dispatcher its per-slice fields
+ * (resume value, counters). Not exported from the package.
+ */
 export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStats {
   readonly id: number;
   readonly name: string;
@@ -91,6 +95,7 @@ export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStat
   restarts = 0;
   readonly entry: TaskEntry;
   program: TaskProgram;
+  /** The task table holding it (a task of another scheduler is refused with `TASK_UNKNOWN`). */
   readonly owner: object;
 
   // ready queue / wait queue links

@@ -1,5 +1,5 @@
+import { mulberry32 } from "@rtos-sim/prng";
 import { type Measurement, measure } from "./measure.js";
-import { mulberry32 } from "./trace.js";
 
 /** The memory-access benchmarks' shape: 2^20 random word addresses in 128 KiB of SRAM at 0x20000000. */
 export const ACCESS = { count: 1 << 20, base: 0x20000000, size: 128 * 1024 } as const;

@@ -3,6 +3,8 @@
  * @packageDocumentation
  */
 
+/** The standard trace's generator, re-exported from `@rtos-sim/prng` for the benchmarks. */
+export { mulberry32 } from "@rtos-sim/prng";
 export type { BenchRegion, RegionProgrammer, WordAccess } from "./access.js";
 export { ACCESS, ACCESS_OPS, accessLoop, programEightRegions, randomWordOffsets, rawAccessBaseline } from "./access.js";
 export { benchMain, DEFAULT_PROCESSES, medianDraw } from "./isolate.js";
@@ -11,4 +13,4 @@ export { globalSink, measure } from "./measure.js";
 export type { BenchGroup, BenchRow } from "./report.js";
 export { publish, renderTable, resultsDir, row } from "./report.js";
 export type { TraceOps } from "./trace.js";
-export { mulberry32, replay, STANDARD_SEED, standardTrace } from "./trace.js";
+export { replay, STANDARD_SEED, standardTrace } from "./trace.js";

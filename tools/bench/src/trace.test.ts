@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { standardTrace } from "./trace.js";
 
 describe("standard trace", () => {
-  it("matches the check values of shared/spec/allocators.md", () => {
+  it("matches the check values of docs/benchmarks.md", () => {
     const t = standardTrace();
     expect(Array.from(t.arg.slice(0, 8))).toEqual([45, 64, 25, 17, 14, 8, 29, 16]);
     expect(Array.from(t.kind.slice(0, 8))).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);

@@ -1,18 +1,8 @@
 /**
- * The standard allocator trace of `shared/spec/allocators.md`: mulberry32 seeded 0xC0FFEE,
+ * The standard allocator trace (defined in docs/benchmarks.md): mulberry32 seeded 0xC0FFEE,
  * 1,000,000 operations, a random walk around 2,000 live blocks, truncated-Pareto sizes in [8, 512].
  */
-
-/** mulberry32: returns a function yielding uniform numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed | 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "@rtos-sim/prng";
 
 /** One operation of the trace: allocate `size` bytes (slot = index of the new live block), or free a live slot. */
 export interface TraceOps {

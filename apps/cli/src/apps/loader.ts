@@ -1,17 +1,23 @@
 import { existsSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import {
+  APPS,
+  findApp,
+  fromKernelApp,
+  isKernelApp,
+  type MachineApp,
+  machineAppProblems,
+  runnableApp,
+} from "@rtos-sim/apps";
 import { CliError } from "../cli/errors.js";
-import { APPS, findApp } from "./index.js";
-import { isKernelApp } from "./kernel-shape.js";
-import { type AppDescription, appProblems } from "./types.js";
 
 /** Extensions `rtos-sim run <file>` loads: TypeScript through tsx, JavaScript by plain import. */
 export const APP_FILE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
-/** An app resolved from the command line: built-in, or loaded from a file. */
+/** An app resolved from the command line: built-in, or loaded from a file; run as a machine app. */
 export interface ResolvedApp {
-  readonly app: AppDescription;
+  readonly app: MachineApp;
   readonly source: "builtin" | "file";
   /** Absolute path of the app file, or null for a built-in app. */
   readonly file: string | null;
@@ -46,7 +52,9 @@ function pickApp(mod: Record<string, unknown>): unknown {
 
 /**
  * Imports an app file and returns its app (the default export, or the `app` export), validated:
- * a CLI app (`run(ctx)`) or a kernel app description (`tasks`, see {@link fromKernelApp}).
+ * a machine app (`run(ctx)`) or a kernel app description (`tasks`, adapted by `fromKernelApp`
+ * of `@rtos-sim/apps`). A file's export is untagged, so the two are told apart by shape
+ * (`isKernelApp`); built-in apps are tagged in the registry.
  * `.ts` files go through tsx's `tsImport`; `.js` files through a plain dynamic import.
  * Throws {@link CliError} `APP_FILE_MISSING`, `APP_FILE_BROKEN` or `APP_INVALID` (exit 3).
  */
@@ -86,19 +94,17 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
     );
   }
   if (isKernelApp(candidate)) {
-    // Loaded on demand: the CLI starts without the kernel package until a kernel app is run.
-    const { fromKernelApp } = await import("./kernel-app.js");
     try {
       return { app: fromKernelApp(candidate), source: "file", file };
     } catch (e) {
       throw new CliError("APP_INVALID", `app file ${path}: ${firstLine(e)}`, { file }, "run");
     }
   }
-  const problems = appProblems(candidate);
+  const problems = machineAppProblems(candidate);
   if (problems.length > 0) {
     throw new CliError("APP_INVALID", `app file ${path}: ${problems.join("; ")}`, { file, problems }, "run");
   }
-  return { app: candidate as AppDescription, source: "file", file };
+  return { app: candidate as MachineApp, source: "file", file };
 }
 
 /**
@@ -107,11 +113,11 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
  */
 export async function resolveApp(arg: string, cwd: string): Promise<ResolvedApp> {
   const builtin = findApp(arg);
-  if (builtin && !looksLikeFile(arg)) return { app: builtin, source: "builtin", file: null };
+  if (builtin && !looksLikeFile(arg)) return { app: runnableApp(builtin), source: "builtin", file: null };
   if (looksLikeFile(arg) || existsSync(resolve(cwd, arg))) return loadAppFile(arg, cwd);
   throw new CliError(
     "UNKNOWN_APP",
-    `unknown app "${arg}" (built-in apps: ${APPS.map((a) => a.name).join(", ")}; or give a path like ./my-app.ts)`,
+    `unknown app "${arg}" (built-in apps: ${APPS.map((a) => a.app.name).join(", ")}; or give a path like ./my-app.ts)`,
     { app: arg },
     "run",
   );

@@ -1,5 +1,5 @@
+import type { RunResult } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../run/result.js";
 import { runCli } from "./cli.js";
 import type { Io } from "./io.js";
 

@@ -35,6 +35,18 @@ describe("parseCommand", () => {
     expect(p.order).toEqual(["flag", "count", "no-flag"]);
   });
 
+  it("takes a negative-looking value as the value of a string option, for its validator to judge", () => {
+    expect(parseCommand(spec, ["x", "--count", "-5"]).values.count).toBe("-5");
+    expect(parseCommand(spec, ["x", "--count", "-.5s"]).values.count).toBe("-.5s");
+    expect(parseCommand(spec, ["x", "--count=-2", "--flag"]).values).toMatchObject({ count: "-2", flag: true });
+    expect(parseCommand(spec, ["--", "-5"]).positionals).toEqual(["-5"]);
+    expect(error(["x", "--flag", "-5"])).toEqual([
+      "USAGE_UNKNOWN_OPTION",
+      'unknown option -5 for "rtos-sim demo" (see rtos-sim demo --help)',
+    ]);
+    expect(error(["x", "--count", "--flag"])).toEqual(["USAGE_MISSING_ARGUMENT", "option --count needs a value"]);
+  });
+
   it("lets --help and --version through without the positionals", () => {
     expect(parseCommand(spec, ["--help"]).values.help).toBe(true);
     expect(parseCommand(spec, ["-V"]).values.version).toBe(true);

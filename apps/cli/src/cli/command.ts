@@ -53,6 +53,39 @@ function optionName(message: string): string {
   return /'(-[^']*)'/.exec(message)?.[1] ?? "";
 }
 
+/** A value that starts with a dash but is a number (`-5s`, `-1`, `-.5`), not an option. */
+const NEGATIVE_VALUE = /^-\.?\d/;
+
+/**
+ * Joins a string option and a following negative-looking value (`--duration -5s`) into one
+ * argument (`--duration=-5s`), so the value reaches its validator, which says what is wrong with
+ * it, instead of the argument parser taking it for an option. Arguments after `--` are left alone.
+ */
+function joinNegativeValues(argv: readonly string[], options: Record<string, { type: string; short?: string }>) {
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== "string") continue;
+    takesValue.add(`--${name}`);
+    if (o.short) takesValue.add(`-${o.short}`);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const next = argv[i + 1];
+    if (takesValue.has(a) && next !== undefined && NEGATIVE_VALUE.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 /** The parsed command line of one command. */
 export interface ParsedCommand {
   readonly values: Record<string, string | boolean | undefined>;
@@ -72,7 +105,13 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true, tokens: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, options),
+      options,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
   } catch (e) {
     const code = (e as { code?: string }).code ?? "";
     const message = e instanceof Error ? e.message : String(e);
@@ -86,7 +125,8 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
       );
     }
     if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-      const takesValue = /argument missing/.test(message);
+      // "argument missing" (nothing follows) or "argument is ambiguous" (an option follows).
+      const takesValue = /argument missing|argument is ambiguous/.test(message);
       throw new CliError(
         takesValue ? "USAGE_MISSING_ARGUMENT" : "USAGE_BAD_VALUE",
         takesValue ? `option ${opt.split(" ")[0]} needs a value` : `option ${opt} takes no value`,

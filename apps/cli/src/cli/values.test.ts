@@ -35,6 +35,8 @@ describe("parseDuration", () => {
       '--duration: "2x" is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, or 10000 for milliseconds)',
     );
     expect(() => parseDuration("0ms")).toThrow("--duration: the duration must be greater than 0");
+    expect(() => parseDuration("-5s")).toThrow('--duration: the duration must be greater than 0, got "-5s"');
+    expect(() => parseDuration("-0")).toThrow("--duration: the duration must be greater than 0");
     expect(() => parseDuration("3600001")).toThrow("--duration: at most 1 hour");
   });
 

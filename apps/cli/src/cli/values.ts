@@ -3,13 +3,13 @@ import { CliError } from "./errors.js";
 /** Longest simulated duration `--duration` accepts: one hour. */
 export const MAX_DURATION_MS = 3_600_000;
 
-const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/;
+const DURATION = /^(-?)(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
 /**
  * Parses a simulated duration: `2s`, `500ms`, `1.5s`, `2m`, or a bare number of milliseconds
  * (`10000`). Returns milliseconds. Throws {@link CliError} `USAGE_BAD_VALUE` naming the option
- * when the text is not a duration, is zero, or exceeds {@link MAX_DURATION_MS}.
+ * when the text is not a duration, is zero or negative, or exceeds {@link MAX_DURATION_MS}.
  *
  * @example
  * ```ts
@@ -27,18 +27,22 @@ export function parseDuration(text: string, option = "--duration", command: stri
       command,
     );
   }
-  const ms = Number(m[1]) * (UNIT_MS[m[2] ?? "ms"] ?? 1);
+  const ms = (m[1] === "-" ? -1 : 1) * Number(m[2]) * (UNIT_MS[m[3] ?? "ms"] ?? 1);
   if (!(ms > 0)) {
-    throw new CliError("USAGE_BAD_VALUE", `${option}: the duration must be greater than 0, got "${text}"`, {
-      option,
-      value: text,
-    });
+    throw new CliError(
+      "USAGE_BAD_VALUE",
+      `${option}: the duration must be greater than 0, got "${text}"`,
+      { option, value: text },
+      command,
+    );
   }
   if (ms > MAX_DURATION_MS) {
-    throw new CliError("USAGE_BAD_VALUE", `${option}: at most 1 hour of simulated time (60m), got "${text}"`, {
-      option,
-      value: text,
-    });
+    throw new CliError(
+      "USAGE_BAD_VALUE",
+      `${option}: at most 1 hour of simulated time (60m), got "${text}"`,
+      { option, value: text },
+      command,
+    );
   }
   return ms;
 }

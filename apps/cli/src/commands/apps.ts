@@ -1,4 +1,4 @@
-import { APPS, DEFAULT_APP } from "../apps/index.js";
+import { APPS, DEFAULT_APP, runnableApp } from "@rtos-sim/apps";
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { renderTable } from "../cli/table.js";
@@ -18,10 +18,11 @@ export const appsCommand: CommandSpec = {
   options: { json: JSON_OPTION },
   examples: ["rtos-sim apps", "rtos-sim apps --json"],
   run({ io, values, style }) {
+    const apps = APPS.map(runnableApp);
     if (values.json) {
       io.out(
         jsonText(
-          APPS.map((a) => ({
+          apps.map((a) => ({
             name: a.name,
             summary: a.summary,
             default: a.name === DEFAULT_APP,
@@ -32,7 +33,7 @@ export const appsCommand: CommandSpec = {
       );
       return ExitCode.Ok;
     }
-    const rows = APPS.map((a) => [
+    const rows = apps.map((a) => [
       style.bold(a.name) + (a.name === DEFAULT_APP ? " (default)" : ""),
       a.defaultBoard ?? "stm32f407",
       `${a.defaultDurationMs ?? 1000} ms`,

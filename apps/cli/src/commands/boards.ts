@@ -1,7 +1,7 @@
+import { formatBytes, formatHz } from "@rtos-sim/apps";
 import { BOARDS } from "@rtos-sim/hw";
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/exit-codes.js";
-import { formatBytes, formatHz } from "../cli/format.js";
 import { renderTable } from "../cli/table.js";
 import { JSON_OPTION, jsonText, totalOf } from "./shared.js";
 

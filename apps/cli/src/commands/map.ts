@@ -1,13 +1,11 @@
 import { basename, resolve } from "node:path";
+import { boardInfo, bootPageMaps, formatBytes, formatHz, hex32, type ManagedRegion } from "@rtos-sim/apps";
 import { type Board, boardFromLinkerScript, createMachine, defaultMapRange } from "@rtos-sim/hw";
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/exit-codes.js";
-import { formatBytes, formatHz, hex32 } from "../cli/format.js";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
 import { parseInteger } from "../cli/values.js";
-import { bootPageMaps, type ManagedRegion } from "../run/page-maps.js";
-import { boardInfo } from "../run/recorder.js";
 import { boardOrThrow, JSON_OPTION, jsonText, parseInputFile, totalOf } from "./shared.js";
 
 function defaultMap(address: number): string {

@@ -2,20 +2,18 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
+import type { RunResult } from "@rtos-sim/apps";
+import { AppError, DEFAULT_APP, finishRun, formatTime, hex32, prepareRun } from "@rtos-sim/apps";
 import { actorTask, Fault } from "@rtos-sim/hw";
-import { DEFAULT_APP } from "../apps/index.js";
 import { resolveApp } from "../apps/loader.js";
 import type { CommandContext, CommandSpec } from "../cli/command.js";
 import { CliError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
-import { formatTime, hex32 } from "../cli/format.js";
 import type { Io } from "../cli/io.js";
 import { parseDuration, parseSeed } from "../cli/values.js";
 import { formatSummary } from "../output/human.js";
 import { buildTrace } from "../output/trace.js";
 import { renderReport } from "../report/html.js";
-import { finishRun, prepareRun } from "../run/context.js";
-import type { RunResult } from "../run/result.js";
 import { boardOrThrow, JSON_OPTION, jsonText } from "./shared.js";
 
 /** Default `--seed`. */
@@ -139,6 +137,8 @@ async function runApp(cx: CommandContext): Promise<number> {
       record.crash(`the app stopped on an unhandled fault: ${e.message}`);
     } else if (e instanceof CliError) {
       throw e;
+    } else if (e instanceof AppError) {
+      throw new CliError("APP_FAILED", e.detail, { code: e.code, ...e.context }, "run");
     } else if (resolved.source === "file") {
       throw new CliError(
         "APP_FAILED",

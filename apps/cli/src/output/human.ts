@@ -1,7 +1,7 @@
-import { formatBytes, formatShare, formatTime, hex32 } from "../cli/format.js";
+import type { CheckerReport, FaultRecord, MpuRegionInfo, RunResult } from "@rtos-sim/apps";
+import { formatBytes, formatShare, formatTime, hex32 } from "@rtos-sim/apps";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
-import type { CheckerReport, FaultRecord, MpuRegionInfo, RunResult } from "../run/result.js";
 import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
 
 /** A table of MPU regions (number, base, end, size, access, XN, memory type, purpose). */

@@ -1,12 +1,12 @@
+import type { RunResult } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
 import { validateTrace } from "../../test/trace-format.js";
 import { runCli } from "../cli/cli.js";
-import type { RunResult } from "../run/result.js";
 import { buildTrace, TRACE_PID } from "./trace.js";
 
-async function demoResult(): Promise<RunResult> {
+async function runResult(app = "mpu-demo", duration = "20ms"): Promise<RunResult> {
   let out = "";
-  await runCli(["run", "mpu-demo", "--duration", "20ms", "--json"], {
+  await runCli(["run", app, "--duration", duration, "--json"], {
     out: (t) => {
       out += t;
     },
@@ -21,7 +21,7 @@ async function demoResult(): Promise<RunResult> {
 
 describe("buildTrace", () => {
   it("one X event per slice, named threads, fault and counter events; valid format", async () => {
-    const result = await demoResult();
+    const result = await runResult();
     const trace = buildTrace(result);
     expect(validateTrace(JSON.parse(JSON.stringify(trace)))).toEqual([]);
     const ev = trace.traceEvents;
@@ -59,5 +59,13 @@ describe("buildTrace", () => {
       args: { kernel: 4096, sensor: 5120, logger: 4096 },
     });
     expect(trace.otherData).toEqual({ app: "mpu-demo", board: "stm32f407", seed: 1, simulatedUs: 20_000, ok: true });
+  });
+
+  it("a kernel app's run (isolation: faults, syscalls, checker) gives a valid trace too", async () => {
+    const result = await runResult("isolation", "300ms");
+    expect(result.faults.length).toBeGreaterThan(0);
+    const trace = buildTrace(result);
+    expect(validateTrace(JSON.parse(JSON.stringify(trace)))).toEqual([]);
+    expect(trace.traceEvents.some((e) => e.ph === "X" && e.tid > 0)).toBe(true);
   });
 });

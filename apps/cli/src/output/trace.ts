@@ -1,5 +1,5 @@
-import { hex32 } from "../cli/format.js";
-import type { RunResult } from "../run/result.js";
+import type { RunResult } from "@rtos-sim/apps";
+import { hex32 } from "@rtos-sim/apps";
 
 /** One event of the Chrome trace-event format (the subset rtos-sim writes). */
 export interface TraceEvent {

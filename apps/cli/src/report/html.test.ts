@@ -1,6 +1,6 @@
+import { RunRecorder } from "@rtos-sim/apps";
 import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
-import { RunRecorder } from "../run/recorder.js";
 import { renderReport } from "./html.js";
 import { niceTicks } from "./svg.js";
 

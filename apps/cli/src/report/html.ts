@@ -1,6 +1,6 @@
-import { formatBytes, formatHz, formatShare, formatTime, hex32 } from "../cli/format.js";
+import type { FaultRecord, MemoryRegionInfo, MpuRegionInfo, PageMapInfo, RunResult } from "@rtos-sim/apps";
+import { formatBytes, formatHz, formatShare, formatTime, hex32 } from "@rtos-sim/apps";
 import { CFSR_MEANING, HFSR_MEANING } from "../output/cfsr.js";
-import type { FaultRecord, MemoryRegionInfo, MpuRegionInfo, PageMapInfo, RunResult } from "../run/result.js";
 import { REPORT_CSS, REPORT_JS } from "./assets.js";
 import { ColourMap } from "./colours.js";
 import { esc, scriptJson } from "./escape.js";

@@ -1,5 +1,5 @@
-import { formatTime } from "../cli/format.js";
-import type { CounterSeries, RunResult } from "../run/result.js";
+import type { CounterSeries, RunResult } from "@rtos-sim/apps";
+import { formatTime } from "@rtos-sim/apps";
 import type { ColourMap } from "./colours.js";
 import { esc } from "./escape.js";
 

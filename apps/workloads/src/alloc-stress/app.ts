@@ -5,7 +5,6 @@ import {
   type AppEnv,
   defineApp,
   type Kernel,
-  sys,
   type TaskSpec,
 } from "@rtos-sim/kernel";
 import { Prng } from "../shared/prng.js";
@@ -149,11 +148,11 @@ function stressTasks(env: AppEnv): TaskSpec[] {
         `alloc-stress: ${HEAP_TASKS.length} task heaps (TLSF and first fit, ${STRESS_HEAP_BYTES / 1024} KiB each), ${KMALLOC_TASKS.length} privileged tasks on a slab array over the region manager; a sample every ${SAMPLE_MS} ms\n`,
       );
       for (;;) {
-        const now = ((yield sys.info()) as { now: number }).now;
+        const now = (yield* t.info()).now;
         const s = sample(kernel, r, now);
         r.samples.push(s);
         uartWrite(t, uart, sampleLine(s));
-        yield sys.sleep({ ms: SAMPLE_MS });
+        yield* t.sleep({ ms: SAMPLE_MS });
       }
     },
   });

@@ -1,5 +1,5 @@
 import type { Allocator } from "@rtos-sim/alloc";
-import { sys, type TaskContext } from "@rtos-sim/kernel";
+import type { TaskContext } from "@rtos-sim/kernel";
 import type { Prng } from "../shared/prng.js";
 
 /** Pointer slots each stress task keeps (a table of live blocks in its own heap). */
@@ -41,7 +41,7 @@ export function* heapStress(
   stream: number,
   c: WorkloadCounters,
 ): Generator<unknown, void, unknown> {
-  const table = (yield sys.malloc(4 * SLOTS, 4, "stress: pointer table")) as number;
+  const table = yield* t.malloc(4 * SLOTS, 4, "stress: pointer table");
   if (table === 0) return;
   t.fill(table, 0, 4 * SLOTS);
   for (;;) {
@@ -49,7 +49,7 @@ export function* heapStress(
       const slot = rng.int(0, SLOTS - 1);
       const p = t.read32(table + 4 * slot);
       if (p === 0) {
-        const q = (yield sys.malloc(pickSize(rng))) as number;
+        const q = yield* t.malloc(pickSize(rng));
         if (q === 0) {
           c.failures++;
           continue;
@@ -60,20 +60,20 @@ export function* heapStress(
       } else {
         if (t.read32(p) !== marker(slot, stream)) c.corrupted++;
         if (rng.chance(15)) {
-          const q = (yield sys.realloc(p, pickSize(rng))) as number;
+          const q = yield* t.realloc(p, pickSize(rng));
           if (q === 0) c.failures++;
           else {
             c.reallocs++;
             t.write32(table + 4 * slot, q);
           }
         } else {
-          yield sys.free(p);
+          yield* t.free(p);
           c.frees++;
           t.write32(table + 4 * slot, 0);
         }
       }
     }
-    yield sys.sleep({ ms: rng.int(1, 3) });
+    yield* t.sleep({ ms: rng.int(1, 3) });
   }
 }
 
@@ -90,12 +90,12 @@ export function* kmallocStress(
   c: WorkloadCounters,
   phaseMs: number,
 ): Generator<unknown, void, unknown> {
-  const table = (yield sys.malloc(4 * SLOTS, 4, "kmalloc: pointer table")) as number;
+  const table = yield* t.malloc(4 * SLOTS, 4, "kmalloc: pointer table");
   if (table === 0) return;
   t.fill(table, 0, 4 * SLOTS);
   let lastPhase = 0;
   for (;;) {
-    const now = ((yield sys.info()) as { now: number }).now;
+    const now = (yield* t.info()).now;
     const phase = Math.floor(now / phaseMs);
     const growing = now - phase * phaseMs < phaseMs / 2;
     if (phase !== lastPhase) {
@@ -122,6 +122,6 @@ export function* kmallocStress(
         t.write32(table + 4 * slot, 0);
       }
     }
-    yield sys.sleep({ ms: rng.int(1, 3) });
+    yield* t.sleep({ ms: rng.int(1, 3) });
   }
 }

@@ -85,7 +85,7 @@ export function flightChecks(kernel: Kernel): AppCheck[] {
 }
 
 /**
- * `flight` (the default app): a small UAV flight controller after seed 004. `imu` (priority 6)
+ * `flight` (the default app): a small UAV flight controller. `imu` (priority 6)
  * samples the sensor every 2 ms (500 Hz), time-stamped from the cycle counter, into the `ring` partition (read-write for it, read-only
  * for the others) and signals a semaphore; `estimator` (5) runs a fixed-point complementary
  * filter over new samples into `attitude`; every 2 samples (250 Hz) `mixer` (4), the one task granted the

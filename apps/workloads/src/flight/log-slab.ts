@@ -1,4 +1,5 @@
-import { type MemoryPort, SlabAllocator } from "@rtos-sim/alloc";
+import { SlabAllocator } from "@rtos-sim/alloc";
+import type { MemoryPort } from "@rtos-sim/hw";
 import { HeapBlockSource, type TaskContext } from "@rtos-sim/kernel";
 
 /** Bytes of one log record (see {@link LogRecord}). */
@@ -51,7 +52,7 @@ function taskPort(t: TaskContext): MemoryPort {
  *
  * @example
  * ```ts
- * const block = (yield sys.malloc(SLAB_BYTES, SLAB_BYTES, "log slab")) as number;
+ * const block = yield* t.malloc(SLAB_BYTES, SLAB_BYTES, "log slab");
  * const slab = logSlab(t, block);
  * const rec = slab.allocate(RECORD_BYTES)!;
  * ```

@@ -1,4 +1,4 @@
-import { ActuatorReg, type AppEnv, SensorReg, sys, type TaskContext, type TaskSpec, TimerReg } from "@rtos-sim/kernel";
+import { ActuatorReg, type AppEnv, SensorReg, type TaskContext, type TaskSpec, TimerReg } from "@rtos-sim/kernel";
 import { accelAngles, complementary, formatMilliDeg, gyroDeltaMilli } from "../shared/fixed-point.js";
 import { uartWrite } from "../shared/uart.js";
 import {
@@ -45,9 +45,9 @@ function* imu(t: TaskContext, sensor: number, timer: number, ring: number): Gene
         t.write16(slot + RingLayout.GX + 2 * axis, t.read32(sensor + SensorReg.GX + 4 * axis) & 0xffff);
       }
       t.write32(ring + RingLayout.SEQ, seq + 1); // publish after the slot is complete
-      yield sys.semGive(SEM_SAMPLE);
+      yield* t.semGive(SEM_SAMPLE);
     }
-    yield sys.sleep({ ms: IMU_PERIOD_MS });
+    yield* t.sleep({ ms: IMU_PERIOD_MS });
   }
 }
 
@@ -60,7 +60,7 @@ function* estimator(t: TaskContext, ring: number, att: number): Generator<unknow
   t.fill(s, 0, 32);
   t.fill(att, 0, 32);
   for (;;) {
-    yield sys.semTake(SEM_SAMPLE);
+    yield* t.semTake(SEM_SAMPLE);
     const seq = t.read32(ring + RingLayout.SEQ);
     let next = t.read32(s + St.NEXT);
     let lost = t.read32(s + St.LOST);
@@ -104,7 +104,7 @@ function* estimator(t: TaskContext, ring: number, att: number): Generator<unknow
     t.write32(att + AttitudeLayout.USED, used);
     t.write32(att + AttitudeLayout.LOST, lost);
     t.write32(att + AttitudeLayout.SEQ, t.read32(att + AttitudeLayout.SEQ) + 1);
-    if (Math.floor(used / SAMPLES_PER_MIX) > Math.floor(before / SAMPLES_PER_MIX)) yield sys.semGive(SEM_ATTITUDE);
+    if (Math.floor(used / SAMPLES_PER_MIX) > Math.floor(before / SAMPLES_PER_MIX)) yield* t.semGive(SEM_ATTITUDE);
   }
 }
 
@@ -116,7 +116,7 @@ function* estimator(t: TaskContext, ring: number, att: number): Generator<unknow
 function* mixer(t: TaskContext, att: number, motors: number, act: number): Generator<unknown, void, unknown> {
   const ccr = [ActuatorReg.CCR1, ActuatorReg.CCR2, ActuatorReg.CCR3, ActuatorReg.CCR4];
   for (let run = 1; ; run++) {
-    yield sys.semTake(SEM_ATTITUDE);
+    yield* t.semTake(SEM_ATTITUDE);
     const throttle = run < SPIN_UP_RUNS ? DUTY_MIN + Math.trunc(((HOVER - DUTY_MIN) * run) / SPIN_UP_RUNS) : HOVER;
     // Proportional terms: 2 duty units per degree of roll/pitch, 1 per 5 degrees of yaw.
     const r = -Math.trunc((t.read32(att + AttitudeLayout.ROLL) | 0) / 500);
@@ -160,8 +160,8 @@ function* telemetry(
   motors: number,
   banner: string,
 ): Generator<unknown, void, unknown> {
-  const block = (yield sys.malloc(SLAB_BYTES, SLAB_BYTES, "log slab")) as number;
-  const table = (yield sys.malloc(4 * BLACK_BOX, 4, "black box")) as number;
+  const block = yield* t.malloc(SLAB_BYTES, SLAB_BYTES, "log slab");
+  const table = yield* t.malloc(4 * BLACK_BOX, 4, "black box");
   if (block === 0 || table === 0) {
     uartWrite(t, uart, "telemetry: no heap for the log slab\n");
     return;
@@ -170,7 +170,7 @@ function* telemetry(
   t.fill(table, 0, 4 * BLACK_BOX);
   uartWrite(t, uart, banner);
   for (let n = 1; ; n++) {
-    yield sys.sleep({ ms: TELEMETRY_PERIOD_MS });
+    yield* t.sleep({ ms: TELEMETRY_PERIOD_MS });
     const rec = slab.allocate(RECORD_BYTES);
     if (rec === null) {
       uartWrite(t, uart, "telemetry: log slab full\n");

@@ -4,7 +4,6 @@ import {
   type AppEnv,
   defineApp,
   type Kernel,
-  sys,
   type TaskContext,
   type TaskSpec,
 } from "@rtos-sim/kernel";
@@ -37,7 +36,7 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     what: "writes one byte past a 24-byte block",
     stops: true,
     *body(t, say) {
-      const p = (yield sys.malloc(24, 8, "overflow: name buffer")) as number;
+      const p = yield* t.malloc(24, 8, "overflow: name buffer");
       t.fill(p, 0x41, 24); // the 24 bytes it owns
       say(`overflow: filled the 24-byte block at ${hex(p)}; now writing its terminator at ${hex(p + 24)}`);
       t.write8(p + 24, 0); // strcpy's terminating NUL, one past the end
@@ -50,9 +49,9 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     what: "reads a block after freeing it",
     stops: false,
     *body(t, say) {
-      const p = (yield sys.malloc(32, 8, "use-after-free: message")) as number;
+      const p = yield* t.malloc(32, 8, "use-after-free: message");
       t.write32(p, 0xc0ffee);
-      yield sys.free(p);
+      yield* t.free(p);
       const v = t.read32(p); // a stale pointer: reported, the read goes on ("stop-writes" policy)
       say(`use-after-free: read ${hex(v)} from the freed block at ${hex(p)} (reported; reads do not stop the task)`);
     },
@@ -62,11 +61,11 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     kind: "double-free",
     what: "frees the same block twice",
     stops: true,
-    *body(_t, say) {
-      const p = (yield sys.malloc(16, 8, "double-free: packet")) as number;
-      yield sys.free(p);
+    *body(t, say) {
+      const p = yield* t.malloc(16, 8, "double-free: packet");
+      yield* t.free(p);
       say(`double-free: freed ${hex(p)} once; freeing it again`);
-      yield sys.free(p);
+      yield* t.free(p);
       say("double-free: not reached");
     },
   },
@@ -75,10 +74,10 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     kind: "invalid-free",
     what: "frees a pointer into the middle of a block",
     stops: true,
-    *body(_t, say) {
-      const p = (yield sys.malloc(64, 8, "invalid-free: table")) as number;
+    *body(t, say) {
+      const p = yield* t.malloc(64, 8, "invalid-free: table");
       say(`invalid-free: freeing ${hex(p + 8)}, 8 bytes into the block at ${hex(p)}`);
-      yield sys.free(p + 8);
+      yield* t.free(p + 8);
       say("invalid-free: not reached");
     },
   },
@@ -88,11 +87,11 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     what: "reads a word of a fresh block it never wrote",
     stops: false,
     *body(t, say) {
-      const p = (yield sys.malloc(16, 8, "uninit-read: config")) as number;
+      const p = yield* t.malloc(16, 8, "uninit-read: config");
       t.write32(p, 1); // the first field is set...
       const v = t.read32(p + 8); // ...the third never was
       say(`uninit-read: read ${hex(v)} at ${hex(p + 8)}, never written since malloc (reported)`);
-      yield sys.free(p);
+      yield* t.free(p);
     },
   },
   {
@@ -101,7 +100,7 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     what: "ends holding a block nothing points to",
     stops: false,
     *body(t, say) {
-      const p = (yield sys.malloc(48, 8, "leak: session")) as number;
+      const p = yield* t.malloc(48, 8, "leak: session");
       t.fill(p, 0x5a, 48);
       say(`leak: exiting while holding the 48-byte block at ${hex(p)} (its only pointer dies with the task)`);
     },
@@ -117,7 +116,7 @@ function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
     heapSize: 2048,
     devices: ["uart"],
     *main(t) {
-      yield sys.sleep({ ms: at });
+      yield* t.sleep({ ms: at });
       yield* bug.body(t, (line) => uartWrite(t, uart, `${line}\n`));
     },
   };

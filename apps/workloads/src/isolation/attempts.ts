@@ -76,7 +76,7 @@ function rogue(
     faultPolicy: "stop",
     ...extra,
     *main(t) {
-      yield sys.sleep({ ms: at });
+      yield* t.sleep({ ms: at });
       const call = act(t);
       if (call) yield call;
     },

@@ -59,7 +59,7 @@ function machine(board: Board): Machine {
   return m;
 }
 
-describe("built-in memory maps (shared/spec/boards.md)", () => {
+describe("built-in memory maps (the maps listed in the hw README, from the reference manuals)", () => {
   it("STM32F407: flash, CCM, system memory, OTP, SRAM1/2, backup SRAM", () => {
     expect(rows(STM32F407)).toEqual([
       ["Flash", 0x08000000, 1 * M, "flash", true, true],
@@ -80,6 +80,7 @@ describe("built-in memory maps (shared/spec/boards.md)", () => {
       ["AHB2", 0x50000000, 0x5006ffff],
     ]);
     expect(STM32F407.devices).toMatchObject({ USART2: 0x40004400, GPIOA: 0x40020000, RCC: 0x40023800 });
+    expect(STM32F407.roles).toEqual({ uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" });
     // SRAM1 + SRAM2 form one 128 KiB span.
     expect(STM32F407.memory[4]!.end).toBe(STM32F407.memory[5]!.start);
     expect(STM32F407.memory[5]!.end).toBe(0x20020000);
@@ -96,7 +97,7 @@ describe("built-in memory maps (shared/spec/boards.md)", () => {
     expect(STM32H743XI.aliases).toEqual(["stm32h742xi", "stm32h753xi", "stm32h743"]);
   });
 
-  it("STM32H743xG: two 512 KiB banks 1 MiB apart (RM0433, not seed 000)", () => {
+  it("STM32H743xG: two 512 KiB banks 1 MiB apart (RM0433)", () => {
     expect(rows(STM32H743XG)).toEqual([
       ITCM,
       ["FlashBank1", 0x08000000, 512 * K, "flash", true, true],
@@ -123,6 +124,7 @@ describe("built-in memory maps (shared/spec/boards.md)", () => {
       expect(b.clockHz).toBe(480_000_000);
       expect(b.peripherals.map((p) => [p.name, p.start])).toEqual(H7_PERIPHERALS);
       expect(b.devices).toMatchObject({ GPIOA: 0x58020000, RCC: 0x58024400 });
+      expect(b.roles).toEqual({ uart: "USART3", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" });
     }
     const ahb1 = STM32H743XI.peripherals.find((p) => p.name === "D2-AHB1")!;
     expect(ahb1.start + ahb1.size - 1).toBe(0x400bffff); // USB2 OTG_FS ends there
@@ -139,6 +141,13 @@ describe("built-in memory maps (shared/spec/boards.md)", () => {
     expect(MPS2_AN386.mpuRegions).toBe(8);
     expect(MPS2_AN386.clockHz).toBe(25_000_000);
     expect(MPS2_AN386.peripherals[0]).toEqual({ name: "CMSDK-APB", start: 0x40000000, size: 0x10000 });
+    expect(MPS2_AN386.roles).toEqual({
+      uart: "UART0",
+      gpio: "GPIO0",
+      timer: "TIMER0",
+      sensor: "TIMER1",
+      actuator: "DUALTIMER",
+    });
   });
 
   it("boards and their regions are frozen", () => {

@@ -37,6 +37,9 @@ export const STM32F407: Board = defineBoard({
     GPIOD: 0x40020c00,
     RCC: 0x40023800,
   },
+  // The kernel's devices: console on USART2, LEDs on GPIOD (the Discovery board's), IMU on SPI1,
+  // motors on TIM1's PWM outputs, microseconds from TIM2.
+  roles: { uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" },
 });
 
 const H7_RAM: readonly MemoryRegionSpec[] = [
@@ -76,6 +79,9 @@ const H7_DEVICES = {
   RCC: 0x58024400,
 } as const;
 
+/** The kernel's devices on the H7 parts: console on USART3 (the Nucleo-144's ST-LINK VCP). */
+const H7_ROLES = { uart: "USART3", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" } as const;
+
 /** STM32H743xI / H742xI / H753xI (Cortex-M7, 480 MHz, 16 MPU regions): 2 MiB flash in two banks. */
 export const STM32H743XI: Board = defineBoard({
   name: "stm32h743xi",
@@ -93,11 +99,12 @@ export const STM32H743XI: Board = defineBoard({
   ],
   peripherals: H7_PERIPHERALS,
   devices: H7_DEVICES,
+  roles: H7_ROLES,
 });
 
 /**
  * STM32H743xG / H742xG (Cortex-M7, 480 MHz, 16 MPU regions): two 512 KiB flash banks 1 MiB apart
- * (RM0433; seed 000 lists both at 0x08000000).
+ * (RM0433).
  */
 export const STM32H743XG: Board = defineBoard({
   name: "stm32h743xg",
@@ -114,6 +121,7 @@ export const STM32H743XG: Board = defineBoard({
   ],
   peripherals: H7_PERIPHERALS,
   devices: H7_DEVICES,
+  roles: H7_ROLES,
 });
 
 /** STM32H750xB (Cortex-M7, 480 MHz, 16 MPU regions): 128 KiB flash plus 8 MiB memory-mapped QUADSPI flash. */
@@ -132,6 +140,7 @@ export const STM32H750XB: Board = defineBoard({
   ],
   peripherals: H7_PERIPHERALS,
   devices: H7_DEVICES,
+  roles: H7_ROLES,
 });
 
 /** Arm MPS2-AN386 (Cortex-M4 FPGA image, 25 MHz, 8 MPU regions): the board QEMU emulates as `mps2-an386`. */
@@ -159,6 +168,9 @@ export const MPS2_AN386: Board = defineBoard({
     UART0: 0x40004000,
     GPIO0: 0x40010000,
   },
+  // The CMSDK parts stand in for the kernel's devices: TIMER1 carries the IMU's sample registers
+  // and the dual timer the motor compare registers.
+  roles: { uart: "UART0", gpio: "GPIO0", timer: "TIMER0", sensor: "TIMER1", actuator: "DUALTIMER" },
 });
 
 /** Every built-in board, in a stable order. */

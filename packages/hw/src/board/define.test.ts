@@ -54,6 +54,36 @@ describe("defineBoard", () => {
     expect(b.aliases).toEqual([]);
     expect(b.peripherals).toEqual([]);
     expect(b.devices).toEqual({});
+    expect(b.roles).toEqual({});
+  });
+
+  it("keeps device roles that name the board's devices", () => {
+    const b = defineBoard({
+      ...base,
+      devices: { USART1: 0x40013800, GPIOC: 0x40011000 },
+      roles: { uart: "USART1", gpio: "GPIOC", "led-1": "GPIOC" },
+    });
+    expect(b.roles).toEqual({ uart: "USART1", gpio: "GPIOC", "led-1": "GPIOC" });
+    expect(Object.isFrozen(b.roles)).toBe(true);
+  });
+
+  it.each([
+    [{ uart: "USART9" }, "roles.uart", /must name one of the board's devices \(USART1\), got "USART9"/],
+    [{ uart: 0x40013800 }, "roles.uart", /must name one of the board's devices/],
+    [{ UART: "USART1" }, "roles.UART", /lowercase name/],
+    [{ "": "USART1" }, "roles.", /lowercase name/],
+    [{ toString: "USART1" }, "roles.toString", /lowercase name/],
+    [{ uart: "toString" }, "roles.uart", /must name one of the board's devices/],
+  ])("roles %j is BOARD_FIELD naming %s", (roles, field, message) => {
+    const e = errOf(() => defineBoard({ ...base, devices: { USART1: 0x40013800 }, roles } as unknown as BoardSpec));
+    expect(e.code).toBe("BOARD_FIELD");
+    expect(e.context.field).toBe(field);
+    expect(e.message).toMatch(message);
+  });
+
+  it("roles without devices: the message says none are declared", () => {
+    const e = errOf(() => defineBoard({ ...base, roles: { uart: "USART2" } }));
+    expect(e.message).toMatch(/none declared/);
   });
 
   it("takes 16 MPU regions by default on Cortex-M7 and 8 on M3/M4", () => {
@@ -100,6 +130,8 @@ describe("defineBoard", () => {
     ["peripherals", {}, "BOARD_FIELD", "peripherals"],
     ["devices", 3, "BOARD_FIELD", "devices"],
     ["devices", { UART: -4 }, "BOARD_FIELD", "devices.UART"],
+    ["roles", "uart", "BOARD_FIELD", "roles"],
+    ["roles", ["uart"], "BOARD_FIELD", "roles"],
   ])("%s = %j is %s naming %s", (field, value, code, named) => {
     const e = errOf(() => defineBoard(withField(field, value)));
     expect(e.code).toBe(code);

@@ -143,6 +143,34 @@ function checkPeripheral(p: unknown, i: number, board: string, names: Set<string
   return Object.freeze({ name: pname, start, size });
 }
 
+/** A role name: lowercase letters, digits and `-`, starting with a letter (`uart`, `can-1`). */
+const ROLE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+function checkRoles(
+  value: unknown,
+  devices: Readonly<Record<string, number>>,
+  board: string,
+): Readonly<Record<string, string>> {
+  const raw = value ?? {};
+  if (!isObject(raw)) throw fieldError(board, "roles", "must be an object of role: device name", raw);
+  const roles: Record<string, string> = {};
+  for (const [role, device] of Object.entries(raw)) {
+    const field = `roles.${role}`;
+    if (!ROLE_NAME.test(role)) throw fieldError(board, field, "must be a lowercase name (a-z, 0-9, -)", role);
+    if (typeof device !== "string" || !Object.hasOwn(devices, device)) {
+      const known = Object.keys(devices);
+      throw fieldError(
+        board,
+        field,
+        `must name one of the board's devices (${known.length > 0 ? known.join(", ") : "none declared"}), got ${JSON.stringify(device) ?? String(device)}`,
+        device,
+      );
+    }
+    roles[role] = device;
+  }
+  return Object.freeze(roles);
+}
+
 /**
  * Validates a board description and returns a frozen {@link Board} with every default filled in.
  * Throws {@link HwError} naming the offending field in `context.field` (e.g. `"memory[2].size"`);
@@ -152,6 +180,8 @@ function checkPeripheral(p: unknown, i: number, board: string, names: Set<string
  *   names, memory in the system range 0xE0000000+, more than {@link MAX_BOARD_MEMORY} bytes or
  *   {@link MAX_BOARD_REGIONS} regions).
  * - `BOARD_UNKNOWN_CORE`: `core` is not one of {@link CORE_KINDS}.
+ * - `BOARD_FIELD` also for a device role that is not a lowercase name (`roles.<role>`) or that
+ *   names no entry of `devices`.
  * - `BOARD_OVERLAP`: two memory regions, or two peripheral ranges, overlap (`field` names the
  *   later one in the description). Memory inside a peripheral range is allowed (STM32F407
  *   backup SRAM sits in AHB1): memory decodes first.
@@ -230,6 +260,7 @@ export function defineBoard(spec: BoardSpec): Board {
   if (!isObject(rawDevices)) throw fieldError(name, "devices", "must be an object of name: address", rawDevices);
   const devices: Record<string, number> = {};
   for (const [k, v] of Object.entries(rawDevices)) devices[k] = checkU32(v, `devices.${k}`, name);
+  const roles = checkRoles(raw.roles, devices, name);
   return Object.freeze({
     name,
     aliases: Object.freeze([...(aliases as string[])]),
@@ -240,5 +271,6 @@ export function defineBoard(spec: BoardSpec): Board {
     memory: Object.freeze([...memory].sort((a, b) => a.start - b.start)),
     peripherals: Object.freeze([...peripherals].sort((a, b) => a.start - b.start)),
     devices: Object.freeze(devices),
+    roles,
   });
 }

@@ -35,7 +35,8 @@ const F407_JSON = `{
     { "name": "AHB1", "start": "0x40020000", "size": "0x60000" },
     { "name": "AHB2", "start": "0x50000000", "size": "0x70000" }
   ],
-  "devices": { "USART2": "0x40004400", "RCC": 1073887232 }
+  "devices": { "USART2": "0x40004400", "RCC": 1073887232 },
+  "roles": { "uart": "USART2" }
 }`;
 
 /** A JSON board text with one memory entry replaced. */
@@ -47,12 +48,20 @@ function withRegion(entry: string): string {
 }
 
 describe("parseBoardJson", () => {
+  it("a role naming no device is BOARD_FIELD naming roles.<role>", () => {
+    const text = `{"name": "b", "core": "cortex-m4", "memory": [{"name": "R", "start": 0, "size": 32}],
+      "devices": {"USART1": "0x40013800"}, "roles": {"uart": "USART2"}}`;
+    const e = errOf(() => parseBoardJson(text));
+    expect([e.code, e.context.field]).toEqual(["BOARD_FIELD", "roles.uart"]);
+  });
+
   it("reads the STM32F407 memory map written in JSON with hex strings and K/M suffixes", () => {
     const b = parseBoardJson(F407_JSON);
     expect(b.memory).toEqual(STM32F407.memory);
     expect(b.peripherals).toEqual(STM32F407.peripherals);
     expect(b.core).toBe("cortex-m4");
     expect(b.devices).toEqual({ USART2: 0x40004400, RCC: 0x40023800 });
+    expect(b.roles).toEqual({ uart: "USART2" });
     const m = createMachine(b);
     m.core.write32(0x2001bffe, 0x01020304);
     expect(m.core.read32(0x2001bffe)).toBe(0x01020304);

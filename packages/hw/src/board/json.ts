@@ -14,6 +14,7 @@ const BOARD_KEYS = [
   "memory",
   "peripherals",
   "devices",
+  "roles",
   "$schema",
 ] as const;
 const REGION_KEYS = ["name", "start", "size", "kind", "readOnly", "executable", "waitStates"] as const;
@@ -81,7 +82,8 @@ function convertRanges(
 /**
  * Builds a board from a parsed JSON value with the shape of {@link BoardSpec}. Addresses and
  * sizes (`memory[i].start/size`, `peripherals[i].start/size`, `devices.*`) may be numbers or
- * strings such as `"0x20000000"`, `"128K"`, `"1M"`; `core` is matched case-insensitively;
+ * strings such as `"0x20000000"`, `"128K"`, `"1M"`; `roles` maps a role to a device name
+ * (`{ "uart": "USART1" }`); `core` is matched case-insensitively;
  * unknown fields are refused (a typo such as `"szie"` is an error, not a silent default).
  * Throws {@link HwError} naming the field in `context.field`: `BOARD_INVALID` (not an object),
  * `BOARD_FIELD`, `BOARD_UNKNOWN_CORE`, `BOARD_OVERLAP` (see {@link defineBoard}). Nothing is
@@ -120,6 +122,7 @@ export function boardFromJson(value: unknown): Board {
     memory: convertRanges(value.memory, "memory", REGION_KEYS, board),
     peripherals: convertRanges(value.peripherals, "peripherals", PERIPHERAL_KEYS, board),
     devices,
+    roles: value.roles,
   };
   return defineBoard(spec as unknown as BoardSpec);
 }

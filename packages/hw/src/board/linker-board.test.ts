@@ -50,6 +50,7 @@ describe("boardFromLinkerScript", () => {
     expect(b.clockHz).toBe(16_000_000);
     expect(b.peripherals).toEqual([]);
     expect(b.devices).toEqual({});
+    expect(b.roles).toEqual({});
   });
 
   it("standalone: an rw region is not executable; a fetch there is IBUSERR", () => {
@@ -66,7 +67,7 @@ describe("boardFromLinkerScript", () => {
     expect(f.cfsr).toBe(0x100);
   });
 
-  it("over STM32F407: keeps peripherals, devices, core, clock and the memory the script does not mention", () => {
+  it("over STM32F407: keeps peripherals, devices, roles, core, clock and the memory the script does not mention", () => {
     const b = boardFromLinkerScript(CUBE, { name: "my-f407", base: STM32F407 });
     expect(rows(b)).toEqual([
       ["FLASH", 0x08000000, 0x100000, "flash", true, true, 5],
@@ -79,6 +80,7 @@ describe("boardFromLinkerScript", () => {
     ]);
     expect(b.peripherals).toEqual(STM32F407.peripherals);
     expect(b.devices).toEqual(STM32F407.devices);
+    expect(b.roles).toEqual(STM32F407.roles);
     expect([b.core, b.mpuRegions, b.clockHz]).toEqual(["cortex-m4", 8, 168_000_000]);
     const m = createMachine(b);
     m.scb.shcsr = Shcsr.BUSFAULTENA;

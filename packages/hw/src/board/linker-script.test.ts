@@ -13,7 +13,7 @@ function errOf(fn: () => unknown): HwError {
   throw new Error("expected an HwError");
 }
 
-/** The STM32CubeIDE example of shared/spec/boards.md. */
+/** A MEMORY block as STM32CubeIDE generates it for an STM32F407. */
 const CUBE = `MEMORY
 {
   CCMRAM (xrw) : ORIGIN = 0x10000000, LENGTH = 64K

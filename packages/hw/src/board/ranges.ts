@@ -29,10 +29,11 @@ function bounds(r: {
 
 /**
  * The parts of `regions` that no `used` range covers: what an allocator may manage once the
- * program's own sections are placed (the free memory seed document 004 marks with linker
- * symbols). Accepts board regions (`start`/`size`) and linker regions (`origin`/`length`);
- * each piece keeps its region's name. Pieces come in region order, then address order; empty
- * pieces are dropped; used ranges may overlap each other and straddle regions.
+ * program's own sections are placed (the free memory a linker script marks with symbols such
+ * as `_end` and `_estack`). Accepts board regions (`start`/`size`) and linker regions
+ * (`origin`/`length`); each piece keeps its region's name. Pieces come in region order, then
+ * address order; empty pieces are dropped; used ranges may overlap each other and straddle
+ * regions.
  *
  * Throws {@link HwError} `ADDRESS_RANGE` (with `context.field` = `used[i]`) for a used range that
  * is not integers within 32 bits or has a negative size; nothing is returned on error.

@@ -46,6 +46,13 @@ export interface BoardSpec {
   readonly peripherals?: readonly PeripheralRangeSpec[];
   /** Named peripheral addresses on this board (e.g. { USART2: 0x40004400 }) used by the kernel's devices. */
   readonly devices?: Readonly<Record<string, number>>;
+  /**
+   * What each device is for: a role (a lowercase name such as `uart`, `gpio`, `timer`) mapped to
+   * the name of one of {@link BoardSpec.devices}, e.g. `{ uart: "USART2", gpio: "GPIOD" }`. The
+   * kernel attaches its simulated device of a role at that device's address; a board without a
+   * role has no such device. Default: none.
+   */
+  readonly roles?: Readonly<Record<string, string>>;
 }
 
 /** A memory region after validation: every field present. */
@@ -74,4 +81,6 @@ export interface Board {
   /** Sorted by start address. */
   readonly peripherals: readonly PeripheralRangeSpec[];
   readonly devices: Readonly<Record<string, number>>;
+  /** Role -> device name (every name a key of `devices`); see {@link BoardSpec.roles}. */
+  readonly roles: Readonly<Record<string, string>>;
 }

@@ -36,7 +36,7 @@ const normal = (inner: string, outer: string, shareable: boolean): MemoryAttribu
   reserved: false,
 });
 
-/** The expected decoding, written row by row from the spec's table. */
+/** The expected decoding, written row by row from the ARMv7-M ARM's TEX, C, B, S encoding table. */
 function expected(tex: number, c: boolean, b: boolean, s: boolean): MemoryAttributes {
   const cb = (c ? 2 : 0) | (b ? 1 : 0);
   if (tex === 0 && cb === 0) return so();

@@ -1,4 +1,5 @@
 import { HwError } from "../errors.js";
+import { isPowerOfTwo } from "../pow2.js";
 import {
   type AccessPermission,
   AP_NAMES,
@@ -75,10 +76,6 @@ export interface MpuRegionView {
   readonly rasr: number;
 }
 
-function isPow2(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
-}
-
 /**
  * Validates typed settings and encodes them as RBAR (ADDR only) and RASR values.
  * Throws {@link HwError} naming the field; nothing is written by the caller on error.
@@ -95,7 +92,7 @@ export function encodeRegion(
       regionCount,
     });
   }
-  if (!isPow2(s.size) || s.size < 32 || s.size > 2 ** 32) {
+  if (!isPowerOfTwo(s.size) || s.size < 32 || s.size > 2 ** 32) {
     throw new HwError("MPU_SIZE", `RASR.SIZE: region size ${s.size} must be a power of two from 32 B to 4 GiB`, {
       field: "RASR.SIZE",
       value: s.size,

@@ -8,7 +8,7 @@ import { createMachine, type Machine } from "../machine.js";
 /**
  * Property: on random MPU configurations and random accesses, the decision the core takes (allowed
  * vs MemManage, and `core.permissionAt`) equals a small reference model written here, straight
- * from the lookup order of the spec. The model scans every region for every address; the
+ * from the lookup order of the ARMv7-M ARM (docs/mpu-model.md, "Lookup order"). The model scans every region for every address; the
  * implementation precomputes per-granule tables (memory) or decides directly (elsewhere) and
  * caches tables per configuration, so configurations are re-applied to hit the cache.
  */
@@ -378,7 +378,7 @@ describe("MPU decisions equal the reference model", () => {
     );
   });
 
-  it("the model itself agrees with the spec's worked cases", () => {
+  it("the reference model agrees with hand-worked cases (overlap, subregions, background map, PPB)", () => {
     const cfg: Config = {
       ctrl: 5,
       regions: [

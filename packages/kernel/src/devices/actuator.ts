@@ -1,4 +1,5 @@
 import type { Peripheral } from "@rtos-sim/hw";
+import type { DeviceKind } from "./types.js";
 
 /** Actuator (PWM timer) register offsets: CCR1..CCR4 hold the four motor duty cycles. */
 export const ActuatorReg = { CCR1: 0x34, CCR2: 0x38, CCR3: 0x3c, CCR4: 0x40 } as const;
@@ -30,3 +31,9 @@ export class Actuator implements Peripheral {
     this.hash = Math.imul(this.hash ^ ((ch << 16) | (value & 0xffff)), 0x01000193) >>> 0;
   }
 }
+
+/** The actuator role: four motor duty cycles, every write hashed. */
+export const actuatorDevice: DeviceKind<Actuator> = {
+  summary: "four PWM compare registers (motor duties), writes hashed",
+  create: (name) => new Actuator(name),
+};

@@ -1,53 +1,27 @@
-import type { Board, Bus } from "@rtos-sim/hw";
-import { Actuator } from "./actuator.js";
-import { Gpio } from "./gpio.js";
-import { type DevicePlacement, placeDevices } from "./map.js";
-import { Sensor } from "./sensor.js";
-import { Timer } from "./timer.js";
-import { Uart } from "./uart.js";
+import type { Board, Bus, Peripheral } from "@rtos-sim/hw";
+import { type DevicePlacement, placeDevices } from "./placement.js";
+import { DEVICES, type DeviceOf, type DeviceRole } from "./table.js";
+import type { DeviceEnv } from "./types.js";
+import type { Uart } from "./uart.js";
 
-/** The simulated devices of a kernel, by role (absent when the board has no address for one). */
-export interface KernelDevices {
+/** The simulated devices of a kernel, by role (absent when the board declares no such role). */
+export type KernelDevices = { readonly [R in DeviceRole]?: DeviceOf<R> } & {
+  /** The console: every board the kernel runs on declares one. */
   readonly uart: Uart;
-  readonly gpio?: Gpio;
-  readonly timer?: Timer;
-  readonly sensor?: Sensor;
-  readonly actuator?: Actuator;
   readonly placements: readonly DevicePlacement[];
-}
+};
 
 /**
- * Attaches the kernel's devices to the bus at the board's real addresses ({@link placeDevices}):
- * the UART's completed lines go to `onLine(task id, line)`; the timer and sensor read `ms()`.
+ * Attaches the kernel's devices to the bus where the board's roles say ({@link placeDevices}),
+ * each built by its entry of the device table ({@link DEVICES}).
  */
-export function attachDevices(
-  bus: Bus,
-  board: Board,
-  seed: number,
-  ms: () => number,
-  onLine: (task: number, line: string) => void,
-): KernelDevices {
+export function attachDevices(bus: Bus, board: Board, env: DeviceEnv): KernelDevices {
   const placements = placeDevices(board);
-  const out: { -readonly [K in keyof KernelDevices]?: KernelDevices[K] } = { placements };
+  const out: Record<string, Peripheral | readonly DevicePlacement[]> = { placements };
   for (const p of placements) {
-    if (p.role === "uart") {
-      const uart = new Uart(p.name);
-      uart.onLine = onLine;
-      bus.attach(p.base, uart);
-      out.uart = uart;
-    } else if (p.role === "gpio") {
-      out.gpio = new Gpio(p.name);
-      bus.attach(p.base, out.gpio);
-    } else if (p.role === "timer") {
-      out.timer = new Timer(p.name, () => ms() * 1000);
-      bus.attach(p.base, out.timer);
-    } else if (p.role === "sensor") {
-      out.sensor = new Sensor(p.name, ms, seed);
-      bus.attach(p.base, out.sensor);
-    } else if (p.role === "actuator") {
-      out.actuator = new Actuator(p.name);
-      bus.attach(p.base, out.actuator);
-    }
+    const device = DEVICES[p.role].create(p.name, env);
+    bus.attach(p.base, device);
+    out[p.role] = device;
   }
-  return out as KernelDevices;
+  return out as unknown as KernelDevices;
 }

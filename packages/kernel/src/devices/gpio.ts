@@ -1,4 +1,5 @@
 import type { Peripheral } from "@rtos-sim/hw";
+import type { DeviceKind } from "./types.js";
 
 /** GPIO register offsets (STM32 layout). */
 export const GpioReg = { MODER: 0x00, IDR: 0x10, ODR: 0x14, BSRR: 0x18 } as const;
@@ -33,3 +34,9 @@ export class Gpio implements Peripheral {
     this.odr = v;
   }
 }
+
+/** The GPIO role: a port whose output register toggles are counted. */
+export const gpioDevice: DeviceKind<Gpio> = {
+  summary: "GPIO port (STM32 MODER/IDR/ODR/BSRR)",
+  create: (name) => new Gpio(name),
+};

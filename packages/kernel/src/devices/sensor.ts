@@ -1,4 +1,5 @@
 import type { Peripheral } from "@rtos-sim/hw";
+import type { DeviceKind } from "./types.js";
 
 /** IMU register offsets: STATUS, then six signed 16-bit samples (gyro x/y/z, accel x/y/z) as words. */
 export const SensorReg = { STATUS: 0x00, GX: 0x04, GY: 0x08, GZ: 0x0c, AX: 0x10, AY: 0x14, AZ: 0x18 } as const;
@@ -50,3 +51,9 @@ export class Sensor implements Peripheral {
 
   write(): void {}
 }
+
+/** The sensor role: an IMU with seeded noise. */
+export const sensorDevice: DeviceKind<Sensor> = {
+  summary: "IMU sample registers (gyro and accelerometer, seeded noise)",
+  create: (name, env) => new Sensor(name, () => env.ms(), env.seed),
+};

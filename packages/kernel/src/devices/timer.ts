@@ -1,4 +1,5 @@
 import type { Peripheral } from "@rtos-sim/hw";
+import type { DeviceKind } from "./types.js";
 
 /** Timer register offsets (STM32 general-purpose timer: CNT 0x24). */
 export const TimerReg = { CR1: 0x00, CNT: 0x24 } as const;
@@ -20,3 +21,9 @@ export class Timer implements Peripheral {
 
   write(): void {}
 }
+
+/** The timer role: CNT counts simulated microseconds. */
+export const timerDevice: DeviceKind<Timer> = {
+  summary: "free-running timer, CNT in microseconds",
+  create: (name, env) => new Timer(name, () => env.ms() * 1000),
+};

@@ -1,4 +1,5 @@
 import { actorTask, type Peripheral, type PeripheralAccess } from "@rtos-sim/hw";
+import type { DeviceKind } from "./types.js";
 
 /** USART register offsets (STM32 layout: SR 0x00, DR 0x04). */
 export const UartReg = { SR: 0x00, DR: 0x04 } as const;
@@ -40,3 +41,13 @@ export class Uart implements Peripheral {
     }
   }
 }
+
+/** The console UART role: completed lines go to the kernel's output of the writing task. */
+export const uartDevice: DeviceKind<Uart> = {
+  summary: "console UART (USART data register at +0x04); lines captured per task",
+  create(name, env) {
+    const uart = new Uart(name);
+    uart.onLine = (task, line) => env.onLine(task, line);
+    return uart;
+  },
+};

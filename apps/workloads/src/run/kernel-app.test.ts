@@ -1,0 +1,124 @@
+import { findBoard } from "@rtos-sim/hw";
+import type { AppDescription as KernelAppDescription } from "@rtos-sim/kernel";
+import { describe, expect, it } from "vitest";
+import { finishRun, prepareRun } from "./context.js";
+import { fromKernelApp, isKernelApp, type KernelAppExpectations } from "./kernel-app.js";
+
+/** A worker that prints through the kernel, and a rogue that reads the kernel's memory. */
+const twoTasks: KernelAppDescription & KernelAppExpectations = {
+  name: "two-tasks",
+  description: "a worker and a rogue",
+  durationMs: 20,
+  tasks: (env) => [
+    {
+      name: "worker",
+      *main(t) {
+        for (let i = 0; i < 3; i++) {
+          const p = yield* t.malloc(16);
+          t.writeString(p, `w${i}\n`);
+          yield* t.print(p, 3);
+          yield* t.free(p);
+          yield* t.sleep({ ms: 1 });
+        }
+      },
+    },
+    {
+      name: "rogue",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        t.read32(env.kernel.kernelBlock.base);
+      },
+    },
+  ],
+  check: (kernel) => [{ name: "worker printed 3 lines", ok: kernel.task("worker")?.output.length === 3, detail: "" }],
+  expectFault: (f) => f.task === "rogue",
+};
+
+function run(app: KernelAppDescription & KernelAppExpectations, memcheck: boolean) {
+  const cli = fromKernelApp(app);
+  const prepared = prepareRun(cli, findBoard("stm32f407")!, { seed: 1, durationMs: 20, memcheck });
+  void cli.run(prepared.ctx);
+  return finishRun(prepared, 0);
+}
+
+describe("kernel apps as machine apps", () => {
+  it("recognises a kernel app description", () => {
+    expect(isKernelApp(twoTasks)).toBe(true);
+    expect(isKernelApp({ name: "x", summary: "s", run() {} })).toBe(false);
+  });
+
+  it("records the kernel's tasks, slices, UART lines, faults, page maps and checks", () => {
+    const r = run(twoTasks, true);
+    expect(r.app.name).toBe("two-tasks");
+    expect(r.memcheckActive).toBe(true);
+    expect(r.simulatedUs).toBeGreaterThan(0);
+    expect(r.tasks.map((t) => t.name)).toEqual(["kernel", "worker", "rogue"]);
+    expect(r.uart.map((l) => [l.task, l.text])).toEqual([
+      [1, "w0"],
+      [1, "w1"],
+      [1, "w2"],
+    ]);
+    expect(r.slices.filter((s) => s.task === 1).length).toBeGreaterThan(0);
+    expect(r.faults).toHaveLength(1);
+    expect(r.faults[0]).toMatchObject({
+      taskName: "rogue",
+      kind: "memmanage",
+      hardware: true,
+      cause: "MemManage",
+      expected: true,
+    });
+    expect(r.faults[0]!.cfsrNames).toContain("DACCVIOL");
+    expect(r.tasks[2]!.mpuRegions.length).toBeGreaterThan(0);
+    // The kernel row shows the kernel's own regions: the two highest of the STM32F407's eight.
+    expect(r.tasks[0]!.mpuRegions.map((m) => [m.number, m.label, m.base, m.size, m.access])).toEqual([
+      [6, "code (Flash)", 0x08000000, 0x100000, "ro"],
+      [7, "kernel", 0x20004000, 0x2000, "priv-rw"],
+    ]);
+    expect(r.pageMaps.length).toBeGreaterThan(0);
+    expect(r.pageMaps.every((m) => m.source === "region manager")).toBe(true);
+    expect(r.checks).toEqual([{ name: "worker printed 3 lines", passed: true, detail: "" }]);
+    expect(r.counters[0]?.name).toBe("heap in use");
+    expect(r.verdict).toEqual({ ok: true, problems: [] });
+  });
+
+  it("an unplanned fault fails the run", () => {
+    const r = run({ ...twoTasks, expectFault: undefined }, false);
+    expect(r.memcheckActive).toBe(false);
+    expect(r.verdict.ok).toBe(false);
+    expect(r.verdict.problems[0]).toMatch(/^unexpected fault in rogue: /);
+  });
+
+  it("a fault the kernel detects (a bad syscall pointer) is recorded without hardware registers", () => {
+    const r = run(
+      {
+        name: "bad-pointer",
+        description: "a task hands the kernel a pointer into kernel memory",
+        tasks: (env) => [
+          {
+            name: "liar",
+            *main(t) {
+              yield* t.print(env.kernel.kernelBlock.base, 4);
+            },
+          },
+        ],
+        expectFault: (f) => f.task === "liar",
+      },
+      false,
+    );
+    expect(r.faults).toHaveLength(1);
+    const f = r.faults[0]!;
+    expect(f).toMatchObject({
+      taskName: "liar",
+      hardware: false,
+      exception: 0,
+      cfsr: 0,
+      mmfar: null,
+      bfar: null,
+      expected: true,
+    });
+    expect(f.kind).toBe("bad-pointer");
+    expect(f.message.length).toBeGreaterThan(0);
+    expect(f.dump).not.toBeNull();
+    expect(r.verdict.ok).toBe(true);
+  });
+});

@@ -1,0 +1,248 @@
+import type {
+  AppCheck,
+  Kernel,
+  AppDescription as KernelAppDescription,
+  FaultRecord as KernelFault,
+  KTask,
+  MpuPlan,
+} from "@rtos-sim/kernel";
+import { defineApp as defineKernelApp, planMpu, runApp } from "@rtos-sim/kernel";
+import type { MemReport } from "@rtos-sim/memcheck";
+import type { MachineApp, MachineAppContext } from "../machine-app.js";
+import { isKernelApp } from "./kernel-shape.js";
+import { checkerReportFrom } from "./memcheck-report.js";
+import { pageMapFromRegionManager } from "./page-maps.js";
+import type { RunRecorder } from "./recorder.js";
+import type { FaultRecord, MpuRegionInfo, TaskState } from "./result.js";
+
+export { isKernelApp };
+
+/**
+ * Optional fields a kernel app description may carry to say which faults and checker reports
+ * it plans (the rogue task of `isolation`, the bugs of `heap-bugs`): those do not fail the run.
+ */
+export interface KernelAppExpectations {
+  expectFault?(fault: KernelFault): boolean;
+  expectReport?(report: MemReport): boolean;
+}
+
+/** Least simulated time between heap-use samples taken on heap operations / on state changes. */
+const ALLOC_SAMPLE_MS = 1;
+const STATE_SAMPLE_MS = 5;
+/** Least simulated time between samples of the pages each owner holds (a scan of the region metadata). */
+const PAGES_SAMPLE_MS = 50;
+
+const EXCEPTION_NUMBER: Readonly<Record<string, number>> = { HardFault: 3, MemManage: 4, BusFault: 5, UsageFault: 6 };
+
+function memoryType(setting: string | undefined): string {
+  if (setting === undefined || setting.startsWith("normal")) return "normal";
+  return setting.startsWith("device") ? "device" : "strongly-ordered";
+}
+
+/** The regions of an MPU plan, as report rows. */
+function planRegions(plan: MpuPlan): MpuRegionInfo[] {
+  const out: MpuRegionInfo[] = [];
+  plan.regions.forEach((g, n) => {
+    if (!g) return;
+    out.push({
+      number: n,
+      base: g.base,
+      size: g.size,
+      access: g.access,
+      executable: g.executable ?? false,
+      memoryType: memoryType(g.memory),
+      srd: g.subregionDisable ?? 0,
+      label: g.label,
+    });
+  });
+  return out;
+}
+
+/** A kernel task's MPU regions (its plan: the task's grants and the kernel's), as report rows. */
+export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
+  return planRegions(task.plan);
+}
+
+/**
+ * The kernel's own MPU regions (code and kernel data, the highest-numbered regions of every
+ * task's plan), as the configuration the kernel loads for itself at boot, as report rows.
+ */
+export function kernelMpuRegions(kernel: Kernel): MpuRegionInfo[] {
+  return planRegions(planMpu(kernel.machine.board.mpuRegions, kernel.kernelGrants, [], "kernel"));
+}
+
+/** A kernel fault record as a run's {@link FaultRecord}. */
+export function faultFromKernel(
+  f: KernelFault,
+  task: number | null,
+  expected: boolean,
+  regions: readonly MpuRegionInfo[],
+): FaultRecord {
+  const hw = f.hw;
+  const names = hw?.cfsrNames ?? [];
+  const valid = (bit: string) => (hw && names.includes(bit) ? hw.faultAddress : null);
+  return {
+    t: f.ms * 1000,
+    task,
+    taskName: f.task,
+    kind: f.kind,
+    hardware: hw !== undefined,
+    exception: hw ? (EXCEPTION_NUMBER[hw.exception] ?? 0) : 0,
+    exceptionName: hw?.exception ?? f.kind,
+    cause: hw?.cause ?? f.kind,
+    escalated: hw ? hw.exception !== hw.cause : false,
+    lockup: false,
+    cfsr: hw?.cfsr ?? 0,
+    cfsrNames: names,
+    hfsr: hw?.hfsr ?? 0,
+    hfsrNames: hw?.hfsrNames ?? [],
+    mmfar: valid("MMARVALID"),
+    bfar: valid("BFARVALID"),
+    access: hw
+      ? {
+          address: hw.access.address >>> 0,
+          size: hw.access.size,
+          kind: hw.access.kind === "write" ? "write" : hw.access.kind === "fetch" ? "fetch" : "read",
+          privileged: hw.access.privileged,
+        }
+      : { address: 0, size: 0, kind: "read", privileged: false },
+    expected,
+    note: f.message,
+    message: f.message,
+    mpuRegions: regions,
+    action: f.action,
+    dump: f.dump,
+  };
+}
+
+function durationMsOf(app: KernelAppDescription, rec: RunRecorder): number {
+  return rec.options.durationMs ?? app.durationMs ?? 1000;
+}
+
+function taskState(state: string): TaskState {
+  const known: readonly string[] = ["ready", "running", "blocked", "sleeping", "faulted", "stopped"];
+  return (known.includes(state) ? state : "done") as TaskState;
+}
+
+/** Wires a booted kernel's events into a run's recorder. Returns the function that closes the run. */
+function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & KernelAppExpectations, clockHz: number) {
+  rec.clock = () => kernel.nowMs() * 1000;
+  rec.cycles = () => kernel.machine.core.cycles;
+  rec.memcheckActive = kernel.checker !== null;
+  rec.setMpuRegions(0, kernelMpuRegions(kernel));
+  const ids = new Map<string, number>();
+  for (const t of kernel.tasks()) {
+    const id = rec.addTask(t.name, { privileged: t.privileged });
+    ids.set(t.name, id);
+    rec.setMpuRegions(id, taskMpuRegions(t));
+  }
+  const running = new Map<number, number>();
+  kernel.events.on("uart", (e) => {
+    const id = ids.get(e.task);
+    if (id === undefined) rec.note(e.line, 0);
+    else rec.uart(id, e.line);
+  });
+  kernel.events.on("syscall", (e) => {
+    rec.event("syscall", e.op, ids.get(e.task) ?? null, undefined, e.ms * 1000);
+  });
+  kernel.events.on("fault", (f) => {
+    const id = ids.get(f.task) ?? null;
+    const k = kernel.task(f.task);
+    rec.addFault(faultFromKernel(f, id, app.expectFault?.(f) ?? false, k ? taskMpuRegions(k) : []));
+  });
+  kernel.events.on("checker", (r) => {
+    rec.report(checkerReportFrom(r, { clockHz, expected: app.expectReport?.(r) ?? false }));
+  });
+  kernel.events.on("panic", (e) => rec.note(`panic: ${e.task}: ${e.message}`, 0));
+  // Heap use over time: sampled on heap operations (at most every 1 ms) and on state changes
+  // (at most every 5 ms), so long runs stay small.
+  const last = { alloc: Number.NEGATIVE_INFINITY, state: Number.NEGATIVE_INFINITY };
+  const sample = (ms: number, source: "alloc" | "state", every: number) => {
+    if (ms - last[source] < every) return;
+    last[source] = ms;
+    const heap: Record<string, number> = {};
+    for (const t of kernel.tasks()) heap[t.name] = t.heapInUse;
+    rec.counter("heap in use", "bytes", heap, ms * 1000);
+  };
+  let lastPages = Number.NEGATIVE_INFINITY;
+  const samplePages = (ms: number, every: number) => {
+    if (ms - lastPages < every) return;
+    lastPages = ms;
+    const pages: Record<string, number> = {};
+    // Read the page metadata as a debugger would: observing must not charge cycles or reach the checker.
+    for (const o of kernel.machine.core.debugAccess(() => kernel.regions.owners())) pages[o.name] = o.pages;
+    rec.counter("pages held", "pages", pages, ms * 1000);
+  };
+  const durationMs = Math.max(1, durationMsOf(app, rec));
+  // One listener for state changes: run slices, throttled samples, progress.
+  kernel.events.on("state", (e) => {
+    const id = ids.get(e.task);
+    if (id !== undefined) {
+      const t = e.ms * 1000;
+      if (e.to === "running") running.set(id, t);
+      else if (e.from === "running") {
+        rec.slice(id, running.get(id) ?? t, t);
+        running.delete(id);
+      }
+    }
+    if (e.ms - last.state >= STATE_SAMPLE_MS) {
+      sample(e.ms, "state", STATE_SAMPLE_MS);
+      samplePages(e.ms, PAGES_SAMPLE_MS);
+      rec.progress(e.ms / durationMs);
+    }
+  });
+  kernel.events.on("alloc", (e) => sample(e.ms, "alloc", ALLOC_SAMPLE_MS));
+  sample(0, "state", 0);
+  samplePages(0, 0);
+  return (checks: readonly AppCheck[]) => {
+    const end = rec.clock();
+    for (const [id, since] of running) rec.slice(id, since, end);
+    sample(kernel.nowMs(), "state", 0);
+    samplePages(kernel.nowMs(), 0);
+    for (const t of kernel.tasks()) {
+      const id = ids.get(t.name)!;
+      rec.setState(id, taskState(kernel.schedTask(t).state));
+      rec.setMemoryHeld(id, t.stack.top - t.stack.base + (t.heap?.size ?? 0));
+      rec.setMpuRegions(id, taskMpuRegions(t));
+    }
+    rec.setState(0, kernel.panic === null ? "done" : "faulted");
+    rec.setMemoryHeld(0, kernel.kernelBlock.size);
+    kernel.machine.core.debugAccess(() => {
+      for (const r of kernel.regions.regions()) rec.pageMap(pageMapFromRegionManager(kernel.regions, r));
+    });
+    for (const c of checks) rec.check(c.name, c.ok, c.detail);
+  };
+}
+
+/**
+ * Adapts a kernel app description (`@rtos-sim/kernel`'s `AppDescription`: board, partitions,
+ * tasks, checks) to a {@link MachineApp}, the shape every run goes through: `run(ctx)` boots the kernel on the chosen
+ * board with the run's seed, duration and `--memcheck`, and records its tasks (run slices from
+ * state changes), UART lines, syscalls, faults (decoded, with each task's MPU regions and the
+ * kernel's dump), checker reports, heap use over time, the region manager's page maps and the
+ * app's checks. Faults and reports the app declares through {@link KernelAppExpectations} are
+ * expected. Throws the kernel's `BAD_CONFIG` error for a malformed description.
+ */
+export function fromKernelApp(app: KernelAppDescription & KernelAppExpectations): MachineApp {
+  defineKernelApp(app);
+  return {
+    name: app.name,
+    summary: app.description,
+    ...(app.board !== undefined ? { defaultBoard: app.board } : {}),
+    ...(app.durationMs !== undefined ? { defaultDurationMs: app.durationMs } : {}),
+    run(ctx: MachineAppContext) {
+      let close: ((checks: readonly AppCheck[]) => void) | null = null;
+      const run = runApp(app, {
+        board: ctx.board,
+        seed: ctx.options.seed,
+        durationMs: ctx.options.durationMs,
+        memcheck: ctx.options.memcheck,
+        beforeRun: (kernel) => {
+          close = follow(kernel, ctx.record, app, ctx.board.clockHz);
+        },
+      });
+      (close as ((checks: readonly AppCheck[]) => void) | null)?.(run.checks);
+      if (run.result.panic !== null) ctx.record.crash(`kernel panic: ${run.result.panic}`);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The narrow view of memory that software keeping its state in simulated memory works through:
+ * the region manager's page metadata (`@rtos-sim/region`) and the allocators' headers, free
+ * lists and slab bitmaps (`@rtos-sim/alloc`). `machine.core` satisfies it: every access is then
+ * MPU-checked with the core's privilege and shown to the memory checker's hook, so a task's
+ * overflow into that state is caught or corrupts it as it would on silicon. A test or a
+ * benchmark may pass any object with these members (`dataViewPort` of `@rtos-sim/region`).
+ *
+ * @example
+ * ```ts
+ * const m = createMachine(STM32F407);
+ * const port: MemoryPort = m.core;
+ * port.write32(0x20000000, 0xcafe);
+ * ```
+ */
+export interface MemoryPort {
+  /**
+   * Who is running ({@link makeActor}): the region manager and the allocators switch its mode
+   * to `ActorMode.Allocator` (keeping the task bits) while they touch their own metadata, so a
+   * memory checker sees those accesses as the allocator's, and restore it afterwards.
+   */
+  actor: number;
+  /**
+   * False when nothing observes the actor tag (`Core.actorObserved`: no hook installed): code
+   * may then skip switching it. Absent: always switch.
+   */
+  readonly actorObserved?: boolean;
+  read8(address: number): number;
+  read16(address: number): number;
+  read32(address: number): number;
+  write8(address: number, value: number): void;
+  write16(address: number, value: number): void;
+  write32(address: number, value: number): void;
+}

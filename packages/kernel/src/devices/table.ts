@@ -1,0 +1,34 @@
+import { actuatorDevice } from "./actuator.js";
+import { gpioDevice } from "./gpio.js";
+import { sensorDevice } from "./sensor.js";
+import { timerDevice } from "./timer.js";
+import type { DeviceKind } from "./types.js";
+import { uartDevice } from "./uart.js";
+
+/**
+ * The kernel's simulated devices, by role: one entry (and one file) each. A board says which of
+ * its devices plays a role (`board.roles`, e.g. `{ uart: "USART2" }`); the kernel attaches the
+ * device of every role the board declares at that device's address, in this order. Adding a
+ * device is one file with its class and {@link DeviceKind} entry, and one line here.
+ */
+export const DEVICES = {
+  uart: uartDevice,
+  gpio: gpioDevice,
+  timer: timerDevice,
+  sensor: sensorDevice,
+  actuator: actuatorDevice,
+} as const satisfies Readonly<Record<string, DeviceKind>>;
+
+/** The roles of the simulated peripherals the kernel attaches (the keys of {@link DEVICES}). */
+export type DeviceRole = keyof typeof DEVICES;
+
+/** The device class of a role. */
+export type DeviceOf<R extends DeviceRole> = ReturnType<(typeof DEVICES)[R]["create"]>;
+
+/** Every role, in table order. */
+export const DEVICE_ROLES: readonly DeviceRole[] = Object.freeze(Object.keys(DEVICES) as DeviceRole[]);
+
+/** Whether `value` is a role of the device table. */
+export function isDeviceRole(value: unknown): value is DeviceRole {
+  return typeof value === "string" && Object.hasOwn(DEVICES, value);
+}

@@ -1,0 +1,27 @@
+import type { Peripheral } from "@rtos-sim/hw";
+
+/** What a device factory is given by the kernel at boot. */
+export interface DeviceEnv {
+  /** Seed of the run (sensor noise). */
+  readonly seed: number;
+  /** Simulated milliseconds since boot. */
+  ms(): number;
+  /** Receives every completed UART line with the id of the task that wrote it. */
+  onLine(task: number, line: string): void;
+}
+
+/**
+ * One entry of the kernel's device table ({@link DEVICES}): how to build the simulated device
+ * of a role, given the board's name for it (e.g. "USART2"). The kernel attaches it at the
+ * address the board gives that name.
+ *
+ * @example
+ * ```ts
+ * export const gpioDevice: DeviceKind<Gpio> = { create: (name) => new Gpio(name) };
+ * ```
+ */
+export interface DeviceKind<P extends Peripheral = Peripheral> {
+  /** One line for docs and reports. */
+  readonly summary: string;
+  create(name: string, env: DeviceEnv): P;
+}

@@ -1,0 +1,101 @@
+import { KernelError } from "../errors.js";
+import type { Delay } from "../syscalls.js";
+import type { SyscallContext } from "./context.js";
+
+/** A request as the validators read it: its op and fields of unknown type. */
+export interface RawRequest {
+  readonly op: string;
+  readonly [field: string]: unknown;
+}
+
+/** Largest size a heap syscall takes (the largest task heap): 16 MiB. */
+export const MAX_ALLOC = 16 * 1024 * 1024;
+
+/** A `BAD_ARGUMENT` error naming the op and the field (the caller faults; nothing changed). */
+export function badArgument(req: RawRequest, field: string, why: string, value?: unknown): KernelError {
+  return new KernelError("BAD_ARGUMENT", `${req.op}: ${field} ${why}`, { op: req.op, field, value });
+}
+
+/** An integer field in [min, max] (`BAD_ARGUMENT` otherwise). */
+export function int<Q extends RawRequest>(req: Q, field: keyof Q & string, min: number, max: number): number {
+  const v = req[field];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+    throw badArgument(req, field, `must be an integer in [${min}, ${max}], got ${String(v)}`, v);
+  }
+  return v;
+}
+
+/** An optional integer field in [min, max]. */
+export function optionalInt<Q extends RawRequest>(
+  req: Q,
+  field: keyof Q & string,
+  min: number,
+  max: number,
+): number | undefined {
+  return req[field] === undefined ? undefined : int(req, field, min, max);
+}
+
+/** An object name: a string of 1-64 characters. */
+export function name<Q extends RawRequest>(req: Q, field: keyof Q & string): string {
+  const v = req[field];
+  if (typeof v !== "string" || v.length === 0 || v.length > 64) {
+    throw new KernelError("BAD_ARGUMENT", `${req.op}: ${field} must be a name`, { op: req.op, field, value: v });
+  }
+  return v;
+}
+
+/** An optional string field. */
+export function optionalString<Q extends RawRequest>(req: Q, field: keyof Q & string): string | undefined {
+  const v = req[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw badArgument(req, field, "must be a string", v);
+  return v;
+}
+
+/** One of the given strings. */
+export function oneOf<Q extends RawRequest, const V extends string>(
+  req: Q,
+  field: keyof Q & string,
+  values: readonly V[],
+): V {
+  const v = req[field];
+  if (typeof v !== "string" || !values.includes(v as V)) {
+    throw badArgument(req, field, `must be ${values.map((x) => JSON.stringify(x)).join(" or ")}`, v);
+  }
+  return v as V;
+}
+
+/** An optional timeout: `{ ticks }` (an integer >= 0) or `{ ms }` (>= 0). */
+export function timeout<Q extends RawRequest & { readonly timeout?: unknown }>(req: Q): Delay | undefined {
+  const t = req.timeout as { ticks?: unknown; ms?: unknown } | undefined;
+  if (t === undefined) return undefined;
+  if (typeof t === "object" && t !== null) {
+    if (typeof t.ticks === "number" && Number.isInteger(t.ticks) && t.ticks >= 0) return { ticks: t.ticks };
+    if (typeof t.ms === "number" && Number.isFinite(t.ms) && t.ms >= 0) return { ms: t.ms };
+  }
+  throw new KernelError("BAD_ARGUMENT", `${req.op}: timeout must be { ticks } or { ms } >= 0`, {
+    op: req.op,
+    field: "timeout",
+  });
+}
+
+/**
+ * Checks the caller may `kind` the buffer [ptr, ptr + length) itself, by its own MPU view (and
+ * the checker's byte states): `BAD_POINTER` otherwise, nothing touched.
+ */
+export function accessible(
+  ctx: SyscallContext,
+  req: RawRequest,
+  ptr: number,
+  length: number,
+  kind: "read" | "write",
+): void {
+  const why = ctx.kernel.validateBuffer(ctx.caller, ptr, length, kind);
+  if (why !== null) {
+    throw new KernelError(
+      "BAD_POINTER",
+      `${req.op}: task ${ctx.caller.name} passed a buffer it may not ${kind}: ${why}`,
+      { op: req.op, ptr, length },
+    );
+  }
+}

@@ -1,0 +1,9 @@
+import { optionalInt } from "./args.js";
+import { SUSPENDED, type SyscallHandler } from "./context.js";
+
+/** `exit(code = 0)`: the caller stops (never returns). Faults: a code that is not a 32-bit integer. */
+export const exit: SyscallHandler<"exit"> = ({ sched, task }, req) => {
+  optionalInt(req, "code", -0x80000000, 0xffffffff);
+  sched.stop(task);
+  return SUSPENDED;
+};

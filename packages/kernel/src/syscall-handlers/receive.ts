@@ -1,0 +1,26 @@
+import { Errno } from "../syscalls.js";
+import { accessible, int, name, timeout } from "./args.js";
+import { SUSPENDED, type SyscallHandler } from "./context.js";
+
+/** Largest receive buffer. */
+const MAX_BUFFER = 4096;
+
+/**
+ * `receive(queue, ptr, length, timeout?)`: the oldest message copied into the caller's buffer
+ * (unprivileged writes), its length returned; blocks while the queue is empty (the count from a
+ * send, or `TIMEOUT`). ENOENT for no such queue. Faults: a malformed field or timeout, a buffer
+ * the caller may not write itself (`BAD_POINTER`).
+ */
+export const receive: SyscallHandler<"receive"> = (ctx, req) => {
+  const queue = name(req, "queue");
+  const ptr = int(req, "ptr", 0, 0xffffffff);
+  const length = int(req, "length", 0, MAX_BUFFER);
+  const wait = timeout(req);
+  const q = ctx.kernel.queues.get(queue);
+  if (!q) return Errno.ENOENT;
+  accessible(ctx, req, ptr, length, "write");
+  const core = ctx.kernel.machine.core;
+  const unprivileged = !ctx.caller.privileged;
+  const n = q.receive(ctx.task, ptr, length, wait, (data) => core.writeBytes(ptr, data, unprivileged));
+  return n ?? SUSPENDED;
+};

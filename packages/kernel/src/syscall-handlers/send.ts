@@ -1,0 +1,53 @@
+import { KernelError } from "../errors.js";
+import type { HandOff } from "../ipc/message-queue.js";
+import { Errno } from "../syscalls.js";
+import { TcbField } from "../task-record.js";
+import { accessible, badArgument, int, name } from "./args.js";
+import type { SyscallContext, SyscallHandler } from "./context.js";
+
+/** Largest message of any queue (a queue's own message size is checked after the lookup). */
+const MAX_MESSAGE = 256;
+
+/**
+ * `send(queue, ptr, length)`: copies the caller's bytes into the queue (kernel memory), or
+ * straight into a blocked receiver's buffer; never blocks. OK, EAGAIN when full, ENOENT.
+ * Faults: a malformed field, a length above the queue's message size, a buffer the caller may
+ * not read itself (`BAD_POINTER`).
+ */
+export const send: SyscallHandler<"send"> = (ctx, req) => {
+  const queue = name(req, "queue");
+  const ptr = int(req, "ptr", 0, 0xffffffff);
+  const length = int(req, "length", 0, MAX_MESSAGE);
+  const q = ctx.kernel.queues.get(queue);
+  if (!q) return Errno.ENOENT;
+  const max = q.maxMessage();
+  if (length > max) throw badArgument(req, "length", `must be an integer in [0, ${max}], got ${length}`, length);
+  accessible(ctx, req, ptr, length, "read");
+  const data = ctx.kernel.machine.core.readBytes(ptr, length, !ctx.caller.privileged);
+  return q.send(data, handOff(ctx)) ? Errno.OK : Errno.EAGAIN;
+};
+
+/**
+ * The hand-off to a blocked receiver: its buffer was checked when it called receive, and is
+ * checked again now under its own MPU plan (a grant may have changed since). When it may no
+ * longer write there, the receiver faults (`BAD_POINTER`) and nothing is written for it.
+ */
+function handOff({ kernel, caller, sched }: SyscallContext): HandOff {
+  return (receiver, ptr, data) => {
+    const rk = receiver.data;
+    kernel.loader.load(rk.plan);
+    const why = kernel.validateBuffer(rk, ptr, data.length, "write");
+    kernel.loader.load(caller.plan);
+    if (why === null) {
+      kernel.machine.core.writeBytes(ptr, data);
+      return true;
+    }
+    const error = new KernelError("BAD_POINTER", `receive: task ${rk.name}'s buffer is no longer writable: ${why}`, {
+      op: "receive",
+      ptr,
+      length: kernel.machine.core.read32(rk.tcb + TcbField.WAIT_LENGTH),
+    });
+    sched.fault(receiver, { kind: "kernel", message: error.message, error });
+    return false;
+  };
+}

@@ -1,0 +1,51 @@
+import type { KernelSyscallOp, SchedulerOp, SyscallHandler } from "./context.js";
+import { exit } from "./exit.js";
+import { free } from "./free.js";
+import { grant } from "./grant.js";
+import { info } from "./info.js";
+import { malloc } from "./malloc.js";
+import { print } from "./print.js";
+import { realloc } from "./realloc.js";
+import { receive } from "./receive.js";
+import { semGive } from "./sem-give.js";
+import { semTake } from "./sem-take.js";
+import { send } from "./send.js";
+
+/**
+ * The kernel's syscalls: one handler (and one file) per op. The mapped type makes a missing or
+ * mistyped handler a compile error: every op of `SyscallRequests` but the scheduler's own
+ * ({@link SCHEDULER_OPS}) must be here, taking that op's request and returning its result.
+ * Adding a syscall is its request and result in `syscalls.ts`, one file here, one line in this
+ * table, a typed helper on `TaskContext`, and a row in the kernel README (checked by a test).
+ */
+export const SYSCALL_HANDLERS = {
+  malloc,
+  free,
+  realloc,
+  "sem-take": semTake,
+  "sem-give": semGive,
+  send,
+  receive,
+  print,
+  grant,
+  info,
+  exit,
+} as const satisfies { readonly [K in KernelSyscallOp]: SyscallHandler<K> };
+
+/** The syscalls the scheduler carries out itself (yield and sleep): the kernel's table leaves them out. */
+export const SCHEDULER_OPS = { yield: "scheduler", sleep: "scheduler" } as const satisfies Readonly<
+  Record<SchedulerOp, "scheduler">
+>;
+
+/** Every syscall op: the scheduler's, then the kernel's in table order. */
+export const SYSCALL_OPS: readonly (SchedulerOp | KernelSyscallOp)[] = Object.freeze([
+  ...(Object.keys(SCHEDULER_OPS) as SchedulerOp[]),
+  ...(Object.keys(SYSCALL_HANDLERS) as KernelSyscallOp[]),
+]);
+
+/** The handler of `op`, or undefined (unknown op, or one the scheduler carries out). */
+export function handlerFor(op: string): SyscallHandler<KernelSyscallOp> | undefined {
+  return Object.hasOwn(SYSCALL_HANDLERS, op)
+    ? (SYSCALL_HANDLERS[op as KernelSyscallOp] as SyscallHandler<KernelSyscallOp>)
+    : undefined;
+}

@@ -1,0 +1,129 @@
+import { AccessKind, accessKindName, type Bus, type Core, Perm } from "@rtos-sim/hw";
+import { type ClassifyContext, examine, type Problem } from "./classify.js";
+import type { Ledger } from "./ledger.js";
+import { hex, type ReportKind } from "./report.js";
+import type { Reporter } from "./reporter.js";
+import type { Shadow, ShadowRegion } from "./shadow.js";
+import { StateBit } from "./state.js";
+
+/** The answer of {@link MemoryChecker.validateBuffer}. */
+export interface BufferCheck {
+  /** Whether the task may make the access. */
+  readonly ok: boolean;
+  /** First offending byte, or null. */
+  readonly address: number | null;
+  /** "mpu" when the task's MPU view denies it, else the error kind the access would report. */
+  readonly reason: "mpu" | ReportKind | null;
+  readonly message: string;
+}
+
+/** What an {@link AccessCheck} works with. */
+export interface AccessCheckParts {
+  readonly bus: Bus;
+  readonly core: Core;
+  readonly shadow: Shadow;
+  readonly ledger: Ledger;
+  readonly reporter: Reporter;
+  /** How far outside a block an access is still attributed to it. */
+  readonly reach: number;
+}
+
+/**
+ * The exact path of the checker's access hook, and the questions asked about accesses without
+ * making them. An access the hook's one-word test cannot pass comes here: every byte is
+ * classified against the shadow and the ledger (`examine`, classify.ts), a problem goes to the
+ * reporter, and a write sets INI on the bytes it may touch. It also answers buffer checks for
+ * syscalls (MPU view and state, nothing reported) and reads a copy's source without requiring
+ * INI (copying is not a use).
+ */
+export class AccessCheck {
+  private readonly core: Core;
+  private readonly shadow: Shadow;
+  private readonly reporter: Reporter;
+  private readonly ctx: ClassifyContext;
+  private copying = false;
+
+  constructor(parts: AccessCheckParts) {
+    this.core = parts.core;
+    this.shadow = parts.shadow;
+    this.reporter = parts.reporter;
+    const bus = parts.bus;
+    const self = this;
+    this.ctx = {
+      shadow: parts.shadow,
+      blocks: parts.ledger.blocks,
+      stacks: parts.ledger.stacks,
+      reach: parts.reach,
+      isDevice: (a) => a >>> 20 === 0xe00 || bus.peripheralAt(a) !== undefined,
+      get copying() {
+        return self.copying;
+      },
+    };
+  }
+
+  /**
+   * Checks an access by `actor` byte by byte: a problem is reported (and throws when the policy
+   * stops), a write sets INI on the bytes it may touch. Returns the region to keep hot (the
+   * access was fine and lies inside it), else undefined.
+   */
+  check(address: number, size: number, kind: AccessKind, actor: number): ShadowRegion | undefined {
+    const p = examine(this.ctx, address, size, kind, actor & 3, actor >>> 2);
+    if (p === null) {
+      if (kind === AccessKind.Write) this.markWritten(address, size);
+      const r = this.shadow.regionAt(address);
+      return r && address + size <= r.end ? r : undefined;
+    }
+    this.reporter.accessError(p, size, accessKindName(kind), actor); // throws when the policy stops
+    if (kind === AccessKind.Write) this.markWritten(address, size);
+    return undefined;
+  }
+
+  /** Examines an access without reporting or changing anything. */
+  examine(address: number, size: number, kind: AccessKind, actor: number): Problem | null {
+    return examine(this.ctx, address, size, kind, actor & 3, actor >>> 2);
+  }
+
+  /** See {@link MemoryChecker.validateBuffer}. */
+  validateBuffer(
+    actor: number,
+    address: number,
+    length: number,
+    access: "read" | "write",
+    permission: (address: number) => number = (a) => this.core.permissionAt(a),
+  ): BufferCheck {
+    const a = address >>> 0;
+    if (length <= 0) return { ok: true, address: null, reason: null, message: "empty buffer" };
+    if (a + length > 0x100000000) return { ok: false, address: a, reason: "wild-access", message: "buffer wraps" };
+    const user = (actor & 3) === 2;
+    const need = access === "read" ? (user ? Perm.UR : Perm.PR) : user ? Perm.UW : Perm.PW;
+    for (let g = a; g < a + length; g = (g & ~31) + 32) {
+      if ((permission(g >>> 0) & need) === 0) {
+        return { ok: false, address: g >>> 0, reason: "mpu", message: `MPU denies ${access} at ${hex(g)}` };
+      }
+    }
+    const kind = access === "read" ? AccessKind.Read : AccessKind.Write;
+    const p = this.examine(a, length, kind, actor);
+    if (p) return { ok: false, address: p.address, reason: p.kind, message: p.message };
+    return { ok: true, address: null, reason: null, message: "ok" };
+  }
+
+  /** Reads [src, src + length) through `core` as a copy's source: checked, but INI not required. */
+  readForCopy(core: Core, src: number, length: number): Uint8Array {
+    this.copying = true;
+    try {
+      return core.readBytes(src, length);
+    } finally {
+      this.copying = false;
+    }
+  }
+
+  /** Sets INI on the bytes a write may touch (owned by someone and writable). */
+  private markWritten(address: number, size: number): void {
+    for (let a = address; a < address + size; a++) {
+      const r = this.shadow.regionAt(a);
+      if (!r) continue;
+      const s = r.bytes[a - r.start]!;
+      if ((s & StateBit.K) !== 0 && (s & StateBit.W) !== 0) r.bytes[a - r.start] = s | StateBit.I;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import type { Board, Bus, Core } from "@rtos-sim/hw";
+import { MemcheckError } from "./errors.js";
+import type { TimeUnit } from "./report.js";
+
+/** A range of simulated memory. */
+export interface MemoryRange {
+  readonly start: number;
+  readonly size: number;
+  /** Shown in leak reports for roots. */
+  readonly name?: string;
+}
+
+/** What to do when an error is found. */
+export type ErrorPolicy = "stop" | "stop-writes" | "continue";
+
+/** Options of the memory checker; every field has a default. */
+export interface CheckerOptions {
+  /** Simulated time for reports (e.g. `() => core.cycles`). Default `() => 0`. */
+  readonly clock?: () => number;
+  /** Unit of `clock`. Default "cycles". */
+  readonly timeUnit?: TimeUnit;
+  /** Task names for reports. Default `T<id>` (`boot` for 0). */
+  readonly taskName?: (task: number) => string;
+  /** Image .data ranges: ANY, writable, initialized at boot; leak roots. */
+  readonly data?: readonly MemoryRange[];
+  /** Image .bss ranges: ANY, writable, initialized at boot; leak roots. */
+  readonly bss?: readonly MemoryRange[];
+  /** Region-manager metadata ranges: ALL, writable, initialized at boot. */
+  readonly metadata?: readonly MemoryRange[];
+  /**
+   * "stop-writes" (default): access errors of writes and every transition error latch a
+   * {@link CheckerFault} on the core and throw it; read errors are reported and the access goes
+   * on. "stop": every error stops. "continue": report only. Leaks never stop.
+   */
+  readonly onError?: ErrorPolicy;
+  /** Reports of the same kind, block (or address, outside blocks) and task beyond this many are suppressed. Default 3. */
+  readonly maxRepeats?: number;
+  /** Reports kept and emitted in total; later ones are suppressed. Default 1000. */
+  readonly maxReports?: number;
+  /** Capture a JS stack (`new Error().stack`) in each report. Default false. */
+  readonly captureStack?: boolean;
+  /** Freed blocks remembered for use-after-free and double-free reports. Default 1024. */
+  readonly freedHistory?: number;
+  /** How far outside a block (bytes) an access is still attributed to it. Default 64. */
+  readonly reach?: number;
+}
+
+/** The hardware a checker sits on: the board's memory map, the bus (for peeks), the core. */
+export interface CheckedMachine {
+  readonly board: Board;
+  readonly bus: Bus;
+  readonly core: Core;
+}
+
+/** {@link CheckerOptions} with every default applied (the image and metadata ranges aside). */
+export type ResolvedOptions = Required<Omit<CheckerOptions, "data" | "bss" | "metadata">>;
+
+function defaultTaskName(task: number): string {
+  return task === 0 ? "boot" : `T${task}`;
+}
+
+/** Applies the defaults and checks the ranges (`OPTION_INVALID`). */
+export function resolveOptions(options: CheckerOptions): ResolvedOptions {
+  const o: ResolvedOptions = {
+    clock: options.clock ?? (() => 0),
+    timeUnit: options.timeUnit ?? "cycles",
+    taskName: options.taskName ?? defaultTaskName,
+    onError: options.onError ?? "stop-writes",
+    maxRepeats: options.maxRepeats ?? 3,
+    maxReports: options.maxReports ?? 1000,
+    captureStack: options.captureStack ?? false,
+    freedHistory: options.freedHistory ?? 1024,
+    reach: options.reach ?? 64,
+  };
+  if (o.maxRepeats < 1 || o.reach < 0 || o.freedHistory < 0) {
+    throw new MemcheckError("OPTION_INVALID", "maxRepeats >= 1, reach >= 0, freedHistory >= 0", { ...options });
+  }
+  return o;
+}
