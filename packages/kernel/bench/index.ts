@@ -7,9 +7,10 @@
  * bare generator-switch rate measured in the same run (4 generators yielding `{ op: "yield" }`,
  * resumed round-robin by a plain loop, no kernel). Every case runs in its own process.
  */
-import { benchMain, measure, row } from "@rtos-sim/bench-kit";
+import { type BenchGroup, benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { STM32F407 } from "@rtos-sim/hw";
 import { bootKernel } from "../src/index.js";
+import { checkerBaseline, checkerInTask, hwBaseline, hwTaskLike } from "./access.js";
 
 const OPS = 1 << 18;
 const TASKS = 4;
@@ -71,16 +72,50 @@ benchMain(
     kernel: () => kernel(),
     interrupt: () => kernel({ interrupt: true }),
     memcheck: () => kernel({ memcheck: true }),
+    hwRaw: () => hwBaseline(),
+    hwTask: () => hwTaskLike(false),
+    hwTaskCycles: () => hwTaskLike(true),
+    mcRaw: () => checkerBaseline(),
+    mcHeap: () => checkerInTask("heap"),
+    mcStack: () => checkerInTask("stack"),
+    mcMix: () => checkerInTask("mix"),
   },
-  (r) => [
-    {
-      group: "context switches per second (4 tasks yielding round-robin, each with its own MPU plan)",
-      baseline: r.bare!.name,
-      rows: [
-        row(r.bare!, r.bare!),
-        ...(r.kernel ? [row(r.kernel, r.bare!, { opsPerSec: 2_000_000 })] : []),
-        ...["interrupt", "memcheck"].filter((x) => r[x] !== undefined).map((x) => row(r[x]!, r.bare!)),
-      ],
-    },
-  ],
+  (r) => {
+    const groups: BenchGroup[] = [];
+    if (r.bare) {
+      groups.push({
+        group: "context switches per second (4 tasks yielding round-robin, each with its own MPU plan)",
+        baseline: r.bare.name,
+        rows: [
+          row(r.bare, r.bare),
+          ...(r.kernel ? [row(r.kernel, r.bare, { opsPerSec: 2_000_000 })] : []),
+          ...["interrupt", "memcheck"].filter((x) => r[x] !== undefined).map((x) => row(r[x]!, r.bare!)),
+        ],
+      });
+    }
+    if (r.hwRaw) {
+      groups.push({
+        group: "memory accesses in a process that booted a kernel: hw (task-like plan)",
+        baseline: r.hwRaw.name,
+        rows: [
+          row(r.hwRaw, r.hwRaw),
+          ...(r.hwTask ? [row(r.hwTask, r.hwRaw, { ratio: 0.25 })] : []),
+          ...(r.hwTaskCycles ? [row(r.hwTaskCycles, r.hwRaw, { ratio: 0.2 })] : []),
+        ],
+      });
+    }
+    if (r.mcRaw) {
+      groups.push({
+        group: "memory accesses in a process that booted a kernel: checker on, inside a task",
+        baseline: r.mcRaw.name,
+        rows: [
+          row(r.mcRaw, r.mcRaw),
+          ...(r.mcHeap ? [row(r.mcHeap, r.mcRaw, { ratio: 0.15 })] : []),
+          ...(r.mcStack ? [row(r.mcStack, r.mcRaw, { ratio: 0.1 })] : []),
+          ...(r.mcMix ? [row(r.mcMix, r.mcRaw, { ratio: 0.1 })] : []),
+        ],
+      });
+    }
+    return groups;
+  },
 );

@@ -98,6 +98,8 @@ export class ContextSwitcher {
       this.faultTask(t, e);
       return;
     }
+    // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
+    this.checker?.taskRunning(k.id);
     if (this.watchdog !== null) this.watchdog.arm(k.name);
     if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
@@ -125,6 +127,7 @@ export class ContextSwitcher {
         this.faultTask(t, e);
       }
     }
+    this.checker?.taskRunning(0);
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
     if (fp >= 0) {

@@ -180,6 +180,40 @@ describe("access errors, each with its fixed program", () => {
   });
 });
 
+describe("the running task's stack", () => {
+  it("is plain to the core's filter while its task runs; another task touching it is still reported", () => {
+    const f = setup();
+    f.kernel();
+    const s1 = f.heap.allocate(256)!;
+    const s2 = f.heap.allocate(256)!;
+    f.checker.registerStack(SENSOR, s1, 256, s1 + 128);
+    f.checker.registerStack(LOGGER, s2, 256, s2 + 128);
+    f.checker.taskRunning(SENSOR);
+    f.user(SENSOR);
+    f.m.core.write32(s1 + 128, 5); // first write: the general path sets INI
+    const seen: number[] = [];
+    const hook = f.m.core.hook!;
+    f.m.core.hook = {
+      filter: hook.filter,
+      onAccess: (a, n, k, p, actor) => (seen.push(a), hook.onAccess(a, n, k, p, actor)),
+    };
+    f.m.core.read32(s1 + 128); // reopens the fast paths after the hook change
+    seen.length = 0;
+    expect(f.m.core.read32(s1 + 128)).toBe(5);
+    f.m.core.write32(s1 + 128, 6);
+    expect(seen).toEqual([]); // the filter passed: no hook call
+    f.checker.stackPointer(SENSOR, s1 + 64); // a frame pushed while running: live and plain at once
+    f.m.core.write32(s1 + 64, 1);
+    f.m.core.read32(s1 + 64);
+    expect(seen).toEqual([s1 + 64]); // only the first write (INI) took the hook
+    f.checker.taskRunning(LOGGER);
+    f.user(LOGGER);
+    f.m.core.read32(s1 + 128);
+    expect(f.checker.reports).toMatchObject([{ kind: "stack-out-of-bounds", address: s1 + 128, task: LOGGER }]);
+    expect(f.checker.dump(s1 + 128).rows.some((r) => r.codes.includes("s="))).toBe(true);
+  });
+});
+
 describe("transition and free errors, each with its fixed program", () => {
   it("double-alloc: a block handed out twice; fixed: two blocks", () => {
     const f = setup();

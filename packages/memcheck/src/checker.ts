@@ -304,6 +304,15 @@ export class MemoryChecker implements AccessHook {
     this.stackTransitions.moveTo(task, sp);
   }
 
+  /**
+   * The task whose code runs now (0: none): its live stack bytes become plain, so its own stack
+   * accesses pass the core's filter; those of the task that stopped need the task checked again
+   * (another task touching them is a `stack-out-of-bounds` report).
+   */
+  taskRunning(task: number): void {
+    this.stackTransitions.setRunning(task);
+  }
+
   /** Stops following a task's stack; its bytes get back the state they had at registration. */
   unregisterStack(task: number): void {
     this.stackTransitions.unregister(task);

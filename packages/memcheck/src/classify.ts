@@ -149,7 +149,7 @@ export function examine(
     }
     const s = r.bytes[a - r.start]!;
     if ((s & need) === 0) return ownerProblem(ctx, a, s, mode & 3, task);
-    if (isStackLive(s) && (mode & 3) !== 0 && (mode & 3) !== 3) {
+    if (isStackLive(s) && (s & StateBit.P) === 0 && (mode & 3) !== 0 && (mode & 3) !== 3) {
       const st = stackOf(ctx, a);
       if (st && st.task !== task) {
         return {

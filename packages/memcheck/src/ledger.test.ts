@@ -24,7 +24,14 @@ describe("Ledger", () => {
   it("scans from the roots, then from the live part [SP, top) of each stack", () => {
     const l = new Ledger(4);
     l.roots.push({ start: 0x20000000, size: 0x400, name: ".data" }, { start: 0x20000800, size: 64, name: "tcbs" });
-    l.stacks.set(1, { task: 1, base: 0x20002000, top: 0x20002400, sp: 0x200023c0, saved: new Uint8Array(0) });
+    l.stacks.set(1, {
+      task: 1,
+      base: 0x20002000,
+      top: 0x20002400,
+      sp: 0x200023c0,
+      saved: new Uint8Array(0),
+      running: false,
+    });
     l.removeRoot(0x20000800);
     expect(l.scanRoots()).toEqual([
       { start: 0x20000000, size: 0x400, name: ".data" },

@@ -149,6 +149,19 @@ export class Shadow implements AccessFilter {
     for (let i = address - r.start, e = i + length; i < e; i++) b[i] = (b[i]! & and) | or;
   }
 
+  /**
+   * Sets (`plain`) or clears P on the live stack bytes (S set) of [address, address + length)
+   * inside one region, leaving every other byte (a redzone inside a frame, say) as it is.
+   */
+  setStackPlain(address: number, length: number, plain: boolean): void {
+    const r = this.regionAt(address)!;
+    const b = r.bytes;
+    for (let i = address - r.start, e = i + length; i < e; i++) {
+      const v = b[i]!;
+      if ((v & StateBit.S) !== 0) b[i] = plain ? v | StateBit.P : v & ~StateBit.P;
+    }
+  }
+
   /** Index of the first byte in [address, address + length) for which `bad(state)`, or -1. */
   find(address: number, length: number, bad: (state: number) => boolean): number {
     const r = this.regionAt(address)!;

@@ -16,6 +16,8 @@ export interface StackRecord {
   sp: number;
   /** Checker state of [base, top) before registration, restored when the stack is dropped. */
   readonly saved: Uint8Array;
+  /** Whether its task is the one running: its live bytes then carry P (plain). */
+  running: boolean;
 }
 
 /** State of a stack byte below SP. */
@@ -26,15 +28,20 @@ export const STACK_FREE = Tag.StackFree;
  * and uninitialized (fresh stack), bytes newly below SP become inaccessible.
  */
 export function moveStackPointer(shadow: Shadow, st: StackRecord, sp: number): void {
-  if (sp < st.sp) shadow.fill(sp, st.sp - sp, STACK_LIVE);
+  if (sp < st.sp) shadow.fill(sp, st.sp - sp, liveState(st));
   else if (sp > st.sp) shadow.fill(st.sp, sp - st.sp, STACK_FREE);
   st.sp = sp;
+}
+
+/** The state of a fresh live byte of `st`: {@link STACK_LIVE}, plain while its task runs. */
+function liveState(st: StackRecord): number {
+  return st.running ? STACK_LIVE | StateBit.P : STACK_LIVE;
 }
 
 /** Puts a new stack's bytes in their stack states, keeping INI above SP. */
 export function initStack(shadow: Shadow, st: StackRecord): void {
   if (st.sp > st.base) shadow.fill(st.base, st.sp - st.base, STACK_FREE);
-  if (st.top > st.sp) shadow.update(st.sp, st.top - st.sp, StateBit.I, STACK_LIVE);
+  if (st.top > st.sp) shadow.update(st.sp, st.top - st.sp, StateBit.I, liveState(st));
 }
 
 /** What {@link StackTransitions} works with. */
@@ -54,6 +61,8 @@ export class StackTransitions {
   private readonly shadow: Shadow;
   private readonly ledger: Ledger;
   private readonly reporter: Reporter;
+  /** The task running now (0: none). */
+  private running = 0;
 
   constructor(parts: StackTransitionsParts) {
     this.shadow = parts.shadow;
@@ -74,7 +83,14 @@ export class StackTransitions {
     if (sp < base || sp > base + size) throw new MemcheckError("STACK_SP_RANGE", "SP outside the stack", { task, sp });
     const bad = this.shadow.find(base, size, (s) => (s & StateBit.K) === 0);
     if (bad >= 0) this.reporter.transitionError("invalid-transition", "stack in memory nobody owns", bad, size, null);
-    const st: StackRecord = { task, base, top: base + size, sp, saved: this.shadow.snapshot(base, size) };
+    const st: StackRecord = {
+      task,
+      base,
+      top: base + size,
+      sp,
+      saved: this.shadow.snapshot(base, size),
+      running: this.running === task,
+    };
     stacks.set(task, st);
     initStack(this.shadow, st);
   }
@@ -96,6 +112,26 @@ export class StackTransitions {
       sp = st.base;
     }
     moveStackPointer(this.shadow, st, sp);
+  }
+
+  /**
+   * See {@link MemoryChecker.taskRunning}: the live bytes of the task that stops running lose P,
+   * those of the task that starts get it (the live part of two stacks).
+   */
+  setRunning(task: number): void {
+    if (task === this.running) return;
+    const stacks = this.ledger.stacks;
+    const before = stacks.get(this.running);
+    if (before !== undefined) {
+      before.running = false;
+      if (before.top > before.sp) this.shadow.setStackPlain(before.sp, before.top - before.sp, false);
+    }
+    this.running = task;
+    const now = stacks.get(task);
+    if (now !== undefined) {
+      now.running = true;
+      if (now.top > now.sp) this.shadow.setStackPlain(now.sp, now.top - now.sp, true);
+    }
   }
 
   /** See {@link MemoryChecker.unregisterStack}. */

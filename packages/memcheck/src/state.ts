@@ -31,8 +31,13 @@ export const StateBit = {
   W: 1 << 4,
   /** Initialized (INI). */
   I: 1 << 5,
-  /** Plain: owned and not a live stack byte (live stack bytes need the task checked). */
+  /**
+   * Plain: owned, and no task check needed: set on every owned byte except live stack bytes of
+   * a task that is not running (those need the accessing task checked against the stack's).
+   */
   P: 1 << 6,
+  /** Live stack byte: in a followed task stack, at or above its stack pointer. */
+  S: 1 << 7,
 } as const;
 
 /** Mask of the owner bits (K, A, U). */
@@ -65,12 +70,16 @@ export const ALL = StateBit.A | StateBit.K | StateBit.P;
 export const USR = StateBit.U | StateBit.K | StateBit.P;
 /** Owner ANY: allocator and user. */
 export const ANY = StateBit.A | StateBit.U | StateBit.K | StateBit.P;
-/** A live stack byte (above SP): owner ANY, writable, not plain (INI as written). */
-export const STACK_LIVE = StateBit.A | StateBit.U | StateBit.K | StateBit.W;
+/**
+ * A live stack byte (above SP) of a task that is not running: owner ANY, writable, not plain
+ * (INI as written). While its task runs it also carries P, so the task's own stack accesses pass
+ * the core's filter like any plain byte.
+ */
+export const STACK_LIVE = StateBit.A | StateBit.U | StateBit.K | StateBit.W | StateBit.S;
 
-/** Whether a state byte is a live stack byte. */
+/** Whether a state byte is a live stack byte (of a running task or not). */
 export function isStackLive(state: number): boolean {
-  return (state & (StateBit.K | StateBit.P)) === StateBit.K;
+  return (state & StateBit.S) !== 0;
 }
 
 /** Seed owner names of a state byte. */

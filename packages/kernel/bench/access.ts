@@ -1,0 +1,202 @@
+/**
+ * Memory accesses as a kernel's tasks make them: every case first boots a whole kernel and runs
+ * tasks for a while in the same process (so V8 has seen every shape a real run shows it), then
+ * measures 32-bit load+store pairs at seeded random addresses of a realistic mix against the same
+ * loop over a raw DataView (the baseline, measured in the same process).
+ *
+ * - hw: a task-like MPU plan (40% stack, 30% data, 20% a shared region with disabled subregions,
+ *   10% CCM), unprivileged, MPU on, through `core.read32/write32`; with and without cycle counting.
+ * - checker on, inside a task: the task's own code (`t.read32/t.write32` in its generator) on
+ *   words of a live heap block, of its live stack, and a 30% stack / 70% heap mix.
+ */
+import { type Measurement, measure, mulberry32 } from "@rtos-sim/bench-kit";
+import { STM32F407 } from "@rtos-sim/hw";
+import { bootKernel, type Kernel, type TaskContext } from "../src/index.js";
+
+/** Load+store pairs per measured run. */
+export const ACCESS_PAIRS = 1 << 20;
+
+/** Operations per measured run (a load and a store per pair). */
+export const ACCESS_OPS = 2 * ACCESS_PAIRS;
+
+/** A kernel like an app's: three tasks with heaps and a shared partition, run for 20 ms. */
+function bootedKernel(memcheck: boolean): Kernel {
+  const k = bootKernel({
+    board: STM32F407,
+    memcheck,
+    // The measuring task runs a whole loop (millions of cycles) between two yields.
+    watchdogCycles: 0,
+    partitions: [
+      { name: "shared", size: 8192 },
+      { name: "ccm", size: 16384, region: "CCM" },
+    ],
+  });
+  for (let n = 0; n < 3; n++) {
+    k.spawn({
+      name: `w${n}`,
+      partitions: { shared: "rw" },
+      *main(t) {
+        for (;;) {
+          const p = yield* t.malloc(64);
+          t.write32(p, n);
+          yield* t.free(p);
+          yield* t.sleep({ ms: 1 });
+        }
+      },
+    });
+  }
+  k.run({ ms: 20 });
+  return k;
+}
+
+/** Word addresses from seeded picks: each pick chooses a range by weight, then a word in it. */
+function mix(ranges: readonly { base: number; size: number; weight: number }[], seed = 7): Uint32Array {
+  const rnd = mulberry32(seed);
+  const out = new Uint32Array(ACCESS_PAIRS);
+  for (let i = 0; i < out.length; i++) {
+    let u = rnd();
+    const w = Math.floor(rnd() * 0x3fffffff);
+    let r = ranges[ranges.length - 1]!;
+    for (const x of ranges) {
+      if (u < x.weight) {
+        r = x;
+        break;
+      }
+      u -= x.weight;
+    }
+    out[i] = r.base + 4 * (w % (r.size >>> 2));
+  }
+  return out;
+}
+
+/** The baseline: the same loop over a raw DataView, at the same addresses folded into 1 MiB. */
+export function rawMixBaseline(addresses: Uint32Array): Measurement {
+  const dv = new DataView(new ArrayBuffer(1 << 20));
+  return measure("raw DataView load+store, same addresses", ACCESS_OPS, () => {
+    let acc = 0;
+    for (let i = 0; i < addresses.length; i++) {
+      const a = addresses[i]! & 0xffffc;
+      acc = (acc + dv.getUint32(a, true)) | 0;
+      dv.setUint32(a, acc, true);
+    }
+    return acc;
+  });
+}
+
+interface WordMemory {
+  read32(address: number): number;
+  write32(address: number, value: number): void;
+}
+
+function loop(m: WordMemory, addresses: Uint32Array): number {
+  let acc = 0;
+  for (let i = 0; i < addresses.length; i++) {
+    const a = addresses[i]!;
+    acc = (acc + m.read32(a)) | 0;
+    m.write32(a, acc);
+  }
+  return acc;
+}
+
+/** The task-like plan's address mix on a booted kernel's machine. */
+function taskLikePlan(k: Kernel): Uint32Array {
+  const m = k.machine;
+  const shared = k.partitions.get("shared")!;
+  const ccm = k.partitions.get("ccm")!;
+  const stack = 0x2000c000;
+  const data = 0x2000e000;
+  // Regions 0-3 as a task's plan would have them (the kernel's stay highest-numbered).
+  m.mpu.setRegion(0, { base: stack, size: 0x800, access: "rw" });
+  m.mpu.setRegion(1, { base: data, size: 0x1000, access: "rw" });
+  m.mpu.setRegion(2, { base: shared.base, size: shared.size, access: "rw", subregionDisable: 0x81 });
+  m.mpu.setRegion(3, { base: ccm.base, size: ccm.size, access: "rw" });
+  const sub = shared.size / 8;
+  return mix([
+    { base: stack, size: 0x800, weight: 0.4 },
+    { base: data, size: 0x1000, weight: 0.3 },
+    { base: shared.base + sub, size: 6 * sub, weight: 0.2 },
+    { base: ccm.base, size: ccm.size, weight: 0.1 },
+  ]);
+}
+
+/** hw row: the task-like plan, unprivileged Thread mode, MPU on, cycle counting as asked. */
+export function hwTaskLike(cycles: boolean): Measurement {
+  const k = bootedKernel(false);
+  const addresses = taskLikePlan(k);
+  const core = k.machine.core;
+  core.mode = "thread";
+  core.controlNPriv = true;
+  core.countCycles = cycles;
+  const name = `hw: task-like plan, unprivileged, MPU on${cycles ? ", cycle counting on" : ""}`;
+  return measure(name, ACCESS_OPS, () => loop(core, addresses));
+}
+
+/** Baseline for the hw rows (their address mix). */
+export function hwBaseline(): Measurement {
+  return rawMixBaseline(taskLikePlan(bootedKernel(false)));
+}
+
+/** What the measuring task works on: a live heap block and a live part of its own stack. */
+interface TaskArea {
+  readonly heap: number;
+  readonly stack: number;
+}
+
+const AREA_BYTES = 1024;
+
+/**
+ * Checker rows: a task on a checker-on kernel initialises 1 KiB of a heap block and 1 KiB of its
+ * stack (a pushed frame), then runs the access loop through its own task context once per slice.
+ */
+export function checkerInTask(which: "heap" | "stack" | "mix"): Measurement {
+  const k = bootedKernel(true);
+  let area: TaskArea | null = null;
+  let addresses: Uint32Array = new Uint32Array(0);
+  let acc = 0;
+  k.spawn({
+    name: "bench",
+    priority: 5,
+    stackSize: 4096,
+    *main(t: TaskContext) {
+      const heap = yield* t.malloc(AREA_BYTES);
+      const stack = t.push(AREA_BYTES);
+      t.fill(heap, 0, AREA_BYTES);
+      t.fill(stack, 0, AREA_BYTES);
+      area = { heap, stack };
+      yield* t.yield();
+      for (;;) {
+        acc ^= loop(t, addresses);
+        yield* t.yield();
+      }
+    },
+  });
+  k.run({ slices: 8 });
+  const a = area as TaskArea | null;
+  if (a === null) throw new Error("the bench task did not start");
+  const heap = { base: a.heap, size: AREA_BYTES, weight: which === "mix" ? 0.7 : which === "heap" ? 1 : 0 };
+  const stack = { base: a.stack, size: AREA_BYTES, weight: which === "mix" ? 0.3 : which === "stack" ? 1 : 0 };
+  addresses = mix([heap, stack].filter((r) => r.weight > 0));
+  const name = {
+    heap: "checker on, inside a task: words in a live heap block",
+    stack: "checker on, inside a task: the task's live stack",
+    mix: "checker on, inside a task: 30% stack / 70% heap",
+  }[which];
+  const before = k.checker!.reports.length;
+  const m = measure(name, ACCESS_OPS, () => {
+    const r = k.run({ slices: 1 });
+    if (r.reason !== "slices" || k.faults.length > 0) throw new Error(`bench run ended: ${r.reason}`);
+    return acc;
+  });
+  if (k.checker!.reports.length !== before) throw new Error("the checker reported a correct program");
+  return m;
+}
+
+/** Baseline for the checker rows: the mix of heap and stack words folded into 1 MiB. */
+export function checkerBaseline(): Measurement {
+  return rawMixBaseline(
+    mix([
+      { base: 0x20004000, size: AREA_BYTES, weight: 0.7 },
+      { base: 0x20008000, size: AREA_BYTES, weight: 0.3 },
+    ]),
+  );
+}
