@@ -23,7 +23,7 @@ const table = rows.map((r) => [
   r.name,
   fmt(r.opsPerSec),
   r.ratio == null ? "-" : `${r.ratio.toFixed(3)}x`,
-  r.pass === undefined ? "" : r.pass ? "yes" : "NO",
+  r.pass === undefined ? "" : `${r.pass ? "yes" : "NO"}${r.marginal ? " (marginal)" : ""}`,
 ]);
 const head = ["group", "case", "throughput", "ratio", "target met"];
 const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
@@ -37,5 +37,16 @@ console.log(line(head));
 console.log(line(w.map((n) => "-".repeat(n))));
 for (const t of table) console.log(line(t));
 writeFileSync(join(dir, "summary.json"), `${JSON.stringify({ packages: docs }, null, 2)}\n`);
+for (const d of docs) {
+  if (d.load)
+    console.log(
+      `${d.package}: load average ${d.load.start.join("/")} at start, ${d.load.end.join("/")} at end (${d.cpus} CPUs)`,
+    );
+}
+const marginal = rows.filter((r) => r.marginal);
+if (marginal.length)
+  console.log(
+    `\n${marginal.length} row(s) within 10% of their target (marginal): ${marginal.map((r) => r.name).join(", ")}`,
+  );
 const failed = rows.filter((r) => r.pass === false);
 if (failed.length) console.log(`\n${failed.length} row(s) below target: ${failed.map((r) => r.name).join(", ")}`);

@@ -10,7 +10,7 @@ export { ACCESS, ACCESS_OPS, accessLoop, programEightRegions, randomWordOffsets,
 export { benchMain, DEFAULT_PROCESSES, medianDraw } from "./isolate.js";
 export type { Measurement, MeasureOptions } from "./measure.js";
 export { globalSink, measure } from "./measure.js";
-export type { BenchGroup, BenchRow } from "./report.js";
-export { publish, renderTable, resultsDir, row } from "./report.js";
+export type { BenchGroup, BenchRow, LoadAverages } from "./report.js";
+export { formatLoad, loadNow, MARGIN, publish, renderTable, resultsDir, row } from "./report.js";
 export type { TraceOps } from "./trace.js";
 export { replay, STANDARD_SEED, standardTrace } from "./trace.js";

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import type { Measurement } from "./measure.js";
-import { type BenchGroup, publish } from "./report.js";
+import { type BenchGroup, loadNow, publish } from "./report.js";
 
 /** Processes per case unless `BENCH_PROCESSES` says otherwise. */
 export const DEFAULT_PROCESSES = 3;
@@ -28,6 +28,7 @@ export function benchMain(
     process.stdout.write(`${JSON.stringify(run())}\n`);
     return;
   }
+  const start = loadNow();
   const only = process.env.BENCH_ONLY?.split(",");
   const count = Math.max(1, Number.parseInt(process.env.BENCH_PROCESSES ?? "", 10) || DEFAULT_PROCESSES);
   const results: Record<string, Measurement> = {};
@@ -39,7 +40,7 @@ export function benchMain(
     const rates = draws.map((d) => d.opsPerSec);
     process.stderr.write(`  ${pkg}: ${name} done (${rates.map(fmtShort).join(", ")})\n`);
   }
-  publish(pkg, build(results));
+  publish(pkg, build(results), { start, end: loadNow() });
 }
 
 /** One measurement of case `name` in a child process. */

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Measurement } from "./measure.js";
@@ -13,6 +14,8 @@ export interface BenchRow {
   readonly target?: { readonly ratio?: number; readonly opsPerSec?: number };
   /** Whether the target is met (absent when there is no target). */
   readonly pass?: boolean;
+  /** The figure is within 10% of its target (either side): met or missed by load alone. */
+  readonly marginal?: boolean;
   /** Extra figures (fragmentation, bytes...). */
   readonly extra?: Record<string, number | string>;
   /** Each process's throughput when the case ran in several (the row shows the median one). */
@@ -26,6 +29,9 @@ export interface BenchGroup {
   readonly rows: readonly BenchRow[];
 }
 
+/** A figure closer than this to its target (relative, either side) is flagged marginal. */
+export const MARGIN = 0.1;
+
 /** Builds a row from a measurement, a baseline and an optional target. */
 export function row(
   m: Measurement,
@@ -35,16 +41,20 @@ export function row(
 ): BenchRow {
   const ratio = baseline ? m.opsPerSec / baseline.opsPerSec : null;
   let pass: boolean | undefined;
+  let marginal = false;
   if (target) {
     pass = true;
     if (target.ratio !== undefined && (ratio === null || ratio < target.ratio)) pass = false;
     if (target.opsPerSec !== undefined && m.opsPerSec < target.opsPerSec) pass = false;
+    const near = (x: number | null, t: number | undefined) =>
+      t !== undefined && x !== null && Math.abs(x / t - 1) < MARGIN;
+    marginal = near(ratio, target.ratio) || near(m.opsPerSec, target.opsPerSec);
   }
   return {
     name: m.name,
     opsPerSec: m.opsPerSec,
     ratio,
-    ...(target ? { target, pass } : {}),
+    ...(target ? { target, pass, ...(marginal ? { marginal } : {}) } : {}),
     ...(extra ? { extra } : {}),
     ...(m.processes ? { processes: m.processes } : {}),
   };
@@ -75,7 +85,7 @@ export function renderTable(pkg: string, groups: readonly BenchGroup[]): string 
       fmtRate(r.opsPerSec),
       r.ratio === null ? "-" : `${r.ratio.toFixed(3)}x`,
       fmtTarget(r.target),
-      r.pass === undefined ? "" : r.pass ? "yes" : "NO",
+      r.pass === undefined ? "" : `${r.pass ? "yes" : "NO"}${r.marginal ? " (marginal)" : ""}`,
       r.extra
         ? Object.entries(r.extra)
             .map(([k, v]) => `${k}=${typeof v === "number" ? +v.toFixed(4) : v}`)
@@ -93,6 +103,22 @@ export function renderTable(pkg: string, groups: readonly BenchGroup[]): string 
   return lines.join("\n");
 }
 
+/** The machine's load averages (1, 5, 15 minutes) when a package's benchmarks started and ended. */
+export interface LoadAverages {
+  readonly start: readonly number[];
+  readonly end: readonly number[];
+}
+
+/** The machine's load averages now (`os.loadavg()`), rounded to two decimals. */
+export function loadNow(): number[] {
+  return loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
+/** One line for the table: load averages at start and end, and the CPU count. */
+export function formatLoad(l: LoadAverages): string {
+  return `machine load average (1/5/15 min): ${l.start.join(" / ")} at start, ${l.end.join(" / ")} at end, on ${cpus().length} CPUs`;
+}
+
 /** The repository's `bench-results/` folder. */
 export function resultsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), "../../../bench-results");
@@ -102,12 +128,20 @@ export function resultsDir(): string {
  * Prints the table and writes `bench-results/<pkg>.json` (machine-readable: every row with its
  * throughput, ratio to the same-run baseline, target and pass flag, plus Node version).
  */
-export function publish(pkg: string, groups: readonly BenchGroup[]): void {
+export function publish(pkg: string, groups: readonly BenchGroup[], load?: LoadAverages): void {
   process.stdout.write(`${renderTable(pkg, groups)}\n`);
+  if (load) process.stdout.write(`${formatLoad(load)}\n`);
   const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${pkg.replace(/[^a-z0-9-]/gi, "_")}.json`);
-  const doc = { package: pkg, node: process.version, arch: process.arch, groups };
+  const doc = {
+    package: pkg,
+    node: process.version,
+    arch: process.arch,
+    cpus: cpus().length,
+    ...(load ? { load } : {}),
+    groups,
+  };
   writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
   process.stdout.write(`wrote ${file}\n`);
 }
