@@ -11,6 +11,7 @@ import { type BenchGroup, benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { STM32F407 } from "@rtos-sim/hw";
 import { bootKernel } from "../src/index.js";
 import { checkerBaseline, checkerInTask, hwBaseline, hwTaskLike } from "./access.js";
+import { tlsfInKernel } from "./tlsf.js";
 
 const OPS = 1 << 18;
 const TASKS = 4;
@@ -79,6 +80,8 @@ benchMain(
     mcHeap: () => checkerInTask("heap"),
     mcStack: () => checkerInTask("stack"),
     mcMix: () => checkerInTask("mix"),
+    tlsfPriv: () => tlsfInKernel(true),
+    tlsfTask: () => tlsfInKernel(false),
   },
   (r) => {
     const groups: BenchGroup[] = [];
@@ -113,6 +116,16 @@ benchMain(
           ...(r.mcHeap ? [row(r.mcHeap, r.mcRaw, { ratio: 0.15 })] : []),
           ...(r.mcStack ? [row(r.mcStack, r.mcRaw, { ratio: 0.1 })] : []),
           ...(r.mcMix ? [row(r.mcMix, r.mcRaw, { ratio: 0.1 })] : []),
+        ],
+      });
+    }
+    if (r.tlsfPriv || r.tlsfTask) {
+      groups.push({
+        group: "TLSF on the standard allocator trace in a process that booted a kernel (STM32H743, MPU on)",
+        baseline: "none (absolute target)",
+        rows: [
+          ...(r.tlsfPriv ? [row(r.tlsfPriv, null, { opsPerSec: 15e6 })] : []),
+          ...(r.tlsfTask ? [row(r.tlsfTask, null, { opsPerSec: 15e6 })] : []),
         ],
       });
     }
