@@ -65,7 +65,7 @@ export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";
 export { MemorySegment } from "./memory/segment.js";
-export type { MemoryTypeSetting, MpuRegionSettings, MpuRegionView } from "./mpu/config.js";
+export type { MemoryTypeSetting, MpuRegionSettings, Pmsav7RegionView } from "./mpu/config.js";
 export { decodeRegion, encodeRegion } from "./mpu/config.js";
 export type { AccessPermission, DefaultMapRange, MemoryAttributes, MemoryType } from "./mpu/fields.js";
 export {
@@ -87,6 +87,28 @@ export {
 export type { GranuleLayout, PermTable } from "./mpu/mpu.js";
 export { Mpu } from "./mpu/mpu.js";
 export { GRANULE_SHIFT, PERM_ALL, PERM_PRIV, Perm } from "./mpu/perm.js";
+export type { MpuArchitecture, MpuRegionView } from "./mpu/view.js";
+export { createMpuDriver, MPU_DRIVERS } from "./mpu-driver/create.js";
+export type { Realised } from "./mpu-driver/driver.js";
+export { GrantDriver } from "./mpu-driver/driver.js";
+export type { RegionPiece } from "./mpu-driver/layout.js";
+export {
+  PMSAV7_ACCESSES,
+  Pmsav7Driver,
+  pmsav7BaseAligned,
+  pmsav7Rasr,
+  pmsav7Rbar,
+  pmsav7SizeFits,
+  pmsav7StackGuard,
+} from "./mpu-driver/pmsav7.js";
+export type {
+  MpuConfig,
+  MpuConfigRequest,
+  MpuDriver,
+  MpuGrant,
+  MpuRegionUse,
+  RegionAccess,
+} from "./mpu-driver/types.js";
 export { Ppb } from "./scs/ppb.js";
 export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";
 export { SysTick, SysTickReg } from "./scs/systick.js";

@@ -1,5 +1,5 @@
 import type { ConfigWarning, HwEmitter } from "../events.js";
-import { decodeRegion, encodeRegion, type MpuRegionSettings, type MpuRegionView } from "./config.js";
+import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
 import {
   backgroundPerm,
   decodeMemoryAttributes,
@@ -80,6 +80,8 @@ const CACHE_LIMIT = 32;
  * typed error without writing anything.
  */
 export class Mpu {
+  /** The architecture of this MPU. */
+  readonly architecture = "pmsav7" as const;
   /** DREGION: number of regions (8 or 16). */
   readonly regionCount: number;
   private ctrl = 0;
@@ -294,13 +296,13 @@ export class Mpu {
   }
 
   /** Region `n` decoded from its registers. */
-  region(n: number): MpuRegionView {
+  region(n: number): Pmsav7RegionView {
     return decodeRegion(n, this.rbar[n] ?? 0, this.rasr[n] ?? 0);
   }
 
   /** Every region decoded. */
-  regions(): MpuRegionView[] {
-    const out: MpuRegionView[] = [];
+  regions(): Pmsav7RegionView[] {
+    const out: Pmsav7RegionView[] = [];
     for (let i = 0; i < this.regionCount; i++) out.push(this.region(i));
     return out;
   }
