@@ -1,12 +1,11 @@
 import { AllocError } from "@rtos-sim/alloc";
-import { Cfsr, decodeRegion, Fault, hex32, type Machine, type MpuRegionView } from "@rtos-sim/hw";
+import { Cfsr, Fault, hex32, type Machine } from "@rtos-sim/hw";
 import { CheckerFault, type MemoryChecker } from "@rtos-sim/memcheck";
 import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
 import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
 import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
-import type { MpuPlan } from "./mpu-plan.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
 
 /** What the fault handler needs of the kernel. */
@@ -118,7 +117,7 @@ export class FaultHandler {
     const fault = reason.error instanceof Fault ? reason.error : undefined;
     const report = reason.error instanceof CheckerFault ? reason.error.report : undefined;
     const ms = this.deps.stamp().ms;
-    const regions: MpuRegionView[] = k.plan.regions.map((_, n) => regionOfPlan(k.plan, n));
+    const regions = k.plan.views();
     const record: FaultRecord = {
       task: k.name,
       taskId: k.id,
@@ -142,7 +141,6 @@ export class FaultHandler {
         action,
         stack: { base: k.stack.base, top: k.stack.top, sp: k.ctx.sp, guard: GUARD_BYTES },
         code: k.code,
-        grants: k.grants,
         plan: k.plan,
         regions,
         fault,
@@ -165,10 +163,6 @@ export class FaultHandler {
       this.deps.scheduler().halt(`panic: ${this.panicMessage}`);
     }
   }
-}
-
-function regionOfPlan(plan: MpuPlan, n: number): MpuRegionView {
-  return decodeRegion(n, (plan.words[2 * n]! & 0xffffffe0) >>> 0, plan.words[2 * n + 1]!);
 }
 
 /** What a policy does with the task's `restarts`-th fault. */

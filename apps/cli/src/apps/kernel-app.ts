@@ -9,7 +9,7 @@ import { defineApp as defineKernelApp, runApp } from "@rtos-sim/kernel";
 import type { MemReport } from "@rtos-sim/memcheck";
 import { checkerReportFrom } from "../run/memcheck-report.js";
 import { pageMapFromRegionManager } from "../run/page-maps.js";
-import type { RunRecorder } from "../run/recorder.js";
+import { mpuRegionInfo, type RunRecorder } from "../run/recorder.js";
 import type { FaultRecord, MpuRegionInfo, TaskState } from "../run/result.js";
 import { isKernelApp } from "./kernel-shape.js";
 import type { AppContext, AppDescription } from "./types.js";
@@ -33,26 +33,15 @@ const PAGES_SAMPLE_MS = 50;
 
 const EXCEPTION_NUMBER: Readonly<Record<string, number>> = { HardFault: 3, MemManage: 4, BusFault: 5, UsageFault: 6 };
 
-function memoryType(setting: string | undefined): string {
-  if (setting === undefined || setting.startsWith("normal")) return "normal";
-  return setting.startsWith("device") ? "device" : "strongly-ordered";
-}
-
-/** A kernel task's MPU regions (its plan: the task's grants and the kernel's), as report rows. */
+/**
+ * A kernel task's MPU regions (its plan: the task's grants and the kernel's), as report rows:
+ * each used region decoded from the plan's register words by the MPU driver, with its label.
+ */
 export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
+  const views = task.plan.views();
   const out: MpuRegionInfo[] = [];
-  task.plan.regions.forEach((g, n) => {
-    if (!g) return;
-    out.push({
-      number: n,
-      base: g.base,
-      size: g.size,
-      access: g.access,
-      executable: g.executable ?? false,
-      memoryType: memoryType(g.memory),
-      srd: g.subregionDisable ?? 0,
-      label: g.label,
-    });
+  task.plan.regions.forEach((use, n) => {
+    if (use) out.push(mpuRegionInfo(views[n]!, use.label));
   });
   return out;
 }
