@@ -1,10 +1,11 @@
 import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
+import { HwError } from "./errors.js";
 import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
 import type { MemorySegment } from "./memory/segment.js";
 import { defaultPerm, isSystemXn } from "./mpu/fields.js";
-import { BLOCK_SHIFT, type Mpu, type PermTable } from "./mpu/mpu.js";
+import { BLOCK_SHIFT, type MpuModel, type PermTable } from "./mpu/model.js";
 import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 import type { Ppb } from "./scs/ppb.js";
 import { Ccr, type Scb } from "./scs/scb.js";
@@ -39,7 +40,7 @@ const enum Purpose {
  */
 export class Core {
   readonly bus: Bus;
-  readonly mpu: Mpu;
+  readonly mpu: MpuModel;
   readonly scb: Scb;
   readonly emitter: HwEmitter;
   private readonly ppb: Ppb;
@@ -76,6 +77,10 @@ export class Core {
   private hPerm: Uint8Array = new Uint8Array(0);
   private modeValue: Mode = "thread";
   private nPriv = false;
+  private psplimValue = 0;
+  private msplimValue = 0;
+  /** CONTROL.SPSEL: Thread mode runs on the process stack (PSP, limited by PSPLIM). */
+  controlSpsel = false;
   private priority = THREAD_PRIORITY;
   private privilegedValue = true;
   private rmask: number = Perm.PR;
@@ -151,7 +156,7 @@ export class Core {
    */
   pendingFault: Error | null = null;
 
-  constructor(bus: Bus, mpu: Mpu, scb: Scb, ppb: Ppb, emitter: HwEmitter) {
+  constructor(bus: Bus, mpu: MpuModel, scb: Scb, ppb: Ppb, emitter: HwEmitter) {
     this.bus = bus;
     this.mpu = mpu;
     this.scb = scb;
@@ -186,6 +191,53 @@ export class Core {
   set controlNPriv(v: boolean) {
     this.nPriv = v;
     this.updatePrivilege();
+  }
+
+  /**
+   * PSPLIM (ARMv8-M Mainline): the lowest address the process stack pointer may take; bits [2:0]
+   * are RES0. Throws `STACK_LIMIT_UNSUPPORTED` on a core without stack limit registers (ARMv7-M).
+   */
+  get psplim(): number {
+    return this.psplimValue;
+  }
+  set psplim(v: number) {
+    this.psplimValue = this.stackLimitValue("PSPLIM", v);
+  }
+
+  /** MSPLIM (ARMv8-M Mainline): the main stack's limit, as {@link Core.psplim}. */
+  get msplim(): number {
+    return this.msplimValue;
+  }
+  set msplim(v: number) {
+    this.msplimValue = this.stackLimitValue("MSPLIM", v);
+  }
+
+  private stackLimitValue(name: string, v: number): number {
+    if (!this.scb.profile.stackLimits) {
+      throw new HwError("STACK_LIMIT_UNSUPPORTED", `${name}: this core has no stack limit registers (ARMv8-M only)`, {
+        field: name,
+        value: v,
+      });
+    }
+    return (v & ~7) >>> 0;
+  }
+
+  /** The limit of the stack in use: PSPLIM in Thread mode with CONTROL.SPSEL set, MSPLIM otherwise. */
+  get stackLimit(): number {
+    return this.modeValue === "thread" && this.controlSpsel ? this.psplimValue : this.msplimValue;
+  }
+
+  /**
+   * An instruction that moves SP (PUSH, STMDB/STR with SP writeback, SUB to SP...) to `sp`: below
+   * the current stack's limit it raises UsageFault STKOF (CFSR bit 20) and SP must not be updated;
+   * SP equal to the limit is allowed. Ignored at priority < 0 with CCR.STKOFHFNMIGN.
+   */
+  checkStackLimit(sp: number): void {
+    if (this.pendingFault) throw this.pendingFault;
+    const a = sp >>> 0;
+    if (a >= this.stackLimit) return;
+    if (this.priority < 0 && (this.scb.ccr & Ccr.STKOFHFNMIGN) !== 0) return;
+    this.raise(ExceptionNumber.UsageFault, Cfsr.STKOF, null, this.record(a, 4, AccessKind.Write, this.privileged));
   }
 
   /** Handler mode, or Thread mode with CONTROL.nPRIV = 0. */
@@ -720,13 +772,15 @@ export class Core {
    * Exception entry: pushes an 8-word frame (R0-R3, R12, LR, PC, xPSR) below `sp` with the
    * privilege of the interrupted code (call it before switching to Handler mode), 8-byte aligned
    * (CCR.STKALIGN; a realignment sets bit 9 of the stacked xPSR). A violation is MemManage
-   * MSTKERR or BusFault STKERR (no fault address). Returns the new stack pointer.
+   * MSTKERR or BusFault STKERR (no fault address). A frame below the stack in use's limit
+   * (ARMv8-M PSPLIM/MSPLIM) is UsageFault STKOF with no access made. Returns the new stack pointer.
    */
   pushFrame(sp: number, frame: ArrayLike<number>): number {
     let fp = ((sp >>> 0) - 32) >>> 0;
     // PushStack: a realignment is recorded in bit 9 of the stacked xPSR (popFrame undoes it).
     const realign = this.scb.ccr & Ccr.STKALIGN ? fp & 4 : 0;
     if (this.scb.ccr & Ccr.STKALIGN) fp = (fp & ~7) >>> 0;
+    if (fp < this.stackLimit) this.checkStackLimit(fp);
     const xpsr = (((frame[7] ?? 0) & ~0x200) | (realign << 7)) >>> 0;
     const s = this.frameCheck(fp, AccessKind.Write);
     if (s === undefined) {

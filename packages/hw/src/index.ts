@@ -29,7 +29,21 @@
 
 export type { AccessFilter, AccessHook, AccessRecord, AccessSize } from "./access.js";
 export { AccessKind, ActorMode, accessKindName, actorMode, actorTask, makeActor, withActorMode } from "./access.js";
-export { BOARDS, findBoard, MPS2_AN386, STM32F407, STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin.js";
+export {
+  BOARDS,
+  findBoard,
+  MPS2_AN386,
+  MPS2_AN505,
+  MPS3_AN547,
+  RP2350,
+  STM32F407,
+  STM32H743XG,
+  STM32H743XI,
+  STM32H750XB,
+  STM32U585,
+} from "./board/builtin.js";
+export type { CoreProfile, MpuOf } from "./board/cores.js";
+export { CORE_PROFILES } from "./board/cores.js";
 export { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./board/define.js";
 export { boardFromJson, parseBoardJson } from "./board/json.js";
 export type { TextPosition } from "./board/json-text.js";
@@ -59,7 +73,7 @@ export { HwEmitter } from "./events.js";
 export type { FaultInfo } from "./fault.js";
 export { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hfsr } from "./fault.js";
 export { hex32 } from "./format.js";
-export type { Machine } from "./machine.js";
+export type { Machine, MpuByArchitecture } from "./machine.js";
 export { createMachine } from "./machine.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
@@ -84,7 +98,7 @@ export {
   rasrPerm,
   regionSizeBytes,
 } from "./mpu/fields.js";
-export type { GranuleLayout, PermTable } from "./mpu/mpu.js";
+export type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./mpu/model.js";
 export { Mpu } from "./mpu/mpu.js";
 export { GRANULE_SHIFT, PERM_ALL, PERM_PRIV, Perm } from "./mpu/perm.js";
 export type { MpuArchitecture, MpuRegionView } from "./mpu/view.js";
@@ -109,6 +123,23 @@ export type {
   MpuRegionUse,
   RegionAccess,
 } from "./mpu-driver/types.js";
+export type { MpuV8RegionSettings, Pmsav8RegionView } from "./mpu-v8/config.js";
+export { decodeRegionV8, encodeRegionV8 } from "./mpu-v8/config.js";
+export type { AccessV8, DeviceType, MairAttribute } from "./mpu-v8/fields.js";
+export {
+  AP_V8_NAMES,
+  AP_V8_VALUES,
+  apV8Perm,
+  decodeMairAttr,
+  MAIR_OF,
+  MpuV8Reg,
+  RbarV8,
+  Rlar,
+  regionV8Perm,
+  rlarDefined,
+  SH_NAMES,
+} from "./mpu-v8/fields.js";
+export { MpuV8 } from "./mpu-v8/mpu-v8.js";
 export { Ppb } from "./scs/ppb.js";
 export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";
 export { SysTick, SysTickReg } from "./scs/systick.js";

@@ -1,6 +1,6 @@
 import type { Board, MemoryRegion, PeripheralRangeSpec } from "../board/types.js";
 import { HwError } from "../errors.js";
-import type { GranuleLayout } from "../mpu/mpu.js";
+import type { GranuleLayout } from "../mpu/model.js";
 import { GRANULE_SHIFT } from "../mpu/perm.js";
 import type { Peripheral } from "./peripheral.js";
 import { MemorySegment, NO_SEGMENT_REGION } from "./segment.js";

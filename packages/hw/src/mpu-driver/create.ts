@@ -3,9 +3,12 @@ import type { MpuArchitecture } from "../mpu/view.js";
 import { Pmsav7Driver } from "./pmsav7.js";
 import type { MpuDriver } from "./types.js";
 
-/** The MPU driver of each architecture, by the machine it drives (one entry per architecture). */
-export const MPU_DRIVERS: Readonly<Record<MpuArchitecture, (machine: Machine) => MpuDriver>> = {
+/** The MPU driver of each architecture, by the machine it drives (one entry and one file per architecture). */
+export const MPU_DRIVERS: { readonly [A in MpuArchitecture]: (machine: Machine<A>) => MpuDriver } = {
   pmsav7: (machine) => new Pmsav7Driver(machine.mpu),
+  pmsav8: () => {
+    throw new Error("no PMSAv8 driver yet");
+  },
 };
 
 /**
@@ -13,9 +16,12 @@ export const MPU_DRIVERS: Readonly<Record<MpuArchitecture, (machine: Machine) =>
  *
  * @example
  * ```ts
- * const driver = createMpuDriver(createMachine(STM32F407)); // a Pmsav7Driver
+ * createMpuDriver(createMachine(STM32F407)); // a Pmsav7Driver
+ * createMpuDriver(createMachine(STM32U585)); // a Pmsav8Driver (PSPLIM for stack guards)
  * ```
  */
 export function createMpuDriver(machine: Machine): MpuDriver {
-  return MPU_DRIVERS[machine.mpu.architecture](machine);
+  // The entry of the machine's own architecture: `machine.mpu` has that entry's type.
+  const create = MPU_DRIVERS[machine.mpu.architecture] as (machine: Machine) => MpuDriver;
+  return create(machine);
 }

@@ -1,13 +1,13 @@
 import type { AccessPermission, MemoryAttributes } from "./fields.js";
 
-/** The MPU architectures the model knows: ARMv7-M PMSAv7. */
-export type MpuArchitecture = "pmsav7";
+/** The MPU architectures the model knows: ARMv7-M PMSAv7 and ARMv8-M PMSAv8. */
+export type MpuArchitecture = "pmsav7" | "pmsav8";
 
 /**
  * One MPU region decoded from its registers, in a form that does not depend on the
  * architecture: where it is, who may do what there, and the memory type. Fault dumps, the CLI
  * and reports read regions through this view; each architecture's decoder extends it with its
- * own register fields (`Pmsav7RegionView`).
+ * own register fields (`Pmsav7RegionView`, `Pmsav8RegionView`).
  */
 export interface MpuRegionView {
   /** Which MPU the registers belong to. */
@@ -23,7 +23,7 @@ export interface MpuRegionView {
   readonly limit: number;
   /** Access permissions by name (see the AP tables in docs/mpu-model.md). */
   readonly access: AccessPermission;
-  /** Execute-never (XN). */
+  /** Execute-never (XN; PMSAv8 regions also have PXN for privileged fetches, see `Pmsav8RegionView.pxn`). */
   readonly xn: boolean;
   /** Memory type and cache policy. */
   readonly attributes: MemoryAttributes;
