@@ -115,6 +115,17 @@ export {
   pmsav7SizeFits,
   pmsav7StackGuard,
 } from "./mpu-driver/pmsav7.js";
+export {
+  PMSAV8_ACCESSES,
+  PMSAV8_ATTR_INDEX,
+  PMSAV8_MAIR,
+  Pmsav8Driver,
+  pmsav8Granular,
+  pmsav8Overlap,
+  pmsav8Rbar,
+  pmsav8Rlar,
+  pmsav8StackLimit,
+} from "./mpu-driver/pmsav8.js";
 export type {
   MpuConfig,
   MpuConfigRequest,

@@ -1,14 +1,13 @@
 import type { Machine } from "../machine.js";
 import type { MpuArchitecture } from "../mpu/view.js";
 import { Pmsav7Driver } from "./pmsav7.js";
+import { Pmsav8Driver } from "./pmsav8.js";
 import type { MpuDriver } from "./types.js";
 
 /** The MPU driver of each architecture, by the machine it drives (one entry and one file per architecture). */
 export const MPU_DRIVERS: { readonly [A in MpuArchitecture]: (machine: Machine<A>) => MpuDriver } = {
   pmsav7: (machine) => new Pmsav7Driver(machine.mpu),
-  pmsav8: () => {
-    throw new Error("no PMSAv8 driver yet");
-  },
+  pmsav8: (machine) => new Pmsav8Driver(machine.mpu, machine.core),
 };
 
 /**
