@@ -16,10 +16,22 @@ describe("registry", () => {
   });
 });
 
+/**
+ * Boards the kernel places no actuator on (its device roles name TIM1 and DUALTIMER only; the
+ * RP2350 has PWM, the SSE-300 of the MPS3-AN547 four timers): the apps that drive motors refuse
+ * to start there with the kernel's UNKNOWN_DEVICE.
+ */
+const NO_ACTUATOR = new Set(["rp2350", "mps3-an547"]);
+const NEEDS_ACTUATOR = new Set(["flight", "isolation"]);
+
 describe("every app on every board", () => {
   it.each(BOARDS.flatMap((b) => APPS.map((a) => [a.name, b.name] as const)))(
     "%s passes its checks on %s",
     (app, board) => {
+      if (NO_ACTUATOR.has(board) && NEEDS_ACTUATOR.has(app)) {
+        expect(() => runApp(findApp(app)!, { board })).toThrow(/UNKNOWN_DEVICE: board .* has no actuator/);
+        return;
+      }
       const run = runApp(findApp(app)!, { board });
       expect(["until", "no-tasks"]).toContain(run.result.reason);
       for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);

@@ -233,7 +233,6 @@ export class Core {
    * SP equal to the limit is allowed. Ignored at priority < 0 with CCR.STKOFHFNMIGN.
    */
   checkStackLimit(sp: number): void {
-    if (this.pendingFault) throw this.pendingFault;
     const a = sp >>> 0;
     if (a >= this.stackLimit) return;
     if (this.priority < 0 && (this.scb.ccr & Ccr.STKOFHFNMIGN) !== 0) return;

@@ -58,6 +58,13 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   const base = k.stack.base;
   const sp = k.ctx.sp;
   const inGuard = f.faultAddress !== null && f.faultAddress >= base && f.faultAddress < base + GUARD_BYTES;
+  if ((f.cfsr & Cfsr.STKOF) !== 0) {
+    // ARMv8-M: the stack limit register (PSPLIM = the guard's top) stopped the SP update.
+    return {
+      kind: "stack-overflow",
+      message: `stack overflow: stack pointer below the stack limit ${hex32(base + GUARD_BYTES)} (UsageFault STKOF)`,
+    };
+  }
   // The frame goes below SP: it overflows the stack when SP is near the guard (or just below the block).
   const frameOverflow = (f.cfsr & STACKING) !== 0 && sp >= base - 64 && sp < base + GUARD_BYTES + 32;
   if (inGuard) {

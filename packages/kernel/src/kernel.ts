@@ -138,18 +138,20 @@ export class Kernel {
       (task, line) => this.output(task, line),
     );
     const code = this.layout.code;
+    this.mpuDriver = createMpuDriver(this.machine);
     this.kernelGrants = [
       {
         id: "code",
         label: `code (${code.name})`,
         base: code.base,
         size: code.size,
-        access: code.writable ? "priv-rw-user-ro" : "ro",
+        // Writable code memory (MPS2's SSRAM1): privileged RW, unprivileged RO where the MPU can
+        // encode it (PMSAv7); PMSAv8 has no such AP, so read-only for both there.
+        access: code.writable && this.mpuDriver.accesses.includes("priv-rw-user-ro") ? "priv-rw-user-ro" : "ro",
         executable: true,
       },
       { id: "kernel", label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
-    this.mpuDriver = createMpuDriver(this.machine);
     this.loader = new MpuLoader(this.mpuDriver);
     this.loader.load(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
