@@ -1,14 +1,17 @@
 /**
  * `@rtos-sim/hw`: the hardware model.
  *
- * - Boards and their memory maps (STM32F407, STM32H743xI/xG, STM32H750xB, MPS2-AN386), custom
- *   boards from a typed description ({@link defineBoard}), a JSON file ({@link parseBoardJson})
+ * - Boards and their memory maps (STM32F407, STM32H743xI/xG, STM32H750xB, MPS2-AN386; ARMv8-M:
+ *   STM32U585, RP2350, MPS2-AN505, MPS3-AN547), custom boards from a typed description ({@link defineBoard}), a JSON file ({@link parseBoardJson})
  *   or the `MEMORY` block of a GNU ld linker script ({@link boardFromLinkerScript}).
  * - The bus: ArrayBuffer-backed memory, peripherals, precise BusFaults for unmapped and read-only
  *   memory, IBUSERR for fetches from non-executable memory.
  * - The core: Thread/Handler mode, CONTROL.nPRIV, execution priority, every load/store/fetch
- *   checked by the ARMv7-M PMSAv7 MPU (programmed through its registers; decisions precomputed
- *   per configuration), memory attributes (unaligned Device access faults), exception stacking.
+ *   checked by the ARMv7-M PMSAv7 MPU or the ARMv8-M PMSAv8 MPU (programmed through their
+ *   registers; decisions precomputed per configuration), memory attributes (unaligned Device
+ *   access faults), exception stacking, the ARMv8-M stack limits (PSPLIM/MSPLIM, STKOF).
+ * - MPU drivers ({@link createMpuDriver}): a kernel's grants laid out into each architecture's
+ *   regions, cached per configuration, loaded at a switch only when not loaded already.
  * - Fault registers as the silicon holds them (CFSR, MMFAR, BFAR, HFSR, SHCSR, CCR) and typed
  *   {@link Fault} objects; HardFault escalation and lockup.
  * - An {@link AccessHook} for memory checkers and typed events ({@link HwEmitter}).
