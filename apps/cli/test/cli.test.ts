@@ -226,7 +226,7 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     expect(r.code).toBe(0);
     const rows = lines(r.stdout);
     expect(rows[0]).toMatch(/^board\s+aliases\s+core\s+clock\s+MPU regions\s+RAM\s+flash$/);
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(11);
     expect(rows[2]).toMatch(/^stm32f407\s+stm32f407vg, stm32f4\s+cortex-m4\s+168 MHz\s+8\s+196 KiB\s+1 MiB$/);
     expect(r.stdout).toMatch(/mps2-an386\s+mps2\s+cortex-m4\s+25 MHz\s+8\s+24\.02 MiB\s+0 B/);
   });
@@ -235,7 +235,17 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     const r = await rtosSim(["boards", "--json"]);
     expect(r.code).toBe(0);
     const boards = JSON.parse(r.stdout) as { name: string; mpuRegions: number; ramBytes: number }[];
-    expect(boards.map((b) => b.name)).toEqual(["stm32f407", "stm32h743xi", "stm32h743xg", "stm32h750xb", "mps2-an386"]);
+    expect(boards.map((b) => b.name)).toEqual([
+      "stm32f407",
+      "stm32h743xi",
+      "stm32h743xg",
+      "stm32h750xb",
+      "mps2-an386",
+      "stm32u585",
+      "rp2350",
+      "mps2-an505",
+      "mps3-an547",
+    ]);
     expect(boards[0]).toMatchObject({
       name: "stm32f407",
       core: "cortex-m4",

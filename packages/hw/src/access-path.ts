@@ -4,7 +4,7 @@ import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
 import { defaultPerm, isSystemXn } from "./mpu/fields.js";
-import type { Mpu, PermTable } from "./mpu/mpu.js";
+import type { MpuModel, PermTable } from "./mpu/model.js";
 import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 import type { Ppb } from "./scs/ppb.js";
 import { Ccr, type Scb, ScbReg } from "./scs/scb.js";
@@ -50,7 +50,7 @@ const SCRATCH = new DataView(new ArrayBuffer(8));
  */
 export class AccessPath {
   readonly bus: Bus;
-  readonly mpu: Mpu;
+  readonly mpu: MpuModel;
   readonly scb: Scb;
   readonly emitter: HwEmitter;
   /** @internal The PPB's registers (SCB, MPU, SysTick). */
@@ -101,7 +101,7 @@ export class AccessPath {
    */
   pendingFault: Error | null = null;
 
-  constructor(bus: Bus, mpu: Mpu, scb: Scb, ppb: Ppb, emitter: HwEmitter) {
+  constructor(bus: Bus, mpu: MpuModel, scb: Scb, ppb: Ppb, emitter: HwEmitter) {
     this.bus = bus;
     this.mpu = mpu;
     this.scb = scb;

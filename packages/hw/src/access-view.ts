@@ -1,5 +1,5 @@
 import type { Bus } from "./memory/bus.js";
-import type { PermTable } from "./mpu/mpu.js";
+import type { PermTable } from "./mpu/model.js";
 import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 
 /**

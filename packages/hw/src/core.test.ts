@@ -15,13 +15,13 @@ import { trap } from "./test-util.js";
 const SHCSR = 0xe000ed24;
 const CCR = 0xe000ed14;
 
-function setup(board = STM32F407, shcsr = 0x70000): Machine {
+function setup(board = STM32F407, shcsr = 0x70000): Machine<"pmsav7"> {
   const m = createMachine(board);
   m.core.write32(SHCSR, shcsr);
   return m;
 }
 
-function ack(m: Machine): void {
+function ack(m: Machine<"pmsav7">): void {
   m.core.clearFault();
   m.scb.cfsr = 0;
 }
@@ -223,7 +223,7 @@ describe("alignment and memory attributes", () => {
 });
 
 describe("block transfers (readBytes, writeBytes, fill)", () => {
-  function userMachine(): Machine {
+  function userMachine(): Machine<"pmsav7"> {
     const m = setup();
     m.mpu.setRegion(0, { base: 0x20000000, size: 0x100, access: "rw", subregionDisable: 0x04 }); // 0x40-0x5F off
     m.mpu.setControl({ enable: true });
@@ -345,7 +345,7 @@ describe("exception stacking", () => {
     expect(m.core.cycles).toBe(16);
   });
 
-  function userStack(): Machine {
+  function userStack(): Machine<"pmsav7"> {
     const m = setup();
     m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw-user-ro" });
     m.mpu.setRegion(1, { base: 0x20001000, size: 0x400, access: "rw" });

@@ -1,5 +1,6 @@
 import { AccessKind } from "./access.js";
 import { AccessPath, Purpose } from "./access-path.js";
+import { HwError } from "./errors.js";
 import { Cfsr, ExceptionNumber, Hfsr } from "./fault.js";
 import type { MemorySegment } from "./memory/segment.js";
 import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
@@ -22,6 +23,57 @@ export { THREAD_PRIORITY } from "./access-path.js";
  * LDRT/STRT idiom the kernel uses to touch user buffers on a task's behalf).
  */
 export class Core extends AccessPath {
+  private psplimValue = 0;
+  private msplimValue = 0;
+  /** CONTROL.SPSEL: Thread mode runs on the process stack (PSP, limited by PSPLIM). */
+  controlSpsel = false;
+
+  /**
+   * PSPLIM (ARMv8-M Mainline): the lowest address the process stack pointer may take; bits [2:0]
+   * are RES0. Throws `STACK_LIMIT_UNSUPPORTED` on a core without stack limit registers (ARMv7-M).
+   */
+  get psplim(): number {
+    return this.psplimValue;
+  }
+  set psplim(v: number) {
+    this.psplimValue = this.stackLimitValue("PSPLIM", v);
+  }
+
+  /** MSPLIM (ARMv8-M Mainline): the main stack's limit, as {@link Core.psplim}. */
+  get msplim(): number {
+    return this.msplimValue;
+  }
+  set msplim(v: number) {
+    this.msplimValue = this.stackLimitValue("MSPLIM", v);
+  }
+
+  private stackLimitValue(name: string, v: number): number {
+    if (!this.scb.profile.stackLimits) {
+      throw new HwError("STACK_LIMIT_UNSUPPORTED", `${name}: this core has no stack limit registers (ARMv8-M only)`, {
+        field: name,
+        value: v,
+      });
+    }
+    return (v & ~7) >>> 0;
+  }
+
+  /** The limit of the stack in use: PSPLIM in Thread mode with CONTROL.SPSEL set, MSPLIM otherwise. */
+  get stackLimit(): number {
+    return this.mode === "thread" && this.controlSpsel ? this.psplimValue : this.msplimValue;
+  }
+
+  /**
+   * An instruction that moves SP (PUSH, STMDB/STR with SP writeback, SUB to SP...) to `sp`: below
+   * the current stack's limit it raises UsageFault STKOF (CFSR bit 20) and SP must not be updated;
+   * SP equal to the limit is allowed. Ignored at priority < 0 with CCR.STKOFHFNMIGN.
+   */
+  checkStackLimit(sp: number): void {
+    const a = sp >>> 0;
+    if (a >= this.stackLimit) return;
+    if (this.executionPriority < 0 && (this.scb.ccr & Ccr.STKOFHFNMIGN) !== 0) return;
+    this.raise(ExceptionNumber.UsageFault, Cfsr.STKOF, null, this.record(a, 4, AccessKind.Write, this.privileged));
+  }
+
   /**
    * Runs `fn` as a debugger would touch memory (SWD, not the CPU): accesses are privileged, not
    * counted as cycles and not shown to the hook, so observing the system (page maps, statistics
@@ -136,13 +188,15 @@ export class Core extends AccessPath {
    * Exception entry: pushes an 8-word frame (R0-R3, R12, LR, PC, xPSR) below `sp` with the
    * privilege of the interrupted code (call it before switching to Handler mode), 8-byte aligned
    * (CCR.STKALIGN; a realignment sets bit 9 of the stacked xPSR). A violation is MemManage
-   * MSTKERR or BusFault STKERR (no fault address). Returns the new stack pointer.
+   * MSTKERR or BusFault STKERR (no fault address). A frame below the stack in use's limit
+   * (ARMv8-M PSPLIM/MSPLIM) is UsageFault STKOF with no access made. Returns the new stack pointer.
    */
   pushFrame(sp: number, frame: ArrayLike<number>): number {
     let fp = ((sp >>> 0) - 32) >>> 0;
     // PushStack: a realignment is recorded in bit 9 of the stacked xPSR (popFrame undoes it).
     const realign = this.scb.ccr & Ccr.STKALIGN ? fp & 4 : 0;
     if (this.scb.ccr & Ccr.STKALIGN) fp = (fp & ~7) >>> 0;
+    if (fp < this.stackLimit) this.checkStackLimit(fp);
     const xpsr = (((frame[7] ?? 0) & ~0x200) | (realign << 7)) >>> 0;
     const s = this.frameCheck(fp, AccessKind.Write);
     if (s === undefined) {

@@ -203,6 +203,7 @@ describe("the Fault object", () => {
       INVSTATE: 0x20000,
       INVPC: 0x40000,
       NOCP: 0x80000,
+      STKOF: 0x100000,
       UNALIGNED: 0x1000000,
       DIVBYZERO: 0x2000000,
     });

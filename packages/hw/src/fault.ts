@@ -29,6 +29,8 @@ export const Cfsr = {
   INVSTATE: 1 << 17,
   INVPC: 1 << 18,
   NOCP: 1 << 19,
+  /** ARMv8-M: a stack pointer update below the stack limit (PSPLIM/MSPLIM). */
+  STKOF: 1 << 20,
   UNALIGNED: 1 << 24,
   DIVBYZERO: 1 << 25,
 } as const;

@@ -1,14 +1,17 @@
 /**
  * `@rtos-sim/hw`: the hardware model.
  *
- * - Boards and their memory maps (STM32F407, STM32H743xI/xG, STM32H750xB, MPS2-AN386), custom
- *   boards from a typed description ({@link defineBoard}), a JSON file ({@link parseBoardJson})
+ * - Boards and their memory maps (STM32F407, STM32H743xI/xG, STM32H750xB, MPS2-AN386; ARMv8-M:
+ *   STM32U585, RP2350, MPS2-AN505, MPS3-AN547), custom boards from a typed description ({@link defineBoard}), a JSON file ({@link parseBoardJson})
  *   or the `MEMORY` block of a GNU ld linker script ({@link boardFromLinkerScript}).
  * - The bus: ArrayBuffer-backed memory, peripherals, precise BusFaults for unmapped and read-only
  *   memory, IBUSERR for fetches from non-executable memory.
  * - The core: Thread/Handler mode, CONTROL.nPRIV, execution priority, every load/store/fetch
- *   checked by the ARMv7-M PMSAv7 MPU (programmed through its registers; decisions precomputed
- *   per configuration), memory attributes (unaligned Device access faults), exception stacking.
+ *   checked by the ARMv7-M PMSAv7 MPU or the ARMv8-M PMSAv8 MPU (programmed through their
+ *   registers; decisions precomputed per configuration), memory attributes (unaligned Device
+ *   access faults), exception stacking, the ARMv8-M stack limits (PSPLIM/MSPLIM, STKOF).
+ * - MPU drivers ({@link createMpuDriver}): a kernel's grants laid out into each architecture's
+ *   regions, cached per configuration, loaded at a switch only when not loaded already.
  * - Fault registers as the silicon holds them (CFSR, MMFAR, BFAR, HFSR, SHCSR, CCR) and typed
  *   {@link Fault} objects; HardFault escalation and lockup.
  * - An {@link AccessHook} for memory checkers and typed events ({@link HwEmitter}).
@@ -29,7 +32,21 @@
 
 export type { AccessFilter, AccessHook, AccessRecord, AccessSize } from "./access.js";
 export { AccessKind, ActorMode, accessKindName, actorMode, actorTask, makeActor, withActorMode } from "./access.js";
-export { BOARDS, findBoard, MPS2_AN386, STM32F407, STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin.js";
+export {
+  BOARDS,
+  findBoard,
+  MPS2_AN386,
+  MPS2_AN505,
+  MPS3_AN547,
+  RP2350,
+  STM32F407,
+  STM32H743XG,
+  STM32H743XI,
+  STM32H750XB,
+  STM32U585,
+} from "./board/builtin.js";
+export type { CoreProfile, MpuOf } from "./board/cores.js";
+export { CORE_PROFILES } from "./board/cores.js";
 export { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./board/define.js";
 export { boardFromJson, parseBoardJson } from "./board/json.js";
 export type { TextPosition } from "./board/json-text.js";
@@ -59,14 +76,14 @@ export { HwEmitter } from "./events.js";
 export type { FaultInfo } from "./fault.js";
 export { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hfsr } from "./fault.js";
 export { hex32 } from "./format.js";
-export type { Machine } from "./machine.js";
+export type { Machine, MpuByArchitecture } from "./machine.js";
 export { createMachine } from "./machine.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";
 export type { MemoryPort } from "./memory/port.js";
 export { MemorySegment } from "./memory/segment.js";
-export type { MemoryTypeSetting, MpuRegionSettings, MpuRegionView } from "./mpu/config.js";
+export type { MemoryTypeSetting, MpuRegionSettings, Pmsav7RegionView } from "./mpu/config.js";
 export { decodeRegion, encodeRegion } from "./mpu/config.js";
 export type { AccessPermission, DefaultMapRange, MemoryAttributes, MemoryType } from "./mpu/fields.js";
 export {
@@ -85,9 +102,59 @@ export {
   rasrPerm,
   regionSizeBytes,
 } from "./mpu/fields.js";
-export type { GranuleLayout, PermTable } from "./mpu/mpu.js";
+export type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./mpu/model.js";
 export { Mpu } from "./mpu/mpu.js";
 export { GRANULE_SHIFT, PERM_ALL, PERM_PRIV, Perm } from "./mpu/perm.js";
+export type { MpuArchitecture, MpuRegionView } from "./mpu/view.js";
+export { createMpuDriver, MPU_DRIVERS } from "./mpu-driver/create.js";
+export type { Realised } from "./mpu-driver/driver.js";
+export { GrantDriver } from "./mpu-driver/driver.js";
+export type { RegionPiece } from "./mpu-driver/layout.js";
+export {
+  PMSAV7_ACCESSES,
+  Pmsav7Driver,
+  pmsav7BaseAligned,
+  pmsav7Rasr,
+  pmsav7Rbar,
+  pmsav7SizeFits,
+  pmsav7StackGuard,
+} from "./mpu-driver/pmsav7.js";
+export {
+  PMSAV8_ACCESSES,
+  PMSAV8_ATTR_INDEX,
+  PMSAV8_MAIR,
+  Pmsav8Driver,
+  pmsav8Granular,
+  pmsav8Overlap,
+  pmsav8Rbar,
+  pmsav8Rlar,
+  pmsav8StackLimit,
+} from "./mpu-driver/pmsav8.js";
+export type {
+  MpuConfig,
+  MpuConfigRequest,
+  MpuDriver,
+  MpuGrant,
+  MpuRegionUse,
+  RegionAccess,
+} from "./mpu-driver/types.js";
+export type { MpuV8RegionSettings, Pmsav8RegionView } from "./mpu-v8/config.js";
+export { decodeRegionV8, encodeRegionV8 } from "./mpu-v8/config.js";
+export type { AccessV8, DeviceType, MairAttribute } from "./mpu-v8/fields.js";
+export {
+  AP_V8_NAMES,
+  AP_V8_VALUES,
+  apV8Perm,
+  decodeMairAttr,
+  MAIR_OF,
+  MpuV8Reg,
+  RbarV8,
+  Rlar,
+  regionV8Perm,
+  rlarDefined,
+  SH_NAMES,
+} from "./mpu-v8/fields.js";
+export { MpuV8 } from "./mpu-v8/mpu-v8.js";
 export { ceilLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
 export { Ppb } from "./scs/ppb.js";
 export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";

@@ -1,18 +1,42 @@
+import { CORE_PROFILES } from "./board/cores.js";
 import type { Board } from "./board/types.js";
 import { Core } from "./core.js";
 import { HwEmitter } from "./events.js";
 import { Bus } from "./memory/bus.js";
+import type { GranuleLayout } from "./mpu/model.js";
 import { Mpu } from "./mpu/mpu.js";
+import type { MpuArchitecture } from "./mpu/view.js";
+import { MpuV8 } from "./mpu-v8/mpu-v8.js";
 import { Ppb } from "./scs/ppb.js";
 import { Scb } from "./scs/scb.js";
 import { SysTick } from "./scs/systick.js";
 
-/** A simulated microcontroller: board, bus, core (with MPU and fault registers), SysTick, events. */
-export interface Machine {
-  readonly board: Board;
+/** The MPU model of each architecture. */
+export interface MpuByArchitecture {
+  readonly pmsav7: Mpu;
+  readonly pmsav8: MpuV8;
+}
+
+/** How each architecture's MPU is built for a board (one entry per architecture). */
+const MPU_MODELS: {
+  readonly [A in MpuArchitecture]: (board: Board, layout: GranuleLayout, events: HwEmitter) => MpuByArchitecture[A];
+} = {
+  pmsav7: (board, layout, events) => new Mpu(board.mpuRegions, layout, events),
+  pmsav8: (board, layout, events) =>
+    new MpuV8(board.mpuRegions, layout, events, { pxn: CORE_PROFILES[board.core].pxn }),
+};
+
+/**
+ * A simulated microcontroller: board, bus, core (with MPU and fault registers), SysTick, events.
+ * `A` is the MPU architecture when the board's is known statically (`createMachine(STM32F407)`
+ * has an `Mpu`, `createMachine(STM32U585)` an `MpuV8`); otherwise `mpu` is either, told apart by
+ * `mpu.architecture`.
+ */
+export interface Machine<A extends MpuArchitecture = MpuArchitecture> {
+  readonly board: Board<A>;
   readonly bus: Bus;
   readonly core: Core;
-  readonly mpu: Mpu;
+  readonly mpu: MpuByArchitecture[A];
   readonly scb: Scb;
   readonly systick: SysTick;
   readonly events: HwEmitter;
@@ -32,11 +56,11 @@ export interface Machine {
  * m.core.read32(0x20000000);  // throws Fault: HardFault (forced) from MemManage DACCVIOL
  * ```
  */
-export function createMachine(board: Board): Machine {
+export function createMachine<A extends MpuArchitecture>(board: Board<A>): Machine<A> {
   const events = new HwEmitter();
   const bus = new Bus(board);
   const scb = new Scb(board.core);
-  const mpu = new Mpu(board.mpuRegions, bus.layout, events);
+  const mpu = MPU_MODELS[board.mpuArchitecture as MpuArchitecture](board, bus.layout, events) as MpuByArchitecture[A];
   const systick = new SysTick();
   const ppb = new Ppb(scb, mpu, systick);
   const core = new Core(bus, mpu, scb, ppb, events);

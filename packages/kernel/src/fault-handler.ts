@@ -1,12 +1,11 @@
 import { AllocError } from "@rtos-sim/alloc";
-import { Cfsr, decodeRegion, Fault, hex32, type Machine, type MpuRegionView } from "@rtos-sim/hw";
+import { Cfsr, Fault, hex32, type Machine } from "@rtos-sim/hw";
 import { CheckerFault, type MemoryChecker } from "@rtos-sim/memcheck";
 import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
 import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
 import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
-import type { MpuPlan } from "./mpu-plan.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
 
 /** What the fault handler needs of the kernel. */
@@ -59,6 +58,13 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   const base = k.stack.base;
   const sp = k.ctx.sp;
   const inGuard = f.faultAddress !== null && f.faultAddress >= base && f.faultAddress < base + GUARD_BYTES;
+  if ((f.cfsr & Cfsr.STKOF) !== 0) {
+    // ARMv8-M: the stack limit register (PSPLIM = the guard's top) stopped the SP update.
+    return {
+      kind: "stack-overflow",
+      message: `stack overflow: stack pointer below the stack limit ${hex32(base + GUARD_BYTES)} (UsageFault STKOF)`,
+    };
+  }
   // The frame goes below SP: it overflows the stack when SP is near the guard (or just below the block).
   const frameOverflow = (f.cfsr & STACKING) !== 0 && sp >= base - 64 && sp < base + GUARD_BYTES + 32;
   if (inGuard) {
@@ -118,7 +124,7 @@ export class FaultHandler {
     const fault = reason.error instanceof Fault ? reason.error : undefined;
     const report = reason.error instanceof CheckerFault ? reason.error.report : undefined;
     const ms = this.deps.stamp().ms;
-    const regions: MpuRegionView[] = k.plan.regions.map((_, n) => regionOfPlan(k.plan, n));
+    const regions = k.plan.views();
     const record: FaultRecord = {
       task: k.name,
       taskId: k.id,
@@ -142,7 +148,6 @@ export class FaultHandler {
         action,
         stack: { base: k.stack.base, top: k.stack.top, sp: k.ctx.sp, guard: GUARD_BYTES },
         code: k.code,
-        grants: k.grants,
         plan: k.plan,
         regions,
         fault,
@@ -165,10 +170,6 @@ export class FaultHandler {
       this.deps.scheduler().halt(`panic: ${this.panicMessage}`);
     }
   }
-}
-
-function regionOfPlan(plan: MpuPlan, n: number): MpuRegionView {
-  return decodeRegion(n, (plan.words[2 * n]! & 0xffffffe0) >>> 0, plan.words[2 * n + 1]!);
 }
 
 /** What a policy does with the task's `restarts`-th fault. */

@@ -1,6 +1,6 @@
 import { decodeCfsr, decodeHfsr, exceptionName, type Fault, hex32, type MpuRegionView } from "@rtos-sim/hw";
 import { formatReport, type MemReport } from "@rtos-sim/memcheck";
-import type { MpuGrant, MpuPlan } from "./mpu-plan.js";
+import type { MpuPlan } from "./mpu-plan.js";
 
 /** Kinds of task fault the kernel reports. */
 export type FaultKind =
@@ -72,9 +72,13 @@ function size(n: number): string {
   return `${n} B`;
 }
 
-/** One MPU region as a dump line: number, base, size, access, XN, type, subregions (1 = enabled, lowest first), label. */
+/**
+ * One MPU region as a dump line: number, base, size, access, XN, type, subregions (PMSAv7
+ * regions of 256 B or more: 1 = enabled, lowest first), label.
+ */
 export function formatRegion(r: MpuRegionView, label?: string): string {
-  const subs = r.size >= 256 ? ` subregions ${r.subregions.map((on) => (on ? "1" : "0")).join("")}` : "";
+  const subs =
+    r.subregions !== null && r.size >= 256 ? ` subregions ${r.subregions.map((on) => (on ? "1" : "0")).join("")}` : "";
   return `  #${String(r.number).padStart(2)} ${
     r.enabled
       ? `${hex32(r.base)} ${size(r.size).padStart(7)} ${r.access.padEnd(15)} ${r.xn ? "XN" : "X "} ${r.attributes.type}${subs}`
@@ -97,8 +101,9 @@ export interface DumpInput {
   readonly action: FaultAction;
   readonly stack: { readonly base: number; readonly top: number; readonly sp: number; readonly guard: number };
   readonly code: number;
-  readonly grants: readonly MpuGrant[];
+  /** The task's plan: its memory map is the plan's task regions, in region order. */
   readonly plan: MpuPlan;
+  /** The plan's regions decoded (`plan.views()`). */
   readonly regions: readonly MpuRegionView[];
   readonly fault?: Fault;
   readonly checker?: MemReport;
@@ -135,7 +140,8 @@ export function formatFaultDump(d: DumpInput): string {
   );
   lines.push(`Code: ${hex32(d.code)}`);
   lines.push("Memory map:");
-  for (const g of d.grants) {
+  for (const g of d.plan.regions) {
+    if (g === null || g.kernel) continue;
     lines.push(
       `  ${g.label.padEnd(24)} ${hex32(g.base)}-${hex32(g.base + g.size)} ${size(g.size).padStart(7)} ${g.access}${
         g.executable ? ", executable" : ""

@@ -214,9 +214,9 @@ describe("isolation: an unprivileged task", () => {
     const s = scenario(write(() => 0xe000ed9c));
     const plan = s.k.loader.current!;
     for (let n = 0; n < 8; n++) {
-      const raw = s.k.machine.mpu.rawRegion(n);
-      expect(raw.rbar).toBe((plan.words[2 * n]! & 0xffffffe0) >>> 0);
-      expect(raw.rasr).toBe(plan.words[2 * n + 1]);
+      const raw = Object.values(s.k.machine.mpu.rawRegion(n)); // [RBAR, RASR] (PMSAv7)
+      expect(raw[0]).toBe((plan.words[2 * n]! & 0xffffffe0) >>> 0);
+      expect(raw[1]).toBe(plan.words[2 * n + 1]);
     }
     expect([...Array(8).keys()].some((n) => s.k.machine.mpu.rawRegion(n).rbar === 0xdeadbee0)).toBe(false);
   });

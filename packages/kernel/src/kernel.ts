@@ -1,4 +1,12 @@
-import { ActorMode, createMachine, type Machine, makeActor, Shcsr } from "@rtos-sim/hw";
+import {
+  ActorMode,
+  createMachine,
+  createMpuDriver,
+  type Machine,
+  type MpuDriver,
+  makeActor,
+  Shcsr,
+} from "@rtos-sim/hw";
 import { MemoryChecker } from "@rtos-sim/memcheck";
 import { RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
@@ -16,7 +24,7 @@ import type { KernelMemory } from "./ipc/kernel-memory.js";
 import { MessageQueue } from "./ipc/message-queue.js";
 import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
-import { type MpuGrant, MpuLoader, planMpu } from "./mpu-plan.js";
+import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
@@ -77,6 +85,8 @@ export class Kernel {
   readonly kernelHeap: TaskHeap;
   /** MPU grants of the kernel (highest-numbered regions). */
   readonly kernelGrants: readonly MpuGrant[];
+  /** The board's MPU driver: lays out every plan and loads it at the switches. */
+  readonly mpuDriver: MpuDriver;
   readonly loader: MpuLoader;
   readonly partitions = new Map<string, Partition>();
   readonly semaphores = new Map<string, Semaphore>();
@@ -125,18 +135,22 @@ export class Kernel {
       onLine: (task, line) => this.output(task, line),
     });
     const code = this.layout.code;
+    this.mpuDriver = createMpuDriver(this.machine);
     this.kernelGrants = [
       {
+        id: "code",
         label: `code (${code.name})`,
         base: code.base,
         size: code.size,
-        access: code.writable ? "priv-rw-user-ro" : "ro",
+        // Writable code memory (MPS2's SSRAM1): privileged RW, unprivileged RO where the MPU can
+        // encode it (PMSAv7); PMSAv8 has no such AP, so read-only for both there.
+        access: code.writable && this.mpuDriver.accesses.includes("priv-rw-user-ro") ? "priv-rw-user-ro" : "ro",
         executable: true,
       },
-      { label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
+      { id: "kernel", label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
-    this.loader = new MpuLoader(this.machine.mpu);
-    this.loader.load(planMpu(board.mpuRegions, this.kernelGrants, [], "kernel"));
+    this.loader = new MpuLoader(this.mpuDriver);
+    this.loader.load(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
     this.faultHandler = new FaultHandler({
       machine: this.machine,
@@ -428,7 +442,7 @@ export class Kernel {
         (n) => this.partitions.get(n)!,
         (r) => this.device(r),
       );
-      const plan = planMpu(this.machine.board.mpuRegions, this.kernelGrants, grants, `task "${spec.name}"`);
+      const plan = planMpu(this.mpuDriver, this.kernelGrants, grants, `task "${spec.name}"`);
       const tcb = this.kernelHeap.allocator.allocate(TCB_BYTES, 8);
       if (tcb === null)
         throw new KernelError("OUT_OF_MEMORY", `no kernel memory for the TCB of ${spec.name}`, { task: spec.name });
@@ -505,10 +519,9 @@ export class Kernel {
     if (!p) throw new KernelError("UNKNOWN_PARTITION", `no partition ${partition}`, { partition });
     if (access !== "ro" && access !== "rw")
       throw new KernelError("BAD_ARGUMENT", 'access must be "ro" or "rw"', { access });
-    const others = k.grants.filter((g) => g.partition !== p.id);
-    const grants = [...others, partitionGrant(partition, access, p)];
-    const plan = planMpu(this.machine.board.mpuRegions, this.kernelGrants, grants, `task "${k.name}"`);
-    k.grants = grants;
+    // The partition's grant (by its id) is replaced and goes last.
+    const plan = replanGrant(this.mpuDriver, k.plan, partitionGrant(partition, access, p));
+    k.grants = [...plan.grants];
     k.plan = plan;
     if (this.scheduler.current?.id === k.id) this.loader.load(plan);
   }

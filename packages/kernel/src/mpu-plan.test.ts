@@ -1,19 +1,26 @@
-import { createMachine, STM32F407, STM32H743XI } from "@rtos-sim/hw";
+import { createMachine, createMpuDriver, HwError, type MpuGrant, STM32F407, STM32H743XI } from "@rtos-sim/hw";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KernelError } from "./errors.js";
-import { MpuLoader, planMpu, regionSizeFor } from "./mpu-plan.js";
+import { MpuLoader, planMpu, regionSizeFor, replanGrant } from "./mpu-plan.js";
 import { Errno } from "./syscalls.js";
 import { bootTest } from "./test-kit.js";
 
-const kernelGrants = [
-  { label: "code", base: 0x08000000, size: 0x100000, access: "ro" as const, executable: true },
-  { label: "kernel", base: 0x20004000, size: 0x2000, access: "priv-rw" as const },
+const kernelGrants: MpuGrant[] = [
+  { id: "code", label: "code", base: 0x08000000, size: 0x100000, access: "ro", executable: true },
+  { id: "kernel", label: "kernel", base: 0x20004000, size: 0x2000, access: "priv-rw" },
 ];
+
+/** An F407's MPU driver (8 regions). */
+function f407Driver() {
+  return createMpuDriver(createMachine(STM32F407));
+}
 
 describe("planMpu", () => {
   it("puts the task's grants lowest, in order, and the kernel's highest-numbered", () => {
-    const p = planMpu(8, kernelGrants, [{ label: "stack", base: 0x10001000, size: 1024, access: "rw" }]);
+    const p = planMpu(f407Driver(), kernelGrants, [
+      { id: "stack", label: "stack", base: 0x10001000, size: 1024, access: "rw" },
+    ]);
     expect(p.regions.map((g) => g?.label ?? null)).toEqual(["stack", null, null, null, null, null, "code", "kernel"]);
     expect(p.words[0]).toBe((0x10001000 | 0x10 | 0) >>> 0); // RBAR: ADDR | VALID | REGION 0
     expect(p.words[2]).toBe(0x10 | 1); // disabled region 1: VALID | REGION, RASR 0
@@ -24,6 +31,7 @@ describe("planMpu", () => {
 
   it("MPU_REGIONS_EXHAUSTED names the grants that do not fit", () => {
     const task = Array.from({ length: 7 }, (_, i) => ({
+      id: `g${i}`,
       label: `g${i}`,
       base: 0x10000000 + i * 1024,
       size: 1024,
@@ -31,7 +39,7 @@ describe("planMpu", () => {
     }));
     let err: unknown;
     try {
-      planMpu(8, kernelGrants, task, 'task "x"');
+      planMpu(f407Driver(), kernelGrants, task, 'task "x"');
     } catch (e) {
       err = e;
     }
@@ -46,15 +54,63 @@ describe("planMpu", () => {
     });
   });
 
+  it("a grant the architecture cannot express keeps the driver's typed error, naming the grant", () => {
+    let err: unknown;
+    try {
+      planMpu(f407Driver(), kernelGrants, [{ id: "odd", label: "odd", base: 0x20000000, size: 1000, access: "rw" }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HwError);
+    expect((err as HwError).code).toBe("MPU_GRANT_SIZE");
+    expect((err as HwError).context).toMatchObject({ grant: "odd", id: "odd", size: 1000 });
+  });
+
+  it("replanGrant replaces the grant of the same id, last; exhaustion is the kernel's error, plan unchanged", () => {
+    const driver = f407Driver();
+    const ring = (access: "ro" | "rw", size = 1024): MpuGrant => ({
+      id: "partition:ring",
+      label: `partition ring (${access})`,
+      base: 0x20010000,
+      size,
+      access,
+    });
+    const heap: MpuGrant = { id: "heap", label: "heap", base: 0x20008000, size: 4096, access: "rw" };
+    const p0 = planMpu(driver, kernelGrants, [ring("ro"), heap]);
+    const p1 = replanGrant(driver, p0, ring("rw"));
+    expect(p1.regions.slice(0, 2).map((r) => r?.label)).toEqual(["heap", "partition ring (rw)"]);
+    const full = planMpu(
+      driver,
+      kernelGrants,
+      [0, 1, 2, 3, 4, 5].map((i) => ({
+        id: `g${i}`,
+        label: `g${i}`,
+        base: 0x20000000 + 1024 * i,
+        size: 1024,
+        access: "rw",
+      })),
+    );
+    let err: unknown;
+    try {
+      replanGrant(driver, full, ring("ro"));
+    } catch (e) {
+      err = e;
+    }
+    expect((err as KernelError).code).toBe("MPU_REGIONS_EXHAUSTED");
+    expect(err).toBeInstanceOf(KernelError);
+    expect(full.grants).toHaveLength(6);
+  });
+
   it("regionSizeFor rounds up to a power of two of at least 32", () => {
     expect([1, 32, 33, 1000, 1024, 1025].map(regionSizeFor)).toEqual([32, 32, 64, 1024, 1024, 2048]);
   });
 
   it("the loader writes a plan once and skips it while loaded", () => {
     const m = createMachine(STM32F407);
-    const l = new MpuLoader(m.mpu);
-    const a = planMpu(8, kernelGrants, []);
-    const b = planMpu(8, kernelGrants, [{ label: "s", base: 0x20000000, size: 1024, access: "rw" }]);
+    const driver = createMpuDriver(m);
+    const l = new MpuLoader(driver);
+    const a = planMpu(driver, kernelGrants, []);
+    const b = planMpu(driver, kernelGrants, [{ id: "s", label: "s", base: 0x20000000, size: 1024, access: "rw" }]);
     l.load(a);
     l.load(a);
     l.load(b);
@@ -202,7 +258,7 @@ describe("the quiet loadPairs path (hw) agrees with register-by-register writes"
       access: fc.constantFrom("rw" as const, "ro" as const, "priv-rw" as const, "priv-ro" as const, "none" as const),
     });
     const plans = fc.array(
-      fc.array(grant, { maxLength: 6 }).map((gs) => gs.map((g, i) => ({ label: `g${i}`, ...g }))),
+      fc.array(grant, { maxLength: 6 }).map((gs) => gs.map((g, i) => ({ id: `g${i}`, label: `g${i}`, ...g }))),
       { minLength: 1, maxLength: 8 },
     );
     fc.assert(
@@ -211,13 +267,15 @@ describe("the quiet loadPairs path (hw) agrees with register-by-register writes"
         const loud = createMachine(STM32F407);
         loud.events.on("warning", () => {}); // a listener: every word goes through writeRegister
         for (const m of [quiet, loud]) m.mpu.setControl({ enable: true, privdefena: true });
-        const ps = grantSets.map((gs) => planMpu(8, kernelGrants, gs));
-        const lq = new MpuLoader(quiet.mpu);
-        const ll = new MpuLoader(loud.mpu);
+        const dq = createMpuDriver(quiet);
+        const dl = createMpuDriver(loud);
+        const pq = grantSets.map((gs) => planMpu(dq, kernelGrants, gs));
+        const pl = grantSets.map((gs) => planMpu(dl, kernelGrants, gs));
+        const lq = new MpuLoader(dq);
+        const ll = new MpuLoader(dl);
         for (const i of picks) {
-          const p = ps[i % ps.length]!;
-          lq.load(p);
-          ll.load(p);
+          lq.load(pq[i % pq.length]!);
+          ll.load(pl[i % pl.length]!);
           for (let n = 0; n < 8; n++) expect(quiet.mpu.rawRegion(n)).toEqual(loud.mpu.rawRegion(n));
           for (let a = 0x20000000; a < 0x20020000; a += 0x1000 - 32) {
             expect(quiet.core.permissionAt(a)).toBe(loud.core.permissionAt(a));

@@ -85,6 +85,7 @@ export class ContextSwitcher {
     // Exception return to the task: unstack its frame with its own privilege.
     core.mode = "thread";
     core.controlNPriv = !k.privileged;
+    core.controlSpsel = true; // EXC_RETURN 0xFFFFFFFD: Thread mode on the process stack (PSPLIM)
     core.actor = makeActor(ActorMode.User, k.id);
     try {
       const r = core.popFrame(fp, k.frame);

@@ -97,12 +97,15 @@ export class TaskContext {
   }
 
   /**
-   * Reserves `size` bytes on the stack (like a function's frame): moves SP down (8-byte
-   * aligned) and returns the new SP. Nothing is checked until the memory is touched: an
-   * overflow faults on the first access below the stack (the guard region).
+   * Reserves `size` bytes on the stack (like a function's frame, `SUB sp, sp, #size`): moves SP
+   * down (8-byte aligned) and returns the new SP. On ARMv8-M the core checks the new SP against
+   * PSPLIM (UsageFault STKOF below the stack's guard, SP unchanged); on ARMv7-M nothing is checked
+   * until the memory is touched: an overflow faults on the first access to the guard region.
    */
   push(size: number): number {
-    this.sp = ((this.sp - size) & ~7) >>> 0;
+    const sp = ((this.sp - size) & ~7) >>> 0;
+    this.core.checkStackLimit(sp);
+    this.sp = sp;
     this.onStackPointer?.(this.sp);
     return this.sp;
   }

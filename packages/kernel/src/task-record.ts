@@ -46,8 +46,9 @@ export interface KTask {
   heap: TaskHeap | null;
   /** Address of the task control block in kernel memory (see {@link TcbField}). */
   readonly tcb: number;
-  /** MPU grants in region order (task part). */
+  /** The task's MPU grants (stack, heap, partitions, devices), as asked of the MPU driver. */
   grants: TaskGrant[];
+  /** The task's MPU configuration, laid out by the driver (which region realises which grant). */
   plan: MpuPlan;
   readonly ctx: TaskContext;
   /** Faults so far (every restart keeps them). */

@@ -7,6 +7,7 @@ import { partitionGrant } from "./task-spec.js";
 describe("partition grants by identity", () => {
   it("a partition's grant carries its id; the label is only for reports", () => {
     expect(partitionGrant("ring", "ro", { id: 3, base: 0x20008000, size: 1024 })).toEqual({
+      id: "partition:3",
       label: "partition ring (ro)",
       partition: 3,
       base: 0x20008000,

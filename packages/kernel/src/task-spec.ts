@@ -93,9 +93,10 @@ export interface TaskGrant extends MpuGrant {
 }
 
 /**
- * A task's MPU grants in region order: stack (RW, XN), stack guard over its lowest 32 bytes
- * (privileged read-only, unprivileged no access: Zephyr's guard, overriding the stack region
- * there), heap (RW, XN), partitions (RO or RW, XN), granted peripherals (RW, Device, XN).
+ * A task's MPU grants in order: its stack (RW, XN) with a guard of {@link GUARD_BYTES} at the
+ * bottom (the MPU driver realises it: on PMSAv7 a privileged read-only region over the lowest
+ * bytes, overriding the stack's, as Zephyr's guard; on PMSAv8 the stack limit register), heap
+ * (RW, XN), partitions (RO or RW, XN), granted peripherals (RW, Device, XN).
  */
 export function taskGrants(
   spec: TaskSpec,
@@ -105,22 +106,29 @@ export function taskGrants(
   device: (role: DeviceRole) => DevicePlacement,
 ): TaskGrant[] {
   const grants: TaskGrant[] = [
-    { label: "stack", base: stack.base, size: stack.size, access: "rw" },
-    { label: "stack guard", base: stack.base, size: GUARD_BYTES, access: "priv-ro" },
+    { id: "stack", label: "stack", base: stack.base, size: stack.size, access: "rw", guard: GUARD_BYTES },
   ];
-  if (heap) grants.push({ label: "heap", base: heap.base, size: heap.size, access: "rw" });
+  if (heap) grants.push({ id: "heap", label: "heap", base: heap.base, size: heap.size, access: "rw" });
   for (const [name, access] of Object.entries(spec.partitions ?? {}))
     grants.push(partitionGrant(name, access, partition(name)));
   for (const role of spec.devices ?? []) {
     const d = device(role);
-    grants.push({ label: `${d.name} (${role})`, base: d.base, size: 0x400, access: "rw", memory: "device" });
+    grants.push({
+      id: `device:${role}`,
+      label: `${d.name} (${role})`,
+      base: d.base,
+      size: 0x400,
+      access: "rw",
+      memory: "device",
+    });
   }
   return grants;
 }
 
-/** The grant of one partition: its id, and the label `partition <name> (<access>)` for reports. */
+/** The grant of one partition: id `partition:<id>`, the partition's id, label `partition <name> (<access>)`. */
 export function partitionGrant(name: string, access: "ro" | "rw", p: GrantedPartition): TaskGrant {
   return {
+    id: `partition:${p.id}`,
     label: `partition ${name} (${access})`,
     partition: p.id,
     base: p.base,

@@ -67,7 +67,7 @@ export class Shadow implements AccessFilter {
         continue;
       }
       const at = state.byteOffset + seg.offset;
-      const wordStart = seg.start & ~3;
+      const wordStart = (seg.start & ~3) >>> 0;
       const lead = seg.start - wordStart;
       const bytes = new Uint8Array(state.buffer, at, seg.size);
       bytes.fill(NO);

@@ -20,6 +20,7 @@ export const CFSR_MEANING: Readonly<Record<string, string>> = {
   INVSTATE: "UsageFault: invalid EPSR state (e.g. Thumb bit clear)",
   INVPC: "UsageFault: invalid EXC_RETURN value on exception return",
   NOCP: "UsageFault: coprocessor access with the coprocessor disabled",
+  STKOF: "UsageFault (ARMv8-M): stack pointer update below the stack limit (PSPLIM/MSPLIM); SP not updated",
   UNALIGNED: "UsageFault: unaligned access (CCR.UNALIGN_TRP set, or Device/Strongly-ordered memory, or LDM/STM)",
   DIVBYZERO: "UsageFault: division by zero with CCR.DIV_0_TRP set",
 };

@@ -28,7 +28,8 @@ export function judgeAttempt(kernel: Kernel, a: Attempt): { ok: boolean; detail:
     return { ok: problems.length === 0, detail: problems.length ? `${detail} [${problems.join("; ")}]` : detail };
   }
   if (f.kind !== a.expect.kind) problems.push(`kind ${f.kind}, expected ${a.expect.kind}`);
-  for (const bit of a.expect.cfsr ?? []) if (!f.hw?.cfsrNames.includes(bit)) problems.push(`CFSR lacks ${bit}`);
+  const bits = typeof a.expect.cfsr === "function" ? a.expect.cfsr(kernel) : (a.expect.cfsr ?? []);
+  for (const bit of bits) if (!f.hw?.cfsrNames.includes(bit)) problems.push(`CFSR lacks ${bit}`);
   if (a.expect.address) {
     const want = a.expect.address(kernel) >>> 0;
     const got = f.hw ? (f.hw.faultAddress ?? f.hw.access.address) >>> 0 : null;

@@ -25,8 +25,8 @@ export const ROGUE_PRIORITY = 0;
 /** What an attempt is expected to end in. */
 export interface Expectation {
   readonly kind: FaultKind;
-  /** CFSR bits that must be set (names as `decodeCfsr` gives them). */
-  readonly cfsr?: readonly string[];
+  /** CFSR bits that must be set (names as `decodeCfsr` gives them), or per kernel (by its MPU). */
+  readonly cfsr?: readonly string[] | ((kernel: Kernel) => readonly string[]);
   /** The address the fault must name (MMFAR/BFAR, or the access for instruction fetches). */
   readonly address?: (kernel: Kernel) => number;
   /**
@@ -170,7 +170,13 @@ export const ATTEMPTS: readonly Attempt[] = [
   {
     task: "rogue-stack-overflow",
     what: "overflow its own stack (unbounded recursion, 64 B frames)",
-    expect: { kind: "stack-overflow", cfsr: ["DACCVIOL", "MMARVALID"], checkerKind: "stack-overflow" },
+    expect: {
+      kind: "stack-overflow",
+      // PMSAv7: the guard region faults the first write below the stack (MemManage); PMSAv8: the
+      // stack limit register stops the push itself (UsageFault STKOF).
+      cfsr: (k) => (k.machine.mpu.architecture === "pmsav8" ? ["STKOF"] : ["DACCVIOL", "MMARVALID"]),
+      checkerKind: "stack-overflow",
+    },
     spec: (_env, at) =>
       rogue("rogue-stack-overflow", at, {}, (t) => {
         for (let depth = 0; ; depth++) {

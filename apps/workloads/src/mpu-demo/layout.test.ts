@@ -4,6 +4,20 @@ import { AppError } from "../errors.js";
 import { demoLayout } from "./layout.js";
 
 describe("demoLayout", () => {
+  it("refuses a PMSAv8 board: the demo writes PMSAv7 RBAR/RASR words itself (BOARD_UNSUITABLE)", () => {
+    let err: unknown;
+    try {
+      demoLayout(findBoard("stm32u585")!);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AppError);
+    expect([(err as AppError).code, (err as AppError).context]).toEqual([
+      "BOARD_UNSUITABLE",
+      { board: "stm32u585", mpu: "pmsav8" },
+    ]);
+  });
+
   it("places code, kernel data, task RAM, ring and UART on the STM32F407", () => {
     const l = demoLayout(findBoard("stm32f407")!);
     expect(l.code).toEqual({ base: 0x08000000, size: 0x100000, region: "Flash" });
@@ -28,7 +42,9 @@ describe("demoLayout", () => {
     expect(demoLayout(findBoard("mps2-an386")!).code).toEqual({ base: 0, size: 0x400000, region: "SSRAM1" });
     expect(demoLayout(findBoard("stm32h750xb")!).code).toEqual({ base: 0x08000000, size: 0x20000, region: "Flash" });
     expect(demoLayout(findBoard("stm32h743xg")!).code.size).toBe(0x80000);
-    for (const b of BOARDS) expect(demoLayout(b).ram.start, b.name).toBe(0x20000000);
+    for (const b of BOARDS.filter((x) => x.mpuArchitecture === "pmsav7")) {
+      expect(demoLayout(b).ram.start, b.name).toBe(0x20000000);
+    }
   });
 
   it("refuses a board without enough RAM with BOARD_UNSUITABLE", () => {

@@ -74,9 +74,17 @@ function pickUart(board: Board): DemoLayout["uart"] {
 /**
  * Lays the demo out on a board: code in the first executable flash (or code-range RAM), kernel
  * data, two 4 KiB task RAMs and a 1 KiB ring at the start of the first SRAM of 16 KiB or more.
- * Throws {@link AppError} `BOARD_UNSUITABLE` when the board has no such memory.
+ * Throws {@link AppError} `BOARD_UNSUITABLE` when the board has no such memory, or its MPU is
+ * not PMSAv7 (the demo writes RBAR/RASR words itself).
  */
 export function demoLayout(board: Board): DemoLayout {
+  if (board.mpuArchitecture !== "pmsav7") {
+    throw new AppError(
+      "BOARD_UNSUITABLE",
+      `the mpu-demo app programs PMSAv7 registers (RBAR/RASR); board "${board.name}" has a ${board.mpuArchitecture.toUpperCase()} MPU (run a kernel app such as flight there)`,
+      { board: board.name, mpu: board.mpuArchitecture },
+    );
+  }
   const codeRegion = pickCode(board);
   const ram = pickRam(board);
   if (!codeRegion || !ram) {

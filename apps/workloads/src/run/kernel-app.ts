@@ -12,7 +12,7 @@ import type { MachineApp, MachineAppContext } from "../machine-app.js";
 import { isKernelApp } from "./kernel-shape.js";
 import { checkerReportFrom } from "./memcheck-report.js";
 import { pageMapFromRegionManager } from "./page-maps.js";
-import type { RunRecorder } from "./recorder.js";
+import { mpuRegionInfo, type RunRecorder } from "./recorder.js";
 import type { FaultRecord, MpuRegionInfo, TaskState } from "./result.js";
 
 export { isKernelApp };
@@ -34,26 +34,15 @@ const PAGES_SAMPLE_MS = 50;
 
 const EXCEPTION_NUMBER: Readonly<Record<string, number>> = { HardFault: 3, MemManage: 4, BusFault: 5, UsageFault: 6 };
 
-function memoryType(setting: string | undefined): string {
-  if (setting === undefined || setting.startsWith("normal")) return "normal";
-  return setting.startsWith("device") ? "device" : "strongly-ordered";
-}
-
-/** The regions of an MPU plan, as report rows. */
+/**
+ * The regions of an MPU plan (a task's grants and the kernel's), as report rows: each used
+ * region decoded from the plan's register words by the MPU driver, with its label.
+ */
 function planRegions(plan: MpuPlan): MpuRegionInfo[] {
+  const views = plan.views();
   const out: MpuRegionInfo[] = [];
-  plan.regions.forEach((g, n) => {
-    if (!g) return;
-    out.push({
-      number: n,
-      base: g.base,
-      size: g.size,
-      access: g.access,
-      executable: g.executable ?? false,
-      memoryType: memoryType(g.memory),
-      srd: g.subregionDisable ?? 0,
-      label: g.label,
-    });
+  plan.regions.forEach((use, n) => {
+    if (use) out.push(mpuRegionInfo(views[n]!, use.label));
   });
   return out;
 }
@@ -68,7 +57,7 @@ export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
  * task's plan), as the configuration the kernel loads for itself at boot, as report rows.
  */
 export function kernelMpuRegions(kernel: Kernel): MpuRegionInfo[] {
-  return planRegions(planMpu(kernel.machine.board.mpuRegions, kernel.kernelGrants, [], "kernel"));
+  return planRegions(planMpu(kernel.mpuDriver, kernel.kernelGrants, [], "kernel"));
 }
 
 /** A kernel fault record as a run's {@link FaultRecord}. */

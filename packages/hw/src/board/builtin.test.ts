@@ -178,8 +178,18 @@ describe("findBoard", () => {
     expect(findBoard("")).toBeUndefined();
   });
 
-  it("lists the five boards in a stable order", () => {
-    expect(BOARDS.map((b) => b.name)).toEqual(["stm32f407", "stm32h743xi", "stm32h743xg", "stm32h750xb", "mps2-an386"]);
+  it("lists the nine boards in a stable order (the ARMv8-M ones last)", () => {
+    expect(BOARDS.map((b) => b.name)).toEqual([
+      "stm32f407",
+      "stm32h743xi",
+      "stm32h743xg",
+      "stm32h750xb",
+      "mps2-an386",
+      "stm32u585",
+      "rp2350",
+      "mps2-an505",
+      "mps3-an547",
+    ]);
   });
 });
 

@@ -89,7 +89,8 @@ describe("defineBoard", () => {
   it("takes 16 MPU regions by default on Cortex-M7 and 8 on M3/M4", () => {
     expect(defineBoard(withField("core", "cortex-m7")).mpuRegions).toBe(16);
     expect(defineBoard(withField("core", "cortex-m3")).mpuRegions).toBe(8);
-    expect(CORE_KINDS).toEqual(["cortex-m3", "cortex-m4", "cortex-m7"]);
+    expect(defineBoard(withField("core", "cortex-m33")).mpuRegions).toBe(8);
+    expect(CORE_KINDS).toEqual(["cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]);
     expect(isCoreKind("cortex-m4")).toBe(true);
     expect(isCoreKind("toString")).toBe(false);
   });
@@ -113,7 +114,7 @@ describe("defineBoard", () => {
   });
 
   it.each([
-    ["core", "cortex-m33", "BOARD_UNKNOWN_CORE", "core"],
+    ["core", "cortex-m85", "BOARD_UNKNOWN_CORE", "core"],
     ["core", "toString", "BOARD_UNKNOWN_CORE", "core"],
     ["core", 4, "BOARD_UNKNOWN_CORE", "core"],
     ["core", undefined, "BOARD_FIELD", "core"],

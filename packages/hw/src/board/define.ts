@@ -1,8 +1,7 @@
 import { HwError } from "../errors.js";
-import type { Board, BoardSpec, CoreKind, MemoryKind, MemoryRegion, PeripheralRangeSpec } from "./types.js";
+import { CORE_PROFILES, type CoreKind, type MpuOf } from "./cores.js";
+import type { Board, BoardSpec, MemoryKind, MemoryRegion, PeripheralRangeSpec } from "./types.js";
 
-/** MPU regions (DREGION) per core by default. */
-const CORES: Readonly<Record<CoreKind, 8 | 16>> = { "cortex-m3": 8, "cortex-m4": 8, "cortex-m7": 16 };
 const KINDS: readonly MemoryKind[] = ["ram", "flash", "rom", "otp"];
 const MAX = 0x1_0000_0000;
 /** Start of the system range (PPB and vendor system): no board memory or peripheral may lie there. */
@@ -20,11 +19,11 @@ export const MAX_BOARD_MEMORY = 256 * 1024 * 1024;
 export const MAX_BOARD_REGIONS = 254;
 
 /** The cores a board may name, e.g. for error messages and JSON validation. */
-export const CORE_KINDS: readonly CoreKind[] = Object.freeze(Object.keys(CORES) as CoreKind[]);
+export const CORE_KINDS: readonly CoreKind[] = Object.freeze(Object.keys(CORE_PROFILES) as CoreKind[]);
 
 /** Whether `value` names a core the model knows. */
 export function isCoreKind(value: unknown): value is CoreKind {
-  return typeof value === "string" && Object.hasOwn(CORES, value);
+  return typeof value === "string" && Object.hasOwn(CORE_PROFILES, value);
 }
 
 function hex(n: number): string {
@@ -195,7 +194,7 @@ function checkRoles(
  * });
  * ```
  */
-export function defineBoard(spec: BoardSpec): Board {
+export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readonly core: C }): Board<MpuOf<C>> {
   if (!isObject(spec)) {
     throw new HwError("BOARD_INVALID", "a board description must be an object", { value: spec });
   }
@@ -210,7 +209,7 @@ export function defineBoard(spec: BoardSpec): Board {
     );
   }
   const core = raw.core;
-  const mpuRegions = raw.mpuRegions ?? CORES[core];
+  const mpuRegions = raw.mpuRegions ?? CORE_PROFILES[core].mpuRegions;
   if (mpuRegions !== 8 && mpuRegions !== 16) throw fieldError(name, "mpuRegions", "must be 8 or 16", mpuRegions);
   const clockHz = raw.clockHz ?? 16_000_000;
   if (typeof clockHz !== "number" || !Number.isFinite(clockHz) || clockHz <= 0) {
@@ -266,6 +265,7 @@ export function defineBoard(spec: BoardSpec): Board {
     aliases: Object.freeze([...(aliases as string[])]),
     description,
     core,
+    mpuArchitecture: CORE_PROFILES[core].mpu as MpuOf<C>,
     mpuRegions,
     clockHz,
     memory: Object.freeze([...memory].sort((a, b) => a.start - b.start)),

@@ -1,5 +1,7 @@
-/** CPU cores the model knows. */
-export type CoreKind = "cortex-m3" | "cortex-m4" | "cortex-m7";
+import type { MpuArchitecture } from "../mpu/view.js";
+import type { CoreKind } from "./cores.js";
+
+export type { CoreKind } from "./cores.js";
 
 /** What a memory region is made of; drives defaults (flash/rom/otp are read-only). */
 export type MemoryKind = "ram" | "flash" | "rom" | "otp";
@@ -38,7 +40,10 @@ export interface BoardSpec {
   /** One-line description. */
   readonly description?: string;
   readonly core: CoreKind;
-  /** Number of MPU regions (DREGION): 8 on Cortex-M3/M4, 16 on the Cortex-M7 of STM32H7. Default from the core. */
+  /**
+   * Number of MPU regions (DREGION, per security state on ARMv8-M): 8 on Cortex-M3/M4, 16 on the
+   * Cortex-M7 of STM32H7; a build-time option of ARMv8-M chips. Default from the core.
+   */
   readonly mpuRegions?: 8 | 16;
   /** Core clock in Hz (for simulated time). Default 16 MHz. */
   readonly clockHz?: number;
@@ -68,12 +73,17 @@ export interface MemoryRegion {
   readonly waitStates: number;
 }
 
-/** A validated, frozen board. */
-export interface Board {
+/**
+ * A validated, frozen board. `A` is its MPU architecture when known statically (the built-in
+ * boards), so `createMachine` gives a machine whose `mpu` has that architecture's type.
+ */
+export interface Board<A extends MpuArchitecture = MpuArchitecture> {
   readonly name: string;
   readonly aliases: readonly string[];
   readonly description: string;
   readonly core: CoreKind;
+  /** The MPU architecture, from the core: PMSAv7 (Cortex-M3/M4/M7) or PMSAv8 (Cortex-M33/M55). */
+  readonly mpuArchitecture: A;
   readonly mpuRegions: 8 | 16;
   readonly clockHz: number;
   /** Sorted by start address. */

@@ -1,6 +1,6 @@
 import type { Board, MemoryRegion, PeripheralRangeSpec } from "../board/types.js";
 import { HwError } from "../errors.js";
-import type { GranuleLayout } from "../mpu/mpu.js";
+import type { GranuleLayout } from "../mpu/model.js";
 import { GRANULE_SHIFT } from "../mpu/perm.js";
 import { type BufferLayout, bufferLayout, FAST_BLOCK, FAST_BLOCK_SHIFT } from "./buffer-layout.js";
 import type { Peripheral } from "./peripheral.js";

@@ -1,13 +1,7 @@
 import { HwError } from "../errors.js";
 import { isPowerOfTwo } from "../pow2.js";
-import {
-  type AccessPermission,
-  AP_NAMES,
-  AP_VALUES,
-  decodeMemoryAttributes,
-  type MemoryAttributes,
-  Rasr,
-} from "./fields.js";
+import { type AccessPermission, AP_NAMES, AP_VALUES, decodeMemoryAttributes, Rasr } from "./fields.js";
+import type { MpuRegionView } from "./view.js";
 
 /** Memory type names accepted by the typed API (TEX/C/B/S encodings of table B3-13). */
 export type MemoryTypeSetting =
@@ -49,10 +43,9 @@ export interface MpuRegionSettings {
   readonly enabled?: boolean;
 }
 
-/** A region as decoded from its registers. */
-export interface MpuRegionView {
-  readonly number: number;
-  readonly enabled: boolean;
+/** A PMSAv7 region as decoded from its registers (RBAR, RASR). */
+export interface Pmsav7RegionView extends MpuRegionView {
+  readonly architecture: "pmsav7";
   /** RBAR.ADDR as written. */
   readonly rawBase: number;
   /** Base the hardware uses: RBAR.ADDR rounded down to the size (address[31:SIZE+1] compared). */
@@ -61,15 +54,10 @@ export interface MpuRegionView {
   readonly size: number;
   readonly sizeField: number;
   readonly ap: number;
-  readonly access: AccessPermission;
-  readonly xn: boolean;
   readonly tex: number;
   readonly c: boolean;
   readonly b: boolean;
   readonly s: boolean;
-  readonly attributes: MemoryAttributes;
-  /** SRD bits. */
-  readonly srd: number;
   /** Per subregion (0 = lowest), true when enabled (all true below 256 B, where SRD is ignored). */
   readonly subregions: readonly boolean[];
   readonly rbar: number;
@@ -156,8 +144,8 @@ export function encodeRegion(
   return { rbar: s.base >>> 0, rasr: rasr >>> 0 };
 }
 
-/** Decodes a region's register pair. */
-export function decodeRegion(number: number, rbar: number, rasr: number): MpuRegionView {
+/** Decodes a PMSAv7 region's register pair. */
+export function decodeRegion(number: number, rbar: number, rasr: number): Pmsav7RegionView {
   const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
   const size = 2 ** (sizeField + 1);
   const rawBase = (rbar & 0xffffffe0) >>> 0;
@@ -171,11 +159,13 @@ export function decodeRegion(number: number, rbar: number, rasr: number): MpuReg
   const subregions: boolean[] = [];
   for (let i = 0; i < 8; i++) subregions.push(size < 256 || ((srd >> i) & 1) === 0);
   return {
+    architecture: "pmsav7",
     number,
     enabled: (rasr & Rasr.ENABLE) !== 0,
     rawBase,
     base,
     size,
+    limit: base + size - 1,
     sizeField,
     ap,
     access: AP_NAMES[ap]!,

@@ -14,14 +14,14 @@ const RASR = 0xe000eda0;
 const CPUID = 0xe000ed00;
 const VTOR = 0xe000ed08;
 
-function setup(board = STM32F407): Machine {
+function setup(board = STM32F407): Machine<"pmsav7"> {
   const m = createMachine(board);
   m.scb.shcsr = 0x70000;
   m.bus.load(0x20000040, new Uint8Array([1, 2, 3, 4]));
   return m;
 }
 
-function ack(m: Machine): void {
+function ack(m: Machine<"pmsav7">): void {
   m.core.clearFault();
   m.scb.cfsr = 0;
 }
@@ -105,7 +105,7 @@ describe("MPU disabled", () => {
 });
 
 describe("HFNMIENA and negative execution priority", () => {
-  function hardFaultContext(hfnmiena: boolean): Machine {
+  function hardFaultContext(hfnmiena: boolean): Machine<"pmsav7"> {
     const m = setup();
     m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "none" });
     m.mpu.setControl({ enable: true, privdefena: true, hfnmiena });

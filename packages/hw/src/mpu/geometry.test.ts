@@ -20,7 +20,7 @@ const AP_NONE = 0;
 const AP_PRIV_RW = 0b001 << 24;
 const NORMAL_WB = (1 << 17) | (1 << 16);
 
-function setup(): { m: Machine; warnings: ConfigWarning[] } {
+function setup(): { m: Machine<"pmsav7">; warnings: ConfigWarning[] } {
   const m = createMachine(STM32F407);
   m.scb.shcsr = 0x70000;
   const warnings: ConfigWarning[] = [];
@@ -29,14 +29,14 @@ function setup(): { m: Machine; warnings: ConfigWarning[] } {
 }
 
 /** Programs region n through RNR/RBAR/RASR at their PPB addresses (privileged writes). */
-function region(m: Machine, n: number, rbar: number, sizeField: number, ap: number, extra = 0): void {
+function region(m: Machine<"pmsav7">, n: number, rbar: number, sizeField: number, ap: number, extra = 0): void {
   m.core.write32(RNR, n);
   m.core.write32(RBAR, rbar >>> 0);
   m.core.write32(RASR, (1 | (sizeField << 1) | ap | NORMAL_WB | extra) >>> 0);
 }
 
 /** The exception an unprivileged word read takes at `a` (0 when it succeeds). */
-function userRead(m: Machine, a: number): number {
+function userRead(m: Machine<"pmsav7">, a: number): number {
   const saved = m.core.controlNPriv;
   m.core.controlNPriv = true;
   try {

@@ -1,5 +1,5 @@
 import type { ConfigWarning, HwEmitter } from "../events.js";
-import { decodeRegion, encodeRegion, type MpuRegionSettings, type MpuRegionView } from "./config.js";
+import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
 import {
   backgroundPerm,
   decodeMemoryAttributes,
@@ -11,35 +11,9 @@ import {
   Rasr,
   rasrPerm,
 } from "./fields.js";
-import { GRANULE_SHIFT, Perm } from "./perm.js";
-
-/** The address ranges the MPU precomputes decisions for (the board's memory), in 32-byte granules. */
-export interface GranuleLayout {
-  /** Total granules over all ranges. */
-  readonly granules: number;
-  /** Ranges with the index of their first granule in a table. */
-  readonly ranges: readonly { readonly start: number; readonly end: number; readonly gbase: number }[];
-}
-
-/**
- * A precomputed decision table: a permission byte per granule, and per layout range the AND of
- * its bytes (so a range wholly allowed for an access needs no per-granule lookup).
- */
-export interface PermTable {
-  readonly bytes: Uint8Array;
-  /** AND of the permission bytes of each layout range (same order as `GranuleLayout.ranges`). */
-  readonly and: Uint8Array;
-  /**
-   * AND of the permission bytes of each 1 KiB block (32 granules) of the layout, indexed by
-   * granule index >>> 5 (blocks are counted from each range's first granule).
-   */
-  readonly blockAnd: Uint8Array;
-}
-
-interface CachedConfig {
-  readonly key: Uint32Array;
-  readonly table: PermTable;
-}
+import type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./model.js";
+import { Perm } from "./perm.js";
+import { defaultMapTables, fillGranules, PermTableCache, permTable, sameKey } from "./perm-table.js";
 
 /** The RBAR..RASR_A3 alias block in STM order. */
 const ALIAS_ADDRS = [
@@ -64,12 +38,6 @@ const ALIAS_NAMES: Record<number, string> = {
   [MpuReg.RASR_A3]: "RASR_A3",
 };
 
-/** log2 of granules per block of `PermTable.blockAnd` (32 granules = 1 KiB). */
-export const BLOCK_SHIFT = 5;
-
-/** How many configurations keep their precomputed permission tables. */
-const CACHE_LIMIT = 32;
-
 /**
  * The PMSAv7 MPU: its registers are the only state. Decisions are precomputed per configuration
  * into a permission byte per 32-byte granule of the board's memory (see {@link Perm}) and cached
@@ -79,7 +47,9 @@ const CACHE_LIMIT = 32;
  * and emit a `warning` event. The typed API ({@link Mpu.setRegion}) validates first and throws a
  * typed error without writing anything.
  */
-export class Mpu {
+export class Mpu implements MpuModel {
+  /** The architecture of this MPU. */
+  readonly architecture = "pmsav7" as const;
   /** DREGION: number of regions (8 or 16). */
   readonly regionCount: number;
   private ctrl = 0;
@@ -90,8 +60,7 @@ export class Mpu {
   private readonly emitter: HwEmitter;
   private readonly defaultTable: PermTable;
   private readonly backgroundTable: Uint8Array;
-  private readonly cache = new Map<number, CachedConfig[]>();
-  private cacheOrder: number[] = [];
+  private readonly cache = new PermTableCache();
   private current: PermTable | null = null;
   private readonly keyScratch: Uint32Array;
   /** The words array of the last quiet {@link Mpu.loadPairs} that wrote every region in order; any register write clears it. */
@@ -118,18 +87,9 @@ export class Mpu {
     this.rbar = new Uint32Array(regionCount);
     this.rasr = new Uint32Array(regionCount);
     this.keyScratch = new Uint32Array(1 + 2 * regionCount);
-    const def = new Uint8Array(layout.granules);
-    this.backgroundTable = new Uint8Array(layout.granules);
-    for (const r of layout.ranges) {
-      const g0 = r.start >>> GRANULE_SHIFT;
-      const g1 = (r.end - 1) >>> GRANULE_SHIFT;
-      for (let g = g0; g <= g1; g++) {
-        const a = g * 32;
-        def[r.gbase + g - g0] = defaultPerm(a);
-        this.backgroundTable[r.gbase + g - g0] = backgroundPerm(a);
-      }
-    }
-    this.defaultTable = this.withAnd(def);
+    const tables = defaultMapTables(layout);
+    this.defaultTable = tables.map;
+    this.backgroundTable = tables.background;
   }
 
   // ---- registers -------------------------------------------------------------------------
@@ -152,6 +112,11 @@ export class Mpu {
   /** MPU_CTRL.HFNMIENA. */
   get hfnmiena(): boolean {
     return (this.ctrl & MpuCtrl.HFNMIENA) !== 0;
+  }
+
+  /** Whether the word at `address` is one of the PMSAv7 MPU's registers (MPU_TYPE..MPU_RASR_A3). */
+  decodes(address: number): boolean {
+    return address >= MpuReg.TYPE && address <= MpuReg.RASR_A3;
   }
 
   /** Reads an MPU register by its address (privilege is the caller's concern). */
@@ -294,19 +259,19 @@ export class Mpu {
   }
 
   /** Region `n` decoded from its registers. */
-  region(n: number): MpuRegionView {
+  region(n: number): Pmsav7RegionView {
     return decodeRegion(n, this.rbar[n] ?? 0, this.rasr[n] ?? 0);
   }
 
   /** Every region decoded. */
-  regions(): MpuRegionView[] {
-    const out: MpuRegionView[] = [];
+  regions(): Pmsav7RegionView[] {
+    const out: Pmsav7RegionView[] = [];
     for (let i = 0; i < this.regionCount; i++) out.push(this.region(i));
     return out;
   }
 
   /** Writes MPU_CTRL from named bits. */
-  setControl(c: { enable: boolean; privdefena?: boolean; hfnmiena?: boolean }): void {
+  setControl(c: MpuControlSettings): void {
     let v = c.enable ? MpuCtrl.ENABLE : 0;
     if (c.privdefena) v |= MpuCtrl.PRIVDEFENA;
     if (c.hfnmiena) v |= MpuCtrl.HFNMIENA;
@@ -430,29 +395,11 @@ export class Mpu {
   /** The table of the current registers from the cache keyed by their values (built on a miss). */
   private lookup(): PermTable {
     const key = this.configKey();
-    const hash = hashKey(key);
-    const bucket = this.cache.get(hash);
-    if (bucket) {
-      for (const c of bucket) {
-        if (sameKey(c.key, key)) {
-          this.current = c.table;
-          return c.table;
-        }
-      }
-    }
-    const table = this.withAnd(this.build());
-    this.tablesBuilt++;
-    const entry = { key: key.slice(), table };
-    if (bucket) bucket.push(entry);
-    else this.cache.set(hash, [entry]);
-    this.cacheOrder.push(hash);
-    if (this.cacheOrder.length > CACHE_LIMIT) {
-      const old = this.cacheOrder.shift()!;
-      const b = this.cache.get(old);
-      if (b) {
-        b.shift();
-        if (b.length === 0) this.cache.delete(old);
-      }
+    let table = this.cache.get(key);
+    if (table === undefined) {
+      table = permTable(this.layout, this.build());
+      this.tablesBuilt++;
+      this.cache.set(key, table);
     }
     this.current = table;
     return table;
@@ -473,19 +420,6 @@ export class Mpu {
       key[2 + 2 * i] = rasr;
     }
     return key;
-  }
-
-  private withAnd(bytes: Uint8Array): PermTable {
-    const and = new Uint8Array(this.layout.ranges.length);
-    this.layout.ranges.forEach((r, i) => {
-      const n = ((r.end - 1) >>> GRANULE_SHIFT) - (r.start >>> GRANULE_SHIFT) + 1;
-      let v = 0xff;
-      for (let g = r.gbase; g < r.gbase + n; g++) v &= bytes[g]!;
-      and[i] = v;
-    });
-    const blockAnd = new Uint8Array((bytes.length >>> BLOCK_SHIFT) + 1).fill(0xff);
-    for (let g = 0; g < bytes.length; g++) blockAnd[g >>> BLOCK_SHIFT]! &= bytes[g]!;
-    return { bytes, and, blockAnd };
   }
 
   private build(): Uint8Array {
@@ -517,13 +451,7 @@ export class Mpu {
   }
 
   private fill(t: Uint8Array, lo: number, hi: number, perm: number): void {
-    for (const r of this.layout.ranges) {
-      const a = Math.max(lo, r.start);
-      const b = Math.min(hi, r.end);
-      if (a >= b) continue;
-      const g0 = r.start >>> GRANULE_SHIFT;
-      t.fill(perm, r.gbase + (a >>> GRANULE_SHIFT) - g0, r.gbase + ((b - 1) >>> GRANULE_SHIFT) - g0 + 1);
-    }
+    fillGranules(this.layout, t, lo, hi, perm);
   }
 
   /** A register changed: drop the current table, tell the core, emit (the register named only when someone listens). */
@@ -603,16 +531,4 @@ export class Mpu {
     }
     return out;
   }
-}
-
-function hashKey(key: Uint32Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key[i]!, 0x01000193);
-  return h | 0; // a small integer: Map keys stay unboxed
-}
-
-function sameKey(a: Uint32Array, b: Uint32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

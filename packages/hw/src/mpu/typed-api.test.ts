@@ -7,7 +7,7 @@ import type { MpuRegionSettings } from "./config.js";
 
 /** The typed convenience API: validation first, typed errors naming the field, nothing written on error. */
 
-function snapshot(m: Machine) {
+function snapshot(m: Machine<"pmsav7">) {
   return {
     regions: m.mpu.regions(),
     rnr: m.core.read32(0xe000ed98),
@@ -17,7 +17,7 @@ function snapshot(m: Machine) {
   };
 }
 
-function rejected(m: Machine, n: number, settings: MpuRegionSettings): HwError {
+function rejected(m: Machine<"pmsav7">, n: number, settings: MpuRegionSettings): HwError {
   const before = snapshot(m);
   const events: (MpuChange | ConfigWarning)[] = [];
   m.events.on("mpu-reconfigured", (c) => events.push(c));
@@ -36,7 +36,7 @@ function rejected(m: Machine, n: number, settings: MpuRegionSettings): HwError {
   return err as HwError;
 }
 
-function machine(): Machine {
+function machine(): Machine<"pmsav7"> {
   const m = createMachine(STM32F407);
   m.mpu.setRegion(2, { base: 0x20000000, size: 0x8000, access: "rw" });
   m.mpu.setRegion(5, { base: 0x08000000, size: 0x100000, access: "ro", executable: true });

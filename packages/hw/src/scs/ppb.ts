@@ -1,4 +1,4 @@
-import type { Mpu } from "../mpu/mpu.js";
+import type { MpuModel } from "../mpu/model.js";
 import type { Scb } from "./scb.js";
 import { type SysTick, SysTickReg } from "./systick.js";
 
@@ -10,12 +10,12 @@ import { type SysTick, SysTickReg } from "./systick.js";
 export class Ppb {
   constructor(
     private readonly scb: Scb,
-    private readonly mpu: Mpu,
+    private readonly mpu: MpuModel,
     private readonly systick: SysTick,
   ) {}
 
   private readWord(word: number): number {
-    if (word >= 0xe000ed90 && word <= 0xe000edb8) return this.mpu.readRegister(word);
+    if (this.mpu.decodes(word)) return this.mpu.readRegister(word);
     return this.scb.readWord(word) ?? this.systick.readWord(word) ?? 0;
   }
 
@@ -34,7 +34,7 @@ export class Ppb {
     const shift = 8 * (address & 3);
     const lanes = size === 4 ? 0xffffffff : ((size === 2 ? 0xffff : 0xff) << shift) >>> 0;
     const v = size === 4 ? value >>> 0 : ((value << shift) & lanes) >>> 0;
-    if (word >= 0xe000ed90 && word <= 0xe000edb8) {
+    if (this.mpu.decodes(word)) {
       // The MPU registers take whole words; a sub-word store merges with the current value.
       const merged = size === 4 ? v : ((this.mpu.readRegister(word) & ~lanes) | v) >>> 0;
       this.mpu.writeRegister(word, merged);

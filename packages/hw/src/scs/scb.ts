@@ -1,4 +1,4 @@
-import type { CoreKind } from "../board/types.js";
+import { CORE_PROFILES, type CoreKind, type CoreProfile } from "../board/cores.js";
 
 /** System Control Block register addresses. */
 export const ScbReg = {
@@ -31,13 +31,9 @@ export const Ccr = {
   DIV_0_TRP: 1 << 4,
   BFHFNMIGN: 1 << 8,
   STKALIGN: 1 << 9,
+  /** ARMv8-M: stack limit violations in handlers at priority < 0 (HardFault, NMI) are ignored. */
+  STKOFHFNMIGN: 1 << 10,
 } as const;
-
-const CPUID: Record<CoreKind, number> = {
-  "cortex-m3": 0x412fc231,
-  "cortex-m4": 0x410fc241,
-  "cortex-m7": 0x411fc272,
-};
 
 /**
  * The System Control Block registers the model implements: CPUID, VTOR, CCR, SHPR1-3, SHCSR,
@@ -57,12 +53,12 @@ export class Scb {
   mmfar = 0;
   bfar = 0;
 
-  /** Writable CCR bits: DC/IC/BP [18:16] exist on the Cortex-M7 only. */
-  private readonly ccrMask: number;
+  /** The core's profile: CPUID, the CCR bits it implements, stack limit registers. */
+  readonly profile: CoreProfile;
 
   constructor(core: CoreKind) {
-    this.cpuid = CPUID[core];
-    this.ccrMask = core === "cortex-m7" ? 0x0007031b : 0x0000031b;
+    this.profile = CORE_PROFILES[core];
+    this.cpuid = this.profile.cpuid;
   }
 
   /** Priority of a configurable exception (4..15). */
@@ -142,7 +138,7 @@ export class Scb {
         this.scr = merge(this.scr) & 0x16;
         return true;
       case ScbReg.CCR:
-        this.ccr = (merge(this.ccr) & this.ccrMask) >>> 0;
+        this.ccr = ((merge(this.ccr) & this.profile.ccrWritable) | this.profile.ccrFixed) >>> 0;
         return true;
       case ScbReg.SHPR1:
       case ScbReg.SHPR2:

@@ -1,0 +1,31 @@
+import { MPS2_AN505, MPS3_AN547, RP2350, STM32U585 } from "@rtos-sim/hw";
+import { runApp } from "@rtos-sim/kernel";
+import { describe, expect, it } from "vitest";
+import { flightOutputs } from "./flight/app.js";
+import { flight, isolation } from "./index.js";
+
+/**
+ * What ARMv8-M changes for the apps (every app passing its checks on every board is in
+ * registry.test.ts): the PMSAv8 MPU through the kernel's MPU driver, stack guards through PSPLIM.
+ */
+describe.each([STM32U585, RP2350, MPS2_AN505, MPS3_AN547])("the built-in apps on $name (PMSAv8)", (board) => {
+  it("isolation: the stack overflow stops at PSPLIM (UsageFault STKOF), with and without the checker", () => {
+    for (const memcheck of [true, false]) {
+      const run = runApp(isolation, { board, memcheck });
+      const f = run.kernel.faults.find((x) => x.task === "rogue-stack-overflow")!;
+      const t = run.kernel.task("rogue-stack-overflow")!;
+      expect([f.kind, f.hw?.cfsrNames, f.action]).toEqual(["stack-overflow", ["STKOF"], "stopped"]);
+      expect(f.message).toContain("stack limit");
+      // The push that faulted left SP at the limit's side: never below the guard's top.
+      expect(t.ctx.sp).toBeGreaterThanOrEqual(t.stack.base + 32);
+    }
+  });
+
+  it("flight: the same motor outputs as on the STM32F407 (PMSAv7)", () => {
+    const v8 = runApp(flight, { board, memcheck: false });
+    const v7 = runApp(flight, { board: "stm32f407", memcheck: false });
+    const [a, b] = [flightOutputs(v8.kernel), flightOutputs(v7.kernel)];
+    expect([a.actuatorHash, a.actuatorWrites]).toEqual([b.actuatorHash, b.actuatorWrites]);
+    expect(a.actuatorWrites).toBe(1000);
+  });
+});

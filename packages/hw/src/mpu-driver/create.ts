@@ -1,0 +1,26 @@
+import type { Machine } from "../machine.js";
+import type { MpuArchitecture } from "../mpu/view.js";
+import { Pmsav7Driver } from "./pmsav7.js";
+import { Pmsav8Driver } from "./pmsav8.js";
+import type { MpuDriver } from "./types.js";
+
+/** The MPU driver of each architecture, by the machine it drives (one entry and one file per architecture). */
+export const MPU_DRIVERS: { readonly [A in MpuArchitecture]: (machine: Machine<A>) => MpuDriver } = {
+  pmsav7: (machine) => new Pmsav7Driver(machine.mpu),
+  pmsav8: (machine) => new Pmsav8Driver(machine.mpu, machine.core),
+};
+
+/**
+ * The MPU driver for a machine's MPU architecture (`machine.mpu.architecture`).
+ *
+ * @example
+ * ```ts
+ * createMpuDriver(createMachine(STM32F407)); // a Pmsav7Driver
+ * createMpuDriver(createMachine(STM32U585)); // a Pmsav8Driver (PSPLIM for stack guards)
+ * ```
+ */
+export function createMpuDriver(machine: Machine): MpuDriver {
+  // The entry of the machine's own architecture: `machine.mpu` has that entry's type.
+  const create = MPU_DRIVERS[machine.mpu.architecture] as (machine: Machine) => MpuDriver;
+  return create(machine);
+}

@@ -1,0 +1,150 @@
+import { HwError } from "../errors.js";
+import type { MpuArchitecture, MpuRegionView } from "../mpu/view.js";
+import { grantError, numberRegions, type RegionPiece } from "./layout.js";
+import type { MpuConfig, MpuConfigRequest, MpuDriver, MpuGrant, MpuRegionUse, RegionAccess } from "./types.js";
+
+/** What an architecture makes of one grant: its regions, and a stack limit when it sets one. */
+export interface Realised {
+  readonly pieces: readonly RegionPiece[];
+  /** PSPLIM for a guarded stack on architectures that realise guards with it. */
+  readonly stackLimit?: number;
+}
+
+let nextConfigId = 1;
+
+/** A configuration laid out by a {@link GrantDriver}: immutable, its register words computed once. */
+class LaidOutConfig implements MpuConfig {
+  readonly id = nextConfigId++;
+  private viewsCache: readonly MpuRegionView[] | null = null;
+
+  constructor(
+    readonly architecture: MpuArchitecture,
+    readonly who: string,
+    readonly regionCount: number,
+    readonly kernelGrants: readonly MpuGrant[],
+    readonly grants: readonly MpuGrant[],
+    readonly regions: readonly (MpuRegionUse | null)[],
+    readonly words: Uint32Array,
+    readonly stackLimit: number | null,
+    private readonly decode: (words: Uint32Array) => readonly MpuRegionView[],
+  ) {}
+
+  views(): readonly MpuRegionView[] {
+    this.viewsCache ??= this.decode(this.words);
+    return this.viewsCache;
+  }
+}
+
+/**
+ * The part of an MPU driver every architecture shares: laying grants out (the task's from
+ * region 0, the kernel's at the top), copy-on-write reconfiguration, and the load cache (the
+ * driver remembers the configuration it loaded and skips loading it again, as Tock's Cortex-M
+ * MPU does with `hardware_is_configured_for`). Each architecture supplies how one grant becomes
+ * regions, how regions become register words, how they are written and decoded.
+ */
+export abstract class GrantDriver implements MpuDriver {
+  abstract readonly architecture: MpuArchitecture;
+  abstract readonly regionCount: number;
+  abstract readonly accesses: readonly RegionAccess[];
+  private loadedConfig: MpuConfig | null = null;
+  private loadCount = 0;
+  private skipCount = 0;
+  private readonly made = new WeakSet<MpuConfig>();
+
+  /** The regions of one grant (validated; a typed error naming it otherwise). */
+  protected abstract realise(grant: MpuGrant, kernel: boolean, who: string): Realised;
+  /** Rejects a layout the architecture cannot hold (PMSAv8: overlapping regions). */
+  protected abstract checkLayout(pieces: readonly RegionPiece[], who: string): void;
+  /** The two register words per region. */
+  protected abstract encode(regions: readonly (MpuRegionUse | null)[]): Uint32Array;
+  /** Writes a configuration's registers. */
+  protected abstract write(config: MpuConfig): void;
+  /** Decodes a configuration's words into views. */
+  protected abstract decode(words: Uint32Array): readonly MpuRegionView[];
+
+  get loaded(): MpuConfig | null {
+    return this.loadedConfig;
+  }
+  get loads(): number {
+    return this.loadCount;
+  }
+  get skips(): number {
+    return this.skipCount;
+  }
+
+  newConfig(request: MpuConfigRequest): MpuConfig {
+    const { who } = request;
+    const kernel = request.kernel.map((g) => this.realise(g, true, who));
+    const task = request.task.map((g) => this.realise(g, false, who));
+    const guarded = [...request.task, ...request.kernel].filter(
+      (_, i) => [...task, ...kernel][i]!.stackLimit !== undefined,
+    );
+    if (guarded.length > 1) {
+      throw grantError(
+        "MPU_GRANT_GUARD",
+        guarded[1]!,
+        who,
+        "is a second guarded stack: there is one stack limit register",
+        {
+          first: guarded[0]!.label,
+        },
+      );
+    }
+    const kernelPieces = kernel.flatMap((r) => r.pieces);
+    const taskPieces = task.flatMap((r) => r.pieces);
+    this.checkLayout([...taskPieces, ...kernelPieces], who);
+    const regions = numberRegions(this.regionCount, who, kernelPieces, taskPieces);
+    const limit = [...task, ...kernel].find((r) => r.stackLimit !== undefined)?.stackLimit ?? null;
+    const config = new LaidOutConfig(
+      this.architecture,
+      who,
+      this.regionCount,
+      Object.freeze([...request.kernel]),
+      Object.freeze([...request.task]),
+      Object.freeze(regions),
+      this.encode(regions),
+      limit,
+      (words) => this.decode(words),
+    );
+    this.made.add(config);
+    return config;
+  }
+
+  allocateRegion(config: MpuConfig, grant: MpuGrant): MpuConfig {
+    this.own(config);
+    const task = [...config.grants.filter((g) => g.id !== grant.id), grant];
+    return this.newConfig({ who: config.who, kernel: config.kernelGrants, task });
+  }
+
+  removeRegion(config: MpuConfig, id: string): MpuConfig {
+    this.own(config);
+    if (!config.grants.some((g) => g.id === id)) return config;
+    const task = config.grants.filter((g) => g.id !== id);
+    return this.newConfig({ who: config.who, kernel: config.kernelGrants, task });
+  }
+
+  configureMpu(config: MpuConfig): void {
+    if (this.loadedConfig === config) {
+      this.skipCount++;
+      return;
+    }
+    this.own(config);
+    this.write(config);
+    this.loadedConfig = config;
+    this.loadCount++;
+  }
+
+  invalidate(): void {
+    this.loadedConfig = null;
+  }
+
+  private own(config: MpuConfig): void {
+    if (!this.made.has(config)) {
+      throw new HwError(
+        "MPU_CONFIG_FOREIGN",
+        `configuration ${config.id} (${config.who}) was not laid out by this ${this.architecture} driver`,
+        { id: config.id, who: config.who, architecture: config.architecture },
+      );
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import { decodeRegion, encodeRegion } from "../mpu/config.js";
+import { Rbar } from "../mpu/fields.js";
+import type { Mpu } from "../mpu/mpu.js";
+import type { MpuRegionView } from "../mpu/view.js";
+import { GrantDriver, type Realised } from "./driver.js";
+import { checkGrantShape, grantError, plainPiece, type RegionPiece } from "./layout.js";
+import type { MpuConfig, MpuGrant, MpuRegionUse, RegionAccess } from "./types.js";
+
+// One function per PMSAv7 encoding rule (ARMv7-M ARM B3.5.8-B3.5.9; docs/mpu-model.md), as
+// Zephyr's arm_mpu_v7_internal.h keeps them.
+
+/** Every AP encoding has a name: PMSAv7 can encode every access a grant may ask for. */
+export const PMSAV7_ACCESSES: readonly RegionAccess[] = Object.freeze([
+  "none",
+  "priv-rw",
+  "priv-rw-user-ro",
+  "rw",
+  "priv-ro",
+  "ro",
+]);
+
+function isPow2(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+}
+
+/** RASR.SIZE: a region is 2^(SIZE+1) bytes, from 32 B to 4 GiB. */
+export function pmsav7SizeFits(size: number): boolean {
+  return isPow2(size) && size >= 32 && size <= 2 ** 32;
+}
+
+/** RBAR.ADDR: the base is a multiple of the region's size. */
+export function pmsav7BaseAligned(base: number, size: number): boolean {
+  return base % size === 0;
+}
+
+/** RBAR for region `n` written through the alias block: ADDR | VALID | REGION. */
+export function pmsav7Rbar(n: number, base: number): number {
+  return (base | Rbar.VALID | n) >>> 0;
+}
+
+/** RASR of a laid-out region: AP, XN, TEX/C/B from the memory type, SIZE, ENABLE. */
+export function pmsav7Rasr(use: MpuRegionUse, regionCount: number): number {
+  return encodeRegion(use.number, regionCount, {
+    base: use.base,
+    size: use.size,
+    access: use.access,
+    executable: use.executable,
+    memory: use.memory,
+  }).rasr;
+}
+
+/**
+ * A guarded stack on PMSAv7 (Zephyr's MPU stack guard): the stack's region, then a second region
+ * over its lowest `guard` bytes, privileged read-only and unprivileged no access. The guard
+ * comes later in region order, so it wins where the two overlap (the highest-numbered match).
+ */
+export function pmsav7StackGuard(grant: MpuGrant, kernel: boolean, guard: number): RegionPiece {
+  return {
+    ...plainPiece(grant, kernel),
+    label: `${grant.label} guard`,
+    size: guard,
+    access: "priv-ro",
+    executable: false,
+  };
+}
+
+/**
+ * The PMSAv7 driver: each grant one region (a guarded stack two), power-of-two sizes aligned on
+ * their size, the kernel's regions highest-numbered so no task region overrides them, loaded at
+ * a switch as one STM of every (RBAR | VALID | REGION, RASR) pair to the alias block
+ * (`Mpu.loadPairs`, as FreeRTOS-MPU's PendSV does).
+ */
+export class Pmsav7Driver extends GrantDriver {
+  readonly architecture = "pmsav7" as const;
+  readonly regionCount: number;
+  readonly accesses = PMSAV7_ACCESSES;
+
+  constructor(private readonly mpu: Mpu) {
+    super();
+    this.regionCount = mpu.regionCount;
+  }
+
+  protected realise(grant: MpuGrant, kernel: boolean, who: string): Realised {
+    checkGrantShape(grant, who, this.accesses);
+    if (!pmsav7SizeFits(grant.size)) {
+      throw grantError("MPU_GRANT_SIZE", grant, who, "is not a power of two from 32 B to 4 GiB (RASR.SIZE)");
+    }
+    if (!pmsav7BaseAligned(grant.base, grant.size)) {
+      throw grantError("MPU_GRANT_ALIGNMENT", grant, who, `is not aligned on its size ${grant.size} (RBAR.ADDR)`);
+    }
+    const pieces = [plainPiece(grant, kernel)];
+    const guard = grant.guard ?? 0;
+    if (guard !== 0) {
+      if (!pmsav7SizeFits(guard) || guard >= grant.size) {
+        throw grantError(
+          "MPU_GRANT_GUARD",
+          grant,
+          who,
+          `has a guard of ${guard} B: not a power of two >= 32 below the size`,
+          {
+            guard,
+          },
+        );
+      }
+      pieces.push(pmsav7StackGuard(grant, kernel, guard));
+    }
+    return { pieces };
+  }
+
+  protected checkLayout(): void {
+    // Overlaps are allowed: the highest-numbered matching region wins.
+  }
+
+  protected encode(regions: readonly (MpuRegionUse | null)[]): Uint32Array {
+    const words = new Uint32Array(2 * regions.length);
+    regions.forEach((use, n) => {
+      words[2 * n] = pmsav7Rbar(n, use?.base ?? 0);
+      if (use) words[2 * n + 1] = pmsav7Rasr(use, this.regionCount);
+    });
+    return words;
+  }
+
+  protected write(config: MpuConfig): void {
+    // One STM of every pair to RBAR..RASR_A3; registers already holding the value (the kernel's
+    // regions, identical in every configuration) do not change.
+    this.mpu.loadPairs(config.words);
+  }
+
+  protected decode(words: Uint32Array): readonly MpuRegionView[] {
+    const out: MpuRegionView[] = [];
+    for (let n = 0; n < words.length / 2; n++) {
+      out.push(decodeRegion(n, (words[2 * n]! & Rbar.ADDR_MASK) >>> 0, words[2 * n + 1]!));
+    }
+    return out;
+  }
+}
