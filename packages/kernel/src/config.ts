@@ -103,17 +103,17 @@ export interface KernelOptions {
   readonly semaphores?: readonly SemaphoreSpec[];
   readonly queues?: readonly QueueSpec[];
   /**
-   * Cycles a task may run without giving up the CPU before the watchdog faults it (checked at
-   * each syscall, and at each memory access with `watchdogInterrupt`). Default 2,000,000; 0 turns
-   * the watchdog off.
+   * Cycles a task may run without giving up the CPU before the watchdog faults it. Default: half
+   * a SysTick period (84,000 cycles on a 168 MHz STM32F407 with a 1 kHz tick), so a task that
+   * never yields is stopped before the next tick; 0 turns the watchdog off.
    */
   readonly watchdogCycles?: number;
   /**
-   * Also stop a task at its first memory access past the watchdog budget (an access hook, like a
-   * watchdog interrupt), so a loop that never yields is caught too. Costs a hook call on every
-   * access of every task (and bypasses the memory checker's fast filter). Default false: the
-   * budget is checked at each syscall, so a task that loops without yielding is stopped at its
-   * next request, and one that never makes a request hangs the run.
+   * Stop a task at its first memory access (or charged computation) past the watchdog budget,
+   * like a watchdog interrupt, so a loop that never yields is caught too (the core's cycle alarm:
+   * no cost per access). Default true. False checks the budget only at each syscall, so a task
+   * that never makes a request hangs the run. A loop that neither touches simulated memory nor
+   * charges computation cannot be stopped: JavaScript cannot interrupt a generator.
    */
   readonly watchdogInterrupt?: boolean;
   /** Bytes of the image's .data+.bss and the kernel's main stack reserved at the start of RAM. Default 8 KiB. */

@@ -31,7 +31,7 @@ import { TaskContext } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
 import { GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
 import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
-import { WatchdogHook } from "./watchdog.js";
+import { Watchdog } from "./watchdog.js";
 
 export type { KernelDevices } from "./devices/attach.js";
 
@@ -77,8 +77,8 @@ export class Kernel {
   readonly regions: RegionManager;
   readonly scheduler: Scheduler<KTask>;
   readonly checker: MemoryChecker | null;
-  /** The access-hook watchdog (with `watchdogInterrupt`; null otherwise or when `watchdogCycles` is 0). */
-  readonly watchdog: WatchdogHook | null;
+  /** The watchdog interrupt on the core's cycle alarm (null with `watchdogInterrupt: false` or `watchdogCycles: 0`). */
+  readonly watchdog: Watchdog | null;
   readonly devices: KernelDevices;
   /** The kernel's own block (task control blocks, message queues): privileged only. */
   readonly kernelBlock: { readonly base: number; readonly size: number; readonly order: number };
@@ -100,7 +100,8 @@ export class Kernel {
   private constructor(options: KernelOptions) {
     this.options = options;
     const board = options.board;
-    const budget = options.watchdogCycles ?? 2_000_000;
+    const tickCycles = Math.floor(board.clockHz / (options.tickHz ?? 1000));
+    const budget = options.watchdogCycles ?? Math.floor(tickCycles / 2);
     if (!Number.isInteger(budget) || budget < 0) {
       throw new KernelError("BAD_CONFIG", "watchdogCycles must be an integer >= 0", { watchdogCycles: budget });
     }
@@ -120,9 +121,9 @@ export class Kernel {
       reserved: [image],
     });
     this.checker = this.makeChecker(image);
-    // The hooks go on before any other memory is touched, so the checker sees every write.
-    this.watchdog = budget > 0 && options.watchdogInterrupt ? new WatchdogHook(core, budget, this.checker) : null;
-    core.hook = this.watchdog ?? this.checker;
+    // The hook goes on before any other memory is touched, so the checker sees every write.
+    core.hook = this.checker;
+    this.watchdog = budget > 0 && (options.watchdogInterrupt ?? true) ? new Watchdog(core, budget) : null;
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
     const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });

@@ -4,7 +4,7 @@ import type { Task } from "@rtos-sim/sched";
 import type { KernelEmitter } from "./events.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
-import type { WatchdogHook } from "./watchdog.js";
+import type { Watchdog } from "./watchdog.js";
 
 const XPSR_THUMB = 0x01000000;
 /** EXC_RETURN: return to Thread mode, process stack, no FP state. */
@@ -15,7 +15,7 @@ export interface SwitcherDeps {
   readonly core: Core;
   readonly loader: MpuLoader;
   readonly checker: MemoryChecker | null;
-  readonly watchdog: WatchdogHook | null;
+  readonly watchdog: Watchdog | null;
   readonly events: KernelEmitter;
   /** Faults the task with an error raised in its context (the fault policy follows). */
   readonly faultTask: (t: Task<KTask>, error: unknown) => void;
@@ -40,7 +40,7 @@ export class ContextSwitcher {
   private readonly core: Core;
   private readonly loader: MpuLoader;
   private readonly checker: MemoryChecker | null;
-  private readonly watchdog: WatchdogHook | null;
+  private readonly watchdog: Watchdog | null;
   private readonly events: KernelEmitter;
   private readonly faultTask: SwitcherDeps["faultTask"];
   private readonly stamp: SwitcherDeps["stamp"];
