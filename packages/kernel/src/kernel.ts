@@ -19,6 +19,7 @@ import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
+import { type GatedTask, HeapGate, LiveBlocks } from "./heap-gate.js";
 import type { HeapKind } from "./heaps/table.js";
 import type { KernelMemory } from "./ipc/kernel-memory.js";
 import { MessageQueue } from "./ipc/message-queue.js";
@@ -29,7 +30,7 @@ import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
-import { GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
+import { type GatedHeap, GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
 import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
 import { Watchdog } from "./watchdog.js";
 
@@ -266,6 +267,11 @@ export class Kernel {
       this.events.emit("uart", { ...this.stamp(), task: t?.name ?? "kernel", line });
   }
 
+  /** Puts a task heap behind the kernel's gate (see {@link HeapGate}). */
+  private gate(heap: TaskHeap, task: GatedTask, live: LiveBlocks): GatedHeap {
+    return { ...heap, allocator: new HeapGate(this.machine.core, heap.allocator, task, live, this.checker) };
+  }
+
   private makeHeap(
     name: string,
     kind: HeapKind,
@@ -448,24 +454,30 @@ export class Kernel {
       if (tcb === null)
         throw new KernelError("OUT_OF_MEMORY", `no kernel memory for the TCB of ${spec.name}`, { task: spec.name });
       undo.push(() => this.kernelHeap.allocator.free(tcb));
+      const id = this.byId.size + 1;
+      const live = new LiveBlocks();
+      const privileged = spec.privileged ?? false;
       const heap = heapBlock
-        ? this.makeHeap(
-            spec.name,
-            spec.heap ?? "tlsf",
-            heapBlock.base,
-            heapBlock.size,
-            heapBlock.order,
-            spec.slabClasses,
+        ? this.gate(
+            this.makeHeap(
+              spec.name,
+              spec.heap ?? "tlsf",
+              heapBlock.base,
+              heapBlock.size,
+              heapBlock.order,
+              spec.slabClasses,
+            ),
+            { name: spec.name, privileged, loadPlan: () => this.loader.load(k.plan) },
+            live,
           )
         : null;
-      const id = this.byId.size + 1;
       const code = spec.code ?? this.layout.code.base + 0x1000 * id;
       const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize);
       const k: KTask = {
         id,
         name: spec.name,
         spec,
-        privileged: spec.privileged ?? false,
+        privileged,
         priority: spec.priority ?? 1,
         policy: spec.faultPolicy ?? "stop",
         code,
@@ -479,8 +491,10 @@ export class Kernel {
         output: [],
         frame: new Uint32Array(8),
         stacked: false,
-        heapInUse: 0,
-        live: new Map(),
+        get heapInUse() {
+          return live.inUse;
+        },
+        live: live.blocks,
       };
       const core = this.machine.core;
       core.write32(tcb + TcbField.ID, id);
@@ -530,16 +544,16 @@ export class Kernel {
   /** Restart: gives back the task's live heap blocks, resets its stack and writes its first frame again. */
   private resetTask(k: KTask): void {
     if (k.heap) {
+      const gate = k.heap.allocator;
       for (const addr of [...k.live.keys()]) {
         try {
-          k.heap.allocator.free(addr);
+          gate.free(addr); // with the task's privilege and MPU view, as every heap operation
         } catch {
           // a corrupted heap: the block stays where it is
           this.machine.core.clearFault();
         }
       }
-      k.live.clear();
-      k.heapInUse = 0;
+      gate.live.clear();
     }
     if (this.checker) this.checker.unregisterStack(k.id);
     this.switcher.initialFrame(k);
