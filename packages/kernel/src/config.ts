@@ -42,6 +42,12 @@ export interface QueueSpec {
   readonly capacity: number;
 }
 
+/** What a task may do with a message queue (`TaskSpec.queues`). */
+export type QueueRight = "send" | "receive" | "both";
+
+/** What a task may do with a semaphore (`TaskSpec.semaphores`). */
+export type SemaphoreRight = "give" | "take" | "both";
+
 /** A task's body: a generator function yielding syscall requests. */
 export type TaskMain = (t: TaskContext) => Generator<unknown, unknown, unknown>;
 
@@ -71,6 +77,17 @@ export interface TaskSpec {
   readonly code?: number;
   /** Partitions it may touch and how. */
   readonly partitions?: Readonly<Record<string, "ro" | "rw">>;
+  /**
+   * Message queues it may use and how: `"send"`, `"receive"` or `"both"`. Any other queue (or
+   * the other direction) is `EPERM`, so no task can inject messages into another's queue or take
+   * its messages. Default: none.
+   */
+  readonly queues?: Readonly<Record<string, QueueRight>>;
+  /**
+   * Semaphores it may use and how: `"give"`, `"take"` or `"both"`. Any other is `EPERM`.
+   * Default: none.
+   */
+  readonly semaphores?: Readonly<Record<string, SemaphoreRight>>;
   /** Peripherals granted (their MPU regions), by role of the device table: "uart", "gpio", "timer", "sensor", "actuator". */
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */

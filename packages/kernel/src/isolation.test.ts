@@ -13,7 +13,7 @@ function scenario(offence: Offence | null) {
   k.spawn(victim("va", 1, k, true));
   k.spawn(victim("vb", 2, k, false));
   const off = offence ? offence(k) : null;
-  if (off) k.spawn({ name: "evil", ...off.spec });
+  if (off) k.spawn({ name: "evil", queues: { q: "both" }, ...off.spec });
   const q = k.queues.get("q")!;
   const queueBytes = k.machine.bus.peek(q.storage, 64);
   let faultMs = -1;

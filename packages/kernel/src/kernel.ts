@@ -421,6 +421,8 @@ export class Kernel {
       taskCount: this.byId.size,
       hasTask: (n) => this.byName.has(n),
       hasPartition: (n) => this.partitions.has(n),
+      hasQueue: (n) => this.queues.has(n),
+      hasSemaphore: (n) => this.semaphores.has(n),
       device: (r) => this.device(r),
     });
     const page = 2 ** this.pageOrder;

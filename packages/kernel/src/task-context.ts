@@ -146,19 +146,19 @@ export class TaskContext {
   realloc(ptr: number, size: number): SyscallCall<"realloc"> {
     return syscall(sys.realloc(ptr, size));
   }
-  /** Takes a semaphore (blocks while its count is 0): OK, ENOENT, or TIMEOUT. */
+  /** Takes a semaphore (blocks while its count is 0): OK, EPERM (no right to take it), or TIMEOUT. */
   semTake(sem: string, timeout?: Delay): SyscallCall<"sem-take"> {
     return syscall(sys.semTake(sem, timeout));
   }
-  /** Gives a semaphore: OK, ENOENT, or EOVERFLOW at its maximum. */
+  /** Gives a semaphore: OK, EPERM (no right to give it), or EOVERFLOW at its maximum. */
   semGive(sem: string): SyscallCall<"sem-give"> {
     return syscall(sys.semGive(sem));
   }
-  /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, ENOENT. */
+  /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, EPERM (no right to send). */
   send(queue: string, ptr: number, length: number): SyscallCall<"send"> {
     return syscall(sys.send(queue, ptr, length));
   }
-  /** Receives a message into `[ptr, ptr + length)` (blocks while empty): its length, ENOENT, or TIMEOUT. */
+  /** Receives a message into `[ptr, ptr + length)` (blocks while empty): its length, EPERM (no right), or TIMEOUT. */
   receive(queue: string, ptr: number, length: number, timeout?: Delay): SyscallCall<"receive"> {
     return syscall(sys.receive(queue, ptr, length, timeout));
   }
