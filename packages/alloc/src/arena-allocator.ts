@@ -121,7 +121,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const w0 = m.read32(h);
     const w1 = m.read32(h + 4);
     const slack = w1 & 0xffff;
-    if (w1 !== headerCheck(h, w0, slack)) throw this.corruption(h, "header check failed", { w0, w1 });
+    if (w1 !== headerCheck(h, w0, slack)) this.fail(h, "header check failed", w1);
     this.slack = slack;
     return w0;
   }
@@ -143,6 +143,14 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   }
 
   /**
+   * Throws HEAP_CORRUPTION at `address` (`what`; `found`: the offending value). Kept apart so
+   * the hot checks stay small enough for the JS engine to inline.
+   */
+  protected fail(address: number, what: string, found: number): never {
+    throw this.corruption(address, what, { found: found >>> 0 });
+  }
+
+  /**
    * The arena in which a block header at `x` may sit (8-aligned from the arena's base, at or
    * after its first block, room for a minimum block before the sentinel), or undefined: the
    * range check every link read from memory passes before it is followed.
@@ -161,7 +169,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   protected checkFreeBlock(a: Arena, x: number): number {
     const w0 = this.mem.read32(x);
     const w1 = this.mem.read32(x + 4);
-    if (w1 !== headerCheck(x, w0, 0)) throw this.corruption(x, "free block header check failed", { w0, w1 });
+    if (w1 !== headerCheck(x, w0, 0)) this.fail(x, "free block header check failed", w1);
     return this.checkFreeExtent(a, x, w0);
   }
 
@@ -173,12 +181,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const m = this.mem;
     const size = w0 & ~FLAGS;
     if ((w0 & FLAGS) !== FREE || size < this.minBlock || x + size > a.sentinel)
-      throw this.corruption(x, "not a free block inside its arena", { w0 });
+      this.fail(x, "not a free block inside its arena", w0);
     const footer = m.read32(x + size - 4);
-    if (footer !== x) throw this.corruption(x + size - 4, "free block footer does not match its header", { footer });
+    if (footer !== x) this.fail(x + size - 4, "free block footer does not match its header", footer);
     const nw0 = m.read32(x + size);
-    if ((nw0 & PREV_FREE) === 0)
-      throw this.corruption(x + size, "header after a free block does not say PREV_FREE", { w0: nw0 });
+    if ((nw0 & PREV_FREE) === 0) this.fail(x + size, "header after a free block does not say PREV_FREE", nw0);
     return w0;
   }
 
@@ -254,7 +261,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const a = this.arenas.find(b)!;
     const w0 = this.takenW0;
     const bsize = w0 & ~FLAGS;
-    if (bsize < search) throw this.corruption(b, "free-list block too small for its list", { w0 });
+    if (bsize < search) this.fail(b, "free-list block too small for its list", w0);
     let h = b;
     let hsize = bsize;
     let gap = 0;
@@ -319,7 +326,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const w0 = this.readHeader(h);
     const size = w0 & ~FLAGS;
     if ((w0 & (FREE | 4)) !== 0 || size < this.minBlock || h + size > a.sentinel)
-      throw this.corruption(h, "live block header is inconsistent", { w0 });
+      this.fail(h, "live block header is inconsistent", w0);
     return w0;
   }
 
@@ -332,16 +339,15 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const m = this.mem;
     const nw0 = m.read32(n);
     const nw1 = m.read32(n + 4);
-    if (nw1 !== headerCheck(n, nw0, nw1 & 0xffff))
-      throw this.corruption(n, "header check failed", { w0: nw0, w1: nw1 });
+    if (nw1 !== headerCheck(n, nw0, nw1 & 0xffff)) this.fail(n, "header check failed", nw1);
     const nsize = nw0 & ~FLAGS;
     if (
       (nw0 & (PREV_FREE | 4)) !== 0 ||
       (n === a.sentinel ? (nw0 & FREE) !== 0 : nsize < this.minBlock || n + nsize > a.sentinel)
     )
-      throw this.corruption(n, "next header is inconsistent", { w0: nw0 });
+      this.fail(n, "next header is inconsistent", nw0);
     if ((nw0 & FREE) !== 0) {
-      if ((nw1 & 0xffff) !== 0) throw this.corruption(n, "free block header with slack", { w0: nw0, w1: nw1 });
+      if ((nw1 & 0xffff) !== 0) this.fail(n, "free block header with slack", nw1);
       this.checkFreeExtent(a, n, nw0);
     }
     return nw0;
@@ -396,11 +402,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if ((w0 & PREV_FREE) !== 0) {
       p = m.read32(h - 4);
       if (p < arena.first || p + this.minBlock > h || ((p - arena.base) & 7) !== 0)
-        throw this.corruption(h - 4, "footer out of range", { p });
+        this.fail(h - 4, "footer out of range", p);
       const pw0 = this.readHeader(p);
       psize = pw0 & ~FLAGS;
       if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
-        throw this.corruption(p, "previous block is not a free block ending here", { w0: pw0 });
+        this.fail(p, "previous block is not a free block ending here", pw0);
     }
     this.checkFreed(h, size, p, psize, nfree ? n : 0, nsize);
     // The block is the allocator's again before it writes anything into it.

@@ -67,7 +67,7 @@ export class HeapAllocator extends ArenaAllocator {
     const w0 = this.mem.read32(y);
     const size = w0 & ~FLAGS;
     if ((w0 & FLAGS) !== FREE || size < MIN_BLOCK || y + size > a.sentinel)
-      throw this.corruption(from, "free-list link to a block that is not free", { link: y, w0 });
+      this.fail(from, "free-list link to a block that is not free", y);
   }
 
   /**
@@ -100,7 +100,7 @@ export class HeapAllocator extends ArenaAllocator {
   /** Positions `cur` at the link that points at the free block `x`; HEAP_CORRUPTION when no link does. */
   private locate(x: number): void {
     const y = this.seek(x);
-    if (y !== x) throw this.corruption(this.cur, "free block missing from the free list", { link: y, expected: x });
+    if (y !== x) this.fail(this.cur, "free block missing from the free list", y);
   }
 
   /** Positions `cur` and `after` where a new free block [x, x + size) goes, validating both neighbours. */
@@ -113,7 +113,7 @@ export class HeapAllocator extends ArenaAllocator {
     const prev = cur - 8;
     const w0 = this.mem.read32(prev);
     if ((w0 & FLAGS) !== FREE || prev + (w0 & ~FLAGS) > x)
-      throw this.corruption(prev, "free block before a new free block is not free or overlaps it", { w0 });
+      this.fail(prev, "free block before a new free block is not free or overlaps it", w0);
   }
 
   /** Validates the link of the free block `x` (`size`, validated) and keeps it in `after`. */
@@ -141,7 +141,8 @@ export class HeapAllocator extends ArenaAllocator {
       }
       const w0 = m.read32(y);
       const size = w0 & -8;
-      if ((w0 & 7) !== FREE || size < MIN_BLOCK || y + size > hi) this.notFree(y, link, w0);
+      if ((w0 & 7) !== FREE || size < MIN_BLOCK || y + size > hi)
+        this.fail(link, "free-list link to a block that is not free", y);
       if (size >= need) return this.taken(y, link, size);
       floor = y + size - 1;
       link = y + 8;
@@ -153,13 +154,8 @@ export class HeapAllocator extends ArenaAllocator {
   /** The arena of `y`, a link read from `link` that left the current arena (HEAP_CORRUPTION when it lies in none, or not above `floor`). */
   private reach(y: number, link: number, floor: number): Arena {
     const a = y > floor ? this.blockArena(y) : undefined;
-    if (a === undefined)
-      throw this.corruption(link, "free-list link out of address order or outside the arenas", { link: y });
+    if (a === undefined) this.fail(link, "free-list link out of address order or outside the arenas", y);
     return a;
-  }
-
-  private notFree(y: number, link: number, w0: number): never {
-    throw this.corruption(link, "free-list link to a block that is not free", { link: y, w0 });
   }
 
   /** The walk found `y` (`size` bytes) through the link word at `link`: validates it and its successor. */
@@ -179,7 +175,7 @@ export class HeapAllocator extends ArenaAllocator {
       // The merged block stays where p is, in p's place in the list.
       const link = this.mem.read32(p + 8);
       if (n === 0) this.follow(link, p + 8, h + size - 1);
-      else if (link !== n) throw this.corruption(p + 8, "free block missing from the free list", { link, expected: n });
+      else if (link !== n) this.fail(p + 8, "free block missing from the free list", link);
       else this.successor(n, nsize);
       return;
     }

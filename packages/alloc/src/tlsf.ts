@@ -104,16 +104,15 @@ export class TlsfAllocator extends ArenaAllocator {
       fl = ctz(flMap);
       const sa = ctl + SL_BITMAPS + 4 * fl;
       slMap = m.read32(sa) & 0xffff;
-      if (slMap === 0) throw this.corruption(sa, "first-level bit set over an empty second-level bitmap", { fl });
+      if (slMap === 0) this.fail(sa, "first-level bit set over an empty second-level bitmap", slMap);
     }
     const tl = (fl << SL_LOG2) | ctz(slMap);
     const ha = ctl + HEADS + 4 * tl;
     const b = m.read32(ha);
     const a = this.blockArena(b);
-    if (a === undefined)
-      throw this.corruption(ha, "list head empty or outside the arenas under a set bitmap bit", { head: b });
+    if (a === undefined) this.fail(ha, "list head empty or outside the arenas under a set bitmap bit", b);
     const w0 = this.checkFreeBlock(a, b);
-    if (listOf(w0 & ~FLAGS) !== tl) throw this.corruption(ha, "list head of another size class", { head: b, w0 });
+    if (listOf(w0 & ~FLAGS) !== tl) this.fail(ha, "list head of another size class", b);
     // It is the head (no `prev`); its `next` becomes the head, and is checked by checkTaken()
     // when a block is linked in front of it.
     this.takenW0 = w0;
@@ -128,19 +127,19 @@ export class TlsfAllocator extends ArenaAllocator {
    */
   private checkListed(x: number, l: number, from: number): void {
     const a = this.blockArena(x);
-    if (a === undefined) throw this.corruption(from, "free-list link outside the arenas", { link: x });
+    if (a === undefined) this.fail(from, "free-list link outside the arenas", x);
     const w0 = this.mem.read32(x);
     const size = w0 & ~FLAGS;
     if ((w0 & FLAGS) !== FREE || x + size > a.sentinel || listOf(size) !== l)
-      throw this.corruption(from, "free-list link to a block that is not a free block of this list", { link: x, w0 });
+      this.fail(from, "free-list link to a block that is not a free block of this list", x);
   }
 
   /** Validates `next`, the `next` link of `x` in list `l`: a member whose back link names `x`. */
   private checkNext(x: number, next: number, l: number): void {
-    if (next === x) throw this.corruption(x + 8, "free-list link to itself", { next });
+    if (next === x) this.fail(x + 8, "free-list link to itself", next);
     this.checkListed(next, l, x + 8);
     const back = this.mem.read32(next + 12);
-    if (back !== x) throw this.corruption(x + 8, "corrupted double-linked list (next.prev)", { next, back });
+    if (back !== x) this.fail(x + 8, "corrupted double-linked list (next.prev)", next);
   }
 
   /**
@@ -155,10 +154,10 @@ export class TlsfAllocator extends ArenaAllocator {
     this.uHead = m.read32(this.ctl + HEADS + 4 * l) === x;
     if (this.uHead) return;
     const prev = m.read32(x + 12);
-    if (prev === x) throw this.corruption(x + 12, "free-list link to itself", { prev });
+    if (prev === x) this.fail(x + 12, "free-list link to itself", prev);
     this.checkListed(prev, l, x + 12);
     const fwd = m.read32(prev + 8);
-    if (fwd !== x) throw this.corruption(x + 12, "corrupted double-linked list (prev.next)", { prev, fwd });
+    if (fwd !== x) this.fail(x + 12, "corrupted double-linked list (prev.next)", prev);
     this.uPrev = prev;
   }
 
