@@ -35,7 +35,7 @@ export interface ArenaAllocatorOptions extends AllocatorOptions {
  * - a live block's header passes its check and stays inside its arena; the next header has
  *   PREV_FREE clear.
  *
- * The JS {@link ArenaSet} only caches arena geometry, which comes from the page source and no
+ * The JS `ArenaSet` only caches arena geometry, which comes from the page source and no
  * task can write; every allocator decision reads simulated memory.
  *
  * Hooks come in check/commit pairs: the base calls every `check...` of an operation before the

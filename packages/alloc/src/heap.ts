@@ -87,7 +87,7 @@ export class HeapAllocator extends ArenaAllocator {
         this.cur = link;
         return y;
       }
-      if (y <= floor || y < lo || y + MIN_BLOCK > hi || ((y - lo) & 7) !== 0) {
+      if (y <= floor || y + MIN_BLOCK > hi || ((y - lo) & 7) !== 0) {
         const a = this.reach(y, link, floor);
         lo = a.first;
         hi = a.sentinel;
@@ -134,7 +134,8 @@ export class HeapAllocator extends ArenaAllocator {
     let lo = 0;
     let hi = 0;
     while (y !== 0) {
-      if (y <= floor || y < lo || y + MIN_BLOCK > hi || ((y - lo) & 7) !== 0) {
+      // y > floor >= lo once in an arena: only the end and the alignment need a test.
+      if (y <= floor || y + MIN_BLOCK > hi || ((y - lo) & 7) !== 0) {
         const a = this.reach(y, link, floor);
         lo = a.first;
         hi = a.sentinel;
