@@ -124,10 +124,18 @@ export class HeapAllocator extends ArenaAllocator {
   }
 
   protected take(need: number): number {
-    const ctl = this.ctl;
-    if (ctl === 0) return 0;
+    if (this.ctl === 0) return 0;
+    const y = this.walk(need);
+    return y === 0 ? 0 : this.taken(y, this.cur);
+  }
+
+  /**
+   * The first-fit walk: the first block of at least `need` bytes (0: none), with `cur` set to
+   * the link word that points at it. Only the loop, so the engine can inline its memory reads.
+   */
+  private walk(need: number): number {
     const m = this.mem;
-    let link = ctl;
+    let link = this.ctl;
     let y = m.read32(link);
     let floor = 0;
     // Bounds of the arena of the block looked at: links usually stay in it (address order).
@@ -144,12 +152,13 @@ export class HeapAllocator extends ArenaAllocator {
       const size = w0 & -8;
       if ((w0 & 7) !== FREE || size < MIN_BLOCK || y + size > hi)
         this.fail(link, "free-list link to a block that is not free", y);
-      if (size >= need) return this.taken(y, link, size);
+      if (size >= need) break;
       floor = y + size - 1;
       link = y + 8;
       y = m.read32(link);
     }
-    return 0;
+    this.cur = link;
+    return y;
   }
 
   /** The arena of `y`, a link read from `link` that left the current arena (HEAP_CORRUPTION when it lies in none, or not above `floor`). */
@@ -159,11 +168,12 @@ export class HeapAllocator extends ArenaAllocator {
     return a;
   }
 
-  /** The walk found `y` (`size` bytes) through the link word at `link`: validates it and its successor. */
-  private taken(y: number, link: number, size: number): number {
-    this.takenW0 = this.checkFreeBlock(this.arenas.find(y)!, y);
+  /** The walk found `y` through the link word at `link`: validates it and its successor. */
+  private taken(y: number, link: number): number {
+    const w0 = this.checkFreeBlock(this.arenas.find(y)!, y);
+    this.takenW0 = w0;
     this.cur = link;
-    this.successor(y, size);
+    this.successor(y, w0 & -8);
     return y;
   }
 
