@@ -595,8 +595,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         if ((w0 & FREE) === 0 || (w0 & ~FLAGS) !== size) continue;
         this.checkFreeBlock(a, a.first);
         this.checkRemove(a.first, size);
-        // The page source validates its own metadata before it takes the pages back.
-        this.givePages(a.base, a.order);
         this.remove(a.first, size);
         const i = this.arenas.list.indexOf(a);
         const prev = this.arenas.list[i - 1];
@@ -608,6 +606,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
           this.ctl = 0;
           this.ctlArena = null;
         }
+        // Last: the allocator touches the arena only while it holds it. A page source that
+        // refuses it (its own metadata corrupted) is HEAP_CORRUPTION; the pages stay with it.
+        this.givePages(a.base, a.order);
         pages += 2 ** a.order;
       }
     } finally {

@@ -128,19 +128,21 @@ export abstract class SlabFamily extends BaseAllocator {
   }
 
   /**
-   * Gives the empty slab `s` of cache `c` back to the page source: its header, bitmap and the
-   * cache's free list are validated first ({@link SlabCaches.checkDrop}), then the page source
-   * takes the pages (it validates its own metadata), and only then do the slab's blocks leave
-   * the free list. HEAP_CORRUPTION, with nothing changed, when a check fails.
+   * Gives the empty slab `s` of cache `c` back to the page source. Its header, bitmap and the
+   * cache's free list are validated first ({@link SlabCaches.checkDrop}: HEAP_CORRUPTION, with
+   * nothing changed); then the slab's blocks leave the free list (the allocator touches its
+   * pages only while it holds them) and the pages go back. A page source that refuses them (its
+   * own metadata corrupted) is HEAP_CORRUPTION too; the slab is gone from this allocator and its
+   * pages stay with the source.
    */
   private dropSlab(c: number, s: number): void {
     const caches = this.caches;
     const order = caches.geometry[c]!.order;
     if (!caches.checkDrop(c, s))
       throw this.error("HEAP_CORRUPTION", "slab header or free list corrupted", caches.corruptAt, { slab: s });
-    this.givePages(s, order);
     caches.unformat(c, s);
     this.pageMap.set(s, 2 ** order, 0);
+    this.givePages(s, order);
   }
 
   /**
