@@ -18,10 +18,31 @@ export interface ArenaAllocatorOptions extends AllocatorOptions {
  * headers with boundary tags, the granule-state bitmap that says in O(1) whether an address is a
  * live block ("free must not trust the bytes in front of the pointer"), validated free with
  * merging of both neighbours, resize, and the return of empty arenas. Subclasses own the free
- * lists: `take`, `linkFree`, `unlinkFree`, `replaceFree`, `freed`.
+ * lists.
+ *
+ * **Trust.** Everything in an arena (headers, footers, free-list links, the granule bitmap, the
+ * control block) is memory the task that uses the heap can write, so every operation runs in two
+ * phases: a *check* phase that only reads, and validates every link and size it will act on as
+ * hardened allocators do (glibc's "corrupted double-linked list" and size/boundary-tag checks,
+ * Linux's `CONFIG_DEBUG_LIST`), then a *commit* phase that only writes, and only inside blocks
+ * the check phase validated. A violation is `HEAP_CORRUPTION` with the address of the offending
+ * word, raised before anything is written or published. Rules:
+ * - a free block's header passes its check word, says FREE and not PREV_FREE (free neighbours
+ *   always merge), and its size keeps it inside its arena; when its size is used, its footer
+ *   holds its address and the next header has PREV_FREE;
+ * - a link (or list head) points inside an arena, 8-aligned, at such a free block of the right
+ *   list, whose back link points at the block it came from (the subclasses say which links);
+ * - a live block's header passes its check and stays inside its arena; the next header has
+ *   PREV_FREE clear.
+ *
+ * The JS `ArenaSet` only caches arena geometry, which comes from the page source and no
+ * task can write; every allocator decision reads simulated memory.
+ *
+ * Hooks come in check/commit pairs: the base calls every `check...` of an operation before the
+ * first write, then the raw commits, which must not throw.
  */
 export abstract class ArenaAllocator extends BaseAllocator implements ResizableAllocator {
-  /** @internal The arenas held (cache of the in-memory arena list). */
+  /** @internal The arenas held (cache of their geometry, which no task can write). */
   protected readonly arenas = new ArenaSet();
   protected readonly arenaOrder: number;
   /** Smallest block (header included): room for the free-list links and the footer. */
@@ -36,6 +57,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   private overhead = 0;
   /** Slack of the header read last by {@link readHeader}. */
   protected slack = 0;
+  /** Set by {@link take}: word 0 of the free block found (validated). */
+  protected takenW0 = 0;
 
   constructor(kind: "heap" | "tlsf", options: ArenaAllocatorOptions) {
     super(kind, options);
@@ -54,26 +77,43 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   /** Writes an empty control block at `this.ctl`. */
   protected abstract initControl(): void;
   /**
-   * Finds a free block of at least `need` bytes, leaves it in its list and returns its header
-   * (0 when none). May remember where it was found for a following unlink/replace.
+   * Finds a free block of at least `need` bytes (0 when none), validated with
+   * {@link checkFreeBlock} and as a member of its free list, with every link its removal will
+   * follow validated too; leaves word 0 in {@link takenW0}. Reads only.
    */
   protected abstract take(need: number): number;
-  /** Adds the free block `h` of `size` bytes (header already written) to the free lists. */
-  protected abstract linkFree(h: number, size: number): void;
-  /** Removes the free block `h` of `size` bytes from the free lists. */
-  protected abstract unlinkFree(h: number, size: number): void;
-  /** Replaces free block `h` (`size`) in the lists by free block `r` (`rsize`), e.g. after a split. */
-  protected abstract replaceFree(h: number, size: number, r: number, rsize: number): void;
   /**
-   * List maintenance of a free: the block `h` (`size`) is freed and merges with the free
-   * previous block `p` (`psize`, or p = 0) and the free next block `n` (`nsize`, or n = 0).
+   * Check phase after {@link take} found `b`: `gap` bytes at `b` stay free (0: none) and a free
+   * rest `r` of `rest` bytes is split off (r = 0: none). Reads only.
    */
+  protected abstract checkTaken(b: number, gap: number, r: number, rest: number): void;
+  /** Commit of {@link checkTaken}: `b` (`bsize`) leaves the free lists, the gap and rest enter. */
+  protected abstract commitTaken(b: number, bsize: number, gap: number, r: number, rest: number): void;
+  /**
+   * Check phase of a free: the live block `h` (`size`) is freed and merges with the free
+   * previous block `p` (`psize`, or p = 0) and the free next block `n` (`nsize`, or n = 0), all
+   * three already validated by the base. Reads only.
+   */
+  protected abstract checkFreed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void;
+  /** Commit of {@link checkFreed}: list maintenance of the free (headers are the base's). */
   protected abstract freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void;
+  /**
+   * Check phase of a resize in place that absorbs the free block `n` (`nsize`, validated) and
+   * gives back a free rest `r` of `rest` bytes (r = 0: none). Reads only.
+   */
+  protected abstract checkAbsorb(n: number, nsize: number, r: number, rest: number): void;
+  /** Commit of {@link checkAbsorb}. */
+  protected abstract absorb(n: number, nsize: number, r: number, rest: number): void;
+  /** Check phase of adding the new free block `x` of `size` bytes to the lists. Reads only. */
+  protected abstract checkInsert(x: number, size: number): void;
+  /** Commit of {@link checkInsert}. */
+  protected abstract insert(x: number, size: number): void;
+  /** Check phase of removing the free block `x` (`size`, validated) from the lists. Reads only. */
+  protected abstract checkRemove(x: number, size: number): void;
+  /** Commit of {@link checkRemove}. */
+  protected abstract remove(x: number, size: number): void;
 
-  /** Hook: the free block `h` of `size` bytes (read from memory) was found by `take`. */
-  protected checkTaken(_h: number, _size: number): void {}
-
-  // ---- headers and granule states ------------------------------------------------------------
+  // ---- headers, validation and granule states ------------------------------------------------
 
   /** Reads and checks the header at `h`; returns word 0 (slack in `this.slack`) or throws HEAP_CORRUPTION. */
   protected readHeader(h: number): number {
@@ -81,7 +121,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const w0 = m.read32(h);
     const w1 = m.read32(h + 4);
     const slack = w1 & 0xffff;
-    if (w1 !== headerCheck(h, w0, slack)) throw this.corruption(h, "header check failed", { w0, w1 });
+    if (w1 !== headerCheck(h, w0, slack)) this.fail(h, "header check failed", w1);
     this.slack = slack;
     return w0;
   }
@@ -100,6 +140,53 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
 
   protected corruption(address: number, what: string, extra: Record<string, unknown> = {}): AllocError {
     return this.error("HEAP_CORRUPTION", `heap corruption (${what})`, address, extra);
+  }
+
+  /**
+   * Throws HEAP_CORRUPTION at `address` (`what`; `found`: the offending value). Kept apart so
+   * the hot checks stay small enough for the JS engine to inline.
+   */
+  protected fail(address: number, what: string, found: number): never {
+    throw this.corruption(address, what, { found: found >>> 0 });
+  }
+
+  /**
+   * The arena in which a block header at `x` may sit (8-aligned from the arena's base, at or
+   * after its first block, room for a minimum block before the sentinel), or undefined: the
+   * range check every link read from memory passes before it is followed.
+   */
+  protected blockArena(x: number): Arena | undefined {
+    const a = this.arenas.find(x);
+    if (a === undefined || x < a.first || ((x - a.base) & 7) !== 0 || x + this.minBlock > a.sentinel) return undefined;
+    return a;
+  }
+
+  /**
+   * Validates the free block at `x` of arena `a` whose size will be used: header check, FREE
+   * and not PREV_FREE, a size that keeps it inside the arena, a footer holding `x`, and PREV_FREE
+   * in the next header. Returns word 0; HEAP_CORRUPTION (at the offending word) otherwise.
+   */
+  protected checkFreeBlock(a: Arena, x: number): number {
+    const w0 = this.mem.read32(x);
+    const w1 = this.mem.read32(x + 4);
+    if (w1 !== headerCheck(x, w0, 0)) this.fail(x, "free block header check failed", w1);
+    return this.checkFreeExtent(a, x, w0);
+  }
+
+  /**
+   * {@link checkFreeBlock} once the header check of `x` passed, given its word 0: flags, size
+   * inside the arena, footer and the next header's PREV_FREE. Returns `w0`.
+   */
+  protected checkFreeExtent(a: Arena, x: number, w0: number): number {
+    const m = this.mem;
+    const size = w0 & ~FLAGS;
+    if ((w0 & FLAGS) !== FREE || size < this.minBlock || x + size > a.sentinel)
+      this.fail(x, "not a free block inside its arena", w0);
+    const footer = m.read32(x + size - 4);
+    if (footer !== x) this.fail(x + size - 4, "free block footer does not match its header", footer);
+    const nw0 = m.read32(x + size);
+    if ((nw0 & PREV_FREE) === 0) this.fail(x + size, "header after a free block does not say PREV_FREE", nw0);
+    return w0;
   }
 
   /** Granule state of user address `d` in arena `a`. */
@@ -169,31 +256,39 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         return null;
       }
     }
+    // take() validated b: a free block of at least `search` bytes inside its arena.
     const m = this.mem;
     const a = this.arenas.find(b)!;
-    const w0 = m.read32(b);
-    const w1 = m.read32(b + 4);
-    let bsize = w0 & ~FLAGS;
-    let prevFree = w0 & PREV_FREE;
-    if (w1 !== headerCheck(b, w0, w1 & 0xffff)) throw this.corruption(b, "header check failed", { w0, w1 });
-    if ((w0 & FREE) === 0 || bsize < search || b + bsize > a.sentinel)
-      throw this.corruption(b, "free-list block is not a free block that fits", { w0 });
-    this.checkTaken(b, bsize);
+    const w0 = this.takenW0;
+    const bsize = w0 & ~FLAGS;
+    if (bsize < search) this.fail(b, "free-list block too small for its list", w0);
     let h = b;
+    let hsize = bsize;
+    let gap = 0;
     if (al > 8 && ((b + HEADER) & (al - 1)) !== 0) {
       // Leading gap of at least one minimum block stays free where b was.
-      const gap = alignUp(b + HEADER + this.minBlock, al) - HEADER - b;
-      this.replaceFree(b, bsize, b, gap);
-      this.writeFree(b, gap, prevFree);
+      gap = alignUp(b + HEADER + this.minBlock, al) - HEADER - b;
       h = b + gap;
-      bsize -= gap;
-      prevFree = PREV_FREE;
-      this.setTail(h, bsize, need, false);
-    } else {
-      this.setTail(h, bsize, need, true);
+      hsize -= gap;
     }
-    const mine = bsize - need >= this.minBlock ? need : bsize;
-    const hw0 = mine | prevFree;
+    const rest = hsize - need;
+    const split = rest >= this.minBlock;
+    const r = split ? h + need : 0;
+    // Check phase: the header after b when it loses its PREV_FREE, and the list changes.
+    const n = b + bsize;
+    const nw0 = split ? 0 : this.readHeader(n);
+    this.checkTaken(b, gap, r, split ? rest : 0);
+    // Commit phase.
+    this.commitTaken(b, bsize, gap, r, split ? rest : 0);
+    if (gap !== 0) this.writeFree(b, gap, w0 & PREV_FREE);
+    if (split) {
+      const rw0 = rest | FREE;
+      m.write32(r, rw0);
+      m.write32(r + 4, headerCheck(r, rw0, 0));
+      m.write32(r + rest - 4, r);
+    } else m.write32(n, nw0 & ~PREV_FREE);
+    const mine = split ? need : hsize;
+    const hw0 = mine | (gap !== 0 ? PREV_FREE : w0 & PREV_FREE);
     m.write32(h, hw0);
     m.write32(h + 4, headerCheck(h, hw0, mine - HEADER - size));
     // Granule state: -> LIVE.
@@ -209,30 +304,6 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (d + size > this.highestEnd) this.highestEnd = d + size;
     if (this.observer !== null) this.observer.blockAllocated(d, size, this.name);
     return d;
-  }
-
-  /**
-   * The free block at `h` (`bsize`) becomes a block of `need` bytes: splits off the tail when it
-   * can hold a minimum block, else clears the next block's PREV_FREE. `inList`: h is still in the
-   * free lists (else it was already taken out).
-   */
-  private setTail(h: number, bsize: number, need: number, inList: boolean): void {
-    const rest = bsize - need;
-    if (rest >= this.minBlock) {
-      const r = h + need;
-      const m = this.mem;
-      const rw0 = rest | FREE;
-      m.write32(r, rw0);
-      m.write32(r + 4, headerCheck(r, rw0, 0));
-      m.write32(r + rest - 4, r);
-      if (inList) this.replaceFree(h, bsize, r, rest);
-      else this.linkFree(r, rest);
-    } else {
-      const n = h + bsize;
-      const nw0 = this.readHeader(n);
-      if (inList) this.unlinkFree(h, bsize);
-      this.mem.write32(n, nw0 & ~PREV_FREE);
-    }
   }
 
   // ---- free ---------------------------------------------------------------------------------
@@ -254,9 +325,32 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   private liveHeader(a: Arena, h: number): number {
     const w0 = this.readHeader(h);
     const size = w0 & ~FLAGS;
-    if ((w0 & FREE) !== 0 || size < this.minBlock || h + size > a.sentinel)
-      throw this.corruption(h, "live block header is inconsistent", { w0 });
+    if ((w0 & (FREE | 4)) !== 0 || size < this.minBlock || h + size > a.sentinel)
+      this.fail(h, "live block header is inconsistent", w0);
     return w0;
+  }
+
+  /**
+   * Reads and checks the header `n` that follows a live block of arena `a`: its check, PREV_FREE
+   * clear, and either the sentinel (never free) or a block inside the arena; a free one is
+   * validated with {@link checkFreeBlock}. Returns word 0.
+   */
+  private nextOfLive(a: Arena, n: number): number {
+    const m = this.mem;
+    const nw0 = m.read32(n);
+    const nw1 = m.read32(n + 4);
+    if (nw1 !== headerCheck(n, nw0, nw1 & 0xffff)) this.fail(n, "header check failed", nw1);
+    const nsize = nw0 & ~FLAGS;
+    if (
+      (nw0 & (PREV_FREE | 4)) !== 0 ||
+      (n === a.sentinel ? (nw0 & FREE) !== 0 : nsize < this.minBlock || n + nsize > a.sentinel)
+    )
+      this.fail(n, "next header is inconsistent", nw0);
+    if ((nw0 & FREE) !== 0) {
+      if ((nw1 & 0xffff) !== 0) this.fail(n, "free block header with slack", nw1);
+      this.checkFreeExtent(a, n, nw0);
+    }
+    return nw0;
   }
 
   /** Frees a live block, merging it with free neighbours. Typed error and no change otherwise. */
@@ -291,39 +385,41 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const w1 = m.read32(h + 4);
     const slack = w1 & 0xffff;
     const size = w0 & ~FLAGS;
-    if (w1 !== headerCheck(h, w0, slack) || (w0 & FREE) !== 0 || size < this.minBlock || h + size > arena.sentinel)
+    if (
+      w1 !== headerCheck(h, w0, slack) ||
+      (w0 & (FREE | 4)) !== 0 ||
+      size < this.minBlock ||
+      h + size > arena.sentinel
+    )
       this.liveHeader(arena, h);
-    // Validate both neighbours before changing anything.
+    // Check phase: both neighbours and the list changes, before anything is written or published.
     const n = h + size;
-    const nw0 = m.read32(n);
-    const nw1 = m.read32(n + 4);
-    const nsize = nw0 & ~FLAGS;
-    if (nw1 !== headerCheck(n, nw0, nw1 & 0xffff))
-      throw this.corruption(n, "header check failed", { w0: nw0, w1: nw1 });
-    if ((nw0 & PREV_FREE) !== 0 || (n !== arena.sentinel && (nsize < this.minBlock || n + nsize > arena.sentinel)))
-      throw this.corruption(n, "next header is inconsistent", { w0: nw0 });
+    const nw0 = this.nextOfLive(arena, n);
     const nfree = (nw0 & FREE) !== 0;
+    const nsize = nfree ? nw0 & ~FLAGS : 0;
     let p = 0;
     let psize = 0;
-    let pw0 = 0;
     if ((w0 & PREV_FREE) !== 0) {
       p = m.read32(h - 4);
-      if (p < arena.first || p >= h || ((p - arena.first) & 7) !== 0)
-        throw this.corruption(h - 4, "footer out of range", { p });
-      pw0 = this.readHeader(p);
+      if (p < arena.first || p + this.minBlock > h || ((p - arena.base) & 7) !== 0)
+        this.fail(h - 4, "footer out of range", p);
+      const pw0 = this.readHeader(p);
       psize = pw0 & ~FLAGS;
-      if ((pw0 & FREE) === 0 || p + psize !== h) throw this.corruption(p, "previous block is not free", { w0: pw0 });
+      if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
+        this.fail(p, "previous block is not a free block ending here", pw0);
     }
+    this.checkFreed(h, size, p, psize, nfree ? n : 0, nsize);
     // The block is the allocator's again before it writes anything into it.
     this.usedBytes -= size;
     this.liveBlocks--;
     this.liveBytes -= size - HEADER - slack;
     this.frees++;
     if (this.observer !== null) this.observer.blockFreed(address, size - HEADER - slack, this.name);
+    // Commit phase.
     this.freed(h, size, p, psize, nfree ? n : 0, nsize);
     const start = p !== 0 ? p : h;
-    const total = size + psize + (nfree ? nsize : 0);
-    const sw0 = total | FREE | (p !== 0 ? pw0 & PREV_FREE : 0);
+    const total = size + psize + nsize;
+    const sw0 = total | FREE;
     m.write32(start, sw0);
     m.write32(start + 4, headerCheck(start, sw0, 0));
     m.write32(start + total - 4, start);
@@ -357,39 +453,39 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       }
       const need = this.need(size);
       const n = h + bsize;
-      const nw0 = this.readHeader(n);
-      const nsize = nw0 & ~FLAGS;
+      const nw0 = this.nextOfLive(a, n);
       const nfree = (nw0 & FREE) !== 0;
+      const nsize = nfree ? nw0 & ~FLAGS : 0;
       if (need <= bsize || (nfree && bsize + nsize >= need)) {
-        let total = bsize;
-        if (nfree) {
-          // Absorb the next free block, then give back what is not needed.
-          const nn = n + nsize;
-          this.readHeader(nn);
-          this.unlinkFree(n, nsize);
-          this.setState(a, n + HEADER, NONE);
-          total += nsize;
-        }
+        // Absorb the next free block (if any), then give back what is not needed.
+        const total = bsize + nsize;
         const rest = total - need;
-        const mine = rest >= this.minBlock ? need : total;
-        // Publish first: a shrink hands bytes of the old block back before the allocator writes there.
+        const split = rest >= this.minBlock;
+        const mine = split ? need : total;
+        const r = split ? h + need : 0;
+        // Check phase: the header after the new extent, and the list changes.
+        const end = h + total;
+        const ew0 = nfree ? this.readHeader(end) : nw0;
+        if (nfree) this.checkAbsorb(n, nsize, r, split ? rest : 0);
+        else if (split) this.checkInsert(r, rest);
+        // Commit phase. A growing block absorbs the next one while it is still the allocator's
+        // (its links are read) and is published after; a shrinking one is published before the
+        // allocator writes into the bytes it hands back.
+        const grows = need > bsize;
+        if (grows) this.absorb(n, nsize, r, split ? rest : 0);
         this.usedBytes += mine - bsize;
         this.liveBytes += size - oldReq;
         const last = address + size;
         if (last > this.highestEnd) this.highestEnd = last;
         if (this.observer !== null) this.observer.blockResized(address, oldReq, address, size, this.name);
-        if (rest >= this.minBlock) {
-          const r = h + need;
-          const end = h + total;
-          const ew0 = this.readHeader(end);
+        if (nfree) {
+          if (!grows) this.absorb(n, nsize, r, split ? rest : 0);
+          this.setState(a, n + HEADER, NONE);
+        } else if (split) this.insert(r, rest);
+        if (split) {
           this.writeFree(r, rest, 0);
-          this.linkFree(r, rest);
           this.mem.write32(end, ew0 | PREV_FREE);
-        } else if (nfree) {
-          const end = h + total;
-          const ew0 = this.readHeader(end);
-          this.mem.write32(end, ew0 & ~PREV_FREE);
-        }
+        } else if (nfree) this.mem.write32(end, ew0 & ~PREV_FREE);
         this.writeHeader(h, mine | (w0 & PREV_FREE), mine - HEADER - size);
         return address;
       }
@@ -422,7 +518,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (!this.owns(address)) return undefined;
     this.access.enter();
     try {
-      return (this.readHeader(address - HEADER) & ~FLAGS) - HEADER;
+      return (this.liveHeader(this.arenas.find(address)!, address - HEADER) & ~FLAGS) - HEADER;
     } finally {
       this.access.leave();
     }
@@ -447,7 +543,22 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     }
     const base = this.takePages(order);
     if (base === null) return false;
-    const a = arenaLayout(base, order, 1 << (order + this.pageOrder), ctlBytes);
+    const bytes = 1 << (order + this.pageOrder);
+    for (const held of this.arenas.list) {
+      if (base < held.base + held.bytes && held.base < base + bytes)
+        throw this.corruption(base, "page source handed out pages of an arena this allocator holds", { order });
+    }
+    const a = arenaLayout(base, order, bytes, ctlBytes);
+    const size = a.sentinel - a.first;
+    if (a.control === 0) {
+      // Check phase: the lists the first block joins (nothing is written yet; the pages go back).
+      try {
+        this.checkInsert(a.first, size);
+      } catch (e) {
+        this.givePages(base, order);
+        throw e;
+      }
+    }
     const m = this.mem;
     m.write32(a.trailer, arenaCheck(base, order));
     const prevHead = this.arenas.list.at(-1);
@@ -460,11 +571,12 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       this.initControl();
     }
     this.arenas.add(a);
-    this.overhead += a.bytes - (a.sentinel - a.first);
-    const size = a.sentinel - a.first;
+    this.overhead += a.bytes - size;
     this.writeHeader(a.sentinel, PREV_FREE, 0);
     this.writeFree(a.first, size, 0);
-    this.linkFree(a.first, size);
+    // A fresh control block has empty lists: its check cannot fail (it positions the subclass).
+    if (a.control !== 0) this.checkInsert(a.first, size);
+    this.insert(a.first, size);
     return true;
   }
 
@@ -481,7 +593,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         const w0 = this.readHeader(a.first);
         const size = a.sentinel - a.first;
         if ((w0 & FREE) === 0 || (w0 & ~FLAGS) !== size) continue;
-        this.unlinkFree(a.first, size);
+        this.checkFreeBlock(a, a.first);
+        this.checkRemove(a.first, size);
+        this.remove(a.first, size);
         const i = this.arenas.list.indexOf(a);
         const prev = this.arenas.list[i - 1];
         if (prev !== undefined) this.mem.write32(prev.trailer + 4, this.mem.read32(a.trailer + 4));
@@ -492,6 +606,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
           this.ctl = 0;
           this.ctlArena = null;
         }
+        // Last: the allocator touches the arena only while it holds it. A page source that
+        // refuses it (its own metadata corrupted) is HEAP_CORRUPTION; the pages stay with it.
         this.givePages(a.base, a.order);
         pages += 2 ** a.order;
       }

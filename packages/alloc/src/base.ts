@@ -20,8 +20,15 @@ export interface AllocatorOptions {
 
 /**
  * What all allocators share: the metadata accessor, the page source, the observer and the
- * counters behind {@link AllocatorStats}. Counters are statistics, not allocator state: every
- * decision reads simulated memory.
+ * counters behind {@link AllocatorStats}.
+ *
+ * The rule every allocator here follows: its state lives in simulated memory, and every decision
+ * reads it from there, so a corruption has the effect it would have in C, and is then caught.
+ * On a task heap that memory is the task's own, so anything read from it (links, sizes, bitmaps,
+ * list heads) is validated before it steers a write; a violation is `HEAP_CORRUPTION` with the
+ * address and changes nothing. JS fields hold only what no task can write: counters (statistics),
+ * geometry and page ownership learned from the page source's answers, and roots the allocator
+ * keeps privately as a kernel keeps globals. Each allocator's TSDoc says which is which.
  */
 export abstract class BaseAllocator implements Allocator {
   readonly name: string;
@@ -91,8 +98,12 @@ export abstract class BaseAllocator implements Allocator {
     try {
       a = this.source.allocPages(order, request);
     } catch (e) {
+      const code = (e as { code?: unknown }).code;
       // A block larger than the region can ever hold is out of memory for an allocator.
-      if ((e as { code?: unknown }).code === "BAD_ORDER") return null;
+      if (code === "BAD_ORDER") return null;
+      // A page source with its metadata in memory a task can write (a region manager nested in
+      // the task's heap) reports what it found corrupted: the heap's metadata, for this allocator.
+      if (code === "METADATA_CORRUPT") throw this.pageSourceCorruption(e, 0);
       throw e;
     }
     if (a === null) return null;
@@ -101,10 +112,29 @@ export abstract class BaseAllocator implements Allocator {
     return a;
   }
 
-  /** Gives 2^order pages back to the source. */
+  /**
+   * Gives 2^order pages back to the source. The allocator only gives back pages it took, so a
+   * refusal (any typed error of the source) means the source's metadata was corrupted:
+   * HEAP_CORRUPTION, the pages still held.
+   */
   protected givePages(address: number, order: number): void {
-    this.source.freePages(address, order);
+    try {
+      this.source.freePages(address, order);
+    } catch (e) {
+      if (typeof (e as { code?: unknown }).code === "string") throw this.pageSourceCorruption(e, address);
+      throw e;
+    }
     this.heldPages -= 2 ** order;
+  }
+
+  /** HEAP_CORRUPTION for a page source's typed error (at its `context.address`, else `address`). */
+  private pageSourceCorruption(e: unknown, address: number): AllocError {
+    const err = e as { code: string; message?: string; context?: Record<string, unknown> };
+    const at = typeof err.context?.address === "number" ? (err.context.address as number) : address;
+    return this.error("HEAP_CORRUPTION", `page source metadata corrupted (${err.code})`, at, {
+      pageSourceCode: err.code,
+      pageSourceMessage: err.message,
+    });
   }
 
   /** Validates size and alignment (throws BAD_SIZE / BAD_ALIGNMENT); returns the alignment. */

@@ -13,8 +13,10 @@ import { SimError } from "@rtos-sim/hw";
  * - `DOUBLE_FREE`: the address is the start of a block that was freed and not handed out again.
  * - `WRONG_ALLOCATOR`: the address is not inside any page this allocator holds (a block of another
  *   allocator, or a wild pointer outside its pages).
- * - `HEAP_CORRUPTION`: a header, slab header or free-list link in simulated memory failed its
- *   check (a task overflowed into it); `context.address` is the corrupted metadata's address.
+ * - `HEAP_CORRUPTION`: metadata in simulated memory failed its check (a header, footer, size,
+ *   free-list link, bitmap or list head a task overflowed into or forged, or a page source
+ *   nested in the heap that reports its own metadata corrupted); `context.address` is the
+ *   address of the offending word, and (heap, TLSF) `context.found` the value found there.
  * - `STACK_ORDER`: `free` on a stack allocator of a live block that is not the top block.
  * - `BAD_MARK`: a stack mark that is not a position of the current stack.
  * - `BAD_OPTION`: a constructor option is out of range (`context.option` names it).

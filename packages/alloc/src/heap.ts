@@ -1,17 +1,28 @@
+import type { Arena } from "./arena.js";
 import { ArenaAllocator, type ArenaAllocatorOptions } from "./arena-allocator.js";
+import { FLAGS, FREE } from "./block.js";
+
+/** Smallest block: header, link, footer. */
+const MIN_BLOCK = 16;
 
 /**
  * Heap (FreeRTOS heap_4 style): a header in front of every block, an address-ordered
- * singly linked free list (root in the control block of the first arena, links inside the free
- * blocks), first fit, split when the rest can hold a minimum block (16 bytes), merge with both
- * neighbours on free, resize in place when the next block is free and large enough, else
+ * singly linked free list (root in the control block of the first arena, the link at +8 of each
+ * free block), first fit, split when the rest can hold a minimum block (16 bytes), merge with
+ * both neighbours on free, resize in place when the next block is free and large enough, else
  * allocate-copy-free.
  *
- * The free list in simulated memory is the truth; a write-through JS cache of it (addresses and
- * sizes in address order) makes the first-fit search a scan of a typed array instead of a walk
- * through simulated memory. Every block the allocator acts on is read back from memory and
- * checked against its header check and the cache, so a corrupted header or link is reported as
- * `HEAP_CORRUPTION` at the next operation that uses it.
+ * **Where the state lives.** All of it in simulated memory, none cached in JS: the free-list
+ * root, the links, the checked 8-byte headers and footers of {@link ArenaAllocator}. The
+ * first-fit search walks the list in memory, as heap_4 does (O(free blocks)); so does a free
+ * whose block has no free neighbour before it (to find its place in address order). On a task
+ * heap all of it is memory the task can write, so every walk validates each link before it
+ * follows it: inside an arena, 8-aligned, above the end of the block it comes from (strictly
+ * increasing addresses: a forged cycle cannot make a walk loop), at a header that says free
+ * with a size inside the arena. The block taken, merged or split also passes the header check,
+ * footer and PREV_FREE checks, and its successor link the same range checks, before the first
+ * write; a violation is `HEAP_CORRUPTION` with the address of the offending word, and nothing
+ * changes.
  *
  * Free and resize do not trust the bytes in front of the pointer: the granule-state bitmap in
  * the arena's trailer says whether it is a live block (O(1)); see {@link ArenaAllocator}.
@@ -25,11 +36,15 @@ import { ArenaAllocator, type ArenaAllocatorOptions } from "./arena-allocator.js
  */
 export class HeapAllocator extends ArenaAllocator {
   readonly kind = "heap" as const;
-  protected readonly minBlock = 16;
+  protected readonly minBlock = MIN_BLOCK;
   protected readonly controlBytes = 8;
-  /** Cache of the free list in address order: pairs (header address, block size). */
-  private list = new Int32Array(128);
-  private n = 0;
+  /**
+   * Set by the check phase for the commit that follows (positions in the list in memory, never
+   * kept across calls): the link word that points at the position found (the root or a free
+   * block's link) and the validated free block after the blocks being replaced (0: none).
+   */
+  private cur = 0;
+  private after = 0;
 
   constructor(options: ArenaAllocatorOptions) {
     super("heap", options);
@@ -37,108 +52,198 @@ export class HeapAllocator extends ArenaAllocator {
 
   protected initControl(): void {
     this.mem.write32(this.ctl, 0);
-    this.n = 0;
   }
 
-  /** Index of the first cached free block at or above `h`. */
-  private lowerBound(h: number): number {
-    const list = this.list;
+  // ---- check phase (reads only) -------------------------------------------------------------
+
+  /**
+   * Validates the link `y` read from the word at `from`, which must point above `floor`: 0 (the
+   * end of the list) or a block header inside an arena whose word 0 says free with a size inside
+   * that arena.
+   */
+  private follow(y: number, from: number, floor: number): void {
+    if (y === 0) return;
+    const a = this.reach(y, from, floor);
+    const w0 = this.mem.read32(y);
+    const size = w0 & ~FLAGS;
+    if ((w0 & FLAGS) !== FREE || size < MIN_BLOCK || y + size > a.sentinel)
+      this.fail(from, "free-list link to a block that is not free", y);
+  }
+
+  /**
+   * Walks the list to the first link at or above `x`: sets `cur` to the link word that holds it
+   * and returns it (0: the end; the caller validates it). Every link passed is checked to lie
+   * inside an arena and above the one before (so the walk ends, and reads only arena words).
+   */
+  private seek(x: number): number {
+    const m = this.mem;
+    let link = this.ctl;
+    let floor = 0;
     let lo = 0;
-    let hi = this.n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[2 * mid]! < h) lo = mid + 1;
-      else hi = mid;
+    let hi = 0;
+    for (;;) {
+      const y = m.read32(link);
+      if (y === 0 || y >= x) {
+        this.cur = link;
+        return y;
+      }
+      if (y <= floor || y + MIN_BLOCK > hi || ((y - lo) & 7) !== 0) {
+        const a = this.reach(y, link, floor);
+        lo = a.first;
+        hi = a.sentinel;
+      }
+      floor = y;
+      link = y + 8;
     }
-    return lo;
   }
 
-  /** Header address of cached entry `i`, or 0 past the end (the list's terminator in memory). */
-  private at(i: number): number {
-    return i < this.n ? this.list[2 * i]! : 0;
+  /** Positions `cur` at the link that points at the free block `x`; HEAP_CORRUPTION when no link does. */
+  private locate(x: number): void {
+    const y = this.seek(x);
+    if (y !== x) this.fail(this.cur, "free block missing from the free list", y);
   }
 
-  /** Index of free block `h` in the cache, checking its link in memory against the cache. */
-  private indexOf(h: number): number {
-    const i = this.lowerBound(h);
-    if (i >= this.n || this.list[2 * i] !== h) throw this.corruption(h, "block missing from the free list");
-    const next = this.at(i + 1);
-    const link = this.mem.read32(h + 8);
-    if (link !== next) throw this.corruption(h + 8, "free-list link", { link, expected: next });
-    return i;
+  /** Positions `cur` and `after` where a new free block [x, x + size) goes, validating both neighbours. */
+  private gapAt(x: number, size: number): void {
+    const y = this.seek(x);
+    this.follow(y, this.cur, x + size - 1);
+    this.after = y;
+    const cur = this.cur;
+    if (cur === this.ctl) return;
+    const prev = cur - 8;
+    const w0 = this.mem.read32(prev);
+    if ((w0 & FLAGS) !== FREE || prev + (w0 & ~FLAGS) > x)
+      this.fail(prev, "free block before a new free block is not free or overlaps it", w0);
   }
 
-  /** Address of the link that points at entry `i` (the root for the first). */
-  private linkTo(i: number): number {
-    return i === 0 ? this.ctl : this.list[2 * (i - 1)]! + 8;
+  /** Validates the link of the free block `x` (`size`, validated) and keeps it in `after`. */
+  private successor(x: number, size: number): void {
+    const next = this.mem.read32(x + 8);
+    this.follow(next, x + 8, x + size - 1);
+    this.after = next;
   }
 
   protected take(need: number): number {
-    const list = this.list;
-    const end = 2 * this.n;
-    for (let i = 1; i < end; i += 2) if (list[i]! >= need) return list[i - 1]!;
-    return 0;
+    if (this.ctl === 0) return 0;
+    const y = this.walk(need);
+    return y === 0 ? 0 : this.taken(y, this.cur);
   }
 
-  protected override checkTaken(h: number, size: number): void {
-    const i = this.lowerBound(h);
-    if (this.list[2 * i + 1] !== size) throw this.corruption(h, "free block size differs from the free list", { size });
-  }
-
-  protected linkFree(h: number, size: number): void {
-    const i = this.lowerBound(h);
-    if (2 * this.n === this.list.length) {
-      const grown = new Int32Array(this.list.length * 2);
-      grown.set(this.list);
-      this.list = grown;
+  /**
+   * The first-fit walk: the first block of at least `need` bytes (0: none), with `cur` set to
+   * the link word that points at it. Only the loop, so the engine can inline its memory reads.
+   */
+  private walk(need: number): number {
+    const m = this.mem;
+    let link = this.ctl;
+    let y = m.read32(link);
+    let floor = 0;
+    // Bounds of the arena of the block looked at: links usually stay in it (address order).
+    let lo = 0;
+    let hi = 0;
+    while (y !== 0) {
+      // y > floor >= lo once in an arena: only the end and the alignment need a test.
+      if (y <= floor || y + MIN_BLOCK > hi || ((y - lo) & 7) !== 0) {
+        const a = this.reach(y, link, floor);
+        lo = a.first;
+        hi = a.sentinel;
+      }
+      const w0 = m.read32(y);
+      const size = w0 & -8;
+      if ((w0 & 7) !== FREE || size < MIN_BLOCK || y + size > hi)
+        this.fail(link, "free-list link to a block that is not free", y);
+      if (size >= need) break;
+      floor = y + size - 1;
+      link = y + 8;
+      y = m.read32(link);
     }
-    this.mem.write32(h + 8, this.at(i));
-    this.mem.write32(this.linkTo(i), h);
-    const list = this.list;
-    list.copyWithin(2 * i + 2, 2 * i, 2 * this.n);
-    list[2 * i] = h;
-    list[2 * i + 1] = size;
-    this.n++;
+    this.cur = link;
+    return y;
   }
 
-  protected unlinkFree(h: number, _size: number): void {
-    const i = this.indexOf(h);
-    this.mem.write32(this.linkTo(i), this.at(i + 1));
-    this.remove(i);
+  /** The arena of `y`, a link read from `link` that left the current arena (HEAP_CORRUPTION when it lies in none, or not above `floor`). */
+  private reach(y: number, link: number, floor: number): Arena {
+    const a = y > floor ? this.blockArena(y) : undefined;
+    if (a === undefined) this.fail(link, "free-list link out of address order or outside the arenas", y);
+    return a;
   }
 
-  private remove(i: number): void {
-    this.list.copyWithin(2 * i, 2 * i + 2, 2 * this.n);
-    this.n--;
+  /** The walk found `y` through the link word at `link`: validates it and its successor. */
+  private taken(y: number, link: number): number {
+    const w0 = this.checkFreeBlock(this.arenas.find(y)!, y);
+    this.takenW0 = w0;
+    this.cur = link;
+    this.successor(y, w0 & -8);
+    return y;
   }
 
-  protected replaceFree(h: number, _size: number, r: number, rsize: number): void {
-    const i = this.indexOf(h);
-    if (r !== h) {
-      this.mem.write32(r + 8, this.at(i + 1));
-      this.mem.write32(this.linkTo(i), r);
-      this.list[2 * i] = r;
-    }
-    this.list[2 * i + 1] = rsize;
+  protected checkTaken(_b: number, _gap: number, _r: number, _rest: number): void {
+    // take() located the block and validated its successor: the pieces stay in its place.
   }
 
-  protected freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void {
-    const list = this.list;
+  protected checkFreed(h: number, size: number, p: number, _psize: number, n: number, nsize: number): void {
     if (p !== 0) {
-      const i = this.indexOf(p);
-      if (n !== 0) {
-        if (this.at(i + 1) !== n) throw this.corruption(n, "block missing from the free list");
-        this.indexOf(n);
-        this.mem.write32(p + 8, this.at(i + 2));
-        this.remove(i + 1);
-        list[2 * i + 1] = psize + size + nsize;
-      } else list[2 * i + 1] = psize + size;
-    } else if (n !== 0) {
-      const i = this.indexOf(n);
-      this.mem.write32(h + 8, this.at(i + 1));
-      this.mem.write32(this.linkTo(i), h);
-      list[2 * i] = h;
-      list[2 * i + 1] = size + nsize;
-    } else this.linkFree(h, size);
+      // The merged block stays where p is, in p's place in the list.
+      const link = this.mem.read32(p + 8);
+      if (n === 0) this.follow(link, p + 8, h + size - 1);
+      else if (link !== n) this.fail(p + 8, "free block missing from the free list", link);
+      else this.successor(n, nsize);
+      return;
+    }
+    if (n === 0) this.gapAt(h, size);
+    else {
+      this.locate(n);
+      this.successor(n, nsize);
+    }
+  }
+
+  protected checkAbsorb(n: number, nsize: number, _r: number, _rest: number): void {
+    this.locate(n);
+    this.successor(n, nsize);
+  }
+
+  protected checkInsert(x: number, size: number): void {
+    this.gapAt(x, size);
+  }
+
+  protected checkRemove(x: number, size: number): void {
+    this.locate(x);
+    this.successor(x, size);
+  }
+
+  // ---- commit phase (writes only where the check phase validated) ---------------------------
+
+  protected commitTaken(b: number, _bsize: number, gap: number, r: number, _rest: number): void {
+    const m = this.mem;
+    if (r !== 0) {
+      m.write32(r + 8, this.after);
+      m.write32(gap !== 0 ? b + 8 : this.cur, r);
+    } else if (gap === 0) m.write32(this.cur, this.after);
+  }
+
+  protected freed(h: number, _size: number, p: number, _psize: number, n: number, _nsize: number): void {
+    const m = this.mem;
+    if (p !== 0) {
+      if (n !== 0) m.write32(p + 8, this.after);
+      return;
+    }
+    m.write32(h + 8, this.after);
+    m.write32(this.cur, h);
+  }
+
+  protected absorb(_n: number, _nsize: number, r: number, _rest: number): void {
+    if (r !== 0) {
+      this.mem.write32(r + 8, this.after);
+      this.mem.write32(this.cur, r);
+    } else this.mem.write32(this.cur, this.after);
+  }
+
+  protected insert(x: number, _size: number): void {
+    this.mem.write32(x + 8, this.after);
+    this.mem.write32(this.cur, x);
+  }
+
+  protected remove(_x: number, _size: number): void {
+    this.mem.write32(this.cur, this.after);
   }
 }

@@ -110,12 +110,26 @@ function run(k: Kind, trace: Op[]): void {
   };
   const user = makeActor(ActorMode.User, 3);
   m.core.actor = user;
+  // Pages the allocator holds (the region manager's metadata pages are its own, also accessed
+  // in allocator mode): an allocator touches only these.
+  const held = new Set<number>();
+  rm.observer = {
+    pagesGiven: (a, n) => {
+      for (let x = a; x < a + n; x += 1024) held.add(x);
+    },
+    pagesReturned: (a, n) => {
+      for (let x = a; x < a + n; x += 1024) held.delete(x);
+    },
+  };
+  const meta = rm.regions().map((r) => [r.metadataStart, r.metadataStart + 1024 * r.metadataPages] as const);
   m.core.hook = {
     onAccess(address, size, _kind, _priv, actor) {
       if (actorMode(actor) !== ActorMode.Allocator) return;
       if (actorTask(actor) !== 3) violations.push(`task bits lost at ${address}`);
       for (const [a, s] of observed)
         if (address < a + s && a < address + size) violations.push(`touched live ${a}+${s} at ${address}`);
+      if (!held.has(address & ~1023) && !meta.some(([lo, hi]) => address >= lo && address < hi))
+        violations.push(`touched a page it does not hold at ${address}`);
     },
   };
   const alloc = k.make({ pages: rm, memory: m.core, region: "SRAM1", observer });
@@ -202,7 +216,7 @@ function run(k: Kind, trace: Op[]): void {
 }
 
 describe.each(KINDS)("$name over random traces", (k) => {
-  it("keeps live blocks disjoint and intact, stats equal to the model, never touches a live block, and returns every page", () => {
+  it("keeps live blocks disjoint and intact, stats equal to the model, never touches a live block or a page it does not hold, and returns every page", () => {
     fc.assert(
       fc.property(ops(k), (trace) => run(k, trace)),
       { numRuns: 100, seed: 0x5eed04 },

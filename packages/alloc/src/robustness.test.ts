@@ -3,6 +3,7 @@ import type { ResizableAllocator } from "./allocator.js";
 import { HeapAllocator } from "./heap.js";
 import { SlabAllocator } from "./slab.js";
 import { SlabArrayAllocator } from "./slab-array.js";
+import { StackAllocator } from "./stack.js";
 import { f407 } from "./test-pages.js";
 import { TlsfAllocator } from "./tlsf.js";
 
@@ -135,5 +136,58 @@ describe("slab robustness", () => {
     slab.free(q);
     slab.free(p);
     expect(slab.stats().liveBlocks).toBe(0);
+  });
+});
+
+describe("slab and stack links forged by the task", () => {
+  const MPU_CTRL = 0xe000ed94;
+
+  function caught(f: () => unknown): { code: string; address: number } | undefined {
+    try {
+      f();
+    } catch (e) {
+      return { code: (e as { code: string }).code, address: (e as { context: { address: number } }).context.address };
+    }
+    return undefined;
+  }
+
+  it("a slab free-list link forged outside the slab, or into a cycle, stops the return of the slab", () => {
+    const { m, rm } = f407();
+    const slab = new SlabAllocator({ pages: rm, memory: m.core, region: "SRAM1", blockSize: 32 });
+    const p = slab.allocate(32)!;
+    const q = slab.allocate(32)!;
+    slab.free(q);
+    slab.free(p); // the slab is empty (kept: retainEmpty 1); the list runs p -> q -> the rest
+    const base = p - 0x20;
+    const bytes = m.bus.peek(base, 2048);
+    const link = m.bus.peek(q, 4);
+    m.core.write32(q, MPU_CTRL); // taking the slab's blocks off the list would follow it
+    expect(caught(() => slab.releaseEmpty())).toEqual({ code: "HEAP_CORRUPTION", address: q });
+    m.core.write32(q, p); // p -> q -> p -> ...: a walk that never ends
+    expect(caught(() => slab.releaseEmpty())?.code).toBe("HEAP_CORRUPTION");
+    expect(slab.stats().pages).toBe(2);
+    m.bus.load(q, link);
+    expect(m.bus.peek(base, 2048)).toEqual(bytes);
+    expect(slab.releaseEmpty()).toBe(2);
+  });
+
+  it("a stack block link forged to itself or out of order is HEAP_CORRUPTION before anything is popped", () => {
+    const { m, rm } = f407();
+    const stack = new StackAllocator({ pages: rm, memory: m.core, region: "SRAM1" });
+    const start = stack.mark();
+    const a = stack.allocate(40)!;
+    const b = stack.allocate(40)!;
+    const c = stack.allocate(40)!;
+    const link = m.bus.peek(c - 4, 4);
+    m.core.write32(c - 4, c - 8); // c's previous block: itself
+    expect(caught(() => stack.release(start))).toEqual({ code: "HEAP_CORRUPTION", address: c - 8 });
+    m.core.write32(c - 4, a - 8);
+    m.core.write32(a - 4, b - 8); // a "follows" b: the chain loops
+    expect(caught(() => stack.release(start))).toEqual({ code: "HEAP_CORRUPTION", address: b - 8 });
+    expect(stack.stats().liveBlocks).toBe(3);
+    m.bus.load(c - 4, link);
+    m.core.write32(a - 4, 1);
+    stack.release(start);
+    expect(stack.stats()).toMatchObject({ liveBlocks: 0, pages: 0 });
   });
 });

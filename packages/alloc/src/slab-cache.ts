@@ -106,6 +106,14 @@ export const enum SlabFreeResult {
  * read and write, one link write. Used by the slab and slab array allocators, between
  * `access.enter()` and `access.leave()` while the actor is observed (`AllocatorAccess.switching`).
  * Cache `c` tags its pages `c + 1` in the page map.
+ *
+ * **Where the state lives.** In simulated memory (a task can write it on a task heap): slab
+ * headers, bitmaps, the links in free blocks. In JS (no task can write it): the list roots
+ * `head[c]` (the only copy, a kernel global in C), the geometry, the slab bases and the page
+ * map (learned from the page source's answers), counters. A link read from memory is followed
+ * only once it is in one of the cache's pages, at a block start its bitmap says is free; a slab
+ * goes back to the page source only once its header, bitmap and the whole free list check out
+ * ({@link SlabCaches.checkDrop}: at most one step per block, so a forged cycle cannot loop).
  */
 export class SlabCaches {
   /** Each cache's geometry. */
@@ -183,7 +191,49 @@ export class SlabCaches {
     this.empty[c]!++;
   }
 
-  /** Takes an empty slab's blocks off cache `c`'s free list and erases its header (it goes back to the page source). */
+  /**
+   * Whether the slab at `base` of cache `c` may go back to the page source (reads only): its
+   * check word, a summary and every bitmap halfword saying no block is live, and cache `c`'s
+   * free list walkable by {@link unformat} (every link in one of the cache's slabs, at a free
+   * block's start, and no more links than the cache has blocks: a forged cycle cannot make the
+   * walk loop). False sets `corruptAt`.
+   */
+  checkDrop(c: number, base: number): boolean {
+    const m = this.m;
+    if (m.read32(base + SlabHeader.CHECK) !== ((base ^ this.key[c]!) & 0x3fffffff)) return this.refuse(base);
+    if (m.read16(base + SlabHeader.USED) !== 0) return this.refuse(base + SlabHeader.USED);
+    const last = this.last[c]!;
+    for (let i = 0; i <= last; i++) {
+      const wa = base + SlabHeader.BITMAP + 2 * i;
+      if (m.read16(wa) !== (i === last ? this.lastPad[c]! : 0)) return this.refuse(wa);
+    }
+    let budget = this.bases[c]!.length * this.blocks[c]!;
+    let from = 0;
+    for (let b = this.head[c]!; b !== NIL; ) {
+      if (budget-- === 0 || this.pages.get(b) !== c + 1 || !this.isFreeBlock(c, b)) return this.refuse(from || b);
+      from = b;
+      b = m.read32(b);
+    }
+    return true;
+  }
+
+  /** Whether `b` (in a page of cache `c`) is the start of a block its slab's bitmap says is free. */
+  private isFreeBlock(c: number, b: number): boolean {
+    const s = b - (b & this.mask[c]!);
+    const idx = this.blockIndex(c, b - s);
+    if (idx < 0) return false;
+    return (this.m.read16(s + SlabHeader.BITMAP + 2 * (idx >>> 4)) & (1 << (idx & 15))) === 0;
+  }
+
+  private refuse(at: number): false {
+    this.corruptAt = at;
+    return false;
+  }
+
+  /**
+   * Takes an empty slab's blocks off cache `c`'s free list and erases its header (it goes back
+   * to the page source). {@link checkDrop} must have passed.
+   */
   unformat(c: number, base: number): void {
     const m = this.m;
     const end = base + this.geometry[c]!.slabBytes;

@@ -1,5 +1,6 @@
 import type { AllocatorStats } from "./allocator.js";
 import { type AllocatorOptions, BaseAllocator } from "./base.js";
+import { AllocError } from "./errors.js";
 import { PageMap } from "./page-map.js";
 import { SlabCaches, SlabFreeResult, type SlabGeometry } from "./slab-cache.js";
 
@@ -16,6 +17,12 @@ export interface SlabFamilyOptions extends AllocatorOptions {
  * What the slab and slab array allocators share: a slab cache per block size (see
  * {@link SlabCaches}), the page map that finds a block's slab in O(1), slab growth from the page
  * source and the return of empty slabs.
+ *
+ * The page source may itself keep its metadata in memory a task can write (the kernel nests a
+ * region manager in a slab-array task heap): what it reports corrupted, or a refusal to take a
+ * slab back, is `HEAP_CORRUPTION`, and pages it hands out twice are refused. A slab that cannot
+ * be given back when a free empties it stays (the free itself succeeded); `releaseEmpty()`
+ * reports why.
  */
 export abstract class SlabFamily extends BaseAllocator {
   /** @internal One slab cache per block size (set once by the subclass's constructor). */
@@ -60,6 +67,12 @@ export abstract class SlabFamily extends BaseAllocator {
       this.failures++;
       return -1;
     }
+    for (let i = 0; i < 2 ** g.order; i++) {
+      if (this.pageMap.get(base + i * this.pageSize) !== 0)
+        throw this.error("HEAP_CORRUPTION", "page source handed out pages this allocator holds", base, {
+          order: g.order,
+        });
+    }
     this.pageMap.set(base, 2 ** g.order, c + 1);
     caches.format(c, base);
     const a = caches.alloc(c);
@@ -95,7 +108,15 @@ export abstract class SlabFamily extends BaseAllocator {
     this.frees++;
     if (this.observer !== null) this.observer.blockFreed(address, caches.geometry[c]!.blockSize, this.name);
     caches.push(c, address);
-    if (caches.becameEmpty && caches.empty[c]! > this.retain) this.dropSlab(c, s);
+    if (caches.becameEmpty && caches.empty[c]! > this.retain) {
+      // The free is done; giving the slab back is not part of it. A slab whose header or free
+      // list is corrupted, or that the page source refuses, stays (releaseEmpty reports it).
+      try {
+        this.dropSlab(c, s);
+      } catch (e) {
+        if (!(e instanceof AllocError)) throw e;
+      }
+    }
   }
 
   private freeError(r: SlabFreeResult, s: number, address: number) {
@@ -106,9 +127,20 @@ export abstract class SlabFamily extends BaseAllocator {
     return this.error("HEAP_CORRUPTION", "slab header check failed", this.caches.corruptAt, { freeing: address });
   }
 
+  /**
+   * Gives the empty slab `s` of cache `c` back to the page source. Its header, bitmap and the
+   * cache's free list are validated first ({@link SlabCaches.checkDrop}: HEAP_CORRUPTION, with
+   * nothing changed); then the slab's blocks leave the free list (the allocator touches its
+   * pages only while it holds them) and the pages go back. A page source that refuses them (its
+   * own metadata corrupted) is HEAP_CORRUPTION too; the slab is gone from this allocator and its
+   * pages stay with the source.
+   */
   private dropSlab(c: number, s: number): void {
-    const order = this.caches.geometry[c]!.order;
-    this.caches.unformat(c, s);
+    const caches = this.caches;
+    const order = caches.geometry[c]!.order;
+    if (!caches.checkDrop(c, s))
+      throw this.error("HEAP_CORRUPTION", "slab header or free list corrupted", caches.corruptAt, { slab: s });
+    caches.unformat(c, s);
     this.pageMap.set(s, 2 ** order, 0);
     this.givePages(s, order);
   }

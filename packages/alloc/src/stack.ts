@@ -38,6 +38,16 @@ interface Chunk {
  * block (`STACK_ORDER` for another live block); `release(m)` with a mark that is not a position
  * of the current stack is `BAD_MARK`. `owns` walks the stack (O(live blocks)).
  *
+ * **Where the state lives.** In simulated memory (a task can write it on a task heap): the chunk
+ * and block headers. In JS (no task can write it): the chunk list (geometry from the page
+ * source), the top block and the top, kept as a kernel keeps globals. A block's link to the
+ * previous block is followed only when it names a header in the same chunk (or the chunk below)
+ * whose block ends at or before it, and the top block's size must reach the top: the walk is
+ * strictly ordered (a forged cycle cannot loop) and every position derived from memory stays in
+ * a chunk; a violation is `HEAP_CORRUPTION`, found before a release pops anything. A page source
+ * that refuses a chunk back (its metadata corrupted) is `HEAP_CORRUPTION` too; the blocks popped
+ * until then stay popped.
+ *
  * @example
  * ```ts
  * const stack = new StackAllocator({ pages: regions, memory: machine.core });
@@ -106,6 +116,8 @@ export class StackAllocator extends BaseAllocator {
     const base = this.takePages(order);
     if (base === null) return null;
     const c: Chunk = { base, order, end: base + 2 ** (order + this.pageOrder) };
+    if (this.chunks.some((h) => base < h.end && h.base < c.end))
+      throw this.error("HEAP_CORRUPTION", "page source handed out pages of a chunk this stack holds", base, { order });
     const m = this.mem;
     const prev = this.chunks.at(-1);
     m.write32(base, chunkCheck(base, order));
@@ -131,8 +143,10 @@ export class StackAllocator extends BaseAllocator {
   release(mark: number): void {
     this.access.enter();
     try {
-      // Validate first: the mark must be on the chain from the top.
+      // Validate first: the mark must be on the chain from the top, every link and size on the
+      // way checked (the pops below then cannot fail).
       let h = this.last;
+      if (h !== mark) this.checkTop();
       while (h !== mark) {
         if (h === NIL) throw this.error("BAD_MARK", "release to a mark that is not on the stack", mark);
         h = this.prevOf(h);
@@ -143,24 +157,50 @@ export class StackAllocator extends BaseAllocator {
     }
   }
 
-  /** Reads and checks the previous-block link of block header `h`. */
+  /**
+   * Reads and checks the previous-block link of block header `h` (a header of the stack, in
+   * chunk `i` of the chunk list): NIL, or an 8-aligned header in the same chunk whose block
+   * ends at or before `h`, or in the chunk below whose block ends inside it. The stack's blocks
+   * are then strictly ordered, so a forged link can neither leave the chunks nor make a walk
+   * loop.
+   */
   private prevOf(h: number): number {
-    const p = this.mem.read32(h + 4);
-    if (p !== NIL && ((p & 7) !== 0 || this.chunkOf(p) === undefined))
+    const m = this.mem;
+    const p = m.read32(h + 4);
+    if (p === NIL) return p;
+    const i = this.chunkIndex(h);
+    const j = (p & 7) === 0 ? this.chunkIndex(p) : -1;
+    const c = this.chunks[j];
+    if (c === undefined || (j !== i && j !== i - 1) || p < c.base + CHUNK_HEADER || p + BLOCK_HEADER > c.end)
       throw this.error("HEAP_CORRUPTION", "stack block link out of range", h + 4, { link: p });
+    const end = p + BLOCK_HEADER + m.read32(p);
+    if (end > (j === i ? h : c.end))
+      throw this.error("HEAP_CORRUPTION", "stack block size runs past the next block", p, { end });
     return p;
   }
 
-  private chunkOf(address: number): Chunk | undefined {
-    return this.chunks.find((c) => address >= c.base && address < c.end);
+  /** Checks the top block's size against the stack's top (before it is popped). */
+  private checkTop(): void {
+    const h = this.last;
+    const size = this.mem.read32(h);
+    if (h + BLOCK_HEADER + size !== this.top)
+      throw this.error("HEAP_CORRUPTION", "stack top block size does not reach the top", h, { size });
   }
 
-  /** Frees the top block (and its chunk when it was the chunk's first block). */
+  private chunkIndex(address: number): number {
+    return this.chunks.findIndex((c) => address >= c.base && address < c.end);
+  }
+
+  private chunkOf(address: number): Chunk | undefined {
+    return this.chunks[this.chunkIndex(address)];
+  }
+
+  /** Frees the top block (and its chunk when it was the chunk's first block); its links were checked. */
   private pop(): void {
     const h = this.last;
     const m = this.mem;
     const size = m.read32(h);
-    const prev = this.prevOf(h);
+    const prev = m.read32(h + 4);
     this.last = prev;
     this.noteFreed(h + BLOCK_HEADER, size);
     const c = this.chunks.at(-1)!;
@@ -191,6 +231,8 @@ export class StackAllocator extends BaseAllocator {
     if (this.last !== NIL && address === this.last + BLOCK_HEADER) {
       this.access.enter();
       try {
+        this.checkTop();
+        this.prevOf(this.last);
         this.pop();
       } finally {
         this.access.leave();

@@ -1,9 +1,13 @@
 /**
- * Test helpers (not exported): an STM32F407 whose RAM regions are run by a real region manager,
- * the allocators' page source in every test, and a block observer that logs transitions.
+/**
+ * Test-only helpers (not exported): a one-block page source (a task heap's); a memory port fenced
+ * to one arena; an STM32F407 whose RAM regions are run by a real region manager; a recording
+ * block observer.
  */
-import { createMachine, type Machine, STM32F407 } from "@rtos-sim/hw";
-import { RegionManager } from "@rtos-sim/region";
+
+import type { MemoryPort } from "@rtos-sim/hw";
+import { type Core, createMachine, type Machine, STM32F407 } from "@rtos-sim/hw";
+import { type PageRequest, type PageSource, RegionManager } from "@rtos-sim/region";
 import type { BlockObserver } from "./allocator.js";
 
 /** An STM32F407 with a region manager over its RAM regions, for tests. */
@@ -24,4 +28,78 @@ export function recorder(): BlockObserver & { log: string[] } {
     blockFreed: (a, s, who) => log.push(`free ${h(a)} ${s} ${who}`),
     blockResized: (a, s, b, t, who) => log.push(`resize ${h(a)} ${s} -> ${h(b)} ${t} ${who}`),
   };
+}
+
+/**
+ * A page source that lends one block of 2^order pages, once, for a request of exactly that order
+ * (as the kernel's task-heap block source does: the whole block is the heap's one arena).
+ */
+export class BlockSource implements PageSource {
+  private lent = false;
+
+  constructor(
+    readonly base: number,
+    readonly order: number,
+    readonly pageOrder = 10,
+  ) {}
+
+  allocPages(order: number, _request: PageRequest): number | null {
+    if (this.lent || order !== this.order) return null;
+    this.lent = true;
+    return this.base;
+  }
+
+  freePages(address: number, order: number): void {
+    if (!this.lent || address !== this.base || order !== this.order) throw new Error("block not lent");
+    this.lent = false;
+  }
+}
+
+/** A {@link MemoryPort} that lets accesses through only inside an arena, and logs the others. */
+export interface FencedPort extends MemoryPort {
+  /** Every access outside [start, end), as "write32 0xe000ed94" (not performed; reads return 0). */
+  readonly outside: string[];
+  /** Accesses since the last reset of this counter (a runaway walk shows as a huge count). */
+  accesses: number;
+}
+
+/**
+ * Wraps `core` for an allocator whose whole state must stay inside [start, end): every access
+ * outside is logged and not performed, and more than `budget` accesses without a reset of
+ * `accesses` throw (an operation that loops forever).
+ */
+export function fencedPort(core: Core, start: number, end: number, budget = 1_000_000): FencedPort {
+  const outside: string[] = [];
+  const fence = (kind: string, a: number, n: number): boolean => {
+    if (++port.accesses > budget) throw new Error(`more than ${budget} accesses in one operation`);
+    if (a >= start && a + n <= end) return true;
+    outside.push(`${kind}${8 * n} 0x${(a >>> 0).toString(16)}`);
+    return false;
+  };
+  const port: FencedPort = {
+    outside,
+    accesses: 0,
+    get actor() {
+      return core.actor;
+    },
+    set actor(v: number) {
+      core.actor = v;
+    },
+    get actorObserved() {
+      return core.actorObserved;
+    },
+    read8: (a) => (fence("read", a, 1) ? core.read8(a) : 0),
+    read16: (a) => (fence("read", a, 2) ? core.read16(a) : 0),
+    read32: (a) => (fence("read", a, 4) ? core.read32(a) : 0),
+    write8: (a, v) => {
+      if (fence("write", a, 1)) core.write8(a, v);
+    },
+    write16: (a, v) => {
+      if (fence("write", a, 2)) core.write16(a, v);
+    },
+    write32: (a, v) => {
+      if (fence("write", a, 4)) core.write32(a, v);
+    },
+  };
+  return port;
 }

@@ -1,4 +1,5 @@
 import { ArenaAllocator, type ArenaAllocatorOptions } from "./arena-allocator.js";
+import { FLAGS, FREE } from "./block.js";
 
 /** log2 of the second-level subdivisions (16 lists per power of two). */
 const SL_LOG2 = 4;
@@ -7,11 +8,15 @@ const SL_COUNT = 1 << SL_LOG2;
 const SMALL = 1 << (SL_LOG2 + 3);
 /** First-level classes: block sizes up to 2^29 bytes. */
 const FL_COUNT = 24;
+/** The first-level bitmap bits that name a class (any other bit is corruption, ignored). */
+const FL_MASK = (1 << FL_COUNT) - 1;
 /** Control block layout (bytes from its start). */
 const FL_BITMAP = 0;
 const SL_BITMAPS = 4;
 const HEADS = SL_BITMAPS + 4 * FL_COUNT;
 const CONTROL_BYTES = HEADS + 4 * FL_COUNT * SL_COUNT;
+/** Smallest block: header, two links, footer. */
+const MIN_BLOCK = 24;
 
 /** The list (first level * 16 + second level) holding blocks of `size` bytes. */
 function listOf(size: number): number {
@@ -20,15 +25,35 @@ function listOf(size: number): number {
   return ((t - (SL_LOG2 + 2)) << SL_LOG2) | ((size >>> (t - SL_LOG2)) & (SL_COUNT - 1));
 }
 
+/** Index of the lowest set bit of a non-zero value. */
+function ctz(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
 /**
  * TLSF (Masmano et al., ECRTS 2004): two-level segregated fit with immediate merging, O(1)
- * allocate and free. The control block (first-level bitmap, 24 second-level bitmaps, 384 list
- * heads) lives in the first arena's trailer; the free lists are doubly linked through the free
- * blocks; every block has the checked 8-byte header of {@link ArenaAllocator}. The default
- * general-purpose allocator.
+ * allocate and free. The default general-purpose allocator.
+ *
+ * **Where the state lives.** All of it in simulated memory, none cached in JS: the control
+ * block (first-level bitmap, 24 second-level bitmaps, 384 list heads) in the first arena's
+ * trailer, the free lists doubly linked through the free blocks (`next` at +8, `prev` at +12;
+ * the list head's `prev` is not kept: the control block says who the head is), and the checked
+ * 8-byte headers and footers of {@link ArenaAllocator}. On a task heap all of it is memory the
+ * task can write, so every decision (which list, which block, where to link) reads it back and
+ * validates it first:
+ * - bitmaps: only bits that name a class are used; a set bit over an empty second-level bitmap
+ *   or an empty list head is `HEAP_CORRUPTION` at that word;
+ * - a list head, and every `next`/`prev` link followed, must point inside an arena at a block
+ *   whose checked header says free and whose size belongs to that list; the block taken also
+ *   passes the footer and PREV_FREE checks;
+ * - unlinking checks both back links (`next.prev` and `prev.next` must name the block: glibc's
+ *   "corrupted double-linked list") and the head slot, before the first write.
+ * Each check reads a fixed number of words, so allocate and free stay O(1).
  *
  * Results: `allocate(0)` is null; out of memory is null (a failure); bad size or alignment is a
- * typed error; free of anything but a live block is a typed error and changes nothing.
+ * typed error; free of anything but a live block is a typed error and changes nothing; a
+ * corrupted header, link, bitmap or head is `HEAP_CORRUPTION` with its address and changes
+ * nothing.
  *
  * @example
  * ```ts
@@ -40,13 +65,17 @@ function listOf(size: number): number {
  */
 export class TlsfAllocator extends ArenaAllocator {
   readonly kind = "tlsf" as const;
-  protected readonly minBlock = 24;
+  protected readonly minBlock = MIN_BLOCK;
   protected readonly controlBytes = CONTROL_BYTES;
-  /**
-   * Write-through cache of the control block (index = byte offset / 4): every change is written
-   * to simulated memory, reads of bitmaps and list heads come from here.
-   */
-  private readonly cc = new Int32Array(CONTROL_BYTES / 4);
+  // What the check phase read, for the commit that follows (never kept across calls): the list
+  // of the block take() found and its `next`; the last unlink checked (is it the head, its
+  // `next` and `prev`); the last list head checked.
+  private tList = 0;
+  private tNext = 0;
+  private uHead = false;
+  private uNext = 0;
+  private uPrev = 0;
+  private hHead = 0;
 
   constructor(options: ArenaAllocatorOptions) {
     super("tlsf", options);
@@ -55,14 +84,9 @@ export class TlsfAllocator extends ArenaAllocator {
   protected initControl(): void {
     const m = this.mem;
     for (let x = 0; x < CONTROL_BYTES; x += 4) m.write32(this.ctl + x, 0);
-    this.cc.fill(0);
   }
 
-  /** Writes control word at byte offset `off` (memory and cache). */
-  private setCtl(off: number, value: number): void {
-    this.cc[off >>> 2] = value;
-    this.mem.write32(this.ctl + off, value);
-  }
+  // ---- check phase (reads only) -------------------------------------------------------------
 
   protected take(need: number): number {
     let size = need;
@@ -70,92 +94,221 @@ export class TlsfAllocator extends ArenaAllocator {
     const l = listOf(size);
     let fl = l >>> SL_LOG2;
     if (fl >= FL_COUNT) return 0;
-    if (this.ctl === 0) return 0;
-    const cc = this.cc;
-    let slMap = cc[(SL_BITMAPS >>> 2) + fl]! & (-1 << (l & (SL_COUNT - 1))) & 0xffff;
+    const ctl = this.ctl;
+    if (ctl === 0) return 0;
+    const m = this.mem;
+    let slMap = m.read32(ctl + SL_BITMAPS + 4 * fl) & (-1 << (l & (SL_COUNT - 1))) & 0xffff;
     if (slMap === 0) {
-      const flMap = cc[FL_BITMAP >>> 2]! & (-1 << (fl + 1));
+      const flMap = m.read32(ctl + FL_BITMAP) & (-1 << (fl + 1)) & FL_MASK;
       if (flMap === 0) return 0;
-      fl = 31 - Math.clz32(flMap & -flMap);
-      slMap = cc[(SL_BITMAPS >>> 2) + fl]!;
+      fl = ctz(flMap);
+      const sa = ctl + SL_BITMAPS + 4 * fl;
+      slMap = m.read32(sa) & 0xffff;
+      if (slMap === 0) this.fail(sa, "first-level bit set over an empty second-level bitmap", slMap);
     }
-    const sl = 31 - Math.clz32(slMap & -slMap);
-    return cc[(HEADS >>> 2) + fl * SL_COUNT + sl]!;
+    const tl = (fl << SL_LOG2) | ctz(slMap);
+    const ha = ctl + HEADS + 4 * tl;
+    const b = m.read32(ha);
+    const a = this.blockArena(b);
+    if (a === undefined) this.fail(ha, "list head empty or outside the arenas under a set bitmap bit", b);
+    const w0 = this.checkFreeBlock(a, b);
+    if (listOf(w0 & ~FLAGS) !== tl) this.fail(ha, "list head of another size class", b);
+    // It is the head (no `prev`); its `next` becomes the head, and is checked by checkTaken()
+    // when a block is linked in front of it.
+    this.takenW0 = w0;
+    this.tList = tl;
+    this.tNext = m.read32(b + 8);
+    return b;
   }
 
-  // The list head's `prev` field is not kept (the control block says who the head is): a link
-  // writes two words, and unlinking the head reads one.
+  /**
+   * Validates `x`, reached through the link word at `from`, as a member of list `l`: inside an
+   * arena, its word 0 saying free (not PREV_FREE) with a size inside the arena and of that list.
+   */
+  private checkListed(x: number, l: number, from: number): void {
+    const a = this.blockArena(x);
+    if (a === undefined) this.fail(from, "free-list link outside the arenas", x);
+    const w0 = this.mem.read32(x);
+    const size = w0 & ~FLAGS;
+    if ((w0 & FLAGS) !== FREE || x + size > a.sentinel || listOf(size) !== l)
+      this.fail(from, "free-list link to a block that is not a free block of this list", x);
+  }
 
-  protected linkFree(h: number, size: number): void {
-    const l = listOf(size);
-    const fl = l >>> SL_LOG2;
+  /** Validates `next`, the `next` link of `x` in list `l`: a member whose back link names `x`. */
+  private checkNext(x: number, next: number, l: number): void {
+    if (next === x) this.fail(x + 8, "free-list link to itself", next);
+    this.checkListed(next, l, x + 8);
+    const back = this.mem.read32(next + 12);
+    if (back !== x) this.fail(x + 8, "corrupted double-linked list (next.prev)", next);
+  }
+
+  /**
+   * Validates the removal of the free block `x` from list `l`: its `next` (back link), and either
+   * the head slot naming it or its `prev` (forward link). Keeps what it read in uHead/uNext/uPrev.
+   */
+  private checkUnlink(x: number, l: number): void {
     const m = this.mem;
-    const cc = this.cc;
-    const i = (HEADS >>> 2) + l;
-    const head = cc[i]!;
+    const next = m.read32(x + 8);
+    if (next !== 0) this.checkNext(x, next, l);
+    this.uNext = next;
+    this.uHead = m.read32(this.ctl + HEADS + 4 * l) === x;
+    if (this.uHead) return;
+    const prev = m.read32(x + 12);
+    if (prev === x) this.fail(x + 12, "free-list link to itself", prev);
+    this.checkListed(prev, l, x + 12);
+    const fwd = m.read32(prev + 8);
+    if (fwd !== x) this.fail(x + 12, "corrupted double-linked list (prev.next)", prev);
+    this.uPrev = prev;
+  }
+
+  /** Validates the head of list `l` before a block is linked in front of it; keeps it in hHead. */
+  private checkHead(l: number): void {
+    const ha = this.ctl + HEADS + 4 * l;
+    const head = this.mem.read32(ha);
+    if (head !== 0) this.checkListed(head, l, ha);
+    this.hHead = head;
+  }
+
+  protected checkTaken(b: number, gap: number, r: number, rest: number): void {
+    const l = this.tList;
+    const next = this.tNext;
+    if (gap === 0) {
+      if (r === 0) return; // b leaves the head slot to `next`: nothing is written through it
+      if (listOf(rest) === l) {
+        if (next !== 0) this.checkNext(b, next, l);
+        return;
+      }
+      this.checkHead(listOf(rest));
+      return;
+    }
+    // Rare (aligned requests): b's `next` may become the head the pieces are linked in front of.
+    if (next !== 0) this.checkNext(b, next, l);
+    this.checkHead(listOf(gap));
+    if (r !== 0) this.checkHead(listOf(rest));
+  }
+
+  protected checkFreed(_h: number, size: number, p: number, psize: number, n: number, nsize: number): void {
+    if (p !== 0) this.checkUnlink(p, listOf(psize));
+    if (n !== 0) this.checkUnlink(n, listOf(nsize));
+    this.checkHead(listOf(size + psize + nsize));
+  }
+
+  protected checkAbsorb(n: number, nsize: number, r: number, rest: number): void {
+    this.checkUnlink(n, listOf(nsize));
+    if (r !== 0) this.checkHead(listOf(rest));
+  }
+
+  protected checkInsert(_x: number, size: number): void {
+    this.checkHead(listOf(size));
+  }
+
+  protected checkRemove(x: number, size: number): void {
+    this.checkUnlink(x, listOf(size));
+  }
+
+  // ---- commit phase (writes only where the check phase validated) ---------------------------
+
+  /** Links free block `h` in front of `head`, the current head of list `l`. */
+  private linkBefore(h: number, l: number, head: number): void {
+    const m = this.mem;
+    const ctl = this.ctl;
     m.write32(h + 8, head);
     if (head !== 0) m.write32(head + 12, h);
     else {
-      const si = (SL_BITMAPS >>> 2) + fl;
-      const sm = cc[si]!;
-      this.setCtl(si << 2, sm | (1 << (l & (SL_COUNT - 1))));
-      if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! | (1 << fl));
+      const fl = l >>> SL_LOG2;
+      const sa = ctl + SL_BITMAPS + 4 * fl;
+      const sm = m.read32(sa) & 0xffff;
+      m.write32(sa, sm | (1 << (l & (SL_COUNT - 1))));
+      if (sm === 0) m.write32(ctl + FL_BITMAP, (m.read32(ctl + FL_BITMAP) & FL_MASK) | (1 << fl));
     }
-    this.setCtl(i << 2, h);
+    m.write32(ctl + HEADS + 4 * l, h);
   }
 
-  protected unlinkFree(h: number, size: number): void {
+  /** Unlinks a free block of list `l`, given whether it is the head and its links. */
+  private unlinkKnown(l: number, isHead: boolean, next: number, prev: number): void {
     const m = this.mem;
-    const l = listOf(size);
-    const fl = l >>> SL_LOG2;
-    const cc = this.cc;
-    const i = (HEADS >>> 2) + l;
-    const next = m.read32(h + 8);
-    if ((next & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next });
-    if (cc[i] === h) {
-      this.setCtl(i << 2, next);
+    if (isHead) {
+      const ctl = this.ctl;
+      m.write32(ctl + HEADS + 4 * l, next);
       if (next === 0) {
-        const si = (SL_BITMAPS >>> 2) + fl;
-        const sm = cc[si]! & ~(1 << (l & (SL_COUNT - 1)));
-        this.setCtl(si << 2, sm);
-        if (sm === 0) this.setCtl(FL_BITMAP, cc[FL_BITMAP >>> 2]! & ~(1 << fl));
+        const fl = l >>> SL_LOG2;
+        const sa = ctl + SL_BITMAPS + 4 * fl;
+        const sm = m.read32(sa) & 0xffff & ~(1 << (l & (SL_COUNT - 1)));
+        m.write32(sa, sm);
+        if (sm === 0) m.write32(ctl + FL_BITMAP, m.read32(ctl + FL_BITMAP) & FL_MASK & ~(1 << fl));
       }
       return;
     }
-    const prev = m.read32(h + 12);
-    if (prev === 0 || (prev & 7) !== 0) throw this.corruption(h + 12, "free-list link", { next, prev });
     m.write32(prev + 8, next);
     if (next !== 0) m.write32(next + 12, prev);
   }
 
-  protected replaceFree(h: number, size: number, r: number, rsize: number): void {
-    const l = listOf(size);
-    if (r === h || l !== listOf(rsize)) {
-      this.unlinkFree(h, size);
-      this.linkFree(r, rsize);
+  /** Unlinks free block `x` of list `l`, reading its links now (after other changes of the same commit). */
+  private unlink(x: number, l: number): void {
+    const m = this.mem;
+    const next = m.read32(x + 8);
+    const isHead = m.read32(this.ctl + HEADS + 4 * l) === x;
+    this.unlinkKnown(l, isHead, next, isHead ? 0 : m.read32(x + 12));
+  }
+
+  protected commitTaken(b: number, _bsize: number, gap: number, r: number, rest: number): void {
+    const l = this.tList;
+    const next = this.tNext;
+    if (gap === 0) {
+      if (r !== 0 && listOf(rest) === l) {
+        // Same list: the rest takes b's place at the head.
+        const m = this.mem;
+        m.write32(r + 8, next);
+        if (next !== 0) m.write32(next + 12, r);
+        m.write32(this.ctl + HEADS + 4 * l, r);
+        return;
+      }
+      // b was the head of l; the rest's list is another one, whose head checkTaken() read.
+      this.unlinkKnown(l, true, next, 0);
+      if (r !== 0) this.linkBefore(r, listOf(rest), this.hHead);
       return;
     }
-    // Same list: r takes h's place.
-    const m = this.mem;
-    const next = m.read32(h + 8);
-    if ((next & 7) !== 0) throw this.corruption(h + 8, "free-list link", { next });
-    const i = (HEADS >>> 2) + l;
-    if (this.cc[i] === h) {
-      m.write32(r + 8, next);
-      this.setCtl(i << 2, r);
-    } else {
-      const prev = m.read32(h + 12);
-      if (prev === 0 || (prev & 7) !== 0) throw this.corruption(h + 12, "free-list link", { next, prev });
-      m.write32(r + 8, next);
-      m.write32(r + 12, prev);
-      m.write32(prev + 8, r);
-    }
-    if (next !== 0) m.write32(next + 12, r);
+    this.unlinkKnown(l, true, next, 0);
+    this.link(b, listOf(gap));
+    if (r !== 0) this.link(r, listOf(rest));
+  }
+
+  /** Links free block `h` at the head of list `l`, reading the head now. */
+  private link(h: number, l: number): void {
+    this.linkBefore(h, l, this.mem.read32(this.ctl + HEADS + 4 * l));
   }
 
   protected freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void {
-    if (p !== 0) this.unlinkFree(p, psize);
-    if (n !== 0) this.unlinkFree(n, nsize);
-    this.linkFree(p !== 0 ? p : h, size + psize + (n !== 0 ? nsize : 0));
+    const l = listOf(size + psize + nsize);
+    if (p !== 0 && n !== 0) {
+      // Two unlinks may touch each other's links (p and n adjacent in one list): read as we go.
+      this.unlink(p, listOf(psize));
+      this.unlink(n, listOf(nsize));
+      this.link(p, l);
+      return;
+    }
+    let head = this.hHead;
+    if (p !== 0 || n !== 0) {
+      const lx = listOf(p !== 0 ? psize : nsize);
+      this.unlinkKnown(lx, this.uHead, this.uNext, this.uPrev);
+      if (lx === l && this.uHead) head = this.uNext;
+    }
+    this.linkBefore(p !== 0 ? p : h, l, head);
+  }
+
+  protected absorb(_n: number, nsize: number, r: number, rest: number): void {
+    const ln = listOf(nsize);
+    this.unlinkKnown(ln, this.uHead, this.uNext, this.uPrev);
+    if (r === 0) return;
+    const l = listOf(rest);
+    this.linkBefore(r, l, l === ln && this.uHead ? this.uNext : this.hHead);
+  }
+
+  protected insert(x: number, size: number): void {
+    this.linkBefore(x, listOf(size), this.hHead);
+  }
+
+  protected remove(_x: number, size: number): void {
+    this.unlinkKnown(listOf(size), this.uHead, this.uNext, this.uPrev);
   }
 }

@@ -13,8 +13,14 @@ import { ctz, type Geometry, GIVEN, Hdr, LEVEL_STRIDE, PageState } from "./layou
  * level, finding the lowest set bit), and splits it keeping the lower half. Costs grow with the
  * number of orders and of summary levels (log32 of the blocks), not with the number of pages.
  *
- * The caller validates arguments: methods here assume a valid order and block. Page frame
- * numbers are below 2^27 (PAGE_ORDER >= 5), so int32 shifts are exact.
+ * The caller validates arguments: methods here assume a valid order and block. The metadata
+ * itself is not trusted: a region manager nested in a task's heap keeps it in memory the task
+ * can write, so every value read from it is checked before it steers a write (the order mask and
+ * summaries stay inside their levels, the block a bitmap names lies inside the span and its
+ * entry says free with that order, and every buddy a free merges with has its bitmap bit too);
+ * a violation is `METADATA_CORRUPT` with the address, raised before anything is written. Every
+ * write goes to an address computed from the geometry, inside the metadata. Page frame numbers
+ * are below 2^27 (PAGE_ORDER >= 5), so int32 shifts are exact.
  */
 export class BuddyAllocator {
   private readonly m: MemoryPort;
@@ -95,6 +101,13 @@ export class BuddyAllocator {
     let k = ctz(mask);
     if (k > this.maxOrder) this.corrupt(this.meta + Hdr.Head, `order mask has bit ${k} above the largest order`);
     const p = this.findFirst(k);
+    // The bitmaps may lie (a region nested in a task's memory): the block must lie inside the
+    // span and its head entry must say free with that order, before anything is written.
+    if (p < this.pfn0 || p + (1 << k) > this.pfn1)
+      this.corrupt(this.levelBase[k * LEVEL_STRIDE]!, `order ${k} bit names a block outside the span`);
+    const pe = m.read32(this.entries + 4 * (p - this.pfn0));
+    if ((pe & 7) !== PageState.Free || ((pe >>> 4) & 31) !== k)
+      this.corrupt(this.entries + 4 * (p - this.pfn0), `order ${k} bitmap names a block whose entry is not free`);
     this.clearBit(k, p);
     while (k > order) {
       k--;
@@ -111,6 +124,19 @@ export class BuddyAllocator {
   /** Frees the allocated block at page `p` of `order` (validated by the caller), merging with free buddies. */
   release(p: number, order: number): void {
     const m = this.m;
+    // Check phase (reads only): every buddy the merge will take must have its bit set in its
+    // order's bitmap too, or its entry was forged (METADATA_CORRUPT before anything changes).
+    for (let q = p, j = order; j < this.maxOrder; j++) {
+      const b = q ^ (1 << j);
+      if (b < this.pfn0 || b + (1 << j) > this.pfn1) break;
+      const eb = m.read32(this.entries + 4 * (b - this.pfn0));
+      if ((eb & 7) !== PageState.Free || ((eb >>> 4) & 31) !== j) break;
+      const s = (b >>> j) - this.slotBase[j]!;
+      const wa = this.levelBase[j * LEVEL_STRIDE]! + 4 * (s >>> 5);
+      if ((m.read32(wa) & (1 << (s & 31))) === 0)
+        this.corrupt(this.entries + 4 * (b - this.pfn0), `free entry of order ${j} without its bitmap bit`);
+      q = Math.min(q, b);
+    }
     let k = order;
     // GIVEN bit of the current head's entry (the freed block's head was allocated: set).
     let given = GIVEN;

@@ -1,6 +1,7 @@
 import { createMachine, defineBoard, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { RegionError, type RegionErrorCode } from "./errors.js";
+import { Geometry, Hdr } from "./layout.js";
 import { RegionManager, type RegionManagerOptions } from "./region-manager.js";
 import { firstDifference, snapshot } from "./test-util.js";
 
@@ -125,6 +126,16 @@ describe("bad frees change nothing", () => {
     s.m.bus.load(0x20000040 + 4 * 1, Uint8Array.of(7, 0, 0, 0)); // page 1's entry: state 7
     rejects(s, "METADATA_CORRUPT", () => s.rm.freePages(s.a, 0));
   });
+
+  it("METADATA_CORRUPT: a buddy entry forged free without its bitmap bit is not merged with", () => {
+    const s = setup();
+    const x = s.rm.allocPages(0, { owner: "x", region: "SRAM1" })!; // page 2 (splits pages 2-3)
+    const y = s.rm.allocPages(0, { owner: "y", region: "SRAM1" })!; // page 3, x's buddy
+    expect([x, y]).toEqual([0x20000800, 0x20000c00]);
+    s.calls.length = 0;
+    s.m.bus.load(0x20000040 + 4 * 3, Uint8Array.of(1, 0, 0, 0)); // y's entry: "free, order 0"
+    rejects(s, "METADATA_CORRUPT", () => s.rm.freePages(x, 0));
+  });
 });
 
 describe("bad allocations change nothing", () => {
@@ -144,6 +155,25 @@ describe("bad allocations change nothing", () => {
     rejects(s, "BAD_OWNER", () => s.rm.allocPages(0, { owner: "x".repeat(65) }));
     rejects(s, "UNKNOWN_REGION", () => s.rm.allocPages(0, { owner: "x", region: "DTCM" }));
     rejects(s, "UNKNOWN_REGION", () => s.rm.pageMap("DTCM"));
+  });
+
+  it("METADATA_CORRUPT: a bitmap bit forged for an allocated block does not hand it out again", () => {
+    const s = setup();
+    const g = new Geometry(10, "buddy", 0x20000000 >>> 10, 112); // SRAM1: 112 pages of 1 KiB
+    // Order 0: page 1 (a, allocated) "free" in the bitmap, its summary bit, the header's order mask.
+    s.m.bus.load(0x20000000 + g.levelOffset[0]!, Uint8Array.of(1 << 1, 0, 0, 0));
+    s.m.bus.load(0x20000000 + g.levelOffset[1]!, Uint8Array.of(1, 0, 0, 0));
+    s.m.bus.load(0x20000000 + Hdr.Head, Uint8Array.of(s.m.bus.peek(0x20000000 + Hdr.Head, 1)[0]! | 1));
+    let error: unknown;
+    rejects(s, "METADATA_CORRUPT", () => {
+      try {
+        s.rm.allocPages(0, { owner: "x", region: "SRAM1" });
+      } catch (e) {
+        error = e;
+        throw e;
+      }
+    });
+    expect((error as RegionError).context.address).toBe(0x20000040 + 4 * 1);
   });
 
   it("out of memory is null, not an error, and changes nothing", () => {
