@@ -1,3 +1,4 @@
+import type { ArenaAllocator } from "@rtos-sim/alloc";
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "./config.js";
 import { ActuatorReg } from "./devices/actuator.js";
@@ -333,5 +334,115 @@ describe("privileged tasks", () => {
     expect(k.faults).toEqual([]);
     const expected = new DataView(k.machine.bus.peek(k.kernelBlock.base, 4).buffer).getUint32(0, true);
     expect(seen).toEqual([expected, 1]); // TCB.ID of task 1
+  });
+});
+
+/** The public header check of the heap and TLSF allocators: anyone can compute it, so a task can forge it. */
+function headerCheck(h: number, w0: number, slack: number): number {
+  return ((Math.imul((w0 & ~2) ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
+}
+
+describe("isolation: attacks through the task's own heap, IPC objects and the CPU", () => {
+  const clean = scenario(null);
+  const mpuCtrl = (k: Kernel) => k.machine.mpu.control;
+
+  it("a crafted unlink (forged links of a free block) writes nothing outside the heap: the task faults, the MPU stays on", () => {
+    const s = scenario((k) => ({
+      spec: after2ms(function* (t) {
+        const a = yield* t.malloc(24);
+        const b = yield* t.malloc(24);
+        const c = yield* t.malloc(24);
+        const d = yield* t.malloc(24);
+        yield* t.malloc(24); // keeps d from merging with the arena's tail
+        yield* t.free(d);
+        yield* t.free(b); // b heads the list, d is behind it: unlinking d goes through its links
+        // An overflow of c rewrites d's links: prev -> MPU_CTRL - 8, next -> 0, so the unlink's
+        // "prev->next = next" would be the kernel writing MPU_CTRL = 0.
+        t.write32(d - 8 + 8, 0);
+        t.write32(d - 8 + 12, 0xe000ed94 - 8);
+        void a;
+        yield* t.free(c); // c merges with the free d: d is unlinked
+      }, k),
+      address: 0,
+    }));
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["evil", "heap"]);
+    expect(f.message).toMatch(/HEAP_CORRUPTION/);
+    expect(mpuCtrl(s.k)).toBe(mpuCtrl(clean.k));
+    expect(s.k.machine.mpu.enabled).toBe(true);
+    expect(s.fp).toEqual(clean.fp);
+    expect(s.late.length).toBeGreaterThan(0);
+  });
+
+  it("a forged free (a header and granule state forged inside a live block) is refused by the kernel's record; the heap is unchanged", () => {
+    let before: Uint8Array | null = null;
+    let innerBelieves: boolean | null = null;
+    const s = scenario((k) => ({
+      spec: after2ms(function* (t) {
+        const a = yield* t.malloc(128);
+        const heap = k.task("evil")!.heap!;
+        const fake = a + 32; // a forged block header inside the live block a
+        t.write32(fake, 48);
+        t.write32(fake + 4, headerCheck(fake, 48, 0));
+        // The granule-state bitmap is in the arena's trailer, in the task's memory: mark the
+        // forged block's first granule as a live block start (state 1, 2 bits per 8 bytes).
+        const arena = (heap.allocator.inner as ArenaAllocator).arenaOf(a)!;
+        const g = (fake + 8 - arena.base) >>> 3;
+        const word = arena.bitmap + ((g >>> 3) << 1);
+        const shift = (g & 7) << 1;
+        t.write16(word, (t.read16(word) & ~(3 << shift)) | (1 << shift));
+        innerBelieves = heap.allocator.inner.owns(fake + 8); // the allocator alone would accept it
+        before = k.machine.bus.peek(heap.base, heap.size);
+        yield* t.free(fake + 8);
+      }, k),
+      address: 0,
+    }));
+    expect(innerBelieves).toBe(true);
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["evil", "heap"]);
+    expect(f.message).toMatch(/INVALID_FREE: .*not a live block of task evil/);
+    const heap = s.k.task("evil")!.heap!;
+    expect(s.k.machine.bus.peek(heap.base, heap.size)).toEqual(before);
+    expect(s.k.task("evil")!.live.size).toBe(1);
+    expect(s.fp).toEqual(clean.fp);
+  });
+
+  it("a task without rights on a queue or semaphore gets EPERM: no forged message, no stolen one, no released semaphore", () => {
+    const results: unknown[] = [];
+    const s = scenario((k) => ({
+      spec: {
+        ...after2ms(function* (t) {
+          const b = yield* t.malloc(16);
+          results.push(yield* t.send("q", b, 16), yield* t.receive("q", b, 16), yield* t.semGive("s"));
+          results.push(yield* t.semTake("s", { ms: 1 }));
+        }, k),
+        queues: {},
+      },
+      address: 0,
+    }));
+    expect(results).toEqual([-1, -1, -1, -1]);
+    expect(s.k.faults).toEqual([]);
+    expect(s.k.queues.get("q")!.length).toBe(0);
+    expect(s.k.semaphores.get("s")!.count).toBe(0);
+    expect(s.k.machine.bus.peek(s.k.queues.get("q")!.storage, 64)).toEqual(s.queueBytes);
+    expect(s.fp).toEqual(clean.fp);
+  });
+
+  it("a busy loop that never yields is stopped by the watchdog within its budget; the others' outputs and memory are unchanged", () => {
+    const s = scenario((k) => ({
+      spec: after2ms(function* (t) {
+        const p = yield* t.malloc(16);
+        for (let i = 0; ; i++) t.write32(p, i); // never gives the CPU up
+      }, k),
+      address: 0,
+    }));
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["evil", "watchdog"]);
+    const budget = s.k.watchdog!.budget;
+    expect(budget).toBeLessThan(s.k.machine.board.clockHz / 1000);
+    expect(f.message).toMatch(new RegExp(`ran ${budget}\\d* cycles|ran \\d+ cycles \\(budget ${budget}\\)`));
+    expect(s.fp).toEqual(clean.fp);
+    expect(s.late.length).toBeGreaterThan(0);
+    expect(s.result.reason).toBe("no-tasks");
   });
 });

@@ -90,8 +90,10 @@ function checkRights(
   if (typeof table !== "object" || table === null) throw bad(field, "must be an object of name: right");
   for (const [name, right] of Object.entries(table)) {
     const what = field === "queues" ? "queue" : "semaphore";
-    if (!exists(name)) throw new KernelError(code, `task ${spec.name}: no ${what} ${name}`, { task: spec.name, [what]: name });
-    if (!rights.includes(right as string)) throw bad(`${field}.${name}`, `must be ${rights.map((r) => JSON.stringify(r)).join(", ")}`);
+    if (!exists(name))
+      throw new KernelError(code, `task ${spec.name}: no ${what} ${name}`, { task: spec.name, [what]: name });
+    if (!rights.includes(right as string))
+      throw bad(`${field}.${name}`, `must be ${rights.map((r) => JSON.stringify(r)).join(", ")}`);
   }
 }
 
