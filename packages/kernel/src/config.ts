@@ -71,8 +71,12 @@ export interface TaskSpec {
   /** Size classes of a "slab-array" heap (ascending multiples of 8). Default 16, 32, 64, 128, 256. */
   readonly slabClasses?: readonly number[];
   /**
-   * Address of the task's code (checked by an instruction fetch at every resume). Default: in the
-   * board's code memory (flash), 4 KiB per task. A data address makes the task fault (IACCVIOL).
+   * Address of the task's code (its entry; checked by an instruction fetch at every resume). It
+   * must lie in the board's code memory. With per-task code regions (the default,
+   * `KernelOptions.codeIsolation`), the task is granted the 4 KiB code region holding it (its own
+   * MPU region, executable, read-only) and no other task's; an address inside another task's
+   * code region is refused at spawn (`CODE_NOT_GRANTED`). Default: the task's own 4 KiB slot of
+   * the code memory (task n at code base + n x 4 KiB).
    */
   readonly code?: number;
   /** Partitions it may touch and how. */
@@ -133,6 +137,14 @@ export interface KernelOptions {
    * charges computation cannot be stopped: JavaScript cannot interrupt a generator.
    */
   readonly watchdogInterrupt?: boolean;
+  /**
+   * How tasks get their code: `"per-task"` (default) grants each task only its own 4 KiB code
+   * region, as Tock gives each process its own flash region, so no task can run another's code;
+   * `"shared"` grants every task the whole code memory (one shared text, as a FreeRTOS-MPU port
+   * without per-task code does: simpler, one MPU region fewer per task, but any task may branch
+   * into any other's code).
+   */
+  readonly codeIsolation?: "per-task" | "shared";
   /** Bytes of the image's .data+.bss and the kernel's main stack reserved at the start of RAM. Default 8 KiB. */
   readonly imageSize?: number;
   /** Bytes of kernel memory (message queues, kernel heap): one block, privileged only. Default 8 KiB. */

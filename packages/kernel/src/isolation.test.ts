@@ -166,14 +166,9 @@ const cases: Case[] = [
   },
   { what: "read MPU_CTRL", offence: read(() => 0xe000ed94), kind: "busfault", cfsr: BF_PRECISE, far: "address" },
   {
-    what: "execute from data (code in SRAM)",
-    offence: () => ({
-      spec: {
-        code: 0x20010000,
-        *main() {
-          yield* endless();
-        },
-      },
+    what: "execute from data (branch into SRAM)",
+    offence: (k) => ({
+      spec: after2ms((t) => t.branch(0x20010000), k),
       address: null,
     }),
     kind: "memmanage",
@@ -444,5 +439,67 @@ describe("isolation: attacks through the task's own heap, IPC objects and the CP
     expect(s.fp).toEqual(clean.fp);
     expect(s.late.length).toBeGreaterThan(0);
     expect(s.result.reason).toBe("no-tasks");
+  });
+});
+
+describe("code isolation: per-task code regions (the default) and the shared text option", () => {
+  it("each task is granted its own 4 KiB code region, executable and read-only, and no other", () => {
+    const k = bootTest();
+    const a = k.spawn(victim("va", 1, k, true));
+    const b = k.spawn(victim("vb", 2, k, false));
+    const codeOf = (t: typeof a) =>
+      t.grants.filter((g) => g.id === "code").map((g) => [g.base, g.size, g.access, g.executable]);
+    const base = k.layout.code.base;
+    expect(codeOf(a)).toEqual([[base + 0x1000, 0x1000, "ro", true]]);
+    expect(codeOf(b)).toEqual([[base + 0x2000, 0x1000, "ro", true]]);
+    expect(k.kernelGrants.map((g) => g.id)).toEqual(["kernel"]);
+  });
+
+  it("a code address in another task's code region, or outside the code memory, is refused at spawn; nothing is allocated", () => {
+    const k = bootTest();
+    const a = k.spawn(victim("va", 1, k, true));
+    const free = k.regions.stats().map((r) => r.freePages);
+    const thief = { name: "thief", *main() {} };
+    for (const [code, why] of [
+      [a.code + 0x40, /lies in the code region of task va/],
+      [0x20010000, /lies outside the code memory/],
+    ] as const) {
+      let err: unknown;
+      try {
+        k.spawn({ ...thief, code });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: "CODE_NOT_GRANTED", context: { task: "thief", code } });
+      expect((err as Error).message).toMatch(why);
+    }
+    expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
+    expect(k.task("thief")).toBeUndefined();
+  });
+
+  it("a branch into another task's code is a MemManage IACCVIOL; the others go on", () => {
+    const s = scenario((k) => ({ spec: after2ms((t) => t.branch(k.task("va")!.code), k), address: null }));
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.access.kind]).toEqual(["evil", "memmanage", 0x01, "fetch"]);
+    expect(s.late.length).toBeGreaterThan(0);
+  });
+
+  it("with codeIsolation 'shared', every task may execute the whole code memory (one kernel region for it)", () => {
+    const k = bootTest({ codeIsolation: "shared" });
+    const a = k.spawn(victim("va", 1, k, true));
+    let ran = false;
+    k.spawn({
+      name: "jumper",
+      *main(t) {
+        t.branch(a.code + 0x40);
+        ran = true;
+        yield* t.yield();
+      },
+    });
+    k.run({ ms: 20 });
+    expect(ran).toBe(true);
+    expect(k.faults).toEqual([]);
+    expect(k.kernelGrants.map((g) => g.id)).toEqual(["code", "kernel"]);
+    expect(a.grants.some((g) => g.id === "code")).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import {
   ActorMode,
   createMachine,
   createMpuDriver,
+  hex32,
   type Machine,
   type MpuDriver,
   makeActor,
@@ -30,7 +31,15 @@ import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
-import { type GatedHeap, GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
+import {
+  CODE_REGION_BYTES,
+  type GatedHeap,
+  GUARD_BYTES,
+  type KTask,
+  type TaskHeap,
+  TCB_BYTES,
+  TcbField,
+} from "./task-record.js";
 import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
 import { Watchdog } from "./watchdog.js";
 
@@ -84,6 +93,10 @@ export class Kernel {
   /** The kernel's own block (task control blocks, message queues): privileged only. */
   readonly kernelBlock: { readonly base: number; readonly size: number; readonly order: number };
   readonly kernelHeap: TaskHeap;
+  /** Per-task code regions (default) or one shared text (`KernelOptions.codeIsolation`). */
+  readonly codeIsolation: "per-task" | "shared";
+  /** Which task's code region starts where (per-task code). */
+  private readonly codeRegions = new Map<number, string>();
   /** MPU grants of the kernel (highest-numbered regions). */
   readonly kernelGrants: readonly MpuGrant[];
   /** The board's MPU driver: lays out every plan and loads it at the switches. */
@@ -138,7 +151,15 @@ export class Kernel {
     });
     const code = this.layout.code;
     this.mpuDriver = createMpuDriver(this.machine);
-    this.kernelGrants = [
+    this.codeIsolation = options.codeIsolation ?? "per-task";
+    if (this.codeIsolation !== "per-task" && this.codeIsolation !== "shared") {
+      throw new KernelError("BAD_CONFIG", 'codeIsolation must be "per-task" or "shared"', {
+        codeIsolation: this.codeIsolation,
+      });
+    }
+    // With per-task code, the kernel grants no code: privileged code runs from the background
+    // region (PRIVDEFENA), each task from its own code region.
+    const sharedCode: MpuGrant[] = [
       {
         id: "code",
         label: `code (${code.name})`,
@@ -149,6 +170,9 @@ export class Kernel {
         access: code.writable && this.mpuDriver.accesses.includes("priv-rw-user-ro") ? "priv-rw-user-ro" : "ro",
         executable: true,
       },
+    ];
+    this.kernelGrants = [
+      ...(this.codeIsolation === "shared" ? sharedCode : []),
       { id: "kernel", label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
     this.loader = new MpuLoader(this.mpuDriver);
@@ -444,10 +468,14 @@ export class Kernel {
         undo.push(() => this.regions.freePages(hBase, hOrder));
         heapBlock = { base: hBase, size: 2 ** hOrder * page, order: hOrder };
       }
+      const id = this.byId.size + 1;
+      const code = spec.code ?? this.layout.code.base + CODE_REGION_BYTES * id;
+      const codeRegion = this.codeRegionFor(spec.name, code);
       const grants = taskGrants(
         spec,
         { base: sBase, size: sSize },
         heapBlock,
+        codeRegion,
         (n) => this.partitions.get(n)!,
         (r) => this.device(r),
       );
@@ -456,7 +484,6 @@ export class Kernel {
       if (tcb === null)
         throw new KernelError("OUT_OF_MEMORY", `no kernel memory for the TCB of ${spec.name}`, { task: spec.name });
       undo.push(() => this.kernelHeap.allocator.free(tcb));
-      const id = this.byId.size + 1;
       const live = new LiveBlocks();
       const privileged = spec.privileged ?? false;
       const heap = heapBlock
@@ -473,8 +500,7 @@ export class Kernel {
             live,
           )
         : null;
-      const code = spec.code ?? this.layout.code.base + 0x1000 * id;
-      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize);
+      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize, code);
       const k: KTask = {
         id,
         name: spec.name,
@@ -516,11 +542,32 @@ export class Kernel {
       if (task.id !== id) throw new KernelError("BAD_TASK", "task ids out of step", { id, got: task.id });
       this.byId.set(id, k);
       this.byName.set(spec.name, k);
+      if (codeRegion) this.codeRegions.set(codeRegion.base, spec.name);
       return k;
     } catch (e) {
       for (const u of undo.reverse()) u();
       throw e;
     }
+  }
+
+  /**
+   * The code region a task with code at `code` is granted: with per-task code, the 4 KiB region
+   * holding it, which must be no other task's; with shared code, none (the kernel grants the
+   * whole code memory). Either way the address must lie in the code memory (`CODE_NOT_GRANTED`).
+   */
+  private codeRegionFor(task: string, code: number): { base: number; size: number } | null {
+    const mem = this.layout.code;
+    const refuse = (why: string) =>
+      new KernelError("CODE_NOT_GRANTED", `task ${task}: code address ${hex32(code)} ${why}`, { task, code });
+    if (code < mem.base || code >= mem.base + mem.size) {
+      throw refuse(`lies outside the code memory ${mem.name} [${hex32(mem.base)}, ${hex32(mem.base + mem.size)})`);
+    }
+    if (this.codeIsolation === "shared") return null;
+    const base = code - ((code - mem.base) % CODE_REGION_BYTES);
+    const owner = this.codeRegions.get(base);
+    if (owner !== undefined)
+      throw refuse(`lies in the code region of task ${owner} [${hex32(base)}, ${hex32(base + CODE_REGION_BYTES)})`);
+    return { base, size: CODE_REGION_BYTES };
   }
 
   private entry(k: KTask): Generator<never, unknown, unknown> {
@@ -558,6 +605,7 @@ export class Kernel {
       gate.live.clear();
     }
     if (this.checker) this.checker.unregisterStack(k.id);
+    k.ctx.branch(k.code); // the task starts over at its entry (a privileged fetch: the kernel's)
     this.switcher.initialFrame(k);
     if (this.checker)
       this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, k.ctx.sp);

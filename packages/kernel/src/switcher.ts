@@ -122,7 +122,7 @@ export class ContextSwitcher {
           const low = ((k.ctx.sp - 32) & ~7) >>> 0;
           if (low >= k.stack.base + GUARD_BYTES && low < k.stack.top) checker.stackPointer(k.id, low);
         }
-        k.frame[6] = (k.code | 1) >>> 0;
+        k.frame[6] = (k.ctx.pc | 1) >>> 0;
         fp = core.pushFrame(k.ctx.sp, k.frame);
       } catch (e) {
         this.faultTask(t, e);
@@ -143,7 +143,7 @@ export class ContextSwitcher {
     const user = makeActor(ActorMode.User, t.id);
     if (core.actor !== user) core.actor = user;
     try {
-      core.fetch(t.data.code); // the instruction fetch at the resume address
+      core.fetch(t.data.ctx.pc); // the instruction fetch at the resume address
     } catch (e) {
       this.faultTask(t, e);
     }

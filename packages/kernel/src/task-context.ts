@@ -38,9 +38,11 @@ export class TaskContext {
   /** Told of every stack pointer move by push/pop (the kernel passes it to the memory checker). */
   onStackPointer: ((sp: number) => void) | null = null;
   private readonly core: Core;
+  private pcValue: number;
 
-  constructor(core: Core, id: number, name: string, stackBase: number, stackTop: number, sp: number) {
+  constructor(core: Core, id: number, name: string, stackBase: number, stackTop: number, sp: number, pc = 0) {
     this.core = core;
+    this.pcValue = pc >>> 0;
     this.id = id;
     this.name = name;
     this.stackBase = stackBase;
@@ -94,6 +96,22 @@ export class TaskContext {
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
     this.core.writeBytes(address, bytes);
+  }
+
+  /** Where the task's code is running: its entry until it {@link TaskContext.branch}es elsewhere. */
+  get pc(): number {
+    return this.pcValue;
+  }
+
+  /**
+   * Branches to the code at `address` (a BX/BLX into another function): the instruction fetch
+   * there is checked at once (the task's privilege and MPU view: a MemManage IACCVIOL fault when
+   * the task may not execute there, or a BusFault IBUSERR when the memory is not executable),
+   * and the task resumes there from now on.
+   */
+  branch(address: number): void {
+    this.core.fetch(address);
+    this.pcValue = address >>> 0;
   }
 
   /**

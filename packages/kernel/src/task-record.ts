@@ -7,6 +7,9 @@ import type { MpuPlan } from "./mpu-plan.js";
 import type { TaskContext } from "./task-context.js";
 import type { TaskGrant } from "./task-spec.js";
 
+/** Bytes of one task's code region with per-task code (`KernelOptions.codeIsolation`): 4 KiB. */
+export const CODE_REGION_BYTES = 0x1000;
+
 /** Bytes of the stack guard below every stack (Zephyr uses 32-64 B). */
 export const GUARD_BYTES = 32;
 

@@ -122,12 +122,14 @@ export interface TaskGrant extends MpuGrant {
  * A task's MPU grants in order: its stack (RW, XN) with a guard of {@link GUARD_BYTES} at the
  * bottom (the MPU driver realises it: on PMSAv7 a privileged read-only region over the lowest
  * bytes, overriding the stack's, as Zephyr's guard; on PMSAv8 the stack limit register), heap
- * (RW, XN), partitions (RO or RW, XN), granted peripherals (RW, Device, XN).
+ * (RW, XN), its own code region with per-task code (RO, executable), partitions (RO or RW,
+ * XN), granted peripherals (RW, Device, XN).
  */
 export function taskGrants(
   spec: TaskSpec,
   stack: PartitionBlock,
   heap: PartitionBlock | null,
+  code: PartitionBlock | null,
   partition: (name: string) => GrantedPartition,
   device: (role: DeviceRole) => DevicePlacement,
 ): TaskGrant[] {
@@ -135,6 +137,8 @@ export function taskGrants(
     { id: "stack", label: "stack", base: stack.base, size: stack.size, access: "rw", guard: GUARD_BYTES },
   ];
   if (heap) grants.push({ id: "heap", label: "heap", base: heap.base, size: heap.size, access: "rw" });
+  if (code)
+    grants.push({ id: "code", label: "code", base: code.base, size: code.size, access: "ro", executable: true });
   for (const [name, access] of Object.entries(spec.partitions ?? {}))
     grants.push(partitionGrant(name, access, partition(name)));
   for (const role of spec.devices ?? []) {
