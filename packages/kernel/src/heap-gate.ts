@@ -88,9 +88,19 @@ export class HeapGate implements TaskAllocator {
     this.kind = inner.kind;
   }
 
-  /** A block of the task's heap, or null; recorded as live. */
+  /**
+   * A block of the task's heap, or null (out of memory, or a size this allocator never serves,
+   * such as one above a slab array's largest class); recorded as live.
+   */
   allocate(size: number, align?: number): number | null {
-    const p = this.asTask(() => this.inner.allocate(size, align));
+    const p = this.asTask(() => {
+      try {
+        return this.inner.allocate(size, align);
+      } catch (e) {
+        if (e instanceof AllocError && e.code === "BAD_SIZE") return null;
+        throw e;
+      }
+    });
     if (p !== null) this.live.add(p, size);
     return p;
   }
@@ -108,22 +118,31 @@ export class HeapGate implements TaskAllocator {
    */
   resize(address: number, size: number): number | null {
     this.checkLive(address, "realloc");
-    const inner = this.inner;
     const p = this.asTask(() => {
-      if (typeof inner.resize === "function") return inner.resize(address, size);
-      const old = inner.blockSize(address) ?? 0;
-      const q = inner.allocate(size, 8);
-      if (q === null) return null;
-      const n = Math.min(old, size);
-      if (this.checker) this.checker.memcpy(q, address, n);
-      else this.core.writeBytes(q, this.core.readBytes(address, n));
-      inner.free(address);
-      return q;
+      try {
+        return this.moveOrResize(this.inner, address, size);
+      } catch (e) {
+        if (e instanceof AllocError && e.code === "BAD_SIZE") return null; // a size it never serves
+        throw e;
+      }
     });
     if (p === null) return null;
     this.live.remove(address);
     this.live.add(p, size);
     return p;
+  }
+
+  /** Resizes in place when the allocator can, else allocate, copy (as the task), free. */
+  private moveOrResize(inner: TaskAllocator, address: number, size: number): number | null {
+    if (typeof inner.resize === "function") return inner.resize(address, size);
+    const old = inner.blockSize(address) ?? 0;
+    const q = inner.allocate(size, 8);
+    if (q === null) return null;
+    const n = Math.min(old, size);
+    if (this.checker) this.checker.memcpy(q, address, n);
+    else this.core.writeBytes(q, this.core.readBytes(address, n));
+    inner.free(address);
+    return q;
   }
 
   /** Whether `address` is a live block of the task, by the kernel's record. */
