@@ -72,6 +72,16 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     this.arenaOrder = order;
   }
 
+  /**
+   * The geometry of the arena holding `address` (its blocks, trailer, granule-state bitmap and
+   * control block), or undefined: what a heap walker or a debugger reads. The layout is no
+   * secret, and everything in it but the geometry itself lives in memory a task heap's task can
+   * write, so no validation may rest on it being unforged.
+   */
+  arenaOf(address: number): Arena | undefined {
+    return this.arenas.find(address);
+  }
+
   // ---- free-list policy (subclasses) -------------------------------------------------------
 
   /** Writes an empty control block at `this.ctl`. */

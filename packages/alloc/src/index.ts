@@ -39,6 +39,7 @@ export type {
   BlockObserver,
   ResizableAllocator,
 } from "./allocator.js";
+export type { Arena } from "./arena.js";
 export type { ArenaAllocatorOptions } from "./arena-allocator.js";
 export { ArenaAllocator } from "./arena-allocator.js";
 export type { AllocatorOptions } from "./base.js";

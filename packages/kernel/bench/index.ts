@@ -34,11 +34,11 @@ function bare() {
   });
 }
 
-function kernel(opts: { memcheck?: boolean; interrupt?: boolean } = {}) {
+function kernel(opts: { memcheck?: boolean; noWatchdog?: boolean } = {}) {
   const k = bootKernel({
     board: STM32F407,
     memcheck: opts.memcheck ?? false,
-    watchdogInterrupt: opts.interrupt ?? false,
+    ...(opts.noWatchdog ? { watchdogCycles: 0 } : {}),
     partitions: Array.from({ length: TASKS }, (_, i) => ({ name: `p${i}`, size: 1024 })),
   });
   for (let i = 0; i < TASKS; i++) {
@@ -50,7 +50,7 @@ function kernel(opts: { memcheck?: boolean; interrupt?: boolean } = {}) {
       },
     });
   }
-  const extra = [opts.memcheck ? "memory checker on" : "", opts.interrupt ? "access-hook watchdog" : ""].filter(
+  const extra = [opts.memcheck ? "memory checker on" : "", opts.noWatchdog ? "watchdog off" : ""].filter(
     (x) => x !== "",
   );
   const name = `kernel switch, ${TASKS} tasks, MPU reload + frames${extra.length ? `, ${extra.join(", ")}` : ""}`;
@@ -71,7 +71,7 @@ benchMain(
   {
     bare: () => bare(),
     kernel: () => kernel(),
-    interrupt: () => kernel({ interrupt: true }),
+    noWatchdog: () => kernel({ noWatchdog: true }),
     memcheck: () => kernel({ memcheck: true }),
     hwRaw: () => hwBaseline(),
     hwTask: () => hwTaskLike(false),
@@ -92,7 +92,7 @@ benchMain(
         rows: [
           row(r.bare, r.bare),
           ...(r.kernel ? [row(r.kernel, r.bare, { opsPerSec: 2_000_000 })] : []),
-          ...["interrupt", "memcheck"].filter((x) => r[x] !== undefined).map((x) => row(r[x]!, r.bare!)),
+          ...["noWatchdog", "memcheck"].filter((x) => r[x] !== undefined).map((x) => row(r[x]!, r.bare!)),
         ],
       });
     }

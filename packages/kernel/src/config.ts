@@ -42,6 +42,12 @@ export interface QueueSpec {
   readonly capacity: number;
 }
 
+/** What a task may do with a message queue (`TaskSpec.queues`). */
+export type QueueRight = "send" | "receive" | "both";
+
+/** What a task may do with a semaphore (`TaskSpec.semaphores`). */
+export type SemaphoreRight = "give" | "take" | "both";
+
 /** A task's body: a generator function yielding syscall requests. */
 export type TaskMain = (t: TaskContext) => Generator<unknown, unknown, unknown>;
 
@@ -65,12 +71,27 @@ export interface TaskSpec {
   /** Size classes of a "slab-array" heap (ascending multiples of 8). Default 16, 32, 64, 128, 256. */
   readonly slabClasses?: readonly number[];
   /**
-   * Address of the task's code (checked by an instruction fetch at every resume). Default: in the
-   * board's code memory (flash), 4 KiB per task. A data address makes the task fault (IACCVIOL).
+   * Address of the task's code (its entry; checked by an instruction fetch at every resume). It
+   * must lie in the board's code memory. With per-task code regions (the default,
+   * `KernelOptions.codeIsolation`), the task is granted the 4 KiB code region holding it (its own
+   * MPU region, executable, read-only) and no other task's; an address inside another task's
+   * code region is refused at spawn (`CODE_NOT_GRANTED`). Default: the task's own 4 KiB slot of
+   * the code memory (task n at code base + n x 4 KiB).
    */
   readonly code?: number;
   /** Partitions it may touch and how. */
   readonly partitions?: Readonly<Record<string, "ro" | "rw">>;
+  /**
+   * Message queues it may use and how: `"send"`, `"receive"` or `"both"`. Any other queue (or
+   * the other direction) is `EPERM`, so no task can inject messages into another's queue or take
+   * its messages. Default: none.
+   */
+  readonly queues?: Readonly<Record<string, QueueRight>>;
+  /**
+   * Semaphores it may use and how: `"give"`, `"take"` or `"both"`. Any other is `EPERM`.
+   * Default: none.
+   */
+  readonly semaphores?: Readonly<Record<string, SemaphoreRight>>;
   /** Peripherals granted (their MPU regions), by role of the device table: "uart", "gpio", "timer", "sensor", "actuator". */
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */
@@ -103,19 +124,27 @@ export interface KernelOptions {
   readonly semaphores?: readonly SemaphoreSpec[];
   readonly queues?: readonly QueueSpec[];
   /**
-   * Cycles a task may run without giving up the CPU before the watchdog faults it (checked at
-   * each syscall, and at each memory access with `watchdogInterrupt`). Default 2,000,000; 0 turns
-   * the watchdog off.
+   * Cycles a task may run without giving up the CPU before the watchdog faults it. Default: half
+   * a SysTick period (84,000 cycles on a 168 MHz STM32F407 with a 1 kHz tick), so a task that
+   * never yields is stopped before the next tick; 0 turns the watchdog off.
    */
   readonly watchdogCycles?: number;
   /**
-   * Also stop a task at its first memory access past the watchdog budget (an access hook, like a
-   * watchdog interrupt), so a loop that never yields is caught too. Costs a hook call on every
-   * access of every task (and bypasses the memory checker's fast filter). Default false: the
-   * budget is checked at each syscall, so a task that loops without yielding is stopped at its
-   * next request, and one that never makes a request hangs the run.
+   * Stop a task at its first memory access (or charged computation) past the watchdog budget,
+   * like a watchdog interrupt, so a loop that never yields is caught too (the core's cycle alarm:
+   * no cost per access). Default true. False checks the budget only at each syscall, so a task
+   * that never makes a request hangs the run. A loop that neither touches simulated memory nor
+   * charges computation cannot be stopped: JavaScript cannot interrupt a generator.
    */
   readonly watchdogInterrupt?: boolean;
+  /**
+   * How tasks get their code: `"per-task"` (default) grants each task only its own 4 KiB code
+   * region, as Tock gives each process its own flash region, so no task can run another's code;
+   * `"shared"` grants every task the whole code memory (one shared text, as a FreeRTOS-MPU port
+   * without per-task code does: simpler, one MPU region fewer per task, but any task may branch
+   * into any other's code).
+   */
+  readonly codeIsolation?: "per-task" | "shared";
   /** Bytes of the image's .data+.bss and the kernel's main stack reserved at the start of RAM. Default 8 KiB. */
   readonly imageSize?: number;
   /** Bytes of kernel memory (message queues, kernel heap): one block, privileged only. Default 8 KiB. */

@@ -5,6 +5,9 @@ import { SimError } from "@rtos-sim/hw";
  * - `BAD_TASK`: a task description is wrong (the field is named); nothing was created.
  * - `DUPLICATE_TASK`: a task of that name exists.
  * - `UNKNOWN_PARTITION` / `UNKNOWN_DEVICE`: a task names a partition or device role the kernel or board lacks.
+ * - `CODE_NOT_GRANTED`: a task's code address lies outside the code it may be granted (outside the
+ *   code memory, or in another task's code region).
+ * - `UNKNOWN_QUEUE` / `UNKNOWN_SEMAPHORE`: a task's IPC rights name a queue or semaphore the kernel lacks.
  * - `MPU_REGIONS_EXHAUSTED`: the task's stack, guard, heap, partitions and devices need more MPU
  *   regions than the kernel leaves (at spawn, or at a run-time grant: the syscall returns ENOSPC).
  * - `OUT_OF_MEMORY`: no pages for a stack, heap, partition, queue or task control block.
@@ -20,6 +23,9 @@ export type KernelErrorCode =
   | "DUPLICATE_TASK"
   | "UNKNOWN_PARTITION"
   | "UNKNOWN_DEVICE"
+  | "CODE_NOT_GRANTED"
+  | "UNKNOWN_QUEUE"
+  | "UNKNOWN_SEMAPHORE"
   | "MPU_REGIONS_EXHAUSTED"
   | "OUT_OF_MEMORY"
   | "BAD_SYSCALL"

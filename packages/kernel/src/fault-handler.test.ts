@@ -106,14 +106,14 @@ describe("the fault dump", () => {
       `Stack: [0x10001000, 0x10001400) guard [0x10001000, 0x10001020) SP = 0x${c.ctx.sp.toString(16)}`,
     );
     expect(d).toContain("Code: 0x08001000");
-    expect(d).toContain("  # 4 disabled");
+    expect(d).toContain("  # 5 disabled");
     expect(lines[1]).toBe("memmanage: MemManage DACCVIOL|MMARVALID at 0x20004000 on read of 4 byte(s) at 0x20004000");
     expect(d).toContain("  partition ro (ro)        0x10000800-0x10000c00   1 KiB ro");
     expect(lines.filter((l) => l.startsWith("  #"))).toHaveLength(8);
     expect(d).toContain("  # 0 0x10001000   1 KiB rw              XN normal subregions 11111111  stack");
     expect(d).toContain("  # 1 0x10001000    32 B priv-ro         XN normal  stack guard");
     expect(d).toContain("  # 7 0x20004000   8 KiB priv-rw         XN normal subregions 11111111  kernel");
-    expect(d).toContain("  # 6 0x08000000   1 MiB ro              X  normal subregions 11111111  code (Flash)");
+    expect(d).toContain("  # 3 0x08001000   4 KiB ro              X  normal subregions 11111111  code");
   });
 });
 

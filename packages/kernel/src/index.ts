@@ -117,4 +117,4 @@ export type { KTask, TaskHeap } from "./task-record.js";
 export { GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
 export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";
 export { checkSpec, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
-export { WatchdogHook } from "./watchdog.js";
+export { Watchdog } from "./watchdog.js";

@@ -1,3 +1,4 @@
+import type { ArenaAllocator } from "@rtos-sim/alloc";
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "./config.js";
 import { ActuatorReg } from "./devices/actuator.js";
@@ -13,7 +14,7 @@ function scenario(offence: Offence | null) {
   k.spawn(victim("va", 1, k, true));
   k.spawn(victim("vb", 2, k, false));
   const off = offence ? offence(k) : null;
-  if (off) k.spawn({ name: "evil", ...off.spec });
+  if (off) k.spawn({ name: "evil", queues: { q: "both" }, ...off.spec });
   const q = k.queues.get("q")!;
   const queueBytes = k.machine.bus.peek(q.storage, 64);
   let faultMs = -1;
@@ -165,14 +166,9 @@ const cases: Case[] = [
   },
   { what: "read MPU_CTRL", offence: read(() => 0xe000ed94), kind: "busfault", cfsr: BF_PRECISE, far: "address" },
   {
-    what: "execute from data (code in SRAM)",
-    offence: () => ({
-      spec: {
-        code: 0x20010000,
-        *main() {
-          yield* endless();
-        },
-      },
+    what: "execute from data (branch into SRAM)",
+    offence: (k) => ({
+      spec: after2ms((t) => t.branch(0x20010000), k),
       address: null,
     }),
     kind: "memmanage",
@@ -333,5 +329,177 @@ describe("privileged tasks", () => {
     expect(k.faults).toEqual([]);
     const expected = new DataView(k.machine.bus.peek(k.kernelBlock.base, 4).buffer).getUint32(0, true);
     expect(seen).toEqual([expected, 1]); // TCB.ID of task 1
+  });
+});
+
+/** The public header check of the heap and TLSF allocators: anyone can compute it, so a task can forge it. */
+function headerCheck(h: number, w0: number, slack: number): number {
+  return ((Math.imul((w0 & ~2) ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
+}
+
+describe("isolation: attacks through the task's own heap, IPC objects and the CPU", () => {
+  const clean = scenario(null);
+  const mpuCtrl = (k: Kernel) => k.machine.mpu.control;
+
+  it("a crafted unlink (forged links of a free block) writes nothing outside the heap: the task faults, the MPU stays on", () => {
+    const s = scenario((k) => ({
+      spec: after2ms(function* (t) {
+        const a = yield* t.malloc(24);
+        const b = yield* t.malloc(24);
+        const c = yield* t.malloc(24);
+        const d = yield* t.malloc(24);
+        yield* t.malloc(24); // keeps d from merging with the arena's tail
+        yield* t.free(d);
+        yield* t.free(b); // b heads the list, d is behind it: unlinking d goes through its links
+        // An overflow of c rewrites d's links: prev -> MPU_CTRL - 8, next -> 0, so the unlink's
+        // "prev->next = next" would be the kernel writing MPU_CTRL = 0.
+        t.write32(d - 8 + 8, 0);
+        t.write32(d - 8 + 12, 0xe000ed94 - 8);
+        void a;
+        yield* t.free(c); // c merges with the free d: d is unlinked
+      }, k),
+      address: 0,
+    }));
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["evil", "heap"]);
+    expect(f.message).toMatch(/HEAP_CORRUPTION/);
+    expect(mpuCtrl(s.k)).toBe(mpuCtrl(clean.k));
+    expect(s.k.machine.mpu.enabled).toBe(true);
+    expect(s.fp).toEqual(clean.fp);
+    expect(s.late.length).toBeGreaterThan(0);
+  });
+
+  it("a forged free (a header and granule state forged inside a live block) is refused by the kernel's record; the heap is unchanged", () => {
+    let before: Uint8Array | null = null;
+    let innerBelieves: boolean | null = null;
+    const s = scenario((k) => ({
+      spec: after2ms(function* (t) {
+        const a = yield* t.malloc(128);
+        const heap = k.task("evil")!.heap!;
+        const fake = a + 32; // a forged block header inside the live block a
+        t.write32(fake, 48);
+        t.write32(fake + 4, headerCheck(fake, 48, 0));
+        // The granule-state bitmap is in the arena's trailer, in the task's memory: mark the
+        // forged block's first granule as a live block start (state 1, 2 bits per 8 bytes).
+        const arena = (heap.allocator.inner as ArenaAllocator).arenaOf(a)!;
+        const g = (fake + 8 - arena.base) >>> 3;
+        const word = arena.bitmap + ((g >>> 3) << 1);
+        const shift = (g & 7) << 1;
+        t.write16(word, (t.read16(word) & ~(3 << shift)) | (1 << shift));
+        innerBelieves = heap.allocator.inner.owns(fake + 8); // the allocator alone would accept it
+        before = k.machine.bus.peek(heap.base, heap.size);
+        yield* t.free(fake + 8);
+      }, k),
+      address: 0,
+    }));
+    expect(innerBelieves).toBe(true);
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["evil", "heap"]);
+    expect(f.message).toMatch(/INVALID_FREE: .*not a live block of task evil/);
+    const heap = s.k.task("evil")!.heap!;
+    expect(s.k.machine.bus.peek(heap.base, heap.size)).toEqual(before);
+    expect(s.k.task("evil")!.live.size).toBe(1);
+    expect(s.fp).toEqual(clean.fp);
+  });
+
+  it("a task without rights on a queue or semaphore gets EPERM: no forged message, no stolen one, no released semaphore", () => {
+    const results: unknown[] = [];
+    const s = scenario((k) => ({
+      spec: {
+        ...after2ms(function* (t) {
+          const b = yield* t.malloc(16);
+          results.push(yield* t.send("q", b, 16), yield* t.receive("q", b, 16), yield* t.semGive("s"));
+          results.push(yield* t.semTake("s", { ms: 1 }));
+        }, k),
+        queues: {},
+      },
+      address: 0,
+    }));
+    expect(results).toEqual([-1, -1, -1, -1]);
+    expect(s.k.faults).toEqual([]);
+    expect(s.k.queues.get("q")!.length).toBe(0);
+    expect(s.k.semaphores.get("s")!.count).toBe(0);
+    expect(s.k.machine.bus.peek(s.k.queues.get("q")!.storage, 64)).toEqual(s.queueBytes);
+    expect(s.fp).toEqual(clean.fp);
+  });
+
+  it("a busy loop that never yields is stopped by the watchdog within its budget; the others' outputs and memory are unchanged", () => {
+    const s = scenario((k) => ({
+      spec: after2ms(function* (t) {
+        const p = yield* t.malloc(16);
+        for (let i = 0; ; i++) t.write32(p, i); // never gives the CPU up
+      }, k),
+      address: 0,
+    }));
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["evil", "watchdog"]);
+    const budget = s.k.watchdog!.budget;
+    expect(budget).toBeLessThan(s.k.machine.board.clockHz / 1000);
+    expect(f.message).toMatch(new RegExp(`ran ${budget}\\d* cycles|ran \\d+ cycles \\(budget ${budget}\\)`));
+    expect(s.fp).toEqual(clean.fp);
+    expect(s.late.length).toBeGreaterThan(0);
+    expect(s.result.reason).toBe("no-tasks");
+  });
+});
+
+describe("code isolation: per-task code regions (the default) and the shared text option", () => {
+  it("each task is granted its own 4 KiB code region, executable and read-only, and no other", () => {
+    const k = bootTest();
+    const a = k.spawn(victim("va", 1, k, true));
+    const b = k.spawn(victim("vb", 2, k, false));
+    const codeOf = (t: typeof a) =>
+      t.grants.filter((g) => g.id === "code").map((g) => [g.base, g.size, g.access, g.executable]);
+    const base = k.layout.code.base;
+    expect(codeOf(a)).toEqual([[base + 0x1000, 0x1000, "ro", true]]);
+    expect(codeOf(b)).toEqual([[base + 0x2000, 0x1000, "ro", true]]);
+    expect(k.kernelGrants.map((g) => g.id)).toEqual(["kernel"]);
+  });
+
+  it("a code address in another task's code region, or outside the code memory, is refused at spawn; nothing is allocated", () => {
+    const k = bootTest();
+    const a = k.spawn(victim("va", 1, k, true));
+    const free = k.regions.stats().map((r) => r.freePages);
+    const thief = { name: "thief", *main() {} };
+    for (const [code, why] of [
+      [a.code + 0x40, /lies in the code region of task va/],
+      [0x20010000, /lies outside the code memory/],
+    ] as const) {
+      let err: unknown;
+      try {
+        k.spawn({ ...thief, code });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: "CODE_NOT_GRANTED", context: { task: "thief", code } });
+      expect((err as Error).message).toMatch(why);
+    }
+    expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
+    expect(k.task("thief")).toBeUndefined();
+  });
+
+  it("a branch into another task's code is a MemManage IACCVIOL; the others go on", () => {
+    const s = scenario((k) => ({ spec: after2ms((t) => t.branch(k.task("va")!.code), k), address: null }));
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.access.kind]).toEqual(["evil", "memmanage", 0x01, "fetch"]);
+    expect(s.late.length).toBeGreaterThan(0);
+  });
+
+  it("with codeIsolation 'shared', every task may execute the whole code memory (one kernel region for it)", () => {
+    const k = bootTest({ codeIsolation: "shared" });
+    const a = k.spawn(victim("va", 1, k, true));
+    let ran = false;
+    k.spawn({
+      name: "jumper",
+      *main(t) {
+        t.branch(a.code + 0x40);
+        ran = true;
+        yield* t.yield();
+      },
+    });
+    k.run({ ms: 20 });
+    expect(ran).toBe(true);
+    expect(k.faults).toEqual([]);
+    expect(k.kernelGrants.map((g) => g.id)).toEqual(["code", "kernel"]);
+    expect(a.grants.some((g) => g.id === "code")).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import {
   ActorMode,
   createMachine,
   createMpuDriver,
+  hex32,
   type Machine,
   type MpuDriver,
   makeActor,
@@ -19,6 +20,7 @@ import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
+import { type GatedTask, HeapGate, LiveBlocks } from "./heap-gate.js";
 import type { HeapKind } from "./heaps/table.js";
 import type { KernelMemory } from "./ipc/kernel-memory.js";
 import { MessageQueue } from "./ipc/message-queue.js";
@@ -29,9 +31,17 @@ import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
-import { GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
+import {
+  CODE_REGION_BYTES,
+  type GatedHeap,
+  GUARD_BYTES,
+  type KTask,
+  type TaskHeap,
+  TCB_BYTES,
+  TcbField,
+} from "./task-record.js";
 import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
-import { WatchdogHook } from "./watchdog.js";
+import { Watchdog } from "./watchdog.js";
 
 export type { KernelDevices } from "./devices/attach.js";
 
@@ -77,12 +87,16 @@ export class Kernel {
   readonly regions: RegionManager;
   readonly scheduler: Scheduler<KTask>;
   readonly checker: MemoryChecker | null;
-  /** The access-hook watchdog (with `watchdogInterrupt`; null otherwise or when `watchdogCycles` is 0). */
-  readonly watchdog: WatchdogHook | null;
+  /** The watchdog interrupt on the core's cycle alarm (null with `watchdogInterrupt: false` or `watchdogCycles: 0`). */
+  readonly watchdog: Watchdog | null;
   readonly devices: KernelDevices;
   /** The kernel's own block (task control blocks, message queues): privileged only. */
   readonly kernelBlock: { readonly base: number; readonly size: number; readonly order: number };
   readonly kernelHeap: TaskHeap;
+  /** Per-task code regions (default) or one shared text (`KernelOptions.codeIsolation`). */
+  readonly codeIsolation: "per-task" | "shared";
+  /** Which task's code region starts where (per-task code). */
+  private readonly codeRegions = new Map<number, string>();
   /** MPU grants of the kernel (highest-numbered regions). */
   readonly kernelGrants: readonly MpuGrant[];
   /** The board's MPU driver: lays out every plan and loads it at the switches. */
@@ -100,7 +114,8 @@ export class Kernel {
   private constructor(options: KernelOptions) {
     this.options = options;
     const board = options.board;
-    const budget = options.watchdogCycles ?? 2_000_000;
+    const tickCycles = Math.floor(board.clockHz / (options.tickHz ?? 1000));
+    const budget = options.watchdogCycles ?? Math.floor(tickCycles / 2);
     if (!Number.isInteger(budget) || budget < 0) {
       throw new KernelError("BAD_CONFIG", "watchdogCycles must be an integer >= 0", { watchdogCycles: budget });
     }
@@ -120,9 +135,9 @@ export class Kernel {
       reserved: [image],
     });
     this.checker = this.makeChecker(image);
-    // The hooks go on before any other memory is touched, so the checker sees every write.
-    this.watchdog = budget > 0 && options.watchdogInterrupt ? new WatchdogHook(core, budget, this.checker) : null;
-    core.hook = this.watchdog ?? this.checker;
+    // The hook goes on before any other memory is touched, so the checker sees every write.
+    core.hook = this.checker;
+    this.watchdog = budget > 0 && (options.watchdogInterrupt ?? true) ? new Watchdog(core, budget) : null;
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
     const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });
@@ -136,7 +151,15 @@ export class Kernel {
     });
     const code = this.layout.code;
     this.mpuDriver = createMpuDriver(this.machine);
-    this.kernelGrants = [
+    this.codeIsolation = options.codeIsolation ?? "per-task";
+    if (this.codeIsolation !== "per-task" && this.codeIsolation !== "shared") {
+      throw new KernelError("BAD_CONFIG", 'codeIsolation must be "per-task" or "shared"', {
+        codeIsolation: this.codeIsolation,
+      });
+    }
+    // With per-task code, the kernel grants no code: privileged code runs from the background
+    // region (PRIVDEFENA), each task from its own code region.
+    const sharedCode: MpuGrant[] = [
       {
         id: "code",
         label: `code (${code.name})`,
@@ -147,6 +170,9 @@ export class Kernel {
         access: code.writable && this.mpuDriver.accesses.includes("priv-rw-user-ro") ? "priv-rw-user-ro" : "ro",
         executable: true,
       },
+    ];
+    this.kernelGrants = [
+      ...(this.codeIsolation === "shared" ? sharedCode : []),
       { id: "kernel", label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
     this.loader = new MpuLoader(this.mpuDriver);
@@ -263,6 +289,11 @@ export class Kernel {
     t?.output.push(line);
     if (this.events.watched.uart && this.events.listenerCount("uart") > 0)
       this.events.emit("uart", { ...this.stamp(), task: t?.name ?? "kernel", line });
+  }
+
+  /** Puts a task heap behind the kernel's gate (see {@link HeapGate}). */
+  private gate(heap: TaskHeap, task: GatedTask, live: LiveBlocks): GatedHeap {
+    return { ...heap, allocator: new HeapGate(this.machine.core, heap.allocator, task, live, this.checker) };
   }
 
   private makeHeap(
@@ -414,6 +445,8 @@ export class Kernel {
       taskCount: this.byId.size,
       hasTask: (n) => this.byName.has(n),
       hasPartition: (n) => this.partitions.has(n),
+      hasQueue: (n) => this.queues.has(n),
+      hasSemaphore: (n) => this.semaphores.has(n),
       device: (r) => this.device(r),
     });
     const page = 2 ** this.pageOrder;
@@ -435,10 +468,14 @@ export class Kernel {
         undo.push(() => this.regions.freePages(hBase, hOrder));
         heapBlock = { base: hBase, size: 2 ** hOrder * page, order: hOrder };
       }
+      const id = this.byId.size + 1;
+      const code = spec.code ?? this.layout.code.base + CODE_REGION_BYTES * id;
+      const codeRegion = this.codeRegionFor(spec.name, code);
       const grants = taskGrants(
         spec,
         { base: sBase, size: sSize },
         heapBlock,
+        codeRegion,
         (n) => this.partitions.get(n)!,
         (r) => this.device(r),
       );
@@ -447,24 +484,28 @@ export class Kernel {
       if (tcb === null)
         throw new KernelError("OUT_OF_MEMORY", `no kernel memory for the TCB of ${spec.name}`, { task: spec.name });
       undo.push(() => this.kernelHeap.allocator.free(tcb));
+      const live = new LiveBlocks();
+      const privileged = spec.privileged ?? false;
       const heap = heapBlock
-        ? this.makeHeap(
-            spec.name,
-            spec.heap ?? "tlsf",
-            heapBlock.base,
-            heapBlock.size,
-            heapBlock.order,
-            spec.slabClasses,
+        ? this.gate(
+            this.makeHeap(
+              spec.name,
+              spec.heap ?? "tlsf",
+              heapBlock.base,
+              heapBlock.size,
+              heapBlock.order,
+              spec.slabClasses,
+            ),
+            { name: spec.name, privileged, loadPlan: () => this.loader.load(k.plan) },
+            live,
           )
         : null;
-      const id = this.byId.size + 1;
-      const code = spec.code ?? this.layout.code.base + 0x1000 * id;
-      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize);
+      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize, code);
       const k: KTask = {
         id,
         name: spec.name,
         spec,
-        privileged: spec.privileged ?? false,
+        privileged,
         priority: spec.priority ?? 1,
         policy: spec.faultPolicy ?? "stop",
         code,
@@ -478,8 +519,10 @@ export class Kernel {
         output: [],
         frame: new Uint32Array(8),
         stacked: false,
-        heapInUse: 0,
-        live: new Map(),
+        get heapInUse() {
+          return live.inUse;
+        },
+        live: live.blocks,
       };
       const core = this.machine.core;
       core.write32(tcb + TcbField.ID, id);
@@ -499,11 +542,32 @@ export class Kernel {
       if (task.id !== id) throw new KernelError("BAD_TASK", "task ids out of step", { id, got: task.id });
       this.byId.set(id, k);
       this.byName.set(spec.name, k);
+      if (codeRegion) this.codeRegions.set(codeRegion.base, spec.name);
       return k;
     } catch (e) {
       for (const u of undo.reverse()) u();
       throw e;
     }
+  }
+
+  /**
+   * The code region a task with code at `code` is granted: with per-task code, the 4 KiB region
+   * holding it, which must be no other task's; with shared code, none (the kernel grants the
+   * whole code memory). Either way the address must lie in the code memory (`CODE_NOT_GRANTED`).
+   */
+  private codeRegionFor(task: string, code: number): { base: number; size: number } | null {
+    const mem = this.layout.code;
+    const refuse = (why: string) =>
+      new KernelError("CODE_NOT_GRANTED", `task ${task}: code address ${hex32(code)} ${why}`, { task, code });
+    if (code < mem.base || code >= mem.base + mem.size) {
+      throw refuse(`lies outside the code memory ${mem.name} [${hex32(mem.base)}, ${hex32(mem.base + mem.size)})`);
+    }
+    if (this.codeIsolation === "shared") return null;
+    const base = code - ((code - mem.base) % CODE_REGION_BYTES);
+    const owner = this.codeRegions.get(base);
+    if (owner !== undefined)
+      throw refuse(`lies in the code region of task ${owner} [${hex32(base)}, ${hex32(base + CODE_REGION_BYTES)})`);
+    return { base, size: CODE_REGION_BYTES };
   }
 
   private entry(k: KTask): Generator<never, unknown, unknown> {
@@ -529,18 +593,19 @@ export class Kernel {
   /** Restart: gives back the task's live heap blocks, resets its stack and writes its first frame again. */
   private resetTask(k: KTask): void {
     if (k.heap) {
+      const gate = k.heap.allocator;
       for (const addr of [...k.live.keys()]) {
         try {
-          k.heap.allocator.free(addr);
+          gate.free(addr); // with the task's privilege and MPU view, as every heap operation
         } catch {
           // a corrupted heap: the block stays where it is
           this.machine.core.clearFault();
         }
       }
-      k.live.clear();
-      k.heapInUse = 0;
+      gate.live.clear();
     }
     if (this.checker) this.checker.unregisterStack(k.id);
+    k.ctx.branch(k.code); // the task starts over at its entry (a privileged fetch: the kernel's)
     this.switcher.initialFrame(k);
     if (this.checker)
       this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, k.ctx.sp);

@@ -199,20 +199,20 @@ describe("stack overflow and corrupt stack pointers", () => {
     expect(f.hw?.access.address).toBe(0x30000000);
   });
 
-  it("code in SRAM faults at the first resume with IACCVIOL (0x01), before any of its code runs", () => {
+  it("a branch into data faults at once with IACCVIOL (0x01); code never runs from there", () => {
     const k = bootTest();
-    let ran = false;
+    let after = false;
     k.spawn({
       name: "data-code",
-      code: k.kernelBlock.base,
       *main(t) {
-        ran = true;
+        t.branch(k.kernelBlock.base);
+        after = true;
         yield* t.yield();
       },
     });
     k.run({ ms: 2 });
     const f = k.faults[0]!;
-    expect(ran).toBe(false);
+    expect(after).toBe(false);
     expect(f.kind).toBe("memmanage");
     expect(f.hw?.cfsr).toBe(0x01);
     expect(f.hw?.access.kind).toBe("fetch");

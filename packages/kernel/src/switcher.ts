@@ -4,7 +4,7 @@ import type { Task } from "@rtos-sim/sched";
 import type { KernelEmitter } from "./events.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
-import type { WatchdogHook } from "./watchdog.js";
+import type { Watchdog } from "./watchdog.js";
 
 const XPSR_THUMB = 0x01000000;
 /** EXC_RETURN: return to Thread mode, process stack, no FP state. */
@@ -15,7 +15,7 @@ export interface SwitcherDeps {
   readonly core: Core;
   readonly loader: MpuLoader;
   readonly checker: MemoryChecker | null;
-  readonly watchdog: WatchdogHook | null;
+  readonly watchdog: Watchdog | null;
   readonly events: KernelEmitter;
   /** Faults the task with an error raised in its context (the fault policy follows). */
   readonly faultTask: (t: Task<KTask>, error: unknown) => void;
@@ -40,7 +40,7 @@ export class ContextSwitcher {
   private readonly core: Core;
   private readonly loader: MpuLoader;
   private readonly checker: MemoryChecker | null;
-  private readonly watchdog: WatchdogHook | null;
+  private readonly watchdog: Watchdog | null;
   private readonly events: KernelEmitter;
   private readonly faultTask: SwitcherDeps["faultTask"];
   private readonly stamp: SwitcherDeps["stamp"];
@@ -122,7 +122,7 @@ export class ContextSwitcher {
           const low = ((k.ctx.sp - 32) & ~7) >>> 0;
           if (low >= k.stack.base + GUARD_BYTES && low < k.stack.top) checker.stackPointer(k.id, low);
         }
-        k.frame[6] = (k.code | 1) >>> 0;
+        k.frame[6] = (k.ctx.pc | 1) >>> 0;
         fp = core.pushFrame(k.ctx.sp, k.frame);
       } catch (e) {
         this.faultTask(t, e);
@@ -143,7 +143,7 @@ export class ContextSwitcher {
     const user = makeActor(ActorMode.User, t.id);
     if (core.actor !== user) core.actor = user;
     try {
-      core.fetch(t.data.code); // the instruction fetch at the resume address
+      core.fetch(t.data.ctx.pc); // the instruction fetch at the resume address
     } catch (e) {
       this.faultTask(t, e);
     }

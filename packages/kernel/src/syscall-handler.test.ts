@@ -139,6 +139,7 @@ describe("semaphores", () => {
     const log: string[] = [];
     k.spawn({
       name: "taker",
+      semaphores: { s: "both" },
       priority: 2,
       *main(t) {
         const r1 = yield* t.semTake("s", { ms: 3 });
@@ -150,6 +151,7 @@ describe("semaphores", () => {
     });
     k.spawn({
       name: "giver",
+      semaphores: { s: "both" },
       *main(t) {
         yield* t.sleep({ ms: 5 });
         log.push(`give ${String(yield* t.semGive("s"))}`);
@@ -171,7 +173,7 @@ describe("semaphores", () => {
       // 14 cycles after the count moved to kernel memory: 4 gives that raise the count read it,
       // read the maximum and write it back (3 accesses each), the 5th reads both (2)
       "got 0 at 5.000904761904762",
-      `missing ${Errno.ENOENT}`,
+      `missing ${Errno.EPERM}`,
     ]);
     expect(k.semaphores.get("s")!.count).toBe(4);
   });
@@ -189,6 +191,7 @@ describe("queues", () => {
     let received: number[] = [];
     k.spawn({
       name: "tx",
+      queues: { q: "both" },
       *main(t) {
         const p = yield* t.malloc(8);
         fill(t, p, [1, 2, 3, 4, 5, 6, 7, 8]);
@@ -200,12 +203,13 @@ describe("queues", () => {
       },
     });
     k.run({ ms: 1 });
-    expect(results).toEqual([Errno.OK, Errno.OK, Errno.EAGAIN, Errno.ENOENT]);
+    expect(results).toEqual([Errno.OK, Errno.OK, Errno.EAGAIN, Errno.EPERM]);
     expect(q.length).toBe(2);
     expect(q.storage >= k.kernelBlock.base && q.storage < k.kernelBlock.base + k.kernelBlock.size).toBe(true);
     expect([...k.machine.bus.peek(q.storage, 12)]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 9]);
     k.spawn({
       name: "rx",
+      queues: { q: "both" },
       *main(t) {
         const p = yield* t.malloc(16);
         const n1 = yield* t.receive("q", p, 16);
@@ -225,6 +229,7 @@ describe("queues", () => {
     const log: unknown[] = [];
     const rx = k.spawn({
       name: "rx",
+      queues: { q: "both" },
       priority: 3,
       *main(t) {
         const p = yield* t.malloc(16);
@@ -235,6 +240,7 @@ describe("queues", () => {
     });
     k.spawn({
       name: "tx",
+      queues: { q: "both" },
       *main(t) {
         yield* t.sleep({ ms: 4 });
         const p = yield* t.malloc(8);
@@ -321,6 +327,7 @@ describe("queue hand-off", () => {
     const before = k.machine.bus.peek(shared, 16);
     const rx = k.spawn({
       name: "rx",
+      queues: { q: "both" },
       partitions: { shared: "rw" },
       *main(t) {
         yield* t.receive("q", shared, 16); // blocks: the queue is empty
@@ -329,6 +336,7 @@ describe("queue hand-off", () => {
     const log: unknown[] = [];
     k.spawn({
       name: "tx",
+      queues: { q: "both" },
       partitions: { shared: "rw" },
       *main(t) {
         log.push(yield* t.grant("shared", "rx", "ro")); // rx may only read it now

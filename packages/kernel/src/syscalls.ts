@@ -60,7 +60,7 @@ export const Errno = {
   OK: 0,
   /** Not permitted (e.g. granting a partition the caller does not hold read-write). */
   EPERM: -1,
-  /** No such semaphore, queue, partition or task. */
+  /** No such partition or task. */
   ENOENT: -2,
   /** Queue full (sends never block). */
   EAGAIN: -11,
@@ -95,10 +95,10 @@ export interface SyscallResults {
   free: ErrnoOf<"OK">;
   /** The new address, or 0 (out of memory, or `realloc(p, 0)`). */
   realloc: number;
-  "sem-take": ErrnoOf<"OK" | "ENOENT"> | Timeout;
-  "sem-give": ErrnoOf<"OK" | "ENOENT" | "EOVERFLOW">;
-  send: ErrnoOf<"OK" | "EAGAIN" | "ENOENT">;
-  /** Bytes received, `Errno.ENOENT`, or `TIMEOUT`. */
+  "sem-take": ErrnoOf<"OK" | "EPERM"> | Timeout;
+  "sem-give": ErrnoOf<"OK" | "EPERM" | "EOVERFLOW">;
+  send: ErrnoOf<"OK" | "EAGAIN" | "EPERM">;
+  /** Bytes received, `Errno.EPERM`, or `TIMEOUT`. */
   receive: number | Timeout;
   /** The length printed. */
   print: number;

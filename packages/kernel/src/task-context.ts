@@ -38,9 +38,11 @@ export class TaskContext {
   /** Told of every stack pointer move by push/pop (the kernel passes it to the memory checker). */
   onStackPointer: ((sp: number) => void) | null = null;
   private readonly core: Core;
+  private pcValue: number;
 
-  constructor(core: Core, id: number, name: string, stackBase: number, stackTop: number, sp: number) {
+  constructor(core: Core, id: number, name: string, stackBase: number, stackTop: number, sp: number, pc = 0) {
     this.core = core;
+    this.pcValue = pc >>> 0;
     this.id = id;
     this.name = name;
     this.stackBase = stackBase;
@@ -96,6 +98,22 @@ export class TaskContext {
     this.core.writeBytes(address, bytes);
   }
 
+  /** Where the task's code is running: its entry until it {@link TaskContext.branch}es elsewhere. */
+  get pc(): number {
+    return this.pcValue;
+  }
+
+  /**
+   * Branches to the code at `address` (a BX/BLX into another function): the instruction fetch
+   * there is checked at once (the task's privilege and MPU view: a MemManage IACCVIOL fault when
+   * the task may not execute there, or a BusFault IBUSERR when the memory is not executable),
+   * and the task resumes there from now on.
+   */
+  branch(address: number): void {
+    this.core.fetch(address);
+    this.pcValue = address >>> 0;
+  }
+
   /**
    * Reserves `size` bytes on the stack (like a function's frame, `SUB sp, sp, #size`): moves SP
    * down (8-byte aligned) and returns the new SP. On ARMv8-M the core checks the new SP against
@@ -146,19 +164,19 @@ export class TaskContext {
   realloc(ptr: number, size: number): SyscallCall<"realloc"> {
     return syscall(sys.realloc(ptr, size));
   }
-  /** Takes a semaphore (blocks while its count is 0): OK, ENOENT, or TIMEOUT. */
+  /** Takes a semaphore (blocks while its count is 0): OK, EPERM (no right to take it), or TIMEOUT. */
   semTake(sem: string, timeout?: Delay): SyscallCall<"sem-take"> {
     return syscall(sys.semTake(sem, timeout));
   }
-  /** Gives a semaphore: OK, ENOENT, or EOVERFLOW at its maximum. */
+  /** Gives a semaphore: OK, EPERM (no right to give it), or EOVERFLOW at its maximum. */
   semGive(sem: string): SyscallCall<"sem-give"> {
     return syscall(sys.semGive(sem));
   }
-  /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, ENOENT. */
+  /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, EPERM (no right to send). */
   send(queue: string, ptr: number, length: number): SyscallCall<"send"> {
     return syscall(sys.send(queue, ptr, length));
   }
-  /** Receives a message into `[ptr, ptr + length)` (blocks while empty): its length, ENOENT, or TIMEOUT. */
+  /** Receives a message into `[ptr, ptr + length)` (blocks while empty): its length, EPERM (no right), or TIMEOUT. */
   receive(queue: string, ptr: number, length: number, timeout?: Delay): SyscallCall<"receive"> {
     return syscall(sys.receive(queue, ptr, length, timeout));
   }

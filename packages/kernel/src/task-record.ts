@@ -1,10 +1,14 @@
 import type { FaultPolicy, TaskSpec } from "./config.js";
 import type { FaultRecord } from "./fault-report.js";
+import type { HeapGate } from "./heap-gate.js";
 import type { HeapKind } from "./heaps/table.js";
 import type { TaskAllocator } from "./heaps/types.js";
 import type { MpuPlan } from "./mpu-plan.js";
 import type { TaskContext } from "./task-context.js";
 import type { TaskGrant } from "./task-spec.js";
+
+/** Bytes of one task's code region with per-task code (`KernelOptions.codeIsolation`): 4 KiB. */
+export const CODE_REGION_BYTES = 0x1000;
 
 /** Bytes of the stack guard below every stack (Zephyr uses 32-64 B). */
 export const GUARD_BYTES = 32;
@@ -42,8 +46,8 @@ export interface KTask {
   readonly code: number;
   /** The stack block from the region manager: [base, top), guard at its bottom. */
   readonly stack: { readonly base: number; readonly top: number; readonly order: number };
-  /** The heap block (one MPU region) and its allocator, or null. */
-  heap: TaskHeap | null;
+  /** The heap block (one MPU region) and its allocator behind the kernel's gate, or null. */
+  heap: GatedHeap | null;
   /** Address of the task control block in kernel memory (see {@link TcbField}). */
   readonly tcb: number;
   /** The task's MPU grants (stack, heap, partitions, devices), as asked of the MPU driver. */
@@ -60,16 +64,27 @@ export interface KTask {
   /** Whether a frame is on the task's stack now (switched out), its address in the TCB. */
   stacked: boolean;
   /** Bytes currently allocated from the heap by the task (requested). */
-  heapInUse: number;
-  /** The task's live heap blocks (address -> requested size), from its malloc/free syscalls. */
-  readonly live: Map<number, number>;
+  readonly heapInUse: number;
+  /**
+   * The task's live heap blocks (address -> requested size): the kernel's record, kept by the
+   * heap's {@link HeapGate} (the task cannot write it).
+   */
+  readonly live: ReadonlyMap<number, number>;
 }
 
-/** A task's heap: one block of pages (one MPU region) and its allocator. */
+/** A heap over one block of pages (one MPU region) and its allocator: the kernel's own heap. */
 export interface TaskHeap {
   readonly kind: HeapKind;
   readonly base: number;
   readonly size: number;
   readonly order: number;
   readonly allocator: TaskAllocator;
+}
+
+/**
+ * A task's heap: its allocator is behind the kernel's {@link HeapGate} (run with the task's
+ * privilege, pointers checked against the kernel's record of live blocks).
+ */
+export interface GatedHeap extends TaskHeap {
+  readonly allocator: HeapGate;
 }

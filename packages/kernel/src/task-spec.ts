@@ -19,13 +19,16 @@ export interface SpecContext {
   readonly taskCount: number;
   hasTask(name: string): boolean;
   hasPartition(name: string): boolean;
+  hasQueue(name: string): boolean;
+  hasSemaphore(name: string): boolean;
   /** Throws `UNKNOWN_DEVICE` when the board has no such device. */
   device(role: DeviceRole): DevicePlacement;
 }
 
 /**
  * Checks a task description field by field (typed `BAD_TASK` naming the field,
- * `DUPLICATE_TASK`, `UNKNOWN_PARTITION`, `UNKNOWN_DEVICE`); changes nothing.
+ * `DUPLICATE_TASK`, `UNKNOWN_PARTITION`, `UNKNOWN_DEVICE`, `UNKNOWN_QUEUE`,
+ * `UNKNOWN_SEMAPHORE`); changes nothing.
  */
 export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   const bad = (field: string, why: string) =>
@@ -68,7 +71,30 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
     if (access !== "ro" && access !== "rw") throw bad(`partitions.${name}`, 'must be "ro" or "rw"');
   }
   for (const role of spec.devices ?? []) kernel.device(role);
+  checkRights(spec, "queues", ["send", "receive", "both"], kernel.hasQueue, "UNKNOWN_QUEUE", bad);
+  checkRights(spec, "semaphores", ["give", "take", "both"], kernel.hasSemaphore, "UNKNOWN_SEMAPHORE", bad);
   checkPolicy(spec.faultPolicy, bad);
+}
+
+/** Checks one table of IPC rights: every name exists, every right is one of `rights`. */
+function checkRights(
+  spec: TaskSpec,
+  field: "queues" | "semaphores",
+  rights: readonly string[],
+  exists: (name: string) => boolean,
+  code: "UNKNOWN_QUEUE" | "UNKNOWN_SEMAPHORE",
+  bad: (field: string, why: string) => KernelError,
+): void {
+  const table: unknown = spec[field];
+  if (table === undefined) return;
+  if (typeof table !== "object" || table === null) throw bad(field, "must be an object of name: right");
+  for (const [name, right] of Object.entries(table)) {
+    const what = field === "queues" ? "queue" : "semaphore";
+    if (!exists(name))
+      throw new KernelError(code, `task ${spec.name}: no ${what} ${name}`, { task: spec.name, [what]: name });
+    if (!rights.includes(right as string))
+      throw bad(`${field}.${name}`, `must be ${rights.map((r) => JSON.stringify(r)).join(", ")}`);
+  }
 }
 
 /** A block of memory as a grant needs it (a stack, a heap, a partition). */
@@ -96,12 +122,14 @@ export interface TaskGrant extends MpuGrant {
  * A task's MPU grants in order: its stack (RW, XN) with a guard of {@link GUARD_BYTES} at the
  * bottom (the MPU driver realises it: on PMSAv7 a privileged read-only region over the lowest
  * bytes, overriding the stack's, as Zephyr's guard; on PMSAv8 the stack limit register), heap
- * (RW, XN), partitions (RO or RW, XN), granted peripherals (RW, Device, XN).
+ * (RW, XN), its own code region with per-task code (RO, executable), partitions (RO or RW,
+ * XN), granted peripherals (RW, Device, XN).
  */
 export function taskGrants(
   spec: TaskSpec,
   stack: PartitionBlock,
   heap: PartitionBlock | null,
+  code: PartitionBlock | null,
   partition: (name: string) => GrantedPartition,
   device: (role: DeviceRole) => DevicePlacement,
 ): TaskGrant[] {
@@ -109,6 +137,8 @@ export function taskGrants(
     { id: "stack", label: "stack", base: stack.base, size: stack.size, access: "rw", guard: GUARD_BYTES },
   ];
   if (heap) grants.push({ id: "heap", label: "heap", base: heap.base, size: heap.size, access: "rw" });
+  if (code)
+    grants.push({ id: "code", label: "code", base: code.base, size: code.size, access: "ro", executable: true });
   for (const [name, access] of Object.entries(spec.partitions ?? {}))
     grants.push(partitionGrant(name, access, partition(name)));
   for (const role of spec.devices ?? []) {

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { bootTest } from "./test-kit.js";
 
 describe("watchdog", () => {
-  it("stops a task that loops touching memory past its budget, at its next syscall (default)", () => {
-    const k = bootTest({ watchdogCycles: 10_000 });
+  it("without the interrupt, stops a task that loops touching memory past its budget at its next syscall", () => {
+    const k = bootTest({ watchdogCycles: 10_000, watchdogInterrupt: false });
     expect(k.watchdog).toBeNull();
     let after = false;
     const t = k.spawn({
@@ -30,8 +30,8 @@ describe("watchdog", () => {
     expect(k.schedTask(t).state).toBe("faulted");
   });
 
-  it("with watchdogInterrupt, stops a task that loops touching memory without ever yielding (the access hook trips)", () => {
-    const k = bootTest({ watchdogCycles: 10_000, watchdogInterrupt: true });
+  it("stops a task that loops touching memory without ever yielding (the cycle alarm trips, by default)", () => {
+    const k = bootTest({ watchdogCycles: 10_000 });
     const beats: number[] = [];
     k.spawn({
       name: "steady",
@@ -116,5 +116,30 @@ describe("watchdog", () => {
     });
     expect(k.run({ ms: 5 }).reason).toBe("no-tasks");
     expect(k.faults).toEqual([]);
+  });
+
+  it("costs no access hook (the checker stays the core's hook) and never interrupts a syscall's allocator work", () => {
+    const k = bootTest({ memcheck: true, watchdogCycles: 2_000 });
+    expect(k.machine.core.hook).toBe(k.checker);
+    let blocks = 0;
+    const t = k.spawn({
+      name: "hungry",
+      heapSize: 16 * 1024,
+      *main(t) {
+        // Every malloc's allocator work charges cycles; the alarm comes due inside one of them
+        // and waits for the task's own next access (the write below), so the heap stays whole.
+        for (;;) {
+          const p = yield* t.malloc(24);
+          t.write32(p, blocks++);
+        }
+      },
+    });
+    k.run({ ms: 5 });
+    const f = k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["hungry", "watchdog"]);
+    expect(f.hw).toBeUndefined();
+    expect(blocks).toBeGreaterThan(0);
+    expect(t.live.size).toBe(blocks);
+    expect(k.checker!.reports).toEqual([]);
   });
 });

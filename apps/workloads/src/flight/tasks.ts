@@ -216,6 +216,7 @@ export function flightTasks(env: AppEnv): TaskSpec[] {
       stackSize: 1024,
       heapSize: 0,
       partitions: { [RING]: "rw" },
+      semaphores: { [SEM_SAMPLE]: "give" },
       devices: ["sensor", "timer"],
       main: (t) => imu(t, env.device("sensor"), env.device("timer"), ring),
     },
@@ -225,6 +226,7 @@ export function flightTasks(env: AppEnv): TaskSpec[] {
       stackSize: 1024,
       heapSize: 0,
       partitions: { [RING]: "ro", [ATTITUDE]: "rw" },
+      semaphores: { [SEM_SAMPLE]: "take", [SEM_ATTITUDE]: "give" },
       main: (t) => estimator(t, ring, att),
     },
     {
@@ -233,6 +235,7 @@ export function flightTasks(env: AppEnv): TaskSpec[] {
       stackSize: 1024,
       heapSize: 0,
       partitions: { [ATTITUDE]: "ro", [MOTORS]: "rw" },
+      semaphores: { [SEM_ATTITUDE]: "take" },
       devices: ["actuator"],
       main: (t) => mixer(t, att, motors, env.device("actuator")),
     },

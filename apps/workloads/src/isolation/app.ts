@@ -20,6 +20,13 @@ export function describeFault(f: FaultRecord): string {
 export function judgeAttempt(kernel: Kernel, a: Attempt): { ok: boolean; detail: string } {
   const faults = kernel.faults.filter((f) => f.task === a.task);
   const f = faults[0];
+  if (a.expect.kind === "refused") {
+    const printed = kernel.task(a.task)?.output ?? [];
+    const want = a.expect.printed ?? [];
+    const ok = !f && printed.length === want.length && printed.every((l, i) => l === want[i]);
+    const got = f ? describeFault(f) : printed.join(", ");
+    return { ok, detail: `${a.what}: ${ok ? `refused (${got})` : `expected ${want.join(", ")}, got ${got}`}` };
+  }
   if (!f) return { ok: false, detail: `${a.what}: NOT stopped (no fault)` };
   const problems: string[] = [];
   if (a.expect.checkerKind !== undefined && f.kind === "checker" && f.checker?.kind === a.expect.checkerKind) {

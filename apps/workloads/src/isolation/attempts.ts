@@ -8,7 +8,7 @@ import {
   type TaskContext,
   type TaskSpec,
 } from "@rtos-sim/kernel";
-import { RING } from "../flight/layout.js";
+import { RING, SEM_ATTITUDE, SEM_SAMPLE } from "../flight/layout.js";
 
 /** Address of the MPU's RASR register (the region attribute and size register). */
 export const MPU_RASR = 0xe000eda0;
@@ -22,9 +22,11 @@ export const FIRST_ATTEMPT_MS = 51;
 /** The rogue's priority: below every flight task. */
 export const ROGUE_PRIORITY = 0;
 
-/** What an attempt is expected to end in. */
+/** What an attempt is expected to end in: a fault of `kind`, or `"refused"` (an error code, no fault). */
 export interface Expectation {
-  readonly kind: FaultKind;
+  readonly kind: FaultKind | "refused";
+  /** With `"refused"`: the lines the rogue prints, one per call (`result <n>`). */
+  readonly printed?: readonly string[];
   /** CFSR bits that must be set (names as `decodeCfsr` gives them), or per kernel (by its MPU). */
   readonly cfsr?: readonly string[] | ((kernel: Kernel) => readonly string[]);
   /** The address the fault must name (MMFAR/BFAR, or the access for instruction fetches). */
@@ -66,7 +68,7 @@ function rogue(
   name: string,
   at: number,
   extra: Partial<TaskSpec>,
-  act: (t: TaskContext) => Syscall | undefined,
+  act: (t: TaskContext) => Syscall | Generator<unknown, void, unknown> | undefined,
 ): TaskSpec {
   return {
     name,
@@ -78,9 +80,25 @@ function rogue(
     *main(t) {
       yield* t.sleep({ ms: at });
       const call = act(t);
-      if (call) yield call;
+      if (call === undefined) return;
+      if ("next" in call) yield* call;
+      else yield call;
     },
   };
+}
+
+/** Prints `result <n>` with a buffer on the stack (the rogues have no heap). */
+function* printResult(t: TaskContext, n: number): Generator<unknown, void, unknown> {
+  const line = `result ${n}\n`;
+  const buf = t.push(16);
+  t.writeString(buf, line);
+  yield* t.print(buf, line.length);
+  t.pop(16);
+}
+
+/** The heap allocators' public header check (any task can compute it, so it can forge it). */
+function headerCheck(h: number, w0: number, slack: number): number {
+  return ((Math.imul((w0 & ~2) ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
 }
 
 /**
@@ -156,10 +174,23 @@ export const ATTEMPTS: readonly Attempt[] = [
   },
   {
     task: "rogue-exec-data",
-    what: "execute from data (its code address is the IMU ring)",
+    what: "execute from data (branch into the IMU ring)",
     expect: { kind: "memmanage", cfsr: ["IACCVIOL"], address: (k) => k.partitions.get(RING)!.base },
-    // The instruction fetch at its first dispatch faults: it strikes at boot, before sleeping.
-    spec: (env, at) => rogue("rogue-exec-data", at, { code: env.partition(RING).base }, () => undefined), // never reached
+    spec: (env, at) =>
+      rogue("rogue-exec-data", at, {}, (t) => {
+        t.branch(env.partition(RING).base);
+        return undefined;
+      }),
+  },
+  {
+    task: "rogue-code-theft",
+    what: "run the mixer's code (branch into its code region)",
+    expect: { kind: "memmanage", cfsr: ["IACCVIOL"], address: (k) => taskOf(k, "mixer").code },
+    spec: (env, at) =>
+      rogue("rogue-code-theft", at, {}, (t) => {
+        t.branch(taskOf(env.kernel, "mixer").code);
+        return undefined;
+      }),
   },
   {
     task: "rogue-bad-pointer",
@@ -183,6 +214,59 @@ export const ATTEMPTS: readonly Attempt[] = [
           const frame = t.push(64); // a call's frame
           t.write32(frame, depth); // its saved registers
         }
+      }),
+  },
+  {
+    task: "rogue-heap-unlink",
+    what: "forge a free block's links in its own heap so the allocator's unlink writes MPU_CTRL = 0",
+    // With the checker on, the write into the freed block is a use after free first.
+    expect: { kind: "heap", checkerKind: "use-after-free" },
+    spec: (_env, at) =>
+      rogue("rogue-heap-unlink", at, { heapSize: 4096 }, function* (t) {
+        yield* t.malloc(24);
+        const b = yield* t.malloc(24);
+        const c = yield* t.malloc(24);
+        const d = yield* t.malloc(24);
+        yield* t.malloc(24); // keeps d from merging with the rest of the heap
+        yield* t.free(d);
+        yield* t.free(b); // b heads the list, d is behind it: unlinking d goes through its links
+        t.write32(d, 0); // d's next link (an overflow of c)
+        t.write32(d + 4, 0xe000ed94 - 8); // d's prev link: "prev->next = next" hits MPU_CTRL
+        yield* t.free(c); // c merges with the free d: d is unlinked
+      }),
+  },
+  {
+    task: "rogue-forged-free",
+    what: "free a block it forged (header with the public check word) inside its own live block",
+    expect: { kind: "heap", checkerKind: "invalid-free" },
+    spec: (_env, at) =>
+      rogue("rogue-forged-free", at, { heapSize: 4096 }, function* (t) {
+        const a = yield* t.malloc(128);
+        const fake = a + 32;
+        t.write32(fake, 48);
+        t.write32(fake + 4, headerCheck(fake, 48, 0));
+        yield* t.free(fake + 8);
+      }),
+  },
+  {
+    task: "rogue-ipc",
+    what: "give the IMU's sample semaphore and take the mixer's (no rights on either)",
+    expect: { kind: "refused", printed: ["result -1", "result -1"] },
+    spec: (_env, at) =>
+      rogue("rogue-ipc", at, {}, function* (t) {
+        yield* printResult(t, yield* t.semGive(SEM_SAMPLE));
+        const r = yield* t.semTake(SEM_ATTITUDE, { ticks: 0 });
+        yield* printResult(t, typeof r === "number" ? r : 0);
+      }),
+  },
+  {
+    task: "rogue-busy-loop",
+    what: "spin forever touching its stack, never giving the CPU up",
+    expect: { kind: "watchdog" },
+    spec: (_env, at) =>
+      rogue("rogue-busy-loop", at, {}, (t) => {
+        const p = t.push(16);
+        for (let i = 0; ; i++) t.write32(p, i);
       }),
   },
 ];

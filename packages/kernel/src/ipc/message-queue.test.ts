@@ -22,6 +22,7 @@ describe("queue control blocks in kernel memory", () => {
     const states: unknown[] = [];
     k.spawn({
       name: "t",
+      queues: { q: "both" },
       *main(t) {
         const p = yield* t.malloc(8);
         for (const [n, fill] of [
@@ -60,6 +61,7 @@ describe("queue control blocks in kernel memory", () => {
     let got: unknown = null;
     const rx = k.spawn({
       name: "rx",
+      queues: { q: "both" },
       priority: 2,
       *main(t) {
         buf = yield* t.malloc(16);
@@ -70,6 +72,7 @@ describe("queue control blocks in kernel memory", () => {
     const wait: number[] = [];
     k.spawn({
       name: "tx",
+      queues: { q: "both" },
       *main(t) {
         wait.push(...u32s(k.machine.bus.peek(rx.tcb + TcbField.WAIT_PTR, 8)));
         const p = yield* t.malloc(16);

@@ -16,6 +16,7 @@ describe("semaphore control blocks in kernel memory", () => {
     const got: unknown[] = [];
     k.spawn({
       name: "t",
+      semaphores: { s: "both" },
       *main(t) {
         got.push(yield* t.semTake("s"), yield* t.semGive("s"), yield* t.semGive("s"), yield* t.semGive("s"));
       },
@@ -33,6 +34,7 @@ describe("semaphore control blocks in kernel memory", () => {
     const got: unknown[] = [];
     k.spawn({
       name: "t",
+      semaphores: { s: "both" },
       *main(t) {
         got.push(yield* t.semTake("s", { ticks: 1 }));
       },
@@ -46,6 +48,7 @@ describe("semaphore control blocks in kernel memory", () => {
     const s = k.semaphores.get("s")!;
     k.spawn({
       name: "snoop",
+      semaphores: { s: "both" },
       *main(t) {
         t.read32(s.block);
         yield* t.yield();
@@ -59,6 +62,7 @@ describe("semaphore control blocks in kernel memory", () => {
     const k = bootKernel({ board: STM32F407, memcheck: true, semaphores: [{ name: "s" }] });
     k.spawn({
       name: "a",
+      semaphores: { s: "both" },
       priority: 2,
       *main(t) {
         yield* t.semTake("s");
@@ -66,6 +70,7 @@ describe("semaphore control blocks in kernel memory", () => {
     });
     k.spawn({
       name: "b",
+      semaphores: { s: "both" },
       *main(t) {
         yield* t.semGive("s");
         yield* t.semGive("s");

@@ -14,11 +14,14 @@ type Outcome = { result: unknown } | { fault: string; message: string };
  */
 function attempt(req: (buf: number, k: Kernel) => unknown, options: Partial<KernelOptions> = {}) {
   const k = bootTest({ semaphores: [{ name: "s", initial: 1, max: 4 }], ...options });
+  const sems = Object.fromEntries([...k.semaphores.keys()].map((n) => [n, "both" as const]));
   let result: unknown = "not reached";
   let before: Uint8Array | null = null;
   const task = k.spawn({
     name: "caller",
     partitions: { shared: "rw" },
+    queues: { q: "both" },
+    semaphores: sems,
     *main(t) {
       const buf = yield* t.malloc(64);
       t.fill(buf, 0x5a, 64);
@@ -125,10 +128,10 @@ describe("one rule for bad arguments: programming errors fault the caller, nothi
 describe("one rule for bad arguments: conditions a correct program handles are results", () => {
   const codes: [string, (buf: number, k: Kernel) => Syscall, unknown][] = [
     ["malloc beyond the heap", () => sys.malloc(1024 * 1024), 0],
-    ["sem-take of no such semaphore", () => sys.semTake("nope"), Errno.ENOENT],
+    ["sem-take of no such semaphore (not in the caller's rights)", () => sys.semTake("nope"), Errno.EPERM],
     ["sem-give at the maximum", () => sys.semGive("full"), Errno.EOVERFLOW],
-    ["send to no such queue", (b) => sys.send("nope", b, 4), Errno.ENOENT],
-    ["receive from no such queue", (b) => sys.receive("nope", b, 4), Errno.ENOENT],
+    ["send to no such queue (not in the caller's rights)", (b) => sys.send("nope", b, 4), Errno.EPERM],
+    ["receive from no such queue (not in the caller's rights)", (b) => sys.receive("nope", b, 4), Errno.EPERM],
     ["grant of no such partition", () => sys.grant("nope", "caller", "ro"), Errno.ENOENT],
     ["grant to no such task", () => sys.grant("shared", "nobody", "ro"), Errno.ENOENT],
     ["grant of a partition the caller holds read-only", () => sys.grant("ro", "caller", "rw"), Errno.EPERM],

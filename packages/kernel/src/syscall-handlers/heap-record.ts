@@ -2,8 +2,8 @@ import type { Kernel } from "../kernel.js";
 import type { KTask } from "../task-record.js";
 
 /**
- * The kernel's record of a task's live heap blocks (`KTask.live`, which the task cannot write):
- * what a restart frees, and what the heap syscalls report as `alloc` events.
+ * A block handed to the task by a heap syscall: its `alloc` event (the heap's gate keeps the
+ * kernel's record of live blocks).
  */
 export function blockAllocated(
   kernel: Kernel,
@@ -12,16 +12,7 @@ export function blockAllocated(
   address: number,
   size: number,
 ): void {
-  k.live.set(address, size);
-  k.heapInUse += size;
   allocEvent(kernel, k, op, address, size);
-}
-
-/** Forgets a freed block (no event: the caller says whether it was a free). */
-export function blockFreed(k: KTask, address: number): void {
-  const size = k.live.get(address) ?? 0;
-  k.live.delete(address);
-  k.heapInUse -= size;
 }
 
 /** Emits an `alloc` event when someone listens. */

@@ -1,6 +1,7 @@
 import { Errno } from "../syscalls.js";
 import { accessible, int, name, timeout } from "./args.js";
 import { SUSPENDED, type SyscallHandler } from "./context.js";
+import { mayUse } from "./rights.js";
 
 /** Largest receive buffer. */
 const MAX_BUFFER = 4096;
@@ -8,7 +9,7 @@ const MAX_BUFFER = 4096;
 /**
  * `receive(queue, ptr, length, timeout?)`: the oldest message copied into the caller's buffer
  * (unprivileged writes), its length returned; blocks while the queue is empty (the count from a
- * send, or `TIMEOUT`). ENOENT for no such queue. Faults: a malformed field or timeout, a buffer
+ * send, or `TIMEOUT`). EPERM without the right to receive from it (`TaskSpec.queues`). Faults: a malformed field or timeout, a buffer
  * the caller may not write itself (`BAD_POINTER`).
  */
 export const receive: SyscallHandler<"receive"> = (ctx, req) => {
@@ -16,8 +17,9 @@ export const receive: SyscallHandler<"receive"> = (ctx, req) => {
   const ptr = int(req, "ptr", 0, 0xffffffff);
   const length = int(req, "length", 0, MAX_BUFFER);
   const wait = timeout(req);
-  const q = ctx.kernel.queues.get(queue);
-  if (!q) return Errno.ENOENT;
+  // Rights first: a queue or semaphore the task may not use is EPERM whether it exists or not.
+  const q = mayUse(ctx.caller, "queues", queue, "receive") ? ctx.kernel.queues.get(queue) : undefined;
+  if (!q) return Errno.EPERM;
   accessible(ctx, req, ptr, length, "write");
   const core = ctx.kernel.machine.core;
   const unprivileged = !ctx.caller.privileged;

@@ -4,13 +4,15 @@ import { Errno } from "../syscalls.js";
 import { TcbField } from "../task-record.js";
 import { accessible, badArgument, int, name } from "./args.js";
 import type { SyscallContext, SyscallHandler } from "./context.js";
+import { mayUse } from "./rights.js";
 
 /** Largest message of any queue (a queue's own message size is checked after the lookup). */
 const MAX_MESSAGE = 256;
 
 /**
  * `send(queue, ptr, length)`: copies the caller's bytes into the queue (kernel memory), or
- * straight into a blocked receiver's buffer; never blocks. OK, EAGAIN when full, ENOENT.
+ * straight into a blocked receiver's buffer; never blocks. OK, EAGAIN when full, EPERM without the
+ * right to send to it (`TaskSpec.queues`).
  * Faults: a malformed field, a length above the queue's message size, a buffer the caller may
  * not read itself (`BAD_POINTER`).
  */
@@ -18,8 +20,9 @@ export const send: SyscallHandler<"send"> = (ctx, req) => {
   const queue = name(req, "queue");
   const ptr = int(req, "ptr", 0, 0xffffffff);
   const length = int(req, "length", 0, MAX_MESSAGE);
-  const q = ctx.kernel.queues.get(queue);
-  if (!q) return Errno.ENOENT;
+  // Rights first: a queue or semaphore the task may not use is EPERM whether it exists or not.
+  const q = mayUse(ctx.caller, "queues", queue, "send") ? ctx.kernel.queues.get(queue) : undefined;
+  if (!q) return Errno.EPERM;
   const max = q.maxMessage();
   if (length > max) throw badArgument(req, "length", `must be an integer in [0, ${max}], got ${length}`, length);
   accessible(ctx, req, ptr, length, "read");
@@ -37,11 +40,10 @@ function handOff({ kernel, caller, sched }: SyscallContext): HandOff {
     const rk = receiver.data;
     kernel.loader.load(rk.plan);
     const why = kernel.validateBuffer(rk, ptr, data.length, "write");
+    // Written with the receiver's privilege, through its MPU view, as its own receive would.
+    if (why === null) kernel.machine.core.writeBytes(ptr, data, !rk.privileged);
     kernel.loader.load(caller.plan);
-    if (why === null) {
-      kernel.machine.core.writeBytes(ptr, data);
-      return true;
-    }
+    if (why === null) return true;
     const error = new KernelError("BAD_POINTER", `receive: task ${rk.name}'s buffer is no longer writable: ${why}`, {
       op: "receive",
       ptr,

@@ -50,7 +50,7 @@ describe("the syscall table", () => {
     const t = new TaskContext(null as never, 1, "t", 0, 0, 0);
     expectTypeOf(t.malloc(8)).toEqualTypeOf<Generator<SyscallOf<"malloc">, number, unknown>>();
     expectTypeOf(t.info()).toEqualTypeOf<Generator<SyscallOf<"info">, TaskInfo, unknown>>();
-    expectTypeOf<SyscallResults["sem-take"]>().toEqualTypeOf<0 | -2 | typeof import("@rtos-sim/sched").TIMEOUT>();
+    expectTypeOf<SyscallResults["sem-take"]>().toEqualTypeOf<0 | -1 | typeof import("@rtos-sim/sched").TIMEOUT>();
     expectTypeOf<SyscallResults["exit"]>().toBeNever();
     // A generator driven by hand: the helper yields the request and returns what it is given.
     const g = t.malloc(32, 16, "buf");

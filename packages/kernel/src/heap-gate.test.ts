@@ -1,0 +1,98 @@
+import type { AllocatorStats } from "@rtos-sim/alloc";
+import { describe, expect, it } from "vitest";
+import type { TaskAllocator } from "./heaps/types.js";
+import { bootTest, victim } from "./test-kit.js";
+
+/**
+ * The heap gate: the task's allocator runs with the task's privilege and MPU view, so whatever
+ * a forged link makes it touch is the task's own fault; frees are checked against the kernel's
+ * record before the allocator runs.
+ */
+describe("the heap gate", () => {
+  it("runs the allocator unprivileged, with the task's MPU view: a write it makes outside the heap is the task's MemManage fault", () => {
+    const k = bootTest();
+    k.spawn(victim("va", 1, k, true));
+    const t = k.spawn({
+      name: "t",
+      *main(c) {
+        yield* c.malloc(16);
+      },
+    });
+    // An allocator that follows a "forged link" to kernel memory (the worst an unchecked unlink does).
+    const core = k.machine.core;
+    const target = k.kernelBlock.base;
+    const evil: TaskAllocator = {
+      name: "evil",
+      kind: "tlsf",
+      observer: null,
+      allocate: () => {
+        core.write32(target, 0xdeadbeef);
+        return null;
+      },
+      free: () => {},
+      owns: () => false,
+      blockSize: () => undefined,
+      releaseEmpty: () => 0,
+      stats: () => ({}) as AllocatorStats,
+    };
+    Object.assign(t.heap!.allocator, { inner: evil });
+    const before = k.machine.bus.peek(target, 4);
+    k.run({ ms: 20 });
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.faultAddress, f.hw?.access.privileged]).toEqual([
+      "t",
+      "memmanage",
+      0x82,
+      target,
+      false,
+    ]);
+    expect(k.machine.bus.peek(target, 4)).toEqual(before);
+    expect(k.task("va")!.output).toHaveLength(10); // the others go on
+  });
+
+  it("a privileged task's allocator runs privileged", () => {
+    const k = bootTest();
+    let seen: boolean | null = null;
+    const t = k.spawn({
+      name: "p",
+      privileged: true,
+      *main(c) {
+        yield* c.malloc(16);
+      },
+    });
+    const inner = t.heap!.allocator.inner;
+    Object.assign(t.heap!.allocator, {
+      inner: { ...inner, allocate: () => ((seen = k.machine.core.privileged), null) },
+    });
+    k.run({ ms: 2 });
+    expect(seen).toBe(true);
+    expect(k.faults).toEqual([]);
+  });
+
+  it("a free or realloc of a pointer the kernel's record does not hold never reaches the allocator", () => {
+    const k = bootTest();
+    const calls: string[] = [];
+    const t = k.spawn({
+      name: "t",
+      *main(c) {
+        const p = yield* c.malloc(32);
+        yield* c.realloc(p + 8, 64);
+      },
+    });
+    const gate = t.heap!.allocator;
+    const inner = gate.inner;
+    Object.assign(gate, {
+      inner: new Proxy(inner, {
+        get: (o, key) => {
+          const v = Reflect.get(o, key);
+          return typeof v === "function" ? (...a: unknown[]) => (calls.push(String(key)), v.apply(o, a)) : v;
+        },
+      }),
+    });
+    k.run({ ms: 2 });
+    expect(calls).toEqual(["allocate"]);
+    expect(k.faults.map((f) => [f.kind, f.message])).toEqual([
+      ["heap", expect.stringMatching(/INVALID_FREE: tlsf:t: realloc of 0x[0-9a-f]+, not a live block of task t/)],
+    ]);
+  });
+});
