@@ -225,10 +225,14 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     const r = await rtosSim(["boards"]);
     expect(r.code).toBe(0);
     const rows = lines(r.stdout);
-    expect(rows[0]).toMatch(/^board\s+aliases\s+core\s+clock\s+MPU regions\s+RAM\s+flash$/);
+    expect(rows[0]).toMatch(/^board\s+aliases\s+core\s+clock\s+MPU\s+MPU regions\s+RAM\s+flash$/);
     expect(rows).toHaveLength(11);
-    expect(rows[2]).toMatch(/^stm32f407\s+stm32f407vg, stm32f4\s+cortex-m4\s+168 MHz\s+8\s+196 KiB\s+1 MiB$/);
-    expect(r.stdout).toMatch(/mps2-an386\s+mps2\s+cortex-m4\s+25 MHz\s+8\s+24\.02 MiB\s+0 B/);
+    expect(rows[2]).toMatch(/^stm32f407\s+stm32f407vg, stm32f4\s+cortex-m4\s+168 MHz\s+PMSAv7\s+8\s+196 KiB\s+1 MiB$/);
+    expect(r.stdout).toMatch(/mps2-an386\s+mps2\s+cortex-m4\s+25 MHz\s+PMSAv7\s+8\s+24\.02 MiB\s+0 B/);
+    expect(r.stdout).toMatch(
+      /^stm32u585\s+stm32u585ai, stm32u5\s+cortex-m33\s+160 MHz\s+PMSAv8\s+8\s+784 KiB\s+2 MiB$/m,
+    );
+    expect(r.stdout).toMatch(/^mps3-an547\s+an547\s+cortex-m55\s+32 MHz\s+PMSAv8\s+16\s/m);
   });
 
   it("boards --json is one JSON document", async () => {
@@ -250,9 +254,11 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
       name: "stm32f407",
       core: "cortex-m4",
       clockHz: 168_000_000,
+      mpuArchitecture: "pmsav7",
       mpuRegions: 8,
       ramBytes: 200_704,
     });
+    expect(boards.at(-1)).toMatchObject({ name: "mps3-an547", mpuArchitecture: "pmsav8", mpuRegions: 16 });
   });
 
   it("apps lists every built-in app and marks the default", async () => {
@@ -278,6 +284,53 @@ describe("rtos-sim map", { timeout: 90_000 }, () => {
     );
     expect(r.stdout).toMatch(/^APB1\s+0x40000000\s+0x40007FFF\s+32 KiB\s+Peripheral, Device, XN$/m);
     expect(r.stdout).toMatch(/^USART2\s+0x40004400$/m);
+  });
+
+  it("shows the MPU: PMSAv7 with the kernel's regions decoded from RBAR/RASR", async () => {
+    const r = await rtosSim(["map", "stm32f407"]);
+    expect(r.stdout).toContain("cortex-m4, 168 MHz, PMSAv7 MPU with 8 regions,");
+    expect(r.stdout).toContain(
+      "MPU: PMSAv7, 8 regions (MPU_TYPE 0x00000800); the highest-numbered region wins where regions overlap; background: privileged only\n",
+    );
+    expect(r.stdout).toMatch(
+      /^ {2}6 {2}0x08000000 {2}0x080FFFFF {2}1 MiB {2}ro {7}yes {3}normal {2}000 1 1 0 {2}- {4}0x08000006 {2}0x06030027 {2}code \(Flash\)$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^ {2}7 {2}0x20004000 {2}0x20005FFF {2}8 KiB {2}priv-rw .* {2}0x20004007 {2}0x11030019 {2}kernel$/m,
+    );
+    expect(r.stdout).not.toContain("MAIR0");
+  });
+
+  it("shows the MPU: PMSAv8 with MAIR0/1 and the kernel's regions decoded from RBAR/RLAR (text and JSON)", async () => {
+    const r = await rtosSim(["map", "stm32u585"]);
+    expect(r.stdout).toContain(
+      "MPU: PMSAv8, 8 regions (MPU_TYPE 0x00000800); an address two enabled regions both match faults (no overlaps); background: privileged only\n",
+    );
+    expect(r.stdout).toContain(
+      "MAIR0 0xFF0004EE  MAIR1 0x000044AA  (Attr0 Normal WB, Attr1 Device-nGnRE, Attr2 Device-nGnRnE, Attr3 Normal WB, Attr4 Normal WT, Attr5 Normal NC;",
+    );
+    expect(r.stdout).toMatch(
+      /^ {2}6 {2}0x08000000 {2}0x081FFFFF {2}2 MiB {2}ro {7}yes {3}NSH {2}Attr0=0xEE Normal WB {2}0x08000006 {2}0x081FFFE1 {2}code \(Flash\)$/m,
+    );
+    const json = JSON.parse((await rtosSim(["map", "stm32u585", "--json"])).stdout) as {
+      mpu: {
+        architecture: string;
+        regionCount: number;
+        mpuType: number;
+        mair: number[];
+        kernelRegions: { label: string; registers: { rbar: number; rlar: number } }[];
+      };
+    };
+    expect([json.mpu.architecture, json.mpu.regionCount, json.mpu.mpuType, json.mpu.mair]).toEqual([
+      "pmsav8",
+      8,
+      0x800,
+      [0xff0004ee, 0x000044aa],
+    ]);
+    expect(json.mpu.kernelRegions.map((k) => [k.label, k.registers.rbar, k.registers.rlar])).toEqual([
+      ["code (Flash)", 0x08000006, 0x081fffe1],
+      ["kernel", 0x20004001, 0x20005fe1],
+    ]);
   });
 
   it("--page-order shows the region manager's page maps", async () => {

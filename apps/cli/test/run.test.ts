@@ -27,7 +27,15 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
     );
     expect(out).toContain("  CFSR  0x00000082\n        DACCVIOL ");
     expect(out).toContain("  MMFAR 0x20000010  (address of the access the MPU stopped)");
-    expect(out).toMatch(/^ {4}1 {2}0x20001000 {2}0x20001FFF {2}4 KiB {2}rw {6}XN {4}normal {2}- {4}sensor RAM$/m);
+    expect(out).toContain(
+      "  MPU regions of sensor when it faulted (PMSAv7: the highest-numbered region wins where regions overlap; background: privileged only):\n",
+    );
+    expect(out).toMatch(
+      /^ {4}# {2}base {8}end {10}size {2}access {2}exec {2}type {4}TEX C B S {2}SRD {2}RBAR {8}RASR {8}for$/m,
+    );
+    expect(out).toMatch(
+      /^ {4}1 {2}0x20001000 {2}0x20001FFF {2}4 KiB {2}rw {6}XN {4}normal {2}000 1 1 0 {2}- {4}0x20001001 {2}0x13030017 {2}sensor RAM$/m,
+    );
     expect(out).toContain("OK: no unexpected fault, no checker error, 4 check(s) passed");
     expect(out).not.toContain("\u001b["); // not a terminal: no colours
   });
@@ -121,6 +129,10 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
       stm32h743xg: { ram: 0x20000000, code: [0x08000000, 0x80000], uart: "USART3" },
       stm32h750: { ram: 0x20000000, code: [0x08000000, 0x20000], uart: "USART3" },
       mps2: { ram: 0x20000000, code: [0x00000000, 0x400000], uart: "UART0" },
+      stm32u585: { ram: 0x20000000, code: [0x08000000, 0x200000], uart: "USART2" },
+      rp2350: { ram: 0x20000000, code: [0x10000000, 0x400000], uart: "UART0" },
+      "mps2-an505": { ram: 0x20000000, code: [0x00000000, 0x400000], uart: "UART0" },
+      "mps3-an547": { ram: 0x20000000, code: [0x28000000, 0x800000], uart: "UART0" },
     };
     for (const [board, want] of Object.entries(expected)) {
       const { code, result } = await runJson(["--board", board, "--duration", "20ms"]);
@@ -130,8 +142,56 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
       expect(logger.mpuRegions[0]?.base, board).toBe(want.code[0]);
       expect(logger.mpuRegions[0]?.size, board).toBe(want.code[1]);
       expect(logger.mpuRegions[3]?.label, board).toBe(`${want.uart} (device)`);
+      expect(logger.mpuRegions[3]?.registers.architecture, board).toBe(result.board.mpuArchitecture);
       expect(result.verdict.ok, board).toBe(true);
     }
+  });
+
+  it("on a PMSAv8 board the fault report decodes RBAR/RLAR and the MAIR attributes (text and JSON)", async () => {
+    const r = await rtosSim(["run", "mpu-demo", "--board", "stm32u585", "--duration", "100ms"]);
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    expect(out).toContain("PMSAv8 memory attributes (the driver's MAIR table): MAIR0=0xFF0004EE MAIR1=0x000044AA");
+    expect(out).toContain("PendSV loads regions 1-3: 1: RNR=1 RBAR=0x20001003 RLAR=0x20001FE1;");
+    expect(out).toContain(
+      "  MPU regions of sensor when it faulted (PMSAv8: an address two enabled regions both match faults (no overlaps); background: privileged only):\n",
+    );
+    expect(out).toMatch(
+      /^ {4}# {2}base {8}limit {8}size {2}access {2}exec {2}SH {3}MAIR attr {13}RBAR {8}RLAR {8}for$/m,
+    );
+    expect(out).toMatch(
+      /^ {4}0 {2}0x08000000 {2}0x081FFFFF {2}2 MiB {2}ro {6}yes {3}NSH {2}Attr4=0xAA Normal WT {2}0x08000006 {2}0x081FFFE9 {2}Flash \(code\)$/m,
+    );
+    expect(out).not.toContain("highest");
+    const { result } = await runJson(["--board", "stm32u585", "--duration", "100ms"]);
+    expect(result.board.mpuArchitecture).toBe("pmsav8");
+    const logger = result.tasks.find((t) => t.name === "logger")!;
+    expect(logger.mpuRegions.map((m) => [m.number, m.access, m.memoryType, m.registers])).toEqual([
+      [
+        0,
+        "ro",
+        "normal",
+        {
+          architecture: "pmsav8",
+          rbar: 0x08000006,
+          rlar: 0x081fffe9,
+          ap: 3,
+          shareability: "non-shareable",
+          pxn: false,
+          attrIndex: 4,
+          attr: 0xaa,
+          device: null,
+        },
+      ],
+      [1, "rw", "normal", expect.objectContaining({ rbar: 0x20002003, rlar: 0x20002fe1, attrIndex: 0, attr: 0xee })],
+      [2, "ro", "normal", expect.objectContaining({ rbar: 0x20003007, rlar: 0x200033e1 })],
+      [
+        3,
+        "rw",
+        "device",
+        expect.objectContaining({ rbar: 0x40004403, rlar: 0x400047e3, attrIndex: 1, attr: 0x04, device: "nGnRE" }),
+      ],
+    ]);
   });
 
   it("--trace writes a valid Chrome trace-event file", async () => {

@@ -1,8 +1,13 @@
 /**
  * hw benchmarks: checked 32-bit loads and stores at random SRAM addresses (unprivileged) against
  * raw DataView access to the same offsets, measured in the same run. Each case runs in its own
- * process (see benchMain); the loop, the addresses and the MPU setup are the bench kit's, shared
- * with the memory checker's bench.
+ * process (see benchMain); the loop, the addresses and the PMSAv7 MPU setup are the bench kit's,
+ * shared with the memory checker's bench.
+ *
+ * These are best cases: every address falls in one region (or in one region and a 256-byte
+ * privileged hole), so the core's hot segment and its permission bytes stay in cache. The same
+ * rows run on a PMSAv7 board (STM32F407, Cortex-M4) and a PMSAv8 board (STM32U585, Cortex-M33)
+ * with the same targets; the kernel's bench measures a task-like mix of regions.
  */
 import {
   ACCESS,
@@ -15,7 +20,7 @@ import {
   rawAccessBaseline,
   row,
 } from "@rtos-sim/bench-kit";
-import { createMachine, STM32F407 } from "../src/index.js";
+import { createMachine, type MpuV8, STM32F407, STM32U585 } from "../src/index.js";
 
 /** The same raw access through a DataView held in an object's field (how an emulator holds memory). */
 class RawMemory {
@@ -42,6 +47,31 @@ function rawObject() {
   });
 }
 
+/**
+ * The PMSAv8 equivalent of the bench kit's eight regions, on an STM32U585: PMSAv8 regions cannot
+ * overlap, so the SRAM the addresses fall in is one region (with the privileged-only 256-byte
+ * hole at its top as a region of its own when `privateHole`), and the others cover flash, the
+ * rest of SRAM1, SRAM2-4 and the peripherals. MAIR Attr0 Normal write-back, Attr1 Device-nGnRE.
+ */
+function programEightRegionsV8(mpu: MpuV8, privateHole = false): void {
+  mpu.setMair(0, 0xee);
+  mpu.setMair(1, 0x04);
+  mpu.setRegion(0, { base: 0x08000000, size: 0x100000, access: "ro", executable: true });
+  mpu.setRegion(1, { base: 0x20000000, size: privateHole ? 0x1ff00 : 0x20000, access: "rw" });
+  mpu.setRegion(2, { base: 0x28000000, size: 0x4000, access: "priv-rw" });
+  mpu.setRegion(3, { base: 0x40000000, size: 0x20000000, access: "priv-rw", attrIndex: 1 });
+  mpu.setRegion(4, { base: 0x20020000, size: 0x10000, access: "rw" });
+  mpu.setRegion(5, { base: 0x20030000, size: 0x10000, access: "rw" });
+  mpu.setRegion(
+    6,
+    privateHole
+      ? { base: 0x2001ff00, size: 0x100, access: "priv-rw" }
+      : { base: 0x20040000, size: 0x40000, access: "rw" },
+  );
+  mpu.setRegion(7, { base: 0x20080000, size: 0x40000, access: "ro" });
+  mpu.setControl({ enable: true, privdefena: true });
+}
+
 function checked(name: string, opts: { mpu: boolean; cycles?: boolean; privateHole?: boolean }) {
   const off = randomWordOffsets();
   const m = createMachine(STM32F407);
@@ -53,21 +83,57 @@ function checked(name: string, opts: { mpu: boolean; cycles?: boolean; privateHo
   return accessLoop(name, m.core, off);
 }
 
+/** The same loop on the PMSAv8 board (Cortex-M33), its eight regions laid out without overlap. */
+function checkedV8(name: string, opts: { mpu: boolean; cycles?: boolean; privateHole?: boolean }) {
+  const off = randomWordOffsets();
+  const m = createMachine(STM32U585);
+  if (opts.mpu) programEightRegionsV8(m.mpu, opts.privateHole);
+  m.core.controlNPriv = true;
+  m.core.countCycles = opts.cycles ?? false;
+  if (opts.privateHole) for (let i = 0; i < off.length; i++) if (off[i]! >= 0x1ff00) off[i] = off[i]! - 0x100;
+  return accessLoop(name, m.core, off);
+}
+
 benchMain(
   "hw",
   {
     raw: () => rawAccessBaseline(),
     rawObject,
-    mpuOn: () => checked("checked, unprivileged, MPU on, 8 regions", { mpu: true }),
+    mpuOn: () => checked("best case: PMSAv7 (STM32F407), checked, unprivileged, MPU on, 8 regions", { mpu: true }),
     mpuOnHole: () =>
-      checked("checked, unprivileged, MPU on, 8 regions, per-granule decisions", { mpu: true, privateHole: true }),
-    mpuOff: () => checked("checked, unprivileged, MPU off", { mpu: false }),
-    mpuOnCycles: () => checked("checked, MPU on, 8 regions, cycle counting on", { mpu: true, cycles: true }),
-    mpuOffCycles: () => checked("checked, MPU off, cycle counting on", { mpu: false, cycles: true }),
+      checked("best case: PMSAv7 (STM32F407), checked, unprivileged, MPU on, 8 regions, per-granule decisions", {
+        mpu: true,
+        privateHole: true,
+      }),
+    mpuOff: () => checked("best case: PMSAv7 (STM32F407), checked, unprivileged, MPU off", { mpu: false }),
+    mpuOnCycles: () =>
+      checked("best case: PMSAv7 (STM32F407), checked, MPU on, 8 regions, cycle counting on", {
+        mpu: true,
+        cycles: true,
+      }),
+    mpuOffCycles: () =>
+      checked("best case: PMSAv7 (STM32F407), checked, MPU off, cycle counting on", { mpu: false, cycles: true }),
+    v8MpuOn: () =>
+      checkedV8("best case: PMSAv8 (STM32U585, Cortex-M33), checked, unprivileged, MPU on, 8 regions", { mpu: true }),
+    v8MpuOnHole: () =>
+      checkedV8(
+        "best case: PMSAv8 (STM32U585, Cortex-M33), checked, unprivileged, MPU on, 8 regions, per-granule decisions",
+        {
+          mpu: true,
+          privateHole: true,
+        },
+      ),
+    v8MpuOff: () =>
+      checkedV8("best case: PMSAv8 (STM32U585, Cortex-M33), checked, unprivileged, MPU off", { mpu: false }),
+    v8MpuOnCycles: () =>
+      checkedV8("best case: PMSAv8 (STM32U585, Cortex-M33), checked, MPU on, 8 regions, cycle counting on", {
+        mpu: true,
+        cycles: true,
+      }),
   },
   (r) => [
     {
-      group: "checked 32-bit access at random SRAM addresses",
+      group: "checked 32-bit access at random SRAM addresses (best case: one region), PMSAv7 and PMSAv8",
       baseline: r.raw!.name,
       rows: [
         row(r.raw!, r.raw!),
@@ -77,6 +143,10 @@ benchMain(
         row(r.mpuOff!, r.raw!, { ratio: 0.5 }),
         row(r.mpuOnCycles!, r.raw!),
         row(r.mpuOffCycles!, r.raw!),
+        row(r.v8MpuOn!, r.raw!, { ratio: 0.25 }),
+        row(r.v8MpuOnHole!, r.raw!, { ratio: 0.25 }),
+        row(r.v8MpuOff!, r.raw!, { ratio: 0.5 }),
+        row(r.v8MpuOnCycles!, r.raw!),
       ],
     },
   ],

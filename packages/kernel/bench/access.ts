@@ -6,12 +6,15 @@
  *
  * - hw: a task-like MPU plan (40% stack, 30% data, 20% a shared region with disabled subregions,
  *   10% CCM), unprivileged, MPU on, through `core.read32/write32`; with and without cycle counting.
+ *   The same on a PMSAv8 board (STM32U585, Cortex-M33): the plan's grants laid out by the PMSAv8
+ *   driver as a task's are (no overlaps, the kernel's regions included; the stack's guard by
+ *   PSPLIM, the shared region the six middle eighths, SRAM4 in place of CCM).
  * - checker on, inside a task: the task's own code (`t.read32/t.write32` in its generator) on
  *   words of a live heap block, of its live stack, and a 30% stack / 70% heap mix.
  */
 import { type Measurement, measure, mulberry32 } from "@rtos-sim/bench-kit";
-import { STM32F407 } from "@rtos-sim/hw";
-import { bootKernel, type Kernel, type TaskContext } from "../src/index.js";
+import { type Board, type MpuGrant, STM32F407, STM32U585 } from "@rtos-sim/hw";
+import { bootKernel, type Kernel, planMpu, type TaskContext } from "../src/index.js";
 
 /** Load+store pairs per measured run. */
 export const ACCESS_PAIRS = 1 << 20;
@@ -19,16 +22,22 @@ export const ACCESS_PAIRS = 1 << 20;
 /** Operations per measured run (a load and a store per pair). */
 export const ACCESS_OPS = 2 * ACCESS_PAIRS;
 
+/** The second RAM the task-like plan reaches (10% of its accesses), per board: CCM, SRAM4. */
+const SECOND_RAM: Readonly<Record<string, { readonly region: string; readonly size: number }>> = {
+  stm32f407: { region: "CCM", size: 16384 },
+  stm32u585: { region: "SRAM4", size: 8192 },
+};
+
 /** A kernel like an app's: three tasks with heaps and a shared partition, run for 20 ms. */
-function bootedKernel(memcheck: boolean): Kernel {
+function bootedKernel(memcheck: boolean, board: Board = STM32F407): Kernel {
   const k = bootKernel({
-    board: STM32F407,
+    board,
     memcheck,
     // The measuring task runs a whole loop (millions of cycles) between two yields.
     watchdogCycles: 0,
     partitions: [
       { name: "shared", size: 8192 },
-      { name: "ccm", size: 16384, region: "CCM" },
+      { name: "ccm", ...SECOND_RAM[board.name]! },
     ],
   });
   for (let n = 0; n < 3; n++) {
@@ -119,21 +128,70 @@ function taskLikePlan(k: Kernel): Uint32Array {
   ]);
 }
 
+/**
+ * The task-like plan on a PMSAv8 board: the same four grants (the stack guarded by 32 bytes, so
+ * the driver starts its region above the guard and loads PSPLIM; the shared region as the six
+ * middle eighths PMSAv7 reaches through subregions), laid out and loaded by the kernel's PMSAv8
+ * driver with the kernel's own grants, as at a switch to a task. The mix is the same.
+ */
+function taskLikePlanV8(k: Kernel): Uint32Array {
+  const shared = k.partitions.get("shared")!;
+  const ram2 = k.partitions.get("ccm")!;
+  const stack = 0x2000c000;
+  const data = 0x2000e000;
+  const sub = shared.size / 8;
+  const grant = (id: string, base: number, size: number, guard = 0): MpuGrant => ({
+    id,
+    label: id,
+    base,
+    size,
+    access: "rw",
+    ...(guard ? { guard } : {}),
+  });
+  const plan = planMpu(
+    k.mpuDriver,
+    k.kernelGrants,
+    [
+      grant("stack", stack, 0x800, 32),
+      grant("data", data, 0x1000),
+      grant("shared", shared.base + sub, 6 * sub),
+      grant("ram2", ram2.base, ram2.size),
+    ],
+    "bench task",
+  );
+  k.loader.load(plan);
+  return mix([
+    { base: stack + 32, size: 0x800 - 32, weight: 0.4 },
+    { base: data, size: 0x1000, weight: 0.3 },
+    { base: shared.base + sub, size: 6 * sub, weight: 0.2 },
+    { base: ram2.base, size: ram2.size, weight: 0.1 },
+  ]);
+}
+
+/** The boards of the hw rows: a plan and a row label per MPU architecture. */
+const TASK_LIKE = {
+  pmsav7: { board: STM32F407, plan: taskLikePlan, label: "" },
+  pmsav8: { board: STM32U585, plan: taskLikePlanV8, label: " on PMSAv8 (STM32U585, Cortex-M33, driver layout)" },
+} as const;
+
 /** hw row: the task-like plan, unprivileged Thread mode, MPU on, cycle counting as asked. */
-export function hwTaskLike(cycles: boolean): Measurement {
-  const k = bootedKernel(false);
-  const addresses = taskLikePlan(k);
+export function hwTaskLike(cycles: boolean, architecture: keyof typeof TASK_LIKE = "pmsav7"): Measurement {
+  const { board, plan, label } = TASK_LIKE[architecture];
+  const k = bootedKernel(false, board);
+  const addresses = plan(k);
   const core = k.machine.core;
   core.mode = "thread";
   core.controlNPriv = true;
   core.countCycles = cycles;
-  const name = `hw: task-like plan, unprivileged, MPU on${cycles ? ", cycle counting on" : ""}`;
+  const name = `hw: task-like plan${label}, unprivileged, MPU on${cycles ? ", cycle counting on" : ""}`;
   return measure(name, ACCESS_OPS, () => loop(core, addresses));
 }
 
 /** Baseline for the hw rows (their address mix). */
-export function hwBaseline(): Measurement {
-  return rawMixBaseline(taskLikePlan(bootedKernel(false)));
+export function hwBaseline(architecture: keyof typeof TASK_LIKE = "pmsav7"): Measurement {
+  const { board, plan } = TASK_LIKE[architecture];
+  const m = rawMixBaseline(plan(bootedKernel(false, board)));
+  return architecture === "pmsav7" ? m : { ...m, name: `${m.name} (PMSAv8 mix)` };
 }
 
 /** What the measuring task works on: a live heap block and a live part of its own stack. */

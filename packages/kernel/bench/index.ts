@@ -76,6 +76,9 @@ benchMain(
     hwRaw: () => hwBaseline(),
     hwTask: () => hwTaskLike(false),
     hwTaskCycles: () => hwTaskLike(true),
+    hwRawV8: () => hwBaseline("pmsav8"),
+    hwTaskV8: () => hwTaskLike(false, "pmsav8"),
+    hwTaskCyclesV8: () => hwTaskLike(true, "pmsav8"),
     mcRaw: () => checkerBaseline(),
     mcHeap: () => checkerInTask("heap"),
     mcStack: () => checkerInTask("stack"),
@@ -104,6 +107,10 @@ benchMain(
           row(r.hwRaw, r.hwRaw),
           ...(r.hwTask ? [row(r.hwTask, r.hwRaw, { ratio: 0.25 })] : []),
           ...(r.hwTaskCycles ? [row(r.hwTaskCycles, r.hwRaw, { ratio: 0.2 })] : []),
+          // PMSAv8: the same targets, against the raw loop over its own address mix.
+          ...(r.hwRawV8 ? [row(r.hwRawV8, r.hwRaw)] : []),
+          ...(r.hwTaskV8 && r.hwRawV8 ? [row(r.hwTaskV8, r.hwRawV8, { ratio: 0.25 })] : []),
+          ...(r.hwTaskCyclesV8 && r.hwRawV8 ? [row(r.hwTaskCyclesV8, r.hwRawV8, { ratio: 0.2 })] : []),
         ],
       });
     }

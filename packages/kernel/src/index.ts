@@ -81,7 +81,7 @@ export { Kernel } from "./kernel.js";
 export type { BoardLayout } from "./layout.js";
 export { layoutBoard, orderFor } from "./layout.js";
 export type { MpuGrant, MpuPlan } from "./mpu-plan.js";
-export { MpuLoader, planMpu, regionSizeFor, replanGrant } from "./mpu-plan.js";
+export { MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 export type { SwitcherDeps } from "./switcher.js";
 export { ContextSwitcher } from "./switcher.js";
 export { handleSyscall } from "./syscall-handler.js";

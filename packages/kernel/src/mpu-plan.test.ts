@@ -2,7 +2,7 @@ import { createMachine, createMpuDriver, HwError, type MpuGrant, STM32F407, STM3
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { KernelError } from "./errors.js";
-import { MpuLoader, planMpu, regionSizeFor, replanGrant } from "./mpu-plan.js";
+import { MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 import { Errno } from "./syscalls.js";
 import { bootTest } from "./test-kit.js";
 
@@ -99,10 +99,6 @@ describe("planMpu", () => {
     expect((err as KernelError).code).toBe("MPU_REGIONS_EXHAUSTED");
     expect(err).toBeInstanceOf(KernelError);
     expect(full.grants).toHaveLength(6);
-  });
-
-  it("regionSizeFor rounds up to a power of two of at least 32", () => {
-    expect([1, 32, 33, 1000, 1024, 1025].map(regionSizeFor)).toEqual([32, 32, 64, 1024, 1024, 2048]);
   });
 
   it("the loader writes a plan once and skips it while loaded", () => {

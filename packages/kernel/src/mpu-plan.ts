@@ -81,10 +81,3 @@ export class MpuLoader {
     return this.driver.skips;
   }
 }
-
-/** Smallest power of two >= n (n >= 1), at least 32. */
-export function regionSizeFor(n: number): number {
-  let s = 32;
-  while (s < n) s *= 2;
-  return s;
-}

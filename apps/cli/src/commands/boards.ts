@@ -3,16 +3,18 @@ import { BOARDS } from "@rtos-sim/hw";
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { renderTable } from "../cli/table.js";
+import { MPU_REGION_TABLES } from "../output/mpu-regions.js";
 import { JSON_OPTION, jsonText, totalOf } from "./shared.js";
 
 /** `rtos-sim boards`: the built-in boards. */
 export const boardsCommand: CommandSpec = {
   name: "boards",
-  summary: "list the built-in boards (core, clock, MPU regions, RAM, flash)",
+  summary: "list the built-in boards (core, clock, MPU architecture and regions, RAM, flash)",
   usage: "boards [--json]",
   description: [
-    "Lists every built-in board with its aliases, CPU core, core clock, number of MPU regions,",
-    "total RAM and total flash. Any name or alias works with --board and with rtos-sim map.",
+    "Lists every built-in board with its aliases, CPU core, core clock, MPU architecture (PMSAv7 on",
+    "ARMv7-M cores, PMSAv8 on ARMv8-M cores) and number of MPU regions, total RAM and total flash.",
+    "Any name or alias works with --board and with rtos-sim map.",
   ],
   minPositionals: 0,
   maxPositionals: 0,
@@ -28,6 +30,7 @@ export const boardsCommand: CommandSpec = {
             description: b.description,
             core: b.core,
             clockHz: b.clockHz,
+            mpuArchitecture: b.mpuArchitecture,
             mpuRegions: b.mpuRegions,
             ramBytes: totalOf(b, "ram"),
             flashBytes: totalOf(b, "flash"),
@@ -41,6 +44,7 @@ export const boardsCommand: CommandSpec = {
       b.aliases.join(", "),
       b.core,
       formatHz(b.clockHz),
+      MPU_REGION_TABLES[b.mpuArchitecture].name,
       String(b.mpuRegions),
       formatBytes(totalOf(b, "ram")),
       formatBytes(totalOf(b, "flash")),
@@ -52,6 +56,7 @@ export const boardsCommand: CommandSpec = {
           { header: "aliases" },
           { header: "core" },
           { header: "clock", align: "right" },
+          { header: "MPU" },
           { header: "MPU regions", align: "right" },
           { header: "RAM", align: "right" },
           { header: "flash", align: "right" },

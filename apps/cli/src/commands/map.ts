@@ -6,6 +6,7 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
 import { parseInteger } from "../cli/values.js";
+import { type MapMpu, mapMpu, renderMapMpu } from "./map-mpu.js";
 import { boardOrThrow, JSON_OPTION, jsonText, parseInputFile, totalOf } from "./shared.js";
 
 function defaultMap(address: number): string {
@@ -20,9 +21,15 @@ function loadLinkerBoard(base: Board, path: string, cwd: string): Board {
   );
 }
 
-function renderMap(board: Board, style: Style, pageMaps: readonly ManagedRegion[] | null, order: number): string {
+function renderMap(
+  board: Board,
+  style: Style,
+  mpu: MapMpu,
+  pageMaps: readonly ManagedRegion[] | null,
+  order: number,
+): string {
   let out = `${style.bold(board.name)}: ${board.description}\n`;
-  out += `${board.core}, ${formatHz(board.clockHz)}, ${board.mpuRegions} MPU regions, ${formatBytes(
+  out += `${board.core}, ${formatHz(board.clockHz)}, ${mpu.name} MPU with ${board.mpuRegions} regions, ${formatBytes(
     totalOf(board, "ram"),
   )} RAM, ${formatBytes(totalOf(board, "flash"))} flash\n\n`;
   out += `${style.bold("Memory")} (end = last byte; access r/w/x as the bus allows it)\n`;
@@ -75,6 +82,7 @@ function renderMap(board: Board, style: Style, pageMaps: readonly ManagedRegion[
       devices.map(([n, a]) => [n, hex32(a)]),
     );
   }
+  out += `\n${renderMapMpu(mpu, style)}`;
   if (pageMaps) {
     out += `\n${style.bold("Page maps")} (region manager, page order ${order} = ${formatBytes(2 ** order)} pages)\n`;
     for (const r of pageMaps) {
@@ -96,8 +104,10 @@ export const mapCommand: CommandSpec = {
   usage: "map <board> [--linker-script FILE] [--page-order N] [--json]",
   description: [
     "Prints the memory regions of a built-in board or a board .json file (start, end, size, kind, bus access, wait",
-    "states and where each falls in the ARMv7-M default memory map), its peripheral ranges and",
-    "named devices.",
+    "states and where each falls in the default memory map), its peripheral ranges and",
+    "named devices, and its MPU: the architecture (PMSAv7 or PMSAv8), the region count, and the",
+    "kernel's own regions as its MPU driver lays them out, decoded from their registers (PMSAv7",
+    "RBAR/RASR; PMSAv8 RBAR/RLAR and the MAIR attribute each selects).",
     "--linker-script replaces the board's memory with the MEMORY block of a GNU ld linker script",
     "(ORIGIN/LENGTH, K/M suffixes, (rx)/(xrw) attributes); the board keeps its peripherals and core.",
     "--page-order boots the region manager on every writable region with pages of 2^N bytes and",
@@ -123,6 +133,7 @@ export const mapCommand: CommandSpec = {
     "rtos-sim map stm32h743 --page-order 12",
     "rtos-sim map stm32f407 --linker-script STM32F407VGTX_FLASH.ld",
     "rtos-sim map mps2-an386 --json",
+    "rtos-sim map stm32u585",
   ],
   run({ io, values, positionals, style }) {
     let board = boardOrThrow(positionals[0]!, "map", io.cwd);
@@ -131,11 +142,13 @@ export const mapCommand: CommandSpec = {
     const orderText = values["page-order"];
     const order = typeof orderText === "string" ? parseInteger(orderText, "--page-order", 5, 16, "map") : null;
     const pageMaps = order === null ? null : bootPageMaps(createMachine(board), order);
+    const mpu = mapMpu(board);
     if (values.json) {
       io.out(
         jsonText({
           board: { ...boardInfo(board), devices: board.devices },
           linkerScript: typeof script === "string" ? resolve(io.cwd, script) : null,
+          mpu,
           pageOrder: order,
           pageMaps:
             pageMaps === null
@@ -145,7 +158,7 @@ export const mapCommand: CommandSpec = {
       );
       return ExitCode.Ok;
     }
-    io.out(renderMap(board, style, pageMaps, order ?? 0));
+    io.out(renderMap(board, style, mpu, pageMaps, order ?? 0));
     return ExitCode.Ok;
   },
 };

@@ -3,34 +3,29 @@ import { formatBytes, formatShare, formatTime, hex32 } from "@rtos-sim/apps";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
 import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
+import { mpuRegionCells, mpuRegionGroups } from "./mpu-regions.js";
 
-/** A table of MPU regions (number, base, end, size, access, XN, memory type, purpose). */
+/**
+ * A table of MPU regions, in the columns of their architecture (`MPU_REGION_TABLES`): PMSAv7
+ * RBAR/RASR with base, end, size, AP, XN, TEX/C/B/S and SRD; PMSAv8 RBAR/RLAR with base, limit,
+ * AP, XN/PXN, SH and the MAIR attribute. Regions of another architecture start a new table.
+ */
 export function mpuTable(regions: readonly MpuRegionInfo[], indent = "  "): string {
-  return renderTable(
-    [
-      { header: "#", align: "right" },
-      { header: "base" },
-      { header: "end" },
-      { header: "size", align: "right" },
-      { header: "access" },
-      { header: "exec" },
-      { header: "type" },
-      { header: "SRD" },
-      { header: "for" },
-    ],
-    regions.map((r) => [
-      String(r.number),
-      hex32(r.base),
-      hex32(r.base + r.size - 1),
-      formatBytes(r.size),
-      r.access,
-      r.executable ? "yes" : "XN",
-      r.memoryType,
-      r.srd === 0 ? "-" : `0x${r.srd.toString(16).padStart(2, "0")}`,
-      r.label,
-    ]),
-    indent,
-  );
+  return mpuRegionGroups(regions)
+    .map(({ table, regions: rows }) =>
+      renderTable(
+        table.columns.map((c) => ({ header: c.header, align: c.align ?? "left" })),
+        rows.map((r) => mpuRegionCells(table, r)),
+        indent,
+      ),
+    )
+    .join("");
+}
+
+/** The overlap rule of the regions' MPU architecture, for the line above a table of them. */
+export function mpuRule(regions: readonly MpuRegionInfo[]): string {
+  const groups = mpuRegionGroups(regions);
+  return groups.map((g) => `${g.table.name}: ${g.table.rule}`).join("; ");
 }
 
 /** A fault decoded in full: exception, CFSR bits by name and meaning, MMFAR/BFAR, HFSR, the access, the MPU regions. */
@@ -56,7 +51,7 @@ export function formatFault(f: FaultRecord, style: Style): string {
   out += `  HFSR  ${hex32(f.hfsr)}${f.hfsrNames.length ? `  ${f.hfsrNames.join(" ")}` : ""}\n`;
   for (const name of f.hfsrNames) out += `        ${name.padEnd(11)} ${HFSR_MEANING[name] ?? ""}\n`;
   if (f.mpuRegions.length > 0) {
-    out += `  MPU regions of ${f.taskName} when it faulted (higher number wins; background: privileged only):\n`;
+    out += `  MPU regions of ${f.taskName} when it faulted (${mpuRule(f.mpuRegions)}):\n`;
     out += mpuTable(f.mpuRegions, "    ");
   }
   return out;

@@ -1,5 +1,5 @@
-import { RunRecorder } from "@rtos-sim/apps";
-import { STM32F407 } from "@rtos-sim/hw";
+import { mpuRegionInfo, RunRecorder } from "@rtos-sim/apps";
+import { createMachine, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { renderReport } from "./html.js";
 import { niceTicks } from "./svg.js";
@@ -49,6 +49,49 @@ describe("renderReport", () => {
     const html = renderReport(result(16));
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/https?:/);
+  });
+});
+
+describe("renderReport: MPU regions per architecture", () => {
+  it("PMSAv7: RBAR/RASR columns and the highest-number rule", () => {
+    const m = createMachine(STM32F407);
+    m.mpu.setRegion(1, { base: 0x20001000, size: 0x1000, access: "rw" });
+    const rec = new RunRecorder({
+      app: { name: "x", summary: "x", source: "file", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 1, memcheck: false },
+    });
+    rec.setMpuRegions(rec.addTask("t"), [mpuRegionInfo(m.mpu.region(1), "RAM")]);
+    const html = renderReport(rec.finish({ simulatedUs: 1, cycles: 1, wallMs: 1, memcheckActive: false }));
+    expect(html).toContain("<dd>cortex-m4, 168 MHz, 8 MPU regions (PMSAv7)</dd>");
+    expect(html).toContain(
+      "<p>PMSAv7: the highest-numbered region wins where regions overlap; background: privileged only.",
+    );
+    expect(html).toContain('<table class="mpu-regions pmsav7"><thead><tr><th>#</th><th>base</th><th>end</th>');
+    expect(html).toContain("<th>RBAR</th><th>RASR</th><th>for</th>");
+    expect(html).toContain("<td><code>0x20001001</code></td><td><code>0x13030017</code></td><td>RAM</td>");
+  });
+
+  it("PMSAv8: RBAR/RLAR, SH and the MAIR attribute columns and the overlap-fault rule", () => {
+    const m = createMachine(STM32U585);
+    m.mpu.setMair(1, 0x04);
+    m.mpu.setRegion(2, { base: 0x40004400, size: 0x400, access: "rw", attrIndex: 1 });
+    const rec = new RunRecorder({
+      app: { name: "x", summary: "x", source: "file", file: null },
+      board: STM32U585,
+      options: { seed: 1, durationMs: 1, memcheck: false },
+    });
+    rec.setMpuRegions(rec.addTask("t"), [mpuRegionInfo(m.mpu.region(2), "USART2")]);
+    const html = renderReport(rec.finish({ simulatedUs: 1, cycles: 1, wallMs: 1, memcheckActive: false }));
+    expect(html).toContain("<dd>cortex-m33, 160 MHz, 8 MPU regions (PMSAv8)</dd>");
+    expect(html).toContain(
+      "<p>PMSAv8: an address two enabled regions both match faults (no overlaps); background: privileged only.",
+    );
+    expect(html).not.toContain("highest-numbered");
+    expect(html).toContain('<table class="mpu-regions pmsav8"><thead><tr><th>#</th><th>base</th><th>limit</th>');
+    expect(html).toContain(
+      "<td>NSH</td><td><code>Attr1=0x04 Device-nGnRE</code></td><td><code>0x40004403</code></td><td><code>0x400047E3</code></td><td>USART2</td>",
+    );
   });
 });
 

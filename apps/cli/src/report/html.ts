@@ -1,6 +1,7 @@
 import type { FaultRecord, MemoryRegionInfo, MpuRegionInfo, PageMapInfo, RunResult } from "@rtos-sim/apps";
 import { formatBytes, formatHz, formatShare, formatTime, hex32 } from "@rtos-sim/apps";
 import { CFSR_MEANING, HFSR_MEANING } from "../output/cfsr.js";
+import { MPU_REGION_TABLES, mpuRegionGroups } from "../output/mpu-regions.js";
 import { REPORT_CSS, REPORT_JS } from "./assets.js";
 import { ColourMap } from "./colours.js";
 import { esc, scriptJson } from "./escape.js";
@@ -21,22 +22,22 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[],
 const num = (text: string) => `<td class="num">${text}</td>`;
 const mono = (text: string) => `<code>${esc(text)}</code>`;
 
+/** MPU regions as HTML tables, in the columns of their architecture (`MPU_REGION_TABLES`). */
 function mpuRows(regions: readonly MpuRegionInfo[]): string {
-  return table(
-    ["#", "base", "end", "size", "access", "exec", "memory type", "SRD", "for"],
-    regions.map((r) => [
-      num(String(r.number)),
-      mono(hex32(r.base)),
-      mono(hex32(r.base + r.size - 1)),
-      num(esc(formatBytes(r.size))),
-      mono(r.access),
-      r.executable ? "yes" : "XN",
-      esc(r.memoryType),
-      r.srd === 0 ? "-" : mono(`0x${r.srd.toString(16).padStart(2, "0")}`),
-      esc(r.label),
-    ]),
-    "mpu-regions",
-  );
+  return mpuRegionGroups(regions)
+    .map(({ table: t, regions: rows }) =>
+      table(
+        t.columns.map((c) => c.header),
+        rows.map((r) =>
+          t.columns.map((c) => {
+            const text = c.cell(r, r.registers);
+            return c.align === "right" ? num(esc(text)) : c.mono && text !== "-" ? mono(text) : esc(text);
+          }),
+        ),
+        `mpu-regions ${t.name.toLowerCase()}`,
+      ),
+    )
+    .join("");
 }
 
 function pageMapHtml(map: PageMapInfo, colours: ColourMap): string {
@@ -124,7 +125,10 @@ function summarySection(r: RunResult): string {
   const facts: [string, string][] = [
     ["app", `${esc(r.app.name)}: ${esc(r.app.summary)}${r.app.file ? ` (${mono(r.app.file)})` : ""}`],
     ["board", `${esc(b.name)}: ${esc(b.description)}`],
-    ["core", `${esc(b.core)}, ${esc(formatHz(b.clockHz))}, ${b.mpuRegions} MPU regions`],
+    [
+      "core",
+      `${esc(b.core)}, ${esc(formatHz(b.clockHz))}, ${b.mpuRegions} MPU regions (${esc(MPU_REGION_TABLES[b.mpuArchitecture].name)})`,
+    ],
     ["simulated", `${esc(formatTime(r.simulatedUs))} (${r.cycles} cycles) in ${Math.round(r.wallMs)} ms of wall time`],
     ["seed", String(r.options.seed)],
     [
@@ -201,7 +205,7 @@ ${
     : ""
 }</section>`;
   const mpu = `<section id="mpu"><h2>MPU regions per task</h2>
-<p>Higher-numbered regions win where regions overlap; privileged code also sees the background (default) map when PRIVDEFENA is set.</p>
+<p>${esc(MPU_REGION_TABLES[r.board.mpuArchitecture].name)}: ${esc(MPU_REGION_TABLES[r.board.mpuArchitecture].rule)}. Privileged code sees the background (default) map where no region matches when PRIVDEFENA is set.</p>
 ${r.tasks
   .filter((t) => t.mpuRegions.length > 0)
   .map((t) => `<h3 class="task-mpu">${esc(t.name)}</h3>${mpuRows(t.mpuRegions)}`)

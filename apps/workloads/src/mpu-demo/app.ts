@@ -1,10 +1,11 @@
-import type { Core, Machine, MpuRegionSettings } from "@rtos-sim/hw";
-import { ActorMode, encodeRegion, Fault, MpuCtrl, MpuReg, makeActor, Rbar, ScbReg, Shcsr } from "@rtos-sim/hw";
+import type { Machine } from "@rtos-sim/hw";
+import { ActorMode, Fault, MpuCtrl, MpuReg, makeActor, ScbReg, Shcsr } from "@rtos-sim/hw";
 import type { MachineApp, MachineAppContext } from "../machine-app.js";
 import { mpuRegionInfo } from "../run/recorder.js";
 import type { FaultRecord, MpuRegionInfo, PageRun } from "../run/result.js";
 import { formatBytes, hex32 } from "../shared/format.js";
 import { type DemoLayout, type DemoTask, demoLayout, RING_SIZE, TASK_RAM } from "./layout.js";
+import { ARCHITECTURE_NAMES, type DemoRegion, demoMpu, formatWrites } from "./regions.js";
 
 /** The word of kernel data the rogue access goes for. */
 const SECRET = 0x5ec2e7ed;
@@ -18,19 +19,7 @@ const MAX_TICKS = 5000;
 const RING_SLOTS = (RING_SIZE - 8) / 4;
 const PAGE_SIZE = 1024;
 
-/** Writes one MPU region through RBAR (with VALID and REGION) and RASR, as a context switch does. */
-function loadRegion(core: Core, machine: Machine, n: number, settings: MpuRegionSettings | null): void {
-  if (settings === null) {
-    core.write32(MpuReg.RNR, n);
-    core.write32(MpuReg.RASR, 0);
-    return;
-  }
-  const { rbar, rasr } = encodeRegion(n, machine.mpu.regionCount, settings);
-  core.write32(MpuReg.RBAR, (rbar | Rbar.VALID | n) >>> 0);
-  core.write32(MpuReg.RASR, rasr);
-}
-
-function codeSettings(layout: DemoLayout): MpuRegionSettings {
+function codeSettings(layout: DemoLayout): DemoRegion {
   return { base: layout.code.base, size: layout.code.size, access: "ro", executable: true, memory: "normal-wt" };
 }
 
@@ -59,15 +48,20 @@ function pageRuns(layout: DemoLayout, sensorAlive: boolean): PageRun[] {
 
 /**
  * The hardware-model demo: two unprivileged tasks on the chosen board, each with its own MPU
- * regions loaded by the kernel at every switch. The sensor writes samples into a ring the logger
- * may only read; the logger prints through its UART. Halfway through, the sensor reads the
- * kernel's memory: the MPU stops it (MemManage DACCVIOL, MMFAR = the address), the kernel reads
- * and clears the fault registers, kills the sensor and the logger carries on.
+ * regions loaded by the kernel at every switch, register by register in the board's MPU
+ * architecture (PMSAv7 RBAR/RASR, PMSAv8 RNR/RBAR/RLAR with MAIR attributes: `regions.ts`).
+ * The sensor writes samples into a ring the logger may only read; the logger prints through its
+ * UART. Halfway through, the sensor reads the kernel's memory: the MPU stops it (MemManage
+ * DACCVIOL, MMFAR = the address), the kernel reads and clears the fault registers, kills the
+ * sensor and the logger carries on.
  */
 function runDemo(ctx: MachineAppContext): void {
   const { machine, record: rec, options } = ctx;
   const { core, board, bus } = machine;
   const layout = demoLayout(board);
+  const mpu = demoMpu(machine.mpu.architecture);
+  const arch = ARCHITECTURE_NAMES[mpu.architecture];
+  const loadRegion = (n: number, region: DemoRegion | null) => mpu.loadRegion(machine, n, region);
   machine.events.on("warning", (w) => rec.warn(`${w.code}: ${w.message}`));
   core.countCycles = true;
   const cyclesPerMs = board.clockHz / 1000;
@@ -108,9 +102,14 @@ function runDemo(ctx: MachineAppContext): void {
   core.write32(ScbReg.SHCSR, Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA);
   core.write32(layout.secret, SECRET);
   core.fill(layout.ring.base, 0, layout.ring.size);
-  loadRegion(core, machine, 0, codeSettings(layout));
+  const bootWrites = mpu.boot(machine);
+  if (bootWrites.length > 0)
+    rec.note(`${arch} memory attributes (the driver's MAIR table): ${formatWrites(bootWrites)}`);
+  const codeWrites = loadRegion(0, codeSettings(layout));
   core.write32(MpuReg.CTRL, MpuCtrl.ENABLE | MpuCtrl.PRIVDEFENA);
-  rec.note("MPU on: region 0 = code (read-only, executable); kernel data only through the privileged background map");
+  rec.note(
+    `MPU (${arch}) on: region 0 = code (read-only, executable; ${formatWrites(codeWrites)}); kernel data only through the privileged background map`,
+  );
   rec.setMpuRegions(0, [mpuRegionInfo(machine.mpu.region(0), `${layout.code.region} (code)`)]);
 
   const sensorBody = (tick: number) => {
@@ -154,14 +153,16 @@ function runDemo(ctx: MachineAppContext): void {
     const k0 = ctx.now();
     core.mode = "handler";
     core.actor = kernelActor;
-    task.regions.forEach((r, i) => {
-      loadRegion(core, machine, i + 1, r?.settings ?? null);
-    });
+    const writes = task.regions.map((r, i) => loadRegion(i + 1, r?.settings ?? null));
     core.cycles += SWITCH_CYCLES;
     if (tick === 0) {
       const regions = taskRegions(machine, layout, task);
       rec.setMpuRegions(id, regions);
       rec.event("mpu", `MPU regions of ${task.name} loaded`, id, { regions: regions.length });
+      rec.note(
+        `PendSV loads regions 1-${writes.length}: ${writes.map((w, i) => `${i + 1}: ${formatWrites(w)}`).join("; ")}`,
+        id,
+      );
     }
     // Exception return to unprivileged Thread mode.
     core.mode = "thread";

@@ -1,5 +1,6 @@
-import { type Board, type MemoryRegion, type MpuRegionSettings, powerOfTwoAtMost } from "@rtos-sim/hw";
+import type { Board, MemoryRegion, RegionAccess } from "@rtos-sim/hw";
 import { AppError } from "../errors.js";
+import { type DemoRegion, demoMpu } from "./regions.js";
 
 /** An address range of the demo's layout. */
 export interface Span {
@@ -12,7 +13,7 @@ export interface DemoTask {
   readonly name: "sensor" | "logger";
   readonly ram: Span;
   /** Settings of MPU regions 1, 2, 3 (null: region disabled) and what each is for. */
-  readonly regions: readonly ({ readonly settings: MpuRegionSettings; readonly label: string } | null)[];
+  readonly regions: readonly ({ readonly settings: DemoRegion; readonly label: string } | null)[];
 }
 
 /** Where the demo puts code, kernel data, task RAM, the shared ring and the UART on a board. */
@@ -39,13 +40,6 @@ export const TASK_RAM = 4 * K;
 /** Bytes of the ring. */
 export const RING_SIZE = 1 * K;
 
-/** Largest power of two <= size that `start` is aligned to (at least 32, the MPU minimum). */
-function mpuSpan(start: number, size: number): number {
-  let s = powerOfTwoAtMost(size);
-  while (s > 32 && start % s !== 0) s /= 2;
-  return s;
-}
-
 function pickCode(board: Board): MemoryRegion | undefined {
   return (
     board.memory.find((m) => m.kind === "flash" && m.executable) ??
@@ -66,25 +60,22 @@ function pickUart(board: Board): DemoLayout["uart"] {
   if (!entry) return null;
   const [name, address] = entry;
   const size = address % K === 0 ? K : address % 256 === 0 ? 256 : 32;
-  // Transmit data register: USART_DR (STM32F4, offset 4), USART_TDR (STM32H7, 0x28), CMSDK UART DATA (0).
-  const dataRegister = board.core === "cortex-m7" ? 0x28 : name.startsWith("USART") ? 0x04 : 0x00;
+  // Transmit data register: USART_DR (STM32F4, offset 4), USART_TDR (STM32H7 and STM32U5, 0x28),
+  // CMSDK UART DATA (MPS2, MPS3) and PL011 UARTDR (RP2350) at 0.
+  const dataRegister = !name.startsWith("USART") ? 0x00 : board.core === "cortex-m4" ? 0x04 : 0x28;
   return { name, base: address - (address % size), size, dataRegister };
 }
 
 /**
  * Lays the demo out on a board: code in the first executable flash (or code-range RAM), kernel
  * data, two 4 KiB task RAMs and a 1 KiB ring at the start of the first SRAM of 16 KiB or more.
- * Throws {@link AppError} `BOARD_UNSUITABLE` when the board has no such memory, or its MPU is
- * not PMSAv7 (the demo writes RBAR/RASR words itself).
+ * The regions follow the board's MPU architecture: the code region a power of two on PMSAv7,
+ * the whole code memory on PMSAv8; the logger's view of the ring unprivileged read-only
+ * (PMSAv7 `priv-rw-user-ro`, PMSAv8 `ro`). No two regions of a task overlap (PMSAv8 would
+ * fault there). Throws {@link AppError} `BOARD_UNSUITABLE` when the board has no such memory.
  */
 export function demoLayout(board: Board): DemoLayout {
-  if (board.mpuArchitecture !== "pmsav7") {
-    throw new AppError(
-      "BOARD_UNSUITABLE",
-      `the mpu-demo app programs PMSAv7 registers (RBAR/RASR); board "${board.name}" has a ${board.mpuArchitecture.toUpperCase()} MPU (run a kernel app such as flight there)`,
-      { board: board.name, mpu: board.mpuArchitecture },
-    );
-  }
+  const mpu = demoMpu(board.mpuArchitecture);
   const codeRegion = pickCode(board);
   const ram = pickRam(board);
   if (!codeRegion || !ram) {
@@ -99,7 +90,7 @@ export function demoLayout(board: Board): DemoLayout {
   const loggerRam = { base: ram.start + 2 * TASK_RAM, size: TASK_RAM };
   const ring = { base: ram.start + 3 * TASK_RAM, size: RING_SIZE };
   const uart = pickUart(board);
-  const data = (span: Span, access: MpuRegionSettings["access"]): MpuRegionSettings => ({
+  const data = (span: Span, access: RegionAccess): DemoRegion => ({
     base: span.base,
     size: span.size,
     access,
@@ -107,7 +98,7 @@ export function demoLayout(board: Board): DemoLayout {
     memory: "normal-wb",
   });
   return {
-    code: { base: codeRegion.start, size: mpuSpan(codeRegion.start, codeRegion.size), region: codeRegion.name },
+    code: { base: codeRegion.start, size: mpu.codeSpan(codeRegion.start, codeRegion.size), region: codeRegion.name },
     ram,
     kernel,
     secret: kernel.base + 0x10,
@@ -127,7 +118,7 @@ export function demoLayout(board: Board): DemoLayout {
       ram: loggerRam,
       regions: [
         { settings: data(loggerRam, "rw"), label: "logger RAM" },
-        { settings: data(ring, "priv-rw-user-ro"), label: "ring (read-only)" },
+        { settings: data(ring, mpu.userReadOnly), label: "ring (read-only)" },
         uart
           ? {
               settings: { base: uart.base, size: uart.size, access: "rw", executable: false, memory: "device" },

@@ -1,6 +1,6 @@
-import { createMachine, Fault, STM32F407 } from "@rtos-sim/hw";
+import { createMachine, Fault, MPS3_AN547, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
-import { RunRecorder } from "./recorder.js";
+import { boardInfo, mpuRegionInfo, RunRecorder } from "./recorder.js";
 
 const app = { name: "t", summary: "test", source: "builtin" as const, file: null };
 const options = { seed: 1, durationMs: 1, memcheck: true };
@@ -18,6 +18,71 @@ function mpuFault(): { fault: Fault; machine: ReturnType<typeof createMachine> }
   }
   throw new Error("no fault");
 }
+
+describe("mpuRegionInfo: a region decoded per architecture", () => {
+  it("PMSAv7: RBAR (as read with RNR = n) and RASR with AP, TEX/C/B/S and SIZE", () => {
+    const m = createMachine(STM32F407);
+    m.mpu.setRegion(5, { base: 0x20003000, size: 0x400, access: "priv-rw-user-ro", subregionDisable: 0x80 });
+    expect(mpuRegionInfo(m.mpu.region(5), "ring")).toEqual({
+      number: 5,
+      base: 0x20003000,
+      size: 0x400,
+      access: "priv-rw-user-ro",
+      executable: false,
+      memoryType: "normal",
+      srd: 0x80,
+      label: "ring",
+      registers: {
+        architecture: "pmsav7",
+        rbar: 0x20003005,
+        rasr: 0x1203_8013,
+        ap: 0b010,
+        tex: 0,
+        c: true,
+        b: true,
+        s: false,
+        sizeField: 9,
+      },
+    });
+  });
+
+  it("PMSAv8: RBAR, RLAR, SH, PXN and the MAIR attribute AttrIndx selects", () => {
+    const m = createMachine(MPS3_AN547);
+    m.mpu.setMair(1, 0x04);
+    m.mpu.setRegion(3, {
+      base: 0x49303000,
+      size: 0x60,
+      access: "priv-rw",
+      attrIndex: 1,
+      privilegedExecuteNever: true,
+    });
+    expect(mpuRegionInfo(m.mpu.region(3), "UART0")).toEqual({
+      number: 3,
+      base: 0x49303000,
+      size: 0x60,
+      access: "priv-rw",
+      executable: false,
+      memoryType: "device",
+      srd: 0,
+      label: "UART0",
+      registers: {
+        architecture: "pmsav8",
+        rbar: 0x49303001,
+        rlar: 0x49303053,
+        ap: 0,
+        shareability: "non-shareable",
+        pxn: true,
+        attrIndex: 1,
+        attr: 0x04,
+        device: "nGnRE",
+      },
+    });
+  });
+
+  it("boardInfo names the MPU architecture", () => {
+    expect([boardInfo(STM32F407).mpuArchitecture, boardInfo(STM32U585).mpuArchitecture]).toEqual(["pmsav7", "pmsav8"]);
+  });
+});
 
 describe("RunRecorder", () => {
   it("task 0 is the kernel; tasks get ids in order; slices add up to CPU share", () => {
@@ -43,18 +108,9 @@ describe("RunRecorder", () => {
     const { fault } = mpuFault();
     const rec = new RunRecorder({ app, board: STM32F407, options, clock: () => 12.5 });
     const t = rec.addTask("rogue");
-    rec.setMpuRegions(t, [
-      {
-        number: 0,
-        base: 0x08000000,
-        size: 0x100000,
-        access: "ro",
-        executable: true,
-        memoryType: "normal",
-        srd: 0,
-        label: "code",
-      },
-    ]);
+    const m = createMachine(STM32F407);
+    m.mpu.setRegion(0, { base: 0x08000000, size: 0x100000, access: "ro", executable: true, memory: "normal-wt" });
+    rec.setMpuRegions(t, [mpuRegionInfo(m.mpu.region(0), "code")]);
     const record = rec.fault(fault, {
       task: t,
       expected: true,

@@ -1,4 +1,4 @@
-import type { Board, Fault, MpuRegionView } from "@rtos-sim/hw";
+import type { Board, Fault, MpuRegionView, Pmsav7RegionView, Pmsav8RegionView } from "@rtos-sim/hw";
 import { accessKindName, decodeHfsr, exceptionName } from "@rtos-sim/hw";
 import {
   type BoardInfo,
@@ -7,6 +7,7 @@ import {
   type CounterSeries,
   type FaultRecord,
   type MpuRegionInfo,
+  type MpuRegionRegisters,
   type PageMapInfo,
   RUN_RESULT_SCHEMA,
   type RunEvent,
@@ -71,6 +72,7 @@ export function boardInfo(board: Board): BoardInfo {
     description: board.description,
     core: board.core,
     clockHz: board.clockHz,
+    mpuArchitecture: board.mpuArchitecture,
     mpuRegions: board.mpuRegions,
     memory: board.memory.map((m) => ({
       name: m.name,
@@ -85,7 +87,41 @@ export function boardInfo(board: Board): BoardInfo {
   };
 }
 
-/** An MPU region view (from `mpu.region(n)`) as a report row, with what it is for. */
+/** The registers of a region view, with their fields, per architecture. */
+function regionRegisters(view: MpuRegionView): MpuRegionRegisters {
+  // Each architecture's decoder returns its own view (`decodeRegion`, `decodeRegionV8`).
+  const v = view as Pmsav7RegionView | Pmsav8RegionView;
+  if (v.architecture === "pmsav7") {
+    return {
+      architecture: "pmsav7",
+      // RBAR as read with RNR = n: ADDR, VALID (reads 0), REGION[3:0].
+      rbar: (v.rbar | (v.number & 0xf)) >>> 0,
+      rasr: v.rasr,
+      ap: v.ap,
+      tex: v.tex,
+      c: v.c,
+      b: v.b,
+      s: v.s,
+      sizeField: v.sizeField,
+    };
+  }
+  return {
+    architecture: "pmsav8",
+    rbar: v.rbar,
+    rlar: v.rlar,
+    ap: v.ap,
+    shareability: v.shareability,
+    pxn: v.pxn,
+    attrIndex: v.attrIndex,
+    attr: v.attr,
+    device: v.device,
+  };
+}
+
+/**
+ * An MPU region view (from `mpu.region(n)` or an MPU configuration's `views()`) as a report
+ * row, with what it is for and its registers decoded per architecture.
+ */
 export function mpuRegionInfo(view: MpuRegionView, label: string): MpuRegionInfo {
   return {
     number: view.number,
@@ -96,6 +132,7 @@ export function mpuRegionInfo(view: MpuRegionView, label: string): MpuRegionInfo
     memoryType: view.attributes.type,
     srd: view.srd,
     label,
+    registers: regionRegisters(view),
   };
 }
 

@@ -33,17 +33,63 @@ export interface PeripheralInfo {
 export interface BoardInfo {
   readonly name: string;
   readonly description: string;
-  /** "cortex-m3", "cortex-m4" or "cortex-m7". */
+  /** "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33" or "cortex-m55". */
   readonly core: string;
   readonly clockHz: number;
+  /** The MPU's architecture: PMSAv7 (ARMv7-M) or PMSAv8 (ARMv8-M). */
+  readonly mpuArchitecture: "pmsav7" | "pmsav8";
   readonly mpuRegions: number;
   readonly memory: readonly MemoryRegionInfo[];
   readonly peripherals: readonly PeripheralInfo[];
 }
 
-/** One MPU region as loaded for a task (decoded from RBAR/RASR). */
+/** A PMSAv7 region's registers and the fields they hold (ARMv7-M ARM B3.5.8-B3.5.9). */
+export interface Pmsav7RegionRegisters {
+  readonly architecture: "pmsav7";
+  /** MPU_RBAR as read with MPU_RNR = the region: ADDR[31:5], VALID reads 0, REGION[3:0]. */
+  readonly rbar: number;
+  /** MPU_RASR: XN, AP, TEX, S, C, B, SRD, SIZE, ENABLE. */
+  readonly rasr: number;
+  /** RASR.AP[2:0]. */
+  readonly ap: number;
+  readonly tex: number;
+  readonly c: boolean;
+  readonly b: boolean;
+  readonly s: boolean;
+  /** RASR.SIZE: the region spans 2^(SIZE+1) bytes. */
+  readonly sizeField: number;
+}
+
+/** A PMSAv8 region's registers, the fields they hold and the MAIR attribute AttrIndx selects (ARMv8-M ARM B8.2, D1.2). */
+export interface Pmsav8RegionRegisters {
+  readonly architecture: "pmsav8";
+  /** MPU_RBAR: BASE[31:5], SH[4:3], AP[2:1], XN[0]. */
+  readonly rbar: number;
+  /** MPU_RLAR: LIMIT[31:5], PXN[4] (ARMv8.1-M), AttrIndx[3:1], EN[0]. */
+  readonly rlar: number;
+  /** RBAR.AP[2:1]. */
+  readonly ap: number;
+  /** RBAR.SH by name: "non-shareable", "reserved", "outer" or "inner". */
+  readonly shareability: string;
+  /** RLAR.PXN: privileged execute-never (always false on ARMv8.0-M). */
+  readonly pxn: boolean;
+  /** RLAR.AttrIndx: which Attr<n> of MPU_MAIR0/1. */
+  readonly attrIndex: number;
+  /** The MAIR attribute byte AttrIndx selects. */
+  readonly attr: number;
+  /** Its Device type ("nGnRnE", "nGnRE", "nGRE", "GRE"), or null for Normal memory. */
+  readonly device: string | null;
+}
+
+/** A region's registers, decoded per MPU architecture (told apart by `architecture`). */
+export type MpuRegionRegisters = Pmsav7RegionRegisters | Pmsav8RegionRegisters;
+
+/** One MPU region as loaded for a task (decoded from its registers: RBAR/RASR on PMSAv7, RBAR/RLAR and MAIR on PMSAv8). */
 export interface MpuRegionInfo {
-  /** Region number (higher numbers win where regions overlap). */
+  /**
+   * Region number. Where regions overlap, PMSAv7 takes the highest-numbered; on PMSAv8 an
+   * address two enabled regions match faults.
+   */
   readonly number: number;
   readonly base: number;
   readonly size: number;
@@ -53,10 +99,12 @@ export interface MpuRegionInfo {
   readonly executable: boolean;
   /** "normal", "device" or "strongly-ordered". */
   readonly memoryType: string;
-  /** SRD bits (bit i set: subregion i disabled). */
+  /** SRD bits (bit i set: subregion i disabled); 0 on PMSAv8 (no subregions). */
   readonly srd: number;
   /** What the region is for, e.g. "flash (code)", "task RAM", "shared ring". */
   readonly label: string;
+  /** The region's registers and their fields, per architecture. */
+  readonly registers: MpuRegionRegisters;
 }
 
 /** How a task ended up ("sleeping" and "stopped" come from the kernel's scheduler). */

@@ -110,6 +110,20 @@ describe("PMSAv8 region match: [BASE, LIMIT | 0x1F] at 32-byte granularity", () 
     m.core.write32(R.RLAR, 0x20000260);
     expect(outcome(m, false, read(m, 0x20000180))).toBe("ok");
   });
+
+  it("an unaligned access across two adjacent regions passes; into an overlap it faults at the overlap's first byte, writing nothing", () => {
+    const { m } = setup();
+    region(m, 0, 0x20000100 | (1 << 1) | 1, 0x20000100 | EN); // [0x100, 0x11f] RW both, XN
+    region(m, 1, 0x20000120 | (1 << 1) | 1, 0x20000120 | EN); // [0x120, 0x13f] RW both, XN
+    m.core.write32(R.CTRL, 1);
+    expect(outcome(m, false, () => m.core.write32(0x2000011e, 0x04030201))).toBe("ok");
+    expect([...m.bus.peek(0x2000011e, 4)]).toEqual([1, 2, 3, 4]);
+    // Region 2 overlaps region 1's granule [0x120, 0x13f]: the second part of the access is denied.
+    region(m, 2, 0x20000120 | (1 << 1) | 1, 0x20000120 | EN);
+    expect(outcome(m, false, () => m.core.write32(0x2000011e, 0xffffffff))).toBe("4:82@20000120");
+    expect(outcome(m, true, read(m, 0x2000011e))).toBe("4:82@20000120");
+    expect([...m.bus.peek(0x2000011e, 4)]).toEqual([1, 2, 3, 4]);
+  });
 });
 
 describe("PMSAv8 AP[2:1] x XN at both privilege levels", () => {
