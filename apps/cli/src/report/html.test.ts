@@ -2,7 +2,6 @@ import { RunRecorder } from "@rtos-sim/apps";
 import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { renderReport } from "./html.js";
-import { niceTicks } from "./svg.js";
 
 function result(pages: number) {
   const rec = new RunRecorder({
@@ -49,15 +48,5 @@ describe("renderReport", () => {
     const html = renderReport(result(16));
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/https?:/);
-  });
-});
-
-describe("niceTicks", () => {
-  it("steps of 1, 2 or 5 x 10^k from 0 to the end", () => {
-    expect(niceTicks(2_000_004)).toEqual([0, 500_000, 1_000_000, 1_500_000, 2_000_000]);
-    expect(niceTicks(1_000_000)).toEqual([0, 200_000, 400_000, 600_000, 800_000, 1_000_000]);
-    expect(niceTicks(9.149)).toEqual([0, 2, 4, 6, 8]);
-    expect(niceTicks(25_005)).toEqual([0, 5000, 10_000, 15_000, 20_000, 25_000]);
-    expect(niceTicks(0)).toEqual([0]);
   });
 });

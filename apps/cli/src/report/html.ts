@@ -1,10 +1,19 @@
 import type { FaultRecord, MemoryRegionInfo, MpuRegionInfo, PageMapInfo, RunResult } from "@rtos-sim/apps";
-import { formatBytes, formatHz, formatShare, formatTime, hex32 } from "@rtos-sim/apps";
-import { CFSR_MEANING, HFSR_MEANING } from "../output/cfsr.js";
+import {
+  CFSR_MEANING,
+  ColourMap,
+  counterSvg,
+  esc,
+  formatBytes,
+  formatHz,
+  formatShare,
+  formatTime,
+  HFSR_MEANING,
+  hex32,
+  scriptJson,
+  timelineSvg,
+} from "@rtos-sim/apps";
 import { REPORT_CSS, REPORT_JS } from "./assets.js";
-import { ColourMap } from "./colours.js";
-import { esc, scriptJson } from "./escape.js";
-import { counterSvg, timelineSvg } from "./svg.js";
 
 /** Page maps with at most this many pages are drawn page by page; larger ones as proportional runs. */
 const GRID_PAGES = 512;
