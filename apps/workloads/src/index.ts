@@ -57,6 +57,7 @@ export type { HeapShape } from "./alloc-stress/heap-walk.js";
 export { walkHeap } from "./alloc-stress/heap-walk.js";
 export type { WorkloadCounters } from "./alloc-stress/workload.js";
 export { heapStress, kmallocStress, OPS_PER_SLICE, pickSize, SLOTS } from "./alloc-stress/workload.js";
+export { appExportOf } from "./app-export.js";
 export type { AppErrorCode } from "./errors.js";
 export { AppError } from "./errors.js";
 export type { FlightOutputs } from "./flight/app.js";
