@@ -136,5 +136,14 @@ export { uartWrite } from "./shared/uart.js";
 export { CFSR_MEANING, HFSR_MEANING } from "./view/cfsr.js";
 export { ColourMap } from "./view/colours.js";
 export { esc, scriptJson } from "./view/escape.js";
-export { checkerReportHtml, codeHtml, faultHtml, htmlTable, mpuRegionsHtml, numCell } from "./view/html.js";
+export {
+  checkerReportHtml,
+  codeHtml,
+  faultHtml,
+  GRID_PAGES,
+  htmlTable,
+  mpuRegionsHtml,
+  numCell,
+  pageMapHtml,
+} from "./view/html.js";
 export { counterSvg, niceTicks, PLOT_WIDTH, timelineSvg } from "./view/svg.js";

@@ -14,41 +14,13 @@ import {
   htmlTable,
   mpuRegionsHtml,
   numCell,
+  pageMapHtml,
   scriptJson,
   timelineSvg,
 } from "@rtos-sim/apps";
 import { REPORT_CSS, REPORT_JS } from "./assets.js";
 
-/** Page maps with at most this many pages are drawn page by page; larger ones as proportional runs. */
-const GRID_PAGES = 512;
 const UART_LINES = 400;
-
-function pageMapHtml(map: PageMapInfo, colours: ColourMap): string {
-  if (map.pages <= GRID_PAGES) {
-    let cells = "";
-    for (const run of map.runs) {
-      const owner = run.owner ?? "free";
-      for (let i = 0; i < run.count; i++) {
-        const page = run.page + i;
-        cells += `<div class="page" data-owner="${esc(owner)}" style="background:${colours.of(run.owner)}" title="${esc(
-          `${hex32(map.start + page * map.pageSize)} page ${page}: ${owner}`,
-        )}"></div>`;
-      }
-    }
-    return `<div class="pages" data-region="${esc(map.region)}">${cells}</div>`;
-  }
-  const runs = map.runs
-    .map((run) => {
-      const owner = run.owner ?? "free";
-      return `<div class="run" data-owner="${esc(owner)}" style="width:${((run.count / map.pages) * 100).toFixed(
-        3,
-      )}%;background:${colours.of(run.owner)}" title="${esc(
-        `${hex32(map.start + run.page * map.pageSize)}: ${run.count} page(s) ${owner}`,
-      )}"></div>`;
-    })
-    .join("");
-  return `<div class="bar" data-region="${esc(map.region)}">${runs}</div>`;
-}
 
 function regionRow(m: MemoryRegionInfo, maps: readonly PageMapInfo[], colours: ColourMap): string[] {
   const map = maps.find((p) => p.region === m.name || (p.start >= m.start && p.start < m.end));

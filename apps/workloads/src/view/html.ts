@@ -1,10 +1,11 @@
 /**
  * HTML pieces of a run's report, shared by the CLI's HTML report and the playground: tables,
- * MPU regions, faults decoded in full, checker reports. Every name and text is escaped.
+ * MPU regions, faults decoded in full, checker reports, page maps. Every name and text is escaped.
  */
-import type { CheckerReport, FaultRecord, MpuRegionInfo } from "../run/result.js";
+import type { CheckerReport, FaultRecord, MpuRegionInfo, PageMapInfo } from "../run/result.js";
 import { formatBytes, formatTime, hex32 } from "../shared/format.js";
 import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
+import type { ColourMap } from "./colours.js";
 import { esc } from "./escape.js";
 
 /**
@@ -91,4 +92,39 @@ export function checkerReportHtml(c: CheckerReport): string {
   return `<article class="checker-report ${esc(c.severity)}"><h3>${esc(c.kind)} at ${esc(formatTime(c.t))} ${tag}</h3><p class="mono">${esc(
     c.message,
   )}</p>${c.details.length ? `<pre>${esc(c.details.join("\n"))}</pre>` : ""}</article>`;
+}
+
+/** Page maps with at most this many pages are drawn page by page; larger ones as proportional runs. */
+export const GRID_PAGES = 512;
+
+/**
+ * A region's page map coloured by owner: page by page (`.page` cells) when it has at most
+ * {@link GRID_PAGES} pages, else as proportional runs (`.run` in a `.bar`); each with its owner
+ * in `data-owner` and a tooltip with the address.
+ */
+export function pageMapHtml(map: PageMapInfo, colours: ColourMap): string {
+  if (map.pages <= GRID_PAGES) {
+    let cells = "";
+    for (const run of map.runs) {
+      const owner = run.owner ?? "free";
+      for (let i = 0; i < run.count; i++) {
+        const page = run.page + i;
+        cells += `<div class="page" data-owner="${esc(owner)}" style="background:${colours.of(run.owner)}" title="${esc(
+          `${hex32(map.start + page * map.pageSize)} page ${page}: ${owner}`,
+        )}"></div>`;
+      }
+    }
+    return `<div class="pages" data-region="${esc(map.region)}">${cells}</div>`;
+  }
+  const runs = map.runs
+    .map((run) => {
+      const owner = run.owner ?? "free";
+      return `<div class="run" data-owner="${esc(owner)}" style="width:${((run.count / map.pages) * 100).toFixed(
+        3,
+      )}%;background:${colours.of(run.owner)}" title="${esc(
+        `${hex32(map.start + run.page * map.pageSize)}: ${run.count} page(s) ${owner}`,
+      )}"></div>`;
+    })
+    .join("");
+  return `<div class="bar" data-region="${esc(map.region)}">${runs}</div>`;
 }
