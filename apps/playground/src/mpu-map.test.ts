@@ -27,6 +27,9 @@ describe("mpuMapSvg", () => {
     ]);
     const names = [...svg.matchAll(/class="col-name">([^<]+)</g)].map((m) => m[1]);
     expect(names).toEqual(["Flash", "SRAM1"]);
+    // SRAM1 is zoomed to the 1 KiB region; Flash is shown whole (the region covers it).
+    expect([...svg.matchAll(/class="col-addr">([^<]+)</g)].map((m) => m[1])).toEqual(["0x08000000", "0x20000000"]);
+    expect(svg).toContain("<title>SRAM1: 0x20000000..0x200003FF (1 KiB)</title>");
     expect(svg.match(/class="exec"/g)).toHaveLength(1);
     expect(svg).toContain(`fill="${ACCESS_COLOURS.ro}"`);
   });

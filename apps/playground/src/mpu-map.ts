@@ -2,7 +2,8 @@
  * MPU regions drawn over a board's memory map, as inline SVG: one column per memory or
  * peripheral area that some region touches (each area scaled to its own width, since a 4 GiB
  * address space drawn to scale would hide a 32-byte region), one row per configuration (the MPU
- * as its registers hold it now, the kernel's regions, each task's plan). A region is coloured
+ * as its registers hold it now, the kernel's regions, each task's plan); a column shows only the
+ * part of its area the regions cover when that is under half of it. A region is coloured
  * by its access permission (AP), outlined when executable, and drawn as its eight subregions
  * with the disabled ones hatched (SRD). Higher-numbered regions are drawn on top: where regions
  * overlap, the highest number decides (docs/mpu-model.md).
@@ -57,33 +58,43 @@ interface Column {
   w: number;
 }
 
-/** Memory and peripheral areas of the board, plus any range a region covers outside them. */
+/** Columns are zoomed to whole KiB around the regions in them. */
+const ZOOM_GRAIN = 1024;
+
+/**
+ * The memory and peripheral areas of the board that some region touches (plus any range a region
+ * covers outside them), each zoomed to the span its regions cover when that is under half the
+ * area, so a 1 KiB stack shows in a 112 KiB SRAM.
+ */
 function columns(board: BoardInfo, rows: readonly MpuMapRow[]): Column[] {
   const areas = [
     ...board.memory.map((m) => ({ name: m.name, start: m.start, end: m.end })),
     ...board.peripherals.map((p) => ({ name: p.name, start: p.start, end: p.end })),
   ];
   const regions = rows.flatMap((r) => r.regions);
-  const touches = (a: { start: number; end: number }) =>
-    regions.some((r) => r.base < a.end && r.base + r.size > a.start);
-  const used = areas.filter(touches);
+  const meets = (a: { start: number; end: number }, r: MpuRegionInfo) => r.base < a.end && r.base + r.size > a.start;
+  const used: { name: string; start: number; end: number }[] = [];
+  for (const a of areas) {
+    const inside = regions.filter((r) => meets(a, r));
+    if (inside.length === 0) continue;
+    const lo = Math.min(...inside.map((r) => Math.max(r.base, a.start)));
+    const hi = Math.max(...inside.map((r) => Math.min(r.base + r.size, a.end)));
+    const start = Math.max(a.start, Math.floor(lo / ZOOM_GRAIN) * ZOOM_GRAIN);
+    const end = Math.min(a.end, Math.ceil(hi / ZOOM_GRAIN) * ZOOM_GRAIN);
+    used.push(end - start > (a.end - a.start) / 2 ? a : { name: a.name, start, end });
+  }
   // A region on nothing of the board (the system control space, say) gets a column of its own.
   for (const r of regions) {
-    const end = r.base + r.size;
-    if (used.some((a) => r.base < a.end && end > a.start) || areas.some((a) => r.base < a.end && end > a.start))
-      continue;
-    if (!used.some((a) => a.start <= r.base && a.end >= end)) used.push({ name: hex32(r.base), start: r.base, end });
+    if (areas.some((a) => meets(a, r)) || used.some((a) => meets(a, r))) continue;
+    used.push({ name: hex32(r.base), start: r.base, end: r.base + r.size });
   }
-  if (used.length === 0) used.push(...areas.filter((a) => board.memory.some((m) => m.name === a.name)));
+  if (used.length === 0) used.push(...board.memory.filter((m) => m.kind === "ram"));
   used.sort((a, b) => a.start - b.start);
-  const weight = (a: { start: number; end: number }) => 1 + Math.log2(Math.max(1024, a.end - a.start) / 1024) / 4;
-  const total = used.reduce((s, a) => s + weight(a), 0);
   const room = WIDTH - GAP * (used.length - 1);
   let x = GUTTER;
   return used.map((a) => {
-    const w = (weight(a) / total) * room;
-    const c = { ...a, x, w };
-    x += w + GAP;
+    const c = { name: a.name, start: a.start, end: a.end, x, w: room / used.length };
+    x += c.w + GAP;
     return c;
   });
 }
@@ -142,7 +153,9 @@ export function mpuMapSvg(board: BoardInfo, rows: readonly MpuMapRow[]): string 
   let body = `<defs><pattern id="srd-off" width="5" height="5" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="5" height="5" fill="#fff"/><line x1="0" y1="0" x2="0" y2="5" stroke="#999" stroke-width="2"/></pattern></defs>`;
   for (const c of cols) {
     body += `<rect x="${c.x.toFixed(1)}" y="${HEAD - 4}" width="${c.w.toFixed(1)}" height="${rows.length * ROW + 4}" class="column"/>`;
-    body += `<text x="${(c.x + 2).toFixed(1)}" y="12" class="col-name">${esc(c.name)}</text>`;
+    body += `<text x="${(c.x + 2).toFixed(1)}" y="12" class="col-name">${esc(c.name)}<title>${esc(
+      `${c.name}: ${hex32(c.start)}..${hex32(c.end - 1)} (${formatBytes(c.end - c.start)})`,
+    )}</title></text>`;
     body += `<text x="${(c.x + 2).toFixed(1)}" y="25" class="col-addr">${hex32(c.start)}</text>`;
   }
   rows.forEach((row, i) => {
