@@ -37,7 +37,11 @@ describe("startApp", () => {
   it("boots and spawns without running: no slice yet, every task ready", () => {
     const s = startApp(APP, { seed: 2 });
     expect(s.durationMs).toBe(30);
-    expect(s.kernel.scheduler.tasks().map((t) => `${t.state} ${t.slices}`)).toEqual(["ready 0", "ready 0", "ready 0"]);
+    expect(s.kernel.scheduler.tasks().map((t) => `${t.state} ${t.stats.slices}`)).toEqual([
+      "ready 0",
+      "ready 0",
+      "ready 0",
+    ]);
     expect(s.kernel.tasks().map((t) => t.name)).toEqual(["va", "vb", "rogue"]);
     expect(s.env.seed).toBe(2);
   });
@@ -72,7 +76,7 @@ describe("startApp", () => {
     const s = startApp(APP, { durationMs: 5 });
     const first = s.run(2);
     expect(first.reason).toBe("slices");
-    expect(s.kernel.scheduler.tasks().reduce((n, t) => n + t.slices, 0)).toBe(2);
+    expect(s.kernel.scheduler.tasks().reduce((n, t) => n + t.stats.slices, 0)).toBe(2);
     const rest = s.run();
     expect(rest.reason).toBe("until");
     expect(rest.ms).toBeGreaterThanOrEqual(5);
