@@ -225,8 +225,18 @@ describe("the playground in headless Chromium", () => {
     expect(await report.textContent()).toContain("heap-buffer-overflow");
     expect(await report.textContent()).toContain("Checker state around");
     expect(await page.textContent("#verdict")).toBe("PROBLEMS");
-    // The edited source is in the link.
-    expect(new URL(page.url()).hash).toMatch(/^#app=editor&src=/);
+    // The edited source is in the link; opened, the link shows it and waits for Run.
+    const link = new URL(page.url()).hash;
+    expect(link).toMatch(/^#app=editor&src=/);
+    const shared = await open(link);
+    await state(shared.page, "paused");
+    expect(await shared.page.inputValue("#source")).toContain("t.write32(p + 32, 1); // out of bounds");
+    expect(await shared.page.textContent("#message")).toContain("read it, then press Run");
+    await shared.page.click("#run");
+    await state(shared.page, "finished");
+    expect(await shared.page.textContent("#hash")).toBe(await page.textContent("#hash"));
+    expect(shared.problems).toEqual([]);
+    await shared.page.close();
 
     await page.fill("#source", "const a = 1;\nconst b = ;\n");
     await page.waitForSelector("#gutter .error");

@@ -188,7 +188,11 @@ if (worker) {
         live = new LiveRun(m.info);
         views.clear(live);
         live.apply(m.delta);
-        say(`${m.info.app.name}: ${m.info.app.summary}`);
+        say(
+          m.info.app.origin === "editor" && !autoRun && state.source !== null
+            ? "this app's source came with the link: read it, then press Run"
+            : `${m.info.app.name}: ${m.info.app.summary}`,
+        );
         setButtons();
         draw(true);
         if (autoRun) {
@@ -264,8 +268,9 @@ fillControls();
 let autoRun = false;
 try {
   state = decodeState(location.hash);
-  // A link with a run in it reproduces the run: it starts at once.
-  autoRun = location.hash.length > 1;
+  // A link with a run in it reproduces the run: it starts at once, unless it carries an app's
+  // source: code from a link runs only when the reader, having seen it, presses Run.
+  autoRun = location.hash.length > 1 && state.source === null;
 } catch (e) {
   say(`${e instanceof Error ? e.message : String(e)}: showing the default run instead`, true);
 }
@@ -304,7 +309,7 @@ window.addEventListener("hashchange", () => {
   try {
     state = decodeState(location.hash);
     showState();
-    autoRun = true;
+    autoRun = state.source === null;
     load();
   } catch (e) {
     say(e instanceof Error ? e.message : String(e), true);
