@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "@rtos-sim/apps";
-import { DEFAULT_APP } from "@rtos-sim/apps";
+import { DEFAULT_APP, traceHash } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
 import { rtosSim, tempDir } from "./helpers.js";
 import { validateTrace } from "./trace-format.js";
@@ -38,6 +38,11 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
     );
     expect(out).toContain("OK: no unexpected fault, no checker error, 4 check(s) passed");
     expect(out).not.toContain("\u001b["); // not a terminal: no colours
+    // The last line: the trace hash of the JSON result of the same run.
+    const json = await runJson([]);
+    expect(out.trimEnd().split("\n").pop()).toBe(
+      `trace hash ${traceHash(json.result)} (the same app, board, seed and options give the same hash)`,
+    );
   });
 
   it("--json prints exactly one JSON document with the decoded fault", async () => {

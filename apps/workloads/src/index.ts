@@ -20,7 +20,14 @@
  * A run: {@link prepareRun} makes the context (a fresh machine, a {@link RunRecorder}, the seeded
  * PRNG), the app's `run(ctx)` records into it ({@link runnableApp} adapts a kernel app through
  * {@link fromKernelApp}), {@link finishRun} gives the {@link RunResult} that `rtos-sim` prints
- * as JSON and renders as a trace and an HTML report.
+ * as JSON and renders as a trace and an HTML report; {@link traceHash} is its stable hash. A
+ * kernel app can also be run a few slices at a time ({@link startKernelApp}: the playground's
+ * pause and step) and give the same result.
+ *
+ * Views shared by the HTML report and the playground (browser-safe strings): the task
+ * timeline and counter plots as SVG ({@link timelineSvg}, {@link counterSvg}), the colours of
+ * tasks and page owners ({@link ColourMap}), what each CFSR and HFSR bit means
+ * ({@link CFSR_MEANING}).
  *
  * Every app is deterministic for a given seed.
  *
@@ -50,6 +57,7 @@ export type { HeapShape } from "./alloc-stress/heap-walk.js";
 export { walkHeap } from "./alloc-stress/heap-walk.js";
 export type { WorkloadCounters } from "./alloc-stress/workload.js";
 export { heapStress, kmallocStress, OPS_PER_SLICE, pickSize, SLOTS } from "./alloc-stress/workload.js";
+export { appExportOf } from "./app-export.js";
 export type { AppErrorCode } from "./errors.js";
 export { AppError } from "./errors.js";
 export type { FlightOutputs } from "./flight/app.js";
@@ -82,8 +90,15 @@ export type { BuiltinApp } from "./registry.js";
 export { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 export type { PreparedRun } from "./run/context.js";
 export { finishRun, prepareRun } from "./run/context.js";
-export type { KernelAppExpectations } from "./run/kernel-app.js";
-export { faultFromKernel, fromKernelApp, isKernelApp, kernelMpuRegions, taskMpuRegions } from "./run/kernel-app.js";
+export type { KernelAppExpectations, KernelAppRun } from "./run/kernel-app.js";
+export {
+  faultFromKernel,
+  fromKernelApp,
+  isKernelApp,
+  kernelMpuRegions,
+  startKernelApp,
+  taskMpuRegions,
+} from "./run/kernel-app.js";
 export { checkerReportFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
 export type { ManagedRegion } from "./run/page-maps.js";
 export { bootPageMaps, pageMapFromRegionManager } from "./run/page-maps.js";
@@ -115,8 +130,25 @@ export type {
   Verdict,
 } from "./run/result.js";
 export { RUN_RESULT_SCHEMA } from "./run/result.js";
+export { traceHash } from "./run/trace-hash.js";
 export { accelAngles, atan2Milli, complementary, formatMilliDeg, gyroDeltaMilli, isqrt } from "./shared/fixed-point.js";
 export { formatBytes, formatHz, formatShare, formatTime, hex32 } from "./shared/format.js";
 export { Prng } from "./shared/prng.js";
 export type { ByteWriter } from "./shared/uart.js";
 export { uartWrite } from "./shared/uart.js";
+export { CFSR_MEANING, HFSR_MEANING } from "./view/cfsr.js";
+export { ColourMap } from "./view/colours.js";
+export { esc, scriptJson } from "./view/escape.js";
+export {
+  checkerReportHtml,
+  codeHtml,
+  faultHtml,
+  GRID_PAGES,
+  htmlTable,
+  mpuRegionsHtml,
+  numCell,
+  pageMapHtml,
+} from "./view/html.js";
+export type { MpuRegionColumn, MpuRegionTable } from "./view/mpu-regions.js";
+export { MPU_REGION_TABLES, mairName, mpuRegionCells, mpuRegionGroups } from "./view/mpu-regions.js";
+export { counterSvg, niceTicks, PLOT_WIDTH, timelineSvg } from "./view/svg.js";

@@ -98,14 +98,40 @@ export function resolveBoard(board: string | Board): Board {
 }
 
 /**
- * Boots a kernel for `app` on its (or the given) board, creates its tasks, runs it for its
- * duration and returns the kernel (for reports), the run result and the app's checks.
+ * An app booted and ready to run, from {@link startApp}: run it whole, or a few slices at a time
+ * (a debugger's pause and step). Slices are never cut short by the slice limit, so a run made of
+ * many `run(n)` calls is the same run, event for event, as one `run()`.
  */
-export function runApp(
+export interface AppSession {
+  readonly app: AppDescription;
+  readonly kernel: Kernel;
+  readonly env: AppEnv;
+  /** Simulated time the run covers, in ms (the option, else the app's, else 1000). */
+  readonly durationMs: number;
+  /**
+   * Runs up to `slices` more slices (the rest of the run when omitted), never past
+   * `durationMs`. The run is over when the result's reason is not `"slices"`.
+   */
+  run(slices?: number): KernelRunResult;
+  /** The app's checks on the kernel as it is now (empty when the app has none). */
+  checks(): readonly AppCheck[];
+}
+
+/**
+ * Boots a kernel for `app` on its (or the given) board, creates its tasks and calls
+ * `options.beforeRun`, without running anything yet.
+ *
+ * @example
+ * ```ts
+ * const s = startApp(app, { seed: 1, durationMs: 100 });
+ * while (s.run(1).reason === "slices") console.log(s.kernel.nowMs());
+ * ```
+ */
+export function startApp(
   app: AppDescription,
   options: RunAppOptions = {},
   boot: (options: KernelOptions) => Kernel = bootKernel,
-): AppRun {
+): AppSession {
   defineApp(app);
   const board = resolveBoard(options.board ?? app.board ?? "stm32f407");
   const seed = options.seed ?? 1;
@@ -123,6 +149,27 @@ export function runApp(
   const tasks = typeof app.tasks === "function" ? app.tasks(env) : app.tasks;
   for (const t of tasks) kernel.spawn(t);
   options.beforeRun?.(kernel);
-  const result = kernel.run({ ms: options.durationMs ?? app.durationMs ?? 1000 });
-  return { app, kernel, result, checks: app.check ? app.check(kernel, env) : [] };
+  const durationMs = options.durationMs ?? app.durationMs ?? 1000;
+  return {
+    app,
+    kernel,
+    env,
+    durationMs,
+    run: (slices) => kernel.run(slices === undefined ? { ms: durationMs } : { ms: durationMs, slices }),
+    checks: () => (app.check ? app.check(kernel, env) : []),
+  };
+}
+
+/**
+ * Boots a kernel for `app` on its (or the given) board, creates its tasks, runs it for its
+ * duration and returns the kernel (for reports), the run result and the app's checks.
+ */
+export function runApp(
+  app: AppDescription,
+  options: RunAppOptions = {},
+  boot: (options: KernelOptions) => Kernel = bootKernel,
+): AppRun {
+  const session = startApp(app, options, boot);
+  const result = session.run();
+  return { app, kernel: session.kernel, result, checks: session.checks() };
 }

@@ -62,7 +62,13 @@ describe("the heap gate", () => {
     });
     const inner = t.heap!.allocator.inner;
     Object.assign(t.heap!.allocator, {
-      inner: { ...inner, allocate: () => ((seen = k.machine.core.privileged), null) },
+      inner: {
+        ...inner,
+        allocate: () => {
+          seen = k.machine.core.privileged;
+          return null;
+        },
+      },
     });
     k.run({ ms: 2 });
     expect(seen).toBe(true);

@@ -88,7 +88,9 @@ describe("isolation property: a task that forges anything in its own heap", () =
                 if (s.op === "scribble") {
                   // Near a live block: from its header 8 bytes before it to the next block's header.
                   const from = s.near && live.length > 0 ? live[s.pick % live.length]! - base - 8 + (s.at % 48) : s.at;
-                  s.bytes.forEach((b, i) => t.write8(base + ((from + i) & 4095), b));
+                  s.bytes.forEach((b, i) => {
+                    t.write8(base + ((from + i) & 4095), b);
+                  });
                 } else if (s.op === "malloc") {
                   const p = yield* t.malloc(s.size);
                   if (p !== 0) live.push(p);

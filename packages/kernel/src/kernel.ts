@@ -613,10 +613,17 @@ export class Kernel {
 
   // ---- running ------------------------------------------------------------------------------------------
 
-  /** Runs until `ms` of simulated time have passed since boot, or `slices` slices (or nothing can run, or a panic). */
-  run(limit: { readonly ms: number } | { readonly slices: number }): KernelRunResult {
-    const r =
-      "ms" in limit ? this.scheduler.run({ until: { ms: limit.ms } }) : this.scheduler.run({ slices: limit.slices });
+  /**
+   * Runs until `ms` of simulated time have passed since boot, or `slices` slices (or nothing can
+   * run, or a panic), whichever comes first. Slices are never cut by the slice limit, so a run
+   * made of several calls with the same `ms` and any `slices` is the same run as one call.
+   */
+  run(limit: { readonly ms: number; readonly slices?: number } | { readonly slices: number }): KernelRunResult {
+    const r = this.scheduler.run(
+      "ms" in limit
+        ? { until: { ms: limit.ms }, ...(limit.slices === undefined ? {} : { slices: limit.slices }) }
+        : limit,
+    );
     const now = this.scheduler.now();
     const panic = this.faultHandler.panicMessage;
     const reason = panic !== null ? "panic" : r.reason;

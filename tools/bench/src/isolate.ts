@@ -13,11 +13,11 @@ export const DEFAULT_PROCESSES = 3;
  * processes settle a few percent apart, and one process is one draw of that.
  *
  * The same script is re-run with `--case <name>`; in that mode it measures one case and prints
- * its measurement as JSON.
+ * its measurement as JSON. A case may be async (e.g. one that drives a browser).
  */
 export function benchMain(
   pkg: string,
-  cases: Record<string, () => Measurement>,
+  cases: Record<string, () => Measurement | Promise<Measurement>>,
   build: (m: Record<string, Measurement>) => BenchGroup[],
 ): void {
   const at = process.argv.indexOf("--case");
@@ -25,7 +25,7 @@ export function benchMain(
     const name = process.argv[at + 1] ?? "";
     const run = cases[name];
     if (!run) throw new Error(`unknown bench case ${name}`);
-    process.stdout.write(`${JSON.stringify(run())}\n`);
+    void Promise.resolve(run()).then((m) => process.stdout.write(`${JSON.stringify(m)}\n`));
     return;
   }
   const start = loadNow();

@@ -3,6 +3,7 @@ import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
   APPS,
+  appExportOf,
   findApp,
   fromKernelApp,
   isKernelApp,
@@ -31,23 +32,6 @@ export function looksLikeFile(arg: string): boolean {
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   return (text.split("\n").find((l) => l.trim() !== "") ?? text).trim();
-}
-
-/**
- * The app a module exports: the default export or the `app` export; a CommonJS-wrapped module
- * (a `.ts` file outside an ESM package) nests them one level down in `default`.
- */
-function pickApp(mod: Record<string, unknown>): unknown {
-  const inner = typeof mod.default === "object" && mod.default !== null ? (mod.default as Record<string, unknown>) : {};
-  const candidates = [mod.default, mod.app, inner.default, inner.app].filter((c) => c !== undefined);
-  const runnable = candidates.find((c) => typeof (c as { run?: unknown } | null)?.run === "function" || isKernelApp(c));
-  if (runnable !== undefined) return runnable;
-  const named = [inner.default, inner.app, mod.app].find((c) => c !== undefined);
-  if (named !== undefined) return named;
-  // A module namespace with no exports at all (or only unrelated ones) exports no app.
-  const isNamespace =
-    mod.default === undefined || (Object.keys(inner).length > 0 && !("name" in inner) && !("run" in inner));
-  return isNamespace ? undefined : mod.default;
 }
 
 /**
@@ -84,7 +68,7 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
   } catch (e) {
     throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${firstLine(e)}`, { file }, "run");
   }
-  const candidate = pickApp(mod);
+  const candidate = appExportOf(mod);
   if (candidate === undefined) {
     throw new CliError(
       "APP_INVALID",

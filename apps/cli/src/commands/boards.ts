@@ -1,9 +1,8 @@
-import { formatBytes, formatHz } from "@rtos-sim/apps";
+import { formatBytes, formatHz, MPU_REGION_TABLES } from "@rtos-sim/apps";
 import { BOARDS } from "@rtos-sim/hw";
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { renderTable } from "../cli/table.js";
-import { MPU_REGION_TABLES } from "../output/mpu-regions.js";
 import { JSON_OPTION, jsonText, totalOf } from "./shared.js";
 
 /** `rtos-sim boards`: the built-in boards. */

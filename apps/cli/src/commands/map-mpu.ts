@@ -1,9 +1,8 @@
-import { hex32, kernelMpuRegions, type MpuRegionInfo } from "@rtos-sim/apps";
+import { hex32, kernelMpuRegions, MPU_REGION_TABLES, type MpuRegionInfo, mairName } from "@rtos-sim/apps";
 import { type Board, createMachine, decodeMairAttr, MpuReg, MpuV8Reg, PMSAV8_ATTR_INDEX, SimError } from "@rtos-sim/hw";
 import { bootKernel } from "@rtos-sim/kernel";
 import type { Style } from "../cli/io.js";
 import { mpuTable } from "../output/human.js";
-import { MPU_REGION_TABLES, mairName } from "../output/mpu-regions.js";
 
 /** A board's MPU as `rtos-sim map` shows it: the architecture, and the kernel's own regions decoded. */
 export interface MapMpu {

@@ -1,9 +1,17 @@
 import type { CheckerReport, FaultRecord, MpuRegionInfo, RunResult } from "@rtos-sim/apps";
-import { formatBytes, formatShare, formatTime, hex32 } from "@rtos-sim/apps";
+import {
+  CFSR_MEANING,
+  formatBytes,
+  formatShare,
+  formatTime,
+  HFSR_MEANING,
+  hex32,
+  mpuRegionCells,
+  mpuRegionGroups,
+  traceHash,
+} from "@rtos-sim/apps";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
-import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
-import { mpuRegionCells, mpuRegionGroups } from "./mpu-regions.js";
 
 /**
  * A table of MPU regions, in the columns of their architecture (`MPU_REGION_TABLES`): PMSAv7
@@ -69,7 +77,7 @@ export function formatReport(r: CheckerReport, style: Style): string {
   return out;
 }
 
-/** The end-of-run summary: header, task table, faults and reports in full, checks, verdict. */
+/** The end-of-run summary: header, task table, faults and reports in full, checks, verdict, trace hash. */
 export function formatSummary(result: RunResult, style: Style): string {
   const b = result.board;
   const ratio = result.wallMs > 0 ? result.simulatedUs / 1000 / result.wallMs : 0;
@@ -124,5 +132,6 @@ export function formatSummary(result: RunResult, style: Style): string {
     out += `\n${style.red("PROBLEMS")} (exit code 1):\n`;
     for (const p of result.verdict.problems) out += `  - ${p}\n`;
   }
+  out += `${style.dim(`trace hash ${traceHash(result)} (the same app, board, seed and options give the same hash)`)}\n`;
   return out;
 }

@@ -2,7 +2,6 @@ import { mpuRegionInfo, RunRecorder } from "@rtos-sim/apps";
 import { createMachine, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { renderReport } from "./html.js";
-import { niceTicks } from "./svg.js";
 
 function result(pages: number) {
   const rec = new RunRecorder({
@@ -92,15 +91,5 @@ describe("renderReport: MPU regions per architecture", () => {
     expect(html).toContain(
       "<td>NSH</td><td><code>Attr1=0x04 Device-nGnRE</code></td><td><code>0x40004403</code></td><td><code>0x400047E3</code></td><td>USART2</td>",
     );
-  });
-});
-
-describe("niceTicks", () => {
-  it("steps of 1, 2 or 5 x 10^k from 0 to the end", () => {
-    expect(niceTicks(2_000_004)).toEqual([0, 500_000, 1_000_000, 1_500_000, 2_000_000]);
-    expect(niceTicks(1_000_000)).toEqual([0, 200_000, 400_000, 600_000, 800_000, 1_000_000]);
-    expect(niceTicks(9.149)).toEqual([0, 2, 4, 6, 8]);
-    expect(niceTicks(25_005)).toEqual([0, 5000, 10_000, 15_000, 20_000, 25_000]);
-    expect(niceTicks(0)).toEqual([0]);
   });
 });

@@ -1,71 +1,26 @@
-import type { FaultRecord, MemoryRegionInfo, MpuRegionInfo, PageMapInfo, RunResult } from "@rtos-sim/apps";
-import { formatBytes, formatHz, formatShare, formatTime, hex32 } from "@rtos-sim/apps";
-import { CFSR_MEANING, HFSR_MEANING } from "../output/cfsr.js";
-import { MPU_REGION_TABLES, mpuRegionGroups } from "../output/mpu-regions.js";
+import type { MemoryRegionInfo, PageMapInfo, RunResult } from "@rtos-sim/apps";
+import {
+  ColourMap,
+  checkerReportHtml,
+  codeHtml,
+  counterSvg,
+  esc,
+  faultHtml,
+  formatBytes,
+  formatHz,
+  formatShare,
+  formatTime,
+  hex32,
+  htmlTable,
+  mpuRegionsHtml,
+  numCell,
+  pageMapHtml,
+  scriptJson,
+  timelineSvg,
+} from "@rtos-sim/apps";
 import { REPORT_CSS, REPORT_JS } from "./assets.js";
-import { ColourMap } from "./colours.js";
-import { esc, scriptJson } from "./escape.js";
-import { counterSvg, timelineSvg } from "./svg.js";
 
-/** Page maps with at most this many pages are drawn page by page; larger ones as proportional runs. */
-const GRID_PAGES = 512;
 const UART_LINES = 400;
-
-function table(headers: readonly string[], rows: readonly (readonly string[])[], cls = ""): string {
-  const head = headers.map((h) => `<th>${esc(h)}</th>`).join("");
-  const body = rows
-    .map((r) => `<tr>${r.map((c) => (c.startsWith("<td") ? c : `<td>${c}</td>`)).join("")}</tr>`)
-    .join("");
-  return `<table${cls ? ` class="${cls}"` : ""}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
-}
-
-const num = (text: string) => `<td class="num">${text}</td>`;
-const mono = (text: string) => `<code>${esc(text)}</code>`;
-
-/** MPU regions as HTML tables, in the columns of their architecture (`MPU_REGION_TABLES`). */
-function mpuRows(regions: readonly MpuRegionInfo[]): string {
-  return mpuRegionGroups(regions)
-    .map(({ table: t, regions: rows }) =>
-      table(
-        t.columns.map((c) => c.header),
-        rows.map((r) =>
-          t.columns.map((c) => {
-            const text = c.cell(r, r.registers);
-            return c.align === "right" ? num(esc(text)) : c.mono && text !== "-" ? mono(text) : esc(text);
-          }),
-        ),
-        `mpu-regions ${t.name.toLowerCase()}`,
-      ),
-    )
-    .join("");
-}
-
-function pageMapHtml(map: PageMapInfo, colours: ColourMap): string {
-  if (map.pages <= GRID_PAGES) {
-    let cells = "";
-    for (const run of map.runs) {
-      const owner = run.owner ?? "free";
-      for (let i = 0; i < run.count; i++) {
-        const page = run.page + i;
-        cells += `<div class="page" data-owner="${esc(owner)}" style="background:${colours.of(run.owner)}" title="${esc(
-          `${hex32(map.start + page * map.pageSize)} page ${page}: ${owner}`,
-        )}"></div>`;
-      }
-    }
-    return `<div class="pages" data-region="${esc(map.region)}">${cells}</div>`;
-  }
-  const runs = map.runs
-    .map((run) => {
-      const owner = run.owner ?? "free";
-      return `<div class="run" data-owner="${esc(owner)}" style="width:${((run.count / map.pages) * 100).toFixed(
-        3,
-      )}%;background:${colours.of(run.owner)}" title="${esc(
-        `${hex32(map.start + run.page * map.pageSize)}: ${run.count} page(s) ${owner}`,
-      )}"></div>`;
-    })
-    .join("");
-  return `<div class="bar" data-region="${esc(map.region)}">${runs}</div>`;
-}
 
 function regionRow(m: MemoryRegionInfo, maps: readonly PageMapInfo[], colours: ColourMap): string[] {
   const map = maps.find((p) => p.region === m.name || (p.start >= m.start && p.start < m.end));
@@ -77,58 +32,20 @@ function regionRow(m: MemoryRegionInfo, maps: readonly PageMapInfo[], colours: C
       }"></div></div>`;
   return [
     esc(m.name),
-    mono(hex32(m.start)),
-    mono(hex32(m.end - 1)),
-    num(esc(formatBytes(m.size))),
-    `${esc(m.kind)} ${mono(access)}`,
+    codeHtml(hex32(m.start)),
+    codeHtml(hex32(m.end - 1)),
+    numCell(esc(formatBytes(m.size))),
+    `${esc(m.kind)} ${codeHtml(access)}`,
     cell,
   ];
-}
-
-function kernelFaultHtml(f: FaultRecord, tag: string): string {
-  return `<article class="fault${f.expected ? " expected" : ""}">
-<h3>${esc(f.kind)} in ${esc(f.taskName)} at ${esc(formatTime(f.t))} ${tag}</h3>
-<p>${esc(f.message)}</p>${f.action ? `<p>Action: ${esc(f.action)}</p>` : ""}
-${f.mpuRegions.length > 0 ? `<p>MPU regions of ${esc(f.taskName)}:</p>${mpuRows(f.mpuRegions)}` : ""}
-${f.dump ? `<details><summary>kernel fault dump</summary><pre>${esc(f.dump)}</pre></details>` : ""}
-</article>`;
-}
-
-function faultHtml(f: FaultRecord): string {
-  const tag = f.expected
-    ? `<span class="tag expected">expected</span>`
-    : `<span class="tag unexpected">unexpected</span>`;
-  if (!f.hardware) return kernelFaultHtml(f, tag);
-  const bits = f.cfsrNames.map((n) => [mono(n), esc(CFSR_MEANING[n] ?? "")]);
-  const hbits = f.hfsrNames.map((n) => [mono(n), esc(HFSR_MEANING[n] ?? "")]);
-  const regs: string[][] = [["CFSR", mono(hex32(f.cfsr))]];
-  if (f.mmfar !== null) regs.push(["MMFAR", `${mono(hex32(f.mmfar))} address of the access the MPU stopped`]);
-  if (f.bfar !== null) regs.push(["BFAR", `${mono(hex32(f.bfar))} address of the bus error`]);
-  regs.push(["HFSR", mono(hex32(f.hfsr))]);
-  return `<article class="fault${f.expected ? " expected" : ""}">
-<h3>${esc(f.exceptionName)} (exception ${f.exception}) in ${esc(f.taskName)} at ${esc(formatTime(f.t))} ${tag}</h3>
-${f.note ? `<p>${esc(f.note)}</p>` : ""}
-${f.escalated ? `<p>Escalated from ${esc(f.cause)} to HardFault (HFSR.FORCED).</p>` : ""}
-<p>Access: ${f.access.privileged ? "privileged" : "unprivileged"} ${esc(f.access.kind)} of ${f.access.size} byte(s) at ${mono(
-    hex32(f.access.address),
-  )}</p>
-${table(["register", "value"], regs, "fault-registers")}
-${table(["bit", "meaning"], [...bits, ...hbits], "cfsr-bits")}
-${f.action ? `<p>Action: the task was ${esc(f.action)}.</p>` : ""}
-${f.mpuRegions.length > 0 ? `<p>MPU regions of ${esc(f.taskName)} when it faulted:</p>${mpuRows(f.mpuRegions)}` : ""}
-${f.dump ? `<details><summary>kernel fault dump</summary><pre>${esc(f.dump)}</pre></details>` : ""}
-</article>`;
 }
 
 function summarySection(r: RunResult): string {
   const b = r.board;
   const facts: [string, string][] = [
-    ["app", `${esc(r.app.name)}: ${esc(r.app.summary)}${r.app.file ? ` (${mono(r.app.file)})` : ""}`],
+    ["app", `${esc(r.app.name)}: ${esc(r.app.summary)}${r.app.file ? ` (${codeHtml(r.app.file)})` : ""}`],
     ["board", `${esc(b.name)}: ${esc(b.description)}`],
-    [
-      "core",
-      `${esc(b.core)}, ${esc(formatHz(b.clockHz))}, ${b.mpuRegions} MPU regions (${esc(MPU_REGION_TABLES[b.mpuArchitecture].name)})`,
-    ],
+    ["core", `${esc(b.core)}, ${esc(formatHz(b.clockHz))}, ${b.mpuRegions} MPU regions`],
     ["simulated", `${esc(formatTime(r.simulatedUs))} (${r.cycles} cycles) in ${Math.round(r.wallMs)} ms of wall time`],
     ["seed", String(r.options.seed)],
     [
@@ -136,15 +53,15 @@ function summarySection(r: RunResult): string {
       r.memcheckActive ? "on" : r.options.memcheck ? "requested, not available in this app yet" : "off",
     ],
   ];
-  const tasks = table(
+  const tasks = htmlTable(
     ["task", "state", "CPU share", "faults", "memory held", "MPU regions"],
     r.tasks.map((t) => [
       esc(t.name),
       esc(t.state),
-      num(esc(formatShare(t.cpuShare))),
-      num(String(t.faults)),
-      num(esc(formatBytes(t.memoryHeld))),
-      num(String(t.mpuRegions.length)),
+      numCell(esc(formatShare(t.cpuShare))),
+      numCell(String(t.faults)),
+      numCell(esc(formatBytes(t.memoryHeld))),
+      numCell(String(t.mpuRegions.length)),
     ]),
     "tasks",
   );
@@ -185,30 +102,30 @@ export function renderReport(r: RunResult): string {
   const memory = `<section id="memory-map"><h2>Memory map and page maps</h2>
 <p>Every memory region of ${esc(r.board.name)}; where the run recorded a page map, each page is coloured by its owner (hover a legend entry to highlight its pages).</p>
 <div class="legend">${legend}</div>
-${table(
+${htmlTable(
   ["region", "start", "end", "size", "kind", "pages"],
   r.board.memory.map((m) => regionRow(m, r.pageMaps, colours)),
   "memory",
 )}
 ${
   r.board.peripherals.length
-    ? `<h3>Peripheral ranges</h3>${table(
+    ? `<h3>Peripheral ranges</h3>${htmlTable(
         ["range", "start", "end", "size"],
         r.board.peripherals.map((p) => [
           esc(p.name),
-          mono(hex32(p.start)),
-          mono(hex32(p.end - 1)),
-          num(esc(formatBytes(p.size))),
+          codeHtml(hex32(p.start)),
+          codeHtml(hex32(p.end - 1)),
+          numCell(esc(formatBytes(p.size))),
         ]),
         "peripherals",
       )}`
     : ""
 }</section>`;
   const mpu = `<section id="mpu"><h2>MPU regions per task</h2>
-<p>${esc(MPU_REGION_TABLES[r.board.mpuArchitecture].name)}: ${esc(MPU_REGION_TABLES[r.board.mpuArchitecture].rule)}. Privileged code sees the background (default) map where no region matches when PRIVDEFENA is set.</p>
+<p>Higher-numbered regions win where regions overlap; privileged code also sees the background (default) map when PRIVDEFENA is set.</p>
 ${r.tasks
   .filter((t) => t.mpuRegions.length > 0)
-  .map((t) => `<h3 class="task-mpu">${esc(t.name)}</h3>${mpuRows(t.mpuRegions)}`)
+  .map((t) => `<h3 class="task-mpu">${esc(t.name)}</h3>${mpuRegionsHtml(t.mpuRegions)}`)
   .join("")}</section>`;
   const faults = `<section id="faults"><h2>Faults and checker reports</h2>
 <label><input type="checkbox" id="show-expected" checked> show expected faults</label>
@@ -216,16 +133,7 @@ ${r.faults.length ? r.faults.map(faultHtml).join("") : "<p>No faults.</p>"}
 <h3>Memory checker</h3>
 ${
   r.reports.length
-    ? r.reports
-        .map(
-          (c) =>
-            `<article class="checker-report ${esc(c.severity)}"><h3>${esc(c.kind)} at ${esc(formatTime(c.t))} ${
-              c.expected
-                ? '<span class="tag expected">expected</span>'
-                : `<span class="tag ${c.severity === "error" ? "unexpected" : "warning"}">${esc(c.severity)}</span>`
-            }</h3><p class="mono">${esc(c.message)}</p>${c.details.length ? `<pre>${esc(c.details.join("\n"))}</pre>` : ""}</article>`,
-        )
-        .join("")
+    ? r.reports.map(checkerReportHtml).join("")
     : `<p>No checker reports${r.memcheckActive ? "" : " (the memory checker did not run)"}.</p>`
 }</section>`;
   const timeline = `<section id="timeline"><h2>Timeline</h2>

@@ -2,7 +2,8 @@ import { findBoard } from "@rtos-sim/hw";
 import type { AppDescription as KernelAppDescription } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
 import { finishRun, prepareRun } from "./context.js";
-import { fromKernelApp, isKernelApp, type KernelAppExpectations } from "./kernel-app.js";
+import { fromKernelApp, isKernelApp, type KernelAppExpectations, startKernelApp } from "./kernel-app.js";
+import { traceHash } from "./trace-hash.js";
 
 /** A worker that prints through the kernel, and a rogue that reads the kernel's memory. */
 const twoTasks: KernelAppDescription & KernelAppExpectations = {
@@ -120,5 +121,32 @@ describe("kernel apps as machine apps", () => {
     expect(f.message.length).toBeGreaterThan(0);
     expect(f.dump).not.toBeNull();
     expect(r.verdict.ok).toBe(true);
+  });
+});
+
+describe("startKernelApp", () => {
+  const options = { seed: 4, durationMs: 20, memcheck: true };
+  const board = findBoard("stm32f407")!;
+
+  it("advanced one slice at a time, the run records the same result (trace hash) as fromKernelApp's run", () => {
+    const app = fromKernelApp(twoTasks);
+    const whole = prepareRun(app, board, options);
+    void app.run(whole.ctx);
+    const expected = finishRun(whole, 0);
+
+    const stepped = prepareRun(app, board, options);
+    const run = startKernelApp(twoTasks, stepped.ctx);
+    expect(run.kernel.tasks().map((t) => t.name)).toEqual(["worker", "rogue"]);
+    let steps = 0;
+    while (!run.advance(1)) steps++;
+    expect(steps).toBeGreaterThan(5);
+    expect(run.finished).toBe(true);
+    expect(run.advance(1)).toBe(true);
+    run.close();
+    run.close(); // once
+    const got = finishRun(stepped, 0);
+    expect(got.faults.map((f) => f.taskName)).toEqual(["rogue"]);
+    expect(got.checks).toEqual(expected.checks);
+    expect(traceHash(got)).toBe(traceHash(expected));
   });
 });

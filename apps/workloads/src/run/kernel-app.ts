@@ -1,12 +1,13 @@
 import type {
   AppCheck,
+  AppSession,
   Kernel,
   AppDescription as KernelAppDescription,
   FaultRecord as KernelFault,
   KTask,
   MpuPlan,
 } from "@rtos-sim/kernel";
-import { defineApp as defineKernelApp, planMpu, runApp } from "@rtos-sim/kernel";
+import { defineApp as defineKernelApp, planMpu, startApp } from "@rtos-sim/kernel";
 import type { MemReport } from "@rtos-sim/memcheck";
 import type { MachineApp, MachineAppContext } from "../machine-app.js";
 import { isKernelApp } from "./kernel-shape.js";
@@ -204,6 +205,79 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
 }
 
 /**
+ * A kernel app's run in progress, from {@link startKernelApp}: advanced a few slices at a time
+ * (pause and step in the playground) or all at once, then closed. However it is advanced, the
+ * recorded run is the same.
+ */
+export interface KernelAppRun {
+  /** The booted kernel (for live views: its tasks, MPU, region manager). */
+  readonly kernel: Kernel;
+  /** The kernel's session (its app, environment and duration). */
+  readonly session: AppSession;
+  /** The run reached its end (its duration, no task left to run, or a panic). */
+  readonly finished: boolean;
+  /**
+   * Runs up to `slices` more slices (the rest of the run when omitted). Returns
+   * {@link KernelAppRun.finished}.
+   */
+  advance(slices?: number): boolean;
+  /**
+   * Closes the run (once; later calls do nothing): the last run slices, samples and page maps,
+   * the tasks' end states, the app's checks, a panic as a crash.
+   */
+  close(): void;
+}
+
+/**
+ * Boots a kernel app on `ctx`'s board with its seed, duration and `memcheck`, wired to record
+ * into `ctx.record` as {@link fromKernelApp} describes, without running it yet.
+ *
+ * @example
+ * ```ts
+ * const prepared = prepareRun(fromKernelApp(flight), STM32F407, { seed: 1, durationMs: 1000, memcheck: true });
+ * const run = startKernelApp(flight, prepared.ctx);
+ * while (!run.advance(100)) console.log(run.kernel.nowMs());
+ * run.close();
+ * const result = finishRun(prepared, 0);
+ * ```
+ */
+export function startKernelApp(
+  app: KernelAppDescription & KernelAppExpectations,
+  ctx: MachineAppContext,
+): KernelAppRun {
+  let close: ((checks: readonly AppCheck[]) => void) | null = null;
+  const session = startApp(app, {
+    board: ctx.board,
+    seed: ctx.options.seed,
+    durationMs: ctx.options.durationMs,
+    memcheck: ctx.options.memcheck,
+    beforeRun: (kernel) => {
+      close = follow(kernel, ctx.record, app, ctx.board.clockHz);
+    },
+  });
+  let finished = false;
+  let closed = false;
+  return {
+    kernel: session.kernel,
+    session,
+    get finished() {
+      return finished;
+    },
+    advance(slices) {
+      if (!finished) finished = session.run(slices).reason !== "slices";
+      return finished;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      (close as ((checks: readonly AppCheck[]) => void) | null)?.(session.checks());
+      const panic = session.kernel.panic;
+      if (panic !== null) ctx.record.crash(`kernel panic: ${panic}`);
+    },
+  };
+}
+
+/**
  * Adapts a kernel app description (`@rtos-sim/kernel`'s `AppDescription`: board, partitions,
  * tasks, checks) to a {@link MachineApp}, the shape every run goes through: `run(ctx)` boots the kernel on the chosen
  * board with the run's seed, duration and `--memcheck`, and records its tasks (run slices from
@@ -220,18 +294,9 @@ export function fromKernelApp(app: KernelAppDescription & KernelAppExpectations)
     ...(app.board !== undefined ? { defaultBoard: app.board } : {}),
     ...(app.durationMs !== undefined ? { defaultDurationMs: app.durationMs } : {}),
     run(ctx: MachineAppContext) {
-      let close: ((checks: readonly AppCheck[]) => void) | null = null;
-      const run = runApp(app, {
-        board: ctx.board,
-        seed: ctx.options.seed,
-        durationMs: ctx.options.durationMs,
-        memcheck: ctx.options.memcheck,
-        beforeRun: (kernel) => {
-          close = follow(kernel, ctx.record, app, ctx.board.clockHz);
-        },
-      });
-      (close as ((checks: readonly AppCheck[]) => void) | null)?.(run.checks);
-      if (run.result.panic !== null) ctx.record.crash(`kernel panic: ${run.result.panic}`);
+      const run = startKernelApp(app, ctx);
+      run.advance();
+      run.close();
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { CounterSeries, RunResult } from "@rtos-sim/apps";
-import { formatTime } from "@rtos-sim/apps";
+import type { CounterSeries, RunResult } from "../run/result.js";
+import { formatTime } from "../shared/format.js";
 import type { ColourMap } from "./colours.js";
 import { esc } from "./escape.js";
 

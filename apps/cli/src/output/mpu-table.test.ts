@@ -1,8 +1,7 @@
-import { mpuRegionInfo } from "@rtos-sim/apps";
+import { mairName, mpuRegionInfo } from "@rtos-sim/apps";
 import { createMachine, MPS3_AN547, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { mpuRule, mpuTable } from "./human.js";
-import { mairName } from "./mpu-regions.js";
 
 function v7Regions() {
   const m = createMachine(STM32F407);

@@ -1,5 +1,5 @@
-import type { MpuRegionInfo, MpuRegionRegisters, Pmsav7RegionRegisters, Pmsav8RegionRegisters } from "@rtos-sim/apps";
-import { formatBytes, hex32 } from "@rtos-sim/apps";
+import type { MpuRegionInfo, MpuRegionRegisters, Pmsav7RegionRegisters, Pmsav8RegionRegisters } from "../run/result.js";
+import { formatBytes, hex32 } from "../shared/format.js";
 
 /** A column of an MPU region table: its header and the text of its cell for one region. */
 export interface MpuRegionColumn<R extends MpuRegionRegisters = MpuRegionRegisters> {

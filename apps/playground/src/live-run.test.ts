@@ -1,0 +1,36 @@
+import { ColourMap, timelineSvg } from "@rtos-sim/apps";
+import { describe, expect, it } from "vitest";
+import { LiveRun } from "./live-run.js";
+import { PlaygroundSession } from "./session.js";
+import { DEFAULT_STATE } from "./state.js";
+
+describe("LiveRun", () => {
+  it("adds up deltas into the run so far; the end replaces it with the worker's result", () => {
+    const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "flight", durationMs: 250 });
+    const live = new LiveRun(s.info);
+    live.apply(s.delta(true));
+    expect(live.pageMaps.length).toBeGreaterThan(0);
+    const maps = live.pageMaps;
+    let deltas = 0;
+    while (!s.advance(40)) {
+      live.apply(s.delta(false));
+      deltas++;
+    }
+    live.apply(s.delta(false));
+    expect(deltas).toBeGreaterThan(5);
+    expect(live.pageMaps).toBe(maps); // kept until new maps arrive
+    const { result } = s.finish(0);
+    const sofar = live.asResult();
+    expect(sofar.uart).toEqual(result.uart);
+    // The close adds only the slices still open at the end (at most one per task).
+    expect(result.slices.slice(0, sofar.slices.length)).toEqual(sofar.slices);
+    expect(result.slices.length - sofar.slices.length).toBeLessThanOrEqual(result.tasks.length);
+    expect(sofar.faults).toEqual(result.faults);
+    expect(sofar.counters.map((c) => c.name)).toEqual(result.counters.map((c) => c.name));
+    expect(sofar.counters[0]!.samples.length).toBeGreaterThan(10);
+    expect(timelineSvg(sofar, new ColourMap())).toContain('class="slice"');
+    live.finish({ result, eventCount: result.events.length, hash: "h" });
+    expect(live.asResult()).toBe(result);
+    expect(live.tasks).toBe(result.tasks);
+  });
+});

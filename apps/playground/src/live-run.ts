@@ -1,0 +1,117 @@
+/**
+ * The page's copy of a run: the worker's deltas added up into the shape of a `RunResult`, so the
+ * report's views (`timelineSvg`, `counterSvg`...) draw a run in progress as they draw a finished
+ * one.
+ */
+import type {
+  CheckerReport,
+  CounterSample,
+  CounterSeries,
+  FaultRecord,
+  PageMapInfo,
+  RunResult,
+  TaskResult,
+  TaskSlice,
+  UartLine,
+} from "@rtos-sim/apps";
+import { RUN_RESULT_SCHEMA } from "@rtos-sim/apps";
+import type { FinishedRun } from "./protocol.js";
+import type { AppErrorInfo, LiveCpu, RunDelta, SessionInfo } from "./session.js";
+
+/**
+ * A run as the page knows it: everything the worker sent so far.
+ *
+ * @example
+ * ```ts
+ * const live = new LiveRun(info);
+ * live.apply(delta);
+ * el.innerHTML = timelineSvg(live.asResult(), colours);
+ * ```
+ */
+export class LiveRun {
+  readonly info: SessionInfo;
+  tasks: readonly TaskResult[] = [];
+  readonly slices: TaskSlice[] = [];
+  readonly uart: UartLine[] = [];
+  readonly faults: FaultRecord[] = [];
+  readonly reports: CheckerReport[] = [];
+  readonly appErrors: AppErrorInfo[] = [];
+  private readonly counters = new Map<string, { unit: string; samples: CounterSample[] }>();
+  /** The page maps last read (the region manager's, at a pause or every few hundred ms). */
+  pageMaps: readonly PageMapInfo[] = [];
+  cpu: LiveCpu | null = null;
+  simulatedUs = 0;
+  progress = 0;
+  /** The end of the run, once the worker sent it. */
+  final: FinishedRun | null = null;
+
+  constructor(info: SessionInfo) {
+    this.info = info;
+  }
+
+  /** Adds a delta from the worker. */
+  apply(d: RunDelta): void {
+    this.tasks = d.tasks;
+    this.slices.push(...d.slices);
+    this.uart.push(...d.uart);
+    this.faults.push(...d.faults);
+    this.reports.push(...d.reports);
+    this.appErrors.push(...d.appErrors);
+    for (const c of d.counters) {
+      let s = this.counters.get(c.name);
+      if (!s) {
+        s = { unit: c.unit, samples: [] };
+        this.counters.set(c.name, s);
+      }
+      s.samples.push(...c.samples);
+    }
+    if (d.pageMaps.length > 0) this.pageMaps = d.pageMaps;
+    this.cpu = d.cpu;
+    this.simulatedUs = d.simulatedUs;
+    this.progress = d.progress;
+  }
+
+  /** Records the end of the run (its tasks, page maps, checks and verdict as the CLI prints them). */
+  finish(run: FinishedRun): void {
+    this.final = run;
+    this.tasks = run.result.tasks;
+    this.pageMaps = run.result.pageMaps;
+  }
+
+  /** Counter series so far. */
+  counterSeries(): CounterSeries[] {
+    return [...this.counters].map(([name, s]) => ({ name, unit: s.unit, samples: s.samples }));
+  }
+
+  /** The run so far as a `RunResult` (the final one once finished). */
+  asResult(): RunResult {
+    if (this.final) return this.final.result;
+    const i = this.info;
+    return {
+      schema: RUN_RESULT_SCHEMA,
+      app: {
+        name: i.app.name,
+        summary: i.app.summary,
+        source: i.app.origin === "builtin" ? "builtin" : "file",
+        file: null,
+      },
+      board: i.board,
+      options: i.options,
+      memcheckActive: i.options.memcheck,
+      simulatedUs: this.simulatedUs,
+      cycles: 0,
+      wallMs: 0,
+      tasks: this.tasks,
+      slices: this.slices,
+      events: [],
+      uart: this.uart,
+      faults: this.faults,
+      reports: this.reports,
+      pageMaps: this.pageMaps,
+      counters: this.counterSeries(),
+      checks: [],
+      warnings: [],
+      verdict: { ok: true, problems: [] },
+    };
+  }
+}

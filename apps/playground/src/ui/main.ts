@@ -1,0 +1,320 @@
+/**
+ * The playground page: the controls and the link state, the worker that owns the run, and the
+ * views it feeds. Plain DOM: the page is one static HTML file (src/site/index.html) whose
+ * elements this script fills.
+ */
+import { APPS, esc, formatTime } from "@rtos-sim/apps";
+import { BOARDS } from "@rtos-sim/hw";
+import { EXAMPLE_APP } from "../example-app.js";
+import { LiveRun } from "../live-run.js";
+import { mpuLegendHtml } from "../mpu-map.js";
+import type { FromWorker, ToWorker } from "../protocol.js";
+import { DEFAULT_STATE, decodeState, EDITOR_APP, encodeState, type PlaygroundState } from "../state.js";
+import { makeEditor } from "./editor.js";
+import { RunViews } from "./views.js";
+
+const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const ui = {
+  app: byId<HTMLSelectElement>("app"),
+  board: byId<HTMLSelectElement>("board"),
+  seed: byId<HTMLInputElement>("seed"),
+  duration: byId<HTMLInputElement>("duration"),
+  memcheck: byId<HTMLInputElement>("memcheck"),
+  run: byId<HTMLButtonElement>("run"),
+  stepSwitch: byId<HTMLButtonElement>("step-switch"),
+  stepMs: byId<HTMLButtonElement>("step-ms"),
+  reset: byId<HTMLButtonElement>("reset"),
+  share: byId<HTMLButtonElement>("share"),
+  progress: byId<HTMLProgressElement>("progress"),
+  clock: byId("clock"),
+  current: byId("current"),
+  verdict: byId("verdict"),
+  hashBox: byId("hash-box"),
+  hash: byId("hash"),
+  message: byId("message"),
+  editorPanel: byId("editor-panel"),
+  appError: byId("app-error"),
+};
+
+/** Least wall time between two redraws of the SVG views while running. */
+const REDRAW_MS = 250;
+
+let state: PlaygroundState = DEFAULT_STATE;
+let live: LiveRun | null = null;
+let running = false;
+let lastDraw = 0;
+/** Id of the last load sent to the worker: messages of older loads are dropped. */
+let loadId = 0;
+const views = new RunViews();
+
+function say(text: string, error = false): void {
+  ui.message.textContent = text;
+  ui.message.className = error ? "error" : "";
+}
+
+// ---- controls and the link ----------------------------------------------------------------
+
+function fillControls(): void {
+  ui.app.innerHTML = "";
+  for (const entry of APPS) ui.app.add(new Option(`${entry.app.name}`, entry.app.name));
+  ui.app.add(new Option("your app (editor)", EDITOR_APP));
+  ui.board.innerHTML = "";
+  ui.board.add(new Option("app's default", ""));
+  for (const b of BOARDS) ui.board.add(new Option(b.name, b.name));
+}
+
+function showState(): void {
+  ui.app.value = state.app;
+  ui.board.value = state.board ?? "";
+  ui.seed.value = String(state.seed);
+  ui.duration.value = state.durationMs === null ? "" : String(state.durationMs);
+  ui.memcheck.checked = state.memcheck;
+  ui.editorPanel.hidden = state.app !== EDITOR_APP;
+  if (editor.value() !== (state.source ?? EXAMPLE_APP)) editor.setValue(state.source ?? EXAMPLE_APP);
+}
+
+function readControls(): PlaygroundState | null {
+  const seed = Number(ui.seed.value);
+  if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
+    say("the seed must be an integer in 0..4294967295", true);
+    return null;
+  }
+  const d = ui.duration.value.trim();
+  const durationMs = d === "" ? null : Number(d);
+  if (durationMs !== null && !(durationMs >= 1 && durationMs <= 3_600_000)) {
+    say("the duration must be 1..3600000 ms (or empty: the app's default)", true);
+    return null;
+  }
+  const source = editor.value() === EXAMPLE_APP ? null : editor.value();
+  return { app: ui.app.value, board: ui.board.value || null, seed, durationMs, memcheck: ui.memcheck.checked, source };
+}
+
+function writeLink(): void {
+  history.replaceState(null, "", `#${encodeState(state)}`);
+}
+
+// ---- the worker ----------------------------------------------------------------------------
+
+let worker: Worker | null = null;
+try {
+  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "rtos-sim" });
+} catch (e) {
+  say(
+    `the playground needs a web server (pages opened as files cannot start workers): serve the docs site, e.g. "npx serve docs/site" (${String(e)})`,
+    true,
+  );
+}
+
+function send(m: ToWorker): void {
+  worker?.postMessage(m);
+}
+
+function setButtons(): void {
+  const loaded = live !== null;
+  const done = live?.final != null;
+  const steppable = live?.info.steppable === true;
+  ui.run.disabled = done;
+  ui.run.textContent = running ? "Pause" : "Run";
+  ui.stepSwitch.disabled = !loaded || done || !steppable;
+  ui.stepMs.disabled = !loaded || done || !steppable;
+  document.documentElement.dataset.state = !loaded ? "loading" : done ? "finished" : running ? "running" : "paused";
+}
+
+function load(): void {
+  live = null;
+  running = false;
+  views.clear(null);
+  ui.hashBox.hidden = true;
+  ui.verdict.textContent = "";
+  ui.verdict.className = "";
+  ui.appError.hidden = true;
+  editor.markLine(null);
+  say("loading...");
+  setButtons();
+  const source = state.app === EDITOR_APP ? (state.source ?? EXAMPLE_APP) : state.source;
+  send({ type: "load", id: ++loadId, state: { ...state, source } });
+}
+
+function drawStatus(l: LiveRun): void {
+  ui.progress.value = l.final ? 1 : l.progress;
+  ui.clock.textContent = `${formatTime(l.simulatedUs)} of ${formatTime(l.info.options.durationMs * 1000)}`;
+  const cpu = l.cpu;
+  ui.current.innerHTML = cpu?.task
+    ? `current task <b>${esc(cpu.task)}</b>, ${cpu.switches} switches`
+    : l.info.steppable
+      ? "no task has run yet"
+      : "";
+  ui.current.dataset.task = cpu?.task ?? "";
+}
+
+function draw(force: boolean): void {
+  const l = live;
+  if (!l) return;
+  drawStatus(l);
+  views.lists(l);
+  const now = performance.now();
+  if (force || now - lastDraw >= REDRAW_MS) {
+    lastDraw = now;
+    views.graphics(l);
+  }
+  const errors = l.appErrors;
+  if (errors.length > 0 && state.app === EDITOR_APP) {
+    const e = errors[errors.length - 1]!;
+    showAppError(`${e.task} at ${formatTime(e.t)}: ${e.message}`, e.line);
+  }
+}
+
+function showAppError(text: string, line: number | null): void {
+  ui.appError.hidden = false;
+  ui.appError.innerHTML = "";
+  if (line !== null) {
+    const tag = document.createElement("span");
+    tag.className = "tag line";
+    tag.textContent = `line ${line}`;
+    tag.title = "go to the line";
+    tag.addEventListener("click", () => editor.goTo(line));
+    ui.appError.append(tag, " ");
+  }
+  ui.appError.append(text);
+  editor.markLine(line);
+}
+
+if (worker) {
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.id !== loadId) return;
+    switch (m.type) {
+      case "loaded":
+        live = new LiveRun(m.info);
+        views.clear(live);
+        live.apply(m.delta);
+        say(
+          m.info.app.origin === "editor" && !autoRun && state.source !== null
+            ? "this app's source came with the link: read it, then press Run"
+            : `${m.info.app.name}: ${m.info.app.summary}`,
+        );
+        setButtons();
+        draw(true);
+        if (autoRun) {
+          autoRun = false;
+          start();
+        }
+        break;
+      case "update":
+        if (!live) return;
+        live.apply(m.delta);
+        running = m.running;
+        setButtons();
+        draw(!m.running);
+        break;
+      case "finished": {
+        if (!live) return;
+        live.apply(m.delta);
+        live.finish(m.run);
+        running = false;
+        setButtons();
+        draw(true);
+        views.checks(live);
+        const ok = m.run.result.verdict.ok;
+        ui.verdict.textContent = ok ? "OK" : "PROBLEMS";
+        ui.verdict.className = `verdict ${ok ? "ok" : "fail"}`;
+        ui.hash.textContent = m.run.hash;
+        ui.hashBox.hidden = false;
+        say(`finished; the same run in the CLI: ${cliCommand()}`);
+        ui.message.title = `${Math.round(m.run.result.wallMs)} ms of wall time in this browser`;
+        break;
+      }
+      case "error":
+        running = false;
+        setButtons();
+        document.documentElement.dataset.state = "error";
+        say(`${m.code}: ${m.message}`, true);
+        if (state.app === EDITOR_APP) showAppError(m.message, m.line);
+        break;
+    }
+  };
+  worker.onerror = (e) => say(`the worker failed: ${e.message}`, true);
+}
+
+function cliCommand(): string {
+  const parts = ["rtos-sim run", state.app === EDITOR_APP ? "./my-app.ts" : state.app];
+  if (state.board) parts.push(`--board ${state.board}`);
+  parts.push(`--seed ${state.seed}`);
+  if (state.durationMs !== null) parts.push(`--duration ${state.durationMs}`);
+  if (!state.memcheck) parts.push("--no-memcheck");
+  return parts.join(" ");
+}
+
+function start(): void {
+  if (!live || live.final) return;
+  running = true;
+  setButtons();
+  send({ type: "run" });
+}
+
+// ---- wiring --------------------------------------------------------------------------------
+
+let editTimer: ReturnType<typeof setTimeout> | undefined;
+const editor = makeEditor(byId<HTMLTextAreaElement>("source"), byId("gutter"), () => {
+  clearTimeout(editTimer);
+  editTimer = setTimeout(() => {
+    state = { ...state, source: editor.value() };
+    writeLink();
+    load();
+  }, 500);
+});
+
+fillControls();
+let autoRun = false;
+try {
+  state = decodeState(location.hash);
+  // A link with a run in it reproduces the run: it starts at once, unless it carries an app's
+  // source: code from a link runs only when the reader, having seen it, presses Run.
+  autoRun = location.hash.length > 1 && state.source === null;
+} catch (e) {
+  say(`${e instanceof Error ? e.message : String(e)}: showing the default run instead`, true);
+}
+showState();
+byId("mpu-legend").innerHTML = mpuLegendHtml();
+
+byId<HTMLFormElement>("controls").addEventListener("change", (e) => {
+  if ((e.target as HTMLElement).id === "source") return;
+  const next = readControls();
+  if (!next || encodeState(next) === encodeState(state)) return;
+  state = next;
+  showState();
+  writeLink();
+  load();
+});
+byId<HTMLFormElement>("controls").addEventListener("submit", (e) => e.preventDefault());
+ui.run.addEventListener("click", () => {
+  if (running) send({ type: "pause" });
+  else if (live === null)
+    autoRun = true; // a change of the controls is reloading: run once loaded
+  else start();
+});
+ui.stepSwitch.addEventListener("click", () => send({ type: "step", by: "switch" }));
+ui.stepMs.addEventListener("click", () => send({ type: "step", by: "ms" }));
+ui.reset.addEventListener("click", () => load());
+ui.share.addEventListener("click", async () => {
+  writeLink();
+  try {
+    await navigator.clipboard.writeText(location.href);
+    say("link copied: it reproduces this run (app, board, seed, options and your app's source)");
+  } catch {
+    say(`link: ${location.href}`);
+  }
+});
+window.addEventListener("hashchange", () => {
+  try {
+    state = decodeState(location.hash);
+    showState();
+    autoRun = state.source === null;
+    load();
+  } catch (e) {
+    say(e instanceof Error ? e.message : String(e), true);
+  }
+});
+
+writeLink();
+load();

@@ -1,0 +1,281 @@
+/**
+ * The playground in headless Chromium (Debian's `chromium`, driven by playwright-core), served by
+ * a local static file server as a reader's file server would: it loads with no console error
+ * and no request outside the site, runs, pauses, steps, shows faults and checker reports, runs an
+ * edited app, reproduces a run from its link, and gives the trace hash `rtos-sim run` prints.
+ * The isolation test keeps docs/images/playground.png (shown by docs/getting-started.md) current.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXAMPLE_APP } from "../src/example-app.js";
+import { type StaticServer, serveStatic } from "./static-server.js";
+
+/** Debian's Chromium (`apt-get install -y chromium`). */
+const CHROMIUM = "/usr/bin/chromium";
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const SITE = fileURLToPath(new URL("../dist/site", import.meta.url));
+const REPO = fileURLToPath(new URL("../../..", import.meta.url));
+const SCREENSHOT = join(REPO, "docs/images/playground.png");
+
+let server: StaticServer;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium"`);
+  }
+  if (!existsSync(join(SITE, "index.html"))) throw new Error(`${SITE} is missing: run "pnpm build" (tsup) first`);
+  server = await serveStatic(SITE);
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "rtos-sim-playground-")), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+});
+
+/** A new page on `fragment`, with every console error or warning, page error and request off the site collected. */
+async function open(fragment = ""): Promise<{ page: Page; problems: string[] }> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("request", (r) => {
+    if (!r.url().startsWith(server.url) && !r.url().startsWith("data:")) problems.push(`request: ${r.url()}`);
+  });
+  page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
+  await page.goto(`${server.url}${fragment}`);
+  return { page, problems };
+}
+
+const state = (page: Page, s: "paused" | "running" | "finished") =>
+  page.waitForSelector(`html[data-state=${s}]`, { timeout: 60_000 });
+
+async function runToEnd(page: Page): Promise<string> {
+  await state(page, "paused");
+  await page.click("#run");
+  await state(page, "finished");
+  return (await page.textContent("#hash")) ?? "";
+}
+
+/** Pixels that may differ between two screenshots of the same view (anti-aliased corners). */
+const MAX_NOISE_PIXELS = 200;
+
+/** How many pixels differ between two PNG images (decoded in a blank page's canvas); all of them when the sizes differ. */
+async function pixelsDiffering(a: Buffer, b: Buffer): Promise<number> {
+  const page = await context.newPage();
+  try {
+    return (await page.evaluate(
+      `(async () => {
+      const load = (b64) => new Promise((ok, fail) => { const i = new Image(); i.onload = () => ok(i); i.onerror = fail; i.src = "data:image/png;base64," + b64; });
+      const [x, y] = [await load(${JSON.stringify(a.toString("base64"))}), await load(${JSON.stringify(b.toString("base64"))})];
+      if (x.width !== y.width || x.height !== y.height) return x.width * x.height;
+      const c = new OffscreenCanvas(x.width, x.height);
+      const g = c.getContext("2d", { willReadFrequently: true });
+      g.drawImage(x, 0, 0);
+      const p = g.getImageData(0, 0, x.width, x.height).data;
+      g.clearRect(0, 0, x.width, x.height);
+      g.drawImage(y, 0, 0);
+      const q = g.getImageData(0, 0, x.width, x.height).data;
+      let n = 0;
+      for (let i = 0; i < p.length; i += 4) if (p[i] !== q[i] || p[i + 1] !== q[i + 1] || p[i + 2] !== q[i + 2]) n++;
+      return n;
+    })()`,
+    )) as number;
+  } finally {
+    await page.close();
+  }
+}
+
+/** `rtos-sim run ...` from the CLI's sources: its summary's trace hash. */
+function cliHash(args: readonly string[]): Promise<string> {
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+  const main = join(REPO, "apps/cli/src/main.ts");
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, main, "run", ...args], {
+      cwd: join(REPO, "apps/cli"),
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.on("error", reject);
+    child.on("close", () => {
+      const m = /^trace hash ([0-9a-f]{16}) /m.exec(out);
+      if (m) resolve(m[1]!);
+      else reject(new Error(`no trace hash in the CLI's output:\n${out}`));
+    });
+  });
+}
+
+describe("the playground in headless Chromium", () => {
+  it("loads with no console error or network request; flight prints telemetry; the CLI's trace hash", async () => {
+    const cli = cliHash(["flight", "--seed", "1"]);
+    const { page, problems } = await open();
+    await state(page, "paused");
+    expect(await page.title()).toBe("rtos-sim playground");
+    expect(await page.inputValue("#app")).toBe("flight");
+    expect(await page.locator("#app option").allTextContents()).toEqual([
+      "flight",
+      "isolation",
+      "heap-bugs",
+      "alloc-stress",
+      "mpu-demo",
+      "your app (editor)",
+    ]);
+    const hash = await runToEnd(page);
+    const consoleText = (await page.textContent("#console")) ?? "";
+    expect(consoleText).toContain("telemetry| t=  100 ms | roll");
+    expect(consoleText).toContain("telemetry| t=  900 ms | roll");
+    expect(await page.textContent("#verdict")).toBe("OK");
+    expect(await page.locator("#checks li.pass").count()).toBe(4);
+    expect(await page.locator("#timeline svg rect.slice").count()).toBeGreaterThan(10);
+    expect(await page.locator("#counters svg.counter-plot").count()).toBe(2);
+    expect(await page.locator("#pages .page").count()).toBeGreaterThan(100);
+    expect(hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(hash).toBe(await cli);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("pauses, steps one switch at a time (the current task and its MPU row change) and one millisecond", async () => {
+    const { page, problems } = await open();
+    await state(page, "paused");
+    // A long run, so that it is surely paused half-way.
+    await page.fill("#seed", "2");
+    await page.fill("#duration", "20000");
+    await page.locator("#duration").blur();
+    await state(page, "paused");
+    await page.click("#run");
+    await state(page, "running");
+    await page.click("#run"); // Pause
+    await state(page, "paused");
+    const clockMs = async () => {
+      const m = /^([\d.]+) (us|ms|s) of/.exec((await page.textContent("#clock")) ?? "");
+      return Number(m?.[1]) * (m?.[2] === "s" ? 1000 : m?.[2] === "us" ? 1e-3 : 1);
+    };
+    expect(await clockMs()).toBeLessThan(20_000);
+    const current = () => page.getAttribute("#current", "data-task");
+    const switches = async () => Number(/(\d+) switches/.exec((await page.textContent("#current")) ?? "")?.[1]);
+    const before = { task: await current(), switches: await switches() };
+    await page.click("#step-switch");
+    await page.waitForFunction(
+      (n) => /(\d+) switches/.exec(document.getElementById("current")?.textContent ?? "")?.[1] !== String(n),
+      before.switches,
+    );
+    const after = { task: await current(), switches: await switches() };
+    expect(after.switches).toBe(before.switches + 1);
+    expect(after.task).not.toBe(before.task);
+    expect(await page.locator("#mpu svg .row.current").count()).toBe(2); // "MPU now" and the task's own row
+    expect(await page.getAttribute(`#mpu svg .row.current[data-row="${after.task}"]`, "data-row")).toBe(after.task);
+    expect(await page.textContent("#mpu svg .row.current .row-label")).toBe(`MPU now (${after.task})`);
+    // Step 1 ms: simulated time moves on by at least a millisecond, in whole slices.
+    const t0 = await clockMs();
+    const shown = await page.textContent("#clock");
+    await page.click("#step-ms");
+    await page.waitForFunction((t) => document.getElementById("clock")?.textContent !== t, shown);
+    expect((await clockMs()) - t0).toBeGreaterThanOrEqual(1);
+    expect(await page.getAttribute("html", "data-state")).toBe("paused");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("isolation: every rogue attempt's fault with its CFSR; a shared link reproduces the run", async () => {
+    const { page, problems } = await open();
+    await state(page, "paused");
+    await page.selectOption("#app", "isolation");
+    await page.fill("#seed", "5");
+    await page.locator("#seed").blur();
+    const hash = await runToEnd(page);
+    expect(await page.textContent("#fault-count")).toBe("9");
+    const faults = page.locator("#faults article.fault");
+    expect(await faults.count()).toBe(9);
+    expect(await page.locator("#faults article.fault.expected").count()).toBe(9);
+    for (const text of await faults.allTextContents()) {
+      expect(text).toMatch(/rogue/);
+      expect(text).toMatch(/CFSR0x[0-9A-F]{8}|bad-pointer|checker|watchdog/);
+    }
+    expect(await page.locator("#faults table.fault-registers").count()).toBeGreaterThan(5);
+    expect(await page.textContent("#faults")).toContain("DACCVIOL");
+    expect(await page.textContent("#faults")).toContain("MMFAR");
+    // docs/getting-started.md shows this view: rewrite the picture when it changed (a few
+    // pixels of anti-aliasing that differ from run to run do not count).
+    const shot = await page.screenshot();
+    if (!existsSync(SCREENSHOT) || (await pixelsDiffering(readFileSync(SCREENSHOT), shot)) > MAX_NOISE_PIXELS) {
+      writeFileSync(SCREENSHOT, shot);
+    }
+    expect(shot.length).toBeGreaterThan(50_000);
+    // The link: app and seed in the fragment; opening it runs the same run.
+    const url = page.url();
+    expect(new URL(url).hash).toBe("#app=isolation&seed=5");
+    const again = await open(new URL(url).hash);
+    await state(again.page, "finished");
+    expect(await again.page.textContent("#hash")).toBe(hash);
+    expect([...problems, ...again.problems]).toEqual([]);
+    await page.close();
+    await again.page.close();
+  });
+
+  it("the edited example with an out-of-bounds write gets the checker's report; a syntax error shows its line", async () => {
+    const { page, problems } = await open("#app=editor");
+    await state(page, "finished"); // a link runs at once: the example as it is
+    expect(await page.isVisible("#editor-panel")).toBe(true);
+    expect(await page.inputValue("#source")).toBe(EXAMPLE_APP);
+    expect(await page.textContent("#console")).toContain("worker   | tick 4");
+    expect(await page.textContent("#fault-count")).toBe("1");
+    expect(await page.textContent("#app-error")).toMatch(/^line 27 rogue at /); // the rogue's read, pointed at its line
+
+    const free = "          yield sys.free(p);";
+    await page.fill("#source", EXAMPLE_APP.replace(free, `          t.write32(p + 32, 1); // out of bounds\n${free}`));
+    await state(page, "paused"); // reloaded after the edit
+    await page.click("#run");
+    await state(page, "finished");
+    const report = page.locator("#checker article.checker-report").first();
+    expect(await report.textContent()).toContain("heap-buffer-overflow");
+    expect(await report.textContent()).toContain("Checker state around");
+    expect(await page.textContent("#verdict")).toBe("PROBLEMS");
+    // The edited source is in the link; opened, the link shows it and waits for Run.
+    const link = new URL(page.url()).hash;
+    expect(link).toMatch(/^#app=editor&src=/);
+    const shared = await open(link);
+    await state(shared.page, "paused");
+    expect(await shared.page.inputValue("#source")).toContain("t.write32(p + 32, 1); // out of bounds");
+    expect(await shared.page.textContent("#message")).toContain("read it, then press Run");
+    await shared.page.click("#run");
+    await state(shared.page, "finished");
+    expect(await shared.page.textContent("#hash")).toBe(await page.textContent("#hash"));
+    expect(shared.problems).toEqual([]);
+    await shared.page.close();
+
+    await page.fill("#source", "const a = 1;\nconst b = ;\n");
+    await page.waitForSelector("#gutter .error");
+    expect(await page.textContent("#gutter .error")).toBe("2");
+    expect(await page.textContent("#app-error")).toContain("line 2");
+    expect(await page.textContent("#message")).toContain("APP_SYNTAX");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,20 @@
+import { canonicalJson, fnv1a64 } from "@rtos-sim/sched";
+import type { RunResult } from "./result.js";
+
+/**
+ * The trace hash of a run: 64-bit FNV-1a (16 hex digits, `@rtos-sim/sched`'s `fnv1a64`) of the
+ * canonical JSON of everything the run recorded: tasks, run slices, events, UART lines, faults,
+ * checker reports, page maps, counters, checks, the board and the options. Left out: the wall
+ * time (not deterministic) and where the app came from (built in or a file path), so a run of
+ * the same app, board, seed and options has the same hash in `rtos-sim run` (its summary prints
+ * it) and in the playground, and a change of behaviour anywhere shows as a new hash.
+ *
+ * @example
+ * ```ts
+ * const hash = traceHash(finishRun(prepared, wallMs)); // e.g. "3f0c9d1e2a4b5c6d"
+ * ```
+ */
+export function traceHash(result: RunResult): string {
+  const { wallMs: _wall, app, ...rest } = result;
+  return fnv1a64(canonicalJson({ ...rest, app: { name: app.name, summary: app.summary } }));
+}

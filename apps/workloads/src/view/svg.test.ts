@@ -1,0 +1,45 @@
+import { STM32F407 } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { RunRecorder } from "../run/recorder.js";
+import { ColourMap } from "./colours.js";
+import { counterSvg, niceTicks, timelineSvg } from "./svg.js";
+
+describe("niceTicks", () => {
+  it("steps of 1, 2 or 5 x 10^k from 0 to the end", () => {
+    expect(niceTicks(2_000_004)).toEqual([0, 500_000, 1_000_000, 1_500_000, 2_000_000]);
+    expect(niceTicks(1_000_000)).toEqual([0, 200_000, 400_000, 600_000, 800_000, 1_000_000]);
+    expect(niceTicks(9.149)).toEqual([0, 2, 4, 6, 8]);
+    expect(niceTicks(25_005)).toEqual([0, 5000, 10_000, 15_000, 20_000, 25_000]);
+    expect(niceTicks(0)).toEqual([0]);
+  });
+});
+
+describe("timelineSvg and counterSvg", () => {
+  const rec = new RunRecorder({
+    app: { name: "x", summary: "x", source: "builtin", file: null },
+    board: STM32F407,
+    options: { seed: 1, durationMs: 1, memcheck: false },
+  });
+  const a = rec.addTask("a<b");
+  rec.slice(a, 0, 100);
+  rec.slice(a, 500, 1000);
+  rec.counter("heap", "bytes", { "a<b": 8 }, 0);
+  rec.counter("heap", "bytes", { "a<b": 16 }, 500);
+  const result = rec.finish({ simulatedUs: 1000, cycles: 168_000, wallMs: 0, memcheckActive: false });
+
+  it("one lane per task, slices merged per pixel column, names escaped", () => {
+    const svg = timelineSvg(result, new ColourMap());
+    expect(svg.match(/class="slice"/g)).toHaveLength(2);
+    expect(svg).toContain('data-task="a&lt;b"');
+    expect(svg).toContain('<rect x="110" y="30" width="96" height="18" fill="#4e79a7" class="slice"');
+    expect(svg).toContain(">2 slices<");
+  });
+
+  it("a step line per value, in the value's colour", () => {
+    const colours = new ColourMap();
+    const svg = counterSvg(result.counters[0]!, result.simulatedUs, colours, 0);
+    expect(svg).toContain('id="counter-0"');
+    expect(svg).toContain(`stroke="${colours.of("a<b")}"`);
+    expect(svg.match(/<polyline/g)).toHaveLength(1);
+  });
+});
