@@ -12,6 +12,7 @@ import {
   formatTime,
   hex32,
   htmlTable,
+  MPU_REGION_TABLES,
   mpuRegionsHtml,
   numCell,
   pageMapHtml,
@@ -45,7 +46,10 @@ function summarySection(r: RunResult): string {
   const facts: [string, string][] = [
     ["app", `${esc(r.app.name)}: ${esc(r.app.summary)}${r.app.file ? ` (${codeHtml(r.app.file)})` : ""}`],
     ["board", `${esc(b.name)}: ${esc(b.description)}`],
-    ["core", `${esc(b.core)}, ${esc(formatHz(b.clockHz))}, ${b.mpuRegions} MPU regions`],
+    [
+      "core",
+      `${esc(b.core)}, ${esc(formatHz(b.clockHz))}, ${b.mpuRegions} MPU regions (${esc(MPU_REGION_TABLES[b.mpuArchitecture].name)})`,
+    ],
     ["simulated", `${esc(formatTime(r.simulatedUs))} (${r.cycles} cycles) in ${Math.round(r.wallMs)} ms of wall time`],
     ["seed", String(r.options.seed)],
     [
@@ -122,7 +126,7 @@ ${
     : ""
 }</section>`;
   const mpu = `<section id="mpu"><h2>MPU regions per task</h2>
-<p>Higher-numbered regions win where regions overlap; privileged code also sees the background (default) map when PRIVDEFENA is set.</p>
+<p>${esc(MPU_REGION_TABLES[r.board.mpuArchitecture].name)}: ${esc(MPU_REGION_TABLES[r.board.mpuArchitecture].rule)}. Privileged code sees the background (default) map where no region matches when PRIVDEFENA is set.</p>
 ${r.tasks
   .filter((t) => t.mpuRegions.length > 0)
   .map((t) => `<h3 class="task-mpu">${esc(t.name)}</h3>${mpuRegionsHtml(t.mpuRegions)}`)
