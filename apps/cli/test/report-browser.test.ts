@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ATTEMPTS } from "@rtos-sim/apps";
 import { chromium, type Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { CLI_DIR, rtosSim, tempDir } from "./helpers.js";
@@ -109,11 +110,12 @@ describe("the HTML report in headless Chromium", () => {
     await openReport(dir, report, async (page, problems) => {
       expect(await page.textContent("h1")).toBe("rtos-sim: isolation on stm32f407");
       expect(await page.textContent("#verdict .verdict")).toBe("OK");
-      // The kernel row, four flight tasks and nine rogue attempts.
-      expect(await page.locator("#summary table.tasks tbody tr").count()).toBe(14);
-      expect(await page.locator("#faults article.fault.expected").count()).toBe(9);
+      // The kernel row, four flight tasks and the rogue attempts (all but one fault: the IPC one is refused).
+      const faulting = ATTEMPTS.filter((a) => a.expect.kind !== "refused").length;
+      expect(await page.locator("#summary table.tasks tbody tr").count()).toBe(5 + ATTEMPTS.length);
+      expect(await page.locator("#faults article.fault.expected").count()).toBe(faulting);
       expect(await page.locator('#memory-map .page[data-owner="kernel"]').count()).toBeGreaterThan(0);
-      expect(await page.locator("#timeline-svg path.marker.fault").count()).toBe(9);
+      expect(await page.locator("#timeline-svg path.marker.fault").count()).toBe(faulting);
       await page.check("#show-expected");
       mkdirSync(ARTIFACTS, { recursive: true });
       const shot = join(ARTIFACTS, "report-isolation.png");

@@ -93,7 +93,7 @@ describe("PlaygroundSession", () => {
   });
 
   it("an out-of-bounds write added to the example gets the checker's report", () => {
-    const free = "          yield sys.free(p);";
+    const free = "          yield* t.free(p);";
     const source = EXAMPLE_APP.replace(free, `          t.write32(p + 32, 1);\n${free}`);
     expect(source).not.toBe(EXAMPLE_APP);
     const s = PlaygroundSession.create(state({ app: EDITOR_APP, source }), edited);

@@ -46,7 +46,7 @@ const SCRATCH = new DataView(new ArrayBuffer(8));
  * decides the MPU and the bus; with a hook, one word of the filter state decides whether the
  * hook must see the access; with cycle counting, the charge is one subtraction from a budget
  * that runs out at the next cycle alarm. Anything else takes the general path
- * ({@link AccessPath.general}), which decides exactly and reopens the fast paths.
+ * (the protected `general` method), which decides exactly and reopens the fast paths.
  */
 export class AccessPath {
   readonly bus: Bus;

@@ -32,6 +32,8 @@
 
 export type { AccessFilter, AccessHook, AccessRecord, AccessSize } from "./access.js";
 export { AccessKind, ActorMode, accessKindName, actorMode, actorTask, makeActor, withActorMode } from "./access.js";
+export { AccessPath } from "./access-path.js";
+export { ViewBit, ViewCache } from "./access-view.js";
 export {
   BOARDS,
   findBoard,
@@ -78,6 +80,8 @@ export { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hf
 export { hex32 } from "./format.js";
 export type { Machine, MpuByArchitecture } from "./machine.js";
 export { createMachine } from "./machine.js";
+export type { BufferLayout } from "./memory/buffer-layout.js";
+export { bufferLayout, FAST_BLOCK, FAST_BLOCK_SHIFT } from "./memory/buffer-layout.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";

@@ -40,7 +40,9 @@ export type {
   KernelMemcheckOptions,
   KernelOptions,
   PartitionSpec,
+  QueueRight,
   QueueSpec,
+  SemaphoreRight,
   SemaphoreSpec,
   TaskMain,
   TaskSpec,
@@ -65,6 +67,8 @@ export type { ClassifiedFault, FaultHandlerDeps } from "./fault-handler.js";
 export { checkPolicy, classifyFault, FaultHandler, policyAction, policyName } from "./fault-handler.js";
 export type { DumpInput, FaultAction, FaultKind, FaultRecord } from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
+export type { GatedTask } from "./heap-gate.js";
+export { HeapGate, LiveBlocks } from "./heap-gate.js";
 export { HeapBlockSource } from "./heaps/block-source.js";
 export { firstFitHeap } from "./heaps/first-fit.js";
 export { DEFAULT_SLAB_CLASSES, SLAB_PAGE_ORDER, slabArrayHeap, slabPageSource } from "./heaps/slab-array.js";
@@ -113,8 +117,8 @@ export { Errno, sys, syscall } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
 export type { TaskHeapOptions } from "./task-heap.js";
 export { makeTaskHeap } from "./task-heap.js";
-export type { KTask, TaskHeap } from "./task-record.js";
-export { GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
+export type { GatedHeap, KTask, TaskHeap } from "./task-record.js";
+export { CODE_REGION_BYTES, GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
 export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";
 export { checkSpec, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
 export { Watchdog } from "./watchdog.js";

@@ -38,7 +38,7 @@ const VIEW_BUDGET = 32 * 1024 * 1024;
 
 /**
  * The buffer layout for a memory part of `memoryBytes` (a multiple of 64 KiB): between 16 and 64
- * access views, as many as fit {@link VIEW_BUDGET} bytes.
+ * access views, as many as fit in 32 MiB.
  */
 export function bufferLayout(memoryBytes: number): BufferLayout {
   const viewBytes = memoryBytes >>> 5;

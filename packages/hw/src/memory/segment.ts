@@ -4,7 +4,7 @@ import { GRANULE_SHIFT } from "../mpu/perm.js";
 /**
  * The backing store of a run of memory: one board region, or several contiguous ones with the
  * same bus attributes (STM32F407 SRAM1+SRAM2 are one 128 KiB span). Its bytes are a window of
- * the bus's one memory buffer ({@link Bus.memory}) at {@link MemorySegment.offset}, with a
+ * the bus buffer ({@link Bus.buffer}) at {@link MemorySegment.offset}, with a
  * little-endian DataView, and the precomputed limits the core compares against.
  */
 export class MemorySegment {
