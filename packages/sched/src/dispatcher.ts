@@ -47,6 +47,8 @@ export interface RunResult {
   readonly switches: number;
   /** Slices dispatched by this run. */
   readonly slices: number;
+  /** Cycles since the scheduler was created with nothing to run (see {@link Scheduler.idleCycles}). */
+  readonly idleCycles: number;
 }
 
 /** What a {@link Dispatcher} works with; the {@link Scheduler} builds them all. */
@@ -139,6 +141,7 @@ export class Dispatcher<D = unknown> {
       now: this.time.now(),
       switches: this.switchCount,
       slices: n,
+      idleCycles: this.time.idleCycles,
     });
     for (;;) {
       if (this.haltReason !== null) return end("halted");
@@ -197,7 +200,7 @@ export class Dispatcher<D = unknown> {
     if (this.events.listenerCount("idle") > 0) this.events.emit("idle", { from, to });
     if (to === null) return { kind: "done", reason: this.tasks.anyBlocked() ? "blocked" : "no-tasks" };
     // the hook's own work may already have moved time on
-    if (to > clock.cycles) this.time.advance(to - clock.cycles);
+    if (to > clock.cycles) this.time.idle(to - clock.cycles);
     return { kind: "idle", from, to: clock.cycles };
   }
 
