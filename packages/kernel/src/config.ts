@@ -2,7 +2,9 @@ import type { Board } from "@rtos-sim/hw";
 import type { ErrorPolicy } from "@rtos-sim/memcheck";
 import type { DeviceRole } from "./devices/table.js";
 import type { HeapKind } from "./heaps/table.js";
+import type { Delay } from "./syscalls.js";
 import type { TaskContext } from "./task-context.js";
+import type { KernelCosts } from "./timing/kernel-costs.js";
 
 /** What the kernel does when a task faults (Tock's `ProcessFaultPolicy`). */
 export type FaultPolicy =
@@ -75,6 +77,19 @@ export interface TaskSpec {
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */
   readonly faultPolicy?: FaultPolicy;
+  /**
+   * Makes the task periodic: a job is released every period (a whole number of ticks) from its
+   * spawn; each job ends with `yield* t.nextPeriod()`, which sleeps until the next release. Its
+   * response times are measured per job from the release. Default: none.
+   */
+  readonly period?: Delay;
+  /**
+   * Relative deadline of each job (fractional ms allowed): a job that completes later than its
+   * release plus this is a missed deadline. Default: the period for a periodic task, none
+   * otherwise (a task without a period is measured per activation: from a wake to its next
+   * block, sleep or exit).
+   */
+  readonly deadline?: Delay;
   readonly main: TaskMain;
 }
 
@@ -120,4 +135,9 @@ export interface KernelOptions {
   readonly imageSize?: number;
   /** Bytes of kernel memory (message queues, kernel heap): one block, privileged only. Default 8 KiB. */
   readonly kernelHeapSize?: number;
+  /**
+   * The kernel's software costs in cycles (SVC dispatch, context save and restore, scheduling,
+   * tick handler), overriding the calibrated `KERNEL_COSTS` field by field. Default: those.
+   */
+  readonly costs?: Partial<KernelCosts>;
 }

@@ -83,7 +83,7 @@ export { layoutBoard, orderFor } from "./layout.js";
 export type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 export { MpuLoader, planMpu, regionSizeFor } from "./mpu-plan.js";
 export type { SwitcherDeps } from "./switcher.js";
-export { ContextSwitcher } from "./switcher.js";
+export { ContextSwitcher, EXC_RETURN_THREAD_PSP, EXC_RETURN_THREAD_PSP_FP, FP_AREA_BYTES } from "./switcher.js";
 export { handleSyscall } from "./syscall-handler.js";
 export type {
   KernelSyscallOp,
@@ -113,8 +113,19 @@ export { Errno, sys, syscall } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
 export type { TaskHeapOptions } from "./task-heap.js";
 export { makeTaskHeap } from "./task-heap.js";
-export type { KTask, TaskHeap } from "./task-record.js";
+export type { KTask, TaskCosts, TaskHeap } from "./task-record.js";
 export { GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
 export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";
-export { checkSpec, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
+export { checkSpec, delayTicks, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
+export {
+  CpuTiming,
+  HANDLER_OFFSET,
+  LAZY_FP_WORDS,
+  SAVED_CORE_WORDS,
+  SAVED_FP_WORDS,
+} from "./timing/cpu-timing.js";
+export type { JobRecord, JobStats } from "./timing/jobs.js";
+export { JobTracker } from "./timing/jobs.js";
+export type { KernelCosts } from "./timing/kernel-costs.js";
+export { KERNEL_COSTS } from "./timing/kernel-costs.js";
 export { WatchdogHook } from "./watchdog.js";

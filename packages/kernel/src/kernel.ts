@@ -22,7 +22,10 @@ import { handleSyscall } from "./syscall-handler.js";
 import { TaskContext } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
 import { GUARD_BYTES, type KTask, type TaskHeap, TCB_BYTES, TcbField } from "./task-record.js";
-import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
+import { checkSpec, delayTicks, partitionGrant, taskGrants } from "./task-spec.js";
+import { CpuTiming } from "./timing/cpu-timing.js";
+import { type JobRecord, type JobStats, JobTracker } from "./timing/jobs.js";
+import { KERNEL_COSTS } from "./timing/kernel-costs.js";
 import { WatchdogHook } from "./watchdog.js";
 
 export type { KernelDevices } from "./devices/attach.js";
@@ -43,6 +46,8 @@ export interface KernelRunResult {
   readonly ms: number;
   readonly cycles: number;
   readonly switches: number;
+  /** Cycles since boot with nothing to run (the CPU load is `1 - idleCycles / cycles`). */
+  readonly idleCycles: number;
   readonly panic: string | null;
 }
 
@@ -81,11 +86,19 @@ export class Kernel {
   readonly partitions = new Map<string, Partition>();
   readonly semaphores = new Map<string, Semaphore>();
   readonly queues = new Map<string, MessageQueue>();
+  /** The cycle costs of the kernel's exception paths on this board (docs/timing.md). */
+  readonly timing: CpuTiming;
+  /** Every task's jobs: response times and deadline misses. */
+  readonly jobs: JobTracker;
   private readonly byName = new Map<string, KTask>();
   private readonly byId = new Map<number, KTask>();
   private readonly pageOrder: number;
   private readonly faultHandler: FaultHandler;
   private readonly switcher: ContextSwitcher;
+  /** The CPU has idled since the last switch-in (a tick wake then preempts the idle loop). */
+  private cpuIdle = false;
+  /** The tick of the last timer wake (further wakes at the same tick cost less). */
+  private lastWakeTick = -1;
 
   private constructor(options: KernelOptions) {
     this.options = options;
@@ -135,6 +148,16 @@ export class Kernel {
       },
       { label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
+    const costs = { ...KERNEL_COSTS, ...(options.costs ?? {}) };
+    for (const [name, v] of Object.entries(costs)) {
+      if (!Number.isInteger(v) || v < 0) {
+        throw new KernelError("BAD_CONFIG", `costs.${name} must be an integer >= 0`, {
+          field: `costs.${name}`,
+          value: v,
+        });
+      }
+    }
+    this.timing = new CpuTiming(board, this.layout, image.start + image.size, kBase, costs);
     this.loader = new MpuLoader(this.machine.mpu);
     this.loader.load(planMpu(board.mpuRegions, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
@@ -149,6 +172,7 @@ export class Kernel {
     this.switcher = new ContextSwitcher({
       core,
       loader: this.loader,
+      timing: this.timing,
       checker: this.checker,
       watchdog: this.watchdog,
       events: this.events,
@@ -159,13 +183,28 @@ export class Kernel {
     this.scheduler = new Scheduler<KTask>({
       machine: this.machine,
       tickHz: options.tickHz ?? 1000,
+      // The switcher charges the SVC entries, switches and returns itself (docs/timing.md).
+      costs: { syscall: 0, contextSwitch: 0 },
       ...(budget > 0 ? { watchdog: { cycles: budget } } : {}),
       syscall: (task, req, sched) => handleSyscall(this, task, req, sched),
-      switchIn: (t, from) => sw.switchIn(t, from),
+      switchIn: (t, from) => {
+        this.cpuIdle = false;
+        sw.switchIn(t, from);
+      },
       switchOut: (t) => sw.switchOut(t),
       beforeStep: (t) => sw.beforeStep(t),
       afterStep: (t) => sw.afterStep(t),
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
+      idle: () => {
+        this.cpuIdle = true;
+      },
+    });
+    this.jobs = new JobTracker(this.scheduler.clock.cyclesPerTick, (k, job) => this.jobDone(k, job));
+    // Timer wakes are the SysTick handler's work; activations and completions are measured.
+    this.scheduler.events.on("state", (e) => {
+      const k = e.task.data as KTask;
+      if (e.to === "ready" && (e.cause === "timer" || e.cause === "timeout")) this.tickWake(e.wakeTick ?? -1);
+      this.jobs.onState(k, e);
     });
     // Task states are forwarded only once someone listens (the scheduler then builds its events).
     const forwardStates = () =>
@@ -186,6 +225,28 @@ export class Kernel {
     for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
+  }
+
+  /** Charges the SysTick handler that woke a task at `tick` (from idle it also switches out the idle loop). */
+  private tickWake(tick: number): void {
+    const n = tick === this.lastWakeTick ? this.timing.costs.tickWakeMore : this.timing.tickWake(this.cpuIdle);
+    this.lastWakeTick = tick;
+    this.scheduler.charge(n);
+  }
+
+  /** A job completed: the `job` event. */
+  private jobDone(k: KTask, job: JobRecord): void {
+    if (this.events.watched.job && this.events.listenerCount("job") > 0) {
+      const hz = this.machine.board.clockHz;
+      this.events.emit("job", {
+        ...this.stamp(),
+        task: k.name,
+        releaseMs: (job.release * 1000) / hz,
+        responseUs: (job.response * 1e6) / hz,
+        deadlineUs: job.deadline === null ? null : (job.deadline * 1e6) / hz,
+        missed: job.missed,
+      });
+    }
   }
 
   /** Boots a kernel on `options.board`. Throws {@link KernelError} (or the packages' typed errors) for a bad configuration. */
@@ -396,7 +457,9 @@ export class Kernel {
    * memory, its initial exception frame, and its scheduler entry. Nothing is left allocated on error.
    */
   spawn(spec: TaskSpec): KTask {
+    const tickHz = this.options.tickHz ?? 1000;
     checkSpec(spec, {
+      tickHz,
       taskCount: this.byId.size,
       hasTask: (n) => this.byName.has(n),
       hasPartition: (n) => this.partitions.has(n),
@@ -446,6 +509,7 @@ export class Kernel {
       const id = this.byId.size + 1;
       const code = spec.code ?? this.layout.code.base + 0x1000 * id;
       const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize);
+      const probe = sBase + sSize - 64;
       const k: KTask = {
         id,
         name: spec.name,
@@ -464,20 +528,39 @@ export class Kernel {
         output: [],
         frame: new Uint32Array(8),
         stacked: false,
+        frameAt: 0,
+        fpFrame: false,
+        fpStacked: false,
+        swSaved: false,
+        restoring: false,
+        timing: {
+          svcEntry: this.timing.svcEntryExtra(probe),
+          exceptionReturn: this.timing.returnExtra(probe, code),
+        },
         heapInUse: 0,
         live: new Map(),
       };
       const core = this.machine.core;
+      const cpt = this.scheduler.clock.cyclesPerTick;
+      const periodTicks = spec.period === undefined ? 0 : delayTicks(spec.period, tickHz)!;
+      const deadlineTicks = spec.deadline === undefined ? periodTicks : delayTicks(spec.deadline, tickHz)!;
       core.write32(tcb + TcbField.ID, id);
       core.write32(tcb + TcbField.CODE, code);
+      core.write32(tcb + TcbField.PERIOD, periodTicks);
+      core.write32(tcb + TcbField.RELEASE, this.scheduler.now().ticks);
+      this.jobs.add(
+        k,
+        periodTicks > 0 ? periodTicks * cpt : null,
+        deadlineTicks > 0 ? Math.round(deadlineTicks * cpt) : null,
+      );
       if (this.checker) {
         this.checker.registerAllocator("stacks", "stack");
         this.checker.blockAllocated(sBase, sSize, "stacks");
       }
-      this.switcher.initialFrame(k);
+      const psp = this.switcher.initialFrame(k);
       const checker = this.checker;
       if (checker) {
-        checker.registerStack(id, sBase + GUARD_BYTES, sSize - GUARD_BYTES, ctx.sp);
+        checker.registerStack(id, sBase + GUARD_BYTES, sSize - GUARD_BYTES, psp);
         // Below the stack the checker reports a stack overflow (the MPU guard faults the first access anyway).
         ctx.onStackPointer = (sp) => checker.stackPointer(id, Math.min(sp, k.stack.top));
       }
@@ -528,9 +611,10 @@ export class Kernel {
       k.heapInUse = 0;
     }
     if (this.checker) this.checker.unregisterStack(k.id);
-    this.switcher.initialFrame(k);
+    const psp = this.switcher.initialFrame(k);
+    this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks));
     if (this.checker)
-      this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, k.ctx.sp);
+      this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, psp);
   }
 
   // ---- running ------------------------------------------------------------------------------------------
@@ -542,7 +626,18 @@ export class Kernel {
     const now = this.scheduler.now();
     const panic = this.faultHandler.panicMessage;
     const reason = panic !== null ? "panic" : r.reason;
-    return { reason, ms: now.ms, cycles: now.cycles, switches: r.switches, panic };
+    return { reason, ms: now.ms, cycles: now.cycles, switches: r.switches, idleCycles: r.idleCycles, panic };
+  }
+
+  /** The CPU load since boot: the share of simulated time the CPU was not idle (0..1). */
+  cpuLoad(): number {
+    const total = this.scheduler.now().cycles;
+    return total > 0 ? 1 - this.scheduler.idleCycles / total : 0;
+  }
+
+  /** A task's timing: CPU cycles (its slices, switches and syscalls included) and its jobs. */
+  taskTiming(k: KTask): JobStats & { readonly cpuCycles: number } {
+    return { ...this.jobs.stats(k), cpuCycles: this.scheduler.task(k.id)?.stats.cycles ?? 0 };
   }
 
   /** The panic message, when a task's policy panicked the system. */

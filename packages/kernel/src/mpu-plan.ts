@@ -94,17 +94,18 @@ export class MpuLoader {
 
   constructor(private readonly mpu: Mpu) {}
 
-  /** Makes `plan` the MPU's configuration. */
-  load(plan: MpuPlan): void {
+  /** Makes `plan` the MPU's configuration. Returns whether it wrote the registers (false: already loaded). */
+  load(plan: MpuPlan): boolean {
     if (this.loaded === plan) {
       this.skips++;
-      return;
+      return false;
     }
     // One STM of every (RBAR, RASR) pair to the alias block; registers already holding the
     // value (the kernel's regions, identical in every plan) do not change.
     this.mpu.loadPairs(plan.words);
     this.loaded = plan;
     this.loads++;
+    return true;
   }
 
   /** Forgets the loaded plan (after someone else wrote the MPU): the next load writes every region. */

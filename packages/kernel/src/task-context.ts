@@ -1,4 +1,5 @@
 import type { Core } from "@rtos-sim/hw";
+import { KernelError } from "./errors.js";
 import { type Delay, type SyscallCall, sys, syscall } from "./syscalls.js";
 
 /**
@@ -38,6 +39,8 @@ export class TaskContext {
   /** Told of every stack pointer move by push/pop (the kernel passes it to the memory checker). */
   onStackPointer: ((sp: number) => void) | null = null;
   private readonly core: Core;
+  /** CONTROL.FPCA: set by the task's first floating-point access (a VLDR/VSTR), cleared at a (re)start. */
+  #fpca = false;
 
   constructor(core: Core, id: number, name: string, stackBase: number, stackTop: number, sp: number) {
     this.core = core;
@@ -85,6 +88,26 @@ export class TaskContext {
   fill(address: number, value: number, length: number): void {
     this.core.fill(address, value, length);
   }
+  /** 32-bit float load (VLDR.32): checked like {@link TaskContext.read32}; marks the task as using the FPU. */
+  readF32(address: number): number {
+    this.#fpca = true;
+    return this.core.readF32(address);
+  }
+  /** 32-bit float store (VSTR.32). */
+  writeF32(address: number, value: number): void {
+    this.#fpca = true;
+    this.core.writeF32(address, value);
+  }
+  /** 64-bit float load (VLDR.64: two word loads, lower address first). */
+  readF64(address: number): number {
+    this.#fpca = true;
+    return this.core.readF64(address);
+  }
+  /** 64-bit float store (VSTR.64: two word stores, lower address first). */
+  writeF64(address: number, value: number): void {
+    this.#fpca = true;
+    this.core.writeF64(address, value);
+  }
   /** Reads a signed 16-bit value. */
   readI16(address: number): number {
     return (this.core.read16(address) << 16) >> 16;
@@ -114,11 +137,39 @@ export class TaskContext {
   }
 
   /**
-   * Core cycles charged to memory accesses so far (all tasks and the kernel). Not a clock: idle
-   * time and sleeps do not count; read the timer peripheral or `sys.info().now` for time.
+   * Core cycles charged so far (memory accesses and computation, all tasks and the kernel). Not a
+   * clock: idle time and sleeps do not count; read the timer peripheral or `sys.info().now` for time.
    */
   get cycles(): number {
     return this.core.cycles;
+  }
+
+  /**
+   * Charges `cycles` of computation that is not a memory access (arithmetic, branches, FP
+   * operations between the loads and stores): simulated time moves on and the cycles count as
+   * the task's CPU time. A negative or fractional count is `BAD_ARGUMENT` (nothing charged).
+   *
+   * @example
+   * ```ts
+   * for (let i = 0; i < n; i++) acc += a.get(i) * b.get(i); // 2n checked loads
+   * t.compute(3 * n); // VFMA and the loop per element
+   * ```
+   */
+  compute(cycles: number): void {
+    if (!Number.isInteger(cycles) || cycles < 0) {
+      throw new KernelError("BAD_ARGUMENT", "compute: cycles must be a non-negative integer", { cycles });
+    }
+    this.core.charge(cycles);
+  }
+
+  /** Whether the task has used the FPU since it (re)started (CONTROL.FPCA): its frames then carry FP state. */
+  get usesFpu(): boolean {
+    return this.#fpca;
+  }
+
+  /** Clears the FP context flag: the kernel's part of building a fresh context (a start or restart). */
+  resetFpu(): void {
+    this.#fpca = false;
   }
 
   // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
@@ -174,5 +225,13 @@ export class TaskContext {
   /** Stops the task (never returns). */
   exit(code = 0): SyscallCall<"exit"> {
     return syscall(sys.exit(code));
+  }
+  /**
+   * Ends the current job of a periodic task (`TaskSpec.period`) and sleeps until the next release
+   * (FreeRTOS's `vTaskDelayUntil`): the number of releases already past (0 when on time; the next
+   * job then starts at once). A task without a period is faulted (`bad-syscall`).
+   */
+  nextPeriod(): SyscallCall<"next-period"> {
+    return syscall(sys.nextPeriod());
   }
 }

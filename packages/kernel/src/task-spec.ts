@@ -17,6 +17,8 @@ export const MAX_TASKS = 64;
 /** What the spec check needs to know of the kernel. */
 export interface SpecContext {
   readonly taskCount: number;
+  /** SysTick rate: periods must be whole ticks. */
+  readonly tickHz: number;
   hasTask(name: string): boolean;
   hasPartition(name: string): boolean;
   /** Throws `UNKNOWN_DEVICE` when the board has no such device. */
@@ -69,6 +71,26 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   }
   for (const role of spec.devices ?? []) kernel.device(role);
   checkPolicy(spec.faultPolicy, bad);
+  if (spec.period !== undefined) {
+    const ticks = delayTicks(spec.period, kernel.tickHz);
+    if (ticks === null || !Number.isInteger(ticks) || ticks < 1 || ticks > 0x7fffffff) {
+      throw bad("period", "must be { ticks } or { ms } of a whole number of ticks, at least 1");
+    }
+  }
+  if (spec.deadline !== undefined) {
+    const ticks = delayTicks(spec.deadline, kernel.tickHz);
+    if (ticks === null || !Number.isFinite(ticks) || ticks <= 0)
+      throw bad("deadline", "must be { ticks } or { ms } > 0");
+  }
+}
+
+/** A delay in (possibly fractional) ticks at `tickHz`, or null when it is not `{ ticks }` or `{ ms }` of a number. */
+export function delayTicks(d: unknown, tickHz: number): number | null {
+  if (typeof d !== "object" || d === null) return null;
+  const o = d as { ticks?: unknown; ms?: unknown };
+  if (typeof o.ticks === "number" && o.ms === undefined) return o.ticks;
+  if (typeof o.ms === "number" && o.ticks === undefined) return Math.round(((o.ms * tickHz) / 1000) * 1e9) / 1e9;
+  return null;
 }
 
 /** A block of memory as a grant needs it (a stack, a heap, a partition). */
