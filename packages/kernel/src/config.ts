@@ -1,5 +1,6 @@
 import type { Board } from "@rtos-sim/hw";
 import type { ErrorPolicy } from "@rtos-sim/memcheck";
+import type { FrameOptions } from "./data/call-stack.js";
 import type { DeviceRole } from "./devices/table.js";
 import type { HeapKind } from "./heaps/table.js";
 import type { Delay } from "./syscalls.js";
@@ -140,4 +141,10 @@ export interface KernelOptions {
    * tick handler), overriding the calibrated `KERNEL_COSTS` field by field. Default: those.
    */
   readonly costs?: Partial<KernelCosts>;
+  /**
+   * Call frames (`t.enter(fn)`): the redzone around each local and an observer told of every call
+   * and return (the memory checker's hooks: poison the redzones, catch stack-use-after-return).
+   * Default: no redzone, no observer.
+   */
+  readonly frames?: FrameOptions;
 }

@@ -15,6 +15,7 @@ import { SimError } from "@rtos-sim/hw";
  * - `WATCHDOG`: a task ran past its cycle budget without giving up the CPU.
  * - `STACK_OVERFLOW`: the context a switch saves below a task's frame would reach its stack guard.
  * - `CALL_FRAME`: a call frame left out of order, or a saved return address found changed at return.
+ * - `BAD_LAYOUT`: a struct, array or function frame declared wrong (a bad field name, type or length).
  * - `PANIC`: a task's fault policy panicked the system.
  */
 export type KernelErrorCode =
@@ -31,6 +32,7 @@ export type KernelErrorCode =
   | "WATCHDOG"
   | "STACK_OVERFLOW"
   | "CALL_FRAME"
+  | "BAD_LAYOUT"
   | "PANIC";
 
 /** A typed kernel error: bad task or partition description, exhausted MPU regions, bad syscall. */

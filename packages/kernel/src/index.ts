@@ -45,6 +45,26 @@ export type {
   TaskMain,
   TaskSpec,
 } from "./config.js";
+export type { CallHost, Frame, FrameObserver, FrameOptions } from "./data/call-stack.js";
+export { CALL_CYCLES, CallStack, RETURN_CYCLES } from "./data/call-stack.js";
+export type { FrameGap, FrameLayout, FrameSlot, FunctionOptions, FunctionType } from "./data/frames.js";
+export { fn, MAX_REDZONE, MAX_SAVED_REGISTERS } from "./data/frames.js";
+export type { ViewMemory } from "./data/memory.js";
+export type {
+  ArrayView,
+  CompositeArrayView,
+  FieldLayout,
+  FieldValue,
+  ScalarArrayView,
+  StructFields,
+  StructType,
+  StructView,
+  ViewBase,
+  ViewClass,
+} from "./data/struct.js";
+export { struct } from "./data/struct.js";
+export type { ArrayType, FieldType, ScalarKind, ScalarType, StructTypeBase } from "./data/types.js";
+export { array, f32, f64, i8, i16, i32, u8, u16, u32 } from "./data/types.js";
 export { Actuator, ActuatorReg, actuatorDevice } from "./devices/actuator.js";
 export type { KernelDevices } from "./devices/attach.js";
 export { attachDevices } from "./devices/attach.js";

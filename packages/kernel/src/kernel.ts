@@ -4,6 +4,7 @@ import { RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
+import { MAX_REDZONE } from "./data/frames.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
 import type { DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
@@ -148,6 +149,13 @@ export class Kernel {
       },
       { label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
+    const rz = options.frames?.redzone ?? 0;
+    if (!Number.isInteger(rz) || rz < 0 || rz > MAX_REDZONE || rz % 8 !== 0) {
+      throw new KernelError("BAD_CONFIG", `frames.redzone must be a multiple of 8 in 0..${MAX_REDZONE}`, {
+        field: "frames.redzone",
+        value: rz,
+      });
+    }
     const costs = { ...KERNEL_COSTS, ...(options.costs ?? {}) };
     for (const [name, v] of Object.entries(costs)) {
       if (!Number.isInteger(v) || v < 0) {
@@ -508,7 +516,10 @@ export class Kernel {
         : null;
       const id = this.byId.size + 1;
       const code = spec.code ?? this.layout.code.base + 0x1000 * id;
-      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize);
+      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize, {
+        code,
+        frames: this.options.frames,
+      });
       const probe = sBase + sSize - 64;
       const k: KTask = {
         id,

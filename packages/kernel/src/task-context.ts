@@ -1,4 +1,7 @@
 import type { Core } from "@rtos-sim/hw";
+import { CallStack, type Frame, type FrameOptions } from "./data/call-stack.js";
+import type { FunctionType } from "./data/frames.js";
+import type { StructFields } from "./data/struct.js";
 import { KernelError } from "./errors.js";
 import { type Delay, type SyscallCall, sys, syscall } from "./syscalls.js";
 
@@ -41,8 +44,22 @@ export class TaskContext {
   private readonly core: Core;
   /** CONTROL.FPCA: set by the task's first floating-point access (a VLDR/VSTR), cleared at a (re)start. */
   #fpca = false;
+  /** The task's calls in progress (frames on its stack). */
+  readonly #calls: CallStack;
 
-  constructor(core: Core, id: number, name: string, stackBase: number, stackTop: number, sp: number) {
+  /**
+   * `options.code` is the task's code address (return addresses point into it); `options.frames`
+   * the kernel's frame layout and observer (the memory checker's hooks).
+   */
+  constructor(
+    core: Core,
+    id: number,
+    name: string,
+    stackBase: number,
+    stackTop: number,
+    sp: number,
+    options: { readonly code?: number; readonly frames?: FrameOptions } = {},
+  ) {
     this.core = core;
     this.id = id;
     this.name = name;
@@ -50,6 +67,14 @@ export class TaskContext {
     this.stackTop = stackTop;
     this.sp = sp;
     this.site = undefined;
+    this.#calls = new CallStack(
+      this,
+      id,
+      options.code ?? 0,
+      (a) => core.fetch(a),
+      (n) => core.charge(n),
+      options.frames,
+    );
   }
 
   /** 8-bit load (MPU-checked with the task's privilege). */
@@ -130,6 +155,33 @@ export class TaskContext {
     return this.sp;
   }
 
+  /**
+   * Calls `fn`: its prologue pushes its frame on the task's stack (the saved registers with real
+   * stores, SP down by the frame size: a deep chain reaches the stack guard) and gives its locals
+   * as a struct view over the frame. Leave it with {@link TaskContext.leave}.
+   *
+   * @example
+   * ```ts
+   * const STEP = fn("step", { locals: { i: u32, acc: f32 } });
+   * const f = t.enter(STEP);
+   * f.locals.acc = 0;
+   * t.leave(f);
+   * ```
+   */
+  enter<L extends StructFields>(fn: FunctionType<L>): Frame<L> {
+    return this.#calls.enter(fn);
+  }
+
+  /** Returns from the innermost call (`CALL_FRAME` for another frame, or a return address found overwritten). */
+  leave<L extends StructFields>(frame: Frame<L>): void {
+    this.#calls.leave(frame);
+  }
+
+  /** Calls in progress (0 at the task's top level). */
+  get callDepth(): number {
+    return this.#calls.depth;
+  }
+
   /** Releases `size` bytes of stack reserved by {@link TaskContext.push}. */
   pop(size: number): void {
     this.sp = (this.sp + ((size + 7) & ~7)) >>> 0;
@@ -167,9 +219,10 @@ export class TaskContext {
     return this.#fpca;
   }
 
-  /** Clears the FP context flag: the kernel's part of building a fresh context (a start or restart). */
+  /** Clears the FP context flag and the calls in progress: the kernel's part of building a fresh context (a start or restart). */
   resetFpu(): void {
     this.#fpca = false;
+    this.#calls.reset();
   }
 
   // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
