@@ -47,7 +47,7 @@ export type {
 } from "./config.js";
 export type { CallHost, Frame, FrameObserver, FrameOptions } from "./data/call-stack.js";
 export { CALL_CYCLES, CallStack, RETURN_CYCLES } from "./data/call-stack.js";
-export type { FrameGap, FrameLayout, FrameSlot, FunctionOptions, FunctionType } from "./data/frames.js";
+export type { FrameGap, FrameLayout, FrameSlot, FunctionOptions, FunctionType, LocalsOf } from "./data/frames.js";
 export { fn, MAX_REDZONE, MAX_SAVED_REGISTERS } from "./data/frames.js";
 export type { ViewMemory } from "./data/memory.js";
 export type {
@@ -61,6 +61,7 @@ export type {
   StructView,
   ViewBase,
   ViewClass,
+  ViewOf,
 } from "./data/struct.js";
 export { struct } from "./data/struct.js";
 export type { ArrayType, FieldType, ScalarKind, ScalarType, StructTypeBase } from "./data/types.js";

@@ -100,6 +100,8 @@ export class Kernel {
   private cpuIdle = false;
   /** The tick of the last timer wake (further wakes at the same tick cost less). */
   private lastWakeTick = -1;
+  /** Whether a run has started the scheduler (and cycle counting). */
+  private started = false;
 
   private constructor(options: KernelOptions) {
     this.options = options;
@@ -193,6 +195,10 @@ export class Kernel {
       tickHz: options.tickHz ?? 1000,
       // The switcher charges the SVC entries, switches and returns itself (docs/timing.md).
       costs: { syscall: 0, contextSwitch: 0 },
+      // Simulated time starts with the first run (vTaskStartScheduler): boot and the tasks
+      // created before it cost none, so one task's timing does not depend on how many others
+      // were created alongside it.
+      countCycles: false,
       ...(budget > 0 ? { watchdog: { cycles: budget } } : {}),
       syscall: (task, req, sched) => handleSyscall(this, task, req, sched),
       switchIn: (t, from) => {
@@ -630,8 +636,16 @@ export class Kernel {
 
   // ---- running ------------------------------------------------------------------------------------------
 
-  /** Runs until `ms` of simulated time have passed since boot, or `slices` slices (or nothing can run, or a panic). */
+  /**
+   * Runs until `ms` of simulated time have passed since the first run started, or `slices`
+   * slices (or nothing can run, or a panic). The first run starts the scheduler: from then on
+   * every access and every kernel path is charged (boot and the tasks spawned before cost no time).
+   */
   run(limit: { readonly ms: number } | { readonly slices: number }): KernelRunResult {
+    if (!this.started) {
+      this.started = true;
+      this.machine.core.countCycles = true;
+    }
     const r =
       "ms" in limit ? this.scheduler.run({ until: { ms: limit.ms } }) : this.scheduler.run({ slices: limit.slices });
     const now = this.scheduler.now();

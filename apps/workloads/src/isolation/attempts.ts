@@ -9,6 +9,7 @@ import {
   type TaskSpec,
 } from "@rtos-sim/kernel";
 import { RING } from "../flight/layout.js";
+import { rollIntegralAddress } from "../flight/mixer.js";
 
 /** Address of the MPU's RASR register (the region attribute and size register). */
 export const MPU_RASR = 0xe000eda0;
@@ -53,8 +54,8 @@ const taskOf = (kernel: Kernel, name: string) => {
   return k;
 };
 
-/** The estimator's roll estimate, in the state frame at the top of its stack. */
-const estimatorState = (kernel: Kernel) => taskOf(kernel, "estimator").stack.top - 32 + 4;
+/** The mixer's roll PID integral, in the frame of its `main` at the top of its stack. */
+const mixerIntegral = (kernel: Kernel) => rollIntegralAddress(taskOf(kernel, "mixer").stack.top);
 /** The first word of the telemetry heap: its TLSF block header. */
 const telemetryHeap = (kernel: Kernel) => taskOf(kernel, "telemetry").heap?.base ?? 0;
 
@@ -100,11 +101,11 @@ export const ATTEMPTS: readonly Attempt[] = [
   },
   {
     task: "rogue-stack-write",
-    what: "write the estimator's roll state on its stack",
-    expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: estimatorState },
+    what: "write the mixer's roll PID integral on its stack",
+    expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: mixerIntegral },
     spec: (env, at) =>
       rogue("rogue-stack-write", at, {}, (t) => {
-        t.write32(estimatorState(env.kernel), 0x7fffffff);
+        t.writeF32(mixerIntegral(env.kernel), 1e6);
         return undefined;
       }),
   },

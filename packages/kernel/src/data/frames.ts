@@ -76,6 +76,9 @@ export interface FunctionType<L extends StructFields = StructFields> {
   localsClass(redzone: number): ViewClass<StructView<L>>;
 }
 
+/** The locals view of a function type: `LocalsOf<typeof STEP>` is the type of `t.enter(STEP).locals`. */
+export type LocalsOf<T> = T extends FunctionType<infer L> ? StructView<L> : never;
+
 let nextFunctionId = 0;
 
 /**

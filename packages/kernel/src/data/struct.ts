@@ -79,6 +79,16 @@ export interface StructType<F extends StructFields = StructFields> extends Struc
   at(memory: ViewMemory, address: number): StructView<F>;
 }
 
+/**
+ * The view type of a struct type: `ViewOf<typeof Pid>` is what `Pid.at(t, address)` returns.
+ *
+ * @example
+ * ```ts
+ * function step(pid: ViewOf<typeof Pid>, error: number): number { return pid.kp * error; }
+ * ```
+ */
+export type ViewOf<T> = T extends StructType<infer F> ? StructView<F> : never;
+
 /** Property names a field may not take (the view's own members and Object.prototype's). */
 const RESERVED = new Set(["address", "constructor", "__proto__", "prototype", "toString", "valueOf", "hasOwnProperty"]);
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
