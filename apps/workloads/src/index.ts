@@ -131,6 +131,7 @@ export type {
   TaskResult,
   TaskSlice,
   TaskState,
+  TaskTiming,
   UartLine,
   Verdict,
 } from "./run/result.js";
