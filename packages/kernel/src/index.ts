@@ -53,9 +53,11 @@ export type { ViewMemory } from "./data/memory.js";
 export type {
   ArrayView,
   CompositeArrayView,
+  CompositeKeys,
   FieldLayout,
   FieldValue,
   ScalarArrayView,
+  ScalarKeys,
   StructFields,
   StructType,
   StructView,

@@ -54,8 +54,10 @@ export type FieldValue<T extends FieldType> = T extends ScalarType
       ? StructView<F>
       : never;
 
-type ScalarKeys<F extends StructFields> = { [K in keyof F]: F[K] extends ScalarType ? K : never }[keyof F];
-type CompositeKeys<F extends StructFields> = Exclude<keyof F, ScalarKeys<F>>;
+/** The names of a struct's scalar fields (they read and write like number properties). */
+export type ScalarKeys<F extends StructFields> = { [K in keyof F]: F[K] extends ScalarType ? K : never }[keyof F];
+/** The names of a struct's array and struct fields (they give views). */
+export type CompositeKeys<F extends StructFields> = Exclude<keyof F, ScalarKeys<F>>;
 
 /**
  * A view of a struct in simulated memory: scalar fields read and write like properties (each
