@@ -101,6 +101,7 @@ export class LiveRun {
       simulatedUs: this.simulatedUs,
       cycles: 0,
       wallMs: 0,
+      cpuLoad: null, // known once the run finishes
       tasks: this.tasks,
       slices: this.slices,
       events: [],

@@ -62,27 +62,57 @@ export type { AppErrorCode } from "./errors.js";
 export { AppError } from "./errors.js";
 export type { FlightOutputs } from "./flight/app.js";
 export { FLIGHT_KERNEL, flight, flightChecks, flightOutputs } from "./flight/app.js";
+export type { EkfView } from "./flight/ekf.js";
+export { ekfInit, ekfPredict, ekfUpdate, MAC_CYCLES, matMul, matMulTransposeAddDiag } from "./flight/ekf.js";
+export type { EstimatorBug } from "./flight/estimator.js";
+export { ACCEL_ANGLE_VARIANCE, AccelAngles, BUG_SAMPLE, EST_MAIN, estimator } from "./flight/estimator.js";
+export type { ImuState } from "./flight/imu.js";
+export { biquadInit, biquadStep, IMU_LPF_HZ, imuInit, imuReadFifo, lowPass } from "./flight/imu.js";
 export {
   ATTITUDE,
-  AttitudeLayout,
+  Attitude,
+  Biquad,
+  ekfStates,
+  ekfType,
   FLIGHT_TASKS,
+  IMU_DEADLINE_MS,
+  IMU_FIFO,
+  IMU_MAIN,
   IMU_PERIOD_MS,
+  MIXER_DEADLINE_MS,
+  MIXER_MAIN,
+  MIXER_PERIOD_MS,
   MOTORS,
-  MotorsLayout,
+  Motors,
+  milliDeg,
+  Pid,
   Priority,
   RING,
+  RING_BYTES,
   RING_SLOTS,
-  RingLayout,
-  SAMPLES_PER_MIX,
+  Ring,
+  Sample,
+  SEM_SAMPLE,
   TELEMETRY_PERIOD_MS,
 } from "./flight/layout.js";
 export { LogRecord, logSlab, RECORD_BYTES, SLAB_BYTES } from "./flight/log-slab.js";
-export { BLACK_BOX, flightTasks } from "./flight/tasks.js";
+export type { MixerState } from "./flight/mixer.js";
+export { DUTY_MAX, DUTY_MIN, HOVER, mixerInit, mixerRun, pidStep, SPIN_UP_RUNS } from "./flight/mixer.js";
+export type { FlightOptions } from "./flight/tasks.js";
+export { flightTasks } from "./flight/tasks.js";
+export { BLACK_BOX, BlackBox, telemetry } from "./flight/telemetry.js";
 export type { HeapBug } from "./heap-bugs/app.js";
 export { BUG_SPACING_MS, HEAP_BUGS, heapBugChecks, heapBugs } from "./heap-bugs/app.js";
-export { describeFault, diffOutputs, isolation, isolationChecks, judgeAttempt } from "./isolation/app.js";
+export {
+  describeFault,
+  diffOutputs,
+  isolation,
+  isolationChecks,
+  isolationControl,
+  judgeAttempt,
+} from "./isolation/app.js";
 export type { Attempt, Expectation } from "./isolation/attempts.js";
-export { ATTEMPTS, MPU_RASR, rogueTasks } from "./isolation/attempts.js";
+export { ATTEMPTS, MPU_RASR, ROGUE_WATCHDOG_US, rogueTasks } from "./isolation/attempts.js";
 export type { AppRunOptions, HwApi, MachineApp, MachineAppContext } from "./machine-app.js";
 export { defineMachineApp, machineAppProblems } from "./machine-app.js";
 export { mpuDemo } from "./mpu-demo/app.js";
@@ -126,6 +156,7 @@ export type {
   TaskResult,
   TaskSlice,
   TaskState,
+  TaskTiming,
   UartLine,
   Verdict,
 } from "./run/result.js";

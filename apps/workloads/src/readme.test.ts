@@ -7,7 +7,7 @@ describe("README examples", () => {
     const run = runApp(flight, { seed: 1, durationMs: 1000 });
     const out = run.kernel.task("telemetry")!.output;
     expect(out[1]).toBe(
-      "t=  100 ms | roll   +3.86 pitch   +2.22 yaw   +0.01 deg | motors 1128 1122 1114 1136 | imu samples 51 lost 0",
+      "t=  100 ms | roll   +5.52 pitch   +1.86 yaw   +0.01 deg | motors 1137 1123 1114 1146 | imu samples 51 lost 0",
     );
     expect(run.checks.every((c) => c.ok)).toBe(true);
   });

@@ -159,8 +159,8 @@ describe("cycles", () => {
     m.core.countCycles = true;
     for (let i = 0; i < 4; i++) m.core.read32(0x20000000); // warm: the fast paths decide
     const fired: number[] = [];
-    m.core.setAlarm(m.core.cycles + 10, () => {
-      fired.push(m.core.cycles);
+    m.core.setAlarm(m.core.cycles + 10, (due) => {
+      fired.push(m.core.cycles, due);
       const e = new Error("watchdog");
       m.core.latch(e);
       throw e;
@@ -174,6 +174,7 @@ describe("cycles", () => {
     }).toThrow("watchdog");
     // 10 one-cycle stores fit up to the alarm's cycle; the 11th would pass it: not performed, not charged.
     const start = fired[0]! - 10;
+    expect(fired[1]).toBe(start + 11); // the count the 11th store would have brought
     expect(writes).toBe(10);
     expect(m.core.cycles).toBe(start + 10);
     m.core.clearFault();

@@ -1,5 +1,5 @@
 import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
-import { VIEW_COST_SHIFT, ViewBit, ViewCache } from "./access-view.js";
+import { ViewCache } from "./access-view.js";
 import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
@@ -93,7 +93,7 @@ export class AccessPath {
   private filter: AccessFilter | null = null;
   private countCyclesValue = false;
   private alarmAt = Number.POSITIVE_INFINITY;
-  private alarmFn: (() => void) | null = null;
+  private alarmFn: ((due: number) => void) | null = null;
 
   /**
    * The first fault (or hook error) not yet handled. While set, every further access rethrows
@@ -234,11 +234,12 @@ export class AccessPath {
 
   /**
    * Calls `fn` once, at the first access (or {@link AccessPath.charge}) that would bring {@link
-   * AccessPath.cycles} past `at`; that access waits for `fn`, and if `fn` throws (latch the error
+   * AccessPath.cycles} past `at`, with the count it would bring (`due`); that access waits for
+   * `fn` (which sees {@link AccessPath.cycles} before it), and if `fn` throws (latch the error
    * first to stop the running code, as a watchdog does) it is neither performed nor charged.
    * `fn` = null (or `at` = Infinity) clears the alarm.
    */
-  setAlarm(at: number, fn: (() => void) | null): void {
+  setAlarm(at: number, fn: ((due: number) => void) | null): void {
     this.alarmAt = fn === null ? Number.POSITIVE_INFINITY : at;
     this.alarmFn = fn;
     this.rebase(this.cycles);
@@ -263,7 +264,7 @@ export class AccessPath {
       this.alarmAt = Number.POSITIVE_INFINITY;
       this.alarmFn = null;
       this.rebase(now - n);
-      fn?.();
+      fn?.(now);
     }
     this.rebase(now);
   }

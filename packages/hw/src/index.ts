@@ -163,3 +163,15 @@ export { ceilLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./p
 export { Ppb } from "./scs/ppb.js";
 export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";
 export { SysTick, SysTickReg } from "./scs/systick.js";
+export type { BusInterface, EntryPlacement, ExceptionLatency, ReturnPlacement } from "./timing/exception-timing.js";
+export {
+  BASIC_FRAME_WORDS,
+  busInterface,
+  EXCEPTION_LATENCY,
+  exceptionEntryCycles,
+  exceptionReturnCycles,
+  FP_FRAME_WORDS,
+  STACKING_CYCLES,
+  VECTOR_FETCH_CYCLES,
+  waitStatesAt,
+} from "./timing/exception-timing.js";

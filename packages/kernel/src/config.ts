@@ -1,8 +1,11 @@
 import type { Board } from "@rtos-sim/hw";
 import type { ErrorPolicy } from "@rtos-sim/memcheck";
+import type { FrameOptions } from "./data/call-stack.js";
 import type { DeviceRole } from "./devices/table.js";
 import type { HeapKind } from "./heaps/table.js";
+import type { Delay } from "./syscalls.js";
 import type { TaskContext } from "./task-context.js";
+import type { KernelCosts } from "./timing/kernel-costs.js";
 
 /** What the kernel does when a task faults (Tock's `ProcessFaultPolicy`). */
 export type FaultPolicy =
@@ -96,6 +99,26 @@ export interface TaskSpec {
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */
   readonly faultPolicy?: FaultPolicy;
+  /**
+   * Makes the task periodic: a job is released every period (a whole number of ticks) from its
+   * spawn; each job ends with `yield* t.nextPeriod()`, which sleeps until the next release. Its
+   * response times are measured per job from the release. Default: none.
+   */
+  readonly period?: Delay;
+  /**
+   * Relative deadline of each job (fractional ms allowed): a job that completes later than its
+   * release plus this is a missed deadline. Default: the period for a periodic task, none
+   * otherwise (a task without a period is measured per activation: from a wake to its next
+   * block, sleep or exit).
+   */
+  readonly deadline?: Delay;
+  /**
+   * This task's watchdog budget in cycles instead of the kernel's `watchdogCycles`: a per-task
+   * execution budget, as AUTOSAR OS timing protection gives each task its own, so an untrusted
+   * task can be held to far less than the longest legitimate job of the others. 0: none for
+   * this task. Default: the kernel's.
+   */
+  readonly watchdogCycles?: number;
   readonly main: TaskMain;
 }
 
@@ -124,9 +147,12 @@ export interface KernelOptions {
   readonly semaphores?: readonly SemaphoreSpec[];
   readonly queues?: readonly QueueSpec[];
   /**
-   * Cycles a task may run without giving up the CPU before the watchdog faults it. Default: half
-   * a SysTick period (84,000 cycles on a 168 MHz STM32F407 with a 1 kHz tick), so a task that
-   * never yields is stopped before the next tick; 0 turns the watchdog off.
+   * Cycles a task may run without giving up the CPU before the watchdog faults it. Default:
+   * `WATCHDOG_TICKS` (10) SysTick periods, 1,680,000 cycles (10 ms) on a 168 MHz STM32F407 with a
+   * 1 kHz tick: longer than any job of a sound control loop (the flight estimator's filter step
+   * is the longest built-in one), short enough that a hung task is stopped within 10 ms, about
+   * where a hardware watchdog (an STM32 IWDG, a Zephyr task watchdog channel) would be set. A
+   * cooperative kernel cannot preempt, so the other tasks wait up to this long. 0 turns it off.
    */
   readonly watchdogCycles?: number;
   /**
@@ -149,4 +175,15 @@ export interface KernelOptions {
   readonly imageSize?: number;
   /** Bytes of kernel memory (message queues, kernel heap): one block, privileged only. Default 8 KiB. */
   readonly kernelHeapSize?: number;
+  /**
+   * The kernel's software costs in cycles (SVC dispatch, context save and restore, scheduling,
+   * tick handler), overriding the calibrated `KERNEL_COSTS` field by field. Default: those.
+   */
+  readonly costs?: Partial<KernelCosts>;
+  /**
+   * Call frames (`t.enter(fn)`): the redzone around each local and an observer told of every call
+   * and return (the memory checker's hooks: poison the redzones, catch stack-use-after-return).
+   * Default: no redzone, no observer.
+   */
+  readonly frames?: FrameOptions;
 }

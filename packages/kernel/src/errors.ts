@@ -16,6 +16,9 @@ import { SimError } from "@rtos-sim/hw";
  * - `BAD_POINTER`: a syscall buffer the caller could not access itself (nothing touched).
  * - `BAD_CONFIG`: a kernel option, partition, semaphore, queue or app description is wrong.
  * - `WATCHDOG`: a task ran past its cycle budget without giving up the CPU.
+ * - `STACK_OVERFLOW`: the context a switch saves below a task's frame would reach its stack guard.
+ * - `CALL_FRAME`: a call frame left out of order, or a saved return address found changed at return.
+ * - `BAD_LAYOUT`: a struct, array or function frame declared wrong (a bad field name, type or length).
  * - `PANIC`: a task's fault policy panicked the system.
  */
 export type KernelErrorCode =
@@ -33,6 +36,9 @@ export type KernelErrorCode =
   | "BAD_POINTER"
   | "BAD_CONFIG"
   | "WATCHDOG"
+  | "STACK_OVERFLOW"
+  | "CALL_FRAME"
+  | "BAD_LAYOUT"
   | "PANIC";
 
 /** A typed kernel error: bad task or partition description, exhausted MPU regions, bad syscall. */

@@ -35,6 +35,19 @@ export interface KernelEvents {
   state: [e: Stamp & { readonly task: string; readonly from: string; readonly to: string }];
   /** The system panicked (a task's fault policy said so). */
   panic: [e: Stamp & { readonly task: string; readonly message: string }];
+  /**
+   * A task completed a job: a periodic job at its `nextPeriod`, or an activation at its next block
+   * or sleep (the stamp is the completion); response and deadline in microseconds.
+   */
+  job: [
+    e: Stamp & {
+      readonly task: string;
+      readonly releaseMs: number;
+      readonly responseUs: number;
+      readonly deadlineUs: number | null;
+      readonly missed: boolean;
+    },
+  ];
 }
 
 /** Whether an event has ever had a listener (cheap checks on the switch path). */
@@ -56,6 +69,7 @@ export class KernelEmitter extends EventEmitter<KernelEvents> {
     watchdog: false,
     state: false,
     panic: false,
+    job: false,
   };
   /** Called once per event name, at its first listener. */
   onWatch: ((event: keyof KernelEvents) => void) | null = null;

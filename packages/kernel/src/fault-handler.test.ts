@@ -97,7 +97,7 @@ describe("the fault dump", () => {
     k.run({ ms: 5 });
     const d = k.faults[0]!.dump;
     const lines = d.split("\n");
-    expect(lines[0]).toBe('---| Fault in task "crash" (id 1) at t=1.000 ms |---');
+    expect(lines[0]).toBe('---| Fault in task "crash" (id 1) at t=1.002 ms |---');
     expect(d).toContain("  CFSR  = 0x00000082  DACCVIOL MMARVALID");
     expect(d).toContain("  MMFAR = 0x20004000");
     expect(d).toContain("  access: read of 4 byte(s) at 0x20004000, unprivileged");

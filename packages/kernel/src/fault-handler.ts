@@ -31,7 +31,8 @@ export interface ClassifiedFault {
  *   would overflow the stack; otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
  *   (a stacking/unstacking error with the SP elsewhere says "corrupt stack pointer");
  * - a `CheckerFault`: `checker`; an `AllocError` (invalid free, heap corruption): `heap`;
- * - a `KernelError`: `watchdog` (WATCHDOG), `bad-pointer` (BAD_POINTER), else `bad-syscall`;
+ * - a `KernelError`: `watchdog` (WATCHDOG), `bad-pointer` (BAD_POINTER), `stack-overflow`
+ *   (STACK_OVERFLOW), `uncaught` (CALL_FRAME: the task's own calls out of order), else `bad-syscall`;
  * - the scheduler's `watchdog`: `watchdog`; its `bad-syscall`, `unknown-syscall`, `syscall-error`: `bad-syscall`;
  * - anything else the task threw: `uncaught`.
  */
@@ -41,7 +42,16 @@ export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
   if (error instanceof CheckerFault) return { kind: "checker", message: error.message };
   if (error instanceof AllocError) return { kind: "heap", message: error.message };
   if (error instanceof KernelError) {
-    const kind = error.code === "WATCHDOG" ? "watchdog" : error.code === "BAD_POINTER" ? "bad-pointer" : "bad-syscall";
+    const kind =
+      error.code === "WATCHDOG"
+        ? "watchdog"
+        : error.code === "BAD_POINTER"
+          ? "bad-pointer"
+          : error.code === "STACK_OVERFLOW"
+            ? "stack-overflow"
+            : error.code === "CALL_FRAME"
+              ? "uncaught"
+              : "bad-syscall";
     return { kind, message: error.message };
   }
   if (reason.kind === "watchdog") return { kind: "watchdog", message: reason.message };
@@ -65,8 +75,9 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
       message: `stack overflow: stack pointer below the stack limit ${hex32(base + GUARD_BYTES)} (UsageFault STKOF)`,
     };
   }
-  // The frame goes below SP: it overflows the stack when SP is near the guard (or just below the block).
-  const frameOverflow = (f.cfsr & STACKING) !== 0 && sp >= base - 64 && sp < base + GUARD_BYTES + 32;
+  // The frame goes below SP: it overflows the stack when SP is near the guard (or just below the
+  // block); an extended frame (FP context) takes 104 bytes.
+  const frameOverflow = (f.cfsr & STACKING) !== 0 && sp >= base - 128 && sp < base + GUARD_BYTES + 104;
   if (inGuard) {
     return {
       kind: "stack-overflow",
@@ -89,6 +100,12 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   }
   if ((f.cfsr & UNSTACKING) !== 0) {
     return { kind: hwKind, message: `corrupt saved stack pointer in the TCB: ${f.message} while unstacking` };
+  }
+  if (k.restoring) {
+    return {
+      kind: hwKind,
+      message: `corrupt saved stack pointer in the TCB: ${f.message} while restoring the context`,
+    };
   }
   return { kind: hwKind, message: f.message };
 }

@@ -91,7 +91,11 @@ describe("the heap gate", () => {
       inner: new Proxy(inner, {
         get: (o, key) => {
           const v = Reflect.get(o, key);
-          return typeof v === "function" ? (...a: unknown[]) => (calls.push(String(key)), v.apply(o, a)) : v;
+          if (typeof v !== "function") return v;
+          return (...a: unknown[]) => {
+            calls.push(String(key));
+            return v.apply(o, a);
+          };
         },
       }),
     });

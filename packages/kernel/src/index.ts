@@ -47,6 +47,29 @@ export type {
   TaskMain,
   TaskSpec,
 } from "./config.js";
+export type { CallHost, Frame, FrameObserver, FrameOptions } from "./data/call-stack.js";
+export { CALL_CYCLES, CallStack, RETURN_CYCLES } from "./data/call-stack.js";
+export type { FrameGap, FrameLayout, FrameSlot, FunctionOptions, FunctionType, LocalsOf } from "./data/frames.js";
+export { fn, MAX_REDZONE, MAX_SAVED_REGISTERS } from "./data/frames.js";
+export type { ViewMemory } from "./data/memory.js";
+export type {
+  ArrayView,
+  CompositeArrayView,
+  CompositeKeys,
+  FieldLayout,
+  FieldValue,
+  ScalarArrayView,
+  ScalarKeys,
+  StructFields,
+  StructType,
+  StructView,
+  ViewBase,
+  ViewClass,
+  ViewOf,
+} from "./data/struct.js";
+export { struct } from "./data/struct.js";
+export type { ArrayType, FieldType, ScalarKind, ScalarType, StructTypeBase } from "./data/types.js";
+export { array, f32, f64, i8, i16, i32, u8, u16, u32 } from "./data/types.js";
 export { Actuator, ActuatorReg, actuatorDevice } from "./devices/actuator.js";
 export type { KernelDevices } from "./devices/attach.js";
 export { attachDevices } from "./devices/attach.js";
@@ -87,7 +110,7 @@ export { layoutBoard, orderFor } from "./layout.js";
 export type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 export { MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 export type { SwitcherDeps } from "./switcher.js";
-export { ContextSwitcher } from "./switcher.js";
+export { ContextSwitcher, EXC_RETURN_THREAD_PSP, EXC_RETURN_THREAD_PSP_FP, FP_AREA_BYTES } from "./switcher.js";
 export { handleSyscall } from "./syscall-handler.js";
 export type {
   KernelSyscallOp,
@@ -117,8 +140,19 @@ export { Errno, sys, syscall } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
 export type { TaskHeapOptions } from "./task-heap.js";
 export { makeTaskHeap } from "./task-heap.js";
-export type { GatedHeap, KTask, TaskHeap } from "./task-record.js";
+export type { GatedHeap, KTask, TaskCosts, TaskHeap } from "./task-record.js";
 export { CODE_REGION_BYTES, GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
 export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";
-export { checkSpec, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
-export { Watchdog } from "./watchdog.js";
+export { checkSpec, delayTicks, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
+export {
+  CpuTiming,
+  HANDLER_OFFSET,
+  LAZY_FP_WORDS,
+  SAVED_CORE_WORDS,
+  SAVED_FP_WORDS,
+} from "./timing/cpu-timing.js";
+export type { JobRecord, JobStats } from "./timing/jobs.js";
+export { JobTracker } from "./timing/jobs.js";
+export type { KernelCosts } from "./timing/kernel-costs.js";
+export { KERNEL_COSTS } from "./timing/kernel-costs.js";
+export { WATCHDOG_TICKS, Watchdog } from "./watchdog.js";

@@ -13,6 +13,7 @@ import { RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
+import { MAX_REDZONE } from "./data/frames.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
 import type { DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
@@ -40,8 +41,11 @@ import {
   TCB_BYTES,
   TcbField,
 } from "./task-record.js";
-import { checkSpec, partitionGrant, taskGrants } from "./task-spec.js";
-import { Watchdog } from "./watchdog.js";
+import { checkSpec, delayTicks, partitionGrant, taskGrants } from "./task-spec.js";
+import { CpuTiming } from "./timing/cpu-timing.js";
+import { type JobRecord, type JobStats, JobTracker } from "./timing/jobs.js";
+import { KERNEL_COSTS } from "./timing/kernel-costs.js";
+import { WATCHDOG_TICKS, Watchdog } from "./watchdog.js";
 
 export type { KernelDevices } from "./devices/attach.js";
 
@@ -61,6 +65,8 @@ export interface KernelRunResult {
   readonly ms: number;
   readonly cycles: number;
   readonly switches: number;
+  /** Cycles since boot with nothing to run (the CPU load is `1 - idleCycles / cycles`). */
+  readonly idleCycles: number;
   readonly panic: string | null;
 }
 
@@ -87,7 +93,7 @@ export class Kernel {
   readonly regions: RegionManager;
   readonly scheduler: Scheduler<KTask>;
   readonly checker: MemoryChecker | null;
-  /** The watchdog interrupt on the core's cycle alarm (null with `watchdogInterrupt: false` or `watchdogCycles: 0`). */
+  /** The watchdog interrupt on the core's cycle alarm (null with `watchdogInterrupt: false`); each task's budget is its `watchdogCycles`. */
   readonly watchdog: Watchdog | null;
   readonly devices: KernelDevices;
   /** The kernel's own block (task control blocks, message queues): privileged only. */
@@ -105,17 +111,29 @@ export class Kernel {
   readonly partitions = new Map<string, Partition>();
   readonly semaphores = new Map<string, Semaphore>();
   readonly queues = new Map<string, MessageQueue>();
+  /** The cycle costs of the kernel's exception paths on this board (docs/timing.md). */
+  readonly timing: CpuTiming;
+  /** Every task's jobs: response times and deadline misses. */
+  readonly jobs: JobTracker;
   private readonly byName = new Map<string, KTask>();
   private readonly byId = new Map<number, KTask>();
   private readonly pageOrder: number;
   private readonly faultHandler: FaultHandler;
   private readonly switcher: ContextSwitcher;
+  /** The CPU has idled since the last switch-in (a tick wake then preempts the idle loop). */
+  private cpuIdle = false;
+  /** The tick of the last timer wake (further wakes at the same tick cost less). */
+  private lastWakeTick = -1;
+  /** The kernel's watchdog budget in cycles (`watchdogCycles`; 0 none), each task's unless its spec sets one. */
+  private readonly watchdogBudget: number;
+  /** Whether a run has started the scheduler (and cycle counting). */
+  private started = false;
 
   private constructor(options: KernelOptions) {
     this.options = options;
     const board = options.board;
     const tickCycles = Math.floor(board.clockHz / (options.tickHz ?? 1000));
-    const budget = options.watchdogCycles ?? Math.floor(tickCycles / 2);
+    const budget = options.watchdogCycles ?? WATCHDOG_TICKS * tickCycles;
     if (!Number.isInteger(budget) || budget < 0) {
       throw new KernelError("BAD_CONFIG", "watchdogCycles must be an integer >= 0", { watchdogCycles: budget });
     }
@@ -137,7 +155,8 @@ export class Kernel {
     this.checker = this.makeChecker(image);
     // The hook goes on before any other memory is touched, so the checker sees every write.
     core.hook = this.checker;
-    this.watchdog = budget > 0 && (options.watchdogInterrupt ?? true) ? new Watchdog(core, budget) : null;
+    this.watchdogBudget = budget;
+    this.watchdog = (options.watchdogInterrupt ?? true) ? new Watchdog(core) : null;
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
     const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });
@@ -175,6 +194,23 @@ export class Kernel {
       ...(this.codeIsolation === "shared" ? sharedCode : []),
       { id: "kernel", label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
+    const rz = options.frames?.redzone ?? 0;
+    if (!Number.isInteger(rz) || rz < 0 || rz > MAX_REDZONE || rz % 8 !== 0) {
+      throw new KernelError("BAD_CONFIG", `frames.redzone must be a multiple of 8 in 0..${MAX_REDZONE}`, {
+        field: "frames.redzone",
+        value: rz,
+      });
+    }
+    const costs = { ...KERNEL_COSTS, ...(options.costs ?? {}) };
+    for (const [name, v] of Object.entries(costs)) {
+      if (!Number.isInteger(v) || v < 0) {
+        throw new KernelError("BAD_CONFIG", `costs.${name} must be an integer >= 0`, {
+          field: `costs.${name}`,
+          value: v,
+        });
+      }
+    }
+    this.timing = new CpuTiming(board, this.layout, image.start + image.size, kBase, costs);
     this.loader = new MpuLoader(this.mpuDriver);
     this.loader.load(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
@@ -189,6 +225,7 @@ export class Kernel {
     this.switcher = new ContextSwitcher({
       core,
       loader: this.loader,
+      timing: this.timing,
       checker: this.checker,
       watchdog: this.watchdog,
       events: this.events,
@@ -199,13 +236,32 @@ export class Kernel {
     this.scheduler = new Scheduler<KTask>({
       machine: this.machine,
       tickHz: options.tickHz ?? 1000,
+      // The switcher charges the SVC entries, switches and returns itself (docs/timing.md).
+      costs: { syscall: 0, contextSwitch: 0 },
+      // Simulated time starts with the first run (vTaskStartScheduler): boot and the tasks
+      // created before it cost none, so one task's timing does not depend on how many others
+      // were created alongside it.
+      countCycles: false,
       ...(budget > 0 ? { watchdog: { cycles: budget } } : {}),
       syscall: (task, req, sched) => handleSyscall(this, task, req, sched),
-      switchIn: (t, from) => sw.switchIn(t, from),
+      switchIn: (t, from) => {
+        this.cpuIdle = false;
+        sw.switchIn(t, from);
+      },
       switchOut: (t) => sw.switchOut(t),
       beforeStep: (t) => sw.beforeStep(t),
       afterStep: (t) => sw.afterStep(t),
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
+      idle: () => {
+        this.cpuIdle = true;
+      },
+    });
+    this.jobs = new JobTracker(this.scheduler.clock.cyclesPerTick, (k, job) => this.jobDone(k, job));
+    // Timer wakes are the SysTick handler's work; activations and completions are measured.
+    this.scheduler.events.on("state", (e) => {
+      const k = e.task.data as KTask;
+      if (e.to === "ready" && (e.cause === "timer" || e.cause === "timeout")) this.tickWake(e.wakeTick ?? -1);
+      this.jobs.onState(k, e);
     });
     // Task states are forwarded only once someone listens (the scheduler then builds its events).
     const forwardStates = () =>
@@ -226,6 +282,28 @@ export class Kernel {
     for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
+  }
+
+  /** Charges the SysTick handler that woke a task at `tick` (from idle it also switches out the idle loop). */
+  private tickWake(tick: number): void {
+    const n = tick === this.lastWakeTick ? this.timing.costs.tickWakeMore : this.timing.tickWake(this.cpuIdle);
+    this.lastWakeTick = tick;
+    this.scheduler.charge(n);
+  }
+
+  /** A job completed: the `job` event. */
+  private jobDone(k: KTask, job: JobRecord): void {
+    if (this.events.watched.job && this.events.listenerCount("job") > 0) {
+      const hz = this.machine.board.clockHz;
+      this.events.emit("job", {
+        ...this.stamp(),
+        task: k.name,
+        releaseMs: (job.release * 1000) / hz,
+        responseUs: (job.response * 1e6) / hz,
+        deadlineUs: job.deadline === null ? null : (job.deadline * 1e6) / hz,
+        missed: job.missed,
+      });
+    }
   }
 
   /** Boots a kernel on `options.board`. Throws {@link KernelError} (or the packages' typed errors) for a bad configuration. */
@@ -441,7 +519,9 @@ export class Kernel {
    * memory, its initial exception frame, and its scheduler entry. Nothing is left allocated on error.
    */
   spawn(spec: TaskSpec): KTask {
+    const tickHz = this.options.tickHz ?? 1000;
     checkSpec(spec, {
+      tickHz,
       taskCount: this.byId.size,
       hasTask: (n) => this.byName.has(n),
       hasPartition: (n) => this.partitions.has(n),
@@ -500,13 +580,18 @@ export class Kernel {
             live,
           )
         : null;
-      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize, code);
+      const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize, {
+        code,
+        frames: this.options.frames,
+      });
+      const probe = sBase + sSize - 64;
       const k: KTask = {
         id,
         name: spec.name,
         spec,
         privileged,
         priority: spec.priority ?? 1,
+        watchdogCycles: spec.watchdogCycles ?? this.watchdogBudget,
         policy: spec.faultPolicy ?? "stop",
         code,
         stack: { base: sBase, top: sBase + sSize, order: stackOrder },
@@ -519,26 +604,53 @@ export class Kernel {
         output: [],
         frame: new Uint32Array(8),
         stacked: false,
+        frameAt: 0,
+        fpFrame: false,
+        fpStacked: false,
+        swSaved: false,
+        restoring: false,
+        timing: {
+          svcEntry: this.timing.svcEntryExtra(probe),
+          exceptionReturn: this.timing.returnExtra(probe, code),
+        },
         get heapInUse() {
           return live.inUse;
         },
         live: live.blocks,
       };
       const core = this.machine.core;
+      const cpt = this.scheduler.clock.cyclesPerTick;
+      const periodTicks = spec.period === undefined ? 0 : delayTicks(spec.period, tickHz)!;
+      const deadlineTicks = spec.deadline === undefined ? periodTicks : delayTicks(spec.deadline, tickHz)!;
       core.write32(tcb + TcbField.ID, id);
       core.write32(tcb + TcbField.CODE, code);
+      core.write32(tcb + TcbField.PERIOD, periodTicks);
+      core.write32(tcb + TcbField.RELEASE, this.scheduler.now().ticks);
+      this.jobs.add(
+        k,
+        periodTicks > 0 ? periodTicks * cpt : null,
+        deadlineTicks > 0 ? Math.round(deadlineTicks * cpt) : null,
+      );
       if (this.checker) {
         this.checker.registerAllocator("stacks", "stack");
         this.checker.blockAllocated(sBase, sSize, "stacks");
       }
-      this.switcher.initialFrame(k);
+      const psp = this.switcher.initialFrame(k);
       const checker = this.checker;
       if (checker) {
-        checker.registerStack(id, sBase + GUARD_BYTES, sSize - GUARD_BYTES, ctx.sp);
+        checker.registerStack(id, sBase + GUARD_BYTES, sSize - GUARD_BYTES, psp);
         // Below the stack the checker reports a stack overflow (the MPU guard faults the first access anyway).
         ctx.onStackPointer = (sp) => checker.stackPointer(id, Math.min(sp, k.stack.top));
       }
-      const task = this.scheduler.spawn({ name: spec.name, priority: k.priority, entry: () => this.entry(k), data: k });
+      const task = this.scheduler.spawn({
+        name: spec.name,
+        priority: k.priority,
+        entry: () => this.entry(k),
+        data: k,
+        ...(spec.watchdogCycles === undefined
+          ? {}
+          : { watchdog: k.watchdogCycles > 0 ? { cycles: k.watchdogCycles } : {} }),
+      });
       if (task.id !== id) throw new KernelError("BAD_TASK", "task ids out of step", { id, got: task.id });
       this.byId.set(id, k);
       this.byName.set(spec.name, k);
@@ -606,19 +718,26 @@ export class Kernel {
     }
     if (this.checker) this.checker.unregisterStack(k.id);
     k.ctx.branch(k.code); // the task starts over at its entry (a privileged fetch: the kernel's)
-    this.switcher.initialFrame(k);
+    const psp = this.switcher.initialFrame(k);
+    this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks));
     if (this.checker)
-      this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, k.ctx.sp);
+      this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, psp);
   }
 
   // ---- running ------------------------------------------------------------------------------------------
 
   /**
-   * Runs until `ms` of simulated time have passed since boot, or `slices` slices (or nothing can
-   * run, or a panic), whichever comes first. Slices are never cut by the slice limit, so a run
-   * made of several calls with the same `ms` and any `slices` is the same run as one call.
+   * Runs until `ms` of simulated time have passed since the first run started, or `slices`
+   * slices (or nothing can run, or a panic), whichever comes first. The first run starts the
+   * scheduler: from then on every access and every kernel path is charged (boot and the tasks
+   * spawned before cost no time). Slices are never cut by the slice limit, so a run made of
+   * several calls with the same `ms` and any `slices` is the same run as one call.
    */
   run(limit: { readonly ms: number; readonly slices?: number } | { readonly slices: number }): KernelRunResult {
+    if (!this.started) {
+      this.started = true;
+      this.machine.core.countCycles = true;
+    }
     const r = this.scheduler.run(
       "ms" in limit
         ? { until: { ms: limit.ms }, ...(limit.slices === undefined ? {} : { slices: limit.slices }) }
@@ -627,7 +746,18 @@ export class Kernel {
     const now = this.scheduler.now();
     const panic = this.faultHandler.panicMessage;
     const reason = panic !== null ? "panic" : r.reason;
-    return { reason, ms: now.ms, cycles: now.cycles, switches: r.switches, panic };
+    return { reason, ms: now.ms, cycles: now.cycles, switches: r.switches, idleCycles: r.idleCycles, panic };
+  }
+
+  /** The CPU load since boot: the share of simulated time the CPU was not idle (0..1). */
+  cpuLoad(): number {
+    const total = this.scheduler.now().cycles;
+    return total > 0 ? 1 - this.scheduler.idleCycles / total : 0;
+  }
+
+  /** A task's timing: CPU cycles (its slices, switches and syscalls included) and its jobs. */
+  taskTiming(k: KTask): JobStats & { readonly cpuCycles: number } {
+    return { ...this.jobs.stats(k), cpuCycles: this.scheduler.task(k.id)?.stats.cycles ?? 0 };
   }
 
   /** The panic message, when a task's policy panicked the system. */

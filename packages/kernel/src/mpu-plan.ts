@@ -56,9 +56,11 @@ export function replanGrant(driver: MpuDriver, plan: MpuPlan, grant: MpuGrant): 
 export class MpuLoader {
   constructor(readonly driver: MpuDriver) {}
 
-  /** Makes `plan` the MPU's configuration. */
-  load(plan: MpuPlan): void {
+  /** Makes `plan` the MPU's configuration. Returns whether it wrote the registers (false: already loaded). */
+  load(plan: MpuPlan): boolean {
+    const before = this.driver.loads;
     this.driver.configureMpu(plan);
+    return this.driver.loads !== before;
   }
 
   /** Forgets the loaded plan (after someone else wrote the MPU): the next load writes every region. */

@@ -30,7 +30,7 @@ it("the README example prints what the README says", () => {
   expect([result.reason, kernel.task("logger")!.output]).toEqual(["no-tasks", ["tick 0", "tick 1", "tick 2"]]);
   expect(kernel.faults[0]!.dump).toBe(
     [
-      '---| Fault in task "rogue" (id 2) at t=1.000 ms |---',
+      '---| Fault in task "rogue" (id 2) at t=1.005 ms |---',
       "memmanage: MemManage DACCVIOL|MMARVALID at 0x20004000 on read of 4 byte(s) at 0x20004000",
       "  exception 4 (MemManage)",
       "  CFSR  = 0x00000082  DACCVIOL MMARVALID",

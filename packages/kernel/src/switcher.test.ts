@@ -6,7 +6,7 @@ import { bootTest, victim } from "./test-kit.js";
 const words = (b: Uint8Array) => Array.from(new Uint32Array(b.buffer, b.byteOffset, b.length / 4));
 
 describe("context switch: real exception frames in simulated memory", () => {
-  it("a switched-out task's 8-word frame sits at the SP saved in its TCB (PC = code|1, xPSR.T)", () => {
+  it("a switched-out task: its 8-word frame at its stack top, R4-R11 and EXC_RETURN below it at the SP in its TCB", () => {
     const k = bootTest();
     const a = k.spawn({
       name: "a",
@@ -23,13 +23,13 @@ describe("context switch: real exception frames in simulated memory", () => {
     k.run({ slices: 3 }); // a, b, a: b is switched out
     const bus = k.machine.bus;
     const sp = new DataView(bus.peek(b.tcb + TcbField.SP, 4).buffer).getUint32(0, true);
-    expect(sp).toBe(b.stack.top - 32);
-    expect(sp % 8).toBe(0);
-    expect(words(bus.peek(sp, 32))).toEqual([0, 0, 0, 0, 0, 0xfffffffd, (b.code | 1) >>> 0, 0x01000000]);
+    expect(sp).toBe(b.stack.top - 32 - 36);
+    expect(words(bus.peek(sp, 36))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0xfffffffd]);
+    expect(words(bus.peek(sp + 36, 32))).toEqual([0, 0, 0, 0, 0, 0xfffffffd, (b.code | 1) >>> 0, 0x01000000]);
     expect(b.code).toBe(0x08002000); // flash + 0x1000 * id
-    expect(b.stacked).toBe(true);
-    // a is running: its frame was unstacked (and its TCB still holds the old SP)
-    expect(a.stacked).toBe(true); // the slice ended: a was stacked again at switch-out
+    expect([b.stacked, b.swSaved, b.frameAt]).toEqual([true, true, b.stack.top - 32]);
+    // a's slice ended with its yield: stacked and saved too
+    expect([a.stacked, a.swSaved]).toEqual([true, true]);
     expect(k.scheduler.switches).toBe(3);
   });
 
@@ -55,11 +55,40 @@ describe("context switch: real exception frames in simulated memory", () => {
     k.run({ slices: 2 });
     const bus = k.machine.bus;
     const sp = new DataView(bus.peek(a.tcb, 4).buffer).getUint32(0, true);
-    expect(sp).toBe(a.stack.top - 40 - 32);
-    expect(words(bus.peek(sp, 32))[6]).toBe((a.code | 1) >>> 0);
+    expect(sp).toBe(a.stack.top - 40 - 32 - 36);
+    expect(words(bus.peek(sp + 36, 32))[6]).toBe((a.code | 1) >>> 0);
     expect(words(bus.peek(a.stack.top - 40, 4))).toEqual([0x11223344]);
     k.run({ ms: 5 });
     expect(seen).toBe(0x11223344);
+    expect(k.faults).toEqual([]);
+  });
+
+  it("a task that used the FPU stacks extended frames: S0-S15/FPSCR (lazily) and S16-S31 at its switch-out", () => {
+    const k = bootTest();
+    const a = k.spawn({
+      name: "fp",
+      *main(t) {
+        const s = t.push(8);
+        t.writeF32(s, 1.5); // a VSTR: CONTROL.FPCA from here on
+        for (;;) yield* t.yield();
+      },
+    });
+    k.spawn({
+      name: "int",
+      *main(t) {
+        for (;;) yield* t.yield();
+      },
+    });
+    k.run({ slices: 3 }); // fp, int, fp: fp is switched out
+    k.run({ slices: 1 });
+    const bus = k.machine.bus;
+    const sp = new DataView(bus.peek(a.tcb + TcbField.SP, 4).buffer).getUint32(0, true);
+    const frame = a.stack.top - 8 - 104; // the extended frame: 26 words below the task's SP
+    expect(a.frameAt).toBe(frame);
+    expect(sp).toBe(frame - 64 - 36); // S16-S31, then R4-R11 and EXC_RETURN
+    expect(words(bus.peek(sp, 36))[8]).toBe(0xffffffed); // EXC_RETURN: extended frame
+    expect([a.fpFrame, a.fpStacked, a.ctx.usesFpu]).toEqual([true, true, true]);
+    k.run({ ms: 3 });
     expect(k.faults).toEqual([]);
   });
 });
@@ -148,6 +177,8 @@ describe("stack overflow and corrupt stack pointers", () => {
   });
 
   it("a saved SP corrupted in the TCB (privileged write) faults at unstacking: MUNSTKERR (0x08)", () => {
+    // PendSV loads R4-R11 and EXC_RETURN from the bad SP (privileged: kernel memory is readable),
+    // then the exception return unstacks the frame 36 bytes above it with the task's privilege.
     const k = bootTest();
     const v = k.spawn({
       name: "sleeper",
@@ -170,12 +201,12 @@ describe("stack overflow and corrupt stack pointers", () => {
     expect(f.task).toBe("sleeper");
     expect(f.kind).toBe("memmanage");
     expect(f.hw?.cfsr).toBe(0x08);
-    expect(f.hw?.access.address).toBe(k.kernelBlock.base + 0x100);
-    expect(f.message).toMatch(/^corrupt saved stack pointer in the TCB: /);
+    expect(f.hw?.access.address).toBe(k.kernelBlock.base + 0x100 + 36);
+    expect(f.message).toMatch(/^corrupt saved stack pointer in the TCB: .* while unstacking$/);
     expect(k.schedTask(v).state).toBe("faulted");
   });
 
-  it("a privileged task's saved SP pointing at nothing: UNSTKERR (0x800)", () => {
+  it("a saved SP pointing at nothing: a precise BusFault (0x8200) at PendSV's first load of the saved registers", () => {
     const k = bootTest();
     const v = k.spawn({
       name: "psleeper",
@@ -195,8 +226,31 @@ describe("stack overflow and corrupt stack pointers", () => {
     k.run({ ms: 10 });
     const f = k.faults[0]!;
     expect(f.kind).toBe("busfault");
-    expect(f.hw?.cfsr).toBe(0x800);
-    expect(f.hw?.access.address).toBe(0x30000000);
+    expect(f.hw?.cfsr).toBe(0x8200);
+    expect(f.hw?.faultAddress).toBe(0x30000000);
+    expect(f.hw?.access.privileged).toBe(true);
+    expect(f.message).toMatch(/^corrupt saved stack pointer in the TCB: .* while restoring the context$/);
+  });
+
+  it("a context save that would reach the guard is caught before any store: stack-overflow", () => {
+    const k = bootTest();
+    const t = k.spawn({
+      name: "tight",
+      *main(t) {
+        t.push(1024 - GUARD_BYTES - 48); // the 32-byte frame fits, the 36 bytes saved below it do not
+        yield* t.yield();
+      },
+    });
+    const guard = () => k.machine.bus.peek(t.stack.base, GUARD_BYTES);
+    const before = guard();
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("stack-overflow");
+    expect(f.hw).toBeUndefined();
+    expect(f.message).toMatch(
+      /saved context \(36 bytes below the frame at 0x[0-9a-f]+\) does not fit above the stack guard/,
+    );
+    expect(guard()).toEqual(before);
   });
 
   it("a branch into data faults at once with IACCVIOL (0x01); code never runs from there", () => {

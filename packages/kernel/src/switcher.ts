@@ -1,14 +1,21 @@
 import { ActorMode, type Core, makeActor } from "@rtos-sim/hw";
 import type { MemoryChecker } from "@rtos-sim/memcheck";
 import type { Task } from "@rtos-sim/sched";
+import { KernelError } from "./errors.js";
 import type { KernelEmitter } from "./events.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
+import { type CpuTiming, LAZY_FP_WORDS, SAVED_CORE_WORDS, SAVED_FP_WORDS } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
 
 const XPSR_THUMB = 0x01000000;
-/** EXC_RETURN: return to Thread mode, process stack, no FP state. */
-const EXC_RETURN_THREAD_PSP = 0xfffffffd;
+/** EXC_RETURN: return to Thread mode, process stack, basic frame (no FP context). */
+export const EXC_RETURN_THREAD_PSP = 0xfffffffd;
+/** EXC_RETURN: return to Thread mode, process stack, extended frame (FP context). */
+export const EXC_RETURN_THREAD_PSP_FP = 0xffffffed;
+/** Bytes an extended frame reserves above its basic 8 words (S0-S15, FPSCR, a reserved word). */
+export const FP_AREA_BYTES = 72;
+const ZEROS = new Uint32Array(SAVED_FP_WORDS + 2);
 
 /** What the switcher needs of the kernel. */
 export interface SwitcherDeps {
@@ -17,6 +24,7 @@ export interface SwitcherDeps {
   readonly checker: MemoryChecker | null;
   readonly watchdog: Watchdog | null;
   readonly events: KernelEmitter;
+  readonly timing: CpuTiming;
   /** Faults the task with an error raised in its context (the fault policy follows). */
   readonly faultTask: (t: Task<KTask>, error: unknown) => void;
   /** Simulated time for events. */
@@ -24,17 +32,21 @@ export interface SwitcherDeps {
 }
 
 /**
- * The context switch, as a port's PendSV and SVC handlers do it, on the scheduler's hooks:
+ * The exception and context-switch paths of a FreeRTOS-style Cortex-M port, on the scheduler's
+ * hooks, every memory access real and every other cycle charged (docs/timing.md):
  *
- * - switch in: in Handler mode, read the task's saved stack pointer from its TCB in kernel memory,
- *   load its MPU plan (skipped when already loaded), then return to Thread mode with the task's
- *   privilege, unstacking its 8-word exception frame from its own stack (MUNSTKERR/UNSTKERR when
- *   the saved SP is corrupt);
- * - before each step: the instruction fetch at the task's code address (IACCVIOL from data);
- * - after each step: a fault the task's code latched on the core stops it (it cannot catch it);
- * - switch out: the hardware stacks the frame on the task's stack with the task's privilege
- *   (MSTKERR/STKERR for a bad SP or an overflow into the guard), then the kernel saves SP in
- *   the TCB.
+ * - after each step, the task's request is an SVC: exception entry stacks its 8-word frame on its
+ *   own stack with its privilege (an extended frame, the FP part reserved for lazy stacking, once
+ *   it has used the FPU), MSTKERR/STKERR for a bad SP or an overflow into the guard;
+ * - switch out (PendSV): lazy state preservation writes S0-S15/FPSCR into the reserved space, then
+ *   S16-S31 (FP tasks) and R4-R11 with EXC_RETURN are stored below the frame, the stack pointer
+ *   goes into the TCB in kernel memory, and the scheduler picks the next task;
+ * - switch in: the saved stack pointer is read from the TCB, the task's MPU plan loaded (skipped
+ *   when already loaded), R4-R11, EXC_RETURN (and S16-S31) loaded back;
+ * - before each step: the exception return unstacks the frame with the task's privilege
+ *   (MUNSTKERR/UNSTKERR when the saved SP is corrupt) and fetches at the task's code address
+ *   (IACCVIOL from data);
+ * - after each step: a fault the task's code latched on the core stops it (it cannot catch it).
  */
 export class ContextSwitcher {
   private readonly core: Core;
@@ -42,8 +54,10 @@ export class ContextSwitcher {
   private readonly checker: MemoryChecker | null;
   private readonly watchdog: Watchdog | null;
   private readonly events: KernelEmitter;
+  private readonly timing: CpuTiming;
   private readonly faultTask: SwitcherDeps["faultTask"];
   private readonly stamp: SwitcherDeps["stamp"];
+  private readonly saved = new Uint32Array(SAVED_CORE_WORDS);
 
   constructor(deps: SwitcherDeps) {
     this.core = deps.core;
@@ -51,111 +65,210 @@ export class ContextSwitcher {
     this.checker = deps.checker;
     this.watchdog = deps.watchdog;
     this.events = deps.events;
+    this.timing = deps.timing;
     this.faultTask = deps.faultTask;
     this.stamp = deps.stamp;
   }
 
-  /** Writes a task's first exception frame (PC = its code | 1, xPSR.T) below its stack top and saves SP in its TCB. */
-  initialFrame(k: KTask): void {
+  /**
+   * Builds a task's first context below its stack top, as `pxPortInitialiseStack` does: the
+   * exception frame (PC = its code | 1, xPSR.T) and below it the saved R4-R11 and EXC_RETURN,
+   * whose address (its saved stack pointer, returned) goes into its TCB.
+   */
+  initialFrame(k: KTask): number {
     const core = this.core;
     const saved = core.actor;
     const mode = core.mode;
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
     const frame = new Uint32Array([0, 0, 0, 0, 0, EXC_RETURN_THREAD_PSP, (k.code | 1) >>> 0, XPSR_THUMB]);
-    const sp = core.pushFrame(k.stack.top, frame);
-    core.write32(k.tcb + TcbField.SP, sp);
-    k.ctx.sp = sp;
+    const fp = core.pushFrame(k.stack.top, frame);
+    const sw = fp - 4 * SAVED_CORE_WORDS;
+    this.saved.fill(0);
+    this.saved[SAVED_CORE_WORDS - 1] = EXC_RETURN_THREAD_PSP;
+    core.writeWords(sw, this.saved);
+    core.write32(k.tcb + TcbField.SP, sw);
+    k.ctx.sp = k.stack.top;
+    k.ctx.resetFpu();
     k.frame = frame;
+    k.frameAt = fp;
+    k.fpFrame = false;
+    k.fpStacked = false;
     k.stacked = true;
+    k.swSaved = true;
     core.actor = saved;
     core.mode = mode;
+    return sw;
   }
 
-  /** The scheduler's `switchIn`: TCB read, MPU load, exception return (unstacking) with the task's privilege. */
+  /** The scheduler's `switchIn`: TCB read, MPU load, R4-R11 (and S16-S31) restored; the return follows at the first step. */
   switchIn(t: Task<KTask>, from: Task<KTask> | null): void {
     const k = t.data;
     const core = this.core;
+    const c = this.timing.costs;
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
-    // PendSV: read the next task's saved SP from its TCB (kernel memory, covered by the kernel's
-    // region in every plan), then load its MPU configuration.
-    const fp = core.read32(k.tcb + TcbField.SP);
-    this.loader.load(k.plan);
-    // Exception return to the task: unstack its frame with its own privilege.
+    if (k.swSaved) {
+      try {
+        // PendSV's restore half: the saved SP from the TCB (kernel memory), the task's MPU plan,
+        // then LDMIA R4-R11, LR (and VLDMIA S16-S31 when LR says the frame is extended).
+        core.charge(c.contextRestore);
+        const sp = core.read32(k.tcb + TcbField.SP);
+        if (this.loader.load(k.plan)) core.charge(this.timing.mpuReload(this.core.mpu.regionCount));
+        else core.charge(c.mpuSkip);
+        const regs = core.readWords(sp, SAVED_CORE_WORDS);
+        core.charge(c.multipleTransfer);
+        let frameAt = sp + 4 * SAVED_CORE_WORDS;
+        const fp = regs[SAVED_CORE_WORDS - 1] === EXC_RETURN_THREAD_PSP_FP;
+        if (fp) {
+          core.readWords(frameAt, SAVED_FP_WORDS);
+          core.charge(c.multipleTransfer);
+          frameAt += 4 * SAVED_FP_WORDS;
+        }
+        k.frameAt = frameAt >>> 0;
+        k.fpFrame = fp;
+        k.swSaved = false;
+        k.stacked = true;
+        const checker = this.checker;
+        if (checker !== null && frameAt >= k.stack.base + GUARD_BYTES && frameAt <= k.stack.top) {
+          checker.stackPointer(k.id, frameAt); // MSR PSP: the process stack starts at the frame again
+        }
+      } catch (e) {
+        k.restoring = true;
+        this.faultTask(t, e);
+        k.restoring = false;
+        return;
+      }
+    } else this.loader.load(k.plan);
+    // The exception return (at the first step) runs with the task's privilege.
     core.mode = "thread";
     core.controlNPriv = !k.privileged;
-    core.controlSpsel = true; // EXC_RETURN 0xFFFFFFFD: Thread mode on the process stack (PSPLIM)
+    core.controlSpsel = true; // EXC_RETURN 0xFFFFFFFD/ED: Thread mode on the process stack (PSPLIM)
     core.actor = makeActor(ActorMode.User, k.id);
-    try {
-      const r = core.popFrame(fp, k.frame);
-      k.ctx.sp = r.sp;
-      k.stacked = false;
-      const checker = this.checker;
-      if (checker !== null && r.sp >= k.stack.base + GUARD_BYTES && r.sp <= k.stack.top) {
-        checker.stackPointer(k.id, r.sp);
-      }
-    } catch (e) {
-      this.faultTask(t, e);
-      return;
-    }
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
     this.checker?.taskRunning(k.id);
-    if (this.watchdog !== null) this.watchdog.arm(k.name);
+    if (this.watchdog !== null) this.watchdog.arm(k.name, k.watchdogCycles);
     if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
     }
   }
 
-  /** The scheduler's `switchOut`: exception entry (stacking) with the task's privilege, then SP into the TCB. */
+  /**
+   * The scheduler's `switchOut` (PendSV's save half): lazy FP state preservation, S16-S31 for an
+   * FP task, R4-R11 and EXC_RETURN stored below the frame, SP into the TCB, then the pick. A save
+   * area that would reach the stack guard is a stack overflow, caught before any store (as
+   * FreeRTOS's `configCHECK_FOR_STACK_OVERFLOW` checks the saved SP against the stack limit).
+   */
   switchOut(t: Task<KTask>): void {
     const k = t.data;
     const core = this.core;
+    const c = this.timing.costs;
     if (this.watchdog !== null) this.watchdog.disarm();
-    let fp = -1;
-    if (!k.stacked && t.state !== "faulted" && t.state !== "stopped" && core.pendingFault === null) {
-      // Exception entry: the hardware stacks the frame on the task's stack with the task's privilege.
-      core.actor = makeActor(ActorMode.User, k.id);
-      try {
-        const checker = this.checker;
-        if (checker !== null) {
-          const low = ((k.ctx.sp - 32) & ~7) >>> 0;
-          if (low >= k.stack.base + GUARD_BYTES && low < k.stack.top) checker.stackPointer(k.id, low);
-        }
-        k.frame[6] = (k.ctx.pc | 1) >>> 0;
-        fp = core.pushFrame(k.ctx.sp, k.frame);
-      } catch (e) {
-        this.faultTask(t, e);
-      }
-    }
-    this.checker?.taskRunning(0);
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
-    if (fp >= 0) {
-      core.write32(k.tcb + TcbField.SP, fp);
-      k.stacked = true;
-    }
-  }
-
-  /** The scheduler's `beforeStep`: the instruction fetch at the task's code address (IACCVIOL from data). */
-  beforeStep(t: Task<KTask>): void {
-    const core = this.core;
-    const user = makeActor(ActorMode.User, t.id);
-    if (core.actor !== user) core.actor = user;
+    this.checker?.taskRunning(0);
+    if (k.swSaved || t.state === "faulted" || t.state === "stopped" || core.pendingFault !== null) return;
+    if (!k.stacked) this.svcEntry(t); // given up without a request (a run's time limit): stack now
+    if (!k.stacked) return; // the stacking faulted
+    const words = SAVED_CORE_WORDS + (k.fpFrame ? SAVED_FP_WORDS : 0);
+    const low = k.frameAt - 4 * words;
     try {
-      core.fetch(t.data.ctx.pc); // the instruction fetch at the resume address
+      if (low < k.stack.base + GUARD_BYTES || low >= k.stack.top) {
+        throw new KernelError(
+          "STACK_OVERFLOW",
+          `the saved context (${4 * words} bytes below the frame at 0x${k.frameAt.toString(16)}) does not fit above the stack guard`,
+          { task: k.name, frame: k.frameAt, bytes: 4 * words },
+        );
+      }
+      this.checker?.stackPointer(k.id, low);
+      if (k.fpFrame) {
+        // The VSTM below is the handler's first FP instruction: lazy state preservation writes
+        // S0-S15 and FPSCR into the space the entry reserved, with the task's privilege.
+        core.writeWords(k.frameAt + 32, ZEROS.subarray(0, LAZY_FP_WORDS), !k.privileged);
+        k.fpStacked = true;
+        core.writeWords(low + 4 * SAVED_CORE_WORDS, ZEROS.subarray(0, SAVED_FP_WORDS));
+        core.charge(c.multipleTransfer);
+      }
+      this.saved.fill(0);
+      this.saved[SAVED_CORE_WORDS - 1] = k.fpFrame ? EXC_RETURN_THREAD_PSP_FP : EXC_RETURN_THREAD_PSP;
+      core.writeWords(low, this.saved);
+      core.charge(c.multipleTransfer + c.contextSave);
+      core.write32(k.tcb + TcbField.SP, low);
+      k.swSaved = true;
+      core.charge(c.schedule);
     } catch (e) {
       this.faultTask(t, e);
     }
   }
 
-  /** After a step: a fault the task's code latched stops it (the syscall handler and switch-out set their own actor). */
+  /**
+   * After a step that left the task running, its request enters the kernel by SVC: the entry
+   * latency and the dispatch are charged, the frame stacked with the task's privilege (the FP
+   * part reserved once the task has used the FPU). A fault the step latched stops the task instead.
+   */
   afterStep(t: Task<KTask>): void {
     const core = this.core;
     const pending = core.pendingFault;
     if (pending !== null) {
       if (t.state === "running") this.faultTask(t, pending);
       else core.clearFault();
+      return;
+    }
+    if (t.state === "running" && !t.data.stacked) this.svcEntry(t);
+  }
+
+  /** Exception entry from the task: its frame on its stack (extended with an FP context). */
+  private svcEntry(t: Task<KTask>): void {
+    const k = t.data;
+    const core = this.core;
+    const fp = this.timing.fpu && k.ctx.usesFpu;
+    const sp = k.ctx.sp;
+    const below = fp ? FP_AREA_BYTES : 0;
+    try {
+      const checker = this.checker;
+      if (checker !== null) {
+        const low = ((sp - below - 32) & ~7) >>> 0;
+        if (low >= k.stack.base + GUARD_BYTES && low < k.stack.top) checker.stackPointer(k.id, low);
+      }
+      core.charge(k.timing.svcEntry);
+      k.frame[6] = (k.ctx.pc | 1) >>> 0;
+      k.frameAt = core.pushFrame((sp - below) >>> 0, k.frame);
+      k.fpFrame = fp;
+      k.fpStacked = false;
+      k.stacked = true;
+    } catch (e) {
+      this.faultTask(t, e);
+    }
+  }
+
+  /**
+   * Before each step: the exception return to the task (its frame unstacked with its privilege,
+   * the FP part read back when it was written), then the instruction fetch at the task's code
+   * address (IACCVIOL from data).
+   */
+  beforeStep(t: Task<KTask>): void {
+    const core = this.core;
+    const k = t.data;
+    const user = makeActor(ActorMode.User, t.id);
+    if (core.actor !== user) core.actor = user;
+    try {
+      if (k.stacked) {
+        core.charge(k.timing.exceptionReturn);
+        const r = core.popFrame(k.frameAt, k.frame);
+        let sp = r.sp;
+        if (k.fpFrame) {
+          if (k.fpStacked) core.readWords(k.frameAt + 32, LAZY_FP_WORDS);
+          sp = (sp + FP_AREA_BYTES) >>> 0;
+        }
+        k.ctx.sp = sp;
+        k.stacked = false;
+        k.fpStacked = false;
+        const checker = this.checker;
+        if (checker !== null && sp >= k.stack.base + GUARD_BYTES && sp <= k.stack.top) checker.stackPointer(k.id, sp);
+      }
+      core.fetch(k.ctx.pc); // the instruction fetch at the resume address
+    } catch (e) {
+      this.faultTask(t, e);
     }
   }
 }

@@ -41,6 +41,7 @@ export interface SyscallRequests {
   grant: { readonly partition: string; readonly task: string; readonly access: "ro" | "rw" };
   info: NoFields;
   exit: { readonly code?: number };
+  "next-period": NoFields;
 }
 
 /** The name of a syscall (the `op` field). */
@@ -106,6 +107,8 @@ export interface SyscallResults {
   info: TaskInfo;
   /** Never returns: the task stops. */
   exit: never;
+  /** Releases of the task already past when its job ended (0: on time). */
+  "next-period": number;
 }
 
 /** The result of one syscall. */
@@ -156,7 +159,9 @@ export const sys = {
   }),
   info: (): SyscallOf<"info"> => INFO,
   exit: (code = 0): SyscallOf<"exit"> => ({ op: "exit", code }),
+  nextPeriod: (): SyscallOf<"next-period"> => NEXT_PERIOD,
 } as const;
 
 const YIELD: SyscallOf<"yield"> = Object.freeze({ op: "yield" });
 const INFO: SyscallOf<"info"> = Object.freeze({ op: "info" });
+const NEXT_PERIOD: SyscallOf<"next-period"> = Object.freeze({ op: "next-period" });

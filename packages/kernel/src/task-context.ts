@@ -1,4 +1,8 @@
 import type { Core } from "@rtos-sim/hw";
+import { CallStack, type Frame, type FrameOptions } from "./data/call-stack.js";
+import type { FunctionType } from "./data/frames.js";
+import type { StructFields } from "./data/struct.js";
+import { KernelError } from "./errors.js";
 import { type Delay, type SyscallCall, sys, syscall } from "./syscalls.js";
 
 /**
@@ -38,17 +42,42 @@ export class TaskContext {
   /** Told of every stack pointer move by push/pop (the kernel passes it to the memory checker). */
   onStackPointer: ((sp: number) => void) | null = null;
   private readonly core: Core;
-  private pcValue: number;
+  /** CONTROL.FPCA: set by the task's first floating-point access (a VLDR/VSTR), cleared at a (re)start. */
+  #fpca = false;
+  /** The task's calls in progress (frames on its stack). */
+  readonly #calls: CallStack;
+  /** Where the task's code runs (its entry until it branches elsewhere). */
+  #pc: number;
 
-  constructor(core: Core, id: number, name: string, stackBase: number, stackTop: number, sp: number, pc = 0) {
+  /**
+   * `options.code` is the task's code address (return addresses point into it); `options.frames`
+   * the kernel's frame layout and observer (the memory checker's hooks).
+   */
+  constructor(
+    core: Core,
+    id: number,
+    name: string,
+    stackBase: number,
+    stackTop: number,
+    sp: number,
+    options: { readonly code?: number; readonly frames?: FrameOptions } = {},
+  ) {
     this.core = core;
-    this.pcValue = pc >>> 0;
     this.id = id;
     this.name = name;
     this.stackBase = stackBase;
     this.stackTop = stackTop;
     this.sp = sp;
     this.site = undefined;
+    this.#pc = (options.code ?? 0) >>> 0;
+    this.#calls = new CallStack(
+      this,
+      id,
+      options.code ?? 0,
+      (a) => core.fetch(a),
+      (n) => core.charge(n),
+      options.frames,
+    );
   }
 
   /** 8-bit load (MPU-checked with the task's privilege). */
@@ -87,6 +116,26 @@ export class TaskContext {
   fill(address: number, value: number, length: number): void {
     this.core.fill(address, value, length);
   }
+  /** 32-bit float load (VLDR.32): checked like {@link TaskContext.read32}; marks the task as using the FPU. */
+  readF32(address: number): number {
+    this.#fpca = true;
+    return this.core.readF32(address);
+  }
+  /** 32-bit float store (VSTR.32). */
+  writeF32(address: number, value: number): void {
+    this.#fpca = true;
+    this.core.writeF32(address, value);
+  }
+  /** 64-bit float load (VLDR.64: two word loads, lower address first). */
+  readF64(address: number): number {
+    this.#fpca = true;
+    return this.core.readF64(address);
+  }
+  /** 64-bit float store (VSTR.64: two word stores, lower address first). */
+  writeF64(address: number, value: number): void {
+    this.#fpca = true;
+    this.core.writeF64(address, value);
+  }
   /** Reads a signed 16-bit value. */
   readI16(address: number): number {
     return (this.core.read16(address) << 16) >> 16;
@@ -100,7 +149,7 @@ export class TaskContext {
 
   /** Where the task's code is running: its entry until it {@link TaskContext.branch}es elsewhere. */
   get pc(): number {
-    return this.pcValue;
+    return this.#pc;
   }
 
   /**
@@ -111,7 +160,7 @@ export class TaskContext {
    */
   branch(address: number): void {
     this.core.fetch(address);
-    this.pcValue = address >>> 0;
+    this.#pc = address >>> 0;
   }
 
   /**
@@ -128,6 +177,33 @@ export class TaskContext {
     return this.sp;
   }
 
+  /**
+   * Calls `fn`: its prologue pushes its frame on the task's stack (the saved registers with real
+   * stores, SP down by the frame size: a deep chain reaches the stack guard) and gives its locals
+   * as a struct view over the frame. Leave it with {@link TaskContext.leave}.
+   *
+   * @example
+   * ```ts
+   * const STEP = fn("step", { locals: { i: u32, acc: f32 } });
+   * const f = t.enter(STEP);
+   * f.locals.acc = 0;
+   * t.leave(f);
+   * ```
+   */
+  enter<L extends StructFields>(fn: FunctionType<L>): Frame<L> {
+    return this.#calls.enter(fn);
+  }
+
+  /** Returns from the innermost call (`CALL_FRAME` for another frame, or a return address found overwritten). */
+  leave<L extends StructFields>(frame: Frame<L>): void {
+    this.#calls.leave(frame);
+  }
+
+  /** Calls in progress (0 at the task's top level). */
+  get callDepth(): number {
+    return this.#calls.depth;
+  }
+
   /** Releases `size` bytes of stack reserved by {@link TaskContext.push}. */
   pop(size: number): void {
     this.sp = (this.sp + ((size + 7) & ~7)) >>> 0;
@@ -135,11 +211,40 @@ export class TaskContext {
   }
 
   /**
-   * Core cycles charged to memory accesses so far (all tasks and the kernel). Not a clock: idle
-   * time and sleeps do not count; read the timer peripheral or `sys.info().now` for time.
+   * Core cycles charged so far (memory accesses and computation, all tasks and the kernel). Not a
+   * clock: idle time and sleeps do not count; read the timer peripheral or `sys.info().now` for time.
    */
   get cycles(): number {
     return this.core.cycles;
+  }
+
+  /**
+   * Charges `cycles` of computation that is not a memory access (arithmetic, branches, FP
+   * operations between the loads and stores): simulated time moves on and the cycles count as
+   * the task's CPU time. A negative or fractional count is `BAD_ARGUMENT` (nothing charged).
+   *
+   * @example
+   * ```ts
+   * for (let i = 0; i < n; i++) acc += a.get(i) * b.get(i); // 2n checked loads
+   * t.compute(3 * n); // VFMA and the loop per element
+   * ```
+   */
+  compute(cycles: number): void {
+    if (!Number.isInteger(cycles) || cycles < 0) {
+      throw new KernelError("BAD_ARGUMENT", "compute: cycles must be a non-negative integer", { cycles });
+    }
+    this.core.charge(cycles);
+  }
+
+  /** Whether the task has used the FPU since it (re)started (CONTROL.FPCA): its frames then carry FP state. */
+  get usesFpu(): boolean {
+    return this.#fpca;
+  }
+
+  /** Clears the FP context flag and the calls in progress: the kernel's part of building a fresh context (a start or restart). */
+  resetFpu(): void {
+    this.#fpca = false;
+    this.#calls.reset();
   }
 
   // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
@@ -195,5 +300,13 @@ export class TaskContext {
   /** Stops the task (never returns). */
   exit(code = 0): SyscallCall<"exit"> {
     return syscall(sys.exit(code));
+  }
+  /**
+   * Ends the current job of a periodic task (`TaskSpec.period`) and sleeps until the next release
+   * (FreeRTOS's `vTaskDelayUntil`): the number of releases already past (0 when on time; the next
+   * job then starts at once). A task without a period is faulted (`bad-syscall`).
+   */
+  nextPeriod(): SyscallCall<"next-period"> {
+    return syscall(sys.nextPeriod());
   }
 }

@@ -29,10 +29,22 @@ export const TcbField = {
   WAIT_PTR: 12,
   /** While blocked in a queue receive: the buffer's length. */
   WAIT_LENGTH: 16,
+  /** A periodic task's period in ticks (0: not periodic). */
+  PERIOD: 20,
+  /** A periodic task's current release, in ticks (its next one is RELEASE + PERIOD). */
+  RELEASE: 24,
 } as const;
 
 /** Bytes of a task control block in kernel memory. */
-export const TCB_BYTES = 24;
+export const TCB_BYTES = 28;
+
+/** What the exception paths of one task cost besides their memory accesses (from its stack's and code's memory). */
+export interface TaskCosts {
+  /** An SVC entry: the latency beyond the 8 stacking stores, and the kernel's dispatch. */
+  readonly svcEntry: number;
+  /** An exception return: the latency beyond the 8 unstacking loads and the resume fetch. */
+  readonly exceptionReturn: number;
+}
 
 /** The kernel's record of a task (the scheduler's per-task data). */
 export interface KTask {
@@ -41,6 +53,8 @@ export interface KTask {
   readonly spec: TaskSpec;
   readonly privileged: boolean;
   readonly priority: number;
+  /** Its watchdog budget in cycles (`TaskSpec.watchdogCycles`, else the kernel's; 0 none). */
+  readonly watchdogCycles: number;
   readonly policy: FaultPolicy;
   /** Code address: the instruction fetch at every resume reads here. */
   readonly code: number;
@@ -61,8 +75,20 @@ export interface KTask {
   readonly output: string[];
   /** Simulated exception frame words last stacked or unstacked (R0-R3, R12, LR, PC, xPSR). */
   frame: Uint32Array;
-  /** Whether a frame is on the task's stack now (switched out), its address in the TCB. */
+  /** Whether its exception frame is on its stack now (from its SVC entry until the return to it). */
   stacked: boolean;
+  /** Address of that frame. */
+  frameAt: number;
+  /** The frame is an extended one (the task had an FP context): 72 more bytes reserved above the 8 words. */
+  fpFrame: boolean;
+  /** The extended frame's FP part was written (lazy state preservation at a switch-out). */
+  fpStacked: boolean;
+  /** Whether R4-R11 and EXC_RETURN are saved below the frame (switched out), their address in the TCB. */
+  swSaved: boolean;
+  /** True while a switch-in restores its context (a fault then means a corrupt saved SP). */
+  restoring: boolean;
+  /** Its exception paths' costs. */
+  readonly timing: TaskCosts;
   /** Bytes currently allocated from the heap by the task (requested). */
   readonly heapInUse: number;
   /**

@@ -17,6 +17,8 @@ export const MAX_TASKS = 64;
 /** What the spec check needs to know of the kernel. */
 export interface SpecContext {
   readonly taskCount: number;
+  /** SysTick rate: periods must be whole ticks. */
+  readonly tickHz: number;
   hasTask(name: string): boolean;
   hasPartition(name: string): boolean;
   hasQueue(name: string): boolean;
@@ -74,6 +76,30 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   checkRights(spec, "queues", ["send", "receive", "both"], kernel.hasQueue, "UNKNOWN_QUEUE", bad);
   checkRights(spec, "semaphores", ["give", "take", "both"], kernel.hasSemaphore, "UNKNOWN_SEMAPHORE", bad);
   checkPolicy(spec.faultPolicy, bad);
+  if (spec.period !== undefined) {
+    const ticks = delayTicks(spec.period, kernel.tickHz);
+    if (ticks === null || !Number.isInteger(ticks) || ticks < 1 || ticks > 0x7fffffff) {
+      throw bad("period", "must be { ticks } or { ms } of a whole number of ticks, at least 1");
+    }
+  }
+  if (spec.deadline !== undefined) {
+    const ticks = delayTicks(spec.deadline, kernel.tickHz);
+    if (ticks === null || !Number.isFinite(ticks) || ticks <= 0)
+      throw bad("deadline", "must be { ticks } or { ms } > 0");
+  }
+  const w = spec.watchdogCycles;
+  if (w !== undefined && (!Number.isInteger(w) || w < 0 || w > Number.MAX_SAFE_INTEGER)) {
+    throw bad("watchdogCycles", "must be an integer >= 0");
+  }
+}
+
+/** A delay in (possibly fractional) ticks at `tickHz`, or null when it is not `{ ticks }` or `{ ms }` of a number. */
+export function delayTicks(d: unknown, tickHz: number): number | null {
+  if (typeof d !== "object" || d === null) return null;
+  const o = d as { ticks?: unknown; ms?: unknown };
+  if (typeof o.ticks === "number" && o.ms === undefined) return o.ticks;
+  if (typeof o.ms === "number" && o.ticks === undefined) return Math.round(((o.ms * tickHz) / 1000) * 1e9) / 1e9;
+  return null;
 }
 
 /** Checks one table of IPC rights: every name exists, every right is one of `rights`. */

@@ -1,6 +1,9 @@
 import { ActorMode, actorMode, type Core } from "@rtos-sim/hw";
 import { KernelError } from "./errors.js";
 
+/** The default watchdog budget, in SysTick periods (`KernelOptions.watchdogCycles`). */
+export const WATCHDOG_TICKS = 10;
+
 /**
  * The kernel's watchdog interrupt, on the core's cycle alarm (`Core.setAlarm`): JavaScript
  * cannot interrupt a generator, but every memory access and every charged computation of a task
@@ -13,8 +16,8 @@ import { KernelError } from "./errors.js";
  *
  * @example
  * ```ts
- * const dog = new Watchdog(machine.core, 84_000);
- * dog.arm("sensor"); // at a switch to the task
+ * const dog = new Watchdog(machine.core);
+ * dog.arm("sensor", 1_680_000); // at a switch to the task: its budget in cycles
  * dog.disarm();      // at the switch away
  * ```
  */
@@ -23,19 +26,19 @@ export class Watchdog {
   task = "";
   /** Cycle count when the running task got the CPU. */
   start = 0;
-  private readonly fire = (): void => this.check();
+  /** The running task's budget in cycles (0: none). */
+  budget = 0;
+  private readonly fire = (due: number): void => this.check(due);
 
-  constructor(
-    private readonly core: Core,
-    /** Cycles a task may run without giving up the CPU. */
-    readonly budget: number,
-  ) {}
+  constructor(private readonly core: Core) {}
 
-  /** A task gets the CPU: its budget starts now. */
-  arm(task: string): void {
+  /** A task gets the CPU: its budget of `cycles` (0: none) starts now. */
+  arm(task: string, cycles: number): void {
     this.task = task;
+    this.budget = cycles;
     this.start = this.core.cycles;
-    this.core.setAlarm(this.start + this.budget, this.fire);
+    if (cycles > 0) this.core.setAlarm(this.start + cycles, this.fire);
+    else this.disarm();
   }
 
   /** No task runs. */
@@ -43,16 +46,16 @@ export class Watchdog {
     this.core.setAlarm(Number.POSITIVE_INFINITY, null);
   }
 
-  /** The alarm: trips on the task's own code, else waits for its next access. */
-  private check(): void {
+  /** The alarm (`due`: the count the access would bring): trips on the task's own code, else waits for its next access. */
+  private check(due: number): void {
     if (actorMode(this.core.actor) !== ActorMode.User) {
       this.core.setAlarm(this.core.cycles, this.fire);
       return;
     }
-    const used = this.core.cycles - this.start;
+    const used = due - this.start;
     const err = new KernelError(
       "WATCHDOG",
-      `watchdog: task "${this.task}" ran ${used} cycles (budget ${this.budget}) without yielding the CPU`,
+      `task "${this.task}" would run ${used} cycles (budget ${this.budget}) without yielding the CPU`,
       { task: this.task, cycles: used, budget: this.budget },
     );
     this.core.latch(err);

@@ -195,7 +195,10 @@ describe("the running task's stack", () => {
     const hook = f.m.core.hook!;
     f.m.core.hook = {
       filter: hook.filter,
-      onAccess: (a, n, k, p, actor) => (seen.push(a), hook.onAccess(a, n, k, p, actor)),
+      onAccess: (a, n, k, p, actor) => {
+        seen.push(a);
+        return hook.onAccess(a, n, k, p, actor);
+      },
     };
     f.m.core.read32(s1 + 128); // reopens the fast paths after the hook change
     seen.length = 0;

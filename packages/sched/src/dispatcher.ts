@@ -47,6 +47,8 @@ export interface RunResult {
   readonly switches: number;
   /** Slices dispatched by this run. */
   readonly slices: number;
+  /** Cycles since the scheduler was created with nothing to run (see {@link Scheduler.idleCycles}). */
+  readonly idleCycles: number;
 }
 
 /** What a {@link Dispatcher} works with; the {@link Scheduler} builds them all. */
@@ -139,6 +141,7 @@ export class Dispatcher<D = unknown> {
       now: this.time.now(),
       switches: this.switchCount,
       slices: n,
+      idleCycles: this.time.idleCycles,
     });
     for (;;) {
       if (this.haltReason !== null) return end("halted");
@@ -197,7 +200,7 @@ export class Dispatcher<D = unknown> {
     if (this.events.listenerCount("idle") > 0) this.events.emit("idle", { from, to });
     if (to === null) return { kind: "done", reason: this.tasks.anyBlocked() ? "blocked" : "no-tasks" };
     // the hook's own work may already have moved time on
-    if (to > clock.cycles) this.time.advance(to - clock.cycles);
+    if (to > clock.cycles) this.time.idle(to - clock.cycles);
     return { kind: "idle", from, to: clock.cycles };
   }
 
@@ -224,7 +227,8 @@ export class Dispatcher<D = unknown> {
     }
     // a slice cut short by a time limit or halt goes on: its watchdog budget is not renewed
     const start = clock.cycles - t.carryCycles;
-    const { budgetCycles, budgetSteps, timesliceTicks } = this.o;
+    const { timesliceTicks } = this.o;
+    const { budgetCycles, budgetSteps } = t.budgets ?? this.o;
     const restarts = t.restarts;
     let steps = t.carrySteps;
     t.carryCycles = 0;
@@ -322,8 +326,7 @@ export class Dispatcher<D = unknown> {
   }
 
   private watchdog(t: Tcb<D>, used: number, steps: number): void {
-    const bc = this.o.budgetCycles;
-    const bs = this.o.budgetSteps;
+    const { budgetCycles: bc, budgetSteps: bs } = t.budgets ?? this.o;
     const over = bc > 0 && used > bc ? `${used} cycles (budget ${bc})` : `${steps} steps (budget ${bs})`;
     const message = `watchdog: task "${t.name}" ran ${over} without yielding the CPU`;
     if (this.events.listenerCount("watchdog") > 0) {

@@ -79,6 +79,30 @@ describe("watchdog", () => {
     expect(t.fault?.message).toBe('watchdog: task "busy" ran 6 steps (budget 5) without yielding the CPU');
     expect(t.stats.steps).toBe(6);
   });
+
+  it("a task's own budget replaces the scheduler's; {} gives it none; a bad one is refused at spawn", () => {
+    const { sched, machine } = setup({ watchdog: { cycles: 1000 }, syscall: () => 0 });
+    const spinner = (name: string, watchdog?: { cycles?: number }) =>
+      sched.spawn({
+        name,
+        priority: 1,
+        ...(watchdog ? { watchdog } : {}),
+        *entry() {
+          for (let n = 0; n < 10; n++) {
+            for (let i = 0; i < 100; i++) machine.core.read32(SRAM + 4 * i); // 100 cycles
+            yield { op: "poll" };
+          }
+        },
+      });
+    const tight = spinner("tight", { cycles: 250 });
+    const free = spinner("free", {});
+    const usual = spinner("usual");
+    expect(() => spinner("bad", { cycles: 0 })).toThrow(/^SCHED_OPTION: spawn watchdog.cycles must be an integer >= 1/);
+    expect(sched.tasks().map((t) => t.name)).toEqual(["tight", "free", "usual"]);
+    sched.run();
+    expect(tight.fault?.message).toBe('watchdog: task "tight" ran 300 cycles (budget 250) without yielding the CPU');
+    expect([free.state, usual.state]).toEqual(["stopped", "stopped"]);
+  });
 });
 
 describe("faults", () => {

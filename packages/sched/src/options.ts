@@ -126,6 +126,17 @@ function count(value: unknown, option: string, min: number): number {
   return value;
 }
 
+/** Watchdog budgets checked and resolved (`SCHED_OPTION` when one is not an integer >= 1; absent is 0, none). */
+export function resolveBudgets(
+  w: WatchdogOptions | undefined,
+  option: string,
+): { readonly budgetCycles: number; readonly budgetSteps: number } {
+  return {
+    budgetCycles: w?.cycles === undefined ? 0 : count(w.cycles, `${option}.cycles`, 1),
+    budgetSteps: w?.steps === undefined ? 0 : count(w.steps, `${option}.steps`, 1),
+  };
+}
+
 /** Checks every numeric option (throws `SCHED_OPTION`); budgets of 0 mean "none". */
 export function resolveOptions<D>(o: SchedulerOptions<D>): ResolvedOptions {
   const priorities = count(o.priorities ?? 32, "priorities", 1);
@@ -139,7 +150,6 @@ export function resolveOptions<D>(o: SchedulerOptions<D>): ResolvedOptions {
     timesliceTicks,
     syscallCost: count(o.costs?.syscall ?? 12, "costs.syscall", 0),
     switchCost: count(o.costs?.contextSwitch ?? 0, "costs.contextSwitch", 0),
-    budgetCycles: o.watchdog?.cycles === undefined ? 0 : count(o.watchdog.cycles, "watchdog.cycles", 1),
-    budgetSteps: o.watchdog?.steps === undefined ? 0 : count(o.watchdog.steps, "watchdog.steps", 1),
+    ...resolveBudgets(o.watchdog, "watchdog"),
   };
 }

@@ -160,6 +160,25 @@ describe("simulated time", () => {
     expect(woke).toEqual([10, 20, 30, 40]);
   });
 
+  it("counts the cycles it jumps over as idle: the CPU load is what is left", () => {
+    const { sched, machine } = setup({ costs: { syscall: 12, contextSwitch: 0 } });
+    sched.spawn({
+      name: "p",
+      priority: 0,
+      *entry() {
+        for (;;) {
+          for (let i = 0; i < 100; i++) machine.core.read32(0x20000000); // 100 cycles of SRAM
+          yield { op: "sleep", ticks: 1 };
+        }
+      },
+    });
+    const r = sched.run({ until: { ms: 10 } });
+    // every tick: 100 reads + 12 for the sleep request, then idle until the next tick
+    expect(r.idleCycles).toBe(10 * (CPT - 112));
+    expect(sched.idleCycles).toBe(r.idleCycles);
+    expect(sched.task(1)!.stats.cycles).toBe(10 * 112);
+  });
+
   it("wakes equal-tick sleepers in the order they went to sleep", () => {
     const { sched } = setup();
     const log: string[] = [];

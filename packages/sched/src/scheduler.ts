@@ -91,6 +91,15 @@ export class Scheduler<D = unknown> {
     return this.dispatcher.switches;
   }
 
+  /**
+   * Cycles with nothing to run so far: the time the dispatcher jumped over while every task
+   * slept or waited (the idle hook's own work is not idle). The CPU load is
+   * `1 - idleCycles / now().cycles`.
+   */
+  get idleCycles(): number {
+    return this.time.idleCycles;
+  }
+
   /** Why the scheduler was halted, or null. */
   get halted(): string | null {
     return this.dispatcher.halted;

@@ -1,6 +1,7 @@
 import type { Duration, SimClock } from "./clock.js";
 import { SchedError } from "./errors.js";
 import type { SchedEmitter, StateCause } from "./events.js";
+import { resolveBudgets, type WatchdogOptions } from "./options.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { type FaultReason, type Task, type TaskEntry, type TaskState, Tcb } from "./task.js";
 import { TimerHeap } from "./timer-heap.js";
@@ -13,6 +14,12 @@ export interface SpawnOptions<D = unknown> {
   readonly priority: number;
   readonly entry: TaskEntry;
   readonly data?: D;
+  /**
+   * This task's watchdog budgets instead of the scheduler's `watchdog` option (a per-task
+   * execution budget, as AUTOSAR OS timing protection gives each task its own). `{}` gives the
+   * task no budget. Default: the scheduler's.
+   */
+  readonly watchdog?: WatchdogOptions;
 }
 
 /** What a {@link TaskTable} is built from; the {@link Scheduler} hands it its own clock and emitter. */
@@ -66,6 +73,7 @@ export class TaskTable<D = unknown> {
     if (typeof options.entry !== "function") {
       throw new SchedError("TASK_ENTRY", "entry must be a generator function", { name: options.name });
     }
+    const budgets = options.watchdog === undefined ? null : resolveBudgets(options.watchdog, "spawn watchdog");
     const t = new Tcb<D>(
       this,
       this.all.length + 1,
@@ -74,6 +82,7 @@ export class TaskTable<D = unknown> {
       options.entry,
       options.data as D,
     );
+    t.budgets = budgets;
     this.checkProgram(t);
     this.all.push(t);
     this.ready.pushBack(t, t.priority);

@@ -117,6 +117,9 @@ export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStat
   /** Error to deliver with `throw()` at the next resume. */
   pendingThrow: { readonly error: unknown } | null = null;
 
+  /** The task's own watchdog budgets (`SpawnOptions.watchdog`; 0 is none), else null: the scheduler's. */
+  budgets: { readonly budgetCycles: number; readonly budgetSteps: number } | null = null;
+
   /** Cycles and steps of a slice cut short by a run's time limit or a halt: its watchdog budget goes on from there. */
   carryCycles = 0;
   carrySteps = 0;

@@ -39,6 +39,18 @@ describe("Timekeeper", () => {
     expect(t.cycles).toBe(6);
   });
 
+  it("idle time moves the clock and SysTick, is counted as idle and charged to no task", () => {
+    const { m, clock, tasks, time } = make();
+    const t = new Tcb(tasks, 1, "t", 0, function* () {}, undefined);
+    tasks.running = t;
+    time.advance(1000);
+    tasks.running = null;
+    time.idle(167_000);
+    expect([clock.cycles, clock.ticks, time.idleCycles, t.cycles, m.systick.cvr]).toEqual([
+      168_000, 1, 167_000, 1000, 0,
+    ]);
+  });
+
   it("drives SysTick with every cycle it adds (COUNTFLAG at the tick)", () => {
     const { m, clock, time } = make();
     time.advance(167_999);

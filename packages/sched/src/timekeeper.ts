@@ -16,7 +16,7 @@ export interface TimekeeperOptions {
  * Simulated time for the scheduler: folds the cycles the core charged for memory accesses into
  * the {@link SimClock}, adds the cycles the scheduler charges itself (syscalls, switches,
  * `charge`), counts them to the running task, and drives SysTick with them. Programs SysTick for
- * the clock's tick rate when built.
+ * the clock's tick rate when built. Counts the idle cycles (the CPU load is what is left).
  */
 export class Timekeeper {
   readonly clock: SimClock;
@@ -24,6 +24,8 @@ export class Timekeeper {
   private readonly systick: SysTick | null;
   private readonly tasks: { readonly running: Tcb<unknown> | null };
   private lastCore: number;
+  /** Cycles the CPU spent with nothing to run (time jumped over by the dispatcher's idle steps). */
+  idleCycles = 0;
 
   constructor(options: TimekeeperOptions) {
     this.clock = options.clock;
@@ -50,6 +52,13 @@ export class Timekeeper {
     const d = c - this.lastCore;
     this.lastCore = c;
     if (d > 0) this.advance(d);
+  }
+
+  /** Moves simulated time on by `d` cycles with nothing to run: counted as idle, charged to no task. */
+  idle(d: number): void {
+    this.idleCycles += d;
+    this.clock.cycles += d;
+    if (this.systick !== null) this.systick.advance(d);
   }
 
   /** Moves simulated time on by `d` cycles (charged to the running task, seen by SysTick). */

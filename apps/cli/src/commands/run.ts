@@ -175,7 +175,8 @@ export const runCommand: CommandSpec = {
   description: [
     `Runs a built-in app (see rtos-sim apps; default ${DEFAULT_APP}) or your own app file (.ts or .js,`,
     "default export: { name, summary, run(ctx) }). Tasks' UART output is shown as it happens, then a",
-    "summary table (task, state, CPU share, faults, memory held), every fault decoded (CFSR bits,",
+    "summary table (task, state, CPU share, and for kernel apps jobs, response max, jitter and",
+    "missed deadlines; faults, memory held) with the CPU load, every fault decoded (CFSR bits,",
     "MMFAR/BFAR, the task's MPU regions), checker reports and the app's checks.",
     "Faults the app plans (a rogue task being stopped) are 'expected' and do not fail the run;",
     "an unexpected fault, a checker error or a failed check gives exit code 1.",

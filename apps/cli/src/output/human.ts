@@ -1,4 +1,4 @@
-import type { CheckerReport, FaultRecord, MpuRegionInfo, RunResult } from "@rtos-sim/apps";
+import type { CheckerReport, FaultRecord, MpuRegionInfo, RunResult, TaskResult } from "@rtos-sim/apps";
 import {
   CFSR_MEANING,
   formatBytes,
@@ -77,6 +77,56 @@ export function formatReport(r: CheckerReport, style: Style): string {
   return out;
 }
 
+/** A response time or a jitter for the task table ("-" when there is none). */
+function usCell(us: number | null): string {
+  return us === null ? "-" : formatTime(us);
+}
+
+/** The task table: with timing columns (jobs, response max, jitter, missed) when the run measured jobs. */
+export function taskTable(result: RunResult, style: Style): string {
+  const timed = result.tasks.some((t) => t.timing !== null);
+  const state = (t: TaskResult) => (t.state === "faulted" || t.state === "killed" ? style.yellow(t.state) : t.state);
+  const missed = (t: TaskResult) => {
+    if (!t.timing) return "-";
+    const m = String(t.timing.missed);
+    return t.timing.missed > 0 ? style.red(m) : m;
+  };
+  return renderTable(
+    [
+      { header: "task" },
+      { header: "state" },
+      { header: "CPU share", align: "right" },
+      ...(timed
+        ? ([
+            { header: "jobs", align: "right" },
+            { header: "response max", align: "right" },
+            { header: "jitter", align: "right" },
+            { header: "missed", align: "right" },
+          ] as const)
+        : []),
+      { header: "faults", align: "right" },
+      { header: "memory held", align: "right" },
+      { header: "MPU regions", align: "right" },
+    ],
+    result.tasks.map((t) => [
+      t.name,
+      state(t),
+      formatShare(t.cpuShare),
+      ...(timed
+        ? [
+            t.timing ? String(t.timing.jobs) : "-",
+            usCell(t.timing?.responseMaxUs ?? null),
+            usCell(t.timing?.jitterUs ?? null),
+            missed(t),
+          ]
+        : []),
+      String(t.faults),
+      formatBytes(t.memoryHeld),
+      String(t.mpuRegions.length),
+    ]),
+  );
+}
+
 /** The end-of-run summary: header, task table, faults and reports in full, checks, verdict, trace hash. */
 export function formatSummary(result: RunResult, style: Style): string {
   const b = result.board;
@@ -86,25 +136,8 @@ export function formatSummary(result: RunResult, style: Style): string {
     result.wallMs,
   )} ms${speed}, seed ${result.options.seed}, memory checker ${
     result.memcheckActive ? "on" : result.options.memcheck ? "requested (not available in this app yet)" : "off"
-  }\n\n`;
-  out += renderTable(
-    [
-      { header: "task" },
-      { header: "state" },
-      { header: "CPU share", align: "right" },
-      { header: "faults", align: "right" },
-      { header: "memory held", align: "right" },
-      { header: "MPU regions", align: "right" },
-    ],
-    result.tasks.map((t) => [
-      t.name,
-      t.state === "faulted" || t.state === "killed" ? style.yellow(t.state) : t.state,
-      formatShare(t.cpuShare),
-      String(t.faults),
-      formatBytes(t.memoryHeld),
-      String(t.mpuRegions.length),
-    ]),
-  );
+  }${result.cpuLoad === null ? "" : `, CPU load ${formatShare(result.cpuLoad)}`}\n\n`;
+  out += taskTable(result, style);
   if (result.faults.length > 0) {
     out += `\n${style.bold(`Faults (${result.faults.length})`)}\n`;
     for (const f of result.faults) out += `\n${formatFault(f, style)}`;

@@ -1,4 +1,5 @@
-import type { RunResult } from "@rtos-sim/apps";
+import { RunRecorder, type RunResult } from "@rtos-sim/apps";
+import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { validateTrace } from "../../test/trace-format.js";
 import { runCli } from "../cli/cli.js";
@@ -68,4 +69,48 @@ describe("buildTrace", () => {
     expect(validateTrace(JSON.parse(JSON.stringify(trace)))).toEqual([]);
     expect(trace.traceEvents.some((e) => e.ph === "X" && e.tid > 0)).toBe(true);
   });
+
+  it("carries every task's timing: response-time counters per job, the CPU load and a timing line per task", async () => {
+    const result = await runResult("flight", "100ms");
+    const trace = buildTrace(result);
+    expect(validateTrace(JSON.parse(JSON.stringify(trace)))).toEqual([]);
+    const responses = trace.traceEvents.filter((e) => e.ph === "C" && e.name === "response time (us)");
+    const imuJobs = result.tasks.find((t) => t.name === "imu")!.timing!.jobs;
+    expect(responses.filter((e) => Object.keys(e.args ?? {})[0] === "imu")).toHaveLength(imuJobs);
+    expect(trace.otherData.cpuLoad).toBe(result.cpuLoad);
+    expect(trace.otherData["timing:imu"]).toMatch(
+      /^jobs 50, missed 0, response max [\d.]+ us, jitter [\d.]+ us, CPU [\d.]+ us$/,
+    );
+    expect(trace.otherData["timing:kernel"]).toBeUndefined();
+  });
+
+  it("a missed deadline is an instant event on the task's thread", () => {
+    const miss = {
+      t: 8000,
+      kind: "deadline" as const,
+      task: 1,
+      name: "deadline missed",
+      args: { responseUs: 1200, deadlineUs: 500, releaseMs: 8 },
+    };
+    const base = JSON.parse(JSON.stringify(emptyResult())) as RunResult;
+    const trace = buildTrace({ ...base, events: [miss] });
+    expect(trace.traceEvents.find((e) => e.name === "deadline missed")).toMatchObject({
+      ph: "i",
+      cat: "deadline",
+      tid: 1,
+      ts: 8000,
+      args: { responseUs: 1200, deadlineUs: 500 },
+    });
+  });
 });
+
+/** A run with one task and nothing else in it. */
+function emptyResult(): RunResult {
+  const rec = new RunRecorder({
+    app: { name: "t", summary: "t", source: "builtin", file: null },
+    board: STM32F407,
+    options: { seed: 1, durationMs: 10, memcheck: false },
+  });
+  rec.addTask("ctl");
+  return rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
+}

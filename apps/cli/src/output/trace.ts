@@ -28,11 +28,20 @@ export interface TraceFile {
 /** The process id of the simulated machine in the trace. */
 export const TRACE_PID = 1;
 
+/** A task's timing in one line for the trace's `otherData`, e.g. `jobs 500, missed 0, response max 14.2 us, jitter 1 us`. */
+function timingLine(t: RunResult["tasks"][number]): string | null {
+  const m = t.timing;
+  if (!m) return null;
+  const us = (v: number | null) => (v === null ? "-" : `${+v.toFixed(3)} us`);
+  return `jobs ${m.jobs}, missed ${m.missed}, response max ${us(m.responseMaxUs)}, jitter ${us(m.jitterUs)}, CPU ${+t.cpuUs.toFixed(3)} us`;
+}
+
 /**
  * Builds a Chrome trace-event file from a run: metadata naming the process (app and board) and
  * one thread per task (tid = task id, the kernel is tid 0); an "X" event per run slice; "i"
- * events for faults, syscalls, accesses, UART lines and notes; "C" events for every counter
- * sample. Timestamps are simulated microseconds.
+ * events for faults, syscalls, accesses, UART lines, notes and missed deadlines; "C" events for
+ * every counter sample (the response time of every job among them). `otherData` carries the CPU
+ * load and each task's timing (`timing:<task>`). Timestamps are simulated microseconds.
  */
 export function buildTrace(result: RunResult): TraceFile {
   const pid = TRACE_PID;
@@ -122,15 +131,17 @@ export function buildTrace(result: RunResult): TraceFile {
       });
     }
   }
-  return {
-    traceEvents: events,
-    displayTimeUnit: "ms",
-    otherData: {
-      app: result.app.name,
-      board: result.board.name,
-      seed: result.options.seed,
-      simulatedUs: result.simulatedUs,
-      ok: result.verdict.ok,
-    },
+  const otherData: Record<string, string | number | boolean> = {
+    app: result.app.name,
+    board: result.board.name,
+    seed: result.options.seed,
+    simulatedUs: result.simulatedUs,
+    ok: result.verdict.ok,
   };
+  if (result.cpuLoad !== null) otherData.cpuLoad = result.cpuLoad;
+  for (const t of result.tasks) {
+    const line = timingLine(t);
+    if (line !== null) otherData[`timing:${t.name}`] = line;
+  }
+  return { traceEvents: events, displayTimeUnit: "ms", otherData };
 }

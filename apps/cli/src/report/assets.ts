@@ -16,6 +16,7 @@ table { border-collapse: collapse; margin: 6px 0; background: #fff; }
 th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f0f0f3; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.missed { color: #b00020; font-weight: bold; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .verdict { display: inline-block; padding: 4px 10px; border-radius: 4px; font-weight: 600; color: #fff; }
 .verdict.ok { background: var(--ok); }

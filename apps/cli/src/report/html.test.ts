@@ -93,3 +93,37 @@ describe("renderReport: MPU regions per architecture", () => {
     );
   });
 });
+
+describe("renderReport: timing", () => {
+  it("the task table carries period, deadline, jobs, response times, jitter and missed deadlines; the facts the CPU load", () => {
+    const rec = new RunRecorder({
+      app: { name: "ctl", summary: "a control loop", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 10, memcheck: false },
+    });
+    const t = rec.addTask("ctl");
+    rec.setTiming(t, {
+      periodUs: 2000,
+      deadlineUs: 500,
+      jobs: 5,
+      missed: 1,
+      responseMaxUs: 1200,
+      responseMinUs: 100,
+      responseMeanUs: 320,
+      jitterUs: 1100,
+    });
+    rec.cpuLoad = 0.25;
+    const html = renderReport(rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false }));
+    expect(html).toContain(
+      "<th>period</th><th>deadline</th><th>jobs</th><th>response max</th><th>response mean</th><th>jitter</th><th>missed</th>",
+    );
+    expect(html).toContain(
+      '<td class="num">2.000 ms</td><td class="num">500 us</td><td class="num">5</td><td class="num">1.200 ms</td><td class="num">320 us</td><td class="num">1.100 ms</td><td class="num missed">1</td>',
+    );
+    expect(html).toContain("<dt>CPU load</dt><dd>25.00%</dd>");
+  });
+
+  it("a run without timing keeps the plain task table", () => {
+    expect(renderReport(result(4))).not.toContain("<th>jobs</th>");
+  });
+});

@@ -57,12 +57,36 @@ function summarySection(r: RunResult): string {
       r.memcheckActive ? "on" : r.options.memcheck ? "requested, not available in this app yet" : "off",
     ],
   ];
+  if (r.cpuLoad !== null) facts.push(["CPU load", esc(formatShare(r.cpuLoad))]);
+  const timed = r.tasks.some((t) => t.timing !== null);
+  const us = (v: number | null | undefined) => (v === null || v === undefined ? "-" : esc(formatTime(v)));
   const tasks = htmlTable(
-    ["task", "state", "CPU share", "faults", "memory held", "MPU regions"],
+    [
+      "task",
+      "state",
+      "CPU share",
+      ...(timed ? ["period", "deadline", "jobs", "response max", "response mean", "jitter", "missed"] : []),
+      "faults",
+      "memory held",
+      "MPU regions",
+    ],
     r.tasks.map((t) => [
       esc(t.name),
       esc(t.state),
       numCell(esc(formatShare(t.cpuShare))),
+      ...(timed
+        ? [
+            numCell(us(t.timing?.periodUs)),
+            numCell(us(t.timing?.deadlineUs)),
+            numCell(t.timing ? String(t.timing.jobs) : "-"),
+            numCell(us(t.timing?.responseMaxUs)),
+            numCell(us(t.timing?.responseMeanUs)),
+            numCell(us(t.timing?.jitterUs)),
+            t.timing && t.timing.missed > 0
+              ? `<td class="num missed">${t.timing.missed}</td>`
+              : numCell(t.timing ? String(t.timing.missed) : "-"),
+          ]
+        : []),
       numCell(String(t.faults)),
       numCell(esc(formatBytes(t.memoryHeld))),
       numCell(String(t.mpuRegions.length)),
@@ -91,7 +115,9 @@ function summarySection(r: RunResult): string {
  * Renders a run as one self-contained HTML page (inline CSS, inline JS, inline SVG, no external
  * URL): run summary with the verdict and the task table, the board's memory map with each
  * region's page map coloured by owner, each task's MPU regions, fault and checker reports,
- * the task timeline and the counter plots (memory use over time), UART output and warnings.
+ * the task timeline and the counter plots (memory use, the jobs' response times), UART output
+ * and warnings. The summary's task table carries each task's timing (period, deadline, jobs,
+ * response times, jitter, missed deadlines) and the facts the CPU load, when the run measured them.
  */
 export function renderReport(r: RunResult): string {
   const colours = new ColourMap();
@@ -143,7 +169,7 @@ ${
   const timeline = `<section id="timeline"><h2>Timeline</h2>
 <p>Run slices per task over ${esc(formatTime(r.simulatedUs))} of simulated time (slices shorter than a pixel are widened to one); diamonds mark faults, triangles checker reports.</p>
 ${timelineSvg(r, colours)}</section>`;
-  const plots = `<section id="memory-use"><h2>Memory use over time</h2>
+  const plots = `<section id="memory-use"><h2>Memory use and response times over time</h2>
 ${r.counters.length ? r.counters.map((c, i) => counterSvg(c, r.simulatedUs, colours, i)).join("") : "<p>No counters recorded.</p>"}</section>`;
   const uartLines = r.uart
     .slice(0, UART_LINES)

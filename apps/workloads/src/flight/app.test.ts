@@ -1,10 +1,25 @@
-import { runApp } from "@rtos-sim/kernel";
+import { defineApp, runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { flight, flightOutputs } from "./app.js";
-import { TELEMETRY_PERIOD_MS } from "./layout.js";
+import { diffOutputs } from "../isolation/app.js";
+import { FLIGHT_KERNEL, flight, flightChecks, flightOutputs } from "./app.js";
+import { BUG_SAMPLE } from "./estimator.js";
+import { IMU_PERIOD_MS, MIXER_PERIOD_MS, TELEMETRY_PERIOD_MS } from "./layout.js";
+import { type FlightOptions, flightTasks } from "./tasks.js";
 
 function runFlight(board?: string, seed = 1, memcheck?: boolean) {
   return runApp(flight, { ...(board ? { board } : {}), seed, ...(memcheck === undefined ? {} : { memcheck }) });
+}
+
+/** `flight` with options for its tasks (an injected bug). */
+function flightWith(options: FlightOptions, memcheck: boolean) {
+  const app = defineApp({
+    name: "flight-bug",
+    description: "flight with an injected bug",
+    kernel: FLIGHT_KERNEL,
+    tasks: (env) => flightTasks(env, options),
+    check: (kernel) => flightChecks(kernel),
+  });
+  return runApp(app, { memcheck });
 }
 
 describe("flight", () => {
@@ -15,7 +30,7 @@ describe("flight", () => {
     expect(run.kernel.faults).toEqual([]);
     expect(run.kernel.checker?.reports ?? []).toEqual([]);
     const lines = run.kernel.task("telemetry")!.output;
-    expect(lines[0]).toMatch(/^flight controller on stm32f407: imu 500 Hz/);
+    expect(lines[0]).toMatch(/^flight controller on stm32f407: imu 500 Hz -> ring -> estimator \(20-state filter\)/);
     const telemetry = lines.filter((l) => l.startsWith("t="));
     expect(telemetry.length).toBe(1000 / TELEMETRY_PERIOD_MS - 1);
     expect(telemetry[0]).toMatch(
@@ -25,13 +40,48 @@ describe("flight", () => {
       "log: 5 records live in the slab (32 B each, 512 B slab in the heap), 5 written, 0 recycled",
     );
     const act = run.kernel.devices.actuator!;
-    expect(act.writes).toBe(4 * 250);
+    expect(act.writes).toBe(4 * (1000 / MIXER_PERIOD_MS));
     for (const d of act.duty) expect(d).toBeGreaterThanOrEqual(1000);
     for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
   });
 
+  it("loads a 168 MHz STM32F407 like a real flight loop: 20-40 % CPU, >= 15,000 accesses per ms, every deadline met", () => {
+    let accesses = 0;
+    const run = runApp(flight, {
+      memcheck: false,
+      beforeRun: (k) => {
+        // Every checked access the tasks and the kernel make (a block transfer counts once).
+        k.machine.core.hook = {
+          onAccess() {
+            accesses++;
+          },
+        };
+      },
+    });
+    const k = run.kernel;
+    const load = k.cpuLoad();
+    expect(load).toBeGreaterThan(0.2);
+    expect(load).toBeLessThan(0.4);
+    expect(accesses / run.result.ms).toBeGreaterThanOrEqual(15_000);
+    const imu = k.taskTiming(k.task("imu")!);
+    const mixer = k.taskTiming(k.task("mixer")!);
+    expect([imu.jobs, imu.missed, imu.period, imu.deadline]).toEqual([1000 / IMU_PERIOD_MS, 0, 336_000, 84_000]);
+    expect([mixer.jobs, mixer.missed, mixer.period, mixer.deadline]).toEqual([
+      1000 / MIXER_PERIOD_MS,
+      0,
+      672_000,
+      252_000,
+    ]);
+    // The mixer waits for the IMU's job and the estimator's filter run at its release.
+    expect(mixer.responseMin!).toBeGreaterThan(imu.responseMax!);
+    // The estimator does most of the work; every task's CPU time is counted.
+    const cpu = k.tasks().map((t) => k.taskTiming(t).cpuCycles);
+    expect(cpu[1]!).toBeGreaterThan(cpu[0]! + cpu[2]! + cpu[3]!);
+    expect(cpu.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(run.result.cycles - run.result.idleCycles);
+  });
+
   it("keeps 8 records live in its log slab after 2 s", () => {
-    const run = runApp(flight, { durationMs: 2050 });
+    const run = runApp(flight, { durationMs: 2050, memcheck: false });
     const lines = run.kernel.task("telemetry")!.output;
     expect(lines).toContain(
       "log: 8 records live in the slab (32 B each, 512 B slab in the heap), 20 written, 12 recycled",
@@ -39,7 +89,7 @@ describe("flight", () => {
   });
 
   it.each(["stm32h743xi", "mps2-an386"])("runs on %s too", (board) => {
-    const run = runFlight(board);
+    const run = runFlight(board, 1, false);
     expect(run.result.reason).toBe("until");
     expect(run.kernel.faults).toEqual([]);
     expect(run.kernel.devices.actuator!.writes).toBe(1000);
@@ -48,17 +98,47 @@ describe("flight", () => {
   });
 
   it("is deterministic: same seed, same UART output and actuator hash", () => {
-    const a = flightOutputs(runFlight(undefined, 7).kernel);
-    const b = flightOutputs(runFlight(undefined, 7).kernel);
+    const a = flightOutputs(runFlight(undefined, 7, false).kernel);
+    const b = flightOutputs(runFlight(undefined, 7, false).kernel);
     expect(b).toEqual(a);
-    const c = flightOutputs(runFlight(undefined, 8).kernel);
+    const c = flightOutputs(runFlight(undefined, 8, false).kernel);
     expect(c.actuatorHash).not.toBe(a.actuatorHash); // the seed drives the sensor noise
   });
 
-  it("runs without the checker with no faults", () => {
-    const run = runFlight(undefined, 1, false);
-    expect(run.kernel.checker).toBeNull();
-    expect(run.kernel.faults).toEqual([]);
-    for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+  it("runs with the checker with no reports and the same outputs", () => {
+    const on = runFlight(undefined, 1, true);
+    expect(on.kernel.checker).not.toBeNull();
+    expect(on.kernel.checker!.reports).toEqual([]);
+    expect(on.kernel.faults).toEqual([]);
+    for (const c of on.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+    expect(flightOutputs(on.kernel).actuatorHash).toBe(
+      flightOutputs(runFlight(undefined, 1, false).kernel).actuatorHash,
+    );
+  });
+});
+
+describe("a memory bug in the flight state", () => {
+  it("without the checker, an overflow in the estimator's heap corrupts the filter: the motor outputs change", () => {
+    const clean = flightOutputs(runFlight(undefined, 1, false).kernel);
+    const bug = flightWith({ bug: "accel-overflow" }, false);
+    expect(bug.kernel.faults).toEqual([]); // nothing stops it
+    const diff = diffOutputs(clean, flightOutputs(bug.kernel));
+    expect(diff).toContain("actuator writes");
+    expect(diff).toContain("UART lines of telemetry");
+    expect(diff).toContain("partition attitude");
+  });
+
+  it("with the checker, the overflow is a heap-buffer-overflow report and the estimator is stopped at its first byte", () => {
+    const run = flightWith({ bug: "accel-overflow" }, true);
+    const f = run.kernel.faults.find((x) => x.task === "estimator")!;
+    expect(f.kind).toBe("checker");
+    const r = f.checker!;
+    expect(r.kind).toBe("heap-buffer-overflow");
+    expect(r.block!.size).toBe(12); // the 3-float measurement block
+    expect(r.address).toBe(r.block!.address + 12);
+    // sample 250 was taken at 498 ms; the estimator works on it right after
+    expect(f.ms).toBeGreaterThan((BUG_SAMPLE - 1) * IMU_PERIOD_MS);
+    expect(f.ms).toBeLessThan(BUG_SAMPLE * IMU_PERIOD_MS);
+    expect(run.checks.find((c) => c.name === "no faults in the flight tasks")!.ok).toBe(false);
   });
 });

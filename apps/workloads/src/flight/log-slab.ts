@@ -1,29 +1,29 @@
 import { SlabAllocator } from "@rtos-sim/alloc";
 import type { MemoryPort } from "@rtos-sim/hw";
-import { HeapBlockSource, type TaskContext } from "@rtos-sim/kernel";
+import { array, HeapBlockSource, i32, struct, type TaskContext, u16, u32 } from "@rtos-sim/kernel";
 
-/** Bytes of one log record (see {@link LogRecord}). */
-export const RECORD_BYTES = 32;
+/**
+ * A log record in simulated memory: time (ms), roll, pitch and yaw (millidegrees), the four motor
+ * duties, IMU samples used and lost. 32 bytes.
+ */
+export const LogRecord = struct("LogRecord", {
+  time: u32,
+  roll: i32,
+  pitch: i32,
+  yaw: i32,
+  motors: array(u16, 4),
+  used: u32,
+  lost: u32,
+});
+
+/** Bytes of one log record. */
+export const RECORD_BYTES = LogRecord.size;
 /** Page order of the log slab's pages (512 B). */
 export const SLAB_PAGE_ORDER = 9;
 /** Slab order of the log slab: one page, a 512 B slab of 15 records. */
 export const SLAB_ORDER = 0;
 /** Bytes of the heap block the slab lives in (one slab; it must be aligned on its size). */
 export const SLAB_BYTES = 2 ** (SLAB_PAGE_ORDER + SLAB_ORDER);
-
-/**
- * Offsets of a log record in simulated memory: u32 time (ms), i32 roll/pitch/yaw
- * (millidegrees), four u16 motor duties, u32 IMU samples used, u32 samples lost.
- */
-export const LogRecord = {
-  TIME: 0x00,
-  ROLL: 0x04,
-  PITCH: 0x08,
-  YAW: 0x0c,
-  MOTORS: 0x10,
-  USED: 0x18,
-  LOST: 0x1c,
-} as const;
 
 /**
  * The telemetry task's memory port: its own checked loads and stores (unprivileged, MPU and
@@ -54,7 +54,7 @@ function taskPort(t: TaskContext): MemoryPort {
  * ```ts
  * const block = yield* t.malloc(SLAB_BYTES, SLAB_BYTES, "log slab");
  * const slab = logSlab(t, block);
- * const rec = slab.allocate(RECORD_BYTES)!;
+ * const rec = LogRecord.at(t, slab.allocate(RECORD_BYTES)!);
  * ```
  */
 export function logSlab(t: TaskContext, block: number): SlabAllocator {

@@ -1,7 +1,9 @@
-import { runApp } from "@rtos-sim/kernel";
+import { defineApp, runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { flight, flightOutputs } from "../flight/app.js";
-import { diffOutputs, isolation, judgeAttempt } from "./app.js";
+import { FLIGHT_KERNEL, flight, flightOutputs } from "../flight/app.js";
+import { rollIntegralAddress } from "../flight/mixer.js";
+import { flightTasks } from "../flight/tasks.js";
+import { diffOutputs, isolation, isolationChecks, judgeAttempt } from "./app.js";
 import { ATTEMPTS } from "./attempts.js";
 
 describe("isolation", () => {
@@ -21,7 +23,7 @@ describe("isolation", () => {
       expect(faults[0]!.action).toBe("stopped");
       expect(run.kernel.schedTask(run.kernel.task(a.task)!).state).toBe("faulted");
     }
-    const same = byName.get("flight outputs identical to a run without the rogue");
+    const same = byName.get("flight outputs identical to a control run without the attacks");
     expect(same?.ok, same?.detail).toBe(true);
     for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
     expect(run.kernel.faults.length).toBe(ATTEMPTS.filter((a) => a.expect.kind !== "refused").length);
@@ -34,7 +36,8 @@ describe("isolation", () => {
     expect(f("rogue-kernel-read").kind).toBe("memmanage");
     expect(f("rogue-kernel-read").hw!.cfsrNames).toEqual(["DACCVIOL", "MMARVALID"]);
     expect(f("rogue-kernel-read").hw!.faultAddress).toBe(k.kernelBlock.base);
-    expect(f("rogue-stack-write").hw!.faultAddress).toBe(k.task("estimator")!.stack.top - 28);
+    // the mixer's main frame (256 bytes) at its stack top; the roll PID's integral 16 bytes in
+    expect(f("rogue-stack-write").hw!.faultAddress).toBe(k.task("mixer")!.stack.top - 256 + 16);
     expect(f("rogue-heap-write").hw!.faultAddress).toBe(k.task("telemetry")!.heap!.base);
     expect(f("rogue-ring-write").hw!.faultAddress).toBe(k.partitions.get("ring")!.base);
     expect(f("rogue-actuator").hw!.faultAddress).toBe(0x40010034); // TIM1 CCR1 on the F407
@@ -59,6 +62,36 @@ describe("isolation", () => {
 });
 
 describe("isolation checks catch what they should", () => {
+  it("a write the MPU does not stop (a privileged task) reaches the control loop: the outputs differ", () => {
+    const app = defineApp({
+      name: "privileged-rogue",
+      description: "flight plus a privileged task that writes the mixer's roll PID integral",
+      kernel: FLIGHT_KERNEL,
+      tasks: (env) => [
+        ...flightTasks(env),
+        {
+          name: "rogue-privileged",
+          priority: 0,
+          privileged: true, // the background region: nothing stops its stores
+          heapSize: 0,
+          *main(t) {
+            yield* t.sleep({ ms: 51 });
+            t.writeF32(rollIntegralAddress(env.kernel.task("mixer")!.stack.top), 40);
+          },
+        },
+      ],
+    });
+    const run = runApp(app, { memcheck: false, durationMs: 300 });
+    expect(run.kernel.faults).toEqual([]);
+    const same = isolationChecks(run.kernel, 1, flight).find(
+      (c) => c.name === "flight outputs identical to a control run without the attacks",
+    )!;
+    expect(same.ok).toBe(false);
+    expect(same.detail).toMatch(/^differ: .*actuator writes/);
+    const clean = flightOutputs(runApp(flight, { memcheck: false, durationMs: 300 }).kernel);
+    expect(diffOutputs(clean, flightOutputs(run.kernel))).toContain("actuator writes");
+  });
+
   it("an attempt that was never stopped fails its check", () => {
     const run = runApp(flight, { durationMs: 50 });
     const j = judgeAttempt(run.kernel, ATTEMPTS[0]!);

@@ -1,5 +1,5 @@
 import { type AppCheck, type AppDescription, defineApp, type FaultRecord, type Kernel, runApp } from "@rtos-sim/kernel";
-import { FLIGHT_KERNEL, type FlightOutputs, flight, flightChecks, flightOutputs } from "../flight/app.js";
+import { FLIGHT_KERNEL, type FlightOutputs, flightChecks, flightOutputs } from "../flight/app.js";
 import { flightTasks } from "../flight/tasks.js";
 import { ATTEMPTS, type Attempt, rogueTasks } from "./attempts.js";
 
@@ -64,14 +64,29 @@ export function diffOutputs(a: FlightOutputs, b: FlightOutputs): string[] {
 }
 
 /**
- * The isolation checks: each attempt stopped with the expected fault, and the flight tasks'
- * outputs (UART lines, actuator write hash, the three partitions' bytes) identical to a run of
- * `flight` alone on the same board with the same seed, duration and checker setting.
+ * The control run of `isolation`: flight plus the rogues' harmless twins (`rogueTasks` with
+ * `control`), which wake when the rogues strike and exit without attacking.
  */
-export function isolationChecks(kernel: Kernel, seed: number): AppCheck[] {
+export const isolationControl: AppDescription = defineApp({
+  name: "isolation-control",
+  description: "flight plus the rogue tasks' harmless twins: the control run of isolation",
+  board: "stm32f407",
+  durationMs: 1000,
+  memcheck: true,
+  kernel: FLIGHT_KERNEL,
+  tasks: (env) => [...flightTasks(env), ...rogueTasks(env, { control: true })],
+});
+
+/**
+ * The isolation checks: each attempt stopped with the expected fault, and the flight tasks'
+ * outputs (UART lines, actuator write hash, the three partitions' bytes) identical to a
+ * `control` run (default {@link isolationControl}) on the same board with the same seed,
+ * duration and checker setting.
+ */
+export function isolationChecks(kernel: Kernel, seed: number, control: AppDescription = isolationControl): AppCheck[] {
   const checks: AppCheck[] = ATTEMPTS.map((a) => ({ name: a.task, ...judgeAttempt(kernel, a) }));
   const durationMs = Math.round(kernel.nowMs() * 1000) / 1000;
-  const clean = runApp(flight, {
+  const clean = runApp(control, {
     board: kernel.machine.board,
     seed,
     durationMs,
@@ -82,11 +97,11 @@ export function isolationChecks(kernel: Kernel, seed: number): AppCheck[] {
   const diff = diffOutputs(mine, theirs);
   const lines = Object.values(mine.uart).reduce((n, l) => n + l.length, 0);
   checks.push({
-    name: "flight outputs identical to a run without the rogue",
+    name: "flight outputs identical to a control run without the attacks",
     ok: diff.length === 0,
     detail:
       diff.length === 0
-        ? `${lines} UART lines, ${mine.actuatorWrites} actuator writes (hash ${hex(mine.actuatorHash)}) and the ring, attitude and motors partitions are byte-identical to a clean ${durationMs} ms run`
+        ? `${lines} UART lines, ${mine.actuatorWrites} actuator writes (hash ${hex(mine.actuatorHash)}) and the ring, attitude and motors partitions are byte-identical to a ${durationMs} ms control run (${control.name})`
         : `differ: ${diff.join(", ")}`,
   });
   checks.push(...flightChecks(kernel));

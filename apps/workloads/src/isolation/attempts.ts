@@ -8,7 +8,8 @@ import {
   type TaskContext,
   type TaskSpec,
 } from "@rtos-sim/kernel";
-import { RING, SEM_ATTITUDE, SEM_SAMPLE } from "../flight/layout.js";
+import { RING, SEM_SAMPLE } from "../flight/layout.js";
+import { rollIntegralAddress } from "../flight/mixer.js";
 
 /** Address of the MPU's RASR register (the region attribute and size register). */
 export const MPU_RASR = 0xe000eda0;
@@ -21,6 +22,14 @@ export const ATTEMPT_SPACING_MS = 50;
 export const FIRST_ATTEMPT_MS = 51;
 /** The rogue's priority: below every flight task. */
 export const ROGUE_PRIORITY = 0;
+/**
+ * Each rogue's watchdog budget (`TaskSpec.watchdogCycles`), in microseconds of its board's
+ * clock: far below the kernel's default of 10 ticks, which the flight estimator's filter step
+ * needs. A cooperative kernel cannot preempt, so an untrusted task held to the default could
+ * keep the CPU up to 10 ms and make the IMU and mixer miss their deadlines; held to 50 us it is
+ * stopped inside the idle time between two flight jobs, and flight runs exactly as without it.
+ */
+export const ROGUE_WATCHDOG_US = 50;
 
 /** What an attempt is expected to end in: a fault of `kind`, or `"refused"` (an error code, no fault). */
 export interface Expectation {
@@ -55,8 +64,8 @@ const taskOf = (kernel: Kernel, name: string) => {
   return k;
 };
 
-/** The estimator's roll estimate, in the state frame at the top of its stack. */
-const estimatorState = (kernel: Kernel) => taskOf(kernel, "estimator").stack.top - 32 + 4;
+/** The mixer's roll PID integral, in the frame of its `main` at the top of its stack. */
+const mixerIntegral = (kernel: Kernel) => rollIntegralAddress(taskOf(kernel, "mixer").stack.top);
 /** The first word of the telemetry heap: its TLSF block header. */
 const telemetryHeap = (kernel: Kernel) => taskOf(kernel, "telemetry").heap?.base ?? 0;
 
@@ -118,11 +127,11 @@ export const ATTEMPTS: readonly Attempt[] = [
   },
   {
     task: "rogue-stack-write",
-    what: "write the estimator's roll state on its stack",
-    expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: estimatorState },
+    what: "write the mixer's roll PID integral on its stack",
+    expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: mixerIntegral },
     spec: (env, at) =>
       rogue("rogue-stack-write", at, {}, (t) => {
-        t.write32(estimatorState(env.kernel), 0x7fffffff);
+        t.writeF32(mixerIntegral(env.kernel), 1e6);
         return undefined;
       }),
   },
@@ -250,12 +259,12 @@ export const ATTEMPTS: readonly Attempt[] = [
   },
   {
     task: "rogue-ipc",
-    what: "give the IMU's sample semaphore and take the mixer's (no rights on either)",
+    what: "give and take the IMU's sample semaphore (no right to either)",
     expect: { kind: "refused", printed: ["result -1", "result -1"] },
     spec: (_env, at) =>
       rogue("rogue-ipc", at, {}, function* (t) {
         yield* printResult(t, yield* t.semGive(SEM_SAMPLE));
-        const r = yield* t.semTake(SEM_ATTITUDE, { ticks: 0 });
+        const r = yield* t.semTake(SEM_SAMPLE, { ticks: 0 });
         yield* printResult(t, typeof r === "number" ? r : 0);
       }),
   },
@@ -271,7 +280,24 @@ export const ATTEMPTS: readonly Attempt[] = [
   },
 ];
 
-/** The rogue tasks of an isolation run, spaced `ATTEMPT_SPACING_MS` apart. */
-export function rogueTasks(env: AppEnv): TaskSpec[] {
-  return ATTEMPTS.map((a, i) => a.spec(env, FIRST_ATTEMPT_MS + i * ATTEMPT_SPACING_MS));
+/**
+ * The rogue tasks of an isolation run, spaced `ATTEMPT_SPACING_MS` apart, each on a {@link
+ * ROGUE_WATCHDOG_US} budget. With `control`, their harmless twins for the control run: the same
+ * specs (memory, priority, MPU regions) that wake at the same time and exit without attacking,
+ * so the control run pays the same kernel work (spawns, the SysTick that wakes them, their exit)
+ * and the only difference left between the two runs is the attacks.
+ */
+export function rogueTasks(env: AppEnv, options: { readonly control?: boolean } = {}): TaskSpec[] {
+  const watchdogCycles = Math.round((env.kernel.machine.board.clockHz * ROGUE_WATCHDOG_US) / 1e6);
+  return ATTEMPTS.map((a, i) => {
+    const at = FIRST_ATTEMPT_MS + i * ATTEMPT_SPACING_MS;
+    const spec: TaskSpec = { watchdogCycles, ...a.spec(env, at) };
+    if (!options.control) return spec;
+    return {
+      ...spec,
+      *main(t) {
+        yield* t.sleep({ ms: at });
+      },
+    };
+  });
 }

@@ -122,6 +122,43 @@ describe("kernel apps as machine apps", () => {
     expect(f.dump).not.toBeNull();
     expect(r.verdict.ok).toBe(true);
   });
+
+  it("records each task's timing: CPU time, jobs, response times, missed deadlines, and the CPU load", () => {
+    const periodic: KernelAppDescription = {
+      name: "periodic",
+      description: "a periodic task that misses one deadline",
+      durationMs: 20,
+      tasks: () => [
+        {
+          name: "ctl",
+          period: { ms: 2 },
+          deadline: { ms: 0.5 },
+          *main(t) {
+            for (let job = 0; ; job++) {
+              t.compute(job === 4 ? 168_000 : 16_800); // 1 ms once, else 0.1 ms (168 MHz)
+              yield* t.nextPeriod();
+            }
+          },
+        },
+      ],
+    };
+    const r = run(periodic, false);
+    const ctl = r.tasks.find((t) => t.name === "ctl")!;
+    const timing = ctl.timing!;
+    expect([timing.periodUs, timing.deadlineUs, timing.jobs, timing.missed]).toEqual([2000, 500, 10, 1]);
+    expect(timing.responseMaxUs!).toBeGreaterThan(1000);
+    expect(timing.responseMinUs!).toBeGreaterThan(100);
+    expect(timing.jitterUs).toBeCloseTo(timing.responseMaxUs! - timing.responseMinUs!, 9);
+    expect(ctl.cpuUs).toBeGreaterThan(9 * 100 + 1000);
+    expect(r.cpuLoad!).toBeGreaterThan(0.09);
+    expect(r.cpuLoad!).toBeLessThan(0.11);
+    expect(r.tasks[0]!.timing).toBeNull();
+    const samples = r.counters.find((c) => c.name === "response time")!;
+    expect(samples.unit).toBe("us");
+    expect(samples.samples).toHaveLength(10);
+    const misses = r.events.filter((e) => e.kind === "deadline");
+    expect(misses.map((e) => [e.task, e.name, e.args?.releaseMs])).toEqual([[ctl.id, "deadline missed", 8]]);
+  });
 });
 
 describe("startKernelApp", () => {

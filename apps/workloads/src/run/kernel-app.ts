@@ -144,6 +144,22 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     rec.report(checkerReportFrom(r, { clockHz, expected: app.expectReport?.(r) ?? false }));
   });
   kernel.events.on("panic", (e) => rec.note(`panic: ${e.task}: ${e.message}`, 0));
+  // Every completed job: its response time as a counter sample, a missed deadline as an event.
+  kernel.events.on("job", (e) => {
+    const id = ids.get(e.task);
+    if (id === undefined) return;
+    const t = e.ms * 1000;
+    rec.counter("response time", "us", { [e.task]: e.responseUs }, t);
+    if (e.missed) {
+      rec.event(
+        "deadline",
+        "deadline missed",
+        id,
+        { responseUs: e.responseUs, deadlineUs: e.deadlineUs ?? 0, releaseMs: e.releaseMs },
+        t,
+      );
+    }
+  });
   // Heap use over time: sampled on heap operations (at most every 1 ms) and on state changes
   // (at most every 5 ms), so long runs stay small.
   const last = { alloc: Number.NEGATIVE_INFINITY, state: Number.NEGATIVE_INFINITY };
@@ -164,6 +180,8 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     rec.counter("pages held", "pages", pages, ms * 1000);
   };
   const durationMs = Math.max(1, durationMsOf(app, rec));
+  const us = (cycles: number) => (cycles * 1e6) / clockHz;
+  const nullableUs = (cycles: number | null) => (cycles === null ? null : us(cycles));
   // One listener for state changes: run slices, throttled samples, progress.
   kernel.events.on("state", (e) => {
     const id = ids.get(e.task);
@@ -189,8 +207,24 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     for (const [id, since] of running) rec.slice(id, since, end);
     sample(kernel.nowMs(), "state", 0);
     samplePages(kernel.nowMs(), 0);
+    rec.cpuLoad = kernel.cpuLoad();
     for (const t of kernel.tasks()) {
       const id = ids.get(t.name)!;
+      const timing = kernel.taskTiming(t);
+      rec.setCpuTime(id, us(timing.cpuCycles));
+      rec.setTiming(id, {
+        periodUs: nullableUs(timing.period),
+        deadlineUs: nullableUs(timing.deadline),
+        jobs: timing.jobs,
+        missed: timing.missed,
+        responseMaxUs: nullableUs(timing.responseMax),
+        responseMinUs: nullableUs(timing.responseMin),
+        responseMeanUs: timing.jobs > 0 ? us(timing.responseTotal / timing.jobs) : null,
+        jitterUs:
+          timing.responseMax === null || timing.responseMin === null
+            ? null
+            : us(timing.responseMax - timing.responseMin),
+      });
       rec.setState(id, taskState(kernel.schedTask(t).state));
       rec.setMemoryHeld(id, t.stack.top - t.stack.base + (t.heap?.size ?? 0));
       rec.setMpuRegions(id, taskMpuRegions(t));

@@ -102,6 +102,28 @@ describe("RunRecorder", () => {
       [2, "b", 250, 0.25, 0],
     ]);
     expect(r.verdict).toEqual({ ok: true, problems: [] });
+    expect([r.cpuLoad, r.tasks[1]!.timing]).toEqual([null, null]);
+  });
+
+  it("a CPU time and a timing the app sets win over the slices; the CPU load goes into the result", () => {
+    const rec = new RunRecorder({ app, board: STM32F407, options, clock: () => 1000 });
+    const a = rec.addTask("a");
+    rec.slice(a, 0, 100);
+    rec.setCpuTime(a, 120);
+    const timing = {
+      periodUs: 500,
+      deadlineUs: 500,
+      jobs: 2,
+      missed: 0,
+      responseMaxUs: 60,
+      responseMinUs: 40,
+      responseMeanUs: 50,
+      jitterUs: 20,
+    };
+    rec.setTiming(a, timing);
+    rec.cpuLoad = 0.12;
+    const r = rec.finish({ simulatedUs: 1000, cycles: 168_000, wallMs: 1, memcheckActive: false });
+    expect([r.tasks[1]!.cpuUs, r.tasks[1]!.cpuShare, r.tasks[1]!.timing, r.cpuLoad]).toEqual([120, 0.12, timing, 0.12]);
   });
 
   it("decodes a fault with the registers the handler read; an expected fault keeps the run OK", () => {

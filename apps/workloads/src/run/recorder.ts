@@ -17,6 +17,7 @@ import {
   type TaskResult,
   type TaskSlice,
   type TaskState,
+  type TaskTiming,
   type UartLine,
 } from "./result.js";
 
@@ -63,6 +64,9 @@ interface TaskEntry {
   faults: number;
   memoryHeld: number;
   mpuRegions: readonly MpuRegionInfo[];
+  /** CPU time set by the app (overrides the sum of the slices), or null. */
+  cpuSet: number | null;
+  timing: TaskTiming | null;
 }
 
 /** The board as reports show it. */
@@ -175,6 +179,8 @@ export class RunRecorder {
   cycles: () => number = () => 0;
   /** Whether the memory checker runs in this run (set by apps that attach it). */
   memcheckActive = false;
+  /** The CPU load (0..1), when the app knows it (set by the kernel harness), else null. */
+  cpuLoad: number | null = null;
   /** Live callbacks (set by the CLI). */
   listener: RunListener = {};
 
@@ -192,6 +198,8 @@ export class RunRecorder {
       faults: 0,
       memoryHeld: 0,
       mpuRegions: [],
+      cpuSet: null,
+      timing: null,
     });
   }
 
@@ -207,6 +215,8 @@ export class RunRecorder {
       faults: 0,
       memoryHeld: init.memoryHeld ?? 0,
       mpuRegions: [],
+      cpuSet: null,
+      timing: null,
     });
     return id;
   }
@@ -231,6 +241,16 @@ export class RunRecorder {
   /** Sets the bytes of memory a task holds now. */
   setMemoryHeld(task: number, bytes: number): void {
     this.entry(task).memoryHeld = bytes;
+  }
+
+  /** Sets a task's CPU time (microseconds), as the scheduler counted it, instead of the sum of its slices. */
+  setCpuTime(task: number, us: number): void {
+    this.entry(task).cpuSet = us;
+  }
+
+  /** Records a task's timing (response times, deadline misses). */
+  setTiming(task: number, timing: TaskTiming): void {
+    this.entry(task).timing = timing;
   }
 
   /** Records the MPU regions loaded for a task. */
@@ -371,17 +391,21 @@ export class RunRecorder {
   /** The finished result, with the verdict computed from faults, reports, checks and crashes. */
   finish(end: { simulatedUs: number; cycles: number; wallMs: number; memcheckActive: boolean }): RunResult {
     const total = end.simulatedUs;
-    const tasks: TaskResult[] = this.tasks.map((t) => ({
-      id: t.id,
-      name: t.name,
-      state: t.state,
-      privileged: t.privileged,
-      cpuUs: t.cpuUs,
-      cpuShare: total > 0 ? Math.min(1, t.cpuUs / total) : 0,
-      faults: t.faults,
-      memoryHeld: t.memoryHeld,
-      mpuRegions: t.mpuRegions,
-    }));
+    const tasks: TaskResult[] = this.tasks.map((t) => {
+      const cpu = t.cpuSet ?? t.cpuUs;
+      return {
+        id: t.id,
+        name: t.name,
+        state: t.state,
+        privileged: t.privileged,
+        cpuUs: cpu,
+        cpuShare: total > 0 ? Math.min(1, cpu / total) : 0,
+        faults: t.faults,
+        memoryHeld: t.memoryHeld,
+        mpuRegions: t.mpuRegions,
+        timing: t.timing,
+      };
+    });
     const problems: string[] = [...this.crashes];
     for (const f of this.faults) {
       if (!f.expected) problems.push(`unexpected fault in ${f.taskName}: ${f.message}`);
@@ -404,6 +428,7 @@ export class RunRecorder {
       memcheckActive: end.memcheckActive,
       simulatedUs: total,
       cycles: end.cycles,
+      cpuLoad: this.cpuLoad,
       wallMs: end.wallMs,
       tasks,
       slices: this.slices,

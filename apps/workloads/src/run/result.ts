@@ -110,13 +110,40 @@ export interface MpuRegionInfo {
 /** How a task ended up ("sleeping" and "stopped" come from the kernel's scheduler). */
 export type TaskState = "ready" | "running" | "blocked" | "sleeping" | "done" | "faulted" | "stopped" | "killed";
 
+/**
+ * A task's timing: its jobs' response times (release to completion) and deadline misses. A
+ * periodic task's job is released at its period boundary and ends when it waits for the next
+ * one; a task without a period is measured per activation (a wake to its next block or sleep).
+ */
+export interface TaskTiming {
+  /** Period in microseconds, or null for a task without one. */
+  readonly periodUs: number | null;
+  /** Relative deadline in microseconds, or null. */
+  readonly deadlineUs: number | null;
+  /** Jobs (or activations) completed. */
+  readonly jobs: number;
+  /** Jobs that completed after their deadline. */
+  readonly missed: number;
+  /** Longest response time, or null before the first job. */
+  readonly responseMaxUs: number | null;
+  /** Shortest response time, or null. */
+  readonly responseMinUs: number | null;
+  /** Mean response time, or null. */
+  readonly responseMeanUs: number | null;
+  /** Response jitter: longest minus shortest response time, or null. */
+  readonly jitterUs: number | null;
+}
+
 /** One task of the run. Task 0 is the kernel. */
 export interface TaskResult {
   readonly id: number;
   readonly name: string;
   readonly state: TaskState;
   readonly privileged: boolean;
-  /** Simulated time the task ran (sum of its run slices). */
+  /**
+   * Simulated time the task held the CPU: the sum of its run slices, or, for kernel apps, the
+   * cycles charged while it ran (its accesses, computation, syscalls and switches).
+   */
   readonly cpuUs: number;
   /** cpuUs / the run's simulated duration, in [0, 1]. */
   readonly cpuShare: number;
@@ -126,6 +153,8 @@ export interface TaskResult {
   readonly memoryHeld: number;
   /** The task's MPU regions (the last configuration loaded for it). */
   readonly mpuRegions: readonly MpuRegionInfo[];
+  /** Its jobs' response times and deadline misses, or null when the run measured none (the kernel row, machine apps). */
+  readonly timing: TaskTiming | null;
 }
 
 /** A run slice: a task on the CPU from `start` to `end`. */
@@ -136,9 +165,9 @@ export interface TaskSlice {
 }
 
 /** Kinds of instant event. */
-export type RunEventKind = "syscall" | "access" | "fault" | "uart" | "mpu" | "note" | "check";
+export type RunEventKind = "syscall" | "access" | "fault" | "uart" | "mpu" | "note" | "check" | "deadline";
 
-/** An instant event: a syscall, a notable access, a fault, a line of UART output, a note. */
+/** An instant event: a syscall, a notable access, a fault, a line of UART output, a note, a missed deadline. */
 export interface RunEvent {
   readonly t: number;
   readonly kind: RunEventKind;
@@ -295,6 +324,11 @@ export interface RunResult {
   /** Simulated time covered by the run. */
   readonly simulatedUs: number;
   readonly cycles: number;
+  /**
+   * Share of the simulated time the CPU was busy (0..1), or null when the run does not know
+   * (a machine app without a scheduler).
+   */
+  readonly cpuLoad: number | null;
   /** Wall-clock time the run took (not deterministic; everything else is, for a given seed). */
   readonly wallMs: number;
   readonly tasks: readonly TaskResult[];

@@ -3,7 +3,7 @@
  * MPU regions, faults decoded in full, checker reports, page maps. Every name and text is escaped.
  */
 import type { CheckerReport, FaultRecord, MpuRegionInfo, PageMapInfo } from "../run/result.js";
-import { formatBytes, formatTime, hex32 } from "../shared/format.js";
+import { formatTime, hex32 } from "../shared/format.js";
 import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
 import type { ColourMap } from "./colours.js";
 import { esc } from "./escape.js";

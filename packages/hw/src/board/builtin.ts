@@ -42,6 +42,13 @@ export const STM32F407: Board<"pmsav7"> = defineBoard({
   roles: { uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" },
 });
 
+/**
+ * Flash wait states of the H7 parts, in core cycles: at VOS0 with the AXI clock at 240 MHz (the
+ * core at 480 MHz) RM0433's table "FLASH recommended number of wait states and programming delay"
+ * gives LATENCY = 4 (5 flash clock cycles per read), which is 10 cycles of the 480 MHz core: 1 + 9.
+ */
+const H7_FLASH_WAIT_STATES = 9;
+
 const H7_RAM: readonly MemoryRegionSpec[] = [
   { name: "ITCM", start: 0x00000000, size: 64 * K },
   { name: "DTCM", start: 0x20000000, size: 128 * K },
@@ -54,8 +61,8 @@ const H7_RAM: readonly MemoryRegionSpec[] = [
 ];
 
 const H7_SYSTEM: readonly MemoryRegionSpec[] = [
-  { name: "SystemMemory0", kind: "rom", start: 0x1ff00000, size: 128 * K, waitStates: 2 },
-  { name: "SystemMemory1", kind: "rom", start: 0x1ff40000, size: 128 * K, waitStates: 2 },
+  { name: "SystemMemory0", kind: "rom", start: 0x1ff00000, size: 128 * K, waitStates: H7_FLASH_WAIT_STATES },
+  { name: "SystemMemory1", kind: "rom", start: 0x1ff40000, size: 128 * K, waitStates: H7_FLASH_WAIT_STATES },
 ];
 
 const H7_PERIPHERALS: readonly PeripheralRangeSpec[] = [
@@ -92,8 +99,8 @@ export const STM32H743XI: Board<"pmsav7"> = defineBoard({
   clockHz: 480_000_000,
   memory: [
     // Two contiguous 1 MiB banks: one backing segment, so an access may run from bank 1 into bank 2.
-    { name: "FlashBank1", kind: "flash", start: 0x08000000, size: 1 * M, waitStates: 2 },
-    { name: "FlashBank2", kind: "flash", start: 0x08100000, size: 1 * M, waitStates: 2 },
+    { name: "FlashBank1", kind: "flash", start: 0x08000000, size: 1 * M, waitStates: H7_FLASH_WAIT_STATES },
+    { name: "FlashBank2", kind: "flash", start: 0x08100000, size: 1 * M, waitStates: H7_FLASH_WAIT_STATES },
     ...H7_SYSTEM,
     ...H7_RAM,
   ],
@@ -114,8 +121,8 @@ export const STM32H743XG: Board<"pmsav7"> = defineBoard({
   mpuRegions: 16,
   clockHz: 480_000_000,
   memory: [
-    { name: "FlashBank1", kind: "flash", start: 0x08000000, size: 512 * K, waitStates: 2 },
-    { name: "FlashBank2", kind: "flash", start: 0x08100000, size: 512 * K, waitStates: 2 },
+    { name: "FlashBank1", kind: "flash", start: 0x08000000, size: 512 * K, waitStates: H7_FLASH_WAIT_STATES },
+    { name: "FlashBank2", kind: "flash", start: 0x08100000, size: 512 * K, waitStates: H7_FLASH_WAIT_STATES },
     ...H7_SYSTEM,
     ...H7_RAM,
   ],
@@ -133,7 +140,7 @@ export const STM32H750XB: Board<"pmsav7"> = defineBoard({
   mpuRegions: 16,
   clockHz: 480_000_000,
   memory: [
-    { name: "Flash", kind: "flash", start: 0x08000000, size: 128 * K, waitStates: 2 },
+    { name: "Flash", kind: "flash", start: 0x08000000, size: 128 * K, waitStates: H7_FLASH_WAIT_STATES },
     ...H7_SYSTEM,
     ...H7_RAM,
     { name: "QSPI", kind: "flash", start: 0x90000000, size: 8 * M, waitStates: 4 },

@@ -108,7 +108,7 @@ describe("boardFromLinkerScript", () => {
       name: "x",
       base: STM32H743XI,
     });
-    expect(b.memory.find((r) => r.name === "FAKE")).toMatchObject({ kind: "flash", readOnly: true, waitStates: 2 });
+    expect(b.memory.find((r) => r.name === "FAKE")).toMatchObject({ kind: "flash", readOnly: true, waitStates: 9 });
     // FlashBank1 was overlapped and replaced; FlashBank2 untouched and kept.
     expect(b.memory.some((r) => r.name === "FlashBank1")).toBe(false);
     expect(b.memory.some((r) => r.name === "FlashBank2")).toBe(true);
@@ -165,9 +165,9 @@ SECTIONS { .isr_vector : { KEEP(*(.isr_vector)) } >FLASH }`;
     const b = boardFromLinkerScript(script, { name: "h743-cube", base: STM32H743XI });
     expect(rows(b)).toEqual([
       ["ITCMRAM", 0x00000000, 0x10000, "ram", false, true, 0],
-      ["FLASH", 0x08000000, 0x200000, "flash", true, true, 2],
-      ["SystemMemory0", 0x1ff00000, 0x20000, "rom", true, true, 2],
-      ["SystemMemory1", 0x1ff40000, 0x20000, "rom", true, true, 2],
+      ["FLASH", 0x08000000, 0x200000, "flash", true, true, 9],
+      ["SystemMemory0", 0x1ff00000, 0x20000, "rom", true, true, 9],
+      ["SystemMemory1", 0x1ff40000, 0x20000, "rom", true, true, 9],
       ["DTCMRAM", 0x20000000, 0x20000, "ram", false, true, 0],
       ["RAM_D1", 0x24000000, 0x80000, "ram", false, true, 0],
       ["RAM_D2", 0x30000000, 0x48000, "ram", false, true, 0],

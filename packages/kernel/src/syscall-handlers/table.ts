@@ -4,6 +4,7 @@ import { free } from "./free.js";
 import { grant } from "./grant.js";
 import { info } from "./info.js";
 import { malloc } from "./malloc.js";
+import { nextPeriod } from "./next-period.js";
 import { print } from "./print.js";
 import { realloc } from "./realloc.js";
 import { receive } from "./receive.js";
@@ -30,6 +31,7 @@ export const SYSCALL_HANDLERS = {
   grant,
   info,
   exit,
+  "next-period": nextPeriod,
 } as const satisfies { readonly [K in KernelSyscallOp]: SyscallHandler<K> };
 
 /** The syscalls the scheduler carries out itself (yield and sleep): the kernel's table leaves them out. */

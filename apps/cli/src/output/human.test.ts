@@ -1,0 +1,48 @@
+import { RunRecorder } from "@rtos-sim/apps";
+import { STM32F407 } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { makeStyle } from "../cli/io.js";
+import { formatSummary, taskTable } from "./human.js";
+
+function result(timed: boolean) {
+  const rec = new RunRecorder({
+    app: { name: "ctl", summary: "a control loop", source: "builtin", file: null },
+    board: STM32F407,
+    options: { seed: 1, durationMs: 10, memcheck: false },
+  });
+  const t = rec.addTask("ctl");
+  rec.slice(t, 0, 1000);
+  if (timed) {
+    rec.setTiming(t, {
+      periodUs: 2000,
+      deadlineUs: 500,
+      jobs: 5,
+      missed: 1,
+      responseMaxUs: 1200,
+      responseMinUs: 100,
+      responseMeanUs: 320,
+      jitterUs: 1100,
+    });
+    rec.cpuLoad = 0.1;
+  }
+  return rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
+}
+
+describe("the human summary", () => {
+  it("shows jobs, response max, jitter and missed deadlines per task, and the CPU load, when the run measured them", () => {
+    const style = makeStyle(false);
+    const table = taskTable(result(true), style);
+    expect(table).toMatch(
+      /^task\s+state\s+CPU share\s+jobs\s+response max\s+jitter\s+missed\s+faults\s+memory held\s+MPU regions$/m,
+    );
+    expect(table).toMatch(/^ctl\s+ready\s+10\.00%\s+5\s+1\.200 ms\s+1\.100 ms\s+1\s+0\s+0 B\s+0$/m);
+    expect(table).toMatch(/^kernel\s+running\s+0\.00%\s+-\s+-\s+-\s+-\s+0/m);
+    expect(formatSummary(result(true), style)).toContain("memory checker off, CPU load 10.00%");
+  });
+
+  it("keeps the plain table for runs without timing", () => {
+    const table = taskTable(result(false), makeStyle(false));
+    expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+memory held\s+MPU regions$/m);
+    expect(formatSummary(result(false), makeStyle(false))).not.toContain("CPU load");
+  });
+});

@@ -1,0 +1,182 @@
+import { KernelError } from "../errors.js";
+import {
+  defineViewClass,
+  type FieldLayout,
+  layoutFields,
+  type StructFields,
+  type StructView,
+  type ViewClass,
+} from "./struct.js";
+import { alignUp } from "./types.js";
+
+/** Most registers a prologue pushes: R4-R11 and LR. */
+export const MAX_SAVED_REGISTERS = 9;
+/** Largest redzone a frame layout takes around each local. */
+export const MAX_REDZONE = 256;
+
+/** How a function's frame is declared. */
+export interface FunctionOptions<L extends StructFields> {
+  /** Its locals that live in memory (laid out in C order, each at its natural alignment). Default none. */
+  readonly locals?: L;
+  /**
+   * Registers its prologue pushes, LR included: `push {r4-r7, lr}` is 5 (the default), a leaf
+   * that saves nothing but LR 1, `push {r4-r11, lr}` 9.
+   */
+  readonly saves?: number;
+}
+
+/** One local placed in a frame. */
+export interface FrameSlot {
+  readonly name: string;
+  /** Offset from the frame's base (its lowest address, the SP after the prologue). */
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** A byte range of a frame (offset from its base) that holds nothing: where a checker poisons. */
+export interface FrameGap {
+  readonly offset: number;
+  readonly size: number;
+}
+
+/**
+ * A frame's layout for one redzone size, as the code generator of a compiler would make it
+ * (AAPCS: the stack pointer 8-byte aligned at calls). From the top (the caller's SP) down: the
+ * saved registers (`push {..., lr}`: LR at the highest address), padding, then the locals from
+ * the base. With a redzone (the memory checker's), each local is 8-byte aligned and fenced by a
+ * redzone below and above it, ASan-style: the checker poisons {@link FrameLayout.redzones}
+ * when the frame is entered and the whole frame when it is left.
+ */
+export interface FrameLayout {
+  /** The function. */
+  readonly function: string;
+  /** Bytes the call moves SP down: a multiple of 8. */
+  readonly size: number;
+  /** Offset of the saved registers from the base (`size - 4 * savedWords`). */
+  readonly savedOffset: number;
+  /** Registers saved, LR (the return address) last, at `size - 4`. */
+  readonly savedWords: number;
+  /** The locals. */
+  readonly locals: readonly FrameSlot[];
+  /** The redzones (none without a redzone): below, between and above the locals. */
+  readonly redzones: readonly FrameGap[];
+  /** The redzone size the layout was made for (0: plain C layout). */
+  readonly redzone: number;
+}
+
+/** A function as the simulator calls it: its name, its frame's layouts and locals views. */
+export interface FunctionType<L extends StructFields = StructFields> {
+  readonly name: string;
+  /** Deterministic small id (its return addresses are `code + 4 * (1 + id)`). */
+  readonly id: number;
+  readonly saves: number;
+  /** The frame layout for a redzone size (computed once per size). */
+  layout(redzone: number): FrameLayout;
+  /** @internal The locals view class for a redzone size. */
+  localsClass(redzone: number): ViewClass<StructView<L>>;
+}
+
+/** The locals view of a function type: `LocalsOf<typeof STEP>` is the type of `t.enter(STEP).locals`. */
+export type LocalsOf<T> = T extends FunctionType<infer L> ? StructView<L> : never;
+
+let nextFunctionId = 0;
+
+/**
+ * Declares a function whose calls push real frames on the calling task's stack: its
+ * saved-registers area (real stores of the prologue's `push`) and its locals (a struct view over
+ * the frame). `t.enter(fn)` calls it, `t.leave(frame)` returns. `BAD_LAYOUT` for a bad local or
+ * a `saves` outside 1..9.
+ *
+ * @example
+ * ```ts
+ * const PREDICT = fn("ekf_predict", { locals: { i: u32, j: u32, acc: f32, tmp: array(f32, 12) } });
+ * function predict(t: TaskContext) {
+ *   const f = t.enter(PREDICT); // push {r4-r7, lr}; sub sp, #60
+ *   f.locals.acc = 0;
+ *   t.leave(f); // add sp, #60; pop {r4-r7, pc}
+ * }
+ * ```
+ */
+export function fn<const L extends StructFields = Record<never, never>>(
+  name: string,
+  options: FunctionOptions<L> = {},
+): FunctionType<L> {
+  if (typeof name !== "string" || name === "") throw new KernelError("BAD_LAYOUT", "a function needs a name", { name });
+  const saves = options.saves ?? 5;
+  if (!Number.isInteger(saves) || saves < 1 || saves > MAX_SAVED_REGISTERS) {
+    throw new KernelError("BAD_LAYOUT", `${name}: saves must be an integer 1..${MAX_SAVED_REGISTERS}`, {
+      function: name,
+      saves,
+    });
+  }
+  const locals = options.locals ?? ({} as L);
+  // Validates the locals once (names, types) and gives their C order.
+  const plain = Object.keys(locals).length > 0 ? layoutFields(name, locals).fields : [];
+  const layouts = new Map<number, { layout: FrameLayout; view: ViewClass<StructView<L>> }>();
+  const id = nextFunctionId++ % 1000;
+  const get = (redzone: number) => {
+    let e = layouts.get(redzone);
+    if (e === undefined) {
+      if (!Number.isInteger(redzone) || redzone < 0 || redzone > MAX_REDZONE || redzone % 8 !== 0) {
+        throw new KernelError("BAD_LAYOUT", `redzone must be a multiple of 8 in 0..${MAX_REDZONE}`, { redzone });
+      }
+      const { layout, fields } = layoutFrame(name, plain, saves, redzone);
+      e = { layout, view: defineViewClass<StructView<L>>(`${name}Locals`, fields) };
+      layouts.set(redzone, e);
+    }
+    return e;
+  };
+  return Object.freeze({
+    name,
+    id,
+    saves,
+    layout: (redzone: number) => get(redzone).layout,
+    localsClass: (redzone: number) => get(redzone).view,
+  });
+}
+
+/** Lays out a frame: locals from the base (fenced by redzones when `redzone` > 0), saved registers at the top. */
+function layoutFrame(
+  name: string,
+  plain: readonly FieldLayout[],
+  saves: number,
+  redzone: number,
+): { layout: FrameLayout; fields: FieldLayout[] } {
+  const fields: FieldLayout[] = [];
+  const redzones: FrameGap[] = [];
+  let offset = 0;
+  if (redzone === 0) {
+    for (const f of plain) fields.push(f);
+    const last = plain[plain.length - 1];
+    offset = last ? last.offset + last.type.size : 0;
+  } else {
+    offset = redzone;
+    redzones.push({ offset: 0, size: redzone });
+    for (const f of plain) {
+      const at = offset; // 8-aligned, and no type needs more
+      fields.push({ name: f.name, offset: at, type: f.type });
+      const end = at + f.type.size;
+      const next = alignUp(end, 8) + redzone;
+      redzones.push({ offset: end, size: next - end });
+      offset = next;
+    }
+  }
+  const size = alignUp(offset + 4 * saves, 8);
+  const savedOffset = size - 4 * saves;
+  if (redzone > 0 && savedOffset > offset) {
+    const last = redzones[redzones.length - 1]!;
+    redzones[redzones.length - 1] = { offset: last.offset, size: savedOffset - last.offset };
+  }
+  return {
+    fields,
+    layout: Object.freeze({
+      function: name,
+      size,
+      savedOffset,
+      savedWords: saves,
+      locals: Object.freeze(fields.map((f) => Object.freeze({ name: f.name, offset: f.offset, size: f.type.size }))),
+      redzones: Object.freeze(redzones.map((g) => Object.freeze(g))),
+      redzone,
+    }),
+  };
+}

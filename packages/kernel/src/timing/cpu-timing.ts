@@ -1,0 +1,104 @@
+import {
+  BASIC_FRAME_WORDS,
+  type Board,
+  EXCEPTION_LATENCY,
+  exceptionEntryCycles,
+  exceptionReturnCycles,
+  waitStatesAt,
+} from "@rtos-sim/hw";
+import type { BoardLayout } from "../layout.js";
+import type { KernelCosts } from "./kernel-costs.js";
+
+/** Registers PendSV saves below the exception frame: R4-R11 and EXC_RETURN (LR). */
+export const SAVED_CORE_WORDS = 9;
+/** FP registers PendSV saves for a task with an FP context: S16-S31. */
+export const SAVED_FP_WORDS = 16;
+/** FP words lazy state preservation writes into the extended frame: S0-S15 and FPSCR. */
+export const LAZY_FP_WORDS = 17;
+/** Offset of the kernel's handlers (SVC, PendSV, SysTick) in its code memory: their first fetches. */
+export const HANDLER_OFFSET = 0x200;
+
+/**
+ * The cycle costs of the kernel's exception paths on one board: the exception entries and
+ * returns of `@rtos-sim/hw`'s timing model placed where this kernel keeps its vectors, handlers,
+ * main stack and kernel memory, plus the software costs ({@link KernelCosts}). The parts the
+ * simulation performs as real accesses (frame words, saved registers, TCB words) are charged by
+ * the core per access; the methods here give what is left to charge with `core.charge`.
+ */
+export class CpuTiming {
+  readonly board: Board;
+  readonly costs: KernelCosts;
+  /** Whether the core has an FPU (Cortex-M4 and M7 here): tasks using floats get an FP context. */
+  readonly fpu: boolean;
+  /** The vector table (VTOR: the start of code memory). */
+  readonly vectorTable: number;
+  /** The kernel's exception handlers (their first fetches). */
+  readonly handlers: number;
+  /** The main stack (MSP) the tick interrupt stacks on while the CPU idles. */
+  readonly mainStack: number;
+  /** Cycles of one access to kernel memory (the TCBs' region tables). */
+  private readonly kernelCost: number;
+
+  constructor(board: Board, layout: BoardLayout, mainStack: number, kernelMemory: number, costs: KernelCosts) {
+    this.board = board;
+    this.costs = costs;
+    this.fpu = EXCEPTION_LATENCY[board.core].fpContext > 0;
+    this.vectorTable = layout.code.base;
+    this.handlers = layout.code.base + HANDLER_OFFSET;
+    this.mainStack = mainStack;
+    this.kernelCost = this.accessCost(kernelMemory);
+  }
+
+  /** Cycles of one access at `address` (1 + its memory's wait states). */
+  accessCost(address: number): number {
+    return 1 + waitStatesAt(this.board, address);
+  }
+
+  /** An exception entry stacking below `sp` (the whole latency, the 8 stacking stores included). */
+  entry(sp: number): number {
+    return exceptionEntryCycles(this.board, { stack: sp, vectorTable: this.vectorTable, handler: this.handlers });
+  }
+
+  /** What an SVC entry costs besides its 8 stacking stores: the rest of the latency and the dispatch. */
+  svcEntryExtra(sp: number): number {
+    return this.entry(sp) - BASIC_FRAME_WORDS * this.accessCost(sp) + this.costs.svcDispatch;
+  }
+
+  /**
+   * What an exception return to `code` with its frame at `frame` costs besides the 8 unstacking
+   * loads and the fetch at `code` (both charged per access): 1 cycle with the published figures.
+   */
+  returnExtra(frame: number, code: number): number {
+    return (
+      exceptionReturnCycles(this.board, { stack: frame, returnTo: code }) -
+      BASIC_FRAME_WORDS * this.accessCost(frame) -
+      this.accessCost(code)
+    );
+  }
+
+  /**
+   * The SysTick interrupt that wakes a task. From idle it switches out the idle loop: entry on the
+   * main stack, the tick handler, the tail-chain into PendSV, the idle context's save and the
+   * scheduler's pick (the woken task's restore follows at its switch-in). With a task running it
+   * returns to it. A further wake at the same tick costs {@link KernelCosts.tickWakeMore}.
+   */
+  tickWake(fromIdle: boolean): number {
+    const c = this.costs;
+    const entry = this.entry(this.mainStack) + c.tickWake;
+    if (!fromIdle) return entry + exceptionReturnCycles(this.board, { stack: this.mainStack, returnTo: this.handlers });
+    const stack = this.accessCost(this.mainStack);
+    const idleSave = SAVED_CORE_WORDS * stack + c.multipleTransfer + this.kernelCost + c.contextSave;
+    return entry + EXCEPTION_LATENCY[this.board.core].tailChain + idleSave + c.schedule;
+  }
+
+  /**
+   * Reloading `regions` MPU regions as FreeRTOS-MPU's PendSV does: per 4 regions an LDM of 8
+   * words from the TCB's region table in kernel memory and an STM of them to the RBAR..RASR_A3
+   * alias registers (1 cycle per PPB access).
+   */
+  mpuReload(regions: number): number {
+    const chunks = Math.ceil(regions / 4);
+    const m = this.costs.multipleTransfer;
+    return chunks * (m + 8 * this.kernelCost + m + 8);
+  }
+}

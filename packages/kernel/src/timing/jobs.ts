@@ -1,0 +1,131 @@
+import type { StateEvent } from "@rtos-sim/sched";
+import type { KTask } from "../task-record.js";
+
+/** A task's timing statistics (the kernel's instrumentation: measured without charging cycles). */
+export interface JobStats {
+  /** The period in cycles, or null for a task without one. */
+  readonly period: number | null;
+  /** The relative deadline in cycles, or null. */
+  readonly deadline: number | null;
+  /** Jobs completed: periodic jobs ended by `nextPeriod`, or activations (a wake to the next block or sleep). */
+  readonly jobs: number;
+  /** Jobs that completed after their deadline. */
+  readonly missed: number;
+  /** Longest response time (release to completion), cycles; null before the first job. */
+  readonly responseMax: number | null;
+  /** Shortest response time, cycles; null before the first job. */
+  readonly responseMin: number | null;
+  /** Sum of the response times, cycles (the mean is `responseTotal / jobs`). */
+  readonly responseTotal: number;
+}
+
+/** One completed job. */
+export interface JobRecord {
+  /** When it was released (cycles): the nominal release of a periodic job, the wake of an activation. */
+  readonly release: number;
+  /** When it completed (cycles). */
+  readonly end: number;
+  /** `end - release`. */
+  readonly response: number;
+  /** Its relative deadline in cycles, or null. */
+  readonly deadline: number | null;
+  readonly missed: boolean;
+}
+
+interface Entry {
+  readonly period: number | null;
+  readonly deadline: number | null;
+  jobs: number;
+  missed: number;
+  max: number | null;
+  min: number | null;
+  total: number;
+  /** Release of the activation in progress (tasks without a period), else null. */
+  releaseAt: number | null;
+}
+
+/**
+ * Measures every task's jobs: response time (release to completion, so the wait for the CPU,
+ * the switches and the task's own work all count) and deadline misses. A periodic task's job is
+ * released at its period boundary and ends at its `nextPeriod` call; a task without a period is
+ * measured per activation: from the wake that makes it ready (a timer wake counts from its tick)
+ * to its next block, sleep or exit. Kept in JavaScript as the scheduler's per-task counters are:
+ * instrumentation no task can reach, that charges no cycles.
+ */
+export class JobTracker {
+  private readonly entries = new Map<number, Entry>();
+
+  constructor(
+    private readonly cyclesPerTick: number,
+    private readonly onJob: (k: KTask, job: JobRecord) => void,
+  ) {}
+
+  /** Starts measuring `k` (period and deadline in cycles, or null). */
+  add(k: KTask, period: number | null, deadline: number | null): void {
+    this.entries.set(k.id, {
+      period,
+      deadline,
+      jobs: 0,
+      missed: 0,
+      max: null,
+      min: null,
+      total: 0,
+      releaseAt: null,
+    });
+  }
+
+  /** A job of `k` released at `release` ended at `end` (cycles). */
+  end(k: KTask, release: number, end: number): JobRecord {
+    const e = this.entries.get(k.id)!;
+    const response = end - release;
+    const missed = e.deadline !== null && response > e.deadline;
+    e.jobs++;
+    if (missed) e.missed++;
+    e.total += response;
+    if (e.max === null || response > e.max) e.max = response;
+    if (e.min === null || response < e.min) e.min = response;
+    const job = { release, end, response, deadline: e.deadline, missed };
+    this.onJob(k, job);
+    return job;
+  }
+
+  /** A scheduler state change of `k`: the activations of tasks without a period. */
+  onState(k: KTask, ev: StateEvent): void {
+    const e = this.entries.get(k.id);
+    if (e === undefined || e.period !== null) return;
+    if (ev.to === "ready" && (ev.from === "sleeping" || ev.from === "blocked")) {
+      if (e.releaseAt === null) {
+        const timer = ev.cause === "timer" || ev.cause === "timeout";
+        e.releaseAt = timer && ev.wakeTick !== undefined ? ev.wakeTick * this.cyclesPerTick : ev.time;
+      }
+    } else if (ev.from === "running" && (ev.to === "sleeping" || ev.to === "blocked" || ev.to === "stopped")) {
+      if (e.releaseAt !== null) this.end(k, e.releaseAt, ev.time);
+      e.releaseAt = null;
+    } else if (ev.to === "faulted") e.releaseAt = null;
+  }
+
+  /** `k`'s statistics so far. */
+  stats(k: KTask): JobStats {
+    const e = this.entries.get(k.id);
+    if (e === undefined) {
+      return {
+        period: null,
+        deadline: null,
+        jobs: 0,
+        missed: 0,
+        responseMax: null,
+        responseMin: null,
+        responseTotal: 0,
+      };
+    }
+    return {
+      period: e.period,
+      deadline: e.deadline,
+      jobs: e.jobs,
+      missed: e.missed,
+      responseMax: e.max,
+      responseMin: e.min,
+      responseTotal: e.total,
+    };
+  }
+}

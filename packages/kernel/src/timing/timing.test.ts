@@ -1,0 +1,227 @@
+import { type Board, MPS2_AN386, STM32F407 } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { bootKernel } from "../boot.js";
+import type { Kernel } from "../kernel.js";
+import { KERNEL_COSTS } from "./kernel-costs.js";
+
+/** A kernel with nothing but the tasks a test spawns. */
+function boot(board: Board): Kernel {
+  return bootKernel({ board });
+}
+
+const now = (k: Kernel) => k.scheduler.now().cycles;
+
+describe("syscalls (docs/timing.md)", () => {
+  it("a syscall on the MPS2-AN386: SVC entry 12 + dispatch 25 + return 10 = 47 cycles", () => {
+    const k = boot(MPS2_AN386);
+    const marks: number[] = [];
+    k.spawn({
+      name: "t",
+      *main(t) {
+        marks.push(now(k));
+        yield* t.info(); // its handler touches no simulated memory
+        marks.push(now(k));
+      },
+    });
+    k.run({ ms: 1 });
+    expect(marks[1]! - marks[0]!).toBe(12 + KERNEL_COSTS.svcDispatch + 10);
+  });
+
+  it("on the STM32F407 the flash vector and return fetches cost their wait states: 19 + 25 + 15 = 59", () => {
+    const k = boot(STM32F407);
+    const marks: number[] = [];
+    k.spawn({
+      name: "t",
+      *main(t) {
+        marks.push(now(k));
+        yield* t.info();
+        marks.push(now(k));
+      },
+    });
+    k.run({ ms: 1 });
+    // entry: 3 + max(9 for the CCM stack, 6 + 5 + 5 for the flash vector and handler); return:
+    // 10 + the fetch of the task's flash code (5 wait states)
+    expect(marks[1]! - marks[0]!).toBe(19 + 25 + 15);
+  });
+});
+
+describe("context switches", () => {
+  /** Two tasks handing the CPU to each other with `yield`: the cycles from A's yield to B's next line. */
+  function cooperative(board: Board, fp: boolean): number {
+    const k = boot(board);
+    const marks: number[] = [];
+    for (const name of ["a", "b"]) {
+      k.spawn({
+        name,
+        *main(t) {
+          if (fp) t.writeF32(t.push(8), 1); // an FP context from here on
+          yield* t.yield(); // the first round: both tasks reach their loop
+          for (let i = 0; i < 2; i++) {
+            marks.push(now(k));
+            yield* t.yield();
+          }
+        },
+      });
+    }
+    k.run({ ms: 1 });
+    return marks[1]! - marks[0]!;
+  }
+
+  it("cooperative, MPS2-AN386: 201 cycles (FreeRTOS 10.3 on a Cortex-M4F) + 36 for the MPU reload", () => {
+    // SVC entry 12, dispatch 25, save 23 (9 stores, STM, TCB store, 12), pick 108,
+    // restore 23 (12, TCB load, 9 loads, LDM), return 10; the reload: 2 x (LDM 8 + STM 8 + 2)
+    expect(cooperative(MPS2_AN386, false)).toBe(201 + 36);
+  });
+
+  it("cooperative between two FP tasks: +68 (lazy S0-S15/FPSCR 17, VSTM 17, VLDM 17, FP unstacking 17; FreeRTOS: 268)", () => {
+    expect(cooperative(MPS2_AN386, true)).toBe(201 + 68 + 36);
+  });
+
+  it("cooperative on the STM32F407: the flash wait states of the vector, handler and return fetches add 12", () => {
+    expect(cooperative(STM32F407, false)).toBe(201 + 36 + (19 - 12) + (15 - 10));
+  });
+
+  it("preemptive, MPS2-AN386: a task woken by SysTick from idle runs 377 cycles after the tick (+36 MPU)", () => {
+    const k = boot(MPS2_AN386);
+    const marks: number[] = [];
+    k.spawn({
+      name: "sleeper",
+      *main(t) {
+        yield* t.sleep({ ticks: 1 });
+        marks.push(now(k));
+        yield* t.sleep({ ticks: 1 });
+        marks.push(now(k));
+      },
+    });
+    k.spawn({
+      name: "other",
+      *main(t) {
+        yield* t.exit(); // runs once while the sleeper sleeps: its MPU plan is loaded last
+      },
+    });
+    k.run({ ms: 3 });
+    const tick = k.scheduler.clock.cyclesPerTick;
+    // SysTick entry 12, tick handler 195, tail-chain 6, the idle context's save 23, pick 108,
+    // restore 23, return 10; the MPU reload 36 (the other task's plan was loaded)
+    expect(marks[0]! - tick).toBe(377 + 36);
+    // the second wake finds the sleeper's own plan still loaded: compare and skip (2)
+    expect(marks[1]! - 2 * tick).toBe(377 + KERNEL_COSTS.mpuSkip);
+  });
+});
+
+describe("computation, CPU time, load", () => {
+  it("t.compute(n) charges n cycles to the task; a bad count is BAD_ARGUMENT", () => {
+    const k = boot(MPS2_AN386);
+    const marks: number[] = [];
+    const a = k.spawn({
+      name: "a",
+      *main(t) {
+        marks.push(now(k));
+        t.compute(1000);
+        marks.push(now(k));
+        yield* t.yield();
+        t.compute(1.5);
+      },
+    });
+    k.run({ ms: 1 });
+    expect(marks[1]! - marks[0]!).toBe(1000);
+    expect(k.taskTiming(a).cpuCycles).toBeGreaterThan(1000);
+    expect(k.faults[0]!.message).toMatch(/^BAD_ARGUMENT: compute: cycles must be a non-negative integer/);
+  });
+
+  it("the CPU load is the share of time not idle", () => {
+    const k = boot(MPS2_AN386); // 25 000 cycles per 1 ms tick
+    k.spawn({
+      name: "busy",
+      period: { ms: 1 },
+      *main(t) {
+        for (;;) {
+          t.compute(5000);
+          yield* t.nextPeriod();
+        }
+      },
+    });
+    const r = k.run({ ms: 100 });
+    expect(r.idleCycles).toBeGreaterThan(0);
+    const load = k.cpuLoad();
+    expect(load).toBeGreaterThan(0.2);
+    expect(load).toBeLessThan(0.23); // 5000 of every 25 000 cycles, plus the kernel's switches
+    expect(load).toBeCloseTo(1 - r.idleCycles / r.cycles, 12);
+  });
+});
+
+describe("periodic tasks and deadlines", () => {
+  it("jobs are released every period; response time counts from the release; a late job misses its deadline", () => {
+    const k = boot(MPS2_AN386);
+    const lates: number[] = [];
+    const p = k.spawn({
+      name: "ctl",
+      period: { ms: 2 },
+      deadline: { ms: 1 },
+      *main(t) {
+        for (let job = 0; job < 6; job++) {
+          t.compute(job === 3 ? 30_000 : 1000); // job 3 runs 1.2 ms: past its 1 ms deadline
+          lates.push(yield* t.nextPeriod());
+        }
+      },
+    });
+    const jobs: { release: number; missed: boolean; response: number }[] = [];
+    k.events.on("job", (e) => jobs.push({ release: e.releaseMs, missed: e.missed, response: e.responseUs }));
+    k.run({ ms: 20 });
+    expect(k.faults).toEqual([]);
+    expect(lates).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(jobs.map((j) => j.release)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(jobs.map((j) => j.missed)).toEqual([false, false, false, true, false, false]);
+    const s = k.taskTiming(p);
+    expect([s.jobs, s.missed, s.period, s.deadline]).toEqual([6, 1, 50_000, 25_000]);
+    expect(s.responseMax).toBeGreaterThan(30_000);
+    expect(s.responseMin).toBeLessThan(2000);
+    // the periodic jobs after the first: the tick wake from idle, the switch-in, 1000 cycles, the SVC entry
+    expect(jobs[4]!.response).toBe(jobs[5]!.response);
+  });
+
+  it("a job that overruns its period: nextPeriod reports the releases already past and the next job starts at once", () => {
+    const k = boot(MPS2_AN386);
+    const lates: number[] = [];
+    k.spawn({
+      name: "slow",
+      period: { ticks: 1 },
+      *main(t) {
+        t.compute(60_000); // 2.4 ticks
+        lates.push(yield* t.nextPeriod());
+        lates.push(yield* t.nextPeriod());
+      },
+    });
+    k.run({ ms: 10 });
+    expect(lates).toEqual([2, 1]);
+  });
+
+  it("a task without a period is measured per activation (wake to block); nextPeriod faults it", () => {
+    const k = boot(MPS2_AN386);
+    const w = k.spawn({
+      name: "worker",
+      deadline: { ms: 0.1 },
+      *main(t) {
+        for (let i = 0; i < 3; i++) {
+          yield* t.sleep({ ms: 1 });
+          t.compute(i === 2 ? 5000 : 100); // the last activation overruns 0.1 ms (2500 cycles)
+        }
+        yield* t.nextPeriod();
+      },
+    });
+    k.run({ ms: 10 });
+    const s = k.taskTiming(w);
+    expect([s.jobs, s.missed, s.period]).toEqual([2, 0, null]);
+    expect(k.faults[0]!.kind).toBe("bad-syscall");
+    expect(k.faults[0]!.message).toMatch(/next-period: task worker has no period/);
+  });
+
+  it("periods must be whole ticks; deadlines positive (BAD_TASK, nothing created)", () => {
+    const k = boot(MPS2_AN386);
+    const main = function* () {};
+    expect(() => k.spawn({ name: "a", period: { ms: 1.5 }, main })).toThrow(/BAD_TASK: task "a": period/);
+    expect(() => k.spawn({ name: "b", period: { ticks: 0 }, main })).toThrow(/period/);
+    expect(() => k.spawn({ name: "c", deadline: { ms: -1 }, main })).toThrow(/deadline/);
+    expect(k.tasks()).toEqual([]);
+  });
+});
