@@ -31,6 +31,14 @@ export interface CheckedAllocatorOptions {
   readonly redzone?: number;
   /** Bytes of freed blocks (with their redzones) held back before the real free. Default 64 KiB. */
   readonly quarantineBytes?: number;
+  /**
+   * Bytes the inner allocator manages (e.g. the task heap's size): the quarantine then holds at
+   * most `quarantineFraction` of it, so it never starves the program (ASan bounds its quarantine
+   * too). Default: unknown (only `quarantineBytes` bounds it).
+   */
+  readonly capacity?: number;
+  /** Largest share of `capacity` the quarantine may hold. Default 1/4. */
+  readonly quarantineFraction?: number;
 }
 
 interface Guarded {
@@ -47,6 +55,12 @@ interface Guarded {
  * the real free. So an overflow into a neighbouring live block hits a redzone first, and a stale
  * pointer used after the memory was handed out again still hits a freed block.
  *
+ * A correct program must get the same answers with the checker on: when the inner allocator
+ * cannot satisfy a request, quarantined blocks go back to it oldest first, the request retried
+ * after each, and when the quarantine is empty the block is asked for without redzones (its
+ * neighbours' redzones still fence it). The quarantine holds at most `quarantineFraction` of the
+ * heap's `capacity`.
+ *
  * The wrapper takes over the inner allocator's observer (it reports to the checker itself).
  */
 export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implements AllocatorLike {
@@ -54,6 +68,7 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
   readonly kind: A["kind"];
   readonly inner: A;
   readonly redzone: number;
+  /** The quarantine's byte budget: `quarantineBytes`, capped at `quarantineFraction` of `capacity`. */
   readonly quarantineBytes: number;
   /** Not used: the checker is told directly. Present for the Allocator shape. */
   observer: BlockObserverLike | null = null;
@@ -65,13 +80,17 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
 
   constructor(checker: MemoryChecker, inner: A, options: CheckedAllocatorOptions = {}) {
     const redzone = options.redzone ?? 16;
-    const quarantineBytes = options.quarantineBytes ?? 64 * 1024;
-    if (!(redzone >= 0) || !(quarantineBytes >= 0)) {
-      throw new MemcheckError("OPTION_INVALID", "redzone and quarantineBytes must be >= 0", {
-        redzone,
-        quarantineBytes,
-      });
+    const budget = options.quarantineBytes ?? 64 * 1024;
+    const fraction = options.quarantineFraction ?? 1 / 4;
+    const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+    if (!(redzone >= 0) || !(budget >= 0) || !(fraction >= 0 && fraction <= 1) || !(capacity > 0)) {
+      throw new MemcheckError(
+        "OPTION_INVALID",
+        "redzone and quarantineBytes must be >= 0, quarantineFraction in [0, 1], capacity > 0",
+        { redzone, quarantineBytes: budget, quarantineFraction: fraction, capacity },
+      );
     }
+    const quarantineBytes = Math.min(budget, Math.floor(capacity * fraction));
     this.checker = checker;
     this.inner = inner;
     this.name = inner.name;
@@ -89,16 +108,28 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
 
   /**
    * Allocates `size` bytes aligned on `align` (default 8) between two redzones; `label` is
-   * recorded as the allocation site. Returns null when the inner allocator is out of memory.
+   * recorded as the allocation site. When the inner allocator is out of memory, quarantined
+   * blocks are released oldest first (retrying after each), then the block is asked for without
+   * redzones. Returns null when even that fails.
    */
   allocate(size: number, align = 8, label?: string): number | null {
     if (!(align > 0) || (align & (align - 1)) !== 0) {
       throw new MemcheckError("OPTION_INVALID", "align must be a power of two", { align });
     }
-    const left = this.redzone === 0 ? 0 : Math.ceil(this.redzone / align) * align;
-    const inner = this.inner.allocate(left + size + this.redzone, align);
+    let left = this.redzone === 0 ? 0 : Math.ceil(this.redzone / align) * align;
+    let right = this.redzone;
+    let inner = this.inner.allocate(left + size + right, align);
+    while (inner === null && this.head < this.fifo.length) {
+      this.evict();
+      inner = this.inner.allocate(left + size + right, align);
+    }
+    if (inner === null && left + right > 0) {
+      left = 0;
+      right = 0;
+      inner = this.inner.allocate(size, align);
+    }
     if (inner === null) return null;
-    const innerSize = this.inner.blockSize(inner) ?? left + size + this.redzone;
+    const innerSize = this.inner.blockSize(inner) ?? left + size + right;
     const user = inner + left;
     if (label !== undefined) this.checker.at(label);
     this.checker.guardedBlockAllocated(inner, innerSize, user, size, this.name);
