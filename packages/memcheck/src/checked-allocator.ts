@@ -1,12 +1,15 @@
 import type { BlockRecord } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
 import { MemcheckError } from "./errors.js";
+import { ALL, StateBit } from "./state.js";
 
 /** The block transitions an allocator reports (the shape of `@rtos-sim/alloc`'s BlockObserver). */
 export interface BlockObserverLike {
   blockAllocated(address: number, size: number, allocator: string): void;
   blockFreed(address: number, size: number, allocator: string): void;
   blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void;
+  /** Copies a moving resize's bytes (optional). */
+  memcpy?(dst: number, src: number, length: number): void;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface AllocatorLike {
   readonly kind: string;
   allocate(size: number, align?: number): number | null;
   free(address: number): void;
+  /** In-place growth (TLSF, first fit): used by a checked resize when moving finds no room. */
+  resize?(address: number, size: number): number | null;
   owns(address: number): boolean;
   blockSize(address: number): number | undefined;
   stats(): object;
@@ -43,7 +48,7 @@ export interface CheckedAllocatorOptions {
 
 interface Guarded {
   readonly inner: number;
-  readonly innerSize: number;
+  innerSize: number;
   readonly user: number;
   record: BlockRecord | null;
 }
@@ -118,10 +123,10 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     }
     let left = this.redzone === 0 ? 0 : Math.ceil(this.redzone / align) * align;
     let right = this.redzone;
-    let inner = this.inner.allocate(left + size + right, align);
+    let inner = this.tryInner(left + size + right, align);
     while (inner === null && this.head < this.fifo.length) {
       this.evict();
-      inner = this.inner.allocate(left + size + right, align);
+      inner = this.tryInner(left + size + right, align);
     }
     if (inner === null && left + right > 0) {
       left = 0;
@@ -135,6 +140,21 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     this.checker.guardedBlockAllocated(inner, innerSize, user, size, this.name);
     this.live.set(user, { inner, innerSize, user, record: null });
     return user;
+  }
+
+  /**
+   * The inner allocator's block for a request grown by redzones, or null: a size the allocator
+   * refuses outright (`BAD_SIZE`: above a slab array's largest class) is no room for redzones,
+   * and the request is tried again without them (where the same error, the bare allocator's own
+   * answer, goes to the caller).
+   */
+  private tryInner(size: number, align: number): number | null {
+    try {
+      return this.inner.allocate(size, align);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === "BAD_SIZE") return null;
+      throw e;
+    }
   }
 
   /** Frees a block: checked (double, invalid, mismatched), poisoned, then quarantined. */
@@ -169,10 +189,48 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     }
     const old = this.checker.blocks.live.get(address)?.size ?? 0;
     const p = this.allocate(size, 8, label);
-    if (p === null) return null;
+    if (p === null) return this.resizeInPlace(g, size);
     this.checker.memcpy(p, address, Math.min(old, size));
     this.free(address, label);
     return p;
+  }
+
+  /**
+   * No room to move (quarantine drained, even without redzones): the inner allocator resizes the
+   * block where it is, as it would without the checker (growing into a free neighbour), so a
+   * correct realloc loop gets the same answers. The block's range is lent back to it (ALL) for
+   * the work, then the redzones are laid again. Its own move would need the very room the
+   * allocation above did not find, so it stays in place; should it move, the data moves raw.
+   */
+  private resizeInPlace(g: Guarded, size: number): number | null {
+    const inner = this.inner;
+    if (typeof inner.resize !== "function") return null;
+    const shadow = this.checker.shadow;
+    const left = g.user - g.inner;
+    const saved = shadow.snapshot(g.inner, g.innerSize);
+    shadow.fill(g.inner, g.innerSize, ALL | StateBit.W);
+    const checker = this.checker;
+    inner.observer = {
+      blockAllocated() {},
+      blockFreed() {},
+      blockResized() {},
+      memcpy: (d, s, n) => checker.copyRaw(d, s, n),
+    };
+    let r: number | null = null;
+    try {
+      r = inner.resize(g.inner, left + size + this.redzone) ?? inner.resize(g.inner, left + size);
+    } finally {
+      inner.observer = null;
+    }
+    if (r === null) {
+      shadow.restore(g.inner, saved);
+      return null;
+    }
+    const innerSize = inner.blockSize(r) ?? left + size;
+    this.checker.guardedBlockResized(g.inner, saved, r, innerSize, g.user, r + left, size, this.name);
+    this.live.delete(g.user);
+    this.live.set(r + left, { inner: r, innerSize, user: r + left, record: null });
+    return r + left;
   }
 
   /** Empties the quarantine (every held block really freed); returns how many blocks went. */

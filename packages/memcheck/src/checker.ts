@@ -70,6 +70,7 @@ export class MemoryChecker implements AccessHook {
    */
   readonly filter: AccessFilter;
   private readonly core: Core;
+  private readonly bus: CheckedMachine["bus"];
   private readonly transitions: Transitions;
   private readonly stackTransitions: StackTransitions;
   private readonly access: AccessCheck;
@@ -85,6 +86,7 @@ export class MemoryChecker implements AccessHook {
     const opts = resolveOptions(options);
     const { bus, core } = machine;
     this.core = core;
+    this.bus = bus;
     this.peek = (a, n) => bus.peek(a, n);
     const shadow = new Shadow(bus, core.filterState);
     const ledger = new Ledger(opts.freedHistory);
@@ -116,6 +118,11 @@ export class MemoryChecker implements AccessHook {
   /** Reports dropped by the caps (`maxRepeats`, `maxReports`). */
   get suppressed(): number {
     return this.reporter.suppressed;
+  }
+
+  /** Whether reports name source lines (option `sourceSites`): callers then pass call stacks ({@link MemoryChecker.beginRequest}). */
+  get sourceSites(): boolean {
+    return this.reporter.sourceSites;
   }
 
   /** Installs the checker as the core's access hook. */
@@ -304,6 +311,36 @@ export class MemoryChecker implements AccessHook {
    */
   guardedBlockAllocated(inner: number, innerSize: number, user: number, size: number, allocator: string): void {
     this.transitions.guardedBlockAllocated(inner, innerSize, user, size, allocator);
+  }
+
+  /**
+   * A guarded block was resized by its allocator (see {@link CheckedAllocator}'s resize): its
+   * old range, lent back to the allocator (ALL) for the work, had the states `saved`.
+   */
+  guardedBlockResized(
+    oldInner: number,
+    saved: Uint8Array,
+    inner: number,
+    innerSize: number,
+    oldUser: number,
+    user: number,
+    size: number,
+    allocator: string,
+  ): void {
+    this.transitions.guardedBlockResized(oldInner, saved, inner, innerSize, oldUser, user, size, allocator);
+  }
+
+  /**
+   * Copies bytes raw (`bus.peek`/`bus.load`: no access checks, no cycles), each carrying its
+   * INI state: an allocator moving a block's data on its own (see {@link CheckedAllocator}).
+   */
+  copyRaw(dst: number, src: number, length: number): void {
+    if (length <= 0) return;
+    const init = Uint8Array.from({ length }, (_, i) => this.shadow.get(src + i) & StateBit.I);
+    this.bus.load(dst, this.peek(src, length));
+    for (let i = 0; i < length; i++) {
+      if (this.shadow.get(dst + i) >= 0) this.shadow.update(dst + i, 1, ~StateBit.I, init[i]!);
+    }
   }
 
   /**

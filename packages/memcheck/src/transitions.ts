@@ -257,6 +257,38 @@ export class Transitions {
   }
 
   /**
+   * A guarded block was resized by its allocator (in place when the addresses are equal), after
+   * its old range [oldInner, oldInner + oldInnerSize) had been lent back to it (ALL) for the
+   * work; `saved` holds that range's states from before. The new range is redzone but
+   * [user, user + size), whose bytes kept from the old block keep their INI.
+   */
+  guardedBlockResized(
+    oldInner: number,
+    saved: Uint8Array,
+    inner: number,
+    innerSize: number,
+    oldUser: number,
+    user: number,
+    size: number,
+    allocator: string,
+  ): void {
+    this.shadow.checkRange(inner, innerSize);
+    const rec = this.ledger.blocks.live.get(oldUser)!;
+    const keep = Math.min(rec.size, size);
+    this.shadow.fill(inner, innerSize, Tag.Redzone);
+    if (size > 0) this.shadow.fill(user, size, USR | StateBit.W);
+    for (let i = 0; i < keep; i++) {
+      if (saved[oldUser - oldInner + i]! & StateBit.I) this.shadow.update(user + i, 1, ~0, StateBit.I);
+    }
+    if (user === oldUser) {
+      rec.size = size;
+      return;
+    }
+    this.ledger.blocks.retire(rec, "freed", this.reporter.site(false));
+    this.ledger.blocks.live.set(user, this.newRecord(user, size, allocator));
+  }
+
+  /**
    * A checked free kept the block in quarantine: USR -> NO (freed). Call after {@link checkFree}.
    * Returns the block's record (give it back to {@link releaseQuarantined}).
    */
