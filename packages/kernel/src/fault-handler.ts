@@ -1,6 +1,6 @@
 import { AllocError } from "@rtos-sim/alloc";
 import { Cfsr, decodeRegion, Fault, hex32, type Machine, type MpuRegionView } from "@rtos-sim/hw";
-import { CheckerFault, type MemoryChecker } from "@rtos-sim/memcheck";
+import { CheckerFault, type MemoryChecker, type MemReport } from "@rtos-sim/memcheck";
 import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
 import { KernelError } from "./errors.js";
@@ -116,7 +116,7 @@ export class FaultHandler {
     const { kind, message } = classifyFault(k, reason);
     const action = policyAction(k.policy, t.restarts);
     const fault = reason.error instanceof Fault ? reason.error : undefined;
-    const report = reason.error instanceof CheckerFault ? reason.error.report : undefined;
+    const report = checkerReportOf(reason.error);
     const ms = this.deps.stamp().ms;
     const regions: MpuRegionView[] = k.plan.regions.map((_, n) => regionOfPlan(k.plan, n));
     const record: FaultRecord = {
@@ -165,6 +165,16 @@ export class FaultHandler {
       this.deps.scheduler().halt(`panic: ${this.panicMessage}`);
     }
   }
+}
+
+/**
+ * The memory checker's report behind a fault: the one that stopped the task, or the diagnosis a
+ * syscall attached to its error (a freed buffer passed to `send`, a too-big allocation).
+ */
+function checkerReportOf(error: unknown): MemReport | undefined {
+  if (error instanceof CheckerFault) return error.report;
+  const report = error instanceof KernelError ? error.context.report : undefined;
+  return typeof report === "object" && report !== null && "kind" in report ? (report as MemReport) : undefined;
 }
 
 function regionOfPlan(plan: MpuPlan, n: number): MpuRegionView {
