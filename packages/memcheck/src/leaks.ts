@@ -26,9 +26,9 @@ export interface LeakSummary {
   /** A chain of pointers to their start reaches them from a root. */
   readonly reachable: readonly BlockRecord[];
   /**
-   * Blocks of tasks still running (option `taskRunning`) that no root reaches, and what they
-   * point to: the task's registers (the JS variables of its code) may hold them, and no scan
-   * sees those. Not reported; found exactly when the task ends.
+   * Blocks of tasks still running (option `taskRunning`) that no chain of start pointers from a
+   * root reaches, and what they point to: the task's registers (the JS variables of its code)
+   * may hold them, and no scan sees those. Not reported; found exactly when the task ends.
    */
   readonly held: readonly BlockRecord[];
   readonly definiteBytes: number;
@@ -55,8 +55,8 @@ const REACHABLE = 2;
  * reaches it; one pointing inside it (an interior pointer) only possibly reaches it; a block
  * overlapping a root range is reached. A block is reachable when a chain of start pointers
  * leads to it from a root, possibly lost when every chain passes an interior pointer. Then the
- * blocks of running tasks that nothing reached, and what they point to, are held (their tasks'
- * registers may point to them). The rest are lost: "definite" when no other lost block points
+ * blocks of running tasks that no start-pointer chain reached, and what they point to, are held
+ * (their tasks' registers may point to them). The rest are lost: "definite" when no other lost block points
  * to them (for a cycle of lost blocks, its lowest block), "indirect" when only lost blocks do.
  */
 export function scanLeaks(
@@ -114,23 +114,22 @@ export function scanLeaks(
   });
   for (const r of roots) scan(r, (i, start) => raise(i, start ? REACHABLE : POSSIBLE));
   drain();
-  // Blocks of running tasks nothing reached: their registers may hold them; so may what they point to.
+  // Blocks of running tasks no chain of start pointers reached: their registers may hold their
+  // start; so may what they point to.
   const held = new Uint8Array(blocks.length);
   const heldWork: number[] = [];
-  blocks.forEach((b, i) => {
-    if (state[i] === NONE && running(b.allocated.task)) {
-      held[i] = 1;
-      heldWork.push(i);
+  const hold = (j: number) => {
+    if (state[j] !== REACHABLE && held[j] === 0) {
+      held[j] = 1;
+      heldWork.push(j);
     }
+  };
+  blocks.forEach((b, i) => {
+    if (running(b.allocated.task)) hold(i);
   });
   while (heldWork.length > 0) {
     const b = blocks[heldWork.pop()!]!;
-    scan({ start: b.address, size: b.size }, (j) => {
-      if (state[j] === NONE && held[j] === 0) {
-        held[j] = 1;
-        heldWork.push(j);
-      }
-    });
+    scan({ start: b.address, size: b.size }, hold);
   }
   // Among lost blocks: one no other lost block points to is definitely lost, and what it points
   // to (transitively) indirectly lost; a cycle of lost blocks has its lowest block definite.
@@ -175,8 +174,8 @@ export function scanLeaks(
   blocks.forEach((b, i) => {
     if (!mine(b)) return;
     if (state[i] === REACHABLE) out.reachable.push(b);
-    else if (state[i] === POSSIBLE) out.possible.push(b);
     else if (held[i]) out.held.push(b);
+    else if (state[i] === POSSIBLE) out.possible.push(b);
     else if (kind[i] === 2) out.indirect.push(b);
     else out.definite.push(b);
   });
