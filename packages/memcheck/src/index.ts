@@ -61,6 +61,7 @@ export {
   formatSourceSite,
   isSimulatorFrame,
   parseFrames,
+  relativeTo,
   siteOfCapture,
 } from "./source-site.js";
 export type { StackRecord } from "./stacks.js";

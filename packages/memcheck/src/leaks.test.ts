@@ -99,7 +99,7 @@ describe("leaks", () => {
     const s = f.checker.checkLeaks();
     expect([s.held.map((b) => b.address), s.heldBytes, s.definite.map((b) => b.address)]).toEqual([[p, q], 32, [r]]);
     expect(formatLeakSummary(s).at(-1)).toBe(
-      "held by running tasks: 32 bytes in 2 blocks (in their registers? not decided)",
+      "held, task not ended: 32 bytes in 2 blocks (maybe in its registers: not decided)",
     );
     expect(f.checker.reports.map((x) => x.address)).toEqual([r]);
     running = false;

@@ -248,7 +248,7 @@ export function formatLeakSummary(s: LeakSummary): string[] {
     line("still reachable", s.reachableBytes, s.reachable.length),
   ];
   if (s.held.length > 0) {
-    out.push(`${line("held by running tasks", s.heldBytes, s.held.length)} (in their registers? not decided)`);
+    out.push(`${line("held, task not ended", s.heldBytes, s.held.length)} (maybe in its registers: not decided)`);
   }
   return out;
 }

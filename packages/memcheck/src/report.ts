@@ -176,6 +176,9 @@ export interface MemReport {
   readonly occurrence: number;
 }
 
+/** Kinds about a request rather than memory: their reports have no address (it reads 0). */
+const ADDRESSLESS: ReadonlySet<ReportKind> = new Set(["calloc-overflow", "allocation-size-too-big"]);
+
 /** Formats an address as 0x%08x. */
 export function hex(address: number): string {
   return `0x${(address >>> 0).toString(16).padStart(8, "0")}`;
@@ -251,7 +254,9 @@ export function formatDump(dump: StateDump): string[] {
 export function formatReport(r: MemReport): string {
   const lines: string[] = [];
   const hz = r.clockHz;
-  lines.push(`==memcheck== ERROR: ${r.kind} on address ${hex(r.address)} at ${formatTime(r.time, r.timeUnit, hz)}`);
+  const located = !ADDRESSLESS.has(r.kind);
+  const on = located ? ` on address ${hex(r.address)}` : "";
+  lines.push(`==memcheck== ERROR: ${r.kind}${on} at ${formatTime(r.time, r.timeUnit, hz)}`);
   const mode = r.syscall ? `${r.mode} mode, in syscall ${r.syscall}` : `${r.mode} mode`;
   if (r.access) {
     lines.push(`${r.access.toUpperCase()} of size ${r.size} at ${hex(r.address)} by task ${r.taskName} (${mode})`);
@@ -270,13 +275,13 @@ export function formatReport(r: MemReport): string {
     if (r.pages.freed.source) lines.push("returned here:", ...sourceLines(r.pages.freed.source));
   }
   if (r.region) lines.push(`Memory region: ${r.region}`);
-  else lines.push("Memory region: none (outside every memory region)");
+  else if (located) lines.push("Memory region: none (outside every memory region)");
   for (const d of r.details) lines.push(d);
   if (r.occurrence > 1) lines.push(`(seen ${r.occurrence} times)`);
   if (r.dump) lines.push(...formatDump(r.dump));
   if (r.stack) lines.push("JS stack when reported:", r.stack);
-  const at = r.source ? ` in ${formatSourceSite(r.source)}` : "";
-  lines.push(`SUMMARY: memcheck: ${r.kind} ${hex(r.address)} task ${r.taskName}${at}`);
+  const at = r.source ? `, ${formatSourceSite(r.source)}` : "";
+  lines.push(`SUMMARY: memcheck: ${r.kind}${located ? ` ${hex(r.address)}` : ""} task ${r.taskName}${at}`);
   return lines.join("\n");
 }
 

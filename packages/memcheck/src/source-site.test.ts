@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { checkedAllocator } from "./checked-allocator.js";
 import { formatReport } from "./report.js";
-import { captureStack, firstSourceSite, formatSourceSite, isSimulatorFrame, parseFrames } from "./source-site.js";
+import {
+  captureStack,
+  firstSourceSite,
+  formatSourceSite,
+  isSimulatorFrame,
+  parseFrames,
+  relativeTo,
+} from "./source-site.js";
 import { SENSOR, setup } from "./test-setup.js";
 
 /** The line of this file that calls `here()`. */
@@ -46,6 +53,9 @@ describe("parsing JS stacks", () => {
       function: "body",
     });
     expect(formatSourceSite(firstSourceSite(stack)!)).toBe("/repo/apps/workloads/src/heap-bugs/app.ts:45:9 in body");
+    expect(firstSourceSite(stack, { root: "/repo/apps/cli" })!.file).toBe("../workloads/src/heap-bugs/app.ts");
+    expect(relativeTo("C:\\repo", "C:\\repo\\apps\\a.ts")).toBe("apps/a.ts");
+    expect(relativeTo("/repo", "http://localhost/app.ts")).toBe("http://localhost/app.ts");
     expect(firstSourceSite("    at f (/repo/packages/kernel/src/kernel.ts:1:1)")).toBeNull();
     expect(isSimulatorFrame("/repo/packages/memcheck/src/checker.test.ts")).toBe(false); // tests are task code
     expect(isSimulatorFrame("node:internal/modules/cjs/loader")).toBe(true);
@@ -76,7 +86,7 @@ describe("source sites in reports (option sourceSites)", () => {
     expect(text).toContain(`allocated here:\n    #0 ${r.source!.file}:${allocLine}:`);
     expect(text).toContain(`freed here:\n    #0 ${r.source!.file}:${freeLine}:`);
     expect(text.split("\n").at(-1)).toMatch(
-      /^SUMMARY: memcheck: use-after-free 0x[0-9a-f]{8} task sensor in .*source-site\.test\.ts:\d+:\d+/,
+      /^SUMMARY: memcheck: use-after-free 0x[0-9a-f]{8} task sensor, .*source-site\.test\.ts:\d+:\d+/,
     );
   });
 

@@ -12,7 +12,7 @@
 
 /** A line of source code, as the JS engine's stack names it. */
 export interface SourceSite {
-  /** File path or URL (`file://` stripped; relative to `root` when it starts with it). */
+  /** File path or URL (`file://` stripped; relative to the `root` option when given). */
   readonly file: string;
   /** 1-based line. */
   readonly line: number;
@@ -35,7 +35,7 @@ export interface SourceSiteOptions {
    * their tests).
    */
   readonly skip?: (file: string) => boolean;
-  /** A path prefix to strip from file names (e.g. the repository root or the working directory). */
+  /** File names are shown relative to this directory (e.g. the working directory). Default: as the stack has them. */
   readonly root?: string;
 }
 
@@ -102,11 +102,24 @@ export function firstSourceSite(stack: string, options: SourceSiteOptions = {}):
   const skip = options.skip ?? isSimulatorFrame;
   for (const f of parseFrames(stack)) {
     if (skip(f.file)) continue;
-    const root = options.root;
-    const rel = root && f.file.startsWith(root) ? f.file.slice(root.length).replace(/^[\\/]+/, "") : f.file;
-    return { file: rel, line: f.line, column: f.column, function: f.function };
+    const file = options.root ? relativeTo(options.root, f.file) : f.file;
+    return { file, line: f.line, column: f.column, function: f.function };
   }
   return null;
+}
+
+/**
+ * `file` relative to the directory `root` ("../" where it lies outside), when both are absolute
+ * paths of one file system; else `file` as it is.
+ */
+export function relativeTo(root: string, file: string): string {
+  const abs = (p: string) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
+  if (!abs(root) || !abs(file) || root.slice(0, 2).toLowerCase() !== file.slice(0, 2).toLowerCase()) return file;
+  const a = root.split(/[\\/]+/).filter((x) => x !== "");
+  const b = file.split(/[\\/]+/).filter((x) => x !== "");
+  let i = 0;
+  while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
+  return [...Array<string>(a.length - i).fill(".."), ...b.slice(i)].join("/");
 }
 
 /** The site of a capture, or null (no capture, or no frame outside the simulator). */
