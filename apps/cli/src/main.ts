@@ -5,6 +5,10 @@
  */
 import { runCli } from "./cli/cli.js";
 
+// Stacks through the source maps of the built bundles (and of app files tsx compiles): the memory
+// checker's source sites then name the apps' TypeScript lines, not positions in dist/*.js.
+process.setSourceMapsEnabled(true);
+
 // `rtos-sim run | head`: the reader went away; stop quietly like other shell tools.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e: NodeJS.ErrnoException) => {

@@ -84,7 +84,7 @@ export type { PreparedRun } from "./run/context.js";
 export { finishRun, prepareRun } from "./run/context.js";
 export type { KernelAppExpectations } from "./run/kernel-app.js";
 export { faultFromKernel, fromKernelApp, isKernelApp, kernelMpuRegions, taskMpuRegions } from "./run/kernel-app.js";
-export { checkerReportFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
+export { checkerReportFrom, leakSummaryFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
 export type { ManagedRegion } from "./run/page-maps.js";
 export { bootPageMaps, pageMapFromRegionManager } from "./run/page-maps.js";
 export type { FaultContext, FaultRegisters, RunListener } from "./run/recorder.js";
@@ -96,6 +96,8 @@ export type {
   CounterSample,
   CounterSeries,
   FaultRecord,
+  LeakCount,
+  LeakSummaryInfo,
   MemoryRegionInfo,
   MpuRegionInfo,
   PageMapInfo,

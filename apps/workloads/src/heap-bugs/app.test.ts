@@ -1,11 +1,11 @@
-import { readFileSync } from "node:fs";
 import { runApp } from "@rtos-sim/kernel";
 import { formatReport, type MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { HEAP_BUGS, heapBugs } from "./app.js";
+import APP_SOURCE from "./app.ts?raw";
 
 /** The 1-based line of app.ts holding `code`. */
-const SOURCE = readFileSync(new URL("./app.ts", import.meta.url), "utf8").split("\n");
+const SOURCE = APP_SOURCE.split("\n");
 function lineOf(code: string): number {
   const i = SOURCE.findIndex((l) => l.includes(code));
   expect(i, code).toBeGreaterThanOrEqual(0);
@@ -69,7 +69,10 @@ describe("heap-bugs", () => {
 
   it("shows the lines of the app's code: the bad access, the allocation, the free", () => {
     const overflow = of("overflow");
-    expect(overflow.source).toMatchObject({ line: lineOf("t.write8(p + 24, 0);"), function: expect.stringMatching(/body/) });
+    expect(overflow.source).toMatchObject({
+      line: lineOf("t.write8(p + 24, 0);"),
+      function: expect.stringMatching(/body/),
+    });
     expect(overflow.source!.file).toMatch(/heap-bugs[\\/]app\.ts$/);
     expect(overflow.block!.allocated.source!.line).toBe(lineOf('t.malloc(24, 8, "overflow: name buffer")'));
     const uaf = of("use-after-free");
@@ -88,7 +91,9 @@ describe("heap-bugs", () => {
     expect(text).toMatch(/\nallocated here:\n {4}#0 .*heap-bugs[\\/]app\.ts:\d+:\d+/);
     expect(text).toMatch(/\nfreed here:\n {4}#0 .*heap-bugs[\\/]app\.ts:\d+:\d+/);
     // The app's checks show the line too.
-    expect(run.checks[0]!.detail).toMatch(/heap-buffer-overflow at 0x[0-9a-f]{8} by overflow \(24-byte block .*\) in .*app\.ts:\d+:\d+/);
+    expect(run.checks[0]!.detail).toMatch(
+      /heap-buffer-overflow at 0x[0-9a-f]{8} by overflow \(24-byte block .*\) in .*app\.ts:\d+:\d+/,
+    );
   });
 
   it("with the checker off, only the allocator's own free checks see anything", () => {

@@ -130,7 +130,9 @@ export const HEAP_BUGS: readonly HeapBug[] = [
       const [n, size] = [0x10000, 0x10001];
       const p = yield* t.calloc(n, size, "calloc: sample table");
       const wrapped = Math.imul(n, size) >>> 0;
-      say(`calloc: calloc(${n}, ${size}) gave ${hex(p)}: n * size does not fit 32 bits (malloc(n * size) would get ${wrapped} bytes)`);
+      say(
+        `calloc: calloc(${n}, ${size}) gave ${hex(p)}: n * size does not fit 32 bits (malloc(n * size) would get ${wrapped} bytes)`,
+      );
     },
   },
   {
@@ -185,7 +187,9 @@ function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
  */
 function reportLine(r: MemReport): string {
   const block = r.block ? ` (${r.block.size}-byte block ${hex(r.block.address)}, ${r.block.state})` : "";
-  const pages = r.pages ? ` (order-${r.pages.order} block of pages ${hex(r.pages.address)} of ${r.pages.owner}, returned)` : "";
+  const pages = r.pages
+    ? ` (order-${r.pages.order} block of pages ${hex(r.pages.address)} of ${r.pages.owner}, returned)`
+    : "";
   const at = r.source ? ` in ${formatSourceSite(r.source)}` : "";
   return `${r.kind} at ${hex(r.address)} by ${r.taskName}${block}${pages}${at}`;
 }

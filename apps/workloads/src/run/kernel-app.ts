@@ -3,14 +3,15 @@ import type {
   Kernel,
   AppDescription as KernelAppDescription,
   FaultRecord as KernelFault,
+  KernelMemcheckOptions,
   KTask,
   MpuPlan,
 } from "@rtos-sim/kernel";
 import { defineApp as defineKernelApp, planMpu, runApp } from "@rtos-sim/kernel";
 import type { MemReport } from "@rtos-sim/memcheck";
-import type { MachineApp, MachineAppContext } from "../machine-app.js";
+import type { AppRunOptions, MachineApp, MachineAppContext } from "../machine-app.js";
 import { isKernelApp } from "./kernel-shape.js";
-import { checkerReportFrom } from "./memcheck-report.js";
+import { checkerReportFrom, leakSummaryFrom } from "./memcheck-report.js";
 import { pageMapFromRegionManager } from "./page-maps.js";
 import type { RunRecorder } from "./recorder.js";
 import type { FaultRecord, MpuRegionInfo, TaskState } from "./result.js";
@@ -215,6 +216,18 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
 }
 
 /**
+ * The checker settings of a run: off with `--no-memcheck`; else the app's own settings, its
+ * source sites' paths made relative to the run's `sourceRoot` (the CLI's working directory).
+ */
+function memcheckFor(app: KernelAppDescription, options: AppRunOptions): boolean | KernelMemcheckOptions {
+  if (!options.memcheck) return false;
+  const mc = app.memcheck;
+  if (typeof mc !== "object" || !mc.sourceSites || options.sourceRoot === undefined) return mc ?? true;
+  const sites = typeof mc.sourceSites === "object" ? mc.sourceSites : {};
+  return { ...mc, sourceSites: { ...sites, root: options.sourceRoot } };
+}
+
+/**
  * Adapts a kernel app description (`@rtos-sim/kernel`'s `AppDescription`: board, partitions,
  * tasks, checks) to a {@link MachineApp}, the shape every run goes through: `run(ctx)` boots the kernel on the chosen
  * board with the run's seed, duration and `--memcheck`, and records its tasks (run slices from
@@ -236,12 +249,13 @@ export function fromKernelApp(app: KernelAppDescription & KernelAppExpectations)
         board: ctx.board,
         seed: ctx.options.seed,
         durationMs: ctx.options.durationMs,
-        memcheck: ctx.options.memcheck,
+        memcheck: memcheckFor(app, ctx.options),
         beforeRun: (kernel) => {
           close = follow(kernel, ctx.record, app, ctx.board.clockHz);
         },
       });
       (close as ((checks: readonly AppCheck[]) => void) | null)?.(run.checks);
+      if (run.leaks) ctx.record.leaks(leakSummaryFrom(run.leaks));
       if (run.result.panic !== null) ctx.record.crash(`kernel panic: ${run.result.panic}`);
     },
   };
