@@ -65,14 +65,14 @@ export class Ledger {
   readonly leaksReported = new WeakMap<BlockRecord, string>();
   private readonly kinds = new Map<string, string>();
   private readonly roles = new Map<string, LeakRole>();
-  /** Returned pages, a ring of `history` entries (oldest overwritten). */
-  private readonly freedPages: (FreedPagesRecord | undefined)[];
-  private nextFreed = 0;
+  /** Returned pages not given out again, oldest first (at most `pageHistory`). */
+  private readonly freedPages = new Map<number, FreedPagesRecord>();
+  private readonly pageHistory: number;
 
   /** `freedHistory`: how many freed blocks (and returned blocks of pages) to remember. */
   constructor(freedHistory: number) {
     this.blocks = new BlockTable(freedHistory);
-    this.freedPages = new Array(Math.min(freedHistory, 256));
+    this.pageHistory = Math.min(freedHistory, 256);
   }
 
   /** Records what kind an allocator is (names "slab-out-of-bounds" vs "heap-buffer-overflow"). */
@@ -129,29 +129,26 @@ export class Ledger {
 
   /** Records pages returned; they stay in the history until given out again (or pushed out). */
   pagesFreed(record: FreedPagesRecord): void {
-    const n = this.freedPages.length;
-    if (n === 0) return;
-    this.freedPages[this.nextFreed] = record;
-    this.nextFreed = (this.nextFreed + 1) % n;
+    if (this.pageHistory === 0) return;
+    this.freedPages.delete(record.address);
+    this.freedPages.set(record.address, record);
+    if (this.freedPages.size > this.pageHistory) {
+      this.freedPages.delete(this.freedPages.keys().next().value!);
+    }
   }
 
   /** Pages given out again: history entries overlapping [address, address + size) are dropped. */
   pagesReused(address: number, size: number): void {
-    const ring = this.freedPages;
-    for (let i = 0; i < ring.length; i++) {
-      const r = ring[i];
-      if (r && r.address < address + size && address < r.address + r.size) ring[i] = undefined;
+    if (this.freedPages.size === 0) return;
+    for (const r of this.freedPages.values()) {
+      if (r.address < address + size && address < r.address + r.size) this.freedPages.delete(r.address);
     }
   }
 
   /** The newest returned block of pages containing `address` and not given out again, if any. */
   freedPagesContaining(address: number): FreedPagesRecord | undefined {
-    const ring = this.freedPages;
-    const n = ring.length;
-    for (let k = 1; k <= n; k++) {
-      const r = ring[(this.nextFreed - k + n) % n];
-      if (r && address >= r.address && address < r.address + r.size) return r;
-    }
-    return undefined;
+    let found: FreedPagesRecord | undefined;
+    for (const r of this.freedPages.values()) if (address >= r.address && address < r.address + r.size) found = r;
+    return found;
   }
 }

@@ -62,7 +62,7 @@ export function isSimulatorFrame(file: string): boolean {
 }
 
 /** How many frames a capture keeps (V8's default of 10 may stop inside the simulator). */
-const CAPTURE_DEPTH = 32;
+const CAPTURE_DEPTH = 16;
 
 /**
  * Captures the JS call stack now (its text is formatted only when read).

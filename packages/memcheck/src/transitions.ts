@@ -66,9 +66,10 @@ export class Transitions {
    */
   pagesReturned(address: number, size: number, owner: string): void {
     this.shadow.checkRange(address, size);
-    const pools = [...this.ledger.pools.values()].filter(
-      (p) => p.address >= address && p.address + p.size <= address + size,
-    );
+    const pools =
+      this.ledger.pools.size === 0
+        ? []
+        : [...this.ledger.pools.values()].filter((p) => p.address >= address && p.address + p.size <= address + size);
     const inPool = (a: number) => pools.some((p) => a >= p.address && a < p.address + p.size);
     let bad = this.shadow.find(address, size, isAllPlain);
     while (bad >= 0 && this.shadow.get(bad) === NO && inPool(bad)) {
@@ -89,7 +90,12 @@ export class Transitions {
     this.shadow.fill(address, size, NO);
     for (const p of pools) this.ledger.pools.delete(p.address);
     const rec = this.ledger.pages.get(address);
-    for (const a of [...this.ledger.pages.keys()]) if (a >= address && a < address + size) this.ledger.pages.delete(a);
+    this.ledger.pages.delete(address);
+    if (pools.length > 0) {
+      // The nested pools' page records go with them.
+      for (const a of [...this.ledger.pages.keys()])
+        if (a >= address && a < address + size) this.ledger.pages.delete(a);
+    }
     const freed = this.reporter.site(false);
     const pageSize = rec?.pageSize ?? this.ledger.poolContaining(address)?.pageSize ?? this.pageSize;
     this.ledger.pagesReused(address, size);
