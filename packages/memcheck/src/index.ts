@@ -50,7 +50,16 @@ export type { FreedPagesRecord, LeakRole, PagePool, PageRecord } from "./ledger.
 export { Ledger } from "./ledger.js";
 export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./options.js";
 export type { BlockInfo, DumpRow, MemReport, PageInfo, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
-export { describeBlock, describePages, formatDump, formatReport, formatTime, hex, reportToJSON } from "./report.js";
+export {
+  describeBlock,
+  describePages,
+  formatDump,
+  formatReport,
+  formatTime,
+  hex,
+  REPORT_KINDS,
+  reportToJSON,
+} from "./report.js";
 export { Reporter } from "./reporter.js";
 export type { ShadowCost, ShadowRegion } from "./shadow.js";
 export { Shadow } from "./shadow.js";

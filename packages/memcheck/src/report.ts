@@ -35,30 +35,34 @@ import { STATE_LEGEND } from "./state.js";
  * - `allocation-size-too-big`: an allocation above the largest size the allocator takes (it
  *   returns NULL).
  */
-export type ReportKind =
-  | "heap-buffer-overflow"
-  | "slab-out-of-bounds"
-  | "stack-out-of-bounds"
-  | "stack-below-sp"
-  | "stack-overflow"
-  | "use-after-free"
-  | "use-after-alloc"
-  | "uninitialized-read"
-  | "write-to-readonly"
-  | "invalid-access"
-  | "wild-access"
-  | "double-alloc"
-  | "double-free"
-  | "invalid-free"
-  | "alloc-dealloc-mismatch"
-  | "overlapping-copy"
-  | "invalid-transition"
-  | "leak-definite"
-  | "leak-indirect"
-  | "leak-possible"
-  | "leak-reachable"
-  | "calloc-overflow"
-  | "allocation-size-too-big";
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/** Every {@link ReportKind}, in the order the docs list them. */
+export const REPORT_KINDS = [
+  "heap-buffer-overflow",
+  "slab-out-of-bounds",
+  "stack-out-of-bounds",
+  "stack-below-sp",
+  "stack-overflow",
+  "use-after-free",
+  "use-after-alloc",
+  "uninitialized-read",
+  "write-to-readonly",
+  "invalid-access",
+  "wild-access",
+  "double-alloc",
+  "double-free",
+  "invalid-free",
+  "alloc-dealloc-mismatch",
+  "overlapping-copy",
+  "invalid-transition",
+  "leak-definite",
+  "leak-indirect",
+  "leak-possible",
+  "leak-reachable",
+  "calloc-overflow",
+  "allocation-size-too-big",
+] as const;
 
 /**
  * Where and when a block changed hands: the task, the simulated time, an optional label, and the
