@@ -81,6 +81,46 @@ describe("kernel apps as machine apps", () => {
     expect(r.verdict).toEqual({ ok: true, problems: [] });
   });
 
+  it("the run's --memcheck turns the checker on whatever the app's default; the app's settings carry over", () => {
+    expect(run({ ...twoTasks, memcheck: false }, true).memcheckActive).toBe(true);
+    // A leaky worker with source sites on: the report's line is relative to the run's source root.
+    const leaky: KernelAppDescription = {
+      name: "leaky",
+      description: "a task that ends holding a block",
+      durationMs: 5,
+      memcheck: { sourceSites: true },
+      tasks: [
+        {
+          name: "leaky",
+          *main(t) {
+            const p = yield* t.malloc(24);
+            t.write32(p, 1);
+          },
+        },
+      ],
+    };
+    const cli = fromKernelApp(leaky);
+    const root = new URL("../../../..", import.meta.url).pathname;
+    const prepared = prepareRun(cli, findBoard("stm32f407")!, {
+      seed: 1,
+      durationMs: 5,
+      memcheck: true,
+      sourceRoot: root,
+    });
+    void cli.run(prepared.ctx);
+    const r = finishRun(prepared, 0);
+    expect(r.options).toEqual({ seed: 1, durationMs: 5, memcheck: true }); // the root is not recorded
+    expect(r.reports.map((x) => x.kind)).toEqual(["leak-definite"]);
+    expect(r.reports[0]!.details[1]).toMatch(/^ {4}#0 apps\/workloads\/src\/run\/kernel-app\.test\.ts:\d+:\d+/);
+    expect(r.leaks).toEqual({
+      definite: { bytes: 24, blocks: 1 },
+      indirect: { bytes: 0, blocks: 0 },
+      possible: { bytes: 0, blocks: 0 },
+      reachable: { bytes: 0, blocks: 0 },
+      held: { bytes: 0, blocks: 0 },
+    });
+  });
+
   it("an unplanned fault fails the run", () => {
     const r = run({ ...twoTasks, expectFault: undefined }, false);
     expect(r.memcheckActive).toBe(false);

@@ -222,7 +222,8 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
 function memcheckFor(app: KernelAppDescription, options: AppRunOptions): boolean | KernelMemcheckOptions {
   if (!options.memcheck) return false;
   const mc = app.memcheck;
-  if (typeof mc !== "object" || !mc.sourceSites || options.sourceRoot === undefined) return mc ?? true;
+  if (typeof mc !== "object") return true;
+  if (!mc.sourceSites || options.sourceRoot === undefined) return mc;
   const sites = typeof mc.sourceSites === "object" ? mc.sourceSites : {};
   return { ...mc, sourceSites: { ...sites, root: options.sourceRoot } };
 }
