@@ -1,5 +1,6 @@
 import { findBoard } from "@rtos-sim/hw";
 import type { AppDescription as KernelAppDescription } from "@rtos-sim/kernel";
+import { captureStack, parseFrames } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { finishRun, prepareRun } from "./context.js";
 import { fromKernelApp, isKernelApp, type KernelAppExpectations } from "./kernel-app.js";
@@ -100,7 +101,9 @@ describe("kernel apps as machine apps", () => {
       ],
     };
     const cli = fromKernelApp(leaky);
-    const root = new URL("../../../..", import.meta.url).pathname;
+    // The repository root: where this file's path (from a JS stack) has apps/workloads/.
+    const self = parseFrames(captureStack().stack ?? "").find((f) => f.file.endsWith("kernel-app.test.ts"))!.file;
+    const root = self.slice(0, self.lastIndexOf("apps/workloads/"));
     const prepared = prepareRun(cli, findBoard("stm32f407")!, {
       seed: 1,
       durationMs: 5,
