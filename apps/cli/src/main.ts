@@ -3,7 +3,11 @@
  * The `rtos-sim` executable: runs the command line and sets the exit code (see `ExitCode`).
  * @packageDocumentation
  */
-import { runCli } from "./cli/cli.js";
+// Stacks through the source maps of the built bundles (and of app files tsx compiles): the memory
+// checker's source sites then name the apps' TypeScript lines, not positions in dist/*.js. Node
+// reads the maps of modules loaded after this, so the CLI and the packages are imported below.
+process.setSourceMapsEnabled(true);
+const { runCli } = await import("./cli/cli.js");
 
 // `rtos-sim run | head`: the reader went away; stop quietly like other shell tools.
 for (const stream of [process.stdout, process.stderr]) {
@@ -14,3 +18,6 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 process.exitCode = await runCli(process.argv.slice(2));
+
+// An ES module (top-level await), though it exports nothing.
+export {};

@@ -243,3 +243,52 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
     expect(html).not.toMatch(/@import|url\(/);
   });
 });
+
+describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_000 }, () => {
+  it("prints each report with the app's source lines, then the leak summary; JSON and HTML carry it too", async () => {
+    const dir = tempDir();
+    const file = join(dir, "report.html");
+    const text = await rtosSim(["run", "heap-bugs"]);
+    expect(text.code).toBe(0);
+    const out = text.stdout;
+    // Paths relative to the working directory (apps/cli), lines of the app's TypeScript source.
+    expect(out).toMatch(/\n {6}#0 \.\.\/workloads\/src\/heap-bugs\/app\.ts:\d+:\d+ in \S*body\n/);
+    expect(out).toMatch(/\n {2}allocated here:\n {6}#0 \.\.\/workloads\/src\/heap-bugs\/app\.ts:\d+:\d+/);
+    expect(out).toMatch(/\n {2}freed here:\n {6}#0 \.\.\/workloads\/src\/heap-bugs\/app\.ts:\d+:\d+/);
+    expect(out).toMatch(/allocated by task overflow at t=\d+ cycles \(\d+\.\d+ ms\)/);
+    expect(out).toContain(
+      [
+        "LEAK SUMMARY",
+        "       definitely lost: 48 bytes in 1 blocks",
+        "       indirectly lost: 0 bytes in 0 blocks",
+        "         possibly lost: 0 bytes in 0 blocks",
+        "       still reachable: 0 bytes in 0 blocks",
+        "  held, task not ended: 120 bytes in 3 blocks  (maybe in its registers: not decided)",
+      ].join("\n"),
+    );
+    const json = await rtosSim(["run", "heap-bugs", "--json", "--report", file]);
+    const result = JSON.parse(json.stdout) as RunResult;
+    expect(result.leaks).toEqual({
+      definite: { bytes: 48, blocks: 1 },
+      indirect: { bytes: 0, blocks: 0 },
+      possible: { bytes: 0, blocks: 0 },
+      reachable: { bytes: 0, blocks: 0 },
+      held: { bytes: 120, blocks: 3 },
+    });
+    expect(result.reports.map((r) => r.kind)).toEqual([
+      "heap-buffer-overflow",
+      "use-after-free",
+      "double-free",
+      "invalid-free",
+      "uninitialized-read",
+      "leak-definite",
+      "overlapping-copy",
+      "calloc-overflow",
+      "allocation-size-too-big",
+      "use-after-free",
+    ]);
+    const html = readFileSync(file, "utf8");
+    expect(html).toContain("<h3>Leak summary</h3>");
+    expect(html).toMatch(/<td>definitely lost<\/td><td class="num">48<\/td><td class="num">1<\/td>/);
+  });
+});

@@ -102,6 +102,7 @@ export class LiveRun {
       cycles: 0,
       wallMs: 0,
       cpuLoad: null, // known once the run finishes
+      leaks: null, // scanned when the run ends
       tasks: this.tasks,
       slices: this.slices,
       events: [],

@@ -153,9 +153,9 @@ describe("the playground in headless Chromium", () => {
     expect(consoleText).toContain("telemetry| t=  100 ms | roll");
     expect(consoleText).toContain("telemetry| t=  900 ms | roll");
     expect(await page.textContent("#verdict")).toBe("OK");
-    expect(await page.locator("#checks li.pass").count()).toBe(4);
+    expect(await page.locator("#checks li.pass").count()).toBe(5);
     expect(await page.locator("#timeline svg rect.slice").count()).toBeGreaterThan(10);
-    expect(await page.locator("#counters svg.counter-plot").count()).toBe(2);
+    expect(await page.locator("#counters svg.counter-plot").count()).toBe(3);
     expect(await page.locator("#pages .page").count()).toBeGreaterThan(100);
     expect(hash).toMatch(/^[0-9a-f]{16}$/);
     expect(hash).toBe(await cli);

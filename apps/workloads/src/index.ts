@@ -129,7 +129,7 @@ export {
   startKernelApp,
   taskMpuRegions,
 } from "./run/kernel-app.js";
-export { checkerReportFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
+export { checkerReportFrom, leakSummaryFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
 export type { ManagedRegion } from "./run/page-maps.js";
 export { bootPageMaps, pageMapFromRegionManager } from "./run/page-maps.js";
 export type { FaultContext, FaultRegisters, RunListener } from "./run/recorder.js";
@@ -141,6 +141,8 @@ export type {
   CounterSample,
   CounterSeries,
   FaultRecord,
+  LeakCount,
+  LeakSummaryInfo,
   MemoryRegionInfo,
   MpuRegionInfo,
   MpuRegionRegisters,

@@ -14,6 +14,11 @@ export interface AppRunOptions {
   readonly durationMs: number;
   /** The memory checker is wanted (`--memcheck`, the default, or `--no-memcheck`). */
   readonly memcheck: boolean;
+  /**
+   * A path prefix to strip from the file names of source sites in checker reports (the CLI
+   * passes its working directory). Default: paths as the JS engine gives them (absolute).
+   */
+  readonly sourceRoot?: string;
 }
 
 /**

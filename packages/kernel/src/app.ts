@@ -1,5 +1,5 @@
 import { type Board, findBoard } from "@rtos-sim/hw";
-import type { MemReport } from "@rtos-sim/memcheck";
+import type { LeakSummary, MemReport } from "@rtos-sim/memcheck";
 import { bootKernel } from "./boot.js";
 import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
 import type { DeviceRole } from "./devices/table.js";
@@ -69,6 +69,8 @@ export interface AppRun {
   readonly kernel: Kernel;
   readonly result: KernelRunResult;
   readonly checks: readonly AppCheck[];
+  /** The leak check at the end of the run (`kernel.checkLeaks()`), or null without the checker. */
+  readonly leaks: LeakSummary | null;
 }
 
 /** Checks an app description's shape (a typed `BAD_CONFIG` error naming the field) and returns it. */
@@ -135,7 +137,12 @@ export function startApp(
   defineApp(app);
   const board = resolveBoard(options.board ?? app.board ?? "stm32f407");
   const seed = options.seed ?? 1;
-  const kernel = boot({ ...(app.kernel ?? {}), board, seed, memcheck: options.memcheck ?? app.memcheck ?? false });
+  // `memcheck: true` turns the checker on with the app's own settings, if it has some.
+  const memcheck =
+    options.memcheck === true && typeof app.memcheck === "object"
+      ? app.memcheck
+      : (options.memcheck ?? app.memcheck ?? false);
+  const kernel = boot({ ...(app.kernel ?? {}), board, seed, memcheck });
   const env: AppEnv = {
     kernel,
     seed,
@@ -162,7 +169,8 @@ export function startApp(
 
 /**
  * Boots a kernel for `app` on its (or the given) board, creates its tasks, runs it for its
- * duration and returns the kernel (for reports), the run result and the app's checks.
+ * duration, makes the end-of-run leak check (with the checker) and returns the kernel (for
+ * reports), the run result, the app's checks and the leak summary.
  */
 export function runApp(
   app: AppDescription,
@@ -171,5 +179,6 @@ export function runApp(
 ): AppRun {
   const session = startApp(app, options, boot);
   const result = session.run();
-  return { app, kernel: session.kernel, result, checks: session.checks() };
+  const leaks = session.kernel.checkLeaks();
+  return { app, kernel: session.kernel, result, checks: session.checks(), leaks };
 }

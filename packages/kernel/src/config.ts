@@ -1,5 +1,5 @@
 import type { Board } from "@rtos-sim/hw";
-import type { ErrorPolicy } from "@rtos-sim/memcheck";
+import type { ErrorPolicy, SourceSiteOptions } from "@rtos-sim/memcheck";
 import type { FrameOptions } from "./data/call-stack.js";
 import type { DeviceRole } from "./devices/table.js";
 import type { HeapKind } from "./heaps/table.js";
@@ -130,6 +130,12 @@ export interface KernelMemcheckOptions {
   readonly quarantineBytes?: number;
   /** Default "stop-writes". */
   readonly onError?: ErrorPolicy;
+  /**
+   * Source sites: reports name the line of the task's code (file:line:column, from the JS stack
+   * mapped through source maps) that made the bad access, the allocation and the free; repeats
+   * are grouped by that line. Costs a stack capture per syscall. Default false.
+   */
+  readonly sourceSites?: boolean | SourceSiteOptions;
 }
 
 /** Everything the kernel boots from. */
@@ -141,6 +147,13 @@ export interface KernelOptions {
   readonly tickHz?: number;
   /** Memory checker: off (default), on, or on with settings. */
   readonly memcheck?: boolean | KernelMemcheckOptions;
+  /**
+   * What an allocation above the largest size a heap syscall takes (16 MiB, `MAX_ALLOC`) does:
+   * `"null"` (default) returns 0 (NULL) and, with the checker, files an
+   * `allocation-size-too-big` report, as ASan with `allocator_may_return_null`; `"fault"`
+   * faults the caller (`BAD_ARGUMENT`, kind `bad-syscall`, with the report attached).
+   */
+  readonly allocationTooBig?: "null" | "fault";
   /** Seed of the simulated sensor noise. Default 1. */
   readonly seed?: number;
   readonly partitions?: readonly PartitionSpec[];

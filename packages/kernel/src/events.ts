@@ -20,7 +20,7 @@ export interface KernelEvents {
   alloc: [
     e: Stamp & {
       readonly task: string;
-      readonly op: "malloc" | "free" | "realloc";
+      readonly op: "malloc" | "calloc" | "free" | "realloc";
       readonly address: number;
       readonly size: number;
     },

@@ -1,6 +1,6 @@
 import { AllocError } from "@rtos-sim/alloc";
 import { Cfsr, Fault, hex32, type Machine } from "@rtos-sim/hw";
-import { CheckerFault, type MemoryChecker } from "@rtos-sim/memcheck";
+import { CheckerFault, type MemoryChecker, type MemReport } from "@rtos-sim/memcheck";
 import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
 import { KernelError } from "./errors.js";
@@ -139,7 +139,7 @@ export class FaultHandler {
     const { kind, message } = classifyFault(k, reason);
     const action = policyAction(k.policy, t.restarts);
     const fault = reason.error instanceof Fault ? reason.error : undefined;
-    const report = reason.error instanceof CheckerFault ? reason.error.report : undefined;
+    const report = checkerReportOf(reason.error);
     const ms = this.deps.stamp().ms;
     const regions = k.plan.views();
     const record: FaultRecord = {
@@ -187,6 +187,16 @@ export class FaultHandler {
       this.deps.scheduler().halt(`panic: ${this.panicMessage}`);
     }
   }
+}
+
+/**
+ * The memory checker's report behind a fault: the one that stopped the task, or the diagnosis a
+ * syscall attached to its error (a freed buffer passed to `send`, a too-big allocation).
+ */
+function checkerReportOf(error: unknown): MemReport | undefined {
+  if (error instanceof CheckerFault) return error.report;
+  const report = error instanceof KernelError ? error.context.report : undefined;
+  return typeof report === "object" && report !== null && "kind" in report ? (report as MemReport) : undefined;
 }
 
 /** What a policy does with the task's `restarts`-th fault. */

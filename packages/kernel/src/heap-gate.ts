@@ -166,8 +166,11 @@ export class HeapGate implements TaskAllocator {
     return this.inner.stats();
   }
 
-  /** Refuses a pointer that is not a live block: the checker's report first, when it is on. */
-  private checkLive(address: number, op: "free" | "realloc"): void {
+  /**
+   * Refuses a pointer that is not a live block of the task (the checker's report first, when it
+   * is on, else `INVALID_FREE`); does nothing for a live one.
+   */
+  checkLive(address: number, op: "free" | "realloc"): void {
     if (this.live.blocks.has(address)) return;
     // The checker names the mistake (double free, invalid free...) from its own record; with the
     // default policy it throws its CheckerFault here.

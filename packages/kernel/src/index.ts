@@ -107,6 +107,8 @@ export type { KernelRunResult, Partition } from "./kernel.js";
 export { Kernel } from "./kernel.js";
 export type { BoardLayout } from "./layout.js";
 export { layoutBoard, orderFor } from "./layout.js";
+export type { TaskLibc } from "./libc.js";
+export { makeLibc } from "./libc.js";
 export type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 export { MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 export type { SwitcherDeps } from "./switcher.js";

@@ -1,4 +1,5 @@
 import { BOARDS, STM32F407 } from "@rtos-sim/hw";
+import { formatReport } from "@rtos-sim/memcheck";
 import { TraceRecorder } from "@rtos-sim/sched";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
@@ -137,6 +138,54 @@ describe("memory checker integration", () => {
     expect(f.kind).toBe("bad-pointer");
     expect(f.message).toMatch(/^BAD_POINTER: print: task uaf passed a buffer it may not read: /);
     expect(k.task("uaf")!.output).toEqual([]);
+    // The checker's diagnosis goes with the fault: use after free, the block and its sites.
+    expect(f.checker).toMatchObject({
+      kind: "use-after-free",
+      access: "read",
+      size: 2,
+      mode: "user",
+      syscall: "print",
+    });
+    expect(f.checker!.block).toMatchObject({ size: 16, state: "quarantined", freed: { taskName: "uaf" } });
+    expect(f.dump).toContain("Memory checker:");
+    expect(k.checker!.reports.map((r) => r.kind)).toEqual(["use-after-free"]);
+  });
+
+  it("a double free in the free syscall is the task's (user mode, in syscall free), with the labels; fixed: one free", () => {
+    for (const twice of [true, false]) {
+      const k = bootTest({ memcheck: true });
+      k.spawn({
+        name: "df",
+        *main(t) {
+          const p = yield* t.malloc(16, 8, "df.ts:1");
+          yield* t.free(p, "df.ts:2");
+          if (twice) yield* t.free(p, "df.ts:3");
+        },
+      });
+      k.run({ ms: 2 });
+      if (!twice) {
+        expect([k.faults, k.checker!.reports]).toEqual([[], []]);
+        continue;
+      }
+      const r = k.faults[0]!.checker!;
+      expect([r.kind, r.mode, r.taskName, r.syscall, r.message]).toEqual([
+        "double-free",
+        "user",
+        "df",
+        "free",
+        "block freed twice (at df.ts:3)",
+      ]);
+      expect([r.block!.allocated.label, r.block!.freed!.label]).toEqual(["df.ts:1", "df.ts:2"]);
+      // Simulated time in cycles, exact, with milliseconds beside: allocation and free never print alike.
+      expect(r.timeUnit).toBe("cycles");
+      expect(r.block!.freed!.time).toBeGreaterThan(r.block!.allocated.time);
+      expect(formatReport(r).split("\n")[1]).toBe(
+        "block freed twice (at df.ts:3) (task df, user mode, in syscall free)",
+      );
+      expect(formatReport(r)).toMatch(
+        /allocated by task df at t=\d+ cycles \(\d+(\.\d+)? ms\) \(df\.ts:1\), freed by task df at t=\d+ cycles/,
+      );
+    }
   });
 });
 

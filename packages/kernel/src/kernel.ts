@@ -8,7 +8,7 @@ import {
   makeActor,
   Shcsr,
 } from "@rtos-sim/hw";
-import { MemoryChecker } from "@rtos-sim/memcheck";
+import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
@@ -27,6 +27,7 @@ import type { KernelMemory } from "./ipc/kernel-memory.js";
 import { MessageQueue } from "./ipc/message-queue.js";
 import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
+import { makeLibc } from "./libc.js";
 import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
@@ -163,6 +164,7 @@ export class Kernel {
     if (kBase === null) throw new KernelError("OUT_OF_MEMORY", "no room for the kernel block", { order: kOrder });
     this.kernelBlock = { base: kBase, size: 2 ** (kOrder + this.pageOrder), order: kOrder };
     this.kernelHeap = this.makeHeap("kernel", "tlsf", kBase, this.kernelBlock.size, kOrder, undefined);
+    this.checker?.setLeakRole(this.kernelHeap.allocator.name, "root");
     this.devices = attachDevices(this.machine.bus, board, {
       seed: options.seed ?? 1,
       ms: () => this.nowMs(),
@@ -327,22 +329,48 @@ export class Kernel {
 
   // ---- boot pieces --------------------------------------------------------------------------------
 
+  /**
+   * The memory checker (with `memcheck`): simulated time in cycles (exact, so an allocation and
+   * its free never print as the same instant), the region manager's page size (page orders in
+   * use-after-free reports), and the kernel's leak roots: partitions and the kernel heap (its
+   * control blocks and queue slots) are scanned and never reported, stack blocks are followed
+   * through the stack records (their live part, with any saved exception frame, is a root).
+   */
   private makeChecker(image: { start: number; size: number; label: string }): MemoryChecker | null {
     const mc = this.options.memcheck;
     if (!mc) return null;
     const page = 2 ** this.pageOrder;
     const metadata = this.regions.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * page }));
+    const opts = typeof mc === "object" ? mc : {};
     const checker = new MemoryChecker(this.machine, {
-      clock: () => this.nowMs(),
-      timeUnit: "ms",
+      clock: () => (this.scheduler ? this.scheduler.now().cycles : 0),
+      timeUnit: "cycles",
+      clockHz: this.machine.board.clockHz,
+      pageSize: page,
       taskName: (id) => this.byId.get(id)?.name ?? (id === 0 ? "kernel" : `T${id}`),
       data: [{ start: image.start, size: image.size, name: image.label }, ...this.codeInRam()],
       metadata,
-      onError: typeof mc === "object" ? mc.onError : undefined,
+      onError: opts.onError,
+      sourceSites: opts.sourceSites,
+      taskAlive: (id) => this.isAlive(id),
     });
     this.regions.observer = checker;
+    checker.registerAllocator("partitions", "partition");
+    checker.setLeakRole("partitions", "root");
+    checker.registerAllocator("stacks", "stack");
+    checker.setLeakRole("stacks", "ignored");
     checker.events.on("report", (r) => this.events.emit("checker", r));
     return checker;
+  }
+
+  /**
+   * Whether a task's registers may still hold pointers the checker cannot scan (they are the JS
+   * variables of its code): it has not ended, or a fault stopped it (the kernel keeps a faulted
+   * task's memory as it was). A task that ended is scanned exactly.
+   */
+  private isAlive(id: number): boolean {
+    const state = this.scheduler?.task(id)?.state;
+    return state !== undefined && state !== "stopped";
   }
 
   /** Code memory that is RAM (MPS2's SSRAM1): the image's .text, initialized, for the checker. */
@@ -410,10 +438,7 @@ export class Kernel {
     const base = this.regions.allocPages(order, { owner: `partition:${name}`, region });
     if (base === null) throw new KernelError("OUT_OF_MEMORY", `no room for partition ${name}`, { name, size });
     const bytes = 2 ** (order + this.pageOrder);
-    if (this.checker) {
-      this.checker.registerAllocator("partitions", "partition");
-      this.checker.blockAllocated(base, bytes, "partitions");
-    }
+    this.checker?.blockAllocated(base, bytes, "partitions");
     this.machine.core.fill(base, 0, bytes);
     const p = { id: this.partitions.size + 1, name, base, size: bytes, order };
     this.partitions.set(name, p);
@@ -631,16 +656,15 @@ export class Kernel {
         periodTicks > 0 ? periodTicks * cpt : null,
         deadlineTicks > 0 ? Math.round(deadlineTicks * cpt) : null,
       );
-      if (this.checker) {
-        this.checker.registerAllocator("stacks", "stack");
-        this.checker.blockAllocated(sBase, sSize, "stacks");
-      }
+      this.checker?.blockAllocated(sBase, sSize, "stacks");
       const psp = this.switcher.initialFrame(k);
       const checker = this.checker;
       if (checker) {
         checker.registerStack(id, sBase + GUARD_BYTES, sSize - GUARD_BYTES, psp);
         // Below the stack the checker reports a stack overflow (the MPU guard faults the first access anyway).
         ctx.onStackPointer = (sp) => checker.stackPointer(id, Math.min(sp, k.stack.top));
+        ctx.libc = makeLibc(core, checker);
+        ctx.callSites = checker.sourceSites;
       }
       const task = this.scheduler.spawn({
         name: spec.name,
@@ -758,6 +782,17 @@ export class Kernel {
   /** A task's timing: CPU cycles (its slices, switches and syscalls included) and its jobs. */
   taskTiming(k: KTask): JobStats & { readonly cpuCycles: number } {
     return { ...this.jobs.stats(k), cpuCycles: this.scheduler.task(k.id)?.stats.cycles ?? 0 };
+  }
+
+  /**
+   * The leak check at the end of a run (with the checker; null without): every block scanned
+   * from the kernel's roots (image data, partitions, the kernel heap, the live part of every
+   * task stack with its saved exception frame), in Valgrind's categories. A lost block not
+   * reported yet (at its task's end) is reported now; blocks of tasks still running that nothing
+   * reaches are counted as held, not lost (their registers are the JS variables of their code).
+   */
+  checkLeaks(): LeakSummary | null {
+    return this.checker ? this.checker.checkLeaks() : null;
   }
 
   /** The panic message, when a task's policy panicked the system. */

@@ -31,8 +31,9 @@ export interface SyscallRequests {
   yield: NoFields;
   sleep: Delay;
   malloc: { readonly size: number; readonly align?: number; readonly label?: string };
-  free: { readonly ptr: number };
-  realloc: { readonly ptr: number; readonly size: number };
+  calloc: { readonly n: number; readonly size: number; readonly label?: string };
+  free: { readonly ptr: number; readonly label?: string };
+  realloc: { readonly ptr: number; readonly size: number; readonly label?: string };
   "sem-take": { readonly sem: string; readonly timeout?: Delay };
   "sem-give": { readonly sem: string };
   send: { readonly queue: string; readonly ptr: number; readonly length: number };
@@ -91,8 +92,10 @@ export interface TaskInfo {
 export interface SyscallResults {
   yield: undefined;
   sleep: undefined;
-  /** An address in the task's heap, or 0 (out of memory, size 0, no heap). */
+  /** An address in the task's heap, or 0 (out of memory, size 0, no heap, too big). */
   malloc: number;
+  /** The address of `n * size` zeroed bytes, or 0 (as malloc, or `n * size` above 32 bits). */
+  calloc: number;
   free: ErrnoOf<"OK">;
   /** The new address, or 0 (out of memory, or `realloc(p, 0)`). */
   realloc: number;
@@ -138,8 +141,9 @@ export const sys = {
   sleep: (delay: Delay): SyscallOf<"sleep"> =>
     "ticks" in delay ? { op: "sleep", ticks: delay.ticks } : { op: "sleep", ms: delay.ms },
   malloc: (size: number, align?: number, label?: string): SyscallOf<"malloc"> => ({ op: "malloc", size, align, label }),
-  free: (ptr: number): SyscallOf<"free"> => ({ op: "free", ptr }),
-  realloc: (ptr: number, size: number): SyscallOf<"realloc"> => ({ op: "realloc", ptr, size }),
+  calloc: (n: number, size: number, label?: string): SyscallOf<"calloc"> => ({ op: "calloc", n, size, label }),
+  free: (ptr: number, label?: string): SyscallOf<"free"> => ({ op: "free", ptr, label }),
+  realloc: (ptr: number, size: number, label?: string): SyscallOf<"realloc"> => ({ op: "realloc", ptr, size, label }),
   semTake: (sem: string, timeout?: Delay): SyscallOf<"sem-take"> => ({ op: "sem-take", sem, timeout }),
   semGive: (sem: string): SyscallOf<"sem-give"> => ({ op: "sem-give", sem }),
   send: (queue: string, ptr: number, length: number): SyscallOf<"send"> => ({ op: "send", queue, ptr, length }),

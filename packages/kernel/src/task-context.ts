@@ -1,9 +1,11 @@
 import type { Core } from "@rtos-sim/hw";
+import { captureStack, type StackCapture } from "@rtos-sim/memcheck";
 import { CallStack, type Frame, type FrameOptions } from "./data/call-stack.js";
 import type { FunctionType } from "./data/frames.js";
 import type { StructFields } from "./data/struct.js";
 import { KernelError } from "./errors.js";
-import { type Delay, type SyscallCall, sys, syscall } from "./syscalls.js";
+import { makeLibc, type TaskLibc } from "./libc.js";
+import { type Delay, type Syscall, type SyscallCall, type SyscallResults, sys, syscall } from "./syscalls.js";
 
 /**
  * What a task's code gets: memory accesses checked by the MPU (with the task's privilege, since
@@ -41,6 +43,16 @@ export class TaskContext {
   site: string | undefined;
   /** Told of every stack pointer move by push/pop (the kernel passes it to the memory checker). */
   onStackPointer: ((sp: number) => void) | null = null;
+  /** The C library (`t.memcpy`...): plain accesses, or the memory checker's checked copies (the kernel sets it). */
+  libc: TaskLibc;
+  /**
+   * Whether each syscall takes the JS stack of the task's call with it (set by the kernel when
+   * the memory checker names source lines): the kernel carries the call out after the task's
+   * code has yielded, when the task's frames are no longer on the stack.
+   */
+  callSites = false;
+  /** The JS stack of the task's last syscall (with {@link TaskContext.callSites}), else null. */
+  lastCall: StackCapture | null = null;
   private readonly core: Core;
   /** CONTROL.FPCA: set by the task's first floating-point access (a VLDR/VSTR), cleared at a (re)start. */
   #fpca = false;
@@ -78,6 +90,7 @@ export class TaskContext {
       (n) => core.charge(n),
       options.frames,
     );
+    this.libc = makeLibc(core, null);
   }
 
   /** 8-bit load (MPU-checked with the task's privilege). */
@@ -247,59 +260,92 @@ export class TaskContext {
     this.#calls.reset();
   }
 
+  // ---- the C library (libc.ts) ------------------------------------------------------------------
+
+  /** C's memcpy: `n` bytes from `src` to `dst`, which must not overlap (the checker reports `overlapping-copy`). Returns `dst`. */
+  memcpy(dst: number, src: number, n: number): number {
+    return this.libc.memcpy(dst, src, n);
+  }
+  /** C's memmove: `n` bytes from `src` to `dst`, which may overlap. Returns `dst`. */
+  memmove(dst: number, src: number, n: number): number {
+    return this.libc.memmove(dst, src, n);
+  }
+  /** C's memset: `n` bytes at `dst` set to `value & 0xff`. Returns `dst`. */
+  memset(dst: number, value: number, n: number): number {
+    return this.libc.memset(dst, value, n);
+  }
+  /** C's memcmp: < 0, 0 or > 0 as the first differing byte (unsigned) of `a` is below or above `b`'s. */
+  memcmp(a: number, b: number, n: number): number {
+    return this.libc.memcmp(a, b, n);
+  }
+  /** C's strlen: bytes before the NUL at or after `s`. */
+  strlen(s: number): number {
+    return this.libc.strlen(s);
+  }
+
   // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
+
+  /** Makes a syscall, with the JS stack of the task's call when {@link TaskContext.callSites} is on. */
+  private *call<R extends Syscall>(request: R): Generator<R, SyscallResults[R["op"]], unknown> {
+    if (this.callSites) this.lastCall = captureStack();
+    return yield* syscall(request);
+  }
 
   /** Gives up the CPU: back of its priority's ready queue. */
   yield(): SyscallCall<"yield"> {
-    return syscall(sys.yield());
+    return this.call(sys.yield());
   }
   /** Sleeps `{ ms }` or `{ ticks }`. */
   sleep(delay: Delay): SyscallCall<"sleep"> {
-    return syscall(sys.sleep(delay));
+    return this.call(sys.sleep(delay));
   }
-  /** Allocates from the task's heap: the address, or 0 (out of memory, size 0, no heap). */
+  /** Allocates from the task's heap: the address, or 0 (out of memory, size 0, no heap, too big). */
   malloc(size: number, align?: number, label?: string): SyscallCall<"malloc"> {
-    return syscall(sys.malloc(size, align, label));
+    return this.call(sys.malloc(size, align, label));
   }
-  /** Frees a block of the task's heap (`free(0)` is OK); an invalid free faults the task. */
-  free(ptr: number): SyscallCall<"free"> {
-    return syscall(sys.free(ptr));
+  /** Allocates `n * size` zeroed bytes: the address, or 0 (as malloc; `n * size` above 32 bits: `calloc-overflow`). */
+  calloc(n: number, size: number, label?: string): SyscallCall<"calloc"> {
+    return this.call(sys.calloc(n, size, label));
   }
-  /** Resizes a block: the new address, or 0. */
-  realloc(ptr: number, size: number): SyscallCall<"realloc"> {
-    return syscall(sys.realloc(ptr, size));
+  /** Frees a block of the task's heap (`free(0)` is OK); an invalid free faults the task. `label` names the call site. */
+  free(ptr: number, label?: string): SyscallCall<"free"> {
+    return this.call(sys.free(ptr, label));
+  }
+  /** Resizes a block: the new address, or 0. `label` names the call site. */
+  realloc(ptr: number, size: number, label?: string): SyscallCall<"realloc"> {
+    return this.call(sys.realloc(ptr, size, label));
   }
   /** Takes a semaphore (blocks while its count is 0): OK, EPERM (no right to take it), or TIMEOUT. */
   semTake(sem: string, timeout?: Delay): SyscallCall<"sem-take"> {
-    return syscall(sys.semTake(sem, timeout));
+    return this.call(sys.semTake(sem, timeout));
   }
   /** Gives a semaphore: OK, EPERM (no right to give it), or EOVERFLOW at its maximum. */
   semGive(sem: string): SyscallCall<"sem-give"> {
-    return syscall(sys.semGive(sem));
+    return this.call(sys.semGive(sem));
   }
   /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, EPERM (no right to send). */
   send(queue: string, ptr: number, length: number): SyscallCall<"send"> {
-    return syscall(sys.send(queue, ptr, length));
+    return this.call(sys.send(queue, ptr, length));
   }
   /** Receives a message into `[ptr, ptr + length)` (blocks while empty): its length, EPERM (no right), or TIMEOUT. */
   receive(queue: string, ptr: number, length: number, timeout?: Delay): SyscallCall<"receive"> {
-    return syscall(sys.receive(queue, ptr, length, timeout));
+    return this.call(sys.receive(queue, ptr, length, timeout));
   }
   /** Prints `length` bytes at `ptr` as lines of the task's output: the length. */
   print(ptr: number, length: number): SyscallCall<"print"> {
-    return syscall(sys.print(ptr, length));
+    return this.call(sys.print(ptr, length));
   }
   /** Grants a partition the caller holds read-write to a task: OK, EPERM, ENOENT, or ENOSPC. */
   grant(partition: string, task: string, access: "ro" | "rw"): SyscallCall<"grant"> {
-    return syscall(sys.grant(partition, task, access));
+    return this.call(sys.grant(partition, task, access));
   }
   /** The task's identity, stack and the time. */
   info(): SyscallCall<"info"> {
-    return syscall(sys.info());
+    return this.call(sys.info());
   }
   /** Stops the task (never returns). */
   exit(code = 0): SyscallCall<"exit"> {
-    return syscall(sys.exit(code));
+    return this.call(sys.exit(code));
   }
   /**
    * Ends the current job of a periodic task (`TaskSpec.period`) and sleeps until the next release
@@ -307,6 +353,6 @@ export class TaskContext {
    * job then starts at once). A task without a period is faulted (`bad-syscall`).
    */
   nextPeriod(): SyscallCall<"next-period"> {
-    return syscall(sys.nextPeriod());
+    return this.call(sys.nextPeriod());
   }
 }

@@ -5,7 +5,8 @@
  *    DataView access to the same offsets in the same run (the hw bench's shape; target 0.15x).
  * 2. Allocator throughput on the standard trace with the checker on: `@rtos-sim/alloc`'s TLSF
  *    and slab array over pages from `@rtos-sim/region`, bare, observed by the checker, and (TLSF)
- *    wrapped with redzones and a quarantine.
+ *    wrapped with redzones and a quarantine, then with source sites too (a JS stack captured at
+ *    every allocation and free: the cost of `sourceSites`).
  */
 
 import { SlabArrayAllocator, stepClasses, TlsfAllocator } from "@rtos-sim/alloc";
@@ -63,13 +64,13 @@ const TRACE = standardTrace();
  * manager and the allocator and checks every metadata access; `wrapped`: redzones of 16 B and a
  * 64 KiB quarantine around the allocator too.
  */
-function trace(name: string, kind: "tlsf" | "slab-array", mode: "bare" | "checker" | "wrapped") {
+function trace(name: string, kind: "tlsf" | "slab-array", mode: "bare" | "checker" | "wrapped" | "sites") {
   const m = createMachine(STM32H743XI);
   const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => !r.readOnly) });
   let checker: MemoryChecker | null = null;
   if (mode !== "bare") {
     const metadata = rm.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * rm.pageSize }));
-    checker = new MemoryChecker(m, { metadata }).attach();
+    checker = new MemoryChecker(m, { metadata, sourceSites: mode === "sites" }).attach();
     rm.observer = checker;
   }
   const options = { pages: rm, memory: m.core, region: "AXISRAM", observer: checker };
@@ -78,7 +79,7 @@ function trace(name: string, kind: "tlsf" | "slab-array", mode: "bare" | "checke
       ? new TlsfAllocator({ name: "tlsf", ...options })
       : new SlabArrayAllocator({ name: "kmalloc", ...options, classes: stepClasses(32, 576) });
   const heap =
-    mode === "wrapped" && checker
+    (mode === "wrapped" || mode === "sites") && checker
       ? checkedAllocator(checker, inner, { redzone: 16, quarantineBytes: 64 * 1024 })
       : inner;
   m.core.actor = makeActor(ActorMode.User, 1);
@@ -111,6 +112,7 @@ benchMain(
     tlsfBare: () => trace("TLSF, no checker", "tlsf", "bare"),
     tlsfChecker: () => trace("TLSF, checker on (hook + transitions)", "tlsf", "checker"),
     tlsfWrapped: () => trace("TLSF, checker on, redzone 16 B, quarantine 64 KiB", "tlsf", "wrapped"),
+    tlsfSites: () => trace("TLSF, as above, with source sites (a JS stack per allocation and free)", "tlsf", "sites"),
     slabBare: () => trace("slab array (32..576 B), no checker", "slab-array", "bare"),
     slabChecker: () => trace("slab array (32..576 B), checker on", "slab-array", "checker"),
   },
@@ -127,7 +129,7 @@ benchMain(
       {
         group: "standard trace (1M ops + final frees), @rtos-sim/alloc TLSF on STM32H743 AXI SRAM",
         baseline: r.tlsfBare?.name ?? "TLSF",
-        rows: rows(r.tlsfBare, [[r.tlsfBare], [r.tlsfChecker], [r.tlsfWrapped]]),
+        rows: rows(r.tlsfBare, [[r.tlsfBare], [r.tlsfChecker], [r.tlsfWrapped], [r.tlsfSites]]),
       },
       {
         group: "standard trace (1M ops + final frees), @rtos-sim/alloc slab array on STM32H743 AXI SRAM",

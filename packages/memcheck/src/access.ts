@@ -58,6 +58,7 @@ export class AccessCheck {
       get copying() {
         return self.copying;
       },
+      freedPages: (a) => parts.ledger.freedPagesContaining(a),
     };
   }
 

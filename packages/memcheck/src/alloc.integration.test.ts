@@ -123,3 +123,56 @@ describe("with @rtos-sim/alloc (TLSF, slab array) and @rtos-sim/region", () => {
     expect(checker.reports.map((r) => [r.kind, r.address])).toEqual([["uninitialized-read", q + 4]]);
   });
 });
+
+describe("a checked TLSF under pressure", () => {
+  /** A TLSF over one 4 KiB block of pages, bare or wrapped with redzones and a quarantine as large as the heap. */
+  function heap(wrapped: boolean) {
+    const { m, rm, checker } = boot();
+    // One 4 KiB block of pages and nothing more, as a task heap has.
+    const block = rm.allocPages(2, { owner: "t", region: "SRAM1" })!;
+    let lent = false;
+    const pages = {
+      pageOrder: rm.pageOrder,
+      allocPages: (order: number) => {
+        if (lent || order !== 2) return null;
+        lent = true;
+        return block;
+      },
+      freePages: () => {
+        lent = false;
+      },
+    };
+    const tlsf = new TlsfAllocator({ name: "t", pages, memory: m.core, observer: checker, arenaOrder: 2 });
+    return {
+      m,
+      checker,
+      a: wrapped ? checkedAllocator(checker, tlsf, { quarantineBytes: 4096, capacity: 4096 }) : tlsf,
+    };
+  }
+
+  it("a realloc loop growing a buffer to most of the heap: the checked one grows in place when it cannot move", () => {
+    const answers = [false, true].map((wrapped) => {
+      const { m, checker, a } = heap(wrapped);
+      const out: number[] = [];
+      let p = a.allocate(16)!;
+      m.core.fill(p, 0x5a, 16);
+      for (let n = 64; n <= 2816; n += 64) {
+        const q = "resize" in a ? (a as { resize(p: number, n: number): number | null }).resize(p, n) : null;
+        out.push(q === null ? 0 : m.core.read8(q + 15));
+        if (q !== null) {
+          p = q;
+          m.core.fill(p, 0x5a, n);
+        }
+      }
+      expect(checker.reports).toEqual([]);
+      return out;
+    });
+    // Bare TLSF grows in place to 2304 bytes. Checked, a realloc moves (as ASan's and Memcheck's
+    // do, so a stale pointer to the old block is caught) while there is room: alone, that stops
+    // at 768 bytes (old and new block side by side); growing in place once it cannot move takes
+    // it to 1536, the redzones and the block's place in the heap making the rest of the difference.
+    const grown = answers.map((a) => 64 * a.indexOf(0));
+    expect(grown).toEqual([2304, 1536]);
+    for (const a of answers) expect(a.filter((x) => x !== 0 && x !== 0x5a)).toEqual([]);
+  });
+});

@@ -29,7 +29,13 @@ describe("redzones: what the seed's design misses", () => {
     expect(g.checker.reports).toHaveLength(1);
     expect(r).toMatchObject({ kind: "heap-buffer-overflow", address: c + 24, access: "write", size: 4 });
     expect(r.block).toMatchObject({ address: c, size: 16, relation: "right", distance: 8 });
-    expect(r.block!.allocated).toEqual({ task: SENSOR, taskName: "sensor", time: 3.2, label: "sensor.c:10" });
+    expect(r.block!.allocated).toEqual({
+      task: SENSOR,
+      taskName: "sensor",
+      time: 3.2,
+      label: "sensor.c:10",
+      source: null,
+    });
     // The left redzone too.
     g.m.core.read8(d - 1);
     expect(g.checker.reports[1]).toMatchObject({ kind: "heap-buffer-overflow", address: d - 1 });
@@ -80,7 +86,7 @@ describe("quarantine: use of a freed block after the memory was handed out again
     const r = g.checker.reports[0]!;
     expect(r).toMatchObject({ kind: "use-after-free", address: c, time: 3 });
     expect(r.block).toMatchObject({ address: c, size: 16, state: "quarantined", relation: "inside", distance: 0 });
-    expect(r.block!.freed).toEqual({ task: SENSOR, taskName: "sensor", time: 2, label: "sensor.c:20" });
+    expect(r.block!.freed).toEqual({ task: SENSOR, taskName: "sensor", time: 2, label: "sensor.c:20", source: null });
     expect(heap.quarantined).toBe(48);
   });
 
@@ -120,6 +126,74 @@ describe("quarantine: use of a freed block after the memory was handed out again
     expect(heap.owns(q)).toBe(true);
     heap.free(q);
     expect(f.checker.reports).toHaveLength(3);
+  });
+});
+
+describe("a correct program gets the same answers with the checker on", () => {
+  /** A 4 KiB arena at 0x20006000 (its control area takes 1 KiB) and the same arena wrapped. */
+  function pair(options: { quarantineBytes?: number; capacity?: number; redzone?: number }) {
+    const bare = setup();
+    bare.checker.pagesGiven(0x20006000, 0x1000, "pool");
+    const raw = new TestAllocator(bare.m.core, 0x20006000, 0x1000, "pool");
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x1000, "pool");
+    const heap = checkedAllocator(f.checker, new TestAllocator(f.m.core, 0x20006000, 0x1000, "pool"), options);
+    bare.user(SENSOR);
+    f.user(SENSOR);
+    return { raw, heap, f };
+  }
+
+  it("a malloc(100)/free loop: the quarantine gives way when the allocator runs dry (it used to return NULL)", () => {
+    const { raw, heap, f } = pair({ quarantineBytes: 4096 }); // as large as the heap, as the kernel's default was
+    const got: [boolean, boolean][] = [];
+    for (let i = 0; i < 64; i++) {
+      const a = raw.allocate(100);
+      const b = heap.allocate(100);
+      got.push([a !== null, b !== null]);
+      if (a !== null) raw.free(a);
+      if (b !== null) heap.free(b);
+    }
+    expect(got.every(([a, b]) => a && b)).toBe(true);
+    expect(f.checker.reports).toEqual([]);
+    expect(heap.quarantined).toBeGreaterThan(0); // the quarantine still holds what fits
+  });
+
+  it("a realloc loop: each resize finds room, as it does without the checker", () => {
+    const { raw, heap } = pair({ quarantineBytes: 4096 });
+    let a = raw.allocate(8)!;
+    let b = heap.allocate(8)!;
+    for (let n = 16; n <= 256; n += 16) {
+      const a2 = raw.allocate(n)!;
+      raw.free(a);
+      a = a2;
+      b = heap.resize(b, n)!;
+      expect([n, a2 !== null, heap.blockSize(b)]).toEqual([n, true, n]);
+    }
+  });
+
+  it("the quarantine holds at most a quarter of the heap it guards", () => {
+    const { heap } = pair({ quarantineBytes: 64 * 1024, capacity: 4096 });
+    expect(heap.quarantineBytes).toBe(1024);
+    const blocks = Array.from({ length: 12 }, () => heap.allocate(64)!);
+    for (const p of blocks) heap.free(p);
+    expect(heap.quarantined).toBeLessThanOrEqual(1024);
+    expect(() =>
+      checkedAllocator(setup().checker, new TestAllocator(setup().m.core, 0x20006000, 0x1000), {
+        quarantineFraction: 2,
+      }),
+    ).toThrow(expect.objectContaining({ code: "OPTION_INVALID" }));
+  });
+
+  it("a block that fits only without redzones is handed out without them (its neighbours' still fence it)", () => {
+    const { raw, heap, f } = pair({ redzone: 64, quarantineBytes: 0 });
+    // The arena's 3 KiB after its control area: one 2040-byte block fits bare, not with 128 B of redzones.
+    const a = raw.allocate(2040);
+    const b = heap.allocate(2040);
+    expect([a !== null, b !== null]).toEqual([true, true]);
+    f.m.core.write8(b! + 2039, 1);
+    expect(f.checker.reports).toEqual([]);
+    f.m.core.write8(b! + 2040, 1); // past the end: the inner block's slack, or allocator memory
+    expect(f.checker.reports.map((r) => r.kind)).toEqual(["heap-buffer-overflow"]);
   });
 });
 

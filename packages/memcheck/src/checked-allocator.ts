@@ -1,12 +1,15 @@
 import type { BlockRecord } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
 import { MemcheckError } from "./errors.js";
+import { ALL, StateBit } from "./state.js";
 
 /** The block transitions an allocator reports (the shape of `@rtos-sim/alloc`'s BlockObserver). */
 export interface BlockObserverLike {
   blockAllocated(address: number, size: number, allocator: string): void;
   blockFreed(address: number, size: number, allocator: string): void;
   blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void;
+  /** Copies a moving resize's bytes (optional). */
+  memcpy?(dst: number, src: number, length: number): void;
 }
 
 /**
@@ -18,6 +21,8 @@ export interface AllocatorLike {
   readonly kind: string;
   allocate(size: number, align?: number): number | null;
   free(address: number): void;
+  /** In-place growth (TLSF, first fit): used by a checked resize when moving finds no room. */
+  resize?(address: number, size: number): number | null;
   owns(address: number): boolean;
   blockSize(address: number): number | undefined;
   stats(): object;
@@ -31,11 +36,19 @@ export interface CheckedAllocatorOptions {
   readonly redzone?: number;
   /** Bytes of freed blocks (with their redzones) held back before the real free. Default 64 KiB. */
   readonly quarantineBytes?: number;
+  /**
+   * Bytes the inner allocator manages (e.g. the task heap's size): the quarantine then holds at
+   * most `quarantineFraction` of it, so it never starves the program (ASan bounds its quarantine
+   * too). Default: unknown (only `quarantineBytes` bounds it).
+   */
+  readonly capacity?: number;
+  /** Largest share of `capacity` the quarantine may hold. Default 1/4. */
+  readonly quarantineFraction?: number;
 }
 
 interface Guarded {
   readonly inner: number;
-  readonly innerSize: number;
+  innerSize: number;
   readonly user: number;
   record: BlockRecord | null;
 }
@@ -47,6 +60,12 @@ interface Guarded {
  * the real free. So an overflow into a neighbouring live block hits a redzone first, and a stale
  * pointer used after the memory was handed out again still hits a freed block.
  *
+ * A correct program must get the same answers with the checker on: when the inner allocator
+ * cannot satisfy a request, quarantined blocks go back to it oldest first, the request retried
+ * after each, and when the quarantine is empty the block is asked for without redzones (its
+ * neighbours' redzones still fence it). The quarantine holds at most `quarantineFraction` of the
+ * heap's `capacity`.
+ *
  * The wrapper takes over the inner allocator's observer (it reports to the checker itself).
  */
 export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implements AllocatorLike {
@@ -54,6 +73,7 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
   readonly kind: A["kind"];
   readonly inner: A;
   readonly redzone: number;
+  /** The quarantine's byte budget: `quarantineBytes`, capped at `quarantineFraction` of `capacity`. */
   readonly quarantineBytes: number;
   /** Not used: the checker is told directly. Present for the Allocator shape. */
   observer: BlockObserverLike | null = null;
@@ -65,13 +85,17 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
 
   constructor(checker: MemoryChecker, inner: A, options: CheckedAllocatorOptions = {}) {
     const redzone = options.redzone ?? 16;
-    const quarantineBytes = options.quarantineBytes ?? 64 * 1024;
-    if (!(redzone >= 0) || !(quarantineBytes >= 0)) {
-      throw new MemcheckError("OPTION_INVALID", "redzone and quarantineBytes must be >= 0", {
-        redzone,
-        quarantineBytes,
-      });
+    const budget = options.quarantineBytes ?? 64 * 1024;
+    const fraction = options.quarantineFraction ?? 1 / 4;
+    const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
+    if (!(redzone >= 0) || !(budget >= 0) || !(fraction >= 0 && fraction <= 1) || !(capacity > 0)) {
+      throw new MemcheckError(
+        "OPTION_INVALID",
+        "redzone and quarantineBytes must be >= 0, quarantineFraction in [0, 1], capacity > 0",
+        { redzone, quarantineBytes: budget, quarantineFraction: fraction, capacity },
+      );
     }
+    const quarantineBytes = Math.min(budget, Math.floor(capacity * fraction));
     this.checker = checker;
     this.inner = inner;
     this.name = inner.name;
@@ -89,21 +113,48 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
 
   /**
    * Allocates `size` bytes aligned on `align` (default 8) between two redzones; `label` is
-   * recorded as the allocation site. Returns null when the inner allocator is out of memory.
+   * recorded as the allocation site. When the inner allocator is out of memory, quarantined
+   * blocks are released oldest first (retrying after each), then the block is asked for without
+   * redzones. Returns null when even that fails.
    */
   allocate(size: number, align = 8, label?: string): number | null {
     if (!(align > 0) || (align & (align - 1)) !== 0) {
       throw new MemcheckError("OPTION_INVALID", "align must be a power of two", { align });
     }
-    const left = this.redzone === 0 ? 0 : Math.ceil(this.redzone / align) * align;
-    const inner = this.inner.allocate(left + size + this.redzone, align);
+    let left = this.redzone === 0 ? 0 : Math.ceil(this.redzone / align) * align;
+    let right = this.redzone;
+    let inner = this.tryInner(left + size + right, align);
+    while (inner === null && this.head < this.fifo.length) {
+      this.evict();
+      inner = this.tryInner(left + size + right, align);
+    }
+    if (inner === null && left + right > 0) {
+      left = 0;
+      right = 0;
+      inner = this.inner.allocate(size, align);
+    }
     if (inner === null) return null;
-    const innerSize = this.inner.blockSize(inner) ?? left + size + this.redzone;
+    const innerSize = this.inner.blockSize(inner) ?? left + size + right;
     const user = inner + left;
     if (label !== undefined) this.checker.at(label);
     this.checker.guardedBlockAllocated(inner, innerSize, user, size, this.name);
     this.live.set(user, { inner, innerSize, user, record: null });
     return user;
+  }
+
+  /**
+   * The inner allocator's block for a request grown by redzones, or null: a size the allocator
+   * refuses outright (`BAD_SIZE`: above a slab array's largest class) is no room for redzones,
+   * and the request is tried again without them (where the same error, the bare allocator's own
+   * answer, goes to the caller).
+   */
+  private tryInner(size: number, align: number): number | null {
+    try {
+      return this.inner.allocate(size, align);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === "BAD_SIZE") return null;
+      throw e;
+    }
   }
 
   /** Frees a block: checked (double, invalid, mismatched), poisoned, then quarantined. */
@@ -138,10 +189,48 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     }
     const old = this.checker.blocks.live.get(address)?.size ?? 0;
     const p = this.allocate(size, 8, label);
-    if (p === null) return null;
+    if (p === null) return this.resizeInPlace(g, size);
     this.checker.memcpy(p, address, Math.min(old, size));
     this.free(address, label);
     return p;
+  }
+
+  /**
+   * No room to move (quarantine drained, even without redzones): the inner allocator resizes the
+   * block where it is, as it would without the checker (growing into a free neighbour), so a
+   * correct realloc loop gets the same answers. The block's range is lent back to it (ALL) for
+   * the work, then the redzones are laid again. Its own move would need the very room the
+   * allocation above did not find, so it stays in place; should it move, the data moves raw.
+   */
+  private resizeInPlace(g: Guarded, size: number): number | null {
+    const inner = this.inner;
+    if (typeof inner.resize !== "function") return null;
+    const shadow = this.checker.shadow;
+    const left = g.user - g.inner;
+    const saved = shadow.snapshot(g.inner, g.innerSize);
+    shadow.fill(g.inner, g.innerSize, ALL | StateBit.W);
+    const checker = this.checker;
+    inner.observer = {
+      blockAllocated() {},
+      blockFreed() {},
+      blockResized() {},
+      memcpy: (d, s, n) => checker.copyRaw(d, s, n),
+    };
+    let r: number | null = null;
+    try {
+      r = inner.resize(g.inner, left + size + this.redzone) ?? inner.resize(g.inner, left + size);
+    } finally {
+      inner.observer = null;
+    }
+    if (r === null) {
+      shadow.restore(g.inner, saved);
+      return null;
+    }
+    const innerSize = inner.blockSize(r) ?? left + size;
+    this.checker.guardedBlockResized(g.inner, saved, r, innerSize, g.user, r + left, size, this.name);
+    this.live.delete(g.user);
+    this.live.set(r + left, { inner: r, innerSize, user: r + left, record: null });
+    return r + left;
   }
 
   /** Empties the quarantine (every held block really freed); returns how many blocks went. */

@@ -1,5 +1,7 @@
 import { ActorMode, Fault, makeActor } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
+import { checkedAllocator } from "./checked-allocator.js";
+import { formatReport, formatTime } from "./report.js";
 import { TestAllocator } from "./test-allocator.js";
 import { DATA, FIRST_BLOCK, HEAP, LOGGER, SENSOR, setup } from "./test-setup.js";
 
@@ -21,7 +23,7 @@ describe("access errors, each with its fixed program", () => {
     const r = only(f);
     expect(r).toMatchObject({ kind: "heap-buffer-overflow", address: p + 10, size: 1, access: "write", task: SENSOR });
     expect(r.block).toMatchObject({ address: p, size: 10, relation: "right", distance: 0, state: "live" });
-    expect(r.block!.allocated).toEqual({ task: SENSOR, taskName: "sensor", time: 3.2, label: null });
+    expect(r.block!.allocated).toEqual({ task: SENSOR, taskName: "sensor", time: 3.2, label: null, source: null });
     expect(r.time).toBe(4);
 
     const g = setup();
@@ -298,6 +300,61 @@ describe("transition and free errors, each with its fixed program", () => {
     expect(g.checker.reports[0]).toMatchObject({ kind: "uninitialized-read", address: b + 4 });
   });
 
+  it("memmove: overlapping ranges are fine, the bytes and their INI move as one", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(16)!;
+    f.m.core.write32(p, 0x11223344); // bytes 4..7 never written
+    f.checker.memmove(p + 2, p, 8);
+    expect(f.checker.reports).toEqual([]);
+    expect(f.m.core.read16(p + 2)).toBe(0x3344);
+    expect(f.m.core.read32(p + 2)).toBe(0x11223344);
+    f.m.core.read8(p + 6); // came from byte 4: uninitialized
+    expect(only(f)).toMatchObject({ kind: "uninitialized-read", address: p + 6 });
+  });
+
+  it("calloc-overflow and allocation-size-too-big: filed by the task, never stopping (the call returns NULL)", () => {
+    const f = setup({ onError: "stop" });
+    f.user(SENSOR);
+    const r = f.checker.allocationRefused("calloc-overflow", "calloc parameters overflow", 0, [
+      "count * size (65536 * 65537) cannot be represented in 32 bits",
+    ]);
+    f.checker.beginRequest(LOGGER, "malloc", null);
+    f.checker.allocationRefused("allocation-size-too-big", "requested allocation size exceeds the maximum", 0x2000000);
+    f.checker.endRequest();
+    expect(f.m.core.pendingFault).toBeNull();
+    expect(f.checker.reports.map((x) => [x.kind, x.task, x.mode, x.syscall, x.size, x.dump, x.region])).toEqual([
+      ["calloc-overflow", SENSOR, "user", null, 0, null, null],
+      ["allocation-size-too-big", LOGGER, "user", "malloc", 0x2000000, null, null],
+    ]);
+    expect(formatReport(r).split("\n")).toEqual([
+      "==memcheck== ERROR: calloc-overflow at t=0 ms",
+      "calloc parameters overflow (task sensor, user mode)",
+      "count * size (65536 * 65537) cannot be represented in 32 bits",
+      "SUMMARY: memcheck: calloc-overflow task sensor",
+    ]);
+  });
+
+  it("diagnoseBuffer: the report a syscall's access to a freed buffer would make, without stopping", () => {
+    const f = setup({ onError: "stop" });
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap);
+    const p = heap.allocate(32)!;
+    f.m.core.fill(p, 1, 32);
+    expect(f.checker.diagnoseBuffer(f.m.core.actor, p, 32, "read")).toBeNull();
+    heap.free(p);
+    const r = f.checker.diagnoseBuffer(f.m.core.actor, p, 32, "read")!;
+    expect(r).toMatchObject({ kind: "use-after-free", address: p, size: 32, access: "read", task: SENSOR });
+    expect(r.block).toMatchObject({ address: p, state: "quarantined" });
+    expect(f.m.core.pendingFault).toBeNull();
+  });
+
+  it("times in cycles print exactly, with milliseconds when the clock rate is known", () => {
+    expect(formatTime(1680042, "cycles", 168_000_000)).toBe("t=1680042 cycles (10.00025 ms)");
+    expect(formatTime(1680042, "cycles")).toBe("t=1680042 cycles");
+    expect(formatTime(10.0002501, "ms")).toBe("t=10.00025 ms");
+  });
+
   it("invalid-transition: share of shared memory, pages returned with a live block; fixed: share/unshare", () => {
     const f = setup();
     const p = f.heap.allocate(16)!;
@@ -347,10 +404,51 @@ describe("policy, caps and typed errors", () => {
     const p = f.heap.allocate(8)!;
     const seen: string[] = [];
     f.checker.events.on("suppressed", (r) => seen.push(r.kind));
-    for (let i = 0; i < 4; i++) f.m.core.read8(p + i); // four bytes of one block: one error repeated
-    expect(f.checker.reports).toHaveLength(2);
+    for (let i = 0; i < 4; i++) f.m.core.read8(p + 2); // the same bad access, four times
+    expect(f.checker.reports.map((r) => r.occurrence)).toEqual([1, 2]);
     expect(f.checker.suppressed).toBe(2);
     expect(seen).toEqual(["uninitialized-read", "uninitialized-read"]);
+  });
+
+  it("groups repeats by access site: distinct bad accesses to one block are each reported", () => {
+    // Without source sites, the site is the access itself: six different accesses, six reports.
+    const f = setup({ maxRepeats: 1 });
+    f.user(SENSOR);
+    const p = f.heap.allocate(8)!;
+    for (const [at, size] of [
+      [0, 1],
+      [2, 2],
+      [4, 4],
+      [-1, 1],
+      [8, 1],
+      [9, 2],
+    ] as const) {
+      if (size === 1) f.m.core.read8(p + at);
+      else if (size === 2) f.m.core.read16(p + at);
+      else f.m.core.read32(p + at);
+    }
+    expect(f.checker.reports.map((r) => [r.kind, r.address - p])).toEqual([
+      ["uninitialized-read", 0],
+      ["uninitialized-read", 2],
+      ["uninitialized-read", 4],
+      ["heap-buffer-overflow", -1],
+      ["heap-buffer-overflow", 8],
+      ["heap-buffer-overflow", 9],
+    ]);
+    // With source sites, the site is the line of task code: one line in a loop is one report...
+    const g = setup({ maxRepeats: 1, sourceSites: true });
+    g.user(SENSOR);
+    const q = g.heap.allocate(8)!;
+    for (let i = 0; i < 8; i++) g.m.core.read8(q + i);
+    expect(g.checker.reports.map((r) => [r.occurrence, r.source?.file.endsWith("checker.test.ts")])).toEqual([
+      [1, true],
+    ]);
+    expect(g.checker.suppressed).toBe(7);
+    // ...and two lines are two reports, though they read the same byte.
+    g.m.core.read8(q);
+    g.m.core.read8(q);
+    expect(g.checker.reports).toHaveLength(3);
+    expect(g.checker.reports[1]!.source!.line + 1).toBe(g.checker.reports[2]!.source!.line);
   });
 
   it("emits each report as an event, with a JS stack when asked", () => {

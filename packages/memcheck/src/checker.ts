@@ -1,14 +1,15 @@
-import type { AccessFilter, AccessHook, AccessKind, Core } from "@rtos-sim/hw";
+import { type AccessFilter, type AccessHook, AccessKind, type Core } from "@rtos-sim/hw";
 import { AccessCheck, type BufferCheck } from "./access.js";
 import type { BlockRecord, BlockTable } from "./blocks.js";
 import { Copies } from "./copies.js";
 import type { MemcheckEmitter } from "./emitter.js";
 import { checkLeaks, type LeakOptions, type LeakSummary } from "./leaks.js";
-import { Ledger, type PageRecord } from "./ledger.js";
+import { type LeakRole, Ledger, type PagePool, type PageRecord } from "./ledger.js";
 import { type CheckedMachine, type CheckerOptions, type MemoryRange, resolveOptions } from "./options.js";
-import type { MemReport, StateDump } from "./report.js";
+import type { MemReport, ReportKind, StateDump } from "./report.js";
 import { Reporter } from "./reporter.js";
 import { Shadow, type ShadowCost } from "./shadow.js";
+import type { StackCapture } from "./source-site.js";
 import { type StackRecord, StackTransitions } from "./stacks.js";
 import { ALL, ANY, FIRST_WRITE, StateBit } from "./state.js";
 import { Transitions } from "./transitions.js";
@@ -54,6 +55,8 @@ export class MemoryChecker implements AccessHook {
   readonly stacks: Map<number, StackRecord>;
   /** Pages given out, by start address (the ledger's). */
   readonly pages: Map<number, PageRecord>;
+  /** Nested page pools, by start address (the ledger's; see {@link MemoryChecker.pagePool}). */
+  readonly pools: Map<number, PagePool>;
   /** Leak roots: image data and bss, plus {@link MemoryChecker.addRoot} (the ledger's). */
   readonly roots: MemoryRange[];
   /** Typed events ("report", "suppressed"; the reporter's). */
@@ -67,11 +70,13 @@ export class MemoryChecker implements AccessHook {
    */
   readonly filter: AccessFilter;
   private readonly core: Core;
+  private readonly bus: CheckedMachine["bus"];
   private readonly transitions: Transitions;
   private readonly stackTransitions: StackTransitions;
   private readonly access: AccessCheck;
   private readonly copies: Copies;
   private readonly peek: (address: number, length: number) => Uint8Array;
+  private readonly taskAlive: (task: number) => boolean;
   // The access hook's hot region: the last one an access succeeded in.
   private hStart = 0;
   private hWords: Int32Array = new Int32Array(0);
@@ -81,10 +86,12 @@ export class MemoryChecker implements AccessHook {
     const opts = resolveOptions(options);
     const { bus, core } = machine;
     this.core = core;
+    this.bus = bus;
     this.peek = (a, n) => bus.peek(a, n);
     const shadow = new Shadow(bus, core.filterState);
     const ledger = new Ledger(opts.freedHistory);
-    const reporter = new Reporter({ bus, core, shadow, options: opts });
+    const reporter = new Reporter({ bus, core, shadow, ledger, options: opts });
+    this.taskAlive = opts.taskAlive;
     this.shadow = shadow;
     this.ledger = ledger;
     this.reporter = reporter;
@@ -93,10 +100,11 @@ export class MemoryChecker implements AccessHook {
     this.blocks = ledger.blocks;
     this.stacks = ledger.stacks;
     this.pages = ledger.pages;
+    this.pools = ledger.pools;
     this.roots = ledger.roots;
     this.events = reporter.events;
     this.reports = reporter.reports;
-    this.transitions = new Transitions({ shadow, ledger, reporter });
+    this.transitions = new Transitions({ shadow, ledger, reporter, pageSize: opts.pageSize });
     this.stackTransitions = new StackTransitions({ shadow, ledger, reporter });
     this.access = new AccessCheck({ bus, core, shadow, ledger, reporter, reach: opts.reach });
     this.copies = new Copies({ core, shadow, reporter, access: this.access });
@@ -110,6 +118,11 @@ export class MemoryChecker implements AccessHook {
   /** Reports dropped by the caps (`maxRepeats`, `maxReports`). */
   get suppressed(): number {
     return this.reporter.suppressed;
+  }
+
+  /** Whether reports name source lines (option `sourceSites`): callers then pass call stacks ({@link MemoryChecker.beginRequest}). */
+  get sourceSites(): boolean {
+    return this.reporter.sourceSites;
   }
 
   /** Installs the checker as the core's access hook. */
@@ -180,6 +193,44 @@ export class MemoryChecker implements AccessHook {
     return this;
   }
 
+  /**
+   * Sets the JS call stack of the next transition or report: where the task's code made the
+   * call being carried out now (see `captureStack`; used with the `sourceSites` option).
+   */
+  calledFrom(stack: StackCapture): this {
+    this.reporter.calledFrom(stack);
+    return this;
+  }
+
+  /**
+   * The kernel carries out syscall `op` for `task` until {@link MemoryChecker.endRequest}: a
+   * bad free or allocation is reported as the task's (user mode, "in syscall free") rather than
+   * the kernel's, and `stack` (the call stack captured when the task made the call, or null)
+   * gives the source line of every site and report.
+   */
+  beginRequest(task: number, op: string, stack: StackCapture | null = null): void {
+    this.reporter.beginRequest(task, op, stack);
+  }
+
+  /** The syscall begun with {@link MemoryChecker.beginRequest} is over. */
+  endRequest(): void {
+    this.reporter.endRequest();
+  }
+
+  /**
+   * Files a report for an allocation request refused before any allocator ran: `calloc-overflow`
+   * (`n * size` does not fit 32 bits) or `allocation-size-too-big`, by the running task (or the
+   * task of the current request). It never stops: the call returns NULL.
+   */
+  allocationRefused(
+    kind: Extract<ReportKind, "calloc-overflow" | "allocation-size-too-big">,
+    message: string,
+    size: number,
+    details: string[] = [],
+  ): MemReport {
+    return this.reporter.requestError(kind, message, size, details);
+  }
+
   /** The state of the 16-byte rows around `address` (two before, two after). */
   dump(address: number, rowsBefore = 2, rowsAfter = 2): StateDump {
     return this.reporter.dump(address, rowsBefore, rowsAfter);
@@ -202,9 +253,30 @@ export class MemoryChecker implements AccessHook {
     this.transitions.pagesGiven(address, size, owner);
   }
 
-  /** Pages came back to the region manager: ALL -> NO. */
+  /**
+   * Pages came back to the region manager: ALL -> NO. They are remembered as returned (who held
+   * them, who returned them, when) until given out again: an access is a `use-after-free`.
+   */
   pagesReturned(address: number, size: number, owner: string): void {
     this.transitions.pagesReturned(address, size, owner);
+  }
+
+  /**
+   * Pages given to `owner` become a nested page pool: a region manager of its own hands out
+   * blocks of `pageSize`-byte pages from [address, address + size) (set the checker as that
+   * region manager's observer too). Its free pages are nobody's: ALL -> NO until given out.
+   *
+   * @example
+   * ```ts
+   * const rm = new RegionManager({ memory: core, regions: [{ name: "pool", start: heap, size }], pageOrder: 7 });
+   * const r = rm.regions()[0]!;
+   * const free = r.metadataStart + r.metadataPages * rm.pageSize; // after its metadata pages
+   * checker.pagePool(free, r.pageEnd - free, "heap:sensor", rm.pageSize);
+   * rm.observer = checker;
+   * ```
+   */
+  pagePool(address: number, size: number, owner: string, pageSize: number): void {
+    this.transitions.pagePool(address, size, owner, pageSize);
   }
 
   /** An allocator handed out [address, address + size): ALL -> USR, writable, uninitialized. */
@@ -239,6 +311,36 @@ export class MemoryChecker implements AccessHook {
    */
   guardedBlockAllocated(inner: number, innerSize: number, user: number, size: number, allocator: string): void {
     this.transitions.guardedBlockAllocated(inner, innerSize, user, size, allocator);
+  }
+
+  /**
+   * A guarded block was resized by its allocator (see {@link CheckedAllocator}'s resize): its
+   * old range, lent back to the allocator (ALL) for the work, had the states `saved`.
+   */
+  guardedBlockResized(
+    oldInner: number,
+    saved: Uint8Array,
+    inner: number,
+    innerSize: number,
+    oldUser: number,
+    user: number,
+    size: number,
+    allocator: string,
+  ): void {
+    this.transitions.guardedBlockResized(oldInner, saved, inner, innerSize, oldUser, user, size, allocator);
+  }
+
+  /**
+   * Copies bytes raw (`bus.peek`/`bus.load`: no access checks, no cycles), each carrying its
+   * INI state: an allocator moving a block's data on its own (see {@link CheckedAllocator}).
+   */
+  copyRaw(dst: number, src: number, length: number): void {
+    if (length <= 0) return;
+    const init = Uint8Array.from({ length }, (_, i) => this.shadow.get(src + i) & StateBit.I);
+    this.bus.load(dst, this.peek(src, length));
+    for (let i = 0; i < length; i++) {
+      if (this.shadow.get(dst + i) >= 0) this.shadow.update(dst + i, 1, ~StateBit.I, init[i]!);
+    }
   }
 
   /**
@@ -332,12 +434,23 @@ export class MemoryChecker implements AccessHook {
   }
 
   /**
-   * Scans roots (image data/bss, added roots, live stack parts) and live blocks for pointers,
-   * reports lost blocks (`leak-definite`, `leak-indirect`; `leak-reachable` on request) and
-   * returns the summary. `task` restricts reports to blocks that task allocated.
+   * What leak checks do with an allocator's blocks: candidates (`block`, the default), roots
+   * never reported (`root`: partitions, the kernel heap's control blocks and queue slots), or
+   * neither (`ignored`: task stacks, whose live part is a root through the stack records).
+   */
+  setLeakRole(allocator: string, role: LeakRole): void {
+    this.ledger.setLeakRole(allocator, role);
+  }
+
+  /**
+   * Scans roots (image data/bss, added roots, live stack parts, blocks of "root" allocators) and
+   * live blocks for pointers, reports lost blocks not reported before (`leak-definite`,
+   * `leak-indirect`, `leak-possible`; `leak-reachable` on request) and returns the summary, in
+   * Memcheck's categories. `task` restricts reports to blocks that task allocated. Blocks of
+   * tasks still alive (option `taskAlive`) that no root reaches are counted as `held`.
    */
   checkLeaks(options: LeakOptions = {}): LeakSummary {
-    return checkLeaks(this.ledger, this.reporter, this.peek, options);
+    return checkLeaks(this.ledger, this.reporter, this.peek, options, this.taskAlive);
   }
 
   /** A task ended: its stack is dropped and its lost blocks reported. */
@@ -363,6 +476,17 @@ export class MemoryChecker implements AccessHook {
     return this.access.validateBuffer(actor, address, length, access, permission);
   }
 
+  /**
+   * Files the report an access by `actor` to [address, address + length) would make (a freed
+   * buffer passed to a syscall: `use-after-free` with its sites), without stopping, and returns
+   * it; null when the checker sees nothing wrong. Changes no state.
+   */
+  diagnoseBuffer(actor: number, address: number, length: number, access: "read" | "write"): MemReport | null {
+    if (length <= 0) return null;
+    const p = this.access.examine(address >>> 0, length, access === "read" ? AccessKind.Read : AccessKind.Write, actor);
+    return p === null ? null : this.reporter.accessError(p, length, access, actor, false);
+  }
+
   /** Reports an overlapping copy; returns whether [dst, +len) and [src, +len) are disjoint. */
   checkCopy(dst: number, src: number, length: number): boolean {
     return this.copies.checkCopy(dst, src, length);
@@ -376,5 +500,13 @@ export class MemoryChecker implements AccessHook {
    */
   memcpy(dst: number, src: number, length: number, core: Core = this.core): void {
     this.copies.memcpy(dst, src, length, core);
+  }
+
+  /**
+   * A checked memmove through the core (as the running actor): as {@link MemoryChecker.memcpy}
+   * but the ranges may overlap (the source is read whole before the destination is written).
+   */
+  memmove(dst: number, src: number, length: number, core: Core = this.core): void {
+    this.copies.memmove(dst, src, length, core);
   }
 }

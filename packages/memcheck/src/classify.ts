@@ -1,5 +1,6 @@
 import { AccessKind } from "@rtos-sim/hw";
 import type { BlockRecord, BlockTable } from "./blocks.js";
+import type { FreedPagesRecord } from "./ledger.js";
 import type { ReportKind } from "./report.js";
 import { hex } from "./report.js";
 import type { Shadow } from "./shadow.js";
@@ -13,6 +14,8 @@ export interface Problem {
   readonly message: string;
   readonly block: BlockRecord | null;
   readonly details: string[];
+  /** Returned pages the address lies in (a use after free of pages). */
+  readonly pages?: FreedPagesRecord | null;
 }
 
 /** What the classifier needs to know besides the state bytes. */
@@ -26,6 +29,8 @@ export interface ClassifyContext {
   readonly isDevice: (address: number) => boolean;
   /** Reads need not be initialized (a checked copy is running). */
   readonly copying: boolean;
+  /** Pages returned to their region manager (and not given out again) holding `address`. */
+  readonly freedPages: (address: number) => FreedPagesRecord | undefined;
 }
 
 const MODE_NAMES = ["kernel", "allocator", "user", "kernel"] as const;
@@ -80,6 +85,19 @@ function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, 
       return { address: a, kind: "stack-below-sp", message: "access below the stack pointer", block: null, details };
     }
     return { address: a, kind: "stack-out-of-bounds", message: "access to another task's stack", block: null, details };
+  }
+  if (tag === Tag.None && (s & StateBit.K) === 0) {
+    const pages = ctx.freedPages(a);
+    if (pages) {
+      return {
+        address: a,
+        kind: "use-after-free",
+        message: "access to pages returned to the region manager",
+        block: null,
+        details: ["state found: page returned (owner NO)"],
+        pages,
+      };
+    }
   }
   if ((s & StateBit.U) !== 0 && mode === 1) {
     const b = ctx.blocks.liveContaining(a) ?? null;

@@ -43,14 +43,28 @@ export class Copies {
   /** See {@link MemoryChecker.memcpy}. */
   memcpy(dst: number, src: number, length: number, core: Core = this.core): void {
     if (length <= 0 || !this.checkCopy(dst, src, length)) return;
+    this.copy(dst, src, length, core);
+  }
+
+  /** See {@link MemoryChecker.memmove}. */
+  memmove(dst: number, src: number, length: number, core: Core = this.core): void {
+    if (length > 0) this.copy(dst, src, length, core);
+  }
+
+  /**
+   * Reads the whole source (checked, INI not required), writes the destination (checked), then
+   * carries each source byte's INI to its destination byte: right for overlapping ranges too.
+   */
+  private copy(dst: number, src: number, length: number, core: Core): void {
+    const init = new Uint8Array(length);
+    for (let i = 0; i < length; i++) init[i] = this.shadow.get(src + i) & StateBit.I;
     const bytes = this.access.readForCopy(core, src, length);
     core.writeBytes(dst, bytes);
     for (let i = 0; i < length; i++) {
       const r = this.shadow.regionAt(dst + i);
       if (!r) continue;
       const d = r.bytes[dst + i - r.start]!;
-      const init = this.shadow.get(src + i) & StateBit.I;
-      if ((d & StateBit.K) !== 0) r.bytes[dst + i - r.start] = (d & ~StateBit.I) | init;
+      if ((d & StateBit.K) !== 0) r.bytes[dst + i - r.start] = (d & ~StateBit.I) | init[i]!;
     }
   }
 }

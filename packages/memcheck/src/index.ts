@@ -45,14 +45,34 @@ export { MemcheckEmitter } from "./emitter.js";
 export type { MemcheckErrorCode } from "./errors.js";
 export { CheckerFault, MemcheckError } from "./errors.js";
 export type { LeakOptions, LeakSummary } from "./leaks.js";
-export type { PageRecord } from "./ledger.js";
+export { formatLeakSummary } from "./leaks.js";
+export type { FreedPagesRecord, LeakRole, PagePool, PageRecord } from "./ledger.js";
 export { Ledger } from "./ledger.js";
 export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./options.js";
-export type { BlockInfo, DumpRow, MemReport, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
-export { describeBlock, formatDump, formatReport, formatTime, hex, reportToJSON } from "./report.js";
+export type { BlockInfo, DumpRow, MemReport, PageInfo, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
+export {
+  describeBlock,
+  describePages,
+  formatDump,
+  formatReport,
+  formatTime,
+  hex,
+  REPORT_KINDS,
+  reportToJSON,
+} from "./report.js";
 export { Reporter } from "./reporter.js";
 export type { ShadowCost, ShadowRegion } from "./shadow.js";
 export { Shadow } from "./shadow.js";
+export type { SourceSite, SourceSiteOptions, StackCapture, StackFrame } from "./source-site.js";
+export {
+  captureStack,
+  firstSourceSite,
+  formatSourceSite,
+  isSimulatorFrame,
+  parseFrames,
+  relativeTo,
+  siteOfCapture,
+} from "./source-site.js";
 export type { StackRecord } from "./stacks.js";
 export type { OwnerName } from "./state.js";
 export {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Ledger } from "./ledger.js";
 import type { Site } from "./report.js";
 
-const SITE: Site = { task: 1, taskName: "sensor", time: 5, label: "a.c:3" };
+const SITE: Site = { task: 1, taskName: "sensor", time: 5, label: "a.c:3", source: null };
 
 describe("Ledger", () => {
   it("names an allocator's kind in new block records, heap by default", () => {

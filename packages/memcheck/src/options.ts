@@ -1,6 +1,7 @@
 import type { Board, Bus, Core } from "@rtos-sim/hw";
 import { MemcheckError } from "./errors.js";
 import type { TimeUnit } from "./report.js";
+import type { SourceSiteOptions } from "./source-site.js";
 
 /** A range of simulated memory. */
 export interface MemoryRange {
@@ -19,6 +20,14 @@ export interface CheckerOptions {
   readonly clock?: () => number;
   /** Unit of `clock`. Default "cycles". */
   readonly timeUnit?: TimeUnit;
+  /** Clock rate in Hz when `timeUnit` is cycles: reports then show milliseconds next to cycles. Default none. */
+  readonly clockHz?: number;
+  /**
+   * Bytes per page of the region manager the checker observes, to give a returned block of
+   * pages its order in use-after-free reports (nested page pools say their own, see
+   * {@link MemoryChecker.pagePool}). Default none (sizes only).
+   */
+  readonly pageSize?: number;
   /** Task names for reports. Default `T<id>` (`boot` for 0). */
   readonly taskName?: (task: number) => string;
   /** Image .data ranges: ANY, writable, initialized at boot; leak roots. */
@@ -39,6 +48,21 @@ export interface CheckerOptions {
   readonly maxReports?: number;
   /** Capture a JS stack (`new Error().stack`) in each report. Default false. */
   readonly captureStack?: boolean;
+  /**
+   * Source sites: the line of the task's code (file:line:column, from the JS call stack mapped
+   * through source maps) that made each bad access, allocation and free, and repeats grouped by
+   * that line. `true` or options (frames to skip, a root to strip). Costs a stack capture per
+   * allocation and free (see the package README's benchmark). Default false: no source lines,
+   * repeats grouped by the access itself (address, size, read or write).
+   */
+  readonly sourceSites?: boolean | SourceSiteOptions;
+  /**
+   * Whether a task is still alive: not ended, so its code may still hold pointers in its
+   * registers, which are the JS variables of its generator and which no scan sees. A leak check
+   * counts the blocks of live tasks that no root reaches as held by the task, not as lost.
+   * Default: no task is alive (every check is exact, as at the end of a program).
+   */
+  readonly taskAlive?: (task: number) => boolean;
   /** Freed blocks remembered for use-after-free and double-free reports. Default 1024. */
   readonly freedHistory?: number;
   /** How far outside a block (bytes) an access is still attributed to it. Default 64. */
@@ -53,7 +77,14 @@ export interface CheckedMachine {
 }
 
 /** {@link CheckerOptions} with every default applied (the image and metadata ranges aside). */
-export type ResolvedOptions = Required<Omit<CheckerOptions, "data" | "bss" | "metadata">>;
+export type ResolvedOptions = Required<
+  Omit<CheckerOptions, "data" | "bss" | "metadata" | "sourceSites" | "clockHz" | "pageSize">
+> & {
+  /** Source-site options, or null when off. */
+  readonly sourceSites: SourceSiteOptions | null;
+  readonly clockHz: number | null;
+  readonly pageSize: number | null;
+};
 
 function defaultTaskName(task: number): string {
   return task === 0 ? "boot" : `T${task}`;
@@ -64,16 +95,25 @@ export function resolveOptions(options: CheckerOptions): ResolvedOptions {
   const o: ResolvedOptions = {
     clock: options.clock ?? (() => 0),
     timeUnit: options.timeUnit ?? "cycles",
+    clockHz: options.clockHz ?? null,
+    pageSize: options.pageSize ?? null,
     taskName: options.taskName ?? defaultTaskName,
     onError: options.onError ?? "stop-writes",
     maxRepeats: options.maxRepeats ?? 3,
     maxReports: options.maxReports ?? 1000,
     captureStack: options.captureStack ?? false,
+    sourceSites: options.sourceSites === true ? {} : options.sourceSites ? options.sourceSites : null,
+    taskAlive: options.taskAlive ?? (() => false),
     freedHistory: options.freedHistory ?? 1024,
     reach: options.reach ?? 64,
   };
-  if (o.maxRepeats < 1 || o.reach < 0 || o.freedHistory < 0) {
-    throw new MemcheckError("OPTION_INVALID", "maxRepeats >= 1, reach >= 0, freedHistory >= 0", { ...options });
+  const positive = (v: number | null) => v === null || (Number.isFinite(v) && v > 0);
+  if (o.maxRepeats < 1 || o.reach < 0 || o.freedHistory < 0 || !positive(o.clockHz) || !positive(o.pageSize)) {
+    throw new MemcheckError(
+      "OPTION_INVALID",
+      "maxRepeats >= 1, reach >= 0, freedHistory >= 0, clockHz and pageSize > 0",
+      { ...options },
+    );
   }
   return o;
 }

@@ -1,3 +1,4 @@
+import { formatSourceSite, type SourceSite } from "./source-site.js";
 import { STATE_LEGEND } from "./state.js";
 
 /**
@@ -10,7 +11,8 @@ import { STATE_LEGEND } from "./state.js";
  * - `stack-below-sp`: a task touching its own stack below its stack pointer.
  * - `stack-overflow`: a task's stack pointer set below the base of its stack, or a task touching
  *   memory it may not just below its stack (within `reach` bytes).
- * - `use-after-free`: user access to a freed block (quarantined, or back with its allocator).
+ * - `use-after-free`: user access to a freed block (quarantined, or back with its allocator), or
+ *   an access to pages returned to their region manager and not given out again.
  * - `use-after-alloc`: allocator code touching a block it handed out (the seed's error).
  * - `uninitialized-read`: read of a byte never written since it was handed out.
  * - `write-to-readonly`: write to a byte made read-only (or to flash/ROM).
@@ -27,31 +29,45 @@ import { STATE_LEGEND } from "./state.js";
  *   that is not user-owned, returning pages that still hold live blocks).
  * - `leak-definite`: a live block no root or live block points to.
  * - `leak-indirect`: a live block only lost blocks point to.
+ * - `leak-possible`: a live block that roots reach only through interior pointers.
  * - `leak-reachable`: a live block still reachable at a leak check (reported on request only).
+ * - `calloc-overflow`: `calloc(n, size)` whose `n * size` does not fit 32 bits (it returns NULL).
+ * - `allocation-size-too-big`: an allocation above the largest size the allocator takes (it
+ *   returns NULL).
  */
-export type ReportKind =
-  | "heap-buffer-overflow"
-  | "slab-out-of-bounds"
-  | "stack-out-of-bounds"
-  | "stack-below-sp"
-  | "stack-overflow"
-  | "use-after-free"
-  | "use-after-alloc"
-  | "uninitialized-read"
-  | "write-to-readonly"
-  | "invalid-access"
-  | "wild-access"
-  | "double-alloc"
-  | "double-free"
-  | "invalid-free"
-  | "alloc-dealloc-mismatch"
-  | "overlapping-copy"
-  | "invalid-transition"
-  | "leak-definite"
-  | "leak-indirect"
-  | "leak-reachable";
+export type ReportKind = (typeof REPORT_KINDS)[number];
 
-/** Where and when a block changed hands: the task, the simulated time, and an optional label. */
+/** Every {@link ReportKind}, in the order the docs list them. */
+export const REPORT_KINDS = [
+  "heap-buffer-overflow",
+  "slab-out-of-bounds",
+  "stack-out-of-bounds",
+  "stack-below-sp",
+  "stack-overflow",
+  "use-after-free",
+  "use-after-alloc",
+  "uninitialized-read",
+  "write-to-readonly",
+  "invalid-access",
+  "wild-access",
+  "double-alloc",
+  "double-free",
+  "invalid-free",
+  "alloc-dealloc-mismatch",
+  "overlapping-copy",
+  "invalid-transition",
+  "leak-definite",
+  "leak-indirect",
+  "leak-possible",
+  "leak-reachable",
+  "calloc-overflow",
+  "allocation-size-too-big",
+] as const;
+
+/**
+ * Where and when a block changed hands: the task, the simulated time, an optional label, and the
+ * line of the task's code (with the `sourceSites` option).
+ */
 export interface Site {
   /** Task id (0 = none, e.g. boot code). */
   readonly task: number;
@@ -61,6 +77,8 @@ export interface Site {
   readonly time: number;
   /** Call-site label the program passed, or null. */
   readonly label: string | null;
+  /** The line of the task's code that made the call (option `sourceSites`), or null. */
+  readonly source: SourceSite | null;
 }
 
 /** The block a report is about and where the address lies relative to it. */
@@ -81,6 +99,26 @@ export interface BlockInfo {
   readonly distance: number;
   readonly allocated: Site;
   readonly freed: Site | null;
+}
+
+/** Pages returned to their region manager that an access hit (a use after free of pages, as KASAN reports it). */
+export interface PageInfo {
+  /** First byte of the block of pages. */
+  readonly address: number;
+  /** Bytes of the block. */
+  readonly size: number;
+  /** Bytes per page of the region manager that gave them, or null when the checker was not told. */
+  readonly pageSize: number | null;
+  /** The block's order (2^order pages), or null when the page size is unknown. */
+  readonly order: number | null;
+  /** Who held them (the owner the region manager named). */
+  readonly owner: string;
+  /** Bytes from the block's start to the address. */
+  readonly offset: number;
+  /** When and by whom they were given out. */
+  readonly given: Site;
+  /** When and by whom they were returned. */
+  readonly freed: Site;
 }
 
 /** One row of a state dump: 16 bytes from `address`; `null` codes are outside managed memory. */
@@ -116,37 +154,62 @@ export interface MemReport {
   readonly taskName: string;
   readonly time: number;
   readonly timeUnit: TimeUnit;
+  /** Clock rate when `timeUnit` is cycles (the text then also shows milliseconds), or null. */
+  readonly clockHz: number | null;
   /** Board memory region of the address, or null outside every region. */
   readonly region: string | null;
   /** The block involved, or null. */
   readonly block: BlockInfo | null;
+  /** Returned pages the address lies in (a use after free of pages), or null. */
+  readonly pages: PageInfo | null;
+  /** The line of the task's code that made the access or call (option `sourceSites`), or null. */
+  readonly source: SourceSite | null;
+  /** The syscall the kernel was carrying out for the task when the error was found, or null. */
+  readonly syscall: string | null;
   /** Further explanation lines (state found, expected state, stack bounds...). */
   readonly details: readonly string[];
   /** State around the address, or null when the address is outside every region. */
   readonly dump: StateDump | null;
   /** JS stack captured when the report was made (option `captureStack`), or null. */
   readonly stack: string | null;
-  /** How many times this same error (kind, block or address, task) was seen, this one included. */
+  /**
+   * How many times this same error was seen, this one included: the same kind by the same task
+   * at the same access site (the source line with `sourceSites`, else the same address, size and
+   * access; a transition's or leak's block).
+   */
   readonly occurrence: number;
 }
+
+/** Kinds about a request rather than memory: their reports have no address (it reads 0). */
+const ADDRESSLESS: ReadonlySet<ReportKind> = new Set(["calloc-overflow", "allocation-size-too-big"]);
 
 /** Formats an address as 0x%08x. */
 export function hex(address: number): string {
   return `0x${(address >>> 0).toString(16).padStart(8, "0")}`;
 }
 
-/** Formats a time of the checker's clock, e.g. "t=3.2 ms". */
-export function formatTime(time: number, unit: TimeUnit): string {
-  const v = unit === "cycles" ? String(Math.round(time)) : String(+time.toFixed(3));
-  return `t=${v} ${unit}`;
+/**
+ * Formats a time of the checker's clock: "t=3.2 ms", or in cycles, exact, with the milliseconds
+ * too when the clock rate is known ("t=1680042 cycles (10.00025 ms)"), so two events a few
+ * cycles apart never print as the same instant.
+ */
+export function formatTime(time: number, unit: TimeUnit, clockHz: number | null = null): string {
+  if (unit !== "cycles") return `t=${+time.toFixed(6)} ${unit}`;
+  const cycles = Math.round(time);
+  return clockHz ? `t=${cycles} cycles (${+((cycles * 1000) / clockHz).toFixed(6)} ms)` : `t=${cycles} cycles`;
 }
 
-function site(verb: string, s: Site, unit: TimeUnit): string {
-  return `${verb} by task ${s.taskName} at ${formatTime(s.time, unit)}${s.label ? ` (${s.label})` : ""}`;
+function site(verb: string, s: Site, unit: TimeUnit, hz: number | null): string {
+  return `${verb} by task ${s.taskName} at ${formatTime(s.time, unit, hz)}${s.label ? ` (${s.label})` : ""}`;
+}
+
+/** "    #0 file:line:column in fn" lines of a site, or nothing. */
+function sourceLines(s: SourceSite | null): string[] {
+  return s ? [`    #0 ${formatSourceSite(s)}`] : [];
 }
 
 /** "located 2 bytes to the right of 10-byte block [start, end) allocated by ..., freed by ...". */
-export function describeBlock(address: number, b: BlockInfo, unit: TimeUnit): string {
+export function describeBlock(address: number, b: BlockInfo, unit: TimeUnit, clockHz: number | null = null): string {
   const where =
     b.relation === "inside"
       ? `${b.distance} bytes inside`
@@ -154,10 +217,20 @@ export function describeBlock(address: number, b: BlockInfo, unit: TimeUnit): st
   const state = b.state === "live" ? "" : `${b.state} `;
   const parts = [
     `${hex(address)} is located ${where} ${b.size}-byte ${state}block [${hex(b.address)}, ${hex(b.address + b.size)}) of ${b.allocatorKind} "${b.allocator}"`,
-    site("allocated", b.allocated, unit),
+    site("allocated", b.allocated, unit, clockHz),
   ];
-  if (b.freed) parts.push(site("freed", b.freed, unit));
+  if (b.freed) parts.push(site("freed", b.freed, unit, clockHz));
   return parts.join(", ");
+}
+
+/** "located 64 bytes inside 2048-byte block of pages [start, end) (order 4 of 128-byte pages) of "owner", given by ..., freed by ...". */
+export function describePages(address: number, p: PageInfo, unit: TimeUnit, clockHz: number | null = null): string {
+  const order = p.order !== null ? ` (order ${p.order} of ${p.pageSize}-byte pages)` : "";
+  return [
+    `${hex(address)} is located ${p.offset} bytes inside ${p.size}-byte block of freed pages [${hex(p.address)}, ${hex(p.address + p.size)})${order} of "${p.owner}"`,
+    site("given", p.given, unit, clockHz),
+    site("returned", p.freed, unit, clockHz),
+  ].join(", ");
 }
 
 /** Renders a state dump with the marked byte in brackets, then the legend. */
@@ -184,23 +257,35 @@ export function formatDump(dump: StateDump): string[] {
  */
 export function formatReport(r: MemReport): string {
   const lines: string[] = [];
-  lines.push(`==memcheck== ERROR: ${r.kind} on address ${hex(r.address)} at ${formatTime(r.time, r.timeUnit)}`);
+  const hz = r.clockHz;
+  const located = !ADDRESSLESS.has(r.kind);
+  const on = located ? ` on address ${hex(r.address)}` : "";
+  lines.push(`==memcheck== ERROR: ${r.kind}${on} at ${formatTime(r.time, r.timeUnit, hz)}`);
+  const mode = r.syscall ? `${r.mode} mode, in syscall ${r.syscall}` : `${r.mode} mode`;
   if (r.access) {
-    lines.push(
-      `${r.access.toUpperCase()} of size ${r.size} at ${hex(r.address)} by task ${r.taskName} (${r.mode} mode)`,
-    );
+    lines.push(`${r.access.toUpperCase()} of size ${r.size} at ${hex(r.address)} by task ${r.taskName} (${mode})`);
   } else {
-    lines.push(`${r.message} (task ${r.taskName}, ${r.mode} mode)`);
+    lines.push(`${r.message} (task ${r.taskName}, ${mode})`);
   }
+  lines.push(...sourceLines(r.source));
   if (r.access) lines.push(r.message);
-  if (r.block) lines.push(describeBlock(r.address, r.block, r.timeUnit));
+  if (r.block) {
+    lines.push(describeBlock(r.address, r.block, r.timeUnit, hz));
+    if (r.block.allocated.source) lines.push("allocated here:", ...sourceLines(r.block.allocated.source));
+    if (r.block.freed?.source) lines.push("freed here:", ...sourceLines(r.block.freed.source));
+  }
+  if (r.pages) {
+    lines.push(describePages(r.address, r.pages, r.timeUnit, hz));
+    if (r.pages.freed.source) lines.push("returned here:", ...sourceLines(r.pages.freed.source));
+  }
   if (r.region) lines.push(`Memory region: ${r.region}`);
-  else lines.push("Memory region: none (outside every memory region)");
+  else if (located) lines.push("Memory region: none (outside every memory region)");
   for (const d of r.details) lines.push(d);
   if (r.occurrence > 1) lines.push(`(seen ${r.occurrence} times)`);
   if (r.dump) lines.push(...formatDump(r.dump));
   if (r.stack) lines.push("JS stack when reported:", r.stack);
-  lines.push(`SUMMARY: memcheck: ${r.kind} ${hex(r.address)} task ${r.taskName}`);
+  const at = r.source ? `, ${formatSourceSite(r.source)}` : "";
+  lines.push(`SUMMARY: memcheck: ${r.kind}${located ? ` ${hex(r.address)}` : ""} task ${r.taskName}${at}`);
   return lines.join("\n");
 }
 
@@ -210,6 +295,7 @@ export function reportToJSON(r: MemReport): Record<string, unknown> {
     ...r,
     addressHex: hex(r.address),
     block: r.block ? { ...r.block, addressHex: hex(r.block.address) } : null,
+    pages: r.pages ? { ...r.pages, addressHex: hex(r.pages.address) } : null,
     dump: r.dump
       ? { marker: r.dump.marker, rows: r.dump.rows.map((x) => ({ ...x, addressHex: hex(x.address) })) }
       : null,

@@ -2,6 +2,7 @@ import { ActorMode, createMachine, makeActor, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import type { BlockRecord } from "./blocks.js";
 import { CheckerFault } from "./errors.js";
+import { Ledger } from "./ledger.js";
 import { type CheckerOptions, resolveOptions } from "./options.js";
 import { Reporter } from "./reporter.js";
 import { Shadow } from "./shadow.js";
@@ -10,7 +11,8 @@ import { StateBit, USR } from "./state.js";
 function make(options: CheckerOptions = {}) {
   const m = createMachine(STM32F407);
   const shadow = new Shadow(m.bus, m.core.filterState);
-  const reporter = new Reporter({ bus: m.bus, core: m.core, shadow, options: resolveOptions(options) });
+  const ledger = new Ledger(16);
+  const reporter = new Reporter({ bus: m.bus, core: m.core, shadow, ledger, options: resolveOptions(options) });
   m.core.actor = makeActor(ActorMode.User, 2);
   return { m, shadow, reporter };
 }
@@ -21,7 +23,7 @@ const block: BlockRecord = {
   allocator: "heap",
   allocatorKind: "heap",
   state: "live",
-  allocated: { task: 3, taskName: "T3", time: 0, label: null },
+  allocated: { task: 3, taskName: "T3", time: 0, label: null, source: null },
   freed: null,
 };
 

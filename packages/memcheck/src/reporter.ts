@@ -4,25 +4,36 @@ import type { MemoryChecker } from "./checker.js";
 import { modeName, type Problem } from "./classify.js";
 import { MemcheckEmitter } from "./emitter.js";
 import { CheckerFault } from "./errors.js";
+import type { FreedPagesRecord, Ledger } from "./ledger.js";
 import type { ResolvedOptions } from "./options.js";
-import type { MemReport, ReportKind, Site, StateDump } from "./report.js";
+import type { MemReport, PageInfo, ReportKind, Site, StateDump } from "./report.js";
 import type { Shadow } from "./shadow.js";
-import { stateCode } from "./state.js";
+import { captureStack, type SourceSite, type StackCapture, siteOfCapture } from "./source-site.js";
+import { NO, stateCode } from "./state.js";
 
-/** What a {@link Reporter} reads: the bus (region names), the core (running actor, fault latch), the shadow (dumps). */
+/** What a {@link Reporter} reads: the bus (region names), the core (running actor, fault latch), the shadow and ledger (dumps). */
 export interface ReporterParts {
   readonly bus: Bus;
   readonly core: Core;
   readonly shadow: Shadow;
+  readonly ledger: Ledger;
   readonly options: ResolvedOptions;
 }
 
+/** A syscall the kernel is carrying out for a task (see {@link Reporter.beginRequest}). */
+interface Request {
+  readonly task: number;
+  readonly op: string;
+  readonly stack: StackCapture | null;
+}
+
 /**
- * The checker's reporter: it builds every report (site, block description, state dump, optional
- * JS stack), counts repeats and applies the caps (`maxRepeats` per kind, block or address, and
- * task; `maxReports` in all), keeps and emits what passes, and applies the stop policy
+ * The checker's reporter: it builds every report (site, block description, state dump, source
+ * lines, optional JS stack), counts repeats and applies the caps (`maxRepeats` per kind, access
+ * site and task; `maxReports` in all), keeps and emits what passes, and applies the stop policy
  * (`onError`): a stopping report is latched on the core as a {@link CheckerFault} and thrown.
- * It also holds the pending call-site label and the task names.
+ * It also holds the pending call-site label, the syscall being carried out for a task, and the
+ * task names.
  */
 export class Reporter {
   /** Typed events ("report", "suppressed"). */
@@ -32,17 +43,24 @@ export class Reporter {
   private readonly bus: Bus;
   private readonly core: Core;
   private readonly shadow: Shadow;
+  private readonly ledger: Ledger;
   private readonly opts: ResolvedOptions;
   private label: string | null = null;
+  private pendingStack: StackCapture | null = null;
+  private request: Request | null = null;
   private dropped = 0;
   private readonly names = new Map<number, string>();
   private readonly seen = new Map<string, number>();
+  /** The call stack of each site (captured with `sourceSites`), resolved to a line only when a report shows it. */
+  private readonly captures = new WeakMap<Site, StackCapture>();
+  private readonly resolved = new WeakMap<Site, Site>();
 
   /** @internal Built by the {@link MemoryChecker}. */
   constructor(parts: ReporterParts) {
     this.bus = parts.bus;
     this.core = parts.core;
     this.shadow = parts.shadow;
+    this.ledger = parts.ledger;
     this.opts = parts.options;
   }
 
@@ -51,17 +69,79 @@ export class Reporter {
     return this.dropped;
   }
 
+  /** Whether source sites are on. */
+  get sourceSites(): boolean {
+    return this.opts.sourceSites !== null;
+  }
+
   /** Sets the call-site label recorded by the next site or report. */
   at(label: string): void {
     this.label = label;
   }
 
-  /** Where and when: the running task, the clock, and the pending label (consumed). */
-  site(): Site {
-    const task = this.core.actor >>> 2;
-    const label = this.label;
+  /**
+   * Sets the call stack of the next site or report: where the task's code made the call the
+   * kernel is now carrying out (the task's own frames are no longer on the JS stack then).
+   */
+  calledFrom(stack: StackCapture): void {
+    this.pendingStack = stack;
+  }
+
+  /**
+   * The kernel carries out syscall `op` for `task` until {@link endRequest}: transition errors
+   * (a bad free, a double allocation) are the task's, in user mode, and every site and report
+   * takes `stack` (captured when the task made the call) as its source.
+   */
+  beginRequest(task: number, op: string, stack: StackCapture | null): void {
+    this.request = { task, op, stack };
+  }
+
+  /** The syscall is over. */
+  endRequest(): void {
+    this.request = null;
+    this.pendingStack = null;
     this.label = null;
-    return { task, taskName: this.nameOf(task), time: this.opts.clock(), label };
+  }
+
+  /** The call stack of the current call: pending (consumed), the request's, or (with `sourceSites`) the JS stack now. */
+  private callStack(consume = true): StackCapture | null {
+    const pending = this.pendingStack;
+    if (pending !== null) {
+      if (consume) this.pendingStack = null;
+      return pending;
+    }
+    if (this.request !== null) return this.request.stack;
+    return this.opts.sourceSites !== null ? captureStack() : null;
+  }
+
+  /**
+   * Where and when: the running task, the clock, the pending label and the call stack (with
+   * `sourceSites`). A block's site consumes the pending label and stack; a page transition's
+   * (`consume` false: pages an allocator takes or gives back while serving a call) leaves them
+   * to the block and has no label.
+   */
+  site(consume = true): Site {
+    const task = this.core.actor >>> 2;
+    const label = consume ? this.label : null;
+    if (consume) this.label = null;
+    const s: Site = { task, taskName: this.nameOf(task), time: this.opts.clock(), label, source: null };
+    if (this.opts.sourceSites !== null) {
+      const stack = this.callStack(consume);
+      if (stack !== null) this.captures.set(s, stack);
+    }
+    return s;
+  }
+
+  /** A site with its source line resolved from its captured call stack (the same site when it has none). */
+  resolve(s: Site): Site {
+    const stack = this.captures.get(s);
+    if (stack === undefined || this.opts.sourceSites === null) return s;
+    let r = this.resolved.get(s);
+    if (r === undefined) {
+      r = { ...s, source: siteOfCapture(stack, this.opts.sourceSites) };
+      this.resolved.set(s, r);
+    }
+    return r;
   }
 
   /** The name of a task (the `taskName` option, asked once per task). */
@@ -74,13 +154,20 @@ export class Reporter {
     return n;
   }
 
-  /** Files the report of a bad access by `actor`; throws a CheckerFault when the policy says stop. */
-  accessError(p: Problem, size: number, access: MemReport["access"], actor: number): void {
-    const report = this.build(p.kind, p.message, p.address, size, access, actor, p.block, p.details);
-    this.file(report, this.stops(report));
+  /**
+   * Files the report of a bad access by `actor`; throws a CheckerFault when the policy says
+   * stop (and `mayStop`). Returns the report.
+   */
+  accessError(p: Problem, size: number, access: MemReport["access"], actor: number, mayStop = true): MemReport {
+    const report = this.build(p.kind, p.message, p.address, size, access, actor, p.block, p.details, p.pages ?? null);
+    this.file(report, mayStop && this.stops(report));
+    return report;
   }
 
-  /** Files a transition or free error made by the running actor; throws when the policy says stop. */
+  /**
+   * Files a transition or free error made by the running actor (by the task, in user mode,
+   * when the kernel is carrying out its syscall); throws when the policy says stop.
+   */
   transitionError(
     kind: ReportKind,
     message: string,
@@ -89,17 +176,33 @@ export class Reporter {
     block: BlockRecord | null,
     details: string[] = [],
   ): void {
-    const report = this.build(kind, message, address, size, null, this.core.actor, block, details);
+    const actor = this.request !== null ? ((this.request.task << 2) | 2) >>> 0 : this.core.actor;
+    const report = this.build(kind, message, address, size, null, actor, block, details, null);
     this.file(report, this.stops(report));
+  }
+
+  /**
+   * Files an allocation request the allocator refuses (`calloc-overflow`,
+   * `allocation-size-too-big`), by the running task; it never stops (the call returns NULL).
+   */
+  requestError(kind: ReportKind, message: string, size: number, details: string[]): MemReport {
+    const actor = this.request !== null ? ((this.request.task << 2) | 2) >>> 0 : this.core.actor;
+    const report = this.build(kind, message, 0, size, null, actor, null, details, null, false);
+    this.file(report, false);
+    return report;
   }
 
   /** Files a leak report on `block`, made in the name of the task that allocated it; never stops. */
   leak(kind: ReportKind, message: string, block: BlockRecord): void {
     const actor = ((block.allocated.task << 2) | 2) >>> 0;
-    this.file(this.build(kind, message, block.address, block.size, null, actor, block, []), false);
+    const r = this.build(kind, message, block.address, block.size, null, actor, block, [], null);
+    this.file({ ...r, source: this.resolve(block.allocated).source }, false);
   }
 
-  /** The state of the 16-byte rows around `address` (`rowsBefore` before, `rowsAfter` after). */
+  /**
+   * The state of the 16-byte rows around `address` (`rowsBefore` before, `rowsAfter` after);
+   * bytes of returned pages print `PF`.
+   */
   dump(address: number, rowsBefore = 2, rowsAfter = 2): StateDump {
     const first = ((address & ~15) >>> 0) - 16 * rowsBefore;
     const rows = [];
@@ -108,7 +211,8 @@ export class Reporter {
       const codes: string[] = [];
       for (let i = 0; i < 16; i++) {
         const s = this.shadow.get(row + i);
-        codes.push(s < 0 ? ".." : stateCode(s));
+        const freedPage = s === NO && this.ledger.freedPagesContaining(row + i) !== undefined;
+        codes.push(s < 0 ? ".." : freedPage ? "PF" : stateCode(s));
       }
       rows.push({ address: row, codes });
     }
@@ -122,13 +226,48 @@ export class Reporter {
     this.dropped = 0;
   }
 
+  /** The returned pages `address` lies in, described for a report. */
+  pageInfo(rec: FreedPagesRecord, address: number): PageInfo {
+    const order = rec.pageSize ? Math.round(Math.log2(rec.size / rec.pageSize)) : null;
+    return {
+      address: rec.address,
+      size: rec.size,
+      pageSize: rec.pageSize,
+      order,
+      owner: rec.owner,
+      offset: address - rec.address,
+      given: this.resolve(rec.given),
+      freed: this.resolve(rec.freed),
+    };
+  }
+
   private stops(r: MemReport): boolean {
     if (r.kind.startsWith("leak-")) return false;
     const policy = this.opts.onError;
     return policy === "stop" || (policy === "stop-writes" && r.access !== "read" && r.access !== "fetch");
   }
 
-  /** Assembles a report (site, block description, dump, optional JS stack). */
+  /**
+   * The repeat key: the same kind by the same task at the same access site. The site is the
+   * source line (with `sourceSites`), else the block of a transition, else the access itself
+   * (address, size, read or write); a leak's is its block.
+   */
+  private key(
+    kind: ReportKind,
+    source: SourceSite | null,
+    address: number,
+    size: number,
+    access: MemReport["access"],
+    block: BlockRecord | null,
+    task: number,
+  ): string {
+    if (kind.startsWith("leak-") && block !== null) return `${kind}:b${block.address}:${task}`;
+    if (source !== null) return `${kind}:${source.file}:${source.line}:${source.column}:${task}`;
+    if (access === null && block !== null) return `${kind}:b${block.address}:${task}`;
+    return `${kind}:${address >>> 0}:${size}:${access}:${task}`;
+  }
+
+  /** Assembles a report (site, block description, dump, source line, optional JS stack). */
   private build(
     kind: ReportKind,
     message: string,
@@ -138,15 +277,19 @@ export class Reporter {
     actor: number,
     block: BlockRecord | null,
     details: string[],
+    pages: FreedPagesRecord | null,
+    located = true,
   ): MemReport {
     const task = actor >>> 2;
-    // The same error on the same block (or address) by the same task counts as a repeat.
-    const key = `${kind}:${block ? `b${block.address}` : address}:${task}`;
+    const sites = this.opts.sourceSites;
+    const source = sites !== null && !kind.startsWith("leak-") ? siteOfCapture(this.callStack(), sites) : null;
+    const key = this.key(kind, source, address, size, access, block, task);
     const occurrence = (this.seen.get(key) ?? 0) + 1;
     this.seen.set(key, occurrence);
-    const region = this.bus.regionAt(address >>> 0);
+    const region = located ? this.bus.regionAt(address >>> 0) : undefined;
     const label = this.label;
     this.label = null;
+    const info = block ? blockInfo(block, address) : null;
     return {
       kind,
       message: label ? `${message} (at ${label})` : message,
@@ -158,11 +301,19 @@ export class Reporter {
       taskName: this.nameOf(task),
       time: this.opts.clock(),
       timeUnit: this.opts.timeUnit,
+      clockHz: this.opts.clockHz,
       region: region?.name ?? null,
-      block: block ? blockInfo(block, address) : null,
+      block: info
+        ? { ...info, allocated: this.resolve(info.allocated), freed: info.freed ? this.resolve(info.freed) : null }
+        : null,
+      pages: pages ? this.pageInfo(pages, address >>> 0) : null,
+      source,
+      syscall: this.request?.op ?? null,
       details,
       dump:
-        this.shadow.get(address >>> 0) >= 0 || this.shadow.get((address - 1) >>> 0) >= 0 ? this.dump(address) : null,
+        located && (this.shadow.get(address >>> 0) >= 0 || this.shadow.get((address - 1) >>> 0) >= 0)
+          ? this.dump(address)
+          : null,
       stack: this.opts.captureStack ? (new Error("memcheck report").stack ?? null) : null,
       occurrence,
     };

@@ -55,6 +55,9 @@ export const Tag = {
   Freed: 0x20,
   /** Inside a task's stack, below its stack pointer. */
   StackFree: 0x30,
+  // 0x40..0x70 (P set, owner bits clear) are free tags: room for stack redzones around call
+  // frames' locals and for the locals of returned frames (stack-buffer-overflow,
+  // stack-use-after-return), with the same one-compare filter.
 } as const;
 
 /** The tag of a state byte (0 unless nobody owns it). */
@@ -149,5 +152,6 @@ export const STATE_LEGEND: readonly string[] = [
   "  ?=  writable, initialized     ?_  writable, uninitialized",
   "  ?r  read-only, initialized    ??  read-only, uninitialized",
   "  RZ  redzone                   FR  freed (quarantine)   SP  stack below SP",
+  "  PF  page returned to its region manager (not given out since)",
   "  ..  outside every managed region",
 ];

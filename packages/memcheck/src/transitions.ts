@@ -1,4 +1,5 @@
 import type { BlockRecord } from "./blocks.js";
+import { MemcheckError } from "./errors.js";
 import type { Ledger } from "./ledger.js";
 import { hex, type ReportKind } from "./report.js";
 import type { Reporter } from "./reporter.js";
@@ -16,6 +17,8 @@ export interface TransitionsParts {
   readonly shadow: Shadow;
   readonly ledger: Ledger;
   readonly reporter: Reporter;
+  /** Bytes per page of the observed region manager, or null. */
+  readonly pageSize: number | null;
 }
 
 /**
@@ -28,11 +31,13 @@ export class Transitions {
   private readonly shadow: Shadow;
   private readonly ledger: Ledger;
   private readonly reporter: Reporter;
+  private readonly pageSize: number | null;
 
   constructor(parts: TransitionsParts) {
     this.shadow = parts.shadow;
     this.ledger = parts.ledger;
     this.reporter = parts.reporter;
+    this.pageSize = parts.pageSize;
   }
 
   // ---- pages ---------------------------------------------------------------------------------
@@ -49,13 +54,28 @@ export class Transitions {
       ]);
     }
     this.shadow.fill(address, size, ALL | StateBit.W);
-    this.ledger.pages.set(address, { size, owner });
+    const pageSize = this.ledger.poolContaining(address)?.pageSize ?? this.pageSize;
+    this.ledger.pages.set(address, { size, owner, given: this.reporter.site(false), pageSize });
+    this.ledger.pagesReused(address, size);
   }
 
-  /** Pages came back to the region manager: ALL -> NO. */
+  /**
+   * Pages came back to the region manager: ALL -> NO, remembered as returned (with who held
+   * them and who returned them) until given out again, so a later access is a use after free.
+   * A nested page pool inside them goes with them (its free pages are NO already).
+   */
   pagesReturned(address: number, size: number, owner: string): void {
     this.shadow.checkRange(address, size);
-    const bad = this.shadow.find(address, size, isAllPlain);
+    const pools =
+      this.ledger.pools.size === 0
+        ? []
+        : [...this.ledger.pools.values()].filter((p) => p.address >= address && p.address + p.size <= address + size);
+    const inPool = (a: number) => pools.some((p) => a >= p.address && a < p.address + p.size);
+    let bad = this.shadow.find(address, size, isAllPlain);
+    while (bad >= 0 && this.shadow.get(bad) === NO && inPool(bad)) {
+      const next = bad + 1 < address + size ? this.shadow.find(bad + 1, address + size - bad - 1, isAllPlain) : -1;
+      bad = next;
+    }
     if (bad >= 0) {
       const allNo = this.shadow.find(address, size, (s) => s !== NO) < 0;
       const live = this.ledger.blocks.liveContaining(bad) ?? null;
@@ -68,7 +88,37 @@ export class Transitions {
       this.error(kind, `${why} (${owner})`, bad, size, live);
     }
     this.shadow.fill(address, size, NO);
+    for (const p of pools) this.ledger.pools.delete(p.address);
+    const rec = this.ledger.pages.get(address);
     this.ledger.pages.delete(address);
+    if (pools.length > 0) {
+      // The nested pools' page records go with them.
+      for (const a of [...this.ledger.pages.keys()])
+        if (a >= address && a < address + size) this.ledger.pages.delete(a);
+    }
+    const freed = this.reporter.site(false);
+    const pageSize = rec?.pageSize ?? this.ledger.poolContaining(address)?.pageSize ?? this.pageSize;
+    this.ledger.pagesReused(address, size);
+    this.ledger.pagesFreed({ address, size, owner, given: rec?.given ?? freed, pageSize, freed });
+  }
+
+  /**
+   * Pages given to `owner` become a nested page pool: a region manager of the owner's hands out
+   * blocks of `pageSize`-byte pages from [address, address + size) (a slab-array task heap's
+   * does). Its free pages are nobody's: ALL -> NO, until it gives them out (`pagesGiven`).
+   */
+  pagePool(address: number, size: number, owner: string, pageSize: number): void {
+    this.shadow.checkRange(address, size);
+    if (!Number.isInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
+      throw new MemcheckError("OPTION_INVALID", "pageSize must be a power of two", { pageSize });
+    }
+    const bad = this.shadow.find(address, size, isAllPlain);
+    if (bad >= 0) {
+      const live = this.ledger.blocks.liveContaining(bad) ?? null;
+      this.error("invalid-transition", `page pool of ${owner} over memory not held by an allocator`, bad, size, live);
+    }
+    this.shadow.fill(address, size, NO);
+    this.ledger.pools.set(address, { address, size, owner, pageSize });
   }
 
   // ---- blocks -----------------------------------------------------------------------------------
@@ -209,6 +259,38 @@ export class Transitions {
     this.expectAllocatorOwned(inner, innerSize, user, allocator);
     this.shadow.fill(inner, innerSize, Tag.Redzone);
     if (size > 0) this.shadow.fill(user, size, USR | StateBit.W);
+    this.ledger.blocks.live.set(user, this.newRecord(user, size, allocator));
+  }
+
+  /**
+   * A guarded block was resized by its allocator (in place when the addresses are equal), after
+   * its old range [oldInner, oldInner + oldInnerSize) had been lent back to it (ALL) for the
+   * work; `saved` holds that range's states from before. The new range is redzone but
+   * [user, user + size), whose bytes kept from the old block keep their INI.
+   */
+  guardedBlockResized(
+    oldInner: number,
+    saved: Uint8Array,
+    inner: number,
+    innerSize: number,
+    oldUser: number,
+    user: number,
+    size: number,
+    allocator: string,
+  ): void {
+    this.shadow.checkRange(inner, innerSize);
+    const rec = this.ledger.blocks.live.get(oldUser)!;
+    const keep = Math.min(rec.size, size);
+    this.shadow.fill(inner, innerSize, Tag.Redzone);
+    if (size > 0) this.shadow.fill(user, size, USR | StateBit.W);
+    for (let i = 0; i < keep; i++) {
+      if (saved[oldUser - oldInner + i]! & StateBit.I) this.shadow.update(user + i, 1, ~0, StateBit.I);
+    }
+    if (user === oldUser) {
+      rec.size = size;
+      return;
+    }
+    this.ledger.blocks.retire(rec, "freed", this.reporter.site(false));
     this.ledger.blocks.live.set(user, this.newRecord(user, size, allocator));
   }
 

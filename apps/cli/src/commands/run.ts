@@ -91,7 +91,8 @@ async function runApp(cx: CommandContext): Promise<number> {
   );
   const durationMs = durationArg ?? app.defaultDurationMs ?? 1000;
 
-  const options = { seed, durationMs, memcheck };
+  // Source sites in checker reports are shown relative to the working directory.
+  const options = { seed, durationMs, memcheck, sourceRoot: io.cwd };
   const prepared = prepareRun(app, board, options, resolved);
   const { ctx, record } = prepared;
   const bar = !json && io.stderrIsTTY ? progressBar(io) : null;

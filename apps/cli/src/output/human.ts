@@ -1,4 +1,12 @@
-import type { CheckerReport, FaultRecord, MpuRegionInfo, RunResult, TaskResult } from "@rtos-sim/apps";
+import type {
+  CheckerReport,
+  FaultRecord,
+  LeakCount,
+  LeakSummaryInfo,
+  MpuRegionInfo,
+  RunResult,
+  TaskResult,
+} from "@rtos-sim/apps";
 import {
   CFSR_MEANING,
   formatBytes,
@@ -77,6 +85,23 @@ export function formatReport(r: CheckerReport, style: Style): string {
   return out;
 }
 
+/**
+ * The memory checker's leak summary at the end of the run, as Valgrind prints it, with the
+ * blocks of tasks still running (or stopped by a fault) that it could not decide.
+ */
+export function formatLeaks(l: LeakSummaryInfo, style: Style): string {
+  const line = (name: string, c: LeakCount) => `  ${name.padStart(20)}: ${c.bytes} bytes in ${c.blocks} blocks\n`;
+  let out = `${style.bold("LEAK SUMMARY")}\n`;
+  out += line("definitely lost", l.definite);
+  out += line("indirectly lost", l.indirect);
+  out += line("possibly lost", l.possible);
+  out += line("still reachable", l.reachable);
+  if (l.held.blocks > 0) {
+    out += `${line("held, task not ended", l.held).trimEnd()}${style.dim("  (maybe in its registers: not decided)")}\n`;
+  }
+  return out;
+}
+
 /** A response time or a jitter for the task table ("-" when there is none). */
 function usCell(us: number | null): string {
   return us === null ? "-" : formatTime(us);
@@ -127,7 +152,7 @@ export function taskTable(result: RunResult, style: Style): string {
   );
 }
 
-/** The end-of-run summary: header, task table, faults and reports in full, checks, verdict, trace hash. */
+/** The end-of-run summary: header, task table, faults and reports in full, leaks, checks, verdict, trace hash. */
 export function formatSummary(result: RunResult, style: Style): string {
   const b = result.board;
   const ratio = result.wallMs > 0 ? result.simulatedUs / 1000 / result.wallMs : 0;
@@ -146,6 +171,7 @@ export function formatSummary(result: RunResult, style: Style): string {
     out += `\n${style.bold(`Memory checker reports (${result.reports.length})`)}\n`;
     for (const r of result.reports) out += `\n${formatReport(r, style)}`;
   }
+  if (result.leaks) out += `\n${formatLeaks(result.leaks, style)}`;
   if (result.checks.length > 0) {
     out += `\n${style.bold("Checks")}\n`;
     for (const c of result.checks) {

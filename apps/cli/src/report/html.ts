@@ -1,4 +1,4 @@
-import type { MemoryRegionInfo, PageMapInfo, RunResult } from "@rtos-sim/apps";
+import type { LeakCount, LeakSummaryInfo, MemoryRegionInfo, PageMapInfo, RunResult } from "@rtos-sim/apps";
 import {
   ColourMap,
   checkerReportHtml,
@@ -111,10 +111,27 @@ function summarySection(r: RunResult): string {
     .join("")}</dl>${tasks}${checks}</section>`;
 }
 
+/** The end-of-run leak summary (Valgrind's LEAK SUMMARY) as a table: bytes and blocks per category. */
+function leaksHtml(l: LeakSummaryInfo): string {
+  const rows: [string, LeakCount][] = [
+    ["definitely lost", l.definite],
+    ["indirectly lost", l.indirect],
+    ["possibly lost", l.possible],
+    ["still reachable", l.reachable],
+    ["held, task not ended (maybe in its registers: not decided)", l.held],
+  ];
+  return `<h3>Leak summary</h3>${htmlTable(
+    ["category", "bytes", "blocks"],
+    rows.map(([name, c]) => [esc(name), numCell(String(c.bytes)), numCell(String(c.blocks))]),
+    "leaks",
+  )}`;
+}
+
 /**
  * Renders a run as one self-contained HTML page (inline CSS, inline JS, inline SVG, no external
  * URL): run summary with the verdict and the task table, the board's memory map with each
- * region's page map coloured by owner, each task's MPU regions, fault and checker reports,
+ * region's page map coloured by owner, each task's MPU regions, fault and checker reports with
+ * the leak summary,
  * the task timeline and the counter plots (memory use, the jobs' response times), UART output
  * and warnings. The summary's task table carries each task's timing (period, deadline, jobs,
  * response times, jitter, missed deadlines) and the facts the CPU load, when the run measured them.
@@ -165,7 +182,7 @@ ${
   r.reports.length
     ? r.reports.map(checkerReportHtml).join("")
     : `<p>No checker reports${r.memcheckActive ? "" : " (the memory checker did not run)"}.</p>`
-}</section>`;
+}${r.leaks ? leaksHtml(r.leaks) : ""}</section>`;
   const timeline = `<section id="timeline"><h2>Timeline</h2>
 <p>Run slices per task over ${esc(formatTime(r.simulatedUs))} of simulated time (slices shorter than a pixel are widened to one); diamonds mark faults, triangles checker reports.</p>
 ${timelineSvg(r, colours)}</section>`;

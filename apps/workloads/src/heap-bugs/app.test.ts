@@ -1,18 +1,31 @@
 import { runApp } from "@rtos-sim/kernel";
+import { formatReport, type MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { HEAP_BUGS, heapBugs } from "./app.js";
+import APP_SOURCE from "./app.ts?raw";
+
+/** The 1-based line of app.ts holding `code`. */
+const SOURCE = APP_SOURCE.split("\n");
+function lineOf(code: string): number {
+  const i = SOURCE.findIndex((l) => l.includes(code));
+  expect(i, code).toBeGreaterThanOrEqual(0);
+  return i + 1;
+}
 
 describe("heap-bugs", () => {
-  it("produces each expected checker report, from the right task", () => {
-    const run = runApp(heapBugs);
+  const run = runApp(heapBugs);
+  const reports = run.kernel.checker!.reports;
+  const of = (task: string): MemReport => reports.find((r) => r.taskName === task)!;
+
+  it("produces each expected checker report, from the right task, and nothing else", () => {
     expect(run.result.reason).toBe("no-tasks"); // every bug task ended or was stopped
-    const reports = run.kernel.checker!.reports;
     for (const bug of HEAP_BUGS) {
       const r = reports.find((x) => x.kind === bug.kind && x.taskName === bug.task);
       expect(r, `${bug.kind} from ${bug.task}`).toBeDefined();
       const state = run.kernel.schedTask(run.kernel.task(bug.task)!).state;
-      expect(state).toBe(bug.stops ? "faulted" : "stopped");
+      expect(state, bug.task).toBe(bug.stops ? "faulted" : "stopped");
     }
+    expect(reports.map((r) => [r.taskName, r.kind])).toEqual(HEAP_BUGS.map((b) => [b.task, b.kind]));
     expect(run.checks.map((c) => [c.name, c.ok])).toEqual([
       ["heap-buffer-overflow", true],
       ["use-after-free", true],
@@ -20,31 +33,73 @@ describe("heap-bugs", () => {
       ["invalid-free", true],
       ["uninitialized-read", true],
       ["leak-definite", true],
+      ["overlapping-copy", true],
+      ["calloc-overflow", true],
+      ["allocation-size-too-big", true],
+      ["use-after-free", true],
+    ]);
+    // The stopped tasks' blocks are held (their registers are not scanned), not reported again.
+    expect(run.leaks).toMatchObject({ definiteBytes: 48, indirectBytes: 0, possibleBytes: 0 });
+  });
+
+  it("names the block (or the pages) and the access in each report", () => {
+    const overflow = of("overflow");
+    expect(overflow.block).toMatchObject({ size: 24, relation: "right" });
+    expect(overflow.address).toBe(overflow.block!.address + 24);
+    const uaf = of("use-after-free");
+    expect([uaf.address, uaf.block!.state]).toEqual([uaf.block!.address, "quarantined"]);
+    expect(of("invalid-free").address).toBe(of("invalid-free").block!.address + 8);
+    expect(of("leak").block!.size).toBe(48);
+    expect(of("uninit-read").address).toBe(of("uninit-read").block!.address + 8);
+    expect(of("overlap")).toMatchObject({ size: 16, access: null });
+    expect(of("calloc")).toMatchObject({ size: 0, syscall: "calloc", mode: "user" });
+    expect(of("too-big")).toMatchObject({ size: 64 * 1024 * 1024, syscall: "malloc" });
+    const pager = of("pager");
+    expect([pager.block, pager.access]).toEqual([null, "read"]);
+    expect(pager.pages).toMatchObject({ size: 512, order: 2, pageSize: 128, owner: "slab-array:pager" });
+    // The stopping bugs are checker faults with the report attached; a double free is the task's own.
+    const f = run.kernel.faults.find((x) => x.task === "double-free")!;
+    expect([f.kind, f.checker?.kind, f.checker?.mode, f.checker?.syscall]).toEqual([
+      "checker",
+      "double-free",
+      "user",
+      "free",
     ]);
   });
 
-  it("names the block and the access in each report", () => {
-    const run = runApp(heapBugs);
-    const byKind = new Map(run.kernel.checker!.reports.map((r) => [r.kind, r]));
-    const overflow = byKind.get("heap-buffer-overflow")!;
-    expect(overflow.block!.size).toBe(24);
-    expect(overflow.address).toBe(overflow.block!.address + 24);
-    expect(overflow.block!.relation).toBe("right");
-    const uaf = byKind.get("use-after-free")!;
-    expect(uaf.address).toBe(uaf.block!.address);
-    expect(uaf.block!.state).toBe("quarantined");
-    expect(byKind.get("invalid-free")!.address).toBe(byKind.get("invalid-free")!.block!.address + 8);
-    expect(byKind.get("leak-definite")!.block!.size).toBe(48);
-    expect(byKind.get("uninitialized-read")!.address).toBe(byKind.get("uninitialized-read")!.block!.address + 8);
-    // The stopping bugs are checker faults with the report attached.
-    const f = run.kernel.faults.find((x) => x.task === "double-free")!;
-    expect(f.kind).toBe("checker");
-    expect(f.checker?.kind).toBe("double-free");
+  it("shows the lines of the app's code: the bad access, the allocation, the free", () => {
+    const overflow = of("overflow");
+    expect(overflow.source).toMatchObject({
+      line: lineOf("t.write8(p + 24, 0);"),
+      function: expect.stringMatching(/body/),
+    });
+    expect(overflow.source!.file).toMatch(/heap-bugs[\\/]app\.ts$/);
+    expect(overflow.block!.allocated.source!.line).toBe(lineOf('t.malloc(24, 8, "overflow: name buffer")'));
+    const uaf = of("use-after-free");
+    expect([uaf.source!.line, uaf.block!.allocated.source!.line, uaf.block!.freed!.source!.line]).toEqual([
+      lineOf("const v = t.read32(p); // a stale pointer"),
+      lineOf('t.malloc(32, 8, "use-after-free: message")'),
+      lineOf("yield* t.free(p);"), // its first free, in the use-after-free bug
+    ]);
+    expect(of("double-free").source!.line).toBe(lineOf('say("double-free: not reached")') - 1);
+    expect(of("overlap").source!.line).toBe(lineOf("t.memcpy(p + 4, p, 16);"));
+    expect(of("calloc").source!.line).toBe(lineOf('t.calloc(n, size, "calloc: sample table")'));
+    expect(of("pager").source!.line).toBe(lineOf("const v = t.read32(last);"));
+    expect(of("pager").pages!.freed.taskName).toBe("pager");
+    const text = formatReport(uaf);
+    expect(text).toMatch(/\n {4}#0 .*heap-bugs[\\/]app\.ts:\d+:\d+ in /);
+    expect(text).toMatch(/\nallocated here:\n {4}#0 .*heap-bugs[\\/]app\.ts:\d+:\d+/);
+    expect(text).toMatch(/\nfreed here:\n {4}#0 .*heap-bugs[\\/]app\.ts:\d+:\d+/);
+    // The app's checks show the line too.
+    expect(run.checks[0]!.detail).toMatch(
+      /heap-buffer-overflow at 0x[0-9a-f]{8} by overflow \(24-byte block .*\) in .*app\.ts:\d+:\d+/,
+    );
   });
 
   it("with the checker off, only the allocator's own free checks see anything", () => {
-    const run = runApp(heapBugs, { memcheck: false });
-    expect(run.checks.every((c) => !c.ok)).toBe(true);
-    expect(run.kernel.faults.map((f) => f.task)).toEqual(["double-free", "invalid-free"]);
+    const off = runApp(heapBugs, { memcheck: false });
+    expect(off.checks.every((c) => !c.ok)).toBe(true);
+    expect(off.kernel.faults.map((f) => f.task)).toEqual(["double-free", "invalid-free"]);
+    expect(off.leaks).toBeNull();
   });
 });

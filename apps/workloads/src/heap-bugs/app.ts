@@ -3,11 +3,12 @@ import {
   type AppDescription,
   type AppEnv,
   defineApp,
+  type HeapKind,
   type Kernel,
   type TaskContext,
   type TaskSpec,
 } from "@rtos-sim/kernel";
-import type { MemReport, ReportKind } from "@rtos-sim/memcheck";
+import { formatSourceSite, type MemReport, type ReportKind } from "@rtos-sim/memcheck";
 import { uartWrite } from "../shared/uart.js";
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
@@ -22,8 +23,10 @@ export interface HeapBug {
   readonly kind: ReportKind;
   /** What the task does wrong, in words. */
   readonly what: string;
-  /** Whether the task is expected to be stopped (write errors and bad frees stop; reads and leaks do not). */
+  /** Whether the task is expected to be stopped (write errors, bad frees and copies stop; reads, leaks and refused allocations do not). */
   readonly stops: boolean;
+  /** The task's heap, when not the default 2 KiB TLSF heap. */
+  readonly heap?: { readonly kind: HeapKind; readonly size: number };
   /** The bug; `say` prints a line on the UART. */
   readonly body: (t: TaskContext, say: (line: string) => void) => Generator<unknown, void, unknown>;
 }
@@ -105,6 +108,60 @@ export const HEAP_BUGS: readonly HeapBug[] = [
       say(`leak: exiting while holding the 48-byte block at ${hex(p)} (its only pointer dies with the task)`);
     },
   },
+  {
+    task: "overlap",
+    kind: "overlapping-copy",
+    what: "shifts a buffer with memcpy, onto itself",
+    stops: true,
+    *body(t, say) {
+      const p = yield* t.malloc(32, 8, "overlap: line buffer");
+      t.memset(p, 0x20, 32);
+      say(`overlap: shifting [${hex(p)}, +16) right by 4 bytes with memcpy (memmove is the call for that)`);
+      t.memcpy(p + 4, p, 16);
+      say("overlap: not reached");
+    },
+  },
+  {
+    task: "calloc",
+    kind: "calloc-overflow",
+    what: "asks calloc for 65536 elements of 65537 bytes",
+    stops: false,
+    *body(t, say) {
+      const [n, size] = [0x10000, 0x10001];
+      const p = yield* t.calloc(n, size, "calloc: sample table");
+      const wrapped = Math.imul(n, size) >>> 0;
+      say(
+        `calloc: calloc(${n}, ${size}) gave ${hex(p)}: n * size does not fit 32 bits (malloc(n * size) would get ${wrapped} bytes)`,
+      );
+    },
+  },
+  {
+    task: "too-big",
+    kind: "allocation-size-too-big",
+    what: "mallocs 64 MiB",
+    stops: false,
+    *body(t, say) {
+      const p = yield* t.malloc(64 * 1024 * 1024, 8, "too-big: frame buffer");
+      say(`too-big: malloc(64 MiB) gave ${hex(p)}: above the largest allocation (16 MiB)`);
+    },
+  },
+  {
+    task: "pager",
+    kind: "use-after-free",
+    what: "reads a record whose slab's pages went back to the page allocator",
+    stops: false,
+    heap: { kind: "slab-array", size: 4096 },
+    *body(t, say) {
+      const records: number[] = [];
+      for (let i = 0; i < 16; i++) records.push(yield* t.calloc(1, 24, "pager: record"));
+      const last = records.at(-1)!;
+      for (const r of records) yield* t.free(r, "pager: record done");
+      // Churn the heap: the quarantine lets the records go, their emptied slabs give their pages back.
+      for (let i = 0; i < 8; i++) yield* t.free(yield* t.malloc(200, 8, "pager: churn"));
+      const v = t.read32(last); // a stale pointer into pages no slab holds any more
+      say(`pager: read ${hex(v)} at ${hex(last)}, in a slab's pages returned to the heap's page pool (reported)`);
+    },
+  },
 ];
 
 function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
@@ -113,7 +170,8 @@ function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
     name: bug.task,
     priority: 1,
     stackSize: 1024,
-    heapSize: 2048,
+    heapSize: bug.heap?.size ?? 2048,
+    ...(bug.heap ? { heap: bug.heap.kind } : {}),
     devices: ["uart"],
     *main(t) {
       yield* t.sleep({ ms: at });
@@ -129,7 +187,11 @@ function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
  */
 function reportLine(r: MemReport): string {
   const block = r.block ? ` (${r.block.size}-byte block ${hex(r.block.address)}, ${r.block.state})` : "";
-  return `${r.kind} at ${hex(r.address)} by ${r.taskName}${block}`;
+  const pages = r.pages
+    ? ` (order-${r.pages.order} block of pages ${hex(r.pages.address)} of ${r.pages.owner}, returned)`
+    : "";
+  const at = r.source ? ` in ${formatSourceSite(r.source)}` : "";
+  return `${r.kind} at ${hex(r.address)} by ${r.taskName}${block}${pages}${at}`;
 }
 
 /** One check per bug: the checker produced the expected report for that task. */
@@ -163,17 +225,19 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
 
 /**
  * `heap-bugs`: the classic heap bugs, one per task, 10 ms apart: heap overflow, use after free,
- * double free, invalid free, uninitialized read and a leak (found at the task's exit). With the
- * memory checker on (the default), each produces its report (kind, address, block with its
- * allocation and free sites, task, time); write errors and bad frees stop the task, reads and
- * leaks are reported and the task goes on.
+ * double free, invalid free, uninitialized read, a leak (found at the task's exit), an
+ * overlapping memcpy, a calloc whose n * size overflows, a too-big malloc, and a use after free
+ * of pages (a slab's pages given back). With the memory checker on (the default, with source
+ * sites), each produces its report (kind, address, block or pages with their allocation and free
+ * sites, task, time, and the lines of the app's code); write errors, bad frees and copies stop
+ * the task, reads, leaks and refused allocations are reported and the task goes on.
  */
 export const heapBugs: AppDescription = defineApp({
   name: "heap-bugs",
-  description: "the classic heap bugs, one per task, each caught and reported by the memory checker",
+  description: "the classic heap bugs, one per task, each caught and reported by the memory checker, with source lines",
   board: "stm32f407",
-  durationMs: 100,
-  memcheck: true,
+  durationMs: 150,
+  memcheck: { sourceSites: true },
   // The kernel scans a task's blocks for leaks when it ends: the leak task's block is reported.
   tasks: (env) => HEAP_BUGS.map((bug, i) => bugTask(env, bug, BUG_SPACING_MS * (i + 1))),
   check: (kernel) => heapBugChecks(kernel),

@@ -43,7 +43,8 @@ export function prepareRun(
   const record = new RunRecorder({
     app: { name: app.name, summary: app.summary, source: source.source, file: source.file },
     board,
-    options,
+    // What the result records: the run's own options (not where the CLI runs from).
+    options: { seed: options.seed, durationMs: options.durationMs, memcheck: options.memcheck },
     clock: now,
   });
   record.cycles = () => (made === null ? 0 : made.core.cycles);

@@ -1,5 +1,6 @@
 import { findBoard } from "@rtos-sim/hw";
 import type { AppDescription as KernelAppDescription } from "@rtos-sim/kernel";
+import { captureStack, parseFrames } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { finishRun, prepareRun } from "./context.js";
 import { fromKernelApp, isKernelApp, type KernelAppExpectations, startKernelApp } from "./kernel-app.js";
@@ -80,6 +81,48 @@ describe("kernel apps as machine apps", () => {
     expect(r.checks).toEqual([{ name: "worker printed 3 lines", passed: true, detail: "" }]);
     expect(r.counters[0]?.name).toBe("heap in use");
     expect(r.verdict).toEqual({ ok: true, problems: [] });
+  });
+
+  it("the run's --memcheck turns the checker on whatever the app's default; the app's settings carry over", () => {
+    expect(run({ ...twoTasks, memcheck: false }, true).memcheckActive).toBe(true);
+    // A leaky worker with source sites on: the report's line is relative to the run's source root.
+    const leaky: KernelAppDescription = {
+      name: "leaky",
+      description: "a task that ends holding a block",
+      durationMs: 5,
+      memcheck: { sourceSites: true },
+      tasks: [
+        {
+          name: "leaky",
+          *main(t) {
+            const p = yield* t.malloc(24);
+            t.write32(p, 1);
+          },
+        },
+      ],
+    };
+    const cli = fromKernelApp(leaky);
+    // The repository root: where this file's path (from a JS stack) has apps/workloads/.
+    const self = parseFrames(captureStack().stack ?? "").find((f) => f.file.endsWith("kernel-app.test.ts"))!.file;
+    const root = self.slice(0, self.lastIndexOf("apps/workloads/"));
+    const prepared = prepareRun(cli, findBoard("stm32f407")!, {
+      seed: 1,
+      durationMs: 5,
+      memcheck: true,
+      sourceRoot: root,
+    });
+    void cli.run(prepared.ctx);
+    const r = finishRun(prepared, 0);
+    expect(r.options).toEqual({ seed: 1, durationMs: 5, memcheck: true }); // the root is not recorded
+    expect(r.reports.map((x) => x.kind)).toEqual(["leak-definite"]);
+    expect(r.reports[0]!.details[1]).toMatch(/^ {4}#0 apps\/workloads\/src\/run\/kernel-app\.test\.ts:\d+:\d+/);
+    expect(r.leaks).toEqual({
+      definite: { bytes: 24, blocks: 1 },
+      indirect: { bytes: 0, blocks: 0 },
+      possible: { bytes: 0, blocks: 0 },
+      reachable: { bytes: 0, blocks: 0 },
+      held: { bytes: 0, blocks: 0 },
+    });
   });
 
   it("an unplanned fault fails the run", () => {

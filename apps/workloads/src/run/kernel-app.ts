@@ -4,14 +4,15 @@ import type {
   Kernel,
   AppDescription as KernelAppDescription,
   FaultRecord as KernelFault,
+  KernelMemcheckOptions,
   KTask,
   MpuPlan,
 } from "@rtos-sim/kernel";
 import { defineApp as defineKernelApp, planMpu, startApp } from "@rtos-sim/kernel";
 import type { MemReport } from "@rtos-sim/memcheck";
-import type { MachineApp, MachineAppContext } from "../machine-app.js";
+import type { AppRunOptions, MachineApp, MachineAppContext } from "../machine-app.js";
 import { isKernelApp } from "./kernel-shape.js";
-import { checkerReportFrom } from "./memcheck-report.js";
+import { checkerReportFrom, leakSummaryFrom } from "./memcheck-report.js";
 import { pageMapFromRegionManager } from "./page-maps.js";
 import { mpuRegionInfo, type RunRecorder } from "./recorder.js";
 import type { FaultRecord, MpuRegionInfo, TaskState } from "./result.js";
@@ -284,7 +285,7 @@ export function startKernelApp(
     board: ctx.board,
     seed: ctx.options.seed,
     durationMs: ctx.options.durationMs,
-    memcheck: ctx.options.memcheck,
+    memcheck: memcheckFor(app, ctx.options),
     beforeRun: (kernel) => {
       close = follow(kernel, ctx.record, app, ctx.board.clockHz);
     },
@@ -305,10 +306,25 @@ export function startKernelApp(
       if (closed) return;
       closed = true;
       (close as ((checks: readonly AppCheck[]) => void) | null)?.(session.checks());
+      const leaks = session.kernel.checkLeaks();
+      if (leaks) ctx.record.leaks(leakSummaryFrom(leaks));
       const panic = session.kernel.panic;
       if (panic !== null) ctx.record.crash(`kernel panic: ${panic}`);
     },
   };
+}
+
+/**
+ * The checker settings of a run: off with `--no-memcheck`; else the app's own settings, its
+ * source sites' paths made relative to the run's `sourceRoot` (the CLI's working directory).
+ */
+function memcheckFor(app: KernelAppDescription, options: AppRunOptions): boolean | KernelMemcheckOptions {
+  if (!options.memcheck) return false;
+  const mc = app.memcheck;
+  if (typeof mc !== "object") return true;
+  if (!mc.sourceSites || options.sourceRoot === undefined) return mc;
+  const sites = typeof mc.sourceSites === "object" ? mc.sourceSites : {};
+  return { ...mc, sourceSites: { ...sites, root: options.sourceRoot } };
 }
 
 /**

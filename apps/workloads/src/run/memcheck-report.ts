@@ -1,7 +1,7 @@
-import type { MemoryChecker, MemReport } from "@rtos-sim/memcheck";
+import type { LeakSummary, MemoryChecker, MemReport } from "@rtos-sim/memcheck";
 import { formatReport } from "@rtos-sim/memcheck";
 import type { RunRecorder } from "./recorder.js";
-import type { CheckerReport } from "./result.js";
+import type { CheckerReport, LeakSummaryInfo } from "./result.js";
 
 /** Kinds the memory checker reports that are warnings rather than errors (they do not fail a run). */
 export const WARNING_KINDS: ReadonlySet<string> = new Set(["leak-reachable"]);
@@ -47,5 +47,23 @@ export function recordCheckerReports(
   checker.events.on("report", listener);
   return () => {
     checker.events.off("report", listener);
+  };
+}
+
+/**
+ * The checker's leak summary as the run's {@link LeakSummaryInfo}: bytes and blocks per category.
+ *
+ * @example
+ * ```ts
+ * ctx.record.leaks(leakSummaryFrom(kernel.checkLeaks()!));
+ * ```
+ */
+export function leakSummaryFrom(s: LeakSummary): LeakSummaryInfo {
+  return {
+    definite: { bytes: s.definiteBytes, blocks: s.definite.length },
+    indirect: { bytes: s.indirectBytes, blocks: s.indirect.length },
+    possible: { bytes: s.possibleBytes, blocks: s.possible.length },
+    reachable: { bytes: s.reachableBytes, blocks: s.reachable.length },
+    held: { bytes: s.heldBytes, blocks: s.held.length },
   };
 }

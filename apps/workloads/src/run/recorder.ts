@@ -6,6 +6,7 @@ import {
   type CheckResult,
   type CounterSeries,
   type FaultRecord,
+  type LeakSummaryInfo,
   type MpuRegionInfo,
   type MpuRegionRegisters,
   type PageMapInfo,
@@ -162,6 +163,7 @@ export class RunRecorder {
   private readonly faults: FaultRecord[] = [];
   private readonly reports: CheckerReport[] = [];
   private readonly pageMaps: PageMapInfo[] = [];
+  private leakSummary: LeakSummaryInfo | null = null;
   private readonly counters = new Map<
     string,
     { unit: string; samples: { t: number; values: Record<string, number> }[] }
@@ -352,6 +354,11 @@ export class RunRecorder {
     this.reports.push(report);
   }
 
+  /** Records the leak summary of the end of the run (the memory checker's). */
+  leaks(summary: LeakSummaryInfo): void {
+    this.leakSummary = summary;
+  }
+
   /** Records the page map of a memory region. */
   pageMap(map: PageMapInfo): void {
     this.pageMaps.push(map);
@@ -436,6 +443,7 @@ export class RunRecorder {
       uart: this.uartLines,
       faults: this.faults,
       reports: this.reports,
+      leaks: this.leakSummary,
       pageMaps: this.pageMaps,
       counters,
       checks: this.checks,

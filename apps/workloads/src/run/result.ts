@@ -249,6 +249,29 @@ export interface CheckerReport {
   readonly expected: boolean;
 }
 
+/** Bytes and blocks of one leak category. */
+export interface LeakCount {
+  readonly bytes: number;
+  readonly blocks: number;
+}
+
+/**
+ * The memory checker's leak check at the end of the run, in Valgrind Memcheck's categories
+ * (its `LEAK SUMMARY`), plus the blocks it could not decide.
+ */
+export interface LeakSummaryInfo {
+  /** No root and no block points into them. */
+  readonly definite: LeakCount;
+  /** Only lost blocks point into them. */
+  readonly indirect: LeakCount;
+  /** Only interior pointers reach them. */
+  readonly possible: LeakCount;
+  /** A chain of pointers from a root reaches them. */
+  readonly reachable: LeakCount;
+  /** Blocks of tasks still running or stopped by a fault that no root reaches: their registers (JS variables) may hold them. */
+  readonly held: LeakCount;
+}
+
 /** A run of consecutive pages with one owner. */
 export interface PageRun {
   /** Index of the first page in the region. */
@@ -337,6 +360,8 @@ export interface RunResult {
   readonly uart: readonly UartLine[];
   readonly faults: readonly FaultRecord[];
   readonly reports: readonly CheckerReport[];
+  /** The leak summary at the end of the run, or null when the memory checker did not run. */
+  readonly leaks: LeakSummaryInfo | null;
   readonly pageMaps: readonly PageMapInfo[];
   readonly counters: readonly CounterSeries[];
   readonly checks: readonly CheckResult[];

@@ -1,3 +1,5 @@
+import { ActorMode, makeActor } from "@rtos-sim/hw";
+import { checkBuffer } from "../buffer-check.js";
 import { KernelError } from "../errors.js";
 import type { Delay } from "../syscalls.js";
 import type { SyscallContext } from "./context.js";
@@ -8,7 +10,10 @@ export interface RawRequest {
   readonly [field: string]: unknown;
 }
 
-/** Largest size a heap syscall takes (the largest task heap): 16 MiB. */
+/**
+ * Largest size a heap syscall allocates (the largest task heap): 16 MiB. A larger request (up
+ * to 2^32 - 1) is refused with NULL and an `allocation-size-too-big` report (see `tooBig`).
+ */
 export const MAX_ALLOC = 16 * 1024 * 1024;
 
 /** A `BAD_ARGUMENT` error naming the op and the field (the caller faults; nothing changed). */
@@ -81,7 +86,10 @@ export function timeout<Q extends RawRequest & { readonly timeout?: unknown }>(r
 
 /**
  * Checks the caller may `kind` the buffer [ptr, ptr + length) itself, by its own MPU view (and
- * the checker's byte states): `BAD_POINTER` otherwise, nothing touched.
+ * the checker's byte states): `BAD_POINTER` otherwise, nothing touched. When the MPU allows it
+ * and the checker does not (a freed block, a redzone), the checker files the report the task's
+ * own access would have made (`use-after-free` with the block's sites...) and the error carries
+ * it (`context.report`), so the fault record shows the diagnosis.
  */
 export function accessible(
   ctx: SyscallContext,
@@ -90,12 +98,16 @@ export function accessible(
   length: number,
   kind: "read" | "write",
 ): void {
-  const why = ctx.kernel.validateBuffer(ctx.caller, ptr, length, kind);
-  if (why !== null) {
-    throw new KernelError(
-      "BAD_POINTER",
-      `${req.op}: task ${ctx.caller.name} passed a buffer it may not ${kind}: ${why}`,
-      { op: req.op, ptr, length },
-    );
-  }
+  const { kernel, caller } = ctx;
+  const why = kernel.validateBuffer(caller, ptr, length, kind);
+  if (why === null) return;
+  const checker = kernel.checker;
+  const byChecker = checker !== null && checkBuffer(kernel.machine, null, caller, ptr, length, kind) === null;
+  const report = byChecker ? checker.diagnoseBuffer(makeActor(ActorMode.User, caller.id), ptr, length, kind) : null;
+  throw new KernelError("BAD_POINTER", `${req.op}: task ${caller.name} passed a buffer it may not ${kind}: ${why}`, {
+    op: req.op,
+    ptr,
+    length,
+    ...(report ? { report } : {}),
+  });
 }

@@ -8,7 +8,7 @@ import type { KTask } from "../task-record.js";
 export function blockAllocated(
   kernel: Kernel,
   k: KTask,
-  op: "malloc" | "realloc",
+  op: "malloc" | "calloc" | "realloc",
   address: number,
   size: number,
 ): void {
@@ -19,7 +19,7 @@ export function blockAllocated(
 export function allocEvent(
   kernel: Kernel,
   k: KTask,
-  op: "malloc" | "free" | "realloc",
+  op: "malloc" | "calloc" | "free" | "realloc",
   address: number,
   size: number,
 ): void {

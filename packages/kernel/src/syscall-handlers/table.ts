@@ -1,3 +1,4 @@
+import { calloc } from "./calloc.js";
 import type { KernelSyscallOp, SchedulerOp, SyscallHandler } from "./context.js";
 import { exit } from "./exit.js";
 import { free } from "./free.js";
@@ -21,6 +22,7 @@ import { send } from "./send.js";
  */
 export const SYSCALL_HANDLERS = {
   malloc,
+  calloc,
   free,
   realloc,
   "sem-take": semTake,

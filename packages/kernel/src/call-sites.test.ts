@@ -1,0 +1,46 @@
+import { captureStack, formatReport, parseFrames } from "@rtos-sim/memcheck";
+import { describe, expect, it } from "vitest";
+import { bootTest } from "./test-kit.js";
+
+/** The line of this file that calls `here()`. */
+function here(): number {
+  return parseFrames(captureStack().stack ?? "").filter((f) => f.file.endsWith("call-sites.test.ts"))[1]!.line;
+}
+
+describe("source sites through the kernel (memcheck option sourceSites)", () => {
+  it("the report names the task's lines of the bad access, the malloc and the free, as ASan's #0 frames", () => {
+    const k = bootTest({ memcheck: { sourceSites: true } });
+    const lines: number[] = [];
+    k.spawn({
+      name: "stale",
+      *main(t) {
+        const p = yield* t.malloc(32);
+        lines.push(here() - 1);
+        t.memset(p, 1, 32);
+        yield* t.free(p);
+        lines.push(here() - 1);
+        t.read8(p + 4);
+        lines.push(here() - 1);
+      },
+    });
+    k.run({ ms: 2 });
+    const r = k.checker!.reports[0]!;
+    const [alloc, free, access] = lines;
+    expect([r.kind, r.source?.line, r.block?.allocated.source?.line, r.block?.freed?.source?.line]).toEqual([
+      "use-after-free",
+      access,
+      alloc,
+      free,
+    ]);
+    expect(r.source!.file).toMatch(/packages\/kernel\/src\/call-sites\.test\.ts$/);
+    const text = formatReport(r);
+    expect(text).toContain(`allocated here:\n    #0 ${r.source!.file}:${alloc}:`);
+    expect(text).toContain(`freed here:\n    #0 ${r.source!.file}:${free}:`);
+  });
+
+  it("off by default: no stack is captured at syscalls", () => {
+    const k = bootTest({ memcheck: true });
+    const t = k.spawn({ name: "quiet", *main() {} });
+    expect(t.ctx.callSites).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+import type { Core } from "@rtos-sim/hw";
+import type { MemoryChecker } from "@rtos-sim/memcheck";
+import { KernelError } from "./errors.js";
+
+/**
+ * The C library functions a task expects, run in the task's context: every byte they touch is
+ * an access by the task (its MPU view and privilege, and the memory checker's states). With the
+ * checker on they are the checker's own checked copies, so it knows what they are: an
+ * overlapping `memcpy` is `overlapping-copy` (as ASan's `memcpy-param-overlap` and Memcheck's
+ * "Source and destination overlap"), a copy carries each byte's initialized state instead of
+ * requiring it (copying is not a use), `memcmp` and `strlen` read what they compare (an
+ * uninitialized byte is `uninitialized-read`), and a range that leaves its block is
+ * `heap-buffer-overflow` naming it.
+ */
+export interface TaskLibc {
+  /** Copies `n` bytes from `src` to `dst` (the ranges must not overlap); returns `dst`. */
+  memcpy(dst: number, src: number, n: number): number;
+  /** Copies `n` bytes from `src` to `dst`; the ranges may overlap. Returns `dst`. */
+  memmove(dst: number, src: number, n: number): number;
+  /** Sets `n` bytes at `dst` to `value & 0xff`; returns `dst`. */
+  memset(dst: number, value: number, n: number): number;
+  /** Compares `n` bytes as unsigned chars: < 0, 0 or > 0 (the difference of the first differing pair). */
+  memcmp(a: number, b: number, n: number): number;
+  /** The length of the NUL-terminated string at `s`. */
+  strlen(s: number): number;
+}
+
+/** A length argument: an integer in [0, 2^32) (`BAD_ARGUMENT` otherwise: the task faults). */
+function size(fn: string, n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw new KernelError("BAD_ARGUMENT", `${fn}: n must be an integer in [0, 2^32 - 1], got ${String(n)}`, {
+      op: fn,
+      field: "n",
+      value: n,
+    });
+  }
+  return n;
+}
+
+/**
+ * The C library of a task on `core`: plain accesses through the core, or the memory checker's
+ * checked copies when `checker` is given. Both copy the whole source before writing (memmove's
+ * semantics), so an overlapping memcpy gives the same bytes with the checker on and off (the
+ * checker reports it; with the default policy the report stops the task first).
+ *
+ * @example
+ * ```ts
+ * const libc = makeLibc(kernel.machine.core, kernel.checker);
+ * libc.memcpy(dst, src, 16);
+ * ```
+ */
+export function makeLibc(core: Core, checker: MemoryChecker | null): TaskLibc {
+  const copy = (dst: number, src: number, n: number) => {
+    if (n === 0) return;
+    if (checker) checker.memmove(dst, src, n, core);
+    else core.writeBytes(dst, core.readBytes(src, n));
+  };
+  return {
+    memcpy(dst, src, n) {
+      size("memcpy", n);
+      checker?.checkCopy(dst, src, n); // overlapping-copy (stops the task with the default policy)
+      copy(dst, src, n);
+      return dst;
+    },
+    memmove(dst, src, n) {
+      copy(dst, src, size("memmove", n));
+      return dst;
+    },
+    memset(dst, value, n) {
+      if (size("memset", n) > 0) core.fill(dst, value & 0xff, n);
+      return dst;
+    },
+    memcmp(a, b, n) {
+      if (size("memcmp", n) === 0) return 0;
+      // Both ranges are read whole, as ASan's strict_memcmp checks them.
+      const x = core.readBytes(a, n);
+      const y = core.readBytes(b, n);
+      for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
+      return 0;
+    },
+    strlen(s) {
+      let n = 0;
+      while (core.read8((s + n) >>> 0) !== 0) n++;
+      return n;
+    },
+  };
+}

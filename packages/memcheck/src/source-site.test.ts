@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { checkedAllocator } from "./checked-allocator.js";
+import { formatReport } from "./report.js";
+import {
+  captureStack,
+  firstSourceSite,
+  formatSourceSite,
+  isSimulatorFrame,
+  parseFrames,
+  relativeTo,
+} from "./source-site.js";
+import { SENSOR, setup } from "./test-setup.js";
+
+/** The line of this file that calls `here()`. */
+function here(): number {
+  const frames = parseFrames(captureStack().stack ?? "").filter((f) => f.file.endsWith("source-site.test.ts"));
+  return frames[1]!.line;
+}
+
+describe("parsing JS stacks", () => {
+  it("reads V8 and SpiderMonkey frames, file:// URLs, and skips frames without a position", () => {
+    const v8 = [
+      "Error: call site",
+      "    at Reporter.site (/repo/packages/memcheck/src/reporter.ts:10:5)",
+      "    at body (file:///repo/apps/workloads/src/heap-bugs/app.ts:45:9)",
+      "    at Generator.next (<anonymous>)",
+      "    at /repo/app.mjs:3:1",
+      "    at async main (/repo/app.mjs:9:2)",
+    ].join("\n");
+    expect(parseFrames(v8)).toEqual([
+      { file: "/repo/packages/memcheck/src/reporter.ts", line: 10, column: 5, function: "Reporter.site" },
+      { file: "/repo/apps/workloads/src/heap-bugs/app.ts", line: 45, column: 9, function: "body" },
+      { file: "/repo/app.mjs", line: 3, column: 1, function: null },
+      { file: "/repo/app.mjs", line: 9, column: 2, function: "main" },
+    ]);
+    expect(parseFrames("body@http://localhost:5173/app.ts:12:7\n@debugger eval code:1:1")).toEqual([
+      { file: "http://localhost:5173/app.ts", line: 12, column: 7, function: "body" },
+      { file: "debugger eval code", line: 1, column: 1, function: null },
+    ]);
+  });
+
+  it("the first frame outside the simulator is the task's line; a root is stripped", () => {
+    const stack = [
+      "Error: call site",
+      "    at Core.write8 (/repo/packages/hw/src/access-path.ts:380:10)",
+      "    at TaskContext.write8 (/repo/node_modules/@rtos-sim/kernel/dist/index.js:900:3)",
+      "    at body (/repo/apps/workloads/src/heap-bugs/app.ts:45:9)",
+    ].join("\n");
+    expect(firstSourceSite(stack, { root: "/repo" })).toEqual({
+      file: "apps/workloads/src/heap-bugs/app.ts",
+      line: 45,
+      column: 9,
+      function: "body",
+    });
+    expect(formatSourceSite(firstSourceSite(stack)!)).toBe("/repo/apps/workloads/src/heap-bugs/app.ts:45:9 in body");
+    expect(firstSourceSite(stack, { root: "/repo/apps/cli" })!.file).toBe("../workloads/src/heap-bugs/app.ts");
+    expect(relativeTo("C:\\repo", "C:\\repo\\apps\\a.ts")).toBe("apps/a.ts");
+    expect(relativeTo("/repo", "http://localhost/app.ts")).toBe("http://localhost/app.ts");
+    expect(firstSourceSite("    at f (/repo/packages/kernel/src/kernel.ts:1:1)")).toBeNull();
+    expect(isSimulatorFrame("/repo/packages/memcheck/src/checker.test.ts")).toBe(false); // tests are task code
+    expect(isSimulatorFrame("node:internal/modules/cjs/loader")).toBe(true);
+  });
+});
+
+describe("source sites in reports (option sourceSites)", () => {
+  it("name the lines of the bad access, the allocation and the free", () => {
+    const f = setup({ sourceSites: true });
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap, { redzone: 16 });
+    const p = heap.allocate(16)!;
+    const allocLine = here() - 1;
+    heap.free(p);
+    const freeLine = here() - 1;
+    f.m.core.read8(p + 3);
+    const accessLine = here() - 1;
+    const r = f.checker.reports[0]!;
+    expect(r.kind).toBe("use-after-free");
+    expect([r.source?.line, r.block?.allocated.source?.line, r.block?.freed?.source?.line]).toEqual([
+      accessLine,
+      allocLine,
+      freeLine,
+    ]);
+    expect(r.source!.file).toMatch(/packages\/memcheck\/src\/source-site\.test\.ts$/);
+    const text = formatReport(r);
+    expect(text).toContain(`    #0 ${r.source!.file}:${accessLine}:`);
+    expect(text).toContain(`allocated here:\n    #0 ${r.source!.file}:${allocLine}:`);
+    expect(text).toContain(`freed here:\n    #0 ${r.source!.file}:${freeLine}:`);
+    expect(text.split("\n").at(-1)).toMatch(
+      /^SUMMARY: memcheck: use-after-free 0x[0-9a-f]{8} task sensor, .*source-site\.test\.ts:\d+:\d+/,
+    );
+  });
+
+  it("off by default: no stacks captured, no source lines", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap);
+    const p = heap.allocate(16)!;
+    heap.free(p);
+    f.m.core.read8(p);
+    const r = f.checker.reports[0]!;
+    expect([r.source, r.block!.allocated.source, r.block!.freed!.source]).toEqual([null, null, null]);
+    expect(formatReport(r)).not.toContain("#0");
+  });
+
+  it("a call the kernel carries out later takes the stack captured when the task made it", () => {
+    const f = setup({ sourceSites: true });
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap);
+    const p = heap.allocate(16)!;
+    const call = captureStack(); // where the task made the call (its `yield* t.free(p)`)
+    const callLine = here() - 1;
+    f.checker.beginRequest(SENSOR, "free", call);
+    f.kernel();
+    heap.free(p);
+    heap.free(p); // a double free, found while the kernel runs the syscall
+    f.checker.endRequest();
+    const r = f.checker.reports[0]!;
+    expect([r.kind, r.mode, r.task, r.syscall, r.source?.line]).toEqual([
+      "double-free",
+      "user",
+      SENSOR,
+      "free",
+      callLine,
+    ]);
+    expect(r.block!.freed!.source!.line).toBe(callLine);
+    expect(formatReport(r).split("\n")[1]).toBe("block freed twice (task sensor, user mode, in syscall free)");
+  });
+});

@@ -1,0 +1,133 @@
+/**
+ * Source sites: the line of a task's code that made an access, an allocation or a free, found in
+ * the JS call stack. Task code is JavaScript run by the host, so its "program counter" is the
+ * JS stack: the first frame that is not the simulator's own code is the task's line, the way
+ * ASan prints `#0 main heap-overflow.c:9`. The stack's positions are those the JS engine prints:
+ * mapped through source maps when the host has them enabled (tsx and vitest do; the CLI turns
+ * Node's on), so a TypeScript app shows its own `.ts` file, line and column.
+ *
+ * Capturing is cheap-ish (an `Error` object; V8 formats its `stack` only when read); formatting
+ * and mapping happen only when a report needs the site. Browser-safe: string parsing only.
+ */
+
+/** A line of source code, as the JS engine's stack names it. */
+export interface SourceSite {
+  /** File path or URL (`file://` stripped; relative to the `root` option when given). */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly column: number;
+  /** The function as the engine names it (e.g. `body`, `Object.main`), or null. */
+  readonly function: string | null;
+}
+
+/** A JS call stack captured by {@link captureStack}: an `Error` whose `stack` is formatted when first read. */
+export interface StackCapture {
+  readonly stack?: string | undefined;
+}
+
+/** Options of source sites (`CheckerOptions.sourceSites`). */
+export interface SourceSiteOptions {
+  /**
+   * Frames to pass over, by file: the simulator's own code. Default {@link isSimulatorFrame}
+   * (the packages hw, region, alloc, memcheck, sched and kernel, from `src` or `dist`, but not
+   * their tests).
+   */
+  readonly skip?: (file: string) => boolean;
+  /** File names are shown relative to this directory (e.g. the working directory). Default: as the stack has them. */
+  readonly root?: string;
+}
+
+/** One frame of a JS stack. */
+export interface StackFrame {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly function: string | null;
+}
+
+const SIMULATOR = /[\\/](?:packages|@rtos-sim)[\\/](?:hw|region|alloc|memcheck|sched|kernel)[\\/](?:src|dist)[\\/]/;
+const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
+
+/**
+ * Whether a frame's file is the simulator's own code (never a task's line): the packages hw,
+ * region, alloc, memcheck, sched and kernel (`packages/<name>/src|dist/...` in the repository,
+ * `@rtos-sim/<name>/...` when installed), Node's internals, native and anonymous frames. Test
+ * files are task code for this purpose.
+ */
+export function isSimulatorFrame(file: string): boolean {
+  if (file.startsWith("node:") || file === "native" || file.startsWith("<")) return true;
+  return SIMULATOR.test(file) && !TEST_FILE.test(file);
+}
+
+/** How many frames a capture keeps (V8's default of 10 may stop inside the simulator). */
+const CAPTURE_DEPTH = 16;
+
+/**
+ * Captures the JS call stack now (its text is formatted only when read).
+ *
+ * @example
+ * ```ts
+ * const stack = captureStack();
+ * firstSourceSite(stack.stack ?? ""); // { file: ".../app.ts", line: 12, column: 5, function: "main" }
+ * ```
+ */
+export function captureStack(): StackCapture {
+  const E = Error as { stackTraceLimit?: number };
+  const limit = E.stackTraceLimit;
+  E.stackTraceLimit = CAPTURE_DEPTH;
+  const e = new Error("call site");
+  E.stackTraceLimit = limit;
+  return e;
+}
+
+const V8_FRAME = /^\s*at (?:(?:async )?(.*?) \()?(.+?):(\d+):(\d+)\)?\s*$/;
+const SPIDERMONKEY_FRAME = /^\s*(.*?)@(.+?):(\d+):(\d+)\s*$/;
+
+/** The frames of a stack's text (V8's `at f (file:line:col)` and Firefox/Safari's `f@file:line:col`). */
+export function parseFrames(stack: string): StackFrame[] {
+  const out: StackFrame[] = [];
+  for (const text of stack.split("\n")) {
+    const m = V8_FRAME.exec(text) ?? SPIDERMONKEY_FRAME.exec(text);
+    if (!m) continue;
+    const file = m[2]!.replace(/^file:\/\//, "");
+    out.push({ file, line: Number(m[3]), column: Number(m[4]), function: m[1] ? m[1] : null });
+  }
+  return out;
+}
+
+/** The first frame of `stack` that is not skipped (the task's line), or null. */
+export function firstSourceSite(stack: string, options: SourceSiteOptions = {}): SourceSite | null {
+  const skip = options.skip ?? isSimulatorFrame;
+  for (const f of parseFrames(stack)) {
+    if (skip(f.file)) continue;
+    const file = options.root ? relativeTo(options.root, f.file) : f.file;
+    return { file, line: f.line, column: f.column, function: f.function };
+  }
+  return null;
+}
+
+/**
+ * `file` relative to the directory `root` ("../" where it lies outside), when both are absolute
+ * paths of one file system; else `file` as it is.
+ */
+export function relativeTo(root: string, file: string): string {
+  const abs = (p: string) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
+  if (!abs(root) || !abs(file) || root.slice(0, 2).toLowerCase() !== file.slice(0, 2).toLowerCase()) return file;
+  const a = root.split(/[\\/]+/).filter((x) => x !== "");
+  const b = file.split(/[\\/]+/).filter((x) => x !== "");
+  let i = 0;
+  while (i < a.length && i < b.length - 1 && a[i] === b[i]) i++;
+  return [...Array<string>(a.length - i).fill(".."), ...b.slice(i)].join("/");
+}
+
+/** The site of a capture, or null (no capture, or no frame outside the simulator). */
+export function siteOfCapture(capture: StackCapture | null, options: SourceSiteOptions = {}): SourceSite | null {
+  return capture === null ? null : firstSourceSite(capture.stack ?? "", options);
+}
+
+/** "file:line:column in function", as a report prints a site. */
+export function formatSourceSite(s: SourceSite): string {
+  return `${s.file}:${s.line}:${s.column}${s.function ? ` in ${s.function}` : ""}`;
+}
