@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { medianDraw } from "./isolate.js";
+import { medianDraw, roundOrder } from "./isolate.js";
 
 describe("medianDraw", () => {
   it("reports the process with the median throughput and keeps every process's figure", () => {
@@ -9,5 +9,18 @@ describe("medianDraw", () => {
     expect((m as unknown as { extra: number }).extra).toBe(1);
     expect(m.processes).toEqual([40, 34, 45]);
     expect(medianDraw([draw(2, 1), draw(1, 2)]).opsPerSec).toBe(1);
+  });
+});
+
+describe("roundOrder", () => {
+  it("runs every case once per round, so a case and its baseline are measured close in time", () => {
+    expect(roundOrder(["base", "a", "b"], 2)).toEqual([
+      [0, "base"],
+      [0, "a"],
+      [0, "b"],
+      [1, "base"],
+      [1, "a"],
+      [1, "b"],
+    ]);
   });
 });

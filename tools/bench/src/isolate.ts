@@ -8,8 +8,8 @@ export const DEFAULT_PROCESSES = 3;
 /**
  * Runs every case in its own Node processes (a fresh JIT each time: one case's type feedback
  * cannot slow another), collects the measurements, and publishes the groups `build` makes of
- * them. Each case runs in `BENCH_PROCESSES` processes (default {@link DEFAULT_PROCESSES}) and
- * reports the process with the median throughput: background JIT compilation makes whole
+ * them. Each case runs in `BENCH_PROCESSES` processes (default {@link DEFAULT_PROCESSES}), in
+ * rounds (see {@link roundOrder}), and reports the process with the median throughput: background JIT compilation makes whole
  * processes settle a few percent apart, and one process is one draw of that.
  *
  * The same script is re-run with `--case <name>`; in that mode it measures one case and prints
@@ -31,16 +31,29 @@ export function benchMain(
   const start = loadNow();
   const only = process.env.BENCH_ONLY?.split(",");
   const count = Math.max(1, Number.parseInt(process.env.BENCH_PROCESSES ?? "", 10) || DEFAULT_PROCESSES);
-  const results: Record<string, Measurement> = {};
-  for (const name of Object.keys(cases)) {
-    if (only && !only.includes(name)) continue;
-    const draws: Measurement[] = [];
-    for (let i = 0; i < count; i++) draws.push(runCase(name));
-    results[name] = medianDraw(draws);
-    const rates = draws.map((d) => d.opsPerSec);
-    process.stderr.write(`  ${pkg}: ${name} done (${rates.map(fmtShort).join(", ")})\n`);
+  const names = Object.keys(cases).filter((name) => !only || only.includes(name));
+  const draws = new Map<string, Measurement[]>(names.map((name) => [name, []]));
+  for (const [round, name] of roundOrder(names, count)) {
+    draws.get(name)!.push(runCase(name));
+    if (round === count - 1) {
+      const rates = draws.get(name)!.map((d) => d.opsPerSec);
+      process.stderr.write(`  ${pkg}: ${name} done (${rates.map(fmtShort).join(", ")})\n`);
+    }
   }
+  const results: Record<string, Measurement> = {};
+  for (const name of names) results[name] = medianDraw(draws.get(name)!);
   publish(pkg, build(results), { start, end: loadNow() });
+}
+
+/**
+ * The order the case processes run in: round by round, every case once per round, so a case and
+ * its baseline are measured close together in time and a change in the machine's load (other
+ * processes starting or ending) falls on both alike instead of on one case's every process.
+ */
+export function roundOrder(names: readonly string[], rounds: number): [number, string][] {
+  const order: [number, string][] = [];
+  for (let round = 0; round < rounds; round++) for (const name of names) order.push([round, name]);
+  return order;
 }
 
 /** One measurement of case `name` in a child process. */
