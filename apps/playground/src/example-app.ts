@@ -29,7 +29,7 @@ const app: AppDescription & { expectFault(f: { task: string }): boolean } = {
       name: "rogue",
       *main(t) {
         yield* t.sleep({ ms: 10 });
-        t.read32(env.kernel.kernelBlock.base); // MemManage: the kernel's memory is privileged
+        t.read32(env.kernelBlock.base); // MemManage: the kernel's memory is privileged
       },
     },
   ],

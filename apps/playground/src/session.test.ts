@@ -87,7 +87,7 @@ describe("PlaygroundSession", () => {
     const d = s.delta(false);
     expect(d.uart.map((l) => l.text)).toEqual(["tick 0", "tick 1", "tick 2", "tick 3", "tick 4"]);
     expect(d.faults.map((f) => `${f.taskName} ${f.cause} ${f.expected}`)).toEqual(["rogue MemManage true"]);
-    const rogueLine = EXAMPLE_APP.split("\n").findIndex((l) => l.includes("t.read32(env.kernel")) + 1;
+    const rogueLine = EXAMPLE_APP.split("\n").findIndex((l) => l.includes("t.read32(env.kernelBlock")) + 1;
     expect(d.appErrors).toEqual([expect.objectContaining({ task: "rogue", line: rogueLine })]);
     expect(s.finish(0).result.verdict.ok).toBe(true);
   });

@@ -55,7 +55,7 @@ export {
 } from "./alloc-stress/app.js";
 export type { HeapShape } from "./alloc-stress/heap-walk.js";
 export { walkHeap } from "./alloc-stress/heap-walk.js";
-export type { WorkloadCounters } from "./alloc-stress/workload.js";
+export type { Kmalloc, WorkloadCounters } from "./alloc-stress/workload.js";
 export { heapStress, kmallocStress, OPS_PER_SLICE, pickSize, SLOTS } from "./alloc-stress/workload.js";
 export { appExportOf } from "./app-export.js";
 export type { AppErrorCode } from "./errors.js";

@@ -16,13 +16,13 @@ const APP: AppDescription = {
     ],
   },
   tasks: (env) => [
-    victim("va", 1, env.kernel, true),
-    victim("vb", 2, env.kernel, false),
+    victim("va", 1, env, true),
+    victim("vb", 2, env, false),
     {
       name: "rogue",
       *main(t) {
         yield { op: "sleep", ms: 3 };
-        t.read32(env.kernel.kernelBlock.base);
+        t.read32(env.kernelBlock.base);
       },
     },
   ],

@@ -1,21 +1,11 @@
 import { type Board, findBoard } from "@rtos-sim/hw";
 import type { LeakSummary, MemReport } from "@rtos-sim/memcheck";
+import { type AppEnv, makeAppEnv } from "./app-env.js";
 import { bootKernel } from "./boot.js";
 import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
-import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { Kernel, KernelRunResult } from "./kernel.js";
-
-/** What an app's task factory is given: the booted kernel (partition and device addresses) and the seed. */
-export interface AppEnv {
-  readonly kernel: Kernel;
-  readonly seed: number;
-  /** A partition's address and size. */
-  partition(name: string): { readonly base: number; readonly size: number };
-  /** A device's base address by role ("uart", "gpio", "timer", "sensor", "actuator"; `UNKNOWN_DEVICE` when the board has none). */
-  device(role: DeviceRole): number;
-}
 
 /**
  * A simulated app as a user writes it: a module exporting this (through {@link defineApp}).
@@ -34,9 +24,19 @@ export interface AppDescription {
   readonly memcheck?: boolean | KernelMemcheckOptions;
   /** Kernel settings (partitions, semaphores, queues, page order...). */
   readonly kernel?: Omit<KernelOptions, "board" | "memcheck" | "seed">;
-  /** The tasks, created after boot (so they can use partition and device addresses). */
+  /**
+   * The app's own code outside task code, with the kernel: called once after boot, before the
+   * task factory. It may watch the run (subscribe to `kernel.events`, sample the kernel's state
+   * as a debugger would) or set up kernel-side services for its privileged tasks; what it hands
+   * to task code is its own choice and responsibility (kernel README, "Trust model").
+   */
+  readonly observe?: (kernel: Kernel, env: AppEnv) => void;
+  /**
+   * The tasks, created after boot (so they can use partition and device addresses). A factory
+   * gets the narrow {@link AppEnv} (facts, no kernel).
+   */
   readonly tasks: readonly TaskSpec[] | ((env: AppEnv) => readonly TaskSpec[]);
-  /** App-specific results to show after the run (e.g. "outputs identical to a clean run"). */
+  /** App-specific results to show after the run (e.g. "outputs identical to a clean run"); runs outside task code. */
   readonly check?: (kernel: Kernel, env: AppEnv) => readonly AppCheck[];
   /** Faults the app provokes on purpose (a rogue task's attempts): reports show them as expected. */
   readonly expectFault?: (fault: FaultRecord) => boolean;
@@ -87,6 +87,7 @@ export function defineApp(app: AppDescription): AppDescription {
   if (app.durationMs !== undefined && !(typeof app.durationMs === "number" && app.durationMs > 0)) {
     throw bad("durationMs", "must be a positive number");
   }
+  if (app.observe !== undefined && typeof app.observe !== "function") throw bad("observe", "must be a function");
   if (app.board !== undefined && !findBoard(app.board)) throw bad("board", `"${app.board}" is not a known board`);
   return app;
 }
@@ -143,16 +144,8 @@ export function startApp(
       ? app.memcheck
       : (options.memcheck ?? app.memcheck ?? false);
   const kernel = boot({ ...(app.kernel ?? {}), board, seed, memcheck });
-  const env: AppEnv = {
-    kernel,
-    seed,
-    partition(name) {
-      const p = kernel.partitions.get(name);
-      if (!p) throw new KernelError("UNKNOWN_PARTITION", `no partition ${name}`, { partition: name });
-      return { base: p.base, size: p.size };
-    },
-    device: (role) => kernel.device(role).base,
-  };
+  const env = makeAppEnv(kernel, seed);
+  app.observe?.(kernel, env);
   const tasks = typeof app.tasks === "function" ? app.tasks(env) : app.tasks;
   for (const t of tasks) kernel.spawn(t);
   options.beforeRun?.(kernel);

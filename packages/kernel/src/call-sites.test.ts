@@ -1,5 +1,6 @@
 import { captureStack, formatReport, parseFrames } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
+import { taskControl } from "./task-context.js";
 import { bootTest } from "./test-kit.js";
 
 /** The line of this file that calls `here()`. */
@@ -41,6 +42,6 @@ describe("source sites through the kernel (memcheck option sourceSites)", () => 
   it("off by default: no stack is captured at syscalls", () => {
     const k = bootTest({ memcheck: true });
     const t = k.spawn({ name: "quiet", *main() {} });
-    expect(t.ctx.callSites).toBe(false);
+    expect(taskControl(t.ctx).callSites).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { SimError } from "@rtos-sim/hw";
  * - `BAD_TASK`: a task description is wrong (the field is named); nothing was created.
  * - `DUPLICATE_TASK`: a task of that name exists.
  * - `UNKNOWN_PARTITION` / `UNKNOWN_DEVICE`: a task names a partition or device role the kernel or board lacks.
+ * - `UNKNOWN_TASK`: an app asks where a task lies (`AppEnv.task`) that the kernel lacks.
  * - `CODE_NOT_GRANTED`: a task's code address lies outside the code it may be granted (outside the
  *   code memory, or in another task's code region).
  * - `UNKNOWN_QUEUE` / `UNKNOWN_SEMAPHORE`: a task's IPC rights name a queue or semaphore the kernel lacks.
@@ -26,6 +27,7 @@ export type KernelErrorCode =
   | "DUPLICATE_TASK"
   | "UNKNOWN_PARTITION"
   | "UNKNOWN_DEVICE"
+  | "UNKNOWN_TASK"
   | "CODE_NOT_GRANTED"
   | "UNKNOWN_QUEUE"
   | "UNKNOWN_SEMAPHORE"

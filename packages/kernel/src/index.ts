@@ -31,8 +31,9 @@
  * @packageDocumentation
  */
 export { TIMEOUT } from "@rtos-sim/sched";
-export type { AppCheck, AppDescription, AppEnv, AppRun, AppSession, RunAppOptions } from "./app.js";
+export type { AppCheck, AppDescription, AppRun, AppSession, RunAppOptions } from "./app.js";
 export { defineApp, resolveBoard, runApp, startApp } from "./app.js";
+export type { AppEnv, MemoryBlock, TaskAddresses } from "./app-env.js";
 export { bootKernel } from "./boot.js";
 export { checkBuffer } from "./buffer-check.js";
 export type {

@@ -31,7 +31,7 @@ import { makeLibc } from "./libc.js";
 import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
-import { TaskContext } from "./task-context.js";
+import { TaskContext, taskControl } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
 import {
   CODE_REGION_BYTES,
@@ -662,9 +662,10 @@ export class Kernel {
       if (checker) {
         checker.registerStack(id, sBase + GUARD_BYTES, sSize - GUARD_BYTES, psp);
         // Below the stack the checker reports a stack overflow (the MPU guard faults the first access anyway).
-        ctx.onStackPointer = (sp) => checker.stackPointer(id, Math.min(sp, k.stack.top));
-        ctx.libc = makeLibc(core, checker);
-        ctx.callSites = checker.sourceSites;
+        const control = taskControl(ctx);
+        control.onStackPointer = (sp) => checker.stackPointer(id, Math.min(sp, k.stack.top));
+        control.libc = makeLibc(core, checker);
+        control.callSites = checker.sourceSites;
       }
       const task = this.scheduler.spawn({
         name: spec.name,

@@ -144,7 +144,7 @@ describe("stack overflow and corrupt stack pointers", () => {
     k.spawn({
       name: "bad-sp",
       *main(t) {
-        t.sp = k.kernelBlock.base + 0x240;
+        t.setSp(k.kernelBlock.base + 0x240);
         yield* t.yield();
       },
     });
@@ -164,7 +164,7 @@ describe("stack overflow and corrupt stack pointers", () => {
       name: "priv",
       privileged: true,
       *main(t) {
-        t.sp = 0x30000020;
+        t.setSp(0x30000020);
         yield* t.yield();
       },
     });

@@ -4,6 +4,7 @@ import type { Task } from "@rtos-sim/sched";
 import { KernelError } from "./errors.js";
 import type { KernelEmitter } from "./events.js";
 import type { MpuLoader } from "./mpu-plan.js";
+import { taskControl } from "./task-context.js";
 import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
 import { type CpuTiming, LAZY_FP_WORDS, SAVED_CORE_WORDS, SAVED_FP_WORDS } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
@@ -88,8 +89,9 @@ export class ContextSwitcher {
     this.saved[SAVED_CORE_WORDS - 1] = EXC_RETURN_THREAD_PSP;
     core.writeWords(sw, this.saved);
     core.write32(k.tcb + TcbField.SP, sw);
-    k.ctx.sp = k.stack.top;
-    k.ctx.resetFpu();
+    const control = taskControl(k.ctx);
+    control.sp = k.stack.top;
+    control.reset();
     k.frame = frame;
     k.frameAt = fp;
     k.fpFrame = false;
@@ -260,7 +262,7 @@ export class ContextSwitcher {
           if (k.fpStacked) core.readWords(k.frameAt + 32, LAZY_FP_WORDS);
           sp = (sp + FP_AREA_BYTES) >>> 0;
         }
-        k.ctx.sp = sp;
+        taskControl(k.ctx).sp = sp;
         k.stacked = false;
         k.fpStacked = false;
         const checker = this.checker;

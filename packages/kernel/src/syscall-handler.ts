@@ -4,6 +4,7 @@ import { KernelError } from "./errors.js";
 import type { Kernel } from "./kernel.js";
 import { SUSPENDED } from "./syscall-handlers/context.js";
 import { handlerFor } from "./syscall-handlers/table.js";
+import { taskControl } from "./task-context.js";
 import type { KTask } from "./task-record.js";
 
 /**
@@ -29,7 +30,8 @@ export function handleSyscall(
   core.mode = "handler";
   core.actor = makeActor(ActorMode.Kernel, k.id);
   const checker = kernel.checker;
-  checker?.beginRequest(k.id, String(req.op), k.ctx.lastCall);
+  const control = taskControl(k.ctx);
+  checker?.beginRequest(k.id, String(req.op), control.lastCall);
   try {
     const handler = handlerFor(req.op);
     if (!handler) throw new KernelError("BAD_SYSCALL", `unknown syscall ${JSON.stringify(req.op)}`, { op: req.op });
@@ -45,7 +47,7 @@ export function handleSyscall(
     return result;
   } finally {
     checker?.endRequest();
-    k.ctx.lastCall = null;
+    control.lastCall = null;
     core.mode = "thread";
     core.controlNPriv = !k.privileged;
     core.actor = makeActor(ActorMode.User, k.id);

@@ -1,11 +1,47 @@
 import type { Core } from "@rtos-sim/hw";
 import { captureStack, type StackCapture } from "@rtos-sim/memcheck";
-import { CallStack, type Frame, type FrameOptions } from "./data/call-stack.js";
+import { type CallHost, CallStack, type Frame, type FrameOptions } from "./data/call-stack.js";
 import type { FunctionType } from "./data/frames.js";
 import type { StructFields } from "./data/struct.js";
 import { KernelError } from "./errors.js";
 import { makeLibc, type TaskLibc } from "./libc.js";
 import { type Delay, type Syscall, type SyscallCall, type SyscallResults, sys, syscall } from "./syscalls.js";
+
+/**
+ * The kernel's side of a task's context: the state task code must not touch (its stack pointer's
+ * setter, the checker's stack tracking hook, the C library instance, the source-site capture),
+ * held in JS-private fields of {@link TaskContext} and reached only through {@link taskControl}.
+ * Kernel-internal: not exported from the package index.
+ */
+export interface TaskControl {
+  /** The stack pointer (set by the context switch and at a (re)start). */
+  sp: number;
+  /** Told of every stack pointer move by push/pop and calls (the memory checker's stack tracking). */
+  onStackPointer: ((sp: number) => void) | null;
+  /** The C library the task's `memcpy`... run: plain accesses, or the memory checker's checked copies. */
+  libc: TaskLibc;
+  /**
+   * Whether each syscall takes the JS stack of the task's call with it (when the memory checker
+   * names source lines): the kernel carries the call out after the task's code has yielded, when
+   * the task's frames are no longer on the stack.
+   */
+  callSites: boolean;
+  /** The JS stack of the task's last syscall (with `callSites`), else null; the kernel clears it. */
+  lastCall: StackCapture | null;
+  /** Clears the FP context flag (CONTROL.FPCA) and the calls in progress: a fresh context (a start or restart). */
+  reset(): void;
+}
+
+let controlOf: (t: TaskContext) => TaskControl;
+
+/**
+ * The kernel's handle on `t`'s private state. Kernel-internal (the kernel's modules import it
+ * from this file; the package index does not export it), so task code, which gets only its
+ * `TaskContext`, has no way to it through the public API (kernel README, "Trust model").
+ */
+export function taskControl(t: TaskContext): TaskControl {
+  return controlOf(t);
+}
 
 /**
  * What a task's code gets: memory accesses checked by the MPU (with the task's privilege, since
@@ -15,7 +51,10 @@ import { type Delay, type Syscall, type SyscallCall, type SyscallResults, sys, s
  * through those syscalls.
  *
  * A task cannot reach the kernel's objects through this context: it only forwards accesses to the
- * core, which checks them like the silicon would.
+ * core, which checks them like the silicon would. The core, the stack pointer's setter, the
+ * memory checker's hooks and the C library instance are JS-private fields (no property by any
+ * name, none enumerable); the kernel reaches them through a kernel-internal accessor (kernel
+ * README, "Trust model").
  *
  * @example
  * ```ts
@@ -29,6 +68,11 @@ import { type Delay, type Syscall, type SyscallCall, type SyscallResults, sys, s
  * ```
  */
 export class TaskContext {
+  static {
+    // The one way in to the private state below, for the kernel's own modules (see taskControl).
+    controlOf = (t) => t.#control;
+  }
+
   /** Task id (1-based). */
   readonly id: number;
   /** Task name. */
@@ -37,29 +81,30 @@ export class TaskContext {
   readonly stackBase: number;
   /** One past the highest stack address (the initial stack pointer before the first frame). */
   readonly stackTop: number;
-  /** Current stack pointer (the kernel updates it at every switch; the task moves it with push/pop). */
-  sp: number;
   /** A label for the call site of the next allocation or access, shown in checker reports. */
   site: string | undefined;
-  /** Told of every stack pointer move by push/pop (the kernel passes it to the memory checker). */
-  onStackPointer: ((sp: number) => void) | null = null;
-  /** The C library (`t.memcpy`...): plain accesses, or the memory checker's checked copies (the kernel sets it). */
-  libc: TaskLibc;
-  /**
-   * Whether each syscall takes the JS stack of the task's call with it (set by the kernel when
-   * the memory checker names source lines): the kernel carries the call out after the task's
-   * code has yielded, when the task's frames are no longer on the stack.
-   */
-  callSites = false;
-  /** The JS stack of the task's last syscall (with {@link TaskContext.callSites}), else null. */
-  lastCall: StackCapture | null = null;
-  private readonly core: Core;
+  // What task code must not touch is JS-private (`#`): not an own property, not enumerable, not
+  // reachable by name at run time (TypeScript's `private` is). The kernel reaches it through
+  // taskControl (kernel README, "Trust model").
+  readonly #core: Core;
+  /** The stack pointer: the kernel sets it at every switch, the task moves it with push/pop and calls. */
+  #sp: number;
+  /** Told of every stack pointer move (the memory checker's stack tracking). */
+  #onStackPointer: ((sp: number) => void) | null = null;
+  /** The C library: plain accesses, or the memory checker's checked copies. */
+  #libc: TaskLibc;
+  /** Whether each syscall takes the JS stack of the task's call with it (the checker's source sites). */
+  #callSites = false;
+  /** The JS stack of the task's last syscall (with #callSites), else null. */
+  #lastCall: StackCapture | null = null;
   /** CONTROL.FPCA: set by the task's first floating-point access (a VLDR/VSTR), cleared at a (re)start. */
   #fpca = false;
   /** The task's calls in progress (frames on its stack). */
   readonly #calls: CallStack;
   /** Where the task's code runs (its entry until it branches elsewhere). */
   #pc: number;
+  /** The kernel's handle on the above (taskControl). */
+  readonly #control: TaskControl;
 
   /**
    * `options.code` is the task's code address (return addresses point into it); `options.frames`
@@ -74,90 +119,156 @@ export class TaskContext {
     sp: number,
     options: { readonly code?: number; readonly frames?: FrameOptions } = {},
   ) {
-    this.core = core;
+    this.#core = core;
     this.id = id;
     this.name = name;
     this.stackBase = stackBase;
     this.stackTop = stackTop;
-    this.sp = sp;
+    this.#sp = sp;
     this.site = undefined;
     this.#pc = (options.code ?? 0) >>> 0;
+    this.#libc = makeLibc(core, null);
+    const ctx = this;
+    // The call stack moves SP and stores the saved registers through this host; its locals views
+    // read and write through the context itself (a view hands its memory to task code).
+    const host: CallHost = {
+      get sp() {
+        return ctx.#sp;
+      },
+      set sp(value: number) {
+        ctx.#sp = value;
+      },
+      get onStackPointer() {
+        return ctx.#onStackPointer;
+      },
+      views: ctx,
+      read8: (a) => ctx.read8(a),
+      read16: (a) => ctx.read16(a),
+      read32: (a) => ctx.read32(a),
+      readF32: (a) => ctx.readF32(a),
+      readF64: (a) => ctx.readF64(a),
+      write8: (a, v) => ctx.write8(a, v),
+      write16: (a, v) => ctx.write16(a, v),
+      write32: (a, v) => ctx.write32(a, v),
+      writeF32: (a, v) => ctx.writeF32(a, v),
+      writeF64: (a, v) => ctx.writeF64(a, v),
+    };
     this.#calls = new CallStack(
-      this,
+      host,
       id,
       options.code ?? 0,
       (a) => core.fetch(a),
       (n) => core.charge(n),
       options.frames,
     );
-    this.libc = makeLibc(core, null);
+    this.#control = {
+      get sp() {
+        return ctx.#sp;
+      },
+      set sp(value: number) {
+        ctx.#sp = value;
+      },
+      get onStackPointer() {
+        return ctx.#onStackPointer;
+      },
+      set onStackPointer(fn: ((sp: number) => void) | null) {
+        ctx.#onStackPointer = fn;
+      },
+      get libc() {
+        return ctx.#libc;
+      },
+      set libc(libc: TaskLibc) {
+        ctx.#libc = libc;
+      },
+      get callSites() {
+        return ctx.#callSites;
+      },
+      set callSites(on: boolean) {
+        ctx.#callSites = on;
+      },
+      get lastCall() {
+        return ctx.#lastCall;
+      },
+      set lastCall(capture: StackCapture | null) {
+        ctx.#lastCall = capture;
+      },
+      reset() {
+        ctx.#fpca = false;
+        ctx.#calls.reset();
+      },
+    };
+  }
+
+  /** Current stack pointer (read-only to the task: it moves it with push/pop and calls). */
+  get sp(): number {
+    return this.#sp;
   }
 
   /** 8-bit load (MPU-checked with the task's privilege). */
   read8(address: number): number {
-    return this.core.read8(address);
+    return this.#core.read8(address);
   }
   /** 16-bit little-endian load. */
   read16(address: number): number {
-    return this.core.read16(address);
+    return this.#core.read16(address);
   }
   /** 32-bit little-endian load. */
   read32(address: number): number {
-    return this.core.read32(address);
+    return this.#core.read32(address);
   }
   /** 8-bit store. */
   write8(address: number, value: number): void {
-    this.core.write8(address, value);
+    this.#core.write8(address, value);
   }
   /** 16-bit little-endian store. */
   write16(address: number, value: number): void {
-    this.core.write16(address, value);
+    this.#core.write16(address, value);
   }
   /** 32-bit little-endian store. */
   write32(address: number, value: number): void {
-    this.core.write32(address, value);
+    this.#core.write32(address, value);
   }
   /** Reads bytes (memcpy-like). */
   readBytes(address: number, length: number): Uint8Array {
-    return this.core.readBytes(address, length);
+    return this.#core.readBytes(address, length);
   }
   /** Writes bytes (memcpy-like). */
   writeBytes(address: number, data: Uint8Array): void {
-    this.core.writeBytes(address, data);
+    this.#core.writeBytes(address, data);
   }
   /** Fills bytes (memset-like). */
   fill(address: number, value: number, length: number): void {
-    this.core.fill(address, value, length);
+    this.#core.fill(address, value, length);
   }
   /** 32-bit float load (VLDR.32): checked like {@link TaskContext.read32}; marks the task as using the FPU. */
   readF32(address: number): number {
     this.#fpca = true;
-    return this.core.readF32(address);
+    return this.#core.readF32(address);
   }
   /** 32-bit float store (VSTR.32). */
   writeF32(address: number, value: number): void {
     this.#fpca = true;
-    this.core.writeF32(address, value);
+    this.#core.writeF32(address, value);
   }
   /** 64-bit float load (VLDR.64: two word loads, lower address first). */
   readF64(address: number): number {
     this.#fpca = true;
-    return this.core.readF64(address);
+    return this.#core.readF64(address);
   }
   /** 64-bit float store (VSTR.64: two word stores, lower address first). */
   writeF64(address: number, value: number): void {
     this.#fpca = true;
-    this.core.writeF64(address, value);
+    this.#core.writeF64(address, value);
   }
   /** Reads a signed 16-bit value. */
   readI16(address: number): number {
-    return (this.core.read16(address) << 16) >> 16;
+    return (this.#core.read16(address) << 16) >> 16;
   }
   /** Writes a string's bytes (Latin-1). */
   writeString(address: number, text: string): void {
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
-    this.core.writeBytes(address, bytes);
+    this.#core.writeBytes(address, bytes);
   }
 
   /** Where the task's code is running: its entry until it {@link TaskContext.branch}es elsewhere. */
@@ -172,7 +283,7 @@ export class TaskContext {
    * and the task resumes there from now on.
    */
   branch(address: number): void {
-    this.core.fetch(address);
+    this.#core.fetch(address);
     this.#pc = address >>> 0;
   }
 
@@ -183,11 +294,11 @@ export class TaskContext {
    * until the memory is touched: an overflow faults on the first access to the guard region.
    */
   push(size: number): number {
-    const sp = ((this.sp - size) & ~7) >>> 0;
-    this.core.checkStackLimit(sp);
-    this.sp = sp;
-    this.onStackPointer?.(this.sp);
-    return this.sp;
+    const sp = ((this.#sp - size) & ~7) >>> 0;
+    this.#core.checkStackLimit(sp);
+    this.#sp = sp;
+    this.#onStackPointer?.(sp);
+    return sp;
   }
 
   /**
@@ -217,10 +328,23 @@ export class TaskContext {
     return this.#calls.depth;
   }
 
+  /**
+   * Writes the stack pointer (`MOV sp, rN`): any value, as on silicon (a corrupt SP faults at the
+   * next exception entry, MSTKERR or STKERR). On ARMv8-M the core checks it against PSPLIM
+   * (UsageFault STKOF below the stack's guard, SP unchanged), as for {@link TaskContext.push}; the
+   * memory checker is told of the move, as for push and pop.
+   */
+  setSp(sp: number): void {
+    const value = sp >>> 0;
+    this.#core.checkStackLimit(value);
+    this.#sp = value;
+    this.#onStackPointer?.(value);
+  }
+
   /** Releases `size` bytes of stack reserved by {@link TaskContext.push}. */
   pop(size: number): void {
-    this.sp = (this.sp + ((size + 7) & ~7)) >>> 0;
-    this.onStackPointer?.(this.sp);
+    this.#sp = (this.#sp + ((size + 7) & ~7)) >>> 0;
+    this.#onStackPointer?.(this.#sp);
   }
 
   /**
@@ -228,7 +352,7 @@ export class TaskContext {
    * clock: idle time and sleeps do not count; read the timer peripheral or `sys.info().now` for time.
    */
   get cycles(): number {
-    return this.core.cycles;
+    return this.#core.cycles;
   }
 
   /**
@@ -246,7 +370,7 @@ export class TaskContext {
     if (!Number.isInteger(cycles) || cycles < 0) {
       throw new KernelError("BAD_ARGUMENT", "compute: cycles must be a non-negative integer", { cycles });
     }
-    this.core.charge(cycles);
+    this.#core.charge(cycles);
   }
 
   /** Whether the task has used the FPU since it (re)started (CONTROL.FPCA): its frames then carry FP state. */
@@ -254,98 +378,92 @@ export class TaskContext {
     return this.#fpca;
   }
 
-  /** Clears the FP context flag and the calls in progress: the kernel's part of building a fresh context (a start or restart). */
-  resetFpu(): void {
-    this.#fpca = false;
-    this.#calls.reset();
-  }
-
   // ---- the C library (libc.ts) ------------------------------------------------------------------
 
   /** C's memcpy: `n` bytes from `src` to `dst`, which must not overlap (the checker reports `overlapping-copy`). Returns `dst`. */
   memcpy(dst: number, src: number, n: number): number {
-    return this.libc.memcpy(dst, src, n);
+    return this.#libc.memcpy(dst, src, n);
   }
   /** C's memmove: `n` bytes from `src` to `dst`, which may overlap. Returns `dst`. */
   memmove(dst: number, src: number, n: number): number {
-    return this.libc.memmove(dst, src, n);
+    return this.#libc.memmove(dst, src, n);
   }
   /** C's memset: `n` bytes at `dst` set to `value & 0xff`. Returns `dst`. */
   memset(dst: number, value: number, n: number): number {
-    return this.libc.memset(dst, value, n);
+    return this.#libc.memset(dst, value, n);
   }
   /** C's memcmp: < 0, 0 or > 0 as the first differing byte (unsigned) of `a` is below or above `b`'s. */
   memcmp(a: number, b: number, n: number): number {
-    return this.libc.memcmp(a, b, n);
+    return this.#libc.memcmp(a, b, n);
   }
   /** C's strlen: bytes before the NUL at or after `s`. */
   strlen(s: number): number {
-    return this.libc.strlen(s);
+    return this.#libc.strlen(s);
   }
 
   // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
 
-  /** Makes a syscall, with the JS stack of the task's call when {@link TaskContext.callSites} is on. */
-  private *call<R extends Syscall>(request: R): Generator<R, SyscallResults[R["op"]], unknown> {
-    if (this.callSites) this.lastCall = captureStack();
+  /** Makes a syscall, with the JS stack of the task's call when the checker names source lines. */
+  *#call<R extends Syscall>(request: R): Generator<R, SyscallResults[R["op"]], unknown> {
+    if (this.#callSites) this.#lastCall = captureStack();
     return yield* syscall(request);
   }
 
   /** Gives up the CPU: back of its priority's ready queue. */
   yield(): SyscallCall<"yield"> {
-    return this.call(sys.yield());
+    return this.#call(sys.yield());
   }
   /** Sleeps `{ ms }` or `{ ticks }`. */
   sleep(delay: Delay): SyscallCall<"sleep"> {
-    return this.call(sys.sleep(delay));
+    return this.#call(sys.sleep(delay));
   }
   /** Allocates from the task's heap: the address, or 0 (out of memory, size 0, no heap, too big). */
   malloc(size: number, align?: number, label?: string): SyscallCall<"malloc"> {
-    return this.call(sys.malloc(size, align, label));
+    return this.#call(sys.malloc(size, align, label));
   }
   /** Allocates `n * size` zeroed bytes: the address, or 0 (as malloc; `n * size` above 32 bits: `calloc-overflow`). */
   calloc(n: number, size: number, label?: string): SyscallCall<"calloc"> {
-    return this.call(sys.calloc(n, size, label));
+    return this.#call(sys.calloc(n, size, label));
   }
   /** Frees a block of the task's heap (`free(0)` is OK); an invalid free faults the task. `label` names the call site. */
   free(ptr: number, label?: string): SyscallCall<"free"> {
-    return this.call(sys.free(ptr, label));
+    return this.#call(sys.free(ptr, label));
   }
   /** Resizes a block: the new address, or 0. `label` names the call site. */
   realloc(ptr: number, size: number, label?: string): SyscallCall<"realloc"> {
-    return this.call(sys.realloc(ptr, size, label));
+    return this.#call(sys.realloc(ptr, size, label));
   }
   /** Takes a semaphore (blocks while its count is 0): OK, EPERM (no right to take it), or TIMEOUT. */
   semTake(sem: string, timeout?: Delay): SyscallCall<"sem-take"> {
-    return this.call(sys.semTake(sem, timeout));
+    return this.#call(sys.semTake(sem, timeout));
   }
   /** Gives a semaphore: OK, EPERM (no right to give it), or EOVERFLOW at its maximum. */
   semGive(sem: string): SyscallCall<"sem-give"> {
-    return this.call(sys.semGive(sem));
+    return this.#call(sys.semGive(sem));
   }
   /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, EPERM (no right to send). */
   send(queue: string, ptr: number, length: number): SyscallCall<"send"> {
-    return this.call(sys.send(queue, ptr, length));
+    return this.#call(sys.send(queue, ptr, length));
   }
   /** Receives a message into `[ptr, ptr + length)` (blocks while empty): its length, EPERM (no right), or TIMEOUT. */
   receive(queue: string, ptr: number, length: number, timeout?: Delay): SyscallCall<"receive"> {
-    return this.call(sys.receive(queue, ptr, length, timeout));
+    return this.#call(sys.receive(queue, ptr, length, timeout));
   }
   /** Prints `length` bytes at `ptr` as lines of the task's output: the length. */
   print(ptr: number, length: number): SyscallCall<"print"> {
-    return this.call(sys.print(ptr, length));
+    return this.#call(sys.print(ptr, length));
   }
   /** Grants a partition the caller holds read-write to a task: OK, EPERM, ENOENT, or ENOSPC. */
   grant(partition: string, task: string, access: "ro" | "rw"): SyscallCall<"grant"> {
-    return this.call(sys.grant(partition, task, access));
+    return this.#call(sys.grant(partition, task, access));
   }
   /** The task's identity, stack and the time. */
   info(): SyscallCall<"info"> {
-    return this.call(sys.info());
+    return this.#call(sys.info());
   }
   /** Stops the task (never returns). */
   exit(code = 0): SyscallCall<"exit"> {
-    return this.call(sys.exit(code));
+    return this.#call(sys.exit(code));
   }
   /**
    * Ends the current job of a periodic task (`TaskSpec.period`) and sleeps until the next release
@@ -353,6 +471,6 @@ export class TaskContext {
    * job then starts at once). A task without a period is faulted (`bad-syscall`).
    */
   nextPeriod(): SyscallCall<"next-period"> {
-    return this.call(sys.nextPeriod());
+    return this.#call(sys.nextPeriod());
   }
 }

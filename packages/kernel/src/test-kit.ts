@@ -6,6 +6,7 @@
  */
 import { type Board, STM32F407 } from "@rtos-sim/hw";
 import { fnv1a64 } from "@rtos-sim/sched";
+import type { AppEnv } from "./app-env.js";
 import { bootKernel } from "./boot.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
 import type { Kernel } from "./kernel.js";
@@ -35,15 +36,17 @@ export function* say(t: TaskContext, buf: number, text: string): Generator<unkno
 
 /**
  * A well-behaved task: 10 rounds of writing its stack, heap and (when granted rw) the "shared"
- * partition, printing a line, and sleeping 1 ms.
+ * partition, printing a line, and sleeping 1 ms. `kernel` tells where "shared" lies (the kernel,
+ * or an app's environment).
  */
-export function victim(name: string, tag: number, kernel: Kernel, sharedRw: boolean): TaskSpec {
+export function victim(name: string, tag: number, kernel: Kernel | AppEnv, sharedRw: boolean): TaskSpec {
   return {
     name,
     partitions: sharedRw ? { shared: "rw", ro: "ro" } : { ro: "ro" },
     *main(t) {
       const p = yield* t.malloc(64);
-      const shared = kernel.partitions.get("shared")!.base + 64 * tag;
+      const shared =
+        ("partitions" in kernel ? kernel.partitions.get("shared")!.base : kernel.partition("shared").base) + 64 * tag;
       for (let i = 0; i < 10; i++) {
         const s = t.push(32);
         t.write32(s, tag * 1000 + i);

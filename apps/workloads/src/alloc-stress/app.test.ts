@@ -1,4 +1,4 @@
-import { runApp } from "@rtos-sim/kernel";
+import { KernelError, runApp, startApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
 import { allocStress, allocStressResults, HEAP_TASKS, SAMPLE_MS } from "./app.js";
 
@@ -46,5 +46,21 @@ describe("alloc-stress", () => {
     const checked = runApp(allocStress, { durationMs: 300, memcheck: true });
     expect(checked.kernel.faults).toEqual([]);
     expect(checked.kernel.checker!.reports).toEqual([]);
+  });
+
+  it("its task factory gets no kernel: the slab array and the samples come from its observe hook, outside task code", () => {
+    const s = startApp(allocStress, { durationMs: 120 });
+    s.run();
+    expect(allocStressResults(s.kernel)!.samples.map((x) => Math.round(x.ms))).toEqual([0, 50, 100]);
+    // Without the hook (a factory called on its own), the tasks are refused, typed.
+    const bare = startApp({ ...allocStress, observe: undefined, tasks: [] }).env;
+    let error: unknown = null;
+    try {
+      (allocStress.tasks as (env: typeof bare) => unknown)(bare);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KernelError);
+    expect([(error as KernelError).code, (error as KernelError).context]).toEqual(["BAD_CONFIG", { field: "observe" }]);
   });
 });

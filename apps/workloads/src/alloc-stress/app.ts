@@ -5,12 +5,13 @@ import {
   type AppEnv,
   defineApp,
   type Kernel,
+  KernelError,
   type TaskSpec,
 } from "@rtos-sim/kernel";
 import { Prng } from "../shared/prng.js";
 import { uartWrite } from "../shared/uart.js";
 import { type HeapShape, walkHeap } from "./heap-walk.js";
-import { heapStress, kmallocStress, newCounters, type WorkloadCounters } from "./workload.js";
+import { heapStress, type Kmalloc, kmallocStress, newCounters, type WorkloadCounters } from "./workload.js";
 
 /** Task-heap stress tasks: four on TLSF, four on the first-fit heap, 8 KiB heaps each. */
 export const HEAP_TASKS: readonly { readonly name: string; readonly heap: "tlsf" | "heap" }[] = [
@@ -98,8 +99,28 @@ function sampleLine(s: StressSample): string {
   return `t=${String(Math.round(s.ms)).padStart(5)} ms | pages: ${regions} | kmalloc ${s.kmallocPages} pages | heap frag tlsf ${frag("tlsf-")} ff ${frag("ff-")}\n`;
 }
 
-function stressTasks(env: AppEnv): TaskSpec[] {
-  const kernel = env.kernel;
+/**
+ * What the app's {@link observeStress} prepares for the tasks of one run (keyed by the run's
+ * environment): the kmalloc calls its privileged tasks make, the counters they keep, and the
+ * monitor's latest sample line. No kernel, machine or allocator object: task code gets closures.
+ */
+interface StressServices {
+  readonly kmalloc: Kmalloc;
+  readonly counters: Record<string, WorkloadCounters>;
+  /** The line of the sample taken at the monitor's last `info` syscall. */
+  readonly sampleLine: () => string;
+}
+
+const services = new WeakMap<AppEnv, StressServices>();
+
+/**
+ * The app's side outside task code (`AppDescription.observe`): the slab array over the region
+ * manager ("kmalloc", a kernel-side service its privileged tasks call), and the monitor's
+ * sampling. A sample is taken when the monitor asks the time (its `info` syscall, in a kernel
+ * event listener), read as a debugger would (no cycles, no checker), so it neither changes the
+ * run's timing nor outlasts the watchdog budget; the monitor's code only prints its line.
+ */
+function observeStress(kernel: Kernel, env: AppEnv): void {
   const r: StressResults = { samples: [], counters: {}, kmalloc: null };
   results.set(kernel, r);
   const kmalloc = new SlabArrayAllocator({
@@ -112,10 +133,38 @@ function stressTasks(env: AppEnv): TaskSpec[] {
   });
   kernel.checker?.registerAllocator("kmalloc", "slab-array");
   r.kmalloc = kmalloc;
+  kernel.events.on("syscall", (e) => {
+    if (e.task !== "monitor" || e.op !== "info") return;
+    const now = (e.result as { readonly now: number }).now;
+    r.samples.push(kernel.machine.core.debugAccess(() => sample(kernel, r, now)));
+  });
+  services.set(
+    env,
+    Object.freeze({
+      kmalloc: Object.freeze({
+        allocate: (size: number, align?: number) => kmalloc.allocate(size, align),
+        free: (address: number) => kmalloc.free(address),
+        releaseEmpty: () => kmalloc.releaseEmpty(),
+      }),
+      counters: r.counters,
+      sampleLine: () => {
+        const last = r.samples.at(-1);
+        return last ? sampleLine(last) : "";
+      },
+    }),
+  );
+}
+
+function stressTasks(env: AppEnv): TaskSpec[] {
+  const s = services.get(env);
+  if (!s) {
+    const why = "alloc-stress: its tasks need the app's observe hook first (startApp runs it)";
+    throw new KernelError("BAD_CONFIG", why, { field: "observe" });
+  }
   const uart = env.device("uart");
   const tasks: TaskSpec[] = HEAP_TASKS.map((h, i) => {
     const c = newCounters();
-    r.counters[h.name] = c;
+    s.counters[h.name] = c;
     return {
       name: h.name,
       priority: 2,
@@ -126,14 +175,14 @@ function stressTasks(env: AppEnv): TaskSpec[] {
   });
   KMALLOC_TASKS.forEach((name, j) => {
     const c = newCounters();
-    r.counters[name] = c;
+    s.counters[name] = c;
     tasks.push({
       name,
       priority: 2,
       privileged: true,
       heap: "heap", // a 1 KiB first-fit heap for its pointer table (TLSF's control block alone is larger)
       heapSize: 1024,
-      main: (t) => kmallocStress(t, new Prng(env.seed, 100 + j), 100 + j, kmalloc, c, KMALLOC_PHASE_MS),
+      main: (t) => kmallocStress(t, new Prng(env.seed, 100 + j), 100 + j, s.kmalloc, c, KMALLOC_PHASE_MS),
     });
   });
   tasks.push({
@@ -148,12 +197,8 @@ function stressTasks(env: AppEnv): TaskSpec[] {
         `alloc-stress: ${HEAP_TASKS.length} task heaps (TLSF and first fit, ${STRESS_HEAP_BYTES / 1024} KiB each), ${KMALLOC_TASKS.length} privileged tasks on a slab array over the region manager; a sample every ${SAMPLE_MS} ms\n`,
       );
       for (;;) {
-        const now = (yield* t.info()).now;
-        // The sample is the report's, not the workload's: read as a debugger would (no cycles,
-        // no checker), so it neither changes the run's timing nor outlasts the watchdog budget.
-        const s = kernel.machine.core.debugAccess(() => sample(kernel, r, now));
-        r.samples.push(s);
-        uartWrite(t, uart, sampleLine(s));
+        yield* t.info(); // the app's observer samples the kernel's state at this syscall
+        uartWrite(t, uart, s.sampleLine());
         yield* t.sleep({ ms: SAMPLE_MS });
       }
     },
@@ -234,8 +279,9 @@ export function allocStressChecks(kernel: Kernel): AppCheck[] {
  * `alloc-stress`: eight tasks hammer their own heaps (four TLSF, four first fit) with random
  * malloc/free/realloc from the seed, and two privileged tasks share a slab array ("kmalloc")
  * that takes its slabs straight from the region manager and gives empty ones back every 200 ms.
- * A privileged monitor samples every 50 ms: each heap's fragmentation (walked from its block
- * headers), each region's free pages and fragmentation, and the page maps. The checker is off
+ * A privileged monitor prints a sample every 50 ms, which the app's observer (outside task code)
+ * takes: each heap's fragmentation (walked from its block headers), each region's free pages and
+ * fragmentation, and the page maps. The checker is off
  * by default (its redzones and quarantine would change the heaps' shapes); `memcheck: true` runs.
  */
 export const allocStress: AppDescription = defineApp({
@@ -244,6 +290,7 @@ export const allocStress: AppDescription = defineApp({
   board: "stm32f407",
   durationMs: 1000,
   memcheck: false,
+  observe: observeStress,
   tasks: (env) => stressTasks(env),
   check: (kernel) => allocStressChecks(kernel),
 });

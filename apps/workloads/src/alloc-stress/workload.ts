@@ -7,6 +7,12 @@ export const SLOTS = 48;
 /** Allocator operations per slice, then a sleep of 1..3 ms. */
 export const OPS_PER_SLICE = 6;
 
+/**
+ * The kernel allocator calls a privileged driver makes (kmalloc, kfree, giving empty slabs back):
+ * the app hands its tasks these functions, never the allocator object.
+ */
+export type Kmalloc = Pick<Allocator, "allocate" | "free" | "releaseEmpty">;
+
 /** Counters of one stress task (the app's own results, kept in JS). */
 export interface WorkloadCounters {
   mallocs: number;
@@ -86,7 +92,7 @@ export function* kmallocStress(
   t: TaskContext,
   rng: Prng,
   stream: number,
-  kmalloc: Allocator,
+  kmalloc: Kmalloc,
   c: WorkloadCounters,
   phaseMs: number,
 ): Generator<unknown, void, unknown> {

@@ -60,7 +60,7 @@ export function flightTasks(env: AppEnv, options: FlightOptions = {}): TaskSpec[
   const att = env.partition(ATTITUDE).base;
   const motors = env.partition(MOTORS).base;
   const uart = env.device("uart");
-  const board = env.kernel.machine.board;
+  const board = env.board;
   const states = ekfStates(board.clockHz);
   const banner =
     `flight controller on ${board.name}: imu ${1000 / IMU_PERIOD_MS} Hz -> ring -> estimator (${states}-state filter) -> ` +

@@ -76,7 +76,7 @@ describe("isolation checks catch what they should", () => {
           heapSize: 0,
           *main(t) {
             yield* t.sleep({ ms: 51 });
-            t.writeF32(rollIntegralAddress(env.kernel.task("mixer")!.stack.top), 40);
+            t.writeF32(rollIntegralAddress(env.task("mixer").stack.top), 40);
           },
         },
       ],

@@ -65,9 +65,9 @@ const taskOf = (kernel: Kernel, name: string) => {
 };
 
 /** The mixer's roll PID integral, in the frame of its `main` at the top of its stack. */
-const mixerIntegral = (kernel: Kernel) => rollIntegralAddress(taskOf(kernel, "mixer").stack.top);
+const mixerIntegral = (mixer: { readonly stack: { readonly top: number } }) => rollIntegralAddress(mixer.stack.top);
 /** The first word of the telemetry heap: its TLSF block header. */
-const telemetryHeap = (kernel: Kernel) => taskOf(kernel, "telemetry").heap?.base ?? 0;
+const telemetryHeap = (telemetry: { readonly heap: { readonly base: number } | null }) => telemetry.heap?.base ?? 0;
 
 /**
  * A rogue task that sleeps until `at` and then runs `act` (and makes the syscall `act` returns,
@@ -121,27 +121,31 @@ export const ATTEMPTS: readonly Attempt[] = [
     expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: (k) => k.kernelBlock.base },
     spec: (env, at) =>
       rogue("rogue-kernel-read", at, {}, (t) => {
-        t.read32(env.kernel.kernelBlock.base);
+        t.read32(env.kernelBlock.base);
         return undefined;
       }),
   },
   {
     task: "rogue-stack-write",
     what: "write the mixer's roll PID integral on its stack",
-    expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: mixerIntegral },
+    expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: (k) => mixerIntegral(taskOf(k, "mixer")) },
     spec: (env, at) =>
       rogue("rogue-stack-write", at, {}, (t) => {
-        t.writeF32(mixerIntegral(env.kernel), 1e6);
+        t.writeF32(mixerIntegral(env.task("mixer")), 1e6);
         return undefined;
       }),
   },
   {
     task: "rogue-heap-write",
     what: "write the telemetry heap's first block header",
-    expect: { kind: "memmanage", cfsr: ["DACCVIOL", "MMARVALID"], address: telemetryHeap },
+    expect: {
+      kind: "memmanage",
+      cfsr: ["DACCVIOL", "MMARVALID"],
+      address: (k) => telemetryHeap(taskOf(k, "telemetry")),
+    },
     spec: (env, at) =>
       rogue("rogue-heap-write", at, {}, (t) => {
-        t.write32(telemetryHeap(env.kernel), 0);
+        t.write32(telemetryHeap(env.task("telemetry")), 0);
         return undefined;
       }),
   },
@@ -197,7 +201,7 @@ export const ATTEMPTS: readonly Attempt[] = [
     expect: { kind: "memmanage", cfsr: ["IACCVIOL"], address: (k) => taskOf(k, "mixer").code },
     spec: (env, at) =>
       rogue("rogue-code-theft", at, {}, (t) => {
-        t.branch(taskOf(env.kernel, "mixer").code);
+        t.branch(env.task("mixer").code);
         return undefined;
       }),
   },
@@ -205,7 +209,7 @@ export const ATTEMPTS: readonly Attempt[] = [
     task: "rogue-bad-pointer",
     what: "make the kernel print 16 bytes of kernel memory (sys.print)",
     expect: { kind: "bad-pointer" },
-    spec: (env, at) => rogue("rogue-bad-pointer", at, {}, () => sys.print(env.kernel.kernelBlock.base, 16)),
+    spec: (env, at) => rogue("rogue-bad-pointer", at, {}, () => sys.print(env.kernelBlock.base, 16)),
   },
   {
     task: "rogue-stack-overflow",
@@ -288,7 +292,7 @@ export const ATTEMPTS: readonly Attempt[] = [
  * and the only difference left between the two runs is the attacks.
  */
 export function rogueTasks(env: AppEnv, options: { readonly control?: boolean } = {}): TaskSpec[] {
-  const watchdogCycles = Math.round((env.kernel.machine.board.clockHz * ROGUE_WATCHDOG_US) / 1e6);
+  const watchdogCycles = Math.round((env.board.clockHz * ROGUE_WATCHDOG_US) / 1e6);
   return ATTEMPTS.map((a, i) => {
     const at = FIRST_ATTEMPT_MS + i * ATTEMPT_SPACING_MS;
     const spec: TaskSpec = { watchdogCycles, ...a.spec(env, at) };

@@ -28,7 +28,7 @@ const twoTasks: KernelAppDescription & KernelAppExpectations = {
       name: "rogue",
       *main(t) {
         yield* t.sleep({ ms: 2 });
-        t.read32(env.kernel.kernelBlock.base);
+        t.read32(env.kernelBlock.base);
       },
     },
   ],
@@ -141,7 +141,7 @@ describe("kernel apps as machine apps", () => {
           {
             name: "liar",
             *main(t) {
-              yield* t.print(env.kernel.kernelBlock.base, 4);
+              yield* t.print(env.kernelBlock.base, 4);
             },
           },
         ],

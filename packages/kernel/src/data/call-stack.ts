@@ -52,6 +52,11 @@ export interface CallHost extends ViewMemory {
   sp: number;
   /** Told of every stack pointer move (the kernel passes it to the memory checker). */
   readonly onStackPointer: ((sp: number) => void) | null;
+  /**
+   * What the locals views read and write through: the task's context (a view hands its memory
+   * to task code, so it must not be a host that sets SP).
+   */
+  readonly views: ViewMemory;
 }
 
 /**
@@ -111,7 +116,7 @@ export class CallStack {
       top: (base + layout.size) >>> 0,
       returnAddress,
       depth: this.frames.length,
-      locals: new View(host, base),
+      locals: new View(host.views, base),
     };
     this.frames.push(frame as unknown as Frame);
     this.observer?.enter(this.task, frame as unknown as Frame);

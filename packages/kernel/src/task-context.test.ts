@@ -1,0 +1,155 @@
+import { Cfsr, STM32U585 } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { fn } from "./data/frames.js";
+import { u32 } from "./data/types.js";
+import * as api from "./index.js";
+import type { Kernel } from "./kernel.js";
+import type { TaskContext } from "./task-context.js";
+import { GUARD_BYTES } from "./task-record.js";
+import { bootTest } from "./test-kit.js";
+
+/** Names of privileged handles the public surface of a task's context must not have (kernel README, "Trust model"). */
+const PRIVILEGED = ["core", "onStackPointer", "libc", "callSites", "lastCall", "resetFpu", "call", "control", "calls"];
+
+/** Every property name reachable on `o`: own and inherited, enumerable or not, up to Object.prototype. */
+function allNames(o: object): string[] {
+  const names = new Set<string>();
+  for (let p: object | null = o; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Reflect.ownKeys(p)) names.add(String(k));
+  }
+  return [...names];
+}
+
+/** Runs `act` in task "t" (then a yield) for 3 ms, with the checker, and returns the kernel. */
+function runTask(act: (t: TaskContext) => void): Kernel {
+  const k = bootTest({ memcheck: true });
+  k.spawn({
+    name: "t",
+    *main(t) {
+      act(t);
+      yield* t.yield();
+    },
+  });
+  k.run({ ms: 3 });
+  return k;
+}
+
+describe("the surface of TaskContext handed to task code", () => {
+  it("own enumerable properties are the task's identity and stack bounds only", () => {
+    let keys: string[] = [];
+    runTask((t) => {
+      keys = Object.keys(t);
+    });
+    expect(keys).toEqual(["id", "name", "stackBase", "stackTop", "site"]);
+  });
+
+  it("no property by any privileged name, own or inherited, enumerable or not", () => {
+    let names: string[] = [];
+    let found: string[] = [];
+    runTask((t) => {
+      names = allNames(t);
+      found = PRIVILEGED.filter((n) => n in t);
+    });
+    expect(found).toEqual([]);
+    expect(names.filter((n) => PRIVILEGED.includes(n))).toEqual([]);
+    // The public API is all there.
+    for (const n of ["read32", "write32", "push", "pop", "setSp", "enter", "leave", "memcpy", "malloc", "sp", "pc"]) {
+      expect(names).toContain(n);
+    }
+  });
+
+  it("sp is read-only: assigning it throws a TypeError and leaves SP where it was", () => {
+    const seen: unknown[] = [];
+    runTask((t) => {
+      const before = t.sp;
+      try {
+        (t as { sp: number }).sp = 0x20000000;
+      } catch (e) {
+        seen.push((e as Error).constructor.name);
+      }
+      seen.push(t.sp === before, before === t.stackTop);
+    });
+    expect(seen).toEqual(["TypeError", true, true]);
+  });
+
+  it("a task that overwrites onStackPointer and libc blinds nothing: the checker still tracks SP and checks copies", () => {
+    const reports = (tamper: boolean, act: (t: TaskContext) => void) => {
+      const k = runTask((t) => {
+        if (tamper) {
+          const loose = t as unknown as Record<string, unknown>;
+          loose.onStackPointer = null;
+          loose.libc = { memcpy: (d: number) => d };
+        }
+        act(t);
+      });
+      return k.checker!.reports.map((r) => `${r.kind} 0x${r.address.toString(16)}`);
+    };
+    const belowSp = (t: TaskContext) => {
+      const p = t.push(64);
+      t.write32(p, 1);
+      t.pop(64);
+      t.read32(p); // below SP: only the stack pointer hook tells the checker
+    };
+    const overlap = (t: TaskContext) => {
+      const p = t.push(64);
+      t.fill(p, 0, 64);
+      t.memcpy(p + 8, p, 32); // only the checker's libc reports it
+    };
+    const sp = reports(false, belowSp);
+    expect(sp).toHaveLength(1);
+    expect(sp[0]).toMatch(/^stack-below-sp 0x/);
+    expect(reports(true, belowSp)).toEqual(sp);
+    const copy = reports(false, overlap);
+    expect(copy).toHaveLength(1);
+    expect(copy[0]).toMatch(/^overlapping-copy 0x/);
+    expect(reports(true, overlap)).toEqual(copy);
+  });
+
+  it("a frame's locals view reads and writes through the task's context, not through a host that sets SP", () => {
+    const STEP = fn("step", { locals: { i: u32 } });
+    const seen: unknown[] = [];
+    runTask((t) => {
+      const f = t.enter(STEP);
+      const memory = (f.locals as unknown as { $m: unknown }).$m;
+      seen.push(memory === t, Object.keys(f.locals as object).includes("sp"));
+      t.leave(f);
+    });
+    expect(seen).toEqual([true, false]);
+  });
+
+  it("the kernel's accessor is not exported from the package index", () => {
+    expect(Object.keys(api).filter((n) => /control/i.test(n))).toEqual([]);
+  });
+});
+
+describe("TaskContext.setSp (MOV sp, rN)", () => {
+  it("tells the checker: memory between the old and the new SP reads as below SP", () => {
+    const k = runTask((t) => {
+      const p = t.push(64);
+      t.write32(p, 7);
+      t.setSp(t.sp + 64);
+      t.read32(p);
+    });
+    expect(k.checker!.reports.map((r) => r.kind)).toEqual(["stack-below-sp"]);
+  });
+
+  it("ARMv8-M: below PSPLIM is UsageFault STKOF with SP unchanged", () => {
+    const k = bootTest({}, STM32U585);
+    const sps: number[] = [];
+    const t = k.spawn({
+      name: "low",
+      *main(t) {
+        sps.push(t.sp);
+        try {
+          t.setSp(t.stackBase + GUARD_BYTES - 8);
+        } finally {
+          sps.push(t.sp);
+        }
+        yield* t.yield();
+      },
+    });
+    k.run({ ms: 2 });
+    expect(k.faults.map((f) => [f.task, f.hw?.cfsr])).toEqual([["low", Cfsr.STKOF]]);
+    expect(sps).toEqual([t.stack.top, t.stack.top]);
+  });
+});
