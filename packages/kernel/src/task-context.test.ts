@@ -40,7 +40,7 @@ describe("the surface of TaskContext handed to task code", () => {
     runTask((t) => {
       keys = Object.keys(t);
     });
-    expect(keys).toEqual(["id", "name", "stackBase", "stackTop", "site"]);
+    expect(keys).toEqual(["id", "name", "stackBase", "stackTop"]);
   });
 
   it("no property by any privileged name, own or inherited, enumerable or not", () => {

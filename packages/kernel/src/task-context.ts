@@ -81,8 +81,6 @@ export class TaskContext {
   readonly stackBase: number;
   /** One past the highest stack address (the initial stack pointer before the first frame). */
   readonly stackTop: number;
-  /** A label for the call site of the next allocation or access, shown in checker reports. */
-  site: string | undefined;
   // What task code must not touch is JS-private (`#`): not an own property, not enumerable, not
   // reachable by name at run time (TypeScript's `private` is). The kernel reaches it through
   // taskControl (kernel README, "Trust model").
@@ -125,7 +123,6 @@ export class TaskContext {
     this.stackBase = stackBase;
     this.stackTop = stackTop;
     this.#sp = sp;
-    this.site = undefined;
     this.#pc = (options.code ?? 0) >>> 0;
     this.#libc = makeLibc(core, null);
     const ctx = this;
