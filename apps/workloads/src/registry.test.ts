@@ -1,6 +1,8 @@
 import { BOARDS } from "@rtos-sim/hw";
 import { runApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
+import rootReadme from "../../../README.md?raw";
+import readme from "../README.md?raw";
 import { machineAppProblems } from "./machine-app.js";
 import { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 import { finishRun, prepareRun } from "./run/context.js";
@@ -29,6 +31,24 @@ describe("registry", () => {
       expect(app.summary.length).toBeGreaterThan(10);
     }
     expect(runnableApp(APPS[4]!)).toBe(APPS[4]!.app);
+  });
+});
+
+describe("the apps' docs", () => {
+  it("every app has a row in this package's README app table, in registry order", () => {
+    const lines = readme.split("\n");
+    const header = lines.findIndex((line) => /^\| app +\|/.test(line));
+    expect(header, "the README's app table").toBeGreaterThanOrEqual(0);
+    const end = lines.findIndex((line, i) => i > header && !line.startsWith("|"));
+    const names = lines.slice(header + 2, end).map((line) => /^\| `([a-z0-9-]+)`/.exec(line)?.[1]);
+    expect(names).toEqual(APPS.map((a) => a.app.name));
+  });
+
+  it("the root README's package table names every app", () => {
+    const row = rootReadme.split("\n").find((line) => line.includes("[`@rtos-sim/apps`]"));
+    expect(row, "the @rtos-sim/apps row").toBeDefined();
+    const names = /the apps \(([^)]+)\)/.exec(row!)?.[1]?.split(", ");
+    expect(names).toEqual(APPS.map((a) => a.app.name));
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AccessKind, ActorMode, makeActor } from "./access.js";
-import { MPS2_AN386, STM32F407 } from "./board/builtin.js";
+import { MPS2_AN386 } from "./board/builtin/mps2-an386.js";
+import { STM32F407 } from "./board/builtin/stm32f407.js";
 import { defineBoard } from "./board/define.js";
 import { Cfsr } from "./fault.js";
 import { createMachine } from "./machine.js";

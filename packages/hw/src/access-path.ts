@@ -5,7 +5,7 @@ import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
 import { defaultPerm, isSystemXn } from "./mpu/fields.js";
 import type { MpuModel, PermTable } from "./mpu/model.js";
-import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
+import { GRANULE, GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 import type { Ppb } from "./scs/ppb.js";
 import { Ccr, type Scb, ScbReg } from "./scs/scb.js";
 
@@ -591,7 +591,7 @@ export class AccessPath {
         this.raise(ExceptionNumber.MemManage, Cfsr.MUNSTKERR, null, this.record(a, size, kind, priv));
       // A split access faults in its denied part: MMFAR = the first byte of the denied granule.
       else {
-        const at = (this.permissionAt(a) & need) !== 0 ? (last & ~31) >>> 0 : a;
+        const at = (this.permissionAt(a) & need) !== 0 ? (last & -GRANULE) >>> 0 : a;
         this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, at, this.record(a, size, kind, priv));
       }
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AccessKind } from "./access.js";
-import { STM32F407 } from "./board/builtin.js";
+import { STM32F407 } from "./board/builtin/stm32f407.js";
 import { defineBoard } from "./board/define.js";
 import type { HwError } from "./errors.js";
 import { Cfsr, Fault, Hfsr } from "./fault.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type AccessHook, AccessKind, ActorMode, makeActor } from "./access.js";
-import { MPS2_AN386, STM32F407 } from "./board/builtin.js";
+import { MPS2_AN386 } from "./board/builtin/mps2-an386.js";
+import { STM32F407 } from "./board/builtin/stm32f407.js";
 import { Fault } from "./fault.js";
 import { createMachine, type Machine } from "./machine.js";
 import { Perm } from "./mpu/perm.js";

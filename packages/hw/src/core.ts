@@ -3,8 +3,12 @@ import { AccessPath, Purpose } from "./access-path.js";
 import { HwError } from "./errors.js";
 import { Cfsr, ExceptionNumber, Hfsr } from "./fault.js";
 import type { MemorySegment } from "./memory/segment.js";
-import { GRANULE_SHIFT, Perm } from "./mpu/perm.js";
+import { GRANULE, GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 import { Ccr } from "./scs/scb.js";
+import { BASIC_FRAME_WORDS } from "./timing/exception-timing.js";
+
+/** Bytes of the basic exception frame (R0-R3, R12, LR, PC, xPSR). */
+const FRAME_BYTES = 4 * BASIC_FRAME_WORDS;
 
 export type { Mode } from "./access-path.js";
 export { THREAD_PRIORITY } from "./access-path.js";
@@ -192,7 +196,7 @@ export class Core extends AccessPath {
    * (ARMv8-M PSPLIM/MSPLIM) is UsageFault STKOF with no access made. Returns the new stack pointer.
    */
   pushFrame(sp: number, frame: ArrayLike<number>): number {
-    let fp = ((sp >>> 0) - 32) >>> 0;
+    let fp = ((sp >>> 0) - FRAME_BYTES) >>> 0;
     // PushStack: a realignment is recorded in bit 9 of the stacked xPSR (popFrame undoes it).
     const realign = this.scb.ccr & Ccr.STKALIGN ? fp & 4 : 0;
     if (this.scb.ccr & Ccr.STKALIGN) fp = (fp & ~7) >>> 0;
@@ -229,7 +233,7 @@ export class Core extends AccessPath {
       for (let i = 0; i < 8; i++) frame[i] = s.view.getUint32(off + 4 * i, true);
     }
     const realigned = this.scb.ccr & Ccr.STKALIGN && frame[7]! & 0x200 ? 4 : 0;
-    return { frame, sp: ((fp + 32) | realigned) >>> 0 };
+    return { frame, sp: ((fp + FRAME_BYTES) | realigned) >>> 0 };
   }
 
   /**
@@ -241,14 +245,15 @@ export class Core extends AccessPath {
    */
   private frameCheck(fp: number, kind: AccessKind): MemorySegment | undefined {
     if (this.pendingFault) throw this.pendingFault;
-    if ((fp & 3) !== 0 || fp > 0xffffffe0) return undefined;
-    const s = this.bus.segmentFor(fp, 32);
+    if ((fp & 3) !== 0 || fp > 2 ** 32 - FRAME_BYTES) return undefined;
+    const s = this.bus.segmentFor(fp, FRAME_BYTES);
     if (!s || (kind === AccessKind.Write && s.wsize === 0)) return undefined;
     const need = kind === AccessKind.Write ? this.wmask : this.rmask;
     const t = this.table();
     const g = (fp >>> GRANULE_SHIFT) - s.g0;
-    if ((t.bytes[g]! & need) === 0 || (t.bytes[((fp + 31) >>> GRANULE_SHIFT) - s.g0]! & need) === 0) return undefined;
-    if (this.hook !== null) this.hook.onAccess(fp, 32, kind, this.privileged, this.actor);
+    if ((t.bytes[g]! & need) === 0 || (t.bytes[((fp + FRAME_BYTES - 1) >>> GRANULE_SHIFT) - s.g0]! & need) === 0)
+      return undefined;
+    if (this.hook !== null) this.hook.onAccess(fp, FRAME_BYTES, kind, this.privileged, this.actor);
     if (this.countCycles) this.charge(8 * s.cost);
     return s;
   }
@@ -290,7 +295,7 @@ export class Core extends AccessPath {
     }
     const need = kind === AccessKind.Read ? (priv ? Perm.PR : Perm.UR) : priv ? Perm.PW : Perm.UW;
     for (let g = a >>> GRANULE_SHIFT; g <= last >>> GRANULE_SHIFT; g++) {
-      const ga = Math.max(a, g * 32);
+      const ga = Math.max(a, g * GRANULE);
       if ((this.permissionAt(ga) & need) === 0) {
         this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, ga, this.record(a, length, kind, priv));
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AccessKind } from "./access.js";
-import { STM32F407 } from "./board/builtin.js";
+import { STM32F407 } from "./board/builtin/stm32f407.js";
 import { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, type Fault, Hfsr } from "./fault.js";
 import { createMachine, type Machine } from "./machine.js";
 import { trap } from "./test-util.js";

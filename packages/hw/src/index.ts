@@ -34,19 +34,14 @@ export type { AccessFilter, AccessHook, AccessRecord, AccessSize } from "./acces
 export { AccessKind, ActorMode, accessKindName, actorMode, actorTask, makeActor, withActorMode } from "./access.js";
 export { AccessPath } from "./access-path.js";
 export { ViewBit, ViewCache } from "./access-view.js";
-export {
-  BOARDS,
-  findBoard,
-  MPS2_AN386,
-  MPS2_AN505,
-  MPS3_AN547,
-  RP2350,
-  STM32F407,
-  STM32H743XG,
-  STM32H743XI,
-  STM32H750XB,
-  STM32U585,
-} from "./board/builtin.js";
+export { MPS2_AN386 } from "./board/builtin/mps2-an386.js";
+export { MPS2_AN505 } from "./board/builtin/mps2-an505.js";
+export { MPS3_AN547 } from "./board/builtin/mps3-an547.js";
+export { RP2350 } from "./board/builtin/rp2350.js";
+export { STM32F407 } from "./board/builtin/stm32f407.js";
+export { STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin/stm32h7.js";
+export { STM32U585 } from "./board/builtin/stm32u585.js";
+export { BOARDS, findBoard } from "./board/builtin/table.js";
 export type { CoreProfile, MpuOf } from "./board/cores.js";
 export { CORE_PROFILES } from "./board/cores.js";
 export { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./board/define.js";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
-import { STM32F407 } from "./builtin.js";
+import { STM32F407 } from "./builtin/stm32f407.js";
 import { defineBoard } from "./define.js";
 import { boardFromJson, parseBoardJson } from "./json.js";
 

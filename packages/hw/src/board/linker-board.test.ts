@@ -3,7 +3,9 @@ import type { HwError } from "../errors.js";
 import { Fault } from "../fault.js";
 import { createMachine } from "../machine.js";
 import { Shcsr } from "../scs/scb.js";
-import { MPS2_AN386, STM32F407, STM32H743XI } from "./builtin.js";
+import { MPS2_AN386 } from "./builtin/mps2-an386.js";
+import { STM32F407 } from "./builtin/stm32f407.js";
+import { STM32H743XI } from "./builtin/stm32h7.js";
 import { boardFromLinkerScript } from "./linker-board.js";
 
 function errOf(fn: () => unknown): Error {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HwError } from "../errors.js";
-import { STM32F407 } from "./builtin.js";
+import { STM32F407 } from "./builtin/stm32f407.js";
 import { parseLinkerMemory } from "./linker-script.js";
 import { subtractRanges } from "./ranges.js";
 import { parseSizeLiteral } from "./size.js";

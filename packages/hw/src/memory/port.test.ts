@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ActorMode, makeActor } from "../access.js";
-import { STM32F407 } from "../board/builtin.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { Fault } from "../fault.js";
 import { createMachine } from "../machine.js";
 import type { MemoryPort } from "./port.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STM32F407 } from "../board/builtin.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
 import { Perm } from "../mpu/perm.js";

@@ -2,6 +2,7 @@ import { decodeRegion, encodeRegion } from "../mpu/config.js";
 import { Rbar } from "../mpu/fields.js";
 import type { Mpu } from "../mpu/mpu.js";
 import type { MpuRegionView } from "../mpu/view.js";
+import { isPowerOfTwo } from "../pow2.js";
 import { GrantDriver, type Realised } from "./driver.js";
 import { checkGrantShape, grantError, plainPiece, type RegionPiece } from "./layout.js";
 import type { MpuConfig, MpuGrant, MpuRegionUse, RegionAccess } from "./types.js";
@@ -19,13 +20,9 @@ export const PMSAV7_ACCESSES: readonly RegionAccess[] = Object.freeze([
   "ro",
 ]);
 
-function isPow2(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
-}
-
 /** RASR.SIZE: a region is 2^(SIZE+1) bytes, from 32 B to 4 GiB. */
 export function pmsav7SizeFits(size: number): boolean {
-  return isPow2(size) && size >= 32 && size <= 2 ** 32;
+  return isPowerOfTwo(size) && size >= 32 && size <= 2 ** 32;
 }
 
 /** RBAR.ADDR: the base is a multiple of the region's size. */

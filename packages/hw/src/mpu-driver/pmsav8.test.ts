@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MPS2_AN505 } from "../board/builtin.js";
+import { MPS2_AN505 } from "../board/builtin/mps2-an505.js";
 import { HwError } from "../errors.js";
 import { Cfsr } from "../fault.js";
 import { createMachine } from "../machine.js";

@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MPS2_AN505, MPS3_AN547, STM32F407, STM32H743XI } from "../board/builtin.js";
+import { MPS2_AN505 } from "../board/builtin/mps2-an505.js";
+import { MPS3_AN547 } from "../board/builtin/mps3-an547.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
+import { STM32H743XI } from "../board/builtin/stm32h7.js";
 import type { Board } from "../board/types.js";
 import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";

@@ -1,5 +1,6 @@
 import { HwError } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
+import { ctrlAfterWrite, rnrAfterWrite } from "../mpu/control-writes.js";
 import { backgroundPerm, defaultPerm, isSystemXn, MpuCtrl } from "../mpu/fields.js";
 import type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "../mpu/model.js";
 import { Perm } from "../mpu/perm.js";
@@ -153,32 +154,15 @@ export class MpuV8 implements MpuModel {
       case MpuV8Reg.TYPE:
         return; // read-only
       case MpuV8Reg.CTRL: {
-        const c = v & 7;
-        if ((c & MpuCtrl.ENABLE) === 0 && (c & MpuCtrl.HFNMIENA) !== 0) {
-          this.warn({
-            code: "MPU_HFNMIENA_WITHOUT_ENABLE",
-            message: "MPU_CTRL: HFNMIENA=1 with ENABLE=0 is UNPREDICTABLE; the MPU stays off (project choice)",
-            field: "CTRL.HFNMIENA",
-            value: c,
-          });
-        }
+        const c = ctrlAfterWrite(v, (w) => this.warn(w));
         if (c === this.ctrl) return;
         this.ctrl = c;
         this.changed("CTRL", null, c);
         return;
       }
       case MpuV8Reg.RNR: {
-        const n = v & 0xff;
-        if (n >= this.regionCount) {
-          this.warn({
-            code: "MPU_RNR_RANGE",
-            message: `MPU_RNR: region ${n} does not exist (DREGION=${this.regionCount}); write ignored (project choice)`,
-            field: "RNR.REGION",
-            value: n,
-          });
-          return;
-        }
-        this.rnr = n;
+        const n = rnrAfterWrite(v, this.regionCount, (w) => this.warn(w));
+        if (n >= 0) this.rnr = n;
         return;
       }
       case MpuV8Reg.MAIR0:

@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MPS2_AN505, MPS3_AN547, STM32U585 } from "../board/builtin.js";
+import { MPS2_AN505 } from "../board/builtin/mps2-an505.js";
+import { MPS3_AN547 } from "../board/builtin/mps3-an547.js";
+import { STM32U585 } from "../board/builtin/stm32u585.js";
 import { HwError } from "../errors.js";
 import { type ConfigWarning, HwEmitter, type MpuChange } from "../events.js";
 import { createMachine, type Machine } from "../machine.js";

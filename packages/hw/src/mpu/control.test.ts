@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MPS2_AN386, STM32F407 } from "../board/builtin.js";
+import { MPS2_AN386 } from "../board/builtin/mps2-an386.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { createMachine, type Machine } from "../machine.js";
 import { trap } from "../test-util.js";
 import { Perm } from "./perm.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STM32F407 } from "../board/builtin.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
 import type { ConfigWarning } from "../events.js";
 import { Fault } from "../fault.js";
 import { createMachine, type Machine } from "../machine.js";

@@ -1,5 +1,6 @@
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
+import { ctrlAfterWrite, rnrAfterWrite } from "./control-writes.js";
 import {
   backgroundPerm,
   decodeMemoryAttributes,
@@ -37,6 +38,21 @@ const ALIAS_NAMES: Record<number, string> = {
   [MpuReg.RBAR_A3]: "RBAR_A3",
   [MpuReg.RASR_A3]: "RASR_A3",
 };
+
+/**
+ * Bytes a region's RASR covers: 2^(SIZE+1), or 0 when the region is disabled or SIZE < 4 (below
+ * 32 bytes: UNPREDICTABLE, the region is ignored; docs/mpu-model.md).
+ */
+function enabledRegionSize(rasr: number): number {
+  if ((rasr & Rasr.ENABLE) === 0) return 0;
+  const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
+  return sizeField < 4 ? 0 : 2 ** (sizeField + 1);
+}
+
+/** A region's base: RBAR.ADDR aligned down to the region's size (0 for the 4 GiB region). */
+function regionBase(rbar: number, size: number): number {
+  return size >= 2 ** 32 ? 0 : rbar - (rbar % size);
+}
 
 /**
  * The PMSAv7 MPU: its registers are the only state. Decisions are precomputed per configuration
@@ -151,32 +167,15 @@ export class Mpu implements MpuModel {
       case MpuReg.TYPE:
         return; // read-only
       case MpuReg.CTRL: {
-        const v = value & 7;
-        if ((v & MpuCtrl.ENABLE) === 0 && (v & MpuCtrl.HFNMIENA) !== 0) {
-          this.warn({
-            code: "MPU_HFNMIENA_WITHOUT_ENABLE",
-            message: "MPU_CTRL: HFNMIENA=1 with ENABLE=0 is UNPREDICTABLE; the MPU stays off (project choice)",
-            field: "CTRL.HFNMIENA",
-            value: v,
-          });
-        }
-        if (v === this.ctrl) return;
-        this.ctrl = v;
-        this.changed("CTRL", null, v);
+        const c = ctrlAfterWrite(value, (w) => this.warn(w));
+        if (c === this.ctrl) return;
+        this.ctrl = c;
+        this.changed("CTRL", null, c);
         return;
       }
       case MpuReg.RNR: {
-        const n = value & 0xff;
-        if (n >= this.regionCount) {
-          this.warn({
-            code: "MPU_RNR_RANGE",
-            message: `MPU_RNR: region ${n} does not exist (DREGION=${this.regionCount}); write ignored (project choice)`,
-            field: "RNR.REGION",
-            value: n,
-          });
-          return;
-        }
-        this.rnr = n;
+        const n = rnrAfterWrite(value, this.regionCount, (w) => this.warn(w));
+        if (n >= 0) this.rnr = n;
         return;
       }
       case MpuReg.RBAR:
@@ -348,12 +347,9 @@ export class Mpu implements MpuModel {
     let p = this.ctrl & MpuCtrl.PRIVDEFENA ? backgroundPerm(a) : 0;
     for (let n = 0; n < this.regionCount; n++) {
       const rasr = this.rasr[n]!;
-      if ((rasr & Rasr.ENABLE) === 0) continue;
-      const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
-      if (sizeField < 4) continue;
-      const size = 2 ** (sizeField + 1);
-      const raw = this.rbar[n]!;
-      const base = size >= 2 ** 32 ? 0 : raw - (raw % size);
+      const size = enabledRegionSize(rasr);
+      if (size === 0) continue;
+      const base = regionBase(this.rbar[n]!, size);
       const off = a - base;
       if (off < 0 || off >= size) continue;
       if (size >= 256) {
@@ -431,12 +427,9 @@ export class Mpu implements MpuModel {
     if (this.ctrl & MpuCtrl.PRIVDEFENA) t.set(this.backgroundTable);
     for (let n = 0; n < this.regionCount; n++) {
       const rasr = this.rasr[n]!;
-      if ((rasr & Rasr.ENABLE) === 0) continue;
-      const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
-      if (sizeField < 4) continue;
-      const size = 2 ** (sizeField + 1);
-      const raw = this.rbar[n]!;
-      const base = size >= 2 ** 32 ? 0 : raw - (raw % size);
+      const size = enabledRegionSize(rasr);
+      if (size === 0) continue;
+      const base = regionBase(this.rbar[n]!, size);
       const perm = rasrPerm(rasr);
       const srd = size >= 256 ? (rasr & Rasr.SRD_MASK) >>> Rasr.SRD_SHIFT : 0;
       if (srd === 0) {

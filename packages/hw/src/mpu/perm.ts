@@ -27,3 +27,5 @@ export const PERM_PRIV = Perm.PR | Perm.PW | Perm.PX;
 
 /** log2 of the permission granule: 32 bytes, the smallest MPU region and subregion. */
 export const GRANULE_SHIFT = 5;
+/** The permission granule in bytes (32): `1 << GRANULE_SHIFT`. */
+export const GRANULE = 1 << GRANULE_SHIFT;

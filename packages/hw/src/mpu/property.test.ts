@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MPS2_AN386, STM32F407, STM32H743XI } from "../board/builtin.js";
+import { MPS2_AN386 } from "../board/builtin/mps2-an386.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
+import { STM32H743XI } from "../board/builtin/stm32h7.js";
 import type { Board } from "../board/types.js";
 import { Fault } from "../fault.js";
 import { createMachine, type Machine } from "../machine.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { STM32F407, STM32H743XI } from "../board/builtin.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
+import { STM32H743XI } from "../board/builtin/stm32h7.js";
 import type { ConfigWarning, MpuChange } from "../events.js";
 import { createMachine, type Machine } from "../machine.js";
 import { MpuReg } from "./fields.js";

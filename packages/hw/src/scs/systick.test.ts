@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { STM32F407 } from "../board/builtin.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { createMachine } from "../machine.js";
 
 /** SysTick at its PPB addresses: CSR, RVR, CVR, CALIB, and the counter against simulated cycles. */

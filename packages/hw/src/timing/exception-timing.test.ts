@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { MPS2_AN386, STM32F407, STM32H743XI } from "../board/builtin.js";
+import { MPS2_AN386 } from "../board/builtin/mps2-an386.js";
+import { STM32F407 } from "../board/builtin/stm32f407.js";
+import { STM32H743XI } from "../board/builtin/stm32h7.js";
 import { defineBoard } from "../board/define.js";
 import {
   busInterface,

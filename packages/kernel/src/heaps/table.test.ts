@@ -1,4 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
+import readme from "../../README.md?raw";
 import type { TaskSpec } from "../config.js";
 import { bootTest } from "../test-kit.js";
 import { HEAP_KIND_NAMES, HEAP_KINDS, type HeapKind, isHeapKind } from "./table.js";
@@ -34,6 +35,13 @@ describe("the heap-kind table", () => {
       expect(HEAP_KINDS[kind].summary.length).toBeGreaterThan(0);
     },
   );
+
+  it("the kernel README's TaskSpec table lists every kind in its `heap` row", () => {
+    const row = readme.split("\n").find((line) => line.startsWith("| `heap` "));
+    expect(row, "the README's heap row").toBeDefined();
+    const kinds = [...row!.split("|")[3]!.matchAll(/`"([a-z-]+)"`/g)].map((m) => m[1]);
+    expect(kinds).toEqual([...HEAP_KIND_NAMES]);
+  });
 
   it("an unknown kind is BAD_TASK listing the table's kinds", () => {
     const k = bootTest();

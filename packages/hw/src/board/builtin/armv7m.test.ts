@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { AccessKind } from "../access.js";
-import { ExceptionNumber, Fault } from "../fault.js";
-import { createMachine, type Machine } from "../machine.js";
-import { Shcsr } from "../scs/scb.js";
-import { BOARDS, findBoard, MPS2_AN386, STM32F407, STM32H743XG, STM32H743XI, STM32H750XB } from "./builtin.js";
-import type { Board } from "./types.js";
+import { AccessKind } from "../../access.js";
+import { ExceptionNumber, Fault } from "../../fault.js";
+import { createMachine, type Machine } from "../../machine.js";
+import { Shcsr } from "../../scs/scb.js";
+import type { Board } from "../types.js";
+import { MPS2_AN386 } from "./mps2-an386.js";
+import { STM32F407 } from "./stm32f407.js";
+import { STM32H743XG, STM32H743XI, STM32H750XB } from "./stm32h7.js";
+import { BOARDS, findBoard } from "./table.js";
 
 const K = 1024;
 const M = 1024 * 1024;

@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createMachine } from "../machine.js";
-import { trap } from "../test-util.js";
-import { findBoard, MPS2_AN505, MPS3_AN547, RP2350, STM32U585 } from "./builtin.js";
-import type { Board } from "./types.js";
+import { createMachine } from "../../machine.js";
+import { trap } from "../../test-util.js";
+import type { Board } from "../types.js";
+import { MPS2_AN505 } from "./mps2-an505.js";
+import { MPS3_AN547 } from "./mps3-an547.js";
+import { RP2350 } from "./rp2350.js";
+import { STM32U585 } from "./stm32u585.js";
+import { findBoard } from "./table.js";
 
 /** The ARMv8-M boards: memory maps from their reference manuals, MPU architecture, region count, CPUID. */
 

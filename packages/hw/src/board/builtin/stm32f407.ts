@@ -1,0 +1,41 @@
+import { defineBoard } from "../define.js";
+import type { Board } from "../types.js";
+import { KiB, MiB } from "./units.js";
+
+/** STM32F407 (Cortex-M4F, 168 MHz, 8 MPU regions): RM0090 memory map. */
+export const STM32F407: Board<"pmsav7"> = defineBoard({
+  name: "stm32f407",
+  aliases: ["stm32f407vg", "stm32f4"],
+  description: "STM32F407 (Cortex-M4F, 168 MHz): 1 MiB flash, 64 KiB CCM, 112+16 KiB SRAM",
+  core: "cortex-m4",
+  mpuRegions: 8,
+  clockHz: 168_000_000,
+  memory: [
+    { name: "Flash", kind: "flash", start: 0x08000000, size: 1 * MiB, waitStates: 5 },
+    // CCM is on the D-bus only: the bus gives IBUSERR on instruction fetch.
+    { name: "CCM", start: 0x10000000, size: 64 * KiB, executable: false },
+    { name: "SystemMemory", kind: "rom", start: 0x1fff0000, size: 30 * KiB, waitStates: 5 },
+    { name: "OTP", kind: "otp", start: 0x1fff7800, size: 528, waitStates: 5 },
+    { name: "SRAM1", start: 0x20000000, size: 112 * KiB },
+    { name: "SRAM2", start: 0x2001c000, size: 16 * KiB },
+    { name: "BackupSRAM", start: 0x40024000, size: 4 * KiB },
+  ],
+  peripherals: [
+    { name: "APB1", start: 0x40000000, size: 0x8000 },
+    { name: "APB2", start: 0x40010000, size: 0x6c00 },
+    { name: "AHB1", start: 0x40020000, size: 0x60000 },
+    { name: "AHB2", start: 0x50000000, size: 0x70000 },
+  ],
+  devices: {
+    TIM2: 0x40000000,
+    USART2: 0x40004400,
+    TIM1: 0x40010000,
+    SPI1: 0x40013000,
+    GPIOA: 0x40020000,
+    GPIOD: 0x40020c00,
+    RCC: 0x40023800,
+  },
+  // The kernel's devices: console on USART2, LEDs on GPIOD (the Discovery board's), IMU on SPI1,
+  // motors on TIM1's PWM outputs, microseconds from TIM2.
+  roles: { uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" },
+});

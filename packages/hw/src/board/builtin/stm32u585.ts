@@ -1,0 +1,46 @@
+import { defineBoard } from "../define.js";
+import type { Board } from "../types.js";
+import { KiB, MiB } from "./units.js";
+
+/**
+ * STM32U585 (Cortex-M33, 160 MHz, 8 MPU regions per security state): RM0456 section 2.3 (memory
+ * map) and the CMSIS device header stm32u585xx.h. With TrustZone disabled (TZEN = 0, the factory
+ * setting) software uses these addresses; the Secure aliases (flash 0x0C000000, SRAM 0x30000000,
+ * peripherals 0x50000000) and the SAU/IDAU are not modelled.
+ */
+export const STM32U585: Board<"pmsav8"> = defineBoard({
+  name: "stm32u585",
+  aliases: ["stm32u585ai", "stm32u5"],
+  description: "STM32U585 (Cortex-M33, 160 MHz): 2 MiB flash, SRAM1-3 768 KiB, SRAM4 16 KiB",
+  core: "cortex-m33",
+  mpuRegions: 8,
+  clockHz: 160_000_000,
+  memory: [
+    { name: "Flash", kind: "flash", start: 0x08000000, size: 2 * MiB, waitStates: 4 },
+    { name: "SRAM1", start: 0x20000000, size: 192 * KiB },
+    { name: "SRAM2", start: 0x20030000, size: 64 * KiB },
+    { name: "SRAM3", start: 0x20040000, size: 512 * KiB },
+    { name: "SRAM4", start: 0x28000000, size: 16 * KiB },
+  ],
+  // Bus windows from the CMSIS header's bases (APB1PERIPH_BASE_NS ... AHB3PERIPH_BASE_NS).
+  peripherals: [
+    { name: "APB1", start: 0x40000000, size: 0x10000 },
+    { name: "APB2", start: 0x40010000, size: 0x10000 },
+    { name: "AHB1", start: 0x40020000, size: 0x20000 },
+    { name: "AHB2", start: 0x42020000, size: 0xc0000 },
+    { name: "APB3", start: 0x46000000, size: 0x10000 },
+    { name: "AHB3", start: 0x46020000, size: 0x10000 },
+  ],
+  devices: {
+    TIM2: 0x40000000,
+    USART2: 0x40004400,
+    TIM1: 0x40012c00,
+    SPI1: 0x40013000,
+    USART1: 0x40013800,
+    GPIOA: 0x42020000,
+    GPIOD: 0x42020c00,
+    RCC: 0x46020c00,
+  },
+  // The kernel's devices: console on USART1 (the Discovery kit's ST-LINK port), IMU on SPI1, motors on TIM1.
+  roles: { uart: "USART1", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" },
+});
