@@ -39,19 +39,32 @@ export { BlockTable } from "./blocks.js";
 export type { AllocatorLike, BlockObserverLike, CheckedAllocatorOptions } from "./checked-allocator.js";
 export { CheckedAllocator, checkedAllocator } from "./checked-allocator.js";
 export { MemoryChecker } from "./checker.js";
-export type { Problem } from "./classify.js";
+export type { FrameHit, Problem } from "./classify.js";
 export type { Listener, MemcheckEvents } from "./emitter.js";
 export { MemcheckEmitter } from "./emitter.js";
 export type { MemcheckErrorCode } from "./errors.js";
 export { CheckerFault, MemcheckError } from "./errors.js";
+export type { FrameObject, FramePlace, FrameRange, FrameRecord, FrameShape } from "./frames.js";
+export { placeInFrame } from "./frames.js";
 export type { LeakOptions, LeakSummary } from "./leaks.js";
 export { formatLeakSummary } from "./leaks.js";
 export type { FreedPagesRecord, LeakRole, PagePool, PageRecord } from "./ledger.js";
 export { Ledger } from "./ledger.js";
 export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./options.js";
-export type { BlockInfo, DumpRow, MemReport, PageInfo, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
+export type {
+  BlockInfo,
+  DumpRow,
+  FrameInfo,
+  MemReport,
+  PageInfo,
+  ReportKind,
+  Site,
+  StateDump,
+  TimeUnit,
+} from "./report.js";
 export {
   describeBlock,
+  describeFrame,
   describePages,
   formatDump,
   formatReport,
