@@ -125,7 +125,10 @@ export class FrameTransitions {
   entered(task: number, base: number, shape: FrameShape): void {
     const st = this.stackOf(task);
     const top = base + shape.size;
-    if (!Number.isInteger(base) || !(shape.size > 0) || base < st.sp || top > st.top) {
+    // A frame reaching below the stack's base (SP held at the base after a stack-overflow
+    // report) is followed; only its bytes inside the stack are poisoned.
+    const overflowed = st.sp === st.base && base < st.base;
+    if (!Number.isInteger(base) || !(shape.size > 0) || (base < st.sp && !overflowed) || top > st.top) {
       throw new MemcheckError(
         "FRAME_RANGE",
         `frame ${shape.function} [${hex(base)}, +${shape.size}) is not in the live part of task ${task}'s stack`,
@@ -142,7 +145,11 @@ export class FrameTransitions {
         });
       }
     }
-    for (const z of shape.redzones) this.shadow.fill(base + z.offset, z.size, Tag.StackRedzone);
+    for (const z of shape.redzones) {
+      const from = Math.max(base + z.offset, st.base);
+      const to = base + z.offset + z.size;
+      if (to > from) this.shadow.fill(from, to - from, Tag.StackRedzone);
+    }
     st.frames.push({ shape, base, depth: st.frames.length, returnedAt: null });
   }
 
@@ -160,15 +167,16 @@ export class FrameTransitions {
     st.frames.pop();
     if (!this.useAfterReturn) return;
     // The return moved SP to the frame's top first (moveStackPointer: its bytes are below SP).
+    const from = Math.max(base, st.base);
     const end = Math.min(base + f.shape.size, st.sp);
-    if (end <= base) return;
-    this.shadow.fill(base, end - base, Tag.StackReturned);
+    if (end <= from) return;
+    this.shadow.fill(from, end - from, Tag.StackReturned);
     f.returnedAt = this.clock();
     const returned = st.returned;
     // Older returned frames wholly under this one are overwritten: forget them.
     for (let i = returned.length - 1; i >= 0; i--) {
       const r = returned[i]!;
-      if (r.base >= base && r.base + r.shape.size <= end) returned.splice(i, 1);
+      if (r.base >= from && r.base + r.shape.size <= end) returned.splice(i, 1);
     }
     returned.push(f);
   }
