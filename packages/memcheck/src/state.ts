@@ -157,7 +157,7 @@ export const STATE_LEGEND: readonly string[] = [
   "  ?=  writable, initialized     ?_  writable, uninitialized",
   "  ?r  read-only, initialized    ??  read-only, uninitialized",
   "  RZ  redzone                   FR  freed (quarantine)   SP  stack below SP",
-  "  SR  stack redzone (a frame's)  SA  stack after return (a returned frame's)",
+  "  SR  stack redzone (frame)      SA  stack after return (a returned frame)",
   "  PF  page returned to its region manager (not given out since)",
   "  ..  outside every managed region",
 ];
