@@ -113,6 +113,8 @@ export class FrameTransitions {
   private readonly ledger: Ledger;
   private readonly clock: () => number;
   private readonly useAfterReturn: boolean;
+  /** Redzone lists already checked (frozen layouts, the same object at every call of a function). */
+  private readonly checked = new WeakSet<readonly FrameRange[]>();
 
   constructor(parts: FrameTransitionsParts) {
     this.shadow = parts.shadow;
@@ -135,20 +137,30 @@ export class FrameTransitions {
         { task, function: shape.function, base, size: shape.size, sp: st.sp },
       );
     }
-    for (const z of shape.redzones) {
-      if (!(z.size > 0) || z.offset < 0 || z.offset + z.size > shape.size) {
-        throw new MemcheckError("FRAME_RANGE", `frame ${shape.function}: a redzone outside the frame`, {
-          task,
-          function: shape.function,
-          offset: z.offset,
-          size: z.size,
-        });
+    const zones = shape.redzones;
+    if (!this.checked.has(zones)) {
+      for (const z of zones) {
+        if (!(z.size > 0) || z.offset < 0 || z.offset + z.size > shape.size) {
+          throw new MemcheckError("FRAME_RANGE", `frame ${shape.function}: a redzone outside the frame`, {
+            task,
+            function: shape.function,
+            offset: z.offset,
+            size: z.size,
+          });
+        }
       }
+      if (Object.isFrozen(zones) && Object.isFrozen(shape)) this.checked.add(zones);
     }
-    for (const z of shape.redzones) {
-      const from = Math.max(base + z.offset, st.base);
-      const to = base + z.offset + z.size;
-      if (to > from) this.shadow.fill(from, to - from, Tag.StackRedzone);
+    if (zones.length > 0) {
+      const r = this.shadow.regionAt(st.base)!; // the stack lies in one region (checked at registration)
+      const bytes = r.bytes;
+      const floor = overflowed ? st.base : base;
+      for (let i = 0; i < zones.length; i++) {
+        const z = zones[i]!;
+        const from = base + z.offset < floor ? floor : base + z.offset;
+        const to = base + z.offset + z.size;
+        if (to > from) bytes.fill(Tag.StackRedzone, from - r.start, to - r.start);
+      }
     }
     st.frames.push({ shape, base, depth: st.frames.length, returnedAt: null });
   }
