@@ -157,7 +157,7 @@ export class FrameTransitions {
       const floor = overflowed ? st.base : base;
       for (let i = 0; i < zones.length; i++) {
         const z = zones[i]!;
-        const from = base + z.offset < floor ? floor : base + z.offset;
+        const from = Math.max(base + z.offset, floor);
         const to = base + z.offset + z.size;
         if (to > from) bytes.fill(Tag.StackRedzone, from - r.start, to - r.start);
       }
