@@ -11,6 +11,9 @@
  *   manager's `PageObserver` and the allocators' `BlockObserver`), plus share/unshare,
  *   read-only/writable, initialized/uninitialized, free checks, stacks and leak roots.
  * - Redzones and a quarantine around any allocator ({@link checkedAllocator}).
+ * - Call frames on task stacks: redzones around each local and returned frames poisoned
+ *   ({@link MemoryChecker.frameEntered}, {@link MemoryChecker.frameLeft}): `stack-buffer-overflow`
+ *   and `stack-use-after-return` name the frame and the local.
  * - Reports with kind, address, access, task, simulated time, the block involved with its
  *   allocation and free sites, and a state dump: {@link formatReport} (ASan-like text) and
  *   {@link reportToJSON}.
