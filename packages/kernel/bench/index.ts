@@ -5,12 +5,15 @@
  * in simulated memory, saves its SP in its TCB in kernel memory, reads the next task's SP,
  * unstacks its frame and checks the instruction fetch at its code address. The baseline is the
  * bare generator-switch rate measured in the same run (4 generators yielding `{ op: "yield" }`,
- * resumed round-robin by a plain loop, no kernel). Every case runs in its own process.
+ * resumed round-robin by a plain loop, no kernel). Call frames with the checker on: calls per
+ * second with 32-byte stack redzones against the same calls without (bench/frames.ts). Every case
+ * runs in its own process.
  */
 import { type BenchGroup, benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { STM32F407 } from "@rtos-sim/hw";
 import { bootKernel } from "../src/index.js";
 import { checkerBaseline, checkerInTask, hwBaseline, hwTaskLike } from "./access.js";
+import { framesCase } from "./frames.js";
 import { tlsfInKernel } from "./tlsf.js";
 
 const OPS = 1 << 18;
@@ -83,6 +86,9 @@ benchMain(
     mcHeap: () => checkerInTask("heap"),
     mcStack: () => checkerInTask("stack"),
     mcMix: () => checkerInTask("mix"),
+    framesNoRz: () => framesCase({ stackRedzone: 0 }, "calls, checker on, frames without redzones (stackRedzone 0)"),
+    framesRz: () => framesCase(true, "calls, checker on, 32-byte redzones around each local (the default)"),
+    framesOff: () => framesCase(false, "calls, checker off (plain frames)"),
     tlsfPriv: () => tlsfInKernel(true),
     tlsfTask: () => tlsfInKernel(false),
   },
@@ -123,6 +129,17 @@ benchMain(
           ...(r.mcHeap ? [row(r.mcHeap, r.mcRaw, { ratio: 0.15 })] : []),
           ...(r.mcStack ? [row(r.mcStack, r.mcRaw, { ratio: 0.1 })] : []),
           ...(r.mcMix ? [row(r.mcMix, r.mcRaw, { ratio: 0.1 })] : []),
+        ],
+      });
+    }
+    if (r.framesNoRz) {
+      groups.push({
+        group: "call frames per second in a task (enter, locals written and read, leave): the cost of stack redzones",
+        baseline: r.framesNoRz.name,
+        rows: [
+          row(r.framesNoRz, r.framesNoRz),
+          ...(r.framesRz ? [row(r.framesRz, r.framesNoRz, { ratio: 0.5 })] : []),
+          ...(r.framesOff ? [row(r.framesOff, r.framesNoRz)] : []),
         ],
       });
     }

@@ -136,6 +136,19 @@ export interface KernelMemcheckOptions {
    * are grouped by that line. Costs a stack capture per syscall. Default false.
    */
   readonly sourceSites?: boolean | SourceSiteOptions;
+  /**
+   * Redzone bytes around each local of a call frame (`t.enter(fn)`, a multiple of 8 in 0..256):
+   * the checker poisons them, so a write past a local array into its neighbour is a
+   * `stack-buffer-overflow`. Default 32, ASan's. Frames grow with it (see `FunctionType.layout`);
+   * 0 keeps the plain C layout. A `frames.redzone` set too must agree.
+   */
+  readonly stackRedzone?: number;
+  /**
+   * Whether a returned frame's bytes stay poisoned until the stack reuses them, so an access
+   * through a pointer kept to one of its locals is a `stack-use-after-return` (ASan's
+   * `detect_stack_use_after_return`, on by default in recent LLVM on Linux). Default true.
+   */
+  readonly stackUseAfterReturn?: boolean;
 }
 
 /** Everything the kernel boots from. */
@@ -195,8 +208,9 @@ export interface KernelOptions {
   readonly costs?: Partial<KernelCosts>;
   /**
    * Call frames (`t.enter(fn)`): the redzone around each local and an observer told of every call
-   * and return (the memory checker's hooks: poison the redzones, catch stack-use-after-return).
-   * Default: no redzone, no observer.
+   * and return. Default: no redzone, no observer, so frames cost what a C compiler's would. With
+   * the checker on, the redzone defaults to `memcheck.stackRedzone` (32) and the checker's hooks
+   * watch every call before this observer (poison the redzones, catch stack-use-after-return).
    */
   readonly frames?: FrameOptions;
 }

@@ -13,7 +13,8 @@ import { RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
-import { MAX_REDZONE } from "./data/frames.js";
+import type { FrameOptions } from "./data/call-stack.js";
+import { resolveFrameOptions } from "./data/frame-options.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
 import type { DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
@@ -129,6 +130,8 @@ export class Kernel {
   private readonly watchdogBudget: number;
   /** Whether a run has started the scheduler (and cycle counting). */
   private started = false;
+  /** Every task's call-frame layout and observers (with the checker: redzones and its hooks). */
+  private readonly frameOptions: FrameOptions;
 
   private constructor(options: KernelOptions) {
     this.options = options;
@@ -196,13 +199,7 @@ export class Kernel {
       ...(this.codeIsolation === "shared" ? sharedCode : []),
       { id: "kernel", label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
-    const rz = options.frames?.redzone ?? 0;
-    if (!Number.isInteger(rz) || rz < 0 || rz > MAX_REDZONE || rz % 8 !== 0) {
-      throw new KernelError("BAD_CONFIG", `frames.redzone must be a multiple of 8 in 0..${MAX_REDZONE}`, {
-        field: "frames.redzone",
-        value: rz,
-      });
-    }
+    this.frameOptions = resolveFrameOptions(options, this.checker);
     const costs = { ...KERNEL_COSTS, ...(options.costs ?? {}) };
     for (const [name, v] of Object.entries(costs)) {
       if (!Number.isInteger(v) || v < 0) {
@@ -352,6 +349,7 @@ export class Kernel {
       metadata,
       onError: opts.onError,
       sourceSites: opts.sourceSites,
+      stackUseAfterReturn: opts.stackUseAfterReturn,
       taskAlive: (id) => this.isAlive(id),
     });
     this.regions.observer = checker;
@@ -607,7 +605,7 @@ export class Kernel {
         : null;
       const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize, {
         code,
-        frames: this.options.frames,
+        frames: this.frameOptions,
       });
       const probe = sBase + sSize - 64;
       const k: KTask = {

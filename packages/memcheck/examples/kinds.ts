@@ -80,6 +80,36 @@ function attempt(w: World, program: () => void): void {
   }
 }
 
+/**
+ * Call frames as the kernel lays them out with the checker's 32-byte redzones (packages/kernel:
+ * `fn("parse_packet", { locals: { len: u32, buf: array(u8, 8), crc: u32 } }).layout(32)`, and
+ * `fn("make_name", { locals: { name: array(u8, 16) } }).layout(32)`).
+ */
+const PARSE_PACKET = {
+  function: "parse_packet",
+  size: 176,
+  locals: [
+    { name: "len", offset: 32, size: 4 },
+    { name: "buf", offset: 72, size: 8 },
+    { name: "crc", offset: 112, size: 4 },
+  ],
+  redzones: [
+    { offset: 0, size: 32 },
+    { offset: 36, size: 36 },
+    { offset: 80, size: 32 },
+    { offset: 116, size: 40 },
+  ],
+};
+const MAKE_NAME = {
+  function: "make_name",
+  size: 104,
+  locals: [{ name: "name", offset: 32, size: 16 }],
+  redzones: [
+    { offset: 0, size: 32 },
+    { offset: 48, size: 36 },
+  ],
+};
+
 const PROGRAMS: Record<ReportKind, (w: World) => void> = {
   "heap-buffer-overflow": ({ m, heap }) => {
     const p = heap.allocate(24, 8, "name buffer")!;
@@ -89,6 +119,31 @@ const PROGRAMS: Record<ReportKind, (w: World) => void> = {
     checker.registerAllocator("kmalloc-32", "slab");
     checker.blockAllocated(pages + 2048, 32, "kmalloc-32");
     m.core.read8(pages + 2048 + 32);
+  },
+  "stack-buffer-overflow": ({ m, checker, heap, kernel, user }) => {
+    kernel();
+    const stack = heap.allocate(512)!;
+    checker.registerStack(1, stack, 512);
+    const base = stack + 512 - PARSE_PACKET.size;
+    checker.stackPointer(1, base); // the call's prologue: push {r4-r7, lr}; sub sp, #156
+    checker.frameEntered(1, base, PARSE_PACKET);
+    user(1);
+    m.core.write8(base + 72 + 8, 0); // buf[8] of a u8 buf[8]
+  },
+  "stack-use-after-return": ({ m, checker, heap, kernel, user }) => {
+    kernel();
+    const stack = heap.allocate(512)!;
+    checker.registerStack(1, stack, 512);
+    const base = stack + 512 - MAKE_NAME.size;
+    checker.stackPointer(1, base);
+    checker.frameEntered(1, base, MAKE_NAME);
+    user(1);
+    m.core.write32(base + 32, 0x30756d69); // name = "imu0"
+    kernel();
+    checker.stackPointer(1, stack + 512); // return name;
+    checker.frameLeft(1, base);
+    user(1);
+    m.core.read8(base + 32); // the caller reads the name
   },
   "stack-out-of-bounds": ({ m, checker, heap, kernel, user }) => {
     kernel();

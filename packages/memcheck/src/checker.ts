@@ -3,6 +3,7 @@ import { AccessCheck, type BufferCheck } from "./access.js";
 import type { BlockRecord, BlockTable } from "./blocks.js";
 import { Copies } from "./copies.js";
 import type { MemcheckEmitter } from "./emitter.js";
+import { type FrameShape, FrameTransitions } from "./frames.js";
 import { checkLeaks, type LeakOptions, type LeakSummary } from "./leaks.js";
 import { type LeakRole, Ledger, type PagePool, type PageRecord } from "./ledger.js";
 import { type CheckedMachine, type CheckerOptions, type MemoryRange, resolveOptions } from "./options.js";
@@ -73,6 +74,7 @@ export class MemoryChecker implements AccessHook {
   private readonly bus: CheckedMachine["bus"];
   private readonly transitions: Transitions;
   private readonly stackTransitions: StackTransitions;
+  private readonly frameTransitions: FrameTransitions;
   private readonly access: AccessCheck;
   private readonly copies: Copies;
   private readonly peek: (address: number, length: number) => Uint8Array;
@@ -106,6 +108,12 @@ export class MemoryChecker implements AccessHook {
     this.reports = reporter.reports;
     this.transitions = new Transitions({ shadow, ledger, reporter, pageSize: opts.pageSize });
     this.stackTransitions = new StackTransitions({ shadow, ledger, reporter });
+    this.frameTransitions = new FrameTransitions({
+      shadow,
+      ledger,
+      clock: opts.clock,
+      useAfterReturn: opts.stackUseAfterReturn,
+    });
     this.access = new AccessCheck({ bus, core, shadow, ledger, reporter, reach: opts.reach });
     this.copies = new Copies({ core, shadow, reporter, access: this.access });
     const image = [...(options.data ?? []), ...(options.bss ?? [])];
@@ -413,6 +421,35 @@ export class MemoryChecker implements AccessHook {
    */
   taskRunning(task: number): void {
     this.stackTransitions.setRunning(task);
+  }
+
+  /**
+   * A call's prologue put a frame of `shape` at `base` on the task's stack (SP already moved
+   * down to it, see {@link MemoryChecker.stackPointer}): its redzones become stack redzones, so
+   * an access to one is a `stack-buffer-overflow` naming the frame and its nearest local. The
+   * live bytes keep passing the core's filter: a correct access costs nothing more.
+   * `FRAME_RANGE` when the frame or a redzone is not in the live part of the stack.
+   *
+   * @example
+   * ```ts
+   * checker.stackPointer(1, base); // sub sp, #48
+   * checker.frameEntered(1, base, { function: "f", size: 48, locals: [{ name: "buf", offset: 16, size: 5 }],
+   *   redzones: [{ offset: 0, size: 16 }, { offset: 21, size: 27 }] });
+   * ```
+   */
+  frameEntered(task: number, base: number, shape: FrameShape): void {
+    this.frameTransitions.entered(task, base, shape);
+  }
+
+  /**
+   * The task's innermost frame, at `base`, returned (SP already moved up to its top): with the
+   * `stackUseAfterReturn` option its bytes become stack-after-return until SP comes down over
+   * them again (a new frame, a push, an exception frame), so an access through a pointer kept to
+   * one of its locals is a `stack-use-after-return` naming the frame and the local.
+   * `FRAME_UNKNOWN` when `base` is not the task's innermost frame.
+   */
+  frameLeft(task: number, base: number): void {
+    this.frameTransitions.left(task, base);
   }
 
   /** Stops following a task's stack; its bytes get back the state they had at registration. */

@@ -1,5 +1,6 @@
 import { AccessKind } from "@rtos-sim/hw";
 import type { BlockRecord, BlockTable } from "./blocks.js";
+import { describePlace, type FrameRecord, frameContaining, placeInFrame } from "./frames.js";
 import type { FreedPagesRecord } from "./ledger.js";
 import type { ReportKind } from "./report.js";
 import { hex } from "./report.js";
@@ -16,6 +17,14 @@ export interface Problem {
   readonly details: string[];
   /** Returned pages the address lies in (a use after free of pages). */
   readonly pages?: FreedPagesRecord | null;
+  /** The call frame the address lies in (a stack redzone, a returned frame), with its task. */
+  readonly frame?: FrameHit | null;
+}
+
+/** A call frame a problem is about: its record and the task whose stack holds it. */
+export interface FrameHit {
+  readonly record: FrameRecord;
+  readonly task: number;
 }
 
 /** What the classifier needs to know besides the state bytes. */
@@ -54,6 +63,8 @@ function stateLine(s: number): string {
   if (tag === Tag.Redzone) return "state found: redzone (owner NO)";
   if (tag === Tag.Freed) return "state found: freed, in quarantine (owner NO)";
   if (tag === Tag.StackFree) return "state found: stack below SP (owner NO)";
+  if (tag === Tag.StackRedzone) return "state found: stack redzone of a call frame (owner NO)";
+  if (tag === Tag.StackReturned) return "state found: a returned call frame, below SP (owner NO)";
   return `state found: owner ${ownerOf(s)}, ${s & StateBit.W ? "writable" : "read-only"}, ${
     s & StateBit.I ? "initialized" : "uninitialized"
   }`;
@@ -86,6 +97,7 @@ function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, 
     }
     return { address: a, kind: "stack-out-of-bounds", message: "access to another task's stack", block: null, details };
   }
+  if (tag === Tag.StackRedzone || tag === Tag.StackReturned) return frameProblem(ctx, a, tag, mode, task, details);
   if (tag === Tag.None && (s & StateBit.K) === 0) {
     const pages = ctx.freedPages(a);
     if (pages) {
@@ -123,6 +135,47 @@ function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, 
   if (b) return { address: a, kind: oobKind(b), message: "access outside a block", block: b, details };
   const what = (s & StateBit.K) === 0 ? "memory nobody owns (not given out)" : `memory owned by ${ownerOf(s)}`;
   return { address: a, kind: "invalid-access", message: `${modeName(mode)} access to ${what}`, block: null, details };
+}
+
+/**
+ * An access to a stack redzone (`stack-buffer-overflow`) or to a returned frame's bytes
+ * (`stack-use-after-return`), naming the frame and its nearest local; another task's access to
+ * them is a `stack-out-of-bounds`, as for any byte of a stack not its own.
+ */
+function frameProblem(
+  ctx: ClassifyContext,
+  a: number,
+  tag: number,
+  mode: number,
+  task: number,
+  details: string[],
+): Problem {
+  const st = stackOf(ctx, a);
+  if (st) details.push(`stack of task ${st.task}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`);
+  if (st && st.task !== task && mode !== 0 && mode !== 3) {
+    return { address: a, kind: "stack-out-of-bounds", message: "access to another task's stack", block: null, details };
+  }
+  const live = tag === Tag.StackRedzone;
+  const record = st ? frameContaining(live ? st.frames : st.returned, a) : undefined;
+  const frame = record && st ? { record, task: st.task } : null;
+  const where = record ? `, ${describePlace(placeInFrame(record, a), record.shape.function)}` : "";
+  return live
+    ? {
+        address: a,
+        kind: "stack-buffer-overflow",
+        message: `access to a stack redzone${where}`,
+        block: null,
+        details,
+        frame,
+      }
+    : {
+        address: a,
+        kind: "stack-use-after-return",
+        message: `access to a returned frame${where}`,
+        block: null,
+        details,
+        frame,
+      };
 }
 
 /**

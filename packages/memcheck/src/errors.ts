@@ -10,6 +10,8 @@ import type { MemReport, ReportKind } from "./report.js";
  * - `STACK_UNKNOWN`: no stack is registered for the task.
  * - `STACK_OVERLAP`: the stack overlaps another task's registered stack.
  * - `STACK_SP_RANGE`: a stack pointer above the top of the task's stack.
+ * - `FRAME_RANGE`: a call frame (or one of its redzones) outside the live part of its task's stack.
+ * - `FRAME_UNKNOWN`: a frame left that is not the task's innermost one.
  * - `OPTION_INVALID`: an option out of range (negative redzone, non-power-of-two alignment...).
  * - `NOT_ATTACHED`: the call needs the checker attached to a core.
  */
@@ -19,6 +21,8 @@ export type MemcheckErrorCode =
   | "STACK_UNKNOWN"
   | "STACK_OVERLAP"
   | "STACK_SP_RANGE"
+  | "FRAME_RANGE"
+  | "FRAME_UNKNOWN"
   | "OPTION_INVALID"
   | "NOT_ATTACHED";
 

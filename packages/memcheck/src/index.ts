@@ -11,6 +11,9 @@
  *   manager's `PageObserver` and the allocators' `BlockObserver`), plus share/unshare,
  *   read-only/writable, initialized/uninitialized, free checks, stacks and leak roots.
  * - Redzones and a quarantine around any allocator ({@link checkedAllocator}).
+ * - Call frames on task stacks: redzones around each local and returned frames poisoned
+ *   ({@link MemoryChecker.frameEntered}, {@link MemoryChecker.frameLeft}): `stack-buffer-overflow`
+ *   and `stack-use-after-return` name the frame and the local.
  * - Reports with kind, address, access, task, simulated time, the block involved with its
  *   allocation and free sites, and a state dump: {@link formatReport} (ASan-like text) and
  *   {@link reportToJSON}.
@@ -39,19 +42,32 @@ export { BlockTable } from "./blocks.js";
 export type { AllocatorLike, BlockObserverLike, CheckedAllocatorOptions } from "./checked-allocator.js";
 export { CheckedAllocator, checkedAllocator } from "./checked-allocator.js";
 export { MemoryChecker } from "./checker.js";
-export type { Problem } from "./classify.js";
+export type { FrameHit, Problem } from "./classify.js";
 export type { Listener, MemcheckEvents } from "./emitter.js";
 export { MemcheckEmitter } from "./emitter.js";
 export type { MemcheckErrorCode } from "./errors.js";
 export { CheckerFault, MemcheckError } from "./errors.js";
+export type { FrameObject, FramePlace, FrameRange, FrameRecord, FrameShape } from "./frames.js";
+export { placeInFrame } from "./frames.js";
 export type { LeakOptions, LeakSummary } from "./leaks.js";
 export { formatLeakSummary } from "./leaks.js";
 export type { FreedPagesRecord, LeakRole, PagePool, PageRecord } from "./ledger.js";
 export { Ledger } from "./ledger.js";
 export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./options.js";
-export type { BlockInfo, DumpRow, MemReport, PageInfo, ReportKind, Site, StateDump, TimeUnit } from "./report.js";
+export type {
+  BlockInfo,
+  DumpRow,
+  FrameInfo,
+  MemReport,
+  PageInfo,
+  ReportKind,
+  Site,
+  StateDump,
+  TimeUnit,
+} from "./report.js";
 export {
   describeBlock,
+  describeFrame,
   describePages,
   formatDump,
   formatReport,

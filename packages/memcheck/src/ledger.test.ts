@@ -31,6 +31,8 @@ describe("Ledger", () => {
       sp: 0x200023c0,
       saved: new Uint8Array(0),
       running: false,
+      frames: [],
+      returned: [],
     });
     l.removeRoot(0x20000800);
     expect(l.scanRoots()).toEqual([

@@ -67,6 +67,14 @@ export interface CheckerOptions {
   readonly freedHistory?: number;
   /** How far outside a block (bytes) an access is still attributed to it. Default 64. */
   readonly reach?: number;
+  /**
+   * Whether a returned call frame's bytes stay poisoned (below SP) until the stack reuses them,
+   * so an access through a pointer kept to one of its locals is a `stack-use-after-return`
+   * (ASan's `detect_stack_use_after_return`). Default true: it costs one fill per return here
+   * (no fake stack), and the bug is a classic one to show. False: such an access is a
+   * `stack-below-sp`, like any access below SP.
+   */
+  readonly stackUseAfterReturn?: boolean;
 }
 
 /** The hardware a checker sits on: the board's memory map, the bus (for peeks), the core. */
@@ -106,6 +114,7 @@ export function resolveOptions(options: CheckerOptions): ResolvedOptions {
     taskAlive: options.taskAlive ?? (() => false),
     freedHistory: options.freedHistory ?? 1024,
     reach: options.reach ?? 64,
+    stackUseAfterReturn: options.stackUseAfterReturn ?? true,
   };
   const positive = (v: number | null) => v === null || (Number.isFinite(v) && v > 0);
   if (o.maxRepeats < 1 || o.reach < 0 || o.freedHistory < 0 || !positive(o.clockHz) || !positive(o.pageSize)) {

@@ -1,3 +1,4 @@
+import type { FrameObject } from "./frames.js";
 import { formatSourceSite, type SourceSite } from "./source-site.js";
 import { STATE_LEGEND } from "./state.js";
 
@@ -7,6 +8,10 @@ import { STATE_LEGEND } from "./state.js";
  *
  * - `heap-buffer-overflow`: access next to a heap block (its redzone, or allocator memory beside it).
  * - `slab-out-of-bounds`: the same next to a block of a slab or slab-array allocator.
+ * - `stack-buffer-overflow`: access to a redzone around a local of a live call frame (a write
+ *   past a local array into its neighbour).
+ * - `stack-use-after-return`: access to a local of a call frame that has returned (a pointer to
+ *   it kept), before the stack reuses its bytes.
  * - `stack-out-of-bounds`: a task touching a stack that is not its own.
  * - `stack-below-sp`: a task touching its own stack below its stack pointer.
  * - `stack-overflow`: a task's stack pointer set below the base of its stack, or a task touching
@@ -41,6 +46,8 @@ export type ReportKind = (typeof REPORT_KINDS)[number];
 export const REPORT_KINDS = [
   "heap-buffer-overflow",
   "slab-out-of-bounds",
+  "stack-buffer-overflow",
+  "stack-use-after-return",
   "stack-out-of-bounds",
   "stack-below-sp",
   "stack-overflow",
@@ -121,6 +128,35 @@ export interface PageInfo {
   readonly freed: Site;
 }
 
+/** The call frame a stack report is about and where the address lies in it (ASan's "This frame has N object(s)"). */
+export interface FrameInfo {
+  /** The function whose frame it is. */
+  readonly function: string;
+  /** The frame's lowest address. */
+  readonly base: number;
+  /** Its bytes (the SP move of the call). */
+  readonly size: number;
+  /** The task whose stack holds it. */
+  readonly task: number;
+  readonly taskName: string;
+  /** Calls below it on the stack when it was entered (0: outermost). */
+  readonly depth: number;
+  /** Live (entered, not left) or returned. */
+  readonly state: "live" | "returned";
+  /** When it returned (checker clock), or null while live. */
+  readonly returnedAt: number | null;
+  /** Offset of the address from the frame's base. */
+  readonly offset: number;
+  /** Its locals, from the base up. */
+  readonly locals: readonly FrameObject[];
+  /** The local nearest the address (null in a frame without locals). */
+  readonly local: FrameObject | null;
+  /** Where the address is: inside, left of (below) or right of (past the end of) that local. */
+  readonly relation: "inside" | "left" | "right";
+  /** Bytes from the local's start (inside), to its start (left), or past its end (right). */
+  readonly distance: number;
+}
+
 /** One row of a state dump: 16 bytes from `address`; `null` codes are outside managed memory. */
 export interface DumpRow {
   readonly address: number;
@@ -162,6 +198,8 @@ export interface MemReport {
   readonly block: BlockInfo | null;
   /** Returned pages the address lies in (a use after free of pages), or null. */
   readonly pages: PageInfo | null;
+  /** The call frame a stack redzone or a returned frame's byte belongs to, or null. */
+  readonly frame: FrameInfo | null;
   /** The line of the task's code that made the access or call (option `sourceSites`), or null. */
   readonly source: SourceSite | null;
   /** The syscall the kernel was carrying out for the task when the error was found, or null. */
@@ -233,6 +271,25 @@ export function describePages(address: number, p: PageInfo, unit: TimeUnit, cloc
   ].join(", ");
 }
 
+/**
+ * The lines placing an address in a call frame, ASan's shape: "0x... is located in the stack of
+ * task T at offset 69 in frame f [base, top)", then the frame's locals as [start, end) offsets,
+ * the one the access hit marked.
+ */
+export function describeFrame(address: number, f: FrameInfo, unit: TimeUnit, clockHz: number | null = null): string[] {
+  const returned = f.returnedAt !== null ? `, returned at ${formatTime(f.returnedAt, unit, clockHz)}` : "";
+  const lines = [
+    `${hex(address)} is located in the stack of task ${f.taskName} at offset ${f.offset} in frame ${f.function} [${hex(f.base)}, ${hex(f.base + f.size)}) (depth ${f.depth}${returned})`,
+    `  This frame has ${f.locals.length} object(s):`,
+  ];
+  const what = f.relation === "inside" ? "is inside" : f.relation === "left" ? "underflows" : "overflows";
+  for (const l of f.locals) {
+    const mark = l.name === f.local?.name ? ` <== Memory access at offset ${f.offset} ${what} this variable` : "";
+    lines.push(`    [${l.offset}, ${l.offset + l.size}) '${l.name}'${mark}`);
+  }
+  return lines;
+}
+
 /** Renders a state dump with the marked byte in brackets, then the legend. */
 export function formatDump(dump: StateDump): string[] {
   const out: string[] = [`Checker state around ${hex(dump.marker)}:`];
@@ -278,6 +335,7 @@ export function formatReport(r: MemReport): string {
     lines.push(describePages(r.address, r.pages, r.timeUnit, hz));
     if (r.pages.freed.source) lines.push("returned here:", ...sourceLines(r.pages.freed.source));
   }
+  if (r.frame) lines.push(...describeFrame(r.address, r.frame, r.timeUnit, hz));
   if (r.region) lines.push(`Memory region: ${r.region}`);
   else if (located) lines.push("Memory region: none (outside every memory region)");
   for (const d of r.details) lines.push(d);
@@ -296,6 +354,7 @@ export function reportToJSON(r: MemReport): Record<string, unknown> {
     addressHex: hex(r.address),
     block: r.block ? { ...r.block, addressHex: hex(r.block.address) } : null,
     pages: r.pages ? { ...r.pages, addressHex: hex(r.pages.address) } : null,
+    frame: r.frame ? { ...r.frame, baseHex: hex(r.frame.base) } : null,
     dump: r.dump
       ? { marker: r.dump.marker, rows: r.dump.rows.map((x) => ({ ...x, addressHex: hex(x.address) })) }
       : null,

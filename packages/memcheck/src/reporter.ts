@@ -1,12 +1,13 @@
 import type { Bus, Core } from "@rtos-sim/hw";
 import { type BlockRecord, blockInfo } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
-import { modeName, type Problem } from "./classify.js";
+import { type FrameHit, modeName, type Problem } from "./classify.js";
 import { MemcheckEmitter } from "./emitter.js";
 import { CheckerFault } from "./errors.js";
+import { placeInFrame } from "./frames.js";
 import type { FreedPagesRecord, Ledger } from "./ledger.js";
 import type { ResolvedOptions } from "./options.js";
-import type { MemReport, PageInfo, ReportKind, Site, StateDump } from "./report.js";
+import type { FrameInfo, MemReport, PageInfo, ReportKind, Site, StateDump } from "./report.js";
 import type { Shadow } from "./shadow.js";
 import { captureStack, type SourceSite, type StackCapture, siteOfCapture } from "./source-site.js";
 import { NO, stateCode } from "./state.js";
@@ -160,7 +161,8 @@ export class Reporter {
    */
   accessError(p: Problem, size: number, access: MemReport["access"], actor: number, mayStop = true): MemReport {
     const report = this.build(p.kind, p.message, p.address, size, access, actor, p.block, p.details, p.pages ?? null);
-    this.file(report, mayStop && this.stops(report));
+    const frame = p.frame ? this.frameInfo(p.frame, p.address >>> 0) : null;
+    this.file(frame ? { ...report, frame } : report, mayStop && this.stops(report));
     return report;
   }
 
@@ -241,6 +243,28 @@ export class Reporter {
     };
   }
 
+  /** The call frame `address` lies in, described for a report. */
+  frameInfo(hit: FrameHit, address: number): FrameInfo {
+    const f = hit.record;
+    const place = placeInFrame(f, address);
+    const locals = f.shape.locals.map((l) => ({ name: l.name, offset: l.offset, size: l.size }));
+    return {
+      function: f.shape.function,
+      base: f.base,
+      size: f.shape.size,
+      task: hit.task,
+      taskName: this.nameOf(hit.task),
+      depth: f.depth,
+      state: f.returnedAt === null ? "live" : "returned",
+      returnedAt: f.returnedAt,
+      offset: address - f.base,
+      locals,
+      local: place.local ? (locals[f.shape.locals.indexOf(place.local)] ?? null) : null,
+      relation: place.relation,
+      distance: place.distance,
+    };
+  }
+
   private stops(r: MemReport): boolean {
     if (r.kind.startsWith("leak-")) return false;
     const policy = this.opts.onError;
@@ -307,6 +331,7 @@ export class Reporter {
         ? { ...info, allocated: this.resolve(info.allocated), freed: info.freed ? this.resolve(info.freed) : null }
         : null,
       pages: pages ? this.pageInfo(pages, address >>> 0) : null,
+      frame: null,
       source,
       syscall: this.request?.op ?? null,
       details,

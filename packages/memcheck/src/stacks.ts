@@ -1,4 +1,5 @@
 import { MemcheckError } from "./errors.js";
+import type { FrameRecord } from "./frames.js";
 import type { Ledger } from "./ledger.js";
 import { hex } from "./report.js";
 import type { Reporter } from "./reporter.js";
@@ -18,6 +19,10 @@ export interface StackRecord {
   readonly saved: Uint8Array;
   /** Whether its task is the one running: its live bytes then carry P (plain). */
   running: boolean;
+  /** Call frames entered and not left, outermost first (see {@link MemoryChecker.frameEntered}). */
+  readonly frames: FrameRecord[];
+  /** Returned frames some of whose bytes are still poisoned (below SP, not reused), oldest first. */
+  readonly returned: FrameRecord[];
 }
 
 /** State of a stack byte below SP. */
@@ -25,11 +30,17 @@ export const STACK_FREE = Tag.StackFree;
 
 /**
  * Moves a stack's SP to `sp` (already clamped to [base, top]): bytes newly above SP become live
- * and uninitialized (fresh stack), bytes newly below SP become inaccessible.
+ * and uninitialized (fresh stack: a returned frame's bytes are reused, and a returned frame
+ * wholly above the new SP is forgotten), bytes newly below SP become inaccessible.
  */
 export function moveStackPointer(shadow: Shadow, st: StackRecord, sp: number): void {
-  if (sp < st.sp) shadow.fill(sp, st.sp - sp, liveState(st));
-  else if (sp > st.sp) shadow.fill(st.sp, sp - st.sp, STACK_FREE);
+  if (sp < st.sp) {
+    shadow.fill(sp, st.sp - sp, liveState(st));
+    const returned = st.returned;
+    if (returned.length > 0) {
+      for (let i = returned.length - 1; i >= 0; i--) if (returned[i]!.base >= sp) returned.splice(i, 1);
+    }
+  } else if (sp > st.sp) shadow.fill(st.sp, sp - st.sp, STACK_FREE);
   st.sp = sp;
 }
 
@@ -90,6 +101,8 @@ export class StackTransitions {
       sp,
       saved: this.shadow.snapshot(base, size),
       running: this.running === task,
+      frames: [],
+      returned: [],
     };
     stacks.set(task, st);
     initStack(this.shadow, st);

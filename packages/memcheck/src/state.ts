@@ -55,9 +55,11 @@ export const Tag = {
   Freed: 0x20,
   /** Inside a task's stack, below its stack pointer. */
   StackFree: 0x30,
-  // 0x40..0x70 (P set, owner bits clear) are free tags: room for stack redzones around call
-  // frames' locals and for the locals of returned frames (stack-buffer-overflow,
-  // stack-use-after-return), with the same one-compare filter.
+  /** A redzone around a local of a live call frame (above SP): `stack-buffer-overflow`. */
+  StackRedzone: 0x40,
+  /** A returned call frame's bytes (below SP, not reused since): `stack-use-after-return`. */
+  StackReturned: 0x50,
+  // 0x60 and 0x70 are free tags.
 } as const;
 
 /** The tag of a state byte (0 unless nobody owns it). */
@@ -128,14 +130,17 @@ export const FIRST_WRITE: Int32Array = Int32Array.from(MODE_BIT, (m) => {
 /**
  * Two-character code of a state byte in dumps: owner letter (`-` NO, `a` ALL, `u` USR, `b` ANY)
  * then `=` writable+initialized, `_` writable+uninitialized, `r` read-only+initialized,
- * `?` read-only+uninitialized; tags print `RZ` (redzone), `FR` (freed), `SP` (stack below SP);
- * live stack bytes print `s=`/`s_`.
+ * `?` read-only+uninitialized; tags print `RZ` (redzone), `FR` (freed), `SP` (stack below SP),
+ * `SR` (stack redzone of a frame), `SA` (a returned frame's bytes); live stack bytes print
+ * `s=`/`s_`.
  */
 export function stateCode(state: number): string {
   const tag = tagOf(state);
   if (tag === Tag.Redzone) return "RZ";
   if (tag === Tag.Freed) return "FR";
   if (tag === Tag.StackFree) return "SP";
+  if (tag === Tag.StackRedzone) return "SR";
+  if (tag === Tag.StackReturned) return "SA";
   if ((state & OWNER_MASK) === 0) return "--";
   const o = ownerOf(state);
   const first = isStackLive(state) ? "s" : o === "ALL" ? "a" : o === "USR" ? "u" : o === "ANY" ? "b" : "k";
@@ -152,6 +157,7 @@ export const STATE_LEGEND: readonly string[] = [
   "  ?=  writable, initialized     ?_  writable, uninitialized",
   "  ?r  read-only, initialized    ??  read-only, uninitialized",
   "  RZ  redzone                   FR  freed (quarantine)   SP  stack below SP",
+  "  SR  stack redzone (frame)      SA  stack after return (a returned frame)",
   "  PF  page returned to its region manager (not given out since)",
   "  ..  outside every managed region",
 ];

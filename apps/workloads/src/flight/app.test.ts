@@ -1,4 +1,5 @@
 import { defineApp, runApp } from "@rtos-sim/kernel";
+import { Tag } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { diffOutputs } from "../isolation/app.js";
 import { FLIGHT_KERNEL, flight, flightChecks, flightOutputs } from "./app.js";
@@ -110,6 +111,12 @@ describe("flight", () => {
     expect(on.kernel.checker).not.toBeNull();
     expect(on.kernel.checker!.reports).toEqual([]);
     expect(on.kernel.faults).toEqual([]);
+    // Its frames had the checker's redzones: the estimator's main frame (live for the task's life) is fenced.
+    const est = on.kernel.checker!.stacks.get(on.kernel.task("estimator")!.id)!;
+    expect(est.frames.map((f) => f.shape.function)).toContain("estimator_main");
+    const main = est.frames.find((f) => f.shape.function === "estimator_main")!;
+    expect(main.shape.redzones.length).toBeGreaterThan(0);
+    expect(on.kernel.checker!.shadow.get(main.base)).toBe(Tag.StackRedzone);
     for (const c of on.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
     expect(flightOutputs(on.kernel).actuatorHash).toBe(
       flightOutputs(runFlight(undefined, 1, false).kernel).actuatorHash,

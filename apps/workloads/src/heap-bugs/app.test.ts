@@ -37,6 +37,7 @@ describe("heap-bugs", () => {
       ["calloc-overflow", true],
       ["allocation-size-too-big", true],
       ["use-after-free", true],
+      ["stack-buffer-overflow", true],
     ]);
     // The stopped tasks' blocks are held (their registers are not scanned), not reported again.
     expect(run.leaks).toMatchObject({ definiteBytes: 48, indirectBytes: 0, possibleBytes: 0 });
@@ -57,6 +58,16 @@ describe("heap-bugs", () => {
     const pager = of("pager");
     expect([pager.block, pager.access]).toEqual([null, "read"]);
     expect(pager.pages).toMatchObject({ size: 512, order: 2, pageSize: 128, owner: "slab-array:pager" });
+    const stack = of("stack-buf");
+    expect(stack.frame).toMatchObject({
+      function: "parse_name",
+      state: "live",
+      local: { name: "name", offset: 72, size: 8 },
+      relation: "right",
+      distance: 0,
+      offset: 80,
+    });
+    expect(stack).toMatchObject({ address: stack.frame!.base + 80, size: 1, access: "write", block: null });
     // The stopping bugs are checker faults with the report attached; a double free is the task's own.
     const f = run.kernel.faults.find((x) => x.task === "double-free")!;
     expect([f.kind, f.checker?.kind, f.checker?.mode, f.checker?.syscall]).toEqual([
@@ -86,6 +97,10 @@ describe("heap-bugs", () => {
     expect(of("calloc").source!.line).toBe(lineOf('t.calloc(n, size, "calloc: sample table")'));
     expect(of("pager").source!.line).toBe(lineOf("const v = t.read32(last);"));
     expect(of("pager").pages!.freed.taskName).toBe("pager");
+    expect(of("stack-buf").source!.line).toBe(lineOf("f.locals.name.set(src.length, 0);"));
+    expect(formatReport(of("stack-buf"))).toContain(
+      "    [72, 80) 'name' <== Memory access at offset 80 overflows this variable",
+    );
     const text = formatReport(uaf);
     expect(text).toMatch(/\n {4}#0 .*heap-bugs[\\/]app\.ts:\d+:\d+ in /);
     expect(text).toMatch(/\nallocated here:\n {4}#0 .*heap-bugs[\\/]app\.ts:\d+:\d+/);
@@ -100,6 +115,8 @@ describe("heap-bugs", () => {
     const off = runApp(heapBugs, { memcheck: false });
     expect(off.checks.every((c) => !c.ok)).toBe(true);
     expect(off.kernel.faults.map((f) => f.task)).toEqual(["double-free", "invalid-free"]);
+    // The stack bug's NUL lands silently in the next local (plain C layout): the task runs on.
+    expect(off.kernel.task("stack-buf")!.output.join("\n")).toContain("stack-buf: not reached");
     expect(off.leaks).toBeNull();
   });
 });

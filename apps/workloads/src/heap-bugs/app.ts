@@ -2,11 +2,15 @@ import {
   type AppCheck,
   type AppDescription,
   type AppEnv,
+  array,
   defineApp,
+  fn,
   type HeapKind,
   type Kernel,
   type TaskContext,
   type TaskSpec,
+  u8,
+  u32,
 } from "@rtos-sim/kernel";
 import { formatSourceSite, type MemReport, type ReportKind } from "@rtos-sim/memcheck";
 import { uartWrite } from "../shared/uart.js";
@@ -15,7 +19,10 @@ const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 /** Milliseconds between two bugs (the first at 10 ms). */
 export const BUG_SPACING_MS = 10;
 
-/** One classic heap bug, in its own task, and the checker report it must produce. */
+/** A parser's frame: a length, an 8-byte name (a local array between two scalars), a checksum. */
+const PARSE_NAME = fn("parse_name", { locals: { len: u32, name: array(u8, 8), crc: u32 } });
+
+/** One classic memory bug (the heap's, and one on the stack), in its own task, and the checker report it must produce. */
 export interface HeapBug {
   /** Task name. */
   readonly task: string;
@@ -162,6 +169,23 @@ export const HEAP_BUGS: readonly HeapBug[] = [
       say(`pager: read ${hex(v)} at ${hex(last)}, in a slab's pages returned to the heap's page pool (reported)`);
     },
   },
+  {
+    task: "stack-buf",
+    kind: "stack-buffer-overflow",
+    what: "copies an 8-character name and its NUL into an 8-byte local array",
+    stops: true,
+    *body(t, say) {
+      const f = t.enter(PARSE_NAME); // push {r4-r7, lr}; sub sp, #...: the locals on the task's stack
+      f.locals.crc = 0xbeef;
+      const src = "sensor-1";
+      say(`stack-buf: copying "${src}" and its NUL into the 8-byte local name at ${hex(f.locals.name.address)}`);
+      for (let i = 0; i < src.length; i++) f.locals.name.set(i, src.charCodeAt(i));
+      f.locals.name.set(src.length, 0); // strcpy's terminating NUL, one past the end: into crc without the checker
+      say("stack-buf: not reached");
+      t.leave(f);
+      yield* t.exit(0);
+    },
+  },
 ];
 
 function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
@@ -190,8 +214,11 @@ function reportLine(r: MemReport): string {
   const pages = r.pages
     ? ` (order-${r.pages.order} block of pages ${hex(r.pages.address)} of ${r.pages.owner}, returned)`
     : "";
+  const frame = r.frame?.local
+    ? ` (${r.frame.distance} bytes ${r.frame.relation === "inside" ? "inside" : `to the ${r.frame.relation} of`} local '${r.frame.local.name}' of frame ${r.frame.function}, ${r.frame.state})`
+    : "";
   const at = r.source ? ` in ${formatSourceSite(r.source)}` : "";
-  return `${r.kind} at ${hex(r.address)} by ${r.taskName}${block}${pages}${at}`;
+  return `${r.kind} at ${hex(r.address)} by ${r.taskName}${block}${pages}${frame}${at}`;
 }
 
 /** One check per bug: the checker produced the expected report for that task. */
@@ -227,14 +254,16 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
  * `heap-bugs`: the classic heap bugs, one per task, 10 ms apart: heap overflow, use after free,
  * double free, invalid free, uninitialized read, a leak (found at the task's exit), an
  * overlapping memcpy, a calloc whose n * size overflows, a too-big malloc, and a use after free
- * of pages (a slab's pages given back). With the memory checker on (the default, with source
+ * of pages (a slab's pages given back), and one stack bug: a string copy one byte past a local
+ * array of a call frame (a stack buffer overflow). With the memory checker on (the default, with source
  * sites), each produces its report (kind, address, block or pages with their allocation and free
- * sites, task, time, and the lines of the app's code); write errors, bad frees and copies stop
+ * sites, or the frame and its local, task, time, and the lines of the app's code); write errors, bad frees and copies stop
  * the task, reads, leaks and refused allocations are reported and the task goes on.
  */
 export const heapBugs: AppDescription = defineApp({
   name: "heap-bugs",
-  description: "the classic heap bugs, one per task, each caught and reported by the memory checker, with source lines",
+  description:
+    "the classic heap bugs and a stack buffer overflow, one per task, each caught and reported by the memory checker, with source lines",
   board: "stm32f407",
   durationMs: 150,
   memcheck: { sourceSites: true },

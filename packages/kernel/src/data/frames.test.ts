@@ -1,4 +1,5 @@
 import { Cfsr, STM32F407 } from "@rtos-sim/hw";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelOptions } from "../config.js";
@@ -8,7 +9,8 @@ import { GUARD_BYTES } from "../task-record.js";
 import type { Frame } from "./call-stack.js";
 import { CALL_CYCLES, RETURN_CYCLES } from "./call-stack.js";
 import { fn } from "./frames.js";
-import { array, f64, u8, u32 } from "./types.js";
+import { layoutFields } from "./struct.js";
+import { array, type FieldType, f32, f64, u8, u16, u32 } from "./types.js";
 
 const words = (b: Uint8Array) => Array.from(new Uint32Array(b.buffer, b.byteOffset, b.length / 4));
 
@@ -61,6 +63,77 @@ describe("frame layouts", () => {
     expect(() => F.layout(12)).toThrow(/BAD_LAYOUT/);
     expect(() => fn("x", { saves: 10 })).toThrow(/BAD_LAYOUT/);
     expect(() => fn("x", { locals: { address: u32 } })).toThrow(/BAD_LAYOUT/);
+  });
+});
+
+describe("frame layouts with the checker's 32-byte redzones (its default)", () => {
+  it("exact offsets: a 32-byte redzone below each local and at least 32 above, then the saved registers", () => {
+    const P = fn("parse_packet", { locals: { len: u32, buf: array(u8, 8), crc: u32 } });
+    expect(P.layout(32)).toEqual({
+      function: "parse_packet",
+      size: 176,
+      savedOffset: 156,
+      savedWords: 5,
+      locals: [
+        { name: "len", offset: 32, size: 4 },
+        { name: "buf", offset: 72, size: 8 },
+        { name: "crc", offset: 112, size: 4 },
+      ],
+      redzones: [
+        { offset: 0, size: 32 },
+        { offset: 36, size: 36 },
+        { offset: 80, size: 32 },
+        { offset: 116, size: 40 },
+      ],
+      redzone: 32,
+    });
+    // No locals: no redzones, the frame is the saved registers alone, whatever the redzone.
+    expect(fn("leaf", { saves: 3 }).layout(32)).toMatchObject({ size: 16, savedOffset: 4, redzones: [] });
+  });
+
+  const TYPES: FieldType[] = [u8, u16, u32, f32, f64, array(u8, 3), array(u8, 17), array(f32, 5), array(f64, 2)];
+  const localsArb = fc
+    .array(fc.constantFrom(...TYPES.keys()), { minLength: 0, maxLength: 6 })
+    .map((ts) => Object.fromEntries(ts.map((t, i) => [`v${i}`, TYPES[t]!])));
+
+  it("property: without a redzone the C layout; with one, locals, redzones and saved registers tile the frame, each local fenced", () => {
+    fc.assert(
+      fc.property(localsArb, fc.integer({ min: 1, max: 9 }), fc.constantFrom(8, 16, 32, 64), (locals, saves, rz) => {
+        const F = fn("p", { locals, saves });
+        const plain = F.layout(0);
+        const c = Object.keys(locals).length > 0 ? layoutFields("p", locals).fields : [];
+        expect(plain.locals).toEqual(c.map((f) => ({ name: f.name, offset: f.offset, size: f.type.size })));
+        expect(plain.redzones).toEqual([]);
+        const l = F.layout(rz);
+        if (c.length === 0) {
+          expect({ ...l, redzone: 0 }).toEqual(plain); // nothing to fence: the plain frame
+          return;
+        }
+        expect(l.size % 8).toBe(0);
+        expect(l.savedOffset).toBe(l.size - 4 * saves);
+        expect(l.locals.map((x) => [x.name, x.size])).toEqual(plain.locals.map((x) => [x.name, x.size]));
+        const pieces = [
+          ...l.locals.map((x) => ({ offset: x.offset, size: x.size, what: "local" })),
+          ...l.redzones.map((x) => ({ offset: x.offset, size: x.size, what: "redzone" })),
+          { offset: l.savedOffset, size: l.size - l.savedOffset, what: "saved" },
+        ].sort((a, b) => a.offset - b.offset);
+        let at = 0;
+        for (const p of pieces) {
+          expect(p.offset).toBe(at); // no gap, no overlap
+          expect(p.size).toBeGreaterThan(0);
+          at = p.offset + p.size;
+        }
+        expect(at).toBe(l.size);
+        for (let i = 0; i < pieces.length; i++) {
+          if (pieces[i]!.what !== "local") continue;
+          expect(pieces[i]!.offset % 8).toBe(0);
+          expect(pieces[i - 1]!.what).toBe("redzone");
+          expect(pieces[i - 1]!.size).toBeGreaterThanOrEqual(rz);
+          expect(pieces[i + 1]!.what).toBe("redzone");
+          expect(pieces[i + 1]!.size).toBeGreaterThanOrEqual(rz);
+        }
+      }),
+    );
   });
 });
 

@@ -44,7 +44,7 @@ export interface FrameGap {
  * (AAPCS: the stack pointer 8-byte aligned at calls). From the top (the caller's SP) down: the
  * saved registers (`push {..., lr}`: LR at the highest address), padding, then the locals from
  * the base. With a redzone (the memory checker's), each local is 8-byte aligned and fenced by a
- * redzone below and above it, ASan-style: the checker poisons {@link FrameLayout.redzones}
+ * redzone below and above it, ASan-style (a frame without locals has none): the checker poisons {@link FrameLayout.redzones}
  * when the frame is entered and the whole frame when it is left.
  */
 export interface FrameLayout {
@@ -135,7 +135,7 @@ export function fn<const L extends StructFields = Record<never, never>>(
   });
 }
 
-/** Lays out a frame: locals from the base (fenced by redzones when `redzone` > 0), saved registers at the top. */
+/** Lays out a frame: locals from the base (fenced by redzones when `redzone` > 0 and there are locals), saved registers at the top. */
 function layoutFrame(
   name: string,
   plain: readonly FieldLayout[],
@@ -145,7 +145,8 @@ function layoutFrame(
   const fields: FieldLayout[] = [];
   const redzones: FrameGap[] = [];
   let offset = 0;
-  if (redzone === 0) {
+  // A frame without locals has nothing to fence: its layout is the plain one at any redzone.
+  if (redzone === 0 || plain.length === 0) {
     for (const f of plain) fields.push(f);
     const last = plain[plain.length - 1];
     offset = last ? last.offset + last.type.size : 0;
@@ -163,7 +164,7 @@ function layoutFrame(
   }
   const size = alignUp(offset + 4 * saves, 8);
   const savedOffset = size - 4 * saves;
-  if (redzone > 0 && savedOffset > offset) {
+  if (redzones.length > 0 && savedOffset > offset) {
     const last = redzones[redzones.length - 1]!;
     redzones[redzones.length - 1] = { offset: last.offset, size: savedOffset - last.offset };
   }

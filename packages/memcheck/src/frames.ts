@@ -1,0 +1,201 @@
+import { MemcheckError } from "./errors.js";
+import type { Ledger } from "./ledger.js";
+import { hex } from "./report.js";
+import type { Shadow } from "./shadow.js";
+import type { StackRecord } from "./stacks.js";
+import { Tag } from "./state.js";
+
+/** A local of a call frame: its name and place (offset from the frame's base, its lowest address). */
+export interface FrameObject {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** A byte range of a call frame (offset from its base). */
+export interface FrameRange {
+  readonly offset: number;
+  readonly size: number;
+}
+
+/**
+ * What the checker is told of a call frame, as a compiler tells ASan (the kernel's `FrameLayout`
+ * is one): the function, the bytes the call moves SP down, its locals and the redzones around
+ * them (none in a plain layout).
+ */
+export interface FrameShape {
+  readonly function: string;
+  readonly size: number;
+  readonly locals: readonly FrameObject[];
+  readonly redzones: readonly FrameRange[];
+}
+
+/** A call frame the checker follows: live (entered, not left) or returned (left, its bytes poisoned). */
+export interface FrameRecord {
+  readonly shape: FrameShape;
+  /** Lowest address (the SP after the prologue). */
+  readonly base: number;
+  /** Calls below it on its task's stack when it was entered (0: outermost). */
+  readonly depth: number;
+  /** Checker clock when it returned, or null while live. */
+  returnedAt: number | null;
+}
+
+/** Where an address lies in a frame: the nearest local and how far from it. */
+export interface FramePlace {
+  /** The nearest local (null in a frame without locals). */
+  readonly local: FrameObject | null;
+  /** Inside the local, left of (below) it, or right of (above, past its end) it. */
+  readonly relation: "inside" | "left" | "right";
+  /** Bytes from the local's start (inside), to its start (left) or past its end (right). */
+  readonly distance: number;
+}
+
+/**
+ * The local of `frame` nearest to `address`: the one holding it, else the closest by distance
+ * (a tie goes to the local below, whose overflow it is, as ASan's "overflows this variable").
+ */
+export function placeInFrame(frame: FrameRecord, address: number): FramePlace {
+  const o = address - frame.base;
+  let best: FramePlace = { local: null, relation: "inside", distance: 0 };
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const l of frame.shape.locals) {
+    let p: FramePlace;
+    if (o >= l.offset && o < l.offset + l.size) return { local: l, relation: "inside", distance: o - l.offset };
+    if (o >= l.offset + l.size) p = { local: l, relation: "right", distance: o - (l.offset + l.size) };
+    else p = { local: l, relation: "left", distance: l.offset - o };
+    if (p.distance < bestDistance || (p.distance === bestDistance && p.relation === "right")) {
+      best = p;
+      bestDistance = p.distance;
+    }
+  }
+  return best;
+}
+
+/** One line naming a place: "0 bytes to the right of local 'buf'" (or "in frame f" without locals). */
+export function describePlace(p: FramePlace, fn: string): string {
+  if (p.local === null) return `in frame ${fn}`;
+  const where =
+    p.relation === "inside"
+      ? `${p.distance} bytes inside`
+      : `${p.distance} bytes to the ${p.relation === "left" ? "left" : "right"} of`;
+  return `${where} local '${p.local.name}' of frame ${fn}`;
+}
+
+/** The innermost frame of `frames` (newest last) holding `address`, if any. */
+export function frameContaining(frames: readonly FrameRecord[], address: number): FrameRecord | undefined {
+  for (let i = frames.length - 1; i >= 0; i--) {
+    const f = frames[i]!;
+    if (address >= f.base && address < f.base + f.shape.size) return f;
+  }
+  return undefined;
+}
+
+/** What {@link FrameTransitions} works with. */
+export interface FrameTransitionsParts {
+  readonly shadow: Shadow;
+  readonly ledger: Ledger;
+  readonly clock: () => number;
+  /** Whether a returned frame's bytes are poisoned as stack-after-return (else they are just below SP). */
+  readonly useAfterReturn: boolean;
+}
+
+/**
+ * The checker's call frames on task stacks, ASan's stack instrumentation without a compiler: a
+ * frame entered has its redzones poisoned (`stack-buffer-overflow` for an access to them), a
+ * frame left has its bytes poisoned as stack-after-return (`stack-use-after-return`) until SP
+ * comes down over them again (a new frame, a push, an exception frame: the stack pointer's
+ * move makes them live). The records live on the stack records of the ledger: the checker's
+ * own bookkeeping, which no task can write (the frame's bytes are in simulated memory).
+ */
+export class FrameTransitions {
+  private readonly shadow: Shadow;
+  private readonly ledger: Ledger;
+  private readonly clock: () => number;
+  private readonly useAfterReturn: boolean;
+  /** Redzone lists already checked (frozen layouts, the same object at every call of a function). */
+  private readonly checked = new WeakSet<readonly FrameRange[]>();
+
+  constructor(parts: FrameTransitionsParts) {
+    this.shadow = parts.shadow;
+    this.ledger = parts.ledger;
+    this.clock = parts.clock;
+    this.useAfterReturn = parts.useAfterReturn;
+  }
+
+  /** See {@link MemoryChecker.frameEntered}. */
+  entered(task: number, base: number, shape: FrameShape): void {
+    const st = this.stackOf(task);
+    const top = base + shape.size;
+    // A frame reaching below the stack's base (SP held at the base after a stack-overflow
+    // report) is followed; only its bytes inside the stack are poisoned.
+    const overflowed = st.sp === st.base && base < st.base;
+    if (!Number.isInteger(base) || !(shape.size > 0) || (base < st.sp && !overflowed) || top > st.top) {
+      throw new MemcheckError(
+        "FRAME_RANGE",
+        `frame ${shape.function} [${hex(base)}, +${shape.size}) is not in the live part of task ${task}'s stack`,
+        { task, function: shape.function, base, size: shape.size, sp: st.sp },
+      );
+    }
+    const zones = shape.redzones;
+    if (!this.checked.has(zones)) {
+      for (const z of zones) {
+        if (!(z.size > 0) || z.offset < 0 || z.offset + z.size > shape.size) {
+          throw new MemcheckError("FRAME_RANGE", `frame ${shape.function}: a redzone outside the frame`, {
+            task,
+            function: shape.function,
+            offset: z.offset,
+            size: z.size,
+          });
+        }
+      }
+      if (Object.isFrozen(zones) && Object.isFrozen(shape)) this.checked.add(zones);
+    }
+    if (zones.length > 0) {
+      const r = this.shadow.regionAt(st.base)!; // the stack lies in one region (checked at registration)
+      const bytes = r.bytes;
+      const floor = overflowed ? st.base : base;
+      for (let i = 0; i < zones.length; i++) {
+        const z = zones[i]!;
+        const from = Math.max(base + z.offset, floor);
+        const to = base + z.offset + z.size;
+        if (to > from) bytes.fill(Tag.StackRedzone, from - r.start, to - r.start);
+      }
+    }
+    st.frames.push({ shape, base, depth: st.frames.length, returnedAt: null });
+  }
+
+  /** See {@link MemoryChecker.frameLeft}. */
+  left(task: number, base: number): void {
+    const st = this.stackOf(task);
+    const f = st.frames[st.frames.length - 1];
+    if (f === undefined || f.base !== base) {
+      throw new MemcheckError("FRAME_UNKNOWN", `task ${task}'s innermost frame does not start at ${hex(base)}`, {
+        task,
+        base,
+        innermost: f?.base ?? null,
+      });
+    }
+    st.frames.pop();
+    if (!this.useAfterReturn) return;
+    // The return moved SP to the frame's top first (moveStackPointer: its bytes are below SP).
+    const from = Math.max(base, st.base);
+    const end = Math.min(base + f.shape.size, st.sp);
+    if (end <= from) return;
+    this.shadow.fill(from, end - from, Tag.StackReturned);
+    f.returnedAt = this.clock();
+    const returned = st.returned;
+    // Older returned frames wholly under this one are overwritten: forget them.
+    for (let i = returned.length - 1; i >= 0; i--) {
+      const r = returned[i]!;
+      if (r.base >= from && r.base + r.shape.size <= end) returned.splice(i, 1);
+    }
+    returned.push(f);
+  }
+
+  private stackOf(task: number): StackRecord {
+    const st = this.ledger.stacks.get(task);
+    if (!st) throw new MemcheckError("STACK_UNKNOWN", `task ${task} has no stack`, { task });
+    return st;
+  }
+}
