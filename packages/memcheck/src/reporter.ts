@@ -1,4 +1,4 @@
-import type { Bus, Core } from "@rtos-sim/hw";
+import { ActorMode, type Bus, type Core, makeActor } from "@rtos-sim/hw";
 import { type BlockRecord, blockInfo } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
 import { type FrameHit, modeName, type Problem } from "./classify.js";
@@ -178,7 +178,7 @@ export class Reporter {
     block: BlockRecord | null,
     details: string[] = [],
   ): void {
-    const actor = this.request !== null ? ((this.request.task << 2) | 2) >>> 0 : this.core.actor;
+    const actor = this.request !== null ? makeActor(ActorMode.User, this.request.task) : this.core.actor;
     const report = this.build(kind, message, address, size, null, actor, block, details, null);
     this.file(report, this.stops(report));
   }
@@ -188,7 +188,7 @@ export class Reporter {
    * `allocation-size-too-big`), by the running task; it never stops (the call returns NULL).
    */
   requestError(kind: ReportKind, message: string, size: number, details: string[]): MemReport {
-    const actor = this.request !== null ? ((this.request.task << 2) | 2) >>> 0 : this.core.actor;
+    const actor = this.request !== null ? makeActor(ActorMode.User, this.request.task) : this.core.actor;
     const report = this.build(kind, message, 0, size, null, actor, null, details, null, false);
     this.file(report, false);
     return report;
@@ -196,7 +196,7 @@ export class Reporter {
 
   /** Files a leak report on `block`, made in the name of the task that allocated it; never stops. */
   leak(kind: ReportKind, message: string, block: BlockRecord): void {
-    const actor = ((block.allocated.task << 2) | 2) >>> 0;
+    const actor = makeActor(ActorMode.User, block.allocated.task);
     const r = this.build(kind, message, block.address, block.size, null, actor, block, [], null);
     this.file({ ...r, source: this.resolve(block.allocated).source }, false);
   }
