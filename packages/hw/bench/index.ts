@@ -5,7 +5,7 @@
  * shared with the memory checker's bench.
  *
  * These are best cases: every address falls in one region (or in one region and a 256-byte
- * privileged hole), so the core's hot segment and its permission bytes stay in cache. The same
+ * privileged hole), so one block and its view bytes stay in cache. The same
  * rows run on a PMSAv7 board (STM32F407, Cortex-M4) and a PMSAv8 board (STM32U585, Cortex-M33)
  * with the same targets; the kernel's bench measures a task-like mix of regions.
  */
