@@ -287,6 +287,7 @@ describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_
       "calloc-overflow",
       "allocation-size-too-big",
       "use-after-free",
+      "stack-buffer-overflow",
     ]);
     const html = readFileSync(file, "utf8");
     expect(html).toContain("<h3>Leak summary</h3>");
