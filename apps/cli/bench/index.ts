@@ -4,7 +4,7 @@
  * making the demo's memory accesses and MPU writes on a machine, with no kernel bookkeeping and
  * no recorder, measured in the same run. Each case runs in its own process (see benchMain).
  *
- * Run: `cd apps/cli && npx tsx --conditions=source bench/index.ts`.
+ * Run: `cd apps/cli && pnpm bench`.
  */
 
 import { finishRun, fromKernelApp, mpuDemo, prepareRun } from "@rtos-sim/apps";

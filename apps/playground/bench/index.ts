@@ -8,7 +8,7 @@
  * Needs the built page (`tsup`, which `pnpm bench` runs first) and Debian's `chromium`; without
  * the browser the Chromium row is left out with a line saying so.
  *
- * Run: `cd apps/playground && npx tsup && npx tsx --conditions=source bench/index.ts`.
+ * Run: `cd apps/playground && pnpm bench` (builds the page first).
  */
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -12,7 +12,7 @@
  * default budget, and these rows show what the allocators cost once they are. Targets are
  * checked on the default rows only.
  *
- * Run: `npx tsx bench/index.ts` (each case in its own process).
+ * Run: `pnpm bench` in packages/alloc (each case in its own process).
  */
 import v8 from "node:v8";
 import { benchMain, type Measurement, measure, replay, row, standardTrace } from "@rtos-sim/bench-kit";

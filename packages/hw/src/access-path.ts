@@ -49,21 +49,25 @@ const SCRATCH = new DataView(new ArrayBuffer(8));
  * (the protected `general` method), which decides exactly and reopens the fast paths.
  */
 export class AccessPath {
-  readonly bus: Bus;
-  readonly mpu: MpuModel;
-  readonly scb: Scb;
-  readonly emitter: HwEmitter;
+  // Fields the constructor sets are `declare`d: compiled with define semantics for class fields
+  // (TypeScript's default from ES2022, and what tsx applies to files outside a tsconfig's
+  // `include`), a plain declaration would first define them as `undefined`, and V8 would then
+  // keep the fast paths' numbers as tagged values and their DataView untyped (about 25% slower).
+  declare readonly bus: Bus;
+  declare readonly mpu: MpuModel;
+  declare readonly scb: Scb;
+  declare readonly emitter: HwEmitter;
   /** @internal The PPB's registers (SCB, MPU, SysTick). */
-  protected readonly ppb: Ppb;
+  declare protected readonly ppb: Ppb;
 
   // ---- the fast paths' state (see the class comment) ----------------------------------------
   /** One DataView over the bus's whole buffer: memory, filter state, views, block table. */
-  private readonly d: DataView;
+  declare private readonly d: DataView;
   /** Buffer offsets of the block table and of the filter state. */
-  private readonly blocksAt: number;
-  private readonly filterAt: number;
+  declare private readonly blocksAt: number;
+  declare private readonly filterAt: number;
   /** Buffer offset of the current access view, or of the closed view until the general path reopens. */
-  private viewAt: number;
+  declare private viewAt: number;
   /** The running actor's filter mask: -1 without a hook (no test), 0 for a hook without a filter. */
   private fmask = -1;
   /** Cycles the fast paths may still charge before the general path must look (alarm, span). */
@@ -75,10 +79,10 @@ export class AccessPath {
    * bus buffer (`filterState[bus.offsetOf(address)]`). A hook with a filter keeps its per-byte
    * state here; the core tests the word of an aligned access against the actor's mask.
    */
-  readonly filterState: Uint8Array;
+  declare readonly filterState: Uint8Array;
 
   // ---- what the views are derived from -------------------------------------------------------
-  private readonly viewCache: ViewCache;
+  declare private readonly viewCache: ViewCache;
   private perm: PermTable | null = null;
   private modeValue: Mode = "thread";
   private nPriv = false;
@@ -340,7 +344,8 @@ export class AccessPath {
   /** 32-bit little-endian load (`unprivileged`: the LDRT idiom of privileged code). */
   read32(address: number, unprivileged?: boolean): number {
     const d = this.d;
-    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const a = address | 0;
+    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
     const v = d.getUint8(this.viewAt + (i >>> 5));
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
@@ -354,13 +359,14 @@ export class AccessPath {
         return d.getUint32(i, true);
       }
     }
-    return this.general(address >>> 0, 4, AccessKind.Read, unprivileged === true, 0, Purpose.Normal);
+    return this.missRead(a, 4, unprivileged === true);
   }
 
   /** 32-bit little-endian store. */
   write32(address: number, value: number, unprivileged?: boolean): void {
     const d = this.d;
-    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const a = address | 0;
+    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
     const v = d.getUint8(this.viewAt + (i >>> 5));
     if (
       (v & (unprivileged === true ? 8 : 2)) !== 0 &&
@@ -378,13 +384,14 @@ export class AccessPath {
         return;
       }
     }
-    this.general(address >>> 0, 4, AccessKind.Write, unprivileged === true, value, Purpose.Normal);
+    this.missWrite(a, 4, unprivileged === true, value);
   }
 
   /** 16-bit little-endian load. */
   read16(address: number, unprivileged?: boolean): number {
     const d = this.d;
-    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const a = address | 0;
+    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
     const v = d.getUint8(this.viewAt + (i >>> 5));
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
@@ -398,13 +405,14 @@ export class AccessPath {
         return d.getUint16(i, true);
       }
     }
-    return this.general(address >>> 0, 2, AccessKind.Read, unprivileged === true, 0, Purpose.Normal);
+    return this.missRead(a, 2, unprivileged === true);
   }
 
   /** 16-bit little-endian store. */
   write16(address: number, value: number, unprivileged?: boolean): void {
     const d = this.d;
-    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const a = address | 0;
+    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
     const v = d.getUint8(this.viewAt + (i >>> 5));
     if (
       (v & (unprivileged === true ? 8 : 2)) !== 0 &&
@@ -422,13 +430,14 @@ export class AccessPath {
         return;
       }
     }
-    this.general(address >>> 0, 2, AccessKind.Write, unprivileged === true, value, Purpose.Normal);
+    this.missWrite(a, 2, unprivileged === true, value);
   }
 
   /** 8-bit load. */
   read8(address: number, unprivileged?: boolean): number {
     const d = this.d;
-    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const a = address | 0;
+    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
     const v = d.getUint8(this.viewAt + (i >>> 5));
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
@@ -441,13 +450,14 @@ export class AccessPath {
         return d.getUint8(i);
       }
     }
-    return this.general(address >>> 0, 1, AccessKind.Read, unprivileged === true, 0, Purpose.Normal);
+    return this.missRead(a, 1, unprivileged === true);
   }
 
   /** 8-bit store. */
   write8(address: number, value: number, unprivileged?: boolean): void {
     const d = this.d;
-    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const a = address | 0;
+    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
     const v = d.getUint8(this.viewAt + (i >>> 5));
     if (
       (v & (unprivileged === true ? 8 : 2)) !== 0 &&
@@ -464,13 +474,14 @@ export class AccessPath {
         return;
       }
     }
-    this.general(address >>> 0, 1, AccessKind.Write, unprivileged === true, value, Purpose.Normal);
+    this.missWrite(a, 1, unprivileged === true, value);
   }
 
   /** 32-bit float load (IEEE 754 single, little-endian: VLDR.32); checked like {@link AccessPath.read32}. */
   readF32(address: number, unprivileged?: boolean): number {
     const d = this.d;
-    const i = (address + d.getInt32(this.blocksAt + ((address >>> 16) << 2), true)) | 0;
+    const a = address | 0;
+    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
     const v = d.getUint8(this.viewAt + (i >>> 5));
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
@@ -484,11 +495,7 @@ export class AccessPath {
         return d.getFloat32(i, true);
       }
     }
-    SCRATCH.setUint32(
-      0,
-      this.general(address >>> 0, 4, AccessKind.Read, unprivileged === true, 0, Purpose.Normal),
-      true,
-    );
+    SCRATCH.setUint32(0, this.missRead(a, 4, unprivileged === true), true);
     return SCRATCH.getFloat32(0, true);
   }
 
@@ -521,6 +528,19 @@ export class AccessPath {
 
   // ---- the general path ----------------------------------------------------------------------
 
+  /**
+   * The fast paths' ways into the general path (few arguments, so the fast paths stay small
+   * enough for V8 to inline many of them into one caller). The address stays the int32 the fast
+   * path computed with (the general path widens it), and a load comes back as a uint32: neither
+   * needs a boxed number on the fast path.
+   */
+  private missRead(a: number, size: number, unprivileged: boolean): number {
+    return this.general(a, size, AccessKind.Read, unprivileged, 0, Purpose.Normal) >>> 0;
+  }
+  private missWrite(a: number, size: number, unprivileged: boolean, value: number): void {
+    this.general(a, size, AccessKind.Write, unprivileged, value, Purpose.Normal);
+  }
+
   /** @internal An access record for faults. */
   protected record(address: number, size: number, kind: AccessKind, privileged: boolean): AccessRecord {
     return { address, size, kind, privileged, actor: this.actorValue };
@@ -530,10 +550,10 @@ export class AccessPath {
    * @internal Every access the fast paths do not take, decided exactly: faults, unaligned, the
    * PPB, peripherals, read-only memory, granule or segment crossings, the hook, the first access
    * after an MPU or hook change (which reopens the fast paths), and a charge that reaches the
-   * cycle alarm.
+   * cycle alarm. `address` is a uint32, or (from the fast paths) the same address as an int32.
    */
   protected general(
-    a: number,
+    address: number,
     size: number,
     kind: AccessKind,
     unprivileged: boolean,
@@ -541,6 +561,7 @@ export class AccessPath {
     purpose: Purpose,
   ): number {
     if (this.pendingFault) throw this.pendingFault;
+    const a = address < 0 ? address + 0x100000000 : address;
     const priv = this.privilegedValue && !unprivileged;
     const last = a + size - 1;
 
