@@ -345,15 +345,15 @@ export class AccessPath {
   read32(address: number, unprivileged?: boolean): number {
     const d = this.d;
     const a = address | 0;
-    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
-    const v = d.getUint8(this.viewAt + (i >>> 5));
+    const i = (a + d.getInt32((this.blocksAt + ((a >>> 16) << 2)) | 0, true)) | 0;
+    const v = d.getUint8((this.viewAt + (i >>> 5)) | 0);
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
       (i & 3) === 0 &&
-      (this.fmask === -1 || (d.getInt32(this.filterAt + i, true) | this.fmask) === -1)
+      (this.fmask === -1 || (d.getInt32((this.filterAt + i) | 0, true) | this.fmask) === -1)
     ) {
       if (v < 16) return d.getUint32(i, true);
-      const left = this.left - (v >>> 4);
+      const left = (this.left - (v >>> 4)) | 0;
       if (left >= 0) {
         this.left = left;
         return d.getUint32(i, true);
@@ -366,18 +366,18 @@ export class AccessPath {
   write32(address: number, value: number, unprivileged?: boolean): void {
     const d = this.d;
     const a = address | 0;
-    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
-    const v = d.getUint8(this.viewAt + (i >>> 5));
+    const i = (a + d.getInt32((this.blocksAt + ((a >>> 16) << 2)) | 0, true)) | 0;
+    const v = d.getUint8((this.viewAt + (i >>> 5)) | 0);
     if (
       (v & (unprivileged === true ? 8 : 2)) !== 0 &&
       (i & 3) === 0 &&
-      (this.fmask === -1 || (d.getInt32(this.filterAt + i, true) | this.fmask) === -1)
+      (this.fmask === -1 || (d.getInt32((this.filterAt + i) | 0, true) | this.fmask) === -1)
     ) {
       if (v < 16) {
         d.setUint32(i, value, true);
         return;
       }
-      const left = this.left - (v >>> 4);
+      const left = (this.left - (v >>> 4)) | 0;
       if (left >= 0) {
         this.left = left;
         d.setUint32(i, value, true);
@@ -391,15 +391,15 @@ export class AccessPath {
   read16(address: number, unprivileged?: boolean): number {
     const d = this.d;
     const a = address | 0;
-    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
-    const v = d.getUint8(this.viewAt + (i >>> 5));
+    const i = (a + d.getInt32((this.blocksAt + ((a >>> 16) << 2)) | 0, true)) | 0;
+    const v = d.getUint8((this.viewAt + (i >>> 5)) | 0);
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
       (i & 1) === 0 &&
-      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+      (this.fmask === -1 || (d.getInt32((this.filterAt + (i & ~3)) | 0, true) | this.fmask) === -1)
     ) {
       if (v < 16) return d.getUint16(i, true);
-      const left = this.left - (v >>> 4);
+      const left = (this.left - (v >>> 4)) | 0;
       if (left >= 0) {
         this.left = left;
         return d.getUint16(i, true);
@@ -412,18 +412,18 @@ export class AccessPath {
   write16(address: number, value: number, unprivileged?: boolean): void {
     const d = this.d;
     const a = address | 0;
-    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
-    const v = d.getUint8(this.viewAt + (i >>> 5));
+    const i = (a + d.getInt32((this.blocksAt + ((a >>> 16) << 2)) | 0, true)) | 0;
+    const v = d.getUint8((this.viewAt + (i >>> 5)) | 0);
     if (
       (v & (unprivileged === true ? 8 : 2)) !== 0 &&
       (i & 1) === 0 &&
-      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+      (this.fmask === -1 || (d.getInt32((this.filterAt + (i & ~3)) | 0, true) | this.fmask) === -1)
     ) {
       if (v < 16) {
         d.setUint16(i, value, true);
         return;
       }
-      const left = this.left - (v >>> 4);
+      const left = (this.left - (v >>> 4)) | 0;
       if (left >= 0) {
         this.left = left;
         d.setUint16(i, value, true);
@@ -437,14 +437,14 @@ export class AccessPath {
   read8(address: number, unprivileged?: boolean): number {
     const d = this.d;
     const a = address | 0;
-    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
-    const v = d.getUint8(this.viewAt + (i >>> 5));
+    const i = (a + d.getInt32((this.blocksAt + ((a >>> 16) << 2)) | 0, true)) | 0;
+    const v = d.getUint8((this.viewAt + (i >>> 5)) | 0);
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
-      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+      (this.fmask === -1 || (d.getInt32((this.filterAt + (i & ~3)) | 0, true) | this.fmask) === -1)
     ) {
       if (v < 16) return d.getUint8(i);
-      const left = this.left - (v >>> 4);
+      const left = (this.left - (v >>> 4)) | 0;
       if (left >= 0) {
         this.left = left;
         return d.getUint8(i);
@@ -457,17 +457,17 @@ export class AccessPath {
   write8(address: number, value: number, unprivileged?: boolean): void {
     const d = this.d;
     const a = address | 0;
-    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
-    const v = d.getUint8(this.viewAt + (i >>> 5));
+    const i = (a + d.getInt32((this.blocksAt + ((a >>> 16) << 2)) | 0, true)) | 0;
+    const v = d.getUint8((this.viewAt + (i >>> 5)) | 0);
     if (
       (v & (unprivileged === true ? 8 : 2)) !== 0 &&
-      (this.fmask === -1 || (d.getInt32(this.filterAt + (i & ~3), true) | this.fmask) === -1)
+      (this.fmask === -1 || (d.getInt32((this.filterAt + (i & ~3)) | 0, true) | this.fmask) === -1)
     ) {
       if (v < 16) {
         d.setUint8(i, value);
         return;
       }
-      const left = this.left - (v >>> 4);
+      const left = (this.left - (v >>> 4)) | 0;
       if (left >= 0) {
         this.left = left;
         d.setUint8(i, value);
@@ -481,15 +481,15 @@ export class AccessPath {
   readF32(address: number, unprivileged?: boolean): number {
     const d = this.d;
     const a = address | 0;
-    const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
-    const v = d.getUint8(this.viewAt + (i >>> 5));
+    const i = (a + d.getInt32((this.blocksAt + ((a >>> 16) << 2)) | 0, true)) | 0;
+    const v = d.getUint8((this.viewAt + (i >>> 5)) | 0);
     if (
       (v & (unprivileged === true ? 4 : 1)) !== 0 &&
       (i & 3) === 0 &&
-      (this.fmask === -1 || (d.getInt32(this.filterAt + i, true) | this.fmask) === -1)
+      (this.fmask === -1 || (d.getInt32((this.filterAt + i) | 0, true) | this.fmask) === -1)
     ) {
       if (v < 16) return d.getFloat32(i, true);
-      const left = this.left - (v >>> 4);
+      const left = (this.left - (v >>> 4)) | 0;
       if (left >= 0) {
         this.left = left;
         return d.getFloat32(i, true);
