@@ -296,7 +296,12 @@ export class Mpu implements MpuModel {
   private loadPairsQuietly(words: ArrayLike<number>): boolean {
     const n = words.length;
     if ((n & 1) !== 0) return false;
-    if (this.emitter.listenerCount("warning") > 0 || this.emitter.listenerCount("mpu-reconfigured") > 0) return false;
+    const e = this.emitter;
+    if (
+      (e.watched.warning && e.listenerCount("warning") > 0) ||
+      (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
+    )
+      return false;
     let inOrder = n === 2 * this.regionCount;
     for (let i = 0; i < n; i += 2) {
       const rb = words[i]!;
