@@ -59,6 +59,8 @@ export class ContextSwitcher {
   private readonly faultTask: SwitcherDeps["faultTask"];
   private readonly stamp: SwitcherDeps["stamp"];
   private readonly saved = new Uint32Array(SAVED_CORE_WORDS);
+  /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
+  private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
 
   constructor(deps: SwitcherDeps) {
     this.core = deps.core;
@@ -118,12 +120,12 @@ export class ContextSwitcher {
         const sp = core.read32(k.tcb + TcbField.SP);
         if (this.loader.load(k.plan)) core.charge(this.timing.mpuReload(this.core.mpu.regionCount));
         else core.charge(c.mpuSkip);
-        const regs = core.readWords(sp, SAVED_CORE_WORDS);
+        const regs = core.readWords(sp, SAVED_CORE_WORDS, false, this.loaded);
         core.charge(c.multipleTransfer);
         let frameAt = sp + 4 * SAVED_CORE_WORDS;
         const fp = regs[SAVED_CORE_WORDS - 1] === EXC_RETURN_THREAD_PSP_FP;
         if (fp) {
-          core.readWords(frameAt, SAVED_FP_WORDS);
+          core.readWords(frameAt, SAVED_FP_WORDS, false, this.loaded);
           core.charge(c.multipleTransfer);
           frameAt += 4 * SAVED_FP_WORDS;
         }
@@ -256,10 +258,9 @@ export class ContextSwitcher {
     try {
       if (k.stacked) {
         core.charge(k.timing.exceptionReturn);
-        const r = core.popFrame(k.frameAt, k.frame);
-        let sp = r.sp;
+        let sp = core.unstackFrame(k.frameAt, k.frame);
         if (k.fpFrame) {
-          if (k.fpStacked) core.readWords(k.frameAt + 32, LAZY_FP_WORDS);
+          if (k.fpStacked) core.readWords(k.frameAt + 32, LAZY_FP_WORDS, false, this.loaded);
           sp = (sp + FP_AREA_BYTES) >>> 0;
         }
         taskControl(k.ctx).sp = sp;
