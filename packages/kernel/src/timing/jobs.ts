@@ -102,6 +102,9 @@ export class JobTracker {
     time: number,
     wakeTick: number | undefined,
   ): void {
+    // A yield or a dispatch (running <-> ready: twice per switch) neither starts nor ends an
+    // activation: decided before the task's entry is looked up.
+    if ((from === "ready" && to === "running") || (from === "running" && to === "ready")) return;
     const e = this.entries.get(k.id);
     if (e === undefined || e.period !== null) return;
     if (to === "ready" && (from === "sleeping" || from === "blocked")) {
