@@ -118,7 +118,7 @@ export class AccessPath {
     this.filterState = new Uint8Array(bus.buffer, l.filterOffset, l.memoryBytes);
     this.viewCache = new ViewCache(bus);
     this.viewAt = this.viewCache.closed;
-    mpu.onChange = () => this.invalidate();
+    mpu.onChange = () => this.mpuChanged();
   }
 
   // ---- CPU state -----------------------------------------------------------------------------
@@ -279,6 +279,20 @@ export class AccessPath {
   protected invalidate(): void {
     this.perm = null;
     this.viewAt = this.viewCache.closed;
+  }
+
+  /**
+   * The MPU's configuration changed: the cached table goes; when the MPU already knows the new
+   * one (a context switch's reload of a configuration loaded before), it is taken at once, so
+   * the next access stays on the fast path instead of reopening through the general path.
+   */
+  private mpuChanged(): void {
+    this.invalidate();
+    if (this.usesDefaultMap()) return;
+    const t = this.mpu.knownTable();
+    if (t === null) return;
+    this.perm = t;
+    this.reopen();
   }
 
   /** Picks the view for the current table, privilege and cycle counting (when a table is current). */

@@ -360,6 +360,11 @@ export class MpuV8 implements MpuModel {
    * The permission table of the current configuration: one byte per 32-byte granule of the
    * layout. Cached per configuration (keyed by CTRL, MAIR0/1 and the enabled regions' registers).
    */
+  /** The current table when one is cached for the registers as they are, else null (nothing is built). */
+  knownTable(): PermTable | null {
+    return this.current;
+  }
+
   table(): PermTable {
     if (this.current) return this.current;
     const key = this.configKey();
