@@ -254,7 +254,7 @@ export class Kernel {
       // A hook, not a `state` listener: the scheduler then builds no event per switch.
       onState: (t, from, to, cause, time, wakeTick) => {
         if (to === "ready" && (cause === "timer" || cause === "timeout")) this.tickWake(wakeTick ?? -1);
-        this.jobs.onState(t.data, from, to, cause, time, wakeTick);
+        this.jobs.stateChanged(t.data, from, to, cause, time, wakeTick);
       },
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
       idle: () => {

@@ -1,4 +1,4 @@
-import type { StateCause, TaskState } from "@rtos-sim/sched";
+import type { StateCause, StateEvent, TaskState } from "@rtos-sim/sched";
 import type { KTask } from "../task-record.js";
 
 /** A task's timing statistics (the kernel's instrumentation: measured without charging cycles). */
@@ -89,12 +89,16 @@ export class JobTracker {
     return job;
   }
 
+  /** A scheduler state change of `k`: the activations of tasks without a period. */
+  onState(k: KTask, ev: StateEvent): void {
+    this.stateChanged(k, ev.from, ev.to, ev.cause, ev.time, ev.wakeTick);
+  }
+
   /**
-   * A scheduler state change of `k` at cycle `time` (the fields of its `state` event, passed
-   * one by one: the scheduler's `onState` hook builds no event): the activations of tasks
-   * without a period.
+   * {@link JobTracker.onState} with the event's fields passed one by one (the kernel's use: the
+   * scheduler's `onState` hook builds no event), `time` the change's cycle count.
    */
-  onState(
+  stateChanged(
     k: KTask,
     from: TaskState,
     to: TaskState,
