@@ -1,5 +1,5 @@
 import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
-import { ViewCache } from "./access-view.js";
+import { GRANULE_EXECUTABLE, VIEW_COST_SHIFT, ViewCache } from "./access-view.js";
 import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
@@ -35,8 +35,8 @@ const SCRATCH = new DataView(new ArrayBuffer(8));
  * One memory access of the Cortex-M core, from the load or store to the bytes: privilege
  * (mode, CONTROL.nPRIV, execution priority), the MPU's decision, the access hook and its
  * filter, the cycle charge and the cycle alarm, the bus, and the faults with the fault status
- * registers as the silicon sets them. {@link Core} adds the operations built on single
- * accesses (block transfers, exception stacking, instruction fetch, vector reads).
+ * registers as the silicon sets them; and the instruction fetch. {@link Core} adds the
+ * operations built on single accesses (block transfers, exception stacking, vector reads).
  *
  * The fast paths (`read32` ... `write8`, `readF32`) have one shape whatever is installed, so
  * every call site stays monomorphic and nothing relies on V8 treating a field as a constant.
@@ -118,7 +118,7 @@ export class AccessPath {
     this.filterState = new Uint8Array(bus.buffer, l.filterOffset, l.memoryBytes);
     this.viewCache = new ViewCache(bus);
     this.viewAt = this.viewCache.closed;
-    mpu.onChange = () => this.invalidate();
+    mpu.onChange = () => this.mpuChanged();
   }
 
   // ---- CPU state -----------------------------------------------------------------------------
@@ -279,6 +279,20 @@ export class AccessPath {
   protected invalidate(): void {
     this.perm = null;
     this.viewAt = this.viewCache.closed;
+  }
+
+  /**
+   * The MPU's configuration changed: the cached table goes; when the MPU already knows the new
+   * one (a context switch's reload of a configuration loaded before), it is taken at once, so
+   * the next access stays on the fast path instead of reopening through the general path.
+   */
+  private mpuChanged(): void {
+    this.invalidate();
+    if (this.usesDefaultMap()) return;
+    const t = this.mpu.knownTable();
+    if (t === null) return;
+    this.perm = t;
+    this.reopen();
   }
 
   /** Picks the view for the current table, privilege and cycle counting (when a table is current). */
@@ -497,6 +511,29 @@ export class AccessPath {
     }
     SCRATCH.setUint32(0, this.missRead(a, 4, unprivileged === true), true);
     return SCRATCH.getFloat32(0, true);
+  }
+
+  /**
+   * Instruction fetch of one Thumb halfword: MPU execute permission at the current privilege and
+   * an executable bus region, else IACCVIOL / IBUSERR from the general path. The views carry no
+   * execute bits, so the fast path reads the current permission table and the bus's granule
+   * attributes at the same index (a memory granule wholly inside one executable segment, below
+   * the always-XN system range): the decision the general path makes for such an address.
+   */
+  fetch(address: number): number {
+    const d = this.d;
+    const a = address | 0;
+    const perm = this.perm;
+    if (perm !== null && (a & 1) === 0 && a >>> 29 !== 7 && this.hookValue === null && this.pendingFault === null) {
+      const i = (a + d.getInt32(this.blocksAt + ((a >>> 16) << 2), true)) | 0;
+      const g = i >>> 5;
+      const at = this.viewCache.attr[g]!;
+      if ((at & GRANULE_EXECUTABLE) !== 0 && (perm.bytes[g]! & (this.privilegedValue ? Perm.PX : Perm.UX)) !== 0) {
+        if (this.countCyclesValue) this.charge(at >>> VIEW_COST_SHIFT);
+        return d.getUint16(i, true);
+      }
+    }
+    return this.general(address >>> 0, 2, AccessKind.Fetch, false, 0, Purpose.Normal);
   }
 
   /** 32-bit float store (VSTR.32); checked like {@link AccessPath.write32}. */

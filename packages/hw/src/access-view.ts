@@ -35,9 +35,14 @@ export const VIEW_COST_SHIFT = 4;
 /** Highest cost a view byte can carry; slower memory takes the general path (exact cost there). */
 const MAX_VIEW_COST = 15;
 
-/** Granule attributes of the bus: bit 0 memory (wholly inside one segment), bit 1 writable, cost above. */
+/**
+ * Granule attributes of the bus: bit 0 memory (wholly inside one segment), bit 1 writable, bit 2
+ * executable (the bus lets the CPU fetch from it), cost above.
+ */
 const MAPPED = 1;
 const WRITABLE = 2;
+/** Bit 2 of a granule attribute: its memory can be fetched from (`MemoryRegion.executable`). */
+export const GRANULE_EXECUTABLE = 4;
 
 /**
  * The bus's attribute byte per granule: which granules are memory wholly inside one segment,
@@ -50,7 +55,11 @@ export function granuleAttributes(bus: Bus): Uint8Array {
     // Only granules wholly inside the segment: a partial one takes the general path.
     const first = (s.start + 31) >>> GRANULE_SHIFT;
     const last = Math.floor(s.end / 32) - 1;
-    const a = MAPPED | (s.wsize > 0 ? WRITABLE : 0) | (s.cost << VIEW_COST_SHIFT);
+    const a =
+      MAPPED |
+      (s.wsize > 0 ? WRITABLE : 0) |
+      (s.region.executable ? GRANULE_EXECUTABLE : 0) |
+      (s.cost << VIEW_COST_SHIFT);
     for (let g = first; g <= last; g++) attr[g - s.g0] = a;
   }
   return attr;
@@ -111,12 +120,22 @@ interface Slot {
  * configuration, so a context switch back to a known configuration finds its view here.
  */
 export class ViewCache {
-  private readonly attr: Uint8Array;
+  /**
+   * The bus's attribute byte per granule ({@link granuleAttributes}): the core's instruction
+   * fetch reads it next to the permission table (views carry no execute bits).
+   */
+  readonly attr: Uint8Array;
   private readonly base: number;
   private readonly size: number;
   private readonly slots: Slot[];
   /** Slot numbers per table and variant (0: none). */
   private readonly index = new WeakMap<PermTable, Int32Array>();
+  /**
+   * The table of the last lookup and its slot numbers: a context switch asks for one table at
+   * two privileges in a row (the kernel's loads, then the task's return), one map lookup.
+   */
+  private lastTable: PermTable | null = null;
+  private lastNumbers: Int32Array | null = null;
   private clock = 0;
   /** Chunks built so far (for tests and benchmarks). */
   built = 0;
@@ -144,11 +163,13 @@ export class ViewCache {
   /** Buffer offset of the view of `table` for a privilege level and cycle counting. */
   get(table: PermTable, privileged: boolean, cycles: boolean): number {
     const variant = (privileged ? 0 : 1) + (cycles ? 2 : 0);
-    let numbers = this.index.get(table);
-    if (numbers === undefined) {
+    let numbers = table === this.lastTable ? this.lastNumbers : this.index.get(table);
+    if (numbers === undefined || numbers === null) {
       numbers = new Int32Array(4);
       this.index.set(table, numbers);
     }
+    this.lastTable = table;
+    this.lastNumbers = numbers;
     let n = numbers[variant]!;
     if (n === 0) {
       n = this.victim();

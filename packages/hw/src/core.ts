@@ -19,8 +19,8 @@ export { THREAD_PRIORITY } from "./access-path.js";
  * hook, then performed by the bus. A faulting access sets CFSR/MMFAR/BFAR/HFSR as the silicon
  * would, latches the fault in {@link Core.pendingFault} and throws it.
  *
- * Single loads and stores are the {@link AccessPath}'s; the core adds the operations built on
- * them: instruction fetch, block transfers (memcpy-like, all-or-nothing), LDM/STM-like word
+ * Single loads, stores and instruction fetches are the {@link AccessPath}'s; the core adds the
+ * operations built on them: block transfers (memcpy-like, all-or-nothing), LDM/STM-like word
  * transfers, exception stacking and unstacking, vector reads, and debugger access.
  *
  * Every access method takes `unprivileged`: privileged code making an unprivileged access (the
@@ -109,11 +109,6 @@ export class Core extends AccessPath {
     }
   }
 
-  /** Instruction fetch of one Thumb halfword (MPU read permission and XN, bus executability). */
-  fetch(address: number): number {
-    return this.general(address >>> 0, 2, AccessKind.Fetch, false, 0, Purpose.Normal);
-  }
-
   // ---- blocks -------------------------------------------------------------------------------
 
   /**
@@ -168,12 +163,16 @@ export class Core extends AccessPath {
     else for (let i = 0; i < length; i++) this.general(a + i, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
   }
 
-  /** LDM-like: `count` words from a word-aligned address (UsageFault UNALIGNED otherwise). */
-  readWords(address: number, count: number, unprivileged = false): Uint32Array {
+  /**
+   * LDM-like: `count` words from a word-aligned address (UsageFault UNALIGNED otherwise). `into`
+   * (at least `count` words) receives them instead of a new array (the context switch reuses one);
+   * a fault leaves the words before it loaded there.
+   */
+  readWords(address: number, count: number, unprivileged = false, into?: Uint32Array): Uint32Array {
     if (this.pendingFault) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Read, this.privileged && !unprivileged);
-    const out = new Uint32Array(count);
+    const out = into ?? new Uint32Array(count);
     for (let i = 0; i < count; i++) out[i] = this.read32(a + 4 * i, unprivileged);
     return out;
   }
@@ -222,8 +221,16 @@ export class Core extends AccessPath {
    * `into` (8 words) receives the frame instead of a new array (the context switch reuses one).
    */
   popFrame(sp: number, into?: Uint32Array): { frame: Uint32Array; sp: number } {
-    const fp = sp >>> 0;
     const frame = into ?? new Uint32Array(8);
+    return { frame, sp: this.unstackFrame(sp, frame) };
+  }
+
+  /**
+   * {@link Core.popFrame} into `frame` (8 words), returning only the new SP: the context switch
+   * unstacks at every return to a task and needs no result object.
+   */
+  unstackFrame(sp: number, frame: Uint32Array): number {
+    const fp = sp >>> 0;
     const s = this.frameCheck(fp, AccessKind.Read);
     if (s === undefined) {
       for (let i = 0; i < 8; i++)
@@ -233,7 +240,7 @@ export class Core extends AccessPath {
       for (let i = 0; i < 8; i++) frame[i] = s.view.getUint32(off + 4 * i, true);
     }
     const realigned = this.scb.ccr & Ccr.STKALIGN && frame[7]! & 0x200 ? 4 : 0;
-    return { frame, sp: ((fp + FRAME_BYTES) | realigned) >>> 0 };
+    return ((fp + FRAME_BYTES) | realigned) >>> 0;
   }
 
   /**

@@ -32,5 +32,36 @@ export interface HwEvents {
   warning: [warning: ConfigWarning];
 }
 
-/** The hardware model's event emitter (EventEmitter3 with a typed event map). */
-export class HwEmitter extends EventEmitter<HwEvents> {}
+/** Whether an event has ever had a listener (see {@link HwEmitter.watched}). */
+export type HwWatched = { -readonly [K in keyof HwEvents]: boolean };
+
+/**
+ * The hardware model's event emitter (EventEmitter3 with a typed event map). `watched` says
+ * which events ever had a listener: the MPU tests it before `listenerCount` at every context
+ * switch's reload, since `listenerCount` is a lookup in the emitter's map through a call site
+ * every emitter class shares (megamorphic).
+ */
+export class HwEmitter extends EventEmitter<HwEvents> {
+  readonly watched: HwWatched = { fault: false, "mpu-reconfigured": false, warning: false };
+
+  /** Adds a listener (and marks the event watched). */
+  override on<T extends keyof HwEvents>(event: T, fn: (...args: HwEvents[T]) => void, context?: unknown): this {
+    this.watched[event] = true;
+    return super.on(event, fn as never, context);
+  }
+
+  /** Adds a one-time listener (and marks the event watched). */
+  override once<T extends keyof HwEvents>(event: T, fn: (...args: HwEvents[T]) => void, context?: unknown): this {
+    this.watched[event] = true;
+    return super.once(event, fn as never, context);
+  }
+
+  /** Same as {@link HwEmitter.on}. */
+  override addListener<T extends keyof HwEvents>(
+    event: T,
+    fn: (...args: HwEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    return this.on(event, fn, context);
+  }
+}

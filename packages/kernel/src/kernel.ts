@@ -250,18 +250,18 @@ export class Kernel {
       switchOut: (t) => sw.switchOut(t),
       beforeStep: (t) => sw.beforeStep(t),
       afterStep: (t) => sw.afterStep(t),
+      // Timer wakes are the SysTick handler's work; activations and completions are measured.
+      // A hook, not a `state` listener: the scheduler then builds no event per switch.
+      onState: (t, from, to, cause, time, wakeTick) => {
+        if (to === "ready" && (cause === "timer" || cause === "timeout")) this.tickWake(wakeTick ?? -1);
+        this.jobs.stateChanged(t.data, from, to, cause, time, wakeTick);
+      },
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
       idle: () => {
         this.cpuIdle = true;
       },
     });
     this.jobs = new JobTracker(this.scheduler.clock.cyclesPerTick, (k, job) => this.jobDone(k, job));
-    // Timer wakes are the SysTick handler's work; activations and completions are measured.
-    this.scheduler.events.on("state", (e) => {
-      const k = e.task.data as KTask;
-      if (e.to === "ready" && (e.cause === "timer" || e.cause === "timeout")) this.tickWake(e.wakeTick ?? -1);
-      this.jobs.onState(k, e);
-    });
     // Task states are forwarded only once someone listens (the scheduler then builds its events).
     const forwardStates = () =>
       this.scheduler.events.on("state", (e) => {

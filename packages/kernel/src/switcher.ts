@@ -17,6 +17,19 @@ export const EXC_RETURN_THREAD_PSP_FP = 0xffffffed;
 /** Bytes an extended frame reserves above its basic 8 words (S0-S15, FPSCR, a reserved word). */
 export const FP_AREA_BYTES = 72;
 const ZEROS = new Uint32Array(SAVED_FP_WORDS + 2);
+/** What lazy state preservation stores (S0-S15, FPSCR) and the VSTM of S16-S31: the model's zeros. */
+const LAZY_FP_ZEROS = ZEROS.subarray(0, LAZY_FP_WORDS);
+const SAVED_FP_ZEROS = ZEROS.subarray(0, SAVED_FP_WORDS);
+/** R4-R11 (zeros in the model) and EXC_RETURN, as PendSV's STMDB stores them: basic and extended frame. */
+const SAVED_BASIC = savedWords(EXC_RETURN_THREAD_PSP);
+const SAVED_EXTENDED = savedWords(EXC_RETURN_THREAD_PSP_FP);
+
+/** The saved R4-R11 and EXC_RETURN words (never written after: the switch stores them as they are). */
+function savedWords(excReturn: number): Uint32Array {
+  const w = new Uint32Array(SAVED_CORE_WORDS);
+  w[SAVED_CORE_WORDS - 1] = excReturn;
+  return w;
+}
 
 /** What the switcher needs of the kernel. */
 export interface SwitcherDeps {
@@ -58,7 +71,8 @@ export class ContextSwitcher {
   private readonly timing: CpuTiming;
   private readonly faultTask: SwitcherDeps["faultTask"];
   private readonly stamp: SwitcherDeps["stamp"];
-  private readonly saved = new Uint32Array(SAVED_CORE_WORDS);
+  /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
+  private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
 
   constructor(deps: SwitcherDeps) {
     this.core = deps.core;
@@ -85,9 +99,7 @@ export class ContextSwitcher {
     const frame = new Uint32Array([0, 0, 0, 0, 0, EXC_RETURN_THREAD_PSP, (k.code | 1) >>> 0, XPSR_THUMB]);
     const fp = core.pushFrame(k.stack.top, frame);
     const sw = fp - 4 * SAVED_CORE_WORDS;
-    this.saved.fill(0);
-    this.saved[SAVED_CORE_WORDS - 1] = EXC_RETURN_THREAD_PSP;
-    core.writeWords(sw, this.saved);
+    core.writeWords(sw, SAVED_BASIC);
     core.write32(k.tcb + TcbField.SP, sw);
     const control = taskControl(k.ctx);
     control.sp = k.stack.top;
@@ -118,12 +130,12 @@ export class ContextSwitcher {
         const sp = core.read32(k.tcb + TcbField.SP);
         if (this.loader.load(k.plan)) core.charge(this.timing.mpuReload(this.core.mpu.regionCount));
         else core.charge(c.mpuSkip);
-        const regs = core.readWords(sp, SAVED_CORE_WORDS);
+        const regs = core.readWords(sp, SAVED_CORE_WORDS, false, this.loaded);
         core.charge(c.multipleTransfer);
         let frameAt = sp + 4 * SAVED_CORE_WORDS;
         const fp = regs[SAVED_CORE_WORDS - 1] === EXC_RETURN_THREAD_PSP_FP;
         if (fp) {
-          core.readWords(frameAt, SAVED_FP_WORDS);
+          core.readWords(frameAt, SAVED_FP_WORDS, false, this.loaded);
           core.charge(c.multipleTransfer);
           frameAt += 4 * SAVED_FP_WORDS;
         }
@@ -186,14 +198,12 @@ export class ContextSwitcher {
       if (k.fpFrame) {
         // The VSTM below is the handler's first FP instruction: lazy state preservation writes
         // S0-S15 and FPSCR into the space the entry reserved, with the task's privilege.
-        core.writeWords(k.frameAt + 32, ZEROS.subarray(0, LAZY_FP_WORDS), !k.privileged);
+        core.writeWords(k.frameAt + 32, LAZY_FP_ZEROS, !k.privileged);
         k.fpStacked = true;
-        core.writeWords(low + 4 * SAVED_CORE_WORDS, ZEROS.subarray(0, SAVED_FP_WORDS));
+        core.writeWords(low + 4 * SAVED_CORE_WORDS, SAVED_FP_ZEROS);
         core.charge(c.multipleTransfer);
       }
-      this.saved.fill(0);
-      this.saved[SAVED_CORE_WORDS - 1] = k.fpFrame ? EXC_RETURN_THREAD_PSP_FP : EXC_RETURN_THREAD_PSP;
-      core.writeWords(low, this.saved);
+      core.writeWords(low, k.fpFrame ? SAVED_EXTENDED : SAVED_BASIC);
       core.charge(c.multipleTransfer + c.contextSave);
       core.write32(k.tcb + TcbField.SP, low);
       k.swSaved = true;
@@ -256,10 +266,9 @@ export class ContextSwitcher {
     try {
       if (k.stacked) {
         core.charge(k.timing.exceptionReturn);
-        const r = core.popFrame(k.frameAt, k.frame);
-        let sp = r.sp;
+        let sp = core.unstackFrame(k.frameAt, k.frame);
         if (k.fpFrame) {
-          if (k.fpStacked) core.readWords(k.frameAt + 32, LAZY_FP_WORDS);
+          if (k.fpStacked) core.readWords(k.frameAt + 32, LAZY_FP_WORDS, false, this.loaded);
           sp = (sp + FP_AREA_BYTES) >>> 0;
         }
         taskControl(k.ctx).sp = sp;

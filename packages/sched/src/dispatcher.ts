@@ -197,7 +197,7 @@ export class Dispatcher<D = unknown> {
       this.time.sync();
       if (this.tasks.ready.size > 0) return { kind: "idle", from, to: clock.cycles };
     }
-    if (this.events.listenerCount("idle") > 0) this.events.emit("idle", { from, to });
+    if (this.events.watched.idle && this.events.listenerCount("idle") > 0) this.events.emit("idle", { from, to });
     if (to === null) return { kind: "done", reason: this.tasks.anyBlocked() ? "blocked" : "no-tasks" };
     // the hook's own work may already have moved time on
     if (to > clock.cycles) this.time.idle(to - clock.cycles);
@@ -215,7 +215,7 @@ export class Dispatcher<D = unknown> {
     if (from !== t) {
       this.switchCount++;
       if (this.o.switchCost > 0) time.advance(this.o.switchCost);
-      if (this.events.listenerCount("switch") > 0)
+      if (this.events.watched.switch && this.events.listenerCount("switch") > 0)
         this.events.emit("switch", { time: clock.cycles, tick: clock.ticks, from, to: t });
     }
     this.lastRun = t;
@@ -358,7 +358,7 @@ export class Dispatcher<D = unknown> {
     const clock = this.time.clock;
     t.syscalls++;
     if (this.o.syscallCost > 0) this.time.advance(this.o.syscallCost);
-    if (this.events.listenerCount("syscall") > 0)
+    if (this.events.watched.syscall && this.events.listenerCount("syscall") > 0)
       this.events.emit("syscall", { time: clock.cycles, tick: clock.ticks, task: t, request });
     const op = request.op;
     if (op === "yield") {

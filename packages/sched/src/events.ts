@@ -95,5 +95,44 @@ export interface SchedEvents {
   idle: [event: IdleEvent];
 }
 
-/** The scheduler's event emitter (EventEmitter3 with the {@link SchedEvents} map). */
-export class SchedEmitter extends EventEmitter<SchedEvents> {}
+/** Whether an event has ever had a listener (see {@link SchedEmitter.watched}). */
+export type SchedWatched = { -readonly [K in keyof SchedEvents]: boolean };
+
+/**
+ * The scheduler's event emitter (EventEmitter3 with the {@link SchedEvents} map). `watched` says
+ * which events ever had a listener: the dispatcher tests it before `listenerCount` on every
+ * switch, syscall and state change, since `listenerCount` is a lookup in the emitter's map
+ * through a call site every emitter class shares (megamorphic), several times per switch.
+ */
+export class SchedEmitter extends EventEmitter<SchedEvents> {
+  readonly watched: SchedWatched = {
+    spawn: false,
+    switch: false,
+    syscall: false,
+    state: false,
+    watchdog: false,
+    fault: false,
+    idle: false,
+  };
+
+  /** Adds a listener (and marks the event watched). */
+  override on<T extends keyof SchedEvents>(event: T, fn: (...args: SchedEvents[T]) => void, context?: unknown): this {
+    this.watched[event] = true;
+    return super.on(event, fn as never, context);
+  }
+
+  /** Adds a one-time listener (and marks the event watched). */
+  override once<T extends keyof SchedEvents>(event: T, fn: (...args: SchedEvents[T]) => void, context?: unknown): this {
+    this.watched[event] = true;
+    return super.once(event, fn as never, context);
+  }
+
+  /** Same as {@link SchedEmitter.on}. */
+  override addListener<T extends keyof SchedEvents>(
+    event: T,
+    fn: (...args: SchedEvents[T]) => void,
+    context?: unknown,
+  ): this {
+    return this.on(event, fn, context);
+  }
+}

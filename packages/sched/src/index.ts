@@ -44,6 +44,7 @@ export type {
   SchedulerMachine,
   SchedulerOptions,
   SliceInfo,
+  StateHook,
   SyscallHandler,
   TaskHook,
   WatchdogOptions,

@@ -1,7 +1,8 @@
 import type { Machine } from "@rtos-sim/hw";
 import { SchedError } from "./errors.js";
+import type { StateCause } from "./events.js";
 import type { Scheduler } from "./scheduler.js";
-import type { FaultReason, SyscallRequest, Task } from "./task.js";
+import type { FaultReason, SyscallRequest, Task, TaskState } from "./task.js";
 
 /** What the scheduler needs of a machine: the board clock, the core's cycle counter, its SysTick. */
 export type SchedulerMachine = Pick<Machine, "board" | "core"> & Partial<Pick<Machine, "systick">>;
@@ -20,6 +21,16 @@ export type SyscallHandler<D = unknown> = (task: Task<D>, request: SyscallReques
 
 /** A hook about one task. */
 export type TaskHook<D = unknown> = (task: Task<D>, scheduler: Scheduler<D>) => void;
+
+/** The `onState` hook: a task's change of state (the fields of a `state` event). */
+export type StateHook<D = unknown> = (
+  task: Task<D>,
+  from: TaskState,
+  to: TaskState,
+  cause: StateCause,
+  time: number,
+  wakeTick: number | undefined,
+) => void;
 
 /** What `switchOut` is told about the slice that ends. */
 export interface SliceInfo {
@@ -101,6 +112,13 @@ export interface SchedulerOptions<D = unknown> {
    * that caught its own fault does not go on.
    */
   readonly afterStep?: TaskHook<D>;
+  /**
+   * Every change of a task's state, as it happens and before the `state` event's listeners (the
+   * kernel's own bookkeeping, which is always on): the fields of that event, with no event
+   * object built, so a switch that nobody else observes allocates nothing for it. `time` is the
+   * clock's cycle count; `wakeTick` is set for `timer`/`timeout` wakes only.
+   */
+  readonly onState?: StateHook<D>;
   /** Every fault, after the task entered `faulted` (the kernel's fault policy: restart, stop, halt). */
   readonly onFault?: (task: Task<D>, reason: FaultReason, scheduler: Scheduler<D>) => void;
   /** Nothing is ready. The hook may make a task ready (e.g. a device interrupt); then time does not jump. */

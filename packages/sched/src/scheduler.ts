@@ -50,6 +50,7 @@ export class Scheduler<D = unknown> {
       clock: this.clock,
       events: this.events,
       onFault: (task, reason) => onFault?.(task, reason, this),
+      onState: options.onState ?? null,
     });
     if (options.countCycles ?? true) this.core.countCycles = true;
     const systick = options.machine.systick;

@@ -1,7 +1,7 @@
 import type { Duration, SimClock } from "./clock.js";
 import { SchedError } from "./errors.js";
 import type { SchedEmitter, StateCause } from "./events.js";
-import { resolveBudgets, type WatchdogOptions } from "./options.js";
+import { resolveBudgets, type StateHook, type WatchdogOptions } from "./options.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { type FaultReason, type Task, type TaskEntry, type TaskState, Tcb } from "./task.js";
 import { TimerHeap } from "./timer-heap.js";
@@ -30,6 +30,8 @@ export interface TaskTableOptions<D> {
   readonly events: SchedEmitter;
   /** Called after a task entered `faulted` (the scheduler passes the `onFault` option on). */
   readonly onFault: (task: Task<D>, reason: FaultReason) => void;
+  /** Called at every change of state, before the `state` event (the `onState` option), or null. */
+  readonly onState?: StateHook<D> | null;
 }
 
 /**
@@ -50,6 +52,7 @@ export class TaskTable<D = unknown> {
   private readonly clock: SimClock;
   private readonly events: SchedEmitter;
   private readonly onFault: (task: Task<D>, reason: FaultReason) => void;
+  private readonly onState: StateHook<D> | null;
   private runningTcb: Tcb<D> | null = null;
 
   constructor(options: TaskTableOptions<D>) {
@@ -57,6 +60,7 @@ export class TaskTable<D = unknown> {
     this.clock = options.clock;
     this.events = options.events;
     this.onFault = options.onFault;
+    this.onState = options.onState ?? null;
     this.ready = new ReadyQueue<Tcb<D>>(options.priorities);
   }
 
@@ -287,13 +291,18 @@ export class TaskTable<D = unknown> {
     else this.ready.pushBack(t, t.priority);
   }
 
-  /** Changes `t`'s state and emits the `state` event (when someone listens). */
+  /** Changes `t`'s state, tells the `onState` hook, and emits the `state` event (when someone listens). */
   setState(t: Tcb<D>, to: TaskState, cause: StateCause, wakeTick?: number): void {
     const from = t.state;
     t.state = to;
-    if (this.events.listenerCount("state") > 0) {
-      const time = this.clock.cycles;
-      const tick = this.clock.ticks;
+    const hook = this.onState;
+    const listened = this.events.watched.state && this.events.listenerCount("state") > 0;
+    if (hook === null && !listened) return;
+    // The event's time is the change's, whatever the hook charges (a SysTick wake does).
+    const time = this.clock.cycles;
+    if (hook !== null) hook(t, from, to, cause, time, wakeTick);
+    if (listened) {
+      const tick = Math.floor(time / this.clock.cyclesPerTick); // SimClock.ticks at `time`
       this.events.emit(
         "state",
         wakeTick === undefined

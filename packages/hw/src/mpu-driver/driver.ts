@@ -16,8 +16,16 @@ let nextConfigId = 1;
 class LaidOutConfig implements MpuConfig {
   readonly id = nextConfigId++;
   private viewsCache: readonly MpuRegionView[] | null = null;
+  /** The driver that laid it out: a private field, so no other object can claim it. */
+  readonly #driver: GrantDriver;
+
+  /** Whether `config` was laid out by `driver` (a field read: the check runs at every load). */
+  static madeBy(config: MpuConfig, driver: GrantDriver): boolean {
+    return #driver in config && config.#driver === driver;
+  }
 
   constructor(
+    driver: GrantDriver,
     readonly architecture: MpuArchitecture,
     readonly who: string,
     readonly regionCount: number,
@@ -27,7 +35,9 @@ class LaidOutConfig implements MpuConfig {
     readonly words: Uint32Array,
     readonly stackLimit: number | null,
     private readonly decode: (words: Uint32Array) => readonly MpuRegionView[],
-  ) {}
+  ) {
+    this.#driver = driver;
+  }
 
   views(): readonly MpuRegionView[] {
     this.viewsCache ??= this.decode(this.words);
@@ -49,7 +59,6 @@ export abstract class GrantDriver implements MpuDriver {
   private loadedConfig: MpuConfig | null = null;
   private loadCount = 0;
   private skipCount = 0;
-  private readonly made = new WeakSet<MpuConfig>();
 
   /** The regions of one grant (validated; a typed error naming it otherwise). */
   protected abstract realise(grant: MpuGrant, kernel: boolean, who: string): Realised;
@@ -96,6 +105,7 @@ export abstract class GrantDriver implements MpuDriver {
     const regions = numberRegions(this.regionCount, who, kernelPieces, taskPieces);
     const limit = [...task, ...kernel].find((r) => r.stackLimit !== undefined)?.stackLimit ?? null;
     const config = new LaidOutConfig(
+      this,
       this.architecture,
       who,
       this.regionCount,
@@ -106,7 +116,6 @@ export abstract class GrantDriver implements MpuDriver {
       limit,
       (words) => this.decode(words),
     );
-    this.made.add(config);
     return config;
   }
 
@@ -139,7 +148,7 @@ export abstract class GrantDriver implements MpuDriver {
   }
 
   private own(config: MpuConfig): void {
-    if (!this.made.has(config)) {
+    if (!LaidOutConfig.madeBy(config, this)) {
       throw new HwError(
         "MPU_CONFIG_FOREIGN",
         `configuration ${config.id} (${config.who}) was not laid out by this ${this.architecture} driver`,

@@ -291,7 +291,12 @@ export class MpuV8 implements MpuModel {
    * is told once. Returns false, having written nothing, when the writes must go one by one.
    */
   private loadQuietly(first: number, words: ArrayLike<number>): boolean {
-    if (this.emitter.listenerCount("warning") > 0 || this.emitter.listenerCount("mpu-reconfigured") > 0) return false;
+    const e = this.emitter;
+    if (
+      (e.watched.warning && e.listenerCount("warning") > 0) ||
+      (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
+    )
+      return false;
     if (first + words.length / 2 > this.regionCount) return false;
     let dirty = false;
     for (let i = 0; i < words.length; i += 2) {
@@ -355,6 +360,11 @@ export class MpuV8 implements MpuModel {
    * The permission table of the current configuration: one byte per 32-byte granule of the
    * layout. Cached per configuration (keyed by CTRL, MAIR0/1 and the enabled regions' registers).
    */
+  /** The current table when one is cached for the registers as they are, else null (nothing is built). */
+  knownTable(): PermTable | null {
+    return this.current;
+  }
+
   table(): PermTable {
     if (this.current) return this.current;
     const key = this.configKey();

@@ -55,6 +55,11 @@ export interface MpuModel {
   /** The permission table of the current configuration (cached per configuration). */
   table(): PermTable;
   /**
+   * The current configuration's table if it is known without building one (the core takes it at
+   * once after a reconfiguration), else null: then {@link MpuModel.table} decides at first use.
+   */
+  knownTable(): PermTable | null;
+  /**
    * Permission byte for any address under the current configuration with the MPU as programmed
    * (ENABLE and PRIVDEFENA honoured; HFNMIENA and the PPB rule are the core's concern).
    */

@@ -296,7 +296,12 @@ export class Mpu implements MpuModel {
   private loadPairsQuietly(words: ArrayLike<number>): boolean {
     const n = words.length;
     if ((n & 1) !== 0) return false;
-    if (this.emitter.listenerCount("warning") > 0 || this.emitter.listenerCount("mpu-reconfigured") > 0) return false;
+    const e = this.emitter;
+    if (
+      (e.watched.warning && e.listenerCount("warning") > 0) ||
+      (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
+    )
+      return false;
     let inOrder = n === 2 * this.regionCount;
     for (let i = 0; i < n; i += 2) {
       const rb = words[i]!;
@@ -318,11 +323,12 @@ export class Mpu implements MpuModel {
         dirty = true;
       }
     }
+    // The source first: the core may ask for the new configuration's table when told.
+    this.source = inOrder ? words : null;
     if (dirty) {
       this.current = null;
       this.onChange?.();
     }
-    this.source = inOrder ? words : null;
     return true;
   }
 
@@ -372,20 +378,32 @@ export class Mpu implements MpuModel {
    * layout. Cached per configuration (keyed by CTRL and the enabled regions' registers).
    */
   table(): PermTable {
-    if (this.current) return this.current;
     // A configuration loaded whole from a words array seen before: its table without a key.
+    const known = this.knownTable();
+    if (known !== null) return known;
     const src = this.source;
     if (src !== null) {
-      const e = this.bySource.get(src as object);
-      if (e !== undefined && e.ctrl === this.ctrl && sameKey(e.rbar, this.rbar) && sameKey(e.rasr, this.rasr)) {
-        this.current = e.table;
-        return e.table;
-      }
       const table = this.lookup();
       this.bySource.set(src as object, { rbar: this.rbar.slice(), rasr: this.rasr.slice(), ctrl: this.ctrl, table });
       return table;
     }
     return this.lookup();
+  }
+
+  /**
+   * The table of the current configuration when it is known without building one: the current
+   * table, or the one of a words array loaded whole before ({@link Mpu.loadPairs} at a context
+   * switch), checked against the registers as {@link Mpu.table} does; else null.
+   */
+  knownTable(): PermTable | null {
+    if (this.current) return this.current;
+    const src = this.source;
+    if (src === null) return null;
+    const e = this.bySource.get(src as object);
+    if (e === undefined || e.ctrl !== this.ctrl || !sameKey(e.rbar, this.rbar) || !sameKey(e.rasr, this.rasr))
+      return null;
+    this.current = e.table;
+    return e.table;
   }
 
   /** The table of the current registers from the cache keyed by their values (built on a miss). */

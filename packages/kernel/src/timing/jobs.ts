@@ -1,4 +1,4 @@
-import type { StateEvent } from "@rtos-sim/sched";
+import type { StateCause, StateEvent, TaskState } from "@rtos-sim/sched";
 import type { KTask } from "../task-record.js";
 
 /** A task's timing statistics (the kernel's instrumentation: measured without charging cycles). */
@@ -91,17 +91,35 @@ export class JobTracker {
 
   /** A scheduler state change of `k`: the activations of tasks without a period. */
   onState(k: KTask, ev: StateEvent): void {
+    this.stateChanged(k, ev.from, ev.to, ev.cause, ev.time, ev.wakeTick);
+  }
+
+  /**
+   * {@link JobTracker.onState} with the event's fields passed one by one (the kernel's use: the
+   * scheduler's `onState` hook builds no event), `time` the change's cycle count.
+   */
+  stateChanged(
+    k: KTask,
+    from: TaskState,
+    to: TaskState,
+    cause: StateCause,
+    time: number,
+    wakeTick: number | undefined,
+  ): void {
+    // A yield or a dispatch (running <-> ready: twice per switch) neither starts nor ends an
+    // activation: decided before the task's entry is looked up.
+    if ((from === "ready" && to === "running") || (from === "running" && to === "ready")) return;
     const e = this.entries.get(k.id);
     if (e === undefined || e.period !== null) return;
-    if (ev.to === "ready" && (ev.from === "sleeping" || ev.from === "blocked")) {
+    if (to === "ready" && (from === "sleeping" || from === "blocked")) {
       if (e.releaseAt === null) {
-        const timer = ev.cause === "timer" || ev.cause === "timeout";
-        e.releaseAt = timer && ev.wakeTick !== undefined ? ev.wakeTick * this.cyclesPerTick : ev.time;
+        const timer = cause === "timer" || cause === "timeout";
+        e.releaseAt = timer && wakeTick !== undefined ? wakeTick * this.cyclesPerTick : time;
       }
-    } else if (ev.from === "running" && (ev.to === "sleeping" || ev.to === "blocked" || ev.to === "stopped")) {
-      if (e.releaseAt !== null) this.end(k, e.releaseAt, ev.time);
+    } else if (from === "running" && (to === "sleeping" || to === "blocked" || to === "stopped")) {
+      if (e.releaseAt !== null) this.end(k, e.releaseAt, time);
       e.releaseAt = null;
-    } else if (ev.to === "faulted") e.releaseAt = null;
+    } else if (to === "faulted") e.releaseAt = null;
   }
 
   /** `k`'s statistics so far. */
