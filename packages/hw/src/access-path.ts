@@ -401,6 +401,55 @@ export class AccessPath {
     this.missWrite(a, 4, unprivileged === true, value);
   }
 
+  /**
+   * @internal `count` words from word-aligned `a` into `out` at once, as `count` {@link
+   * AccessPath.read32} calls would load and charge them, when each word would take the fast path
+   * and the whole charge fits the budget (so no alarm falls inside). Returns false, having done
+   * nothing, otherwise: the caller then goes word by word, which faults at the precise word. The
+   * context switch moves 9-word blocks (R4-R11 and EXC_RETURN) twice per switch (docs/timing.md).
+   */
+  protected readRun32(a: number, count: number, unprivileged: boolean, out: Uint32Array): boolean {
+    const i = this.runOffset(a, count, unprivileged ? 4 : 1);
+    if (i < 0) return false;
+    const d = this.d;
+    for (let k = 0; k < count; k++) out[k] = d.getUint32((i + 4 * k) | 0, true);
+    return true;
+  }
+
+  /** @internal {@link AccessPath.readRun32} for stores: `words` to word-aligned `a`, or false with nothing stored. */
+  protected writeRun32(a: number, words: ArrayLike<number>, unprivileged: boolean): boolean {
+    const count = words.length;
+    const i = this.runOffset(a, count, unprivileged ? 8 : 2);
+    if (i < 0) return false;
+    const d = this.d;
+    for (let k = 0; k < count; k++) d.setUint32((i + 4 * k) | 0, words[k]!, true);
+    return true;
+  }
+
+  /**
+   * The buffer offset of a run of `count` words at word-aligned `a` when every word passes the
+   * fast path's test (view bit `bit`, no checker filter, all in one 64 KiB block so the offsets
+   * are contiguous), its cycles charged at once; -1 (nothing charged) otherwise.
+   */
+  private runOffset(a: number, count: number, bit: number): number {
+    if (this.fmask !== -1 || count <= 0) return -1;
+    const d = this.d;
+    const first = a | 0;
+    if (first >>> 16 !== ((first + 4 * (count - 1)) | 0) >>> 16) return -1;
+    const i = (first + d.getInt32((this.blocksAt + ((first >>> 16) << 2)) | 0, true)) | 0;
+    if ((i & 3) !== 0) return -1;
+    let cost = 0;
+    for (let k = 0; k < count; k++) {
+      const v = d.getUint8((this.viewAt + ((i + 4 * k) >>> 5)) | 0);
+      if ((v & bit) === 0) return -1;
+      cost = (cost + (v >>> 4)) | 0;
+    }
+    const left = (this.left - cost) | 0;
+    if (left < 0) return -1;
+    this.left = left;
+    return i;
+  }
+
   /** 16-bit little-endian load. */
   read16(address: number, unprivileged?: boolean): number {
     const d = this.d;

@@ -216,6 +216,41 @@ describe("alignment and memory attributes", () => {
     expect(trap(() => m.core.writeWords(0x20000101, [1])).cfsr).toBe(0x01000000);
   });
 
+  it("word transfers fault at the first denied word with the words before it moved, as single accesses would", () => {
+    const m = setup();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.writeWords(0x20000010, [9, 9, 9, 9, 9, 9, 9, 9]);
+    m.core.controlNPriv = true;
+    const out = new Uint32Array(8);
+    expect(trap(() => m.core.readWords(0x20000010, 8, false, out)).cfsr).toBe(0x82);
+    expect(m.scb.mmfar).toBe(0x20000020);
+    expect([...out]).toEqual([9, 9, 9, 9, 0, 0, 0, 0]);
+    ack(m);
+    expect(trap(() => m.core.writeWords(0x20000010, [1, 2, 3, 4, 5, 6, 7, 8])).cfsr).toBe(0x82);
+    expect(m.scb.mmfar).toBe(0x20000020);
+    ack(m);
+    m.core.controlNPriv = false;
+    expect([...m.core.readWords(0x20000010, 8)]).toEqual([1, 2, 3, 4, 9, 9, 9, 9]);
+  });
+
+  it("word transfers charge what single accesses would, and an alarm inside one fires at its word", () => {
+    const single = setup();
+    const block = setup();
+    const due: number[][] = [[], []];
+    for (const [n, m] of [single, block].entries()) {
+      m.core.countCycles = true;
+      m.core.setAlarm(m.core.cycles + 5, (at) => due[n]!.push(at, m.core.cycles));
+    }
+    for (let i = 0; i < 9; i++) single.core.write32(0x20000100 + 4 * i, i);
+    for (let i = 0; i < 9; i++) single.core.read32(0x20000100 + 4 * i);
+    block.core.writeWords(0x20000100, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect([...block.core.readWords(0x20000100, 9)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(block.core.cycles).toBe(single.core.cycles);
+    expect(due[1]).toEqual(due[0]);
+    expect(due[0]!.length).toBe(2);
+  });
+
   it("UsageFault with USGFAULTENA clear escalates to HardFault", () => {
     const m = setup(STM32F407, 0x30000);
     const f = trap(() => m.core.read32(0x40024001));

@@ -173,6 +173,7 @@ export class Core extends AccessPath {
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Read, this.privileged && !unprivileged);
     const out = into ?? new Uint32Array(count);
+    if (this.readRun32(a, count, unprivileged, out)) return out;
     for (let i = 0; i < count; i++) out[i] = this.read32(a + 4 * i, unprivileged);
     return out;
   }
@@ -182,6 +183,7 @@ export class Core extends AccessPath {
     if (this.pendingFault) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Write, this.privileged && !unprivileged);
+    if (this.writeRun32(a, words, unprivileged)) return;
     for (let i = 0; i < words.length; i++) this.write32(a + 4 * i, words[i]!, unprivileged);
   }
 
