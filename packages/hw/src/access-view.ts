@@ -121,7 +121,7 @@ interface Slot {
  */
 export class ViewCache {
   /**
-   * The bus's attribute byte per granule ({@link granuleAttributes}): the core's instruction
+   * The bus's attribute byte per granule (`granuleAttributes` in access-view.ts): the core's instruction
    * fetch reads it next to the permission table (views carry no execute bits).
    */
   readonly attr: Uint8Array;

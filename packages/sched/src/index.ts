@@ -37,7 +37,7 @@ export type {
   SyscallEvent,
   WatchdogEvent,
 } from "./events.js";
-export { SchedEmitter } from "./events.js";
+export { SchedEmitter, type SchedWatched } from "./events.js";
 export type {
   IdleInfo,
   SchedCosts,
