@@ -373,7 +373,7 @@ export class AccessPath {
         return d.getUint32(i, true);
       }
     }
-    return this.missRead(a, 4, unprivileged === true);
+    return this.missRead(a, 4, unprivileged === true) >>> 0;
   }
 
   /** 32-bit little-endian store. */
@@ -558,7 +558,7 @@ export class AccessPath {
         return d.getFloat32(i, true);
       }
     }
-    SCRATCH.setUint32(0, this.missRead(a, 4, unprivileged === true), true);
+    SCRATCH.setInt32(0, this.missRead(a, 4, unprivileged === true), true);
     return SCRATCH.getFloat32(0, true);
   }
 
@@ -617,11 +617,14 @@ export class AccessPath {
   /**
    * The fast paths' ways into the general path (few arguments, so the fast paths stay small
    * enough for V8 to inline many of them into one caller). The address stays the int32 the fast
-   * path computed with (the general path widens it), and a load comes back as a uint32: neither
-   * needs a boxed number on the fast path.
+   * path computed with (the general path widens it), and a load comes back as the int32 of its
+   * bits, which `read32` turns into the uint32 at the call (`>>> 0`). So both of a fast path's
+   * returns are untagged 32-bit integers and V8 keeps its result unboxed; with the conversion
+   * inside this method, the call's result stayed a tagged value and every word loaded at or
+   * above 2^31 was boxed into a heap number (about 9% of the task-like loop, docs/benchmarks.md).
    */
   private missRead(a: number, size: number, unprivileged: boolean): number {
-    return this.general(a, size, AccessKind.Read, unprivileged, 0, Purpose.Normal) >>> 0;
+    return this.general(a, size, AccessKind.Read, unprivileged, 0, Purpose.Normal) | 0;
   }
   private missWrite(a: number, size: number, unprivileged: boolean, value: number): void {
     this.general(a, size, AccessKind.Write, unprivileged, value, Purpose.Normal);
