@@ -109,6 +109,35 @@ describe("access views", () => {
   });
 });
 
+describe("loaded values", () => {
+  it("are unsigned from the general path and the fast path alike (words at or above 2^31, top bits set)", () => {
+    const m = machine();
+    const a = 0x20000400;
+    m.core.write32(a, 0xfffffffd);
+    m.core.write32(a + 4, 0x80000000);
+    m.core.write32(a + 8, 0x0000ffff);
+    m.core.write32(a + 12, 0x000000ff);
+    const loads = () => [
+      m.core.read32(a),
+      m.core.read32(a + 4),
+      m.core.read16(a + 8),
+      m.core.read8(a + 12),
+      m.core.readF32(a + 4),
+    ];
+    const expected = [0xfffffffd, 0x80000000, 0xffff, 0xff, -0];
+    // An MPU change closes the views: the first loads go through the general path, which reopens.
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x1000, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    expect(loads()).toEqual(expected);
+    expect(loads()).toEqual(expected); // the fast path
+    // Unprivileged, through a misaligned word (always the general path): still unsigned.
+    m.core.controlNPriv = true;
+    m.core.write32(a + 18, 0xfedcba98);
+    expect(m.core.read32(a + 18)).toBe(0xfedcba98);
+    expect(m.core.read16(a + 19)).toBe(0xdcba);
+  });
+});
+
 describe("the hook filter's state", () => {
   it("is one byte per memory byte at the memory's buffer offsets; passing words spare the hook", () => {
     const m = machine();
