@@ -364,9 +364,15 @@ export class Mpu implements MpuModel {
       return;
     }
     if (this.program === p) return; // its values are in the registers: no register changes
-    this.rbar.set(p.rbar);
-    this.rasr.set(p.rasr);
-    this.rnr = this.regionCount - 1;
+    // A plain copy: 8-16 words, less than the call of TypedArray.prototype.set.
+    const rbar = this.rbar;
+    const rasr = this.rasr;
+    const n = this.regionCount;
+    for (let r = 0; r < n; r++) {
+      rbar[r] = p.rbar[r]!;
+      rasr[r] = p.rasr[r]!;
+    }
+    this.rnr = n - 1;
     this.source = null;
     this.program = p;
     this.current = p.tableCtrl === this.ctrl ? p.table : null;
