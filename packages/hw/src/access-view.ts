@@ -128,14 +128,8 @@ export class ViewCache {
   private readonly base: number;
   private readonly size: number;
   private readonly slots: Slot[];
-  /** Slot numbers per table and variant (0: none). */
+  /** Slot numbers per table and variant (0: none), for tables that keep another cache's (`PermTable.views`). */
   private readonly index = new WeakMap<PermTable, Int32Array>();
-  /**
-   * The table of the last lookup and its slot numbers: a context switch asks for one table at
-   * two privileges in a row (the kernel's loads, then the task's return), one map lookup.
-   */
-  private lastTable: PermTable | null = null;
-  private lastNumbers: Int32Array | null = null;
   private clock = 0;
   /** Chunks built so far (for tests and benchmarks). */
   built = 0;
@@ -163,18 +157,12 @@ export class ViewCache {
   /** Buffer offset of the view of `table` for a privilege level and cycle counting. */
   get(table: PermTable, privileged: boolean, cycles: boolean): number {
     const variant = (privileged ? 0 : 1) + (cycles ? 2 : 0);
-    let numbers = table === this.lastTable ? this.lastNumbers : this.index.get(table);
-    if (numbers === undefined || numbers === null) {
-      numbers = new Int32Array(4);
-      this.index.set(table, numbers);
-    }
-    this.lastTable = table;
-    this.lastNumbers = numbers;
+    const numbers = this.numbers(table);
     let n = numbers[variant]!;
     if (n === 0) {
       n = this.victim();
       const slot = this.slots[n]!;
-      if (slot.table !== null) this.index.get(slot.table)![slot.variant] = 0;
+      if (slot.table !== null) this.numbers(slot.table)[slot.variant] = 0;
       slot.table = table;
       slot.variant = variant;
       slot.bytes.fill(0);
@@ -205,6 +193,27 @@ export class ViewCache {
       Math.min(this.attr.length, from + (1 << CHUNK_SHIFT)),
     );
     this.built++;
+  }
+
+  /**
+   * The slot numbers of `table`'s views: kept on the table (`PermTable.views`: a context switch
+   * reopens the views of another table each time, with no map lookup), or in this cache's map
+   * when the table keeps another cache's.
+   */
+  private numbers(table: PermTable): Int32Array {
+    const v = table.views;
+    if (v !== null && v.cache === this) return v.slots;
+    if (v === null || v === undefined) {
+      const slots = new Int32Array(4);
+      table.views = { cache: this, slots };
+      return slots;
+    }
+    let n = this.index.get(table);
+    if (n === undefined) {
+      n = new Int32Array(4);
+      this.index.set(table, n);
+    }
+    return n;
   }
 
   /** The least recently used slot (never slot 0). */

@@ -40,6 +40,7 @@ import {
   GUARD_BYTES,
   type KTask,
   type TaskHeap,
+  TaskRecord,
   TCB_BYTES,
   TcbField,
 } from "./task-record.js";
@@ -608,39 +609,39 @@ export class Kernel {
         frames: this.frameOptions,
       });
       const probe = sBase + sSize - 64;
-      const k: KTask = {
-        id,
-        name: spec.name,
-        spec,
-        privileged,
-        priority: spec.priority ?? 1,
-        watchdogCycles: spec.watchdogCycles ?? this.watchdogBudget,
-        policy: spec.faultPolicy ?? "stop",
-        code,
-        stack: { base: sBase, top: sBase + sSize, order: stackOrder },
-        heap,
-        tcb,
-        grants,
-        plan,
-        ctx,
-        faults: [],
-        output: [],
-        frame: new Uint32Array(8),
-        stacked: false,
-        frameAt: 0,
-        fpFrame: false,
-        fpStacked: false,
-        swSaved: false,
-        restoring: false,
-        timing: {
-          svcEntry: this.timing.svcEntryExtra(probe),
-          exceptionReturn: this.timing.returnExtra(probe, code),
+      const k: KTask = new TaskRecord(
+        {
+          id,
+          name: spec.name,
+          spec,
+          privileged,
+          priority: spec.priority ?? 1,
+          watchdogCycles: spec.watchdogCycles ?? this.watchdogBudget,
+          policy: spec.faultPolicy ?? "stop",
+          code,
+          stack: { base: sBase, top: sBase + sSize, order: stackOrder },
+          heap,
+          tcb,
+          grants,
+          plan,
+          ctx,
+          faults: [],
+          output: [],
+          frame: new Uint32Array(8),
+          stacked: false,
+          frameAt: 0,
+          fpFrame: false,
+          fpStacked: false,
+          swSaved: false,
+          restoring: false,
+          timing: {
+            svcEntry: this.timing.svcEntryExtra(probe),
+            exceptionReturn: this.timing.returnExtra(probe, code),
+          },
+          live: live.blocks,
         },
-        get heapInUse() {
-          return live.inUse;
-        },
-        live: live.blocks,
-      };
+        live,
+      );
       const core = this.machine.core;
       const cpt = this.scheduler.clock.cyclesPerTick;
       const periodTicks = spec.period === undefined ? 0 : delayTicks(spec.period, tickHz)!;

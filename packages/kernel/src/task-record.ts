@@ -114,3 +114,79 @@ export interface TaskHeap {
 export interface GatedHeap extends TaskHeap {
   readonly allocator: HeapGate;
 }
+
+/** A {@link KTask}'s fields as the kernel creates them (all but `heapInUse`, read from its live blocks). */
+export type TaskRecordInit = Omit<KTask, "heapInUse">;
+
+/**
+ * The kernel's record of a task ({@link KTask}) as an instance of one class: every record has the
+ * same fields in the same order, so V8 gives them one shape and the switch path's field reads
+ * (about forty per context switch: docs/timing.md lists the steps) are plain loads. An object
+ * literal with a getter (`heapInUse`) would be a dictionary-mode object, each read a hash lookup.
+ */
+export class TaskRecord implements KTask {
+  // `declare`d: assigned once in the constructor, never first defined as `undefined` (see the
+  // note on hw's AccessPath: a field first seen undefined keeps its numbers tagged).
+  declare readonly id: number;
+  declare readonly name: string;
+  declare readonly spec: TaskSpec;
+  declare readonly privileged: boolean;
+  declare readonly priority: number;
+  declare readonly watchdogCycles: number;
+  declare readonly policy: FaultPolicy;
+  declare readonly code: number;
+  declare readonly stack: { readonly base: number; readonly top: number; readonly order: number };
+  declare heap: GatedHeap | null;
+  declare readonly tcb: number;
+  declare grants: TaskGrant[];
+  declare plan: MpuPlan;
+  declare readonly ctx: TaskContext;
+  declare readonly faults: FaultRecord[];
+  declare readonly output: string[];
+  declare frame: Uint32Array;
+  declare stacked: boolean;
+  declare frameAt: number;
+  declare fpFrame: boolean;
+  declare fpStacked: boolean;
+  declare swSaved: boolean;
+  declare restoring: boolean;
+  declare readonly timing: TaskCosts;
+  declare readonly live: ReadonlyMap<number, number>;
+  /** The heap's live blocks (kept by its gate): what `heapInUse` reads. */
+  readonly #inUse: { readonly inUse: number };
+
+  /** `inUse`: the record of the task's live heap blocks (`heapInUse` is its `inUse`). */
+  constructor(init: TaskRecordInit, inUse: { readonly inUse: number }) {
+    this.id = init.id;
+    this.name = init.name;
+    this.spec = init.spec;
+    this.privileged = init.privileged;
+    this.priority = init.priority;
+    this.watchdogCycles = init.watchdogCycles;
+    this.policy = init.policy;
+    this.code = init.code;
+    this.stack = init.stack;
+    this.heap = init.heap;
+    this.tcb = init.tcb;
+    this.grants = init.grants;
+    this.plan = init.plan;
+    this.ctx = init.ctx;
+    this.faults = init.faults;
+    this.output = init.output;
+    this.frame = init.frame;
+    this.stacked = init.stacked;
+    this.frameAt = init.frameAt;
+    this.fpFrame = init.fpFrame;
+    this.fpStacked = init.fpStacked;
+    this.swSaved = init.swSaved;
+    this.restoring = init.restoring;
+    this.timing = init.timing;
+    this.live = init.live;
+    this.#inUse = inUse;
+  }
+
+  /** Bytes currently allocated from the heap by the task (requested). */
+  get heapInUse(): number {
+    return this.#inUse.inUse;
+  }
+}

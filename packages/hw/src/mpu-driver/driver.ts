@@ -12,20 +12,31 @@ export interface Realised {
 
 let nextConfigId = 1;
 
-/** A configuration laid out by a {@link GrantDriver}: immutable, its register words computed once. */
-class LaidOutConfig implements MpuConfig {
+/**
+ * A configuration laid out by a {@link GrantDriver}: immutable, its register words computed once,
+ * with what its architecture prepared from them for the load (private to the driver).
+ */
+class LaidOutConfig<P> implements MpuConfig {
   readonly id = nextConfigId++;
   private viewsCache: readonly MpuRegionView[] | null = null;
   /** The driver that laid it out: a private field, so no other object can claim it. */
-  readonly #driver: GrantDriver;
+  readonly #driver: GrantDriver<P>;
+  /** The architecture's load of the words, prepared at layout ({@link GrantDriver.prepare}). */
+  readonly #prepared: P;
 
   /** Whether `config` was laid out by `driver` (a field read: the check runs at every load). */
-  static madeBy(config: MpuConfig, driver: GrantDriver): boolean {
+  static madeBy(config: MpuConfig, driver: object): boolean {
     return #driver in config && config.#driver === driver;
   }
 
+  /** What its driver prepared for loading `config` (a configuration {@link LaidOutConfig.madeBy} that driver). */
+  static preparedBy<P>(config: MpuConfig): P {
+    return (config as LaidOutConfig<P>).#prepared;
+  }
+
   constructor(
-    driver: GrantDriver,
+    driver: GrantDriver<P>,
+    prepared: P,
     readonly architecture: MpuArchitecture,
     readonly who: string,
     readonly regionCount: number,
@@ -37,6 +48,7 @@ class LaidOutConfig implements MpuConfig {
     private readonly decode: (words: Uint32Array) => readonly MpuRegionView[],
   ) {
     this.#driver = driver;
+    this.#prepared = prepared;
   }
 
   views(): readonly MpuRegionView[] {
@@ -50,9 +62,10 @@ class LaidOutConfig implements MpuConfig {
  * region 0, the kernel's at the top), copy-on-write reconfiguration, and the load cache (the
  * driver remembers the configuration it loaded and skips loading it again, as Tock's Cortex-M
  * MPU does with `hardware_is_configured_for`). Each architecture supplies how one grant becomes
- * regions, how regions become register words, how they are written and decoded.
+ * regions, how regions become register words, what it prepares from the words at layout time
+ * (`P`), how they are written and decoded.
  */
-export abstract class GrantDriver implements MpuDriver {
+export abstract class GrantDriver<P = null> implements MpuDriver {
   abstract readonly architecture: MpuArchitecture;
   abstract readonly regionCount: number;
   abstract readonly accesses: readonly RegionAccess[];
@@ -66,8 +79,13 @@ export abstract class GrantDriver implements MpuDriver {
   protected abstract checkLayout(pieces: readonly RegionPiece[], who: string): void;
   /** The two register words per region. */
   protected abstract encode(regions: readonly (MpuRegionUse | null)[]): Uint32Array;
-  /** Writes a configuration's registers. */
-  protected abstract write(config: MpuConfig): void;
+  /**
+   * What the load of a configuration's words needs that can be worked out once, when it is laid
+   * out (PMSAv7: the words checked as a whole-MPU STM), kept with the configuration.
+   */
+  protected abstract prepare(words: Uint32Array): P;
+  /** Writes a configuration's registers (`prepared`: what {@link GrantDriver.prepare} made of its words). */
+  protected abstract write(config: MpuConfig, prepared: P): void;
   /** Decodes a configuration's words into views. */
   protected abstract decode(words: Uint32Array): readonly MpuRegionView[];
 
@@ -104,15 +122,17 @@ export abstract class GrantDriver implements MpuDriver {
     this.checkLayout([...taskPieces, ...kernelPieces], who);
     const regions = numberRegions(this.regionCount, who, kernelPieces, taskPieces);
     const limit = [...task, ...kernel].find((r) => r.stackLimit !== undefined)?.stackLimit ?? null;
-    const config = new LaidOutConfig(
+    const words = this.encode(regions);
+    const config = new LaidOutConfig<P>(
       this,
+      this.prepare(words),
       this.architecture,
       who,
       this.regionCount,
       Object.freeze([...request.kernel]),
       Object.freeze([...request.task]),
       Object.freeze(regions),
-      this.encode(regions),
+      words,
       limit,
       (words) => this.decode(words),
     );
@@ -138,7 +158,7 @@ export abstract class GrantDriver implements MpuDriver {
       return;
     }
     this.own(config);
-    this.write(config);
+    this.write(config, LaidOutConfig.preparedBy<P>(config));
     this.loadedConfig = config;
     this.loadCount++;
   }

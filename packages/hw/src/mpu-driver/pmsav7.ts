@@ -1,6 +1,7 @@
 import { decodeRegion, encodeRegion } from "../mpu/config.js";
 import { Rbar } from "../mpu/fields.js";
 import type { Mpu } from "../mpu/mpu.js";
+import type { MpuPairProgram } from "../mpu/pair-program.js";
 import type { MpuRegionView } from "../mpu/view.js";
 import { isPowerOfTwo } from "../pow2.js";
 import { GrantDriver, type Realised } from "./driver.js";
@@ -67,7 +68,7 @@ export function pmsav7StackGuard(grant: MpuGrant, kernel: boolean, guard: number
  * a switch as one STM of every (RBAR | VALID | REGION, RASR) pair to the alias block
  * (`Mpu.loadPairs`, as FreeRTOS-MPU's PendSV does).
  */
-export class Pmsav7Driver extends GrantDriver {
+export class Pmsav7Driver extends GrantDriver<MpuPairProgram | null> {
   readonly architecture = "pmsav7" as const;
   readonly regionCount: number;
   readonly accesses = PMSAV7_ACCESSES;
@@ -117,10 +118,16 @@ export class Pmsav7Driver extends GrantDriver {
     return words;
   }
 
-  protected write(config: MpuConfig): void {
+  protected prepare(words: Uint32Array): MpuPairProgram | null {
+    // Every region's pair in order: the MPU checks the words once, here, not at every switch.
+    return this.mpu.programPairs(words);
+  }
+
+  protected write(config: MpuConfig, program: MpuPairProgram | null): void {
     // One STM of every pair to RBAR..RASR_A3; registers already holding the value (the kernel's
     // regions, identical in every configuration) do not change.
-    this.mpu.loadPairs(config.words);
+    if (program !== null) this.mpu.loadProgram(program);
+    else this.mpu.loadPairs(config.words);
   }
 
   protected decode(words: Uint32Array): readonly MpuRegionView[] {

@@ -156,6 +156,10 @@ export class Pmsav8Driver extends GrantDriver {
     return words;
   }
 
+  protected prepare(): null {
+    return null;
+  }
+
   protected write(config: MpuConfig): void {
     this.mpu.writeRegister(MpuV8Reg.MAIR0, PMSAV8_MAIR[0]);
     this.mpu.writeRegister(MpuV8Reg.MAIR1, PMSAV8_MAIR[1]);

@@ -22,6 +22,19 @@ export interface PermTable {
    * granule index >>> 5 (blocks are counted from each range's first granule).
    */
   readonly blockAnd: Uint8Array;
+  /**
+   * @internal The access views built from this table (the core's `ViewCache` keeps its slot
+   * numbers here, so a context switch finds them without a map lookup), or null.
+   */
+  views: TableViews | null;
+}
+
+/** @internal Slot numbers of a table's access views in one core's view cache (see `ViewCache`). */
+export interface TableViews {
+  /** The view cache the numbers belong to. */
+  readonly cache: object;
+  /** Slot per variant `(privileged ? 0 : 1) + (cycles ? 2 : 0)` (0: none). */
+  readonly slots: Int32Array;
 }
 
 /** log2 of granules per block of `PermTable.blockAnd` (32 granules = 1 KiB). */

@@ -13,6 +13,7 @@ import {
   rasrPerm,
 } from "./fields.js";
 import type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./model.js";
+import { MpuPairProgram } from "./pair-program.js";
 import { Perm } from "./perm.js";
 import { defaultMapTables, fillGranules, PermTableCache, permTable, sameKey } from "./perm-table.js";
 
@@ -81,6 +82,8 @@ export class Mpu implements MpuModel {
   private readonly keyScratch: Uint32Array;
   /** The words array of the last quiet {@link Mpu.loadPairs} that wrote every region in order; any register write clears it. */
   private source: ArrayLike<number> | null = null;
+  /** The program of the last {@link Mpu.loadProgram}: its values are in the registers; any register write clears it. */
+  private program: MpuPairProgram | null = null;
   /**
    * Tables by the words array that loaded them, with the registers they were built for (compared
    * at each use: the array is only a hint, the registers decide).
@@ -163,6 +166,7 @@ export class Mpu implements MpuModel {
   writeRegister(address: number, value: number): void {
     value >>>= 0;
     this.source = null;
+    this.program = null;
     switch (address) {
       case MpuReg.TYPE:
         return; // read-only
@@ -325,11 +329,54 @@ export class Mpu implements MpuModel {
     }
     // The source first: the core may ask for the new configuration's table when told.
     this.source = inOrder ? words : null;
+    this.program = null;
     if (dirty) {
       this.current = null;
       this.onChange?.();
     }
     return true;
+  }
+
+  /**
+   * Checks a whole configuration once for {@link Mpu.loadProgram}: `words` as {@link
+   * Mpu.loadPairs} takes them, a pair for every region in order (pair n's RBAR with VALID and
+   * REGION = n). Returns null for anything else (load such words with {@link Mpu.loadPairs}).
+   */
+  programPairs(words: ArrayLike<number>): MpuPairProgram | null {
+    return MpuPairProgram.fits(words, this.regionCount) ? new MpuPairProgram(this, words, this.regionCount) : null;
+  }
+
+  /**
+   * The register writes of {@link Mpu.loadPairs} with the program's words (every region's RBAR
+   * and RASR, RNR left at the last region), without checking the words again. When nobody
+   * listens for warnings or reconfiguration events the registers are set at once and the core
+   * told once (even when they held these values already: it then finds the same table); a
+   * configuration's table is kept in its program, so a reload to it needs no lookup.
+   */
+  loadProgram(p: MpuPairProgram): void {
+    const e = this.emitter;
+    if (
+      p.owner !== this ||
+      (e.watched.warning && e.listenerCount("warning") > 0) ||
+      (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
+    ) {
+      this.loadPairs(p.words);
+      return;
+    }
+    if (this.program === p) return; // its values are in the registers: no register changes
+    // A plain copy: 8-16 words, less than the call of TypedArray.prototype.set.
+    const rbar = this.rbar;
+    const rasr = this.rasr;
+    const n = this.regionCount;
+    for (let r = 0; r < n; r++) {
+      rbar[r] = p.rbar[r]!;
+      rasr[r] = p.rasr[r]!;
+    }
+    this.rnr = n - 1;
+    this.source = null;
+    this.program = p;
+    this.current = p.tableCtrl === this.ctrl ? p.table : null;
+    this.onChange?.();
   }
 
   /** Configuration warnings for the current register values (enabled regions only). */
@@ -381,6 +428,14 @@ export class Mpu implements MpuModel {
     // A configuration loaded whole from a words array seen before: its table without a key.
     const known = this.knownTable();
     if (known !== null) return known;
+    const p = this.program;
+    if (p !== null) {
+      // Loaded by loadProgram before its table was known for this MPU_CTRL: kept in the program.
+      const table = this.lookup();
+      p.table = table;
+      p.tableCtrl = this.ctrl;
+      return table;
+    }
     const src = this.source;
     if (src !== null) {
       const table = this.lookup();

@@ -13,7 +13,7 @@ export function permTable(layout: GranuleLayout, bytes: Uint8Array): PermTable {
   });
   const blockAnd = new Uint8Array((bytes.length >>> BLOCK_SHIFT) + 1).fill(0xff);
   for (let g = 0; g < bytes.length; g++) blockAnd[g >>> BLOCK_SHIFT]! &= bytes[g]!;
-  return { bytes, and, blockAnd };
+  return { bytes, and, blockAnd, views: null };
 }
 
 /** Sets the permission byte of every granule of [lo, hi) that the layout covers. */
