@@ -20,9 +20,12 @@ export class MpuPairProgram {
   readonly rasr: Uint32Array;
   /** The MPU that checked the words (a program is loaded only into it). */
   readonly owner: object;
-  /** The permission table of this configuration under MPU_CTRL = {@link MpuPairProgram.tableCtrl}, or null. */
+  /**
+   * @internal The permission table of this configuration under MPU_CTRL = `tableCtrl`, or null:
+   * kept by its MPU, which trusts it (never set from outside).
+   */
   table: PermTable | null = null;
-  /** The MPU_CTRL value {@link MpuPairProgram.table} was built for. */
+  /** @internal The MPU_CTRL value `table` was built for. */
   tableCtrl = -1;
 
   /** `words` must hold a valid pair for every region in order (see {@link MpuPairProgram.fits}). */
