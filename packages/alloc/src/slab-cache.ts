@@ -77,13 +77,6 @@ export function slabOrderFor(blockSize: number, pageOrder: number, minBlocks: nu
   }
 }
 
-/** The inverse of odd `d` modulo 2^32 (Newton's iteration: each step doubles the correct bits). */
-function inverseMod32(d: number): number {
-  let x = d;
-  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(d, x));
-  return x;
-}
-
 function roundUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
@@ -134,12 +127,8 @@ export class SlabCaches {
   private readonly pages: PageMap;
   /** Per cache: `slabBytes - 1` (a block's slab base is `address - (address & mask)`). */
   private readonly mask: Int32Array;
-  /**
-   * Block index by exact division (`blockIndex`): a block size is `odd << shift`; `oddInv` is
-   * the odd part's inverse modulo 2^32.
-   */
-  private readonly shift: Int32Array;
-  private readonly oddInv: Int32Array;
+  /** Block size of each cache. */
+  private readonly size: Int32Array;
   private readonly first: Int32Array;
   private readonly blocks: Int32Array;
   private readonly key: Int32Array;
@@ -157,8 +146,7 @@ export class SlabCaches {
     this.empty = new Int32Array(n);
     this.bases = geometry.map(() => []);
     this.mask = Int32Array.from(geometry, (g) => g.slabBytes - 1);
-    this.shift = Int32Array.from(geometry, (g) => Math.log2(pow2Divisor(g.blockSize)));
-    this.oddInv = Int32Array.from(geometry, (g) => inverseMod32(g.blockSize / pow2Divisor(g.blockSize)));
+    this.size = Int32Array.from(geometry, (g) => g.blockSize);
     this.first = Int32Array.from(geometry, (g) => g.first);
     this.blocks = Int32Array.from(geometry, (g) => g.blocks);
     this.key = Int32Array.from(geometry, (g) => sizeKey(g.blockSize));
@@ -335,14 +323,13 @@ export class SlabCaches {
 
   /**
    * The index of the block starting `offset` bytes into a slab of cache `c`, or -1 when no block
-   * starts there. Exact division: multiplying a multiple of an odd number by its inverse modulo
-   * 2^32 gives the quotient; every other value lands above 2^32 / odd, far beyond any index.
+   * starts there: the quotient of the offset from the first block by the block size, when it is
+   * a whole number below the block count. (One division: small enough in bytecode that alloc()
+   * and free() fit V8's inlining budget with their three memory accesses, see docs/benchmarks.md.)
    */
   private blockIndex(c: number, offset: number): number {
-    const off = offset - this.first[c]!;
-    const shift = this.shift[c]!;
-    const q = Math.imul(off >> shift, this.oddInv[c]!) >>> 0;
-    return (off & ((1 << shift) - 1)) === 0 && q < this.blocks[c]! ? q : -1;
+    const q = (offset - this.first[c]!) / this.size[c]!;
+    return q >>> 0 === q && q < this.blocks[c]! ? q : -1;
   }
 
   private corrupt(at: number): number {
