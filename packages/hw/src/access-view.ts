@@ -202,12 +202,12 @@ export class ViewCache {
    */
   private numbers(table: PermTable): Int32Array {
     const v = table.views;
-    if (v !== null && v.cache === this) return v.slots;
     if (v === null || v === undefined) {
       const slots = new Int32Array(4);
       table.views = { cache: this, slots };
       return slots;
     }
+    if (v.cache === this) return v.slots;
     let n = this.index.get(table);
     if (n === undefined) {
       n = new Int32Array(4);

@@ -24,9 +24,10 @@ export interface PermTable {
   readonly blockAnd: Uint8Array;
   /**
    * @internal The access views built from this table (the core's `ViewCache` keeps its slot
-   * numbers here, so a context switch finds them without a map lookup), or null.
+   * numbers here, so a context switch finds them without a map lookup), or null. Optional, so a
+   * table built outside this package stays valid (`permTable()` always sets it, keeping one shape).
    */
-  views: TableViews | null;
+  views?: TableViews | null;
 }
 
 /** @internal Slot numbers of a table's access views in one core's view cache (see `ViewCache`). */
