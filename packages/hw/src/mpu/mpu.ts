@@ -300,12 +300,7 @@ export class Mpu implements MpuModel {
   private loadPairsQuietly(words: ArrayLike<number>): boolean {
     const n = words.length;
     if ((n & 1) !== 0) return false;
-    const e = this.emitter;
-    if (
-      (e.watched.warning && e.listenerCount("warning") > 0) ||
-      (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
-    )
-      return false;
+    if (this.writesObserved()) return false;
     let inOrder = n === 2 * this.regionCount;
     for (let i = 0; i < n; i += 2) {
       const rb = words[i]!;
@@ -338,6 +333,19 @@ export class Mpu implements MpuModel {
   }
 
   /**
+   * Whether anyone listens for what register writes one by one tell (warnings, reconfiguration
+   * events): then the batched loads ({@link Mpu.loadPairs}' quiet path, {@link Mpu.loadProgram})
+   * write register by register.
+   */
+  private writesObserved(): boolean {
+    const e = this.emitter;
+    return (
+      (e.watched.warning && e.listenerCount("warning") > 0) ||
+      (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
+    );
+  }
+
+  /**
    * Checks a whole configuration once for {@link Mpu.loadProgram}: `words` as {@link
    * Mpu.loadPairs} takes them, a pair for every region in order (pair n's RBAR with VALID and
    * REGION = n). Returns null for anything else (load such words with {@link Mpu.loadPairs}).
@@ -354,12 +362,7 @@ export class Mpu implements MpuModel {
    * configuration's table is kept in its program, so a reload to it needs no lookup.
    */
   loadProgram(p: MpuPairProgram): void {
-    const e = this.emitter;
-    if (
-      p.owner !== this ||
-      (e.watched.warning && e.listenerCount("warning") > 0) ||
-      (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
-    ) {
+    if (p.owner !== this || this.writesObserved()) {
       this.loadPairs(p.words);
       return;
     }
