@@ -1,7 +1,9 @@
 /**
  * hw benchmarks: checked 32-bit loads and stores at random SRAM addresses (unprivileged) against
  * raw DataView access to the same offsets, measured in the same run. Each case runs in its own
- * process (see benchMain); the loop, the addresses and the PMSAv7 MPU setup are the bench kit's,
+ * process (see benchMain) and times the raw loop alternately with its own runs there: its ratio
+ * is the median run-by-run ratio (bench kit's `PairedBaseline`); the raw row is the raw loop in
+ * processes of its own. The loop, the addresses and the PMSAv7 MPU setup are the bench kit's,
  * shared with the memory checker's bench.
  *
  * These are best cases: every address falls in one region (or in one region and a 256-byte
@@ -15,9 +17,11 @@ import {
   accessLoop,
   benchMain,
   measure,
+  PAIRED_RUNS,
   programEightRegions,
   randomWordOffsets,
   rawAccessBaseline,
+  rawAccessRun,
   row,
 } from "@rtos-sim/bench-kit";
 import { createMachine, type MpuV8, STM32F407, STM32U585 } from "../src/index.js";
@@ -36,15 +40,20 @@ class RawMemory {
 function rawObject() {
   const off = randomWordOffsets();
   const mem = new RawMemory();
-  return measure("raw DataView in an object field (informational)", ACCESS_OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < off.length; i++) {
-      const a = ACCESS.base + off[i]!;
-      acc = (acc + mem.read32(a)) | 0;
-      mem.write32(a, acc);
-    }
-    return acc;
-  });
+  return measure(
+    "raw DataView in an object field (informational)",
+    ACCESS_OPS,
+    () => {
+      let acc = 0;
+      for (let i = 0; i < off.length; i++) {
+        const a = ACCESS.base + off[i]!;
+        acc = (acc + mem.read32(a)) | 0;
+        mem.write32(a, acc);
+      }
+      return acc;
+    },
+    { runs: PAIRED_RUNS, baseline: rawAccessRun(off) },
+  );
 }
 
 /**

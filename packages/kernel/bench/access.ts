@@ -2,7 +2,9 @@
  * Memory accesses as a kernel's tasks make them: every case first boots a whole kernel and runs
  * tasks for a while in the same process (so V8 has seen every shape a real run shows it), then
  * measures 32-bit load+store pairs at seeded random addresses of a realistic mix against the same
- * loop over a raw DataView (the baseline, measured in the same process).
+ * loop over a raw DataView at the same addresses (the baseline, timed alternately with each row
+ * in the row's own process: the ratio is the median run-by-run ratio; the baseline rows show
+ * the loop measured in processes of its own).
  *
  * - hw: a task-like MPU plan (40% stack, 30% data, 20% a shared region with disabled subregions,
  *   10% CCM), unprivileged, MPU on, through `core.read32/write32`; with and without cycle counting.
@@ -12,7 +14,7 @@
  * - checker on, inside a task: the task's own code (`t.read32/t.write32` in its generator) on
  *   words of a live heap block, of its live stack, and a 30% stack / 70% heap mix.
  */
-import { type Measurement, measure, mulberry32 } from "@rtos-sim/bench-kit";
+import { type BaselineRun, type Measurement, measure, mulberry32, PAIRED_RUNS } from "@rtos-sim/bench-kit";
 import { type Board, type MpuGrant, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { bootKernel, type Kernel, planMpu, type TaskContext } from "../src/index.js";
 
@@ -80,16 +82,26 @@ function mix(ranges: readonly { base: number; size: number; weight: number }[], 
 
 /** The baseline: the same loop over a raw DataView, at the same addresses folded into 1 MiB. */
 export function rawMixBaseline(addresses: Uint32Array): Measurement {
+  const b = rawMixRun(addresses);
+  return measure(b.name, b.ops, b.run);
+}
+
+/** The loop of {@link rawMixBaseline}, which each row also times alternately in its own process. */
+function rawMixRun(addresses: Uint32Array): BaselineRun {
   const dv = new DataView(new ArrayBuffer(1 << 20));
-  return measure("raw DataView load+store, same addresses", ACCESS_OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < addresses.length; i++) {
-      const a = addresses[i]! & 0xffffc;
-      acc = (acc + dv.getUint32(a, true)) | 0;
-      dv.setUint32(a, acc, true);
-    }
-    return acc;
-  });
+  return {
+    name: "raw DataView load+store, same addresses",
+    ops: ACCESS_OPS,
+    run: () => {
+      let acc = 0;
+      for (let i = 0; i < addresses.length; i++) {
+        const a = addresses[i]! & 0xffffc;
+        acc = (acc + dv.getUint32(a, true)) | 0;
+        dv.setUint32(a, acc, true);
+      }
+      return acc;
+    },
+  };
 }
 
 interface WordMemory {
@@ -184,7 +196,10 @@ export function hwTaskLike(cycles: boolean, architecture: keyof typeof TASK_LIKE
   core.controlNPriv = true;
   core.countCycles = cycles;
   const name = `hw: task-like plan${label}, unprivileged, MPU on${cycles ? ", cycle counting on" : ""}`;
-  return measure(name, ACCESS_OPS, () => loop(core, addresses));
+  return measure(name, ACCESS_OPS, () => loop(core, addresses), {
+    runs: PAIRED_RUNS,
+    baseline: rawMixRun(addresses),
+  });
 }
 
 /** Baseline for the hw rows (their address mix). */
@@ -240,11 +255,16 @@ export function checkerInTask(which: "heap" | "stack" | "mix"): Measurement {
     mix: "checker on, inside a task: 30% stack / 70% heap",
   }[which];
   const before = k.checker!.reports.length;
-  const m = measure(name, ACCESS_OPS, () => {
-    const r = k.run({ slices: 1 });
-    if (r.reason !== "slices" || k.faults.length > 0) throw new Error(`bench run ended: ${r.reason}`);
-    return acc;
-  });
+  const m = measure(
+    name,
+    ACCESS_OPS,
+    () => {
+      const r = k.run({ slices: 1 });
+      if (r.reason !== "slices" || k.faults.length > 0) throw new Error(`bench run ended: ${r.reason}`);
+      return acc;
+    },
+    { runs: PAIRED_RUNS, baseline: rawMixRun(addresses) },
+  );
   if (k.checker!.reports.length !== before) throw new Error("the checker reported a correct program");
   return m;
 }

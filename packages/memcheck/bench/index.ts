@@ -2,7 +2,9 @@
  * memcheck benchmarks.
  *
  * 1. Checked 32-bit loads and stores at random SRAM addresses with the checker on, against raw
- *    DataView access to the same offsets in the same run (the hw bench's shape; target 0.15x).
+ *    DataView access to the same offsets in the same run (the hw bench's shape; target 0.15x):
+ *    each case times the raw loop alternately with its own runs, and its ratio is the median
+ *    run-by-run ratio (bench kit's `PairedBaseline`).
  * 2. Allocator throughput on the standard trace with the checker on: `@rtos-sim/alloc`'s TLSF
  *    and slab array over pages from `@rtos-sim/region`, bare, observed by the checker, and (TLSF)
  *    wrapped with redzones and a quarantine, then with source sites too (a JS stack captured at

@@ -1,5 +1,8 @@
 import { mulberry32 } from "@rtos-sim/prng";
-import { type Measurement, measure } from "./measure.js";
+import { type BaselineRun, type Measurement, measure } from "./measure.js";
+
+/** Runs of a case timed with a paired baseline: more than the default 5, as each ratio is one pair's. */
+export const PAIRED_RUNS = 9;
 
 /** The memory-access benchmarks' shape: 2^20 random word addresses in 128 KiB of SRAM at 0x20000000. */
 export const ACCESS = { count: 1 << 20, base: 0x20000000, size: 128 * 1024 } as const;
@@ -20,17 +23,30 @@ export function randomWordOffsets(count = ACCESS.count, size = ACCESS.size, seed
  * array, same address arithmetic, same accumulation) with a raw DataView over the memory.
  */
 export function rawAccessBaseline(off: Uint32Array = randomWordOffsets()): Measurement {
+  const b = rawAccessRun(off);
+  return measure(b.name, b.ops, b.run);
+}
+
+/**
+ * The loop of {@link rawAccessBaseline} as a {@link BaselineRun}: what {@link accessLoop} times
+ * alternately with its case, in the case's process.
+ */
+export function rawAccessRun(off: Uint32Array = randomWordOffsets()): BaselineRun {
   const dv = new DataView(new ArrayBuffer(ACCESS.size));
   const base = ACCESS.base;
-  return measure("raw DataView load+store", ACCESS_OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < off.length; i++) {
-      const a = base + off[i]!;
-      acc = (acc + dv.getUint32(a - base, true)) | 0;
-      dv.setUint32(a - base, acc, true);
-    }
-    return acc;
-  });
+  return {
+    name: "raw DataView load+store",
+    ops: ACCESS_OPS,
+    run: () => {
+      let acc = 0;
+      for (let i = 0; i < off.length; i++) {
+        const a = base + off[i]!;
+        acc = (acc + dv.getUint32(a - base, true)) | 0;
+        dv.setUint32(a - base, acc, true);
+      }
+      return acc;
+    },
+  };
 }
 
 /** What an access loop needs of a core: 32-bit loads and stores. */
@@ -39,18 +55,28 @@ export interface WordAccess {
   write32(address: number, value: number): void;
 }
 
-/** Loads and stores through `core` at the random addresses: the measured loop of every access case. */
+/**
+ * Loads and stores through `core` at the random addresses: the measured loop of every access
+ * case, timed alternately with the raw baseline at the same addresses ({@link rawAccessRun}) in
+ * the same process, so its ratio is the median run-by-run ratio (see `PairedBaseline`).
+ */
 export function accessLoop(name: string, core: WordAccess, off: Uint32Array = randomWordOffsets()): Measurement {
   const base = ACCESS.base;
-  return measure(name, ACCESS_OPS, () => {
-    let acc = 0;
-    for (let i = 0; i < off.length; i++) {
-      const a = base + off[i]!;
-      acc = (acc + core.read32(a)) | 0;
-      core.write32(a, acc);
-    }
-    return acc;
-  });
+  const options = { runs: PAIRED_RUNS, baseline: rawAccessRun(off) };
+  return measure(
+    name,
+    ACCESS_OPS,
+    () => {
+      let acc = 0;
+      for (let i = 0; i < off.length; i++) {
+        const a = base + off[i]!;
+        acc = (acc + core.read32(a)) | 0;
+        core.write32(a, acc);
+      }
+      return acc;
+    },
+    options,
+  );
 }
 
 /** One MPU region as the access benchmarks program it (a subset of hw's typed settings). */

@@ -24,3 +24,18 @@ describe("roundOrder", () => {
     ]);
   });
 });
+
+describe("medianDraw with paired baselines", () => {
+  it("reports the process with the median ratio to its own baseline", () => {
+    const draw = (opsPerSec: number, ratio: number) => ({
+      name: "c",
+      ops: 1,
+      opsPerSec,
+      runs: [opsPerSec],
+      paired: { name: "raw", opsPerSec: opsPerSec / ratio, ratio },
+    });
+    const m = medianDraw([draw(40, 0.3), draw(50, 0.2), draw(45, 0.25)]);
+    expect(m.paired?.ratio).toBe(0.25);
+    expect(m.opsPerSec).toBe(45);
+  });
+});

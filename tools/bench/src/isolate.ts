@@ -67,9 +67,13 @@ function runCase(name: string): Measurement {
   return JSON.parse(line) as Measurement;
 }
 
-/** The draw with the median throughput, with every draw's throughput in `processes`. */
+/**
+ * The draw with the median throughput (with a paired baseline: the median ratio to it), with
+ * every draw's throughput in `processes`.
+ */
 export function medianDraw(draws: readonly Measurement[]): Measurement {
-  const sorted = [...draws].sort((a, b) => a.opsPerSec - b.opsPerSec);
+  const key = (d: Measurement) => d.paired?.ratio ?? d.opsPerSec;
+  const sorted = [...draws].sort((a, b) => key(a) - key(b));
   const median = sorted[(sorted.length - 1) >> 1]!;
   return { ...median, processes: draws.map((d) => d.opsPerSec) };
 }

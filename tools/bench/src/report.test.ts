@@ -14,3 +14,13 @@ describe("rows", () => {
     expect(row(m(14.5e6), null, { opsPerSec: 15e6 })).toMatchObject({ pass: false, marginal: true });
   });
 });
+
+describe("rows with a paired baseline", () => {
+  it("take the ratio measured in the case's own process and show that baseline's throughput", () => {
+    const paired = { ...m(300), paired: { name: "raw", opsPerSec: 1500, ratio: 0.2 } };
+    const r = row(paired, m(1000), { ratio: 0.25 });
+    expect(r.ratio).toBe(0.2);
+    expect(r.pass).toBe(false);
+    expect(r.extra).toEqual({ "baseline here": "1.5 k/s" });
+  });
+});

@@ -8,7 +8,10 @@ import type { Measurement } from "./measure.js";
 export interface BenchRow {
   readonly name: string;
   readonly opsPerSec: number;
-  /** opsPerSec / baseline opsPerSec, measured in the same run. */
+  /**
+   * opsPerSec / baseline opsPerSec, measured in the same run; for a case measured with a paired
+   * baseline (`Measurement.paired`), the median run-by-run ratio to it in the case's own process.
+   */
   readonly ratio: number | null;
   /** The figure the issue asks for, if any, e.g. { ratio: 0.25 } or { opsPerSec: 5e6 }. */
   readonly target?: { readonly ratio?: number; readonly opsPerSec?: number };
@@ -39,7 +42,8 @@ export function row(
   target?: BenchRow["target"],
   extra?: BenchRow["extra"],
 ): BenchRow {
-  const ratio = baseline ? m.opsPerSec / baseline.opsPerSec : null;
+  const ratio = m.paired ? m.paired.ratio : baseline ? m.opsPerSec / baseline.opsPerSec : null;
+  const more = m.paired ? { ...extra, "baseline here": fmtRate(m.paired.opsPerSec) } : extra;
   let pass: boolean | undefined;
   let marginal = false;
   if (target) {
@@ -55,7 +59,7 @@ export function row(
     opsPerSec: m.opsPerSec,
     ratio,
     ...(target ? { target, pass, ...(marginal ? { marginal } : {}) } : {}),
-    ...(extra ? { extra } : {}),
+    ...(more ? { extra: more } : {}),
     ...(m.processes ? { processes: m.processes } : {}),
   };
 }
