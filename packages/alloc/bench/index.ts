@@ -12,11 +12,16 @@
  * default budget, and these rows show what the allocators cost once they are. Targets are
  * checked on the default rows only.
  *
+ * The "logic alone" cases run the same allocators with their metadata in a plain DataView
+ * behind a minimal `MemoryPort` (no simulated core: no privilege, MPU, bus map, cycles or
+ * checker hook): what the allocators' own hardened code costs, and so the most any faster access
+ * path could give them. Informational; no target.
+ *
  * Run: `pnpm bench` in packages/alloc (each case in its own process).
  */
 import v8 from "node:v8";
 import { benchMain, type Measurement, measure, replay, row, standardTrace } from "@rtos-sim/bench-kit";
-import { createMachine, defineBoard } from "@rtos-sim/hw";
+import { createMachine, defineBoard, type MemoryPort } from "@rtos-sim/hw";
 import { RegionManager } from "@rtos-sim/region";
 import type { Allocator } from "../src/index.js";
 import { HeapAllocator, SlabArrayAllocator, stepClasses, TlsfAllocator } from "../src/index.js";
@@ -46,21 +51,54 @@ function raiseInlining(): void {
   v8.setFlagsFromString("--max-inlined-bytecode-size=1000");
 }
 
-type Make = (rm: RegionManager, m: ReturnType<typeof createMachine>) => Allocator;
+/**
+ * The bench board's SRAM as a plain little-endian DataView behind the `MemoryPort` interface:
+ * no privilege, MPU, bus map, cycle charge or hook (the "logic alone" cases).
+ */
+class PlainMemory implements MemoryPort {
+  actor = 0;
+  readonly actorObserved = false;
+  private readonly d = new DataView(new ArrayBuffer(1 << 20));
+  read8(a: number): number {
+    return this.d.getUint8(a - 0x20000000);
+  }
+  read16(a: number): number {
+    return this.d.getUint16(a - 0x20000000, true);
+  }
+  read32(a: number): number {
+    return this.d.getUint32(a - 0x20000000, true);
+  }
+  write8(a: number, v: number): void {
+    this.d.setUint8(a - 0x20000000, v);
+  }
+  write16(a: number, v: number): void {
+    this.d.setUint16(a - 0x20000000, v, true);
+  }
+  write32(a: number, v: number): void {
+    this.d.setUint32(a - 0x20000000, v, true);
+  }
+}
 
-const tlsf: Make = (rm, m) => new TlsfAllocator({ pages: rm, memory: m.core, arenaOrder: 8 });
-const heap: Make = (rm, m) => new HeapAllocator({ pages: rm, memory: m.core, arenaOrder: 8 });
-const slabArray: Make = (rm, m) => new SlabArrayAllocator({ pages: rm, memory: m.core, classes: stepClasses(16, 512) });
+type Make = (rm: RegionManager, memory: MemoryPort) => Allocator;
+
+const tlsf: Make = (rm, memory) => new TlsfAllocator({ pages: rm, memory, arenaOrder: 8 });
+const heap: Make = (rm, memory) => new HeapAllocator({ pages: rm, memory, arenaOrder: 8 });
+const slabArray: Make = (rm, memory) => new SlabArrayAllocator({ pages: rm, memory, classes: stepClasses(16, 512) });
+const LOGIC = "logic alone: metadata in a plain DataView, no simulated core (informational)";
 const TLSF = "TLSF (metadata in simulated memory)";
 const HEAP = "heap, first fit (metadata in simulated memory)";
 const SLABS = "slab array, 32 classes of 16..512 B (metadata in simulated memory)";
 
-/** Replays the trace once untimed (for the high-water mark), then measures full replays. */
-function ours(name: string, make: Make): Result {
+/**
+ * Replays the trace once untimed (for the high-water mark), then measures full replays; with
+ * `plain`, on {@link PlainMemory} instead of the simulated core.
+ */
+function ours(name: string, make: Make, plain = false): Result {
   const trace = standardTrace(OPS);
   const machine = createMachine(BENCH_BOARD);
-  const rm = new RegionManager({ memory: machine.core, regions: machine.board.memory });
-  const a = make(rm, machine);
+  const memory = plain ? new PlainMemory() : machine.core;
+  const rm = new RegionManager({ memory, regions: machine.board.memory });
+  const a = make(rm, memory);
   const malloc = (s: number) => a.allocate(s) ?? -1;
   const free = (p: number) => a.free(p);
   const once = () => {
@@ -168,6 +206,9 @@ benchMain(
       raiseInlining();
       return ours(`${SLABS} +inline`, slabArray);
     },
+    tlsfLogic: () => ours(`TLSF, ${LOGIC}`, tlsf, true),
+    heapLogic: () => ours(`heap, first fit, ${LOGIC}`, heap, true),
+    slabArrayLogic: () => ours(`slab array, ${LOGIC}`, slabArray, true),
     replay: replayOnly,
   },
   (m) => {
@@ -181,6 +222,9 @@ benchMain(
       r.tlsfInline && row(r.tlsfInline, peer, undefined, frag(r.tlsfInline)),
       r.heapInline && row(r.heapInline, peer, undefined, frag(r.heapInline)),
       r.slabArrayInline && row(r.slabArrayInline, peer, undefined, frag(r.slabArrayInline)),
+      r.tlsfLogic && row(r.tlsfLogic, peer, undefined, frag(r.tlsfLogic)),
+      r.heapLogic && row(r.heapLogic, peer, undefined, frag(r.heapLogic)),
+      r.slabArrayLogic && row(r.slabArrayLogic, peer, undefined, frag(r.slabArrayLogic)),
       r.replay && row(r.replay, peer),
     ];
     return [
