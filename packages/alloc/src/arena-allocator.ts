@@ -57,8 +57,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   private overhead = 0;
   /** Slack of the header read last by {@link readHeader}. */
   protected slack = 0;
-  /** Set by {@link take}: word 0 of the free block found (validated). */
+  /** Set by {@link take}: word 0 of the free block found (validated), and its arena. */
   protected takenW0 = 0;
+  protected takenArena: Arena | undefined = undefined;
 
   constructor(kind: "heap" | "tlsf", options: ArenaAllocatorOptions) {
     super(kind, options);
@@ -89,7 +90,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   /**
    * Finds a free block of at least `need` bytes (0 when none), validated with
    * {@link checkFreeBlock} and as a member of its free list, with every link its removal will
-   * follow validated too; leaves word 0 in {@link takenW0}. Reads only.
+   * follow validated too; leaves word 0 in {@link takenW0} and the block's arena in
+   * {@link takenArena}. Reads only.
    */
   protected abstract take(need: number): number;
   /**
@@ -268,7 +270,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     }
     // take() validated b: a free block of at least `search` bytes inside its arena.
     const m = this.mem;
-    const a = this.arenas.find(b)!;
+    const a = this.takenArena!;
     const w0 = this.takenW0;
     const bsize = w0 & ~FLAGS;
     if (bsize < search) this.fail(b, "free-list block too small for its list", w0);

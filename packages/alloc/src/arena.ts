@@ -57,6 +57,11 @@ export class ArenaSet {
   find(address: number): Arena | undefined {
     const l = this.last;
     if (l !== null && address >= l.base && address < l.sentinel) return l;
+    return this.scan(address);
+  }
+
+  /** {@link find} past the last hit (kept apart so the engine can inline the common case). */
+  private scan(address: number): Arena | undefined {
     for (const a of this.list) {
       if (address >= a.base && address < a.sentinel) {
         this.last = a;

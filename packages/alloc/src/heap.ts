@@ -170,8 +170,10 @@ export class HeapAllocator extends ArenaAllocator {
 
   /** The walk found `y` through the link word at `link`: validates it and its successor. */
   private taken(y: number, link: number): number {
-    const w0 = this.checkFreeBlock(this.arenas.find(y)!, y);
+    const a = this.arenas.find(y)!;
+    const w0 = this.checkFreeBlock(a, y);
     this.takenW0 = w0;
+    this.takenArena = a;
     this.cur = link;
     this.successor(y, w0 & -8);
     return y;

@@ -116,6 +116,7 @@ export class TlsfAllocator extends ArenaAllocator {
     // It is the head (no `prev`); its `next` becomes the head, and is checked by checkTaken()
     // when a block is linked in front of it.
     this.takenW0 = w0;
+    this.takenArena = a;
     this.tList = tl;
     this.tNext = m.read32(b + 8);
     return b;
