@@ -57,8 +57,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   private overhead = 0;
   /** Slack of the header read last by {@link readHeader}. */
   protected slack = 0;
-  /** Set by {@link take}: word 0 of the free block found (validated), and its arena. */
+  /** Set by {@link take}: word 0 of the free block found (validated). */
   protected takenW0 = 0;
+  /** Set by {@link take}: the arena of the free block found (so place() need not look it up). */
   protected takenArena: Arena | undefined = undefined;
 
   constructor(kind: "heap" | "tlsf", options: ArenaAllocatorOptions) {
