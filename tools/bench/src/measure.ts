@@ -95,7 +95,7 @@ export function measure(name: string, ops: number, run: () => unknown, options: 
   return base ? { ...m, paired: { name: base.name, opsPerSec: median(baseRates), ratio: median(ratios) } } : m;
 }
 
-/** The median of a non-empty list (the lower middle one of an even count: no average of two). */
+/** The median of a non-empty list (of an even count, the upper of the two middle ones: no average). */
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
