@@ -13,9 +13,19 @@
  *   PSPLIM, the shared region the six middle eighths, SRAM4 in place of CCM).
  * - checker on, inside a task: the task's own code (`t.read32/t.write32` in its generator) on
  *   words of a live heap block, of its live stack, and a 30% stack / 70% heap mix.
+ * - bounds (informational): the tests those rows' fast path makes, written inline in the loop
+ *   (the bench kit's `checksInlineRun`), for the hw mix and for the checker's mix with its filter word. Set
+ *   beside "raw DataView in an object field" (hw bench), they show what the rows' cost is made of.
  */
-import { type BaselineRun, type Measurement, measure, mulberry32, PAIRED_RUNS } from "@rtos-sim/bench-kit";
-import { type Board, type MpuGrant, STM32F407, STM32U585 } from "@rtos-sim/hw";
+import {
+  type BaselineRun,
+  checksInlineRun,
+  type Measurement,
+  measure,
+  mulberry32,
+  PAIRED_RUNS,
+} from "@rtos-sim/bench-kit";
+import { type Board, type MpuGrant, Perm, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { bootKernel, type Kernel, planMpu, type TaskContext } from "../src/index.js";
 
 /** Load+store pairs per measured run. */
@@ -202,6 +212,17 @@ export function hwTaskLike(cycles: boolean, architecture: keyof typeof TASK_LIKE
   });
 }
 
+/** Bound of the hw rows: the bench kit's `checksInlineRun` on the PMSAv7 task-like plan, unprivileged. */
+export function hwBound(): Measurement {
+  const k = bootedKernel(false);
+  const addresses = taskLikePlan(k);
+  const core = k.machine.core;
+  core.mode = "thread";
+  core.controlNPriv = true;
+  const bound = checksInlineRun(core, addresses, { readBit: Perm.UR, writeBit: Perm.UW });
+  return measure(bound.name, ACCESS_OPS, bound.run, { runs: PAIRED_RUNS, baseline: rawMixRun(addresses) });
+}
+
 /** Baseline for the hw rows (their address mix). */
 export function hwBaseline(architecture: keyof typeof TASK_LIKE = "pmsav7"): Measurement {
   const { board, plan } = TASK_LIKE[architecture];
@@ -209,46 +230,11 @@ export function hwBaseline(architecture: keyof typeof TASK_LIKE = "pmsav7"): Mea
   return architecture === "pmsav7" ? m : { ...m, name: `${m.name} (PMSAv8 mix)` };
 }
 
-/** What the measuring task works on: a live heap block and a live part of its own stack. */
-interface TaskArea {
-  readonly heap: number;
-  readonly stack: number;
-}
-
 const AREA_BYTES = 1024;
 
-/**
- * Checker rows: a task on a checker-on kernel initialises 1 KiB of a heap block and 1 KiB of its
- * stack (a pushed frame), then runs the access loop through its own task context once per slice.
- */
+/** Checker rows: the measuring task's loop (see {@link checkerTask}), a slice per run. */
 export function checkerInTask(which: "heap" | "stack" | "mix"): Measurement {
-  const k = bootedKernel(true);
-  let area: TaskArea | null = null;
-  let addresses: Uint32Array = new Uint32Array(0);
-  let acc = 0;
-  k.spawn({
-    name: "bench",
-    priority: 5,
-    stackSize: 4096,
-    *main(t: TaskContext) {
-      const heap = yield* t.malloc(AREA_BYTES);
-      const stack = t.push(AREA_BYTES);
-      t.fill(heap, 0, AREA_BYTES);
-      t.fill(stack, 0, AREA_BYTES);
-      area = { heap, stack };
-      yield* t.yield();
-      for (;;) {
-        acc ^= loop(t, addresses);
-        yield* t.yield();
-      }
-    },
-  });
-  k.run({ slices: 8 });
-  const a = area as TaskArea | null;
-  if (a === null) throw new Error("the bench task did not start");
-  const heap = { base: a.heap, size: AREA_BYTES, weight: which === "mix" ? 0.7 : which === "heap" ? 1 : 0 };
-  const stack = { base: a.stack, size: AREA_BYTES, weight: which === "mix" ? 0.3 : which === "stack" ? 1 : 0 };
-  addresses = mix([heap, stack].filter((r) => r.weight > 0));
+  const { k, addresses, acc } = checkerTask(which);
   const name = {
     heap: "checker on, inside a task: words in a live heap block",
     stack: "checker on, inside a task: the task's live stack",
@@ -261,12 +247,65 @@ export function checkerInTask(which: "heap" | "stack" | "mix"): Measurement {
     () => {
       const r = k.run({ slices: 1 });
       if (r.reason !== "slices" || k.faults.length > 0) throw new Error(`bench run ended: ${r.reason}`);
-      return acc;
+      return acc();
     },
     { runs: PAIRED_RUNS, baseline: rawMixRun(addresses) },
   );
   if (k.checker!.reports.length !== before) throw new Error("the checker reported a correct program");
   return m;
+}
+
+/**
+ * Bound of the checker rows: the bench kit's `checksInlineRun` on the 30% stack / 70% heap mix, with the
+ * permissions, filter state and filter mask the measuring task has when it starts its loop.
+ */
+export function checkerBound(): Measurement {
+  const { addresses, bound } = checkerTask("mix");
+  return measure(bound.name, ACCESS_OPS, bound.run, { runs: PAIRED_RUNS, baseline: rawMixRun(addresses) });
+}
+
+/**
+ * The checker rows' kernel: a task on a checker-on kernel initialises 1 KiB of a heap block and
+ * 1 KiB of its stack (a pushed frame), picks its addresses, then runs the access loop through its
+ * own task context once per slice. Also the bound's loop, made inside the task before its loop.
+ */
+function checkerTask(which: "heap" | "stack" | "mix") {
+  const k = bootedKernel(true);
+  let setup: { addresses: Uint32Array; bound: BaselineRun } | null = null;
+  let acc = 0;
+  k.spawn({
+    name: "bench",
+    priority: 5,
+    stackSize: 4096,
+    *main(t: TaskContext) {
+      const heap = yield* t.malloc(AREA_BYTES);
+      const stack = t.push(AREA_BYTES);
+      t.fill(heap, 0, AREA_BYTES);
+      t.fill(stack, 0, AREA_BYTES);
+      const weights = { heap: [1, 0], stack: [0, 1], mix: [0.7, 0.3] }[which];
+      const addresses = mix(
+        [
+          { base: heap, size: AREA_BYTES, weight: weights[0]! },
+          { base: stack, size: AREA_BYTES, weight: weights[1]! },
+        ].filter((r) => r.weight > 0),
+      );
+      const core = k.machine.core;
+      const mask = core.hook?.filter?.filterMasks[core.actor] ?? 0;
+      setup = {
+        addresses,
+        bound: checksInlineRun(core, addresses, { readBit: Perm.UR, writeBit: Perm.UW, filterMask: mask }),
+      };
+      yield* t.yield();
+      for (;;) {
+        acc ^= loop(t, addresses);
+        yield* t.yield();
+      }
+    },
+  });
+  k.run({ slices: 8 });
+  const s = setup as { addresses: Uint32Array; bound: BaselineRun } | null;
+  if (s === null) throw new Error("the bench task did not start");
+  return { k, ...s, acc: () => acc };
 }
 
 /** Baseline for the checker rows: the mix of heap and stack words folded into 1 MiB. */

@@ -12,7 +12,7 @@
 import { type BenchGroup, benchMain, measure, row } from "@rtos-sim/bench-kit";
 import { STM32F407 } from "@rtos-sim/hw";
 import { bootKernel } from "../src/index.js";
-import { checkerBaseline, checkerInTask, hwBaseline, hwTaskLike } from "./access.js";
+import { checkerBaseline, checkerBound, checkerInTask, hwBaseline, hwBound, hwTaskLike } from "./access.js";
 import { framesCase } from "./frames.js";
 import { tlsfInKernel } from "./tlsf.js";
 
@@ -79,6 +79,7 @@ benchMain(
     hwRaw: () => hwBaseline(),
     hwTask: () => hwTaskLike(false),
     hwTaskCycles: () => hwTaskLike(true),
+    hwBound: () => hwBound(),
     hwRawV8: () => hwBaseline("pmsav8"),
     hwTaskV8: () => hwTaskLike(false, "pmsav8"),
     hwTaskCyclesV8: () => hwTaskLike(true, "pmsav8"),
@@ -86,6 +87,7 @@ benchMain(
     mcHeap: () => checkerInTask("heap"),
     mcStack: () => checkerInTask("stack"),
     mcMix: () => checkerInTask("mix"),
+    mcBound: () => checkerBound(),
     framesNoRz: () => framesCase({ stackRedzone: 0 }, "calls, checker on, frames without redzones (stackRedzone 0)"),
     framesRz: () => framesCase(true, "calls, checker on, 32-byte redzones around each local (the default)"),
     framesOff: () => framesCase(false, "calls, checker off (plain frames)"),
@@ -113,6 +115,7 @@ benchMain(
           row(r.hwRaw, r.hwRaw),
           ...(r.hwTask ? [row(r.hwTask, r.hwRaw, { ratio: 0.25 })] : []),
           ...(r.hwTaskCycles ? [row(r.hwTaskCycles, r.hwRaw, { ratio: 0.2 })] : []),
+          ...(r.hwBound ? [row(r.hwBound, r.hwRaw)] : []),
           // PMSAv8: the same targets, against the raw loop over its own address mix.
           ...(r.hwRawV8 ? [row(r.hwRawV8, r.hwRaw)] : []),
           ...(r.hwTaskV8 && r.hwRawV8 ? [row(r.hwTaskV8, r.hwRawV8, { ratio: 0.25 })] : []),
@@ -129,6 +132,7 @@ benchMain(
           ...(r.mcHeap ? [row(r.mcHeap, r.mcRaw, { ratio: 0.15 })] : []),
           ...(r.mcStack ? [row(r.mcStack, r.mcRaw, { ratio: 0.1 })] : []),
           ...(r.mcMix ? [row(r.mcMix, r.mcRaw, { ratio: 0.1 })] : []),
+          ...(r.mcBound ? [row(r.mcBound, r.mcRaw)] : []),
         ],
       });
     }

@@ -16,6 +16,8 @@ export {
   rawAccessBaseline,
   rawAccessRun,
 } from "./access.js";
+export type { InlineCheckCore, InlineCheckOptions } from "./checks-inline.js";
+export { checksInlineRun } from "./checks-inline.js";
 export { benchMain, DEFAULT_PROCESSES, medianDraw } from "./isolate.js";
 export type { BaselineRun, Measurement, MeasureOptions, PairedBaseline } from "./measure.js";
 export { globalSink, MIN_BASELINE_MS, measure } from "./measure.js";
