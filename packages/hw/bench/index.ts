@@ -29,9 +29,8 @@ import { createMachine, type MpuV8, Perm, STM32F407, STM32U585 } from "../src/in
 
 /**
  * The same raw access through a DataView held in an object's field, as a simulator holds its
- * memory, with the memory's base address in a field too (a module constant read in the
- * methods, as this row first had it, is a context load and a map check per access: 0.41x then,
- * against 0.8-0.95x now).
+ * memory, with the memory's base address in a field too: read from a module constant in the
+ * methods, it would cost a context load and a map check per access, which no simulator pays.
  */
 class RawMemory {
   readonly view = new DataView(new ArrayBuffer(ACCESS.size));
