@@ -288,6 +288,7 @@ describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_
       "allocation-size-too-big",
       "use-after-free",
       "stack-buffer-overflow",
+      "stack-use-after-return",
     ]);
     const html = readFileSync(file, "utf8");
     expect(html).toContain("<h3>Leak summary</h3>");

@@ -42,6 +42,15 @@ describe("the apps' docs", () => {
     const end = lines.findIndex((line, i) => i > header && !line.startsWith("|"));
     const names = lines.slice(header + 2, end).map((line) => /^\| `([a-z0-9-]+)`/.exec(line)?.[1]);
     expect(names).toEqual(APPS.map((a) => a.app.name));
+    // The "default" column: the app's duration and, for a kernel app, whether the checker is on.
+    const defaults = lines.slice(header + 2, end).map((line) => line.split("|")[2]!.trim());
+    expect(defaults).toEqual(
+      APPS.map((a) => {
+        const ms = a.kind === "kernel" ? a.app.durationMs : a.app.defaultDurationMs;
+        const time = ms !== undefined && ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
+        return a.kind === "kernel" ? `${time}, checker ${a.app.memcheck ? "on" : "off"}` : time;
+      }),
+    );
   });
 
   it("the root README's package table names every app", () => {

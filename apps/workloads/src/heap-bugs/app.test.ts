@@ -2,6 +2,7 @@ import { runApp } from "@rtos-sim/kernel";
 import { formatReport, type MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { HEAP_BUGS, heapBugs } from "./app.js";
+import README from "../../README.md?raw";
 import APP_SOURCE from "./app.ts?raw";
 
 /** The 1-based line of app.ts holding `code`. */
@@ -38,6 +39,7 @@ describe("heap-bugs", () => {
       ["allocation-size-too-big", true],
       ["use-after-free", true],
       ["stack-buffer-overflow", true],
+      ["stack-use-after-return", true],
     ]);
     // The stopped tasks' blocks are held (their registers are not scanned), not reported again.
     expect(run.leaks).toMatchObject({ definiteBytes: 48, indirectBytes: 0, possibleBytes: 0 });
@@ -68,6 +70,18 @@ describe("heap-bugs", () => {
       offset: 80,
     });
     expect(stack).toMatchObject({ address: stack.frame!.base + 80, size: 1, access: "write", block: null });
+    const uar = of("stack-uar");
+    expect(uar.frame).toMatchObject({
+      function: "format_reading",
+      state: "returned",
+      local: { name: "text", offset: 72, size: 12 },
+      relation: "inside",
+      distance: 0,
+      offset: 72,
+    });
+    // The frame was the task's only one: it ended at the stack's top, where SP is back.
+    expect(uar.frame!.base + uar.frame!.size).toBe(0x10009400);
+    expect(uar).toMatchObject({ address: uar.frame!.base + 72, size: 1, access: "read", block: null });
     // The stopping bugs are checker faults with the report attached; a double free is the task's own.
     const f = run.kernel.faults.find((x) => x.task === "double-free")!;
     expect([f.kind, f.checker?.kind, f.checker?.mode, f.checker?.syscall]).toEqual([
@@ -98,6 +112,10 @@ describe("heap-bugs", () => {
     expect(of("pager").source!.line).toBe(lineOf("const v = t.read32(last);"));
     expect(of("pager").pages!.freed.taskName).toBe("pager");
     expect(of("stack-buf").source!.line).toBe(lineOf("f.locals.name.set(src.length, 0);"));
+    expect(of("stack-uar").source!.line).toBe(lineOf("const c = t.read8(text);"));
+    expect(formatReport(of("stack-uar"))).toContain(
+      "    [72, 84) 'text' <== Memory access at offset 72 is inside this variable",
+    );
     expect(formatReport(of("stack-buf"))).toContain(
       "    [72, 80) 'name' <== Memory access at offset 80 overflows this variable",
     );
@@ -117,6 +135,21 @@ describe("heap-bugs", () => {
     expect(off.kernel.faults.map((f) => f.task)).toEqual(["double-free", "invalid-free"]);
     // The stack bug's NUL lands silently in the next local (plain C layout): the task runs on.
     expect(off.kernel.task("stack-buf")!.output.join("\n")).toContain("stack-buf: not reached");
+    // The returned frame's text is still there below SP: the stale pointer reads it unnoticed.
+    expect(off.kernel.task("stack-uar")!.output.join("\n")).toContain("stack-uar: read '4' at 0x");
     expect(off.leaks).toBeNull();
+  });
+
+  it("is described bug by bug in the package README's heap-bugs table", () => {
+    const from = README.indexOf("## heap-bugs\n");
+    const section = README.slice(from, README.indexOf("\n## ", from + 1));
+    const rows = section
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .map((line) => line.split("|").slice(1, 5).map((cell) => cell.trim()));
+    expect(rows).toEqual(
+      HEAP_BUGS.map((b) => [`\`${b.task}\``, b.what, `\`${b.kind}\``, b.stops ? "faulted" : "ends normally"]),
+    );
+    expect(section).toContain(`${heapBugs.durationMs} ms in all`);
   });
 });

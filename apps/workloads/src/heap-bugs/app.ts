@@ -22,7 +22,10 @@ export const BUG_SPACING_MS = 10;
 /** A parser's frame: a length, an 8-byte name (a local array between two scalars), a checksum. */
 const PARSE_NAME = fn("parse_name", { locals: { len: u32, name: array(u8, 8), crc: u32 } });
 
-/** One classic memory bug (the heap's, and one on the stack), in its own task, and the checker report it must produce. */
+/** A formatter's frame: a reading and the 12-byte text it formats it into (a local array). */
+const FORMAT_READING = fn("format_reading", { locals: { value: u32, text: array(u8, 12) } });
+
+/** One classic memory bug (the heap's, and two on the stack), in its own task, and the checker report it must produce. */
 export interface HeapBug {
   /** Task name. */
   readonly task: string;
@@ -186,6 +189,23 @@ export const HEAP_BUGS: readonly HeapBug[] = [
       yield* t.exit(0);
     },
   },
+  {
+    task: "stack-uar",
+    kind: "stack-use-after-return",
+    what: "reads a local array through the pointer its function returned",
+    stops: false,
+    *body(t, say) {
+      const f = t.enter(FORMAT_READING); // char *format_reading(int value) { char text[12]; ...; return text; }
+      f.locals.value = 42;
+      const digits = "42 mV";
+      for (let i = 0; i < digits.length; i++) f.locals.text.set(i, digits.charCodeAt(i));
+      f.locals.text.set(digits.length, 0);
+      const text = f.locals.text.address; // the pointer the function returns
+      t.leave(f); // its frame is popped; the caller keeps the pointer
+      const c = t.read8(text); // the caller prints the string: a returned frame's byte (reported)
+      say(`stack-uar: read '${String.fromCharCode(c)}' at ${hex(text)}, in the frame format_reading returned (reported)`);
+    },
+  },
 ];
 
 function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
@@ -204,11 +224,7 @@ function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
   };
 }
 
-/**
- * The leak check at task exit: when a task ends normally, the checker's `taskEnded` drops its
- * stack from the roots and reports the blocks it allocated that nothing points to any more.
- * (The kernel does not call it itself; the app subscribes to the kernel's task-state events.)
- */
+/** One report as the app's check shows it: kind, address, task, the block, pages or frame, the source line. */
 function reportLine(r: MemReport): string {
   const block = r.block ? ` (${r.block.size}-byte block ${hex(r.block.address)}, ${r.block.state})` : "";
   const pages = r.pages
@@ -254,8 +270,9 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
  * `heap-bugs`: the classic heap bugs, one per task, 10 ms apart: heap overflow, use after free,
  * double free, invalid free, uninitialized read, a leak (found at the task's exit), an
  * overlapping memcpy, a calloc whose n * size overflows, a too-big malloc, and a use after free
- * of pages (a slab's pages given back), and one stack bug: a string copy one byte past a local
- * array of a call frame (a stack buffer overflow). With the memory checker on (the default, with source
+ * of pages (a slab's pages given back), and two stack bugs: a string copy one byte past a local
+ * array of a call frame (a stack buffer overflow), and a read through the pointer to a local
+ * array its function returned (a stack use after return). With the memory checker on (the default, with source
  * sites), each produces its report (kind, address, block or pages with their allocation and free
  * sites, or the frame and its local, task, time, and the lines of the app's code); write errors, bad frees and copies stop
  * the task, reads, leaks and refused allocations are reported and the task goes on.
@@ -263,7 +280,7 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
 export const heapBugs: AppDescription = defineApp({
   name: "heap-bugs",
   description:
-    "the classic heap bugs and a stack buffer overflow, one per task, each caught and reported by the memory checker, with source lines",
+    "the classic heap bugs, a stack buffer overflow and a stack use after return, one per task, each caught and reported by the memory checker, with source lines",
   board: "stm32f407",
   durationMs: 150,
   memcheck: { sourceSites: true },
