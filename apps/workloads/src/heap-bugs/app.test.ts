@@ -1,8 +1,8 @@
 import { runApp } from "@rtos-sim/kernel";
 import { formatReport, type MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
-import { HEAP_BUGS, heapBugs } from "./app.js";
 import README from "../../README.md?raw";
+import { HEAP_BUGS, heapBugs } from "./app.js";
 import APP_SOURCE from "./app.ts?raw";
 
 /** The 1-based line of app.ts holding `code`. */
@@ -146,7 +146,12 @@ describe("heap-bugs", () => {
     const rows = section
       .split("\n")
       .filter((line) => line.startsWith("| `"))
-      .map((line) => line.split("|").slice(1, 5).map((cell) => cell.trim()));
+      .map((line) =>
+        line
+          .split("|")
+          .slice(1, 5)
+          .map((cell) => cell.trim()),
+      );
     expect(rows).toEqual(
       HEAP_BUGS.map((b) => [`\`${b.task}\``, b.what, `\`${b.kind}\``, b.stops ? "faulted" : "ends normally"]),
     );
