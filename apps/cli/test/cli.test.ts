@@ -264,11 +264,24 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
   it("apps lists every built-in app and marks the default", async () => {
     const r = await rtosSim(["apps"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^app\s+board\s+duration\s+what it shows$/m);
-    expect(r.stdout).toMatch(/^mpu-demo( \(default\))?\s+stm32f407\s+1000 ms\s+two unprivileged tasks/m);
+    expect(r.stdout).toMatch(/^app\s+board\s+duration\s+checker\s+what it shows$/m);
+    expect(r.stdout).toMatch(/^mpu-demo( \(default\))?\s+stm32f407\s+1000 ms\s+on\s+two unprivileged tasks/m);
+    // alloc-stress turns the checker off (its redzones and quarantine would change the heaps' shapes).
+    expect(r.stdout).toMatch(/^alloc-stress\s+stm32f407\s+1000 ms\s+off\s+/m);
     expect(r.stdout).toContain(`${DEFAULT_APP} (default)`);
-    const json = JSON.parse((await rtosSim(["apps", "--json"])).stdout) as { name: string; default: boolean }[];
+    const json = JSON.parse((await rtosSim(["apps", "--json"])).stdout) as {
+      name: string;
+      default: boolean;
+      defaultMemcheck: boolean;
+    }[];
     expect(json.map((a) => a.name)).toEqual(APPS.map((a) => a.app.name));
+    expect(json.map((a) => [a.name, a.defaultMemcheck])).toEqual([
+      ["flight", true],
+      ["isolation", true],
+      ["heap-bugs", true],
+      ["alloc-stress", false],
+      ["mpu-demo", true],
+    ]);
     expect(json.filter((a) => a.default).map((a) => a.name)).toEqual([DEFAULT_APP]);
   });
 });

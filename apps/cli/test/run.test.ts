@@ -244,6 +244,20 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
   });
 });
 
+describe("rtos-sim run: the checker follows the app unless a flag says otherwise", { timeout: 90_000 }, () => {
+  const run = async (args: readonly string[]) =>
+    JSON.parse((await rtosSim(["run", "alloc-stress", "--duration", "20", ...args, "--json"])).stdout) as RunResult;
+
+  it("alloc-stress turns it off; --memcheck turns it on; --no-memcheck is the app's own choice again", async () => {
+    const plain = await run([]);
+    expect([plain.options.memcheck, plain.memcheckActive, plain.leaks]).toEqual([false, false, null]);
+    const on = await run(["--memcheck"]);
+    expect([on.options.memcheck, on.memcheckActive]).toEqual([true, true]);
+    expect(on.verdict).toEqual({ ok: true, problems: [] }); // the app runs clean with it on
+    expect((await run(["--memcheck", "--no-memcheck"])).memcheckActive).toBe(false);
+  });
+});
+
 describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_000 }, () => {
   it("prints each report with the app's source lines, then the leak summary; JSON and HTML carry it too", async () => {
     const dir = tempDir();

@@ -29,6 +29,9 @@ describe("PlaygroundSession", () => {
     });
     expect(s.info.board.name).toBe("stm32f407");
     expect(s.info.options).toEqual({ seed: 7, durationMs: 150, memcheck: true });
+    // alloc-stress turns the checker off, as the CLI runs it without a flag; a link can turn it on.
+    expect(PlaygroundSession.create(state({ app: "alloc-stress" })).info.options.memcheck).toBe(false);
+    expect(PlaygroundSession.create(state({ app: "alloc-stress", memcheck: true })).info.options.memcheck).toBe(true);
     const uart: string[] = [];
     const first = s.delta(true);
     expect(first.cpu?.task).toBeNull();

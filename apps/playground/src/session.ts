@@ -163,7 +163,7 @@ export class PlaygroundSession {
     const options: AppRunOptions = {
       seed: state.seed,
       durationMs: state.durationMs ?? this.app.defaultDurationMs ?? 1000,
-      memcheck: state.memcheck,
+      memcheck: state.memcheck ?? this.app.defaultMemcheck ?? true,
     };
     this.prepared = prepareRun(this.app, board, options, {
       source: origin === "builtin" ? "builtin" : "file",

@@ -3,10 +3,14 @@ import { EXAMPLE_APP } from "./example-app.js";
 import { DEFAULT_STATE, decodeState, EDITOR_APP, encodeState } from "./state.js";
 
 describe("encodeState / decodeState", () => {
-  it("defaults are left out; a fresh page is flight with the checker on", () => {
+  it("defaults are left out; a fresh page is flight with its defaults", () => {
     expect(encodeState(DEFAULT_STATE)).toBe("app=flight");
     expect(decodeState("")).toEqual(DEFAULT_STATE);
     expect(encodeState({ ...DEFAULT_STATE, app: "isolation", seed: 7 })).toBe("app=isolation&seed=7");
+    // The checker: the app's default unless the link says (as the CLI without a flag).
+    expect(DEFAULT_STATE.memcheck).toBeNull();
+    expect(encodeState({ ...DEFAULT_STATE, app: "alloc-stress", memcheck: true })).toBe("app=alloc-stress&memcheck=1");
+    expect(decodeState("app=flight&memcheck=0").memcheck).toBe(false);
   });
 
   it("every field and an edited source (any Unicode) survive a round trip", () => {

@@ -23,19 +23,22 @@ export interface PlaygroundState {
   readonly seed: number;
   /** Simulated duration in ms; null: the app's default (as `--duration`). */
   readonly durationMs: number | null;
-  /** The memory checker is on (as `--memcheck`, the default) or off (`--no-memcheck`). */
-  readonly memcheck: boolean;
+  /**
+   * The memory checker on (as `--memcheck`) or off (`--no-memcheck`); null: the app's default
+   * (as neither flag: on, unless the app turns it off, as `alloc-stress` does).
+   */
+  readonly memcheck: boolean | null;
   /** The edited app's source (kept when another app is picked, so it is not lost); null: the example. */
   readonly source: string | null;
 }
 
-/** The state of a fresh page: `flight` on its default board, seed 1, checker on. */
+/** The state of a fresh page: `flight` with its defaults (board, duration, checker), seed 1. */
 export const DEFAULT_STATE: PlaygroundState = Object.freeze({
   app: "flight",
   board: null,
   seed: 1,
   durationMs: null,
-  memcheck: true,
+  memcheck: null,
   source: null,
 });
 
@@ -64,7 +67,7 @@ export function encodeState(s: PlaygroundState): string {
   if (s.board !== null) p.set("board", s.board);
   if (s.seed !== DEFAULT_STATE.seed) p.set("seed", String(s.seed));
   if (s.durationMs !== null) p.set("duration", String(s.durationMs));
-  if (!s.memcheck) p.set("memcheck", "0");
+  if (s.memcheck !== null) p.set("memcheck", s.memcheck ? "1" : "0");
   if (s.source !== null) p.set("src", toBase64Url(s.source));
   return p.toString();
 }
@@ -110,5 +113,6 @@ export function decodeState(fragment: string): PlaygroundState {
       throw bad("src", src, "is not an app's source (base64url of UTF-8 text)");
     }
   }
-  return { app, board, seed, durationMs, memcheck: memcheckText !== "0", source };
+  const memcheck = memcheckText === null ? null : memcheckText === "1";
+  return { app, board, seed, durationMs, memcheck, source };
 }

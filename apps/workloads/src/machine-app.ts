@@ -12,7 +12,10 @@ export interface AppRunOptions {
   readonly seed: number;
   /** Simulated duration in milliseconds (`--duration`, default the app's `defaultDurationMs`). */
   readonly durationMs: number;
-  /** The memory checker is wanted (`--memcheck`, the default, or `--no-memcheck`). */
+  /**
+   * The memory checker is wanted: `--memcheck` or `--no-memcheck`, else the app's
+   * {@link MachineApp.defaultMemcheck} (true when it has none).
+   */
   readonly memcheck: boolean;
   /**
    * A path prefix to strip from the file names of source sites in checker reports (the CLI
@@ -73,6 +76,11 @@ export interface MachineApp {
   readonly defaultBoard?: string;
   /** Simulated duration when `--duration` is not given, in milliseconds. Default 1000. */
   readonly defaultDurationMs?: number;
+  /**
+   * Whether the memory checker is wanted when neither `--memcheck` nor `--no-memcheck` is given.
+   * Default true. A kernel app's `memcheck` setting gives it (see {@link fromKernelApp}).
+   */
+  readonly defaultMemcheck?: boolean;
   /** Runs the workload, recording through `ctx.record`. May be async. */
   run(ctx: MachineAppContext): void | Promise<void>;
 }
@@ -111,6 +119,9 @@ export function machineAppProblems(value: unknown): string[] {
     (typeof v.defaultDurationMs !== "number" || !(v.defaultDurationMs > 0) || v.defaultDurationMs > 3_600_000)
   ) {
     problems.push("defaultDurationMs must be a number of milliseconds in (0, 3600000]");
+  }
+  if (v.defaultMemcheck !== undefined && typeof v.defaultMemcheck !== "boolean") {
+    problems.push("defaultMemcheck must be a boolean");
   }
   return problems;
 }

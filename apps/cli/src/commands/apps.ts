@@ -28,6 +28,7 @@ export const appsCommand: CommandSpec = {
             default: a.name === DEFAULT_APP,
             defaultBoard: a.defaultBoard ?? "stm32f407",
             defaultDurationMs: a.defaultDurationMs ?? 1000,
+            defaultMemcheck: a.defaultMemcheck ?? true,
           })),
         ),
       );
@@ -37,11 +38,18 @@ export const appsCommand: CommandSpec = {
       style.bold(a.name) + (a.name === DEFAULT_APP ? " (default)" : ""),
       a.defaultBoard ?? "stm32f407",
       `${a.defaultDurationMs ?? 1000} ms`,
+      (a.defaultMemcheck ?? true) ? "on" : "off",
       a.summary,
     ]);
     io.out(
       renderTable(
-        [{ header: "app" }, { header: "board" }, { header: "duration", align: "right" }, { header: "what it shows" }],
+        [
+          { header: "app" },
+          { header: "board" },
+          { header: "duration", align: "right" },
+          { header: "checker" },
+          { header: "what it shows" },
+        ],
         rows,
       ),
     );

@@ -78,8 +78,7 @@ async function runApp(cx: CommandContext): Promise<number> {
   // Validate every option before loading anything.
   const durationArg = typeof values.duration === "string" ? parseDuration(values.duration) : null;
   const seed = typeof values.seed === "string" ? parseSeed(values.seed) : DEFAULT_SEED;
-  const memcheckFlags = cx.order.filter((o) => o === "memcheck" || o === "no-memcheck");
-  const memcheck = memcheckFlags.length === 0 || memcheckFlags[memcheckFlags.length - 1] === "memcheck";
+  const memcheckFlag = cx.order.filter((o) => o === "memcheck" || o === "no-memcheck").at(-1);
   const tracePath = outputPath(io, "--trace", values.trace);
   const reportPath = outputPath(io, "--report", values.report);
   const resolved = await resolveApp(positionals[0] ?? DEFAULT_APP, io.cwd);
@@ -90,6 +89,8 @@ async function runApp(cx: CommandContext): Promise<number> {
     io.cwd,
   );
   const durationMs = durationArg ?? app.defaultDurationMs ?? 1000;
+  // The last of --memcheck / --no-memcheck wins; without either, the app's default (on when it has none).
+  const memcheck = memcheckFlag === undefined ? (app.defaultMemcheck ?? true) : memcheckFlag === "memcheck";
 
   // Source sites in checker reports are shown relative to the working directory.
   const options = { seed, durationMs, memcheck, sourceRoot: io.cwd };
@@ -201,7 +202,7 @@ export const runCommand: CommandSpec = {
       value: "D",
       description: "simulated time to run, e.g. 2s, 500ms, 10000 (default: the app's)",
     },
-    memcheck: { type: "boolean", description: "run with the memory checker (the default)" },
+    memcheck: { type: "boolean", description: "run with the memory checker (the default unless the app turns it off)" },
     "no-memcheck": { type: "boolean", description: "run without the memory checker" },
     json: JSON_OPTION,
     trace: {

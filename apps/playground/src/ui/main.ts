@@ -3,7 +3,7 @@
  * views it feeds. Plain DOM: the page is one static HTML file (src/site/index.html) whose
  * elements this script fills.
  */
-import { APPS, esc, formatTime } from "@rtos-sim/apps";
+import { APPS, esc, formatTime, runnableApp } from "@rtos-sim/apps";
 import { BOARDS } from "@rtos-sim/hw";
 import { EXAMPLE_APP } from "../example-app.js";
 import { LiveRun } from "../live-run.js";
@@ -68,12 +68,22 @@ function showState(): void {
   ui.board.value = state.board ?? "";
   ui.seed.value = String(state.seed);
   ui.duration.value = state.durationMs === null ? "" : String(state.durationMs);
-  ui.memcheck.checked = state.memcheck;
+  ui.memcheck.checked = state.memcheck ?? builtinMemcheck(state.app);
   ui.editorPanel.hidden = state.app !== EDITOR_APP;
   if (editor.value() !== (state.source ?? EXAMPLE_APP)) editor.setValue(state.source ?? EXAMPLE_APP);
 }
 
-function readControls(): PlaygroundState | null {
+/**
+ * Whether the checker is on for an app whose link does not say: a built-in app's default; for
+ * the edited app, on until its run is loaded (then the loaded run's options say).
+ */
+function builtinMemcheck(app: string): boolean {
+  const entry = APPS.find((a) => a.app.name === app);
+  return entry === undefined ? true : (runnableApp(entry).defaultMemcheck ?? true);
+}
+
+/** The controls as a state; the checker stays the app's default until its box is clicked. */
+function readControls(memcheckClicked: boolean): PlaygroundState | null {
   const seed = Number(ui.seed.value);
   if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
     say("the seed must be an integer in 0..4294967295", true);
@@ -86,7 +96,8 @@ function readControls(): PlaygroundState | null {
     return null;
   }
   const source = editor.value() === EXAMPLE_APP ? null : editor.value();
-  return { app: ui.app.value, board: ui.board.value || null, seed, durationMs, memcheck: ui.memcheck.checked, source };
+  const memcheck = memcheckClicked ? ui.memcheck.checked : state.memcheck;
+  return { app: ui.app.value, board: ui.board.value || null, seed, durationMs, memcheck, source };
 }
 
 function writeLink(): void {
@@ -186,6 +197,7 @@ if (worker) {
     switch (m.type) {
       case "loaded":
         live = new LiveRun(m.info);
+        ui.memcheck.checked = m.info.options.memcheck; // the run's own, with the app's default resolved
         views.clear(live);
         live.apply(m.delta);
         say(
@@ -241,7 +253,7 @@ function cliCommand(): string {
   if (state.board) parts.push(`--board ${state.board}`);
   parts.push(`--seed ${state.seed}`);
   if (state.durationMs !== null) parts.push(`--duration ${state.durationMs}`);
-  if (!state.memcheck) parts.push("--no-memcheck");
+  if (state.memcheck !== null) parts.push(state.memcheck ? "--memcheck" : "--no-memcheck");
   return parts.join(" ");
 }
 
@@ -279,7 +291,7 @@ byId("mpu-legend").innerHTML = mpuLegendHtml();
 
 byId<HTMLFormElement>("controls").addEventListener("change", (e) => {
   if ((e.target as HTMLElement).id === "source") return;
-  const next = readControls();
+  const next = readControls(e.target === ui.memcheck);
   if (!next || encodeState(next) === encodeState(state)) return;
   state = next;
   showState();

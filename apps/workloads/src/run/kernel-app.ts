@@ -343,6 +343,8 @@ export function fromKernelApp(app: KernelAppDescription & KernelAppExpectations)
     summary: app.description,
     ...(app.board !== undefined ? { defaultBoard: app.board } : {}),
     ...(app.durationMs !== undefined ? { defaultDurationMs: app.durationMs } : {}),
+    // An app that says whether it wants the checker gets its way; one that does not, the CLI's default (on).
+    ...(app.memcheck !== undefined ? { defaultMemcheck: app.memcheck !== false } : {}),
     run(ctx: MachineAppContext) {
       const run = startKernelApp(app, ctx);
       run.advance();
