@@ -248,7 +248,7 @@ describe("rtos-sim run: the checker follows the app unless a flag says otherwise
   const run = async (args: readonly string[]) =>
     JSON.parse((await rtosSim(["run", "alloc-stress", "--duration", "20", ...args, "--json"])).stdout) as RunResult;
 
-  it("alloc-stress turns it off; --memcheck turns it on; --no-memcheck is the app's own choice again", async () => {
+  it("alloc-stress turns it off; --memcheck turns it on; the last flag given wins", async () => {
     const plain = await run([]);
     expect([plain.options.memcheck, plain.memcheckActive, plain.leaks]).toEqual([false, false, null]);
     const on = await run(["--memcheck"]);
