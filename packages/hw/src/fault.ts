@@ -121,9 +121,12 @@ export class Fault extends Error implements FaultInfo {
     this.cfsr = info.cfsr;
     this.hfsr = info.hfsr;
     this.faultAddress = info.faultAddress;
-    this.access = info.access;
+    this.access = Object.freeze({ ...info.access });
     this.lockup = info.lockup;
-    this.cfsrNames = names;
+    this.cfsrNames = Object.freeze(names);
+    // Task code catches this object, and the kernel builds its fault record from it: frozen, the
+    // record says what the core set.
+    Object.freeze(this);
   }
 
   /** A plain JSON-able view. */

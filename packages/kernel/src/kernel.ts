@@ -44,7 +44,7 @@ import {
   TCB_BYTES,
   TcbField,
 } from "./task-record.js";
-import { checkSpec, delayTicks, partitionGrant, taskGrants } from "./task-spec.js";
+import { checkSpec, copySpec, delayTicks, partitionGrant, taskGrants } from "./task-spec.js";
 import { CpuTiming } from "./timing/cpu-timing.js";
 import { type JobRecord, type JobStats, JobTracker } from "./timing/jobs.js";
 import { KERNEL_COSTS } from "./timing/kernel-costs.js";
@@ -542,7 +542,8 @@ export class Kernel {
    * configuration (computed once; `MPU_REGIONS_EXHAUSTED` when it does not fit), its TCB in kernel
    * memory, its initial exception frame, and its scheduler entry. Nothing is left allocated on error.
    */
-  spawn(spec: TaskSpec): KTask {
+  spawn(description: TaskSpec): KTask {
+    const spec = copySpec(description);
     const tickHz = this.options.tickHz ?? 1000;
     checkSpec(spec, {
       tickHz,
@@ -707,7 +708,9 @@ export class Kernel {
   }
 
   private entry(k: KTask): Generator<never, unknown, unknown> {
-    return k.spec.main(k.ctx) as Generator<never, unknown, unknown>;
+    // Called as a plain function: `this` is not the kernel's copy of the spec (nor the caller's).
+    const main = k.spec.main;
+    return main.call(undefined, k.ctx) as Generator<never, unknown, unknown>;
   }
 
   /**

@@ -77,8 +77,14 @@ describe("the surface of TaskContext handed to task code", () => {
       const k = runTask((t) => {
         if (tamper) {
           const loose = t as unknown as Record<string, unknown>;
-          loose.onStackPointer = null;
-          loose.libc = { memcpy: (d: number) => d };
+          // The context is frozen: no own property can stand in for what the kernel reads.
+          expect(() => {
+            loose.onStackPointer = null;
+          }).toThrow(TypeError);
+          expect(() => {
+            loose.libc = { memcpy: (d: number) => d };
+          }).toThrow(TypeError);
+          expect(() => Object.defineProperty(t, "sp", { get: () => 0 })).toThrow(TypeError);
         }
         act(t);
       });

@@ -206,6 +206,9 @@ export class TaskContext {
       options.frames,
     );
     this.#control = new TaskContext.#Control(this);
+    // Task code holds this object and the kernel reads its accessors (sp, pc...): no own property
+    // added later may stand in for them.
+    Object.freeze(this);
   }
 
   /** Current stack pointer (read-only to the task: it moves it with push/pop and calls). */
@@ -241,9 +244,12 @@ export class TaskContext {
   readBytes(address: number, length: number): Uint8Array {
     return this.#core.readBytes(address, length);
   }
-  /** Writes bytes (memcpy-like). */
+  /**
+   * Writes bytes (memcpy-like): a copy of `data`, taken first, so the range checked is the range
+   * written (an array-like or a Proxy could report one length to the check and another to the copy).
+   */
   writeBytes(address: number, data: Uint8Array): void {
-    this.#core.writeBytes(address, data);
+    this.#core.writeBytes(address, new Uint8Array(data));
   }
   /** Fills bytes (memset-like). */
   fill(address: number, value: number, length: number): void {

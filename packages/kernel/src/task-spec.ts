@@ -28,6 +28,23 @@ export interface SpecContext {
 }
 
 /**
+ * The kernel's own copy of a task description, taken once at spawn: its fields, and each object
+ * or array field (rights, grants, devices, slab classes, delays, budgets) copied one level down,
+ * all frozen. The task's code can reach the caller's object (as `this` of `main`, or through a
+ * closure); the kernel reads only this copy, so a task cannot give itself rights afterwards.
+ */
+export function copySpec(spec: TaskSpec): TaskSpec {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(spec)) {
+    out[key] =
+      value === null || typeof value !== "object"
+        ? value
+        : Object.freeze(Array.isArray(value) ? [...(value as unknown[])] : { ...(value as object) });
+  }
+  return Object.freeze(out) as unknown as TaskSpec;
+}
+
+/**
  * Checks a task description field by field (typed `BAD_TASK` naming the field,
  * `DUPLICATE_TASK`, `UNKNOWN_PARTITION`, `UNKNOWN_DEVICE`, `UNKNOWN_QUEUE`,
  * `UNKNOWN_SEMAPHORE`); changes nothing.

@@ -70,6 +70,58 @@ function describe(x: unknown): string {
 }
 
 /**
+ * {@link describe} of what a task threw, made while the task's step is still open: an error's
+ * `name` and `message` may be getters or a Proxy's traps, task code that must run as the task
+ * (and may throw; then the description says so).
+ */
+function describeThrown(x: unknown): string {
+  try {
+    return describe(x);
+  } catch {
+    return "an error whose description threw";
+  }
+}
+
+/**
+ * A step's outcome, read once from the task's iterator result: `done`, and the value (a request
+ * is copied by {@link copyRequest}). Runs in the task's step, so task code it meets (getters,
+ * Proxy traps) runs as the task, before any handler; what it throws is the task's.
+ */
+function readStep(r: unknown): Step {
+  if (r === null || typeof r !== "object") throw new TypeError(`the task's iterator returned ${String(r)}`);
+  const done = Boolean((r as IteratorResult<unknown>).done);
+  const value = (r as IteratorResult<unknown>).value;
+  return { done, value: done ? value : copyRequest(value) };
+}
+
+interface Step {
+  readonly done: boolean;
+  readonly value: unknown;
+}
+
+/**
+ * A yielded request as plain data the kernel can read without running task code: its own
+ * enumerable fields, each a primitive or a plain object of primitives (a timeout), copied into
+ * fresh frozen objects. A getter, a function or a deeper object is a TypeError (the task's).
+ * Anything but an object is returned as it is (the dispatcher reports it as a bad request).
+ */
+function copyRequest(v: unknown, depth = 0): unknown {
+  if (v === null || typeof v !== "object") {
+    if (typeof v === "function" || typeof v === "symbol") throw new TypeError(`a request field is a ${typeof v}`);
+    return v;
+  }
+  if (depth > 1) throw new TypeError("a request field nests objects more than one level deep");
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v)) {
+    const d = Object.getOwnPropertyDescriptor(v, key);
+    if (d === undefined) continue;
+    if (!("value" in d)) throw new TypeError(`request field "${key}" is an accessor, not data`);
+    out[key] = copyRequest(d.value, depth + 1);
+  }
+  return Object.freeze(out);
+}
+
+/**
  * The scheduler's dispatcher: picks the next task (`next`), runs slices (`step`, `run`) by
  * stepping a task's generator and carrying out the requests it yields (the built-in `yield` and
  * `sleep`, else the kernel's syscall handler), calls the kernel's hooks around them, and applies
@@ -241,24 +293,24 @@ export class Dispatcher<D = unknown> {
         if (t.state !== "running") break;
       }
       const prog = t.program;
-      let r: IteratorResult<SyscallRequest, unknown> | null = null;
-      let thrown: { error: unknown } | null = null;
+      let r: Step | null = null;
+      let thrown: { error: unknown; text: string } | null = null;
       try {
         if (t.stopping) {
           unwinds++;
-          r = prog.return(undefined);
+          r = readStep(prog.return(undefined));
         } else if (t.pendingThrow !== null) {
           const e = t.pendingThrow.error;
           t.pendingThrow = null;
-          r = prog.throw(e);
+          r = readStep(prog.throw(e));
         } else {
           const v = t.resumeValue;
           t.resumeValue = undefined;
           t.valueLocked = false;
-          r = prog.next(v);
+          r = readStep(prog.next(v));
         }
       } catch (error) {
-        thrown = { error };
+        thrown = { error, text: describeThrown(error) };
       }
       steps++;
       t.steps++;
@@ -278,7 +330,7 @@ export class Dispatcher<D = unknown> {
       if (thrown !== null) {
         tasks.fault(t, {
           kind: "uncaught",
-          message: `task "${t.name}" threw ${describe(thrown.error)}`,
+          message: `task "${t.name}" threw ${thrown.text}`,
           error: thrown.error,
         });
         break;

@@ -1,0 +1,247 @@
+import { describe, expect, it } from "vitest";
+import type { Kernel } from "./kernel.js";
+import type { TaskSpec } from "./task-spec.js";
+import { bootTest, victim } from "./test-kit.js";
+
+// Attacks made of JavaScript rather than addresses: getters, Proxies and own properties that
+// would run task code where the kernel reads what the task handed it, or report one thing to a
+// check and another to the copy. Each must stay the attacker's problem: it faults (or is refused)
+// and the victim runs exactly as without it.
+
+/** A kernel with the victim `va` and the attacker; the victim's lines and the faults after `ms`. */
+function attack(attacker: (k: Kernel) => TaskSpec, ms = 30) {
+  const k = bootTest();
+  k.spawn(victim("va", 1, k, true));
+  k.spawn(attacker(k));
+  const result = k.run({ ms });
+  return { k, result, lines: k.task("va")!.output, faults: k.faults.map((f) => [f.task, f.kind, f.message]) };
+}
+
+const VICTIM_LINES = Array.from({ length: 10 }, (_, i) => `va ${i}`);
+
+describe("a task's JavaScript cannot run as the kernel", () => {
+  it("a getter in a syscall request is refused before the kernel takes the request: it never runs in Handler mode", () => {
+    let ranPrivileged: boolean | null = null;
+    const { k, lines, faults } = attack((kernel) => ({
+      name: "evil",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        yield {
+          op: "malloc",
+          get size() {
+            ranPrivileged = kernel.machine.core.privileged;
+            t.write32(0xe000ed94, 0); // MPU_CTRL = 0: a privileged store, were it privileged
+            return 16;
+          },
+        } as never;
+      },
+    }));
+    expect(ranPrivileged).toBeNull(); // the copy reads descriptors, never calls a getter
+    expect(faults).toEqual([
+      ["evil", "uncaught", 'task "evil" threw TypeError: request field "size" is an accessor, not data'],
+    ]);
+    expect(k.machine.mpu.enabled).toBe(true);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
+  it("a Proxy request runs its traps as the task, unprivileged; the kernel gets a frozen copy of plain data", () => {
+    const seen: boolean[] = [];
+    let result: unknown = null;
+    const { faults, lines } = attack((kernel) => ({
+      name: "evil",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        const target = { op: "malloc", size: 16 };
+        const handler: ProxyHandler<typeof target> = {
+          getOwnPropertyDescriptor(o, key) {
+            seen.push(kernel.machine.core.privileged);
+            return Reflect.getOwnPropertyDescriptor(o, key);
+          },
+        };
+        result = yield new Proxy(target, handler) as never;
+        yield* t.free(result as number);
+      },
+    }));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((privileged) => !privileged)).toBe(true); // every trap ran as the task
+    expect(result).toEqual(expect.any(Number));
+    expect(result).not.toBe(0);
+    expect(faults).toEqual([]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
+  it("a nested getter (a timeout's ms) is refused the same way", () => {
+    let ran = false;
+    const { faults } = attack(() => ({
+      name: "evil",
+      semaphores: { s: "take" },
+      *main() {
+        yield {
+          op: "sem-take",
+          sem: "s",
+          timeout: {
+            get ms() {
+              ran = true;
+              return 1;
+            },
+          },
+        } as never;
+      },
+    }));
+    expect(ran).toBe(false);
+    expect(faults).toEqual([
+      ["evil", "uncaught", 'task "evil" threw TypeError: request field "ms" is an accessor, not data'],
+    ]);
+  });
+
+  it("the task context is frozen: an own `sp` getter cannot stand in for the one the kernel reads", () => {
+    const { faults, lines } = attack(() => ({
+      name: "evil",
+      *main(t) {
+        Object.defineProperty(t, "sp", { get: () => 0x20000000 });
+        yield* t.info();
+      },
+    }));
+    expect(faults).toEqual([
+      ["evil", "uncaught", 'task "evil" threw TypeError: Cannot define property sp, object is not extensible'],
+    ]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
+  it("`this` of main is not the spec, and the kernel reads the rights it copied at spawn", () => {
+    const k = bootTest();
+    const results: number[] = [];
+    k.spawn({
+      name: "evil",
+      *main(this: unknown, t) {
+        results.push(this === undefined ? 1 : 0);
+        results.push(yield* t.semGive("s")); // no right: EPERM
+      },
+    });
+    const spec: TaskSpec = {
+      name: "evil2",
+      semaphores: {},
+      *main(t) {
+        // The caller's object, reached by closure: the kernel does not read it any more.
+        (spec.semaphores as Record<string, string>).s = "both";
+        (spec as { semaphores: Record<string, string> }).semaphores = { s: "both" };
+        results.push(yield* t.semGive("s"));
+      },
+    };
+    k.spawn(spec);
+    k.run({ ms: 5 });
+    expect(results).toEqual([1, -1, -1]);
+    expect(k.semaphores.get("s")!.count).toBe(0);
+    expect(k.faults).toEqual([]);
+  });
+});
+
+describe("a task's JavaScript cannot make the kernel misbehave", () => {
+  it("writeBytes copies first: an array-like reporting one length to the check and another to the copy writes what was checked", () => {
+    let wrote = -1;
+    const { faults, lines } = attack((kernel) => ({
+      name: "evil",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        const p = yield* t.malloc(16);
+        const far = kernel.task("va")!.heap!.base + 64 - p; // into the victim's heap, were it believed
+        let reads = 0;
+        const data = new Proxy(
+          {},
+          {
+            get(_, key) {
+              if (key === "length") return reads++ === 0 ? 1 : far;
+              return typeof key === "string" && /^\d+$/.test(key) ? 0x41 : undefined;
+            },
+          },
+        ) as Uint8Array;
+        t.writeBytes(p, data);
+        wrote = t.read8(p);
+        yield* t.free(p);
+      },
+    }));
+    expect(wrote).toBe(0x41);
+    expect(faults).toEqual([]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
+  it("a fault the task swallows inside a getter the dispatcher reads stays the task's: the next task is untouched", () => {
+    const { faults, lines } = attack((kernel) => ({
+      name: "evil",
+      *main() {
+        yield {
+          get op() {
+            try {
+              return String(kernel.machine.core.read32(kernel.kernelBlock.base)); // MemManage, swallowed
+            } catch {
+              return "yield";
+            }
+          },
+        } as never;
+      },
+    }));
+    // The copy refuses the accessor before calling it: nothing faults in the kernel's hands.
+    expect(faults).toEqual([
+      ["evil", "uncaught", 'task "evil" threw TypeError: request field "op" is an accessor, not data'],
+    ]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
+  it("what a task throws or returns cannot throw out of k.run: each is a fault of that task, by policy", () => {
+    const cases: ((k: Kernel) => TaskSpec["main"])[] = [
+      () =>
+        function* () {
+          const { proxy, revoke } = Proxy.revocable({}, {});
+          revoke();
+          yield proxy as never;
+        },
+      () => (() => ({ next: () => undefined, return: () => undefined, throw: () => undefined })) as never,
+      () =>
+        function* () {
+          const e = new Error("x");
+          Object.defineProperty(e, "message", {
+            get() {
+              throw new Error("boom from message");
+            },
+          });
+          throw e;
+        },
+    ];
+    const seen: string[] = [];
+    for (const main of cases) {
+      const { result, faults, lines } = attack((k) => ({ name: "evil", main: main(k) }));
+      expect(["until", "no-tasks"]).toContain(result.reason); // k.run returned
+      expect(lines).toEqual(VICTIM_LINES);
+      expect(faults.map((f) => f.slice(0, 2))).toEqual([["evil", "uncaught"]]);
+      seen.push(faults[0]![2]!);
+    }
+    expect(seen).toEqual([
+      "task \"evil\" threw TypeError: Cannot perform 'ownKeys' on a proxy that has been revoked",
+      'task "evil" threw TypeError: the task\'s iterator returned undefined',
+      'task "evil" threw an error whose description threw',
+    ]);
+  });
+
+  it("a fault the task catches is frozen: its record says what the core set, whatever the task tries", () => {
+    let rewritten: boolean | null = null;
+    const { k, lines } = attack((kernel) => ({
+      name: "evil",
+      *main(t) {
+        try {
+          t.read32(kernel.kernelBlock.base);
+        } catch (e) {
+          rewritten = Reflect.set(e as object, "faultAddress", 0x1234) || Reflect.set(e as object, "message", "fine");
+        }
+        yield* t.yield();
+      },
+    }));
+    expect(rewritten).toBe(false);
+    const f = k.faults.find((x) => x.task === "evil")!;
+    expect([f.kind, f.hw?.faultAddress, f.message]).toEqual([
+      "memmanage",
+      k.kernelBlock.base,
+      expect.stringContaining("DACCVIOL"),
+    ]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+});
