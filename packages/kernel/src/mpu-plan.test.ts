@@ -212,12 +212,15 @@ describe("per-task MPU configuration in the kernel", () => {
         log.push(yield* t.grant("shared", "reader", "ro")); // ENOSPC: reader has no region left
         log.push(yield* t.grant("ro", "reader", "rw")); // EPERM: owner does not hold "ro" rw
         log.push(yield* t.grant("shared", "nobody", "ro"));
-        log.push(yield* t.grant("shared", "owner", "ro"));
+        log.push(yield* t.grant("shared", "writer", "ro")); // EPERM: writer holds it rw, owner may not take that
+        log.push(yield* t.grant("shared", "owner", "ro")); // its own rights: OK
       },
     });
+    k.spawn({ name: "writer", partitions: { shared: "rw" }, *main() {} });
     const before = reader.plan;
     k.run({ ms: 1 });
-    expect(log).toEqual([Errno.ENOSPC, Errno.EPERM, Errno.ENOENT, Errno.OK]);
+    expect(log).toEqual([Errno.ENOSPC, Errno.EPERM, Errno.ENOENT, Errno.EPERM, Errno.OK]);
+    expect(k.task("writer")!.grants.find((g) => g.access === "rw")).toBeDefined();
     expect(reader.plan).toBe(before); // unchanged
     // a grant that fits
     const k2 = bootTest();

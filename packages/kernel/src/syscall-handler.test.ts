@@ -345,6 +345,7 @@ describe("queue hand-off", () => {
       name: "tx",
       queues: { q: "both" },
       partitions: { shared: "rw" },
+      privileged: true, // only a privileged task may take write access from another
       *main(t) {
         log.push(yield* t.grant("shared", "rx", "ro")); // rx may only read it now
         const p = yield* t.malloc(16);
