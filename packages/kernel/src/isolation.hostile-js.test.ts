@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { TaskSpec } from "./config.js";
 import type { Kernel } from "./kernel.js";
-import type { TaskSpec } from "./task-spec.js";
 import { bootTest, victim } from "./test-kit.js";
 
 // Attacks made of JavaScript rather than addresses: getters, Proxies and own properties that
