@@ -127,3 +127,87 @@ describe("the C library of a task", () => {
     expect(k.faults[0]!.message).toMatch(/BAD_ARGUMENT: memset: n must be an integer in \[0, 2\^32 - 1\], got -1/);
   });
 });
+
+describe("the C library's arguments are read once, as plain numbers", () => {
+  type Call = [string, (t: TaskContext, a: number, b: number, x: unknown) => unknown];
+  /** Each function with `x` in one argument; `a`, `b` two 16-byte blocks of the task. */
+  const calls: Call[] = [
+    ["memcpy dst", (t, _a, b, x) => t.memcpy(x as number, b, 4)],
+    ["memcpy src", (t, a, _b, x) => t.memcpy(a, x as number, 4)],
+    ["memcpy n", (t, a, b, x) => t.memcpy(a, b, x as number)],
+    ["memmove dst", (t, _a, b, x) => t.memmove(x as number, b, 4)],
+    ["memmove src", (t, a, _b, x) => t.memmove(a, x as number, 4)],
+    ["memmove n", (t, a, b, x) => t.memmove(a, b, x as number)],
+    ["memset dst", (t, _a, _b, x) => t.memset(x as number, 1, 4)],
+    ["memset value", (t, a, _b, x) => t.memset(a, x as number, 4)],
+    ["memset n", (t, a, _b, x) => t.memset(a, 1, x as number)],
+    ["memcmp a", (t, _a, b, x) => t.memcmp(x as number, b, 4)],
+    ["memcmp b", (t, a, _b, x) => t.memcmp(a, x as number, 4)],
+    ["memcmp n", (t, a, b, x) => t.memcmp(a, b, x as number)],
+    ["strlen s", (t, _a, _b, x) => t.strlen(x as number)],
+  ];
+
+  /** Runs `call` with `x`, catching; the error's code and message, and whether the blocks' bytes and states changed. */
+  function attempt(memcheck: boolean, call: Call[1], x: (a: number) => unknown) {
+    return run(memcheck, function* (t) {
+      const a = yield* t.malloc(16);
+      const b = yield* t.malloc(16);
+      t.memset(a, 0x41, 16);
+      t.memset(b, 0x42, 15);
+      t.write8(b + 15, 0);
+      let error: { code?: unknown; message?: unknown } = {};
+      try {
+        call(t, a, b, x(a));
+      } catch (e) {
+        error = { code: (e as { code?: unknown }).code, message: (e as Error).message };
+      }
+      const bytes = [...t.readBytes(a, 16), ...t.readBytes(b, 16)];
+      yield* t.free(a);
+      yield* t.free(b);
+      return { error, bytes };
+    });
+  }
+
+  const UNCHANGED = [...Array(16).fill(0x41), ...Array(15).fill(0x42), 0];
+
+  it.each(calls.flatMap(([name, call]) => [false, true].map((m) => [name, m, call] as const)))(
+    "%s given an object with valueOf: BAD_ARGUMENT, valueOf never called, nothing changed (checker %s)",
+    (name, memcheck, call) => {
+      let calls = 0;
+      const r = attempt(memcheck, call, (a) => ({
+        valueOf: () => {
+          calls++;
+          return calls === 1 ? a : 0x20004000;
+        },
+      }));
+      const [fn, field] = name.split(" ");
+      expect(r.value?.error.code).toBe("BAD_ARGUMENT");
+      expect(r.value?.error.message).toMatch(new RegExp(`^BAD_ARGUMENT: ${fn}: ${field} must be .*, got object$`));
+      expect(calls).toBe(0);
+      expect(r.value?.bytes).toEqual(UNCHANGED);
+      expect([r.k.faults, r.reports]).toEqual([[], []]);
+    },
+  );
+
+  it.each([-4, 2 ** 32, 0.5, Number.NaN, Number.POSITIVE_INFINITY])(
+    "an address of %s is BAD_ARGUMENT (nothing touched)",
+    (bad) => {
+      for (const [name, call] of calls.filter(([n]) => !n.endsWith(" n") && n !== "memset value")) {
+        const r = attempt(true, call, () => bad);
+        expect([name, r.value?.error.code, r.value?.bytes]).toEqual([name, "BAD_ARGUMENT", UNCHANGED]);
+        expect(r.value?.error.message).toContain(`must be an address, an integer in [0, 2^32 - 1], got ${bad}`);
+      }
+    },
+  );
+
+  it("a huge n is checked by the core before any byte is compared: memcmp of 16 MiB faults at the end of the task's heap (checker off and on)", () => {
+    for (const memcheck of [false, true]) {
+      const { k } = run(memcheck, function* (t) {
+        const a = yield* t.malloc(16);
+        t.memcmp(a, a, 0x1000000);
+      });
+      const heap = k.task("c")!.heap!;
+      expect(k.faults.map((f) => [f.kind, f.hw?.faultAddress])).toEqual([["memmanage", heap.base + heap.size]]);
+    }
+  });
+});

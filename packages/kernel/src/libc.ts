@@ -11,6 +11,11 @@ import { KernelError } from "./errors.js";
  * requiring it (copying is not a use), `memcmp` and `strlen` read what they compare (an
  * uninitialized byte is `uninitialized-read`), and a range that leaves its block is
  * `heap-buffer-overflow` naming it.
+ *
+ * Each argument is read once, at the entry, and must be a plain number: an address an integer in
+ * [0, 2^32), a length `n` an integer in [0, 2^32), memset's value any number (`BAD_ARGUMENT`
+ * otherwise, before any byte is touched: the task faults unless it catches it). A copy's ranges
+ * are checked (MPU view, bus, then the checker) before any work per byte.
  */
 export interface TaskLibc {
   /** Copies `n` bytes from `src` to `dst` (the ranges must not overlap); returns `dst`. */
@@ -25,16 +30,43 @@ export interface TaskLibc {
   strlen(s: number): number;
 }
 
+/** How a bad argument is named in an error: a number as itself, anything else by its type (never converted). */
+function shown(v: unknown): string {
+  return typeof v === "number" ? String(v) : typeof v;
+}
+
+function bad(fn: string, field: string, want: string, v: unknown): KernelError {
+  return new KernelError("BAD_ARGUMENT", `${fn}: ${field} must be ${want}, got ${shown(v)}`, {
+    op: fn,
+    field,
+    value: typeof v === "number" ? v : typeof v,
+  });
+}
+
 /** A length argument: an integer in [0, 2^32) (`BAD_ARGUMENT` otherwise: the task faults). */
-function size(fn: string, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw new KernelError("BAD_ARGUMENT", `${fn}: n must be an integer in [0, 2^32 - 1], got ${String(n)}`, {
-      op: fn,
-      field: "n",
-      value: n,
-    });
+function size(fn: string, n: unknown): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
+    throw bad(fn, "n", "an integer in [0, 2^32 - 1]", n);
   }
   return n;
+}
+
+/**
+ * An address argument: a number, an integer in [0, 2^32) (`BAD_ARGUMENT` otherwise). Task code
+ * hands over anything; only a plain number is taken (an object's `valueOf` is never called), and
+ * the function uses that number alone from then on.
+ */
+function address(fn: string, field: string, a: unknown): number {
+  if (typeof a !== "number" || !Number.isInteger(a) || a < 0 || a > 0xffffffff) {
+    throw bad(fn, field, "an address, an integer in [0, 2^32 - 1]", a);
+  }
+  return a;
+}
+
+/** A byte value (C's int): a number, taken `& 0xff` (`BAD_ARGUMENT` for anything else). */
+function byte(fn: string, v: unknown): number {
+  if (typeof v !== "number") throw bad(fn, "value", "a number", v);
+  return v & 0xff;
 }
 
 /**
@@ -50,35 +82,47 @@ function size(fn: string, n: number): number {
  * ```
  */
 export function makeLibc(core: Core, checker: MemoryChecker | null): TaskLibc {
+  // Every argument is checked and read once, at the entry, and only those numbers are used.
   const copy = (dst: number, src: number, n: number) => {
     if (n === 0) return;
     if (checker) checker.memmove(dst, src, n, core);
     else core.writeBytes(dst, core.readBytes(src, n));
   };
   return {
-    memcpy(dst, src, n) {
-      size("memcpy", n);
+    memcpy(dstArg, srcArg, nArg) {
+      const dst = address("memcpy", "dst", dstArg);
+      const src = address("memcpy", "src", srcArg);
+      const n = size("memcpy", nArg);
       checker?.checkCopy(dst, src, n); // overlapping-copy (stops the task with the default policy)
       copy(dst, src, n);
       return dst;
     },
-    memmove(dst, src, n) {
-      copy(dst, src, size("memmove", n));
+    memmove(dstArg, srcArg, nArg) {
+      const dst = address("memmove", "dst", dstArg);
+      const src = address("memmove", "src", srcArg);
+      copy(dst, src, size("memmove", nArg));
       return dst;
     },
-    memset(dst, value, n) {
-      if (size("memset", n) > 0) core.fill(dst, value & 0xff, n);
+    memset(dstArg, valueArg, nArg) {
+      const dst = address("memset", "dst", dstArg);
+      const value = byte("memset", valueArg);
+      const n = size("memset", nArg);
+      if (n > 0) core.fill(dst, value, n);
       return dst;
     },
-    memcmp(a, b, n) {
-      if (size("memcmp", n) === 0) return 0;
+    memcmp(aArg, bArg, nArg) {
+      const a = address("memcmp", "a", aArg);
+      const b = address("memcmp", "b", bArg);
+      const n = size("memcmp", nArg);
+      if (n === 0) return 0;
       // Both ranges are read whole, as ASan's strict_memcmp checks them.
       const x = core.readBytes(a, n);
       const y = core.readBytes(b, n);
       for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
       return 0;
     },
-    strlen(s) {
+    strlen(sArg) {
+      const s = address("strlen", "s", sArg);
       let n = 0;
       while (core.read8((s + n) >>> 0) !== 0) n++;
       return n;

@@ -428,7 +428,9 @@ export class MemoryChecker implements AccessHook {
    * down to it, see {@link MemoryChecker.stackPointer}): its redzones become stack redzones, so
    * an access to one is a `stack-buffer-overflow` naming the frame and its nearest local. The
    * live bytes keep passing the core's filter: a correct access costs nothing more.
-   * `FRAME_RANGE` when the frame or a redzone is not in the live part of the stack.
+   * `FRAME_RANGE` when the frame or a redzone is not in the live part of the stack, `FRAME_SHAPE`
+   * for a shape of the wrong make. The checker works from its own copy of `shape` (each field
+   * read once and checked), so what the caller's objects say afterwards changes nothing.
    *
    * @example
    * ```ts
@@ -524,7 +526,11 @@ export class MemoryChecker implements AccessHook {
     return p === null ? null : this.reporter.accessError(p, length, access, actor, false);
   }
 
-  /** Reports an overlapping copy; returns whether [dst, +len) and [src, +len) are disjoint. */
+  /**
+   * Reports an overlapping copy; returns whether [dst, +len) and [src, +len) are disjoint.
+   * `COPY_RANGE` when an address is not an integer in [0, 2^32) or the length not an integer
+   * below 2^32 (numbers only: each operand is read once).
+   */
   checkCopy(dst: number, src: number, length: number): boolean {
     return this.copies.checkCopy(dst, src, length);
   }
@@ -533,7 +539,9 @@ export class MemoryChecker implements AccessHook {
    * A checked memcpy through the core (as the running actor): overlap check, source readable
    * (initialized or not: copying is not a use), destination writable; the initialized state of
    * each byte is copied with it, as Memcheck copies V bits. An overlapping copy is reported and
-   * (when the policy lets it return) not performed.
+   * (when the policy lets it return) not performed. The core checks the source (MPU view, bus,
+   * then the checker) before any work per byte, so a huge `length` faults at once at the first
+   * byte the actor may not read. Bad operands are `COPY_RANGE` (see {@link MemoryChecker.checkCopy}).
    */
   memcpy(dst: number, src: number, length: number, core: Core = this.core): void {
     this.copies.memcpy(dst, src, length, core);

@@ -11,7 +11,11 @@ import type { MemReport, ReportKind } from "./report.js";
  * - `STACK_OVERLAP`: the stack overlaps another task's registered stack.
  * - `STACK_SP_RANGE`: a stack pointer above the top of the task's stack.
  * - `FRAME_RANGE`: a call frame (or one of its redzones) outside the live part of its task's stack.
+ * - `FRAME_SHAPE`: a call frame's shape of the wrong make: a function name that is not a string,
+ *   a size, offset or list that is not a (non-negative) integer or an array.
  * - `FRAME_UNKNOWN`: a frame left that is not the task's innermost one.
+ * - `COPY_RANGE`: a copy's address is not an integer in [0, 2^32), or its length not an integer
+ *   below 2^32.
  * - `OPTION_INVALID`: an option out of range (negative redzone, non-power-of-two alignment...).
  * - `NOT_ATTACHED`: the call needs the checker attached to a core.
  */
@@ -22,7 +26,9 @@ export type MemcheckErrorCode =
   | "STACK_OVERLAP"
   | "STACK_SP_RANGE"
   | "FRAME_RANGE"
+  | "FRAME_SHAPE"
   | "FRAME_UNKNOWN"
+  | "COPY_RANGE"
   | "OPTION_INVALID"
   | "NOT_ATTACHED";
 

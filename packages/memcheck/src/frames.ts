@@ -113,8 +113,13 @@ export class FrameTransitions {
   private readonly ledger: Ledger;
   private readonly clock: () => number;
   private readonly useAfterReturn: boolean;
-  /** Redzone lists already checked (frozen layouts, the same object at every call of a function). */
-  private readonly checked = new WeakSet<readonly FrameRange[]>();
+  /**
+   * The checker's own validated copies of shapes it was given frozen (the kernel's layouts: the
+   * same object at every call of a function), by the shape given. Only the copy is ever used:
+   * what the caller's objects say after the copy was made (a getter, a Proxy, an element of a
+   * list left unfrozen) reaches nothing.
+   */
+  private readonly copies = new WeakMap<object, FrameShape>();
 
   constructor(parts: FrameTransitionsParts) {
     this.shadow = parts.shadow;
@@ -124,13 +129,14 @@ export class FrameTransitions {
   }
 
   /** See {@link MemoryChecker.frameEntered}. */
-  entered(task: number, base: number, shape: FrameShape): void {
+  entered(task: number, base: number, given: FrameShape): void {
     const st = this.stackOf(task);
+    const shape = this.shapeOf(task, given);
     const top = base + shape.size;
     // A frame reaching below the stack's base (SP held at the base after a stack-overflow
     // report) is followed; only its bytes inside the stack are poisoned.
     const overflowed = st.sp === st.base && base < st.base;
-    if (!Number.isInteger(base) || !(shape.size > 0) || (base < st.sp && !overflowed) || top > st.top) {
+    if (!Number.isInteger(base) || (base < st.sp && !overflowed) || top > st.top) {
       throw new MemcheckError(
         "FRAME_RANGE",
         `frame ${shape.function} [${hex(base)}, +${shape.size}) is not in the live part of task ${task}'s stack`,
@@ -138,31 +144,82 @@ export class FrameTransitions {
       );
     }
     const zones = shape.redzones;
-    if (!this.checked.has(zones)) {
-      for (const z of zones) {
-        if (!(z.size > 0) || z.offset < 0 || z.offset + z.size > shape.size) {
-          throw new MemcheckError("FRAME_RANGE", `frame ${shape.function}: a redzone outside the frame`, {
-            task,
-            function: shape.function,
-            offset: z.offset,
-            size: z.size,
-          });
-        }
-      }
-      if (Object.isFrozen(zones) && Object.isFrozen(shape)) this.checked.add(zones);
-    }
     if (zones.length > 0) {
       const r = this.shadow.regionAt(st.base)!; // the stack lies in one region (checked at registration)
       const bytes = r.bytes;
       const floor = overflowed ? st.base : base;
       for (let i = 0; i < zones.length; i++) {
         const z = zones[i]!;
+        // Inside the frame (checked when the copy was made), the frame inside the stack (above).
         const from = Math.max(base + z.offset, floor);
         const to = base + z.offset + z.size;
         if (to > from) bytes.fill(Tag.StackRedzone, from - r.start, to - r.start);
       }
     }
     st.frames.push({ shape, base, depth: st.frames.length, returnedAt: null });
+  }
+
+  /**
+   * The checker's copy of `given`: each field read once, checked (`FRAME_SHAPE` for a field of
+   * the wrong type, `FRAME_RANGE` for a redzone outside the frame) and frozen. Kept for the next
+   * call when `given`, its lists and their elements are frozen; made anew otherwise, so a caller
+   * that edits a shape between calls is followed.
+   */
+  private shapeOf(task: number, given: FrameShape): FrameShape {
+    if (typeof given !== "object" || given === null) throw shapeError(task, "?", "the shape is not an object");
+    const kept = this.copies.get(given);
+    if (kept !== undefined) return kept;
+    let frozen = Object.isFrozen(given);
+    const name = given.function;
+    if (typeof name !== "string") throw shapeError(task, "?", "its function name is not a string");
+    const size = given.size;
+    if (!isCount(size) || size === 0) throw shapeError(task, name, "its size is not a positive integer");
+    const localList = given.locals;
+    const zoneList = given.redzones;
+    if (!Array.isArray(localList) || !Array.isArray(zoneList))
+      throw shapeError(task, name, "locals or redzones is not an array");
+    frozen &&= Object.isFrozen(localList) && Object.isFrozen(zoneList);
+    const locals: FrameObject[] = [];
+    const nLocals = localList.length;
+    for (let i = 0; i < nLocals; i++) {
+      const l: FrameObject | undefined = localList[i];
+      if (typeof l !== "object" || l === null) throw shapeError(task, name, `local ${i} is not an object`);
+      frozen &&= Object.isFrozen(l);
+      const local = { name: l.name, offset: l.offset, size: l.size };
+      if (typeof local.name !== "string" || !isCount(local.offset) || !isCount(local.size)) {
+        throw shapeError(task, name, `local ${i} needs a name and a non-negative integer offset and size`);
+      }
+      locals.push(Object.freeze(local));
+    }
+    const redzones: FrameRange[] = [];
+    const nZones = zoneList.length;
+    for (let i = 0; i < nZones; i++) {
+      const z: FrameRange | undefined = zoneList[i];
+      if (typeof z !== "object" || z === null) throw shapeError(task, name, `redzone ${i} is not an object`);
+      frozen &&= Object.isFrozen(z);
+      const offset = z.offset;
+      const length = z.size;
+      if (!isCount(offset) || !isCount(length)) {
+        throw shapeError(task, name, `redzone ${i} needs a non-negative integer offset and size`);
+      }
+      if (length === 0 || offset + length > size) {
+        throw new MemcheckError("FRAME_RANGE", `frame ${name}: a redzone outside the frame`, {
+          task,
+          function: name,
+          offset,
+          size: length,
+        });
+      }
+      redzones.push(Object.freeze({ offset, size: length }));
+    }
+    const copy: FrameShape = Object.freeze({
+      function: name,
+      size,
+      locals: Object.freeze(locals),
+      redzones: Object.freeze(redzones),
+    });
+    if (frozen) this.copies.set(given, copy);
+    return copy;
   }
 
   /** See {@link MemoryChecker.frameLeft}. */
@@ -198,4 +255,13 @@ export class FrameTransitions {
     if (!st) throw new MemcheckError("STACK_UNKNOWN", `task ${task} has no stack`, { task });
     return st;
   }
+}
+
+/** A non-negative integer below 2^32 (a size or an offset in a frame). */
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+}
+
+function shapeError(task: number, fn: string, why: string): MemcheckError {
+  return new MemcheckError("FRAME_SHAPE", `frame ${fn}: ${why}`, { task, function: fn });
 }

@@ -1,5 +1,5 @@
 import { KernelError } from "../errors.js";
-import type { FrameLayout, FunctionType } from "./frames.js";
+import { type FrameLayout, type FunctionType, isFunctionType } from "./frames.js";
 import type { ViewMemory } from "./memory.js";
 import type { StructFields, StructView } from "./struct.js";
 
@@ -94,8 +94,20 @@ export class CallStack {
     return this.frames[this.frames.length - 1] ?? null;
   }
 
-  /** Pushes `fn`'s frame: the prologue's stores, then the locals view. */
+  /**
+   * Pushes `fn`'s frame: the prologue's stores, then the locals view. `fn` must be a function
+   * type made by `fn()` (`BAD_ARGUMENT` otherwise, nothing changed): its layout, which the
+   * memory checker poisons the redzones of, is then the kernel's own, frozen deeply. The frame
+   * returned is frozen: `leave` trusts its fields.
+   */
   enter<L extends StructFields>(fn: FunctionType<L>): Frame<L> {
+    if (!isFunctionType(fn)) {
+      throw new KernelError("BAD_ARGUMENT", "enter: fn must be a function type made by fn()", {
+        op: "enter",
+        field: "fn",
+        value: typeof fn,
+      });
+    }
     const host = this.host;
     const layout = fn.layout(this.redzone);
     const top = host.sp;
@@ -109,7 +121,7 @@ export class CallStack {
     host.write32(saved + 4 * (layout.savedWords - 1), returnAddress);
     this.charge(CALL_CYCLES + (layout.locals.length > 0 ? 1 : 0));
     const View = fn.localsClass(this.redzone);
-    const frame: Frame<L> = {
+    const frame: Frame<L> = Object.freeze({
       fn,
       layout,
       base,
@@ -117,7 +129,7 @@ export class CallStack {
       returnAddress,
       depth: this.frames.length,
       locals: new View(host.views, base),
-    };
+    });
     this.frames.push(frame as unknown as Frame);
     this.observer?.enter(this.task, frame as unknown as Frame);
     return frame;

@@ -82,6 +82,21 @@ export type LocalsOf<T> = T extends FunctionType<infer L> ? StructView<L> : neve
 let nextFunctionId = 0;
 
 /**
+ * The function types {@link fn} made, and only those: `t.enter` takes no other (a task could
+ * hand over any object shaped like one, with a layout of its choosing, getters or a Proxy). A
+ * genuine one is frozen, its closures build its layouts, and every layout is frozen deeply.
+ */
+const genuine = new WeakSet<object>();
+
+/**
+ * Whether `value` is a function type made by {@link fn} (its identity is checked: no property
+ * of it is read, so a getter or a Proxy trap of a forged one never runs).
+ */
+export function isFunctionType(value: unknown): value is FunctionType {
+  return typeof value === "object" && value !== null && genuine.has(value);
+}
+
+/**
  * Declares a function whose calls push real frames on the calling task's stack: its
  * saved-registers area (real stores of the prologue's `push`) and its locals (a struct view over
  * the frame). `t.enter(fn)` calls it, `t.leave(frame)` returns. `BAD_LAYOUT` for a bad local or
@@ -126,13 +141,15 @@ export function fn<const L extends StructFields = Record<never, never>>(
     }
     return e;
   };
-  return Object.freeze({
+  const type: FunctionType<L> = Object.freeze({
     name,
     id,
     saves,
     layout: (redzone: number) => get(redzone).layout,
     localsClass: (redzone: number) => get(redzone).view,
   });
+  genuine.add(type);
+  return type;
 }
 
 /** Lays out a frame: locals from the base (fenced by redzones when `redzone` > 0 and there are locals), saved registers at the top. */
