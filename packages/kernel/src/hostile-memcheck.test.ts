@@ -282,3 +282,53 @@ describe("E9a: the C library reads each argument once, as a plain number", () =>
     expect(final).toBe(20);
   });
 });
+
+describe("E10: a report a task catches is frozen at every level", () => {
+  it("rewriting the CheckerFault or its report (kind, task name, block history) throws; the checker's list and the fault record keep what the checker said", () => {
+    const tries: string[] = [];
+    const { k, faults } = attack(function* (t) {
+      const p = yield* t.malloc(16);
+      yield* t.free(p);
+      try {
+        t.write32(p, 1); // a write after free: the default policy stops the task
+      } catch (e) {
+        const f = e as { report: Record<string, unknown>; context: Record<string, unknown> };
+        const r = f.report as { block: { allocated: Record<string, unknown> }; details: string[] };
+        const attempts: Array<[string, () => void]> = [
+          ["report.kind", () => (f.report.kind = "heap-buffer-overflow")],
+          ["report.taskName", () => (f.report.taskName = "va")],
+          ["report.block.allocated.time", () => (r.block.allocated.time = 0)],
+          ["report.details.push", () => r.details.push("forged")],
+          ["fault.report", () => (f.report = {})],
+          ["fault.context.report", () => (f.context.report = {})],
+        ];
+        for (const [what, attempt] of attempts) {
+          try {
+            attempt();
+            tries.push(`${what}: written`);
+          } catch (x) {
+            tries.push(`${what}: ${(x as Error).name}`);
+          }
+        }
+        throw e;
+      }
+    });
+    expect(tries).toEqual([
+      "report.kind: TypeError",
+      "report.taskName: TypeError",
+      "report.block.allocated.time: TypeError",
+      "report.details.push: TypeError",
+      "fault.report: TypeError",
+      "fault.context.report: TypeError",
+    ]);
+    const r = k.checker!.reports[0]!;
+    expect([r.kind, r.taskName, Object.isFrozen(r), Object.isFrozen(r.block)]).toEqual([
+      "use-after-free",
+      "evil",
+      true,
+      true,
+    ]);
+    expect(faults[0]?.slice(0, 2)).toEqual(["evil", "checker"]);
+    expect(k.faults[0]!.checker).toBe(r);
+  });
+});

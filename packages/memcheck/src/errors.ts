@@ -44,7 +44,8 @@ export class MemcheckError extends SimError<MemcheckErrorCode> {
  * The error that stops a task at a memory error: its `code` is the report kind and its
  * `context.report` the full report. The checker latches it on the core (`core.latch`) before
  * throwing, so the task cannot swallow it: every further access rethrows it until the kernel
- * calls `core.clearFault()`.
+ * calls `core.clearFault()`. Frozen, as its report is at every level (a task that catches it
+ * cannot rewrite what the checker said).
  */
 export class CheckerFault extends SimError<ReportKind, { report: MemReport }> {
   /** The report that stopped the task. */
@@ -53,5 +54,8 @@ export class CheckerFault extends SimError<ReportKind, { report: MemReport }> {
     super(report.kind, report.message, { report });
     this.name = "CheckerFault";
     this.report = report;
+    // The task it stops can catch it: frozen, with its context, it says only what the checker said.
+    Object.freeze(this.context);
+    Object.freeze(this);
   }
 }

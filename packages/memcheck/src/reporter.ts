@@ -5,6 +5,7 @@ import { type FrameHit, modeName, type Problem } from "./classify.js";
 import { MemcheckEmitter } from "./emitter.js";
 import { CheckerFault } from "./errors.js";
 import { placeInFrame } from "./frames.js";
+import { frozenCopy } from "./frozen.js";
 import type { FreedPagesRecord, Ledger } from "./ledger.js";
 import type { ResolvedOptions } from "./options.js";
 import type { FrameInfo, MemReport, PageInfo, ReportKind, Site, StateDump } from "./report.js";
@@ -345,7 +346,8 @@ export class Reporter {
   }
 
   /** Keeps and emits a report (within the caps), then stops the task if asked to. */
-  private file(report: MemReport, stop: boolean): void {
+  private file(built: MemReport, stop: boolean): void {
+    const report = frozenCopy(built);
     if (report.occurrence > this.opts.maxRepeats || this.reports.length >= this.opts.maxReports) {
       this.dropped++;
       this.events.emit("suppressed", report);
