@@ -59,7 +59,7 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = [
     `rtos-sim ${cliVersion()}: a small RTOS on simulated MMU-less Cortex-M microcontrollers`,
-    "(memory maps, the PMSAv7 MPU, faults, allocators, a memory checker).",
+    "(memory maps, the PMSAv7 and PMSAv8 MPUs, faults, allocators, a memory checker).",
     "",
     "Usage: rtos-sim <command> [arguments] [options]",
     "       rtos-sim <command> --help",
