@@ -33,7 +33,7 @@ export interface CommandSpec {
   readonly summary: string;
   /** Usage line after `rtos-sim `, e.g. "run [app|file] [options]". */
   readonly usage: string;
-  /** Paragraphs shown under the usage line. */
+  /** Text under the usage line, one element per line as printed; an empty string separates paragraphs. */
   readonly description: readonly string[];
   readonly minPositionals: number;
   readonly maxPositionals: number;
