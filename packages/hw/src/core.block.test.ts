@@ -81,3 +81,42 @@ describe("debugAccess", () => {
     expect(() => m.core.read32(0x20000100)).toThrow(Fault);
   });
 });
+
+describe("block transfers take their length once, as a plain number", () => {
+  it("a length that is not an integer in [0, 2^32] is ACCESS_SIZE; a valueOf never runs and nothing moves", () => {
+    const m = machine();
+    m.bus.load(0x20000000, new Uint8Array([1, 2, 3, 4]));
+    let calls = 0;
+    const sly = { valueOf: () => (++calls <= 2 ? 4 : 0x4000) } as unknown as number;
+    const codes = [sly, Number.NaN, -1, 1.5, 2 ** 32 + 1].flatMap((n) =>
+      [() => m.core.readBytes(0x20000000, n), () => m.core.fill(0x20000000, 0xab, n)].map((f) => {
+        try {
+          f();
+          return "moved";
+        } catch (e) {
+          return (e as { code?: string }).code;
+        }
+      }),
+    );
+    expect(codes).toEqual(new Array(10).fill("ACCESS_SIZE"));
+    expect(calls).toBe(0);
+    expect(Array.from(m.bus.peek(0x20000000, 8))).toEqual([1, 2, 3, 4, 0, 0, 0, 0]);
+  });
+
+  it("writeBytes writes a copy taken at once: a Proxy or an own length cannot give the copy more bytes than were checked", () => {
+    const m = machine();
+    let reads = 0;
+    const proxy = new Proxy({} as Uint8Array, {
+      get(_, key) {
+        if (key === "length") return reads++ === 0 ? 4 : 64;
+        return typeof key === "string" && /^\d+$/.test(key) ? 0x41 : undefined;
+      },
+    });
+    const shadowed = new Uint8Array(4).fill(0x42);
+    Object.defineProperty(shadowed, "length", { get: () => (reads++ % 2 === 0 ? 4 : 64) });
+    m.core.writeBytes(0x20000000, proxy);
+    m.core.writeBytes(0x20000100, shadowed);
+    expect(Array.from(m.bus.peek(0x20000000, 8))).toEqual([0x41, 0x41, 0x41, 0x41, 0, 0, 0, 0]);
+    expect(Array.from(m.bus.peek(0x20000100, 8))).toEqual([0x42, 0x42, 0x42, 0x42, 0, 0, 0, 0]);
+  });
+});

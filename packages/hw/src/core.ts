@@ -118,49 +118,50 @@ export class Core extends AccessPath {
    */
   readBytes(address: number, length: number, unprivileged = false): Uint8Array {
     const a = address >>> 0;
-    if (length <= 0) return new Uint8Array(0);
-    const s = this.blockCheck(a, length, AccessKind.Read, unprivileged);
+    const n = blockLength("readBytes", length);
+    if (n === 0) return new Uint8Array(0);
+    const s = this.blockCheck(a, n, AccessKind.Read, unprivileged);
     if (s) {
-      if (this.countCycles) this.charge(s.cost * Math.ceil(length / 4));
-      return s.bytes.slice(a - s.start, a - s.start + length);
+      if (this.countCycles) this.charge(s.cost * Math.ceil(n / 4));
+      return s.bytes.slice(a - s.start, a - s.start + n);
     }
-    const out = new Uint8Array(length);
-    if (s === null) for (let i = 0; i < length; i++) out[i] = this.rawByte(a + i, AccessKind.Read, 0, !unprivileged);
-    else
-      for (let i = 0; i < length; i++)
-        out[i] = this.general(a + i, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+    const out = new Uint8Array(n);
+    if (s === null) for (let i = 0; i < n; i++) out[i] = this.rawByte(a + i, AccessKind.Read, 0, !unprivileged);
+    else for (let i = 0; i < n; i++) out[i] = this.general(a + i, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
     return out;
   }
 
   /** Writes bytes (memcpy-like, all-or-nothing: every granule and byte is checked before any byte is written). */
   writeBytes(address: number, data: Uint8Array, unprivileged = false): void {
     const a = address >>> 0;
-    if (data.length === 0) return;
-    const s = this.blockCheck(a, data.length, AccessKind.Write, unprivileged);
+    // The bytes as they are now, with their own length: what is checked is what is written.
+    const bytes = ownBytes(data);
+    const n = bytes.length;
+    if (n === 0) return;
+    const s = this.blockCheck(a, n, AccessKind.Write, unprivileged);
     if (s) {
-      if (this.countCycles) this.charge(s.cost * Math.ceil(data.length / 4));
-      s.bytes.set(data, a - s.start);
+      if (this.countCycles) this.charge(s.cost * Math.ceil(n / 4));
+      s.bytes.set(bytes, a - s.start);
       return;
     }
-    if (s === null)
-      for (let i = 0; i < data.length; i++) this.rawByte(a + i, AccessKind.Write, data[i]!, !unprivileged);
-    else
-      for (let i = 0; i < data.length; i++)
-        this.general(a + i, 1, AccessKind.Write, unprivileged, data[i]!, Purpose.Normal);
+    if (s === null) for (let i = 0; i < n; i++) this.rawByte(a + i, AccessKind.Write, bytes[i]!, !unprivileged);
+    else for (let i = 0; i < n; i++) this.general(a + i, 1, AccessKind.Write, unprivileged, bytes[i]!, Purpose.Normal);
   }
 
   /** Fills `length` bytes with `value` (memset-like, all-or-nothing like {@link Core.writeBytes}). */
   fill(address: number, value: number, length: number, unprivileged = false): void {
     const a = address >>> 0;
-    if (length <= 0) return;
-    const s = this.blockCheck(a, length, AccessKind.Write, unprivileged);
+    const v = Number(value) & 0xff;
+    const n = blockLength("fill", length);
+    if (n === 0) return;
+    const s = this.blockCheck(a, n, AccessKind.Write, unprivileged);
     if (s) {
-      if (this.countCycles) this.charge(s.cost * Math.ceil(length / 4));
-      s.bytes.fill(value, a - s.start, a - s.start + length);
+      if (this.countCycles) this.charge(s.cost * Math.ceil(n / 4));
+      s.bytes.fill(v, a - s.start, a - s.start + n);
       return;
     }
-    if (s === null) for (let i = 0; i < length; i++) this.rawByte(a + i, AccessKind.Write, value, !unprivileged);
-    else for (let i = 0; i < length; i++) this.general(a + i, 1, AccessKind.Write, unprivileged, value, Purpose.Normal);
+    if (s === null) for (let i = 0; i < n; i++) this.rawByte(a + i, AccessKind.Write, v, !unprivileged);
+    else for (let i = 0; i < n; i++) this.general(a + i, 1, AccessKind.Write, unprivileged, v, Purpose.Normal);
   }
 
   /**
@@ -342,4 +343,36 @@ export class Core extends AccessPath {
     }
     return hit.device.read(hit.offset, 1, ctx) & 0xff;
   }
+}
+
+/**
+ * A block transfer's length, read once: a plain integer in [0, 2^32] (`ACCESS_SIZE` otherwise).
+ * Everything after the check uses this number alone, so a length cannot be one value for the MPU
+ * and bus checks and another for the copy.
+ */
+function blockLength(op: string, length: unknown): number {
+  if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length > 0x100000000) {
+    throw new HwError(
+      "ACCESS_SIZE",
+      `${op}: the length must be an integer in [0, 2^32], got ${typeof length === "number" ? length : typeof length}`,
+      {
+        op,
+        length: typeof length === "number" ? length : typeof length,
+      },
+    );
+  }
+  return length;
+}
+
+/** The bytes to write, as a Uint8Array of their own (a copy unless `data` is a plain Uint8Array). */
+function ownBytes(data: ArrayLike<number>): Uint8Array {
+  // A Proxy is no view (ArrayBuffer.isView looks at the object itself, running no trap).
+  if (
+    ArrayBuffer.isView(data) &&
+    Object.getPrototypeOf(data) === Uint8Array.prototype &&
+    !Object.hasOwn(data, "length")
+  ) {
+    return data as Uint8Array;
+  }
+  return new Uint8Array(data);
 }

@@ -165,6 +165,56 @@ describe("a task's JavaScript cannot make the kernel misbehave", () => {
     expect(lines).toEqual(VICTIM_LINES);
   });
 
+  it("readBytes, fill and writeString take plain values: a valueOf length (4 for the check, 16 KiB for the copy) is BAD_ARGUMENT and never runs", () => {
+    const seen: unknown[] = [];
+    let before: Uint8Array | null = null;
+    const { k, faults, lines } = attack((kernel) => ({
+      name: "evil",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        const p = yield* t.malloc(16);
+        const bus = kernel.machine.bus;
+        const sram = bus.regionAt(p)!;
+        before = bus.peek(sram.start, sram.size); // a test-side look: every byte of the SRAM
+        let calls = 0;
+        const len = {
+          valueOf: () => (++calls <= 3 ? 4 : 0x4000),
+        } as unknown as number;
+        const tries: Array<[string, () => unknown]> = [
+          ["readBytes", () => t.readBytes(p, len)],
+          ["fill", () => t.fill(p, 0xab, len)],
+          ["fill value", () => t.fill(p, { valueOf: () => 0xab } as unknown as number, 4)],
+          ["writeString", () => t.writeString(p, { length: 0x4000, charCodeAt: () => 0xab } as unknown as string)],
+        ];
+        for (const [what, attempt] of tries) {
+          try {
+            attempt();
+            seen.push([what, "done"]);
+          } catch (e) {
+            seen.push([what, (e as { code?: string }).code]);
+          }
+        }
+        seen.push(["valueOf calls", calls]);
+        yield* t.free(p);
+      },
+    }));
+    expect(seen).toEqual([
+      ["readBytes", "BAD_ARGUMENT"],
+      ["fill", "BAD_ARGUMENT"],
+      ["fill value", "BAD_ARGUMENT"],
+      ["writeString", "BAD_ARGUMENT"],
+      ["valueOf calls", 0],
+    ]);
+    expect(faults).toEqual([]);
+    expect(lines).toEqual(VICTIM_LINES);
+    // nothing of the SRAM took the attacker's 0xab (the victim's own writes are its ordinary ones)
+    const b = before!;
+    const sram = k.machine.bus.regionAt(k.task("va")!.heap!.base)!;
+    const after = k.machine.bus.peek(sram.start, sram.size);
+    const filled = after.findIndex((x, i) => x === 0xab && b[i] !== 0xab);
+    expect(filled).toBe(-1);
+  });
+
   it("a fault the task swallows inside a getter the dispatcher reads stays the task's: the next task is untouched", () => {
     const { faults, lines } = attack((kernel) => ({
       name: "evil",

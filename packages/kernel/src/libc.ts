@@ -1,6 +1,6 @@
 import type { Core } from "@rtos-sim/hw";
 import type { MemoryChecker } from "@rtos-sim/memcheck";
-import { KernelError } from "./errors.js";
+import { address, byte, length } from "./task-args.js";
 
 /**
  * The C library functions a task expects, run in the task's context: every byte they touch is
@@ -30,45 +30,6 @@ export interface TaskLibc {
   strlen(s: number): number;
 }
 
-/** How a bad argument is named in an error: a number as itself, anything else by its type (never converted). */
-function shown(v: unknown): string {
-  return typeof v === "number" ? String(v) : typeof v;
-}
-
-function bad(fn: string, field: string, want: string, v: unknown): KernelError {
-  return new KernelError("BAD_ARGUMENT", `${fn}: ${field} must be ${want}, got ${shown(v)}`, {
-    op: fn,
-    field,
-    value: typeof v === "number" ? v : typeof v,
-  });
-}
-
-/** A length argument: an integer in [0, 2^32) (`BAD_ARGUMENT` otherwise: the task faults). */
-function size(fn: string, n: unknown): number {
-  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 0xffffffff) {
-    throw bad(fn, "n", "an integer in [0, 2^32 - 1]", n);
-  }
-  return n;
-}
-
-/**
- * An address argument: a number, an integer in [0, 2^32) (`BAD_ARGUMENT` otherwise). Task code
- * hands over anything; only a plain number is taken (an object's `valueOf` is never called), and
- * the function uses that number alone from then on.
- */
-function address(fn: string, field: string, a: unknown): number {
-  if (typeof a !== "number" || !Number.isInteger(a) || a < 0 || a > 0xffffffff) {
-    throw bad(fn, field, "an address, an integer in [0, 2^32 - 1]", a);
-  }
-  return a;
-}
-
-/** A byte value (C's int): a number, taken `& 0xff` (`BAD_ARGUMENT` for anything else). */
-function byte(fn: string, v: unknown): number {
-  if (typeof v !== "number") throw bad(fn, "value", "a number", v);
-  return v & 0xff;
-}
-
 /**
  * The C library of a task on `core`: plain accesses through the core, or the memory checker's
  * checked copies when `checker` is given. Both copy the whole source before writing (memmove's
@@ -92,7 +53,7 @@ export function makeLibc(core: Core, checker: MemoryChecker | null): TaskLibc {
     memcpy(dstArg, srcArg, nArg) {
       const dst = address("memcpy", "dst", dstArg);
       const src = address("memcpy", "src", srcArg);
-      const n = size("memcpy", nArg);
+      const n = length("memcpy", "n", nArg);
       checker?.checkCopy(dst, src, n); // overlapping-copy (stops the task with the default policy)
       copy(dst, src, n);
       return dst;
@@ -100,20 +61,20 @@ export function makeLibc(core: Core, checker: MemoryChecker | null): TaskLibc {
     memmove(dstArg, srcArg, nArg) {
       const dst = address("memmove", "dst", dstArg);
       const src = address("memmove", "src", srcArg);
-      copy(dst, src, size("memmove", nArg));
+      copy(dst, src, length("memmove", "n", nArg));
       return dst;
     },
     memset(dstArg, valueArg, nArg) {
       const dst = address("memset", "dst", dstArg);
       const value = byte("memset", valueArg);
-      const n = size("memset", nArg);
+      const n = length("memset", "n", nArg);
       if (n > 0) core.fill(dst, value, n);
       return dst;
     },
     memcmp(aArg, bArg, nArg) {
       const a = address("memcmp", "a", aArg);
       const b = address("memcmp", "b", bArg);
-      const n = size("memcmp", nArg);
+      const n = length("memcmp", "n", nArg);
       if (n === 0) return 0;
       // Both ranges are read whole, as ASan's strict_memcmp checks them.
       const x = core.readBytes(a, n);

@@ -6,6 +6,13 @@ import type { StructFields } from "./data/struct.js";
 import { KernelError } from "./errors.js";
 import { makeLibc, type TaskLibc } from "./libc.js";
 import { type Delay, type Syscall, type SyscallCall, type SyscallResults, sys } from "./syscalls.js";
+import {
+  address as argAddress,
+  byte as argByte,
+  bytes as argBytes,
+  length as argLength,
+  text as argText,
+} from "./task-args.js";
 
 /**
  * The kernel's side of a task's context: the state task code must not touch (its stack pointer's
@@ -240,20 +247,28 @@ export class TaskContext {
   write32(address: number, value: number): void {
     this.#core.write32(address, value);
   }
-  /** Reads bytes (memcpy-like). */
+  /**
+   * Reads `length` bytes (memcpy-like: every granule is checked before any byte moves). The
+   * address and length must be plain integers in [0, 2^32) (`BAD_ARGUMENT`), read once: a
+   * `valueOf` could answer a small length to the check and a large one to the copy.
+   */
   readBytes(address: number, length: number): Uint8Array {
-    return this.#core.readBytes(address, length);
+    return this.#core.readBytes(argAddress("readBytes", "address", address), argLength("readBytes", "length", length));
   }
   /**
-   * Writes bytes (memcpy-like): a copy of `data`, taken first, so the range checked is the range
-   * written (an array-like or a Proxy could report one length to the check and another to the copy).
+   * Writes bytes (memcpy-like): a copy of `data` (a Uint8Array or an array of numbers), taken
+   * first, so the range checked is the range written (an array-like or a Proxy could report one
+   * length to the check and another to the copy). The address as for {@link TaskContext.readBytes}.
    */
   writeBytes(address: number, data: Uint8Array): void {
-    this.#core.writeBytes(address, new Uint8Array(data));
+    const a = argAddress("writeBytes", "address", address);
+    this.#core.writeBytes(a, argBytes("writeBytes", data));
   }
-  /** Fills bytes (memset-like). */
+  /** Fills `length` bytes with `value & 0xff` (memset-like); arguments as for {@link TaskContext.readBytes}. */
   fill(address: number, value: number, length: number): void {
-    this.#core.fill(address, value, length);
+    const a = argAddress("fill", "address", address);
+    const v = argByte("fill", value);
+    this.#core.fill(a, v, argLength("fill", "length", length));
   }
   /** 32-bit float load (VLDR.32): checked like {@link TaskContext.read32}; marks the task as using the FPU. */
   readF32(address: number): number {
@@ -279,11 +294,13 @@ export class TaskContext {
   readI16(address: number): number {
     return (this.#core.read16(address) << 16) >> 16;
   }
-  /** Writes a string's bytes (Latin-1). */
+  /** Writes a string's bytes (Latin-1); the address as for {@link TaskContext.readBytes}, `text` a string. */
   writeString(address: number, text: string): void {
+    const a = argAddress("writeString", "address", address);
+    argText("writeString", text);
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
-    this.#core.writeBytes(address, bytes);
+    this.#core.writeBytes(a, bytes);
   }
 
   /** Where the task's code is running: its entry until it {@link TaskContext.branch}es elsewhere. */
