@@ -215,6 +215,27 @@ describe("a task's JavaScript cannot make the kernel misbehave", () => {
     expect(filled).toBe(-1);
   });
 
+  it("branch reads its address once: the address fetched is the one the task resumes at", () => {
+    const seen: number[] = [];
+    const { faults, lines } = attack((kernel) => ({
+      name: "evil",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        const own = t.pc;
+        let calls = 0;
+        // its own code for the fetch check, then the victim's code for where it runs on
+        const sly = { valueOf: () => (calls++ === 0 ? own + 0x40 : kernel.task("va")!.code) } as unknown as number;
+        t.branch(sly);
+        seen.push(calls, t.pc - own);
+        yield* t.yield();
+        seen.push(t.pc - own);
+      },
+    }));
+    expect(seen).toEqual([1, 0x40, 0x40]);
+    expect(faults).toEqual([]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
   it("a fault the task swallows inside a getter the dispatcher reads stays the task's: the next task is untouched", () => {
     const { faults, lines } = attack((kernel) => ({
       name: "evil",

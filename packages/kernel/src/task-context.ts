@@ -315,8 +315,9 @@ export class TaskContext {
    * and the task resumes there from now on.
    */
   branch(address: number): void {
-    this.#core.fetch(address);
-    this.#pc = address >>> 0;
+    const a = address >>> 0; // read once: the address fetched is the address the task resumes at
+    this.#core.fetch(a);
+    this.#pc = a;
   }
 
   /**
