@@ -429,7 +429,9 @@ export class AccessPath {
   /**
    * The buffer offset of a run of `count` words at word-aligned `a` when every word passes the
    * fast path's test (view bit `bit`, no checker filter, all in one 64 KiB block so the offsets
-   * are contiguous), its cycles charged at once; -1 (nothing charged) otherwise.
+   * are contiguous), its cycles charged at once; -1 (nothing charged) otherwise. The view has one
+   * byte per 32-byte granule, so the test is made once per granule the run touches (its words
+   * pass or fail together), each word charged its granule's cost.
    */
   private runOffset(a: number, count: number, bit: number): number {
     if (this.fmask !== -1 || count <= 0) return -1;
@@ -438,11 +440,16 @@ export class AccessPath {
     if (first >>> 16 !== ((first + 4 * (count - 1)) | 0) >>> 16) return -1;
     const i = (first + d.getInt32((this.blocksAt + ((first >>> 16) << 2)) | 0, true)) | 0;
     if ((i & 3) !== 0) return -1;
+    const end = i + 4 * count;
+    const last = (end - 1) >>> 5;
     let cost = 0;
-    for (let k = 0; k < count; k++) {
-      const v = d.getUint8((this.viewAt + ((i + 4 * k) >>> 5)) | 0);
+    let from = i;
+    for (let g = i >>> 5; g <= last; g++) {
+      const v = d.getUint8((this.viewAt + g) | 0);
       if ((v & bit) === 0) return -1;
-      cost = (cost + (v >>> 4)) | 0;
+      const to = Math.min(end, 32 * (g + 1));
+      cost = (cost + (v >>> 4) * ((to - from) >>> 2)) | 0;
+      from = to;
     }
     const left = (this.left - cost) | 0;
     if (left < 0) return -1;

@@ -251,6 +251,37 @@ describe("alignment and memory attributes", () => {
     expect(due[0]!.length).toBe(2);
   });
 
+  it("word transfers over several granules, from inside one, charge each word its memory's cost", () => {
+    // SRAM (no wait states) and flash (5): runs that start mid-granule and span three granules
+    for (const [start, count] of [
+      [0x20000114, 17],
+      [0x0800001c, 9],
+      [0x08000000, 24],
+    ] as const) {
+      const single = setup();
+      const block = setup();
+      single.core.countCycles = true;
+      block.core.countCycles = true;
+      // twice: the first transfer opens the access views (word by word), the second runs on them
+      for (let pass = 0; pass < 2; pass++) {
+        const want: number[] = [];
+        for (let i = 0; i < count; i++) want.push(single.core.read32(start + 4 * i));
+        expect([...block.core.readWords(start, count)]).toEqual(want);
+        expect(block.core.cycles).toBe(single.core.cycles);
+      }
+      if (start >= 0x20000000) {
+        const c0 = single.core.cycles;
+        for (let i = 0; i < count; i++) single.core.write32(start + 4 * i, i);
+        block.core.writeWords(
+          start,
+          Array.from({ length: count }, (_, i) => i),
+        );
+        expect(block.core.cycles).toBe(single.core.cycles);
+        expect(single.core.cycles - c0).toBe(count);
+      }
+    }
+  });
+
   it("UsageFault with USGFAULTENA clear escalates to HardFault", () => {
     const m = setup(STM32F407, 0x30000);
     const f = trap(() => m.core.read32(0x40024001));

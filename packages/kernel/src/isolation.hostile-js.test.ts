@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "./config.js";
 import type { Kernel } from "./kernel.js";
+import { sys } from "./syscalls.js";
 import { bootTest, victim } from "./test-kit.js";
 
 // Attacks made of JavaScript rather than addresses: getters, Proxies and own properties that
@@ -66,6 +67,39 @@ describe("a task's JavaScript cannot run as the kernel", () => {
     expect(seen.every((privileged) => !privileged)).toBe(true); // every trap ran as the task
     expect(result).toEqual(expect.any(Number));
     expect(result).not.toBe(0);
+    expect(faults).toEqual([]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
+  it("the argument-less requests the builders share cannot be changed, nor stood in for by a Proxy", () => {
+    const seen: boolean[] = [];
+    let mutated: unknown = null;
+    const { faults, lines } = attack((kernel) => ({
+      name: "evil",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        // sys.yield()'s shared request, taken by the dispatcher without a copy: frozen for good
+        const shared = sys.yield() as { op: string };
+        try {
+          shared.op = "exit";
+        } catch (e) {
+          mutated = e;
+        }
+        // a Proxy of it is not the shared request: its traps run, as the task, at every yield
+        const proxy = new Proxy(shared, {
+          ownKeys(o) {
+            seen.push(kernel.machine.core.privileged);
+            return Reflect.ownKeys(o);
+          },
+        });
+        yield proxy as never;
+        yield proxy as never;
+        yield* t.sleep({ ms: 100 });
+      },
+    }));
+    expect(mutated).toBeInstanceOf(TypeError);
+    expect(sys.yield()).toEqual({ op: "yield" });
+    expect(seen).toEqual([false, false]);
     expect(faults).toEqual([]);
     expect(lines).toEqual(VICTIM_LINES);
   });

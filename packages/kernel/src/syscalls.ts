@@ -15,7 +15,7 @@
  * }
  * ```
  */
-import type { TIMEOUT } from "@rtos-sim/sched";
+import { plainRequest, type TIMEOUT } from "@rtos-sim/sched";
 
 /** A relative time: SysTick ticks or milliseconds (rounded up to whole ticks). */
 export type Delay = { readonly ticks: number } | { readonly ms: number };
@@ -166,6 +166,7 @@ export const sys = {
   nextPeriod: (): SyscallOf<"next-period"> => NEXT_PERIOD,
 } as const;
 
-const YIELD: SyscallOf<"yield"> = Object.freeze({ op: "yield" });
-const INFO: SyscallOf<"info"> = Object.freeze({ op: "info" });
-const NEXT_PERIOD: SyscallOf<"next-period"> = Object.freeze({ op: "next-period" });
+// Built once as plain frozen data (the dispatcher then takes them without copying them again).
+const YIELD = plainRequest<SyscallOf<"yield">>({ op: "yield" });
+const INFO = plainRequest<SyscallOf<"info">>({ op: "info" });
+const NEXT_PERIOD = plainRequest<SyscallOf<"next-period">>({ op: "next-period" });

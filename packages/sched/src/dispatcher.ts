@@ -2,6 +2,7 @@ import type { Duration, Instant, Now } from "./clock.js";
 import { SchedError } from "./errors.js";
 import type { SchedEmitter } from "./events.js";
 import type { ResolvedOptions, SchedulerOptions } from "./options.js";
+import { copyRequest } from "./request.js";
 import type { Scheduler } from "./scheduler.js";
 import type { SyscallRequest, Task, Tcb } from "./task.js";
 import type { TaskTable } from "./task-table.js";
@@ -97,28 +98,6 @@ function readStep(r: unknown): Step {
 interface Step {
   readonly done: boolean;
   readonly value: unknown;
-}
-
-/**
- * A yielded request as plain data the kernel can read without running task code: its own
- * enumerable fields, each a primitive or a plain object of primitives (a timeout), copied into
- * fresh frozen objects. A getter, a function or a deeper object is a TypeError (the task's).
- * Anything but an object is returned as it is (the dispatcher reports it as a bad request).
- */
-function copyRequest(v: unknown, depth = 0): unknown {
-  if (v === null || typeof v !== "object") {
-    if (typeof v === "function" || typeof v === "symbol") throw new TypeError(`a request field is a ${typeof v}`);
-    return v;
-  }
-  if (depth > 1) throw new TypeError("a request field nests objects more than one level deep");
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(v)) {
-    const d = Object.getOwnPropertyDescriptor(v, key);
-    if (d === undefined) continue;
-    if (!("value" in d)) throw new TypeError(`request field "${key}" is an accessor, not data`);
-    out[key] = copyRequest(d.value, depth + 1);
-  }
-  return Object.freeze(out);
 }
 
 /**

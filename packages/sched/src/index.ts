@@ -51,6 +51,7 @@ export type {
 } from "./options.js";
 export type { QueueNode } from "./ready-queue.js";
 export { ReadyQueue } from "./ready-queue.js";
+export { plainRequest } from "./request.js";
 export { Scheduler } from "./scheduler.js";
 export type { FaultReason, SyscallRequest, Task, TaskEntry, TaskProgram, TaskState, TaskStats } from "./task.js";
 export type { SpawnOptions } from "./task-table.js";
