@@ -61,6 +61,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   protected takenW0 = 0;
   /** Set by {@link take}: the arena of the free block found (so place() need not look it up). */
   protected takenArena: Arena | undefined = undefined;
+  /**
+   * Set by {@link checkFreeExtent}: word 0 of the header after the free block it validated (so
+   * place() reads only its word 1 for the header check; never kept across calls).
+   */
+  private extentNext = 0;
 
   constructor(kind: "heap" | "tlsf", options: ArenaAllocatorOptions) {
     super(kind, options);
@@ -130,9 +135,15 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
 
   /** Reads and checks the header at `h`; returns word 0 (slack in `this.slack`) or throws HEAP_CORRUPTION. */
   protected readHeader(h: number): number {
-    const m = this.mem;
-    const w0 = m.read32(h);
-    const w1 = m.read32(h + 4);
+    return this.checkHeader(h, this.mem.read32(h));
+  }
+
+  /**
+   * {@link readHeader} of the header at `h` whose word 0, `w0`, was read earlier in the same
+   * check phase (nothing written since): reads word 1 and checks it. Returns `w0`.
+   */
+  protected checkHeader(h: number, w0: number): number {
+    const w1 = this.mem.read32(h + 4);
     const slack = w1 & 0xffff;
     if (w1 !== headerCheck(h, w0, slack)) this.fail(h, "header check failed", w1);
     this.slack = slack;
@@ -145,10 +156,17 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     this.mem.write32(h + 4, headerCheck(h, w0, slack));
   }
 
-  /** Writes a free block's header and footer. */
+  /**
+   * Writes a free block's header and footer. One function with its three stores: the hot paths
+   * call it once instead of making three memory calls that V8's inlining budget leaves out of
+   * them (docs/benchmarks.md, "Allocators in the simulated core").
+   */
   protected writeFree(h: number, size: number, prevFree: number): void {
-    this.writeHeader(h, size | FREE | prevFree, 0);
-    this.mem.write32(h + size - 4, h);
+    const m = this.mem;
+    const w0 = size | FREE | prevFree;
+    m.write32(h, w0);
+    m.write32(h + 4, headerCheck(h, w0, 0));
+    m.write32(h + size - 4, h);
   }
 
   protected corruption(address: number, what: string, extra: Record<string, unknown> = {}): AllocError {
@@ -180,7 +198,14 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    * in the next header. Returns word 0; HEAP_CORRUPTION (at the offending word) otherwise.
    */
   protected checkFreeBlock(a: Arena, x: number): number {
-    const w0 = this.mem.read32(x);
+    return this.checkFreeHeader(a, x, this.mem.read32(x));
+  }
+
+  /**
+   * {@link checkFreeBlock} of `x` whose word 0, `w0`, was read earlier in the same check phase
+   * (nothing written since): reads word 1, checks it, then {@link checkFreeExtent}. Returns `w0`.
+   */
+  protected checkFreeHeader(a: Arena, x: number, w0: number): number {
     const w1 = this.mem.read32(x + 4);
     if (w1 !== headerCheck(x, w0, 0)) this.fail(x, "free block header check failed", w1);
     return this.checkFreeExtent(a, x, w0);
@@ -199,6 +224,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (footer !== x) this.fail(x + size - 4, "free block footer does not match its header", footer);
     const nw0 = m.read32(x + size);
     if ((nw0 & PREV_FREE) === 0) this.fail(x + size, "header after a free block does not say PREV_FREE", nw0);
+    this.extentNext = nw0;
     return w0;
   }
 
@@ -289,21 +315,16 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const r = split ? h + need : 0;
     // Check phase: the header after b when it loses its PREV_FREE, and the list changes.
     const n = b + bsize;
-    const nw0 = split ? 0 : this.readHeader(n);
+    // Word 0 of n was read by take()'s checkFreeExtent (its PREV_FREE); nothing was written since.
+    const nw0 = split ? 0 : this.checkHeader(n, this.extentNext);
     this.checkTaken(b, gap, r, split ? rest : 0);
     // Commit phase.
     this.commitTaken(b, bsize, gap, r, split ? rest : 0);
     if (gap !== 0) this.writeFree(b, gap, w0 & PREV_FREE);
-    if (split) {
-      const rw0 = rest | FREE;
-      m.write32(r, rw0);
-      m.write32(r + 4, headerCheck(r, rw0, 0));
-      m.write32(r + rest - 4, r);
-    } else m.write32(n, nw0 & ~PREV_FREE);
+    if (split) this.writeFree(r, rest, 0);
+    else m.write32(n, nw0 & ~PREV_FREE);
     const mine = split ? need : hsize;
-    const hw0 = mine | (gap !== 0 ? PREV_FREE : w0 & PREV_FREE);
-    m.write32(h, hw0);
-    m.write32(h + 4, headerCheck(h, hw0, mine - HEADER - size));
+    this.writeHeader(h, mine | (gap !== 0 ? PREV_FREE : w0 & PREV_FREE), mine - HEADER - size);
     // Granule state: -> LIVE.
     const d = h + HEADER;
     const g = (d - a.base) >>> 3;
@@ -394,17 +415,10 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const stateWord = m.read16(wa);
     if (((stateWord >>> sh) & 3) !== LIVE) this.live(address);
     const h = address - HEADER;
-    const w0 = m.read32(h);
-    const w1 = m.read32(h + 4);
-    const slack = w1 & 0xffff;
+    // A call of its own, with its two loads (see writeFree).
+    const w0 = this.liveHeader(arena, h);
+    const slack = this.slack;
     const size = w0 & ~FLAGS;
-    if (
-      w1 !== headerCheck(h, w0, slack) ||
-      (w0 & (FREE | 4)) !== 0 ||
-      size < this.minBlock ||
-      h + size > arena.sentinel
-    )
-      this.liveHeader(arena, h);
     // Check phase: both neighbours and the list changes, before anything is written or published.
     const n = h + size;
     const nw0 = this.nextOfLive(arena, n);
@@ -430,12 +444,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (this.observer !== null) this.observer.blockFreed(address, size - HEADER - slack, this.name);
     // Commit phase.
     this.freed(h, size, p, psize, nfree ? n : 0, nsize);
-    const start = p !== 0 ? p : h;
-    const total = size + psize + nsize;
-    const sw0 = total | FREE;
-    m.write32(start, sw0);
-    m.write32(start + 4, headerCheck(start, sw0, 0));
-    m.write32(start + total - 4, start);
+    this.writeFree(p !== 0 ? p : h, size + psize + nsize, 0);
     // h's granule: LIVE -> FREED (NONE when merged into p).
     m.write16(wa, (stateWord & ~(3 << sh)) | ((p !== 0 ? NONE : FREED) << sh));
     if (nfree) this.setState(arena, n + HEADER, NONE);
@@ -478,7 +487,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         const r = split ? h + need : 0;
         // Check phase: the header after the new extent, and the list changes.
         const end = h + total;
-        const ew0 = nfree ? this.readHeader(end) : nw0;
+        // Word 0 of `end` was read by nextOfLive()'s checkFreeExtent of n; nothing was written since.
+        const ew0 = nfree ? this.checkHeader(end, this.extentNext) : nw0;
         if (nfree) this.checkAbsorb(n, nsize, r, split ? rest : 0);
         else if (split) this.checkInsert(r, rest);
         // Commit phase. A growing block absorbs the next one while it is still the allocator's

@@ -45,6 +45,8 @@ export class HeapAllocator extends ArenaAllocator {
    */
   private cur = 0;
   private after = 0;
+  /** Set by {@link walk}: word 0 of the block it found (for the header check that follows). */
+  private walkW0 = 0;
 
   constructor(options: ArenaAllocatorOptions) {
     super("heap", options);
@@ -152,7 +154,10 @@ export class HeapAllocator extends ArenaAllocator {
       const size = w0 & -8;
       if ((w0 & 7) !== FREE || size < MIN_BLOCK || y + size > hi)
         this.fail(link, "free-list link to a block that is not free", y);
-      if (size >= need) break;
+      if (size >= need) {
+        this.walkW0 = w0;
+        break;
+      }
       floor = y + size - 1;
       link = y + 8;
       y = m.read32(link);
@@ -171,7 +176,8 @@ export class HeapAllocator extends ArenaAllocator {
   /** The walk found `y` through the link word at `link`: validates it and its successor. */
   private taken(y: number, link: number): number {
     const a = this.arenas.find(y)!;
-    const w0 = this.checkFreeBlock(a, y);
+    // walk() read word 0 of y (and nothing was written since): the header check reads word 1.
+    const w0 = this.checkFreeHeader(a, y, this.walkW0);
     this.takenW0 = w0;
     this.takenArena = a;
     this.cur = link;

@@ -87,6 +87,16 @@ export class TlsfAllocator extends ArenaAllocator {
   // `next` and `prev`); the last list head checked.
   private tList = 0;
   private tNext = 0;
+  // The bitmaps take() read (second level of the block's class, first level or -1 when not
+  // read), masked as used: the commit that takes the block off its list updates them.
+  private tSl = 0;
+  private tFl = -1;
+  // The lists the check phase computed for the commit: of a split-off rest (checkTaken), of the
+  // merged block and of the free neighbours (checkFreed).
+  private rList = 0;
+  private fList = 0;
+  private pList = 0;
+  private nList = 0;
   private uHead = false;
   private uNext = 0;
   private uPrev = 0;
@@ -112,13 +122,17 @@ export class TlsfAllocator extends ArenaAllocator {
     const ctl = this.ctl;
     if (ctl === 0) return 0;
     const m = this.mem;
-    let slMap = m.read32(ctl + Control.SL_BITMAPS + 4 * fl) & (-1 << (l & (Class.SL_COUNT - 1))) & 0xffff;
+    let slWord = m.read32(ctl + Control.SL_BITMAPS + 4 * fl) & 0xffff;
+    let slMap = slWord & (-1 << (l & (Class.SL_COUNT - 1)));
+    let flWord = -1;
     if (slMap === 0) {
-      const flMap = m.read32(ctl + Control.FL_BITMAP) & (-1 << (fl + 1)) & Class.FL_MASK;
+      flWord = m.read32(ctl + Control.FL_BITMAP) & Class.FL_MASK;
+      const flMap = flWord & (-1 << (fl + 1));
       if (flMap === 0) return 0;
       fl = ctz(flMap);
       const sa = ctl + Control.SL_BITMAPS + 4 * fl;
-      slMap = m.read32(sa) & 0xffff;
+      slWord = m.read32(sa) & 0xffff;
+      slMap = slWord;
       if (slMap === 0) this.fail(sa, "first-level bit set over an empty second-level bitmap", slMap);
     }
     const tl = (fl << Class.SL_LOG2) | ctz(slMap);
@@ -134,6 +148,8 @@ export class TlsfAllocator extends ArenaAllocator {
     this.takenArena = a;
     this.tList = tl;
     this.tNext = m.read32(b + 8);
+    this.tSl = slWord;
+    this.tFl = flWord;
     return b;
   }
 
@@ -190,11 +206,13 @@ export class TlsfAllocator extends ArenaAllocator {
     const next = this.tNext;
     if (gap === 0) {
       if (r === 0) return; // b leaves the head slot to `next`: nothing is written through it
-      if (listOf(rest) === l) {
+      const lr = listOf(rest);
+      this.rList = lr;
+      if (lr === l) {
         if (next !== 0) this.checkNext(b, next, l);
         return;
       }
-      this.checkHead(listOf(rest));
+      this.checkHead(lr);
       return;
     }
     // Rare (aligned requests): b's `next` may become the head the pieces are linked in front of.
@@ -204,9 +222,19 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   protected checkFreed(_h: number, size: number, p: number, psize: number, n: number, nsize: number): void {
-    if (p !== 0) this.checkUnlink(p, listOf(psize));
-    if (n !== 0) this.checkUnlink(n, listOf(nsize));
-    this.checkHead(listOf(size + psize + nsize));
+    if (p !== 0) {
+      const lp = listOf(psize);
+      this.pList = lp;
+      this.checkUnlink(p, lp);
+    }
+    if (n !== 0) {
+      const ln = listOf(nsize);
+      this.nList = ln;
+      this.checkUnlink(n, ln);
+    }
+    const l = listOf(size + psize + nsize);
+    this.fList = l;
+    this.checkHead(l);
   }
 
   protected checkAbsorb(n: number, nsize: number, r: number, rest: number): void {
@@ -223,6 +251,24 @@ export class TlsfAllocator extends ArenaAllocator {
   }
 
   // ---- commit phase (writes only where the check phase validated) ---------------------------
+
+  /**
+   * Takes the block take() found, the head of list `l`, off it ({@link unlinkKnown} of a head):
+   * the bitmap words are those take() read, the commit's first writes (nothing changed them).
+   */
+  private unlinkTaken(l: number, next: number): void {
+    const m = this.mem;
+    const ctl = this.ctl;
+    m.write32(ctl + Control.HEADS + 4 * l, next);
+    if (next !== 0) return;
+    const fl = l >>> Class.SL_LOG2;
+    const sm = this.tSl & ~(1 << (l & (Class.SL_COUNT - 1)));
+    m.write32(ctl + Control.SL_BITMAPS + 4 * fl, sm);
+    if (sm === 0) {
+      const fw = this.tFl >= 0 ? this.tFl : m.read32(ctl + Control.FL_BITMAP) & Class.FL_MASK;
+      m.write32(ctl + Control.FL_BITMAP, fw & ~(1 << fl));
+    }
+  }
 
   /** Links free block `h` in front of `head`, the current head of list `l`. */
   private linkBefore(h: number, l: number, head: number): void {
@@ -272,7 +318,7 @@ export class TlsfAllocator extends ArenaAllocator {
     const l = this.tList;
     const next = this.tNext;
     if (gap === 0) {
-      if (r !== 0 && listOf(rest) === l) {
+      if (r !== 0 && this.rList === l) {
         // Same list: the rest takes b's place at the head.
         const m = this.mem;
         m.write32(r + 8, next);
@@ -281,11 +327,11 @@ export class TlsfAllocator extends ArenaAllocator {
         return;
       }
       // b was the head of l; the rest's list is another one, whose head checkTaken() read.
-      this.unlinkKnown(l, true, next, 0);
-      if (r !== 0) this.linkBefore(r, listOf(rest), this.hHead);
+      this.unlinkTaken(l, next);
+      if (r !== 0) this.linkBefore(r, this.rList, this.hHead);
       return;
     }
-    this.unlinkKnown(l, true, next, 0);
+    this.unlinkTaken(l, next);
     this.link(b, listOf(gap));
     if (r !== 0) this.link(r, listOf(rest));
   }
@@ -295,18 +341,19 @@ export class TlsfAllocator extends ArenaAllocator {
     this.linkBefore(h, l, this.mem.read32(this.ctl + Control.HEADS + 4 * l));
   }
 
-  protected freed(h: number, size: number, p: number, psize: number, n: number, nsize: number): void {
-    const l = listOf(size + psize + nsize);
+  protected freed(h: number, _size: number, p: number, _psize: number, n: number, _nsize: number): void {
+    // The lists checkFreed() computed from the same sizes.
+    const l = this.fList;
     if (p !== 0 && n !== 0) {
       // Two unlinks may touch each other's links (p and n adjacent in one list): read as we go.
-      this.unlink(p, listOf(psize));
-      this.unlink(n, listOf(nsize));
+      this.unlink(p, this.pList);
+      this.unlink(n, this.nList);
       this.link(p, l);
       return;
     }
     let head = this.hHead;
     if (p !== 0 || n !== 0) {
-      const lx = listOf(p !== 0 ? psize : nsize);
+      const lx = p !== 0 ? this.pList : this.nList;
       this.unlinkKnown(lx, this.uHead, this.uNext, this.uPrev);
       if (lx === l && this.uHead) head = this.uNext;
     }

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import type { ResizableAllocator } from "./allocator.js";
+import type { ArenaAllocatorOptions } from "./arena-allocator.js";
+import { AllocError } from "./errors.js";
+import { HeapAllocator } from "./heap.js";
+import { BlockSource, f407, fencedPort } from "./test-pages.js";
+import { TlsfAllocator } from "./tlsf.js";
+
+// Checks that use a word the same check phase read before (nothing written in between) instead
+// of reading it again: the header after a block taken whole (word 0 read by the free-block
+// extent check), the heap's first-fit block (word 0 read by the walk), the header after a free
+// block absorbed by resize. Each forgery of such a header is still HEAP_CORRUPTION at the
+// header, with the heap's bytes and counters unchanged and no access outside the heap.
+
+const ORDER = 4;
+const BYTES = 16384;
+
+type Kind = "tlsf" | "heap";
+const make = (kind: Kind, o: ArenaAllocatorOptions): ResizableAllocator =>
+  kind === "tlsf" ? new TlsfAllocator(o) : new HeapAllocator(o);
+
+function setup(kind: Kind) {
+  const { m, rm } = f407();
+  const base = rm.allocPages(ORDER, { owner: "task", region: "SRAM1" })!;
+  const port = fencedPort(m.core, base, base + BYTES);
+  const a = make(kind, { pages: new BlockSource(base, ORDER), memory: port, arenaOrder: ORDER });
+  const poke = (address: number, value: number) => m.core.write32(address, value);
+  const peek = (address: number) => m.core.read32(address);
+  const expectCorruption = (f: () => unknown, address: number) => {
+    const bytes = m.bus.peek(base, BYTES);
+    const stats = a.stats();
+    let err: unknown;
+    try {
+      f();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(AllocError);
+    expect((err as AllocError).code).toBe("HEAP_CORRUPTION");
+    expect(((err as AllocError).context.address as number).toString(16)).toBe(address.toString(16));
+    expect(m.bus.peek(base, BYTES)).toEqual(bytes);
+    expect(a.stats()).toEqual(stats);
+    expect(port.outside).toEqual([]);
+  };
+  /** Three live blocks of 40 bytes; the middle one freed: a free block that fits 40 exactly. */
+  const hole = () => {
+    const p = a.allocate(40)!;
+    const q = a.allocate(40)!;
+    const r = a.allocate(40)!;
+    a.free(q);
+    return { p, q, r, next: r - 8 };
+  };
+  return { a, poke, peek, expectCorruption, hole };
+}
+
+describe.each(["tlsf", "heap"] as const)("%s: words read once per check phase", (kind) => {
+  it("takes a free block whole only when the header after it passes its check", () => {
+    const { a, poke, peek, expectCorruption, hole } = setup(kind);
+    const { q, next } = hole();
+    const w1 = peek(next + 4);
+    poke(next + 4, w1 ^ 0x10000); // the check of the header after the hole
+    expectCorruption(() => a.allocate(40), next);
+    poke(next + 4, w1);
+    const w0 = peek(next);
+    poke(next, w0 + 8); // a forged size, PREV_FREE kept: the check word no longer matches
+    expectCorruption(() => a.allocate(40), next);
+    poke(next, w0);
+    expect(a.allocate(40)).toBe(q);
+  });
+
+  it("takes a free block only when its own header passes its check", () => {
+    const { a, poke, peek, expectCorruption, hole } = setup(kind);
+    const { q } = hole();
+    const h = q - 8;
+    const w1 = peek(h + 4);
+    poke(h + 4, w1 ^ 0x10000);
+    expectCorruption(() => a.allocate(40), h);
+    poke(h + 4, w1);
+    expect(a.allocate(40)).toBe(q);
+  });
+
+  it("grows a block into the free block after it only when the header after that passes its check", () => {
+    const { a, poke, peek, expectCorruption, hole } = setup(kind);
+    const { p, next } = hole();
+    const w1 = peek(next + 4);
+    poke(next + 4, w1 ^ 0x10000);
+    expectCorruption(() => a.resize(p, 88), next);
+    poke(next + 4, w1);
+    expect(a.resize(p, 88)).toBe(p);
+  });
+});
