@@ -3,9 +3,8 @@ import type { ResizableAllocator } from "./allocator.js";
 import { arenaLayout } from "./arena.js";
 import type { ArenaAllocatorOptions } from "./arena-allocator.js";
 import { FREE, headerCheck } from "./block.js";
-import { AllocError } from "./errors.js";
 import { HeapAllocator } from "./heap.js";
-import { BlockSource, f407, fencedPort } from "./test-pages.js";
+import { BlockSource, expectCorruption as expectRefused, f407, fencedPort } from "./test-pages.js";
 import { TlsfAllocator } from "./tlsf.js";
 
 // Crafted overflows of a task into its own heap, aimed at turning the allocator's list
@@ -45,20 +44,7 @@ function setup(kind: Kind) {
   };
   /** Runs `f` and expects HEAP_CORRUPTION at `address` with no change and nothing touched outside. */
   const expectCorruption = (f: () => unknown, address: number) => {
-    const bytes = m.bus.peek(base, BYTES);
-    const stats = a.stats();
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(AllocError);
-    expect((err as AllocError).code).toBe("HEAP_CORRUPTION");
-    expect(((err as AllocError).context.address as number).toString(16)).toBe(address.toString(16));
-    expect(m.bus.peek(base, BYTES)).toEqual(bytes);
-    expect(a.stats()).toEqual(stats);
-    expect(port.outside).toEqual([]);
+    expectRefused(m, a, port, { base, bytes: BYTES }, f, address);
     expect(m.core.read32(MPU_CTRL)).toBe(mpuCtrl);
   };
   return { m, base, a, control, poke, peek, after, forgeFree, expectCorruption };

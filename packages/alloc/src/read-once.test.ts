@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ResizableAllocator } from "./allocator.js";
 import type { ArenaAllocatorOptions } from "./arena-allocator.js";
-import { AllocError } from "./errors.js";
 import { HeapAllocator } from "./heap.js";
-import { BlockSource, f407, fencedPort } from "./test-pages.js";
+import { BlockSource, expectCorruption as expectRefused, f407, fencedPort } from "./test-pages.js";
 import { TlsfAllocator } from "./tlsf.js";
 
 // Checks that use a word the same check phase read before (nothing written in between) instead
@@ -26,22 +25,8 @@ function setup(kind: Kind) {
   const a = make(kind, { pages: new BlockSource(base, ORDER), memory: port, arenaOrder: ORDER });
   const poke = (address: number, value: number) => m.core.write32(address, value);
   const peek = (address: number) => m.core.read32(address);
-  const expectCorruption = (f: () => unknown, address: number) => {
-    const bytes = m.bus.peek(base, BYTES);
-    const stats = a.stats();
-    let err: unknown;
-    try {
-      f();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(AllocError);
-    expect((err as AllocError).code).toBe("HEAP_CORRUPTION");
-    expect(((err as AllocError).context.address as number).toString(16)).toBe(address.toString(16));
-    expect(m.bus.peek(base, BYTES)).toEqual(bytes);
-    expect(a.stats()).toEqual(stats);
-    expect(port.outside).toEqual([]);
-  };
+  const expectCorruption = (f: () => unknown, address: number) =>
+    expectRefused(m, a, port, { base, bytes: BYTES }, f, address);
   /** Three live blocks of 40 bytes; the middle one freed: a free block that fits 40 exactly. */
   const hole = () => {
     const p = a.allocate(40)!;

@@ -2,13 +2,15 @@
 /**
  * Test-only helpers (not exported): a one-block page source (a task heap's); a memory port fenced
  * to one arena; an STM32F407 whose RAM regions are run by a real region manager; a recording
- * block observer.
+ * block observer; the check that a forgery is refused with nothing changed.
  */
 
 import type { MemoryPort } from "@rtos-sim/hw";
 import { type Core, createMachine, type Machine, STM32F407 } from "@rtos-sim/hw";
 import { type PageRequest, type PageSource, RegionManager } from "@rtos-sim/region";
-import type { BlockObserver } from "./allocator.js";
+import { expect } from "vitest";
+import type { Allocator, BlockObserver } from "./allocator.js";
+import { AllocError } from "./errors.js";
 
 /** An STM32F407 with a region manager over its RAM regions, for tests. */
 export function f407(): { m: Machine; rm: RegionManager; freePages: (region?: string) => number } {
@@ -102,4 +104,32 @@ export function fencedPort(core: Core, start: number, end: number, budget = 1_00
     },
   };
   return port;
+}
+
+/**
+ * Runs `f` and expects `HEAP_CORRUPTION` at `address`, with the arena's bytes `[base, base +
+ * bytes)` and the allocator's stats unchanged and no access outside the fence.
+ */
+export function expectCorruption(
+  m: Machine,
+  a: Allocator,
+  port: FencedPort,
+  arena: { readonly base: number; readonly bytes: number },
+  f: () => unknown,
+  address: number,
+): void {
+  const before = m.bus.peek(arena.base, arena.bytes);
+  const stats = a.stats();
+  let err: unknown;
+  try {
+    f();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(AllocError);
+  expect((err as AllocError).code).toBe("HEAP_CORRUPTION");
+  expect(((err as AllocError).context.address as number).toString(16)).toBe(address.toString(16));
+  expect(m.bus.peek(arena.base, arena.bytes)).toEqual(before);
+  expect(a.stats()).toEqual(stats);
+  expect(port.outside).toEqual([]);
 }
