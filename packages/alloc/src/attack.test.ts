@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ResizableAllocator } from "./allocator.js";
 import { arenaLayout } from "./arena.js";
-import type { ArenaAllocatorOptions } from "./arena-allocator.js";
 import { FREE, headerCheck } from "./block.js";
-import { HeapAllocator } from "./heap.js";
-import { BlockSource, expectCorruption as expectRefused, f407, fencedPort } from "./test-pages.js";
-import { TlsfAllocator } from "./tlsf.js";
+import { fencedHeap, HEAP_BYTES, HEAP_ORDER } from "./test-pages.js";
 
 // Crafted overflows of a task into its own heap, aimed at turning the allocator's list
 // maintenance into a write outside the heap (here at MPU_CTRL, as in issue 11). Each is reported
@@ -13,26 +9,16 @@ import { TlsfAllocator } from "./tlsf.js";
 // allocator's counters are unchanged, and no access left the heap.
 
 const MPU_CTRL = 0xe000ed94;
-const ORDER = 4;
-const BYTES = 16384;
 /** Control block sizes: TLSF (first-level bitmap, 24 second-level bitmaps, 384 heads), heap (root). */
 const CONTROL = { tlsf: 4 + 4 * 24 + 4 * 384, heap: 8 };
 
 type Kind = "tlsf" | "heap";
-const make = (kind: Kind, o: ArenaAllocatorOptions): ResizableAllocator =>
-  kind === "tlsf" ? new TlsfAllocator(o) : new HeapAllocator(o);
 
-/** A task heap: one 16 KiB block of SRAM1 as the allocator's only arena, behind a fence. */
+/** A task heap (test-pages.ts `fencedHeap`), its control block, and forging helpers. */
 function setup(kind: Kind) {
-  const { m, rm } = f407();
-  const base = rm.allocPages(ORDER, { owner: "task", region: "SRAM1" })!;
-  const port = fencedPort(m.core, base, base + BYTES);
-  const a = make(kind, { pages: new BlockSource(base, ORDER), memory: port, arenaOrder: ORDER });
-  const control = arenaLayout(base, ORDER, BYTES, CONTROL[kind]).control;
+  const { m, base, a, poke, peek, expectCorruption: refused } = fencedHeap(kind);
+  const control = arenaLayout(base, HEAP_ORDER, HEAP_BYTES, CONTROL[kind]).control;
   const mpuCtrl = m.core.read32(MPU_CTRL);
-  /** The task's own stores (it may write anywhere in its heap). */
-  const poke = (address: number, value: number) => m.core.write32(address, value);
-  const peek = (address: number) => m.core.read32(address);
   /** Header address of the block after the live block at `p`. */
   const after = (p: number) => p + a.blockSize(p)!;
   /** A forged free header at `h` (the check word is a public hash) with links. */
@@ -44,7 +30,7 @@ function setup(kind: Kind) {
   };
   /** Runs `f` and expects HEAP_CORRUPTION at `address` with no change and nothing touched outside. */
   const expectCorruption = (f: () => unknown, address: number) => {
-    expectRefused(m, a, port, { base, bytes: BYTES }, f, address);
+    refused(f, address);
     expect(m.core.read32(MPU_CTRL)).toBe(mpuCtrl);
   };
   return { m, base, a, control, poke, peek, after, forgeFree, expectCorruption };

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ResizableAllocator } from "./allocator.js";
-import type { ArenaAllocatorOptions } from "./arena-allocator.js";
-import { HeapAllocator } from "./heap.js";
-import { BlockSource, expectCorruption as expectRefused, f407, fencedPort } from "./test-pages.js";
-import { TlsfAllocator } from "./tlsf.js";
+import { fencedHeap } from "./test-pages.js";
 
 // Checks that use a word the same check phase read before (nothing written in between) instead
 // of reading it again: the header after a block taken whole (word 0 read by the free-block
@@ -11,22 +7,8 @@ import { TlsfAllocator } from "./tlsf.js";
 // block absorbed by resize. Each forgery of such a header is still HEAP_CORRUPTION at the
 // header, with the heap's bytes and counters unchanged and no access outside the heap.
 
-const ORDER = 4;
-const BYTES = 16384;
-
-type Kind = "tlsf" | "heap";
-const make = (kind: Kind, o: ArenaAllocatorOptions): ResizableAllocator =>
-  kind === "tlsf" ? new TlsfAllocator(o) : new HeapAllocator(o);
-
-function setup(kind: Kind) {
-  const { m, rm } = f407();
-  const base = rm.allocPages(ORDER, { owner: "task", region: "SRAM1" })!;
-  const port = fencedPort(m.core, base, base + BYTES);
-  const a = make(kind, { pages: new BlockSource(base, ORDER), memory: port, arenaOrder: ORDER });
-  const poke = (address: number, value: number) => m.core.write32(address, value);
-  const peek = (address: number) => m.core.read32(address);
-  const expectCorruption = (f: () => unknown, address: number) =>
-    expectRefused(m, a, port, { base, bytes: BYTES }, f, address);
+function setup(kind: "tlsf" | "heap") {
+  const { a, poke, peek, expectCorruption } = fencedHeap(kind);
   /** Three live blocks of 40 bytes; the middle one freed: a free block that fits 40 exactly. */
   const hole = () => {
     const p = a.allocate(40)!;

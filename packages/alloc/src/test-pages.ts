@@ -9,8 +9,11 @@ import type { MemoryPort } from "@rtos-sim/hw";
 import { type Core, createMachine, type Machine, STM32F407 } from "@rtos-sim/hw";
 import { type PageRequest, type PageSource, RegionManager } from "@rtos-sim/region";
 import { expect } from "vitest";
-import type { Allocator, BlockObserver } from "./allocator.js";
+import type { Allocator, BlockObserver, ResizableAllocator } from "./allocator.js";
+import type { ArenaAllocatorOptions } from "./arena-allocator.js";
 import { AllocError } from "./errors.js";
+import { HeapAllocator } from "./heap.js";
+import { TlsfAllocator } from "./tlsf.js";
 
 /** An STM32F407 with a region manager over its RAM regions, for tests. */
 export function f407(): { m: Machine; rm: RegionManager; freePages: (region?: string) => number } {
@@ -132,4 +135,31 @@ export function expectCorruption(
   expect(m.bus.peek(arena.base, arena.bytes)).toEqual(before);
   expect(a.stats()).toEqual(stats);
   expect(port.outside).toEqual([]);
+}
+
+/** Page order and bytes of {@link fencedHeap}'s arena: one 16 KiB block. */
+export const HEAP_ORDER = 4;
+export const HEAP_BYTES = 16384;
+
+/**
+ * A task heap: TLSF or the first-fit heap on one 16 KiB block of SRAM1 as its only arena,
+ * behind a fence; `poke`/`peek` are the task's own stores and loads (anywhere in its heap), and
+ * `expectCorruption` is {@link expectCorruption} on this arena.
+ */
+export function fencedHeap(kind: "tlsf" | "heap") {
+  const { m, rm } = f407();
+  const base = rm.allocPages(HEAP_ORDER, { owner: "task", region: "SRAM1" })!;
+  const port = fencedPort(m.core, base, base + HEAP_BYTES);
+  const o: ArenaAllocatorOptions = { pages: new BlockSource(base, HEAP_ORDER), memory: port, arenaOrder: HEAP_ORDER };
+  const a: ResizableAllocator = kind === "tlsf" ? new TlsfAllocator(o) : new HeapAllocator(o);
+  return {
+    m,
+    base,
+    port,
+    a,
+    poke: (address: number, value: number) => m.core.write32(address, value),
+    peek: (address: number) => m.core.read32(address),
+    expectCorruption: (f: () => unknown, address: number) =>
+      expectCorruption(m, a, port, { base, bytes: HEAP_BYTES }, f, address),
+  };
 }
