@@ -49,6 +49,12 @@ export interface AppCheck {
   readonly name: string;
   readonly ok: boolean;
   readonly detail: string;
+  /**
+   * The check could not be made: what it checks had not happened yet when the run ended (a
+   * duration shorter than the app's schedule). Set with `ok: false`; a skipped check neither
+   * passes nor fails the run, and `detail` says what was not reached.
+   */
+  readonly skipped?: boolean;
 }
 
 /** How to run an app. */

@@ -45,4 +45,23 @@ describe("the human summary", () => {
     expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+memory held\s+MPU regions$/m);
     expect(formatSummary(result(false), makeStyle(false))).not.toContain("CPU load");
   });
+
+  it("marks a skipped check 'skip', counts only the checks made as passed, and says why the others were not", () => {
+    const rec = new RunRecorder({
+      app: { name: "x", summary: "s", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 200, memcheck: false },
+    });
+    rec.check("made", true, "fine");
+    rec.skip("later", "not reached");
+    const out = formatSummary(
+      rec.finish({ simulatedUs: 200_000, cycles: 0, wallMs: 1, memcheckActive: false }),
+      makeStyle(false),
+    );
+    expect(out).toContain("  pass  made  (fine)\n  skip  later  (not reached)\n");
+    expect(out).toContain("OK: no unexpected fault, no checker error, 1 check(s) passed\n");
+    expect(out).toContain(
+      "1 check(s) skipped: what they check had not happened when the run ended at 200 ms; a longer --duration makes them\n",
+    );
+  });
 });

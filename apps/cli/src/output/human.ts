@@ -175,7 +175,8 @@ export function formatSummary(result: RunResult, style: Style): string {
   if (result.checks.length > 0) {
     out += `\n${style.bold("Checks")}\n`;
     for (const c of result.checks) {
-      out += `  ${c.passed ? style.green("pass") : style.red("FAIL")}  ${c.name}${c.detail ? style.dim(`  (${c.detail})`) : ""}\n`;
+      const mark = c.skipped ? style.yellow("skip") : c.passed ? style.green("pass") : style.red("FAIL");
+      out += `  ${mark}  ${c.name}${c.detail ? style.dim(`  (${c.detail})`) : ""}\n`;
     }
   }
   if (result.warnings.length > 0) {
@@ -183,13 +184,19 @@ export function formatSummary(result: RunResult, style: Style): string {
     for (const w of result.warnings) out += `  ${w}\n`;
   }
   const expected = result.faults.filter((f) => f.expected).length;
+  const skipped = result.checks.filter((c) => c.skipped).length;
   if (result.verdict.ok) {
-    out += `\n${style.green("OK")}: no unexpected fault, no checker error, ${result.checks.length} check(s) passed${
+    out += `\n${style.green("OK")}: no unexpected fault, no checker error, ${result.checks.length - skipped} check(s) passed${
       expected ? ` (${expected} expected fault(s) stopped as planned)` : ""
     }\n`;
   } else {
     out += `\n${style.red("PROBLEMS")} (exit code 1):\n`;
     for (const p of result.verdict.problems) out += `  - ${p}\n`;
+  }
+  if (skipped > 0) {
+    out += `${style.yellow(`${skipped} check(s) skipped`)}: what they check had not happened when the run ended at ${
+      result.simulatedUs / 1000
+    } ms; a longer --duration makes them\n`;
   }
   out += `${style.dim(`trace hash ${traceHash(result)} (the same app, board, seed and options give the same hash)`)}\n`;
   return out;

@@ -54,6 +54,7 @@ ul.checks { list-style: none; padding: 0; }
 ul.checks li::before { content: attr(data-mark); display: inline-block; width: 44px; font-weight: 600; }
 ul.checks li.pass::before { color: var(--ok); }
 ul.checks li.fail::before { color: var(--bad); }
+ul.checks li.skip::before { color: var(--warn); }
 footer { color: var(--muted); padding: 16px 24px; border-top: 1px solid var(--line); }
 `;
 

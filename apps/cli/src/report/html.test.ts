@@ -44,6 +44,21 @@ describe("renderReport", () => {
     );
   });
 
+  it("marks checks pass, FAIL or skip, and a verdict with skipped checks says so", () => {
+    const rec = new RunRecorder({
+      app: { name: "x", summary: "s", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 1, memcheck: false },
+      clock: () => 0,
+    });
+    rec.check("made", true);
+    rec.skip("later", "not reached");
+    const html = renderReport(rec.finish({ simulatedUs: 10, cycles: 0, wallMs: 1, memcheckActive: false }));
+    expect(html).toContain('<li class="pass" data-mark="pass">made</li>');
+    expect(html).toContain('<li class="skip" data-mark="skip">later <span class="mono">(not reached)</span></li>');
+    expect(html).toContain("every check made passed, 1 skipped (not reached when the run ended)");
+  });
+
   it("references nothing outside the file", () => {
     const html = renderReport(result(16));
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);

@@ -23,6 +23,11 @@ import { REPORT_CSS, REPORT_JS } from "./assets.js";
 
 const UART_LINES = 400;
 
+/** The class of a check's list item: pass, fail, or skip (not made: the run ended first). */
+function checkClass(c: RunResult["checks"][number]): string {
+  return c.skipped ? "skip" : c.passed ? "pass" : "fail";
+}
+
 function regionRow(m: MemoryRegionInfo, maps: readonly PageMapInfo[], colours: ColourMap): string[] {
   const map = maps.find((p) => p.region === m.name || (p.start >= m.start && p.start < m.end));
   const access = `r${m.readOnly ? "-" : "w"}${m.executable ? "x" : "-"}`;
@@ -97,14 +102,17 @@ function summarySection(r: RunResult): string {
     ? `<h3>Checks</h3><ul class="checks">${r.checks
         .map(
           (c) =>
-            `<li class="${c.passed ? "pass" : "fail"}" data-mark="${c.passed ? "pass" : "FAIL"}">${esc(c.name)}${
+            `<li class="${checkClass(c)}" data-mark="${c.skipped ? "skip" : c.passed ? "pass" : "FAIL"}">${esc(c.name)}${
               c.detail ? ` <span class="mono">(${esc(c.detail)})</span>` : ""
             }</li>`,
         )
         .join("")}</ul>`
     : "";
+  const skipped = r.checks.filter((c) => c.skipped).length;
   const verdict = r.verdict.ok
-    ? `<span class="verdict ok">OK</span> no unexpected fault, no checker error, every check passed`
+    ? `<span class="verdict ok">OK</span> no unexpected fault, no checker error, ${
+        skipped ? `every check made passed, ${skipped} skipped (not reached when the run ended)` : "every check passed"
+      }`
     : `<span class="verdict fail">PROBLEMS</span><ul>${r.verdict.problems.map((p) => `<li>${esc(p)}</li>`).join("")}</ul>`;
   return `<section id="summary"><h2>Run summary</h2><p id="verdict">${verdict}</p><dl class="facts">${facts
     .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`)

@@ -115,7 +115,7 @@ export class RunViews {
     const items = r.checks
       .map(
         (c) =>
-          `<li class="${c.passed ? "pass" : "fail"}">${esc(c.name)}${c.detail ? ` <span class="mono">(${esc(c.detail)})</span>` : ""}</li>`,
+          `<li class="${c.skipped ? "skip" : c.passed ? "pass" : "fail"}">${esc(c.name)}${c.detail ? ` <span class="mono">(${esc(c.detail)})</span>` : ""}</li>`,
       )
       .join("");
     const problems = r.verdict.problems.map((p) => `<li>${esc(p)}</li>`).join("");

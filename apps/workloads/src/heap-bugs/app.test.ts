@@ -140,6 +140,15 @@ describe("heap-bugs", () => {
     expect(off.leaks).toBeNull();
   });
 
+  it("skips the bugs a short run does not reach, and judges the ones it does", () => {
+    const short = runApp(heapBugs, { durationMs: 25 }); // bugs strike at 10, 20, 30 ... ms
+    expect(short.checks.map((c) => c.skipped ?? false)).toEqual(HEAP_BUGS.map((_, i) => i >= 2));
+    expect(short.checks.slice(0, 2).every((c) => c.ok)).toBe(true);
+    expect(short.checks[2]!.detail).toBe(
+      "task double-free frees the same block twice: not reached, the run ended at 25 ms, before the task had its turn (due at 30 ms)",
+    );
+  });
+
   it("is described bug by bug in the package README's heap-bugs table", () => {
     const from = README.indexOf("## heap-bugs\n");
     const section = README.slice(from, README.indexOf("\n## ", from + 1));

@@ -29,6 +29,31 @@ describe("isolation", () => {
     expect(run.kernel.faults.length).toBe(ATTEMPTS.filter((a) => a.expect.kind !== "refused").length);
   });
 
+  it("skips the attempts whose turn the run did not reach, and judges the others", () => {
+    // The fourth attempt's rogue wakes at 201 ms: a 201 ms run ends before its turn, 202 ms after.
+    for (const [durationMs, made] of [
+      [201, 3],
+      [202, 4],
+    ] as const) {
+      const run = runApp(isolation, { memcheck: false, durationMs });
+      const attempts = run.checks.filter((c) => c.name.startsWith("rogue-"));
+      expect(attempts.map((c) => c.name)).toEqual(ATTEMPTS.map((a) => a.task));
+      attempts.forEach((c, i) => {
+        if (i < made) {
+          expect(c.ok, c.detail).toBe(true);
+          expect(c.skipped).toBeUndefined();
+        } else {
+          expect(c.ok).toBe(false);
+          expect(c.skipped).toBe(true);
+          expect(c.detail).toBe(
+            `${ATTEMPTS[i]!.what}: not reached, the run ended at ${durationMs} ms, before the task had its turn (due at ${51 + 50 * i} ms)`,
+          );
+        }
+      });
+      for (const c of run.checks.filter((x) => !x.name.startsWith("rogue-"))) expect(c.ok, c.detail).toBe(true);
+    }
+  });
+
   it("decodes each fault: kind, CFSR names and address", () => {
     const run = runApp(isolation, { memcheck: false });
     const k = run.kernel;

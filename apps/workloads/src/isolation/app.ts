@@ -1,7 +1,8 @@
 import { type AppCheck, type AppDescription, defineApp, type FaultRecord, type Kernel, runApp } from "@rtos-sim/kernel";
 import { FLIGHT_KERNEL, type FlightOutputs, flightChecks, flightOutputs } from "../flight/app.js";
 import { flightTasks } from "../flight/tasks.js";
-import { ATTEMPTS, type Attempt, rogueTasks } from "./attempts.js";
+import { notReached } from "../shared/not-reached.js";
+import { ATTEMPTS, type Attempt, attemptAt, rogueTasks } from "./attempts.js";
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 
@@ -84,7 +85,9 @@ export const isolationControl: AppDescription = defineApp({
  * duration and checker setting.
  */
 export function isolationChecks(kernel: Kernel, seed: number, control: AppDescription = isolationControl): AppCheck[] {
-  const checks: AppCheck[] = ATTEMPTS.map((a) => ({ name: a.task, ...judgeAttempt(kernel, a) }));
+  const checks: AppCheck[] = ATTEMPTS.map(
+    (a, i) => notReached(kernel, a.task, a.what, attemptAt(i)) ?? { name: a.task, ...judgeAttempt(kernel, a) },
+  );
   const durationMs = Math.round(kernel.nowMs() * 1000) / 1000;
   const clean = runApp(control, {
     board: kernel.machine.board,

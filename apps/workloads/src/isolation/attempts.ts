@@ -15,6 +15,8 @@ import { rollIntegralAddress } from "../flight/mixer.js";
 export const MPU_RASR = 0xe000eda0;
 /** Milliseconds between two attempts (the first at {@link FIRST_ATTEMPT_MS}). */
 export const ATTEMPT_SPACING_MS = 50;
+/** When attempt `index` of {@link ATTEMPTS} strikes (ms): the time its rogue wakes. */
+export const attemptAt = (index: number): number => FIRST_ATTEMPT_MS + index * ATTEMPT_SPACING_MS;
 /**
  * The first attempt's time. Odd milliseconds: the IMU runs on even ticks, so the rogue only
  * ever runs while every flight task sleeps or waits.
@@ -294,7 +296,7 @@ export const ATTEMPTS: readonly Attempt[] = [
 export function rogueTasks(env: AppEnv, options: { readonly control?: boolean } = {}): TaskSpec[] {
   const watchdogCycles = Math.round((env.board.clockHz * ROGUE_WATCHDOG_US) / 1e6);
   return ATTEMPTS.map((a, i) => {
-    const at = FIRST_ATTEMPT_MS + i * ATTEMPT_SPACING_MS;
+    const at = attemptAt(i);
     const spec: TaskSpec = { watchdogCycles, ...a.spec(env, at) };
     if (!options.control) return spec;
     return {

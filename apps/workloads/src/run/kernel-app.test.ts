@@ -229,4 +229,26 @@ describe("startKernelApp", () => {
     expect(got.checks).toEqual(expected.checks);
     expect(traceHash(got)).toBe(traceHash(expected));
   });
+
+  it("records a skipped check as skipped: it neither passes nor fails the run", () => {
+    const app: KernelAppDescription = {
+      ...twoTasks,
+      check: () => [
+        { name: "made", ok: true, detail: "" },
+        { name: "not made", ok: false, skipped: true, detail: "not reached" },
+      ],
+    };
+    const r = run(app, false);
+    expect(r.checks).toEqual([
+      { name: "made", passed: true, detail: "" },
+      { name: "not made", passed: false, detail: "not reached", skipped: true },
+    ]);
+    expect(r.verdict).toEqual({ ok: true, problems: [] });
+    expect(r.events.filter((e) => e.kind === "check").map((e) => e.args)).toEqual([
+      { passed: true },
+      { passed: false, skipped: true },
+    ]);
+    const failing: KernelAppDescription = { ...app, check: () => [{ name: "failed", ok: false, detail: "why" }] };
+    expect(run(failing, false).verdict).toEqual({ ok: false, problems: ["check failed: failed (why)"] });
+  });
 });

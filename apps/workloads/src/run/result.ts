@@ -311,6 +311,11 @@ export interface CheckResult {
   readonly name: string;
   readonly passed: boolean;
   readonly detail: string;
+  /**
+   * Present (true, with `passed` false) when the check could not be made: what it checks had
+   * not happened yet when the run ended. It does not fail the run.
+   */
+  readonly skipped?: true;
 }
 
 /** The options a run used. */
