@@ -165,7 +165,7 @@ export type {
 export { RUN_RESULT_SCHEMA } from "./run/result.js";
 export { traceHash } from "./run/trace-hash.js";
 export { accelAngles, atan2Milli, complementary, formatMilliDeg, gyroDeltaMilli, isqrt } from "./shared/fixed-point.js";
-export { formatBytes, formatHz, formatShare, formatTime, hex32 } from "./shared/format.js";
+export { formatAction, formatBytes, formatHz, formatShare, formatTime, hex32 } from "./shared/format.js";
 export { Prng } from "./shared/prng.js";
 export type { ByteWriter } from "./shared/uart.js";
 export { uartWrite } from "./shared/uart.js";

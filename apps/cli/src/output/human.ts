@@ -9,6 +9,7 @@ import type {
 } from "@rtos-sim/apps";
 import {
   CFSR_MEANING,
+  formatAction,
   formatBytes,
   formatShare,
   formatTime,
@@ -51,11 +52,11 @@ export function formatFault(f: FaultRecord, style: Style): string {
   let out = `${head}  [${tag}${f.note && f.note !== f.message ? `: ${f.note}` : ""}]\n`;
   if (!f.hardware) {
     out = `${style.bold(f.kind)} in ${style.bold(f.taskName)} at ${formatTime(f.t)}  [${tag}]\n  ${f.message}\n`;
-    if (f.action) out += `  action: ${f.action}\n`;
+    if (f.action) out += `  action: ${formatAction(f.action)}\n`;
     if (f.mpuRegions.length > 0) out += `  MPU regions of ${f.taskName}:\n${mpuTable(f.mpuRegions, "    ")}`;
     return out;
   }
-  if (f.action) out += `  action: the task was ${f.action}\n`;
+  if (f.action) out += `  action: ${formatAction(f.action)}\n`;
   if (f.escalated) out += `  escalated from ${f.cause} to HardFault (HFSR.FORCED)\n`;
   if (f.lockup) out += "  lockup: the fault happened at a negative execution priority\n";
   const priv = f.access.privileged ? "privileged" : "unprivileged";

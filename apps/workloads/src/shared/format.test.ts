@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatHz, formatShare, formatTime, hex32 } from "./format.js";
+import { formatAction, formatBytes, formatHz, formatShare, formatTime, hex32 } from "./format.js";
 
 describe("formatting", () => {
   it("hex32 pads to 8 upper-case digits, unsigned", () => {
@@ -24,5 +24,12 @@ describe("formatting", () => {
     expect(formatTime(12_500)).toBe("12.500 ms");
     expect(formatTime(3.25)).toBe("3.25 us");
     expect(formatShare(0.1234)).toBe("12.34%");
+  });
+
+  it("formatAction says a task policy's action of the task and a panic of the kernel", () => {
+    expect(formatAction("stopped")).toBe("the task was stopped");
+    expect(formatAction("restarted")).toBe("the task was restarted");
+    expect(formatAction("panic")).toBe("kernel panic: the run ended");
+    expect(formatAction("reset by the app")).toBe("reset by the app");
   });
 });

@@ -36,3 +36,18 @@ export function formatTime(us: number): string {
 export function formatShare(share: number): string {
   return `${(share * 100).toFixed(2)}%`;
 }
+
+/**
+ * What a fault policy's action (`FaultRecord.action`) did, as a sentence part: `stopped` and
+ * `restarted` say it of the task, `panic` of the kernel; any other action is shown as it is.
+ *
+ * @example
+ * ```ts
+ * formatAction("panic"); // "kernel panic: the run ended"
+ * ```
+ */
+export function formatAction(action: string): string {
+  if (action === "stopped" || action === "restarted") return `the task was ${action}`;
+  if (action === "panic") return "kernel panic: the run ended";
+  return action;
+}

@@ -3,7 +3,7 @@
  * MPU regions, faults decoded in full, checker reports, page maps. Every name and text is escaped.
  */
 import type { CheckerReport, FaultRecord, MpuRegionInfo, PageMapInfo } from "../run/result.js";
-import { formatTime, hex32 } from "../shared/format.js";
+import { formatAction, formatTime, hex32 } from "../shared/format.js";
 import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
 import type { ColourMap } from "./colours.js";
 import { esc } from "./escape.js";
@@ -82,7 +82,7 @@ ${f.escalated ? `<p>Escalated from ${esc(f.cause)} to HardFault (HFSR.FORCED).</
   )}</p>
 ${htmlTable(["register", "value"], regs, "fault-registers")}
 ${htmlTable(["bit", "meaning"], [...bits, ...hbits], "cfsr-bits")}
-${f.action ? `<p>Action: the task was ${esc(f.action)}.</p>` : ""}
+${f.action ? `<p>Action: ${esc(formatAction(f.action))}.</p>` : ""}
 ${f.mpuRegions.length > 0 ? `<p>MPU regions of ${esc(f.taskName)} when it faulted:</p>${mpuRegionsHtml(f.mpuRegions)}` : ""}
 ${f.dump ? `<details><summary>kernel fault dump</summary><pre>${esc(f.dump)}</pre></details>` : ""}
 </article>`;
