@@ -19,6 +19,14 @@ describe("block transfers are all-or-nothing", () => {
     expect(Array.from(m.bus.peek(0x2001fff0, 16))).toEqual(new Array(16).fill(0));
   });
 
+  it("a read of 2^32 bytes wrapping past the top of the address space faults at its first byte, allocating as it reads", () => {
+    const m = machine();
+    const f = trap(() => m.core.readBytes(0xfffff000, 0x100000000));
+    expect(f.exception).toBe(5);
+    expect(f.cfsr).toBe(Cfsr.PRECISERR | Cfsr.BFARVALID);
+    expect(m.scb.bfar).toBe(0xfffff000);
+  });
+
   it("fill into flash is a BusFault at its start and changes nothing", () => {
     const m = machine();
     const f = trap(() => m.core.fill(0x080ffff0, 0x55, 8));

@@ -125,9 +125,16 @@ export class Core extends AccessPath {
       if (this.countCycles) this.charge(s.cost * Math.ceil(n / 4));
       return s.bytes.slice(a - s.start, a - s.start + n);
     }
-    const out = new Uint8Array(n);
-    if (s === null) for (let i = 0; i < n; i++) out[i] = this.rawByte(a + i, AccessKind.Read, 0, !unprivileged);
-    else for (let i = 0; i < n; i++) out[i] = this.general(a + i, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+    // Byte by byte: the output grows with the bytes read, so a length far past the memory the
+    // range reaches faults at its first unmapped byte instead of allocating the whole length.
+    let out = new Uint8Array(Math.min(n, READ_CHUNK));
+    for (let i = 0; i < n; i++) {
+      if (i === out.length) out = grown(out, Math.min(n, 2 * i));
+      out[i] =
+        s === null
+          ? this.rawByte(a + i, AccessKind.Read, 0, !unprivileged)
+          : this.general(a + i, 1, AccessKind.Read, unprivileged, 0, Purpose.Normal);
+    }
     return out;
   }
 
@@ -375,4 +382,14 @@ function ownBytes(data: ArrayLike<number>): Uint8Array {
     return data as Uint8Array;
   }
   return new Uint8Array(data);
+}
+
+/** The first allocation of a byte-by-byte {@link Core.readBytes}, doubled as bytes are read. */
+const READ_CHUNK = 4096;
+
+/** `bytes` copied into a new array of `length` bytes (length >= bytes.length). */
+function grown(bytes: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  out.set(bytes);
+  return out;
 }
