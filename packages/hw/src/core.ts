@@ -127,7 +127,7 @@ export class Core extends AccessPath {
     }
     // Byte by byte: the output grows with the bytes read, so a length far past the memory the
     // range reaches faults at its first unmapped byte instead of allocating the whole length.
-    let out = new Uint8Array(Math.min(n, READ_CHUNK));
+    let out: Uint8Array = new Uint8Array(Math.min(n, READ_CHUNK));
     for (let i = 0; i < n; i++) {
       if (i === out.length) out = grown(out, Math.min(n, 2 * i));
       out[i] =
