@@ -93,6 +93,40 @@ describe("access views", () => {
     }
   });
 
+  it("stay right at every privilege when whole configurations are reloaded, more than there are view slots", () => {
+    const m = machine();
+    const slots = m.bus.bufferLayout.viewSlots;
+    m.mpu.setControl({ enable: true, privdefena: true });
+    // Program n: SRAM block n (1 KiB) read/write to unprivileged code, the rest privileged only.
+    const programs = Array.from({ length: slots + 8 }, (_, n) => {
+      const words: number[] = [];
+      for (let r = 0; r < m.mpu.regionCount; r++) {
+        words.push((r === 0 ? 0x20000000 + n * 0x400 : 0) | 0x10 | r, r === 0 ? 0x03000013 : 0);
+      }
+      return m.mpu.programPairs(words)!;
+    });
+    // As a context switch: load in Handler mode, a privileged store, then the task's accesses.
+    for (let round = 0; round < 2; round++) {
+      for (let n = 0; n < programs.length; n++) {
+        const base = 0x20000000 + n * 0x400;
+        m.core.mode = "handler";
+        m.mpu.loadProgram(programs[n]!);
+        m.core.write32(base + 0x400, n); // privileged: the next block too
+        m.core.mode = "thread";
+        m.core.controlNPriv = true;
+        expect(m.core.read32(base)).toBe(n === 0 ? 0 : n - 1); // the previous task's privileged store
+        m.core.write32(base + 4, n);
+        expect(m.core.read32(base + 4)).toBe(n);
+        const f = trap(() => m.core.read32(base + 0x400));
+        expect([f.cfsr, m.scb.mmfar]).toEqual([Cfsr.DACCVIOL | Cfsr.MMARVALID, base + 0x400]);
+        m.core.clearFault();
+        m.scb.cfsr = 0;
+        m.core.mode = "handler";
+        expect(m.core.read32(base + 0x400)).toBe(n);
+      }
+    }
+  });
+
   it("follow privilege changes without an MPU change", () => {
     const m = machine();
     m.mpu.setRegion(0, { base: 0x20000000, size: 0x400, access: "priv-rw" });

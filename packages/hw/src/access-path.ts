@@ -28,6 +28,9 @@ export const enum Purpose {
  */
 const CHARGE_SPAN = 1 << 28;
 
+/** The view offsets while no table is current: none (never written). */
+const NO_VIEWS = new Int32Array(4);
+
 /** Bit conversions of the float accessors. */
 const SCRATCH = new DataView(new ArrayBuffer(8));
 
@@ -84,6 +87,11 @@ export class AccessPath {
   // ---- what the views are derived from -------------------------------------------------------
   declare private readonly viewCache: ViewCache;
   private perm: PermTable | null = null;
+  /**
+   * The view offsets of the current table per variant (`ViewCache.offsetsOf`, kept up to date by
+   * the cache; 0: none yet), so that a change of privilege alone picks its view with one read.
+   */
+  private tableViews: Int32Array = NO_VIEWS;
   private modeValue: Mode = "thread";
   private nPriv = false;
   private priority = THREAD_PRIORITY;
@@ -128,6 +136,7 @@ export class AccessPath {
     return this.modeValue;
   }
   set mode(m: Mode) {
+    if (m === this.modeValue) return;
     this.modeValue = m;
     this.updatePrivilege();
   }
@@ -137,6 +146,7 @@ export class AccessPath {
     return this.nPriv;
   }
   set controlNPriv(v: boolean) {
+    if (v === this.nPriv) return;
     this.nPriv = v;
     this.updatePrivilege();
   }
@@ -278,6 +288,7 @@ export class AccessPath {
   /** Drops the cached decision table: the next access takes the general path, which reopens. */
   protected invalidate(): void {
     this.perm = null;
+    this.tableViews = NO_VIEWS;
     this.viewAt = this.viewCache.closed;
   }
 
@@ -291,16 +302,32 @@ export class AccessPath {
     if (this.usesDefaultMap()) return;
     const t = this.mpu.knownTable();
     if (t === null) return;
-    this.perm = t;
-    this.reopen();
+    this.open(t);
   }
 
-  /** Picks the view for the current table, privilege and cycle counting (when a table is current). */
+  /**
+   * Makes `t` the current table and picks its view through the view cache (which counts the use
+   * of its views at both privilege levels: a change of privilege alone does not count one).
+   */
+  private open(t: PermTable): void {
+    const cache = this.viewCache;
+    this.perm = t;
+    this.tableViews = cache.offsetsOf(t);
+    this.viewAt = this.pendingFault !== null ? cache.closed : cache.get(t, this.privilegedValue, this.countCyclesValue);
+  }
+
+  /**
+   * Picks the view for the current table at the current privilege and cycle counting (when a
+   * table is current): the one the table has, else one from the view cache.
+   */
   private reopen(): void {
-    this.viewAt =
-      this.perm === null || this.pendingFault !== null
-        ? this.viewCache.closed
-        : this.viewCache.get(this.perm, this.privilegedValue, this.countCyclesValue);
+    const t = this.perm;
+    if (t === null || this.pendingFault !== null) {
+      this.viewAt = this.viewCache.closed;
+      return;
+    }
+    const at = this.tableViews[(this.privilegedValue ? 0 : 1) + (this.countCyclesValue ? 2 : 0)]!;
+    this.viewAt = at !== 0 ? at : this.viewCache.get(t, this.privilegedValue, this.countCyclesValue);
   }
 
   /** Whether the default map applies to everyone now (MPU off, or priority < 0 without HFNMIENA). */
@@ -310,11 +337,12 @@ export class AccessPath {
 
   /** @internal The permission table of the current configuration (computed on first use). */
   protected table(): PermTable {
-    if (this.perm === null) {
-      this.perm = this.usesDefaultMap() ? this.mpu.defaultMapTable : this.mpu.table();
-      this.reopen();
+    let t = this.perm;
+    if (t === null) {
+      t = this.usesDefaultMap() ? this.mpu.defaultMapTable : this.mpu.table();
+      this.open(t);
     }
-    return this.perm;
+    return t;
   }
 
   /**
@@ -412,7 +440,7 @@ export class AccessPath {
     const i = this.runOffset(a, count, unprivileged ? 4 : 1);
     if (i < 0) return false;
     const d = this.d;
-    for (let k = 0; k < count; k++) out[k] = d.getUint32((i + 4 * k) | 0, true);
+    for (let k = 0, j = i; k < count; k++, j = (j + 4) | 0) out[k] = d.getUint32(j, true);
     return true;
   }
 
@@ -422,7 +450,7 @@ export class AccessPath {
     const i = this.runOffset(a, count, unprivileged ? 8 : 2);
     if (i < 0) return false;
     const d = this.d;
-    for (let k = 0; k < count; k++) d.setUint32((i + 4 * k) | 0, words[k]!, true);
+    for (let k = 0, j = i; k < count; k++, j = (j + 4) | 0) d.setUint32(j, words[k]!, true);
     return true;
   }
 
@@ -656,7 +684,7 @@ export class AccessPath {
     value: number,
     purpose: Purpose,
   ): number {
-    if (this.pendingFault) throw this.pendingFault;
+    if (this.pendingFault !== null) throw this.pendingFault;
     const a = address < 0 ? address + 0x100000000 : address;
     const priv = this.privilegedValue && !unprivileged;
     const last = a + size - 1;

@@ -107,8 +107,12 @@ interface Slot {
   readonly bytes: Uint8Array;
   /** Per 64 KiB chunk of memory: built (1) or still zero (0). */
   readonly built: Uint8Array;
-  /** Last use (0: never). */
-  used: number;
+}
+
+/** What a view cache keeps per table: slot numbers and buffer offsets of its views per variant (0: none). */
+interface ViewsOfTable {
+  readonly slots: Int32Array;
+  readonly offsets: Int32Array;
 }
 
 /**
@@ -118,6 +122,10 @@ interface Slot {
  * 64 KiB chunk of memory at a time, when the general path first meets a granule of the chunk
  * (so a board with much memory pays for what tasks touch). Tables are cached by the MPU per
  * configuration, so a context switch back to a known configuration finds its view here.
+ *
+ * Use is counted per table rather than per privilege change: {@link ViewCache.get} marks the
+ * view it returns and its other privilege level's as used, and the core takes the other one
+ * from {@link ViewCache.offsetsOf} when only its privilege changes (twice per context switch).
  */
 export class ViewCache {
   /**
@@ -128,8 +136,10 @@ export class ViewCache {
   private readonly base: number;
   private readonly size: number;
   private readonly slots: Slot[];
-  /** Slot numbers per table and variant (0: none), for tables that keep another cache's (`PermTable.views`). */
-  private readonly index = new WeakMap<PermTable, Int32Array>();
+  /** Last use per slot (0: never). */
+  private readonly used: Float64Array;
+  /** Slot numbers and offsets per table, for tables that keep another cache's (`PermTable.views`). */
+  private readonly index = new WeakMap<PermTable, ViewsOfTable>();
   private clock = 0;
   /** Chunks built so far (for tests and benchmarks). */
   built = 0;
@@ -145,8 +155,8 @@ export class ViewCache {
       variant: 0,
       bytes: new Uint8Array(bus.buffer, l.viewsOffset + n * l.viewBytes, l.viewBytes),
       built: new Uint8Array(chunks),
-      used: 0,
     }));
+    this.used = new Float64Array(l.viewSlots);
   }
 
   /** Buffer offset of the closed view (all zero). */
@@ -154,23 +164,50 @@ export class ViewCache {
     return this.base;
   }
 
-  /** Buffer offset of the view of `table` for a privilege level and cycle counting. */
+  /**
+   * Buffer offset of the view of `table` for a privilege level and cycle counting (a slot is
+   * taken for it when it has none). Marks it used, and the view of the other privilege level
+   * too when it has one.
+   */
   get(table: PermTable, privileged: boolean, cycles: boolean): number {
     const variant = (privileged ? 0 : 1) + (cycles ? 2 : 0);
-    const numbers = this.numbers(table);
-    let n = numbers[variant]!;
-    if (n === 0) {
-      n = this.victim();
-      const slot = this.slots[n]!;
-      if (slot.table !== null) this.numbers(slot.table)[slot.variant] = 0;
-      slot.table = table;
-      slot.variant = variant;
-      slot.bytes.fill(0);
-      slot.built.fill(0);
-      numbers[variant] = n;
+    const views = this.viewsOf(table);
+    const slots = views.slots;
+    let n = slots[variant]!;
+    if (n === 0) n = this.take(table, variant, views);
+    const clock = ++this.clock;
+    const used = this.used;
+    used[n] = clock;
+    const other = slots[variant ^ 1]!;
+    if (other !== 0) used[other] = clock;
+    return views.offsets[variant]!;
+  }
+
+  /**
+   * The buffer offsets of `table`'s views per variant `(privileged ? 0 : 1) + (cycles ? 2 : 0)`,
+   * 0 where it has none: the cache's own array, which it updates as it takes and reuses slots (an
+   * offset there is always a view of `table`). Read, not written, by the caller.
+   */
+  offsetsOf(table: PermTable): Int32Array {
+    return this.viewsOf(table).offsets;
+  }
+
+  /** Takes the least recently used slot for the view `variant` of `table` (its previous view goes). */
+  private take(table: PermTable, variant: number, views: ViewsOfTable): number {
+    const n = this.victim();
+    const slot = this.slots[n]!;
+    if (slot.table !== null) {
+      const previous = this.viewsOf(slot.table);
+      previous.slots[slot.variant] = 0;
+      previous.offsets[slot.variant] = 0;
     }
-    this.slots[n]!.used = ++this.clock;
-    return this.base + n * this.size;
+    slot.table = table;
+    slot.variant = variant;
+    slot.bytes.fill(0);
+    slot.built.fill(0);
+    views.slots[variant] = n;
+    views.offsets[variant] = this.base + n * this.size;
+    return n;
   }
 
   /**
@@ -196,21 +233,21 @@ export class ViewCache {
   }
 
   /**
-   * The slot numbers of `table`'s views: kept on the table (`PermTable.views`: a context switch
-   * reopens the views of another table each time, with no map lookup), or in this cache's map
-   * when the table keeps another cache's.
+   * The slot numbers and offsets of `table`'s views: kept on the table (`PermTable.views`: a
+   * context switch reopens the views of another table each time, with no map lookup), or in
+   * this cache's map when the table keeps another cache's.
    */
-  private numbers(table: PermTable): Int32Array {
+  private viewsOf(table: PermTable): ViewsOfTable {
     const v = table.views;
     if (v === null || v === undefined) {
-      const slots = new Int32Array(4);
-      table.views = { cache: this, slots };
-      return slots;
+      const views = { slots: new Int32Array(4), offsets: new Int32Array(4) };
+      table.views = { cache: this, slots: views.slots, offsets: views.offsets };
+      return views;
     }
-    if (v.cache === this) return v.slots;
+    if (v.cache === this) return v;
     let n = this.index.get(table);
     if (n === undefined) {
-      n = new Int32Array(4);
+      n = { slots: new Int32Array(4), offsets: new Int32Array(4) };
       this.index.set(table, n);
     }
     return n;
@@ -219,7 +256,8 @@ export class ViewCache {
   /** The least recently used slot (never slot 0). */
   private victim(): number {
     let best = 1;
-    for (let s = 2; s < this.slots.length; s++) if (this.slots[s]!.used < this.slots[best]!.used) best = s;
+    const used = this.used;
+    for (let s = 2; s < used.length; s++) if (used[s]! < used[best]!) best = s;
     return best;
   }
 }

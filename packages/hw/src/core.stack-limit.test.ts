@@ -129,6 +129,14 @@ describe("STKOF on exception entry stacking", () => {
     expect(m.core.pushFrame(0x20001000, FRAME)).toBe(0x20000fe0);
   });
 
+  it("Thread mode on PSP: PSPLIM applies, MSPLIM not", () => {
+    const { m } = setup();
+    m.core.controlSpsel = true;
+    m.core.psplim = 0x20000000;
+    m.core.msplim = 0x20008000;
+    expect(m.core.pushFrame(0x20001000, FRAME)).toBe(0x20000fe0);
+  });
+
   it("a fault is raised instead of a stacking error: below the limit the MPU is not consulted", () => {
     const { m } = setup();
     m.mpu.setControl({ enable: true }); // no region: any stacking access would be MSTKERR

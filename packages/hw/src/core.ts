@@ -177,7 +177,7 @@ export class Core extends AccessPath {
    * a fault leaves the words before it loaded there.
    */
   readWords(address: number, count: number, unprivileged = false, into?: Uint32Array): Uint32Array {
-    if (this.pendingFault) throw this.pendingFault;
+    if (this.pendingFault !== null) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Read, this.privileged && !unprivileged);
     const out = into ?? new Uint32Array(count);
@@ -188,7 +188,7 @@ export class Core extends AccessPath {
 
   /** STM-like: words to a word-aligned address (UsageFault UNALIGNED otherwise). */
   writeWords(address: number, words: ArrayLike<number>, unprivileged = false): void {
-    if (this.pendingFault) throw this.pendingFault;
+    if (this.pendingFault !== null) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Write, this.privileged && !unprivileged);
     if (this.writeRun32(a, words, unprivileged)) return;
@@ -207,9 +207,11 @@ export class Core extends AccessPath {
   pushFrame(sp: number, frame: ArrayLike<number>): number {
     let fp = ((sp >>> 0) - FRAME_BYTES) >>> 0;
     // PushStack: a realignment is recorded in bit 9 of the stacked xPSR (popFrame undoes it).
-    const realign = this.scb.ccr & Ccr.STKALIGN ? fp & 4 : 0;
-    if (this.scb.ccr & Ccr.STKALIGN) fp = (fp & ~7) >>> 0;
-    if (fp < this.stackLimit) this.checkStackLimit(fp);
+    const stkalign = (this.scb.ccr & Ccr.STKALIGN) !== 0;
+    const realign = stkalign ? fp & 4 : 0;
+    if (stkalign) fp = (fp & ~7) >>> 0;
+    // Below either limit, the limit of the stack in use decides (both are 0 without limit registers).
+    if (fp < this.psplimValue || fp < this.msplimValue) this.checkStackLimit(fp);
     const xpsr = (((frame[7] ?? 0) & ~0x200) | (realign << 7)) >>> 0;
     const s = this.frameCheck(fp, AccessKind.Write);
     if (s === undefined) {
@@ -217,9 +219,16 @@ export class Core extends AccessPath {
         this.general((fp + 4 * i) >>> 0, 4, AccessKind.Write, false, i === 7 ? xpsr : (frame[i] ?? 0), Purpose.Stack);
       return fp;
     }
+    // The eight stores written out: a loop costs more than the stores (checks on every pass).
     const off = fp - s.start;
     const view = s.view;
-    for (let i = 0; i < 7; i++) view.setUint32(off + 4 * i, (frame[i] ?? 0) >>> 0, true);
+    view.setUint32(off, (frame[0] ?? 0) >>> 0, true);
+    view.setUint32(off + 4, (frame[1] ?? 0) >>> 0, true);
+    view.setUint32(off + 8, (frame[2] ?? 0) >>> 0, true);
+    view.setUint32(off + 12, (frame[3] ?? 0) >>> 0, true);
+    view.setUint32(off + 16, (frame[4] ?? 0) >>> 0, true);
+    view.setUint32(off + 20, (frame[5] ?? 0) >>> 0, true);
+    view.setUint32(off + 24, (frame[6] ?? 0) >>> 0, true);
     view.setUint32(off + 28, xpsr, true);
     return fp;
   }
@@ -246,8 +255,17 @@ export class Core extends AccessPath {
       for (let i = 0; i < 8; i++)
         frame[i] = this.general((fp + 4 * i) >>> 0, 4, AccessKind.Read, false, 0, Purpose.Unstack);
     } else {
+      // The eight loads written out, as pushFrame's stores.
       const off = fp - s.start;
-      for (let i = 0; i < 8; i++) frame[i] = s.view.getUint32(off + 4 * i, true);
+      const view = s.view;
+      frame[0] = view.getUint32(off, true);
+      frame[1] = view.getUint32(off + 4, true);
+      frame[2] = view.getUint32(off + 8, true);
+      frame[3] = view.getUint32(off + 12, true);
+      frame[4] = view.getUint32(off + 16, true);
+      frame[5] = view.getUint32(off + 20, true);
+      frame[6] = view.getUint32(off + 24, true);
+      frame[7] = view.getUint32(off + 28, true);
     }
     const realigned = this.scb.ccr & Ccr.STKALIGN && frame[7]! & 0x200 ? 4 : 0;
     return ((fp + FRAME_BYTES) | realigned) >>> 0;
@@ -261,7 +279,7 @@ export class Core extends AccessPath {
    * stacking fault (MSTKERR/STKERR or MUNSTKERR/UNSTKERR).
    */
   private frameCheck(fp: number, kind: AccessKind): MemorySegment | undefined {
-    if (this.pendingFault) throw this.pendingFault;
+    if (this.pendingFault !== null) throw this.pendingFault;
     if ((fp & 3) !== 0 || fp > 2 ** 32 - FRAME_BYTES) return undefined;
     const s = this.bus.segmentFor(fp, FRAME_BYTES);
     if (!s || (kind === AccessKind.Write && s.wsize === 0)) return undefined;
@@ -304,7 +322,7 @@ export class Core extends AccessPath {
     kind: AccessKind,
     unprivileged: boolean,
   ): MemorySegment | null | undefined {
-    if (this.pendingFault) throw this.pendingFault;
+    if (this.pendingFault !== null) throw this.pendingFault;
     const priv = this.privileged && !unprivileged;
     const last = a + length - 1;
     if (last > 0xffffffff || a >>> 20 === 0xe00 || last >>> 20 === 0xe00 || (a < 0xe0000000 && last >= 0xe0100000)) {

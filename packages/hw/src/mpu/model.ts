@@ -30,12 +30,14 @@ export interface PermTable {
   views?: TableViews | null;
 }
 
-/** @internal Slot numbers of a table's access views in one core's view cache (see `ViewCache`). */
+/** @internal Slot numbers and offsets of a table's access views in one core's view cache (see `ViewCache`). */
 export interface TableViews {
   /** The view cache the numbers belong to. */
   readonly cache: object;
   /** Slot per variant `(privileged ? 0 : 1) + (cycles ? 2 : 0)` (0: none). */
   readonly slots: Int32Array;
+  /** Buffer offset of the view per variant (0: none). */
+  readonly offsets: Int32Array;
 }
 
 /** log2 of granules per block of `PermTable.blockAnd` (32 granules = 1 KiB). */

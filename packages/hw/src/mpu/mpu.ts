@@ -71,8 +71,15 @@ export class Mpu implements MpuModel {
   readonly regionCount: number;
   private ctrl = 0;
   private rnr = 0;
-  private readonly rbar: Uint32Array;
-  private readonly rasr: Uint32Array;
+  /**
+   * RBAR.ADDR and RASR per region: the MPU's own arrays (`ownRbar`, `ownRasr`) or, after {@link
+   * Mpu.loadProgram}, the program's (shared copy-on-write: only read while shared; the next
+   * register write first copies them into the own arrays, `ownRegisters`).
+   */
+  private rbar: Uint32Array;
+  private rasr: Uint32Array;
+  private readonly ownRbar: Uint32Array;
+  private readonly ownRasr: Uint32Array;
   private readonly layout: GranuleLayout;
   private readonly emitter: HwEmitter;
   private readonly defaultTable: PermTable;
@@ -103,8 +110,10 @@ export class Mpu implements MpuModel {
     this.regionCount = regionCount;
     this.layout = layout;
     this.emitter = emitter;
-    this.rbar = new Uint32Array(regionCount);
-    this.rasr = new Uint32Array(regionCount);
+    this.ownRbar = new Uint32Array(regionCount);
+    this.ownRasr = new Uint32Array(regionCount);
+    this.rbar = this.ownRbar;
+    this.rasr = this.ownRasr;
     this.keyScratch = new Uint32Array(1 + 2 * regionCount);
     const tables = defaultMapTables(layout);
     this.defaultTable = tables.map;
@@ -165,6 +174,7 @@ export class Mpu implements MpuModel {
   /** Writes an MPU register by its address, with the hardware's semantics. */
   writeRegister(address: number, value: number): void {
     value >>>= 0;
+    this.ownRegisters();
     this.source = null;
     this.program = null;
     switch (address) {
@@ -308,6 +318,7 @@ export class Mpu implements MpuModel {
       if ((rb & 0xf) !== i >>> 1) inOrder = false;
     }
     let dirty = false;
+    this.ownRegisters();
     for (let i = 0; i < n; i += 2) {
       const r = words[i]! & 0xf;
       const addr = (words[i]! & 0xffffffe0) >>> 0;
@@ -359,7 +370,9 @@ export class Mpu implements MpuModel {
    * and RASR, RNR left at the last region), without checking the words again. When nobody
    * listens for warnings or reconfiguration events the registers are set at once and the core
    * told once (even when they held these values already: it then finds the same table); a
-   * configuration's table is kept in its program, so a reload to it needs no lookup.
+   * configuration's table is kept in its program, so a reload to it needs no lookup. The
+   * registers are not copied: they become the program's arrays (which nothing writes after its
+   * construction) until the next register write, which first copies them into the MPU's own.
    */
   loadProgram(p: MpuPairProgram): void {
     if (p.owner !== this || this.writesObserved()) {
@@ -367,15 +380,9 @@ export class Mpu implements MpuModel {
       return;
     }
     if (this.program === p) return; // its values are in the registers: no register changes
-    // A plain copy: 8-16 words, less than the call of TypedArray.prototype.set.
-    const rbar = this.rbar;
-    const rasr = this.rasr;
-    const n = this.regionCount;
-    for (let r = 0; r < n; r++) {
-      rbar[r] = p.rbar[r]!;
-      rasr[r] = p.rasr[r]!;
-    }
-    this.rnr = n - 1;
+    this.rbar = p.rbar;
+    this.rasr = p.rasr;
+    this.rnr = this.regionCount - 1;
     this.source = null;
     this.program = p;
     this.current = p.tableCtrl === this.ctrl ? p.table : null;
@@ -478,6 +485,19 @@ export class Mpu implements MpuModel {
   }
 
   // ---- internals -------------------------------------------------------------------------
+
+  /**
+   * Before a register write: registers shared with a loaded program ({@link Mpu.loadProgram})
+   * are copied into the MPU's own arrays, which become the registers again (the program's
+   * arrays are never written).
+   */
+  private ownRegisters(): void {
+    if (this.rbar === this.ownRbar) return;
+    this.ownRbar.set(this.rbar);
+    this.ownRasr.set(this.rasr);
+    this.rbar = this.ownRbar;
+    this.rasr = this.ownRasr;
+  }
 
   /** The key of the current configuration, in a buffer reused by every lookup (copied when cached). */
   private configKey(): Uint32Array {

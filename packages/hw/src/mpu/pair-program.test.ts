@@ -45,6 +45,38 @@ describe("Mpu.programPairs / loadProgram", () => {
     expect(b.mpu.regions()).toEqual(a.mpu.regions());
   });
 
+  it("shares its words with the registers until a register write, which leaves the program as built", () => {
+    const a = createMachine(STM32F407);
+    const b = createMachine(STM32F407);
+    for (const m of [a, b]) m.mpu.setControl({ enable: true, privdefena: true });
+    const p = b.mpu.programPairs(whole(0x20000000))!;
+    const built = [Array.from(p.rbar), Array.from(p.rasr)];
+    b.mpu.loadProgram(p);
+    // Every way to write the registers: the typed API, RBAR/RASR by address, a batched STM.
+    b.mpu.setRegion(1, { base: 0x20008000, size: 0x400, access: "ro" });
+    a.mpu.loadPairs(whole(0x20000000));
+    a.mpu.setRegion(1, { base: 0x20008000, size: 0x400, access: "ro" });
+    expect(b.mpu.regions()).toEqual(a.mpu.regions());
+    expect([Array.from(p.rbar), Array.from(p.rasr)]).toEqual(built);
+    b.mpu.loadProgram(p);
+    b.core.write32(0xe000ed98, 2); // RNR
+    b.core.write32(0xe000eda0, 0); // RASR: region 2 off
+    b.mpu.loadProgram(p);
+    b.mpu.loadPairs([0x20010000 | 0x10 | 3, 0x03020013]);
+    a.mpu.loadPairs(whole(0x20000000));
+    a.mpu.loadPairs([0x20010000 | 0x10 | 3, 0x03020013]);
+    expect(b.mpu.regions()).toEqual(a.mpu.regions());
+    expect(b.mpu.table().bytes).toEqual(a.mpu.table().bytes);
+    expect([Array.from(p.rbar), Array.from(p.rasr)]).toEqual(built);
+    // Loaded again: its registers and decisions as first loaded.
+    b.mpu.loadProgram(p);
+    const c = createMachine(STM32F407);
+    c.mpu.setControl({ enable: true, privdefena: true });
+    c.mpu.loadPairs(whole(0x20000000));
+    expect(b.mpu.regions()).toEqual(c.mpu.regions());
+    expect(b.mpu.table().bytes).toEqual(c.mpu.table().bytes);
+  });
+
   it("writes register by register (with their events) while someone listens", () => {
     const a = createMachine(STM32F407);
     const b = createMachine(STM32F407);

@@ -14,9 +14,12 @@ import type { PermTable } from "./model.js";
 export class MpuPairProgram {
   /** The words as given (a copy): RBAR | VALID | REGION, RASR per region. */
   readonly words: Uint32Array;
-  /** RBAR.ADDR per region after the load. */
+  /**
+   * RBAR.ADDR per region after the load. Never written after construction: the MPU that loads
+   * the program takes this array as its registers until its next register write.
+   */
   readonly rbar: Uint32Array;
-  /** RASR per region after the load (its defined bits). */
+  /** RASR per region after the load (its defined bits); never written after construction, as `rbar`. */
   readonly rasr: Uint32Array;
   /** The MPU that checked the words (a program is loaded only into it). */
   readonly owner: object;
