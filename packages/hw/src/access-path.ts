@@ -1,5 +1,5 @@
 import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
-import { GRANULE_EXECUTABLE, VIEW_COST_SHIFT, ViewCache } from "./access-view.js";
+import { GRANULE_EXECUTABLE, VIEW_COST_SHIFT, ViewCache, viewVariant } from "./access-view.js";
 import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
@@ -326,7 +326,7 @@ export class AccessPath {
       this.viewAt = this.viewCache.closed;
       return;
     }
-    const at = this.tableViews[(this.privilegedValue ? 0 : 1) + (this.countCyclesValue ? 2 : 0)]!;
+    const at = this.tableViews[viewVariant(this.privilegedValue, this.countCyclesValue)]!;
     this.viewAt = at !== 0 ? at : this.viewCache.get(t, this.privilegedValue, this.countCyclesValue);
   }
 

@@ -100,7 +100,12 @@ export function buildView(
   }
 }
 
-/** What a view slot holds: the table, the variant `(privileged ? 0 : 1) + (cycles ? 2 : 0)`, built chunks. */
+/** The variant of a table's view: its index in a table's slots and offsets (see {@link ViewCache.offsetsOf}). */
+export function viewVariant(privileged: boolean, cycles: boolean): number {
+  return (privileged ? 0 : 1) + (cycles ? 2 : 0);
+}
+
+/** What a view slot holds: the table, the variant ({@link viewVariant}), built chunks. */
 interface Slot {
   table: PermTable | null;
   variant: number;
@@ -170,7 +175,7 @@ export class ViewCache {
    * too when it has one.
    */
   get(table: PermTable, privileged: boolean, cycles: boolean): number {
-    const variant = (privileged ? 0 : 1) + (cycles ? 2 : 0);
+    const variant = viewVariant(privileged, cycles);
     const views = this.viewsOf(table);
     const slots = views.slots;
     let n = slots[variant]!;
@@ -184,7 +189,7 @@ export class ViewCache {
   }
 
   /**
-   * The buffer offsets of `table`'s views per variant `(privileged ? 0 : 1) + (cycles ? 2 : 0)`,
+   * The buffer offsets of `table`'s views per variant ({@link viewVariant}),
    * 0 where it has none: the cache's own array, which it updates as it takes and reuses slots (an
    * offset there is always a view of `table`). Read, not written, by the caller.
    */
