@@ -105,7 +105,7 @@ export function viewVariant(privileged: boolean, cycles: boolean): number {
   return (privileged ? 0 : 1) + (cycles ? 2 : 0);
 }
 
-/** What a view slot holds: the table, the variant ({@link viewVariant}), built chunks. */
+/** What a view slot holds: the table, the variant (`viewVariant` in access-view.ts), built chunks. */
 interface Slot {
   table: PermTable | null;
   variant: number;
@@ -189,7 +189,7 @@ export class ViewCache {
   }
 
   /**
-   * The buffer offsets of `table`'s views per variant ({@link viewVariant}),
+   * The buffer offsets of `table`'s views per variant (`viewVariant` in access-view.ts),
    * 0 where it has none: the cache's own array, which it updates as it takes and reuses slots (an
    * offset there is always a view of `table`). Read, not written, by the caller.
    */
