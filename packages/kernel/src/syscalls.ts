@@ -117,8 +117,20 @@ export interface SyscallResults {
 /** The result of one syscall. */
 export type SyscallResult<K extends SyscallOp> = SyscallResults[K];
 
-/** A syscall as task code makes it: a generator yielding the request once and returning its result. */
-export type SyscallCall<K extends SyscallOp> = Generator<SyscallOf<K>, SyscallResults[K], unknown>;
+/**
+ * A syscall as task code makes it (`yield* t.malloc(64)`): an iterator that yields the request
+ * once and returns the kernel's answer, with a generator's `next`, `return` and `throw`. The
+ * task context's calls are small iterators, not generator objects.
+ */
+export interface SyscallCall<K extends SyscallOp> extends IterableIterator<SyscallOf<K>, SyscallResults[K], unknown> {
+  /** First call: yields the request; second: returns `answer` (the kernel's result); then `{ done: true }`. */
+  next(answer?: unknown): IteratorResult<SyscallOf<K>, SyscallResults[K]>;
+  /** Finishes the call: `{ value, done: true }`. */
+  return(value: SyscallResults[K]): IteratorResult<SyscallOf<K>, SyscallResults[K]>;
+  /** Finishes the call, throwing `error` where the task's `yield*` is (it never returns a result). */
+  throw(error: unknown): IteratorResult<SyscallOf<K>, SyscallResults[K]>;
+  [Symbol.iterator](): SyscallCall<K>;
+}
 
 /**
  * Makes one syscall from a plain request, typed by its op: `yield* syscall(req)` yields `req`

@@ -5,7 +5,8 @@ import type { FunctionType } from "./data/frames.js";
 import type { StructFields } from "./data/struct.js";
 import { KernelError } from "./errors.js";
 import { makeLibc, type TaskLibc } from "./libc.js";
-import { type Delay, type Syscall, type SyscallCall, type SyscallResults, sys } from "./syscalls.js";
+import { SyscallIterator } from "./syscall-call.js";
+import { type Delay, type SyscallCall, type SyscallOf, type SyscallOp, sys } from "./syscalls.js";
 import {
   address as argAddress,
   byte as argByte,
@@ -149,6 +150,8 @@ export class TaskContext {
   #callSites = false;
   /** The JS stack of the task's last syscall (with #callSites), else null. */
   #lastCall: StackCapture | null = null;
+  /** Runs as a syscall starts (at the task's `yield*`): takes its JS stack with #callSites. */
+  readonly #callStarted: () => void;
   /** CONTROL.FPCA: set by the task's first floating-point access (a VLDR/VSTR), cleared at a (re)start. */
   #fpca = false;
   /** The task's calls in progress (frames on its stack). */
@@ -180,6 +183,9 @@ export class TaskContext {
     this.#pc = (options.code ?? 0) >>> 0;
     this.#libc = makeLibc(core, null);
     const ctx = this;
+    this.#callStarted = () => {
+      if (ctx.#callSites) ctx.#lastCall = captureStack();
+    };
     // The call stack moves SP and stores the saved registers through this host; its locals views
     // read and write through the context itself (a view hands its memory to task code).
     const host: CallHost = {
@@ -437,10 +443,8 @@ export class TaskContext {
   // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
 
   /** Makes a syscall, with the JS stack of the task's call when the checker names source lines. */
-  *#call<R extends Syscall>(request: R): Generator<R, SyscallResults[R["op"]], unknown> {
-    if (this.#callSites) this.#lastCall = captureStack();
-    // What `yield* syscall(request)` does, without a second generator per syscall.
-    return (yield request) as SyscallResults[R["op"]];
+  #call<K extends SyscallOp>(request: SyscallOf<K>): SyscallCall<K> {
+    return new SyscallIterator(request, this.#callStarted);
   }
 
   /** Gives up the CPU: back of its priority's ready queue. */

@@ -1,6 +1,13 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import readme from "../../README.md?raw";
-import { type SyscallOf, type SyscallOp, type SyscallResults, sys, type TaskInfo } from "../syscalls.js";
+import {
+  type SyscallCall,
+  type SyscallOf,
+  type SyscallOp,
+  type SyscallResults,
+  sys,
+  type TaskInfo,
+} from "../syscalls.js";
 import { TaskContext } from "../task-context.js";
 import type { KernelSyscallOp, SyscallHandler } from "./context.js";
 import { handlerFor, SCHEDULER_OPS, SYSCALL_HANDLERS, SYSCALL_OPS } from "./table.js";
@@ -48,11 +55,12 @@ describe("the syscall table", () => {
 
   it("the helpers' results are typed per op", () => {
     const t = new TaskContext(null as never, 1, "t", 0, 0, 0);
-    expectTypeOf(t.malloc(8)).toEqualTypeOf<Generator<SyscallOf<"malloc">, number, unknown>>();
-    expectTypeOf(t.info()).toEqualTypeOf<Generator<SyscallOf<"info">, TaskInfo, unknown>>();
+    expectTypeOf(t.malloc(8)).toEqualTypeOf<SyscallCall<"malloc">>();
+    expectTypeOf(t.malloc(8).next).returns.toEqualTypeOf<IteratorResult<SyscallOf<"malloc">, number>>();
+    expectTypeOf(t.info().next).returns.toEqualTypeOf<IteratorResult<SyscallOf<"info">, TaskInfo>>();
     expectTypeOf<SyscallResults["sem-take"]>().toEqualTypeOf<0 | -1 | typeof import("@rtos-sim/sched").TIMEOUT>();
     expectTypeOf<SyscallResults["exit"]>().toBeNever();
-    // A generator driven by hand: the helper yields the request and returns what it is given.
+    // A call driven by hand: the helper yields the request and returns what it is given.
     const g = t.malloc(32, 16, "buf");
     expect(g.next().value).toEqual({ op: "malloc", size: 32, align: 16, label: "buf" });
     expect(g.next(0x20001000)).toEqual({ done: true, value: 0x20001000 });
