@@ -195,6 +195,20 @@ describe("rtos-sim bad input (exit 3)", { timeout: 90_000 }, () => {
     );
   });
 
+  it("a board .json file a built-in kernel app cannot boot on is exit code 3 naming the app, the board and why", async () => {
+    const dir = tempDir();
+    const memory = [
+      { name: "FLASH", kind: "flash", start: "0x08000000", size: "512K" },
+      { name: "RAM", start: "0x20000000", size: "128K" },
+    ];
+    writeFileSync(join(dir, "no-uart.json"), JSON.stringify({ name: "no-uart", core: "cortex-m4", memory }));
+    expectOneLineError(
+      await rtosSim(["run", "flight", "--board", "no-uart.json", "--json"], { cwd: dir }),
+      3,
+      "rtos-sim run: app flight cannot run on board no-uart (no-uart.json): BAD_CONFIG: board no-uart declares no uart role for the kernel console",
+    );
+  });
+
   it("a missing or broken linker script", async () => {
     expectOneLineError(
       await rtosSim(["map", "stm32f407", "--linker-script", "nope.ld"]),

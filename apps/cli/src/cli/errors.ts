@@ -7,7 +7,8 @@ import { ExitCode } from "./exit-codes.js";
  * - `USAGE_UNKNOWN_COMMAND`, `USAGE_UNKNOWN_OPTION`, `USAGE_BAD_VALUE`, `USAGE_MISSING_ARGUMENT`,
  *   `USAGE_EXTRA_ARGUMENT`, `NOT_AVAILABLE` (an option this build cannot serve yet): exit 2.
  * - `UNKNOWN_APP`, `UNKNOWN_BOARD`, `APP_FILE_MISSING`, `APP_FILE_BROKEN`, `APP_INVALID`,
- *   `APP_FAILED` (a user app threw, or an app refused the board), `INPUT_FILE` (unreadable or invalid input file),
+ *   `APP_FAILED` (a user app threw, an app refused the board, or a board .json file lacks what the
+ *   app needs), `INPUT_FILE` (unreadable or invalid input file),
  *   `OUTPUT_FILE` (cannot write `--trace`/`--report`): exit 3.
  */
 export type CliErrorCode =

@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
 import type { RunResult } from "@rtos-sim/apps";
 import { AppError, DEFAULT_APP, finishRun, formatTime, hex32, prepareRun } from "@rtos-sim/apps";
-import { actorTask, Fault } from "@rtos-sim/hw";
+import { actorTask, Fault, SimError } from "@rtos-sim/hw";
 import { resolveApp } from "../apps/loader.js";
 import type { CommandContext, CommandSpec } from "../cli/command.js";
 import { CliError } from "../cli/errors.js";
@@ -83,11 +83,11 @@ async function runApp(cx: CommandContext): Promise<number> {
   const reportPath = outputPath(io, "--report", values.report);
   const resolved = await resolveApp(positionals[0] ?? DEFAULT_APP, io.cwd);
   const { app } = resolved;
-  const board = boardOrThrow(
-    typeof values.board === "string" ? values.board : (app.defaultBoard ?? "stm32f407"),
-    "run",
-    io.cwd,
-  );
+  const boardName = typeof values.board === "string" ? values.board : (app.defaultBoard ?? "stm32f407");
+  const board = boardOrThrow(boardName, "run", io.cwd);
+  // A board read from a .json file is input: a typed error a built-in app meets on it (a kernel app
+  // needs a `uart` role and room for its kernel block) is bad input, not a bug of rtos-sim.
+  const boardFile = boardName.toLowerCase().endsWith(".json") ? boardName : null;
   const durationMs = durationArg ?? app.defaultDurationMs ?? 1000;
   // The last of --memcheck / --no-memcheck wins; without either, the app's default (on when it has none).
   const memcheck = memcheckFlag === undefined ? (app.defaultMemcheck ?? true) : memcheckFlag === "memcheck";
@@ -146,6 +146,13 @@ async function runApp(cx: CommandContext): Promise<number> {
         "APP_FAILED",
         `app ${app.name} (${resolved.file}) failed: ${e instanceof Error ? e.message : String(e)}`,
         { file: resolved.file, stack: e instanceof Error ? e.stack : undefined },
+        "run",
+      );
+    } else if (boardFile !== null && e instanceof SimError) {
+      throw new CliError(
+        "APP_FAILED",
+        `app ${app.name} cannot run on board ${board.name} (${boardFile}): ${e.message}`,
+        { board: board.name, file: boardFile, cause: e.code },
         "run",
       );
     } else {
