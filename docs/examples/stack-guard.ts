@@ -2,7 +2,8 @@
  * An example user app for `rtos-sim run docs/examples/stack-guard.ts`: one unprivileged task whose
  * stack grows down into a 32-byte guard region (the Zephyr-style stack guard: privileged read-only,
  * no access for the task). The MPU stops the first push into the guard with a MemManage fault
- * (DACCVIOL, MMFAR = the guard address), which this app expects.
+ * (DACCVIOL, MMFAR = the first guard word written, 16 bytes below the guard's top), which this
+ * app expects.
  *
  * The app needs no runtime import: everything comes through `ctx` (the machine, the `@rtos-sim/hw`
  * module as `ctx.hw`, the recorder). The type import below is erased when the file is loaded.
