@@ -5,12 +5,14 @@
  * Kernel apps, each an `AppDescription` of `@rtos-sim/kernel` (made with `defineApp`) that
  * `runApp` (or `rtos-sim run <name>`) boots and runs on a board (STM32F407 by default):
  *
- * - {@link flight} (the default): a small UAV flight controller: IMU -> sample ring ->
- *   fixed-point complementary filter -> motor mixer -> actuator, telemetry on the UART with log
- *   records from a slab.
- * - {@link isolation}: `flight` plus a rogue task whose nine attacks are each stopped with the
- *   fault decoded, and the flight outputs byte-identical to a clean run.
- * - {@link heapBugs}: the classic heap bugs, one per task, each reported by the memory checker.
+ * - {@link flight} (the default): a small UAV flight controller: IMU -> sample ring -> Kalman
+ *   filter estimator -> motor mixer -> actuator, telemetry on the UART with log records from a
+ *   slab.
+ * - {@link isolation}: `flight` plus fourteen rogue tasks whose attacks (`ATTEMPTS`) are
+ *   each stopped with the fault decoded or refused with an error code, and the flight outputs
+ *   byte-identical to a clean run.
+ * - {@link heapBugs}: the classic heap bugs, a stack buffer overflow and a stack use after
+ *   return, one per task, each reported by the memory checker.
  * - {@link allocStress}: tasks hammering TLSF, first-fit and slab-array allocators; fragmentation
  *   per heap and the region manager's page map over time.
  *

@@ -112,15 +112,18 @@ export function isolationChecks(kernel: Kernel, seed: number, control: AppDescri
 }
 
 /**
- * `isolation`: `flight` plus a rogue that tries, one attempt per task at the lowest priority
- * every 50 ms (while the flight tasks sleep), to read kernel memory, write another task's stack
- * and heap, write the read-only ring, drive the actuator it was not granted, reprogram the MPU,
- * execute from data, pass a kernel pointer to a syscall and overflow its stack. Each attempt is
- * stopped with its fault decoded; the flight outputs match a clean run byte for byte.
+ * `isolation`: `flight` plus fourteen rogue tasks, one attempt each at the lowest priority every
+ * 50 ms (while the flight tasks sleep): read kernel memory, write another task's stack and heap,
+ * write the read-only ring, drive the actuator it was not granted, reprogram the MPU, execute
+ * from data or another task's code, pass a kernel pointer to a syscall, overflow its stack,
+ * forge heap links and a free, use IPC objects without rights and spin without yielding
+ * (`ATTEMPTS`). Each attempt is stopped with its fault decoded, or refused with an error
+ * code; the flight outputs match a clean run byte for byte.
  */
 export const isolation: AppDescription = defineApp({
   name: "isolation",
-  description: "flight plus a rogue task: every attack stopped by the MPU or the kernel, flight output unchanged",
+  description:
+    "flight plus fourteen rogue tasks: every attack stopped or refused by the MPU or the kernel, flight output unchanged",
   board: "stm32f407",
   durationMs: 1000,
   memcheck: true,
