@@ -182,9 +182,10 @@ export const runCommand: CommandSpec = {
   usage:
     "run [app|file] [--board B] [--seed N] [--duration D] [--memcheck|--no-memcheck] [--json] [--trace FILE] [--report FILE]",
   description: [
-    `Runs a built-in app (see rtos-sim apps; default ${DEFAULT_APP}) or your own app file (.ts or .js,`,
-    "default export: { name, summary, run(ctx) }). Tasks' UART output is shown as it happens, then a",
-    "summary table (task, state, CPU share, and for kernel apps jobs, response max, jitter and",
+    `Runs a built-in app (see rtos-sim apps; default ${DEFAULT_APP}) or your own app file (.ts, .mts, .js,`,
+    ".mjs...; its default or `app` export: a machine app { name, summary, run(ctx) } or a kernel app",
+    "{ name, description, tasks }). Tasks' UART output is shown as it happens, then a summary table",
+    "(task, state, CPU share, and for kernel apps jobs, response max, jitter and",
     "missed deadlines; faults, memory held) with the CPU load, every fault decoded (CFSR bits,",
     "MMFAR/BFAR, the task's MPU regions), checker reports and the app's checks.",
     "",
