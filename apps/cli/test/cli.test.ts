@@ -69,6 +69,13 @@ describe("rtos-sim from the repository root", () => {
     const bin = (json(CLI_DIR).bin as Record<string, string>)["rtos-sim"]!;
     expect(json(REPO_DIR).scripts["rtos-sim"]).toBe(`node ${join("apps/cli", bin)}`);
   });
+
+  it("the root's `start` script sends the build's log to stderr, so `pnpm -s start ... --json` prints only the JSON", () => {
+    const scripts = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")).scripts as Record<string, string>;
+    expect(scripts.start).toBe(
+      "turbo run build --filter=@rtos-sim/cli... --output-logs=errors-only >&2 && node apps/cli/dist/main.js run",
+    );
+  });
 });
 
 describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
