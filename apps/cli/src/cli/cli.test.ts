@@ -24,6 +24,23 @@ async function cli(args: string[], tty = false): Promise<{ code: number; out: st
 }
 
 describe("runCli in process", () => {
+  it("help: before the command is the command's help; `help` takes one topic", async () => {
+    const run = await cli(["run", "--help"]);
+    expect(run.out).toMatch(/^Usage: rtos-sim run /m);
+    expect(await cli(["-h", "run"])).toEqual(run);
+    expect(await cli(["--help", "run", "flight"])).toEqual(run);
+    expect(await cli(["help", "run"])).toEqual(run);
+    const main = await cli(["--help"]);
+    expect(main.out).toMatch(/^rtos-sim [0-9.]+: a small RTOS/);
+    expect(await cli(["help"])).toEqual(main);
+    expect(await cli(["-h", "nope"])).toMatchObject({ code: 2, out: "" });
+    expect(await cli(["help", "run", "extra"])).toEqual({
+      code: 2,
+      out: "",
+      err: 'rtos-sim: unexpected argument "extra" for "rtos-sim help" (usage: rtos-sim help [command])\n',
+    });
+  });
+
   it("runs the MPU demo and returns a RunResult through --json", async () => {
     const r = await cli(["run", "mpu-demo", "--duration", "10ms", "--json"]);
     expect(r.code).toBe(0);

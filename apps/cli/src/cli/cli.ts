@@ -57,15 +57,28 @@ async function dispatch(argv: readonly string[], io: Io, debug: boolean): Promis
     io.out(`rtos-sim ${cliVersion()}\n`);
     return ExitCode.Ok;
   }
-  if (at < 0 || leading.includes("--help") || leading.includes("-h")) {
+  if (at < 0) {
     io.out(mainHelp(COMMANDS));
     return ExitCode.Ok;
   }
   const name = argv[at]!;
   const rest = [...leading, ...argv.slice(at + 1)];
   if (name === "help") {
-    const topic = rest.find((a) => !a.startsWith("-"));
-    io.out(topic === undefined ? mainHelp(COMMANDS) : commandHelp(findCommand(topic)));
+    // `rtos-sim help [command]`: one topic at most.
+    const topics = rest.filter((a) => !a.startsWith("-"));
+    if (topics.length > 1) {
+      throw new CliError(
+        "USAGE_EXTRA_ARGUMENT",
+        `unexpected argument "${topics[1]}" for "rtos-sim help" (usage: rtos-sim help [command])`,
+        { argument: topics[1] },
+      );
+    }
+    io.out(topics[0] === undefined ? mainHelp(COMMANDS) : commandHelp(findCommand(topics[0])));
+    return ExitCode.Ok;
+  }
+  // `rtos-sim -h run` is `rtos-sim run -h`: the command's help.
+  if (leading.includes("--help") || leading.includes("-h")) {
+    io.out(commandHelp(findCommand(name)));
     return ExitCode.Ok;
   }
   const spec = findCommand(name);

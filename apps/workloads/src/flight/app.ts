@@ -1,4 +1,5 @@
 import { type AppCheck, type AppDescription, defineApp, type Kernel } from "@rtos-sim/kernel";
+import { plural } from "../shared/format.js";
 import {
   ATTITUDE,
   FLIGHT_TASKS,
@@ -98,7 +99,7 @@ export function flightChecks(kernel: Kernel): AppCheck[] {
     {
       name: "telemetry lines",
       ok: lines.length >= expectedLines,
-      detail: `${lines.length} telemetry lines on the UART (${expectedLines} expected: one every ${TELEMETRY_PERIOD_MS} ms)`,
+      detail: `${plural(lines.length, "telemetry line")} on the UART (${expectedLines} expected: one every ${TELEMETRY_PERIOD_MS} ms)`,
     },
     {
       name: "motors driven",

@@ -270,5 +270,8 @@ export const mpuDemo: MachineApp = {
   summary: "two unprivileged tasks with their own MPU regions; one reads kernel data and the MPU stops it",
   defaultBoard: "stm32f407",
   defaultDurationMs: 1000,
+  // No kernel, so no memory checker: `rtos-sim apps` says "off", and --memcheck is reported as
+  // requested but not available.
+  defaultMemcheck: false,
   run: runDemo,
 };

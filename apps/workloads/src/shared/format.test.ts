@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAction, formatBytes, formatHz, formatShare, formatTime, hex32 } from "./format.js";
+import { formatAction, formatBytes, formatHz, formatShare, formatTime, hex32, plural } from "./format.js";
 
 describe("formatting", () => {
   it("hex32 pads to 8 upper-case digits, unsigned", () => {
@@ -15,6 +15,10 @@ describe("formatting", () => {
     expect(formatBytes(1024 * 1024)).toBe("1 MiB");
     expect(formatBytes(1536 * 1024)).toBe("1.5 MiB");
     expect(formatBytes(25_182_208)).toBe("24.02 MiB");
+  });
+
+  it("plural: the noun's plural unless the count is 1", () => {
+    expect([plural(0, "line"), plural(1, "line"), plural(2, "line")]).toEqual(["0 lines", "1 line", "2 lines"]);
   });
 
   it("formatHz, formatTime, formatShare", () => {

@@ -51,3 +51,8 @@ export function formatAction(action: string): string {
   if (action === "panic") return "kernel panic: the run ended";
   return action;
 }
+
+/** A count and its noun, plural unless the count is 1: `1 telemetry line`, `0 samples`, `3 samples`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
