@@ -144,7 +144,8 @@ export class CallStack {
   leave<L extends StructFields>(left: Frame<L>): void {
     const frame = left as unknown as Frame;
     const cur = this.frames[this.frames.length - 1];
-    if (cur !== frame) {
+    // With no call in progress `cur` is undefined: so may be what the task passed.
+    if (cur === undefined || cur !== frame) {
       throw new KernelError(
         "CALL_FRAME",
         `leave(${frame?.fn?.name ?? "?"}): the innermost call is ${cur?.fn.name ?? "none"}; frames are left innermost first`,

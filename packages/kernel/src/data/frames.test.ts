@@ -234,6 +234,25 @@ describe("calls on a task's stack", () => {
     expect(k2.faults[0]!.message).toMatch(/CALL_FRAME: leave\(g2\): the innermost call is f/);
   });
 
+  it("leave with no call in progress is CALL_FRAME, whatever is passed (undefined too): never a TypeError", () => {
+    const sps: number[] = [];
+    const k = inTask(function* (t) {
+      sps.push(t.sp);
+      try {
+        t.leave(undefined as never);
+      } catch (e) {
+        sps.push(t.sp, t.callDepth);
+        throw e;
+      }
+      yield* t.yield();
+    });
+    const task = k.task("t")!;
+    expect(k.faults.map((f) => [f.kind, f.message])).toEqual([
+      ["uncaught", "CALL_FRAME: leave(?): the innermost call is none; frames are left innermost first"],
+    ]);
+    expect(sps).toEqual([task.stack.top, task.stack.top, 0]); // SP not moved, no frame popped
+  });
+
   it("an observer (the memory checker's hook) sees every call and return with the frame's layout", () => {
     const log: string[] = [];
     const k = inTask(
