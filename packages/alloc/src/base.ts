@@ -55,6 +55,7 @@ export abstract class BaseAllocator implements Allocator {
   protected highestEnd = 0;
 
   constructor(kind: AllocatorKind, options: AllocatorOptions) {
+    checkCommonOptions(kind, options);
     this.name = options.name ?? kind;
     this.observer = options.observer ?? null;
     this.mem = options.memory;
@@ -182,4 +183,35 @@ export abstract class BaseAllocator implements Allocator {
       ...extra,
     });
   }
+}
+
+/** Largest page order an allocator takes (its page map's limit: pages of at most 1 MiB). */
+const MAX_PAGE_ORDER = 20;
+
+const isFn = (o: object, key: string) => typeof (o as Record<string, unknown>)[key] === "function";
+
+/**
+ * The options every allocator takes, checked before any is used (`BAD_OPTION` naming the
+ * option): a page order that is not an integer made the geometry loops (`order + pageOrder`
+ * never above its limit with NaN) run forever, and a missing object failed with a TypeError.
+ */
+function checkCommonOptions(kind: AllocatorKind, options: AllocatorOptions): void {
+  const bad = (option: string, why: string, value: unknown) =>
+    new AllocError("BAD_OPTION", `${kind}: ${option} ${why}`, {
+      option,
+      value: typeof value === "object" || typeof value === "function" ? typeof value : value,
+    });
+  if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
+  const { pages, memory, name } = options;
+  if (typeof pages !== "object" || pages === null || !isFn(pages, "allocPages") || !isFn(pages, "freePages")) {
+    throw bad("pages", "must be a page source (allocPages, freePages, pageOrder)", pages);
+  }
+  const order = pages.pageOrder;
+  if (typeof order !== "number" || !Number.isInteger(order) || order < 0 || order > MAX_PAGE_ORDER) {
+    throw bad("pages", `page order must be an integer in [0, ${MAX_PAGE_ORDER}], got ${String(order)}`, order);
+  }
+  if (typeof memory !== "object" || memory === null || !isFn(memory, "read32") || !isFn(memory, "write32")) {
+    throw bad("memory", "must be a memory port (the core)", memory);
+  }
+  if (name !== undefined && typeof name !== "string") throw bad("name", "must be a string", name);
 }
