@@ -8,6 +8,47 @@ describe("SlabArrayAllocator on an STM32F407", () => {
     expect(powerOfTwoClasses(8, 128)).toEqual([8, 16, 32, 64, 128]);
   });
 
+  it("refuses class parameters that would never end (0, negative, NaN, Infinity) or exceed 255 classes: BAD_OPTION", () => {
+    // stepClasses(0, 64) and powerOfTwoClasses(0, 64) looped forever, growing their array until
+    // the process died (V8's "invalid size error"): nothing a caller could catch.
+    const refused = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        const err = e as { name: string; code: string; context: { option: string } };
+        return [err.name, err.code, err.context.option];
+      }
+      return "no error";
+    };
+    expect(refused(() => stepClasses(0, 64))).toEqual(["AllocError", "BAD_OPTION", "step"]);
+    expect(refused(() => stepClasses(-8, 64))).toEqual(["AllocError", "BAD_OPTION", "step"]);
+    expect(refused(() => stepClasses(Number.NaN, 64))).toEqual(["AllocError", "BAD_OPTION", "step"]);
+    expect(refused(() => stepClasses(null as never, 64))).toEqual(["AllocError", "BAD_OPTION", "step"]);
+    expect(refused(() => stepClasses(8, 2 ** 32))).toEqual(["AllocError", "BAD_OPTION", "max"]);
+    expect(refused(() => stepClasses(8, Number.POSITIVE_INFINITY))).toEqual(["AllocError", "BAD_OPTION", "max"]);
+    expect(refused(() => powerOfTwoClasses(0, 64))).toEqual(["AllocError", "BAD_OPTION", "min"]);
+    expect(refused(() => powerOfTwoClasses(-8, 64))).toEqual(["AllocError", "BAD_OPTION", "min"]);
+    expect(refused(() => powerOfTwoClasses(8, Number.POSITIVE_INFINITY))).toEqual(["AllocError", "BAD_OPTION", "max"]);
+    // The limits themselves: 255 classes (a slab array's most), an empty list below the first.
+    expect(stepClasses(8, 255 * 8)).toHaveLength(255);
+    expect(refused(() => stepClasses(8, 256 * 8))).toEqual(["AllocError", "BAD_OPTION", "max"]);
+    expect(stepClasses(16, 8)).toEqual([]);
+    expect(powerOfTwoClasses(16, 8)).toEqual([]);
+  });
+
+  it("a classes option that is not an array is BAD_OPTION, not a TypeError", () => {
+    const { m, rm } = f407();
+    for (const classes of [7, "16,32", { length: 1, 0: 16 }]) {
+      expect(() => new SlabArrayAllocator({ pages: rm, memory: m.core, classes: classes as never })).toThrow(
+        expect.objectContaining({
+          name: "AllocError",
+          code: "BAD_OPTION",
+          context: { option: "classes", value: classes },
+        }),
+      );
+    }
+  });
+
   it("knows a block start from every other byte, for block sizes with odd factors", () => {
     const { m, rm } = f407();
     const slabs = new SlabArrayAllocator({ pages: rm, memory: m.core, classes: [24, 40, 96, 456] });

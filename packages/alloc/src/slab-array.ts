@@ -2,15 +2,45 @@ import { AllocError } from "./errors.js";
 import { slabGeometry, slabOrderFor } from "./slab-cache.js";
 import { SlabFamily, type SlabFamilyOptions } from "./slab-family.js";
 
-/** Size classes every `step` bytes up to `max` (e.g. step 16, max 64: 16, 32, 48, 64). */
+/** Most size classes a slab array takes. */
+const MAX_CLASSES = 255;
+
+/** BAD_OPTION for a class-list parameter (`option` names it). */
+function badClassParameter(fn: string, option: string, why: string, value: number): AllocError {
+  return new AllocError("BAD_OPTION", `${fn}: ${option} ${why}, got ${String(value)}`, { option, value });
+}
+
+/**
+ * Size classes every `step` bytes up to `max` (e.g. step 16, max 64: 16, 32, 48, 64). `step` a
+ * positive integer, `max` a non-negative integer giving at most 255 classes (`BAD_OPTION`).
+ */
 export function stepClasses(step: number, max: number): number[] {
+  if (!Number.isSafeInteger(step) || step < 1)
+    throw badClassParameter("stepClasses", "step", "must be a positive integer", step);
+  if (!Number.isSafeInteger(max) || max < 0 || Math.floor(max / step) > MAX_CLASSES) {
+    throw badClassParameter(
+      "stepClasses",
+      "max",
+      `must be a non-negative integer giving at most ${MAX_CLASSES} classes`,
+      max,
+    );
+  }
   const out: number[] = [];
   for (let s = step; s <= max; s += step) out.push(s);
   return out;
 }
 
-/** Power-of-two size classes from `min` to `max` (e.g. 8, 16, ..., 512). */
+/**
+ * Power-of-two size classes from `min` to `max` (e.g. 8, 16, ..., 512). `min` a positive integer,
+ * `max` a non-negative integer (`BAD_OPTION`).
+ */
 export function powerOfTwoClasses(min: number, max: number): number[] {
+  if (!Number.isSafeInteger(min) || min < 1) {
+    throw badClassParameter("powerOfTwoClasses", "min", "must be a positive integer", min);
+  }
+  if (!Number.isSafeInteger(max) || max < 0) {
+    throw badClassParameter("powerOfTwoClasses", "max", "must be a non-negative integer", max);
+  }
   const out: number[] = [];
   for (let s = min; s <= max; s *= 2) out.push(s);
   return out;
@@ -52,10 +82,13 @@ export class SlabArrayAllocator extends SlabFamily {
     super("slab-array", options);
     const classes = options.classes ?? stepClasses(16, 512);
     const minBlocks = options.minBlocksPerSlab ?? 32;
+    if (!Array.isArray(classes)) {
+      throw new AllocError("BAD_OPTION", "size classes must be an array", { option: "classes", value: classes });
+    }
     const bad = classes.findIndex(
       (c, i) => !Number.isInteger(c) || c < 8 || c % 8 !== 0 || (i > 0 && c <= classes[i - 1]!),
     );
-    if (classes.length === 0 || classes.length > 255 || bad >= 0 || classes.at(-1)! > this.pageSize * 64) {
+    if (classes.length === 0 || classes.length > MAX_CLASSES || bad >= 0 || classes.at(-1)! > this.pageSize * 64) {
       throw new AllocError("BAD_OPTION", "size classes must be 1..255 ascending multiples of 8 up to 64 pages", {
         option: "classes",
         value: classes,
