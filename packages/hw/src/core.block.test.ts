@@ -111,6 +111,22 @@ describe("block transfers take their length once, as a plain number", () => {
     expect(Array.from(m.bus.peek(0x20000000, 8))).toEqual([1, 2, 3, 4, 0, 0, 0, 0]);
   });
 
+  it("readWords' count is an integer in [0, 2^30] (ACCESS_SIZE): never a RangeError, a 16 GiB array, or an empty read for NaN", () => {
+    const m = machine();
+    m.bus.load(0x20000000, new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0]));
+    const seen = [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 30 + 1, "2" as unknown as number].map((n) => {
+      try {
+        return Array.from(m.core.readWords(0x20000000, n));
+      } catch (e) {
+        return [(e as Error).name, (e as { code?: string }).code];
+      }
+    });
+    expect(seen).toEqual(new Array(6).fill(["HwError", "ACCESS_SIZE"]));
+    expect(m.core.pendingFault).toBeNull();
+    expect(Array.from(m.core.readWords(0x20000000, 2))).toEqual([1, 2]);
+    expect(Array.from(m.core.readWords(0x20000000, 0))).toEqual([]);
+  });
+
   it("writeBytes writes a copy taken at once: a Proxy or an own length cannot give the copy more bytes than were checked", () => {
     const m = machine();
     let reads = 0;

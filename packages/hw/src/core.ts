@@ -177,6 +177,14 @@ export class Core extends AccessPath {
    * a fault leaves the words before it loaded there.
    */
   readWords(address: number, count: number, unprivileged = false, into?: Uint32Array): Uint32Array {
+    // A plain integer of at most 2^30 words (the address space): a negative or fractional count
+    // was a RangeError of the array, NaN an empty read, 2^32 a 16 GiB array.
+    if (typeof count !== "number" || !(count >>> 0 === count && count <= 0x40000000)) {
+      throw new HwError("ACCESS_SIZE", `readWords: the count must be an integer in [0, 2^30], got ${String(count)}`, {
+        op: "readWords",
+        length: typeof count === "number" ? count : typeof count,
+      });
+    }
     if (this.pendingFault !== null) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Read, this.privileged && !unprivileged);
