@@ -272,6 +272,58 @@ describe("boot and spawn errors", () => {
     expect(() => bootKernel({ board: STM32F407, watchdogCycles: -1 })).toThrow(/^BAD_CONFIG: watchdogCycles/);
   });
 
+  it("malformed option shapes are BAD_CONFIG naming the field, never a TypeError", () => {
+    const cases: [unknown, string][] = [
+      [undefined, "options"],
+      [{}, "board"],
+      [{ board: null }, "board"],
+      [{ board: STM32F407, partitions: 0 }, "partitions"],
+      [{ board: STM32F407, partitions: {} }, "partitions"],
+      [{ board: STM32F407, semaphores: [null] }, "semaphores[0]"],
+      [{ board: STM32F407, queues: [{ name: "q", messageSize: 16, capacity: 4 }, 7] }, "queues[1]"],
+      [{ board: STM32F407, memcheck: null }, "memcheck"],
+      [{ board: STM32F407, frames: null }, "frames"],
+    ];
+    const seen = cases.map(([options]) => {
+      try {
+        bootKernel(options as never);
+        return "booted";
+      } catch (e) {
+        return [(e as Error).name, (e as KernelError).code, (e as KernelError).context.field];
+      }
+    });
+    expect(seen).toEqual(cases.map(([, field]) => ["KernelError", "BAD_CONFIG", field]));
+  });
+
+  it("spawn: devices that are not an array is BAD_TASK, nothing created", () => {
+    const k = bootTest();
+    expect(() => k.spawn({ name: "x", devices: 7 as never, *main() {} })).toThrow(
+      /^BAD_TASK: task "x": devices must be an array of device roles$/,
+    );
+    expect(k.tasks()).toEqual([]);
+  });
+
+  it("run: a limit with neither ms nor slices is BAD_ARGUMENT (it was a run that never ended)", () => {
+    const k = bootTest();
+    k.spawn({
+      name: "forever",
+      *main(t) {
+        for (;;) yield* t.sleep({ ms: 1 });
+      },
+    });
+    for (const limit of [{}, { slices: undefined }, null, "1"]) {
+      expect(() => k.run(limit as never)).toThrow(
+        expect.objectContaining({
+          name: "KernelError",
+          code: "BAD_ARGUMENT",
+          context: expect.objectContaining({ field: "limit" }),
+        }),
+      );
+    }
+    expect(k.nowMs()).toBe(0); // nothing ran
+    expect(k.run({ ms: 2 })).toMatchObject({ reason: "until", ms: 2 });
+  });
+
   it("boot: MPU on with PRIVDEFENA, fault exceptions enabled, kernel block privileged only", () => {
     const k = bootTest();
     expect(k.machine.mpu.control).toBe(0b101);

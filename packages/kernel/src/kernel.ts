@@ -135,6 +135,7 @@ export class Kernel {
   private readonly frameOptions: FrameOptions;
 
   private constructor(options: KernelOptions) {
+    checkOptionShape(options);
     this.options = options;
     const board = options.board;
     const tickCycles = Math.floor(board.clockHz / (options.tickHz ?? 1000));
@@ -761,6 +762,15 @@ export class Kernel {
    * several calls with the same `ms` and any `slices` is the same run as one call.
    */
   run(limit: { readonly ms: number; readonly slices?: number } | { readonly slices: number }): KernelRunResult {
+    // A limit without `ms` or `slices` (`{}`, `{ slices: undefined }`) was a run without end.
+    const l = limit as { ms?: unknown; slices?: unknown } | null;
+    if (typeof l !== "object" || l === null || (l.ms === undefined && l.slices === undefined)) {
+      throw new KernelError("BAD_ARGUMENT", "run: the limit must be { ms } or { slices } (or both)", {
+        op: "run",
+        field: "limit",
+        value: typeof l === "object" && l !== null ? "no ms or slices" : typeof l,
+      });
+    }
     if (!this.started) {
       this.started = true;
       this.machine.core.countCycles = true;
@@ -809,5 +819,38 @@ export class Kernel {
    */
   validateBuffer(k: KTask, ptr: number, length: number, kind: "read" | "write"): string | null {
     return checkBuffer(this.machine, this.checker, k, ptr, length, kind);
+  }
+}
+
+/**
+ * The shape of the kernel options, checked before anything is built (`BAD_CONFIG` naming the
+ * field): each field's own values are checked where it is used, but a missing board, a
+ * partition list that is not an array or an entry that is null failed with a TypeError.
+ */
+function checkOptionShape(options: KernelOptions): void {
+  const bad = (field: string, why: string, value: unknown) =>
+    new KernelError("BAD_CONFIG", `${field} ${why}`, {
+      field,
+      value: typeof value === "object" && value !== null ? (Array.isArray(value) ? "array" : "object") : value,
+    });
+  if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
+  const board = options.board as unknown;
+  if (typeof board !== "object" || board === null || !Array.isArray((board as { memory?: unknown }).memory)) {
+    throw bad("board", "must be a board (defineBoard, boardFromJson or a built-in)", board);
+  }
+  for (const field of ["partitions", "semaphores", "queues"] as const) {
+    const list = options[field] as unknown;
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw bad(field, "must be an array", list);
+    list.forEach((entry: unknown, i) => {
+      if (typeof entry !== "object" || entry === null) throw bad(`${field}[${i}]`, "must be an object", entry);
+    });
+  }
+  for (const field of ["memcheck", "frames", "costs"] as const) {
+    const v = options[field] as unknown;
+    if (v === undefined || (field === "memcheck" && typeof v === "boolean")) continue;
+    if (typeof v !== "object" || v === null) {
+      throw bad(field, field === "memcheck" ? "must be a boolean or an object" : "must be an object", v);
+    }
   }
 }

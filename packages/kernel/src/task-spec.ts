@@ -89,6 +89,8 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
     }
     if (access !== "ro" && access !== "rw") throw bad(`partitions.${name}`, 'must be "ro" or "rw"');
   }
+  if (spec.devices !== undefined && !Array.isArray(spec.devices))
+    throw bad("devices", "must be an array of device roles");
   for (const role of spec.devices ?? []) kernel.device(role);
   checkRights(spec, "queues", ["send", "receive", "both"], kernel.hasQueue, "UNKNOWN_QUEUE", bad);
   checkRights(spec, "semaphores", ["give", "take", "both"], kernel.hasSemaphore, "UNKNOWN_SEMAPHORE", bad);
