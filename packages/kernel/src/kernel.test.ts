@@ -295,8 +295,11 @@ describe("boot and spawn errors", () => {
     expect(seen).toEqual(cases.map(([, field]) => ["KernelError", "BAD_CONFIG", field]));
   });
 
-  it("spawn: devices that are not an array is BAD_TASK, nothing created", () => {
+  it("spawn: a description that is not an object, or devices that is not an array, is BAD_TASK, nothing created", () => {
     const k = bootTest();
+    for (const spec of [undefined, null, 7]) {
+      expect(() => k.spawn(spec as never)).toThrow(expect.objectContaining({ name: "KernelError", code: "BAD_TASK" }));
+    }
     expect(() => k.spawn({ name: "x", devices: 7 as never, *main() {} })).toThrow(
       /^BAD_TASK: task "x": devices must be an array of device roles$/,
     );

@@ -34,6 +34,8 @@ export interface SpecContext {
  * closure); the kernel reads only this copy, so a task cannot give itself rights afterwards.
  */
 export function copySpec(spec: TaskSpec): TaskSpec {
+  // Not an object: nothing to copy (checkSpec refuses it with BAD_TASK).
+  if (typeof spec !== "object" || spec === null) return spec;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(spec)) {
     out[key] =
