@@ -199,6 +199,33 @@ describe("a task's JavaScript cannot make the kernel misbehave", () => {
     expect(lines).toEqual(VICTIM_LINES);
   });
 
+  it("writeBytes takes an array-like's length as a length argument: negative, fractional or NaN is BAD_ARGUMENT, never a RangeError or an empty write", () => {
+    const seen: unknown[] = [];
+    const { faults, lines } = attack(() => ({
+      name: "evil",
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        const p = yield* t.malloc(16);
+        t.fill(p, 0, 16);
+        for (const length of [-1, 1.5, Number.NaN, 2 ** 32, "4"]) {
+          try {
+            t.writeBytes(p, { length, 0: 0x41, 1: 0x41, 2: 0x41, 3: 0x41 } as unknown as Uint8Array);
+            seen.push("done");
+          } catch (e) {
+            seen.push([(e as Error).name, (e as { code?: string }).code]);
+          }
+        }
+        t.writeBytes(p, [1, 2, 3] as unknown as Uint8Array); // an array of numbers
+        t.writeBytes(p + 3, new Uint16Array([0x104, 5]) as unknown as Uint8Array); // elements taken mod 256
+        seen.push(Array.from(t.readBytes(p, 6)));
+        yield* t.free(p);
+      },
+    }));
+    expect(seen).toEqual([...new Array(5).fill(["KernelError", "BAD_ARGUMENT"]), [1, 2, 3, 4, 5, 0]]);
+    expect(faults).toEqual([]);
+    expect(lines).toEqual(VICTIM_LINES);
+  });
+
   it("readBytes, fill and writeString take plain values: a valueOf length (4 for the check, 16 KiB for the copy) is BAD_ARGUMENT and never runs", () => {
     const seen: unknown[] = [];
     let before: Uint8Array | null = null;

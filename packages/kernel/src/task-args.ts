@@ -57,5 +57,13 @@ export function text(fn: string, v: unknown): string {
  */
 export function bytes(fn: string, v: unknown): Uint8Array {
   if (v === null || typeof v !== "object") throw bad(fn, "data", "a Uint8Array", v);
-  return new Uint8Array(v as ArrayLike<number>);
+  // A typed array is copied by its own length (a Proxy is no view: ArrayBuffer.isView runs no trap).
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v as unknown as ArrayLike<number>);
+  // Any other array-like: its length read once, as a length argument (a negative one was a
+  // RangeError of the copy, NaN an empty write), then that many elements.
+  const n = length(fn, "data.length", (v as { length?: unknown }).length);
+  const out = new Uint8Array(n);
+  const src = v as ArrayLike<number>;
+  for (let i = 0; i < n; i++) out[i] = src[i]!;
+  return out;
 }
