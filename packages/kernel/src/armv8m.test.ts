@@ -1,5 +1,7 @@
 import { Cfsr, MPS2_AN505, MPS3_AN547, RP2350, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
+import { fn } from "./data/frames.js";
+import { array, u8, u32 } from "./data/types.js";
 import { sys } from "./syscalls.js";
 import { GUARD_BYTES } from "./task-record.js";
 import { bootTest } from "./test-kit.js";
@@ -80,6 +82,28 @@ describe("the kernel on ARMv8-M (PMSAv8)", () => {
       `stack overflow: stack pointer below the stack limit 0x${(t.stack.base + GUARD_BYTES).toString(16).padStart(8, "0")} (UsageFault STKOF)`,
     );
     expect(t.ctx.sp).toBeGreaterThanOrEqual(t.stack.base + GUARD_BYTES);
+  });
+
+  it("a call whose frame reaches below PSPLIM is UsageFault STKOF before SP moves or a byte is stored", () => {
+    const k = bootTest({ memcheck: false }, STM32U585);
+    const BIG = fn("big", { locals: { buf: array(u8, 3000), x: u32 } });
+    let sp = 0;
+    let bottom: number[] = [];
+    const t = k.spawn({
+      name: "deep",
+      *main(ctx) {
+        yield sys.yield();
+        sp = ctx.sp;
+        bottom = [...ctx.readBytes(t.stack.base + GUARD_BYTES, 64)];
+        ctx.enter(BIG).locals.x = 1;
+      },
+    });
+    k.run({ ms: 1 });
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.cause]).toEqual(["deep", "stack-overflow", Cfsr.STKOF, "UsageFault"]);
+    expect(t.ctx.sp).toBe(sp);
+    expect(t.ctx.callDepth).toBe(0);
+    expect([...k.machine.bus.peek(t.stack.base + GUARD_BYTES, 64)]).toEqual(bottom);
   });
 
   it("a store into the guard bytes is MemManage (no region covers them), reported as a stack overflow", () => {

@@ -199,6 +199,7 @@ export class TaskContext {
         return ctx.#onStackPointer;
       },
       views: ctx,
+      checkStackLimit: (sp) => core.checkStackLimit(sp),
       read8: (a) => ctx.read8(a),
       read16: (a) => ctx.read16(a),
       read32: (a) => ctx.read32(a),

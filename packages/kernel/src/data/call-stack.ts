@@ -53,6 +53,11 @@ export interface CallHost extends ViewMemory {
   /** Told of every stack pointer move (the kernel passes it to the memory checker). */
   readonly onStackPointer: ((sp: number) => void) | null;
   /**
+   * The core's check of a new SP against the stack limit (ARMv8-M PSPLIM: UsageFault STKOF,
+   * thrown before SP moves); nothing on ARMv7-M.
+   */
+  checkStackLimit(sp: number): void;
+  /**
    * What the locals views read and write through: the task's context (a view hands its memory
    * to task code, so it must not be a host that sets SP).
    */
@@ -95,7 +100,8 @@ export class CallStack {
   }
 
   /**
-   * Pushes `fn`'s frame: the prologue's stores, then the locals view. `fn` must be a function
+   * Pushes `fn`'s frame: the prologue's stores, then the locals view. On ARMv8-M a frame reaching
+   * below PSPLIM is UsageFault STKOF, raised before SP moves (as for `push`). `fn` must be a function
    * type made by `fn()` (`BAD_ARGUMENT` otherwise, nothing changed): its layout, which the
    * memory checker poisons the redzones of, is then the kernel's own, frozen deeply. The frame
    * returned is frozen: `leave` trusts its fields.
@@ -114,6 +120,8 @@ export class CallStack {
     const base = (top - layout.size) >>> 0;
     const saved = base + layout.savedOffset;
     const returnAddress = ((this.code + 4 * (1 + fn.id)) | 1) >>> 0;
+    // The prologue's SP move (push, sub sp): below PSPLIM it faults before SP moves or any store.
+    host.checkStackLimit(base);
     host.sp = base;
     host.onStackPointer?.(base);
     // push {r4-..., lr}: the callee-saved registers (zeros here), LR at the top.
