@@ -575,7 +575,10 @@ export class AccessPath {
     this.missWrite(a, 1, unprivileged === true, value);
   }
 
-  /** 32-bit float load (IEEE 754 single, little-endian: VLDR.32); checked like {@link AccessPath.read32}. */
+  /**
+   * 32-bit float load (IEEE 754 single, little-endian: VLDR.32); checked like {@link
+   * AccessPath.read32}, and a word-aligned address is required (UsageFault UNALIGNED otherwise).
+   */
   readF32(address: number, unprivileged?: boolean): number {
     const d = this.d;
     const a = address | 0;
@@ -593,8 +596,19 @@ export class AccessPath {
         return d.getFloat32(i, true);
       }
     }
+    if ((a & 3) !== 0) this.floatUnaligned(a, 4, AccessKind.Read, unprivileged === true);
     SCRATCH.setInt32(0, this.missRead(a, 4, unprivileged === true), true);
     return SCRATCH.getFloat32(0, true);
+  }
+
+  /**
+   * VLDR and VSTR need a word-aligned address whatever CCR.UNALIGN_TRP says (only LDR, STR, LDRH,
+   * STRH and their T forms may be unaligned: Armv7-M ARM A3.2.1): UsageFault UNALIGNED, raised
+   * before the MPU is asked, as for any alignment fault. A latched fault rethrows first.
+   */
+  private floatUnaligned(a: number, size: number, kind: AccessKind, unprivileged: boolean): never {
+    if (this.pendingFault !== null) throw this.pendingFault;
+    return this.raiseUnaligned(a >>> 0, size, kind, this.privilegedValue && !unprivileged);
   }
 
   /**
@@ -620,17 +634,19 @@ export class AccessPath {
     return this.general(address >>> 0, 2, AccessKind.Fetch, false, 0, Purpose.Normal);
   }
 
-  /** 32-bit float store (VSTR.32); checked like {@link AccessPath.write32}. */
+  /** 32-bit float store (VSTR.32); checked like {@link AccessPath.write32}, word alignment required. */
   writeF32(address: number, value: number, unprivileged?: boolean): void {
+    if ((address & 3) !== 0) this.floatUnaligned(address, 4, AccessKind.Write, unprivileged === true);
     SCRATCH.setFloat32(0, value, true);
     this.write32(address, SCRATCH.getUint32(0, true), unprivileged);
   }
 
   /**
    * 64-bit float load (VLDR.64): two word accesses, lower address first, as the core performs
-   * it (word alignment is enough); a fault in the second word leaves the first one read.
+   * it (word alignment is required, and enough); a fault in the second word leaves the first one read.
    */
   readF64(address: number, unprivileged?: boolean): number {
+    if ((address & 3) !== 0) this.floatUnaligned(address, 8, AccessKind.Read, unprivileged === true);
     const lo = this.read32(address, unprivileged);
     const hi = this.read32((address + 4) >>> 0, unprivileged);
     SCRATCH.setUint32(0, lo, true);
@@ -640,6 +656,7 @@ export class AccessPath {
 
   /** 64-bit float store (VSTR.64): two word stores, lower address first. */
   writeF64(address: number, value: number, unprivileged?: boolean): void {
+    if ((address & 3) !== 0) this.floatUnaligned(address, 8, AccessKind.Write, unprivileged === true);
     SCRATCH.setFloat64(0, value, true);
     const lo = SCRATCH.getUint32(0, true);
     const hi = SCRATCH.getUint32(4, true);
