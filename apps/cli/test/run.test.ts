@@ -45,6 +45,14 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
     );
   });
 
+  it("the checker is off by default (no kernel); --memcheck says it is not available here", async () => {
+    const off = await rtosSim(["run", "mpu-demo", "--duration", "10ms"]);
+    expect(off.stdout).toMatch(/, seed 1, memory checker off$/m);
+    const on = await rtosSim(["run", "mpu-demo", "--duration", "10ms", "--memcheck"]);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/, seed 1, memory checker requested \(not available in this app yet\)$/m);
+  });
+
   it("--json prints exactly one JSON document with the decoded fault", async () => {
     const { code, result, stderr } = await runJson([]);
     expect(code).toBe(0);
@@ -56,7 +64,8 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
       source: "builtin",
       file: null,
     });
-    expect(result.options).toEqual({ seed: 1, durationMs: 1000, memcheck: true });
+    // mpu-demo has no kernel, so its default is no checker.
+    expect(result.options).toEqual({ seed: 1, durationMs: 1000, memcheck: false });
     expect(result.simulatedUs).toBe(1_000_000);
     expect(result.cycles).toBe(168_000_000);
     expect(result.tasks.map((t) => [t.name, t.state, t.faults])).toEqual([
