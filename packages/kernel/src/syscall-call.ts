@@ -49,8 +49,8 @@ export class SyscallIterator<K extends SyscallOp> implements SyscallCall<K> {
     return { value: value as SyscallResults[K], done: true };
   }
 
-  /** Finishes the call and throws `error` where the task's `yield*` is. */
-  throw(error: unknown): never {
+  /** Finishes the call and throws `error` where the task's `yield*` is (it never returns). */
+  throw(error: unknown): IteratorResult<SyscallOf<K>, SyscallResults[K]> {
     this.#state = 2;
     throw error;
   }
