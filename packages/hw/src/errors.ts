@@ -47,12 +47,34 @@ export type HwErrorCode =
   | "PERIPHERAL_OVERLAP"
   | "PERIPHERAL_UNMAPPED"
   | "ACCESS_SIZE"
-  | "ADDRESS_RANGE";
+  | "ADDRESS_RANGE"
+  | "BAD_ARGUMENT";
 
 /** A typed error of the hardware model (bad board, bad MPU setting, bad argument). */
 export class HwError extends SimError<HwErrorCode> {
   constructor(code: HwErrorCode, message: string, context: Record<string, unknown> = {}) {
     super(code, message, context);
     this.name = "HwError";
+  }
+}
+
+/**
+ * `BAD_ARGUMENT` unless `value` is a non-null object (`what` names the argument, e.g.
+ * `"setControl: settings"`): the one check before an argument's fields are read.
+ */
+export function requireObject(value: unknown, what: string): void {
+  if (value === null || typeof value !== "object") {
+    throw new HwError("BAD_ARGUMENT", `${what} must be an object, not ${value === null ? "null" : typeof value}`, {
+      field: what,
+      value: typeof value,
+    });
+  }
+}
+
+/** `BAD_ARGUMENT` unless `value` is an array-like (an object with a numeric `length`). */
+export function requireArrayLike(value: unknown, what: string): void {
+  requireObject(value, what);
+  if (typeof (value as { length?: unknown }).length !== "number") {
+    throw new HwError("BAD_ARGUMENT", `${what} must be an array of numbers`, { field: what, value: typeof value });
   }
 }

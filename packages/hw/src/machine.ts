@@ -1,6 +1,7 @@
 import { CORE_PROFILES } from "./board/cores.js";
 import type { Board } from "./board/types.js";
 import { Core } from "./core.js";
+import { HwError } from "./errors.js";
 import { HwEmitter } from "./events.js";
 import { Bus } from "./memory/bus.js";
 import type { GranuleLayout } from "./mpu/model.js";
@@ -57,6 +58,15 @@ export interface Machine<A extends MpuArchitecture = MpuArchitecture> {
  * ```
  */
 export function createMachine<A extends MpuArchitecture>(board: Board<A>): Machine<A> {
+  if (board === null || typeof board !== "object" || !Array.isArray(board.memory)) {
+    throw new HwError(
+      "BOARD_INVALID",
+      "createMachine needs a board (a built-in one, or one from defineBoard or parseBoardJson)",
+      {
+        value: board === null ? "null" : typeof board,
+      },
+    );
+  }
   const events = new HwEmitter();
   const bus = new Bus(board);
   const scb = new Scb(board.core);

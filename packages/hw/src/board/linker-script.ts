@@ -116,6 +116,12 @@ function lexBlock(text: string, src: string, from: number, memoryAt: number): { 
  * ```
  */
 export function parseLinkerMemory(text: string): LinkerMemoryRegion[] {
+  if (typeof text !== "string") {
+    throw new HwError("LINKER_SCRIPT", `the linker script must be text, not ${text === null ? "null" : typeof text}`, {
+      line: 1,
+      column: 1,
+    });
+  }
   const src = blankComments(text);
   const regions: LinkerMemoryRegion[] = [];
   const re = /(?<![A-Za-z0-9_.$])MEMORY(?![A-Za-z0-9_.$])/g;

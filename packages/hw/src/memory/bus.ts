@@ -203,12 +203,17 @@ export class Bus {
 
   /** Debugger-style raw read (no checks, no hook). Throws `ADDRESS_RANGE` outside memory. */
   peek(address: number, length: number): Uint8Array {
-    const s = this.segmentFor(address, Math.max(length, 1));
+    const ok = Number.isInteger(address) && address >= 0 && Number.isInteger(length) && length >= 0;
+    const s = ok ? this.segmentFor(address, Math.max(length, 1)) : undefined;
     if (!s)
-      throw new HwError("ADDRESS_RANGE", `no memory region holds [0x${address.toString(16)}, +${length})`, {
-        address,
-        length,
-      });
+      throw new HwError(
+        "ADDRESS_RANGE",
+        `no memory region holds [${ok ? `0x${address.toString(16)}` : String(address)}, +${length})`,
+        {
+          address,
+          length,
+        },
+      );
     return s.bytes.slice(address - s.start, address - s.start + length);
   }
 }

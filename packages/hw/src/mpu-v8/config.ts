@@ -1,4 +1,4 @@
-import { HwError } from "../errors.js";
+import { HwError, requireObject } from "../errors.js";
 import type { MpuRegionView } from "../mpu/view.js";
 import {
   type AccessV8,
@@ -61,6 +61,7 @@ export function encodeRegionV8(
   s: MpuV8RegionSettings,
   pxnImplemented: boolean,
 ): { rbar: number; rlar: number } {
+  requireObject(s, "MPU region settings");
   if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
     throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {
       field: "region",

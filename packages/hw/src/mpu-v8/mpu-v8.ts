@@ -1,4 +1,4 @@
-import { HwError } from "../errors.js";
+import { HwError, requireArrayLike, requireObject } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { ctrlAfterWrite, rnrAfterWrite } from "../mpu/control-writes.js";
 import { backgroundPerm, defaultPerm, isSystemXn, MpuCtrl } from "../mpu/fields.js";
@@ -259,6 +259,7 @@ export class MpuV8 implements MpuModel {
 
   /** Writes MPU_CTRL from named bits. */
   setControl(c: MpuControlSettings): void {
+    requireObject(c, "setControl: settings");
     let v = c.enable ? MpuCtrl.ENABLE : 0;
     if (c.privdefena) v |= MpuCtrl.PRIVDEFENA;
     if (c.hfnmiena) v |= MpuCtrl.HFNMIENA;
@@ -271,6 +272,7 @@ export class MpuV8 implements MpuModel {
    * group of four. `first` must be a multiple of 4 (the aliases select RNR[7:2]:n).
    */
   loadRegions(first: number, words: ArrayLike<number>): void {
+    requireArrayLike(words, "loadRegions: words");
     if (first % 4 !== 0 || words.length % 2 !== 0) {
       throw new HwError(
         "MPU_REGION_NUMBER",

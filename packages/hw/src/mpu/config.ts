@@ -1,4 +1,4 @@
-import { HwError } from "../errors.js";
+import { HwError, requireObject } from "../errors.js";
 import { isPowerOfTwo } from "../pow2.js";
 import { type AccessPermission, AP_NAMES, AP_VALUES, decodeMemoryAttributes, Rasr } from "./fields.js";
 import type { MpuRegionView } from "./view.js";
@@ -73,6 +73,7 @@ export function encodeRegion(
   regionCount: number,
   s: MpuRegionSettings,
 ): { rbar: number; rasr: number } {
+  requireObject(s, "MPU region settings");
   if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
     throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {
       field: "region",

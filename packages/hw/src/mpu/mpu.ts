@@ -1,3 +1,4 @@
+import { requireArrayLike, requireObject } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
 import { ctrlAfterWrite, rnrAfterWrite } from "./control-writes.js";
@@ -285,6 +286,7 @@ export class Mpu implements MpuModel {
 
   /** Writes MPU_CTRL from named bits. */
   setControl(c: MpuControlSettings): void {
+    requireObject(c, "setControl: settings");
     let v = c.enable ? MpuCtrl.ENABLE : 0;
     if (c.privdefena) v |= MpuCtrl.PRIVDEFENA;
     if (c.hfnmiena) v |= MpuCtrl.HFNMIENA;
@@ -296,6 +298,7 @@ export class Mpu implements MpuModel {
    * `words` holds 2 entries per region (at most 4 regions per call, like the alias block).
    */
   loadPairs(words: ArrayLike<number>): void {
+    requireArrayLike(words, "loadPairs: words");
     if (!this.loadPairsQuietly(words)) {
       for (let i = 0; i < words.length; i++) this.writeRegister(ALIAS_ADDRS[i % 8]!, words[i]!);
     }

@@ -1,3 +1,4 @@
+import { HwError } from "../../errors.js";
 import type { Board } from "../types.js";
 import { MPS2_AN386 } from "./mps2-an386.js";
 import { MPS2_AN505 } from "./mps2-an505.js";
@@ -26,6 +27,12 @@ export const BOARDS: readonly Board[] = Object.freeze([
 
 /** Finds a built-in board by name or alias (case-insensitive); undefined when unknown. */
 export function findBoard(name: string): Board | undefined {
+  if (typeof name !== "string") {
+    throw new HwError("BAD_ARGUMENT", `findBoard: the board name must be a string, not ${typeof name}`, {
+      field: "name",
+      value: typeof name,
+    });
+  }
   const n = name.toLowerCase();
   return BOARDS.find((b) => b.name === n || b.aliases.includes(n));
 }

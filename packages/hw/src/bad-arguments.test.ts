@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { STM32F407 } from "./board/builtin/stm32f407.js";
+import { STM32U585 } from "./board/builtin/stm32u585.js";
+import { findBoard } from "./board/builtin/table.js";
+import { parseLinkerMemory } from "./board/linker-script.js";
+import { HwError } from "./errors.js";
+import { createMachine } from "./machine.js";
+import { encodeRegion } from "./mpu/config.js";
+
+/** The code of the HwError `fn` throws (fails the test for anything else, a TypeError included). */
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(HwError);
+    return (e as HwError).code;
+  }
+  throw new Error("no error thrown");
+}
+
+describe("null and wrong-type arguments are typed errors, not TypeErrors", () => {
+  it("boards and linker scripts", () => {
+    expect(codeOf(() => findBoard(42 as never))).toBe("BAD_ARGUMENT");
+    expect(findBoard("no-such-board")).toBeUndefined();
+    expect(codeOf(() => createMachine(null as never))).toBe("BOARD_INVALID");
+    expect(codeOf(() => createMachine({} as never))).toBe("BOARD_INVALID");
+    expect(codeOf(() => parseLinkerMemory(null as never))).toBe("LINKER_SCRIPT");
+  });
+
+  it("PMSAv7 settings and register words: the MPU's registers unchanged", () => {
+    const m = createMachine(STM32F407);
+    m.mpu.setRegion(1, { base: 0x20000000, size: 0x1000, access: "rw" });
+    const before = m.mpu.regions();
+    expect(codeOf(() => m.mpu.setRegion(1, null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.mpu.setControl(null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.mpu.loadPairs(null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.mpu.loadPairs(7 as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => encodeRegion(0, 8, undefined as never))).toBe("BAD_ARGUMENT");
+    expect(m.mpu.regions()).toEqual(before);
+    expect(m.mpu.enabled).toBe(false);
+  });
+
+  it("PMSAv8 settings and register words", () => {
+    const m = createMachine(STM32U585);
+    const before = m.mpu.regions();
+    expect(codeOf(() => m.mpu.setRegion(0, null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.mpu.setControl(undefined as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.mpu.loadRegions(0, null as never))).toBe("BAD_ARGUMENT");
+    expect(m.mpu.regions()).toEqual(before);
+  });
+
+  it("bus.peek of a non-integer address or length is ADDRESS_RANGE", () => {
+    const m = createMachine(STM32F407);
+    expect(codeOf(() => m.bus.peek(undefined as never, 4))).toBe("ADDRESS_RANGE");
+    expect(codeOf(() => m.bus.peek(0x20000000, Number.NaN))).toBe("ADDRESS_RANGE");
+    expect([...m.bus.peek(0x20000000, 2)]).toEqual([0, 0]);
+  });
+});
