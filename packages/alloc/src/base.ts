@@ -214,4 +214,8 @@ function checkCommonOptions(kind: AllocatorKind, options: AllocatorOptions): voi
     throw bad("memory", "must be a memory port (the core)", memory);
   }
   if (name !== undefined && typeof name !== "string") throw bad("name", "must be a string", name);
+  const { observer } = options;
+  if (observer !== undefined && observer !== null && typeof observer !== "object") {
+    throw bad("observer", "must be an object (or null)", observer);
+  }
 }

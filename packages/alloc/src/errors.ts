@@ -19,7 +19,9 @@ import { SimError } from "@rtos-sim/hw";
  *   address of the offending word, and (heap, TLSF) `context.found` the value found there.
  * - `STACK_ORDER`: `free` on a stack allocator of a live block that is not the top block.
  * - `BAD_MARK`: a stack mark that is not a position of the current stack.
- * - `BAD_OPTION`: a constructor option is out of range (`context.option` names it).
+ * - `BAD_OPTION`: a constructor option is missing, of the wrong shape or out of range
+ *   (`context.option` names it: `options`, `pages`, `memory`, `name`, `observer`, or the
+ *   allocator's own).
  */
 export type AllocErrorCode =
   | "BAD_SIZE"

@@ -64,6 +64,12 @@ describe("allocator constructors refuse malformed common options with BAD_OPTION
         code: "BAD_OPTION",
         option: "name",
       });
+      // An observer that is not an object failed with a TypeError at the first allocation.
+      expect(thrown(() => make({ pages: rm, memory: m.core, observer: 5 }))).toEqual({
+        name: "AllocError",
+        code: "BAD_OPTION",
+        option: "observer",
+      });
       // Nothing was taken from the page source by any refused constructor.
       expect(rm.stats()).toEqual(before);
     },

@@ -186,6 +186,11 @@ describe("bad allocations change nothing", () => {
 });
 
 describe("bad bootstrap options write nothing", () => {
+  it("options that are not an object are BAD_OPTION, not a TypeError", () => {
+    expect(code(() => new RegionManager(undefined as never))).toBe("BAD_OPTION");
+    expect(code(() => new RegionManager(null as never))).toBe("BAD_OPTION");
+  });
+
   const F407_RAM = STM32F407.memory.filter((r) => !r.readOnly);
 
   function boot(options: Partial<RegionManagerOptions>): { code: string; untouched: boolean } {
@@ -197,6 +202,10 @@ describe("bad bootstrap options write nothing", () => {
   }
 
   it.each([
+    ["BAD_OPTION", { memory: undefined }],
+    ["BAD_OPTION", { memory: 5 as never }],
+    ["BAD_OPTION", { memory: {} as never }],
+    ["BAD_OPTION", { observer: 5 as never }],
     ["BAD_PAGE_ORDER", { pageOrder: 4 }],
     ["BAD_PAGE_ORDER", { pageOrder: 17 }],
     ["BAD_PAGE_ORDER", { pageOrder: 9.5 }],

@@ -5,6 +5,8 @@ import { SimError } from "@rtos-sim/hw";
  * metadata in memory, the owner registry and the observer see nothing of a rejected call.
  *
  * Bootstrap (the {@link RegionManager} constructor):
+ * - `BAD_OPTION`: the options are not an object, `memory` is not a memory port (the core), or
+ *   `observer` is neither an object nor null.
  * - `BAD_PAGE_ORDER`: pageOrder is not an integer in 5..16.
  * - `BAD_REGION`: a region is malformed (name, start, size, past 4 GiB, duplicate name, read-only).
  * - `REGIONS_OVERLAP`: two regions share bytes.
@@ -33,6 +35,7 @@ import { SimError } from "@rtos-sim/hw";
  *   broken free list or bitmap); `context.address` is the metadata address at fault.
  */
 export type RegionErrorCode =
+  | "BAD_OPTION"
   | "BAD_PAGE_ORDER"
   | "BAD_REGION"
   | "REGIONS_OVERLAP"

@@ -122,6 +122,7 @@ export class RegionManager implements PageSource {
 
   /** Validates everything, then writes each region's metadata (typed error and no write on bad options). */
   constructor(options: RegionManagerOptions) {
+    checkOptions(options);
     const input: PlanInput = {
       pageOrder: options.pageOrder ?? 10,
       regions: options.regions,
@@ -437,4 +438,19 @@ export class RegionManager implements PageSource {
 
 function hexOf(n: number): string {
   return typeof n === "number" && Number.isFinite(n) ? hex(n) : String(n);
+}
+
+/** `BAD_OPTION` unless the options, the memory port and the observer have the right shapes (checked before anything else). */
+function checkOptions(options: RegionManagerOptions): void {
+  const bad = (option: string, why: string, value: unknown) =>
+    new RegionError("BAD_OPTION", `${option} ${why}`, { field: option, value: typeof value });
+  if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
+  const { memory, observer } = options;
+  const fns = ["read8", "read16", "read32", "write8", "write16", "write32"] as const;
+  if (typeof memory !== "object" || memory === null || fns.some((f) => typeof memory[f] !== "function")) {
+    throw bad("memory", "must be a memory port (the core, or dataViewPort)", memory);
+  }
+  if (observer !== undefined && observer !== null && typeof observer !== "object") {
+    throw bad("observer", "must be an object (or null)", observer);
+  }
 }
