@@ -260,6 +260,20 @@ describe("cycles", () => {
   });
 });
 
+describe("addresses as registers", () => {
+  it("a single access converts its address to 32 bits (ToUint32): wrapped, fraction dropped, NaN as 0", () => {
+    const m = machine();
+    m.core.write32(0x20000004, 7);
+    expect(m.core.read32(0x20000004 + 2 ** 32)).toBe(7);
+    expect(m.core.read32(0x20000004 + 0.7)).toBe(7);
+    m.core.write16(0x20000008 - 2 ** 32, 0xbeef);
+    expect(m.core.read16(0x20000008)).toBe(0xbeef);
+    // NaN is address 0, which the F407 does not map: a precise BusFault at 0.
+    const f = trap(() => m.core.read8(Number.NaN));
+    expect([f.cfsr, f.faultAddress]).toEqual([Cfsr.PRECISERR | Cfsr.BFARVALID, 0]);
+  });
+});
+
 describe("float accessors", () => {
   it("write and read IEEE 754 singles and doubles little-endian (doubles as two words, low first)", () => {
     const m = machine();
