@@ -179,12 +179,7 @@ export class Core extends AccessPath {
   readWords(address: number, count: number, unprivileged = false, into?: Uint32Array): Uint32Array {
     // A plain integer of at most 2^30 words (the address space): a negative or fractional count
     // was a RangeError of the array, NaN an empty read, 2^32 a 16 GiB array.
-    if (typeof count !== "number" || !(count >>> 0 === count && count <= 0x40000000)) {
-      throw new HwError("ACCESS_SIZE", `readWords: the count must be an integer in [0, 2^30], got ${String(count)}`, {
-        op: "readWords",
-        length: typeof count === "number" ? count : typeof count,
-      });
-    }
+    if (typeof count !== "number" || !(count >>> 0 === count && count <= 0x40000000)) throw badWordCount(count);
     if (this.pendingFault !== null) throw this.pendingFault;
     const a = address >>> 0;
     if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Read, this.privileged && !unprivileged);
@@ -418,4 +413,12 @@ function grown(bytes: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length);
   out.set(bytes);
   return out;
+}
+
+/** The error of a readWords count that is not an integer in [0, 2^30] (out of line: readWords runs twice per switch). */
+function badWordCount(count: unknown): HwError {
+  return new HwError("ACCESS_SIZE", `readWords: the count must be an integer in [0, 2^30], got ${String(count)}`, {
+    op: "readWords",
+    length: typeof count === "number" ? count : typeof count,
+  });
 }
