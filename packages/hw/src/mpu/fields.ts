@@ -166,6 +166,21 @@ export type DefaultMapRange =
   | "PPB"
   | "Vendor system";
 
+/**
+ * Where the ranges of {@link defaultMapRange} start, and 2^32: the default map's permission is the
+ * same from one start up to the next.
+ */
+export const DEFAULT_MAP_STARTS: readonly number[] = [
+  0,
+  0x20000000,
+  0x40000000,
+  0x60000000,
+  0xa0000000,
+  0xe0000000,
+  0xe0100000,
+  2 ** 32,
+];
+
 /** Default memory map entry containing an address. */
 export function defaultMapRange(address: number): { name: DefaultMapRange; type: MemoryType; xn: boolean } {
   const a = address >>> 0;

@@ -1,4 +1,4 @@
-import { backgroundPerm, defaultPerm } from "./fields.js";
+import { backgroundPerm, DEFAULT_MAP_STARTS, defaultPerm } from "./fields.js";
 import { BLOCK_SHIFT, type GranuleLayout, type PermTable } from "./model.js";
 import { GRANULE_SHIFT } from "./perm.js";
 
@@ -35,14 +35,13 @@ export function fillGranules(layout: GranuleLayout, t: Uint8Array, lo: number, h
 export function defaultMapTables(layout: GranuleLayout): { readonly map: PermTable; readonly background: Uint8Array } {
   const def = new Uint8Array(layout.granules);
   const background = new Uint8Array(layout.granules);
-  for (const r of layout.ranges) {
-    const g0 = r.start >>> GRANULE_SHIFT;
-    const g1 = (r.end - 1) >>> GRANULE_SHIFT;
-    for (let g = g0; g <= g1; g++) {
-      const a = g * 32;
-      def[r.gbase + g - g0] = defaultPerm(a);
-      background[r.gbase + g - g0] = backgroundPerm(a);
-    }
+  // One fill per range of the default map (its permission is the same across a range), not a
+  // decision per granule: every machine builds these tables.
+  for (let i = 0; i + 1 < DEFAULT_MAP_STARTS.length; i++) {
+    const lo = DEFAULT_MAP_STARTS[i]!;
+    const hi = DEFAULT_MAP_STARTS[i + 1]!;
+    fillGranules(layout, def, lo, hi, defaultPerm(lo));
+    fillGranules(layout, background, lo, hi, backgroundPerm(lo));
   }
   return { map: permTable(layout, def), background };
 }
