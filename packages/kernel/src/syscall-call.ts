@@ -4,9 +4,8 @@ import type { SyscallCall, SyscallOf, SyscallOp, SyscallResults } from "./syscal
  * One syscall as task code makes it with `yield* t.malloc(...)`: an iterator that yields the
  * request once and returns the kernel's answer, exactly as the generator `syscall(req)` does
  * (the same `next`, `return` and `throw` results, including after it has finished), but one small
- * object per call instead of a generator object and its suspended frame: a context switch is a
- * `yield* t.yield()`, and the generator's machinery was a tenth of its host time
- * (docs/benchmarks.md, "kernel switch").
+ * object per call instead of a generator object and its suspended frame. A context switch is a
+ * `yield* t.yield()`: this made it 4% fewer host instructions (docs/benchmarks.md).
  *
  * `started` runs at the first `next()`, when the task's `yield*` starts the call (not when
  * `t.malloc(...)` builds it): the context takes the JS stack of the task's call there, as the
@@ -46,7 +45,7 @@ export class SyscallIterator<K extends SyscallOp> implements SyscallCall<K> {
   /** Finishes the call (a task being stopped): `{ value, done: true }`. */
   return(value: SyscallResults[K]): IteratorResult<SyscallOf<K>, SyscallResults[K]> {
     this.#state = 2;
-    return { value: value as SyscallResults[K], done: true };
+    return { value, done: true };
   }
 
   /** Finishes the call and throws `error` where the task's `yield*` is (it never returns). */

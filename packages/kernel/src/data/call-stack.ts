@@ -100,11 +100,11 @@ export class CallStack {
   }
 
   /**
-   * Pushes `fn`'s frame: the prologue's stores, then the locals view. On ARMv8-M a frame reaching
-   * below PSPLIM is UsageFault STKOF, raised before SP moves (as for `push`). `fn` must be a function
-   * type made by `fn()` (`BAD_ARGUMENT` otherwise, nothing changed): its layout, which the
-   * memory checker poisons the redzones of, is then the kernel's own, frozen deeply. The frame
-   * returned is frozen: `leave` trusts its fields.
+   * Pushes `fn`'s frame: the prologue's stores, then the locals view. On ARMv8-M a frame
+   * reaching below PSPLIM is UsageFault STKOF, raised before SP moves (as for `push`). `fn` must
+   * be a function type made by `fn()` (`BAD_ARGUMENT` otherwise, nothing changed): its layout,
+   * which the memory checker poisons the redzones of, is then the kernel's own, frozen deeply.
+   * The frame returned is frozen: `leave` trusts its fields.
    */
   enter<L extends StructFields>(fn: FunctionType<L>): Frame<L> {
     if (!isFunctionType(fn)) {
