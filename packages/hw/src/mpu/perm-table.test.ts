@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { BOARDS } from "../board/builtin/table.js";
 import { Bus } from "../memory/bus.js";
 import { backgroundPerm, DEFAULT_MAP_STARTS, defaultMapRange, defaultPerm } from "./fields.js";
-import { defaultMapTables } from "./perm-table.js";
 import { GRANULE_SHIFT } from "./perm.js";
+import { defaultMapTables } from "./perm-table.js";
 
 describe("defaultMapTables", () => {
   it("holds, on every built-in board, the default map's and the background's byte of every memory granule", () => {
