@@ -1,4 +1,4 @@
-import type { MemoryPort } from "@rtos-sim/hw";
+import { isMemoryPort, type MemoryPort } from "@rtos-sim/hw";
 import type { PageSource } from "@rtos-sim/region";
 import type { Allocator, AllocatorKind, AllocatorStats, BlockObserver } from "./allocator.js";
 import { AllocError, hex } from "./errors.js";
@@ -210,8 +210,8 @@ function checkCommonOptions(kind: AllocatorKind, options: AllocatorOptions): voi
   if (typeof order !== "number" || !Number.isInteger(order) || order < 0 || order > MAX_PAGE_ORDER) {
     throw bad("pages", `page order must be an integer in [0, ${MAX_PAGE_ORDER}], got ${String(order)}`, order);
   }
-  if (typeof memory !== "object" || memory === null || !isFn(memory, "read32") || !isFn(memory, "write32")) {
-    throw bad("memory", "must be a memory port (the core)", memory);
+  if (!isMemoryPort(memory)) {
+    throw bad("memory", "must be a memory port (the core: read8..write32)", memory);
   }
   if (name !== undefined && typeof name !== "string") throw bad("name", "must be a string", name);
   const { observer } = options;

@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { STM32F407 } from "./board/builtin/stm32f407.js";
 import { STM32U585 } from "./board/builtin/stm32u585.js";
 import { findBoard } from "./board/builtin/table.js";
+import { isBoard } from "./board/is-board.js";
 import { parseLinkerMemory } from "./board/linker-script.js";
 import { HwError } from "./errors.js";
 import { createMachine } from "./machine.js";
+import { isMemoryPort } from "./memory/port.js";
 import { encodeRegion } from "./mpu/config.js";
 
 /** The code of the HwError `fn` throws (fails the test for anything else, a TypeError included). */
@@ -54,5 +56,17 @@ describe("null and wrong-type arguments are typed errors, not TypeErrors", () =>
     expect(codeOf(() => m.bus.peek(undefined as never, 4))).toBe("ADDRESS_RANGE");
     expect(codeOf(() => m.bus.peek(0x20000000, Number.NaN))).toBe("ADDRESS_RANGE");
     expect([...m.bus.peek(0x20000000, 2)]).toEqual([0, 0]);
+  });
+
+  it("isBoard and isMemoryPort: the shape checks of what takes a board or a memory port", () => {
+    const m = createMachine(STM32F407);
+    expect([isBoard(STM32F407), isBoard({}), isBoard(null), isBoard({ memory: [] })]).toEqual([
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect([isMemoryPort(m.core), isMemoryPort({}), isMemoryPort(5)]).toEqual([true, false, false]);
+    expect(isMemoryPort({ read32: () => 0, write32: () => {} })).toBe(false);
   });
 });

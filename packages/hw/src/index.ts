@@ -45,6 +45,7 @@ export { BOARDS, findBoard } from "./board/builtin/table.js";
 export type { CoreProfile, MpuOf } from "./board/cores.js";
 export { CORE_PROFILES } from "./board/cores.js";
 export { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./board/define.js";
+export { isBoard } from "./board/is-board.js";
 export { boardFromJson, parseBoardJson } from "./board/json.js";
 export type { TextPosition } from "./board/json-text.js";
 export type { LinkerBoardOptions } from "./board/linker-board.js";
@@ -80,7 +81,7 @@ export { bufferLayout, FAST_BLOCK, FAST_BLOCK_SHIFT } from "./memory/buffer-layo
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";
-export type { MemoryPort } from "./memory/port.js";
+export { isMemoryPort, type MemoryPort } from "./memory/port.js";
 export { MemorySegment } from "./memory/segment.js";
 export type { MemoryTypeSetting, MpuRegionSettings, Pmsav7RegionView } from "./mpu/config.js";
 export { decodeRegion, encodeRegion } from "./mpu/config.js";

@@ -1,4 +1,5 @@
 import { CORE_PROFILES } from "./board/cores.js";
+import { isBoard } from "./board/is-board.js";
 import type { Board } from "./board/types.js";
 import { Core } from "./core.js";
 import { HwError } from "./errors.js";
@@ -58,7 +59,7 @@ export interface Machine<A extends MpuArchitecture = MpuArchitecture> {
  * ```
  */
 export function createMachine<A extends MpuArchitecture>(board: Board<A>): Machine<A> {
-  if (board === null || typeof board !== "object" || !Array.isArray(board.memory)) {
+  if (!isBoard(board)) {
     throw new HwError(
       "BOARD_INVALID",
       "createMachine needs a board (a built-in one, or one from defineBoard or parseBoardJson)",

@@ -3,6 +3,7 @@ import {
   createMachine,
   createMpuDriver,
   hex32,
+  isBoard,
   type Machine,
   type MpuDriver,
   makeActor,
@@ -834,9 +835,8 @@ function checkOptionShape(options: KernelOptions): void {
       value: typeof value === "object" && value !== null ? (Array.isArray(value) ? "array" : "object") : value,
     });
   if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
-  const board = options.board as unknown;
-  if (typeof board !== "object" || board === null || !Array.isArray((board as { memory?: unknown }).memory)) {
-    throw bad("board", "must be a board (defineBoard, boardFromJson or a built-in)", board);
+  if (!isBoard(options.board)) {
+    throw bad("board", "must be a board (defineBoard, boardFromJson or a built-in)", options.board);
   }
   for (const field of ["partitions", "semaphores", "queues"] as const) {
     const list = options[field] as unknown;

@@ -1,4 +1,4 @@
-import { ActorMode, type MemoryPort, withActorMode } from "@rtos-sim/hw";
+import { ActorMode, isMemoryPort, type MemoryPort, withActorMode } from "@rtos-sim/hw";
 import { type PlanInput, planRegions, type RegionSpec, type ReservedRange } from "./bootstrap.js";
 import { BuddyAllocator } from "./buddy.js";
 import { type ConsistencyProblem, checkRegion, type RegionScan, scanRegion } from "./check.js";
@@ -446,8 +446,7 @@ function checkOptions(options: RegionManagerOptions): void {
     new RegionError("BAD_OPTION", `${option} ${why}`, { field: option, value: typeof value });
   if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
   const { memory, observer } = options;
-  const fns = ["read8", "read16", "read32", "write8", "write16", "write32"] as const;
-  if (typeof memory !== "object" || memory === null || fns.some((f) => typeof memory[f] !== "function")) {
+  if (!isMemoryPort(memory)) {
     throw bad("memory", "must be a memory port (the core, or dataViewPort)", memory);
   }
   if (observer !== undefined && observer !== null && typeof observer !== "object") {

@@ -32,3 +32,21 @@ export interface MemoryPort {
   write16(address: number, value: number): void;
   write32(address: number, value: number): void;
 }
+
+const ACCESSORS = ["read8", "read16", "read32", "write8", "write16", "write32"] as const;
+
+/**
+ * Whether `value` has a {@link MemoryPort}'s accessors: the shape check of the options that take
+ * one (the region manager's and the allocators' `memory`), before any is called.
+ *
+ * @example
+ * ```ts
+ * isMemoryPort(createMachine(STM32F407).core); // true
+ * isMemoryPort({}); // false
+ * ```
+ */
+export function isMemoryPort(value: unknown): value is MemoryPort {
+  if (typeof value !== "object" || value === null) return false;
+  const port = value as Record<string, unknown>;
+  return ACCESSORS.every((name) => typeof port[name] === "function");
+}
