@@ -37,5 +37,21 @@ describe("SimClock", () => {
     expect(err(() => c.ticksFor({ ms: -1 }))).toEqual(["DURATION", { field: "ms", value: -1 }]);
     expect(err(() => c.cyclesAt({ ms: Number.NaN }))[0]).toBe("DURATION");
     expect(err(() => c.ticksFor({} as never))[0]).toBe("DURATION");
+    // 2^53 - 1 cycles is the last the clock counts exactly: 562,949,953,421 ticks of 16,000 cycles.
+    expect(c.ticksFor({ ticks: 562_949_953_421 })).toBe(562_949_953_421);
+    expect(err(() => c.ticksFor({ ticks: 562_949_953_422 }))).toEqual([
+      "DURATION",
+      { field: "ticks", value: 562_949_953_422, maxTicks: 562_949_953_421 },
+    ]);
+    expect(err(() => c.ticksFor({ ms: 1e300 }))).toEqual([
+      "DURATION",
+      { field: "ms", value: 1e300, maxTicks: 562_949_953_421 },
+    ]);
+    c.cycles = 16_000 * 1000; // at tick 1000 the longest sleep is 1000 ticks shorter
+    expect(err(() => c.ticksFor({ ticks: 562_949_952_422 }))[1]).toEqual({
+      field: "ticks",
+      value: 562_949_952_422,
+      maxTicks: 562_949_952_421,
+    });
   });
 });

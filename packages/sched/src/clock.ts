@@ -91,13 +91,32 @@ export class SimClock {
     return { cycles: this.cycles, ticks: this.ticks, ms: this.ms };
   }
 
-  /** A duration in whole ticks (ms rounded up). Throws `DURATION` for a bad value. */
+  /**
+   * A duration in whole ticks (ms rounded up). Throws `DURATION` for a bad value, and for one that
+   * would end past the last cycle the clock counts exactly (2^53 - 1, about 1.7 years at 168 MHz):
+   * a timer set there could never be told apart from its neighbours.
+   */
   ticksFor(d: Duration): number {
-    if (d !== null && typeof d === "object" && "ticks" in d) return nonNegative(d.ticks, true, "ticks");
-    if (d !== null && typeof d === "object" && "ms" in d) {
-      return ceilExact((nonNegative(d.ms, false, "ms") * this.tickHz) / 1000);
+    let field: "ticks" | "ms";
+    let value: number;
+    let ticks: number;
+    if (d !== null && typeof d === "object" && "ticks" in d) {
+      field = "ticks";
+      value = nonNegative(d.ticks, true, "ticks");
+      ticks = value;
+    } else if (d !== null && typeof d === "object" && "ms" in d) {
+      field = "ms";
+      value = nonNegative(d.ms, false, "ms");
+      ticks = ceilExact((value * this.tickHz) / 1000);
+    } else throw new SchedError("DURATION", "a duration is { ticks } or { ms }", { value: d });
+    if ((this.ticks + ticks) * this.cyclesPerTick > Number.MAX_SAFE_INTEGER) {
+      throw new SchedError("DURATION", `${field} ends past the last cycle the clock counts (2^53 - 1)`, {
+        field,
+        value,
+        maxTicks: Math.floor(Number.MAX_SAFE_INTEGER / this.cyclesPerTick) - this.ticks,
+      });
     }
-    throw new SchedError("DURATION", "a duration is { ticks } or { ms }", { value: d });
+    return ticks;
   }
 
   /** An instant in cycles (ms rounded up to a whole cycle). Throws `DURATION` for a bad value. */

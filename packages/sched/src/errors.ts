@@ -11,7 +11,8 @@ import { SimError } from "@rtos-sim/hw";
  * - `TASK_UNKNOWN`: the task does not belong to this scheduler.
  * - `TASK_STATE`: the operation is not allowed in the task's state (`context.state`), e.g.
  *   blocking a task that is not running, restarting a running task, faulting a stopped one.
- * - `DURATION`: a sleep, timeout or time limit is negative, fractional (ticks, cycles) or not finite.
+ * - `DURATION`: a sleep, timeout or time limit is negative, fractional (ticks, cycles) or not finite,
+ *   or a sleep or timeout would end past the last cycle the clock counts exactly (2^53 - 1).
  * - `FAULT_REASON`: a fault reason that is not `{ kind: string, message: string }`.
  * - `RUN_REENTRANT`: `run()`/`step()` called from inside a task step, a hook or a syscall handler.
  */

@@ -341,7 +341,16 @@ describe("syscall interface", () => {
         yield { op: "sleep", ticks: -1 };
       },
     });
+    const x = s2.spawn({
+      name: "x",
+      priority: 1,
+      *entry() {
+        yield { op: "sleep", ms: 1e300 }; // would never wake at a cycle the clock can count
+      },
+    });
     s2.run();
+    expect(x.fault?.kind).toBe("bad-syscall");
+    expect(x.fault?.message).toBe('task "x": DURATION: ms ends past the last cycle the clock counts (2^53 - 1)');
     expect(u.fault).toEqual({ kind: "unknown-syscall", message: 'task "u" made unknown syscall "malloc"' });
     expect(v.fault).toEqual({ kind: "bad-syscall", message: 'task "v" yielded 42, not a syscall request' });
     expect(w.fault?.kind).toBe("bad-syscall");
