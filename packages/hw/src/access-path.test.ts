@@ -20,6 +20,14 @@ function machine(board = STM32F407) {
   return m;
 }
 
+/** A read at `address` is a MemManage DACCVIOL with MMFAR = `address`; the fault is then cleared. */
+function expectReadViolation(m: ReturnType<typeof machine>, address: number): void {
+  const f = trap(() => m.core.read32(address));
+  expect([f.cfsr, m.scb.mmfar]).toEqual([Cfsr.DACCVIOL | Cfsr.MMARVALID, address]);
+  m.core.clearFault();
+  m.scb.cfsr = 0;
+}
+
 describe("the bus buffer", () => {
   it("places every segment at an offset congruent to its start modulo 64 KiB, after the trap block", () => {
     const m = machine();
@@ -85,10 +93,7 @@ describe("access views", () => {
         m.mpu.setRegion(0, { base, size: 0x400, access: "rw" });
         m.core.write32(base + 8, n);
         expect(m.core.read32(base + 8)).toBe(n);
-        const f = trap(() => m.core.read32(base + 0x400));
-        expect([f.cfsr, m.scb.mmfar]).toEqual([Cfsr.DACCVIOL | Cfsr.MMARVALID, base + 0x400]);
-        m.core.clearFault();
-        m.scb.cfsr = 0;
+        expectReadViolation(m, base + 0x400);
       }
     }
   });
@@ -117,10 +122,7 @@ describe("access views", () => {
         expect(m.core.read32(base)).toBe(n === 0 ? 0 : n - 1); // the previous task's privileged store
         m.core.write32(base + 4, n);
         expect(m.core.read32(base + 4)).toBe(n);
-        const f = trap(() => m.core.read32(base + 0x400));
-        expect([f.cfsr, m.scb.mmfar]).toEqual([Cfsr.DACCVIOL | Cfsr.MMARVALID, base + 0x400]);
-        m.core.clearFault();
-        m.scb.cfsr = 0;
+        expectReadViolation(m, base + 0x400);
         m.core.mode = "handler";
         expect(m.core.read32(base + 0x400)).toBe(n);
       }
