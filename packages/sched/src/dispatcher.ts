@@ -84,23 +84,6 @@ function describeThrown(x: unknown): string {
 }
 
 /**
- * A step's outcome, read once from the task's iterator result: `done`, and the value (a request
- * is copied by {@link copyRequest}). Runs in the task's step, so task code it meets (getters,
- * Proxy traps) runs as the task, before any handler; what it throws is the task's.
- */
-function readStep(r: unknown): Step {
-  if (r === null || typeof r !== "object") throw new TypeError(`the task's iterator returned ${String(r)}`);
-  const done = Boolean((r as IteratorResult<unknown>).done);
-  const value = (r as IteratorResult<unknown>).value;
-  return { done, value: done ? value : copyRequest(value) };
-}
-
-interface Step {
-  readonly done: boolean;
-  readonly value: unknown;
-}
-
-/**
  * The scheduler's dispatcher: picks the next task (`next`), runs slices (`step`, `run`) by
  * stepping a task's generator and carrying out the requests it yields (the built-in `yield` and
  * `sleep`, else the kernel's syscall handler), calls the kernel's hooks around them, and applies
@@ -272,22 +255,32 @@ export class Dispatcher<D = unknown> {
         if (t.state !== "running") break;
       }
       const prog = t.program;
-      let r: Step | null = null;
+      let done = false;
+      let value: unknown;
       let thrown: { error: unknown; text: string } | null = null;
       try {
+        let res: unknown;
         if (t.stopping) {
           unwinds++;
-          r = readStep(prog.return(undefined));
+          res = prog.return(undefined);
         } else if (t.pendingThrow !== null) {
           const e = t.pendingThrow.error;
           t.pendingThrow = null;
-          r = readStep(prog.throw(e));
+          res = prog.throw(e);
         } else {
           const v = t.resumeValue;
           t.resumeValue = undefined;
           t.valueLocked = false;
-          r = readStep(prog.next(v));
+          res = prog.next(v);
         }
+        // The step's outcome, read once from the iterator result: `done`, then the value (a
+        // request is copied by copyRequest). Still the task's step, so task code met here
+        // (getters, Proxy traps) runs as the task, before any handler; what it throws is the
+        // task's. Read into locals: no object per step.
+        if (res === null || typeof res !== "object") throw new TypeError(`the task's iterator returned ${String(res)}`);
+        done = Boolean((res as IteratorResult<unknown>).done);
+        value = (res as IteratorResult<unknown>).value;
+        if (!done) value = copyRequest(value);
       } catch (error) {
         thrown = { error, text: describeThrown(error) };
       }
@@ -300,7 +293,7 @@ export class Dispatcher<D = unknown> {
       }
       if (t.state !== "running" || t.program !== prog) break;
       if (t.stopping) {
-        if (thrown !== null || r!.done || unwinds >= MAX_UNWIND) {
+        if (thrown !== null || done || unwinds >= MAX_UNWIND) {
           t.stopping = false;
           tasks.setState(t, "stopped", "stop");
         }
@@ -314,8 +307,8 @@ export class Dispatcher<D = unknown> {
         });
         break;
       }
-      if (r!.done) {
-        t.exitValue = r!.value;
+      if (done) {
+        t.exitValue = value;
         tasks.setState(t, "stopped", "exit");
         break;
       }
@@ -326,9 +319,9 @@ export class Dispatcher<D = unknown> {
           break;
         }
       }
-      const value = this.syscall(t, r!.value);
+      const result = this.syscall(t, value);
       time.sync();
-      if (!t.valueLocked) t.resumeValue = value;
+      if (!t.valueLocked) t.resumeValue = result;
       if (t.state !== "running") break;
       if (this.haltReason !== null || clock.cycles >= limit) {
         t.carryCycles = clock.cycles - start;
