@@ -42,15 +42,26 @@ describe("requests as plain data", () => {
   it("a Proxy of a plain request is copied through its traps, as the task, every time", () => {
     const req = plainRequest({ op: "yield" });
     let traps = 0;
+    const other: string[] = [];
     const proxy = new Proxy(req, {
       ownKeys(t) {
         traps++;
         return Reflect.ownKeys(t);
       },
+      // Whether it is already a copy is decided without a trap (no prototype walk, no `in`).
+      getPrototypeOf(t) {
+        other.push("getPrototypeOf");
+        return Reflect.getPrototypeOf(t);
+      },
+      has(t, k) {
+        other.push(`has ${String(k)}`);
+        return Reflect.has(t, k);
+      },
     });
     const a = copyRequest(proxy);
     const b = copyRequest(proxy);
     expect(traps).toBe(2);
+    expect(other).toEqual([]);
     expect(a).not.toBe(proxy);
     expect(a).not.toBe(req);
     expect(b).toEqual({ op: "yield" });
