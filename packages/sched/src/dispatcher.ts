@@ -8,6 +8,9 @@ import type { SyscallRequest, Task, Tcb } from "./task.js";
 import type { TaskTable } from "./task-table.js";
 import type { Timekeeper } from "./timekeeper.js";
 
+/** What the dispatcher's own step answers for a slice that ran (the public result is built from it). */
+const RAN = Symbol("ran");
+
 /** Most `return()` calls spent unwinding a killed task (each `yield` inside a `finally` costs one). */
 const MAX_UNWIND = 64;
 
@@ -161,8 +164,8 @@ export class Dispatcher<D = unknown> {
       if (this.haltReason !== null) return end("halted");
       if (clock.cycles >= limit) return end("until");
       if (n >= max) return end("slices");
-      const r = this.step(limit);
-      if (r.kind === "ran") n++;
+      const r = this.stepOnce(limit);
+      if (r === RAN) n++;
       else if (r.kind === "done") return end(r.reason);
       else if (r.kind === "halted") return end("halted");
     }
@@ -170,6 +173,13 @@ export class Dispatcher<D = unknown> {
 
   /** One scheduling decision with a time limit (cycles) for the slice; see {@link Scheduler.step}. */
   step(limit: number): StepResult<D> {
+    const r = this.stepOnce(limit);
+    // lastRun is the task the slice ran (set before the slice's first hook).
+    return r === RAN ? { kind: "ran", task: this.lastRun! } : r;
+  }
+
+  /** {@link step}, with a slice that ran answered by {@link RAN} (run() counts it, and builds no result). */
+  private stepOnce(limit: number): StepResult<D> | typeof RAN {
     if (this.busy) throw new SchedError("RUN_REENTRANT", "step() called from inside a step", {});
     if (this.haltReason !== null) return { kind: "halted", reason: this.haltReason };
     this.busy = true;
@@ -191,7 +201,7 @@ export class Dispatcher<D = unknown> {
           }
           throw error;
         }
-        return { kind: "ran", task: t };
+        return RAN;
       }
       return this.idle(limit);
     } finally {
