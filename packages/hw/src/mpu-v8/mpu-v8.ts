@@ -269,15 +269,25 @@ export class MpuV8 implements MpuModel {
   /**
    * Loads (RBAR, RLAR) pairs for regions `first`, `first + 1`, ... as CMSIS's `ARM_MPU_Load`
    * does: RNR := the group's first region, then an STM of up to four pairs to RBAR..RLAR_A3, per
-   * group of four. `first` must be a multiple of 4 (the aliases select RNR[7:2]:n).
+   * group of four. `first` must be a multiple of 4 (the aliases select RNR[7:2]:n) and every
+   * region loaded must exist: else `MPU_REGION_NUMBER`, nothing written. (Through the registers
+   * an RNR past DREGION is ignored and the aliases keep selecting the group RNR held before, so
+   * such a load would silently rewrite other regions.)
    */
   loadRegions(first: number, words: ArrayLike<number>): void {
     requireArrayLike(words, "loadRegions: words");
-    if (first % 4 !== 0 || words.length % 2 !== 0) {
+    if (!Number.isInteger(first) || first < 0 || first % 4 !== 0 || words.length % 2 !== 0) {
       throw new HwError(
         "MPU_REGION_NUMBER",
         `loadRegions: the first region must be a multiple of 4 (got ${first}) and the words (RBAR, RLAR) pairs`,
         { field: "RNR", value: first, words: words.length },
+      );
+    }
+    if (first + words.length / 2 > this.regionCount) {
+      throw new HwError(
+        "MPU_REGION_NUMBER",
+        `loadRegions: regions ${first}..${first + words.length / 2 - 1} do not all exist (this MPU has ${this.regionCount})`,
+        { field: "RNR", value: first, words: words.length, regionCount: this.regionCount },
       );
     }
     if (this.loadQuietly(first, words)) return;
@@ -288,8 +298,8 @@ export class MpuV8 implements MpuModel {
   }
 
   /**
-   * The same register writes as {@link MpuV8.loadRegions} when nobody listens for warnings or
-   * reconfiguration events and every region exists: the registers end up identical and the core
+   * The same register writes as {@link MpuV8.loadRegions} (whose regions all exist) when nobody
+   * listens for warnings or reconfiguration events: the registers end up identical and the core
    * is told once. Returns false, having written nothing, when the writes must go one by one.
    */
   private loadQuietly(first: number, words: ArrayLike<number>): boolean {
@@ -299,7 +309,6 @@ export class MpuV8 implements MpuModel {
       (e.watched["mpu-reconfigured"] && e.listenerCount("mpu-reconfigured") > 0)
     )
       return false;
-    if (first + words.length / 2 > this.regionCount) return false;
     let dirty = false;
     for (let i = 0; i < words.length; i += 2) {
       const n = first + i / 2;

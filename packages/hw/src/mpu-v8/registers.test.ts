@@ -163,6 +163,34 @@ describe("PMSAv8 alias registers RBAR_An / RLAR_An", () => {
     expect(() => m.mpu.loadRegions(2, [1, 1])).toThrow(HwError);
     expect(m.mpu.rawRegion(2)).toEqual({ rbar: 0, rlar: 0 });
   });
+
+  it("loadRegions refuses regions past DREGION and a negative first (MPU_REGION_NUMBER, nothing written)", () => {
+    const m = createMachine(STM32U585); // DREGION = 8
+    m.mpu.setRegion(4, { base: 0x20000000, size: 0x100, access: "rw" });
+    const region4 = { rbar: 0x20000003, rlar: 0x200000e1 };
+    expect(m.mpu.rawRegion(4)).toEqual(region4);
+    const pair = [0x20001003, 0x20001fe1];
+    const code = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof HwError ? e.code : String(e);
+      }
+      return null;
+    };
+    // RNR = 8 would be ignored and RBAR/RLAR would land in region 4 (the group RNR = 4 selects).
+    expect(code(() => m.mpu.loadRegions(8, pair))).toBe("MPU_REGION_NUMBER");
+    // Regions 4..8: the fifth pair would go to region 4 again.
+    expect(code(() => m.mpu.loadRegions(4, [...pair, ...pair, ...pair, ...pair, ...pair]))).toBe("MPU_REGION_NUMBER");
+    // RNR = 0xFFFFFFFC, and 2^32 written to RNR as REGION = 0.
+    expect(code(() => m.mpu.loadRegions(-4, pair))).toBe("MPU_REGION_NUMBER");
+    expect(code(() => m.mpu.loadRegions(2 ** 32, pair))).toBe("MPU_REGION_NUMBER");
+    for (let n = 0; n < 8; n++) expect(m.mpu.rawRegion(n)).toEqual(n === 4 ? region4 : { rbar: 0, rlar: 0 });
+    expect(m.core.read32(R.RNR)).toBe(4);
+    // The last group of the MPU is loadable.
+    m.mpu.loadRegions(4, [...pair, ...pair, ...pair, ...pair]);
+    expect(m.mpu.rawRegion(7)).toEqual({ rbar: 0x20001003, rlar: 0x20001fe1 });
+  });
 });
 
 describe("PMSAv8 MPU_MAIR0/1", () => {
