@@ -180,6 +180,27 @@ describe("the 4 GiB region (SIZE=31)", () => {
     expect([h.exception, m.scb.cfsr]).toEqual([4, 0x01]);
   });
 
+  it("ADDR other than 0 is a misaligned base: base 0 used, MPU_BASE_MISALIGNED warning", () => {
+    const { m, warnings } = setup();
+    region(m, 0, 0x20000000, 31, AP_RW);
+    m.core.write32(CTRL, 1);
+    const misaligned = {
+      code: "MPU_BASE_MISALIGNED",
+      message:
+        "region 0: base 0x20000000 is not aligned to size 4294967296; the hardware ignores the low bits (base used: 0x0)",
+      region: 0,
+      field: "RBAR.ADDR",
+      value: 0x20000000,
+    };
+    expect(warnings).toEqual([misaligned]);
+    expect(m.mpu.warnings()).toEqual([misaligned]);
+    expect(m.mpu.region(0).rawBase).toBe(0x20000000);
+    expect(m.mpu.region(0).base).toBe(0);
+    expect(m.core.read32(RBAR)).toBe(0x20000000);
+    expect(userRead(m, 0x08000000)).toBe(0);
+    expect(userRead(m, 0x1ffffffc)).toBe(5); // the MPU allows it: nothing is mapped there
+  });
+
   it("its subregions are 512 MiB each", () => {
     const { m } = setup();
     region(m, 0, 0, 31, AP_RW, 0b0000_0010 << 8); // disable 0x20000000-0x3FFFFFFF

@@ -582,10 +582,11 @@ export class Mpu implements MpuModel {
     }
     const size = 2 ** (sizeField + 1);
     const raw = this.rbar[n]!;
-    if (size < 2 ** 32 && raw % size !== 0) {
+    // The 4 GiB region compares no address bit: any ADDR other than 0 is misaligned, base 0 used.
+    if (raw % size !== 0) {
       out.push({
         code: "MPU_BASE_MISALIGNED",
-        message: `region ${n}: base 0x${raw.toString(16)} is not aligned to size ${size}; the hardware ignores the low bits (base used: 0x${(raw - (raw % size)).toString(16)})`,
+        message: `region ${n}: base 0x${raw.toString(16)} is not aligned to size ${size}; the hardware ignores the low bits (base used: 0x${regionBase(raw, size).toString(16)})`,
         region: n,
         field: "RBAR.ADDR",
         value: raw,
