@@ -15,11 +15,13 @@ export type Mode = "thread" | "handler";
 /** Execution priority of Thread mode with no exception active (lower than any configurable priority). */
 export const THREAD_PRIORITY = 256;
 
-/** Why an access is made: ordinary, exception stacking, exception unstacking. */
+/** Why an access is made: ordinary, exception stacking, exception unstacking, lazy FP state preservation. */
 export const enum Purpose {
   Normal = 0,
   Stack = 1,
   Unstack = 2,
+  /** The FP part of an extended frame written lazily (S0-S15, FPSCR): MLSPERR / LSPERR. */
+  LazyStack = 3,
 }
 
 /**
@@ -751,6 +753,8 @@ export class AccessPath {
         this.raise(ExceptionNumber.MemManage, Cfsr.MSTKERR, null, this.record(a, size, kind, priv));
       else if (purpose === Purpose.Unstack)
         this.raise(ExceptionNumber.MemManage, Cfsr.MUNSTKERR, null, this.record(a, size, kind, priv));
+      else if (purpose === Purpose.LazyStack)
+        this.raise(ExceptionNumber.MemManage, Cfsr.MLSPERR, null, this.record(a, size, kind, priv));
       // A split access faults in its denied part: MMFAR = the first byte of the denied granule.
       else {
         const at = (this.permissionAt(a) & need) !== 0 ? (last & -GRANULE) >>> 0 : a;
@@ -816,6 +820,7 @@ export class AccessPath {
     if (kind === AccessKind.Fetch) return this.raise(ExceptionNumber.BusFault, Cfsr.IBUSERR, null, rec);
     if (purpose === Purpose.Stack) return this.raise(ExceptionNumber.BusFault, Cfsr.STKERR, null, rec);
     if (purpose === Purpose.Unstack) return this.raise(ExceptionNumber.BusFault, Cfsr.UNSTKERR, null, rec);
+    if (purpose === Purpose.LazyStack) return this.raise(ExceptionNumber.BusFault, Cfsr.LSPERR, null, rec);
     return this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, rec);
   }
 

@@ -454,6 +454,38 @@ describe("exception stacking", () => {
     const f = trap(() => m.core.popFrame(0x30000100));
     expect([f.exception, f.cfsr, f.faultAddress, m.scb.cfsr]).toEqual([5, 0x800, null, 0x800]);
   });
+
+  const FP_STATE = Array.from({ length: 17 }, (_, i) => 0x3f800000 + i); // S0-S15, FPSCR
+
+  it("lazy FP state preservation writes the 17 words above the basic frame with the thread's privilege", () => {
+    const m = userStack();
+    m.core.mode = "handler"; // the handler's first FP instruction, for the unprivileged thread
+    m.core.preserveFpState(0x200013a0, FP_STATE, true);
+    const words = new DataView(m.bus.peek(0x200013a0, 68).buffer);
+    for (let i = 0; i < 17; i++) expect(words.getUint32(4 * i, true)).toBe(FP_STATE[i]);
+    const f = trap(() => m.core.preserveFpState(0x200013a2, FP_STATE, true));
+    expect([f.exception, f.cfsr]).toEqual([6, 0x01000000]); // UNALIGNED
+  });
+
+  it("lazy FP state preservation the thread cannot write: MemManage MLSPERR (0x20), no MMFAR", () => {
+    const m = userStack();
+    m.core.mode = "handler";
+    m.scb.mmfar = 0x5555;
+    // The space straddles the top of the thread's region: its first 32 bytes are writable.
+    const f = trap(() => m.core.preserveFpState(0x200013e0, FP_STATE, true));
+    expect([f.exception, f.cfsr, f.faultAddress]).toEqual([4, 0x20, null]);
+    expect(f.cfsrNames).toEqual(["MLSPERR"]);
+    expect([m.scb.cfsr, m.scb.mmfar]).toEqual([0x20, 0x5555]);
+    expect(f.access).toEqual({ address: 0x20001400, size: 4, kind: AccessKind.Write, privileged: false, actor: 0 });
+  });
+
+  it("lazy FP state preservation to unmapped memory: BusFault LSPERR (0x2000), no BFAR", () => {
+    const m = userStack();
+    m.core.mode = "handler";
+    m.scb.bfar = 0x7777;
+    const f = trap(() => m.core.preserveFpState(0x30000ff0, FP_STATE, true));
+    expect([f.exception, f.cfsr, f.faultAddress, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x2000, null, 0x2000, 0x7777]);
+  });
 });
 
 describe("the pending-fault latch", () => {

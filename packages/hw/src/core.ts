@@ -275,6 +275,29 @@ export class Core extends AccessPath {
   }
 
   /**
+   * Lazy floating-point state preservation (FPCCR.LSPEN, the reset setting): the first FP
+   * instruction of a handler writes S0-S15 and FPSCR (`words`) into the space the exception entry
+   * reserved above the basic frame at `address` (word-aligned: UsageFault UNALIGNED otherwise),
+   * with the privilege of the code the exception interrupted (`unprivileged`). A violation is
+   * MemManage MLSPERR or BusFault LSPERR with no fault address (MMFAR and BFAR not valid), not
+   * the DACCVIOL / PRECISERR of an ordinary store.
+   *
+   * @example
+   * ```ts
+   * core.preserveFpState(frameAt + 32, new Uint32Array(17), true); // a task's S0-S15, FPSCR
+   * ```
+   */
+  preserveFpState(address: number, words: ArrayLike<number>, unprivileged = false): void {
+    if (this.pendingFault !== null) throw this.pendingFault;
+    const a = address >>> 0;
+    if (a & 3) this.raiseUnaligned(a, 4, AccessKind.Write, this.privileged && !unprivileged);
+    if (this.writeRun32(a, words, unprivileged)) return;
+    for (let i = 0; i < words.length; i++) {
+      this.general((a + 4 * i) >>> 0, 4, AccessKind.Write, unprivileged, words[i]! >>> 0, Purpose.LazyStack);
+    }
+  }
+
+  /**
    * Fast check of a 32-byte exception frame at a word-aligned `fp`: when every granule allows
    * the access at the current privilege and the frame lies in one writable memory segment,
    * shows it to the hook as one access and charges its cycles, returning the segment; otherwise
