@@ -29,7 +29,8 @@ export interface ClassifiedFault {
  * Classifies a task fault from its error (the scheduler's reason kind when there is none):
  * - a hw `Fault`: `stack-overflow` when the access hit the stack guard or the exception frame
  *   would overflow the stack; otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
- *   (a stacking/unstacking error with the SP elsewhere says "corrupt stack pointer");
+ *   (a stacking, lazy FP stacking or unstacking error with the SP elsewhere says "corrupt stack
+ *   pointer");
  * - a `CheckerFault`: `checker`; an `AllocError` (invalid free, heap corruption): `heap`;
  * - a `KernelError`: `watchdog` (WATCHDOG), `bad-pointer` (BAD_POINTER), `stack-overflow`
  *   (STACK_OVERFLOW), `uncaught` (CALL_FRAME: the task's own calls out of order), else `bad-syscall`;
@@ -63,6 +64,7 @@ export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
 
 const STACKING = Cfsr.MSTKERR | Cfsr.STKERR;
 const UNSTACKING = Cfsr.MUNSTKERR | Cfsr.UNSTKERR;
+const LAZY_STACKING = Cfsr.MLSPERR | Cfsr.LSPERR;
 
 function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   const base = k.stack.base;
@@ -96,6 +98,13 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
     return {
       kind: hwKind,
       message: `corrupt stack pointer ${hex32(sp)}: ${f.message} while stacking the exception frame`,
+    };
+  }
+  if ((f.cfsr & LAZY_STACKING) !== 0) {
+    // The FP space lies above the basic frame, which was stacked: the SP was outside the stack.
+    return {
+      kind: hwKind,
+      message: `corrupt stack pointer ${hex32(sp)}: ${f.message} while preserving the FP state (lazy stacking)`,
     };
   }
   if ((f.cfsr & UNSTACKING) !== 0) {

@@ -158,6 +158,38 @@ describe("stack overflow and corrupt stack pointers", () => {
     expect(k.machine.bus.peek(k.kernelBlock.base + 0x200, 0x40)).toEqual(before);
   });
 
+  it("an FP task whose SP leaves room for the basic frame only: MLSPERR (0x20) at lazy FP preservation, no MMFAR", () => {
+    // The extended frame's FP part lies above the basic frame: with SP 72 bytes above its stack's
+    // top the basic frame is stacked at the top, and the lazy S0-S15/FPSCR stores land above it.
+    const k = bootTest();
+    const a = k.spawn({
+      name: "fp-sp",
+      *main(t) {
+        t.writeF32(t.push(8), 1.5); // a VSTR: the task has an FP context from here on
+        t.setSp(a.stack.top + 72);
+        yield* t.yield();
+      },
+    });
+    k.spawn({
+      name: "other",
+      *main(t) {
+        for (;;) yield* t.yield();
+      },
+    });
+    k.run({ ms: 5 });
+    const f = k.faults[0]!;
+    expect(f.task).toBe("fp-sp");
+    expect(f.kind).toBe("memmanage");
+    expect(f.hw?.cfsr).toBe(Cfsr.MLSPERR);
+    expect(f.hw?.cfsrNames).toEqual(["MLSPERR"]);
+    expect(f.hw?.faultAddress).toBeNull();
+    expect(f.hw?.access).toEqual({ address: a.stack.top, size: 4, kind: "write", privileged: false });
+    expect(a.frameAt).toBe(a.stack.top - 32);
+    expect(f.message).toMatch(
+      /^corrupt stack pointer 0x[0-9a-f]{8}: .* while preserving the FP state \(lazy stacking\)$/,
+    );
+  });
+
   it("a privileged task with SP at an unmapped address: STKERR (0x1000) at stacking", () => {
     const k = bootTest();
     k.spawn({

@@ -197,8 +197,9 @@ export class ContextSwitcher {
       this.checker?.stackPointer(k.id, low);
       if (k.fpFrame) {
         // The VSTM below is the handler's first FP instruction: lazy state preservation writes
-        // S0-S15 and FPSCR into the space the entry reserved, with the task's privilege.
-        core.writeWords(k.frameAt + 32, LAZY_FP_ZEROS, !k.privileged);
+        // S0-S15 and FPSCR into the space the entry reserved, with the task's privilege
+        // (MLSPERR/LSPERR when it may not: the SP was outside its stack at the entry).
+        core.preserveFpState(k.frameAt + 32, LAZY_FP_ZEROS, !k.privileged);
         k.fpStacked = true;
         core.writeWords(low + 4 * SAVED_CORE_WORDS, SAVED_FP_ZEROS);
         core.charge(c.multipleTransfer);
