@@ -18,7 +18,15 @@
 import { plainRequest, type TIMEOUT } from "@rtos-sim/sched";
 
 /** A relative time: SysTick ticks or milliseconds (rounded up to whole ticks). */
-export type Delay = { readonly ticks: number } | { readonly ms: number };
+export type Delay =
+  | {
+      /** SysTick ticks: an integer >= 0 (the tick rate is `KernelOptions.tickHz`). */
+      readonly ticks: number;
+    }
+  | {
+      /** Milliseconds >= 0, fractional allowed; a wait rounds it up to whole ticks. */
+      readonly ms: number;
+    };
 
 /** The scheduler's `TIMEOUT` symbol: what a blocking syscall returns when its wait timed out. */
 export type Timeout = typeof TIMEOUT;
@@ -28,20 +36,100 @@ export type NoFields = Readonly<Record<never, never>>;
 
 /** The fields of every syscall's request, by op (the `op` field is added by {@link SyscallOf}). */
 export interface SyscallRequests {
+  /** Gives up the CPU; the caller stays ready (carried out by the scheduler, not the kernel's handlers). */
   yield: NoFields;
+  /** Blocks the caller for a delay, rounded up to whole ticks (carried out by the scheduler). */
   sleep: Delay;
-  malloc: { readonly size: number; readonly align?: number; readonly label?: string };
-  calloc: { readonly n: number; readonly size: number; readonly label?: string };
-  free: { readonly ptr: number; readonly label?: string };
-  realloc: { readonly ptr: number; readonly size: number; readonly label?: string };
-  "sem-take": { readonly sem: string; readonly timeout?: Delay };
-  "sem-give": { readonly sem: string };
-  send: { readonly queue: string; readonly ptr: number; readonly length: number };
-  receive: { readonly queue: string; readonly ptr: number; readonly length: number; readonly timeout?: Delay };
-  print: { readonly ptr: number; readonly length: number };
-  grant: { readonly partition: string; readonly task: string; readonly access: "ro" | "rw" };
+  /** A block of the caller's heap. */
+  malloc: {
+    /** Bytes: an integer in [0, 2^32 - 1]; 0 returns 0, above 16 MiB see `KernelOptions.allocationTooBig`. */
+    readonly size: number;
+    /** Alignment in bytes: a power of two in [1, 1024]. Default 8. */
+    readonly align?: number;
+    /** Call-site name shown in the memory checker's reports. */
+    readonly label?: string;
+  };
+  /** `n * size` zeroed bytes of the caller's heap. */
+  calloc: {
+    /** Element count: an integer in [0, 2^32 - 1]. */
+    readonly n: number;
+    /** Bytes per element: an integer in [0, 2^32 - 1] (a product above 32 bits returns 0). */
+    readonly size: number;
+    /** Call-site name shown in the memory checker's reports. */
+    readonly label?: string;
+  };
+  /** Frees a live block of the caller's heap. */
+  free: {
+    /** Address a heap syscall returned, or 0 (a no-op); anything else faults the caller. */
+    readonly ptr: number;
+    /** Call-site name shown in the memory checker's reports. */
+    readonly label?: string;
+  };
+  /** Resizes a live block of the caller's heap (C `realloc`). */
+  realloc: {
+    /** A live block of the caller's heap, or 0 (then it is `malloc(size)`). */
+    readonly ptr: number;
+    /** New size in bytes: an integer in [0, 2^32 - 1]; 0 frees `ptr` and returns 0. */
+    readonly size: number;
+    /** Call-site name shown in the memory checker's reports. */
+    readonly label?: string;
+  };
+  /** Takes one unit of a counting semaphore, blocking while its count is 0. */
+  "sem-take": {
+    /** Semaphore name (1-64 characters); the caller needs the `take` right (`TaskSpec.semaphores`). */
+    readonly sem: string;
+    /** Longest wait; absent: wait forever. */
+    readonly timeout?: Delay;
+  };
+  /** Gives one unit of a counting semaphore (to a blocked taker, else to the count). */
+  "sem-give": {
+    /** Semaphore name (1-64 characters); the caller needs the `give` right (`TaskSpec.semaphores`). */
+    readonly sem: string;
+  };
+  /** Copies a message into a queue (never blocks). */
+  send: {
+    /** Queue name (1-64 characters); the caller needs the `send` right (`TaskSpec.queues`). */
+    readonly queue: string;
+    /** Address of the message in memory the caller may read itself. */
+    readonly ptr: number;
+    /** Message bytes: 0 up to the queue's `messageSize` (at most 256). */
+    readonly length: number;
+  };
+  /** Copies the oldest message of a queue into the caller's buffer, blocking while the queue is empty. */
+  receive: {
+    /** Queue name (1-64 characters); the caller needs the `receive` right (`TaskSpec.queues`). */
+    readonly queue: string;
+    /** Address of the buffer, in memory the caller may write itself. */
+    readonly ptr: number;
+    /** Buffer bytes: 0..4096; a longer message is truncated to it. */
+    readonly length: number;
+    /** Longest wait; absent: wait forever. */
+    readonly timeout?: Delay;
+  };
+  /** Writes bytes of the caller's memory to its output, one `uart` event per line. */
+  print: {
+    /** Address of the text (Latin-1 bytes), in memory the caller may read itself. */
+    readonly ptr: number;
+    /** Bytes: 0..256. */
+    readonly length: number;
+  };
+  /** Grants a partition to a task at run time, in that task's MPU plan. */
+  grant: {
+    /** Partition name (1-64 characters); an unprivileged caller must hold it read-write. */
+    readonly partition: string;
+    /** Name of the task that gets it (the caller itself allowed). */
+    readonly task: string;
+    /** `"ro"` read-only or `"rw"` read-write; replaces an earlier grant of the partition to that task. */
+    readonly access: "ro" | "rw";
+  };
+  /** The caller's own {@link TaskInfo}. */
   info: NoFields;
-  exit: { readonly code?: number };
+  /** Stops the caller for good (its fault policy does not apply: it did not fault). */
+  exit: {
+    /** Exit code: an integer in [-2^31, 2^32 - 1]. Default 0; not kept by the kernel. */
+    readonly code?: number;
+  };
+  /** Ends a periodic task's job and sleeps until its next release (`TaskSpec.period`). */
   "next-period": NoFields;
 }
 
@@ -49,7 +137,12 @@ export interface SyscallRequests {
 export type SyscallOp = keyof SyscallRequests;
 
 /** The request object of one syscall: `{ op, ...fields }`. */
-export type SyscallOf<K extends SyscallOp> = K extends SyscallOp ? { readonly op: K } & SyscallRequests[K] : never;
+export type SyscallOf<K extends SyscallOp> = K extends SyscallOp
+  ? {
+      /** The syscall's name: which handler runs it. */
+      readonly op: K;
+    } & SyscallRequests[K]
+  : never;
 
 /** Every request a task can yield. */
 export type Syscall = SyscallOf<SyscallOp>;
@@ -59,6 +152,7 @@ export type Syscall = SyscallOf<SyscallOp>;
  * A timed wait that expires resumes the task with the scheduler's `TIMEOUT` symbol instead.
  */
 export const Errno = {
+  /** Success. */
   OK: 0,
   /** Not permitted (e.g. granting a partition the caller does not hold read-write). */
   EPERM: -1,
@@ -79,34 +173,58 @@ export type ErrnoOf<N extends keyof typeof Errno> = (typeof Errno)[N];
 
 /** What `info` returns. */
 export interface TaskInfo {
+  /** Task id: 1-based, in spawn order. */
   readonly id: number;
+  /** Task name (`TaskSpec.name`). */
   readonly name: string;
+  /** Priority: 0 (lowest) .. 31. */
   readonly priority: number;
+  /** Whether the task runs privileged (CONTROL.nPRIV = 0). */
   readonly privileged: boolean;
-  readonly stack: { readonly base: number; readonly top: number; readonly sp: number };
+  /** The task's stack block and stack pointer (addresses). */
+  readonly stack: {
+    /** Lowest address of the stack block: the 32-byte stack guard starts here. */
+    readonly base: number;
+    /** One past the block's highest byte: the initial SP (the stack grows down from it). */
+    readonly top: number;
+    /** The task's SP (PSP) when it made the call; its exception frame lies below it. */
+    readonly sp: number;
+  };
   /** Simulated time in milliseconds. */
   readonly now: number;
 }
 
 /** The result of every syscall, by op (what the task's `yield` evaluates to). */
 export interface SyscallResults {
+  /** Nothing. */
   yield: undefined;
+  /** Nothing (the task resumes once the delay has passed). */
   sleep: undefined;
   /** An address in the task's heap, or 0 (out of memory, size 0, no heap, too big). */
   malloc: number;
   /** The address of `n * size` zeroed bytes, or 0 (as malloc, or `n * size` above 32 bits). */
   calloc: number;
+  /** `Errno.OK` (a pointer that is not a live block faults the caller instead). */
   free: ErrnoOf<"OK">;
   /** The new address, or 0 (out of memory, or `realloc(p, 0)`). */
   realloc: number;
+  /** `OK` (a unit taken, at once or from a give), `EPERM` (the caller has no `take` right to it), or `TIMEOUT`. */
   "sem-take": ErrnoOf<"OK" | "EPERM"> | Timeout;
+  /** `OK`, `EOVERFLOW` (the count is at its maximum), or `EPERM` (the caller has no `give` right to it). */
   "sem-give": ErrnoOf<"OK" | "EPERM" | "EOVERFLOW">;
+  /** `OK` (queued, or handed to a blocked receiver), `EAGAIN` (queue full), or `EPERM` (no `send` right to it). */
   send: ErrnoOf<"OK" | "EAGAIN" | "EPERM">;
   /** Bytes received, `Errno.EPERM`, or `TIMEOUT`. */
   receive: number | Timeout;
   /** The length printed. */
   print: number;
+  /**
+   * `OK`, `ENOENT` (no such partition or task), `EPERM` (an unprivileged caller does not hold the
+   * partition read-write, or would lower another task's read-write grant), or `ENOSPC` (no MPU
+   * region left in the target's plan).
+   */
   grant: ErrnoOf<"OK" | "EPERM" | "ENOENT" | "ENOSPC">;
+  /** The caller's id, name, priority, privilege, stack and the time. */
   info: TaskInfo;
   /** Never returns: the task stops. */
   exit: never;
@@ -129,6 +247,7 @@ export interface SyscallCall<K extends SyscallOp> extends IterableIterator<Sysca
   return(value: SyscallResults[K]): IteratorResult<SyscallOf<K>, SyscallResults[K]>;
   /** Finishes the call, throwing `error` where the task's `yield*` is (it never returns a result). */
   throw(error: unknown): IteratorResult<SyscallOf<K>, SyscallResults[K]>;
+  /** The call itself (an iterator is its own iterable: what lets `yield*` take it). */
   [Symbol.iterator](): SyscallCall<K>;
 }
 
@@ -149,16 +268,26 @@ export function* syscall<R extends Syscall>(request: R): Generator<R, SyscallRes
 
 /** Builders for syscall requests (plain objects; `yield` them, or use `yield* t.xxx(...)` for typed results). */
 export const sys = {
+  /** `{ op: "yield" }` (one shared frozen object). */
   yield: (): SyscallOf<"yield"> => YIELD,
+  /** `{ op: "sleep", ticks }` or `{ op: "sleep", ms }`. */
   sleep: (delay: Delay): SyscallOf<"sleep"> =>
     "ticks" in delay ? { op: "sleep", ticks: delay.ticks } : { op: "sleep", ms: delay.ms },
+  /** `{ op: "malloc", size, align, label }` (the kernel's default align is 8). */
   malloc: (size: number, align?: number, label?: string): SyscallOf<"malloc"> => ({ op: "malloc", size, align, label }),
+  /** `{ op: "calloc", n, size, label }`. */
   calloc: (n: number, size: number, label?: string): SyscallOf<"calloc"> => ({ op: "calloc", n, size, label }),
+  /** `{ op: "free", ptr, label }`. */
   free: (ptr: number, label?: string): SyscallOf<"free"> => ({ op: "free", ptr, label }),
+  /** `{ op: "realloc", ptr, size, label }`. */
   realloc: (ptr: number, size: number, label?: string): SyscallOf<"realloc"> => ({ op: "realloc", ptr, size, label }),
+  /** `{ op: "sem-take", sem, timeout }` (no timeout: wait forever). */
   semTake: (sem: string, timeout?: Delay): SyscallOf<"sem-take"> => ({ op: "sem-take", sem, timeout }),
+  /** `{ op: "sem-give", sem }`. */
   semGive: (sem: string): SyscallOf<"sem-give"> => ({ op: "sem-give", sem }),
+  /** `{ op: "send", queue, ptr, length }`. */
   send: (queue: string, ptr: number, length: number): SyscallOf<"send"> => ({ op: "send", queue, ptr, length }),
+  /** `{ op: "receive", queue, ptr, length, timeout }` (no timeout: wait forever). */
   receive: (queue: string, ptr: number, length: number, timeout?: Delay): SyscallOf<"receive"> => ({
     op: "receive",
     queue,
@@ -166,15 +295,20 @@ export const sys = {
     length,
     timeout,
   }),
+  /** `{ op: "print", ptr, length }`. */
   print: (ptr: number, length: number): SyscallOf<"print"> => ({ op: "print", ptr, length }),
+  /** `{ op: "grant", partition, task, access }`. */
   grant: (partition: string, task: string, access: "ro" | "rw"): SyscallOf<"grant"> => ({
     op: "grant",
     partition,
     task,
     access,
   }),
+  /** `{ op: "info" }` (one shared frozen object). */
   info: (): SyscallOf<"info"> => INFO,
+  /** `{ op: "exit", code }`, code 0 by default. */
   exit: (code = 0): SyscallOf<"exit"> => ({ op: "exit", code }),
+  /** `{ op: "next-period" }` (one shared frozen object). */
   nextPeriod: (): SyscallOf<"next-period"> => NEXT_PERIOD,
 } as const;
 

@@ -19,13 +19,20 @@ export const SUSPENDED: unique symbol = Symbol("rtos-sim.kernel.suspended");
 export type Suspended = typeof SUSPENDED;
 
 /** A request as it arrives: its op is known (the dispatcher chose the handler by it), every other field is untrusted. */
-export type Untrusted<R> = { readonly op: string } & { readonly [F in Exclude<keyof R, "op">]?: unknown };
+export type Untrusted<R> = {
+  /** The syscall's op (a string: the handler for it was chosen by it). */
+  readonly op: string;
+} & { readonly [F in Exclude<keyof R, "op">]?: unknown };
 
 /** What every handler is given: the kernel, the caller (kernel record and scheduler task), the scheduler. */
 export interface SyscallContext {
+  /** The kernel. */
   readonly kernel: Kernel;
+  /** The calling task's kernel record (its rights, heap, plan, TCB). */
   readonly caller: KTask;
+  /** The calling task as the scheduler knows it (what blocking, waking and stopping take). */
   readonly task: Task<KTask>;
+  /** The scheduler (time, sleeps, faults). */
   readonly sched: Scheduler<KTask>;
 }
 

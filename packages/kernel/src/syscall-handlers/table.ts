@@ -25,7 +25,9 @@ export const SYSCALL_HANDLERS = {
   calloc,
   free,
   realloc,
+  /** The `sem-take` handler: takes a unit or blocks the caller. */
   "sem-take": semTake,
+  /** The `sem-give` handler: gives a unit to a taker or to the count. */
   "sem-give": semGive,
   send,
   receive,
@@ -33,13 +35,17 @@ export const SYSCALL_HANDLERS = {
   grant,
   info,
   exit,
+  /** The `next-period` handler: ends a periodic task's job and sleeps until its next release. */
   "next-period": nextPeriod,
 } as const satisfies { readonly [K in KernelSyscallOp]: SyscallHandler<K> };
 
 /** The syscalls the scheduler carries out itself (yield and sleep): the kernel's table leaves them out. */
-export const SCHEDULER_OPS = { yield: "scheduler", sleep: "scheduler" } as const satisfies Readonly<
-  Record<SchedulerOp, "scheduler">
->;
+export const SCHEDULER_OPS = {
+  /** `yield`: the scheduler puts the caller back in the ready queue. */
+  yield: "scheduler",
+  /** `sleep`: the scheduler blocks the caller for whole ticks. */
+  sleep: "scheduler",
+} as const satisfies Readonly<Record<SchedulerOp, "scheduler">>;
 
 /** Every syscall op: the scheduler's, then the kernel's in table order. */
 export const SYSCALL_OPS: readonly (SchedulerOp | KernelSyscallOp)[] = Object.freeze([
