@@ -8,6 +8,7 @@ import type { Uart } from "./uart.js";
 export type KernelDevices = { readonly [R in DeviceRole]?: DeviceOf<R> } & {
   /** The console: every board the kernel runs on declares one. */
   readonly uart: Uart;
+  /** Where each attached device sits, in device-table order. */
   readonly placements: readonly DevicePlacement[];
 };
 

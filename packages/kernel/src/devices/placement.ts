@@ -4,9 +4,11 @@ import { DEVICE_ROLES, type DeviceRole } from "./table.js";
 
 /** Where a role sits on a board: the board's own device name and address. */
 export interface DevicePlacement {
+  /** The kernel's role for the device (a key of {@link DEVICES}). */
   readonly role: DeviceRole;
   /** The board's name for it, e.g. "USART2". */
   readonly name: string;
+  /** Its base address on the bus; a task granted the role gets a 1 KiB Device-memory MPU region there. */
   readonly base: number;
 }
 

@@ -2,7 +2,22 @@ import type { Peripheral } from "@rtos-sim/hw";
 import type { DeviceKind } from "./types.js";
 
 /** IMU register offsets: STATUS, then six signed 16-bit samples (gyro x/y/z, accel x/y/z) as words. */
-export const SensorReg = { STATUS: 0x00, GX: 0x04, GY: 0x08, GZ: 0x0c, AX: 0x10, AY: 0x14, AZ: 0x18 } as const;
+export const SensorReg = {
+  /** Status: always reads 1 (a sample is ready). */
+  STATUS: 0x00,
+  /** Gyro X: about ±800 raw units, a slow sine. */
+  GX: 0x04,
+  /** Gyro Y: about ±600 raw units, a slow cosine. */
+  GY: 0x08,
+  /** Gyro Z: about ±200 raw units, a slow sine. */
+  GZ: 0x0c,
+  /** Accelerometer X: about ±410 raw units, a slow sine. */
+  AX: 0x10,
+  /** Accelerometer Y: about ±410 raw units, a slow cosine. */
+  AY: 0x14,
+  /** Accelerometer Z: a constant 4096 raw units (plus the noise). */
+  AZ: 0x18,
+} as const;
 
 /**
  * An IMU on SPI (modelled as memory-mapped sample registers): deterministic samples of a slow
@@ -32,6 +47,11 @@ export class Sensor implements Peripheral {
     return ((x >>> 0) % 41) - 20;
   }
 
+  /**
+   * STATUS reads 1; GX..AZ (any byte of their word) a fresh sample each read (the value at the
+   * simulated time plus seeded noise in -20..20, counted in `reads`), a signed 16-bit value in
+   * the low half; other offsets 0.
+   */
   read(offset: number): number {
     const t = this.millis() / 1000;
     const axis = (offset - 4) >> 2;
@@ -49,6 +69,7 @@ export class Sensor implements Peripheral {
     return (base + this.noise()) & 0xffff;
   }
 
+  /** Writes are ignored (the registers are read-only). */
   write(): void {}
 }
 

@@ -12,10 +12,15 @@ import { uartDevice } from "./uart.js";
  * device is one file with its class and {@link DeviceKind} entry, and one line here.
  */
 export const DEVICES = {
+  /** The console UART ({@link Uart}): lines captured per task. Every board must declare it. */
   uart: uartDevice,
+  /** A GPIO port ({@link Gpio}). */
   gpio: gpioDevice,
+  /** A free-running microsecond timer ({@link Timer}). */
   timer: timerDevice,
+  /** An IMU's sample registers ({@link Sensor}). */
   sensor: sensorDevice,
+  /** Four PWM motor outputs ({@link Actuator}). */
   actuator: actuatorDevice,
 } as const satisfies Readonly<Record<string, DeviceKind>>;
 

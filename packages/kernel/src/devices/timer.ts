@@ -2,7 +2,12 @@ import type { Peripheral } from "@rtos-sim/hw";
 import type { DeviceKind } from "./types.js";
 
 /** Timer register offsets (STM32 general-purpose timer: CNT 0x24). */
-export const TimerReg = { CR1: 0x00, CNT: 0x24 } as const;
+export const TimerReg = {
+  /** Control register 1: reads 0, writes ignored (the counter always runs). */
+  CR1: 0x00,
+  /** Counter: simulated microseconds since boot, truncated to 32 bits (wraps after about 71.6 minutes). */
+  CNT: 0x24,
+} as const;
 
 /** A free-running timer: CNT is the simulated time in microseconds (from a clock callback). */
 export class Timer implements Peripheral {
@@ -15,10 +20,12 @@ export class Timer implements Peripheral {
     this.micros = micros;
   }
 
+  /** CNT reads the simulated time in whole microseconds (mod 2^32); every other offset 0. */
   read(offset: number): number {
     return offset === TimerReg.CNT ? Math.floor(this.micros()) >>> 0 : 0;
   }
 
+  /** Writes are ignored (CNT cannot be set). */
   write(): void {}
 }
 

@@ -23,5 +23,6 @@ export interface DeviceEnv {
 export interface DeviceKind<P extends Peripheral = Peripheral> {
   /** One line for docs and reports. */
   readonly summary: string;
+  /** Builds the device the board calls `name` (e.g. "USART2"); the kernel then attaches it at its address. */
   create(name: string, env: DeviceEnv): P;
 }

@@ -2,7 +2,12 @@ import { actorTask, type Peripheral, type PeripheralAccess } from "@rtos-sim/hw"
 import type { DeviceKind } from "./types.js";
 
 /** USART register offsets (STM32 layout: SR 0x00, DR 0x04). */
-export const UartReg = { SR: 0x00, DR: 0x04 } as const;
+export const UartReg = {
+  /** Status register: reads 0xC0 (TXE | TC: always ready to transmit). */
+  SR: 0x00,
+  /** Data register: a write transmits its low byte; "\n" (0x0A) ends the writing task's line. Reads 0. */
+  DR: 0x04,
+} as const;
 
 /**
  * A UART whose transmitted bytes are captured per task (the task id packed in the core's actor
@@ -19,10 +24,15 @@ export class Uart implements Peripheral {
     this.name = name;
   }
 
+  /** SR reads 0xC0 (TXE | TC), every other offset 0. */
   read(offset: number): number {
     return offset === UartReg.SR ? 0xc0 : 0;
   }
 
+  /**
+   * A DR write appends its low byte to the line of the task in the access's actor tag; "\n"
+   * completes the line (without it) for {@link Uart.onLine}. Other offsets ignore writes.
+   */
   write(offset: number, _size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
     if (offset !== UartReg.DR) return;
     const task = actorTask(access.actor);
