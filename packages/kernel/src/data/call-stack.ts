@@ -14,7 +14,9 @@ export const RETURN_CYCLES = 3;
 
 /** A call in progress: its function, layout, place on the stack and locals. */
 export interface Frame<L extends StructFields = StructFields> {
+  /** The function called (made by {@link fn}). */
   readonly fn: FunctionType<L>;
+  /** Its frame layout for the kernel's redzone size (`FrameOptions.redzone`). */
   readonly layout: FrameLayout;
   /** Its lowest address: the SP after the prologue. */
   readonly base: number;
@@ -34,7 +36,9 @@ export interface Frame<L extends StructFields = StructFields> {
  * and stack-use-after-return).
  */
 export interface FrameObserver {
+  /** Task `task` (its id) has just entered `frame`: prologue stored, SP moved down. */
   enter(task: number, frame: Frame): void;
+  /** Task `task` (its id) has left `frame` (innermost first): epilogue loaded, SP moved back to `frame.top`. */
   leave(task: number, frame: Frame): void;
 }
 

@@ -27,15 +27,19 @@ export interface FunctionOptions<L extends StructFields> {
 
 /** One local placed in a frame. */
 export interface FrameSlot {
+  /** The local's name (a key of `FunctionOptions.locals`). */
   readonly name: string;
   /** Offset from the frame's base (its lowest address, the SP after the prologue). */
   readonly offset: number;
+  /** Bytes of the local (its type's size). */
   readonly size: number;
 }
 
 /** A byte range of a frame (offset from its base) that holds nothing: where a checker poisons. */
 export interface FrameGap {
+  /** Offset of its first byte from the frame's base. */
   readonly offset: number;
+  /** Bytes. */
   readonly size: number;
 }
 
@@ -66,9 +70,11 @@ export interface FrameLayout {
 
 /** A function as the simulator calls it: its name, its frame's layouts and locals views. */
 export interface FunctionType<L extends StructFields = StructFields> {
+  /** The function's name (as given to {@link fn}): frame layouts, errors and checker reports name it. */
   readonly name: string;
   /** Deterministic small id (its return addresses are `code + 4 * (1 + id)`). */
   readonly id: number;
+  /** Registers its prologue pushes, LR included: 1..9 (`FunctionOptions.saves`, default 5). */
   readonly saves: number;
   /** The frame layout for a redzone size (computed once per size). */
   layout(redzone: number): FrameLayout;

@@ -15,8 +15,11 @@ export type StructFields = Readonly<Record<string, FieldType>>;
 
 /** One field placed: its byte offset from the start of the struct (or frame). */
 export interface FieldLayout {
+  /** The field's name: letters, digits, `_` (no leading digit), not a reserved name such as `address` or `toString`. */
   readonly name: string;
+  /** Byte offset from the start of the struct (or frame's base), a multiple of the type's alignment. */
   readonly offset: number;
+  /** The field's type. */
   readonly type: FieldType;
 }
 
@@ -28,6 +31,7 @@ export interface ViewBase {
 
 /** A view of an array of scalars: checked element loads and stores, like C unchecked at the bounds. */
 export interface ScalarArrayView extends ViewBase {
+  /** Element count of the array type (not a bound: `get` and `set` do not check it). */
   readonly length: number;
   /** Element `i` (a load at `address + i * size`: past the end it reads what lies there, as C does). */
   get(i: number): number;
@@ -37,6 +41,7 @@ export interface ScalarArrayView extends ViewBase {
 
 /** A view of an array of structs or arrays: `at(i)` is a view of element `i`. */
 export interface CompositeArrayView<E> extends ViewBase {
+  /** Element count of the array type (not a bound: `at` does not check it). */
   readonly length: number;
   /** A view of element `i` (a new view object: keep it while working on the element). */
   at(i: number): E;

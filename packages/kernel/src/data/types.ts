@@ -5,26 +5,39 @@ export type ScalarKind = "u8" | "u16" | "u32" | "i8" | "i16" | "i32" | "f32" | "
 
 /** A scalar field type: its C size and natural alignment (little-endian, as on Cortex-M). */
 export interface ScalarType<K extends ScalarKind = ScalarKind> {
+  /** Discriminant: `"scalar"`. */
   readonly kind: "scalar";
+  /** Which C scalar: `"u8"`, `"i16"`, `"f32"`... */
   readonly scalar: K;
+  /** Bytes: 1, 2, 4 or 8. */
   readonly size: number;
+  /** Natural alignment in bytes (equal to `size`). */
   readonly align: number;
 }
 
-/** A fixed-length C array of `T`: `length` elements `stride` bytes apart. */
+/** A fixed-length C array of `T`: `length` elements `element.size` bytes apart. */
 export interface ArrayType<T extends FieldType = FieldType> {
+  /** Discriminant: `"array"`. */
   readonly kind: "array";
+  /** The element type. */
   readonly element: T;
+  /** Element count: 1..65536. */
   readonly length: number;
+  /** Bytes: `element.size * length` (the stride is the element's size, padding included). */
   readonly size: number;
+  /** Alignment in bytes: the element's. */
   readonly align: number;
 }
 
 /** A struct type (see `struct`): its layout and its view class. */
 export interface StructTypeBase {
+  /** Discriminant: `"struct"`. */
   readonly kind: "struct";
+  /** The struct's name (as given to `struct`; its view class is `<name>View`). */
   readonly name: string;
+  /** Bytes, `sizeof` in C: the end of the last field rounded up to `align`. */
   readonly size: number;
+  /** Alignment in bytes: the largest of its fields'. */
   readonly align: number;
 }
 
