@@ -64,7 +64,9 @@ export interface GatedTask {
  * ```
  */
 export class HeapGate implements TaskAllocator {
+  /** The inner allocator's name (`<kind>:<task>`). */
   readonly name: string;
+  /** The inner allocator's kind ("tlsf", "heap" or "slab-array"). */
   readonly kind: TaskAllocator["kind"];
 
   /** The inner allocator's observer (the memory checker, or null). */

@@ -7,17 +7,27 @@ import type { TaskHeap } from "./task-record.js";
 
 /** What {@link makeTaskHeap} needs: the block, the heap kind and the checker settings. */
 export interface TaskHeapOptions {
+  /** The core the allocator's metadata is read and written through (checked accesses). */
   readonly core: Core;
+  /** The memory checker: with it the allocator is wrapped with redzones and a quarantine; null for none. */
   readonly checker: MemoryChecker | null;
   /** The region manager's page order (the block is 2^order of its pages). */
   readonly pageOrder: number;
+  /** Redzone bytes around each block with the checker (`KernelMemcheckOptions.redzone`); undefined: 16. */
   readonly redzone: number | undefined;
+  /** Bytes of freed blocks held back from reuse with the checker (capped at a quarter of the block). */
   readonly quarantineBytes: number;
+  /** The owner's name (the task's, or "kernel"): the allocator is named `<kind>:<name>`. */
   readonly name: string;
+  /** The heap kind: which entry of {@link HEAP_KINDS} builds it. */
   readonly kind: HeapKind;
+  /** Address of the heap block (from the region manager, aligned on its size). */
   readonly base: number;
+  /** Bytes of the block: 2^order pages. */
   readonly size: number;
+  /** Block order in pages of the region manager. */
   readonly order: number;
+  /** Size classes of a "slab-array" heap (`TaskSpec.slabClasses`); undefined: the kind's default. */
   readonly classes?: readonly number[] | undefined;
 }
 

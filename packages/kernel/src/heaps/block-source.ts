@@ -12,7 +12,9 @@ export class HeapBlockSource implements PageSource {
   private lent = false;
 
   constructor(
+    /** Address of the heap block. */
     readonly base: number,
+    /** Block order: the block is 2^order pages of 2^pageOrder bytes. */
     readonly order: number,
     pageOrder: number,
   ) {

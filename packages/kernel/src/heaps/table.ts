@@ -10,8 +10,11 @@ import type { HeapKindEntry } from "./types.js";
  * here.
  */
 export const HEAP_KINDS = {
+  /** TLSF (two-level segregated fit): O(1) good fit over the whole block. The default. */
   tlsf: tlsfHeap,
+  /** First fit over the whole block (a FreeRTOS heap_4-style free list). */
   heap: firstFitHeap,
+  /** A slab per size class over a region manager nested in the block (`TaskSpec.slabClasses`). */
   "slab-array": slabArrayHeap,
 } as const satisfies Readonly<Record<string, HeapKindEntry>>;
 

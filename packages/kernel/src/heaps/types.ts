@@ -7,7 +7,9 @@ export type TaskAllocator = Allocator & Partial<Pick<ResizableAllocator, "resize
 
 /** The block of pages a heap lives in (one MPU region): 2^order pages of the region manager. */
 export interface HeapBlock {
+  /** Address of the block (aligned on its size). */
   readonly base: number;
+  /** Bytes: 2^order pages. */
   readonly size: number;
   /** Block size as an order of the region manager's pages. */
   readonly order: number;
@@ -23,7 +25,9 @@ export interface HeapAllocatorOptions {
   readonly pages: PageSource;
   /** Pages per arena, as an order: the whole heap block is the one arena (TLSF, first fit). */
   readonly arenaOrder: number;
+  /** The core the allocator's headers and lists are read and written through (checked accesses). */
   readonly memory: Core;
+  /** Told of every block allocated, freed or resized (the memory checker), or null. */
   readonly observer: BlockObserver | null;
   /** Size classes of a slab array (`TaskSpec.slabClasses`). */
   readonly slabClasses?: readonly number[];

@@ -8,7 +8,9 @@ import type { TaskAllocator } from "../heaps/types.js";
  * `bus` serves debugger reads for reports and tests.
  */
 export interface KernelMemory {
+  /** The core: kernel objects' state is read and written through it, privileged. */
   readonly core: Core;
+  /** The bus, for debugger reads (`peek`: no MPU check, no checker hook, no cycles). */
   readonly bus: Bus;
   /** The kernel heap's allocator. */
   readonly heap: TaskAllocator;

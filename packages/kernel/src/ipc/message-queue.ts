@@ -44,6 +44,7 @@ export type HandOff = (receiver: Task<KTask>, ptr: number, data: Uint8Array) => 
  * method reads and writes kernel memory through the core, privileged: call them from the kernel.
  */
 export class MessageQueue {
+  /** Queue name, unique among the kernel's queues (`QueueSpec.name`). */
   readonly name: string;
   /** Kernel-memory address of the control block (see {@link QueueField}). */
   readonly block: number;

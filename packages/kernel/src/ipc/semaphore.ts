@@ -22,6 +22,7 @@ export const SEMAPHORE_BYTES = 8;
  * privileged: call them from the kernel (Handler mode).
  */
 export class Semaphore {
+  /** Semaphore name, unique among the kernel's semaphores (`SemaphoreSpec.name`). */
   readonly name: string;
   /** Kernel-memory address of the control block (see {@link SemaphoreField}). */
   readonly block: number;
