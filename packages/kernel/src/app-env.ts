@@ -5,7 +5,9 @@ import type { Kernel } from "./kernel.js";
 
 /** A block of simulated memory: its first address and its size in bytes. */
 export interface MemoryBlock {
+  /** First address. */
   readonly base: number;
+  /** Size in bytes. */
   readonly size: number;
 }
 
@@ -13,11 +15,17 @@ export interface MemoryBlock {
 export interface TaskAddresses {
   /** Task id (1-based). */
   readonly id: number;
+  /** The task's name. */
   readonly name: string;
   /** Its code address (its entry). */
   readonly code: number;
   /** Its stack block `[base, top)`, the guard at `base`. */
-  readonly stack: { readonly base: number; readonly top: number };
+  readonly stack: {
+    /** Lowest address of the stack block (the 32-byte guard starts here). */
+    readonly base: number;
+    /** One past its highest byte: the initial SP. */
+    readonly top: number;
+  };
   /** Its heap block, or null without a heap. */
   readonly heap: MemoryBlock | null;
 }

@@ -46,8 +46,11 @@ export interface AppDescription {
 
 /** One app-specific result. */
 export interface AppCheck {
+  /** What is checked, a short label (e.g. "imu samples"). */
   readonly name: string;
+  /** Whether the check passed (false too when `skipped`). */
   readonly ok: boolean;
+  /** What was found (or, when skipped, what was not reached). */
   readonly detail: string;
   /**
    * The check could not be made: what it checks had not happened yet when the run ended (a
@@ -61,7 +64,9 @@ export interface AppCheck {
 export interface RunAppOptions {
   /** Board name or board (default: the app's). */
   readonly board?: string | Board;
+  /** Seed of the run: the kernel's sensor noise and the app's own PRNGs ({@link AppEnv.seed}). Default 1. */
   readonly seed?: number;
+  /** Simulated duration in ms (default: the app's, else 1000). */
   readonly durationMs?: number;
   /** Overrides the app's default. */
   readonly memcheck?: boolean | KernelMemcheckOptions;
@@ -71,9 +76,13 @@ export interface RunAppOptions {
 
 /** The outcome of {@link runApp}. */
 export interface AppRun {
+  /** The app that ran. */
   readonly app: AppDescription;
+  /** The kernel after the run (faults, tasks' output, events...). */
   readonly kernel: Kernel;
+  /** How the run ended. */
   readonly result: KernelRunResult;
+  /** The app's checks after the run (empty when it has none). */
   readonly checks: readonly AppCheck[];
   /** The leak check at the end of the run (`kernel.checkLeaks()`), or null without the checker. */
   readonly leaks: LeakSummary | null;
@@ -112,8 +121,11 @@ export function resolveBoard(board: string | Board): Board {
  * many `run(n)` calls is the same run, event for event, as one `run()`.
  */
 export interface AppSession {
+  /** The app. */
   readonly app: AppDescription;
+  /** The booted kernel, its tasks spawned. */
   readonly kernel: Kernel;
+  /** The environment the app's `observe`, task factory and checks were given. */
   readonly env: AppEnv;
   /** Simulated time the run covers, in ms (the option, else the app's, else 1000). */
   readonly durationMs: number;

@@ -14,12 +14,16 @@ export type FaultPolicy =
   /** The task starts again from its entry, its heap emptied and its stack reset. */
   | "restart"
   /** Restart at most `restart` times, then stop. */
-  | { readonly restart: number }
+  | {
+      /** Restarts allowed: an integer >= 0 (0 stops at the first fault, as "stop" does). */
+      readonly restart: number;
+    }
   /** The whole system stops (the run ends as "panic"). */
   | "panic";
 
 /** Named memory shared between tasks: one block of 2^k pages, covered by one MPU region. */
 export interface PartitionSpec {
+  /** Partition name: a non-empty string, unique among the partitions (`BAD_CONFIG` otherwise). */
   readonly name: string;
   /** Bytes; rounded up to a power of two of at least one page. */
   readonly size: number;
@@ -29,6 +33,7 @@ export interface PartitionSpec {
 
 /** A counting semaphore. */
 export interface SemaphoreSpec {
+  /** Semaphore name: a non-empty string, unique among the semaphores (`BAD_CONFIG` otherwise). */
   readonly name: string;
   /** Default 0. */
   readonly initial?: number;
@@ -38,6 +43,7 @@ export interface SemaphoreSpec {
 
 /** A message queue: fixed-size messages copied into kernel memory. */
 export interface QueueSpec {
+  /** Queue name: a non-empty string, unique among the queues (`BAD_CONFIG` otherwise). */
   readonly name: string;
   /** Bytes per message (1..256). */
   readonly messageSize: number;
@@ -56,6 +62,7 @@ export type TaskMain = (t: TaskContext) => Generator<unknown, unknown, unknown>;
 
 /** A task as an app describes it. */
 export interface TaskSpec {
+  /** Task name: 1-32 letters, digits, `_`, `.` or `-`, unique in the kernel (`BAD_TASK`, `DUPLICATE_TASK`). */
   readonly name: string;
   /** 0 (lowest) .. 31. Default 1. */
   readonly priority?: number;
@@ -119,6 +126,7 @@ export interface TaskSpec {
    * this task. Default: the kernel's.
    */
   readonly watchdogCycles?: number;
+  /** The task's body: a generator function given the task's {@link TaskContext}, called with `this` undefined. */
   readonly main: TaskMain;
 }
 
@@ -153,6 +161,10 @@ export interface KernelMemcheckOptions {
 
 /** Everything the kernel boots from. */
 export interface KernelOptions {
+  /**
+   * The board to boot: a built-in, `defineBoard` or `boardFromJson` (`BAD_CONFIG` otherwise); it
+   * must declare a `uart` role (the kernel console).
+   */
   readonly board: Board;
   /** Region manager PAGE_ORDER. Default 10 (1 KiB pages). */
   readonly pageOrder?: number;
@@ -169,8 +181,11 @@ export interface KernelOptions {
   readonly allocationTooBig?: "null" | "fault";
   /** Seed of the simulated sensor noise. Default 1. */
   readonly seed?: number;
+  /** Partitions created at boot, in order (ids 1, 2...). Default none. */
   readonly partitions?: readonly PartitionSpec[];
+  /** Counting semaphores created at boot, in kernel memory. Default none. */
   readonly semaphores?: readonly SemaphoreSpec[];
+  /** Message queues created at boot, in kernel memory. Default none. */
   readonly queues?: readonly QueueSpec[];
   /**
    * Cycles a task may run without giving up the CPU before the watchdog faults it. Default:

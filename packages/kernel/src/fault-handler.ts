@@ -10,10 +10,15 @@ import { GUARD_BYTES, type KTask } from "./task-record.js";
 
 /** What the fault handler needs of the kernel. */
 export interface FaultHandlerDeps {
+  /** The machine: its core's latched fault and the SCB's CFSR/HFSR are cleared after each fault. */
   readonly machine: Machine;
+  /** The kernel's scheduler (a getter: the handler is built before the scheduler). */
   readonly scheduler: () => Scheduler<KTask>;
+  /** The memory checker, or null. */
   readonly checker: MemoryChecker | null;
+  /** Where `fault`, `watchdog` and `panic` events go. */
   readonly events: KernelEmitter;
+  /** The current simulated time, for records and events. */
   readonly stamp: () => Stamp;
   /** Frees what the task held and writes its first frame again (restart). */
   readonly reset: (k: KTask) => void;
@@ -21,7 +26,9 @@ export interface FaultHandlerDeps {
 
 /** The kind and one-line message of a fault, from the error that caused it. */
 export interface ClassifiedFault {
+  /** The fault's class. */
   readonly kind: FaultKind;
+  /** One line a person can read (the error's message, or a more precise one for stack faults). */
   readonly message: string;
 }
 

@@ -21,31 +21,51 @@ export type FaultAction = "stopped" | "restarted" | "panic";
 
 /** A task's fault, decoded, with what was done about it. */
 export interface FaultRecord {
+  /** Name of the faulting task. */
   readonly task: string;
+  /** Its id (1-based, in spawn order). */
   readonly taskId: number;
   /** Simulated time in ms. */
   readonly ms: number;
+  /** The fault's class, from the error that stopped the task (see {@link classifyFault}). */
   readonly kind: FaultKind;
   /** One line a person can read. */
   readonly message: string;
-  /** The hardware fault, decoded (absent for watchdog, syscall and checker faults). */
+  /**
+   * The hardware fault, decoded: present only when the core raised one (MemManage, BusFault,
+   * UsageFault or HardFault, including a stack overflow the guard or PSPLIM caught); absent for
+   * the others (watchdog, syscall, bad-pointer, checker, heap, uncaught).
+   */
   readonly hw?: {
+    /** The exception taken: "MemManage", "BusFault", "UsageFault", or "HardFault" when it escalated. */
     readonly exception: string;
+    /** The configurable fault raised ("MemManage", "BusFault" or "UsageFault"), even when escalated. */
     readonly cause: string;
+    /** The CFSR bits this fault set (MMFSR in bits 0-7, BFSR 8-15, UFSR 16-31). */
     readonly cfsr: number;
+    /** Names of the set CFSR bits, e.g. `["DACCVIOL", "MMARVALID"]`. */
     readonly cfsrNames: readonly string[];
+    /** HFSR after the fault (FORCED when the fault escalated to HardFault). */
     readonly hfsr: number;
+    /** Names of the set HFSR bits, e.g. `["FORCED"]`. */
     readonly hfsrNames: readonly string[];
+    /** MMFAR (MemManage) or BFAR (BusFault) when valid (MMARVALID / BFARVALID), else null. */
     readonly faultAddress: number | null;
+    /** The access that faulted. */
     readonly access: {
+      /** Its first byte's address (unsigned 32-bit). */
       readonly address: number;
+      /** Bytes accessed (1, 2 or 4). */
       readonly size: number;
+      /** `"read"`, `"write"` or `"fetch"` (an instruction fetch). */
       readonly kind: string;
+      /** Whether the MPU checked it as privileged. */
       readonly privileged: boolean;
     };
   };
   /** The memory checker's report, when the checker stopped the task. */
   readonly checker?: MemReport;
+  /** What the task's fault policy did: stopped it, restarted it, or panicked the system. */
   readonly action: FaultAction;
   /** The full dump (Tock's process printer style). */
   readonly dump: string;
@@ -88,24 +108,48 @@ export function formatRegion(r: MpuRegionView, label?: string): string {
 
 /** Inputs of {@link formatFaultDump}. */
 export interface DumpInput {
+  /** Name of the faulting task. */
   readonly task: string;
+  /** Its id (1-based). */
   readonly taskId: number;
+  /** Simulated time of the fault in ms (printed with 3 decimals). */
   readonly ms: number;
+  /** The fault's class (see {@link classifyFault}). */
   readonly kind: FaultKind;
+  /** The one-line description printed after the kind. */
   readonly message: string;
+  /** The task's scheduler state when the dump is made (e.g. "faulted"). */
   readonly state: string;
+  /** The task's priority (0..31). */
   readonly priority: number;
+  /** Whether the task runs privileged. */
   readonly privileged: boolean;
+  /** Restarts the task has had before this fault. */
   readonly restarts: number;
+  /** The fault policy as {@link policyName} shows it (e.g. "restart up to 3"). */
   readonly policy: string;
+  /** What the policy does with this fault. */
   readonly action: FaultAction;
-  readonly stack: { readonly base: number; readonly top: number; readonly sp: number; readonly guard: number };
+  /** The task's stack: block, guard and stack pointer. */
+  readonly stack: {
+    /** Lowest address of the stack block (the guard starts here). */
+    readonly base: number;
+    /** One past the block's highest byte (the initial SP). */
+    readonly top: number;
+    /** The task's SP (PSP) at the fault. */
+    readonly sp: number;
+    /** Bytes of the stack guard at `base` ({@link GUARD_BYTES}). */
+    readonly guard: number;
+  };
+  /** The task's code address (its entry). */
   readonly code: number;
   /** The task's plan: its memory map is the plan's task regions, in region order. */
   readonly plan: MpuPlan;
   /** The plan's regions decoded (`plan.views()`). */
   readonly regions: readonly MpuRegionView[];
+  /** The core's fault, when there is one: its exception, CFSR/HFSR, MMFAR/BFAR and access are printed. */
   readonly fault?: Fault;
+  /** The memory checker's report, printed at the end when present. */
   readonly checker?: MemReport;
 }
 

@@ -57,20 +57,34 @@ export type { KernelDevices } from "./devices/attach.js";
 export interface Partition {
   /** Identity (1-based, in creation order): what a task's grant of it carries. */
   readonly id: number;
+  /** Partition name, unique in the kernel (`PartitionSpec.name`). */
   readonly name: string;
+  /** Address of its block (aligned on its size, so one MPU region covers it). */
   readonly base: number;
+  /** Bytes: the requested size rounded up to 2^order pages. */
   readonly size: number;
+  /** Block order: the block is 2^order pages of the region manager (`KernelOptions.pageOrder`). */
   readonly order: number;
 }
 
 /** How a run ended. */
 export interface KernelRunResult {
+  /**
+   * Why the run returned: `"until"` the time limit was reached; `"slices"` the slice limit;
+   * `"no-tasks"` no task is left to run (all stopped or faulted, or none spawned); `"blocked"`
+   * nothing can run and no timer is pending (tasks wait forever); `"panic"` a task's fault policy
+   * panicked the system (see `panic`); `"halted"` the scheduler was halted otherwise.
+   */
   readonly reason: "until" | "no-tasks" | "blocked" | "panic" | "halted" | "slices";
+  /** Simulated ms since boot when the run returned (not just this run's share). */
   readonly ms: number;
+  /** Core cycles since boot when the run returned. */
   readonly cycles: number;
+  /** Context switches since boot (the CPU passing to a different task). */
   readonly switches: number;
   /** Cycles since boot with nothing to run (the CPU load is `1 - idleCycles / cycles`). */
   readonly idleCycles: number;
+  /** The panic message (`task <name>: <message>`), or null when no policy panicked. */
   readonly panic: string | null;
 }
 
@@ -90,18 +104,34 @@ const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
  * ```
  */
 export class Kernel {
+  /** The simulated machine of `options.board`: core, bus, MPU, SCB, SysTick. */
   readonly machine: Machine;
+  /** The options it was booted with (as given, not copied). */
   readonly options: KernelOptions;
+  /** The kernel's typed events (switches, syscalls, faults, heap operations, UART lines, jobs...). */
   readonly events = new KernelEmitter();
+  /** Where the kernel put code and managed RAM on this board. */
   readonly layout: BoardLayout;
+  /** The page-based region manager over the board's RAM: stacks, heaps, partitions and the kernel block. */
   readonly regions: RegionManager;
+  /** The cooperative scheduler running the tasks (its per-task data is the {@link KTask}). */
   readonly scheduler: Scheduler<KTask>;
+  /** The memory checker (with `options.memcheck`), or null. */
   readonly checker: MemoryChecker | null;
   /** The watchdog interrupt on the core's cycle alarm (null with `watchdogInterrupt: false`); each task's budget is its `watchdogCycles`. */
   readonly watchdog: Watchdog | null;
+  /** The simulated devices attached where the board's roles say, with their placements. */
   readonly devices: KernelDevices;
   /** The kernel's own block (task control blocks, message queues): privileged only. */
-  readonly kernelBlock: { readonly base: number; readonly size: number; readonly order: number };
+  readonly kernelBlock: {
+    /** Its address (aligned on its size). */
+    readonly base: number;
+    /** Bytes: `kernelHeapSize` (default 8 KiB) rounded up to 2^order pages. */
+    readonly size: number;
+    /** Block order in pages of the region manager. */
+    readonly order: number;
+  };
+  /** The kernel heap (TLSF over the whole kernel block): TCBs, semaphore and queue control blocks, queue slots. */
   readonly kernelHeap: TaskHeap;
   /** Per-task code regions (default) or one shared text (`KernelOptions.codeIsolation`). */
   readonly codeIsolation: "per-task" | "shared";
@@ -111,9 +141,13 @@ export class Kernel {
   readonly kernelGrants: readonly MpuGrant[];
   /** The board's MPU driver: lays out every plan and loads it at the switches. */
   readonly mpuDriver: MpuDriver;
+  /** Loads a task's MPU plan at its switch-in (skipped when it is already loaded). */
   readonly loader: MpuLoader;
+  /** Partitions by name. */
   readonly partitions = new Map<string, Partition>();
+  /** Counting semaphores by name. */
   readonly semaphores = new Map<string, Semaphore>();
+  /** Message queues by name. */
   readonly queues = new Map<string, MessageQueue>();
   /** The cycle costs of the kernel's exception paths on this board (docs/timing.md). */
   readonly timing: CpuTiming;
@@ -794,7 +828,10 @@ export class Kernel {
   }
 
   /** A task's timing: CPU cycles (its slices, switches and syscalls included) and its jobs. */
-  taskTiming(k: KTask): JobStats & { readonly cpuCycles: number } {
+  taskTiming(k: KTask): JobStats & {
+    /** Core cycles the task has held the CPU (its slices, switches and syscalls included). */
+    readonly cpuCycles: number;
+  } {
     return { ...this.jobs.stats(k), cpuCycles: this.scheduler.task(k.id)?.stats.cycles ?? 0 };
   }
 

@@ -8,7 +8,16 @@ export interface BoardLayout {
   /** The RAM region the image's .data/.bss and the main stack occupy (at its start). */
   readonly main: MemoryRegion;
   /** Code memory: the MPU region every task may execute from (flash; MPS2's SSRAM1). */
-  readonly code: { readonly base: number; readonly size: number; readonly writable: boolean; readonly name: string };
+  readonly code: {
+    /** Its base: the VTOR value (the vector table sits here); aligned on `size`. */
+    readonly base: number;
+    /** Bytes: a power of two covering the executable flash (or the RAM at 0), so one MPU region can. */
+    readonly size: number;
+    /** Whether it is RAM rather than flash (boards without flash: the executable RAM at 0, e.g. MPS2's SSRAM1). */
+    readonly writable: boolean;
+    /** The board's name of the (first) memory region it covers, e.g. "Flash" on the STM32F407. */
+    readonly name: string;
+  };
 }
 
 /**

@@ -54,7 +54,10 @@ export function replanGrant(driver: MpuDriver, plan: MpuPlan, grant: MpuGrant): 
  * {@link MpuLoader.invalidate}.
  */
 export class MpuLoader {
-  constructor(readonly driver: MpuDriver) {}
+  constructor(
+    /** The board's MPU driver: it caches the loaded plan and writes the region registers. */
+    readonly driver: MpuDriver,
+  ) {}
 
   /** Makes `plan` the MPU's configuration. Returns whether it wrote the registers (false: already loaded). */
   load(plan: MpuPlan): boolean {

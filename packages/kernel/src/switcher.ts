@@ -33,16 +33,27 @@ function savedWords(excReturn: number): Uint32Array {
 
 /** What the switcher needs of the kernel. */
 export interface SwitcherDeps {
+  /** The core: frames are stacked, registers saved and the TCB written through it. */
   readonly core: Core;
+  /** Loads the incoming task's MPU plan at each switch-in. */
   readonly loader: MpuLoader;
+  /** The memory checker (told of stack pointer moves and which task runs), or null. */
   readonly checker: MemoryChecker | null;
+  /** The watchdog, armed with the task's budget at each switch-in and disarmed at switch-out, or null. */
   readonly watchdog: Watchdog | null;
+  /** Where `switch` events go. */
   readonly events: KernelEmitter;
+  /** The cycle costs charged on the exception paths. */
   readonly timing: CpuTiming;
   /** Faults the task with an error raised in its context (the fault policy follows). */
   readonly faultTask: (t: Task<KTask>, error: unknown) => void;
   /** Simulated time for events. */
-  readonly stamp: () => { ms: number; cycles: number };
+  readonly stamp: () => {
+    /** Simulated milliseconds since boot. */
+    ms: number;
+    /** Core cycles since boot. */
+    cycles: number;
+  };
 }
 
 /**

@@ -48,18 +48,31 @@ export interface TaskCosts {
 
 /** The kernel's record of a task (the scheduler's per-task data). */
 export interface KTask {
+  /** Task id: 1-based, in spawn order (the scheduler's id too). */
   readonly id: number;
+  /** Task name, unique in the kernel (`TaskSpec.name`). */
   readonly name: string;
+  /** The kernel's frozen copy of the task's description, taken at spawn: what its rights are read from. */
   readonly spec: TaskSpec;
+  /** Whether the task runs privileged (CONTROL.nPRIV = 0; `TaskSpec.privileged`, default false). */
   readonly privileged: boolean;
+  /** Scheduling priority: 0 (lowest) .. 31 (`TaskSpec.priority`, default 1). */
   readonly priority: number;
   /** Its watchdog budget in cycles (`TaskSpec.watchdogCycles`, else the kernel's; 0 none). */
   readonly watchdogCycles: number;
+  /** Its fault policy (`TaskSpec.faultPolicy`, default "stop"). */
   readonly policy: FaultPolicy;
   /** Code address: the instruction fetch at every resume reads here. */
   readonly code: number;
   /** The stack block from the region manager: [base, top), guard at its bottom. */
-  readonly stack: { readonly base: number; readonly top: number; readonly order: number };
+  readonly stack: {
+    /** Lowest address of the block: the stack guard ({@link GUARD_BYTES}) starts here. */
+    readonly base: number;
+    /** One past the block's highest byte: the initial SP. */
+    readonly top: number;
+    /** Block order: 2^order pages of the region manager. */
+    readonly order: number;
+  };
   /** The heap block (one MPU region) and its allocator behind the kernel's gate, or null. */
   heap: GatedHeap | null;
   /** Address of the task control block in kernel memory (see {@link TcbField}). */
@@ -68,6 +81,7 @@ export interface KTask {
   grants: TaskGrant[];
   /** The task's MPU configuration, laid out by the driver (which region realises which grant). */
   plan: MpuPlan;
+  /** The context the task's code is given (its memory accesses, SP, PC, syscall helpers). */
   readonly ctx: TaskContext;
   /** Faults so far (every restart keeps them). */
   readonly faults: FaultRecord[];
@@ -100,10 +114,15 @@ export interface KTask {
 
 /** A heap over one block of pages (one MPU region) and its allocator: the kernel's own heap. */
 export interface TaskHeap {
+  /** The allocator kind ({@link HEAP_KINDS}). */
   readonly kind: HeapKind;
+  /** Address of the block (aligned on its size). */
   readonly base: number;
+  /** Bytes of the block: the requested heap size rounded up to 2^order pages. */
   readonly size: number;
+  /** Block order: 2^order pages of the region manager. */
   readonly order: number;
+  /** The allocator over the block (wrapped with redzones and a quarantine when the checker is on). */
   readonly allocator: TaskAllocator;
 }
 
@@ -112,6 +131,7 @@ export interface TaskHeap {
  * privilege, pointers checked against the kernel's record of live blocks).
  */
 export interface GatedHeap extends TaskHeap {
+  /** The allocator behind the gate: every call runs with the task's privilege and MPU view. */
   readonly allocator: HeapGate;
 }
 

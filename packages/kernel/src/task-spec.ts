@@ -16,12 +16,17 @@ export const MAX_TASKS = 64;
 
 /** What the spec check needs to know of the kernel. */
 export interface SpecContext {
+  /** Tasks the kernel holds already (a spec beyond {@link MAX_TASKS} is `BAD_TASK`). */
   readonly taskCount: number;
   /** SysTick rate: periods must be whole ticks. */
   readonly tickHz: number;
+  /** Whether a task of that name exists (a spec of that name is then `DUPLICATE_TASK`). */
   hasTask(name: string): boolean;
+  /** Whether a partition of that name exists (`UNKNOWN_PARTITION` otherwise). */
   hasPartition(name: string): boolean;
+  /** Whether a message queue of that name exists (`UNKNOWN_QUEUE` otherwise). */
   hasQueue(name: string): boolean;
+  /** Whether a semaphore of that name exists (`UNKNOWN_SEMAPHORE` otherwise). */
   hasSemaphore(name: string): boolean;
   /** Throws `UNKNOWN_DEVICE` when the board has no such device. */
   device(role: DeviceRole): DevicePlacement;
@@ -146,7 +151,9 @@ function checkRights(
 
 /** A block of memory as a grant needs it (a stack, a heap, a partition). */
 export interface PartitionBlock {
+  /** Its first address (stack, heap and partition blocks are aligned on their size). */
   readonly base: number;
+  /** Its size in bytes (one MPU region covers it). */
   readonly size: number;
 }
 

@@ -26,7 +26,9 @@ export const HANDLER_OFFSET = 0x200;
  * the core per access; the methods here give what is left to charge with `core.charge`.
  */
 export class CpuTiming {
+  /** The board: its core's exception latencies and its memories' wait states. */
   readonly board: Board;
+  /** The kernel's software costs in cycles (`KERNEL_COSTS` with `KernelOptions.costs` applied). */
   readonly costs: KernelCosts;
   /** Whether the core has an FPU (Cortex-M4 and M7 here): tasks using floats get an FP context. */
   readonly fpu: boolean;

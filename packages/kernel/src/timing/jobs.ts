@@ -29,6 +29,7 @@ export interface JobRecord {
   readonly response: number;
   /** Its relative deadline in cycles, or null. */
   readonly deadline: number | null;
+  /** Whether `response` exceeded `deadline` (false without a deadline). */
   readonly missed: boolean;
 }
 
