@@ -37,12 +37,13 @@ export class Gpio implements Peripheral {
 
   /**
    * MODER takes the value; ODR its low 16 bits; BSRR sets the pins of bits 0-15 and clears those
-   * of bits 16-31 (a pin in both ends cleared). Other offsets ignore writes.
+   * of bits 16-31, a pin in both ends set (RM0090 8.4.7: "If both BSx and BRx are set, BSx has
+   * priority"). Other offsets ignore writes.
    */
   write(offset: number, _size: 1 | 2 | 4, value: number): void {
     if (offset === GpioReg.MODER) this.moder = value >>> 0;
     else if (offset === GpioReg.ODR) this.setOdr(value & 0xffff);
-    else if (offset === GpioReg.BSRR) this.setOdr((this.odr | (value & 0xffff)) & ~(value >>> 16) & 0xffff);
+    else if (offset === GpioReg.BSRR) this.setOdr(((this.odr & ~(value >>> 16)) | value) & 0xffff);
   }
 
   private setOdr(v: number): void {
