@@ -23,7 +23,7 @@ export type FaultPolicy =
 
 /** Named memory shared between tasks: one block of 2^k pages, covered by one MPU region. */
 export interface PartitionSpec {
-  /** Partition name: a non-empty string, unique among the partitions (`BAD_CONFIG` otherwise). */
+  /** Partition name: 1-54 characters, unique among the partitions (`BAD_CONFIG` otherwise). */
   readonly name: string;
   /** Bytes; rounded up to a power of two of at least one page. */
   readonly size: number;
@@ -33,7 +33,7 @@ export interface PartitionSpec {
 
 /** A counting semaphore. */
 export interface SemaphoreSpec {
-  /** Semaphore name: a non-empty string, unique among the semaphores (`BAD_CONFIG` otherwise). */
+  /** Semaphore name: 1-64 characters (what a syscall can name), unique among the semaphores (`BAD_CONFIG` otherwise). */
   readonly name: string;
   /** Default 0. */
   readonly initial?: number;
@@ -43,7 +43,7 @@ export interface SemaphoreSpec {
 
 /** A message queue: fixed-size messages copied into kernel memory. */
 export interface QueueSpec {
-  /** Queue name: a non-empty string, unique among the queues (`BAD_CONFIG` otherwise). */
+  /** Queue name: 1-64 characters (what a syscall can name), unique among the queues (`BAD_CONFIG` otherwise). */
   readonly name: string;
   /** Bytes per message (1..256). */
   readonly messageSize: number;

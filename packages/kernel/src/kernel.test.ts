@@ -272,6 +272,31 @@ describe("boot and spawn errors", () => {
     expect(() => bootKernel({ board: STM32F407, watchdogCycles: -1 })).toThrow(/^BAD_CONFIG: watchdogCycles/);
   });
 
+  it("an object name a syscall could not name (empty, over 64 characters; partitions 54) is BAD_CONFIG at boot", () => {
+    const long = "p".repeat(65);
+    const codes = [
+      { partitions: [{ name: "p".repeat(55), size: 256 }] },
+      { partitions: [{ name: "", size: 256 }] },
+      { semaphores: [{ name: long }] },
+      { queues: [{ name: long, messageSize: 4, capacity: 2 }] },
+    ].map((o) => {
+      try {
+        bootKernel({ board: STM32F407, ...o });
+        return "booted";
+      } catch (e) {
+        return (e as KernelError).code;
+      }
+    });
+    expect(codes).toEqual(["BAD_CONFIG", "BAD_CONFIG", "BAD_CONFIG", "BAD_CONFIG"]);
+    const k = bootKernel({
+      board: STM32F407,
+      partitions: [{ name: "p".repeat(54), size: 256 }],
+      semaphores: [{ name: "s".repeat(64) }],
+    });
+    expect(k.partitions.get("p".repeat(54))?.size).toBe(1024); // whole pages
+    expect(k.semaphores.has("s".repeat(64))).toBe(true);
+  });
+
   it("malformed option shapes are BAD_CONFIG naming the field, never a TypeError", () => {
     const cases: [unknown, string][] = [
       [undefined, "options"],

@@ -33,6 +33,7 @@ import { makeLibc } from "./libc.js";
 import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
+import { isObjectName, MAX_OBJECT_NAME } from "./syscall-handlers/args.js";
 import { TaskContext, taskControl } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
 import {
@@ -50,6 +51,9 @@ import { CpuTiming } from "./timing/cpu-timing.js";
 import { type JobRecord, type JobStats, JobTracker } from "./timing/jobs.js";
 import { KERNEL_COSTS } from "./timing/kernel-costs.js";
 import { WATCHDOG_TICKS, Watchdog } from "./watchdog.js";
+
+/** Longest partition name: the region manager's 64-character owner label holds "partition:" and it. */
+const MAX_PARTITION_NAME = MAX_OBJECT_NAME - "partition:".length;
 
 export type { KernelDevices } from "./devices/attach.js";
 
@@ -463,8 +467,13 @@ export class Kernel {
 
   /** Creates a partition (boot time): one zeroed block of 2^k pages, covered by one MPU region. */
   createPartition(name: string, size: number, region?: string): Partition {
-    if (typeof name !== "string" || name === "" || this.partitions.has(name)) {
-      throw new KernelError("BAD_CONFIG", `partition name ${JSON.stringify(name)} is empty or taken`, { name });
+    // The region manager's owner label ("partition:<name>") holds at most 64 characters.
+    if (!isObjectName(name) || name.length > MAX_PARTITION_NAME || this.partitions.has(name)) {
+      throw new KernelError(
+        "BAD_CONFIG",
+        `partition name ${JSON.stringify(name)} is empty, longer than ${MAX_PARTITION_NAME} characters or taken`,
+        { name },
+      );
     }
     if (!Number.isInteger(size) || size <= 0) {
       throw new KernelError("BAD_CONFIG", `partition ${name}: size must be a positive integer`, { name, size });
@@ -486,8 +495,7 @@ export class Kernel {
    */
   createSemaphore(name: string, initial: number, max: number): Semaphore {
     const ok =
-      typeof name === "string" &&
-      name !== "" &&
+      isObjectName(name) &&
       !this.semaphores.has(name) &&
       Number.isInteger(max) &&
       max >= 1 &&
@@ -496,7 +504,11 @@ export class Kernel {
       initial >= 0 &&
       initial <= max;
     if (!ok)
-      throw new KernelError("BAD_CONFIG", `semaphore ${name}: taken name or bad initial/max`, { name, initial, max });
+      throw new KernelError(
+        "BAD_CONFIG",
+        `semaphore ${name}: bad or taken name (1-${MAX_OBJECT_NAME} characters), or bad initial/max`,
+        { name, initial, max },
+      );
     const s = this.asKernel(() => Semaphore.create(this.kernelMemory(), this.scheduler, name, initial, max));
     this.semaphores.set(name, s);
     return s;
@@ -505,8 +517,7 @@ export class Kernel {
   /** Creates a message queue with its control block and slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
   createQueue(name: string, messageSize: number, capacity: number): MessageQueue {
     const ok =
-      typeof name === "string" &&
-      name !== "" &&
+      isObjectName(name) &&
       !this.queues.has(name) &&
       Number.isInteger(messageSize) &&
       messageSize >= 1 &&
@@ -517,7 +528,7 @@ export class Kernel {
     if (!ok) {
       throw new KernelError(
         "BAD_CONFIG",
-        `queue ${name}: taken name, or messageSize not 1..256 or capacity not 1..64`,
+        `queue ${name}: bad or taken name (1-${MAX_OBJECT_NAME} characters), or messageSize not 1..256 or capacity not 1..64`,
         {
           name,
           messageSize,

@@ -40,10 +40,18 @@ export function optionalInt<Q extends RawRequest>(
   return req[field] === undefined ? undefined : int(req, field, min, max);
 }
 
+/** Longest name of a partition, semaphore or queue (characters): what a syscall may name. */
+export const MAX_OBJECT_NAME = 64;
+
+/** Whether `v` can name a kernel object: a string of 1-{@link MAX_OBJECT_NAME} characters. */
+export function isObjectName(v: unknown): v is string {
+  return typeof v === "string" && v.length > 0 && v.length <= MAX_OBJECT_NAME;
+}
+
 /** An object name: a string of 1-64 characters. */
 export function name<Q extends RawRequest>(req: Q, field: keyof Q & string): string {
   const v = req[field];
-  if (typeof v !== "string" || v.length === 0 || v.length > 64) {
+  if (!isObjectName(v)) {
     throw new KernelError("BAD_ARGUMENT", `${req.op}: ${field} must be a name`, { op: req.op, field, value: v });
   }
   return v;
