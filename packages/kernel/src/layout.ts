@@ -7,7 +7,11 @@ export interface BoardLayout {
   readonly ram: readonly MemoryRegion[];
   /** The RAM region the image's .data/.bss and the main stack occupy (at its start). */
   readonly main: MemoryRegion;
-  /** Code memory: the MPU region every task may execute from (flash; MPS2's SSRAM1). */
+  /**
+   * Code memory (flash; MPS2's SSRAM1): where every task's code lies. Each task executes from its
+   * own 4 KiB slot of it, or from all of it with `KernelOptions.codeIsolation: "shared"` (one MPU
+   * region covering this range).
+   */
   readonly code: {
     /** Its base: the VTOR value (the vector table sits here); aligned on `size`. */
     readonly base: number;
