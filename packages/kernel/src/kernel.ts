@@ -687,6 +687,7 @@ export class Kernel {
             exceptionReturn: this.timing.returnExtra(probe, code),
           },
           live: live.blocks,
+          exitCode: null,
         },
         live,
       );
@@ -778,6 +779,7 @@ export class Kernel {
 
   /** Restart: gives back the task's live heap blocks, resets its stack and writes its first frame again. */
   private resetTask(k: KTask): void {
+    k.exitCode = null;
     if (k.heap) {
       const gate = k.heap.allocator;
       for (const addr of [...k.live.keys()]) {

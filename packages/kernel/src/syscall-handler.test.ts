@@ -324,6 +324,15 @@ describe("print, info, exit", () => {
     expect((info as unknown as TaskInfo).now).toBeGreaterThanOrEqual(2);
     expect(after).toBe(false);
     expect(k.schedTask(t).state).toBe("stopped");
+    expect(t.exitCode).toBe(3);
+    const r = k.spawn({
+      name: "r",
+      *main(t) {
+        yield* t.yield();
+      },
+    });
+    k.run({ ms: 10 });
+    expect([k.schedTask(r).state, r.exitCode]).toEqual(["stopped", null]); // returned: no exit code
   });
 });
 

@@ -110,6 +110,11 @@ export interface KTask {
    * heap's {@link HeapGate} (the task cannot write it).
    */
   readonly live: ReadonlyMap<number, number>;
+  /**
+   * The code of the task's `exit(code)` syscall (0 for `exit()`), or null: it has not called
+   * `exit` (it returned, faulted, was stopped, or still runs). A restart clears it.
+   */
+  exitCode: number | null;
 }
 
 /** A heap over one block of pages (one MPU region) and its allocator: the kernel's own heap. */
@@ -172,6 +177,7 @@ export class TaskRecord implements KTask {
   declare restoring: boolean;
   declare readonly timing: TaskCosts;
   declare readonly live: ReadonlyMap<number, number>;
+  declare exitCode: number | null;
   /** The heap's live blocks (kept by its gate): what `heapInUse` reads. */
   readonly #inUse: { readonly inUse: number };
 
@@ -202,6 +208,7 @@ export class TaskRecord implements KTask {
     this.restoring = init.restoring;
     this.timing = init.timing;
     this.live = init.live;
+    this.exitCode = init.exitCode;
     this.#inUse = inUse;
   }
 
