@@ -58,9 +58,13 @@ export class AccessPath {
   // (TypeScript's default from ES2022, and what tsx applies to files outside a tsconfig's
   // `include`), a plain declaration would first define them as `undefined`, and V8 would then
   // keep the fast paths' numbers as tagged values and their DataView untyped (about 25% slower).
+  /** The memory map the accesses reach after the MPU. */
   declare readonly bus: Bus;
+  /** The MPU that decides every access outside the PPB. */
   declare readonly mpu: MpuModel;
+  /** The System Control Block: CCR, SHCSR and SHPR decide faults; CFSR, HFSR, MMFAR, BFAR record them. */
   declare readonly scb: Scb;
+  /** Where `fault` events go (emitted only while someone listens). */
   declare readonly emitter: HwEmitter;
   /** @internal The PPB's registers (SCB, MPU, SysTick). */
   declare protected readonly ppb: Ppb;
@@ -137,6 +141,7 @@ export class AccessPath {
   get mode(): Mode {
     return this.modeValue;
   }
+  /** Sets the mode; privilege follows (Handler mode is always privileged). */
   set mode(m: Mode) {
     if (m === this.modeValue) return;
     this.modeValue = m;
@@ -147,6 +152,7 @@ export class AccessPath {
   get controlNPriv(): boolean {
     return this.nPriv;
   }
+  /** Sets CONTROL.nPRIV; privilege follows. */
   set controlNPriv(v: boolean) {
     if (v === this.nPriv) return;
     this.nPriv = v;
@@ -165,6 +171,7 @@ export class AccessPath {
   get executionPriority(): number {
     return this.priority;
   }
+  /** Sets the execution priority (decides escalation to HardFault, lockup, and HFNMIENA's effect). */
   set executionPriority(p: number) {
     this.priority = p;
     this.invalidate();
@@ -183,6 +190,7 @@ export class AccessPath {
   get actor(): number {
     return this.actorValue;
   }
+  /** Sets the actor tag (see {@link makeActor}). */
   set actor(v: number) {
     this.actorValue = v;
     if (this.hookValue !== null) this.fmask = this.maskFor(v);
@@ -204,6 +212,7 @@ export class AccessPath {
   get hook(): AccessHook | null {
     return this.hookValue;
   }
+  /** Installs a hook (null removes it); its filter takes effect at once. */
   set hook(h: AccessHook | null) {
     this.hookValue = h;
     this.filter = h?.filter ?? null;
@@ -226,6 +235,7 @@ export class AccessPath {
   get countCycles(): boolean {
     return this.countCyclesValue;
   }
+  /** Turns cycle counting on or off. */
   set countCycles(on: boolean) {
     this.countCyclesValue = on;
     this.reopen();
@@ -235,6 +245,7 @@ export class AccessPath {
   get cycles(): number {
     return this.chargeEnd - this.left;
   }
+  /** Sets the cycle count (the alarm does not fire for the jump; a count past it fires at the next charge). */
   set cycles(c: number) {
     this.rebase(c);
   }

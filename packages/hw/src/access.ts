@@ -42,6 +42,7 @@ export interface AccessRecord {
  * `actor` is the value software put in `Core.actor` (e.g. task id and mode packed by the kernel).
  */
 export interface AccessHook {
+  /** Called with each access the MPU allowed, before the bus performs it (`size` in bytes); throw to abort it. */
   onAccess(address: number, size: number, kind: AccessKind, privileged: boolean, actor: number): void;
   /**
    * Optional accelerator: lets the core skip the call for accesses the hook already knows are
@@ -70,8 +71,11 @@ export interface AccessFilter {
  * code. Software packs it with a task id into `Core.actor` with {@link makeActor}.
  */
 export const ActorMode = {
+  /** Kernel code. */
   Kernel: 0,
+  /** Allocator code (a task's call into an allocator included). */
   Allocator: 1,
+  /** Task (user) code. */
   User: 2,
 } as const;
 /** One of {@link ActorMode}'s values. */

@@ -39,6 +39,7 @@ export class Core extends AccessPath {
   get psplim(): number {
     return this.psplimValue;
   }
+  /** Sets PSPLIM (bits [2:0] cleared); throws `STACK_LIMIT_UNSUPPORTED` on ARMv7-M. */
   set psplim(v: number) {
     this.psplimValue = this.stackLimitValue("PSPLIM", v);
   }
@@ -47,6 +48,7 @@ export class Core extends AccessPath {
   get msplim(): number {
     return this.msplimValue;
   }
+  /** Sets MSPLIM (bits [2:0] cleared); throws `STACK_LIMIT_UNSUPPORTED` on ARMv7-M. */
   set msplim(v: number) {
     this.msplimValue = this.stackLimitValue("MSPLIM", v);
   }
@@ -242,7 +244,15 @@ export class Core extends AccessPath {
    * The returned SP undoes a realignment recorded in the stacked xPSR bit 9 (CCR.STKALIGN set).
    * `into` (8 words) receives the frame instead of a new array (the context switch reuses one).
    */
-  popFrame(sp: number, into?: Uint32Array): { frame: Uint32Array; sp: number } {
+  popFrame(
+    sp: number,
+    into?: Uint32Array,
+  ): {
+    /** The stacked words: R0, R1, R2, R3, R12, LR, PC, xPSR. */
+    frame: Uint32Array;
+    /** SP after the frame (32 bytes up, 4 more when xPSR bit 9 records a realignment). */
+    sp: number;
+  } {
     const frame = into ?? new Uint32Array(8);
     return { frame, sp: this.unstackFrame(sp, frame) };
   }

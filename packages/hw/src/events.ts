@@ -5,11 +5,13 @@ import type { Fault } from "./fault.js";
 export interface ConfigWarning {
   /** Stable code, e.g. "MPU_SIZE_TOO_SMALL", "MPU_BASE_MISALIGNED", "MPU_AP_RESERVED". */
   readonly code: string;
+  /** Human-readable explanation, naming the register field and the choice the model made. */
   readonly message: string;
   /** MPU region number, when the warning is about one region. */
   readonly region?: number;
   /** Register field, e.g. "RASR.SIZE". */
   readonly field?: string;
+  /** The offending field value, when there is one. */
   readonly value?: number;
 }
 
@@ -19,6 +21,7 @@ export interface MpuChange {
   readonly register: string;
   /** Region affected, or null for CTRL/RNR. */
   readonly region: number | null;
+  /** The register's new value (PMSAv7 RBAR: the word written, VALID and REGION included). */
   readonly value: number;
 }
 
@@ -42,6 +45,7 @@ export type HwWatched = { -readonly [K in keyof HwEvents]: boolean };
  * every emitter class shares (megamorphic).
  */
 export class HwEmitter extends EventEmitter<HwEvents> {
+  /** Per event, whether it ever had a listener (set by `on`, `once`, `addListener`; never reset). */
   readonly watched: HwWatched = { fault: false, "mpu-reconfigured": false, warning: false };
 
   /** Adds a listener (and marks the event watched). */

@@ -2,9 +2,16 @@ import { type AccessRecord, accessKindName } from "./access.js";
 
 /** Exception numbers of the faults (ARMv7-M B1.5.2). */
 export const ExceptionNumber = {
+  /** HardFault (3): an escalated configurable fault (HFSR.FORCED) or a vector table read error (HFSR.VECTTBL). */
   HardFault: 3,
+  /** MemManage (4): an access the MPU (or the default map's XN) forbids. */
   MemManage: 4,
+  /**
+   * BusFault (5): an access nothing decodes, a write to read-only or fetch from non-executable memory, an unprivileged
+   * PPB access.
+   */
   BusFault: 5,
+  /** UsageFault (6): in the model, UNALIGNED and (ARMv8-M) STKOF. */
   UsageFault: 6,
 } as const;
 /** One of {@link ExceptionNumber}'s values. */
@@ -12,33 +19,55 @@ export type ExceptionNumber = (typeof ExceptionNumber)[keyof typeof ExceptionNum
 
 /** CFSR bits (MMFSR byte 0, BFSR byte 1, UFSR halfword 2). */
 export const Cfsr = {
+  /** MMFSR: instruction access violation (fetch from a region without execute permission or XN); MMFAR not valid. */
   IACCVIOL: 1 << 0,
+  /** MMFSR: data access violation (load or store the MPU forbids); MMFAR holds the address. */
   DACCVIOL: 1 << 1,
+  /** MMFSR: MemManage on exception return unstacking. */
   MUNSTKERR: 1 << 3,
+  /** MMFSR: MemManage on exception entry stacking. */
   MSTKERR: 1 << 4,
+  /** MMFSR: MemManage during lazy floating-point state preservation. */
   MLSPERR: 1 << 5,
+  /** MMFSR: MMFAR holds the faulting address. */
   MMARVALID: 1 << 7,
+  /** BFSR: bus error on an instruction fetch. */
   IBUSERR: 1 << 8,
+  /** BFSR: precise data bus error; BFAR holds the address (with BFARVALID). */
   PRECISERR: 1 << 9,
+  /** BFSR: imprecise data bus error (BFAR not valid). */
   IMPRECISERR: 1 << 10,
+  /** BFSR: bus error on exception return unstacking. */
   UNSTKERR: 1 << 11,
+  /** BFSR: bus error on exception entry stacking. */
   STKERR: 1 << 12,
+  /** BFSR: bus error during lazy floating-point state preservation. */
   LSPERR: 1 << 13,
+  /** BFSR: BFAR holds the faulting address. */
   BFARVALID: 1 << 15,
+  /** UFSR: undefined instruction. */
   UNDEFINSTR: 1 << 16,
+  /** UFSR: invalid EPSR state (e.g. T bit clear). */
   INVSTATE: 1 << 17,
+  /** UFSR: invalid PC load (bad EXC_RETURN or exception return integrity check). */
   INVPC: 1 << 18,
+  /** UFSR: coprocessor instruction with the coprocessor absent or disabled. */
   NOCP: 1 << 19,
   /** ARMv8-M: a stack pointer update below the stack limit (PSPLIM/MSPLIM). */
   STKOF: 1 << 20,
+  /** UFSR: unaligned access trapped (CCR.UNALIGN_TRP, or an instruction that needs alignment). */
   UNALIGNED: 1 << 24,
+  /** UFSR: SDIV/UDIV by zero with CCR.DIV_0_TRP set. */
   DIVBYZERO: 1 << 25,
 } as const;
 
 /** HFSR bits. */
 export const Hfsr = {
+  /** Bus error on a vector table read during exception processing. */
   VECTTBL: 1 << 1,
+  /** A configurable fault (disabled or at insufficient priority) escalated to HardFault. */
   FORCED: 1 << 30,
+  /** A debug event while halting debug is disabled. */
   DEBUGEVT: 1 << 31,
 } as const;
 

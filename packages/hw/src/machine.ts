@@ -15,7 +15,9 @@ import { SysTick } from "./scs/systick.js";
 
 /** The MPU model of each architecture. */
 export interface MpuByArchitecture {
+  /** ARMv7-M PMSAv7: {@link Mpu}. */
   readonly pmsav7: Mpu;
+  /** ARMv8-M PMSAv8: {@link MpuV8}. */
   readonly pmsav8: MpuV8;
 }
 
@@ -35,12 +37,19 @@ const MPU_MODELS: {
  * `mpu.architecture`.
  */
 export interface Machine<A extends MpuArchitecture = MpuArchitecture> {
+  /** The board it was built from. */
   readonly board: Board<A>;
+  /** Memory and peripherals, without permission checks. */
   readonly bus: Bus;
+  /** The core: every access through it is MPU-checked, hooked, cycle-counted and may fault. */
   readonly core: Core;
+  /** The MPU (also reachable through its registers in the PPB). */
   readonly mpu: MpuByArchitecture[A];
+  /** The System Control Block (CCR, SHCSR, fault status and address registers). */
   readonly scb: Scb;
+  /** The SysTick timer (advanced by its owner, e.g. the scheduler). */
   readonly systick: SysTick;
+  /** Fault, MPU reconfiguration and configuration warning events. */
   readonly events: HwEmitter;
 }
 

@@ -27,54 +27,99 @@ export interface CoreProfile {
  * the TRMs' (M3 r2p1, M4 r0p1, M7 r1p2, M33 r0p4, M55 r1p0).
  */
 export const CORE_PROFILES = {
+  /** Cortex-M3 r2p1: ARMv7-M, PMSAv7, 8 MPU regions. */
   "cortex-m3": {
+    /** ARMv7-M. */
     architecture: "ARMv7-M",
+    /** MPU: PMSAv7. */
     mpu: "pmsav7",
+    /** Default MPU region count (DREGION): 8. */
     mpuRegions: 8,
+    /** CPUID 0x412FC231: Arm, r2p1, part 0xC23. */
     cpuid: 0x412fc231,
+    /** Writable CCR bits: NONBASETHRDENA, USERSETMPEND, UNALIGN_TRP, DIV_0_TRP, BFHFNMIGN, STKALIGN. */
     ccrWritable: 0x0000031b,
+    /** No CCR bit is RES1. */
     ccrFixed: 0,
+    /** No PSPLIM/MSPLIM. */
     stackLimits: false,
+    /** No PXN (PMSAv7). */
     pxn: false,
   },
+  /** Cortex-M4 r0p1: ARMv7E-M, PMSAv7, 8 MPU regions. */
   "cortex-m4": {
+    /** ARMv7E-M (DSP extension). */
     architecture: "ARMv7E-M",
+    /** MPU: PMSAv7. */
     mpu: "pmsav7",
+    /** Default MPU region count (DREGION): 8. */
     mpuRegions: 8,
+    /** CPUID 0x410FC241: Arm, r0p1, part 0xC24. */
     cpuid: 0x410fc241,
+    /** Writable CCR bits: NONBASETHRDENA, USERSETMPEND, UNALIGN_TRP, DIV_0_TRP, BFHFNMIGN, STKALIGN. */
     ccrWritable: 0x0000031b,
+    /** No CCR bit is RES1. */
     ccrFixed: 0,
+    /** No PSPLIM/MSPLIM. */
     stackLimits: false,
+    /** No PXN (PMSAv7). */
     pxn: false,
   },
+  /** Cortex-M7 r1p2: ARMv7E-M, PMSAv7, 16 MPU regions by default (8 or 16 on silicon). */
   "cortex-m7": {
+    /** ARMv7E-M (DSP extension). */
     architecture: "ARMv7E-M",
+    /** MPU: PMSAv7. */
     mpu: "pmsav7",
+    /** Default MPU region count (DREGION): 16. */
     mpuRegions: 16,
+    /** CPUID 0x411FC272: Arm, r1p2, part 0xC27. */
     cpuid: 0x411fc272,
+    /** Writable CCR bits: the Cortex-M4's plus DC, IC and BP (cache and branch predictor enables). */
     ccrWritable: 0x0007031b,
+    /** No CCR bit is RES1. */
     ccrFixed: 0,
+    /** No PSPLIM/MSPLIM. */
     stackLimits: false,
+    /** No PXN (PMSAv7). */
     pxn: false,
   },
+  /** Cortex-M33 r0p4: ARMv8-M Mainline, PMSAv8, 8 MPU regions. */
   "cortex-m33": {
+    /** ARMv8-M Mainline. */
     architecture: "ARMv8-M Mainline",
+    /** MPU: PMSAv8. */
     mpu: "pmsav8",
+    /** Default MPU region count (DREGION): 8. */
     mpuRegions: 8,
+    /** CPUID 0x410FD214: Arm, r0p4, part 0xD21. */
     cpuid: 0x410fd214,
+    /** Writable CCR bits: USERSETMPEND, UNALIGN_TRP, DIV_0_TRP, BFHFNMIGN, STKOFHFNMIGN. */
     ccrWritable: 0x0000051a,
+    /** CCR.STKALIGN is RES1. */
     ccrFixed: 0x00000200,
+    /** Has PSPLIM/MSPLIM. */
     stackLimits: true,
+    /** No PXN (ARMv8.0-M: RLAR bit 4 is RES0). */
     pxn: false,
   },
+  /** Cortex-M55 r1p0: ARMv8.1-M Mainline, PMSAv8 with PXN, 8 MPU regions. */
   "cortex-m55": {
+    /** ARMv8.1-M Mainline. */
     architecture: "ARMv8.1-M Mainline",
+    /** MPU: PMSAv8. */
     mpu: "pmsav8",
+    /** Default MPU region count (DREGION): 8. */
     mpuRegions: 8,
+    /** CPUID 0x411FD220: Arm, r1p0, part 0xD22. */
     cpuid: 0x411fd220,
+    /** Writable CCR bits: the Cortex-M33's plus DC, IC and BP. */
     ccrWritable: 0x0007051a,
+    /** CCR.STKALIGN is RES1. */
     ccrFixed: 0x00000200,
+    /** Has PSPLIM/MSPLIM. */
     stackLimits: true,
+    /** Has MPU_RLAR.PXN. */
     pxn: true,
   },
 } as const satisfies Record<string, CoreProfile>;

@@ -2,8 +2,11 @@ import { HwError } from "../errors.js";
 
 /** A position in a text: 0-based offset, 1-based line and column. */
 export interface TextPosition {
+  /** 0-based offset in the text (UTF-16 code units). */
   readonly offset: number;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column (UTF-16 code units from the line's start). */
   readonly column: number;
 }
 

@@ -23,6 +23,10 @@ export interface LinkerBoardOptions {
   readonly clockHz?: number;
   /** Default: the base board's, else from the core (8 on M3/M4, 16 on M7). */
   readonly mpuRegions?: 8 | 16;
+  /**
+   * One-line description. Default: `"<base.name> with the memory of a linker script"`, or `"board from a linker
+   * script"` without `base`.
+   */
   readonly description?: string;
 }
 

@@ -20,6 +20,7 @@ export interface LinkerMemoryRegion {
   readonly executable: boolean;
   /** 1-based line and column of the region name. */
   readonly line: number;
+  /** 1-based column of the region name. */
   readonly column: number;
 }
 

@@ -2,8 +2,11 @@ import { HwError } from "../errors.js";
 
 /** A named address range [start, end). */
 export interface AddressRange {
+  /** The name of the region the range lies in. */
   readonly name: string;
+  /** First address. */
   readonly start: number;
+  /** Bytes (`end - start`). */
   readonly size: number;
   /** One past the last byte. */
   readonly end: number;
@@ -11,7 +14,9 @@ export interface AddressRange {
 
 /** A range in use (e.g. a program's .data/.bss/heap/stack as its linker map gives them). */
 export interface UsedRange {
+  /** First address (an integer within 32 bits). */
   readonly start: number;
+  /** Bytes (>= 0; 0 covers nothing). */
   readonly size: number;
 }
 

@@ -14,8 +14,18 @@ export interface SizeLiteralOptions {
 
 /** Why a literal was refused, for the caller's error message. */
 export type SizeLiteralResult =
-  | { readonly ok: true; readonly value: number }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      /** The literal was read. */
+      readonly ok: true;
+      /** Its value (may exceed 2^32: the caller checks ranges). */
+      readonly value: number;
+    }
+  | {
+      /** The literal was refused. */
+      readonly ok: false;
+      /** Why, for the caller's error message. */
+      readonly reason: string;
+    };
 
 const LITERAL = /^(0[xX][0-9a-fA-F]+|[0-9]+)([kKmM]?)$/;
 

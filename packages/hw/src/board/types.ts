@@ -26,8 +26,11 @@ export interface MemoryRegionSpec {
 
 /** A range of addresses decoded by peripherals (reads of unattached registers read as zero). */
 export interface PeripheralRangeSpec {
+  /** Unique name among the board's peripheral ranges, e.g. "APB1". */
   readonly name: string;
+  /** First address. */
   readonly start: number;
+  /** Size in bytes (> 0; the range ends at or below 0xE0000000). */
   readonly size: number;
 }
 
@@ -39,6 +42,7 @@ export interface BoardSpec {
   readonly aliases?: readonly string[];
   /** One-line description. */
   readonly description?: string;
+  /** The CPU core (see {@link CORE_PROFILES}): decides the MPU architecture, CPUID and CCR. */
   readonly core: CoreKind;
   /**
    * Number of MPU regions (DREGION, per security state on ARMv8-M): 8 on Cortex-M3/M4, 16 on the
@@ -47,7 +51,9 @@ export interface BoardSpec {
   readonly mpuRegions?: 8 | 16;
   /** Core clock in Hz (for simulated time). Default 16 MHz. */
   readonly clockHz?: number;
+  /** Memory regions (at least one; no overlaps, all below 0xE0000000, at most 256 MiB in total). */
   readonly memory: readonly MemoryRegionSpec[];
+  /** Address ranges decoded by peripherals (no overlaps). Default none. */
   readonly peripherals?: readonly PeripheralRangeSpec[];
   /** Named peripheral addresses on this board (e.g. { USART2: 0x40004400 }) used by the kernel's devices. */
   readonly devices?: Readonly<Record<string, number>>;
@@ -62,14 +68,21 @@ export interface BoardSpec {
 
 /** A memory region after validation: every field present. */
 export interface MemoryRegion {
+  /** Unique name, e.g. "SRAM1". */
   readonly name: string;
+  /** First address. */
   readonly start: number;
+  /** Size in bytes (> 0). */
   readonly size: number;
   /** One past the last byte. */
   readonly end: number;
+  /** What it is made of. */
   readonly kind: MemoryKind;
+  /** Stores are BusFaults. */
   readonly readOnly: boolean;
+  /** Instruction fetches allowed by the bus (else BusFault IBUSERR). */
   readonly executable: boolean;
+  /** Extra bus cycles per access (0..15): an access costs 1 + waitStates cycles. */
   readonly waitStates: number;
 }
 
@@ -78,18 +91,25 @@ export interface MemoryRegion {
  * boards), so `createMachine` gives a machine whose `mpu` has that architecture's type.
  */
 export interface Board<A extends MpuArchitecture = MpuArchitecture> {
+  /** Board or part name, e.g. "stm32f407". */
   readonly name: string;
+  /** Other names accepted for the board (may be empty). */
   readonly aliases: readonly string[];
+  /** One-line description (the name when the spec gave none). */
   readonly description: string;
+  /** The CPU core. */
   readonly core: CoreKind;
   /** The MPU architecture, from the core: PMSAv7 (Cortex-M3/M4/M7) or PMSAv8 (Cortex-M33/M55). */
   readonly mpuArchitecture: A;
+  /** Number of MPU regions (DREGION). */
   readonly mpuRegions: 8 | 16;
+  /** Core clock in Hz (for simulated time). */
   readonly clockHz: number;
   /** Sorted by start address. */
   readonly memory: readonly MemoryRegion[];
   /** Sorted by start address. */
   readonly peripherals: readonly PeripheralRangeSpec[];
+  /** Named peripheral addresses, e.g. { USART2: 0x40004400 } (may be empty). */
   readonly devices: Readonly<Record<string, number>>;
   /** Role -> device name (every name a key of `devices`); see {@link BoardSpec.roles}. */
   readonly roles: Readonly<Record<string, string>>;

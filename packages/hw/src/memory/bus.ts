@@ -19,7 +19,9 @@ interface Attached {
 export interface PeripheralHit {
   /** The attached device, or null inside a decoded range with nothing attached (reads zero). */
   readonly device: Peripheral | null;
+  /** Offset of the address from the device's base (0 when no device is attached). */
   readonly offset: number;
+  /** The board's peripheral range the address lies in. */
   readonly range: PeripheralRangeSpec;
 }
 
@@ -33,6 +35,7 @@ export interface PeripheralHit {
  * cannot decode.
  */
 export class Bus {
+  /** The board whose memory and peripheral ranges the bus decodes. */
   readonly board: Board;
   /** Segment 0 is a sentinel; 1.. are the board's memory regions in address order. */
   readonly segments: readonly MemorySegment[];
@@ -172,7 +175,12 @@ export class Bus {
   }
 
   /** Attached devices with their bases. */
-  devices(): readonly { readonly base: number; readonly device: Peripheral }[] {
+  devices(): readonly {
+    /** The address the device is attached at. */
+    readonly base: number;
+    /** The device. */
+    readonly device: Peripheral;
+  }[] {
     return this.attached.map((d) => ({ base: d.base, device: d.device }));
   }
 

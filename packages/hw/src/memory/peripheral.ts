@@ -15,6 +15,8 @@ export interface Peripheral {
   readonly name: string;
   /** Bytes of address space it decodes from its base. */
   readonly size: number;
+  /** Reads `size` bytes at `offset` (within the device: an access past its `size` is a BusFault). */
   read(offset: number, size: 1 | 2 | 4, access: PeripheralAccess): number;
+  /** Writes the low `size` bytes of `value` at `offset`. */
   write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void;
 }

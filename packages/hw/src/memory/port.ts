@@ -25,11 +25,17 @@ export interface MemoryPort {
    * may then skip switching it. Absent: always switch.
    */
   readonly actorObserved?: boolean;
+  /** Loads the byte at `address` (0..0xFF). */
   read8(address: number): number;
+  /** Loads the little-endian halfword at `address` (0..0xFFFF). */
   read16(address: number): number;
+  /** Loads the little-endian word at `address` (unsigned). */
   read32(address: number): number;
+  /** Stores the low byte of `value`. */
   write8(address: number, value: number): void;
+  /** Stores the low halfword of `value`, little-endian. */
   write16(address: number, value: number): void;
+  /** Stores `value` as a little-endian word. */
   write32(address: number, value: number): void;
 }
 

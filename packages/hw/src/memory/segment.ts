@@ -16,12 +16,17 @@ export class MemorySegment {
   readonly regions: readonly MemoryRegion[];
   /** Region names joined with "+". */
   readonly name: string;
+  /** First address. */
   readonly start: number;
+  /** Bytes (`end - start`). */
   readonly size: number;
+  /** One past the last address. */
   readonly end: number;
   /** Where `start` sits in the bus's memory buffer (congruent to `start` modulo 4 KiB). */
   readonly offset: number;
+  /** The segment's bytes (index = address - start). */
   readonly bytes: Uint8Array;
+  /** A DataView over the same bytes (the core reads it little-endian). */
   readonly view: DataView;
   /** `size` when stores are allowed, else 0 (read-only memory: every store takes the slow path). */
   readonly wsize: number;

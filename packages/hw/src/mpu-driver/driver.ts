@@ -5,6 +5,7 @@ import type { MpuConfig, MpuConfigRequest, MpuDriver, MpuGrant, MpuRegionUse, Re
 
 /** What an architecture makes of one grant: its regions, and a stack limit when it sets one. */
 export interface Realised {
+  /** The regions the grant becomes, lowest-numbered first (PMSAv7 guarded stack: the stack, then its guard). */
   readonly pieces: readonly RegionPiece[];
   /** PSPLIM for a guarded stack on architectures that realise guards with it. */
   readonly stackLimit?: number;
@@ -66,6 +67,7 @@ class LaidOutConfig<P> implements MpuConfig {
  * (`P`), how they are written and decoded.
  */
 export abstract class GrantDriver<P = null> implements MpuDriver {
+  /** PMSAv7 or PMSAv8. */
   abstract readonly architecture: MpuArchitecture;
   abstract readonly regionCount: number;
   abstract readonly accesses: readonly RegionAccess[];

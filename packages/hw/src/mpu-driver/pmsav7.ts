@@ -69,6 +69,7 @@ export function pmsav7StackGuard(grant: MpuGrant, kernel: boolean, guard: number
  * (`Mpu.loadPairs`, as FreeRTOS-MPU's PendSV does).
  */
 export class Pmsav7Driver extends GrantDriver<MpuPairProgram | null> {
+  /** ARMv7-M PMSAv7. */
   readonly architecture = "pmsav7" as const;
   readonly regionCount: number;
   readonly accesses = PMSAV7_ACCESSES;

@@ -85,6 +85,7 @@ export function pmsav8StackLimit(grant: MpuGrant, kernel: boolean, guard: number
  * then RNR and an STM of four (RBAR, RLAR) pairs to RBAR..RLAR_A3 per group, then PSPLIM.
  */
 export class Pmsav8Driver extends GrantDriver {
+  /** ARMv8-M PMSAv8. */
   readonly architecture = "pmsav8" as const;
   readonly regionCount: number;
   readonly accesses = PMSAV8_ACCESSES;

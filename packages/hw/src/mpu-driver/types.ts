@@ -28,6 +28,7 @@ export interface MpuGrant {
   readonly base: number;
   /** Bytes. Each architecture has its own rules (PMSAv7: a power of two >= 32 with `base` aligned on it). */
   readonly size: number;
+  /** Access permissions (AP names; PMSAv8 encodes only "priv-rw", "rw", "priv-ro", "ro"). */
   readonly access: RegionAccess;
   /** Instruction fetch allowed (XN = 0). Default false. */
   readonly executable?: boolean;
@@ -52,10 +53,15 @@ export interface MpuRegionUse {
   readonly kernel: boolean;
   /** The grant's label, or `"<label> guard"` for a PMSAv7 stack guard region. */
   readonly label: string;
+  /** First address of the region (a PMSAv8 guarded stack's starts above the guard). */
   readonly base: number;
+  /** Bytes the region spans (a PMSAv7 guard region: the guard). */
   readonly size: number;
+  /** Access permissions ("priv-ro" for a PMSAv7 guard region). */
   readonly access: RegionAccess;
+  /** Instruction fetch allowed (XN = 0). */
   readonly executable: boolean;
+  /** Memory type (the grant's, "normal-wb" by default). */
   readonly memory: MemoryTypeSetting;
 }
 
@@ -67,9 +73,11 @@ export interface MpuRegionUse {
 export interface MpuConfig {
   /** Stable identity: the driver skips loading a configuration it loaded last. */
   readonly id: number;
+  /** The architecture whose register words it holds. */
   readonly architecture: MpuArchitecture;
   /** Whose configuration it is, for error messages (`task "logger"`, `kernel`). */
   readonly who: string;
+  /** Regions of the MPU it was laid out for (MPU_TYPE.DREGION). */
   readonly regionCount: number;
   /** The kernel's grants (they take the highest-numbered regions). */
   readonly kernelGrants: readonly MpuGrant[];
@@ -119,6 +127,7 @@ export interface MpuConfigRequest {
  * ```
  */
 export interface MpuDriver {
+  /** PMSAv7 or PMSAv8. */
   readonly architecture: MpuArchitecture;
   /** Regions the MPU has (MPU_TYPE.DREGION). */
   readonly regionCount: number;

@@ -41,12 +41,15 @@ export interface Pmsav8RegionView extends MpuRegionView {
   readonly ap: number;
   /** RLAR.PXN (always false on ARMv8.0-M, where it is RES0). */
   readonly pxn: boolean;
+  /** RLAR.AttrIndx, 0..7. */
   readonly attrIndex: number;
   /** The MAIR attribute byte AttrIndx selects. */
   readonly attr: number;
   /** The Device type, or null for Normal memory. */
   readonly device: DeviceType | null;
+  /** MPU_RBAR as stored. */
   readonly rbar: number;
+  /** MPU_RLAR as stored. */
   readonly rlar: number;
 }
 
@@ -60,7 +63,12 @@ export function encodeRegionV8(
   regionCount: number,
   s: MpuV8RegionSettings,
   pxnImplemented: boolean,
-): { rbar: number; rlar: number } {
+): {
+  /** MPU_RBAR: BASE, SH, AP, XN. */
+  rbar: number;
+  /** MPU_RLAR: LIMIT (base + size - 32), PXN, AttrIndx, EN. */
+  rlar: number;
+} {
   requireObject(s, "MPU region settings");
   if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
     throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {

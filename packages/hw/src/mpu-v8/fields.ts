@@ -4,37 +4,61 @@ import { Perm } from "../mpu/perm.js";
 
 /** PMSAv8 MPU register addresses in the System Control Space (the Secure MPU; ARMv8-M ARM D1.2). */
 export const MpuV8Reg = {
+  /** MPU_TYPE (read-only): DREGION[15:8], the number of regions. */
   TYPE: 0xe000ed90,
+  /** MPU_CTRL: ENABLE, HFNMIENA, PRIVDEFENA (the PMSAv7 bits, see {@link MpuCtrl}). */
   CTRL: 0xe000ed94,
+  /** MPU_RNR: the region MPU_RBAR and MPU_RLAR select (and the base of the aliases' group of four). */
   RNR: 0xe000ed98,
+  /** MPU_RBAR: BASE, SH, AP, XN of region RNR (see {@link RbarV8}). */
   RBAR: 0xe000ed9c,
+  /** MPU_RLAR: LIMIT, PXN, AttrIndx, EN of region RNR (see {@link Rlar}). */
   RLAR: 0xe000eda0,
+  /** MPU_RBAR_A1: MPU_RBAR of region RNR[7:2]:1. */
   RBAR_A1: 0xe000eda4,
+  /** MPU_RLAR_A1: MPU_RLAR of region RNR[7:2]:1. */
   RLAR_A1: 0xe000eda8,
+  /** MPU_RBAR_A2: MPU_RBAR of region RNR[7:2]:2. */
   RBAR_A2: 0xe000edac,
+  /** MPU_RLAR_A2: MPU_RLAR of region RNR[7:2]:2. */
   RLAR_A2: 0xe000edb0,
+  /** MPU_RBAR_A3: MPU_RBAR of region RNR[7:2]:3. */
   RBAR_A3: 0xe000edb4,
+  /** MPU_RLAR_A3: MPU_RLAR of region RNR[7:2]:3. */
   RLAR_A3: 0xe000edb8,
+  /** MPU_MAIR0: memory attributes Attr0..Attr3 (one byte each, Attr0 in bits [7:0]). */
   MAIR0: 0xe000edc0,
+  /** MPU_MAIR1: memory attributes Attr4..Attr7. */
   MAIR1: 0xe000edc4,
 } as const;
 
 /** MPU_RBAR fields (PMSAv8): BASE[31:5], SH[4:3], AP[2:1], XN[0]. */
 export const RbarV8 = {
+  /** XN: execute-never. */
   XN: 1 << 0,
+  /** Position of AP[2:1]: 00 privileged RW, 01 RW, 10 privileged RO, 11 RO (see {@link AP_V8_NAMES}). */
   AP_SHIFT: 1,
+  /** AP field, bits [2:1]. */
   AP_MASK: 0x3 << 1,
+  /** Position of SH, the shareability of Normal memory (see {@link SH_NAMES}). */
   SH_SHIFT: 3,
+  /** SH field, bits [4:3]. */
   SH_MASK: 0x3 << 3,
+  /** BASE, bits [31:5]: the region's first address (32-byte aligned). */
   BASE_MASK: 0xffffffe0,
 } as const;
 
 /** MPU_RLAR fields: LIMIT[31:5], PXN[4] (ARMv8.1-M; RES0 on ARMv8.0-M), AttrIndx[3:1], EN[0]. */
 export const Rlar = {
+  /** EN: the region is enabled. */
   EN: 1 << 0,
+  /** Position of AttrIndx: which MAIR attribute (0..7) the region uses. */
   ATTRINDX_SHIFT: 1,
+  /** AttrIndx field, bits [3:1]. */
   ATTRINDX_MASK: 0x7 << 1,
+  /** PXN (ARMv8.1-M): privileged execute-never. */
   PXN: 1 << 4,
+  /** LIMIT, bits [31:5]: the region's last address is LIMIT:0x1F (inclusive). */
   LIMIT_MASK: 0xffffffe0,
 } as const;
 

@@ -192,7 +192,12 @@ export class MpuV8 implements MpuModel {
   }
 
   /** Raw register pair of a region (RBAR, RLAR). */
-  rawRegion(n: number): { rbar: number; rlar: number } {
+  rawRegion(n: number): {
+    /** MPU_RBAR as written. */
+    rbar: number;
+    /** MPU_RLAR, PXN cleared on ARMv8.0-M. */
+    rlar: number;
+  } {
     return { rbar: this.rbar[n] ?? 0, rlar: this.rlar[n] ?? 0 };
   }
 

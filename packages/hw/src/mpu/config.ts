@@ -34,7 +34,16 @@ export interface MpuRegionSettings {
   /** Instruction fetch allowed (XN = 0). Default false. */
   readonly executable?: boolean;
   /** Memory type. Default "normal-wb". Or raw TEX/C/B bits. */
-  readonly memory?: MemoryTypeSetting | { readonly tex: number; readonly c: boolean; readonly b: boolean };
+  readonly memory?:
+    | MemoryTypeSetting
+    | {
+        /** RASR.TEX, 0..7. */
+        readonly tex: number;
+        /** RASR.C. */
+        readonly c: boolean;
+        /** RASR.B. */
+        readonly b: boolean;
+      };
   /** S bit for Normal memory. Default false. */
   readonly shareable?: boolean;
   /** SRD: bit i disables subregion i (regions of 256 B or more). Default 0. */
@@ -52,15 +61,23 @@ export interface Pmsav7RegionView extends MpuRegionView {
   readonly base: number;
   /** Size in bytes (2^(SIZE+1)). */
   readonly size: number;
+  /** RASR.SIZE (the region is 2^(SIZE+1) bytes; values below 4 are reserved). */
   readonly sizeField: number;
+  /** RASR.AP, 0..7 (named in `access`). */
   readonly ap: number;
+  /** RASR.TEX, 0..7. */
   readonly tex: number;
+  /** RASR.C. */
   readonly c: boolean;
+  /** RASR.B. */
   readonly b: boolean;
+  /** RASR.S. */
   readonly s: boolean;
   /** Per subregion (0 = lowest), true when enabled (all true below 256 B, where SRD is ignored). */
   readonly subregions: readonly boolean[];
+  /** RBAR.ADDR (bits [31:5]; VALID and REGION are not stored). */
   readonly rbar: number;
+  /** MPU_RASR as stored (reserved bits zero). */
   readonly rasr: number;
 }
 
@@ -72,7 +89,12 @@ export function encodeRegion(
   region: number,
   regionCount: number,
   s: MpuRegionSettings,
-): { rbar: number; rasr: number } {
+): {
+  /** RBAR.ADDR: the base (VALID and REGION clear). */
+  rbar: number;
+  /** MPU_RASR. */
+  rasr: number;
+} {
   requireObject(s, "MPU region settings");
   if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
     throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {

@@ -2,36 +2,67 @@ import { PERM_ALL, PERM_PRIV, Perm } from "./perm.js";
 
 /** MPU register addresses in the System Control Space. */
 export const MpuReg = {
+  /** MPU_TYPE (read-only): DREGION[15:8], the number of regions; SEPARATE = 0. */
   TYPE: 0xe000ed90,
+  /** MPU_CTRL: ENABLE, HFNMIENA, PRIVDEFENA (see {@link MpuCtrl}). */
   CTRL: 0xe000ed94,
+  /** MPU_RNR: the region number that MPU_RBAR and MPU_RASR select. */
   RNR: 0xe000ed98,
+  /** MPU_RBAR: region base address, VALID and REGION (see {@link Rbar}). */
   RBAR: 0xe000ed9c,
+  /** MPU_RASR: region attributes and size (see {@link Rasr}). */
   RASR: 0xe000eda0,
+  /** MPU_RBAR_A1: alias of MPU_RBAR. */
   RBAR_A1: 0xe000eda4,
+  /** MPU_RASR_A1: alias of MPU_RASR. */
   RASR_A1: 0xe000eda8,
+  /** MPU_RBAR_A2: alias of MPU_RBAR. */
   RBAR_A2: 0xe000edac,
+  /** MPU_RASR_A2: alias of MPU_RASR. */
   RASR_A2: 0xe000edb0,
+  /** MPU_RBAR_A3: alias of MPU_RBAR. */
   RBAR_A3: 0xe000edb4,
+  /** MPU_RASR_A3: alias of MPU_RASR. */
   RASR_A3: 0xe000edb8,
 } as const;
 
 /** MPU_CTRL bits. */
-export const MpuCtrl = { ENABLE: 1 << 0, HFNMIENA: 1 << 1, PRIVDEFENA: 1 << 2 } as const;
+export const MpuCtrl = {
+  /** ENABLE: the MPU is on (off: the default memory map for every access). */
+  ENABLE: 1 << 0,
+  /** HFNMIENA: the MPU stays on in HardFault, NMI and with FAULTMASK set (priority < 0); off: default map there. */
+  HFNMIENA: 1 << 1,
+  /** PRIVDEFENA: the default map is a background region for privileged accesses. */
+  PRIVDEFENA: 1 << 2,
+} as const;
 
 /** MPU_RASR field positions. */
 export const Rasr = {
+  /** ENABLE: the region is enabled. */
   ENABLE: 1 << 0,
+  /** Position of SIZE: the region is 2^(SIZE+1) bytes (SIZE 4..31: 32 bytes to 4 GB). */
   SIZE_SHIFT: 1,
+  /** SIZE field, bits [5:1]. */
   SIZE_MASK: 0x1f << 1,
+  /** Position of SRD: bit n set disables subregion n (each 1/8 of the region; regions of 256 bytes or more). */
   SRD_SHIFT: 8,
+  /** SRD field, bits [15:8]. */
   SRD_MASK: 0xff << 8,
+  /** B (bufferable) bit of the TEX/C/B memory type encoding. */
   B: 1 << 16,
+  /** C (cacheable) bit of the TEX/C/B memory type encoding. */
   C: 1 << 17,
+  /** S: shareable (Normal memory). */
   S: 1 << 18,
+  /** Position of TEX, the type extension field. */
   TEX_SHIFT: 19,
+  /** TEX field, bits [21:19]. */
   TEX_MASK: 0x7 << 19,
+  /** Position of AP, the access permission field (see {@link AP_NAMES}). */
   AP_SHIFT: 24,
+  /** AP field, bits [26:24]. */
   AP_MASK: 0x7 << 24,
+  /** XN: execute-never (instruction fetches fault with IACCVIOL). */
   XN: 1 << 28,
 } as const;
 
@@ -39,13 +70,21 @@ export const Rasr = {
 export const RASR_DEFINED = 0x173fff3f;
 
 /** MPU_RBAR fields. */
-export const Rbar = { ADDR_MASK: 0xffffffe0, VALID: 1 << 4, REGION_MASK: 0xf } as const;
+export const Rbar = {
+  /** ADDR, bits [31:5]: the base address; the region's own size alignment applies (low bits ignored). */
+  ADDR_MASK: 0xffffffe0,
+  /** VALID: on a write, REGION selects the region (and is written to MPU_RNR); reads as zero. */
+  VALID: 1 << 4,
+  /** REGION, bits [3:0]: the region number used when VALID is set; reads return MPU_RNR. */
+  REGION_MASK: 0xf,
+} as const;
 
 /** Memory types decoded from TEX/C/B. */
 export type MemoryType = "strongly-ordered" | "device" | "normal";
 
 /** Decoded memory attributes of a region. */
 export interface MemoryAttributes {
+  /** Strongly-ordered, Device or Normal. */
   readonly type: MemoryType;
   /** Shareable (always true for Strongly-ordered and shared Device). */
   readonly shareable: boolean;
@@ -182,7 +221,14 @@ export const DEFAULT_MAP_STARTS: readonly number[] = [
 ];
 
 /** Default memory map entry containing an address. */
-export function defaultMapRange(address: number): { name: DefaultMapRange; type: MemoryType; xn: boolean } {
+export function defaultMapRange(address: number): {
+  /** The range's name. */
+  name: DefaultMapRange;
+  /** Its memory type in the default map. */
+  type: MemoryType;
+  /** Whether the default map makes it execute-never. */
+  xn: boolean;
+} {
   const a = address >>> 0;
   if (a < 0x20000000) return { name: "Code", type: "normal", xn: false };
   if (a < 0x40000000) return { name: "SRAM", type: "normal", xn: false };

@@ -6,7 +6,14 @@ export interface GranuleLayout {
   /** Total granules over all ranges. */
   readonly granules: number;
   /** Ranges with the index of their first granule in a table. */
-  readonly ranges: readonly { readonly start: number; readonly end: number; readonly gbase: number }[];
+  readonly ranges: readonly {
+    /** First address of the range. */
+    readonly start: number;
+    /** One past its last address. */
+    readonly end: number;
+    /** Table index of the granule holding `start`. */
+    readonly gbase: number;
+  }[];
 }
 
 /**
@@ -14,6 +21,7 @@ export interface GranuleLayout {
  * its bytes (so a range wholly allowed for an access needs no per-granule lookup).
  */
 export interface PermTable {
+  /** One permission byte (see `Perm`) per 32-byte granule, indexed as the layout's ranges say. */
   readonly bytes: Uint8Array;
   /** AND of the permission bytes of each layout range (same order as `GranuleLayout.ranges`). */
   readonly and: Uint8Array;
@@ -45,8 +53,11 @@ export const BLOCK_SHIFT = 5;
 
 /** MPU_CTRL settings by name (the same three bits on PMSAv7 and PMSAv8). */
 export interface MpuControlSettings {
+  /** ENABLE: the MPU is on. */
   readonly enable: boolean;
+  /** PRIVDEFENA: the default map as background region for privileged accesses. Default false. */
   readonly privdefena?: boolean;
+  /** HFNMIENA: the MPU stays on at priority < 0 (HardFault, NMI, FAULTMASK). Default false. */
   readonly hfnmiena?: boolean;
 }
 
@@ -57,6 +68,7 @@ export interface MpuControlSettings {
  * implement it.
  */
 export interface MpuModel {
+  /** PMSAv7 (`Mpu`) or PMSAv8 (`MpuV8`). */
   readonly architecture: MpuArchitecture;
   /** DREGION: number of regions. */
   readonly regionCount: number;

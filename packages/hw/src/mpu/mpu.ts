@@ -236,7 +236,12 @@ export class Mpu implements MpuModel {
   }
 
   /** Raw register pair of a region (RBAR.ADDR, RASR). */
-  rawRegion(n: number): { rbar: number; rasr: number } {
+  rawRegion(n: number): {
+    /** RBAR.ADDR as written (bits [31:5]; VALID and REGION not stored). */
+    rbar: number;
+    /** RASR, reserved bits cleared. */
+    rasr: number;
+  } {
     return { rbar: this.rbar[n] ?? 0, rasr: this.rasr[n] ?? 0 };
   }
 

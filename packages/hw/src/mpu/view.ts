@@ -14,6 +14,7 @@ export interface MpuRegionView {
   readonly architecture: MpuArchitecture;
   /** Region number (RNR). */
   readonly number: number;
+  /** The region takes part in matching: RASR.ENABLE (PMSAv7) or RLAR.EN (PMSAv8). */
   readonly enabled: boolean;
   /** First address the region matches. */
   readonly base: number;

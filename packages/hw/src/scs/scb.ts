@@ -2,34 +2,66 @@ import { CORE_PROFILES, type CoreKind, type CoreProfile } from "../board/cores.j
 
 /** System Control Block register addresses. */
 export const ScbReg = {
+  /** CPUID Base Register (read-only): implementer, variant, architecture, part number, revision. */
   CPUID: 0xe000ed00,
+  /** Interrupt Control and State Register (reads as zero, writes ignored in the model). */
   ICSR: 0xe000ed04,
+  /** Vector Table Offset Register (TBLOFF, bits [31:7]). */
   VTOR: 0xe000ed08,
+  /** Application Interrupt and Reset Control Register (reads as zero, writes ignored in the model). */
   AIRCR: 0xe000ed0c,
+  /** System Control Register (SLEEPONEXIT, SLEEPDEEP, SEVONPEND). */
   SCR: 0xe000ed10,
+  /** Configuration and Control Register (see {@link Ccr}). */
   CCR: 0xe000ed14,
+  /** System Handler Priority Register 1 (MemManage, BusFault, UsageFault). */
   SHPR1: 0xe000ed18,
+  /** System Handler Priority Register 2 (SVCall). */
   SHPR2: 0xe000ed1c,
+  /** System Handler Priority Register 3 (DebugMonitor, PendSV, SysTick). */
   SHPR3: 0xe000ed20,
+  /** System Handler Control and State Register (see {@link Shcsr}). */
   SHCSR: 0xe000ed24,
+  /** Configurable Fault Status Register: MMFSR, BFSR, UFSR (see {@link Cfsr}); write-1-to-clear. */
   CFSR: 0xe000ed28,
+  /** HardFault Status Register (see {@link Hfsr}); write-1-to-clear. */
   HFSR: 0xe000ed2c,
+  /** Debug Fault Status Register (reads as zero, writes ignored in the model). */
   DFSR: 0xe000ed30,
+  /** MemManage Fault Address Register (valid while CFSR.MMARVALID is set). */
   MMFAR: 0xe000ed34,
+  /** BusFault Address Register (valid while CFSR.BFARVALID is set). */
   BFAR: 0xe000ed38,
+  /** Auxiliary Fault Status Register (reads as zero, writes ignored in the model). */
   AFSR: 0xe000ed3c,
+  /**
+   * Software Triggered Interrupt Register (reads as zero, writes ignored; unprivileged writes allowed with
+   * CCR.USERSETMPEND).
+   */
   STIR: 0xe000ef00,
 } as const;
 
-/** SHCSR enable bits. */
-export const Shcsr = { MEMFAULTENA: 1 << 16, BUSFAULTENA: 1 << 17, USGFAULTENA: 1 << 18 } as const;
+/** SHCSR enable bits of the configurable faults; a fault taken while disabled escalates to HardFault (HFSR.FORCED). */
+export const Shcsr = {
+  /** MEMFAULTENA: MemManage enabled. */
+  MEMFAULTENA: 1 << 16,
+  /** BUSFAULTENA: BusFault enabled. */
+  BUSFAULTENA: 1 << 17,
+  /** USGFAULTENA: UsageFault enabled. */
+  USGFAULTENA: 1 << 18,
+} as const;
 
 /** CCR bits. */
 export const Ccr = {
+  /** Unprivileged software may write STIR. */
   USERSETMPEND: 1 << 1,
+  /** Unaligned halfword and word accesses raise UsageFault UNALIGNED. */
   UNALIGN_TRP: 1 << 3,
+  /** SDIV/UDIV by zero raises UsageFault DIVBYZERO (the model executes no divides). */
   DIV_0_TRP: 1 << 4,
+  /** Handlers at priority < 0 ignore precise data bus faults from load/store (stored; the model does not apply it). */
   BFHFNMIGN: 1 << 8,
+  /** 8-byte stack alignment on exception entry (reset value 1; RES1 on ARMv8-M). */
   STKALIGN: 1 << 9,
   /** ARMv8-M: stack limit violations in handlers at priority < 0 (HardFault, NMI) are ignored. */
   STKOFHFNMIGN: 1 << 10,
@@ -41,16 +73,25 @@ export const Ccr = {
  * and ignore writes. Priority fields keep 4 bits (PRI[7:4]), as on STM32.
  */
 export class Scb {
+  /** CPUID (read-only): the core profile's value. */
   readonly cpuid: number;
+  /** VTOR: vector table offset; writes keep bits [31:7]. */
   vtor = 0;
+  /** SCR: writes keep SLEEPONEXIT, SLEEPDEEP, SEVONPEND (mask 0x16). */
   scr = 0;
+  /** CCR (see {@link Ccr}); writes keep the profile's writable bits and force its RES1 bits. Reset: STKALIGN. */
   ccr = Ccr.STKALIGN;
   /** SHPR1..3 as one array of 12 priority bytes for exceptions 4..15. */
   readonly shpr = new Uint8Array(12);
+  /** SHCSR: fault enables (see {@link Shcsr}), active and pending bits. */
   shcsr = 0;
+  /** CFSR (see {@link Cfsr}): the model ORs in each fault's bits; software clears them by writing 1s. */
   cfsr = 0;
+  /** HFSR (see {@link Hfsr}); software clears bits by writing 1s. */
   hfsr = 0;
+  /** MMFAR: address of the last MemManage with MMARVALID. */
   mmfar = 0;
+  /** BFAR: address of the last precise BusFault with BFARVALID. */
   bfar = 0;
 
   /** The core's profile: CPUID, the CCR bits it implements, stack limit registers. */

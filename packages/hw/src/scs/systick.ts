@@ -1,5 +1,14 @@
 /** SysTick register addresses. */
-export const SysTickReg = { CSR: 0xe000e010, RVR: 0xe000e014, CVR: 0xe000e018, CALIB: 0xe000e01c } as const;
+export const SysTickReg = {
+  /** SYST_CSR, Control and Status: ENABLE, TICKINT, CLKSOURCE, COUNTFLAG (cleared by a read). */
+  CSR: 0xe000e010,
+  /** SYST_RVR, Reload Value: 24 bits. */
+  RVR: 0xe000e014,
+  /** SYST_CVR, Current Value: any write clears it (and COUNTFLAG). */
+  CVR: 0xe000e018,
+  /** SYST_CALIB, Calibration Value: reads as zero, writes ignored. */
+  CALIB: 0xe000e01c,
+} as const;
 
 /**
  * The SysTick timer: a 24-bit down-counter clocked by the core clock. Time is simulated: the
@@ -8,7 +17,9 @@ export const SysTickReg = { CSR: 0xe000e010, RVR: 0xe000e014, CVR: 0xe000e018, C
 export class SysTick {
   /** CSR: ENABLE[0], TICKINT[1], CLKSOURCE[2], COUNTFLAG[16]. */
   csr = 0x4;
+  /** RVR: the reload value, 0..0xFFFFFF (a write keeps the low 24 bits); 0 stops the ticks. */
   rvr = 0;
+  /** CVR: the current count, 0..RVR. */
   cvr = 0;
 
   /** Reads a SysTick register; undefined when the address is not one. */
