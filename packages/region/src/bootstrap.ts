@@ -15,7 +15,9 @@ export interface RegionSpec {
 
 /** Bytes of a region that no allocation may ever hand out (vector table, .data, .bss, kernel stacks). */
 export interface ReservedRange {
+  /** First byte address. */
   readonly start: number;
+  /** Size in bytes (> 0); the pages it touches are reserved whole. */
   readonly size: number;
   /** Shown in page maps and page queries, e.g. ".data+.bss". */
   readonly label: string;
@@ -27,9 +29,13 @@ export interface RegionPlan {
   readonly name: string;
   /** Names of the board regions it covers (one unless contiguous regions were merged). */
   readonly parts: readonly string[];
+  /** First byte address of the region (not necessarily page-aligned). */
   readonly start: number;
+  /** One past its last byte. */
   readonly end: number;
+  /** Its page allocator. */
   readonly kind: PageAllocatorKind;
+  /** Where each metadata field sits. */
   readonly geometry: Geometry;
   /** Address of the first page of the span (page-aligned). */
   readonly pageStart: number;
@@ -39,6 +45,7 @@ export interface RegionPlan {
   readonly metaBase: number;
   /** Entries of metadata and reserved pages (0 for available pages), indexed by page. */
   readonly fixed: Uint32Array;
+  /** Pages marked reserved (the metadata pages not counted). */
   readonly reservedPages: number;
   /** Reserved ranges (indices match the entries' range index). */
   readonly reserved: readonly ReservedRange[];

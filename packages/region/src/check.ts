@@ -24,23 +24,31 @@ export type ProblemCode =
 
 /** One inconsistency in a region's metadata, with the metadata address at fault. */
 export interface ConsistencyProblem {
+  /** What kind of inconsistency. */
   readonly code: ProblemCode;
+  /** The region's name (as in {@link RegionPlan.name}). */
   readonly region: string;
   /** Address of the metadata word that is wrong (header field, page entry, bitmap word). */
   readonly address: number;
+  /** Human-readable description naming the page or word. */
   readonly message: string;
 }
 
 /** A block found in the page entries. `owner` is the owner id (allocated) or the reserved range index. */
 export interface ScannedBlock {
+  /** Page frame number of its first page (address >> PAGE_ORDER). */
   readonly pfn: number;
+  /** log2 of its pages (0 for list regions and for reserved and metadata pages). */
   readonly order: number;
+  /** The state of its first page's entry (Free, Allocated, Reserved or Metadata). */
   readonly state: PageState;
+  /** Owner id (Allocated) or reserved range index (Reserved); 0 otherwise. */
   readonly owner: number;
 }
 
 /** A region's page entries read back from memory, as blocks in address order. */
 export interface RegionScan {
+  /** The blocks, in address order. */
   readonly blocks: readonly ScannedBlock[];
   /** Page frame numbers that belong to no valid block. */
   readonly orphans: readonly number[];

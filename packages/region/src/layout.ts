@@ -50,15 +50,23 @@ export const MAGIC = 0x314e4752;
 export const HEADER_BYTES = 64;
 /** Header field offsets. */
 export const Hdr = {
+  /** u32: {@link MAGIC}, "RGN1". */
   Magic: 0x00,
+  /** u8: PAGE_ORDER (pages are 2^PAGE_ORDER bytes). */
   PageOrder: 0x04,
+  /** u8: the page allocator, 0 buddy, 1 list. */
   Kind: 0x05,
+  /** u8: the largest block order (0 for list regions). */
   MaxOrder: 0x06,
+  /** u32: address of page 0 of the span. */
   Base: 0x08,
+  /** u32: pages in the span. */
   Pages: 0x0c,
+  /** u32: free pages. */
   FreePages: 0x10,
   /** Buddy: mask of orders with a free block. List: first free page index. */
   Head: 0x14,
+  /** u32: pages holding the metadata. */
   MetaPages: 0x18,
 } as const;
 /** Largest block order the buddy allocator supports (2^26 pages). */
@@ -79,12 +87,15 @@ export function ctz(x: number): number {
  * its first page >> PAGE_ORDER) and `pages`.
  */
 export class Geometry {
+  /** Pages are 2^pageOrder bytes (5..16). */
   readonly pageOrder: number;
+  /** The region's page allocator. */
   readonly kind: PageAllocatorKind;
   /** First page frame number (address >> pageOrder). */
   readonly pfn0: number;
   /** One past the last page frame number. */
   readonly pfn1: number;
+  /** Pages in the span (`pfn1 - pfn0`). */
   readonly pages: number;
   /** Largest order of an aligned block that fits in the span (0 for list regions). */
   readonly maxOrder: number;

@@ -35,21 +35,27 @@ export interface RegionManagerOptions {
 
 /** One managed region as the bootstrap laid it out. */
 export interface RegionInfo {
+  /** The region's name (merged regions: the parts joined with "+"). */
   readonly name: string;
   /** Board regions it covers (more than one when contiguous regions were merged). */
   readonly parts: readonly string[];
+  /** First byte address of the region. */
   readonly start: number;
+  /** One past its last byte. */
   readonly end: number;
+  /** Its page allocator. */
   readonly allocator: PageAllocatorKind;
   /** First page-aligned address (bytes below it, up to `start`, are lost). */
   readonly pageStart: number;
   /** End of the last whole page (bytes above it, up to `end`, are lost). */
   readonly pageEnd: number;
+  /** Whole pages in [pageStart, pageEnd), metadata and reserved pages included. */
   readonly pages: number;
   /** Largest block order the region can hold (0 for "list"). */
   readonly maxOrder: number;
   /** Metadata pages: [metadataStart, metadataStart + metadataPages * pageSize). */
   readonly metadataStart: number;
+  /** Pages carved out for the metadata. */
   readonly metadataPages: number;
   /** Bytes of metadata in use (header, page entries, bitmaps). */
   readonly metadataBytes: number;
@@ -57,21 +63,32 @@ export interface RegionInfo {
 
 /** What one page is, read from its region's metadata. */
 export interface PageInfo {
+  /** Name of the region holding the page. */
   readonly region: string;
   /** Address of the page. */
   readonly page: number;
+  /** State of the block the page belongs to. */
   readonly state: "free" | "allocated" | "reserved" | "metadata";
   /** The block the page belongs to (a reserved or metadata page is a block of order 0). */
-  readonly block: { readonly address: number; readonly order: number };
+  readonly block: {
+    /** Address of the block's first page. */
+    readonly address: number;
+    /** The block is 2^order pages. */
+    readonly order: number;
+  };
   /** Allocated: the owner; reserved: the range's label; otherwise null. */
   readonly owner: string | null;
 }
 
 /** One block of pages as {@link RegionManager.blocks} lists it (reserved and metadata pages are blocks of order 0). */
 export interface BlockInfo {
+  /** Name of the region holding the block. */
   readonly region: string;
+  /** Address of its first page. */
   readonly address: number;
+  /** The block is 2^order pages (always 0 in list regions). */
   readonly order: number;
+  /** What the block is. */
   readonly state: "free" | "allocated" | "reserved" | "metadata";
   /** Allocated: the owner; reserved: the range's label; otherwise null. */
   readonly owner: string | null;
@@ -79,9 +96,13 @@ export interface BlockInfo {
 
 /** Pages held by one owner. */
 export interface OwnerSummary {
+  /** The id stored in its page entries (1..65535, in order of first use). */
   readonly id: number;
+  /** The owner's name as given to `allocPages`. */
   readonly name: string;
+  /** Allocated blocks it holds. */
   readonly blocks: number;
+  /** Pages in those blocks. */
   readonly pages: number;
 }
 

@@ -5,12 +5,17 @@ import { PageState } from "./layout.js";
 
 /** Figures of one region, read from its metadata in memory. Pages are 2^PAGE_ORDER bytes. */
 export interface RegionStats {
+  /** The region's name (merged regions: the parts joined with "+"). */
   readonly name: string;
+  /** Its page allocator. */
   readonly allocator: PageAllocatorKind;
+  /** First byte address of the region. */
   readonly start: number;
+  /** One past its last byte. */
   readonly end: number;
   /** Region size in bytes. */
   readonly size: number;
+  /** Bytes per page (2^PAGE_ORDER). */
   readonly pageSize: number;
   /** Whole pages in the region (metadata and reserved included). */
   readonly pages: number;
@@ -24,15 +29,25 @@ export interface RegionStats {
   readonly metadataBytes: number;
   /** Metadata pages as a percentage of the region's size. */
   readonly metadataOverheadPercent: number;
+  /** Pages of reserved ranges. */
   readonly reservedPages: number;
+  /** Pages in allocated blocks. */
   readonly allocatedPages: number;
+  /** Pages in free blocks. */
   readonly freePages: number;
   /** Free blocks per order (index = order). */
   readonly freeBlocksByOrder: readonly number[];
   /** Free pages per order: free blocks of order k times 2^k. */
   readonly freePagesByOrder: readonly number[];
   /** The lowest-address free block of the largest free order, or null when nothing is free. */
-  readonly largestFreeBlock: { readonly address: number; readonly order: number; readonly bytes: number } | null;
+  readonly largestFreeBlock: {
+    /** Address of its first page. */
+    readonly address: number;
+    /** The block is 2^order pages. */
+    readonly order: number;
+    /** Its size in bytes: 2^order * pageSize. */
+    readonly bytes: number;
+  } | null;
   /** 1 - largest free block / total free (0 when nothing or one block is free). */
   readonly fragmentation: number;
   /** Pages whose entries belong to no valid block (non-zero only when the metadata is corrupt). */
