@@ -30,7 +30,9 @@ export type AllocatorKind = "slab" | "slab-array" | "stack" | "heap" | "tlsf";
 
 /** Counters every allocator reports. */
 export interface AllocatorStats {
+  /** The allocator's instance name. */
   readonly name: string;
+  /** Which allocator it is. */
   readonly kind: AllocatorKind;
   /** Blocks currently handed out. */
   readonly liveBlocks: number;
@@ -44,7 +46,9 @@ export interface AllocatorStats {
   readonly freeBytes: number;
   /** Highest byte offset ever handed out, relative to the allocator's lowest page (for fragmentation). */
   readonly highWaterMark: number;
+  /** Successful allocations so far. */
   readonly allocations: number;
+  /** Frees so far. */
   readonly frees: number;
   /** Allocations that returned null. */
   readonly failures: number;
@@ -54,6 +58,7 @@ export interface AllocatorStats {
 export interface Allocator {
   /** Instance name, shown in reports (e.g. "heap:sensor"). */
   readonly name: string;
+  /** Which allocator it is. */
   readonly kind: AllocatorKind;
   /**
    * Hands out a block of at least `size` bytes aligned on `align` (a power of two up to a page;

@@ -549,7 +549,14 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
 
   override stats() {
     const s = super.stats();
-    return { ...s, freeBytes: s.heldBytes - this.overhead - this.usedBytes };
+    return {
+      ...s,
+      /**
+       * Bytes of the free blocks in the held arenas (headers included): held bytes minus arena metadata and used
+       * blocks.
+       */
+      freeBytes: s.heldBytes - this.overhead - this.usedBytes,
+    };
   }
 
   // ---- arenas -------------------------------------------------------------------------------

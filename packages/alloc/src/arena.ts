@@ -7,9 +7,11 @@ import { hex } from "./errors.js";
  * trailers in simulated memory.
  */
 export interface Arena {
+  /** Address of its first page. */
   readonly base: number;
   /** Size is 2^order pages. */
   readonly order: number;
+  /** Its size in bytes: 2^order pages. */
   readonly bytes: number;
   /** Header address of the first block (base, or base + 8 when base is 0: 0 means "none"). */
   readonly first: number;

@@ -32,6 +32,7 @@ export interface AllocatorOptions {
  */
 export abstract class BaseAllocator implements Allocator {
   readonly name: string;
+  /** Which allocator it is. */
   abstract readonly kind: AllocatorKind;
   observer: BlockObserver | null;
   /** The metadata accessor (Allocator actor mode while inside a call). */
@@ -42,6 +43,7 @@ export abstract class BaseAllocator implements Allocator {
   protected readonly region: string | undefined;
   /** Page size in bytes and its log2. */
   readonly pageSize: number;
+  /** log2 of {@link BaseAllocator.pageSize}: the page source's PAGE_ORDER. */
   readonly pageOrder: number;
   protected liveBlocks = 0;
   protected liveBytes = 0;

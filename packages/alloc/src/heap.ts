@@ -35,6 +35,7 @@ const MIN_BLOCK = 16;
  * ```
  */
 export class HeapAllocator extends ArenaAllocator {
+  /** Always `"heap"`. */
   readonly kind = "heap" as const;
   protected readonly minBlock = MIN_BLOCK;
   protected readonly controlBytes = 8;

@@ -72,6 +72,7 @@ export interface SlabArrayOptions extends SlabFamilyOptions {
  * ```
  */
 export class SlabArrayAllocator extends SlabFamily {
+  /** Always `"slab-array"`. */
   readonly kind = "slab-array" as const;
   /** The block sizes, ascending. */
   readonly classes: readonly number[];

@@ -29,6 +29,7 @@ export interface SlabOptions extends SlabFamilyOptions {
  * ```
  */
 export class SlabAllocator extends SlabFamily {
+  /** Always `"slab"`. */
   readonly kind = "slab" as const;
   /** The block size. */
   readonly size: number;

@@ -57,6 +57,7 @@ interface Chunk {
  * ```
  */
 export class StackAllocator extends BaseAllocator {
+  /** Always `"stack"`. */
   readonly kind = "stack" as const;
   private readonly chunkOrder: number;
   private readonly chunks: Chunk[] = [];

@@ -79,6 +79,7 @@ function ctz(x: number): number {
  * ```
  */
 export class TlsfAllocator extends ArenaAllocator {
+  /** Always `"tlsf"`. */
   readonly kind = "tlsf" as const;
   protected readonly minBlock = MIN_BLOCK;
   protected readonly controlBytes = Control.BYTES;
