@@ -824,8 +824,10 @@ export class AccessPath {
     return dev.read(hit!.offset, size as 1 | 2 | 4, ctx) >>> 0;
   }
 
-  /** The BusFault of an access no memory or peripheral decodes (no closure on the slow path: it runs per resume). */
-  /** @internal */
+  /**
+   * @internal The BusFault of an access no memory or peripheral decodes (no closure on the slow
+   * path: it runs per resume).
+   */
   protected busFault(a: number, size: number, kind: AccessKind, priv: boolean, purpose: Purpose): never {
     const rec = this.record(a, size, kind, priv);
     if (kind === AccessKind.Fetch) return this.raise(ExceptionNumber.BusFault, Cfsr.IBUSERR, null, rec);

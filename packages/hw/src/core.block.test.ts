@@ -144,3 +144,12 @@ describe("block transfers take their length once, as a plain number", () => {
     expect(Array.from(m.bus.peek(0x20000100, 8))).toEqual([0x42, 0x42, 0x42, 0x42, 0, 0, 0, 0]);
   });
 });
+
+describe("the bus's raw load", () => {
+  it("crosses adjacent memory regions (SRAM1 into SRAM2) but not into unmapped space", () => {
+    const m = createMachine(STM32F407);
+    m.bus.load(0x2001bffe, new Uint8Array([1, 2, 3, 4]));
+    expect([...m.bus.peek(0x2001bffe, 4)]).toEqual([1, 2, 3, 4]);
+    expect(() => m.bus.load(0x2001fffe, new Uint8Array([1, 2, 3, 4]))).toThrow(/^ADDRESS_RANGE/);
+  });
+});

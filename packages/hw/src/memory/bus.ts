@@ -197,7 +197,8 @@ export class Bus {
 
   /**
    * Debugger-style raw copy into memory, with no permission checks and no hook (an image loader,
-   * a test fixture). Throws `ADDRESS_RANGE` unless the bytes lie in one memory region.
+   * a test fixture). Throws `ADDRESS_RANGE` unless the bytes lie in one span of contiguous
+   * memory (adjacent regions count as one: on the STM32F407 a load may cross from SRAM1 into SRAM2).
    */
   load(address: number, data: Uint8Array): void {
     const s = this.segmentFor(address, Math.max(data.length, 1));
