@@ -56,7 +56,7 @@ export interface AllocatorStats {
 
 /** A secondary allocator. */
 export interface Allocator {
-  /** Instance name, shown in reports (e.g. "heap:sensor"). */
+  /** Instance name, shown in reports (the kernel names a task's heap `<kind>:<task>`, e.g. "tlsf:sensor"). */
   readonly name: string;
   /** Which allocator it is. */
   readonly kind: AllocatorKind;
