@@ -14,6 +14,7 @@ export interface BufferCheck {
   readonly address: number | null;
   /** "mpu" when the task's MPU view denies it, else the error kind the access would report. */
   readonly reason: "mpu" | ReportKind | null;
+  /** Why not, for people ("MPU denies write at 0x...", the would-be report's message), or "ok" / "empty buffer". */
   readonly message: string;
 }
 

@@ -6,10 +6,15 @@ export interface BlockRecord {
   readonly address: number;
   /** Requested size. */
   size: number;
+  /** Name of the allocator instance that handed it out (e.g. "heap:sensor"). */
   readonly allocator: string;
+  /** That allocator's registered kind ("heap", "slab", ...; "heap" when it was never registered). */
   readonly allocatorKind: string;
+  /** `live`; `freed` (back with its allocator); `quarantined` (freed, held back by a {@link CheckedAllocator}). */
   state: "live" | "freed" | "quarantined";
+  /** When and by whom it was allocated. */
   allocated: Site;
+  /** When and by whom it was freed, or null while live. */
   freed: Site | null;
 }
 
@@ -18,6 +23,7 @@ export interface BlockRecord {
  * in use-after-free and double-free reports. The lookups that scan are only used on error paths.
  */
 export class BlockTable {
+  /** Live blocks by start address (first user byte). */
   readonly live = new Map<number, BlockRecord>();
   /** Freed blocks, a ring of `history` entries; `next` is where the next one goes. */
   private readonly ring: (BlockRecord | undefined)[];

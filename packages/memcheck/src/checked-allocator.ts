@@ -5,8 +5,11 @@ import { ALL, StateBit } from "./state.js";
 
 /** The block transitions an allocator reports (the shape of `@rtos-sim/alloc`'s BlockObserver). */
 export interface BlockObserverLike {
+  /** A block [address, address + size) was handed out to a user by the allocator named `allocator`. */
   blockAllocated(address: number, size: number, allocator: string): void;
+  /** The block at `address` (`size` bytes) was freed back to `allocator`. */
   blockFreed(address: number, size: number, allocator: string): void;
+  /** A block moved or changed size (in place when the two addresses are equal). */
   blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void;
   /** Copies a moving resize's bytes (optional). */
   memcpy?(dst: number, src: number, length: number): void;
@@ -17,16 +20,25 @@ export interface BlockObserverLike {
  * dependency on it): allocate, free, owns, blockSize, stats, releaseEmpty, observer.
  */
 export interface AllocatorLike {
+  /** Instance name, shown in reports and used as the checker's allocator key. */
   readonly name: string;
+  /** Allocator kind ("heap", "slab", "slab-array", "stack", "tlsf"): `slab` kinds report `slab-out-of-bounds`. */
   readonly kind: string;
+  /** Hands out at least `size` bytes aligned on `align`; returns the address, or null when out of memory. */
   allocate(size: number, align?: number): number | null;
+  /** Frees the live block starting at `address`. */
   free(address: number): void;
   /** In-place growth (TLSF, first fit): used by a checked resize when moving finds no room. */
   resize?(address: number, size: number): number | null;
+  /** Whether `address` is the start of a live block of this allocator. */
   owns(address: number): boolean;
+  /** Usable size in bytes of the live block at `address`, or undefined when there is none. */
   blockSize(address: number): number | undefined;
+  /** The allocator's counters (its own stats object). */
   stats(): object;
+  /** Returns empty pages to the region manager; returns how many pages went back. */
   releaseEmpty(): number;
+  /** Follower of block transitions, or null (a {@link CheckedAllocator} clears its inner allocator's). */
   observer: BlockObserverLike | null;
 }
 
@@ -69,9 +81,19 @@ interface Guarded {
  * The wrapper takes over the inner allocator's observer (it reports to the checker itself).
  */
 export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implements AllocatorLike {
+  /** The inner allocator's name. */
   readonly name: string;
+  /** The inner allocator's kind (registered with the checker at construction). */
   readonly kind: A["kind"];
+  /**
+   * The wrapped allocator: it sees each block with its redzones. Its observer is cleared, so
+   * blocks taken from it directly are unknown to the checker.
+   */
   readonly inner: A;
+  /**
+   * Redzone bytes asked for on each side of a block (option `redzone`, default 16; the left one rounded up to the
+   * alignment).
+   */
   readonly redzone: number;
   /** The quarantine's byte budget: `quarantineBytes`, capped at `quarantineFraction` of `capacity`. */
   readonly quarantineBytes: number;

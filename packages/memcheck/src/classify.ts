@@ -10,10 +10,15 @@ import { isStackLive, MODE_BIT, ownerOf, StateBit, Tag, tagOf } from "./state.js
 
 /** The first problem found in an access: which byte, what kind, which block, why. */
 export interface Problem {
+  /** The first offending byte. */
   readonly address: number;
+  /** The report kind the problem would be reported as. */
   readonly kind: ReportKind;
+  /** One-line summary, as the report's `message`. */
   readonly message: string;
+  /** The block the byte is attributed to (the one holding it, or the nearest within `reach` bytes), or null. */
   readonly block: BlockRecord | null;
+  /** Further explanation lines (state found, expected state, stack bounds...). */
   readonly details: string[];
   /** Returned pages the address lies in (a use after free of pages). */
   readonly pages?: FreedPagesRecord | null;
@@ -23,7 +28,9 @@ export interface Problem {
 
 /** A call frame a problem is about: its record and the task whose stack holds it. */
 export interface FrameHit {
+  /** The frame (live or returned). */
   readonly record: FrameRecord;
+  /** Id of the task whose stack holds it. */
   readonly task: number;
 }
 

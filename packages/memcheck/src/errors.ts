@@ -47,7 +47,13 @@ export class MemcheckError extends SimError<MemcheckErrorCode> {
  * calls `core.clearFault()`. Frozen, as its report is at every level (a task that catches it
  * cannot rewrite what the checker said).
  */
-export class CheckerFault extends SimError<ReportKind, { report: MemReport }> {
+export class CheckerFault extends SimError<
+  ReportKind,
+  {
+    /** The report that stopped the task (the same object as {@link CheckerFault.report}). */
+    report: MemReport;
+  }
+> {
   /** The report that stopped the task. */
   readonly report: MemReport;
   constructor(report: MemReport) {

@@ -7,14 +7,19 @@ import { Tag } from "./state.js";
 
 /** A local of a call frame: its name and place (offset from the frame's base, its lowest address). */
 export interface FrameObject {
+  /** The local's name as the shape gives it (shown in reports). */
   readonly name: string;
+  /** Bytes from the frame's base to the local's first byte (a non-negative integer). */
   readonly offset: number;
+  /** Bytes of the local (a non-negative integer). */
   readonly size: number;
 }
 
 /** A byte range of a call frame (offset from its base). */
 export interface FrameRange {
+  /** Bytes from the frame's base to the range's first byte. */
   readonly offset: number;
+  /** Bytes of the range (a redzone must be non-empty and lie inside the frame, else `FRAME_RANGE`). */
   readonly size: number;
 }
 
@@ -24,14 +29,19 @@ export interface FrameRange {
  * them (none in a plain layout).
  */
 export interface FrameShape {
+  /** The function's name (a string, else `FRAME_SHAPE`). */
   readonly function: string;
+  /** Bytes of the frame: how far the call moves SP down (a positive integer, else `FRAME_SHAPE`). */
   readonly size: number;
+  /** The locals, each placed by its offset from the frame's base. */
   readonly locals: readonly FrameObject[];
+  /** Poisoned ranges between and around the locals; empty in a plain layout. */
   readonly redzones: readonly FrameRange[];
 }
 
 /** A call frame the checker follows: live (entered, not left) or returned (left, its bytes poisoned). */
 export interface FrameRecord {
+  /** The checker's frozen copy of the shape given at entry. */
   readonly shape: FrameShape;
   /** Lowest address (the SP after the prologue). */
   readonly base: number;

@@ -31,10 +31,15 @@ export interface LeakSummary {
    * may hold them, and no scan sees those. Not reported; found exactly when the task ends.
    */
   readonly held: readonly BlockRecord[];
+  /** Sum of the requested sizes of `definite`, in bytes. */
   readonly definiteBytes: number;
+  /** Sum of the requested sizes of `indirect`, in bytes. */
   readonly indirectBytes: number;
+  /** Sum of the requested sizes of `possible`, in bytes. */
   readonly possibleBytes: number;
+  /** Sum of the requested sizes of `reachable`, in bytes. */
   readonly reachableBytes: number;
+  /** Sum of the requested sizes of `held`, in bytes. */
   readonly heldBytes: number;
 }
 

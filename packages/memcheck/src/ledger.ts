@@ -5,7 +5,9 @@ import type { StackRecord } from "./stacks.js";
 
 /** Pages the region manager gave out: their size, the owner it named, and when. */
 export interface PageRecord {
+  /** Bytes of the block of pages. */
   readonly size: number;
+  /** The owner the region manager named when giving them out. */
   readonly owner: string;
   /** Who took them and when. */
   readonly given: Site;
@@ -15,6 +17,7 @@ export interface PageRecord {
 
 /** A block of pages returned to its region manager and not given out again since. */
 export interface FreedPagesRecord extends PageRecord {
+  /** First byte of the block of pages. */
   readonly address: number;
   /** Who returned them and when. */
   readonly freed: Site;
@@ -25,8 +28,11 @@ export interface FreedPagesRecord extends PageRecord {
  * (a slab-array task heap does), whose free pages are nobody's until that manager gives them out.
  */
 export interface PagePool {
+  /** First byte of the pool. */
   readonly address: number;
+  /** Bytes of the pool. */
   readonly size: number;
+  /** The owner the outer region manager gave the pages to. */
   readonly owner: string;
   /** Bytes per page of the nested region manager. */
   readonly pageSize: number;

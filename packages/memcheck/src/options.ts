@@ -5,7 +5,9 @@ import type { SourceSiteOptions } from "./source-site.js";
 
 /** A range of simulated memory. */
 export interface MemoryRange {
+  /** First byte (address). */
   readonly start: number;
+  /** Bytes of the range. */
   readonly size: number;
   /** Shown in leak reports for roots. */
   readonly name?: string;
@@ -79,8 +81,11 @@ export interface CheckerOptions {
 
 /** The hardware a checker sits on: the board's memory map, the bus (for peeks), the core. */
 export interface CheckedMachine {
+  /** The board: its memory regions give the checker's managed RAM and read-only memory. */
   readonly board: Board;
+  /** The bus, for the writable segments to shadow and for peeks (never checked). */
   readonly bus: Bus;
+  /** The core whose access hook and filter state the checker uses. */
   readonly core: Core;
 }
 

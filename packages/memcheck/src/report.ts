@@ -104,7 +104,9 @@ export interface BlockInfo {
   readonly relation: "inside" | "left" | "right";
   /** Bytes from the block's start (inside), before its start (left), or after its end (right). */
   readonly distance: number;
+  /** When and by whom the block was allocated. */
   readonly allocated: Site;
+  /** When and by whom it was freed, or null while live. */
   readonly freed: Site | null;
 }
 
@@ -138,6 +140,7 @@ export interface FrameInfo {
   readonly size: number;
   /** The task whose stack holds it. */
   readonly task: number;
+  /** That task's name (option `taskName`). */
   readonly taskName: string;
   /** Calls below it on the stack when it was entered (0: outermost). */
   readonly depth: number;
@@ -157,9 +160,11 @@ export interface FrameInfo {
   readonly distance: number;
 }
 
-/** One row of a state dump: 16 bytes from `address`; `null` codes are outside managed memory. */
+/** One row of a state dump: 16 bytes from `address`; `..` codes are outside every managed region. */
 export interface DumpRow {
+  /** Address of the row's first byte (a multiple of 16). */
   readonly address: number;
+  /** 16 two-character state codes, one per byte (see the legend of {@link formatDump}). */
   readonly codes: readonly string[];
 }
 
@@ -167,6 +172,7 @@ export interface DumpRow {
 export interface StateDump {
   /** The address the dump is centred on (marked in the text). */
   readonly marker: number;
+  /** The rows around the marker, lowest address first. */
   readonly rows: readonly DumpRow[];
 }
 
@@ -175,6 +181,7 @@ export type TimeUnit = "ms" | "us" | "cycles";
 
 /** One error found by the checker. */
 export interface MemReport {
+  /** What went wrong (see {@link ReportKind}); also the `code` of the {@link CheckerFault} when it stops the task. */
   readonly kind: ReportKind;
   /** One-line summary. */
   readonly message: string;
@@ -186,9 +193,13 @@ export interface MemReport {
   readonly access: "read" | "write" | "fetch" | null;
   /** Who made it: kernel, allocator or user code. */
   readonly mode: "kernel" | "allocator" | "user";
+  /** Id of the task that made the access or call (0: none, e.g. boot code). */
   readonly task: number;
+  /** That task's name (option `taskName`; default `T<id>`, `boot` for 0). */
   readonly taskName: string;
+  /** When it was found, on the checker's clock (option `clock`), in `timeUnit`. */
   readonly time: number;
+  /** Unit of `time` (option `timeUnit`, default "cycles"). */
   readonly timeUnit: TimeUnit;
   /** Clock rate when `timeUnit` is cycles (the text then also shows milliseconds), or null. */
   readonly clockHz: number | null;

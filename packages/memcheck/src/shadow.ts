@@ -5,8 +5,11 @@ import { ANY, fastTable, NO, StateBit } from "./state.js";
 
 /** The checker's state of one RAM range (contiguous board regions merged): one byte per managed byte. */
 export interface ShadowRegion {
+  /** The board regions it covers, names joined with "+". */
   readonly name: string;
+  /** First managed byte. */
   readonly start: number;
+  /** Bytes managed (one state byte each). */
   readonly size: number;
   /** One past the last byte. */
   readonly end: number;
@@ -46,6 +49,7 @@ export interface ShadowCost {
  * the checker's hook. State bytes outside the managed regions stay 0, which never passes.
  */
 export class Shadow implements AccessFilter {
+  /** The managed RAM ranges, one per writable bus segment. */
   readonly regions: readonly ShadowRegion[];
   /** Read-only board memory regions (flash, ROM, OTP). */
   readonly readOnly: readonly MemoryRegion[];

@@ -24,6 +24,7 @@ export interface SourceSite {
 
 /** A JS call stack captured by {@link captureStack}: an `Error` whose `stack` is formatted when first read. */
 export interface StackCapture {
+  /** The stack's text (formatted on first read), or undefined when the engine gives none. */
   readonly stack?: string | undefined;
 }
 
@@ -41,9 +42,13 @@ export interface SourceSiteOptions {
 
 /** One frame of a JS stack. */
 export interface StackFrame {
+  /** File path or URL (`file://` stripped). */
   readonly file: string;
+  /** 1-based line. */
   readonly line: number;
+  /** 1-based column. */
   readonly column: number;
+  /** The function as the engine names it, or null for an anonymous frame. */
   readonly function: string | null;
 }
 

@@ -8,6 +8,7 @@ import { STACK_LIVE, StateBit, Tag } from "./state.js";
 
 /** A task stack the checker follows: [base, top) with the task's current stack pointer. */
 export interface StackRecord {
+  /** Id of the task the stack belongs to. */
   readonly task: number;
   /** Lowest address (the stack grows down towards it). */
   readonly base: number;
