@@ -1,10 +1,30 @@
 import { SchedError } from "./errors.js";
 
 /** A relative time: a number of SysTick ticks, or milliseconds (rounded up to whole ticks). */
-export type Duration = { readonly ticks: number } | { readonly ms: number };
+export type Duration =
+  | {
+      /** Whole ticks (a non-negative integer, else `DURATION`). */
+      readonly ticks: number;
+    }
+  | {
+      /** Milliseconds (non-negative, fractions allowed), rounded up to whole ticks. */
+      readonly ms: number;
+    };
 
 /** An absolute simulated time: in core cycles, SysTick ticks or milliseconds since the start. */
-export type Instant = { readonly cycles: number } | { readonly ticks: number } | { readonly ms: number };
+export type Instant =
+  | {
+      /** Core cycles since the start (a non-negative integer, else `DURATION`). */
+      readonly cycles: number;
+    }
+  | {
+      /** SysTick ticks since the start (a non-negative integer): the tick's first cycle. */
+      readonly ticks: number;
+    }
+  | {
+      /** Milliseconds since the start (non-negative), rounded up to a whole cycle. */
+      readonly ms: number;
+    };
 
 /** Simulated time in its three units. */
 export interface Now {

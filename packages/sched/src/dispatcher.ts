@@ -19,18 +19,53 @@ const MAX_UNWIND = 64;
  * `"none"` when cooperative), or sleep until a cycle (null: nothing will ever wake).
  */
 export type Decision<D = unknown> =
-  | { readonly kind: "run"; readonly task: Task<D>; readonly timeslice: number | "none" }
-  | { readonly kind: "sleep"; readonly until: number | null };
+  | {
+      /** A task is ready. */
+      readonly kind: "run";
+      /** The highest-priority ready task (the head of its ready queue). */
+      readonly task: Task<D>;
+      /** Cycles of a round-robin timeslice, or `"none"` when cooperative. */
+      readonly timeslice: number | "none";
+    }
+  | {
+      /** Nothing is ready. */
+      readonly kind: "sleep";
+      /** Cycle of the next timer's wake, or null: no timer is pending. */
+      readonly until: number | null;
+    };
 
 /** What one {@link Scheduler.step} did. */
 export type StepResult<D = unknown> =
   /** `task` held the CPU for one slice; its `state` says how the slice ended. */
-  | { readonly kind: "ran"; readonly task: Task<D> }
+  | {
+      /** A task ran. */
+      readonly kind: "ran";
+      /** The task that held the CPU. */
+      readonly task: Task<D>;
+    }
   /** Nothing was ready: time went from `from` to `to` (cycles). */
-  | { readonly kind: "idle"; readonly from: number; readonly to: number }
+  | {
+      /** Nothing was ready. */
+      readonly kind: "idle";
+      /** Cycle the idle period began at. */
+      readonly from: number;
+      /** Cycle it ended at (the clock now). */
+      readonly to: number;
+    }
   /** Nothing is ready and no timer is pending: `blocked` if some task waits forever. */
-  | { readonly kind: "done"; readonly reason: "no-tasks" | "blocked" }
-  | { readonly kind: "halted"; readonly reason: string };
+  | {
+      /** Nothing can run any more. */
+      readonly kind: "done";
+      /** `blocked`: some task waits on a queue with no timeout; `no-tasks`: none does. */
+      readonly reason: "no-tasks" | "blocked";
+    }
+  /** The scheduler was halted ({@link Scheduler.halt}). */
+  | {
+      /** Halted: no task runs. */
+      readonly kind: "halted";
+      /** The reason given to {@link Scheduler.halt}. */
+      readonly reason: string;
+    };
 
 /** Why {@link Scheduler.run} returned. */
 export type RunEnd = "until" | "slices" | "no-tasks" | "blocked" | "halted";
@@ -45,7 +80,9 @@ export interface RunOptions {
 
 /** The end of a run. */
 export interface RunResult {
+  /** Why the run returned. */
   readonly reason: RunEnd;
+  /** Simulated time at the end of the run. */
   readonly now: Now;
   /** Context switches since the scheduler was created. */
   readonly switches: number;

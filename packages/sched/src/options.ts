@@ -44,7 +44,11 @@ export interface SliceInfo {
 
 /** What the idle hook is told: nothing is ready at `from`; time jumps to `to`, or the run ends (`to` null). */
 export interface IdleInfo {
+  /** Cycle at which nothing is ready. */
   readonly from: number;
+  /**
+   * Cycle time jumps to (the next timer's wake, capped at the run's `until`), or null: no timer pending, the run ends.
+   */
   readonly to: number | null;
 }
 
@@ -87,6 +91,7 @@ export interface SchedulerOptions<D = unknown> {
    * cycles in this slice and a task of its own priority is ready.
    */
   readonly timeslice?: "none" | number;
+  /** Cycles charged per syscall and per context switch. Default `{ syscall: 12, contextSwitch: 0 }`. */
   readonly costs?: SchedCosts;
   /** Default: no watchdog. */
   readonly watchdog?: WatchdogOptions;
@@ -129,7 +134,7 @@ export interface SchedulerOptions<D = unknown> {
 export interface ResolvedOptions {
   readonly tickHz: number;
   readonly priorities: number;
-  /** Cycles of a timeslice, or 0 for cooperative. */
+  /** Ticks of a timeslice, or 0 for cooperative. */
   readonly timesliceTicks: number;
   readonly syscallCost: number;
   readonly switchCost: number;

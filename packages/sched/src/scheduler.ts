@@ -34,6 +34,7 @@ export class Scheduler<D = unknown> {
   readonly events = new SchedEmitter();
   /** Simulated time. */
   readonly clock: SimClock;
+  /** The machine's core: the cycles its accesses charge are folded into the simulated clock. */
   readonly core: Core;
   private readonly table: TaskTable<D>;
   private readonly time: Timekeeper;

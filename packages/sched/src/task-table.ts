@@ -9,10 +9,16 @@ import { TIMEOUT, type WaitQueue } from "./wait-queue.js";
 
 /** What to create: a name, a priority, the generator function, and the kernel's per-task data. */
 export interface SpawnOptions<D = unknown> {
+  /** Name shown in events, traces and reports (converted with `String`; need not be unique). */
   readonly name: string;
   /** 0 (lowest) .. priorities-1 (highest). */
   readonly priority: number;
+  /**
+   * The generator function, called at spawn and at each restart (`TASK_ENTRY` if it is not a function or returns no
+   * generator).
+   */
   readonly entry: TaskEntry;
+  /** The kernel's per-task data, handed back as `task.data`. Default undefined. */
   readonly data?: D;
   /**
    * This task's watchdog budgets instead of the scheduler's `watchdog` option (a per-task

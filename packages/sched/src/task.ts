@@ -18,6 +18,7 @@ export type TaskState = "ready" | "running" | "sleeping" | "blocked" | "faulted"
  * the kernel's {@link SyscallHandler}.
  */
 export interface SyscallRequest {
+  /** The operation: `yield` and `sleep` are the scheduler's, any other goes to the {@link SyscallHandler}. */
   readonly op: string;
   readonly [field: string]: unknown;
 }
@@ -37,7 +38,10 @@ export type TaskEntry = () => TaskProgram;
 export interface FaultReason {
   /** Short machine-readable kind. */
   readonly kind: string;
-  /** One line a person can read, e.g. `watchdog: task "spin" ran 5000 cycles without yielding (budget 4000)`. */
+  /**
+   * One line a person can read, e.g.
+   * `watchdog: task "spin" ran 5000 cycles (budget 4000) without yielding the CPU`.
+   */
   readonly message: string;
   /** The underlying error (a hw `Fault`, a thrown value), when there is one. */
   readonly error?: unknown;
@@ -59,9 +63,11 @@ export interface TaskStats {
 export interface Task<D = unknown> {
   /** Unique, in spawn order from 1. */
   readonly id: number;
+  /** The name given at spawn (as a string). */
   readonly name: string;
   /** 0 (lowest) .. priorities-1 (highest). */
   readonly priority: number;
+  /** Current state (see {@link TaskState}). */
   readonly state: TaskState;
   /** The kernel's data for this task (MPU configuration, heap...), as given to spawn. */
   readonly data: D;
@@ -75,6 +81,7 @@ export interface Task<D = unknown> {
   readonly stopping: boolean;
   /** Times the task was restarted. */
   readonly restarts: number;
+  /** Counters since spawn or the last restart. */
   readonly stats: TaskStats;
 }
 

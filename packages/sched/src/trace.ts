@@ -8,7 +8,9 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  * causes, ops). Tasks appear by id; the `spawn` record maps ids to names and priorities.
  */
 export interface TraceRecord {
+  /** The event name (`spawn`, `switch`, `syscall`, `state`, `watchdog`, `fault`, `idle`). */
   readonly ev: string;
+  /** Cycles at the event (an idle record's start). */
   readonly t: number;
   readonly [field: string]: JsonValue;
 }
@@ -108,6 +110,7 @@ export function traceHash(records: readonly TraceRecord[]): string {
  * ```
  */
 export class TraceRecorder {
+  /** The records so far, in event order. */
   readonly records: TraceRecord[] = [];
   private readonly off: (() => void)[] = [];
 

@@ -42,7 +42,9 @@ export interface WaitQueueOptions {
  * ```
  */
 export class WaitQueue<D = unknown> {
+  /** Shown in reports (option `name`, default "wait"). */
   readonly name: string;
+  /** Wake order (option `order`, default "priority"). */
   readonly order: WaitOrder;
   /** @internal The waiting tasks (intrusive lists; a task is in one queue at a time). */
   readonly lists: ReadyQueue<Tcb<D>>;
