@@ -35,6 +35,7 @@ export interface MachineAppContext {
   readonly machine: Machine;
   /** The `@rtos-sim/hw` module: boards, MPU field names, CFSR bits, `makeActor`... */
   readonly hw: HwApi;
+  /** The run's options (seed, duration, memory checker). */
   readonly options: AppRunOptions;
   /** Where the run's tasks, slices, events, faults, reports and counters are recorded. */
   readonly record: RunRecorder;

@@ -16,8 +16,18 @@ import { fromKernelApp } from "./run/kernel-app.js";
  * tasks on the kernel) or a {@link MachineApp} (drives the hardware model alone).
  */
 export type BuiltinApp =
-  | { readonly kind: "kernel"; readonly app: AppDescription }
-  | { readonly kind: "machine"; readonly app: MachineApp };
+  | {
+      /** A kernel app. */
+      readonly kind: "kernel";
+      /** Its description (`@rtos-sim/kernel`'s `AppDescription`). */
+      readonly app: AppDescription;
+    }
+  | {
+      /** A machine app. */
+      readonly kind: "machine";
+      /** The app. */
+      readonly app: MachineApp;
+    };
 
 /** Every built-in app, in the order `rtos-sim apps` lists them (`flight` first: the default). */
 export const APPS: readonly BuiltinApp[] = Object.freeze([

@@ -14,7 +14,12 @@ import { type HeapShape, walkHeap } from "./heap-walk.js";
 import { heapStress, type Kmalloc, kmallocStress, newCounters, type WorkloadCounters } from "./workload.js";
 
 /** Task-heap stress tasks: four on TLSF, four on the first-fit heap, 8 KiB heaps each. */
-export const HEAP_TASKS: readonly { readonly name: string; readonly heap: "tlsf" | "heap" }[] = [
+export const HEAP_TASKS: readonly {
+  /** Task name: `tlsf-<i>` or `ff-<i>`. */
+  readonly name: string;
+  /** The task's heap: TLSF, or first fit (`heap`). */
+  readonly heap: "tlsf" | "heap";
+}[] = [
   ...[0, 1, 2, 3].map((i) => ({ name: `tlsf-${i}`, heap: "tlsf" as const })),
   ...[0, 1, 2, 3].map((i) => ({ name: `ff-${i}`, heap: "heap" as const })),
 ];
@@ -29,16 +34,23 @@ export const KMALLOC_PHASE_MS = 200;
 
 /** One region's figures in a sample. */
 export interface RegionSample {
+  /** The managed region's name. */
   readonly name: string;
+  /** Pages free in the region manager. */
   readonly freePages: number;
+  /** Pages given out to owners. */
   readonly allocatedPages: number;
+  /** External fragmentation of the free pages: 1 - largest free block / all free pages (0..1). */
   readonly fragmentation: number;
+  /** Bytes of the largest free block of pages (0 when nothing is free). */
   readonly largestFreeBytes: number;
 }
 
 /** What the monitor saw at one moment. */
 export interface StressSample {
+  /** Simulated time of the sample, in milliseconds. */
   readonly ms: number;
+  /** Figures of every managed region. */
   readonly regions: readonly RegionSample[];
   /** Pages the slab array holds from the region manager. */
   readonly kmallocPages: number;
@@ -50,8 +62,11 @@ export interface StressSample {
 
 /** The results of one alloc-stress run. */
 export interface StressResults {
+  /** The monitor's samples, in time order (one every {@link SAMPLE_MS} ms). */
   readonly samples: StressSample[];
+  /** Allocation counters per stress task, by task name. */
   readonly counters: Record<string, WorkloadCounters>;
+  /** The slab array the privileged tasks share ("kmalloc"), or null before the kernel booted it. */
   kmalloc: SlabArrayAllocator | null;
 }
 

@@ -13,9 +13,11 @@ const FLAGS = 7;
 export interface HeapShape {
   /** Bytes from the first block header to the sentinel. */
   readonly blockBytes: number;
+  /** Blocks in use (allocated). */
   readonly usedBlocks: number;
   /** Bytes of used blocks, headers included. */
   readonly usedBytes: number;
+  /** Free blocks. */
   readonly freeBlocks: number;
   /** Bytes of free blocks, headers included. */
   readonly freeBytes: number;

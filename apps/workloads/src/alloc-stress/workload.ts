@@ -15,8 +15,11 @@ export type Kmalloc = Pick<Allocator, "allocate" | "free" | "releaseEmpty">;
 
 /** Counters of one stress task (the app's own results, kept in JS). */
 export interface WorkloadCounters {
+  /** Successful allocations. */
   mallocs: number;
+  /** Frees. */
   frees: number;
+  /** Successful reallocations (the block may have moved). */
   reallocs: number;
   /** Requests the allocator could not satisfy (returned 0/null). */
   failures: number;

@@ -29,6 +29,7 @@ export interface FlightOutputs {
   readonly uart: Readonly<Record<string, readonly string[]>>;
   /** The actuator's FNV-1a hash of every CCR write, and the number of writes. */
   readonly actuatorHash: number;
+  /** Number of CCR writes the actuator took. */
   readonly actuatorWrites: number;
   /** Bytes of each partition at the end (hex). */
   readonly partitions: Readonly<Record<string, string>>;

@@ -6,10 +6,28 @@ import { Attitude, ekfType, IMU_PERIOD_MS, RING_SLOTS, Ring, type Sample, SEM_SA
 export const ACCEL_ANGLE_VARIANCE = 4;
 
 /** The accelerometer's angles, the measurement vector of an update, in the estimator's heap. */
-export const AccelAngles = struct("AccelAngles", { roll: f32, pitch: f32, norm: f32 });
+export const AccelAngles = struct("AccelAngles", {
+  /** Roll in degrees, from the y and z accelerations. */
+  roll: f32,
+  /** Pitch in degrees, from x against the y-z norm. */
+  pitch: f32,
+  /** sqrt(ay^2 + az^2), in g. */
+  norm: f32,
+});
 
 /** The estimator's bookkeeping: the locals of its `main` (next ring sample, its time, samples used and lost). */
-export const EST_MAIN = fn("estimator_main", { locals: { next: u32, last: u32, used: u32, lost: u32 } });
+export const EST_MAIN = fn("estimator_main", {
+  locals: {
+    /** Sequence number of the next ring sample to read. */
+    next: u32,
+    /** TIM2 time stamp (microseconds) of the last sample used. */
+    last: u32,
+    /** Samples used so far. */
+    used: u32,
+    /** Samples overwritten before they were read. */
+    lost: u32,
+  },
+});
 const EST_STEP = fn("estimator_step", { saves: 6 });
 
 /** A bug the estimator can carry (see {@link estimator}). */

@@ -19,13 +19,25 @@ export const RING_SLOTS = 32;
 export const RING_BYTES = 1024;
 
 /** One filtered IMU sample: TIM2's microseconds, gyro (deg/s) and accelerometer (g), averaged over the FIFO. */
-export const Sample = struct("Sample", { time: u32, gyro: array(f32, 3), accel: array(f32, 3) });
+export const Sample = struct("Sample", {
+  /** TIM2's counter (microseconds, wrapping at 2^32) read as the sample was stored. */
+  time: u32,
+  /** Angular rates x, y, z in deg/s, calibrated and low-pass filtered. */
+  gyro: array(f32, 3),
+  /** Accelerations x, y, z in g, calibrated and low-pass filtered. */
+  accel: array(f32, 3),
+});
 
 /**
  * The IMU sample ring (written by `imu` only; read-only for everyone else): the producer's
  * sequence number (slot = seq % {@link RING_SLOTS}), then the slots.
  */
-export const Ring = struct("Ring", { seq: u32, slots: array(Sample, RING_SLOTS) });
+export const Ring = struct("Ring", {
+  /** Samples published so far; the next one goes to slot `seq % RING_SLOTS` (incremented after the slot is written). */
+  seq: u32,
+  /** The {@link RING_SLOTS} sample slots. */
+  slots: array(Sample, RING_SLOTS),
+});
 
 /**
  * Attitude (written by `estimator`; read by `mixer` and `telemetry`): updates so far, roll, pitch
@@ -34,19 +46,33 @@ export const Ring = struct("Ring", { seq: u32, slots: array(Sample, RING_SLOTS) 
  * gave at the last update.
  */
 export const Attitude = struct("Attitude", {
+  /** Attitude updates published so far (incremented after the other fields are written). */
   seq: u32,
+  /** Roll in degrees (the filter's state 0). */
   roll: f32,
+  /** Pitch in degrees (the filter's state 1). */
   pitch: f32,
+  /** Yaw in degrees (the filter's state 2: integrated gyro, no measurement corrects it). */
   yaw: f32,
+  /** Body rates x, y, z in deg/s: the last sample's gyro less the estimated biases. */
   rates: array(f32, 3),
+  /** TIM2 time stamp (microseconds) of the last sample used. */
   time: u32,
+  /** Ring samples the estimator has used so far. */
   used: u32,
+  /** Ring samples overwritten before the estimator read them. */
   lost: u32,
+  /** Kalman gain the roll measurement got at the last update (0..1). */
   gain: f32,
 });
 
 /** Motor outputs (written by `mixer`, the one task granted the actuator; read by `telemetry`): runs so far, duties. */
-export const Motors = struct("Motors", { seq: u32, duty: array(u32, 4) });
+export const Motors = struct("Motors", {
+  /** Mixer runs so far (written after the duties). */
+  seq: u32,
+  /** Motor duties as written to CCR1..CCR4: ESC pulse microseconds, 1000 (stopped) to 2000 (full). */
+  duty: array(u32, 4),
+});
 
 /**
  * States of the estimator's Kalman filter on a board: 20 (attitude, gyro biases, velocity,
@@ -61,10 +87,15 @@ export function ekfStates(clockHz: number): number {
 const ekfTypes = new Map<number, ReturnType<typeof makeEkf>>();
 function makeEkf(n: number) {
   return struct(`Ekf${n}`, {
+    /** State vector; 0..2 roll, pitch, yaw (degrees), 3..5 gyro biases (deg/s). */
     x: array(f32, n),
+    /** Covariance of `x`, n x n, row-major. */
     P: array(f32, n * n),
+    /** State transition matrix, n x n, row-major (the identity plus the `dt` couplings). */
     F: array(f32, n * n),
+    /** Scratch for the product F P during a prediction, n x n, row-major. */
     FP: array(f32, n * n),
+    /** Process noise per step: the diagonal of Q. */
     q: array(f32, n),
   });
 }
@@ -84,32 +115,85 @@ export function ekfType(n: number): ReturnType<typeof makeEkf> {
 }
 
 /** A second-order IIR filter (direct form I): coefficients b0 b1 b2 a1 a2, inputs x1 x2, outputs y1 y2. */
-export const Biquad = struct("Biquad", { b: array(f32, 3), a: array(f32, 2), x: array(f32, 2), y: array(f32, 2) });
+export const Biquad = struct("Biquad", {
+  /** Feed-forward coefficients b0, b1, b2. */
+  b: array(f32, 3),
+  /** Feedback coefficients a1, a2 (a0 = 1; they are subtracted). */
+  a: array(f32, 2),
+  /** The last two inputs x[n-1], x[n-2]. */
+  x: array(f32, 2),
+  /** The last two outputs y[n-1], y[n-2]. */
+  y: array(f32, 2),
+});
 
 /**
  * The IMU task's state, the locals of its `main` (its frame stays at the top of its stack for the
  * task's life): per axis a bias and a scale, and a low-pass biquad on each of the six axes.
  */
 export const IMU_MAIN = fn("imu_main", {
-  locals: { bias: array(f32, 6), scale: array(f32, 6), lpf: array(Biquad, 6), samples: u32 },
+  locals: {
+    /** Raw offset per axis (gyro x, y, z, then accel x, y, z), in sensor LSB (0: none). */
+    bias: array(f32, 6),
+    /** Per axis, the factor from LSB to deg/s (gyro) or g (accel). */
+    scale: array(f32, 6),
+    /** A low-pass biquad per axis, run at the sensor's 4 kHz rate. */
+    lpf: array(Biquad, 6),
+    /** Samples put in the ring so far. */
+    samples: u32,
+  },
 });
 
 /** A PID controller: gains, integral (clamped), previous error, and a biquad on the derivative. */
-export const Pid = struct("Pid", { kp: f32, ki: f32, kd: f32, limit: f32, integral: f32, prev: f32, dlpf: Biquad });
+export const Pid = struct("Pid", {
+  /** Proportional gain (duty units per degree). */
+  kp: f32,
+  /** Integral gain (duty units per degree-second). */
+  ki: f32,
+  /** Derivative gain (duty units per deg/s of error rate). */
+  kd: f32,
+  /** Bound of the integral: it is clamped to [-limit, limit] (degree-seconds). */
+  limit: f32,
+  /** Error integral so far (degree-seconds), clamped. */
+  integral: f32,
+  /** The previous step's error (degrees). */
+  prev: f32,
+  /** Low-pass biquad on the error's derivative. */
+  dlpf: Biquad,
+});
 
 /**
  * The mixer's state, the locals of its `main`: a PID per axis (roll, pitch, yaw), the motor mixing
  * matrix (X quad: four motors by three axes), the run count.
  */
 export const MIXER_MAIN = fn("mixer_main", {
-  locals: { pid: array(Pid, 3), mix: array(f32, 12), runs: u32, throttle: u16, armed: u16 },
+  locals: {
+    /** A PID per axis: roll, pitch, yaw. */
+    pid: array(Pid, 3),
+    /** Mixing matrix, row-major: `mix[3 * motor + axis]` is the share of axis `axis`'s correction in `motor`'s duty. */
+    mix: array(f32, 12),
+    /** Mixer runs so far. */
+    runs: u32,
+    /** Base duty of this run (ESC pulse microseconds): ramps from 1000 to the hover duty 1500. */
+    throttle: u16,
+    /** Set to 1 at initialisation (nothing reads it). */
+    armed: u16,
+  },
 });
 
 /** Task names of the flight controller. */
 export const FLIGHT_TASKS = ["imu", "estimator", "mixer", "telemetry"] as const;
 
 /** Priorities: the IMU highest, telemetry lowest of the flight tasks (0 is left for intruders). */
-export const Priority = { imu: 6, estimator: 5, mixer: 4, telemetry: 2 } as const;
+export const Priority = {
+  /** The IMU task (highest). */
+  imu: 6,
+  /** The estimator. */
+  estimator: 5,
+  /** The mixer. */
+  mixer: 4,
+  /** Telemetry (lowest). */
+  telemetry: 2,
+} as const;
 
 /** IMU period (500 Hz). */
 export const IMU_PERIOD_MS = 2;

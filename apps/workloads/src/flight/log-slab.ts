@@ -7,12 +7,19 @@ import { array, HeapBlockSource, i32, struct, type TaskContext, u16, u32 } from 
  * duties, IMU samples used and lost. 32 bytes.
  */
 export const LogRecord = struct("LogRecord", {
+  /** Milliseconds since the start: the telemetry period times the line number. */
   time: u32,
+  /** Roll in millidegrees. */
   roll: i32,
+  /** Pitch in millidegrees. */
   pitch: i32,
+  /** Yaw in millidegrees. */
   yaw: i32,
+  /** The four motor duties (ESC pulse microseconds). */
   motors: array(u16, 4),
+  /** IMU samples the estimator had used. */
   used: u32,
+  /** IMU samples it had lost. */
   lost: u32,
 });
 

@@ -10,7 +10,10 @@ export const BLACK_BOX = 8;
 export const FORMAT_CYCLES = 40;
 
 /** The black box: the addresses of the last {@link BLACK_BOX} records, in the telemetry heap. */
-export const BlackBox = struct("BlackBox", { records: array(u32, BLACK_BOX) });
+export const BlackBox = struct("BlackBox", {
+  /** Record addresses by line number modulo {@link BLACK_BOX}; 0 is an empty slot. */
+  records: array(u32, BLACK_BOX),
+});
 
 /** One telemetry line from a log record (read back from simulated memory). */
 function formatRecord(t: TaskContext, r: ViewOf<typeof LogRecord>): string {

@@ -39,7 +39,12 @@ export interface HeapBug {
   /** Whether the task is expected to be stopped (write errors, bad frees and copies stop; reads, leaks and refused allocations do not). */
   readonly stops: boolean;
   /** The task's heap, when not the default 2 KiB TLSF heap. */
-  readonly heap?: { readonly kind: HeapKind; readonly size: number };
+  readonly heap?: {
+    /** The heap's allocator. */
+    readonly kind: HeapKind;
+    /** The heap's size in bytes. */
+    readonly size: number;
+  };
   /** The bug; `say` prints a line on the UART. */
   readonly body: (t: TaskContext, say: (line: string) => void) => Generator<unknown, void, unknown>;
 }

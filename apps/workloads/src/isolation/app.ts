@@ -18,7 +18,15 @@ export function describeFault(f: FaultRecord): string {
 }
 
 /** Whether an attempt's fault is what it should be; the reason when not. */
-export function judgeAttempt(kernel: Kernel, a: Attempt): { ok: boolean; detail: string } {
+export function judgeAttempt(
+  kernel: Kernel,
+  a: Attempt,
+): {
+  /** The attempt ended as expected. */
+  ok: boolean;
+  /** One line: what the attempt did and how it ended, or what differed from the expectation. */
+  detail: string;
+} {
   const faults = kernel.faults.filter((f) => f.task === a.task);
   const f = faults[0];
   if (a.expect.kind === "refused") {

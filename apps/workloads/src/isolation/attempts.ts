@@ -35,6 +35,10 @@ export const ROGUE_WATCHDOG_US = 50;
 
 /** What an attempt is expected to end in: a fault of `kind`, or `"refused"` (an error code, no fault). */
 export interface Expectation {
+  /**
+   * The fault kind the attempt must end in (e.g. "memmanage"), or "refused": the kernel refuses the call and the task
+   * takes no fault.
+   */
   readonly kind: FaultKind | "refused";
   /** With `"refused"`: the lines the rogue prints, one per call (`result <n>`). */
   readonly printed?: readonly string[];
@@ -55,6 +59,7 @@ export interface Attempt {
   readonly task: string;
   /** What it tries, in words. */
   readonly what: string;
+  /** How the attempt must end. */
   readonly expect: Expectation;
   /** The attempt's task spec; `at` is when it strikes (ms). */
   readonly spec: (env: AppEnv, at: number) => TaskSpec;

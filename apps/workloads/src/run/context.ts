@@ -7,7 +7,9 @@ import type { RunResult } from "./result.js";
 
 /** A run being prepared: the app's context, its recorder and machine. */
 export interface PreparedRun {
+  /** What the app's `run` receives. */
   readonly ctx: MachineAppContext;
+  /** The run's recorder (the same as `ctx.record`). */
   readonly record: RunRecorder;
   /** The app's machine (made on first use). */
   readonly machine: Machine;

@@ -24,7 +24,9 @@ export { isKernelApp };
  * it plans (the rogue task of `isolation`, the bugs of `heap-bugs`): those do not fail the run.
  */
 export interface KernelAppExpectations {
+  /** Whether the app planned this fault (it is then recorded as expected and does not fail the run). */
   expectFault?(fault: KernelFault): boolean;
+  /** Whether the app planned this checker report (it is then recorded as expected and does not fail the run). */
   expectReport?(report: MemReport): boolean;
 }
 

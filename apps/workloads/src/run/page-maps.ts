@@ -37,13 +37,25 @@ export function pageMapFromRegionManager(rm: RegionManager, region: RegionInfo):
 /** A board region the region manager manages, with its page map; or why it could not. */
 export type ManagedRegion =
   | {
+      /** The board memory region's name. */
       readonly name: string;
+      /** The region manager booted over it. */
       readonly ok: true;
+      /** The region's layout: pages, metadata, page-aligned bounds. */
       readonly info: RegionInfo;
+      /** Its page map, run-length encoded. */
       readonly map: PageMapInfo;
+      /** The page map as the region manager draws it (`RegionManager.pageMap`). */
       readonly text: string;
     }
-  | { readonly name: string; readonly ok: false; readonly reason: string };
+  | {
+      /** The board memory region's name. */
+      readonly name: string;
+      /** The region manager could not manage it. */
+      readonly ok: false;
+      /** The error message (e.g. the region is too small for the page order). */
+      readonly reason: string;
+    };
 
 /**
  * Boots a region manager of page order `pageOrder` over each writable memory region of the

@@ -36,9 +36,13 @@ export interface RunListener {
 
 /** Fault registers read after a fault (CFSR, HFSR, MMFAR, BFAR). */
 export interface FaultRegisters {
+  /** Configurable Fault Status Register (MMFSR, BFSR and UFSR). */
   readonly cfsr: number;
+  /** HardFault Status Register. */
   readonly hfsr: number;
+  /** MemManage Fault Address Register (meaningful when CFSR.MMARVALID is set). */
   readonly mmfar: number;
+  /** BusFault Address Register (meaningful when CFSR.BFARVALID is set). */
   readonly bfar: number;
 }
 

@@ -10,41 +10,57 @@ export const RUN_RESULT_SCHEMA = "rtos-sim.run/1";
 
 /** A memory region of the board, as reports show it. */
 export interface MemoryRegionInfo {
+  /** The board's name for the region (e.g. "SRAM1", "CCM"). */
   readonly name: string;
+  /** First byte (address). */
   readonly start: number;
   /** One past the last byte. */
   readonly end: number;
+  /** Bytes (`end - start`). */
   readonly size: number;
   /** "ram", "flash", "rom" or "otp". */
   readonly kind: string;
+  /** Writes fault (flash, ROM, OTP). */
   readonly readOnly: boolean;
+  /** Code may be fetched from it. */
   readonly executable: boolean;
 }
 
 /** A peripheral address range of the board. */
 export interface PeripheralInfo {
+  /** The board's name for the peripheral block. */
   readonly name: string;
+  /** First byte (address). */
   readonly start: number;
+  /** One past the last byte. */
   readonly end: number;
+  /** Bytes. */
   readonly size: number;
 }
 
 /** The board a run used. */
 export interface BoardInfo {
+  /** Board name, as `--board` takes it (e.g. "mps2-an386"). */
   readonly name: string;
+  /** One line about the board (chip, memory). */
   readonly description: string;
   /** "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33" or "cortex-m55". */
   readonly core: string;
+  /** Core clock in Hz (cycles per second). */
   readonly clockHz: number;
   /** The MPU's architecture: PMSAv7 (ARMv7-M) or PMSAv8 (ARMv8-M). */
   readonly mpuArchitecture: "pmsav7" | "pmsav8";
+  /** Number of MPU regions (8 or 16). */
   readonly mpuRegions: number;
+  /** The memory map, as the board declares it. */
   readonly memory: readonly MemoryRegionInfo[];
+  /** Peripheral address ranges. */
   readonly peripherals: readonly PeripheralInfo[];
 }
 
 /** A PMSAv7 region's registers and the fields they hold (ARMv7-M ARM B3.5.8-B3.5.9). */
 export interface Pmsav7RegionRegisters {
+  /** Tells the PMSAv7 shape apart. */
   readonly architecture: "pmsav7";
   /** MPU_RBAR as read with MPU_RNR = the region: ADDR[31:5], VALID reads 0, REGION[3:0]. */
   readonly rbar: number;
@@ -52,9 +68,13 @@ export interface Pmsav7RegionRegisters {
   readonly rasr: number;
   /** RASR.AP[2:0]. */
   readonly ap: number;
+  /** RASR.TEX[2:0] (memory type, with C and B). */
   readonly tex: number;
+  /** RASR.C (cacheable). */
   readonly c: boolean;
+  /** RASR.B (bufferable). */
   readonly b: boolean;
+  /** RASR.S (shareable). */
   readonly s: boolean;
   /** RASR.SIZE: the region spans 2^(SIZE+1) bytes. */
   readonly sizeField: number;
@@ -62,6 +82,7 @@ export interface Pmsav7RegionRegisters {
 
 /** A PMSAv8 region's registers, the fields they hold and the MAIR attribute AttrIndx selects (ARMv8-M ARM B8.2, D1.2). */
 export interface Pmsav8RegionRegisters {
+  /** Tells the PMSAv8 shape apart. */
   readonly architecture: "pmsav8";
   /** MPU_RBAR: BASE[31:5], SH[4:3], AP[2:1], XN[0]. */
   readonly rbar: number;
@@ -91,7 +112,9 @@ export interface MpuRegionInfo {
    * address two enabled regions match faults.
    */
   readonly number: number;
+  /** First byte (address) of the region. */
   readonly base: number;
+  /** Bytes the region spans (subregions disabled by `srd` included). */
   readonly size: number;
   /** AP name: "none", "priv-rw", "priv-rw-user-ro", "rw", "priv-ro", "ro" or "reserved". */
   readonly access: string;
@@ -136,9 +159,13 @@ export interface TaskTiming {
 
 /** One task of the run. Task 0 is the kernel. */
 export interface TaskResult {
+  /** Task id: 0 is the kernel, apps' tasks count from 1 (also the index in {@link RunResult.tasks}). */
   readonly id: number;
+  /** Task name ("kernel" for task 0). */
   readonly name: string;
+  /** The task's state at the end of the run. */
   readonly state: TaskState;
+  /** The task runs privileged (task 0, the kernel, always does). */
   readonly privileged: boolean;
   /**
    * Simulated time the task held the CPU: the sum of its run slices, or, for kernel apps, the
@@ -159,8 +186,11 @@ export interface TaskResult {
 
 /** A run slice: a task on the CPU from `start` to `end`. */
 export interface TaskSlice {
+  /** Task id (see {@link TaskResult.id}). */
   readonly task: number;
+  /** When the task got the CPU (simulated microseconds). */
   readonly start: number;
+  /** When it gave it up (simulated microseconds). */
   readonly end: number;
 }
 
@@ -169,18 +199,25 @@ export type RunEventKind = "syscall" | "access" | "fault" | "uart" | "mpu" | "no
 
 /** An instant event: a syscall, a notable access, a fault, a line of UART output, a note, a missed deadline. */
 export interface RunEvent {
+  /** When it happened (simulated microseconds). */
   readonly t: number;
+  /** What sort of event it is. */
   readonly kind: RunEventKind;
   /** Task id, or null for the system as a whole. */
   readonly task: number | null;
+  /** What happened, in a few words: the syscall's op, the UART line, the note's text, the check's name... */
   readonly name: string;
+  /** Extra fields (e.g. a fault's address, a check's `passed`). */
   readonly args?: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** A line a task printed (through its UART). */
 export interface UartLine {
+  /** When the line was printed (simulated microseconds). */
   readonly t: number;
+  /** Id of the task that printed it. */
   readonly task: number;
+  /** The line, without its newline. */
   readonly text: string;
 }
 
@@ -190,8 +227,11 @@ export interface UartLine {
  * have `hardware: false`, exception 0 and no CFSR bits.
  */
 export interface FaultRecord {
+  /** When the fault was taken (simulated microseconds). */
   readonly t: number;
+  /** Id of the task that faulted, or null (kernel or unknown). */
   readonly task: number | null;
+  /** Its name ("system" when `task` is null). */
   readonly taskName: string;
   /** "memmanage", "busfault", "usagefault", "hardfault", or a kernel kind ("bad-pointer", "watchdog", "checker"...). */
   readonly kind: string;
@@ -199,24 +239,35 @@ export interface FaultRecord {
   readonly hardware: boolean;
   /** Exception taken: 3 HardFault, 4 MemManage, 5 BusFault, 6 UsageFault. */
   readonly exception: number;
+  /** Name of `exception` ("HardFault", "MemManage", ...). */
   readonly exceptionName: string;
   /** The configurable fault raised ("MemManage", ...), even when escalated to HardFault. */
   readonly cause: string;
+  /** The configurable fault `cause` was taken as a HardFault (`exception` 3). */
   readonly escalated: boolean;
+  /** The fault happened at negative priority (HardFault or NMI handler): the core locked up. */
   readonly lockup: boolean;
   /** CFSR register value after the fault (may hold older bits). */
   readonly cfsr: number;
+  /** Names of the CFSR bits set (e.g. "DACCVIOL", "MMARVALID"). */
   readonly cfsrNames: readonly string[];
+  /** HFSR register value after the fault. */
   readonly hfsr: number;
+  /** Names of the HFSR bits set (e.g. "FORCED"). */
   readonly hfsrNames: readonly string[];
   /** MMFAR when MMARVALID, else null. */
   readonly mmfar: number | null;
   /** BFAR when BFARVALID, else null. */
   readonly bfar: number | null;
+  /** The access that faulted. */
   readonly access: {
+    /** Address of the access. */
     readonly address: number;
+    /** Bytes accessed. */
     readonly size: number;
+    /** Read, write or instruction fetch. */
     readonly kind: "read" | "write" | "fetch";
+    /** Made in privileged mode. */
     readonly privileged: boolean;
   };
   /** The app planned this fault (e.g. a rogue task being stopped): it does not fail the run. */
@@ -235,13 +286,20 @@ export interface FaultRecord {
 
 /** A memory checker report (shape shared with `@rtos-sim/memcheck`'s reports). */
 export interface CheckerReport {
+  /** When it was reported (simulated microseconds). */
   readonly t: number;
+  /** Id of the task that made the access or call (0: the kernel or boot code), or null. */
   readonly task: number | null;
-  /** e.g. "heap-buffer-overflow", "use-after-free", "double-free", "uninitialized-read", "leak". */
+  /**
+   * The checker's report kind, e.g. "heap-buffer-overflow", "use-after-free", "double-free",
+   * "uninitialized-read", "leak-definite".
+   */
   readonly kind: string;
+  /** `error` fails the run (unless expected); `warning` (a still-reachable block) never does. */
   readonly severity: "error" | "warning";
   /** First line, e.g. "heap-buffer-overflow on address 0x20001010 WRITE of size 4". */
   readonly message: string;
+  /** The first offending byte (or the block), or null. */
   readonly address: number | null;
   /** Further lines (where the block was allocated / freed, shadow dump...). */
   readonly details: readonly string[];
@@ -251,7 +309,9 @@ export interface CheckerReport {
 
 /** Bytes and blocks of one leak category. */
 export interface LeakCount {
+  /** Bytes of the blocks (their requested sizes). */
   readonly bytes: number;
+  /** Number of blocks. */
   readonly blocks: number;
 }
 
@@ -276,6 +336,7 @@ export interface LeakSummaryInfo {
 export interface PageRun {
   /** Index of the first page in the region. */
   readonly page: number;
+  /** Number of pages in the run (at least 1). */
   readonly count: number;
   /** Owner name, or null for free pages. "metadata" marks the region manager's own pages. */
   readonly owner: string | null;
@@ -283,10 +344,15 @@ export interface PageRun {
 
 /** The page map of one memory region (run-length encoded). */
 export interface PageMapInfo {
+  /** Name of the memory region. */
   readonly region: string;
+  /** Address of page 0 (the region's first page-aligned byte). */
   readonly start: number;
+  /** Bytes per page. */
   readonly pageSize: number;
+  /** Number of whole pages. */
   readonly pages: number;
+  /** The pages as runs of one owner, in address order, covering every page. */
   readonly runs: readonly PageRun[];
   /** Where the map comes from, e.g. "region manager" or "demo layout". */
   readonly source: string;
@@ -294,22 +360,29 @@ export interface PageMapInfo {
 
 /** One sample of a counter: several named values at one time. */
 export interface CounterSample {
+  /** When the sample was taken (simulated microseconds). */
   readonly t: number;
+  /** The values by name, in the series' `unit`. */
   readonly values: Readonly<Record<string, number>>;
 }
 
 /** A counter over time (memory use, heap bytes, pages in use...). */
 export interface CounterSeries {
+  /** The counter's name (e.g. "heap in use", "pages held", "response time"). */
   readonly name: string;
   /** Unit of the values, e.g. "bytes", "pages", "samples". */
   readonly unit: string;
+  /** Samples in time order. */
   readonly samples: readonly CounterSample[];
 }
 
 /** A check the app made on its own outcome (e.g. "the flight outputs are identical"). */
 export interface CheckResult {
+  /** What is checked, as one line. */
   readonly name: string;
+  /** Whether it held (false when skipped). */
   readonly passed: boolean;
+  /** Measured values or why it failed or was skipped; may be empty. */
   readonly detail: string;
   /**
    * Present (true, with `passed` false) when the check could not be made: what it checks had
@@ -320,7 +393,9 @@ export interface CheckResult {
 
 /** The options a run used. */
 export interface RunOptionsInfo {
+  /** Seed of the run's PRNG (`--seed`). */
   readonly seed: number;
+  /** Simulated duration asked for, in milliseconds (`--duration`, else the app's default). */
   readonly durationMs: number;
   /** Whether the memory checker was requested. */
   readonly memcheck: boolean;
@@ -328,6 +403,7 @@ export interface RunOptionsInfo {
 
 /** The outcome of a run: exit code 0 when ok, 1 otherwise. */
 export interface Verdict {
+  /** No problem: the run exits 0 (else 1). */
   readonly ok: boolean;
   /** One line per problem (unexpected fault, checker error, failed check, app crash). */
   readonly problems: readonly string[];
@@ -337,20 +413,26 @@ export interface Verdict {
 export interface RunResult {
   /** {@link RUN_RESULT_SCHEMA}. */
   readonly schema: string;
+  /** The app that ran. */
   readonly app: {
+    /** App name (as `rtos-sim run` takes it for a built-in app). */
     readonly name: string;
+    /** One line about what the app shows. */
     readonly summary: string;
     /** "builtin", or "file" for `rtos-sim run ./my-app.ts`. */
     readonly source: "builtin" | "file";
     /** Absolute path of the app file, or null. */
     readonly file: string | null;
   };
+  /** The board the run used. */
   readonly board: BoardInfo;
+  /** The options the run used. */
   readonly options: RunOptionsInfo;
   /** Whether the memory checker actually ran (false until the app wires `@rtos-sim/memcheck`). */
   readonly memcheckActive: boolean;
   /** Simulated time covered by the run. */
   readonly simulatedUs: number;
+  /** Core cycles at the end of the run. */
   readonly cycles: number;
   /**
    * Share of the simulated time the CPU was busy (0..1), or null when the run does not know
@@ -359,18 +441,28 @@ export interface RunResult {
   readonly cpuLoad: number | null;
   /** Wall-clock time the run took (not deterministic; everything else is, for a given seed). */
   readonly wallMs: number;
+  /** Every task, by id (index 0 is the kernel). */
   readonly tasks: readonly TaskResult[];
+  /** Run slices in the order they were recorded (what the timeline shows). */
   readonly slices: readonly TaskSlice[];
+  /** Instant events in the order they were recorded. */
   readonly events: readonly RunEvent[];
+  /** Lines the tasks printed, in order. */
   readonly uart: readonly UartLine[];
+  /** Faults, in order (expected ones included). */
   readonly faults: readonly FaultRecord[];
+  /** Memory checker reports, in order (empty when the checker did not run). */
   readonly reports: readonly CheckerReport[];
   /** The leak summary at the end of the run, or null when the memory checker did not run. */
   readonly leaks: LeakSummaryInfo | null;
+  /** Page maps of the memory regions (empty when the app records none). */
   readonly pageMaps: readonly PageMapInfo[];
+  /** Counters sampled over the run (memory use, heap bytes, pages...). */
   readonly counters: readonly CounterSeries[];
+  /** Checks the app made on its own outcome. */
   readonly checks: readonly CheckResult[];
   /** Configuration warnings of the hardware model (UNPREDICTABLE settings the project resolved). */
   readonly warnings: readonly string[];
+  /** Whether the run passed, and why not. */
   readonly verdict: Verdict;
 }

@@ -76,7 +76,16 @@ export function complementary(angle: number, gyroDelta: number, accelAngle: numb
 }
 
 /** Roll and pitch (millidegrees) the accelerometer alone gives for a sample. */
-export function accelAngles(ax: number, ay: number, az: number): { roll: number; pitch: number } {
+export function accelAngles(
+  ax: number,
+  ay: number,
+  az: number,
+): {
+  /** atan2(ay, az), in millidegrees. */
+  roll: number;
+  /** atan2(-ax, sqrt(ay^2 + az^2)), in millidegrees. */
+  pitch: number;
+} {
   return { roll: atan2Milli(ay, az), pitch: atan2Milli(-ax, isqrt(ay * ay + az * az)) };
 }
 

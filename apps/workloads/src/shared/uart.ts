@@ -2,6 +2,7 @@ import { UartReg } from "@rtos-sim/kernel";
 
 /** What a task body needs to write a UART: a byte store (the task's own, MPU-checked). */
 export interface ByteWriter {
+  /** Stores the byte `value` (0..255) at `address`, as the task (MPU-checked). */
   write8(address: number, value: number): void;
 }
 

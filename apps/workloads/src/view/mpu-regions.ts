@@ -3,11 +3,13 @@ import { formatBytes, hex32 } from "../shared/format.js";
 
 /** A column of an MPU region table: its header and the text of its cell for one region. */
 export interface MpuRegionColumn<R extends MpuRegionRegisters = MpuRegionRegisters> {
+  /** Column header text. */
   readonly header: string;
   /** Default "left". */
   readonly align?: "left" | "right";
   /** A register value or bit field (shown in a monospace font in the HTML report). */
   readonly mono?: boolean;
+  /** The cell's text for `region` (`registers` is its decoded registers, of this table's architecture). */
   cell(region: MpuRegionInfo, registers: R): string;
 }
 
@@ -17,6 +19,7 @@ export interface MpuRegionTable<R extends MpuRegionRegisters = MpuRegionRegister
   readonly name: string;
   /** What happens where regions overlap, and outside every region. */
   readonly rule: string;
+  /** The columns, left to right. */
   readonly columns: readonly MpuRegionColumn<R>[];
 }
 
@@ -103,9 +106,12 @@ export const MPU_REGION_TABLES: { readonly [A in MpuRegionRegisters["architectur
 };
 
 /** Regions grouped by architecture, in order (a run's regions are all of one architecture). */
-export function mpuRegionGroups(
-  regions: readonly MpuRegionInfo[],
-): { readonly table: MpuRegionTable; readonly regions: readonly MpuRegionInfo[] }[] {
+export function mpuRegionGroups(regions: readonly MpuRegionInfo[]): {
+  /** How regions of this architecture are shown. */
+  readonly table: MpuRegionTable;
+  /** Consecutive regions of that architecture, in input order. */
+  readonly regions: readonly MpuRegionInfo[];
+}[] {
   const groups: { table: MpuRegionTable; regions: MpuRegionInfo[] }[] = [];
   for (const r of regions) {
     const table = MPU_REGION_TABLES[r.registers.architecture];
