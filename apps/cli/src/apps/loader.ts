@@ -18,7 +18,9 @@ export const APP_FILE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".cts", ".
 
 /** An app resolved from the command line: built-in, or loaded from a file; run as a machine app. */
 export interface ResolvedApp {
+  /** The app to run, as a machine app (a kernel app is wrapped into one). */
   readonly app: MachineApp;
+  /** `builtin` for a name from the registry, `file` for an app loaded from a path. */
   readonly source: "builtin" | "file";
   /** Absolute path of the app file, or null for a built-in app. */
   readonly file: string | null;

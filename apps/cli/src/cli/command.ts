@@ -4,15 +4,19 @@ import type { Io, Style } from "./io.js";
 
 /** An option of a command, as `node:util` parseArgs takes it plus help text. */
 export interface OptionSpec {
+  /** `boolean` for a flag, `string` for an option that takes a value. */
   readonly type: "boolean" | "string";
+  /** One-letter alias, without the dash (e.g. "h" for `-h`). */
   readonly short?: string;
   /** Name of the value in help, e.g. "N", "FILE". */
   readonly value?: string;
+  /** One line of help text. */
   readonly description: string;
 }
 
 /** What a command's `run` receives. */
 export interface CommandContext {
+  /** Where to write (standard output and error), the environment and the working directory. */
   readonly io: Io;
   /** Styles for standard output (plain when not a TTY, with NO_COLOR, or with --json). */
   readonly style: Style;
@@ -20,14 +24,17 @@ export interface CommandContext {
   readonly errStyle: Style;
   /** Option values by long name (booleans, strings, or undefined when absent). */
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  /** Arguments that are not options, in order (their count already checked). */
   readonly positionals: readonly string[];
   /** Long names of the options given, in command-line order (repeats kept). */
   readonly order: readonly string[];
+  /** `--debug` was given anywhere on the command line: show stack traces of errors. */
   readonly debug: boolean;
 }
 
 /** A subcommand of `rtos-sim`. */
 export interface CommandSpec {
+  /** The subcommand, as typed after `rtos-sim`. */
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
@@ -35,10 +42,19 @@ export interface CommandSpec {
   readonly usage: string;
   /** Text under the usage line, one element per line as printed; an empty string separates paragraphs. */
   readonly description: readonly string[];
+  /** Fewest positional arguments; fewer is `USAGE_MISSING_ARGUMENT` (exit 2). */
   readonly minPositionals: number;
+  /** Most positional arguments; more is `USAGE_EXTRA_ARGUMENT` (exit 2). */
   readonly maxPositionals: number;
+  /** The command's own options by long name (`--help`, `--version` and `--debug` are added to every command). */
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Full example command lines for the help text. */
   readonly examples: readonly string[];
+  /**
+   * Runs the command; returns (or resolves to) its exit code ({@link ExitCode}). A thrown
+   * {@link CliError} becomes one line on standard error and its exit code; anything else is an
+   * internal error (exit 4).
+   */
   run(ctx: CommandContext): Promise<number> | number;
 }
 
@@ -88,8 +104,11 @@ function joinNegativeValues(argv: readonly string[], options: Record<string, { t
 
 /** The parsed command line of one command. */
 export interface ParsedCommand {
+  /** Option values by long name (booleans, strings, or undefined when absent). */
   readonly values: Record<string, string | boolean | undefined>;
+  /** Arguments that are not options, in order. */
   readonly positionals: string[];
+  /** Long names of the options given, in command-line order (repeats kept). */
   readonly order: string[];
 }
 

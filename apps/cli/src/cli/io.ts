@@ -31,12 +31,19 @@ export function nodeIo(): Io {
 
 /** Text styles; every function returns its input unchanged when colours are off. */
 export interface Style {
+  /** Whether colours are on (else every function returns its input). */
   readonly enabled: boolean;
+  /** Bold (SGR 1). */
   bold(text: string): string;
+  /** Dim (SGR 2). */
   dim(text: string): string;
+  /** Red foreground (SGR 31). */
   red(text: string): string;
+  /** Green foreground (SGR 32). */
   green(text: string): string;
+  /** Yellow foreground (SGR 33). */
   yellow(text: string): string;
+  /** Cyan foreground (SGR 36). */
   cyan(text: string): string;
 }
 

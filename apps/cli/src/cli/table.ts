@@ -2,6 +2,7 @@ import { stripAnsi } from "./io.js";
 
 /** A column of a text table. */
 export interface Column {
+  /** Header text (its visible width counts towards the column's width). */
   readonly header: string;
   /** Default "left". */
   readonly align?: "left" | "right";

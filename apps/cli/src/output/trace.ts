@@ -3,32 +3,43 @@ import { hex32 } from "@rtos-sim/apps";
 
 /** One event of the Chrome trace-event format (the subset rtos-sim writes). */
 export interface TraceEvent {
+  /** The event's name: the task of a slice, a fault, a report kind, a counter ("name (unit)"), or a metadata key. */
   readonly name: string;
   /** "X" complete, "i" instant, "C" counter, "M" metadata. */
   readonly ph: "X" | "i" | "C" | "M";
   /** Microseconds. */
   readonly ts: number;
+  /** Process id: always {@link TRACE_PID} (the simulated machine). */
   readonly pid: number;
+  /** Thread id: the task id (0: the kernel, system-wide events and counters). */
   readonly tid: number;
   /** Duration in microseconds ("X" only). */
   readonly dur?: number;
+  /** Category (`run`, `fault`, `memcheck`, `counter`, or the kind of a run event). */
   readonly cat?: string;
   /** Scope of an instant event: "t" thread, "p" process, "g" global. */
   readonly s?: "t" | "p" | "g";
+  /** Extra fields shown with the event (a counter's values by series). */
   readonly args?: Readonly<Record<string, unknown>>;
 }
 
 /** A trace file: `{"traceEvents": [...]}` as Perfetto and chrome://tracing open it. */
 export interface TraceFile {
+  /** The events, metadata first; timestamps in simulated microseconds. */
   readonly traceEvents: readonly TraceEvent[];
+  /** Unit the viewer shows times in (rtos-sim writes "ms"). */
   readonly displayTimeUnit: "ms" | "ns";
+  /** Run facts: app, board, seed, simulatedUs, ok, cpuLoad when known, and `timing:<task>` lines. */
   readonly otherData: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** The process id of the simulated machine in the trace. */
 export const TRACE_PID = 1;
 
-/** A task's timing in one line for the trace's `otherData`, e.g. `jobs 500, missed 0, response max 14.2 us, jitter 1 us`. */
+/**
+ * A task's timing in one line for the trace's `otherData`, e.g.
+ * `jobs 500, missed 0, response max 14.2 us, jitter 1 us, CPU 310 us`.
+ */
 function timingLine(t: RunResult["tasks"][number]): string | null {
   const m = t.timing;
   if (!m) return null;
