@@ -12,7 +12,9 @@ export type PlaygroundErrorCode = "APP_SYNTAX" | "APP_LOAD" | "APP_INVALID" | "A
 
 /** Where in the edited app an error points (1-based line and column; null when unknown). */
 export type SourcePosition = {
+  /** 1-based line in the edited app, or null when unknown. */
   readonly line: number | null;
+  /** 1-based column, or null when unknown. */
   readonly column: number | null;
 };
 

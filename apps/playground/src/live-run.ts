@@ -29,18 +29,28 @@ import type { AppErrorInfo, LiveCpu, RunDelta, SessionInfo } from "./session.js"
  * ```
  */
 export class LiveRun {
+  /** What the worker said of the run when it was loaded. */
   readonly info: SessionInfo;
+  /** Every task as the last delta (or the final result) has it; task 0 is the kernel. */
   tasks: readonly TaskResult[] = [];
+  /** Run slices so far, in order. */
   readonly slices: TaskSlice[] = [];
+  /** UART lines so far, in order. */
   readonly uart: UartLine[] = [];
+  /** Faults so far, in order. */
   readonly faults: FaultRecord[] = [];
+  /** Memory checker reports so far, in order. */
   readonly reports: CheckerReport[] = [];
+  /** Exceptions in the edited app's code so far, with their lines. */
   readonly appErrors: AppErrorInfo[] = [];
   private readonly counters = new Map<string, { unit: string; samples: CounterSample[] }>();
   /** The page maps last read (the region manager's, at a pause or every few hundred ms). */
   pageMaps: readonly PageMapInfo[] = [];
+  /** The CPU as the last delta has it (last task, MPU now), or null. */
   cpu: LiveCpu | null = null;
+  /** Simulated time reached, in microseconds. */
   simulatedUs = 0;
+  /** Fraction of the run's duration done, in [0, 1]. */
   progress = 0;
   /** The end of the run, once the worker sent it. */
   final: FinishedRun | null = null;

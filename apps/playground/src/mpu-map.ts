@@ -13,7 +13,9 @@ import { esc, formatBytes, hex32 } from "@rtos-sim/apps";
 
 /** One row of the map: a label and the regions of one MPU configuration. */
 export interface MpuMapRow {
+  /** Text at the row's left (e.g. "MPU now", a task's name). */
   readonly label: string;
+  /** The MPU regions drawn on the row. */
   readonly regions: readonly MpuRegionInfo[];
   /** Drawn emphasised (the MPU now, the current task). */
   readonly highlight?: boolean;

@@ -39,15 +39,20 @@ import { errorPosition, firstLine, type UserApp } from "./user-app.js";
 
 /** What the page shows about a loaded run before it starts. */
 export interface SessionInfo {
+  /** The app of the run. */
   readonly app: {
+    /** The app's name. */
     readonly name: string;
+    /** One line about what the app shows. */
     readonly summary: string;
     /** A kernel app (steppable) or a machine app (runs in one go). */
     readonly kind: "kernel" | "machine";
     /** A built-in app or the edited one. */
     readonly origin: "builtin" | "editor";
   };
+  /** The board the run uses. */
   readonly board: BoardInfo;
+  /** The run's options, defaults applied (seed, duration, memory checker). */
   readonly options: AppRunOptions;
   /** Whether the run can be paused and stepped (kernel apps). */
   readonly steppable: boolean;
@@ -71,11 +76,15 @@ export interface LiveCpu {
 
 /** An exception or fault in the edited app's code, with the line it points at. */
 export interface AppErrorInfo {
+  /** 1-based line in the edited app, or null when unknown. */
   readonly line: number | null;
+  /** 1-based column, or null when unknown. */
   readonly column: number | null;
   /** Simulated time, microseconds. */
   readonly t: number;
+  /** Name of the task whose code threw (it was faulted). */
   readonly task: string;
+  /** The fault's message. */
   readonly message: string;
 }
 
@@ -88,23 +97,31 @@ export interface RunDelta {
   readonly simulatedUs: number;
   /** Fraction of the run's duration done, in [0, 1]. */
   readonly progress: number;
+  /** The run reached its end. */
   readonly finished: boolean;
   /** Every task as it is now (task 0 is the kernel). */
   readonly tasks: readonly TaskResult[];
+  /** Run slices recorded since the previous delta. */
   readonly slices: readonly TaskSlice[];
+  /** UART lines since the previous delta. */
   readonly uart: readonly UartLine[];
+  /** Faults since the previous delta. */
   readonly faults: readonly FaultRecord[];
+  /** Memory checker reports since the previous delta. */
   readonly reports: readonly CheckerReport[];
   /** New samples of each counter (series with none left out). */
   readonly counters: readonly CounterSeries[];
+  /** The CPU now (last task, decoded MPU regions), or null when there is no machine to read. */
   readonly cpu: LiveCpu | null;
   /** The region manager's page maps now (only when asked for; empty for machine apps). */
   readonly pageMaps: readonly PageMapInfo[];
+  /** Exceptions in the edited app's code since the previous delta. */
   readonly appErrors: readonly AppErrorInfo[];
 }
 
 /** The end of a run: its result (as `rtos-sim run --json` prints it) and trace hash. */
 export interface SessionResult {
+  /** The run's result, as `rtos-sim run --json` prints it. */
   readonly result: RunResult;
   /** `traceHash(result)` of `@rtos-sim/apps`: the hash `rtos-sim run` prints for the same run. */
   readonly hash: string;

@@ -22,8 +22,18 @@ export const APP_MODULES: Readonly<Record<string, unknown>> = Object.freeze({
 
 /** An edited app, loaded: a kernel app description or a machine app. */
 export type UserApp =
-  | { readonly kind: "kernel"; readonly app: AppDescription }
-  | { readonly kind: "machine"; readonly app: MachineApp };
+  | {
+      /** A kernel app: tasks on the kernel (steppable). */
+      readonly kind: "kernel";
+      /** Its description, as the app's default export gave it. */
+      readonly app: AppDescription;
+    }
+  | {
+      /** A machine app: drives the hardware model alone (runs in one go). */
+      readonly kind: "machine";
+      /** The app, as its default export gave it. */
+      readonly app: MachineApp;
+    };
 
 /** Lines the engine puts before the body of a `new Function` (measured once: engines differ). */
 let wrapperLines: number | null = null;
