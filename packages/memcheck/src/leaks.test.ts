@@ -55,6 +55,25 @@ describe("leaks", () => {
     expect(g.checker.reports).toEqual([]);
   });
 
+  it("a block only a lost cycle points to is indirectly lost, even below the cycle's lowest block", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const a = f.heap.allocate(16)!;
+    const b = f.heap.allocate(16)!;
+    const c = f.heap.allocate(16)!;
+    f.m.core.write32(b, c); // b <-> c: a lost cycle, its lowest block b definitely lost
+    f.m.core.write32(c, b);
+    f.m.core.write32(b + 4, a); // the cycle points to a, which is below it
+    const s = f.checker.checkLeaks();
+    expect(s.definite.map((x) => x.address)).toEqual([b]);
+    expect(s.indirect.map((x) => x.address)).toEqual([a, c]);
+    expect(f.checker.reports.map((r) => [r.kind, r.address])).toEqual([
+      ["leak-definite", b],
+      ["leak-indirect", a],
+      ["leak-indirect", c],
+    ]);
+  });
+
   it("kernel-held memory: root allocators are scanned and never reported, ignored ones neither", () => {
     const f = setup();
     f.checker.pagesGiven(0x20006000, 0x1000, "kernel");

@@ -152,11 +152,14 @@ export function scanLeaks(
     });
   }
   const kind = new Uint8Array(blocks.length); // 0 unassigned, 1 definite, 2 indirect
+  // What a leader points to is indirect, an earlier leader included (as Memcheck demotes a clique
+  // leader that a later clique reaches): in the second pass, a block pointed to only from a cycle
+  // above it was taken as a leader first, and is then reached from the cycle's leader.
   const flood = (from: number) => {
     const stack = [...edges[from]!];
     while (stack.length > 0) {
       const j = stack.pop()!;
-      if (kind[j] !== 0) continue;
+      if (kind[j] === 2 || j === from) continue;
       kind[j] = 2;
       stack.push(...edges[j]!);
     }
