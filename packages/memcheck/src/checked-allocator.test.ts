@@ -184,6 +184,16 @@ describe("a correct program gets the same answers with the checker on", () => {
     ).toThrow(expect.objectContaining({ code: "OPTION_INVALID" }));
   });
 
+  it("a redzone that is not a whole number of bytes is OPTION_INVALID, not a heap without redzones", () => {
+    const f = setup();
+    for (const redzone of [2.5, Number.POSITIVE_INFINITY, Number.NaN, -8]) {
+      expect(() => checkedAllocator(f.checker, f.heap, { redzone })).toThrow(
+        expect.objectContaining({ code: "OPTION_INVALID" }),
+      );
+    }
+    expect(f.heap.observer).not.toBeNull(); // refused before it took over the observer
+  });
+
   it("a block that fits only without redzones is handed out without them (its neighbours' still fence it)", () => {
     const { raw, heap, f } = pair({ redzone: 64, quarantineBytes: 0 });
     // The arena's 3 KiB after its control area: one 2040-byte block fits bare, not with 128 B of redzones.

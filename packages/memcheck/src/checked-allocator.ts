@@ -44,7 +44,7 @@ export interface AllocatorLike {
 
 /** Options of {@link checkedAllocator}. */
 export interface CheckedAllocatorOptions {
-  /** Redzone bytes on each side of a block (rounded up to the alignment on the left). Default 16. */
+  /** Redzone bytes on each side of a block, an integer >= 0 (rounded up to the alignment on the left). Default 16. */
   readonly redzone?: number;
   /** Bytes of freed blocks (with their redzones) held back before the real free. Default 64 KiB. */
   readonly quarantineBytes?: number;
@@ -110,10 +110,18 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     const budget = options.quarantineBytes ?? 64 * 1024;
     const fraction = options.quarantineFraction ?? 1 / 4;
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY;
-    if (!(redzone >= 0) || !(budget >= 0) || !(fraction >= 0 && fraction <= 1) || !(capacity > 0)) {
+    // A redzone that is not a whole number of bytes (or Infinity) would make every request with
+    // redzones a bad size: each allocation would drain the quarantine and go without them.
+    if (
+      !Number.isSafeInteger(redzone) ||
+      redzone < 0 ||
+      !(budget >= 0) ||
+      !(fraction >= 0 && fraction <= 1) ||
+      !(capacity > 0)
+    ) {
       throw new MemcheckError(
         "OPTION_INVALID",
-        "redzone and quarantineBytes must be >= 0, quarantineFraction in [0, 1], capacity > 0",
+        "redzone must be an integer >= 0, quarantineBytes >= 0, quarantineFraction in [0, 1], capacity > 0",
         { redzone, quarantineBytes: budget, quarantineFraction: fraction, capacity },
       );
     }

@@ -478,4 +478,19 @@ describe("policy, caps and typed errors", () => {
     expect(f.checker.shadow.get(s)).toBe(f.checker.shadow.get(s + 1));
     expect(f.checker.reports).toEqual([]);
   });
+
+  it("counts in the options that are not integers are OPTION_INVALID (a RangeError or no cap before)", () => {
+    const bad = [
+      { freedHistory: 1.5 },
+      { freedHistory: Number.NaN },
+      { maxRepeats: Number.NaN },
+      { maxRepeats: 0 },
+      { maxReports: -1 },
+      { maxReports: Number.NaN },
+      { reach: Number.NaN },
+      { reach: -1 },
+    ];
+    for (const o of bad) expect(() => setup(o)).toThrow(expect.objectContaining({ code: "OPTION_INVALID" }));
+    expect(() => setup({ maxReports: Number.POSITIVE_INFINITY, freedHistory: 0, reach: 0 })).not.toThrow();
+  });
 });

@@ -122,10 +122,20 @@ export function resolveOptions(options: CheckerOptions): ResolvedOptions {
     stackUseAfterReturn: options.stackUseAfterReturn ?? true,
   };
   const positive = (v: number | null) => v === null || (Number.isFinite(v) && v > 0);
-  if (o.maxRepeats < 1 || o.reach < 0 || o.freedHistory < 0 || !positive(o.clockHz) || !positive(o.pageSize)) {
+  // Counts are integers (NaN passes every comparison; a fractional freedHistory would size an
+  // array); maxReports may be Infinity (no total cap).
+  const count = (v: number, min: number) => Number.isSafeInteger(v) && v >= min;
+  if (
+    !count(o.maxRepeats, 1) ||
+    !(count(o.maxReports, 0) || o.maxReports === Number.POSITIVE_INFINITY) ||
+    !count(o.reach, 0) ||
+    !count(o.freedHistory, 0) ||
+    !positive(o.clockHz) ||
+    !positive(o.pageSize)
+  ) {
     throw new MemcheckError(
       "OPTION_INVALID",
-      "maxRepeats >= 1, reach >= 0, freedHistory >= 0, clockHz and pageSize > 0",
+      "maxRepeats an integer >= 1, maxReports an integer >= 0 (or Infinity), reach and freedHistory integers >= 0, clockHz and pageSize > 0",
       { ...options },
     );
   }
