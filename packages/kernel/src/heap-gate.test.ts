@@ -105,4 +105,22 @@ describe("the heap gate", () => {
       ["heap", expect.stringMatching(/INVALID_FREE: tlsf:t: realloc of 0x[0-9a-f]+, not a live block of task t/)],
     ]);
   });
+
+  it("resize(p, 0) frees the block and forgets it, as the allocators' resize does", () => {
+    const k = bootTest();
+    let p = 0;
+    const t = k.spawn({
+      name: "t",
+      *main(c) {
+        p = yield* c.malloc(32);
+      },
+    });
+    k.run({ ms: 2 });
+    const gate = t.heap!.allocator;
+    expect([gate.owns(p), gate.live.inUse, gate.stats().liveBlocks]).toEqual([true, 32, 1]);
+    expect(gate.resize(p, 0)).toBeNull();
+    expect([gate.owns(p), gate.live.inUse, gate.stats().liveBlocks]).toEqual([false, 0, 0]);
+    // A second free is refused by the kernel's record, before the allocator runs.
+    expect(() => gate.free(p)).toThrow(expect.objectContaining({ code: "INVALID_FREE" }));
+  });
 });

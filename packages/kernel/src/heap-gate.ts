@@ -116,10 +116,17 @@ export class HeapGate implements TaskAllocator {
 
   /**
    * Resizes a live block (in place when the allocator can, else allocate, copy with the task's
-   * privilege, free); null when out of memory (the old block stays live).
+   * privilege, free); null when out of memory (the old block stays live). `resize(p, 0)` frees
+   * the block and returns null, as the allocators' own `resize` does.
    */
   resize(address: number, size: number): number | null {
     this.checkLive(address, "realloc");
+    if (size === 0) {
+      // The allocator would free it and answer null, which here means "out of memory, the old
+      // block stays": the kernel's record would keep a freed block as live.
+      this.free(address);
+      return null;
+    }
     const p = this.asTask(() => {
       try {
         return this.moveOrResize(this.inner, address, size);
