@@ -136,6 +136,23 @@ describe("bad frees change nothing", () => {
     s.m.bus.load(0x20000040 + 4 * 3, Uint8Array.of(1, 0, 0, 0)); // y's entry: "free, order 0"
     rejects(s, "METADATA_CORRUPT", () => s.rm.freePages(x, 0));
   });
+
+  it("METADATA_CORRUPT: an entry forged to say a block of an order its page is not aligned on is not released", () => {
+    const s = setup();
+    const entry = 0x20000040 + 4 * 1; // a's page (page 1): allocated, order 0
+    const e = s.m.bus.peek(entry, 4);
+    s.m.bus.load(entry, Uint8Array.of((e[0]! & 0x0f) | (1 << 4), e[1]!, e[2]!, e[3]!)); // "order 1"
+    let error: unknown;
+    rejects(s, "METADATA_CORRUPT", () => {
+      try {
+        s.rm.freePages(s.a, 1); // pages 1-2: page 2 is the next block's, page 1 no order-1 start
+      } catch (err) {
+        error = err;
+        throw err;
+      }
+    });
+    expect((error as RegionError).context.address).toBe(entry);
+  });
 });
 
 describe("bad allocations change nothing", () => {

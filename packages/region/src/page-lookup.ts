@@ -20,10 +20,12 @@ function hexOf(n: number): string {
 
 /** Validates a free of `order` at `address` in `r` (reads only); returns the block's owner id. */
 export function checkFree(m: MemoryPort, r: ManagedRegion, address: number, order: number, pageSize: number): number {
-  // Fast path: an allocated block start of the right order (one read, no allocation).
+  // Fast path: an allocated block start of the right order, aligned on it (one read, no allocation).
   if (address % pageSize === 0 && order <= r.maxOrder) {
-    const e = m.read32(r.alloc.entryAddress(address / pageSize));
-    if ((e & 7) === PageState.Allocated && ((e >>> 4) & 31) === order) return e >>> 16;
+    const pfn = address / pageSize;
+    const e = m.read32(r.alloc.entryAddress(pfn));
+    if ((e & 7) === PageState.Allocated && ((e >>> 4) & 31) === order && (pfn & ((1 << order) - 1)) === 0)
+      return e >>> 16;
   }
   return classifyFree(m, r, address, order, pageSize);
 }
@@ -51,6 +53,18 @@ function classifyFree(m: MemoryPort, r: ManagedRegion, address: number, order: n
         ...ctx,
         allocatedOrder: actual,
       });
+    }
+    // Blocks start on a multiple of their size: an entry saying otherwise was written by someone
+    // else (a region nested in a task's heap), and releasing it would merge with the wrong buddies.
+    if ((pfn & ((1 << order) - 1)) !== 0) {
+      throw new RegionError(
+        "METADATA_CORRUPT",
+        `page entry at ${hexOf(ea)} says a block of order ${order} starts on a page not aligned on it`,
+        {
+          ...ctx,
+          address: ea,
+        },
+      );
     }
     return e >>> 16;
   }
