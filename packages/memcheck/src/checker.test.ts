@@ -479,7 +479,7 @@ describe("policy, caps and typed errors", () => {
     expect(f.checker.reports).toEqual([]);
   });
 
-  it("counts in the options that are not integers are OPTION_INVALID (a RangeError or no cap before)", () => {
+  it("counts that are not integers, an unknown policy or time unit are OPTION_INVALID (a RangeError, or accepted, before)", () => {
     const bad = [
       { freedHistory: 1.5 },
       { freedHistory: Number.NaN },
@@ -489,6 +489,8 @@ describe("policy, caps and typed errors", () => {
       { maxReports: Number.NaN },
       { reach: Number.NaN },
       { reach: -1 },
+      { onError: "stop_writes" as "stop-writes" },
+      { timeUnit: "s" as "ms" },
     ];
     for (const o of bad) expect(() => setup(o)).toThrow(expect.objectContaining({ code: "OPTION_INVALID" }));
     expect(() => setup({ maxReports: Number.POSITIVE_INFINITY, freedHistory: 0, reach: 0 })).not.toThrow();

@@ -99,6 +99,9 @@ export type ResolvedOptions = Required<
   readonly pageSize: number | null;
 };
 
+const ERROR_POLICIES: readonly ErrorPolicy[] = ["stop", "stop-writes", "continue"];
+const TIME_UNITS: readonly TimeUnit[] = ["ms", "us", "cycles"];
+
 function defaultTaskName(task: number): string {
   return task === 0 ? "boot" : `T${task}`;
 }
@@ -125,7 +128,10 @@ export function resolveOptions(options: CheckerOptions): ResolvedOptions {
   // Counts are integers (NaN passes every comparison; a fractional freedHistory would size an
   // array); maxReports may be Infinity (no total cap).
   const count = (v: number, min: number) => Number.isSafeInteger(v) && v >= min;
+  // A misspelt policy ("stop_writes") would stop nothing, as "continue" does.
   if (
+    !ERROR_POLICIES.includes(o.onError) ||
+    !TIME_UNITS.includes(o.timeUnit) ||
     !count(o.maxRepeats, 1) ||
     !(count(o.maxReports, 0) || o.maxReports === Number.POSITIVE_INFINITY) ||
     !count(o.reach, 0) ||
@@ -135,7 +141,7 @@ export function resolveOptions(options: CheckerOptions): ResolvedOptions {
   ) {
     throw new MemcheckError(
       "OPTION_INVALID",
-      "maxRepeats an integer >= 1, maxReports an integer >= 0 (or Infinity), reach and freedHistory integers >= 0, clockHz and pageSize > 0",
+      "onError one of stop, stop-writes, continue; timeUnit one of ms, us, cycles; maxRepeats an integer >= 1, maxReports an integer >= 0 (or Infinity), reach and freedHistory integers >= 0, clockHz and pageSize > 0",
       { ...options },
     );
   }
