@@ -91,8 +91,9 @@ export class HeapGate implements TaskAllocator {
   }
 
   /**
-   * A block of the task's heap, or null (out of memory, or a size this allocator never serves,
-   * such as one above a slab array's largest class); recorded as live.
+   * A block of the task's heap, or null (out of memory, or a size or power-of-two alignment this
+   * allocator never serves, such as one above a slab array's largest class, or an alignment
+   * above what its classes have); recorded as live.
    */
   allocate(size: number, align?: number): number | null {
     const p = this.asTask(() => {
@@ -100,6 +101,10 @@ export class HeapGate implements TaskAllocator {
         return this.inner.allocate(size, align);
       } catch (e) {
         if (e instanceof AllocError && e.code === "BAD_SIZE") return null;
+        // A power of two the heap's kind cannot align on (a slab array's classes are aligned on
+        // 64 at most, an arena on a page) is the heap's limit, not a bad argument: NULL, as
+        // aligned_alloc answers an alignment it does not support.
+        if (e instanceof AllocError && e.code === "BAD_ALIGNMENT" && isPowerOfTwo(align)) return null;
         throw e;
       }
     });
@@ -209,4 +214,8 @@ export class HeapGate implements TaskAllocator {
       core.controlNPriv = nPriv;
     }
   }
+}
+
+function isPowerOfTwo(n: number | undefined): boolean {
+  return n !== undefined && Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 }

@@ -114,3 +114,25 @@ describe("too-big allocations", () => {
     expect(f.dump).toContain("Memory checker:");
   });
 });
+
+describe("aligned malloc", () => {
+  it("an alignment the heap's kind cannot give (128 on a slab array) is NULL, not a heap fault; 64 is served", () => {
+    for (const memcheck of [false, true]) {
+      const k = bootTest({ memcheck });
+      const out: number[] = [];
+      k.spawn({
+        name: "a",
+        heap: "slab-array",
+        *main(t) {
+          out.push(yield* t.malloc(16, 128), yield* t.malloc(16, 1024));
+          const p = yield* t.malloc(16, 64);
+          out.push(p % 64, p !== 0 ? 1 : 0);
+          yield* t.free(p);
+        },
+      });
+      k.run({ ms: 5 });
+      expect([out, k.faults]).toEqual([[0, 0, 0, 1], []]);
+      expect(k.checker?.reports ?? []).toEqual([]);
+    }
+  });
+});

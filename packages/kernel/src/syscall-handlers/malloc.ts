@@ -4,9 +4,10 @@ import type { SyscallHandler } from "./context.js";
 
 /**
  * `malloc(size, align = 8, label?)`: a block of the caller's heap, or 0 (out of memory, a size
- * the heap cannot hold, size 0, no heap, or above 16 MiB: `allocation-size-too-big`, see `tooBig`). Faults: size not a 32-bit
- * unsigned integer, align not a power of two in [1, 1024], label not a string. The label names
- * the call site in checker reports.
+ * or an alignment the heap cannot hold, such as above 64 on a slab-array heap, size 0, no heap,
+ * or above 16 MiB: `allocation-size-too-big`, see `tooBig`). Faults: size not a 32-bit unsigned
+ * integer, align not a power of two in [1, 1024], label not a string. The label names the call
+ * site in checker reports.
  */
 export const malloc: SyscallHandler<"malloc"> = (ctx, req) => {
   const size = int(req, "size", 0, 0xffffffff);
