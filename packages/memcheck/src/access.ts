@@ -98,7 +98,9 @@ export class AccessCheck {
     if (a + length > 0x100000000) return { ok: false, address: a, reason: "wild-access", message: "buffer wraps" };
     const user = (actor & 3) === 2;
     const need = access === "read" ? (user ? Perm.UR : Perm.PR) : user ? Perm.UW : Perm.PW;
-    for (let g = a; g < a + length; g = (g & ~31) + 32) {
+    // Next granule by its low bits only: `(g & ~31) + 32` is negative from 0x80000000 up, and the
+    // loop then never reached the end of a buffer there (a hang when the permission allows all).
+    for (let g = a; g < a + length; g += 32 - (g & 31)) {
       if ((permission(g >>> 0) & need) === 0) {
         return { ok: false, address: g >>> 0, reason: "mpu", message: `MPU denies ${access} at ${hex(g)}` };
       }

@@ -1,4 +1,6 @@
+import { createMachine, MPS2_AN505 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
+import { MemoryChecker } from "./checker.js";
 import { formatLeakSummary } from "./leaks.js";
 import { TestAllocator } from "./test-allocator.js";
 import { DATA, LOGGER, SENSOR, setup } from "./test-setup.js";
@@ -53,6 +55,20 @@ describe("leaks", () => {
     const t = g.checker.checkLeaks();
     expect(t.reachable.map((x) => x.address)).toEqual([a2, b2, c2, d2]);
     expect(g.checker.reports).toEqual([]);
+  });
+
+  it("scans roots and blocks above 0x80000000 (MPS2-AN505's PSRAM) word by word", () => {
+    const m = createMachine(MPS2_AN505);
+    const c = new MemoryChecker(m, { onError: "continue", data: [{ start: 0x80000000, size: 0x100, name: "data" }] });
+    c.pagesGiven(0x80001000, 0x1000, "heap");
+    c.blockAllocated(0x80001010, 16, "heap");
+    c.blockAllocated(0x80001020, 16, "heap");
+    c.blockAllocated(0x80001030, 16, "heap");
+    m.bus.load(0x80000004, Uint8Array.of(0x10, 0x10, 0x00, 0x80)); // data -> the first block
+    m.bus.load(0x8000101c, Uint8Array.of(0x20, 0x10, 0x00, 0x80)); // its last word -> the second
+    const s = c.checkLeaks();
+    expect(s.reachable.map((x) => x.address)).toEqual([0x80001010, 0x80001020]);
+    expect(s.definite.map((x) => x.address)).toEqual([0x80001030]);
   });
 
   it("a block only a lost cycle points to is indirectly lost, even below the cycle's lowest block", () => {

@@ -1,4 +1,4 @@
-import { ActorMode, createMachine, makeActor, Perm, STM32H750XB } from "@rtos-sim/hw";
+import { ActorMode, createMachine, MPS2_AN505, makeActor, Perm, STM32H750XB } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { MemoryChecker } from "./checker.js";
 import { ALL, ANY, NO, STACK_LIVE, StateBit, Tag, USR } from "./state.js";
@@ -133,6 +133,31 @@ describe("validateBuffer: the task's MPU view and the checker state", () => {
     });
     expect(c.validateBuffer(user, HEAP - 4, 8, "read", () => Perm.UR)).toMatchObject({ reason: "invalid-access" });
     expect(c.validateBuffer(makeActor(ActorMode.Kernel), DATA, 16, "write")).toMatchObject({ ok: true });
+    expect(c.reports).toEqual([]);
+  });
+
+  it("ends at the buffer's end above 0x80000000 (MPS2-AN505's PSRAM), one permission per 32-byte granule", () => {
+    const m = createMachine(MPS2_AN505);
+    const c = new MemoryChecker(m, { onError: "continue" }).attach();
+    c.pagesGiven(0x80001000, 0x1000, "heap");
+    c.blockAllocated(0x80001010, 40, "heap");
+    const user = makeActor(ActorMode.User, SENSOR);
+    m.core.actor = user;
+    m.core.fill(0x80001010, 7, 40);
+    const asked: number[] = [];
+    const allowAll = (a: number) => {
+      asked.push(a);
+      if (asked.length > 8) throw new Error(`still asking at 0x${a.toString(16)}`);
+      return 0xff;
+    };
+    expect(c.validateBuffer(user, 0x80001010, 40, "read", allowAll)).toMatchObject({ ok: true });
+    expect(asked).toEqual([0x80001010, 0x80001020]);
+    asked.length = 0;
+    expect(c.validateBuffer(user, 0x80001010, 41, "read", allowAll)).toMatchObject({
+      ok: false,
+      address: 0x80001038,
+      reason: "heap-buffer-overflow",
+    });
     expect(c.reports).toEqual([]);
   });
 });
