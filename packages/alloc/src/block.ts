@@ -42,7 +42,12 @@ export const LIVE = 1;
  */
 export const FREED = 2;
 
-/** Rounds `x` up to a multiple of `a` (a power of two). */
+/**
+ * Rounds `x` up to a multiple of `a` (a power of two). Addresses may be 2^31 or above (RAM at
+ * 0x80000000 and up, such as MPS2-AN505's PSRAM or an STM32's FMC SDRAM), where `& -a` would
+ * give a negative int32: only the low bits are masked, so the result stays the unsigned address.
+ */
 export function alignUp(x: number, a: number): number {
-  return (x + a - 1) & -a;
+  const y = x + a - 1;
+  return y - (y & (a - 1));
 }

@@ -1,3 +1,5 @@
+import { createMachine, MPS2_AN505 } from "@rtos-sim/hw";
+import { RegionManager } from "@rtos-sim/region";
 import { describe, expect, it } from "vitest";
 import { StackAllocator } from "./stack.js";
 import { f407, recorder } from "./test-pages.js";
@@ -54,5 +56,24 @@ describe("StackAllocator on an STM32F407", () => {
     expect(stack.allocate(0)).toBeNull();
     expect(stack.allocate(500_000)).toBeNull();
     expect(stack.stats()).toMatchObject({ liveBlocks: 1, failures: 1 });
+  });
+});
+
+describe("StackAllocator above 0x80000000 (MPS2-AN505's PSRAM)", () => {
+  it("bumps and pops at the unsigned addresses (alignment used to make them negative)", () => {
+    const m = createMachine(MPS2_AN505);
+    const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+    const stack = new StackAllocator({ pages: rm, memory: m.core, region: "PSRAM" });
+    const a = stack.allocate(10)!;
+    const b = stack.allocate(24, 64)!;
+    const c = stack.allocate(3)!;
+    // First chunk at 0x80012000 (after PSRAM's 69 metadata pages): header 16 B, block header 8 B.
+    expect([a, b, c]).toEqual([0x80012018, 0x80012040, 0x80012060]);
+    expect(m.bus.peek(0x80012058, 8)).toEqual(Uint8Array.of(3, 0, 0, 0, 0x38, 0x20, 0x01, 0x80)); // c's: size, b's header
+    stack.free(c);
+    stack.free(b);
+    expect(stack.owns(a)).toBe(true);
+    stack.free(a);
+    expect(stack.stats()).toMatchObject({ liveBlocks: 0, pages: 0 });
   });
 });

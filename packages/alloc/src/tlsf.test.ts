@@ -1,4 +1,7 @@
+import { createMachine, MPS2_AN505 } from "@rtos-sim/hw";
+import { RegionManager } from "@rtos-sim/region";
 import { describe, expect, it } from "vitest";
+import { HeapAllocator } from "./heap.js";
 import { f407, recorder } from "./test-pages.js";
 import { TlsfAllocator } from "./tlsf.js";
 
@@ -95,5 +98,26 @@ describe("TlsfAllocator on an STM32F407", () => {
     tlsf.free(b);
     tlsf.free(big);
     expect(tlsf.releaseEmpty()).toBe(48);
+  });
+});
+
+describe("aligned blocks above 0x80000000 (MPS2-AN505's PSRAM)", () => {
+  it("TLSF and the heap hand out the unsigned aligned address (it used to be negative) and free it", () => {
+    const m = createMachine(MPS2_AN505);
+    const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+    for (const a of [
+      new TlsfAllocator({ pages: rm, memory: m.core, region: "PSRAM" }),
+      new HeapAllocator({ pages: rm, memory: m.core, region: "PSRAM" }),
+    ]) {
+      const d = a.allocate(40)!;
+      const e = a.allocate(24, 256)!;
+      // The arena at 0x80014000 (PSRAM's first 16-page block after its metadata and the other arena).
+      const base = a.kind === "tlsf" ? 0x80014000 : 0x80018000;
+      expect([d, e]).toEqual([base + 8, base + 0x100]);
+      expect(a.owns(e)).toBe(true);
+      a.free(e);
+      a.free(d);
+      expect(a.stats().liveBlocks).toBe(0);
+    }
   });
 });
