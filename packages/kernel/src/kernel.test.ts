@@ -249,6 +249,10 @@ describe("boot and spawn errors", () => {
     [{ name: "x", partitions: { shared: "wx" } }, "BAD_TASK", /partitions\.shared must be/],
     [{ name: "x", faultPolicy: { restart: -1 } }, "BAD_TASK", /faultPolicy/],
     [{ name: "x", code: 2 ** 32 }, "BAD_TASK", /code must be a 32-bit address/],
+    // Larger than any STM32F407 region's largest block (64 KiB): no pages, as for a full region.
+    [{ name: "x", heapSize: 16 * 1024 * 1024 }, "OUT_OF_MEMORY", /no room for the heap of x/],
+    [{ name: "x", heapSize: 512 * 1024 }, "OUT_OF_MEMORY", /no room for the heap of x/],
+    [{ name: "x", stackSize: 512 * 1024 }, "OUT_OF_MEMORY", /no room for the stack of x/],
   ])("spawn(%j): %s, nothing created", (spec, code, message) => {
     const k = bootTest();
     const free = k.regions.stats().map((r) => r.freePages);
@@ -263,6 +267,12 @@ describe("boot and spawn errors", () => {
     expect((err as KernelError).message).toMatch(message);
     expect(k.tasks()).toEqual([]);
     expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
+  });
+
+  it("a partition larger than any region is OUT_OF_MEMORY, as one that does not fit now", () => {
+    expect(() => bootTest({ partitions: [{ name: "big", size: 1024 * 1024 }] })).toThrow(
+      expect.objectContaining({ code: "OUT_OF_MEMORY", message: "OUT_OF_MEMORY: no room for partition big" }),
+    );
   });
 
   it("a duplicate name is DUPLICATE_TASK; a board without a device is UNKNOWN_DEVICE", () => {

@@ -10,7 +10,7 @@ import {
   Shcsr,
 } from "@rtos-sim/hw";
 import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
-import { RegionManager } from "@rtos-sim/region";
+import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
@@ -465,6 +465,19 @@ export class Kernel {
     });
   }
 
+  /**
+   * A block of 2^order pages from the region manager, or null when no region has one free, or
+   * when the order is larger than any region (the caller's `OUT_OF_MEMORY`, as for a full one).
+   */
+  private takePages(order: number, request: PageRequest): number | null {
+    try {
+      return this.regions.allocPages(order, request);
+    } catch (e) {
+      if (e instanceof RegionError && e.code === "BAD_ORDER") return null;
+      throw e;
+    }
+  }
+
   /** Creates a partition (boot time): one zeroed block of 2^k pages, covered by one MPU region. */
   createPartition(name: string, size: number, region?: string): Partition {
     // The region manager's owner label ("partition:<name>") holds at most 64 characters.
@@ -479,7 +492,7 @@ export class Kernel {
       throw new KernelError("BAD_CONFIG", `partition ${name}: size must be a positive integer`, { name, size });
     }
     const order = orderFor(size, this.pageOrder);
-    const base = this.regions.allocPages(order, { owner: `partition:${name}`, region });
+    const base = this.takePages(order, { owner: `partition:${name}`, region });
     if (base === null) throw new KernelError("OUT_OF_MEMORY", `no room for partition ${name}`, { name, size });
     const bytes = 2 ** (order + this.pageOrder);
     this.checker?.blockAllocated(base, bytes, "partitions");
@@ -605,7 +618,7 @@ export class Kernel {
     const stackOrder = orderFor(Math.max(spec.stackSize ?? 1024, 2 * GUARD_BYTES + 64), this.pageOrder);
     const undo: (() => void)[] = [];
     try {
-      const sBase = this.regions.allocPages(stackOrder, { owner: `stack:${spec.name}` });
+      const sBase = this.takePages(stackOrder, { owner: `stack:${spec.name}` });
       if (sBase === null)
         throw new KernelError("OUT_OF_MEMORY", `no room for the stack of ${spec.name}`, { task: spec.name });
       undo.push(() => this.regions.freePages(sBase, stackOrder));
@@ -614,7 +627,7 @@ export class Kernel {
       let heapBlock: { base: number; size: number; order: number } | null = null;
       if (heapBytes > 0) {
         const hOrder = orderFor(heapBytes, this.pageOrder);
-        const hBase = this.regions.allocPages(hOrder, { owner: `heap:${spec.name}` });
+        const hBase = this.takePages(hOrder, { owner: `heap:${spec.name}` });
         if (hBase === null)
           throw new KernelError("OUT_OF_MEMORY", `no room for the heap of ${spec.name}`, { task: spec.name });
         undo.push(() => this.regions.freePages(hBase, hOrder));
