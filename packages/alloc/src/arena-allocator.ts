@@ -451,6 +451,33 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     else m.write32(n, nw0 | PREV_FREE);
   }
 
+  /**
+   * The check phase of {@link release} alone (reads only): the error the free of `address` would
+   * raise, or nothing. Kept apart from release(), whose hot path it would lengthen.
+   */
+  private checkRelease(address: number): void {
+    const m = this.mem;
+    const arena = this.live(address);
+    const h = address - HEADER;
+    const w0 = this.liveHeader(arena, h);
+    const size = w0 & ~FLAGS;
+    const n = h + size;
+    const nw0 = this.nextOfLive(arena, n);
+    const nfree = (nw0 & FREE) !== 0;
+    let p = 0;
+    let psize = 0;
+    if ((w0 & PREV_FREE) !== 0) {
+      p = m.read32(h - 4);
+      if (p < arena.first || p + this.minBlock > h || ((p - arena.base) & 7) !== 0)
+        this.fail(h - 4, "footer out of range", p);
+      const pw0 = this.readHeader(p);
+      psize = pw0 & ~FLAGS;
+      if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
+        this.fail(p, "previous block is not a free block ending here", pw0);
+    }
+    this.checkFreed(h, size, p, psize, nfree ? n : 0, nfree ? nw0 & ~FLAGS : 0);
+  }
+
   // ---- resize -------------------------------------------------------------------------------
 
   /**
@@ -512,6 +539,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         this.writeHeader(h, mine | (w0 & PREV_FREE), mine - HEADER - size);
         return address;
       }
+      // Allocate-copy-free: the free of the old block is checked first, so a corrupted neighbour
+      // of it fails the resize before anything is allocated or copied (the check reads only).
+      this.checkRelease(address);
       const moved = this.place(size, 8);
       if (moved === null) return null;
       this.access.copyAsCaller(moved, address, Math.min(oldReq, size), this.observer ?? undefined);

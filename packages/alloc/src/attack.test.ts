@@ -48,6 +48,17 @@ describe.each(["tlsf", "heap"] as const)("%s against crafted overflows", (kind) 
     expectCorruption(() => a.resize(p, 100), n + 8);
   });
 
+  it("a moving resize whose old block cannot be freed (a forged link beside it) allocates and copies nothing", () => {
+    const { a, poke, after, expectCorruption } = setup(kind);
+    const p = a.allocate(5)!;
+    const gap = after(p); // the free block an aligned allocation leaves in front of its block
+    const q = a.allocate(1, 64)!;
+    expect(q - gap).toBeGreaterThan(8);
+    // p cannot grow into the gap (too small): resize moves, and freeing p merges with the gap.
+    poke(gap + 8, MPU_CTRL - 12);
+    expectCorruption(() => a.resize(p, 49), gap + 8);
+  });
+
   it("reports a forged next link to a fake free block in the task's own data", () => {
     const { a, peek, after, forgeFree, expectCorruption } = setup(kind);
     const p = a.allocate(200)!;
