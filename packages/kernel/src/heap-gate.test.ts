@@ -1,5 +1,6 @@
 import type { AllocatorStats } from "@rtos-sim/alloc";
 import { describe, expect, it } from "vitest";
+import { LiveBlocks } from "./heap-gate.js";
 import type { TaskAllocator } from "./heaps/types.js";
 import { bootTest, victim } from "./test-kit.js";
 
@@ -104,6 +105,15 @@ describe("the heap gate", () => {
     expect(k.faults.map((f) => [f.kind, f.message])).toEqual([
       ["heap", expect.stringMatching(/INVALID_FREE: tlsf:t: realloc of 0x[0-9a-f]+, not a live block of task t/)],
     ]);
+  });
+
+  it("the kernel's record counts a block handed out twice (a forged heap) once", () => {
+    const live = new LiveBlocks();
+    live.add(0x20004010, 16);
+    live.add(0x20004010, 32);
+    expect([live.blocks.size, live.inUse]).toEqual([1, 32]);
+    live.remove(0x20004010);
+    expect([live.blocks.size, live.inUse]).toEqual([0, 0]);
   });
 
   it("resize(p, 0) frees the block and forgets it, as the allocators' resize does", () => {

@@ -14,10 +14,13 @@ export class LiveBlocks {
   /** Bytes requested by the live blocks. */
   inUse = 0;
 
-  /** Records a block handed to the task. */
+  /**
+   * Records a block handed to the task. An address already recorded (an allocator whose lists the
+   * task forged hands out a live block again) replaces its record, counted once.
+   */
   add(address: number, size: number): void {
+    this.inUse += size - (this.blocks.get(address) ?? 0);
     this.blocks.set(address, size);
-    this.inUse += size;
   }
 
   /** Forgets a freed block. */
