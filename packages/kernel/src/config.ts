@@ -132,9 +132,9 @@ export interface TaskSpec {
 
 /** Memory-checker settings of a kernel. */
 export interface KernelMemcheckOptions {
-  /** Redzone bytes around heap blocks. Default 16. */
+  /** Redzone bytes around heap blocks: a non-negative integer (`BAD_CONFIG` at boot otherwise). Default 16. */
   readonly redzone?: number;
-  /** Bytes of freed blocks held back from reuse. Default 4096. */
+  /** Bytes of freed blocks held back from reuse: a non-negative integer (`BAD_CONFIG`). Default 4096. */
   readonly quarantineBytes?: number;
   /** Default "stop-writes". */
   readonly onError?: ErrorPolicy;

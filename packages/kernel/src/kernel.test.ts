@@ -318,6 +318,8 @@ describe("boot and spawn errors", () => {
       [{ board: STM32F407, queues: [{ name: "q", messageSize: 16, capacity: 4 }, 7] }, "queues[1]"],
       [{ board: STM32F407, memcheck: null }, "memcheck"],
       [{ board: STM32F407, frames: null }, "frames"],
+      [{ board: STM32F407, memcheck: { redzone: 2.5 } }, "memcheck.redzone"],
+      [{ board: STM32F407, memcheck: { quarantineBytes: -1 } }, "memcheck.quarantineBytes"],
     ];
     const seen = cases.map(([options]) => {
       try {

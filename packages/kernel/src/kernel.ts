@@ -380,6 +380,16 @@ export class Kernel {
     const page = 2 ** this.pageOrder;
     const metadata = this.regions.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * page }));
     const opts = typeof mc === "object" ? mc : {};
+    // Checked here, at boot: the task heaps that use them are made at the first spawn with a heap.
+    for (const field of ["redzone", "quarantineBytes"] as const) {
+      const v = opts[field];
+      if (v !== undefined && !(Number.isSafeInteger(v) && v >= 0)) {
+        throw new KernelError("BAD_CONFIG", `memcheck.${field} must be a non-negative integer`, {
+          field: `memcheck.${field}`,
+          value: v,
+        });
+      }
+    }
     const checker = new MemoryChecker(this.machine, {
       clock: () => (this.scheduler ? this.scheduler.now().cycles : 0),
       timeUnit: "cycles",
