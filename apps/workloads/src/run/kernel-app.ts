@@ -144,7 +144,9 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     rec.addFault(faultFromKernel(f, id, app.expectFault?.(f) ?? false, k ? taskMpuRegions(k) : []));
   });
   kernel.events.on("checker", (r) => {
-    rec.report(checkerReportFrom(r, { clockHz, expected: app.expectReport?.(r) ?? false }));
+    const report = checkerReportFrom(r, { clockHz, expected: app.expectReport?.(r) ?? false });
+    // The report names the kernel's task id; the run's ids are the recorder's (0 is the kernel in both).
+    rec.report(r.task === 0 ? report : { ...report, task: ids.get(r.taskName) ?? report.task });
   });
   kernel.events.on("panic", (e) => rec.note(`panic: ${e.task}: ${e.message}`, 0));
   // Every completed job: its response time as a counter sample, a missed deadline as an event.
