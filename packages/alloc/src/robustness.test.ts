@@ -171,6 +171,31 @@ describe("slab and stack links forged by the task", () => {
     expect(slab.releaseEmpty()).toBe(2);
   });
 
+  it("releaseEmpty checks every empty slab before it gives the first back: one corrupted, none returned", () => {
+    const { m, rm, freePages } = f407();
+    const sa = new SlabArrayAllocator({
+      pages: rm,
+      memory: m.core,
+      region: "SRAM1",
+      classes: [16, 64],
+      retainEmpty: 4,
+    });
+    const small = sa.allocate(16)!;
+    const big = sa.allocate(64)!;
+    sa.free(small);
+    sa.free(big); // two empty slabs, both retained
+    const pages = sa.stats().pages;
+    const free = freePages();
+    const bigSlab = big - (big % 2048); // the 64-byte class's slab (order 1: 2 KiB)
+    const check = m.bus.peek(bigSlab, 4);
+    m.core.write32(bigSlab, 0x12345678); // the second slab's check word
+    expect(caught(() => sa.releaseEmpty())).toEqual({ code: "HEAP_CORRUPTION", address: bigSlab });
+    expect([sa.stats().pages, freePages()]).toEqual([pages, free]); // the first slab stayed too
+    m.bus.load(bigSlab, check);
+    expect(sa.releaseEmpty()).toBe(pages);
+    expect(freePages()).toBe(free + pages);
+  });
+
   it("a stack block link forged to itself or out of order is HEAP_CORRUPTION before anything is popped", () => {
     const { m, rm } = f407();
     const stack = new StackAllocator({ pages: rm, memory: m.core, region: "SRAM1" });

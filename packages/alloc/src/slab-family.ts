@@ -185,18 +185,29 @@ export abstract class SlabFamily extends BaseAllocator {
     return this.caches.geometry[this.pageMap.get(address) - 1]!.blockSize;
   }
 
-  /** Returns every empty slab's pages to the page source; returns the number of pages. */
+  /**
+   * Returns every empty slab's pages to the page source; returns the number of pages. Every
+   * empty slab is checked before the first goes back: a corrupted one is `HEAP_CORRUPTION` with
+   * no slab given back (a page source that refuses pages still fails mid-way, see
+   * {@link SlabFamily}).
+   */
   releaseEmpty(): number {
     const caches = this.caches;
     let pages = 0;
     this.access.enter();
     try {
-      caches.geometry.forEach((g, c) => {
-        for (const s of caches.bases[c]!.filter((b) => caches.isEmpty(b))) {
-          this.dropSlab(c, s);
-          pages += 2 ** g.order;
-        }
+      const drops: { c: number; s: number }[] = [];
+      caches.geometry.forEach((_, c) => {
+        for (const s of caches.bases[c]!) if (caches.isEmpty(s)) drops.push({ c, s });
       });
+      for (const { c, s } of drops) {
+        if (!caches.checkDrop(c, s))
+          throw this.error("HEAP_CORRUPTION", "slab header or free list corrupted", caches.corruptAt, { slab: s });
+      }
+      for (const { c, s } of drops) {
+        this.dropSlab(c, s);
+        pages += 2 ** caches.geometry[c]!.order;
+      }
     } finally {
       this.access.leave();
     }
