@@ -724,8 +724,7 @@ export class AccessPath {
       if (kind === AccessKind.Fetch)
         this.raise(ExceptionNumber.MemManage, Cfsr.IACCVIOL, null, this.record(a, size, kind, priv));
       const stir = a === ScbReg.STIR && (this.scb.ccr & Ccr.USERSETMPEND) !== 0;
-      if (!priv && !stir)
-        this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, a, this.record(a, size, kind, priv));
+      if (!priv && !stir) return this.busFault(a, size, kind, priv, purpose);
       if (a & (size - 1)) this.raiseUnaligned(a, size, kind, priv);
       if (this.countCyclesValue) this.charge(1);
       if (kind === AccessKind.Read) return this.ppb.read(a, size);
@@ -777,11 +776,11 @@ export class AccessPath {
     if (this.hookValue !== null) this.hookValue.onAccess(a, size, kind, priv, this.actorValue);
 
     // Bus.
-    if (last > 0xffffffff) this.busFault(a, size, kind, priv, purpose);
+    if (last > 0xffffffff) return this.busFault(a, size, kind, priv, purpose);
     const s = this.bus.segmentFor(a, size);
     if (s) {
-      if (kind === AccessKind.Write && s.wsize === 0) this.busFault(a, size, kind, priv, purpose);
-      if (kind === AccessKind.Fetch && !s.region.executable) this.busFault(a, size, kind, priv, purpose);
+      if (kind === AccessKind.Write && s.wsize === 0) return this.busFault(a, size, kind, priv, purpose);
+      if (kind === AccessKind.Fetch && !s.region.executable) return this.busFault(a, size, kind, priv, purpose);
       if (this.countCyclesValue) this.charge(s.cost);
       if (purpose === Purpose.Normal) this.viewCache.fill(this.viewAt, s.offset + (a - s.start));
       const off = a - s.start;
@@ -794,28 +793,32 @@ export class AccessPath {
       return size === 4 ? s.view.getUint32(off, true) : size === 2 ? s.view.getUint16(off, true) : s.bytes[off]!;
     }
     if (this.bus.segmentFor(a) || this.bus.segmentFor(last)) {
-      // Crosses the edge of a region: contiguous regions carry the access on; a gap faults.
-      for (let i = 0; i < size; i++) if (!this.bus.segmentFor(a + i)) this.busFault(a, size, kind, priv, purpose);
+      // Crosses the edge of a region: contiguous regions carry the access on; a gap, a read-only
+      // byte of a store or a non-executable byte of a fetch faults before any byte moves.
+      for (let i = 0; i < size; i++) {
+        const seg = this.bus.segmentFor(a + i);
+        const bad =
+          seg === undefined ||
+          (kind === AccessKind.Write && seg.wsize === 0) ||
+          (kind === AccessKind.Fetch && !seg.region.executable);
+        if (bad) return this.busFault(a, size, kind, priv, purpose);
+      }
       let v = 0;
       for (let i = 0; i < size; i++) {
         const seg = this.bus.segmentFor(a + i)!;
-        if (kind === AccessKind.Write) {
-          if (seg.wsize === 0) this.busFault(a, size, kind, priv, purpose);
-          seg.bytes[a + i - seg.start] = (value >>> (8 * i)) & 0xff;
-        } else {
-          if (kind === AccessKind.Fetch && !seg.region.executable) this.busFault(a, size, kind, priv, purpose);
-          v |= seg.bytes[a + i - seg.start]! << (8 * i);
-        }
+        if (kind === AccessKind.Write) seg.bytes[a + i - seg.start] = (value >>> (8 * i)) & 0xff;
+        else v |= seg.bytes[a + i - seg.start]! << (8 * i);
         if (this.countCyclesValue) this.charge(seg.cost);
       }
       return v >>> 0;
     }
     const hit = this.bus.peripheralAt(a);
-    if (!hit || kind === AccessKind.Fetch || !this.bus.peripheralAt(last)) this.busFault(a, size, kind, priv, purpose);
+    if (!hit || kind === AccessKind.Fetch || !this.bus.peripheralAt(last))
+      return this.busFault(a, size, kind, priv, purpose);
     if (this.countCyclesValue) this.charge(2);
     const dev = hit!.device;
     if (dev === null) return 0; // decoded range, nothing attached: RAZ/WI
-    if (hit!.offset + size > dev.size) this.busFault(a, size, kind, priv, purpose);
+    if (hit!.offset + size > dev.size) return this.busFault(a, size, kind, priv, purpose);
     const ctx = { privileged: priv, actor: this.actorValue };
     if (kind === AccessKind.Write) {
       dev.write(hit!.offset, size as 1 | 2 | 4, value >>> 0, ctx);
@@ -825,10 +828,21 @@ export class AccessPath {
   }
 
   /**
-   * @internal The BusFault of an access no memory or peripheral decodes (no closure on the slow
-   * path: it runs per resume).
+   * @internal The BusFault of an access no memory or peripheral decodes, or that the bus refuses
+   * (no closure on the slow path: it runs per resume). With CCR.BFHFNMIGN set, code at priority
+   * < 0 (HardFault, NMI, FAULTMASK) ignores the precise BusFault of a load or store: nothing is
+   * recorded, a load reads 0 (the architecture's UNKNOWN, the project's choice), a store is
+   * dropped; the return value is that 0. Fetches and exception stacking still fault.
    */
-  protected busFault(a: number, size: number, kind: AccessKind, priv: boolean, purpose: Purpose): never {
+  protected busFault(a: number, size: number, kind: AccessKind, priv: boolean, purpose: Purpose): number {
+    if (
+      this.priority < 0 &&
+      purpose === Purpose.Normal &&
+      kind !== AccessKind.Fetch &&
+      (this.scb.ccr & Ccr.BFHFNMIGN) !== 0
+    ) {
+      return 0;
+    }
     const rec = this.record(a, size, kind, priv);
     if (kind === AccessKind.Fetch) return this.raise(ExceptionNumber.BusFault, Cfsr.IBUSERR, null, rec);
     if (purpose === Purpose.Stack) return this.raise(ExceptionNumber.BusFault, Cfsr.STKERR, null, rec);

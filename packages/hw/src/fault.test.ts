@@ -3,6 +3,7 @@ import { AccessKind } from "./access.js";
 import { STM32F407 } from "./board/builtin/stm32f407.js";
 import { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, type Fault, Hfsr } from "./fault.js";
 import { createMachine, type Machine } from "./machine.js";
+import { Ccr } from "./scs/scb.js";
 import { trap } from "./test-util.js";
 
 /**
@@ -106,6 +107,25 @@ describe("escalation to HardFault", () => {
     m.core.clearFault();
     m.core.executionPriority = -2;
     expect(trap(() => m.core.read32(0x40024001)).lockup).toBe(true);
+  });
+
+  it("with CCR.BFHFNMIGN, code at priority < 0 ignores the BusFaults of its loads and stores", () => {
+    const m = machine(0x70000);
+    m.core.mode = "handler";
+    m.scb.ccr |= Ccr.BFHFNMIGN;
+    m.core.executionPriority = -1;
+    const flash = m.core.read32(0x08000000);
+    expect(m.core.read32(0x30000000)).toBe(0); // unmapped: the load reads 0
+    m.core.write32(0x08000000, 0x12345678); // flash: the store is dropped
+    m.core.write16(0x2001ffff, 0xbeef); // across the end of SRAM2 into nothing: no byte moves
+    expect([m.core.read32(0x08000000), m.bus.peek(0x2001ffff, 1)[0]]).toEqual([flash, 0]);
+    expect([m.scb.cfsr, m.scb.bfar, m.core.pendingFault]).toEqual([0, 0, null]); // nothing recorded
+    // A fetch still faults (only data accesses are ignored), and so does code at priority >= 0.
+    expect(trap(() => m.core.fetch(0x30000000)).lockup).toBe(true);
+    m.core.clearFault();
+    m.scb.cfsr = 0;
+    m.core.executionPriority = 0;
+    expect(trap(() => m.core.read32(0x30000000)).cfsr).toBe(Cfsr.PRECISERR | Cfsr.BFARVALID);
   });
 });
 

@@ -59,7 +59,11 @@ export const Ccr = {
   UNALIGN_TRP: 1 << 3,
   /** SDIV/UDIV by zero raises UsageFault DIVBYZERO (the model executes no divides). */
   DIV_0_TRP: 1 << 4,
-  /** Handlers at priority < 0 ignore precise data bus faults from load/store (stored; the model does not apply it). */
+  /**
+   * Code at priority < 0 (HardFault, NMI, FAULTMASK) ignores the precise BusFaults of its loads
+   * and stores: a load reads 0, a store is dropped, nothing is recorded (fetches and stacking
+   * still fault).
+   */
   BFHFNMIGN: 1 << 8,
   /** 8-byte stack alignment on exception entry (reset value 1; RES1 on ARMv8-M). */
   STKALIGN: 1 << 9,
