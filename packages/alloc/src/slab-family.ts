@@ -188,8 +188,8 @@ export abstract class SlabFamily extends BaseAllocator {
   /**
    * Returns every empty slab's pages to the page source; returns the number of pages. Every
    * empty slab is checked before the first goes back: a corrupted one is `HEAP_CORRUPTION` with
-   * no slab given back (a page source that refuses pages still fails mid-way, see
-   * {@link SlabFamily}).
+   * no slab given back (a page source that refuses a slab's pages still fails mid-way: that
+   * slab is gone from the allocator, its pages stay with the source).
    */
   releaseEmpty(): number {
     const caches = this.caches;
