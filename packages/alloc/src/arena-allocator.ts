@@ -66,6 +66,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    * place() reads only its word 1 for the header check; never kept across calls).
    */
   private extentNext = 0;
+  /** Set by {@link prevFree}: the size of the free block it found (never kept across calls). */
+  private prevSize = 0;
 
   constructor(kind: "heap" | "tlsf", options: ArenaAllocatorOptions) {
     super(kind, options);
@@ -427,13 +429,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     let p = 0;
     let psize = 0;
     if ((w0 & PREV_FREE) !== 0) {
-      p = m.read32(h - 4);
-      if (p < arena.first || p + this.minBlock > h || ((p - arena.base) & 7) !== 0)
-        this.fail(h - 4, "footer out of range", p);
-      const pw0 = this.readHeader(p);
-      psize = pw0 & ~FLAGS;
-      if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
-        this.fail(p, "previous block is not a free block ending here", pw0);
+      p = this.prevFree(arena, h);
+      psize = this.prevSize;
     }
     this.checkFreed(h, size, p, psize, nfree ? n : 0, nsize);
     // The block is the allocator's again before it writes anything into it.
@@ -452,11 +449,27 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   }
 
   /**
+   * The free block before the live block at `h` (whose header says PREV_FREE), found through
+   * `h`'s footer and validated: inside the arena, 8-aligned, a free header ending at `h`
+   * (HEAP_CORRUPTION otherwise). Sets {@link prevSize} to its size.
+   */
+  private prevFree(arena: Arena, h: number): number {
+    const p = this.mem.read32(h - 4);
+    if (p < arena.first || p + this.minBlock > h || ((p - arena.base) & 7) !== 0)
+      this.fail(h - 4, "footer out of range", p);
+    const pw0 = this.readHeader(p);
+    const psize = pw0 & ~FLAGS;
+    if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
+      this.fail(p, "previous block is not a free block ending here", pw0);
+    this.prevSize = psize;
+    return p;
+  }
+
+  /**
    * The check phase of {@link release} alone (reads only): the error the free of `address` would
    * raise, or nothing. Kept apart from release(), whose hot path it would lengthen.
    */
   private checkRelease(address: number): void {
-    const m = this.mem;
     const arena = this.live(address);
     const h = address - HEADER;
     const w0 = this.liveHeader(arena, h);
@@ -467,13 +480,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     let p = 0;
     let psize = 0;
     if ((w0 & PREV_FREE) !== 0) {
-      p = m.read32(h - 4);
-      if (p < arena.first || p + this.minBlock > h || ((p - arena.base) & 7) !== 0)
-        this.fail(h - 4, "footer out of range", p);
-      const pw0 = this.readHeader(p);
-      psize = pw0 & ~FLAGS;
-      if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
-        this.fail(p, "previous block is not a free block ending here", pw0);
+      p = this.prevFree(arena, h);
+      psize = this.prevSize;
     }
     this.checkFreed(h, size, p, psize, nfree ? n : 0, nfree ? nw0 & ~FLAGS : 0);
   }
