@@ -4,9 +4,8 @@
  * ./my-app.ts` does, and errors pointed at their line in the editor.
  */
 import * as apps from "@rtos-sim/apps";
-import { appExportOf, isKernelApp, type MachineApp, machineAppProblems } from "@rtos-sim/apps";
+import { appExportOf, type BuiltinApp, isKernelApp, type MachineApp, machineAppProblems } from "@rtos-sim/apps";
 import * as hw from "@rtos-sim/hw";
-import type { AppDescription } from "@rtos-sim/kernel";
 import * as kernel from "@rtos-sim/kernel";
 import { PlaygroundError, type SourcePosition } from "./errors.js";
 
@@ -20,20 +19,11 @@ export const APP_MODULES: Readonly<Record<string, unknown>> = Object.freeze({
   "@rtos-sim/apps": apps,
 });
 
-/** An edited app, loaded: a kernel app description or a machine app. */
-export type UserApp =
-  | {
-      /** A kernel app: tasks on the kernel (steppable). */
-      readonly kind: "kernel";
-      /** Its description, as the app's default export gave it. */
-      readonly app: AppDescription;
-    }
-  | {
-      /** A machine app: drives the hardware model alone (runs in one go). */
-      readonly kind: "machine";
-      /** The app, as its default export gave it. */
-      readonly app: MachineApp;
-    };
+/**
+ * An edited app, loaded: a kernel app description (steppable) or a machine app (runs in one go),
+ * tagged as a built-in app is, from the app's default export.
+ */
+export type UserApp = BuiltinApp;
 
 /** Lines the engine puts before the body of a `new Function` (measured once: engines differ). */
 let wrapperLines: number | null = null;
