@@ -6,9 +6,11 @@ import { SimError } from "@rtos-sim/hw";
  * - `APP_LOAD`: the edited app threw while loading, or imports a module the page does not have;
  * - `APP_INVALID`: the edited app exports no app, or one of the wrong shape;
  * - `APP_FAILED`: an app threw while running (not a task's fault: the kernel handles those);
+ * - `APP_STUCK`: the worker running the app did not answer for 5 s (a task in a JavaScript loop
+ *   that never yields), so the page replaced it; the page says it, no worker throws it;
  * - `BAD_STATE`: a shared link's field is out of range (the context names the field).
  */
-export type PlaygroundErrorCode = "APP_SYNTAX" | "APP_LOAD" | "APP_INVALID" | "APP_FAILED" | "BAD_STATE";
+export type PlaygroundErrorCode = "APP_SYNTAX" | "APP_LOAD" | "APP_INVALID" | "APP_FAILED" | "APP_STUCK" | "BAD_STATE";
 
 /** Where in the edited app an error points (1-based line and column; null when unknown). */
 export type SourcePosition = {

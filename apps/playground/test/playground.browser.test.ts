@@ -2,7 +2,7 @@
  * The playground in headless Chromium (Debian's `chromium`, driven by playwright-core), served by
  * a local static file server as a reader's file server would: it loads with no console error
  * and no request outside the site, runs, pauses, steps, shows faults and checker reports, runs an
- * edited app, reproduces a run from its link, and gives the trace hash `rtos-sim run` prints.
+ * edited app, replaces a worker stuck in an app's endless JavaScript loop, reproduces a run from its link, and gives the trace hash `rtos-sim run` prints.
  * The isolation test keeps docs/images/playground.png (shown by docs/getting-started.md) current.
  */
 
@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ATTEMPTS } from "@rtos-sim/apps";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { STUCK_MS } from "../src/answer-watch.js";
 import { EXAMPLE_APP } from "../src/example-app.js";
 import { type StaticServer, serveStatic } from "./static-server.js";
 
@@ -272,6 +273,20 @@ describe("the playground in headless Chromium", () => {
     expect(await shared.page.textContent("#hash")).toBe(await page.textContent("#hash"));
     expect(shared.problems).toEqual([]);
     await shared.page.close();
+
+    // A task in a JavaScript loop that never yields blocks the worker: the page replaces it
+    // after STUCK_MS without an answer, and the next edit runs in the new worker.
+    const spin = "          yield* t.sleep({ ms: 5 });";
+    await page.fill("#source", EXAMPLE_APP.replace(spin, `${spin}\n          if (i === 2) for (;;) {}`));
+    await state(page, "paused");
+    await page.click("#run");
+    await page.waitForSelector("html[data-state=error]", { timeout: STUCK_MS + 20_000 });
+    expect(await page.textContent("#message")).toMatch(/^APP_STUCK: the app did not answer for 5 s/);
+    await page.fill("#source", EXAMPLE_APP);
+    await state(page, "paused");
+    await page.click("#run");
+    await state(page, "finished");
+    expect(await page.textContent("#console")).toContain("worker   | tick 4");
 
     await page.fill("#source", "const a = 1;\nconst b = ;\n");
     await page.waitForSelector("#gutter .error");

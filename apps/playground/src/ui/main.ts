@@ -5,6 +5,8 @@
  */
 import { APPS, esc, formatTime, runnableApp } from "@rtos-sim/apps";
 import { BOARDS } from "@rtos-sim/hw";
+import { AnswerWatch } from "../answer-watch.js";
+import type { PlaygroundErrorCode } from "../errors.js";
 import { EXAMPLE_APP } from "../example-app.js";
 import { LiveRun } from "../live-run.js";
 import { mpuLegendHtml } from "../mpu-map.js";
@@ -107,17 +109,58 @@ function writeLink(): void {
 // ---- the worker ----------------------------------------------------------------------------
 
 let worker: Worker | null = null;
-try {
-  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "rtos-sim" });
-} catch (e) {
-  say(
-    `the playground needs a web server (pages opened as files cannot start workers): serve the docs site, e.g. "npx serve docs/site" (${String(e)})`,
-    true,
-  );
+/** Whether the page still waits for an answer the worker always sends quickly. */
+const watch = new AnswerWatch();
+/** The worker was replaced: the run it had is gone, and Run loads it again. */
+let stale = false;
+
+function startWorker(): Worker | null {
+  try {
+    const w = new Worker(new URL("./worker.js", import.meta.url), { type: "module", name: "rtos-sim" });
+    w.onmessage = (e: MessageEvent<FromWorker>) => {
+      watch.heard(e.data, e.data.id === loadId, performance.now());
+      receive(e.data);
+    };
+    w.onerror = (e) => say(`the worker failed: ${e.message}`, true);
+    return w;
+  } catch (e) {
+    say(
+      `the playground needs a web server (pages opened as files cannot start workers): serve the docs site, e.g. "npx serve docs/site" (${String(e)})`,
+      true,
+    );
+    return null;
+  }
 }
 
 function send(m: ToWorker): void {
-  worker?.postMessage(m);
+  if (!worker) return;
+  watch.sent(m, live?.info.steppable === true, performance.now());
+  worker.postMessage(m);
+}
+
+/**
+ * A worker that has not answered for STUCK_MS is running JavaScript that never returns to the
+ * simulator: replace it (what the views show stays, as the last answer left it).
+ */
+function replaceStuckWorker(): void {
+  if (!worker || !watch.stuck(performance.now())) return;
+  const pausedWhole = running && live?.info.steppable === false;
+  worker.terminate();
+  watch.reset();
+  worker = startWorker();
+  live = null;
+  running = false;
+  stale = true;
+  setButtons();
+  document.documentElement.dataset.state = "error";
+  const s = `${watch.limitMs / 1000} s`;
+  const code: PlaygroundErrorCode = "APP_STUCK";
+  say(
+    pausedWhole
+      ? `${code}: a hardware-level app runs to its end in one go and cannot pause; it had not finished ${s} after Pause, so its run was stopped. Press Run to start again.`
+      : `${code}: the app did not answer for ${s}, so its run was stopped: a task in a JavaScript loop that never yields and touches no simulated memory? (no simulated time passes, so no watchdog can fire). Edit the app, or press Run to start again.`,
+    true,
+  );
 }
 
 function setButtons(): void {
@@ -133,6 +176,7 @@ function setButtons(): void {
 
 function load(): void {
   live = null;
+  stale = false;
   running = false;
   views.clear(null);
   ui.hashBox.hidden = true;
@@ -190,62 +234,58 @@ function showAppError(text: string, line: number | null): void {
   editor.markLine(line);
 }
 
-if (worker) {
-  worker.onmessage = (e: MessageEvent<FromWorker>) => {
-    const m = e.data;
-    if (m.id !== loadId) return;
-    switch (m.type) {
-      case "loaded":
-        live = new LiveRun(m.info);
-        ui.memcheck.checked = m.info.options.memcheck; // the run's own, with the app's default resolved
-        views.clear(live);
-        live.apply(m.delta);
-        say(
-          m.info.app.origin === "editor" && !autoRun && state.source !== null
-            ? "this app's source came with the link: read it, then press Run"
-            : `${m.info.app.name}: ${m.info.app.summary}`,
-        );
-        setButtons();
-        draw(true);
-        if (autoRun) {
-          autoRun = false;
-          start();
-        }
-        break;
-      case "update":
-        if (!live) return;
-        live.apply(m.delta);
-        running = m.running;
-        setButtons();
-        draw(!m.running);
-        break;
-      case "finished": {
-        if (!live) return;
-        live.apply(m.delta);
-        live.finish(m.run);
-        running = false;
-        setButtons();
-        draw(true);
-        views.checks(live);
-        const ok = m.run.result.verdict.ok;
-        ui.verdict.textContent = ok ? "OK" : "PROBLEMS";
-        ui.verdict.className = `verdict ${ok ? "ok" : "fail"}`;
-        ui.hash.textContent = m.run.hash;
-        ui.hashBox.hidden = false;
-        say(`finished; the same run in the CLI: ${cliCommand()}`);
-        ui.message.title = `${Math.round(m.run.result.wallMs)} ms of wall time in this browser`;
-        break;
+function receive(m: FromWorker): void {
+  if (m.id !== loadId) return;
+  switch (m.type) {
+    case "loaded":
+      live = new LiveRun(m.info);
+      ui.memcheck.checked = m.info.options.memcheck; // the run's own, with the app's default resolved
+      views.clear(live);
+      live.apply(m.delta);
+      say(
+        m.info.app.origin === "editor" && !autoRun && state.source !== null
+          ? "this app's source came with the link: read it, then press Run"
+          : `${m.info.app.name}: ${m.info.app.summary}`,
+      );
+      setButtons();
+      draw(true);
+      if (autoRun) {
+        autoRun = false;
+        start();
       }
-      case "error":
-        running = false;
-        setButtons();
-        document.documentElement.dataset.state = "error";
-        say(`${m.code}: ${m.message}`, true);
-        if (state.app === EDITOR_APP) showAppError(m.message, m.line);
-        break;
+      break;
+    case "update":
+      if (!live) return;
+      live.apply(m.delta);
+      running = m.running;
+      setButtons();
+      draw(!m.running);
+      break;
+    case "finished": {
+      if (!live) return;
+      live.apply(m.delta);
+      live.finish(m.run);
+      running = false;
+      setButtons();
+      draw(true);
+      views.checks(live);
+      const ok = m.run.result.verdict.ok;
+      ui.verdict.textContent = ok ? "OK" : "PROBLEMS";
+      ui.verdict.className = `verdict ${ok ? "ok" : "fail"}`;
+      ui.hash.textContent = m.run.hash;
+      ui.hashBox.hidden = false;
+      say(`finished; the same run in the CLI: ${cliCommand()}`);
+      ui.message.title = `${Math.round(m.run.result.wallMs)} ms of wall time in this browser`;
+      break;
     }
-  };
-  worker.onerror = (e) => say(`the worker failed: ${e.message}`, true);
+    case "error":
+      running = false;
+      setButtons();
+      document.documentElement.dataset.state = "error";
+      say(`${m.code}: ${m.message}`, true);
+      if (state.app === EDITOR_APP) showAppError(m.message, m.line);
+      break;
+  }
 }
 
 function cliCommand(): string {
@@ -301,7 +341,10 @@ byId<HTMLFormElement>("controls").addEventListener("change", (e) => {
 byId<HTMLFormElement>("controls").addEventListener("submit", (e) => e.preventDefault());
 ui.run.addEventListener("click", () => {
   if (running) send({ type: "pause" });
-  else if (live === null)
+  else if (stale) {
+    autoRun = true;
+    load();
+  } else if (live === null)
     autoRun = true; // a change of the controls is reloading: run once loaded
   else start();
 });
@@ -328,5 +371,7 @@ window.addEventListener("hashchange", () => {
   }
 });
 
+worker = startWorker();
+setInterval(replaceStuckWorker, 250);
 writeLink();
 load();
