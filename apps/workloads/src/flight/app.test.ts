@@ -1,10 +1,11 @@
-import { defineApp, runApp } from "@rtos-sim/kernel";
+import { defineApp, type Kernel, runApp } from "@rtos-sim/kernel";
 import { Tag } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { diffOutputs } from "../isolation/app.js";
 import { FLIGHT_KERNEL, flight, flightChecks, flightOutputs } from "./app.js";
 import { BUG_SAMPLE } from "./estimator.js";
-import { IMU_PERIOD_MS, MIXER_PERIOD_MS, TELEMETRY_PERIOD_MS } from "./layout.js";
+import { IMU_PERIOD_MS, MIXER_MAIN, MIXER_PERIOD_MS, TELEMETRY_PERIOD_MS } from "./layout.js";
+import { DUTY_MIN } from "./mixer.js";
 import { type FlightOptions, flightTasks } from "./tasks.js";
 
 function runFlight(board?: string, seed = 1, memcheck?: boolean) {
@@ -133,6 +134,38 @@ describe("a memory bug in the flight state", () => {
     expect(diff).toContain("actuator writes");
     expect(diff).toContain("UART lines of telemetry");
     expect(diff).toContain("partition attitude");
+  });
+
+  it("a privileged task that clears the mixer's armed flag (a local of its main frame) stops every motor at the minimum duty", () => {
+    let kernel: Kernel | null = null;
+    const app = defineApp({
+      name: "flight-disarm",
+      description: "flight with its armed flag cleared at 500 ms",
+      kernel: FLIGHT_KERNEL,
+      tasks: (env) => [
+        ...flightTasks(env, {}),
+        {
+          name: "glitch",
+          privileged: true,
+          *main(t) {
+            yield* t.sleep({ ms: 500 });
+            const mixer = kernel!.task("mixer")!;
+            const layout = MIXER_MAIN.layout(0); // no checker: no redzones
+            const armed = layout.locals.find((l) => l.name === "armed")!;
+            // main's frame is the first on the mixer's stack, right below its top
+            t.write16(mixer.stack.top - layout.size + armed.offset, 0);
+          },
+        },
+      ],
+      check: (k) => flightChecks(k),
+    });
+    const before = runFlight(undefined, 1, false).kernel.devices.actuator!.duty;
+    const run = runApp(app, { memcheck: false, beforeRun: (k) => void (kernel = k) });
+    expect(run.kernel.faults).toEqual([]);
+    expect(before.some((d) => d > DUTY_MIN)).toBe(true);
+    expect([...run.kernel.devices.actuator!.duty]).toEqual([DUTY_MIN, DUTY_MIN, DUTY_MIN, DUTY_MIN]);
+    const last = run.kernel.task("telemetry")!.output.filter((l) => l.startsWith("t=")).at(-1)!;
+    expect(last).toMatch(/\| motors 1000 1000 1000 1000 \|/);
   });
 
   it("with the checker, the overflow is a heap-buffer-overflow report and the estimator is stopped at its first byte", () => {

@@ -175,7 +175,7 @@ export const MIXER_MAIN = fn("mixer_main", {
     runs: u32,
     /** Base duty of this run (ESC pulse microseconds): ramps from 1000 to the hover duty 1500. */
     throttle: u16,
-    /** Set to 1 at initialisation (nothing reads it). */
+    /** 1 once initialised: the motors run only while it is 1 (anything else stops them at the minimum duty). */
     armed: u16,
   },
 });

@@ -81,7 +81,8 @@ const MIXER_RUN = fn("mixer_run", { locals: { out: array(f32, 3), duty: array(f3
 /**
  * One mixer run: throttle (spinning up over {@link SPIN_UP_RUNS} runs), a PID per axis holding
  * the attitude level (and the yaw at its start), the mixing matrix, the duties clamped to
- * [{@link DUTY_MIN}, {@link DUTY_MAX}] into CCR1..CCR4 and the `motors` partition.
+ * [{@link DUTY_MIN}, {@link DUTY_MAX}] into CCR1..CCR4 and the `motors` partition. Disarmed
+ * (`armed` is not 1, as a corrupted flag would leave it), every motor gets {@link DUTY_MIN}.
  */
 export function mixerRun(
   t: TaskContext,
@@ -97,6 +98,7 @@ export function mixerRun(
   const throttle = run < SPIN_UP_RUNS ? DUTY_MIN + Math.trunc(((HOVER - DUTY_MIN) * run) / SPIN_UP_RUNS) : HOVER;
   s.throttle = throttle;
   const dt = MIXER_PERIOD_MS / 1000;
+  const armed = s.armed === 1;
   out.set(0, pidStep(t, s.pid.at(0), -att.roll, dt));
   out.set(1, pidStep(t, s.pid.at(1), -att.pitch, dt));
   out.set(2, pidStep(t, s.pid.at(2), -att.yaw, dt));
@@ -105,7 +107,7 @@ export function mixerRun(
     let d = throttle;
     for (let axis = 0; axis < 3; axis++) d += s.mix.get(3 * m + axis) * out.get(axis);
     duty.set(m, d);
-    const v = Math.max(DUTY_MIN, Math.min(DUTY_MAX, Math.round(duty.get(m))));
+    const v = armed ? Math.max(DUTY_MIN, Math.min(DUTY_MAX, Math.round(duty.get(m)))) : DUTY_MIN;
     t.write32(actuator + ccr[m]!, v);
     motors.duty.set(m, v);
   }
