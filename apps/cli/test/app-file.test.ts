@@ -69,6 +69,16 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(result.verdict.ok).toBe(true);
   });
 
+  it("runs a .ts kernel app that imports values from @rtos-sim/kernel: its fn() types are the kernel's own", async () => {
+    const r = await rtosSim(["run", "test/fixtures/kernel-frames-app.ts", "--json"]);
+    expect(r.stderr).toBe("");
+    const result = JSON.parse(r.stdout) as RunResult;
+    expect(result.faults).toEqual([]); // t.enter refused a function type of a second kernel: bad-syscall
+    expect(result.reports).toEqual([]);
+    expect(result.uart.map((l) => [l.text])).toEqual([["average of 4: 1.25"]]);
+    expect(r.code).toBe(0);
+  });
+
   it("loads a plain JavaScript app by a relative path", async () => {
     const dir = appDir("tiny.mjs", GOOD_JS);
     const r = await rtosSim(["run", "./tiny.mjs"], { cwd: dir });

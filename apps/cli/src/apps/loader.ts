@@ -31,6 +31,16 @@ export function looksLikeFile(arg: string): boolean {
   return /[/\\]/.test(arg) || APP_FILE_EXTENSIONS.includes(extname(arg).toLowerCase());
 }
 
+let typeScript: Promise<void> | null = null;
+
+/** Registers tsx's TypeScript loader for this process, once (no tsconfig: a user's paths do not apply). */
+function registerTypeScript(): Promise<void> {
+  typeScript ??= import("tsx/esm/api").then(({ register }) => {
+    register({ tsconfig: false });
+  });
+  return typeScript;
+}
+
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
   return (text.split("\n").find((l) => l.trim() !== "") ?? text).trim();
@@ -41,7 +51,11 @@ function firstLine(e: unknown): string {
  * a machine app (`run(ctx)`) or a kernel app description (`tasks`, adapted by `fromKernelApp`
  * of `@rtos-sim/apps`). A file's export is untagged, so the two are told apart by shape
  * (`isKernelApp`); built-in apps are tagged in the registry.
- * `.ts` files go through tsx's `tsImport`; `.js` files through a plain dynamic import.
+ * Every file is a plain dynamic import (a `.ts` file once tsx's loader is registered), so the
+ * packages it imports are the ones the CLI runs: `fn()` types, struct views and `Errno` values of
+ * the app are those the kernel knows. (tsx's `tsImport` loads a file's imports again in a
+ * namespace of their own: a second `@rtos-sim/kernel`, whose function types the kernel running
+ * the app refuses as forged.)
  * Throws {@link CliError} `APP_FILE_MISSING`, `APP_FILE_BROKEN` or `APP_INVALID` (exit 3).
  */
 export async function loadAppFile(path: string, cwd: string): Promise<ResolvedApp> {
@@ -61,12 +75,8 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
   let mod: Record<string, unknown>;
   try {
     const url = pathToFileURL(file).href;
-    if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
-      const { tsImport } = await import("tsx/esm/api");
-      mod = (await tsImport(url, { parentURL: import.meta.url, tsconfig: false })) as Record<string, unknown>;
-    } else {
-      mod = (await import(url)) as Record<string, unknown>;
-    }
+    if (ext === ".ts" || ext === ".mts" || ext === ".cts") await registerTypeScript();
+    mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${firstLine(e)}`, { file }, "run");
   }
