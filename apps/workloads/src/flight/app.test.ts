@@ -160,11 +160,19 @@ describe("a memory bug in the flight state", () => {
       check: (k) => flightChecks(k),
     });
     const before = runFlight(undefined, 1, false).kernel.devices.actuator!.duty;
-    const run = runApp(app, { memcheck: false, beforeRun: (k) => void (kernel = k) });
+    const run = runApp(app, {
+      memcheck: false,
+      beforeRun: (k) => {
+        kernel = k;
+      },
+    });
     expect(run.kernel.faults).toEqual([]);
     expect(before.some((d) => d > DUTY_MIN)).toBe(true);
     expect([...run.kernel.devices.actuator!.duty]).toEqual([DUTY_MIN, DUTY_MIN, DUTY_MIN, DUTY_MIN]);
-    const last = run.kernel.task("telemetry")!.output.filter((l) => l.startsWith("t=")).at(-1)!;
+    const last = run.kernel
+      .task("telemetry")!
+      .output.filter((l) => l.startsWith("t="))
+      .at(-1)!;
     expect(last).toMatch(/\| motors 1000 1000 1000 1000 \|/);
   });
 
