@@ -1,5 +1,4 @@
-import { existsSync, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
 import type { RunResult } from "@rtos-sim/apps";
@@ -14,31 +13,11 @@ import { parseDuration, parseSeed } from "../cli/values.js";
 import { formatSummary } from "../output/human.js";
 import { buildTrace } from "../output/trace.js";
 import { renderReport } from "../report/html.js";
+import { checkOutputTargets, type OutputTarget, outputTarget, writeOutputs } from "./output-files.js";
 import { boardOrThrow, JSON_OPTION, jsonText } from "./shared.js";
 
 /** Default `--seed`. */
 export const DEFAULT_SEED = 1;
-
-function outputPath(io: Io, option: string, value: unknown): string | null {
-  if (typeof value !== "string") return null;
-  const file = resolve(io.cwd, value);
-  const dir = dirname(file);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new CliError("OUTPUT_FILE", `${option} ${value}: directory ${dir} does not exist`, { file }, "run");
-  }
-  if (existsSync(file) && statSync(file).isDirectory()) {
-    throw new CliError("OUTPUT_FILE", `${option} ${value}: is a directory`, { file }, "run");
-  }
-  return file;
-}
-
-function writeOutput(option: string, file: string, text: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (e) {
-    throw new CliError("OUTPUT_FILE", `${option}: cannot write ${file}: ${(e as Error).message}`, { file }, "run");
-  }
-}
 
 /** Sends console.log/info/debug to standard error until the returned function is called. */
 function divertConsole(io: Io): () => void {
@@ -79,8 +58,10 @@ async function runApp(cx: CommandContext): Promise<number> {
   const durationArg = typeof values.duration === "string" ? parseDuration(values.duration) : null;
   const seed = typeof values.seed === "string" ? parseSeed(values.seed) : DEFAULT_SEED;
   const memcheckFlag = cx.order.filter((o) => o === "memcheck" || o === "no-memcheck").at(-1);
-  const tracePath = outputPath(io, "--trace", values.trace);
-  const reportPath = outputPath(io, "--report", values.report);
+  const traceTarget = outputTarget(io.cwd, "--trace", values.trace);
+  const reportTarget = outputTarget(io.cwd, "--report", values.report);
+  const targets = [traceTarget, reportTarget].filter((t): t is OutputTarget => t !== null);
+  checkOutputTargets(targets);
   const resolved = await resolveApp(positionals[0] ?? DEFAULT_APP, io.cwd);
   const { app } = resolved;
   const boardName = typeof values.board === "string" ? values.board : (app.defaultBoard ?? "stm32f407");
@@ -88,6 +69,10 @@ async function runApp(cx: CommandContext): Promise<number> {
   // A board read from a .json file is input: a typed error a built-in app meets on it (a kernel app
   // needs a `uart` role and room for its kernel block) is bad input, not a bug of rtos-sim.
   const boardFile = boardName.toLowerCase().endsWith(".json") ? boardName : null;
+  checkOutputTargets(targets, [
+    ...(resolved.file === null ? [] : [resolved.file]),
+    ...(boardFile === null ? [] : [resolve(io.cwd, boardFile)]),
+  ]);
   const durationMs = durationArg ?? app.defaultDurationMs ?? 1000;
   // The last of --memcheck / --no-memcheck wins; without either, the app's default (on when it has none).
   const memcheck = memcheckFlag === undefined ? (app.defaultMemcheck ?? true) : memcheckFlag === "memcheck";
@@ -163,14 +148,18 @@ async function runApp(cx: CommandContext): Promise<number> {
   bar?.clear();
   const wallMs = performance.now() - wall0;
   const result: RunResult = finishRun(prepared, wallMs);
-  if (tracePath) writeOutput("--trace", tracePath, `${JSON.stringify(buildTrace(result))}\n`);
-  if (reportPath) writeOutput("--report", reportPath, renderReport(result));
+  // Both files or neither: a write that fails leaves no partial file and no half of the pair.
+  writeOutputs([
+    ...(traceTarget ? [{ target: traceTarget, text: `${JSON.stringify(buildTrace(result))}\n` }] : []),
+    ...(reportTarget ? [{ target: reportTarget, text: renderReport(result) }] : []),
+  ]);
   if (json) {
     io.out(jsonText(result));
   } else {
     io.out(formatSummary(result, style));
-    if (tracePath) io.out(`trace written to ${tracePath} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
-    if (reportPath) io.out(`report written to ${reportPath} (open it in a browser)\n`);
+    if (traceTarget)
+      io.out(`trace written to ${traceTarget.file} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
+    if (reportTarget) io.out(`report written to ${reportTarget.file} (open it in a browser)\n`);
   }
   return result.verdict.ok ? ExitCode.Ok : ExitCode.Problems;
 }

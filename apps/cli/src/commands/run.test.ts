@@ -1,0 +1,82 @@
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli/cli.js";
+import type { Io } from "../cli/io.js";
+
+/** Runs the CLI in this process, in `cwd`, with captured output (not a terminal). */
+async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: Io = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    env: {},
+    cwd,
+  };
+  const code = await runCli(args, io);
+  return { code, out, err };
+}
+
+function fresh(): string {
+  return mkdtempSync(join(tmpdir(), "rtos-sim-run-"));
+}
+
+describe("rtos-sim run: output files", { timeout: 60_000 }, () => {
+  it("a directory that takes no new file fails before the run: no run output, one line, exit 3", async () => {
+    const dir = fresh();
+    const r = await cli(
+      ["run", "mpu-demo", "--duration", "10ms", "--trace", "t.json", "--report", "/proc/report.html"],
+      dir,
+    );
+    expect(r.code).toBe(3);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(/^rtos-sim run: --report \/proc\/report\.html: cannot write in \/proc: [^\n]+\n$/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("--trace and --report naming one file is a usage error (exit 2), before the run", async () => {
+    const dir = fresh();
+    const r = await cli(["run", "mpu-demo", "--duration", "10ms", "--trace", "out", "--report", "out"], dir);
+    expect(r).toEqual({
+      code: 2,
+      out: "",
+      err: "rtos-sim run: --trace and --report name the same file out: give each its own file\n",
+    });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("an output over the app file is a usage error: the app is kept", async () => {
+    const dir = fresh();
+    const app = 'export default { name: "noop", summary: "does nothing", run() {} };\n';
+    writeFileSync(join(dir, "app.mjs"), app);
+    const r = await cli(["run", "./app.mjs", "--report", "app.mjs"], dir);
+    expect(r).toEqual({
+      code: 2,
+      out: "",
+      err: "rtos-sim run: --report app.mjs: is an input of the run; writing it would overwrite it\n",
+    });
+    expect(readdirSync(dir)).toEqual(["app.mjs"]);
+  });
+
+  it("an empty file name is a usage error (exit 2)", async () => {
+    const r = await cli(["run", "mpu-demo", "--trace="], fresh());
+    expect(r).toEqual({ code: 2, out: "", err: 'rtos-sim run: --trace needs a file name, got ""\n' });
+  });
+
+  it("writes both files and nothing else in their directory", async () => {
+    const dir = fresh();
+    const r = await cli(["run", "mpu-demo", "--duration", "10ms", "--trace", "t.json", "--report", "r.html"], dir);
+    expect(r.code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["r.html", "t.json"]);
+    expect(r.out).toContain(`trace written to ${join(dir, "t.json")} (open it in https://ui.perfetto.dev`);
+    expect(r.out).toContain(`report written to ${join(dir, "r.html")} (open it in a browser)`);
+  });
+});
