@@ -41,9 +41,27 @@ function registerTypeScript(): Promise<void> {
   return typeScript;
 }
 
-function firstLine(e: unknown): string {
+/**
+ * The one line of an error for the user: its message's first non-empty line. esbuild's (tsx's)
+ * "Transform failed with 1 error:" is followed by the error itself (`file:line:column: ERROR:
+ * what`), which is the line kept, without the `ERROR:` tag. A thrown non-Error is shown as text.
+ *
+ * @example
+ * ```ts
+ * errorLine(new Error('Transform failed with 1 error:\n/a/app.ts:1:63: ERROR: Unexpected ";"'));
+ * // '/a/app.ts:1:63: Unexpected ";"'
+ * ```
+ */
+export function errorLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return (text.split("\n").find((l) => l.trim() !== "") ?? text).trim();
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  if (/^Transform failed with \d+ errors?:$/.test(lines[0] ?? "") && lines[1] !== undefined) {
+    return lines[1].replace(/: ERROR: /, ": ");
+  }
+  return lines[0] ?? text.trim();
 }
 
 /**
@@ -78,7 +96,7 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
     if (ext === ".ts" || ext === ".mts" || ext === ".cts") await registerTypeScript();
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${firstLine(e)}`, { file }, "run");
+    throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${errorLine(e)}`, { file }, "run");
   }
   const candidate = appExportOf(mod);
   if (candidate === undefined) {
@@ -93,7 +111,7 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
     try {
       return { app: fromKernelApp(candidate), source: "file", file };
     } catch (e) {
-      throw new CliError("APP_INVALID", `app file ${path}: ${firstLine(e)}`, { file }, "run");
+      throw new CliError("APP_INVALID", `app file ${path}: ${errorLine(e)}`, { file }, "run");
     }
   }
   const problems = machineAppProblems(candidate);

@@ -80,3 +80,30 @@ describe("rtos-sim run: output files", { timeout: 60_000 }, () => {
     expect(r.out).toContain(`report written to ${join(dir, "r.html")} (open it in a browser)`);
   });
 });
+
+describe("rtos-sim run: an app file that fails says so in one line", { timeout: 60_000 }, () => {
+  it("an error message of several lines is cut to its first", async () => {
+    const dir = fresh();
+    writeFileSync(
+      join(dir, "throws.mjs"),
+      'export default { name: "thrower", summary: "throws", run() { throw new Error("boom\\n  at detail"); } };\n',
+    );
+    const r = await cli(["run", "./throws.mjs"], dir);
+    expect(r).toEqual({
+      code: 3,
+      out: "rtos-sim run thrower on stm32f407, 1.000 s, seed 1\n",
+      err: `rtos-sim run: app thrower (${join(dir, "throws.mjs")}) failed: boom\n`,
+    });
+  });
+
+  it("a TypeScript syntax error names the file, line and column and what is wrong", async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, "broken.ts"), 'export default { name: "broken", summary: "x", run() { return 1 +; } };\n');
+    const r = await cli(["run", "./broken.ts"], dir);
+    expect(r).toEqual({
+      code: 3,
+      out: "",
+      err: `rtos-sim run: cannot load app file ./broken.ts: ${join(dir, "broken.ts")}:1:65: Unexpected ";"\n`,
+    });
+  });
+});

@@ -4,7 +4,7 @@ import { inspect } from "node:util";
 import type { RunResult } from "@rtos-sim/apps";
 import { AppError, DEFAULT_APP, finishRun, formatTime, hex32, prepareRun } from "@rtos-sim/apps";
 import { actorTask, Fault, SimError } from "@rtos-sim/hw";
-import { resolveApp } from "../apps/loader.js";
+import { errorLine, resolveApp } from "../apps/loader.js";
 import type { CommandContext, CommandSpec } from "../cli/command.js";
 import { CliError } from "../cli/errors.js";
 import { ExitCode } from "../cli/exit-codes.js";
@@ -129,7 +129,7 @@ async function runApp(cx: CommandContext): Promise<number> {
     } else if (resolved.source === "file") {
       throw new CliError(
         "APP_FAILED",
-        `app ${app.name} (${resolved.file}) failed: ${e instanceof Error ? e.message : String(e)}`,
+        `app ${app.name} (${resolved.file}) failed: ${errorLine(e)}`,
         { file: resolved.file, stack: e instanceof Error ? e.stack : undefined },
         "run",
       );
