@@ -149,6 +149,19 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(lines(r.stderr)).toEqual([`rtos-sim run: app thrower (${join(dir, "throws.js")}) failed: boom`]);
   });
 
+  it("an app whose run(ctx) never settles is exit code 3 with one line, not Node's silent 13", async () => {
+    const dir = appDir(
+      "hangs.js",
+      'export default { name: "hangs", summary: "never settles", run() { return new Promise(() => {}); } };\n',
+    );
+    const r = await rtosSim(["run", "hangs.js", "--json"], { cwd: dir });
+    expect(r).toEqual({
+      code: 3,
+      stdout: "",
+      stderr: `rtos-sim run: app hangs (${join(dir, "hangs.js")}) never finished: its run(ctx) returned a promise that nothing is left to settle\n`,
+    });
+  });
+
   it("an unhandled fault or a failed check is exit code 1 (problems found)", async () => {
     const dir = appDir(
       "rogue.js",

@@ -34,6 +34,24 @@ function divertConsole(io: Io): () => void {
   };
 }
 
+/**
+ * A promise that rejects when Node's event loop runs dry while an app's `run(ctx)` is still
+ * pending (`beforeExit`): nothing is left that could settle it (a promise never resolved, an
+ * `await` on nothing). Without this the process ended silently with Node's exit code 13. For an
+ * app file it is {@link CliError} `APP_FAILED` (exit 3); for a built-in app, a bug (exit 4).
+ */
+function whenStalled(name: string, file: string | null): { promise: Promise<never>; cancel(): void } {
+  let onBeforeExit = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    onBeforeExit = () => {
+      const what = `app ${name}${file ? ` (${file})` : ""} never finished: its run(ctx) returned a promise that nothing is left to settle`;
+      reject(file ? new CliError("APP_FAILED", what, { file }, "run") : new Error(what));
+    };
+    process.once("beforeExit", onBeforeExit);
+  });
+  return { promise, cancel: () => process.off("beforeExit", onBeforeExit) };
+}
+
 /** A progress bar on standard error (TTY only), redrawn when the whole percentage changes. */
 function progressBar(io: Io): { update(f: number): void; clear(): void } {
   let shown = -1;
@@ -113,8 +131,9 @@ async function runApp(cx: CommandContext): Promise<number> {
   const wall0 = performance.now();
   // With --json, standard output carries the one JSON document: an app's console.log goes to stderr.
   const restore = json ? divertConsole(io) : () => {};
+  const stall = whenStalled(app.name, resolved.file);
   try {
-    await app.run(ctx);
+    await Promise.race([app.run(ctx), stall.promise]);
   } catch (e) {
     restore();
     bar?.clear();
@@ -143,6 +162,8 @@ async function runApp(cx: CommandContext): Promise<number> {
     } else {
       throw e;
     }
+  } finally {
+    stall.cancel();
   }
   restore();
   bar?.clear();
