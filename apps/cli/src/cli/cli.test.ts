@@ -34,6 +34,12 @@ describe("runCli in process", () => {
     expect(main.out).toMatch(/^rtos-sim [0-9.]+: a small RTOS/);
     expect(await cli(["help"])).toEqual(main);
     expect(await cli(["-h", "nope"])).toMatchObject({ code: 2, out: "" });
+    expect(await cli(["help", "help"])).toEqual(main);
+    expect(await cli(["hlep"])).toEqual({
+      code: 2,
+      out: "",
+      err: 'rtos-sim: unknown command "hlep" (did you mean "help"?); commands: run, apps, boards, map, help (see rtos-sim --help)\n',
+    });
     expect(await cli(["help", "run", "extra"])).toEqual({
       code: 2,
       out: "",

@@ -23,12 +23,12 @@ function distance(a: string, b: string): number {
 }
 
 function unknownCommand(name: string): CliError {
-  const close = COMMANDS.map((c) => c.name).find((c) => distance(c, name) <= 2);
+  // `help` is a command too (the main help lists it), though it has no CommandSpec.
+  const names = [...COMMANDS.map((c) => c.name), "help"];
+  const close = names.find((c) => distance(c, name) <= 2);
   return new CliError(
     "USAGE_UNKNOWN_COMMAND",
-    `unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}; commands: ${COMMANDS.map(
-      (c) => c.name,
-    ).join(", ")} (see rtos-sim --help)`,
+    `unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}; commands: ${names.join(", ")} (see rtos-sim --help)`,
     { command: name },
   );
 }
@@ -73,7 +73,8 @@ async function dispatch(argv: readonly string[], io: Io, debug: boolean): Promis
         { argument: topics[1] },
       );
     }
-    io.out(topics[0] === undefined ? mainHelp(COMMANDS) : commandHelp(findCommand(topics[0])));
+    // `rtos-sim help help`: the help of `help` is the main help, which explains it.
+    io.out(topics[0] === undefined || topics[0] === "help" ? mainHelp(COMMANDS) : commandHelp(findCommand(topics[0])));
     return ExitCode.Ok;
   }
   // `rtos-sim -h run` is `rtos-sim run -h`: the command's help.
