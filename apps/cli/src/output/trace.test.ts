@@ -1,4 +1,4 @@
-import { RunRecorder, type RunResult } from "@rtos-sim/apps";
+import { RunRecorder, type RunResult, traceHash } from "@rtos-sim/apps";
 import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { validateTrace } from "../../test/trace-format.js";
@@ -59,7 +59,16 @@ describe("buildTrace", () => {
       name: "memory held (bytes)",
       args: { kernel: 4096, sensor: 5120, logger: 4096 },
     });
-    expect(trace.otherData).toEqual({ app: "mpu-demo", board: "stm32f407", seed: 1, simulatedUs: 20_000, ok: true });
+    // The trace hash the summary prints for the same run, so a trace file names the run it is of.
+    expect(trace.otherData).toEqual({
+      app: "mpu-demo",
+      board: "stm32f407",
+      seed: 1,
+      simulatedUs: 20_000,
+      ok: true,
+      traceHash: traceHash(result),
+    });
+    expect(trace.otherData.traceHash).toMatch(/^[0-9a-f]{16}$/);
   });
 
   it("a kernel app's run (isolation: faults, syscalls, checker) gives a valid trace too", async () => {

@@ -1,5 +1,5 @@
 import type { RunResult } from "@rtos-sim/apps";
-import { hex32 } from "@rtos-sim/apps";
+import { hex32, traceHash } from "@rtos-sim/apps";
 
 /** One event of the Chrome trace-event format (the subset rtos-sim writes). */
 export interface TraceEvent {
@@ -29,7 +29,10 @@ export interface TraceFile {
   readonly traceEvents: readonly TraceEvent[];
   /** Unit the viewer shows times in (rtos-sim writes "ms"). */
   readonly displayTimeUnit: "ms" | "ns";
-  /** Run facts: app, board, seed, simulatedUs, ok, cpuLoad when known, and `timing:<task>` lines. */
+  /**
+   * Run facts: app, board, seed, simulatedUs, ok, the run's trace hash (`traceHash` of
+   * `@rtos-sim/apps`, the one the summary prints), cpuLoad when known, and `timing:<task>` lines.
+   */
   readonly otherData: Readonly<Record<string, string | number | boolean>>;
 }
 
@@ -51,8 +54,8 @@ function timingLine(t: RunResult["tasks"][number]): string | null {
  * Builds a Chrome trace-event file from a run: metadata naming the process (app and board) and
  * one thread per task (tid = task id, the kernel is tid 0); an "X" event per run slice; "i"
  * events for faults, syscalls, accesses, UART lines, notes and missed deadlines; "C" events for
- * every counter sample (the response time of every job among them). `otherData` carries the CPU
- * load and each task's timing (`timing:<task>`). Timestamps are simulated microseconds.
+ * every counter sample (the response time of every job among them). `otherData` carries the
+ * run's trace hash, the CPU load and each task's timing (`timing:<task>`). Timestamps are simulated microseconds.
  */
 export function buildTrace(result: RunResult): TraceFile {
   const pid = TRACE_PID;
@@ -148,6 +151,7 @@ export function buildTrace(result: RunResult): TraceFile {
     seed: result.options.seed,
     simulatedUs: result.simulatedUs,
     ok: result.verdict.ok,
+    traceHash: traceHash(result),
   };
   if (result.cpuLoad !== null) otherData.cpuLoad = result.cpuLoad;
   for (const t of result.tasks) {

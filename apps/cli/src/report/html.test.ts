@@ -1,4 +1,4 @@
-import { mpuRegionInfo, RunRecorder } from "@rtos-sim/apps";
+import { mpuRegionInfo, RunRecorder, traceHash } from "@rtos-sim/apps";
 import { createMachine, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { renderReport } from "./html.js";
@@ -140,5 +140,14 @@ describe("renderReport: timing", () => {
 
   it("a run without timing keeps the plain task table", () => {
     expect(renderReport(result(4))).not.toContain("<th>jobs</th>");
+  });
+});
+
+describe("renderReport: the run's identity", () => {
+  it("shows the trace hash the summary prints for the run", () => {
+    const r = result(4);
+    expect(renderReport(r)).toContain(
+      `<dt>trace hash</dt><dd><code>${traceHash(r)}</code> (the same app, board, seed and options give the same hash)</dd>`,
+    );
   });
 });

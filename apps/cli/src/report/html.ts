@@ -18,6 +18,7 @@ import {
   pageMapHtml,
   scriptJson,
   timelineSvg,
+  traceHash,
 } from "@rtos-sim/apps";
 import { REPORT_CSS, REPORT_JS } from "./assets.js";
 
@@ -57,6 +58,7 @@ function summarySection(r: RunResult): string {
     ],
     ["simulated", `${esc(formatTime(r.simulatedUs))} (${r.cycles} cycles) in ${Math.round(r.wallMs)} ms of wall time`],
     ["seed", String(r.options.seed)],
+    ["trace hash", `${codeHtml(traceHash(r))} (the same app, board, seed and options give the same hash)`],
     [
       "memory checker",
       r.memcheckActive ? "on" : r.options.memcheck ? "requested, not available in this app yet" : "off",
