@@ -47,6 +47,33 @@ describe("flight", () => {
     for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
   });
 
+  it("a run too short for a control job skips the checks of what it had no time to do, and fails none", () => {
+    // 0.5 ms: the imu's first job is done (deadline 0.5 ms), the mixer's is not (it ends at 0.66 ms).
+    const short = runApp(flight, { durationMs: 0.5 });
+    expect(short.kernel.nowMs()).toBeLessThan(1.5);
+    expect(short.checks.map((c) => [c.name, c.ok, c.skipped ?? false])).toEqual([
+      ["telemetry lines", true, false],
+      ["motors driven", false, true],
+      ["imu samples", true, false],
+      ["control deadlines met", false, true],
+      ["no faults in the flight tasks", true, false],
+    ]);
+    expect(short.checks[1]!.detail).toBe(
+      `not reached, the run ended at ${Math.round(short.kernel.nowMs() * 1000) / 1000} ms, before the first deadline (1.5 ms): 0 CCR writes, duties 0 0 0 0, hash 811c9dc5`,
+    );
+    // 0.1 us: the imu's first job still runs to its end (cooperative), no other job starts.
+    const none = runApp(flight, { durationMs: 0.0001 });
+    expect(none.checks.map((c) => [c.name, c.ok, c.skipped ?? false])).toEqual([
+      ["telemetry lines", true, false],
+      ["motors driven", false, true],
+      ["imu samples", true, false],
+      ["control deadlines met", false, true],
+      ["no faults in the flight tasks", true, false],
+    ]);
+    // 2 ms is long enough: every check is judged.
+    expect(runApp(flight, { durationMs: 2 }).checks.every((c) => c.ok && !c.skipped)).toBe(true);
+  });
+
   it("loads a 168 MHz STM32F407 like a real flight loop: 20-40 % CPU, >= 15,000 accesses per ms, every deadline met", () => {
     let accesses = 0;
     const run = runApp(flight, {
