@@ -63,5 +63,18 @@ describe("the human summary", () => {
     expect(out).toContain(
       "1 check(s) skipped: what they check had not happened when the run ended at 200 ms; a longer --duration makes them\n",
     );
+    // A run that ends between two microseconds says its end in whole microseconds.
+    const odd = new RunRecorder({
+      app: { name: "x", summary: "s", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 0.5, memcheck: false },
+    });
+    odd.skip("later", "not reached");
+    expect(
+      formatSummary(
+        odd.finish({ simulatedUs: 659.5238095238095, cycles: 0, wallMs: 1, memcheckActive: false }),
+        makeStyle(false),
+      ),
+    ).toContain("when the run ended at 0.66 ms; a longer --duration makes them\n");
   });
 });

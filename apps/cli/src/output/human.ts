@@ -195,8 +195,9 @@ export function formatSummary(result: RunResult, style: Style): string {
     for (const p of result.verdict.problems) out += `  - ${p}\n`;
   }
   if (skipped > 0) {
+    // In whole microseconds, as the skipped checks' own details say it (not 0.6595238095238095 ms).
     out += `${style.yellow(`${skipped} check(s) skipped`)}: what they check had not happened when the run ended at ${
-      result.simulatedUs / 1000
+      Math.round(result.simulatedUs) / 1000
     } ms; a longer --duration makes them\n`;
   }
   out += `${style.dim(`trace hash ${traceHash(result)} (the same app, board, seed and options give the same hash)`)}\n`;
