@@ -79,6 +79,15 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(r.code).toBe(0);
   });
 
+  it("loads a .ts app of a CommonJS package as an ES module, with the CLI's kernel", async () => {
+    const r = await rtosSim(["run", "test/fixtures/commonjs-package/app.ts", "--json"]);
+    expect(r.stderr).toBe("");
+    const result = JSON.parse(r.stdout) as RunResult;
+    expect(result.faults).toEqual([]);
+    expect(result.uart.map((l) => [l.task, l.text])).toEqual([[1, "n = 42"]]); // task 1: counter
+    expect(r.code).toBe(0);
+  });
+
   it("loads a plain JavaScript app by a relative path", async () => {
     const dir = appDir("tiny.mjs", GOOD_JS);
     const r = await rtosSim(["run", "./tiny.mjs"], { cwd: dir });

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import {
@@ -33,12 +33,44 @@ export function looksLikeFile(arg: string): boolean {
 
 let typeScript: Promise<void> | null = null;
 
-/** Registers tsx's TypeScript loader for this process, once (no tsconfig: a user's paths do not apply). */
+/**
+ * A module resolution hook, registered after tsx's: a `.ts` file outside `node_modules` is an
+ * ES module whatever the `"type"` of its package. Node would hand one in a CommonJS package to
+ * `require`, whose `require("@rtos-sim/kernel")` gets a CommonJS copy of the kernel, not the
+ * one the CLI runs.
+ */
+const TS_AS_ESM_HOOK = `export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  if (r.format === "commonjs" && /\\.tsx?$/.test(new URL(r.url).pathname) && !r.url.includes("/node_modules/")) {
+    return { ...r, format: "module" };
+  }
+  return r;
+}`;
+
+/**
+ * Registers tsx's TypeScript loaders for this process, once: the ES module hooks (no tsconfig:
+ * a user's paths do not apply), the CommonJS ones (a `.cts` file), then {@link TS_AS_ESM_HOOK}.
+ */
 function registerTypeScript(): Promise<void> {
-  typeScript ??= import("tsx/esm/api").then(({ register }) => {
-    register({ tsconfig: false });
-  });
+  typeScript ??= Promise.all([import("tsx/esm/api"), import("tsx/cjs/api"), import("node:module")]).then(
+    ([esm, cjs, mod]) => {
+      esm.register({ tsconfig: false });
+      cjs.register();
+      mod.register(`data:text/javascript,${encodeURIComponent(TS_AS_ESM_HOOK)}`);
+    },
+  );
   return typeScript;
+}
+
+/**
+ * Parses a TypeScript file with esbuild (what tsx runs) without running it: a syntax error
+ * throws esbuild's "Transform failed" error, which names the file, line and column. Imported
+ * with a syntax error, the registered loader's own error names none (Node reports a
+ * `require()` cycle instead).
+ */
+async function checkSyntax(file: string): Promise<void> {
+  const { transform } = await import("esbuild");
+  await transform(readFileSync(file, "utf8"), { loader: "ts", sourcefile: file, format: "esm", logLevel: "silent" });
 }
 
 /**
@@ -93,7 +125,10 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
   let mod: Record<string, unknown>;
   try {
     const url = pathToFileURL(file).href;
-    if (ext === ".ts" || ext === ".mts" || ext === ".cts") await registerTypeScript();
+    if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
+      await checkSyntax(file);
+      await registerTypeScript();
+    }
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${errorLine(e)}`, { file }, "run");
