@@ -49,6 +49,13 @@ export interface TaskAddresses {
 export interface AppEnv {
   /** The run's seed (for the app's own PRNGs). */
   readonly seed: number;
+  /**
+   * Simulated time the run was asked to cover, in ms (the run's option, else the app's, else
+   * 1000). The run ends at the first slice boundary at or after it (slices are never cut), so
+   * it may end a little later: a check that replays the run for comparison asks for this, not
+   * for the time the run ended.
+   */
+  readonly durationMs: number;
   /** The board's public description (a frozen copy: name, clock, memory map, devices). */
   readonly board: Board;
   /** The kernel's own memory block (privileged: a task's access faults). */
@@ -77,10 +84,11 @@ function frozenCopy<T>(value: T): T {
  * The environment of `kernel`'s app: the seed, a frozen copy of the board, and read-only
  * look-ups (the object is frozen; none of it holds the kernel).
  */
-export function makeAppEnv(kernel: Kernel, seed: number): AppEnv {
+export function makeAppEnv(kernel: Kernel, seed: number, durationMs: number): AppEnv {
   const block = (base: number, size: number): MemoryBlock => Object.freeze({ base, size });
   return Object.freeze({
     seed,
+    durationMs,
     board: frozenCopy(kernel.machine.board),
     kernelBlock: block(kernel.kernelBlock.base, kernel.kernelBlock.size),
     partition(name: string): MemoryBlock {

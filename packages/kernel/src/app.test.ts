@@ -44,6 +44,8 @@ describe("startApp", () => {
     ]);
     expect(s.kernel.tasks().map((t) => t.name)).toEqual(["va", "vb", "rogue"]);
     expect(s.env.seed).toBe(2);
+    expect(s.env.durationMs).toBe(30); // the app's; the run's option wins
+    expect(startApp(APP, { durationMs: 0.5 }).env.durationMs).toBe(0.5);
   });
 
   it("a run of one slice at a time is the same run as runApp's: trace hash, memory, faults, checks", () => {

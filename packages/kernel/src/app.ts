@@ -162,12 +162,12 @@ export function startApp(
       ? app.memcheck
       : (options.memcheck ?? app.memcheck ?? false);
   const kernel = boot({ ...(app.kernel ?? {}), board, seed, memcheck });
-  const env = makeAppEnv(kernel, seed);
+  const durationMs = options.durationMs ?? app.durationMs ?? 1000;
+  const env = makeAppEnv(kernel, seed, durationMs);
   app.observe?.(kernel, env);
   const tasks = typeof app.tasks === "function" ? app.tasks(env) : app.tasks;
   for (const t of tasks) kernel.spawn(t);
   options.beforeRun?.(kernel);
-  const durationMs = options.durationMs ?? app.durationMs ?? 1000;
   return {
     app,
     kernel,

@@ -90,13 +90,18 @@ export const isolationControl: AppDescription = defineApp({
  * The isolation checks: each attempt stopped with the expected fault, and the flight tasks'
  * outputs (UART lines, actuator write hash, the three partitions' bytes) identical to a
  * `control` run (default {@link isolationControl}) on the same board with the same seed,
- * duration and checker setting.
+ * requested duration (`run.durationMs`: a run ends at the first slice boundary after it, so the
+ * time it ended would let the control run one more slice) and checker setting.
  */
-export function isolationChecks(kernel: Kernel, seed: number, control: AppDescription = isolationControl): AppCheck[] {
+export function isolationChecks(
+  kernel: Kernel,
+  run: { readonly seed: number; readonly durationMs: number },
+  control: AppDescription = isolationControl,
+): AppCheck[] {
   const checks: AppCheck[] = ATTEMPTS.map(
     (a, i) => notReached(kernel, a.task, a.what, attemptAt(i)) ?? { name: a.task, ...judgeAttempt(kernel, a) },
   );
-  const durationMs = Math.round(kernel.nowMs() * 1000) / 1000;
+  const { seed, durationMs } = run;
   const clean = runApp(control, {
     board: kernel.machine.board,
     seed,
@@ -137,7 +142,7 @@ export const isolation: AppDescription = defineApp({
   memcheck: true,
   kernel: FLIGHT_KERNEL,
   tasks: (env) => [...flightTasks(env), ...rogueTasks(env)],
-  check: (kernel, env) => isolationChecks(kernel, env.seed),
+  check: (kernel, env) => isolationChecks(kernel, env),
   // Every rogue task is there to be stopped: its faults and checker reports are the point.
   expectFault: (f) => f.task.startsWith("rogue-"),
   expectReport: (r) => r.taskName.startsWith("rogue-"),
