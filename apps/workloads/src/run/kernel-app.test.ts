@@ -196,6 +196,10 @@ describe("kernel apps as machine apps", () => {
     expect(r.cpuLoad!).toBeGreaterThan(0.09);
     expect(r.cpuLoad!).toBeLessThan(0.11);
     expect(r.tasks[0]!.timing).toBeNull();
+    // The kernel's row holds the busy time no task was charged (ticks, wake-ups): every row adds
+    // up to the CPU load.
+    expect(r.tasks[0]!.cpuUs).toBeGreaterThan(0);
+    expect(r.tasks.reduce((sum, t) => sum + t.cpuShare, 0)).toBeCloseTo(r.cpuLoad!, 12);
     const samples = r.counters.find((c) => c.name === "response time")!;
     expect(samples.unit).toBe("us");
     expect(samples.samples).toHaveLength(10);

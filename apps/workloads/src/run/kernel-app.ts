@@ -213,9 +213,14 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     sample(kernel.nowMs(), "state", 0);
     samplePages(kernel.nowMs(), 0);
     rec.cpuLoad = kernel.cpuLoad();
+    // The kernel's row: the busy cycles no task was charged (tick interrupts, wake-ups, the
+    // scheduler between tasks), so the rows add up to the CPU load.
+    const clock = kernel.scheduler.now().cycles;
+    let kernelCycles = clock - kernel.scheduler.idleCycles;
     for (const t of kernel.tasks()) {
       const id = ids.get(t.name)!;
       const timing = kernel.taskTiming(t);
+      kernelCycles -= timing.cpuCycles;
       rec.setCpuTime(id, us(timing.cpuCycles));
       rec.setTiming(id, {
         periodUs: nullableUs(timing.period),
@@ -234,6 +239,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
       rec.setMemoryHeld(id, t.stack.top - t.stack.base + (t.heap?.size ?? 0));
       rec.setMpuRegions(id, taskMpuRegions(t));
     }
+    rec.setCpuTime(0, us(Math.max(0, kernelCycles)));
     rec.setState(0, kernel.panic === null ? "done" : "faulted");
     rec.setMemoryHeld(0, kernel.kernelBlock.size);
     kernel.machine.core.debugAccess(() => {
