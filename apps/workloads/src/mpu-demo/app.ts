@@ -66,7 +66,8 @@ function runDemo(ctx: MachineAppContext): void {
   core.countCycles = true;
   const cyclesPerMs = board.clockHz / 1000;
   const tickMs = Math.max(1, Math.ceil(options.durationMs / MAX_TICKS));
-  const ticks = Math.max(1, Math.floor(options.durationMs / tickMs));
+  // The last tick is cut short at the run's end, so a run of 0.5 or 2.5 ms covers just that.
+  const ticks = Math.max(1, Math.ceil(options.durationMs / tickMs));
   const rogueTick = Math.floor(ticks / 2);
   const logEvery = Math.max(1, Math.floor(ticks / 10));
   const sampleEvery = Math.max(1, Math.floor(ticks / 100));
@@ -222,7 +223,8 @@ function runDemo(ctx: MachineAppContext): void {
       });
       rec.counter("ring", "samples", { written: core.read32(layout.ring.base) });
     }
-    core.cycles = Math.max(core.cycles, Math.round((tick + 1) * tickMs * cyclesPerMs)); // idle (WFI) until the next tick
+    const next = Math.min((tick + 1) * tickMs, options.durationMs);
+    core.cycles = Math.max(core.cycles, Math.round(next * cyclesPerMs)); // idle (WFI) until the next tick
     rec.progress((tick + 1) / ticks);
   }
   rec.setState(logger, "done");
