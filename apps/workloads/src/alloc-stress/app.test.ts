@@ -25,6 +25,22 @@ describe("alloc-stress", () => {
     }
   });
 
+  it("skips, not fails, the heap checks of a run too short for the heap tasks' first allocator call", () => {
+    const run = runApp(allocStress, { durationMs: 0.01 });
+    const heaps = run.checks.filter((c) => HEAP_TASKS.some((h) => c.name.startsWith(`${h.name} heap`)));
+    expect(heaps).toHaveLength(HEAP_TASKS.length);
+    for (const c of heaps) {
+      expect([c.ok, c.skipped]).toEqual([false, true]);
+      expect(c.detail).toMatch(/^not reached: the run ended at 0\.011 ms; \S+ had made no allocator call yet$/);
+    }
+    const kmalloc = run.checks.find((c) => c.name.startsWith("kmalloc"))!;
+    expect([kmalloc.skipped, kmalloc.detail]).toEqual([
+      true,
+      "not reached: the run ended at 0.011 ms; no kmalloc task had run yet",
+    ]);
+    expect(run.checks.filter((c) => !c.ok && c.skipped !== true)).toEqual([]);
+  });
+
   it("shows the slab array's pages coming and going in the region manager's page map", () => {
     const run = runApp(allocStress);
     const r = allocStressResults(run.kernel)!;

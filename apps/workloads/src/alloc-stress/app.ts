@@ -221,7 +221,26 @@ function stressTasks(env: AppEnv): TaskSpec[] {
   return tasks;
 }
 
-/** The checks of an alloc-stress run: no faults, each heap's figures, the page map over time. */
+/** Whether none of the tasks `names` has run a slice yet (a run too short for their turn). */
+function neverRan(kernel: Kernel, names: readonly string[]): boolean {
+  return names.every((n) => {
+    const k = kernel.task(n);
+    return k !== undefined && kernel.schedTask(k).stats.slices === 0;
+  });
+}
+
+/** A check skipped: the run ended before the task it judges had its turn. */
+function notReached(kernel: Kernel, name: string, why: string): AppCheck {
+  const ended = Math.round(kernel.nowMs() * 1000) / 1000;
+  return { name, ok: false, skipped: true, detail: `not reached: the run ended at ${ended} ms; ${why}` };
+}
+
+/**
+ * The checks of an alloc-stress run: no faults, each heap's figures, the page map over time. A
+ * heap's check is skipped when its task had made no allocator call yet when the run ended (its
+ * first slice allocates its pointer table, the calls counted begin with its second), and
+ * kmalloc's when neither kmalloc task had run.
+ */
 export function allocStressChecks(kernel: Kernel): AppCheck[] {
   const r = results.get(kernel);
   if (!r) return [{ name: "alloc-stress results", ok: false, detail: "this kernel did not run alloc-stress" }];
@@ -242,8 +261,13 @@ export function allocStressChecks(kernel: Kernel): AppCheck[] {
       const f = s.heaps[h.name]?.fragmentation ?? 0;
       if (f > peak.frag) peak = { frag: f, ms: s.ms };
     }
+    const name = `${h.name} heap (${h.heap === "tlsf" ? "TLSF" : "first fit"})`;
+    if (c.mallocs + c.frees + c.reallocs + c.failures + c.corrupted === 0) {
+      checks.push(notReached(kernel, name, `${h.name} had made no allocator call yet`));
+      continue;
+    }
     checks.push({
-      name: `${h.name} heap (${h.heap === "tlsf" ? "TLSF" : "first fit"})`,
+      name,
       ok: c.corrupted === 0 && c.mallocs > 0 && shape?.intact === true,
       detail:
         `${c.mallocs} mallocs, ${c.frees} frees, ${c.reallocs} reallocs, ${c.failures} failed; ` +
@@ -256,11 +280,14 @@ export function allocStressChecks(kernel: Kernel): AppCheck[] {
   const ks = r.kmalloc?.stats();
   const kc = KMALLOC_TASKS.map((n) => r.counters[n]!);
   const peakPages = Math.max(0, ...r.samples.map((s) => s.kmallocPages));
-  checks.push({
-    name: "kmalloc (slab array over the region manager)",
-    ok: kc.every((c) => c.corrupted === 0) && (ks?.allocations ?? 0) > 0,
-    detail: `${ks?.allocations ?? 0} allocations, ${ks?.frees ?? 0} frees, ${kc.reduce((n, c) => n + c.failures, 0)} failed; ${ks?.liveBlocks ?? 0} live blocks in ${ks?.pages ?? 0} pages now, peak ${peakPages} pages`,
-  });
+  const kmallocCheck = "kmalloc (slab array over the region manager)";
+  if (neverRan(kernel, KMALLOC_TASKS)) checks.push(notReached(kernel, kmallocCheck, "no kmalloc task had run yet"));
+  else
+    checks.push({
+      name: kmallocCheck,
+      ok: kc.every((c) => c.corrupted === 0) && (ks?.allocations ?? 0) > 0,
+      detail: `${ks?.allocations ?? 0} allocations, ${ks?.frees ?? 0} frees, ${kc.reduce((n, c) => n + c.failures, 0)} failed; ${ks?.liveBlocks ?? 0} live blocks in ${ks?.pages ?? 0} pages now, peak ${peakPages} pages`,
+    });
   const regionNames = last?.regions.map((x) => x.name) ?? [];
   const table = r.samples.map(
     (s) =>
