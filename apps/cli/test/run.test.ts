@@ -119,6 +119,10 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
     const b = await runJson(["--seed", "7", "--duration", "200ms"]);
     const c = await runJson(["--seed", "0x8", "--duration", "200ms"]);
     expect(strip(a.result)).toEqual(strip(b.result));
+    // --json carries the trace hash the summary prints, computed from the rest of the document.
+    const { traceHash: hash, ...rest } = a.result as RunResult & { traceHash: string };
+    expect(hash).toBe(traceHash(rest));
+    expect((c.result as RunResult & { traceHash: string }).traceHash).not.toBe(hash);
     expect(c.result.options.seed).toBe(8);
     expect(c.result.uart.map((l) => l.text)).not.toEqual(a.result.uart.map((l) => l.text));
   });

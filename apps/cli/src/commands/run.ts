@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
 import type { RunResult } from "@rtos-sim/apps";
-import { AppError, DEFAULT_APP, finishRun, formatTime, hex32, prepareRun } from "@rtos-sim/apps";
+import { AppError, DEFAULT_APP, finishRun, formatTime, hex32, prepareRun, traceHash } from "@rtos-sim/apps";
 import { actorTask, Fault, SimError } from "@rtos-sim/hw";
 import { errorLine, resolveApp } from "../apps/loader.js";
 import type { CommandContext, CommandSpec } from "../cli/command.js";
@@ -175,7 +175,8 @@ async function runApp(cx: CommandContext): Promise<number> {
     ...(reportTarget ? [{ target: reportTarget, text: renderReport(result) }] : []),
   ]);
   if (json) {
-    io.out(jsonText(result));
+    // The trace hash the summary prints, beside the result it is computed from.
+    io.out(jsonText({ ...result, traceHash: traceHash(result) }));
   } else {
     io.out(formatSummary(result, style));
     if (traceTarget)

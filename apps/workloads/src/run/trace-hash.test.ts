@@ -25,6 +25,8 @@ describe("traceHash", () => {
     const a = traceHash(run(1));
     expect(a).toMatch(/^[0-9a-f]{16}$/);
     expect(traceHash(run(1, 123.4, "file"))).toBe(a);
+    // The JSON document of `rtos-sim run --json` carries the hash: it hashes to itself.
+    expect(traceHash({ ...run(1), traceHash: a } as ReturnType<typeof run>)).toBe(a);
   });
 
   it("changes with the seed and with any recorded detail", () => {

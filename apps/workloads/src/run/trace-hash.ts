@@ -5,9 +5,10 @@ import type { RunResult } from "./result.js";
  * The trace hash of a run: 64-bit FNV-1a (16 hex digits, `@rtos-sim/sched`'s `fnv1a64`) of the
  * canonical JSON of everything the run recorded: tasks, run slices, events, UART lines, faults,
  * checker reports, page maps, counters, checks, the board and the options. Left out: the wall
- * time (not deterministic) and where the app came from (built in or a file path), so a run of
- * the same app, board, seed and options has the same hash in `rtos-sim run` (its summary prints
- * it) and in the playground, and a change of behaviour anywhere shows as a new hash.
+ * time (not deterministic), where the app came from (built in or a file path) and a `traceHash`
+ * field (the one `rtos-sim run --json` adds), so a run of the same app, board, seed and options
+ * has the same hash in `rtos-sim run` (its summary prints it, its JSON document carries it) and
+ * in the playground, and a change of behaviour anywhere shows as a new hash.
  *
  * @example
  * ```ts
@@ -15,6 +16,7 @@ import type { RunResult } from "./result.js";
  * ```
  */
 export function traceHash(result: RunResult): string {
-  const { wallMs: _wall, app, ...rest } = result;
+  // `rtos-sim run --json` adds the hash itself (`traceHash`): the hash of that document is the same.
+  const { wallMs: _wall, app, traceHash: _hash, ...rest } = result as RunResult & { traceHash?: unknown };
   return fnv1a64(canonicalJson({ ...rest, app: { name: app.name, summary: app.summary } }));
 }
