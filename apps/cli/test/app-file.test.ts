@@ -122,6 +122,12 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toBe("");
     expect(lines(r.stderr)).toEqual(["rtos-sim run: app file not found: ./nope.ts"]);
+    const dir = await rtosSim(["run", "./test/fixtures"]);
+    expect([dir.code, dir.stdout, lines(dir.stderr)]).toEqual([
+      3,
+      "",
+      ["rtos-sim run: not an app file: ./test/fixtures is a directory (give the app's .ts or .js file)"],
+    ]);
   });
 
   it("a broken app file (syntax error) is exit code 3 with one line", async () => {
@@ -145,6 +151,14 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(r.code).toBe(3);
     expect(lines(r.stderr)).toEqual([
       'rtos-sim run: app file bad.js: name must be lower-case letters, digits and dashes (e.g. "my-app"); summary must be a non-empty string; run must be a function run(ctx)',
+    ]);
+    // With tasks and no run it is meant as a kernel app: the kernel's validation names the field.
+    r = await rtosSim(["run", "kernel.js"], {
+      cwd: appDir("kernel.js", 'export default { name: "k", description: "d", tasks: "nope" };\n'),
+    });
+    expect([r.code, lines(r.stderr)]).toEqual([
+      3,
+      ['rtos-sim run: app file kernel.js: BAD_CONFIG: app "k": tasks must be an array or a function'],
     ]);
   });
 

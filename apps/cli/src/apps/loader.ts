@@ -31,6 +31,11 @@ export function looksLikeFile(arg: string): boolean {
   return /[/\\]/.test(arg) || APP_FILE_EXTENSIONS.includes(extname(arg).toLowerCase());
 }
 
+/** Whether an exported app is shaped as a kernel app description: it has `tasks` and no `run`. */
+function looksLikeKernelApp(candidate: unknown): boolean {
+  return typeof candidate === "object" && candidate !== null && "tasks" in candidate && !("run" in candidate);
+}
+
 let typeScript: Promise<void> | null = null;
 
 /**
@@ -110,8 +115,16 @@ export function errorLine(e: unknown): string {
  */
 export async function loadAppFile(path: string, cwd: string): Promise<ResolvedApp> {
   const file = resolve(cwd, path);
-  if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new CliError("APP_FILE_MISSING", `app file not found: ${path}`, { file }, "run");
+  if (!existsSync(file)) throw new CliError("APP_FILE_MISSING", `app file not found: ${path}`, { file }, "run");
+  const stat = statSync(file);
+  if (!stat.isFile()) {
+    const what = stat.isDirectory() ? "a directory" : "not a regular file";
+    throw new CliError(
+      "APP_FILE_MISSING",
+      `not an app file: ${path} is ${what} (give the app's .ts or .js file)`,
+      { file },
+      "run",
+    );
   }
   const ext = extname(file).toLowerCase();
   if (!APP_FILE_EXTENSIONS.includes(ext)) {
@@ -142,9 +155,12 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
       "run",
     );
   }
-  if (isKernelApp(candidate)) {
+  // A description with `tasks` (and no `run`) is meant as a kernel app even when a field is
+  // wrong: the kernel's own validation names it, not the machine app's missing `summary`/`run`.
+  if (isKernelApp(candidate) || looksLikeKernelApp(candidate)) {
     try {
-      return { app: fromKernelApp(candidate), source: "file", file };
+      // fromKernelApp validates the description (the kernel's defineApp) before it adapts it.
+      return { app: fromKernelApp(candidate as Parameters<typeof fromKernelApp>[0]), source: "file", file };
     } catch (e) {
       throw new CliError("APP_INVALID", `app file ${path}: ${errorLine(e)}`, { file }, "run");
     }
