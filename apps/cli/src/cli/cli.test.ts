@@ -45,6 +45,11 @@ describe("runCli in process", () => {
       out: "",
       err: 'rtos-sim: unexpected argument "extra" for "rtos-sim help" (usage: rtos-sim help [command])\n',
     });
+    expect(await cli(["help", "--frob"])).toEqual({
+      code: 2,
+      out: "",
+      err: 'rtos-sim: unknown option --frob for "rtos-sim help" (usage: rtos-sim help [command])\n',
+    });
   });
 
   it("runs the MPU demo and returns a RunResult through --json", async () => {

@@ -64,7 +64,17 @@ async function dispatch(argv: readonly string[], io: Io, debug: boolean): Promis
   const name = argv[at]!;
   const rest = [...leading, ...argv.slice(at + 1)];
   if (name === "help") {
-    // `rtos-sim help [command]`: one topic at most.
+    // `rtos-sim help [command]`: one topic at most; of the options, only the global ones.
+    const unknown = rest.find((a) => a.startsWith("-") && !["--help", "-h", "--debug"].includes(a));
+    if (unknown !== undefined) {
+      throw new CliError(
+        "USAGE_UNKNOWN_OPTION",
+        `unknown option ${unknown} for "rtos-sim help" (usage: rtos-sim help [command])`,
+        {
+          option: unknown,
+        },
+      );
+    }
     const topics = rest.filter((a) => !a.startsWith("-"));
     if (topics.length > 1) {
       throw new CliError(
