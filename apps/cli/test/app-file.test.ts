@@ -209,6 +209,11 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(result.verdict.problems[0]).toMatch(
       /^the app stopped on an unhandled fault: MemManage DACCVIOL\|MMARVALID at 0x20000000 escalated to HardFault/,
     );
+    // The live line names the exception taken, as the summary does, and what it escalated from.
+    const text = await rtosSim(["run", "rogue.js"], { cwd: dir });
+    expect(text.stdout).toMatch(
+      /^ +0 us {2}kernel {5}FAULT: HardFault \(escalated MemManage\) DACCVIOL\|MMARVALID on read at 0x20000000$/m,
+    );
 
     const check = appDir(
       "check.js",

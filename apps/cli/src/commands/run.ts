@@ -116,8 +116,10 @@ async function runApp(cx: CommandContext): Promise<number> {
       },
       fault: (f) => {
         bar?.clear();
+        // The exception taken, as the summary names it; an escalated fault says from what.
+        const cause = f.escalated ? `${f.exceptionName} (escalated ${f.cause})` : f.cause;
         const what = f.hardware
-          ? `${f.cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`
+          ? `${cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`
           : `${f.kind}: ${f.message}`;
         io.out(
           `${style.dim(formatTime(f.t).padStart(12))}  ${f.taskName.padEnd(width)}   ${
