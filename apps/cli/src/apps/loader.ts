@@ -68,14 +68,19 @@ function registerTypeScript(): Promise<void> {
 }
 
 /**
- * Parses a TypeScript file with esbuild (what tsx runs) without running it: a syntax error
- * throws esbuild's "Transform failed" error, which names the file, line and column. Imported
- * with a syntax error, the registered loader's own error names none (Node reports a
- * `require()` cycle instead).
+ * Parses an app file with esbuild (what tsx runs) without running it: a syntax error throws
+ * esbuild's "Transform failed" error, which names the file, line and column. Imported with a
+ * syntax error, a TypeScript file's error names none (Node reports a `require()` cycle), nor
+ * does a JavaScript file's on Node 20 (`Unexpected token ';'`).
  */
-async function checkSyntax(file: string): Promise<void> {
+async function checkSyntax(file: string, ext: string): Promise<void> {
   const { transform } = await import("esbuild");
-  await transform(readFileSync(file, "utf8"), { loader: "ts", sourcefile: file, format: "esm", logLevel: "silent" });
+  await transform(readFileSync(file, "utf8"), {
+    loader: ext.endsWith("ts") ? "ts" : "js",
+    format: ext === ".cts" || ext === ".cjs" ? "cjs" : "esm",
+    sourcefile: file,
+    logLevel: "silent",
+  });
 }
 
 /**
@@ -138,10 +143,8 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
   let mod: Record<string, unknown>;
   try {
     const url = pathToFileURL(file).href;
-    if (ext === ".ts" || ext === ".mts" || ext === ".cts") {
-      await checkSyntax(file);
-      await registerTypeScript();
-    }
+    await checkSyntax(file, ext);
+    if (ext === ".ts" || ext === ".mts" || ext === ".cts") await registerTypeScript();
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${errorLine(e)}`, { file }, "run");

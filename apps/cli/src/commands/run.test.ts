@@ -96,14 +96,17 @@ describe("rtos-sim run: an app file that fails says so in one line", { timeout: 
     });
   });
 
-  it("a TypeScript syntax error names the file, line and column and what is wrong", async () => {
-    const dir = fresh();
-    writeFileSync(join(dir, "broken.ts"), 'export default { name: "broken", summary: "x", run() { return 1 +; } };\n');
-    const r = await cli(["run", "./broken.ts"], dir);
-    expect(r).toEqual({
-      code: 3,
-      out: "",
-      err: `rtos-sim run: cannot load app file ./broken.ts: ${join(dir, "broken.ts")}:1:65: Unexpected ";"\n`,
-    });
-  });
+  it.each(["broken.ts", "broken.mjs"])(
+    "a syntax error (%s) names the file, line and column and what is wrong",
+    async (name) => {
+      const dir = fresh();
+      writeFileSync(join(dir, name), 'export default { name: "broken", summary: "x", run() { return 1 +; } };\n');
+      const r = await cli(["run", `./${name}`], dir);
+      expect(r).toEqual({
+        code: 3,
+        out: "",
+        err: `rtos-sim run: cannot load app file ./${name}: ${join(dir, name)}:1:65: Unexpected ";"\n`,
+      });
+    },
+  );
 });
