@@ -38,7 +38,15 @@ describe("AppEnv: what a task factory gets", () => {
   it("facts only: no kernel, machine or core anywhere in it, and the object is frozen", () => {
     const s = startApp(app());
     const env = s.env;
-    expect(Object.keys(env).sort()).toEqual(["board", "device", "durationMs", "kernelBlock", "partition", "seed", "task"]);
+    expect(Object.keys(env).sort()).toEqual([
+      "board",
+      "device",
+      "durationMs",
+      "kernelBlock",
+      "partition",
+      "seed",
+      "task",
+    ]);
     expect("kernel" in env).toBe(false);
     expect(Object.isFrozen(env)).toBe(true);
     const privileged = [s.kernel, s.kernel.machine, s.kernel.machine.core, s.kernel.machine.bus, s.kernel.machine.mpu];
