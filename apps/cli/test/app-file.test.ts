@@ -172,6 +172,35 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(lines(r.stderr)).toEqual([`rtos-sim run: app thrower (${join(dir, "throws.js")}) failed: boom`]);
   });
 
+  it("--timeout stops a task stuck in a JavaScript loop and names it (exit 3); Ctrl-C does too (exit 130)", async () => {
+    const dir = appDir(
+      "spin.mjs",
+      `export default { name: "spin", description: "a task in a JavaScript loop", durationMs: 100, tasks: [{
+        name: "spinner",
+        *main(t) {
+          yield* t.sleep({ ms: 2 });
+          const p = yield* t.malloc(16);
+          t.writeString(p, "spinning\\n");
+          yield* t.print(p, 9);
+          let done = false;
+          while (!done) {}
+        },
+      }] };\n`,
+    );
+    const timeout = await rtosSim(["run", "spin.mjs", "--timeout", "1s"], { cwd: dir });
+    expect([timeout.code, lines(timeout.stderr)]).toEqual([
+      3,
+      [
+        "rtos-sim run: app spin did not finish within --timeout 1s of wall time (stopped at simulated t=2.006 ms in task spinner): a task in a JavaScript loop that never yields and touches no simulated memory? (no simulated time passes, so no watchdog fires)",
+      ],
+    ]);
+    const stopped = await rtosSim(["run", "spin.mjs"], { cwd: dir, interruptOn: "spinning" });
+    expect([stopped.code, lines(stopped.stderr)]).toEqual([
+      130,
+      ["rtos-sim run: interrupted (Ctrl-C) at simulated t=2.006 ms in task spinner, while app spin ran"],
+    ]);
+  });
+
   it("an app whose run(ctx) never settles is exit code 3 with one line, not Node's silent 13", async () => {
     const dir = appDir(
       "hangs.js",

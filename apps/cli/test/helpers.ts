@@ -26,7 +26,12 @@ export interface CliRun {
  */
 export function rtosSim(
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string> } = {},
+  options: {
+    cwd?: string;
+    env?: Record<string, string>;
+    /** Sends SIGINT (Ctrl-C) once standard output has this text. */
+    interruptOn?: string;
+  } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--conditions=source", "--import", TSX, MAIN, ...args], {
@@ -36,8 +41,13 @@ export function rtosSim(
     });
     let stdout = "";
     let stderr = "";
+    let interrupted = false;
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       stdout += d;
+      if (!interrupted && options.interruptOn !== undefined && stdout.includes(options.interruptOn)) {
+        interrupted = true;
+        child.kill("SIGINT");
+      }
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;

@@ -8,8 +8,9 @@ import { ExitCode } from "./exit-codes.js";
  *   `USAGE_EXTRA_ARGUMENT`, `NOT_AVAILABLE` (an option this build cannot serve yet): exit 2.
  * - `UNKNOWN_APP`, `UNKNOWN_BOARD`, `APP_FILE_MISSING`, `APP_FILE_BROKEN`, `APP_INVALID`,
  *   `APP_FAILED` (a user app threw, an app refused the board, or a board .json file lacks what the
- *   app needs), `INPUT_FILE` (unreadable or invalid input file),
- *   `OUTPUT_FILE` (cannot write `--trace`/`--report`): exit 3.
+ *   app needs), `APP_TIMEOUT` (the run took longer than `--timeout`), `INPUT_FILE` (unreadable or
+ *   invalid input file), `OUTPUT_FILE` (cannot write `--trace`/`--report`): exit 3.
+ * - `INTERRUPTED` (Ctrl-C stopped the run): exit 130, as a shell reports a process SIGINT ended.
  */
 export type CliErrorCode =
   | "USAGE_UNKNOWN_COMMAND"
@@ -24,6 +25,8 @@ export type CliErrorCode =
   | "APP_FILE_BROKEN"
   | "APP_INVALID"
   | "APP_FAILED"
+  | "APP_TIMEOUT"
+  | "INTERRUPTED"
   | "INPUT_FILE"
   | "OUTPUT_FILE";
 
@@ -36,8 +39,9 @@ const USAGE: ReadonlySet<CliErrorCode> = new Set([
   "NOT_AVAILABLE",
 ]);
 
-/** The exit code of a CLI error code: 2 for usage errors, 3 for bad input. */
+/** The exit code of a CLI error code: 2 for usage errors, 130 for Ctrl-C, 3 for bad input. */
 export function exitCodeFor(code: CliErrorCode): ExitCode {
+  if (code === "INTERRUPTED") return ExitCode.Interrupted;
   return USAGE.has(code) ? ExitCode.Usage : ExitCode.BadInput;
 }
 

@@ -13,6 +13,8 @@ export const ExitCode = {
   BadInput: 3,
   /** Internal error: a bug in rtos-sim (rerun with `--debug` for the stack trace and report it). */
   Internal: 4,
+  /** Ctrl-C stopped a run (128 + SIGINT, as a shell reports it). */
+  Interrupted: 130,
 } as const;
 /** One of {@link ExitCode}'s values. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -24,4 +26,5 @@ export const EXIT_CODE_HELP: readonly (readonly [ExitCode, string])[] = [
   [ExitCode.Usage, "usage error: unknown command or option, bad or missing argument value"],
   [ExitCode.BadInput, "bad input: unknown app or board, missing or broken app file, unreadable or unwritable file"],
   [ExitCode.Internal, "internal error (a bug): rerun with --debug and report the stack trace"],
+  [ExitCode.Interrupted, "Ctrl-C stopped a run (it says at which simulated time)"],
 ];

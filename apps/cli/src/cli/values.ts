@@ -7,8 +7,8 @@ const DURATION = /^(-?)(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
 
 /**
- * Parses a simulated duration: `2s`, `500ms`, `1.5s`, `2m`, or a bare number of milliseconds
- * (`10000`). Returns milliseconds. Throws {@link CliError} `USAGE_BAD_VALUE` naming the option
+ * Parses a duration (simulated for `--duration`, wall time for `--timeout`): `2s`, `500ms`,
+ * `1.5s`, `2m`, or a bare number of milliseconds (`10000`). Returns milliseconds. Throws {@link CliError} `USAGE_BAD_VALUE` naming the option
  * when the text is not a duration, is zero or negative, or exceeds {@link MAX_DURATION_MS}.
  *
  * @example
@@ -39,7 +39,7 @@ export function parseDuration(text: string, option = "--duration", command: stri
   if (ms > MAX_DURATION_MS) {
     throw new CliError(
       "USAGE_BAD_VALUE",
-      `${option}: at most 1 hour of simulated time (60m), got "${text}"`,
+      `${option}: at most 1 hour of ${option === "--timeout" ? "wall" : "simulated"} time (60m), got "${text}"`,
       { option, value: text },
       command,
     );

@@ -14,6 +14,7 @@ import { formatSummary } from "../output/human.js";
 import { buildTrace } from "../output/trace.js";
 import { renderReport } from "../report/html.js";
 import { checkOutputTargets, type OutputTarget, outputTarget, writeOutputs } from "./output-files.js";
+import { guardedRun, runStop } from "./run-guard.js";
 import { boardOrThrow, JSON_OPTION, jsonText } from "./shared.js";
 
 /** Default `--seed`. */
@@ -74,6 +75,7 @@ async function runApp(cx: CommandContext): Promise<number> {
   const json = values.json === true;
   // Validate every option before loading anything.
   const durationArg = typeof values.duration === "string" ? parseDuration(values.duration) : null;
+  const timeoutMs = typeof values.timeout === "string" ? parseDuration(values.timeout, "--timeout") : null;
   const seed = typeof values.seed === "string" ? parseSeed(values.seed) : DEFAULT_SEED;
   const memcheckFlag = cx.order.filter((o) => o === "memcheck" || o === "no-memcheck").at(-1);
   const traceTarget = outputTarget(io.cwd, "--trace", values.trace);
@@ -135,10 +137,23 @@ async function runApp(cx: CommandContext): Promise<number> {
   const restore = json ? divertConsole(io) : () => {};
   const stall = whenStalled(app.name, resolved.file);
   try {
-    await Promise.race([app.run(ctx), stall.promise]);
+    await Promise.race([guardedRun(() => app.run(ctx), timeoutMs), stall.promise]);
   } catch (e) {
     restore();
     bar?.clear();
+    const stop = runStop(e);
+    if (stop !== null) {
+      const task = record.running === null ? "" : ` in task ${record.taskName(record.running)}`;
+      const at = `at simulated t=${formatTime(record.clock())}${task}`;
+      throw new CliError(
+        stop === "timeout" ? "APP_TIMEOUT" : "INTERRUPTED",
+        stop === "timeout"
+          ? `app ${app.name} did not finish within --timeout ${values.timeout} of wall time (stopped ${at}): a task in a JavaScript loop that never yields and touches no simulated memory? (no simulated time passes, so no watchdog fires)`
+          : `interrupted (Ctrl-C) ${at}, while app ${app.name} ran`,
+        { stop, simulatedUs: record.clock() },
+        "run",
+      );
+    }
     if (e instanceof Fault) {
       const task = actorTask(prepared.machine.core.actor);
       record.fault(e, { task: task === 0 ? 0 : task, note: "not handled by the app" });
@@ -193,7 +208,7 @@ export const runCommand: CommandSpec = {
   name: "run",
   summary: `run an app on a simulated board (default: ${DEFAULT_APP})`,
   usage:
-    "run [app|file] [--board B] [--seed N] [--duration D] [--memcheck|--no-memcheck] [--json] [--trace FILE] [--report FILE]",
+    "run [app|file] [--board B] [--seed N] [--duration D] [--memcheck|--no-memcheck] [--json] [--trace FILE] [--report FILE] [--timeout D]",
   description: [
     `Runs a built-in app (see rtos-sim apps; default ${DEFAULT_APP}) or your own app file (.ts, .mts, .js,`,
     ".mjs...; its default or `app` export: a machine app { name, summary, run(ctx) } or a kernel app",
@@ -234,6 +249,11 @@ export const runCommand: CommandSpec = {
       description: "write a Chrome trace-event file (Perfetto, chrome://tracing)",
     },
     report: { type: "string", value: "FILE", description: "write a self-contained HTML report" },
+    timeout: {
+      type: "string",
+      value: "D",
+      description: "stop a run that takes longer than D of wall time, e.g. 30s (default: none; Ctrl-C stops it too)",
+    },
   },
   examples: [
     "rtos-sim run",

@@ -192,10 +192,13 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     const id = ids.get(e.task);
     if (id !== undefined) {
       const t = e.ms * 1000;
-      if (e.to === "running") running.set(id, t);
-      else if (e.from === "running") {
+      if (e.to === "running") {
+        running.set(id, t);
+        rec.running = id;
+      } else if (e.from === "running") {
         rec.slice(id, running.get(id) ?? t, t);
         running.delete(id);
+        if (rec.running === id) rec.running = null;
       }
     }
     if (e.ms - last.state >= STATE_SAMPLE_MS) {

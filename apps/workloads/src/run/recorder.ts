@@ -187,6 +187,11 @@ export class RunRecorder {
   memcheckActive = false;
   /** The CPU load (0..1), when the app knows it (set by the kernel harness), else null. */
   cpuLoad: number | null = null;
+  /**
+   * Id of the task running now (kept by the kernel harness; null between tasks, and in an app
+   * that does not say): what a run stopped from outside was doing.
+   */
+  running: number | null = null;
   /** Live callbacks (set by the CLI). */
   listener: RunListener = {};
 
