@@ -73,10 +73,14 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     super(kind, options);
     const order = options.arenaOrder ?? 4;
     if (!Number.isInteger(order) || order < 0 || order + this.pageOrder > 29) {
-      throw new AllocError("BAD_OPTION", `arena order must be an integer in [0, ${29 - this.pageOrder}]`, {
-        option: "arenaOrder",
-        value: order,
-      });
+      throw new AllocError(
+        "BAD_OPTION",
+        `arena order must be an integer in [0, ${29 - this.pageOrder}], got ${String(order)}`,
+        {
+          option: "arenaOrder",
+          value: order,
+        },
+      );
     }
     this.arenaOrder = order;
   }

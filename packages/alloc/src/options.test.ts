@@ -75,3 +75,68 @@ describe("allocator constructors refuse malformed common options with BAD_OPTION
     },
   );
 });
+
+describe("allocator-specific options out of range are BAD_OPTION naming the option and its range", () => {
+  it("slab: a slab order past a 2^29-byte slab is refused (it wrapped, and every allocation was null)", () => {
+    const { m, rm } = f407();
+    const before = rm.stats();
+    for (const slabOrder of [20, 30, -1, 1.5, Number.NaN]) {
+      expect(thrown(() => new SlabAllocator({ pages: rm, memory: m.core, blockSize: 32, slabOrder }))).toEqual({
+        name: "AllocError",
+        code: "BAD_OPTION",
+        option: "slabOrder",
+      });
+    }
+    expect(() => new SlabAllocator({ pages: rm, memory: m.core, blockSize: 32, slabOrder: 30 })).toThrow(
+      "slab order must be an integer in [0, 19], got 30",
+    );
+    // The largest order still builds, and its first allocation asks the page source for it.
+    const largest = new SlabAllocator({ pages: rm, memory: m.core, blockSize: 32, slabOrder: 19 });
+    expect(largest.allocate(32)).toBeNull();
+    expect(rm.stats()).toEqual(before);
+  });
+
+  const common = () => {
+    const { m, rm } = f407();
+    return { pages: rm, memory: m.core };
+  };
+  it.each([
+    ["slab", (retainEmpty: number) => new SlabAllocator({ ...common(), blockSize: 32, retainEmpty })],
+    ["slab-array", (retainEmpty: number) => new SlabArrayAllocator({ ...common(), retainEmpty })],
+  ] as const)("%s: retainEmpty must be a non-negative integer (-1 released all, NaN none)", (kind, make) => {
+    for (const retainEmpty of [-1, 0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(thrown(() => make(retainEmpty))).toEqual({
+        name: "AllocError",
+        code: "BAD_OPTION",
+        option: "retainEmpty",
+      });
+    }
+    expect(() => make(-1)).toThrow(`${kind}: retainEmpty must be a non-negative integer, got -1`);
+    expect(() => make(0)).not.toThrow();
+  });
+
+  it("slab-array: minBlocksPerSlab must be a positive integer; above 256 (a slab's most) it is capped", () => {
+    const { m, rm } = f407();
+    for (const minBlocksPerSlab of [0, -4, 2.5, Number.NaN]) {
+      expect(thrown(() => new SlabArrayAllocator({ pages: rm, memory: m.core, minBlocksPerSlab }))).toEqual({
+        name: "AllocError",
+        code: "BAD_OPTION",
+        option: "minBlocksPerSlab",
+      });
+    }
+    // 5000 gives the same slabs as 256: 256 blocks of 16 bytes need 5 KiB, an order-3 slab.
+    const big = new SlabArrayAllocator({ pages: rm, memory: m.core, classes: [16], minBlocksPerSlab: 5000 });
+    big.allocate(16);
+    expect(big.stats().pages).toBe(8);
+  });
+
+  it("stack, tlsf, heap: the chunk or arena order message gives the range and the value", () => {
+    const { m, rm } = f407();
+    expect(() => new StackAllocator({ pages: rm, memory: m.core, chunkOrder: 20 })).toThrow(
+      "chunk order must be an integer in [0, 19], got 20",
+    );
+    expect(() => new TlsfAllocator({ pages: rm, memory: m.core, arenaOrder: -1 })).toThrow(
+      "arena order must be an integer in [0, 19], got -1",
+    );
+  });
+});

@@ -53,7 +53,11 @@ export interface SlabArrayOptions extends SlabFamilyOptions {
    * {@link powerOfTwoClasses}).
    */
   readonly classes?: readonly number[];
-  /** Each class's slabs hold at least this many blocks (default 32; at most 1024). */
+  /**
+   * Each class's slabs hold at least this many blocks: a positive integer, default 32. A slab
+   * tracks at most 256 blocks, so a larger value gives every class 256-block slabs (or the most
+   * its largest slab holds).
+   */
   readonly minBlocksPerSlab?: number;
 }
 
@@ -83,6 +87,12 @@ export class SlabArrayAllocator extends SlabFamily {
     super("slab-array", options);
     const classes = options.classes ?? stepClasses(16, 512);
     const minBlocks = options.minBlocksPerSlab ?? 32;
+    if (!Number.isSafeInteger(minBlocks) || minBlocks < 1) {
+      throw new AllocError("BAD_OPTION", `minBlocksPerSlab must be a positive integer, got ${String(minBlocks)}`, {
+        option: "minBlocksPerSlab",
+        value: minBlocks,
+      });
+    }
     if (!Array.isArray(classes)) {
       throw new AllocError("BAD_OPTION", "size classes must be an array", { option: "classes", value: classes });
     }

@@ -34,7 +34,15 @@ export abstract class SlabFamily extends BaseAllocator {
   constructor(kind: "slab" | "slab-array", options: SlabFamilyOptions) {
     super(kind, options);
     this.pageMap = new PageMap(this.pageOrder);
-    this.retain = options.retainEmpty ?? 1;
+    const retain = options.retainEmpty ?? 1;
+    // -1 released every empty slab and NaN none ever, both silently.
+    if (!Number.isSafeInteger(retain) || retain < 0) {
+      throw new AllocError("BAD_OPTION", `${kind}: retainEmpty must be a non-negative integer, got ${String(retain)}`, {
+        option: "retainEmpty",
+        value: retain,
+      });
+    }
+    this.retain = retain;
   }
 
   /** @internal Creates the slab caches, one per geometry (called once, by the constructor). */

@@ -6,7 +6,10 @@ import { SlabFamily, type SlabFamilyOptions } from "./slab-family.js";
 export interface SlabOptions extends SlabFamilyOptions {
   /** The one block size, in bytes (a multiple of 8, at least 8). */
   readonly blockSize: number;
-  /** Slab size is 2^slabOrder pages (default: the smallest order holding 32 blocks). */
+  /**
+   * Slab size is 2^slabOrder pages: an integer from 0 with slabs under 1 GiB (order + the page
+   * order at most 29), else `BAD_OPTION`. Default: the smallest order holding 32 blocks.
+   */
   readonly slabOrder?: number;
 }
 
@@ -44,8 +47,18 @@ export class SlabAllocator extends SlabFamily {
       });
     }
     const order = options.slabOrder ?? slabOrderFor(bs, this.pageOrder, 32);
+    // The same bound as arenas and stack chunks: 2^(order + pageOrder) must stay a 32-bit shift
+    // (above it the slab size wrapped, and every allocation asked the page source for an order
+    // it can never hold: null forever).
+    if (!Number.isInteger(order) || order < 0 || order + this.pageOrder > 29) {
+      throw new AllocError(
+        "BAD_OPTION",
+        `slab order must be an integer in [0, ${29 - this.pageOrder}], got ${String(order)}`,
+        { option: "slabOrder", value: order },
+      );
+    }
     const g = slabGeometry(bs, order, this.pageOrder);
-    if (!Number.isInteger(order) || order < 0 || g.blocks < 1) {
+    if (g.blocks < 1) {
       throw new AllocError("BAD_OPTION", `slab order ${order} cannot hold a ${bs}-byte block`, {
         option: "slabOrder",
         value: order,

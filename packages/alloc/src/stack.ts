@@ -69,7 +69,11 @@ export class StackAllocator extends BaseAllocator {
     super("stack", options);
     const order = options.chunkOrder ?? 2;
     if (!Number.isInteger(order) || order < 0 || order + this.pageOrder > 29) {
-      throw new AllocError("BAD_OPTION", "chunk order out of range", { option: "chunkOrder", value: order });
+      throw new AllocError(
+        "BAD_OPTION",
+        `chunk order must be an integer in [0, ${29 - this.pageOrder}], got ${String(order)}`,
+        { option: "chunkOrder", value: order },
+      );
     }
     this.chunkOrder = order;
   }
