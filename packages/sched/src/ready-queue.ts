@@ -21,10 +21,12 @@ export interface QueueNode {
  *
  * @example
  * ```ts
- * const q = new ReadyQueue<Tcb>(32);
- * q.pushBack(a, 3); q.pushBack(b, 7);
- * q.bitmap;        // 0b1000_1000
- * q.popHighest();  // b
+ * interface Job extends QueueNode { readonly name: string }
+ * const job = (name: string): Job => ({ name, qNext: null, qPrev: null, qOwner: null, qLevel: 0 });
+ * const q = new ReadyQueue<Job>(32);
+ * q.pushBack(job("a"), 3); q.pushBack(job("b"), 7);
+ * q.bitmap;             // 0b1000_1000
+ * q.popHighest()?.name; // "b"
  * ```
  */
 export class ReadyQueue<N extends QueueNode> {

@@ -23,7 +23,26 @@ export interface SyscallRequest {
   readonly [field: string]: unknown;
 }
 
-/** A task body: a generator yielding syscall requests and receiving their results. */
+/**
+ * A task body: a generator yielding syscall requests and receiving their results. Its return
+ * value becomes `task.exitValue`.
+ *
+ * TypeScript wants a `return` in a generator function declared to return `TaskProgram` (the
+ * return type is `unknown`); a body that ends without one declares
+ * `Generator<SyscallRequest, void, unknown>`, which is a `TaskProgram` too.
+ *
+ * @example
+ * ```ts
+ * function* blink(times: number): Generator<SyscallRequest, void, unknown> {
+ *   for (let i = 0; i < times; i++) yield { op: "sleep", ms: 500 };
+ * }
+ * function* worker(): TaskProgram {
+ *   const got = yield { op: "recv" };
+ *   return got; // task.exitValue
+ * }
+ * sched.spawn({ name: "blink", priority: 1, entry: () => blink(3) });
+ * ```
+ */
 export type TaskProgram = Generator<SyscallRequest, unknown, unknown>;
 
 /** Makes a fresh task body (called at spawn and at each restart). */

@@ -15,9 +15,11 @@ export interface TimerNode {
  *
  * @example
  * ```ts
- * const h = new TimerHeap<Tcb>();
- * h.insert(a, 10); h.insert(b, 5); h.insert(c, 10);
- * h.pop(); // b, then a, then c (a was inserted before c)
+ * interface Alarm extends TimerNode { readonly name: string }
+ * const alarm = (name: string): Alarm => ({ name, wakeTick: 0, timerSeq: 0, heapIndex: -1 });
+ * const h = new TimerHeap<Alarm>();
+ * h.insert(alarm("a"), 10); h.insert(alarm("b"), 5); h.insert(alarm("c"), 10);
+ * h.pop()?.name; // "b", then "a", then "c" (a was inserted before c)
  * ```
  */
 export class TimerHeap<N extends TimerNode> {
