@@ -57,6 +57,22 @@ export interface Pmsav8RegionView extends MpuRegionView {
  * Validates typed settings and encodes them as RBAR and RLAR values. Throws {@link HwError}
  * naming the field (`MPU_REGION_NUMBER`, `MPU_ALIGNMENT`, `MPU_SIZE`, `MPU_FIELD_RESERVED`);
  * nothing is written by the caller on error.
+ *
+ * @param region - The region number, 0..regionCount-1.
+ * @param regionCount - The MPU's DREGION (`mpu.regionCount`).
+ * @param s - The region's settings.
+ * @param pxnImplemented - Whether RLAR.PXN exists (ARMv8.1-M: `CORE_PROFILES[board.core].pxn`);
+ *   `privilegedExecuteNever` without it is `MPU_FIELD_RESERVED`.
+ *
+ * @example
+ * ```ts
+ * const m = createMachine(STM32U585);
+ * const pxn = CORE_PROFILES[m.board.core].pxn; // false: a Cortex-M33
+ * const { rbar, rlar } = encodeRegionV8(0, m.mpu.regionCount, { base: 0x20000000, size: 0x100, access: "rw" }, pxn);
+ * m.core.write32(MpuV8Reg.RNR, 0);
+ * m.core.write32(MpuV8Reg.RBAR, rbar);
+ * m.core.write32(MpuV8Reg.RLAR, rlar);
+ * ```
  */
 export function encodeRegionV8(
   region: number,

@@ -84,6 +84,19 @@ export interface Pmsav7RegionView extends MpuRegionView {
 /**
  * Validates typed settings and encodes them as RBAR (ADDR only) and RASR values.
  * Throws {@link HwError} naming the field; nothing is written by the caller on error.
+ *
+ * @param region - The region number, 0..regionCount-1.
+ * @param regionCount - The MPU's DREGION (`mpu.regionCount`).
+ * @param s - The region's settings.
+ *
+ * @example
+ * ```ts
+ * const m = createMachine(STM32F407);
+ * const { rbar, rasr } = encodeRegion(1, m.mpu.regionCount, { base: 0x20000000, size: 1024, access: "rw" });
+ * m.core.write32(MpuReg.RBAR, rbar | Rbar.VALID | 1); // VALID: REGION selects region 1
+ * m.core.write32(MpuReg.RASR, rasr);
+ * decodeRegion(1, rbar, rasr).access; // "rw"
+ * ```
  */
 export function encodeRegion(
   region: number,

@@ -75,23 +75,32 @@ export const Ccr = {
  * The System Control Block registers the model implements: CPUID, VTOR, CCR, SHPR1-3, SHCSR,
  * CFSR (write-1-to-clear), HFSR (write-1-to-clear), MMFAR, BFAR. Other SCB words read as zero
  * and ignore writes. Priority fields keep 4 bits (PRI[7:4]), as on STM32.
+ *
+ * The fields hold the register values. Assigning a field sets it as is, as a debugger would
+ * (`m.scb.shcsr = Shcsr.MEMFAULTENA | ...`): no write mask, no write-1-to-clear. Software's
+ * writes go through the PPB (`core.write32(ScbReg.CFSR, bits)`, or {@link Scb.writeWord} without
+ * the core), which apply the masks and write-1-to-clear that each field's comment gives for "a
+ * PPB write".
  */
 export class Scb {
   /** CPUID (read-only): the core profile's value. */
   readonly cpuid: number;
-  /** VTOR: vector table offset; writes keep bits [31:7]. */
+  /** VTOR: vector table offset; a PPB write keeps bits [31:7]. */
   vtor = 0;
-  /** SCR: writes keep SLEEPONEXIT, SLEEPDEEP, SEVONPEND (mask 0x16). */
+  /** SCR: a PPB write keeps SLEEPONEXIT, SLEEPDEEP, SEVONPEND (mask 0x16). */
   scr = 0;
-  /** CCR (see {@link Ccr}); writes keep the profile's writable bits and force its RES1 bits. Reset: STKALIGN. */
+  /** CCR (see {@link Ccr}); a PPB write keeps the profile's writable bits and forces its RES1 bits. Reset: STKALIGN. */
   ccr = Ccr.STKALIGN;
   /** SHPR1..3 as one array of 12 priority bytes for exceptions 4..15. */
   readonly shpr = new Uint8Array(12);
   /** SHCSR: fault enables (see {@link Shcsr}), active and pending bits. */
   shcsr = 0;
-  /** CFSR (see {@link Cfsr}): the model ORs in each fault's bits; software clears them by writing 1s. */
+  /**
+   * CFSR (see {@link Cfsr}): the model ORs in each fault's bits; a PPB write of 1s clears them
+   * (`core.write32(ScbReg.CFSR, cfsr)`); assigning the field sets it.
+   */
   cfsr = 0;
-  /** HFSR (see {@link Hfsr}); software clears bits by writing 1s. */
+  /** HFSR (see {@link Hfsr}); a PPB write of 1s clears them; assigning the field sets it. */
   hfsr = 0;
   /** MMFAR: address of the last MemManage with MMARVALID. */
   mmfar = 0;
