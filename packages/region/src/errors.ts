@@ -20,6 +20,7 @@ import { SimError } from "@rtos-sim/hw";
  * - `BAD_OWNER`: the owner is not a non-empty string of at most 64 characters, or the 65,535
  *   owner ids are used up.
  * - `UNKNOWN_REGION`: no managed region has that name.
+ * - `BAD_OPTION`: a `pageMap` option (`width`, `pagesPerChar`) that is not an integer from 1.
  *
  * Freeing:
  * - `OUTSIDE_REGIONS`: the address is in no region's pages (including the lost edge bytes).

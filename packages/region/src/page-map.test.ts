@@ -66,3 +66,33 @@ describe("page map", () => {
     expect(rm.stats().find((s) => s.name === "SRAM1")!.unaccountedPages).toBe(1);
   });
 });
+
+describe("page map options", () => {
+  it("a width or pagesPerChar that is not an integer from 1 is BAD_OPTION naming it (NaN drew 'NaN pages' at 0x00000000)", () => {
+    const { rm } = sram1();
+    for (const [field, value] of [
+      ["width", 0],
+      ["width", -5],
+      ["width", 1.5],
+      ["width", Number.NaN],
+      ["width", Number.POSITIVE_INFINITY],
+      ["pagesPerChar", 0],
+      ["pagesPerChar", Number.NaN],
+      ["pagesPerChar", Number.POSITIVE_INFINITY],
+      ["pagesPerChar", "4"],
+    ] as const) {
+      let error: unknown;
+      try {
+        rm.pageMap("SRAM1", { [field]: value } as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ name: "RegionError", code: "BAD_OPTION", context: { field, value } });
+    }
+    expect(() => rm.pageMap("SRAM1", { pagesPerChar: Number.NaN })).toThrow(
+      "BAD_OPTION: pageMap: pagesPerChar must be an integer from 1, got NaN",
+    );
+    // A width under 8 still draws 8 characters a line.
+    expect(rm.pageMap("SRAM1", { width: 3 }).split("\n")[1]).toBe("0x20000000 RRRRR#A.");
+  });
+});

@@ -5,11 +5,14 @@ import { PageState } from "./layout.js";
 
 /** Options of a page map rendering. */
 export interface PageMapOptions {
-  /** Characters per line, after the address column. Default 64. */
+  /**
+   * Characters per line, after the address column: an integer from 1 (below 8 the map uses 8).
+   * Default 64.
+   */
   readonly width?: number;
   /**
-   * Pages per character. Default 1, or the smallest power of two that keeps the map within 32
-   * lines. A character shows the most common kind of page in its group.
+   * Pages per character: an integer from 1. Default 1, or the smallest power of two that keeps
+   * the map within 32 lines. A character shows the most common kind of page in its group.
    */
   readonly pagesPerChar?: number;
 }
@@ -39,8 +42,8 @@ export function renderPageMap(
   options: PageMapOptions,
 ): string {
   const g = plan.geometry;
-  const width = Math.max(8, Math.floor(options.width ?? 64));
-  let per = options.pagesPerChar !== undefined ? Math.max(1, Math.floor(options.pagesPerChar)) : 1;
+  const width = Math.max(8, options.width ?? 64);
+  let per = options.pagesPerChar ?? 1;
   if (options.pagesPerChar === undefined) while (Math.ceil(g.pages / per / width) > 32) per *= 2;
   const chars = new Array<string>(g.pages).fill(UNKNOWN);
   const ownerChar = new Map<number, string>();

@@ -430,7 +430,8 @@ export class RegionManager implements PageSource {
 
   /**
    * A text map of a region's pages for a terminal, one character per page (or per group of pages
-   * on big regions), with a legend. `UNKNOWN_REGION` for a name no region has.
+   * on big regions), with a legend. `UNKNOWN_REGION` for a name no region has; `BAD_OPTION`
+   * (naming the field) for a `width` or `pagesPerChar` that is not an integer from 1.
    */
   pageMap(regionName: string, options: PageMapOptions = {}): string {
     const r = this.byName.get(regionName);
@@ -438,6 +439,17 @@ export class RegionManager implements PageSource {
       throw new RegionError("UNKNOWN_REGION", `no managed region is named "${String(regionName)}"`, {
         region: regionName,
       });
+    }
+    // NaN and Infinity drew a map of "NaN pages" at address 0; 0 and fractions were changed
+    // into something else without a word.
+    for (const field of ["width", "pagesPerChar"] as const) {
+      const value: unknown = options[field];
+      if (value !== undefined && (!Number.isSafeInteger(value) || (value as number) < 1)) {
+        throw new RegionError("BAD_OPTION", `pageMap: ${field} must be an integer from 1, got ${String(value)}`, {
+          field,
+          value,
+        });
+      }
     }
     const scan = this.scanOne(r);
     return renderPageMap(r.plan, scan, this.pageSize, (id) => this.ownerIds.nameOf(id), options);
