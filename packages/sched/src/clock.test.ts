@@ -31,6 +31,9 @@ describe("SimClock", () => {
       { option: "tickHz", clockHz: 168_000_000, tickHz: 7, cyclesPerTick: 24_000_000 },
     ]);
     expect(err(() => new SimClock(16_000_000, 3))[0]).toBe("SCHED_OPTION");
+    expect(() => new SimClock(25_000_000, 7)).toThrow(
+      "clockHz / tickHz must be an integer number of cycles in 1..2^24, got 25000000 / 7 = 3571428.5714285714",
+    );
     expect(err(() => new SimClock(16_000_000, 0))[0]).toBe("SCHED_OPTION");
     const c = new SimClock(16_000_000, 1000);
     expect(err(() => c.ticksFor({ ticks: 1.5 }))).toEqual(["DURATION", { field: "ticks", value: 1.5 }]);

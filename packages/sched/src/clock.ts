@@ -84,12 +84,16 @@ export class SimClock {
       });
     }
     if (!Number.isInteger(cpt) || cpt < 1 || cpt > 0x1000000) {
-      throw new SchedError("SCHED_OPTION", "clockHz / tickHz must be an integer number of cycles in 1..2^24", {
-        option: "tickHz",
-        clockHz,
-        tickHz,
-        cyclesPerTick: cpt,
-      });
+      throw new SchedError(
+        "SCHED_OPTION",
+        `clockHz / tickHz must be an integer number of cycles in 1..2^24, got ${clockHz} / ${tickHz} = ${cpt}`,
+        {
+          option: "tickHz",
+          clockHz,
+          tickHz,
+          cyclesPerTick: cpt,
+        },
+      );
     }
     this.clockHz = clockHz;
     this.tickHz = tickHz;
