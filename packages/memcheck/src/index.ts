@@ -85,6 +85,8 @@ export {
   firstSourceSite,
   formatSourceSite,
   isSimulatorFrame,
+  MASKED_SOURCE_SITE,
+  maskSourceSites,
   parseFrames,
   relativeTo,
   siteOfCapture,

@@ -6,6 +6,7 @@ import {
   firstSourceSite,
   formatSourceSite,
   isSimulatorFrame,
+  maskSourceSites,
   parseFrames,
   relativeTo,
 } from "./source-site.js";
@@ -59,6 +60,38 @@ describe("parsing JS stacks", () => {
     expect(firstSourceSite("    at f (/repo/packages/kernel/src/kernel.ts:1:1)")).toBeNull();
     expect(isSimulatorFrame("/repo/packages/memcheck/src/checker.test.ts")).toBe(false); // tests are task code
     expect(isSimulatorFrame("node:internal/modules/cjs/loader")).toBe(true);
+  });
+});
+
+describe("maskSourceSites", () => {
+  it("replaces the sites of a report's frames and SUMMARY, wherever the host put the file", () => {
+    const report = (site: string) =>
+      [
+        "WRITE of size 1 at 0x10000830 by task overflow (user mode)",
+        `    #0 ${site}`,
+        "allocated here:",
+        `    #0 ${site}`,
+        `SUMMARY: memcheck: heap-buffer-overflow 0x10000830 task overflow, ${site}`,
+        `overflow -> heap-buffer-overflow at 0x10000830 in ${site}; task faulted`,
+        "  C:\\apps\\app.ts:3:4",
+      ].join("\n");
+    const cli = report("../workloads/src/heap-bugs/app.ts:63:9 in Object.body");
+    const elsewhere = report("/work/x/apps/workloads/src/heap-bugs/app.ts:63:9 in Object.body");
+    const browser = report("http://127.0.0.1:41313/chunk-Q4SZCS6A.js:1:62906 in Vr");
+    expect(maskSourceSites(cli)).toBe(maskSourceSites(elsewhere));
+    expect(maskSourceSites(cli)).toBe(maskSourceSites(browser));
+    expect(maskSourceSites(cli).split("\n")).toEqual([
+      "WRITE of size 1 at 0x10000830 by task overflow (user mode)",
+      "    #0 <source>",
+      "allocated here:",
+      "    #0 <source>",
+      "SUMMARY: memcheck: heap-buffer-overflow 0x10000830 task overflow, <source>",
+      "overflow -> heap-buffer-overflow at 0x10000830 in <source>; task faulted",
+      "  <source>",
+    ]);
+    // Text without a site is left as it is (an address, a time, a SUMMARY without a site).
+    const plain = "SUMMARY: memcheck: double-free 0x10002018 task t\nat t=5041179 cycles (30.007018 ms)\nup 12:30:45";
+    expect(maskSourceSites(plain)).toBe(plain);
   });
 });
 

@@ -136,3 +136,26 @@ export function siteOfCapture(capture: StackCapture | null, options: SourceSiteO
 export function formatSourceSite(s: SourceSite): string {
   return `${s.file}:${s.line}:${s.column}${s.function ? ` in ${s.function}` : ""}`;
 }
+
+/** What {@link maskSourceSites} puts in place of a site. */
+export const MASKED_SOURCE_SITE = "<source>";
+
+/** A site as {@link formatSourceSite} prints it: a file (a path or URL with an extension), line, column, function. */
+const PRINTED_SITE =
+  /(^|[\s,(]#\d+ |[\s,(])(?:[A-Za-z][\w+.-]*:\/\/)?[^\s;,()]*\.[A-Za-z]\w*:\d+:\d+(?: in [^\s;,()]+)?/gm;
+
+/**
+ * `text` (a report's lines, a fault dump, a check's detail) with every source site printed by
+ * {@link formatSourceSite} (`file:line:column in fn`, after `#0 `, at the end of a `SUMMARY:`
+ * line, or after "in") replaced by {@link MASKED_SOURCE_SITE}. A site depends on the host, not on
+ * the run: the working directory the path is relative to, and the engine's positions (a browser
+ * names its bundled chunk's minified line), so a run's trace hash leaves sites out this way.
+ *
+ * @example
+ * ```ts
+ * maskSourceSites("    #0 ../app.ts:63:9 in Object.body"); // "    #0 <source>"
+ * ```
+ */
+export function maskSourceSites(text: string): string {
+  return text.replace(PRINTED_SITE, `$1${MASKED_SOURCE_SITE}`);
+}

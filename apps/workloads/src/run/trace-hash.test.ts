@@ -1,6 +1,7 @@
 import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { flight } from "../flight/app.js";
+import { heapBugs } from "../heap-bugs/app.js";
 import { finishRun, prepareRun } from "./context.js";
 import { fromKernelApp } from "./kernel-app.js";
 import { traceHash } from "./trace-hash.js";
@@ -34,5 +35,33 @@ describe("traceHash", () => {
     expect(traceHash(run(2))).not.toBe(traceHash(r));
     const uart = r.uart.map((l, i) => (i === 1 ? { ...l, text: `${l.text}.` } : l));
     expect(traceHash({ ...r, uart })).not.toBe(traceHash(r));
+  });
+
+  it("leaves out the checker's source sites: the same run from another working directory, or a browser's bundle", () => {
+    const bugs = (sourceRoot: string | undefined) => {
+      const app = fromKernelApp(heapBugs);
+      const prepared = prepareRun(app, STM32F407, { seed: 3, durationMs: 40, memcheck: true, sourceRoot });
+      void app.run(prepared.ctx);
+      return finishRun(prepared, 0);
+    };
+    const here = bugs(undefined);
+    const site = (r: typeof here) => r.reports[0]!.details.find((l) => l.startsWith("    #0 ")) ?? "";
+    const file = /#0 (\S+)\/apps\/workloads\/src\/heap-bugs\/app\.ts:\d+:\d+/.exec(site(here));
+    expect(file).not.toBeNull(); // the absolute path, with no root
+    const elsewhere = bugs(`${file![1]}/other`); // run from a sibling of the repository's apps/
+    expect(site(elsewhere)).toMatch(/^ {4}#0 \.\.\/apps\/workloads\/src\/heap-bugs\/app\.ts:\d+:\d+/);
+    expect(traceHash(elsewhere)).toBe(traceHash(here));
+    // A browser's stack names the bundled chunk and its minified position.
+    const bundled = JSON.parse(
+      JSON.stringify(here).replace(
+        /[^\s"]*heap-bugs\/app\.ts:\d+:\d+ in [\w.]+/g,
+        "http://127.0.0.1:4000/chunk-X.js:1:62906 in Vr",
+      ),
+    ) as typeof here;
+    expect(bundled.reports[0]!.details).not.toEqual(here.reports[0]!.details);
+    expect(traceHash(bundled)).toBe(traceHash(here));
+    // Anything else in a report still counts.
+    const reports = here.reports.map((r, i) => (i === 0 ? { ...r, address: (r.address ?? 0) + 4 } : r));
+    expect(traceHash({ ...here, reports })).not.toBe(traceHash(here));
   });
 });
