@@ -111,6 +111,26 @@ describe("PlaygroundSession", () => {
     expect(s.finish(0).result.verdict.ok).toBe(false);
   });
 
+  it("an edited async machine app is run once, however often the run is asked to complete", async () => {
+    const source = `let calls = 0;
+export default {
+  name: "slow",
+  summary: "an async run",
+  async run(ctx) {
+    calls++;
+    ctx.record.check("run once", calls === 1, String(calls));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  },
+};
+`;
+    const s = PlaygroundSession.create(state({ app: EDITOR_APP, source }), edited);
+    const first = s.complete(); // Run ...
+    const again = s.complete(); // ... Pause, Run: the app is still running
+    await Promise.all([first, again]);
+    expect(s.finished).toBe(true);
+    expect(s.finish(0).result.checks).toEqual([expect.objectContaining({ name: "run once", passed: true })]);
+  });
+
   it("bad input: no edited app, an unknown board", () => {
     expect(() => PlaygroundSession.create(state({ app: EDITOR_APP }), edited)).toThrow(
       expect.objectContaining({ code: "APP_INVALID" }),

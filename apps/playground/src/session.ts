@@ -163,6 +163,7 @@ export class PlaygroundSession {
   private last: { name: string; id: number } | null = null;
   private switches = 0;
   private machineDone = false;
+  private completion: Promise<void> | null = null;
   private readonly sent = { slices: 0, uart: 0, faults: 0, reports: 0, counters: new Map<string, number>() };
   private readonly appErrors: AppErrorInfo[] = [];
   private errorsSent = 0;
@@ -276,12 +277,19 @@ export class PlaygroundSession {
    * Runs what is left: a kernel app to its end, a machine app's `run(ctx)` (which may be async).
    * A `Fault` escaping a machine app is recorded as the CLI records it (an unhandled fault,
    * a crash); another exception throws {@link PlaygroundError} `APP_FAILED` with its line.
+   * A machine app's `run` is called once: a second call while it is pending (Run after Pause on
+   * an async app) waits for the same run.
    */
   async complete(): Promise<void> {
     if (this.kernelRun) {
       this.advance();
       return;
     }
+    this.completion ??= this.runMachine();
+    return this.completion;
+  }
+
+  private async runMachine(): Promise<void> {
     if (this.machineDone) return;
     try {
       await this.app.run(this.prepared.ctx);

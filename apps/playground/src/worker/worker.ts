@@ -57,8 +57,13 @@ function fail(e: unknown): void {
   }
 }
 
+/** The session whose end was sent (an async machine app run twice, by Run after Pause, ends once). */
+let finishedSession: PlaygroundSession | null = null;
+
 function finish(s: PlaygroundSession): void {
   running = false;
+  if (finishedSession === s) return;
+  finishedSession = s;
   const delta = s.delta(true);
   const { result, hash } = s.finish(wallMs);
   post({ type: "finished", delta, run: { result: { ...result, events: [] }, eventCount: result.events.length, hash } });
