@@ -296,4 +296,41 @@ describe("the playground in headless Chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it("an app that fails: no stale status, Run loads it again, a later edit waits for Run; an edit is not the link's source", async () => {
+    const { page, problems } = await open("#app=editor");
+    await state(page, "finished");
+    expect(await page.textContent("#clock")).toMatch(/ of 50\.000 ms$/);
+    // A syntax error: nothing is loaded, so no clock, task or hash of the previous run.
+    await page.fill("#source", "const a = 1;\nconst b = ;\n");
+    await page.waitForSelector("html[data-state=error]");
+    expect(await page.textContent("#clock")).toBe("-");
+    expect(await page.textContent("#current")).toBe("");
+    expect(await page.isHidden("#hash-box")).toBe(true);
+    // Run tries again (the same error), and does not leave a Run pending for the next edit.
+    const again = async (code: string) => {
+      await page.evaluate(() => {
+        document.getElementById("message")!.textContent = "";
+      });
+      await page.click("#run");
+      await page.waitForFunction((c) => document.getElementById("message")?.textContent?.startsWith(c), code);
+      expect(await page.getAttribute("html", "data-state")).toBe("error");
+      expect(await page.textContent("#run")).toBe("Run");
+    };
+    await again("APP_SYNTAX");
+    // A machine app whose run throws: typed here, so no "came with the link" message, and it waits for Run.
+    await page.fill(
+      "#source",
+      "export default { name: 'm', summary: 'throws', run() { throw new Error('run fails'); } };\n",
+    );
+    await state(page, "paused");
+    expect(await page.textContent("#message")).toBe("m: throws");
+    await page.click("#run");
+    await page.waitForSelector("html[data-state=error]");
+    expect(await page.textContent("#message")).toBe("APP_FAILED: the app threw on line 1: run fails");
+    // Run again runs it again from the start (it stayed "running" for ever: the old run was over).
+    await again("APP_FAILED");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

@@ -179,6 +179,12 @@ function load(): void {
   stale = false;
   running = false;
   views.clear(null);
+  // The status line is the previous run's until the new one is loaded: a load that fails must not leave it.
+  ui.progress.value = 0;
+  ui.clock.textContent = "-";
+  ui.current.textContent = "";
+  ui.current.dataset.task = "";
+  ui.message.title = "";
   ui.hashBox.hidden = true;
   ui.verdict.textContent = "";
   ui.verdict.className = "";
@@ -243,7 +249,7 @@ function receive(m: FromWorker): void {
       views.clear(live);
       live.apply(m.delta);
       say(
-        m.info.app.origin === "editor" && !autoRun && state.source !== null
+        m.info.app.origin === "editor" && !autoRun && sourceFromLink
           ? "this app's source came with the link: read it, then press Run"
           : `${m.info.app.name}: ${m.info.app.summary}`,
       );
@@ -279,7 +285,12 @@ function receive(m: FromWorker): void {
       break;
     }
     case "error":
+      // The run is over (it failed to load, or stopped with an exception): Run loads it again, and
+      // an earlier press of Run does not start a later edit by itself.
       running = false;
+      live = null;
+      stale = true;
+      autoRun = false;
       setButtons();
       document.documentElement.dataset.state = "error";
       say(`${m.code}: ${m.message}`, true);
@@ -310,6 +321,7 @@ let editTimer: ReturnType<typeof setTimeout> | undefined;
 const editor = makeEditor(byId<HTMLTextAreaElement>("source"), byId("gutter"), () => {
   clearTimeout(editTimer);
   editTimer = setTimeout(() => {
+    sourceFromLink = false;
     state = { ...state, source: editor.value() };
     writeLink();
     load();
@@ -318,8 +330,11 @@ const editor = makeEditor(byId<HTMLTextAreaElement>("source"), byId("gutter"), (
 
 fillControls();
 let autoRun = false;
+/** The edited app's source is the one a link brought, not yet edited here: it runs only when Run is pressed. */
+let sourceFromLink = false;
 try {
   state = decodeState(location.hash);
+  sourceFromLink = state.source !== null;
   // A link with a run in it reproduces the run: it starts at once, unless it carries an app's
   // source: code from a link runs only when the reader, having seen it, presses Run.
   autoRun = location.hash.length > 1 && state.source === null;
@@ -364,6 +379,7 @@ window.addEventListener("hashchange", () => {
   try {
     state = decodeState(location.hash);
     showState();
+    sourceFromLink = state.source !== null;
     autoRun = state.source === null;
     load();
   } catch (e) {
