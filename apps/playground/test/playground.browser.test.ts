@@ -172,6 +172,13 @@ describe("the playground in headless Chromium", () => {
     await page.fill("#duration", "20000");
     await page.locator("#duration").blur();
     await state(page, "paused");
+    // An emptied seed box is an error, not seed 0.
+    await page.fill("#seed", "");
+    await page.locator("#seed").blur();
+    await page.waitForFunction(() => document.getElementById("message")?.textContent?.startsWith("the seed must be"));
+    expect(new URL(page.url()).hash).toBe("#app=flight&seed=2&duration=20000");
+    await page.fill("#seed", "2");
+    await page.locator("#seed").blur();
     await page.click("#run");
     await state(page, "running");
     await page.click("#run"); // Pause

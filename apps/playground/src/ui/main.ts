@@ -86,7 +86,8 @@ function builtinMemcheck(app: string): boolean {
 
 /** The controls as a state; the checker stays the app's default until its box is clicked. */
 function readControls(memcheckClicked: boolean): PlaygroundState | null {
-  const seed = Number(ui.seed.value);
+  // Number("") is 0: an emptied box is not seed 0.
+  const seed = ui.seed.value.trim() === "" ? Number.NaN : Number(ui.seed.value);
   if (!(Number.isInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
     say("the seed must be an integer in 0..4294967295", true);
     return null;
