@@ -340,4 +340,18 @@ describe("the playground in headless Chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it("a 420 px wide window: one column, no sideways scroll of the page", async () => {
+    const { page, problems } = await open("#app=mpu-demo");
+    await page.setViewportSize({ width: 420, height: 860 });
+    await state(page, "finished");
+    const widths = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      panels: [...document.querySelectorAll("main > .panel")].map((p) => Math.round(p.getBoundingClientRect().right)),
+    }));
+    expect(widths.page).toBe(420);
+    expect(widths.panels.every((right) => right <= 420)).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
