@@ -354,4 +354,15 @@ describe("the playground in headless Chromium", () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it("heap-bugs: every checker report, and the CLI's trace hash though its source lines name other files", async () => {
+    const cli = cliHash(["heap-bugs", "--seed", "3"]);
+    const { page, problems } = await open("#app=heap-bugs&seed=3");
+    await state(page, "finished");
+    expect(await page.locator("#checker article.checker-report").count()).toBeGreaterThan(5);
+    expect(await page.textContent("#verdict")).toBe("OK");
+    expect(await page.textContent("#hash")).toBe(await cli);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
