@@ -200,6 +200,8 @@ describe("kernel apps as machine apps", () => {
     // up to the CPU load.
     expect(r.tasks[0]!.cpuUs).toBeGreaterThan(0);
     expect(r.tasks.reduce((sum, t) => sum + t.cpuShare, 0)).toBeCloseTo(r.cpuLoad!, 12);
+    // `cycles` covers the run, idle time included, as `simulatedUs` does (168 MHz).
+    expect(r.cycles).toBeCloseTo(r.simulatedUs * 168, 6);
     const samples = r.counters.find((c) => c.name === "response time")!;
     expect(samples.unit).toBe("us");
     expect(samples.samples).toHaveLength(10);

@@ -120,7 +120,9 @@ function taskState(state: string): TaskState {
 /** Wires a booted kernel's events into a run's recorder. Returns the function that closes the run. */
 function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & KernelAppExpectations, clockHz: number) {
   rec.clock = () => kernel.nowMs() * 1000;
-  rec.cycles = () => kernel.machine.core.cycles;
+  // Cycles covered, idle time included (the scheduler's clock), as a machine app's core counts
+  // them: the core's own count stands still while the kernel idles.
+  rec.cycles = () => kernel.scheduler.now().cycles;
   rec.memcheckActive = kernel.checker !== null;
   rec.setMpuRegions(0, kernelMpuRegions(kernel));
   const ids = new Map<string, number>();
