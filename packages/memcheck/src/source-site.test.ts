@@ -57,6 +57,9 @@ describe("parsing JS stacks", () => {
     expect(firstSourceSite(stack, { root: "/repo/apps/cli" })!.file).toBe("../workloads/src/heap-bugs/app.ts");
     expect(relativeTo("C:\\repo", "C:\\repo\\apps\\a.ts")).toBe("apps/a.ts");
     expect(relativeTo("/repo", "http://localhost/app.ts")).toBe("http://localhost/app.ts");
+    // POSIX paths are one file system whatever their first letters (they were compared as drives).
+    expect(relativeTo("/somewhere/x", "/work/app.ts")).toBe("../../work/app.ts");
+    expect(relativeTo("C:\\repo", "D:\\a.ts")).toBe("D:\\a.ts");
     expect(firstSourceSite("    at f (/repo/packages/kernel/src/kernel.ts:1:1)")).toBeNull();
     expect(isSimulatorFrame("/repo/packages/memcheck/src/checker.test.ts")).toBe(false); // tests are task code
     expect(isSimulatorFrame("node:internal/modules/cjs/loader")).toBe(true);

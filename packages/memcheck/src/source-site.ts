@@ -118,8 +118,10 @@ export function firstSourceSite(stack: string, options: SourceSiteOptions = {}):
  * paths of one file system; else `file` as it is.
  */
 export function relativeTo(root: string, file: string): string {
-  const abs = (p: string) => p.startsWith("/") || /^[A-Za-z]:[\\/]/.test(p);
-  if (!abs(root) || !abs(file) || root.slice(0, 2).toLowerCase() !== file.slice(0, 2).toLowerCase()) return file;
+  // The file system of an absolute path: "/" (POSIX) or its drive ("c:"); null when relative.
+  const fs = (p: string) => (p.startsWith("/") ? "/" : /^[A-Za-z]:[\\/]/.test(p) ? p.slice(0, 2).toLowerCase() : null);
+  const system = fs(root);
+  if (system === null || system !== fs(file)) return file;
   const a = root.split(/[\\/]+/).filter((x) => x !== "");
   const b = file.split(/[\\/]+/).filter((x) => x !== "");
   let i = 0;
