@@ -36,6 +36,13 @@ describe("transpile and loadUserApp", () => {
     expect(() => load('import { x } from "left-pad";\nexport default x;')).toThrow(
       expect.objectContaining({ code: "APP_LOAD", context: expect.objectContaining({ module: "left-pad", line: 1 }) }),
     );
+    expect(() => load('import { foo } from "@rtos-sim/kernel";\nfoo();\nexport default {};')).toThrow(
+      expect.objectContaining({
+        code: "APP_LOAD",
+        detail: '"@rtos-sim/kernel" has no export named "foo"',
+        context: expect.objectContaining({ module: "@rtos-sim/kernel", name: "foo", line: 2 }),
+      }),
+    );
     expect(() => load("export const n = 1;")).toThrow(expect.objectContaining({ code: "APP_INVALID" }));
     expect(() => load('export default { name: "Bad Name", summary: "", run: 1 };')).toThrow(
       expect.objectContaining({ code: "APP_INVALID", detail: expect.stringContaining("name must be") }),

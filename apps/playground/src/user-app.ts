@@ -63,6 +63,30 @@ export function firstLine(error: unknown): string {
   return (text.split("\n").find((l) => l.trim() !== "") ?? text).trim();
 }
 
+/** Module wrappers, one per module: reading a name the module does not export throws. */
+const checkedModules = new Map<string, object>();
+
+/**
+ * `module` as the edited app's `require` gives it: a missing named import (`import { foo }`,
+ * transpiled to a read of `foo` where it is used) is `APP_LOAD` naming the module and the name,
+ * not "Cannot read properties of undefined (reading 'call')".
+ */
+function exportsOf(name: string, module: object): object {
+  let checked = checkedModules.get(name);
+  if (checked === undefined) {
+    checked = new Proxy(module, {
+      get(target, key, receiver) {
+        if (typeof key === "string" && key !== "__esModule" && key !== "then" && !(key in target)) {
+          throw new PlaygroundError("APP_LOAD", `"${name}" has no export named "${key}"`, { module: name, name: key });
+        }
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    checkedModules.set(name, checked);
+  }
+  return checked;
+}
+
 /**
  * Evaluates transpiled CommonJS code (see `transpile`) and returns the app it exports: a kernel
  * app description (`name`, `description`, `tasks`) or a machine app (`name`, `summary`,
@@ -81,7 +105,7 @@ export function loadUserApp(code: string): UserApp {
         { module: name },
       );
     }
-    return m;
+    return exportsOf(name, m as object);
   };
   try {
     new Function("exports", "require", "module", `${code}\n//# sourceURL=${APP_FILE}`)(module.exports, require, module);
