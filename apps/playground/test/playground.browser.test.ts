@@ -177,6 +177,9 @@ describe("the playground in headless Chromium", () => {
     await page.locator("#seed").blur();
     await page.waitForFunction(() => document.getElementById("message")?.textContent?.startsWith("the seed must be"));
     expect(new URL(page.url()).hash).toBe("#app=flight&seed=2&duration=20000");
+    // Run waits for a good value: it would run seed 2, which the box no longer shows.
+    expect(await page.isDisabled("#run")).toBe(true);
+    expect(await page.isDisabled("#step-switch")).toBe(true);
     await page.fill("#seed", "2");
     await page.locator("#seed").blur();
     await page.click("#run");

@@ -112,6 +112,8 @@ function writeLink(): void {
 let worker: Worker | null = null;
 /** Whether the page still waits for an answer the worker always sends quickly. */
 const watch = new AnswerWatch();
+/** A control (seed, duration) holds a value that is not valid: Run and the steps wait for a good one. */
+let controlsBad = false;
 /** The worker was replaced: the run it had is gone, and Run loads it again. */
 let stale = false;
 
@@ -168,10 +170,10 @@ function setButtons(): void {
   const loaded = live !== null;
   const done = live?.final != null;
   const steppable = live?.info.steppable === true;
-  ui.run.disabled = done;
+  ui.run.disabled = running ? false : done || controlsBad;
   ui.run.textContent = running ? "Pause" : "Run";
-  ui.stepSwitch.disabled = !loaded || done || !steppable;
-  ui.stepMs.disabled = !loaded || done || !steppable;
+  ui.stepSwitch.disabled = !loaded || done || !steppable || controlsBad;
+  ui.stepMs.disabled = !loaded || done || !steppable || controlsBad;
   document.documentElement.dataset.state = !loaded ? "loading" : done ? "finished" : running ? "running" : "paused";
 }
 
@@ -348,6 +350,9 @@ byId("mpu-legend").innerHTML = mpuLegendHtml();
 byId<HTMLFormElement>("controls").addEventListener("change", (e) => {
   if ((e.target as HTMLElement).id === "source") return;
   const next = readControls(e.target === ui.memcheck);
+  // While a control holds a bad value, Run would run the old settings the boxes no longer show.
+  controlsBad = next === null;
+  setButtons();
   if (!next || encodeState(next) === encodeState(state)) return;
   state = next;
   showState();
