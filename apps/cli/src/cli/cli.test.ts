@@ -1,27 +1,8 @@
 import type { RunResult } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./cli.js";
-import type { Io } from "./io.js";
+import { runCaptured } from "./test-io.js";
 
-/** Runs the CLI in this process with captured output (the spawned-process tests are in test/). */
-async function cli(args: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    stdoutIsTTY: tty,
-    stderrIsTTY: tty,
-    env: {},
-    cwd: process.cwd(),
-  };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const cli = (args: string[], tty = false) => runCaptured(args, process.cwd(), tty);
 
 describe("runCli in process", () => {
   it("help: before the command is the command's help; `help` takes one topic", async () => {

@@ -2,28 +2,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../cli/cli.js";
-import type { Io } from "../cli/io.js";
+import { runCaptured } from "../cli/test-io.js";
 
-/** Runs the CLI in this process, in `cwd`, with captured output (not a terminal). */
-async function cli(args: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    stdoutIsTTY: false,
-    stderrIsTTY: false,
-    env: {},
-    cwd,
-  };
-  const code = await runCli(args, io);
-  return { code, out, err };
-}
+const cli = (args: string[], cwd: string) => runCaptured(args, cwd);
 
 function fresh(): string {
   return mkdtempSync(join(tmpdir(), "rtos-sim-run-"));
