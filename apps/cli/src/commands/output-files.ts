@@ -126,32 +126,24 @@ export function writeOutputs(writes: readonly OutputWrite[]): void {
       }
     }
   };
+  /** Does `step` for `target`; when it throws, removes the temporary files and says which file failed. */
+  const attempt = (target: OutputTarget, step: () => void) => {
+    try {
+      step();
+    } catch (e) {
+      discard();
+      throw new CliError(
+        "OUTPUT_FILE",
+        `${target.option}: cannot write ${target.file}: ${reason(e)}`,
+        { file: target.file },
+        "run",
+      );
+    }
+  };
   for (const { target, text } of writes) {
     const tmp = temporaryOf(target.file);
-    try {
-      written.push(tmp);
-      writeFileSync(tmp, text);
-    } catch (e) {
-      discard();
-      throw new CliError(
-        "OUTPUT_FILE",
-        `${target.option}: cannot write ${target.file}: ${reason(e)}`,
-        { file: target.file },
-        "run",
-      );
-    }
+    written.push(tmp);
+    attempt(target, () => writeFileSync(tmp, text));
   }
-  for (const [i, { target }] of writes.entries()) {
-    try {
-      renameSync(written[i]!, target.file);
-    } catch (e) {
-      discard();
-      throw new CliError(
-        "OUTPUT_FILE",
-        `${target.option}: cannot write ${target.file}: ${reason(e)}`,
-        { file: target.file },
-        "run",
-      );
-    }
-  }
+  for (const [i, { target }] of writes.entries()) attempt(target, () => renameSync(written[i]!, target.file));
 }
