@@ -53,7 +53,7 @@ export type { LeakOptions, LeakSummary } from "./leaks.js";
 export { formatLeakSummary } from "./leaks.js";
 export type { FreedPagesRecord, LeakRole, PagePool, PageRecord } from "./ledger.js";
 export { Ledger } from "./ledger.js";
-export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange } from "./options.js";
+export type { CheckedMachine, CheckerOptions, ErrorPolicy, MemoryRange, ResolvedOptions } from "./options.js";
 export type {
   BlockInfo,
   DumpRow,
@@ -76,7 +76,7 @@ export {
   REPORT_KINDS,
   reportToJSON,
 } from "./report.js";
-export { Reporter } from "./reporter.js";
+export { Reporter, type ReporterParts } from "./reporter.js";
 export type { ShadowCost, ShadowRegion } from "./shadow.js";
 export { Shadow } from "./shadow.js";
 export type { SourceSite, SourceSiteOptions, StackCapture, StackFrame } from "./source-site.js";

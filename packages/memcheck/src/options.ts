@@ -95,7 +95,9 @@ export type ResolvedOptions = Required<
 > & {
   /** Source-site options, or null when off. */
   readonly sourceSites: SourceSiteOptions | null;
+  /** `CheckerOptions.clockHz`, or null when none was given (cycles only). */
   readonly clockHz: number | null;
+  /** `CheckerOptions.pageSize`, or null when none was given (sizes only). */
   readonly pageSize: number | null;
 };
 

@@ -15,10 +15,15 @@ import { NO, stateCode } from "./state.js";
 
 /** What a {@link Reporter} reads: the bus (region names), the core (running actor, fault latch), the shadow and ledger (dumps). */
 export interface ReporterParts {
+  /** The bus: region names for a report, and peeks for the state dump (never checked). */
   readonly bus: Bus;
+  /** The core: the running actor (who made the access) and the fault latch (the stop policy). */
   readonly core: Core;
+  /** The per-byte state a report's dump shows. */
   readonly shadow: Shadow;
+  /** The block records a report describes an address by. */
   readonly ledger: Ledger;
+  /** The checker's options, defaults applied (caps, stop policy, time unit, source sites). */
   readonly options: ResolvedOptions;
 }
 
