@@ -6,7 +6,7 @@ import { AllocatorAccess } from "./port.js";
 
 /** Options every allocator takes. */
 export interface AllocatorOptions {
-  /** Instance name, shown in reports and page maps (default: the kind, e.g. "tlsf"). */
+  /** Instance name, 1-64 characters, shown in reports and page maps (default: the kind, e.g. "tlsf"). */
   readonly name?: string;
   /** Where pages come from (the region manager). */
   readonly pages: PageSource;
@@ -215,7 +215,10 @@ function checkCommonOptions(kind: AllocatorKind, options: AllocatorOptions): voi
   if (!isMemoryPort(memory)) {
     throw bad("memory", "must be a memory port (the core: read8..write32)", memory);
   }
-  if (name !== undefined && typeof name !== "string") throw bad("name", "must be a string", name);
+  // The name labels the pages it takes: the region manager's owner labels are 1-64 characters.
+  if (name !== undefined && (typeof name !== "string" || name.length === 0 || name.length > 64)) {
+    throw bad("name", "must be a string of 1 to 64 characters", name);
+  }
   const { observer } = options;
   if (observer !== undefined && observer !== null && typeof observer !== "object") {
     throw bad("observer", "must be an object (or null)", observer);

@@ -59,11 +59,14 @@ describe("allocator constructors refuse malformed common options with BAD_OPTION
           option: "memory",
         });
       }
-      expect(thrown(() => make({ pages: rm, memory: m.core, name: 7 }))).toEqual({
-        name: "AllocError",
-        code: "BAD_OPTION",
-        option: "name",
-      });
+      // An empty or too long name failed only at the first page request (the region manager's BAD_OWNER).
+      for (const name of [7, "", "x".repeat(65)]) {
+        expect(thrown(() => make({ pages: rm, memory: m.core, name }))).toEqual({
+          name: "AllocError",
+          code: "BAD_OPTION",
+          option: "name",
+        });
+      }
       // An observer that is not an object failed with a TypeError at the first allocation.
       expect(thrown(() => make({ pages: rm, memory: m.core, observer: 5 }))).toEqual({
         name: "AllocError",
