@@ -186,16 +186,18 @@ async function runApp(cx: CommandContext): Promise<number> {
   bar?.clear();
   const wallMs = performance.now() - wall0;
   const result: RunResult = finishRun(prepared, wallMs);
+  // Hashed once: the summary, the JSON, the trace and the report all carry it.
+  const hash = traceHash(result);
   // Both files or neither: a write that fails leaves no partial file and no half of the pair.
   writeOutputs([
-    ...(traceTarget ? [{ target: traceTarget, text: `${JSON.stringify(buildTrace(result))}\n` }] : []),
-    ...(reportTarget ? [{ target: reportTarget, text: renderReport(result) }] : []),
+    ...(traceTarget ? [{ target: traceTarget, text: `${JSON.stringify(buildTrace(result, hash))}\n` }] : []),
+    ...(reportTarget ? [{ target: reportTarget, text: renderReport(result, hash) }] : []),
   ]);
   if (json) {
     // The trace hash the summary prints, beside the result it is computed from.
-    io.out(jsonText({ ...result, traceHash: traceHash(result) }));
+    io.out(jsonText({ ...result, traceHash: hash }));
   } else {
-    io.out(formatSummary(result, style));
+    io.out(formatSummary(result, style, hash));
     if (traceTarget)
       io.out(`trace written to ${traceTarget.file} (open it in https://ui.perfetto.dev or chrome://tracing)\n`);
     if (reportTarget) io.out(`report written to ${reportTarget.file} (open it in a browser)\n`);

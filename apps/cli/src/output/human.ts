@@ -153,8 +153,11 @@ export function taskTable(result: RunResult, style: Style): string {
   );
 }
 
-/** The end-of-run summary: header, task table, faults and reports in full, leaks, checks, verdict, trace hash. */
-export function formatSummary(result: RunResult, style: Style): string {
+/**
+ * The end-of-run summary: header, task table, faults and reports in full, leaks, checks, verdict,
+ * trace hash (`hash` when the caller has it: computing it walks the whole run).
+ */
+export function formatSummary(result: RunResult, style: Style, hash: string = traceHash(result)): string {
   const b = result.board;
   const ratio = result.wallMs > 0 ? result.simulatedUs / 1000 / result.wallMs : 0;
   const speed = ratio > 0 ? ` (${ratio >= 10 ? Math.round(ratio) : ratio.toPrecision(2)}x real time)` : "";
@@ -200,6 +203,6 @@ export function formatSummary(result: RunResult, style: Style): string {
       Math.round(result.simulatedUs) / 1000
     } ms; a longer --duration makes them\n`;
   }
-  out += `${style.dim(`trace hash ${traceHash(result)} (the same app, board, seed and options give the same hash)`)}\n`;
+  out += `${style.dim(`trace hash ${hash} (the same app, board, seed and options give the same hash)`)}\n`;
   return out;
 }

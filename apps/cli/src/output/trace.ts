@@ -56,8 +56,9 @@ function timingLine(t: RunResult["tasks"][number]): string | null {
  * events for faults, syscalls, accesses, UART lines, notes and missed deadlines; "C" events for
  * every counter sample (the response time of every job among them). `otherData` carries the
  * run's trace hash, the CPU load and each task's timing (`timing:<task>`). Timestamps are simulated microseconds.
+ * `hash` is the run's trace hash when the caller has it (computing it walks the whole run).
  */
-export function buildTrace(result: RunResult): TraceFile {
+export function buildTrace(result: RunResult, hash: string = traceHash(result)): TraceFile {
   const pid = TRACE_PID;
   const events: TraceEvent[] = [
     {
@@ -151,7 +152,7 @@ export function buildTrace(result: RunResult): TraceFile {
     seed: result.options.seed,
     simulatedUs: result.simulatedUs,
     ok: result.verdict.ok,
-    traceHash: traceHash(result),
+    traceHash: hash,
   };
   if (result.cpuLoad !== null) otherData.cpuLoad = result.cpuLoad;
   for (const t of result.tasks) {

@@ -47,7 +47,7 @@ function regionRow(m: MemoryRegionInfo, maps: readonly PageMapInfo[], colours: C
   ];
 }
 
-function summarySection(r: RunResult): string {
+function summarySection(r: RunResult, hash: string): string {
   const b = r.board;
   const facts: [string, string][] = [
     ["app", `${esc(r.app.name)}: ${esc(r.app.summary)}${r.app.file ? ` (${codeHtml(r.app.file)})` : ""}`],
@@ -58,7 +58,7 @@ function summarySection(r: RunResult): string {
     ],
     ["simulated", `${esc(formatTime(r.simulatedUs))} (${r.cycles} cycles) in ${Math.round(r.wallMs)} ms of wall time`],
     ["seed", String(r.options.seed)],
-    ["trace hash", `${codeHtml(traceHash(r))} (the same app, board, seed and options give the same hash)`],
+    ["trace hash", `${codeHtml(hash)} (the same app, board, seed and options give the same hash)`],
     [
       "memory checker",
       r.memcheckActive ? "on" : r.options.memcheck ? "requested, not available in this app yet" : "off",
@@ -145,8 +145,9 @@ function leaksHtml(l: LeakSummaryInfo): string {
  * the task timeline and the counter plots (memory use, the jobs' response times), UART output
  * and warnings. The summary's task table carries each task's timing (period, deadline, jobs,
  * response times, jitter, missed deadlines) and the facts the CPU load, when the run measured them.
+ * `hash` is the run's trace hash when the caller has it (computing it walks the whole run).
  */
-export function renderReport(r: RunResult): string {
+export function renderReport(r: RunResult, hash: string = traceHash(r)): string {
   const colours = new ColourMap();
   for (const t of r.tasks) colours.of(t.name);
   const owners = [...new Set(r.pageMaps.flatMap((m) => m.runs.map((run) => run.owner ?? "free")))];
@@ -230,7 +231,7 @@ ${r.counters.length ? r.counters.map((c, i) => counterSvg(c, r.simulatedUs, colo
 <header><h1>${esc(title)}</h1><p>${esc(r.app.summary)}. Seed ${r.options.seed}, ${esc(formatTime(r.simulatedUs))} simulated.</p></header>
 <nav><a href="#summary">Summary</a><a href="#memory-map">Memory map</a><a href="#mpu">MPU regions</a><a href="#faults">Faults</a><a href="#timeline">Timeline</a><a href="#memory-use">Memory use</a><a href="#uart">UART</a></nav>
 <main>
-${summarySection(r)}
+${summarySection(r, hash)}
 ${memory}
 ${mpu}
 ${faults}
