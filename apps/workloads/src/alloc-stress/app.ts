@@ -8,6 +8,7 @@ import {
   KernelError,
   type TaskSpec,
 } from "@rtos-sim/kernel";
+import { skippedCheck } from "../shared/not-reached.js";
 import { Prng } from "../shared/prng.js";
 import { uartWrite } from "../shared/uart.js";
 import { type HeapShape, walkHeap } from "./heap-walk.js";
@@ -231,8 +232,7 @@ function neverRan(kernel: Kernel, names: readonly string[]): boolean {
 
 /** A check skipped: the run ended before the task it judges had its turn. */
 function notReached(kernel: Kernel, name: string, why: string): AppCheck {
-  const ended = Math.round(kernel.nowMs() * 1000) / 1000;
-  return { name, ok: false, skipped: true, detail: `not reached: the run ended at ${ended} ms; ${why}` };
+  return skippedCheck(kernel, name, (ended) => `not reached: the run ended at ${ended} ms; ${why}`);
 }
 
 /**

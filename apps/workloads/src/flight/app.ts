@@ -1,5 +1,6 @@
 import { type AppCheck, type AppDescription, defineApp, type Kernel } from "@rtos-sim/kernel";
 import { plural } from "../shared/format.js";
+import { skippedCheck } from "../shared/not-reached.js";
 import {
   ATTITUDE,
   FLIGHT_TASKS,
@@ -91,15 +92,13 @@ function deadlineCheck(kernel: Kernel): AppCheck {
  * flight controller that missed one. Returns null when the check is to be judged.
  */
 function tooEarly(kernel: Kernel, check: AppCheck, deadlineMs: number, nothingYet: boolean): AppCheck | null {
-  const ms = kernel.nowMs();
-  if (ms >= deadlineMs || !nothingYet) return null;
-  const ended = Math.round(ms * 1000) / 1000;
-  return {
-    name: check.name,
-    ok: false,
-    skipped: true,
-    detail: `not reached, the run ended at ${ended} ms, before the first deadline (${deadlineMs} ms): ${check.detail}`,
-  };
+  if (kernel.nowMs() >= deadlineMs || !nothingYet) return null;
+  return skippedCheck(
+    kernel,
+    check.name,
+    (ended) =>
+      `not reached, the run ended at ${ended} ms, before the first deadline (${deadlineMs} ms): ${check.detail}`,
+  );
 }
 
 /**

@@ -15,14 +15,24 @@ import type { AppCheck, Kernel } from "@rtos-sim/kernel";
  */
 export function notReached(kernel: Kernel, task: string, what: string, atMs: number): AppCheck | null {
   const k = kernel.task(task);
-  const now = kernel.nowMs();
   const state = k ? kernel.schedTask(k).state : null;
-  if (now > atMs || (state !== "sleeping" && state !== "ready" && state !== "blocked")) return null;
-  const ended = Math.round(now * 1000) / 1000;
-  return {
-    name: task,
-    ok: false,
-    skipped: true,
-    detail: `${what}: not reached, the run ended at ${ended} ms, before the task had its turn (due at ${atMs} ms)`,
-  };
+  if (kernel.nowMs() > atMs || (state !== "sleeping" && state !== "ready" && state !== "blocked")) return null;
+  return skippedCheck(
+    kernel,
+    task,
+    (ended) => `${what}: not reached, the run ended at ${ended} ms, before the task had its turn (due at ${atMs} ms)`,
+  );
+}
+
+/**
+ * A check skipped because the run ended before its subject happened: `detail` is given the time
+ * the run ended, in ms to the microsecond, and says what did not happen.
+ *
+ * @example
+ * ```ts
+ * skippedCheck(kernel, "motors driven", (ended) => `not reached, the run ended at ${ended} ms`);
+ * ```
+ */
+export function skippedCheck(kernel: Kernel, name: string, detail: (endedMs: number) => string): AppCheck {
+  return { name, ok: false, skipped: true, detail: detail(Math.round(kernel.nowMs() * 1000) / 1000) };
 }
