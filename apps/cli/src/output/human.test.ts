@@ -2,7 +2,9 @@ import { RunRecorder } from "@rtos-sim/apps";
 import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { makeStyle } from "../cli/io.js";
+import { renderReport } from "../report/html.js";
 import { formatSummary, taskTable } from "./human.js";
+import { buildTrace } from "./trace.js";
 
 function result(timed: boolean) {
   const rec = new RunRecorder({
@@ -76,5 +78,25 @@ describe("the human summary", () => {
         makeStyle(false),
       ),
     ).toContain("when the run ended at 0.66 ms; a longer --duration makes them\n");
+  });
+
+  it("a run past its recording limit says what it did not keep, in the summary, the trace and the HTML report", () => {
+    const rec = new RunRecorder({
+      app: { name: "long", summary: "s", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 1, memcheck: false },
+      limit: 2,
+    });
+    const t = rec.addTask("t");
+    for (let i = 0; i < 5; i++) rec.slice(t, i, i + 1);
+    const r = rec.finish({ simulatedUs: 1000, cycles: 0, wallMs: 1, memcheckActive: false });
+    const line =
+      "the run kept the first 2 run slices (3 more not kept); the task table, the CPU load and the verdict cover the whole run";
+    expect(formatSummary(r, makeStyle(false))).toContain(`\nRecording limit: ${line}\n`);
+    expect(buildTrace(r).otherData.recording).toBe(line);
+    expect(renderReport(r)).toContain(`<section id="recording"><h2>Recording limit</h2><p>${line}.</p></section>`);
+    // A run within its limit says nothing of it.
+    expect(formatSummary(result(false), makeStyle(false))).not.toContain("Recording limit");
+    expect(renderReport(result(false))).not.toContain('id="recording"');
   });
 });

@@ -17,6 +17,7 @@ import {
   hex32,
   mpuRegionCells,
   mpuRegionGroups,
+  recordingSummary,
   traceHash,
 } from "@rtos-sim/apps";
 import type { Style } from "../cli/io.js";
@@ -187,6 +188,7 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
     out += `\n${style.bold("Configuration warnings")}\n`;
     for (const w of result.warnings) out += `  ${w}\n`;
   }
+  if (result.recording) out += `\n${style.bold("Recording limit")}: ${recordingSummary(result.recording)}\n`;
   const expected = result.faults.filter((f) => f.expected).length;
   const skipped = result.checks.filter((c) => c.skipped).length;
   if (result.verdict.ok) {

@@ -1,5 +1,5 @@
 import type { RunResult } from "@rtos-sim/apps";
-import { hex32, traceHash } from "@rtos-sim/apps";
+import { hex32, recordingSummary, traceHash } from "@rtos-sim/apps";
 
 /** One event of the Chrome trace-event format (the subset rtos-sim writes). */
 export interface TraceEvent {
@@ -55,7 +55,8 @@ function timingLine(t: RunResult["tasks"][number]): string | null {
  * one thread per task (tid = task id, the kernel is tid 0); an "X" event per run slice; "i"
  * events for faults, syscalls, accesses, UART lines, notes and missed deadlines; "C" events for
  * every counter sample (the response time of every job among them). `otherData` carries the
- * run's trace hash, the CPU load and each task's timing (`timing:<task>`). Timestamps are simulated microseconds.
+ * run's trace hash, the CPU load, each task's timing (`timing:<task>`) and, for a run that reached
+ * its recording limit, what it did not keep (`recording`). Timestamps are simulated microseconds.
  * `hash` is the run's trace hash when the caller has it (computing it walks the whole run).
  */
 export function buildTrace(result: RunResult, hash: string = traceHash(result)): TraceFile {
@@ -155,6 +156,8 @@ export function buildTrace(result: RunResult, hash: string = traceHash(result)):
     traceHash: hash,
   };
   if (result.cpuLoad !== null) otherData.cpuLoad = result.cpuLoad;
+  // A long run's trace holds what the run kept (its first slices and events): say so.
+  if (result.recording) otherData.recording = recordingSummary(result.recording);
   for (const t of result.tasks) {
     const line = timingLine(t);
     if (line !== null) otherData[`timing:${t.name}`] = line;

@@ -16,6 +16,7 @@ import {
   mpuRegionsHtml,
   numCell,
   pageMapHtml,
+  recordingSummary,
   scriptJson,
   timelineSvg,
   traceHash,
@@ -210,6 +211,9 @@ ${r.counters.length ? r.counters.map((c, i) => counterSvg(c, r.simulatedUs, colo
   const warnings = r.warnings.length
     ? `<section id="warnings"><h2>Configuration warnings</h2><ul>${r.warnings.map((w) => `<li>${esc(w)}</li>`).join("")}</ul></section>`
     : "";
+  const recording = r.recording
+    ? `<section id="recording"><h2>Recording limit</h2><p>${esc(recordingSummary(r.recording))}.</p></section>`
+    : "";
   const data = {
     ...r,
     slices: undefined,
@@ -239,6 +243,7 @@ ${timeline}
 ${plots}
 ${uart}
 ${warnings}
+${recording}
 </main>
 <footer><span id="data-summary"></span></footer>
 <script type="application/json" id="run-data">${scriptJson(data)}</script>

@@ -247,4 +247,65 @@ describe("RunRecorder", () => {
       { name: "pages", unit: "pages", samples: [{ t: 10, values: { used: 2 } }] },
     ]);
   });
+
+  it("a long run keeps the first `limit` entries of each list, counts the rest, and still fails on what it dropped", () => {
+    let now = 0;
+    const rec = new RunRecorder({ app, board: STM32F407, options, clock: () => now, limit: 2 });
+    const a = rec.addTask("a");
+    for (let i = 0; i < 5; i++) rec.slice(a, i * 10, i * 10 + 5);
+    for (let i = 0; i < 3; i++) {
+      now = i;
+      rec.uart(a, `line ${i}`); // a UART line is an event too
+    }
+    const { fault } = mpuFault();
+    rec.fault(fault, { task: a, expected: true });
+    rec.fault(fault, { task: a, expected: true });
+    rec.fault(fault, { task: a }); // unexpected, past the limit
+    const report = {
+      t: 0,
+      task: a,
+      kind: "use-after-free" as const,
+      severity: "error" as const,
+      message: "uaf",
+      address: 0x20000010,
+      details: [],
+      expected: true,
+    };
+    rec.report(report);
+    rec.report(report);
+    rec.report({ ...report, expected: false }); // a checker error past the limit
+    rec.report({ ...report, severity: "warning", expected: false }); // a warning fails nothing
+    // Five samples in a series of at most 2: t0+t1 merged, then t0..t3, and t4 alone (partial).
+    for (let t = 0; t < 5; t++) rec.counter("heap", "bytes", { a: t }, t);
+    const r = rec.finish({ simulatedUs: 50, cycles: 0, wallMs: 0, memcheckActive: true });
+    expect(r.slices).toEqual([
+      { task: a, start: 0, end: 5 },
+      { task: a, start: 10, end: 15 },
+    ]);
+    expect(r.events.map((e) => e.name)).toEqual(["line 0", "line 1"]);
+    expect(r.uart.map((l) => l.text)).toEqual(["line 0", "line 1"]);
+    expect([r.faults.length, r.reports.length, r.tasks[1]!.faults, r.tasks[1]!.cpuUs]).toEqual([2, 2, 3, 25]);
+    expect(r.counters[0]!.samples).toEqual([
+      { t: 0, values: { a: 3 } },
+      { t: 4, values: { a: 4 } },
+    ]);
+    expect(r.recording).toEqual({
+      limit: 2,
+      // Slices 3, events 1 + 3 faults, UART 1, faults 1, reports 2.
+      dropped: { slices: 3, events: 4, uart: 1, faults: 1, reports: 2 },
+      samplesMerged: 3,
+    });
+    expect(r.verdict.problems).toEqual([
+      "1 more unexpected fault(s), past the run's recording limit",
+      "1 more checker error(s), past the run's recording limit",
+    ]);
+  });
+
+  it("a run within its limit has no `recording` (its result and trace hash are as before); a bad limit is a RangeError", () => {
+    const rec = new RunRecorder({ app, board: STM32F407, options, limit: 4 });
+    rec.slice(rec.addTask("a"), 0, 1);
+    expect("recording" in rec.finish({ simulatedUs: 1, cycles: 0, wallMs: 0, memcheckActive: false })).toBe(false);
+    for (const limit of [0, 3, 1.5, -2, Number.NaN])
+      expect(() => new RunRecorder({ app, board: STM32F407, options, limit })).toThrow(RangeError);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Board, Fault, MpuRegionView, Pmsav7RegionView, Pmsav8RegionView } from "@rtos-sim/hw";
 import { accessKindName, decodeHfsr, exceptionName } from "@rtos-sim/hw";
+import { RECORD_LIMIT, SampleSeries } from "./record-limit.js";
 import {
   type BoardInfo,
   type CheckerReport,
@@ -10,6 +11,7 @@ import {
   type MpuRegionInfo,
   type MpuRegionRegisters,
   type PageMapInfo,
+  type RecordingInfo,
   RUN_RESULT_SCHEMA,
   type RunEvent,
   type RunEventKind,
@@ -150,6 +152,11 @@ export function mpuRegionInfo(view: MpuRegionView, label: string): MpuRegionInfo
  * page maps, counters, checks) and turns it into a {@link RunResult}. Apps write to it through
  * `ctx.record`; the CLI shows it live through a {@link RunListener}. Task 0 is the kernel.
  *
+ * Memory stays bounded however long a run is: each list keeps its first `limit` entries
+ * ({@link RECORD_LIMIT} by default) and counts the rest, and a counter series past the limit
+ * halves its resolution ({@link SampleSeries}); the result's `recording` says what was not kept.
+ * The task table (CPU time, timing), the live output and the verdict cover the whole run.
+ *
  * @example
  * ```ts
  * const rec = new RunRecorder({ app, board, options, clock: () => cyclesToUs(core.cycles) });
@@ -168,10 +175,13 @@ export class RunRecorder {
   private readonly reports: CheckerReport[] = [];
   private readonly pageMaps: PageMapInfo[] = [];
   private leakSummary: LeakSummaryInfo | null = null;
-  private readonly counters = new Map<
-    string,
-    { unit: string; samples: { t: number; values: Record<string, number> }[] }
-  >();
+  private readonly counters = new Map<string, { unit: string; series: SampleSeries }>();
+  /** The most entries kept per list and per counter series. */
+  private readonly limit: number;
+  /** Entries recorded past the limit, per list, and the unexpected faults and checker errors among them. */
+  private readonly dropped = { slices: 0, events: 0, uart: 0, faults: 0, reports: 0 };
+  private droppedUnexpectedFaults = 0;
+  private droppedCheckerErrors = 0;
   private readonly checks: CheckResult[] = [];
   private readonly warnings: string[] = [];
   private readonly crashes: string[] = [];
@@ -195,7 +205,24 @@ export class RunRecorder {
   /** Live callbacks (set by the CLI). */
   listener: RunListener = {};
 
-  constructor(init: { app: RunResult["app"]; board: Board; options: RunOptionsInfo; clock?: () => number }) {
+  /**
+   * `limit`: the most entries the run keeps of each list (slices, events, UART lines, faults,
+   * checker reports) and of each counter series; default {@link RECORD_LIMIT}. An even integer
+   * of 2 or more (a `RangeError` otherwise). What a long run does not keep is counted in the
+   * result's `recording`.
+   */
+  constructor(init: {
+    app: RunResult["app"];
+    board: Board;
+    options: RunOptionsInfo;
+    clock?: () => number;
+    limit?: number;
+  }) {
+    const limit = init.limit ?? RECORD_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 2 || limit % 2 !== 0) {
+      throw new RangeError(`RunRecorder: limit must be an even integer of 2 or more, got ${String(limit)}`);
+    }
+    this.limit = limit;
     this.app = init.app;
     this.board = init.board;
     this.options = init.options;
@@ -272,7 +299,8 @@ export class RunRecorder {
   /** Records a run slice of a task. */
   slice(task: number, start: number, end: number): void {
     this.entry(task).cpuUs += Math.max(0, end - start);
-    this.slices.push({ task, start, end });
+    if (this.slices.length < this.limit) this.slices.push({ task, start, end });
+    else this.dropped.slices++;
   }
 
   /** Records an instant event at the current simulated time (or `t`). */
@@ -283,13 +311,18 @@ export class RunRecorder {
     args?: Readonly<Record<string, string | number | boolean>>,
     t = this.clock(),
   ): void {
+    if (this.events.length >= this.limit) {
+      this.dropped.events++;
+      return;
+    }
     this.events.push(args === undefined ? { t, kind, task, name } : { t, kind, task, name, args });
   }
 
   /** A line of UART output from a task. */
   uart(task: number, text: string): void {
     const line = { t: this.clock(), task, text };
-    this.uartLines.push(line);
+    if (this.uartLines.length < this.limit) this.uartLines.push(line);
+    else this.dropped.uart++;
     this.event("uart", text, task);
     this.listener.uart?.(line, this.taskName(task));
   }
@@ -345,7 +378,11 @@ export class RunRecorder {
 
   /** Records a fault already decoded (e.g. by the kernel); returns it. */
   addFault(record: FaultRecord): FaultRecord {
-    this.faults.push(record);
+    if (this.faults.length < this.limit) this.faults.push(record);
+    else {
+      this.dropped.faults++;
+      if (!record.expected) this.droppedUnexpectedFaults++;
+    }
     if (record.task !== null && this.tasks[record.task]) this.entry(record.task).faults++;
     this.event(
       "fault",
@@ -360,7 +397,11 @@ export class RunRecorder {
 
   /** Records a memory checker report. */
   report(report: CheckerReport): void {
-    this.reports.push(report);
+    if (this.reports.length < this.limit) this.reports.push(report);
+    else {
+      this.dropped.reports++;
+      if (report.severity === "error" && !report.expected) this.droppedCheckerErrors++;
+    }
   }
 
   /** Records the leak summary of the end of the run (the memory checker's). */
@@ -375,12 +416,12 @@ export class RunRecorder {
 
   /** Adds a sample to a counter (created on first use with its unit). */
   counter(name: string, unit: string, values: Readonly<Record<string, number>>, t = this.clock()): void {
-    let series = this.counters.get(name);
-    if (!series) {
-      series = { unit, samples: [] };
-      this.counters.set(name, series);
+    let counter = this.counters.get(name);
+    if (!counter) {
+      counter = { unit, series: new SampleSeries(this.limit) };
+      this.counters.set(name, counter);
     }
-    series.samples.push({ t, values: { ...values } });
+    counter.series.add(t, values);
   }
 
   /** Records a check the app made on its own outcome; a failed check fails the run (exit 1). */
@@ -439,13 +480,18 @@ export class RunRecorder {
     for (const r of this.reports) {
       if (r.severity === "error" && !r.expected) problems.push(`checker error: ${r.message}`);
     }
+    if (this.droppedUnexpectedFaults > 0)
+      problems.push(`${this.droppedUnexpectedFaults} more unexpected fault(s), past the run's recording limit`);
+    if (this.droppedCheckerErrors > 0)
+      problems.push(`${this.droppedCheckerErrors} more checker error(s), past the run's recording limit`);
     for (const c of this.checks)
       if (!c.passed && !c.skipped) problems.push(`check failed: ${c.name}${c.detail ? ` (${c.detail})` : ""}`);
-    const counters: CounterSeries[] = [...this.counters].map(([name, s]) => ({
+    const counters: CounterSeries[] = [...this.counters].map(([name, c]) => ({
       name,
-      unit: s.unit,
-      samples: s.samples,
+      unit: c.unit,
+      samples: c.series.samples(),
     }));
+    const recording = this.recording(this.samplesMerged());
     return {
       schema: RUN_RESULT_SCHEMA,
       app: this.app,
@@ -468,6 +514,20 @@ export class RunRecorder {
       checks: this.checks,
       warnings: this.warnings,
       verdict: { ok: problems.length === 0, problems },
+      ...(recording === null ? {} : { recording }),
     };
+  }
+
+  private samplesMerged(): number {
+    let n = 0;
+    for (const c of this.counters.values()) n += c.series.merged;
+    return n;
+  }
+
+  /** What the run did not keep, or null when it kept everything (the result then has no `recording`). */
+  private recording(samplesMerged: number): RecordingInfo | null {
+    const d = this.dropped;
+    if (d.slices + d.events + d.uart + d.faults + d.reports + samplesMerged === 0) return null;
+    return { limit: this.limit, dropped: { ...d }, samplesMerged };
   }
 }

@@ -409,6 +409,32 @@ export interface Verdict {
   readonly problems: readonly string[];
 }
 
+/**
+ * What a long run did not keep: past its recording limit (`RECORD_LIMIT`, 200,000 entries by
+ * default) a run keeps the first entries of each list and counts the rest, and halves the
+ * resolution of a counter series instead (pairs of samples merged, the larger value kept). The
+ * task table, the timing figures, the CPU load and the verdict cover the whole run.
+ */
+export interface RecordingInfo {
+  /** The most entries kept per list and per counter series. */
+  readonly limit: number;
+  /** Entries recorded but not kept, per list (0 for a list within the limit). */
+  readonly dropped: {
+    /** Run slices after the first `limit`. */
+    readonly slices: number;
+    /** Events after the first `limit`. */
+    readonly events: number;
+    /** UART lines after the first `limit`. */
+    readonly uart: number;
+    /** Faults after the first `limit` (the unexpected ones among them still fail the run). */
+    readonly faults: number;
+    /** Checker reports after the first `limit` (the errors among them still fail the run). */
+    readonly reports: number;
+  };
+  /** Counter samples merged into their neighbours, over all series. */
+  readonly samplesMerged: number;
+}
+
 /** Everything a run produced. */
 export interface RunResult {
   /** {@link RUN_RESULT_SCHEMA}. */
@@ -465,4 +491,6 @@ export interface RunResult {
   readonly warnings: readonly string[];
   /** Whether the run passed, and why not. */
   readonly verdict: Verdict;
+  /** What the run did not keep, present only when it reached its recording limit (a long run). */
+  readonly recording?: RecordingInfo;
 }
