@@ -1,9 +1,10 @@
+import type { FaultRecord } from "@rtos-sim/apps";
 import { RunRecorder } from "@rtos-sim/apps";
 import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { makeStyle } from "../cli/io.js";
 import { renderReport } from "../report/html.js";
-import { formatSummary, taskTable } from "./human.js";
+import { formatFault, formatSummary, taskTable } from "./human.js";
 import { buildTrace } from "./trace.js";
 
 function result(timed: boolean) {
@@ -98,5 +99,61 @@ describe("the human summary", () => {
     // A run within its limit says nothing of it.
     expect(formatSummary(result(false), makeStyle(false))).not.toContain("Recording limit");
     expect(renderReport(result(false))).not.toContain('id="recording"');
+  });
+});
+
+/** A MemManage DACCVIOL on a write at 0x10000410 by task 1, as a kernel app records it (kind and message the kernel's). */
+function memManage(kind: string, message: string): FaultRecord {
+  return {
+    t: 1.351,
+    task: 1,
+    taskName: "deep",
+    kind,
+    hardware: true,
+    exception: 4,
+    exceptionName: "MemManage",
+    cause: "MemManage",
+    escalated: false,
+    lockup: false,
+    cfsr: 0x82,
+    cfsrNames: ["DACCVIOL", "MMARVALID"],
+    hfsr: 0,
+    hfsrNames: [],
+    mmfar: 0x10000410,
+    bfar: null,
+    access: { address: 0x10000410, size: 4, kind: "write", privileged: false },
+    expected: true,
+    note: message,
+    message,
+    mpuRegions: [],
+    action: "stopped",
+    dump: null,
+  };
+}
+
+describe("a hardware fault in full", () => {
+  it("says what the kernel made of it (a stack overflow into the guard), with the kind expectFault sees", () => {
+    const out = formatFault(
+      memManage("stack-overflow", "stack overflow: access to the stack guard at 0x10000410"),
+      makeStyle(false),
+    );
+    expect(out.split("\n").slice(0, 4)).toEqual([
+      "MemManage (exception 4) in deep at 1.351 us  [expected]",
+      "  stack overflow: access to the stack guard at 0x10000410 (kind stack-overflow)",
+      "  action: the task was stopped",
+      "  access: unprivileged write of 4 byte(s) at 0x10000410",
+    ]);
+  });
+
+  it("adds no line for a plain fault, whose message is the decoded registers again", () => {
+    const out = formatFault(
+      memManage("memmanage", "MemManage DACCVIOL|MMARVALID at 0x10000410 on write of 4 byte(s) at 0x10000410"),
+      makeStyle(false),
+    );
+    expect(out.split("\n").slice(0, 3)).toEqual([
+      "MemManage (exception 4) in deep at 1.351 us  [expected]",
+      "  action: the task was stopped",
+      "  access: unprivileged write of 4 byte(s) at 0x10000410",
+    ]);
   });
 });

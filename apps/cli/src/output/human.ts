@@ -57,6 +57,8 @@ export function formatFault(f: FaultRecord, style: Style): string {
     if (f.mpuRegions.length > 0) out += `  MPU regions of ${f.taskName}:\n${mpuTable(f.mpuRegions, "    ")}`;
     return out;
   }
+  const diagnosis = kernelDiagnosis(f);
+  if (diagnosis !== null) out += `  ${diagnosis}\n`;
   if (f.action) out += `  action: ${formatAction(f.action)}\n`;
   if (f.escalated) out += `  escalated from ${f.cause} to HardFault (HFSR.FORCED)\n`;
   if (f.lockup) out += "  lockup: the fault happened at a negative execution priority\n";
@@ -73,6 +75,17 @@ export function formatFault(f: FaultRecord, style: Style): string {
     out += mpuTable(f.mpuRegions, "    ");
   }
   return out;
+}
+
+/**
+ * What the kernel made of a hardware fault, when it says more than the decoded registers: a
+ * stack overflow into the guard or below PSPLIM, a corrupt stack pointer (kernel README, "Faults
+ * and policies"), with the kind an app's `expectFault` sees when it is not the exception's own.
+ * Null for a plain fault, whose message is the hardware model's (`Fault`: the cause first).
+ */
+function kernelDiagnosis(f: FaultRecord): string | null {
+  if (f.message.startsWith(`${f.cause} `) || f.message.startsWith("Lockup: ")) return null;
+  return f.kind === f.cause.toLowerCase() ? f.message : `${f.message} (kind ${f.kind})`;
 }
 
 /** A memory checker report in full. */
