@@ -307,6 +307,52 @@ describe("boot and spawn errors", () => {
     expect(k.semaphores.has("s".repeat(64))).toBe(true);
   });
 
+  it("a bad semaphore or queue at boot is BAD_CONFIG naming the one field and value at fault", () => {
+    const cases: [object, string, string][] = [
+      [
+        { queues: [{ name: "q", messageSize: 300, capacity: 4 }] },
+        "messageSize",
+        'queue "q": messageSize 300 is not an integer in 1..256',
+      ],
+      [
+        { queues: [{ name: "q", messageSize: 8, capacity: 0 }] },
+        "capacity",
+        'queue "q": capacity 0 is not an integer in 1..64',
+      ],
+      [
+        {
+          queues: [
+            { name: "q", messageSize: 8, capacity: 2 },
+            { name: "q", messageSize: 8, capacity: 2 },
+          ],
+        },
+        "name",
+        'queue "q": the name is taken',
+      ],
+      [{ queues: [{ name: "", messageSize: 8, capacity: 2 }] }, "name", 'queue "": the name must be 1-64 characters'],
+      [
+        { semaphores: [{ name: "s", initial: 3, max: 2 }] },
+        "initial",
+        'semaphore "s": initial 3 is not an integer in 0..max (2)',
+      ],
+      [
+        { semaphores: [{ name: "s", max: 0 }] },
+        "max",
+        'semaphore "s": max 0 is not an integer in 1..2147483647 (a word of the control block)',
+      ],
+      [{ semaphores: [{ name: "s" }, { name: "s" }] }, "name", 'semaphore "s": the name is taken'],
+    ];
+    const seen = cases.map(([o]) => {
+      try {
+        bootKernel({ board: STM32F407, ...o });
+        return "booted";
+      } catch (e) {
+        return [(e as KernelError).code, (e as KernelError).context.field, (e as Error).message];
+      }
+    });
+    expect(seen).toEqual(cases.map(([, field, message]) => ["BAD_CONFIG", field, `BAD_CONFIG: ${message}`]));
+  });
+
   it("malformed option shapes are BAD_CONFIG naming the field, never a TypeError", () => {
     const cases: [unknown, string][] = [
       [undefined, "options"],

@@ -517,21 +517,15 @@ export class Kernel {
    * (`BAD_CONFIG` for a taken name or a bad initial/max, `OUT_OF_MEMORY`).
    */
   createSemaphore(name: string, initial: number, max: number): Semaphore {
-    const ok =
-      isObjectName(name) &&
-      !this.semaphores.has(name) &&
-      Number.isInteger(max) &&
-      max >= 1 &&
-      max <= 0x7fffffff &&
-      Number.isInteger(initial) &&
-      initial >= 0 &&
-      initial <= max;
-    if (!ok)
-      throw new KernelError(
-        "BAD_CONFIG",
-        `semaphore ${name}: bad or taken name (1-${MAX_OBJECT_NAME} characters), or bad initial/max`,
-        { name, initial, max },
-      );
+    const bad = (field: string, why: string) =>
+      new KernelError("BAD_CONFIG", `semaphore ${JSON.stringify(name)}: ${why}`, { name, initial, max, field });
+    this.checkObjectName("semaphore", name, this.semaphores.has(name), { initial, max });
+    if (!Number.isInteger(max) || max < 1 || max > 0x7fffffff) {
+      throw bad("max", `max ${max} is not an integer in 1..${0x7fffffff} (a word of the control block)`);
+    }
+    if (!Number.isInteger(initial) || initial < 0 || initial > max) {
+      throw bad("initial", `initial ${initial} is not an integer in 0..max (${max})`);
+    }
     const s = this.asKernel(() => Semaphore.create(this.kernelMemory(), this.scheduler, name, initial, max));
     this.semaphores.set(name, s);
     return s;
@@ -539,31 +533,27 @@ export class Kernel {
 
   /** Creates a message queue with its control block and slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
   createQueue(name: string, messageSize: number, capacity: number): MessageQueue {
-    const ok =
-      isObjectName(name) &&
-      !this.queues.has(name) &&
-      Number.isInteger(messageSize) &&
-      messageSize >= 1 &&
-      messageSize <= 256 &&
-      Number.isInteger(capacity) &&
-      capacity >= 1 &&
-      capacity <= 64;
-    if (!ok) {
-      throw new KernelError(
-        "BAD_CONFIG",
-        `queue ${name}: bad or taken name (1-${MAX_OBJECT_NAME} characters), or messageSize not 1..256 or capacity not 1..64`,
-        {
-          name,
-          messageSize,
-          capacity,
-        },
-      );
+    const bad = (field: string, why: string) =>
+      new KernelError("BAD_CONFIG", `queue ${JSON.stringify(name)}: ${why}`, { name, messageSize, capacity, field });
+    this.checkObjectName("queue", name, this.queues.has(name), { messageSize, capacity });
+    if (!Number.isInteger(messageSize) || messageSize < 1 || messageSize > 256) {
+      throw bad("messageSize", `messageSize ${messageSize} is not an integer in 1..256`);
+    }
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 64) {
+      throw bad("capacity", `capacity ${capacity} is not an integer in 1..64`);
     }
     const q = this.asKernel(() =>
       MessageQueue.create(this.kernelMemory(), this.scheduler, name, messageSize, capacity),
     );
     this.queues.set(name, q);
     return q;
+  }
+
+  /** `BAD_CONFIG` (`context.field` "name") for a semaphore's or queue's name that a syscall cannot name, or that is taken. */
+  private checkObjectName(what: string, name: string, taken: boolean, context: Record<string, unknown>): void {
+    if (isObjectName(name) && !taken) return;
+    const why = taken ? "the name is taken" : `the name must be 1-${MAX_OBJECT_NAME} characters`;
+    throw new KernelError("BAD_CONFIG", `${what} ${JSON.stringify(name)}: ${why}`, { name, ...context, field: "name" });
   }
 
   /** The kernel heap and the core, for kernel objects. */
