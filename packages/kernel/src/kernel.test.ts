@@ -271,7 +271,12 @@ describe("boot and spawn errors", () => {
 
   it("a partition larger than any region is OUT_OF_MEMORY, as one that does not fit now", () => {
     expect(() => bootTest({ partitions: [{ name: "big", size: 1024 * 1024 }] })).toThrow(
-      expect.objectContaining({ code: "OUT_OF_MEMORY", message: "OUT_OF_MEMORY: no room for partition big" }),
+      expect.objectContaining({
+        code: "OUT_OF_MEMORY",
+        message:
+          "OUT_OF_MEMORY: no room for partition big: it takes 1048576 bytes (size 1048576 rounded up to 2^k pages of 1024 bytes) and no free block of any RAM region is that large",
+        context: { name: "big", size: 1048576, bytes: 1048576, region: null },
+      }),
     );
   });
 

@@ -502,9 +502,16 @@ export class Kernel {
       throw new KernelError("BAD_CONFIG", `partition ${name}: size must be a positive integer`, { name, size });
     }
     const order = orderFor(size, this.pageOrder);
-    const base = this.takePages(order, { owner: `partition:${name}`, region });
-    if (base === null) throw new KernelError("OUT_OF_MEMORY", `no room for partition ${name}`, { name, size });
     const bytes = 2 ** (order + this.pageOrder);
+    const base = this.takePages(order, { owner: `partition:${name}`, region });
+    if (base === null) {
+      const where = region === undefined ? "any RAM region" : `region ${region}`;
+      throw new KernelError(
+        "OUT_OF_MEMORY",
+        `no room for partition ${name}: it takes ${bytes} bytes (size ${size} rounded up to 2^k pages of ${2 ** this.pageOrder} bytes) and no free block of ${where} is that large`,
+        { name, size, bytes, region: region ?? null },
+      );
+    }
     this.checker?.blockAllocated(base, bytes, "partitions");
     this.machine.core.fill(base, 0, bytes);
     const p = { id: this.partitions.size + 1, name, base, size: bytes, order };
