@@ -143,7 +143,7 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     let r = await rtosSim(["run", "none.js"], { cwd: appDir("none.js", "export const x = 1;\n") });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
-      "app file none.js exports no app: add `export default { name, summary, run(ctx) { ... } }`",
+      "app file none.js exports no app: add `export default { name, description, tasks }` (a kernel app) or `export default { name, summary, run(ctx) { ... } }` (a machine app), or export it as `app`",
     );
     r = await rtosSim(["run", "bad.js"], {
       cwd: appDir("bad.js", 'export default { name: "Bad Name", summary: "" };\n'),

@@ -153,7 +153,7 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
   if (candidate === undefined) {
     throw new CliError(
       "APP_INVALID",
-      `app file ${path} exports no app: add \`export default { name, summary, run(ctx) { ... } }\``,
+      `app file ${path} exports no app: add \`export default { name, description, tasks }\` (a kernel app) or \`export default { name, summary, run(ctx) { ... } }\` (a machine app), or export it as \`app\``,
       { file },
       "run",
     );
