@@ -20,7 +20,11 @@ export interface AppDescription {
   readonly board?: string;
   /** Default simulated duration in ms (default 1000). */
   readonly durationMs?: number;
-  /** Whether the checker is on by default (default false). */
+  /**
+   * Whether the checker is on by default, and its options. `runApp` without `options.memcheck`
+   * takes it (off when absent); `rtos-sim run` turns the checker on unless this is `false`
+   * (`--memcheck` / `--no-memcheck` override both).
+   */
   readonly memcheck?: boolean | KernelMemcheckOptions;
   /** Kernel settings (partitions, semaphores, queues, page order...). */
   readonly kernel?: Omit<KernelOptions, "board" | "memcheck" | "seed">;
