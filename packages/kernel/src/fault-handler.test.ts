@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { makeAppEnv } from "./app-env.js";
 import type { FaultPolicy } from "./config.js";
+import { struct } from "./data/struct.js";
+import { u32 } from "./data/types.js";
 import { bootTest, say } from "./test-kit.js";
 
 /** A task that prints "start", takes two heap blocks (prints their addresses), then reads kernel memory. */
@@ -152,6 +155,30 @@ describe("more faults", () => {
     expect(f.kind).toBe("uncaught");
     expect(f.message).toBe('task "thrower" threw RangeError: boom');
     expect(f.hw).toBeUndefined();
+  });
+
+  it("an AppEnv look-up or a struct declaration that throws in task code is uncaught, not bad-syscall (no syscall was made)", () => {
+    const k = bootTest();
+    const env = makeAppEnv(k, 1, 1000);
+    k.spawn({
+      name: "typo",
+      *main(t) {
+        t.read32(env.partition("pp").base);
+        yield* t.yield();
+      },
+    });
+    k.spawn({
+      name: "layout",
+      *main(t) {
+        struct("S", { address: u32 });
+        yield* t.yield();
+      },
+    });
+    k.run({ ms: 1 });
+    expect(k.faults.map((f) => [f.task, f.kind, f.message])).toEqual([
+      ["typo", "uncaught", "UNKNOWN_PARTITION: no partition pp"],
+      ["layout", "uncaught", 'BAD_LAYOUT: S: field name "address" is not allowed'],
+    ]);
   });
 
   it("events: fault, state (forwarded once someone listens) and switch", () => {

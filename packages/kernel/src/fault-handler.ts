@@ -32,6 +32,15 @@ export interface ClassifiedFault {
   readonly message: string;
 }
 
+/** Kernel error codes that task code raises itself, outside any syscall: its fault is `uncaught`. */
+const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
+  "CALL_FRAME",
+  "UNKNOWN_PARTITION",
+  "UNKNOWN_DEVICE",
+  "UNKNOWN_TASK",
+  "BAD_LAYOUT",
+]);
+
 /**
  * Classifies a task fault from its error (the scheduler's reason kind when there is none):
  * - a hw `Fault`: `stack-overflow` when the access hit the stack guard or the exception frame
@@ -40,7 +49,9 @@ export interface ClassifiedFault {
  *   pointer");
  * - a `CheckerFault`: `checker`; an `AllocError` (invalid free, heap corruption): `heap`;
  * - a `KernelError`: `watchdog` (WATCHDOG), `bad-pointer` (BAD_POINTER), `stack-overflow`
- *   (STACK_OVERFLOW), `uncaught` (CALL_FRAME: the task's own calls out of order), else `bad-syscall`;
+ *   (STACK_OVERFLOW), `uncaught` for what task code throws itself, outside any syscall (CALL_FRAME:
+ *   its calls out of order; UNKNOWN_PARTITION, UNKNOWN_DEVICE, UNKNOWN_TASK: an `AppEnv` look-up of
+ *   a name the kernel lacks; BAD_LAYOUT: a struct or function declared wrong), else `bad-syscall`;
  * - the scheduler's `watchdog`: `watchdog`; its `bad-syscall`, `unknown-syscall`, `syscall-error`: `bad-syscall`;
  * - anything else the task threw: `uncaught`.
  */
@@ -57,7 +68,7 @@ export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
           ? "bad-pointer"
           : error.code === "STACK_OVERFLOW"
             ? "stack-overflow"
-            : error.code === "CALL_FRAME"
+            : TASK_CODE_ERRORS.has(error.code)
               ? "uncaught"
               : "bad-syscall";
     return { kind, message: error.message };
