@@ -231,6 +231,29 @@ describe("queues", () => {
     expect(q.length).toBe(0);
   });
 
+  it("a receive buffer shorter than the message gets its first bytes: the rest is dropped, the next receive gets the next message", () => {
+    const k = bootKernel({ board: STM32F407, queues: [{ name: "q", messageSize: 8, capacity: 2 }] });
+    const log: unknown[] = [];
+    k.spawn({
+      name: "rx",
+      queues: { q: "both" },
+      *main(t) {
+        const p = yield* t.malloc(16);
+        fill(t, p, [1, 2, 3, 4, 5, 6, 7, 8]);
+        yield* t.send("q", p, 8);
+        fill(t, p, [9, 10]);
+        yield* t.send("q", p, 2);
+        t.fill(p, 0, 16);
+        log.push(yield* t.receive("q", p, 4), [...t.readBytes(p, 8)]);
+        log.push(yield* t.receive("q", p, 4), [...t.readBytes(p, 4)]);
+      },
+    });
+    k.run({ ms: 1 });
+    expect(k.faults).toEqual([]);
+    expect(log).toEqual([4, [1, 2, 3, 4, 0, 0, 0, 0], 2, [9, 10, 3, 4]]);
+    expect(k.queues.get("q")!.length).toBe(0);
+  });
+
   it("receive blocks until a send (the bytes land in the receiver's buffer), or times out", () => {
     const k = bootKernel({ board: STM32F407, queues: [{ name: "q", messageSize: 16, capacity: 4 }] });
     const log: unknown[] = [];
