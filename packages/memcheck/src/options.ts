@@ -53,9 +53,10 @@ export interface CheckerOptions {
   /**
    * Source sites: the line of the task's code (file:line:column, from the JS call stack mapped
    * through source maps) that made each bad access, allocation and free, and repeats grouped by
-   * that line. `true` or options (frames to skip, a root to strip). Costs a stack capture per
-   * allocation and free (see the package README's benchmark). Default false: no source lines,
-   * repeats grouped by the access itself (address, size, read or write).
+   * that line. `true` or options (frames to skip, a root to strip, a map of frames to their
+   * source). Costs a stack capture per allocation and free (see the package README's benchmark).
+   * Default false: no source lines, repeats grouped by the access itself (address, size, read or
+   * write).
    */
   readonly sourceSites?: boolean | SourceSiteOptions;
   /**

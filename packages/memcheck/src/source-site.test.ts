@@ -9,6 +9,7 @@ import {
   maskSourceSites,
   parseFrames,
   relativeTo,
+  type StackFrame,
 } from "./source-site.js";
 import { SENSOR, setup } from "./test-setup.js";
 
@@ -63,6 +64,64 @@ describe("parsing JS stacks", () => {
     expect(firstSourceSite("    at f (/repo/packages/kernel/src/kernel.ts:1:1)")).toBeNull();
     expect(isSimulatorFrame("/repo/packages/memcheck/src/checker.test.ts")).toBe(false); // tests are task code
     expect(isSimulatorFrame("node:internal/modules/cjs/loader")).toBe(true);
+  });
+});
+
+describe("mapping frames (option map)", () => {
+  // A bundle as a browser names it: the simulator and the app in one minified chunk.
+  const bundled = [
+    "Error: call site",
+    "    at Vr (http://127.0.0.1:4000/chunk-A.js:1:62906)",
+    "    at Object.zt (http://127.0.0.1:4000/chunk-A.js:1:51200)",
+    "    at Object.body (http://127.0.0.1:4000/chunk-A.js:3:880)",
+    "    at Object.body (http://127.0.0.1:4000/worker.js:1:10)",
+  ].join("\n");
+  const sources: Record<string, { file: string; line: number; column: number }> = {
+    "1:62906": { file: "packages/memcheck/src/reporter.ts", line: 121, column: 12 },
+    "1:51200": { file: "packages/kernel/src/task-context.ts", line: 88, column: 5 },
+    "3:880": { file: "apps/workloads/src/heap-bugs/app.ts", line: 63, column: 9 },
+  };
+  const map = (f: StackFrame): StackFrame => {
+    const to = f.file.endsWith("/chunk-A.js") ? sources[`${f.line}:${f.column}`] : undefined;
+    return to ? { ...f, ...to } : f;
+  };
+
+  it("maps each frame before the skip test: the simulator's mapped frames are passed over", () => {
+    expect(firstSourceSite(bundled, { map })).toEqual({
+      file: "apps/workloads/src/heap-bugs/app.ts",
+      line: 63,
+      column: 9,
+      function: "Object.body",
+    });
+    // Without it, the bundle's first frame is taken: a minified position in the simulator's code.
+    expect(firstSourceSite(bundled)).toEqual({
+      file: "http://127.0.0.1:4000/chunk-A.js",
+      line: 1,
+      column: 62906,
+      function: "Vr",
+    });
+  });
+
+  it("a frame the map leaves as it is stays a candidate; root applies to the mapped file", () => {
+    const unmapped = bundled.replace("chunk-A.js:3:880", "chunk-A.js:3:881");
+    expect(formatSourceSite(firstSourceSite(unmapped, { map })!)).toBe(
+      "http://127.0.0.1:4000/chunk-A.js:3:881 in Object.body",
+    );
+    const absolute = (f: StackFrame) => {
+      const m = map(f);
+      return m === f ? f : { ...m, file: `/repo/${m.file}` };
+    };
+    expect(formatSourceSite(firstSourceSite(bundled, { map: absolute, root: "/repo/apps" })!)).toBe(
+      "workloads/src/heap-bugs/app.ts:63:9 in Object.body",
+    );
+  });
+
+  it("repository-relative paths of the simulator's packages are skipped, its tests and apps are not", () => {
+    expect(isSimulatorFrame("packages/memcheck/src/reporter.ts")).toBe(true);
+    expect(isSimulatorFrame("packages/kernel/dist/index.js")).toBe(true);
+    expect(isSimulatorFrame("packages/memcheck/src/checker.test.ts")).toBe(false);
+    expect(isSimulatorFrame("apps/workloads/src/heap-bugs/app.ts")).toBe(false);
+    expect(isSimulatorFrame("mypackages/kernel/src/kernel.ts")).toBe(false);
   });
 });
 

@@ -4,7 +4,8 @@
  * JS stack: the first frame that is not the simulator's own code is the task's line, the way
  * ASan prints `#0 main heap-overflow.c:9`. The stack's positions are those the JS engine prints:
  * mapped through source maps when the host has them enabled (tsx and vitest do; the CLI turns
- * Node's on), so a TypeScript app shows its own `.ts` file, line and column.
+ * Node's on), so a TypeScript app shows its own `.ts` file, line and column. A host whose engine
+ * names bundled code (a browser) maps each frame itself first (`SourceSiteOptions.map`).
  *
  * Capturing is cheap-ish (an `Error` object; V8 formats its `stack` only when read); formatting
  * and mapping happen only when a report needs the site. Browser-safe: string parsing only.
@@ -38,6 +39,21 @@ export interface SourceSiteOptions {
   readonly skip?: (file: string) => boolean;
   /** File names are shown relative to this directory (e.g. the working directory). Default: as the stack has them. */
   readonly root?: string;
+  /**
+   * Maps each parsed frame to its original position before the {@link SourceSiteOptions.skip}
+   * test: a host whose engine names bundled, minified code (the playground's worker) maps the
+   * frame through the bundle's source map to the file, line and column of its source, so the
+   * simulator's own frames are skipped and the task's line is named. It returns a frame it
+   * cannot map as it is. Called only when a report needs a site. Default: frames as the engine
+   * gives them.
+   *
+   * @example
+   * ```ts
+   * // a frame of an app whose code was evaluated with two lines of wrapper before it
+   * const map = (f: StackFrame) => (f.file === "app.ts" ? { ...f, line: f.line - 2 } : f);
+   * ```
+   */
+  readonly map?: (frame: StackFrame) => StackFrame;
 }
 
 /** One frame of a JS stack. */
@@ -52,13 +68,14 @@ export interface StackFrame {
   readonly function: string | null;
 }
 
-const SIMULATOR = /[\\/](?:packages|@rtos-sim)[\\/](?:hw|region|alloc|memcheck|sched|kernel)[\\/](?:src|dist)[\\/]/;
+const SIMULATOR =
+  /(?:^|[\\/])(?:packages|@rtos-sim)[\\/](?:hw|region|alloc|memcheck|sched|kernel)[\\/](?:src|dist)[\\/]/;
 const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
 
 /**
  * Whether a frame's file is the simulator's own code (never a task's line): the packages hw,
  * region, alloc, memcheck, sched and kernel (`packages/<name>/src|dist/...` in the repository,
- * `@rtos-sim/<name>/...` when installed), Node's internals, native and anonymous frames. Test
+ * also as a path relative to its root, `@rtos-sim/<name>/...` when installed), Node's internals, native and anonymous frames. Test
  * files are task code for this purpose.
  */
 export function isSimulatorFrame(file: string): boolean {
@@ -102,10 +119,11 @@ export function parseFrames(stack: string): StackFrame[] {
   return out;
 }
 
-/** The first frame of `stack` that is not skipped (the task's line), or null. */
+/** The first frame of `stack` that is not skipped (the task's line), each frame mapped first by `options.map`, or null. */
 export function firstSourceSite(stack: string, options: SourceSiteOptions = {}): SourceSite | null {
   const skip = options.skip ?? isSimulatorFrame;
-  for (const f of parseFrames(stack)) {
+  for (const frame of parseFrames(stack)) {
+    const f = options.map ? options.map(frame) : frame;
     if (skip(f.file)) continue;
     const file = options.root ? relativeTo(options.root, f.file) : f.file;
     return { file, line: f.line, column: f.column, function: f.function };
