@@ -1,5 +1,6 @@
 import type * as Hw from "@rtos-sim/hw";
 import type { Board, Machine } from "@rtos-sim/hw";
+import type { StackFrame } from "@rtos-sim/memcheck";
 import type { RunRecorder } from "./run/recorder.js";
 import type { MpuRegionInfo } from "./run/result.js";
 
@@ -22,6 +23,14 @@ export interface AppRunOptions {
    * passes its working directory). Default: paths as the JS engine gives them (absolute).
    */
   readonly sourceRoot?: string;
+  /**
+   * Maps each stack frame of a source site to its original file, line and column before the
+   * simulator's frames are skipped (`SourceSiteOptions.map` of `@rtos-sim/memcheck`): the
+   * playground maps its minified bundle's frames through the bundle's source maps. A frame it
+   * cannot map is returned as it is. Default: frames as the JS engine gives them. Not recorded in
+   * the result (a site is masked out of the trace hash).
+   */
+  readonly mapSourceFrame?: (frame: StackFrame) => StackFrame;
 }
 
 /**

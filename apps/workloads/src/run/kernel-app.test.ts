@@ -1,6 +1,6 @@
 import { findBoard } from "@rtos-sim/hw";
 import type { AppDescription as KernelAppDescription } from "@rtos-sim/kernel";
-import { captureStack, parseFrames } from "@rtos-sim/memcheck";
+import { captureStack, parseFrames, type StackFrame } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { finishRun, prepareRun } from "./context.js";
 import { fromKernelApp, isKernelApp, type KernelAppExpectations, startKernelApp } from "./kernel-app.js";
@@ -116,6 +116,19 @@ describe("kernel apps as machine apps", () => {
     expect(r.options).toEqual({ seed: 1, durationMs: 5, memcheck: true }); // the root is not recorded
     expect(r.reports.map((x) => x.kind)).toEqual(["leak-definite"]);
     expect(r.reports[0]!.details[1]).toMatch(/^ {4}#0 apps\/workloads\/src\/run\/kernel-app\.test\.ts:\d+:\d+/);
+    // The run's frame map (the playground's source maps) reaches the checker, before the skip test.
+    const mapped = (mapSourceFrame: (f: StackFrame) => StackFrame) => {
+      const p = prepareRun(cli, findBoard("stm32f407")!, { seed: 1, durationMs: 5, memcheck: true, mapSourceFrame });
+      void cli.run(p.ctx);
+      return finishRun(p, 0);
+    };
+    const renamed = mapped((f) => (f.file === self ? { ...f, file: "bundle/leaky.ts", line: 7, column: 3 } : f));
+    expect(renamed.reports[0]!.details[1]).toBe("    #0 bundle/leaky.ts:7:3 in main");
+    expect(renamed.options).toEqual({ seed: 1, durationMs: 5, memcheck: true });
+    // A frame mapped into the simulator's packages is passed over: the next frame outside them is named.
+    const hidden = mapped((f) => (f.file === self ? { ...f, file: "packages/kernel/src/x.ts" } : f));
+    expect(hidden.reports[0]!.details[1]).not.toContain("kernel-app.test.ts");
+    expect(traceHash(renamed)).toBe(traceHash(r));
     expect(r.leaks).toEqual({
       definite: { bytes: 24, blocks: 1 },
       indirect: { bytes: 0, blocks: 0 },

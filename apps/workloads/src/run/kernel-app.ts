@@ -334,15 +334,20 @@ export function startKernelApp(
 
 /**
  * The checker settings of a run: off with `--no-memcheck`; else the app's own settings, its
- * source sites' paths made relative to the run's `sourceRoot` (the CLI's working directory).
+ * source sites' paths made relative to the run's `sourceRoot` (the CLI's working directory) and
+ * their frames mapped by the run's `mapSourceFrame` (the playground's source maps) first.
  */
 function memcheckFor(app: KernelAppDescription, options: AppRunOptions): boolean | KernelMemcheckOptions {
   if (!options.memcheck) return false;
   const mc = app.memcheck;
   if (typeof mc !== "object") return true;
-  if (!mc.sourceSites || options.sourceRoot === undefined) return mc;
+  const { sourceRoot: root, mapSourceFrame: map } = options;
+  if (!mc.sourceSites || (root === undefined && map === undefined)) return mc;
   const sites = typeof mc.sourceSites === "object" ? mc.sourceSites : {};
-  return { ...mc, sourceSites: { ...sites, root: options.sourceRoot } };
+  return {
+    ...mc,
+    sourceSites: { ...sites, ...(root === undefined ? {} : { root }), ...(map === undefined ? {} : { map }) },
+  };
 }
 
 /**
