@@ -1,5 +1,6 @@
 import { ATTEMPTS, findApp, finishRun, prepareRun, runnableApp, traceHash } from "@rtos-sim/apps";
 import { findBoard } from "@rtos-sim/hw";
+import type { StackFrame } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { EXAMPLE_APP } from "./example-app.js";
 import { PlaygroundSession } from "./session.js";
@@ -109,6 +110,35 @@ describe("PlaygroundSession", () => {
     expect(reports[0]!.details).toContain("Checker state around 0x10001038:");
     expect(reports[0]!.details.some((l) => l.startsWith("=>0x10001030:") && l.includes("[RZ]"))).toBe(true);
     expect(s.finish(0).result.verdict.ok).toBe(false);
+  });
+
+  it("an edited app's source sites name the editor's lines; a frame map reaches its checker", () => {
+    const free = "          yield* t.free(p);";
+    const source = EXAMPLE_APP.replace(free, `          t.write32(p + 32, 1);\n${free}`).replace(
+      "  durationMs: 50,",
+      "  durationMs: 50,\n  memcheck: { sourceSites: true },",
+    );
+    const lines = source.split("\n");
+    const line = (text: string) => lines.findIndex((l) => l.startsWith(text)) + 1;
+    const [write, malloc] = [line("          t.write32(p + 32, 1);"), line("          const p = yield* t.malloc(32);")];
+    expect([write, malloc]).toEqual([19, 16]);
+    const sites = (mapFrame: ((f: StackFrame) => StackFrame) | null) => {
+      const s = PlaygroundSession.create(state({ app: EDITOR_APP, source }), edited, mapFrame);
+      s.advance();
+      const r = s.delta(false).reports[0]!;
+      return { sites: r.details.filter((l) => l.includes("#0")), hash: s.finish(0).hash };
+    };
+    const plain = sites(null);
+    expect(plain.sites).toEqual([`    #0 app.ts:${write}:13 in main`, `    #0 app.ts:${malloc}:30 in main`]);
+    // The worker's map (the bundle's source maps) runs first; the editor's lines come after it.
+    const seen: string[] = [];
+    const mapped = sites((f) => {
+      seen.push(f.file);
+      return f.file === "app.ts" ? { ...f, column: 1 } : f;
+    });
+    expect(mapped.sites).toEqual([`    #0 app.ts:${write}:1 in main`, `    #0 app.ts:${malloc}:1 in main`]);
+    expect(seen).toContain("app.ts");
+    expect(mapped.hash).toBe(plain.hash); // sites are not part of the hash
   });
 
   it("an edited async machine app is run once, however often the run is asked to complete", async () => {

@@ -33,9 +33,10 @@ import {
 } from "@rtos-sim/apps";
 import { actorTask, Fault, findBoard, type Machine, MpuCtrl } from "@rtos-sim/hw";
 import type { Kernel } from "@rtos-sim/kernel";
+import type { StackFrame } from "@rtos-sim/memcheck";
 import { PlaygroundError } from "./errors.js";
 import { EDITOR_APP, type PlaygroundState } from "./state.js";
-import { errorPosition, firstLine, type UserApp } from "./user-app.js";
+import { editorFrame, errorPosition, firstLine, type UserApp } from "./user-app.js";
 
 /** What the page shows about a loaded run before it starts. */
 export interface SessionInfo {
@@ -168,7 +169,11 @@ export class PlaygroundSession {
   private readonly appErrors: AppErrorInfo[] = [];
   private errorsSent = 0;
 
-  private constructor(state: PlaygroundState, loadEdited: ((source: string) => UserApp) | null) {
+  private constructor(
+    state: PlaygroundState,
+    loadEdited: ((source: string) => UserApp) | null,
+    mapFrame: ((frame: StackFrame) => StackFrame) | null,
+  ) {
     const { entry, origin } = resolveApp(state, loadEdited);
     try {
       this.app = runnableApp(entry);
@@ -183,7 +188,11 @@ export class PlaygroundSession {
       durationMs: state.durationMs ?? this.app.defaultDurationMs ?? 1000,
       memcheck: state.memcheck ?? this.app.defaultMemcheck ?? true,
     };
-    this.prepared = prepareRun(this.app, board, options, {
+    // Source sites: frames of the bundle mapped to their source, then the edited app's to the
+    // editor's lines. Kept out of `info.options`, which is posted to the page.
+    const mapSourceFrame =
+      origin === "editor" ? (f: StackFrame) => editorFrame(mapFrame ? mapFrame(f) : f) : (mapFrame ?? undefined);
+    this.prepared = prepareRun(this.app, board, mapSourceFrame ? { ...options, mapSourceFrame } : options, {
       source: origin === "builtin" ? "builtin" : "file",
       file: null,
     });
@@ -206,11 +215,18 @@ export class PlaygroundSession {
 
   /**
    * Loads a run of `state`'s app. `loadEdited` turns the edited app's source into an app (the
-   * transpiler and `loadUserApp`); it is needed only when `state.app` is the editor. Throws
-   * {@link PlaygroundError}: `BAD_STATE`, `APP_INVALID`, or what `loadEdited` throws.
+   * transpiler and `loadUserApp`); it is needed only when `state.app` is the editor. `mapFrame`
+   * maps a stack frame to its source for the checker's source sites (the worker's reader of the
+   * bundle's source maps; the run's `mapSourceFrame`); an edited app's frames are given the
+   * editor's lines in any case. Throws {@link PlaygroundError}: `BAD_STATE`, `APP_INVALID`, or
+   * what `loadEdited` throws.
    */
-  static create(state: PlaygroundState, loadEdited: ((source: string) => UserApp) | null = null): PlaygroundSession {
-    return new PlaygroundSession(state, loadEdited);
+  static create(
+    state: PlaygroundState,
+    loadEdited: ((source: string) => UserApp) | null = null,
+    mapFrame: ((frame: StackFrame) => StackFrame) | null = null,
+  ): PlaygroundSession {
+    return new PlaygroundSession(state, loadEdited, mapFrame);
   }
 
   private watch(kernel: Kernel): void {

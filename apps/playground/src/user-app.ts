@@ -7,6 +7,7 @@ import * as apps from "@rtos-sim/apps";
 import { appExportOf, type BuiltinApp, isKernelApp, type MachineApp, machineAppProblems } from "@rtos-sim/apps";
 import * as hw from "@rtos-sim/hw";
 import * as kernel from "@rtos-sim/kernel";
+import type { StackFrame } from "@rtos-sim/memcheck";
 import { PlaygroundError, type SourcePosition } from "./errors.js";
 
 /** The file name the edited app's frames carry in stack traces. */
@@ -54,6 +55,15 @@ export function errorPosition(error: unknown): SourcePosition {
   const at = frameLine(stack);
   if (!at) return { line: null, column: null };
   return { line: Math.max(1, at.line - bodyOffset()), column: at.column };
+}
+
+/**
+ * A stack frame of the edited app's code (file {@link APP_FILE}) with the line the editor shows
+ * (the lines the engine puts before a `new Function` body taken off), for the checker's source
+ * sites; any other frame as it is.
+ */
+export function editorFrame(frame: StackFrame): StackFrame {
+  return frame.file === APP_FILE ? { ...frame, line: Math.max(1, frame.line - bodyOffset()) } : frame;
 }
 
 /** First line of an error's message. */

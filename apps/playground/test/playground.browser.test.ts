@@ -57,10 +57,17 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** A new page on `fragment`, with every console error or warning, page error and request off the site collected. */
-async function open(fragment = ""): Promise<{ page: Page; problems: string[] }> {
+/**
+ * A new page on `fragment`, with every console error or warning, page error and request off the
+ * site collected, and the paths of the source maps it requested (the worker's too).
+ */
+async function open(fragment = ""): Promise<{ page: Page; problems: string[]; maps: string[] }> {
   const page = await context.newPage();
   const problems: string[] = [];
+  const maps: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().endsWith(".map")) maps.push(new URL(r.url()).pathname);
+  });
   page.on("console", (m) => {
     if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
   });
@@ -70,7 +77,7 @@ async function open(fragment = ""): Promise<{ page: Page; problems: string[] }> 
   });
   page.on("requestfailed", (r) => problems.push(`failed: ${r.url()}`));
   await page.goto(`${server.url}${fragment}`);
-  return { page, problems };
+  return { page, problems, maps };
 }
 
 const state = (page: Page, s: "paused" | "running" | "finished") =>
@@ -112,13 +119,13 @@ async function pixelsDiffering(a: Buffer, b: Buffer): Promise<number> {
   }
 }
 
-/** `rtos-sim run ...` from the CLI's sources: its summary's trace hash. */
-function cliHash(args: readonly string[]): Promise<string> {
+/** What `rtos-sim run ...` prints, from the CLI's sources, run in `cwd` (paths in reports are relative to it). */
+function cliOutput(args: readonly string[], cwd = join(REPO, "apps/cli")): Promise<string> {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
   const main = join(REPO, "apps/cli/src/main.ts");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--conditions=source", "--import", tsx, main, "run", ...args], {
-      cwd: join(REPO, "apps/cli"),
+      cwd,
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -126,12 +133,25 @@ function cliHash(args: readonly string[]): Promise<string> {
       out += d;
     });
     child.on("error", reject);
-    child.on("close", () => {
-      const m = /^trace hash ([0-9a-f]{16}) /m.exec(out);
-      if (m) resolve(m[1]!);
-      else reject(new Error(`no trace hash in the CLI's output:\n${out}`));
-    });
+    child.on("close", () => resolve(out));
   });
+}
+
+/** The trace hash of a CLI run's summary. */
+function hashOf(out: string): string {
+  const m = /^trace hash ([0-9a-f]{16}) /m.exec(out);
+  if (!m) throw new Error(`no trace hash in the CLI's output:\n${out}`);
+  return m[1]!;
+}
+
+/** `rtos-sim run ...` from the CLI's sources: its summary's trace hash. */
+async function cliHash(args: readonly string[]): Promise<string> {
+  return hashOf(await cliOutput(args));
+}
+
+/** The source sites of the reports' SUMMARY lines (`file:line:column in fn`), in order. */
+function summarySites(text: string): string[] {
+  return [...text.matchAll(/SUMMARY: memcheck: [^\n]*?, (\S+:\d+:\d+ in \S+)/g)].map((m) => m[1]!);
 }
 
 describe("the playground in headless Chromium", () => {
@@ -358,13 +378,55 @@ describe("the playground in headless Chromium", () => {
     await page.close();
   });
 
-  it("heap-bugs: every checker report, and the CLI's trace hash though its source lines name other files", async () => {
-    const cli = cliHash(["heap-bugs", "--seed", "3"]);
-    const { page, problems } = await open("#app=heap-bugs&seed=3");
+  it("heap-bugs: every checker report names the app's TypeScript line as the CLI does; the CLI's trace hash", async () => {
+    const cli = cliOutput(["heap-bugs", "--seed", "3"], REPO); // paths from the repository's root
+    const { page, problems, maps } = await open("#app=heap-bugs&seed=3");
     await state(page, "finished");
-    expect(await page.locator("#checker article.checker-report").count()).toBeGreaterThan(5);
+    const reports = page.locator("#checker article.checker-report");
+    expect(await reports.count()).toBeGreaterThan(5);
     expect(await page.textContent("#verdict")).toBe("OK");
-    expect(await page.textContent("#hash")).toBe(await cli);
+    const out = await cli;
+    expect(await page.textContent("#hash")).toBe(hashOf(out));
+    // The bundle's frames mapped through its source maps: the simulator's are skipped, and each
+    // report names the app's line (not a minified position in a chunk), the CLI's.
+    const sites = summarySites(out);
+    expect(sites[0]).toMatch(/^apps\/workloads\/src\/heap-bugs\/app\.ts:\d+:\d+ in Object\.body$/);
+    expect(sites.length).toBeGreaterThan(5);
+    const shown = (await reports.allTextContents()).join("\n");
+    expect(summarySites(shown)).toEqual(sites);
+    expect(shown).not.toMatch(/\.js:\d+:\d+/);
+    // Fetched when a report needed a site: the maps of the worker's scripts, once each.
+    expect(maps.length).toBeGreaterThan(0);
+    expect(new Set(maps).size).toBe(maps.length);
+    expect(maps.every((m) => /^\/(worker|chunk-\w+)\.js\.map$/.test(m))).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("an edited app with source sites: its reports name app.ts and the editor's line", async () => {
+    const { page, problems } = await open("#app=editor");
+    await state(page, "finished");
+    const free = "          yield* t.free(p);";
+    const source = EXAMPLE_APP.replace(free, `          t.write32(p + 32, 1);\n${free}`).replace(
+      "  durationMs: 50,",
+      "  durationMs: 50,\n  memcheck: { sourceSites: true },",
+    );
+    const line = source.split("\n").indexOf("          t.write32(p + 32, 1);") + 1;
+    expect(line).toBe(19);
+    await page.fill("#source", source);
+    await state(page, "paused");
+    await page.click("#run");
+    await state(page, "finished");
+    const report = (await page.locator("#checker article.checker-report").first().textContent()) ?? "";
+    expect(summarySites(report)).toEqual([`app.ts:${line}:13 in main`]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("flight (no source sites) fetches no source map", async () => {
+    const { page, problems, maps } = await open("#app=flight&duration=200");
+    await state(page, "finished"); // a link runs at once
+    expect(maps).toEqual([]);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -3,6 +3,7 @@
  * slices of a few tens of milliseconds of wall time so `pause` and `step` messages get through,
  * and sends the page what changed. The transpiler is loaded only when the edited app runs.
  */
+import { bundleFrameMap, syncFetchText } from "../bundle-frames.js";
 import { PlaygroundError } from "../errors.js";
 import type { FromWorker, ToWorker } from "../protocol.js";
 import { PlaygroundSession } from "../session.js";
@@ -41,6 +42,12 @@ function soon(f: () => void): void {
 }
 
 let loadId = 0;
+
+/**
+ * The checker's source sites name the TypeScript line, not the minified bundle's: a script's
+ * source map is fetched when a report first needs a site in it, and kept for later runs.
+ */
+const mapFrame = bundleFrameMap(syncFetchText);
 
 type Message = FromWorker extends infer M ? (M extends FromWorker ? Omit<M, "id"> : never) : never;
 
@@ -103,7 +110,7 @@ async function load(id: number, state: Extract<ToWorker, { type: "load" }>["stat
     loadEdited = (source: string) => loadUserApp(transpile(source));
   }
   if (gen !== generation) return;
-  const s = PlaygroundSession.create(state, loadEdited);
+  const s = PlaygroundSession.create(state, loadEdited, mapFrame);
   session = s;
   post({ type: "loaded", info: s.info, delta: s.delta(true) });
 }
