@@ -7,7 +7,8 @@ import { SimError } from "@rtos-sim/hw";
  * - `APP_INVALID`: the edited app exports no app, or one of the wrong shape;
  * - `APP_FAILED`: an app threw while running (not a task's fault: the kernel handles those);
  * - `APP_STUCK`: the worker running the app did not answer for 5 s (a task in a JavaScript loop
- *   that never yields), so the page replaced it; the page says it, no worker throws it;
+ *   that never yields), so the page replaced it; or an app's async `run` did not settle while no
+ *   simulated time passed for 5 s (it awaits what never comes), so the worker dropped the run;
  * - `BAD_STATE`: a shared link's field is out of range (the context names the field).
  */
 export type PlaygroundErrorCode = "APP_SYNTAX" | "APP_LOAD" | "APP_INVALID" | "APP_FAILED" | "APP_STUCK" | "BAD_STATE";

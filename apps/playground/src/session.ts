@@ -246,6 +246,11 @@ export class PlaygroundSession {
     return this.kernelRun ? this.kernelRun.finished : this.machineDone;
   }
 
+  /** Core cycles the run has made so far (what a stalled async machine app does not move). */
+  get cycles(): number {
+    return this.prepared.record.cycles();
+  }
+
   /** The booted kernel of a kernel app (null for a machine app). */
   get kernel(): Kernel | null {
     return this.kernelRun?.kernel ?? null;

@@ -1,8 +1,10 @@
 /**
  * The playground in headless Chromium (Debian's `chromium`, driven by playwright-core), served by
  * a local static file server as a reader's file server would: it loads with no console error
- * and no request outside the site, runs, pauses, steps, shows faults and checker reports, runs an
- * edited app, replaces a worker stuck in an app's endless JavaScript loop, reproduces a run from its link, and gives the trace hash `rtos-sim run` prints.
+ * and no request outside the site, runs, pauses, steps, shows faults and checker reports (with
+ * the CLI's source lines), runs an edited app, replaces a worker stuck in an app's endless
+ * JavaScript loop, stops an async run that never settles, reproduces a run from its link, and
+ * gives the trace hash `rtos-sim run` prints.
  * The isolation test keeps docs/images/playground.png (shown by docs/getting-started.md) current.
  */
 
@@ -360,6 +362,30 @@ describe("the playground in headless Chromium", () => {
     expect(await page.textContent("#message")).toBe("APP_FAILED: the app threw on line 1: run fails");
     // Run again runs it again from the start (it stayed "running" for ever: the old run was over).
     await again("APP_FAILED");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("an async app whose run never settles: APP_STUCK after the watch, and the worker runs the next edit", async () => {
+    const { page, problems } = await open("#app=editor");
+    await state(page, "finished");
+    await page.fill(
+      "#source",
+      "export default { name: 'hang', summary: 'awaits forever', async run() { await new Promise(() => {}); } };\n",
+    );
+    await state(page, "paused");
+    await page.click("#run");
+    await state(page, "running");
+    await page.waitForSelector("html[data-state=error]", { timeout: STUCK_MS + 20_000 });
+    expect(await page.textContent("#message")).toBe(
+      "APP_STUCK: the app's run() has not settled and no simulated time has passed for 5 s, so its run was stopped: does it await a promise that nothing resolves? Edit the app, or press Run to start again.",
+    );
+    expect(await page.textContent("#run")).toBe("Run");
+    await page.fill("#source", EXAMPLE_APP);
+    await state(page, "paused");
+    await page.click("#run");
+    await state(page, "finished");
+    expect(await page.textContent("#console")).toContain("worker   | tick 4");
     expect(problems).toEqual([]);
     await page.close();
   });

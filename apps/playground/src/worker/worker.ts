@@ -7,6 +7,7 @@ import { bundleFrameMap, syncFetchText } from "../bundle-frames.js";
 import { PlaygroundError } from "../errors.js";
 import type { FromWorker, ToWorker } from "../protocol.js";
 import { PlaygroundSession } from "../session.js";
+import { StallWatch } from "../stall-watch.js";
 import { EDITOR_APP } from "../state.js";
 import { firstLine, loadUserApp } from "../user-app.js";
 
@@ -16,6 +17,8 @@ const BURST_MS = 40;
 const CHUNK_SLICES = 64;
 /** Least wall time between two reads of the page maps while running. */
 const PAGE_MAPS_MS = 400;
+/** Wall time between two looks at a pending machine app's progress (see stall-watch.ts). */
+const STALL_LOOK_MS = 250;
 
 const scope = self as unknown as {
   postMessage(m: FromWorker): void;
@@ -123,7 +126,33 @@ async function run(s: PlaygroundSession): Promise<void> {
     return;
   }
   const t0 = performance.now();
-  await s.complete();
+  const watch = new StallWatch();
+  let settled = false;
+  // The worker is free while the run awaits: look whether the simulation still moves.
+  const look = () => {
+    if (settled || session !== s) return;
+    if (!watch.stalled(s.cycles, performance.now())) {
+      setTimeout(look, STALL_LOOK_MS);
+      return;
+    }
+    session = null; // the run is dropped: if it ever settles, nothing is sent
+    const secs = `${watch.limitMs / 1000} s`;
+    fail(
+      new PlaygroundError(
+        "APP_STUCK",
+        `the app's run() has not settled and no simulated time has passed for ${secs}, so its run was stopped: does it await a promise that nothing resolves? Edit the app, or press Run to start again.`,
+      ),
+    );
+  };
+  setTimeout(look, 0);
+  try {
+    await s.complete();
+  } catch (e) {
+    if (session === s) throw e;
+    return; // a dropped run (stalled, or another load since) reports nothing
+  } finally {
+    settled = true;
+  }
   wallMs += performance.now() - t0;
   if (session === s) finish(s);
 }
