@@ -114,7 +114,8 @@ export interface TaskSpec {
   readonly period?: Delay;
   /**
    * Relative deadline of each job (fractional ms allowed): a job that completes later than its
-   * release plus this is a missed deadline. Default: the period for a periodic task, none
+   * release plus this is a missed deadline, as is one cut short by a fault or not completed by
+   * then when the statistics are read (`JobStats.missed`). Default: the period for a periodic task, none
    * otherwise (a task without a period is measured per activation: from a wake to its next
    * block, sleep or exit).
    */

@@ -302,7 +302,11 @@ export class Kernel {
         this.cpuIdle = true;
       },
     });
-    this.jobs = new JobTracker(this.scheduler.clock.cyclesPerTick, (k, job) => this.jobDone(k, job));
+    this.jobs = new JobTracker(
+      this.scheduler.clock.cyclesPerTick,
+      (k, job) => this.jobDone(k, job),
+      () => this.scheduler.now().cycles,
+    );
     // Task states are forwarded only once someone listens (the scheduler then builds its events).
     const forwardStates = () =>
       this.scheduler.events.on("state", (e) => {
@@ -718,11 +722,13 @@ export class Kernel {
       core.write32(tcb + TcbField.ID, id);
       core.write32(tcb + TcbField.CODE, code);
       core.write32(tcb + TcbField.PERIOD, periodTicks);
-      core.write32(tcb + TcbField.RELEASE, this.scheduler.now().ticks);
+      const firstRelease = this.scheduler.now().ticks;
+      core.write32(tcb + TcbField.RELEASE, firstRelease);
       this.jobs.add(
         k,
         periodTicks > 0 ? periodTicks * cpt : null,
         deadlineTicks > 0 ? Math.round(deadlineTicks * cpt) : null,
+        firstRelease * cpt,
       );
       this.checker?.blockAllocated(sBase, sSize, "stacks");
       const psp = this.switcher.initialFrame(k);

@@ -145,7 +145,10 @@ export interface TaskTiming {
   readonly deadlineUs: number | null;
   /** Jobs (or activations) completed. */
   readonly jobs: number;
-  /** Jobs that completed after their deadline. */
+  /**
+   * Jobs that missed their deadline (the kernel's `JobStats.missed`): completed after it, cut
+   * short by a fault, or not completed by the end of the run although it had passed.
+   */
   readonly missed: number;
   /** Longest response time, or null before the first job. */
   readonly responseMaxUs: number | null;

@@ -9,7 +9,12 @@ export interface JobStats {
   readonly deadline: number | null;
   /** Jobs completed: periodic jobs ended by `nextPeriod`, or activations (a wake to the next block or sleep). */
   readonly jobs: number;
-  /** Jobs that completed after their deadline. */
+  /**
+   * Jobs that missed their deadline: completed after it, cut short by a fault of their task (they
+   * never complete), or released and still not completed at the time of the query although their
+   * deadline has passed (a job stuck or overrunning, and the releases of a periodic task piling
+   * up behind it). Can exceed `jobs`.
+   */
   readonly missed: number;
   /** Longest response time (release to completion), cycles; null before the first job. */
   readonly responseMax: number | null;
@@ -41,7 +46,11 @@ interface Entry {
   max: number | null;
   min: number | null;
   total: number;
-  /** Release of the activation in progress (tasks without a period), else null. */
+  /**
+   * Release (cycles) of the job not completed yet: a periodic task's current or next job (its
+   * TCB's RELEASE), a task without a period's activation in progress; null when there is none
+   * (an ended or faulted task, a task without a period between activations).
+   */
   releaseAt: number | null;
 }
 
@@ -50,19 +59,30 @@ interface Entry {
  * the switches and the task's own work all count) and deadline misses. A periodic task's job is
  * released at its period boundary and ends at its `nextPeriod` call; a task without a period is
  * measured per activation: from the wake that makes it ready (a timer wake counts from its tick)
- * to its next block, sleep or exit. Kept in JavaScript as the scheduler's per-task counters are:
+ * to its next block, sleep or exit. A job cut short by its task's fault is a miss; so is, when
+ * the statistics are read, a job released and not completed whose deadline has passed. Kept in JavaScript as the scheduler's per-task counters are:
  * instrumentation no task can reach, that charges no cycles.
  */
 export class JobTracker {
   private readonly entries = new Map<number, Entry>();
 
+  /**
+   * @param cyclesPerTick - the SysTick period in cycles (timer wakes count from their tick).
+   * @param onJob - called for every completed job.
+   * @param now - the clock (cycles), for the jobs {@link JobTracker.stats} finds overdue; without
+   *   it only completed and faulted jobs are counted as missed.
+   */
   constructor(
     private readonly cyclesPerTick: number,
     private readonly onJob: (k: KTask, job: JobRecord) => void,
+    private readonly now: (() => number) | null = null,
   ) {}
 
-  /** Starts measuring `k` (period and deadline in cycles, or null). */
-  add(k: KTask, period: number | null, deadline: number | null): void {
+  /**
+   * Starts measuring `k` (period and deadline in cycles, or null); a periodic task's first job is
+   * released at `release` (cycles, default 0: its spawn tick's first cycle, as its TCB says).
+   */
+  add(k: KTask, period: number | null, deadline: number | null, release = 0): void {
     this.entries.set(k.id, {
       period,
       deadline,
@@ -71,7 +91,7 @@ export class JobTracker {
       max: null,
       min: null,
       total: 0,
-      releaseAt: null,
+      releaseAt: period === null ? null : release,
     });
   }
 
@@ -85,12 +105,14 @@ export class JobTracker {
     e.total += response;
     if (e.max === null || response > e.max) e.max = response;
     if (e.min === null || response < e.min) e.min = response;
+    // The next job of a periodic task is released a period after this one (vTaskDelayUntil).
+    if (e.period !== null) e.releaseAt = release + e.period;
     const job = { release, end, response, deadline: e.deadline, missed };
     this.onJob(k, job);
     return job;
   }
 
-  /** A scheduler state change of `k`: the activations of tasks without a period. */
+  /** A scheduler state change of `k`: activations of tasks without a period, jobs cut short by a fault, restarts. */
   onState(k: KTask, ev: StateEvent): void {
     this.stateChanged(k, ev.from, ev.to, ev.cause, ev.time, ev.wakeTick);
   }
@@ -111,7 +133,20 @@ export class JobTracker {
     // activation: decided before the task's entry is looked up.
     if ((from === "ready" && to === "running") || (from === "running" && to === "ready")) return;
     const e = this.entries.get(k.id);
-    if (e === undefined || e.period !== null) return;
+    if (e === undefined) return;
+    if (to === "faulted") {
+      // A job its task's fault cuts short never completes: a miss (the task's jobs restart, if
+      // its policy restarts it, with a job released at the restart's tick).
+      if (e.releaseAt !== null && e.releaseAt <= time && e.deadline !== null) e.missed++;
+      e.releaseAt = null;
+      return;
+    }
+    if (e.period !== null) {
+      if (to === "stopped")
+        e.releaseAt = null; // the task ended: no more jobs
+      else if (cause === "restart") e.releaseAt = Math.floor(time / this.cyclesPerTick) * this.cyclesPerTick;
+      return;
+    }
     if (to === "ready" && (from === "sleeping" || from === "blocked")) {
       if (e.releaseAt === null) {
         const timer = cause === "timer" || cause === "timeout";
@@ -120,10 +155,21 @@ export class JobTracker {
     } else if (from === "running" && (to === "sleeping" || to === "blocked" || to === "stopped")) {
       if (e.releaseAt !== null) this.end(k, e.releaseAt, time);
       e.releaseAt = null;
-    } else if (to === "faulted") e.releaseAt = null;
+    }
   }
 
-  /** `k`'s statistics so far. */
+  /**
+   * Jobs of `e` released and not completed whose deadline has passed by `now`: the job in
+   * progress, and for a periodic task every release after it whose deadline has passed too.
+   */
+  private overdue(e: Entry): number {
+    if (this.now === null || e.releaseAt === null || e.deadline === null) return 0;
+    const late = this.now() - e.releaseAt - e.deadline; // > 0: the job's response is already past its deadline
+    if (late <= 0) return 0;
+    return e.period === null ? 1 : Math.ceil(late / e.period);
+  }
+
+  /** `k`'s statistics so far (`missed` counts the jobs overdue now, see {@link JobStats.missed}). */
   stats(k: KTask): JobStats {
     const e = this.entries.get(k.id);
     if (e === undefined) {
@@ -141,7 +187,7 @@ export class JobTracker {
       period: e.period,
       deadline: e.deadline,
       jobs: e.jobs,
-      missed: e.missed,
+      missed: e.missed + this.overdue(e),
       responseMax: e.max,
       responseMin: e.min,
       responseTotal: e.total,

@@ -211,9 +211,65 @@ describe("periodic tasks and deadlines", () => {
     });
     k.run({ ms: 10 });
     const s = k.taskTiming(w);
-    expect([s.jobs, s.missed, s.period]).toEqual([2, 0, null]);
+    // the third activation ran past its deadline and its nextPeriod faulted it: cut short, a miss
+    expect([s.jobs, s.missed, s.period]).toEqual([2, 1, null]);
     expect(k.faults[0]!.kind).toBe("bad-syscall");
     expect(k.faults[0]!.message).toMatch(/next-period: task worker has no period/);
+  });
+
+  it("a job that never completes misses its deadline, and so does every release piling up behind it", () => {
+    const k = bootKernel({ board: MPS2_AN386, semaphores: [{ name: "never" }] }); // 25 000 cycles per tick
+    const p = k.spawn({
+      name: "stuck",
+      period: { ticks: 2 },
+      deadline: { ticks: 1 },
+      semaphores: { never: "take" },
+      *main(t) {
+        for (let job = 0; job < 3; job++) {
+          t.compute(100);
+          yield* t.nextPeriod();
+        }
+        yield* t.semTake("never"); // the job released at tick 6 blocks for good
+      },
+    });
+    k.spawn({
+      name: "clock",
+      *main(t) {
+        for (;;) yield* t.sleep({ ticks: 5 }); // keeps the run going (a run where every task blocks ends)
+      },
+    });
+    k.run({ ms: 7 });
+    // at tick 7 the job released at tick 6 has used exactly its deadline: not missed yet
+    expect([k.taskTiming(p).jobs, k.taskTiming(p).missed]).toEqual([3, 0]);
+    k.run({ ms: 20 });
+    // at tick 20 the releases at ticks 6, 8, ..., 18 are all past their deadlines (7, 9, ..., 19)
+    expect([k.taskTiming(p).jobs, k.taskTiming(p).missed]).toEqual([3, 7]);
+  });
+
+  it("a job cut short by a fault is a miss; a restarted periodic task's jobs start at the restart's tick", () => {
+    const k = boot(MPS2_AN386);
+    const releases: number[] = [];
+    let runs = 0;
+    const p = k.spawn({
+      name: "crashy",
+      period: { ticks: 2 },
+      faultPolicy: { restart: 1 },
+      *main(t) {
+        runs++;
+        for (let job = 0; job < 2; job++) {
+          t.compute(100);
+          yield* t.nextPeriod();
+        }
+        t.compute(100);
+        throw new Error("crash"); // in the job released at tick 4 (8 after the restart)
+      },
+    });
+    k.events.on("job", (e) => releases.push(e.releaseMs));
+    k.run({ ms: 20 });
+    expect(runs).toBe(2);
+    expect(k.faults.map((f) => f.action)).toEqual(["restarted", "stopped"]);
+    expect(releases).toEqual([0, 2, 4, 6]); // the restart at tick 4 releases a job at once
+    expect([k.taskTiming(p).jobs, k.taskTiming(p).missed]).toEqual([4, 2]);
   });
 
   it("periods must be whole ticks; deadlines positive (BAD_TASK, nothing created)", () => {
