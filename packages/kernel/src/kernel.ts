@@ -172,6 +172,11 @@ export class Kernel {
   private started = false;
   /** Every task's call-frame layout and observers (with the checker: redzones and its hooks). */
   private readonly frameOptions: FrameOptions;
+  /**
+   * CPU cycles of each task's runs before its latest restart: the scheduler's counters start
+   * over at a restart, the task's CPU time does not (its earlier runs were its own, not the kernel's).
+   */
+  private readonly earlierCycles = new Map<number, number>();
 
   private constructor(options: KernelOptions) {
     checkOptionShape(options);
@@ -824,6 +829,10 @@ export class Kernel {
     this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks));
     if (this.checker)
       this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, psp);
+    // The scheduler's restart, which follows at once, starts the task's cycle count over: keep
+    // what it has been charged so far (now() folds the reset's own accesses in first).
+    this.scheduler.now();
+    this.earlierCycles.set(k.id, (this.earlierCycles.get(k.id) ?? 0) + this.schedTask(k).stats.cycles);
   }
 
   // ---- running ------------------------------------------------------------------------------------------
@@ -868,10 +877,14 @@ export class Kernel {
 
   /** A task's timing: CPU cycles (its slices, switches and syscalls included) and its jobs. */
   taskTiming(k: KTask): JobStats & {
-    /** Core cycles the task has held the CPU (its slices, switches and syscalls included). */
+    /**
+     * Core cycles the task has held the CPU (its slices, switches and syscalls included), over
+     * all its runs: a restart does not start it over (the scheduler's `stats.cycles` does).
+     */
     readonly cpuCycles: number;
   } {
-    return { ...this.jobs.stats(k), cpuCycles: this.scheduler.task(k.id)?.stats.cycles ?? 0 };
+    const cycles = (this.scheduler.task(k.id)?.stats.cycles ?? 0) + (this.earlierCycles.get(k.id) ?? 0);
+    return { ...this.jobs.stats(k), cpuCycles: cycles };
   }
 
   /**

@@ -129,6 +129,36 @@ describe("computation, CPU time, load", () => {
     expect(k.faults[0]!.message).toMatch(/^BAD_ARGUMENT: compute: cycles must be a non-negative integer/);
   });
 
+  it("a restarted task keeps the CPU time of its earlier runs: tasks, kernel and idle add up to the clock", () => {
+    /** Busy cycles no task was charged: the SysTick wakes from idle (the run harness's kernel row). */
+    function kernelCycles(restart: boolean): { kernel: number; first: number; total: number } {
+      const k = boot(MPS2_AN386);
+      let runs = 0;
+      const a = k.spawn({
+        name: "a",
+        faultPolicy: { restart: 1 },
+        *main(t) {
+          runs++;
+          t.compute(10_000);
+          yield* t.sleep({ ticks: 1 });
+          if (restart && runs === 1) throw new Error("boom"); // restarted once
+        },
+      });
+      const r = k.run({ ms: 10 });
+      expect(runs).toBe(restart ? 2 : 1);
+      const cpu = k.taskTiming(a).cpuCycles;
+      return { kernel: r.cycles - r.idleCycles - cpu, first: cpu, total: r.cycles };
+    }
+    const plain = kernelCycles(false);
+    const restarted = kernelCycles(true);
+    // The kernel's share is the SysTick wakes from idle, one per sleep (entry 12, handler 195,
+    // tail-chain 6, the idle save 23, pick 108): one run sleeps once, the restarted task twice.
+    // The restarted task's first run (its 10 000 cycles and more) stays its own, not the kernel's.
+    expect(plain.kernel).toBe(12 + 195 + 6 + 23 + 108);
+    expect(restarted.kernel).toBe(2 * plain.kernel);
+    expect(restarted.first).toBeGreaterThan(2 * 10_000);
+  });
+
   it("the CPU load is the share of time not idle", () => {
     const k = boot(MPS2_AN386); // 25 000 cycles per 1 ms tick
     k.spawn({
