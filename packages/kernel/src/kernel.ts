@@ -728,7 +728,7 @@ export class Kernel {
       core.write32(tcb + TcbField.CODE, code);
       core.write32(tcb + TcbField.PERIOD, periodTicks);
       const firstRelease = this.scheduler.now().ticks;
-      core.write32(tcb + TcbField.RELEASE, firstRelease);
+      core.write32(tcb + TcbField.RELEASE, firstRelease >>> 0); // a 32-bit tick count (next-period.ts)
       this.jobs.add(
         k,
         periodTicks > 0 ? periodTicks * cpt : null,
@@ -826,7 +826,7 @@ export class Kernel {
     if (this.checker) this.checker.unregisterStack(k.id);
     k.ctx.branch(k.code); // the task starts over at its entry (a privileged fetch: the kernel's)
     const psp = this.switcher.initialFrame(k);
-    this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks));
+    this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks >>> 0));
     if (this.checker)
       this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, psp);
     // The scheduler's restart, which follows at once, starts the task's cycle count over: keep

@@ -18,12 +18,17 @@ export const nextPeriod: SyscallHandler<"next-period"> = ({ kernel, caller, task
       task: caller.name,
     });
   }
-  const release = core.read32(caller.tcb + TcbField.RELEASE);
+  const release32 = core.read32(caller.tcb + TcbField.RELEASE);
   const now = sched.now();
+  // RELEASE is a 32-bit tick count, as FreeRTOS's TickType_t, and wraps: the job was released
+  // (now - RELEASE) mod 2^32 ticks ago (a job runs after its release and lasts less than 2^32
+  // ticks), so the comparisons below are made on the unwrapped count, as xTaskDelayUntil makes
+  // them across an overflow of its tick count.
+  const release = now.ticks - (((now.ticks >>> 0) - release32) >>> 0);
   const cpt = sched.clock.cyclesPerTick;
   kernel.jobs.end(caller, release * cpt, now.cycles);
-  const next = (release + period) >>> 0;
-  core.write32(caller.tcb + TcbField.RELEASE, next);
+  const next = release + period;
+  core.write32(caller.tcb + TcbField.RELEASE, next >>> 0);
   if (next > now.ticks) {
     sched.sleepUntil(task, next);
     return 0;

@@ -226,6 +226,28 @@ describe("periodic tasks and deadlines", () => {
     expect(lates).toEqual([2, 1]);
   });
 
+  it("jobs keep their period across the wrap of the TCB's 32-bit tick count (2^32 ticks)", () => {
+    // One cycle per tick: the tick count passes 2^32 after 172 s of simulated time.
+    const k = bootKernel({ board: MPS2_AN386, tickHz: MPS2_AN386.clockHz, watchdogCycles: 0 });
+    const lates: number[] = [];
+    const p = k.spawn({
+      name: "slow",
+      period: { ticks: 1_000_000_000 },
+      *main(t) {
+        for (let job = 0; job < 8; job++) {
+          t.compute(100);
+          lates.push(yield* t.nextPeriod());
+        }
+      },
+    });
+    const releases: number[] = [];
+    k.events.on("job", (e) => releases.push(e.releaseMs / 40)); // 40 ms per 10^9 ticks
+    k.run({ ms: 250_000 }); // 6.25 x 10^9 ticks: jobs released at 0, 10^9, ..., 6 x 10^9
+    expect(lates).toEqual([0, 0, 0, 0, 0, 0]); // the seventh job's nextPeriod sleeps past the end
+    expect(releases).toEqual([0, 1000, 2000, 3000, 4000, 5000, 6000]);
+    expect([k.taskTiming(p).jobs, k.taskTiming(p).missed]).toEqual([7, 0]);
+  });
+
   it("a task without a period is measured per activation (wake to block); nextPeriod faults it", () => {
     const k = boot(MPS2_AN386);
     const w = k.spawn({
