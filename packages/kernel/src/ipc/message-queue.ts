@@ -159,16 +159,25 @@ export class MessageQueue {
     timeout: Delay | undefined,
     deliver: (data: Uint8Array) => void,
   ): number | null {
+    const n = this.tryReceive(length, deliver);
+    if (n !== null) return n;
+    const core = this.mem.core;
+    const tcb = task.data.tcb;
+    core.write32(tcb + TcbField.WAIT_PTR, ptr);
+    core.write32(tcb + TcbField.WAIT_LENGTH, length);
+    this.receivers.block(task, timeout);
+    return null;
+  }
+
+  /**
+   * Receives the oldest message if there is one: `deliver` gets its bytes (at most `length` of
+   * them) and the count is returned; null (nothing changed) when the queue is empty. Never blocks.
+   */
+  tryReceive(length: number, deliver: (data: Uint8Array) => void): number | null {
     const core = this.mem.core;
     const b = this.block;
     const queued = core.read32(b + QueueField.LENGTH);
-    if (queued === 0) {
-      const tcb = task.data.tcb;
-      core.write32(tcb + TcbField.WAIT_PTR, ptr);
-      core.write32(tcb + TcbField.WAIT_LENGTH, length);
-      this.receivers.block(task, timeout);
-      return null;
-    }
+    if (queued === 0) return null;
     const head = core.read32(b + QueueField.HEAD);
     const capacity = core.read32(b + QueueField.CAPACITY);
     const n = Math.min(core.read16(b + QueueField.LENGTHS + 2 * head), length);

@@ -1,4 +1,5 @@
 import { STM32F407 } from "@rtos-sim/hw";
+import { TIMEOUT } from "@rtos-sim/sched";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import { Errno } from "../syscalls.js";
@@ -90,5 +91,44 @@ describe("semaphore control blocks in kernel memory", () => {
     );
     expect(k.kernelHeap.allocator.stats().liveBlocks).toBe(live);
     expect(k.createSemaphore("ok", 0, 0x7fffffff).max).toBe(0x7fffffff);
+  });
+});
+
+describe("a zero timeout polls", () => {
+  it("semTake and receive with a zero timeout return TIMEOUT at once: no block, no switch, no SysTick wake", () => {
+    const k = bootKernel({
+      board: STM32F407,
+      semaphores: [{ name: "s", initial: 0, max: 1 }],
+      queues: [{ name: "q", messageSize: 4, capacity: 1 }],
+    });
+    const got: unknown[] = [];
+    const other: number[] = [];
+    const poller = k.spawn({
+      name: "poller",
+      priority: 2,
+      semaphores: { s: "take" },
+      queues: { q: "receive" },
+      *main(t) {
+        const buf = yield* t.malloc(4);
+        got.push(yield* t.semTake("s", { ticks: 0 }), yield* t.receive("q", buf, 4, { ms: 0 }));
+        got.push(k.scheduler.now().ticks);
+      },
+    });
+    k.spawn({
+      name: "other",
+      priority: 1,
+      *main(t) {
+        other.push(k.scheduler.now().ticks); // runs only once the poller is done
+        yield* t.exit();
+      },
+    });
+    const states: string[] = [];
+    k.events.on("state", (e) => e.task === "poller" && states.push(e.to));
+    k.run({ ms: 5 });
+    expect(got).toEqual([TIMEOUT, TIMEOUT, 0]);
+    expect(states).toEqual(["running", "stopped"]); // never blocked, so no timeout for SysTick to end
+    expect(other).toEqual([0]);
+    expect(k.scheduler.switches).toBe(2); // the poller, then the other task: the polls switched nothing
+    expect(k.schedTask(poller).stats.slices).toBe(1);
   });
 });

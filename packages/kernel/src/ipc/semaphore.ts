@@ -61,14 +61,18 @@ export class Semaphore {
    * task blocked (it resumes with `Errno.OK` from a give, or `TIMEOUT`).
    */
   take(task: Task<KTask>, timeout?: Delay): boolean {
-    const core = this.mem.core;
-    const count = core.read32(this.block + SemaphoreField.COUNT);
-    if (count > 0) {
-      core.write32(this.block + SemaphoreField.COUNT, count - 1);
-      return true;
-    }
+    if (this.tryTake()) return true;
     this.waiters.block(task, timeout);
     return false;
+  }
+
+  /** Takes one unit if the count allows: true when taken, false (nothing changed) when it is 0. Never blocks. */
+  tryTake(): boolean {
+    const core = this.mem.core;
+    const count = core.read32(this.block + SemaphoreField.COUNT);
+    if (count === 0) return false;
+    core.write32(this.block + SemaphoreField.COUNT, count - 1);
+    return true;
   }
 
   /** Gives one unit: to the first waiter if any, else to the count. False when the count is at its maximum. */

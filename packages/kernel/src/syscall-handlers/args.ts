@@ -93,6 +93,21 @@ export function timeout<Q extends RawRequest & { readonly timeout?: unknown }>(r
 }
 
 /**
+ * Whether a wait of `wait` ends before it starts: a timeout of 0 ticks (`{ ticks: 0 }`,
+ * `{ ms: 0 }`), which polls, as FreeRTOS's `xSemaphoreTake(s, 0)` and `xQueueReceive(q, p, 0)`
+ * return at once instead of blocking (no switch, no SysTick wake). A wait too long for the
+ * clock does not poll (blocking on it is what refuses it, only when the task would block).
+ */
+export function polls(sched: SyscallContext["sched"], wait: Delay | undefined): boolean {
+  if (wait === undefined) return false;
+  try {
+    return sched.clock.ticksFor(wait) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Checks the caller may `kind` the buffer [ptr, ptr + length) itself, by its own MPU view (and
  * the checker's byte states): `BAD_POINTER` otherwise, nothing touched. When the MPU allows it
  * and the checker does not (a freed block, a redzone), the checker files the report the task's

@@ -1,5 +1,6 @@
+import { TIMEOUT } from "@rtos-sim/sched";
 import { Errno } from "../syscalls.js";
-import { accessible, int, name, timeout } from "./args.js";
+import { accessible, int, name, polls, timeout } from "./args.js";
 import { SUSPENDED, type SyscallHandler } from "./context.js";
 import { mayUse } from "./rights.js";
 
@@ -9,7 +10,7 @@ const MAX_BUFFER = 4096;
 /**
  * `receive(queue, ptr, length, timeout?)`: the oldest message copied into the caller's buffer
  * (unprivileged writes), its length returned; blocks while the queue is empty (the count from a
- * send, or `TIMEOUT`). EPERM without the right to receive from it (`TaskSpec.queues`). Faults: a malformed field or timeout, a buffer
+ * send, or `TIMEOUT`; at once with a zero timeout: it polls). EPERM without the right to receive from it (`TaskSpec.queues`). Faults: a malformed field or timeout, a buffer
  * the caller may not write itself (`BAD_POINTER`).
  */
 export const receive: SyscallHandler<"receive"> = (ctx, req) => {
@@ -23,6 +24,7 @@ export const receive: SyscallHandler<"receive"> = (ctx, req) => {
   accessible(ctx, req, ptr, length, "write");
   const core = ctx.kernel.machine.core;
   const unprivileged = !ctx.caller.privileged;
-  const n = q.receive(ctx.task, ptr, length, wait, (data) => core.writeBytes(ptr, data, unprivileged));
-  return n ?? SUSPENDED;
+  const deliver = (data: Uint8Array) => core.writeBytes(ptr, data, unprivileged);
+  if (polls(ctx.sched, wait)) return q.tryReceive(length, deliver) ?? TIMEOUT;
+  return q.receive(ctx.task, ptr, length, wait, deliver) ?? SUSPENDED;
 };
