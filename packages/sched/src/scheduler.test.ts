@@ -235,6 +235,51 @@ describe("decisions and the idle hook", () => {
     expect(sched.next()).toEqual({ kind: "sleep", until: null });
   });
 
+  it("sleepUntil takes an absolute tick: late in the clock's range it is checked as one, not added to now", () => {
+    const { sched } = setup({
+      syscall: (task, req, s) => {
+        if (req.op === "until") s.sleepUntil(task, req.tick as number);
+      },
+    });
+    const max = Math.floor(Number.MAX_SAFE_INTEGER / CPT); // 53 614 226 238 ticks: the clock's last
+    const got: unknown[] = [];
+    sched.spawn({
+      name: "t",
+      priority: 0,
+      *entry() {
+        yield { op: "until", tick: 30_000_000_000 };
+        got.push(sched.now().ticks);
+        yield { op: "until", tick: 30_000_000_001 }; // now + this would be past the range
+        got.push(sched.now().ticks);
+        yield { op: "until", tick: max + 1 };
+      },
+    });
+    sched.run();
+    expect(got).toEqual([30_000_000_000, 30_000_000_001]);
+    const t = sched.tasks()[0]!;
+    expect(t.fault?.kind).toBe("syscall-error");
+    expect((t.fault!.error as SchedError).code).toBe("DURATION");
+  });
+
+  it("sleepUntil refuses a tick that is not a non-negative integer (DURATION), before anything changes", () => {
+    for (const tick of [-1, 1.5, Number.NaN]) {
+      const { sched } = setup({
+        syscall: (task, req, s) => {
+          if (req.op === "until") s.sleepUntil(task, tick);
+        },
+      });
+      const t = sched.spawn({
+        name: "t",
+        priority: 0,
+        *entry() {
+          yield { op: "until" };
+        },
+      });
+      sched.run();
+      expect((t.fault!.error as SchedError).code).toBe("DURATION");
+    }
+  });
+
   it("does not jump time when the idle hook makes a task ready (a device interrupt)", () => {
     let irqs = 0;
     const { sched } = setup({

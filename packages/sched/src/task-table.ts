@@ -129,8 +129,9 @@ export class TaskTable<D = unknown> {
   /** See {@link Scheduler.sleepUntil}. */
   sleepUntil(task: Task<D>, tick: number): void {
     const t = this.ownRunning(task);
-    const ticks = this.clock.ticksFor({ ticks: tick });
-    this.sleepTicks(t, Math.max(0, ticks - this.clock.ticks));
+    this.clock.cyclesAt({ ticks: tick }); // DURATION unless a non-negative integer
+    // The range check is the sleep's from now (ticksFor adds its duration to the current tick).
+    this.sleepTicks(t, this.clock.ticksFor({ ticks: Math.max(0, tick - this.clock.ticks) }));
   }
 
   /** See {@link Scheduler.wake}. */
