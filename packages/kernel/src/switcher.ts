@@ -84,6 +84,8 @@ export class ContextSwitcher {
   private readonly stamp: SwitcherDeps["stamp"];
   /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
   private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
+  /** Watchdog cycles used by slices a run's time limit cut, by task id: the slice goes on at the next run. */
+  private readonly carried = new Map<number, number>();
 
   constructor(deps: SwitcherDeps) {
     this.core = deps.core;
@@ -123,7 +125,17 @@ export class ContextSwitcher {
     k.swSaved = true;
     core.actor = saved;
     core.mode = mode;
+    this.carried.delete(k.id); // a fresh context: a fresh watchdog budget
     return sw;
+  }
+
+  /**
+   * A run's time limit cut the running task's slice (the scheduler's `preempt`): the slice goes
+   * on at the task's next switch-in, with what it used of its watchdog budget (call it before
+   * the switch-out disarms the watchdog).
+   */
+  carryWatchdog(t: Task<KTask>): void {
+    if (this.watchdog !== null && this.watchdog.task === t.data.name) this.carried.set(t.id, this.watchdog.used());
   }
 
   /** The scheduler's `switchIn`: TCB read, MPU load, R4-R11 (and S16-S31) restored; the return follows at the first step. */
@@ -172,7 +184,11 @@ export class ContextSwitcher {
     core.actor = makeActor(ActorMode.User, k.id);
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
     this.checker?.taskRunning(k.id);
-    if (this.watchdog !== null) this.watchdog.arm(k.name, k.watchdogCycles);
+    if (this.watchdog !== null) {
+      const used = this.carried.get(k.id) ?? 0;
+      this.carried.delete(k.id);
+      this.watchdog.arm(k.name, k.watchdogCycles, used);
+    }
     if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
     }

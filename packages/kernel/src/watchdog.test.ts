@@ -66,6 +66,33 @@ describe("watchdog", () => {
     expect(beats).toEqual([0, 1, 2, 3, 4]); // the others go on
   });
 
+  it("running in time windows does not renew the budget: a slice cut by a run's limit keeps what it used", () => {
+    /** A hog on a 10-tick budget: 9 ticks of syscalls that return at once, then a loop with none. */
+    function hog(windows: boolean): number {
+      const k = bootTest({ watchdogCycles: 1_680_000 }); // 10 ticks of the STM32F407
+      k.spawn({
+        name: "hog",
+        *main(t) {
+          for (let i = 0; i < 90; i++) {
+            t.compute(16_800);
+            yield* t.info(); // answered at once: the slice goes on
+          }
+          for (;;) t.compute(1000);
+        },
+      });
+      if (windows) for (let ms = 1; ms <= 30; ms++) k.run({ ms });
+      else k.run({ ms: 30 });
+      expect(k.faults.map((f) => f.kind)).toEqual(["watchdog"]);
+      return k.faults[0]!.ms;
+    }
+    const cycles = (ms: number) => Math.round(ms * 168_000);
+    // one run: the budget runs out 1,680,000 cycles after the task's first switch-in
+    expect(cycles(hog(false))).toBe(1_679_384);
+    // 1 ms runs: the same budget, the slice's cycles carried over each cut; the cuts' own context
+    // saves and restores (nine of them) come on top, outside the task's slice (renewed, it ran 19 ms)
+    expect(cycles(hog(true))).toBe(1_679_384 + 1404);
+  });
+
   it("a task catching the watchdog error cannot go on: the error is latched", () => {
     const k = bootTest({ watchdogCycles: 5_000, watchdogInterrupt: true });
     let caught = 0;

@@ -32,13 +32,22 @@ export class Watchdog {
 
   constructor(private readonly core: Core) {}
 
-  /** A task gets the CPU: its budget of `cycles` (0: none) starts now. */
-  arm(task: string, cycles: number): void {
+  /**
+   * A task gets the CPU: its budget of `cycles` (0: none) starts now, less the `used` cycles its
+   * slice already ran before a run's time limit cut it (the budget is not renewed by running in
+   * time windows, as the scheduler's is not).
+   */
+  arm(task: string, cycles: number, used = 0): void {
     this.task = task;
     this.budget = cycles;
-    this.start = this.core.cycles;
+    this.start = this.core.cycles - used;
     if (cycles > 0) this.core.setAlarm(this.start + cycles, this.fire);
     else this.disarm();
+  }
+
+  /** Cycles since the running task's budget started (what its slice has used). */
+  used(): number {
+    return this.core.cycles - this.start;
   }
 
   /** No task runs. */
