@@ -185,8 +185,12 @@ export class ContextSwitcher {
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
     this.checker?.taskRunning(k.id);
     if (this.watchdog !== null) {
-      const used = this.carried.get(k.id) ?? 0;
-      this.carried.delete(k.id);
+      // Empty unless a run's time limit cut a slice (runs in windows): no map look-up per switch.
+      let used = 0;
+      if (this.carried.size !== 0) {
+        used = this.carried.get(k.id) ?? 0;
+        this.carried.delete(k.id);
+      }
       this.watchdog.arm(k.name, k.watchdogCycles, used);
     }
     if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
