@@ -91,3 +91,16 @@ describe("rtos-sim run: an app file that fails says so in one line", { timeout: 
     },
   );
 });
+
+describe("rtos-sim run: the live fault line", { timeout: 60_000 }, () => {
+  it("a hardware fault the kernel diagnosed leads with its kind (what expectFault sees): a stack overflow into the guard", async () => {
+    const r = await cli(["run", "isolation", "--no-memcheck", "--duration", "502ms"], fresh());
+    expect(r.out).toMatch(
+      /^ +501\.003 ms {2}rogue-stack-overflow {3}fault: stack-overflow: MemManage DACCVIOL\|MMARVALID on write at 0x10007400 \(expected\)$/m,
+    );
+    // A plain MPU violation keeps the exception first.
+    expect(r.out).toMatch(
+      /^ +51\.003 ms {2}rogue-kernel-read {3}fault: MemManage DACCVIOL\|MMARVALID on read at 0x20004000 \(expected\)$/m,
+    );
+  });
+});

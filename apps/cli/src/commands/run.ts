@@ -120,8 +120,11 @@ async function runApp(cx: CommandContext): Promise<number> {
         bar?.clear();
         // The exception taken, as the summary names it; an escalated fault says from what.
         const cause = f.escalated ? `${f.exceptionName} (escalated ${f.cause})` : f.cause;
+        // A hardware fault the kernel diagnosed (a stack overflow into the guard, STKOF, a corrupt SP)
+        // leads with the kind an app's expectFault sees, as the kernel's own faults do.
+        const diagnosed = f.hardware && f.kind !== f.cause.toLowerCase() ? `${f.kind}: ` : "";
         const what = f.hardware
-          ? `${cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`
+          ? `${diagnosed}${cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`
           : `${f.kind}: ${f.message}`;
         io.out(
           `${style.dim(formatTime(f.t).padStart(12))}  ${f.taskName.padEnd(width)}   ${
