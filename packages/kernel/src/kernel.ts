@@ -299,9 +299,11 @@ export class Kernel {
       // Timer wakes are the SysTick handler's work; activations and completions are measured.
       // A hook, not a `state` listener: the scheduler then builds no event per switch.
       onState: (t, from, to, cause, time, wakeTick) => {
-        if (to === "ready" && (cause === "timer" || cause === "timeout")) this.tickWake(wakeTick ?? -1);
-        // A run's time limit (or a halt) cut the slice: it goes on at the next run, its watchdog budget not renewed.
-        else if (cause === "preempt" && from === "running") sw.carryWatchdog(t);
+        if (to === "ready") {
+          if (cause === "timer" || cause === "timeout") this.tickWake(wakeTick ?? -1);
+          // A run's time limit (or a halt) cut the slice: it goes on at the next run, its watchdog budget not renewed.
+          else if (cause === "preempt") sw.carryWatchdog(t);
+        }
         this.jobs.stateChanged(t.data, from, to, cause, time, wakeTick);
       },
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),

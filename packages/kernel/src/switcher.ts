@@ -137,6 +137,12 @@ export class ContextSwitcher {
   carryWatchdog(t: Task<KTask>): void {
     if (this.watchdog !== null && this.watchdog.task === t.data.name) this.carried.set(t.id, this.watchdog.used());
   }
+  /** Arms the watchdog for `k` with what its cut slice already used (see {@link ContextSwitcher.carryWatchdog}). */
+  private resumeWatchdog(k: KTask): void {
+    const used = this.carried.get(k.id) ?? 0;
+    this.carried.delete(k.id);
+    this.watchdog!.resume(k.name, k.watchdogCycles, used);
+  }
 
   /** The scheduler's `switchIn`: TCB read, MPU load, R4-R11 (and S16-S31) restored; the return follows at the first step. */
   switchIn(t: Task<KTask>, from: Task<KTask> | null): void {
@@ -185,13 +191,9 @@ export class ContextSwitcher {
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
     this.checker?.taskRunning(k.id);
     if (this.watchdog !== null) {
-      // Empty unless a run's time limit cut a slice (runs in windows): no map look-up per switch.
-      let used = 0;
-      if (this.carried.size !== 0) {
-        used = this.carried.get(k.id) ?? 0;
-        this.carried.delete(k.id);
-      }
-      this.watchdog.arm(k.name, k.watchdogCycles, used);
+      // The map is empty unless a run's time limit cut a slice (runs in windows).
+      if (this.carried.size === 0) this.watchdog.arm(k.name, k.watchdogCycles);
+      else this.resumeWatchdog(k);
     }
     if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });

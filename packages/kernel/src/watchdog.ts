@@ -32,17 +32,24 @@ export class Watchdog {
 
   constructor(private readonly core: Core) {}
 
-  /**
-   * A task gets the CPU: its budget of `cycles` (0: none) starts now, less the `used` cycles its
-   * slice already ran before a run's time limit cut it (the budget is not renewed by running in
-   * time windows, as the scheduler's is not).
-   */
-  arm(task: string, cycles: number, used = 0): void {
+  /** A task gets the CPU: its budget of `cycles` (0: none) starts now. */
+  arm(task: string, cycles: number): void {
     this.task = task;
     this.budget = cycles;
-    this.start = this.core.cycles - used;
+    this.start = this.core.cycles;
     if (cycles > 0) this.core.setAlarm(this.start + cycles, this.fire);
     else this.disarm();
+  }
+
+  /**
+   * A task gets the CPU again after a run's time limit cut its slice: its budget of `cycles` (0:
+   * none) less the `used` cycles the slice already ran (the budget is not renewed by running in
+   * time windows, as the scheduler's is not).
+   */
+  resume(task: string, cycles: number, used: number): void {
+    this.arm(task, cycles);
+    this.start -= used;
+    if (cycles > 0) this.core.setAlarm(this.start + cycles, this.fire);
   }
 
   /** Cycles since the running task's budget started (what its slice has used). */
