@@ -96,6 +96,8 @@ export interface Task<D = unknown> {
   readonly exitValue: unknown;
   /** Wake tick while sleeping or blocked with a timeout, else null. */
   readonly wakeAt: number | null;
+  /** The name of the {@link WaitQueue} the task is blocked in (e.g. the kernel's `sem:lock`), else null. */
+  readonly waitQueue: string | null;
   /** True between `stop(task)` and the end of its unwinding (its `finally` blocks). */
   readonly stopping: boolean;
   /** Times the task was restarted. */
@@ -134,7 +136,7 @@ export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStat
   timerSeq = 0;
   heapIndex = -1;
   /** The wait queue the task is blocked on. */
-  waitingOn: { readonly lists: ReadyQueue<Tcb<D>> } | null = null;
+  waitingOn: { readonly lists: ReadyQueue<Tcb<D>>; readonly name: string } | null = null;
 
   /** Value the next `next()` passes in. */
   resumeValue: unknown = undefined;
@@ -172,5 +174,9 @@ export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStat
   /** Wake tick while in the timer heap. */
   get wakeAt(): number | null {
     return this.heapIndex >= 0 ? this.wakeTick : null;
+  }
+
+  get waitQueue(): string | null {
+    return this.waitingOn?.name ?? null;
   }
 }

@@ -63,6 +63,23 @@ describe("WaitQueue", () => {
     expect(sem.count).toBe(0);
   });
 
+  it("a blocked task names its wait queue (waitQueue), null once it runs again", () => {
+    let sem!: ReturnType<typeof semaphore>;
+    const { sched } = setup({ syscall: (t, r) => sem.handle(t, r) });
+    sem = semaphore(sched);
+    const waiter = sched.spawn({
+      name: "waiter",
+      priority: 2,
+      *entry() {
+        yield { op: "take" };
+      },
+    });
+    expect(sched.run().reason).toBe("blocked");
+    expect([waiter.state, waiter.waitQueue]).toEqual(["blocked", "sem"]);
+    sem.q.wakeOne("taken");
+    expect([waiter.state, waiter.waitQueue]).toEqual(["ready", null]);
+  });
+
   it("wakes by priority, FIFO among equals; wakeAll wakes everyone with one value", () => {
     let sem!: ReturnType<typeof semaphore>;
     const { sched } = setup({ syscall: (t, r) => sem.handle(t, r) });
