@@ -138,6 +138,48 @@ describe("kernel apps as machine apps", () => {
     });
   });
 
+  it("a run whose tasks all block with no timer pending says so, naming each task's wait, and ends there", () => {
+    const r = run(
+      {
+        name: "deadlock",
+        description: "two tasks take two semaphores in opposite orders",
+        kernel: {
+          semaphores: [
+            { name: "a", initial: 1, max: 1 },
+            { name: "b", initial: 1, max: 1 },
+          ],
+        },
+        tasks: [
+          {
+            name: "left",
+            semaphores: { a: "take", b: "take" },
+            *main(t) {
+              yield* t.semTake("a");
+              yield* t.sleep({ ms: 1 });
+              yield* t.semTake("b");
+            },
+          },
+          {
+            name: "right",
+            semaphores: { a: "take", b: "take" },
+            *main(t) {
+              yield* t.semTake("b");
+              yield* t.sleep({ ms: 1 });
+              yield* t.semTake("a");
+            },
+          },
+        ],
+      },
+      false,
+    );
+    const notes = r.events.filter((e) => e.kind === "note").map((e) => e.name);
+    expect(notes).toContain(
+      "every task is blocked and nothing can wake them (no timer pending: left waits in sem:b, right waits in sem:a): the system would idle for ever, so the run ends at 1.005 ms of the 20.000 ms asked for",
+    );
+    expect(r.simulatedUs).toBeLessThan(1010);
+    expect(r.tasks.filter((t) => t.state === "blocked").map((t) => t.name)).toEqual(["left", "right"]);
+  });
+
   it("an unplanned fault fails the run", () => {
     const r = run({ ...twoTasks, expectFault: undefined }, false);
     expect(r.memcheckActive).toBe(false);

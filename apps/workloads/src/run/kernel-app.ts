@@ -11,6 +11,7 @@ import type {
 import { defineApp as defineKernelApp, planMpu, startApp } from "@rtos-sim/kernel";
 import type { MemReport } from "@rtos-sim/memcheck";
 import type { AppRunOptions, MachineApp, MachineAppContext } from "../machine-app.js";
+import { formatTime } from "../shared/format.js";
 import { isKernelApp } from "./kernel-shape.js";
 import { checkerReportFrom, leakSummaryFrom } from "./memcheck-report.js";
 import { pageMapFromRegionManager } from "./page-maps.js";
@@ -317,7 +318,10 @@ export function startKernelApp(
       return finished;
     },
     advance(slices) {
-      if (!finished) finished = session.run(slices).reason !== "slices";
+      if (finished) return true;
+      const reason = session.run(slices).reason;
+      if (reason === "blocked") ctx.record.note(blockedForEver(session.kernel, ctx.options.durationMs), 0);
+      finished = reason !== "slices";
       return finished;
     },
     close() {
@@ -330,6 +334,20 @@ export function startKernelApp(
       if (panic !== null) ctx.record.crash(`kernel panic: ${panic}`);
     },
   };
+}
+
+/**
+ * What a run that ended because every task is blocked, with no timer pending, says of it: the
+ * system would idle for ever (a deadlock, or a wait for something that never comes), so the run
+ * ends before its duration. Names each blocked task and the wait queue it is in.
+ */
+function blockedForEver(kernel: Kernel, durationMs: number): string {
+  const waits = kernel
+    .tasks()
+    .map((k) => kernel.schedTask(k))
+    .filter((t) => t.state === "blocked")
+    .map((t) => `${t.name} waits in ${t.waitQueue ?? "a wait queue"}`);
+  return `every task is blocked and nothing can wake them (no timer pending: ${waits.join(", ")}): the system would idle for ever, so the run ends at ${formatTime(kernel.nowMs() * 1000)} of the ${formatTime(durationMs * 1000)} asked for`;
 }
 
 /**
