@@ -2,7 +2,8 @@ import { SimError } from "@rtos-sim/hw";
 
 /**
  * Error codes raised by `@rtos-sim/kernel`:
- * - `BAD_TASK`: a task description is wrong (the field is named); nothing was created.
+ * - `BAD_TASK`: a task description is wrong (the field is named; so is a field `TaskSpec` lacks:
+ *   a misspelling is not dropped in silence); nothing was created.
  * - `DUPLICATE_TASK`: a task of that name exists.
  * - `UNKNOWN_PARTITION` / `UNKNOWN_DEVICE`: a task names a partition or device role the kernel or board lacks.
  * - `UNKNOWN_TASK`: an app asks where a task lies (`AppEnv.task`) that the kernel lacks.

@@ -249,6 +249,13 @@ describe("boot and spawn errors", () => {
     [{ name: "x", partitions: { shared: "wx" } }, "BAD_TASK", /partitions\.shared must be/],
     [{ name: "x", faultPolicy: { restart: -1 } }, "BAD_TASK", /faultPolicy/],
     [{ name: "x", code: 2 ** 32 }, "BAD_TASK", /code must be a 32-bit address/],
+    // A misspelt field is not dropped in silence (its default would apply).
+    [
+      { name: "x", stacksize: 4096 },
+      "BAD_TASK",
+      /^BAD_TASK: task "x": stacksize is not a task field \(did you mean stackSize\?\): TaskSpec has name, priority, /,
+    ],
+    [{ name: "x", timeout: 5 }, "BAD_TASK", /^BAD_TASK: task "x": timeout is not a task field: TaskSpec has /],
     // Larger than any STM32F407 region's largest block (64 KiB): no pages, as for a full region.
     [{ name: "x", heapSize: 16 * 1024 * 1024 }, "OUT_OF_MEMORY", /no room for the heap of x/],
     [{ name: "x", heapSize: 512 * 1024 }, "OUT_OF_MEMORY", /no room for the heap of x/],

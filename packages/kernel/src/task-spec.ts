@@ -51,8 +51,43 @@ export function copySpec(spec: TaskSpec): TaskSpec {
   return Object.freeze(out) as unknown as TaskSpec;
 }
 
+/** Every field of a {@link TaskSpec} (the compiler holds this table to the interface, both ways). */
+const TASK_SPEC_FIELDS: { readonly [K in keyof Required<TaskSpec>]: true } = {
+  name: true,
+  priority: true,
+  privileged: true,
+  stackSize: true,
+  heapSize: true,
+  heap: true,
+  slabClasses: true,
+  code: true,
+  partitions: true,
+  queues: true,
+  semaphores: true,
+  devices: true,
+  faultPolicy: true,
+  period: true,
+  deadline: true,
+  watchdogCycles: true,
+  main: true,
+};
+
 /**
- * Checks a task description field by field (typed `BAD_TASK` naming the field,
+ * A field a task description names that {@link TaskSpec} lacks (a misspelling such as `stacksize`
+ * would otherwise be dropped in silence: its default applies), with the field meant when one
+ * differs only in case; null when every field is known.
+ */
+function unknownField(spec: object): { field: string; meant: string | null } | null {
+  for (const field of Object.keys(spec)) {
+    if (Object.hasOwn(TASK_SPEC_FIELDS, field)) continue;
+    const meant = Object.keys(TASK_SPEC_FIELDS).find((f) => f.toLowerCase() === field.toLowerCase()) ?? null;
+    return { field, meant };
+  }
+  return null;
+}
+
+/**
+ * Checks a task description field by field (typed `BAD_TASK` naming the field, an unknown one too,
  * `DUPLICATE_TASK`, `UNKNOWN_PARTITION`, `UNKNOWN_DEVICE`, `UNKNOWN_QUEUE`,
  * `UNKNOWN_SEMAPHORE`); changes nothing.
  */
@@ -62,6 +97,13 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (typeof spec !== "object" || spec === null) throw bad("spec", "must be an object");
   if (typeof spec.name !== "string" || !/^[A-Za-z0-9_.-]{1,32}$/.test(spec.name)) {
     throw bad("name", "must be 1-32 letters, digits, _ . -");
+  }
+  const unknown = unknownField(spec);
+  if (unknown !== null) {
+    throw bad(
+      unknown.field,
+      `is not a task field${unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`}: TaskSpec has ${Object.keys(TASK_SPEC_FIELDS).join(", ")}`,
+    );
   }
   if (kernel.hasTask(spec.name))
     throw new KernelError("DUPLICATE_TASK", `task ${spec.name} exists`, { task: spec.name });
