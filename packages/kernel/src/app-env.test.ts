@@ -145,3 +145,24 @@ describe("AppDescription.observe: the app's code outside task code", () => {
     expect(codeOf(() => defineApp(app({ observe: 1 as never })))).toBe('BAD_CONFIG {"field":"observe"}');
   });
 });
+
+describe("defineApp: fields the description lacks", () => {
+  it("a kernel option at the top (semaphores) is BAD_CONFIG saying where it goes; it was dropped in silence", () => {
+    const bad = { ...app(), semaphores: [{ name: "s" }] } as AppDescription;
+    expect(codeOf(() => defineApp(bad))).toBe('BAD_CONFIG {"field":"semaphores"}');
+    expect(() => defineApp(bad)).toThrow(
+      /^BAD_CONFIG: app "env": semaphores is not an app field \(a kernel option: put it in kernel: \{ semaphores \}\): AppDescription has name, description, /,
+    );
+  });
+
+  it("an unknown field anywhere else, or in kernel, is BAD_CONFIG naming it", () => {
+    expect(codeOf(() => defineApp({ ...app(), duration: 5 } as AppDescription))).toBe(
+      'BAD_CONFIG {"field":"duration"}',
+    );
+    const k = app({ kernel: { tickHZ: 1000 } as never });
+    expect(codeOf(() => defineApp(k))).toBe('BAD_CONFIG {"field":"kernel.tickHZ"}');
+    expect(() => defineApp(k)).toThrow(
+      /^BAD_CONFIG: app "env": kernel\.tickHZ is not a kernel option: pageOrder, tickHz, /,
+    );
+  });
+});

@@ -92,13 +92,62 @@ export interface AppRun {
   readonly leaks: LeakSummary | null;
 }
 
-/** Checks an app description's shape (a typed `BAD_CONFIG` error naming the field) and returns it. */
+/** Every field of an {@link AppDescription} (the compiler holds this table to the interface, both ways). */
+const APP_FIELDS: { readonly [K in keyof Required<AppDescription>]: true } = {
+  name: true,
+  description: true,
+  board: true,
+  durationMs: true,
+  memcheck: true,
+  kernel: true,
+  observe: true,
+  tasks: true,
+  check: true,
+  expectFault: true,
+  expectReport: true,
+};
+
+/** Every field of an app's `kernel` options (`KernelOptions` but the board, checker and seed, which the app and the run set). */
+const KERNEL_OPTION_FIELDS: { readonly [K in keyof Required<NonNullable<AppDescription["kernel"]>>]: true } = {
+  pageOrder: true,
+  tickHz: true,
+  allocationTooBig: true,
+  partitions: true,
+  semaphores: true,
+  queues: true,
+  watchdogCycles: true,
+  watchdogInterrupt: true,
+  codeIsolation: true,
+  imageSize: true,
+  kernelHeapSize: true,
+  costs: true,
+  frames: true,
+};
+
+/**
+ * Checks an app description's shape (a typed `BAD_CONFIG` error naming the field, and a field
+ * `AppDescription` lacks: `semaphores` at the top instead of in `kernel` would be dropped in
+ * silence) and returns it.
+ */
 export function defineApp(app: AppDescription): AppDescription {
   const bad = (field: string, why: string) =>
     new KernelError("BAD_CONFIG", `app ${JSON.stringify((app as { name?: unknown })?.name)}: ${field} ${why}`, {
       field,
     });
   if (typeof app !== "object" || app === null) throw bad("app", "must be an object");
+  for (const field of Object.keys(app)) {
+    if (Object.hasOwn(APP_FIELDS, field)) continue;
+    const inKernel = Object.hasOwn(KERNEL_OPTION_FIELDS, field)
+      ? ` (a kernel option: put it in kernel: { ${field} })`
+      : "";
+    throw bad(field, `is not an app field${inKernel}: AppDescription has ${Object.keys(APP_FIELDS).join(", ")}`);
+  }
+  if (typeof app.kernel === "object" && app.kernel !== null) {
+    for (const field of Object.keys(app.kernel)) {
+      if (Object.hasOwn(KERNEL_OPTION_FIELDS, field)) continue;
+      throw bad(`kernel.${field}`, `is not a kernel option: ${Object.keys(KERNEL_OPTION_FIELDS).join(", ")}`);
+    }
+  }
   if (typeof app.name !== "string" || app.name === "") throw bad("name", "must be a non-empty string");
   if (typeof app.description !== "string") throw bad("description", "must be a string");
   if (!Array.isArray(app.tasks) && typeof app.tasks !== "function")
