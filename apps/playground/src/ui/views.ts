@@ -16,6 +16,7 @@ import {
 } from "@rtos-sim/apps";
 import type { LiveRun } from "../live-run.js";
 import { type MpuMapRow, mpuMapSvg } from "../mpu-map.js";
+import { checksHtml } from "./checks-html.js";
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -107,21 +108,10 @@ export class RunViews {
       .join("");
   }
 
-  /** The app's checks and the verdict, when the run has ended. */
+  /** The app's checks, the verdict, warnings and the recording limit, when the run has ended. */
   checks(live: LiveRun): void {
     const f = live.final;
     if (!f) return;
-    const r = f.result;
-    const items = r.checks
-      .map(
-        (c) =>
-          `<li class="${c.skipped ? "skip" : c.passed ? "pass" : "fail"}">${esc(c.name)}${c.detail ? ` <span class="mono">(${esc(c.detail)})</span>` : ""}</li>`,
-      )
-      .join("");
-    const problems = r.verdict.problems.map((p) => `<li>${esc(p)}</li>`).join("");
-    byId("checks").innerHTML =
-      `${items ? `<ul class="checks">${items}</ul>` : `<p class="empty">This app makes no checks.</p>`}${
-        problems ? `<p>Problems:</p><ul class="problems">${problems}</ul>` : ""
-      }`;
+    byId("checks").innerHTML = checksHtml(f.result);
   }
 }
