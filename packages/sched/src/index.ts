@@ -58,6 +58,6 @@ export type { SpawnOptions } from "./task-table.js";
 export type { TimerNode } from "./timer-heap.js";
 export { TimerHeap } from "./timer-heap.js";
 export type { JsonValue, TraceRecord } from "./trace.js";
-export { canonicalJson, fnv1a64, TraceRecorder, traceHash } from "./trace.js";
+export { canonicalHash, canonicalJson, Fnv1a64, fnv1a64, TraceRecorder, traceHash } from "./trace.js";
 export type { WaitOrder, WaitQueueOptions } from "./wait-queue.js";
 export { TIMEOUT, WaitQueue } from "./wait-queue.js";

@@ -1,7 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Scheduler } from "./scheduler.js";
 import { setup } from "./test-setup.js";
-import { canonicalJson, fnv1a64, TraceRecorder, traceHash } from "./trace.js";
+import { canonicalHash, canonicalJson, Fnv1a64, fnv1a64, TraceRecorder, traceHash } from "./trace.js";
 import { WaitQueue } from "./wait-queue.js";
 
 describe("canonical JSON and FNV-1a", () => {
@@ -20,6 +21,32 @@ describe("canonical JSON and FNV-1a", () => {
       '{"e":{"message":"m","name":"TypeError"},"n":"10","s":"x"}',
     );
     expect(traceHash([{ ev: "x", t: 1 }])).toBe(fnv1a64('[{"ev":"x","t":1}]'));
+  });
+
+  it("hashes piece by piece as in one string (Fnv1a64), the canonical form without building it (canonicalHash)", () => {
+    const h = new Fnv1a64();
+    for (const piece of ["é", "€", "😀"]) h.update(piece);
+    expect(h.digest()).toBe(fnv1a64("é€😀"));
+    const upper = (s: string) => s.toUpperCase();
+    /** What canonicalHash with a string map hashes: every string value mapped, keys and errors not. */
+    const mapped = (v: unknown): unknown =>
+      typeof v === "string"
+        ? upper(v)
+        : Array.isArray(v)
+          ? v.map(mapped)
+          : v !== null && typeof v === "object" && !(v instanceof Error)
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapped(x)]))
+            : v;
+    fc.assert(
+      fc.property(fc.anything({ withBigInt: true, withNullPrototype: true, withObjectString: true }), (v) => {
+        expect(canonicalHash(v)).toBe(fnv1a64(canonicalJson(v)));
+        expect(canonicalHash(v, upper)).toBe(fnv1a64(canonicalJson(mapped(v))));
+      }),
+      { seed: 7, numRuns: 500 },
+    );
+    expect(canonicalHash({ e: new TypeError("m"), s: "a" }, upper)).toBe(
+      fnv1a64('{"e":{"message":"m","name":"TypeError"},"s":"A"}'),
+    );
   });
 });
 

@@ -16,33 +16,145 @@ export interface TraceRecord {
 }
 
 /**
+ * Writes a value canonically, piece by piece, to `emit`: object keys sorted, `undefined` fields
+ * dropped, non-finite numbers as null, -0 as 0, symbols by description, errors by name and
+ * message; every string value (not a key, not an error's fields) through `mapString` first.
+ */
+function writeCanonical(value: unknown, emit: (piece: string) => void, mapString: (s: string) => string): void {
+  if (value === null || value === undefined) {
+    emit("null");
+    return;
+  }
+  switch (typeof value) {
+    case "number":
+      emit(Number.isFinite(value) ? JSON.stringify(value === 0 ? 0 : value) : "null");
+      return;
+    case "boolean":
+      emit(value ? "true" : "false");
+      return;
+    case "string":
+      emit(JSON.stringify(mapString(value)));
+      return;
+    case "bigint":
+      emit(JSON.stringify(value.toString()));
+      return;
+    case "symbol":
+      emit(JSON.stringify(value.description ?? ""));
+      return;
+    case "function":
+      emit("null");
+      return;
+  }
+  if (Array.isArray(value)) {
+    emit("[");
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) emit(",");
+      writeCanonical(value[i], emit, mapString);
+    }
+    emit("]");
+    return;
+  }
+  if (value instanceof Error) {
+    writeCanonical({ name: value.name, message: value.message }, emit, keep);
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  emit("{");
+  for (let i = 0; i < keys.length; i++) {
+    emit(`${i > 0 ? "," : ""}${JSON.stringify(keys[i])}:`);
+    writeCanonical(obj[keys[i]!], emit, mapString);
+  }
+  emit("}");
+}
+
+const keep = (s: string): string => s;
+
+/**
  * Serialises a value canonically: object keys sorted, `undefined` fields dropped, non-finite
  * numbers as null, -0 as 0, symbols by description, errors by name and message. Two equal
  * traces give the same string byte for byte.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return "null";
-  switch (typeof value) {
-    case "number":
-      return Number.isFinite(value) ? JSON.stringify(value === 0 ? 0 : value) : "null";
-    case "boolean":
-      return value ? "true" : "false";
-    case "string":
-      return JSON.stringify(value);
-    case "bigint":
-      return JSON.stringify(value.toString());
-    case "symbol":
-      return JSON.stringify(value.description ?? "");
-    case "function":
-      return "null";
+  const pieces: string[] = [];
+  writeCanonical(value, (p) => pieces.push(p), keep);
+  return pieces.join("");
+}
+
+/**
+ * {@link fnv1a64} of {@link canonicalJson}, computed without building the string (a long run's
+ * result serialises to hundreds of megabytes); `mapString` rewrites every string value first
+ * (not keys), e.g. to mask what depends on the host.
+ *
+ * @example
+ * ```ts
+ * canonicalHash({ b: 1, a: "x" }) === fnv1a64(canonicalJson({ a: "x", b: 1 })); // true
+ * ```
+ */
+export function canonicalHash(value: unknown, mapString: (s: string) => string = keep): string {
+  const h = new Fnv1a64();
+  writeCanonical(value, (p) => h.update(p), mapString);
+  return h.digest();
+}
+
+/**
+ * 64-bit FNV-1a over UTF-8 bytes, fed a string at a time (a surrogate pair must not be split
+ * between two updates). {@link fnv1a64} hashes one string.
+ *
+ * @example
+ * ```ts
+ * const h = new Fnv1a64();
+ * h.update("a");
+ * h.digest(); // "af63dc4c8601ec8c", as fnv1a64("a")
+ * ```
+ */
+export class Fnv1a64 {
+  private hi = 0xcbf29ce4;
+  private lo = 0x84222325;
+
+  /** Adds the UTF-8 bytes of `text`. */
+  update(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      let c = text.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
+      }
+      if (c < 0x80) this.byte(c);
+      else if (c < 0x800) {
+        this.byte(0xc0 | (c >> 6));
+        this.byte(0x80 | (c & 63));
+      } else if (c < 0x10000) {
+        this.byte(0xe0 | (c >> 12));
+        this.byte(0x80 | ((c >> 6) & 63));
+        this.byte(0x80 | (c & 63));
+      } else {
+        this.byte(0xf0 | (c >> 18));
+        this.byte(0x80 | ((c >> 12) & 63));
+        this.byte(0x80 | ((c >> 6) & 63));
+        this.byte(0x80 | (c & 63));
+      }
+    }
   }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value instanceof Error) return canonicalJson({ name: value.name, message: value.message });
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter((k) => obj[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+
+  /** The hash of everything added so far, as 16 hex digits. */
+  digest(): string {
+    return this.hi.toString(16).padStart(8, "0") + this.lo.toString(16).padStart(8, "0");
+  }
+
+  private byte(b: number): void {
+    const lo = (this.lo ^ b) >>> 0;
+    // (hi:lo) * 0x100000001b3 mod 2^64 = x * 0x1b3 + (x << 40)
+    const l = lo * 0x1b3;
+    const carry = Math.floor(l / 0x100000000);
+    this.hi = (Math.imul(this.hi, 0x1b3) + carry + (lo << 8)) >>> 0;
+    this.lo = l >>> 0;
+  }
 }
 
 /**
@@ -56,41 +168,9 @@ export function canonicalJson(value: unknown): string {
  * ```
  */
 export function fnv1a64(text: string): string {
-  let hi = 0xcbf29ce4;
-  let lo = 0x84222325;
-  const byte = (b: number): void => {
-    lo = (lo ^ b) >>> 0;
-    // (hi:lo) * 0x100000001b3 mod 2^64 = x * 0x1b3 + (x << 40)
-    const l = lo * 0x1b3;
-    const carry = Math.floor(l / 0x100000000);
-    hi = (Math.imul(hi, 0x1b3) + carry + (lo << 8)) >>> 0;
-    lo = l >>> 0;
-  };
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        i++;
-      }
-    }
-    if (c < 0x80) byte(c);
-    else if (c < 0x800) {
-      byte(0xc0 | (c >> 6));
-      byte(0x80 | (c & 63));
-    } else if (c < 0x10000) {
-      byte(0xe0 | (c >> 12));
-      byte(0x80 | ((c >> 6) & 63));
-      byte(0x80 | (c & 63));
-    } else {
-      byte(0xf0 | (c >> 18));
-      byte(0x80 | ((c >> 12) & 63));
-      byte(0x80 | ((c >> 6) & 63));
-      byte(0x80 | (c & 63));
-    }
-  }
-  return hi.toString(16).padStart(8, "0") + lo.toString(16).padStart(8, "0");
+  const h = new Fnv1a64();
+  h.update(text);
+  return h.digest();
 }
 
 /** The stable hash of a trace: {@link fnv1a64} of its {@link canonicalJson}. */

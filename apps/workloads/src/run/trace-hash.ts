@@ -1,10 +1,10 @@
 import { maskSourceSites } from "@rtos-sim/memcheck";
-import { canonicalJson, fnv1a64 } from "@rtos-sim/sched";
+import { canonicalHash } from "@rtos-sim/sched";
 import type { RunResult } from "./result.js";
 
 /**
- * The trace hash of a run: 64-bit FNV-1a (16 hex digits, `@rtos-sim/sched`'s `fnv1a64`) of the
- * canonical JSON of everything the run recorded: tasks, run slices, events, UART lines, faults,
+ * The trace hash of a run: 64-bit FNV-1a (16 hex digits, `@rtos-sim/sched`'s `canonicalHash`) of
+ * the canonical JSON of everything the run recorded: tasks, run slices, events, UART lines, faults,
  * checker reports, page maps, counters, checks, the board and the options. Left out: the wall
  * time (not deterministic), where the app came from (built in or a file path), a `traceHash`
  * field (the one `rtos-sim run --json` adds) and the checker's source sites (`#0 file:line:column`,
@@ -21,16 +21,7 @@ import type { RunResult } from "./result.js";
 export function traceHash(result: RunResult): string {
   // `rtos-sim run --json` adds the hash itself (`traceHash`): the hash of that document is the same.
   const { wallMs: _wall, app, traceHash: _hash, ...rest } = result as RunResult & { traceHash?: unknown };
-  return fnv1a64(canonicalJson(masked({ ...rest, app: { name: app.name, summary: app.summary } })));
-}
-
-/** `value` with {@link maskSourceSites} applied to every string in it. */
-function masked(value: unknown): unknown {
-  if (typeof value === "string") return maskSourceSites(value);
-  if (Array.isArray(value)) return value.map(masked);
-  if (value instanceof Error) return value;
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
-  }
-  return value;
+  // Hashed as it is walked, source sites masked on the way: no copy of the run and no string of
+  // it (a long run's canonical JSON is hundreds of megabytes).
+  return canonicalHash({ ...rest, app: { name: app.name, summary: app.summary } }, maskSourceSites);
 }
