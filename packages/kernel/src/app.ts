@@ -5,6 +5,7 @@ import { bootKernel } from "./boot.js";
 import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
 import { KernelError } from "./errors.js";
 import type { FaultRecord } from "./fault-report.js";
+import { type FieldTable, fieldList, unknownField } from "./field-table.js";
 import type { Kernel, KernelRunResult } from "./kernel.js";
 
 /**
@@ -93,7 +94,7 @@ export interface AppRun {
 }
 
 /** Every field of an {@link AppDescription} (the compiler holds this table to the interface, both ways). */
-const APP_FIELDS: { readonly [K in keyof Required<AppDescription>]: true } = {
+const APP_FIELDS: FieldTable<AppDescription> = {
   name: true,
   description: true,
   board: true,
@@ -108,7 +109,7 @@ const APP_FIELDS: { readonly [K in keyof Required<AppDescription>]: true } = {
 };
 
 /** Every field of an app's `kernel` options (`KernelOptions` but the board, checker and seed, which the app and the run set). */
-const KERNEL_OPTION_FIELDS: { readonly [K in keyof Required<NonNullable<AppDescription["kernel"]>>]: true } = {
+const KERNEL_OPTION_FIELDS: FieldTable<NonNullable<AppDescription["kernel"]>> = {
   pageOrder: true,
   tickHz: true,
   allocationTooBig: true,
@@ -135,18 +136,18 @@ export function defineApp(app: AppDescription): AppDescription {
       field,
     });
   if (typeof app !== "object" || app === null) throw bad("app", "must be an object");
-  for (const field of Object.keys(app)) {
-    if (Object.hasOwn(APP_FIELDS, field)) continue;
+  const unknown = unknownField(app, APP_FIELDS);
+  if (unknown !== null) {
+    const { field } = unknown;
     const inKernel = Object.hasOwn(KERNEL_OPTION_FIELDS, field)
       ? ` (a kernel option: put it in kernel: { ${field} })`
       : "";
-    throw bad(field, `is not an app field${inKernel}: AppDescription has ${Object.keys(APP_FIELDS).join(", ")}`);
+    throw bad(field, `is not an app field${inKernel}: AppDescription has ${fieldList(APP_FIELDS)}`);
   }
-  if (typeof app.kernel === "object" && app.kernel !== null) {
-    for (const field of Object.keys(app.kernel)) {
-      if (Object.hasOwn(KERNEL_OPTION_FIELDS, field)) continue;
-      throw bad(`kernel.${field}`, `is not a kernel option: ${Object.keys(KERNEL_OPTION_FIELDS).join(", ")}`);
-    }
+  const unknownOption =
+    typeof app.kernel === "object" && app.kernel !== null ? unknownField(app.kernel, KERNEL_OPTION_FIELDS) : null;
+  if (unknownOption !== null) {
+    throw bad(`kernel.${unknownOption.field}`, `is not a kernel option: ${fieldList(KERNEL_OPTION_FIELDS)}`);
   }
   if (typeof app.name !== "string" || app.name === "") throw bad("name", "must be a non-empty string");
   if (typeof app.description !== "string") throw bad("description", "must be a string");

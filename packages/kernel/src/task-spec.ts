@@ -3,6 +3,7 @@ import type { DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import { checkPolicy } from "./fault-handler.js";
+import { type FieldTable, fieldList, unknownField } from "./field-table.js";
 import { HEAP_KIND_NAMES, isHeapKind } from "./heaps/table.js";
 import type { MpuGrant } from "./mpu-plan.js";
 import { GUARD_BYTES } from "./task-record.js";
@@ -52,7 +53,7 @@ export function copySpec(spec: TaskSpec): TaskSpec {
 }
 
 /** Every field of a {@link TaskSpec} (the compiler holds this table to the interface, both ways). */
-const TASK_SPEC_FIELDS: { readonly [K in keyof Required<TaskSpec>]: true } = {
+const TASK_SPEC_FIELDS: FieldTable<TaskSpec> = {
   name: true,
   priority: true,
   privileged: true,
@@ -73,20 +74,6 @@ const TASK_SPEC_FIELDS: { readonly [K in keyof Required<TaskSpec>]: true } = {
 };
 
 /**
- * A field a task description names that {@link TaskSpec} lacks (a misspelling such as `stacksize`
- * would otherwise be dropped in silence: its default applies), with the field meant when one
- * differs only in case; null when every field is known.
- */
-function unknownField(spec: object): { field: string; meant: string | null } | null {
-  for (const field of Object.keys(spec)) {
-    if (Object.hasOwn(TASK_SPEC_FIELDS, field)) continue;
-    const meant = Object.keys(TASK_SPEC_FIELDS).find((f) => f.toLowerCase() === field.toLowerCase()) ?? null;
-    return { field, meant };
-  }
-  return null;
-}
-
-/**
  * Checks a task description field by field (typed `BAD_TASK` naming the field, an unknown one too,
  * `DUPLICATE_TASK`, `UNKNOWN_PARTITION`, `UNKNOWN_DEVICE`, `UNKNOWN_QUEUE`,
  * `UNKNOWN_SEMAPHORE`); changes nothing.
@@ -98,11 +85,11 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (typeof spec.name !== "string" || !/^[A-Za-z0-9_.-]{1,32}$/.test(spec.name)) {
     throw bad("name", "must be 1-32 letters, digits, _ . -");
   }
-  const unknown = unknownField(spec);
+  const unknown = unknownField(spec, TASK_SPEC_FIELDS);
   if (unknown !== null) {
     throw bad(
       unknown.field,
-      `is not a task field${unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`}: TaskSpec has ${Object.keys(TASK_SPEC_FIELDS).join(", ")}`,
+      `is not a task field${unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`}: TaskSpec has ${fieldList(TASK_SPEC_FIELDS)}`,
     );
   }
   if (kernel.hasTask(spec.name))
