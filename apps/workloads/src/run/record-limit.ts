@@ -10,6 +10,12 @@ import type { CounterSample, RecordingInfo } from "./result.js";
  */
 export const RECORD_LIMIT = 200_000;
 
+/** A sample the series owns (its values merged in place). */
+interface Sample {
+  readonly t: number;
+  readonly values: Record<string, number>;
+}
+
 /**
  * A counter series that stays within a limit by halving its resolution: when it reaches the
  * limit, each pair of neighbouring samples becomes one (at the first one's time, with the larger
@@ -26,11 +32,11 @@ export const RECORD_LIMIT = 200_000;
  * ```
  */
 export class SampleSeries {
-  private readonly kept: CounterSample[] = [];
+  private readonly kept: Sample[] = [];
   /** Incoming samples per kept one (1, 2, 4...). */
   private stride = 1;
   /** The sample being merged from incoming ones while `stride` > 1, and how many it holds. */
-  private pending: { t: number; values: Record<string, number> } | null = null;
+  private pending: Sample | null = null;
   private pendingCount = 0;
   /** Samples added. */
   private added = 0;
@@ -67,7 +73,7 @@ export class SampleSeries {
       : [...this.kept, { t: this.pending.t, values: { ...this.pending.values } }];
   }
 
-  private push(sample: CounterSample & { values: Record<string, number> }): void {
+  private push(sample: Sample): void {
     const kept = this.kept;
     kept.push(sample);
     if (kept.length < this.limit) return;
@@ -76,7 +82,7 @@ export class SampleSeries {
     for (let i = 0; i < kept.length; i += 2) {
       const a = kept[i]!;
       const b = kept[i + 1];
-      if (b !== undefined) mergeInto(a.values as Record<string, number>, b.values);
+      if (b !== undefined) mergeInto(a.values, b.values);
       kept[n++] = a;
     }
     kept.length = n;
