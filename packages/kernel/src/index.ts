@@ -113,6 +113,8 @@ export type { TaskLibc } from "./libc.js";
 export { makeLibc } from "./libc.js";
 export type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 export { MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
+export type { StackUsage } from "./stack-usage.js";
+export { STACK_FILL } from "./stack-usage.js";
 export type { SwitcherDeps } from "./switcher.js";
 export { ContextSwitcher, EXC_RETURN_THREAD_PSP, EXC_RETURN_THREAD_PSP_FP, FP_AREA_BYTES } from "./switcher.js";
 export { handleSyscall } from "./syscall-handler.js";

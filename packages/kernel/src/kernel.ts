@@ -31,6 +31,7 @@ import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { makeLibc } from "./libc.js";
 import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
+import { paintStack, type StackUsage, stackPeak } from "./stack-usage.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
 import { isObjectName, MAX_OBJECT_NAME } from "./syscall-handlers/args.js";
@@ -177,6 +178,8 @@ export class Kernel {
    * over at a restart, the task's CPU time does not (its earlier runs were its own, not the kernel's).
    */
   private readonly earlierCycles = new Map<number, number>();
+  /** Per task id, its stack's peak over its runs before its last restart (see {@link Kernel.stackUsage}). */
+  private readonly earlierStackPeak = new Map<number, number>();
 
   private constructor(options: KernelOptions) {
     checkOptionShape(options);
@@ -740,6 +743,7 @@ export class Kernel {
         firstRelease * cpt,
       );
       this.checker?.blockAllocated(sBase, sSize, "stacks");
+      paintStack(this.machine.bus, sBase + GUARD_BYTES, sSize - GUARD_BYTES);
       const psp = this.switcher.initialFrame(k);
       const checker = this.checker;
       if (checker) {
@@ -829,6 +833,9 @@ export class Kernel {
     }
     if (this.checker) this.checker.unregisterStack(k.id);
     k.ctx.branch(k.code); // the task starts over at its entry (a privileged fetch: the kernel's)
+    // The peak of the run that ended is kept; the new run starts on a freshly painted stack.
+    this.earlierStackPeak.set(k.id, this.stackUsage(k).peak);
+    paintStack(this.machine.bus, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES);
     const psp = this.switcher.initialFrame(k);
     this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks >>> 0));
     if (this.checker)
@@ -889,6 +896,25 @@ export class Kernel {
   } {
     const cycles = (this.scheduler.task(k.id)?.stats.cycles ?? 0) + (this.earlierCycles.get(k.id) ?? 0);
     return { ...this.jobs.stats(k), cpuCycles: cycles };
+  }
+
+  /**
+   * How much of its stack a task has used (its high-water mark), over all its runs: the stack is
+   * painted with `STACK_FILL` when the task is created and when a fault policy restarts it, and
+   * this scans it for the lowest byte written (a debugger read: no simulated time, unseen by the
+   * checker). See {@link StackUsage}.
+   *
+   * @example
+   * ```ts
+   * const { size, peak } = kernel.stackUsage(task);
+   * console.log(`${task.name}: ${peak} of ${size} stack bytes used`);
+   * ```
+   */
+  stackUsage(k: KTask): StackUsage {
+    const base = k.stack.base + GUARD_BYTES;
+    const size = k.stack.top - base;
+    const peak = stackPeak(this.machine.bus, base, size);
+    return { size, peak: Math.max(peak, this.earlierStackPeak.get(k.id) ?? 0) };
   }
 
   /**
