@@ -161,6 +161,7 @@ export type {
   RunResult,
   TaskResult,
   TaskSlice,
+  TaskStack,
   TaskState,
   TaskTiming,
   UartLine,
@@ -169,7 +170,16 @@ export type {
 export { RUN_RESULT_SCHEMA } from "./run/result.js";
 export { traceHash } from "./run/trace-hash.js";
 export { accelAngles, atan2Milli, complementary, formatMilliDeg, gyroDeltaMilli, isqrt } from "./shared/fixed-point.js";
-export { formatAction, formatBytes, formatHz, formatShare, formatTime, hex32 } from "./shared/format.js";
+export {
+  formatAction,
+  formatBytes,
+  formatHz,
+  formatShare,
+  formatStackPeak,
+  formatTime,
+  hex32,
+  STACK_HEADROOM_SHARE,
+} from "./shared/format.js";
 export { Prng } from "./shared/prng.js";
 export type { ByteWriter } from "./shared/uart.js";
 export { uartWrite } from "./shared/uart.js";

@@ -49,6 +49,50 @@ describe("the human summary", () => {
     expect(formatSummary(result(false), makeStyle(false))).not.toContain("CPU load");
   });
 
+  it("shows each task's stack peak when the run measured it, and flags a stack with 10% or less left", () => {
+    const rec = new RunRecorder({
+      app: { name: "s", summary: "stacks", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 10, memcheck: false },
+    });
+    const roomy = rec.addTask("roomy");
+    const tight = rec.addTask("tight");
+    const full = rec.addTask("full");
+    rec.setStack(roomy, { size: 992, peak: 660 });
+    rec.setStack(tight, { size: 992, peak: 900 });
+    rec.setStack(full, { size: 2016, peak: 2016 });
+    const r = rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
+    const style = makeStyle(false);
+    const table = taskTable(r, style);
+    expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+stack peak\s+memory held\s+MPU regions$/m);
+    expect(table).toMatch(/^kernel\s+running\s+0\.00%\s+0\s+-\s+0 B\s+0$/m);
+    expect(table).toMatch(/^roomy\s+ready\s+0\.00%\s+0\s+660 B \(66%\)\s+0 B\s+0$/m);
+    expect(table).toMatch(/^full\s+ready\s+0\.00%\s+0\s+1\.97 KiB \(100%\)/m);
+    const summary = formatSummary(r, style);
+    expect(summary).toContain("stack  tight used 900 B (90%) of its 992 B stack: 92 B left before the guard\n");
+    expect(summary).toContain("stack  full used its whole 1.97 KiB stack\n");
+    expect(summary).not.toContain("stack  roomy");
+    const html = renderReport(r);
+    expect(html).toContain("<th>stack peak</th>");
+    expect(html).toContain('<td class="num missed">900 B (90%)</td>');
+    expect(html).toContain('<td class="num">660 B (66%)</td>');
+  });
+
+  it("says a stack overflowed when the task's fault or the checker says so", () => {
+    const rec = new RunRecorder({
+      app: { name: "s", summary: "stacks", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 10, memcheck: false },
+    });
+    const t = rec.addTask("deep");
+    rec.setStack(t, { size: 992, peak: 960 });
+    rec.addFault({ ...memManage("stack-overflow", "stack overflow"), task: t });
+    const r = rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
+    expect(formatSummary(r, makeStyle(false))).toContain(
+      "stack  deep overflowed its 992 B stack (see below); its deepest write was 960 B (96%) down\n",
+    );
+  });
+
   it("marks a skipped check 'skip', counts only the checks made as passed, and says why the others were not", () => {
     const rec = new RunRecorder({
       app: { name: "x", summary: "s", source: "builtin", file: null },

@@ -12,12 +12,14 @@ import {
   formatAction,
   formatBytes,
   formatShare,
+  formatStackPeak,
   formatTime,
   HFSR_MEANING,
   hex32,
   mpuRegionCells,
   mpuRegionGroups,
   recordingSummary,
+  STACK_HEADROOM_SHARE,
   traceHash,
 } from "@rtos-sim/apps";
 import type { Style } from "../cli/io.js";
@@ -125,6 +127,9 @@ function usCell(us: number | null): string {
 /** The task table: with timing columns (jobs, response max, jitter, missed) when the run measured jobs. */
 export function taskTable(result: RunResult, style: Style): string {
   const timed = result.tasks.some((t) => t.timing !== null);
+  const stacks = result.tasks.some((t) => t.stack !== null);
+  const stackCell = (t: TaskResult) =>
+    nearlyFull(t) ? style.yellow(formatStackPeak(t.stack)) : formatStackPeak(t.stack);
   const state = (t: TaskResult) => (t.state === "faulted" || t.state === "killed" ? style.yellow(t.state) : t.state);
   const missed = (t: TaskResult) => {
     if (!t.timing) return "-";
@@ -145,6 +150,7 @@ export function taskTable(result: RunResult, style: Style): string {
           ] as const)
         : []),
       { header: "faults", align: "right" },
+      ...(stacks ? ([{ header: "stack peak", align: "right" }] as const) : []),
       { header: "memory held", align: "right" },
       { header: "MPU regions", align: "right" },
     ],
@@ -161,10 +167,40 @@ export function taskTable(result: RunResult, style: Style): string {
           ]
         : []),
       String(t.faults),
+      ...(stacks ? [stackCell(t)] : []),
       formatBytes(t.memoryHeld),
       String(t.mpuRegions.length),
     ]),
   );
+}
+
+/** Whether a task's stack peaked at {@link STACK_HEADROOM_SHARE} of its size or more. */
+function nearlyFull(t: TaskResult): boolean {
+  return t.stack !== null && t.stack.peak >= STACK_HEADROOM_SHARE * t.stack.size;
+}
+
+/**
+ * The lines under the task table for stacks that peaked at {@link STACK_HEADROOM_SHARE} of their
+ * size or more (empty when none did): a deeper call or one more exception frame reaches the guard.
+ */
+export function stackHeadroomLines(result: RunResult, style: Style): string {
+  let out = "";
+  for (const t of result.tasks) {
+    if (!nearlyFull(t) || t.stack === null) continue;
+    const { peak, size } = t.stack;
+    const overflowed =
+      result.faults.some((f) => f.task === t.id && f.kind === "stack-overflow") ||
+      result.reports.some((r) => r.task === t.id && r.kind === "stack-overflow");
+    // The peak counts bytes written: a frame that moved the stack pointer into the guard
+    // without writing its lowest locals overflowed below what the peak shows.
+    const what = overflowed
+      ? `overflowed its ${formatBytes(size)} stack (see below); its deepest write was ${formatStackPeak(t.stack)} down`
+      : peak >= size
+        ? `used its whole ${formatBytes(size)} stack`
+        : `used ${formatStackPeak(t.stack)} of its ${formatBytes(size)} stack: ${formatBytes(size - peak)} left before the guard`;
+    out += `${style.yellow("stack")}  ${t.name} ${what}\n`;
+  }
+  return out;
 }
 
 /**
@@ -181,6 +217,8 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
     result.memcheckActive ? "on" : result.options.memcheck ? "requested (not available in this app yet)" : "off"
   }${result.cpuLoad === null ? "" : `, CPU load ${formatShare(result.cpuLoad)}`}\n\n`;
   out += taskTable(result, style);
+  const headroom = stackHeadroomLines(result, style);
+  if (headroom) out += `\n${headroom}`;
   if (result.faults.length > 0) {
     out += `\n${style.bold(`Faults (${result.faults.length})`)}\n`;
     for (const f of result.faults) out += `\n${formatFault(f, style)}`;

@@ -9,6 +9,7 @@ import {
   formatBytes,
   formatHz,
   formatShare,
+  formatStackPeak,
   formatTime,
   hex32,
   htmlTable,
@@ -17,6 +18,7 @@ import {
   numCell,
   pageMapHtml,
   recordingSummary,
+  STACK_HEADROOM_SHARE,
   scriptJson,
   timelineSvg,
   traceHash,
@@ -67,6 +69,7 @@ function summarySection(r: RunResult, hash: string): string {
   ];
   if (r.cpuLoad !== null) facts.push(["CPU load", esc(formatShare(r.cpuLoad))]);
   const timed = r.tasks.some((t) => t.timing !== null);
+  const stacks = r.tasks.some((t) => t.stack !== null);
   const us = (v: number | null | undefined) => (v === null || v === undefined ? "-" : esc(formatTime(v)));
   const tasks = htmlTable(
     [
@@ -75,6 +78,7 @@ function summarySection(r: RunResult, hash: string): string {
       "CPU share",
       ...(timed ? ["period", "deadline", "jobs", "response max", "response mean", "jitter", "missed"] : []),
       "faults",
+      ...(stacks ? ["stack peak"] : []),
       "memory held",
       "MPU regions",
     ],
@@ -96,6 +100,13 @@ function summarySection(r: RunResult, hash: string): string {
           ]
         : []),
       numCell(String(t.faults)),
+      ...(stacks
+        ? [
+            t.stack !== null && t.stack.peak >= STACK_HEADROOM_SHARE * t.stack.size
+              ? `<td class="num missed">${esc(formatStackPeak(t.stack))}</td>`
+              : numCell(esc(formatStackPeak(t.stack))),
+          ]
+        : []),
       numCell(esc(formatBytes(t.memoryHeld))),
       numCell(String(t.mpuRegions.length)),
     ]),

@@ -71,6 +71,10 @@ describe("kernel apps as machine apps", () => {
     });
     expect(r.faults[0]!.cfsrNames).toContain("DACCVIOL");
     expect(r.tasks[2]!.mpuRegions.length).toBeGreaterThan(0);
+    // Each task's stack peak (its 1 KiB stack, 992 bytes above the guard): its first context (an
+    // 8-word exception frame and the 9 words PendSV restores), as deep as a switch-out in a
+    // syscall goes; neither task's code pushes anything.
+    expect(r.tasks.map((t) => t.stack)).toEqual([null, { size: 992, peak: 68 }, { size: 992, peak: 68 }]);
     // The kernel row shows the kernel's own region: the highest of the STM32F407's eight (with
     // per-task code regions, the default, the kernel grants no code).
     expect(r.tasks[0]!.mpuRegions.map((m) => [m.number, m.label, m.base, m.size, m.access])).toEqual([

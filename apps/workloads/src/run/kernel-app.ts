@@ -244,6 +244,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
       rec.setState(id, taskState(kernel.schedTask(t).state));
       rec.setMemoryHeld(id, t.stack.top - t.stack.base + (t.heap?.size ?? 0));
       rec.setMpuRegions(id, taskMpuRegions(t));
+      rec.setStack(id, kernel.stackUsage(t));
     }
     rec.setCpuTime(0, us(Math.max(0, kernelCycles)));
     rec.setState(0, kernel.panic === null ? "done" : "faulted");

@@ -19,6 +19,7 @@ import {
   type RunResult,
   type TaskResult,
   type TaskSlice,
+  type TaskStack,
   type TaskState,
   type TaskTiming,
   type UartLine,
@@ -71,6 +72,7 @@ interface TaskEntry {
   faults: number;
   memoryHeld: number;
   mpuRegions: readonly MpuRegionInfo[];
+  stack: TaskStack | null;
   /** CPU time set by the app (overrides the sum of the slices), or null. */
   cpuSet: number | null;
   timing: TaskTiming | null;
@@ -236,6 +238,7 @@ export class RunRecorder {
       faults: 0,
       memoryHeld: 0,
       mpuRegions: [],
+      stack: null,
       cpuSet: null,
       timing: null,
     });
@@ -253,6 +256,7 @@ export class RunRecorder {
       faults: 0,
       memoryHeld: init.memoryHeld ?? 0,
       mpuRegions: [],
+      stack: null,
       cpuSet: null,
       timing: null,
     });
@@ -289,6 +293,11 @@ export class RunRecorder {
   /** Records a task's timing (response times, deadline misses). */
   setTiming(task: number, timing: TaskTiming): void {
     this.entry(task).timing = timing;
+  }
+
+  /** Records a task's stack use (size and peak). */
+  setStack(task: number, stack: TaskStack): void {
+    this.entry(task).stack = { size: stack.size, peak: stack.peak };
   }
 
   /** Records the MPU regions loaded for a task. */
@@ -470,6 +479,7 @@ export class RunRecorder {
         faults: t.faults,
         memoryHeld: t.memoryHeld,
         mpuRegions: t.mpuRegions,
+        stack: t.stack,
         timing: t.timing,
       };
     });

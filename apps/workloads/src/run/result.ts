@@ -183,8 +183,21 @@ export interface TaskResult {
   readonly memoryHeld: number;
   /** The task's MPU regions (the last configuration loaded for it). */
   readonly mpuRegions: readonly MpuRegionInfo[];
+  /** How much of its stack the task used, or null when the run did not measure it (the kernel row, machine apps). */
+  readonly stack: TaskStack | null;
   /** Its jobs' response times and deadline misses, or null when the run measured none (the kernel row, machine apps). */
   readonly timing: TaskTiming | null;
+}
+
+/**
+ * A task's stack use: its size and its peak (high-water mark), as the kernel's `stackUsage`
+ * measures it (the stack painted at creation, scanned for the lowest byte written).
+ */
+export interface TaskStack {
+  /** Bytes of stack above the guard. */
+  readonly size: number;
+  /** The most bytes in use at once, over the whole run: `size` means the stack was full. */
+  readonly peak: number;
 }
 
 /** A run slice: a task on the CPU from `start` to `end`. */

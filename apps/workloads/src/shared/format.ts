@@ -18,6 +18,19 @@ export function formatBytes(bytes: number): string {
   return `${text} ${units[i]}`;
 }
 
+/** A stack peak at or above this share of the stack is flagged: little headroom before the guard. */
+export const STACK_HEADROOM_SHARE = 0.9;
+
+/**
+ * A task's stack peak for a table: bytes and share of the stack, e.g. `660 B (67%)`; `-` when
+ * the run did not measure it. The share is rounded down, so only a full stack reads 100%.
+ */
+export function formatStackPeak(stack: { readonly size: number; readonly peak: number } | null): string {
+  if (stack === null) return "-";
+  const share = stack.size > 0 ? Math.floor((100 * stack.peak) / stack.size) : 0;
+  return `${formatBytes(stack.peak)} (${share}%)`;
+}
+
 /** A frequency, e.g. `168 MHz`, `25 MHz`, `32.768 kHz`. */
 export function formatHz(hz: number): string {
   if (hz >= 1e6) return `${+(hz / 1e6).toFixed(3)} MHz`;
