@@ -177,6 +177,9 @@ describe("the playground in headless Chromium", () => {
     expect(consoleText).toContain("telemetry| t=  900 ms | roll");
     expect(await page.textContent("#verdict")).toBe("OK");
     expect(await page.locator("#checks li.pass").count()).toBe(5);
+    // The task table, as the HTML report shows it: the kernel's row and the four tasks', with stack peaks.
+    expect(await page.locator("#tasks table.tasks tbody tr").count()).toBe(5);
+    expect(await page.locator("#tasks table.tasks tbody tr").nth(1).textContent()).toContain("660 B (66%)");
     expect(await page.locator("#timeline svg rect.slice").count()).toBeGreaterThan(10);
     expect(await page.locator("#counters svg.counter-plot").count()).toBe(3);
     expect(await page.locator("#pages .page").count()).toBeGreaterThan(100);

@@ -195,6 +195,7 @@ export {
   mpuRegionsHtml,
   numCell,
   pageMapHtml,
+  taskTableHtml,
 } from "./view/html.js";
 export type { MpuRegionColumn, MpuRegionTable } from "./view/mpu-regions.js";
 export { MPU_REGION_TABLES, mairName, mpuRegionCells, mpuRegionGroups } from "./view/mpu-regions.js";

@@ -9,7 +9,6 @@ import {
   formatBytes,
   formatHz,
   formatShare,
-  formatStackPeak,
   formatTime,
   hex32,
   htmlTable,
@@ -18,8 +17,8 @@ import {
   numCell,
   pageMapHtml,
   recordingSummary,
-  STACK_HEADROOM_SHARE,
   scriptJson,
+  taskTableHtml,
   timelineSvg,
   traceHash,
 } from "@rtos-sim/apps";
@@ -68,50 +67,7 @@ function summarySection(r: RunResult, hash: string): string {
     ],
   ];
   if (r.cpuLoad !== null) facts.push(["CPU load", esc(formatShare(r.cpuLoad))]);
-  const timed = r.tasks.some((t) => t.timing !== null);
-  const stacks = r.tasks.some((t) => t.stack !== null);
-  const us = (v: number | null | undefined) => (v === null || v === undefined ? "-" : esc(formatTime(v)));
-  const tasks = htmlTable(
-    [
-      "task",
-      "state",
-      "CPU share",
-      ...(timed ? ["period", "deadline", "jobs", "response max", "response mean", "jitter", "missed"] : []),
-      "faults",
-      ...(stacks ? ["stack peak"] : []),
-      "memory held",
-      "MPU regions",
-    ],
-    r.tasks.map((t) => [
-      esc(t.name),
-      esc(t.state),
-      numCell(esc(formatShare(t.cpuShare))),
-      ...(timed
-        ? [
-            numCell(us(t.timing?.periodUs)),
-            numCell(us(t.timing?.deadlineUs)),
-            numCell(t.timing ? String(t.timing.jobs) : "-"),
-            numCell(us(t.timing?.responseMaxUs)),
-            numCell(us(t.timing?.responseMeanUs)),
-            numCell(us(t.timing?.jitterUs)),
-            t.timing && t.timing.missed > 0
-              ? `<td class="num missed">${t.timing.missed}</td>`
-              : numCell(t.timing ? String(t.timing.missed) : "-"),
-          ]
-        : []),
-      numCell(String(t.faults)),
-      ...(stacks
-        ? [
-            t.stack !== null && t.stack.peak >= STACK_HEADROOM_SHARE * t.stack.size
-              ? `<td class="num missed">${esc(formatStackPeak(t.stack))}</td>`
-              : numCell(esc(formatStackPeak(t.stack))),
-          ]
-        : []),
-      numCell(esc(formatBytes(t.memoryHeld))),
-      numCell(String(t.mpuRegions.length)),
-    ]),
-    "tasks",
-  );
+  const tasks = taskTableHtml(r);
   const checks = r.checks.length
     ? `<h3>Checks</h3><ul class="checks">${r.checks
         .map(

@@ -12,6 +12,7 @@ import {
   formatTime,
   hex32,
   pageMapHtml,
+  taskTableHtml,
   timelineSvg,
 } from "@rtos-sim/apps";
 import type { LiveRun } from "../live-run.js";
@@ -41,6 +42,7 @@ export class RunViews {
     byId("fault-count").textContent = "0";
     byId("report-count").textContent = "0";
     byId("checks").innerHTML = `<p class="empty">The app's checks appear when the run ends.</p>`;
+    byId("tasks").innerHTML = `<p class="empty">The task table appears when the run ends.</p>`;
     for (const id of ["timeline", "mpu", "counters", "pages"]) byId(id).innerHTML = "";
   }
 
@@ -108,10 +110,14 @@ export class RunViews {
       .join("");
   }
 
-  /** The app's checks, the verdict, warnings and the recording limit, when the run has ended. */
+  /**
+   * When the run has ended: the app's checks, the verdict, warnings and the recording limit, and
+   * the task table (CPU share, response times, stack peak...) as the HTML report shows it.
+   */
   checks(live: LiveRun): void {
     const f = live.final;
     if (!f) return;
     byId("checks").innerHTML = checksHtml(f.result);
+    byId("tasks").innerHTML = taskTableHtml(f.result);
   }
 }

@@ -2,8 +2,16 @@
  * HTML pieces of a run's report, shared by the CLI's HTML report and the playground: tables,
  * MPU regions, faults decoded in full, checker reports, page maps. Every name and text is escaped.
  */
-import type { CheckerReport, FaultRecord, MpuRegionInfo, PageMapInfo } from "../run/result.js";
-import { formatAction, formatTime, hex32 } from "../shared/format.js";
+import type { CheckerReport, FaultRecord, MpuRegionInfo, PageMapInfo, RunResult } from "../run/result.js";
+import {
+  formatAction,
+  formatBytes,
+  formatShare,
+  formatStackPeak,
+  formatTime,
+  hex32,
+  STACK_HEADROOM_SHARE,
+} from "../shared/format.js";
 import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
 import type { ColourMap } from "./colours.js";
 import { esc } from "./escape.js";
@@ -26,6 +34,59 @@ export const numCell = (html: string): string => `<td class="num">${html}</td>`;
 
 /** Text in a `<code>` element, escaped. */
 export const codeHtml = (text: string): string => `<code>${esc(text)}</code>`;
+
+/**
+ * The task table of a finished run, as the HTML report and the playground show it: state, CPU
+ * share, the timing columns when the run measured jobs (period, deadline, jobs, response max and
+ * mean, jitter, missed), faults, the stack peak when measured (flagged at
+ * {@link STACK_HEADROOM_SHARE} of the stack or more), memory held and MPU regions.
+ */
+export function taskTableHtml(r: RunResult): string {
+  const timed = r.tasks.some((t) => t.timing !== null);
+  const stacks = r.tasks.some((t) => t.stack !== null);
+  const us = (v: number | null | undefined) => (v === null || v === undefined ? "-" : esc(formatTime(v)));
+  return htmlTable(
+    [
+      "task",
+      "state",
+      "CPU share",
+      ...(timed ? ["period", "deadline", "jobs", "response max", "response mean", "jitter", "missed"] : []),
+      "faults",
+      ...(stacks ? ["stack peak"] : []),
+      "memory held",
+      "MPU regions",
+    ],
+    r.tasks.map((t) => [
+      esc(t.name),
+      esc(t.state),
+      numCell(esc(formatShare(t.cpuShare))),
+      ...(timed
+        ? [
+            numCell(us(t.timing?.periodUs)),
+            numCell(us(t.timing?.deadlineUs)),
+            numCell(t.timing ? String(t.timing.jobs) : "-"),
+            numCell(us(t.timing?.responseMaxUs)),
+            numCell(us(t.timing?.responseMeanUs)),
+            numCell(us(t.timing?.jitterUs)),
+            t.timing && t.timing.missed > 0
+              ? `<td class="num missed">${t.timing.missed}</td>`
+              : numCell(t.timing ? String(t.timing.missed) : "-"),
+          ]
+        : []),
+      numCell(String(t.faults)),
+      ...(stacks
+        ? [
+            t.stack !== null && t.stack.peak >= STACK_HEADROOM_SHARE * t.stack.size
+              ? `<td class="num missed">${esc(formatStackPeak(t.stack))}</td>`
+              : numCell(esc(formatStackPeak(t.stack))),
+          ]
+        : []),
+      numCell(esc(formatBytes(t.memoryHeld))),
+      numCell(String(t.mpuRegions.length)),
+    ]),
+    "tasks",
+  );
+}
 
 /**
  * A task's MPU regions as tables in the columns of their architecture (`MPU_REGION_TABLES`):
