@@ -116,6 +116,33 @@ describe("the heap gate", () => {
     expect([live.blocks.size, live.inUse]).toEqual([0, 0]);
   });
 
+  it("a task's heap peak is the most it held at once, kept over frees and a restart's rebuilt heap", () => {
+    const k = bootTest();
+    let runs = 0;
+    const t = k.spawn({
+      name: "t",
+      faultPolicy: { restart: 1 },
+      *main(c) {
+        runs++;
+        const a = yield* c.malloc(100);
+        const b = yield* c.malloc(200);
+        yield* c.free(b);
+        yield* c.malloc(50);
+        if (runs === 1) c.read32(0); // MemManage: the policy restarts the task
+        yield* c.free(a);
+      },
+    });
+    k.run({ ms: 5 });
+    expect(runs).toBe(2);
+    // The second run holds 50 bytes (its first block freed); the first run's 300 stays the peak.
+    expect([t.heapInUse, t.heapPeak]).toEqual([50, 300]);
+    const live = new LiveBlocks();
+    live.add(0x20004010, 64);
+    live.add(0x20004050, 64);
+    live.clear();
+    expect([live.inUse, live.peak]).toEqual([0, 128]);
+  });
+
   it("resize(p, 0) frees the block and forgets it, as the allocators' resize does", () => {
     const k = bootTest();
     let p = 0;

@@ -13,6 +13,8 @@ export class LiveBlocks {
   readonly blocks = new Map<number, number>();
   /** Bytes requested by the live blocks. */
   inUse = 0;
+  /** The most bytes the live blocks have held at once (kept when the heap is rebuilt). */
+  peak = 0;
 
   /**
    * Records a block handed to the task. An address already recorded (an allocator whose lists the
@@ -21,6 +23,7 @@ export class LiveBlocks {
   add(address: number, size: number): void {
     this.inUse += size - (this.blocks.get(address) ?? 0);
     this.blocks.set(address, size);
+    if (this.inUse > this.peak) this.peak = this.inUse;
   }
 
   /** Forgets a freed block. */
@@ -29,7 +32,7 @@ export class LiveBlocks {
     this.blocks.delete(address);
   }
 
-  /** Forgets every block (the heap was rebuilt). */
+  /** Forgets every block (the heap was rebuilt); the peak stays. */
   clear(): void {
     this.blocks.clear();
     this.inUse = 0;

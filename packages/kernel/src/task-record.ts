@@ -106,6 +106,11 @@ export interface KTask {
   /** Bytes currently allocated from the heap by the task (requested). */
   readonly heapInUse: number;
   /**
+   * The most bytes the task has had allocated from its heap at once (requested sizes, so the
+   * allocator's headers and rounding are not counted), over all its runs.
+   */
+  readonly heapPeak: number;
+  /**
    * The task's live heap blocks (address -> requested size): the kernel's record, kept by the
    * heap's {@link HeapGate} (the task cannot write it).
    */
@@ -140,8 +145,8 @@ export interface GatedHeap extends TaskHeap {
   readonly allocator: HeapGate;
 }
 
-/** A {@link KTask}'s fields as the kernel creates them (all but `heapInUse`, read from its live blocks). */
-export type TaskRecordInit = Omit<KTask, "heapInUse">;
+/** A {@link KTask}'s fields as the kernel creates them (all but `heapInUse` and `heapPeak`, read from its live blocks). */
+export type TaskRecordInit = Omit<KTask, "heapInUse" | "heapPeak">;
 
 /**
  * The kernel's record of a task ({@link KTask}) as an instance of one class: every record has the
@@ -179,10 +184,10 @@ export class TaskRecord implements KTask {
   declare readonly live: ReadonlyMap<number, number>;
   declare exitCode: number | null;
   /** The heap's live blocks (kept by its gate): what `heapInUse` reads. */
-  readonly #inUse: { readonly inUse: number };
+  readonly #inUse: { readonly inUse: number; readonly peak: number };
 
   /** `inUse`: the record of the task's live heap blocks (`heapInUse` is its `inUse`). */
-  constructor(init: TaskRecordInit, inUse: { readonly inUse: number }) {
+  constructor(init: TaskRecordInit, inUse: { readonly inUse: number; readonly peak: number }) {
     this.id = init.id;
     this.name = init.name;
     this.spec = init.spec;
@@ -215,5 +220,10 @@ export class TaskRecord implements KTask {
   /** Bytes currently allocated from the heap by the task (requested). */
   get heapInUse(): number {
     return this.#inUse.inUse;
+  }
+
+  /** The most bytes allocated from the heap at once (requested), over all the task's runs. */
+  get heapPeak(): number {
+    return this.#inUse.peak;
   }
 }
