@@ -146,6 +146,7 @@ export type {
   FaultRecord,
   LeakCount,
   LeakSummaryInfo,
+  MemoryPeak,
   MemoryRegionInfo,
   MpuRegionInfo,
   MpuRegionRegisters,
@@ -161,7 +162,6 @@ export type {
   RunResult,
   TaskResult,
   TaskSlice,
-  TaskStack,
   TaskState,
   TaskTiming,
   UartLine,
@@ -174,11 +174,12 @@ export {
   formatAction,
   formatBytes,
   formatHz,
+  formatPeak,
   formatShare,
-  formatStackPeak,
   formatTime,
+  HEADROOM_SHARE,
   hex32,
-  STACK_HEADROOM_SHARE,
+  isNearlyFull,
 } from "./shared/format.js";
 export { Prng } from "./shared/prng.js";
 export type { ByteWriter } from "./shared/uart.js";

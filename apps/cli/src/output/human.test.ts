@@ -49,7 +49,7 @@ describe("the human summary", () => {
     expect(formatSummary(result(false), makeStyle(false))).not.toContain("CPU load");
   });
 
-  it("shows each task's stack peak when the run measured it, and flags a stack with 10% or less left", () => {
+  it("shows each task's stack and heap peaks when the run measured them, and flags a stack with 10% or less left", () => {
     const rec = new RunRecorder({
       app: { name: "s", summary: "stacks", source: "builtin", file: null },
       board: STM32F407,
@@ -61,12 +61,14 @@ describe("the human summary", () => {
     rec.setStack(roomy, { size: 992, peak: 660 });
     rec.setStack(tight, { size: 992, peak: 900 });
     rec.setStack(full, { size: 2016, peak: 2016 });
+    rec.setHeap(roomy, { size: 4096, peak: 3900 });
     const r = rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
     const style = makeStyle(false);
     const table = taskTable(r, style);
-    expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+stack peak\s+memory held\s+MPU regions$/m);
-    expect(table).toMatch(/^kernel\s+running\s+0\.00%\s+0\s+-\s+0 B\s+0$/m);
-    expect(table).toMatch(/^roomy\s+ready\s+0\.00%\s+0\s+660 B \(66%\)\s+0 B\s+0$/m);
+    expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+stack peak\s+heap peak\s+memory held\s+MPU regions$/m);
+    expect(table).toMatch(/^kernel\s+running\s+0\.00%\s+0\s+-\s+-\s+0 B\s+0$/m);
+    expect(table).toMatch(/^roomy\s+ready\s+0\.00%\s+0\s+660 B \(66%\)\s+3\.81 KiB \(95%\)\s+0 B\s+0$/m);
+    expect(table).toMatch(/^tight\s+ready\s+0\.00%\s+0\s+900 B \(90%\)\s+-\s+0 B\s+0$/m);
     expect(table).toMatch(/^full\s+ready\s+0\.00%\s+0\s+1\.97 KiB \(100%\)/m);
     const summary = formatSummary(r, style);
     expect(summary).toContain("stack  tight used 900 B (90%) of its 992 B stack: 92 B left before the guard\n");
@@ -76,6 +78,8 @@ describe("the human summary", () => {
     expect(html).toContain("<th>stack peak</th>");
     expect(html).toContain('<td class="num missed">900 B (90%)</td>');
     expect(html).toContain('<td class="num">660 B (66%)</td>');
+    expect(html).toContain("<th>heap peak</th>");
+    expect(html).toContain('<td class="num missed">3.81 KiB (95%)</td>');
   });
 
   it("says a stack overflowed when the task's fault or the checker says so", () => {

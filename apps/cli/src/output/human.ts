@@ -3,6 +3,7 @@ import type {
   FaultRecord,
   LeakCount,
   LeakSummaryInfo,
+  MemoryPeak,
   MpuRegionInfo,
   RunResult,
   TaskResult,
@@ -11,15 +12,16 @@ import {
   CFSR_MEANING,
   formatAction,
   formatBytes,
+  formatPeak,
   formatShare,
-  formatStackPeak,
   formatTime,
+  HEADROOM_SHARE,
   HFSR_MEANING,
   hex32,
+  isNearlyFull,
   mpuRegionCells,
   mpuRegionGroups,
   recordingSummary,
-  STACK_HEADROOM_SHARE,
   traceHash,
 } from "@rtos-sim/apps";
 import type { Style } from "../cli/io.js";
@@ -128,8 +130,8 @@ function usCell(us: number | null): string {
 export function taskTable(result: RunResult, style: Style): string {
   const timed = result.tasks.some((t) => t.timing !== null);
   const stacks = result.tasks.some((t) => t.stack !== null);
-  const stackCell = (t: TaskResult) =>
-    nearlyFull(t) ? style.yellow(formatStackPeak(t.stack)) : formatStackPeak(t.stack);
+  const heaps = result.tasks.some((t) => t.heap !== null);
+  const peakCell = (use: MemoryPeak | null) => (isNearlyFull(use) ? style.yellow(formatPeak(use)) : formatPeak(use));
   const state = (t: TaskResult) => (t.state === "faulted" || t.state === "killed" ? style.yellow(t.state) : t.state);
   const missed = (t: TaskResult) => {
     if (!t.timing) return "-";
@@ -151,6 +153,7 @@ export function taskTable(result: RunResult, style: Style): string {
         : []),
       { header: "faults", align: "right" },
       ...(stacks ? ([{ header: "stack peak", align: "right" }] as const) : []),
+      ...(heaps ? ([{ header: "heap peak", align: "right" }] as const) : []),
       { header: "memory held", align: "right" },
       { header: "MPU regions", align: "right" },
     ],
@@ -167,26 +170,22 @@ export function taskTable(result: RunResult, style: Style): string {
           ]
         : []),
       String(t.faults),
-      ...(stacks ? [stackCell(t)] : []),
+      ...(stacks ? [peakCell(t.stack)] : []),
+      ...(heaps ? [peakCell(t.heap)] : []),
       formatBytes(t.memoryHeld),
       String(t.mpuRegions.length),
     ]),
   );
 }
 
-/** Whether a task's stack peaked at {@link STACK_HEADROOM_SHARE} of its size or more. */
-function nearlyFull(t: TaskResult): boolean {
-  return t.stack !== null && t.stack.peak >= STACK_HEADROOM_SHARE * t.stack.size;
-}
-
 /**
- * The lines under the task table for stacks that peaked at {@link STACK_HEADROOM_SHARE} of their
+ * The lines under the task table for stacks that peaked at {@link HEADROOM_SHARE} of their
  * size or more (empty when none did): a deeper call or one more exception frame reaches the guard.
  */
 export function stackHeadroomLines(result: RunResult, style: Style): string {
   let out = "";
   for (const t of result.tasks) {
-    if (!nearlyFull(t) || t.stack === null) continue;
+    if (!isNearlyFull(t.stack) || t.stack === null) continue;
     const { peak, size } = t.stack;
     const overflowed =
       result.faults.some((f) => f.task === t.id && f.kind === "stack-overflow") ||
@@ -194,10 +193,10 @@ export function stackHeadroomLines(result: RunResult, style: Style): string {
     // The peak counts bytes written: a frame that moved the stack pointer into the guard
     // without writing its lowest locals overflowed below what the peak shows.
     const what = overflowed
-      ? `overflowed its ${formatBytes(size)} stack (see below); its deepest write was ${formatStackPeak(t.stack)} down`
+      ? `overflowed its ${formatBytes(size)} stack (see below); its deepest write was ${formatPeak(t.stack)} down`
       : peak >= size
         ? `used its whole ${formatBytes(size)} stack`
-        : `used ${formatStackPeak(t.stack)} of its ${formatBytes(size)} stack: ${formatBytes(size - peak)} left before the guard`;
+        : `used ${formatPeak(t.stack)} of its ${formatBytes(size)} stack: ${formatBytes(size - peak)} left before the guard`;
     out += `${style.yellow("stack")}  ${t.name} ${what}\n`;
   }
   return out;

@@ -75,6 +75,8 @@ describe("kernel apps as machine apps", () => {
     // 8-word exception frame and the 9 words PendSV restores), as deep as a switch-out in a
     // syscall goes; neither task's code pushes anything.
     expect(r.tasks.map((t) => t.stack)).toEqual([null, { size: 992, peak: 68 }, { size: 992, peak: 68 }]);
+    // The worker held one 16-byte block at a time in its 4 KiB heap; the rogue allocated nothing.
+    expect(r.tasks.map((t) => t.heap)).toEqual([null, { size: 4096, peak: 16 }, { size: 4096, peak: 0 }]);
     // The kernel row shows the kernel's own region: the highest of the STM32F407's eight (with
     // per-task code regions, the default, the kernel grants no code).
     expect(r.tasks[0]!.mpuRegions.map((m) => [m.number, m.label, m.base, m.size, m.access])).toEqual([

@@ -245,6 +245,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
       rec.setMemoryHeld(id, t.stack.top - t.stack.base + (t.heap?.size ?? 0));
       rec.setMpuRegions(id, taskMpuRegions(t));
       rec.setStack(id, kernel.stackUsage(t));
+      if (t.heap) rec.setHeap(id, { size: t.heap.size, peak: t.heapPeak });
     }
     rec.setCpuTime(0, us(Math.max(0, kernelCycles)));
     rec.setState(0, kernel.panic === null ? "done" : "faulted");

@@ -8,6 +8,7 @@ import {
   type CounterSeries,
   type FaultRecord,
   type LeakSummaryInfo,
+  type MemoryPeak,
   type MpuRegionInfo,
   type MpuRegionRegisters,
   type PageMapInfo,
@@ -19,7 +20,6 @@ import {
   type RunResult,
   type TaskResult,
   type TaskSlice,
-  type TaskStack,
   type TaskState,
   type TaskTiming,
   type UartLine,
@@ -72,7 +72,8 @@ interface TaskEntry {
   faults: number;
   memoryHeld: number;
   mpuRegions: readonly MpuRegionInfo[];
-  stack: TaskStack | null;
+  stack: MemoryPeak | null;
+  heap: MemoryPeak | null;
   /** CPU time set by the app (overrides the sum of the slices), or null. */
   cpuSet: number | null;
   timing: TaskTiming | null;
@@ -239,6 +240,7 @@ export class RunRecorder {
       memoryHeld: 0,
       mpuRegions: [],
       stack: null,
+      heap: null,
       cpuSet: null,
       timing: null,
     });
@@ -257,6 +259,7 @@ export class RunRecorder {
       memoryHeld: init.memoryHeld ?? 0,
       mpuRegions: [],
       stack: null,
+      heap: null,
       cpuSet: null,
       timing: null,
     });
@@ -296,8 +299,13 @@ export class RunRecorder {
   }
 
   /** Records a task's stack use (size and peak). */
-  setStack(task: number, stack: TaskStack): void {
+  setStack(task: number, stack: MemoryPeak): void {
     this.entry(task).stack = { size: stack.size, peak: stack.peak };
+  }
+
+  /** Records a task's heap use (its heap block's size and the most bytes allocated at once). */
+  setHeap(task: number, heap: MemoryPeak): void {
+    this.entry(task).heap = { size: heap.size, peak: heap.peak };
   }
 
   /** Records the MPU regions loaded for a task. */
@@ -480,6 +488,7 @@ export class RunRecorder {
         memoryHeld: t.memoryHeld,
         mpuRegions: t.mpuRegions,
         stack: t.stack,
+        heap: t.heap,
         timing: t.timing,
       };
     });

@@ -184,19 +184,23 @@ export interface TaskResult {
   /** The task's MPU regions (the last configuration loaded for it). */
   readonly mpuRegions: readonly MpuRegionInfo[];
   /** How much of its stack the task used, or null when the run did not measure it (the kernel row, machine apps). */
-  readonly stack: TaskStack | null;
+  readonly stack: MemoryPeak | null;
+  /** How much of its heap the task used, or null when it has none or the run did not measure it. */
+  readonly heap: MemoryPeak | null;
   /** Its jobs' response times and deadline misses, or null when the run measured none (the kernel row, machine apps). */
   readonly timing: TaskTiming | null;
 }
 
 /**
- * A task's stack use: its size and its peak (high-water mark), as the kernel's `stackUsage`
- * measures it (the stack painted at creation, scanned for the lowest byte written).
+ * The peak use of a task's stack or heap: its size and the most in use at once. A stack's, as the
+ * kernel's `stackUsage` measures it (the stack painted at creation, scanned for the lowest byte
+ * written); a heap's, the most bytes allocated at once (requested sizes: the allocator's headers
+ * and rounding are not counted).
  */
-export interface TaskStack {
-  /** Bytes of stack above the guard. */
+export interface MemoryPeak {
+  /** Bytes of the stack above its guard, or of the heap block. */
   readonly size: number;
-  /** The most bytes in use at once, over the whole run: `size` means the stack was full. */
+  /** The most bytes in use at once over the whole run: `size` means the stack was full. */
   readonly peak: number;
 }
 

@@ -18,17 +18,22 @@ export function formatBytes(bytes: number): string {
   return `${text} ${units[i]}`;
 }
 
-/** A stack peak at or above this share of the stack is flagged: little headroom before the guard. */
-export const STACK_HEADROOM_SHARE = 0.9;
+/** A stack or heap peak at or above this share of its size is flagged: little headroom left. */
+export const HEADROOM_SHARE = 0.9;
+
+/** Whether a stack or heap peaked at {@link HEADROOM_SHARE} of its size or more (false when not measured). */
+export function isNearlyFull(use: { readonly size: number; readonly peak: number } | null): boolean {
+  return use !== null && use.peak >= HEADROOM_SHARE * use.size;
+}
 
 /**
- * A task's stack peak for a table: bytes and share of the stack, e.g. `660 B (67%)`; `-` when
- * the run did not measure it. The share is rounded down, so only a full stack reads 100%.
+ * A task's stack or heap peak for a table: bytes and share of the size, e.g. `660 B (66%)`; `-`
+ * when the run did not measure it. The share is rounded down, so only a full stack reads 100%.
  */
-export function formatStackPeak(stack: { readonly size: number; readonly peak: number } | null): string {
-  if (stack === null) return "-";
-  const share = stack.size > 0 ? Math.floor((100 * stack.peak) / stack.size) : 0;
-  return `${formatBytes(stack.peak)} (${share}%)`;
+export function formatPeak(use: { readonly size: number; readonly peak: number } | null): string {
+  if (use === null) return "-";
+  const share = use.size > 0 ? Math.floor((100 * use.peak) / use.size) : 0;
+  return `${formatBytes(use.peak)} (${share}%)`;
 }
 
 /** A frequency, e.g. `168 MHz`, `25 MHz`, `32.768 kHz`. */

@@ -2,15 +2,16 @@
  * HTML pieces of a run's report, shared by the CLI's HTML report and the playground: tables,
  * MPU regions, faults decoded in full, checker reports, page maps. Every name and text is escaped.
  */
-import type { CheckerReport, FaultRecord, MpuRegionInfo, PageMapInfo, RunResult } from "../run/result.js";
+import type { CheckerReport, FaultRecord, MemoryPeak, MpuRegionInfo, PageMapInfo, RunResult } from "../run/result.js";
 import {
   formatAction,
   formatBytes,
+  formatPeak,
   formatShare,
-  formatStackPeak,
   formatTime,
+  type HEADROOM_SHARE,
   hex32,
-  STACK_HEADROOM_SHARE,
+  isNearlyFull,
 } from "../shared/format.js";
 import { CFSR_MEANING, HFSR_MEANING } from "./cfsr.js";
 import type { ColourMap } from "./colours.js";
@@ -38,12 +39,15 @@ export const codeHtml = (text: string): string => `<code>${esc(text)}</code>`;
 /**
  * The task table of a finished run, as the HTML report and the playground show it: state, CPU
  * share, the timing columns when the run measured jobs (period, deadline, jobs, response max and
- * mean, jitter, missed), faults, the stack peak when measured (flagged at
- * {@link STACK_HEADROOM_SHARE} of the stack or more), memory held and MPU regions.
+ * mean, jitter, missed), faults, the stack and heap peaks when measured (flagged at
+ * {@link HEADROOM_SHARE} of their size or more), memory held and MPU regions.
  */
 export function taskTableHtml(r: RunResult): string {
   const timed = r.tasks.some((t) => t.timing !== null);
   const stacks = r.tasks.some((t) => t.stack !== null);
+  const heaps = r.tasks.some((t) => t.heap !== null);
+  const peakCell = (use: MemoryPeak | null) =>
+    isNearlyFull(use) ? `<td class="num missed">${esc(formatPeak(use))}</td>` : numCell(esc(formatPeak(use)));
   const us = (v: number | null | undefined) => (v === null || v === undefined ? "-" : esc(formatTime(v)));
   return htmlTable(
     [
@@ -53,6 +57,7 @@ export function taskTableHtml(r: RunResult): string {
       ...(timed ? ["period", "deadline", "jobs", "response max", "response mean", "jitter", "missed"] : []),
       "faults",
       ...(stacks ? ["stack peak"] : []),
+      ...(heaps ? ["heap peak"] : []),
       "memory held",
       "MPU regions",
     ],
@@ -74,13 +79,8 @@ export function taskTableHtml(r: RunResult): string {
           ]
         : []),
       numCell(String(t.faults)),
-      ...(stacks
-        ? [
-            t.stack !== null && t.stack.peak >= STACK_HEADROOM_SHARE * t.stack.size
-              ? `<td class="num missed">${esc(formatStackPeak(t.stack))}</td>`
-              : numCell(esc(formatStackPeak(t.stack))),
-          ]
-        : []),
+      ...(stacks ? [peakCell(t.stack)] : []),
+      ...(heaps ? [peakCell(t.heap)] : []),
       numCell(esc(formatBytes(t.memoryHeld))),
       numCell(String(t.mpuRegions.length)),
     ]),
