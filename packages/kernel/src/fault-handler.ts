@@ -47,7 +47,10 @@ const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
  *   would overflow the stack; otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
  *   (a stacking, lazy FP stacking or unstacking error with the SP elsewhere says "corrupt stack
  *   pointer");
- * - a `CheckerFault`: `checker`; an `AllocError` (invalid free, heap corruption): `heap`;
+ * - a `CheckerFault`: `stack-overflow` when its report is one (the checker saw SP go below the
+ *   stack's base, or an access just below it: the kind the guard or PSPLIM would give without the
+ *   checker; the report stays in the record's `checker`), else `checker`; an `AllocError`
+ *   (invalid free, heap corruption): `heap`;
  * - a `KernelError`: `watchdog` (WATCHDOG), `bad-pointer` (BAD_POINTER), `stack-overflow`
  *   (STACK_OVERFLOW), `uncaught` for what task code throws itself, outside any syscall (CALL_FRAME:
  *   its calls out of order; UNKNOWN_PARTITION, UNKNOWN_DEVICE, UNKNOWN_TASK: an `AppEnv` look-up of
@@ -58,7 +61,13 @@ const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
 export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
   const error = reason.error;
   if (error instanceof Fault) return classifyHw(k, error);
-  if (error instanceof CheckerFault) return { kind: "checker", message: error.message };
+  if (error instanceof CheckerFault) {
+    // The checker follows every move of SP, so it catches a stack overflow before the guard or
+    // PSPLIM does: the same diagnosis as without it, the checker's report kept as the detail.
+    if (error.report.kind === "stack-overflow")
+      return { kind: "stack-overflow", message: `stack overflow: ${error.report.message} (memory checker)` };
+    return { kind: "checker", message: error.message };
+  }
   if (error instanceof AllocError) return { kind: "heap", message: error.message };
   if (error instanceof KernelError) {
     const kind =

@@ -63,7 +63,10 @@ export interface FaultRecord {
       readonly privileged: boolean;
     };
   };
-  /** The memory checker's report, when the checker stopped the task. */
+  /**
+   * The memory checker's report, when the checker stopped the task (kind `checker`, or
+   * `stack-overflow` when the report is one).
+   */
   readonly checker?: MemReport;
   /** What the task's fault policy did: stopped it, restarted it, or panicked the system. */
   readonly action: FaultAction;

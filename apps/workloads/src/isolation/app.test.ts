@@ -90,6 +90,21 @@ describe("isolation", () => {
     expect(f("rogue-stack-overflow").dump).toContain('Fault in task "rogue-stack-overflow"');
   });
 
+  it("with the checker on, the stack overflow it catches first is still kind stack-overflow, its report kept", () => {
+    const run = runApp(isolation, { memcheck: true });
+    const f = run.kernel.faults.find((x) => x.task === "rogue-stack-overflow")!;
+    expect([f.kind, f.hw, f.checker?.kind, f.action]).toEqual([
+      "stack-overflow",
+      undefined,
+      "stack-overflow",
+      "stopped",
+    ]);
+    expect(run.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(run.checks.find((c) => c.detail.startsWith("overflow its own stack"))?.detail).toMatch(
+      /: t=\d+\.\d{3} ms stack-overflow: stack overflow: .* -> stopped \(memory checker: stack-overflow\)$/,
+    );
+  });
+
   it("is deterministic: two runs, same faults and outputs", () => {
     const a = runApp(isolation, { seed: 3 });
     const b = runApp(isolation, { seed: 3 });

@@ -38,7 +38,10 @@ export function judgeAttempt(
   }
   if (!f) return { ok: false, detail: `${a.what}: NOT stopped (no fault)` };
   const problems: string[] = [];
-  if (a.expect.checkerKind !== undefined && f.kind === "checker" && f.checker?.kind === a.expect.checkerKind) {
+  // With the checker on, a stack overflow is still kind stack-overflow (the report is its detail);
+  // other reports are kind checker.
+  const byChecker = f.kind === "checker" || f.kind === a.expect.kind;
+  if (a.expect.checkerKind !== undefined && byChecker && !f.hw && f.checker?.kind === a.expect.checkerKind) {
     if (f.action !== "stopped") problems.push(`action ${f.action}`);
     const detail = `${a.what}: ${describeFault(f)} (memory checker: ${f.checker.kind})`;
     return { ok: problems.length === 0, detail: problems.length ? `${detail} [${problems.join("; ")}]` : detail };

@@ -48,7 +48,8 @@ export interface Expectation {
   readonly address?: (kernel: Kernel) => number;
   /**
    * Also accepted: a checker fault whose report is of this kind (with the checker on, it may see
-   * the wrong done before the MPU does, e.g. a stack pointer moved into the guard).
+   * the wrong done before the MPU does, e.g. a stack pointer moved into the guard: a fault of kind
+   * `kind` then, or `checker`, with the report and no hardware fault).
    */
   readonly checkerKind?: string;
 }

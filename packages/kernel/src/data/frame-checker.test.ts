@@ -228,4 +228,29 @@ describe("frames with the checker on: redzones and returned frames", () => {
     expect(r.reports[0]!.kind).toBe("stack-overflow");
     expect(r.k.faults.map((f) => f.kind)).toEqual(["stack-overflow"]); // the MPU guard
   });
+
+  it("a stack overflow the checker stops is diagnosed stack-overflow as without it, its report as the detail", () => {
+    const R = fn("recurse", { locals: { depth: u32, pad: array(u32, 11) } });
+    const r = run(function* (t) {
+      const call = (n: number): void => {
+        const f = t.enter(R);
+        f.locals.depth = n;
+        call(n + 1);
+        t.leave(f);
+      };
+      call(0);
+      yield* t.yield();
+    });
+    const f = r.k.faults[0]!;
+    expect(r.k.faults).toHaveLength(1);
+    expect([f.kind, f.hw, f.checker?.kind, f.checker]).toEqual([
+      "stack-overflow",
+      undefined,
+      "stack-overflow",
+      r.reports[0],
+    ]);
+    expect(f.message).toMatch(/^stack overflow: stack pointer 0x[0-9a-f]{8} below the stack base \(memory checker\)$/);
+    expect(f.dump).toContain("stack-overflow: stack overflow: stack pointer");
+    expect(f.dump).toContain("Memory checker:");
+  });
 });
