@@ -11,8 +11,13 @@ import { SimError } from "@rtos-sim/hw";
  * - `INVALID_FREE`: the address lies in pages this allocator holds but is not the start of a live
  *   block (interior pointer, wild pointer, a forged header in front of it).
  * - `DOUBLE_FREE`: the address is the start of a block that was freed and not handed out again.
+ *   The stack allocator, which keeps no per-block record, says it of any address in memory it
+ *   handed out and has freed since (above its top, below the highest its chunk reached), in a
+ *   chunk it holds or in one it gave back to the page source and has not taken again.
  * - `WRONG_ALLOCATOR`: the address is not inside any page this allocator holds (a block of another
- *   allocator, or a wild pointer outside its pages).
+ *   allocator, or a wild pointer outside its pages). A double free after the pages went back to
+ *   the page source is this for the slab, heap and TLSF allocators (slabs emptied beyond
+ *   `retainEmpty`, arenas `releaseEmpty` returned): they keep no record of pages they gave back.
  * - `HEAP_CORRUPTION`: metadata in simulated memory failed its check (a header, footer, size,
  *   free-list link, bitmap or list head a task overflowed into or forged, or a page source
  *   nested in the heap that reports its own metadata corrupted); `context.address` is the

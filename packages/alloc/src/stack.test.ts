@@ -59,6 +59,49 @@ describe("StackAllocator on an STM32F407", () => {
   });
 });
 
+describe("StackAllocator: a double free is named one, as heap and TLSF name it", () => {
+  it("after its chunk went back to the page source: DOUBLE_FREE, nothing changed (was WRONG_ALLOCATOR)", () => {
+    const { m, rm, freePages } = f407();
+    const stack = new StackAllocator({ pages: rm, memory: m.core, region: "SRAM1" });
+    const before = freePages();
+    const p = stack.allocate(24)!;
+    stack.free(p); // the chunk's only block: the chunk goes back at once
+    expect(freePages()).toBe(before);
+    expect(() => stack.free(p)).toThrow(
+      expect.objectContaining({ code: "DOUBLE_FREE", context: expect.objectContaining({ address: p, chunk: p - 24 }) }),
+    );
+    // Beyond what the chunk ever handed out, or after the chunk is taken by someone else's request
+    // and given back again by this stack: the record follows what the stack did, nothing else.
+    expect(() => stack.free(p + 64)).toThrow(expect.objectContaining({ code: "WRONG_ALLOCATOR" }));
+    expect(() => stack.free(0x10000000)).toThrow(expect.objectContaining({ code: "WRONG_ALLOCATOR" }));
+    expect(stack.stats()).toMatchObject({ liveBlocks: 0, pages: 0, frees: 1 });
+    const q = stack.allocate(8)!; // the same chunk again: the record of it is dropped
+    expect(q).toBe(p);
+    stack.free(q);
+    expect(() => stack.free(p + 16)).toThrow(expect.objectContaining({ code: "WRONG_ALLOCATOR" }));
+  });
+
+  it("in a chunk it holds: DOUBLE_FREE for freed memory, INVALID_FREE past what it handed out", () => {
+    const { m, rm } = f407();
+    const stack = new StackAllocator({ pages: rm, memory: m.core, region: "SRAM1" });
+    const a = stack.allocate(16)!;
+    const b = stack.allocate(40)!;
+    stack.free(b);
+    expect(() => stack.free(b)).toThrow(
+      expect.objectContaining({ code: "DOUBLE_FREE", context: expect.objectContaining({ address: b }) }),
+    );
+    expect(() => stack.free(b + 48)).toThrow(expect.objectContaining({ code: "INVALID_FREE" }));
+    expect(() => stack.free(a + 4)).toThrow(expect.objectContaining({ code: "INVALID_FREE" }));
+    // A chunk below the top one: its freed tail is named too.
+    const c = stack.allocate(3000)!;
+    stack.free(c);
+    const d = stack.allocate(4070)!; // does not fit above a: a second chunk (8 pages)
+    expect(d >= a + 4096).toBe(true);
+    expect(() => stack.free(c)).toThrow(expect.objectContaining({ code: "DOUBLE_FREE" }));
+    expect(stack.stats()).toMatchObject({ liveBlocks: 2, frees: 2 });
+  });
+});
+
 describe("StackAllocator above 0x80000000 (MPS2-AN505's PSRAM)", () => {
   it("bumps and pops at the unsigned addresses (alignment used to make them negative)", () => {
     const m = createMachine(MPS2_AN505);

@@ -19,11 +19,19 @@ export interface StackOptions extends AllocatorOptions {
   readonly chunkOrder?: number;
 }
 
-/** A chunk of pages the stack holds (cache of the chunk headers in memory). */
+/**
+ * A chunk of pages the stack holds (cache of the chunk headers in memory), or held and gave back.
+ * `used` and `liveEnd` are the stack's own history (JS, from its own top, never read from memory):
+ * `[liveEnd, used)` is memory the stack handed out and has freed since.
+ */
 interface Chunk {
   readonly base: number;
   readonly order: number;
   readonly end: number;
+  /** The highest top the chunk reached since it was taken. */
+  used: number;
+  /** The top the chunk had when the stack moved on to a chunk above it (its live blocks end there). */
+  liveEnd: number;
 }
 
 /**
@@ -35,12 +43,16 @@ interface Chunk {
  * full; chunks left empty by a release go back to the page source at once.
  *
  * Results: `allocate(0)` is null; out of pages is null; `free(p)` pops p only when it is the top
- * block (`STACK_ORDER` for another live block); `release(m)` with a mark that is not a position
- * of the current stack is `BAD_MARK`. `owns` walks the stack (O(live blocks)).
+ * block (`STACK_ORDER` for another live block; `DOUBLE_FREE` for memory the stack handed out and
+ * freed since, in a chunk it holds or one it gave back and has not taken again: a double free or
+ * a stale pointer, the stack keeps no per-block record; `INVALID_FREE` elsewhere in its chunks;
+ * `WRONG_ALLOCATOR` outside them); `release(m)` with a mark that is not a position of the current
+ * stack is `BAD_MARK`. `owns` walks the stack (O(live blocks)).
  *
  * **Where the state lives.** In simulated memory (a task can write it on a task heap): the chunk
  * and block headers. In JS (no task can write it): the chunk list (geometry from the page
- * source), the top block and the top, kept as a kernel keeps globals. A block's link to the
+ * source), the top block and the top, kept as a kernel keeps globals, and the stack's own history
+ * (how high each chunk's top went, the chunks it gave back) that names a double free. A block's link to the
  * previous block is followed only when it names a header in the same chunk (or the chunk below)
  * whose block ends at or before it, and the top block's size must reach the top: the walk is
  * strictly ordered (a forged cycle cannot loop) and every position derived from memory stays in
@@ -61,6 +73,11 @@ export class StackAllocator extends BaseAllocator {
   readonly kind = "stack" as const;
   private readonly chunkOrder: number;
   private readonly chunks: Chunk[] = [];
+  /**
+   * Chunks given back to the page source and not taken again (pairwise disjoint: a chunk taken
+   * again drops every record it overlaps), to name a free into one a double free.
+   */
+  private readonly givenBack: Chunk[] = [];
   /** Roots (like kernel globals): header of the top block, next free byte of the current chunk. */
   private last = NIL;
   private top = 0;
@@ -106,6 +123,7 @@ export class StackAllocator extends BaseAllocator {
       this.last = h;
       this.freeBytesCount -= data + size - this.top;
       this.top = data + size;
+      if (this.top > c.used) c.used = this.top;
       m.write32(c.base + 12, this.top);
       this.noteAllocated(data, size);
       return data;
@@ -120,11 +138,15 @@ export class StackAllocator extends BaseAllocator {
     if (order + this.pageOrder > 29) return null;
     const base = this.takePages(order);
     if (base === null) return null;
-    const c: Chunk = { base, order, end: base + 2 ** (order + this.pageOrder) };
+    const c: Chunk = { base, order, end: base + 2 ** (order + this.pageOrder), used: 0, liveEnd: 0 };
     if (this.chunks.some((h) => base < h.end && h.base < c.end))
       throw this.error("HEAP_CORRUPTION", "page source handed out pages of a chunk this stack holds", base, { order });
+    c.used = c.liveEnd = base + CHUNK_HEADER;
+    const given = this.givenBack;
+    for (let i = given.length - 1; i >= 0; i--) if (base < given[i]!.end && given[i]!.base < c.end) given.splice(i, 1);
     const m = this.mem;
     const prev = this.chunks.at(-1);
+    if (prev !== undefined) prev.liveEnd = this.top;
     m.write32(base, chunkCheck(base, order));
     m.write32(base + 4, prev === undefined ? NIL : prev.base);
     m.write32(base + 8, order);
@@ -214,6 +236,7 @@ export class StackAllocator extends BaseAllocator {
       this.chunks.pop();
       m.write32(c.base, 0);
       this.givePages(c.base, c.order);
+      this.givenBack.push(c);
       const below = this.chunks.at(-1);
       if (below === undefined) {
         this.top = 0;
@@ -246,7 +269,23 @@ export class StackAllocator extends BaseAllocator {
     }
     if (this.owns(address))
       throw this.error("STACK_ORDER", "free of a block that is not the top of the stack", address);
-    if (this.chunkOf(address) !== undefined) throw this.error("INVALID_FREE", "not a live block of the stack", address);
+    const c = this.chunkOf(address);
+    if (c !== undefined) {
+      const liveEnd = c === this.chunks.at(-1) ? this.top : c.liveEnd;
+      if (address - BLOCK_HEADER >= liveEnd && address < c.used)
+        throw this.error("DOUBLE_FREE", "free of stack memory already freed (popped, not pushed again)", address);
+      throw this.error("INVALID_FREE", "not a live block of the stack", address);
+    }
+    const g = this.givenBack.find((r) => address >= r.base && address < r.end);
+    if (g !== undefined && address - BLOCK_HEADER >= g.base + CHUNK_HEADER && address < g.used)
+      throw this.error(
+        "DOUBLE_FREE",
+        "free of stack memory already freed, in a chunk given back to the page source",
+        address,
+        {
+          chunk: g.base,
+        },
+      );
     throw this.error("WRONG_ALLOCATOR", "free of an address outside this stack's chunks", address);
   }
 

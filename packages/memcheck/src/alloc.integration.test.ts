@@ -1,4 +1,4 @@
-import { powerOfTwoClasses, SlabArrayAllocator, TlsfAllocator } from "@rtos-sim/alloc";
+import { powerOfTwoClasses, SlabArrayAllocator, StackAllocator, TlsfAllocator } from "@rtos-sim/alloc";
 import { ActorMode, createMachine, makeActor, STM32F407 } from "@rtos-sim/hw";
 import { RegionManager } from "@rtos-sim/region";
 import fc from "fast-check";
@@ -94,6 +94,20 @@ describe("with @rtos-sim/alloc (TLSF, slab array) and @rtos-sim/region", () => {
     heap.free(q);
     heap.free(q);
     expect(checker.reports[2]).toMatchObject({ kind: "double-free", address: q });
+  });
+
+  it("a stack double free: double-free through the wrapper; bare, the allocator's DOUBLE_FREE and no report", () => {
+    const { m, rm, checker } = boot("continue");
+    const bare = new StackAllocator({ name: "bump", pages: rm, memory: m.core, region: "SRAM1", observer: checker });
+    const p = bare.allocate(24)!;
+    bare.free(p); // its chunk goes back to the region manager at once
+    expect(() => bare.free(p)).toThrow(expect.objectContaining({ code: "DOUBLE_FREE" }));
+    expect(checker.reports).toEqual([]);
+    const wrapped = checkedAllocator(checker, bare);
+    const q = wrapped.allocate(24)!;
+    wrapped.free(q);
+    wrapped.free(q);
+    expect(checker.reports.map((r) => [r.kind, r.address])).toEqual([["double-free", q]]);
   });
 
   it("slab array: a write past a 20-byte request inside its 32-byte slot is slab-out-of-bounds", () => {
