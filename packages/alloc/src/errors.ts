@@ -19,7 +19,8 @@ import { SimError } from "@rtos-sim/hw";
  *   the page source is this for the slab, heap and TLSF allocators (slabs emptied beyond
  *   `retainEmpty`, arenas `releaseEmpty` returned): they keep no record of pages they gave back.
  * - `HEAP_CORRUPTION`: metadata in simulated memory failed its check (a header, footer, size,
- *   free-list link, bitmap or list head a task overflowed into or forged, or a page source
+ *   free-list link, bitmap or list head a task overflowed into or forged, a slab bitmap that
+ *   disagrees with the slab allocator's record of the blocks it handed out, or a page source
  *   nested in the heap that reports its own metadata corrupted); `context.address` is the
  *   address of the offending word, and (heap, TLSF) `context.found` the value found there.
  * - `STACK_ORDER`: `free` on a stack allocator of a live block that is not the top block.

@@ -81,6 +81,9 @@ function roundUp(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
 
+/** Bits of a page-map tag holding the cache number + 1 (the rest: the slab's slot in the live record). */
+export const CACHE_TAG_MASK = 0xff;
+
 /** Why a slab free was refused (validated before any change). */
 export const enum SlabFreeResult {
   Ok = 0,
@@ -98,15 +101,22 @@ export const enum SlabFreeResult {
  * is a live block. Allocate: one link read, one bitmap read and write; free: check word, bitmap
  * read and write, one link write. Used by the slab and slab array allocators, between
  * `access.enter()` and `access.leave()` while the actor is observed (`AllocatorAccess.switching`).
- * Cache `c` tags its pages `c + 1` in the page map.
+ * Cache `c` tags a slab's pages `c + 1 + 256 * slot` in the page map (`slot`: the slab's place
+ * in the live record).
  *
  * **Where the state lives.** In simulated memory (a task can write it on a task heap): slab
  * headers, bitmaps, the links in free blocks. In JS (no task can write it): the list roots
  * `head[c]` (the only copy, a kernel global in C), the geometry, the slab bases and the page
- * map (learned from the page source's answers), counters. A link read from memory is followed
- * only once it is in one of the cache's pages, at a block start its bitmap says is free; a slab
- * goes back to the page source only once its header, bitmap and the whole free list check out
- * ({@link SlabCaches.checkDrop}: at most one step per block, so a forged cycle cannot loop).
+ * map (learned from the page source's answers), counters, and the live record: one bit per
+ * block the allocator handed out and has not taken back (16 halfwords per slab, as the kernel
+ * keeps a record of live blocks in its own memory, which no task can write). A link read from
+ * memory is followed only once it is in one of the cache's pages, at a block start its bitmap
+ * says is free and the live record does not hold; a free is taken only when both say live. So a
+ * bitmap the task forged cannot make the allocator hand out a live block twice, nor free a block
+ * it never handed out: the disagreement is `HEAP_CORRUPTION` at the bitmap word, found with one
+ * more read per call (no loop). A slab goes back to the page source only once its header, bitmap,
+ * live record and the whole free list check out ({@link SlabCaches.checkDrop}: at most one step
+ * per block, so a forged cycle cannot loop).
  */
 export class SlabCaches {
   /** Each cache's geometry. */
@@ -135,6 +145,12 @@ export class SlabCaches {
   /** Index of the last bitmap halfword, and its value with no live block (bits past the last block set). */
   private readonly last: Int32Array;
   private readonly lastPad: Int32Array;
+  /** The live record: bitmap halfword `i` of the slab in slot `n` at `16 * n + i` (see the class comment). */
+  private record = new Uint16Array(16 * 8);
+  /** Slots of slabs given back, to reuse. */
+  private readonly freeSlots: number[] = [];
+  /** Slots used so far (the next new one). */
+  private slots = 0;
 
   constructor(geometry: readonly SlabGeometry[], memory: MemoryPort, pages: PageMap) {
     const n = geometry.length;
@@ -159,8 +175,22 @@ export class SlabCaches {
     return address - (address & this.mask[c]!);
   }
 
-  /** Writes a fresh slab header at `base` and threads its blocks onto cache `c`'s free list (lowest first). */
-  format(c: number, base: number): void {
+  /**
+   * Writes a fresh slab header at `base` and threads its blocks onto cache `c`'s free list
+   * (lowest first). Returns the page-map tag of the slab's pages (cache and live-record slot),
+   * which the caller sets before the next call.
+   */
+  format(c: number, base: number): number {
+    let slot = this.freeSlots.pop();
+    if (slot === undefined) {
+      slot = this.slots++;
+      if (16 * this.slots > this.record.length) {
+        const grown = new Uint16Array(2 * this.record.length);
+        grown.set(this.record);
+        this.record = grown;
+      }
+    }
+    this.record.fill(0, 16 * slot, 16 * slot + 16);
     const m = this.m;
     const g = this.geometry[c]!;
     m.write32(base + SlabHeader.CHECK, slabCheck(base, g.blockSize));
@@ -177,6 +207,7 @@ export class SlabCaches {
     this.head[c] = head;
     this.bases[c]!.push(base);
     this.empty[c]!++;
+    return c + 1 + 256 * slot;
   }
 
   /**
@@ -195,10 +226,14 @@ export class SlabCaches {
       const wa = base + SlabHeader.BITMAP + 2 * i;
       if (m.read16(wa) !== (i === last ? this.lastPad[c]! : 0)) return this.refuse(wa);
     }
+    // The bitmap says empty: the live record must too, or the task cleared live blocks' bits.
+    const r = 16 * (this.pages.get(base) >>> 8);
+    for (let i = 0; i <= last; i++) if (this.record[r + i] !== 0) return this.refuse(base + SlabHeader.BITMAP + 2 * i);
     let budget = this.bases[c]!.length * this.blocks[c]!;
     let from = 0;
     for (let b = this.head[c]!; b !== NIL; ) {
-      if (budget-- === 0 || this.pages.get(b) !== c + 1 || !this.isFreeBlock(c, b)) return this.refuse(from || b);
+      if (budget-- === 0 || (this.pages.get(b) & CACHE_TAG_MASK) !== c + 1 || !this.isFreeBlock(c, b))
+        return this.refuse(from || b);
       from = b;
       b = m.read32(b);
     }
@@ -235,6 +270,7 @@ export class SlabCaches {
       b = next;
     }
     m.write32(base + SlabHeader.CHECK, 0);
+    this.freeSlots.push(this.pages.get(base) >>> 8);
     const bases = this.bases[c]!;
     bases.splice(bases.indexOf(base), 1);
     this.empty[c]!--;
@@ -256,7 +292,13 @@ export class SlabCaches {
     const wa = s + SlabHeader.BITMAP + 2 * i;
     const w = m.read16(wa);
     const next = m.read32(h);
-    if ((w & bit) !== 0 || (next !== NIL && this.pages.get(next) !== c + 1)) return this.corrupt(h);
+    if ((w & bit) !== 0 || (next !== NIL && (this.pages.get(next) & CACHE_TAG_MASK) !== c + 1)) return this.corrupt(h);
+    // The bitmap says free; the live record must agree (a task clears a live block's bit and
+    // links it in: the block would be handed out twice).
+    const ri = 16 * (this.pages.get(h) >>> 8) + i;
+    const r = this.record[ri]!;
+    if ((r & bit) !== 0) return this.corrupt(wa);
+    this.record[ri] = r | bit;
     m.write16(wa, w | bit);
     if (w === (i === this.last[c] ? this.lastPad[c] : 0)) {
       const used = m.read16(s + SlabHeader.USED);
@@ -269,12 +311,13 @@ export class SlabCaches {
   }
 
   /**
-   * Marks the block at `address` of the slab at `s` (a slab of cache `c`) free in the bitmap.
-   * Returns a {@link SlabFreeResult}; on anything but Ok nothing changed. Sets `becameEmpty`
-   * when the slab has no live block left. The caller then publishes the free and calls
-   * {@link push}.
+   * Marks the block at `address` of the slab at `s` (a slab of cache `c`, in live-record slot
+   * `slot`: its page-map tag >>> 8) free in the bitmap. Returns a {@link SlabFreeResult}; on
+   * anything but Ok nothing changed (`Corrupted` when the header's check word fails, or the
+   * bitmap and the live record disagree: `corruptAt` says where). Sets `becameEmpty` when the
+   * slab has no live block left. The caller then publishes the free and calls {@link push}.
    */
-  free(c: number, s: number, address: number): SlabFreeResult {
+  free(c: number, s: number, address: number, slot: number): SlabFreeResult {
     const m = this.m;
     const idx = this.blockIndex(c, address - s);
     if (idx < 0) return SlabFreeResult.NotBlockStart;
@@ -286,7 +329,14 @@ export class SlabCaches {
     const bit = 1 << (idx & 15);
     const wa = s + SlabHeader.BITMAP + 2 * i;
     const w = m.read16(wa);
-    if ((w & bit) === 0) return SlabFreeResult.NotLive;
+    const ri = 16 * slot + i;
+    const r = this.record[ri]!;
+    if ((w & bit) === 0 || (r & bit) === 0) {
+      if ((w & bit) === 0 && (r & bit) === 0) return SlabFreeResult.NotLive;
+      this.corruptAt = wa;
+      return SlabFreeResult.Corrupted;
+    }
+    this.record[ri] = r & ~bit;
     const nw = w & ~bit;
     m.write16(wa, nw);
     this.live[c]!--;
@@ -308,12 +358,16 @@ export class SlabCaches {
     this.head[c] = address;
   }
 
-  /** Whether the block at `address` of slab `s` of cache `c` is live (no change, no error). */
+  /**
+   * Whether the block at `address` of slab `s` of cache `c` is live (no change, no error): its
+   * bitmap bit and the live record both say so.
+   */
   isLive(c: number, s: number, address: number): boolean {
     const idx = this.blockIndex(c, address - s);
     if (idx < 0) return false;
     const w = this.m.read16(s + SlabHeader.BITMAP + 2 * (idx >>> 4));
-    return (w & (1 << (idx & 15))) !== 0;
+    const r = this.record[16 * (this.pages.get(s) >>> 8) + (idx >>> 4)]!;
+    return (w & r & (1 << (idx & 15))) !== 0;
   }
 
   /** Whether the slab at `s` has no live block. */

@@ -2,7 +2,7 @@ import type { AllocatorStats } from "./allocator.js";
 import { type AllocatorOptions, BaseAllocator } from "./base.js";
 import { AllocError } from "./errors.js";
 import { PageMap } from "./page-map.js";
-import { SlabCaches, SlabFreeResult, type SlabGeometry } from "./slab-cache.js";
+import { CACHE_TAG_MASK, SlabCaches, SlabFreeResult, type SlabGeometry } from "./slab-cache.js";
 
 /** Options shared by the slab and slab array allocators. */
 export interface SlabFamilyOptions extends AllocatorOptions {
@@ -81,8 +81,7 @@ export abstract class SlabFamily extends BaseAllocator {
           order: g.order,
         });
     }
-    this.pageMap.set(base, 2 ** g.order, c + 1);
-    caches.format(c, base);
+    this.pageMap.set(base, 2 ** g.order, caches.format(c, base));
     const a = caches.alloc(c);
     if (a === -2) throw this.error("HEAP_CORRUPTION", "slab header check failed", caches.corruptAt);
     return a;
@@ -92,26 +91,26 @@ export abstract class SlabFamily extends BaseAllocator {
   free(address: number): void {
     const tag = this.pageMap.get(address);
     if (tag === 0) throw this.error("WRONG_ALLOCATOR", "free of an address outside this allocator's pages", address);
-    const c = tag - 1;
+    const c = (tag & CACHE_TAG_MASK) - 1;
     const caches = this.caches;
     const s = caches.slabOf(c, address);
     const access = this.access;
     if (!access.switching) {
-      this.release(c, s, address);
+      this.release(c, s, address, tag >>> 8);
       return;
     }
     access.enter();
     try {
-      this.release(c, s, address);
+      this.release(c, s, address, tag >>> 8);
     } finally {
       access.leave();
     }
   }
 
-  /** {@link free} once the block's cache and slab are known (inside enter/leave when switching). */
-  private release(c: number, s: number, address: number): void {
+  /** {@link free} once the block's cache, slab and live-record slot are known (inside enter/leave when switching). */
+  private release(c: number, s: number, address: number, slot: number): void {
     const caches = this.caches;
-    const r = caches.free(c, s, address);
+    const r = caches.free(c, s, address, slot);
     if (r !== SlabFreeResult.Ok) throw this.freeError(r, s, address);
     this.frees++;
     if (this.observer !== null) this.observer.blockFreed(address, caches.geometry[c]!.blockSize, this.name);
@@ -132,7 +131,9 @@ export abstract class SlabFamily extends BaseAllocator {
       return this.error("INVALID_FREE", "free of an address that is not a block start", address, { slab: s });
     if (r === SlabFreeResult.NotLive)
       return this.error("DOUBLE_FREE", "free of a block that is not live", address, { slab: s });
-    return this.error("HEAP_CORRUPTION", "slab header check failed", this.caches.corruptAt, { freeing: address });
+    return this.error("HEAP_CORRUPTION", "slab header or bitmap corrupted", this.caches.corruptAt, {
+      freeing: address,
+    });
   }
 
   /**
@@ -181,7 +182,8 @@ export abstract class SlabFamily extends BaseAllocator {
     const caches = this.caches;
     this.access.enter();
     try {
-      return caches.isLive(tag - 1, caches.slabOf(tag - 1, address), address);
+      const c = (tag & CACHE_TAG_MASK) - 1;
+      return caches.isLive(c, caches.slabOf(c, address), address);
     } finally {
       this.access.leave();
     }
@@ -190,7 +192,7 @@ export abstract class SlabFamily extends BaseAllocator {
   /** The block size of the live block at `address` (its slab's block size), or undefined. */
   blockSize(address: number): number | undefined {
     if (!this.owns(address)) return undefined;
-    return this.caches.geometry[this.pageMap.get(address) - 1]!.blockSize;
+    return this.caches.geometry[(this.pageMap.get(address) & CACHE_TAG_MASK) - 1]!.blockSize;
   }
 
   /**
