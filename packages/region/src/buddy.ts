@@ -35,6 +35,11 @@ export class BuddyAllocator {
   private readonly levelBase: Float64Array;
   private readonly levels: Int32Array;
   private readonly slotBase: Int32Array;
+  /**
+   * Metadata and reserved pages before each page of the span (from the bootstrap's plan, in JS:
+   * no task writes it), so whether a block holds one is two reads, whatever its size.
+   */
+  private fixedBefore: Int32Array = new Int32Array(1);
 
   constructor(memory: MemoryPort, geometry: Geometry, meta: number) {
     this.m = memory;
@@ -57,6 +62,7 @@ export class BuddyAllocator {
   init(fixed: Uint32Array): void {
     const m = this.m;
     const g = this.g;
+    this.fixedBefore = fixedPrefix(fixed, g.pages);
     for (let a = this.entries + 4 * g.pages; a < this.meta + g.metaBytes; a += 4) m.write32(a, 0);
     m.write32(this.meta + Hdr.Head, 0);
     m.write32(this.meta + Hdr.FreePages, 0);
@@ -108,6 +114,10 @@ export class BuddyAllocator {
     const pe = m.read32(this.entries + 4 * (p - this.pfn0));
     if ((pe & 7) !== PageState.Free || ((pe >>> 4) & 31) !== k)
       this.corrupt(this.entries + 4 * (p - this.pfn0), `order ${k} bitmap names a block whose entry is not free`);
+    // Entries and bitmaps forged together could still name the metadata's own pages (or reserved
+    // ones): those never become free, whatever memory says.
+    if (this.holdsFixed(p, k))
+      this.corrupt(this.entries + 4 * (p - this.pfn0), `order ${k} free block holds metadata or reserved pages`);
     this.clearBit(k, p);
     while (k > order) {
       k--;
@@ -135,6 +145,8 @@ export class BuddyAllocator {
       const wa = this.levelBase[j * LEVEL_STRIDE]! + 4 * (s >>> 5);
       if ((m.read32(wa) & (1 << (s & 31))) === 0)
         this.corrupt(this.entries + 4 * (b - this.pfn0), `free entry of order ${j} without its bitmap bit`);
+      if (this.holdsFixed(b, j))
+        this.corrupt(this.entries + 4 * (b - this.pfn0), `free buddy of order ${j} holds metadata or reserved pages`);
       q = Math.min(q, b);
     }
     let k = order;
@@ -212,7 +224,20 @@ export class BuddyAllocator {
     m.write32(h, (m.read32(h) & ~(1 << k)) >>> 0);
   }
 
+  /** Whether the block of order `k` at page `p` (inside the span) holds a metadata or reserved page. */
+  private holdsFixed(p: number, k: number): boolean {
+    const i = p - this.pfn0;
+    return this.fixedBefore[i + (1 << k)] !== this.fixedBefore[i];
+  }
+
   private corrupt(address: number, what: string): never {
     throw new RegionError("METADATA_CORRUPT", `buddy metadata at 0x${address.toString(16)}: ${what}`, { address });
   }
+}
+
+/** `out[i]`: how many of the first `i` pages are metadata or reserved (`fixed[j] !== 0`). */
+export function fixedPrefix(fixed: Uint32Array, pages: number): Int32Array {
+  const out = new Int32Array(pages + 1);
+  for (let i = 0; i < pages; i++) out[i + 1] = out[i]! + (fixed[i] !== 0 ? 1 : 0);
+  return out;
 }

@@ -193,6 +193,48 @@ describe("bad allocations change nothing", () => {
     expect((error as RegionError).context.address).toBe(0x20000040 + 4 * 1);
   });
 
+  it("METADATA_CORRUPT: a metadata page forged free (entry and bitmap, as a task can in a nested region) is not handed out", () => {
+    const s = setup();
+    const g = new Geometry(10, "buddy", 0x20000000 >>> 10, 112);
+    // Page 0 holds SRAM1's metadata: its entry "free, order 0", its order-0 bit, summary, order mask.
+    s.m.bus.load(0x20000040, Uint8Array.of(1, 0, 0, 0));
+    s.m.bus.load(0x20000000 + g.levelOffset[0]!, Uint8Array.of(1, 0, 0, 0));
+    s.m.bus.load(0x20000000 + g.levelOffset[1]!, Uint8Array.of(1, 0, 0, 0));
+    s.m.bus.load(0x20000000 + Hdr.Head, Uint8Array.of(s.m.bus.peek(0x20000000 + Hdr.Head, 1)[0]! | 1));
+    let error: unknown;
+    rejects(s, "METADATA_CORRUPT", () => {
+      try {
+        s.rm.allocPages(0, { owner: "x", region: "SRAM1" });
+      } catch (e) {
+        error = e;
+        throw e;
+      }
+    });
+    expect((error as RegionError).context.address).toBe(0x20000040);
+    // Nor merged into a free block when its buddy (a's page 1) is freed.
+    rejects(s, "METADATA_CORRUPT", () => s.rm.freePages(s.a, 0));
+  });
+
+  it("METADATA_CORRUPT: a list region's head and entry forged to name its metadata page do not hand it out", () => {
+    const s = setup();
+    const r = s.rm.regions().find((x) => x.name === "BackupSRAM")!;
+    const i = (r.metadataStart - r.pageStart) / 1024;
+    const entry = r.metadataStart + 0x40 + 4 * i;
+    const head = s.m.core.read32(r.metadataStart + Hdr.Head);
+    s.m.bus.load(entry, Uint8Array.of(1 | ((head & 15) << 4), (head >>> 4) & 255, (head >>> 12) & 255, head >>> 20));
+    s.m.bus.load(r.metadataStart + Hdr.Head, Uint8Array.of(i, 0, 0, 0));
+    let error: unknown;
+    rejects(s, "METADATA_CORRUPT", () => {
+      try {
+        s.rm.allocPages(0, { owner: "x", region: "BackupSRAM" });
+      } catch (e) {
+        error = e;
+        throw e;
+      }
+    });
+    expect((error as RegionError).context.address).toBe(entry);
+  });
+
   it("out of memory is null, not an error, and changes nothing", () => {
     const s = setup();
     const before = snapshot(s.m.bus, s.rm);

@@ -1,4 +1,5 @@
 import type { MemoryPort } from "@rtos-sim/hw";
+import { fixedPrefix } from "./buddy.js";
 import { RegionError } from "./errors.js";
 import { type Geometry, GIVEN, Hdr, LIST_NIL, PageState } from "./layout.js";
 
@@ -18,6 +19,8 @@ export class PageListAllocator {
   /** Metadata base address (the header). */
   readonly meta: number;
   private readonly entries: number;
+  /** Metadata and reserved pages before each page (from the bootstrap's plan, in JS: no task writes it). */
+  private fixedBefore: Int32Array = new Int32Array(1);
 
   constructor(memory: MemoryPort, geometry: Geometry, meta: number) {
     this.m = memory;
@@ -30,6 +33,7 @@ export class PageListAllocator {
   init(fixed: Uint32Array): void {
     const m = this.m;
     const n = this.g.pages;
+    this.fixedBefore = fixedPrefix(fixed, n);
     let next = LIST_NIL;
     let free = 0;
     for (let i = n - 1; i >= 0; i--) {
@@ -59,6 +63,9 @@ export class PageListAllocator {
     const ea = this.entries + 4 * i;
     const e = m.read32(ea);
     if ((e & 7) !== PageState.Free) this.corrupt(ea, `free list page ${i} is not free`);
+    // A forged head and entry could name a metadata or reserved page: those never become free.
+    if (this.fixedBefore[i + 1] !== this.fixedBefore[i])
+      this.corrupt(ea, `free list page ${i} is a metadata or reserved page`);
     m.write32(this.meta + Hdr.Head, e >>> 4);
     m.write32(ea, PageState.Allocated | GIVEN | (owner << 16));
     m.write32(this.meta + Hdr.FreePages, m.read32(this.meta + Hdr.FreePages) - 1);
