@@ -310,8 +310,11 @@ export class Kernel {
         this.jobs.stateChanged(t.data, from, to, cause, time, wakeTick);
       },
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
+      // The first idle period after a task: the switch into the idle loop (its context restored).
       idle: () => {
+        if (this.cpuIdle) return;
         this.cpuIdle = true;
+        this.machine.core.charge(this.timing.idleEntry());
       },
     });
     this.jobs = new JobTracker(

@@ -180,7 +180,7 @@ describe("kernel apps as machine apps", () => {
     );
     const notes = r.events.filter((e) => e.kind === "note").map((e) => e.name);
     expect(notes).toContain(
-      "every task is blocked and nothing can wake them (no timer pending: left waits in sem:b, right waits in sem:a): the system would idle for ever, so the run ends at 1.005 ms of the 20.000 ms asked for",
+      "every task is blocked and nothing can wake them (no timer pending: left waits in sem:b, right waits in sem:a): the system would idle for ever, so the run ends at 1.006 ms of the 20.000 ms asked for",
     );
     expect(r.simulatedUs).toBeLessThan(1010);
     expect(r.tasks.filter((t) => t.state === "blocked").map((t) => t.name)).toEqual(["left", "right"]);

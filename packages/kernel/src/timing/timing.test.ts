@@ -45,6 +45,29 @@ describe("syscalls (docs/timing.md)", () => {
   });
 });
 
+describe("the idle loop", () => {
+  it("switching into it restores the idle context and returns to the loop: 35 cycles on the MPS2-AN386, 40 on the STM32F407", () => {
+    // PendSV's restore half 12, the idle TCB's saved SP 1, LDM of R4-R11 and EXC_RETURN 9 + 1,
+    // the MPU compare 2, the exception return 10 (+ 5 flash wait states for the loop's fetch on the F407).
+    expect(boot(MPS2_AN386).timing.idleEntry()).toBe(12 + 1 + 9 + 1 + 2 + 10);
+    expect(boot(STM32F407).timing.idleEntry()).toBe(12 + 1 + 9 + 1 + 2 + 15);
+  });
+
+  it("is charged once per idle period, to no task", () => {
+    const k = boot(MPS2_AN386);
+    const a = k.spawn({
+      name: "a",
+      *main(t) {
+        for (let i = 0; i < 3; i++) yield* t.sleep({ ticks: 1 });
+      },
+    });
+    const r = k.run({ ms: 10 });
+    // Four idle periods (three sleeps, then the end); three SysTick wakes from idle.
+    const wake = 12 + 195 + 6 + 23 + 108;
+    expect(r.cycles - r.idleCycles - k.taskTiming(a).cpuCycles).toBe(3 * wake + 4 * k.timing.idleEntry());
+  });
+});
+
 describe("context switches", () => {
   /** Two tasks handing the CPU to each other with `yield`: the cycles from A's yield to B's next line. */
   function cooperative(board: Board, fp: boolean): number {
@@ -152,10 +175,15 @@ describe("computation, CPU time, load", () => {
     const plain = kernelCycles(false);
     const restarted = kernelCycles(true);
     // The kernel's share is the SysTick wakes from idle, one per sleep (entry 12, handler 195,
-    // tail-chain 6, the idle save 23, pick 108): one run sleeps once, the restarted task twice.
-    // The restarted task's first run (its 10 000 cycles and more) stays its own, not the kernel's.
-    expect(plain.kernel).toBe(12 + 195 + 6 + 23 + 108);
-    expect(restarted.kernel).toBe(2 * plain.kernel);
+    // tail-chain 6, the idle save 23, pick 108), and the switches into the idle loop, one per
+    // idle period (PendSV's restore half 12, the idle TCB's SP 1, R4-R11 and EXC_RETURN 9 + 1,
+    // the MPU compare 2, the exception return 10): one run sleeps once and idles twice (asleep,
+    // then ended), the restarted task sleeps twice and idles three times. The restarted task's
+    // first run (its 10 000 cycles and more) stays its own, not the kernel's.
+    const wake = 12 + 195 + 6 + 23 + 108;
+    const idleEntry = 12 + 1 + 9 + 1 + 2 + 10;
+    expect(plain.kernel).toBe(wake + 2 * idleEntry);
+    expect(restarted.kernel).toBe(2 * wake + 3 * idleEntry);
     expect(restarted.first).toBeGreaterThan(2 * 10_000);
   });
 
