@@ -155,3 +155,51 @@ describe("WaitQueue", () => {
     expect(t.state).toBe("ready");
   });
 });
+
+describe("setPriority on queued tasks (what priority inheritance uses)", () => {
+  it("a waiter raised in a priority-ordered queue is woken first; FIFO queues keep arrival order", () => {
+    for (const order of ["priority", "fifo"] as const) {
+      let q!: WaitQueue;
+      const { sched } = setup({
+        syscall: (t) => {
+          q.block(t);
+          return undefined;
+        },
+      });
+      q = new WaitQueue(sched, { name: "m", order });
+      const body = function* () {
+        yield { op: "wait" };
+      };
+      const a = sched.spawn({ name: "a", priority: 3, entry: body });
+      const b = sched.spawn({ name: "b", priority: 2, entry: body });
+      const c = sched.spawn({ name: "c", priority: 2, entry: body });
+      expect(sched.run().reason).toBe("blocked"); // a, b, c block in that order
+      sched.setPriority(c, 5); // c now outranks a
+      expect([c.priority, c.state, c.waitQueue]).toEqual([5, "blocked", "m"]);
+      const woken: string[] = [];
+      for (let t = q.wakeOne(); t !== null; t = q.wakeOne()) woken.push(t.name);
+      expect([order, woken]).toEqual(order === "priority" ? [order, ["c", "a", "b"]] : [order, ["a", "b", "c"]]);
+    }
+  });
+
+  it("a ready task moves to the back of its new level, and a lowered one runs after its new peers", () => {
+    const { sched } = setup();
+    const ran: string[] = [];
+    const body = (name: string) =>
+      function* () {
+        ran.push(name);
+        yield { op: "sleep", ticks: 1 };
+      };
+    const low = sched.spawn({ name: "low", priority: 1, entry: body("low") });
+    const mid = sched.spawn({ name: "mid", priority: 2, entry: body("mid") });
+    const high = sched.spawn({ name: "high", priority: 3, entry: body("high") });
+    sched.setPriority(low, 3); // inherited: behind high at level 3
+    expect([sched.readyAt(3), sched.readyAt(1), sched.readyBitmap]).toEqual([[high, low], [], 0b1100]);
+    sched.setPriority(high, 2); // dropped: behind mid at level 2
+    expect([sched.readyAt(3), sched.readyAt(2)]).toEqual([[low], [mid, high]]);
+    sched.step();
+    sched.step();
+    sched.step();
+    expect(ran).toEqual(["low", "mid", "high"]);
+  });
+});
