@@ -115,6 +115,7 @@ const KERNEL_OPTION_FIELDS: FieldTable<NonNullable<AppDescription["kernel"]>> = 
   allocationTooBig: true,
   partitions: true,
   semaphores: true,
+  mutexes: true,
   queues: true,
   watchdogCycles: true,
   watchdogInterrupt: true,

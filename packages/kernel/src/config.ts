@@ -41,6 +41,15 @@ export interface SemaphoreSpec {
   readonly max?: number;
 }
 
+/**
+ * A mutex: an owner (task id) and a lock count of 0 or 1 in a control block in kernel memory, with
+ * priority inheritance and owner-death recovery (see the kernel README's "Mutexes").
+ */
+export interface MutexSpec {
+  /** Mutex name: 1-64 characters (what a syscall can name), unique among the mutexes (`BAD_CONFIG` otherwise). */
+  readonly name: string;
+}
+
 /** A message queue: fixed-size messages copied into kernel memory. */
 export interface QueueSpec {
   /** Queue name: 1-64 characters (what a syscall can name), unique among the queues (`BAD_CONFIG` otherwise). */
@@ -102,6 +111,11 @@ export interface TaskSpec {
    * Default: none.
    */
   readonly semaphores?: Readonly<Record<string, SemaphoreRight>>;
+  /**
+   * Mutexes it may lock (and then unlock), by name: `["bus"]`. Locking any other is `EPERM`; a
+   * name the kernel lacks is `UNKNOWN_MUTEX` at spawn. Default: none.
+   */
+  readonly mutexes?: readonly string[];
   /** Peripherals granted (their MPU regions), by role of the device table: "uart", "gpio", "timer", "sensor", "actuator". */
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */
@@ -186,6 +200,8 @@ export interface KernelOptions {
   readonly partitions?: readonly PartitionSpec[];
   /** Counting semaphores created at boot, in kernel memory. Default none. */
   readonly semaphores?: readonly SemaphoreSpec[];
+  /** Mutexes created at boot, in kernel memory (priority inheritance, owner-death recovery). Default none. */
+  readonly mutexes?: readonly MutexSpec[];
   /** Message queues created at boot, in kernel memory. Default none. */
   readonly queues?: readonly QueueSpec[];
   /**

@@ -9,14 +9,16 @@ import { SimError } from "@rtos-sim/hw";
  * - `UNKNOWN_TASK`: an app asks where a task lies (`AppEnv.task`) that the kernel lacks.
  * - `CODE_NOT_GRANTED`: a task's code address lies outside the code it may be granted (outside the
  *   code memory, or in another task's code region).
- * - `UNKNOWN_QUEUE` / `UNKNOWN_SEMAPHORE`: a task's IPC rights name a queue or semaphore the kernel lacks.
+ * - `UNKNOWN_QUEUE` / `UNKNOWN_SEMAPHORE` / `UNKNOWN_MUTEX`: a task's IPC rights name a queue,
+ *   semaphore or mutex the kernel lacks.
  * - `MPU_REGIONS_EXHAUSTED`: the task's stack, guard, heap, partitions and devices need more MPU
  *   regions than the kernel leaves (at spawn, or at a run-time grant: the syscall returns ENOSPC).
  * - `OUT_OF_MEMORY`: no pages for a stack, heap, partition, queue or task control block.
  * - `BAD_SYSCALL`: a task yielded an unknown op.
  * - `BAD_ARGUMENT`: a syscall field is missing, of the wrong type or out of range (nothing changed).
  * - `BAD_POINTER`: a syscall buffer the caller could not access itself (nothing touched).
- * - `BAD_CONFIG`: a kernel option, partition, semaphore, queue or app description is wrong.
+ * - `NOT_OWNER`: a task unlocked a mutex it does not own (the caller faults; nothing changed).
+ * - `BAD_CONFIG`: a kernel option, partition, semaphore, mutex, queue or app description is wrong.
  * - `WATCHDOG`: a task ran past its cycle budget without giving up the CPU.
  * - `STACK_OVERFLOW`: the context a switch saves below a task's frame would reach its stack guard.
  * - `CALL_FRAME`: a call frame left out of order, or a saved return address found changed at return.
@@ -32,11 +34,13 @@ export type KernelErrorCode =
   | "CODE_NOT_GRANTED"
   | "UNKNOWN_QUEUE"
   | "UNKNOWN_SEMAPHORE"
+  | "UNKNOWN_MUTEX"
   | "MPU_REGIONS_EXHAUSTED"
   | "OUT_OF_MEMORY"
   | "BAD_SYSCALL"
   | "BAD_ARGUMENT"
   | "BAD_POINTER"
+  | "NOT_OWNER"
   | "BAD_CONFIG"
   | "WATCHDOG"
   | "STACK_OVERFLOW"

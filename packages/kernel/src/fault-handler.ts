@@ -22,6 +22,8 @@ export interface FaultHandlerDeps {
   readonly stamp: () => Stamp;
   /** Frees what the task held and writes its first frame again (restart). */
   readonly reset: (k: KTask) => void;
+  /** Releases the kernel objects the task owned (its mutexes), whatever the policy does next. */
+  readonly ended: (t: Task<KTask>) => void;
 }
 
 /** The kind and one-line message of a fault, from the error that caused it. */
@@ -214,6 +216,8 @@ export class FaultHandler {
     machine.scb.hfsr = 0;
     if (kind === "watchdog") events.emit("watchdog", { ...this.deps.stamp(), task: k.name, message });
     events.emit("fault", record);
+    // A faulted owner's mutexes go to their waiters (EOWNERDEAD) before a restart or a panic.
+    this.deps.ended(t);
     if (action === "restarted") {
       this.deps.reset(k);
       this.deps.scheduler().restart(t);

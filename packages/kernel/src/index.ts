@@ -40,6 +40,7 @@ export type {
   FaultPolicy,
   KernelMemcheckOptions,
   KernelOptions,
+  MutexSpec,
   PartitionSpec,
   QueueRight,
   QueueSpec,
@@ -104,6 +105,8 @@ export type { HeapAllocatorOptions, HeapBlock, HeapKindEntry, TaskAllocator } fr
 export type { KernelMemory } from "./ipc/kernel-memory.js";
 export type { HandOff } from "./ipc/message-queue.js";
 export { MessageQueue, QueueField, queueBlockBytes } from "./ipc/message-queue.js";
+export { MUTEX_BYTES, MUTEX_WAIT_PREFIX, Mutex, MutexField, MutexFlag } from "./ipc/mutex.js";
+export { PriorityInheritance } from "./ipc/priority-inheritance.js";
 export { SEMAPHORE_BYTES, Semaphore, SemaphoreField } from "./ipc/semaphore.js";
 export type { KernelRunResult, Partition } from "./kernel.js";
 export { Kernel } from "./kernel.js";

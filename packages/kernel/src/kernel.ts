@@ -13,7 +13,7 @@ import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
-import type { KernelOptions, TaskSpec } from "./config.js";
+import type { KernelOptions, MutexSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
 import { resolveFrameOptions } from "./data/frame-options.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
@@ -23,10 +23,13 @@ import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
+import { type FieldTable, fieldList, unknownField } from "./field-table.js";
 import { type GatedTask, HeapGate, LiveBlocks } from "./heap-gate.js";
 import type { HeapKind } from "./heaps/table.js";
 import type { KernelMemory } from "./ipc/kernel-memory.js";
 import { MessageQueue } from "./ipc/message-queue.js";
+import { Mutex } from "./ipc/mutex.js";
+import { PriorityInheritance } from "./ipc/priority-inheritance.js";
 import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { makeLibc } from "./libc.js";
@@ -152,6 +155,10 @@ export class Kernel {
   readonly partitions = new Map<string, Partition>();
   /** Counting semaphores by name. */
   readonly semaphores = new Map<string, Semaphore>();
+  /** Mutexes by name. */
+  readonly mutexes = new Map<string, Mutex>();
+  /** The mutexes' lock protocol: blocking, handoff, owner death, priority inheritance. */
+  readonly inheritance: PriorityInheritance;
   /** Message queues by name. */
   readonly queues = new Map<string, MessageQueue>();
   /** The cycle costs of the kernel's exception paths on this board (docs/timing.md). */
@@ -262,6 +269,7 @@ export class Kernel {
     this.loader = new MpuLoader(this.mpuDriver);
     this.loader.load(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
+    this.inheritance = new PriorityInheritance(this.mutexes, () => this.scheduler, core);
     this.faultHandler = new FaultHandler({
       machine: this.machine,
       scheduler: () => this.scheduler,
@@ -269,6 +277,7 @@ export class Kernel {
       events: this.events,
       stamp: () => this.stamp(),
       reset: (k) => this.resetTask(k),
+      ended: (t) => this.taskEnded(t),
     });
     this.switcher = new ContextSwitcher({
       core,
@@ -279,6 +288,7 @@ export class Kernel {
       events: this.events,
       faultTask: (t, e) => this.faultHandler.faultTask(t, e),
       stamp: () => this.stamp(),
+      stopped: (t) => this.taskEnded(t),
     });
     const sw = this.switcher;
     this.scheduler = new Scheduler<KTask>({
@@ -303,7 +313,11 @@ export class Kernel {
       // A hook, not a `state` listener: the scheduler then builds no event per switch.
       onState: (t, from, to, cause, time, wakeTick) => {
         if (to === "ready") {
-          if (cause === "timer" || cause === "timeout") this.tickWake(wakeTick ?? -1);
+          if (cause === "timer" || cause === "timeout") {
+            this.tickWake(wakeTick ?? -1);
+            // A lock that timed out: its mutex's owner loses the priority it inherited from it.
+            if (cause === "timeout" && this.mutexes.size > 0) this.asKernel(() => this.inheritance.waitEnded(t));
+          }
           // A run's time limit (or a halt) cut the slice: it goes on at the next run, its watchdog budget not renewed.
           else if (cause === "preempt") sw.carryWatchdog(t);
         }
@@ -340,6 +354,7 @@ export class Kernel {
     }
     for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
+    for (const m of options.mutexes ?? []) this.createMutex(m);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
   }
 
@@ -557,6 +572,34 @@ export class Kernel {
     return s;
   }
 
+  /**
+   * Creates a mutex, free, its owner, lock count and flags in a control block in kernel memory
+   * (`BAD_CONFIG` for a taken or bad name or a field `MutexSpec` lacks, `OUT_OF_MEMORY`).
+   */
+  createMutex(spec: MutexSpec): Mutex {
+    const name = (spec as { name?: unknown } | null)?.name as string;
+    const unknown = typeof spec === "object" && spec !== null ? unknownField(spec, MUTEX_SPEC_FIELDS) : null;
+    if (unknown !== null) {
+      throw new KernelError(
+        "BAD_CONFIG",
+        `mutex ${JSON.stringify(name)}: ${unknown.field} is not a mutex field${unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`}: MutexSpec has ${fieldList(MUTEX_SPEC_FIELDS)}`,
+        { name, field: unknown.field },
+      );
+    }
+    this.checkObjectName("mutex", name, this.mutexes.has(name), {});
+    const m = this.asKernel(() => Mutex.create(this.kernelMemory(), this.scheduler, name));
+    this.mutexes.set(name, m);
+    return m;
+  }
+
+  /**
+   * A task ended (faulted, about to be restarted, or stopped): the mutexes it owned go to their
+   * next owners (`EOWNERDEAD`) and it is back at its base priority. Nothing to do without mutexes.
+   */
+  private taskEnded(t: Task<KTask>): void {
+    if (this.mutexes.size > 0) this.asKernel(() => this.inheritance.ownerEnded(t));
+  }
+
   /** Creates a message queue with its control block and slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
   createQueue(name: string, messageSize: number, capacity: number): MessageQueue {
     const bad = (field: string, why: string) =>
@@ -638,6 +681,7 @@ export class Kernel {
       hasPartition: (n) => this.partitions.has(n),
       hasQueue: (n) => this.queues.has(n),
       hasSemaphore: (n) => this.semaphores.has(n),
+      hasMutex: (n) => this.mutexes.has(n),
       device: (r) => this.device(r),
     });
     const page = 2 ** this.pageOrder;
@@ -960,7 +1004,7 @@ function checkOptionShape(options: KernelOptions): void {
   if (!isBoard(options.board)) {
     throw bad("board", "must be a board (defineBoard, boardFromJson or a built-in)", options.board);
   }
-  for (const field of ["partitions", "semaphores", "queues"] as const) {
+  for (const field of ["partitions", "semaphores", "mutexes", "queues"] as const) {
     const list = options[field] as unknown;
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw bad(field, "must be an array", list);
@@ -976,3 +1020,6 @@ function checkOptionShape(options: KernelOptions): void {
     }
   }
 }
+
+/** Every field of a {@link MutexSpec} (the compiler holds this table to the interface, both ways). */
+const MUTEX_SPEC_FIELDS: FieldTable<MutexSpec> = { name: true };

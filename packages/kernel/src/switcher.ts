@@ -47,6 +47,8 @@ export interface SwitcherDeps {
   readonly timing: CpuTiming;
   /** Faults the task with an error raised in its context (the fault policy follows). */
   readonly faultTask: (t: Task<KTask>, error: unknown) => void;
+  /** A task left the CPU stopped (returned, exited or killed): the kernel releases what it owned. */
+  readonly stopped: (t: Task<KTask>) => void;
   /** Simulated time for events. */
   readonly stamp: () => {
     /** Simulated milliseconds since boot. */
@@ -82,6 +84,7 @@ export class ContextSwitcher {
   private readonly timing: CpuTiming;
   private readonly faultTask: SwitcherDeps["faultTask"];
   private readonly stamp: SwitcherDeps["stamp"];
+  private readonly stopped: SwitcherDeps["stopped"];
   /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
   private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
   /** Watchdog cycles used by slices a run's time limit cut, by task id: the slice goes on at the next run. */
@@ -96,6 +99,7 @@ export class ContextSwitcher {
     this.timing = deps.timing;
     this.faultTask = deps.faultTask;
     this.stamp = deps.stamp;
+    this.stopped = deps.stopped;
   }
 
   /**
@@ -214,7 +218,11 @@ export class ContextSwitcher {
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
     this.checker?.taskRunning(0);
-    if (k.swSaved || t.state === "faulted" || t.state === "stopped" || core.pendingFault !== null) return;
+    if (k.swSaved || t.state === "faulted" || t.state === "stopped" || core.pendingFault !== null) {
+      // Only a task that ended comes here: a live one's switch-out pays nothing for it.
+      if (t.state === "stopped") this.stopped(t);
+      return;
+    }
     if (!k.stacked) this.svcEntry(t); // given up without a request (a run's time limit): stack now
     if (!k.stacked) return; // the stacking faulted
     const words = SAVED_CORE_WORDS + (k.fpFrame ? SAVED_FP_WORDS : 0);

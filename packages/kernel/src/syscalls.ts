@@ -86,6 +86,18 @@ export interface SyscallRequests {
     /** Semaphore name (1-64 characters); the caller needs the `give` right (`TaskSpec.semaphores`). */
     readonly sem: string;
   };
+  /** Locks a mutex, blocking while another task owns it (its owner inherits the caller's priority meanwhile). */
+  "mutex-lock": {
+    /** Mutex name (1-64 characters); the caller needs it in `TaskSpec.mutexes`. */
+    readonly mutex: string;
+    /** Longest wait; absent: wait forever; zero: poll. */
+    readonly timeout?: Delay;
+  };
+  /** Unlocks a mutex the caller owns: the highest-priority waiter becomes its owner. */
+  "mutex-unlock": {
+    /** Mutex name (1-64 characters); the caller needs it in `TaskSpec.mutexes`. */
+    readonly mutex: string;
+  };
   /** Copies a message into a queue (never blocks). */
   send: {
     /** Queue name (1-64 characters); the caller needs the `send` right (`TaskSpec.queues`). */
@@ -166,6 +178,13 @@ export const Errno = {
   EOVERFLOW: -75,
   /** No MPU region left for a grant. */
   ENOSPC: -28,
+  /** Locking a mutex the caller owns already (mutexes are not recursive). */
+  EDEADLK: -35,
+  /**
+   * The mutex was locked, but its previous owner ended holding it (faulted, exited, was killed
+   * or restarted): the state it protects may be half-updated (POSIX robust mutexes' `EOWNERDEAD`).
+   */
+  EOWNERDEAD: -130,
 } as const;
 
 /** One of the {@link Errno} values, by name: `ErrnoOf<"ENOENT">` is `-2`. */
@@ -212,6 +231,14 @@ export interface SyscallResults {
   "sem-take": ErrnoOf<"OK" | "EPERM"> | Timeout;
   /** `OK`, `EOVERFLOW` (the count is at its maximum), or `EPERM` (the caller has no `give` right to it). */
   "sem-give": ErrnoOf<"OK" | "EPERM" | "EOVERFLOW">;
+  /**
+   * `OK` (locked, at once or handed over by an unlock), `EOWNERDEAD` (locked, but the previous
+   * owner ended holding it), `EDEADLK` (the caller owns it already), `EPERM` (not in its
+   * `TaskSpec.mutexes`), or `TIMEOUT`.
+   */
+  "mutex-lock": ErrnoOf<"OK" | "EOWNERDEAD" | "EDEADLK" | "EPERM"> | Timeout;
+  /** `OK` (released, or handed to the highest-priority waiter), or `EPERM` (not in its `TaskSpec.mutexes`). */
+  "mutex-unlock": ErrnoOf<"OK" | "EPERM">;
   /** `OK` (queued, or handed to a blocked receiver), `EAGAIN` (queue full), or `EPERM` (no `send` right to it). */
   send: ErrnoOf<"OK" | "EAGAIN" | "EPERM">;
   /** Bytes received, `Errno.EPERM`, or `TIMEOUT`. */
@@ -285,6 +312,10 @@ export const sys = {
   semTake: (sem: string, timeout?: Delay): SyscallOf<"sem-take"> => ({ op: "sem-take", sem, timeout }),
   /** `{ op: "sem-give", sem }`. */
   semGive: (sem: string): SyscallOf<"sem-give"> => ({ op: "sem-give", sem }),
+  /** `{ op: "mutex-lock", mutex, timeout }` (no timeout: wait forever). */
+  mutexLock: (mutex: string, timeout?: Delay): SyscallOf<"mutex-lock"> => ({ op: "mutex-lock", mutex, timeout }),
+  /** `{ op: "mutex-unlock", mutex }`. */
+  mutexUnlock: (mutex: string): SyscallOf<"mutex-unlock"> => ({ op: "mutex-unlock", mutex }),
   /** `{ op: "send", queue, ptr, length }`. */
   send: (queue: string, ptr: number, length: number): SyscallOf<"send"> => ({ op: "send", queue, ptr, length }),
   /** `{ op: "receive", queue, ptr, length, timeout }` (no timeout: wait forever). */

@@ -480,6 +480,18 @@ export class TaskContext {
   semGive(sem: string): SyscallCall<"sem-give"> {
     return this.#call(sys.semGive(sem));
   }
+  /**
+   * Locks a mutex (blocks while another task owns it; the owner inherits the caller's priority
+   * meanwhile): OK, EOWNERDEAD (locked, its previous owner ended holding it), EDEADLK (the task
+   * owns it already), EPERM (not granted), or TIMEOUT (at once for a zero timeout).
+   */
+  mutexLock(mutex: string, timeout?: Delay): SyscallCall<"mutex-lock"> {
+    return this.#call(sys.mutexLock(mutex, timeout));
+  }
+  /** Unlocks a mutex the task owns: OK, or EPERM (not granted). Unlocking one it does not own faults the task. */
+  mutexUnlock(mutex: string): SyscallCall<"mutex-unlock"> {
+    return this.#call(sys.mutexUnlock(mutex));
+  }
   /** Sends `length` bytes at `ptr` to a queue (never blocks): OK, EAGAIN when full, EPERM (no right to send). */
   send(queue: string, ptr: number, length: number): SyscallCall<"send"> {
     return this.#call(sys.send(queue, ptr, length));

@@ -29,6 +29,8 @@ export interface SpecContext {
   hasQueue(name: string): boolean;
   /** Whether a semaphore of that name exists (`UNKNOWN_SEMAPHORE` otherwise). */
   hasSemaphore(name: string): boolean;
+  /** Whether a mutex of that name exists (`UNKNOWN_MUTEX` otherwise). */
+  hasMutex(name: string): boolean;
   /** Throws `UNKNOWN_DEVICE` when the board has no such device. */
   device(role: DeviceRole): DevicePlacement;
 }
@@ -65,6 +67,7 @@ const TASK_SPEC_FIELDS: FieldTable<TaskSpec> = {
   partitions: true,
   queues: true,
   semaphores: true,
+  mutexes: true,
   devices: true,
   faultPolicy: true,
   period: true,
@@ -76,7 +79,7 @@ const TASK_SPEC_FIELDS: FieldTable<TaskSpec> = {
 /**
  * Checks a task description field by field (typed `BAD_TASK` naming the field, an unknown one too,
  * `DUPLICATE_TASK`, `UNKNOWN_PARTITION`, `UNKNOWN_DEVICE`, `UNKNOWN_QUEUE`,
- * `UNKNOWN_SEMAPHORE`); changes nothing.
+ * `UNKNOWN_SEMAPHORE`, `UNKNOWN_MUTEX`); changes nothing.
  */
 export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   const bad = (field: string, why: string) =>
@@ -130,6 +133,17 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   for (const role of spec.devices ?? []) kernel.device(role);
   checkRights(spec, "queues", ["send", "receive", "both"], kernel.hasQueue, "UNKNOWN_QUEUE", bad);
   checkRights(spec, "semaphores", ["give", "take", "both"], kernel.hasSemaphore, "UNKNOWN_SEMAPHORE", bad);
+  if (spec.mutexes !== undefined) {
+    if (!Array.isArray(spec.mutexes)) throw bad("mutexes", "must be an array of mutex names");
+    for (const name of spec.mutexes as unknown[]) {
+      if (typeof name !== "string" || !kernel.hasMutex(name)) {
+        throw new KernelError("UNKNOWN_MUTEX", `task ${spec.name}: no mutex ${String(name)}`, {
+          task: spec.name,
+          mutex: name,
+        });
+      }
+    }
+  }
   checkPolicy(spec.faultPolicy, bad);
   if (spec.period !== undefined) {
     const ticks = delayTicks(spec.period, kernel.tickHz);

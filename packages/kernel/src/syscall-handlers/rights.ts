@@ -15,3 +15,8 @@ export function mayUse(
   const right = caller.spec[kind]?.[name];
   return right === use || right === "both";
 }
+
+/** Whether the caller may lock (and unlock) the mutex `name`: it is in its `TaskSpec.mutexes`. */
+export function mayLock(caller: KTask, name: string): boolean {
+  return caller.spec.mutexes?.includes(name) ?? false;
+}

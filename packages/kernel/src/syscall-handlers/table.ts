@@ -5,6 +5,8 @@ import { free } from "./free.js";
 import { grant } from "./grant.js";
 import { info } from "./info.js";
 import { malloc } from "./malloc.js";
+import { mutexLock } from "./mutex-lock.js";
+import { mutexUnlock } from "./mutex-unlock.js";
 import { nextPeriod } from "./next-period.js";
 import { print } from "./print.js";
 import { realloc } from "./realloc.js";
@@ -29,6 +31,10 @@ export const SYSCALL_HANDLERS = {
   "sem-take": semTake,
   /** The `sem-give` handler: gives a unit to a taker or to the count. */
   "sem-give": semGive,
+  /** The `mutex-lock` handler: locks a mutex or blocks the caller, its owner inheriting the caller's priority. */
+  "mutex-lock": mutexLock,
+  /** The `mutex-unlock` handler: hands the mutex to its highest-priority waiter, or frees it. */
+  "mutex-unlock": mutexUnlock,
   send,
   receive,
   print,
