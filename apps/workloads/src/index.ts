@@ -15,6 +15,8 @@
  *   return, one per task, each reported by the memory checker.
  * - {@link allocStress}: tasks hammering TLSF, first-fit and slab-array allocators; fragmentation
  *   per heap and the region manager's page map over time.
+ * - {@link priorityInversion}: the classic three-task priority inversion (low holds a mutex,
+ *   medium hogs the CPU, high waits), bounded by the kernel mutex's priority inheritance.
  *
  * A hardware-level app, a {@link MachineApp} driving the machine with no kernel:
  * {@link mpuDemo}. {@link APPS} lists them all, tagged with their kind ({@link BuiltinApp}).
@@ -118,6 +120,20 @@ export { ATTEMPTS, MPU_RASR, ROGUE_WATCHDOG_US, rogueTasks } from "./isolation/a
 export type { AppRunOptions, HwApi, MachineApp, MachineAppContext } from "./machine-app.js";
 export { defineMachineApp, machineAppProblems } from "./machine-app.js";
 export { mpuDemo } from "./mpu-demo/app.js";
+export type { BusLock } from "./priority-inversion/app.js";
+export {
+  CONTROL_BOUND_US,
+  CONTROL_WORK_US,
+  controlTiming,
+  HOG_MS,
+  inversionChecks,
+  inversionTasks,
+  observeInversion,
+  PERIOD_MS,
+  priorityInversion,
+  priorityInversionWithSemaphore,
+  SECTION_MS,
+} from "./priority-inversion/app.js";
 export type { BuiltinApp } from "./registry.js";
 export { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 export type { PreparedRun } from "./run/context.js";

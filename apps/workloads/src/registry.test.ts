@@ -8,13 +8,14 @@ import { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 import { finishRun, prepareRun } from "./run/context.js";
 
 describe("registry", () => {
-  it("lists the five apps, flight first and default, each with its kind", () => {
+  it("lists the six apps, flight first and default, each with its kind", () => {
     expect(APPS.map((a) => [a.app.name, a.kind])).toEqual([
       ["flight", "kernel"],
       ["isolation", "kernel"],
       ["heap-bugs", "kernel"],
       ["alloc-stress", "kernel"],
       ["mpu-demo", "machine"],
+      ["priority-inversion", "kernel"],
     ]);
     expect(DEFAULT_APP).toBe("flight");
     expect(findApp("FLIGHT")).toBe(APPS[0]);

@@ -9,6 +9,7 @@ import { heapBugs } from "./heap-bugs/app.js";
 import { isolation } from "./isolation/app.js";
 import type { MachineApp } from "./machine-app.js";
 import { mpuDemo } from "./mpu-demo/app.js";
+import { priorityInversion } from "./priority-inversion/app.js";
 import { fromKernelApp } from "./run/kernel-app.js";
 
 /**
@@ -36,6 +37,7 @@ export const APPS: readonly BuiltinApp[] = Object.freeze([
   { kind: "kernel", app: heapBugs },
   { kind: "kernel", app: allocStress },
   { kind: "machine", app: mpuDemo },
+  { kind: "kernel", app: priorityInversion },
 ]);
 
 /** Name of the app `rtos-sim run` runs when no app is given. */
