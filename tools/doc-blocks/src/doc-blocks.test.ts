@@ -44,7 +44,7 @@ describe("the ```ts blocks of the docs", () => {
     for (const b of BLOCKS) count[b.file] = (count[b.file] ?? 0) + 1;
     expect(count).toEqual({
       "docs/contributing.md": 6,
-      "docs/writing-an-app.md": 8,
+      "docs/writing-an-app.md": 9,
       "packages/alloc/README.md": 1,
       "packages/hw/README.md": 5,
       "packages/kernel/README.md": 1,
