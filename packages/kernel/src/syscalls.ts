@@ -196,7 +196,7 @@ export interface TaskInfo {
   readonly id: number;
   /** Task name (`TaskSpec.name`). */
   readonly name: string;
-  /** Priority: 0 (lowest) .. 31. */
+  /** Base priority: 0 (lowest) .. 31 (`TaskSpec.priority`; while it owns a mutex others wait for, it runs higher). */
   readonly priority: number;
   /** Whether the task runs privileged (CONTROL.nPRIV = 0). */
   readonly privileged: boolean;

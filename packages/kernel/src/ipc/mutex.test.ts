@@ -299,6 +299,7 @@ describe("priority inheritance", () => {
       *main(t) {
         yield* t.sleep({ ticks: 1 });
         expect(yield* t.mutexLock("m", { ticks: 2 })).toBe(TIMEOUT);
+        yield* t.sleep({ ticks: 10 }); // still alive: its end is not what restores low
       },
     });
     k.run({ ms: 10 });

@@ -13,7 +13,7 @@ type Outcome = { result: unknown } | { fault: string; message: string };
  * memory, the queue's and semaphore's state, the task's heap.
  */
 function attempt(req: (buf: number, k: Kernel) => unknown, options: Partial<KernelOptions> = {}) {
-  const k = bootTest({ semaphores: [{ name: "s", initial: 1, max: 4 }], ...options });
+  const k = bootTest({ semaphores: [{ name: "s", initial: 1, max: 4 }], mutexes: [{ name: "m" }], ...options });
   const sems = Object.fromEntries([...k.semaphores.keys()].map((n) => [n, "both" as const]));
   let result: unknown = "not reached";
   let before: Uint8Array | null = null;
@@ -22,6 +22,7 @@ function attempt(req: (buf: number, k: Kernel) => unknown, options: Partial<Kern
     partitions: { shared: "rw" },
     queues: { q: "both" },
     semaphores: sems,
+    mutexes: ["m"],
     *main(t) {
       const buf = yield* t.malloc(64);
       t.fill(buf, 0x5a, 64);
@@ -49,6 +50,19 @@ describe("one rule for bad arguments: programming errors fault the caller, nothi
       /sem-take: timeout must be/,
     ],
     ["sem-give of a number", () => ({ op: "sem-give", sem: 3 }), "bad-syscall", /sem-give: sem must be a name/],
+    ["mutex-lock of an empty name", () => sys.mutexLock(""), "bad-syscall", /mutex-lock: mutex must be a name/],
+    [
+      "mutex-lock with a bad timeout, though the mutex is free",
+      () => ({ op: "mutex-lock", mutex: "m", timeout: { ms: -1 } }),
+      "bad-syscall",
+      /mutex-lock: timeout must be/,
+    ],
+    [
+      "mutex-unlock of a free mutex",
+      () => sys.mutexUnlock("m"),
+      "bad-syscall",
+      /^NOT_OWNER: mutex-unlock: task caller does not own mutex m: it is free$/,
+    ],
     [
       "send with a malformed pointer to a queue that does not exist",
       () => ({ op: "send", queue: "nope", ptr: "x", length: 4 }),
@@ -97,6 +111,7 @@ describe("one rule for bad arguments: programming errors fault the caller, nothi
     expect(unchanged).toBe(true);
     expect(k.queues.get("q")!.length).toBe(0);
     expect(k.semaphores.get("s")!.count).toBe(1);
+    expect([k.mutexes.get("m")!.owner, k.mutexes.get("m")!.count]).toEqual([0, 0]);
     expect(task.live.size).toBe(1);
   });
 
@@ -130,6 +145,8 @@ describe("one rule for bad arguments: conditions a correct program handles are r
     ["malloc beyond the heap", () => sys.malloc(1024 * 1024), 0],
     ["sem-take of no such semaphore (not in the caller's rights)", () => sys.semTake("nope"), Errno.EPERM],
     ["sem-give at the maximum", () => sys.semGive("full"), Errno.EOVERFLOW],
+    ["mutex-lock of no such mutex (not in the caller's rights)", () => sys.mutexLock("nope"), Errno.EPERM],
+    ["mutex-unlock of no such mutex (not in the caller's rights)", () => sys.mutexUnlock("nope"), Errno.EPERM],
     ["send to no such queue (not in the caller's rights)", (b) => sys.send("nope", b, 4), Errno.EPERM],
     ["receive from no such queue (not in the caller's rights)", (b) => sys.receive("nope", b, 4), Errno.EPERM],
     ["grant of no such partition", () => sys.grant("nope", "caller", "ro"), Errno.ENOENT],
