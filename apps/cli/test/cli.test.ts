@@ -290,6 +290,7 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     expect(r.stdout).toMatch(/^mpu-demo( \(default\))?\s+stm32f407\s+1000 ms\s+off\s+two unprivileged tasks/m);
     // alloc-stress turns the checker off (its redzones and quarantine would change the heaps' shapes).
     expect(r.stdout).toMatch(/^alloc-stress\s+stm32f407\s+1000 ms\s+off\s+/m);
+    expect(r.stdout).toMatch(/^priority-inversion\s+stm32f407\s+100 ms\s+on\s+low holds a mutex/m);
     expect(r.stdout).toContain(`${DEFAULT_APP} (default)`);
     const json = JSON.parse((await rtosSim(["apps", "--json"])).stdout) as {
       name: string;
@@ -303,6 +304,7 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
       ["heap-bugs", true],
       ["alloc-stress", false],
       ["mpu-demo", false],
+      ["priority-inversion", true],
     ]);
     expect(json.filter((a) => a.default).map((a) => a.name)).toEqual([DEFAULT_APP]);
   });
