@@ -120,7 +120,7 @@ export { ATTEMPTS, MPU_RASR, ROGUE_WATCHDOG_US, rogueTasks } from "./isolation/a
 export type { AppRunOptions, HwApi, MachineApp, MachineAppContext } from "./machine-app.js";
 export { defineMachineApp, machineAppProblems } from "./machine-app.js";
 export { mpuDemo } from "./mpu-demo/app.js";
-export type { BusLock } from "./priority-inversion/app.js";
+export type { BusLock, ControlTiming } from "./priority-inversion/app.js";
 export {
   CONTROL_BOUND_US,
   CONTROL_WORK_US,

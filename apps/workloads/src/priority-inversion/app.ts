@@ -106,8 +106,18 @@ export function observeInversion(kernel: Kernel): void {
   });
 }
 
+/** What {@link controlTiming} reports of `control`'s jobs. */
+export interface ControlTiming {
+  /** Worst response time (release to completion), microseconds, rounded. */
+  readonly worstUs: number;
+  /** Jobs completed. */
+  readonly jobs: number;
+  /** Jobs that missed their deadline (the period). */
+  readonly missed: number;
+}
+
 /** `control`'s worst response time in microseconds, its jobs and its missed deadlines. */
-export function controlTiming(kernel: Kernel): { worstUs: number; jobs: number; missed: number } {
+export function controlTiming(kernel: Kernel): ControlTiming {
   const s = kernel.taskTiming(kernel.task("control")!);
   const worstUs = Math.round(((s.responseMax ?? 0) * 1e6) / kernel.machine.board.clockHz);
   return { worstUs, jobs: s.jobs, missed: s.missed };
