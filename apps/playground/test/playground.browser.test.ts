@@ -169,6 +169,7 @@ describe("the playground in headless Chromium", () => {
       "heap-bugs",
       "alloc-stress",
       "mpu-demo",
+      "priority-inversion",
       "your app (editor)",
     ]);
     const hash = await runToEnd(page);
