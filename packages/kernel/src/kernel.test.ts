@@ -374,6 +374,10 @@ describe("boot and spawn errors", () => {
       [{ board: STM32F407, partitions: {} }, "partitions"],
       [{ board: STM32F407, semaphores: [null] }, "semaphores[0]"],
       [{ board: STM32F407, queues: [{ name: "q", messageSize: 16, capacity: 4 }, 7] }, "queues[1]"],
+      // A misspelt field would be dropped and its default would apply (`inital`: a semaphore at 0).
+      [{ board: STM32F407, semaphores: [{ name: "s", inital: 1 }] }, "semaphores[0].inital"],
+      [{ board: STM32F407, partitions: [{ name: "p", size: 1024, Region: "CCM" }] }, "partitions[0].Region"],
+      [{ board: STM32F407, queues: [{ name: "q", messageSize: 16, capacity: 4, depth: 8 }] }, "queues[0].depth"],
       [{ board: STM32F407, memcheck: null }, "memcheck"],
       [{ board: STM32F407, frames: null }, "frames"],
       [{ board: STM32F407, memcheck: { redzone: 2.5 } }, "memcheck.redzone"],
@@ -388,6 +392,14 @@ describe("boot and spawn errors", () => {
       }
     });
     expect(seen).toEqual(cases.map(([, field]) => ["KernelError", "BAD_CONFIG", field]));
+    expect(() => bootKernel({ board: STM32F407, semaphores: [{ name: "s", inital: 1 } as never] })).toThrow(
+      /^BAD_CONFIG: semaphores\[0\]\.inital is not a SemaphoreSpec field: SemaphoreSpec has name, initial, max$/,
+    );
+    expect(() =>
+      bootKernel({ board: STM32F407, queues: [{ name: "q", MessageSize: 16, capacity: 4 } as never] }),
+    ).toThrow(
+      /^BAD_CONFIG: queues\[0\]\.MessageSize is not a QueueSpec field \(did you mean messageSize\?\): QueueSpec has name, messageSize, capacity$/,
+    );
   });
 
   it("spawn: a description that is not an object, or devices that is not an array, is BAD_TASK, nothing created", () => {

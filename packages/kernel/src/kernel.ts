@@ -13,7 +13,7 @@ import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
 import { Scheduler, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
-import type { KernelOptions, MutexSpec, TaskSpec } from "./config.js";
+import type { KernelOptions, MutexSpec, PartitionSpec, QueueSpec, SemaphoreSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
 import { resolveFrameOptions } from "./data/frame-options.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
@@ -1004,12 +1004,22 @@ function checkOptionShape(options: KernelOptions): void {
   if (!isBoard(options.board)) {
     throw bad("board", "must be a board (defineBoard, boardFromJson or a built-in)", options.board);
   }
-  for (const field of ["partitions", "semaphores", "mutexes", "queues"] as const) {
-    const list = options[field] as unknown;
+  for (const [field, [type, fields]] of Object.entries(OBJECT_SPEC_FIELDS)) {
+    const list = options[field as keyof typeof OBJECT_SPEC_FIELDS] as unknown;
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw bad(field, "must be an array", list);
     list.forEach((entry: unknown, i) => {
       if (typeof entry !== "object" || entry === null) throw bad(`${field}[${i}]`, "must be an object", entry);
+      // A misspelt field (`inital`) would be dropped and its default would apply.
+      const unknown = unknownField(entry, fields);
+      if (unknown !== null) {
+        const meant = unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`;
+        throw bad(
+          `${field}[${i}].${unknown.field}`,
+          `is not a ${type} field${meant}: ${type} has ${fieldList(fields)}`,
+          entry,
+        );
+      }
     });
   }
   for (const field of ["memcheck", "frames", "costs"] as const) {
@@ -1023,3 +1033,16 @@ function checkOptionShape(options: KernelOptions): void {
 
 /** Every field of a {@link MutexSpec} (the compiler holds this table to the interface, both ways). */
 const MUTEX_SPEC_FIELDS: FieldTable<MutexSpec> = { name: true };
+
+/** The entries of the kernel options' object lists, per list: their type's name and every field. */
+const OBJECT_SPEC_FIELDS: {
+  readonly partitions: readonly ["PartitionSpec", FieldTable<PartitionSpec>];
+  readonly semaphores: readonly ["SemaphoreSpec", FieldTable<SemaphoreSpec>];
+  readonly mutexes: readonly ["MutexSpec", FieldTable<MutexSpec>];
+  readonly queues: readonly ["QueueSpec", FieldTable<QueueSpec>];
+} = {
+  partitions: ["PartitionSpec", { name: true, size: true, region: true }],
+  semaphores: ["SemaphoreSpec", { name: true, initial: true, max: true }],
+  mutexes: ["MutexSpec", MUTEX_SPEC_FIELDS],
+  queues: ["QueueSpec", { name: true, messageSize: true, capacity: true }],
+};

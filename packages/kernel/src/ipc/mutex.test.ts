@@ -467,8 +467,11 @@ describe("bad unlocks, rights and configuration", () => {
       [[{ name: "a" }, { name: "a" }], /^BAD_CONFIG: mutex "a": the name is taken$/],
       [[{ name: "" }], /^BAD_CONFIG: mutex "": the name must be 1-64 characters$/],
       [[{ name: "x".repeat(65) }], /^BAD_CONFIG: mutex "x{65}": the name must be 1-64 characters$/],
-      [[{ name: "a", recursive: true }], /^BAD_CONFIG: mutex "a": recursive is not a mutex field: MutexSpec has name$/],
-      [[{ Name: "a" }], /^BAD_CONFIG: mutex undefined: Name is not a mutex field \(did you mean name\?\)/],
+      [
+        [{ name: "a", recursive: true }],
+        /^BAD_CONFIG: mutexes\[0\]\.recursive is not a MutexSpec field: MutexSpec has name$/,
+      ],
+      [[{ Name: "a" }], /^BAD_CONFIG: mutexes\[0\]\.Name is not a MutexSpec field \(did you mean name\?\)/],
       [{ name: "a" }, /^BAD_CONFIG: mutexes must be an array$/],
       [[null], /^BAD_CONFIG: mutexes\[0\] must be an object$/],
     ];
