@@ -340,6 +340,7 @@ describe("print, info, exit", () => {
       id: 1,
       name: "i",
       priority: 4,
+      effectivePriority: 4,
       privileged: false,
       stack: { base: t.stack.base, top: t.stack.top, sp: t.stack.top },
       now: expect.any(Number),

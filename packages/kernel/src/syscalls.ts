@@ -198,6 +198,11 @@ export interface TaskInfo {
   readonly name: string;
   /** Base priority: 0 (lowest) .. 31 (`TaskSpec.priority`; while it owns a mutex others wait for, it runs higher). */
   readonly priority: number;
+  /**
+   * The priority it runs at now: its base priority, raised to the highest waiter's while it owns
+   * a mutex others wait for (priority inheritance); FreeRTOS's `uxTaskPriorityGet`.
+   */
+  readonly effectivePriority: number;
   /** Whether the task runs privileged (CONTROL.nPRIV = 0). */
   readonly privileged: boolean;
   /** The task's stack block and stack pointer (addresses). */

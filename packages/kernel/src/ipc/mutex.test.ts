@@ -180,6 +180,8 @@ describe("priority inheritance", () => {
         log.push(`low locked p=${prio(k, "low")}`);
         yield* t.sleep({ ticks: 1 }); // high and mid wake meanwhile; high blocks on m
         log.push(`low runs p=${prio(k, "low")}`);
+        const i = yield* t.info(); // what the task itself sees: base 1, running at high's 3
+        log.push(`low info ${i.priority}/${i.effectivePriority}`);
         yield* t.yield(); // at 3, it runs again before mid
         log.push(`low unlocks p=${prio(k, "low")}`);
         yield* t.mutexUnlock("m");
@@ -216,6 +218,7 @@ describe("priority inheritance", () => {
       "low locked p=1",
       "high locks",
       "low runs p=3",
+      "low info 1/3",
       "low unlocks p=3",
       "low unlocked p=1",
       "high got 0",
