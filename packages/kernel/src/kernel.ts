@@ -11,7 +11,7 @@ import {
 } from "@rtos-sim/hw";
 import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
-import { Scheduler, type Task } from "@rtos-sim/sched";
+import { Scheduler, type StateCause, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, MutexSpec, PartitionSpec, QueueSpec, SemaphoreSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
@@ -313,14 +313,15 @@ export class Kernel {
       // A hook, not a `state` listener: the scheduler then builds no event per switch.
       onState: (t, from, to, cause, time, wakeTick) => {
         if (to === "ready") {
-          if (cause === "timer" || cause === "timeout") {
-            this.tickWake(wakeTick ?? -1);
-            // A lock that timed out: its mutex's owner loses the priority it inherited from it.
-            if (cause === "timeout" && this.mutexes.size > 0) this.asKernel(() => this.inheritance.waitEnded(t));
-          }
+          if (cause === "timer" || cause === "timeout") this.timerWake(t, cause, wakeTick);
           // A run's time limit (or a halt) cut the slice: it goes on at the next run, its watchdog budget not renewed.
           else if (cause === "preempt") sw.carryWatchdog(t);
+          // Stopped from outside while blocked (it unwinds when it runs): it may have left a lock's wait queue.
+          else if (cause === "stop" && from === "blocked") this.leftWait(t);
         }
+        // Stopped from outside (`scheduler.stop` without unwinding) while not on the CPU: no
+        // switch-out follows, so its mutexes go to their waiters here (EOWNERDEAD).
+        else if (to === "stopped" && from !== "running") this.stoppedOutside(t);
         this.jobs.stateChanged(t.data, from, to, cause, time, wakeTick);
       },
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
@@ -356,6 +357,22 @@ export class Kernel {
     for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
     for (const m of options.mutexes ?? []) this.createMutex(m);
     for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
+  }
+
+  /** A timer or a timeout made `t` ready: the SysTick handler's work, and a timed-out lock's owner loses what it inherited. */
+  private timerWake(t: Task<KTask>, cause: StateCause, wakeTick: number | undefined): void {
+    this.tickWake(wakeTick ?? -1);
+    if (cause === "timeout") this.leftWait(t);
+  }
+
+  /** `t` left a wait other than by being woken: when it was a lock, the owner's priority is derived again. */
+  private leftWait(t: Task<KTask>): void {
+    if (this.mutexes.size > 0) this.asKernel(() => this.inheritance.waitEnded(t));
+  }
+
+  /** `t` was stopped from outside while not on the CPU: the mutexes it owned go to their waiters. */
+  private stoppedOutside(t: Task<KTask>): void {
+    if (this.mutexes.size > 0) this.taskEnded(t);
   }
 
   /** Charges the SysTick handler that woke a task at `tick` (from idle it also switches out the idle loop). */

@@ -371,6 +371,66 @@ describe("owner death", () => {
     expect(got).toEqual([Errno.EOWNERDEAD, true, Errno.OK, "restarted p=1"]);
   });
 
+  it("an owner stopped from outside the kernel (scheduler.stop) hands the mutex on too, unwound or not", () => {
+    for (const unwind of [true, false]) {
+      const k = boot();
+      const holder = k.spawn({
+        name: "holder",
+        priority: 1,
+        mutexes: ["m"],
+        *main(t) {
+          yield* t.mutexLock("m");
+          yield* t.sleep({ ticks: 100 });
+        },
+      });
+      const got: unknown[] = [];
+      k.spawn({
+        name: "waiter",
+        priority: 3,
+        mutexes: ["m"],
+        *main(t) {
+          yield* t.sleep({ ticks: 1 });
+          got.push(yield* t.mutexLock("m"), prio(k, "holder"));
+        },
+      });
+      k.run({ ms: 3 }); // the waiter blocks; the holder, asleep, runs at its priority
+      expect([prio(k, "holder"), got]).toEqual([3, []]);
+      k.scheduler.stop(k.schedTask(holder), { unwind });
+      k.run({ ms: 6 });
+      // The waiter owns it (EOWNERDEAD), the stopped holder is back at its base priority.
+      expect(got).toEqual([Errno.EOWNERDEAD, 1]);
+    }
+  });
+
+  it("a waiter stopped from outside takes its priority back from the owner", () => {
+    for (const unwind of [true, false]) {
+      const k = boot();
+      const holder = k.spawn({
+        name: "holder",
+        priority: 1,
+        mutexes: ["m"],
+        *main(t) {
+          yield* t.mutexLock("m");
+          yield* t.sleep({ ticks: 100 });
+        },
+      });
+      const waiter = k.spawn({
+        name: "waiter",
+        priority: 3,
+        mutexes: ["m"],
+        *main(t) {
+          yield* t.sleep({ ticks: 1 });
+          yield* t.mutexLock("m");
+        },
+      });
+      k.run({ ms: 3 });
+      expect(k.schedTask(holder).priority).toBe(3);
+      k.scheduler.stop(k.schedTask(waiter), { unwind });
+      k.run({ ms: 6 });
+      expect([k.schedTask(waiter).state, k.schedTask(holder).priority]).toEqual(["stopped", 1]);
+    }
+  });
+
   it("with nobody waiting the mutex is left free and flagged: the next lock alone gets EOWNERDEAD", () => {
     const k = boot();
     const m = k.mutexes.get("m")!;
