@@ -37,16 +37,30 @@ function code(fn: () => unknown): RegionErrorCode | "none" {
   return "none";
 }
 
-/** Runs `fn`, expects a RegionError with `expected`, and checks that no byte of any region, no owner and no observer call changed. */
-function rejects(s: ReturnType<typeof setup>, expected: RegionErrorCode, fn: () => unknown) {
+/**
+ * Runs `fn`, expects a RegionError with `expected`, and checks that no byte of any region, no
+ * owner and no observer call changed. Returns the error (for its context).
+ */
+function rejects(s: ReturnType<typeof setup>, expected: RegionErrorCode, fn: () => unknown): RegionError | null {
   const before = snapshot(s.m.bus, s.rm);
   const owners = s.rm.owners();
   const actor = s.m.core.actor;
-  expect(code(fn)).toBe(expected);
+  let error: RegionError | null = null;
+  expect(
+    code(() => {
+      try {
+        return fn();
+      } catch (e) {
+        if (e instanceof RegionError) error = e;
+        throw e;
+      }
+    }),
+  ).toBe(expected);
   expect(firstDifference(before, snapshot(s.m.bus, s.rm))).toBe(-1);
   expect(s.rm.owners()).toEqual(owners);
   expect(s.calls).toEqual([]);
   expect(s.m.core.actor).toBe(actor);
+  return error;
 }
 
 describe("bad frees change nothing", () => {
@@ -142,16 +156,9 @@ describe("bad frees change nothing", () => {
     const entry = 0x20000040 + 4 * 1; // a's page (page 1): allocated, order 0
     const e = s.m.bus.peek(entry, 4);
     s.m.bus.load(entry, Uint8Array.of((e[0]! & 0x0f) | (1 << 4), e[1]!, e[2]!, e[3]!)); // "order 1"
-    let error: unknown;
-    rejects(s, "METADATA_CORRUPT", () => {
-      try {
-        s.rm.freePages(s.a, 1); // pages 1-2: page 2 is the next block's, page 1 no order-1 start
-      } catch (err) {
-        error = err;
-        throw err;
-      }
-    });
-    expect((error as RegionError).context.address).toBe(entry);
+    // Pages 1-2: page 2 is the next block's, page 1 no order-1 start.
+    const error = rejects(s, "METADATA_CORRUPT", () => s.rm.freePages(s.a, 1));
+    expect(error?.context.address).toBe(entry);
   });
 });
 
@@ -181,16 +188,8 @@ describe("bad allocations change nothing", () => {
     s.m.bus.load(0x20000000 + g.levelOffset[0]!, Uint8Array.of(1 << 1, 0, 0, 0));
     s.m.bus.load(0x20000000 + g.levelOffset[1]!, Uint8Array.of(1, 0, 0, 0));
     s.m.bus.load(0x20000000 + Hdr.Head, Uint8Array.of(s.m.bus.peek(0x20000000 + Hdr.Head, 1)[0]! | 1));
-    let error: unknown;
-    rejects(s, "METADATA_CORRUPT", () => {
-      try {
-        s.rm.allocPages(0, { owner: "x", region: "SRAM1" });
-      } catch (e) {
-        error = e;
-        throw e;
-      }
-    });
-    expect((error as RegionError).context.address).toBe(0x20000040 + 4 * 1);
+    const error = rejects(s, "METADATA_CORRUPT", () => s.rm.allocPages(0, { owner: "x", region: "SRAM1" }));
+    expect(error?.context.address).toBe(0x20000040 + 4 * 1);
   });
 
   it("METADATA_CORRUPT: a metadata page forged free (entry and bitmap, as a task can in a nested region) is not handed out", () => {
@@ -201,16 +200,8 @@ describe("bad allocations change nothing", () => {
     s.m.bus.load(0x20000000 + g.levelOffset[0]!, Uint8Array.of(1, 0, 0, 0));
     s.m.bus.load(0x20000000 + g.levelOffset[1]!, Uint8Array.of(1, 0, 0, 0));
     s.m.bus.load(0x20000000 + Hdr.Head, Uint8Array.of(s.m.bus.peek(0x20000000 + Hdr.Head, 1)[0]! | 1));
-    let error: unknown;
-    rejects(s, "METADATA_CORRUPT", () => {
-      try {
-        s.rm.allocPages(0, { owner: "x", region: "SRAM1" });
-      } catch (e) {
-        error = e;
-        throw e;
-      }
-    });
-    expect((error as RegionError).context.address).toBe(0x20000040);
+    const error = rejects(s, "METADATA_CORRUPT", () => s.rm.allocPages(0, { owner: "x", region: "SRAM1" }));
+    expect(error?.context.address).toBe(0x20000040);
     // Nor merged into a free block when its buddy (a's page 1) is freed.
     rejects(s, "METADATA_CORRUPT", () => s.rm.freePages(s.a, 0));
   });
@@ -223,16 +214,8 @@ describe("bad allocations change nothing", () => {
     const head = s.m.core.read32(r.metadataStart + Hdr.Head);
     s.m.bus.load(entry, Uint8Array.of(1 | ((head & 15) << 4), (head >>> 4) & 255, (head >>> 12) & 255, head >>> 20));
     s.m.bus.load(r.metadataStart + Hdr.Head, Uint8Array.of(i, 0, 0, 0));
-    let error: unknown;
-    rejects(s, "METADATA_CORRUPT", () => {
-      try {
-        s.rm.allocPages(0, { owner: "x", region: "BackupSRAM" });
-      } catch (e) {
-        error = e;
-        throw e;
-      }
-    });
-    expect((error as RegionError).context.address).toBe(entry);
+    const error = rejects(s, "METADATA_CORRUPT", () => s.rm.allocPages(0, { owner: "x", region: "BackupSRAM" }));
+    expect(error?.context.address).toBe(entry);
   });
 
   it("out of memory is null, not an error, and changes nothing", () => {

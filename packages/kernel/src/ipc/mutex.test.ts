@@ -371,18 +371,21 @@ describe("owner death", () => {
     expect(got).toEqual([Errno.EOWNERDEAD, true, Errno.OK, "restarted p=1"]);
   });
 
+  /** Locks m and sleeps 100 ticks holding it, at priority 1. */
+  const sleepingHolder: TaskSpec = {
+    name: "holder",
+    priority: 1,
+    mutexes: ["m"],
+    *main(t) {
+      yield* t.mutexLock("m");
+      yield* t.sleep({ ticks: 100 });
+    },
+  };
+
   it("an owner stopped from outside the kernel (scheduler.stop) hands the mutex on too, unwound or not", () => {
     for (const unwind of [true, false]) {
       const k = boot();
-      const holder = k.spawn({
-        name: "holder",
-        priority: 1,
-        mutexes: ["m"],
-        *main(t) {
-          yield* t.mutexLock("m");
-          yield* t.sleep({ ticks: 100 });
-        },
-      });
+      const holder = k.spawn(sleepingHolder);
       const got: unknown[] = [];
       k.spawn({
         name: "waiter",
@@ -405,15 +408,7 @@ describe("owner death", () => {
   it("a waiter stopped from outside takes its priority back from the owner", () => {
     for (const unwind of [true, false]) {
       const k = boot();
-      const holder = k.spawn({
-        name: "holder",
-        priority: 1,
-        mutexes: ["m"],
-        *main(t) {
-          yield* t.mutexLock("m");
-          yield* t.sleep({ ticks: 100 });
-        },
-      });
+      const holder = k.spawn(sleepingHolder);
       const waiter = k.spawn({
         name: "waiter",
         priority: 3,
