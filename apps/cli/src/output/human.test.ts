@@ -7,6 +7,18 @@ import { renderReport } from "../report/html.js";
 import { formatFault, formatSummary, taskTable } from "./human.js";
 import { buildTrace } from "./trace.js";
 
+/** The end of a 10 ms run on the STM32F407 (168 MHz). */
+const TEN_MS = { simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false };
+
+/** A recorder for the stack and heap peak tests. */
+function stacksRecorder() {
+  return new RunRecorder({
+    app: { name: "s", summary: "stacks", source: "builtin", file: null },
+    board: STM32F407,
+    options: { seed: 1, durationMs: 10, memcheck: false },
+  });
+}
+
 function result(timed: boolean) {
   const rec = new RunRecorder({
     app: { name: "ctl", summary: "a control loop", source: "builtin", file: null },
@@ -28,7 +40,7 @@ function result(timed: boolean) {
     });
     rec.cpuLoad = 0.1;
   }
-  return rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
+  return rec.finish(TEN_MS);
 }
 
 describe("the human summary", () => {
@@ -50,11 +62,7 @@ describe("the human summary", () => {
   });
 
   it("shows each task's stack and heap peaks when the run measured them, and flags a stack with 10% or less left", () => {
-    const rec = new RunRecorder({
-      app: { name: "s", summary: "stacks", source: "builtin", file: null },
-      board: STM32F407,
-      options: { seed: 1, durationMs: 10, memcheck: false },
-    });
+    const rec = stacksRecorder();
     const roomy = rec.addTask("roomy");
     const tight = rec.addTask("tight");
     const full = rec.addTask("full");
@@ -62,7 +70,7 @@ describe("the human summary", () => {
     rec.setStack(tight, { size: 992, peak: 900 });
     rec.setStack(full, { size: 2016, peak: 2016 });
     rec.setHeap(roomy, { size: 4096, peak: 3900 });
-    const r = rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
+    const r = rec.finish(TEN_MS);
     const style = makeStyle(false);
     const table = taskTable(r, style);
     expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+stack peak\s+heap peak\s+memory held\s+MPU regions$/m);
@@ -83,15 +91,11 @@ describe("the human summary", () => {
   });
 
   it("says a stack overflowed when the task's fault or the checker says so", () => {
-    const rec = new RunRecorder({
-      app: { name: "s", summary: "stacks", source: "builtin", file: null },
-      board: STM32F407,
-      options: { seed: 1, durationMs: 10, memcheck: false },
-    });
+    const rec = stacksRecorder();
     const t = rec.addTask("deep");
     rec.setStack(t, { size: 992, peak: 960 });
     rec.addFault({ ...memManage("stack-overflow", "stack overflow"), task: t });
-    const r = rec.finish({ simulatedUs: 10_000, cycles: 1_680_000, wallMs: 1, memcheckActive: false });
+    const r = rec.finish(TEN_MS);
     expect(formatSummary(r, makeStyle(false))).toContain(
       "stack  deep overflowed its 992 B stack (see below); its deepest write was 960 B (96%) down\n",
     );
