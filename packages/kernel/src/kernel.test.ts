@@ -9,7 +9,7 @@ import type { Kernel } from "./kernel.js";
 import { bootTest, footprint, hashBytes, say, victim } from "./test-kit.js";
 
 /** A small app: two victims, a sensor reader with a heap it reallocs, and a faulting task restarted once. */
-function app(seed: number, memcheck = false): { k: Kernel; trace: TraceRecorder; events: string[] } {
+function app(seed: number, memcheck = false, windowMs = 0): { k: Kernel; trace: TraceRecorder; events: string[] } {
   const k = bootTest({ seed, memcheck });
   const trace = new TraceRecorder(k.scheduler.events);
   const events: string[] = [];
@@ -42,6 +42,7 @@ function app(seed: number, memcheck = false): { k: Kernel; trace: TraceRecorder;
       t.write32(k.kernelBlock.base, 0);
     },
   });
+  if (windowMs > 0) for (let ms = windowMs; ms < 40; ms += windowMs) k.run({ ms });
   k.run({ ms: 40 });
   return { k, trace, events };
 }
@@ -61,6 +62,23 @@ describe("determinism", () => {
     expect(ramHash(a.k)).toBe(ramHash(b.k));
     expect(a.k.faults.map((f) => f.dump)).toEqual(b.k.faults.map((f) => f.dump));
     expect(a.k.faults.map((f) => f.action)).toEqual(["restarted", "stopped"]);
+  });
+
+  it("a run made in time windows is the same run: the limit pauses a slice on the CPU, no switch", () => {
+    for (const memcheck of [false, true]) {
+      const one = app(7, memcheck);
+      // 0.37 ms windows end in the middle of slices (108 of them)
+      const windowed = app(7, memcheck, 0.37);
+      // Every record but the idle periods, which a window's end reports in two pieces.
+      const busy = (r: { trace: TraceRecorder }) => r.trace.records.filter((x) => x.ev !== "idle");
+      expect(busy(windowed)).toEqual(busy(one));
+      expect(windowed.events).toEqual(one.events);
+      expect(ramHash(windowed.k)).toBe(ramHash(one.k));
+      expect(windowed.k.scheduler.now()).toEqual(one.k.scheduler.now());
+      expect(windowed.k.tasks().map((t) => windowed.k.taskTiming(t))).toEqual(
+        one.k.tasks().map((t) => one.k.taskTiming(t)),
+      );
+    }
   });
 
   it("with the checker on too", () => {

@@ -307,6 +307,8 @@ export class Kernel {
         sw.switchIn(t, from);
       },
       switchOut: (t) => sw.switchOut(t),
+      pause: (t) => sw.pause(t),
+      resume: (t) => sw.resume(t),
       beforeStep: (t) => sw.beforeStep(t),
       afterStep: (t) => sw.afterStep(t),
       // Timer wakes are the SysTick handler's work; activations and completions are measured.
@@ -916,8 +918,11 @@ export class Kernel {
    * Runs until `ms` of simulated time have passed since the first run started, or `slices`
    * slices (or nothing can run, or a panic), whichever comes first. The first run starts the
    * scheduler: from then on every access and every kernel path is charged (boot and the tasks
-   * spawned before cost no time). Slices are never cut by the slice limit, so a run made of
-   * several calls with the same `ms` and any `slices` is the same run as one call.
+   * spawned before cost no time). Slices are never cut by the slice limit, and the time limit
+   * pauses the running task at its next syscall without switching it out (as a debugger halts
+   * the core: it stays `running`, its slice goes on at the next call), so a run made of several
+   * calls, with any `ms` and `slices` windows, is the same run as one call (only the scheduler's
+   * `idle` events report an idle period a window's end falls in as two pieces).
    */
   run(limit: { readonly ms: number; readonly slices?: number } | { readonly slices: number }): KernelRunResult {
     // A limit without `ms` or `slices` (`{}`, `{ slices: undefined }`) was a run without end.

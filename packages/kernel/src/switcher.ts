@@ -1,4 +1,4 @@
-import { ActorMode, type Core, makeActor } from "@rtos-sim/hw";
+import { ActorMode, type Core, type Mode, makeActor } from "@rtos-sim/hw";
 import type { MemoryChecker } from "@rtos-sim/memcheck";
 import type { Task } from "@rtos-sim/sched";
 import { KernelError } from "./errors.js";
@@ -89,6 +89,8 @@ export class ContextSwitcher {
   private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
   /** Watchdog cycles used by slices a run's time limit cut, by task id: the slice goes on at the next run. */
   private readonly carried = new Map<number, number>();
+  /** The core's thread state when a run's time limit paused a slice (see {@link ContextSwitcher.pause}), else null. */
+  private halted: { mode: Mode; nPriv: boolean; spsel: boolean; actor: number } | null = null;
 
   constructor(deps: SwitcherDeps) {
     this.core = deps.core;
@@ -146,6 +148,42 @@ export class ContextSwitcher {
     const used = this.carried.get(k.id) ?? 0;
     this.carried.delete(k.id);
     this.watchdog!.resume(k.name, k.watchdogCycles, used);
+  }
+
+  /**
+   * The scheduler's `pause`: a run's time limit stopped the task in the middle of its slice. It
+   * keeps the CPU and no context is saved, as when a debugger halts the core; its watchdog budget
+   * is set aside and the core is put in the kernel's state, so code between the runs (checks,
+   * reports, kernel calls) does not act as the task.
+   */
+  pause(t: Task<KTask>): void {
+    const core = this.core;
+    this.carryWatchdog(t);
+    this.watchdog?.disarm();
+    this.halted = { mode: core.mode, nPriv: core.controlNPriv, spsel: core.controlSpsel, actor: core.actor };
+    core.mode = "handler";
+    core.actor = makeActor(ActorMode.Kernel, t.data.id);
+    this.checker?.taskRunning(0);
+  }
+
+  /**
+   * The scheduler's `resume`: the paused slice goes on. The core's thread state comes back, the
+   * task's MPU plan is loaded when a grant between the runs changed it, and its watchdog is armed
+   * with what the slice had used.
+   */
+  resume(t: Task<KTask>): void {
+    const h = this.halted;
+    if (h === null) return;
+    this.halted = null;
+    const k = t.data;
+    const core = this.core;
+    this.loader.load(k.plan);
+    core.mode = h.mode;
+    core.controlNPriv = h.nPriv;
+    core.controlSpsel = h.spsel;
+    core.actor = h.actor;
+    this.checker?.taskRunning(k.id);
+    if (this.watchdog !== null) this.resumeWatchdog(k);
   }
 
   /** The scheduler's `switchIn`: TCB read, MPU load, R4-R11 (and S16-S31) restored; the return follows at the first step. */

@@ -141,6 +141,8 @@ export class Dispatcher<D = unknown> {
   private busy = false;
   private haltReason: string | null = null;
   private switchCount = 0;
+  /** The task whose slice a run's time limit paused: it still holds the CPU (see `SchedulerOptions.pause`). */
+  private paused: Tcb<D> | null = null;
 
   constructor(parts: DispatcherParts<D>) {
     this.scheduler = parts.scheduler;
@@ -170,6 +172,11 @@ export class Dispatcher<D = unknown> {
   next(): Decision<D> {
     const clock = this.time.clock;
     this.time.sync();
+    const p = this.paused;
+    if (p !== null && p.state === "running") {
+      const ts = this.o.timesliceTicks;
+      return { kind: "run", task: p, timeslice: ts === 0 ? "none" : ts * clock.cyclesPerTick };
+    }
     this.tasks.expire();
     const t = this.tasks.ready.peekHighest();
     if (t !== null) {
@@ -222,11 +229,13 @@ export class Dispatcher<D = unknown> {
     this.busy = true;
     try {
       this.time.sync();
-      this.tasks.expire();
-      const t = this.tasks.ready.popHighest();
+      // A slice a run's time limit paused goes on first, with no timer expired before it.
+      const resumed = this.paused !== null && this.goOn(this.paused);
+      if (!resumed) this.tasks.expire();
+      const t = resumed ? this.lastRun : this.tasks.ready.popHighest();
       if (t !== null) {
         try {
-          this.runSlice(t, limit);
+          this.runSlice(t, limit, resumed);
         } catch (error) {
           // a hook or the handler threw: a kernel bug. The task cannot be left "running".
           if (t.state === "running") {
@@ -245,6 +254,32 @@ export class Dispatcher<D = unknown> {
       this.busy = false;
       this.tasks.release();
     }
+  }
+
+  /**
+   * The slice a run's time limit paused goes on (true), as if the run had not stopped: no timer
+   * expires and nothing is picked before it. When code between the runs took the task off the
+   * CPU (stopped, faulted), its slice ends as a cut one would: switched out (false).
+   */
+  private goOn(p: Tcb<D>): boolean {
+    this.paused = null;
+    const h = this.hooks;
+    const s = this.scheduler;
+    if (h.resume) {
+      h.resume(p, s);
+      this.time.sync();
+    }
+    if (p.state === "running") {
+      this.tasks.resume(p);
+      return true;
+    }
+    if (h.switchOut) {
+      h.switchOut(p, s, { steps: p.carrySteps, cycles: p.carryCycles, restarted: false });
+      this.time.sync();
+    }
+    p.carryCycles = 0;
+    p.carrySteps = 0;
+    return false;
   }
 
   private idle(limit: number): StepResult<D> {
@@ -266,25 +301,27 @@ export class Dispatcher<D = unknown> {
   }
 
   /** One slice of `t`: steps its generator and carries out its requests until it gives up the CPU. */
-  private runSlice(t: Tcb<D>, limit: number): void {
+  private runSlice(t: Tcb<D>, limit: number, resumed: boolean): void {
     const time = this.time;
     const clock = time.clock;
     const tasks = this.tasks;
-    const from = this.lastRun;
-    tasks.dispatch(t);
-    t.slices++;
-    if (from !== t) {
-      this.switchCount++;
-      if (this.o.switchCost > 0) time.advance(this.o.switchCost);
-      if (this.events.watched.switch && this.events.listenerCount("switch") > 0)
-        this.events.emit("switch", { time: clock.cycles, tick: clock.ticks, from, to: t });
-    }
-    this.lastRun = t;
     const h = this.hooks;
     const s = this.scheduler;
-    if (h.switchIn) {
-      h.switchIn(t, from, s);
-      time.sync();
+    if (!resumed) {
+      const from = this.lastRun;
+      tasks.dispatch(t);
+      t.slices++;
+      if (from !== t) {
+        this.switchCount++;
+        if (this.o.switchCost > 0) time.advance(this.o.switchCost);
+        if (this.events.watched.switch && this.events.listenerCount("switch") > 0)
+          this.events.emit("switch", { time: clock.cycles, tick: clock.ticks, from, to: t });
+      }
+      this.lastRun = t;
+      if (h.switchIn) {
+        h.switchIn(t, from, s);
+        time.sync();
+      }
     }
     // a slice cut short by a time limit or halt goes on: its watchdog budget is not renewed
     const start = clock.cycles - t.carryCycles;
@@ -373,8 +410,17 @@ export class Dispatcher<D = unknown> {
       if (this.haltReason !== null || clock.cycles >= limit) {
         t.carryCycles = clock.cycles - start;
         t.carrySteps = steps;
-        tasks.toReady(t, "preempt", true);
-        break;
+        if (this.haltReason !== null) {
+          tasks.toReady(t, "preempt", true);
+          break;
+        }
+        // The run's time limit: the slice pauses on the CPU and goes on at the next run.
+        this.paused = t;
+        if (h.pause) {
+          h.pause(t, s);
+          time.sync();
+        }
+        return;
       }
       if (timesliceTicks > 0 && this.preempts(t, start)) {
         tasks.toReady(t, "preempt", false);

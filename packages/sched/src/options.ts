@@ -109,6 +109,15 @@ export interface SchedulerOptions<D = unknown> {
    * already built the new one: do not stack the old one over it).
    */
   readonly switchOut?: (task: Task<D>, scheduler: Scheduler<D>, slice: SliceInfo) => void;
+  /**
+   * A run's time limit paused the running task's slice: it keeps the CPU, in state `running`,
+   * and its slice goes on at the next `run()` or `step()` with no switch (as a debugger halting
+   * the core: no context is saved). The kernel disarms the watchdog and leaves the core in its
+   * own state, so code between runs does not act as the task.
+   */
+  readonly pause?: TaskHook<D>;
+  /** The paused slice goes on (see `pause`): the task's core state back, before its next step. */
+  readonly resume?: TaskHook<D>;
   /** Before each generator step (e.g. the instruction-fetch check at the task's code address). */
   readonly beforeStep?: TaskHook<D>;
   /**

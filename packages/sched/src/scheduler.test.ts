@@ -160,6 +160,83 @@ describe("simulated time", () => {
     expect(woke).toEqual([10, 20, 30, 40]);
   });
 
+  it("a run's time limit pauses the running slice on the CPU: runs in any windows are one run", () => {
+    function trace(windows: readonly number[]) {
+      const events: string[] = [];
+      const { sched, machine } = setup({
+        syscall: () => 0,
+        switchIn: (t) => events.push(`in ${t.name}`),
+        switchOut: (t) => events.push(`out ${t.name}`),
+        pause: (t) => events.push(`pause ${t.name}`),
+        resume: (t) => events.push(`resume ${t.name}`),
+      });
+      const body = (name: string, sleep: number, steps: number) =>
+        function* () {
+          if (sleep > 0) yield { op: "sleep", ticks: sleep };
+          for (let i = 0; i < steps; i++) {
+            machine.core.fill(0x20000000, 0, 4 * 30_000); // 30 000 word writes: 30 000 cycles
+            yield { op: "noop" }; // answered at once: the slice goes on
+          }
+          events.push(`${name} done at ${sched.now().cycles}`);
+        };
+      // H sleeps first (it runs first: priority 2); it is due at tick 1 (168 000 cycles), in the
+      // middle of A's slice, and waits for A's end either way (cooperative)
+      sched.spawn({ name: "H", priority: 2, entry: body("H", 1, 2) });
+      sched.spawn({ name: "A", priority: 1, entry: body("A", 0, 8) });
+      let r = sched.run({ until: { cycles: 0 } });
+      for (const cycles of windows) {
+        r = sched.run({ until: { cycles } });
+        if (r.reason !== "until") break;
+      }
+      return { events, switches: r.switches, now: r.now.cycles };
+    }
+    const one = trace([1_000_000]);
+    expect(one.events).toEqual([
+      "in H",
+      "out H",
+      "in A",
+      "A done at 240000",
+      "out A",
+      "in H",
+      "H done at 300000",
+      "out H",
+    ]);
+    // Windows ending in the middle of A's slice pause it (no switch), and the paused slice goes on first.
+    const windowed = trace([60_000, 120_000, 130_000, 170_000, 1_000_000]);
+    expect(windowed.events.filter((e) => !e.startsWith("pause") && !e.startsWith("resume"))).toEqual(one.events);
+    expect(windowed.events.filter((e) => e.startsWith("pause"))).toEqual(["pause A", "pause A", "pause A", "pause A"]);
+    expect([windowed.switches, windowed.now]).toEqual([one.switches, one.now]);
+  });
+
+  it("a paused task stopped between the runs is switched out at the next run, not resumed", () => {
+    const events: string[] = [];
+    const { sched, machine } = setup({
+      syscall: () => 0,
+      switchIn: (t) => events.push(`in ${t.name}`),
+      switchOut: (t) => events.push(`out ${t.name} ${t.state}`),
+      pause: (t) => events.push(`pause ${t.name}`),
+      resume: (t) => events.push(`resume ${t.name}`),
+    });
+    const a = sched.spawn({
+      name: "A",
+      priority: 1,
+      *entry() {
+        for (;;) {
+          machine.core.fill(0x20000000, 0, 4 * 30_000);
+          yield { op: "noop" };
+        }
+      },
+    });
+    sched.run({ until: { cycles: 50_000 } });
+    expect([a.state, sched.current]).toEqual(["running", null]);
+    const d = sched.next();
+    expect(d.kind === "run" && d.task === a).toBe(true); // the paused task is the one to run
+    sched.stop(a, { unwind: false });
+    sched.run({ until: { cycles: 100_000 } });
+    expect(events).toEqual(["in A", "pause A", "resume A", "out A stopped"]);
+    expect(a.state).toBe("stopped");
+  });
+
   it("counts the cycles it jumps over as idle: the CPU load is what is left", () => {
     const { sched, machine } = setup({ costs: { syscall: 12, contextSwitch: 0 } });
     sched.spawn({

@@ -260,6 +260,11 @@ export class TaskTable<D = unknown> {
     this.runningTcb = t;
   }
 
+  /** `t`, paused by a run's time limit and still `running`, holds the CPU again (no state change). */
+  resume(t: Tcb<D>): void {
+    this.runningTcb = t;
+  }
+
   /** No task holds the CPU any more (the end of a step). */
   release(): void {
     this.runningTcb = null;

@@ -31,12 +31,13 @@ describe("alloc-stress", () => {
     expect(heaps).toHaveLength(HEAP_TASKS.length);
     for (const c of heaps) {
       expect([c.ok, c.skipped]).toEqual([false, true]);
-      expect(c.detail).toMatch(/^not reached: the run ended at 0\.011 ms; \S+ had made no allocator call yet$/);
+      // 0.01 ms: the run pauses the slice at its limit (no context saved after it)
+      expect(c.detail).toMatch(/^not reached: the run ended at 0\.01 ms; \S+ had made no allocator call yet$/);
     }
     const kmalloc = run.checks.find((c) => c.name.startsWith("kmalloc"))!;
     expect([kmalloc.skipped, kmalloc.detail]).toEqual([
       true,
-      "not reached: the run ended at 0.011 ms; no kmalloc task had run yet",
+      "not reached: the run ended at 0.01 ms; no kmalloc task had run yet",
     ]);
     expect(run.checks.filter((c) => !c.ok && c.skipped !== true)).toEqual([]);
   });
