@@ -316,8 +316,6 @@ export class Kernel {
       onState: (t, from, to, cause, time, wakeTick) => {
         if (to === "ready") {
           if (cause === "timer" || cause === "timeout") this.timerWake(t, cause, wakeTick);
-          // A run's time limit (or a halt) cut the slice: it goes on at the next run, its watchdog budget not renewed.
-          else if (cause === "preempt") sw.carryWatchdog(t);
           // Stopped from outside while blocked (it unwinds when it runs): it may have left a lock's wait queue.
           else if (cause === "stop" && from === "blocked") this.leftWait(t);
         }

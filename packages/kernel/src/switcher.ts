@@ -87,10 +87,11 @@ export class ContextSwitcher {
   private readonly stopped: SwitcherDeps["stopped"];
   /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
   private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
-  /** Watchdog cycles used by slices a run's time limit cut, by task id: the slice goes on at the next run. */
-  private readonly carried = new Map<number, number>();
-  /** The core's thread state when a run's time limit paused a slice (see {@link ContextSwitcher.pause}), else null. */
-  private halted: { mode: Mode; nPriv: boolean; spsel: boolean; actor: number } | null = null;
+  /**
+   * The core's thread state and the watchdog cycles the slice had used when a run's time limit
+   * paused it (see {@link ContextSwitcher.pause}), else null.
+   */
+  private halted: { mode: Mode; nPriv: boolean; spsel: boolean; actor: number; used: number } | null = null;
 
   constructor(deps: SwitcherDeps) {
     this.core = deps.core;
@@ -131,23 +132,7 @@ export class ContextSwitcher {
     k.swSaved = true;
     core.actor = saved;
     core.mode = mode;
-    this.carried.delete(k.id); // a fresh context: a fresh watchdog budget
     return sw;
-  }
-
-  /**
-   * A run's time limit cut the running task's slice (the scheduler's `preempt`): the slice goes
-   * on at the task's next switch-in, with what it used of its watchdog budget (call it before
-   * the switch-out disarms the watchdog).
-   */
-  carryWatchdog(t: Task<KTask>): void {
-    if (this.watchdog !== null && this.watchdog.task === t.data.name) this.carried.set(t.id, this.watchdog.used());
-  }
-  /** Arms the watchdog for `k` with what its cut slice already used (see {@link ContextSwitcher.carryWatchdog}). */
-  private resumeWatchdog(k: KTask): void {
-    const used = this.carried.get(k.id) ?? 0;
-    this.carried.delete(k.id);
-    this.watchdog!.resume(k.name, k.watchdogCycles, used);
   }
 
   /**
@@ -158,9 +143,10 @@ export class ContextSwitcher {
    */
   pause(t: Task<KTask>): void {
     const core = this.core;
-    this.carryWatchdog(t);
-    this.watchdog?.disarm();
-    this.halted = { mode: core.mode, nPriv: core.controlNPriv, spsel: core.controlSpsel, actor: core.actor };
+    const w = this.watchdog;
+    const used = w !== null && w.task === t.data.name ? w.used() : 0;
+    w?.disarm();
+    this.halted = { mode: core.mode, nPriv: core.controlNPriv, spsel: core.controlSpsel, actor: core.actor, used };
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, t.data.id);
     this.checker?.taskRunning(0);
@@ -183,7 +169,7 @@ export class ContextSwitcher {
     core.controlSpsel = h.spsel;
     core.actor = h.actor;
     this.checker?.taskRunning(k.id);
-    if (this.watchdog !== null) this.resumeWatchdog(k);
+    this.watchdog?.resume(k.name, k.watchdogCycles, h.used);
   }
 
   /** The scheduler's `switchIn`: TCB read, MPU load, R4-R11 (and S16-S31) restored; the return follows at the first step. */
@@ -232,11 +218,7 @@ export class ContextSwitcher {
     core.actor = makeActor(ActorMode.User, k.id);
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
     this.checker?.taskRunning(k.id);
-    if (this.watchdog !== null) {
-      // The map is empty unless a run's time limit cut a slice (runs in windows).
-      if (this.carried.size === 0) this.watchdog.arm(k.name, k.watchdogCycles);
-      else this.resumeWatchdog(k);
-    }
+    this.watchdog?.arm(k.name, k.watchdogCycles);
     if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
     }
@@ -261,7 +243,7 @@ export class ContextSwitcher {
       if (t.state === "stopped") this.stopped(t);
       return;
     }
-    if (!k.stacked) this.svcEntry(t); // given up without a request (a run's time limit): stack now
+    if (!k.stacked) this.svcEntry(t); // given up without a request (a halt, a paused slice ended between runs): stack now
     if (!k.stacked) return; // the stacking faulted
     const words = SAVED_CORE_WORDS + (k.fpFrame ? SAVED_FP_WORDS : 0);
     const low = k.frameAt - 4 * words;

@@ -42,9 +42,9 @@ export class Watchdog {
   }
 
   /**
-   * A task gets the CPU again after a run's time limit cut its slice: its budget of `cycles` (0:
-   * none) less the `used` cycles the slice already ran (the budget is not renewed by running in
-   * time windows, as the scheduler's is not).
+   * A task's slice paused by a run's time limit goes on: its budget of `cycles` (0: none) less the `used`
+   * cycles the slice already ran (the budget is not renewed by running in time windows, as the
+   * scheduler's is not).
    */
   resume(task: string, cycles: number, used: number): void {
     this.arm(task, cycles);

@@ -323,7 +323,7 @@ export class Dispatcher<D = unknown> {
         time.sync();
       }
     }
-    // a slice cut short by a time limit or halt goes on: its watchdog budget is not renewed
+    // a slice a run's time limit paused goes on: its watchdog budget is not renewed
     const start = clock.cycles - t.carryCycles;
     const { timesliceTicks } = this.o;
     const { budgetCycles, budgetSteps } = t.budgets ?? this.o;
