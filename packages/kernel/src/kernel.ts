@@ -919,8 +919,9 @@ export class Kernel {
    * spawned before cost no time). Slices are never cut by the slice limit, and the time limit
    * pauses the running task at its next syscall without switching it out (as a debugger halts
    * the core: it stays `running`, its slice goes on at the next call), so a run made of several
-   * calls, with any `ms` and `slices` windows, is the same run as one call (only the scheduler's
-   * `idle` events report an idle period a window's end falls in as two pieces).
+   * calls, with any `ms` and `slices` windows, is the same run as one call. The scheduler's
+   * `idle` events report an idle period a window's end falls in as two pieces; its
+   * `TraceRecorder` joins them, so the trace is the same too.
    */
   run(limit: { readonly ms: number; readonly slices?: number } | { readonly slices: number }): KernelRunResult {
     // A limit without `ms` or `slices` (`{}`, `{ slices: undefined }`) was a run without end.

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Scheduler } from "./scheduler.js";
-import { setup } from "./test-setup.js";
+import { CPT, setup } from "./test-setup.js";
 import { canonicalHash, canonicalJson, Fnv1a64, fnv1a64, TraceRecorder, traceHash } from "./trace.js";
 import { WaitQueue } from "./wait-queue.js";
 
@@ -146,6 +146,48 @@ describe("determinism", () => {
       ["rr", "stopped", null],
     ]);
     expect(a.rec.records.filter((r) => r.ev === "switch").length).toBe(a.sched.switches);
+  });
+
+  it("records an idle period a run's window cut as one record, so windows record the same trace as one run", () => {
+    const run = (windowMs: number) => {
+      const { sched } = setup();
+      const rec = new TraceRecorder(sched.events);
+      const pieces: [number, number | null][] = [];
+      sched.events.on("idle", (e) => pieces.push([e.from, e.to]));
+      sched.spawn({
+        name: "sleeper",
+        priority: 0,
+        *entry() {
+          yield { op: "sleep", ticks: 10 };
+        },
+      });
+      for (let ms = windowMs; ms < 20; ms += windowMs) sched.run({ until: { ms } });
+      sched.run({ until: { ms: 20 } });
+      return { rec, pieces };
+    };
+    const one = run(20);
+    const windowed = run(3);
+    // the sleep from cycle 0 to its wake at tick 10, then nothing left to wake (`to` null)
+    expect(one.pieces).toEqual([
+      [0, 10 * CPT],
+      [10 * CPT, null],
+    ]);
+    // windows of 3 ms cut the sleep at 3, 6 and 9 ms; the runs after the end report it again
+    expect(windowed.pieces).toEqual([
+      [0, 3 * CPT],
+      [3 * CPT, 6 * CPT],
+      [6 * CPT, 9 * CPT],
+      [9 * CPT, 10 * CPT],
+      [10 * CPT, null],
+      [10 * CPT, null],
+      [10 * CPT, null],
+      [10 * CPT, null],
+    ]);
+    expect(windowed.rec.records).toEqual(one.rec.records);
+    expect(one.rec.records.filter((r) => r.ev === "idle")).toEqual([
+      { ev: "idle", t: 0, to: 10 * CPT },
+      { ev: "idle", t: 10 * CPT, to: null },
+    ]);
   });
 
   it("stops recording when detached", () => {

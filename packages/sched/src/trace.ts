@@ -180,7 +180,10 @@ export function traceHash(records: readonly TraceRecord[]): string {
 
 /**
  * Records every scheduler event as a plain {@link TraceRecord} (for determinism tests and the
- * CLI timeline). Attach before running; {@link TraceRecorder.detach} stops recording.
+ * CLI timeline). Attach before running; {@link TraceRecorder.detach} stops recording. An idle
+ * period is one record even when a run's end cut it and the next run went on with it (two
+ * `idle` events, the second starting where the first ended), so a run made in windows records
+ * the same trace as one run.
  *
  * @example
  * ```ts
@@ -221,7 +224,18 @@ export class TraceRecorder {
     on("fault", (e) =>
       r.push({ ev: "fault", t: e.time, task: e.task.id, kind: e.reason.kind, message: e.reason.message }),
     );
-    on("idle", (e) => r.push({ ev: "idle", t: e.from, to: e.to }));
+    on("idle", (e) => {
+      // An idle period a run's end cut (a window of `run({ until })`) goes on in the next run
+      // as another `idle` event from where it stopped, and a run after one that ended with
+      // nothing left to wake (`to` null) reports the same endless period again: one record, so
+      // a run made in windows records the same trace as one run.
+      const last = r[r.length - 1];
+      if (last !== undefined && last.ev === "idle" && (last.to === e.from || last.to === null)) {
+        r[r.length - 1] = { ev: "idle", t: last.t, to: e.to };
+        return;
+      }
+      r.push({ ev: "idle", t: e.from, to: e.to });
+    });
   }
 
   /** Stops recording. */
