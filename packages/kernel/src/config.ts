@@ -3,7 +3,7 @@ import type { ErrorPolicy, SourceSiteOptions } from "@rtos-sim/memcheck";
 import type { FrameOptions } from "./data/call-stack.js";
 import type { DeviceRole } from "./devices/table.js";
 import type { HeapKind } from "./heaps/table.js";
-import type { Delay } from "./syscalls.js";
+import type { Delay, Syscall } from "./syscalls.js";
 import type { TaskContext } from "./task-context.js";
 import type { KernelCosts } from "./timing/kernel-costs.js";
 
@@ -68,6 +68,27 @@ export type SemaphoreRight = "give" | "take" | "both";
 
 /** A task's body: a generator function yielding syscall requests. */
 export type TaskMain = (t: TaskContext) => Generator<unknown, unknown, unknown>;
+
+/**
+ * The return type of a task's `main` and of the functions it calls with `yield*`: a generator
+ * of syscall requests whose result is `R` (nothing by default). Write it where a lint rule or
+ * `isolatedDeclarations` asks for explicit return types: `Generator<unknown, unknown, unknown>`
+ * there fails to compile without a `return` (TS2355), and yielding anything but a syscall
+ * request is a type error with this one.
+ *
+ * @example
+ * ```ts
+ * function* readAdc(t: TaskContext, buf: number): TaskProgram<number> {
+ *   yield* t.sleep({ ms: 1 });
+ *   return t.read16(buf);
+ * }
+ * function* sampler(t: TaskContext): TaskProgram {
+ *   const buf = yield* t.malloc(2);
+ *   if (buf !== null) t.write16(buf, yield* readAdc(t, buf));
+ * }
+ * ```
+ */
+export type TaskProgram<R = void> = Generator<Syscall, R, unknown>;
 
 /** A task as an app describes it. */
 export interface TaskSpec {

@@ -47,6 +47,7 @@ export type {
   SemaphoreRight,
   SemaphoreSpec,
   TaskMain,
+  TaskProgram,
   TaskSpec,
 } from "./config.js";
 export type { CallHost, Frame, FrameObserver, FrameOptions } from "./data/call-stack.js";

@@ -159,3 +159,30 @@ describe("TaskContext.setSp (MOV sp, rN)", () => {
     expect(sps).toEqual([t.stack.top, t.stack.top]);
   });
 });
+
+describe("TaskProgram: explicit return types for task code", () => {
+  function* readWord(t: TaskContext, at: number): api.TaskProgram<number> {
+    yield* t.yield();
+    return t.read32(at);
+  }
+  function* program(t: TaskContext, out: number[]): api.TaskProgram {
+    const p = yield* t.malloc(4);
+    if (p === null) return;
+    t.write32(p, 0x1234_5678);
+    out.push(yield* readWord(t, p));
+  }
+  function* wrong(): api.TaskProgram {
+    // @ts-expect-error only syscall requests may be yielded
+    yield 5;
+  }
+
+  it("annotated helpers and mains, with and without a result, run as tasks", () => {
+    const out: number[] = [];
+    const k = bootTest();
+    const main: api.TaskMain = (t) => program(t, out);
+    k.spawn({ name: "t", main });
+    k.run({ ms: 3 });
+    expect(out).toEqual([0x1234_5678]);
+    expect(typeof wrong).toBe("function");
+  });
+});
