@@ -6,6 +6,7 @@ import { defineBoard } from "./board/define.js";
 import { Cfsr, ExceptionNumber } from "./fault.js";
 import { createMachine } from "./machine.js";
 import { FAST_BLOCK } from "./memory/buffer-layout.js";
+import { encodeRegion } from "./mpu/config.js";
 import { Shcsr } from "./scs/scb.js";
 import { trap } from "./test-util.js";
 
@@ -322,5 +323,50 @@ describe("float accessors", () => {
     m.core.controlNPriv = true;
     const f = trap(() => m.core.readF64(0x2000001c));
     expect([f.cfsr, m.scb.mmfar, f.access.kind]).toEqual([Cfsr.DACCVIOL | Cfsr.MMARVALID, 0x20000020, AccessKind.Read]);
+  });
+});
+
+describe("device registers", () => {
+  const REG = 0x40004400; // USART2's first register on the STM32F407 (decoded, nothing attached: reads 0)
+
+  it("the MPU's decision for a register follows every reconfiguration: register writes, pair loads, programs", () => {
+    const m = machine();
+    const region = (access: "rw" | "priv-rw") => {
+      const { rbar, rasr } = encodeRegion(0, m.mpu.regionCount, { base: 0x40004000, size: 0x1000, access });
+      return [rbar | 0x10, rasr];
+    };
+    m.mpu.setRegion(0, { base: 0x40004000, size: 0x1000, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.controlNPriv = true;
+    expect([m.core.read32(REG), m.core.read32(REG + 4)]).toEqual([0, 0]);
+    m.mpu.setRegion(0, { base: 0x40004000, size: 0x1000, access: "priv-rw" });
+    expectReadViolation(m, REG);
+    m.mpu.loadPairs(region("rw"));
+    expect(m.core.read32(REG)).toBe(0);
+    const words = [...region("priv-rw")];
+    for (let n = 1; n < m.mpu.regionCount; n++) words.push(n | 0x10, 0);
+    m.mpu.loadProgram(m.mpu.programPairs(words)!);
+    expectReadViolation(m, REG);
+    m.mpu.setControl({ enable: false, privdefena: false });
+    expect(m.core.read32(REG)).toBe(0);
+    // a neighbouring granule the region never covered: the background map, privileged only
+    m.mpu.setControl({ enable: true, privdefena: true });
+    expectReadViolation(m, 0x40003ffc);
+  });
+
+  it("Bus.isPeripheral says whether an address is in one of the board's peripheral ranges", () => {
+    const m = machine();
+    const at = [0x3fffffff, 0x40000000, 0x40007fff, 0x40008000, 0x5006ffff, 0x50070000, 0xe000ed00];
+    expect(at.map((a) => m.bus.isPeripheral(a))).toEqual([false, true, true, false, true, false, false]);
+    expect(at.map((a) => m.bus.peripheralAt(a) !== undefined)).toEqual(at.map((a) => m.bus.isPeripheral(a)));
+  });
+
+  it("a load from Normal memory running off the end of a peripheral range is a precise BusFault at its address", () => {
+    const m = machine();
+    // Normal on both sides of APB1's end (0x40008000), so the unaligned load reaches the bus
+    m.mpu.setRegion(0, { base: 0x40000000, size: 0x10000, access: "rw", memory: "normal-wb" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    const f = trap(() => m.core.read32(0x40007ffe));
+    expect([f.cfsr, m.scb.bfar]).toEqual([Cfsr.PRECISERR | Cfsr.BFARVALID, 0x40007ffe]);
   });
 });

@@ -112,6 +112,9 @@ export class AccessPath {
   private countCyclesValue = false;
   private alarmAt = Number.POSITIVE_INFINITY;
   private alarmFn: ((due: number) => void) | null = null;
+  /** The granule outside memory the MPU last decided (-1: none since it changed) and its decision. */
+  private decidedGranule = -1;
+  private decidedPerm = 0;
 
   /**
    * The first fault (or hook error) not yet handled. While set, every further access rethrows
@@ -311,6 +314,7 @@ export class AccessPath {
    * the next access stays on the fast path instead of reopening through the general path.
    */
   private mpuChanged(): void {
+    this.decidedGranule = -1;
     this.invalidate();
     if (this.usesDefaultMap()) return;
     const t = this.mpu.knownTable();
@@ -369,7 +373,17 @@ export class AccessPath {
     const s = this.bus.segmentFor(a);
     let p: number;
     if (s) p = t.bytes[(a >>> GRANULE_SHIFT) - s.g0]!;
-    else p = this.usesDefaultMap() ? defaultPerm(a) : this.mpu.decide(a);
+    else if (this.usesDefaultMap()) p = defaultPerm(a);
+    else {
+      // Outside memory (device registers, mostly): the MPU decides by granule, as its regions
+      // and subregions are whole granules; a driver polling a register asks once per configuration.
+      const g = a >>> GRANULE_SHIFT;
+      if (g !== this.decidedGranule) {
+        this.decidedPerm = this.mpu.decide(a);
+        this.decidedGranule = g;
+      }
+      p = this.decidedPerm;
+    }
     // The PPB ignores the MPU: privileged read/write only, Strongly-ordered, never executable.
     if (isSystemXn(a)) p = a >>> 20 === 0xe00 ? Perm.PR | Perm.PW | Perm.DEVICE : p & ~(Perm.PX | Perm.UX);
     return p;
@@ -813,7 +827,7 @@ export class AccessPath {
       return v >>> 0;
     }
     const hit = this.bus.peripheralAt(a);
-    if (!hit || kind === AccessKind.Fetch || !this.bus.peripheralAt(last))
+    if (!hit || kind === AccessKind.Fetch || (last >= hit.range.start + hit.range.size && !this.bus.peripheralAt(last)))
       return this.busFault(a, size, kind, priv, purpose);
     if (this.countCyclesValue) this.charge(2);
     const dev = hit!.device;

@@ -55,7 +55,7 @@ export class AccessCheck {
       blocks: parts.ledger.blocks,
       stacks: parts.ledger.stacks,
       reach: parts.reach,
-      isDevice: (a) => a >>> 20 === 0xe00 || bus.peripheralAt(a) !== undefined,
+      isDevice: (a) => a >>> 20 === 0xe00 || bus.isPeripheral(a),
       get copying() {
         return self.copying;
       },

@@ -186,13 +186,30 @@ export class Bus {
 
   /** Decodes a peripheral address; undefined outside every peripheral range. */
   peripheralAt(address: number): PeripheralHit | undefined {
+    // Plain loops: device registers are decoded on every access a driver makes.
     const a = address >>> 0;
-    const range = this.board.peripherals.find((r) => a >= r.start && a < r.start + r.size);
-    if (!range) return undefined;
-    for (const d of this.attached) {
+    const range = this.peripheralRange(a);
+    if (range === undefined) return undefined;
+    const attached = this.attached;
+    for (let i = 0; i < attached.length; i++) {
+      const d = attached[i]!;
       if (a >= d.base && a < d.end) return { device: d.device, offset: a - d.base, range };
     }
     return { device: null, offset: 0, range };
+  }
+
+  /** Whether `address` lies in one of the board's peripheral ranges (what {@link Bus.peripheralAt} decodes). */
+  isPeripheral(address: number): boolean {
+    return this.peripheralRange(address >>> 0) !== undefined;
+  }
+
+  private peripheralRange(a: number): PeripheralRangeSpec | undefined {
+    const ranges = this.board.peripherals;
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i]!;
+      if (a >= r.start && a < r.start + r.size) return r;
+    }
+    return undefined;
   }
 
   /**
