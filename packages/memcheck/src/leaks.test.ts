@@ -71,6 +71,21 @@ describe("leaks", () => {
     expect(s.definite.map((x) => x.address)).toEqual([0x80001030]);
   });
 
+  it("words at the edges of the blocks' span: the first start and the last byte of the highest block reach, one past does not", () => {
+    const m = createMachine(MPS2_AN505);
+    const c = new MemoryChecker(m, { onError: "continue", data: [{ start: 0x80000000, size: 0x20, name: "data" }] });
+    c.pagesGiven(0x80001000, 0x1000, "heap");
+    const [lowest, middle, highest] = [0x80001010, 0x80001100, 0x80001200];
+    for (const a of [lowest, middle, highest]) c.blockAllocated(a, 16, "heap");
+    const words = [lowest - 1, lowest, highest + 15, highest + 16, 0, 0xffffffff];
+    const bytes = new Uint8Array(new Uint32Array(words).buffer);
+    m.bus.load(0x80000000, bytes);
+    const s = c.checkLeaks({ reportReachable: true });
+    expect(s.reachable.map((x) => x.address)).toEqual([lowest]);
+    expect(s.possible.map((x) => x.address)).toEqual([highest]);
+    expect(s.definite.map((x) => x.address)).toEqual([middle]);
+  });
+
   it("a block only a lost cycle points to is indirectly lost, even below the cycle's lowest block", () => {
     const f = setup();
     f.user(SENSOR);

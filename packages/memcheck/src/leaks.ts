@@ -84,15 +84,20 @@ export function scanLeaks(
     const b = blocks[hi];
     return b && v < b.address + Math.max(b.size, 1) ? hi : -1;
   };
+  // Every block lies in [low, high): a word outside it (zeros, code, small numbers: most words
+  // of a root such as 4 MiB of code in RAM) needs no search.
+  const low = blocks.length > 0 ? blocks[0]!.address : 0;
+  const high = blocks.reduce((h, b) => Math.max(h, b.address + Math.max(b.size, 1)), 0);
   /** Calls `out(block, isStart)` for every word of the range pointing into a block. */
   const scan = (r: ScanRange, out: (i: number, start: boolean) => void) => {
     const first = (r.start + 3) & ~3;
     const end = r.start + r.size;
-    if (end - first < 4) return;
+    if (end - first < 4 || blocks.length === 0) return;
     const bytes = peek(first >>> 0, (end - first) & ~3);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let o = 0; o + 4 <= bytes.length; o += 4) {
       const v = view.getUint32(o, true);
+      if (v < low || v >= high) continue;
       const i = find(v);
       if (i >= 0) out(i, v === starts[i]);
     }
