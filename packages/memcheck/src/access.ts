@@ -43,9 +43,18 @@ export class AccessCheck {
   private readonly reporter: Reporter;
   private readonly ctx: ClassifyContext;
   private copying = false;
+  private readonly bus: Bus;
+  /**
+   * The span of the device the last device register access hit: no memory lies there (the bus
+   * attaches no device over memory), so an access inside it has nothing to check (a driver
+   * polling a register comes back here on every access).
+   */
+  private deviceStart = 0;
+  private deviceEnd = 0;
 
   constructor(parts: AccessCheckParts) {
     this.core = parts.core;
+    this.bus = parts.bus;
     this.shadow = parts.shadow;
     this.reporter = parts.reporter;
     const bus = parts.bus;
@@ -69,10 +78,12 @@ export class AccessCheck {
    * access was fine and lies inside it), else undefined.
    */
   check(address: number, size: number, kind: AccessKind, actor: number): ShadowRegion | undefined {
+    if (address >= this.deviceStart && address + size <= this.deviceEnd) return undefined;
     const p = examine(this.ctx, address, size, kind, actor & 3, actor >>> 2);
     if (p === null) {
       if (kind === AccessKind.Write) this.markWritten(address, size);
       const r = this.shadow.regionAt(address);
+      if (r === undefined) this.noteDevice(address);
       return r && address + size <= r.end ? r : undefined;
     }
     this.reporter.accessError(p, size, accessKindName(kind), actor); // throws when the policy stops
@@ -119,6 +130,14 @@ export class AccessCheck {
     } finally {
       this.copying = false;
     }
+  }
+
+  /** Remembers the span of the device attached at `address`, if any. */
+  private noteDevice(address: number): void {
+    const hit = this.bus.peripheralAt(address);
+    if (hit === undefined || hit.device === null) return;
+    this.deviceStart = address - hit.offset;
+    this.deviceEnd = this.deviceStart + hit.device.size;
   }
 
   /** Sets INI on the bytes a write may touch (owned by someone and writable). */

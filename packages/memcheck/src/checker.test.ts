@@ -125,6 +125,32 @@ describe("access errors, each with its fixed program", () => {
     expect(g.checker.reports).toEqual([]);
   });
 
+  it("device registers are never reported; memory inside a peripheral range still is, between device accesses", () => {
+    const f = setup();
+    const regs = new Uint32Array(0x100);
+    f.m.bus.attach(0x40020000, {
+      name: "GPIOA",
+      size: 0x400,
+      read: (offset) => regs[offset >>> 2]!,
+      write: (offset, _size, value) => {
+        regs[offset >>> 2] = value;
+      },
+    });
+    f.user(SENSOR);
+    for (let i = 0; i < 3; i++) {
+      f.m.core.write32(0x40020014, 0x20 + i);
+      expect(f.m.core.read32(0x40020014)).toBe(0x20 + i);
+      f.m.core.read16(0x400203fe); // the device's last halfword
+      // BackupSRAM, inside AHB1 beside GPIOA: memory, and never given out
+      f.m.core.read32(0x40024000 + 4 * i);
+    }
+    expect(f.checker.reports.map((r) => [r.kind, r.address, r.region])).toEqual([
+      ["invalid-access", 0x40024000, "BackupSRAM"],
+      ["invalid-access", 0x40024004, "BackupSRAM"],
+      ["invalid-access", 0x40024008, "BackupSRAM"],
+    ]);
+  });
+
   it("wild-access: outside every region and partly outside; fixed: inside", () => {
     const f = setup({ bss: [{ start: 0x2001ff00, size: 0x100 }] });
     f.user(SENSOR);
