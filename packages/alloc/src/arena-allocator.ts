@@ -1,5 +1,5 @@
 import type { ResizableAllocator } from "./allocator.js";
-import { type Arena, ArenaSet, arenaCheck, arenaLayout } from "./arena.js";
+import { type Arena, ArenaSet, arenaCheck, arenaLayout, type HeldArena, RECORD_LIVE } from "./arena.js";
 import { type AllocatorOptions, BaseAllocator } from "./base.js";
 import { alignUp, FLAGS, FREE, FREED, HEADER, headerCheck, LIVE, NONE, PREV_FREE } from "./block.js";
 import { AllocError } from "./errors.js";
@@ -35,8 +35,32 @@ export interface ArenaAllocatorOptions extends AllocatorOptions {
  * - a live block's header passes its check and stays inside its arena; the next header has
  *   PREV_FREE clear.
  *
- * The JS `ArenaSet` only caches arena geometry, which comes from the page source and no
- * task can write; every allocator decision reads simulated memory.
+ * The JS `ArenaSet` caches arena geometry, which comes from the page source and no task can
+ * write; every allocator decision reads simulated memory.
+ *
+ * **Record.** All of the above can be forged together on a task heap: a header with its public
+ * check word, a footer, the next header's PREV_FREE, a list link and a granule state make a
+ * consistent lie, which alone could get a live block handed out twice (offered as a free block)
+ * or a block never handed out accepted by free (marked live). So each arena also has a record
+ * of its blocks in JS, where no task can write it, as a kernel keeps its own state in its own
+ * memory (`HeldArena` in arena.ts: per 8-byte granule, the size of the block whose header
+ * starts there and whether it is live; slabs keep one bit per block for the same reason). It
+ * is written only by the allocator's own commits (split, merge, resize, a new arena) and costs
+ * no simulated access. The decisions check what memory says against it, O(1) each (one array
+ * read):
+ * - a free block about to be handed out must be a free block of the record, of the size its
+ *   header says; with free blocks' neighbours merged in the record as in memory, the record's
+ *   blocks tile the arena, so that block overlaps no live block (HEAP_CORRUPTION at its header
+ *   otherwise);
+ * - a free (or resize) needs the pointer to be a live block in the record and in the granule
+ *   bitmap: neither is today's INVALID_FREE / DOUBLE_FREE from the bitmap, one without the other
+ *   is HEAP_CORRUPTION at the bitmap word; the live header's size must be the record's, and a
+ *   free neighbour it merges with (or a resize absorbs) a free block of the record of its size
+ *   (HEAP_CORRUPTION at that header otherwise), so a merge never swallows a live block;
+ * - an arena goes back only when the record says its one block is free.
+ * A record of live starts alone would not do in O(1): "no live block inside [b, b + size)" for
+ * a size read from memory needs either every granule of each live block marked (O(size) per
+ * call) or the free extents, which this record is.
  *
  * Hooks come in check/commit pairs: the base calls every `check...` of an operation before the
  * first write, then the raw commits, which must not throw.
@@ -92,7 +116,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    * write, so no validation may rest on it being unforged.
    */
   arenaOf(address: number): Arena | undefined {
-    return this.arenas.find(address);
+    const a = this.arenas.find(address);
+    if (a === undefined) return undefined;
+    // The geometry only: the record of blocks stays the allocator's.
+    const { record: _, ...geometry } = a as HeldArena;
+    return geometry;
   }
 
   // ---- free-list policy (subclasses) -------------------------------------------------------
@@ -219,13 +247,16 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
 
   /**
    * {@link checkFreeBlock} once the header check of `x` passed, given its word 0: flags, size
-   * inside the arena, footer and the next header's PREV_FREE. Returns `w0`.
+   * inside the arena, the record (a free block of that size starts at `x`: see "Record"), footer
+   * and the next header's PREV_FREE. Returns `w0`.
    */
   protected checkFreeExtent(a: Arena, x: number, w0: number): number {
     const m = this.mem;
     const size = w0 & ~FLAGS;
     if ((w0 & FLAGS) !== FREE || size < this.minBlock || x + size > a.sentinel)
       this.fail(x, "not a free block inside its arena", w0);
+    if ((a as HeldArena).record[(x - a.base) >>> 3] !== size)
+      this.fail(x, "not a free block of this size in the allocator's record", w0);
     const footer = m.read32(x + size - 4);
     if (footer !== x) this.fail(x + size - 4, "free block footer does not match its header", footer);
     const nw0 = m.read32(x + size);
@@ -337,6 +368,12 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const wa = a.bitmap + ((g >>> 3) << 1);
     const sh = (g & 7) << 1;
     m.write16(wa, (m.read16(wa) & ~(3 << sh)) | (LIVE << sh));
+    // The record (see "Record"), before the observer hears of the block: b's free block is now
+    // the gap (if any), the block and the rest (if any).
+    const rec = (a as HeldArena).record;
+    if (gap !== 0) rec[(b - a.base) >>> 3] = gap;
+    rec[(h - a.base) >>> 3] = mine | RECORD_LIVE;
+    if (split) rec[(r - a.base) >>> 3] = rest;
     this.usedBytes += mine;
     this.liveBlocks++;
     this.liveBytes += size;
@@ -356,17 +393,28 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (((address - a.base) & 7) !== 0 || address < a.first + HEADER)
       throw this.error("INVALID_FREE", "not the start of a block", address);
     const st = this.stateOf(a, address);
-    if (st === LIVE) return a;
+    const live = ((a as HeldArena).record[(address - HEADER - a.base) >>> 3]! & RECORD_LIVE) !== 0;
+    if (st === LIVE && live) return a;
+    // The granule bitmap and the record disagree: the task forged the bitmap (see "Record").
+    if (st === LIVE || live) {
+      const g = (address - a.base) >>> 3;
+      this.fail(a.bitmap + ((g >>> 3) << 1), "granule state disagrees with the allocator's record", st);
+    }
     if (st === FREED) throw this.error("DOUBLE_FREE", "block already freed", address);
     throw this.error("INVALID_FREE", "not the start of a live block", address);
   }
 
-  /** Reads and checks the header of the live block `h` of arena `a`; returns word 0. */
+  /**
+   * Reads and checks the header of the live block `h` of arena `a` (its size must be the
+   * record's: see "Record"); returns word 0.
+   */
   private liveHeader(a: Arena, h: number): number {
     const w0 = this.readHeader(h);
     const size = w0 & ~FLAGS;
     if ((w0 & (FREE | 4)) !== 0 || size < this.minBlock || h + size > a.sentinel)
       this.fail(h, "live block header is inconsistent", w0);
+    if ((a as HeldArena).record[(h - a.base) >>> 3] !== (size | RECORD_LIVE))
+      this.fail(h, "live block header disagrees with the allocator's record", w0);
     return w0;
   }
 
@@ -419,8 +467,10 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const wa = arena.bitmap + ((g >>> 3) << 1);
     const sh = (g & 7) << 1;
     const stateWord = m.read16(wa);
-    if (((stateWord >>> sh) & 3) !== LIVE) this.live(address);
     const h = address - HEADER;
+    const rec = (arena as HeldArena).record;
+    // ...and the record must say live too (see "Record"); live() names the error.
+    if (((stateWord >>> sh) & 3) !== LIVE || (rec[(h - arena.base) >>> 3]! & RECORD_LIVE) === 0) this.live(address);
     // A call of its own, with its two loads (see writeFree).
     const w0 = this.liveHeader(arena, h);
     const slack = this.slack;
@@ -450,6 +500,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     m.write16(wa, (stateWord & ~(3 << sh)) | ((p !== 0 ? NONE : FREED) << sh));
     if (nfree) this.setState(arena, n + HEADER, NONE);
     else m.write32(n, nw0 | PREV_FREE);
+    // The record: h, p and n are one free block.
+    const base = arena.base;
+    if (p !== 0) rec[(h - base) >>> 3] = 0;
+    if (nfree) rec[(n - base) >>> 3] = 0;
+    rec[((p !== 0 ? p : h) - base) >>> 3] = size + psize + nsize;
   }
 
   /**
@@ -465,6 +520,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const psize = pw0 & ~FLAGS;
     if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
       this.fail(p, "previous block is not a free block ending here", pw0);
+    if ((arena as HeldArena).record[(p - arena.base) >>> 3] !== psize)
+      this.fail(p, "not a free block of this size in the allocator's record", pw0);
     this.prevSize = psize;
     return p;
   }
@@ -549,6 +606,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
           this.mem.write32(end, ew0 | PREV_FREE);
         } else if (nfree) this.mem.write32(end, ew0 & ~PREV_FREE);
         this.writeHeader(h, mine | (w0 & PREV_FREE), mine - HEADER - size);
+        // The record: n is absorbed (r may start where n did), h is `mine` bytes, r is free.
+        const rec = (a as HeldArena).record;
+        if (nfree) rec[(n - a.base) >>> 3] = 0;
+        rec[(h - a.base) >>> 3] = mine | RECORD_LIVE;
+        if (split) rec[(r - a.base) >>> 3] = rest;
         return address;
       }
       // Allocate-copy-free: the free of the old block is checked first, so a corrupted neighbour
@@ -572,7 +634,11 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + HEADER) return false;
     this.access.enter();
     try {
-      return this.stateOf(a, address) === LIVE;
+      // Live in the granule bitmap and in the record (see "Record").
+      return (
+        this.stateOf(a, address) === LIVE &&
+        ((a as HeldArena).record[(address - HEADER - a.base) >>> 3]! & RECORD_LIVE) !== 0
+      );
     } finally {
       this.access.leave();
     }
@@ -620,7 +686,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       if (base < held.base + held.bytes && held.base < base + bytes)
         throw this.corruption(base, "page source handed out pages of an arena this allocator holds", { order });
     }
-    const a = arenaLayout(base, order, bytes, ctlBytes);
+    const layout = arenaLayout(base, order, bytes, ctlBytes);
+    const a: HeldArena = { ...layout, record: new Int32Array(((layout.sentinel - base) >>> 3) + 1) };
     const size = a.sentinel - a.first;
     if (a.control === 0) {
       // Check phase: the lists the first block joins (nothing is written yet; the pages go back).
@@ -646,6 +713,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     this.overhead += a.bytes - size;
     this.writeHeader(a.sentinel, PREV_FREE, 0);
     this.writeFree(a.first, size, 0);
+    a.record[(a.first - base) >>> 3] = size;
     // A fresh control block has empty lists: its check cannot fail (it positions the subclass).
     if (a.control !== 0) this.checkInsert(a.first, size);
     this.insert(a.first, size);
@@ -654,7 +722,9 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
 
   /**
    * Returns every arena with no live block to the page source (the arena holding the control
-   * block goes last, once every other arena is gone). Returns the number of pages.
+   * block goes last, once every other arena is gone). Returns the number of pages. An arena
+   * whose memory says it is one free block while the record holds blocks (see "Record") is
+   * HEAP_CORRUPTION at its first header, and stays.
    */
   releaseEmpty(): number {
     let pages = 0;

@@ -25,6 +25,20 @@ export interface Arena {
   readonly control: number;
 }
 
+/**
+ * An arena the allocator holds: its geometry and its record of blocks, kept in JS where no task
+ * can write it (see `ArenaAllocator`'s "Record"): `record[(h - base) >>> 3]` is, for a block
+ * whose header is at `h`, its size (header included) | 1 when it is live (handed out), its size
+ * when it is free, and 0 where no block starts.
+ */
+export interface HeldArena extends Arena {
+  /** The record of blocks, one entry per 8-byte granule of the arena, up to its sentinel. */
+  readonly record: Int32Array;
+}
+
+/** The record entry of a live block of `size` bytes (a free block's entry is its size). */
+export const RECORD_LIVE = 1;
+
 /** Trailer check word of the arena at `base`. */
 export function arenaCheck(base: number, order: number): number {
   return (base ^ 0x2a4e0000 ^ (order << 24)) & 0x3fffffff;

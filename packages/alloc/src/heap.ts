@@ -12,8 +12,8 @@ const MIN_BLOCK = 16;
  * both neighbours on free, resize in place when the next block is free and large enough, else
  * allocate-copy-free.
  *
- * **Where the state lives.** All of it in simulated memory, none cached in JS: the free-list
- * root, the links, the checked 8-byte headers and footers of {@link ArenaAllocator}. The
+ * **Where the state lives.** All of it in simulated memory, the lists not cached in JS: the
+ * free-list root, the links, the checked 8-byte headers and footers of {@link ArenaAllocator}. The
  * first-fit search walks the list in memory, as heap_4 does (O(free blocks)); so does a free
  * whose block has no free neighbour before it (to find its place in address order). On a task
  * heap all of it is memory the task can write, so every walk validates each link before it
@@ -25,7 +25,10 @@ const MIN_BLOCK = 16;
  * changes.
  *
  * Free and resize do not trust the bytes in front of the pointer: the granule-state bitmap in
- * the arena's trailer says whether it is a live block (O(1)); see {@link ArenaAllocator}.
+ * the arena's trailer and the allocator's record of its blocks (kept in JS, where no task can
+ * write it) must both say it is a live block (O(1)), and a block the list offers must be a free
+ * block of that record, so forged metadata never gets a live block handed out twice nor a block
+ * never handed out freed; see {@link ArenaAllocator}.
  *
  * @example
  * ```ts

@@ -13,7 +13,8 @@
  * All implement {@link Allocator} (heap and TLSF also {@link ResizableAllocator}), publish block
  * transitions to a {@link BlockObserver}, and report bad input as an {@link AllocError} with a
  * stable code, changing nothing. Heap and TLSF check every pointer passed to free/resize against
- * a granule-state bitmap kept apart from user data, and every header, size, link, bitmap and list
+ * a granule-state bitmap kept apart from user data and a record of their blocks kept in JS
+ * (which no task can write), and every header, size, link, bitmap and list
  * head they read (all of it memory a task can write, on a task heap) before it steers a write,
  * as hardened allocators do, so invalid frees, overflows and forged metadata are reported as
  * typed errors, never followed outside the heap.

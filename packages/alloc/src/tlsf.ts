@@ -49,7 +49,7 @@ function ctz(x: number): number {
  * TLSF (Masmano et al., ECRTS 2004): two-level segregated fit with immediate merging, O(1)
  * allocate and free. The default general-purpose allocator.
  *
- * **Where the state lives.** All of it in simulated memory, none cached in JS: the control
+ * **Where the state lives.** All of it in simulated memory, the lists not cached in JS: the control
  * block (first-level bitmap, 24 second-level bitmaps, 384 list heads) in the first arena's
  * trailer, the free lists doubly linked through the free blocks (`next` at +8, `prev` at +12;
  * the list head's `prev` is not kept: the control block says who the head is), and the checked
@@ -63,7 +63,11 @@ function ctz(x: number): number {
  *   passes the footer and PREV_FREE checks;
  * - unlinking checks both back links (`next.prev` and `prev.next` must name the block: glibc's
  *   "corrupted double-linked list") and the head slot, before the first write.
- * Each check reads a fixed number of words, so allocate and free stay O(1).
+ * Each check reads a fixed number of words, so allocate and free stay O(1). The block taken,
+ * freed or merged is also checked against the allocator's record of its blocks, kept in JS
+ * where no task can write it (one array read each; see {@link ArenaAllocator}): a forgery of
+ * all of the above together never gets a live block handed out twice nor a block never handed
+ * out freed.
  *
  * Results: `allocate(0)` is null; out of memory is null (a failure); bad size or alignment is a
  * typed error; free of anything but a live block is a typed error and changes nothing; a
