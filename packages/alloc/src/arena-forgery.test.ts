@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ArenaAllocator } from "./arena-allocator.js";
 import { FREE, headerCheck, LIVE, PREV_FREE } from "./block.js";
@@ -152,5 +153,200 @@ describe.each(["tlsf", "heap"] as const)("%s metadata forged by the task that ow
     expect(codeOf(() => a.free(y + 56 + 8))).toBe("INVALID_FREE");
     a.free(y);
     expect(a.stats()).toMatchObject({ liveBlocks: 0 });
+  });
+});
+
+type Op =
+  | { op: "alloc"; size: number; align: number | undefined }
+  | { op: "free"; pick: number }
+  | { op: "resize"; pick: number; size: number }
+  | { op: "release" }
+  | { op: "wild"; granule: number }
+  | { op: "offer"; pick: number; grow: number }
+  | { op: "fake"; granule: number; size: number }
+  | { op: "byte"; offset: number; value: number }
+  | { op: "state"; granule: number; st: number }
+  | { op: "link"; pick: number; target: number };
+
+/** TLSF's list for free blocks of `size` bytes (tlsf.ts `listOf`). */
+function listOf(size: number): number {
+  if (size < 128) return size >>> 3;
+  const t = 31 - Math.clz32(size);
+  return ((t - 6) << 4) | ((size >>> (t - 4)) & 15);
+}
+
+const GRANULES = 16384 / 8;
+
+describe.each(["tlsf", "heap"] as const)("%s: forging any header, granule state or free link", (kind) => {
+  it("never hands out a live block twice nor accepts the free of a block it did not hand out; only AllocErrors", {
+    timeout: 120_000,
+  }, () => {
+    const granule = fc.nat({ max: GRANULES - 1 });
+    const pick = fc.nat({ max: 1000 });
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      {
+        weight: 5,
+        arbitrary: fc.record({
+          op: fc.constant("alloc" as const),
+          size: fc.oneof(fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1, max: 2000 })),
+          align: fc.constantFrom(undefined, undefined, undefined, 16, 64),
+        }),
+      },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant("free" as const), pick }) },
+      {
+        weight: 2,
+        arbitrary: fc.record({ op: fc.constant("resize" as const), pick, size: fc.integer({ min: 0, max: 600 }) }),
+      },
+      { weight: 1, arbitrary: fc.constant({ op: "release" as const }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant("wild" as const), granule }) },
+      {
+        // A live block forged free (header, footer, next PREV_FREE), as large as it is or
+        // spanning its neighbours, and offered by the lists.
+        weight: 4,
+        arbitrary: fc.record({ op: fc.constant("offer" as const), pick, grow: fc.constantFrom(0, 0, 8, 64, 512) }),
+      },
+      {
+        // A block forged live anywhere: header and granule state (then freed by "wild").
+        weight: 3,
+        arbitrary: fc.record({
+          op: fc.constant("fake" as const),
+          granule,
+          size: fc.integer({ min: 2, max: 64 }).map((x) => 8 * x),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          op: fc.constant("byte" as const),
+          offset: fc.nat({ max: 16383 }),
+          value: fc.nat({ max: 255 }),
+        }),
+      },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant("state" as const), granule, st: fc.nat({ max: 3 }) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant("link" as const), pick, target: pick }) },
+    );
+    let corruption = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 60, size: "medium" }), (trace) => {
+        const s = setup(kind);
+        const { a, m, base, port, poke, peek } = s;
+        const held = () => (a as unknown as ArenaAllocator).arenaOf(base);
+        const live: { p: number; size: number }[] = [];
+        const freed: number[] = [];
+        const call = <T>(f: () => T): T | undefined => {
+          port.accesses = 0;
+          try {
+            return f();
+          } catch (e) {
+            if (!(e instanceof AllocError)) throw e;
+            if (e.code === "HEAP_CORRUPTION") corruption++;
+            return undefined;
+          }
+        };
+        const handedOut = (p: number, size: number, except = -1) => {
+          expect(p >= base && p + size <= base + 16384).toBe(true);
+          const clash = live.find((b, i) => i !== except && p < b.p + Math.max(b.size, 1) && b.p < p + size);
+          expect(clash, `0x${p.toString(16)} handed out over live 0x${clash?.p.toString(16)}`).toBeUndefined();
+        };
+        /** Inserts the free block `h` into the lists, as an attacker who knows their layout would. */
+        const offer = (ctl: number, h: number, size: number) => {
+          if (kind === "heap") {
+            let cur = ctl;
+            for (let i = 0; i < 200; i++) {
+              const y = peek(cur);
+              if (y === 0 || y >= h || y < base || y >= base + 16384) break;
+              cur = y + 8;
+            }
+            poke(h + 8, peek(cur));
+            poke(cur, h);
+            return;
+          }
+          const l = listOf(size);
+          const head = ctl + HEADS + 4 * l;
+          poke(h + 8, peek(head));
+          poke(h + 12, 0);
+          poke(ctl + SL_BITMAPS + 4 * (l >>> 4), peek(ctl + SL_BITMAPS + 4 * (l >>> 4)) | (1 << (l & 15)));
+          poke(ctl, peek(ctl) | (1 << (l >>> 4)));
+          poke(head, h);
+        };
+        for (const o of trace) {
+          const ar = held();
+          if (o.op === "alloc") {
+            const p = call(() => a.allocate(o.size, o.align));
+            if (typeof p !== "number") continue;
+            handedOut(p, o.size);
+            live.push({ p, size: o.size });
+          } else if (o.op === "free") {
+            if (live.length === 0) continue;
+            const i = o.pick % live.length;
+            const b = live[i]!;
+            const done = call(() => {
+              a.free(b.p);
+              return true;
+            });
+            if (done !== true) continue;
+            live.splice(i, 1);
+            freed.push(b.p);
+          } else if (o.op === "resize") {
+            if (live.length === 0) continue;
+            const i = o.pick % live.length;
+            const b = live[i]!;
+            const q = call(() => a.resize(b.p, o.size));
+            if (typeof q === "number") {
+              handedOut(q, o.size, i);
+              live[i] = { p: q, size: o.size };
+            } else if (o.size === 0 && q === null) {
+              live.splice(i, 1);
+              freed.push(b.p);
+            }
+          } else if (o.op === "release") {
+            call(() => a.releaseEmpty());
+          } else if (o.op === "wild") {
+            // The free of anything the allocator did not hand out (or handed out and took back) is refused.
+            const p = base + 8 * o.granule;
+            if (live.some((b) => b.p === p)) continue;
+            let accepted = false;
+            call(() => {
+              a.free(p);
+              accepted = true;
+            });
+            expect(accepted, `free of 0x${p.toString(16)}, never handed out, accepted`).toBe(false);
+            refused++;
+          } else if (ar === undefined) {
+            // No arena held: nothing to forge.
+          } else if (o.op === "offer") {
+            if (live.length === 0) continue;
+            const b = live[o.pick % live.length]!;
+            const h = b.p - 8;
+            const size = ((peek(h) & ~7) + o.grow) >>> 0;
+            if (size < 24 || h + size + 8 > ar.sentinel + 8) continue;
+            s.header(h, size | FREE);
+            poke(h + size - 4, h);
+            poke(h + size, peek(h + size) | PREV_FREE);
+            offer(ar.control, h, size);
+          } else if (o.op === "fake") {
+            const h = base + 8 * o.granule;
+            if (h < ar.first || h + o.size > ar.sentinel) continue;
+            s.header(h, o.size);
+            s.state(h + 8, LIVE);
+          } else if (o.op === "byte") {
+            m.bus.load(base + o.offset, Uint8Array.of(o.value));
+          } else if (o.op === "state") {
+            if (base + 8 * o.granule < ar.first + 8 || base + 8 * o.granule >= ar.sentinel) continue;
+            s.state(base + 8 * o.granule, o.st);
+          } else if (freed.length > 0 && live.length > 0) {
+            // A freed block's link (heap: +8; TLSF: +8 or +12) or a list head pointed at a live block.
+            const f = freed[freed.length - 1 - (o.pick % Math.min(3, freed.length))]!;
+            const target = live[o.target % live.length]!.p - 8;
+            poke(f - 8 + (kind === "tlsf" && o.pick % 2 === 1 ? 12 : 8), target);
+          }
+          expect(port.outside).toEqual([]);
+        }
+      }),
+      { numRuns: 300, seed: 0xa4e7 },
+    );
+    expect(corruption).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThan(50);
   });
 });
