@@ -402,6 +402,40 @@ describe("isolation: attacks through the task's own heap, IPC objects and the CP
     expect(s.fp).toEqual(clean.fp);
   });
 
+  it("a live block forged free and offered by the heap's lists is not handed out again: HEAP_CORRUPTION, the heap unchanged", () => {
+    let before: Uint8Array | null = null;
+    const s = scenario((k) => ({
+      spec: after2ms(function* (t) {
+        const a = yield* t.malloc(48);
+        const b = yield* t.malloc(48);
+        const heap = k.task("evil")!.heap!;
+        const arena = (heap.allocator.inner as ArenaAllocator).arenaOf(a)!;
+        // a's 56-byte block made a free block: header (public check word), footer, PREV_FREE in
+        // b's header, and the head of TLSF's list of 56-byte blocks (tlsf.ts: second-level
+        // bitmaps at +4, heads at +100 of the control block), with its bitmap bits.
+        const h = a - 8;
+        t.write32(h, 56 | 1);
+        t.write32(h + 4, headerCheck(h, 56 | 1, 0));
+        t.write32(h + 52, h);
+        t.write32(b - 8, t.read32(b - 8) | 2);
+        t.write32(h + 8, 0);
+        t.write32(h + 12, 0);
+        t.write32(arena.control + 4, t.read32(arena.control + 4) | (1 << 7));
+        t.write32(arena.control, t.read32(arena.control) | 1);
+        t.write32(arena.control + 100 + 4 * 7, h);
+        before = k.machine.bus.peek(heap.base, heap.size);
+        yield* t.malloc(48);
+      }, k),
+      address: 0,
+    }));
+    const f = s.k.faults[0]!;
+    expect([f.task, f.kind]).toEqual(["evil", "heap"]);
+    expect(f.message).toMatch(/HEAP_CORRUPTION/);
+    const heap = s.k.task("evil")!.heap!;
+    expect(s.k.machine.bus.peek(heap.base, heap.size)).toEqual(before);
+    expect(s.fp).toEqual(clean.fp);
+  });
+
   it("a task without rights on a queue or semaphore gets EPERM: no forged message, no stolen one, no released semaphore", () => {
     const results: unknown[] = [];
     const s = scenario((k) => ({
