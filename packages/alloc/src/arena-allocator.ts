@@ -487,12 +487,13 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       psize = this.prevSize;
     }
     this.checkFreed(h, size, p, psize, nfree ? n : 0, nsize);
-    // The block is the allocator's again before it writes anything into it.
+    // The block is the allocator's again before it writes anything into it; the observer hears
+    // first, so one that refuses the free (a checker's stop policy) leaves the counters as well.
+    if (this.observer !== null) this.observer.blockFreed(address, size - HEADER - slack, this.name);
     this.usedBytes -= size;
     this.liveBlocks--;
     this.liveBytes -= size - HEADER - slack;
     this.frees++;
-    if (this.observer !== null) this.observer.blockFreed(address, size - HEADER - slack, this.name);
     // Commit phase.
     this.freed(h, size, p, psize, nfree ? n : 0, nsize);
     this.writeFree(p !== 0 ? p : h, size + psize + nsize, 0);

@@ -64,6 +64,25 @@ describe.each(kinds)("%s robustness", (_kind, make) => {
     expect(a.allocate(100)).not.toBeNull();
   });
 
+  it("an observer that refuses a free (a checker's stop policy) leaves memory and the stats as they were", () => {
+    const { m, a } = setup();
+    const p = a.allocate(40)!;
+    a.allocate(24);
+    a.observer = {
+      blockAllocated: () => {},
+      blockResized: () => {},
+      blockFreed: () => {
+        throw new Error("stopped by the observer");
+      },
+    };
+    const before = snapshot(m, a);
+    expect(() => a.free(p)).toThrow("stopped by the observer");
+    expect(snapshot(m, a)).toEqual(before);
+    a.observer = null;
+    a.free(p);
+    expect(a.stats()).toMatchObject({ liveBlocks: 1, frees: 1 });
+  });
+
   it("detects an overflow into the next live block's header at the next free", () => {
     const { m, a } = setup();
     const p = a.allocate(24)!;
