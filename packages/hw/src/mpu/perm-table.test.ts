@@ -1,9 +1,11 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BOARDS } from "../board/builtin/table.js";
 import { Bus } from "../memory/bus.js";
 import { backgroundPerm, DEFAULT_MAP_STARTS, defaultMapRange, defaultPerm } from "./fields.js";
+import { BLOCK_SHIFT, type GranuleLayout } from "./model.js";
 import { GRANULE_SHIFT } from "./perm.js";
-import { defaultMapTables } from "./perm-table.js";
+import { defaultMapTables, permTable } from "./perm-table.js";
 
 describe("defaultMapTables", () => {
   it("holds, on every built-in board, the default map's and the background's byte of every memory granule", () => {
@@ -29,5 +31,54 @@ describe("defaultMapTables", () => {
       expect(defaultMapRange(hi - 1)).toEqual(defaultMapRange(lo));
       if (i > 0) expect(defaultMapRange(lo - 1).name).not.toBe(defaultMapRange(lo).name);
     }
+  });
+});
+
+describe("permTable", () => {
+  /** The ANDs as the definition says them: granule by granule. */
+  function naive(layout: GranuleLayout, bytes: Uint8Array) {
+    const and = layout.ranges.map((r) => {
+      const n = ((r.end - 1) >>> GRANULE_SHIFT) - (r.start >>> GRANULE_SHIFT) + 1;
+      let v = 0xff;
+      for (let g = r.gbase; g < r.gbase + n; g++) v &= bytes[g]!;
+      return v;
+    });
+    const blockAnd = new Uint8Array((bytes.length >>> BLOCK_SHIFT) + 1).fill(0xff);
+    for (let g = 0; g < bytes.length; g++) blockAnd[g >>> BLOCK_SHIFT]! &= bytes[g]!;
+    return { and: [...and], blockAnd: [...blockAnd] };
+  }
+
+  it("ANDs every range and every 1 KiB block exactly as granule by granule, on any layout and bytes", () => {
+    const layouts = fc
+      .array(fc.tuple(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 31 })), {
+        minLength: 1,
+        maxLength: 4,
+      })
+      .map((spans) => {
+        // ranges of `granules` granules (starting `skew` bytes into their first one), back to back in the table
+        let gbase = 0;
+        let start = 0x20000000;
+        const ranges = spans.map(([granules, skew]) => {
+          const r = { start: start + skew, end: start + granules * 32, gbase };
+          gbase += granules;
+          start += 0x10000;
+          return r;
+        });
+        return { granules: gbase, ranges };
+      });
+    fc.assert(
+      fc.property(layouts, fc.integer(), fc.boolean(), (layout, seed, offset) => {
+        // mostly 0xff, with a few cleared bits (a denied or Device granule), as real tables are
+        let x = seed | 0;
+        const buf = new Uint8Array(layout.granules + 1);
+        const bytes = offset ? buf.subarray(1) : buf.subarray(0, layout.granules);
+        for (let i = 0; i < bytes.length; i++) {
+          x = (Math.imul(x, 1103515245) + 12345) | 0;
+          bytes[i] = (x >>> 16) % 13 === 0 ? 0xff & ~(1 << ((x >>> 8) & 7)) : 0xff;
+        }
+        const t = permTable(layout, bytes);
+        expect({ and: [...t.and], blockAnd: [...t.blockAnd] }).toEqual(naive(layout, bytes));
+      }),
+    );
   });
 });

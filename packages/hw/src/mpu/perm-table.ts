@@ -2,17 +2,40 @@ import { backgroundPerm, DEFAULT_MAP_STARTS, defaultPerm } from "./fields.js";
 import { BLOCK_SHIFT, type GranuleLayout, type PermTable } from "./model.js";
 import { GRANULE_SHIFT } from "./perm.js";
 
-/** A table from its permission bytes: adds the per-range and per-1-KiB-block ANDs. */
+/** Granules per block of `PermTable.blockAnd`. */
+const BLOCK = 1 << BLOCK_SHIFT;
+
+/**
+ * A table from its permission bytes: adds the per-range and per-1-KiB-block ANDs. Every new MPU
+ * configuration (and every machine, for its default map) builds one over all of the board's
+ * memory (790,528 granules on the MPS2-AN386), so the blocks are ANDed a word (four granules) at
+ * a time, and each range's AND is made of its whole blocks' and its edge granules'.
+ */
 export function permTable(layout: GranuleLayout, bytes: Uint8Array): PermTable {
+  const blocks = (bytes.length >>> BLOCK_SHIFT) + 1;
+  const blockAnd = new Uint8Array(blocks).fill(0xff);
+  const whole = bytes.length >>> BLOCK_SHIFT;
+  if ((bytes.byteOffset & 3) === 0) {
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, whole * (BLOCK >>> 2));
+    for (let b = 0, w = 0; b < whole; b++) {
+      let v = -1;
+      for (const end = w + (BLOCK >>> 2); w < end; w++) v &= words[w]!;
+      blockAnd[b] = v & (v >>> 8) & (v >>> 16) & (v >>> 24);
+    }
+  } else {
+    for (let g = 0; g < whole * BLOCK; g++) blockAnd[g >>> BLOCK_SHIFT]! &= bytes[g]!;
+  }
+  for (let g = whole * BLOCK; g < bytes.length; g++) blockAnd[whole]! &= bytes[g]!;
   const and = new Uint8Array(layout.ranges.length);
   layout.ranges.forEach((r, i) => {
-    const n = ((r.end - 1) >>> GRANULE_SHIFT) - (r.start >>> GRANULE_SHIFT) + 1;
+    const to = r.gbase + ((r.end - 1) >>> GRANULE_SHIFT) - (r.start >>> GRANULE_SHIFT) + 1;
     let v = 0xff;
-    for (let g = r.gbase; g < r.gbase + n; g++) v &= bytes[g]!;
+    let g = r.gbase;
+    for (; g < to && (g & (BLOCK - 1)) !== 0; g++) v &= bytes[g]!;
+    for (; g + BLOCK <= to; g += BLOCK) v &= blockAnd[g >>> BLOCK_SHIFT]!;
+    for (; g < to; g++) v &= bytes[g]!;
     and[i] = v;
   });
-  const blockAnd = new Uint8Array((bytes.length >>> BLOCK_SHIFT) + 1).fill(0xff);
-  for (let g = 0; g < bytes.length; g++) blockAnd[g >>> BLOCK_SHIFT]! &= bytes[g]!;
   return { bytes, and, blockAnd, views: null };
 }
 
