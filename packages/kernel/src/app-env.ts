@@ -51,9 +51,9 @@ export interface AppEnv {
   readonly seed: number;
   /**
    * Simulated time the run was asked to cover, in ms (the run's option, else the app's, else
-   * 1000). The run ends at the first slice boundary at or after it (slices are never cut), so
-   * it may end a little later: a check that replays the run for comparison asks for this, not
-   * for the time the run ended.
+   * 1000). The run ends there, or, when a task is running then, at that task's next syscall
+   * (its slice pauses there), so it may end a little later: a check that replays the run for
+   * comparison asks for this, not for the time the run ended.
    */
   readonly durationMs: number;
   /** The board's public description (a frozen copy: name, clock, memory map, devices). */

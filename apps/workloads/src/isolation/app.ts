@@ -93,8 +93,8 @@ export const isolationControl: AppDescription = defineApp({
  * The isolation checks: each attempt stopped with the expected fault, and the flight tasks'
  * outputs (UART lines, actuator write hash, the three partitions' bytes) identical to a
  * `control` run (default {@link isolationControl}) on the same board with the same seed,
- * requested duration (`run.durationMs`: a run ends at the first slice boundary after it, so the
- * time it ended would let the control run one more slice) and checker setting.
+ * requested duration (`run.durationMs`: a run ends at the running task's next syscall after it,
+ * so the control run asked for the time it ended would run further) and checker setting.
  */
 export function isolationChecks(
   kernel: Kernel,
