@@ -84,7 +84,7 @@ export type TaskMain = (t: TaskContext) => Generator<unknown, unknown, unknown>;
  * }
  * function* sampler(t: TaskContext): TaskProgram {
  *   const buf = yield* t.malloc(2);
- *   if (buf !== null) t.write16(buf, yield* readAdc(t, buf));
+ *   if (buf !== 0) t.write16(buf, yield* readAdc(t, buf));
  * }
  * ```
  */
