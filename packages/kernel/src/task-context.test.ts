@@ -167,7 +167,7 @@ describe("TaskProgram: explicit return types for task code", () => {
   }
   function* program(t: TaskContext, out: number[]): api.TaskProgram {
     const p = yield* t.malloc(4);
-    if (p === null) return;
+    if (p === 0) return;
     t.write32(p, 0x1234_5678);
     out.push(yield* readWord(t, p));
   }

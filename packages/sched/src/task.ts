@@ -148,7 +148,7 @@ export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStat
   /** The task's own watchdog budgets (`SpawnOptions.watchdog`; 0 is none), else null: the scheduler's. */
   budgets: { readonly budgetCycles: number; readonly budgetSteps: number } | null = null;
 
-  /** Cycles and steps of a slice cut short by a run's time limit or a halt: its watchdog budget goes on from there. */
+  /** Cycles and steps of a slice a run's time limit paused (or a halt ended): its watchdog budget goes on from there when it resumes. */
   carryCycles = 0;
   carrySteps = 0;
 

@@ -220,7 +220,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     samplePages(kernel.nowMs(), 0);
     rec.cpuLoad = kernel.cpuLoad();
     // The kernel's row: the busy cycles no task was charged (tick interrupts, wake-ups, the
-    // scheduler between tasks), so the rows add up to the CPU load.
+    // scheduler between tasks, the switches into the idle loop), so the rows add up to the CPU load.
     const clock = kernel.scheduler.now().cycles;
     let kernelCycles = clock - kernel.scheduler.idleCycles;
     for (const t of kernel.tasks()) {
