@@ -452,6 +452,46 @@ describe("boot and spawn errors", () => {
     expect(k.run({ ms: 2 })).toMatchObject({ reason: "until", ms: 2 });
   });
 
+  it("run: a bad ms or slices is BAD_ARGUMENT before the run starts anything (it was the scheduler's DURATION after cycle counting was on; slices Infinity never ended)", () => {
+    const k = bootTest();
+    k.spawn({
+      name: "forever",
+      *main(t) {
+        for (;;) yield* t.sleep({ ms: 1 });
+      },
+    });
+    const cases: [unknown, string, unknown][] = [
+      [{ ms: Number.NaN }, "ms", Number.NaN],
+      [{ ms: -1 }, "ms", -1],
+      [{ ms: Number.POSITIVE_INFINITY }, "ms", Number.POSITIVE_INFINITY],
+      [{ ms: "5" }, "ms", "string"],
+      [{ ms: 1e300 }, "ms", 1e300], // 1.68e305 cycles: past 2^53 - 1, the clock's last cycle
+      [{ ms: 2 ** 53 / 168_000 }, "ms", 2 ** 53 / 168_000],
+      [{ slices: Number.POSITIVE_INFINITY }, "slices", Number.POSITIVE_INFINITY],
+      [{ slices: -1 }, "slices", -1],
+      [{ slices: 1.5 }, "slices", 1.5],
+      [{ slices: Number.NaN }, "slices", Number.NaN],
+      [{ ms: 5, slices: "2" }, "slices", "string"],
+    ];
+    for (const [limit, field, value] of cases) {
+      let error: unknown;
+      try {
+        k.run(limit as never);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(limit)).toBeInstanceOf(KernelError);
+      expect(error).toMatchObject({ code: "BAD_ARGUMENT", context: { op: "run", field, value } });
+    }
+    // Nothing started: cycle counting is still off (a spawn now costs no time) and no time passed.
+    expect(k.machine.core.countCycles).toBe(false);
+    expect(k.machine.core.cycles).toBe(0);
+    expect(k.nowMs()).toBe(0);
+    expect(k.schedTask(k.task("forever")!).state).toBe("ready");
+    expect(k.run({ ms: 2, slices: 0 })).toMatchObject({ reason: "slices", ms: 0 });
+    expect(k.run({ ms: 2 })).toMatchObject({ reason: "until", ms: 2 });
+  });
+
   it("boot: MPU on with PRIVDEFENA, fault exceptions enabled, kernel block privileged only", () => {
     const k = bootTest();
     expect(k.machine.mpu.control).toBe(0b101);

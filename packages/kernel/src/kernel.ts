@@ -922,17 +922,14 @@ export class Kernel {
    * calls, with any `ms` and `slices` windows, is the same run as one call. The scheduler's
    * `idle` events report an idle period a window's end falls in as two pieces; its
    * `TraceRecorder` joins them, so the trace is the same too.
+   *
+   * A bad limit is `BAD_ARGUMENT` (`context.field`: `limit`, `ms` or `slices`) before anything
+   * changes: neither `ms` nor `slices` (a run without end), `ms` not a finite number >= 0 or
+   * past the last cycle the clock counts (2^53 - 1), `slices` not an integer >= 0 (`Infinity`
+   * too: a run without end).
    */
   run(limit: { readonly ms: number; readonly slices?: number } | { readonly slices: number }): KernelRunResult {
-    // A limit without `ms` or `slices` (`{}`, `{ slices: undefined }`) was a run without end.
-    const l = limit as { ms?: unknown; slices?: unknown } | null;
-    if (typeof l !== "object" || l === null || (l.ms === undefined && l.slices === undefined)) {
-      throw new KernelError("BAD_ARGUMENT", "run: the limit must be { ms } or { slices } (or both)", {
-        op: "run",
-        field: "limit",
-        value: typeof l === "object" && l !== null ? "no ms or slices" : typeof l,
-      });
-    }
+    this.checkRunLimit(limit);
     if (!this.started) {
       this.started = true;
       this.machine.core.countCycles = true;
@@ -946,6 +943,38 @@ export class Kernel {
     const panic = this.faultHandler.panicMessage;
     const reason = panic !== null ? "panic" : r.reason;
     return { reason, ms: now.ms, cycles: now.cycles, switches: r.switches, idleCycles: r.idleCycles, panic };
+  }
+
+  /**
+   * `BAD_ARGUMENT` for a run limit {@link Kernel.run} cannot keep, checked before the run starts
+   * anything (the scheduler's own `DURATION` came after the first run had turned cycle counting on).
+   */
+  private checkRunLimit(limit: unknown): void {
+    const bad = (field: string, why: string, value: unknown) =>
+      new KernelError("BAD_ARGUMENT", `run: ${field} ${why}`, {
+        op: "run",
+        field,
+        value: typeof value === "number" ? value : typeof value,
+      });
+    // A limit without `ms` or `slices` (`{}`, `{ slices: undefined }`) was a run without end.
+    const l = limit as { ms?: unknown; slices?: unknown } | null;
+    if (typeof l !== "object" || l === null || (l.ms === undefined && l.slices === undefined)) {
+      throw new KernelError("BAD_ARGUMENT", "run: the limit must be { ms } or { slices } (or both)", {
+        op: "run",
+        field: "limit",
+        value: typeof l === "object" && l !== null ? "no ms or slices" : typeof l,
+      });
+    }
+    const { ms, slices } = l;
+    if (ms !== undefined) {
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw bad("ms", "must be a finite number >= 0", ms);
+      if ((ms * this.machine.board.clockHz) / 1000 > Number.MAX_SAFE_INTEGER) {
+        throw bad("ms", "ends past the last cycle the clock counts (2^53 - 1)", ms);
+      }
+    }
+    if (slices !== undefined && (typeof slices !== "number" || !Number.isSafeInteger(slices) || slices < 0)) {
+      throw bad("slices", "must be an integer >= 0", slices);
+    }
   }
 
   /** The CPU load since boot: the share of simulated time the CPU was not idle (0..1). */
