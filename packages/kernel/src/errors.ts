@@ -6,7 +6,8 @@ import { SimError } from "@rtos-sim/hw";
  *   a misspelling is not dropped in silence); nothing was created.
  * - `DUPLICATE_TASK`: a task of that name exists.
  * - `UNKNOWN_PARTITION` / `UNKNOWN_DEVICE`: a task names a partition or device role the kernel or board lacks.
- * - `UNKNOWN_TASK`: an app asks where a task lies (`AppEnv.task`) that the kernel lacks.
+ * - `UNKNOWN_TASK`: an app asks where a task lies (`AppEnv.task`) that the kernel lacks, or a kernel
+ *   method that takes a task (`stackUsage`, `taskTiming`, `grant`, ...) is given another kernel's.
  * - `CODE_NOT_GRANTED`: a task's code address lies outside the code it may be granted (outside the
  *   code memory, or in another task's code region).
  * - `UNKNOWN_QUEUE` / `UNKNOWN_SEMAPHORE` / `UNKNOWN_MUTEX`: a task's IPC rights name a queue,

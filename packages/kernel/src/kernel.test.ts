@@ -452,6 +452,44 @@ describe("boot and spawn errors", () => {
     expect(k.run({ ms: 2 })).toMatchObject({ reason: "until", ms: 2 });
   });
 
+  it("a task of another kernel, or no task, given to stackUsage, taskTiming, grant, schedTask or validateBuffer is UNKNOWN_TASK, nothing changed", () => {
+    const k = bootTest();
+    const other = bootTest();
+    const mine = k.spawn({ name: "a", partitions: { shared: "rw" }, *main() {} });
+    const theirs = other.spawn({ name: "a", stackSize: 2048, *main() {} });
+    const before = { plan: mine.plan, grants: mine.grants, usage: k.stackUsage(mine), theirs: theirs.plan };
+    const calls: [string, (t: never) => unknown][] = [
+      ["stackUsage", (t) => k.stackUsage(t)],
+      ["taskTiming", (t) => k.taskTiming(t)],
+      ["grant", (t) => k.grant(t, "ro", "ro")],
+      ["schedTask", (t) => k.schedTask(t)],
+      ["validateBuffer", (t) => k.validateBuffer(t, mine.stack.top - 4, 4, "read")],
+    ];
+    // Another kernel's task (same id, other addresses: stackUsage scanned this kernel's memory
+    // at them), a look-alike copy, an unknown id, and no object (TypeErrors before).
+    const forged: [string, unknown][] = [
+      ["theirs", theirs],
+      ["a copy", { ...mine }],
+      ["id 99", { id: 99 }],
+      ["undefined", undefined],
+      ["null", null],
+      ["1", 1],
+    ];
+    for (const [op, call] of calls) {
+      for (const [what, t] of forged) {
+        let error: unknown;
+        try {
+          call(t as never);
+        } catch (e) {
+          error = e;
+        }
+        expect(error, `${op}(${what})`).toBeInstanceOf(KernelError);
+        expect(error).toMatchObject({ code: "UNKNOWN_TASK", context: { op } });
+      }
+    }
+    expect({ plan: mine.plan, grants: mine.grants, usage: k.stackUsage(mine), theirs: theirs.plan }).toEqual(before);
+  });
+
   it("run: a bad ms or slices is BAD_ARGUMENT before the run starts anything (it was the scheduler's DURATION after cycle counting was on; slices Infinity never ended)", () => {
     const k = bootTest();
     k.spawn({

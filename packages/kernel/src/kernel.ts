@@ -673,9 +673,23 @@ export class Kernel {
     return this.byName.get(name);
   }
 
-  /** The scheduler's view of a task (state, stats, fault). */
+  /** The scheduler's view of a task (state, stats, fault); `UNKNOWN_TASK` for a task of another kernel. */
   schedTask(k: KTask): Task<KTask> {
-    return this.scheduler.task(k.id)!;
+    return this.scheduler.task(this.own(k, "schedTask").id)!;
+  }
+
+  /**
+   * `k` when it is one of this kernel's tasks, else `UNKNOWN_TASK`: the methods that take a task
+   * read its addresses and ids, so another kernel's task (or a look-alike object) answered about
+   * this kernel's memory, and anything else was a TypeError.
+   */
+  private own(k: KTask, op: string): KTask {
+    const id = typeof k === "object" && k !== null ? (k as { id?: unknown }).id : undefined;
+    if (typeof id === "number" && this.byId.get(id) === k) return k;
+    throw new KernelError("UNKNOWN_TASK", `${op}: not a task of this kernel`, {
+      op,
+      task: typeof id === "number" ? id : typeof k,
+    });
   }
 
   /** Every fault so far, in order. */
@@ -865,10 +879,11 @@ export class Kernel {
   }
 
   /**
-   * Grants a partition to a task at run time: recomputes its MPU plan (`MPU_REGIONS_EXHAUSTED`,
+   * Grants a partition to a task at run time (`UNKNOWN_TASK` for another kernel's task): recomputes its MPU plan (`MPU_REGIONS_EXHAUSTED`,
    * nothing changed, when it does not fit), replacing an earlier grant of the same partition.
    */
   grant(k: KTask, partition: string, access: "ro" | "rw"): void {
+    this.own(k, "grant");
     const p = this.partitions.get(partition);
     if (!p) throw new KernelError("UNKNOWN_PARTITION", `no partition ${partition}`, { partition });
     if (access !== "ro" && access !== "rw")
@@ -983,7 +998,7 @@ export class Kernel {
     return total > 0 ? 1 - this.scheduler.idleCycles / total : 0;
   }
 
-  /** A task's timing: CPU cycles (its slices, switches and syscalls included) and its jobs. */
+  /** A task's timing: CPU cycles (its slices, switches and syscalls included) and its jobs (`UNKNOWN_TASK` for another kernel's task). */
   taskTiming(k: KTask): JobStats & {
     /**
      * Core cycles the task has held the CPU (its slices, switches and syscalls included), over
@@ -991,6 +1006,7 @@ export class Kernel {
      */
     readonly cpuCycles: number;
   } {
+    this.own(k, "taskTiming");
     const cycles = (this.scheduler.task(k.id)?.stats.cycles ?? 0) + (this.earlierCycles.get(k.id) ?? 0);
     return { ...this.jobs.stats(k), cpuCycles: cycles };
   }
@@ -999,7 +1015,7 @@ export class Kernel {
    * How much of its stack a task has used (its high-water mark), over all its runs: the stack is
    * painted with `STACK_FILL` when the task is created and when a fault policy restarts it, and
    * this scans it for the lowest byte written (a debugger read: no simulated time, unseen by the
-   * checker). See {@link StackUsage}.
+   * checker). See {@link StackUsage}. `UNKNOWN_TASK` for a task of another kernel.
    *
    * @example
    * ```ts
@@ -1008,6 +1024,7 @@ export class Kernel {
    * ```
    */
   stackUsage(k: KTask): StackUsage {
+    this.own(k, "stackUsage");
     const base = k.stack.base + GUARD_BYTES;
     const size = k.stack.top - base;
     const peak = stackPeak(this.machine.bus, base, size);
@@ -1035,6 +1052,7 @@ export class Kernel {
    * and by the checker's state (see {@link checkBuffer}). Returns null when allowed, else why not.
    */
   validateBuffer(k: KTask, ptr: number, length: number, kind: "read" | "write"): string | null {
+    this.own(k, "validateBuffer");
     return checkBuffer(this.machine, this.checker, k, ptr, length, kind);
   }
 }
