@@ -16,6 +16,7 @@
  * ```
  */
 import { plainRequest, type TIMEOUT } from "@rtos-sim/sched";
+import { KernelError } from "./errors.js";
 
 /** A relative time: SysTick ticks or milliseconds (rounded up to whole ticks). */
 export type Delay =
@@ -302,9 +303,20 @@ export function* syscall<R extends Syscall>(request: R): Generator<R, SyscallRes
 export const sys = {
   /** `{ op: "yield" }` (one shared frozen object). */
   yield: (): SyscallOf<"yield"> => YIELD,
-  /** `{ op: "sleep", ticks }` or `{ op: "sleep", ms }`. */
-  sleep: (delay: Delay): SyscallOf<"sleep"> =>
-    "ticks" in delay ? { op: "sleep", ticks: delay.ticks } : { op: "sleep", ms: delay.ms },
+  /**
+   * `{ op: "sleep", ticks }` or `{ op: "sleep", ms }`. A delay that is not an object is
+   * `BAD_ARGUMENT` (it was a TypeError of the `in` test); its fields are checked by the scheduler.
+   */
+  sleep: (delay: Delay): SyscallOf<"sleep"> => {
+    if (typeof delay !== "object" || delay === null) {
+      throw new KernelError("BAD_ARGUMENT", "sleep: delay must be { ms } or { ticks }", {
+        op: "sleep",
+        field: "delay",
+        value: typeof delay === "number" ? delay : delay === null ? "null" : typeof delay,
+      });
+    }
+    return "ticks" in delay ? { op: "sleep", ticks: delay.ticks } : { op: "sleep", ms: delay.ms };
+  },
   /** `{ op: "malloc", size, align, label }` (the kernel's default align is 8). */
   malloc: (size: number, align?: number, label?: string): SyscallOf<"malloc"> => ({ op: "malloc", size, align, label }),
   /** `{ op: "calloc", n, size, label }`. */

@@ -102,6 +102,10 @@ describe("one rule for bad arguments: programming errors fault the caller, nothi
     ],
     ["exit with code 1.5", () => ({ op: "exit", code: 1.5 }), "bad-syscall", /exit: code must be an integer/],
     ["an unknown op", () => ({ op: "reboot" }), "bad-syscall", /BAD_SYSCALL: unknown syscall "reboot"/],
+    // The builder's own check: its `in` test was a TypeError (kind uncaught).
+    ["sleep of a number", () => sys.sleep(5 as never), "bad-syscall", /^BAD_ARGUMENT: sleep: delay must be/],
+    ["sleep of null", () => sys.sleep(null as never), "bad-syscall", /^BAD_ARGUMENT: sleep: delay must be/],
+    ["sleep of -1 ms", () => sys.sleep({ ms: -1 }), "bad-syscall", /DURATION: ms must be a non-negative number/],
   ];
 
   it.each(faults)("%s: fault %s", (_what, req, kind, message) => {
