@@ -2,6 +2,7 @@ import { Cfsr, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { fn } from "./data/frames.js";
 import { u32 } from "./data/types.js";
+import { KernelError } from "./errors.js";
 import * as api from "./index.js";
 import type { Kernel } from "./kernel.js";
 import type { TaskContext } from "./task-context.js";
@@ -125,6 +126,37 @@ describe("the surface of TaskContext handed to task code", () => {
 
   it("the kernel's accessor is not exported from the package index", () => {
     expect(Object.keys(api).filter((n) => /control/i.test(n))).toEqual([]);
+  });
+});
+
+describe("TaskContext.push and pop", () => {
+  it("a size that is not an integer in [0, 2^32) is BAD_ARGUMENT with SP unchanged (NaN moved SP to 0, -8 up, 2^40 nowhere)", () => {
+    const k = bootTest();
+    const seen: [string, unknown, number, number][] = [];
+    k.spawn({
+      name: "t",
+      *main(t) {
+        for (const op of ["push", "pop"] as const) {
+          for (const size of [Number.NaN, -8, 1.5, 2 ** 40, Number.POSITIVE_INFINITY, "8"]) {
+            const before = t.sp;
+            try {
+              t[op](size as never);
+              seen.push([op, size, before, t.sp]);
+            } catch (e) {
+              expect(e).toBeInstanceOf(KernelError);
+              expect(e).toMatchObject({ code: "BAD_ARGUMENT", context: { op, field: "size" } });
+              seen.push([op, size, before, t.sp]);
+            }
+          }
+        }
+        yield* t.yield();
+      },
+    });
+    const task = k.task("t")!;
+    k.run({ ms: 2 });
+    expect(k.faults).toEqual([]);
+    expect(seen).toHaveLength(12);
+    for (const [, , before, after] of seen) expect([before, after]).toEqual([task.stack.top, task.stack.top]);
   });
 });
 

@@ -332,9 +332,11 @@ export class TaskContext {
    * down (8-byte aligned) and returns the new SP. On ARMv8-M the core checks the new SP against
    * PSPLIM (UsageFault STKOF below the stack's guard, SP unchanged); on ARMv7-M nothing is checked
    * until the memory is touched: an overflow faults on the first access to the guard region.
+   * `size` is a byte count, an integer in [0, 2^32) (`BAD_ARGUMENT`, SP unchanged: NaN moved SP
+   * to 0, a negative size up, 2^40 not at all).
    */
   push(size: number): number {
-    const sp = ((this.#sp - size) & ~7) >>> 0;
+    const sp = ((this.#sp - argLength("push", "size", size)) & ~7) >>> 0;
     this.#core.checkStackLimit(sp);
     this.#sp = sp;
     this.#onStackPointer?.(sp);
@@ -381,9 +383,9 @@ export class TaskContext {
     this.#onStackPointer?.(value);
   }
 
-  /** Releases `size` bytes of stack reserved by {@link TaskContext.push}. */
+  /** Releases `size` bytes of stack reserved by {@link TaskContext.push} (`size` as for push: `BAD_ARGUMENT`, SP unchanged). */
   pop(size: number): void {
-    this.#sp = (this.#sp + ((size + 7) & ~7)) >>> 0;
+    this.#sp = (this.#sp + ((argLength("pop", "size", size) + 7) & ~7)) >>> 0;
     this.#onStackPointer?.(this.#sp);
   }
 
