@@ -1,5 +1,6 @@
 import { Fault, Shcsr } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
+import { SchedError } from "./errors.js";
 import type { WatchdogEvent } from "./events.js";
 import { setup } from "./test-setup.js";
 
@@ -102,6 +103,46 @@ describe("watchdog", () => {
     sched.run();
     expect(tight.fault?.message).toBe('watchdog: task "tight" ran 300 cycles (budget 250) without yielding the CPU');
     expect([free.state, usual.state]).toEqual(["stopped", "stopped"]);
+  });
+});
+
+describe("watchdog options that are not { cycles?, steps? }", () => {
+  // They read as {}: no budget, so `watchdog: 5000` or a misspelt `{ cycle: 5000 }` turned the watchdog off.
+  const bad: [unknown, string, unknown][] = [
+    [5000, "watchdog", "number"],
+    [null, "watchdog", "null"],
+    [{ cycle: 5000 }, "watchdog.cycle", undefined],
+    [{ cycles: 5000, step: 2 }, "watchdog.step", undefined],
+  ];
+
+  it.each(bad)("spawn watchdog %j is SCHED_OPTION (%s), nothing spawned", (watchdog, option, value) => {
+    const { sched } = setup({ watchdog: { cycles: 1000 } });
+    let error: unknown;
+    try {
+      sched.spawn({ name: "w", priority: 1, watchdog: watchdog as never, *entry() {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SchedError);
+    expect(error).toMatchObject({
+      code: "SCHED_OPTION",
+      context: { option: `spawn ${option}`, ...(value === undefined ? {} : { value }) },
+    });
+    expect(sched.tasks()).toEqual([]);
+  });
+
+  it.each(bad)("the scheduler's watchdog %j is SCHED_OPTION (%s)", (watchdog, option, value) => {
+    let error: unknown;
+    try {
+      setup({ watchdog: watchdog as never });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SchedError);
+    expect(error).toMatchObject({
+      code: "SCHED_OPTION",
+      context: { option, ...(value === undefined ? {} : { value }) },
+    });
   });
 });
 

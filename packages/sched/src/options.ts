@@ -158,11 +158,31 @@ function count(value: unknown, option: string, min: number): number {
   return value;
 }
 
-/** Watchdog budgets checked and resolved (`SCHED_OPTION` when one is not an integer >= 1; absent is 0, none). */
+/**
+ * Watchdog budgets checked and resolved (`SCHED_OPTION` when the option is not an object of
+ * `cycles` and `steps`, or one is not an integer >= 1; absent is 0, none).
+ */
 export function resolveBudgets(
   w: WatchdogOptions | undefined,
   option: string,
 ): { readonly budgetCycles: number; readonly budgetSteps: number } {
+  // Anything but `{ cycles?, steps? }` read as `{}`, no budget: `watchdog: 5000` or a misspelt
+  // `{ cycle: 5000 }` turned the watchdog off.
+  if (w !== undefined) {
+    if (typeof w !== "object" || w === null) {
+      throw new SchedError("SCHED_OPTION", `${option} must be an object { cycles?, steps? }`, {
+        option,
+        value: w === null ? "null" : typeof w,
+      });
+    }
+    for (const key of Object.keys(w)) {
+      if (key !== "cycles" && key !== "steps") {
+        throw new SchedError("SCHED_OPTION", `${option}.${key} is not a watchdog option: it has cycles and steps`, {
+          option: `${option}.${key}`,
+        });
+      }
+    }
+  }
   return {
     budgetCycles: w?.cycles === undefined ? 0 : count(w.cycles, `${option}.cycles`, 1),
     budgetSteps: w?.steps === undefined ? 0 : count(w.steps, `${option}.steps`, 1),
