@@ -189,6 +189,11 @@ export class Dispatcher<D = unknown> {
 
   /** See {@link Scheduler.run}. */
   run(options: RunOptions = {}): RunResult {
+    if (typeof options !== "object" || options === null) {
+      throw new SchedError("DURATION", "run: the options must be an object { until?, slices? }", {
+        value: options === null ? "null" : typeof options,
+      });
+    }
     const clock = this.time.clock;
     const limit = options.until === undefined ? Number.POSITIVE_INFINITY : clock.cyclesAt(options.until);
     const max = options.slices ?? Number.POSITIVE_INFINITY;

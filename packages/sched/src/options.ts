@@ -151,6 +151,11 @@ export interface ResolvedOptions {
   readonly budgetSteps: number;
 }
 
+/** How a value that is not the object asked for is named in an error's context: `null`, or its type. */
+export function shape(v: unknown): string {
+  return v === null ? "null" : typeof v;
+}
+
 function count(value: unknown, option: string, min: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
     throw new SchedError("SCHED_OPTION", `${option} must be an integer >= ${min}`, { option, value });
@@ -172,7 +177,7 @@ export function resolveBudgets(
     if (typeof w !== "object" || w === null) {
       throw new SchedError("SCHED_OPTION", `${option} must be an object { cycles?, steps? }`, {
         option,
-        value: w === null ? "null" : typeof w,
+        value: shape(w),
       });
     }
     for (const key of Object.keys(w)) {
@@ -191,6 +196,23 @@ export function resolveBudgets(
 
 /** Checks every numeric option (throws `SCHED_OPTION`); budgets of 0 mean "none". */
 export function resolveOptions<D>(o: SchedulerOptions<D>): ResolvedOptions {
+  // Without these two checks a missing options object or machine was a TypeError.
+  if (typeof o !== "object" || o === null) {
+    throw new SchedError("SCHED_OPTION", "the options must be an object", { option: "options", value: shape(o) });
+  }
+  const m = o.machine as Partial<SchedulerMachine> | null | undefined;
+  if (
+    typeof m !== "object" ||
+    m === null ||
+    typeof m.core !== "object" ||
+    m.core === null ||
+    typeof m.board?.clockHz !== "number"
+  ) {
+    throw new SchedError("SCHED_OPTION", "machine must be a machine (createMachine): its board and core", {
+      option: "machine",
+      value: shape(m),
+    });
+  }
   const priorities = count(o.priorities ?? 32, "priorities", 1);
   if (priorities > 32)
     throw new SchedError("SCHED_OPTION", "at most 32 priorities", { option: "priorities", value: priorities });

@@ -1,5 +1,7 @@
+import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { SchedError } from "./errors.js";
+import { Scheduler } from "./scheduler.js";
 import type { Task } from "./task.js";
 import { CPT, setup } from "./test-setup.js";
 import { WaitQueue } from "./wait-queue.js";
@@ -560,5 +562,44 @@ describe("bad input changes nothing", () => {
     const { sched: s2 } = setup({ afterStep: (_t, s) => s.step() });
     s2.spawn({ name: "r", priority: 0, entry });
     expect(() => s2.run()).toThrowError(/RUN_REENTRANT/);
+  });
+
+  it("options that are no object, no machine, a spawn or stop with no options object, run(null): typed codes, not TypeErrors", () => {
+    expect(errorOf(() => new Scheduler(undefined as never))).toEqual([
+      "SCHED_OPTION",
+      { option: "options", value: "undefined" },
+    ]);
+    expect(errorOf(() => new Scheduler({ machine: null as never }))).toEqual([
+      "SCHED_OPTION",
+      { option: "machine", value: "null" },
+    ]);
+    expect(errorOf(() => new Scheduler({ machine: { board: STM32F407 } as never }))).toEqual([
+      "SCHED_OPTION",
+      { option: "machine", value: "object" },
+    ]);
+
+    const { sched } = setup();
+    const entry = function* () {
+      for (;;) yield { op: "sleep", ticks: 1 };
+    };
+    for (const bad of [undefined, null, 5]) {
+      expect(errorOf(() => sched.spawn(bad as never))).toEqual([
+        "SCHED_OPTION",
+        { option: "spawn", value: bad === null ? "null" : typeof bad },
+      ]);
+    }
+    expect(sched.tasks()).toEqual([]);
+
+    const t = sched.spawn({ name: "t", priority: 1, entry });
+    // null was a TypeError; { unwind: "no" } unwound the task; both leave it as it was.
+    expect(errorOf(() => sched.stop(t, null as never))).toEqual(["SCHED_OPTION", { option: "stop", value: "null" }]);
+    expect(errorOf(() => sched.stop(t, { unwind: "no" } as never))).toEqual([
+      "SCHED_OPTION",
+      { option: "stop", value: "string" },
+    ]);
+    expect(errorOf(() => sched.run(null as never))).toEqual(["DURATION", { value: "null" }]);
+    expect([t.state, sched.readyAt(1), sched.now().cycles]).toEqual(["ready", [t], 0]);
+    sched.stop(t, { unwind: false });
+    expect(t.state).toBe("stopped");
   });
 });

@@ -181,7 +181,8 @@ export class Scheduler<D = unknown> {
    * run, in the task's own turn (its own MPU context): at once after the current step when it is
    * the running task, else it is put at the front of its ready queue. A request yielded while
    * unwinding is not carried out. With `{ unwind: false }` (and always for a faulted task) it
-   * stops at once without running code. No-op when already stopped or stopping.
+   * stops at once without running code. No-op when already stopped or stopping. Throws
+   * `TASK_UNKNOWN`, and `SCHED_OPTION` for options that are not `{ unwind?: boolean }`.
    */
   stop(task: Task<D>, options: { readonly unwind?: boolean } = {}): void {
     this.table.stop(task, options);

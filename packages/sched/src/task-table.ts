@@ -1,7 +1,7 @@
 import type { Duration, SimClock } from "./clock.js";
 import { SchedError } from "./errors.js";
 import type { SchedEmitter, StateCause } from "./events.js";
-import { resolveBudgets, type StateHook, type WatchdogOptions } from "./options.js";
+import { resolveBudgets, type StateHook, shape, type WatchdogOptions } from "./options.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { type FaultReason, type Task, type TaskEntry, type TaskState, Tcb } from "./task.js";
 import { TimerHeap } from "./timer-heap.js";
@@ -79,6 +79,12 @@ export class TaskTable<D = unknown> {
 
   /** See {@link Scheduler.spawn}. */
   spawn(options: SpawnOptions<D>): Tcb<D> {
+    if (typeof options !== "object" || options === null) {
+      throw new SchedError("SCHED_OPTION", "spawn: the options must be an object { name, priority, entry }", {
+        option: "spawn",
+        value: shape(options),
+      });
+    }
     this.checkPriority(options.priority);
     if (typeof options.entry !== "function") {
       throw new SchedError("TASK_ENTRY", "entry must be a generator function", { name: options.name });
@@ -179,6 +185,14 @@ export class TaskTable<D = unknown> {
   /** See {@link Scheduler.stop}. */
   stop(task: Task<D>, options: { readonly unwind?: boolean } = {}): void {
     const t = this.own(task);
+    // null was a TypeError; `{ unwind: "no" }` unwound.
+    const unwind = typeof options === "object" && options !== null ? options.unwind : null;
+    if (unwind !== undefined && typeof unwind !== "boolean") {
+      throw new SchedError("SCHED_OPTION", "stop: the options must be { unwind?: boolean }", {
+        option: "stop",
+        value: typeof options === "object" && options !== null ? shape(unwind) : shape(options),
+      });
+    }
     if (t.state === "stopped" || t.stopping) return;
     if (t.state === "faulted" || options.unwind === false) {
       this.detach(t);

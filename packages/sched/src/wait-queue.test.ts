@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SchedError } from "./errors.js";
 import type { Scheduler } from "./scheduler.js";
 import type { SyscallRequest, Task } from "./task.js";
 import { CPT, setup } from "./test-setup.js";
@@ -138,6 +139,36 @@ describe("WaitQueue", () => {
     sched.run();
     // b (priority 3) runs first, and its 0-tick wait times out at once, before a runs at all
     expect(got).toEqual(["b:1", "b:Symbol(rtos-sim.sched.timeout)@0", "a:2", "a:Symbol(rtos-sim.sched.timeout)@0"]);
+  });
+
+  it("a scheduler that is not one, null options, a name that is no string or an unknown order is SCHED_OPTION", () => {
+    const { sched } = setup();
+    const errorOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof SchedError ? [e.code, e.context] : String(e);
+      }
+      return "no error";
+    };
+    // A missing scheduler and null options were TypeErrors; order "x" was taken as priority order.
+    expect(errorOf(() => new WaitQueue(null as never))).toEqual([
+      "SCHED_OPTION",
+      { option: "scheduler", value: "null" },
+    ]);
+    expect(errorOf(() => new WaitQueue(sched, null as never))).toEqual([
+      "SCHED_OPTION",
+      { option: "options", value: "null" },
+    ]);
+    expect(errorOf(() => new WaitQueue(sched, { name: 5 as never }))).toEqual([
+      "SCHED_OPTION",
+      { option: "name", value: "number" },
+    ]);
+    expect(errorOf(() => new WaitQueue(sched, { order: "lifo" as never }))).toEqual([
+      "SCHED_OPTION",
+      { option: "order", value: "lifo" },
+    ]);
+    expect(new WaitQueue(sched, { order: "fifo" }).order).toBe("fifo");
   });
 
   it("only blocks the running task", () => {

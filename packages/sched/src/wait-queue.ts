@@ -1,4 +1,6 @@
 import type { Duration } from "./clock.js";
+import { SchedError } from "./errors.js";
+import { shape } from "./options.js";
 import { ReadyQueue } from "./ready-queue.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Task, Tcb } from "./task.js";
@@ -50,7 +52,26 @@ export class WaitQueue<D = unknown> {
   readonly lists: ReadyQueue<Tcb<D>>;
   private readonly scheduler: Scheduler<D>;
 
+  /**
+   * Throws `SCHED_OPTION` for a scheduler that is not one, options that are not an object, a
+   * name that is not a string or an order that is not `"priority"` or `"fifo"` (any other order
+   * was taken as priority order, a missing scheduler or null options were TypeErrors).
+   */
   constructor(scheduler: Scheduler<D>, options: WaitQueueOptions = {}) {
+    const bad = (option: string, why: string, value: unknown) =>
+      new SchedError("SCHED_OPTION", `wait queue: ${option} ${why}`, {
+        option,
+        value: typeof value === "string" ? value : shape(value),
+      });
+    if (typeof (scheduler as { blockOn?: unknown } | null)?.blockOn !== "function") {
+      throw bad("scheduler", "must be a Scheduler", scheduler);
+    }
+    if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
+    if (options.name !== undefined && typeof options.name !== "string")
+      throw bad("name", "must be a string", options.name);
+    if (options.order !== undefined && options.order !== "priority" && options.order !== "fifo") {
+      throw bad("order", 'must be "priority" or "fifo"', options.order);
+    }
     this.scheduler = scheduler;
     this.name = options.name ?? "wait";
     this.order = options.order ?? "priority";
