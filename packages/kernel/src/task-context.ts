@@ -400,7 +400,9 @@ export class TaskContext {
   /**
    * Charges `cycles` of computation that is not a memory access (arithmetic, branches, FP
    * operations between the loads and stores): simulated time moves on and the cycles count as
-   * the task's CPU time. A negative or fractional count is `BAD_ARGUMENT` (nothing charged).
+   * the task's CPU time. A count that is not an integer in [0, 2^32) is `BAD_ARGUMENT` (nothing
+   * charged): a larger one, with the watchdog off, took the clock past the last cycle it counts
+   * exactly (2^53 - 1), and every later sleep of every task faulted.
    *
    * @example
    * ```ts
@@ -409,8 +411,8 @@ export class TaskContext {
    * ```
    */
   compute(cycles: number): void {
-    if (!Number.isInteger(cycles) || cycles < 0) {
-      throw new KernelError("BAD_ARGUMENT", "compute: cycles must be a non-negative integer", { cycles });
+    if (!Number.isInteger(cycles) || cycles < 0 || cycles > 0xffffffff) {
+      throw new KernelError("BAD_ARGUMENT", "compute: cycles must be a non-negative integer below 2^32", { cycles });
     }
     this.#core.charge(cycles);
   }

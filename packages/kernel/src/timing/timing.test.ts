@@ -1,6 +1,7 @@
 import { type Board, MPS2_AN386, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
+import type { KernelError } from "../errors.js";
 import type { Kernel } from "../kernel.js";
 import { KERNEL_COSTS } from "./kernel-costs.js";
 
@@ -150,6 +151,33 @@ describe("computation, CPU time, load", () => {
     expect(marks[1]! - marks[0]!).toBe(1000);
     expect(k.taskTiming(a).cpuCycles).toBeGreaterThan(1000);
     expect(k.faults[0]!.message).toMatch(/^BAD_ARGUMENT: compute: cycles must be a non-negative integer/);
+  });
+
+  it("t.compute of 2^32 cycles or more is BAD_ARGUMENT, nothing charged (with the watchdog off, 2^53 took the clock past its last exact cycle and the next sleep faulted)", () => {
+    const k = bootKernel({ board: MPS2_AN386, watchdogCycles: 0 });
+    const seen: unknown[] = [];
+    k.spawn({
+      name: "a",
+      *main(t) {
+        for (const n of [2 ** 32, 2 ** 53, 1e300]) {
+          const before = t.cycles;
+          try {
+            t.compute(n);
+          } catch (e) {
+            seen.push([(e as KernelError).code, (e as KernelError).context, t.cycles - before]);
+          }
+        }
+        t.compute(2 ** 32 - 1);
+        yield* t.sleep({ ms: 1 });
+      },
+    });
+    k.run({ ms: 1 });
+    expect(seen).toEqual([
+      ["BAD_ARGUMENT", { cycles: 2 ** 32 }, 0],
+      ["BAD_ARGUMENT", { cycles: 2 ** 53 }, 0],
+      ["BAD_ARGUMENT", { cycles: 1e300 }, 0],
+    ]);
+    expect(k.faults).toEqual([]);
   });
 
   it("a restarted task keeps the CPU time of its earlier runs: tasks, kernel and idle add up to the clock", () => {
