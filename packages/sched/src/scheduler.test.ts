@@ -564,6 +564,19 @@ describe("bad input changes nothing", () => {
     expect(() => s2.run()).toThrowError(/RUN_REENTRANT/);
   });
 
+  it("charge past the clock's last exact cycle (2^53 - 1) is DURATION, nothing charged (it was taken, and every later sleep faulted)", () => {
+    const { sched } = setup();
+    sched.charge(1000);
+    const max = Number.MAX_SAFE_INTEGER - 1000;
+    for (const n of [max + 1, 2 ** 60, 1e300]) {
+      expect(errorOf(() => sched.charge(n))).toEqual(["DURATION", { cycles: n, maxCycles: max }]);
+    }
+    expect(errorOf(() => sched.charge(Number.NaN))[0]).toBe("DURATION");
+    expect(sched.now().cycles).toBe(1000);
+    sched.charge(max);
+    expect(sched.now().cycles).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
   it("options that are no object, no machine, a spawn or stop with no options object, run(null): typed codes, not TypeErrors", () => {
     expect(errorOf(() => new Scheduler(undefined as never))).toEqual([
       "SCHED_OPTION",

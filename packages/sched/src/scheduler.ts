@@ -207,11 +207,21 @@ export class Scheduler<D = unknown> {
     this.dispatcher.halt(reason);
   }
 
-  /** Charges `cycles` to simulated time (and to the running task), e.g. for modelled work. */
+  /**
+   * Charges `cycles` to simulated time (and to the running task), e.g. for modelled work.
+   * Throws `DURATION` for a count that is not a non-negative integer, or that would take the
+   * clock past the last cycle it counts exactly (2^53 - 1): nothing is charged.
+   */
   charge(cycles: number): void {
     if (!Number.isInteger(cycles) || cycles < 0)
       throw new SchedError("DURATION", "cycles must be a non-negative integer", { cycles });
     this.time.sync();
+    if (cycles > Number.MAX_SAFE_INTEGER - this.clock.cycles) {
+      throw new SchedError("DURATION", "cycles end past the last cycle the clock counts (2^53 - 1)", {
+        cycles,
+        maxCycles: Number.MAX_SAFE_INTEGER - this.clock.cycles,
+      });
+    }
     this.time.advance(cycles);
   }
 
