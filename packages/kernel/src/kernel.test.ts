@@ -490,6 +490,38 @@ describe("boot and spawn errors", () => {
     expect({ plan: mine.plan, grants: mine.grants, usage: k.stackUsage(mine), theirs: theirs.plan }).toEqual(before);
   });
 
+  it("spawn and createPartition from an event listener during a run do the kernel's work as the kernel: the running task is not faulted", () => {
+    const k = bootTest();
+    const done: string[] = [];
+    k.spawn({
+      name: "a",
+      *main(t) {
+        for (let i = 0; i < 3; i++) yield* t.sleep({ ms: 1 });
+        done.push("a");
+      },
+    });
+    let added = false;
+    k.events.on("switch", (e) => {
+      if (added || e.to !== "a") return;
+      added = true; // while a holds the CPU: the core is unprivileged, in a's MPU view
+      k.createPartition("late", 256);
+      k.spawn({
+        name: "late",
+        partitions: { late: "rw" },
+        *main(t) {
+          t.write32(k.partitions.get("late")!.base, 7);
+          yield* t.yield();
+          done.push("late");
+        },
+      });
+    });
+    expect(k.run({ ms: 10 }).reason).toBe("no-tasks");
+    // Before: the region manager's first metadata read was the task's, a MemManage fault of a's.
+    expect(k.faults).toEqual([]);
+    expect(done).toEqual(["late", "a"]);
+    expect(k.machine.bus.peek(k.partitions.get("late")!.base, 4)).toEqual(new Uint8Array([7, 0, 0, 0]));
+  });
+
   it("run: a bad ms or slices is BAD_ARGUMENT before the run starts anything (it was the scheduler's DURATION after cycle counting was on; slices Infinity never ended)", () => {
     const k = bootTest();
     k.spawn({

@@ -553,6 +553,12 @@ export class Kernel {
       throw new KernelError("BAD_CONFIG", `partition ${name}: size must be a positive integer`, { name, size });
     }
     const order = orderFor(size, this.pageOrder);
+    // The kernel's work, also during a run (see spawn).
+    return this.asKernel(() => this.placePartition(name, size, order, region));
+  }
+
+  /** {@link Kernel.createPartition} after its checks: its pages, zeroed. */
+  private placePartition(name: string, size: number, order: number, region: string | undefined): Partition {
     const bytes = 2 ** (order + this.pageOrder);
     const base = this.takePages(order, { owner: `partition:${name}`, region });
     if (base === null) {
@@ -701,6 +707,9 @@ export class Kernel {
    * Creates a task: its stack (with a guard) and heap from the region manager, its MPU
    * configuration (computed once; `MPU_REGIONS_EXHAUSTED` when it does not fit), its TCB in kernel
    * memory, its initial exception frame, and its scheduler entry. Nothing is left allocated on error.
+   * Its memory work is the kernel's (privileged, Handler mode), also when it is called during a
+   * run (from an event listener): it was made with the running task's privilege, so it faulted
+   * that task (MemManage on the region manager's metadata).
    */
   spawn(description: TaskSpec): KTask {
     const spec = copySpec(description);
@@ -715,6 +724,11 @@ export class Kernel {
       hasMutex: (n) => this.mutexes.has(n),
       device: (r) => this.device(r),
     });
+    return this.asKernel(() => this.create(spec, tickHz));
+  }
+
+  /** {@link Kernel.spawn} after its checks: the task's memory, plan, TCB, first frame and scheduler entry. */
+  private create(spec: TaskSpec, tickHz: number): KTask {
     const page = 2 ** this.pageOrder;
     const stackOrder = orderFor(Math.max(spec.stackSize ?? 1024, 2 * GUARD_BYTES + 64), this.pageOrder);
     const undo: (() => void)[] = [];
