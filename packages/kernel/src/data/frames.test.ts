@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelOptions } from "../config.js";
+import { KernelError } from "../errors.js";
 import type { Kernel } from "../kernel.js";
 import type { TaskContext } from "../task-context.js";
 import { GUARD_BYTES } from "../task-record.js";
@@ -63,6 +64,29 @@ describe("frame layouts", () => {
     expect(() => F.layout(12)).toThrow(/BAD_LAYOUT/);
     expect(() => fn("x", { saves: 10 })).toThrow(/BAD_LAYOUT/);
     expect(() => fn("x", { locals: { address: u32 } })).toThrow(/BAD_LAYOUT/);
+  });
+
+  it("options or locals that are not objects, or an option FunctionOptions lacks, are BAD_LAYOUT (a TypeError, or dropped in silence, before)", () => {
+    const error = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof KernelError ? [e.code, e.context] : String(e);
+      }
+      return "no error";
+    };
+    expect(error(() => fn("x", null as never))).toEqual(["BAD_LAYOUT", { function: "x" }]);
+    expect(error(() => fn("x", { save: 9 } as never))).toEqual(["BAD_LAYOUT", { function: "x", field: "save" }]);
+    expect(error(() => fn("x", { Saves: 9 } as never))).toEqual(["BAD_LAYOUT", { function: "x", field: "Saves" }]);
+    expect(() => fn("x", { Saves: 9 } as never)).toThrow(/Saves is not a function option \(did you mean saves\?\)/);
+    expect(error(() => fn("x", { redzone: 8 } as never))).toEqual(["BAD_LAYOUT", { function: "x", field: "redzone" }]);
+    for (const locals of [5, "i", [u32]]) {
+      expect(error(() => fn("x", { locals: locals as never }))).toEqual([
+        "BAD_LAYOUT",
+        { function: "x", field: "locals" },
+      ]);
+    }
+    expect(fn("x", { locals: undefined, saves: undefined }).saves).toBe(5);
   });
 });
 

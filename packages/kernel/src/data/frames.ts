@@ -1,4 +1,5 @@
 import { KernelError } from "../errors.js";
+import { type FieldTable, fieldList, unknownField } from "../field-table.js";
 import {
   defineViewClass,
   type FieldLayout,
@@ -102,11 +103,15 @@ export function isFunctionType(value: unknown): value is FunctionType {
   return typeof value === "object" && value !== null && genuine.has(value);
 }
 
+/** Every field of {@link FunctionOptions} (the compiler holds this table to the interface). */
+const FUNCTION_OPTION_FIELDS: FieldTable<FunctionOptions<StructFields>> = { locals: true, saves: true };
+
 /**
  * Declares a function whose calls push real frames on the calling task's stack: its
  * saved-registers area (real stores of the prologue's `push`) and its locals (a struct view over
  * the frame). `t.enter(fn)` calls it, `t.leave(frame)` returns. `BAD_LAYOUT` for a bad local or
- * a `saves` outside 1..9.
+ * a `saves` outside 1..9, options or locals that are not objects, or an option `FunctionOptions`
+ * lacks (a misspelt `save` was dropped and the default applied).
  *
  * @example
  * ```ts
@@ -123,6 +128,19 @@ export function fn<const L extends StructFields = Record<never, never>>(
   options: FunctionOptions<L> = {},
 ): FunctionType<L> {
   if (typeof name !== "string" || name === "") throw new KernelError("BAD_LAYOUT", "a function needs a name", { name });
+  // null was a TypeError; a misspelt option (`{ save: 9 }`) was dropped and its default applied.
+  if (typeof options !== "object" || options === null) {
+    throw new KernelError("BAD_LAYOUT", `${name}: the options must be an object`, { function: name });
+  }
+  const unknown = unknownField(options, FUNCTION_OPTION_FIELDS);
+  if (unknown !== null) {
+    const meant = unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`;
+    throw new KernelError(
+      "BAD_LAYOUT",
+      `${name}: ${unknown.field} is not a function option${meant}: FunctionOptions has ${fieldList(FUNCTION_OPTION_FIELDS)}`,
+      { function: name, field: unknown.field },
+    );
+  }
   const saves = options.saves ?? 5;
   if (!Number.isInteger(saves) || saves < 1 || saves > MAX_SAVED_REGISTERS) {
     throw new KernelError("BAD_LAYOUT", `${name}: saves must be an integer 1..${MAX_SAVED_REGISTERS}`, {
@@ -131,6 +149,13 @@ export function fn<const L extends StructFields = Record<never, never>>(
     });
   }
   const locals = options.locals ?? ({} as L);
+  if (typeof locals !== "object" || locals === null || Array.isArray(locals)) {
+    // A number or a string had no keys: the function had no locals, in silence.
+    throw new KernelError("BAD_LAYOUT", `${name}: locals must be an object { name: type }`, {
+      function: name,
+      field: "locals",
+    });
+  }
   // Validates the locals once (names, types) and gives their C order.
   const plain = Object.keys(locals).length > 0 ? layoutFields(name, locals).fields : [];
   const layouts = new Map<number, { layout: FrameLayout; view: ViewClass<StructView<L>> }>();

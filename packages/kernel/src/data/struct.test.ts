@@ -62,6 +62,8 @@ describe("struct layout (C rules)", () => {
       return "no error";
     };
     expect(code(() => struct("X", {}))).toBe("BAD_LAYOUT");
+    // Fields that are no object: null was a TypeError of Object.entries.
+    for (const fields of [null, 5, "a", [u32]]) expect(code(() => struct("X", fields as never))).toBe("BAD_LAYOUT");
     expect(code(() => struct("X", { address: u32 }))).toBe("BAD_LAYOUT");
     expect(code(() => struct("X", { $m: u32 }))).toBe("BAD_LAYOUT");
     expect(code(() => struct("X", { "a-b": u32 }))).toBe("BAD_LAYOUT");

@@ -372,6 +372,13 @@ export function layoutFields(
   size: number;
   align: number;
 } {
+  // null was a TypeError of Object.entries; a number or a string had no fields and made none.
+  if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
+    throw new KernelError("BAD_LAYOUT", `${owner}: the fields must be an object { name: type }`, {
+      owner,
+      fields: fields === null ? "null" : Array.isArray(fields) ? "array" : typeof fields,
+    });
+  }
   const out: FieldLayout[] = [];
   let offset = 0;
   let align = 1;
