@@ -264,6 +264,32 @@ describe("faults", () => {
     expect(sched.now().ticks).toBe(3);
   });
 
+  it("beforeRestart runs at every restart, the policy's or one from outside, with the ended run's stats, after the state check", () => {
+    const seen: [string, string, number, number][] = [];
+    const { sched } = setup({
+      beforeRestart: (task) => seen.push([task.name, task.state, task.stats.slices, task.restarts]),
+    });
+    const t = sched.spawn({
+      name: "t",
+      priority: 1,
+      *entry() {
+        yield { op: "sleep", ticks: 1 };
+      },
+    });
+    let error: unknown;
+    try {
+      sched.restart(t); // ready: TASK_STATE, and the hook is not called
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: "TASK_STATE" });
+    sched.run();
+    expect(t.state).toBe("stopped");
+    sched.restart(t);
+    expect(seen).toEqual([["t", "stopped", 2, 0]]);
+    expect([t.state, t.restarts, t.stats.slices]).toEqual(["ready", 1, 0]);
+  });
+
   it("tells switchOut when the slice's context was discarded by a restart", () => {
     const outs: [string, number, number, boolean][] = [];
     const { sched, machine } = setup({

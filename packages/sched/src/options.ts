@@ -135,6 +135,12 @@ export interface SchedulerOptions<D = unknown> {
   readonly onState?: StateHook<D>;
   /** Every fault, after the task entered `faulted` (the kernel's fault policy: restart, stop, halt). */
   readonly onFault?: (task: Task<D>, reason: FaultReason, scheduler: Scheduler<D>) => void;
+  /**
+   * Every {@link Scheduler.restart}, whoever calls it, after its checks and before the task gets
+   * its fresh generator (its `stats` are still those of the run that ended): the kernel frees
+   * what the task held and writes its first frame again here.
+   */
+  readonly beforeRestart?: TaskHook<D>;
   /** Nothing is ready. The hook may make a task ready (e.g. a device interrupt); then time does not jump. */
   readonly idle?: (info: IdleInfo, scheduler: Scheduler<D>) => void;
 }

@@ -52,6 +52,7 @@ export class Scheduler<D = unknown> {
       events: this.events,
       onFault: (task, reason) => onFault?.(task, reason, this),
       onState: options.onState ?? null,
+      beforeRestart: options.beforeRestart ? (task) => options.beforeRestart!(task, this) : null,
     });
     if (options.countCycles ?? true) this.core.countCycles = true;
     const systick = options.machine.systick;
@@ -197,7 +198,10 @@ export class Scheduler<D = unknown> {
     this.table.throwInto(task, error);
   }
 
-  /** Starts a faulted or stopped task again from a fresh generator (ready, counters reset). */
+  /**
+   * Starts a faulted or stopped task again from a fresh generator (ready, counters reset), after
+   * the `beforeRestart` hook. Throws `TASK_UNKNOWN`, `TASK_STATE` (a live task).
+   */
   restart(task: Task<D>): void {
     this.table.restart(task);
   }

@@ -38,6 +38,8 @@ export interface TaskTableOptions<D> {
   readonly onFault: (task: Task<D>, reason: FaultReason) => void;
   /** Called at every change of state, before the `state` event (the `onState` option), or null. */
   readonly onState?: StateHook<D> | null;
+  /** Called by every restart before the fresh generator (the `beforeRestart` option), or null. */
+  readonly beforeRestart?: ((task: Task<D>) => void) | null;
 }
 
 /**
@@ -59,6 +61,7 @@ export class TaskTable<D = unknown> {
   private readonly events: SchedEmitter;
   private readonly onFault: (task: Task<D>, reason: FaultReason) => void;
   private readonly onState: StateHook<D> | null;
+  private readonly beforeRestart: ((task: Task<D>) => void) | null;
   private runningTcb: Tcb<D> | null = null;
 
   constructor(options: TaskTableOptions<D>) {
@@ -67,6 +70,7 @@ export class TaskTable<D = unknown> {
     this.events = options.events;
     this.onFault = options.onFault;
     this.onState = options.onState ?? null;
+    this.beforeRestart = options.beforeRestart ?? null;
     this.ready = new ReadyQueue<Tcb<D>>(options.priorities);
   }
 
@@ -222,6 +226,7 @@ export class TaskTable<D = unknown> {
   restart(task: Task<D>): void {
     const t = this.own(task);
     if (t.state !== "faulted" && t.state !== "stopped") this.badState(t, "restart");
+    this.beforeRestart?.(t);
     const old = t.program;
     t.program = t.entry();
     try {
