@@ -20,8 +20,6 @@ export interface FaultHandlerDeps {
   readonly events: KernelEmitter;
   /** The current simulated time, for records and events. */
   readonly stamp: () => Stamp;
-  /** Frees what the task held and writes its first frame again (restart). */
-  readonly reset: (k: KTask) => void;
   /** Releases the kernel objects the task owned (its mutexes), whatever the policy does next. */
   readonly ended: (t: Task<KTask>) => void;
 }
@@ -219,8 +217,7 @@ export class FaultHandler {
     // A faulted owner's mutexes go to their waiters (EOWNERDEAD) before a restart or a panic.
     this.deps.ended(t);
     if (action === "restarted") {
-      this.deps.reset(k);
-      this.deps.scheduler().restart(t);
+      this.deps.scheduler().restart(t); // its beforeRestart hook resets the task (Kernel.resetTask)
     } else if (action === "panic") {
       this.panicMessage = `task ${k.name}: ${message}`;
       events.emit("panic", { ...this.deps.stamp(), task: k.name, message });

@@ -276,7 +276,6 @@ export class Kernel {
       checker: this.checker,
       events: this.events,
       stamp: () => this.stamp(),
-      reset: (k) => this.resetTask(k),
       ended: (t) => this.taskEnded(t),
     });
     this.switcher = new ContextSwitcher({
@@ -325,6 +324,10 @@ export class Kernel {
         this.jobs.stateChanged(t.data, from, to, cause, time, wakeTick);
       },
       onFault: (t, reason) => this.faultHandler.onFault(t, reason),
+      // Every restart, the fault policy's or one from outside (`kernel.scheduler.restart`): the
+      // task gives back its heap blocks and starts on a fresh stack. From outside it skipped
+      // this: its blocks leaked and, with the checker, its first step faulted (STACK_UNKNOWN).
+      beforeRestart: (t) => this.resetTask(t.data),
       // The first idle period after a task: the switch into the idle loop (its context restored).
       idle: () => {
         if (this.cpuIdle) return;
@@ -924,7 +927,8 @@ export class Kernel {
       }
       gate.live.clear();
     }
-    if (this.checker) this.checker.unregisterStack(k.id);
+    // A task that stopped (rather than faulted) had its stack unregistered by its leak check at the end.
+    if (this.checker?.stacks.has(k.id)) this.checker.unregisterStack(k.id);
     k.ctx.branch(k.code); // the task starts over at its entry (a privileged fetch: the kernel's)
     // The peak of the run that ended is kept; the new run starts on a freshly painted stack.
     this.earlierStackPeak.set(k.id, this.stackUsage(k).peak);
