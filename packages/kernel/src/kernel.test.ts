@@ -400,6 +400,11 @@ describe("boot and spawn errors", () => {
       [{ board: STM32F407, frames: null }, "frames"],
       [{ board: STM32F407, memcheck: { redzone: 2.5 } }, "memcheck.redzone"],
       [{ board: STM32F407, memcheck: { quarantineBytes: -1 } }, "memcheck.quarantineBytes"],
+      // A misspelt option, cost or checker option was dropped too: the default applied.
+      [{ board: STM32F407, watchdogCycle: 5000 }, "watchdogCycle"],
+      [{ board: STM32F407, tickhz: 10_000 }, "tickhz"],
+      [{ board: STM32F407, costs: { svcentry: 0 } }, "costs.svcentry"],
+      [{ board: STM32F407, memcheck: { quarantine: 0 } }, "memcheck.quarantine"],
     ];
     const seen = cases.map(([options]) => {
       try {
@@ -417,6 +422,9 @@ describe("boot and spawn errors", () => {
       bootKernel({ board: STM32F407, queues: [{ name: "q", MessageSize: 16, capacity: 4 } as never] }),
     ).toThrow(
       /^BAD_CONFIG: queues\[0\]\.MessageSize is not a QueueSpec field \(did you mean messageSize\?\): QueueSpec has name, messageSize, capacity$/,
+    );
+    expect(() => bootKernel({ board: STM32F407, tickhz: 10_000 } as never)).toThrow(
+      /^BAD_CONFIG: tickhz is not a kernel option \(did you mean tickHz\?\): KernelOptions has board, pageOrder, tickHz, /,
     );
   });
 

@@ -13,7 +13,15 @@ import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
 import { Scheduler, type StateCause, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
-import type { KernelOptions, MutexSpec, PartitionSpec, QueueSpec, SemaphoreSpec, TaskSpec } from "./config.js";
+import type {
+  KernelMemcheckOptions,
+  KernelOptions,
+  MutexSpec,
+  PartitionSpec,
+  QueueSpec,
+  SemaphoreSpec,
+  TaskSpec,
+} from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
 import { resolveFrameOptions } from "./data/frame-options.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
@@ -1078,7 +1086,8 @@ export class Kernel {
 /**
  * The shape of the kernel options, checked before anything is built (`BAD_CONFIG` naming the
  * field): each field's own values are checked where it is used, but a missing board, a
- * partition list that is not an array or an entry that is null failed with a TypeError.
+ * partition list that is not an array or an entry that is null failed with a TypeError; a field
+ * `KernelOptions` (or `costs`, `KernelCosts`) lacks was dropped and its default applied.
  */
 function checkOptionShape(options: KernelOptions): void {
   const bad = (field: string, why: string, value: unknown) =>
@@ -1087,6 +1096,16 @@ function checkOptionShape(options: KernelOptions): void {
       value: typeof value === "object" && value !== null ? (Array.isArray(value) ? "array" : "object") : value,
     });
   if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
+  // A misspelt option (`watchdogCycle: 5000`) was dropped and its default applied.
+  const unknownOption = unknownField(options, KERNEL_OPTION_FIELDS);
+  if (unknownOption !== null) {
+    const meant = unknownOption.meant === null ? "" : ` (did you mean ${unknownOption.meant}?)`;
+    throw bad(
+      unknownOption.field,
+      `is not a kernel option${meant}: KernelOptions has ${fieldList(KERNEL_OPTION_FIELDS)}`,
+      (options as unknown as Record<string, unknown>)[unknownOption.field],
+    );
+  }
   if (!isBoard(options.board)) {
     throw bad("board", "must be a board (defineBoard, boardFromJson or a built-in)", options.board);
   }
@@ -1115,7 +1134,54 @@ function checkOptionShape(options: KernelOptions): void {
       throw bad(field, field === "memcheck" ? "must be a boolean or an object" : "must be an object", v);
     }
   }
+  // The objects' own fields, misspelt (`costs.svcentry`, `memcheck.quarantine`), were dropped too.
+  const nested: [string, string, unknown, object][] = [
+    ["costs", "KernelCosts", options.costs, KERNEL_COSTS],
+    ["memcheck", "KernelMemcheckOptions", options.memcheck, MEMCHECK_OPTION_FIELDS],
+  ];
+  for (const [field, type, value, table] of nested) {
+    const unknown = typeof value === "object" && value !== null ? unknownField(value, table) : null;
+    if (unknown !== null) {
+      const meant = unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`;
+      throw bad(
+        `${field}.${unknown.field}`,
+        `is not a ${type} field${meant}: ${type} has ${fieldList(table)}`,
+        undefined,
+      );
+    }
+  }
 }
+
+/** Every field of {@link KernelMemcheckOptions} (the compiler holds this table to the interface, both ways). */
+const MEMCHECK_OPTION_FIELDS: FieldTable<KernelMemcheckOptions> = {
+  redzone: true,
+  quarantineBytes: true,
+  onError: true,
+  sourceSites: true,
+  stackRedzone: true,
+  stackUseAfterReturn: true,
+};
+
+/** Every field of {@link KernelOptions} (the compiler holds this table to the interface, both ways). */
+const KERNEL_OPTION_FIELDS: FieldTable<KernelOptions> = {
+  board: true,
+  pageOrder: true,
+  tickHz: true,
+  memcheck: true,
+  allocationTooBig: true,
+  seed: true,
+  partitions: true,
+  semaphores: true,
+  mutexes: true,
+  queues: true,
+  watchdogCycles: true,
+  watchdogInterrupt: true,
+  codeIsolation: true,
+  imageSize: true,
+  kernelHeapSize: true,
+  costs: true,
+  frames: true,
+};
 
 /** Every field of a {@link MutexSpec} (the compiler holds this table to the interface, both ways). */
 const MUTEX_SPEC_FIELDS: FieldTable<MutexSpec> = { name: true };
