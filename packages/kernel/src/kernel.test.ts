@@ -428,6 +428,37 @@ describe("boot and spawn errors", () => {
     );
   });
 
+  it("option values nothing else checked are BAD_CONFIG naming the field (they were taken as something else)", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ tickHz: Number.NaN }, "tickHz"], // it was reported as a bad watchdogCycles
+      [{ tickHz: 0 }, "tickHz"],
+      [{ seed: Number.NaN }, "seed"], // the sensor's noise was seeded with 1
+      [{ seed: "7" }, "seed"],
+      [{ seed: 1.5 }, "seed"],
+      [{ kernelHeapSize: Number.NaN }, "kernelHeapSize"], // it booted, and no TCB fitted
+      [{ kernelHeapSize: -5 }, "kernelHeapSize"],
+      [{ watchdogInterrupt: "no" }, "watchdogInterrupt"], // a string: the interrupt was on
+      [{ allocationTooBig: "Fault" }, "allocationTooBig"], // the default, "null", applied
+    ];
+    const seen = cases.map(([options]) => {
+      try {
+        bootKernel({ board: STM32F407, ...options } as never);
+        return "booted";
+      } catch (e) {
+        return [(e as Error).name, (e as KernelError).code, (e as KernelError).context.field];
+      }
+    });
+    expect(seen).toEqual(cases.map(([, field]) => ["KernelError", "BAD_CONFIG", field]));
+    const k = bootKernel({
+      board: STM32F407,
+      tickHz: 10_000,
+      seed: -3,
+      kernelHeapSize: 4096,
+      watchdogInterrupt: false,
+    });
+    expect(k.spawn({ name: "a", *main() {} }).name).toBe("a");
+  });
+
   it("spawn: a description that is not an object, or devices that is not an array, is BAD_TASK, nothing created", () => {
     const k = bootTest();
     for (const spec of [undefined, null, 7]) {

@@ -198,6 +198,7 @@ export class Kernel {
 
   private constructor(options: KernelOptions) {
     checkOptionShape(options);
+    checkOptionValues(options);
     this.options = options;
     const board = options.board;
     const tickCycles = Math.floor(board.clockHz / (options.tickHz ?? 1000));
@@ -1149,6 +1150,37 @@ function checkOptionShape(options: KernelOptions): void {
         undefined,
       );
     }
+  }
+}
+
+/**
+ * The values of the options that nothing else checks (`BAD_CONFIG` naming the field): a NaN
+ * `tickHz` was reported as a bad `watchdogCycles`, and the others were taken as something else
+ * (a seed of NaN or "7" as 1, `watchdogInterrupt: "no"` as on, `allocationTooBig: "Fault"` as
+ * "null", a NaN `kernelHeapSize` as a heap no TCB fitted in).
+ */
+function checkOptionValues(options: KernelOptions): void {
+  const bad = (field: string, why: string, value: unknown) =>
+    new KernelError("BAD_CONFIG", `${field} ${why}`, {
+      field,
+      value: typeof value === "object" ? String(value) : value,
+    });
+  const { tickHz, seed, kernelHeapSize, watchdogInterrupt, allocationTooBig } = options;
+  if (tickHz !== undefined && (typeof tickHz !== "number" || !Number.isInteger(tickHz) || tickHz < 1)) {
+    throw bad("tickHz", "must be an integer >= 1 (ticks per second)", tickHz);
+  }
+  if (seed !== undefined && !Number.isSafeInteger(seed)) throw bad("seed", "must be an integer", seed);
+  if (
+    kernelHeapSize !== undefined &&
+    (typeof kernelHeapSize !== "number" || !Number.isInteger(kernelHeapSize) || kernelHeapSize < 1)
+  ) {
+    throw bad("kernelHeapSize", "must be an integer >= 1 (bytes)", kernelHeapSize);
+  }
+  if (watchdogInterrupt !== undefined && typeof watchdogInterrupt !== "boolean") {
+    throw bad("watchdogInterrupt", "must be a boolean", watchdogInterrupt);
+  }
+  if (allocationTooBig !== undefined && allocationTooBig !== "null" && allocationTooBig !== "fault") {
+    throw bad("allocationTooBig", 'must be "null" or "fault"', allocationTooBig);
   }
 }
 
