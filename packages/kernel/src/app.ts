@@ -6,7 +6,7 @@ import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js
 import { KernelError } from "./errors.js";
 import type { FaultRecord } from "./fault-report.js";
 import { type FieldTable, fieldList, unknownField } from "./field-table.js";
-import type { Kernel, KernelRunResult } from "./kernel.js";
+import { KERNEL_OPTION_FIELDS, type Kernel, type KernelRunResult } from "./kernel.js";
 
 /**
  * A simulated app as a user writes it: a module exporting this (through {@link defineApp}).
@@ -109,22 +109,8 @@ const APP_FIELDS: FieldTable<AppDescription> = {
 };
 
 /** Every field of an app's `kernel` options (`KernelOptions` but the board, checker and seed, which the app and the run set). */
-const KERNEL_OPTION_FIELDS: FieldTable<NonNullable<AppDescription["kernel"]>> = {
-  pageOrder: true,
-  tickHz: true,
-  allocationTooBig: true,
-  partitions: true,
-  semaphores: true,
-  mutexes: true,
-  queues: true,
-  watchdogCycles: true,
-  watchdogInterrupt: true,
-  codeIsolation: true,
-  imageSize: true,
-  kernelHeapSize: true,
-  costs: true,
-  frames: true,
-};
+const { board: _board, memcheck: _memcheck, seed: _seed, ...appKernelFields } = KERNEL_OPTION_FIELDS;
+const KERNEL_OPTION_FIELDS_OF_APP: FieldTable<NonNullable<AppDescription["kernel"]>> = appKernelFields;
 
 /**
  * Checks an app description's shape (a typed `BAD_CONFIG` error naming the field, and a field
@@ -140,15 +126,17 @@ export function defineApp(app: AppDescription): AppDescription {
   const unknown = unknownField(app, APP_FIELDS);
   if (unknown !== null) {
     const { field } = unknown;
-    const inKernel = Object.hasOwn(KERNEL_OPTION_FIELDS, field)
+    const inKernel = Object.hasOwn(KERNEL_OPTION_FIELDS_OF_APP, field)
       ? ` (a kernel option: put it in kernel: { ${field} })`
       : "";
     throw bad(field, `is not an app field${inKernel}: AppDescription has ${fieldList(APP_FIELDS)}`);
   }
   const unknownOption =
-    typeof app.kernel === "object" && app.kernel !== null ? unknownField(app.kernel, KERNEL_OPTION_FIELDS) : null;
+    typeof app.kernel === "object" && app.kernel !== null
+      ? unknownField(app.kernel, KERNEL_OPTION_FIELDS_OF_APP)
+      : null;
   if (unknownOption !== null) {
-    throw bad(`kernel.${unknownOption.field}`, `is not a kernel option: ${fieldList(KERNEL_OPTION_FIELDS)}`);
+    throw bad(`kernel.${unknownOption.field}`, `is not a kernel option: ${fieldList(KERNEL_OPTION_FIELDS_OF_APP)}`);
   }
   if (typeof app.name !== "string" || app.name === "") throw bad("name", "must be a non-empty string");
   if (typeof app.description !== "string") throw bad("description", "must be a string");

@@ -1194,8 +1194,8 @@ const MEMCHECK_OPTION_FIELDS: FieldTable<KernelMemcheckOptions> = {
   stackUseAfterReturn: true,
 };
 
-/** Every field of {@link KernelOptions} (the compiler holds this table to the interface, both ways). */
-const KERNEL_OPTION_FIELDS: FieldTable<KernelOptions> = {
+/** @internal Every field of {@link KernelOptions} (the compiler holds this table to the interface, both ways). */
+export const KERNEL_OPTION_FIELDS: FieldTable<KernelOptions> = {
   board: true,
   pageOrder: true,
   tickHz: true,
