@@ -6,7 +6,8 @@ import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js
 import { KernelError } from "./errors.js";
 import type { FaultRecord } from "./fault-report.js";
 import { type FieldTable, fieldList, unknownField } from "./field-table.js";
-import { KERNEL_OPTION_FIELDS, type Kernel, type KernelRunResult } from "./kernel.js";
+import type { Kernel, KernelRunResult } from "./kernel.js";
+import { KERNEL_OPTION_FIELDS } from "./options-check.js";
 
 /**
  * A simulated app as a user writes it: a module exporting this (through {@link defineApp}).

@@ -3,7 +3,6 @@ import {
   createMachine,
   createMpuDriver,
   hex32,
-  isBoard,
   type Machine,
   type MpuDriver,
   makeActor,
@@ -13,15 +12,7 @@ import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
 import { Scheduler, type StateCause, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
-import type {
-  KernelMemcheckOptions,
-  KernelOptions,
-  MutexSpec,
-  PartitionSpec,
-  QueueSpec,
-  SemaphoreSpec,
-  TaskSpec,
-} from "./config.js";
+import type { KernelOptions, MutexSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
 import { resolveFrameOptions } from "./data/frame-options.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
@@ -31,7 +22,7 @@ import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
-import { type FieldTable, fieldList, unknownField } from "./field-table.js";
+import { fieldList, unknownField } from "./field-table.js";
 import { type GatedTask, HeapGate, LiveBlocks } from "./heap-gate.js";
 import type { HeapKind } from "./heaps/table.js";
 import type { KernelMemory } from "./ipc/kernel-memory.js";
@@ -42,6 +33,7 @@ import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { makeLibc } from "./libc.js";
 import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
+import { checkOptionShape, checkOptionValues, MUTEX_SPEC_FIELDS } from "./options-check.js";
 import { paintStack, type StackUsage, stackPeak } from "./stack-usage.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
@@ -1083,150 +1075,3 @@ export class Kernel {
     return checkBuffer(this.machine, this.checker, k, ptr, length, kind);
   }
 }
-
-/**
- * The shape of the kernel options, checked before anything is built (`BAD_CONFIG` naming the
- * field): each field's own values are checked where it is used, but a missing board, a
- * partition list that is not an array or an entry that is null failed with a TypeError; a field
- * `KernelOptions` (or `costs`, `KernelCosts`) lacks was dropped and its default applied.
- */
-function checkOptionShape(options: KernelOptions): void {
-  const bad = (field: string, why: string, value: unknown) =>
-    new KernelError("BAD_CONFIG", `${field} ${why}`, {
-      field,
-      value: typeof value === "object" && value !== null ? (Array.isArray(value) ? "array" : "object") : value,
-    });
-  if (typeof options !== "object" || options === null) throw bad("options", "must be an object", options);
-  // A misspelt option (`watchdogCycle: 5000`) was dropped and its default applied.
-  const unknownOption = unknownField(options, KERNEL_OPTION_FIELDS);
-  if (unknownOption !== null) {
-    const meant = unknownOption.meant === null ? "" : ` (did you mean ${unknownOption.meant}?)`;
-    throw bad(
-      unknownOption.field,
-      `is not a kernel option${meant}: KernelOptions has ${fieldList(KERNEL_OPTION_FIELDS)}`,
-      (options as unknown as Record<string, unknown>)[unknownOption.field],
-    );
-  }
-  if (!isBoard(options.board)) {
-    throw bad("board", "must be a board (defineBoard, boardFromJson or a built-in)", options.board);
-  }
-  for (const [field, [type, fields]] of Object.entries(OBJECT_SPEC_FIELDS)) {
-    const list = options[field as keyof typeof OBJECT_SPEC_FIELDS] as unknown;
-    if (list === undefined) continue;
-    if (!Array.isArray(list)) throw bad(field, "must be an array", list);
-    list.forEach((entry: unknown, i) => {
-      if (typeof entry !== "object" || entry === null) throw bad(`${field}[${i}]`, "must be an object", entry);
-      // A misspelt field (`inital`) would be dropped and its default would apply.
-      const unknown = unknownField(entry, fields);
-      if (unknown !== null) {
-        const meant = unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`;
-        throw bad(
-          `${field}[${i}].${unknown.field}`,
-          `is not a ${type} field${meant}: ${type} has ${fieldList(fields)}`,
-          entry,
-        );
-      }
-    });
-  }
-  for (const field of ["memcheck", "frames", "costs"] as const) {
-    const v = options[field] as unknown;
-    if (v === undefined || (field === "memcheck" && typeof v === "boolean")) continue;
-    if (typeof v !== "object" || v === null) {
-      throw bad(field, field === "memcheck" ? "must be a boolean or an object" : "must be an object", v);
-    }
-  }
-  // The objects' own fields, misspelt (`costs.svcentry`, `memcheck.quarantine`), were dropped too.
-  const nested: [string, string, unknown, object][] = [
-    ["costs", "KernelCosts", options.costs, KERNEL_COSTS],
-    ["memcheck", "KernelMemcheckOptions", options.memcheck, MEMCHECK_OPTION_FIELDS],
-  ];
-  for (const [field, type, value, table] of nested) {
-    const unknown = typeof value === "object" && value !== null ? unknownField(value, table) : null;
-    if (unknown !== null) {
-      const meant = unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`;
-      throw bad(
-        `${field}.${unknown.field}`,
-        `is not a ${type} field${meant}: ${type} has ${fieldList(table)}`,
-        undefined,
-      );
-    }
-  }
-}
-
-/**
- * The values of the options that nothing else checks (`BAD_CONFIG` naming the field): a NaN
- * `tickHz` was reported as a bad `watchdogCycles`, and the others were taken as something else
- * (a seed of NaN or "7" as 1, `watchdogInterrupt: "no"` as on, `allocationTooBig: "Fault"` as
- * "null", a NaN `kernelHeapSize` as a heap no TCB fitted in).
- */
-function checkOptionValues(options: KernelOptions): void {
-  const bad = (field: string, why: string, value: unknown) =>
-    new KernelError("BAD_CONFIG", `${field} ${why}`, {
-      field,
-      value: typeof value === "object" ? String(value) : value,
-    });
-  const { tickHz, seed, kernelHeapSize, watchdogInterrupt, allocationTooBig } = options;
-  if (tickHz !== undefined && (typeof tickHz !== "number" || !Number.isInteger(tickHz) || tickHz < 1)) {
-    throw bad("tickHz", "must be an integer >= 1 (ticks per second)", tickHz);
-  }
-  if (seed !== undefined && !Number.isSafeInteger(seed)) throw bad("seed", "must be an integer", seed);
-  if (
-    kernelHeapSize !== undefined &&
-    (typeof kernelHeapSize !== "number" || !Number.isInteger(kernelHeapSize) || kernelHeapSize < 1)
-  ) {
-    throw bad("kernelHeapSize", "must be an integer >= 1 (bytes)", kernelHeapSize);
-  }
-  if (watchdogInterrupt !== undefined && typeof watchdogInterrupt !== "boolean") {
-    throw bad("watchdogInterrupt", "must be a boolean", watchdogInterrupt);
-  }
-  if (allocationTooBig !== undefined && allocationTooBig !== "null" && allocationTooBig !== "fault") {
-    throw bad("allocationTooBig", 'must be "null" or "fault"', allocationTooBig);
-  }
-}
-
-/** Every field of {@link KernelMemcheckOptions} (the compiler holds this table to the interface, both ways). */
-const MEMCHECK_OPTION_FIELDS: FieldTable<KernelMemcheckOptions> = {
-  redzone: true,
-  quarantineBytes: true,
-  onError: true,
-  sourceSites: true,
-  stackRedzone: true,
-  stackUseAfterReturn: true,
-};
-
-/** @internal Every field of {@link KernelOptions} (the compiler holds this table to the interface, both ways). */
-export const KERNEL_OPTION_FIELDS: FieldTable<KernelOptions> = {
-  board: true,
-  pageOrder: true,
-  tickHz: true,
-  memcheck: true,
-  allocationTooBig: true,
-  seed: true,
-  partitions: true,
-  semaphores: true,
-  mutexes: true,
-  queues: true,
-  watchdogCycles: true,
-  watchdogInterrupt: true,
-  codeIsolation: true,
-  imageSize: true,
-  kernelHeapSize: true,
-  costs: true,
-  frames: true,
-};
-
-/** Every field of a {@link MutexSpec} (the compiler holds this table to the interface, both ways). */
-const MUTEX_SPEC_FIELDS: FieldTable<MutexSpec> = { name: true };
-
-/** The entries of the kernel options' object lists, per list: their type's name and every field. */
-const OBJECT_SPEC_FIELDS: {
-  readonly partitions: readonly ["PartitionSpec", FieldTable<PartitionSpec>];
-  readonly semaphores: readonly ["SemaphoreSpec", FieldTable<SemaphoreSpec>];
-  readonly mutexes: readonly ["MutexSpec", FieldTable<MutexSpec>];
-  readonly queues: readonly ["QueueSpec", FieldTable<QueueSpec>];
-} = {
-  partitions: ["PartitionSpec", { name: true, size: true, region: true }],
-  semaphores: ["SemaphoreSpec", { name: true, initial: true, max: true }],
-  mutexes: ["MutexSpec", MUTEX_SPEC_FIELDS],
-  queues: ["QueueSpec", { name: true, messageSize: true, capacity: true }],
-};
