@@ -42,4 +42,22 @@ describe("timelineSvg and counterSvg", () => {
     expect(svg).toContain(`stroke="${colours.of("a<b")}"`);
     expect(svg.match(/<polyline/g)).toHaveLength(1);
   });
+
+  it("draws a run that reached its recording limit (200,000 slices and samples: no argument spread)", () => {
+    const long = new RunRecorder({
+      app: { name: "x", summary: "x", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 1, memcheck: false },
+    });
+    const t = long.addTask("t");
+    for (let i = 0; i < 200_000; i++) {
+      long.slice(t, 10 * i, 10 * i + 5);
+      long.counter("heap", "bytes", { t: i }, 10 * i);
+    }
+    const r = long.finish({ simulatedUs: 2_000_000, cycles: 0, wallMs: 0, memcheckActive: false });
+    expect(r.slices).toHaveLength(200_000);
+    expect(timelineSvg(r, new ColourMap())).toContain(">200000 slices<");
+    const plot = counterSvg(r.counters[0]!, r.simulatedUs, new ColourMap(), 0);
+    expect(plot).toContain('class="tick" text-anchor="end">199999<');
+  });
 });

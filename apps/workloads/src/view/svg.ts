@@ -59,7 +59,10 @@ function runsOf(columns: Uint8Array): [number, number][] {
  * orange ones, each with a tooltip (`<title>`).
  */
 export function timelineSvg(result: RunResult, colours: ColourMap): string {
-  const total = Math.max(result.simulatedUs, ...result.slices.map((s) => s.end), 1);
+  // Loops, not `Math.max(...list)`, here and in `counterSvg`: a long run keeps up to
+  // `RECORD_LIMIT` (200,000) slices or samples, and a spread of that many arguments overflows the stack.
+  let total = Math.max(result.simulatedUs, 1);
+  for (const s of result.slices) if (s.end > total) total = s.end;
   const height = result.tasks.length * LANE + 30;
   const xOf = (t: number) => GUTTER + (Math.min(Math.max(t, 0), total) / total) * PLOT_WIDTH;
   let body = "";
@@ -113,8 +116,12 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
 export function counterSvg(series: CounterSeries, total: number, colours: ColourMap, index: number): string {
   const h = 160;
   const keys = [...new Set(series.samples.flatMap((s) => Object.keys(s.values)))];
-  const max = Math.max(1, ...series.samples.flatMap((s) => Object.values(s.values)));
-  const span = Math.max(total, ...series.samples.map((s) => s.t), 1);
+  let max = 1;
+  let span = Math.max(total, 1);
+  for (const s of series.samples) {
+    if (s.t > span) span = s.t;
+    for (const v of Object.values(s.values)) if (v > max) max = v;
+  }
   const xOf = (t: number) => GUTTER + (t / span) * PLOT_WIDTH;
   const yOf = (v: number) => 10 + (1 - v / max) * (h - 20);
   let body = `<text x="${GUTTER - 8}" y="${yOf(max) + 4}" class="tick" text-anchor="end">${esc(max)}</text>`;
