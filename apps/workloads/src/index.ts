@@ -54,11 +54,13 @@ export {
   HEAP_TASKS,
   KMALLOC_PHASE_MS,
   KMALLOC_TASKS,
+  SAMPLE_LIMIT,
   SAMPLE_MS,
   STRESS_HEAP_BYTES,
 } from "./alloc-stress/app.js";
 export type { HeapShape } from "./alloc-stress/heap-walk.js";
 export { walkHeap } from "./alloc-stress/heap-walk.js";
+export { SampleLog } from "./alloc-stress/sample-log.js";
 export type { Kmalloc, WorkloadCounters } from "./alloc-stress/workload.js";
 export { heapStress, kmallocStress, OPS_PER_SLICE, pickSize, SLOTS } from "./alloc-stress/workload.js";
 export { appExportOf } from "./app-export.js";

@@ -1,6 +1,6 @@
 import { KernelError, runApp, startApp } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { allocStress, allocStressResults, HEAP_TASKS, SAMPLE_MS } from "./app.js";
+import { allocStress, allocStressResults, HEAP_TASKS, SAMPLE_LIMIT, SAMPLE_MS } from "./app.js";
 
 describe("alloc-stress", () => {
   it("runs 1 s on the STM32F407 with no faults and fragmentation figures for every heap", () => {
@@ -54,6 +54,25 @@ describe("alloc-stress", () => {
     expect(r.samples.at(-1)!.pageMaps.SRAM1).toContain("kmalloc");
     const overTime = run.checks.find((c) => c.name === "page map over time")!;
     expect(overTime.detail.split("\n").length).toBe(1 + r.samples.length);
+  });
+
+  it("keeps at most SAMPLE_LIMIT samples in a long run, evenly spaced, with peaks over every sample taken", () => {
+    const run = runApp(allocStress, { durationMs: 13_000 }); // 260 samples taken: one past the limit of 256
+    const r = allocStressResults(run.kernel)!;
+    expect([r.taken, r.stride, r.samples.length, SAMPLE_LIMIT]).toEqual([260, 2, 130, 256]);
+    expect(r.samples.map((s) => Math.round(s.ms))).toEqual(r.samples.map((_, i) => i * 2 * SAMPLE_MS));
+    expect(Math.round(r.latest!.ms)).toBe(12_950); // the last sample taken, not kept
+    for (const h of HEAP_TASKS) {
+      const peak = r.peakFragmentation[h.name]!;
+      for (const s of r.samples) expect(peak.fragmentation).toBeGreaterThanOrEqual(s.heaps[h.name]!.fragmentation);
+    }
+    for (const s of r.samples) expect(r.peakKmallocPages).toBeGreaterThanOrEqual(s.kmallocPages);
+    const overTime = run.checks.find((c) => c.name === "page map over time")!;
+    expect(overTime.detail.split("\n")[0]).toBe(
+      "130 of 260 samples (one kept per 100 ms) (free pages and fragmentation per region: CCM, SRAM1, SRAM2)",
+    );
+    expect(overTime.detail.split("\n")).toHaveLength(131);
+    for (const c of run.checks) expect(c.ok, `${c.name}: ${c.detail}`).toBe(true);
   });
 
   it("is deterministic for a seed and runs with the checker on", () => {

@@ -12,6 +12,7 @@ import { skippedCheck } from "../shared/not-reached.js";
 import { Prng } from "../shared/prng.js";
 import { uartWrite } from "../shared/uart.js";
 import { type HeapShape, walkHeap } from "./heap-walk.js";
+import { SampleLog } from "./sample-log.js";
 import { heapStress, type Kmalloc, kmallocStress, newCounters, type WorkloadCounters } from "./workload.js";
 
 /** Task-heap stress tasks: four on TLSF, four on the first-fit heap, 8 KiB heaps each. */
@@ -30,6 +31,12 @@ export const KMALLOC_TASKS = ["kmalloc-a", "kmalloc-b"] as const;
 export const STRESS_HEAP_BYTES = 8192;
 /** The monitor samples every this many ms. */
 export const SAMPLE_MS = 50;
+/**
+ * The most samples a run keeps ({@link StressResults.samples}): 12.8 s of samples at full
+ * resolution; a longer run keeps every 2nd, 4th... sample (see `SampleLog`), so its memory and its
+ * "page map over time" table stay bounded.
+ */
+export const SAMPLE_LIMIT = 256;
 /** The slab array's allocate/free phase length. */
 export const KMALLOC_PHASE_MS = 200;
 
@@ -63,8 +70,21 @@ export interface StressSample {
 
 /** The results of one alloc-stress run. */
 export interface StressResults {
-  /** The monitor's samples, in time order (one every {@link SAMPLE_MS} ms). */
-  readonly samples: StressSample[];
+  /**
+   * The monitor's samples kept, in time order: one every {@link SAMPLE_MS} ms, or in a run that
+   * took more than {@link SAMPLE_LIMIT}, every {@link StressResults.stride}-th one from the first.
+   */
+  readonly samples: readonly StressSample[];
+  /** The last sample taken (kept or not), or undefined before the first. */
+  readonly latest: StressSample | undefined;
+  /** Samples taken so far. */
+  readonly taken: number;
+  /** The spacing of the kept samples, in samples (1 until the run took {@link SAMPLE_LIMIT}). */
+  readonly stride: number;
+  /** Each stress heap's highest fragmentation over every sample taken, and when, by task name. */
+  readonly peakFragmentation: Readonly<Record<string, { readonly fragmentation: number; readonly ms: number }>>;
+  /** The most pages the slab array held at any sample taken. */
+  readonly peakKmallocPages: number;
   /** Allocation counters per stress task, by task name. */
   readonly counters: Record<string, WorkloadCounters>;
   /** The slab array the privileged tasks share ("kmalloc"), or null before the kernel booted it. */
@@ -137,7 +157,26 @@ const services = new WeakMap<AppEnv, StressServices>();
  * run's timing nor outlasts the watchdog budget; the monitor's code only prints its line.
  */
 function observeStress(kernel: Kernel, env: AppEnv): void {
-  const r: StressResults = { samples: [], counters: {}, kmalloc: null };
+  const log = new SampleLog<StressSample>(SAMPLE_LIMIT);
+  const peakFragmentation: Record<string, { fragmentation: number; ms: number }> = {};
+  const r = {
+    counters: {},
+    kmalloc: null as SlabArrayAllocator | null,
+    peakFragmentation,
+    peakKmallocPages: 0,
+    get samples() {
+      return log.kept;
+    },
+    get latest() {
+      return log.latest;
+    },
+    get taken() {
+      return log.count;
+    },
+    get stride() {
+      return log.stride;
+    },
+  };
   results.set(kernel, r);
   const kmalloc = new SlabArrayAllocator({
     name: "kmalloc",
@@ -152,7 +191,14 @@ function observeStress(kernel: Kernel, env: AppEnv): void {
   kernel.events.on("syscall", (e) => {
     if (e.task !== "monitor" || e.op !== "info") return;
     const now = (e.result as { readonly now: number }).now;
-    r.samples.push(kernel.machine.core.debugAccess(() => sample(kernel, r, now)));
+    const s = kernel.machine.core.debugAccess(() => sample(kernel, r, now));
+    log.add(s);
+    r.peakKmallocPages = Math.max(r.peakKmallocPages, s.kmallocPages);
+    for (const [name, shape] of Object.entries(s.heaps)) {
+      const peak = peakFragmentation[name];
+      if (peak === undefined || shape.fragmentation > peak.fragmentation)
+        peakFragmentation[name] = { fragmentation: shape.fragmentation, ms: s.ms };
+    }
   });
   services.set(
     env,
@@ -163,10 +209,7 @@ function observeStress(kernel: Kernel, env: AppEnv): void {
         releaseEmpty: () => kmalloc.releaseEmpty(),
       }),
       counters: r.counters,
-      sampleLine: () => {
-        const last = r.samples.at(-1);
-        return last ? sampleLine(last) : "";
-      },
+      sampleLine: () => (log.latest ? sampleLine(log.latest) : ""),
     }),
   );
 }
@@ -252,15 +295,11 @@ export function allocStressChecks(kernel: Kernel): AppCheck[] {
         kernel.faults.length === 0 ? "none" : kernel.faults.map((f) => `${f.task}: ${f.kind} ${f.message}`).join("; "),
     },
   ];
-  const last = r.samples.at(-1);
+  const last = r.latest;
   for (const h of HEAP_TASKS) {
     const c = r.counters[h.name]!;
     const shape = last?.heaps[h.name];
-    let peak = { frag: 0, ms: 0 };
-    for (const s of r.samples) {
-      const f = s.heaps[h.name]?.fragmentation ?? 0;
-      if (f > peak.frag) peak = { frag: f, ms: s.ms };
-    }
+    const peak = r.peakFragmentation[h.name] ?? { fragmentation: 0, ms: 0 };
     const name = `${h.name} heap (${h.heap === "tlsf" ? "TLSF" : "first fit"})`;
     if (c.mallocs + c.frees + c.reallocs + c.failures + c.corrupted === 0) {
       checks.push(notReached(kernel, name, `${h.name} had made no allocator call yet`));
@@ -272,21 +311,20 @@ export function allocStressChecks(kernel: Kernel): AppCheck[] {
       detail:
         `${c.mallocs} mallocs, ${c.frees} frees, ${c.reallocs} reallocs, ${c.failures} failed; ` +
         (shape
-          ? `at the end ${shape.usedBlocks} used blocks (${kib(shape.usedBytes)}), ${kib(shape.freeBytes)} free in ${shape.freeBlocks} blocks, largest ${kib(shape.largestFree)}: fragmentation ${pct(shape.fragmentation)} (peak ${pct(peak.frag)} at ${Math.round(peak.ms)} ms)`
+          ? `at the end ${shape.usedBlocks} used blocks (${kib(shape.usedBytes)}), ${kib(shape.freeBytes)} free in ${shape.freeBlocks} blocks, largest ${kib(shape.largestFree)}: fragmentation ${pct(shape.fragmentation)} (peak ${pct(peak.fragmentation)} at ${Math.round(peak.ms)} ms)`
           : "no sample") +
         (c.corrupted ? `; ${c.corrupted} CORRUPTED blocks` : ""),
     });
   }
   const ks = r.kmalloc?.stats();
   const kc = KMALLOC_TASKS.map((n) => r.counters[n]!);
-  const peakPages = Math.max(0, ...r.samples.map((s) => s.kmallocPages));
   const kmallocCheck = "kmalloc (slab array over the region manager)";
   if (neverRan(kernel, KMALLOC_TASKS)) checks.push(notReached(kernel, kmallocCheck, "no kmalloc task had run yet"));
   else
     checks.push({
       name: kmallocCheck,
       ok: kc.every((c) => c.corrupted === 0) && (ks?.allocations ?? 0) > 0,
-      detail: `${ks?.allocations ?? 0} allocations, ${ks?.frees ?? 0} frees, ${kc.reduce((n, c) => n + c.failures, 0)} failed; ${ks?.liveBlocks ?? 0} live blocks in ${ks?.pages ?? 0} pages now, peak ${peakPages} pages`,
+      detail: `${ks?.allocations ?? 0} allocations, ${ks?.frees ?? 0} frees, ${kc.reduce((n, c) => n + c.failures, 0)} failed; ${ks?.liveBlocks ?? 0} live blocks in ${ks?.pages ?? 0} pages now, peak ${r.peakKmallocPages} pages`,
     });
   const regionNames = last?.regions.map((x) => x.name) ?? [];
   const table = r.samples.map(
@@ -297,10 +335,14 @@ export function allocStressChecks(kernel: Kernel): AppCheck[] {
         .join("  ") +
       `  kmalloc ${String(s.kmallocPages).padStart(3)} pages`,
   );
+  const kept =
+    r.stride === 1
+      ? `${r.samples.length} samples`
+      : `${r.samples.length} of ${r.taken} samples (one kept per ${r.stride * SAMPLE_MS} ms)`;
   checks.push({
     name: "page map over time",
     ok: r.samples.length > 0,
-    detail: `${r.samples.length} samples (free pages and fragmentation per region: ${regionNames.join(", ")})\n${table.join("\n")}`,
+    detail: `${kept} (free pages and fragmentation per region: ${regionNames.join(", ")})\n${table.join("\n")}`,
   });
   if (last) {
     const mid = r.samples[Math.floor((r.samples.length - 1) / 2)]!;
