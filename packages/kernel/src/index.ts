@@ -85,7 +85,7 @@ export type { DeviceOf, DeviceRole } from "./devices/table.js";
 export { DEVICE_ROLES, DEVICES, isDeviceRole } from "./devices/table.js";
 export { Timer, TimerReg, timerDevice } from "./devices/timer.js";
 export type { DeviceEnv, DeviceKind } from "./devices/types.js";
-export { Uart, UartReg, uartDevice } from "./devices/uart.js";
+export { UART_LINE_MAX, Uart, UartReg, uartDevice } from "./devices/uart.js";
 export type { KernelErrorCode } from "./errors.js";
 export { KernelError } from "./errors.js";
 export type { KernelEvents, Stamp, Watched } from "./events.js";

@@ -5,9 +5,19 @@ import type { DeviceKind } from "./types.js";
 export const UartReg = {
   /** Status register: reads 0xC0 (TXE | TC: always ready to transmit). */
   SR: 0x00,
-  /** Data register: a write transmits its low byte; "\n" (0x0A) ends the writing task's line. Reads 0. */
+  /**
+   * Data register: a write transmits its low byte; "\n" (0x0A) ends the writing task's line, as
+   * does its {@link UART_LINE_MAX}th byte. Reads 0.
+   */
   DR: 0x04,
 } as const;
+
+/**
+ * The longest line the console UART holds for a task: a task that writes this many bytes without
+ * a "\n" has them passed on as a line of their own (as a terminal wraps a long line), so a task
+ * that never ends its line cannot grow the kernel's memory without bound.
+ */
+export const UART_LINE_MAX = 1024;
 
 /**
  * A UART whose transmitted bytes are captured per task (the task id packed in the core's actor
@@ -31,7 +41,8 @@ export class Uart implements Peripheral {
 
   /**
    * A DR write appends its low byte to the line of the task in the access's actor tag; "\n"
-   * completes the line (without it) for {@link Uart.onLine}. Other offsets ignore writes.
+   * completes the line (without it) for {@link Uart.onLine}, and so does a line reaching {@link
+   * UART_LINE_MAX} bytes. Other offsets ignore writes.
    */
   write(offset: number, _size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
     if (offset !== UartReg.DR) return;
@@ -42,12 +53,11 @@ export class Uart implements Peripheral {
       this.lines.set(task, buf);
     }
     const ch = value & 0xff;
-    if (ch === 0x0a) {
-      const line = String.fromCharCode(...buf);
+    if (ch !== 0x0a) buf.push(ch);
+    if (ch === 0x0a || buf.length === UART_LINE_MAX) {
+      const line = String.fromCharCode.apply(null, buf);
       buf.length = 0;
       this.onLine?.(task, line);
-    } else {
-      buf.push(ch);
     }
   }
 }
