@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { UART_LINE_MAX, Uart, UartReg } from "./uart.js";
 
 describe("the console UART", () => {
-  const writer = (task: number) => ({ privileged: false, actor: makeActor(ActorMode.Task, task) });
+  const writer = (task: number) => ({ privileged: false, actor: makeActor(ActorMode.User, task) });
 
   it("keeps a line per task and passes it on at '\\n', without it", () => {
     const u = new Uart();
