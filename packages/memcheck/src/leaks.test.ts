@@ -1,7 +1,8 @@
 import { createMachine, MPS2_AN505 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
+import type { BlockRecord } from "./blocks.js";
 import { MemoryChecker } from "./checker.js";
-import { formatLeakSummary } from "./leaks.js";
+import { formatLeakSummary, scanLeaks } from "./leaks.js";
 import { TestAllocator } from "./test-allocator.js";
 import { DATA, LOGGER, SENSOR, setup } from "./test-setup.js";
 
@@ -203,5 +204,36 @@ describe("leaks", () => {
     expect(f.checker.checkLeaks().definite.map((b) => b.address)).toEqual([]);
     f.checker.removeRoot(table);
     expect(f.checker.checkLeaks().definite.map((b) => b.address)).toEqual([table]);
+  });
+});
+
+describe("scanLeaks on a large graph", () => {
+  it("floods a lost block pointing to 150,000 others without overflowing the stack", () => {
+    const base = 0x2000_0000;
+    const n = 150_000;
+    const mem = new DataView(new ArrayBuffer(8 + 4 * n + 8 * n));
+    const site = { task: 1, taskName: "t", time: 0, label: null, source: null };
+    const block = (address: number, size: number): BlockRecord => ({
+      address,
+      size,
+      allocator: "heap:t",
+      allocatorKind: "heap",
+      state: "live",
+      allocated: site,
+      freed: null,
+    });
+    const leader = base; // leader -> hub -> n leaves; nothing points to the leader
+    const hub = base + 8;
+    const leaves = hub + 4 * n;
+    mem.setUint32(0, hub, true);
+    const blocks = [block(leader, 8), block(hub, 4 * n)];
+    for (let i = 0; i < n; i++) {
+      mem.setUint32(8 + 4 * i, leaves + 8 * i, true);
+      blocks.push(block(leaves + 8 * i, 8));
+    }
+    const peek = (a: number, len: number) => new Uint8Array(mem.buffer, a - base, len);
+    const s = scanLeaks(blocks, [], peek);
+    expect(s.definite.map((b) => b.address)).toEqual([leader]);
+    expect([s.indirect.length, s.indirectBytes]).toEqual([n + 1, 4 * n + 8 * n]);
   });
 });

@@ -166,7 +166,7 @@ export function scanLeaks(
       const j = stack.pop()!;
       if (kind[j] === 2 || j === from) continue;
       kind[j] = 2;
-      stack.push(...edges[j]!);
+      for (const k of edges[j]!) stack.push(k); // not push(...): a block may point to 100,000 others
     }
   };
   for (const pass of [0, 1]) {
