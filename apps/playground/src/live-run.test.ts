@@ -33,4 +33,15 @@ describe("LiveRun", () => {
     expect(live.asResult()).toBe(result);
     expect(live.tasks).toBe(result.tasks);
   });
+
+  it("takes a delta of a whole run's 200,000 slices and samples (no argument spread)", () => {
+    const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "flight", durationMs: 10 });
+    const live = new LiveRun(s.info);
+    const d = s.delta(true);
+    const many = Array.from({ length: 200_000 }, (_, i) => ({ task: 1, start: 2 * i, end: 2 * i + 1 }));
+    const samples = Array.from({ length: 200_000 }, (_, i) => ({ t: i, values: { x: i } }));
+    live.apply({ ...d, slices: many, counters: [{ name: "c", unit: "B", samples }] });
+    expect(live.slices).toHaveLength(200_000);
+    expect(live.counterSeries().find((c) => c.name === "c")!.samples).toHaveLength(200_000);
+  });
 });

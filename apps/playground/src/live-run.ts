@@ -62,18 +62,20 @@ export class LiveRun {
   /** Adds a delta from the worker. */
   apply(d: RunDelta): void {
     this.tasks = d.tasks;
-    this.slices.push(...d.slices);
-    this.uart.push(...d.uart);
-    this.faults.push(...d.faults);
-    this.reports.push(...d.reports);
-    this.appErrors.push(...d.appErrors);
+    // Appended in loops, not push(...list): one delta can carry a whole run's 200,000 slices (a
+    // run to the end in one step), and a spread of that many arguments overflows the stack.
+    append(this.slices, d.slices);
+    append(this.uart, d.uart);
+    append(this.faults, d.faults);
+    append(this.reports, d.reports);
+    append(this.appErrors, d.appErrors);
     for (const c of d.counters) {
       let s = this.counters.get(c.name);
       if (!s) {
         s = { unit: c.unit, samples: [] };
         this.counters.set(c.name, s);
       }
-      s.samples.push(...c.samples);
+      append(s.samples, c.samples);
     }
     if (d.pageMaps.length > 0) this.pageMaps = d.pageMaps;
     this.cpu = d.cpu;
@@ -126,4 +128,8 @@ export class LiveRun {
       verdict: { ok: true, problems: [] },
     };
   }
+}
+
+function append<T>(to: T[], items: readonly T[]): void {
+  for (const x of items) to.push(x);
 }
