@@ -201,6 +201,26 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     ]);
   });
 
+  it("--timeout on a run that is only long says so, with how far it got, instead of suspecting a stuck task", async () => {
+    const dir = appDir(
+      "long.mjs",
+      `export default { name: "long", description: "an hour of ticks", durationMs: 3_600_000, tasks: [{
+        name: "ticker",
+        *main(t) {
+          for (;;) yield* t.sleep({ ms: 1 });
+        },
+      }] };\n`,
+    );
+    for (const json of [[], ["--json"]]) {
+      const r = await rtosSim(["run", "long.mjs", "--timeout", "1s", ...json], { cwd: dir });
+      expect(r.code).toBe(3);
+      expect(lines(r.stderr)).toHaveLength(1);
+      expect(r.stderr).toMatch(
+        /^rtos-sim run: app long did not finish within --timeout 1s of wall time: it was still running, at simulated t=[\d.]+ (ms|s) of 3600\.000 s \([\d.]+%, about [\d.]+x real time\); give it a longer --timeout or a shorter --duration\n$/,
+      );
+    }
+  });
+
   it("an app whose run(ctx) never settles is exit code 3 with one line, not Node's silent 13", async () => {
     const dir = appDir(
       "hangs.js",

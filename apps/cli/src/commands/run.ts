@@ -2,7 +2,16 @@ import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { inspect } from "node:util";
 import type { RunResult } from "@rtos-sim/apps";
-import { AppError, DEFAULT_APP, finishRun, formatTime, hex32, prepareRun, traceHash } from "@rtos-sim/apps";
+import {
+  AppError,
+  DEFAULT_APP,
+  finishRun,
+  formatShare,
+  formatTime,
+  hex32,
+  prepareRun,
+  traceHash,
+} from "@rtos-sim/apps";
 import { actorTask, Fault, SimError } from "@rtos-sim/hw";
 import { errorLine, resolveApp } from "../apps/loader.js";
 import type { CommandContext, CommandSpec } from "../cli/command.js";
@@ -51,6 +60,30 @@ function whenStalled(name: string, file: string | null): { promise: Promise<neve
     process.once("beforeExit", onBeforeExit);
   });
   return { promise, cancel: () => process.off("beforeExit", onBeforeExit) };
+}
+
+/**
+ * When the simulated clock last moved, in wall time, seen at the run's progress reports (a
+ * kernel app reports every 5 ms of simulated time): a run stopped by `--timeout` is a task stuck
+ * in a JavaScript loop when the clock stood still for the last quarter of the limit (at least
+ * 0.5 s), else a run too long for the limit. An app that reports no progress (a machine app)
+ * is never known to be moving.
+ */
+function paceWatch(clockUs: () => number, wall0: number): { seen(): void; moving(timeoutMs: number): boolean } {
+  let us = 0;
+  let wall = wall0;
+  return {
+    seen() {
+      const now = clockUs();
+      if (now > us) {
+        us = now;
+        wall = performance.now();
+      }
+    },
+    moving(timeoutMs) {
+      return us > 0 && performance.now() - wall < Math.max(500, timeoutMs / 4);
+    },
+  };
 }
 
 /** A progress bar on standard error (TTY only), redrawn when the whole percentage changes. */
@@ -102,6 +135,8 @@ async function runApp(cx: CommandContext): Promise<number> {
   const prepared = prepareRun(app, board, options, resolved);
   const { ctx, record } = prepared;
   const bar = !json && io.stderrIsTTY ? progressBar(io) : null;
+  const pace = paceWatch(() => record.clock(), performance.now());
+  record.listener = { progress: () => pace.seen() };
   if (!json) {
     io.out(
       `${style.bold(`rtos-sim run ${app.name}`)} on ${board.name}, ${formatTime(durationMs * 1000)}, seed ${seed}\n`,
@@ -132,7 +167,10 @@ async function runApp(cx: CommandContext): Promise<number> {
           }\n`,
         );
       },
-      ...(bar ? { progress: (f: number) => bar.update(f) } : {}),
+      progress: (f: number) => {
+        pace.seen();
+        bar?.update(f);
+      },
     };
   }
   const wall0 = performance.now();
@@ -148,12 +186,17 @@ async function runApp(cx: CommandContext): Promise<number> {
     if (stop !== null) {
       const task = record.running === null ? "" : ` in task ${record.taskName(record.running)}`;
       const at = `at simulated t=${formatTime(record.clock())}${task}`;
+      const moving = stop === "timeout" && pace.moving(timeoutMs ?? 0);
+      const limit = `app ${app.name} did not finish within --timeout ${values.timeout} of wall time`;
+      const speed = record.clock() / 1000 / (performance.now() - wall0);
       throw new CliError(
         stop === "timeout" ? "APP_TIMEOUT" : "INTERRUPTED",
-        stop === "timeout"
-          ? `app ${app.name} did not finish within --timeout ${values.timeout} of wall time (stopped ${at}): a task in a JavaScript loop that never yields and touches no simulated memory? (no simulated time passes, so no watchdog fires)`
-          : `interrupted (Ctrl-C) ${at}, while app ${app.name} ran`,
-        { stop, simulatedUs: record.clock() },
+        stop === "interrupt"
+          ? `interrupted (Ctrl-C) ${at}, while app ${app.name} ran`
+          : moving
+            ? `${limit}: it was still running, at simulated t=${formatTime(record.clock())} of ${formatTime(durationMs * 1000)} (${formatShare(record.clock() / (durationMs * 1000))}, about ${speed >= 10 ? speed.toFixed(0) : speed.toFixed(1)}x real time); give it a longer --timeout or a shorter --duration`
+            : `${limit} (stopped ${at}): a task in a JavaScript loop that never yields and touches no simulated memory? (no simulated time passes, so no watchdog fires)`,
+        { stop, simulatedUs: record.clock(), ...(stop === "timeout" ? { stuck: !moving } : {}) },
         "run",
       );
     }
