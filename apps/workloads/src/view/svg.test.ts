@@ -41,6 +41,8 @@ describe("timelineSvg and counterSvg", () => {
     expect(svg).toContain('id="counter-0"');
     expect(svg).toContain(`stroke="${colours.of("a<b")}"`);
     expect(svg.match(/<polyline/g)).toHaveLength(1);
+    // A step per sample: along at 8 B to 500 us (x 590), up to 16 B, along to the end (x 1070).
+    expect(svg).toContain('points="110.0,80.0 590.0,80.0 590.0,10.0 1070.0,10.0"');
   });
 
   it("draws a run that reached its recording limit (200,000 slices and samples: no argument spread)", () => {
@@ -59,5 +61,10 @@ describe("timelineSvg and counterSvg", () => {
     expect(timelineSvg(r, new ColourMap())).toContain(">200000 slices<");
     const plot = counterSvg(r.counters[0]!, r.simulatedUs, new ColourMap(), 0);
     expect(plot).toContain('class="tick" text-anchor="end">199999<');
+    // 200,000 steps drawn as at most four points per half unit of x, from 0 (y 150) to 199,999 (y 10).
+    const points = /points="([^"]*)"/.exec(plot)![1]!.split(" ");
+    expect(points.length).toBeLessThanOrEqual(4 * 2 * 960 + 1);
+    expect(points[0]).toBe("110.0,150.0");
+    expect(points.at(-1)).toBe("1070.0,10.0");
   });
 });
