@@ -23,6 +23,43 @@ describe("canonical JSON and FNV-1a", () => {
     expect(traceHash([{ ev: "x", t: 1 }])).toBe(fnv1a64('[{"ev":"x","t":1}]'));
   });
 
+  it("writes what the plain recursive definition writes, for any value (property)", () => {
+    /** The canonical form as the docs define it, written plainly (no key cache, no fast paths). */
+    const reference = (v: unknown): string => {
+      if (v === null || v === undefined || typeof v === "function") return "null";
+      if (typeof v === "number") return Number.isFinite(v) ? JSON.stringify(v === 0 ? 0 : v) : "null";
+      if (typeof v === "boolean" || typeof v === "string") return JSON.stringify(v);
+      if (typeof v === "bigint") return JSON.stringify(v.toString());
+      if (typeof v === "symbol") return JSON.stringify(v.description ?? "");
+      if (Array.isArray(v)) return `[${v.map(reference).join(",")}]`;
+      if (v instanceof Error) return reference({ name: v.name, message: v.message });
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o)
+        .filter((k) => o[k] !== undefined)
+        .sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(",")}}`;
+    };
+    fc.assert(
+      fc.property(fc.anything({ withBigInt: true, withNullPrototype: true, withObjectString: true }), (v) => {
+        expect(canonicalJson(v)).toBe(reference(v));
+      }),
+      { seed: 11, numRuns: 1000 },
+    );
+    // Objects of one key list share its sorted order; a key list that joins alike is not taken for it.
+    const alike = [{ "a\u0000b": 1 }, { a: 2, b: 3 }, { b: 4, a: 5 }, { a: 6, b: undefined }];
+    expect(canonicalJson(alike)).toBe('[{"a\\u0000b":1},{"a":2,"b":3},{"a":5,"b":4},{"a":6}]');
+    // Any well-formed string hashes as its UTF-8 bytes, ASCII or not (canonical JSON escapes lone surrogates).
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), (text) => {
+        const bytes = new TextEncoder().encode(text);
+        const h = new Fnv1a64();
+        h.update(text);
+        expect(h.digest()).toBe(fnv1a64Bytes(bytes));
+      }),
+      { seed: 13, numRuns: 500 },
+    );
+  });
+
   it("hashes piece by piece as in one string (Fnv1a64), the canonical form without building it (canonicalHash)", () => {
     const h = new Fnv1a64();
     for (const piece of ["é", "€", "😀"]) h.update(piece);
@@ -49,6 +86,13 @@ describe("canonical JSON and FNV-1a", () => {
     );
   });
 });
+
+/** 64-bit FNV-1a over bytes, with BigInt: the definition the hasher's 32-bit arithmetic must match. */
+function fnv1a64Bytes(bytes: Uint8Array): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return h.toString(16).padStart(16, "0");
+}
 
 /** A busy little system: accesses to flash and SRAM, sleeps, a semaphore, a watchdog fault, a kill. */
 function scenario(producerSleep: number): { sched: Scheduler; rec: TraceRecorder } {
