@@ -52,13 +52,18 @@ describe("timelineSvg and counterSvg", () => {
       options: { seed: 1, durationMs: 1, memcheck: false },
     });
     const t = long.addTask("t");
+    const u = long.addTask("u");
     for (let i = 0; i < 200_000; i++) {
-      long.slice(t, 10 * i, 10 * i + 5);
+      long.slice(i < 150_000 ? t : u, 10 * i, 10 * i + 5);
       long.counter("heap", "bytes", { t: i }, 10 * i);
     }
     const r = long.finish({ simulatedUs: 2_000_000, cycles: 0, wallMs: 0, memcheckActive: false });
     expect(r.slices).toHaveLength(200_000);
-    expect(timelineSvg(r, new ColourMap())).toContain(">200000 slices<");
+    const timeline = timelineSvg(r, new ColourMap());
+    // Lane by lane: t ran in the first three quarters (columns 0-719), u in the last (720-959).
+    expect(timeline.match(/>\d+ slices</g)).toEqual([">0 slices<", ">150000 slices<", ">50000 slices<"]); // kernel, t, u
+    expect(timeline).toContain('<rect x="110" y="30" width="720" height="18"');
+    expect(timeline).toContain('<rect x="830" y="56" width="240" height="18"');
     const plot = counterSvg(r.counters[0]!, r.simulatedUs, new ColourMap(), 0);
     expect(plot).toContain('class="tick" text-anchor="end">199999<');
     // 200,000 steps drawn as at most four points per half unit of x, from 0 (y 150) to 199,999 (y 10).

@@ -65,20 +65,24 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
   for (const s of result.slices) if (s.end > total) total = s.end;
   const height = result.tasks.length * LANE + 30;
   const xOf = (t: number) => GUTTER + (Math.min(Math.max(t, 0), total) / total) * PLOT_WIDTH;
+  // Every task's slices marked on its pixel columns in one pass over the slices (the playground
+  // redraws this four times a second, over up to 200,000 slices).
+  const lanes = new Map<number, { columns: Uint8Array; slices: number }>();
+  for (const task of result.tasks) lanes.set(task.id, { columns: new Uint8Array(PLOT_WIDTH), slices: 0 });
+  for (const s of result.slices) {
+    const lane = lanes.get(s.task);
+    if (lane === undefined) continue;
+    lane.slices++;
+    const a = Math.floor(xOf(s.start) - GUTTER);
+    const b = Math.max(a + 1, Math.ceil(xOf(s.end) - GUTTER));
+    lane.columns.fill(1, Math.min(a, PLOT_WIDTH - 1), Math.min(b, PLOT_WIDTH));
+  }
   let body = "";
   result.tasks.forEach((task, lane) => {
     const y = lane * LANE + 4;
     body += `<text x="${GUTTER - 8}" y="${y + 15}" class="lane-label" text-anchor="end">${esc(task.name)}</text>`;
     body += `<rect x="${GUTTER}" y="${y}" width="${PLOT_WIDTH}" height="${LANE - 8}" class="lane"/>`;
-    const columns = new Uint8Array(PLOT_WIDTH);
-    let slices = 0;
-    for (const s of result.slices) {
-      if (s.task !== task.id) continue;
-      slices++;
-      const a = Math.floor(xOf(s.start) - GUTTER);
-      const b = Math.max(a + 1, Math.ceil(xOf(s.end) - GUTTER));
-      columns.fill(1, Math.min(a, PLOT_WIDTH - 1), Math.min(b, PLOT_WIDTH));
-    }
+    const { columns, slices } = lanes.get(task.id)!;
     const colour = colours.of(task.name);
     for (const [a, b] of runsOf(columns)) {
       const from = (a / PLOT_WIDTH) * total;
