@@ -2,7 +2,10 @@ import { createMachine, MPS2_AN505 } from "@rtos-sim/hw";
 import { RegionManager } from "@rtos-sim/region";
 import { describe, expect, it } from "vitest";
 import { StackAllocator } from "./stack.js";
-import { f407, recorder } from "./test-pages.js";
+import { f407, fencedPort, recorder } from "./test-pages.js";
+
+const corruptionAt = (address: number) =>
+  expect.objectContaining({ code: "HEAP_CORRUPTION", context: expect.objectContaining({ address }) });
 
 describe("StackAllocator on an STM32F407", () => {
   it("bumps, grows by a chunk, and releases back to a mark at exact addresses", () => {
@@ -44,6 +47,45 @@ describe("StackAllocator on an STM32F407", () => {
     expect(stack.stats()).toMatchObject({ liveBlocks: 0, liveBytes: 0, pages: 0, allocations: 5, frees: 5 });
     expect(freePages()).toBe(before);
     expect(obs.log.slice(4, 6)).toEqual(["free 0x20002018 2000 frame", "free 0x200010e8 3000 frame"]);
+  });
+
+  it("a forged link that ends a chunk's blocks early is HEAP_CORRUPTION: its pages stay under the live blocks", () => {
+    // Found by the hostile-task property with more runs: a middle block's link forged to NIL made
+    // the pop of the block above it give the chunk back with two live blocks in it, and a release
+    // to an earlier mark then read the NIL "header" at address 1.
+    const { m, rm, freePages } = f407();
+    const port = fencedPort(m.core, 0x20001000, 0x20003000);
+    const stack = new StackAllocator({ pages: rm, memory: port, region: "SRAM1" });
+    const a = stack.allocate(1)!;
+    const mark = stack.mark();
+    const b = stack.allocate(155)!;
+    const c = stack.allocate(1)!;
+    expect([a, b, c]).toEqual([0x20001018, 0x20001028, 0x200010d0]);
+    const held = freePages();
+    const chunk = () => m.bus.peek(0x20001000, 0x1000);
+    m.core.write32(c - 4, 1); // c's link to b's header, forged to NIL
+    const before = chunk();
+    expect(() => stack.free(c)).toThrow(corruptionAt(c - 4));
+    expect(() => stack.release(mark)).toThrow(corruptionAt(c - 4));
+    expect([chunk(), freePages(), stack.stats().liveBlocks]).toEqual([before, held, 3]);
+    m.core.write32(c - 4, b - 8); // repaired: everything pops as it should
+    stack.release(mark);
+    expect([stack.owns(a), stack.stats().liveBlocks]).toEqual([true, 1]);
+    stack.free(a);
+    // The first block of a second chunk links to the top block of the chunk below, nothing else.
+    const small = stack.allocate(8)!;
+    const big = stack.allocate(3000)!;
+    const next = stack.allocate(2000)!; // a second chunk
+    expect([small, big, next]).toEqual([0x20001018, 0x20001028, 0x20002018]);
+    m.core.write32(next - 4, small - 8); // a header of the chunk below, but not its top block's
+    expect(() => stack.free(next)).toThrow(corruptionAt(small - 8));
+    m.core.write32(next - 4, big - 8);
+    stack.free(next);
+    stack.free(big);
+    stack.free(small);
+    // The stack is empty: a mark from before is BAD_MARK, read from no header.
+    expect(() => stack.release(mark)).toThrow(expect.objectContaining({ code: "BAD_MARK" }));
+    expect(port.outside).toEqual([]);
   });
 
   it("rejects marks that are not on the stack and frees of foreign addresses", () => {

@@ -32,6 +32,11 @@ interface Chunk {
   used: number;
   /** The top the chunk had when the stack moved on to a chunk above it (its live blocks end there). */
   liveEnd: number;
+  /**
+   * The header of the chunk's first block (0 until it is pushed, in the call that took the
+   * chunk): the one block whose link leaves the chunk (NIL in the bottom chunk).
+   */
+  first: number;
 }
 
 /**
@@ -52,11 +57,13 @@ interface Chunk {
  * **Where the state lives.** In simulated memory (a task can write it on a task heap): the chunk
  * and block headers. In JS (no task can write it): the chunk list (geometry from the page
  * source), the top block and the top, kept as a kernel keeps globals, and the stack's own history
- * (how high each chunk's top went, the chunks it gave back) that names a double free. A block's link to the
- * previous block is followed only when it names a header in the same chunk (or the chunk below)
- * whose block ends at or before it, and the top block's size must reach the top: the walk is
- * strictly ordered (a forged cycle cannot loop) and every position derived from memory stays in
- * a chunk; a violation is `HEAP_CORRUPTION`, found before a release pops anything. A page source
+ * (how high each chunk's top went, each chunk's first block, the chunks it gave back) that names a
+ * double free. A block's link to the previous block is followed only when it names a header in
+ * the same chunk whose block ends at or before it; only a chunk's first block links out of it, to
+ * the top block of the chunk below (or NIL in the bottom chunk); and the top block's size must
+ * reach the top: the walk is strictly ordered (a forged cycle cannot loop), every position
+ * derived from memory stays in a chunk, and a forged link cannot end a chunk early (its pages
+ * given back under live blocks); a violation is `HEAP_CORRUPTION`, found before a release pops anything. A page source
  * that refuses a chunk back (its metadata corrupted) is `HEAP_CORRUPTION` too; the blocks popped
  * until then stay popped.
  *
@@ -117,6 +124,7 @@ export class StackAllocator extends BaseAllocator {
         data = alignUp(this.top + BLOCK_HEADER, al);
       }
       const h = data - BLOCK_HEADER;
+      if (c.first === 0) c.first = h;
       const m = this.mem;
       m.write32(h, size);
       m.write32(h + 4, this.last);
@@ -138,7 +146,7 @@ export class StackAllocator extends BaseAllocator {
     if (order + this.pageOrder > 29) return null;
     const base = this.takePages(order);
     if (base === null) return null;
-    const c: Chunk = { base, order, end: base + 2 ** (order + this.pageOrder), used: 0, liveEnd: 0 };
+    const c: Chunk = { base, order, end: base + 2 ** (order + this.pageOrder), used: 0, liveEnd: 0, first: 0 };
     if (this.chunks.some((h) => base < h.end && h.base < c.end))
       throw this.error("HEAP_CORRUPTION", "page source handed out pages of a chunk this stack holds", base, { order });
     c.used = c.liveEnd = base + CHUNK_HEADER;
@@ -173,7 +181,8 @@ export class StackAllocator extends BaseAllocator {
       // Validate first: the mark must be on the chain from the top, every link and size on the
       // way checked (the pops below then cannot fail).
       let h = this.last;
-      if (h !== mark) this.checkTop();
+      // An empty stack has no top block to check (its header would be NIL, not memory).
+      if (h !== mark && h !== NIL) this.checkTop();
       while (h !== mark) {
         if (h === NIL) throw this.error("BAD_MARK", "release to a mark that is not on the stack", mark);
         h = this.prevOf(h);
@@ -186,23 +195,30 @@ export class StackAllocator extends BaseAllocator {
 
   /**
    * Reads and checks the previous-block link of block header `h` (a header of the stack, in
-   * chunk `i` of the chunk list): NIL, or an 8-aligned header in the same chunk whose block
-   * ends at or before `h`, or in the chunk below whose block ends inside it. The stack's blocks
-   * are then strictly ordered, so a forged link can neither leave the chunks nor make a walk
-   * loop.
+   * chunk `i` of the chunk list). The chunk's first block (the stack knows which) links to NIL
+   * in the bottom chunk, else to the chunk below's top block, whose block ends where that chunk's
+   * live blocks end; every other block links to an 8-aligned header in its own chunk whose block
+   * ends at or before `h`. The stack's blocks are then strictly ordered, so a forged link can
+   * neither leave the chunks, make a walk loop, nor end a chunk's blocks early (which would give
+   * its pages back under live blocks).
    */
   private prevOf(h: number): number {
     const m = this.mem;
     const p = m.read32(h + 4);
-    if (p === NIL) return p;
     const i = this.chunkIndex(h);
-    const j = (p & 7) === 0 ? this.chunkIndex(p) : -1;
+    const first = h === this.chunks[i]!.first;
+    if (first && i === 0) {
+      if (p !== NIL) throw this.error("HEAP_CORRUPTION", "stack block link out of range", h + 4, { link: p });
+      return p;
+    }
+    const j = p !== NIL && (p & 7) === 0 ? this.chunkIndex(p) : -1;
     const c = this.chunks[j];
-    if (c === undefined || (j !== i && j !== i - 1) || p < c.base + CHUNK_HEADER || p + BLOCK_HEADER > c.end)
+    if (c === undefined || j !== (first ? i - 1 : i) || p < c.base + CHUNK_HEADER || p + BLOCK_HEADER > c.end)
       throw this.error("HEAP_CORRUPTION", "stack block link out of range", h + 4, { link: p });
     const end = p + BLOCK_HEADER + m.read32(p);
-    if (end > (j === i ? h : c.end))
-      throw this.error("HEAP_CORRUPTION", "stack block size runs past the next block", p, { end });
+    if (first && end !== c.liveEnd)
+      throw this.error("HEAP_CORRUPTION", "stack block size does not reach its chunk's top", p, { end });
+    if (end > h) throw this.error("HEAP_CORRUPTION", "stack block size runs past the next block", p, { end });
     return p;
   }
 
