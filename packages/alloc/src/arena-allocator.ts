@@ -588,18 +588,18 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         const ew0 = nfree ? this.checkHeader(end, this.extentNext) : nw0;
         if (nfree) this.checkAbsorb(n, nsize, r, split ? rest : 0);
         else if (split) this.checkInsert(r, rest);
-        // Commit phase. A growing block absorbs the next one while it is still the allocator's
-        // (its links are read) and is published after; a shrinking one is published before the
-        // allocator writes into the bytes it hands back.
-        const grows = need > bsize;
-        if (grows) this.absorb(n, nsize, r, split ? rest : 0);
+        // Commit phase. The observer hears of the new size first: when it refuses (a checker's
+        // stop policy), nothing has changed. The commit then writes only outside the block as it
+        // now is (the list changes use the links the check phase read, never the absorbed
+        // block's bytes), and into the bytes a shrinking block hands back once they are the
+        // allocator's again.
+        if (this.observer !== null) this.observer.blockResized(address, oldReq, address, size, this.name);
         this.usedBytes += mine - bsize;
         this.liveBytes += size - oldReq;
         const last = address + size;
         if (last > this.highestEnd) this.highestEnd = last;
-        if (this.observer !== null) this.observer.blockResized(address, oldReq, address, size, this.name);
         if (nfree) {
-          if (!grows) this.absorb(n, nsize, r, split ? rest : 0);
+          this.absorb(n, nsize, r, split ? rest : 0);
           this.setState(a, n + HEADER, NONE);
         } else if (split) this.insert(r, rest);
         if (split) {

@@ -83,6 +83,31 @@ describe.each(kinds)("%s robustness", (_kind, make) => {
     expect(a.stats()).toMatchObject({ liveBlocks: 1, frees: 1 });
   });
 
+  it("an observer that refuses a resize in place leaves memory and the stats as they were", () => {
+    const { m, a } = setup();
+    const p = a.allocate(40)!;
+    const q = a.allocate(200)!;
+    a.allocate(24);
+    a.free(q); // p grows into q's free block, or shrinks and hands bytes back
+    const refuse = {
+      blockAllocated: () => {},
+      blockFreed: () => {},
+      blockResized: () => {
+        throw new Error("stopped by the observer");
+      },
+    };
+    for (const size of [120, 8]) {
+      a.observer = refuse;
+      const before = snapshot(m, a);
+      expect(() => a.resize(p, size)).toThrow("stopped by the observer");
+      expect(snapshot(m, a)).toEqual(before);
+      a.observer = null;
+      expect(a.resize(p, size)).toBe(p); // in place, and the allocator whole
+    }
+    a.free(p);
+    expect(a.allocate(200)).toBe(p); // p, q's and the rest merged again
+  });
+
   it("detects an overflow into the next live block's header at the next free", () => {
     const { m, a } = setup();
     const p = a.allocate(24)!;
