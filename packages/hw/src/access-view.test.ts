@@ -58,4 +58,28 @@ describe("ViewCache", () => {
     expect(cache.offsetsOf(a)[1]).toBe(au);
     expect(cache.offsetsOf(others[0]!)[0]).toBe(0);
   });
+
+  it("a slot taken for another table holds zeros but for the chunks built for that table", () => {
+    const bus = createMachine(STM32F407).bus;
+    const cache = new ViewCache(bus);
+    const slots = bus.bufferLayout.viewSlots - 1;
+    const all = new Uint8Array(bus.layout.granules).fill(0xff); // every permission, everywhere
+    const view = (at: number) => new Uint8Array(bus.buffer, at, bus.bufferLayout.viewBytes);
+    const sram = bus.offsetOf(0x20000000);
+    const ccm = bus.offsetOf(0x10000000);
+    const a = permTable(bus.layout, all);
+    const at = cache.get(a, true, false);
+    cache.fill(at, sram);
+    cache.fill(at, ccm);
+    const built = view(at).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0);
+    expect(built).toBe(2 * 2048); // two 64 KiB chunks: SRAM1's first, CCM's first
+    // Every other slot taken, then one more table: it takes a's slot.
+    for (let n = 1; n < slots; n++) cache.get(permTable(bus.layout, all), true, false);
+    const b = permTable(bus.layout, all);
+    expect(cache.get(b, true, false)).toBe(at);
+    expect(view(at).every((v) => v === 0)).toBe(true); // nothing of a's view left to pass
+    cache.fill(at, sram + 0x100);
+    expect(view(at)[(sram + 0x100) >>> 5]).toBe(0xf); // b's view: loads and stores at both levels, no cost
+    expect(view(at).reduce((n, v) => n + (v !== 0 ? 1 : 0), 0)).toBe(2048);
+  });
 });

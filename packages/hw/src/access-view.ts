@@ -208,8 +208,15 @@ export class ViewCache {
     }
     slot.table = table;
     slot.variant = variant;
-    slot.bytes.fill(0);
-    slot.built.fill(0);
+    // Only the chunks the previous view built hold non-zero bytes: clearing just those keeps a
+    // switch between more configurations than slots cheap on a board with much memory (the
+    // whole view is 768 KiB on the MPS2-AN386, where a task touches a few chunks).
+    const built = slot.built;
+    for (let c = 0; c < built.length; c++) {
+      if (built[c] === 0) continue;
+      built[c] = 0;
+      slot.bytes.fill(0, c << CHUNK_SHIFT, (c + 1) << CHUNK_SHIFT);
+    }
     views.slots[variant] = n;
     views.offsets[variant] = this.base + n * this.size;
     return n;
