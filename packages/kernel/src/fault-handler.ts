@@ -6,6 +6,7 @@ import type { FaultPolicy } from "./config.js";
 import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
 import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
+import { logFault } from "./task-log.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
 
 /** What the fault handler needs of the kernel. */
@@ -152,8 +153,10 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
  * does, and applies the task's policy (stop, restart, restart up to N, panic).
  */
 export class FaultHandler {
-  /** Every fault so far, in order. */
+  /** The faults' records in order: each task's first `FAULT_LIMIT`. */
   readonly faults: FaultRecord[] = [];
+  /** Faults so far, kept or not. */
+  count = 0;
   /** The panic message, once a policy panicked. */
   panicMessage: string | null = null;
 
@@ -207,8 +210,8 @@ export class FaultHandler {
         checker: report,
       }),
     };
-    k.faults.push(record);
-    this.faults.push(record);
+    this.count++;
+    if (logFault(k, record)) this.faults.push(record);
     // The handler reads and clears the fault status (write-1-to-clear), as a kernel does.
     machine.scb.cfsr = 0;
     machine.scb.hfsr = 0;

@@ -150,6 +150,7 @@ export { Errno, sys, syscall } from "./syscalls.js";
 export { TaskContext } from "./task-context.js";
 export type { TaskHeapOptions } from "./task-heap.js";
 export { makeTaskHeap } from "./task-heap.js";
+export { FAULT_LIMIT, OUTPUT_LIMIT } from "./task-log.js";
 export type { GatedHeap, KTask, TaskCosts, TaskHeap } from "./task-record.js";
 export { CODE_REGION_BYTES, GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
 export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";

@@ -40,6 +40,7 @@ import { handleSyscall } from "./syscall-handler.js";
 import { isObjectName, MAX_OBJECT_NAME } from "./syscall-handlers/args.js";
 import { TaskContext, taskControl } from "./task-context.js";
 import { makeTaskHeap } from "./task-heap.js";
+import { logLine } from "./task-log.js";
 import {
   CODE_REGION_BYTES,
   type GatedHeap,
@@ -496,7 +497,7 @@ export class Kernel {
   /** A line written by a task (UART or print syscall). */
   output(taskId: number, line: string): void {
     const t = this.byId.get(taskId);
-    t?.output.push(line);
+    if (t) logLine(t, line);
     if (this.events.watched.uart && this.events.listenerCount("uart") > 0)
       this.events.emit("uart", { ...this.stamp(), task: t?.name ?? "kernel", line });
   }
@@ -702,9 +703,17 @@ export class Kernel {
     });
   }
 
-  /** Every fault so far, in order. */
+  /**
+   * The faults' records in order: each task's first `FAULT_LIMIT` (1,000), so a task faulting
+   * again and again keeps the kernel's memory bounded ({@link Kernel.faultCount} counts them all).
+   */
   get faults(): readonly FaultRecord[] {
     return this.faultHandler.faults;
+  }
+
+  /** Faults so far, the ones whose records were not kept included. */
+  get faultCount(): number {
+    return this.faultHandler.count;
   }
 
   /**
@@ -806,7 +815,9 @@ export class Kernel {
           plan,
           ctx,
           faults: [],
+          faultCount: 0,
           output: [],
+          outputLines: 0,
           frame: new Uint32Array(8),
           stacked: false,
           frameAt: 0,

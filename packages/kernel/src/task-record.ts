@@ -83,10 +83,14 @@ export interface KTask {
   plan: MpuPlan;
   /** The context the task's code is given (its memory accesses, SP, PC, syscall helpers). */
   readonly ctx: TaskContext;
-  /** Faults so far (every restart keeps them). */
+  /** Its faults' records, the first `FAULT_LIMIT` (1,000) (every restart keeps them). */
   readonly faults: FaultRecord[];
-  /** Lines written to the UART or printed. */
+  /** Faults so far, the ones whose records were not kept included. */
+  faultCount: number;
+  /** Lines written to the UART or printed, the first `OUTPUT_LIMIT` (100,000). */
   readonly output: string[];
+  /** Lines written so far, the ones not kept included. */
+  outputLines: number;
   /** Simulated exception frame words last stacked or unstacked (R0-R3, R12, LR, PC, xPSR). */
   frame: Uint32Array;
   /** Whether its exception frame is on its stack now (from its SVC entry until the return to it). */
@@ -172,7 +176,9 @@ export class TaskRecord implements KTask {
   declare plan: MpuPlan;
   declare readonly ctx: TaskContext;
   declare readonly faults: FaultRecord[];
+  declare faultCount: number;
   declare readonly output: string[];
+  declare outputLines: number;
   declare frame: Uint32Array;
   declare stacked: boolean;
   declare frameAt: number;
@@ -203,7 +209,9 @@ export class TaskRecord implements KTask {
     this.plan = init.plan;
     this.ctx = init.ctx;
     this.faults = init.faults;
+    this.faultCount = init.faultCount;
     this.output = init.output;
+    this.outputLines = init.outputLines;
     this.frame = init.frame;
     this.stacked = init.stacked;
     this.frameAt = init.frameAt;
