@@ -1,3 +1,4 @@
+import { LiveBlocks, type LiveIndex } from "./live-index.js";
 import type { BlockInfo, Site } from "./report.js";
 
 /** The checker's record of one block handed out by an allocator. */
@@ -20,17 +21,30 @@ export interface BlockRecord {
 
 /**
  * Live blocks by address, and a bounded history of freed ones (newest last) to name the block
- * in use-after-free and double-free reports. The lookups that scan are only used on error paths.
+ * in use-after-free and double-free reports. The look-ups are only used on error paths; the live
+ * ones go through an index by address built at the first one (a scan when blocks overlap), so a
+ * task holding many blocks does not pay for all of them at every report.
  */
 export class BlockTable {
   /** Live blocks by start address (first user byte). */
-  readonly live = new Map<number, BlockRecord>();
+  readonly live: Map<number, BlockRecord>;
+  /** The live blocks by address, for the look-ups. */
+  private readonly index: LiveIndex;
   /** Freed blocks, a ring of `history` entries; `next` is where the next one goes. */
   private readonly ring: (BlockRecord | undefined)[];
   private next = 0;
 
   constructor(history: number) {
+    const live = new LiveBlocks();
+    this.live = live;
+    this.index = live.index;
     this.ring = new Array(history);
+  }
+
+  /** Changes a live block's size (a block resized in place). */
+  resize(rec: BlockRecord, size: number): void {
+    rec.size = size;
+    this.index.added(rec);
   }
 
   /** Freed blocks remembered, newest first. */
@@ -56,6 +70,8 @@ export class BlockTable {
 
   /** The live block containing `address`, if any. */
   liveContaining(address: number): BlockRecord | undefined {
+    const found = this.index.containing(address);
+    if (found !== null) return found;
     for (const b of this.live.values()) if (address >= b.address && address < b.address + Math.max(b.size, 1)) return b;
     return undefined;
   }
@@ -82,6 +98,10 @@ export class BlockTable {
 
   /** The live (or, with `freed`, freed) block nearest to `address` within `reach` bytes outside it. */
   nearest(address: number, reach: number, freed = false): BlockRecord | undefined {
+    if (!freed) {
+      const found = this.index.nearest(address, reach);
+      if (found !== null) return found;
+    }
     let best: BlockRecord | undefined;
     let bestD = reach + 1;
     const consider = (b: BlockRecord) => {

@@ -241,7 +241,7 @@ export class Transitions {
       if (saved[i]! & StateBit.I) this.shadow.update(newAddress + i, 1, ~0, StateBit.I);
     }
     if (newAddress === rec.address) {
-      rec.size = newSize;
+      this.ledger.blocks.resize(rec, newSize);
       return;
     }
     this.ledger.blocks.retire(rec, "freed", this.reporter.site());
@@ -287,7 +287,7 @@ export class Transitions {
       if (saved[oldUser - oldInner + i]! & StateBit.I) this.shadow.update(user + i, 1, ~0, StateBit.I);
     }
     if (user === oldUser) {
-      rec.size = size;
+      this.ledger.blocks.resize(rec, size);
       return;
     }
     this.ledger.blocks.retire(rec, "freed", this.reporter.site(false));
