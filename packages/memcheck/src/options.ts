@@ -46,7 +46,11 @@ export interface CheckerOptions {
   readonly onError?: ErrorPolicy;
   /** Reports of the same kind, block (or address, outside blocks) and task beyond this many are suppressed. Default 3. */
   readonly maxRepeats?: number;
-  /** Reports kept and emitted in total; later ones are suppressed. Default 1000. */
+  /**
+   * Reports kept and emitted in total; later ones are suppressed. Default 1000. Past it, the
+   * repeats of a report already seen are still counted (its `occurrence`), a new one's are not
+   * (each is occurrence 1): the counts stay bounded in a run that reports at ever new addresses.
+   */
   readonly maxReports?: number;
   /** Capture a JS stack (`new Error().stack`) in each report. Default false. */
   readonly captureStack?: boolean;

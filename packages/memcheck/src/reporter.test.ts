@@ -65,6 +65,20 @@ describe("Reporter", () => {
     expect([reporter.reports.length, reporter.suppressed]).toEqual([0, 0]);
   });
 
+  it("past maxReports counts only the repeats it already knew: a new site's report stays at occurrence 1", () => {
+    const { reporter } = make({ maxReports: 2, onError: "continue" });
+    const dropped: number[] = [];
+    reporter.events.on("suppressed", (r) => dropped.push(r.occurrence));
+    reporter.transitionError("invalid-free", "a", 0x20001004, 0, null);
+    reporter.transitionError("invalid-free", "b", 0x20001008, 0, null);
+    for (let i = 0; i < 2; i++) reporter.transitionError("invalid-free", "a again", 0x20001004, 0, null);
+    for (let a = 0; a < 3; a++)
+      for (let i = 0; i < 2; i++) reporter.transitionError("invalid-free", "new", 0x20002000 + a * 4, 0, null);
+    expect(reporter.reports.map((r) => r.occurrence)).toEqual([1, 1]);
+    expect(dropped).toEqual([2, 3, 1, 1, 1, 1, 1, 1]);
+    expect(reporter.suppressed).toBe(8);
+  });
+
   it("stops writes by default: the fault is latched on the core and thrown; reads and leaks go on", () => {
     const { m, reporter } = make({ onError: "stop-writes" });
     reporter.accessError(

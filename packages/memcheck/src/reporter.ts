@@ -314,8 +314,11 @@ export class Reporter {
     const sites = this.opts.sourceSites;
     const source = sites !== null && !kind.startsWith("leak-") ? siteOfCapture(this.callStack(), sites) : null;
     const key = this.key(kind, source, address, size, access, block, task);
-    const occurrence = (this.seen.get(key) ?? 0) + 1;
-    this.seen.set(key, occurrence);
+    const known = this.seen.get(key);
+    const occurrence = (known ?? 0) + 1;
+    // Past `maxReports` every report is suppressed: a key not seen before is not remembered, or a
+    // run reporting at ever new addresses (onError "continue") would grow the map without bound.
+    if (known !== undefined || this.reports.length < this.opts.maxReports) this.seen.set(key, occurrence);
     const region = located ? this.bus.regionAt(address >>> 0) : undefined;
     const label = this.label;
     this.label = null;
