@@ -152,7 +152,7 @@ export {
 export { checkerReportFrom, leakSummaryFrom, recordCheckerReports, WARNING_KINDS } from "./run/memcheck-report.js";
 export type { ManagedRegion } from "./run/page-maps.js";
 export { bootPageMaps, pageMapFromRegionManager } from "./run/page-maps.js";
-export { RECORD_LIMIT, recordingSummary, SampleSeries } from "./run/record-limit.js";
+export { FAULT_RECORD_LIMIT, RECORD_LIMIT, recordingSummary, SampleSeries } from "./run/record-limit.js";
 export type { FaultContext, FaultRegisters, RunListener } from "./run/recorder.js";
 export { boardInfo, mpuRegionInfo, RunRecorder } from "./run/recorder.js";
 export type {

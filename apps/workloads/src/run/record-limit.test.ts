@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RECORD_LIMIT, SampleSeries } from "./record-limit.js";
+import { RECORD_LIMIT, recordingSummary, SampleSeries } from "./record-limit.js";
 
 describe("SampleSeries: a counter series within a limit", () => {
   it("keeps every sample (copied) while under the limit", () => {
@@ -53,6 +53,15 @@ describe("SampleSeries: a counter series within a limit", () => {
     expect(out.length + s.merged).toBe(1000);
     // Strictly increasing times.
     for (let i = 1; i < out.length; i++) expect(out[i]!.t).toBeGreaterThan(out[i - 1]!.t);
+  });
+
+  it("says what a run did not keep, faults with their own limit", () => {
+    const dropped = { slices: 12, events: 3, uart: 0, faults: 7, reports: 0 };
+    expect(recordingSummary({ limit: 200_000, faultLimit: 10_000, dropped, samplesMerged: 4 })).toBe(
+      "the run kept the first 200,000 run slices (12 more not kept), events (3 more not kept) and the first 10,000 faults (7 more not kept); " +
+        "counter samples were merged in pairs (the larger value kept) to stay within 200,000 per series; " +
+        "the task table, the CPU load and the verdict cover the whole run",
+    );
   });
 
   it("RECORD_LIMIT is even, as the series needs", () => {

@@ -10,6 +10,16 @@ import type { CounterSample, RecordingInfo } from "./result.js";
  */
 export const RECORD_LIMIT = 200_000;
 
+/**
+ * How many faults a run keeps (of {@link RECORD_LIMIT}, when the recorder's limit is not
+ * smaller). A fault is the heaviest entry: decoded, with the task's MPU regions, about 5 KB of
+ * `--json` and 1.5 KB of summary. A task restarted at every fault makes one every millisecond, or
+ * several million a simulated second when it faults as it starts again; 200,000 of them made a
+ * JSON document past the longest string V8 builds (about 100,000 faults), so the run ended in an
+ * internal error after running in full. 10,000 make a 52 MB document.
+ */
+export const FAULT_RECORD_LIMIT = 10_000;
+
 /** A sample the series owns (its values merged in place). */
 interface Sample {
   readonly t: number;
@@ -105,7 +115,7 @@ function mergeInto(into: Record<string, number>, from: Readonly<Record<string, n
  *
  * @example
  * ```ts
- * recordingSummary({ limit: 200000, dropped: { slices: 12, events: 0, uart: 0, faults: 0, reports: 0 }, samplesMerged: 0 });
+ * recordingSummary({ limit: 200000, faultLimit: 10000, dropped: { slices: 12, events: 0, uart: 0, faults: 0, reports: 0 }, samplesMerged: 0 });
  * // "the run kept the first 200,000 run slices (12 more not kept); the task table, the CPU load and the verdict cover the whole run"
  * ```
  */
@@ -117,14 +127,16 @@ export function recordingSummary(info: RecordingInfo): string {
       ["run slices", d.slices],
       ["events", d.events],
       ["UART lines", d.uart],
-      ["faults", d.faults],
       ["checker reports", d.reports],
     ] as const
   )
     .filter(([, dropped]) => dropped > 0)
     .map(([name, dropped]) => `${name} (${n(dropped)} more not kept)`);
+  const kept: string[] = [];
+  if (lists.length > 0) kept.push(`${n(info.limit)} ${lists.join(", ")}`);
+  if (d.faults > 0) kept.push(`${n(info.faultLimit)} faults (${n(d.faults)} more not kept)`);
   const parts: string[] = [];
-  if (lists.length > 0) parts.push(`the run kept the first ${n(info.limit)} ${lists.join(", ")}`);
+  if (kept.length > 0) parts.push(`the run kept the first ${kept.join(" and the first ")}`);
   if (info.samplesMerged > 0)
     parts.push(
       `counter samples were merged in pairs (the larger value kept) to stay within ${n(info.limit)} per series`,

@@ -1,5 +1,6 @@
 import { createMachine, Fault, MPS3_AN547, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
+import { FAULT_RECORD_LIMIT, RECORD_LIMIT, recordingSummary } from "./record-limit.js";
 import { boardInfo, mpuRegionInfo, RunRecorder } from "./recorder.js";
 
 const app = { name: "t", summary: "test", source: "builtin" as const, file: null };
@@ -291,6 +292,7 @@ describe("RunRecorder", () => {
     ]);
     expect(r.recording).toEqual({
       limit: 2,
+      faultLimit: 2,
       // Slices 3, events 1 + 3 faults, UART 1, faults 1, reports 2.
       dropped: { slices: 3, events: 4, uart: 1, faults: 1, reports: 2 },
       samplesMerged: 3,
@@ -299,6 +301,28 @@ describe("RunRecorder", () => {
       "1 more unexpected fault(s), past the run's recording limit",
       "1 more checker error(s), past the run's recording limit",
     ]);
+  });
+
+  it("keeps at most FAULT_RECORD_LIMIT faults, the heaviest entries (a fault storm's JSON outgrew V8's longest string)", () => {
+    const rec = new RunRecorder({ app, board: STM32F407, options });
+    const a = rec.addTask("a");
+    const { fault } = mpuFault();
+    for (let i = 0; i < FAULT_RECORD_LIMIT + 5; i++) rec.fault(fault, { task: a, expected: true });
+    const r = rec.finish({ simulatedUs: 50, cycles: 0, wallMs: 0, memcheckActive: false });
+    expect([r.faults.length, r.tasks[1]!.faults, r.events.length]).toEqual([
+      FAULT_RECORD_LIMIT,
+      FAULT_RECORD_LIMIT + 5,
+      FAULT_RECORD_LIMIT + 5,
+    ]);
+    expect(r.recording).toEqual({
+      limit: RECORD_LIMIT,
+      faultLimit: FAULT_RECORD_LIMIT,
+      dropped: { slices: 0, events: 0, uart: 0, faults: 5, reports: 0 },
+      samplesMerged: 0,
+    });
+    expect(recordingSummary(r.recording!)).toBe(
+      "the run kept the first 10,000 faults (5 more not kept); the task table, the CPU load and the verdict cover the whole run",
+    );
   });
 
   it("a run within its limit has no `recording` (its result and trace hash are as before); a bad limit is a RangeError", () => {

@@ -1,6 +1,6 @@
 import type { Board, Fault, MpuRegionView, Pmsav7RegionView, Pmsav8RegionView } from "@rtos-sim/hw";
 import { accessKindName, decodeHfsr, exceptionName } from "@rtos-sim/hw";
-import { RECORD_LIMIT, SampleSeries } from "./record-limit.js";
+import { FAULT_RECORD_LIMIT, RECORD_LIMIT, SampleSeries } from "./record-limit.js";
 import {
   type BoardInfo,
   type CheckerReport,
@@ -156,7 +156,7 @@ export function mpuRegionInfo(view: MpuRegionView, label: string): MpuRegionInfo
  * `ctx.record`; the CLI shows it live through a {@link RunListener}. Task 0 is the kernel.
  *
  * Memory stays bounded however long a run is: each list keeps its first `limit` entries
- * ({@link RECORD_LIMIT} by default) and counts the rest, and a counter series past the limit
+ * ({@link RECORD_LIMIT} by default; faults at most {@link FAULT_RECORD_LIMIT}) and counts the rest, and a counter series past the limit
  * halves its resolution ({@link SampleSeries}); the result's `recording` says what was not kept.
  * The task table (CPU time, timing), the live output and the verdict cover the whole run.
  *
@@ -181,6 +181,8 @@ export class RunRecorder {
   private readonly counters = new Map<string, { unit: string; series: SampleSeries }>();
   /** The most entries kept per list and per counter series. */
   private readonly limit: number;
+  /** The most faults kept (the heaviest entries): {@link FAULT_RECORD_LIMIT}, or `limit` when smaller. */
+  private readonly faultLimit: number;
   /** Entries recorded past the limit, per list, and the unexpected faults and checker errors among them. */
   private readonly dropped = { slices: 0, events: 0, uart: 0, faults: 0, reports: 0 };
   private droppedUnexpectedFaults = 0;
@@ -209,8 +211,8 @@ export class RunRecorder {
   listener: RunListener = {};
 
   /**
-   * `limit`: the most entries the run keeps of each list (slices, events, UART lines, faults,
-   * checker reports) and of each counter series; default {@link RECORD_LIMIT}. An even integer
+   * `limit`: the most entries the run keeps of each list (slices, events, UART lines, faults
+   * (at most {@link FAULT_RECORD_LIMIT}), checker reports) and of each counter series; default {@link RECORD_LIMIT}. An even integer
    * of 2 or more (a `RangeError` otherwise). What a long run does not keep is counted in the
    * result's `recording`.
    */
@@ -226,6 +228,7 @@ export class RunRecorder {
       throw new RangeError(`RunRecorder: limit must be an even integer of 2 or more, got ${String(limit)}`);
     }
     this.limit = limit;
+    this.faultLimit = Math.min(limit, FAULT_RECORD_LIMIT);
     this.app = init.app;
     this.board = init.board;
     this.options = init.options;
@@ -395,7 +398,7 @@ export class RunRecorder {
 
   /** Records a fault already decoded (e.g. by the kernel); returns it. */
   addFault(record: FaultRecord): FaultRecord {
-    if (this.faults.length < this.limit) this.faults.push(record);
+    if (this.faults.length < this.faultLimit) this.faults.push(record);
     else {
       this.dropped.faults++;
       if (!record.expected) this.droppedUnexpectedFaults++;
@@ -547,6 +550,6 @@ export class RunRecorder {
   private recording(samplesMerged: number): RecordingInfo | null {
     const d = this.dropped;
     if (d.slices + d.events + d.uart + d.faults + d.reports + samplesMerged === 0) return null;
-    return { limit: this.limit, dropped: { ...d }, samplesMerged };
+    return { limit: this.limit, faultLimit: this.faultLimit, dropped: { ...d }, samplesMerged };
   }
 }

@@ -438,6 +438,8 @@ export interface Verdict {
 export interface RecordingInfo {
   /** The most entries kept per list and per counter series. */
   readonly limit: number;
+  /** The most faults kept: `FAULT_RECORD_LIMIT` (10,000), or `limit` when smaller. */
+  readonly faultLimit: number;
   /** Entries recorded but not kept, per list (0 for a list within the limit). */
   readonly dropped: {
     /** Run slices after the first `limit`. */
@@ -446,7 +448,7 @@ export interface RecordingInfo {
     readonly events: number;
     /** UART lines after the first `limit`. */
     readonly uart: number;
-    /** Faults after the first `limit` (the unexpected ones among them still fail the run). */
+    /** Faults after the first `faultLimit` (the unexpected ones among them still fail the run). */
     readonly faults: number;
     /** Checker reports after the first `limit` (the errors among them still fail the run). */
     readonly reports: number;
