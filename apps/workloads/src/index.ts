@@ -46,7 +46,7 @@
  *
  * @packageDocumentation
  */
-export type { RegionSample, StressResults, StressSample } from "./alloc-stress/app.js";
+export type { FragmentationPeak, RegionSample, StressResults, StressSample } from "./alloc-stress/app.js";
 export {
   allocStress,
   allocStressChecks,

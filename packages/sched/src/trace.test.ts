@@ -87,6 +87,9 @@ describe("canonical JSON and FNV-1a", () => {
   });
 });
 
+/** The WHATWG encoder every runtime the tests run on has (the package's own lib has no DOM types). */
+declare const TextEncoder: new () => { encode(text: string): Uint8Array };
+
 /** 64-bit FNV-1a over bytes, with BigInt: the definition the hasher's 32-bit arithmetic must match. */
 function fnv1a64Bytes(bytes: Uint8Array): string {
   let h = 0xcbf29ce484222325n;

@@ -68,6 +68,14 @@ export interface StressSample {
   readonly pageMaps: Readonly<Record<string, string>>;
 }
 
+/** A heap's highest fragmentation over a run's samples, and when. */
+export interface FragmentationPeak {
+  /** 1 - largest free block / free bytes, as {@link HeapShape.fragmentation} (0..1). */
+  readonly fragmentation: number;
+  /** Simulated time of the sample, in milliseconds. */
+  readonly ms: number;
+}
+
 /** The results of one alloc-stress run. */
 export interface StressResults {
   /**
@@ -82,7 +90,7 @@ export interface StressResults {
   /** The spacing of the kept samples, in samples (1 until the run took {@link SAMPLE_LIMIT}). */
   readonly stride: number;
   /** Each stress heap's highest fragmentation over every sample taken, and when, by task name. */
-  readonly peakFragmentation: Readonly<Record<string, { readonly fragmentation: number; readonly ms: number }>>;
+  readonly peakFragmentation: Readonly<Record<string, FragmentationPeak>>;
   /** The most pages the slab array held at any sample taken. */
   readonly peakKmallocPages: number;
   /** Allocation counters per stress task, by task name. */

@@ -24,11 +24,15 @@ export class SampleLog<T> {
   /** The spacing of the kept samples, in samples (1 until the list first reached its limit). */
   stride = 1;
 
+  /** The most samples kept (an even number of 2 or more). */
+  readonly limit: number;
+
   /** `limit`: the most samples kept (an even number of 2 or more). */
-  constructor(readonly limit: number) {
+  constructor(limit: number) {
     if (!Number.isSafeInteger(limit) || limit < 2 || limit % 2 !== 0) {
       throw new RangeError(`SampleLog: limit must be an even integer of 2 or more, got ${String(limit)}`);
     }
+    this.limit = limit;
   }
 
   /** Adds the next sample. */
