@@ -88,6 +88,87 @@ describe("rtos-sim run <file>", { timeout: 90_000 }, () => {
     expect(r.code).toBe(0);
   });
 
+  it("resolves @rtos-sim/* values of a .ts app outside the repository to the CLI's own packages", async () => {
+    // A scratch directory has no node_modules: Node alone says "Cannot find package '@rtos-sim/kernel'".
+    const dir = appDir(
+      "scratch.ts",
+      `import { type AppDescription, Errno, fn, TIMEOUT, u32 } from "@rtos-sim/kernel";
+const STEP = fn("step", { locals: { n: u32 } });
+const app: AppDescription = {
+  name: "scratch",
+  description: "values of the kernel from a scratch directory",
+  durationMs: 5,
+  kernel: { semaphores: [{ name: "s" }] },
+  tasks: [
+    {
+      name: "t",
+      semaphores: { s: "take" },
+      *main(t) {
+        const f = t.enter(STEP); // a second kernel's fn type would be refused (bad-syscall)
+        f.locals.n = 7;
+        const r = yield* t.semTake("s", { ms: 1 });
+        const p = yield* t.malloc(16);
+        const text = \`n \${f.locals.n} \${r === TIMEOUT ? "timeout" : "taken"} \${Errno.EPERM}\`;
+        t.writeString(p, text);
+        yield* t.print(p, text.length);
+        yield* t.free(p);
+        t.leave(f);
+      },
+    },
+  ],
+};
+export default app;
+`,
+    );
+    const r = await rtosSim(["run", "./scratch.ts", "--json"], { cwd: dir });
+    expect(r.stderr).toBe("");
+    const result = JSON.parse(r.stdout) as RunResult;
+    expect(result.faults).toEqual([]);
+    expect(result.uart.map((l) => l.text)).toEqual(["n 7 timeout -1"]);
+    expect(r.code).toBe(0);
+  });
+
+  it("resolves @rtos-sim/* of a .mjs app outside the repository, the packages the CLI does not import too", async () => {
+    const dir = appDir(
+      "scratch.mjs",
+      `import { Fault } from "@rtos-sim/hw";
+import { mulberry32 } from "@rtos-sim/prng";
+export default {
+  name: "scratch",
+  summary: "values of hw and prng from a scratch directory",
+  run(ctx) {
+    const { core, mpu } = ctx.machine;
+    mpu.setControl({ enable: true });
+    core.controlNPriv = true;
+    try {
+      core.read32(0x20000000);
+    } catch (e) {
+      ctx.record.check("the core's fault is a Fault of the imported hw", e instanceof Fault);
+      core.clearFault();
+    }
+    ctx.record.check("prng", mulberry32(1)() === 0.6270739405881613);
+  },
+};
+`,
+    );
+    const r = await rtosSim(["run", "./scratch.mjs", "--json"], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect((JSON.parse(r.stdout) as RunResult).checks).toEqual([
+      { name: "the core's fault is a Fault of the imported hw", passed: true, detail: "" },
+      { name: "prng", passed: true, detail: "" },
+    ]);
+    expect(r.code).toBe(0);
+  });
+
+  it("says which @rtos-sim package neither the app's directory nor the CLI has (exit 3)", async () => {
+    const dir = appDir("nope.mjs", `import { x } from "@rtos-sim/nope";\nexport default x;\n`);
+    const r = await rtosSim(["run", "./nope.mjs"], { cwd: dir });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(
+      `rtos-sim run: cannot load app file ./nope.mjs: Cannot find package '@rtos-sim/nope' imported from ${join(dir, "nope.mjs")}\n`,
+    );
+  });
+
   it("loads a plain JavaScript app by a relative path", async () => {
     const dir = appDir("tiny.mjs", GOOD_JS);
     const r = await rtosSim(["run", "./tiny.mjs"], { cwd: dir });

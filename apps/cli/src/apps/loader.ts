@@ -37,6 +37,7 @@ function looksLikeKernelApp(candidate: unknown): boolean {
 }
 
 let typeScript: Promise<void> | null = null;
+let packages: Promise<void> | null = null;
 
 /**
  * A module resolution hook, registered after tsx's: a `.ts` file outside `node_modules` is an
@@ -51,6 +52,50 @@ const TS_AS_ESM_HOOK = `export async function resolve(specifier, context, next) 
   }
   return r;
 }`;
+
+/**
+ * A module resolution hook for every app file: an `@rtos-sim/*` import that does not resolve
+ * where the importing file lies (an app in a scratch directory, outside the repository and any
+ * project that installs the packages) resolves from the CLI's own packages instead, tried in
+ * the order of the `parents` URLs it is initialized with. The file then gets the very modules the
+ * CLI runs (the kernel knows its `fn()` types and struct layouts), as an app inside the
+ * repository does. An import that resolves where the file lies is left alone, and one the CLI
+ * lacks too fails with Node's own error.
+ */
+const PACKAGES_FALLBACK_HOOK = `let parents = [];
+export function initialize(data) { parents = data.parents; }
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (e) {
+    if (!specifier.startsWith("@rtos-sim/") || e?.code !== "ERR_MODULE_NOT_FOUND") throw e;
+    for (const parentURL of parents) {
+      try {
+        return await next(specifier, { ...context, parentURL });
+      } catch {}
+    }
+    throw e;
+  }
+}`;
+
+/**
+ * Where the fallback of {@link PACKAGES_FALLBACK_HOOK} resolves `@rtos-sim/*` from: this module
+ * (the CLI: `@rtos-sim/apps`, `hw`, `kernel`), then the kernel and the apps package, whose own
+ * dependencies are the other packages (`region`, `alloc`, `memcheck`, `sched`, `prng`).
+ */
+function packageParents(): string[] {
+  return [import.meta.url, import.meta.resolve("@rtos-sim/kernel"), import.meta.resolve("@rtos-sim/apps")];
+}
+
+/** Registers {@link PACKAGES_FALLBACK_HOOK} for this process, once. */
+function registerPackages(): Promise<void> {
+  packages ??= import("node:module").then((mod) => {
+    mod.register(`data:text/javascript,${encodeURIComponent(PACKAGES_FALLBACK_HOOK)}`, {
+      data: { parents: packageParents() },
+    });
+  });
+  return packages;
+}
 
 /**
  * Registers tsx's TypeScript loaders for this process, once: the ES module hooks (no tsconfig:
@@ -145,6 +190,7 @@ export async function loadAppFile(path: string, cwd: string): Promise<ResolvedAp
     const url = pathToFileURL(file).href;
     await checkSyntax(file, ext);
     if (ext === ".ts" || ext === ".mts" || ext === ".cts") await registerTypeScript();
+    await registerPackages();
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
     throw new CliError("APP_FILE_BROKEN", `cannot load app file ${path}: ${errorLine(e)}`, { file }, "run");
