@@ -44,8 +44,9 @@ const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
 
 /**
  * Classifies a task fault from its error (the scheduler's reason kind when there is none):
- * - a hw `Fault`: `stack-overflow` when the access hit the stack guard or the exception frame
- *   would overflow the stack; otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
+ * - a hw `Fault`: `stack-overflow` when the access hit the stack guard, the exception frame
+ *   would overflow the stack, or SP is below the guard and the access between SP and the guard (a
+ *   frame that jumped over the guard); otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
  *   (a stacking, lazy FP stacking or unstacking error with the SP elsewhere says "corrupt stack
  *   pointer");
  * - a `CheckerFault`: `stack-overflow` when its report is one (the checker saw SP go below the
@@ -118,6 +119,21 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
     return {
       kind: "stack-overflow",
       message: `stack overflow: the exception frame below SP ${hex32(sp)} does not fit above the guard`,
+    };
+  }
+  // A frame larger than the guard jumps over it (docs/writing-an-app.md, "Call frames"): SP is
+  // below the guard's top and the access lies between SP and the guard, in the stack the call
+  // claimed. The silicon's fault stays in the record; the diagnosis is the one the checker gives.
+  const jumped =
+    (f.cfsr & (STACKING | UNSTACKING | LAZY_STACKING)) === 0 &&
+    f.faultAddress !== null &&
+    sp < base + GUARD_BYTES &&
+    f.faultAddress >= sp &&
+    f.faultAddress < base;
+  if (jumped) {
+    return {
+      kind: "stack-overflow",
+      message: `stack overflow: SP ${hex32(sp)} is below the stack guard [${hex32(base)}, ${hex32(base + GUARD_BYTES)}) (a frame larger than the guard jumped over it); access at ${hex32(f.faultAddress!)}`,
     };
   }
   const hwKind: FaultKind =

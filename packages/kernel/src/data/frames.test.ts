@@ -224,6 +224,36 @@ describe("calls on a task's stack", () => {
     expect(f.hw!.faultAddress! - task.stack.base).toBeLessThan(GUARD_BYTES);
   });
 
+  it("a frame larger than the guard jumps over it: the first local store below the stack faults, kind stack-overflow", () => {
+    // 80-byte frames (60 bytes of locals + push {r4-r7, lr}): call 12's base is top - 1040 =
+    // stack base - 16, below the 32-byte guard; its prologue (at base + 60) stored above the guard's
+    // top. The first local store lands below the stack block, outside the task's regions.
+    const R = fn("big", { locals: { depth: u32, pad: array(u32, 14) } });
+    let reached = -1;
+    const k = inTask(function* (t) {
+      const call = (n: number): void => {
+        const f = t.enter(R);
+        f.locals.depth = n;
+        reached = n;
+        call(n + 1);
+        t.leave(f);
+      };
+      call(0);
+      yield* t.yield();
+    });
+    const task = k.task("t")!;
+    expect(R.layout(0).size).toBe(80);
+    expect(reached).toBe(11);
+    const f = k.faults[0]!;
+    expect(f.hw!.cfsr).toBe(Cfsr.DACCVIOL | Cfsr.MMARVALID);
+    expect(f.hw!.faultAddress).toBe(task.stack.top - 80 * 13);
+    expect(f.hw!.faultAddress).toBe(task.stack.base - 16);
+    expect(f.kind).toBe("stack-overflow"); // was memmanage: the access is not in the guard
+    expect(f.message).toBe(
+      "stack overflow: SP 0x100003f0 is below the stack guard [0x10000400, 0x10000420) (a frame larger than the guard jumped over it); access at 0x100003f0",
+    );
+  });
+
   it("a buffer overflow that smashes the saved return address with a stack address faults at the return (IACCVIOL: XN)", () => {
     const G = fn("g", { locals: { buf: array(u8, 8) } });
     const k = inTask(function* (t) {
