@@ -47,7 +47,7 @@ describe("the ```ts blocks of the docs", () => {
       "docs/writing-an-app.md": 9,
       "packages/alloc/README.md": 1,
       "packages/hw/README.md": 5,
-      "packages/kernel/README.md": 1,
+      "packages/kernel/README.md": 2,
       "packages/memcheck/README.md": 1,
       "packages/prng/README.md": 1,
       "packages/region/README.md": 2,
