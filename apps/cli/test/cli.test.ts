@@ -185,6 +185,11 @@ describe("rtos-sim bad input (exit 3)", { timeout: 90_000 }, () => {
     const ok = await rtosSim(["map", "bluepill.json"], { cwd: dir });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^RAM\s+0x20000000\s+0x20004FFF\s+20 KiB\s+ram\s+rwx/m);
+    // No description: the name once ("bluepill: bluepill" before), then the core line.
+    expect(ok.stdout.split("\n").slice(0, 2)).toEqual([
+      "bluepill",
+      "cortex-m3, 72 MHz, PMSAv7 MPU with 8 regions, 20 KiB RAM, 64 KiB flash",
+    ]);
     const run = await rtosSim(["run", "mpu-demo", "--board", "bluepill.json", "--duration", "10ms", "--json"], {
       cwd: dir,
     });

@@ -28,7 +28,11 @@ function renderMap(
   pageMaps: readonly ManagedRegion[] | null,
   order: number,
 ): string {
-  let out = `${style.bold(board.name)}: ${board.description}\n`;
+  // A board without a description has its name as one (defineBoard): not shown twice.
+  let out =
+    board.description === board.name
+      ? `${style.bold(board.name)}\n`
+      : `${style.bold(board.name)}: ${board.description}\n`;
   out += `${board.core}, ${formatHz(board.clockHz)}, ${mpu.name} MPU with ${board.mpuRegions} regions, ${formatBytes(
     totalOf(board, "ram"),
   )} RAM, ${formatBytes(totalOf(board, "flash"))} flash\n\n`;
