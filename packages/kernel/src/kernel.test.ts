@@ -1,4 +1,4 @@
-import { BOARDS, STM32F407 } from "@rtos-sim/hw";
+import { BOARDS, defineBoard, STM32F407 } from "@rtos-sim/hw";
 import { formatReport } from "@rtos-sim/memcheck";
 import { TraceRecorder } from "@rtos-sim/sched";
 import { describe, expect, it } from "vitest";
@@ -292,6 +292,30 @@ describe("boot and spawn errors", () => {
     expect((err as KernelError).message).toMatch(message);
     expect(k.tasks()).toEqual([]);
     expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
+  });
+
+  it("a board too small for the kernel block is OUT_OF_MEMORY saying how much it takes and where", () => {
+    // 20 KiB of RAM: the image's 8 KiB at its start, then no free 8 KiB block aligned to 8 KiB.
+    const board = defineBoard({
+      name: "bluepill",
+      core: "cortex-m3",
+      memory: [
+        { name: "FLASH", kind: "flash", start: 0x08000000, size: 64 * 1024 },
+        { name: "RAM", start: 0x20000000, size: 20 * 1024 },
+      ],
+      peripherals: [{ name: "APB2", start: 0x40010000, size: 0x4000 }],
+      devices: { USART1: 0x40013800 },
+      roles: { uart: "USART1" },
+    });
+    expect(() => bootKernel({ board })).toThrow(
+      expect.objectContaining({
+        code: "OUT_OF_MEMORY",
+        message:
+          "OUT_OF_MEMORY: no room for the kernel block: it takes 8192 bytes (kernelHeapSize, a block of 2^k pages aligned to its size) and no free block of RAM (20480 bytes, the first 8192 taken by the image: imageSize) is that large",
+        context: { order: 3, bytes: 8192, region: "RAM", imageSize: 8192 },
+      }),
+    );
+    expect(bootKernel({ board, imageSize: 4096 }).kernelBlock).toEqual({ base: 0x20002000, size: 8192, order: 3 });
   });
 
   it("a partition larger than any region is OUT_OF_MEMORY, as one that does not fit now", () => {

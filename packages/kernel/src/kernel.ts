@@ -222,7 +222,15 @@ export class Kernel {
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
     const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });
-    if (kBase === null) throw new KernelError("OUT_OF_MEMORY", "no room for the kernel block", { order: kOrder });
+    if (kBase === null) {
+      const bytes = 2 ** (kOrder + this.pageOrder);
+      const main = this.layout.main;
+      throw new KernelError(
+        "OUT_OF_MEMORY",
+        `no room for the kernel block: it takes ${bytes} bytes (kernelHeapSize, a block of 2^k pages aligned to its size) and no free block of ${main.name} (${main.size} bytes, the first ${imageSize} taken by the image: imageSize) is that large`,
+        { order: kOrder, bytes, region: main.name, imageSize },
+      );
+    }
     this.kernelBlock = { base: kBase, size: 2 ** (kOrder + this.pageOrder), order: kOrder };
     this.kernelHeap = this.makeHeap("kernel", "tlsf", kBase, this.kernelBlock.size, kOrder, undefined);
     this.checker?.setLeakRole(this.kernelHeap.allocator.name, "root");
