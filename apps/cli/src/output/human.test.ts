@@ -55,6 +55,14 @@ describe("the human summary", () => {
     expect(formatSummary(result(true), style)).toContain("memory checker off, CPU load 10.00%");
   });
 
+  it("adds a line under the table for a task that missed deadlines (they do not fail the run)", () => {
+    const r = result(true);
+    const summary = formatSummary(r, makeStyle(false));
+    expect(summary).toContain("\n\ndeadline  ctl missed 1 of 5 deadline(s) of 500 us; response max 1.200 ms\n");
+    expect(r.verdict.ok).toBe(true);
+    expect(formatSummary(result(false), makeStyle(false))).not.toContain("deadline  ");
+  });
+
   it("keeps the plain table for runs without timing", () => {
     const table = taskTable(result(false), makeStyle(false));
     expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+memory held\s+MPU regions$/m);

@@ -203,6 +203,23 @@ export function stackHeadroomLines(result: RunResult, style: Style): string {
 }
 
 /**
+ * The lines under the task table for tasks that missed deadlines (empty when none did): missed
+ * deadlines do not fail a run (an app that requires its timing checks it), so the table's red
+ * count would be the only sign of them.
+ */
+export function deadlineLines(result: RunResult, style: Style): string {
+  let out = "";
+  for (const t of result.tasks) {
+    const timing = t.timing;
+    if (timing === null || timing.missed === 0) continue;
+    const deadline = timing.deadlineUs === null ? "" : ` of ${formatTime(timing.deadlineUs)}`;
+    const worst = timing.responseMaxUs === null ? "" : `; response max ${formatTime(timing.responseMaxUs)}`;
+    out += `${style.yellow("deadline")}  ${t.name} missed ${timing.missed} of ${timing.jobs} deadline(s)${deadline}${worst}\n`;
+  }
+  return out;
+}
+
+/**
  * The end-of-run summary: header, task table, faults and reports in full, leaks, checks, verdict,
  * trace hash (`hash` when the caller has it: computing it walks the whole run).
  */
@@ -216,7 +233,7 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
     result.memcheckActive ? "on" : result.options.memcheck ? "requested (not available in this app yet)" : "off"
   }${result.cpuLoad === null ? "" : `, CPU load ${formatShare(result.cpuLoad)}`}\n\n`;
   out += taskTable(result, style);
-  const headroom = stackHeadroomLines(result, style);
+  const headroom = stackHeadroomLines(result, style) + deadlineLines(result, style);
   if (headroom) out += `\n${headroom}`;
   if (result.faults.length > 0) {
     out += `\n${style.bold(`Faults (${result.faults.length})`)}\n`;
