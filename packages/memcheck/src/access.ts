@@ -69,6 +69,7 @@ export class AccessCheck {
         return self.copying;
       },
       freedPages: (a) => parts.ledger.freedPagesContaining(a),
+      taskName: (task) => parts.reporter.nameOf(task),
     };
   }
 

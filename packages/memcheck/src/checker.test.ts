@@ -194,6 +194,14 @@ describe("access errors, each with its fixed program", () => {
     f.user(SENSOR);
     f.m.core.write32(s1 - 8, 0); // the block header below the stack block
     expect(f.checker.reports[3]).toMatchObject({ kind: "stack-overflow", address: s1 - 8, access: "write" });
+    // Stacks are named by their task's name, as frames are ("in the stack of task sensor").
+    const h = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
+    expect(f.checker.reports.map((r) => r.details.find((d) => d.startsWith("stack of")))).toEqual([
+      `stack of task sensor: [${h(s1)}, ${h(s1 + 256)}), SP ${h(s1 + 224)}`,
+      `stack of task logger: [${h(s2)}, ${h(s2 + 256)}), SP ${h(s2 + 192)}`,
+      `stack of task sensor: [${h(s1)}, ${h(s1 + 256)}), 8 bytes overflow`,
+      `stack of task sensor: [${h(s1)}, ${h(s1 + 256)}), SP ${h(s1)}`,
+    ]);
 
     const g = setup();
     g.kernel();

@@ -47,6 +47,8 @@ export interface ClassifyContext {
   readonly copying: boolean;
   /** Pages returned to their region manager (and not given out again) holding `address`. */
   readonly freedPages: (address: number) => FreedPagesRecord | undefined;
+  /** A task's name as reports give it (the checker's `taskName` option). */
+  readonly taskName: (task: number) => string;
 }
 
 const MODE_NAMES = ["kernel", "allocator", "user", "kernel"] as const;
@@ -98,7 +100,7 @@ function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, 
   }
   if (tag === Tag.StackFree) {
     const st = stackOf(ctx, a);
-    if (st) details.push(`stack of task ${st.task}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`);
+    if (st) details.push(`stack of task ${ctx.taskName(st.task)}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`);
     if (st && (st.task === task || mode === 0 || mode === 3)) {
       return { address: a, kind: "stack-below-sp", message: "access below the stack pointer", block: null, details };
     }
@@ -134,7 +136,7 @@ function ownerProblem(ctx: ClassifyContext, a: number, s: number, mode: number, 
   }
   const own = ctx.stacks.get(task);
   if (own && a < own.base && own.base - a <= ctx.reach) {
-    details.push(`stack of task ${task}: [${hex(own.base)}, ${hex(own.top)}), SP ${hex(own.sp)}`);
+    details.push(`stack of task ${ctx.taskName(task)}: [${hex(own.base)}, ${hex(own.top)}), SP ${hex(own.sp)}`);
     const message = `access ${own.base - a} bytes below the base of the task's stack`;
     return { address: a, kind: "stack-overflow", message, block: null, details };
   }
@@ -158,7 +160,7 @@ function frameProblem(
   details: string[],
 ): Problem {
   const st = stackOf(ctx, a);
-  if (st) details.push(`stack of task ${st.task}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`);
+  if (st) details.push(`stack of task ${ctx.taskName(st.task)}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`);
   if (st && st.task !== task && mode !== 0 && mode !== 3) {
     return { address: a, kind: "stack-out-of-bounds", message: "access to another task's stack", block: null, details };
   }
@@ -233,9 +235,9 @@ export function examine(
         return {
           address: a,
           kind: "stack-out-of-bounds",
-          message: `access to the stack of task ${st.task}`,
+          message: `access to the stack of task ${ctx.taskName(st.task)}`,
           block: null,
-          details: [`stack of task ${st.task}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`],
+          details: [`stack of task ${ctx.taskName(st.task)}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`],
         };
       }
     }
