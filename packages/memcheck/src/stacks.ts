@@ -121,7 +121,9 @@ export class StackTransitions {
         sp,
         st.base - sp,
         null,
-        [`stack of task ${this.reporter.nameOf(task)}: [${hex(st.base)}, ${hex(st.top)}), ${st.base - sp} bytes overflow`],
+        [
+          `stack of task ${this.reporter.nameOf(task)}: [${hex(st.base)}, ${hex(st.top)}), ${st.base - sp} bytes overflow`,
+        ],
       );
       sp = st.base;
     }
