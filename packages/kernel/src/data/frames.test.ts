@@ -9,7 +9,7 @@ import type { TaskContext } from "../task-context.js";
 import { GUARD_BYTES } from "../task-record.js";
 import type { Frame } from "./call-stack.js";
 import { CALL_CYCLES, RETURN_CYCLES } from "./call-stack.js";
-import { fn } from "./frames.js";
+import { type FunctionType, fn } from "./frames.js";
 import { layoutFields } from "./struct.js";
 import { array, type FieldType, f32, f64, u8, u16, u32 } from "./types.js";
 
@@ -196,11 +196,8 @@ describe("calls on a task's stack", () => {
     expect(seen.slice(3)).toEqual([top, 0, 5 + CALL_CYCLES + 1 + 4, 5 + RETURN_CYCLES + 1]);
   });
 
-  it("a deep call chain reaches the stack guard at the documented frame: the 14th 72-byte frame's first local", () => {
-    // 48 bytes of locals + push {r4-r7, lr}: 72-byte frames. Call n (0-based) has its base at
-    // top - 72 (n + 1) and stores its locals' first word there: call 13's base is top - 1008 =
-    // stack base + 16, inside the 32-byte guard. Its prologue (at base + 52) was still above it.
-    const R = fn("recurse", { locals: { depth: u32, pad: array(u32, 11) } });
+  /** A task that calls `R` from inside `R` until it faults; the depth of the last call that set its local. */
+  function recurse(R: FunctionType<{ readonly depth: typeof u32; readonly pad: ReturnType<typeof array> }>) {
     let reached = -1;
     const k = inTask(function* (t) {
       const call = (n: number): void => {
@@ -213,6 +210,15 @@ describe("calls on a task's stack", () => {
       call(0);
       yield* t.yield();
     });
+    return { k, reached };
+  }
+
+  it("a deep call chain reaches the stack guard at the documented frame: the 14th 72-byte frame's first local", () => {
+    // 48 bytes of locals + push {r4-r7, lr}: 72-byte frames. Call n (0-based) has its base at
+    // top - 72 (n + 1) and stores its locals' first word there: call 13's base is top - 1008 =
+    // stack base + 16, inside the 32-byte guard. Its prologue (at base + 52) was still above it.
+    const R = fn("recurse", { locals: { depth: u32, pad: array(u32, 11) } });
+    const { k, reached } = recurse(R);
     const task = k.task("t")!;
     expect(R.layout(0).size).toBe(72);
     expect(reached).toBe(12);
@@ -229,18 +235,7 @@ describe("calls on a task's stack", () => {
     // stack base - 16, below the 32-byte guard; its prologue (at base + 60) stored above the guard's
     // top. The first local store lands below the stack block, outside the task's regions.
     const R = fn("big", { locals: { depth: u32, pad: array(u32, 14) } });
-    let reached = -1;
-    const k = inTask(function* (t) {
-      const call = (n: number): void => {
-        const f = t.enter(R);
-        f.locals.depth = n;
-        reached = n;
-        call(n + 1);
-        t.leave(f);
-      };
-      call(0);
-      yield* t.yield();
-    });
+    const { k, reached } = recurse(R);
     const task = k.task("t")!;
     expect(R.layout(0).size).toBe(80);
     expect(reached).toBe(11);
