@@ -31,7 +31,7 @@ export { coloursWanted, makeStyle, nodeIo, stripAnsi } from "./cli/io.js";
 export type { Column } from "./cli/table.js";
 export { renderTable } from "./cli/table.js";
 export { MAX_DURATION_MS, parseDuration, parseInteger, parseSeed } from "./cli/values.js";
-export { formatFault, formatReport, formatSummary, mpuTable } from "./output/human.js";
+export { formatFault, formatReport, formatSummary, mpuTable, SUMMARY_LIMIT } from "./output/human.js";
 export type { TraceEvent, TraceFile } from "./output/trace.js";
 export { buildTrace, TRACE_PID } from "./output/trace.js";
 export { renderReport } from "./report/html.js";

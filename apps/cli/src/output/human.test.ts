@@ -4,7 +4,7 @@ import { STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { makeStyle } from "../cli/io.js";
 import { renderReport } from "../report/html.js";
-import { formatFault, formatSummary, taskTable } from "./human.js";
+import { formatFault, formatSummary, SUMMARY_LIMIT, taskTable } from "./human.js";
 import { buildTrace } from "./trace.js";
 
 /** The end of a 10 ms run on the STM32F407 (168 MHz). */
@@ -107,6 +107,20 @@ describe("the human summary", () => {
     expect(formatSummary(r, makeStyle(false))).toContain(
       "stack  deep overflowed its 992 B stack (see below); its deepest write was 960 B (96%) down\n",
     );
+  });
+
+  it("shows the first 50 faults and problems of a fault storm, then counts the rest", () => {
+    const rec = stacksRecorder();
+    const t = rec.addTask("deep");
+    for (let i = 0; i < 120; i++) rec.addFault({ ...memManage("memmanage", `fault ${i}`), task: t, expected: false });
+    const out = formatSummary(rec.finish(TEN_MS), makeStyle(false));
+    expect(out).toContain("Faults (120)\n");
+    expect(out).toContain("fault 49");
+    expect(out).not.toContain("fault 50");
+    expect(out).toContain("\n... and 70 more faults, not shown here (every one is in --json and --report)\n");
+    expect(out).toContain("PROBLEMS (exit code 1):\n");
+    expect(out).toContain("  - ... and 70 more (in --json)\n");
+    expect(SUMMARY_LIMIT).toBe(50);
   });
 
   it("marks a skipped check 'skip', counts only the checks made as passed, and says why the others were not", () => {

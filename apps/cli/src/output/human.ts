@@ -220,8 +220,23 @@ export function deadlineLines(result: RunResult, style: Style): string {
 }
 
 /**
- * The end-of-run summary: header, task table, faults and reports in full, leaks, checks, verdict,
- * trace hash (`hash` when the caller has it: computing it walks the whole run).
+ * The most faults, checker reports and verdict problems the summary shows each (in full for
+ * faults and reports); a line then counts the rest, which the JSON document and the report keep.
+ * A fault storm keeps up to 10,000 faults of about 1.5 KB each in the summary's form.
+ */
+export const SUMMARY_LIMIT = 50;
+
+/** "... and N more <what> (...)" under a list the summary cut at {@link SUMMARY_LIMIT}. */
+function more(total: number, what: string, style: Style): string {
+  return total > SUMMARY_LIMIT
+    ? `\n${style.dim(`... and ${total - SUMMARY_LIMIT} more ${what}, not shown here (every one is in --json and --report)`)}\n`
+    : "";
+}
+
+/**
+ * The end-of-run summary: header, task table, faults and reports in full (the first
+ * {@link SUMMARY_LIMIT} of each), leaks, checks, verdict, trace hash (`hash` when the caller has
+ * it: computing it walks the whole run).
  */
 export function formatSummary(result: RunResult, style: Style, hash: string = traceHash(result)): string {
   const b = result.board;
@@ -237,11 +252,13 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
   if (headroom) out += `\n${headroom}`;
   if (result.faults.length > 0) {
     out += `\n${style.bold(`Faults (${result.faults.length})`)}\n`;
-    for (const f of result.faults) out += `\n${formatFault(f, style)}`;
+    for (const f of result.faults.slice(0, SUMMARY_LIMIT)) out += `\n${formatFault(f, style)}`;
+    out += more(result.faults.length, "faults", style);
   }
   if (result.reports.length > 0) {
     out += `\n${style.bold(`Memory checker reports (${result.reports.length})`)}\n`;
-    for (const r of result.reports) out += `\n${formatReport(r, style)}`;
+    for (const r of result.reports.slice(0, SUMMARY_LIMIT)) out += `\n${formatReport(r, style)}`;
+    out += more(result.reports.length, "checker reports", style);
   }
   if (result.leaks) out += `\n${formatLeaks(result.leaks, style)}`;
   if (result.checks.length > 0) {
@@ -264,7 +281,9 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
     }\n`;
   } else {
     out += `\n${style.red("PROBLEMS")} (exit code 1):\n`;
-    for (const p of result.verdict.problems) out += `  - ${p}\n`;
+    const problems = result.verdict.problems;
+    for (const p of problems.slice(0, SUMMARY_LIMIT)) out += `  - ${p}\n`;
+    if (problems.length > SUMMARY_LIMIT) out += `  - ... and ${problems.length - SUMMARY_LIMIT} more (in --json)\n`;
   }
   if (skipped > 0) {
     // In whole microseconds, as the skipped checks' own details say it (not 0.6595238095238095 ms).
