@@ -166,7 +166,7 @@ const services = new WeakMap<AppEnv, StressServices>();
  */
 function observeStress(kernel: Kernel, env: AppEnv): void {
   const log = new SampleLog<StressSample>(SAMPLE_LIMIT);
-  const peakFragmentation: Record<string, { fragmentation: number; ms: number }> = {};
+  const peakFragmentation: Record<string, FragmentationPeak> = {};
   const r = {
     counters: {},
     kmalloc: null as SlabArrayAllocator | null,

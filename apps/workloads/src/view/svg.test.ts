@@ -14,12 +14,17 @@ describe("niceTicks", () => {
   });
 });
 
-describe("timelineSvg and counterSvg", () => {
-  const rec = new RunRecorder({
+/** A recorder of a 1 ms run on the STM32F407, with no task yet. */
+function recorder(): RunRecorder {
+  return new RunRecorder({
     app: { name: "x", summary: "x", source: "builtin", file: null },
     board: STM32F407,
     options: { seed: 1, durationMs: 1, memcheck: false },
   });
+}
+
+describe("timelineSvg and counterSvg", () => {
+  const rec = recorder();
   const a = rec.addTask("a<b");
   rec.slice(a, 0, 100);
   rec.slice(a, 500, 1000);
@@ -46,11 +51,7 @@ describe("timelineSvg and counterSvg", () => {
   });
 
   it("draws a run that reached its recording limit (200,000 slices and samples: no argument spread)", () => {
-    const long = new RunRecorder({
-      app: { name: "x", summary: "x", source: "builtin", file: null },
-      board: STM32F407,
-      options: { seed: 1, durationMs: 1, memcheck: false },
-    });
+    const long = recorder();
     const t = long.addTask("t");
     const u = long.addTask("u");
     for (let i = 0; i < 200_000; i++) {
