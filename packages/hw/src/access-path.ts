@@ -30,6 +30,9 @@ export const enum Purpose {
  */
 const CHARGE_SPAN = 1 << 28;
 
+/** Frames of JS stack a `Fault` keeps at least (see `raise`). */
+const FAULT_STACK_FRAMES = 16;
+
 /** The view offsets while no table is current: none (never written). */
 const NO_VIEWS = new Int32Array(4);
 
@@ -897,15 +900,26 @@ export class AccessPath {
       exception = ExceptionNumber.HardFault;
       scb.hfsr = (scb.hfsr | Hfsr.FORCED) >>> 0;
     }
-    const fault = new Fault({
-      exception,
-      cause,
-      cfsr: bits,
-      hfsr: scb.hfsr,
-      faultAddress: bits & (Cfsr.MMARVALID | Cfsr.BFARVALID) ? address : null,
-      access,
-      lockup,
-    });
+    // The fault's JS stack names the line of code that made the access (a kernel's fault record
+    // shows it): it may lie deeper than the engine's default of 10 frames below this one.
+    const E = Error as { stackTraceLimit?: number };
+    const limit = E.stackTraceLimit;
+    const deepen = typeof limit === "number" && limit < FAULT_STACK_FRAMES;
+    if (deepen) E.stackTraceLimit = FAULT_STACK_FRAMES;
+    let fault: Fault;
+    try {
+      fault = new Fault({
+        exception,
+        cause,
+        cfsr: bits,
+        hfsr: scb.hfsr,
+        faultAddress: bits & (Cfsr.MMARVALID | Cfsr.BFARVALID) ? address : null,
+        access,
+        lockup,
+      });
+    } finally {
+      if (deepen) E.stackTraceLimit = limit;
+    }
     this.latch(fault);
     if (this.emitter.listenerCount("fault") > 0) this.emitter.emit("fault", fault);
     throw fault;

@@ -1,5 +1,5 @@
 import { type Board, findBoard } from "@rtos-sim/hw";
-import type { LeakSummary, MemReport } from "@rtos-sim/memcheck";
+import type { LeakSummary, MemReport, SourceSiteOptions } from "@rtos-sim/memcheck";
 import { type AppEnv, makeAppEnv } from "./app-env.js";
 import { bootKernel } from "./boot.js";
 import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
@@ -76,6 +76,8 @@ export interface RunAppOptions {
   readonly durationMs?: number;
   /** Overrides the app's default. */
   readonly memcheck?: boolean | KernelMemcheckOptions;
+  /** Overrides the app's `kernel.faultSites` (the line of task code in fault records; default on). */
+  readonly faultSites?: boolean | SourceSiteOptions;
   /** Called after boot and task creation, before the run (e.g. to subscribe to events). */
   readonly beforeRun?: (kernel: Kernel) => void;
 }
@@ -205,7 +207,14 @@ export function startApp(
     options.memcheck === true && typeof app.memcheck === "object"
       ? app.memcheck
       : (options.memcheck ?? app.memcheck ?? false);
-  const kernel = boot({ ...(app.kernel ?? {}), board, seed, memcheck });
+  const faultSites = options.faultSites ?? app.kernel?.faultSites;
+  const kernel = boot({
+    ...(app.kernel ?? {}),
+    board,
+    seed,
+    memcheck,
+    ...(faultSites === undefined ? {} : { faultSites }),
+  });
   const durationMs = options.durationMs ?? app.durationMs ?? 1000;
   const env = makeAppEnv(kernel, seed, durationMs);
   app.observe?.(kernel, env);

@@ -215,6 +215,16 @@ export interface KernelOptions {
    * faults the caller (`BAD_ARGUMENT`, kind `bad-syscall`, with the report attached).
    */
   readonly allocationTooBig?: "null" | "fault";
+  /**
+   * Fault records name the line of the task's code that faulted (`FaultRecord.source`:
+   * file:line:column, from the JS stack of the error that stopped it, mapped through source maps
+   * when the host has them): for hardware faults the access, for an error the task threw its
+   * `throw`. Faults found outside the task's own code (a syscall's bad pointer, a corrupt saved
+   * context at a switch) have none. Options as the checker's `sourceSites` (`root`, `map`,
+   * `skip`). Costs nothing until a fault, then one read of the error's stack for each fault whose
+   * record is kept. Default true.
+   */
+  readonly faultSites?: boolean | SourceSiteOptions;
   /** Seed of the simulated sensor noise. Default 1. */
   readonly seed?: number;
   /** Partitions created at boot, in order (ids 1, 2...). Default none. */

@@ -1,12 +1,13 @@
 import { AllocError } from "@rtos-sim/alloc";
-import { Cfsr, Fault, hex32, type Machine } from "@rtos-sim/hw";
-import { CheckerFault, type MemoryChecker, type MemReport } from "@rtos-sim/memcheck";
+import { AccessKind, Cfsr, Fault, hex32, type Machine } from "@rtos-sim/hw";
+import { CheckerFault, type MemoryChecker, type MemReport, type SourceSiteOptions } from "@rtos-sim/memcheck";
 import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
 import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
 import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
-import { logFault } from "./task-log.js";
+import { faultSite } from "./fault-site.js";
+import { FAULT_LIMIT, logFault } from "./task-log.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
 
 /** What the fault handler needs of the kernel. */
@@ -23,6 +24,10 @@ export interface FaultHandlerDeps {
   readonly stamp: () => Stamp;
   /** Releases the kernel objects the task owned (its mutexes), whatever the policy does next. */
   readonly ended: (t: Task<KTask>) => void;
+  /** Whose memory an address is (`Kernel.whoseMemory`), for hardware faults with an address. */
+  readonly whose: (address: number) => string;
+  /** Where the task's line is looked for (`KernelOptions.faultSites`), or null: records name none. */
+  readonly sites: SourceSiteOptions | null;
 }
 
 /** The kind and one-line message of a fault, from the error that caused it. */
@@ -197,6 +202,11 @@ export class FaultHandler {
     const report = checkerReportOf(reason.error);
     const ms = this.deps.stamp().ms;
     const regions = k.plan.views();
+    // The task's line, for records that are kept: reading an error's stack formats it.
+    const sites = this.deps.sites;
+    const source = sites !== null && k.faults.length < FAULT_LIMIT ? faultSite(reason.error, sites) : null;
+    const reached = fault ? faultedMemory(fault) : null;
+    const memory = reached === null ? undefined : this.deps.whose(reached);
     const record: FaultRecord = {
       task: k.name,
       taskId: k.id,
@@ -204,6 +214,8 @@ export class FaultHandler {
       kind,
       message,
       ...(fault ? { hw: decodeFault(fault) } : {}),
+      ...(source !== null ? { source } : {}),
+      ...(memory !== undefined ? { memory } : {}),
       ...(report ? { checker: report } : {}),
       action,
       dump: formatFaultDump({
@@ -224,6 +236,8 @@ export class FaultHandler {
         regions,
         fault,
         checker: report,
+        ...(source !== null ? { source } : {}),
+        ...(memory !== undefined ? { memory } : {}),
       }),
     };
     this.count++;
@@ -243,6 +257,18 @@ export class FaultHandler {
       this.deps.scheduler().halt(`panic: ${this.panicMessage}`);
     }
   }
+}
+
+/**
+ * The address whose memory a hardware fault reached: MMFAR or BFAR when valid, else an
+ * instruction fetch's address (IACCVIOL and IBUSERR leave the address registers invalid); null
+ * for faults without one (a UsageFault, an imprecise BusFault, a stacking error).
+ */
+function faultedMemory(f: Fault): number | null {
+  if (f.faultAddress !== null) return f.faultAddress;
+  return f.access.kind === AccessKind.Fetch && (f.cfsr & (Cfsr.IACCVIOL | Cfsr.IBUSERR)) !== 0
+    ? f.access.address
+    : null;
 }
 
 /**

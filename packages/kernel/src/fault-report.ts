@@ -1,5 +1,5 @@
 import { decodeCfsr, decodeHfsr, exceptionName, type Fault, hex32, type MpuRegionView } from "@rtos-sim/hw";
-import { formatReport, type MemReport } from "@rtos-sim/memcheck";
+import { formatReport, formatSourceSite, type MemReport, type SourceSite } from "@rtos-sim/memcheck";
 import type { MpuPlan } from "./mpu-plan.js";
 
 /** Kinds of task fault the kernel reports. */
@@ -63,6 +63,17 @@ export interface FaultRecord {
       readonly privileged: boolean;
     };
   };
+  /**
+   * The line of the task's code that faulted (see `KernelOptions.faultSites`): present when the
+   * fault was raised in the task's own code (a hardware fault at its access, an error it threw)
+   * and its record is kept.
+   */
+  readonly source?: SourceSite;
+  /**
+   * Whose memory the faulting access reached (see {@link whoseMemory}), for a hardware fault
+   * with an address: e.g. `the stack of task "imu"`, `partition "ring"`, `kernel memory`.
+   */
+  readonly memory?: string;
   /**
    * The memory checker's report, when the checker stopped the task (kind `checker`, or
    * `stack-overflow` when the report is one).
@@ -154,6 +165,10 @@ export interface DumpInput {
   readonly fault?: Fault;
   /** The memory checker's report, printed at the end when present. */
   readonly checker?: MemReport;
+  /** The line of the task's code that faulted, printed under the message when present. */
+  readonly source?: SourceSite;
+  /** Whose memory the faulting access reached, printed after the access when present. */
+  readonly memory?: string;
 }
 
 /**
@@ -164,6 +179,7 @@ export function formatFaultDump(d: DumpInput): string {
   const lines: string[] = [];
   lines.push(`---| Fault in task "${d.task}" (id ${d.taskId}) at t=${d.ms.toFixed(3)} ms |---`);
   lines.push(`${d.kind}: ${d.message}`);
+  if (d.source) lines.push(`  at ${formatSourceSite(d.source)}`);
   if (d.fault) {
     const f = d.fault;
     lines.push(
@@ -176,6 +192,7 @@ export function formatFaultDump(d: DumpInput): string {
     lines.push(
       `  access: ${k} of ${f.access.size} byte(s) at ${hex32(f.access.address)}, ${f.access.privileged ? "privileged" : "unprivileged"}`,
     );
+    if (d.memory !== undefined) lines.push(`  memory: ${d.memory}`);
   }
   lines.push(
     `Task: state ${d.state}, priority ${d.priority}, ${d.privileged ? "privileged" : "unprivileged"}, restarts ${d.restarts}, policy ${d.policy} -> ${d.action}`,

@@ -22,6 +22,7 @@ import { KernelError } from "./errors.js";
 import { KernelEmitter, type Stamp } from "./events.js";
 import { FaultHandler } from "./fault-handler.js";
 import type { FaultRecord } from "./fault-report.js";
+import { faultSitesOf } from "./fault-site.js";
 import { fieldList, unknownField } from "./field-table.js";
 import { type GatedTask, HeapGate, LiveBlocks } from "./heap-gate.js";
 import type { HeapKind } from "./heaps/table.js";
@@ -32,6 +33,7 @@ import { PriorityInheritance } from "./ipc/priority-inheritance.js";
 import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { makeLibc } from "./libc.js";
+import { whoseMemory } from "./memory-owner.js";
 import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
 import { checkOptionShape, checkOptionValues, MUTEX_SPEC_FIELDS } from "./options-check.js";
 import { paintStack, type StackUsage, stackPeak } from "./stack-usage.js";
@@ -287,6 +289,8 @@ export class Kernel {
       events: this.events,
       stamp: () => this.stamp(),
       ended: (t) => this.taskEnded(t),
+      whose: (address) => this.whoseMemory(address),
+      sites: faultSitesOf(options.faultSites),
     });
     this.switcher = new ContextSwitcher({
       core,
@@ -664,6 +668,37 @@ export class Kernel {
   /** The kernel heap and the core, for kernel objects. */
   private kernelMemory(): KernelMemory {
     return { core: this.machine.core, bus: this.machine.bus, heap: this.kernelHeap.allocator };
+  }
+
+  /**
+   * Whose memory `address` is, from the kernel's records: `the stack of task "imu"` (or its stack
+   * guard), `the heap of task "estimator"`, `partition "ring"`, `kernel memory`, `the code of task
+   * "mixer"`, free pages, another memory region, a device... (see {@link whoseMemory}). Fault
+   * records name it for the address a hardware fault reached. Reads the page metadata as the
+   * kernel, without charging cycles: simulated time does not move.
+   *
+   * @example
+   * ```ts
+   * kernel.whoseMemory(kernel.task("imu")!.stack.top - 4); // 'the stack of task "imu"'
+   * ```
+   */
+  whoseMemory(address: number): string {
+    const core = this.machine.core;
+    const counting = core.countCycles;
+    core.countCycles = false;
+    try {
+      return this.asKernel(() =>
+        whoseMemory(address, {
+          regions: this.regions,
+          bus: this.machine.bus,
+          code: this.layout.code,
+          codeOwner: (base) => this.codeRegions.get(base),
+          codeRegionBytes: CODE_REGION_BYTES,
+        }),
+      );
+    } finally {
+      core.countCycles = counting;
+    }
   }
 
   /** Runs `fn` as the kernel (Handler mode, privileged, kernel actor), restoring the core after. */

@@ -1,4 +1,5 @@
 import { isBoard } from "@rtos-sim/hw";
+import type { SourceSiteOptions } from "@rtos-sim/memcheck";
 import type {
   KernelMemcheckOptions,
   KernelOptions,
@@ -66,6 +67,7 @@ export function checkOptionShape(options: KernelOptions): void {
   const nested: [string, string, unknown, object][] = [
     ["costs", "KernelCosts", options.costs, KERNEL_COSTS],
     ["memcheck", "KernelMemcheckOptions", options.memcheck, MEMCHECK_OPTION_FIELDS],
+    ["faultSites", "SourceSiteOptions", options.faultSites, SOURCE_SITE_OPTION_FIELDS],
   ];
   for (const [field, type, value, table] of nested) {
     const unknown = typeof value === "object" && value !== null ? unknownField(value, table) : null;
@@ -92,7 +94,16 @@ export function checkOptionValues(options: KernelOptions): void {
       field,
       value: typeof value === "object" ? String(value) : value,
     });
-  const { tickHz, seed, kernelHeapSize, watchdogInterrupt, allocationTooBig } = options;
+  const { tickHz, seed, kernelHeapSize, watchdogInterrupt, allocationTooBig, faultSites } = options;
+  if (faultSites !== undefined && typeof faultSites !== "boolean") {
+    if (typeof faultSites !== "object" || faultSites === null) {
+      throw bad("faultSites", "must be a boolean or source-site options ({ root?, map?, skip? })", faultSites);
+    }
+    const { root, map, skip } = faultSites;
+    if (root !== undefined && typeof root !== "string") throw bad("faultSites.root", "must be a string", root);
+    if (map !== undefined && typeof map !== "function") throw bad("faultSites.map", "must be a function", map);
+    if (skip !== undefined && typeof skip !== "function") throw bad("faultSites.skip", "must be a function", skip);
+  }
   if (tickHz !== undefined && (typeof tickHz !== "number" || !Number.isInteger(tickHz) || tickHz < 1)) {
     throw bad("tickHz", "must be an integer >= 1 (ticks per second)", tickHz);
   }
@@ -121,6 +132,9 @@ const MEMCHECK_OPTION_FIELDS: FieldTable<KernelMemcheckOptions> = {
   stackUseAfterReturn: true,
 };
 
+/** Every field of `SourceSiteOptions` (the compiler holds this table to the interface, both ways). */
+const SOURCE_SITE_OPTION_FIELDS: FieldTable<SourceSiteOptions> = { root: true, map: true, skip: true };
+
 /** @internal Every field of {@link KernelOptions} (the compiler holds this table to the interface, both ways). */
 export const KERNEL_OPTION_FIELDS: FieldTable<KernelOptions> = {
   board: true,
@@ -128,6 +142,7 @@ export const KERNEL_OPTION_FIELDS: FieldTable<KernelOptions> = {
   tickHz: true,
   memcheck: true,
   allocationTooBig: true,
+  faultSites: true,
   seed: true,
   partitions: true,
   semaphores: true,

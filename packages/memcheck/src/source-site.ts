@@ -119,11 +119,21 @@ export function parseFrames(stack: string): StackFrame[] {
   return out;
 }
 
-/** The first frame of `stack` that is not skipped (the task's line), each frame mapped first by `options.map`, or null. */
-export function firstSourceSite(stack: string, options: SourceSiteOptions = {}): SourceSite | null {
+/**
+ * The first frame of `stack` that is not skipped (the task's line), each frame mapped first by
+ * `options.map`, or null. With `until`, the search ends (null) at the first frame it accepts: the
+ * frames below it called into the code that ran the task (a kernel passes its scheduler, so the
+ * line of whatever called the kernel is never taken for the task's).
+ */
+export function firstSourceSite(
+  stack: string,
+  options: SourceSiteOptions = {},
+  until?: (file: string) => boolean,
+): SourceSite | null {
   const skip = options.skip ?? isSimulatorFrame;
   for (const frame of parseFrames(stack)) {
     const f = options.map ? options.map(frame) : frame;
+    if (until?.(f.file)) return null;
     if (skip(f.file)) continue;
     const file = options.root ? relativeTo(options.root, f.file) : f.file;
     return { file, line: f.line, column: f.column, function: f.function };

@@ -90,8 +90,12 @@ describe("the ```ts blocks of the docs", () => {
     const file = join(tmp, `${block.file.replaceAll("/", "_")}-L${block.fenceLine}.ts`);
     writeFileSync(file, runnableText(block, module, ROOT));
     const printed: string[] = [];
+    // A source site the block prints (a fault record's `at file:line:column`) names the module's
+    // temporary file: it is shown as the doc's own file and line, relative to the repository.
+    const site = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)`, "g");
+    const docSite = (_all: string, at: string) => `${block.file}:${module.lines[Number(at) - 1] ?? block.fenceLine}`;
     const log = vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-      printed.push(...lines(format(...args)));
+      printed.push(...lines(format(...args).replaceAll(site, docSite)));
     });
     const stdout = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {
@@ -105,10 +109,7 @@ describe("the ```ts blocks of the docs", () => {
     } catch (e) {
       // Point at the Markdown: the module's lines are the doc's lines (hidden ones included).
       if (e instanceof Error && e.stack) {
-        e.stack = e.stack.replaceAll(
-          new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+)`, "g"),
-          (_all, at: string) => `${join(ROOT, block.file)}:${module.lines[Number(at) - 1] ?? block.fenceLine}`,
-        );
+        e.stack = e.stack.replaceAll(site, (all, at: string) => join(ROOT, docSite(all, at)));
       }
       throw e;
     } finally {

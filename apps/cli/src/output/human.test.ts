@@ -200,12 +200,35 @@ function memManage(kind: string, message: string): FaultRecord {
     note: message,
     message,
     mpuRegions: [],
+    memory: null,
+    source: null,
     action: "stopped",
     dump: null,
   };
 }
 
 describe("a hardware fault in full", () => {
+  it("names the task's line and whose memory the access reached, when the kernel knows them", () => {
+    const f = {
+      ...memManage("memmanage", "MemManage DACCVIOL|MMARVALID at 0x10000410 on write of 4 byte(s) at 0x10000410"),
+      memory: 'the stack of task "imu"',
+      source: "rogue.ts:12:5 in main",
+    };
+    expect(formatFault(f, makeStyle(false)).split("\n").slice(0, 5)).toEqual([
+      "MemManage (exception 4) in deep at 1.351 us  [expected]",
+      "  at rogue.ts:12:5 in main",
+      "  action: the task was stopped",
+      "  access: unprivileged write of 4 byte(s) at 0x10000410",
+      '  memory: the stack of task "imu"',
+    ]);
+    const kernelFault = { ...f, hardware: false, kind: "uncaught", message: 'task "deep" threw Error: boom' };
+    expect(formatFault(kernelFault, makeStyle(false)).split("\n").slice(0, 3)).toEqual([
+      "uncaught in deep at 1.351 us  [expected]",
+      '  task "deep" threw Error: boom',
+      "  at rogue.ts:12:5 in main",
+    ]);
+  });
+
   it("says what the kernel made of it (a stack overflow into the guard), with the kind expectFault sees", () => {
     const out = formatFault(
       memManage("stack-overflow", "stack overflow: access to the stack guard at 0x10000410"),

@@ -57,17 +57,20 @@ export function formatFault(f: FaultRecord, style: Style): string {
   let out = `${head}  [${tag}${f.note && f.note !== f.message ? `: ${f.note}` : ""}]\n`;
   if (!f.hardware) {
     out = `${style.bold(f.kind)} in ${style.bold(f.taskName)} at ${formatTime(f.t)}  [${tag}]\n  ${f.message}\n`;
+    if (f.source !== null) out += `  at ${f.source}\n`;
     if (f.action) out += `  action: ${formatAction(f.action)}\n`;
     if (f.mpuRegions.length > 0) out += `  MPU regions of ${f.taskName}:\n${mpuTable(f.mpuRegions, "    ")}`;
     return out;
   }
   const diagnosis = kernelDiagnosis(f);
   if (diagnosis !== null) out += `  ${diagnosis}\n`;
+  if (f.source !== null) out += `  at ${f.source}\n`;
   if (f.action) out += `  action: ${formatAction(f.action)}\n`;
   if (f.escalated) out += `  escalated from ${f.cause} to HardFault (HFSR.FORCED)\n`;
   if (f.lockup) out += "  lockup: the fault happened at a negative execution priority\n";
   const priv = f.access.privileged ? "privileged" : "unprivileged";
   out += `  access: ${priv} ${f.access.kind} of ${f.access.size} byte(s) at ${hex32(f.access.address)}\n`;
+  if (f.memory !== null) out += `  memory: ${f.memory}\n`;
   out += `  CFSR  ${hex32(f.cfsr)}\n`;
   for (const name of f.cfsrNames) out += `        ${name.padEnd(11)} ${CFSR_MEANING[name] ?? ""}\n`;
   if (f.mmfar !== null) out += `  MMFAR ${hex32(f.mmfar)}  (address of the access the MPU stopped)\n`;

@@ -70,6 +70,9 @@ describe("kernel apps as machine apps", () => {
       expected: true,
     });
     expect(r.faults[0]!.cfsrNames).toContain("DACCVIOL");
+    // The kernel says whose memory the access reached, and the line of the rogue's code.
+    expect(r.faults[0]!.memory).toBe("kernel memory");
+    expect(r.faults[0]!.source).toMatch(/kernel-app\.test\.ts:31:11 in main$/);
     expect(r.tasks[2]!.mpuRegions.length).toBeGreaterThan(0);
     // Each task's stack peak (its 1 KiB stack, 992 bytes above the guard): its first context (an
     // 8-word exception frame and the 9 words PendSV restores), as deep as a switch-out in a

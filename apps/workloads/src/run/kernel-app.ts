@@ -9,7 +9,7 @@ import type {
   MpuPlan,
 } from "@rtos-sim/kernel";
 import { defineApp as defineKernelApp, planMpu, startApp } from "@rtos-sim/kernel";
-import type { MemReport } from "@rtos-sim/memcheck";
+import { formatSourceSite, type MemReport, type SourceSiteOptions } from "@rtos-sim/memcheck";
 import type { AppRunOptions, MachineApp, MachineAppContext } from "../machine-app.js";
 import { formatTime } from "../shared/format.js";
 import { isKernelApp } from "./kernel-shape.js";
@@ -104,6 +104,8 @@ export function faultFromKernel(
     note: f.message,
     message: f.message,
     mpuRegions: regions,
+    memory: f.memory ?? null,
+    source: f.source ? formatSourceSite(f.source) : null,
     action: f.action,
     dump: f.dump,
   };
@@ -307,6 +309,7 @@ export function startKernelApp(
     seed: ctx.options.seed,
     durationMs: ctx.options.durationMs,
     memcheck: memcheckFor(app, ctx.options),
+    faultSites: faultSitesFor(app, ctx.options),
     beforeRun: (kernel) => {
       close = follow(kernel, ctx.record, app, ctx.board.clockHz);
     },
@@ -367,6 +370,22 @@ function memcheckFor(app: KernelAppDescription, options: AppRunOptions): boolean
   return {
     ...mc,
     sourceSites: { ...sites, ...(root === undefined ? {} : { root }), ...(map === undefined ? {} : { map }) },
+  };
+}
+
+/**
+ * The fault-site settings of a run (`KernelOptions.faultSites`): the app's own (on by default),
+ * their paths made relative to the run's `sourceRoot` and their frames mapped by its
+ * `mapSourceFrame`, as the checker's source sites are.
+ */
+function faultSitesFor(app: KernelAppDescription, options: AppRunOptions): boolean | SourceSiteOptions {
+  const own = app.kernel?.faultSites ?? true;
+  if (own === false) return false;
+  const { sourceRoot: root, mapSourceFrame: map } = options;
+  return {
+    ...(typeof own === "object" ? own : {}),
+    ...(root === undefined ? {} : { root }),
+    ...(map === undefined ? {} : { map }),
   };
 }
 

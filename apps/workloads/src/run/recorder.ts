@@ -61,6 +61,10 @@ export interface FaultContext {
   readonly registers?: FaultRegisters;
   /** The MPU regions loaded when the fault was taken (default: the task's recorded regions). */
   readonly mpuRegions?: readonly MpuRegionInfo[];
+  /** Whose memory the access reached, e.g. `the stack of task "imu"` (default: not known, null). */
+  readonly memory?: string;
+  /** The line of code that faulted, "file:line:column in function" (default: not known, null). */
+  readonly source?: string;
 }
 
 interface TaskEntry {
@@ -390,6 +394,8 @@ export class RunRecorder {
       note: ctx.note ?? "",
       message: fault.message,
       mpuRegions: ctx.mpuRegions ?? (ctx.task !== null ? (this.tasks[ctx.task]?.mpuRegions ?? []) : []),
+      memory: ctx.memory ?? null,
+      source: ctx.source ?? null,
       action: null,
       dump: null,
     };

@@ -298,6 +298,16 @@ export interface FaultRecord {
   readonly message: string;
   /** The MPU regions loaded when the fault was taken. */
   readonly mpuRegions: readonly MpuRegionInfo[];
+  /**
+   * Whose memory the access reached, as the kernel knows it (e.g. `the stack of task "imu"`,
+   * `partition "ring"`, `kernel memory`), or null (no kernel, or a fault without an address).
+   */
+  readonly memory: string | null;
+  /**
+   * The line of code that faulted ("file:line:column in function"; the kernel's
+   * `faultSites`), or null when none is known. Masked in the trace hash.
+   */
+  readonly source: string | null;
   /** What the kernel's fault policy did ("stopped", "restarted", "panic"), or null. */
   readonly action: string | null;
   /** The kernel's full fault dump (Tock style), or null. */

@@ -113,7 +113,7 @@ export function mpuRegionsHtml(regions: readonly MpuRegionInfo[]): string {
 function kernelFaultHtml(f: FaultRecord, tag: string): string {
   return `<article class="fault${f.expected ? " expected" : ""}">
 <h3>${esc(f.kind)} in ${esc(f.taskName)} at ${esc(formatTime(f.t))} ${tag}</h3>
-<p>${esc(f.message)}</p>${f.action ? `<p>Action: ${esc(f.action)}</p>` : ""}
+<p>${esc(f.message)}</p>${f.source !== null ? `<p>At ${codeHtml(f.source)}</p>` : ""}${f.action ? `<p>Action: ${esc(f.action)}</p>` : ""}
 ${f.mpuRegions.length > 0 ? `<p>MPU regions of ${esc(f.taskName)}:</p>${mpuRegionsHtml(f.mpuRegions)}` : ""}
 ${f.dump ? `<details><summary>kernel fault dump</summary><pre>${esc(f.dump)}</pre></details>` : ""}
 </article>`;
@@ -138,9 +138,10 @@ export function faultHtml(f: FaultRecord): string {
 <h3>${esc(f.exceptionName)} (exception ${f.exception}) in ${esc(f.taskName)} at ${esc(formatTime(f.t))} ${tag}</h3>
 ${f.note ? `<p>${esc(f.note)}</p>` : ""}
 ${f.escalated ? `<p>Escalated from ${esc(f.cause)} to HardFault (HFSR.FORCED).</p>` : ""}
+${f.source !== null ? `<p>At ${codeHtml(f.source)}</p>` : ""}
 <p>Access: ${f.access.privileged ? "privileged" : "unprivileged"} ${esc(f.access.kind)} of ${f.access.size} byte(s) at ${codeHtml(
     hex32(f.access.address),
-  )}</p>
+  )}${f.memory !== null ? `, in ${esc(f.memory)}` : ""}</p>
 ${htmlTable(["register", "value"], regs, "fault-registers")}
 ${htmlTable(["bit", "meaning"], [...bits, ...hbits], "cfsr-bits")}
 ${f.action ? `<p>Action: ${esc(formatAction(f.action))}.</p>` : ""}
