@@ -290,7 +290,7 @@ describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_
         "       indirectly lost: 0 bytes in 0 blocks",
         "         possibly lost: 0 bytes in 0 blocks",
         // invalid-free's 64-byte block: its malloc result is still in R0 of the frame its fault left
-        "       still reachable: 64 bytes in 1 blocks",
+        "       still reachable: 64 bytes in 1 blocks  (not listed: --show-reachable lists them)",
         "  held, task not ended: 56 bytes in 2 blocks  (maybe in its registers: not decided)",
       ].join("\n"),
     );

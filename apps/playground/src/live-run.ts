@@ -14,7 +14,7 @@ import type {
   TaskSlice,
   UartLine,
 } from "@rtos-sim/apps";
-import { RUN_RESULT_SCHEMA } from "@rtos-sim/apps";
+import { RUN_RESULT_SCHEMA, runOptionsInfo } from "@rtos-sim/apps";
 import type { FinishedRun } from "./protocol.js";
 import type { AppErrorInfo, LiveCpu, RunDelta, SessionInfo } from "./session.js";
 
@@ -108,7 +108,7 @@ export class LiveRun {
         file: null,
       },
       board: i.board,
-      options: i.options,
+      options: runOptionsInfo(i.options),
       memcheckActive: i.options.memcheck,
       simulatedUs: this.simulatedUs,
       cycles: 0,

@@ -139,7 +139,7 @@ export {
 export type { BuiltinApp } from "./registry.js";
 export { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 export type { PreparedRun } from "./run/context.js";
-export { finishRun, prepareRun } from "./run/context.js";
+export { finishRun, prepareRun, runOptionsInfo } from "./run/context.js";
 export type { KernelAppExpectations, KernelAppRun } from "./run/kernel-app.js";
 export {
   faultFromKernel,

@@ -19,6 +19,13 @@ export interface AppRunOptions {
    */
   readonly memcheck: boolean;
   /**
+   * The end-of-run leak check also lists the still-reachable blocks, each a `leak-reachable`
+   * report of severity `warning` (which never fails a run), as Valgrind's
+   * `--show-leak-kinds=all` does (`--show-reachable`). Default false: counted in the leak
+   * summary only, as Valgrind's default.
+   */
+  readonly showReachable?: boolean;
+  /**
    * A path prefix to strip from the file names of source sites in checker reports (the CLI
    * passes its working directory). Default: paths as the JS engine gives them (absolute).
    */

@@ -8,7 +8,7 @@ import {
   makeActor,
   Shcsr,
 } from "@rtos-sim/hw";
-import { type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
+import { type LeakOptions, type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
 import { Scheduler, type StateCause, type Task } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
@@ -1111,8 +1111,8 @@ export class Kernel {
    * reported yet (at its task's end) is reported now; blocks of tasks still running that nothing
    * reaches are counted as held, not lost (their registers are the JS variables of their code).
    */
-  checkLeaks(): LeakSummary | null {
-    return this.checker ? this.checker.checkLeaks() : null;
+  checkLeaks(options: LeakOptions = {}): LeakSummary | null {
+    return this.checker ? this.checker.checkLeaks(options) : null;
   }
 
   /** The panic message, when a task's policy panicked the system. */

@@ -104,3 +104,26 @@ describe("rtos-sim run: the live fault line", { timeout: 60_000 }, () => {
     );
   });
 });
+
+describe("rtos-sim run: still-reachable blocks", { timeout: 60_000 }, () => {
+  it("are counted and not listed by default, as Valgrind's; --show-reachable lists each as a warning", async () => {
+    const plain = await cli(["run", "isolation", "--duration", "650ms"], fresh());
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(
+      /^ {7}still reachable: 128 bytes in 1 blocks {2}\(not listed: --show-reachable lists them\)$/m,
+    );
+    expect(plain.out).not.toContain("leak-reachable");
+    const shown = await cli(["run", "isolation", "--duration", "650ms", "--show-reachable"], fresh());
+    expect(shown.code).toBe(0); // a warning never fails the run
+    expect(shown.out).toMatch(/^ {7}still reachable: 128 bytes in 1 blocks$/m);
+    expect(shown.out).toMatch(/^ {2}leak-reachable on address 0x10009018 at t=/m);
+    expect(shown.out).toContain("  128 bytes still reachable (task rogue-forged-free, user mode)");
+    const json = JSON.parse(
+      (await cli(["run", "isolation", "--duration", "650ms", "--show-reachable", "--json"], fresh())).out,
+    );
+    expect(json.options).toEqual({ seed: 1, durationMs: 650, memcheck: true, showReachable: true });
+    expect(json.reports.filter((r: { kind: string }) => r.kind === "leak-reachable")).toMatchObject([
+      { severity: "warning", address: 0x10009018 },
+    ]);
+  });
+});

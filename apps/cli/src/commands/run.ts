@@ -131,7 +131,8 @@ async function runApp(cx: CommandContext): Promise<number> {
   const memcheck = memcheckFlag === undefined ? (app.defaultMemcheck ?? true) : memcheckFlag === "memcheck";
 
   // Source sites in checker reports are shown relative to the working directory.
-  const options = { seed, durationMs, memcheck, sourceRoot: io.cwd };
+  const showReachable = values["show-reachable"] === true;
+  const options = { seed, durationMs, memcheck, sourceRoot: io.cwd, ...(showReachable ? { showReachable } : {}) };
   const prepared = prepareRun(app, board, options, resolved);
   const { ctx, record } = prepared;
   const bar = !json && io.stderrIsTTY ? progressBar(io) : null;
@@ -256,7 +257,7 @@ export const runCommand: CommandSpec = {
   name: "run",
   summary: `run an app on a simulated board (default: ${DEFAULT_APP})`,
   usage:
-    "run [app|file] [--board B] [--seed N] [--duration D] [--memcheck|--no-memcheck] [--json] [--trace FILE] [--report FILE] [--timeout D]",
+    "run [app|file] [--board B] [--seed N] [--duration D] [--memcheck|--no-memcheck] [--show-reachable] [--json] [--trace FILE] [--report FILE] [--timeout D]",
   description: [
     `Runs a built-in app (see rtos-sim apps; default ${DEFAULT_APP}) or your own app file (.ts, .mts, .js,`,
     ".mjs...; its default or `app` export: a machine app { name, summary, run(ctx) } or a kernel app",
@@ -290,6 +291,10 @@ export const runCommand: CommandSpec = {
     },
     memcheck: { type: "boolean", description: "run with the memory checker (the default unless the app turns it off)" },
     "no-memcheck": { type: "boolean", description: "run without the memory checker" },
+    "show-reachable": {
+      type: "boolean",
+      description: "list still-reachable blocks at the leak check (warnings; Valgrind's --show-leak-kinds=all)",
+    },
     json: JSON_OPTION,
     trace: {
       type: "string",

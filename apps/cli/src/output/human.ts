@@ -111,13 +111,17 @@ export function formatReport(r: CheckerReport, style: Style): string {
  * The memory checker's leak summary at the end of the run, as Valgrind prints it, with the
  * blocks of tasks still running (or stopped by a fault) that it could not decide.
  */
-export function formatLeaks(l: LeakSummaryInfo, style: Style): string {
+export function formatLeaks(l: LeakSummaryInfo, style: Style, reachableListed = false): string {
   const line = (name: string, c: LeakCount) => `  ${name.padStart(20)}: ${c.bytes} bytes in ${c.blocks} blocks\n`;
   let out = `${style.bold("LEAK SUMMARY")}\n`;
   out += line("definitely lost", l.definite);
   out += line("indirectly lost", l.indirect);
   out += line("possibly lost", l.possible);
   out += line("still reachable", l.reachable);
+  // As Valgrind's default: counted, not listed, and says how to list them.
+  if (l.reachable.blocks > 0 && !reachableListed) {
+    out = `${out.trimEnd()}${style.dim("  (not listed: --show-reachable lists them)")}\n`;
+  }
   if (l.held.blocks > 0) {
     out += `${line("held, task not ended", l.held).trimEnd()}${style.dim("  (maybe in its registers: not decided)")}\n`;
   }
@@ -263,7 +267,7 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
     for (const r of result.reports.slice(0, SUMMARY_LIMIT)) out += `\n${formatReport(r, style)}`;
     out += more(result.reports.length, "checker reports", style);
   }
-  if (result.leaks) out += `\n${formatLeaks(result.leaks, style)}`;
+  if (result.leaks) out += `\n${formatLeaks(result.leaks, style, result.options.showReachable === true)}`;
   if (result.checks.length > 0) {
     out += `\n${style.bold("Checks")}\n`;
     for (const c of result.checks) {

@@ -3,7 +3,7 @@ import { type Board, createMachine, type Machine } from "@rtos-sim/hw";
 import { mulberry32 } from "@rtos-sim/prng";
 import type { AppRunOptions, MachineApp, MachineAppContext } from "../machine-app.js";
 import { mpuRegionInfo, RunRecorder } from "./recorder.js";
-import type { RunResult } from "./result.js";
+import type { RunOptionsInfo, RunResult } from "./result.js";
 
 /** A run being prepared: the app's context, its recorder and machine. */
 export interface PreparedRun {
@@ -45,8 +45,7 @@ export function prepareRun(
   const record = new RunRecorder({
     app: { name: app.name, summary: app.summary, source: source.source, file: source.file },
     board,
-    // What the result records: the run's own options (not where the CLI runs from).
-    options: { seed: options.seed, durationMs: options.durationMs, memcheck: options.memcheck },
+    options: runOptionsInfo(options),
     clock: now,
   });
   record.cycles = () => (made === null ? 0 : made.core.cycles);
@@ -79,4 +78,24 @@ export function prepareRun(
 export function finishRun(run: PreparedRun, wallMs: number): RunResult {
   const r = run.record;
   return r.finish({ simulatedUs: r.clock(), cycles: r.cycles(), wallMs, memcheckActive: r.memcheckActive });
+}
+
+/**
+ * What a run's result records of its options: the run's own (seed, duration, checker, and
+ * `showReachable` only when set, so runs without it keep their trace hashes), not where it runs
+ * from (`sourceRoot`, `mapSourceFrame`).
+ *
+ * @example
+ * ```ts
+ * runOptionsInfo({ seed: 1, durationMs: 500, memcheck: true, sourceRoot: "/home/me" });
+ * // { seed: 1, durationMs: 500, memcheck: true }
+ * ```
+ */
+export function runOptionsInfo(options: AppRunOptions): RunOptionsInfo {
+  return {
+    seed: options.seed,
+    durationMs: options.durationMs,
+    memcheck: options.memcheck,
+    ...(options.showReachable === true ? { showReachable: true as const } : {}),
+  };
 }

@@ -333,7 +333,7 @@ export function startKernelApp(
       if (closed) return;
       closed = true;
       (close as ((checks: readonly AppCheck[]) => void) | null)?.(session.checks());
-      const leaks = session.kernel.checkLeaks();
+      const leaks = session.kernel.checkLeaks({ reportReachable: ctx.options.showReachable === true });
       if (leaks) ctx.record.leaks(leakSummaryFrom(leaks));
       const panic = session.kernel.panic;
       if (panic !== null) ctx.record.crash(`kernel panic: ${panic}`);

@@ -429,6 +429,8 @@ export interface RunOptionsInfo {
   readonly durationMs: number;
   /** Whether the memory checker was requested. */
   readonly memcheck: boolean;
+  /** Still-reachable blocks were listed (`--show-reachable`); absent when not. */
+  readonly showReachable?: true;
 }
 
 /** The outcome of a run: exit code 0 when ok, 1 otherwise. */
