@@ -22,7 +22,7 @@ export interface CoreProfile {
 
 /**
  * The cores the model knows. Cortex-M3/M4/M7 (ARMv7-M, PMSAv7; CCR.STKALIGN writable, reset 1),
- * Cortex-M33 (ARMv8-M Mainline, PMSAv8, CCR.STKALIGN RES1, CCR.STKOFHFNMIGN) and Cortex-M55
+ * Cortex-M33 (ARMv8-M Mainline, PMSAv8, CCR bit 0 and STKALIGN RES1, CCR.STKOFHFNMIGN) and Cortex-M55
  * (ARMv8.1-M Mainline: also MPU_RLAR.PXN; CCR.DC/IC/BP as on the Cortex-M7). CPUID values are
  * the TRMs' (M3 r2p1, M4 r0p1, M7 r1p2, M33 r0p4, M55 r1p0).
  */
@@ -96,8 +96,8 @@ export const CORE_PROFILES = {
     cpuid: 0x410fd214,
     /** Writable CCR bits: USERSETMPEND, UNALIGN_TRP, DIV_0_TRP, BFHFNMIGN, STKOFHFNMIGN. */
     ccrWritable: 0x0000051a,
-    /** CCR.STKALIGN is RES1. */
-    ccrFixed: 0x00000200,
+    /** CCR bit 0 (ARMv7-M's NONBASETHRDENA) and STKALIGN are RES1: CCR resets to 0x00000201. */
+    ccrFixed: 0x00000201,
     /** Has PSPLIM/MSPLIM. */
     stackLimits: true,
     /** No PXN (ARMv8.0-M: RLAR bit 4 is RES0). */
@@ -115,8 +115,8 @@ export const CORE_PROFILES = {
     cpuid: 0x411fd220,
     /** Writable CCR bits: the Cortex-M33's plus DC, IC and BP. */
     ccrWritable: 0x0007051a,
-    /** CCR.STKALIGN is RES1. */
-    ccrFixed: 0x00000200,
+    /** CCR bit 0 (ARMv7-M's NONBASETHRDENA) and STKALIGN are RES1: CCR resets to 0x00000201. */
+    ccrFixed: 0x00000201,
     /** Has PSPLIM/MSPLIM. */
     stackLimits: true,
     /** Has MPU_RLAR.PXN. */

@@ -53,6 +53,11 @@ export const Shcsr = {
 
 /** CCR bits. */
 export const Ccr = {
+  /**
+   * ARMv7-M: Thread mode may be entered with exceptions active (reset 0). RES1 on ARMv8-M, which
+   * always allows it (packages/hw/README.md, Fault registers).
+   */
+  NONBASETHRDENA: 1 << 0,
   /** Unprivileged software may write STIR. */
   USERSETMPEND: 1 << 1,
   /** Unaligned halfword and word accesses raise UsageFault UNALIGNED. */
@@ -89,8 +94,11 @@ export class Scb {
   vtor = 0;
   /** SCR: a PPB write keeps SLEEPONEXIT, SLEEPDEEP, SEVONPEND (mask 0x16). */
   scr = 0;
-  /** CCR (see {@link Ccr}); a PPB write keeps the profile's writable bits and forces its RES1 bits. Reset: STKALIGN. */
-  ccr = Ccr.STKALIGN;
+  /**
+   * CCR (see {@link Ccr}); a PPB write keeps the profile's writable bits and forces its RES1 bits.
+   * Reset: STKALIGN, and the RES1 bits (ARMv8-M: bit 0 too, 0x00000201).
+   */
+  ccr: number;
   /** SHPR1..3 as one array of 12 priority bytes for exceptions 4..15. */
   readonly shpr = new Uint8Array(12);
   /** SHCSR: fault enables (see {@link Shcsr}), active and pending bits. */
@@ -113,6 +121,7 @@ export class Scb {
   constructor(core: CoreKind) {
     this.profile = CORE_PROFILES[core];
     this.cpuid = this.profile.cpuid;
+    this.ccr = (Ccr.STKALIGN | this.profile.ccrFixed) >>> 0;
   }
 
   /** Priority of a configurable exception (4..15). */

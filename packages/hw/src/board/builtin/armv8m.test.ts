@@ -91,12 +91,17 @@ describe("ARMv8-M boards", () => {
     ]);
   });
 
-  it("CCR.STKALIGN is RES1 on ARMv8-M; STKOFHFNMIGN is writable", () => {
+  it("CCR bit 0 and STKALIGN are RES1 on ARMv8-M (reset 0x201, as QEMU); STKOFHFNMIGN is writable", () => {
     const m = createMachine(RP2350);
+    expect(m.core.read32(0xe000ed14)).toBe(0x201);
     m.core.write32(0xe000ed14, 0);
-    expect(m.core.read32(0xe000ed14)).toBe(0x200);
+    expect(m.core.read32(0xe000ed14)).toBe(0x201);
     m.core.write32(0xe000ed14, 0xffffffff);
-    expect(m.core.read32(0xe000ed14)).toBe(0x71a);
+    expect(m.core.read32(0xe000ed14)).toBe(0x71b);
+    const a = createMachine(MPS3_AN547); // Cortex-M55: the M33's bits plus DC, IC, BP
+    expect(a.core.read32(0xe000ed14)).toBe(0x201);
+    a.core.write32(0xe000ed14, 0xffffffff);
+    expect(a.core.read32(0xe000ed14)).toBe(0x7071b);
   });
 
   it("just past a memory is a BusFault; flash is read-only", () => {
