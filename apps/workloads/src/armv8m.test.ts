@@ -21,6 +21,15 @@ describe.each([STM32U585, RP2350, MPS2_AN505, MPS3_AN547])("the built-in apps on
     }
   });
 
+  it("isolation: the MPU register the rogue writes is named as PMSAv8 names it (MPU_RLAR at 0xE000EDA0)", () => {
+    const run = runApp(isolation, { board, memcheck: false });
+    const c = run.checks.find((x) => x.name === "rogue-mpu-write")!;
+    expect(c.ok, c.detail).toBe(true);
+    expect(c.detail).toMatch(
+      /^reprogram the MPU \(write MPU_RLAR\): t=[0-9.]+ ms busfault \(BusFault\) CFSR 0x00008200 PRECISERR BFARVALID at 0xe000eda0 /,
+    );
+  });
+
   it("flight: the control loop runs as on a PMSAv7 board (every motor update, telemetry line and check)", () => {
     // The outputs themselves differ: the filter's size and the sensor's timing follow the clock.
     const v8 = runApp(flight, { board, memcheck: false });

@@ -118,7 +118,7 @@ export {
   judgeAttempt,
 } from "./isolation/app.js";
 export type { Attempt, Expectation } from "./isolation/attempts.js";
-export { ATTEMPTS, MPU_RASR, ROGUE_WATCHDOG_US, rogueTasks } from "./isolation/attempts.js";
+export { ATTEMPTS, attemptWhat, MPU_RASR, ROGUE_WATCHDOG_US, rogueTasks } from "./isolation/attempts.js";
 export type { AppRunOptions, HwApi, MachineApp, MachineAppContext } from "./machine-app.js";
 export { defineMachineApp, machineAppProblems } from "./machine-app.js";
 export { mpuDemo } from "./mpu-demo/app.js";

@@ -2,7 +2,7 @@ import { type AppCheck, type AppDescription, defineApp, type FaultRecord, type K
 import { FLIGHT_KERNEL, type FlightOutputs, flightChecks, flightOutputs } from "../flight/app.js";
 import { flightTasks } from "../flight/tasks.js";
 import { notReached } from "../shared/not-reached.js";
-import { ATTEMPTS, type Attempt, attemptAt, rogueTasks } from "./attempts.js";
+import { ATTEMPTS, type Attempt, attemptAt, attemptWhat, rogueTasks } from "./attempts.js";
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
 
@@ -29,21 +29,22 @@ export function judgeAttempt(
 } {
   const faults = kernel.faults.filter((f) => f.task === a.task);
   const f = faults[0];
+  const what = attemptWhat(kernel, a);
   if (a.expect.kind === "refused") {
     const printed = kernel.task(a.task)?.output ?? [];
     const want = a.expect.printed ?? [];
     const ok = !f && printed.length === want.length && printed.every((l, i) => l === want[i]);
     const got = f ? describeFault(f) : printed.join(", ");
-    return { ok, detail: `${a.what}: ${ok ? `refused (${got})` : `expected ${want.join(", ")}, got ${got}`}` };
+    return { ok, detail: `${what}: ${ok ? `refused (${got})` : `expected ${want.join(", ")}, got ${got}`}` };
   }
-  if (!f) return { ok: false, detail: `${a.what}: NOT stopped (no fault)` };
+  if (!f) return { ok: false, detail: `${what}: NOT stopped (no fault)` };
   const problems: string[] = [];
   // With the checker on, a stack overflow is still kind stack-overflow (the report is its detail);
   // other reports are kind checker.
   const byChecker = f.kind === "checker" || f.kind === a.expect.kind;
   if (a.expect.checkerKind !== undefined && byChecker && !f.hw && f.checker?.kind === a.expect.checkerKind) {
     if (f.action !== "stopped") problems.push(`action ${f.action}`);
-    const detail = `${a.what}: ${describeFault(f)} (memory checker: ${f.checker.kind})`;
+    const detail = `${what}: ${describeFault(f)} (memory checker: ${f.checker.kind})`;
     return { ok: problems.length === 0, detail: problems.length ? `${detail} [${problems.join("; ")}]` : detail };
   }
   if (f.kind !== a.expect.kind) problems.push(`kind ${f.kind}, expected ${a.expect.kind}`);
@@ -56,7 +57,7 @@ export function judgeAttempt(
   }
   if (f.action !== "stopped") problems.push(`action ${f.action}`);
   if (faults.length !== 1) problems.push(`${faults.length} faults`);
-  const detail = `${a.what}: ${describeFault(f)}${problems.length ? ` [${problems.join("; ")}]` : ""}`;
+  const detail = `${what}: ${describeFault(f)}${problems.length ? ` [${problems.join("; ")}]` : ""}`;
   return { ok: problems.length === 0, detail };
 }
 
@@ -102,7 +103,8 @@ export function isolationChecks(
   control: AppDescription = isolationControl,
 ): AppCheck[] {
   const checks: AppCheck[] = ATTEMPTS.map(
-    (a, i) => notReached(kernel, a.task, a.what, attemptAt(i)) ?? { name: a.task, ...judgeAttempt(kernel, a) },
+    (a, i) =>
+      notReached(kernel, a.task, attemptWhat(kernel, a), attemptAt(i)) ?? { name: a.task, ...judgeAttempt(kernel, a) },
   );
   const { seed, durationMs } = run;
   const clean = runApp(control, {

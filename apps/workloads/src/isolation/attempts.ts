@@ -11,7 +11,11 @@ import {
 import { RING, SEM_SAMPLE } from "../flight/layout.js";
 import { rollIntegralAddress } from "../flight/mixer.js";
 
-/** Address of the MPU's RASR register (the region attribute and size register). */
+/**
+ * 0xE000EDA0: the PMSAv7 MPU's RASR (region attribute and size register); on PMSAv8 the same
+ * word is MPU_RLAR (region limit address register, docs/mpu-model.md). Either way an MPU register,
+ * privileged only.
+ */
 export const MPU_RASR = 0xe000eda0;
 /** Milliseconds between two attempts (the first at {@link FIRST_ATTEMPT_MS}). */
 export const ATTEMPT_SPACING_MS = 50;
@@ -60,10 +64,20 @@ export interface Attempt {
   readonly task: string;
   /** What it tries, in words. */
   readonly what: string;
+  /**
+   * What it tries on a PMSAv8 (ARMv8-M) board, when the words differ there (the MPU register at
+   * the same address has another name); {@link Attempt.what} when absent.
+   */
+  readonly whatPmsav8?: string;
   /** How the attempt must end. */
   readonly expect: Expectation;
   /** The attempt's task spec; `at` is when it strikes (ms). */
   readonly spec: (env: AppEnv, at: number) => TaskSpec;
+}
+
+/** What attempt `a` tries, in the words of the kernel's MPU architecture. */
+export function attemptWhat(kernel: Kernel, a: Attempt): string {
+  return kernel.machine.mpu.architecture === "pmsav8" && a.whatPmsav8 !== undefined ? a.whatPmsav8 : a.what;
 }
 
 const taskOf = (kernel: Kernel, name: string) => {
@@ -186,6 +200,7 @@ export const ATTEMPTS: readonly Attempt[] = [
   {
     task: "rogue-mpu-write",
     what: "reprogram the MPU (write MPU_RASR)",
+    whatPmsav8: "reprogram the MPU (write MPU_RLAR)",
     expect: { kind: "busfault", cfsr: ["PRECISERR", "BFARVALID"], address: () => MPU_RASR },
     spec: (_env, at) =>
       rogue("rogue-mpu-write", at, {}, (t) => {
