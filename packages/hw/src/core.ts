@@ -207,7 +207,9 @@ export class Core extends AccessPath {
    * privilege of the interrupted code (call it before switching to Handler mode), 8-byte aligned
    * (CCR.STKALIGN; a realignment sets bit 9 of the stacked xPSR). A violation is MemManage
    * MSTKERR or BusFault STKERR (no fault address). A frame below the stack in use's limit
-   * (ARMv8-M PSPLIM/MSPLIM) is UsageFault STKOF with no access made. Returns the new stack pointer.
+   * (ARMv8-M PSPLIM/MSPLIM) is UsageFault STKOF with no access made; the architecture then sets SP
+   * to the limit, which a caller keeping SP does itself ({@link Core.stackLimit}): this throws.
+   * Returns the new stack pointer.
    */
   pushFrame(sp: number, frame: ArrayLike<number>): number {
     let fp = ((sp >>> 0) - FRAME_BYTES) >>> 0;

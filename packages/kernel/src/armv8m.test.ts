@@ -120,7 +120,7 @@ describe("the kernel on ARMv8-M (PMSAv8)", () => {
     expect([f.kind, f.hw?.cfsr, f.hw?.faultAddress]).toEqual(["stack-overflow", 0x82, t.stack.base + 4]);
   });
 
-  it("an exception frame that does not fit above PSPLIM: STKOF at stacking, nothing written below the limit", () => {
+  it("an exception frame that does not fit above PSPLIM: STKOF at stacking, nothing written below the limit, SP = the limit", () => {
     const k = bootTest({ memcheck: false }, STM32U585);
     const t = k.spawn({
       name: "tight",
@@ -136,6 +136,8 @@ describe("the kernel on ARMv8-M (PMSAv8)", () => {
     const f = k.faults[0]!;
     expect([f.task, f.kind, f.hw?.cfsr]).toEqual(["tight", "stack-overflow", Cfsr.STKOF]);
     expect(guard()).toEqual(before);
+    // Exception entry sets SP to the limit (an instruction's update would leave SP unchanged).
+    expect(t.ctx.sp).toBe(t.stack.base + GUARD_BYTES);
   });
 
   it("syscall pointers are checked against the task's PMSAv8 view (the guard bytes are not the task's)", () => {

@@ -1,4 +1,4 @@
-import { ActorMode, type Core, type Mode, makeActor } from "@rtos-sim/hw";
+import { ActorMode, Cfsr, type Core, Fault, type Mode, makeActor } from "@rtos-sim/hw";
 import type { MemoryChecker } from "@rtos-sim/memcheck";
 import type { Task } from "@rtos-sim/sched";
 import { KernelError } from "./errors.js";
@@ -311,6 +311,9 @@ export class ContextSwitcher {
       k.fpStacked = false;
       k.stacked = true;
     } catch (e) {
+      // A frame below PSPLIM: unlike an instruction's SP update, exception entry leaves SP at
+      // the limit (docs/mpu-model.md, Stack limits).
+      if (e instanceof Fault && (e.cfsr & Cfsr.STKOF) !== 0) taskControl(k.ctx).sp = core.stackLimit;
       this.faultTask(t, e);
     }
   }
