@@ -15,6 +15,23 @@ const region = (r: Partial<MpuRegionInfo> & Pick<MpuRegionInfo, "number" | "base
 
 const board = boardInfo(STM32F407);
 
+/** A PMSAv8 region (registers as the PMSAv8 decoder fills them; the map only reads `architecture`). */
+const regionV8 = (r: Pick<MpuRegionInfo, "number" | "base" | "size">): MpuRegionInfo =>
+  region({
+    ...r,
+    registers: {
+      architecture: "pmsav8",
+      rbar: r.base | 3,
+      rlar: (r.base + r.size - 32) | 1,
+      ap: 1,
+      shareability: "non-shareable",
+      pxn: false,
+      attrIndex: 0,
+      attr: 0xee,
+      device: null,
+    },
+  });
+
 describe("mpuMapSvg", () => {
   it("one column per area a region touches, in address order", () => {
     const svg = mpuMapSvg(board, [
@@ -59,6 +76,34 @@ describe("mpuMapSvg", () => {
     expect(svg).toContain('class="col-name">0xE000E000<');
     expect(svg).toContain('class="row current" data-row="a&amp;b"');
     expect(svg).toContain("&lt;now&gt;");
+  });
+
+  it("PMSAv8: a region is drawn whole (no subregions); where two overlap the map marks it (PMSAv8 faults there)", () => {
+    const svg = mpuMapSvg(board, [
+      {
+        label: "t",
+        regions: [
+          regionV8({ number: 1, base: 0x20000000, size: 2048 }),
+          regionV8({ number: 2, base: 0x20000600, size: 0x400 }),
+        ],
+      },
+    ]);
+    expect(svg.match(/class="subregion"/g)).toHaveLength(2);
+    expect(svg.match(/class="overlap"/g)).toHaveLength(1);
+    expect(svg).toContain(
+      "<title>regions 1 and 2 overlap at 0x20000600..0x200007FF: PMSAv8 faults every access there</title>",
+    );
+    // PMSAv7: the same layout is legal (the highest number wins), nothing marked.
+    const v7 = mpuMapSvg(board, [
+      {
+        label: "t",
+        regions: [
+          region({ number: 1, base: 0x20000000, size: 2048 }),
+          region({ number: 2, base: 0x20000600, size: 0x400 }),
+        ],
+      },
+    ]);
+    expect(v7).not.toContain('class="overlap"');
   });
 
   it("higher-numbered regions are drawn last (on top)", () => {

@@ -4,9 +4,11 @@
  * address space drawn to scale would hide a 32-byte region), one row per configuration (the MPU
  * as its registers hold it now, the kernel's regions, each task's plan); a column shows only the
  * part of its area the regions cover when that is under half of it. A region is coloured
- * by its access permission (AP), outlined when executable, and drawn as its eight subregions
- * with the disabled ones hatched (SRD). Higher-numbered regions are drawn on top: where regions
- * overlap, the highest number decides (docs/mpu-model.md).
+ * by its access permission (AP) and outlined when executable. A PMSAv7 region is drawn as its
+ * eight subregions with the disabled ones hatched (SRD), higher-numbered regions on top: where
+ * regions overlap, the highest number decides. A PMSAv8 region is drawn whole (no subregions),
+ * and where two of them overlap the map marks the overlap: PMSAv8 faults every access an address
+ * two enabled regions match (docs/mpu-model.md).
  */
 import type { BoardInfo, MpuRegionInfo } from "@rtos-sim/apps";
 import { esc, formatBytes, hex32 } from "@rtos-sim/apps";
@@ -115,8 +117,8 @@ function regionTitle(r: MpuRegionInfo): string {
 
 function regionSvg(r: MpuRegionInfo, cols: readonly Column[], y: number): string {
   const fill = ACCESS_COLOURS[r.access] ?? ACCESS_COLOURS.reserved!;
-  // Below 256 bytes SRD is ignored (ARMv7-M B3.5.8): the region is whole.
-  const subs = r.size >= 256 ? 8 : 1;
+  // Below 256 bytes SRD is ignored (ARMv7-M B3.5.8): the region is whole. PMSAv8 has no subregions.
+  const subs = r.registers.architecture === "pmsav7" && r.size >= 256 ? 8 : 1;
   let body = "";
   for (const c of cols) {
     if (r.base >= c.end || r.base + r.size <= c.start) continue;
@@ -138,6 +140,32 @@ function regionSvg(r: MpuRegionInfo, cols: readonly Column[], y: number): string
     }
   }
   return `<g class="region" data-region="${r.number}" data-access="${esc(r.access)}"><title>${esc(regionTitle(r))}</title>${body}</g>`;
+}
+
+/**
+ * Where two PMSAv8 regions of a row overlap (every access there faults): a hatched bar over each
+ * overlap, titled with the two regions. PMSAv7 regions are left out: the highest number wins.
+ */
+function overlapSvg(regions: readonly MpuRegionInfo[], cols: readonly Column[], y: number): string {
+  const v8 = regions.filter((r) => r.registers.architecture === "pmsav8");
+  let body = "";
+  for (let i = 0; i < v8.length; i++) {
+    for (let j = i + 1; j < v8.length; j++) {
+      const a = v8[i]!;
+      const b = v8[j]!;
+      const lo = Math.max(a.base, b.base);
+      const hi = Math.min(a.base + a.size, b.base + b.size);
+      if (lo >= hi) continue;
+      const title = `regions ${a.number} and ${b.number} overlap at ${hex32(lo)}..${hex32(hi - 1)}: PMSAv8 faults every access there`;
+      for (const c of cols) {
+        if (lo >= c.end || hi <= c.start) continue;
+        const x0 = xOf(c, lo);
+        const w = Math.max(1.5, xOf(c, hi) - x0);
+        body += `<rect x="${x0.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 8}" fill="url(#srd-off)" class="overlap"><title>${esc(title)}</title></rect>`;
+      }
+    }
+  }
+  return body;
 }
 
 /**
@@ -167,6 +195,7 @@ export function mpuMapSvg(board: BoardInfo, rows: readonly MpuMapRow[]): string 
       body += `<rect x="0" y="${y - 3}" width="${GUTTER + WIDTH}" height="${ROW - 2}" class="row-mark"/>`;
     body += `<text x="${GUTTER - 8}" y="${y + 12}" text-anchor="end" class="row-label">${esc(row.label)}</text>`;
     for (const r of [...row.regions].sort((a, b) => a.number - b.number)) body += regionSvg(r, cols, y);
+    body += overlapSvg(row.regions, cols, y);
     body += "</g>";
   });
   return `<svg class="mpu-map" viewBox="0 0 ${GUTTER + WIDTH + 4} ${height}" role="img" aria-label="MPU regions over the memory map of ${esc(
@@ -174,13 +203,19 @@ export function mpuMapSvg(board: BoardInfo, rows: readonly MpuMapRow[]): string 
   )}">${body}</svg>`;
 }
 
-/** The legend of {@link mpuMapSvg}: each permission's colour and meaning, executable and disabled subregions. */
+/**
+ * The legend of {@link mpuMapSvg}: each permission's colour and meaning, executable, disabled
+ * subregions (PMSAv7) and overlaps (PMSAv8).
+ */
 export function mpuLegendHtml(): string {
   const items = Object.entries(ACCESS_COLOURS).map(
     ([ap, colour]) =>
       `<span class="legend-item"><i style="background:${colour}"></i><code>${esc(ap)}</code> ${esc(ACCESS_MEANING[ap] ?? "")}</span>`,
   );
   items.push(`<span class="legend-item"><i class="exec"></i>executable (XN = 0)</span>`);
-  items.push(`<span class="legend-item"><i class="srd-off"></i>subregion disabled (SRD)</span>`);
+  items.push(`<span class="legend-item"><i class="srd-off"></i>subregion disabled (SRD, PMSAv7)</span>`);
+  items.push(
+    `<span class="legend-item"><i class="overlap"></i>regions overlap (PMSAv8: every access there faults)</span>`,
+  );
   return `<div class="legend">${items.join(" ")}</div>`;
 }
