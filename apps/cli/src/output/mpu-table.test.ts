@@ -63,6 +63,17 @@ describe("MPU region tables per architecture", () => {
     );
   });
 
+  it("PMSAv8: a region with BASE > LIMIT shows its RLAR.LIMIT and matches nothing (0 B)", () => {
+    const m = createMachine(MPS3_AN547);
+    m.mpu.writeRegister(0xe000ed98, 2); // RNR
+    m.mpu.writeRegister(0xe000ed9c, 0x20000103); // RBAR: BASE 0x20000100, AP 01, XN
+    m.mpu.writeRegister(0xe000eda0, 0x20000001); // RLAR: LIMIT 0x20000000, EN
+    const table = mpuTable([mpuRegionInfo(m.mpu.region(2), "empty")], "");
+    expect(table.split("\n")[2]).toBe(
+      "2  0x20000100  0x2000001F   0 B  rw      XN    NSH  Attr0=0x00 Device-nGnRnE  0x20000103  0x20000001  empty",
+    );
+  });
+
   it("names MAIR attributes: Device types, Normal write-back, write-through, non-cacheable", () => {
     expect([mairName(0x00, "nGnRnE"), mairName(0xff, null), mairName(0xbb, null), mairName(0x44, null)]).toEqual([
       "Device-nGnRnE",

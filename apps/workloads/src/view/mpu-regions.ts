@@ -82,7 +82,8 @@ const PMSAV8_TABLE: MpuRegionTable<Pmsav8RegionRegisters> = {
   columns: [
     NUMBER,
     BASE,
-    { header: "limit", mono: true, cell: (r) => hex32(r.base + r.size - 1) },
+    // From RLAR itself: a region with BASE > LIMIT matches nothing (size 0) and keeps its limit.
+    { header: "limit", mono: true, cell: (_, g) => hex32((g.rlar | 0x1f) >>> 0) },
     SIZE,
     ACCESS,
     { header: "exec", cell: (r, g) => (!r.executable ? "XN" : g.pxn ? "PXN" : "yes") },
