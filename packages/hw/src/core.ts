@@ -331,6 +331,27 @@ export class Core extends AccessPath {
     return s;
   }
 
+  /**
+   * An exception return whose EXC_RETURN the return may not take: UsageFault INVPC (CFSR bit 18,
+   * no fault address), as ARMv7-M's ExceptionReturn (B1.5.8) and ARMv8-M's take for a return to
+   * Handler mode with no exception nested, a reserved value, or a value the software refuses
+   * before its `BX LR`. The access record is the PC load of `excReturn` at the current privilege.
+   *
+   * @example
+   * ```ts
+   * if (excReturn !== 0xfffffffd) core.invalidExceptionReturn(excReturn); // throws the Fault
+   * ```
+   */
+  invalidExceptionReturn(excReturn: number): never {
+    if (this.pendingFault !== null) throw this.pendingFault;
+    return this.raise(
+      ExceptionNumber.UsageFault,
+      Cfsr.INVPC,
+      null,
+      this.record(excReturn >>> 0, 4, AccessKind.Fetch, this.privileged),
+    );
+  }
+
   /** Vector-table read (always the default memory map, privileged): the word at VTOR + 4n. */
   readVector(n: number): number {
     const a = (this.scb.vtor + 4 * n) >>> 0;
