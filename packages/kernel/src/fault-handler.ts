@@ -53,7 +53,7 @@ const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
  *   would overflow the stack, or SP is below the guard and the access between SP and the guard (a
  *   frame that jumped over the guard); otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
  *   (a stacking, lazy FP stacking or unstacking error with the SP elsewhere says "corrupt stack
- *   pointer");
+ *   pointer"; INVPC at a switch-in, a saved EXC_RETURN the task rewrote, "corrupt saved context");
  * - a `CheckerFault`: `stack-overflow` when its report is one (the checker saw SP go below the
  *   stack's base, or an access just below it: the kind the guard or PSPLIM would give without the
  *   checker; the report stays in the record's `checker`), else `checker`; an `AllocError`
@@ -158,6 +158,12 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   }
   if ((f.cfsr & UNSTACKING) !== 0) {
     return { kind: hwKind, message: `corrupt saved stack pointer in the TCB: ${f.message} while unstacking` };
+  }
+  if ((f.cfsr & Cfsr.INVPC) !== 0) {
+    return {
+      kind: hwKind,
+      message: `corrupt saved context: EXC_RETURN ${hex32(f.access.address)} is not the one the switch-out stored (${f.exception === 3 ? "HardFault, forced:" : "UsageFault"} INVPC)`,
+    };
   }
   if (k.restoring) {
     return {

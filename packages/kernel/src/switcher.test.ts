@@ -1,4 +1,4 @@
-import { Cfsr } from "@rtos-sim/hw";
+import { ActorMode, Cfsr, makeActor } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { GUARD_BYTES, TcbField } from "./task-record.js";
 import { bootTest, victim } from "./test-kit.js";
@@ -224,6 +224,7 @@ describe("stack overflow and corrupt stack pointers", () => {
       privileged: true,
       *main(t) {
         yield* t.sleep({ ms: 1 });
+        t.write32(k.kernelBlock.base + 0x100 + 32, 0xfffffffd); // the EXC_RETURN PendSV loads: a valid one
         t.write32(v.tcb + TcbField.SP, k.kernelBlock.base + 0x100);
       },
     });
@@ -304,4 +305,83 @@ describe("stack overflow and corrupt stack pointers", () => {
     expect(f.hw?.access.kind).toBe("fetch");
     expect(f.hw?.access.address).toBe(k.kernelBlock.base);
   });
+});
+
+describe("a saved context the task rewrote: the switch-in checks EXC_RETURN before it reads on", () => {
+  /**
+   * The receiver names a buffer in its own stack below its SP: [top - 48, top - 32) is where its
+   * switch-out stores R9-R11 and EXC_RETURN while it waits (SP = top, frame at top - 32). The
+   * sender's message lands there (the hand-off writes with the receiver's privilege, which allows
+   * it), so the task chose the EXC_RETURN its switch-in loads.
+   */
+  function forge(excReturn: number) {
+    const k = bootTest();
+    let got: unknown = "blocked";
+    const r = k.spawn({
+      name: "r",
+      priority: 2,
+      queues: { q: "receive" },
+      *main(t) {
+        got = yield* t.receive("q", t.stackTop - 48, 16);
+      },
+    });
+    k.spawn({
+      name: "s",
+      queues: { q: "send" },
+      *main(t) {
+        const p = yield* t.malloc(16);
+        t.write32(p + 12, excReturn);
+        yield* t.send("q", p, 16);
+      },
+    });
+    // Every access made as the kernel for r above r's stack (the 32 bytes a VLDMIA of S16-S31
+    // would read past a frame at the stack top).
+    const above: string[] = [];
+    const kernelForR = makeActor(ActorMode.Kernel, r.id);
+    k.machine.core.hook = {
+      onAccess: (a, size, kind, _priv, actor) => {
+        if (actor === kernelForR && a + size > r.stack.top && a < r.stack.top + 64)
+          above.push(`${kind}@${a.toString(16)}`);
+      },
+    };
+    const aboveBytes = k.machine.bus.peek(r.stack.top, 64).slice();
+    k.run({ ms: 5 });
+    return {
+      k,
+      r,
+      got,
+      above,
+      aboveUnchanged: k.machine.bus.peek(r.stack.top, 64).every((b, i) => b === aboveBytes[i]),
+    };
+  }
+
+  it("the EXC_RETURN the switch-out stored (0xFFFFFFFD): the receive returns its length, no fault", () => {
+    const { k, got, above } = forge(0xfffffffd);
+    expect(k.faults).toEqual([]);
+    expect(got).toBe(16);
+    expect(above).toEqual([]);
+  });
+
+  for (const [what, value] of [
+    ["an extended frame (0xFFFFFFED) for a task without FP context", 0xffffffed],
+    ["a return to Handler mode (0xFFFFFFF1)", 0xfffffff1],
+    ["a return on the main stack (0xFFFFFFF9)", 0xfffffff9],
+    ["a reserved value (0x00000000)", 0],
+  ] as const) {
+    it(`${what}: UsageFault INVPC at the switch-in, nothing read above the task's stack`, () => {
+      const { k, r, got, above, aboveUnchanged } = forge(value);
+      expect(got).toBe("blocked");
+      expect(k.faults.length).toBe(1);
+      const f = k.faults[0]!;
+      expect([f.task, f.kind]).toEqual(["r", "usagefault"]);
+      expect(f.hw?.cfsr).toBe(Cfsr.INVPC);
+      expect(f.hw?.faultAddress).toBe(null);
+      expect(f.message).toBe(
+        `corrupt saved context: EXC_RETURN 0x${value.toString(16).padStart(8, "0")} is not the one the switch-out stored (UsageFault INVPC)`,
+      );
+      expect(above).toEqual([]);
+      expect(aboveUnchanged).toBe(true);
+      expect(r.frameAt).toBe(r.stack.top - 32); // the frame the SVC stacked: the switch-in stopped before moving it
+    });
+  }
 });

@@ -190,7 +190,15 @@ export class ContextSwitcher {
         const regs = core.readWords(sp, SAVED_CORE_WORDS, false, this.loaded);
         core.charge(c.multipleTransfer);
         let frameAt = sp + 4 * SAVED_CORE_WORDS;
-        const fp = regs[SAVED_CORE_WORDS - 1] === EXC_RETURN_THREAD_PSP_FP;
+        // EXC_RETURN is a word of the task's stack, which the task may have rewritten (a receive
+        // handed off into its own saved context): the one this switch-out stored, or UsageFault
+        // INVPC before anything else is read (kernel README, "Exceptions and switches"). Trusted,
+        // a forged 0xFFFFFFED would make the VLDMIA below read 64 bytes above a frame at the
+        // stack top with privilege.
+        const fp = k.fpFrame;
+        const excReturn = regs[SAVED_CORE_WORDS - 1]!;
+        if (excReturn !== (fp ? EXC_RETURN_THREAD_PSP_FP : EXC_RETURN_THREAD_PSP))
+          core.invalidExceptionReturn(excReturn);
         if (fp) {
           core.readWords(frameAt, SAVED_FP_WORDS, false, this.loaded);
           core.charge(c.multipleTransfer);
