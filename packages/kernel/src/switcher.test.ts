@@ -1,5 +1,6 @@
-import { ActorMode, Cfsr, makeActor } from "@rtos-sim/hw";
+import { ActorMode, type Board, Cfsr, makeActor, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
+import { bootKernel } from "./boot.js";
 import { GUARD_BYTES, TcbField } from "./task-record.js";
 import { bootTest, victim } from "./test-kit.js";
 
@@ -382,6 +383,54 @@ describe("a saved context the task rewrote: the switch-in checks EXC_RETURN befo
       expect(above).toEqual([]);
       expect(aboveUnchanged).toBe(true);
       expect(r.frameAt).toBe(r.stack.top - 32); // the frame the SVC stacked: the switch-in stopped before moving it
+    });
+  }
+});
+
+describe("a switch-out with the task's SP moved above its stack", () => {
+  /**
+   * 32-byte pages: the attacker's stack [B, T), a partition "other" it may not touch at [T, T+32)
+   * and its own partition "mine" at [T+32, T+64). With SP = T+64 the SVC stacks its frame in
+   * "mine" (its own privilege: allowed); PendSV's save below that frame, privileged, would land
+   * at [T-4, T+32), on "other".
+   */
+  function layout(board: Board = STM32F407) {
+    const k = bootKernel({ board, pageOrder: 5 });
+    const a = k.spawn({
+      name: "a",
+      stackSize: 256,
+      heapSize: 0,
+      *main(t) {
+        t.setSp(t.stackTop + 64);
+        yield* t.yield();
+        yield* t.yield();
+      },
+    });
+    let other = k.createPartition("f0", 32);
+    for (let i = 1; other.base !== a.stack.top; i++) other = k.createPartition(`f${i}`, 32);
+    const mine = k.createPartition("mine", 32);
+    expect(mine.base).toBe(a.stack.top + 32);
+    k.spawn({
+      name: "b",
+      heapSize: 0,
+      *main(t) {
+        for (;;) yield* t.yield();
+      },
+    });
+    k.grant(a, "mine", "rw");
+    k.machine.bus.load(other.base, new Uint8Array(32).fill(0x5a)); // a debugger write: the owner's data
+    return { k, a, other };
+  }
+
+  for (const board of [STM32F407, STM32U585]) {
+    it(`is refused before any store (${board.name}): STACK_OVERFLOW, the partition above the stack unchanged`, () => {
+      const { k, a, other } = layout(board);
+      k.run({ ms: 2 });
+      expect(Array.from(k.machine.bus.peek(other.base, 32))).toEqual(new Array(32).fill(0x5a));
+      expect(k.faults.map((f) => [f.task, f.kind])).toEqual([["a", "stack-overflow"]]);
+      expect(k.faults[0]!.message).toBe(
+        `STACK_OVERFLOW: the exception frame at 0x${(a.stack.top + 32).toString(16)} is not inside the stack [0x${(a.stack.base + GUARD_BYTES).toString(16)}, 0x${a.stack.top.toString(16)}): the context saved below it would not be either`,
+      );
     });
   }
 });

@@ -1,4 +1,4 @@
-import { ActorMode, Cfsr, type Core, Fault, type Mode, makeActor } from "@rtos-sim/hw";
+import { ActorMode, Cfsr, type Core, Fault, hex32, type Mode, makeActor } from "@rtos-sim/hw";
 import type { MemoryChecker } from "@rtos-sim/memcheck";
 import type { Task } from "@rtos-sim/sched";
 import { KernelError } from "./errors.js";
@@ -270,6 +270,19 @@ export class ContextSwitcher {
         // (MLSPERR/LSPERR when it may not: the SP was outside its stack at the entry).
         core.preserveFpState(k.frameAt + 32, LAZY_FP_ZEROS, !k.privileged);
         k.fpStacked = true;
+      }
+      // The stores below are privileged: the frame must lie in the stack too. The SVC stacked it
+      // with the task's privilege wherever its SP was; a frame just above the stack top (SP moved
+      // into memory the task may write) would put them on the bytes between the top and the frame.
+      const frameEnd = k.frameAt + (k.fpFrame ? 32 + FP_AREA_BYTES : 32);
+      if (frameEnd > k.stack.top) {
+        throw new KernelError(
+          "STACK_OVERFLOW",
+          `the exception frame at ${hex32(k.frameAt)} is not inside the stack [${hex32(k.stack.base + GUARD_BYTES)}, ${hex32(k.stack.top)}): the context saved below it would not be either`,
+          { task: k.name, frame: k.frameAt, bytes: 4 * words },
+        );
+      }
+      if (k.fpFrame) {
         core.writeWords(low + 4 * SAVED_CORE_WORDS, SAVED_FP_ZEROS);
         core.charge(c.multipleTransfer);
       }
