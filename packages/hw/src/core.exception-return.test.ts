@@ -36,3 +36,21 @@ describe("Core.invalidExceptionReturn", () => {
     ]);
   });
 });
+
+/** Execution with EPSR.T clear (a stacked xPSR without the T bit): UsageFault INVSTATE. */
+describe("Core.invalidState", () => {
+  it("raises UsageFault INVSTATE (CFSR 0x20000), no fault address, a fetch at the PC in the record; latched", () => {
+    const m = createMachine(STM32F407);
+    m.scb.shcsr = 0x70000;
+    m.core.controlNPriv = true;
+    const fault = trap(() => m.core.invalidState(0x08000100));
+    expect([fault.exception, fault.cfsr, fault.faultAddress]).toEqual([
+      ExceptionNumber.UsageFault,
+      Cfsr.INVSTATE,
+      null,
+    ]);
+    expect(fault.access).toEqual({ address: 0x08000100, size: 2, kind: AccessKind.Fetch, privileged: false, actor: 0 });
+    expect(m.scb.cfsr).toBe(0x20000);
+    expect(() => m.core.fetch(0x08000100)).toThrow(fault);
+  });
+});

@@ -352,6 +352,27 @@ export class Core extends AccessPath {
     );
   }
 
+  /**
+   * Execution in a state the core cannot execute in: UsageFault INVSTATE (CFSR bit 17, no fault
+   * address), as the first instruction after an exception return whose stacked xPSR has the T
+   * bit (EPSR.T, bit 24) clear raises it (an M-profile core executes Thumb only). The access
+   * record is the instruction fetch at `address` at the current privilege.
+   *
+   * @example
+   * ```ts
+   * if ((xpsr & 0x01000000) === 0) core.invalidState(pc); // throws the Fault
+   * ```
+   */
+  invalidState(address: number): never {
+    if (this.pendingFault !== null) throw this.pendingFault;
+    return this.raise(
+      ExceptionNumber.UsageFault,
+      Cfsr.INVSTATE,
+      null,
+      this.record(address >>> 0, 2, AccessKind.Fetch, this.privileged),
+    );
+  }
+
   /** Vector-table read (always the default memory map, privileged): the word at VTOR + 4n. */
   readVector(n: number): number {
     const a = (this.scb.vtor + 4 * n) >>> 0;

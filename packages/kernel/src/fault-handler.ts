@@ -53,7 +53,8 @@ const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
  *   would overflow the stack, or SP is below the guard and the access between SP and the guard (a
  *   frame that jumped over the guard); otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
  *   (a stacking, lazy FP stacking or unstacking error with the SP elsewhere says "corrupt stack
- *   pointer"; INVPC at a switch-in, a saved EXC_RETURN the task rewrote, "corrupt saved context");
+ *   pointer"; INVPC at a switch-in, a saved EXC_RETURN the task rewrote, "corrupt saved context";
+ *   INVPC or INVSTATE at the return, a stacked xPSR the task rewrote, "corrupt exception frame");
  * - a `CheckerFault`: `stack-overflow` when its report is one (the checker saw SP go below the
  *   stack's base, or an access just below it: the kind the guard or PSPLIM would give without the
  *   checker; the report stays in the record's `checker`), else `checker`; an `AllocError`
@@ -158,6 +159,19 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   }
   if ((f.cfsr & UNSTACKING) !== 0) {
     return { kind: hwKind, message: `corrupt saved stack pointer in the TCB: ${f.message} while unstacking` };
+  }
+  if ((f.cfsr & Cfsr.INVPC) !== 0 && !k.restoring) {
+    // The exception return's integrity check on the frame it unstacked (the task rewrote it).
+    return {
+      kind: hwKind,
+      message: `corrupt exception frame: the stacked xPSR ${hex32(k.frame[7]!)} names exception ${k.frame[7]! & 0x1ff} on a return to Thread mode (${f.exception === 3 ? "HardFault, forced:" : "UsageFault"} INVPC)`,
+    };
+  }
+  if ((f.cfsr & Cfsr.INVSTATE) !== 0) {
+    return {
+      kind: hwKind,
+      message: `corrupt exception frame: the stacked xPSR ${hex32(k.frame[7]!)} has the T bit clear, so the return to ${hex32(f.access.address)} cannot execute (${f.exception === 3 ? "HardFault, forced:" : "UsageFault"} INVSTATE)`,
+    };
   }
   if ((f.cfsr & Cfsr.INVPC) !== 0) {
     return {

@@ -26,7 +26,7 @@ describe("context switch: real exception frames in simulated memory", () => {
     const sp = new DataView(bus.peek(b.tcb + TcbField.SP, 4).buffer).getUint32(0, true);
     expect(sp).toBe(b.stack.top - 32 - 36);
     expect(words(bus.peek(sp, 36))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0xfffffffd]);
-    expect(words(bus.peek(sp + 36, 32))).toEqual([0, 0, 0, 0, 0, 0xfffffffd, (b.code | 1) >>> 0, 0x01000000]);
+    expect(words(bus.peek(sp + 36, 32))).toEqual([0, 0, 0, 0, 0, 0xfffffffd, b.code, 0x01000000]);
     expect(b.code).toBe(0x08002000); // flash + 0x1000 * id
     expect([b.stacked, b.swSaved, b.frameAt]).toEqual([true, true, b.stack.top - 32]);
     // a's slice ended with its yield: stacked and saved too
@@ -57,7 +57,7 @@ describe("context switch: real exception frames in simulated memory", () => {
     const bus = k.machine.bus;
     const sp = new DataView(bus.peek(a.tcb, 4).buffer).getUint32(0, true);
     expect(sp).toBe(a.stack.top - 40 - 32 - 36);
-    expect(words(bus.peek(sp + 36, 32))[6]).toBe((a.code | 1) >>> 0);
+    expect(words(bus.peek(sp + 36, 32))[6]).toBe(a.code); // the return address: bit 0 clear
     expect(words(bus.peek(a.stack.top - 40, 4))).toEqual([0x11223344]);
     k.run({ ms: 5 });
     expect(seen).toBe(0x11223344);
@@ -433,4 +433,90 @@ describe("a switch-out with the task's SP moved above its stack", () => {
       );
     });
   }
+});
+
+describe("an exception frame the task rewrote: the return checks it as the core does", () => {
+  /**
+   * The receiver's buffer is its own SVC frame: SP = top while it waits in `receive`, so the
+   * frame is [top - 32, top). The sender's 32-byte message becomes the frame the return unstacks
+   * (R0 then takes the receive's result): the task chose its stacked PC and xPSR.
+   */
+  function forge(pc: (r: { code: number }, s: { code: number }) => number, xpsr: number) {
+    const k = bootTest({ queues: [{ name: "f", messageSize: 32, capacity: 1 }] });
+    let got: unknown = "blocked";
+    let after = false;
+    const r = k.spawn({
+      name: "r",
+      priority: 2,
+      queues: { f: "receive" },
+      *main(t) {
+        got = yield* t.receive("f", t.stackTop - 32, 32);
+        after = true;
+      },
+    });
+    const s = k.spawn({
+      name: "s",
+      queues: { f: "send" },
+      *main(t) {
+        const p = yield* t.malloc(32);
+        t.write32(p + 24, pc(r, s));
+        t.write32(p + 28, xpsr);
+        yield* t.send("f", p, 32);
+      },
+    });
+    k.run({ ms: 5 });
+    return { k, r, s, got, after };
+  }
+
+  it("the frame the SVC stacked (PC = its code, T set): the receive returns 32, no fault", () => {
+    const { k, r, got, after } = forge((r) => r.code, 0x01000000);
+    expect(k.faults).toEqual([]);
+    expect([got, after]).toEqual([32, true]);
+    expect(r.ctx.pc).toBe(r.code);
+  });
+
+  it("a PC with bit 0 set: bit 0 is ignored (ARMv8-M's rule), the task resumes there", () => {
+    const { k, r, after } = forge((r) => r.code + 0x41, 0x01000000);
+    expect(k.faults).toEqual([]);
+    expect(after).toBe(true);
+    expect(r.ctx.pc).toBe(r.code + 0x40);
+  });
+
+  it("an exception number in the stacked IPSR: UsageFault INVPC at the return, the task not resumed", () => {
+    const { k, got, after } = forge((r) => r.code, 0x0100000b);
+    expect([got, after]).toEqual(["blocked", false]);
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.faultAddress]).toEqual(["r", "usagefault", Cfsr.INVPC, null]);
+    expect(f.message).toBe(
+      "corrupt exception frame: the stacked xPSR 0x0100000b names exception 11 on a return to Thread mode (UsageFault INVPC)",
+    );
+  });
+
+  it("the T bit clear: UsageFault INVSTATE at the first instruction, a fetch at the stacked PC", () => {
+    const { k, r, after } = forge((r) => r.code + 0x10, 0);
+    expect(after).toBe(false);
+    const f = k.faults[0]!;
+    expect([f.kind, f.hw?.cfsr, f.hw?.access]).toEqual([
+      "usagefault",
+      Cfsr.INVSTATE,
+      { address: r.code + 0x10, size: 2, kind: "fetch", privileged: false },
+    ]);
+    expect(f.message).toBe(
+      `corrupt exception frame: the stacked xPSR 0x00000000 has the T bit clear, so the return to 0x${(r.code + 0x10).toString(16).padStart(8, "0")} cannot execute (UsageFault INVSTATE)`,
+    );
+  });
+
+  it("a PC in another task's code: the fetch there is MemManage IACCVIOL, and the record says whose code", () => {
+    const { k, s, after } = forge((_r, s) => s.code, 0x01000000);
+    expect(after).toBe(false);
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.access.address, f.hw?.access.kind]).toEqual([
+      "r",
+      "memmanage",
+      Cfsr.IACCVIOL,
+      s.code,
+      "fetch",
+    ]);
+    expect(f.memory).toBe('the code of task "s"');
+  });
 });

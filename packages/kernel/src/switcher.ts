@@ -10,6 +10,8 @@ import { type CpuTiming, LAZY_FP_WORDS, SAVED_CORE_WORDS, SAVED_FP_WORDS } from 
 import type { Watchdog } from "./watchdog.js";
 
 const XPSR_THUMB = 0x01000000;
+/** xPSR bits 8:0, IPSR: the exception number (0 in Thread mode). */
+const XPSR_IPSR = 0x1ff;
 /** EXC_RETURN: return to Thread mode, process stack, basic frame (no FP context). */
 export const EXC_RETURN_THREAD_PSP = 0xfffffffd;
 /** EXC_RETURN: return to Thread mode, process stack, extended frame (FP context). */
@@ -116,7 +118,7 @@ export class ContextSwitcher {
     const mode = core.mode;
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
-    const frame = new Uint32Array([0, 0, 0, 0, 0, EXC_RETURN_THREAD_PSP, (k.code | 1) >>> 0, XPSR_THUMB]);
+    const frame = new Uint32Array([0, 0, 0, 0, 0, EXC_RETURN_THREAD_PSP, (k.code & ~1) >>> 0, XPSR_THUMB]);
     const fp = core.pushFrame(k.stack.top, frame);
     const sw = fp - 4 * SAVED_CORE_WORDS;
     core.writeWords(sw, SAVED_BASIC);
@@ -326,7 +328,7 @@ export class ContextSwitcher {
         if (low >= k.stack.base + GUARD_BYTES && low < k.stack.top) checker.stackPointer(k.id, low);
       }
       core.charge(k.timing.svcEntry);
-      k.frame[6] = (k.ctx.pc | 1) >>> 0;
+      k.frame[6] = (k.ctx.pc & ~1) >>> 0; // the return address: a halfword address, bit 0 clear
       k.frameAt = core.pushFrame((sp - below) >>> 0, k.frame);
       k.fpFrame = fp;
       k.fpStacked = false;
@@ -353,6 +355,18 @@ export class ContextSwitcher {
       if (k.stacked) {
         core.charge(k.timing.exceptionReturn);
         let sp = core.unstackFrame(k.frameAt, k.frame);
+        // The return's integrity checks on the frame, which lies in the task's stack (it may have
+        // rewritten it): a return to Thread mode with an exception number in the stacked IPSR is
+        // UsageFault INVPC; EPSR.T clear is INVSTATE at the first instruction (kernel README,
+        // "Exceptions and switches").
+        const xpsr = k.frame[7]!;
+        if ((xpsr & XPSR_IPSR) !== 0) {
+          core.invalidExceptionReturn(k.fpFrame ? EXC_RETURN_THREAD_PSP_FP : EXC_RETURN_THREAD_PSP);
+        }
+        // The task resumes at the stacked PC; bit 0 is ignored (ARMv8-M defines it so; ARMv7-M
+        // leaves it UNPREDICTABLE and the project takes v8's rule, as silicon and QEMU do).
+        taskControl(k.ctx).pc = (k.frame[6]! & ~1) >>> 0;
+        if ((xpsr & XPSR_THUMB) === 0) core.invalidState(k.ctx.pc);
         if (k.fpFrame) {
           if (k.fpStacked) core.readWords(k.frameAt + 32, LAZY_FP_WORDS, false, this.loaded);
           sp = (sp + FP_AREA_BYTES) >>> 0;

@@ -24,6 +24,8 @@ import {
 export interface TaskControl {
   /** The stack pointer (set by the context switch and at a (re)start). */
   sp: number;
+  /** Where the task's code runs: the exception return resumes it at the stacked PC. */
+  pc: number;
   /** Told of every stack pointer move by push/pop and calls (the memory checker's stack tracking). */
   onStackPointer: ((sp: number) => void) | null;
   /** The C library the task's `memcpy`... run: plain accesses, or the memory checker's checked copies. */
@@ -97,6 +99,12 @@ export class TaskContext {
     }
     set sp(value: number) {
       this.#ctx.#sp = value;
+    }
+    get pc(): number {
+      return this.#ctx.#pc;
+    }
+    set pc(value: number) {
+      this.#ctx.#pc = value;
     }
     get onStackPointer(): ((sp: number) => void) | null {
       return this.#ctx.#onStackPointer;
