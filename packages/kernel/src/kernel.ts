@@ -674,8 +674,9 @@ export class Kernel {
    * Whose memory `address` is, from the kernel's records: `the stack of task "imu"` (or its stack
    * guard), `the heap of task "estimator"`, `partition "ring"`, `kernel memory`, `the code of task
    * "mixer"`, free pages, another memory region, a device... (see {@link whoseMemory}). Fault
-   * records name it for the address a hardware fault reached. Reads the page metadata as the
-   * kernel, without charging cycles: simulated time does not move.
+   * records name it for the address a hardware fault reached. Reads the page metadata as a
+   * debugger would (`Core.debugAccess`: privileged, no cycles, not shown to the checker): the
+   * simulation does not change.
    *
    * @example
    * ```ts
@@ -683,22 +684,15 @@ export class Kernel {
    * ```
    */
   whoseMemory(address: number): string {
-    const core = this.machine.core;
-    const counting = core.countCycles;
-    core.countCycles = false;
-    try {
-      return this.asKernel(() =>
-        whoseMemory(address, {
-          regions: this.regions,
-          bus: this.machine.bus,
-          code: this.layout.code,
-          codeOwner: (base) => this.codeRegions.get(base),
-          codeRegionBytes: CODE_REGION_BYTES,
-        }),
-      );
-    } finally {
-      core.countCycles = counting;
-    }
+    return this.machine.core.debugAccess(() =>
+      whoseMemory(address, {
+        regions: this.regions,
+        bus: this.machine.bus,
+        code: this.layout.code,
+        codeOwner: (base) => this.codeRegions.get(base),
+        codeRegionBytes: CODE_REGION_BYTES,
+      }),
+    );
   }
 
   /** Runs `fn` as the kernel (Handler mode, privileged, kernel actor), restoring the core after. */

@@ -38,13 +38,24 @@ describe("whose memory an address is", () => {
     expect(k.whoseMemory(0x9000_0000)).toBe("no memory or device at 0x90000000");
   });
 
-  it("reads the page metadata without moving simulated time", () => {
-    const k = bootTest();
+  it("reads the page metadata as a debugger: no cycles, nothing the checker sees, the core as it was", () => {
+    const k = bootTest({ memcheck: true });
     k.spawn(idle("imu"));
     k.run({ ms: 1 });
-    const cycles = k.machine.core.cycles;
-    k.whoseMemory(k.kernelBlock.base);
-    expect(k.machine.core.cycles).toBe(cycles);
-    expect(k.machine.core.countCycles).toBe(true);
+    const core = k.machine.core;
+    const before = [core.cycles, core.countCycles, core.mode, core.actor, core.hook];
+    const seen: number[] = [];
+    const hook = core.hook!;
+    core.hook = {
+      ...hook,
+      filter: undefined,
+      onAccess: (a, ...rest) => (seen.push(a), hook.onAccess(a, ...rest)),
+    } as never;
+    const wrapped = core.hook;
+    expect(k.whoseMemory(k.kernelBlock.base)).toBe("kernel memory");
+    expect(seen).toEqual([]);
+    expect(core.hook).toBe(wrapped);
+    core.hook = hook;
+    expect([core.cycles, core.countCycles, core.mode, core.actor, core.hook]).toEqual(before);
   });
 });
