@@ -127,3 +127,31 @@ describe("rtos-sim run: still-reachable blocks", { timeout: 60_000 }, () => {
     ]);
   });
 });
+
+describe("rtos-sim run: a task's text on the terminal", { timeout: 60_000 }, () => {
+  it("escape sequences and line breaks a task prints or throws are shown as escapes, not obeyed", async () => {
+    const dir = fresh();
+    const app = `export default {
+  name: "loud",
+  description: "prints an escape sequence and throws a two-line message",
+  durationMs: 5,
+  tasks: [{
+    name: "loud",
+    *main(t) {
+      const p = yield* t.malloc(32);
+      t.writeString(p, "\\x1b[2J\\x1b]0;pwned\\x07hi\\n");
+      yield* t.print(p, 17);
+      throw new Error("boom\\nOK: no unexpected fault");
+    },
+  }],
+};
+`;
+    writeFileSync(join(dir, "loud.mjs"), app);
+    const r = await cli(["run", "./loud.mjs"], dir);
+    expect(r.code).toBe(1);
+    expect(r.out.includes("\x1b") || r.out.includes("\x07")).toBe(false);
+    expect(r.out).toContain("| \\e[2J\\e]0;pwned\\x07hi\n");
+    expect(r.out).toContain('task "loud" threw Error: boom\\nOK: no unexpected fault');
+    expect(r.out).not.toMatch(/^OK: no unexpected fault/m);
+  });
+});

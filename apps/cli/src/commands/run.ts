@@ -20,6 +20,7 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { Io } from "../cli/io.js";
 import { parseDuration, parseSeed } from "../cli/values.js";
 import { formatSummary } from "../output/human.js";
+import { printable } from "../output/printable.js";
 import { buildTrace } from "../output/trace.js";
 import { renderReport } from "../report/html.js";
 import { checkOutputTargets, type OutputTarget, outputTarget, writeOutputs } from "./output-files.js";
@@ -146,11 +147,13 @@ async function runApp(cx: CommandContext): Promise<number> {
     record.listener = {
       uart: (line, task) => {
         bar?.clear();
-        io.out(`${style.dim(formatTime(line.t).padStart(12))}  ${style.cyan(task.padEnd(width))} | ${line.text}\n`);
+        io.out(
+          `${style.dim(formatTime(line.t).padStart(12))}  ${style.cyan(task.padEnd(width))} | ${printable(line.text)}\n`,
+        );
       },
       note: (t, task, text) => {
         bar?.clear();
-        io.out(`${style.dim(formatTime(t).padStart(12))}  ${task.padEnd(width)}   ${style.dim(text)}\n`);
+        io.out(`${style.dim(formatTime(t).padStart(12))}  ${task.padEnd(width)}   ${style.dim(printable(text))}\n`);
       },
       fault: (f) => {
         bar?.clear();
@@ -161,7 +164,7 @@ async function runApp(cx: CommandContext): Promise<number> {
         const diagnosed = f.hardware && f.kind !== f.cause.toLowerCase() ? `${f.kind}: ` : "";
         const what = f.hardware
           ? `${diagnosed}${cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`
-          : `${f.kind}: ${f.message}`;
+          : `${f.kind}: ${printable(f.message)}`;
         io.out(
           `${style.dim(formatTime(f.t).padStart(12))}  ${f.taskName.padEnd(width)}   ${
             f.expected ? style.yellow(`fault: ${what} (expected)`) : style.red(`FAULT: ${what}`)

@@ -26,6 +26,7 @@ import {
 } from "@rtos-sim/apps";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
+import { printable } from "./printable.js";
 
 /**
  * A table of MPU regions, in the columns of their architecture (`MPU_REGION_TABLES`): PMSAv7
@@ -54,9 +55,9 @@ export function mpuRule(regions: readonly MpuRegionInfo[]): string {
 export function formatFault(f: FaultRecord, style: Style): string {
   const head = `${style.bold(f.exceptionName)} (exception ${f.exception}) in ${style.bold(f.taskName)} at ${formatTime(f.t)}`;
   const tag = f.expected ? style.green("expected") : style.red("UNEXPECTED");
-  let out = `${head}  [${tag}${f.note && f.note !== f.message ? `: ${f.note}` : ""}]\n`;
+  let out = `${head}  [${tag}${f.note && f.note !== f.message ? `: ${printable(f.note)}` : ""}]\n`;
   if (!f.hardware) {
-    out = `${style.bold(f.kind)} in ${style.bold(f.taskName)} at ${formatTime(f.t)}  [${tag}]\n  ${f.message}\n`;
+    out = `${style.bold(f.kind)} in ${style.bold(f.taskName)} at ${formatTime(f.t)}  [${tag}]\n  ${printable(f.message)}\n`;
     if (f.source !== null) out += `  at ${f.source}\n`;
     if (f.action) out += `  action: ${formatAction(f.action)}\n`;
     if (f.mpuRegions.length > 0) out += `  MPU regions of ${f.taskName}:\n${mpuTable(f.mpuRegions, "    ")}`;
@@ -92,7 +93,8 @@ export function formatFault(f: FaultRecord, style: Style): string {
  */
 function kernelDiagnosis(f: FaultRecord): string | null {
   if (f.message.startsWith(`${f.cause} `) || f.message.startsWith("Lockup: ")) return null;
-  return f.kind === f.cause.toLowerCase() ? f.message : `${f.message} (kind ${f.kind})`;
+  const message = printable(f.message);
+  return f.kind === f.cause.toLowerCase() ? message : `${message} (kind ${f.kind})`;
 }
 
 /** A memory checker report in full. */
@@ -102,8 +104,8 @@ export function formatReport(r: CheckerReport, style: Style): string {
     : r.severity === "error"
       ? style.red("ERROR")
       : style.yellow("warning");
-  let out = `${style.bold(r.kind)} at ${formatTime(r.t)} [${tag}]\n  ${r.message}\n`;
-  for (const d of r.details) out += `  ${d}\n`;
+  let out = `${style.bold(r.kind)} at ${formatTime(r.t)} [${tag}]\n  ${printable(r.message)}\n`;
+  for (const d of r.details) out += `  ${printable(d)}\n`;
   return out;
 }
 
@@ -272,7 +274,7 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
     out += `\n${style.bold("Checks")}\n`;
     for (const c of result.checks) {
       const mark = c.skipped ? style.yellow("skip") : c.passed ? style.green("pass") : style.red("FAIL");
-      out += `  ${mark}  ${c.name}${c.detail ? style.dim(`  (${c.detail})`) : ""}\n`;
+      out += `  ${mark}  ${printable(c.name)}${c.detail ? style.dim(`  (${printable(c.detail)})`) : ""}\n`;
     }
   }
   if (result.warnings.length > 0) {
@@ -289,7 +291,7 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
   } else {
     out += `\n${style.red("PROBLEMS")} (exit code 1):\n`;
     const problems = result.verdict.problems;
-    for (const p of problems.slice(0, SUMMARY_LIMIT)) out += `  - ${p}\n`;
+    for (const p of problems.slice(0, SUMMARY_LIMIT)) out += `  - ${printable(p)}\n`;
     if (problems.length > SUMMARY_LIMIT) out += `  - ... and ${problems.length - SUMMARY_LIMIT} more (in --json)\n`;
   }
   if (skipped > 0) {
