@@ -343,13 +343,7 @@ export class Core extends AccessPath {
    * ```
    */
   invalidExceptionReturn(excReturn: number): never {
-    if (this.pendingFault !== null) throw this.pendingFault;
-    return this.raise(
-      ExceptionNumber.UsageFault,
-      Cfsr.INVPC,
-      null,
-      this.record(excReturn >>> 0, 4, AccessKind.Fetch, this.privileged),
-    );
+    return this.executionFault(Cfsr.INVPC, excReturn, 4);
   }
 
   /**
@@ -364,12 +358,17 @@ export class Core extends AccessPath {
    * ```
    */
   invalidState(address: number): never {
+    return this.executionFault(Cfsr.INVSTATE, address, 2);
+  }
+
+  /** A UsageFault of execution (no fault address): a latched fault first, else `bit` with a fetch of `size` at `address` as its record. */
+  private executionFault(bit: number, address: number, size: number): never {
     if (this.pendingFault !== null) throw this.pendingFault;
     return this.raise(
       ExceptionNumber.UsageFault,
-      Cfsr.INVSTATE,
+      bit,
       null,
-      this.record(address >>> 0, 2, AccessKind.Fetch, this.privileged),
+      this.record(address >>> 0, size, AccessKind.Fetch, this.privileged),
     );
   }
 
