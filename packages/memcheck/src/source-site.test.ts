@@ -157,6 +157,37 @@ describe("maskSourceSites", () => {
   });
 });
 
+describe("maskSourceSites: paths with spaces, V8's function names", () => {
+  it("a site's path with spaces (relative to another directory) is masked whole, as without one", () => {
+    const lines = (file: string, fn: string) =>
+      [
+        `${file}:28:9 in ${fn}`, // a fault record's source
+        `    #0 ${file}:28:9 in ${fn}`,
+        `SUMMARY: memcheck: heap-buffer-overflow 0x10000830 task overflow, ${file}:28:9 in ${fn}`,
+        `overflow (24-byte block 0x10000818, live) in ${file}:28:9 in ${fn}; task faulted`,
+        `MemManage fault\n  at ${file}:28:9 in ${fn}\nTask: state faulted`,
+      ].map(maskSourceSites);
+    const plain = lines("app.ts", "main");
+    expect(plain).toEqual([
+      "<source>",
+      "    #0 <source>",
+      "SUMMARY: memcheck: heap-buffer-overflow 0x10000830 task overflow, <source>",
+      "overflow (24-byte block 0x10000818, live) in <source>; task faulted",
+      "MemManage fault\n  at <source>\nTask: state faulted",
+    ]);
+    expect(lines("my apps/app.ts", "main")).toEqual(plain);
+    expect(lines("../home/me/my apps/app.ts", "main")).toEqual(plain);
+    expect(lines("C:\\Users\\Jo Doe\\my apps\\app.ts", "main")).toEqual(plain);
+    // V8 names a constructor "new Foo" and a method called by another name "Foo.bar [as baz]";
+    // a minified bundle renames both.
+    expect(lines("app.ts", "new Pid")).toEqual(plain);
+    expect(lines("app.ts", "Pid.step [as run]")).toEqual(plain);
+    expect(lines("chunk-Q4.js", "new Xe")).toEqual(plain);
+    // The words before a site mid-line are the report's, not the path's.
+    expect(maskSourceSites("read at 0x20000000 in my apps/app.ts:3:4")).toBe("read at 0x20000000 in <source>");
+  });
+});
+
 describe("source sites in reports (option sourceSites)", () => {
   it("name the lines of the bad access, the allocation and the free", () => {
     const f = setup({ sourceSites: true });

@@ -170,9 +170,18 @@ export function formatSourceSite(s: SourceSite): string {
 /** What {@link maskSourceSites} puts in place of a site. */
 export const MASKED_SOURCE_SITE = "<source>";
 
-/** A site as {@link formatSourceSite} prints it: a file (a path or URL with an extension), line, column, function. */
+/**
+ * A site as {@link formatSourceSite} prints it: a file (a path or URL with an extension), line,
+ * column, function. Right after "#0 ", "at ", "in ", ", " or at the start of a line, where the
+ * printers put a site, its path may hold spaces (a directory "my apps", "C:\\Program Files": a
+ * path relative to another working directory must not leave a word of it unmasked); the words
+ * "in" and "at" never belong to it. The function may be V8's `new Foo` or `Foo.bar [as baz]`: a
+ * bundle renames it, so all of it is masked.
+ */
 const PRINTED_SITE =
-  /(^|[\s,(]#\d+ |[\s,(])(?:[A-Za-z][\w+.-]*:\/\/)?[^\s;,()]*\.[A-Za-z]\w*:\d+:\d+(?: in [^\s;,()]+)?/gm;
+  /(^|[\s,(]#\d+ |[\s,(])(?:[A-Za-z][\w+.-]*:\/\/)?(?:(?<=^|#\d+ |\bat |\bin |, )(?:(?!(?:in|at) )[^\s;,()]+ )*)?[^\s;,()]*\.[A-Za-z]\w*:\d+:\d+(?: in (?:new )?[^\s;,()]+(?: \[as [^\s;,()\]]+\])?)?/gm;
+/** Text that may hold a site (`:line:column`): other text is returned as it is without a search for sites. */
+const MAYBE_SITE = /:\d+:\d+/;
 
 /**
  * `text` (a report's lines, a fault dump, a check's detail) with every source site printed by
@@ -187,5 +196,6 @@ const PRINTED_SITE =
  * ```
  */
 export function maskSourceSites(text: string): string {
+  if (!MAYBE_SITE.test(text)) return text;
   return text.replace(PRINTED_SITE, `$1${MASKED_SOURCE_SITE}`);
 }
