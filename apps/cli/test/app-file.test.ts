@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "@rtos-sim/apps";
 import { describe, expect, it } from "vitest";
@@ -313,6 +313,52 @@ export default {
       stdout: "",
       stderr: `rtos-sim run: app hangs (${join(dir, "hangs.js")}) never finished: its run(ctx) returned a promise that nothing is left to settle\n`,
     });
+  });
+
+  it("a JavaScript app in a directory with a space: its sites name the path; the same trace hash from any directory", async () => {
+    // Node names an ES module by its file:// URL ("my%20apps"): the sites name the path, relative to
+    // the working directory ("app.mjs", "my apps/app.mjs"), and the hash masks each whole.
+    const dir = tempDir();
+    const apps = join(dir, "my apps");
+    mkdirSync(apps);
+    writeFileSync(
+      join(apps, "app.mjs"),
+      `export default {
+  name: "spaced",
+  description: "a write past a block, then a read of the kernel's memory",
+  durationMs: 20,
+  memcheck: { sourceSites: true },
+  tasks: (env) => [
+    {
+      name: "worker",
+      *main(t) {
+        const p = yield* t.malloc(32);
+        t.write32(p + 32, 1);
+      },
+    },
+    {
+      name: "rogue",
+      *main(t) {
+        yield* t.sleep({ ms: 5 });
+        t.read32(env.kernelBlock.base);
+      },
+    },
+  ],
+  expectFault: () => true,
+};
+`,
+    );
+    type Run = RunResult & { traceHash: string };
+    const inside = JSON.parse((await rtosSim(["run", "app.mjs", "--json"], { cwd: apps })).stdout) as Run;
+    const above = JSON.parse((await rtosSim(["run", "my apps/app.mjs", "--json"], { cwd: dir })).stdout) as Run;
+    // The checker's stop of the worker at its write, and the rogue's read.
+    expect(inside.faults.map((f) => f.source)).toEqual(["app.mjs:11:11 in main", "app.mjs:18:11 in main"]);
+    expect(above.faults.map((f) => f.source)).toEqual([
+      "my apps/app.mjs:11:11 in main",
+      "my apps/app.mjs:18:11 in main",
+    ]);
+    expect(above.reports[0]?.details.at(-1)).toMatch(/, my apps\/app\.mjs:11:11 in main$/);
+    expect(above.traceHash).toBe(inside.traceHash);
   });
 
   it("an unhandled fault or a failed check is exit code 1 (problems found)", async () => {

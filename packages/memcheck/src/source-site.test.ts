@@ -41,6 +41,15 @@ describe("parsing JS stacks", () => {
     ]);
   });
 
+  it("a file:// URL's escapes are decoded: the path relative to a root is the file system's", () => {
+    const stack = "Error: call site\n    at main (file:///tmp/my%20apps/%C3%A9t%C3%A9/app.ts:28:9)";
+    expect(parseFrames(stack)[0]?.file).toBe("/tmp/my apps/été/app.ts");
+    expect(firstSourceSite(stack, { root: "/tmp/my apps" })?.file).toBe("été/app.ts");
+    // A malformed escape leaves the URL's text; a URL of another scheme is kept as it is.
+    expect(parseFrames("    at f (file:///a%zz/b.ts:1:2)")[0]?.file).toBe("/a%zz/b.ts");
+    expect(parseFrames("    at f (http://h/a%20b.js:1:2)")[0]?.file).toBe("http://h/a%20b.js");
+  });
+
   it("the first frame outside the simulator is the task's line; a root is stripped", () => {
     const stack = [
       "Error: call site",

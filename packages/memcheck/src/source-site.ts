@@ -13,7 +13,7 @@
 
 /** A line of source code, as the JS engine's stack names it. */
 export interface SourceSite {
-  /** File path or URL (`file://` stripped; relative to the `root` option when given). */
+  /** File path or URL (a `file://` URL as its decoded path; relative to the `root` option when given). */
   readonly file: string;
   /** 1-based line. */
   readonly line: number;
@@ -58,7 +58,7 @@ export interface SourceSiteOptions {
 
 /** One frame of a JS stack. */
 export interface StackFrame {
-  /** File path or URL (`file://` stripped). */
+  /** File path or URL (a `file://` URL as its decoded path). */
   readonly file: string;
   /** 1-based line. */
   readonly line: number;
@@ -107,13 +107,27 @@ export function captureStack(): StackCapture {
 const V8_FRAME = /^\s*at (?:(?:async )?(.*?) \()?(.+?):(\d+):(\d+)\)?\s*$/;
 const SPIDERMONKEY_FRAME = /^\s*(.*?)@(.+?):(\d+):(\d+)\s*$/;
 
+/**
+ * A frame's file: a `file://` URL as its path (`file://` stripped, `%20` and the other escapes of
+ * the URL decoded, as the working directory names it), anything else as it is.
+ */
+function filePath(file: string): string {
+  if (!file.startsWith("file://")) return file;
+  const path = file.slice("file://".length);
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // a malformed escape: the URL's text
+  }
+}
+
 /** The frames of a stack's text (V8's `at f (file:line:col)` and Firefox/Safari's `f@file:line:col`). */
 export function parseFrames(stack: string): StackFrame[] {
   const out: StackFrame[] = [];
   for (const text of stack.split("\n")) {
     const m = V8_FRAME.exec(text) ?? SPIDERMONKEY_FRAME.exec(text);
     if (!m) continue;
-    const file = m[2]!.replace(/^file:\/\//, "");
+    const file = filePath(m[2]!);
     out.push({ file, line: Number(m[3]), column: Number(m[4]), function: m[1] ? m[1] : null });
   }
   return out;
