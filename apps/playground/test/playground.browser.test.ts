@@ -4,7 +4,8 @@
  * and no request outside the site, runs, pauses, steps, shows faults and checker reports (with
  * the CLI's source lines), runs an edited app, replaces a worker stuck in an app's endless
  * JavaScript loop, stops an async run that never settles, reproduces a run from its link, and
- * gives the trace hash `rtos-sim run` prints.
+ * gives the trace hash `rtos-sim run` prints (flight; isolation and heap-bugs, whose faults and
+ * reports carry source lines).
  * The isolation test keeps docs/images/playground.png (shown by docs/getting-started.md) current.
  */
 
@@ -242,7 +243,9 @@ describe("the playground in headless Chromium", () => {
     await page.close();
   });
 
-  it("isolation: every rogue attempt's fault with its CFSR; a shared link reproduces the run", async () => {
+  it("isolation: every rogue attempt's fault with its CFSR, the CLI's trace hash; a shared link reproduces the run", async () => {
+    // Faults carry their task's source line: masked in the hash, which is the CLI's.
+    const cli = cliHash(["isolation", "--seed", "5"]);
     const { page, problems } = await open();
     await state(page, "paused");
     await page.selectOption("#app", "isolation");
@@ -261,6 +264,7 @@ describe("the playground in headless Chromium", () => {
     expect(await page.locator("#faults table.fault-registers").count()).toBeGreaterThan(5);
     expect(await page.textContent("#faults")).toContain("DACCVIOL");
     expect(await page.textContent("#faults")).toContain("MMFAR");
+    expect(hash).toBe(await cli);
     // docs/getting-started.md shows this view: rewrite the picture when it changed (a few
     // pixels of anti-aliasing that differ from run to run do not count).
     const shot = await page.screenshot();
