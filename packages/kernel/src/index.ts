@@ -116,6 +116,8 @@ export type { BoardLayout } from "./layout.js";
 export { layoutBoard, orderFor } from "./layout.js";
 export type { TaskLibc } from "./libc.js";
 export { makeLibc } from "./libc.js";
+export { detAtan, detAtan2 } from "./math/atan.js";
+export { detCos, detSin } from "./math/sin-cos.js";
 export { type MemoryOwners, whoseMemory } from "./memory-owner.js";
 export type { MpuGrant, MpuPlan } from "./mpu-plan.js";
 export { MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
