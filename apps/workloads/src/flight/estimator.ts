@@ -1,4 +1,4 @@
-import { f32, fn, type LocalsOf, struct, type TaskContext, u32, type ViewOf } from "@rtos-sim/kernel";
+import { detAtan2, f32, fn, type LocalsOf, struct, type TaskContext, u32, type ViewOf } from "@rtos-sim/kernel";
 import { ATAN2_CYCLES, DIV_CYCLES, type EkfView, ekfInit, ekfPredict, ekfUpdate } from "./ekf.js";
 import { Attitude, ekfType, IMU_PERIOD_MS, RING_SLOTS, Ring, type Sample, SEM_SAMPLE } from "./layout.js";
 
@@ -59,8 +59,8 @@ function step(
   const ay = slot.accel.get(1);
   const az = slot.accel.get(2);
   const norm = Math.sqrt(ay * ay + az * az);
-  z.roll = (Math.atan2(ay, az) * 180) / Math.PI;
-  z.pitch = (Math.atan2(-ax, norm) * 180) / Math.PI;
+  z.roll = (detAtan2(ay, az) * 180) / Math.PI;
+  z.pitch = (detAtan2(-ax, norm) * 180) / Math.PI;
   z.norm = norm;
   t.compute(2 * ATAN2_CYCLES + DIV_CYCLES + 10);
   const used = s.used + 1;

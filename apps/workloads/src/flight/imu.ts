@@ -1,4 +1,15 @@
-import { array, f32, fn, type LocalsOf, SensorReg, type TaskContext, TimerReg, type ViewOf } from "@rtos-sim/kernel";
+import {
+  array,
+  detCos,
+  detSin,
+  f32,
+  fn,
+  type LocalsOf,
+  SensorReg,
+  type TaskContext,
+  TimerReg,
+  type ViewOf,
+} from "@rtos-sim/kernel";
 import { ACCEL_LSB_PER_G, GYRO_LSB_PER_DPS } from "../shared/fixed-point.js";
 import { type Biquad, IMU_FIFO, type IMU_MAIN, IMU_PERIOD_MS, RING_SLOTS, type Ring } from "./layout.js";
 
@@ -13,8 +24,8 @@ export const IMU_LPF_HZ = 250;
  */
 export function lowPass(fc: number, fs: number): number[] {
   const w = (2 * Math.PI * fc) / fs;
-  const alpha = Math.sin(w) / Math.SQRT2;
-  const cw = Math.cos(w);
+  const alpha = detSin(w) / Math.SQRT2;
+  const cw = detCos(w);
   const a0 = 1 + alpha;
   return [(1 - cw) / 2 / a0, (1 - cw) / a0, (1 - cw) / 2 / a0, (-2 * cw) / a0, (1 - alpha) / a0];
 }

@@ -1,4 +1,5 @@
 import type { Peripheral } from "@rtos-sim/hw";
+import { detCos, detSin } from "../math/sin-cos.js";
 import type { DeviceKind } from "./types.js";
 
 /** IMU register offsets: STATUS, then six signed 16-bit samples (gyro x/y/z, accel x/y/z) as words. */
@@ -21,7 +22,8 @@ export const SensorReg = {
 
 /**
  * An IMU on SPI (modelled as memory-mapped sample registers): deterministic samples of a slow
- * rotation from the simulated time plus seeded noise. Values are signed 16-bit in the low half.
+ * rotation from the simulated time plus seeded noise (deterministic sine and cosine: the same
+ * samples on every engine). Values are signed 16-bit in the low half.
  */
 export class Sensor implements Peripheral {
   readonly name: string;
@@ -59,11 +61,11 @@ export class Sensor implements Peripheral {
     if (axis < 0 || axis > 5) return 0;
     this.reads++;
     const base = [
-      Math.round(800 * Math.sin(t * 1.3)),
-      Math.round(600 * Math.cos(t * 0.7)),
-      Math.round(200 * Math.sin(t * 0.2)),
-      Math.round(4096 * Math.sin(t * 0.5) * 0.1),
-      Math.round(4096 * Math.cos(t * 0.4) * 0.1),
+      Math.round(800 * detSin(t * 1.3)),
+      Math.round(600 * detCos(t * 0.7)),
+      Math.round(200 * detSin(t * 0.2)),
+      Math.round(4096 * detSin(t * 0.5) * 0.1),
+      Math.round(4096 * detCos(t * 0.4) * 0.1),
       4096,
     ][axis]!;
     return (base + this.noise()) & 0xffff;
