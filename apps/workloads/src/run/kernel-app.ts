@@ -364,26 +364,24 @@ function memcheckFor(app: KernelAppDescription, options: AppRunOptions): boolean
   if (!options.memcheck) return false;
   const mc = app.memcheck;
   if (typeof mc !== "object") return true;
-  const { sourceRoot: root, mapSourceFrame: map } = options;
-  if (!mc.sourceSites || (root === undefined && map === undefined)) return mc;
-  const sites = typeof mc.sourceSites === "object" ? mc.sourceSites : {};
-  return {
-    ...mc,
-    sourceSites: { ...sites, ...(root === undefined ? {} : { root }), ...(map === undefined ? {} : { map }) },
-  };
+  if (!mc.sourceSites || (options.sourceRoot === undefined && options.mapSourceFrame === undefined)) return mc;
+  return { ...mc, sourceSites: runSites(mc.sourceSites, options) };
 }
 
 /**
  * The fault-site settings of a run (`KernelOptions.faultSites`): the app's own (on by default),
- * their paths made relative to the run's `sourceRoot` and their frames mapped by its
- * `mapSourceFrame`, as the checker's source sites are.
+ * with the run's root and frame map as the checker's source sites have them.
  */
 function faultSitesFor(app: KernelAppDescription, options: AppRunOptions): boolean | SourceSiteOptions {
   const own = app.kernel?.faultSites ?? true;
-  if (own === false) return false;
+  return own === false ? false : runSites(own, options);
+}
+
+/** Source-site options (`true`: the defaults) with the run's `sourceRoot` and `mapSourceFrame` added. */
+function runSites(sites: true | SourceSiteOptions, options: AppRunOptions): SourceSiteOptions {
   const { sourceRoot: root, mapSourceFrame: map } = options;
   return {
-    ...(typeof own === "object" ? own : {}),
+    ...(sites === true ? {} : sites),
     ...(root === undefined ? {} : { root }),
     ...(map === undefined ? {} : { map }),
   };
