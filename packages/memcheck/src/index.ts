@@ -90,6 +90,7 @@ export {
   parseFrames,
   relativeTo,
   siteOfCapture,
+  withoutSourceSites,
 } from "./source-site.js";
 export type { StackRecord } from "./stacks.js";
 export type { OwnerName } from "./state.js";

@@ -10,6 +10,7 @@ import {
   parseFrames,
   relativeTo,
   type StackFrame,
+  withoutSourceSites,
 } from "./source-site.js";
 import { SENSOR, setup } from "./test-setup.js";
 
@@ -194,6 +195,42 @@ describe("maskSourceSites: paths with spaces, V8's function names", () => {
     expect(lines("chunk-Q4.js", "new Xe")).toEqual(plain);
     // The words before a site mid-line are the report's, not the path's.
     expect(maskSourceSites("read at 0x20000000 in my apps/app.ts:3:4")).toBe("read at 0x20000000 in <source>");
+  });
+});
+
+describe("withoutSourceSites", () => {
+  it("leaves a text as if no site had been found: site lines, their labels and the words leading to a site go", () => {
+    const site = "../apps/my app.ts:63:9 in Object.body";
+    const withSites = [
+      "WRITE of size 1 at 0x10000830 by task overflow (user mode)",
+      `    #0 ${site}`,
+      "access to a redzone next to a block",
+      "allocated here:",
+      `    #0 ${site}`,
+      "freed here:",
+      `    #0 ${site}`,
+      "Memory region: CCM",
+      `SUMMARY: memcheck: heap-buffer-overflow 0x10000830 task overflow, ${site}`,
+      `overflow -> heap-buffer-overflow at 0x10000830 by overflow (24-byte block 0x10000818, live) in ${site}; task faulted`,
+      "MemManage DACCVIOL|MMARVALID at 0x20004000",
+      `  at ${site}`,
+      "  exception 4 (MemManage)",
+    ].join("\n");
+    const none = [
+      "WRITE of size 1 at 0x10000830 by task overflow (user mode)",
+      "access to a redzone next to a block",
+      "Memory region: CCM",
+      "SUMMARY: memcheck: heap-buffer-overflow 0x10000830 task overflow",
+      "overflow -> heap-buffer-overflow at 0x10000830 by overflow (24-byte block 0x10000818, live); task faulted",
+      "MemManage DACCVIOL|MMARVALID at 0x20004000",
+      "  exception 4 (MemManage)",
+    ].join("\n");
+    expect(withoutSourceSites(withSites)).toBe(none);
+    expect(withoutSourceSites(none)).toBe(none);
+    expect(withoutSourceSites(site)).toBe("");
+    // A "here:" line not followed by a site, and text around an address, stay.
+    const plain = "returned here:\nat t=5041179 cycles (30.007018 ms)\nup 12:30:45";
+    expect(withoutSourceSites(plain)).toBe(plain);
   });
 });
 

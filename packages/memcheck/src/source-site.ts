@@ -213,3 +213,41 @@ export function maskSourceSites(text: string): string {
   if (!MAYBE_SITE.test(text)) return text;
   return text.replace(PRINTED_SITE, `$1${MASKED_SOURCE_SITE}`);
 }
+
+/** A line that is only a masked site (a frame `#0 <source>`, a dump's `at <source>`, a bare site). */
+const SITE_LINE = /^\s*(?:#\d+ |at )?<source>\s*$/;
+/** A masked site mid-line with the words that lead to it (`, <source>`, ` in <source>`, ` at <source>`). */
+const SITE_CLAUSE = /(?:,| in| at)? <source>|<source>/g;
+/** A label printed only before a site's line ("allocated here:", "freed here:", "returned here:"). */
+const SITE_LABEL = /\bhere:\s*$/;
+
+/**
+ * `text` with every source site left out, as if the host had found none: each site masked by
+ * {@link maskSourceSites}, then a line that was only a site dropped (and the "allocated here:"
+ * label a report prints before it), and a site mid-line dropped with the words that lead to it
+ * (", ", " in ", " at "). Whether a site is found depends on the host too (a browser served
+ * without its bundle's source maps finds none), so a run's trace hash reads its text this way:
+ * the same run gives the same hash with its sites, with other sites, or with none.
+ *
+ * @example
+ * ```ts
+ * withoutSourceSites("READ of size 4\n    #0 app.ts:63:9 in main\nallocated here:\n    #0 app.ts:60:2 in main");
+ * // "READ of size 4"
+ * withoutSourceSites("overflow at 0x10000830 in app.ts:63:9 in main; task faulted");
+ * // "overflow at 0x10000830; task faulted"
+ * ```
+ */
+export function withoutSourceSites(text: string): string {
+  const masked = maskSourceSites(text);
+  if (!masked.includes(MASKED_SOURCE_SITE)) return masked;
+  const kept: string[] = [];
+  for (const line of masked.split("\n")) {
+    if (SITE_LINE.test(line)) {
+      // The label that introduced this site goes with it.
+      if (kept.length > 0 && SITE_LABEL.test(kept[kept.length - 1]!)) kept.pop();
+      continue;
+    }
+    kept.push(line.replace(SITE_CLAUSE, ""));
+  }
+  return kept.join("\n");
+}

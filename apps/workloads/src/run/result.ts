@@ -305,7 +305,7 @@ export interface FaultRecord {
   readonly memory: string | null;
   /**
    * The line of code that faulted ("file:line:column in function"; the kernel's
-   * `faultSites`), or null when none is known. Masked in the trace hash.
+   * `faultSites`), or null when none is known. Left out of the trace hash (as null).
    */
   readonly source: string | null;
   /** What the kernel's fault policy did ("stopped", "restarted", "panic"), or null. */

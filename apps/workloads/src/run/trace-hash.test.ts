@@ -1,7 +1,9 @@
 import { STM32F407 } from "@rtos-sim/hw";
+import type { StackFrame } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { flight } from "../flight/app.js";
 import { heapBugs } from "../heap-bugs/app.js";
+import { isolation } from "../isolation/app.js";
 import { finishRun, prepareRun } from "./context.js";
 import { fromKernelApp } from "./kernel-app.js";
 import { traceHash } from "./trace-hash.js";
@@ -63,5 +65,39 @@ describe("traceHash", () => {
     // Anything else in a report still counts.
     const reports = here.reports.map((r, i) => (i === 0 ? { ...r, address: (r.address ?? 0) + 4 } : r));
     expect(traceHash({ ...here, reports })).not.toBe(traceHash(here));
+  });
+
+  it("leaves out whether a site was found at all: a browser without its bundle's source maps finds none", () => {
+    // Every frame mapped into the simulator's own code: no report, fault or check names a line.
+    const noMaps = (f: StackFrame) => ({ ...f, file: "packages/kernel/dist/index.js" });
+    for (const [app, durationMs] of [
+      [heapBugs, 130],
+      [isolation, 260],
+    ] as const) {
+      const runOf = (mapSourceFrame?: (f: StackFrame) => StackFrame) => {
+        const machineApp = fromKernelApp(app);
+        const prepared = prepareRun(machineApp, STM32F407, {
+          seed: 1,
+          durationMs,
+          memcheck: true,
+          ...(mapSourceFrame ? { mapSourceFrame } : {}),
+        });
+        void machineApp.run(prepared.ctx);
+        return finishRun(prepared, 0);
+      };
+      const withSites = runOf();
+      const without = runOf(noMaps);
+      // The runs differ in their text: sites in one, none in the other.
+      expect(
+        withSites.faults.some((f) => f.source !== null),
+        app.name,
+      ).toBe(true);
+      expect(
+        without.faults.every((f) => f.source === null),
+        app.name,
+      ).toBe(true);
+      expect(JSON.stringify(without)).not.toMatch(/\.ts:\d+:\d+/);
+      expect(traceHash(without), app.name).toBe(traceHash(withSites));
+    }
   });
 });
