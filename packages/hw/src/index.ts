@@ -156,7 +156,7 @@ export {
   SH_NAMES,
 } from "./mpu-v8/fields.js";
 export { MpuV8 } from "./mpu-v8/mpu-v8.js";
-export { ceilLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
+export { ceilLog2, floorLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
 export { Ppb } from "./scs/ppb.js";
 export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";
 export { SysTick, SysTickReg } from "./scs/systick.js";

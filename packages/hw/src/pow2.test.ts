@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ceilLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
+import { ceilLog2, floorLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
 
 describe("powers of two", () => {
   it("recognises powers of two up to 2^32 and nothing else", () => {
@@ -26,6 +26,22 @@ describe("powers of two", () => {
         expect(up >= n && up / 2 < n).toBe(true);
         expect(down <= n && down * 2 > n).toBe(true);
         expect(2 ** ceilLog2(n)).toBe(up);
+      }),
+    );
+  });
+
+  it("stays exact past 2^32, where a float log2 rounds (V8: log2(2^49 - 1) is 49)", () => {
+    expect(
+      [1, 1.5, 3, 0x30000, 2 ** 32 - 1, 2 ** 32, 2 ** 33 - 1, 2 ** 49 - 1, 2 ** 49, 2 ** 53 - 1].map(floorLog2),
+    ).toEqual([0, 0, 1, 17, 31, 32, 32, 48, 49, 52]);
+    expect(powerOfTwoAtMost(2 ** 49 - 1)).toBe(2 ** 48);
+    expect(isPowerOfTwo(2 ** 49 - 1)).toBe(false);
+    expect(isPowerOfTwo(2 ** 52)).toBe(true);
+    expect(ceilLog2(2 ** 49 - 1)).toBe(49);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), (n) => {
+        const k = floorLog2(n);
+        expect(2 ** k <= n && 2 ** (k + 1) > n).toBe(true);
       }),
     );
   });

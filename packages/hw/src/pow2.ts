@@ -1,9 +1,30 @@
 /**
  * Powers of two, as MPU region sizes (PMSAv7: a power of two from 32 B to 4 GiB, base aligned on
  * it; see docs/mpu-model.md), page blocks (2^order pages) and address alignment need them. Exact
- * for every size the model uses (integers up to 2^32): no floating-point rounding is involved
- * except where `Math.log2` of an exact power of two is taken, which is exact.
+ * for every size the model uses and beyond (integers up to 2^53): integer operations only. `Math.log2`
+ * is not used: the language leaves its precision to the engine, and V8's rounds `log2(2^49 - 1)`
+ * up to 49.
  */
+
+/** 2^32, where `Math.clz32` stops. */
+const TWO_32 = 2 ** 32;
+
+/**
+ * `floor(log2(n))` for n >= 1, exactly: the exponent of the largest power of two `<= n`.
+ *
+ * @example
+ * ```ts
+ * floorLog2(1);          // 0
+ * floorLog2(0x30000);    // 17
+ * floorLog2(2 ** 49 - 1); // 48
+ * ```
+ */
+export function floorLog2(n: number): number {
+  if (n < TWO_32) return 31 - Math.clz32(n);
+  let k = 32;
+  for (let p = TWO_32 * 2; p <= n && k < 1023; p *= 2) k++;
+  return k;
+}
 
 /**
  * Whether `n` is a power of two (1, 2, 4, ..., 2^52).
@@ -15,7 +36,7 @@
  * ```
  */
 export function isPowerOfTwo(n: number): boolean {
-  return Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+  return Number.isInteger(n) && n > 0 && 2 ** floorLog2(n) === n;
 }
 
 /**
@@ -43,7 +64,7 @@ export function powerOfTwoAtLeast(n: number, min = 1): number {
  * ```
  */
 export function powerOfTwoAtMost(n: number): number {
-  return 2 ** Math.floor(Math.log2(n));
+  return 2 ** floorLog2(n);
 }
 
 /**
@@ -57,5 +78,5 @@ export function powerOfTwoAtMost(n: number): number {
  * ```
  */
 export function ceilLog2(n: number): number {
-  return Math.log2(powerOfTwoAtLeast(n));
+  return floorLog2(powerOfTwoAtLeast(n));
 }

@@ -118,7 +118,7 @@ export interface PageInfo {
   readonly size: number;
   /** Bytes per page of the region manager that gave them, or null when the checker was not told. */
   readonly pageSize: number | null;
-  /** The block's order (2^order pages), or null when the page size is unknown. */
+  /** The block's order (2^order pages), or null when the page size is unknown or the block is not 2^order pages. */
   readonly order: number | null;
   /** Who held them (the owner the region manager named). */
   readonly owner: string;

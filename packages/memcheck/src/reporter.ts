@@ -1,4 +1,4 @@
-import { ActorMode, type Bus, type Core, makeActor } from "@rtos-sim/hw";
+import { ActorMode, type Bus, type Core, ceilLog2, isPowerOfTwo, makeActor } from "@rtos-sim/hw";
 import { type BlockRecord, blockInfo } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
 import { type FrameHit, modeName, type Problem } from "./classify.js";
@@ -236,7 +236,9 @@ export class Reporter {
 
   /** The returned pages `address` lies in, described for a report. */
   pageInfo(rec: FreedPagesRecord, address: number): PageInfo {
-    const order = rec.pageSize ? Math.round(Math.log2(rec.size / rec.pageSize)) : null;
+    // A buddy block is 2^order pages; a list allocator's run of another count has no order.
+    const pages = rec.pageSize ? rec.size / rec.pageSize : 0;
+    const order = isPowerOfTwo(pages) ? ceilLog2(pages) : null;
     return {
       address: rec.address,
       size: rec.size,

@@ -1,5 +1,5 @@
 import { HwError, requireObject } from "../errors.js";
-import { isPowerOfTwo } from "../pow2.js";
+import { floorLog2, isPowerOfTwo } from "../pow2.js";
 import { type AccessPermission, AP_NAMES, AP_VALUES, decodeMemoryAttributes, Rasr } from "./fields.js";
 import type { MpuRegionView } from "./view.js";
 
@@ -169,7 +169,7 @@ export function encodeRegion(
       region,
     });
   }
-  const sizeField = Math.round(Math.log2(s.size)) - 1;
+  const sizeField = floorLog2(s.size) - 1;
   let rasr = (sizeField << Rasr.SIZE_SHIFT) | (srd << Rasr.SRD_SHIFT) | (ap << Rasr.AP_SHIFT);
   rasr |= bits.tex << Rasr.TEX_SHIFT;
   if (bits.c) rasr |= Rasr.C;
