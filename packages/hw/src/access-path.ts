@@ -886,9 +886,9 @@ export class AccessPath {
     hfsrBits = 0,
   ): never {
     const scb = this.scb;
-    scb.cfsr = (scb.cfsr | bits) >>> 0;
-    if (bits & Cfsr.MMARVALID) scb.mmfar = address! >>> 0;
-    if (bits & Cfsr.BFARVALID) scb.bfar = address! >>> 0;
+    // The bits this fault sets: a fault address register that holds an earlier fault's address
+    // takes no new one (see `Scb.recordFault`).
+    bits = scb.recordFault(bits, address);
     let exception: ExceptionNumber = cause;
     let lockup = false;
     if (this.priority < 0) {

@@ -18,13 +18,25 @@ export interface CoreProfile {
   readonly stackLimits: boolean;
   /** Whether MPU_RLAR.PXN exists (ARMv8.1-M); RES0 on ARMv8.0-M. */
   readonly pxn: boolean;
+  /**
+   * MMFAR and BFAR are one physical register on the Arm cores the model knows; what a second fault
+   * does to it differs. `"overwrite"` (Cortex-M3, M4, M7): a fault that records an address
+   * replaces the register and clears the other fault's valid bit, so MMARVALID and BFARVALID are
+   * never set together (the Generic User Guides of BFARVALID: "other faults can set this bit to 0,
+   * such as a MemManage fault occurring later"). `"hold"` (Cortex-M33, M55): while MMARVALID or
+   * BFARVALID is set, a fault records no address and does not set its valid bit; the handler
+   * clears the valid bit before the register can take another address (Cortex-M33 fault address
+   * register, as TI's CC13x4 technical reference manual describes it).
+   */
+  readonly faultAddressRegister: "overwrite" | "hold";
 }
 
 /**
  * The cores the model knows. Cortex-M3/M4/M7 (ARMv7-M, PMSAv7; CCR.STKALIGN writable, reset 1),
  * Cortex-M33 (ARMv8-M Mainline, PMSAv8, CCR bit 0 and STKALIGN RES1, CCR.STKOFHFNMIGN) and Cortex-M55
  * (ARMv8.1-M Mainline: also MPU_RLAR.PXN; CCR.DC/IC/BP as on the Cortex-M7). CPUID values are
- * the TRMs' (M3 r2p1, M4 r0p1, M7 r1p2, M33 r0p4, M55 r1p0).
+ * the TRMs' (M3 r2p1, M4 r0p1, M7 r1p2, M33 r0p4, M55 r1p0). MMFAR and BFAR are one register on
+ * all of them (see {@link CoreProfile.faultAddressRegister}).
  */
 export const CORE_PROFILES = {
   /** Cortex-M3 r2p1: ARMv7-M, PMSAv7, 8 MPU regions. */
@@ -45,6 +57,8 @@ export const CORE_PROFILES = {
     stackLimits: false,
     /** No PXN (PMSAv7). */
     pxn: false,
+    /** MMFAR and BFAR: one register, the last fault's address. */
+    faultAddressRegister: "overwrite",
   },
   /** Cortex-M4 r0p1: ARMv7E-M, PMSAv7, 8 MPU regions. */
   "cortex-m4": {
@@ -64,6 +78,8 @@ export const CORE_PROFILES = {
     stackLimits: false,
     /** No PXN (PMSAv7). */
     pxn: false,
+    /** MMFAR and BFAR: one register, the last fault's address. */
+    faultAddressRegister: "overwrite",
   },
   /** Cortex-M7 r1p2: ARMv7E-M, PMSAv7, 16 MPU regions by default (8 or 16 on silicon). */
   "cortex-m7": {
@@ -83,6 +99,8 @@ export const CORE_PROFILES = {
     stackLimits: false,
     /** No PXN (PMSAv7). */
     pxn: false,
+    /** MMFAR and BFAR: one register, the last fault's address. */
+    faultAddressRegister: "overwrite",
   },
   /** Cortex-M33 r0p4: ARMv8-M Mainline, PMSAv8, 8 MPU regions. */
   "cortex-m33": {
@@ -102,6 +120,8 @@ export const CORE_PROFILES = {
     stackLimits: true,
     /** No PXN (ARMv8.0-M: RLAR bit 4 is RES0). */
     pxn: false,
+    /** MMFAR and BFAR: one register, held while a valid bit is set. */
+    faultAddressRegister: "hold",
   },
   /** Cortex-M55 r1p0: ARMv8.1-M Mainline, PMSAv8 with PXN, 8 MPU regions. */
   "cortex-m55": {
@@ -121,6 +141,8 @@ export const CORE_PROFILES = {
     stackLimits: true,
     /** Has MPU_RLAR.PXN. */
     pxn: true,
+    /** MMFAR and BFAR: one register, held while a valid bit is set (as on the Cortex-M33: a project choice). */
+    faultAddressRegister: "hold",
   },
 } as const satisfies Record<string, CoreProfile>;
 

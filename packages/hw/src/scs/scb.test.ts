@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { STM32H743XI } from "../board/builtin/stm32h7.js";
+import { STM32U585 } from "../board/builtin/stm32u585.js";
+import type { Board } from "../board/types.js";
 import { createMachine, type Machine } from "../machine.js";
+import type { MpuV8 } from "../mpu-v8/mpu-v8.js";
 import { trap } from "../test-util.js";
 
 /**
@@ -23,18 +26,30 @@ const MMFAR = 0xe000ed34;
 const BFAR = 0xe000ed38;
 const STIR = 0xe000ef00;
 
-/** A machine whose CFSR holds a MemManage, a BusFault and a UsageFault status (taken as real faults). */
-function withStatus(): Machine {
-  const m = createMachine(STM32F407);
+/**
+ * A machine whose CFSR holds a MemManage, a BusFault and a UsageFault status (taken as real
+ * faults, in that order). On the STM32F407's Cortex-M4 MMFAR and BFAR are one register: the
+ * BusFault's address replaces the MemManage's and clears MMARVALID.
+ */
+function withStatus(board: Board = STM32F407): Machine {
+  const m = createMachine(board);
   m.core.write32(SHCSR, 0x70000);
-  m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw" });
-  m.mpu.setRegion(1, { base: 0x30000000, size: 0x1000, access: "rw" });
-  m.mpu.setRegion(2, { base: 0x40024000, size: 0x1000, access: "rw", memory: "device" });
+  if (board.mpuArchitecture === "pmsav7") {
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw" });
+    m.mpu.setRegion(1, { base: 0x30000000, size: 0x1000, access: "rw" });
+    m.mpu.setRegion(2, { base: 0x40024000, size: 0x1000, access: "rw", memory: "device" });
+  } else {
+    const mpu = m.mpu as MpuV8;
+    mpu.setMair(1, 0x04);
+    mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw" });
+    mpu.setRegion(1, { base: 0x30000000, size: 0x1000, access: "rw" });
+    mpu.setRegion(2, { base: 0x40024000, size: 0x1000, access: "rw", attrIndex: 1 });
+  }
   m.mpu.setControl({ enable: true, privdefena: true });
   m.core.controlNPriv = true;
   trap(() => m.core.read32(0x20000010)); // MemManage DACCVIOL
   m.core.clearFault();
-  trap(() => m.core.read32(0x30000020)); // BusFault PRECISERR (nothing at 0x30000000 on F407)
+  trap(() => m.core.read32(0x30000020)); // BusFault PRECISERR (nothing at 0x30000000)
   m.core.clearFault();
   trap(() => m.core.read32(0x40024002)); // UsageFault UNALIGNED (Device)
   m.core.clearFault();
@@ -43,22 +58,44 @@ function withStatus(): Machine {
 }
 
 describe("CFSR", () => {
-  it("accumulates the status of every fault taken", () => {
+  it("accumulates the status of every fault taken; on the Cortex-M4 the last address replaces the first", () => {
     const m = withStatus();
-    expect(m.core.read32(CFSR)).toBe(0x01008282);
-    expect(m.core.read32(MMFAR)).toBe(0x20000010);
+    expect(m.core.read32(CFSR)).toBe(0x01008202); // MMARVALID cleared by the BusFault
+    expect(m.core.read32(MMFAR)).toBe(0x30000020);
     expect(m.core.read32(BFAR)).toBe(0x30000020);
-    expect(m.core.read8(CFSR)).toBe(0x82); // MMFSR
+    expect(m.core.read8(CFSR)).toBe(0x02); // MMFSR
     expect(m.core.read8(CFSR + 1)).toBe(0x82); // BFSR
     expect(m.core.read16(CFSR + 2)).toBe(0x0100); // UFSR
+  });
+
+  it("on the Cortex-M33 the register holds the first address until its valid bit is cleared", () => {
+    const m = withStatus(STM32U585);
+    // The BusFault sets PRECISERR but neither BFARVALID nor the address: MMARVALID was set.
+    expect(m.core.read32(CFSR)).toBe(0x01000282);
+    expect(m.core.read32(MMFAR)).toBe(0x20000010);
+    expect(m.core.read32(BFAR)).toBe(0x20000010);
+    // So the BusFault itself says so: no BFARVALID, no address.
+    const again = createMachine(STM32U585);
+    again.scb.recordFault(0x82, 0x20000010);
+    again.core.controlNPriv = true;
+    const f = trap(() => again.core.read32(0x30000020));
+    expect([f.cfsr, f.faultAddress, f.cfsrNames]).toEqual([0x0200, null, ["PRECISERR"]]);
+    // Once the handler clears MMARVALID, the next fault records its address.
+    m.core.write32(CFSR, 0x80);
+    m.core.controlNPriv = true;
+    trap(() => m.core.read32(0x30000024));
+    m.core.clearFault();
+    m.core.controlNPriv = false;
+    expect(m.core.read32(CFSR)).toBe(0x01008202);
+    expect([m.core.read32(MMFAR), m.core.read32(BFAR)]).toEqual([0x30000024, 0x30000024]);
   });
 
   it("word write: write-1-to-clear, zeros leave bits alone", () => {
     const m = withStatus();
     m.core.write32(CFSR, 0x00000002);
-    expect(m.core.read32(CFSR)).toBe(0x01008280);
+    expect(m.core.read32(CFSR)).toBe(0x01008200);
     m.core.write32(CFSR, 0);
-    expect(m.core.read32(CFSR)).toBe(0x01008280);
+    expect(m.core.read32(CFSR)).toBe(0x01008200);
     m.core.write32(CFSR, 0xffffffff);
     expect(m.core.read32(CFSR)).toBe(0);
   });
@@ -72,16 +109,16 @@ describe("CFSR", () => {
   it("byte write to 0xE000ED29 clears only BFSR; halfword write to 0xE000ED2A clears only UFSR", () => {
     const m = withStatus();
     m.core.write8(CFSR + 1, 0xff);
-    expect(m.core.read32(CFSR)).toBe(0x01000082);
+    expect(m.core.read32(CFSR)).toBe(0x01000002);
     m.core.write16(CFSR + 2, 0xffff);
-    expect(m.core.read32(CFSR)).toBe(0x00000082);
+    expect(m.core.read32(CFSR)).toBe(0x00000002);
   });
 
   it("a clear of MMARVALID/BFARVALID leaves MMFAR/BFAR holding their last values", () => {
     const m = withStatus();
     m.core.write32(CFSR, 0x8080);
     expect(m.core.read32(CFSR)).toBe(0x01000202);
-    expect(m.core.read32(MMFAR)).toBe(0x20000010);
+    expect(m.core.read32(MMFAR)).toBe(0x30000020);
     expect(m.core.read32(BFAR)).toBe(0x30000020);
   });
 });
@@ -113,17 +150,35 @@ describe("HFSR", () => {
 });
 
 describe("MMFAR, BFAR", () => {
-  it("read and write at 0xE000ED34 / 0xE000ED38, sub-word writes merge", () => {
+  it("one register on the Cortex-M4: a MemManage after a BusFault takes it over and clears BFARVALID", () => {
     const m = createMachine(STM32F407);
-    m.core.write32(MMFAR, 0x12345678);
-    m.core.write32(BFAR, 0x9abcdef0);
+    m.core.write32(SHCSR, 0x70000);
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw" });
+    m.mpu.setRegion(1, { base: 0x30000000, size: 0x1000, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.controlNPriv = true;
+    trap(() => m.core.read32(0x30000020)); // BusFault PRECISERR, BFAR
+    m.core.clearFault();
+    expect([m.scb.cfsr, m.scb.bfar, m.scb.mmfar]).toEqual([0x8200, 0x30000020, 0x30000020]);
+    trap(() => m.core.write32(0x20000040, 1)); // MemManage DACCVIOL, MMFAR
+    m.core.clearFault();
+    m.core.controlNPriv = false;
+    expect(m.core.read32(CFSR)).toBe(0x0282); // BFARVALID cleared, PRECISERR kept
+    expect([m.core.read32(MMFAR), m.core.read32(BFAR)]).toEqual([0x20000040, 0x20000040]);
+    // A write to either is a write to both.
+    m.core.write32(BFAR, 0x12345678);
     expect(m.core.read32(MMFAR)).toBe(0x12345678);
-    expect(m.core.read32(BFAR)).toBe(0x9abcdef0);
+  });
+
+  it("read and write at 0xE000ED34 / 0xE000ED38 (one register), sub-word writes merge", () => {
+    const m = createMachine(STM32U585);
+    m.core.write32(MMFAR, 0x12345678);
+    expect([m.core.read32(MMFAR), m.core.read32(BFAR)]).toEqual([0x12345678, 0x12345678]);
     m.core.write8(MMFAR + 1, 0xaa);
-    expect(m.core.read32(MMFAR)).toBe(0x1234aa78);
+    expect(m.core.read32(BFAR)).toBe(0x1234aa78);
     m.core.write16(BFAR + 2, 0x1111);
-    expect(m.core.read32(BFAR)).toBe(0x1111def0);
-    expect(m.scb.mmfar).toBe(0x1234aa78);
+    expect([m.core.read32(MMFAR), m.core.read32(BFAR)]).toEqual([0x1111aa78, 0x1111aa78]);
+    expect([m.scb.mmfar, m.scb.bfar]).toEqual([0x1111aa78, 0x1111aa78]);
   });
 });
 
@@ -222,7 +277,8 @@ describe("the SCS is privileged-only", () => {
       expect([f.exception, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x8200, a]);
       m.core.clearFault();
       m.core.controlNPriv = false;
-      if (a !== CFSR && a !== BFAR) expect(m.core.read32(a)).toBe(before);
+      // The fault wrote CFSR and BFAR, which on the Cortex-M4 is MMFAR too.
+      if (a !== CFSR && a !== BFAR && a !== MMFAR) expect(m.core.read32(a)).toBe(before);
     });
   }
 

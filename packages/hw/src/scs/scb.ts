@@ -1,4 +1,5 @@
 import { CORE_PROFILES, type CoreKind, type CoreProfile } from "../board/cores.js";
+import { Cfsr } from "../fault.js";
 
 /** System Control Block register addresses. */
 export const ScbReg = {
@@ -110,9 +111,12 @@ export class Scb {
   cfsr = 0;
   /** HFSR (see {@link Hfsr}); a PPB write of 1s clears them; assigning the field sets it. */
   hfsr = 0;
-  /** MMFAR: address of the last MemManage with MMARVALID. */
+  /**
+   * MMFAR: the fault address register as MMFAR reads it, valid while CFSR.MMARVALID is set. The
+   * same register as BFAR (see {@link Scb.recordFault}): the model keeps both fields equal.
+   */
   mmfar = 0;
-  /** BFAR: address of the last precise BusFault with BFARVALID. */
+  /** BFAR: the fault address register as BFAR reads it, valid while CFSR.BFARVALID is set (equal to MMFAR). */
   bfar = 0;
 
   /** The core's profile: CPUID, the CCR bits it implements, stack limit registers. */
@@ -122,6 +126,41 @@ export class Scb {
     this.profile = CORE_PROFILES[core];
     this.cpuid = this.profile.cpuid;
     this.ccr = (Ccr.STKALIGN | this.profile.ccrFixed) >>> 0;
+  }
+
+  /**
+   * Records a fault as the core does: ORs `bits` into CFSR and, with MMARVALID or BFARVALID among
+   * them, `address` into the fault address register, which MMFAR and BFAR both read. What a
+   * second fault does depends on the core (`CoreProfile.faultAddressRegister`): on the Cortex-M3,
+   * M4 and M7 its address replaces the first and the first's valid bit is cleared; on the
+   * Cortex-M33 and M55 the register holds the first address, and the second fault sets no valid
+   * bit, until software clears the first's.
+   *
+   * @example
+   * ```ts
+   * scb.recordFault(Cfsr.DACCVIOL | Cfsr.MMARVALID, 0x20004000);
+   * scb.recordFault(Cfsr.PRECISERR | Cfsr.BFARVALID, 0x60000000);
+   * // Cortex-M4: CFSR 0x8202, MMFAR = BFAR = 0x60000000; Cortex-M33: CFSR 0x0282, MMFAR = BFAR = 0x20004000
+   * ```
+   *
+   * @returns the bits the fault set: `bits`, without its valid bit when the register was held.
+   */
+  recordFault(bits: number, address: number | null): number {
+    const valid = bits & (Cfsr.MMARVALID | Cfsr.BFARVALID);
+    if (valid === 0) {
+      this.cfsr = (this.cfsr | bits) >>> 0;
+      return bits;
+    }
+    const held = this.cfsr & (Cfsr.MMARVALID | Cfsr.BFARVALID);
+    if (held !== 0 && this.profile.faultAddressRegister === "hold") {
+      const set = bits & ~valid;
+      this.cfsr = (this.cfsr | set) >>> 0;
+      return set;
+    }
+    this.cfsr = ((this.cfsr & ~(Cfsr.MMARVALID | Cfsr.BFARVALID)) | bits) >>> 0;
+    this.mmfar = (address ?? 0) >>> 0;
+    this.bfar = this.mmfar;
+    return bits;
   }
 
   /** Priority of a configurable exception (4..15). */
@@ -227,9 +266,11 @@ export class Scb {
         return true;
       case ScbReg.MMFAR:
         this.mmfar = merge(this.mmfar);
+        this.bfar = this.mmfar;
         return true;
       case ScbReg.BFAR:
         this.bfar = merge(this.bfar);
+        this.mmfar = this.bfar;
         return true;
       default:
         return false;

@@ -109,7 +109,12 @@ describe("ARMv8-M boards", () => {
     m.scb.shcsr = 0x70000;
     expect(trap(() => m.core.read32(0x200c0000)).cfsr).toBe(0x8200); // SRAM3 ends at 0x200BFFFF
     m.core.clearFault();
+    // BFARVALID still set: the fault address register holds 0x200c0000 (Cortex-M33).
+    expect(trap(() => m.core.write32(0x08000000, 1)).cfsr).toBe(0x0200);
+    m.core.clearFault();
+    m.core.write32(0xe000ed28, 0x8000); // the handler clears BFARVALID
     expect(trap(() => m.core.write32(0x08000000, 1)).cfsr).toBe(0x8200);
+    expect(m.scb.bfar).toBe(0x08000000);
   });
 
   it("findBoard knows their names and aliases", () => {
