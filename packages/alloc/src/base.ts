@@ -12,7 +12,10 @@ export interface AllocatorOptions {
   readonly pages: PageSource;
   /** Where the metadata lives: `machine.core` (checked accesses, seen by the checker's hook). */
   readonly memory: MemoryPort;
-  /** Only take pages from this board memory region (e.g. "CCM"); default: any. */
+  /**
+   * Only take pages from this board memory region (e.g. "CCM"); default: any. A name the page
+   * source does not know is `BAD_OPTION` at the first request for pages (nothing taken).
+   */
   readonly region?: string;
   /** Follower of block transitions (default none). */
   readonly observer?: BlockObserver | null;
@@ -107,6 +110,19 @@ export abstract class BaseAllocator implements Allocator {
       // A page source with its metadata in memory a task can write (a region manager nested in
       // the task's heap) reports what it found corrupted: the heap's metadata, for this allocator.
       if (code === "METADATA_CORRUPT") throw this.pageSourceCorruption(e, 0);
+      // The `region` option names no region of the page source (the constructor cannot ask it):
+      // the allocator's own typed error, so a caller narrowing on AllocError sees every refusal.
+      if (code === "UNKNOWN_REGION") {
+        throw new AllocError(
+          "BAD_OPTION",
+          `${this.name}: region "${String(this.region)}" is not a region of the page source`,
+          {
+            allocator: this.name,
+            option: "region",
+            value: this.region,
+          },
+        );
+      }
       throw e;
     }
     if (a === null) return null;
@@ -219,8 +235,11 @@ function checkCommonOptions(kind: AllocatorKind, options: AllocatorOptions): voi
   if (name !== undefined && (typeof name !== "string" || name.length === 0 || name.length > 64)) {
     throw bad("name", "must be a string of 1 to 64 characters", name);
   }
-  const { observer } = options;
+  const { observer, region } = options;
   if (observer !== undefined && observer !== null && typeof observer !== "object") {
     throw bad("observer", "must be an object (or null)", observer);
+  }
+  if (region !== undefined && (typeof region !== "string" || region.length === 0)) {
+    throw bad("region", "must be a region name (a non-empty string)", region);
   }
 }

@@ -26,8 +26,9 @@ import { SimError } from "@rtos-sim/hw";
  * - `STACK_ORDER`: `free` on a stack allocator of a live block that is not the top block.
  * - `BAD_MARK`: a stack mark that is not a position of the current stack.
  * - `BAD_OPTION`: a constructor option is missing, of the wrong shape or out of range
- *   (`context.option` names it: `options`, `pages`, `memory`, `name`, `observer`, or the
- *   allocator's own).
+ *   (`context.option` names it: `options`, `pages`, `memory`, `name`, `observer`, `region`, or
+ *   the allocator's own); also, at the first request for pages, a `region` the page source does
+ *   not know (it answered `UNKNOWN_REGION`; nothing was taken).
  */
 export type AllocErrorCode =
   | "BAD_SIZE"

@@ -77,6 +77,31 @@ describe("allocator constructors refuse malformed common options with BAD_OPTION
       expect(rm.stats()).toEqual(before);
     },
   );
+
+  it.each(makers)(
+    "%s: a region that is not a name is BAD_OPTION; one the page source lacks is BAD_OPTION at the first allocation, not its RegionError",
+    (_k, make) => {
+      const { m, rm } = f407();
+      const before = rm.stats();
+      for (const region of [5, "", null]) {
+        expect(thrown(() => make({ pages: rm, memory: m.core, region }))).toEqual({
+          name: "AllocError",
+          code: "BAD_OPTION",
+          option: "region",
+        });
+      }
+      // The region manager's UNKNOWN_REGION (a RegionError) escaped `allocate`.
+      const a = make({ pages: rm, memory: m.core, region: "SRAM9" }) as {
+        allocate(size: number): number | null;
+        stats(): object;
+      };
+      const stats = a.stats();
+      expect(thrown(() => a.allocate(16))).toEqual({ name: "AllocError", code: "BAD_OPTION", option: "region" });
+      expect(() => a.allocate(16)).toThrow('region "SRAM9" is not a region of the page source');
+      expect(a.stats()).toEqual(stats);
+      expect(rm.stats()).toEqual(before);
+    },
+  );
 });
 
 describe("allocator-specific options out of range are BAD_OPTION naming the option and its range", () => {
