@@ -78,3 +78,17 @@ export function requireArrayLike(value: unknown, what: string): void {
     throw new HwError("BAD_ARGUMENT", `${what} must be an array of numbers`, { field: what, value: typeof value });
   }
 }
+
+/**
+ * `MPU_REGION_NUMBER` unless `region` is an integer in 0..regionCount-1: the check of every typed
+ * MPU call that names a region (`setRegion`, `clearRegion`, `region`).
+ */
+export function requireRegionNumber(region: number, regionCount: number): void {
+  if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
+    throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {
+      field: "region",
+      value: region,
+      regionCount,
+    });
+  }
+}

@@ -1,4 +1,4 @@
-import { HwError, requireObject } from "../errors.js";
+import { HwError, requireObject, requireRegionNumber } from "../errors.js";
 import type { MpuRegionView } from "../mpu/view.js";
 import {
   type AccessV8,
@@ -86,13 +86,7 @@ export function encodeRegionV8(
   rlar: number;
 } {
   requireObject(s, "MPU region settings");
-  if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
-    throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {
-      field: "region",
-      value: region,
-      regionCount,
-    });
-  }
+  requireRegionNumber(region, regionCount);
   if (!Number.isInteger(s.base) || s.base < 0 || s.base > 0xffffffff || s.base % 32 !== 0) {
     throw new HwError("MPU_ALIGNMENT", `RBAR.BASE: base ${String(s.base)} must be a 32-bit multiple of 32`, {
       field: "RBAR.BASE",

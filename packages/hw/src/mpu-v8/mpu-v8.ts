@@ -1,4 +1,4 @@
-import { HwError, requireArrayLike, requireObject } from "../errors.js";
+import { HwError, requireArrayLike, requireObject, requireRegionNumber } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { ctrlAfterWrite, rnrAfterWrite } from "../mpu/control-writes.js";
 import { backgroundPerm, defaultPerm, isSystemXn, MpuCtrl } from "../mpu/fields.js";
@@ -249,8 +249,9 @@ export class MpuV8 implements MpuModel {
     this.writeRegister(reg, ((old & ~(0xff << shift)) | (attr << shift)) >>> 0);
   }
 
-  /** Region `n` decoded from its registers. */
+  /** Region `n` decoded from its registers (`MPU_REGION_NUMBER` when the MPU has no region `n`). */
   region(n: number): Pmsav8RegionView {
+    requireRegionNumber(n, this.regionCount);
     const rlar = this.rlar[n] ?? 0;
     return decodeRegionV8(n, this.rbar[n] ?? 0, rlar, this.attr((rlar & Rlar.ATTRINDX_MASK) >>> Rlar.ATTRINDX_SHIFT));
   }

@@ -1,4 +1,4 @@
-import { HwError, requireObject } from "../errors.js";
+import { HwError, requireObject, requireRegionNumber } from "../errors.js";
 import { floorLog2, isPowerOfTwo } from "../pow2.js";
 import { type AccessPermission, AP_NAMES, AP_VALUES, decodeMemoryAttributes, Rasr } from "./fields.js";
 import type { MpuRegionView } from "./view.js";
@@ -109,13 +109,7 @@ export function encodeRegion(
   rasr: number;
 } {
   requireObject(s, "MPU region settings");
-  if (!Number.isInteger(region) || region < 0 || region >= regionCount) {
-    throw new HwError("MPU_REGION_NUMBER", `MPU region ${region} does not exist (this MPU has ${regionCount})`, {
-      field: "region",
-      value: region,
-      regionCount,
-    });
-  }
+  requireRegionNumber(region, regionCount);
   if (!isPowerOfTwo(s.size) || s.size < 32 || s.size > 2 ** 32) {
     throw new HwError("MPU_SIZE", `RASR.SIZE: region size ${s.size} must be a power of two from 32 B to 4 GiB`, {
       field: "RASR.SIZE",

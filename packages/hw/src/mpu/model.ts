@@ -102,7 +102,7 @@ export interface MpuModel {
   writeRegister(address: number, value: number): void;
   /** Writes MPU_CTRL from named bits. */
   setControl(c: MpuControlSettings): void;
-  /** Region `n` decoded from its registers. */
+  /** Region `n` decoded from its registers (`MPU_REGION_NUMBER` when the MPU has no region `n`). */
   region(n: number): MpuRegionView;
   /** Every region decoded. */
   regions(): MpuRegionView[];

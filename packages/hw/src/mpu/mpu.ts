@@ -1,4 +1,4 @@
-import { requireArrayLike, requireObject } from "../errors.js";
+import { requireArrayLike, requireObject, requireRegionNumber } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
 import { ctrlAfterWrite, rnrAfterWrite } from "./control-writes.js";
@@ -277,8 +277,9 @@ export class Mpu implements MpuModel {
     this.writeRegister(MpuReg.RASR, 0);
   }
 
-  /** Region `n` decoded from its registers. */
+  /** Region `n` decoded from its registers (`MPU_REGION_NUMBER` when the MPU has no region `n`). */
   region(n: number): Pmsav7RegionView {
+    requireRegionNumber(n, this.regionCount);
     return decodeRegion(n, this.rbar[n] ?? 0, this.rasr[n] ?? 0);
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { STM32H743XI } from "../board/builtin/stm32h7.js";
+import { STM32U585 } from "../board/builtin/stm32u585.js";
 import { HwError, SimError } from "../errors.js";
 import type { ConfigWarning, MpuChange } from "../events.js";
 import { createMachine, type Machine } from "../machine.js";
@@ -62,6 +63,25 @@ describe("mpu.setRegion validation", () => {
       value: 16,
       regionCount: 16,
     });
+  });
+
+  it("MPU_REGION_NUMBER from mpu.region(n) too: a region the MPU lacks was decoded as a disabled one", () => {
+    for (const board of [STM32F407, STM32U585]) {
+      const m = createMachine(board);
+      for (const n of [8, -1, 1.5, Number.NaN]) {
+        let err: unknown;
+        try {
+          m.mpu.region(n);
+        } catch (e) {
+          err = e;
+        }
+        expect(err).toBeInstanceOf(HwError);
+        expect((err as HwError).code).toBe("MPU_REGION_NUMBER");
+        expect((err as HwError).context).toEqual({ field: "region", value: n, regionCount: 8 });
+      }
+      expect(m.mpu.region(7).number).toBe(7);
+      expect(m.mpu.regions()).toHaveLength(8);
+    }
   });
 
   it("MPU_SIZE: not a power of two, under 32 B, over 4 GiB", () => {
