@@ -1,10 +1,32 @@
 import { EventEmitter } from "eventemitter3";
 import type { Fault } from "./fault.js";
 
+/**
+ * The code of a {@link ConfigWarning}: an UNPREDICTABLE MPU setting written through the
+ * registers and the project's choice for it (docs/mpu-model.md; the hw README's tables).
+ *
+ * PMSAv7: `MPU_SIZE_TOO_SMALL` (RASR.SIZE < 4), `MPU_BASE_MISALIGNED`, `MPU_SRD_IGNORED`,
+ * `MPU_AP_RESERVED`, `MPU_TEX_RESERVED`, `MPU_RNR_RANGE`, `MPU_RBAR_REGION_RANGE`,
+ * `MPU_HFNMIENA_WITHOUT_ENABLE`; PMSAv8 also: `MPU_MAIR_RESERVED`, `MPU_DEVICE_EXECUTABLE`,
+ * `MPU_SH_RESERVED`.
+ */
+export type ConfigWarningCode =
+  | "MPU_SIZE_TOO_SMALL"
+  | "MPU_BASE_MISALIGNED"
+  | "MPU_SRD_IGNORED"
+  | "MPU_AP_RESERVED"
+  | "MPU_TEX_RESERVED"
+  | "MPU_RNR_RANGE"
+  | "MPU_RBAR_REGION_RANGE"
+  | "MPU_HFNMIENA_WITHOUT_ENABLE"
+  | "MPU_MAIR_RESERVED"
+  | "MPU_DEVICE_EXECUTABLE"
+  | "MPU_SH_RESERVED";
+
 /** A configuration the model accepts but the architecture calls UNPREDICTABLE (or reserved). */
 export interface ConfigWarning {
   /** Stable code, e.g. "MPU_SIZE_TOO_SMALL", "MPU_BASE_MISALIGNED", "MPU_AP_RESERVED". */
-  readonly code: string;
+  readonly code: ConfigWarningCode;
   /** Human-readable explanation, naming the register field and the choice the model made. */
   readonly message: string;
   /** MPU region number, when the warning is about one region. */

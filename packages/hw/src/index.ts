@@ -69,7 +69,7 @@ export type { Mode } from "./core.js";
 export { Core, THREAD_PRIORITY } from "./core.js";
 export type { HwErrorCode } from "./errors.js";
 export { HwError, SimError } from "./errors.js";
-export type { ConfigWarning, HwEvents, MpuChange } from "./events.js";
+export type { ConfigWarning, ConfigWarningCode, HwEvents, MpuChange } from "./events.js";
 export { HwEmitter, type HwWatched } from "./events.js";
 export type { FaultInfo } from "./fault.js";
 export { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hfsr } from "./fault.js";
