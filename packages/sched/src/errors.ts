@@ -5,7 +5,8 @@ import { SimError } from "@rtos-sim/hw";
  *
  * - `SCHED_OPTION`: a scheduler option is invalid (`context.option` names it): `tickHz` that does
  *   not divide the board clock into 1..2^24 cycles per tick, `priorities` outside 1..32, a negative
- *   or fractional cost, a watchdog budget that is not a positive integer, a bad `timeslice`.
+ *   or fractional cost, a watchdog budget that is not a positive integer, a bad `timeslice`, a hook
+ *   (`syscall`, `switchIn`, ...) that is not a function, `countCycles` or `driveSysTick` not a boolean.
  * - `TASK_PRIORITY`: a priority outside `0..priorities-1` or not an integer.
  * - `TASK_ENTRY`: a task's entry is not a function.
  * - `TASK_UNKNOWN`: the task does not belong to this scheduler.

@@ -200,7 +200,26 @@ export function resolveBudgets(
   };
 }
 
-/** Checks every numeric option (throws `SCHED_OPTION`); budgets of 0 mean "none". */
+/** The options that are the kernel's hooks: each a function when given. */
+const HOOKS = [
+  "syscall",
+  "switchIn",
+  "switchOut",
+  "pause",
+  "resume",
+  "beforeStep",
+  "afterStep",
+  "onState",
+  "onFault",
+  "beforeRestart",
+  "idle",
+] as const satisfies readonly (keyof SchedulerOptions<unknown>)[];
+
+/**
+ * Checks every option (throws `SCHED_OPTION`); budgets of 0 mean "none". A hook that is not a
+ * function, or a flag that is not a boolean, failed with a TypeError in the middle of a run (a
+ * syscall handler: a task faulted for the scheduler's own mistake).
+ */
 export function resolveOptions<D>(o: SchedulerOptions<D>): ResolvedOptions {
   // Without these two checks a missing options object or machine was a TypeError.
   if (typeof o !== "object" || o === null) {
@@ -218,6 +237,18 @@ export function resolveOptions<D>(o: SchedulerOptions<D>): ResolvedOptions {
       option: "machine",
       value: shape(m),
     });
+  }
+  for (const hook of HOOKS) {
+    const f = o[hook];
+    if (f !== undefined && typeof f !== "function") {
+      throw new SchedError("SCHED_OPTION", `${hook} must be a function`, { option: hook, value: shape(f) });
+    }
+  }
+  for (const flag of ["countCycles", "driveSysTick"] as const) {
+    const v = o[flag];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new SchedError("SCHED_OPTION", `${flag} must be a boolean`, { option: flag, value: shape(v) });
+    }
   }
   const priorities = count(o.priorities ?? 32, "priorities", 1);
   if (priorities > 32)

@@ -1,4 +1,4 @@
-import { STM32F407 } from "@rtos-sim/hw";
+import { createMachine, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { SchedError } from "./errors.js";
 import { Scheduler } from "./scheduler.js";
@@ -589,6 +589,23 @@ describe("bad input changes nothing", () => {
     expect(errorOf(() => new Scheduler({ machine: { board: STM32F407 } as never }))).toEqual([
       "SCHED_OPTION",
       { option: "machine", value: "object" },
+    ]);
+
+    // A hook that is not a function was taken, and threw a TypeError mid-run (the syscall
+    // handler's faulted the task); a flag that is not a boolean was read as its truthiness.
+    for (const hook of ["syscall", "switchIn", "switchOut", "beforeStep", "afterStep", "onFault", "idle"]) {
+      expect(errorOf(() => new Scheduler({ machine: createMachine(STM32F407), [hook]: 5 } as never))).toEqual([
+        "SCHED_OPTION",
+        { option: hook, value: "number" },
+      ]);
+    }
+    expect(errorOf(() => new Scheduler({ machine: createMachine(STM32F407), onState: null as never }))).toEqual([
+      "SCHED_OPTION",
+      { option: "onState", value: "null" },
+    ]);
+    expect(errorOf(() => new Scheduler({ machine: createMachine(STM32F407), countCycles: "no" as never }))).toEqual([
+      "SCHED_OPTION",
+      { option: "countCycles", value: "string" },
     ]);
 
     const { sched } = setup();
