@@ -1,6 +1,8 @@
-import { ActorMode, Fault, makeActor } from "@rtos-sim/hw";
+import { ActorMode, createMachine, Fault, makeActor, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { checkedAllocator } from "./checked-allocator.js";
+import { MemoryChecker } from "./checker.js";
+import { MemcheckError } from "./errors.js";
 import { formatReport, formatTime } from "./report.js";
 import { TestAllocator } from "./test-allocator.js";
 import { DATA, FIRST_BLOCK, HEAP, LOGGER, SENSOR, setup } from "./test-setup.js";
@@ -528,5 +530,38 @@ describe("policy, caps and typed errors", () => {
     ];
     for (const o of bad) expect(() => setup(o)).toThrow(expect.objectContaining({ code: "OPTION_INVALID" }));
     expect(() => setup({ maxReports: Number.POSITIVE_INFINITY, freedHistory: 0, reach: 0 })).not.toThrow();
+  });
+
+  it("options or a machine that are no object, a callback that is no function: OPTION_INVALID, not a TypeError", () => {
+    const m = createMachine(STM32F407);
+    const invalid = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e instanceof MemcheckError ? [e.code, e.context] : String(e);
+      }
+      return "no error";
+    };
+    expect(invalid(() => new MemoryChecker(m, null as never))).toEqual([
+      "OPTION_INVALID",
+      { option: "options", value: "null" },
+    ]);
+    expect(invalid(() => new MemoryChecker(null as never))).toEqual([
+      "OPTION_INVALID",
+      { option: "machine", value: "null" },
+    ]);
+    expect(invalid(() => new MemoryChecker({ board: STM32F407 } as never))).toEqual([
+      "OPTION_INVALID",
+      { option: "machine", value: "object" },
+    ]);
+    // A clock that is not a function was taken, and the first report threw a TypeError.
+    for (const option of ["clock", "taskName", "taskAlive"]) {
+      expect(invalid(() => new MemoryChecker(m, { [option]: 5 }))).toEqual([
+        "OPTION_INVALID",
+        { option, value: "number" },
+      ]);
+    }
+    // Nothing was attached by a refused checker.
+    expect(m.core.hook).toBeNull();
   });
 });

@@ -3,6 +3,7 @@ import { AccessCheck, type BufferCheck } from "./access.js";
 import type { BlockRecord, BlockTable } from "./blocks.js";
 import { Copies } from "./copies.js";
 import type { MemcheckEmitter } from "./emitter.js";
+import { MemcheckError } from "./errors.js";
 import { type FrameShape, FrameTransitions } from "./frames.js";
 import { checkLeaks, type LeakOptions, type LeakSummary } from "./leaks.js";
 import { type LeakRole, Ledger, type PagePool, type PageRecord } from "./ledger.js";
@@ -86,6 +87,18 @@ export class MemoryChecker implements AccessHook {
 
   constructor(machine: CheckedMachine, options: CheckerOptions = {}) {
     const opts = resolveOptions(options);
+    // Without it, a missing machine was a TypeError.
+    if (
+      typeof machine !== "object" ||
+      machine === null ||
+      typeof machine.bus !== "object" ||
+      typeof machine.core !== "object"
+    ) {
+      throw new MemcheckError("OPTION_INVALID", "machine must be a machine (createMachine): its board, bus and core", {
+        option: "machine",
+        value: machine === null ? "null" : typeof machine,
+      });
+    }
     const { bus, core } = machine;
     this.core = core;
     this.bus = bus;

@@ -16,8 +16,10 @@ import type { MemReport, ReportKind } from "./report.js";
  * - `FRAME_UNKNOWN`: a frame left that is not the task's innermost one.
  * - `COPY_RANGE`: a copy's address is not an integer in [0, 2^32), or its length not an integer
  *   below 2^32.
- * - `OPTION_INVALID`: an option out of range (negative redzone, non-power-of-two alignment...).
- * - `NOT_ATTACHED`: the call needs the checker attached to a core.
+ * - `OPTION_INVALID`: an option out of range (negative redzone, non-power-of-two alignment...),
+ *   options or a machine that are not objects, a callback option that is not a function.
+ * - `NOT_ATTACHED`: reserved; no call raises it at present (the checker's calls work attached
+ *   or not: only an attached checker sees the core's accesses).
  */
 export type MemcheckErrorCode =
   | "RANGE_OUTSIDE_MANAGED"

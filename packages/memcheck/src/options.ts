@@ -113,8 +113,27 @@ function defaultTaskName(task: number): string {
   return task === 0 ? "boot" : `T${task}`;
 }
 
-/** Applies the defaults and checks the ranges (`OPTION_INVALID`). */
+/**
+ * Applies the defaults and checks the ranges (`OPTION_INVALID`): options that are no object, or a
+ * callback option (`clock`, `taskName`, `taskAlive`) that is not a function, failed with a
+ * TypeError (the callbacks only at the first report or leak check).
+ */
 export function resolveOptions(options: CheckerOptions): ResolvedOptions {
+  if (typeof options !== "object" || options === null) {
+    throw new MemcheckError("OPTION_INVALID", "the options must be an object", {
+      option: "options",
+      value: options === null ? "null" : typeof options,
+    });
+  }
+  for (const key of ["clock", "taskName", "taskAlive"] as const) {
+    const f = options[key];
+    if (f !== undefined && typeof f !== "function") {
+      throw new MemcheckError("OPTION_INVALID", `${key} must be a function`, {
+        option: key,
+        value: f === null ? "null" : typeof f,
+      });
+    }
+  }
   const o: ResolvedOptions = {
     clock: options.clock ?? (() => 0),
     timeUnit: options.timeUnit ?? "cycles",
