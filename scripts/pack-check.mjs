@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The packages as a user installs them: `pnpm pack` of every published package (packages/*),
 // the tarballs installed with npm into an empty project, the kernel README's quick example
-// type-checked against the packed .d.ts (strict, NodeNext resolution, no skipLibCheck) and run
-// with Node. Catches what the workspace hides: `exports`/`files` that leave something out, a
+// type-checked against the packed .d.ts (strict, NodeNext and Bundler resolution, no
+// skipLibCheck) and run with Node. Catches what the workspace hides: `exports`/`files` that leave something out, a
 // `workspace:` range left in, types that only resolve through the sources.
 // Usage: node scripts/pack-check.mjs (after the build; CI runs it after the docs build).
 import { execFileSync } from "node:child_process";
@@ -33,6 +33,11 @@ try {
     const deps = JSON.stringify(manifest.dependencies ?? {});
     if (deps.includes("workspace:"))
       throw new Error(`${manifest.name}: a workspace: range in its dependencies ${deps}`);
+    // The workspace's `source` condition (src/index.ts) stays out of the published exports
+    // (`publishConfig.exports`): a user whose own monorepo sets `customConditions: ["source"]`
+    // got the package's TypeScript sources, type-checked under their compiler options.
+    if (JSON.stringify(manifest.exports ?? {}).includes('"source"'))
+      throw new Error(`${manifest.name}: the "source" condition in its published exports`);
   }
 
   const app = join(work, "app");
@@ -45,25 +50,41 @@ try {
   const example = /```ts\n([\s\S]*?)```/.exec(readme)?.[1];
   if (!example) throw new Error("packages/kernel/README.md has no ts example");
   writeFileSync(join(app, "main.ts"), example);
+  const strict = {
+    target: "ES2022",
+    lib: ["ES2022", "DOM"],
+    types: [],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    verbatimModuleSyntax: true,
+    isolatedModules: true,
+    skipLibCheck: false,
+  };
   writeFileSync(
     join(app, "tsconfig.json"),
     JSON.stringify({
+      compilerOptions: { ...strict, module: "NodeNext", moduleResolution: "NodeNext", outDir: "out" },
+      files: ["main.ts"],
+    }),
+  );
+  // The same under a bundler's resolution, as a monorepo with its own `source` condition sets it.
+  writeFileSync(
+    join(app, "tsconfig.bundler.json"),
+    JSON.stringify({
       compilerOptions: {
-        target: "ES2022",
-        module: "NodeNext",
-        moduleResolution: "NodeNext",
-        lib: ["ES2022", "DOM"],
-        types: [],
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true,
-        skipLibCheck: false,
-        outDir: "out",
+        ...strict,
+        module: "ESNext",
+        moduleResolution: "Bundler",
+        customConditions: ["source"],
+        noEmit: true,
       },
       files: ["main.ts"],
     }),
   );
-  run("node", [join(root, "node_modules/typescript/bin/tsc"), "-p", "."], app);
+  const tsc = join(root, "node_modules/typescript/bin/tsc");
+  run("node", [tsc, "-p", "."], app);
+  run("node", [tsc, "-p", "tsconfig.bundler.json"], app);
   const out = run("node", ["out/main.js"], app);
   if (!out.includes("no-tasks [ 'tick 0', 'tick 1', 'tick 2' ]") || !out.includes("MemManage DACCVIOL")) {
     throw new Error(`the README example printed something else:\n${out}`);
