@@ -215,7 +215,7 @@ export class RegionManager implements PageSource {
    */
   allocPages(order: number, request: PageRequest): number | null {
     if (!Number.isInteger(order) || order < 0 || order > 31) {
-      throw new RegionError("BAD_ORDER", `order must be an integer >= 0, got ${String(order)}`, { order });
+      throw new RegionError("BAD_ORDER", `order must be an integer in 0..31, got ${String(order)}`, { order });
     }
     const name = request?.region;
     let only: Managed | undefined;
@@ -267,7 +267,7 @@ export class RegionManager implements PageSource {
    */
   freePages(address: number, order: number): void {
     if (!Number.isInteger(order) || order < 0 || order > 31) {
-      throw new RegionError("BAD_ORDER", `order must be an integer >= 0, got ${String(order)}`, { address, order });
+      throw new RegionError("BAD_ORDER", `order must be an integer in 0..31, got ${String(order)}`, { address, order });
     }
     const r = this.regionOfPage(address);
     if (r === undefined) {
