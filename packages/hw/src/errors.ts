@@ -29,6 +29,7 @@ export type HwErrorCode =
   | "BOARD_FIELD"
   | "BOARD_OVERLAP"
   | "BOARD_UNKNOWN_CORE"
+  /** Reserved: raised by no call at present (`findBoard` answers `undefined` for an unknown name). */
   | "BOARD_UNKNOWN"
   | "BOARD_JSON"
   | "LINKER_SCRIPT"
