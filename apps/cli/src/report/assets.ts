@@ -8,14 +8,14 @@ header h1 { margin: 0 0 4px; font-size: 20px; }
 header p { margin: 0; color: #c9c9d1; }
 nav { position: sticky; top: 0; z-index: 2; background: #fff; border-bottom: 1px solid var(--line); padding: 8px 24px; }
 nav a { margin-right: 16px; color: #2f4b7c; text-decoration: none; }
-main { padding: 8px 24px 40px; max-width: 1200px; }
+main { padding: 8px 24px 40px; max-width: 1320px; }
 section { margin-top: 24px; }
 h2 { font-size: 17px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 16px 0 6px; }
-table { border-collapse: collapse; margin: 6px 0; background: #fff; }
-th, td { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin: 6px 0; background: #fff; display: block; max-width: 100%; overflow-x: auto; }
+th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f0f0f3; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.missed { color: #b00020; font-weight: bold; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .verdict { display: inline-block; padding: 4px 10px; border-radius: 4px; font-weight: 600; color: #fff; }

@@ -40,6 +40,28 @@ describe("timelineSvg and counterSvg", () => {
     expect(svg).toContain(">2 slices<");
   });
 
+  it("widens its gutter for a long task name and cuts one past 32 characters, named whole in a tooltip", () => {
+    const rec = recorder();
+    const short = rec.addTask("imu");
+    const long = rec.addTask("rogue-stack-overflow");
+    const huge = rec.addTask("a-task-whose-name-goes-on-and-on-for-ever");
+    rec.slice(short, 0, 500);
+    rec.slice(long, 0, 500);
+    rec.slice(huge, 0, 500);
+    const svg = timelineSvg(
+      rec.finish({ simulatedUs: 1000, cycles: 1, wallMs: 0, memcheckActive: false }),
+      new ColourMap(),
+    );
+    // 32 characters of 6.5 units and 16 of margin: the gutter is 224, the plot starts there.
+    expect(svg).toContain('viewBox="0 0 1254 ');
+    expect(svg).toContain('<text x="216" y="45" class="lane-label" text-anchor="end">imu</text>');
+    expect(svg).toContain(">rogue-stack-overflow</text>");
+    expect(svg).toContain(
+      "<title>a-task-whose-name-goes-on-and-on-for-ever</title>a-task-whose-name-goes-on-and-o…</text>",
+    );
+    expect(svg).toContain('<rect x="224" y="30" width="480" height="18" fill="#4e79a7" class="slice"');
+  });
+
   it("a step line per value, in the value's colour", () => {
     const colours = new ColourMap();
     const svg = counterSvg(result.counters[0]!, result.simulatedUs, colours, 0);

@@ -7,6 +7,25 @@ import { esc } from "./escape.js";
 export const PLOT_WIDTH = 960;
 const GUTTER = 110;
 const LANE = 26;
+/** Most characters of a timeline lane label: a longer task name is cut with "…" (its tooltip has all of it). */
+const LABEL_CHARS = 32;
+/** Width of a label character in SVG user units (11 px system-ui, with room to spare). */
+const LABEL_CHAR_WIDTH = 6.5;
+
+/** The timeline's left gutter: {@link GUTTER}, or wider when a task's name needs it (up to {@link LABEL_CHARS} characters). */
+function laneGutter(names: readonly string[]): number {
+  let longest = 0;
+  for (const n of names) longest = Math.max(longest, Math.min(n.length, LABEL_CHARS));
+  return Math.max(GUTTER, Math.ceil(16 + longest * LABEL_CHAR_WIDTH));
+}
+
+/** A lane label: the task's name, cut with "…" past {@link LABEL_CHARS} characters and then named whole in a tooltip. */
+function laneLabel(name: string, x: number, y: number): string {
+  const cut = name.length > LABEL_CHARS;
+  const shown = cut ? `${name.slice(0, LABEL_CHARS - 1)}…` : name;
+  const title = cut ? `<title>${esc(name)}</title>` : "";
+  return `<text x="${x}" y="${y}" class="lane-label" text-anchor="end">${title}${esc(shown)}</text>`;
+}
 
 /** Tick values for an axis from 0 to `total`: multiples of 1, 2 or 5 x 10^k, about five of them. */
 export function niceTicks(total: number): number[] {
@@ -19,11 +38,11 @@ export function niceTicks(total: number): number[] {
   return ticks;
 }
 
-function axis(total: number, y: number): string {
-  let out = `<line x1="${GUTTER}" y1="${y}" x2="${GUTTER + PLOT_WIDTH}" y2="${y}" class="axis"/>`;
+function axis(total: number, y: number, gutter = GUTTER): string {
+  let out = `<line x1="${gutter}" y1="${y}" x2="${gutter + PLOT_WIDTH}" y2="${y}" class="axis"/>`;
   for (const v of niceTicks(total)) {
-    const x = GUTTER + (v / total) * PLOT_WIDTH;
-    const anchor = v === 0 ? "start" : x > GUTTER + PLOT_WIDTH - 30 ? "end" : "middle";
+    const x = gutter + (v / total) * PLOT_WIDTH;
+    const anchor = v === 0 ? "start" : x > gutter + PLOT_WIDTH - 30 ? "end" : "middle";
     out += `<line x1="${x}" y1="${y}" x2="${x}" y2="${y + 4}" class="axis"/>`;
     out += `<text x="${x}" y="${y + 16}" class="tick" text-anchor="${anchor}">${esc(formatTick(v))}</text>`;
   }
@@ -64,7 +83,8 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
   let total = Math.max(result.simulatedUs, 1);
   for (const s of result.slices) if (s.end > total) total = s.end;
   const height = result.tasks.length * LANE + 30;
-  const xOf = (t: number) => GUTTER + (Math.min(Math.max(t, 0), total) / total) * PLOT_WIDTH;
+  const gutter = laneGutter(result.tasks.map((t) => t.name));
+  const xOf = (t: number) => gutter + (Math.min(Math.max(t, 0), total) / total) * PLOT_WIDTH;
   // Every task's slices marked on its pixel columns in one pass over the slices (the playground
   // redraws this four times a second, over up to 200,000 slices).
   const lanes = new Map<number, { columns: Uint8Array; slices: number }>();
@@ -73,25 +93,25 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
     const lane = lanes.get(s.task);
     if (lane === undefined) continue;
     lane.slices++;
-    const a = Math.floor(xOf(s.start) - GUTTER);
-    const b = Math.max(a + 1, Math.ceil(xOf(s.end) - GUTTER));
+    const a = Math.floor(xOf(s.start) - gutter);
+    const b = Math.max(a + 1, Math.ceil(xOf(s.end) - gutter));
     lane.columns.fill(1, Math.min(a, PLOT_WIDTH - 1), Math.min(b, PLOT_WIDTH));
   }
   let body = "";
   result.tasks.forEach((task, lane) => {
     const y = lane * LANE + 4;
-    body += `<text x="${GUTTER - 8}" y="${y + 15}" class="lane-label" text-anchor="end">${esc(task.name)}</text>`;
-    body += `<rect x="${GUTTER}" y="${y}" width="${PLOT_WIDTH}" height="${LANE - 8}" class="lane"/>`;
+    body += laneLabel(task.name, gutter - 8, y + 15);
+    body += `<rect x="${gutter}" y="${y}" width="${PLOT_WIDTH}" height="${LANE - 8}" class="lane"/>`;
     const { columns, slices } = lanes.get(task.id)!;
     const colour = colours.of(task.name);
     for (const [a, b] of runsOf(columns)) {
       const from = (a / PLOT_WIDTH) * total;
       const to = (b / PLOT_WIDTH) * total;
-      body += `<rect x="${GUTTER + a}" y="${y}" width="${b - a}" height="${LANE - 8}" fill="${colour}" class="slice" data-task="${esc(
+      body += `<rect x="${gutter + a}" y="${y}" width="${b - a}" height="${LANE - 8}" fill="${colour}" class="slice" data-task="${esc(
         task.name,
       )}"><title>${esc(`${task.name} ran between ${formatTime(from)} and ${formatTime(to)}`)}</title></rect>`;
     }
-    body += `<text x="${GUTTER + PLOT_WIDTH + 6}" y="${y + 14}" class="tick">${slices} slices</text>`;
+    body += `<text x="${gutter + PLOT_WIDTH + 6}" y="${y + 14}" class="tick">${slices} slices</text>`;
   });
   const laneY = (task: number | null) =>
     Math.max(
@@ -112,8 +132,8 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
     const y = laneY(r.task);
     body += `<path d="M${x} ${y + 2} l6 12 l-12 0 z" class="marker report"><title>${esc(`${r.kind}: ${r.message}`)}</title></path>`;
   }
-  body += axis(total, result.tasks.length * LANE + 2);
-  return `<svg id="timeline-svg" class="timeline" viewBox="0 0 ${GUTTER + PLOT_WIDTH + 70} ${height}" role="img" aria-label="task timeline">${body}</svg>`;
+  body += axis(total, result.tasks.length * LANE + 2, gutter);
+  return `<svg id="timeline-svg" class="timeline" viewBox="0 0 ${gutter + PLOT_WIDTH + 70} ${height}" role="img" aria-label="task timeline">${body}</svg>`;
 }
 
 /**
