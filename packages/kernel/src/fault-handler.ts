@@ -1,5 +1,5 @@
 import { AllocError } from "@rtos-sim/alloc";
-import { AccessKind, Cfsr, Fault, hex32, type Machine } from "@rtos-sim/hw";
+import { AccessKind, ActorMode, Cfsr, Fault, hex32, type Machine, makeActor, ScbReg } from "@rtos-sim/hw";
 import { CheckerFault, type MemoryChecker, type MemReport, type SourceSiteOptions } from "@rtos-sim/memcheck";
 import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
@@ -9,6 +9,8 @@ import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, format
 import { faultSite } from "./fault-site.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
+import type { CpuTiming } from "./timing/cpu-timing.js";
+import type { Watchdog } from "./watchdog.js";
 
 /** What the fault handler needs of the kernel. */
 export interface FaultHandlerDeps {
@@ -28,6 +30,10 @@ export interface FaultHandlerDeps {
   readonly whose: (address: number) => string;
   /** Where the task's line is looked for (`KernelOptions.faultSites`), or null: records name none. */
   readonly sites: SourceSiteOptions | null;
+  /** The cycle costs of the handler, its tail-chain into PendSV and the pick that follows (docs/timing.md, "Faults"). */
+  readonly timing: CpuTiming;
+  /** The watchdog, disarmed when the handler starts (its cycles are not the task's code), or null. */
+  readonly watchdog: Watchdog | null;
 }
 
 /** The kind and one-line message of a fault, from the error that caused it. */
@@ -220,7 +226,11 @@ export class FaultHandler {
     const action = policyAction(k.policy, t.restarts);
     const fault = reason.error instanceof Fault ? reason.error : undefined;
     const report = checkerReportOf(reason.error);
-    const ms = this.deps.stamp().ms;
+    const ms = this.deps.stamp().ms; // when the handler starts: after the fault's exception entry
+    // The handler runs as the faulting task's exception, on its CPU time; a fault given to a
+    // task off the CPU (from outside the run) costs nothing.
+    const onCpu = this.deps.scheduler().current === t;
+    if (onCpu) this.handlerWork(k, reason.error);
     const regions = k.plan.views();
     // The task's line, for records that are kept: reading an error's stack formats it.
     const sites = this.deps.sites;
@@ -271,10 +281,46 @@ export class FaultHandler {
     this.deps.ended(t);
     if (action === "restarted") {
       this.deps.scheduler().restart(t); // its beforeRestart hook resets the task (Kernel.resetTask)
-    } else if (action === "panic") {
+    }
+    if (onCpu && action !== "panic") {
+      // The handler's return tail-chains into the PendSV it pended, whose pick chooses the next
+      // task; the faulted task's context is not saved (docs/timing.md, "Faults").
+      const timing = this.deps.timing;
+      machine.core.charge(timing.tailChain + timing.costs.schedule);
+    }
+    if (action === "panic") {
       this.panicMessage = `task ${k.name}: ${message}`;
       events.emit("panic", { ...this.deps.stamp(), task: k.name, message });
       this.deps.scheduler().halt(`panic: ${this.panicMessage}`);
+    }
+  }
+
+  /**
+   * The fault handler's own work, on the core (docs/timing.md, "Faults"): for a hardware fault
+   * it reads CFSR and HFSR, MMFAR or BFAR when CFSR says it is valid, and clears CFSR and HFSR by
+   * writing back the bits it read (real PPB accesses, privileged, as Zephyr's Cortex-M handler
+   * reads and clears them); then `KernelCosts.faultHandler` for every fault.
+   */
+  private handlerWork(k: KTask, error: unknown): void {
+    const core = this.deps.machine.core;
+    this.deps.watchdog?.disarm();
+    const mode = core.mode;
+    const actor = core.actor;
+    core.mode = "handler";
+    core.actor = makeActor(ActorMode.Kernel, k.id);
+    try {
+      if (error instanceof Fault) {
+        const cfsr = core.read32(ScbReg.CFSR);
+        const hfsr = core.read32(ScbReg.HFSR);
+        if ((cfsr & Cfsr.MMARVALID) !== 0) core.read32(ScbReg.MMFAR);
+        if ((cfsr & Cfsr.BFARVALID) !== 0) core.read32(ScbReg.BFAR);
+        core.write32(ScbReg.CFSR, cfsr);
+        core.write32(ScbReg.HFSR, hfsr);
+      }
+      core.charge(this.deps.timing.costs.faultHandler);
+    } finally {
+      core.actor = actor;
+      core.mode = mode;
     }
   }
 }

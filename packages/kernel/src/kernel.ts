@@ -291,6 +291,8 @@ export class Kernel {
       ended: (t) => this.taskEnded(t),
       whose: (address) => this.whoseMemory(address),
       sites: faultSitesOf(options.faultSites),
+      timing: this.timing,
+      watchdog: this.watchdog,
     });
     this.switcher = new ContextSwitcher({
       core,

@@ -89,6 +89,8 @@ export class ContextSwitcher {
   private readonly stopped: SwitcherDeps["stopped"];
   /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
   private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
+  /** The frame a fault exception stacks (its PC set at each fault; the other registers are zeros in the model). */
+  private readonly faultFrame = new Uint32Array([0, 0, 0, 0, 0, 0, 0, XPSR_THUMB]);
   /**
    * The core's thread state and the watchdog cycles the slice had used when a run's time limit
    * paused it (see {@link ContextSwitcher.pause}), else null.
@@ -215,6 +217,7 @@ export class ContextSwitcher {
           checker.stackPointer(k.id, frameAt); // MSR PSP: the process stack starts at the frame again
         }
       } catch (e) {
+        this.kernelFaultEntry(e);
         k.restoring = true;
         this.faultTask(t, e);
         k.restoring = false;
@@ -294,6 +297,7 @@ export class ContextSwitcher {
       k.swSaved = true;
       core.charge(c.schedule);
     } catch (e) {
+      this.kernelFaultEntry(e);
       this.faultTask(t, e);
     }
   }
@@ -307,8 +311,10 @@ export class ContextSwitcher {
     const core = this.core;
     const pending = core.pendingFault;
     if (pending !== null) {
-      if (t.state === "running") this.faultTask(t, pending);
-      else core.clearFault();
+      if (t.state === "running") {
+        if (pending instanceof Fault) this.faultEntry(t);
+        this.faultTask(t, pending);
+      } else core.clearFault();
       return;
     }
     if (t.state === "running" && !t.data.stacked) this.svcEntry(t);
@@ -339,6 +345,52 @@ export class ContextSwitcher {
       if (e instanceof Fault && (e.cfsr & Cfsr.STKOF) !== 0) taskControl(k.ctx).sp = core.stackLimit;
       this.faultTask(t, e);
     }
+  }
+
+  /**
+   * The entry of a fault exception the task's code raised in Thread mode (docs/timing.md,
+   * "Faults"): the frame is stacked on the task's stack with its privilege (below the FP space an
+   * FP context reserves, as the SVC's), the rest of the entry latency charged. A fault of the
+   * exception return itself (unstacking, its integrity checks), with the frame still stacked, is
+   * taken by tail-chaining instead. A stacking fault here is derived: its bits stay in CFSR for
+   * the handler, it is not a second fault of the task, and the memory checker is not shown the
+   * frame (the task never returns to it: a report there would be a second report of the fault).
+   */
+  private faultEntry(t: Task<KTask>): void {
+    const k = t.data;
+    const core = this.core;
+    this.watchdog?.disarm(); // the handler's cycles are not the task's code running past its budget
+    core.clearFault();
+    if (k.stacked) {
+      core.charge(this.timing.tailChain);
+      return;
+    }
+    const fp = this.timing.fpu && k.ctx.usesFpu;
+    const at = (k.ctx.sp - (fp ? FP_AREA_BYTES : 0)) >>> 0;
+    core.charge(this.timing.faultEntryExtra(at));
+    const frame = this.faultFrame;
+    frame[6] = (k.ctx.pc & ~1) >>> 0;
+    const hook = core.hook;
+    core.hook = null;
+    try {
+      core.pushFrame(at, frame);
+    } catch (e) {
+      if (!(e instanceof Fault)) throw e;
+      core.clearFault(); // MSTKERR/STKERR (or STKOF): derived, in CFSR
+    } finally {
+      core.hook = hook;
+    }
+  }
+
+  /**
+   * A hardware fault inside PendSV's save or restore half: a nested exception entry on the main
+   * stack, or, for the INVPC of the restore's return, a tail-chain. Software faults there (the
+   * save's stack check) cost no entry: PendSV found them (docs/timing.md, "Faults").
+   */
+  private kernelFaultEntry(e: unknown): void {
+    if (!(e instanceof Fault)) return;
+    this.core.clearFault();
+    this.core.charge((e.cfsr & Cfsr.INVPC) !== 0 ? this.timing.tailChain : this.timing.nestedFaultEntry());
   }
 
   /**
@@ -379,6 +431,7 @@ export class ContextSwitcher {
       }
       core.fetch(k.ctx.pc); // the instruction fetch at the resume address
     } catch (e) {
+      if (e instanceof Fault) this.faultEntry(t);
       this.faultTask(t, e);
     }
   }

@@ -67,6 +67,29 @@ export class CpuTiming {
   }
 
   /**
+   * What a fault exception taken from a task's code costs besides its 8 stacking stores (each
+   * charged as an access): the rest of the entry latency, the frame pushed below `sp`. The same
+   * figure as the SVC's entry without its dispatch: the fault's vector is in the same table and
+   * its handler in the same code memory (docs/timing.md, "Faults").
+   */
+  faultEntryExtra(sp: number): number {
+    return this.entry(sp) - BASIC_FRAME_WORDS * this.accessCost(sp);
+  }
+
+  /**
+   * A fault taken inside the kernel's PendSV (its save or restore half): a nested exception
+   * entry on the main stack, charged whole as the SysTick's entry from idle is.
+   */
+  nestedFaultEntry(): number {
+    return this.entry(this.mainStack);
+  }
+
+  /** A pending exception taken straight after a return or in place of one (tail-chaining). */
+  get tailChain(): number {
+    return EXCEPTION_LATENCY[this.board.core].tailChain;
+  }
+
+  /**
    * What an exception return to `code` with its frame at `frame` costs besides the 8 unstacking
    * loads and the fetch at `code` (both charged per access): 1 cycle with the published figures.
    */

@@ -23,6 +23,13 @@ export interface KernelCosts {
   readonly mpuSkip: number;
   /** Extra cycles of an LDM/STM/VLDM/VSTM besides one per word transferred (1 + N on Cortex-M3/M4). */
   readonly multipleTransfer: number;
+  /**
+   * The fault handler's own work besides its fault status register accesses (every fault the
+   * kernel handles, found by the hardware or by its own checks): which exception and which bits,
+   * the fault's record, the task's policy (out of the ready and delayed lists, or back to the
+   * ready list for a restart) and pending PendSV. A project choice, not a measurement (docs/timing.md, "Faults").
+   */
+  readonly faultHandler: number;
 }
 
 /**
@@ -41,4 +48,5 @@ export const KERNEL_COSTS: KernelCosts = Object.freeze({
   tickWakeMore: 40,
   mpuSkip: 2,
   multipleTransfer: 1,
+  faultHandler: 120,
 });

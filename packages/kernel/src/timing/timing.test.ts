@@ -1,8 +1,9 @@
-import { type Board, MPS2_AN386, STM32F407 } from "@rtos-sim/hw";
+import { type Board, Cfsr, MPS2_AN386, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelError } from "../errors.js";
 import type { Kernel } from "../kernel.js";
+import type { KTask } from "../task-record.js";
 import { KERNEL_COSTS } from "./kernel-costs.js";
 
 /** A kernel with nothing but the tasks a test spawns. */
@@ -130,6 +131,176 @@ describe("context switches", () => {
     expect(marks[0]! - tick).toBe(377 + 36);
     // the second wake finds the sleeper's own plan still loaded: compare and skip (2)
     expect(marks[1]! - 2 * tick).toBe(377 + KERNEL_COSTS.mpuSkip);
+  });
+});
+
+describe("faults (docs/timing.md, Faults)", () => {
+  const { faultHandler, schedule } = KERNEL_COSTS;
+  /** The handler's PPB accesses for a MemManage with MMARVALID: CFSR, HFSR, MMFAR loaded, CFSR and HFSR cleared. */
+  const SCS = 3 + 2;
+  /** PendSV's restore half for a task not run yet: 12, its TCB's SP, R4-R11 and EXC_RETURN (9 + LDM 1), the MPU reload 36. */
+  const SWITCH_IN = 12 + 1 + 9 + 1 + 36;
+
+  interface FaultRun {
+    /** Cycles from the faulting access to the next task's first step. */
+    readonly gap: number;
+    /** The faulting task's CPU cycles after its fault, less those before the faulting access. */
+    readonly faultCpu: number;
+    readonly k: Kernel;
+    readonly a: KTask;
+    /** The faulting task's SP at the fault. */
+    readonly sp: number;
+  }
+
+  /** Task "a" reads kernel memory (MemManage DACCVIOL) after `setup`; task "b" runs next. */
+  function memManage(
+    board: Board,
+    setup: (t: Parameters<KTask["spec"]["main"]>[0], a: KTask) => void = () => {},
+  ): FaultRun {
+    const k = boot(board);
+    const marks: number[] = [];
+    let before = 0;
+    let sp = 0;
+    const a = k.spawn({
+      name: "a",
+      priority: 2,
+      *main(t) {
+        setup(t, a);
+        sp = t.sp;
+        marks.push(now(k));
+        before = k.taskTiming(a).cpuCycles;
+        t.read32(k.kernelBlock.base); // MemManage DACCVIOL: the task's policy stops it
+        yield* t.yield(); // never reached
+      },
+    });
+    k.spawn({
+      name: "b",
+      *main(t) {
+        marks.push(now(k));
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 1 });
+    expect(k.faults.map((f) => [f.task, f.kind, f.action])).toEqual([["a", "memmanage", "stopped"]]);
+    return { gap: marks[1]! - marks[0]!, faultCpu: k.taskTiming(a).cpuCycles - before, k, a, sp };
+  }
+
+  it("a MemManage on the MPS2-AN386: entry 12, handler 5 + 120, tail-chain 6, pick 108, then the next task's switch-in and return: 320 cycles", () => {
+    const r = memManage(MPS2_AN386);
+    // entry: 12 (the 8 stacking stores on the task's stack and 4); the handler: CFSR, HFSR and
+    // MMFAR loads, CFSR and HFSR write-1-to-clear stores (1 cycle each on the PPB), its 120; the
+    // tail-chain into PendSV 6 and its pick 108 (the faulted context is not saved); then task b:
+    // switch-in 59 (MPU reload 36) and the exception return 10 at its first step.
+    expect(r.gap).toBe(12 + SCS + faultHandler + 6 + schedule + SWITCH_IN + 10);
+    expect(r.gap).toBe(320);
+    // Everything up to the pick is the faulting task's CPU time (its exception); b's switch-in is b's.
+    expect(r.faultCpu).toBe(12 + SCS + faultHandler + 6 + schedule);
+    expect(r.k.machine.scb.cfsr).toBe(0); // the handler cleared what it read
+  });
+
+  it("a MemManage on the STM32F407: the flash vector and handler fetches make the entry 19, the return 15: 332 cycles", () => {
+    const r = memManage(STM32F407);
+    // entry: 3 + max(9 for the stacking on the stack, 6 + 5 + 5 for the flash vector and handler)
+    expect(r.gap).toBe(19 + SCS + faultHandler + 6 + schedule + SWITCH_IN + 15);
+    expect(r.gap).toBe(332);
+  });
+
+  it("with an FP context the frame is stacked below the 72 bytes reserved for S0-S15 and FPSCR, which stay unwritten: the same 320 cycles", () => {
+    const r = memManage(MPS2_AN386, (t) => {
+      t.push(256); // below the first frame the task was created with
+      t.writeF32(t.push(8), 1); // a VSTR: an FP context from here on
+    });
+    // lazy stacking: the handler runs no FP instruction, so nothing is written into the space
+    expect(r.gap).toBe(320);
+    const bus = r.k.machine.bus;
+    expect(Array.from(bus.peek(r.sp - 72, 72)).every((b) => b === 0xa5)).toBe(true); // still STACK_FILL
+    const xpsr = bus.peek(r.sp - 72 - 4, 4);
+    expect(xpsr[3]).toBe(0x01); // the frame's xPSR (Thumb bit) right below the reserved space
+  });
+
+  it("a stacking fault of the MemManage's own entry (MSTKERR) is derived: its bits are read and cleared, no second fault, no stores: 312 cycles", () => {
+    const GUARD = 32;
+    const r = memManage(MPS2_AN386, (t) => {
+      t.push(1024 - GUARD - 16); // 16 bytes left above the stack guard: the frame reaches into it
+    });
+    expect(r.gap).toBe(320 - 8); // the 8 stacking stores were not made
+    const f = r.k.faults[0]!;
+    expect(f.hw?.cfsr).toBe(Cfsr.DACCVIOL | Cfsr.MMARVALID); // the task's fault: the record's
+    expect(r.k.machine.scb.cfsr).toBe(0); // MSTKERR was in CFSR too, cleared with it
+  });
+
+  it("a stacking fault of an SVC's entry (MSTKERR, no MMFAR) is taken in its place: no second entry, 4 PPB accesses", () => {
+    const k = boot(MPS2_AN386);
+    const marks: number[] = [];
+    k.spawn({
+      name: "a",
+      priority: 2,
+      *main(t) {
+        t.setSp(k.kernelBlock.base + 0x240); // the SVC's frame would go into kernel memory
+        marks.push(now(k));
+        yield* t.yield();
+      },
+    });
+    k.spawn({
+      name: "b",
+      *main(t) {
+        marks.push(now(k));
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 1 });
+    expect(k.faults.map((f) => f.hw?.cfsr)).toEqual([Cfsr.MSTKERR]);
+    // The SVC's entry as charged (12 with its dispatch 25; its stores were refused), then CFSR and
+    // HFSR loaded and cleared (no address register valid), 120, 6, 108; b: 59 + 10
+    expect(marks[1]! - marks[0]!).toBe(
+      12 - 8 + KERNEL_COSTS.svcDispatch + 4 + faultHandler + 6 + schedule + SWITCH_IN + 10,
+    );
+  });
+
+  it("a fault the kernel finds in software (a syscall's bad pointer) costs the handler's 120, the tail-chain and the pick after the SVC", () => {
+    const k = boot(MPS2_AN386);
+    const marks: number[] = [];
+    k.spawn({
+      name: "a",
+      priority: 2,
+      *main(t) {
+        marks.push(now(k));
+        yield* t.print(k.kernelBlock.base, 4); // BAD_POINTER: not the task's memory
+      },
+    });
+    k.spawn({
+      name: "b",
+      *main(t) {
+        marks.push(now(k));
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 1 });
+    expect(k.faults.map((f) => f.kind)).toEqual(["bad-pointer"]);
+    // SVC entry 12 and dispatch 25, no fault status to read, the handler 120, 6, 108; b: 59 + 10
+    expect(marks[1]! - marks[0]!).toBe(12 + KERNEL_COSTS.svcDispatch + faultHandler + 6 + schedule + SWITCH_IN + 10);
+  });
+
+  it("a task restarted at every fault: each restart costs the fault, the new first frame and its own switch-in: 306 cycles", () => {
+    const k = boot(MPS2_AN386);
+    const starts: number[] = [];
+    k.spawn({
+      name: "a",
+      faultPolicy: "restart",
+      *main(t) {
+        starts.push(now(k));
+        if (starts.length < 4) t.read32(k.kernelBlock.base);
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 1 });
+    // the fault 12 + 5 + 120; the restart branches to the task's entry (a fetch, 1) and writes
+    // its first frame (8 stores), R4-R11 and EXC_RETURN (9), the TCB's SP and release tick (2);
+    // 6 + 108; the switch-in with its own MPU plan still loaded (12 + 1 + 2 + 9 + 1) and the return 10
+    const each =
+      12 + SCS + faultHandler + (1 + 8 + 9 + 2) + 6 + schedule + (12 + 1 + KERNEL_COSTS.mpuSkip + 9 + 1) + 10;
+    expect(each).toBe(306);
+    expect(starts.slice(1).map((c, i) => c - starts[i]!)).toEqual([each, each, each]);
   });
 });
 
