@@ -1,4 +1,4 @@
-import { type Board, Cfsr, MPS2_AN386, STM32F407 } from "@rtos-sim/hw";
+import { type Board, Cfsr, MPS2_AN386, STM32F407, STM32H743XI } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelError } from "../errors.js";
@@ -203,6 +203,13 @@ describe("faults (docs/timing.md, Faults)", () => {
     // entry: 3 + max(9 for the stacking on the stack, 6 + 5 + 5 for the flash vector and handler)
     expect(r.gap).toBe(19 + SCS + faultHandler + 6 + schedule + SWITCH_IN + 15);
     expect(r.gap).toBe(332);
+  });
+
+  it("a MemManage on the STM32H743: entry 27 (flash vector and handler), 16 MPU regions to reload, return 19: 380 cycles", () => {
+    const r = memManage(STM32H743XI);
+    // the switch-in reloads 16 regions: 4 x (LDM 8 + STM 8 + 2) = 72
+    expect(r.gap).toBe(27 + SCS + faultHandler + 6 + schedule + (12 + 1 + 9 + 1 + 72) + 19);
+    expect(r.gap).toBe(380);
   });
 
   it("with an FP context the frame is stacked below the 72 bytes reserved for S0-S15 and FPSCR, which stay unwritten: the same 320 cycles", () => {
