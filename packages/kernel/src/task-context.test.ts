@@ -171,6 +171,18 @@ describe("TaskContext.setSp (MOV sp, rN)", () => {
     expect(k.checker!.reports.map((r) => r.kind)).toEqual(["stack-below-sp"]);
   });
 
+  it("ignores SP bits [1:0], which M-profile hardwires to zero", () => {
+    const sps: number[] = [];
+    runTask((t) => {
+      const top = t.sp;
+      t.setSp(top - 13);
+      sps.push(top - t.sp);
+      t.setSp(top + 3);
+      sps.push(t.sp - top);
+    });
+    expect(sps).toEqual([16, 0]);
+  });
+
   it("ARMv8-M: below PSPLIM is UsageFault STKOF with SP unchanged", () => {
     const k = bootTest({}, STM32U585);
     const sps: number[] = [];

@@ -380,12 +380,13 @@ export class TaskContext {
 
   /**
    * Writes the stack pointer (`MOV sp, rN`): any value, as on silicon (a corrupt SP faults at the
-   * next exception entry, MSTKERR or STKERR). On ARMv8-M the core checks it against PSPLIM
-   * (UsageFault STKOF below the stack's guard, SP unchanged), as for {@link TaskContext.push}; the
-   * memory checker is told of the move, as for push and pop.
+   * next exception entry, MSTKERR or STKERR), except its bits [1:0], which M-profile hardwires to
+   * zero (RES0H: a write of `0x20001003` sets SP to `0x20001000`). On ARMv8-M the core checks it
+   * against PSPLIM (UsageFault STKOF below the stack's guard, SP unchanged), as for
+   * {@link TaskContext.push}; the memory checker is told of the move, as for push and pop.
    */
   setSp(sp: number): void {
-    const value = sp >>> 0;
+    const value = (sp & ~3) >>> 0;
     this.#core.checkStackLimit(value);
     this.#sp = value;
     this.#onStackPointer?.(value);
