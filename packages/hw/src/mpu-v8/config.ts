@@ -88,11 +88,15 @@ export function encodeRegionV8(
   requireObject(s, "MPU region settings");
   requireRegionNumber(region, regionCount);
   if (!Number.isInteger(s.base) || s.base < 0 || s.base > 0xffffffff || s.base % 32 !== 0) {
-    throw new HwError("MPU_ALIGNMENT", `RBAR.BASE: base ${String(s.base)} must be a 32-bit multiple of 32`, {
-      field: "RBAR.BASE",
-      value: s.base,
-      region,
-    });
+    throw new HwError(
+      "MPU_ALIGNMENT",
+      `RBAR.BASE: base ${Number.isInteger(s.base) && s.base >= 0 ? `0x${s.base.toString(16)}` : String(s.base)} must be a 32-bit multiple of 32`,
+      {
+        field: "RBAR.BASE",
+        value: s.base,
+        region,
+      },
+    );
   }
   if (!Number.isInteger(s.size) || s.size < 32 || s.size % 32 !== 0 || s.base + s.size > 2 ** 32) {
     throw new HwError("MPU_SIZE", `RLAR.LIMIT: size ${String(s.size)} must be a multiple of 32 within 4 GiB`, {

@@ -266,6 +266,10 @@ describe("PMSAv8 typed API", () => {
       "MPU_ALIGNMENT",
       "RBAR.BASE",
     ]);
+    // The message names the base in hex, as the PMSAv7 one does.
+    expect(() => m.mpu.setRegion(0, { base: 0x20000010, size: 32, access: "rw" })).toThrow(
+      "RBAR.BASE: base 0x20000010 must be a 32-bit multiple of 32",
+    );
     expect(code(() => m.mpu.setRegion(0, { base: 0, size: 48, access: "rw" }))).toEqual(["MPU_SIZE", "RLAR.LIMIT"]);
     expect(code(() => m.mpu.setRegion(0, { base: 0, size: 32, access: "none" as never }))).toEqual([
       "MPU_FIELD_RESERVED",
