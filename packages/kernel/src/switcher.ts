@@ -253,7 +253,16 @@ export class ContextSwitcher {
     this.checker?.taskRunning(0);
     if (k.swSaved || t.state === "faulted" || t.state === "stopped" || core.pendingFault !== null) {
       // Only a task that ended comes here: a live one's switch-out pays nothing for it.
-      if (t.state === "stopped") this.stopped(t);
+      if (t.state === "stopped") {
+        // A task that ended on the CPU (its `exit`, or its main returning: an exit the task did
+        // not write, entered as one) leaves through PendSV's pick of the next task, as a task
+        // deleting itself does (docs/timing.md, "A task's end"); its context is not saved.
+        if (!k.swSaved && core.pendingFault === null) {
+          if (!k.stacked) this.svcEntry(t);
+          core.charge(c.schedule);
+        }
+        this.stopped(t);
+      }
       return;
     }
     if (!k.stacked) this.svcEntry(t); // given up without a request (a halt, a paused slice ended between runs): stack now
@@ -403,6 +412,9 @@ export class ContextSwitcher {
     const k = t.data;
     const user = makeActor(ActorMode.User, t.id);
     if (core.actor !== user) core.actor = user;
+    // A task its `exit` stopped is only unwound (its finally blocks run): no exception return to
+    // it, as a task deleting itself never returns from the SVC (docs/timing.md, "A task's end").
+    if (t.stopping) return;
     try {
       if (k.stacked) {
         core.charge(k.timing.exceptionReturn);

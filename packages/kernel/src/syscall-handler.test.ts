@@ -177,9 +177,9 @@ describe("semaphores", () => {
       "give 0",
       `give ${Errno.EOVERFLOW}`,
       // the giver (priority 1, woken at tick 5) keeps the CPU through its six gives and its exit
-      // (cooperative): the taker runs after that, 917 cycles after the tick (911 plus one STR of
-      // each give's result into R0 of the giver's stacked frame)
-      `got 0 at ${5 + 917 / 168_000}`,
+      // (cooperative): the taker runs after that, 1,025 cycles after the tick (911, one STR of
+      // each give's result into R0 of the giver's stacked frame, and the pick after the exit, 108)
+      `got 0 at ${5 + 1025 / 168_000}`,
       `missing ${Errno.EPERM}`,
     ]);
     expect(k.semaphores.get("s")!.count).toBe(4);

@@ -47,6 +47,37 @@ describe("syscalls (docs/timing.md)", () => {
   });
 });
 
+describe("a task's end (docs/timing.md)", () => {
+  /** A task that ends (with `exit`, or by returning) and the next task's first line: the cycles between. */
+  function end(how: "exit" | "return"): number {
+    const k = boot(MPS2_AN386);
+    const marks: number[] = [];
+    k.spawn({
+      name: "a",
+      *main(t) {
+        yield* t.yield(); // both tasks have run once: b's next line follows a's end
+        marks.push(now(k));
+        if (how === "exit") yield* t.exit();
+      },
+    });
+    k.spawn({
+      name: "b",
+      *main(t) {
+        yield* t.yield();
+        marks.push(now(k));
+      },
+    });
+    k.run({ ms: 1 });
+    return marks[1]! - marks[0]!;
+  }
+
+  it("ends as a task deleting itself: SVC entry 12 + dispatch 25, the pick 108 (no context saved), the next task's switch-in 59 and return 10", () => {
+    expect(end("exit")).toBe(12 + KERNEL_COSTS.svcDispatch + KERNEL_COSTS.schedule + 59 + 10);
+    // A main that returns makes the same exit call, unwritten.
+    expect(end("return")).toBe(end("exit"));
+  });
+});
+
 describe("the idle loop", () => {
   it("switching into it restores the idle context and returns to the loop: 35 cycles on the MPS2-AN386, 40 on the STM32F407", () => {
     // PendSV's restore half 12, the idle TCB's saved SP 1, LDM of R4-R11 and EXC_RETURN 9 + 1,
