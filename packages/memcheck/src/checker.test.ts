@@ -316,6 +316,46 @@ describe("transition and free errors, each with its fixed program", () => {
     expect(f.checker.checkFree(p, "heap")).toBe(true);
   });
 
+  it("invalid-free: an address on a task's stack or in a partition is not malloc()-ed (ASan's bad-free); fixed: a heap block", () => {
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x1000, "kernel");
+    f.checker.registerAllocator("stacks", "stack");
+    f.checker.registerAllocator("partitions", "partition");
+    f.checker.blockAllocated(0x20006000, 0x400, "stacks");
+    f.checker.registerStack(SENSOR, 0x20006020, 0x3e0, 0x20006300);
+    f.checker.blockAllocated(0x20006800, 0x400, "partitions");
+    f.user(SENSOR);
+    expect(f.checker.checkFree(0x20006398, "heap")).toBe(false); // a local's address
+    expect(f.checker.checkFree(0x20006800, "heap")).toBe(false); // a partition's base
+    expect(f.checker.checkFree(0x20006810, "heap")).toBe(false);
+    expect(f.checker.reports.map((r) => [r.kind, r.address, r.message, r.block, r.details])).toEqual([
+      [
+        "invalid-free",
+        0x20006398,
+        "free of an address on the stack of task sensor, not a heap block",
+        null,
+        ["stack of task sensor: [0x20006020, 0x20006400), SP 0x20006300"],
+      ],
+      [
+        "invalid-free",
+        0x20006800,
+        "free of an address in a partition, not a heap block",
+        null,
+        ["0x20006800 is located 0 bytes inside partition [0x20006800, 0x20006c00)"],
+      ],
+      [
+        "invalid-free",
+        0x20006810,
+        "free of an address in a partition, not a heap block",
+        null,
+        ["0x20006810 is located 16 bytes inside partition [0x20006800, 0x20006c00)"],
+      ],
+    ]);
+    const p = f.heap.allocate(16)!;
+    expect(f.checker.checkFree(p, "heap")).toBe(true);
+    expect(f.checker.checkFree(0x20006800, "partitions")).toBe(true); // the kernel's own free of it
+  });
+
   it("overlapping-copy: memcpy within one block; fixed: to another block (INI copied too)", () => {
     const f = setup();
     f.user(SENSOR);

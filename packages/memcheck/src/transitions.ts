@@ -177,8 +177,9 @@ export class Transitions {
   checkFree(address: number, allocator: string): boolean {
     const a = address >>> 0;
     const rec = this.ledger.blocks.live.get(a);
+    if (rec?.allocator === allocator) return true;
+    if (this.notMalloced(a, rec ?? this.ledger.blocks.liveContaining(a))) return false;
     if (rec) {
-      if (rec.allocator === allocator) return true;
       this.error("alloc-dealloc-mismatch", `block of ${rec.allocator} freed to ${allocator}`, a, rec.size, rec);
       return false;
     }
@@ -196,6 +197,31 @@ export class Transitions {
     const message = wild ? "free of an address outside every memory region" : "free of an address never allocated";
     this.error("invalid-free", message, a, 0, null);
     return false;
+  }
+
+  /**
+   * Reports the free of an address no heap handed out though it lies in memory the checker knows:
+   * a task's stack, or a partition (`region`, a block of an allocator of kind "partition"). Such
+   * an address is ASan's "attempting free on address which was not malloc()-ed" (Memcheck:
+   * "Invalid free()", "Address ... is on thread 1's stack"): `invalid-free`, not an interior
+   * pointer or a mismatch, and no block's allocation site is named (the kernel's boot).
+   * Returns whether it reported.
+   */
+  private notMalloced(a: number, region: BlockRecord | undefined): boolean {
+    for (const st of this.ledger.stacks.values()) {
+      if (a < st.base || a >= st.top) continue;
+      const name = this.reporter.nameOf(st.task);
+      this.error("invalid-free", `free of an address on the stack of task ${name}, not a heap block`, a, 0, null, [
+        `stack of task ${name}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`,
+      ]);
+      return true;
+    }
+    if (region?.allocatorKind !== "partition") return false;
+    const end = region.address + region.size;
+    this.error("invalid-free", "free of an address in a partition, not a heap block", a, 0, null, [
+      `${hex(a)} is located ${a - region.address} bytes inside partition [${hex(region.address)}, ${hex(end)})`,
+    ]);
+    return true;
   }
 
   /** An allocator took back the block at `address`: USR -> ALL, writable, uninitialized. */
