@@ -39,6 +39,29 @@ describe("source sites through the kernel (memcheck option sourceSites)", () => 
     expect(text).toContain(`freed here:\n    #0 ${r.source!.file}:${free}:`);
   });
 
+  it("a memcpy whose source runs past its block names the memcpy's line (the checked copy's read is 17 frames deep)", () => {
+    const k = bootTest({ memcheck: { sourceSites: true } });
+    const lines: number[] = [];
+    k.spawn({
+      name: "copier",
+      *main(t) {
+        const dst = yield* t.malloc(64);
+        const src = yield* t.malloc(24);
+        t.memset(src, 1, 24);
+        lines.push(here() + 1);
+        t.memcpy(dst, src, 32); // reads 8 bytes past src: reported, the copy goes on
+        lines.push(here() + 1);
+        t.memset(dst, 0, 72); // writes 8 bytes past dst: reported, the task stops
+      },
+    });
+    k.run({ ms: 2 });
+    const rs = k.checker!.reports.filter((r) => r.kind === "heap-buffer-overflow");
+    expect(rs.map((r) => [r.access, r.size, r.source?.line])).toEqual([
+      ["read", 32, lines[0]],
+      ["write", 72, lines[1]],
+    ]);
+  });
+
   it("off by default: no stack is captured at syscalls", () => {
     const k = bootTest({ memcheck: true });
     const t = k.spawn({ name: "quiet", *main() {} });
