@@ -87,7 +87,10 @@ export class AccessCheck {
       if (r === undefined) this.noteDevice(address);
       return r && address + size <= r.end ? r : undefined;
     }
-    this.reporter.accessError(p, size, accessKindName(kind), actor); // throws when the policy stops
+    // A report names the first offending byte; an access that starts before it (a word straddling
+    // a block's end) says where it started, as ASan's and Memcheck's "READ of size 4 at" do.
+    const q = p.address === address ? p : { ...p, details: [...p.details, startLine(address, size, p.address)] };
+    this.reporter.accessError(q, size, accessKindName(kind), actor); // throws when the policy stops
     if (kind === AccessKind.Write) this.markWritten(address, size);
     return undefined;
   }
@@ -150,4 +153,9 @@ export class AccessCheck {
       if ((s & StateBit.K) !== 0 && (s & StateBit.W) !== 0) r.bytes[a - r.start] = s | StateBit.I;
     }
   }
+}
+
+/** The detail line of an access whose first offending byte is not its first byte. */
+function startLine(address: number, size: number, bad: number): string {
+  return `access [${hex(address)}, ${hex(address + size)}) starts ${bad - address} bytes before the first bad byte ${hex(bad)}`;
 }

@@ -35,6 +35,29 @@ describe("access errors, each with its fixed program", () => {
     expect(g.checker.reports).toEqual([]);
   });
 
+  it("heap-buffer-overflow: a word read straddling a 13-byte block's end names the first byte past it and where the access started", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(13)!;
+    f.m.core.fill(p, 1, 13);
+    f.m.core.read32(p + 12);
+    const r = only(f);
+    expect([r.kind, r.address, r.size, r.access]).toEqual(["heap-buffer-overflow", p + 13, 4, "read"]);
+    expect(r.block).toMatchObject({ address: p, size: 13, relation: "right", distance: 0 });
+    const h = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, "0")}`;
+    expect(r.details).toEqual([
+      "state found: owner ALL, writable, uninitialized",
+      `access [${h(p + 12)}, ${h(p + 16)}) starts 1 bytes before the first bad byte ${h(p + 13)}`,
+    ]);
+
+    const g = setup();
+    g.user(SENSOR);
+    const q = g.heap.allocate(13)!;
+    g.m.core.fill(q, 1, 13);
+    g.m.core.read32(q + 8);
+    expect(g.checker.reports).toEqual([]);
+  });
+
   it("uninitialized-read: a word read before it was written; fixed: written first", () => {
     const f = setup();
     f.user(SENSOR);
