@@ -83,6 +83,24 @@ describe("leaks as Valgrind counts them, from the kernel's roots", () => {
     expect(k.checker!.reports.map((r) => [r.kind, r.size])).toEqual([["leak-possible", 64]]);
   });
 
+  it("a block only a freed block points to is definitely lost, not indirectly (a freed block is no root), as in Valgrind", () => {
+    const k = bootTest({ memcheck: true });
+    let child = 0;
+    k.spawn({
+      name: "orphan",
+      *main(t) {
+        const parent = yield* t.malloc(16);
+        child = yield* t.malloc(16);
+        t.memset(child, 0, 16);
+        t.memset(parent, 0, 16);
+        t.write32(parent, child); // parent->next = child
+        yield* t.free(parent); // the only pointer to child goes with it (into the quarantine)
+      },
+    });
+    k.run({ ms: 5 });
+    expect(k.checker!.reports.map((r) => [r.kind, r.address, r.size])).toEqual([["leak-definite", child, 16]]);
+  });
+
   it("the end-of-run summary: lost blocks of ended tasks, held blocks of running ones (not reported)", () => {
     const k = bootTest({ memcheck: true });
     k.spawn({
