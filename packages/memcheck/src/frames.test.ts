@@ -40,6 +40,19 @@ function withFrame(options: CheckerOptions = {}) {
 }
 
 describe("call frames on a task stack", () => {
+  it("invalid-free: free of a local's address names the stack, the frame and the local (ASan's bad-free); fixed: nothing freed", () => {
+    const { f, base } = withFrame();
+    expect(f.checker.checkFree(base + 64, "heap")).toBe(false);
+    const r = f.checker.reports[0]!;
+    expect([r.kind, r.address, r.message]).toEqual([
+      "invalid-free",
+      base + 64,
+      "free of an address on the stack of task sensor, not a heap block",
+    ]);
+    expect(r.frame).toMatchObject({ function: "f", base, offset: 64, local: { name: "buf" }, relation: "inside" });
+    expect(formatReport(r)).toContain(`    [64, 69) 'buf' <== Memory access at offset 64 is inside this variable`);
+  });
+
   it("stack-buffer-overflow: a write one past a 5-byte local; fixed: its last byte", () => {
     const { f, base } = withFrame();
     f.m.core.write8(base + 64 + 5, 1);

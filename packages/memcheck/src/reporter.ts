@@ -174,7 +174,8 @@ export class Reporter {
 
   /**
    * Files a transition or free error made by the running actor (by the task, in user mode,
-   * when the kernel is carrying out its syscall); throws when the policy says stop.
+   * when the kernel is carrying out its syscall), with the call frame `address` lies in when
+   * given; throws when the policy says stop.
    */
   transitionError(
     kind: ReportKind,
@@ -183,10 +184,12 @@ export class Reporter {
     size: number,
     block: BlockRecord | null,
     details: string[] = [],
+    frame: FrameHit | null = null,
   ): void {
     const actor = this.request !== null ? makeActor(ActorMode.User, this.request.task) : this.core.actor;
     const report = this.build(kind, message, address, size, null, actor, block, details, null);
-    this.file(report, this.stops(report));
+    const framed = frame ? { ...report, frame: this.frameInfo(frame, address >>> 0) } : report;
+    this.file(framed, this.stops(framed));
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { BlockRecord } from "./blocks.js";
 import { MemcheckError } from "./errors.js";
+import { frameContaining } from "./frames.js";
 import type { Ledger } from "./ledger.js";
 import { hex, type ReportKind } from "./report.js";
 import type { Reporter } from "./reporter.js";
@@ -204,16 +205,24 @@ export class Transitions {
    * a task's stack, or a partition (`region`, a block of an allocator of kind "partition"). Such
    * an address is ASan's "attempting free on address which was not malloc()-ed" (Memcheck:
    * "Invalid free()", "Address ... is on thread 1's stack"): `invalid-free`, not an interior
-   * pointer or a mismatch, and no block's allocation site is named (the kernel's boot).
+   * pointer or a mismatch, and no block's allocation site is named (the kernel's boot); on a
+   * stack, the live call frame it lies in and its locals are described, as ASan does.
    * Returns whether it reported.
    */
   private notMalloced(a: number, region: BlockRecord | undefined): boolean {
     for (const st of this.ledger.stacks.values()) {
       if (a < st.base || a >= st.top) continue;
       const name = this.reporter.nameOf(st.task);
-      this.error("invalid-free", `free of an address on the stack of task ${name}, not a heap block`, a, 0, null, [
-        `stack of task ${name}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`,
-      ]);
+      const record = frameContaining(st.frames, a);
+      this.reporter.transitionError(
+        "invalid-free",
+        `free of an address on the stack of task ${name}, not a heap block`,
+        a,
+        0,
+        null,
+        [`stack of task ${name}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`],
+        record ? { record, task: st.task } : null,
+      );
       return true;
     }
     if (region?.allocatorKind !== "partition") return false;
