@@ -54,6 +54,7 @@ export { SlabAllocator } from "./slab.js";
 export type { SlabArrayOptions } from "./slab-array.js";
 export { powerOfTwoClasses, SlabArrayAllocator, stepClasses } from "./slab-array.js";
 export type { SlabFamilyOptions } from "./slab-family.js";
+export { SlabFamily } from "./slab-family.js";
 export type { StackOptions } from "./stack.js";
 export { StackAllocator } from "./stack.js";
 export { TlsfAllocator } from "./tlsf.js";

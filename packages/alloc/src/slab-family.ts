@@ -15,20 +15,27 @@ export interface SlabFamilyOptions extends AllocatorOptions {
 
 /**
  * What the slab and slab array allocators share: a slab cache per block size (see
- * {@link SlabCaches}), the page map that finds a block's slab in O(1), slab growth from the page
+ * `SlabCaches`), the page map that finds a block's slab in O(1), slab growth from the page
  * source and the return of empty slabs.
  *
  * The page source may itself keep its metadata in memory a task can write (the kernel nests a
  * region manager in a slab-array task heap): what it reports corrupted, or a refusal to take a
  * slab back, is `HEAP_CORRUPTION`, and pages it hands out twice are refused. A slab that cannot
  * be given back when a free empties it stays (the free itself succeeded); `releaseEmpty()`
- * reports why.
+ * reports why. Exported as the base class of `SlabAllocator` and `SlabArrayAllocator`, so code
+ * can name or test for either.
+ *
+ * @example
+ * ```ts
+ * const slabBacked = (a: Allocator) => a instanceof SlabFamily; // a slab or slab array allocator
+ * ```
  */
 export abstract class SlabFamily extends BaseAllocator {
   /** @internal One slab cache per block size (set once by the subclass's constructor). */
   protected caches!: SlabCaches;
   /** @internal Which pages hold which cache's slabs. */
   protected readonly pageMap: PageMap;
+  /** @internal Empty slabs each cache keeps rather than return their pages (`retainEmpty`). */
   protected readonly retain: number;
 
   constructor(kind: "slab" | "slab-array", options: SlabFamilyOptions) {
