@@ -16,7 +16,7 @@ describe("encodeState / decodeState", () => {
   it("every field and an edited source (any Unicode) survive a round trip", () => {
     const s = {
       app: EDITOR_APP,
-      board: "stm32f4",
+      board: "stm32f407",
       seed: 4_294_967_295,
       durationMs: 250,
       memcheck: false,
@@ -25,6 +25,12 @@ describe("encodeState / decodeState", () => {
     const fragment = encodeState(s);
     expect(fragment).toMatch(/^[A-Za-z0-9=&_.-]+$/); // nothing to escape in a URL
     expect(decodeState(`#${fragment}`)).toEqual(s);
+  });
+
+  it("a board's alias is read as its name (the page's board list has names only)", () => {
+    expect(decodeState("app=flight&board=stm32f4").board).toBe("stm32f407");
+    expect(decodeState("app=flight&board=pico2").board).toBe("rp2350");
+    expect(decodeState("app=flight&board=stm32h743").board).toBe("stm32h743xi");
   });
 
   it("a bad field is a typed error naming it", () => {

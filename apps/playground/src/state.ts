@@ -17,7 +17,7 @@ export const MAX_DURATION_MS = 3_600_000;
 export interface PlaygroundState {
   /** A built-in app's name, or {@link EDITOR_APP} for the edited app. */
   readonly app: string;
-  /** A board name or alias; null: the app's default board. */
+  /** A board's name (a link may give an alias: it is read as the board's name); null: the app's default board. */
   readonly board: string | null;
   /** Seed of the run's PRNG, 0..2^32-1 (as `--seed`). */
   readonly seed: number;
@@ -76,7 +76,8 @@ const bad = (field: string, value: string, why: string) =>
   new PlaygroundError("BAD_STATE", `link: ${field} "${value.slice(0, 40)}" ${why}`, { field, value });
 
 /**
- * The state a URL fragment (with or without `#`) encodes; missing fields take their defaults.
+ * The state a URL fragment (with or without `#`) encodes; missing fields take their defaults, and
+ * a board's alias is read as its name.
  * Throws {@link PlaygroundError} `BAD_STATE` naming the field for an unknown app or board, a
  * seed outside 0..2^32-1, a duration outside 1..3600000 ms, or a source that is not base64url
  * UTF-8.
@@ -85,8 +86,10 @@ export function decodeState(fragment: string): PlaygroundState {
   const p = new URLSearchParams(fragment.replace(/^#/, ""));
   const app = p.get("app") ?? DEFAULT_STATE.app;
   if (app !== EDITOR_APP && !findApp(app)) throw bad("app", app, "is not a built-in app (nor editor)");
-  const board = p.get("board");
-  if (board !== null && !findBoard(board)) throw bad("board", board, "is not a built-in board");
+  const boardText = p.get("board");
+  // An alias (`pico2`) is read as the board's name, which the page's board list holds.
+  const board = boardText === null ? null : (findBoard(boardText)?.name ?? null);
+  if (boardText !== null && board === null) throw bad("board", boardText, "is not a built-in board");
   const seedText = p.get("seed");
   const seed = seedText === null ? DEFAULT_STATE.seed : Number(seedText);
   if (seedText !== null && !(/^\d+$/.test(seedText) && seed <= 0xffffffff)) {
