@@ -44,4 +44,23 @@ describe("LiveRun", () => {
     expect(live.slices).toHaveLength(200_000);
     expect(live.counterSeries().find((c) => c.name === "c")!.samples).toHaveLength(200_000);
   });
+
+  it("the editor points at the first exception the app did not plan, else at the last", () => {
+    const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "flight", durationMs: 10 });
+    const live = new LiveRun(s.info);
+    expect(live.shownAppError()).toBeNull();
+    const d = s.delta(true);
+    const error = (task: string, t: number, expected: boolean) => ({
+      line: t,
+      column: 1,
+      t,
+      task,
+      message: `${task} failed`,
+      expected,
+    });
+    live.apply({ ...d, appErrors: [error("rogue", 1, true)] });
+    expect(live.shownAppError()?.task).toBe("rogue");
+    live.apply({ ...d, appErrors: [error("worker", 2, false), error("rogue-2", 3, true), error("other", 4, false)] });
+    expect(live.shownAppError()?.task).toBe("worker");
+  });
 });

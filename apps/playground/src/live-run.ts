@@ -90,6 +90,14 @@ export class LiveRun {
     this.pageMaps = run.result.pageMaps;
   }
 
+  /**
+   * The exception of the edited app the editor points at: the first the app did not plan (the
+   * bug, not a rogue task's expected fault that came later), or else the last; null when none.
+   */
+  shownAppError(): AppErrorInfo | null {
+    return this.appErrors.find((e) => !e.expected) ?? this.appErrors[this.appErrors.length - 1] ?? null;
+  }
+
   /** Counter series so far. */
   counterSeries(): CounterSeries[] {
     return [...this.counters].map(([name, s]) => ({ name, unit: s.unit, samples: s.samples }));

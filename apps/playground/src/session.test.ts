@@ -92,8 +92,22 @@ describe("PlaygroundSession", () => {
     expect(d.uart.map((l) => l.text)).toEqual(["tick 0", "tick 1", "tick 2", "tick 3", "tick 4"]);
     expect(d.faults.map((f) => `${f.taskName} ${f.cause} ${f.expected}`)).toEqual(["rogue MemManage true"]);
     const rogueLine = EXAMPLE_APP.split("\n").findIndex((l) => l.includes("t.read32(env.kernelBlock")) + 1;
-    expect(d.appErrors).toEqual([expect.objectContaining({ task: "rogue", line: rogueLine })]);
+    expect(d.appErrors).toEqual([expect.objectContaining({ task: "rogue", line: rogueLine, expected: true })]);
     expect(s.finish(0).result.verdict.ok).toBe(true);
+  });
+
+  it("an exception the app did not plan is marked unexpected, the rogue's planned fault expected", () => {
+    const free = "          yield* t.free(p);";
+    const source = EXAMPLE_APP.replace(free, `${free}\n          undefinedFn();`);
+    const s = PlaygroundSession.create(state({ app: EDITOR_APP, source }), edited);
+    s.advance();
+    const d = s.delta(false);
+    const line = (text: string) => source.split("\n").findIndex((l) => l.includes(text)) + 1;
+    expect(d.appErrors.map((e) => [e.task, e.line, e.expected])).toEqual([
+      ["worker", line("undefinedFn();"), false],
+      ["rogue", line("t.read32(env.kernelBlock"), true],
+    ]);
+    expect(d.faults.map((f) => `${f.taskName} ${f.expected}`)).toEqual(["worker false", "rogue true"]);
   });
 
   it("an out-of-bounds write added to the example gets the checker's report", () => {

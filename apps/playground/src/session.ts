@@ -13,6 +13,7 @@ import {
   type FaultRecord,
   findApp,
   finishRun,
+  type KernelAppExpectations,
   type KernelAppRun,
   kernelMpuRegions,
   type MachineApp,
@@ -87,6 +88,8 @@ export interface AppErrorInfo {
   readonly task: string;
   /** The fault's message. */
   readonly message: string;
+  /** Whether the app planned this fault (its `expectFault`), as the fault's record says. */
+  readonly expected: boolean;
 }
 
 /**
@@ -203,7 +206,7 @@ export class PlaygroundSession {
       } catch (e) {
         throw new PlaygroundError("APP_INVALID", firstLine(e), errorPosition(e));
       }
-      this.watch(this.kernelRun.kernel);
+      this.watch(this.kernelRun.kernel, entry.app);
     }
     this.info = {
       app: { name: this.app.name, summary: this.app.summary, kind: entry.kind, origin },
@@ -229,7 +232,7 @@ export class PlaygroundSession {
     return new PlaygroundSession(state, loadEdited, mapFrame);
   }
 
-  private watch(kernel: Kernel): void {
+  private watch(kernel: Kernel, app: KernelAppExpectations): void {
     kernel.events.on("switch", (e) => {
       this.switches++;
       this.last = { name: e.to, id: kernel.task(e.to)?.id ?? 0 };
@@ -237,7 +240,20 @@ export class PlaygroundSession {
     kernel.scheduler.events.on("fault", (e) => {
       const where = errorPosition(e.reason.error);
       if (where.line === null) return;
-      this.appErrors.push({ t: kernel.nowMs() * 1000, task: e.task.name, message: e.reason.message, ...where });
+      this.appErrors.push({
+        t: kernel.nowMs() * 1000,
+        task: e.task.name,
+        message: e.reason.message,
+        ...where,
+        expected: false,
+      });
+    });
+    // The kernel's record of the same fault follows at once: whether the app planned it.
+    kernel.events.on("fault", (f) => {
+      const i = this.appErrors.length - 1;
+      const last = this.appErrors[i];
+      if (i < this.errorsSent || last?.task !== f.task) return;
+      this.appErrors[i] = { ...last, expected: app.expectFault?.(f) ?? false };
     });
   }
 

@@ -221,11 +221,8 @@ function draw(force: boolean): void {
     lastDraw = now;
     views.graphics(l);
   }
-  const errors = l.appErrors;
-  if (errors.length > 0 && state.app === EDITOR_APP) {
-    const e = errors[errors.length - 1]!;
-    showAppError(`${e.task} at ${formatTime(e.t)}: ${e.message}`, e.line);
-  }
+  const e = l.shownAppError();
+  if (e !== null && state.app === EDITOR_APP) showAppError(`${e.task} at ${formatTime(e.t)}: ${e.message}`, e.line);
 }
 
 function showAppError(text: string, line: number | null): void {
