@@ -116,6 +116,8 @@ const watch = new AnswerWatch();
 let controlsBad = false;
 /** The worker was replaced: the run it had is gone, and Run loads it again. */
 let stale = false;
+/** The status message a bad control's error replaced: shown again once the controls are good. */
+let beforeBadControls: { text: string; error: boolean } | null = null;
 
 function startWorker(): Worker | null {
   try {
@@ -148,6 +150,7 @@ function send(m: ToWorker): void {
 function replaceStuckWorker(): void {
   if (!worker || !watch.stuck(performance.now())) return;
   const pausedWhole = running && live?.info.steppable === false;
+  const loading = live === null; // the wait was a load: the app's module or its tasks() never returned
   worker.terminate();
   watch.reset();
   worker = startWorker();
@@ -161,7 +164,9 @@ function replaceStuckWorker(): void {
   say(
     pausedWhole
       ? `${code}: a hardware-level app runs to its end in one go and cannot pause; it had not finished ${s} after Pause, so its run was stopped. Press Run to start again.`
-      : `${code}: the app did not answer for ${s}, so its run was stopped: a task in a JavaScript loop that never yields and touches no simulated memory? (no simulated time passes, so no watchdog can fire). Edit the app, or press Run to start again.`,
+      : loading
+        ? `${code}: the app did not finish loading in ${s}, so it was stopped: a JavaScript loop that never ends in its module's top level, or in the code that makes its tasks? Edit the app, or press Run to start again.`
+        : `${code}: the app did not answer for ${s}, so its run was stopped: a task in a JavaScript loop that never yields? (one that touches no simulated memory passes no simulated time, so no watchdog can fire; one whose every access is a checker report reaches the watchdog only after many seconds). Edit the app, or press Run to start again.`,
     true,
   );
 }
@@ -248,11 +253,14 @@ function receive(m: FromWorker): void {
       ui.memcheck.checked = m.info.options.memcheck; // the run's own, with the app's default resolved
       views.clear(live);
       live.apply(m.delta);
-      say(
-        m.info.app.origin === "editor" && !autoRun && sourceFromLink
-          ? "this app's source came with the link: read it, then press Run"
-          : `${m.info.app.name}: ${m.info.app.summary}`,
-      );
+      if (linkError !== null) say(linkError, true);
+      else
+        say(
+          m.info.app.origin === "editor" && !autoRun && sourceFromLink
+            ? "this app's source came with the link: read it, then press Run"
+            : `${m.info.app.name}: ${m.info.app.summary}`,
+        );
+      linkError = null;
       setButtons();
       draw(true);
       if (autoRun) {
@@ -330,6 +338,8 @@ const editor = makeEditor(byId<HTMLTextAreaElement>("source"), byId("gutter"), (
 
 fillControls();
 let autoRun = false;
+/** Why the page's link was not used: said again when the default run has loaded (its summary would hide it). */
+let linkError: string | null = null;
 /** The edited app's source is the one a link brought, not yet edited here: it runs only when Run is pressed. */
 let sourceFromLink = false;
 try {
@@ -339,18 +349,24 @@ try {
   // source: code from a link runs only when the reader, having seen it, presses Run.
   autoRun = location.hash.length > 1 && state.source === null;
 } catch (e) {
-  say(`${e instanceof Error ? e.message : String(e)}: showing the default run instead`, true);
+  linkError = `${e instanceof Error ? e.message : String(e)}: showing the default run instead`;
+  say(linkError, true);
 }
 showState();
 byId("mpu-legend").innerHTML = mpuLegendHtml();
 
 byId<HTMLFormElement>("controls").addEventListener("change", (e) => {
   if ((e.target as HTMLElement).id === "source") return;
+  beforeBadControls ??= { text: ui.message.textContent ?? "", error: ui.message.className === "error" };
   const next = readControls(e.target === ui.memcheck);
   // While a control holds a bad value, Run would run the old settings the boxes no longer show.
   controlsBad = next === null;
   setButtons();
-  if (!next || encodeState(next) === encodeState(state)) return;
+  if (!next) return;
+  // Good again: the control's error goes (a value put back to the run's own loads nothing new).
+  say(beforeBadControls.text, beforeBadControls.error);
+  beforeBadControls = null;
+  if (encodeState(next) === encodeState(state)) return;
   state = next;
   showState();
   writeLink();
