@@ -27,9 +27,16 @@ export function makeEditor(area: HTMLTextAreaElement, gutter: HTMLElement, onInp
   area.addEventListener("scroll", () => {
     gutter.scrollTop = area.scrollTop;
   });
-  // Tab indents (two spaces) instead of leaving the editor.
+  // Tab indents (two spaces) instead of leaving the editor; Escape then Tab leaves it (a
+  // keyboard user is not trapped: Shift+Tab leaves backwards in any case).
+  let escaped = false;
+  area.addEventListener("blur", () => {
+    escaped = false;
+  });
   area.addEventListener("keydown", (e) => {
-    if (e.key !== "Tab" || e.shiftKey || e.ctrlKey || e.metaKey || e.altKey) return;
+    const wasEscaped = escaped;
+    escaped = e.key === "Escape";
+    if (e.key !== "Tab" || e.shiftKey || e.ctrlKey || e.metaKey || e.altKey || wasEscaped) return;
     e.preventDefault();
     area.setRangeText("  ", area.selectionStart, area.selectionEnd, "end");
     area.dispatchEvent(new Event("input"));

@@ -234,7 +234,8 @@ function showAppError(text: string, line: number | null): void {
   ui.appError.hidden = false;
   ui.appError.innerHTML = "";
   if (line !== null) {
-    const tag = document.createElement("span");
+    const tag = document.createElement("button"); // a button: the keyboard reaches it too
+    tag.type = "button";
     tag.className = "tag line";
     tag.textContent = `line ${line}`;
     tag.title = "go to the line";
