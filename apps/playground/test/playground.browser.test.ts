@@ -457,6 +457,77 @@ describe("the playground in headless Chromium", () => {
     await page.close();
   });
 
+  it("a bad link says why, an alias board is shown by name, a control's error goes when its value is put back", async () => {
+    const bad = await open("#app=nope&seed=5");
+    await state(bad.page, "paused"); // the default run, loaded
+    expect(await bad.page.textContent("#message")).toBe(
+      'BAD_STATE: link: app "nope" is not a built-in app (nor editor): showing the default run instead',
+    );
+    expect(bad.problems).toEqual([]);
+    await bad.page.close();
+
+    const { page, problems } = await open("#app=flight&board=pico2&duration=20");
+    await state(page, "finished");
+    expect(await page.inputValue("#board")).toBe("rp2350");
+    expect(await page.textContent("#message")).toContain("rtos-sim run flight --board rp2350 --seed 1 --duration 20");
+    await page.fill("#seed", "-1");
+    await page.press("#seed", "Tab");
+    expect(await page.textContent("#message")).toBe("the seed must be an integer in 0..4294967295");
+    await page.fill("#seed", "1"); // the run's own seed: nothing new to load, and no error left
+    await page.press("#seed", "Tab");
+    expect(await page.textContent("#message")).toContain("finished; the same run in the CLI");
+    expect(await page.getAttribute("#message", "class")).toBe("");
+    expect(new URL(page.url()).hash).toBe("#app=flight&board=rp2350&duration=20");
+    // A fraction of a millisecond is a duration the page runs (as the CLI), so the box accepts it.
+    await page.fill("#duration", "1.5");
+    await page.press("#duration", "Tab");
+    expect(await page.evaluate(() => (document.getElementById("duration") as HTMLInputElement).validity.valid)).toBe(
+      true,
+    );
+    await state(page, "paused");
+    expect(new URL(page.url()).hash).toBe("#app=flight&board=rp2350&duration=1.5");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("the editor points at the app's bug, not at its rogue's planned fault; Esc then Tab leaves it; a stuck load", async () => {
+    const { page, problems } = await open("#app=editor");
+    await state(page, "finished");
+    const free = "          yield* t.free(p);";
+    const source = EXAMPLE_APP.replace(free, `${free}\n          undefinedFn();`);
+    await page.fill("#source", source);
+    await state(page, "paused");
+    await page.click("#run");
+    await state(page, "finished");
+    const line = source.split("\n").indexOf("          undefinedFn();") + 1;
+    expect(await page.textContent("#app-error")).toMatch(
+      new RegExp(`^line ${line} worker at .*: task "worker" threw ReferenceError: undefinedFn is not defined$`),
+    );
+    expect(await page.textContent("#gutter .error")).toBe(String(line));
+    // The keyboard: Esc then Tab goes on from the editor to the line's button, Enter selects the
+    // line; there Tab indents (it stays in the editor).
+    await page.focus("#source");
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe("tag line");
+    await page.keyboard.press("Enter");
+    expect(
+      await page.evaluate(() => {
+        const area = document.getElementById("source") as HTMLTextAreaElement;
+        return document.activeElement === area ? area.value.slice(area.selectionStart, area.selectionEnd) : null;
+      }),
+    ).toBe("          undefinedFn();");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("source");
+    expect(await page.inputValue("#source")).toBe(source.replace("          undefinedFn();", "  "));
+    // A loop at the module's top level: the load never answers, and the page says so.
+    await page.fill("#source", "for (;;) {}\nexport default {};\n");
+    await page.waitForSelector("html[data-state=error]", { timeout: STUCK_MS + 20_000 });
+    expect(await page.textContent("#message")).toMatch(/^APP_STUCK: the app did not finish loading in 5 s/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("flight (no source sites) fetches no source map", async () => {
     const { page, problems, maps } = await open("#app=flight&duration=200");
     await state(page, "finished"); // a link runs at once
