@@ -38,6 +38,7 @@ describe("timelineSvg and counterSvg", () => {
     expect(svg).toContain('data-task="a&lt;b"');
     expect(svg).toContain('<rect x="110" y="30" width="96" height="18" fill="#4e79a7" class="slice"');
     expect(svg).toContain(">2 slices<");
+    expect(svg).toContain('viewBox="0 0 1140 '); // a right margin of 70 for "2 slices"
   });
 
   it("widens its gutter for a long task name and cuts one past 32 characters, named whole in a tooltip", () => {
@@ -72,6 +73,17 @@ describe("timelineSvg and counterSvg", () => {
     expect(svg).toContain('points="110.0,80.0 590.0,80.0 590.0,10.0 1070.0,10.0"');
   });
 
+  it("writes a fractional top of a plot to six significant digits", () => {
+    const rec = recorder();
+    rec.addTask("a");
+    rec.counter("response time", "us", { a: 680.2440476190476 }, 0);
+    rec.counter("response time", "us", { a: 12.5 }, 500);
+    const r = rec.finish({ simulatedUs: 1000, cycles: 1, wallMs: 0, memcheckActive: false });
+    const plot = counterSvg(r.counters[0]!, r.simulatedUs, new ColourMap(), 0);
+    expect(plot).toContain('class="tick" text-anchor="end">680.244<');
+    expect(plot).not.toContain("680.2440476");
+  });
+
   it("draws a run that reached its recording limit (200,000 slices and samples: no argument spread)", () => {
     const long = recorder();
     const t = long.addTask("t");
@@ -85,6 +97,8 @@ describe("timelineSvg and counterSvg", () => {
     const timeline = timelineSvg(r, new ColourMap());
     // Lane by lane: t ran in the first three quarters (columns 0-719), u in the last (720-959).
     expect(timeline.match(/>\d+ slices</g)).toEqual([">0 slices<", ">150000 slices<", ">50000 slices<"]); // kernel, t, u
+    // The right margin fits "150000 slices" (13 characters of 6.2 units after a gap of 6): 87.
+    expect(timeline).toContain('viewBox="0 0 1157 ');
     expect(timeline).toContain('<rect x="110" y="30" width="720" height="18"');
     expect(timeline).toContain('<rect x="830" y="56" width="240" height="18"');
     const plot = counterSvg(r.counters[0]!, r.simulatedUs, new ColourMap(), 0);

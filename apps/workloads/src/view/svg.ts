@@ -11,6 +11,10 @@ const LANE = 26;
 const LABEL_CHARS = 32;
 /** Width of a label character in SVG user units (11 px system-ui, with room to spare). */
 const LABEL_CHAR_WIDTH = 6.5;
+/** The timeline's right margin, where each lane's "N slices" is written: at least this wide. */
+const SLICES_MARGIN = 70;
+/** Width of a tick character in SVG user units (10 px monospace: 6, with room to spare). */
+const TICK_CHAR_WIDTH = 6.2;
 
 /** The timeline's left gutter: {@link GUTTER}, or wider when a task's name needs it (up to {@link LABEL_CHARS} characters). */
 function laneGutter(names: readonly string[]): number {
@@ -98,6 +102,11 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
     lane.columns.fill(1, Math.min(a, PLOT_WIDTH - 1), Math.min(b, PLOT_WIDTH));
   }
   let body = "";
+  // The right margin fits the longest "N slices" (a long run's 150000 slices were cut at 70 units).
+  let right = SLICES_MARGIN;
+  for (const { slices } of lanes.values()) {
+    right = Math.max(right, Math.ceil(6 + `${slices} slices`.length * TICK_CHAR_WIDTH));
+  }
   result.tasks.forEach((task, lane) => {
     const y = lane * LANE + 4;
     body += laneLabel(task.name, gutter - 8, y + 15);
@@ -133,7 +142,7 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
     body += `<path d="M${x} ${y + 2} l6 12 l-12 0 z" class="marker report"><title>${esc(`${r.kind}: ${r.message}`)}</title></path>`;
   }
   body += axis(total, result.tasks.length * LANE + 2, gutter);
-  return `<svg id="timeline-svg" class="timeline" viewBox="0 0 ${gutter + PLOT_WIDTH + 70} ${height}" role="img" aria-label="task timeline">${body}</svg>`;
+  return `<svg id="timeline-svg" class="timeline" viewBox="0 0 ${gutter + PLOT_WIDTH + right} ${height}" role="img" aria-label="task timeline">${body}</svg>`;
 }
 
 /**
@@ -204,7 +213,9 @@ export function counterSvg(series: CounterSeries, total: number, colours: Colour
   }
   const xOf = (t: number) => GUTTER + (t / span) * PLOT_WIDTH;
   const yOf = (v: number) => 10 + (1 - v / max) * (h - 20);
-  let body = `<text x="${GUTTER - 8}" y="${yOf(max) + 4}" class="tick" text-anchor="end">${esc(max)}</text>`;
+  // A fractional top (a response time in us) to six significant digits, not 680.2440476190476.
+  const top = Number.isInteger(max) ? max : Number(max.toPrecision(6));
+  let body = `<text x="${GUTTER - 8}" y="${yOf(max) + 4}" class="tick" text-anchor="end">${esc(top)}</text>`;
   body += `<text x="${GUTTER - 8}" y="${yOf(0) + 4}" class="tick" text-anchor="end">0</text>`;
   body += `<text x="8" y="${h / 2}" class="tick">${esc(series.unit)}</text>`;
   body += `<rect x="${GUTTER}" y="10" width="${PLOT_WIDTH}" height="${h - 20}" class="lane"/>`;
