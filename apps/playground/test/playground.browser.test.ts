@@ -528,6 +528,27 @@ describe("the playground in headless Chromium", () => {
     await page.close();
   });
 
+  it("the checks' pass markers stay inside their panel", async () => {
+    const { page, problems } = await open("#app=flight&duration=200");
+    await state(page, "finished");
+    const room = await page.evaluate(() => {
+      const li = document.querySelector("#checks li.pass")!;
+      const marker = getComputedStyle(li, "::marker");
+      const probe = document.createElement("span");
+      probe.style.cssText = `font: ${marker.font}; white-space: pre; position: absolute`;
+      probe.textContent = "pass  ";
+      document.body.append(probe);
+      const width = probe.getBoundingClientRect().width;
+      probe.remove();
+      const panel = document.getElementById("checks-panel")!.getBoundingClientRect().left;
+      return { width, room: li.getBoundingClientRect().left - panel };
+    });
+    expect(room.width).toBeGreaterThan(20);
+    expect(room.room).toBeGreaterThan(room.width);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("flight (no source sites) fetches no source map", async () => {
     const { page, problems, maps } = await open("#app=flight&duration=200");
     await state(page, "finished"); // a link runs at once
