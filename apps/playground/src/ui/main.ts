@@ -166,7 +166,7 @@ function replaceStuckWorker(): void {
       ? `${code}: a hardware-level app runs to its end in one go and cannot pause; it had not finished ${s} after Pause, so its run was stopped. Press Run to start again.`
       : loading
         ? `${code}: the app did not finish loading in ${s}, so it was stopped: a JavaScript loop that never ends in its module's top level, or in the code that makes its tasks? Edit the app, or press Run to start again.`
-        : `${code}: the app did not answer for ${s}, so its run was stopped: a task in a JavaScript loop that never yields? (one that touches no simulated memory passes no simulated time, so no watchdog can fire; one whose every access is a checker report reaches the watchdog only after many seconds). Edit the app, or press Run to start again.`,
+        : `${code}: the app did not answer for ${s}, so its run was stopped: a task in a JavaScript loop that never yields? (no watchdog sees a loop that touches no simulated memory; one with a checker report at every access takes long to reach it). Edit the app, or press Run to start again.`,
     true,
   );
 }
