@@ -18,6 +18,7 @@ import {
 import type { LiveRun } from "../live-run.js";
 import { type MpuMapRow, mpuMapSvg } from "../mpu-map.js";
 import { checksHtml } from "./checks-html.js";
+import { timelineNote } from "./timeline-note.js";
 
 const byId = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -80,7 +81,7 @@ export class RunViews {
   /** Redraws the timeline, the MPU map, the plots and the page maps. */
   graphics(live: LiveRun): void {
     const r = live.asResult();
-    byId("timeline").innerHTML = timelineSvg(r, this.colours);
+    byId("timeline").innerHTML = timelineSvg(r, this.colours) + timelineNote(r);
     const cpu = live.cpu;
     const rows: MpuMapRow[] = [];
     if (cpu) {
