@@ -408,6 +408,8 @@ describe("the playground in headless Chromium", () => {
     }));
     expect(widths.page).toBe(420);
     expect(widths.panels.every((right) => right <= 420)).toBe(true);
+    // A hardware-level app has nothing to step: the disabled buttons say so.
+    expect(await page.getAttribute("#step-ms", "title")).toMatch(/^a hardware-level app .* runs to its end in one go/);
     expect(problems).toEqual([]);
     await page.close();
   });

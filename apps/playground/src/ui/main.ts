@@ -171,6 +171,12 @@ function replaceStuckWorker(): void {
   );
 }
 
+/** The step buttons' titles (index.html's), and why a hardware-level app has none to press. */
+const STEP_SWITCH_TITLE = ui.stepSwitch.title;
+const STEP_MS_TITLE = ui.stepMs.title;
+const STEP_WHOLE =
+  "a hardware-level app (it drives the machine itself, with no kernel) runs to its end in one go: it has no task switches or slices to step through";
+
 function setButtons(): void {
   const loaded = live !== null;
   const done = live?.final != null;
@@ -179,6 +185,10 @@ function setButtons(): void {
   ui.run.textContent = running ? "Pause" : "Run";
   ui.stepSwitch.disabled = !loaded || done || !steppable || controlsBad;
   ui.stepMs.disabled = !loaded || done || !steppable || controlsBad;
+  // A disabled button says why when the reason is the app's kind, not the run's state.
+  const whole = loaded && !steppable ? STEP_WHOLE : "";
+  ui.stepSwitch.title = whole || STEP_SWITCH_TITLE;
+  ui.stepMs.title = whole || STEP_MS_TITLE;
   document.documentElement.dataset.state = !loaded ? "loading" : done ? "finished" : running ? "running" : "paused";
 }
 
