@@ -12,7 +12,7 @@ main { padding: 8px 24px 40px; max-width: 1320px; }
 section { margin-top: 24px; }
 h2 { font-size: 17px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 16px 0 6px; }
-table { border-collapse: collapse; margin: 6px 0; background: #fff; display: block; max-width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; margin: 6px 0; background: #fff; display: block; width: max-content; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f0f0f3; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }

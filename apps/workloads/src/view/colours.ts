@@ -1,4 +1,7 @@
-/** Colours of page owners and tasks in the report: stable for a name, distinct for the first dozen. */
+/**
+ * Colours of page owners and tasks in the report: stable for a name, and distinct within a report:
+ * the first dozen from a palette, the rest hues spread by the golden angle.
+ */
 
 const PALETTE = [
   "#4e79a7",
@@ -33,9 +36,29 @@ export class ColourMap {
     if (fixed) return fixed;
     let c = this.assigned.get(key);
     if (c === undefined) {
-      c = PALETTE[this.assigned.size % PALETTE.length]!;
+      const i = this.assigned.size;
+      c = i < PALETTE.length ? PALETTE[i]! : spreadHue(i - PALETTE.length);
       this.assigned.set(key, c);
     }
     return c;
   }
+}
+
+/**
+ * The `n`th colour past the palette: hues 137.5 degrees apart (the golden angle, so no two of a
+ * report's owners share one), at the palette's middling saturation and lightness, as `#rrggbb`.
+ */
+function spreadHue(n: number): string {
+  const h = (15 + n * 137.508) % 360;
+  const s = 0.5;
+  const l = n % 2 === 0 ? 0.55 : 0.7;
+  const a = s * Math.min(l, 1 - l);
+  const channel = (k: number) => {
+    const t = (k + h / 30) % 12;
+    const v = l - a * Math.max(-1, Math.min(t - 3, 9 - t, 1));
+    return Math.round(v * 255)
+      .toString(16)
+      .padStart(2, "0");
+  };
+  return `#${channel(0)}${channel(8)}${channel(4)}`;
 }
