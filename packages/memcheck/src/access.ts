@@ -90,7 +90,7 @@ export class AccessCheck {
     // A report names the first offending byte; an access that starts before it (a word straddling
     // a block's end) says where it started, as ASan's and Memcheck's "READ of size 4 at" do.
     const q = p.address === address ? p : { ...p, details: [...p.details, startLine(address, size, p.address)] };
-    this.reporter.accessError(q, size, accessKindName(kind), actor); // throws when the policy stops
+    this.reporter.badAccess(q, size, accessKindName(kind), actor); // throws when the policy stops
     if (kind === AccessKind.Write) this.markWritten(address, size);
     return undefined;
   }

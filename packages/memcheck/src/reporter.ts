@@ -27,6 +27,47 @@ export interface ReporterParts {
   readonly options: ResolvedOptions;
 }
 
+/** A report counted before it is built: its source line and its occurrence under its repeat key. */
+interface Tally {
+  readonly source: SourceSite | null;
+  readonly occurrence: number;
+}
+
+/** The inputs of the last repeat key and the key (see `Reporter.key`). */
+interface KeyMemo {
+  readonly kind: ReportKind;
+  readonly file: string | null;
+  readonly line: number;
+  readonly column: number;
+  readonly address: number;
+  readonly size: number;
+  readonly access: MemReport["access"];
+  /** The block's address, -1 without a block. */
+  readonly block: number;
+  readonly task: number;
+  readonly key: string;
+}
+
+/**
+ * The repeat key: the same kind by the same task at the same access site. The site is the source
+ * line (with `sourceSites`), else the block of a transition, else the access itself (address,
+ * size, read or write); a leak's is its block.
+ */
+function repeatKey(
+  kind: ReportKind,
+  source: SourceSite | null,
+  address: number,
+  size: number,
+  access: MemReport["access"],
+  block: BlockRecord | null,
+  task: number,
+): string {
+  if (kind.startsWith("leak-") && block !== null) return `${kind}:b${block.address}:${task}`;
+  if (source !== null) return `${kind}:${source.file}:${source.line}:${source.column}:${task}`;
+  if (access === null && block !== null) return `${kind}:b${block.address}:${task}`;
+  return `${kind}:${address >>> 0}:${size}:${access}:${task}`;
+}
+
 /** A syscall the kernel is carrying out for a task (see {@link Reporter.beginRequest}). */
 interface Request {
   readonly task: number;
@@ -58,6 +99,7 @@ export class Reporter {
   private dropped = 0;
   private readonly names = new Map<number, string>();
   private readonly seen = new Map<string, number>();
+  private lastKey: KeyMemo | null = null;
   /** The call stack of each site (captured with `sourceSites`), resolved to a line only when a report shows it. */
   private readonly captures = new WeakMap<Site, StackCapture>();
   private readonly resolved = new WeakMap<Site, Site>();
@@ -166,10 +208,61 @@ export class Reporter {
    * stop (and `mayStop`). Returns the report.
    */
   accessError(p: Problem, size: number, access: MemReport["access"], actor: number, mayStop = true): MemReport {
-    const report = this.build(p.kind, p.message, p.address, size, access, actor, p.block, p.details, p.pages ?? null);
+    const seen = this.tally(p.kind, p.address, size, access, actor, p.block);
+    const report = this.build(
+      p.kind,
+      p.message,
+      p.address,
+      size,
+      access,
+      actor,
+      p.block,
+      p.details,
+      p.pages ?? null,
+      seen,
+    );
     const frame = p.frame ? this.frameInfo(p.frame, p.address >>> 0) : null;
     this.file(frame ? { ...report, frame } : report, mayStop && this.stops(report));
-    return report;
+    return report; // as built: the frame is in the filed copy only
+  }
+
+  /**
+   * Files the report of a bad access by `actor` made through the access hook, as
+   * {@link accessError} does, without returning it; throws a CheckerFault when the policy says
+   * stop. A report the caps drop that nobody listens for ("suppressed") and that does not stop is
+   * only counted: it is never assembled (block description, state dump, frozen copy), which a
+   * task repeating a bad read in a loop would otherwise pay on every access.
+   */
+  badAccess(p: Problem, size: number, access: MemReport["access"], actor: number): void {
+    const seen = this.tally(p.kind, p.address, size, access, actor, p.block);
+    const stop = this.stopsAccess(p.kind, access);
+    if (!stop && !this.keeps(seen.occurrence) && this.events.listenerCount("suppressed") === 0) {
+      this.label = null; // the report would have taken it
+      this.dropped++;
+      return;
+    }
+    // `file` is called from here, as from `accessError`: the CheckerFault it throws captures the
+    // JS stack (V8 keeps 10 frames by default), where the kernel looks for the task's line of a
+    // fault (packages/kernel/src/fault-site.ts), so a frame more in between would lose it.
+    this.file(this.accessReport(p, size, access, actor, seen), stop);
+  }
+
+  /** The report of a bad access, with the call frame its address lies in. */
+  private accessReport(p: Problem, size: number, access: MemReport["access"], actor: number, seen: Tally): MemReport {
+    const report = this.build(
+      p.kind,
+      p.message,
+      p.address,
+      size,
+      access,
+      actor,
+      p.block,
+      p.details,
+      p.pages ?? null,
+      seen,
+    );
+    const frame = p.frame ? this.frameInfo(p.frame, p.address >>> 0) : null;
+    return frame ? { ...report, frame } : report;
   }
 
   /**
@@ -187,7 +280,8 @@ export class Reporter {
     frame: FrameHit | null = null,
   ): void {
     const actor = this.request !== null ? makeActor(ActorMode.User, this.request.task) : this.core.actor;
-    const report = this.build(kind, message, address, size, null, actor, block, details, null);
+    const seen = this.tally(kind, address, size, null, actor, block);
+    const report = this.build(kind, message, address, size, null, actor, block, details, null, seen);
     const framed = frame ? { ...report, frame: this.frameInfo(frame, address >>> 0) } : report;
     this.file(framed, this.stops(framed));
   }
@@ -198,7 +292,8 @@ export class Reporter {
    */
   requestError(kind: ReportKind, message: string, size: number, details: string[]): MemReport {
     const actor = this.request !== null ? makeActor(ActorMode.User, this.request.task) : this.core.actor;
-    const report = this.build(kind, message, 0, size, null, actor, null, details, null, false);
+    const seen = this.tally(kind, 0, size, null, actor, null);
+    const report = this.build(kind, message, 0, size, null, actor, null, details, null, seen, false);
     this.file(report, false);
     return report;
   }
@@ -206,7 +301,8 @@ export class Reporter {
   /** Files a leak report on `block`, made in the name of the task that allocated it; never stops. */
   leak(kind: ReportKind, message: string, block: BlockRecord): void {
     const actor = makeActor(ActorMode.User, block.allocated.task);
-    const r = this.build(kind, message, block.address, block.size, null, actor, block, [], null);
+    const seen = this.tally(kind, block.address, block.size, null, actor, block);
+    const r = this.build(kind, message, block.address, block.size, null, actor, block, [], null, seen);
     this.file({ ...r, source: this.resolve(block.allocated).source }, false);
   }
 
@@ -277,16 +373,46 @@ export class Reporter {
   }
 
   private stops(r: MemReport): boolean {
-    if (r.kind.startsWith("leak-")) return false;
+    return this.stopsAccess(r.kind, r.access);
+  }
+
+  /** Whether the policy stops on a report of `kind` made by an access of kind `access`. */
+  private stopsAccess(kind: ReportKind, access: MemReport["access"]): boolean {
+    if (kind.startsWith("leak-")) return false;
     const policy = this.opts.onError;
-    return policy === "stop" || (policy === "stop-writes" && r.access !== "read" && r.access !== "fetch");
+    return policy === "stop" || (policy === "stop-writes" && access !== "read" && access !== "fetch");
+  }
+
+  /** Whether a report at `occurrence` passes the caps (what `file` keeps). */
+  private keeps(occurrence: number): boolean {
+    return occurrence <= this.opts.maxRepeats && this.reports.length < this.opts.maxReports;
   }
 
   /**
-   * The repeat key: the same kind by the same task at the same access site. The site is the
-   * source line (with `sourceSites`), else the block of a transition, else the access itself
-   * (address, size, read or write); a leak's is its block.
+   * Counts a report: its source line (with `sourceSites`; it consumes the pending call stack) and
+   * its occurrence under its repeat key.
    */
+  private tally(
+    kind: ReportKind,
+    address: number,
+    size: number,
+    access: MemReport["access"],
+    actor: number,
+    block: BlockRecord | null,
+  ): Tally {
+    const task = actor >>> 2;
+    const sites = this.opts.sourceSites;
+    const source = sites !== null && !kind.startsWith("leak-") ? siteOfCapture(this.callStack(), sites) : null;
+    const key = this.key(kind, source, address, size, access, block, task);
+    const known = this.seen.get(key);
+    const occurrence = (known ?? 0) + 1;
+    // Past `maxReports` every report is suppressed: a key not seen before is not remembered, or a
+    // run reporting at ever new addresses (onError "continue") would grow the map without bound.
+    if (known !== undefined || this.reports.length < this.opts.maxReports) this.seen.set(key, occurrence);
+    return { source, occurrence };
+  }
+
+  /** The repeat key (`repeatKey`), the last one reused when asked again with the same inputs. */
   private key(
     kind: ReportKind,
     source: SourceSite | null,
@@ -296,10 +422,37 @@ export class Reporter {
     block: BlockRecord | null,
     task: number,
   ): string {
-    if (kind.startsWith("leak-") && block !== null) return `${kind}:b${block.address}:${task}`;
-    if (source !== null) return `${kind}:${source.file}:${source.line}:${source.column}:${task}`;
-    if (access === null && block !== null) return `${kind}:b${block.address}:${task}`;
-    return `${kind}:${address >>> 0}:${size}:${access}:${task}`;
+    // A bad access repeated in a loop asks for the same key each time: the last one is reused
+    // (the same string, its hash already computed) rather than built and hashed again.
+    const m = this.lastKey;
+    const blockAddress = block === null ? -1 : block.address;
+    if (
+      m !== null &&
+      m.kind === kind &&
+      m.address === address &&
+      m.size === size &&
+      m.access === access &&
+      m.block === blockAddress &&
+      m.task === task &&
+      (source === null
+        ? m.file === null
+        : m.file === source.file && m.line === source.line && m.column === source.column)
+    )
+      return m.key;
+    const key = repeatKey(kind, source, address, size, access, block, task);
+    this.lastKey = {
+      kind,
+      file: source?.file ?? null,
+      line: source?.line ?? 0,
+      column: source?.column ?? 0,
+      address,
+      size,
+      access,
+      block: blockAddress,
+      task,
+      key,
+    };
+    return key;
   }
 
   /** Assembles a report (site, block description, dump, source line, optional JS stack). */
@@ -313,17 +466,10 @@ export class Reporter {
     block: BlockRecord | null,
     details: string[],
     pages: FreedPagesRecord | null,
+    { source, occurrence }: Tally,
     located = true,
   ): MemReport {
     const task = actor >>> 2;
-    const sites = this.opts.sourceSites;
-    const source = sites !== null && !kind.startsWith("leak-") ? siteOfCapture(this.callStack(), sites) : null;
-    const key = this.key(kind, source, address, size, access, block, task);
-    const known = this.seen.get(key);
-    const occurrence = (known ?? 0) + 1;
-    // Past `maxReports` every report is suppressed: a key not seen before is not remembered, or a
-    // run reporting at ever new addresses (onError "continue") would grow the map without bound.
-    if (known !== undefined || this.reports.length < this.opts.maxReports) this.seen.set(key, occurrence);
     const region = located ? this.bus.regionAt(address >>> 0) : undefined;
     const label = this.label;
     this.label = null;
@@ -361,7 +507,7 @@ export class Reporter {
   /** Keeps and emits a report (within the caps), then stops the task if asked to. */
   private file(built: MemReport, stop: boolean): void {
     const report = frozenCopy(built);
-    if (report.occurrence > this.opts.maxRepeats || this.reports.length >= this.opts.maxReports) {
+    if (!this.keeps(report.occurrence)) {
       this.dropped++;
       this.events.emit("suppressed", report);
     } else {
