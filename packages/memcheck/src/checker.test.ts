@@ -2,7 +2,7 @@ import { ActorMode, createMachine, Fault, makeActor, STM32F407 } from "@rtos-sim
 import { describe, expect, it } from "vitest";
 import { checkedAllocator } from "./checked-allocator.js";
 import { MemoryChecker } from "./checker.js";
-import { MemcheckError } from "./errors.js";
+import { CheckerFault, MemcheckError } from "./errors.js";
 import { formatReport, formatTime } from "./report.js";
 import { TestAllocator } from "./test-allocator.js";
 import { DATA, FIRST_BLOCK, HEAP, LOGGER, SENSOR, setup } from "./test-setup.js";
@@ -507,6 +507,56 @@ describe("policy, caps and typed errors", () => {
     expect(f.checker.reports.map((r) => r.occurrence)).toEqual([1, 2]);
     expect(f.checker.suppressed).toBe(2);
     expect(seen).toEqual(["uninitialized-read", "uninitialized-read"]);
+  });
+
+  it("counts a dropped repeat nobody listens for as it counts one a listener sees", () => {
+    // The hook's path skips building a report the caps drop when no "suppressed" listener
+    // would see it: the counts, the label it takes and what a later listener sees are the same.
+    const f = setup({ maxRepeats: 3 });
+    f.user(SENSOR);
+    const p = f.heap.allocate(8)!;
+    f.checker.at("loop.c:7");
+    for (let i = 0; i < 10; i++) f.m.core.read8(p + 2); // the same bad read, ten times
+    expect(f.checker.reports.map((r) => [r.occurrence, r.message.endsWith("(at loop.c:7)")])).toEqual([
+      [1, true],
+      [2, false],
+      [3, false],
+    ]);
+    expect(f.checker.suppressed).toBe(7);
+    f.checker.at("loop.c:9");
+    f.m.core.read8(p + 2); // dropped unseen: it takes the label as a built report would
+    f.m.core.read8(p + 3); // a new site: kept, without the label
+    expect(f.checker.reports.map((r) => r.message)).toContain("read of uninitialized memory");
+    expect(f.checker.reports[3]!.message).not.toContain("loop.c:9");
+    const seen: [number, number, boolean, boolean][] = [];
+    f.checker.events.on("suppressed", (r) =>
+      seen.push([r.occurrence, r.address - p, r.dump !== null, r.block !== null]),
+    );
+    f.m.core.read8(p + 2);
+    expect(seen).toEqual([[12, 2, true, true]]); // the full report, counted through the unseen ones
+    expect([f.checker.reports.length, f.checker.suppressed]).toEqual([4, 9]);
+  });
+
+  it("stops on a dropped repeat when the policy stops: the thrown report is built in full", () => {
+    const f = setup({ maxRepeats: 1, onError: "stop" });
+    f.user(SENSOR);
+    const p = f.heap.allocate(8)!;
+    const faults: [number, boolean][] = [];
+    for (let i = 0; i < 3; i++) {
+      try {
+        f.m.core.read8(p + 2);
+      } catch (e) {
+        if (!(e instanceof CheckerFault)) throw e;
+        faults.push([e.report.occurrence, e.report.dump !== null]);
+        f.m.core.clearFault();
+      }
+    }
+    expect(faults).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
+    expect([f.checker.reports.length, f.checker.suppressed]).toEqual([1, 2]);
   });
 
   it("groups repeats by access site: distinct bad accesses to one block are each reported", () => {
