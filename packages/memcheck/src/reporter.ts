@@ -10,7 +10,14 @@ import type { FreedPagesRecord, Ledger } from "./ledger.js";
 import type { ResolvedOptions } from "./options.js";
 import type { FrameInfo, MemReport, PageInfo, ReportKind, Site, StateDump } from "./report.js";
 import type { Shadow } from "./shadow.js";
-import { captureStack, type SourceSite, type StackCapture, siteOfCapture } from "./source-site.js";
+import {
+  captureStack,
+  currentSourceSite,
+  type SourceSite,
+  type SourceSiteOptions,
+  type StackCapture,
+  siteOfCapture,
+} from "./source-site.js";
 import { NO, stateCode } from "./state.js";
 
 /** What a {@link Reporter} reads: the bus (region names), the core (running actor, fault latch), the shadow and ledger (dumps). */
@@ -161,6 +168,17 @@ export class Reporter {
     }
     if (this.request !== null) return this.request.stack;
     return this.opts.sourceSites !== null ? captureStack() : null;
+  }
+
+  /** The source line of the current call: the stack `callStack` gives (consumed), the JS stack now read by `currentSourceSite`. */
+  private callSite(sites: SourceSiteOptions): SourceSite | null {
+    const pending = this.pendingStack;
+    if (pending !== null) {
+      this.pendingStack = null;
+      return siteOfCapture(pending, sites);
+    }
+    if (this.request !== null) return siteOfCapture(this.request.stack, sites);
+    return currentSourceSite(sites);
   }
 
   /**
@@ -402,7 +420,7 @@ export class Reporter {
   ): Tally {
     const task = actor >>> 2;
     const sites = this.opts.sourceSites;
-    const source = sites !== null && !kind.startsWith("leak-") ? siteOfCapture(this.callStack(), sites) : null;
+    const source = sites !== null && !kind.startsWith("leak-") ? this.callSite(sites) : null;
     const key = this.key(kind, source, address, size, access, block, task);
     const known = this.seen.get(key);
     const occurrence = (known ?? 0) + 1;

@@ -3,12 +3,14 @@ import { checkedAllocator } from "./checked-allocator.js";
 import { formatReport } from "./report.js";
 import {
   captureStack,
+  currentSourceSite,
   firstSourceSite,
   formatSourceSite,
   isSimulatorFrame,
   maskSourceSites,
   parseFrames,
   relativeTo,
+  type SourceSiteOptions,
   type StackFrame,
   withoutSourceSites,
 } from "./source-site.js";
@@ -296,5 +298,31 @@ describe("source sites in reports (option sourceSites)", () => {
     ]);
     expect(r.block!.freed!.source!.line).toBe(callLine);
     expect(formatReport(r).split("\n")[1]).toBe("block freed twice (task sensor, user mode, in syscall free)");
+  });
+});
+
+describe("currentSourceSite", () => {
+  // Every frame but the named function's is taken for the simulator's, so the site is the
+  // frame of `task` however deep below the capture it lies.
+  const only = (name: string): SourceSiteOptions => ({
+    map: (f) => (f.function === name ? { ...f, file: "task.ts" } : { ...f, file: "node:sim" }),
+  });
+  /** Calls `f` `depth` frames below a function named `task`. */
+  function task(depth: number, f: () => unknown): unknown {
+    const down = (n: number): unknown => (n === 0 ? f() : down(n - 1));
+    return down(depth);
+  }
+  const fields = (s: { file: string; function: string | null } | null) => (s ? [s.file, s.function] : null);
+
+  it("finds the site a full capture finds: near the capture, past the shallow depth, and none past the full depth", () => {
+    for (const depth of [0, 5, 15, 20]) {
+      const [now, full] = task(depth, () => [
+        currentSourceSite(only("task")),
+        firstSourceSite(captureStack().stack ?? "", only("task")),
+      ]) as unknown[];
+      expect([depth, fields(now as never)]).toEqual([depth, ["task.ts", "task"]]);
+      expect(fields(now as never)).toEqual(fields(full as never));
+    }
+    expect(task(30, () => currentSourceSite(only("task")))).toBeNull(); // beyond the 24 frames a capture keeps
   });
 });
