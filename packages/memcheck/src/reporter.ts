@@ -227,21 +227,9 @@ export class Reporter {
    */
   accessError(p: Problem, size: number, access: MemReport["access"], actor: number, mayStop = true): MemReport {
     const seen = this.tally(p.kind, p.address, size, access, actor, p.block);
-    const report = this.build(
-      p.kind,
-      p.message,
-      p.address,
-      size,
-      access,
-      actor,
-      p.block,
-      p.details,
-      p.pages ?? null,
-      seen,
-    );
-    const frame = p.frame ? this.frameInfo(p.frame, p.address >>> 0) : null;
-    this.file(frame ? { ...report, frame } : report, mayStop && this.stops(report));
-    return report; // as built: the frame is in the filed copy only
+    const filed = this.accessReport(p, size, access, actor, seen);
+    this.file(filed, mayStop && this.stops(filed));
+    return filed.frame === null ? filed : { ...filed, frame: null }; // as built: the frame is in the filed copy only
   }
 
   /**
