@@ -176,6 +176,26 @@ describe("struct views in simulated memory", () => {
     expect(back).toEqual([-3.25, -7, -1, 0xfffffffe, 4, 80]);
   });
 
+  it("a nested view is made once per struct view: reading a field again gives the same object", () => {
+    let same: boolean[] = [];
+    let values: number[] = [];
+    inTask(function* (t, k) {
+      const base = k.partitions.get("p")!.base;
+      const s = S.at(t, base);
+      const other = S.at(t, base + 64);
+      s.e.set(1, 2.5);
+      s.v.y = -4;
+      other.e.set(1, 7);
+      const [e1, e2, v1, v2] = [s.e, s.e, s.v, s.v];
+      same = [e1 === e2, v1 === v2, e1 !== other.e];
+      // Each view still reads its own bytes: the kept views are per struct view, not per type.
+      values = [s.e.get(1), s.v.y, other.e.get(1), s.e.address - base, other.v.address - base];
+      yield* t.yield();
+    });
+    expect(same).toEqual([true, true, true]);
+    expect(values).toEqual([2.5, -4, 7, 24, 64 + 40]);
+  });
+
   it("an index past the end reads the bytes after the array, as in C (the checker or the MPU decide)", () => {
     const A = struct("A", { small: array(u32, 2), next: u32 });
     let read = 0;

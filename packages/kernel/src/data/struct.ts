@@ -108,6 +108,14 @@ interface ViewInstance {
   readonly $a: number;
 }
 
+/** A struct view: its nested views, made at their first read (see {@link defineViewClass}). */
+interface StructInstance extends ViewInstance {
+  readonly $n: unknown[];
+}
+
+/** The nested views of a layout without array or struct fields: none, shared. */
+const NO_NESTED: unknown[] = [];
+
 /** The getter and setter of a scalar at byte `off` of a view (closures made once per layout). */
 function scalarProperty(kind: ScalarKind, off: number): PropertyDescriptor {
   switch (kind) {
@@ -322,30 +330,43 @@ function viewFactory(t: FieldType): (m: ViewMemory, a: number) => unknown {
 
 /**
  * Generates the view class of a layout, once: a getter and setter per scalar field (one checked
- * access each), a getter per array or struct field making a view of it.
+ * access each), a getter per array or struct field giving a view of it. A nested view is made at
+ * the field's first read and kept in the struct view (`s.samples === s.samples`): a view holds
+ * only its memory and address, both fixed, so the same object serves every later read, and a
+ * loop over `s.samples.get(i)` makes no garbage.
  */
 export function defineViewClass<V>(name: string, fields: readonly FieldLayout[]): ViewClass<V> {
+  const nested = fields.filter((f) => f.type.kind !== "scalar").length;
   const C = class {
     readonly $m: ViewMemory;
     readonly $a: number;
+    readonly $n: unknown[];
     constructor(m: ViewMemory, a: number) {
       this.$m = m;
       this.$a = a;
+      this.$n = nested === 0 ? NO_NESTED : new Array<unknown>(nested).fill(undefined);
     }
     get address(): number {
       return this.$a;
     }
   };
   Object.defineProperty(C, "name", { value: `${name}View` });
+  let slot = 0;
   for (const f of fields) {
     const off = f.offset;
     if (f.type.kind === "scalar") {
       Object.defineProperty(C.prototype, f.name, scalarProperty((f.type as ScalarType).scalar, off));
     } else {
       const make = viewFactory(f.type);
+      const k = slot++;
       Object.defineProperty(C.prototype, f.name, {
-        get(this: ViewInstance) {
-          return make(this.$m, this.$a + off);
+        get(this: StructInstance) {
+          let v = this.$n[k];
+          if (v === undefined) {
+            v = make(this.$m, this.$a + off);
+            this.$n[k] = v;
+          }
+          return v;
         },
       });
     }
