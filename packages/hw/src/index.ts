@@ -104,6 +104,7 @@ export {
 } from "./mpu/fields.js";
 export type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./mpu/model.js";
 export { Mpu } from "./mpu/mpu.js";
+export { MpuBase } from "./mpu/mpu-base.js";
 export { MpuPairProgram } from "./mpu/pair-program.js";
 export { GRANULE_SHIFT, PERM_ALL, PERM_PRIV, Perm } from "./mpu/perm.js";
 export type { MpuArchitecture, MpuRegionView } from "./mpu/view.js";

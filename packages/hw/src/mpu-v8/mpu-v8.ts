@@ -1,10 +1,11 @@
-import { HwError, requireArrayLike, requireObject, requireRegionNumber } from "../errors.js";
+import { HwError, requireArrayLike, requireRegionNumber } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { ctrlAfterWrite, rnrAfterWrite } from "../mpu/control-writes.js";
 import { backgroundPerm, defaultPerm, isSystemXn, MpuCtrl } from "../mpu/fields.js";
-import type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "../mpu/model.js";
+import type { GranuleLayout } from "../mpu/model.js";
+import { MpuBase } from "../mpu/mpu-base.js";
 import { Perm } from "../mpu/perm.js";
-import { defaultMapTables, fillGranules, PermTableCache, permTable } from "../mpu/perm-table.js";
+import { fillGranules } from "../mpu/perm-table.js";
 import { decodeRegionV8, encodeRegionV8, type MpuV8RegionSettings, type Pmsav8RegionView } from "./config.js";
 import { decodeMairAttr, MpuV8Reg, RbarV8, Rlar, regionV8Perm, rlarDefined } from "./fields.js";
 
@@ -38,68 +39,25 @@ function regionEnd(rlar: number): number {
  * (docs/mpu-model.md) and emit a `warning` event. The typed API ({@link MpuV8.setRegion})
  * validates first and throws a typed error without writing anything.
  */
-export class MpuV8 implements MpuModel {
+export class MpuV8 extends MpuBase<Pmsav8RegionView> {
   /** The architecture of this MPU. */
   readonly architecture = "pmsav8" as const;
-  /** DREGION: number of regions. */
-  readonly regionCount: number;
   /** Whether RLAR.PXN exists (ARMv8.1-M). */
   readonly pxnImplemented: boolean;
-  private ctrl = 0;
-  private rnr = 0;
   private readonly rbar: Uint32Array;
   private readonly rlar: Uint32Array;
   private readonly mair = new Uint32Array(2);
   private readonly rlarMask: number;
-  private readonly layout: GranuleLayout;
-  private readonly emitter: HwEmitter;
-  private readonly defaultTable: PermTable;
-  private readonly backgroundTable: Uint8Array;
-  private readonly cache = new PermTableCache();
-  private readonly keyScratch: Uint32Array;
-  private current: PermTable | null = null;
-  /** Set while the typed API writes a validated region: intermediate register states do not warn. */
-  private quiet = false;
-  /** Called after any change of configuration (the core drops its cached table). */
-  onChange: (() => void) | null = null;
-  /** Counts tables built (not found in the cache); for tests and benchmarks. */
-  tablesBuilt = 0;
 
   constructor(regionCount: number, layout: GranuleLayout, emitter: HwEmitter, options: { readonly pxn: boolean }) {
-    this.regionCount = regionCount;
+    super(regionCount, layout, emitter, 3 + 2 * regionCount);
     this.pxnImplemented = options.pxn;
     this.rlarMask = rlarDefined(options.pxn);
-    this.layout = layout;
-    this.emitter = emitter;
     this.rbar = new Uint32Array(regionCount);
     this.rlar = new Uint32Array(regionCount);
-    this.keyScratch = new Uint32Array(3 + 2 * regionCount);
-    const tables = defaultMapTables(layout);
-    this.defaultTable = tables.map;
-    this.backgroundTable = tables.background;
   }
 
   // ---- registers -------------------------------------------------------------------------
-
-  /** MPU_TYPE value: DREGION in [15:8], SEPARATE = 0. */
-  get type(): number {
-    return this.regionCount << 8;
-  }
-
-  /** MPU_CTRL value. */
-  get control(): number {
-    return this.ctrl;
-  }
-
-  /** MPU_CTRL.ENABLE. */
-  get enabled(): boolean {
-    return (this.ctrl & MpuCtrl.ENABLE) !== 0;
-  }
-
-  /** MPU_CTRL.HFNMIENA. */
-  get hfnmiena(): boolean {
-    return (this.ctrl & MpuCtrl.HFNMIENA) !== 0;
-  }
 
   /** MPU_MAIR0 (Attr0..Attr3) and MPU_MAIR1 (Attr4..Attr7). */
   get mairs(): readonly [number, number] {
@@ -256,22 +214,6 @@ export class MpuV8 implements MpuModel {
     return decodeRegionV8(n, this.rbar[n] ?? 0, rlar, this.attr((rlar & Rlar.ATTRINDX_MASK) >>> Rlar.ATTRINDX_SHIFT));
   }
 
-  /** Every region decoded. */
-  regions(): Pmsav8RegionView[] {
-    const out: Pmsav8RegionView[] = [];
-    for (let i = 0; i < this.regionCount; i++) out.push(this.region(i));
-    return out;
-  }
-
-  /** Writes MPU_CTRL from named bits. */
-  setControl(c: MpuControlSettings): void {
-    requireObject(c, "setControl: settings");
-    let v = c.enable ? MpuCtrl.ENABLE : 0;
-    if (c.privdefena) v |= MpuCtrl.PRIVDEFENA;
-    if (c.hfnmiena) v |= MpuCtrl.HFNMIENA;
-    this.writeRegister(MpuV8Reg.CTRL, v);
-  }
-
   /**
    * Loads (RBAR, RLAR) pairs for regions `first`, `first + 1`, ... as CMSIS's `ARM_MPU_Load`
    * does: RNR := the group's first region, then an STM of up to four pairs to RBAR..RLAR_A3, per
@@ -334,13 +276,6 @@ export class MpuV8 implements MpuModel {
     return true;
   }
 
-  /** Configuration warnings for the current register values (enabled regions only). */
-  warnings(): ConfigWarning[] {
-    const out: ConfigWarning[] = [];
-    for (let n = 0; n < this.regionCount; n++) out.push(...this.regionWarnings(n));
-    return out;
-  }
-
   // ---- decisions -------------------------------------------------------------------------
 
   /**
@@ -368,33 +303,6 @@ export class MpuV8 implements MpuModel {
     return p;
   }
 
-  /** The default-map table (MPU off, or HardFault/NMI with HFNMIENA = 0). */
-  get defaultMapTable(): PermTable {
-    return this.defaultTable;
-  }
-
-  /**
-   * The permission table of the current configuration: one byte per 32-byte granule of the
-   * layout. Cached per configuration (keyed by CTRL, MAIR0/1 and the enabled regions' registers).
-   */
-  /** The current table when one is cached for the registers as they are, else null (nothing is built). */
-  knownTable(): PermTable | null {
-    return this.current;
-  }
-
-  table(): PermTable {
-    if (this.current) return this.current;
-    const key = this.configKey();
-    let table = this.cache.get(key);
-    if (table === undefined) {
-      table = permTable(this.layout, this.build());
-      this.tablesBuilt++;
-      this.cache.set(key, table);
-    }
-    this.current = table;
-    return table;
-  }
-
   // ---- internals -------------------------------------------------------------------------
 
   private regionPerm(n: number): number {
@@ -402,7 +310,8 @@ export class MpuV8 implements MpuModel {
     return regionV8Perm(this.rbar[n]!, rlar, this.attr((rlar & Rlar.ATTRINDX_MASK) >>> Rlar.ATTRINDX_SHIFT));
   }
 
-  private configKey(): Uint32Array {
+  /** @internal The key of the current configuration: CTRL, MAIR0/1, then RBAR and RLAR of each enabled region. */
+  protected configKey(): Uint32Array {
     const key = this.keyScratch;
     key.fill(0);
     key[0] = this.ctrl;
@@ -417,7 +326,8 @@ export class MpuV8 implements MpuModel {
     return key;
   }
 
-  private build(): Uint8Array {
+  /** @internal */
+  protected build(): Uint8Array {
     const t = new Uint8Array(this.layout.granules);
     if (!this.enabled) {
       t.set(this.defaultTable.bytes);
@@ -445,26 +355,13 @@ export class MpuV8 implements MpuModel {
     return t;
   }
 
-  /** A register changed: drop the current table, tell the core, emit (the register named only when someone listens). */
-  private changed(register: string | number, region: number | null, value: number): void {
-    this.current = null;
-    this.onChange?.();
-    if (this.emitter.listenerCount("mpu-reconfigured") > 0) {
-      const name = typeof register === "string" ? register : (REGISTER_NAMES[register] ?? "RBAR");
-      this.emitter.emit("mpu-reconfigured", { register: name, region, value });
-    }
+  /** @internal */
+  protected registerName(address: number): string {
+    return REGISTER_NAMES[address] ?? "RBAR";
   }
 
-  private warn(w: ConfigWarning): void {
-    this.emitter.emit("warning", w);
-  }
-
-  private checkRegion(n: number): void {
-    if (this.quiet || this.emitter.listenerCount("warning") === 0) return;
-    for (const w of this.regionWarnings(n)) this.warn(w);
-  }
-
-  private regionWarnings(n: number): ConfigWarning[] {
+  /** @internal */
+  protected regionWarnings(n: number): ConfigWarning[] {
     const rlar = this.rlar[n]!;
     if ((rlar & Rlar.EN) === 0) return [];
     const rbar = this.rbar[n]!;

@@ -1,4 +1,4 @@
-import { requireArrayLike, requireObject, requireRegionNumber } from "../errors.js";
+import { requireArrayLike, requireRegionNumber } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
 import { ctrlAfterWrite, rnrAfterWrite } from "./control-writes.js";
@@ -13,10 +13,11 @@ import {
   Rasr,
   rasrPerm,
 } from "./fields.js";
-import type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./model.js";
+import type { GranuleLayout, PermTable } from "./model.js";
+import { MpuBase } from "./mpu-base.js";
 import { MpuPairProgram } from "./pair-program.js";
 import { Perm } from "./perm.js";
-import { defaultMapTables, fillGranules, PermTableCache, permTable, sameKey } from "./perm-table.js";
+import { fillGranules, sameKey } from "./perm-table.js";
 
 /** The RBAR..RASR_A3 alias block in STM order. */
 const ALIAS_ADDRS = [
@@ -65,13 +66,9 @@ function regionBase(rbar: number, size: number): number {
  * and emit a `warning` event. The typed API ({@link Mpu.setRegion}) validates first and throws a
  * typed error without writing anything.
  */
-export class Mpu implements MpuModel {
+export class Mpu extends MpuBase<Pmsav7RegionView> {
   /** The architecture of this MPU. */
   readonly architecture = "pmsav7" as const;
-  /** DREGION: number of regions (8 or 16). */
-  readonly regionCount: number;
-  private ctrl = 0;
-  private rnr = 0;
   /**
    * RBAR.ADDR and RASR per region: the MPU's own arrays (`ownRbar`, `ownRasr`) or, after {@link
    * Mpu.loadProgram}, the program's (shared copy-on-write: only read while shared; the next
@@ -81,13 +78,6 @@ export class Mpu implements MpuModel {
   private rasr: Uint32Array;
   private readonly ownRbar: Uint32Array;
   private readonly ownRasr: Uint32Array;
-  private readonly layout: GranuleLayout;
-  private readonly emitter: HwEmitter;
-  private readonly defaultTable: PermTable;
-  private readonly backgroundTable: Uint8Array;
-  private readonly cache = new PermTableCache();
-  private current: PermTable | null = null;
-  private readonly keyScratch: Uint32Array;
   /** The words array of the last quiet {@link Mpu.loadPairs} that wrote every region in order; any register write clears it. */
   private source: ArrayLike<number> | null = null;
   /** The program of the last {@link Mpu.loadProgram}: its values are in the registers; any register write clears it. */
@@ -100,47 +90,13 @@ export class Mpu implements MpuModel {
     object,
     { readonly rbar: Uint32Array; readonly rasr: Uint32Array; readonly ctrl: number; readonly table: PermTable }
   >();
-  /** Set while the typed API writes a validated region: intermediate register states do not warn. */
-  private quiet = false;
-  /** Called after any change of configuration (the core drops its cached table). */
-  onChange: (() => void) | null = null;
-  /** Counts tables built (not found in the cache); for tests and benchmarks. */
-  tablesBuilt = 0;
 
   constructor(regionCount: number, layout: GranuleLayout, emitter: HwEmitter) {
-    this.regionCount = regionCount;
-    this.layout = layout;
-    this.emitter = emitter;
+    super(regionCount, layout, emitter, 1 + 2 * regionCount);
     this.ownRbar = new Uint32Array(regionCount);
     this.ownRasr = new Uint32Array(regionCount);
     this.rbar = this.ownRbar;
     this.rasr = this.ownRasr;
-    this.keyScratch = new Uint32Array(1 + 2 * regionCount);
-    const tables = defaultMapTables(layout);
-    this.defaultTable = tables.map;
-    this.backgroundTable = tables.background;
-  }
-
-  // ---- registers -------------------------------------------------------------------------
-
-  /** MPU_TYPE value: DREGION in [15:8], SEPARATE = 0. */
-  get type(): number {
-    return this.regionCount << 8;
-  }
-
-  /** MPU_CTRL value. */
-  get control(): number {
-    return this.ctrl;
-  }
-
-  /** MPU_CTRL.ENABLE. */
-  get enabled(): boolean {
-    return (this.ctrl & MpuCtrl.ENABLE) !== 0;
-  }
-
-  /** MPU_CTRL.HFNMIENA. */
-  get hfnmiena(): boolean {
-    return (this.ctrl & MpuCtrl.HFNMIENA) !== 0;
   }
 
   /** Whether the word at `address` is one of the PMSAv7 MPU's registers (MPU_TYPE..MPU_RASR_A3). */
@@ -283,22 +239,6 @@ export class Mpu implements MpuModel {
     return decodeRegion(n, this.rbar[n] ?? 0, this.rasr[n] ?? 0);
   }
 
-  /** Every region decoded. */
-  regions(): Pmsav7RegionView[] {
-    const out: Pmsav7RegionView[] = [];
-    for (let i = 0; i < this.regionCount; i++) out.push(this.region(i));
-    return out;
-  }
-
-  /** Writes MPU_CTRL from named bits. */
-  setControl(c: MpuControlSettings): void {
-    requireObject(c, "setControl: settings");
-    let v = c.enable ? MpuCtrl.ENABLE : 0;
-    if (c.privdefena) v |= MpuCtrl.PRIVDEFENA;
-    if (c.hfnmiena) v |= MpuCtrl.HFNMIENA;
-    this.writeRegister(MpuReg.CTRL, v);
-  }
-
   /**
    * Loads (RBAR, RASR) pairs as an STM to RBAR..RASR_A3 would: each RBAR carries VALID and REGION.
    * `words` holds 2 entries per region (at most 4 regions per call, like the alias block).
@@ -398,13 +338,6 @@ export class Mpu implements MpuModel {
     this.onChange?.();
   }
 
-  /** Configuration warnings for the current register values (enabled regions only). */
-  warnings(): ConfigWarning[] {
-    const out: ConfigWarning[] = [];
-    for (let n = 0; n < this.regionCount; n++) out.push(...this.regionWarnings(n));
-    return out;
-  }
-
   // ---- decisions -------------------------------------------------------------------------
 
   /**
@@ -434,16 +367,11 @@ export class Mpu implements MpuModel {
     return p;
   }
 
-  /** The default-map table (MPU off, or HardFault/NMI with HFNMIENA = 0). */
-  get defaultMapTable(): PermTable {
-    return this.defaultTable;
-  }
-
   /**
    * The permission table of the current configuration: one byte per 32-byte granule of the
    * layout. Cached per configuration (keyed by CTRL and the enabled regions' registers).
    */
-  table(): PermTable {
+  override table(): PermTable {
     // A configuration loaded whole from a words array seen before: its table without a key.
     const known = this.knownTable();
     if (known !== null) return known;
@@ -469,7 +397,7 @@ export class Mpu implements MpuModel {
    * table, or the one of a words array loaded whole before ({@link Mpu.loadPairs} at a context
    * switch), checked against the registers as {@link Mpu.table} does; else null.
    */
-  knownTable(): PermTable | null {
+  override knownTable(): PermTable | null {
     if (this.current) return this.current;
     const src = this.source;
     if (src === null) return null;
@@ -478,19 +406,6 @@ export class Mpu implements MpuModel {
       return null;
     this.current = e.table;
     return e.table;
-  }
-
-  /** The table of the current registers from the cache keyed by their values (built on a miss). */
-  private lookup(): PermTable {
-    const key = this.configKey();
-    let table = this.cache.get(key);
-    if (table === undefined) {
-      table = permTable(this.layout, this.build());
-      this.tablesBuilt++;
-      this.cache.set(key, table);
-    }
-    this.current = table;
-    return table;
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -508,8 +423,8 @@ export class Mpu implements MpuModel {
     this.rasr = this.ownRasr;
   }
 
-  /** The key of the current configuration, in a buffer reused by every lookup (copied when cached). */
-  private configKey(): Uint32Array {
+  /** @internal The key of the current configuration: CTRL, then RBAR and RASR of each enabled region. */
+  protected configKey(): Uint32Array {
     const n = this.regionCount;
     const key = this.keyScratch;
     key.fill(0);
@@ -523,7 +438,8 @@ export class Mpu implements MpuModel {
     return key;
   }
 
-  private build(): Uint8Array {
+  /** @internal */
+  protected build(): Uint8Array {
     const t = new Uint8Array(this.layout.granules);
     if (!this.enabled) {
       t.set(this.defaultTable.bytes);
@@ -552,26 +468,13 @@ export class Mpu implements MpuModel {
     fillGranules(this.layout, t, lo, hi, perm);
   }
 
-  /** A register changed: drop the current table, tell the core, emit (the register named only when someone listens). */
-  private changed(register: string | number, region: number | null, value: number): void {
-    this.current = null;
-    this.onChange?.();
-    if (this.emitter.listenerCount("mpu-reconfigured") > 0) {
-      const name = typeof register === "string" ? register : (ALIAS_NAMES[register] ?? "RBAR");
-      this.emitter.emit("mpu-reconfigured", { register: name, region, value });
-    }
+  /** @internal */
+  protected registerName(address: number): string {
+    return ALIAS_NAMES[address] ?? "RBAR";
   }
 
-  private warn(w: ConfigWarning): void {
-    this.emitter.emit("warning", w);
-  }
-
-  private checkRegion(n: number): void {
-    if (this.quiet || this.emitter.listenerCount("warning") === 0) return;
-    for (const w of this.regionWarnings(n)) this.warn(w);
-  }
-
-  private regionWarnings(n: number): ConfigWarning[] {
+  /** @internal */
+  protected regionWarnings(n: number): ConfigWarning[] {
     const rasr = this.rasr[n]!;
     if ((rasr & Rasr.ENABLE) === 0) return [];
     const out: ConfigWarning[] = [];
