@@ -1,6 +1,5 @@
 import { HwError, requireArrayLike, requireRegionNumber } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
-import { ctrlAfterWrite, rnrAfterWrite } from "../mpu/control-writes.js";
 import { backgroundPerm, defaultPerm, isSystemXn, MpuCtrl } from "../mpu/fields.js";
 import type { GranuleLayout } from "../mpu/model.js";
 import { MpuBase } from "../mpu/mpu-base.js";
@@ -108,21 +107,8 @@ export class MpuV8 extends MpuBase<Pmsav8RegionView> {
   /** Writes an MPU register by its address, with the hardware's semantics. */
   writeRegister(address: number, value: number): void {
     const v = value >>> 0;
+    if (this.writeCommon(address, v)) return;
     switch (address) {
-      case MpuV8Reg.TYPE:
-        return; // read-only
-      case MpuV8Reg.CTRL: {
-        const c = ctrlAfterWrite(v, (w) => this.warn(w));
-        if (c === this.ctrl) return;
-        this.ctrl = c;
-        this.changed("CTRL", null, c);
-        return;
-      }
-      case MpuV8Reg.RNR: {
-        const n = rnrAfterWrite(v, this.regionCount, (w) => this.warn(w));
-        if (n >= 0) this.rnr = n;
-        return;
-      }
       case MpuV8Reg.MAIR0:
       case MpuV8Reg.MAIR1: {
         const i = address === MpuV8Reg.MAIR0 ? 0 : 1;

@@ -1,12 +1,11 @@
 import { requireObject } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
-import { MpuCtrl } from "./fields.js";
+import { ctrlAfterWrite, rnrAfterWrite } from "./control-writes.js";
+import { MpuCtrl, MpuReg } from "./fields.js";
 import type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./model.js";
 import { defaultMapTables, PermTableCache, permTable } from "./perm-table.js";
 import type { MpuArchitecture, MpuRegionView } from "./view.js";
 
-/** MPU_CTRL's address: the same word on PMSAv7 and PMSAv8. */
-const MPU_CTRL = 0xe000ed94;
 
 /**
  * What the PMSAv7 and PMSAv8 MPUs share: MPU_CTRL and MPU_RNR, the permission tables cached per
@@ -83,13 +82,40 @@ export abstract class MpuBase<V extends MpuRegionView> implements MpuModel {
   /** Writes an MPU register by its address, with the hardware's semantics (never throws). */
   abstract writeRegister(address: number, value: number): void;
 
+  /**
+   * @internal A write of MPU_TYPE (read-only), MPU_CTRL or MPU_RNR (the same words on PMSAv7 and
+   * PMSAv8), with the hardware's semantics (`value` a uint32); false, having done nothing, for any
+   * other register.
+   */
+  protected writeCommon(address: number, value: number): boolean {
+    switch (address) {
+      case MpuReg.TYPE:
+        return true;
+      case MpuReg.CTRL: {
+        const c = ctrlAfterWrite(value, (w) => this.warn(w));
+        if (c !== this.ctrl) {
+          this.ctrl = c;
+          this.changed("CTRL", null, c);
+        }
+        return true;
+      }
+      case MpuReg.RNR: {
+        const n = rnrAfterWrite(value, this.regionCount, (w) => this.warn(w));
+        if (n >= 0) this.rnr = n;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
   /** Writes MPU_CTRL from named bits. */
   setControl(c: MpuControlSettings): void {
     requireObject(c, "setControl: settings");
     let v = c.enable ? MpuCtrl.ENABLE : 0;
     if (c.privdefena) v |= MpuCtrl.PRIVDEFENA;
     if (c.hfnmiena) v |= MpuCtrl.HFNMIENA;
-    this.writeRegister(MPU_CTRL, v);
+    this.writeRegister(MpuReg.CTRL, v);
   }
 
   /** Region `n` decoded from its registers (`MPU_REGION_NUMBER` when the MPU has no region `n`). */

@@ -1,7 +1,6 @@
 import { requireArrayLike, requireRegionNumber } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
 import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
-import { ctrlAfterWrite, rnrAfterWrite } from "./control-writes.js";
 import {
   backgroundPerm,
   decodeMemoryAttributes,
@@ -134,21 +133,8 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
     this.ownRegisters();
     this.source = null;
     this.program = null;
+    if (this.writeCommon(address, value)) return;
     switch (address) {
-      case MpuReg.TYPE:
-        return; // read-only
-      case MpuReg.CTRL: {
-        const c = ctrlAfterWrite(value, (w) => this.warn(w));
-        if (c === this.ctrl) return;
-        this.ctrl = c;
-        this.changed("CTRL", null, c);
-        return;
-      }
-      case MpuReg.RNR: {
-        const n = rnrAfterWrite(value, this.regionCount, (w) => this.warn(w));
-        if (n >= 0) this.rnr = n;
-        return;
-      }
       case MpuReg.RBAR:
       case MpuReg.RBAR_A1:
       case MpuReg.RBAR_A2:
