@@ -408,6 +408,17 @@ describe("the playground in headless Chromium", () => {
     }));
     expect(widths.page).toBe(420);
     expect(widths.panels.every((right) => right <= 420)).toBe(true);
+    // The wide charts keep their labels readable and scroll inside their panel instead; the
+    // status bar scrolls with the page rather than covering it.
+    const charts = await page.evaluate(() =>
+      ["#mpu", "#timeline"].map((id) => {
+        const box = document.querySelector(id)!;
+        const label = box.querySelector("svg text")!.getBoundingClientRect().height;
+        return { label: Math.round(label), scrolls: box.scrollWidth > box.clientWidth };
+      }),
+    );
+    expect(charts.every((c) => c.label >= 8 && c.scrolls)).toBe(true);
+    expect(await page.evaluate(() => getComputedStyle(document.getElementById("status")!).position)).toBe("static");
     // A hardware-level app has nothing to step: the disabled buttons say so.
     expect(await page.getAttribute("#step-ms", "title")).toMatch(/^a hardware-level app .* runs to its end in one go/);
     expect(problems).toEqual([]);
