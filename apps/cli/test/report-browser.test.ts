@@ -92,6 +92,17 @@ describe("the HTML report in headless Chromium", () => {
       await page.check("#show-expected");
       await page.mouse.move(0, 0);
 
+      // A phone-wide window: the timeline keeps readable labels and scrolls in its section.
+      await page.setViewportSize({ width: 390, height: 844 });
+      const narrow = await page.evaluate(() => {
+        const box = document.querySelector("#timeline")!;
+        const label = box.querySelector("svg text")!.getBoundingClientRect().height;
+        return { label: Math.round(label), scrolls: box.scrollWidth > box.clientWidth };
+      });
+      expect(narrow.label).toBeGreaterThanOrEqual(8);
+      expect(narrow.scrolls).toBe(true);
+      await page.setViewportSize({ width: 1280, height: 900 });
+
       mkdirSync(ARTIFACTS, { recursive: true });
       const shot = join(ARTIFACTS, "report.png");
       await page.screenshot({ path: shot, fullPage: true });

@@ -56,6 +56,12 @@ ul.checks li.pass::before { color: var(--ok); }
 ul.checks li.fail::before { color: var(--bad); }
 ul.checks li.skip::before { color: var(--warn); }
 footer { color: var(--muted); padding: 16px 24px; border-top: 1px solid var(--line); }
+/* A narrow window: the wide charts keep readable labels (scaled to a phone they were 3-4px) and
+   scroll sideways in their section. */
+@media (max-width: 860px) {
+  #mpu, #timeline, #memory-use { overflow-x: auto; }
+  #mpu svg, #timeline svg, #memory-use svg { min-width: 860px; }
+}
 `;
 
 /**
