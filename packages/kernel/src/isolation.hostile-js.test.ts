@@ -1,7 +1,9 @@
+import { MPS2_AN505, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "./config.js";
 import type { Kernel } from "./kernel.js";
 import { sys } from "./syscalls.js";
+import type { TaskContext } from "./task-context.js";
 import { bootTest, victim } from "./test-kit.js";
 
 // Attacks made of JavaScript rather than addresses: getters, Proxies and own properties that
@@ -168,6 +170,80 @@ describe("a task's JavaScript cannot run as the kernel", () => {
     expect(k.semaphores.get("s")!.count).toBe(0);
     expect(k.faults).toEqual([]);
   });
+
+  // A `main` that is a plain function returning a generator (it type-checks as a TaskMain) runs
+  // its body when the kernel calls it. That call was made at spawn, inside the kernel's own work
+  // (Handler mode, the kernel's actor), and again at a restart: the body read the kernel's
+  // memory, wrote another task's heap and turned the MPU off for the rest of the run.
+  for (const board of [STM32F407, MPS2_AN505]) {
+    describe(`a main that is a plain function runs its body as the task, at its first step (${board.name})`, () => {
+      function evil(attempt: (t: TaskContext, k: Kernel) => void, log: string[], k: Kernel): TaskSpec {
+        return {
+          name: "evil",
+          main: ((t: TaskContext) => {
+            log.push(`called at step ${k.schedTask(k.task("evil")!).stats.steps}`);
+            attempt(t, k);
+            log.push("not stopped");
+            return (function* () {
+              yield* t.yield();
+            })();
+          }) as TaskSpec["main"],
+        };
+      }
+      function run(attempt: (t: TaskContext, k: Kernel) => void) {
+        const k = bootTest({}, board);
+        k.spawn(victim("va", 1, k, true));
+        const log: string[] = [];
+        k.spawn(evil(attempt, log, k));
+        k.run({ ms: 30 });
+        const f = k.faults.map((x) => [x.task, x.kind, x.hw?.cfsr, x.hw?.faultAddress]);
+        return { k, log, f, lines: k.task("va")!.output };
+      }
+
+      it("a store to MPU_CTRL is a BusFault (CFSR 0x8200, BFAR 0xE000ED94); the MPU stays on", () => {
+        const { k, log, f, lines } = run((t) => t.write32(0xe000ed94, 0));
+        expect(log).toEqual(["called at step 0"]);
+        expect(f).toEqual([["evil", "busfault", 0x8200, 0xe000ed94]]);
+        expect(k.machine.mpu.enabled).toBe(true);
+        expect(lines).toEqual(VICTIM_LINES);
+      });
+
+      it("a store to another task's heap is MemManage DACCVIOL at that address; the word is unchanged", () => {
+        let target = 0;
+        const { k, log, f, lines } = run((t, kernel) => {
+          target = kernel.task("va")!.heap!.base + 0x100;
+          t.write32(target, 0x41414141);
+        });
+        expect(log).toEqual(["called at step 0"]);
+        expect(f).toEqual([["evil", "memmanage", 0x82, target]]);
+        expect([...k.machine.bus.peek(target, 4)]).not.toEqual([0x41, 0x41, 0x41, 0x41]);
+        expect(lines).toEqual(VICTIM_LINES);
+      });
+
+      it("a load of kernel memory is MemManage DACCVIOL at the kernel block, also when a restart calls main again", () => {
+        let calls = 0;
+        const k = bootTest({}, board);
+        k.spawn(victim("va", 1, k, true));
+        k.spawn({
+          name: "evil",
+          faultPolicy: { restart: 2 },
+          main: ((t: TaskContext) => {
+            calls++;
+            t.read32(k.kernelBlock.base);
+            return (function* () {})();
+          }) as TaskSpec["main"],
+        });
+        k.run({ ms: 30 });
+        expect(calls).toBe(3);
+        expect(k.faults.map((x) => [x.task, x.kind, x.hw?.cfsr, x.hw?.faultAddress, x.action])).toEqual([
+          ["evil", "memmanage", 0x82, k.kernelBlock.base, "restarted"],
+          ["evil", "memmanage", 0x82, k.kernelBlock.base, "restarted"],
+          ["evil", "memmanage", 0x82, k.kernelBlock.base, "stopped"],
+        ]);
+        expect(k.task("va")!.output).toEqual(VICTIM_LINES);
+      });
+    });
+  }
 });
 
 describe("a task's JavaScript cannot make the kernel misbehave", () => {

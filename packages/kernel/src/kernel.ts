@@ -54,6 +54,7 @@ import {
   TcbField,
 } from "./task-record.js";
 import { checkSpec, copySpec, delayTicks, partitionGrant, taskGrants } from "./task-spec.js";
+import { TaskStart } from "./task-start.js";
 import { CpuTiming } from "./timing/cpu-timing.js";
 import { type JobRecord, type JobStats, JobTracker } from "./timing/jobs.js";
 import { KERNEL_COSTS } from "./timing/kernel-costs.js";
@@ -941,9 +942,10 @@ export class Kernel {
   }
 
   private entry(k: KTask): Generator<never, unknown, unknown> {
-    // Called as a plain function: `this` is not the kernel's copy of the spec (nor the caller's).
-    const main = k.spec.main;
-    return main.call(undefined, k.ctx) as Generator<never, unknown, unknown>;
+    // `main` is called at the task's first step, as the task (a plain function's body runs at the
+    // call: here it ran in the kernel's Handler mode), and as a plain function: `this` is not the
+    // kernel's copy of the spec (nor the caller's).
+    return new TaskStart(k.spec.main as never, k.ctx) as unknown as Generator<never, unknown, unknown>;
   }
 
   /**
