@@ -53,8 +53,28 @@ const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
   "BAD_LAYOUT",
 ]);
 
+/** Kernel error codes with a fault kind of their own. */
+const KERNEL_ERROR_KINDS: ReadonlyMap<string, FaultKind> = new Map<string, FaultKind>([
+  ["WATCHDOG", "watchdog"],
+  ["BAD_POINTER", "bad-pointer"],
+  ["STACK_OVERFLOW", "stack-overflow"],
+]);
+
 /**
- * Classifies a task fault from its error (the scheduler's reason kind when there is none):
+ * Whether the fault's error is a value the task's code threw (the scheduler's `uncaught`): the
+ * task made it or kept it, so it may be a Proxy, have getters, or be a `Fault` or `CheckerFault`
+ * the task built or caught earlier. The core and the memory checker latch every fault they raise
+ * and the kernel takes it from the latch (kind `kernel`), so a hardware or checker fault never
+ * arrives this way: such a value is read as the task, as what the task threw, and nothing else.
+ */
+function thrownByTask(reason: FaultReason): boolean {
+  return reason.kind === "uncaught";
+}
+
+/**
+ * Classifies a task fault from its error (the scheduler's reason kind when there is none). A value
+ * the task's code threw itself (see thrownByTask) is `uncaught`, unless it is a `KernelError` of
+ * its context's helpers, classified by its code as below; otherwise:
  * - a hw `Fault`: `stack-overflow` when the access hit the stack guard, the exception frame
  *   would overflow the stack, or SP is below the guard and the access between SP and the guard (a
  *   frame that jumped over the guard); otherwise `memmanage`, `busfault`, `usagefault` or `hardfault`
@@ -74,6 +94,15 @@ const TASK_CODE_ERRORS: ReadonlySet<string> = new Set([
  */
 export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
   const error = reason.error;
+  if (thrownByTask(reason)) {
+    // The task's own value: only the kernel errors its context's helpers throw are classified.
+    if (!(error instanceof KernelError)) return { kind: "uncaught", message: reason.message };
+    const message: unknown = error.message;
+    return {
+      kind: KERNEL_ERROR_KINDS.get(error.code) ?? (TASK_CODE_ERRORS.has(error.code) ? "uncaught" : "bad-syscall"),
+      message: typeof message === "string" ? message : reason.message,
+    };
+  }
   if (error instanceof Fault) return classifyHw(k, error);
   if (error instanceof CheckerFault) {
     // The checker follows every move of SP, so it catches a stack overflow before the guard or
@@ -84,16 +113,7 @@ export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
   }
   if (error instanceof AllocError) return { kind: "heap", message: error.message };
   if (error instanceof KernelError) {
-    const kind =
-      error.code === "WATCHDOG"
-        ? "watchdog"
-        : error.code === "BAD_POINTER"
-          ? "bad-pointer"
-          : error.code === "STACK_OVERFLOW"
-            ? "stack-overflow"
-            : TASK_CODE_ERRORS.has(error.code)
-              ? "uncaught"
-              : "bad-syscall";
+    const kind = KERNEL_ERROR_KINDS.get(error.code) ?? (TASK_CODE_ERRORS.has(error.code) ? "uncaught" : "bad-syscall");
     return { kind, message: error.message };
   }
   if (reason.kind === "watchdog") return { kind: "watchdog", message: reason.message };
@@ -222,19 +242,24 @@ export class FaultHandler {
     const { machine, events } = this.deps;
     const k = t.data;
     machine.core.clearFault();
+    // Everything read of the error is read first, in the mode the fault found the core in: what
+    // the task threw (see thrownByTask) is read there as the task, its getters and traps running
+    // unprivileged; a fault they take is theirs, cleared below before the handler's own work.
+    const thrown = thrownByTask(reason);
     const { kind, message } = classifyFault(k, reason);
+    const fault = !thrown && reason.error instanceof Fault ? reason.error : undefined;
+    const report = thrown ? undefined : checkerReportOf(reason.error);
+    // The task's line, for records that are kept: reading an error's stack formats it.
+    const sites = this.deps.sites;
+    const source = sites !== null && k.faults.length < FAULT_LIMIT ? faultSite(reason.error, sites) : null;
+    machine.core.clearFault();
     const action = policyAction(k.policy, t.restarts);
-    const fault = reason.error instanceof Fault ? reason.error : undefined;
-    const report = checkerReportOf(reason.error);
     const ms = this.deps.stamp().ms; // when the handler starts: after the fault's exception entry
     // The handler runs as the faulting task's exception, on its CPU time; a fault given to a
     // task off the CPU (from outside the run) costs nothing.
     const onCpu = this.deps.scheduler().current === t;
-    if (onCpu) this.handlerWork(k, reason.error);
+    if (onCpu) this.handlerWork(k, fault !== undefined);
     const regions = k.plan.views();
-    // The task's line, for records that are kept: reading an error's stack formats it.
-    const sites = this.deps.sites;
-    const source = sites !== null && k.faults.length < FAULT_LIMIT ? faultSite(reason.error, sites) : null;
     const reached = fault ? faultedMemory(fault) : null;
     const memory = reached === null ? undefined : this.deps.whose(reached);
     const record: FaultRecord = {
@@ -299,9 +324,10 @@ export class FaultHandler {
    * The fault handler's own work, on the core (docs/timing.md, "Faults"): for a hardware fault
    * it reads CFSR and HFSR, MMFAR or BFAR when CFSR says it is valid, and clears CFSR and HFSR by
    * writing back the bits it read (real PPB accesses, privileged, as Zephyr's Cortex-M handler
-   * reads and clears them); then `KernelCosts.faultHandler` for every fault.
+   * reads and clears them); then `KernelCosts.faultHandler` for every fault. `hardware` is
+   * decided before: nothing the task made is read in Handler mode.
    */
-  private handlerWork(k: KTask, error: unknown): void {
+  private handlerWork(k: KTask, hardware: boolean): void {
     const core = this.deps.machine.core;
     this.deps.watchdog?.disarm();
     const mode = core.mode;
@@ -309,7 +335,7 @@ export class FaultHandler {
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
     try {
-      if (error instanceof Fault) {
+      if (hardware) {
         const cfsr = core.read32(ScbReg.CFSR);
         const hfsr = core.read32(ScbReg.HFSR);
         if ((cfsr & Cfsr.MMARVALID) !== 0) core.read32(ScbReg.MMFAR);

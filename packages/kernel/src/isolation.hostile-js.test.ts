@@ -1,4 +1,4 @@
-import { MPS2_AN505, STM32F407 } from "@rtos-sim/hw";
+import { AccessKind, Cfsr, ExceptionNumber, Fault, MPS2_AN505, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "./config.js";
 import type { Kernel } from "./kernel.js";
@@ -169,6 +169,115 @@ describe("a task's JavaScript cannot run as the kernel", () => {
     expect(results).toEqual([1, -1, -1]);
     expect(k.semaphores.get("s")!.count).toBe(0);
     expect(k.faults).toEqual([]);
+  });
+
+  // What a task throws reaches the kernel's fault handler. The handler read it in Handler mode
+  // (its `instanceof Fault` before reading CFSR: a Proxy's getPrototypeOf trap, the ninth the
+  // error meets) and looked up whose memory a thrown Fault's address is inside a debugger access
+  // (the address's valueOf): task code that ran privileged there turned the MPU off.
+  describe("what a task throws is read as the task, never in the fault handler's Handler mode", () => {
+    /** Runs `evil` beside the victim; `privileged` records the core's privilege at each attacker callback. */
+    function thrown(make: (t: TaskContext, attempt: () => void, k: Kernel) => unknown) {
+      const k = bootTest();
+      k.spawn(victim("va", 1, k, true));
+      const target = k.task("va")!.heap!.base + 0x100;
+      const before = [...k.machine.bus.peek(target, 4)];
+      const privileged: boolean[] = [];
+      k.spawn({
+        name: "evil",
+        *main(t) {
+          yield* t.yield();
+          const attempt = () => {
+            privileged.push(k.machine.core.privileged); // the test's observation, not the attacker's
+            try {
+              t.write32(0xe000ed94, 0); // MPU_CTRL
+              t.write32(target, 0x41414141);
+            } catch {
+              // as the task: a BusFault, latched; the kernel goes on
+            }
+          };
+          throw make(t, attempt, k);
+        },
+      });
+      const result = k.run({ ms: 30 });
+      return { k, result, privileged, victimWord: [...k.machine.bus.peek(target, 4)], before };
+    }
+
+    it("a Proxy's getPrototypeOf trap: every call is unprivileged (the ninth was the handler's check for a Fault); the MPU stays on", () => {
+      let calls = 0;
+      const traps: boolean[] = [];
+      const { k, result, privileged, victimWord, before } = thrown((_t, attempt, kernel) => {
+        const target = new Error("x");
+        return new Proxy(target, {
+          getPrototypeOf() {
+            traps.push(kernel.machine.core.privileged); // the test's observation
+            calls++;
+            if (calls === 9) attempt();
+            return Object.getPrototypeOf(target);
+          },
+        });
+      });
+      expect(["until", "no-tasks"]).toContain(result.reason);
+      expect([traps.length > 0, traps.every((p) => !p), privileged.every((p) => !p)]).toEqual([true, true, true]);
+      expect(k.machine.mpu.enabled).toBe(true);
+      expect(victimWord).toEqual(before);
+      expect(k.faults.map((f) => [f.task, f.kind, f.message])).toEqual([
+        ["evil", "uncaught", 'task "evil" threw Error: x'],
+      ]);
+      expect(k.task("va")!.output).toEqual(VICTIM_LINES);
+    });
+
+    it("a Fault the task made (its address a valueOf) is not a hardware fault: uncaught, the address never read", () => {
+      const { k, result, privileged, victimWord, before } = thrown((_t, attempt) => {
+        const address = {
+          valueOf() {
+            attempt();
+            return 0x20000000;
+          },
+          toString: () => "20000000",
+        };
+        return new Fault({
+          exception: ExceptionNumber.MemManage,
+          cause: ExceptionNumber.MemManage,
+          cfsr: Cfsr.DACCVIOL | Cfsr.MMARVALID,
+          hfsr: 0,
+          faultAddress: address as never,
+          access: { address: 0x20000000, size: 4, kind: AccessKind.Read, privileged: false, actor: 0 },
+          lockup: false,
+        });
+      });
+      expect(["until", "no-tasks"]).toContain(result.reason);
+      expect(privileged.every((p) => !p)).toBe(true);
+      expect(k.machine.mpu.enabled).toBe(true);
+      expect(victimWord).toEqual(before);
+      const f = k.faults[0]!;
+      expect([k.faults.length, f.task, f.kind, f.hw, f.memory]).toEqual([1, "evil", "uncaught", undefined, undefined]);
+      expect(f.message).toBe(
+        'task "evil" threw Fault: MemManage DACCVIOL|MMARVALID at 0x20000000 on read of 4 byte(s) at 0x20000000',
+      );
+      expect(k.task("va")!.output).toEqual(VICTIM_LINES);
+    });
+
+    it("a trap that faults while the handler classifies the error latches nothing the handler trips on", () => {
+      let calls = 0;
+      const { k, result, privileged, victimWord, before } = thrown((_t, attempt) => {
+        const target = new Error("y");
+        return new Proxy(target, {
+          getPrototypeOf() {
+            calls++;
+            if (calls === 3) attempt();
+            return Object.getPrototypeOf(target);
+          },
+        });
+      });
+      expect(["until", "no-tasks"]).toContain(result.reason);
+      expect(privileged).toEqual([false]);
+      expect(k.machine.mpu.enabled).toBe(true);
+      expect(victimWord).toEqual(before);
+      expect(k.machine.core.pendingFault).toBe(null);
+      expect(k.faults.map((f) => [f.task, f.kind])).toEqual([["evil", "uncaught"]]);
+      expect(k.task("va")!.output).toEqual(VICTIM_LINES);
+    });
   });
 
   // A `main` that is a plain function returning a generator (it type-checks as a TaskMain) runs
