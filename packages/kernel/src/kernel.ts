@@ -969,6 +969,10 @@ export class Kernel {
   private resetTask(k: KTask): void {
     k.exitCode = null;
     if (k.heap) {
+      // The gate loads the task's plan to free as the task; a restart inside another task's
+      // syscall (a receiver faulted by a send's hand-off) must give that task its plan back, or it
+      // runs on with this task's MPU view.
+      const loaded = this.loader.current;
       const gate = k.heap.allocator;
       for (const addr of [...k.live.keys()]) {
         try {
@@ -979,6 +983,7 @@ export class Kernel {
         }
       }
       gate.live.clear();
+      if (loaded !== null && this.loader.current !== loaded) this.loader.load(loaded);
     }
     // A task that stopped (rather than faulted) had its stack unregistered by its leak check at the end.
     if (this.checker?.stacks.has(k.id)) this.checker.unregisterStack(k.id);
