@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MPS2_AN386 } from "../board/builtin/mps2-an386.js";
+import { MPS2_AN505 } from "../board/builtin/mps2-an505.js";
 import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { STM32H743XI } from "../board/builtin/stm32h7.js";
 import { defineBoard } from "../board/define.js";
@@ -29,6 +30,13 @@ describe("exception latencies", () => {
     expect(busInterface("cortex-m7", 0x08000000, true)).toBe("axim");
   });
 
+  it("the Cortex-M33 has one Code-region interface (C-AHB) for fetches and data, and S-AHB above", () => {
+    expect(busInterface("cortex-m33", 0x10000000, true)).toBe("c-ahb");
+    expect(busInterface("cortex-m33", 0x10000000, false)).toBe("c-ahb");
+    expect(busInterface("cortex-m33", 0x20000000, false)).toBe("s-ahb");
+    expect(busInterface("cortex-m33", 0x20000000, true)).toBe("s-ahb");
+  });
+
   it("wait states come from the board's memory map (0 outside memory)", () => {
     expect(waitStatesAt(STM32F407, 0x08000000)).toBe(5);
     expect(waitStatesAt(STM32F407, 0x10000000)).toBe(0);
@@ -48,6 +56,12 @@ describe("exceptionEntryCycles", () => {
     expect(exceptionEntryCycles(MPS2_AN386, at)).toBe(18);
     // I-Code and D-Code are separate interfaces: a stack below 0x20000000 still overlaps.
     expect(exceptionEntryCycles(MPS2_AN386, { stack: 0x00100000, vectorTable: 0, handler: 0x200 })).toBe(12);
+  });
+
+  it("on the Cortex-M33 a stack in the Code region shares C-AHB with the vector fetch: 3 + 9 + 6 (MPS2-AN505)", () => {
+    expect(exceptionEntryCycles(MPS2_AN505, { stack: 0x00100000, vectorTable: 0, handler: 0x200 })).toBe(18);
+    // The stack in the SRAM at 0x20000000 (S-AHB) overlaps the fetches: the published 12.
+    expect(exceptionEntryCycles(MPS2_AN505, { stack: 0x20001000, vectorTable: 0, handler: 0x200 })).toBe(12);
   });
 
   it("on the STM32F407 the flash vector read and handler fetch (5 wait states each) outlast the stacking", () => {

@@ -46,13 +46,14 @@ export const BASIC_FRAME_WORDS = 8;
 export const FP_FRAME_WORDS = 18;
 
 /**
- * The memory interface of the core an access goes out on: on Cortex-M3/M4 (and the Cortex-M33's
- * C-AHB and S-AHB, split the same way), I-Code (fetches) and D-Code (data) below 0x20000000 and
- * the System bus from 0x20000000 up; on Cortex-M7 and Cortex-M55, the ITCM window
- * (0x00000000-0x00FFFFFF), the DTCM window (0x20000000-0x20FFFFFF) and AXIM for the rest. Two
- * accesses on different interfaces run in parallel.
+ * The memory interface of the core an access goes out on. Cortex-M3/M4: I-Code (fetches) and
+ * D-Code (data) below 0x20000000, the System bus from 0x20000000 up. Cortex-M33: one Code AHB
+ * interface (C-AHB) for fetches and data below 0x20000000, the System AHB (S-AHB) above (Cortex-M33
+ * TRM: C-AHB carries "any instruction fetch and data access to the Code region"). Cortex-M7 and
+ * Cortex-M55: the ITCM window (0x00000000-0x00FFFFFF), the DTCM window (0x20000000-0x20FFFFFF)
+ * and AXIM for the rest. Two accesses on different interfaces run in parallel.
  */
-export type BusInterface = "icode" | "dcode" | "system" | "itcm" | "dtcm" | "axim";
+export type BusInterface = "icode" | "dcode" | "system" | "c-ahb" | "s-ahb" | "itcm" | "dtcm" | "axim";
 
 /** The interface an access at `address` uses on `core` (`fetch`: an instruction or vector fetch). */
 export function busInterface(core: CoreKind, address: number, fetch: boolean): BusInterface {
@@ -62,6 +63,7 @@ export function busInterface(core: CoreKind, address: number, fetch: boolean): B
     if (a >= 0x20000000 && a < 0x21000000) return "dtcm";
     return "axim";
   }
+  if (core === "cortex-m33") return a < 0x20000000 ? "c-ahb" : "s-ahb";
   if (a < 0x20000000) return fetch ? "icode" : "dcode";
   return "system";
 }
