@@ -15,6 +15,10 @@ export const SAVED_CORE_WORDS = 9;
 export const SAVED_FP_WORDS = 16;
 /** FP words lazy state preservation writes into the extended frame: S0-S15 and FPSCR. */
 export const LAZY_FP_WORDS = 17;
+/** Cycles of a MOVS of an immediate (the region number PMSAv8's RNR is written with). */
+export const MOVS_CYCLES = 1;
+/** Cycles of an MSR to a special register (PSPLIM). */
+export const MSR_CYCLES = 1;
 /** Offset of the kernel's handlers (SVC, PendSV, SysTick) in its code memory: their first fetches. */
 export const HANDLER_OFFSET = 0x200;
 
@@ -133,11 +137,18 @@ export class CpuTiming {
   /**
    * Reloading `regions` MPU regions as FreeRTOS-MPU's PendSV does: per 4 regions an LDM of 8
    * words from the TCB's region table in kernel memory and an STM of them to the RBAR..RASR_A3
-   * alias registers (1 cycle per PPB access).
+   * alias registers (1 cycle per PPB access). PMSAv8 (the driver writes as CMSIS's
+   * `ARM_MPU_Load`) adds what its aliases need: MAIR0/1 (an LDM of 2 words and an STM of 2),
+   * RNR before each group of 4 (MOVS and a store) and PSPLIM (a load from the TCB and an MSR).
    */
   mpuReload(regions: number): number {
     const chunks = Math.ceil(regions / 4);
     const m = this.costs.multipleTransfer;
-    return chunks * (m + 8 * this.kernelCost + m + 8);
+    const pairs = chunks * (m + 8 * this.kernelCost + m + 8);
+    if (this.board.mpuArchitecture !== "pmsav8") return pairs;
+    const mair = m + 2 * this.kernelCost + m + 2;
+    const rnr = chunks * (MOVS_CYCLES + 1);
+    const psplim = this.kernelCost + MSR_CYCLES;
+    return mair + pairs + rnr + psplim;
   }
 }

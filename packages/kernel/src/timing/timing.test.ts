@@ -1,4 +1,4 @@
-import { type Board, Cfsr, MPS2_AN386, STM32F407, STM32H743XI } from "@rtos-sim/hw";
+import { type Board, Cfsr, MPS2_AN386, MPS2_AN505, MPS3_AN547, STM32F407, STM32H743XI } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelError } from "../errors.js";
@@ -135,6 +135,16 @@ describe("context switches", () => {
 
   it("cooperative on the STM32F407: the flash wait states of the vector, handler and return fetches add 12", () => {
     expect(cooperative(STM32F407, false)).toBe(201 + 36 + (19 - 12) + (15 - 10));
+  });
+
+  it("cooperative on the MPS2-AN505 (PMSAv8): the reload also writes MAIR0/1, RNR per 4 regions and PSPLIM: 201 + 48", () => {
+    // MAIR0/1: LDM 2 + STM 2 (3 + 3); per 4 regions MOVS + STR RNR (2), LDM 8 + STM 8 (9 + 9);
+    // PSPLIM: LDR from the TCB + MSR (2). 6 + 2 x 20 + 2 = 48.
+    expect(boot(MPS2_AN505).timing.mpuReload(8)).toBe(48);
+    expect(cooperative(MPS2_AN505, false)).toBe(201 + 48);
+    // 16 regions (the MPS3-AN547's Cortex-M55): 6 + 4 x 20 + 2 = 88; PMSAv7's 16 stay 72.
+    expect(boot(MPS3_AN547).timing.mpuReload(16)).toBe(88);
+    expect(boot(STM32H743XI).timing.mpuReload(16)).toBe(72);
   });
 
   it("preemptive, MPS2-AN386: a task woken by SysTick from idle runs 377 cycles after the tick (+36 MPU)", () => {
