@@ -282,6 +282,29 @@ describe("alignment and memory attributes", () => {
     }
   });
 
+  it("a block transfer charges a word access per 4 bytes of memory, across contiguous regions of one cost too; a peripheral's bytes 2 each", () => {
+    const m = setup();
+    m.core.countCycles = true;
+    const cost = (f: () => void): number => {
+      const c0 = m.core.cycles;
+      f();
+      return m.core.cycles - c0;
+    };
+    const data = new Uint8Array(32).fill(7);
+    // Inside SRAM1, then across the SRAM1/SRAM2 edge at 0x2001C000 (two segments, one span).
+    expect(cost(() => m.core.writeBytes(0x20000100, data))).toBe(8);
+    expect(cost(() => m.core.writeBytes(0x2001bff0, data))).toBe(8);
+    expect(cost(() => m.core.readBytes(0x2001bff0, 32))).toBe(8);
+    expect(cost(() => m.core.fill(0x2001bff0, 0, 32))).toBe(8);
+    // 6 bytes: two word accesses, as in one segment.
+    expect(cost(() => m.core.readBytes(0x2001bffe, 6))).toBe(2);
+    expect(cost(() => m.core.readBytes(0x20000100, 6))).toBe(2);
+    // Across two regions (system memory, then the OTP at 0x1FFF7800, 5 wait states each): 4 x 6.
+    expect(cost(() => m.core.readBytes(0x1fff77f8, 16))).toBe(24);
+    // A block that touches a peripheral goes byte by byte: 2 cycles per byte of GPIOA.
+    expect(cost(() => m.core.readBytes(0x40020000, 8))).toBe(16);
+  });
+
   it("UsageFault with USGFAULTENA clear escalates to HardFault", () => {
     const m = setup(STM32F407, 0x30000);
     const f = trap(() => m.core.read32(0x40024001));

@@ -1,4 +1,16 @@
-import { type Board, Cfsr, MPS2_AN386, MPS2_AN505, MPS3_AN547, STM32F407, STM32H743XI } from "@rtos-sim/hw";
+import {
+  type Board,
+  Cfsr,
+  MPS2_AN386,
+  MPS2_AN505,
+  MPS3_AN547,
+  RP2350,
+  STM32F407,
+  STM32H743XG,
+  STM32H743XI,
+  STM32H750XB,
+  STM32U585,
+} from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelError } from "../errors.js";
@@ -44,6 +56,33 @@ describe("syscalls (docs/timing.md)", () => {
     // entry: 3 + max(9 for the CCM stack, 6 + 5 + 5 for the flash vector and handler); return:
     // 10 + the fetch of the task's flash code (5 wait states)
     expect(marks[1]! - marks[0]!).toBe(19 + 25 + 15);
+  });
+});
+
+describe("exception entry and return on every built-in board (docs/timing.md's table)", () => {
+  it.each([
+    { board: MPS2_AN386, name: MPS2_AN386.name, entry: 12, ret: 10 },
+    { board: MPS2_AN505, name: MPS2_AN505.name, entry: 12, ret: 10 },
+    { board: STM32F407, name: STM32F407.name, entry: 19, ret: 15 },
+    { board: STM32U585, name: STM32U585.name, entry: 17, ret: 14 },
+    { board: RP2350, name: RP2350.name, entry: 13, ret: 12 },
+    { board: STM32H743XI, name: STM32H743XI.name, entry: 27, ret: 19 },
+    { board: STM32H743XG, name: STM32H743XG.name, entry: 27, ret: 19 },
+    { board: STM32H750XB, name: STM32H750XB.name, entry: 27, ret: 19 },
+    { board: MPS3_AN547, name: MPS3_AN547.name, entry: 13, ret: 12 },
+  ])("$name: a syscall is its SVC entry ($entry) + 25 + its return ($ret)", ({ board, entry, ret }) => {
+    const k = boot(board);
+    const marks: number[] = [];
+    k.spawn({
+      name: "t",
+      *main(t) {
+        marks.push(now(k));
+        yield* t.info();
+        marks.push(now(k));
+      },
+    });
+    k.run({ ms: 1 });
+    expect(marks[1]! - marks[0]!).toBe(entry + KERNEL_COSTS.svcDispatch + ret);
   });
 });
 
