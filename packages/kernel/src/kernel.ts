@@ -10,7 +10,7 @@ import {
 } from "@rtos-sim/hw";
 import { type LeakOptions, type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
-import { Scheduler, type StateCause, type Task } from "@rtos-sim/sched";
+import { Scheduler, type StateCause, type Task, wholeMicros } from "@rtos-sim/sched";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, MutexSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
@@ -240,6 +240,7 @@ export class Kernel {
     this.devices = attachDevices(this.machine.bus, board, {
       seed: options.seed ?? 1,
       ms: () => this.nowMs(),
+      micros: () => (this.scheduler ? wholeMicros(this.scheduler.now().cycles, board.clockHz) : 0),
       onLine: (task, line) => this.output(task, line),
     });
     const code = this.layout.code;

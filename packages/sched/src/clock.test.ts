@@ -17,6 +17,32 @@ describe("SimClock", () => {
     expect(c.now()).toEqual({ cycles: 839_999, ticks: 4, ms: 839_999 / 168_000 });
   });
 
+  it("counts whole microseconds exactly, where ms x 1000 falls short at about 1 % of the boundaries", () => {
+    const c = new SimClock(168_000_000, 1000);
+    for (const [cycles, us] of [
+      [168_167, 1000],
+      [168_168, 1001],
+      [336_336, 2002],
+      [168_000_000 * 100 + 168, 100_000_001],
+      [2 ** 52, 26_807_140_639_110], // 26,807,140 s and 107,370,496 cycles
+    ] as const) {
+      c.cycles = cycles;
+      expect(c.micros, `${cycles} cycles`).toBe(us);
+    }
+    // Every microsecond of the first second, at its boundary and a cycle before.
+    let off = 0;
+    for (let us = 1; us <= 1_000_000; us++) {
+      c.cycles = 168 * us;
+      if (c.micros !== us) off++;
+      c.cycles = 168 * us - 1;
+      if (c.micros !== us - 1) off++;
+    }
+    expect(off).toBe(0);
+    const slow = new SimClock(25_000_000, 1000);
+    slow.cycles = 25_025;
+    expect(slow.micros).toBe(1001);
+  });
+
   it("rejects a tick rate SysTick cannot make and bad durations", () => {
     const err = (f: () => unknown): [string, unknown] => {
       try {

@@ -22,7 +22,7 @@
  */
 
 export type { Duration, Instant, Now } from "./clock.js";
-export { SimClock } from "./clock.js";
+export { SimClock, wholeMicros } from "./clock.js";
 export type { Decision, RunEnd, RunOptions, RunResult, StepResult } from "./dispatcher.js";
 export type { SchedErrorCode } from "./errors.js";
 export { SchedError } from "./errors.js";

@@ -87,7 +87,7 @@ describe("device placement from the board's roles", () => {
 
 describe("the device table", () => {
   it("builds each role's device under the board's name for it", () => {
-    const env = { seed: 1, ms: () => 0, onLine: () => {} };
+    const env = { seed: 1, ms: () => 0, micros: () => 0, onLine: () => {} };
     for (const role of DEVICE_ROLES) {
       const d = DEVICES[role].create(`X-${role}`, env);
       expect(d.name).toBe(`X-${role}`);

@@ -13,7 +13,9 @@ describe("the device table", () => {
     expect(isDeviceRole("toString")).toBe(false);
     for (const role of DEVICE_ROLES) {
       expect(DEVICES[role].summary.length, role).toBeGreaterThan(0);
-      expect(DEVICES[role].create("X", { seed: 1, ms: () => 0, onLine: () => {} }).name, role).toBe("X");
+      expect(DEVICES[role].create("X", { seed: 1, ms: () => 0, micros: () => 0, onLine: () => {} }).name, role).toBe(
+        "X",
+      );
     }
   });
 

@@ -32,5 +32,5 @@ export class Timer implements Peripheral {
 /** The timer role: CNT counts simulated microseconds. */
 export const timerDevice: DeviceKind<Timer> = {
   summary: "free-running timer, CNT in microseconds",
-  create: (name, env) => new Timer(name, () => env.ms() * 1000),
+  create: (name, env) => new Timer(name, () => env.micros()),
 };

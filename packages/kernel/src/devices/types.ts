@@ -6,6 +6,8 @@ export interface DeviceEnv {
   readonly seed: number;
   /** Simulated milliseconds since boot. */
   ms(): number;
+  /** Whole simulated microseconds since boot, exact (the timer's CNT). */
+  micros(): number;
   /** Receives every completed UART line with the id of the task that wrote it. */
   onLine(task: number, line: string): void;
 }

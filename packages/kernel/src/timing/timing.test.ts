@@ -86,6 +86,29 @@ describe("exception entry and return on every built-in board (docs/timing.md's t
   });
 });
 
+describe("the timer peripheral (TIM2 CNT, whole microseconds)", () => {
+  it("reads the exact microsecond at a boundary: 1001 at cycle 168,168 of the STM32F407, 2002 at 336,336", () => {
+    const k = boot(STM32F407);
+    const seen: number[] = [];
+    k.spawn({
+      name: "t",
+      devices: ["timer"],
+      *main(t) {
+        const cnt = k.device("timer").base + 0x24;
+        for (const at of [168_100, 168_168, 336_334, 336_336]) {
+          // The CNT read charges its 2 cycles first: the device sees the clock after them.
+          t.compute(at - now(k) - 2);
+          seen.push(t.read32(cnt));
+        }
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 3 });
+    // (the float ms x 1000 read 1000 at 168,168 and 2001 at 336,336)
+    expect(seen).toEqual([1000, 1001, 2001, 2002]);
+  });
+});
+
 describe("a task's end (docs/timing.md)", () => {
   /** A task that ends (with `exit`, or by returning) and the next task's first line: the cycles between. */
   function end(how: "exit" | "return"): number {
