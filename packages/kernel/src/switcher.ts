@@ -259,7 +259,8 @@ export class ContextSwitcher {
         // deleting itself does (docs/timing.md, "A task's end"); its context is not saved.
         if (!k.swSaved && core.pendingFault === null) {
           if (!k.stacked) this.svcEntry(t);
-          core.charge(c.schedule);
+          // The SVC's return tail-chains into the PendSV it pended.
+          core.charge(this.timing.tailChain + c.schedule);
         }
         this.stopped(t);
       }
@@ -267,6 +268,7 @@ export class ContextSwitcher {
     }
     if (!k.stacked) this.svcEntry(t); // given up without a request (a halt, a paused slice ended between runs): stack now
     if (!k.stacked) return; // the stacking faulted
+    core.charge(this.timing.tailChain); // the SVC's return tail-chains into the PendSV it pended
     const words = SAVED_CORE_WORDS + (k.fpFrame ? SAVED_FP_WORDS : 0);
     const low = k.frameAt - 4 * words;
     try {

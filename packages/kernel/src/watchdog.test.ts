@@ -87,10 +87,10 @@ describe("watchdog", () => {
     }
     const cycles = (ms: number) => Math.round(ms * 168_000);
     // one run: the budget runs out 1,680,000 cycles after the task's first switch-in
-    expect(cycles(hog(false))).toBe(1_679_384);
+    expect(cycles(hog(false))).toBe(1_679_844);
     // 1 ms runs: the same run. Each window's end pauses the slice on the CPU (no context saved,
     // the budget set aside and taken up again); a renewed budget would let it run 19 ms
-    expect(cycles(hog(true))).toBe(1_679_384);
+    expect(cycles(hog(true))).toBe(1_679_844);
   });
 
   it("a task catching the watchdog error cannot go on: the error is latched", () => {

@@ -34,13 +34,14 @@ export interface KernelCosts {
 
 /**
  * The calibrated costs. A cooperative switch on the MPS2-AN386 adds up to
- * 12 (SVC entry) + 25 (SVC dispatch) + 23 (save: 9 stores, STM, TCB store, 12) + 108 (schedule)
- * + 23 (restore: 12, TCB load, 9 loads, LDM) + 10 (exception return) = 201; a switch to a task
+ * 12 (SVC entry) + 19 (SVC dispatch) + 6 (the SVC's return tail-chained into PendSV) + 23 (save:
+ * 9 stores, STM, TCB store, 12) + 108 (schedule) + 23 (restore: 12, TCB load, 9 loads, LDM) + 10
+ * (exception return) = 201; a switch to a task
  * woken by SysTick from idle to 12 (SysTick entry) + 195 (tick handler) + 6 (tail-chain into
  * PendSV) + 23 (the idle context's save) + 108 + 23 + 10 = 377. The MPU reload comes on top.
  */
 export const KERNEL_COSTS: KernelCosts = Object.freeze({
-  svcDispatch: 25,
+  svcDispatch: 19,
   contextSave: 12,
   schedule: 108,
   contextRestore: 12,

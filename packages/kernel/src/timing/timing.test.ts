@@ -16,7 +16,7 @@ import { bootKernel } from "../boot.js";
 import type { KernelError } from "../errors.js";
 import type { Kernel } from "../kernel.js";
 import type { KTask } from "../task-record.js";
-import { KERNEL_COSTS } from "./kernel-costs.js";
+import { KERNEL_COSTS, type KernelCosts } from "./kernel-costs.js";
 
 /** A kernel with nothing but the tasks a test spawns. */
 function boot(board: Board): Kernel {
@@ -26,7 +26,7 @@ function boot(board: Board): Kernel {
 const now = (k: Kernel) => k.scheduler.now().cycles;
 
 describe("syscalls (docs/timing.md)", () => {
-  it("a syscall on the MPS2-AN386: SVC entry 12 + dispatch 25 + return 10 = 47 cycles", () => {
+  it("a syscall on the MPS2-AN386: SVC entry 12 + dispatch 19 + return 10 = 41 cycles", () => {
     const k = boot(MPS2_AN386);
     const marks: number[] = [];
     k.spawn({
@@ -38,10 +38,10 @@ describe("syscalls (docs/timing.md)", () => {
       },
     });
     k.run({ ms: 1 });
-    expect(marks[1]! - marks[0]!).toBe(12 + KERNEL_COSTS.svcDispatch + 10);
+    expect(marks[1]! - marks[0]!).toBe(41);
   });
 
-  it("on the STM32F407 the flash vector and return fetches cost their wait states: 19 + 25 + 15 = 59", () => {
+  it("on the STM32F407 the flash vector and return fetches cost their wait states: 19 + 19 + 15 = 53", () => {
     const k = boot(STM32F407);
     const marks: number[] = [];
     k.spawn({
@@ -55,7 +55,7 @@ describe("syscalls (docs/timing.md)", () => {
     k.run({ ms: 1 });
     // entry: 3 + max(9 for the CCM stack, 6 + 5 + 5 for the flash vector and handler); return:
     // 10 + the fetch of the task's flash code (5 wait states)
-    expect(marks[1]! - marks[0]!).toBe(19 + 25 + 15);
+    expect(marks[1]! - marks[0]!).toBe(19 + 19 + 15);
   });
 });
 
@@ -70,7 +70,7 @@ describe("exception entry and return on every built-in board (docs/timing.md's t
     { board: STM32H743XG, name: STM32H743XG.name, entry: 27, ret: 19 },
     { board: STM32H750XB, name: STM32H750XB.name, entry: 27, ret: 19 },
     { board: MPS3_AN547, name: MPS3_AN547.name, entry: 13, ret: 12 },
-  ])("$name: a syscall is its SVC entry ($entry) + 25 + its return ($ret)", ({ board, entry, ret }) => {
+  ])("$name: a syscall is its SVC entry ($entry) + 19 + its return ($ret)", ({ board, entry, ret }) => {
     const k = boot(board);
     const marks: number[] = [];
     k.spawn({
@@ -133,8 +133,9 @@ describe("a task's end (docs/timing.md)", () => {
     return marks[1]! - marks[0]!;
   }
 
-  it("ends as a task deleting itself: SVC entry 12 + dispatch 25, the pick 108 (no context saved), the next task's switch-in 59 and return 10", () => {
-    expect(end("exit")).toBe(12 + KERNEL_COSTS.svcDispatch + KERNEL_COSTS.schedule + 59 + 10);
+  it("ends as a task deleting itself: SVC entry 12 + dispatch 19, the tail-chain into PendSV 6 and its pick 108 (no context saved), the next task's switch-in 59 and return 10", () => {
+    expect(end("exit")).toBe(12 + KERNEL_COSTS.svcDispatch + 6 + KERNEL_COSTS.schedule + 59 + 10);
+    expect(end("exit")).toBe(214);
     // A main that returns makes the same exit call, unwritten.
     expect(end("return")).toBe(end("exit"));
   });
@@ -165,8 +166,8 @@ describe("the idle loop", () => {
 
 describe("context switches", () => {
   /** Two tasks handing the CPU to each other with `yield`: the cycles from A's yield to B's next line. */
-  function cooperative(board: Board, fp: boolean): number {
-    const k = boot(board);
+  function cooperative(board: Board, fp: boolean, costs: Partial<KernelCosts> = {}): number {
+    const k = bootKernel({ board, costs });
     const marks: number[] = [];
     for (const name of ["a", "b"]) {
       k.spawn({
@@ -185,8 +186,14 @@ describe("context switches", () => {
     return marks[1]! - marks[0]!;
   }
 
+  it("the SVC that gives up the CPU returns by tail-chaining into PendSV (6): with no software costs, 12 + 6 + 11 + 11 + 10", () => {
+    const none = { svcDispatch: 0, contextSave: 0, schedule: 0, contextRestore: 0 };
+    // SVC entry 12, tail-chain 6, save 11 (9 stores, STM, TCB store), restore 11, return 10
+    expect(cooperative(MPS2_AN386, false, none)).toBe(12 + 6 + 11 + 11 + 10 + 36);
+  });
+
   it("cooperative, MPS2-AN386: 201 cycles (FreeRTOS 10.3 on a Cortex-M4F) + 36 for the MPU reload", () => {
-    // SVC entry 12, dispatch 25, save 23 (9 stores, STM, TCB store, 12), pick 108,
+    // SVC entry 12, dispatch 19, tail-chain into PendSV 6, save 23 (9 stores, STM, TCB store, 12), pick 108,
     // restore 23 (12, TCB load, 9 loads, LDM), return 10; the reload: 2 x (LDM 8 + STM 8 + 2)
     expect(cooperative(MPS2_AN386, false)).toBe(201 + 36);
   });
@@ -360,7 +367,7 @@ describe("faults (docs/timing.md, Faults)", () => {
     });
     k.run({ ms: 1 });
     expect(k.faults.map((f) => f.hw?.cfsr)).toEqual([Cfsr.MSTKERR]);
-    // The SVC's entry as charged (12 with its dispatch 25; its stores were refused), then CFSR and
+    // The SVC's entry as charged (12 with its dispatch 19; its stores were refused), then CFSR and
     // HFSR loaded and cleared (no address register valid), 120, 6, 108; b: 59 + 10
     expect(marks[1]! - marks[0]!).toBe(
       12 - 8 + KERNEL_COSTS.svcDispatch + 4 + faultHandler + 6 + schedule + SWITCH_IN + 10,
@@ -387,7 +394,7 @@ describe("faults (docs/timing.md, Faults)", () => {
     });
     k.run({ ms: 1 });
     expect(k.faults.map((f) => f.kind)).toEqual(["bad-pointer"]);
-    // SVC entry 12 and dispatch 25, no fault status to read, the handler 120, 6, 108; b: 59 + 10
+    // SVC entry 12 and dispatch 19, no fault status to read, the handler 120, 6, 108; b: 59 + 10
     expect(marks[1]! - marks[0]!).toBe(12 + KERNEL_COSTS.svcDispatch + faultHandler + 6 + schedule + SWITCH_IN + 10);
   });
 
