@@ -94,11 +94,11 @@ describe("the HTML report in headless Chromium", () => {
 
       // A phone-wide window: the timeline keeps readable labels and scrolls in its section.
       await page.setViewportSize({ width: 390, height: 844 });
-      const narrow = await page.evaluate(() => {
-        const box = document.querySelector("#timeline")!;
-        const label = box.querySelector("svg text")!.getBoundingClientRect().height;
-        return { label: Math.round(label), scrolls: box.scrollWidth > box.clientWidth };
-      });
+      const label = await page.locator("#timeline svg text").first().boundingBox();
+      const narrow = {
+        label: Math.round(label?.height ?? 0),
+        scrolls: await page.locator("#timeline").evaluate((box) => box.scrollWidth > box.clientWidth),
+      };
       expect(narrow.label).toBeGreaterThanOrEqual(8);
       expect(narrow.scrolls).toBe(true);
       await page.setViewportSize({ width: 1280, height: 900 });

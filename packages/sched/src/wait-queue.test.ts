@@ -201,8 +201,8 @@ describe("setPriority on queued tasks (what priority inheritance uses)", () => {
       const body = function* () {
         yield { op: "wait" };
       };
-      const a = sched.spawn({ name: "a", priority: 3, entry: body });
-      const b = sched.spawn({ name: "b", priority: 2, entry: body });
+      sched.spawn({ name: "a", priority: 3, entry: body });
+      sched.spawn({ name: "b", priority: 2, entry: body });
       const c = sched.spawn({ name: "c", priority: 2, entry: body });
       expect(sched.run().reason).toBe("blocked"); // a, b, c block in that order
       sched.setPriority(c, 5); // c now outranks a

@@ -6,7 +6,6 @@ import type { GranuleLayout, MpuControlSettings, MpuModel, PermTable } from "./m
 import { defaultMapTables, PermTableCache, permTable } from "./perm-table.js";
 import type { MpuArchitecture, MpuRegionView } from "./view.js";
 
-
 /**
  * What the PMSAv7 and PMSAv8 MPUs share: MPU_CTRL and MPU_RNR, the permission tables cached per
  * configuration (each architecture says what its configuration key holds and how its table is
