@@ -25,37 +25,31 @@ function boot(board: Board): Kernel {
 
 const now = (k: Kernel) => k.scheduler.now().cycles;
 
+/** Cycles a task's `info` syscall takes on `board`, from before its SVC to after its return (its handler touches no simulated memory). */
+function infoCycles(board: Board): number {
+  const k = boot(board);
+  const marks: number[] = [];
+  k.spawn({
+    name: "t",
+    *main(t) {
+      marks.push(now(k));
+      yield* t.info();
+      marks.push(now(k));
+    },
+  });
+  k.run({ ms: 1 });
+  return marks[1]! - marks[0]!;
+}
+
 describe("syscalls (docs/timing.md)", () => {
   it("a syscall on the MPS2-AN386: SVC entry 12 + dispatch 19 + return 10 = 41 cycles", () => {
-    const k = boot(MPS2_AN386);
-    const marks: number[] = [];
-    k.spawn({
-      name: "t",
-      *main(t) {
-        marks.push(now(k));
-        yield* t.info(); // its handler touches no simulated memory
-        marks.push(now(k));
-      },
-    });
-    k.run({ ms: 1 });
-    expect(marks[1]! - marks[0]!).toBe(41);
+    expect(infoCycles(MPS2_AN386)).toBe(41);
   });
 
   it("on the STM32F407 the flash vector and return fetches cost their wait states: 19 + 19 + 15 = 53", () => {
-    const k = boot(STM32F407);
-    const marks: number[] = [];
-    k.spawn({
-      name: "t",
-      *main(t) {
-        marks.push(now(k));
-        yield* t.info();
-        marks.push(now(k));
-      },
-    });
-    k.run({ ms: 1 });
     // entry: 3 + max(9 for the CCM stack, 6 + 5 + 5 for the flash vector and handler); return:
     // 10 + the fetch of the task's flash code (5 wait states)
-    expect(marks[1]! - marks[0]!).toBe(19 + 19 + 15);
+    expect(infoCycles(STM32F407)).toBe(19 + 19 + 15);
   });
 });
 
@@ -71,18 +65,7 @@ describe("exception entry and return on every built-in board (docs/timing.md's t
     { board: STM32H750XB, name: STM32H750XB.name, entry: 27, ret: 19 },
     { board: MPS3_AN547, name: MPS3_AN547.name, entry: 13, ret: 12 },
   ])("$name: a syscall is its SVC entry ($entry) + 19 + its return ($ret)", ({ board, entry, ret }) => {
-    const k = boot(board);
-    const marks: number[] = [];
-    k.spawn({
-      name: "t",
-      *main(t) {
-        marks.push(now(k));
-        yield* t.info();
-        marks.push(now(k));
-      },
-    });
-    k.run({ ms: 1 });
-    expect(marks[1]! - marks[0]!).toBe(entry + KERNEL_COSTS.svcDispatch + ret);
+    expect(infoCycles(board)).toBe(entry + KERNEL_COSTS.svcDispatch + ret);
   });
 });
 
