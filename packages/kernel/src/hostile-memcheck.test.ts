@@ -1,3 +1,5 @@
+import { MPS2_AN505, STM32F407 } from "@rtos-sim/hw";
+import type { MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import type { FunctionType } from "./data/frames.js";
 import { fn } from "./data/frames.js";
@@ -331,4 +333,56 @@ describe("E10: a report a task catches is frozen at every level", () => {
     expect(faults[0]?.slice(0, 2)).toEqual(["evil", "checker"]);
     expect(k.faults[0]!.checker).toBe(r);
   });
+});
+
+describe("E11: a task flooding the checker with reports does not silence another task's", () => {
+  // The caps bound the reports kept; counted over all tasks, 1000 reads of its own uninitialized
+  // block by one task (each a report: a new address, and reads do not stop under stop-writes)
+  // filled them, and every later report of every other task was dropped: never kept, never
+  // emitted to the kernel's "checker" listeners, and with a non-stopping kind not even a fault.
+  for (const board of [STM32F407, MPS2_AN505]) {
+    it(`evil's 1024 uninitialized reads keep its first 1000; va's uninitialized read and write after free are still kept and emitted (${board.name})`, () => {
+      const k = bootTest({ memcheck: true }, board);
+      const emitted: MemReport[] = [];
+      k.events.on("checker", (r) => emitted.push(r));
+      let flood = 0;
+      let va = 0;
+      k.spawn({
+        name: "evil",
+        *main(t) {
+          flood = yield* t.malloc(1024);
+          for (let i = 0; i < 1024; i++) t.read8(flood + i); // uninitialized-read, goes on
+          yield* t.sleep({ ms: 20 });
+          yield* t.free(flood);
+        },
+      });
+      k.spawn({
+        name: "va",
+        *main(t) {
+          yield* t.sleep({ ms: 5 });
+          va = yield* t.malloc(16);
+          t.read32(va); // uninitialized-read: the report goes on
+          yield* t.free(va);
+          t.write32(va, 1); // use-after-free: stops va
+        },
+      });
+      k.run({ ms: 40 });
+      const of = (name: string, list: readonly MemReport[]) =>
+        list.filter((r) => r.taskName === name).map((r) => [r.kind, r.address, r.access]);
+      const vaReports = [
+        ["uninitialized-read", va, "read"],
+        ["use-after-free", va, "write"],
+      ];
+      expect(of("va", k.checker!.reports)).toEqual(vaReports);
+      expect(of("va", emitted)).toEqual(vaReports);
+      expect(k.faults.map((f) => [f.task, f.kind, f.checker?.kind])).toEqual([["va", "checker", "use-after-free"]]);
+      const evil = of("evil", k.checker!.reports);
+      expect([evil.length, evil[0], evil[999]]).toEqual([
+        1000,
+        ["uninitialized-read", flood, "read"],
+        ["uninitialized-read", flood + 999, "read"],
+      ]);
+      expect(k.checker!.suppressed).toBe(24);
+    });
+  }
 });

@@ -63,7 +63,7 @@ export class MemoryChecker implements AccessHook {
   readonly roots: MemoryRange[];
   /** Typed events ("report", "suppressed"; the reporter's). */
   readonly events: MemcheckEmitter;
-  /** Every report kept so far (at most `maxReports`; the reporter's). */
+  /** Every report kept so far (at most `maxReports` per task; the reporter's). */
   readonly reports: MemReport[];
   /**
    * The hook's filter (the shadow): the core tests an aligned access's state word against the

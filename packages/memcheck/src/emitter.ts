@@ -4,7 +4,7 @@ import type { MemReport } from "./report.js";
 export interface MemcheckEvents {
   /** An error was found (emitted before a stopping error is thrown). */
   report: [report: MemReport];
-  /** A report was dropped by the repeat cap (`maxRepeats`) or the total cap (`maxReports`). */
+  /** A report was dropped by the repeat cap (`maxRepeats`) or the task's cap (`maxReports`). */
   suppressed: [report: MemReport];
 }
 

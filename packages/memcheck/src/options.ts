@@ -47,9 +47,11 @@ export interface CheckerOptions {
   /** Reports of the same kind, block (or address, outside blocks) and task beyond this many are suppressed. Default 3. */
   readonly maxRepeats?: number;
   /**
-   * Reports kept and emitted in total; later ones are suppressed. Default 1000. Past it, the
-   * repeats of a report already seen are still counted (its `occurrence`), a new one's are not
-   * (each is occurrence 1): the counts stay bounded in a run that reports at ever new addresses.
+   * Reports kept and emitted per task (the task of the report's actor; the kernel's are task 0's);
+   * that task's later ones are suppressed. Default 1000. Per task, so a task reporting at ever new
+   * addresses cannot crowd out another task's reports. Past it, the task's repeats of a report
+   * already seen are still counted (its `occurrence`), a new one's are not (each is occurrence
+   * 1): the counts stay bounded in a run that reports at ever new addresses.
    */
   readonly maxReports?: number;
   /** Capture a JS stack (`new Error().stack`) in each report. Default false. */
@@ -152,7 +154,7 @@ export function resolveOptions(options: CheckerOptions): ResolvedOptions {
   };
   const positive = (v: number | null) => v === null || (Number.isFinite(v) && v > 0);
   // Counts are integers (NaN passes every comparison; a fractional freedHistory would size an
-  // array); maxReports may be Infinity (no total cap).
+  // array); maxReports may be Infinity (no cap).
   const count = (v: number, min: number) => Number.isSafeInteger(v) && v >= min;
   // A misspelt policy ("stop_writes") would stop nothing, as "continue" does.
   if (

@@ -79,6 +79,34 @@ describe("Reporter", () => {
     expect(reporter.suppressed).toBe(8);
   });
 
+  it("counts maxReports per task: a task past its cap leaves another task's reports kept and emitted", () => {
+    const { m, reporter } = make({ maxReports: 2, onError: "continue" });
+    const kept: Array<[number, number]> = [];
+    const dropped: Array<[number, number]> = [];
+    reporter.events.on("report", (r) => kept.push([r.task, r.address]));
+    reporter.events.on("suppressed", (r) => dropped.push([r.task, r.address]));
+    for (let a = 0; a < 4; a++) reporter.transitionError("invalid-free", "flood", 0x20001000 + 4 * a, 0, null);
+    m.core.actor = makeActor(ActorMode.User, 3);
+    reporter.transitionError("invalid-free", "other", 0x20002000, 0, null);
+    m.core.actor = makeActor(ActorMode.Kernel);
+    reporter.transitionError("invalid-free", "kernel", 0x20003000, 0, null);
+    expect(kept).toEqual([
+      [2, 0x20001000],
+      [2, 0x20001004],
+      [3, 0x20002000],
+      [0, 0x20003000],
+    ]);
+    expect(dropped).toEqual([
+      [2, 0x20001008],
+      [2, 0x2000100c],
+    ]);
+    expect([reporter.reports.length, reporter.suppressed]).toEqual([4, 2]);
+    reporter.clear();
+    m.core.actor = makeActor(ActorMode.User, 2);
+    reporter.transitionError("invalid-free", "again", 0x20001008, 0, null); // its count starts over
+    expect(reporter.reports.map((r) => [r.task, r.address])).toEqual([[2, 0x20001008]]);
+  });
+
   it("stops writes by default: the fault is latched on the core and thrown; reads and leaks go on", () => {
     const { m, reporter } = make({ onError: "stop-writes" });
     reporter.accessError(

@@ -85,7 +85,7 @@ interface Request {
 /**
  * The checker's reporter: it builds every report (site, block description, state dump, source
  * lines, optional JS stack), counts repeats and applies the caps (`maxRepeats` per kind, access
- * site and task; `maxReports` in all), keeps and emits what passes, and applies the stop policy
+ * site and task; `maxReports` per task), keeps and emits what passes, and applies the stop policy
  * (`onError`): a stopping report is latched on the core as a {@link CheckerFault} and thrown.
  * It also holds the pending call-site label, the syscall being carried out for a task, and the
  * task names.
@@ -93,7 +93,7 @@ interface Request {
 export class Reporter {
   /** Typed events ("report", "suppressed"). */
   readonly events = new MemcheckEmitter();
-  /** Every report kept so far (at most `maxReports`). */
+  /** Every report kept so far (at most `maxReports` per task). */
   readonly reports: MemReport[] = [];
   private readonly bus: Bus;
   private readonly core: Core;
@@ -106,6 +106,8 @@ export class Reporter {
   private dropped = 0;
   private readonly names = new Map<number, string>();
   private readonly seen = new Map<string, number>();
+  /** Reports kept so far per task (the `maxReports` cap is per task: no task's reports crowd out another's). */
+  private readonly keptBy = new Map<number, number>();
   private lastKey: KeyMemo | null = null;
   /** The call stack of each site (captured with `sourceSites`), resolved to a line only when a report shows it. */
   private readonly captures = new WeakMap<Site, StackCapture>();
@@ -242,7 +244,7 @@ export class Reporter {
   badAccess(p: Problem, size: number, access: MemReport["access"], actor: number): void {
     const seen = this.tally(p.kind, p.address, size, access, actor, p.block);
     const stop = this.stopsAccess(p.kind, access);
-    if (!stop && !this.keeps(seen.occurrence) && this.events.listenerCount("suppressed") === 0) {
+    if (!stop && !this.keeps(seen.occurrence, actor >>> 2) && this.events.listenerCount("suppressed") === 0) {
       this.label = null; // the report would have taken it
       this.dropped++;
       return;
@@ -336,6 +338,7 @@ export class Reporter {
   clear(): void {
     this.reports.length = 0;
     this.seen.clear();
+    this.keptBy.clear();
     this.dropped = 0;
   }
 
@@ -389,9 +392,14 @@ export class Reporter {
     return policy === "stop" || (policy === "stop-writes" && access !== "read" && access !== "fetch");
   }
 
-  /** Whether a report at `occurrence` passes the caps (what `file` keeps). */
-  private keeps(occurrence: number): boolean {
-    return occurrence <= this.opts.maxRepeats && this.reports.length < this.opts.maxReports;
+  /** Whether a report of `task` at `occurrence` passes the caps (what `file` keeps). */
+  private keeps(occurrence: number, task: number): boolean {
+    return occurrence <= this.opts.maxRepeats && this.keptOf(task) < this.opts.maxReports;
+  }
+
+  /** Reports of `task` kept so far. */
+  private keptOf(task: number): number {
+    return this.keptBy.get(task) ?? 0;
   }
 
   /**
@@ -412,9 +420,10 @@ export class Reporter {
     const key = this.key(kind, source, address, size, access, block, task);
     const known = this.seen.get(key);
     const occurrence = (known ?? 0) + 1;
-    // Past `maxReports` every report is suppressed: a key not seen before is not remembered, or a
-    // run reporting at ever new addresses (onError "continue") would grow the map without bound.
-    if (known !== undefined || this.reports.length < this.opts.maxReports) this.seen.set(key, occurrence);
+    // Past the task's `maxReports` its every report is suppressed: a key not seen before is not
+    // remembered, or a run reporting at ever new addresses (onError "continue") would grow the map
+    // without bound.
+    if (known !== undefined || this.keptOf(task) < this.opts.maxReports) this.seen.set(key, occurrence);
     return { source, occurrence };
   }
 
@@ -513,10 +522,11 @@ export class Reporter {
   /** Keeps and emits a report (within the caps), then stops the task if asked to. */
   private file(built: MemReport, stop: boolean): void {
     const report = frozenCopy(built);
-    if (!this.keeps(report.occurrence)) {
+    if (!this.keeps(report.occurrence, report.task)) {
       this.dropped++;
       this.events.emit("suppressed", report);
     } else {
+      this.keptBy.set(report.task, this.keptOf(report.task) + 1);
       this.reports.push(report);
       this.events.emit("report", report);
     }
