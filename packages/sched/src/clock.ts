@@ -110,11 +110,6 @@ export class SimClock {
     return (this.cycles * 1000) / this.clockHz;
   }
 
-  /** Whole microseconds since boot, exact ({@link wholeMicros}). */
-  get micros(): number {
-    return wholeMicros(this.cycles, this.clockHz);
-  }
-
   /** The time in cycles, ticks and ms. */
   now(): Now {
     return { cycles: this.cycles, ticks: this.ticks, ms: this.ms };
