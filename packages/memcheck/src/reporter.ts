@@ -1,4 +1,4 @@
-import { ActorMode, type Bus, type Core, ceilLog2, isPowerOfTwo, makeActor } from "@rtos-sim/hw";
+import { ActorMode, actorTask, type Bus, type Core, ceilLog2, isPowerOfTwo, makeActor } from "@rtos-sim/hw";
 import { type BlockRecord, blockInfo } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
 import { type FrameHit, modeName, type Problem } from "./classify.js";
@@ -190,7 +190,7 @@ export class Reporter {
    * to the block and has no label.
    */
   site(consume = true): Site {
-    const task = this.core.actor >>> 2;
+    const task = actorTask(this.core.actor);
     const label = consume ? this.label : null;
     if (consume) this.label = null;
     const s: Site = { task, taskName: this.nameOf(task), time: this.opts.clock(), label, source: null };
@@ -244,7 +244,7 @@ export class Reporter {
   badAccess(p: Problem, size: number, access: MemReport["access"], actor: number): void {
     const seen = this.tally(p.kind, p.address, size, access, actor, p.block);
     const stop = this.stopsAccess(p.kind, access);
-    if (!stop && !this.keeps(seen.occurrence, actor >>> 2) && this.events.listenerCount("suppressed") === 0) {
+    if (!stop && !this.keeps(seen.occurrence, actorTask(actor)) && this.events.listenerCount("suppressed") === 0) {
       this.label = null; // the report would have taken it
       this.dropped++;
       return;
@@ -414,7 +414,7 @@ export class Reporter {
     actor: number,
     block: BlockRecord | null,
   ): Tally {
-    const task = actor >>> 2;
+    const task = actorTask(actor);
     const sites = this.opts.sourceSites;
     const source = sites !== null && !kind.startsWith("leak-") ? this.callSite(sites) : null;
     const key = this.key(kind, source, address, size, access, block, task);
@@ -484,7 +484,7 @@ export class Reporter {
     { source, occurrence }: Tally,
     located = true,
   ): MemReport {
-    const task = actor >>> 2;
+    const task = actorTask(actor);
     const region = located ? this.bus.regionAt(address >>> 0) : undefined;
     const label = this.label;
     this.label = null;
