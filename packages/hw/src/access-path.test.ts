@@ -261,6 +261,46 @@ describe("cycles", () => {
     m.core.read8(0x20000000);
     expect(fired).toBe(1);
   });
+
+  it("what an alarm charges and accesses itself (an interrupt taken there) comes before the access that waited", () => {
+    const m = machine();
+    m.core.countCycles = true;
+    for (let i = 0; i < 4; i++) m.core.read32(0x20000000); // warm: the fast paths decide
+    const start = m.core.cycles;
+    const seen: number[] = [];
+    m.core.setAlarm(start + 3, (due) => {
+      seen.push(m.core.cycles, due);
+      m.core.charge(40); // the handler's own cycles
+      m.core.write32(0x20000200, 0xabcd); // and an access of its own (1 cycle)
+      seen.push(m.core.cycles);
+    });
+    for (let i = 0; i < 4; i++) m.core.write32(0x20000100, i);
+    // 3 stores fit; the 4th waits for the handler: 3 + 40 + 1, then the store's 1
+    expect(seen).toEqual([start + 3, start + 4, start + 44]);
+    expect(m.core.cycles).toBe(start + 45);
+    expect(m.core.read32(0x20000100)).toBe(3);
+    expect(m.core.read32(0x20000200)).toBe(0xabcd);
+  });
+
+  it("an alarm set again by its own fn at the count it runs at fires at the next charge, once per charge", () => {
+    const m = machine();
+    m.core.countCycles = true;
+    const start = m.core.cycles;
+    const at: number[] = [];
+    const fn = (): void => {
+      at.push(m.core.cycles);
+      if (at.length < 3) m.core.setAlarm(m.core.cycles, fn);
+    };
+    m.core.setAlarm(start + 5, fn);
+    m.core.charge(10); // fires once: the alarm it sets again waits for the next charge
+    expect(at).toEqual([start]);
+    expect(m.core.cycles).toBe(start + 10);
+    m.core.charge(2);
+    m.core.charge(2);
+    m.core.charge(2);
+    expect(at).toEqual([start, start + 10, start + 12]);
+    expect(m.core.cycles).toBe(start + 16);
+  });
 });
 
 describe("addresses as registers", () => {

@@ -270,7 +270,9 @@ export class AccessPath {
    * AccessPath.cycles} past `at`, with the count it would bring (`due`); that access waits for
    * `fn` (which sees {@link AccessPath.cycles} before it), and if `fn` throws (latch the error
    * first to stop the running code, as a watchdog does) it is neither performed nor charged.
-   * `fn` = null (or `at` = Infinity) clears the alarm.
+   * What `fn` charges and accesses itself (an interrupt handler taken at that point: its
+   * stacking, its body) is counted before that access; an alarm `fn` sets again (here or in the
+   * past) fires at the next charge. `fn` = null (or `at` = Infinity) clears the alarm.
    */
   setAlarm(at: number, fn: ((due: number) => void) | null): void {
     this.alarmAt = fn === null ? Number.POSITIVE_INFINITY : at;
@@ -288,16 +290,19 @@ export class AccessPath {
   /**
    * The budget ran out with a charge of `n`: when the charge takes the count past the alarm, the
    * alarm runs first with the charge not made (if it throws, the access is neither performed nor
-   * charged); then the budget restarts from the new count.
+   * charged), and what it charges itself (an interrupt handler's cycles) comes before the charge;
+   * then the budget restarts from the new count. An alarm `fn` sets again at or before that count
+   * fires at the next charge, not at this one.
    */
   private chargeEvent(n: number): void {
-    const now = this.chargeEnd - this.left;
+    let now = this.chargeEnd - this.left;
     if (now > this.alarmAt) {
       const fn = this.alarmFn;
       this.alarmAt = Number.POSITIVE_INFINITY;
       this.alarmFn = null;
       this.rebase(now - n);
       fn?.(now);
+      now = this.chargeEnd - this.left + n;
     }
     this.rebase(now);
   }
