@@ -134,6 +134,29 @@ describe("simulated time", () => {
     expect(machine.systick.enabled).toBe(true);
   });
 
+  it("timersAt counts the sleeps and timeouts that expire at exactly one tick", () => {
+    const { sched } = setup();
+    const counts: number[][] = [];
+    for (const ticks of [2, 3, 2]) {
+      sched.spawn({
+        name: `s${ticks}`,
+        priority: 1,
+        *entry() {
+          yield { op: "sleep", ticks };
+        },
+      });
+    }
+    sched.spawn({
+      name: "probe",
+      priority: 0,
+      *entry() {
+        counts.push([1, 2, 3, 4].map((tick) => sched.timersAt(tick)));
+      },
+    });
+    sched.run();
+    expect(counts).toEqual([[0, 2, 1, 0]]);
+  });
+
   it("jumps idle time to the next wake-up, calls the idle hook, and stops at the time limit", () => {
     const idles: [number, number | null][] = [];
     const { sched } = setup({ idle: (i) => idles.push([i.from, i.to]) });

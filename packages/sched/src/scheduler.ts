@@ -123,6 +123,15 @@ export class Scheduler<D = unknown> {
     return this.table.timers.size;
   }
 
+  /**
+   * Pending timers (sleeps and timeouts) that expire at exactly tick `tick`: the tasks the SysTick
+   * handler of that tick wakes, for a kernel that charges the handler when the tick falls (the
+   * wakes themselves happen at the next scheduling decision).
+   */
+  timersAt(tick: number): number {
+    return this.table.timers.countAt(tick);
+  }
+
   /** Every task, in spawn order. */
   tasks(): readonly Task<D>[] {
     return this.table.all;

@@ -35,6 +35,21 @@ describe("TimerHeap", () => {
     expect(out).toEqual([5, 3, 8, 1, 6, 2, 7]);
   });
 
+  it("counts the timers due at exactly one tick (countAt), whatever their places in the heap", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 6 }), { maxLength: 40 }),
+        fc.integer({ min: -1, max: 7 }),
+        (ticks, at) => {
+          const h = new TimerHeap<T>();
+          for (const [i, w] of ticks.entries()) h.insert(timer(i), w);
+          expect(h.countAt(at)).toBe(ticks.filter((w) => w === at).length);
+        },
+      ),
+    );
+    expect(new TimerHeap<T>().countAt(0)).toBe(0);
+  });
+
   it("keeps the heap property and slot indexes under random inserts and removes", () => {
     fc.assert(
       fc.property(

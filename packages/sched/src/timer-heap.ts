@@ -36,6 +36,25 @@ export class TimerHeap<N extends TimerNode> {
     return this.items[0] ?? null;
   }
 
+  /**
+   * Timers that expire at exactly `tick` (a SysTick handler's wakes at that tick). Visits only
+   * the timers due at or before it: a subtree whose root is later holds none.
+   */
+  countAt(tick: number): number {
+    const items = this.items;
+    let n = 0;
+    const todo: number[] = items.length > 0 ? [0] : [];
+    while (todo.length > 0) {
+      const i = todo.pop()!;
+      const w = items[i]!.wakeTick;
+      if (w > tick) continue;
+      if (w === tick) n++;
+      if (2 * i + 1 < items.length) todo.push(2 * i + 1);
+      if (2 * i + 2 < items.length) todo.push(2 * i + 2);
+    }
+    return n;
+  }
+
   /** Adds `n` to expire at `wakeTick`. The node must not be in the heap. */
   insert(n: N, wakeTick: number): void {
     n.wakeTick = wakeTick;
