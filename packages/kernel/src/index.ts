@@ -31,6 +31,8 @@
  * @packageDocumentation
  */
 export { TIMEOUT } from "@rtos-sim/sched";
+export type { AlarmSlot } from "./alarm-mux.js";
+export { AlarmMux } from "./alarm-mux.js";
 export type { AppCheck, AppDescription, AppRun, AppSession, RunAppOptions } from "./app.js";
 export { defineApp, resolveBoard, runApp, startApp } from "./app.js";
 export type { AppEnv, MemoryBlock, TaskAddresses } from "./app-env.js";

@@ -1,11 +1,13 @@
 import { ActorMode, actorMode, type Core } from "@rtos-sim/hw";
+import type { AlarmSlot } from "./alarm-mux.js";
 import { KernelError } from "./errors.js";
 
 /** The default watchdog budget, in SysTick periods (`KernelOptions.watchdogCycles`). */
 export const WATCHDOG_TICKS = 10;
 
 /**
- * The kernel's watchdog interrupt, on the core's cycle alarm (`Core.setAlarm`): JavaScript
+ * The kernel's watchdog interrupt, on the core's cycle alarm (`Core.setAlarm`, or the channel of
+ * it the kernel's `AlarmMux` gives it beside the SysTick's): JavaScript
  * cannot interrupt a generator, but every memory access and every charged computation of a task
  * goes through the core, so a task that runs past its budget without giving up the CPU is
  * stopped at the first access (or `t.compute`) past it, like a watchdog interrupt preempting it.
@@ -30,14 +32,18 @@ export class Watchdog {
   budget = 0;
   private readonly fire = (due: number): void => this.check(due);
 
-  constructor(private readonly core: Core) {}
+  /** `alarm`: where the interrupt's alarm is set (the core's own slot by default). */
+  constructor(
+    private readonly core: Core,
+    private readonly alarm: AlarmSlot = core,
+  ) {}
 
   /** A task gets the CPU: its budget of `cycles` (0: none) starts now. */
   arm(task: string, cycles: number): void {
     this.task = task;
     this.budget = cycles;
     this.start = this.core.cycles;
-    if (cycles > 0) this.core.setAlarm(this.start + cycles, this.fire);
+    if (cycles > 0) this.alarm.setAlarm(this.start + cycles, this.fire);
     else this.disarm();
   }
 
@@ -49,7 +55,7 @@ export class Watchdog {
   resume(task: string, cycles: number, used: number): void {
     this.arm(task, cycles);
     this.start -= used;
-    if (cycles > 0) this.core.setAlarm(this.start + cycles, this.fire);
+    if (cycles > 0) this.alarm.setAlarm(this.start + cycles, this.fire);
   }
 
   /** Cycles since the running task's budget started (what its slice has used). */
@@ -59,13 +65,13 @@ export class Watchdog {
 
   /** No task runs. */
   disarm(): void {
-    this.core.setAlarm(Number.POSITIVE_INFINITY, null);
+    this.alarm.setAlarm(Number.POSITIVE_INFINITY, null);
   }
 
   /** The alarm (`due`: the count the access would bring): trips on the task's own code, else waits for its next access. */
   private check(due: number): void {
     if (actorMode(this.core.actor) !== ActorMode.User) {
-      this.core.setAlarm(this.core.cycles, this.fire);
+      this.alarm.setAlarm(this.core.cycles, this.fire);
       return;
     }
     const used = due - this.start;
