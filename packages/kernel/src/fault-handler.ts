@@ -9,6 +9,7 @@ import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, format
 import { faultSite } from "./fault-site.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
+import { isTickStackingFault } from "./tick-interrupt.js";
 import type { CpuTiming } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
 
@@ -131,6 +132,15 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   const base = k.stack.base;
   const sp = k.ctx.sp;
   const inGuard = f.faultAddress !== null && f.faultAddress >= base && f.faultAddress < base + GUARD_BYTES;
+  if (isTickStackingFault(f) && sp >= base - 128 && sp < base + GUARD_BYTES + 104) {
+    // An interrupt taken at the task's deepest point: its code fits, the frame the exception
+    // entry stacks below SP does not (docs/writing-an-app.md: leave a frame of headroom).
+    const by = (f.cfsr & Cfsr.STKOF) !== 0 ? "the stack limit (UsageFault STKOF)" : "the stack guard";
+    return {
+      kind: "stack-overflow",
+      message: `stack overflow by exception stacking: the SysTick taken with SP at ${hex32(sp)} stacks its frame into ${by}`,
+    };
+  }
   if ((f.cfsr & Cfsr.STKOF) !== 0) {
     // ARMv8-M: the stack limit register (PSPLIM = the guard's top) stopped the SP update.
     return {

@@ -11,6 +11,7 @@ import {
 import { type LeakOptions, type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
 import { Scheduler, type StateCause, type Task, wholeMicros } from "@rtos-sim/sched";
+import { AlarmMux } from "./alarm-mux.js";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, MutexSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
@@ -55,6 +56,7 @@ import {
 } from "./task-record.js";
 import { checkSpec, copySpec, delayTicks, partitionGrant, taskGrants } from "./task-spec.js";
 import { TaskStart } from "./task-start.js";
+import { TickInterrupt } from "./tick-interrupt.js";
 import { CpuTiming } from "./timing/cpu-timing.js";
 import { type JobRecord, type JobStats, JobTracker } from "./timing/jobs.js";
 import { KERNEL_COSTS } from "./timing/kernel-costs.js";
@@ -132,6 +134,10 @@ export class Kernel {
   readonly checker: MemoryChecker | null;
   /** The watchdog interrupt on the core's cycle alarm (null with `watchdogInterrupt: false`); each task's budget is its `watchdogCycles`. */
   readonly watchdog: Watchdog | null;
+  /** SysTick taken while a task runs, with its frame on the task's stack (docs/timing.md, "A SysTick"). */
+  private readonly ticks: TickInterrupt;
+  /** The core's one cycle alarm, shared by the tick interrupt and the watchdog. */
+  private readonly alarms: AlarmMux;
   /** The simulated devices attached where the board's roles say, with their placements. */
   readonly devices: KernelDevices;
   /** The kernel's own block (task control blocks, message queues): privileged only. */
@@ -221,7 +227,8 @@ export class Kernel {
     // The hook goes on before any other memory is touched, so the checker sees every write.
     core.hook = this.checker;
     this.watchdogBudget = budget;
-    this.watchdog = (options.watchdogInterrupt ?? true) ? new Watchdog(core) : null;
+    this.alarms = new AlarmMux(core);
+    this.watchdog = (options.watchdogInterrupt ?? true) ? new Watchdog(core, this.alarms.channel()) : null;
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
     const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });
@@ -280,6 +287,14 @@ export class Kernel {
       }
     }
     this.timing = new CpuTiming(board, this.layout, image.start + image.size, kBase, costs);
+    this.ticks = new TickInterrupt({
+      core,
+      mux: this.alarms,
+      timing: this.timing,
+      checker: this.checker,
+      clock: () => ({ cycles: this.scheduler.now().cycles, cyclesPerTick: this.scheduler.clock.cyclesPerTick }),
+      wakesAt: (tick) => this.scheduler.timersAt(tick),
+    });
     this.loader = new MpuLoader(this.mpuDriver);
     this.loader.load(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
@@ -302,6 +317,7 @@ export class Kernel {
       timing: this.timing,
       checker: this.checker,
       watchdog: this.watchdog,
+      ticks: this.ticks,
       events: this.events,
       faultTask: (t, e) => this.faultHandler.faultTask(t, e),
       stamp: () => this.stamp(),
@@ -398,9 +414,12 @@ export class Kernel {
 
   /** Charges the SysTick handler that woke a task at `tick` (from idle it also switches out the idle loop). */
   private tickWake(tick: number): void {
+    // Charged when the tick fell, by the handler taken in a task's code: not twice.
+    if (this.ticks.chargedWakes(tick)) return;
     const n = tick === this.lastWakeTick ? this.timing.costs.tickWakeMore : this.timing.tickWake(this.cpuIdle);
     this.lastWakeTick = tick;
     this.scheduler.charge(n);
+    this.ticks.resync(); // time moved outside the core's count: the next tick's cycle is found again
   }
 
   /** A job completed: the `job` event. */
@@ -834,9 +853,11 @@ export class Kernel {
             live,
           )
         : null;
+      const ticks = this.ticks;
       const ctx = new TaskContext(this.machine.core, id, spec.name, sBase, sBase + sSize, sBase + sSize, {
         code,
         frames: this.frameOptions,
+        compute: (n) => ticks.compute(n),
       });
       const probe = sBase + sSize - 64;
       const k: KTask = new TaskRecord(
@@ -869,6 +890,7 @@ export class Kernel {
           timing: {
             svcEntry: this.timing.svcEntryExtra(probe),
             exceptionReturn: this.timing.returnExtra(probe, code),
+            interruptEntry: this.timing.faultEntryExtra(probe),
           },
           live: live.blocks,
           exitCode: null,

@@ -6,6 +6,7 @@ import type { KernelEmitter } from "./events.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { taskControl } from "./task-context.js";
 import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
+import { isTickStackingFault, type TickInterrupt } from "./tick-interrupt.js";
 import { type CpuTiming, LAZY_FP_WORDS, SAVED_CORE_WORDS, SAVED_FP_WORDS } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
 
@@ -43,6 +44,8 @@ export interface SwitcherDeps {
   readonly checker: MemoryChecker | null;
   /** The watchdog, armed with the task's budget at each switch-in and disarmed at switch-out, or null. */
   readonly watchdog: Watchdog | null;
+  /** SysTick taken while a task's code runs (armed at the return to its code), or null. */
+  readonly ticks: TickInterrupt | null;
   /** Where `switch` events go. */
   readonly events: KernelEmitter;
   /** The cycle costs charged on the exception paths. */
@@ -82,6 +85,7 @@ export class ContextSwitcher {
   private readonly loader: MpuLoader;
   private readonly checker: MemoryChecker | null;
   private readonly watchdog: Watchdog | null;
+  private readonly ticks: TickInterrupt | null;
   private readonly events: KernelEmitter;
   private readonly timing: CpuTiming;
   private readonly faultTask: SwitcherDeps["faultTask"];
@@ -102,6 +106,7 @@ export class ContextSwitcher {
     this.loader = deps.loader;
     this.checker = deps.checker;
     this.watchdog = deps.watchdog;
+    this.ticks = deps.ticks;
     this.events = deps.events;
     this.timing = deps.timing;
     this.faultTask = deps.faultTask;
@@ -150,6 +155,7 @@ export class ContextSwitcher {
     const w = this.watchdog;
     const used = w !== null && w.task === t.data.name ? w.used() : 0;
     w?.disarm();
+    this.ticks?.stop();
     this.halted = { mode: core.mode, nPriv: core.controlNPriv, spsel: core.controlSpsel, actor: core.actor, used };
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, t.data.id);
@@ -248,6 +254,7 @@ export class ContextSwitcher {
     const core = this.core;
     const c = this.timing.costs;
     if (this.watchdog !== null) this.watchdog.disarm();
+    this.ticks?.stop();
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
     this.checker?.taskRunning(0);
@@ -320,10 +327,11 @@ export class ContextSwitcher {
    */
   afterStep(t: Task<KTask>): void {
     const core = this.core;
+    this.ticks?.leaveCode();
     const pending = core.pendingFault;
     if (pending !== null) {
       if (t.state === "running") {
-        if (pending instanceof Fault) this.faultEntry(t);
+        if (pending instanceof Fault) this.faultEntry(t, pending);
         this.faultTask(t, pending);
       } else core.clearFault();
       return;
@@ -366,12 +374,17 @@ export class ContextSwitcher {
    * taken by tail-chaining instead. A stacking fault here is derived: its bits stay in CFSR for
    * the handler, it is not a second fault of the task, and the memory checker is not shown the
    * frame (the task never returns to it: a report there would be a second report of the fault).
+   * The stacking fault of a SysTick taken in the task's code is taken in that entry's place:
+   * nothing more is stacked or charged.
    */
-  private faultEntry(t: Task<KTask>): void {
+  private faultEntry(t: Task<KTask>, fault: Fault): void {
     const k = t.data;
     const core = this.core;
     this.watchdog?.disarm(); // the handler's cycles are not the task's code running past its budget
+    this.ticks?.stop();
     core.clearFault();
+    // A SysTick's stacking fault: the fault is taken in the tick's entry's place, already charged.
+    if (isTickStackingFault(fault)) return;
     if (k.stacked) {
       core.charge(this.timing.tailChain);
       return;
@@ -419,6 +432,7 @@ export class ContextSwitcher {
     if (t.stopping) return;
     try {
       if (k.stacked) {
+        this.ticks?.tailChain(); // a SysTick that fell in the SVC handler: tail-chained before the return
         core.charge(k.timing.exceptionReturn);
         let sp = core.unstackFrame(k.frameAt, k.frame);
         // The return's integrity checks on the frame, which lies in the task's stack (it may have
@@ -444,8 +458,9 @@ export class ContextSwitcher {
         if (checker !== null && sp >= k.stack.base + GUARD_BYTES && sp <= k.stack.top) checker.stackPointer(k.id, sp);
       }
       core.fetch(k.ctx.pc); // the instruction fetch at the resume address
+      this.ticks?.enterCode(k); // its code runs: SysTick is taken where it falls
     } catch (e) {
-      if (e instanceof Fault) this.faultEntry(t);
+      if (e instanceof Fault) this.faultEntry(t, e);
       this.faultTask(t, e);
     }
   }

@@ -168,6 +168,8 @@ export class TaskContext {
   #pc: number;
   /** The kernel's handle on the above (taskControl). */
   readonly #control: TaskControl;
+  /** Charges computation (the kernel's: interruptible by SysTick at the cycle a tick falls). */
+  readonly #compute: (cycles: number) => void;
 
   /**
    * `options.code` is the task's code address (return addresses point into it); `options.frames`
@@ -180,7 +182,12 @@ export class TaskContext {
     stackBase: number,
     stackTop: number,
     sp: number,
-    options: { readonly code?: number; readonly frames?: FrameOptions } = {},
+    options: {
+      readonly code?: number;
+      readonly frames?: FrameOptions;
+      /** Charges `t.compute`'s cycles (the kernel's takes the ticks that fall inside); `core.charge` by default. */
+      readonly compute?: (cycles: number) => void;
+    } = {},
   ) {
     this.#core = core;
     this.id = id;
@@ -189,6 +196,7 @@ export class TaskContext {
     this.stackTop = stackTop;
     this.#sp = sp;
     this.#pc = (options.code ?? 0) >>> 0;
+    this.#compute = options.compute ?? ((n) => core.charge(n));
     this.#libc = makeLibc(core, null);
     const ctx = this;
     this.#callStarted = () => {
@@ -423,7 +431,7 @@ export class TaskContext {
     if (!Number.isInteger(cycles) || cycles < 0 || cycles > 0xffffffff) {
       throw new KernelError("BAD_ARGUMENT", "compute: cycles must be a non-negative integer below 2^32", { cycles });
     }
-    this.#core.charge(cycles);
+    this.#compute(cycles);
   }
 
   /** Whether the task has used the FPU since it (re)started (CONTROL.FPCA): its frames then carry FP state. */

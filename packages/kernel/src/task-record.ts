@@ -44,6 +44,8 @@ export interface TaskCosts {
   readonly svcEntry: number;
   /** An exception return: the latency beyond the 8 unstacking loads and the resume fetch. */
   readonly exceptionReturn: number;
+  /** An interrupt's (or a fault's) entry from the task: the latency beyond the 8 stacking stores. */
+  readonly interruptEntry: number;
 }
 
 /** The kernel's record of a task (the scheduler's per-task data). */

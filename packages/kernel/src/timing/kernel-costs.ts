@@ -19,6 +19,12 @@ export interface KernelCosts {
   readonly tickWake: number;
   /** Each further task the same tick wakes (one more list move). */
   readonly tickWakeMore: number;
+  /**
+   * SysTick handler that wakes nothing (taken while a task runs; idle is tickless): BASEPRI
+   * raised and lowered, `xTaskIncrementTick`'s tick count and its compare with the next unblock
+   * time, no PendSV.
+   */
+  readonly tickIdle: number;
   /** A switch-in whose MPU plan is already loaded: compare and skip the reload. */
   readonly mpuSkip: number;
   /** Extra cycles of an LDM/STM/VLDM/VSTM besides one per word transferred (1 + N on Cortex-M3/M4). */
@@ -47,6 +53,7 @@ export const KERNEL_COSTS: KernelCosts = Object.freeze({
   contextRestore: 12,
   tickWake: 195,
   tickWakeMore: 40,
+  tickIdle: 48,
   mpuSkip: 2,
   multipleTransfer: 1,
   faultHandler: 120,
