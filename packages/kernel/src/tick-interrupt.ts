@@ -27,7 +27,12 @@ export interface TickInterruptDeps {
   /** The memory checker (told of the stack pointer's move to the frame and back), or null. */
   readonly checker: MemoryChecker | null;
   /** Simulated time in cycles now (synced with the core), and the cycles per tick. */
-  readonly clock: () => { readonly cycles: number; readonly cyclesPerTick: number };
+  readonly clock: () => {
+    /** Simulated time in core cycles. */
+    readonly cycles: number;
+    /** Core cycles per SysTick period. */
+    readonly cyclesPerTick: number;
+  };
   /** How many tasks the tick `tick` wakes (timers expiring at exactly that tick). */
   readonly wakesAt: (tick: number) => number;
 }
