@@ -310,6 +310,7 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
       ["alloc-stress", false],
       ["mpu-demo", false],
       ["priority-inversion", true],
+      ["stack-overflow", false],
     ]);
     expect(json.filter((a) => a.default).map((a) => a.name)).toEqual([DEFAULT_APP]);
   });

@@ -171,6 +171,7 @@ describe("the playground in headless Chromium", () => {
       "alloc-stress",
       "mpu-demo",
       "priority-inversion",
+      "stack-overflow",
       "your app (editor)",
     ]);
     const hash = await runToEnd(page);

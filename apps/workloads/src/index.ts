@@ -136,6 +136,20 @@ export {
   priorityInversionWithSemaphore,
   SECTION_MS,
 } from "./priority-inversion/app.js";
+export type { StackScenario } from "./stack-overflow/app.js";
+export {
+  CYCLE_MS,
+  DEPTH,
+  GROWTH_JOBS,
+  GROWTH_MS,
+  LEAF_MS,
+  PARSER_STEP,
+  STACK_BYTES,
+  STACK_SCENARIOS,
+  stackChecks,
+  stackOverflow,
+  tickFrameBytes,
+} from "./stack-overflow/app.js";
 export type { BuiltinApp } from "./registry.js";
 export { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 export type { PreparedRun } from "./run/context.js";

@@ -8,7 +8,7 @@ import { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 import { finishRun, prepareRun } from "./run/context.js";
 
 describe("registry", () => {
-  it("lists the six apps, flight first and default, each with its kind", () => {
+  it("lists the seven apps, flight first and default, each with its kind", () => {
     expect(APPS.map((a) => [a.app.name, a.kind])).toEqual([
       ["flight", "kernel"],
       ["isolation", "kernel"],
@@ -16,6 +16,7 @@ describe("registry", () => {
       ["alloc-stress", "kernel"],
       ["mpu-demo", "machine"],
       ["priority-inversion", "kernel"],
+      ["stack-overflow", "kernel"],
     ]);
     expect(DEFAULT_APP).toBe("flight");
     expect(findApp("FLIGHT")).toBe(APPS[0]);

@@ -11,6 +11,7 @@ import type { MachineApp } from "./machine-app.js";
 import { mpuDemo } from "./mpu-demo/app.js";
 import { priorityInversion } from "./priority-inversion/app.js";
 import { fromKernelApp } from "./run/kernel-app.js";
+import { stackOverflow } from "./stack-overflow/app.js";
 
 /**
  * A built-in app, tagged with its kind: a kernel app (`@rtos-sim/kernel`'s `AppDescription`:
@@ -38,6 +39,7 @@ export const APPS: readonly BuiltinApp[] = Object.freeze([
   { kind: "kernel", app: allocStress },
   { kind: "machine", app: mpuDemo },
   { kind: "kernel", app: priorityInversion },
+  { kind: "kernel", app: stackOverflow },
 ]);
 
 /** Name of the app `rtos-sim run` runs when no app is given. */
