@@ -1,0 +1,182 @@
+/**
+ * Each transition's check of its source state, on the inputs the other tests leave out: memory at
+ * address 0 (the MPS2-AN386's SSRAM1 is RAM there, so "first bad byte" 0 is a real answer, not
+ * "none"), zero-size blocks, the wrong source state of every retag, and bad pool options.
+ */
+import { createMachine, MPS2_AN386 } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { MemoryChecker } from "./checker.js";
+import { MemcheckError } from "./errors.js";
+import { ALL, StateBit, USR } from "./state.js";
+import { HEAP, setup } from "./test-setup.js";
+
+const W = StateBit.W;
+
+/** A checker on the MPS2-AN386, whose SSRAM1 starts at address 0; reports are kept. */
+function atZero() {
+  const m = createMachine(MPS2_AN386);
+  const checker = new MemoryChecker(m, { onError: "continue" }).attach();
+  const reports = () => checker.reports.map((r) => [r.kind, r.address, r.message]);
+  return { m, checker, reports };
+}
+
+describe("transitions at address 0: the first offending byte is 0, and it is reported", () => {
+  it("SSRAM1 is managed from address 0", () => {
+    const z = atZero();
+    expect(z.checker.shadow.regionAt(0)?.start).toBe(0);
+  });
+
+  it("pages given twice", () => {
+    const z = atZero();
+    z.checker.pagesGiven(0, 0x400, "a");
+    z.checker.pagesGiven(0, 0x400, "b");
+    expect(z.reports()).toEqual([["double-alloc", 0, "pages given to b are not free"]]);
+  });
+
+  it("pages returned twice", () => {
+    const z = atZero();
+    z.checker.pagesGiven(0, 0x400, "a");
+    z.checker.pagesReturned(0, 0x400, "a");
+    z.checker.pagesReturned(0, 0x400, "a");
+    expect(z.reports()).toEqual([["double-free", 0, "pages returned twice (a)"]]);
+  });
+
+  it("a page pool over memory no allocator holds", () => {
+    const z = atZero();
+    z.checker.pagePool(0, 0x400, "heap:t", 0x100);
+    expect(z.reports()).toEqual([
+      ["invalid-transition", 0, "page pool of heap:t over memory not held by an allocator"],
+    ]);
+  });
+
+  it("a shared block freed, or quarantined", () => {
+    const z = atZero();
+    z.checker.pagesGiven(0, 0x400, "a");
+    z.checker.blockAllocated(0, 16, "a");
+    z.checker.share(0, 16);
+    z.checker.blockFreed(0, 16, "a");
+    z.checker.blockAllocated(0x100, 16, "a");
+    z.checker.share(0x100, 16);
+    expect(z.checker.checkFree(0x100, "a")).toBe(true);
+    z.checker.quarantineBlock(0x100);
+    expect(z.reports()).toEqual([
+      ["invalid-transition", 0, "freed block is not user-owned (shared?)"],
+      ["invalid-transition", 0x100, "freed block is not user-owned (shared?)"],
+    ]);
+  });
+
+  it("a block resized over memory already handed out", () => {
+    const z = atZero();
+    z.checker.pagesGiven(0, 0x400, "a");
+    z.checker.blockAllocated(0, 16, "a");
+    z.checker.blockAllocated(0x40, 16, "a");
+    z.checker.blockResized(0x40, 16, 0, 32, "a");
+    expect(z.reports()).toEqual([["double-alloc", 0, "resized block overlaps memory already handed out"]]);
+  });
+
+  it("a retag of memory nobody owns", () => {
+    const z = atZero();
+    z.checker.makeWritable(0, 16);
+    expect(z.reports()).toEqual([["invalid-transition", 0, "writable on memory nobody owns"]]);
+  });
+});
+
+describe("zero-size blocks", () => {
+  it("a zero-size block handed out twice at one address is a double-alloc", () => {
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x400, "pool");
+    f.checker.blockAllocated(0x20006010, 0, "pool");
+    f.checker.blockAllocated(0x20006010, 0, "pool");
+    expect(f.checker.reports.map((r) => [r.kind, r.address, r.message])).toEqual([
+      ["double-alloc", 0x20006010, "block handed out twice by pool"],
+    ]);
+  });
+});
+
+describe("every retag checks its source state", () => {
+  const cases: [string, (c: MemoryChecker, a: number) => void, string][] = [
+    ["unshare of USR", (c, a) => c.unshare(a, 8), "unshare of memory that is not ANY"],
+    ["writable on NO", (c, a) => c.makeWritable(a + 0x100, 8), "writable on memory nobody owns"],
+    ["initialized on NO", (c, a) => c.makeInitialized(a + 0x100, 8), "initialized on memory nobody owns"],
+    ["uninitialized on NO", (c, a) => c.makeUninitialized(a + 0x100, 8), "uninitialized on memory nobody owns"],
+  ];
+  for (const [name, op, message] of cases) {
+    it(name, () => {
+      const f = setup();
+      f.checker.pagesGiven(0x20006000, 0x100, "pool");
+      f.checker.blockAllocated(0x20006000, 8, "pool");
+      op(f.checker, 0x20006000);
+      expect(f.checker.reports.map((r) => [r.kind, r.message])).toEqual([["invalid-transition", message]]);
+    });
+  }
+
+  it("their right source states pass without a report", () => {
+    const f = setup();
+    const c = f.checker;
+    c.pagesGiven(0x20006000, 0x100, "pool");
+    c.blockAllocated(0x20006000, 8, "pool");
+    c.share(0x20006000, 8);
+    c.unshare(0x20006000, 8);
+    c.makeReadOnly(0x20006000, 8);
+    c.makeWritable(0x20006000, 8);
+    c.makeInitialized(0x20006000, 8);
+    expect(c.shadow.get(0x20006000)).toBe(USR | W | StateBit.I);
+    c.makeUninitialized(0x20006000, 8);
+    expect(c.shadow.get(0x20006000)).toBe(USR | W);
+    expect(c.reports).toEqual([]);
+  });
+});
+
+describe("frees and resizes", () => {
+  it("a free of RAM never handed out says so (not 'outside every memory region')", () => {
+    const f = setup();
+    expect(f.checker.checkFree(0x20008000, "heap")).toBe(false);
+    expect(f.checker.reports.map((r) => [r.kind, r.message])).toEqual([
+      ["invalid-free", "free of an address never allocated"],
+    ]);
+  });
+
+  it("a resize by another allocator is an alloc-dealloc-mismatch and changes nothing", () => {
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x100, "pool");
+    f.checker.blockAllocated(0x20006000, 8, "pool");
+    f.checker.blockResized(0x20006000, 8, 0x20006000, 16, "heap");
+    expect(f.checker.reports.map((r) => [r.kind, r.message])).toEqual([
+      ["alloc-dealloc-mismatch", "block of pool resized by heap"],
+    ]);
+    expect(f.checker.shadow.get(0x20006008)).toBe(ALL | W);
+    expect(f.checker.blocks.live.get(0x20006000)).toMatchObject({ size: 8 });
+  });
+
+  it("a quarantined block released to its allocator is recorded as freed", () => {
+    const f = setup();
+    f.checker.pagesGiven(0x20006000, 0x100, "pool");
+    f.checker.guardedBlockAllocated(0x20006000, 32, 0x20006008, 16, "pool");
+    expect(f.checker.checkFree(0x20006008, "pool")).toBe(true);
+    const rec = f.checker.quarantineBlock(0x20006008);
+    expect(rec.state).toBe("quarantined");
+    f.checker.releaseQuarantined(0x20006000, 32, rec);
+    expect(rec.state).toBe("freed");
+    expect(f.checker.shadow.get(0x20006000)).toBe(ALL | W);
+    expect(f.checker.reports).toEqual([]);
+  });
+});
+
+describe("pagePool's pageSize", () => {
+  it("must be a positive integer power of two: OPTION_INVALID, nothing changed", () => {
+    for (const pageSize of [0, -1024, 3, 1.5, 768, Number.NaN]) {
+      const f = setup();
+      const before = f.checker.shadow.snapshot(HEAP, 0x400);
+      let error: unknown = null;
+      try {
+        f.checker.pagePool(HEAP, 0x400, "heap:t", pageSize);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(MemcheckError);
+      expect((error as MemcheckError).code).toBe("OPTION_INVALID");
+      expect((error as MemcheckError).context).toEqual({ pageSize });
+      expect(f.checker.shadow.snapshot(HEAP, 0x400)).toEqual(before);
+    }
+  });
+});
