@@ -11,6 +11,13 @@ import {
   SH_NAMES,
 } from "./fields.js";
 
+/** SH[1:0] by the typed API's names. */
+const SH_VALUES: Readonly<Record<NonNullable<MpuV8RegionSettings["shareability"]>, number>> = {
+  "non-shareable": 0,
+  outer: 2,
+  inner: 3,
+};
+
 /** Settings of one PMSAv8 region through the typed API. */
 export interface MpuV8RegionSettings {
   /** First address: a multiple of 32. */
@@ -105,7 +112,8 @@ export function encodeRegionV8(
       region,
     });
   }
-  const ap = AP_V8_VALUES[s.access as AccessV8];
+  // Own names only: "toString" or "constructor" would find Object.prototype's and encode as 0.
+  const ap = Object.hasOwn(AP_V8_VALUES, s.access) ? AP_V8_VALUES[s.access] : undefined;
   if (ap === undefined) {
     throw new HwError("MPU_FIELD_RESERVED", `RBAR.AP: PMSAv8 cannot encode access "${String(s.access)}"`, {
       field: "RBAR.AP",
@@ -128,7 +136,8 @@ export function encodeRegionV8(
       region,
     });
   }
-  const sh = { "non-shareable": 0, outer: 2, inner: 3 }[s.shareability ?? "non-shareable"];
+  const shName = s.shareability ?? "non-shareable";
+  const sh = Object.hasOwn(SH_VALUES, shName) ? SH_VALUES[shName] : undefined;
   if (sh === undefined) {
     throw new HwError("MPU_FIELD_RESERVED", `RBAR.SH: unknown shareability ${JSON.stringify(s.shareability)}`, {
       field: "RBAR.SH",

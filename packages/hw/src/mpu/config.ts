@@ -124,7 +124,8 @@ export function encodeRegion(
       { field: "RBAR.ADDR", value: s.base, size: s.size, region },
     );
   }
-  const ap = AP_VALUES[s.access as keyof typeof AP_VALUES];
+  // Own names only: "toString" or "constructor" would find Object.prototype's and encode as 0.
+  const ap = Object.hasOwn(AP_VALUES, s.access) ? AP_VALUES[s.access] : undefined;
   if (ap === undefined) {
     throw new HwError("MPU_FIELD_RESERVED", `RASR.AP: unknown access "${String(s.access)}"`, {
       field: "RASR.AP",
