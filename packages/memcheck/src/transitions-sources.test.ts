@@ -178,3 +178,57 @@ describe("pagePool's pageSize", () => {
     }
   });
 });
+
+describe("pages returned over nested page pools", () => {
+  const A = 0x20006000;
+
+  it("the pools inside go with them, and so do the page records given out of those pools", () => {
+    const f = setup();
+    const c = f.checker;
+    c.pagesGiven(A, 0x2000, "rm");
+    c.pagePool(A + 0x400, 0x800, "heap:t", 0x100);
+    c.pagePool(A + 0x1400, 0x400, "heap:u", 0x100); // starts where the range returned below ends
+    c.pagesGiven(A + 0x500, 0x100, "slab");
+    c.pagesGiven(A + 0x1400, 0x100, "slab"); // a record at the range's end: not inside it
+    c.pagesReturned(A, 0x1400, "rm");
+    expect(c.reports).toEqual([]);
+    expect([...c.pools.keys()]).toEqual([A + 0x1400]);
+    expect([...c.pages.keys()].filter((a) => a >= A && a <= A + 0x1400)).toEqual([A + 0x1400]);
+    expect(c.shadow.get(A + 0x500)).toBe(0);
+  });
+
+  it("a pool ending where the range ends: the bytes after the range are not looked at", () => {
+    const f = setup();
+    const c = f.checker;
+    c.pagesGiven(A, 0x800, "rm");
+    c.pagePool(A + 0x400, 0x400, "heap:t", 0x100); // A + 0x800 and on: never given (NO)
+    c.pagesGiven(A + 0x700, 0x100, "slab"); // the pool's last page, given out
+    c.pagesReturned(A, 0x800, "rm");
+    expect(c.reports).toEqual([]);
+  });
+
+  it("a live block in a page given out of a pool inside is reported (only the pool's free bytes are excused)", () => {
+    const f = setup();
+    const c = f.checker;
+    c.pagesGiven(A, 0x1000, "rm");
+    c.pagePool(A + 0x400, 0x400, "heap:t", 0x100);
+    c.pagesGiven(A + 0x400, 0x100, "slab");
+    c.blockAllocated(A + 0x410, 16, "slab");
+    c.pagesReturned(A, 0x1000, "rm");
+    expect(c.reports.map((r) => [r.kind, r.address, r.message])).toEqual([
+      ["invalid-transition", A + 0x410, "pages returned while a block in them is live (rm)"],
+    ]);
+  });
+
+  it("a free byte just past a pool is not the pool's: the return is reported at it", () => {
+    const f = setup();
+    const c = f.checker;
+    c.pagesGiven(A, 0x1000, "rm");
+    c.pagePool(A + 0x400, 0x400, "heap:t", 0x100);
+    c.pagesReturned(A + 0x800, 0x400, "rm"); // the part after the pool, already back
+    c.pagesReturned(A, 0x1000, "rm");
+    expect(c.reports.map((r) => [r.kind, r.address, r.message])).toEqual([
+      ["invalid-transition", A + 0x800, "pages returned in the wrong state (rm)"],
+    ]);
+  });
+});
