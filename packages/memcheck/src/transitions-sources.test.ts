@@ -232,3 +232,48 @@ describe("pages returned over nested page pools", () => {
     ]);
   });
 });
+
+describe("a block handed out over bytes that are not the allocator's", () => {
+  const A = 0x20006000;
+
+  /** Kind, address and message of the one report of handing out [address, +16) after `prepare`. */
+  function handOut(prepare: (c: MemoryChecker) => void, address: number) {
+    const f = setup();
+    f.checker.pagesGiven(A, 0x400, "pool");
+    prepare(f.checker);
+    f.checker.clearReports();
+    f.checker.blockAllocated(address, 16, "pool");
+    return f.checker.reports.map((r) => [r.kind, r.address, r.message]);
+  }
+
+  const overlap = "block overlaps a block already handed out";
+  it("a live block's bytes: double-alloc at the first of them", () => {
+    expect(handOut((c) => c.blockAllocated(A + 8, 16, "pool"), A)).toEqual([["double-alloc", A + 8, overlap]]);
+  });
+
+  it("a redzone or a quarantined block: double-alloc", () => {
+    expect(handOut((c) => c.guardedBlockAllocated(A, 64, A + 16, 16, "pool"), A)).toEqual([
+      ["double-alloc", A, overlap],
+    ]);
+    const quarantined = (c: MemoryChecker) => {
+      c.guardedBlockAllocated(A, 64, A + 16, 16, "pool");
+      c.checkFree(A + 16, "pool");
+      c.quarantineBlock(A + 16);
+    };
+    expect(handOut(quarantined, A + 16)).toEqual([["double-alloc", A + 16, overlap]]);
+  });
+
+  it("a live stack byte of a task that is not running: double-alloc", () => {
+    const stack = (c: MemoryChecker) => {
+      c.registerStack(1, A + 0x100, 0x100, A + 0x100);
+      c.taskRunning(2);
+    };
+    expect(handOut(stack, A + 0x1f8)).toEqual([["double-alloc", A + 0x1f8, overlap]]);
+  });
+
+  it("pages never given: invalid-transition, outside its pages", () => {
+    expect(handOut(() => {}, A + 0x3f8)).toEqual([
+      ["invalid-transition", A + 0x400, "block handed out by pool outside its pages"],
+    ]);
+  });
+});
