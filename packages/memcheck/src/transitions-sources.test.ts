@@ -277,3 +277,60 @@ describe("a block handed out over bytes that are not the allocator's", () => {
     ]);
   });
 });
+
+describe("frees and resizes at the edges", () => {
+  const A = 0x20006000;
+
+  it("a free on a task stack is reported from its base to one byte below its top", () => {
+    const f = setup();
+    f.checker.registerStack(1, A + 0x100, 0x100);
+    const stack = "free of an address on the stack of task sensor, not a heap block";
+    const never = "free of an address never allocated";
+    for (const [a, message] of [
+      [A + 0xff, never],
+      [A + 0x100, stack],
+      [A + 0x1ff, stack],
+      [A + 0x200, never],
+    ] as const) {
+      f.checker.clearReports();
+      expect(f.checker.checkFree(a, "heap")).toBe(false);
+      expect(f.checker.reports.map((r) => [r.kind, r.address, r.message])).toEqual([["invalid-free", a, message]]);
+    }
+  });
+
+  it("blockFreed of an address never handed out reports it and changes nothing", () => {
+    const f = setup();
+    f.checker.pagesGiven(A, 0x100, "pool");
+    f.checker.blockFreed(A + 0x10, 8, "pool");
+    expect(f.checker.reports.map((r) => [r.kind, r.address])).toEqual([["invalid-free", A + 0x10]]);
+    expect(f.checker.shadow.get(A + 0x10)).toBe(ALL | W);
+  });
+
+  it("a block handed out outside managed memory is RANGE_OUTSIDE_MANAGED", () => {
+    const f = setup();
+    expect(() => f.checker.blockAllocated(0x30000000, 8, "pool")).toThrow(
+      expect.objectContaining({ code: "RANGE_OUTSIDE_MANAGED" }),
+    );
+    f.checker.pagesGiven(0x20006000, 0x100, "pool");
+    f.checker.blockAllocated(0x20006000, 8, "pool");
+    expect(() => f.checker.blockResized(0x20006000, 8, 0x30000000, 8, "pool")).toThrow(
+      expect.objectContaining({ code: "RANGE_OUTSIDE_MANAGED" }),
+    );
+    expect(f.checker.shadow.get(0x20006000)).toBe(USR | W);
+  });
+
+  it("a resize in place keeps the block's record (its allocation site); a move retires it", () => {
+    const f = setup();
+    const c = f.checker;
+    c.pagesGiven(A, 0x100, "pool");
+    c.blockAllocated(A, 8, "pool");
+    const rec = c.blocks.live.get(A)!;
+    c.blockResized(A, 8, A, 16, "pool");
+    expect(c.blocks.live.get(A)).toBe(rec);
+    expect(rec.size).toBe(16);
+    c.blockResized(A, 16, A + 0x40, 16, "pool");
+    expect(rec.state).toBe("freed");
+    expect(c.blocks.live.get(A + 0x40)).not.toBe(rec);
+    expect(c.reports).toEqual([]);
+  });
+});
