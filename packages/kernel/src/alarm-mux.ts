@@ -14,9 +14,10 @@ class Channel implements AlarmSlot {
   ran = 0;
   constructor(private readonly mux: AlarmMux) {}
   setAlarm(at: number, fn: ((due: number) => void) | null): void {
+    const was = this.at;
     this.at = fn === null ? Number.POSITIVE_INFINITY : at;
     this.fn = fn;
-    this.mux.update();
+    this.mux.changed(was, this.at);
   }
 }
 
@@ -40,6 +41,8 @@ export class AlarmMux {
   private readonly channels: Channel[] = [];
   /** Nested {@link AlarmMux.hold}s and fires: while > 0 the core's alarm stays clear. */
   private held = 0;
+  /** The count the core's alarm is set to (Infinity: clear), so an unchanged earliest alarm is not set again. */
+  private coreAt = Number.POSITIVE_INFINITY;
   /** Fires so far (marks which channels ran in the current one). */
   private fires = 0;
   private readonly fire = (due: number): void => this.run(due);
@@ -58,7 +61,7 @@ export class AlarmMux {
    * fire at the first charge after it, if due). Returns what `fn` returns.
    */
   hold<T>(fn: () => T): T {
-    if (this.held++ === 0) this.core.setAlarm(Number.POSITIVE_INFINITY, null);
+    if (this.held++ === 0) this.setCore(Number.POSITIVE_INFINITY);
     try {
       return fn();
     } finally {
@@ -70,16 +73,38 @@ export class AlarmMux {
   /** Sets the core's alarm to the earliest channel's (none held). */
   update(): void {
     if (this.held > 0) return;
-    let first: Channel | null = null;
-    for (const c of this.channels) if (c.fn !== null && (first === null || c.at < first.at)) first = c;
-    if (first === null) this.core.setAlarm(Number.POSITIVE_INFINITY, null);
-    else this.core.setAlarm(first.at, this.fire);
+    let at = Number.POSITIVE_INFINITY;
+    const channels = this.channels;
+    for (let i = 0; i < channels.length; i++) {
+      const c = channels[i]!;
+      if (c.fn !== null && c.at < at) at = c.at;
+    }
+    this.setCore(at);
+  }
+
+  /**
+   * A channel's alarm moved from `was` to `at` (Infinity: cleared). The core's alarm is the
+   * earliest channel's: it changes only when this channel becomes the earliest or was it (the
+   * watchdog is armed and disarmed at every switch, usually behind the next tick).
+   */
+  changed(was: number, at: number): void {
+    if (this.held > 0) return;
+    if (at < this.coreAt) this.setCore(at);
+    else if (was === this.coreAt && at !== was) this.update();
+  }
+
+  /** Sets the core's alarm to `at` (Infinity clears it) unless it is set there already (a switch sets and clears two channels). */
+  private setCore(at: number): void {
+    if (at === this.coreAt) return;
+    this.coreAt = at;
+    this.core.setAlarm(at, at === Number.POSITIVE_INFINITY ? null : this.fire);
   }
 
   /** The core's alarm: the channels due within the charge that waited (`due` - cycles), earliest first. */
   private run(due: number): void {
     const core = this.core;
     const waiting = due - core.cycles;
+    this.coreAt = Number.POSITIVE_INFINITY; // the core cleared its alarm to call this
     const fire = ++this.fires;
     this.held++;
     try {

@@ -161,7 +161,7 @@ export type { GatedHeap, KTask, TaskCosts, TaskHeap } from "./task-record.js";
 export { CODE_REGION_BYTES, GUARD_BYTES, TCB_BYTES, TcbField } from "./task-record.js";
 export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";
 export { checkSpec, delayTicks, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
-export type { TickInterruptDeps } from "./tick-interrupt.js";
+export type { TickInterruptDeps, TickTime } from "./tick-interrupt.js";
 export { isTickStackingFault, TickInterrupt } from "./tick-interrupt.js";
 export {
   CpuTiming,

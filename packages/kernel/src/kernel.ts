@@ -292,7 +292,7 @@ export class Kernel {
       mux: this.alarms,
       timing: this.timing,
       checker: this.checker,
-      clock: () => ({ cycles: this.scheduler.now().cycles, cyclesPerTick: this.scheduler.clock.cyclesPerTick }),
+      cyclesPerTick: tickCycles, // the scheduler's (clockHz / tickHz is a whole number: it checks)
       wakesAt: (tick) => this.scheduler.timersAt(tick),
     });
     this.loader = new MpuLoader(this.mpuDriver);
@@ -369,6 +369,7 @@ export class Kernel {
         this.machine.core.charge(this.timing.idleEntry());
       },
     });
+    this.ticks.attach(this.scheduler);
     this.jobs = new JobTracker(
       this.scheduler.clock.cyclesPerTick,
       (k, job) => this.jobDone(k, job),

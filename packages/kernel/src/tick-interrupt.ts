@@ -16,6 +16,17 @@ export function isTickStackingFault(e: unknown): boolean {
   return e instanceof Fault && tickStackingFaults.has(e);
 }
 
+/** The simulated time a {@link TickInterrupt} reads: the scheduler's. */
+export interface TickTime {
+  /** Simulated time now in core cycles (the core's charges since the scheduler's last look included). */
+  cyclesNow(): number;
+  /** How many times simulated time has moved outside the core's count (the tick's cycle is then found again). */
+  readonly timeMoves: number;
+}
+
+/** The time before {@link TickInterrupt.attach}: nothing runs then. */
+const NO_TIME: TickTime = { cyclesNow: () => 0, timeMoves: 0 };
+
 /** What the tick interrupt needs of the kernel. */
 export interface TickInterruptDeps {
   /** The core: the frame is stacked and unstacked through it, the handler charged to it. */
@@ -26,13 +37,8 @@ export interface TickInterruptDeps {
   readonly timing: CpuTiming;
   /** The memory checker (told of the stack pointer's move to the frame and back), or null. */
   readonly checker: MemoryChecker | null;
-  /** Simulated time in cycles now (synced with the core), and the cycles per tick. */
-  readonly clock: () => {
-    /** Simulated time in core cycles. */
-    readonly cycles: number;
-    /** Core cycles per SysTick period. */
-    readonly cyclesPerTick: number;
-  };
+  /** Core cycles per SysTick period. */
+  readonly cyclesPerTick: number;
   /** How many tasks the tick `tick` wakes (timers expiring at exactly that tick). */
   readonly wakesAt: (tick: number) => number;
 }
@@ -59,7 +65,9 @@ export class TickInterrupt {
   private readonly mux: AlarmMux;
   private readonly timing: CpuTiming;
   private readonly checker: MemoryChecker | null;
-  private readonly clock: TickInterruptDeps["clock"];
+  /** Simulated time (the scheduler's), given by {@link TickInterrupt.attach}. */
+  private time: TickTime = NO_TIME;
+  private readonly cyclesPerTick: number;
   private readonly wakesAt: (tick: number) => number;
   private readonly slot: AlarmSlot;
   /** The frame the entry stacks (PC set at each tick; the other registers are zeros in the model). */
@@ -67,11 +75,20 @@ export class TickInterrupt {
   private readonly fire = (): void => this.due();
   /** The task whose code runs (between the return to it and its next SVC), or null. */
   private running: KTask | null = null;
-  /** The task holding the CPU whose ticks are armed, or null (then nothing is armed). */
+  /** The task holding the CPU (from the return to its code to its switch-out), or null. */
   private armedFor: KTask | null = null;
-  /** The next tick, and its cycle in the core's count (its boundary). */
+  /**
+   * The next tick, and its cycle in the core's count (its boundary): the alarm stays set there
+   * across switches, whoever holds the CPU when it falls.
+   */
   private nextTick = 0;
   private nextAt = Number.POSITIVE_INFINITY;
+  /**
+   * The scheduler's `timeMoves` when the alarm was set (-1: never set): time that moves outside
+   * the core's count (idle, the wake path's charges) changes the next tick's cycle in the core's
+   * count, which is then found again.
+   */
+  private moves = -1;
   /** A tick fell while the kernel worked for the task: taken when its code goes on. */
   private pending = false;
   /** Ticks whose wakes the handler here charged (the wake path charges them nothing more). */
@@ -84,18 +101,28 @@ export class TickInterrupt {
     this.mux = deps.mux;
     this.timing = deps.timing;
     this.checker = deps.checker;
-    this.clock = deps.clock;
+    this.cyclesPerTick = deps.cyclesPerTick;
     this.wakesAt = deps.wakesAt;
     this.slot = deps.mux.channel();
   }
 
   /**
-   * The task's code runs (the end of the return to it): a tick that fell meanwhile is taken now,
-   * the next one armed when it is not yet.
+   * The simulated time to read: the scheduler's (`Scheduler.cyclesNow`, `Scheduler.timeMoves`),
+   * given once it is built (its hooks, the context switcher's, take this interrupt).
+   */
+  attach(time: TickTime): void {
+    this.time = time;
+  }
+
+  /**
+   * The task's code runs (the end of the return to it): a tick that fell meanwhile is taken now;
+   * the next one is found again when simulated time moved outside the core's count since it was
+   * armed (the alarm is otherwise left as it is: a switch costs no re-arming).
    */
   enterCode(k: KTask): void {
     this.running = k;
-    if (this.armedFor !== k) this.arm(k);
+    this.armedFor = k;
+    if (this.time.timeMoves !== this.moves) this.arm();
     if (this.pending) this.mux.hold(() => this.take(k));
   }
 
@@ -117,20 +144,22 @@ export class TickInterrupt {
     this.rearm();
   }
 
-  /** The task left the CPU (switched out, paused, faulted): nothing is armed, a pending tick is left to the wake path. */
+  /**
+   * The task left the CPU (switched out, paused, faulted): a pending tick is left to the wake
+   * path and the next one armed; the alarm stays set for whoever runs next.
+   */
   stop(): void {
-    if (this.armedFor === null && !this.pending) return;
     this.armedFor = null;
     this.running = null;
-    this.pending = false;
-    this.nextAt = Number.POSITIVE_INFINITY;
-    this.slot.setAlarm(Number.POSITIVE_INFINITY, null);
+    if (this.pending) {
+      this.pending = false;
+      this.rearm();
+    }
   }
 
   /** Simulated time moved on outside the core's count (the wake path's charge): the next tick is found again. */
   resync(): void {
-    const k = this.armedFor;
-    if (k !== null && !this.pending) this.arm(k);
+    if (!this.pending) this.arm();
   }
 
   /**
@@ -163,13 +192,14 @@ export class TickInterrupt {
     core.charge(n);
   }
 
-  /** Arms the first tick after now for `k`. */
-  private arm(k: KTask): void {
-    const c = this.clock();
-    const tick = Math.floor(c.cycles / c.cyclesPerTick) + 1;
-    this.armedFor = k;
+  /** Arms the first tick after now. */
+  private arm(): void {
+    const now = this.time.cyclesNow();
+    const cpt = this.cyclesPerTick;
+    const tick = Math.floor(now / cpt) + 1;
+    this.moves = this.time.timeMoves;
     this.nextTick = tick;
-    this.nextAt = this.core.cycles + (tick * c.cyclesPerTick - c.cycles);
+    this.nextAt = this.core.cycles + (tick * cpt - now);
     this.slot.setAlarm(this.nextAt, this.fire);
   }
 
@@ -179,7 +209,7 @@ export class TickInterrupt {
    * least a cycle between two ticks, even when a handler takes longer than a tick).
    */
   private rearm(): void {
-    const cpt = this.clock().cyclesPerTick;
+    const cpt = this.cyclesPerTick;
     const now = this.core.cycles;
     do {
       this.nextTick++;
@@ -188,11 +218,15 @@ export class TickInterrupt {
     this.slot.setAlarm(this.nextAt, this.fire);
   }
 
-  /** The alarm: the tick is taken at once in the task's code, else it pends. */
+  /**
+   * The alarm: the tick is taken at once in the task's code, else it pends while the kernel works
+   * for the task; between tasks (the switch path) it is left to the wake path and the next armed.
+   */
   private due(): void {
     const k = this.running;
     if (k === null || k !== this.armedFor || this.core.pendingFault !== null) {
-      this.pending = this.armedFor !== null;
+      if (this.armedFor !== null) this.pending = true;
+      else this.rearm();
       return;
     }
     this.take(k);
@@ -235,6 +269,7 @@ export class TickInterrupt {
         if ((e.cfsr & Cfsr.STKOF) !== 0) taskControl(k.ctx).sp = core.stackLimit;
         core.charge(this.timing.tailChain + this.body(tick));
         this.taken++;
+        this.rearm();
         this.stop();
       }
       throw e;

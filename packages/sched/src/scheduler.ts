@@ -84,6 +84,23 @@ export class Scheduler<D = unknown> {
     return this.time.now();
   }
 
+  /**
+   * Simulated time now in core cycles: `now().cycles`, read without folding the core's cycles into
+   * the clock and without allocating (for code that reads the time at every switch).
+   */
+  cyclesNow(): number {
+    return this.time.cyclesNow();
+  }
+
+  /**
+   * How many times simulated time has moved outside the core's count (idle time, {@link
+   * Scheduler.charge}, the modelled switch and syscall costs): while it stays the same, simulated
+   * time and the core's cycle count move together.
+   */
+  get timeMoves(): number {
+    return this.time.moves;
+  }
+
   /** The task holding the CPU (inside a step, hook or syscall handler), else null. */
   get current(): Task<D> | null {
     return this.table.running;

@@ -26,6 +26,11 @@ export class Timekeeper {
   private lastCore: number;
   /** Cycles the CPU spent with nothing to run (time jumped over by the dispatcher's idle steps). */
   idleCycles = 0;
+  /**
+   * How many times simulated time moved outside the core's count (idle time, cycles the
+   * scheduler charges itself): each changes the difference between the clock and the core's count.
+   */
+  moves = 0;
 
   constructor(options: TimekeeperOptions) {
     this.clock = options.clock;
@@ -46,23 +51,38 @@ export class Timekeeper {
     return this.clock.now();
   }
 
+  /**
+   * Simulated time now in cycles, as {@link Timekeeper.now} gives it, without folding the core's
+   * cycles in: nothing moves, nothing is allocated (an interrupt armed at every switch reads it).
+   */
+  cyclesNow(): number {
+    return this.clock.cycles + (this.core.cycles - this.lastCore);
+  }
+
   /** Folds the cycles the core charged since the last look into simulated time. */
   sync(): void {
     const c = this.core.cycles;
     const d = c - this.lastCore;
     this.lastCore = c;
-    if (d > 0) this.advance(d);
+    if (d > 0) this.fold(d);
   }
 
   /** Moves simulated time on by `d` cycles with nothing to run: counted as idle, charged to no task. */
   idle(d: number): void {
+    this.moves++;
     this.idleCycles += d;
     this.clock.cycles += d;
     if (this.systick !== null) this.systick.advance(d);
   }
 
-  /** Moves simulated time on by `d` cycles (charged to the running task, seen by SysTick). */
+  /** Moves simulated time on by `d` cycles the core did not count (charged to the running task, seen by SysTick). */
   advance(d: number): void {
+    this.moves++;
+    this.fold(d);
+  }
+
+  /** Moves simulated time on by `d` cycles (charged to the running task, seen by SysTick). */
+  private fold(d: number): void {
     this.clock.cycles += d;
     const r = this.tasks.running;
     if (r !== null) r.cycles += d;
