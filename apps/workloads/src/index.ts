@@ -17,6 +17,9 @@
  *   per heap and the region manager's page map over time.
  * - {@link priorityInversion}: the classic three-task priority inversion (low holds a mutex,
  *   medium hogs the CPU, high waits), bounded by the kernel mutex's priority inheritance.
+ * - {@link stackOverflow}: the ways a task's stack runs out: recursion into the guard, a SysTick's
+ *   exception frame in a call that left too little room (with and without FP state), and a stack
+ *   sized with that headroom.
  *
  * A hardware-level app, a {@link MachineApp} driving the machine with no kernel:
  * {@link mpuDemo}. {@link APPS} lists them all, tagged with their kind ({@link BuiltinApp}).
@@ -136,20 +139,6 @@ export {
   priorityInversionWithSemaphore,
   SECTION_MS,
 } from "./priority-inversion/app.js";
-export type { StackScenario } from "./stack-overflow/app.js";
-export {
-  CYCLE_MS,
-  DEPTH,
-  GROWTH_JOBS,
-  GROWTH_MS,
-  LEAF_MS,
-  PARSER_STEP,
-  STACK_BYTES,
-  STACK_SCENARIOS,
-  stackChecks,
-  stackOverflow,
-  tickFrameBytes,
-} from "./stack-overflow/app.js";
 export type { BuiltinApp } from "./registry.js";
 export { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 export type { PreparedRun } from "./run/context.js";
@@ -216,6 +205,20 @@ export {
 export { Prng } from "./shared/prng.js";
 export type { ByteWriter } from "./shared/uart.js";
 export { uartWrite } from "./shared/uart.js";
+export type { StackScenario } from "./stack-overflow/app.js";
+export {
+  CYCLE_MS,
+  DEPTH,
+  GROWTH_JOBS,
+  GROWTH_MS,
+  LEAF_MS,
+  PARSER_STEP,
+  STACK_BYTES,
+  STACK_SCENARIOS,
+  stackChecks,
+  stackOverflow,
+  tickFrameBytes,
+} from "./stack-overflow/app.js";
 export { CFSR_MEANING, HFSR_MEANING } from "./view/cfsr.js";
 export { ColourMap } from "./view/colours.js";
 export { esc, scriptJson } from "./view/escape.js";
