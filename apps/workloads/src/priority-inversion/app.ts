@@ -7,6 +7,7 @@ import {
   type TaskContext,
   type TaskSpec,
 } from "@rtos-sim/kernel";
+import { sleepUntil } from "../shared/sleep-until.js";
 
 /** The three tasks' period, in ms: `control` is released every this many ms, the others keep this rhythm. */
 export const PERIOD_MS = 10;
@@ -25,12 +26,6 @@ export const CONTROL_BOUND_US = 1000 + CONTROL_WORK_US + 200;
 
 /** What guards the bus: the kernel's mutex (priority inheritance), or a binary semaphore (none). */
 export type BusLock = "mutex" | "semaphore";
-
-/** Sleeps until `ms` of simulated time (a whole tick at or after it); returns at once when it has passed. */
-function* sleepUntil(t: TaskContext, ms: number): Generator<unknown, void, unknown> {
-  const now = (yield* t.info()).now;
-  if (ms > now) yield* t.sleep({ ms: ms - now });
-}
 
 /** The three tasks; `lock` says what guards the bus. */
 export function inversionTasks(env: AppEnv, lock: BusLock): TaskSpec[] {

@@ -16,6 +16,7 @@ import {
   u32,
 } from "@rtos-sim/kernel";
 import { notReached } from "../shared/not-reached.js";
+import { sleepUntil } from "../shared/sleep-until.js";
 import { uartWrite } from "../shared/uart.js";
 
 /** Every task's stack, in bytes (its guard included, at the bottom). */
@@ -83,12 +84,6 @@ export const STACK_SCENARIOS: readonly StackScenario[] = [
     what: `parses a message ${PARSER_STEP} levels deeper each job, a 48-byte frame per level, until a frame reaches the guard`,
   },
 ];
-
-/** Sleeps until `ms` of simulated time; returns at once when it has passed. */
-function* sleepUntil(t: TaskContext, ms: number): Generator<unknown, void, unknown> {
-  const now = (yield* t.info()).now;
-  if (ms > now) yield* t.sleep({ ms: ms - now });
-}
 
 /** The lowest byte of a task's stack above its guard. */
 const stackBottom = (t: TaskContext) => t.stackBase + GUARD_BYTES;
