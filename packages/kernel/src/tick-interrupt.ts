@@ -115,15 +115,16 @@ export class TickInterrupt {
   }
 
   /**
-   * The task's code runs (the end of the return to it): a tick that fell meanwhile is taken now;
-   * the next one is found again when simulated time moved outside the core's count since it was
-   * armed (the alarm is otherwise left as it is: a switch costs no re-arming).
+   * The task's code runs (the end of the return to it): a tick that fell meanwhile is taken now
+   * (as the tick it was); then the next one is found again when simulated time moved outside the
+   * core's count since it was armed (the alarm is otherwise left as it is: a switch costs no
+   * re-arming).
    */
   enterCode(k: KTask): void {
     this.running = k;
     this.armedFor = k;
-    if (this.time.timeMoves !== this.moves) this.arm();
     if (this.pending) this.mux.hold(() => this.take(k));
+    if (this.time.timeMoves !== this.moves) this.arm();
   }
 
   /** The task's code stopped at a request (its SVC entry follows). */
