@@ -1,5 +1,15 @@
 import { AllocError } from "@rtos-sim/alloc";
-import { AccessKind, ActorMode, Cfsr, Fault, hex32, type Machine, makeActor, ScbReg } from "@rtos-sim/hw";
+import {
+  AccessKind,
+  ActorMode,
+  Cfsr,
+  Fault,
+  FP_FRAME_WORDS,
+  hex32,
+  type Machine,
+  makeActor,
+  ScbReg,
+} from "@rtos-sim/hw";
 import { CheckerFault, type MemoryChecker, type MemReport, type SourceSiteOptions } from "@rtos-sim/memcheck";
 import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
@@ -132,7 +142,7 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   const base = k.stack.base;
   const sp = k.ctx.sp;
   const inGuard = f.faultAddress !== null && f.faultAddress >= base && f.faultAddress < base + GUARD_BYTES;
-  if (isTickStackingFault(f) && sp >= base - 128 && sp < base + GUARD_BYTES + 104) {
+  if (isTickStackingFault(f) && sp >= base - 128 && sp < base + GUARD_BYTES + 4 * FP_FRAME_WORDS) {
     // An interrupt taken at the task's deepest point: its code fits, the frame the exception
     // entry stacks below SP does not (docs/writing-an-app.md: leave a frame of headroom).
     const by = (f.cfsr & Cfsr.STKOF) !== 0 ? "the stack limit (UsageFault STKOF)" : "the stack guard";
