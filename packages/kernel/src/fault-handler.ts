@@ -145,7 +145,13 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
   if (isTickStackingFault(f) && sp >= base - 128 && sp < base + GUARD_BYTES + 4 * FP_FRAME_WORDS) {
     // An interrupt taken at the task's deepest point: its code fits, the frame the exception
     // entry stacks below SP does not (docs/writing-an-app.md: leave a frame of headroom).
-    const by = (f.cfsr & Cfsr.STKOF) !== 0 ? "the stack limit (UsageFault STKOF)" : "the stack guard";
+    // SP moved past the guard without touching it (a large frame's SUB): the frame lands below it.
+    const by =
+      (f.cfsr & Cfsr.STKOF) !== 0
+        ? "the stack limit (UsageFault STKOF)"
+        : sp > base
+          ? "the stack guard"
+          : `the memory below the stack's guard (at ${hex32(base)})`;
     return {
       kind: "stack-overflow",
       message: `stack overflow by exception stacking: the SysTick taken with SP at ${hex32(sp)} stacks its frame into ${by}`,
@@ -159,8 +165,8 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
     };
   }
   // The frame goes below SP: it overflows the stack when SP is near the guard (or just below the
-  // block); an extended frame (FP context) takes 104 bytes.
-  const frameOverflow = (f.cfsr & STACKING) !== 0 && sp >= base - 128 && sp < base + GUARD_BYTES + 104;
+  // block); an extended frame (FP context) takes 104 bytes (26 words).
+  const frameOverflow = (f.cfsr & STACKING) !== 0 && sp >= base - 128 && sp < base + GUARD_BYTES + 4 * FP_FRAME_WORDS;
   if (inGuard) {
     return {
       kind: "stack-overflow",

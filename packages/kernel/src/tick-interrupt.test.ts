@@ -98,6 +98,39 @@ describe("SysTick taken while a task runs: its frame on the task's stack (docs/t
     expect([fpOk.done, fpOk.d.faults]).toEqual([true, []]);
   });
 
+  it("SP moved below the stack block: within 128 bytes the stacking fault is still the stack's overflow; further down it is not diagnosed as one", () => {
+    const seen: [number, string | undefined, string | undefined][] = [];
+    for (const below of [0, 64, 128, 136, 512]) {
+      const k = bootKernel({ board: STM32F407 });
+      const cpt = k.scheduler.clock.cyclesPerTick;
+      const d = k.spawn({
+        name: "deep",
+        *main(t) {
+          expect(t.stackBase).toBe(0x10000400);
+          t.setSp(t.stackBase - below); // a MOV to SP: nothing is written, the MPU is not asked
+          t.compute(cpt); // the tick falls inside: its frame goes below SP
+          yield* t.exit();
+        },
+      });
+      k.run({ ms: 3 });
+      const f = d.faults[0];
+      seen.push([below, f?.kind, f?.message]);
+      expect([f?.hw?.cfsr, f?.hw?.faultAddress]).toEqual([Cfsr.MSTKERR, null]);
+    }
+    const under = (sp: string) =>
+      `stack overflow by exception stacking: the SysTick taken with SP at ${sp} stacks its frame into the memory below the stack's guard (at 0x10000400)`;
+    // the frame's 8 words below SP: the lowest is the first one refused
+    const corrupt = (sp: string, at: string) =>
+      `corrupt stack pointer ${sp}: MemManage MSTKERR on write of 4 byte(s) at ${at} while stacking the exception frame`;
+    expect(seen).toEqual([
+      [0, "stack-overflow", under("0x10000400")],
+      [64, "stack-overflow", under("0x100003c0")],
+      [128, "stack-overflow", under("0x10000380")],
+      [136, "memmanage", corrupt("0x10000378", "0x10000358")],
+      [512, "memmanage", corrupt("0x10000200", "0x100001e0")],
+    ]);
+  });
+
   it("the restart policy: the task starts again after the stacking fault, and the ticks its timers wait for still wake them", () => {
     const k = bootKernel({ board: STM32F407 });
     const cpt = k.scheduler.clock.cyclesPerTick;
