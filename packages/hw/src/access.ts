@@ -68,7 +68,8 @@ export interface AccessFilter {
 
 /**
  * Who is running, as the checker distinguishes it: the kernel, allocator code, or user (task)
- * code. Software packs it with a task id into `Core.actor` with {@link makeActor}.
+ * code; or, for an access that is not the core's at all, a DMA controller (another bus master,
+ * {@link BusMaster}). Software packs it with a task id into `Core.actor` with {@link makeActor}.
  */
 export const ActorMode = {
   /** Kernel code. */
@@ -77,6 +78,11 @@ export const ActorMode = {
   Allocator: 1,
   /** Task (user) code. */
   User: 2,
+  /**
+   * A DMA controller's transfer: not the core's access (no MPU, no privilege). The task bits name
+   * the task that programmed the transfer (0: unknown).
+   */
+  Dma: 3,
 } as const;
 /** One of {@link ActorMode}'s values. */
 export type ActorMode = (typeof ActorMode)[keyof typeof ActorMode];

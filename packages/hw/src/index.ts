@@ -80,6 +80,8 @@ export type { BufferLayout } from "./memory/buffer-layout.js";
 export { bufferLayout, FAST_BLOCK, FAST_BLOCK_SHIFT } from "./memory/buffer-layout.js";
 export type { PeripheralHit } from "./memory/bus.js";
 export { Bus, DECODE_SHIFT } from "./memory/bus.js";
+export type { BusMasterError, BusMasterRefusal, HookSource } from "./memory/bus-master.js";
+export { BusMaster } from "./memory/bus-master.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";
 export { isMemoryPort, type MemoryPort } from "./memory/port.js";
 export { MemorySegment } from "./memory/segment.js";

@@ -46,6 +46,7 @@ describe("defineBoard", () => {
       readOnly: true,
       executable: true,
       waitStates: 0,
+      dmaReachable: true,
     });
     expect(b.memory[1]!.readOnly).toBe(false);
     expect(b.mpuRegions).toBe(8);
@@ -153,6 +154,7 @@ describe("defineBoard", () => {
     [{ waitStates: 16 }, "memory[1].waitStates", /0\.\.15/],
     [{ readOnly: "yes" }, "memory[1].readOnly", /boolean/],
     [{ executable: 1 }, "memory[1].executable", /boolean/],
+    [{ dmaReachable: "no" }, "memory[1].dmaReachable", /boolean/],
     [{ name: "FLASH" }, "memory[1].name", /duplicates memory region name "FLASH"/],
     [{ name: 7 }, "memory[1].name", /non-empty string/],
   ])("memory region %j is BOARD_FIELD naming %s", (patch, field, message) => {

@@ -112,7 +112,7 @@ function checkMemoryRegion(m: unknown, i: number, board: string, names: Set<stri
   if (typeof waitStates !== "number" || !Number.isInteger(waitStates) || waitStates < 0 || waitStates > 15) {
     throw fieldError(board, `${field}.waitStates`, "must be an integer 0..15", waitStates);
   }
-  for (const flag of ["readOnly", "executable"] as const) {
+  for (const flag of ["readOnly", "executable", "dmaReachable"] as const) {
     if (m[flag] !== undefined && typeof m[flag] !== "boolean") {
       throw fieldError(board, `${field}.${flag}`, "must be a boolean", m[flag]);
     }
@@ -126,6 +126,7 @@ function checkMemoryRegion(m: unknown, i: number, board: string, names: Set<stri
     readOnly: (m.readOnly as boolean | undefined) ?? kind !== "ram",
     executable: (m.executable as boolean | undefined) ?? true,
     waitStates,
+    dmaReachable: (m.dmaReachable as boolean | undefined) ?? true,
   });
 }
 

@@ -22,7 +22,7 @@ const F407_JSON = `{
   "clockHz": 168000000,
   "memory": [
     { "name": "Flash", "kind": "flash", "start": "0x08000000", "size": "1M", "waitStates": 5 },
-    { "name": "CCM", "start": "0x10000000", "size": "64K", "executable": false },
+    { "name": "CCM", "start": "0x10000000", "size": "64K", "executable": false, "dmaReachable": false },
     { "name": "SystemMemory", "kind": "rom", "start": "0x1FFF0000", "size": "30K", "waitStates": 5 },
     { "name": "OTP", "kind": "otp", "start": "0x1fff7800", "size": 528, "waitStates": 5 },
     { "name": "SRAM1", "start": 536870912, "size": "112K" },
@@ -189,6 +189,7 @@ describe("parseBoardJson property", () => {
       kib: fc.integer({ min: 1, max: 1024 }),
       kind: fc.constantFrom("ram", "flash", "rom", "otp"),
       executable: fc.boolean(),
+      dmaReachable: fc.boolean(),
       waitStates: fc.integer({ min: 0, max: 15 }),
       style: fc.constantFrom("number", "hex", "k"),
     });
@@ -203,6 +204,7 @@ describe("parseBoardJson property", () => {
             size: r.kib * 1024,
             kind: r.kind,
             executable: r.executable,
+            dmaReachable: r.dmaReachable,
             waitStates: r.waitStates,
           })),
         };

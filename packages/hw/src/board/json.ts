@@ -17,7 +17,7 @@ const BOARD_KEYS = [
   "roles",
   "$schema",
 ] as const;
-const REGION_KEYS = ["name", "start", "size", "kind", "readOnly", "executable", "waitStates"] as const;
+const REGION_KEYS = ["name", "start", "size", "kind", "readOnly", "executable", "waitStates", "dmaReachable"] as const;
 const PERIPHERAL_KEYS = ["name", "start", "size"] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -39,7 +39,8 @@ function overlaps(r: LinkerMemoryRegion, m: MemoryRegion): boolean {
  * `flash`; `w` -> `ram`; executable when `x`. Over a base board, the silicon wins where it is
  * stricter: a region overlapping base flash/ROM stays read-only (and takes its kind), one
  * overlapping non-executable memory (STM32F407 CCM, written `(xrw)` by STM32CubeIDE) stays
- * non-executable, and wait states are the highest of the overlapped regions.
+ * non-executable (and one over memory a DMA cannot reach stays unreachable), and wait states are
+ * the highest of the overlapped regions.
  */
 function regionSpec(r: LinkerMemoryRegion, under: readonly MemoryRegion[]): MemoryRegionSpec {
   const readOnly = !r.writable || under.some((m) => m.readOnly);
@@ -52,6 +53,7 @@ function regionSpec(r: LinkerMemoryRegion, under: readonly MemoryRegion[]): Memo
     readOnly,
     executable: r.executable && under.every((m) => m.executable),
     waitStates: under.reduce((w, m) => Math.max(w, m.waitStates), 0),
+    dmaReachable: under.every((m) => m.dmaReachable),
   };
 }
 
@@ -132,6 +134,7 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
         readOnly: m.readOnly,
         executable: m.executable,
         waitStates: m.waitStates,
+        dmaReachable: m.dmaReachable,
       });
     }
   }

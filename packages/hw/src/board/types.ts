@@ -22,6 +22,13 @@ export interface MemoryRegionSpec {
   readonly executable?: boolean;
   /** Extra bus cycles per access (flash wait states; 0 for SRAM and TCM). Default 0. */
   readonly waitStates?: number;
+  /**
+   * Whether the board's DMA controller (a bus master besides the core) can reach the region.
+   * Default true; false e.g. for the STM32F407's CCM, on the core's D-bus only (RM0090, "System
+   * architecture"), and the STM32H7's TCMs, which DMA1 and DMA2 cannot reach (RM0433, "Bus
+   * matrix"). See {@link BusMaster}.
+   */
+  readonly dmaReachable?: boolean;
 }
 
 /** A range of addresses decoded by peripherals (reads of unattached registers read as zero). */
@@ -84,6 +91,8 @@ export interface MemoryRegion {
   readonly executable: boolean;
   /** Extra bus cycles per access (0..15): an access costs 1 + waitStates cycles. */
   readonly waitStates: number;
+  /** Whether the board's DMA controller can reach it (see {@link MemoryRegionSpec.dmaReachable}). */
+  readonly dmaReachable: boolean;
 }
 
 /**

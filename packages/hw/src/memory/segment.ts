@@ -84,4 +84,5 @@ export const NO_SEGMENT_REGION: MemoryRegion = Object.freeze({
   readOnly: true,
   executable: false,
   waitStates: 0,
+  dmaReachable: false,
 });

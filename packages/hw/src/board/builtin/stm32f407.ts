@@ -12,8 +12,9 @@ export const STM32F407: Board<"pmsav7"> = defineBoard({
   clockHz: 168_000_000,
   memory: [
     { name: "Flash", kind: "flash", start: 0x08000000, size: 1 * MiB, waitStates: 5 },
-    // CCM is on the D-bus only: the bus gives IBUSERR on instruction fetch.
-    { name: "CCM", start: 0x10000000, size: 64 * KiB, executable: false },
+    // CCM is on the D-bus only: the bus gives IBUSERR on instruction fetch, and it is not on the
+    // bus matrix, so no DMA reaches it (RM0090, 2.1 "System architecture").
+    { name: "CCM", start: 0x10000000, size: 64 * KiB, executable: false, dmaReachable: false },
     { name: "SystemMemory", kind: "rom", start: 0x1fff0000, size: 30 * KiB, waitStates: 5 },
     { name: "OTP", kind: "otp", start: 0x1fff7800, size: 528, waitStates: 5 },
     { name: "SRAM1", start: 0x20000000, size: 112 * KiB },
@@ -34,6 +35,9 @@ export const STM32F407: Board<"pmsav7"> = defineBoard({
     GPIOA: 0x40020000,
     GPIOD: 0x40020c00,
     RCC: 0x40023800,
+    // DMA2, the controller whose streams can copy memory to memory (RM0090, 10.3.6 "Source,
+    // destination and transfer modes": DMA1 cannot), at 0x40026400 (RM0090, table 1 "register boundary addresses").
+    DMA2: 0x40026400,
   },
   // The kernel's devices: console on USART2, LEDs on GPIOD (the Discovery board's), IMU on SPI1,
   // motors on TIM1's PWM outputs, microseconds from TIM2.

@@ -15,8 +15,10 @@ import { KiB, MiB } from "./units.js";
 const H7_FLASH_WAIT_STATES = 9;
 
 const H7_RAM: readonly MemoryRegionSpec[] = [
-  { name: "ITCM", start: 0x00000000, size: 64 * KiB },
-  { name: "DTCM", start: 0x20000000, size: 128 * KiB },
+  // The TCMs are the core's own: DMA1 and DMA2 have no path to them (RM0433, 2.1 "System
+  // architecture", the bus-master-to-slave interconnect table; only the MDMA reaches them).
+  { name: "ITCM", start: 0x00000000, size: 64 * KiB, dmaReachable: false },
+  { name: "DTCM", start: 0x20000000, size: 128 * KiB, dmaReachable: false },
   { name: "AXISRAM", start: 0x24000000, size: 512 * KiB },
   { name: "SRAM1", start: 0x30000000, size: 128 * KiB },
   { name: "SRAM2", start: 0x30020000, size: 128 * KiB },
@@ -47,6 +49,9 @@ const H7_DEVICES = {
   USART3: 0x40004800,
   TIM1: 0x40010000,
   SPI1: 0x40013000,
+  // DMA2 (RM0433, table 8 "Register boundary addresses": DMA1 at 0x40020000, DMA2 at 0x40020400);
+  // its streams have the STM32F4's registers and can copy memory to memory.
+  DMA2: 0x40020400,
   GPIOA: 0x58020000,
   RCC: 0x58024400,
 } as const;
