@@ -175,12 +175,11 @@ export class MemoryChecker implements AccessHook {
    */
   onAccess(address: number, size: number, kind: AccessKind, _privileged: boolean, actor: number): void {
     if ((this.hWords[(address - this.hStart) >> 2]! | this.fast[actor]!) + 1 || (address & 3) + size > 4)
-      this.slowAccess(address, size, kind);
+      this.slowAccess(address, size, kind, actor);
   }
 
   /** A first write into the hot region here, else the exact path ({@link AccessCheck}). */
-  private slowAccess(address: number, size: number, kind: AccessKind): void {
-    const actor = this.core.actor;
+  private slowAccess(address: number, size: number, kind: AccessKind, actor: number): void {
     if (kind === 1 && (address & 3) + size <= 4) {
       // A first write into owned, writable memory of the hot region: set INI on its bytes.
       const i = (address - this.hStart) >> 2;

@@ -51,10 +51,10 @@ export interface ClassifyContext {
   readonly taskName: (task: number) => string;
 }
 
-const MODE_NAMES = ["kernel", "allocator", "user", "kernel"] as const;
+const MODE_NAMES = ["kernel", "allocator", "user", "dma"] as const;
 
-/** Mode name of an actor mode number. */
-export function modeName(mode: number): "kernel" | "allocator" | "user" {
+/** Mode name of an actor mode number (3, `ActorMode.Dma`: a DMA's transfer, not the core's access). */
+export function modeName(mode: number): "kernel" | "allocator" | "user" | "dma" {
   return MODE_NAMES[mode & 3]!;
 }
 
@@ -189,7 +189,11 @@ function frameProblem(
 
 /**
  * The first problem of an access [address, address + size) by `mode` (0 kernel, 1 allocator,
- * 2 user) of `task`, or null when every byte is fine.
+ * 2 user, 3 a DMA programmed by `task`) of `task`, or null when every byte is fine. A DMA may
+ * touch what user code may (blocks handed out, data, stacks: any task's, as the kernel may,
+ * since it answers to no MPU and no task), and its reads need not be initialized (moving bytes
+ * is not using them): what it does wrong is to touch freed blocks, memory never given out,
+ * redzones, allocator memory, memory below a stack pointer, or read-only memory.
  */
 export function examine(
   ctx: ClassifyContext,
@@ -250,7 +254,8 @@ export function examine(
         details: [stateLine(s)],
       };
     }
-    if (!write && !ctx.copying && (s & StateBit.I) === 0) {
+    // A DMA's read is a copy's (mode 3): moving bytes is not a use of them.
+    if (!write && !ctx.copying && (s & StateBit.I) === 0 && (mode & 3) !== 3) {
       return {
         address: a,
         kind: "uninitialized-read",

@@ -191,8 +191,11 @@ export interface MemReport {
   readonly size: number;
   /** The access kind, or null for transitions and leaks. */
   readonly access: "read" | "write" | "fetch" | null;
-  /** Who made it: kernel, allocator or user code. */
-  readonly mode: "kernel" | "allocator" | "user";
+  /**
+   * Who made it: kernel, allocator or user code, or `dma`: a DMA controller's transfer, not the
+   * core's access at all (`task` is then the task that programmed it, 0 when unknown).
+   */
+  readonly mode: "kernel" | "allocator" | "user" | "dma";
   /** Id of the task that made the access or call (0: none, e.g. boot code). */
   readonly task: number;
   /** That task's name (option `taskName`; default `T<id>`, `boot` for 0). */
@@ -330,7 +333,10 @@ export function formatReport(r: MemReport): string {
   const on = located ? ` on address ${hex(r.address)}` : "";
   lines.push(`==memcheck== ERROR: ${r.kind}${on} at ${formatTime(r.time, r.timeUnit, hz)}`);
   const mode = r.syscall ? `${r.mode} mode, in syscall ${r.syscall}` : `${r.mode} mode`;
-  if (r.access) {
+  if (r.access && r.mode === "dma") {
+    const by = r.task === 0 ? "" : `, programmed by task ${r.taskName}`;
+    lines.push(`${r.access.toUpperCase()} of size ${r.size} at ${hex(r.address)} by the DMA (not the CPU${by})`);
+  } else if (r.access) {
     lines.push(`${r.access.toUpperCase()} of size ${r.size} at ${hex(r.address)} by task ${r.taskName} (${mode})`);
   } else {
     lines.push(`${r.message} (task ${r.taskName}, ${mode})`);

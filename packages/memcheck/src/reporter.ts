@@ -243,7 +243,8 @@ export class Reporter {
    */
   badAccess(p: Problem, size: number, access: MemReport["access"], actor: number): void {
     const seen = this.tally(p.kind, p.address, size, access, actor, p.block);
-    const stop = this.stopsAccess(p.kind, access);
+    // A DMA's transfer is never stopped by the checker: the running code did not make it.
+    const stop = (actor & 3) !== 3 && this.stopsAccess(p.kind, access);
     if (!stop && !this.keeps(seen.occurrence, actorTask(actor)) && this.events.listenerCount("suppressed") === 0) {
       this.label = null; // the report would have taken it
       this.dropped++;

@@ -96,8 +96,12 @@ export function ownerOf(state: number): OwnerName {
   return o === 0 ? "NO" : o === StateBit.A ? "ALL" : o === StateBit.U ? "USR" : "ANY";
 }
 
-/** The bit a mode needs in the owner field, indexed by actor mode (0 kernel, 1 allocator, 2 user, 3 kernel). */
-export const MODE_BIT: readonly number[] = [StateBit.K, StateBit.A, StateBit.U, StateBit.K];
+/**
+ * The bit a mode needs in the owner field, indexed by actor mode (0 kernel, 1 allocator, 2 user,
+ * 3 a DMA: what user code may touch, since a DMA moves data in and out of buffers handed out,
+ * never the allocators' own memory).
+ */
+export const MODE_BIT: readonly number[] = [StateBit.K, StateBit.A, StateBit.U, StateBit.U];
 
 /** Actor tags (task << 2 | mode) served by the fast path: tasks 0..1023. */
 export const FAST_ACTORS = 4096;

@@ -1,0 +1,86 @@
+import { ActorMode, BusMaster, makeActor } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { checkedAllocator } from "./checked-allocator.js";
+import { formatReport } from "./report.js";
+import { HEAP, HEAP_SIZE, LOGGER, SENSOR, setup } from "./test-setup.js";
+
+/** A DMA on the fixture's machine, programmed by `task`. */
+function dmaOf(f: ReturnType<typeof setup>, task: number): BusMaster {
+  const dma = new BusMaster(f.m.bus, f.m.core);
+  dma.actor = makeActor(ActorMode.Dma, task);
+  return dma;
+}
+
+describe("a DMA's accesses (ActorMode.Dma): reported as the DMA's, never stopping the running code", () => {
+  it("a DMA write into a freed block: use-after-free at the exact byte, mode dma, naming the task that programmed it", () => {
+    const f = setup({ onError: "stop" });
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap); // quarantine: the freed block is kept NO
+    const p = heap.allocate(32)!;
+    f.m.core.fill(p, 0x11, 32);
+    f.tick(1);
+    heap.free(p);
+    f.tick(2);
+    f.user(LOGGER); // another task runs when the DMA's beat lands: the report is not its
+    const dma = dmaOf(f, SENSOR);
+    expect(dma.write(p + 8, 4, 0xaabbccdd)).toBeNull(); // no throw, although the policy is "stop"
+    expect(f.checker.reports).toHaveLength(1);
+    const r = f.checker.reports[0]!;
+    expect(r).toMatchObject({
+      kind: "use-after-free",
+      address: p + 8,
+      size: 4,
+      access: "write",
+      mode: "dma",
+      task: SENSOR,
+      taskName: "sensor",
+      time: 3,
+    });
+    expect(r.block).toMatchObject({ address: p, size: 32, state: "quarantined", relation: "inside", distance: 8 });
+    expect(formatReport(r).split("\n")[1]).toBe(
+      `WRITE of size 4 at 0x${(p + 8).toString(16).padStart(8, "0")} by the DMA (not the CPU, programmed by task sensor)`,
+    );
+    expect(f.m.core.pendingFault).toBeNull();
+    expect([...f.m.bus.peek(p + 8, 4)]).toEqual([0xdd, 0xcc, 0xbb, 0xaa]); // the bytes landed
+  });
+
+  it("a DMA write into a block back with its allocator (no quarantine): use-after-free, the allocator's memory", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(16)!;
+    f.heap.free(p);
+    dmaOf(f, SENSOR).write(p + 4, 1, 0xee);
+    expect(f.checker.reports.map((r) => [r.kind, r.address, r.size, r.mode, r.task, r.block?.state])).toEqual([
+      ["use-after-free", p + 4, 1, "dma", SENSOR, "freed"],
+    ]);
+  });
+
+  it("a DMA write into memory never given out: invalid-access; into a live block: nothing", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(16)!;
+    const dma = dmaOf(f, SENSOR);
+    dma.write(p, 4, 1); // owned: fine, whoever owns it (the DMA answers to no MPU and no owner)
+    dma.write(p + 4, 4, 2);
+    expect(f.checker.reports).toEqual([]);
+    const never = HEAP + HEAP_SIZE + 0x100; // SRAM past the heap's pages: never given out
+    dma.write(never, 2, 0xbeef);
+    expect(f.checker.reports.map((r) => [r.kind, r.address, r.size, r.mode, r.task])).toEqual([
+      ["invalid-access", never, 2, "dma", SENSOR],
+    ]);
+    expect(f.checker.reports[0]!.message).toBe("dma access to memory nobody owns (not given out)");
+  });
+
+  it("a DMA reading bytes never written copies them without a report (moving bytes is not a use)", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(16)!;
+    const q = f.heap.allocate(16)!;
+    const dma = dmaOf(f, SENSOR);
+    expect(dma.read(p, 4)).toBe(0);
+    dma.write(q, 4, 0);
+    expect(f.checker.reports).toEqual([]);
+    f.m.core.read32(q); // the DMA's write initialized it
+    expect(f.checker.reports).toEqual([]);
+  });
+});
