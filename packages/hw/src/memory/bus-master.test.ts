@@ -83,4 +83,32 @@ describe("a bus master besides the core (a DMA)", () => {
       1, 6, 2, 1,
     ]);
   });
+
+  it("moves blocks as one access each (a burst), refused whole when any byte is out of reach", () => {
+    const m = createMachine(STM32F407);
+    const seen: [number, number, number][] = [];
+    m.core.hook = { onAccess: (a, s, k) => void seen.push([a, s, k]) };
+    const dma = new BusMaster(m.bus, m.core);
+    m.bus.load(0x20000000, Uint8Array.of(1, 2, 3, 4, 5, 6));
+    const data = dma.readBlock(0x20000000, 6);
+    expect(data).toEqual(Uint8Array.of(1, 2, 3, 4, 5, 6));
+    expect(dma.writeBlock(0x2001fffc, Uint8Array.of(9, 9, 9, 9))).toBeNull(); // SRAM2's last word
+    expect(dma.writeBlock(0x2001fffe, Uint8Array.of(7, 7, 7, 7))).toEqual({
+      address: 0x2001fffe,
+      access: "write",
+      reason: "unmapped",
+    });
+    expect(dma.readBlock(0x1000fff0, 32)).toEqual({ address: 0x1000fff0, access: "read", reason: "unmapped" });
+    expect(dma.readBlock(0x1000fff0, 16)).toEqual({ address: 0x1000fff0, access: "read", reason: "unreachable" });
+    expect(dma.writeBlock(0x08000000, Uint8Array.of(1))).toEqual({
+      address: 0x08000000,
+      access: "write",
+      reason: "read-only",
+    });
+    expect([...m.bus.peek(0x2001fffc, 4)]).toEqual([9, 9, 9, 9]);
+    expect(seen).toEqual([
+      [0x20000000, 6, AccessKind.Read],
+      [0x2001fffc, 4, AccessKind.Write],
+    ]);
+  });
 });

@@ -112,6 +112,42 @@ export class BusMaster {
   }
 
   /**
+   * Reads `length` bytes of memory at `address` as one access (a burst; the hook sees one read of
+   * the whole span): the bytes, or the refusal of the span (nothing read; its `address` is the
+   * span's start). Device registers are not read in blocks: a span outside memory is `unmapped`.
+   */
+  readBlock(address: number, length: number): Uint8Array | BusMasterError {
+    const a = address >>> 0;
+    const why = this.blockRefusal(a, length, false);
+    if (why !== null) return { address: a, access: "read", reason: why };
+    if (length === 0) return new Uint8Array(0);
+    this.hooks.hook?.onAccess(a, length, AccessKind.Read, true, this.actor);
+    const seg = this.bus.segmentFor(a, length)!;
+    return seg.bytes.slice(a - seg.start, a - seg.start + length);
+  }
+
+  /**
+   * Writes `data` into memory at `address` as one access (the hook sees one write of the whole
+   * span): null when done, else the refusal of the span (nothing written).
+   */
+  writeBlock(address: number, data: Uint8Array): BusMasterError | null {
+    const a = address >>> 0;
+    const why = this.blockRefusal(a, data.length, true);
+    if (why !== null) return { address: a, access: "write", reason: why };
+    if (data.length === 0) return null;
+    this.hooks.hook?.onAccess(a, data.length, AccessKind.Write, true, this.actor);
+    const seg = this.bus.segmentFor(a, data.length)!;
+    seg.bytes.set(data, a - seg.start);
+    return null;
+  }
+
+  private blockRefusal(a: number, length: number, write: boolean): BusMasterRefusal | null {
+    if (length === 0) return null;
+    if (this.bus.segmentFor(a, length) === undefined) return "unmapped";
+    return this.refusal(a, length, write);
+  }
+
+  /**
    * Core cycles one access at `address` takes, as the core's are charged (docs/timing.md): 1 +
    * the memory's wait states, 2 for a peripheral register; 1 for an address nothing decodes.
    */
