@@ -137,7 +137,7 @@ export interface TaskSpec {
    * name the kernel lacks is `UNKNOWN_MUTEX` at spawn. Default: none.
    */
   readonly mutexes?: readonly string[];
-  /** Peripherals granted (their MPU regions), by role of the device table: "uart", "gpio", "timer", "sensor", "actuator". */
+  /** Peripherals granted (their MPU regions), by role of the device table: "uart", "gpio", "timer", "sensor", "actuator", "dma". */
   readonly devices?: readonly DeviceRole[];
   /** Default "stop". */
   readonly faultPolicy?: FaultPolicy;

@@ -1,5 +1,6 @@
 import {
   ActorMode,
+  BusMaster,
   createMachine,
   createMpuDriver,
   hex32,
@@ -17,6 +18,7 @@ import type { KernelOptions, MutexSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
 import { resolveFrameOptions } from "./data/frame-options.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
+import { deviceAlarm } from "./devices/device-alarm.js";
 import type { DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
@@ -249,6 +251,9 @@ export class Kernel {
       ms: () => this.nowMs(),
       micros: () => (this.scheduler ? wholeMicros(this.scheduler.now().cycles, board.clockHz) : 0),
       onLine: (task, line) => this.output(task, line),
+      cycles: () => (this.scheduler ? this.scheduler.now().cycles : 0),
+      alarm: () => deviceAlarm(core, this.alarms.channel(), () => (this.scheduler ? this.scheduler.now().cycles : 0)),
+      busMaster: () => new BusMaster(this.machine.bus, core),
     });
     const code = this.layout.code;
     this.mpuDriver = createMpuDriver(this.machine);
@@ -337,6 +342,8 @@ export class Kernel {
       syscall: (task, req, sched) => handleSyscall(this, task, req, sched),
       switchIn: (t, from) => {
         this.cpuIdle = false;
+        // A DMA transfer's items due by now land (idle time moves simulated time, not the core's count).
+        this.devices.dma?.settle();
         sw.switchIn(t, from);
       },
       switchOut: (t) => sw.switchOut(t),

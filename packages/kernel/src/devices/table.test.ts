@@ -3,19 +3,18 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import readme from "../../README.md?raw";
 import type { TaskSpec } from "../config.js";
 import { DEVICE_ROLES, DEVICES, type DeviceRole, isDeviceRole } from "./table.js";
+import { testDeviceEnv } from "./test-env.js";
 
 describe("the device table", () => {
   it("is the single source of the roles: TaskSpec.devices takes them", () => {
     expectTypeOf<NonNullable<TaskSpec["devices"]>[number]>().toEqualTypeOf<DeviceRole>();
-    expect(DEVICE_ROLES).toEqual(["uart", "gpio", "timer", "sensor", "actuator"]);
+    expect(DEVICE_ROLES).toEqual(["uart", "gpio", "timer", "sensor", "actuator", "dma"]);
     expect(isDeviceRole("uart")).toBe(true);
     expect(isDeviceRole("watchdog")).toBe(false);
     expect(isDeviceRole("toString")).toBe(false);
     for (const role of DEVICE_ROLES) {
       expect(DEVICES[role].summary.length, role).toBeGreaterThan(0);
-      expect(DEVICES[role].create("X", { seed: 1, ms: () => 0, micros: () => 0, onLine: () => {} }).name, role).toBe(
-        "X",
-      );
+      expect(DEVICES[role].create("X", testDeviceEnv()).name, role).toBe("X");
     }
   });
 

@@ -1,4 +1,5 @@
 import { actuatorDevice } from "./actuator.js";
+import { dmaDevice } from "./dma.js";
 import { gpioDevice } from "./gpio.js";
 import { sensorDevice } from "./sensor.js";
 import { timerDevice } from "./timer.js";
@@ -22,6 +23,11 @@ export const DEVICES = {
   sensor: sensorDevice,
   /** Four PWM motor outputs ({@link Actuator}). */
   actuator: actuatorDevice,
+  /**
+   * A DMA controller's memory-to-memory stream ({@link Dma}): a bus master the MPU does not
+   * check, so granting it to a task grants every byte the DMA reaches.
+   */
+  dma: dmaDevice,
 } as const satisfies Readonly<Record<string, DeviceKind>>;
 
 /** The roles of the simulated peripherals the kernel attaches (the keys of {@link DEVICES}). */

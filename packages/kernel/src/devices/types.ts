@@ -1,4 +1,14 @@
-import type { Peripheral } from "@rtos-sim/hw";
+import type { BusMaster, Peripheral } from "@rtos-sim/hw";
+
+/** An alarm on simulated time a device may set (the DMA's completion). */
+export interface DeviceAlarm {
+  /**
+   * Runs `fn` at the first core access or charged cycle `delay` simulated cycles from now, with
+   * the simulated cycle that access reaches; null clears it (one alarm per device: setting it
+   * again moves it).
+   */
+  after(delay: number, fn: ((at: number) => void) | null): void;
+}
 
 /** What a device factory is given by the kernel at boot. */
 export interface DeviceEnv {
@@ -10,6 +20,12 @@ export interface DeviceEnv {
   micros(): number;
   /** Receives every completed UART line with the id of the task that wrote it. */
   onLine(task: number, line: string): void;
+  /** Simulated core cycles since the start of the run (idle time included). */
+  cycles(): number;
+  /** A new alarm on simulated time, for the device that calls it (the kernel's cycle alarm, shared). */
+  alarm(): DeviceAlarm;
+  /** A bus master of the device's own (a DMA's): through the bus, not the MPU (`BusMaster`). */
+  busMaster(): BusMaster;
 }
 
 /**

@@ -82,8 +82,20 @@ describe("built-in memory maps (the maps listed in the hw README, from the refer
       ["AHB1", 0x40020000, 0x4007ffff],
       ["AHB2", 0x50000000, 0x5006ffff],
     ]);
-    expect(STM32F407.devices).toMatchObject({ USART2: 0x40004400, GPIOA: 0x40020000, RCC: 0x40023800 });
-    expect(STM32F407.roles).toEqual({ uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" });
+    expect(STM32F407.devices).toMatchObject({
+      USART2: 0x40004400,
+      GPIOA: 0x40020000,
+      RCC: 0x40023800,
+      DMA2: 0x40026400,
+    });
+    expect(STM32F407.roles).toEqual({
+      uart: "USART2",
+      gpio: "GPIOD",
+      timer: "TIM2",
+      sensor: "SPI1",
+      actuator: "TIM1",
+      dma: "DMA2",
+    });
     // SRAM1 + SRAM2 form one 128 KiB span.
     expect(STM32F407.memory[4]!.end).toBe(STM32F407.memory[5]!.start);
     expect(STM32F407.memory[5]!.end).toBe(0x20020000);
@@ -126,8 +138,15 @@ describe("built-in memory maps (the maps listed in the hw README, from the refer
       expect(b.mpuRegions).toBe(16);
       expect(b.clockHz).toBe(480_000_000);
       expect(b.peripherals.map((p) => [p.name, p.start])).toEqual(H7_PERIPHERALS);
-      expect(b.devices).toMatchObject({ GPIOA: 0x58020000, RCC: 0x58024400 });
-      expect(b.roles).toEqual({ uart: "USART3", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" });
+      expect(b.devices).toMatchObject({ GPIOA: 0x58020000, RCC: 0x58024400, DMA2: 0x40020400 });
+      expect(b.roles).toEqual({
+        uart: "USART3",
+        gpio: "GPIOA",
+        timer: "TIM2",
+        sensor: "SPI1",
+        actuator: "TIM1",
+        dma: "DMA2",
+      });
     }
     const ahb1 = STM32H743XI.peripherals.find((p) => p.name === "D2-AHB1")!;
     expect(ahb1.start + ahb1.size - 1).toBe(0x400bffff); // USB2 OTG_FS ends there

@@ -35,11 +35,11 @@ export const STM32F407: Board<"pmsav7"> = defineBoard({
     GPIOA: 0x40020000,
     GPIOD: 0x40020c00,
     RCC: 0x40023800,
-    // DMA2, the controller whose streams can copy memory to memory (RM0090, 10.3.6 "Source,
-    // destination and transfer modes": DMA1 cannot), at 0x40026400 (RM0090, table 1 "register boundary addresses").
+    // DMA2, the controller whose streams can copy memory to memory (RM0090, "Memory-to-memory
+    // mode": only DMA2 can), at 0x40026400 (RM0090, "Register boundary addresses").
     DMA2: 0x40026400,
   },
   // The kernel's devices: console on USART2, LEDs on GPIOD (the Discovery board's), IMU on SPI1,
-  // motors on TIM1's PWM outputs, microseconds from TIM2.
-  roles: { uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" },
+  // motors on TIM1's PWM outputs, microseconds from TIM2, memory-to-memory copies on DMA2.
+  roles: { uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1", dma: "DMA2" },
 });

@@ -15,7 +15,7 @@ import { KiB, MiB } from "./units.js";
 const H7_FLASH_WAIT_STATES = 9;
 
 const H7_RAM: readonly MemoryRegionSpec[] = [
-  // The TCMs are the core's own: DMA1 and DMA2 have no path to them (RM0433, 2.1 "System
+  // The TCMs are the core's own: DMA1 and DMA2 have no path to them (RM0433, "System
   // architecture", the bus-master-to-slave interconnect table; only the MDMA reaches them).
   { name: "ITCM", start: 0x00000000, size: 64 * KiB, dmaReachable: false },
   { name: "DTCM", start: 0x20000000, size: 128 * KiB, dmaReachable: false },
@@ -56,8 +56,15 @@ const H7_DEVICES = {
   RCC: 0x58024400,
 } as const;
 
-/** The kernel's devices on the H7 parts: console on USART3 (the Nucleo-144's ST-LINK VCP). */
-const H7_ROLES = { uart: "USART3", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" } as const;
+/** The kernel's devices on the H7 parts: console on USART3 (the Nucleo-144's ST-LINK VCP), copies on DMA2. */
+const H7_ROLES = {
+  uart: "USART3",
+  gpio: "GPIOA",
+  timer: "TIM2",
+  sensor: "SPI1",
+  actuator: "TIM1",
+  dma: "DMA2",
+} as const;
 
 /** STM32H743xI / H742xI / H753xI (Cortex-M7, 480 MHz, 16 MPU regions): 2 MiB flash in two banks. */
 export const STM32H743XI: Board<"pmsav7"> = defineBoard({

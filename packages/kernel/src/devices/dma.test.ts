@@ -1,0 +1,227 @@
+import {
+  ActorMode,
+  type Board,
+  BusMaster,
+  createMachine,
+  makeActor,
+  STM32F407,
+  STM32H743XI,
+  STM32U585,
+} from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { Dma, DmaCr, DmaFlag, DmaReg } from "./dma.js";
+
+const DMA2 = 0x40026400;
+/** DIR = memory-to-memory, both addresses incremented, 32-bit items. */
+const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
+
+/** A DMA on a bare machine, attached where the board says, its clock and alarm in the test's hands. */
+function rig(board: Board = STM32F407, base = DMA2) {
+  const m = createMachine(board);
+  let now = 0;
+  let alarm: { at: number; fn: (at: number) => void } | null = null;
+  const dma = new Dma("DMA2", {
+    master: new BusMaster(m.bus, m.core),
+    cycles: () => now,
+    alarm: {
+      after(delay, fn) {
+        alarm = fn === null ? null : { at: now + delay, fn };
+      },
+    },
+  });
+  m.bus.attach(base, dma);
+  m.core.actor = makeActor(ActorMode.User, 3);
+  const reg = (off: number) => m.core.read32(base + off);
+  const set = (off: number, v: number) => m.core.write32(base + off, v);
+  /** Programs stream 0 and sets EN. */
+  const start = (src: number, dst: number, n: number, cr = M2M_WORDS) => {
+    set(DmaReg.S0PAR, src);
+    set(DmaReg.S0M0AR, dst);
+    set(DmaReg.S0NDTR, n);
+    set(DmaReg.S0CR, cr | DmaCr.EN);
+  };
+  return {
+    m,
+    dma,
+    reg,
+    set,
+    start,
+    advance(cycles: number) {
+      now += cycles;
+    },
+    /** The alarm's time and firing it there. */
+    alarmAt: () => alarm?.at ?? null,
+    fire() {
+      const a = alarm!;
+      now = a.at;
+      alarm = null;
+      a.fn(a.at);
+    },
+  };
+}
+
+const bytes = (n: number, from = 1) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
+
+describe("the DMA device's registers (STM32F4 DMA, stream 0)", () => {
+  it("holds what is written, LIFCR clears LISR's flags, and reset values are 0", () => {
+    const r = rig();
+    expect([DmaReg.LISR, DmaReg.S0CR, DmaReg.S0NDTR, DmaReg.S0PAR, DmaReg.S0M0AR].map(r.reg)).toEqual([0, 0, 0, 0, 0]);
+    r.set(DmaReg.S0PAR, 0x20000000);
+    r.set(DmaReg.S0M0AR, 0x20001000);
+    r.set(DmaReg.S0NDTR, 0x12345); // 16 bits
+    r.set(DmaReg.S0CR, 0xf000_0000 | M2M_WORDS | DmaCr.TCIE); // reserved bits 31:28 dropped
+    expect(r.reg(DmaReg.S0PAR)).toBe(0x20000000);
+    expect(r.reg(DmaReg.S0M0AR)).toBe(0x20001000);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0x2345);
+    expect(r.reg(DmaReg.S0CR)).toBe(0x5690); // MSIZE 10, PSIZE 10, MINC, PINC, DIR 10, TCIE
+    r.m.core.write8(DMA2 + DmaReg.S0NDTR + 1, 0x01); // a byte write merges into the register
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0x0145);
+    expect(r.m.core.read16(DMA2 + DmaReg.S0PAR + 2)).toBe(0x2000);
+    expect([DmaReg.HISR, DmaReg.LIFCR, DmaReg.HIFCR, 0x28].map(r.reg)).toEqual([0, 0, 0, 0]);
+  });
+
+  it("copies NDTR words from PAR to M0AR, exact bytes, then TCIF0 and EN cleared", () => {
+    const r = rig();
+    r.m.bus.load(0x20000000, bytes(64));
+    r.start(0x20000000, 0x20001000, 16);
+    expect(r.reg(DmaReg.S0CR) & DmaCr.EN).toBe(DmaCr.EN);
+    expect(r.dma.busy).toBe(true);
+    // SRAM to SRAM: a read and a write of 1 cycle each, 2 cycles a word: 32 cycles.
+    expect(r.dma.completesAt()).toBe(32);
+    expect(r.alarmAt()).toBe(32);
+    r.advance(11); // five items due (at 2, 4, 6, 8, 10)
+    expect(r.reg(DmaReg.S0NDTR)).toBe(11);
+    expect([...r.m.bus.peek(0x20001000, 24)]).toEqual([...bytes(20), 0, 0, 0, 0]);
+    expect(r.reg(DmaReg.LISR)).toBe(0);
+    r.fire(); // the completion alarm: the rest lands without anyone polling
+    expect([...r.m.bus.peek(0x20001000, 64)]).toEqual([...bytes(64)]);
+    expect(r.m.bus.peek(0x20001040, 4)).toEqual(new Uint8Array(4));
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TCIF0);
+    expect(r.reg(DmaReg.S0CR)).toBe(M2M_WORDS);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect(r.alarmAt()).toBeNull();
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0 | DmaFlag.TEIF0);
+    expect(r.reg(DmaReg.LISR)).toBe(0);
+  });
+
+  it("bytes and halfwords; a fixed source (PINC off) fills; flash as source costs its wait states", () => {
+    const r = rig();
+    r.m.bus.load(0x20000000, bytes(8, 0xa0));
+    r.start(0x20000000, 0x20000100, 5, DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC); // PSIZE 00: bytes
+    expect(r.dma.completesAt()).toBe(10);
+    r.advance(10);
+    expect(r.m.bus.peek(0x20000100, 6)).toEqual(new Uint8Array(6)); // due, but nothing observed the time yet
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TCIF0); // polling it: the items due land first
+    expect([...r.m.bus.peek(0x20000100, 6)]).toEqual([0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0]);
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
+    r.start(0x20000002, 0x20000200, 3, DmaCr.DIR_M2M | DmaCr.MINC | (1 << DmaCr.PSIZE_SHIFT)); // halfwords, fixed source
+    r.advance(6);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect([...r.m.bus.peek(0x20000200, 6)]).toEqual([0xa2, 0xa3, 0xa2, 0xa3, 0xa2, 0xa3]);
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
+    r.start(0x08000000, 0x20000300, 4); // flash: 1 + 5 wait states, then SRAM's 1: 7 cycles a word
+    expect(r.dma.completesAt()! - 16).toBe(28);
+  });
+
+  it("while EN is set, PAR, M0AR, NDTR and CR but EN are read-only; clearing EN stops it with TCIF0", () => {
+    const r = rig();
+    r.m.bus.load(0x20000000, bytes(32));
+    r.start(0x20000000, 0x20001000, 8);
+    r.set(DmaReg.S0PAR, 0x20000800);
+    r.set(DmaReg.S0M0AR, 0x20000800);
+    r.set(DmaReg.S0NDTR, 1);
+    r.set(DmaReg.S0CR, M2M_WORDS | DmaCr.EN | DmaCr.TEIE);
+    expect([r.reg(DmaReg.S0PAR), r.reg(DmaReg.S0M0AR), r.reg(DmaReg.S0NDTR), r.reg(DmaReg.S0CR)]).toEqual([
+      0x20000000,
+      0x20001000,
+      8,
+      M2M_WORDS | DmaCr.EN,
+    ]);
+    r.advance(6); // three words due
+    r.set(DmaReg.S0CR, M2M_WORDS); // EN cleared by software
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TCIF0);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(5);
+    expect([...r.m.bus.peek(0x20001000, 16)]).toEqual([...bytes(12), 0, 0, 0, 0]);
+    r.advance(100);
+    expect(r.m.bus.peek(0x2000100c, 20)).toEqual(new Uint8Array(20)); // nothing more moves
+    expect(r.alarmAt()).toBeNull();
+  });
+
+  it("moves nothing for a peripheral-request direction, NDTR = 0, or a reserved PSIZE", () => {
+    const r = rig();
+    r.m.bus.load(0x20000000, bytes(16));
+    r.start(0x20000000, 0x20001000, 4, DmaCr.PINC | DmaCr.MINC); // DIR 00: waits for requests
+    r.advance(1000);
+    expect(r.reg(DmaReg.S0CR)).toBe(DmaCr.PINC | DmaCr.MINC | DmaCr.EN);
+    expect([r.reg(DmaReg.S0NDTR), r.reg(DmaReg.LISR)]).toEqual([4, 0]);
+    r.set(DmaReg.S0CR, 0);
+    r.set(DmaReg.LIFCR, 0x3d);
+    r.start(0x20000000, 0x20001000, 0); // NDTR 0: enabled, nothing served
+    r.advance(1000);
+    expect([r.reg(DmaReg.S0CR), r.reg(DmaReg.LISR)]).toEqual([M2M_WORDS | DmaCr.EN, 0]);
+    r.set(DmaReg.S0CR, 0);
+    r.set(DmaReg.LIFCR, 0x3d);
+    r.start(0x20000000, 0x20001000, 4, DmaCr.DIR_M2M | (3 << DmaCr.PSIZE_SHIFT)); // reserved size: EN stays 0
+    expect(r.reg(DmaReg.S0CR)).toBe(DmaCr.DIR_M2M | (3 << DmaCr.PSIZE_SHIFT));
+    expect(r.m.bus.peek(0x20001000, 16)).toEqual(new Uint8Array(16));
+  });
+});
+
+describe("transfer errors: the bus refuses a beat, TEIF0 set, EN cleared, the CPU takes no fault", () => {
+  it("into the STM32F407's CCM (not on the bus matrix): TEIF0 at the first item, nothing written", () => {
+    const r = rig();
+    r.m.bus.load(0x20000000, bytes(16));
+    r.start(0x20000000, 0x10000000, 4);
+    r.advance(2);
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TEIF0);
+    expect(r.reg(DmaReg.S0CR)).toBe(M2M_WORDS);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(4);
+    expect(r.dma.lastError).toEqual({ address: 0x10000000, access: "write", reason: "unreachable" });
+    expect(r.m.bus.peek(0x10000000, 16)).toEqual(new Uint8Array(16));
+    expect(r.m.scb.cfsr).toBe(0);
+  });
+
+  it("from the CCM, into flash, past the end of SRAM: each its own refusal, NDTR the items not moved", () => {
+    const r = rig();
+    r.start(0x10000000, 0x20000000, 4);
+    r.advance(10);
+    expect([r.reg(DmaReg.LISR), r.reg(DmaReg.S0NDTR)]).toEqual([DmaFlag.TEIF0, 4]);
+    expect(r.dma.lastError).toEqual({ address: 0x10000000, access: "read", reason: "unreachable" });
+    r.set(DmaReg.LIFCR, DmaFlag.TEIF0);
+
+    r.start(0x20000000, 0x08000000, 4); // flash: read-only to every master
+    r.advance(10);
+    expect([r.reg(DmaReg.LISR), r.reg(DmaReg.S0NDTR)]).toEqual([DmaFlag.TEIF0, 4]);
+    expect(r.dma.lastError).toEqual({ address: 0x08000000, access: "write", reason: "read-only" });
+    r.set(DmaReg.LIFCR, DmaFlag.TEIF0);
+
+    // SRAM2 ends at 0x20020000: two words land, the third is unmapped.
+    r.m.bus.load(0x20000000, bytes(16));
+    r.start(0x20000000, 0x2001fff8, 4);
+    r.advance(100);
+    expect([r.reg(DmaReg.LISR), r.reg(DmaReg.S0NDTR)]).toEqual([DmaFlag.TEIF0, 2]);
+    expect(r.dma.lastError).toEqual({ address: 0x20020000, access: "write", reason: "unmapped" });
+    expect([...r.m.bus.peek(0x2001fff8, 8)]).toEqual([...bytes(8)]);
+    expect(r.m.scb.cfsr).toBe(0);
+  });
+
+  it("STM32H743: DTCM is out of DMA2's reach, AXI SRAM is not", () => {
+    const r = rig(STM32H743XI, 0x40020400);
+    r.m.bus.load(0x24000000, bytes(8));
+    r.start(0x24000000, 0x20000000, 2);
+    r.advance(10);
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TEIF0);
+    expect(r.dma.lastError).toEqual({ address: 0x20000000, access: "write", reason: "unreachable" });
+    r.set(DmaReg.LIFCR, DmaFlag.TEIF0);
+    r.start(0x24000000, 0x24001000, 2);
+    r.advance(10);
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TCIF0);
+    expect([...r.m.bus.peek(0x24001000, 8)]).toEqual([...bytes(8)]);
+  });
+
+  it("the boards that declare it: the STM32F407 and the H7 parts; not the STM32U585 (its GPDMA has other registers)", () => {
+    expect([STM32F407.roles.dma, STM32F407.devices.DMA2]).toEqual(["DMA2", 0x40026400]);
+    expect([STM32H743XI.roles.dma, STM32H743XI.devices.DMA2]).toEqual(["DMA2", 0x40020400]);
+    expect(STM32U585.roles.dma).toBeUndefined();
+  });
+});

@@ -1,0 +1,337 @@
+import {
+  ActorMode,
+  actorTask,
+  type BusMaster,
+  type BusMasterError,
+  makeActor,
+  type Peripheral,
+  type PeripheralAccess,
+} from "@rtos-sim/hw";
+import type { DeviceAlarm, DeviceKind } from "./types.js";
+
+/**
+ * DMA register offsets: the STM32F4/F7/H7 DMA controller's (RM0090 chapter 10, "DMA registers";
+ * RM0433 for the H7's DMA1/DMA2, the same layout), stream 0 only. The other streams' registers, HISR
+ * and HIFCR read 0 and ignore writes.
+ */
+export const DmaReg = {
+  /** Low interrupt status register (streams 0-3): read-only; stream 0's TEIF0 and TCIF0 ({@link DmaFlag}). */
+  LISR: 0x00,
+  /** High interrupt status register (streams 4-7): reads 0 (not modelled). */
+  HISR: 0x04,
+  /** Low interrupt flag clear register: a 1 clears the LISR bit at the same position; reads 0. */
+  LIFCR: 0x08,
+  /** High interrupt flag clear register: ignored (not modelled). */
+  HIFCR: 0x0c,
+  /** Stream 0 configuration register ({@link DmaCr}): read-only but for EN while EN is set. */
+  S0CR: 0x10,
+  /** Stream 0 number of data items to transfer (16 bits, PSIZE units): counts down as items move. */
+  S0NDTR: 0x14,
+  /** Stream 0 peripheral address: the source in memory-to-memory mode. */
+  S0PAR: 0x18,
+  /** Stream 0 memory 0 address: the destination in memory-to-memory mode. */
+  S0M0AR: 0x1c,
+} as const;
+
+/** Bits of SxCR (RM0090, "DMA stream x configuration register (DMA_SxCR)"), those the model acts on. */
+export const DmaCr = {
+  /** Stream enable: set by software to start, cleared by hardware at the end or on an error. */
+  EN: 1 << 0,
+  /** Transfer error interrupt enable (stored; the model delivers no DMA interrupt: poll LISR). */
+  TEIE: 1 << 2,
+  /** Transfer complete interrupt enable (stored; no interrupt is delivered: poll LISR). */
+  TCIE: 1 << 4,
+  /** Data transfer direction, bits 7:6. */
+  DIR_MASK: 3 << 6,
+  /** DIR = 10: memory-to-memory (from PAR to M0AR), the only direction the model moves data in. */
+  DIR_M2M: 2 << 6,
+  /** Peripheral (here: source) address increment after each item. */
+  PINC: 1 << 9,
+  /** Memory (here: destination) address increment after each item. */
+  MINC: 1 << 10,
+  /** Shift of PSIZE, bits 12:11: the item size, 00 byte, 01 halfword, 10 word, 11 reserved. */
+  PSIZE_SHIFT: 11,
+  /** Shift of MSIZE, bits 14:13 (stored; the item moves with PSIZE's width, the same bytes land). */
+  MSIZE_SHIFT: 13,
+} as const;
+
+/** Stream 0's flags in LISR and their clear bits in LIFCR (RM0090, "DMA_LISR" and "DMA_LIFCR"). */
+export const DmaFlag = {
+  /** Transfer error: a bus error on a beat (unmapped, read-only, or memory the DMA cannot reach). */
+  TEIF0: 1 << 3,
+  /** Transfer complete: every item moved, or the stream disabled by software. */
+  TCIF0: 1 << 5,
+} as const;
+
+/** SxCR's writable bits (27:0; 31:28 are reserved). */
+const CR_BITS = 0x0fff_ffff;
+/** Stream 0's flag bits in LISR/LIFCR: FEIF0, DMEIF0, TEIF0, HTIF0, TCIF0 (only TEIF0 and TCIF0 are ever set). */
+const STREAM0_FLAGS = 0x3d;
+
+/** What the DMA device is given by the kernel: its bus master, simulated time and an alarm. */
+export interface DmaEnv {
+  /** The controller's own bus master (not the core: no MPU, no privilege). */
+  readonly master: BusMaster;
+  /** Simulated core cycles since the start of the run (idle time included). */
+  cycles(): number;
+  /** An alarm on simulated time, for the transfer's completion. */
+  readonly alarm: DeviceAlarm;
+}
+
+/** Stream 0's transfer under way. */
+interface Transfer {
+  /** Simulated cycle it started at. */
+  readonly start: number;
+  /** Cycles per item (a read and a write). */
+  readonly beat: number;
+  /** Items to move (NDTR when EN was set). */
+  readonly total: number;
+  /** Bytes per item (PSIZE). */
+  readonly width: 1 | 2 | 4;
+  readonly src: number;
+  readonly dst: number;
+  readonly srcStep: number;
+  readonly dstStep: number;
+  /** Items moved so far. */
+  done: number;
+}
+
+/**
+ * A DMA controller modelled on the STM32F4's (RM0090 chapter 10, "DMA controller"), reduced to
+ * what shows the one fact every MPU lesson must teach: the Cortex-M MPU checks the core's own
+ * accesses only, and the DMA is another bus master. One stream (stream 0) copies memory to
+ * memory (DIR = 10) from S0PAR to S0M0AR, NDTR items of PSIZE bytes, the addresses incremented
+ * when PINC/MINC say so. Its accesses go through its {@link BusMaster}: the bus decodes them, but
+ * no MPU and no privilege check them, so a task granted this device's registers can copy into any
+ * memory the DMA reaches, another task's partition or the kernel's own included.
+ *
+ * **Errors** (RM0090, "Error management"): a beat the bus refuses (an unmapped address, a
+ * write to flash, memory the DMA has no path to: the STM32F407's CCM, the STM32H7's TCMs, marked
+ * `dmaReachable: false` by the board) sets TEIF0 and clears EN, and the transfer stops there:
+ * NDTR keeps the items not moved. The CPU takes no fault.
+ *
+ * **Time**: an item costs a read and a write, each charged as the core's accesses are (1 + the
+ * memory's wait states, 2 for a device register; docs/timing.md), the figure taken from the
+ * first item's source and destination for the whole transfer; the stream's arbitration and FIFO
+ * are not modelled. Item `i` (from 0) lands at `start + (i + 1) x beat`, but the model moves the
+ * items that are due only when time is observed: at any access to the DMA's registers (so
+ * polling LISR or NDTR sees exact progress), at each task switch (the kernel catches the DMA up
+ * after idle time), and at the completion time itself (an alarm shared with the SysTick and the
+ * watchdog: the first core access or charged cycle past it). Between those, due items are not
+ * yet visible in memory; every item has landed, in order, by the time anything but the
+ * destination's own bytes could tell. So a buffer freed before the transfer completes receives
+ * its bytes later, as on the silicon, and the memory checker reports them as the DMA's writes.
+ *
+ * **Not modelled** (project choices): the other seven streams, peripheral-request transfers (DIR
+ * 00 and 01: EN is set and nothing moves, as no request ever comes), circular and double-buffer
+ * modes, the FIFO's packing (an item is read and written with PSIZE's width: the same bytes land),
+ * half-transfer, FIFO and direct-mode flags, and the DMA's interrupts (TCIE/TEIE are stored; poll
+ * LISR). NDTR = 0 at EN: the stream is enabled and serves nothing (RM0090, DMA_SxNDTR). PSIZE = 11
+ * (reserved): the EN write is ignored.
+ *
+ * @example
+ * ```ts
+ * // A task granted the "dma" role copies 64 bytes, as a driver programs DMA2 stream 0:
+ * t.write32(dma + DmaReg.S0PAR, src);
+ * t.write32(dma + DmaReg.S0M0AR, dst);
+ * t.write32(dma + DmaReg.S0NDTR, 16);
+ * t.write32(dma + DmaReg.S0CR, DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | DmaCr.EN);
+ * while ((t.read32(dma + DmaReg.LISR) & DmaFlag.TCIF0) === 0) yield* t.yield();
+ * t.write32(dma + DmaReg.LIFCR, DmaFlag.TCIF0);
+ * ```
+ */
+export class Dma implements Peripheral {
+  readonly name: string;
+  /** 1 KiB of registers, as the STM32F4's DMA1 and DMA2 blocks. */
+  readonly size = 0x400;
+  private lisr = 0;
+  private cr = 0;
+  private ndtr = 0;
+  private par = 0;
+  private m0ar = 0;
+  private transfer: Transfer | null = null;
+  /** The last refused beat of a transfer (for tests and reports), or null. */
+  lastError: BusMasterError | null = null;
+  private readonly env: DmaEnv;
+  private readonly fire = (at: number): void => this.settle(at);
+
+  constructor(name: string, env: DmaEnv) {
+    this.name = name;
+    this.env = env;
+  }
+
+  /** Whether a transfer is under way (EN set on a memory-to-memory stream with items left). */
+  get busy(): boolean {
+    return this.transfer !== null;
+  }
+
+  /** Reads a register (sub-word reads take their bytes of it); the items due land first. */
+  read(offset: number, size: 1 | 2 | 4): number {
+    this.settle();
+    const shift = (offset & 3) * 8;
+    const word = this.register(offset & ~3) >>> shift;
+    return size === 4 ? word >>> 0 : word & ((1 << (size * 8)) - 1);
+  }
+
+  private register(reg: number): number {
+    switch (reg) {
+      case DmaReg.LISR:
+        return this.lisr;
+      case DmaReg.S0CR:
+        return this.cr;
+      case DmaReg.S0NDTR:
+        return this.transfer === null ? this.ndtr : this.transfer.total - this.transfer.done;
+      case DmaReg.S0PAR:
+        return this.par;
+      case DmaReg.S0M0AR:
+        return this.m0ar;
+      default:
+        return 0;
+    }
+  }
+
+  /**
+   * Writes a register (a sub-word write merges into it); the items due land first. While EN is
+   * set, NDTR, PAR, M0AR and every SxCR bit but EN are read-only (RM0090, the SxCR to SxM0AR
+   * descriptions); a write clearing EN stops the stream after the items due (RM0090, "DMA
+   * transfer suspension": TCIF set, NDTR holding the items left).
+   */
+  write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
+    this.settle();
+    const reg = offset & ~3;
+    const shift = (offset & 3) * 8;
+    const mask = size === 4 ? 0xffff_ffff : (((1 << (size * 8)) - 1) << shift) >>> 0;
+    const merge = (old: number): number => ((old & ~mask) | ((value << shift) & mask)) >>> 0;
+    const enabled = (this.cr & DmaCr.EN) !== 0;
+    switch (reg) {
+      case DmaReg.LIFCR:
+        this.lisr &= ~(merge(0) & STREAM0_FLAGS);
+        return;
+      case DmaReg.S0CR: {
+        const next = merge(this.cr) & CR_BITS;
+        if (enabled) {
+          if ((next & DmaCr.EN) === 0) this.disable();
+          return;
+        }
+        this.cr = next & ~DmaCr.EN;
+        if ((next & DmaCr.EN) !== 0) this.enable(actorTask(access.actor));
+        return;
+      }
+      case DmaReg.S0NDTR:
+        if (!enabled) this.ndtr = merge(this.ndtr) & 0xffff;
+        return;
+      case DmaReg.S0PAR:
+        if (!enabled) this.par = merge(this.par);
+        return;
+      case DmaReg.S0M0AR:
+        if (!enabled) this.m0ar = merge(this.m0ar);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** EN written 1 by `task` (0: not a task): a memory-to-memory transfer starts. */
+  private enable(task: number): void {
+    const psize = (this.cr >>> DmaCr.PSIZE_SHIFT) & 3;
+    if (psize === 3) return; // reserved: the stream does not start
+    this.cr |= DmaCr.EN;
+    if ((this.cr & DmaCr.DIR_MASK) !== DmaCr.DIR_M2M || this.ndtr === 0) return; // nothing to serve
+    const width = (1 << psize) as 1 | 2 | 4;
+    const master = this.env.master;
+    master.actor = makeActor(ActorMode.Dma, task);
+    this.lastError = null;
+    this.transfer = {
+      start: this.env.cycles(),
+      beat: master.cost(this.par) + master.cost(this.m0ar),
+      total: this.ndtr,
+      width,
+      src: this.par,
+      dst: this.m0ar,
+      srcStep: (this.cr & DmaCr.PINC) !== 0 ? width : 0,
+      dstStep: (this.cr & DmaCr.MINC) !== 0 ? width : 0,
+      done: 0,
+    };
+    this.arm();
+  }
+
+  /** EN written 0 while the stream runs: it stops where it is, TCIF0 set. */
+  private disable(): void {
+    const t = this.transfer;
+    this.cr &= ~DmaCr.EN;
+    this.lisr |= DmaFlag.TCIF0;
+    if (t !== null) this.end(t);
+  }
+
+  /** The simulated cycle the running transfer completes at, or null when none runs. */
+  completesAt(): number | null {
+    const t = this.transfer;
+    return t === null ? null : t.start + t.total * t.beat;
+  }
+
+  /**
+   * Moves the items due by simulated cycle `at` (default: now), in order: each read from the
+   * source and written to the destination through the DMA's bus master. The last item sets
+   * TCIF0 and clears EN; a refused beat sets TEIF0 and clears EN. The kernel calls it at each
+   * task switch (time may have passed idle); register accesses and the completion alarm call it.
+   */
+  settle(at: number = this.env.cycles()): void {
+    const t = this.transfer;
+    if (t === null) return;
+    const due = Math.min(t.total, Math.floor((at - t.start) / t.beat));
+    if (due > t.done && t.srcStep === t.width && t.dstStep === t.width) this.burst(t, due);
+    const master = this.env.master;
+    while (t.done < due) {
+      const i = t.done;
+      const v = master.read((t.src + i * t.srcStep) >>> 0, t.width);
+      const err = typeof v === "number" ? master.write((t.dst + i * t.dstStep) >>> 0, t.width, v) : v;
+      if (err !== null) {
+        this.lastError = err;
+        this.lisr |= DmaFlag.TEIF0;
+        this.cr &= ~DmaCr.EN;
+        this.end(t);
+        return;
+      }
+      t.done = i + 1;
+    }
+    if (t.done === t.total) {
+      this.lisr |= DmaFlag.TCIF0;
+      this.cr &= ~DmaCr.EN;
+      this.end(t);
+      return;
+    }
+    this.arm();
+  }
+
+  /**
+   * The items due, both addresses incremented by the item size, moved as one read of the source
+   * span and one write of the destination span (what the memory checker sees: one access, as a
+   * `memcpy` is, so a freed buffer is one report, not one per item). When the bus refuses
+   * either span, nothing moves here and the items go one by one, to stop at the exact one.
+   */
+  private burst(t: Transfer, due: number): void {
+    const master = this.env.master;
+    const bytes = (due - t.done) * t.width;
+    const data = master.readBlock((t.src + t.done * t.width) >>> 0, bytes);
+    if (!(data instanceof Uint8Array)) return;
+    if (master.writeBlock((t.dst + t.done * t.width) >>> 0, data) === null) t.done = due;
+  }
+
+  /** The alarm at the running transfer's completion (re-set after idle time moved the clock). */
+  private arm(): void {
+    const at = this.completesAt();
+    if (at !== null) this.env.alarm.after(at - this.env.cycles(), this.fire);
+  }
+
+  private end(t: Transfer): void {
+    this.ndtr = t.total - t.done;
+    this.transfer = null;
+    this.env.alarm.after(0, null);
+  }
+}
+
+/** The DMA role: a memory-to-memory DMA stream, a bus master the MPU does not see. */
+export const dmaDevice: DeviceKind<Dma> = {
+  summary: "DMA controller, stream 0 memory-to-memory (STM32F4 registers): a bus master the MPU does not check",
+  create: (name, env) => new Dma(name, { master: env.busMaster(), cycles: () => env.cycles(), alarm: env.alarm() }),
+};

@@ -1,0 +1,210 @@
+import { defineBoard, STM32F407 } from "@rtos-sim/hw";
+import type { MemReport } from "@rtos-sim/memcheck";
+import { describe, expect, it } from "vitest";
+import { bootKernel } from "./boot.js";
+import { DmaCr, DmaFlag, DmaReg } from "./devices/dma.js";
+import type { FaultRecord } from "./fault-report.js";
+import type { Kernel } from "./kernel.js";
+import type { TaskContext } from "./task-context.js";
+
+/** Memory-to-memory, both addresses incremented, 32-bit items. */
+const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
+
+/** Programs DMA2 stream 0 from a task, as a driver does: addresses, count, then EN. */
+function startCopy(t: TaskContext, k: Kernel, src: number, dst: number, words: number): void {
+  const dma = k.device("dma").base;
+  t.write32(dma + DmaReg.S0PAR, src);
+  t.write32(dma + DmaReg.S0M0AR, dst);
+  t.write32(dma + DmaReg.S0NDTR, words);
+  t.write32(dma + DmaReg.S0CR, M2M_WORDS | DmaCr.EN);
+}
+
+/** Polls LISR (sleeping 1 ms between polls) until TCIF0 or TEIF0; returns the flags and clears them. */
+function* waitCopy(t: TaskContext, k: Kernel): Generator<unknown, number, unknown> {
+  const dma = k.device("dma").base;
+  const done = () => t.read32(dma + DmaReg.LISR) & (DmaFlag.TCIF0 | DmaFlag.TEIF0);
+  while (done() === 0) yield* t.sleep({ ms: 1 });
+  const flags = done();
+  t.write32(dma + DmaReg.LIFCR, flags);
+  return flags;
+}
+
+const pattern = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (seed + 7 * i) & 0xff);
+
+describe("the DMA is a bus master the MPU does not see", () => {
+  it("a task granted the DMA copies over a partition it was never granted and over the kernel's memory; the MPU stops its own stores", () => {
+    // STM32F407: the kernel puts tasks and partitions in the CCM by default, which no DMA reaches;
+    // "shared" and "secret" are put in SRAM1, where DMA2 reaches, the kernel's block beside them.
+    const k = bootKernel({
+      board: STM32F407,
+      partitions: [
+        { name: "shared", size: 1024, region: "SRAM1" },
+        { name: "secret", size: 1024, region: "SRAM1" },
+      ],
+    });
+    const shared = k.partitions.get("shared")!.base;
+    const secret = k.partitions.get("secret")!.base;
+    const kernel = k.kernelBlock.base;
+    const faults: FaultRecord[] = [];
+    k.events.on("fault", (r) => faults.push(r));
+    const flags: number[] = [];
+    let started = -1;
+    let completes = -1;
+    k.spawn({
+      name: "keeper",
+      priority: 3,
+      partitions: { secret: "rw" },
+      *main(t) {
+        t.writeBytes(secret, pattern(64, 0x10)); // its secret
+        yield* t.yield();
+      },
+    });
+    k.spawn({
+      name: "rogue",
+      priority: 2,
+      partitions: { shared: "rw" },
+      devices: ["dma"],
+      *main(t) {
+        t.writeBytes(shared, pattern(256, 0x80));
+        startCopy(t, k, shared, secret, 16); // 64 bytes over another task's partition
+        started = k.scheduler.now().cycles;
+        completes = k.devices.dma!.completesAt()!;
+        flags.push(yield* waitCopy(t, k));
+        startCopy(t, k, shared + 64, kernel, 4); // 16 bytes over the kernel's own block
+        flags.push(yield* waitCopy(t, k));
+      },
+    });
+    k.spawn({
+      name: "direct",
+      priority: 1,
+      partitions: { shared: "rw" },
+      *main(t) {
+        yield* t.yield();
+        t.write32(secret, 0); // the same store from the core: the MPU stops it
+      },
+    });
+    const kernelBefore = k.machine.bus.peek(kernel + 16, 16);
+    k.run({ ms: 10 });
+    expect(flags).toEqual([DmaFlag.TCIF0, DmaFlag.TCIF0]);
+    expect(k.machine.bus.peek(secret, 64)).toEqual(pattern(256, 0x80).subarray(0, 64));
+    expect(k.machine.bus.peek(kernel, 16)).toEqual(pattern(256, 0x80).subarray(64, 80));
+    expect(k.machine.bus.peek(kernel + 16, 16)).toEqual(kernelBefore);
+    // 16 words SRAM1 to SRAM1: a 1-cycle read and a 1-cycle write each, 32 cycles after its EN write.
+    expect(completes - started).toBe(32);
+    // Only "direct" faulted: a MemManage data access violation at the secret's address.
+    expect(faults.map((f) => [f.task, f.kind, f.hw?.faultAddress])).toEqual([["direct", "memmanage", secret]]);
+  });
+
+  it("the DMA cannot reach the CCM, where the STM32F407's tasks live by default: TEIF0, nothing written", () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "src", size: 1024, region: "SRAM1" }] });
+    const src = k.partitions.get("src")!.base;
+    let flags = 0;
+    let heap = 0;
+    k.spawn({
+      name: "t",
+      heapSize: 4096,
+      partitions: { src: "rw" },
+      devices: ["dma"],
+      *main(t) {
+        heap = yield* t.malloc(64);
+        t.fill(heap, 0, 64);
+        t.writeBytes(src, pattern(64, 1));
+        startCopy(t, k, src, heap, 16);
+        flags = yield* waitCopy(t, k);
+        yield* t.free(heap);
+      },
+    });
+    k.run({ ms: 5 });
+    expect(heap >>> 16).toBe(0x1000); // the task's heap is in the CCM
+    expect(flags).toBe(DmaFlag.TEIF0);
+    expect(k.devices.dma!.lastError).toEqual({ address: heap, access: "write", reason: "unreachable" });
+    expect(k.machine.bus.peek(heap, 64)).toEqual(new Uint8Array(64));
+  });
+});
+
+/** An STM32F407 whose CCM the kernel does not manage (kept for other uses): tasks live in SRAM1, in the DMA's reach. */
+const F407_NO_CCM = defineBoard({
+  name: "stm32f407-no-ccm",
+  core: "cortex-m4",
+  mpuRegions: 8,
+  clockHz: STM32F407.clockHz,
+  memory: STM32F407.memory.filter((r) => r.name !== "CCM"),
+  peripherals: STM32F407.peripherals,
+  devices: STM32F407.devices,
+  roles: STM32F407.roles,
+});
+
+/** A task that frees the destination of its own DMA transfer before the transfer completes. */
+function buggy(
+  k: Kernel,
+  seen: { src: number; dst: number; id: number; freedAt: number; completes: number; before: Uint8Array | null },
+) {
+  return {
+    name: "buggy",
+    heapSize: 4096,
+    devices: ["dma" as const],
+    *main(t: TaskContext) {
+      seen.id = t.id;
+      seen.src = yield* t.malloc(1024);
+      seen.dst = yield* t.malloc(1024);
+      t.writeBytes(seen.src, pattern(1024, 0x40));
+      t.fill(seen.dst, 0, 1024);
+      startCopy(t, k, seen.src, seen.dst, 256); // 256 words: 512 cycles
+      seen.completes = k.devices.dma!.completesAt()!;
+      yield* t.free(seen.dst); // the bug: the transfer into it is still running
+      seen.freedAt = k.scheduler.now().cycles;
+      seen.before = k.machine.bus.peek(seen.dst, 1024);
+      for (let i = 0; i < 100; i++) t.compute(10); // the completion alarm fires in here: the DMA's bytes land
+      yield* t.free(seen.src);
+    },
+  };
+}
+
+describe("a buffer freed while a DMA transfer into it runs", () => {
+  it("without the checker: the DMA's bytes land over the free block's TLSF links, and the heap is found corrupt at the next free", () => {
+    const k = bootKernel({ board: F407_NO_CCM });
+    const seen = { src: 0, dst: 0, id: 0, freedAt: 0, completes: 0, before: null as Uint8Array | null };
+    k.spawn(buggy(k, seen));
+    k.run({ ms: 2 });
+    expect(seen.freedAt).toBeLessThan(seen.completes);
+    // Nothing of the DMA's yet; the first 16 bytes hold the free block's TLSF links now.
+    expect(seen.before!.subarray(16)).toEqual(new Uint8Array(1024 - 16));
+    expect(k.machine.bus.peek(seen.dst, 1024)).toEqual(pattern(1024, 0x40)); // all of it, later
+    expect(k.faults.map((f) => [f.task, f.kind, f.message])).toEqual([
+      [
+        "buggy",
+        "heap",
+        "HEAP_CORRUPTION: tlsf:buggy: heap corruption (free-list link outside the arenas) at 0x20003410",
+      ],
+    ]);
+  });
+
+  it("with the checker: a use after free by the DMA, the whole landing one access at the buffer's first byte", () => {
+    const k = bootKernel({ board: F407_NO_CCM, memcheck: true });
+    const reports: MemReport[] = [];
+    k.events.on("checker", (r) => reports.push(r));
+    const seen = { src: 0, dst: 0, id: 0, freedAt: 0, completes: 0, before: null as Uint8Array | null };
+    k.spawn(buggy(k, seen));
+    k.run({ ms: 2 });
+    expect(seen.freedAt).toBeLessThan(seen.completes); // freed 431 cycles before the transfer completed
+    expect(seen.before).toEqual(new Uint8Array(1024)); // nothing had landed when it was freed
+    expect(k.machine.bus.peek(seen.dst, 1024)).toEqual(pattern(1024, 0x40)); // every byte landed, later
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({
+      kind: "use-after-free",
+      address: seen.dst,
+      size: 1024,
+      access: "write",
+      mode: "dma",
+      task: seen.id,
+      taskName: "buggy",
+    });
+    expect(reports[0]!.block).toMatchObject({ address: seen.dst, size: 1024, state: "freed", relation: "inside" });
+    // Filed when the core's count passed the completion: at the start of the 10-cycle
+    // computation during which it fell (the checker's clock reads the core's count).
+    expect(seen.completes - reports[0]!.time).toBeGreaterThanOrEqual(0);
+    expect(seen.completes - reports[0]!.time).toBeLessThan(10);
+    expect(k.devices.dma!.busy).toBe(false);
+    expect(k.faults).toEqual([]);
+  });
+});
