@@ -126,6 +126,19 @@ export interface SyscallRequests {
     /** Bytes: 0..256. */
     readonly length: number;
   };
+  /**
+   * Copies memory with the DMA on the caller's behalf (memory to memory, DMA2 stream 0), after
+   * checking both buffers against the caller's own view and the DMA's reach; returns once the
+   * transfer is over.
+   */
+  "dma-copy": {
+    /** Destination address, in memory the caller may write itself. */
+    readonly dst: number;
+    /** Source address, in memory the caller may read itself. */
+    readonly src: number;
+    /** Bytes: 0..65535, or up to 262140 when `dst`, `src` and `length` are multiples of 4 (words). */
+    readonly length: number;
+  };
   /** Grants a partition to a task at run time, in that task's MPU plan. */
   grant: {
     /** Partition name (1-64 characters); an unprivileged caller must hold it read-write. */
@@ -171,6 +184,18 @@ export const Errno = {
   EPERM: -1,
   /** No such partition or task. */
   ENOENT: -2,
+  /** A transfer error: the DMA's bus refused a beat (`dma-copy`). */
+  EIO: -5,
+  /** An address the device cannot reach (`dma-copy`: memory out of the DMA's reach, e.g. the STM32F407's CCM). */
+  ENXIO: -6,
+  /** A buffer the caller may not access itself (`dma-copy`: by its MPU view, or a freed block with the checker). */
+  EFAULT: -14,
+  /** The device is in use (`dma-copy`: the DMA's stream is enabled, by the kernel or by a task granted it). */
+  EBUSY: -16,
+  /** No such device on this board (`dma-copy` on a board without a `dma` role). */
+  ENODEV: -19,
+  /** An invalid combination of arguments (`dma-copy`: overlapping buffers, too many items). */
+  EINVAL: -22,
   /** Queue full (sends never block). */
   EAGAIN: -11,
   /** Out of memory. */
@@ -251,6 +276,12 @@ export interface SyscallResults {
   receive: number | Timeout;
   /** The length printed. */
   print: number;
+  /**
+   * `OK` (copied), `ENODEV` (no DMA), `EINVAL` (overlapping buffers, or more than 65535 items),
+   * `EFAULT` (a buffer outside the caller's view), `ENXIO` (a buffer out of the DMA's reach),
+   * `EBUSY` (the stream is in use), or `EIO` (a transfer error).
+   */
+  "dma-copy": ErrnoOf<"OK" | "ENODEV" | "EINVAL" | "EFAULT" | "ENXIO" | "EBUSY" | "EIO">;
   /**
    * `OK`, `ENOENT` (no such partition or task), `EPERM` (an unprivileged caller does not hold the
    * partition read-write, or would lower another task's read-write grant), or `ENOSPC` (no MPU
@@ -345,6 +376,8 @@ export const sys = {
   }),
   /** `{ op: "print", ptr, length }`. */
   print: (ptr: number, length: number): SyscallOf<"print"> => ({ op: "print", ptr, length }),
+  /** `{ op: "dma-copy", dst, src, length }`. */
+  dmaCopy: (dst: number, src: number, length: number): SyscallOf<"dma-copy"> => ({ op: "dma-copy", dst, src, length }),
   /** `{ op: "grant", partition, task, access }`. */
   grant: (partition: string, task: string, access: "ro" | "rw"): SyscallOf<"grant"> => ({
     op: "grant",

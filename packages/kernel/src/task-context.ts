@@ -525,6 +525,13 @@ export class TaskContext {
   print(ptr: number, length: number): SyscallCall<"print"> {
     return this.#call(sys.print(ptr, length));
   }
+  /**
+   * Copies `length` bytes from `src` to `dst` with the DMA, the kernel checking both against the
+   * task's own view and the DMA's reach first: OK, ENODEV, EINVAL, EFAULT, ENXIO, EBUSY or EIO.
+   */
+  dmaCopy(dst: number, src: number, length: number): SyscallCall<"dma-copy"> {
+    return this.#call(sys.dmaCopy(dst, src, length));
+  }
   /** Grants a partition the caller holds read-write to a task: OK, EPERM, ENOENT, or ENOSPC. */
   grant(partition: string, task: string, access: "ro" | "rw"): SyscallCall<"grant"> {
     return this.#call(sys.grant(partition, task, access));

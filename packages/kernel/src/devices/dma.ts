@@ -3,6 +3,7 @@ import {
   actorTask,
   type BusMaster,
   type BusMasterError,
+  type BusMasterRefusal,
   makeActor,
   type Peripheral,
   type PeripheralAccess,
@@ -261,6 +262,15 @@ export class Dma implements Peripheral {
     this.cr &= ~DmaCr.EN;
     this.lisr |= DmaFlag.TCIF0;
     if (t !== null) this.end(t);
+  }
+
+  /**
+   * Why this DMA's bus would refuse [address, address + length) (`"unmapped"`, `"read-only"` for
+   * a write, `"unreachable"`), or null when it takes the whole span: what a kernel offering DMA as
+   * a service checks before programming a transfer.
+   */
+  reach(address: number, length: number, write: boolean): BusMasterRefusal | null {
+    return length === 0 ? null : this.env.master.refusal(address, length, write);
   }
 
   /** The simulated cycle the running transfer completes at, or null when none runs. */

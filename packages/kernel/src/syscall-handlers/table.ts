@@ -1,5 +1,6 @@
 import { calloc } from "./calloc.js";
 import type { KernelSyscallOp, SchedulerOp, SyscallHandler } from "./context.js";
+import { dmaCopy } from "./dma-copy.js";
 import { exit } from "./exit.js";
 import { free } from "./free.js";
 import { grant } from "./grant.js";
@@ -38,6 +39,8 @@ export const SYSCALL_HANDLERS = {
   send,
   receive,
   print,
+  /** The `dma-copy` handler: checks both buffers, programs the DMA, waits for it. */
+  "dma-copy": dmaCopy,
   grant,
   info,
   exit,
