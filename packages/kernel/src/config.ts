@@ -103,6 +103,13 @@ export interface TaskSpec {
   /** Heap bytes (TLSF by default), one block covered by one MPU region; 0 for none, else 1 KiB..16 MiB. Default 4 KiB. */
   readonly heapSize?: number;
   /**
+   * Board memory region to take the task's stack and heap from (e.g. "SRAM1"), as a linker
+   * section places them: on the STM32F407 the kernel's first choice is the CCM, which no DMA
+   * reaches, so a task whose stack or heap buffers a DMA must move is placed in SRAM. A name the
+   * region manager does not manage is `BAD_TASK`. Default: any RAM region, in the board's order.
+   */
+  readonly region?: string;
+  /**
    * Heap allocator, a kind of the heap-kind table (`HEAP_KINDS`). Default "tlsf". "heap" is first
    * fit; "slab-array" is a slab per size class over a region manager nested in the heap block
    * (128-byte pages, metadata in the block).

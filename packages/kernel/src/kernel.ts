@@ -800,6 +800,7 @@ export class Kernel {
       taskCount: this.byId.size,
       hasTask: (n) => this.byName.has(n),
       hasPartition: (n) => this.partitions.has(n),
+      regionNames: this.regions.regions().map((r) => r.name),
       hasQueue: (n) => this.queues.has(n),
       hasSemaphore: (n) => this.semaphores.has(n),
       hasMutex: (n) => this.mutexes.has(n),
@@ -814,18 +815,22 @@ export class Kernel {
     const stackOrder = orderFor(Math.max(spec.stackSize ?? 1024, 2 * GUARD_BYTES + 64), this.pageOrder);
     const undo: (() => void)[] = [];
     try {
-      const sBase = this.takePages(stackOrder, { owner: `stack:${spec.name}` });
+      const sBase = this.takePages(stackOrder, { owner: `stack:${spec.name}`, region: spec.region });
       if (sBase === null)
-        throw new KernelError("OUT_OF_MEMORY", `no room for the stack of ${spec.name}`, { task: spec.name });
+        throw new KernelError("OUT_OF_MEMORY", `no room for the stack of ${spec.name}${inRegion(spec)}`, {
+          task: spec.name,
+        });
       undo.push(() => this.regions.freePages(sBase, stackOrder));
       const sSize = 2 ** stackOrder * page;
       const heapBytes = spec.heapSize ?? 4096;
       let heapBlock: { base: number; size: number; order: number } | null = null;
       if (heapBytes > 0) {
         const hOrder = orderFor(heapBytes, this.pageOrder);
-        const hBase = this.takePages(hOrder, { owner: `heap:${spec.name}` });
+        const hBase = this.takePages(hOrder, { owner: `heap:${spec.name}`, region: spec.region });
         if (hBase === null)
-          throw new KernelError("OUT_OF_MEMORY", `no room for the heap of ${spec.name}`, { task: spec.name });
+          throw new KernelError("OUT_OF_MEMORY", `no room for the heap of ${spec.name}${inRegion(spec)}`, {
+            task: spec.name,
+          });
         undo.push(() => this.regions.freePages(hBase, hOrder));
         heapBlock = { base: hBase, size: 2 ** hOrder * page, order: hOrder };
       }
@@ -1162,4 +1167,9 @@ export class Kernel {
     this.own(k, "validateBuffer");
     return checkBuffer(this.machine, this.checker, k, ptr, length, kind);
   }
+}
+
+/** " in region X" for a task placed in one (`TaskSpec.region`), else nothing. */
+function inRegion(spec: TaskSpec): string {
+  return spec.region === undefined ? "" : ` in region ${spec.region}`;
 }

@@ -1,4 +1,4 @@
-import { STM32H743XI } from "@rtos-sim/hw";
+import { STM32F407, STM32H743XI } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
 import { Errno } from "./syscalls.js";
@@ -55,5 +55,54 @@ describe("partition grants by identity", () => {
     k.run({ ms: 1 });
     expect(got).toEqual([Errno.OK, Errno.EPERM]);
     expect(k.task("other")!.grants.map((g) => g.label)).toContain("partition p (ro)");
+  });
+});
+
+describe("a task's memory region (TaskSpec.region)", () => {
+  const spec = (name: string, region?: string) => ({
+    name,
+    region,
+    heapSize: 2048,
+    *main() {},
+  });
+
+  it("STM32F407: by default the stack and heap come from the CCM; with region SRAM1 from SRAM1 (where a DMA reaches)", () => {
+    const k = bootKernel({ board: STM32F407 });
+    const ccm = k.spawn(spec("ccm"));
+    const sram = k.spawn(spec("sram", "SRAM1"));
+    const where = (t: typeof ccm) => [
+      k.regions.pageInfo(t.stack.base)?.region,
+      k.regions.pageInfo(t.heap!.base)?.region,
+    ];
+    expect([where(ccm), where(sram)]).toEqual([
+      ["CCM", "CCM"],
+      ["SRAM1", "SRAM1"],
+    ]);
+    expect(k.whoseMemory(sram.stack.base)).toBe('the stack guard of task "sram"');
+  });
+
+  it("a region the region manager does not manage is BAD_TASK naming the field and the choices, and nothing is taken", () => {
+    const k = bootKernel({ board: STM32F407 });
+    const before = k.regions.owners().length;
+    for (const region of ["Flash", "sram1", "BackupSRAM-x", 7 as unknown as string]) {
+      expect(() => k.spawn(spec("t", region))).toThrow(
+        expect.objectContaining({
+          code: "BAD_TASK",
+          context: { task: "t", field: "region" },
+          message: 'BAD_TASK: task "t": region must be one of the board\'s RAM regions: CCM, SRAM1, SRAM2',
+        }),
+      );
+    }
+    expect([k.regions.owners().length, k.tasks.length]).toEqual([before, 0]);
+  });
+
+  it("a region too small for the stack is OUT_OF_MEMORY naming it", () => {
+    const k = bootKernel({ board: STM32F407 });
+    expect(() => k.spawn({ ...spec("big", "SRAM2"), stackSize: 32 * 1024 })).toThrow(
+      expect.objectContaining({
+        code: "OUT_OF_MEMORY",
+        message: "OUT_OF_MEMORY: no room for the stack of big in region SRAM2",
+      }),
+    );
   });
 });

@@ -25,6 +25,8 @@ export interface SpecContext {
   hasTask(name: string): boolean;
   /** Whether a partition of that name exists (`UNKNOWN_PARTITION` otherwise). */
   hasPartition(name: string): boolean;
+  /** The RAM regions tasks can be placed in (the region manager's), by name. */
+  readonly regionNames: readonly string[];
   /** Whether a message queue of that name exists (`UNKNOWN_QUEUE` otherwise). */
   hasQueue(name: string): boolean;
   /** Whether a semaphore of that name exists (`UNKNOWN_SEMAPHORE` otherwise). */
@@ -61,6 +63,7 @@ const TASK_SPEC_FIELDS: FieldTable<TaskSpec> = {
   privileged: true,
   stackSize: true,
   heapSize: true,
+  region: true,
   heap: true,
   slabClasses: true,
   code: true,
@@ -106,6 +109,9 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   const hs = spec.heapSize ?? 4096;
   if (!Number.isInteger(hs) || hs < 0 || hs > 16 * 1024 * 1024 || (hs > 0 && hs < 1024)) {
     throw bad("heapSize", "must be 0 or an integer 1 KiB..16 MiB");
+  }
+  if (spec.region !== undefined && (typeof spec.region !== "string" || !kernel.regionNames.includes(spec.region))) {
+    throw bad("region", `must be one of the board's RAM regions: ${kernel.regionNames.join(", ")}`);
   }
   if (spec.heap !== undefined && !isHeapKind(spec.heap)) throw bad("heap", `must be ${HEAP_KIND_LIST}`);
   if (spec.slabClasses !== undefined) {
