@@ -311,6 +311,7 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
       ["mpu-demo", false],
       ["priority-inversion", true],
       ["stack-overflow", false],
+      ["dma", true],
     ]);
     expect(json.filter((a) => a.default).map((a) => a.name)).toEqual([DEFAULT_APP]);
   });

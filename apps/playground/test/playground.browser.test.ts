@@ -172,6 +172,7 @@ describe("the playground in headless Chromium", () => {
       "mpu-demo",
       "priority-inversion",
       "stack-overflow",
+      "dma",
       "your app (editor)",
     ]);
     const hash = await runToEnd(page);

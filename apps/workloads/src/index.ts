@@ -20,6 +20,9 @@
  * - {@link stackOverflow}: the ways a task's stack runs out: recursion into the guard, a SysTick's
  *   exception frame in a call that left too little room (with and without FP state), and a stack
  *   sized with that headroom.
+ * - {@link dma}: what the MPU does not see: a task granted the DMA reads and rewrites another
+ *   task's key, the kernel's checked `dma-copy`, memory no DMA reaches, a buffer freed while a
+ *   transfer into it runs.
  *
  * A hardware-level app, a {@link MachineApp} driving the machine with no kernel:
  * {@link mpuDemo}. {@link APPS} lists them all, tagged with their kind ({@link BuiltinApp}).
@@ -67,6 +70,7 @@ export { SampleLog } from "./alloc-stress/sample-log.js";
 export type { Kmalloc, WorkloadCounters } from "./alloc-stress/workload.js";
 export { heapStress, kmallocStress, OPS_PER_SLICE, pickSize, SLOTS } from "./alloc-stress/workload.js";
 export { appExportOf } from "./app-export.js";
+export { AT_MS, dma, dmaChecks, dmaRegion, SECRET_BYTES, SLOPPY_BYTES, secretBytes, sloppyFrame } from "./dma/app.js";
 export type { AppErrorCode } from "./errors.js";
 export { AppError } from "./errors.js";
 export type { FlightOutputs } from "./flight/app.js";

@@ -17,6 +17,7 @@ describe("registry", () => {
       ["mpu-demo", "machine"],
       ["priority-inversion", "kernel"],
       ["stack-overflow", "kernel"],
+      ["dma", "kernel"],
     ]);
     expect(DEFAULT_APP).toBe("flight");
     expect(findApp("FLIGHT")).toBe(APPS[0]);

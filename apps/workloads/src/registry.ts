@@ -4,6 +4,7 @@
  */
 import type { AppDescription } from "@rtos-sim/kernel";
 import { allocStress } from "./alloc-stress/app.js";
+import { dma } from "./dma/app.js";
 import { flight } from "./flight/app.js";
 import { heapBugs } from "./heap-bugs/app.js";
 import { isolation } from "./isolation/app.js";
@@ -40,6 +41,7 @@ export const APPS: readonly BuiltinApp[] = Object.freeze([
   { kind: "machine", app: mpuDemo },
   { kind: "kernel", app: priorityInversion },
   { kind: "kernel", app: stackOverflow },
+  { kind: "kernel", app: dma },
 ]);
 
 /** Name of the app `rtos-sim run` runs when no app is given. */

@@ -1,0 +1,74 @@
+import { MPS2_AN505, STM32F407 } from "@rtos-sim/hw";
+import { DmaFlag, runApp } from "@rtos-sim/kernel";
+import { describe, expect, it } from "vitest";
+import { dma, dmaRegion, SLOPPY_BYTES, secretBytes, sloppyFrame } from "./app.js";
+
+describe("dma", () => {
+  it("the DMA's reach: SRAM1 on the STM32F407 (not the CCM), AXI SRAM on the H7; none on a board without a modelled DMA", () => {
+    expect(dmaRegion(STM32F407)).toBe("SRAM1");
+    expect(dmaRegion(MPS2_AN505)).toBeNull();
+  });
+
+  it("on the STM32F407 with the checker: the key read and rewritten by DMA without an MPU fault, dma-copy OK / EFAULT / ENXIO, one use-after-free by the DMA", () => {
+    const run = runApp(dma);
+    const k = run.kernel;
+    expect(run.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["rogue reads the keeper's key by DMA", true],
+      ["rogue rewrites the key by DMA", true],
+      ["driver copies through the kernel's dma-copy", true],
+      ["local asks for a DMA from its stack", true],
+      ["sloppy frees a buffer the DMA still writes", true],
+    ]);
+    expect(k.faults).toEqual([]);
+    // the key in the keeper's heap (SRAM1), in quarantine after its free: the rogue's 16 bytes, then the key
+    const vault = 0x20003018;
+    expect(k.machine.bus.peek(vault, 16)).toEqual(new Uint8Array(16).fill(0xee));
+    expect(k.machine.bus.peek(vault + 16, 48)).toEqual(secretBytes().subarray(16));
+    // the rogue's copy: the key, its first 16 bytes then its own 0xEE
+    expect(k.machine.bus.peek(0x20006018 + 16, 48)).toEqual(secretBytes().subarray(16));
+    expect(k.devices.dma!.busy).toBe(false);
+    const reports = k.checker!.reports;
+    expect(reports.map((r) => [r.kind, r.mode, r.address, r.size, r.access, r.taskName])).toEqual([
+      ["use-after-free", "dma", 0x20019440, SLOPPY_BYTES, "write", "sloppy"],
+    ]);
+    expect(k.machine.bus.peek(0x20019440 + 16, SLOPPY_BYTES - 16)).toEqual(sloppyFrame().subarray(16));
+    expect(k.task("local")!.stack.base >>> 16).toBe(0x1000); // the CCM
+    expect(run.result.reason).toBe("no-tasks");
+  });
+
+  it("without the checker: the DMA's bytes over the freed block's TLSF links, HEAP_CORRUPTION at sloppy's next free (expected)", () => {
+    const run = runApp(dma, { memcheck: false });
+    expect(run.checks.every((c) => c.ok)).toBe(true);
+    expect(run.kernel.faults.map((f) => [f.task, f.kind, f.message, f.action])).toEqual([
+      [
+        "sloppy",
+        "heap",
+        "HEAP_CORRUPTION: tlsf:sloppy: heap corruption (free-list link outside the arenas) at 0x20019410",
+        "stopped",
+      ],
+    ]);
+    expect(dma.expectFault?.(run.kernel.faults[0]!)).toBe(true);
+  });
+
+  it("the rogue's transfers complete (TCIF0) and the keeper sees its key change at its 2 ms check", () => {
+    const run = runApp(dma);
+    const lines = [...run.kernel.task("keeper")!.output, ...run.kernel.task("rogue")!.output];
+    expect(lines).toEqual([
+      "keeper: a 64-byte key in its heap at 0x20003018",
+      "keeper: its key changed at byte 0, and no task wrote it",
+      "rogue: the keeper's key, read by DMA2: 5a47600d2ecbf491...",
+    ]);
+    expect(DmaFlag.TCIF0).toBe(0x20);
+  });
+
+  it("a run shorter than a scenario's time skips its check rather than failing it", () => {
+    const run = runApp(dma, { durationMs: 3.5 });
+    expect(run.checks.map((c) => [c.name, c.ok, c.skipped ?? false])).toEqual([
+      ["rogue reads the keeper's key by DMA", true, false],
+      ["rogue rewrites the key by DMA", true, false],
+      ["driver copies through the kernel's dma-copy", true, false], // done at 3.008 ms
+      ["local asks for a DMA from its stack", false, true],
+      ["sloppy frees a buffer the DMA still writes", false, true],
+    ]);
+  });
+});

@@ -1,0 +1,350 @@
+import type { Board } from "@rtos-sim/hw";
+import {
+  type AppCheck,
+  type AppDescription,
+  type AppEnv,
+  DmaCr,
+  DmaFlag,
+  DmaReg,
+  defineApp,
+  Errno,
+  type FaultRecord,
+  type Kernel,
+  type TaskContext,
+  type TaskSpec,
+} from "@rtos-sim/kernel";
+import { notReached } from "../shared/not-reached.js";
+import { sleepUntil } from "../shared/sleep-until.js";
+import { uartWrite } from "../shared/uart.js";
+
+/** Bytes of the keeper's secret, and of each copy the app makes. */
+export const SECRET_BYTES = 64;
+/** Bytes of `sloppy`'s transfer: long enough that its buffer is freed while the DMA still runs. */
+export const SLOPPY_BYTES = 1024;
+/** When each task starts its scenario, in ms. */
+export const AT_MS = { rogue: 1, driver: 3, local: 3.5, sloppy: 5 } as const;
+
+/** Memory-to-memory, both addresses incremented, 32-bit items (DMA_SxCR, RM0090 chapter 10). */
+const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
+
+/** The first RAM region of the board its DMA reaches (the STM32F407's SRAM1, the H7's AXI SRAM), or null. */
+export function dmaRegion(board: Board): string | null {
+  if (board.roles.dma === undefined) return null;
+  const ram = board.memory.find((r) => r.kind === "ram" && !r.readOnly && r.dmaReachable);
+  return ram?.name ?? null;
+}
+
+/** The keeper's secret: bytes a C program would keep in a key buffer. */
+export function secretBytes(): Uint8Array {
+  return Uint8Array.from({ length: SECRET_BYTES }, (_, i) => (0x5a ^ (i * 29)) & 0xff);
+}
+
+/** What the tasks saw, for the checks (task state the checks read; the bytes themselves are in simulated memory). */
+interface Seen {
+  /** The keeper's vault (its heap block), 0 until it is written. */
+  vault: number;
+  /** The rogue's copy of the vault, 0 until made. */
+  loot: number;
+  /** What the rogue read from its copy after the transfer (through its own checked loads). */
+  leaked: Uint8Array | null;
+  /** The key's first 16 bytes as the keeper read them when it found them changed. */
+  found: Uint8Array | null;
+  /** LISR flags of the rogue's two transfers. */
+  rogueFlags: number[];
+  /** When the keeper found its vault changed, in ms, or null. */
+  tamperedAtMs: number | null;
+  /** The driver's dma-copy results: its own buffers, then the keeper's vault. */
+  driver: number[];
+  /** Whether the driver's own copy moved the exact bytes. */
+  driverBytesOk: boolean;
+  /** `local`'s dma-copy result from its stack. */
+  local: number | null;
+  /** `sloppy`'s destination buffer (freed while the DMA writes it), 0 until freed. */
+  sloppyDst: number;
+}
+
+/** Polls LISR until stream 0's transfer is over (as a driver polling TCIF0/TEIF0), clears the flags, returns them. */
+function waitTransfer(t: TaskContext, dma: number): number {
+  let flags = 0;
+  while (flags === 0) {
+    flags = t.read32(dma + DmaReg.LISR) & (DmaFlag.TCIF0 | DmaFlag.TEIF0);
+    if (flags === 0) t.compute(20); // the polling loop's branch and compare
+  }
+  t.write32(dma + DmaReg.LIFCR, flags);
+  return flags;
+}
+
+/** Programs DMA2 stream 0 for `words` words from `src` to `dst` and enables it (RM0090, "Stream configuration procedure"). */
+function startTransfer(t: TaskContext, dma: number, src: number, dst: number, words: number): void {
+  t.write32(dma + DmaReg.S0PAR, src);
+  t.write32(dma + DmaReg.S0M0AR, dst);
+  t.write32(dma + DmaReg.S0NDTR, words);
+  t.write32(dma + DmaReg.S0CR, M2M_WORDS | DmaCr.EN);
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const errno = (code: number) => Object.entries(Errno).find(([, v]) => v === code)?.[0] ?? String(code);
+
+/** The keeper: its secret in its heap, checked every millisecond. */
+function keeper(env: AppEnv, seen: Seen, region: string): TaskSpec {
+  const uart = env.device("uart");
+  return {
+    name: "keeper",
+    priority: 3,
+    region,
+    devices: ["uart"],
+    *main(t) {
+      const secret = secretBytes();
+      const vault = yield* t.malloc(SECRET_BYTES);
+      t.writeBytes(vault, secret);
+      seen.vault = vault;
+      uartWrite(t, uart, `keeper: a ${SECRET_BYTES}-byte key in its heap at 0x${vault.toString(16)}\n`);
+      for (let ms = 1; seen.tamperedAtMs === null; ms++) {
+        yield* sleepUntil(t, ms);
+        const now = t.readBytes(vault, SECRET_BYTES);
+        const at = now.findIndex((b, i) => b !== secret[i]);
+        if (at >= 0) {
+          seen.tamperedAtMs = (yield* t.info()).now;
+          seen.found = now.subarray(0, 16);
+          uartWrite(t, uart, `keeper: its key changed at byte ${at}, and no task wrote it\n`);
+        }
+      }
+      yield* t.free(vault);
+    },
+  };
+}
+
+/** The rogue: granted DMA2's registers by a careless configuration, it reads and rewrites the keeper's key. */
+function rogue(env: AppEnv, seen: Seen, region: string): TaskSpec {
+  const uart = env.device("uart");
+  const dma = env.device("dma");
+  return {
+    name: "rogue",
+    priority: 2,
+    region,
+    devices: ["uart", "dma"],
+    *main(t) {
+      yield* sleepUntil(t, AT_MS.rogue);
+      const loot = yield* t.malloc(SECRET_BYTES);
+      seen.loot = loot;
+      startTransfer(t, dma, seen.vault, loot, SECRET_BYTES / 4); // the MPU never sees the DMA's reads
+      seen.rogueFlags.push(waitTransfer(t, dma));
+      seen.leaked = t.readBytes(loot, SECRET_BYTES);
+      uartWrite(t, uart, `rogue: the keeper's key, read by DMA2: ${hex(seen.leaked.subarray(0, 8))}...\n`);
+      t.fill(loot, 0xee, 16);
+      startTransfer(t, dma, loot, seen.vault, 4); // and written back over it
+      seen.rogueFlags.push(waitTransfer(t, dma));
+      yield* t.free(loot);
+    },
+  };
+}
+
+/** The driver: copies through the kernel's dma-copy, which checks both buffers against its own view first. */
+function driver(env: AppEnv, seen: Seen, region: string): TaskSpec {
+  const uart = env.device("uart");
+  return {
+    name: "driver",
+    priority: 1,
+    region,
+    devices: ["uart"],
+    *main(t) {
+      yield* sleepUntil(t, AT_MS.driver);
+      const src = yield* t.malloc(SECRET_BYTES);
+      const dst = yield* t.malloc(SECRET_BYTES);
+      const frame = Uint8Array.from({ length: SECRET_BYTES }, (_, i) => i);
+      t.writeBytes(src, frame);
+      seen.driver.push(yield* t.dmaCopy(dst, src, SECRET_BYTES));
+      seen.driverBytesOk = t.readBytes(dst, SECRET_BYTES).every((b, i) => b === frame[i]);
+      seen.driver.push(yield* t.dmaCopy(dst, seen.vault, SECRET_BYTES)); // not its memory: refused
+      uartWrite(t, uart, `driver: dma-copy of its own buffers ${seen.driver.map(errno).join(", the keeper's key ")}\n`);
+      yield* t.free(dst);
+      yield* t.free(src);
+    },
+  };
+}
+
+/** `local`: left where the kernel puts tasks first (the STM32F407's CCM, the H7's DTCM), it asks for a DMA from its stack. */
+function local(env: AppEnv, seen: Seen): TaskSpec {
+  const uart = env.device("uart");
+  return {
+    name: "local",
+    priority: 1,
+    devices: ["uart"],
+    *main(t) {
+      yield* sleepUntil(t, AT_MS.local);
+      const dst = yield* t.malloc(32);
+      const buf = t.push(32); // uint8_t line[32] on its stack
+      t.fill(buf, 0x20, 32);
+      seen.local = yield* t.dmaCopy(dst, buf, 32);
+      t.pop(32);
+      uartWrite(t, uart, `local: dma-copy from its stack at 0x${buf.toString(16)}: ${errno(seen.local)}\n`);
+      yield* t.free(dst);
+    },
+  };
+}
+
+/** `sloppy`: a driver granted the DMA frees its destination before the transfer into it completes. */
+function sloppy(env: AppEnv, seen: Seen, region: string): TaskSpec {
+  const uart = env.device("uart");
+  const dma = env.device("dma");
+  return {
+    name: "sloppy",
+    priority: 1,
+    region,
+    devices: ["uart", "dma"],
+    *main(t) {
+      yield* sleepUntil(t, AT_MS.sloppy);
+      const src = yield* t.malloc(SLOPPY_BYTES);
+      const dst = yield* t.malloc(SLOPPY_BYTES);
+      t.writeBytes(src, sloppyFrame());
+      startTransfer(t, dma, src, dst, SLOPPY_BYTES / 4); // 256 words: 512 cycles SRAM to SRAM
+      yield* t.free(dst); // the bug: the DMA still writes into it
+      seen.sloppyDst = dst;
+      uartWrite(t, uart, `sloppy: freed 0x${dst.toString(16)} while DMA2 still writes it\n`);
+      t.compute(4 * SLOPPY_BYTES); // other work meanwhile: the rest of the transfer lands in the free block
+      waitTransfer(t, dma);
+      yield* t.free(src);
+      uartWrite(t, uart, "sloppy: done\n");
+    },
+  };
+}
+
+/** What `sloppy` receives: 64 lines of "RX frame nn ok.\n" (16 bytes each). */
+export function sloppyFrame(): Uint8Array {
+  let text = "";
+  for (let i = 0; i < SLOPPY_BYTES / 16; i++) text += `RX frame ${String(i).padStart(2, "0")} ok.\n`;
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+
+/** What each run's tasks saw, by the run's environment (read by its checks). */
+const runs = new WeakMap<AppEnv, Seen>();
+
+/** The tasks: all five on a board with a DMA the simulator models; none elsewhere. */
+function dmaTasks(env: AppEnv): TaskSpec[] {
+  const seen: Seen = {
+    vault: 0,
+    loot: 0,
+    leaked: null,
+    found: null,
+    rogueFlags: [],
+    tamperedAtMs: null,
+    driver: [],
+    driverBytesOk: false,
+    local: null,
+    sloppyDst: 0,
+  };
+  runs.set(env, seen);
+  const region = dmaRegion(env.board);
+  if (region === null) return [];
+  return [
+    keeper(env, seen, region),
+    rogue(env, seen, region),
+    driver(env, seen, region),
+    local(env, seen),
+    sloppy(env, seen, region),
+  ];
+}
+
+/** Whether a fault is `sloppy`'s heap found corrupt, the DMA's bytes over a free block's links (the checker off). */
+function isSloppyCorruption(f: FaultRecord): boolean {
+  return f.task === "sloppy" && f.kind === "heap" && f.message.startsWith("HEAP_CORRUPTION");
+}
+
+/** Whether a checker report is the DMA's write into `sloppy`'s freed buffer. */
+function isDmaAfterFree(r: { kind: string; mode: string }): boolean {
+  return r.kind === "use-after-free" && r.mode === "dma";
+}
+
+/** One check per scenario, from simulated memory, the kernel's fault records and the checker's reports. */
+export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
+  const seen = runs.get(env);
+  const region = dmaRegion(env.board);
+  if (seen === undefined || region === null) {
+    return [
+      {
+        name: "dma",
+        ok: true,
+        detail: `${env.board.name} has no DMA the simulator models (the dma role: DMA2 of the STM32F4/H7 parts); nothing to run`,
+      },
+    ];
+  }
+  const peek = (at: number, n: number) => kernel.machine.bus.peek(at, n);
+  const secret = secretBytes();
+  const faultsOf = (task: string) => kernel.faults.filter((f) => f.task === task);
+  const checks: AppCheck[] = [];
+  const add = (task: string, dueMs: number, what: string, judge: () => Omit<AppCheck, "name">) =>
+    checks.push({ ...(notReached(kernel, task, what, dueMs) ?? judge()), name: what });
+
+  add("rogue", AT_MS.rogue + 1, "rogue reads the keeper's key by DMA", () => {
+    const leaked = seen.leaked?.every((b, i) => b === secret[i]) === true;
+    return {
+      ok: leaked && seen.rogueFlags[0] === DmaFlag.TCIF0 && faultsOf("rogue").length === 0,
+      detail: leaked
+        ? `all ${SECRET_BYTES} bytes of the key at 0x${seen.vault.toString(16)} copied into the rogue's heap at 0x${seen.loot.toString(16)}: the MPU checks only the core's accesses, and the rogue's regions do not include the key`
+        : `the rogue's copy does not hold the key (flags ${seen.rogueFlags.join(", ")})`,
+    };
+  });
+  add("keeper", AT_MS.rogue + 2, "rogue rewrites the key by DMA", () => {
+    const rewritten = seen.found?.every((b) => b === 0xee) === true;
+    return {
+      ok: rewritten && seen.tamperedAtMs !== null && seen.rogueFlags[1] === DmaFlag.TCIF0,
+      detail: `the key's first 16 bytes ${rewritten ? "are the rogue's 0xEE" : "are not the rogue's"}; the keeper ${seen.tamperedAtMs === null ? "never noticed" : `noticed at ${seen.tamperedAtMs.toFixed(3)} ms`}, no MPU fault anywhere`,
+    };
+  });
+  add("driver", AT_MS.driver + 1, "driver copies through the kernel's dma-copy", () => ({
+    ok: seen.driver[0] === Errno.OK && seen.driverBytesOk && seen.driver[1] === Errno.EFAULT,
+    detail: `its own buffers: ${errnoName(seen.driver[0])}${seen.driverBytesOk ? " (the exact bytes)" : ""}; from the keeper's key: ${errnoName(seen.driver[1])} (the kernel checks both buffers against the caller's MPU view)`,
+  }));
+  add("local", AT_MS.local + 1, "local asks for a DMA from its stack", () => ({
+    ok: seen.local === Errno.ENXIO,
+    detail: `dma-copy from a stack in ${kernel.regions.pageInfo(kernel.task("local")!.stack.base)?.region}: ${errnoName(seen.local ?? undefined)} (no DMA reaches it; tasks that DMA are placed in ${region})`,
+  }));
+  add("sloppy", AT_MS.sloppy + 1, "sloppy frees a buffer the DMA still writes", () => {
+    const reports = (kernel.checker?.reports ?? []).filter((r) => r.mode === "dma");
+    const landed =
+      seen.sloppyDst !== 0 && peek(seen.sloppyDst + 16, SLOPPY_BYTES - 16).every((b, i) => b === sloppyFrame()[i + 16]);
+    if (kernel.checker !== null) {
+      const r = reports[0];
+      return {
+        ok: reports.length === 1 && r !== undefined && isDmaAfterFree(r) && r.address === seen.sloppyDst && landed,
+        detail: r
+          ? `the checker: ${r.kind} by the DMA at 0x${r.address.toString(16)}, ${r.size} bytes (${reports.length} report${reports.length === 1 ? "" : "s"})`
+          : "the checker reported nothing",
+      };
+    }
+    const f = faultsOf("sloppy")[0];
+    return {
+      ok: f !== undefined && isSloppyCorruption(f) && landed,
+      detail: f
+        ? `without the checker the DMA's bytes landed over the free block's links: ${f.message}`
+        : "no fault: the corruption went unseen",
+    };
+  });
+  return checks;
+}
+
+function errnoName(code: number | undefined): string {
+  return code === undefined ? "not called" : errno(code);
+}
+
+/**
+ * `dma`: what the MPU does not see. On a board with a DMA2 (STM32F407, STM32H743/H750), `rogue`,
+ * granted the DMA's registers by a careless configuration, reads the `keeper`'s key and writes
+ * over it without a single MPU fault; `driver` copies through the kernel's `dma-copy`, which
+ * checks both buffers against the caller's own view and refuses the key (EFAULT); `local`, whose
+ * stack lies in the core-coupled memory no DMA reaches, gets ENXIO; `sloppy` frees a buffer while
+ * a transfer into it still runs: the checker reports the DMA's write as a use after free, and
+ * without it the heap is found corrupt at its next free.
+ */
+export const dma: AppDescription = defineApp({
+  name: "dma",
+  description:
+    "the bus master the MPU does not see: a task granted DMA2 reads and rewrites another's key, the kernel's checked dma-copy, CCM out of reach, a buffer freed mid-transfer",
+  board: "stm32f407",
+  durationMs: 6,
+  memcheck: true,
+  tasks: dmaTasks,
+  check: dmaChecks,
+  expectFault: isSloppyCorruption,
+  expectReport: isDmaAfterFree,
+});
