@@ -285,10 +285,10 @@ export class Dma implements Peripheral {
    * TCIF0 and clears EN; a refused beat sets TEIF0 and clears EN. The kernel calls it at each
    * task switch (time may have passed idle); register accesses and the completion alarm call it.
    */
-  settle(at: number = this.env.cycles()): void {
+  settle(at?: number): void {
     const t = this.transfer;
-    if (t === null) return;
-    const due = Math.min(t.total, Math.floor((at - t.start) / t.beat));
+    if (t === null) return; // before reading the time: the kernel calls this at every switch
+    const due = Math.min(t.total, Math.floor(((at ?? this.env.cycles()) - t.start) / t.beat));
     if (due > t.done && t.srcStep === t.width && t.dstStep === t.width) this.burst(t, due);
     const master = this.env.master;
     while (t.done < due) {
