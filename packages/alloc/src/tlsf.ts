@@ -12,7 +12,7 @@ const enum Class {
   SL_COUNT = 16,
   /** Sizes below this (128 B) map linearly: fl 0, one list per 8 bytes. */
   SMALL = 128,
-  /** First-level classes: block sizes up to 2^29 bytes. */
+  /** First-level classes: the last (23) holds blocks of [2^29, 2^30) bytes. */
   FL_COUNT = 24,
   /** The first-level bitmap bits that name a class (any other bit is corruption, ignored). */
   FL_MASK = 0xffffff,
