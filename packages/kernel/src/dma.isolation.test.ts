@@ -2,6 +2,8 @@ import { defineBoard, STM32F407 } from "@rtos-sim/hw";
 import type { MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
+import { fn } from "./data/frames.js";
+import { array, u8, u32 } from "./data/types.js";
 import { DmaCr, DmaFlag, DmaReg } from "./devices/dma.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { Kernel } from "./kernel.js";
@@ -205,6 +207,47 @@ describe("a buffer freed while a DMA transfer into it runs", () => {
     expect(seen.completes - reports[0]!.time).toBeGreaterThanOrEqual(0);
     expect(seen.completes - reports[0]!.time).toBeLessThan(10);
     expect(k.devices.dma!.busy).toBe(false);
+    expect(k.faults).toEqual([]);
+  });
+});
+
+describe("a stack buffer a DMA transfer still writes after its function returned", () => {
+  const RX = fn("start_rx", { locals: { n: u32, buf: array(u8, 256) } });
+
+  it("with the checker: one stack-use-after-return by the DMA, at the local's first byte, naming the frame", () => {
+    const k = bootKernel({ board: STM32F407, memcheck: true });
+    let buf = 0;
+    k.spawn({
+      name: "rx",
+      region: "SRAM1", // in the DMA's reach (the CCM is not)
+      devices: ["dma"],
+      *main(t) {
+        const src = yield* t.malloc(256);
+        t.fill(src, 0x41, 256);
+        const f = t.enter(RX);
+        buf = f.locals.buf.address;
+        startCopy(t, k, src, buf, 64); // 64 words into the frame's local buffer
+        t.leave(f); // the bug: start_rx returns while the DMA still writes its buffer
+        t.compute(1000); // the transfer completes (128 cycles) in here
+        yield* t.free(src);
+      },
+    });
+    k.run({ ms: 2 });
+    expect(buf >>> 16).toBe(0x2000); // SRAM1
+    expect(k.checker!.reports.map((r) => [r.kind, r.mode, r.address, r.size, r.access, r.taskName, r.message])).toEqual(
+      [
+        [
+          "stack-use-after-return",
+          "dma",
+          buf,
+          256,
+          "write",
+          "rx",
+          "access to a returned frame, 0 bytes inside local 'buf' of frame start_rx",
+        ],
+      ],
+    );
+    expect(k.machine.bus.peek(buf, 256)).toEqual(new Uint8Array(256).fill(0x41)); // it all landed
     expect(k.faults).toEqual([]);
   });
 });
