@@ -22,7 +22,16 @@ export const SECRET_BYTES = 64;
 /** Bytes of `sloppy`'s transfer: long enough that its buffer is freed while the DMA still runs. */
 export const SLOPPY_BYTES = 1024;
 /** When each task starts its scenario, in ms. */
-export const AT_MS = { rogue: 1, driver: 3, local: 3.5, sloppy: 5 } as const;
+export const AT_MS = {
+  /** The rogue's copy of the key, then its write over it. */
+  rogue: 1,
+  /** The driver's two dma-copy calls. */
+  driver: 3,
+  /** `local`'s dma-copy from its stack. */
+  local: 3.5,
+  /** `sloppy`'s transfer into a buffer it frees. */
+  sloppy: 5,
+} as const;
 
 /** Memory-to-memory, both addresses incremented, 32-bit items (DMA_SxCR, RM0090 chapter 10). */
 const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
