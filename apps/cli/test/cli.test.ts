@@ -321,10 +321,12 @@ describe("rtos-sim map", { timeout: 90_000 }, () => {
   it("prints the memory regions, peripherals and devices of a board", async () => {
     const r = await rtosSim(["map", "stm32f4"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Flash\s+0x08000000\s+0x080FFFFF\s+1 MiB\s+flash\s+r-x\s+5\s+Code, Normal$/m);
-    expect(r.stdout).toMatch(/^CCM\s+0x10000000\s+0x1000FFFF\s+64 KiB\s+ram\s+rw-\s+0\s+Code, Normal$/m);
+    expect(r.stdout).toContain("(end = last byte; access r/w/x as the bus allows it; dma: whether DMA2 reaches it)\n");
+    expect(r.stdout).toMatch(/^Flash\s+0x08000000\s+0x080FFFFF\s+1 MiB\s+flash\s+r-x\s+5\s+yes\s+Code, Normal$/m);
+    // the CCM is on the core's D-bus only: no DMA reaches it
+    expect(r.stdout).toMatch(/^CCM\s+0x10000000\s+0x1000FFFF\s+64 KiB\s+ram\s+rw-\s+0\s+no\s+Code, Normal$/m);
     expect(r.stdout).toMatch(
-      /^BackupSRAM\s+0x40024000\s+0x40024FFF\s+4 KiB\s+ram\s+rwx\s+0\s+Peripheral, Device, XN$/m,
+      /^BackupSRAM\s+0x40024000\s+0x40024FFF\s+4 KiB\s+ram\s+rwx\s+0\s+yes\s+Peripheral, Device, XN$/m,
     );
     expect(r.stdout).toMatch(/^APB1\s+0x40000000\s+0x40007FFF\s+32 KiB\s+Peripheral, Device, XN$/m);
     expect(r.stdout).toMatch(/^USART2\s+0x40004400$/m);
@@ -346,6 +348,7 @@ describe("rtos-sim map", { timeout: 90_000 }, () => {
 
   it("shows the MPU: PMSAv8 with MAIR0/1 and the kernel's regions decoded from RBAR/RLAR (text and JSON)", async () => {
     const r = await rtosSim(["map", "stm32u585"]);
+    expect(r.stdout).toMatch(/^SRAM1\s+0x20000000\s+0x2002FFFF\s+192 KiB\s+ram\s+rwx\s+0\s+SRAM, Normal$/m); // no dma column: no DMA modelled
     expect(r.stdout).toContain(
       "MPU: PMSAv8, 8 regions (MPU_TYPE 0x00000800); an address two enabled regions both match faults (no overlaps); background: privileged only\n",
     );

@@ -36,7 +36,9 @@ function renderMap(
   out += `${board.core}, ${formatHz(board.clockHz)}, ${mpu.name} MPU with ${board.mpuRegions} regions, ${formatBytes(
     totalOf(board, "ram"),
   )} RAM, ${formatBytes(totalOf(board, "flash"))} flash\n\n`;
-  out += `${style.bold("Memory")} (end = last byte; access r/w/x as the bus allows it)\n`;
+  // The DMA column only where the kernel models the board's DMA (its `dma` role).
+  const dma = board.roles.dma !== undefined;
+  out += `${style.bold("Memory")} (end = last byte; access r/w/x as the bus allows it${dma ? `; dma: whether ${board.roles.dma} reaches it` : ""})\n`;
   out += renderTable(
     [
       { header: "region" },
@@ -46,6 +48,7 @@ function renderMap(
       { header: "kind" },
       { header: "access" },
       { header: "wait", align: "right" },
+      ...(dma ? [{ header: "dma" }] : []),
       { header: "default memory map" },
     ],
     board.memory.map((m) => [
@@ -56,6 +59,7 @@ function renderMap(
       m.kind,
       `r${m.readOnly ? "-" : "w"}${m.executable ? "x" : "-"}`,
       String(m.waitStates),
+      ...(dma ? [m.dmaReachable ? "yes" : "no"] : []),
       defaultMap(m.start),
     ]),
   );
