@@ -23,6 +23,8 @@ export const SECRET_BYTES = 64;
 export const SLOPPY_BYTES = 1024;
 /** When each task starts its scenario, in ms. */
 export const AT_MS = {
+  /** `intruder`'s attempt at DMA2's registers, which it was not granted (after the rogue's copy: its priority is lower). */
+  intruder: 1,
   /** The rogue's copy of the key, then its write over it. */
   rogue: 1,
   /** The driver's two dma-copy calls. */
@@ -119,6 +121,20 @@ function keeper(env: AppEnv, seen: Seen, region: string): TaskSpec {
         }
       }
       yield* t.free(vault);
+    },
+  };
+}
+
+/** `intruder`: not granted DMA2, it tries to program it anyway; the MPU stops its first register write. */
+function intruder(env: AppEnv, seen: Seen): TaskSpec {
+  const dma = env.device("dma");
+  return {
+    name: "intruder",
+    priority: 1,
+    *main(t) {
+      yield* sleepUntil(t, AT_MS.intruder);
+      t.write32(dma + DmaReg.S0PAR, seen.vault); // MemManage: DMA2's registers are privileged-only
+      t.write32(dma + DmaReg.S0CR, M2M_WORDS | DmaCr.EN); // not reached
     },
   };
 }
@@ -247,11 +263,17 @@ function dmaTasks(env: AppEnv): TaskSpec[] {
   if (region === null) return [];
   return [
     keeper(env, seen, region),
+    intruder(env, seen),
     rogue(env, seen, region),
     driver(env, seen, region),
     local(env, seen),
     sloppy(env, seen, region),
   ];
+}
+
+/** Whether a fault is `intruder`'s: MemManage at its first write to DMA2's registers, which it was not granted. */
+function isIntruderStopped(f: FaultRecord): boolean {
+  return f.task === "intruder" && f.kind === "memmanage";
 }
 
 /** Whether a fault is `sloppy`'s heap found corrupt, the DMA's bytes over a free block's links (the checker off). */
@@ -284,6 +306,16 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
   const add = (task: string, dueMs: number, what: string, judge: () => Omit<AppCheck, "name">) =>
     checks.push({ ...(notReached(kernel, task, what, dueMs) ?? judge()), name: what });
 
+  add("intruder", AT_MS.intruder + 1, "intruder, not granted DMA2, programs it", () => {
+    const f = faultsOf("intruder")[0];
+    const at = kernel.device("dma").base + DmaReg.S0PAR;
+    return {
+      ok: f !== undefined && isIntruderStopped(f) && f.hw?.faultAddress === at && faultsOf("intruder").length === 1,
+      detail: f
+        ? `stopped at its first register write: ${f.hw?.cause} ${f.hw?.cfsrNames.join("|")} at 0x${f.hw?.faultAddress?.toString(16)} (DMA2's registers are privileged-only unless granted)`
+        : "no fault: it reached DMA2's registers",
+    };
+  });
   add("rogue", AT_MS.rogue + 1, "rogue reads the keeper's key by DMA", () => {
     const leaked = seen.leaked?.every((b, i) => b === secret[i]) === true;
     return {
@@ -297,7 +329,7 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
     const rewritten = seen.found?.every((b) => b === 0xee) === true;
     return {
       ok: rewritten && seen.tamperedAtMs !== null && seen.rogueFlags[1] === DmaFlag.TCIF0,
-      detail: `the key's first 16 bytes ${rewritten ? "are the rogue's 0xEE" : "are not the rogue's"}; the keeper ${seen.tamperedAtMs === null ? "never noticed" : `noticed at ${seen.tamperedAtMs.toFixed(3)} ms`}, no MPU fault anywhere`,
+      detail: `the key's first 16 bytes ${rewritten ? "are the rogue's 0xEE" : "are not the rogue's"}; the keeper ${seen.tamperedAtMs === null ? "never noticed" : `noticed at ${seen.tamperedAtMs.toFixed(3)} ms`}, and the rogue took no MPU fault`,
     };
   });
   add("driver", AT_MS.driver + 1, "driver copies through the kernel's dma-copy", () => ({
@@ -337,7 +369,8 @@ function errnoName(code: number | undefined): string {
 }
 
 /**
- * `dma`: what the MPU does not see. On a board with a DMA2 (STM32F407, STM32H743/H750), `rogue`,
+ * `dma`: what the MPU does not see. On a board with a DMA2 (STM32F407, STM32H743/H750),
+ * `intruder`, not granted the DMA, is stopped at its first register write (MemManage); `rogue`,
  * granted the DMA's registers by a careless configuration, reads the `keeper`'s key and writes
  * over it without a single MPU fault; `driver` copies through the kernel's `dma-copy`, which
  * checks both buffers against the caller's own view and refuses the key (EFAULT); `local`, whose
@@ -354,6 +387,6 @@ export const dma: AppDescription = defineApp({
   memcheck: true,
   tasks: dmaTasks,
   check: dmaChecks,
-  expectFault: isSloppyCorruption,
+  expectFault: (f) => isIntruderStopped(f) || isSloppyCorruption(f),
   expectReport: isDmaAfterFree,
 });
