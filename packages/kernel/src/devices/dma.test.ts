@@ -123,6 +123,43 @@ describe("the DMA device's registers (STM32F4 DMA, stream 0)", () => {
     expect(r.dma.completesAt()! - 16).toBe(28);
   });
 
+  it("overlapping spans move in item order: a destination just above its source repeats the first item; below it, a plain move", () => {
+    const r = rig();
+    const seen: [number, number, number][] = [];
+    r.m.core.hook = { onAccess: (a, size, kind) => void seen.push([a, size, kind]) };
+    r.m.bus.load(0x20000000, bytes(16));
+    r.start(0x20000000, 0x20000004, 4); // one word up: each item reads what the previous one wrote
+    r.advance(8);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect([...r.m.bus.peek(0x20000000, 24)]).toEqual([
+      1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 0, 0, 0, 0,
+    ]);
+    // Item by item: a read and a write of one word each, in order (not one read of the whole span).
+    expect(seen.filter(([a]) => a < 0x40000000).slice(0, 4)).toEqual([
+      [0x20000000, 4, 0],
+      [0x20000004, 4, 1],
+      [0x20000004, 4, 0],
+      [0x20000008, 4, 1],
+    ]);
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
+    r.m.bus.load(0x20000100, bytes(8));
+    r.start(0x20000100, 0x20000102, 2); // half a word up: item 1 reads half of item 0's write
+    r.advance(4);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect([...r.m.bus.peek(0x20000100, 10)]).toEqual([1, 2, 1, 2, 3, 4, 3, 4, 7, 8]);
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
+    r.m.bus.load(0x20000204, bytes(16));
+    seen.length = 0;
+    r.start(0x20000204, 0x20000200, 4); // one word down: no item reads a byte written before it
+    r.advance(8);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect([...r.m.bus.peek(0x20000200, 20)]).toEqual([...bytes(16), 13, 14, 15, 16]);
+    expect(seen.filter(([a]) => a < 0x40000000)).toEqual([
+      [0x20000204, 16, 0],
+      [0x20000200, 16, 1],
+    ]);
+  });
+
   it("while EN is set, PAR, M0AR, NDTR and CR but EN are read-only; clearing EN stops it with TCIF0", () => {
     const r = rig();
     r.m.bus.load(0x20000000, bytes(32));
