@@ -50,6 +50,12 @@ export interface AccessHook {
    * still reaches `onAccess`.
    */
   readonly filter?: AccessFilter;
+  /**
+   * Optional: a bus master other than the core starts a transfer as `actor` (a DMA's EN, see
+   * `BusMaster.begin`). Its accesses until its next start are pieces of that one transfer, however
+   * many pieces time cuts it into (a checker reports one transfer's bad writes into a block once).
+   */
+  onMasterStart?(actor: number): void;
 }
 
 /**

@@ -136,7 +136,7 @@ export class MemoryChecker implements AccessHook {
     ledger.roots.push(...image);
   }
 
-  /** Reports dropped by the caps (`maxRepeats`, `maxReports`). */
+  /** Reports dropped by the caps (`maxRepeats`, `maxReports`), and a DMA transfer's later pieces in a block it was reported in. */
   get suppressed(): number {
     return this.reporter.suppressed;
   }
@@ -176,6 +176,15 @@ export class MemoryChecker implements AccessHook {
   onAccess(address: number, size: number, kind: AccessKind, _privileged: boolean, actor: number): void {
     if ((this.hWords[(address - this.hStart) >> 2]! | this.fast[actor]!) + 1 || (address & 3) + size > 4)
       this.slowAccess(address, size, kind, actor);
+  }
+
+  /**
+   * A DMA (a bus master, mode `ActorMode.Dma`) starts a transfer as `actor`: its bad accesses into
+   * one block until its next start are one report (the pieces are the same access, cut by when
+   * time was observed), counted under `suppressed` after the first.
+   */
+  onMasterStart(actor: number): void {
+    this.reporter.masterStart(actor);
   }
 
   /** A first write into the hot region here, else the exact path ({@link AccessCheck}). */

@@ -44,6 +44,45 @@ describe("a DMA's accesses (ActorMode.Dma): reported as the DMA's, never stoppin
     expect([...f.m.bus.peek(p + 8, 4)]).toEqual([0xdd, 0xcc, 0xbb, 0xaa]); // the bytes landed
   });
 
+  it("one transfer landing in pieces in a freed block is one report; each new transfer one more, up to maxRepeats", () => {
+    const f = setup({ onError: "continue" });
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap);
+    const p = heap.allocate(64)!;
+    heap.free(p);
+    const dma = dmaOf(f, SENSOR);
+    const suppressed: number[] = [];
+    f.checker.events.on("suppressed", (r) => suppressed.push(r.address - p));
+    const transfer = (pieces: number) => {
+      dma.begin();
+      for (let i = 0; i < pieces; i++) expect(dma.writeBlock(p + 8 * i, new Uint8Array(8))).toBeNull();
+    };
+    transfer(5); // a task polling LISR in a loop: the items land 8 bytes at a time
+    expect(f.checker.reports.map((r) => [r.kind, r.address - p, r.size, r.mode, r.occurrence])).toEqual([
+      ["use-after-free", 0, 8, "dma", 1],
+    ]);
+    expect(suppressed).toEqual([8, 16, 24, 32]);
+    transfer(2);
+    transfer(1);
+    transfer(3); // the fourth transfer into the block: past maxRepeats (3)
+    expect(f.checker.reports.map((r) => [r.address - p, r.occurrence])).toEqual([
+      [0, 1],
+      [0, 2],
+      [0, 3],
+    ]);
+    expect(f.checker.suppressed).toBe(4 + 1 + 3);
+    // Without a start (a bare bus master), its accesses into the block are repeats of one site.
+    const q = heap.allocate(32)!;
+    heap.free(q);
+    const bare = dmaOf(f, LOGGER);
+    for (let i = 0; i < 4; i++) bare.write(q + 4 * i, 4, i);
+    expect(f.checker.reports.slice(3).map((r) => [r.address - q, r.task, r.occurrence])).toEqual([
+      [0, LOGGER, 1],
+      [4, LOGGER, 2],
+      [8, LOGGER, 3],
+    ]);
+  });
+
   it("a DMA write into a block back with its allocator (no quarantine): use-after-free, the allocator's memory", () => {
     const f = setup();
     f.user(SENSOR);

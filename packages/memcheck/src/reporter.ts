@@ -38,6 +38,8 @@ export interface ReporterParts {
 interface Tally {
   readonly source: SourceSite | null;
   readonly occurrence: number;
+  /** A later piece of a DMA transfer already reported in this block: not a new report. */
+  readonly continued: boolean;
 }
 
 /** The inputs of the last repeat key and the key (see `Reporter.key`). */
@@ -52,13 +54,16 @@ interface KeyMemo {
   /** The block's address, -1 without a block. */
   readonly block: number;
   readonly task: number;
+  /** Whether the access was a DMA's (its key is its block's). */
+  readonly dma: boolean;
   readonly key: string;
 }
 
 /**
  * The repeat key: the same kind by the same task at the same access site. The site is the source
  * line (with `sourceSites`), else the block of a transition, else the access itself (address,
- * size, read or write); a leak's is its block.
+ * size, read or write); a leak's is its block. A DMA's access (`dma`) has no source line and
+ * its address and size are where time cut its transfer: its site is the block it touched.
  */
 function repeatKey(
   kind: ReportKind,
@@ -68,8 +73,10 @@ function repeatKey(
   access: MemReport["access"],
   block: BlockRecord | null,
   task: number,
+  dma: boolean,
 ): string {
   if (kind.startsWith("leak-") && block !== null) return `${kind}:b${block.address}:${task}`;
+  if (dma && block !== null) return `${kind}:dma:b${block.address}:${task}`;
   if (source !== null) return `${kind}:${source.file}:${source.line}:${source.column}:${task}`;
   if (access === null && block !== null) return `${kind}:b${block.address}:${task}`;
   return `${kind}:${address >>> 0}:${size}:${access}:${task}`;
@@ -109,6 +116,11 @@ export class Reporter {
   /** Reports kept so far per task (the `maxReports` cap is per task: no task's reports crowd out another's). */
   private readonly keptBy = new Map<number, number>();
   private lastKey: KeyMemo | null = null;
+  /** The transfer each DMA actor is in (numbered from 1 at each `masterStart`). */
+  private readonly transferOf = new Map<number, number>();
+  private transfers = 0;
+  /** The transfer a DMA's repeat key was last counted in (its later pieces there are not new reports). */
+  private readonly reportedIn = new Map<string, number>();
   /** The call stack of each site (captured with `sourceSites`), resolved to a line only when a report shows it. */
   private readonly captures = new WeakMap<Site, StackCapture>();
   private readonly resolved = new WeakMap<Site, Site>();
@@ -243,6 +255,14 @@ export class Reporter {
    */
   badAccess(p: Problem, size: number, access: MemReport["access"], actor: number): void {
     const seen = this.tally(p.kind, p.address, size, access, actor, p.block);
+    if (seen.continued) {
+      // A later piece of a DMA transfer in a block it was reported in: the same access, landing
+      // later (the DMA moves its items when time is observed); counted, not reported again.
+      this.dropped++;
+      if (this.events.listenerCount("suppressed") > 0)
+        this.events.emit("suppressed", frozenCopy(this.accessReport(p, size, access, actor, seen)));
+      return;
+    }
     // A DMA's transfer is never stopped by the checker: the running code did not make it.
     const stop = (actor & 3) !== 3 && this.stopsAccess(p.kind, access);
     if (!stop && !this.keeps(seen.occurrence, actorTask(actor)) && this.events.listenerCount("suppressed") === 0) {
@@ -335,10 +355,16 @@ export class Reporter {
     return { marker: address >>> 0, rows };
   }
 
+  /** A DMA starts a transfer as `actor` (see `MemoryChecker.onMasterStart`). */
+  masterStart(actor: number): void {
+    this.transferOf.set(actor, ++this.transfers);
+  }
+
   /** Forgets every report and repeat count. */
   clear(): void {
     this.reports.length = 0;
     this.seen.clear();
+    this.reportedIn.clear();
     this.keptBy.clear();
     this.dropped = 0;
   }
@@ -416,16 +442,25 @@ export class Reporter {
     block: BlockRecord | null,
   ): Tally {
     const task = actorTask(actor);
+    // A DMA's access: no line of code made it (the running code's call site is not its own).
+    const dma = (actor & 3) === ActorMode.Dma && access !== null;
     const sites = this.opts.sourceSites;
-    const source = sites !== null && !kind.startsWith("leak-") ? this.callSite(sites) : null;
-    const key = this.key(kind, source, address, size, access, block, task);
+    const source = sites !== null && !dma && !kind.startsWith("leak-") ? this.callSite(sites) : null;
+    const key = this.key(kind, source, address, size, access, block, task, dma);
     const known = this.seen.get(key);
+    const transfer = dma ? this.transferOf.get(actor) : undefined;
+    if (known !== undefined && transfer !== undefined && this.reportedIn.get(key) === transfer) {
+      return { source, occurrence: known, continued: true };
+    }
     const occurrence = (known ?? 0) + 1;
     // Past the task's `maxReports` its every report is suppressed: a key not seen before is not
     // remembered, or a run reporting at ever new addresses (onError "continue") would grow the map
     // without bound.
-    if (known !== undefined || this.keptOf(task) < this.opts.maxReports) this.seen.set(key, occurrence);
-    return { source, occurrence };
+    if (known !== undefined || this.keptOf(task) < this.opts.maxReports) {
+      this.seen.set(key, occurrence);
+      if (transfer !== undefined && block !== null) this.reportedIn.set(key, transfer);
+    }
+    return { source, occurrence, continued: false };
   }
 
   /** The repeat key (`repeatKey`), the last one reused when asked again with the same inputs. */
@@ -437,6 +472,7 @@ export class Reporter {
     access: MemReport["access"],
     block: BlockRecord | null,
     task: number,
+    dma: boolean,
   ): string {
     // A bad access repeated in a loop asks for the same key each time: the last one is reused
     // (the same string, its hash already computed) rather than built and hashed again.
@@ -450,12 +486,13 @@ export class Reporter {
       m.access === access &&
       m.block === blockAddress &&
       m.task === task &&
+      m.dma === dma &&
       (source === null
         ? m.file === null
         : m.file === source.file && m.line === source.line && m.column === source.column)
     )
       return m.key;
-    const key = repeatKey(kind, source, address, size, access, block, task);
+    const key = repeatKey(kind, source, address, size, access, block, task, dma);
     this.lastKey = {
       kind,
       file: source?.file ?? null,
@@ -466,6 +503,7 @@ export class Reporter {
       access,
       block: blockAddress,
       task,
+      dma,
       key,
     };
     return key;

@@ -64,6 +64,19 @@ describe("a bus master besides the core (a DMA)", () => {
     expect(actorMode(dma.actor)).toBe(ActorMode.Dma);
   });
 
+  it("announces a transfer's start to the hook with its actor (begin); a hook without onMasterStart is fine", () => {
+    const m = createMachine(STM32F407);
+    const dma = new BusMaster(m.bus, m.core);
+    dma.begin(); // no hook: nothing to tell
+    const starts: number[] = [];
+    m.core.hook = { onAccess: () => {}, onMasterStart: (actor) => void starts.push(actor) };
+    dma.actor = makeActor(ActorMode.Dma, 5);
+    dma.begin();
+    expect(starts).toEqual([(5 << 2) | ActorMode.Dma]);
+    m.core.hook = { onAccess: () => {} };
+    expect(() => dma.begin()).not.toThrow();
+  });
+
   it("reaches device registers through the bus, and costs what the core's accesses cost", () => {
     const m = createMachine(STM32F407);
     const writes: [number, number][] = [];

@@ -54,6 +54,15 @@ export class BusMaster {
     private readonly hooks: HookSource,
   ) {}
 
+  /**
+   * Starts a transfer as {@link BusMaster.actor}: tells the access hook (its `onMasterStart`) that
+   * the accesses until the next start are pieces of one transfer. A DMA calls it when a stream
+   * starts moving data.
+   */
+  begin(): void {
+    this.hooks.hook?.onMasterStart?.(this.actor);
+  }
+
   /** Why an access of `size` bytes at `address` would be refused, or null when the bus takes it. */
   refusal(address: number, size: number, write: boolean): BusMasterRefusal | null {
     const a = address >>> 0;
