@@ -241,6 +241,7 @@ export class Dma implements Peripheral {
     const width = (1 << psize) as 1 | 2 | 4;
     const master = this.env.master;
     master.actor = makeActor(ActorMode.Dma, task);
+    master.begin(); // its items, landing in pieces as time is observed, are one transfer
     this.lastError = null;
     this.transfer = {
       start: this.env.cycles(),
