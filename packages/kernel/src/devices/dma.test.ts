@@ -184,6 +184,26 @@ describe("the DMA device's registers (STM32F4 DMA, stream 0)", () => {
     expect(r.alarmAt()).toBeNull();
   });
 
+  it("items written into its own registers act between two items: NDTR ignored while EN, SxCR clearing EN stops it", () => {
+    const r = rig();
+    const toReg = DmaCr.DIR_M2M | DmaCr.PINC | (2 << DmaCr.PSIZE_SHIFT); // destination fixed: one register
+    r.m.bus.load(0x20000000, Uint8Array.of(0xff, 0xff, 0, 0, 0x34, 0x12, 0, 0));
+    r.start(0x20000000, DMA2 + DmaReg.S0NDTR, 2, toReg);
+    expect(r.dma.completesAt()).toBe(6); // SRAM 1 + a device register 2: 3 cycles an item
+    r.advance(6);
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TCIF0); // both items written into NDTR, both ignored
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
+    r.m.bus.load(0x20000100, Uint8Array.of(...bytes(4), 0, 0, 0, 0, ...bytes(8)));
+    r.start(0x20000100, DMA2 + DmaReg.S0CR, 4, toReg); // item 1 is 0: it clears EN
+    r.advance(12);
+    expect(r.reg(DmaReg.S0CR)).toBe(toReg); // item 0 (EN still set) changed nothing else
+    expect(r.reg(DmaReg.LISR)).toBe(DmaFlag.TCIF0);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(2); // stopped after item 1: items 2 and 3 never moved
+    expect(r.dma.busy).toBe(false);
+    expect(r.alarmAt()).toBeNull();
+  });
+
   it("moves nothing for a peripheral-request direction, NDTR = 0, or a reserved PSIZE", () => {
     const r = rig();
     r.m.bus.load(0x20000000, bytes(16));

@@ -151,6 +151,8 @@ export class Dma implements Peripheral {
   private par = 0;
   private m0ar = 0;
   private transfer: Transfer | null = null;
+  /** Whether {@link Dma.settle} is moving items (an item into its own registers re-enters it). */
+  private settling = false;
   /** The last refused beat of a transfer (for tests and reports), or null. */
   lastError: BusMasterError | null = null;
   private readonly env: DmaEnv;
@@ -289,21 +291,36 @@ export class Dma implements Peripheral {
   settle(at?: number): void {
     const t = this.transfer;
     if (t === null) return; // before reading the time: the kernel calls this at every switch
-    const due = Math.min(t.total, Math.floor(((at ?? this.env.cycles()) - t.start) / t.beat));
+    // An item read from or written to this DMA's own registers comes back here through its
+    // register access: the items are moving already, and the access acts between two items.
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      this.move(t, Math.min(t.total, Math.floor(((at ?? this.env.cycles()) - t.start) / t.beat)));
+    } finally {
+      this.settling = false;
+    }
+  }
+
+  /** Moves items until `due` have (see {@link Dma.settle}). */
+  private move(t: Transfer, due: number): void {
     if (due > t.done && t.srcStep === t.width && t.dstStep === t.width && !propagates(t, due)) this.burst(t, due);
     const master = this.env.master;
     while (t.done < due) {
       const i = t.done;
       const v = master.read((t.src + i * t.srcStep) >>> 0, t.width);
-      const err = typeof v === "number" ? master.write((t.dst + i * t.dstStep) >>> 0, t.width, v) : v;
-      if (err !== null) {
-        this.lastError = err;
-        this.lisr |= DmaFlag.TEIF0;
-        this.cr &= ~DmaCr.EN;
-        this.end(t);
+      if (typeof v !== "number") {
+        this.fail(t, v);
         return;
       }
-      t.done = i + 1;
+      t.done = i + 1; // before the write: one into SxCR clearing EN leaves NDTR the items after it
+      const err = master.write((t.dst + i * t.dstStep) >>> 0, t.width, v);
+      if (err !== null) {
+        t.done = i;
+        this.fail(t, err);
+        return;
+      }
+      if (this.transfer !== t) return; // the item, written into SxCR, cleared EN: stopped there
     }
     if (t.done === t.total) {
       this.lisr |= DmaFlag.TCIF0;
@@ -312,6 +329,14 @@ export class Dma implements Peripheral {
       return;
     }
     this.arm();
+  }
+
+  /** A refused beat: TEIF0 set, EN cleared, NDTR the items not moved. */
+  private fail(t: Transfer, err: BusMasterError): void {
+    this.lastError = err;
+    this.lisr |= DmaFlag.TEIF0;
+    this.cr &= ~DmaCr.EN;
+    this.end(t);
   }
 
   /**
