@@ -7,6 +7,9 @@ import type { Kernel } from "../kernel.js";
 import { Errno } from "../syscalls.js";
 import type { TaskContext } from "../task-context.js";
 
+/** Memory-to-memory, both addresses incremented, 32-bit items. */
+const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
+
 const pattern = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (seed + 5 * i) & 0xff);
 
 /** STM32F407 with partitions "a", "b" and "secret" in SRAM1 (the DMA's reach), "ccm" in the CCM (not). */
@@ -115,6 +118,124 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
     const u = bootKernel({ board: STM32U585, partitions: [{ name: "a", size: 1024 }] });
     const pa = u.partitions.get("a")!.base;
     expect(runTask(u, ["a"], (t) => t.dmaCopy(pa + 512, pa, 64))).toBe(Errno.ENODEV);
+  });
+
+  it("forged fields: the address space's end, its own stack guard, a read-only partition, the same span; nothing changes", () => {
+    const k = boot({
+      partitions: [
+        { name: "a", size: 1024, region: "SRAM1" },
+        { name: "ro", size: 1024, region: "SRAM1" },
+      ],
+    });
+    const a = k.partitions.get("a")!.base;
+    const ro = k.partitions.get("ro")!.base;
+    k.machine.bus.load(ro, pattern(64, 7));
+    let guard = 0;
+    let guardBefore: Uint8Array = new Uint8Array(0);
+    let codes: number[] = [];
+    k.spawn({
+      name: "client",
+      region: "SRAM1",
+      partitions: { a: "rw", ro: "ro" },
+      *main(t) {
+        guard = t.stackBase;
+        guardBefore = k.machine.bus.peek(guard, 32);
+        codes = [
+          yield* t.dmaCopy(0xffff_fffc, a, 4), // the last word of the address space: not its own
+          yield* t.dmaCopy(a, 0xffff_ffff, 2), // a span past 2^32
+          yield* t.dmaCopy(guard, ro, 32), // into its own stack guard
+          yield* t.dmaCopy(a, guard, 32), // out of it
+          yield* t.dmaCopy(ro, a, 32), // into the partition it may only read
+          yield* t.dmaCopy(a, a, 4), // the same span
+          yield* t.dmaCopy(a + 4, a + 1, 4), // overlapping by one byte
+          yield* t.dmaCopy(a + 512, ro, 64), // from the read-only partition into its own: fine
+          yield* t.dmaCopy(a + 4, a, 4), // adjacent spans: fine
+        ];
+      },
+    });
+    k.run({ ms: 5 });
+    const { EFAULT, EINVAL, OK } = Errno;
+    expect(codes).toEqual([EFAULT, EFAULT, EFAULT, EFAULT, EFAULT, EINVAL, EINVAL, OK, OK]);
+    expect(k.machine.bus.peek(guard, 32)).toEqual(guardBefore);
+    expect(k.machine.bus.peek(ro, 64)).toEqual(pattern(64, 7));
+    expect(k.machine.bus.peek(a + 512, 64)).toEqual(pattern(64, 7));
+    expect(k.faults).toEqual([]);
+  });
+
+  it("a privileged caller is checked at its privilege: the kernel's block is its to write, its guard and flash are not", () => {
+    const k = boot();
+    const a = k.partitions.get("a")!.base;
+    let codes: number[] = [];
+    k.spawn({
+      name: "root",
+      privileged: true,
+      region: "SRAM1",
+      partitions: { a: "rw" },
+      *main(t) {
+        t.writeBytes(a, pattern(16, 0x30));
+        codes = [
+          yield* t.dmaCopy(t.stackBase, a, 16), // its guard: privileged read-only
+          yield* t.dmaCopy(0x0800_0000, a, 16), // flash: its MPU view lets it, no DMA writes flash
+          yield* t.dmaCopy(a + 64, 0x0800_0000, 16), // flash as the source: fine
+        ];
+      },
+    });
+    k.run({ ms: 5 });
+    expect(codes).toEqual([Errno.EFAULT, Errno.ENXIO, Errno.OK]);
+    expect(k.machine.bus.peek(a + 64, 16)).toEqual(k.machine.bus.peek(0x0800_0000, 16));
+    // The kernel's block, as a privileged task's own stores could: its privilege, not a hole.
+    const c = boot();
+    const ca = c.partitions.get("a")!.base;
+    let code = -1;
+    c.spawn({
+      name: "root",
+      privileged: true,
+      partitions: { a: "rw" },
+      *main(t) {
+        t.writeBytes(ca, pattern(16, 0x30));
+        code = yield* t.dmaCopy(c.kernelBlock.base + 1024, ca, 16);
+      },
+    });
+    c.run({ ms: 5 });
+    expect(code).toBe(Errno.OK);
+    expect(c.machine.bus.peek(c.kernelBlock.base + 1024, 16)).toEqual(pattern(16, 0x30));
+  });
+
+  it("EBUSY while a rogue's own transfer writes the caller's buffer; the caller's bytes are the rogue's, not the kernel's", () => {
+    const k = boot();
+    const a = k.partitions.get("a")!.base;
+    const b = k.partitions.get("b")!.base;
+    k.machine.bus.load(b, pattern(1024, 0x55));
+    const dma = k.device("dma").base;
+    let busy = -1;
+    let after = -1;
+    k.spawn({
+      name: "rogue",
+      priority: 5,
+      devices: ["dma"],
+      *main(t) {
+        t.write32(dma + DmaReg.S0PAR, b);
+        t.write32(dma + DmaReg.S0M0AR, a);
+        t.write32(dma + DmaReg.S0NDTR, 256); // 256 words into the client's "a": 512 cycles
+        t.write32(dma + DmaReg.S0CR, M2M_WORDS | DmaCr.EN);
+        yield* t.yield();
+      },
+    });
+    k.spawn({
+      name: "client",
+      priority: 4,
+      partitions: { a: "rw", b: "rw" },
+      *main(t) {
+        busy = yield* t.dmaCopy(a, b + 512, 64); // while the rogue's transfer runs
+        yield* t.sleep({ ms: 1 });
+        after = yield* t.dmaCopy(a, b + 512, 64);
+      },
+    });
+    k.run({ ms: 5 });
+    expect(busy).toBe(Errno.EBUSY);
+    expect(after).toBe(Errno.OK);
+    expect(k.machine.bus.peek(a, 64)).toEqual(pattern(1024, 0x55).subarray(512, 576));
+    expect(k.machine.bus.peek(a + 64, 960)).toEqual(pattern(1024, 0x55).subarray(64));
   });
 
   it("with the checker: a freed block as the destination is EFAULT, not a DMA write into it", () => {
