@@ -29,11 +29,15 @@ export function checkBuffer(
   if (length === 0) return null;
   const core = machine.core;
   const need = kind === "read" ? (k.privileged ? Perm.PR : Perm.UR) : k.privileged ? Perm.PW : Perm.UW;
-  for (let a = ptr; a < ptr + length; a = (Math.floor(a / 32) + 1) * 32) {
+  // One address per 32-byte MPU granule, and each memory segment's end: a segment need not end
+  // on a granule (the STM32F407's 528-byte OTP ends at 0x1FFF7A10), and the span may go past it.
+  for (let a = ptr; a < ptr + length; ) {
     if ((core.permissionAt(a) & need) === 0) {
       return `${kind} of [${hex32(ptr)}, ${hex32(ptr + length)}) denied at ${hex32(a)} by the task's MPU view`;
     }
-    if (!machine.bus.segmentFor(a)) return `[${hex32(ptr)}, ${hex32(ptr + length)}) is not memory (at ${hex32(a)})`;
+    const seg = machine.bus.segmentFor(a);
+    if (!seg) return `[${hex32(ptr)}, ${hex32(ptr + length)}) is not memory (at ${hex32(a)})`;
+    a = Math.min((Math.floor(a / 32) + 1) * 32, seg.end);
   }
   if (checker) {
     // The MPU view was checked above (at the task's privilege); the checker adds its byte states.

@@ -177,11 +177,14 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
           yield* t.dmaCopy(t.stackBase, a, 16), // its guard: privileged read-only
           yield* t.dmaCopy(0x0800_0000, a, 16), // flash: its MPU view lets it, no DMA writes flash
           yield* t.dmaCopy(a + 64, 0x0800_0000, 16), // flash as the source: fine
+          // OTP's 528 bytes end at 0x1FFF7A10, inside a 32-byte MPU granule: past it is no memory.
+          yield* t.dmaCopy(a + 128, 0x1fff_7a00, 32),
+          yield* t.dmaCopy(a + 128, 0x1fff_7a00, 16), // the OTP's last 16 bytes: fine
         ];
       },
     });
     k.run({ ms: 5 });
-    expect(codes).toEqual([Errno.EFAULT, Errno.ENXIO, Errno.OK]);
+    expect(codes).toEqual([Errno.EFAULT, Errno.ENXIO, Errno.OK, Errno.EFAULT, Errno.OK]);
     expect(k.machine.bus.peek(a + 64, 16)).toEqual(k.machine.bus.peek(0x0800_0000, 16));
     // The kernel's block, as a privileged task's own stores could: its privilege, not a hole.
     const c = boot();
