@@ -94,7 +94,9 @@ function startTransfer(t: TaskContext, dma: number, src: number, dst: number, wo
 }
 
 const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-const errno = (code: number) => Object.entries(Errno).find(([, v]) => v === code)?.[0] ?? String(code);
+/** A syscall result by its `Errno` name ("not called" before the task made the call). */
+const errno = (code: number | null | undefined): string =>
+  code == null ? "not called" : (Object.entries(Errno).find(([, v]) => v === code)?.[0] ?? String(code));
 
 /** The keeper: its secret in its heap, checked every millisecond. */
 function keeper(env: AppEnv, seen: Seen, region: string): TaskSpec {
@@ -299,7 +301,6 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
       },
     ];
   }
-  const peek = (at: number, n: number) => kernel.machine.bus.peek(at, n);
   const secret = secretBytes();
   const faultsOf = (task: string) => kernel.faults.filter((f) => f.task === task);
   const checks: AppCheck[] = [];
@@ -334,16 +335,19 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
   });
   add("driver", AT_MS.driver + 1, "driver copies through the kernel's dma-copy", () => ({
     ok: seen.driver[0] === Errno.OK && seen.driverBytesOk && seen.driver[1] === Errno.EFAULT,
-    detail: `its own buffers: ${errnoName(seen.driver[0])}${seen.driverBytesOk ? " (the exact bytes)" : ""}; from the keeper's key: ${errnoName(seen.driver[1])} (the kernel checks both buffers against the caller's MPU view)`,
+    detail: `its own buffers: ${errno(seen.driver[0])}${seen.driverBytesOk ? " (the exact bytes)" : ""}; from the keeper's key: ${errno(seen.driver[1])} (the kernel checks both buffers against the caller's MPU view)`,
   }));
   add("local", AT_MS.local + 1, "local asks for a DMA from its stack", () => ({
     ok: seen.local === Errno.ENXIO,
-    detail: `dma-copy from a stack in ${kernel.regions.pageInfo(kernel.task("local")!.stack.base)?.region}: ${errnoName(seen.local ?? undefined)} (no DMA reaches it; tasks that DMA are placed in ${region})`,
+    detail: `dma-copy from a stack in ${kernel.regions.pageInfo(kernel.task("local")!.stack.base)?.region}: ${errno(seen.local)} (no DMA reaches it; tasks that DMA are placed in ${region})`,
   }));
   add("sloppy", AT_MS.sloppy + 1, "sloppy frees a buffer the DMA still writes", () => {
     const reports = (kernel.checker?.reports ?? []).filter((r) => r.mode === "dma");
+    // past the first 16 bytes, which the allocator's free-block links may hold now
+    const frame = sloppyFrame();
     const landed =
-      seen.sloppyDst !== 0 && peek(seen.sloppyDst + 16, SLOPPY_BYTES - 16).every((b, i) => b === sloppyFrame()[i + 16]);
+      seen.sloppyDst !== 0 &&
+      kernel.machine.bus.peek(seen.sloppyDst + 16, SLOPPY_BYTES - 16).every((b, i) => b === frame[i + 16]);
     if (kernel.checker !== null) {
       const r = reports[0];
       return {
@@ -362,10 +366,6 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
     };
   });
   return checks;
-}
-
-function errnoName(code: number | undefined): string {
-  return code === undefined ? "not called" : errno(code);
 }
 
 /**
