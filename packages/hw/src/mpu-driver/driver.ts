@@ -46,6 +46,7 @@ class LaidOutConfig<P> implements MpuConfig {
     readonly regions: readonly (MpuRegionUse | null)[],
     readonly words: Uint32Array,
     readonly stackLimit: number | null,
+    readonly record: Uint32Array,
     private readonly decode: (words: Uint32Array) => readonly MpuRegionView[],
   ) {
     this.#driver = driver;
@@ -88,6 +89,12 @@ export abstract class GrantDriver<P = null> implements MpuDriver {
   protected abstract prepare(words: Uint32Array): P;
   /** Writes a configuration's registers (`prepared`: what {@link GrantDriver.prepare} made of its words). */
   protected abstract write(config: MpuConfig, prepared: P): void;
+  /** Words of a configuration's record ({@link MpuConfig.record}). */
+  abstract readonly recordWords: number;
+  /** A configuration's record: what a kernel keeps in memory and loads at a switch. */
+  protected abstract recordOf(words: Uint32Array, stackLimit: number | null): Uint32Array;
+  /** Writes the registers from a record as the architecture's load sequence does, whatever its words say. */
+  protected abstract writeRecord(record: ArrayLike<number>): void;
   /** Decodes a configuration's words into views. */
   protected abstract decode(words: Uint32Array): readonly MpuRegionView[];
 
@@ -125,6 +132,7 @@ export abstract class GrantDriver<P = null> implements MpuDriver {
     const regions = numberRegions(this.regionCount, who, kernelPieces, taskPieces);
     const limit = [...task, ...kernel].find((r) => r.stackLimit !== undefined)?.stackLimit ?? null;
     const words = this.encode(regions);
+    const record = this.recordOf(words, limit);
     const config = new LaidOutConfig<P>(
       this,
       this.prepare(words),
@@ -136,6 +144,7 @@ export abstract class GrantDriver<P = null> implements MpuDriver {
       Object.freeze(regions),
       words,
       limit,
+      record,
       (words) => this.decode(words),
     );
     return config;
@@ -163,6 +172,37 @@ export abstract class GrantDriver<P = null> implements MpuDriver {
     this.write(config, LaidOutConfig.preparedBy<P>(config));
     this.loadedConfig = config;
     this.loadCount++;
+  }
+
+  configureFromRecord(config: MpuConfig, record: ArrayLike<number>): boolean {
+    this.own(config);
+    const mine = config.record;
+    const n = mine.length;
+    if (record === null || typeof record !== "object" || record.length !== n) {
+      throw new HwError(
+        "BAD_ARGUMENT",
+        `configureFromRecord: the record must hold ${n} words (${this.architecture}, ${this.regionCount} regions), got ${
+          record === null || typeof record !== "object" ? String(record) : record.length
+        }`,
+        { expected: n, architecture: this.architecture },
+      );
+    }
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (record[i]! >>> 0 !== mine[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      this.configureMpu(config);
+      return true;
+    }
+    // Not the configuration laid out: the registers get what memory holds, as on silicon.
+    this.writeRecord(record);
+    this.loadedConfig = null;
+    this.loadCount++;
+    return false;
   }
 
   invalidate(): void {

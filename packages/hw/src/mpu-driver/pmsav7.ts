@@ -131,6 +131,19 @@ export class Pmsav7Driver extends GrantDriver<MpuPairProgram | null> {
     else this.mpu.loadPairs(config.words);
   }
 
+  get recordWords(): number {
+    return 2 * this.regionCount;
+  }
+
+  protected recordOf(words: Uint32Array): Uint32Array {
+    return Uint32Array.from(words);
+  }
+
+  protected writeRecord(record: ArrayLike<number>): void {
+    // FreeRTOS-MPU's PendSV: LDMs from the TCB, STMs to RBAR..RASR_A3, the words as they are.
+    this.mpu.loadPairs(record);
+  }
+
   protected decode(words: Uint32Array): readonly MpuRegionView[] {
     const out: MpuRegionView[] = [];
     for (let n = 0; n < words.length / 2; n++) {

@@ -168,6 +168,31 @@ export class Pmsav8Driver extends GrantDriver {
     this.core.psplim = config.stackLimit ?? 0;
   }
 
+  get recordWords(): number {
+    return 2 * this.regionCount + 3;
+  }
+
+  protected recordOf(words: Uint32Array, stackLimit: number | null): Uint32Array {
+    const record = new Uint32Array(words.length + 3);
+    record[0] = PMSAV8_MAIR[0];
+    record[1] = PMSAV8_MAIR[1];
+    record.set(words, 2);
+    record[words.length + 2] = stackLimit ?? 0;
+    return record;
+  }
+
+  protected writeRecord(record: ArrayLike<number>): void {
+    // FreeRTOS's ARMv8-M PendSV: MAIR0/1 from the TCB, RNR and an STM of (RBAR, RLAR) pairs per
+    // group of 4 regions, then PSPLIM, the words as they are.
+    const n = 2 * this.regionCount;
+    this.mpu.writeRegister(MpuV8Reg.MAIR0, record[0]! >>> 0);
+    this.mpu.writeRegister(MpuV8Reg.MAIR1, record[1]! >>> 0);
+    const pairs = new Uint32Array(n);
+    for (let i = 0; i < n; i++) pairs[i] = record[i + 2]! >>> 0;
+    this.mpu.loadRegions(0, pairs);
+    this.core.psplim = record[n + 2]! >>> 0;
+  }
+
   protected decode(words: Uint32Array): readonly MpuRegionView[] {
     const out: MpuRegionView[] = [];
     for (let n = 0; n < words.length / 2; n++) {

@@ -92,6 +92,13 @@ export interface MpuConfig {
   readonly words: Uint32Array;
   /** PSPLIM loaded with the configuration (PMSAv8 stack guard), or null when the architecture has none. */
   readonly stackLimit: number | null;
+  /**
+   * The configuration as a kernel keeps it in memory for its switch (FreeRTOS-MPU's
+   * `xMPU_SETTINGS` in the TCB), {@link MpuDriver.recordWords} words: PMSAv7 the
+   * {@link MpuConfig.words}; PMSAv8 MAIR0, MAIR1, the words, then PSPLIM (0 without a stack guard).
+   * {@link MpuDriver.configureFromRecord} loads it back.
+   */
+  readonly record: Uint32Array;
   /** Every region decoded from `words`, in region order (architecture-neutral view). */
   views(): readonly MpuRegionView[];
 }
@@ -141,6 +148,17 @@ export interface MpuDriver {
   removeRegion(config: MpuConfig, id: string): MpuConfig;
   /** Tock's `configure_mpu`: writes the configuration's registers, unless it is the one loaded. */
   configureMpu(config: MpuConfig): void;
+  /** Words of a configuration's {@link MpuConfig.record}: 2 per region on PMSAv7, 2 per region + 3 on PMSAv8. */
+  readonly recordWords: number;
+  /**
+   * Loads `record`, a configuration's record as read back from memory at a switch: when its
+   * words are `config`'s record, as {@link MpuDriver.configureMpu} (skipped when loaded) and
+   * returns true; otherwise (the memory was overwritten since the kernel stored it) the registers
+   * get the words as they are, through the architecture's load sequence (PMSAv7: each RBAR's
+   * VALID and REGION pick its region, as an STM to the alias block does), the driver forgets its
+   * loaded configuration, and it returns false. `BAD_ARGUMENT` for a record of another length.
+   */
+  configureFromRecord(config: MpuConfig, record: ArrayLike<number>): boolean;
   /** Forgets the loaded configuration (after someone else wrote the MPU): the next load writes everything. */
   invalidate(): void;
   /** The configuration loaded now, or null. */
