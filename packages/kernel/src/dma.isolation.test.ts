@@ -1,4 +1,4 @@
-import { defineBoard, STM32F407 } from "@rtos-sim/hw";
+import { defineBoard, Perm, STM32F407 } from "@rtos-sim/hw";
 import type { MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
@@ -8,6 +8,7 @@ import { DmaCr, DmaFlag, DmaReg } from "./devices/dma.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { Kernel } from "./kernel.js";
 import type { TaskContext } from "./task-context.js";
+import { TcbField } from "./task-record.js";
 
 /** Memory-to-memory, both addresses incremented, 32-bit items. */
 const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
@@ -121,6 +122,106 @@ describe("the DMA is a bus master the MPU does not see", () => {
     expect(flags).toBe(DmaFlag.TEIF0);
     expect(k.devices.dma!.lastError).toEqual({ address: heap, access: "write", reason: "unreachable" });
     expect(k.machine.bus.peek(heap, 64)).toEqual(new Uint8Array(64));
+  });
+});
+
+describe("a task granted the DMA can rewrite its own MPU plan in its TCB", () => {
+  /** Region 6, the one the rogue's plan leaves free (the kernel's block is region 7). */
+  const FREE = 6;
+  /** Region 6 over all of SRAM1 and SRAM2 (128 KiB), full access, XN. */
+  const FORGED_RBAR = (0x20000000 | 0x10 | FREE) >>> 0;
+  const FORGED_RASR = ((1 << 28) | (3 << 24) | (16 << 1) | 1) >>> 0;
+
+  function forgeryRun(policy: "stop" | "restart") {
+    const k = bootKernel({
+      board: STM32F407,
+      partitions: [
+        { name: "shared", size: 1024, region: "SRAM1" },
+        { name: "secret", size: 1024, region: "SRAM1" },
+      ],
+    });
+    const shared = k.partitions.get("shared")!.base;
+    const secret = k.partitions.get("secret")!.base;
+    const faults: FaultRecord[] = [];
+    k.events.on("fault", (r) => faults.push(r));
+    const seen: number[] = [];
+    const during: (number | null)[] = [];
+    const held: unknown[] = [];
+    k.spawn({
+      name: "keeper",
+      priority: 3,
+      partitions: { secret: "rw" },
+      *main(t) {
+        t.write32(secret, 0x5ec12e75);
+        for (;;) yield* t.sleep({ ms: 1 }); // its plan loads between the rogue's runs
+      },
+    });
+    const rogue = k.spawn({
+      name: "rogue",
+      priority: 2,
+      faultPolicy: policy,
+      partitions: { shared: "rw" },
+      devices: ["dma"],
+      *main(t) {
+        if (k.task("rogue")!.id !== 2 || seen.length > 0) {
+          // after a restart: the record is the plan again, and the secret is out of reach
+          during.push(k.loader.current === k.task("rogue")!.plan ? 0 : null);
+          seen.push(k.machine.mpu.decide(secret) & Perm.UR);
+          return;
+        }
+        // The attacker knows the kernel's layout: its TCB's address and its own plan's words.
+        const record = Uint32Array.from(k.task("rogue")!.plan.record);
+        record[2 * FREE] = FORGED_RBAR;
+        record[2 * FREE + 1] = FORGED_RASR;
+        for (let i = 0; i < record.length; i++) t.write32(shared + 4 * i, record[i]!);
+        startCopy(t, k, shared, k.task("rogue")!.tcb + TcbField.MPU, record.length);
+        // It sleeps; the keeper runs; the switch back to the rogue loads the record the DMA wrote
+        // (the loader skips reloading the task whose record the MPU holds already, as Tock does).
+        yield* waitCopy(t, k);
+        during.push(k.loader.current === null ? null : k.loader.current.id);
+        held.push(k.machine.mpu.rawRegion(FREE));
+        seen.push(t.read32(secret)); // no fault: region 6 now covers it
+        t.read32(k.kernelBlock.base); // the kernel's region (7) still wins there: MemManage
+      },
+    });
+    k.run({ ms: 10 });
+    return { k, rogue, faults, seen, during, held };
+  }
+
+  it("the forged words reach the MPU at the next switch-in: another task's partition is readable, no fault", () => {
+    const { k, rogue, faults, seen, during, held } = forgeryRun("stop");
+    expect(rogue.plan.regions.map((r) => r?.label ?? null)).toEqual([
+      "stack",
+      "stack guard",
+      "heap",
+      "code",
+      "partition shared (rw)",
+      "DMA2 (dma)",
+      null,
+      "kernel",
+    ]);
+    expect(seen[0]).toBe(0x5ec12e75);
+    expect(during).toEqual([null]); // the MPU holds no plan the kernel laid out
+    expect(held).toEqual([{ rbar: 0x20000000, rasr: FORGED_RASR }]);
+    // Its one fault is at the kernel's block, and its dump shows the regions the MPU held.
+    expect(faults.map((f) => [f.task, f.kind, f.hw?.faultAddress])).toEqual([
+      ["rogue", "memmanage", k.kernelBlock.base],
+    ]);
+    expect(faults[0]!.dump).toContain(
+      "MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):",
+    );
+    expect(faults[0]!.dump).toMatch(/\n {2}# 6 0x20000000 128 KiB rw {14}XN strongly-ordered/);
+  });
+
+  it("a restart stores the task's record again: the secret is out of reach once more", () => {
+    const { k, rogue, faults, seen, during } = forgeryRun("restart");
+    expect(seen).toEqual([0x5ec12e75, 0]); // after the restart: no unprivileged read of the secret
+    expect(during).toEqual([null, 0]); // the plan laid out is loaded again
+    const bytes = k.machine.bus.peek(rogue.tcb + TcbField.MPU, 64);
+    expect(new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 64))).toEqual(rogue.plan.record);
+    expect(faults.map((f) => [f.kind, f.action, f.hw?.faultAddress])).toEqual([
+      ["memmanage", "restarted", k.kernelBlock.base],
+    ]);
   });
 });
 

@@ -7,6 +7,7 @@ import {
   FP_FRAME_WORDS,
   hex32,
   type Machine,
+  type MpuRegionView,
   makeActor,
   ScbReg,
 } from "@rtos-sim/hw";
@@ -17,6 +18,7 @@ import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
 import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
 import { faultSite } from "./fault-site.js";
+import type { MpuPlan } from "./mpu-plan.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
 import { GUARD_BYTES, type KTask } from "./task-record.js";
 import { isTickStackingFault } from "./tick-interrupt.js";
@@ -45,6 +47,8 @@ export interface FaultHandlerDeps {
   readonly timing: CpuTiming;
   /** The watchdog, disarmed when the handler starts (its cycles are not the task's code), or null. */
   readonly watchdog: Watchdog | null;
+  /** The plan the MPU holds (`MpuLoader.current`): null when it holds a TCB's record that is not its task's plan. */
+  readonly loadedPlan: () => MpuPlan | null;
 }
 
 /** The kind and one-line message of a fault, from the error that caused it. */
@@ -285,7 +289,11 @@ export class FaultHandler {
     // task off the CPU (from outside the run) costs nothing.
     const onCpu = this.deps.scheduler().current === t;
     if (onCpu) this.handlerWork(k, fault !== undefined);
-    const regions = k.plan.views();
+    // The task's plan, unless the MPU holds other words for it: its TCB's record, overwritten
+    // since the kernel stored it (docs/mpu-model.md), loaded as it was found. Then the dump shows
+    // the regions the registers hold.
+    const forged = onCpu && this.deps.loadedPlan() !== k.plan;
+    const regions = forged ? mpuRegions(machine) : k.plan.views();
     const reached = fault ? faultedMemory(fault) : null;
     const memory = reached === null ? undefined : this.deps.whose(reached);
     const record: FaultRecord = {
@@ -315,6 +323,7 @@ export class FaultHandler {
         code: k.code,
         plan: k.plan,
         regions,
+        ...(forged ? { notPlan: true } : {}),
         fault,
         checker: report,
         ...(source !== null ? { source } : {}),
@@ -417,4 +426,11 @@ export function checkPolicy(p: FaultPolicy | undefined, bad: (field: string, why
   if (p === undefined || p === "stop" || p === "restart" || p === "panic") return;
   if (typeof p === "object" && p !== null && Number.isInteger(p.restart) && p.restart >= 0) return;
   throw bad("faultPolicy", 'must be "stop", "restart", "panic" or { restart: N }');
+}
+
+/** Every MPU region decoded from the registers, in region order. */
+function mpuRegions(machine: Machine): MpuRegionView[] {
+  const out: MpuRegionView[] = [];
+  for (let n = 0; n < machine.mpu.regionCount; n++) out.push(machine.mpu.region(n));
+  return out;
 }

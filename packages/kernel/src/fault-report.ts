@@ -159,8 +159,13 @@ export interface DumpInput {
   readonly code: number;
   /** The task's plan: its memory map is the plan's task regions, in region order. */
   readonly plan: MpuPlan;
-  /** The plan's regions decoded (`plan.views()`). */
+  /** The plan's regions decoded (`plan.views()`), or the registers' when {@link DumpInput.notPlan}. */
   readonly regions: readonly MpuRegionView[];
+  /**
+   * The MPU held other regions than the task's plan when it faulted: its TCB's MPU record had been
+   * overwritten since the kernel stored it (docs/mpu-model.md), and a switch loaded it as found.
+   */
+  readonly notPlan?: boolean;
   /** The core's fault, when there is one: its exception, CFSR/HFSR, MMFAR/BFAR and access are printed. */
   readonly fault?: Fault;
   /** The memory checker's report, printed at the end when present. */
@@ -212,8 +217,13 @@ export function formatFaultDump(d: DumpInput): string {
       }`,
     );
   }
-  lines.push("MPU regions:");
-  for (const r of d.regions) lines.push(formatRegion(r, d.plan.regions[r.number]?.label));
+  if (d.notPlan) {
+    lines.push("MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):");
+    for (const r of d.regions) lines.push(formatRegion(r, undefined));
+  } else {
+    lines.push("MPU regions:");
+    for (const r of d.regions) lines.push(formatRegion(r, d.plan.regions[r.number]?.label));
+  }
   if (d.checker) {
     lines.push("Memory checker:");
     for (const l of formatReport(d.checker).split("\n")) lines.push(`  ${l}`);

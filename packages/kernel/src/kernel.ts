@@ -53,8 +53,8 @@ import {
   type KTask,
   type TaskHeap,
   TaskRecord,
-  TCB_BYTES,
   TcbField,
+  tcbBytes,
 } from "./task-record.js";
 import { checkSpec, copySpec, delayTicks, partitionGrant, taskGrants } from "./task-spec.js";
 import { TaskStart } from "./task-start.js";
@@ -300,8 +300,8 @@ export class Kernel {
       cyclesPerTick: tickCycles, // the scheduler's (clockHz / tickHz is a whole number: it checks)
       wakesAt: (tick) => this.scheduler.timersAt(tick),
     });
-    this.loader = new MpuLoader(this.mpuDriver);
-    this.loader.load(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
+    this.loader = new MpuLoader(this.mpuDriver, this.machine.core, this.machine.bus);
+    this.loader.loadPlan(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
     this.machine.mpu.setControl({ enable: true, privdefena: true });
     this.inheritance = new PriorityInheritance(this.mutexes, () => this.scheduler, core);
     this.faultHandler = new FaultHandler({
@@ -315,6 +315,7 @@ export class Kernel {
       sites: faultSitesOf(options.faultSites),
       timing: this.timing,
       watchdog: this.watchdog,
+      loadedPlan: () => this.loader.current,
     });
     this.switcher = new ContextSwitcher({
       core,
@@ -846,7 +847,7 @@ export class Kernel {
         (r) => this.device(r),
       );
       const plan = planMpu(this.mpuDriver, this.kernelGrants, grants, `task "${spec.name}"`);
-      const tcb = this.kernelHeap.allocator.allocate(TCB_BYTES, 8);
+      const tcb = this.kernelHeap.allocator.allocate(tcbBytes(this.mpuDriver.recordWords), 8);
       if (tcb === null)
         throw new KernelError("OUT_OF_MEMORY", `no kernel memory for the TCB of ${spec.name}`, { task: spec.name });
       undo.push(() => this.kernelHeap.allocator.free(tcb));
@@ -862,7 +863,7 @@ export class Kernel {
               heapBlock.order,
               spec.slabClasses,
             ),
-            { name: spec.name, privileged, loadPlan: () => this.loader.load(k.plan) },
+            { name: spec.name, privileged, loadPlan: () => this.loader.loadTask(k) },
             live,
           )
         : null;
@@ -919,6 +920,7 @@ export class Kernel {
       core.write32(tcb + TcbField.PERIOD, periodTicks);
       const firstRelease = this.scheduler.now().ticks;
       core.write32(tcb + TcbField.RELEASE, firstRelease >>> 0); // a 32-bit tick count (next-period.ts)
+      this.loader.store(k); // the plan's record, which every switch to the task loads (TcbField.MPU)
       this.jobs.add(
         k,
         periodTicks > 0 ? periodTicks * cpt : null,
@@ -998,7 +1000,8 @@ export class Kernel {
     const plan = replanGrant(this.mpuDriver, k.plan, partitionGrant(partition, access, p));
     k.grants = [...plan.grants];
     k.plan = plan;
-    if (this.scheduler.current?.id === k.id) this.loader.load(plan);
+    this.asKernel(() => this.loader.store(k));
+    if (this.scheduler.current?.id === k.id) this.loader.loadTask(k);
   }
 
   /** Restart: gives back the task's live heap blocks, resets its stack and writes its first frame again. */
@@ -1008,7 +1011,7 @@ export class Kernel {
       // The gate loads the task's plan to free as the task; a restart inside another task's
       // syscall (a receiver faulted by a send's hand-off) must give that task its plan back, or it
       // runs on with this task's MPU view.
-      const loaded = this.loader.current;
+      const loaded = this.loader.held;
       const gate = k.heap.allocator;
       for (const addr of [...k.live.keys()]) {
         try {
@@ -1019,7 +1022,7 @@ export class Kernel {
         }
       }
       gate.live.clear();
-      if (loaded !== null && this.loader.current !== loaded) this.loader.load(loaded);
+      this.loader.restore(loaded);
     }
     // A task that stopped (rather than faulted) had its stack unregistered by its leak check at the end.
     if (this.checker?.stacks.has(k.id)) this.checker.unregisterStack(k.id);
@@ -1028,7 +1031,10 @@ export class Kernel {
     this.earlierStackPeak.set(k.id, this.stackUsage(k).peak);
     paintStack(this.machine.bus, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES);
     const psp = this.switcher.initialFrame(k);
-    this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks >>> 0));
+    this.asKernel(() => {
+      this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks >>> 0);
+      this.loader.store(k); // its MPU record as its creation stored it, whatever overwrote it since
+    });
     if (this.checker)
       this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, psp);
     // The scheduler's restart, which follows at once, starts the task's cycle count over: keep

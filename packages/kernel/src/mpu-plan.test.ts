@@ -104,19 +104,19 @@ describe("planMpu", () => {
   it("the loader writes a plan once and skips it while loaded", () => {
     const m = createMachine(STM32F407);
     const driver = createMpuDriver(m);
-    const l = new MpuLoader(driver);
+    const l = new MpuLoader(driver, m.core, m.bus);
     const a = planMpu(driver, kernelGrants, []);
     const b = planMpu(driver, kernelGrants, [{ id: "s", label: "s", base: 0x20000000, size: 1024, access: "rw" }]);
-    l.load(a);
-    l.load(a);
-    l.load(b);
-    l.load(b);
-    l.load(a);
+    l.loadPlan(a);
+    l.loadPlan(a);
+    l.loadPlan(b);
+    l.loadPlan(b);
+    l.loadPlan(a);
     expect([l.loads, l.skips]).toEqual([3, 2]);
     expect(m.mpu.rawRegion(7)).toEqual({ rbar: 0x20004000, rasr: b.words[15] });
     expect(m.mpu.region(0).enabled).toBe(false);
     l.invalidate();
-    l.load(a);
+    l.loadPlan(a);
     expect(l.loads).toBe(4);
   });
 });
@@ -271,11 +271,11 @@ describe("the quiet loadPairs path (hw) agrees with register-by-register writes"
         const dl = createMpuDriver(loud);
         const pq = grantSets.map((gs) => planMpu(dq, kernelGrants, gs));
         const pl = grantSets.map((gs) => planMpu(dl, kernelGrants, gs));
-        const lq = new MpuLoader(dq);
-        const ll = new MpuLoader(dl);
+        const lq = new MpuLoader(dq, quiet.core, quiet.bus);
+        const ll = new MpuLoader(dl, loud.core, loud.bus);
         for (const i of picks) {
-          lq.load(pq[i % pq.length]!);
-          ll.load(pl[i % pl.length]!);
+          lq.loadPlan(pq[i % pq.length]!);
+          ll.loadPlan(pl[i % pl.length]!);
           for (let n = 0; n < 8; n++) expect(quiet.mpu.rawRegion(n)).toEqual(loud.mpu.rawRegion(n));
           for (let a = 0x20000000; a < 0x20020000; a += 0x1000 - 32) {
             expect(quiet.core.permissionAt(a)).toBe(loud.core.permissionAt(a));

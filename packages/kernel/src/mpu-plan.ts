@@ -1,5 +1,14 @@
-import { HwError, type MpuConfig, type MpuDriver, type MpuGrant } from "@rtos-sim/hw";
+import {
+  type Bus,
+  type Core,
+  HwError,
+  type MemorySegment,
+  type MpuConfig,
+  type MpuDriver,
+  type MpuGrant,
+} from "@rtos-sim/hw";
 import { KernelError } from "./errors.js";
+import { TcbField } from "./task-record.js";
 
 export type { MpuGrant } from "@rtos-sim/hw";
 
@@ -46,43 +55,139 @@ export function replanGrant(driver: MpuDriver, plan: MpuPlan, grant: MpuGrant): 
   return exhausted(() => driver.allocateRegion(plan, grant));
 }
 
+/** What the loader needs of a task: its TCB (where its plan's record lives) and its plan. */
+export interface PlanOwner {
+  /** Address of the task control block in kernel memory. */
+  readonly tcb: number;
+  /** The plan the kernel laid out for the task (what it stores in the TCB). */
+  readonly plan: MpuPlan;
+}
+
 /**
- * The switch-time load of a task's plan, through the MPU driver: the driver remembers the plan
- * it loaded and skips loading it again (Tock's cached configuration); otherwise it writes the
- * registers (PMSAv7: one STM of every RBAR/RASR pair to the alias block, as FreeRTOS-MPU's
- * PendSV does). The MPU's registers are the truth; anyone else writing the MPU must call
- * {@link MpuLoader.invalidate}.
+ * The task's MPU plan lives in its TCB, as FreeRTOS-MPU keeps `xMPU_SETTINGS` there: the kernel
+ * stores the plan's record ({@link MpuConfig.record}) in kernel memory when it lays the plan out,
+ * and a switch loads the record back from the TCB and writes the MPU from the words it read,
+ * through the driver (PMSAv7: an STM of every RBAR/RASR pair to the alias block). Words that
+ * are still the plan's load as the plan (the driver's prepared load); words something else wrote
+ * there since (a DMA transfer over the kernel's block, a privileged task's store) reach the MPU
+ * as they are, as on silicon: whatever can write a TCB can give its task any region.
+ *
+ * The loader remembers which task's record it loaded and skips loading it again (Tock's cached
+ * configuration): the MPU's registers are only the core's, so the cache holds until someone else
+ * writes them ({@link MpuLoader.invalidate}) or the kernel stores the task's record again.
  */
 export class MpuLoader {
-  constructor(
-    /** The board's MPU driver: it caches the loaded plan and writes the region registers. */
-    readonly driver: MpuDriver,
-  ) {}
+  /** Whose configuration the MPU holds: a task's (loaded from its TCB), a kernel plan's, or null (unknown). */
+  private holder: PlanOwner | MpuPlan | null = null;
+  private skipCount = 0;
+  /** The record read back from a TCB that does not hold its plan's (reused). */
+  private readonly record: Uint32Array;
+  /** The memory segment of the last TCB read (the kernel's block holds every TCB). */
+  private segment: MemorySegment | null = null;
+  /** The bus's memory as 32-bit words (the buffer behind every segment). */
+  private words: Int32Array<ArrayBufferLike> = new Int32Array(0);
 
-  /** Makes `plan` the MPU's configuration. Returns whether it wrote the registers (false: already loaded). */
-  load(plan: MpuPlan): boolean {
-    const before = this.driver.loads;
-    this.driver.configureMpu(plan);
-    return this.driver.loads !== before;
+  constructor(
+    /** The board's MPU driver: it writes the region registers. */
+    readonly driver: MpuDriver,
+    /** The core: the kernel's stores of a record are its accesses (privileged, charged). */
+    private readonly core: Core,
+    /** The bus: where the records are read back. */
+    private readonly bus: Bus,
+  ) {
+    this.record = new Uint32Array(driver.recordWords);
   }
 
-  /** Forgets the loaded plan (after someone else wrote the MPU): the next load writes every region. */
+  /**
+   * Stores `task`'s plan record in its TCB (at its creation, at a grant, at a restart), with the
+   * core's stores in the kernel's state. Its next load reads it back.
+   */
+  store(task: PlanOwner): void {
+    this.core.writeWords(task.tcb + TcbField.MPU, task.plan.record);
+    // Loaded from this TCB before, the MPU holds these words still only if they were the plan's.
+    if (this.holder === task && this.driver.loaded !== task.plan) this.holder = null;
+  }
+
+  /**
+   * Makes `task`'s record in its TCB the MPU's configuration: the words are read from kernel
+   * memory (the kernel's own block, which its privileged loads always reach; the switch charges
+   * them as the reload's LDMs, docs/timing.md). Words that are the plan's record load as the plan;
+   * other words load as they are. Returns whether it wrote the registers (false: the task's
+   * record was loaded already).
+   */
+  loadTask(task: PlanOwner): boolean {
+    if (this.holder === task) {
+      this.skipCount++;
+      return false;
+    }
+    const plan = task.plan;
+    const mine = plan.record;
+    const n = mine.length;
+    const at = (task.tcb + TcbField.MPU) >>> 0;
+    let s = this.segment;
+    if (s === null || at < s.start || at + 4 * n > s.end) {
+      s = this.bus.segmentFor(at, 4 * n) ?? null;
+      this.segment = s;
+      if (s !== null && s.bytes.buffer !== this.words.buffer) this.words = new Int32Array(s.bytes.buffer);
+    }
+    if (s !== null) {
+      // Compared where they lie, as 32-bit integers (no copy): they are the plan's at nearly every
+      // switch. (A big-endian host would see them differ and take the exact path below.)
+      const words = this.words;
+      const j = (s.offset + (at - s.start)) >> 2;
+      let i = 0;
+      while (i < n && words[j + i] === (mine[i]! | 0)) i++;
+      if (i === n) {
+        this.driver.configureMpu(plan);
+        this.holder = task;
+        return true;
+      }
+    }
+    const r = this.record;
+    const bytes = this.bus.peek(at, 4 * n);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < n; i++) r[i] = view.getUint32(4 * i, true);
+    this.driver.configureFromRecord(plan, r);
+    this.holder = task;
+    return true;
+  }
+
+  /** Makes a plan the kernel keeps for itself (not in a TCB) the MPU's configuration. */
+  loadPlan(plan: MpuPlan): void {
+    this.driver.configureMpu(plan);
+    this.holder = plan;
+  }
+
+  /** Whose configuration the MPU holds, to give it back with {@link MpuLoader.restore}. */
+  get held(): PlanOwner | MpuPlan | null {
+    return this.holder;
+  }
+
+  /** Loads again what {@link MpuLoader.held} returned (nothing when it is still loaded, or was unknown). */
+  restore(held: PlanOwner | MpuPlan | null): void {
+    if (held === null || held === this.holder) return;
+    if ("tcb" in held) this.loadTask(held);
+    else this.loadPlan(held);
+  }
+
+  /** Forgets the loaded configuration (after someone else wrote the MPU): the next load writes every region. */
   invalidate(): void {
     this.driver.invalidate();
+    this.holder = null;
   }
 
-  /** The plan loaded now, or null. */
+  /** The plan loaded now: null when none is, or when the MPU holds a record that is not its task's plan. */
   get current(): MpuPlan | null {
     return this.driver.loaded;
   }
 
-  /** Plans actually written (not skipped). */
+  /** Configurations actually written (not skipped). */
   get loads(): number {
     return this.driver.loads;
   }
 
-  /** Switches that found the plan already loaded. */
+  /** Loads that found the configuration already loaded. */
   get skips(): number {
-    return this.driver.skips;
+    return this.skipCount + this.driver.skips;
   }
 }

@@ -91,6 +91,8 @@ export class ContextSwitcher {
   private readonly faultTask: SwitcherDeps["faultTask"];
   private readonly stamp: SwitcherDeps["stamp"];
   private readonly stopped: SwitcherDeps["stopped"];
+  /** The MPU reload's cycles: LDMs of the TCB's record and STMs to the MPU (docs/timing.md). */
+  private readonly mpuReload: number;
   /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
   private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
   /** The frame a fault exception stacks (its PC set at each fault; the other registers are zeros in the model). */
@@ -112,6 +114,7 @@ export class ContextSwitcher {
     this.faultTask = deps.faultTask;
     this.stamp = deps.stamp;
     this.stopped = deps.stopped;
+    this.mpuReload = deps.timing.mpuReload(deps.core.mpu.regionCount);
   }
 
   /**
@@ -173,7 +176,7 @@ export class ContextSwitcher {
     this.halted = null;
     const k = t.data;
     const core = this.core;
-    this.loader.load(k.plan);
+    this.loader.loadTask(k);
     core.mode = h.mode;
     core.controlNPriv = h.nPriv;
     core.controlSpsel = h.spsel;
@@ -195,7 +198,8 @@ export class ContextSwitcher {
         // then LDMIA R4-R11, LR (and VLDMIA S16-S31 when LR says the frame is extended).
         core.charge(c.contextRestore);
         const sp = core.read32(k.tcb + TcbField.SP);
-        if (this.loader.load(k.plan)) core.charge(this.timing.mpuReload(this.core.mpu.regionCount));
+        // The task's MPU record, loaded from its TCB (kernel memory) and written to the MPU.
+        if (this.loader.loadTask(k)) core.charge(this.mpuReload);
         else core.charge(c.mpuSkip);
         const regs = core.readWords(sp, SAVED_CORE_WORDS, false, this.loaded);
         core.charge(c.multipleTransfer);
@@ -229,7 +233,7 @@ export class ContextSwitcher {
         k.restoring = false;
         return;
       }
-    } else this.loader.load(k.plan);
+    } else this.loader.loadTask(k);
     // The exception return (at the first step) runs with the task's privilege.
     core.mode = "thread";
     core.controlNPriv = !k.privileged;

@@ -33,10 +33,28 @@ export const TcbField = {
   PERIOD: 20,
   /** A periodic task's current release, in ticks (its next one is RELEASE + PERIOD). */
   RELEASE: 24,
+  /**
+   * The task's MPU plan as the switch loads it (FreeRTOS-MPU's `xMPU_SETTINGS`): the driver's
+   * record of the plan (`MpuConfig.record`, `MpuDriver.recordWords` words: PMSAv7 an RBAR/RASR
+   * pair per region, PMSAv8 MAIR0, MAIR1, an RBAR/RLAR pair per region and PSPLIM), to the end
+   * of the TCB. Stored at the task's creation, at every grant and at a restart.
+   */
+  MPU: 28,
 } as const;
 
-/** Bytes of a task control block in kernel memory. */
-export const TCB_BYTES = 28;
+/**
+ * Bytes of a task control block in kernel memory: the fields of {@link TcbField}, then the MPU
+ * record of `recordWords` words (the board's `MpuDriver.recordWords`: 16 or 32 on PMSAv7 with 8 or
+ * 16 regions, 19 or 35 on PMSAv8).
+ *
+ * @example
+ * ```ts
+ * tcbBytes(16); // 92: a Cortex-M4 with 8 MPU regions
+ * ```
+ */
+export function tcbBytes(recordWords: number): number {
+  return TcbField.MPU + 4 * recordWords;
+}
 
 /** What the exception paths of one task cost besides their memory accesses (from its stack's and code's memory). */
 export interface TaskCosts {

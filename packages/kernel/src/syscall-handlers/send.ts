@@ -38,11 +38,11 @@ export const send: SyscallHandler<"send"> = (ctx, req) => {
 function handOff({ kernel, caller, sched }: SyscallContext): HandOff {
   return (receiver, ptr, data) => {
     const rk = receiver.data;
-    kernel.loader.load(rk.plan);
+    kernel.loader.loadTask(rk);
     const why = kernel.validateBuffer(rk, ptr, data.length, "write");
     // Written with the receiver's privilege, through its MPU view, as its own receive would.
     if (why === null) kernel.machine.core.writeBytes(ptr, data, !rk.privileged);
-    kernel.loader.load(caller.plan);
+    kernel.loader.loadTask(caller);
     if (why === null) return true;
     const error = new KernelError("BAD_POINTER", `receive: task ${rk.name}'s buffer is no longer writable: ${why}`, {
       op: "receive",

@@ -385,7 +385,7 @@ describe("faults (docs/timing.md, Faults)", () => {
     expect(marks[1]! - marks[0]!).toBe(12 + KERNEL_COSTS.svcDispatch + faultHandler + 6 + schedule + SWITCH_IN + 10);
   });
 
-  it("a task restarted at every fault: each restart costs the fault, the new first frame and its own switch-in: 306 cycles", () => {
+  it("a task restarted at every fault: each restart costs the fault, the new first frame, its MPU record and its own switch-in: 322 cycles", () => {
     const k = boot(MPS2_AN386);
     const starts: number[] = [];
     k.spawn({
@@ -399,11 +399,12 @@ describe("faults (docs/timing.md, Faults)", () => {
     });
     k.run({ ms: 1 });
     // the fault 12 + 5 + 120; the restart branches to the task's entry (a fetch, 1) and writes
-    // its first frame (8 stores), R4-R11 and EXC_RETURN (9), the TCB's SP and release tick (2);
-    // 6 + 108; the switch-in with its own MPU plan still loaded (12 + 1 + 2 + 9 + 1) and the return 10
+    // its first frame (8 stores), R4-R11 and EXC_RETURN (9), the TCB's SP and release tick (2)
+    // and the TCB's MPU record again (16 stores: 8 regions); 6 + 108; the switch-in with its own
+    // MPU plan still loaded (12 + 1 + 2 + 9 + 1) and the return 10
     const each =
-      12 + SCS + faultHandler + (1 + 8 + 9 + 2) + 6 + schedule + (12 + 1 + KERNEL_COSTS.mpuSkip + 9 + 1) + 10;
-    expect(each).toBe(306);
+      12 + SCS + faultHandler + (1 + 8 + 9 + 2 + 16) + 6 + schedule + (12 + 1 + KERNEL_COSTS.mpuSkip + 9 + 1) + 10;
+    expect(each).toBe(322);
     expect(starts.slice(1).map((c, i) => c - starts[i]!)).toEqual([each, each, each]);
   });
 });

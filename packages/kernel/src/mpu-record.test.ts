@@ -1,0 +1,81 @@
+import { MPS2_AN505, MPS3_AN547, STM32F407 } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { bootKernel } from "./boot.js";
+import type { Kernel } from "./kernel.js";
+import { type KTask, TcbField, tcbBytes } from "./task-record.js";
+
+/** The words of a task's TCB from TcbField.MPU on, as kernel memory holds them. */
+function storedRecord(k: Kernel, t: KTask): number[] {
+  const n = k.mpuDriver.recordWords;
+  const bytes = k.machine.bus.peek(t.tcb + TcbField.MPU, 4 * n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return Array.from({ length: n }, (_, i) => view.getUint32(4 * i, true));
+}
+
+describe("a task's MPU plan lives in its TCB (TcbField.MPU)", () => {
+  it.each([
+    { board: STM32F407, words: 16, bytes: 92 },
+    { board: MPS2_AN505, words: 19, bytes: 104 },
+    { board: MPS3_AN547, words: 35, bytes: 168 },
+  ])(
+    "$board.name: the TCB ends with the plan's record ($words words, $bytes bytes a TCB)",
+    ({ board, words, bytes }) => {
+      const k = bootKernel({ board, partitions: [{ name: "p", size: 1024 }] });
+      const a = k.spawn({ name: "a", partitions: { p: "rw" }, *main() {} });
+      const b = k.spawn({ name: "b", *main() {} });
+      expect(k.mpuDriver.recordWords).toBe(words);
+      expect(tcbBytes(words)).toBe(bytes);
+      for (const t of [a, b]) expect(storedRecord(k, t)).toEqual([...t.plan.record]);
+      expect(Math.abs(b.tcb - a.tcb)).toBeGreaterThanOrEqual(bytes); // the TCBs do not overlap
+      expect(storedRecord(k, a)).not.toEqual(storedRecord(k, b));
+    },
+  );
+
+  it("a grant stores the new plan's record; the switch to the task loads it", () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "p", size: 1024 }] });
+    const a = k.spawn({
+      name: "a",
+      *main(t) {
+        yield* t.yield();
+        t.write32(k.partitions.get("p")!.base, 7); // granted meanwhile
+      },
+    });
+    const before = storedRecord(k, a);
+    k.grant(a, "p", "rw");
+    expect(storedRecord(k, a)).toEqual([...a.plan.record]);
+    expect(storedRecord(k, a)).not.toEqual(before);
+    k.run({ ms: 2 });
+    expect(k.faults).toEqual([]);
+    expect(k.machine.bus.peek(k.partitions.get("p")!.base, 1)[0]).toBe(7);
+  });
+
+  it("a privileged task that rewrites another task's record gives it the regions it wrote, at that task's next switch-in", () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "p", size: 1024, region: "SRAM1" }] });
+    const p = k.partitions.get("p")!.base;
+    const seen: number[] = [];
+    const victim = k.spawn({
+      name: "victim",
+      priority: 2,
+      *main(t) {
+        yield* t.sleep({ ms: 1 });
+        seen.push(t.read32(p)); // never granted "p": readable only through the rewritten record
+      },
+    });
+    k.spawn({
+      name: "admin",
+      priority: 1,
+      privileged: true,
+      *main(t) {
+        // Region 6 (free in the victim's plan) over SRAM1 and SRAM2, full access: RBAR | VALID | 6, RASR.
+        t.write32(victim.tcb + TcbField.MPU + 8 * 6, 0x20000016);
+        t.write32(victim.tcb + TcbField.MPU + 8 * 6 + 4, ((1 << 28) | (3 << 24) | (16 << 1) | 1) >>> 0);
+        t.write32(p, 0xa5a5a5a5);
+        yield* t.exit();
+      },
+    });
+    expect(victim.plan.regions[6]).toBe(null);
+    k.run({ ms: 3 });
+    expect(k.faults).toEqual([]);
+    expect(seen).toEqual([0xa5a5a5a5]);
+  });
+});
