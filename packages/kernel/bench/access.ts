@@ -181,7 +181,7 @@ function taskLikePlanV8(k: Kernel): Uint32Array {
     ],
     "bench task",
   );
-  k.loader.load(plan);
+  k.loader.loadPlan(plan);
   return mix([
     { base: stack + 32, size: 0x800 - 32, weight: 0.4 },
     { base: data, size: 0x1000, weight: 0.3 },
