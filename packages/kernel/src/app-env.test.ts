@@ -78,6 +78,7 @@ describe("AppEnv: what a task factory gets", () => {
       code: va.code,
       stack: { base: va.stack.base, top: va.stack.top },
       heap: { base: va.heap!.base, size: va.heap!.size },
+      tcb: va.tcb,
     });
     expect([Object.isFrozen(where), Object.isFrozen(where.stack), Object.isFrozen(where.heap)]).toEqual([
       true,

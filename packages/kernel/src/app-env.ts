@@ -28,6 +28,11 @@ export interface TaskAddresses {
   };
   /** Its heap block, or null without a heap. */
   readonly heap: MemoryBlock | null;
+  /**
+   * Its task control block in the kernel's memory (privileged; `TcbField` lays it out): what a
+   * firmware's map file tells anyone who reads it.
+   */
+  readonly tcb: number;
 }
 
 /**
@@ -106,6 +111,7 @@ export function makeAppEnv(kernel: Kernel, seed: number, durationMs: number): Ap
         code: k.code,
         stack: Object.freeze({ base: k.stack.base, top: k.stack.top }),
         heap: k.heap ? block(k.heap.base, k.heap.size) : null,
+        tcb: k.tcb,
       });
     },
   });

@@ -1,5 +1,5 @@
-import { MPS2_AN505, STM32F407 } from "@rtos-sim/hw";
-import { DmaFlag, runApp } from "@rtos-sim/kernel";
+import { MPS2_AN505, STM32F407, STM32H743XI } from "@rtos-sim/hw";
+import { DmaFlag, runApp, TcbField } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
 import { dma, dmaRegion, SLOPPY_BYTES, secretBytes, sloppyFrame } from "./app.js";
 
@@ -16,10 +16,17 @@ describe("dma", () => {
       ["intruder, not granted DMA2, programs it", true],
       ["rogue reads the keeper's key by DMA", true],
       ["rogue rewrites the key by DMA", true],
+      ["rogue rewrites its own MPU record by DMA", true],
       ["driver copies through the kernel's dma-copy", true],
       ["local asks for a DMA from its stack", true],
       ["sloppy frees a buffer the DMA still writes", true],
     ]);
+    // the rogue's TCB keeps the record it wrote: region 7's RASR (the kernel's block) with AP = full access
+    const rogue = k.task("rogue")!;
+    const record = k.machine.bus.peek(rogue.tcb + TcbField.MPU, 64);
+    const rasr7 = new DataView(record.buffer, record.byteOffset).getUint32(60, true);
+    expect(rasr7).toBe(((rogue.plan.record[15]! & ~(7 << 24)) | (3 << 24)) >>> 0);
+    expect((rogue.plan.record[15]! >>> 24) & 7).toBe(1); // the plan's: privileged read/write only
     // intruder, not granted DMA2: MemManage at its first register write (S0PAR); nothing else faulted
     expect(k.faults.map((f) => [f.task, f.kind, f.hw?.cfsrNames, f.hw?.faultAddress])).toEqual([
       ["intruder", "memmanage", ["DACCVIOL", "MMARVALID"], 0x40026400 + 0x18],
@@ -64,8 +71,22 @@ describe("dma", () => {
       "keeper: a 64-byte key in its heap at 0x20003018",
       "keeper: its key changed at byte 0, and no task wrote it",
       "rogue: the keeper's key, read by DMA2: 5a47600d2ecbf491...",
+      "rogue: its own TCB's id word, read with its own load: 3 (it is task 3)",
     ]);
     expect(DmaFlag.TCIF0).toBe(0x20);
+  });
+
+  it("on the STM32H743 the kernel's block lies in the DTCM, out of DMA2's reach: the rogue's read of its MPU record ends in TEIF0", () => {
+    const run = runApp(dma, { board: STM32H743XI });
+    const c = run.checks.find((x) => x.name === "rogue rewrites its own MPU record by DMA")!;
+    expect([c.ok, c.detail]).toEqual([
+      true,
+      "the kernel's block (its TCBs) lies in DTCM, which DMA2 does not reach: the rogue's read of its MPU record ended in TEIF0, and the record stayed the kernel's",
+    ]);
+    const rogue = run.kernel.task("rogue")!;
+    expect(run.kernel.kernelBlock.base >>> 16).toBe(0x2000); // DTCM: 0x20000000-0x2001FFFF
+    const record = run.kernel.machine.bus.peek(rogue.tcb + TcbField.MPU, 128);
+    expect(new Uint32Array(record.buffer.slice(record.byteOffset, record.byteOffset + 128))).toEqual(rogue.plan.record);
   });
 
   it("a run shorter than a scenario's time skips its check rather than failing it", () => {
@@ -74,6 +95,7 @@ describe("dma", () => {
       ["intruder, not granted DMA2, programs it", true, false],
       ["rogue reads the keeper's key by DMA", true, false],
       ["rogue rewrites the key by DMA", true, false],
+      ["rogue rewrites its own MPU record by DMA", true, false],
       ["driver copies through the kernel's dma-copy", true, false], // done at 3.008 ms
       ["local asks for a DMA from its stack", false, true],
       ["sloppy frees a buffer the DMA still writes", false, true],

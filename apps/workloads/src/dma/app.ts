@@ -12,6 +12,7 @@ import {
   type Kernel,
   type TaskContext,
   type TaskSpec,
+  TcbField,
 } from "@rtos-sim/kernel";
 import { notReached } from "../shared/not-reached.js";
 import { sleepUntil } from "../shared/sleep-until.js";
@@ -25,8 +26,10 @@ export const SLOPPY_BYTES = 1024;
 export const AT_MS = {
   /** `intruder`'s attempt at DMA2's registers, which it was not granted (after the rogue's copy: its priority is lower). */
   intruder: 1,
-  /** The rogue's copy of the key, then its write over it. */
+  /** The rogue's copy of the key, then its write over it, then over its own MPU record. */
   rogue: 1,
+  /** The rogue's first load of the kernel's memory, after the switch that loaded its rewritten MPU record. */
+  escalated: 2,
   /** The driver's two dma-copy calls. */
   driver: 3,
   /** `local`'s dma-copy from its stack. */
@@ -34,6 +37,10 @@ export const AT_MS = {
   /** `sloppy`'s transfer into a buffer it frees. */
   sloppy: 5,
 } as const;
+
+/** PMSAv7 RASR.AP (bits 26:24), and its full-access value 0b011 (docs/mpu-model.md). */
+const RASR_AP = 7 << 24;
+const RASR_AP_FULL = 3 << 24;
 
 /** Memory-to-memory, both addresses incremented, 32-bit items (DMA_SxCR, RM0090 chapter 10). */
 const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
@@ -60,8 +67,10 @@ interface Seen {
   leaked: Uint8Array | null;
   /** The key's first 16 bytes as the keeper read them when it found them changed. */
   found: Uint8Array | null;
-  /** LISR flags of the rogue's two transfers. */
+  /** LISR flags of the rogue's transfers: the key out, 0xEE in, its MPU record out and back. */
   rogueFlags: number[];
+  /** The word the rogue read at its TCB's id field with its own load after rewriting its MPU record, or null. */
+  escalated: number | null;
   /** When the keeper found its vault changed, in ms, or null. */
   tamperedAtMs: number | null;
   /** The driver's dma-copy results: its own buffers, then the keeper's vault. */
@@ -162,6 +171,33 @@ function rogue(env: AppEnv, seen: Seen, region: string): TaskSpec {
       startTransfer(t, dma, loot, seen.vault, 4); // and written back over it
       seen.rogueFlags.push(waitTransfer(t, dma));
       yield* t.free(loot);
+      // The MPU itself: the kernel keeps the rogue's MPU record in its TCB (TcbField.MPU), in
+      // memory the DMA reaches. Read out, the kernel block's region (the last RBAR/RASR pair of
+      // PMSAv7's) made full access, and written back.
+      const { id, tcb } = env.task("rogue");
+      const words = 2 * env.board.mpuRegions;
+      const copy = yield* t.malloc(4 * words);
+      startTransfer(t, dma, tcb + TcbField.MPU, copy, words);
+      const out = waitTransfer(t, dma);
+      seen.rogueFlags.push(out);
+      if (out !== DmaFlag.TCIF0) {
+        // The kernel's block lies where DMA2 does not reach (the H7's DTCM): the record is safe.
+        yield* t.free(copy);
+        return;
+      }
+      const rasr = copy + 4 * (words - 1);
+      t.write32(rasr, (t.read32(rasr) & ~RASR_AP) | RASR_AP_FULL);
+      startTransfer(t, dma, copy, tcb + TcbField.MPU, words);
+      seen.rogueFlags.push(waitTransfer(t, dma));
+      yield* t.free(copy);
+      // The keeper runs at 2 ms first (its plan loaded); the switch back to the rogue loads the record it wrote.
+      yield* sleepUntil(t, AT_MS.escalated);
+      seen.escalated = t.read32(tcb + TcbField.ID); // its own load of the kernel's memory
+      uartWrite(
+        t,
+        uart,
+        `rogue: its own TCB's id word, read with its own load: ${seen.escalated} (it is task ${id})\n`,
+      );
     },
   };
 }
@@ -246,7 +282,7 @@ export function sloppyFrame(): Uint8Array {
 /** What each run's tasks saw, by the run's environment (read by its checks). */
 const runs = new WeakMap<AppEnv, Seen>();
 
-/** The tasks: all five on a board with a DMA the simulator models; none elsewhere. */
+/** The tasks: all six on a board with a DMA the simulator models; none elsewhere. */
 function dmaTasks(env: AppEnv): TaskSpec[] {
   const seen: Seen = {
     vault: 0,
@@ -254,6 +290,7 @@ function dmaTasks(env: AppEnv): TaskSpec[] {
     leaked: null,
     found: null,
     rogueFlags: [],
+    escalated: null,
     tamperedAtMs: null,
     driver: [],
     driverBytesOk: false,
@@ -333,6 +370,32 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
       detail: `the key's first 16 bytes ${rewritten ? "are the rogue's 0xEE" : "are not the rogue's"}; the keeper ${seen.tamperedAtMs === null ? "never noticed" : `noticed at ${seen.tamperedAtMs.toFixed(3)} ms`}, and the rogue took no MPU fault`,
     };
   });
+  add("rogue", AT_MS.escalated + 1, "rogue rewrites its own MPU record by DMA", () => {
+    const rogueTask = kernel.task("rogue");
+    const region = env.board.mpuRegions - 1;
+    const home = env.board.memory.find((r) => env.kernelBlock.base >= r.start && env.kernelBlock.base < r.end);
+    if (home !== undefined && home.dmaReachable === false) {
+      const safe = seen.rogueFlags[2] === DmaFlag.TEIF0 && seen.escalated === null && faultsOf("rogue").length === 0;
+      return {
+        ok: safe,
+        detail: safe
+          ? `the kernel's block (its TCBs) lies in ${home.name}, which DMA2 does not reach: the rogue's read of its MPU record ended in TEIF0, and the record stayed the kernel's`
+          : `the kernel's block is in ${home.name}, out of DMA2's reach, yet the rogue's read of its record ended in ${seen.rogueFlags[2]} (read ${seen.escalated})`,
+      };
+    }
+    const ok =
+      rogueTask !== undefined &&
+      seen.escalated === rogueTask.id &&
+      seen.rogueFlags[2] === DmaFlag.TCIF0 &&
+      seen.rogueFlags[3] === DmaFlag.TCIF0 &&
+      faultsOf("rogue").length === 0;
+    return {
+      ok,
+      detail: ok
+        ? `its TCB's MPU record at 0x${(rogueTask.tcb + TcbField.MPU).toString(16)}, read and written back by DMA2 with region ${region} (the kernel's block, privileged-only) made full access: the next switch to it loaded the record as written, and its own load of its TCB's id word read ${seen.escalated}, no MPU fault`
+        : `no load of the kernel's memory by the rogue (read ${seen.escalated}, flags ${seen.rogueFlags.join(", ")}, ${faultsOf("rogue").length} fault(s))`,
+    };
+  });
   add("driver", AT_MS.driver + 1, "driver copies through the kernel's dma-copy", () => ({
     ok: seen.driver[0] === Errno.OK && seen.driverBytesOk && seen.driver[1] === Errno.EFAULT,
     detail: `its own buffers: ${errno(seen.driver[0])}${seen.driverBytesOk ? " (the exact bytes)" : ""}; from the keeper's key: ${errno(seen.driver[1])} (the kernel checks both buffers against the caller's MPU view)`,
@@ -372,7 +435,8 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
  * `dma`: what the MPU does not see. On a board with a DMA2 (STM32F407, STM32H743/H750),
  * `intruder`, not granted the DMA, is stopped at its first register write (MemManage); `rogue`,
  * granted the DMA's registers by a careless configuration, reads the `keeper`'s key and writes
- * over it without a single MPU fault; `driver` copies through the kernel's `dma-copy`, which
+ * over it without a single MPU fault, then rewrites its own MPU record in its TCB (where the
+ * kernel's block is in the DMA's reach) and reads the kernel's memory with its own loads; `driver` copies through the kernel's `dma-copy`, which
  * checks both buffers against the caller's own view and refuses the key (EFAULT); `local`, whose
  * stack lies in the core-coupled memory no DMA reaches, gets ENXIO; `sloppy` frees a buffer while
  * a transfer into it still runs: the checker reports the DMA's write as a use after free, and
@@ -381,7 +445,7 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
 export const dma: AppDescription = defineApp({
   name: "dma",
   description:
-    "the bus master the MPU does not see: a task granted DMA2 reads and rewrites another's key, the kernel's checked dma-copy, CCM out of reach, a buffer freed mid-transfer",
+    "the bus master the MPU does not see: a task granted DMA2 reads and rewrites another's key and its own MPU record, the kernel's checked dma-copy, CCM out of reach, a buffer freed mid-transfer",
   board: "stm32f407",
   durationMs: 6,
   memcheck: true,
