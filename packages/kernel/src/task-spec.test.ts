@@ -93,7 +93,7 @@ describe("a task's memory region (TaskSpec.region)", () => {
         }),
       );
     }
-    expect([k.regions.owners().length, k.tasks.length]).toEqual([before, 0]);
+    expect([k.regions.owners().length, k.tasks().length]).toEqual([before, 0]);
   });
 
   it("a region too small for the stack is OUT_OF_MEMORY naming it", () => {
@@ -103,6 +103,63 @@ describe("a task's memory region (TaskSpec.region)", () => {
         code: "OUT_OF_MEMORY",
         message: "OUT_OF_MEMORY: no room for the stack of big in region SRAM2",
       }),
+    );
+  });
+});
+
+describe("fields whose wrong type was taken as a value", () => {
+  it('privileged that is not a boolean is BAD_TASK: 1 or "false" made a privileged task that read the kernel\'s block', () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "p", size: 1024 }] });
+    const before = k.regions.owners().length;
+    for (const privileged of [1, "false", "true", 0, null, {}]) {
+      expect(() => k.spawn({ name: "t", privileged: privileged as never, *main() {} })).toThrow(
+        expect.objectContaining({
+          code: "BAD_TASK",
+          context: { task: "t", field: "privileged" },
+          message: 'BAD_TASK: task "t": privileged must be true or false',
+        }),
+      );
+    }
+    expect([k.regions.owners().length, k.tasks().length]).toEqual([before, 0]);
+    // The booleans still work, and an unprivileged task's read of the kernel's block is a MemManage fault.
+    const reads: string[] = [];
+    for (const privileged of [false, true]) {
+      k.spawn({
+        name: privileged ? "root" : "user",
+        privileged,
+        *main(t) {
+          t.read32(k.kernelBlock.base);
+          reads.push(t.name);
+          yield* t.yield();
+        },
+      });
+    }
+    k.run({ ms: 1 });
+    expect(reads).toEqual(["root"]);
+    expect(k.faults.map((f) => [f.task, f.kind, f.hw?.cfsr, f.hw?.faultAddress])).toEqual([
+      ["user", "memmanage", 0x82, k.kernelBlock.base],
+    ]);
+    expect(k.tasks().map((t) => [t.name, t.privileged])).toEqual([
+      ["user", false],
+      ["root", true],
+    ]);
+  });
+
+  it("partitions that is not an object of name: access is BAD_TASK (5, true or an array granted nothing, in silence)", () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "p", size: 1024 }] });
+    const before = k.regions.owners().length;
+    for (const partitions of [5, true, "p", [], ["p"], null]) {
+      expect(() => k.spawn({ name: "t", partitions: partitions as never, *main() {} })).toThrow(
+        expect.objectContaining({
+          code: "BAD_TASK",
+          context: { task: "t", field: "partitions" },
+          message: 'BAD_TASK: task "t": partitions must be an object of name: "ro" or "rw"',
+        }),
+      );
+    }
+    expect([k.regions.owners().length, k.tasks().length]).toEqual([before, 0]);
+    expect(k.spawn({ name: "ok", partitions: { p: "rw" }, *main() {} }).grants.map((g) => g.label)).toContain(
+      "partition p (rw)",
     );
   });
 });

@@ -102,6 +102,9 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
     throw new KernelError("DUPLICATE_TASK", `task ${spec.name} exists`, { task: spec.name });
   if (kernel.taskCount >= MAX_TASKS) throw bad("name", `cannot be added: at most ${MAX_TASKS} tasks`);
   if (typeof spec.main !== "function") throw bad("main", "must be a generator function");
+  // A truthy non-boolean (1, "false") would make a privileged task: only the booleans are taken.
+  if (spec.privileged !== undefined && typeof spec.privileged !== "boolean")
+    throw bad("privileged", "must be true or false");
   const p = spec.priority ?? 1;
   if (!Number.isInteger(p) || p < 0 || p > 31) throw bad("priority", "must be an integer 0..31");
   const st = spec.stackSize ?? 1024;
@@ -125,6 +128,10 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (spec.code !== undefined && (!Number.isInteger(spec.code) || spec.code < 0 || spec.code > 0xffffffff)) {
     throw bad("code", "must be a 32-bit address");
   }
+  const parts: unknown = spec.partitions;
+  // Object.entries would take 5, true or an array as no partitions (or a string's characters as names).
+  if (parts !== undefined && (typeof parts !== "object" || parts === null || Array.isArray(parts)))
+    throw bad("partitions", 'must be an object of name: "ro" or "rw"');
   for (const [name, access] of Object.entries(spec.partitions ?? {})) {
     if (!kernel.hasPartition(name)) {
       throw new KernelError("UNKNOWN_PARTITION", `task ${spec.name}: no partition ${name}`, {
