@@ -419,7 +419,8 @@ export class TaskContext {
    * operations between the loads and stores): simulated time moves on and the cycles count as
    * the task's CPU time. A count that is not an integer in [0, 2^32) is `BAD_ARGUMENT` (nothing
    * charged): a larger one, with the watchdog off, took the clock past the last cycle it counts
-   * exactly (2^53 - 1), and every later sleep of every task faulted.
+   * exactly (2^53 - 1), and every later sleep of every task faulted. A fault latched on the core
+   * (the watchdog's) is thrown again, charging nothing.
    *
    * @example
    * ```ts
@@ -431,6 +432,10 @@ export class TaskContext {
     if (!Number.isInteger(cycles) || cycles < 0 || cycles > 0xffffffff) {
       throw new KernelError("BAD_ARGUMENT", "compute: cycles must be a non-negative integer below 2^32", { cycles });
     }
+    // A fault latched on the core (the watchdog's) is thrown again, as every access throws it: a
+    // task that caught it computed on, its simulated time running past its budget and the run's limit.
+    const latched = this.#core.pendingFault;
+    if (latched !== null) throw latched;
     this.#compute(cycles);
   }
 

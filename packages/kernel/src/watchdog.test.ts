@@ -117,6 +117,39 @@ describe("watchdog", () => {
     expect(k.faults.map((f) => f.kind)).toEqual(["watchdog"]);
   });
 
+  it("a task catching the watchdog error cannot compute on either: t.compute rethrows the latched error", () => {
+    // t.compute charged on past the latch: 400 slices of 1 ms ran to their end, simulated time
+    // went 40 times past the budget and past the run's own limit, and the fault came at 400 ms.
+    const k = bootTest({ watchdogCycles: 168_000 * 10 });
+    const errors: unknown[] = [];
+    let computed = 0;
+    k.spawn({
+      name: "sly",
+      *main(t) {
+        for (let i = 0; i < 400; i++) {
+          try {
+            t.compute(168_000); // 1 ms
+            computed++;
+          } catch (e) {
+            errors.push(e);
+          }
+        }
+        yield* t.yield();
+      },
+    });
+    k.run({ ms: 300 });
+    // The 10th millisecond (the switch into the task came first) trips the watchdog; every later
+    // call throws the same error, charging nothing.
+    expect(computed).toBe(9);
+    expect(errors.length).toBe(391);
+    expect(new Set(errors).size).toBe(1);
+    expect((errors[0] as { code?: string }).code).toBe("WATCHDOG");
+    const f = k.faults[0]!;
+    expect([k.faults.length, f.task, f.kind, f.action]).toEqual([1, "sly", "watchdog", "stopped"]);
+    expect(f.ms).toBeLessThan(11);
+    expect(k.scheduler.now().cycles).toBeLessThan(168_000 * 11);
+  });
+
   it("a task burning cycles in syscalls is caught at its SVC entry or return, never inside the allocator", () => {
     const k = bootTest({ watchdogCycles: 3_000 });
     const churn = k.spawn({
