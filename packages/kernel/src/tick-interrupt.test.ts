@@ -307,3 +307,35 @@ describe("the tick's cycles (docs/timing.md)", () => {
     );
   });
 });
+
+describe("a host error inside the SysTick handler (a task at the edge of JavaScript's stack)", () => {
+  it("leaves the task in Thread mode, unprivileged, and the tick is taken at its next computation", () => {
+    const k = bootKernel({ board: STM32F407, watchdogCycles: 0 });
+    const cpt = k.scheduler.clock.cyclesPerTick;
+    const ticks = (k as unknown as { ticks: { taken: number } }).ticks;
+    const timersAt = k.scheduler.timersAt.bind(k.scheduler);
+    let throws = 1;
+    // The handler's body asks the scheduler for the tick's wakes: the first time, a host error.
+    k.scheduler.timersAt = (tick: number) => {
+      if (throws-- > 0) throw new RangeError("Maximum call stack size exceeded");
+      return timersAt(tick);
+    };
+    const seen: unknown[] = [];
+    k.spawn({
+      name: "deep",
+      *main(t) {
+        try {
+          t.compute(cpt); // the first tick falls inside
+        } catch (e) {
+          seen.push((e as Error).name, k.machine.core.mode, k.machine.core.privileged, ticks.taken);
+        }
+        t.compute(10 * cpt);
+        seen.push(ticks.taken);
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 20 });
+    expect(seen).toEqual(["RangeError", "thread", false, 0, 11]);
+    expect(k.faults).toEqual([]);
+  });
+});

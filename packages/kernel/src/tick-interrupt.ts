@@ -91,6 +91,8 @@ export class TickInterrupt {
   private moves = -1;
   /** A tick fell while the kernel worked for the task: taken when its code goes on. */
   private pending = false;
+  /** The tick at `nextAt` could not be taken (a host error in its handler): taken at the next chance. */
+  private late = false;
   /** Ticks whose wakes the handler here charged (the wake path charges them nothing more). */
   private readonly charged = new Set<number>();
   /** Ticks taken while a task ran (every board, every task): for tests and reports. */
@@ -187,10 +189,16 @@ export class TickInterrupt {
         n -= first;
       }
       const k = this.running;
-      if (k === null || this.pending || core.cycles !== this.nextAt) break;
+      if (k === null || this.pending || (core.cycles !== this.nextAt && !this.late)) break;
       this.mux.hold(() => this.take(k));
     }
     core.charge(n);
+  }
+
+  /** The tick that could not be taken is taken late: at the task's next access, charge or computation. */
+  private retry(): void {
+    this.late = true;
+    this.slot.setAlarm(this.nextAt, this.fire);
   }
 
   /** Arms the first tick after now. */
@@ -247,6 +255,7 @@ export class TickInterrupt {
     const core = this.core;
     const tick = this.nextTick;
     this.pending = false;
+    this.late = false;
     const fp = this.timing.fpu && k.ctx.usesFpu;
     const sp = k.ctx.sp;
     const at = (sp - (fp ? FP_AREA_BYTES : 0)) >>> 0;
@@ -272,16 +281,25 @@ export class TickInterrupt {
         this.taken++;
         this.rearm();
         this.stop();
-      }
+      } else this.retry(); // JavaScript's own error (see below): the tick is not lost
       throw e;
     }
     // The handler (Handler mode, the kernel's code), then the return with the task's privilege.
     const actor = core.actor;
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
-    core.charge(this.body(tick));
-    core.mode = "thread";
-    core.actor = actor;
+    try {
+      core.charge(this.body(tick));
+    } catch (e) {
+      // Not a fault: JavaScript's own (a task that recursed to the edge of the host's stack
+      // before its computation). The task never keeps the handler's privilege, and the tick is
+      // taken again at the task's next access or computation.
+      this.retry();
+      throw e;
+    } finally {
+      core.mode = "thread";
+      core.actor = actor;
+    }
     core.charge(k.timing.exceptionReturn);
     core.unstackFrame(frameAt, frame);
     core.fetch(k.ctx.pc);
