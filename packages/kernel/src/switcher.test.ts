@@ -1,6 +1,7 @@
 import { ActorMode, type Board, Cfsr, makeActor, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
+import { taskControl } from "./task-context.js";
 import { GUARD_BYTES, TcbField } from "./task-record.js";
 import { bootTest, victim } from "./test-kit.js";
 
@@ -285,6 +286,26 @@ describe("stack overflow and corrupt stack pointers", () => {
       /saved context \(36 bytes below the frame at 0x[0-9a-f]+\) does not fit above the stack guard/,
     );
     expect(guard()).toEqual(before);
+  });
+
+  it("a context save above the stack's top (SP moved into a partition) is refused, saying the SP left the stack", () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "far", size: 1024, region: "SRAM1" }] });
+    const far = k.partitions.get("far")!.base;
+    const t = k.spawn({
+      name: "wanderer",
+      partitions: { far: "rw" },
+      *main(t) {
+        taskControl(t).sp = far + 512; // its frames now go to memory it may write, but not its stack
+        yield* t.yield();
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(far).toBeGreaterThan(t.stack.top);
+    expect([f.task, f.kind]).toEqual(["wanderer", "stack-overflow"]);
+    expect(f.message).toBe(
+      `STACK_OVERFLOW: the saved context (36 bytes below the frame at 0x${(far + 480).toString(16)}) lies above the stack's top (0x${t.stack.top.toString(16)}): the stack pointer left the stack`,
+    );
   });
 
   it("a branch into data faults at once with IACCVIOL (0x01); code never runs from there", () => {

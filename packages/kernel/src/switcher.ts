@@ -284,9 +284,14 @@ export class ContextSwitcher {
     const low = k.frameAt - 4 * words;
     try {
       if (low < k.stack.base + GUARD_BYTES || low >= k.stack.top) {
+        // Below the guard's top it overflowed; at or above the stack's top the task moved SP out of its stack.
+        const where =
+          low >= k.stack.top
+            ? `lies above the stack's top (0x${k.stack.top.toString(16)}): the stack pointer left the stack`
+            : "does not fit above the stack guard";
         throw new KernelError(
           "STACK_OVERFLOW",
-          `the saved context (${4 * words} bytes below the frame at 0x${k.frameAt.toString(16)}) does not fit above the stack guard`,
+          `the saved context (${4 * words} bytes below the frame at 0x${k.frameAt.toString(16)}) ${where}`,
           { task: k.name, frame: k.frameAt, bytes: 4 * words },
         );
       }
