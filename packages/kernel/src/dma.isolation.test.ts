@@ -32,24 +32,30 @@ function* waitCopy(t: TaskContext, k: Kernel): Generator<unknown, number, unknow
   return flags;
 }
 
+/**
+ * An STM32F407 kernel with partitions "shared" and "secret" in SRAM1, where DMA2 reaches (the
+ * kernel puts tasks and partitions in the CCM by default, which no DMA reaches), the kernel's
+ * block beside them; its fault records as they are filed.
+ */
+function inSram1() {
+  const k = bootKernel({
+    board: STM32F407,
+    partitions: [
+      { name: "shared", size: 1024, region: "SRAM1" },
+      { name: "secret", size: 1024, region: "SRAM1" },
+    ],
+  });
+  const faults: FaultRecord[] = [];
+  k.events.on("fault", (r) => faults.push(r));
+  return { k, shared: k.partitions.get("shared")!.base, secret: k.partitions.get("secret")!.base, faults };
+}
+
 const pattern = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (seed + 7 * i) & 0xff);
 
 describe("the DMA is a bus master the MPU does not see", () => {
   it("a task granted the DMA copies over a partition it was never granted and over the kernel's memory; the MPU stops its own stores", () => {
-    // STM32F407: the kernel puts tasks and partitions in the CCM by default, which no DMA reaches;
-    // "shared" and "secret" are put in SRAM1, where DMA2 reaches, the kernel's block beside them.
-    const k = bootKernel({
-      board: STM32F407,
-      partitions: [
-        { name: "shared", size: 1024, region: "SRAM1" },
-        { name: "secret", size: 1024, region: "SRAM1" },
-      ],
-    });
-    const shared = k.partitions.get("shared")!.base;
-    const secret = k.partitions.get("secret")!.base;
+    const { k, shared, secret, faults } = inSram1();
     const kernel = k.kernelBlock.base;
-    const faults: FaultRecord[] = [];
-    k.events.on("fault", (r) => faults.push(r));
     const flags: number[] = [];
     let started = -1;
     let completes = -1;
@@ -133,17 +139,7 @@ describe("a task granted the DMA can rewrite its own MPU plan in its TCB", () =>
   const FORGED_RASR = ((1 << 28) | (3 << 24) | (16 << 1) | 1) >>> 0;
 
   function forgeryRun(policy: "stop" | "restart") {
-    const k = bootKernel({
-      board: STM32F407,
-      partitions: [
-        { name: "shared", size: 1024, region: "SRAM1" },
-        { name: "secret", size: 1024, region: "SRAM1" },
-      ],
-    });
-    const shared = k.partitions.get("shared")!.base;
-    const secret = k.partitions.get("secret")!.base;
-    const faults: FaultRecord[] = [];
-    k.events.on("fault", (r) => faults.push(r));
+    const { k, shared, secret, faults } = inSram1();
     const seen: number[] = [];
     const during: (number | null)[] = [];
     const held: unknown[] = [];
