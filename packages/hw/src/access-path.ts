@@ -113,6 +113,8 @@ export class AccessPath {
   private hookValue: AccessHook | null = null;
   private filter: AccessFilter | null = null;
   private countCyclesValue = false;
+  /** @internal Inside `Core.debugAccess`: a debugger's accesses, which the MPU does not check (the default map decides). */
+  protected debugging = false;
   private alarmAt = Number.POSITIVE_INFINITY;
   private alarmFn: ((due: number) => void) | null = null;
   /** The granule outside memory the MPU last decided (-1: none since it changed) and its decision. */
@@ -377,6 +379,7 @@ export class AccessPath {
    */
   permissionAt(address: number): number {
     const a = address >>> 0;
+    if (this.debugging) return defaultPerm(a);
     const t = this.table();
     const s = this.bus.segmentFor(a);
     let p: number;

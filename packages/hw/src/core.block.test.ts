@@ -88,6 +88,21 @@ describe("debugAccess", () => {
     expect(m.core.countCycles).toBe(true);
     expect(() => m.core.read32(0x20000100)).toThrow(Fault);
   });
+
+  it("is not checked by the MPU (a debugger's access): a region denying even privileged reads does not fault it", () => {
+    const m = machine();
+    // AP = 000 over SRAM1: no access at all, a privileged load faults.
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "none" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.bus.load(0x20000100, new Uint8Array([0xfe, 0xca, 0, 0]));
+    expect(m.core.debugAccess(() => [m.core.read32(0x20000100), m.core.read8(0x20000101)])).toEqual([0xcafe, 0xca]);
+    m.core.debugAccess(() => m.core.write32(0x20000104, 0x1234));
+    expect(Array.from(m.bus.peek(0x20000104, 4))).toEqual([0x34, 0x12, 0, 0]);
+    expect(m.scb.cfsr).toBe(0);
+    // The CPU's own accesses are checked again afterwards.
+    const f = trap(() => m.core.read32(0x20000100));
+    expect([f.exception, f.cfsr, m.scb.mmfar]).toEqual([4, Cfsr.DACCVIOL | Cfsr.MMARVALID, 0x20000100]);
+  });
 });
 
 describe("block transfers take their length once, as a plain number", () => {

@@ -82,8 +82,10 @@ export class Core extends AccessPath {
 
   /**
    * Runs `fn` as a debugger would touch memory (SWD, not the CPU): accesses are privileged, not
-   * counted as cycles and not shown to the hook, so observing the system (page maps, statistics
-   * read through the core) does not change the simulation. Mode, CONTROL.nPRIV, actor, hook and
+   * checked by the MPU (the default memory map decides, as for an access through the debug port:
+   * whatever regions a forged configuration loaded), not counted as cycles and not shown to the
+   * hook, so observing the system (page maps, statistics read through the core) does not change
+   * the simulation. Mode, CONTROL.nPRIV, actor, hook and
    * cycle counting are restored afterwards. A latched fault still rethrows.
    *
    * @example
@@ -97,12 +99,15 @@ export class Core extends AccessPath {
     const hook = this.hook;
     const counting = this.countCycles;
     const actor = this.actor;
+    const debugging = this.debugging;
     this.mode = "handler";
     this.hook = null;
     this.countCycles = false;
+    this.debugging = true;
     try {
       return fn();
     } finally {
+      this.debugging = debugging;
       this.countCycles = counting;
       this.hook = hook;
       this.actor = actor;
