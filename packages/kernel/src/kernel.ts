@@ -37,7 +37,7 @@ import { Semaphore } from "./ipc/semaphore.js";
 import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { makeLibc } from "./libc.js";
 import { whoseMemory } from "./memory-owner.js";
-import { type MpuGrant, MpuLoader, planMpu, replanGrant } from "./mpu-plan.js";
+import { type MpuGrant, MpuLoader, type MpuPlan, planMpu, replanGrant } from "./mpu-plan.js";
 import { checkOptionShape, checkOptionValues, MUTEX_SPEC_FIELDS } from "./options-check.js";
 import { paintStack, type StackUsage, stackPeak } from "./stack-usage.js";
 import { ContextSwitcher } from "./switcher.js";
@@ -163,6 +163,8 @@ export class Kernel {
   readonly mpuDriver: MpuDriver;
   /** Loads a task's MPU plan at its switch-in (skipped when it is already loaded). */
   readonly loader: MpuLoader;
+  /** The kernel's own MPU configuration (its grants, no task's), loaded at boot. */
+  private readonly kernelPlan: MpuPlan;
   /** Partitions by name. */
   readonly partitions = new Map<string, Partition>();
   /** Counting semaphores by name. */
@@ -301,7 +303,8 @@ export class Kernel {
       wakesAt: (tick) => this.scheduler.timersAt(tick),
     });
     this.loader = new MpuLoader(this.mpuDriver, this.machine.core, this.machine.bus);
-    this.loader.loadPlan(planMpu(this.mpuDriver, this.kernelGrants, [], "kernel"));
+    this.kernelPlan = planMpu(this.mpuDriver, this.kernelGrants, [], "kernel");
+    this.loader.loadPlan(this.kernelPlan);
     this.machine.mpu.setControl({ enable: true, privdefena: true });
     this.inheritance = new PriorityInheritance(this.mutexes, () => this.scheduler, core);
     this.faultHandler = new FaultHandler({
@@ -1026,15 +1029,22 @@ export class Kernel {
     }
     // A task that stopped (rather than faulted) had its stack unregistered by its leak check at the end.
     if (this.checker?.stacks.has(k.id)) this.checker.unregisterStack(k.id);
+    // Its MPU record as its creation stored it, whatever overwrote it since. When the MPU holds a
+    // record that is no plan (this task's or another's, forged: docs/mpu-model.md), whose regions
+    // could deny the kernel its own block, the restart's privileged accesses are made under the
+    // kernel's configuration (the record's stores), then this task's record loaded again (its
+    // fetch and first frame), as the gate's frees are; the forged record is loaded back after.
+    const forged = this.loader.current === null ? this.loader.held : undefined;
+    if (forged !== undefined) this.loader.loadPlan(this.kernelPlan);
+    this.asKernel(() => this.loader.store(k));
+    if (forged !== undefined) this.loader.loadTask(k);
     k.ctx.branch(k.code); // the task starts over at its entry (a privileged fetch: the kernel's)
     // The peak of the run that ended is kept; the new run starts on a freshly painted stack.
     this.earlierStackPeak.set(k.id, this.stackUsage(k).peak);
     paintStack(this.machine.bus, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES);
     const psp = this.switcher.initialFrame(k);
-    this.asKernel(() => {
-      this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks >>> 0);
-      this.loader.store(k); // its MPU record as its creation stored it, whatever overwrote it since
-    });
+    this.asKernel(() => this.machine.core.write32(k.tcb + TcbField.RELEASE, this.scheduler.now().ticks >>> 0));
+    if (forged !== undefined) this.loader.restore(forged);
     if (this.checker)
       this.checker.registerStack(k.id, k.stack.base + GUARD_BYTES, k.stack.top - k.stack.base - GUARD_BYTES, psp);
     // The scheduler's restart, which follows at once, starts the task's cycle count over: keep

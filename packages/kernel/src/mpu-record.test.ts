@@ -79,3 +79,43 @@ describe("a task's MPU plan lives in its TCB (TcbField.MPU)", () => {
     expect(seen).toEqual([0xa5a5a5a5]);
   });
 });
+
+describe("a restart when the MPU holds a forged record", () => {
+  it("stores the task's record and makes the restart's fetch and first frame with it loaded, not under the forged regions", () => {
+    const k = bootKernel({ board: MPS2_AN505 });
+    const seen: string[] = [];
+    const victim = k.spawn({
+      name: "victim",
+      priority: 2,
+      faultPolicy: { restart: 1 },
+      *main(t) {
+        seen.push(`start ${storedRecord(k, victim)[0]}`);
+        yield* t.sleep({ ms: 1 });
+        seen.push("woke");
+      },
+    });
+    k.spawn({
+      name: "admin",
+      priority: 1,
+      privileged: true,
+      *main(t) {
+        // MAIR0 = 0: every attribute index Device-nGnRnE, so the victim's code is Device memory,
+        // execute-never: its next switch-in loads that and its first fetch faults.
+        t.write32(victim.tcb + TcbField.MPU, 0);
+        yield* t.sleep({ ms: 3 });
+      },
+    });
+    expect(victim.code).toBe(0x1000);
+    expect(k.run({ ms: 4 }).reason).toBe("no-tasks");
+    expect(k.faults.map((f) => [f.task, f.kind, f.message, f.action])).toEqual([
+      ["victim", "memmanage", "MemManage IACCVIOL on fetch of 2 byte(s) at 0x00001000", "restarted"],
+    ]);
+    expect(k.faults[0]!.dump).toContain(
+      "MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):",
+    );
+    // Its first run ended at its first fetch after the sleep; restarted on its plan (MAIR0 stored
+    // again), it ran to its end.
+    expect(seen).toEqual([`start ${victim.plan.record[0]}`, `start ${victim.plan.record[0]}`, "woke"]);
+    expect(storedRecord(k, victim)).toEqual([...victim.plan.record]);
+  });
+});
