@@ -18,9 +18,9 @@ import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
 import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
 import { faultSite } from "./fault-site.js";
-import type { MpuPlan } from "./mpu-plan.js";
+import type { MpuPlan, PlanOwner } from "./mpu-plan.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
-import { GUARD_BYTES, type KTask } from "./task-record.js";
+import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
 import { isTickStackingFault } from "./tick-interrupt.js";
 import type { CpuTiming } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
@@ -49,6 +49,8 @@ export interface FaultHandlerDeps {
   readonly watchdog: Watchdog | null;
   /** The plan the MPU holds (`MpuLoader.current`): null when it holds a TCB's record that is not its task's plan. */
   readonly loadedPlan: () => MpuPlan | null;
+  /** Whose configuration the MPU holds (`MpuLoader.held`): a task's record, a kernel plan, or null (unknown). */
+  readonly heldBy: () => PlanOwner | MpuPlan | null;
 }
 
 /** The kind and one-line message of a fault, from the error that caused it. */
@@ -235,6 +237,14 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
       message: `corrupt saved context: EXC_RETURN ${hex32(f.access.address)} is not the one the switch-out stored (${f.exception === 3 ? "HardFault, forced:" : "UsageFault"} INVPC)`,
     };
   }
+  if (k.restoring && f.faultAddress !== null && f.faultAddress >>> 0 === (k.tcb + TcbField.SP) >>> 0) {
+    // PendSV reads the saved SP before it loads the task's MPU record: under the previous
+    // configuration (a forged record, docs/mpu-model.md), the kernel's read of its own block.
+    return {
+      kind: hwKind,
+      message: `the TCB's saved stack pointer at ${hex32(f.faultAddress)} could not be read while restoring the context (the MPU held another configuration's regions): ${f.message}`,
+    };
+  }
   if (k.restoring) {
     return {
       kind: hwKind,
@@ -294,6 +304,11 @@ export class FaultHandler {
     // the regions the registers hold.
     const forged = onCpu && this.deps.loadedPlan() !== k.plan;
     const regions = forged ? mpuRegions(machine) : k.plan.views();
+    // Or the switch to the task faulted before it loaded the task's record (PendSV's read of the
+    // saved SP): the registers are the configuration loaded before, which the dump names.
+    const held = forged ? this.deps.heldBy() : k;
+    const heldBy =
+      held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
     const reached = fault ? faultedMemory(fault) : null;
     const memory = reached === null ? undefined : this.deps.whose(reached);
     const record: FaultRecord = {
@@ -324,6 +339,7 @@ export class FaultHandler {
         plan: k.plan,
         regions,
         ...(forged ? { notPlan: true } : {}),
+        ...(heldBy !== undefined ? { heldBy } : {}),
         fault,
         checker: report,
         ...(source !== null ? { source } : {}),

@@ -166,6 +166,12 @@ export interface DumpInput {
    * overwritten since the kernel stored it (docs/mpu-model.md), and a switch loaded it as found.
    */
   readonly notPlan?: boolean;
+  /**
+   * With {@link DumpInput.notPlan}: whose configuration the registers held (`task "b"`, `kernel`)
+   * when the fault came in a switch to the task before it loaded the task's record (PendSV reads
+   * the saved SP first); absent when they held the task's own record.
+   */
+  readonly heldBy?: string;
   /** The core's fault, when there is one: its exception, CFSR/HFSR, MMFAR/BFAR and access are printed. */
   readonly fault?: Fault;
   /** The memory checker's report, printed at the end when present. */
@@ -218,7 +224,11 @@ export function formatFaultDump(d: DumpInput): string {
     );
   }
   if (d.notPlan) {
-    lines.push("MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):");
+    lines.push(
+      d.heldBy !== undefined
+        ? `MPU regions (not the task's plan: the switch had not loaded its record yet; the registers held the regions of ${d.heldBy}):`
+        : "MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):",
+    );
     for (const r of d.regions) lines.push(formatRegion(r, undefined));
   } else {
     lines.push("MPU regions:");

@@ -319,6 +319,7 @@ export class Kernel {
       timing: this.timing,
       watchdog: this.watchdog,
       loadedPlan: () => this.loader.current,
+      heldBy: () => this.loader.held,
     });
     this.switcher = new ContextSwitcher({
       core,

@@ -80,6 +80,57 @@ describe("a task's MPU plan lives in its TCB (TcbField.MPU)", () => {
   });
 });
 
+describe("a switch whose read of the TCB faults under the previous task's forged record", () => {
+  it("is the incoming task's fault, named as the TCB read it is, with the registers shown as the previous task's", () => {
+    const k = bootKernel({ board: STM32F407 });
+    const kb = k.kernelBlock;
+    const victim = k.spawn({
+      name: "victim",
+      priority: 2,
+      *main(t) {
+        yield* t.sleep({ ms: 1 });
+      },
+    });
+    const admin = k.spawn({
+      name: "admin",
+      priority: 1,
+      privileged: true,
+      *main(t) {
+        // The victim's region 7 (the kernel's block) rewritten: AP = 000, no access even privileged.
+        t.write32(victim.tcb + TcbField.MPU + 8 * 7, (kb.base | 0x10 | 7) >>> 0);
+        t.write32(victim.tcb + TcbField.MPU + 8 * 7 + 4, ((1 << 28) | ((Math.log2(kb.size) - 1) << 1) | 1) >>> 0);
+        yield* t.sleep({ ms: 2 });
+      },
+    });
+    expect(kb).toEqual({ base: 0x20004000, size: 8192, order: 3 });
+    expect(admin.tcb).toBe(0x20004070);
+    expect(k.run({ ms: 4 }).reason).toBe("no-tasks");
+    // The victim ran on its forged record and ended; PendSV then read the admin's saved SP from
+    // its TCB with the victim's regions still loaded (as FreeRTOS-MPU's PendSV does, before the
+    // record's LDMs): the kernel's own read faults. The admin's record was never touched.
+    expect(k.faults.map((f) => [f.task, f.kind, f.message])).toEqual([
+      [
+        "admin",
+        "memmanage",
+        "the TCB's saved stack pointer at 0x20004070 could not be read while restoring the context (the MPU held another configuration's regions): MemManage DACCVIOL|MMARVALID at 0x20004070 on read of 4 byte(s) at 0x20004070",
+      ],
+    ]);
+    const dump = k.faults[0]!.dump.split("\n");
+    const at = dump.findIndex((l) => l.startsWith("MPU regions"));
+    expect(dump.slice(at)).toEqual([
+      `MPU regions (not the task's plan: the switch had not loaded its record yet; the registers held the regions of task "victim"):`,
+      "  # 0 0x10000400   1 KiB rw              XN normal subregions 11111111",
+      "  # 1 0x10000400    32 B priv-ro         XN normal",
+      "  # 2 0x10001000   4 KiB rw              XN normal subregions 11111111",
+      "  # 3 0x08001000   4 KiB ro              X  normal subregions 11111111",
+      "  # 4 disabled",
+      "  # 5 disabled",
+      "  # 6 disabled",
+      "  # 7 0x20004000   8 KiB none            XN strongly-ordered subregions 11111111",
+    ]);
+  });
+});
+
 describe("a restart when the MPU holds a forged record", () => {
   it("stores the task's record and makes the restart's fetch and first frame with it loaded, not under the forged regions", () => {
     const k = bootKernel({ board: MPS2_AN505 });
