@@ -1002,9 +1002,18 @@ export class Kernel {
       throw new KernelError("BAD_ARGUMENT", 'access must be "ro" or "rw"', { access });
     // The partition's grant (by its id) is replaced and goes last.
     const plan = replanGrant(this.mpuDriver, k.plan, partitionGrant(partition, access, p));
+    const before = { plan: k.plan, grants: k.grants };
     k.grants = [...plan.grants];
     k.plan = plan;
-    this.asKernel(() => this.loader.store(k));
+    try {
+      this.asKernel(() => this.loader.store(k));
+    } catch (e) {
+      // The record's stores faulted (a caller's forged record loaded, denying the kernel its
+      // block): nothing written, and the task keeps the plan its TCB still holds.
+      k.plan = before.plan;
+      k.grants = before.grants;
+      throw e;
+    }
     if (this.scheduler.current?.id === k.id) this.loader.loadTask(k);
   }
 

@@ -6,6 +6,7 @@ import {
   type MpuConfig,
   type MpuDriver,
   type MpuGrant,
+  Perm,
 } from "@rtos-sim/hw";
 import { KernelError } from "./errors.js";
 import { TcbField } from "./task-record.js";
@@ -100,10 +101,19 @@ export class MpuLoader {
 
   /**
    * Stores `task`'s plan record in its TCB (at its creation, at a grant, at a restart), with the
-   * core's stores in the kernel's state. Its next load reads it back.
+   * core's stores in the kernel's state. Its next load reads it back. A store the MPU refuses is
+   * the core's fault, raised before any word is written.
    */
   store(task: PlanOwner): void {
-    this.core.writeWords(task.tcb + TcbField.MPU, task.plan.record);
+    const record = task.plan.record;
+    const at = (task.tcb + TcbField.MPU) >>> 0;
+    // All or nothing: under a forged record loaded now (a caller's own, denying the kernel its
+    // block) the first word the stores may not write faults before any is written, so a grant
+    // that fails leaves the TCB as it was.
+    for (let i = 0; i < record.length; i++) {
+      if ((this.core.permissionAt(at + 4 * i) & Perm.PW) === 0) this.core.write32(at + 4 * i, record[i]!);
+    }
+    this.core.writeWords(at, record);
     // Loaded from this TCB before, the MPU holds these words still only if they were the plan's.
     if (this.holder === task && this.driver.loaded !== task.plan) this.holder = null;
   }

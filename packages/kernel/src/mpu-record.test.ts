@@ -170,3 +170,60 @@ describe("a restart when the MPU holds a forged record", () => {
     expect(storedRecord(k, victim)).toEqual([...victim.plan.record]);
   });
 });
+
+describe("a grant whose record stores fault under the caller's forged record", () => {
+  it("is the caller's fault and changes nothing: the task keeps the plan its TCB holds", () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "p", size: 1024 }] });
+    const kb = k.kernelBlock;
+    const p = k.partitions.get("p")!.base;
+    const victim = k.spawn({
+      name: "victim",
+      priority: 2,
+      *main(t) {
+        yield* t.sleep({ ms: 3 });
+        t.read32(p);
+      },
+    });
+    // Wakes at 1 ms, so the admin's switch-in after its sleep loads its own record again.
+    k.spawn({
+      name: "ticker",
+      priority: 3,
+      *main(t) {
+        yield* t.sleep({ ms: 1 });
+      },
+    });
+    const admin = k.spawn({
+      name: "admin",
+      priority: 1,
+      privileged: true,
+      *main(t) {
+        // Its own region 7 (the kernel's block) rewritten privileged read-only (AP = 101).
+        t.write32(admin.tcb + TcbField.MPU + 8 * 7, (kb.base | 0x10 | 7) >>> 0);
+        t.write32(
+          admin.tcb + TcbField.MPU + 8 * 7 + 4,
+          ((1 << 28) | (5 << 24) | ((Math.log2(kb.size) - 1) << 1) | 1) >>> 0,
+        );
+        yield* t.sleep({ ms: 2 });
+        yield* t.grant("p", "victim", "rw");
+      },
+    });
+    const plan = victim.plan;
+    expect(victim.tcb + TcbField.MPU).toBe(0x20004024);
+    expect(k.run({ ms: 5 }).reason).toBe("no-tasks");
+    expect(k.faults.map((f) => [f.task, f.kind, f.message])).toEqual([
+      ["admin", "memmanage", "MemManage DACCVIOL|MMARVALID at 0x20004024 on write of 4 byte(s) at 0x20004024"],
+      [
+        "victim",
+        "memmanage",
+        `MemManage DACCVIOL|MMARVALID at ${`0x${p.toString(16).padStart(8, "0")}`} on read of 4 byte(s) at ${`0x${p.toString(16).padStart(8, "0")}`}`,
+      ],
+    ]);
+    // Nothing changed: the victim's plan, grants and TCB record are those before the grant, and
+    // its dump lists its plan (the record the switch loaded is its plan's).
+    expect(victim.plan).toBe(plan);
+    expect(victim.grants.map((g) => g.id)).toEqual(["stack", "heap", "code"]);
+    expect(storedRecord(k, victim)).toEqual([...plan.record]);
+    expect(k.faults[1]!.dump).toContain("MPU regions:\n");
+    expect(k.faults[1]!.dump).not.toContain("not the task's plan");
+  });
+});
