@@ -55,7 +55,7 @@ interface Outcome {
 /** How the victim waits for the admin's forgeries, and whether the admin grants it "p" around them. */
 interface Plot {
   readonly wait: "sleep" | "receive";
-  readonly grant: "none" | "before" | "after";
+  readonly grant: "none" | "before" | "after" | "later";
   readonly memcheck: boolean;
   readonly restart: boolean;
 }
@@ -97,6 +97,13 @@ function scenario(
       yield* t.free(h);
     },
   });
+  k.spawn({
+    name: "ticker",
+    priority: 3,
+    *main(t) {
+      yield* t.sleep({ ms: 1 });
+    },
+  });
   tasks.admin = k.spawn({
     name: "admin",
     priority: 1,
@@ -111,6 +118,11 @@ function scenario(
         t.write32(at, f.value(t.read32(at)));
       }
       if (plot.grant === "after") yield* t.grant("p", "victim", "rw");
+      // After a switch-in that loaded its own record, forged or not (the ticker ran meanwhile).
+      if (plot.grant === "later") {
+        yield* t.sleep({ ms: 2 });
+        yield* t.grant("p", "victim", "rw");
+      }
       if (plot.wait === "receive") seen.push(`sent ${yield* t.send("q", m, 16)}`);
       for (let i = 0; i < 4; i++) {
         seen.push(`admin ${i}`);
@@ -145,15 +157,16 @@ describe.each([
         fc.array(fc.constantFrom(...PROBES), { minLength: 1, maxLength: 4 }),
         fc.record({
           wait: fc.constantFrom("sleep" as const, "receive" as const),
-          grant: fc.constantFrom("none" as const, "before" as const, "after" as const),
+          grant: fc.constantFrom("none" as const, "before" as const, "after" as const, "later" as const),
           memcheck: fc.boolean(),
           restart: fc.boolean(),
         }),
         (forges, probes, plot) => {
           const a = scenario(board, forges, probes, plot);
           expect(["until", "no-tasks", "blocked"]).toContain(a.out.reason);
-          // A task whose record was not touched is never said to have had it overwritten: its
-          // dump lists its plan, or the registers as the configuration loaded before its switch.
+          // A task whose record was not touched is never said to have had it overwritten (a grant
+          // that faulted changed nothing): its dump lists its plan, or the registers as the
+          // configuration loaded before its switch.
           const touched = new Set(forges.map((f) => f.whose));
           for (const f of a.k.faults) {
             if (!touched.has(f.task as "victim" | "admin")) {
