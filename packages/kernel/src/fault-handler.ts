@@ -18,7 +18,7 @@ import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
 import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
 import { faultSite } from "./fault-site.js";
-import type { MpuPlan, PlanOwner } from "./mpu-plan.js";
+import type { MpuLoader } from "./mpu-plan.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
 import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
 import { isTickStackingFault } from "./tick-interrupt.js";
@@ -47,10 +47,8 @@ export interface FaultHandlerDeps {
   readonly timing: CpuTiming;
   /** The watchdog, disarmed when the handler starts (its cycles are not the task's code), or null. */
   readonly watchdog: Watchdog | null;
-  /** The plan the MPU holds (`MpuLoader.current`): null when it holds a TCB's record that is not its task's plan. */
-  readonly loadedPlan: () => MpuPlan | null;
-  /** Whose configuration the MPU holds (`MpuLoader.held`): a task's record, a kernel plan, or null (unknown). */
-  readonly heldBy: () => PlanOwner | MpuPlan | null;
+  /** The loader: the plan the MPU holds (`current`, null for a record that is no plan) and whose it is (`held`). */
+  readonly loader: Pick<MpuLoader, "current" | "held">;
 }
 
 /** The kind and one-line message of a fault, from the error that caused it. */
@@ -302,11 +300,11 @@ export class FaultHandler {
     // The task's plan, unless the MPU holds other words for it: its TCB's record, overwritten
     // since the kernel stored it (docs/mpu-model.md), loaded as it was found. Then the dump shows
     // the regions the registers hold.
-    const forged = onCpu && this.deps.loadedPlan() !== k.plan;
+    const forged = onCpu && this.deps.loader.current !== k.plan;
     const regions = forged ? mpuRegions(machine) : k.plan.views();
     // Or the switch to the task faulted before it loaded the task's record (PendSV's read of the
     // saved SP): the registers are the configuration loaded before, which the dump names.
-    const held = forged ? this.deps.heldBy() : k;
+    const held = forged ? this.deps.loader.held : k;
     const heldBy =
       held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
     const reached = fault ? faultedMemory(fault) : null;

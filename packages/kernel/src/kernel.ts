@@ -318,8 +318,7 @@ export class Kernel {
       sites: faultSitesOf(options.faultSites),
       timing: this.timing,
       watchdog: this.watchdog,
-      loadedPlan: () => this.loader.current,
-      heldBy: () => this.loader.held,
+      loader: this.loader,
     });
     this.switcher = new ContextSwitcher({
       core,
@@ -1002,18 +1001,11 @@ export class Kernel {
       throw new KernelError("BAD_ARGUMENT", 'access must be "ro" or "rw"', { access });
     // The partition's grant (by its id) is replaced and goes last.
     const plan = replanGrant(this.mpuDriver, k.plan, partitionGrant(partition, access, p));
-    const before = { plan: k.plan, grants: k.grants };
+    // Stored first, all or nothing: a store the caller's loaded regions refuse (its own forged
+    // record denying the kernel its block) faults before anything of the task changed.
+    this.asKernel(() => this.loader.store(k, plan));
     k.grants = [...plan.grants];
     k.plan = plan;
-    try {
-      this.asKernel(() => this.loader.store(k));
-    } catch (e) {
-      // The record's stores faulted (a caller's forged record loaded, denying the kernel its
-      // block): nothing written, and the task keeps the plan its TCB still holds.
-      k.plan = before.plan;
-      k.grants = before.grants;
-      throw e;
-    }
     if (this.scheduler.current?.id === k.id) this.loader.loadTask(k);
   }
 

@@ -100,12 +100,13 @@ export class MpuLoader {
   }
 
   /**
-   * Stores `task`'s plan record in its TCB (at its creation, at a grant, at a restart), with the
-   * core's stores in the kernel's state. Its next load reads it back. A store the MPU refuses is
+   * Stores the record of `plan` (by default the task's own; at a grant, the plan it is about to
+   * get) in `task`'s TCB (at its creation, at a grant, at a restart), with the core's stores in
+   * the kernel's state. Its next load reads it back. A store the MPU refuses is
    * the core's fault, raised before any word is written.
    */
-  store(task: PlanOwner): void {
-    const record = task.plan.record;
+  store(task: PlanOwner, plan: MpuPlan = task.plan): void {
+    const record = plan.record;
     const at = (task.tcb + TcbField.MPU) >>> 0;
     // All or nothing: under a forged record loaded now (a caller's own, denying the kernel its
     // block) the first word the stores may not write faults before any is written, so a grant
@@ -115,7 +116,7 @@ export class MpuLoader {
     }
     this.core.writeWords(at, record);
     // Loaded from this TCB before, the MPU holds these words still only if they were the plan's.
-    if (this.holder === task && this.driver.loaded !== task.plan) this.holder = null;
+    if (this.holder === task && this.driver.loaded !== plan) this.holder = null;
   }
 
   /**
