@@ -1,4 +1,4 @@
-import { defineBoard, Perm, STM32F407 } from "@rtos-sim/hw";
+import { defineBoard, Perm, ScbReg, STM32F407 } from "@rtos-sim/hw";
 import type { MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
@@ -8,7 +8,7 @@ import { DmaCr, DmaFlag, DmaReg } from "./devices/dma.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { Kernel } from "./kernel.js";
 import type { TaskContext } from "./task-context.js";
-import { TcbField } from "./task-record.js";
+import { CONTROL_PRIVILEGED, CONTROL_UNPRIVILEGED, TcbField } from "./task-record.js";
 
 /** Memory-to-memory, both addresses incremented, 32-bit items. */
 const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | (2 << DmaCr.MSIZE_SHIFT);
@@ -218,6 +218,43 @@ describe("a task granted the DMA can rewrite its own MPU plan in its TCB", () =>
     expect(faults.map((f) => [f.kind, f.action, f.hw?.faultAddress])).toEqual([
       ["memmanage", "restarted", k.kernelBlock.base],
     ]);
+  });
+});
+
+describe("a task granted the DMA can make itself privileged in its TCB", () => {
+  it("one word copied over its TCB's CONTROL: privileged from its next switch-in (the SCB readable, the kernel's block writable); a restart takes it back", () => {
+    const { k, shared, faults } = inSram1();
+    const seen: unknown[] = [];
+    const rogue = k.spawn({
+      name: "rogue",
+      faultPolicy: { restart: 1 },
+      partitions: { shared: "rw" },
+      devices: ["dma"],
+      *main(t) {
+        if (seen.length > 0) {
+          seen.push(["after restart", (yield* t.info()).privileged]);
+          return;
+        }
+        seen.push(["before", (yield* t.info()).privileged]);
+        t.write32(shared, CONTROL_PRIVILEGED);
+        startCopy(t, k, shared, rogue.tcb + TcbField.CONTROL, 1);
+        yield* waitCopy(t, k); // one word: done at the first poll
+        yield* t.sleep({ ms: 1 }); // the switch back to it loads the word the DMA wrote
+        seen.push(["forged", (yield* t.info()).privileged, t.read32(ScbReg.CPUID) !== 0]);
+        t.write32(rogue.tcb + TcbField.ID, 0xbad); // a privileged store into the kernel's block: no fault
+        seen.push(["id", k.machine.bus.peek(rogue.tcb + TcbField.ID, 2)[1]]);
+        t.write32(0x08000000, 0); // flash: a BusFault, and the restart
+      },
+    });
+    k.run({ ms: 10 });
+    expect(seen).toEqual([
+      ["before", false],
+      ["forged", true, true],
+      ["id", 0x0b],
+      ["after restart", false],
+    ]);
+    expect(faults.map((f) => [f.kind, f.action, f.hw?.access.privileged])).toEqual([["busfault", "restarted", true]]);
+    expect(k.machine.bus.peek(rogue.tcb + TcbField.CONTROL, 1)[0]).toBe(CONTROL_UNPRIVILEGED);
   });
 });
 

@@ -329,6 +329,7 @@ export class FaultHandler {
         state: t.state,
         priority: k.priority,
         privileged: k.privileged,
+        ...(k.privileged !== (k.spec.privileged === true) ? { controlForged: true } : {}),
         restarts: t.restarts,
         policy: policyName(k.policy),
         action,

@@ -136,8 +136,13 @@ export interface DumpInput {
   readonly state: string;
   /** The task's priority (0..31). */
   readonly priority: number;
-  /** Whether the task runs privileged. */
+  /** Whether the task runs privileged (its TCB's CONTROL as its last switch-in loaded it). */
   readonly privileged: boolean;
+  /**
+   * Set when that privilege is not the one its spec gives it: its TCB's CONTROL word was
+   * overwritten (`TcbField.CONTROL`, docs/mpu-model.md).
+   */
+  readonly controlForged?: boolean;
   /** Restarts the task has had before this fault. */
   readonly restarts: number;
   /** The fault policy as {@link policyName} shows it (e.g. "restart up to 3"). */
@@ -206,7 +211,7 @@ export function formatFaultDump(d: DumpInput): string {
     if (d.memory !== undefined) lines.push(`  memory: ${d.memory}`);
   }
   lines.push(
-    `Task: state ${d.state}, priority ${d.priority}, ${d.privileged ? "privileged" : "unprivileged"}, restarts ${d.restarts}, policy ${d.policy} -> ${d.action}`,
+    `Task: state ${d.state}, priority ${d.priority}, ${d.privileged ? "privileged" : "unprivileged"}${d.controlForged ? " (its TCB's CONTROL word was overwritten: its spec says otherwise)" : ""}, restarts ${d.restarts}, policy ${d.policy} -> ${d.action}`,
   );
   lines.push(
     `Stack: [${hex32(d.stack.base)}, ${hex32(d.stack.top)}) guard [${hex32(d.stack.base)}, ${hex32(

@@ -43,7 +43,7 @@ export class LiveBlocks {
 export interface GatedTask {
   /** The task's name (for errors). */
   readonly name: string;
-  /** Whether the task runs privileged. */
+  /** Whether the task runs privileged (read at every call: the kernel's gives what the task's last switch-in loaded). */
   readonly privileged: boolean;
   /** Makes the task's MPU configuration the loaded one (a no-op when it already is). */
   loadPlan(): void;

@@ -161,7 +161,14 @@ export type { TaskHeapOptions } from "./task-heap.js";
 export { makeTaskHeap } from "./task-heap.js";
 export { FAULT_LIMIT, OUTPUT_LIMIT } from "./task-log.js";
 export type { GatedHeap, KTask, TaskCosts, TaskHeap } from "./task-record.js";
-export { CODE_REGION_BYTES, GUARD_BYTES, TcbField, tcbBytes } from "./task-record.js";
+export {
+  CODE_REGION_BYTES,
+  CONTROL_PRIVILEGED,
+  CONTROL_UNPRIVILEGED,
+  GUARD_BYTES,
+  TcbField,
+  tcbBytes,
+} from "./task-record.js";
 export type { GrantedPartition, PartitionBlock, SpecContext, TaskGrant } from "./task-spec.js";
 export { checkSpec, delayTicks, MAX_TASKS, partitionGrant, taskGrants } from "./task-spec.js";
 export type { TickInterruptDeps, TickTime } from "./tick-interrupt.js";

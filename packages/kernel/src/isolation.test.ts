@@ -4,6 +4,7 @@ import type { TaskSpec } from "./config.js";
 import { ActuatorReg } from "./devices/actuator.js";
 import type { Kernel } from "./kernel.js";
 import { sys } from "./syscalls.js";
+import { TcbField } from "./task-record.js";
 import { bootTest, footprint, victim } from "./test-kit.js";
 
 type Offence = (k: Kernel) => { spec: Omit<TaskSpec, "name">; address: number | null };
@@ -320,7 +321,8 @@ describe("privileged tasks", () => {
       name: "priv",
       privileged: true,
       *main(t) {
-        seen.push(t.read32(k.kernelBlock.base), t.read32(k.task("priv")!.tcb + 4));
+        const tcb = k.task("priv")!.tcb;
+        seen.push(t.read32(k.kernelBlock.base), t.read32(tcb + TcbField.ID), t.read32(tcb + TcbField.CONTROL));
         yield* t.yield();
       },
     });
@@ -328,7 +330,7 @@ describe("privileged tasks", () => {
     expect(r.reason).toBe("no-tasks");
     expect(k.faults).toEqual([]);
     const expected = new DataView(k.machine.bus.peek(k.kernelBlock.base, 4).buffer).getUint32(0, true);
-    expect(seen).toEqual([expected, 1]); // TCB.ID of task 1
+    expect(seen).toEqual([expected, 1, 0x2]); // TCB.ID of task 1, its CONTROL: SPSEL, nPRIV clear
   });
 });
 

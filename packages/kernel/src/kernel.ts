@@ -866,7 +866,14 @@ export class Kernel {
               heapBlock.order,
               spec.slabClasses,
             ),
-            { name: spec.name, privileged, loadPlan: () => this.loader.loadTask(k) },
+            {
+              name: spec.name,
+              // Read at every call: the privilege the task's last switch-in loaded (TcbField.CONTROL).
+              get privileged() {
+                return k.privileged;
+              },
+              loadPlan: () => this.loader.loadTask(k),
+            },
             live,
           )
         : null;

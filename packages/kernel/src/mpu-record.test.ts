@@ -14,9 +14,9 @@ function storedRecord(k: Kernel, t: KTask): number[] {
 
 describe("a task's MPU plan lives in its TCB (TcbField.MPU)", () => {
   it.each([
-    { board: STM32F407, words: 16, bytes: 92 },
-    { board: MPS2_AN505, words: 19, bytes: 104 },
-    { board: MPS3_AN547, words: 35, bytes: 168 },
+    { board: STM32F407, words: 16, bytes: 96 },
+    { board: MPS2_AN505, words: 19, bytes: 108 },
+    { board: MPS3_AN547, words: 35, bytes: 172 },
   ])(
     "$board.name: the TCB ends with the plan's record ($words words, $bytes bytes a TCB)",
     ({ board, words, bytes }) => {
@@ -208,10 +208,10 @@ describe("a grant whose record stores fault under the caller's forged record", (
       },
     });
     const plan = victim.plan;
-    expect(victim.tcb + TcbField.MPU).toBe(0x20004024);
+    expect(victim.tcb + TcbField.MPU).toBe(0x20004028);
     expect(k.run({ ms: 5 }).reason).toBe("no-tasks");
     expect(k.faults.map((f) => [f.task, f.kind, f.message])).toEqual([
-      ["admin", "memmanage", "MemManage DACCVIOL|MMARVALID at 0x20004024 on write of 4 byte(s) at 0x20004024"],
+      ["admin", "memmanage", "MemManage DACCVIOL|MMARVALID at 0x20004028 on write of 4 byte(s) at 0x20004028"],
       [
         "victim",
         "memmanage",

@@ -5,7 +5,7 @@ import { KernelError } from "./errors.js";
 import type { KernelEmitter } from "./events.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { taskControl } from "./task-context.js";
-import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
+import { CONTROL_PRIVILEGED, CONTROL_UNPRIVILEGED, GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
 import { isTickStackingFault, type TickInterrupt } from "./tick-interrupt.js";
 import { type CpuTiming, LAZY_FP_WORDS, SAVED_CORE_WORDS, SAVED_FP_WORDS } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
@@ -73,8 +73,9 @@ export interface SwitcherDeps {
  * - switch out (PendSV): lazy state preservation writes S0-S15/FPSCR into the reserved space, then
  *   S16-S31 (FP tasks) and R4-R11 with EXC_RETURN are stored below the frame, the stack pointer
  *   goes into the TCB in kernel memory, and the scheduler picks the next task;
- * - switch in: the saved stack pointer is read from the TCB, the task's MPU plan loaded (skipped
- *   when already loaded), R4-R11, EXC_RETURN (and S16-S31) loaded back;
+ * - switch in: the saved stack pointer and CONTROL (the task's privilege) are read from the TCB,
+ *   the task's MPU plan loaded (skipped when already loaded), R4-R11, EXC_RETURN (and S16-S31)
+ *   loaded back;
  * - before each step: the exception return unstacks the frame with the task's privilege
  *   (MUNSTKERR/UNSTKERR when the saved SP is corrupt) and fetches at the task's code address
  *   (IACCVIOL from data);
@@ -120,7 +121,8 @@ export class ContextSwitcher {
   /**
    * Builds a task's first context below its stack top, as `pxPortInitialiseStack` does: the
    * exception frame (PC = its code | 1, xPSR.T) and below it the saved R4-R11 and EXC_RETURN,
-   * whose address (its saved stack pointer, returned) goes into its TCB.
+   * whose address (its saved stack pointer, returned) goes into its TCB, with the CONTROL its
+   * spec gives it ({@link TcbField.CONTROL}: a restart gives the task its own privilege back).
    */
   initialFrame(k: KTask): number {
     const core = this.core;
@@ -133,6 +135,9 @@ export class ContextSwitcher {
     const sw = fp - 4 * SAVED_CORE_WORDS;
     core.writeWords(sw, SAVED_BASIC);
     core.write32(k.tcb + TcbField.SP, sw);
+    const privileged = k.spec.privileged === true;
+    core.write32(k.tcb + TcbField.CONTROL, privileged ? CONTROL_PRIVILEGED : CONTROL_UNPRIVILEGED);
+    k.privileged = privileged;
     const control = taskControl(k.ctx);
     control.sp = k.stack.top;
     control.reset();
@@ -185,7 +190,11 @@ export class ContextSwitcher {
     this.watchdog?.resume(k.name, k.watchdogCycles, h.used);
   }
 
-  /** The scheduler's `switchIn`: TCB read, MPU load, R4-R11 (and S16-S31) restored; the return follows at the first step. */
+  /**
+   * The scheduler's `switchIn`: TCB read (the saved SP and CONTROL: the task's privilege comes
+   * from its TCB, as its MPU regions do), MPU load, R4-R11 (and S16-S31) restored; the return
+   * follows at the first step.
+   */
   switchIn(t: Task<KTask>, from: Task<KTask> | null): void {
     const k = t.data;
     const core = this.core;
@@ -194,10 +203,14 @@ export class ContextSwitcher {
     core.actor = makeActor(ActorMode.Kernel, k.id);
     if (k.swSaved) {
       try {
-        // PendSV's restore half: the saved SP from the TCB (kernel memory), the task's MPU plan,
-        // then LDMIA R4-R11, LR (and VLDMIA S16-S31 when LR says the frame is extended).
+        // PendSV's restore half: the saved SP and CONTROL from the TCB (kernel memory) and MSR
+        // CONTROL, the task's MPU plan, then LDMIA R4-R11, LR (and VLDMIA S16-S31 when LR says
+        // the frame is extended). In Handler mode the MSR sets nPRIV only (SPSEL and FPCA come
+        // from EXC_RETURN): a CONTROL word overwritten since makes the task what it says.
         core.charge(c.contextRestore);
         const sp = core.read32(k.tcb + TcbField.SP);
+        k.privileged = (core.read32(k.tcb + TcbField.CONTROL) & 1) === 0;
+        core.charge(c.controlRestore);
         // The task's MPU record, loaded from its TCB (kernel memory) and written to the MPU.
         if (this.loader.loadTask(k)) core.charge(this.mpuReload);
         else core.charge(c.mpuSkip);

@@ -166,10 +166,11 @@ describe("semaphores", () => {
     expect(k.faults).toEqual([]);
     // the first give wakes the taker (the count stays 0), four more fill the count to its max (4)
     expect(log).toEqual([
-      // 425 cycles after tick 3 (docs/timing.md): the SysTick wake from idle (entry 19, handler
+      // 427 cycles after tick 3 (docs/timing.md): the SysTick wake from idle (entry 19, handler
       // 195, tail-chain 6, the idle context's save 23, the pick 108), the switch-in (restore 12,
-      // TCB load 1, MPU reload 36, LDM 10) and the exception return (1 + 8 loads + a flash fetch 6)
-      `timeout true at ${3 + 425 / 168_000}`,
+      // TCB loads 2 (SP, CONTROL), MSR CONTROL 1, MPU reload 36, LDM 10) and the exception return
+      // (1 + 8 loads + a flash fetch 6)
+      `timeout true at ${3 + 427 / 168_000}`,
       "give 0",
       "give 0",
       "give 0",
@@ -177,10 +178,10 @@ describe("semaphores", () => {
       "give 0",
       `give ${Errno.EOVERFLOW}`,
       // the giver (priority 1, woken at tick 5) keeps the CPU through its six gives and its exit
-      // (cooperative): the taker runs after that, 989 cycles after the tick (875, one STR of
+      // (cooperative): the taker runs after that, 993 cycles after the tick (879, one STR of
       // each give's result into R0 of the giver's stacked frame, and after the exit the
       // tail-chain into PendSV and its pick, 6 + 108)
-      `got 0 at ${5 + 989 / 168_000}`,
+      `got 0 at ${5 + 993 / 168_000}`,
       `missing ${Errno.EPERM}`,
     ]);
     expect(k.semaphores.get("s")!.count).toBe(4);

@@ -125,7 +125,8 @@ describe("the surface of TaskContext handed to task code", () => {
   });
 
   it("the kernel's accessor is not exported from the package index", () => {
-    expect(Object.keys(api).filter((n) => /control/i.test(n))).toEqual([]);
+    // Only the CONTROL register's values a TCB holds (TcbField.CONTROL), no accessor.
+    expect(Object.keys(api).filter((n) => /control/i.test(n))).toEqual(["CONTROL_PRIVILEGED", "CONTROL_UNPRIVILEGED"]);
   });
 });
 

@@ -16,31 +16,48 @@ export const GUARD_BYTES = 32;
 /**
  * Layout of a task control block in kernel memory (privileged only): the saved process stack
  * pointer lives here while the task is switched out, as `pxTopOfStack` does in FreeRTOS. A
- * privileged write that corrupts it makes the next switch-in fault at unstacking.
+ * privileged write that corrupts it makes the next switch-in fault at unstacking. The task's
+ * CONTROL and MPU record are kept here too, as FreeRTOS-MPU 10.6 keeps them in the TCB's
+ * `xMPU_SETTINGS`: every switch-in loads the task's privilege and regions from these words.
  */
 export const TcbField = {
   /** Saved stack pointer (the frame's address) while the task is switched out. */
   SP: 0,
+  /**
+   * The task's CONTROL as the switch-in writes it (`MSR CONTROL`, after an LDM of SP and this
+   * word): 0x3 (nPRIV and SPSEL) for an unprivileged task, 0x2 for a privileged one, as
+   * FreeRTOS-MPU's `portINITIAL_CONTROL_IF_UNPRIVILEGED` / `_IF_PRIVILEGED`. Written in Handler
+   * mode, only nPRIV (bit 0) takes effect; the exception return sets SPSEL and FPCA from
+   * EXC_RETURN. Stored at the task's creation and at a restart from `TaskSpec.privileged`; the
+   * kernel decides the task's privilege from what the last switch-in loaded (`KTask.privileged`).
+   */
+  CONTROL: 4,
   /** Task id. */
-  ID: 4,
+  ID: 8,
   /** Code address (the resume PC of the first frame). */
-  CODE: 8,
+  CODE: 12,
   /** While blocked in a queue receive: the buffer it named (validated when it called receive). */
-  WAIT_PTR: 12,
+  WAIT_PTR: 16,
   /** While blocked in a queue receive: the buffer's length. */
-  WAIT_LENGTH: 16,
+  WAIT_LENGTH: 20,
   /** A periodic task's period in ticks (0: not periodic). */
-  PERIOD: 20,
+  PERIOD: 24,
   /** A periodic task's current release, in ticks (its next one is RELEASE + PERIOD). */
-  RELEASE: 24,
+  RELEASE: 28,
   /**
    * The task's MPU plan as the switch loads it (FreeRTOS-MPU's `xMPU_SETTINGS`): the driver's
    * record of the plan (`MpuConfig.record`, `MpuDriver.recordWords` words: PMSAv7 an RBAR/RASR
    * pair per region, PMSAv8 MAIR0, MAIR1, an RBAR/RLAR pair per region and PSPLIM), to the end
    * of the TCB. Stored at the task's creation, at every grant and at a restart.
    */
-  MPU: 28,
+  MPU: 32,
 } as const;
+
+/** {@link TcbField.CONTROL} of an unprivileged task: nPRIV and SPSEL (FreeRTOS-MPU's initial value). */
+export const CONTROL_UNPRIVILEGED = 0x3;
+
+/** {@link TcbField.CONTROL} of a privileged task: SPSEL only. */
+export const CONTROL_PRIVILEGED = 0x2;
 
 /**
  * Bytes of a task control block in kernel memory: the fields of {@link TcbField}, then the MPU
@@ -49,7 +66,7 @@ export const TcbField = {
  *
  * @example
  * ```ts
- * tcbBytes(16); // 92: a Cortex-M4 with 8 MPU regions
+ * tcbBytes(16); // 96: a Cortex-M4 with 8 MPU regions
  * ```
  */
 export function tcbBytes(recordWords: number): number {
@@ -74,8 +91,14 @@ export interface KTask {
   readonly name: string;
   /** The kernel's frozen copy of the task's description, taken at spawn: what its rights are read from. */
   readonly spec: TaskSpec;
-  /** Whether the task runs privileged (CONTROL.nPRIV = 0; `TaskSpec.privileged`, default false). */
-  readonly privileged: boolean;
+  /**
+   * Whether the task runs privileged: CONTROL.nPRIV = 0 as its last switch-in loaded it from its
+   * TCB ({@link TcbField.CONTROL}). Its creation and every restart store and set
+   * `TaskSpec.privileged` (default false); a TCB word overwritten since (a DMA transfer over the
+   * kernel's block, a privileged task's store) takes effect at the task's next switch-in, for the
+   * core and for the kernel's decisions alike (its syscalls' buffer accesses, `grant`'s rights).
+   */
+  privileged: boolean;
   /** Scheduling priority: 0 (lowest) .. 31 (`TaskSpec.priority`, default 1). */
   readonly priority: number;
   /** Its watchdog budget in cycles (`TaskSpec.watchdogCycles`, else the kernel's; 0 none). */
@@ -184,7 +207,7 @@ export class TaskRecord implements KTask {
   declare readonly id: number;
   declare readonly name: string;
   declare readonly spec: TaskSpec;
-  declare readonly privileged: boolean;
+  declare privileged: boolean;
   declare readonly priority: number;
   declare readonly watchdogCycles: number;
   declare readonly policy: FaultPolicy;

@@ -55,10 +55,10 @@ describe("isolation", () => {
   });
 
   it("compares with a control run asked for the same duration, not one as long as the run lasted", () => {
-    // Asked for 0.5 ms, the run ends at 659.345 us, after the estimator's first slice: a control
+    // Asked for 0.5 ms, the run ends at 659.369 us, after the estimator's first slice: a control
     // run of 0.66 ms would start the mixer's slice too, and differ in the actuator writes.
     const run = runApp(isolation, { memcheck: false, durationMs: 0.5 });
-    expect(run.kernel.nowMs()).toBeCloseTo(0.659345, 6);
+    expect(run.kernel.nowMs()).toBeCloseTo(0.659369, 6);
     const same = run.checks.find((c) => c.name === "flight outputs identical to a control run without the attacks")!;
     expect([same.ok, same.detail]).toEqual([
       true,

@@ -606,7 +606,7 @@ describe("priority inversion, in simulated ticks", () => {
     expect(inversion("semaphore")).toEqual({
       // mid's 20 ticks, then the rest of low's section: 2 ticks (and mid's exit, and the ticks
       // taken while mid and low run: 82 cycles each on the STM32F407, docs/timing.md)
-      waited: 22.043,
+      waited: 22.044,
       order: ["mid done at 21", "low unlocks at 23", "high locked at 23"],
     });
   });

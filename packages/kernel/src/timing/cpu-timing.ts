@@ -123,14 +123,15 @@ export class CpuTiming {
   /**
    * Switching into the idle loop when the CPU passes to no task (after the last task's save and
    * the scheduler's pick, charged at its switch-out): PendSV's restore half for the idle context
-   * on the main stack (the saved SP from the idle TCB, R4-R11 and EXC_RETURN loaded, the compare
+   * on the main stack (the saved SP and CONTROL from the idle TCB, R4-R11 and EXC_RETURN loaded, the compare
    * that finds no MPU reload needed) and the exception return into the idle loop. It mirrors the
    * idle context's save that a wake from idle charges ({@link CpuTiming.tickWake}).
    */
   idleEntry(): number {
     const c = this.costs;
     const stack = this.accessCost(this.mainStack);
-    const restore = c.contextRestore + this.kernelCost + SAVED_CORE_WORDS * stack + c.multipleTransfer + c.mpuSkip;
+    const tcb = 2 * this.kernelCost + c.controlRestore; // the saved SP and CONTROL, then MSR CONTROL
+    const restore = c.contextRestore + tcb + SAVED_CORE_WORDS * stack + c.multipleTransfer + c.mpuSkip;
     return restore + exceptionReturnCycles(this.board, { stack: this.mainStack, returnTo: this.handlers });
   }
 

@@ -27,6 +27,12 @@ export interface KernelCosts {
   readonly tickIdle: number;
   /** A switch-in whose MPU plan is already loaded: compare and skip the reload. */
   readonly mpuSkip: number;
+  /**
+   * A switch-in's `MSR CONTROL`: the task's privilege, from the CONTROL word of its TCB (an MPU
+   * port's step, as FreeRTOS-MPU restores CONTROL at every switch; the word's load is charged as
+   * an access).
+   */
+  readonly controlRestore: number;
   /** Extra cycles of an LDM/STM/VLDM/VSTM besides one per word transferred (1 + N on Cortex-M3/M4). */
   readonly multipleTransfer: number;
   /**
@@ -44,7 +50,9 @@ export interface KernelCosts {
  * 9 stores, STM, TCB store, 12) + 108 (schedule) + 23 (restore: 12, TCB load, 9 loads, LDM) + 10
  * (exception return) = 201; a switch to a task
  * woken by SysTick from idle to 12 (SysTick entry) + 195 (tick handler) + 6 (tail-chain into
- * PendSV) + 23 (the idle context's save) + 108 + 23 + 10 = 377. The MPU reload comes on top.
+ * PendSV) + 23 (the idle context's save) + 108 + 23 + 10 = 377. An MPU port's steps come on
+ * top: the MPU reload (or `mpuSkip`) and the task's CONTROL (its load from the TCB and
+ * `controlRestore`).
  */
 export const KERNEL_COSTS: KernelCosts = Object.freeze({
   svcDispatch: 19,
@@ -55,6 +63,7 @@ export const KERNEL_COSTS: KernelCosts = Object.freeze({
   tickWakeMore: 40,
   tickIdle: 48,
   mpuSkip: 2,
+  controlRestore: 1,
   multipleTransfer: 1,
   faultHandler: 120,
 });

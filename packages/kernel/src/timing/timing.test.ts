@@ -41,6 +41,9 @@ function infoCycles(board: Board): number {
   return marks[1]! - marks[0]!;
 }
 
+/** A switch-in's load of the task's CONTROL from its TCB (1) and its MSR CONTROL (`controlRestore`): 2. */
+const CONTROL = 1 + KERNEL_COSTS.controlRestore;
+
 describe("syscalls (docs/timing.md)", () => {
   it("a syscall on the MPS2-AN386: SVC entry 12 + dispatch 19 + return 10 = 41 cycles", () => {
     expect(infoCycles(MPS2_AN386)).toBe(41);
@@ -120,20 +123,21 @@ describe("a task's end (docs/timing.md)", () => {
     return marks[1]! - marks[0]!;
   }
 
-  it("ends as a task deleting itself: SVC entry 12 + dispatch 19, the tail-chain into PendSV 6 and its pick 108 (no context saved), the next task's switch-in 59 and return 10", () => {
-    expect(end("exit")).toBe(12 + KERNEL_COSTS.svcDispatch + 6 + KERNEL_COSTS.schedule + 59 + 10);
-    expect(end("exit")).toBe(214);
+  it("ends as a task deleting itself: SVC entry 12 + dispatch 19, the tail-chain into PendSV 6 and its pick 108 (no context saved), the next task's switch-in 61 and return 10", () => {
+    expect(end("exit")).toBe(12 + KERNEL_COSTS.svcDispatch + 6 + KERNEL_COSTS.schedule + 61 + 10);
+    expect(end("exit")).toBe(216);
     // A main that returns makes the same exit call, unwritten.
     expect(end("return")).toBe(end("exit"));
   });
 });
 
 describe("the idle loop", () => {
-  it("switching into it restores the idle context and returns to the loop: 35 cycles on the MPS2-AN386, 40 on the STM32F407", () => {
-    // PendSV's restore half 12, the idle TCB's saved SP 1, LDM of R4-R11 and EXC_RETURN 9 + 1,
-    // the MPU compare 2, the exception return 10 (+ 5 flash wait states for the loop's fetch on the F407).
-    expect(boot(MPS2_AN386).timing.idleEntry()).toBe(12 + 1 + 9 + 1 + 2 + 10);
-    expect(boot(STM32F407).timing.idleEntry()).toBe(12 + 1 + 9 + 1 + 2 + 15);
+  it("switching into it restores the idle context and returns to the loop: 37 cycles on the MPS2-AN386, 42 on the STM32F407", () => {
+    // PendSV's restore half 12, the idle TCB's saved SP 1 and CONTROL 2 (load, MSR), LDM of
+    // R4-R11 and EXC_RETURN 9 + 1, the MPU compare 2, the exception return 10 (+ 5 flash wait
+    // states for the loop's fetch on the F407).
+    expect(boot(MPS2_AN386).timing.idleEntry()).toBe(12 + 1 + CONTROL + 9 + 1 + 2 + 10);
+    expect(boot(STM32F407).timing.idleEntry()).toBe(12 + 1 + CONTROL + 9 + 1 + 2 + 15);
   });
 
   it("is charged once per idle period, to no task", () => {
@@ -173,37 +177,40 @@ describe("context switches", () => {
     return marks[1]! - marks[0]!;
   }
 
-  it("the SVC that gives up the CPU returns by tail-chaining into PendSV (6): with no software costs, 12 + 6 + 11 + 11 + 10", () => {
-    const none = { svcDispatch: 0, contextSave: 0, schedule: 0, contextRestore: 0 };
-    // SVC entry 12, tail-chain 6, save 11 (9 stores, STM, TCB store), restore 11, return 10
-    expect(cooperative(MPS2_AN386, false, none)).toBe(12 + 6 + 11 + 11 + 10 + 36);
+  it("the SVC that gives up the CPU returns by tail-chaining into PendSV (6): with no software costs, 12 + 6 + 11 + 12 + 10", () => {
+    const none = { svcDispatch: 0, contextSave: 0, schedule: 0, contextRestore: 0, controlRestore: 0 };
+    // SVC entry 12, tail-chain 6, save 11 (9 stores, STM, TCB store), restore 12 (the TCB's SP
+    // and CONTROL, 9 loads, LDM), return 10
+    expect(cooperative(MPS2_AN386, false, none)).toBe(12 + 6 + 11 + 12 + 10 + 36);
   });
 
-  it("cooperative, MPS2-AN386: 201 cycles (FreeRTOS 10.3 on a Cortex-M4F) + 36 for the MPU reload", () => {
+  it("cooperative, MPS2-AN386: 201 cycles (FreeRTOS 10.3 on a Cortex-M4F) + 36 for the MPU reload + 2 for CONTROL", () => {
     // SVC entry 12, dispatch 19, tail-chain into PendSV 6, save 23 (9 stores, STM, TCB store, 12), pick 108,
-    // restore 23 (12, TCB load, 9 loads, LDM), return 10; the reload: 2 x (LDM 8 + STM 8 + 2)
-    expect(cooperative(MPS2_AN386, false)).toBe(201 + 36);
+    // restore 23 (12, TCB load, 9 loads, LDM), return 10; the MPU port's steps: the reload,
+    // 2 x (LDM 8 + STM 8 + 2), and the task's CONTROL (a load from its TCB and MSR CONTROL)
+    expect(cooperative(MPS2_AN386, false)).toBe(201 + 36 + CONTROL);
+    expect(CONTROL).toBe(2);
   });
 
   it("cooperative between two FP tasks: +68 (lazy S0-S15/FPSCR 17, VSTM 17, VLDM 17, FP unstacking 17; FreeRTOS: 268)", () => {
-    expect(cooperative(MPS2_AN386, true)).toBe(201 + 68 + 36);
+    expect(cooperative(MPS2_AN386, true)).toBe(201 + 68 + 36 + CONTROL);
   });
 
   it("cooperative on the STM32F407: the flash wait states of the vector, handler and return fetches add 12", () => {
-    expect(cooperative(STM32F407, false)).toBe(201 + 36 + (19 - 12) + (15 - 10));
+    expect(cooperative(STM32F407, false)).toBe(201 + 36 + CONTROL + (19 - 12) + (15 - 10));
   });
 
   it("cooperative on the MPS2-AN505 (PMSAv8): the reload also writes MAIR0/1, RNR per 4 regions and PSPLIM: 201 + 48", () => {
     // MAIR0/1: LDM 2 + STM 2 (3 + 3); per 4 regions MOVS + STR RNR (2), LDM 8 + STM 8 (9 + 9);
     // PSPLIM: LDR from the TCB + MSR (2). 6 + 2 x 20 + 2 = 48.
     expect(boot(MPS2_AN505).timing.mpuReload(8)).toBe(48);
-    expect(cooperative(MPS2_AN505, false)).toBe(201 + 48);
+    expect(cooperative(MPS2_AN505, false)).toBe(201 + 48 + CONTROL);
     // 16 regions (the MPS3-AN547's Cortex-M55): 6 + 4 x 20 + 2 = 88; PMSAv7's 16 stay 72.
     expect(boot(MPS3_AN547).timing.mpuReload(16)).toBe(88);
     expect(boot(STM32H743XI).timing.mpuReload(16)).toBe(72);
   });
 
-  it("preemptive, MPS2-AN386: a task woken by SysTick from idle runs 377 cycles after the tick (+36 MPU)", () => {
+  it("preemptive, MPS2-AN386: a task woken by SysTick from idle runs 377 cycles after the tick (+36 MPU, +2 CONTROL)", () => {
     const k = boot(MPS2_AN386);
     const marks: number[] = [];
     k.spawn({
@@ -224,10 +231,10 @@ describe("context switches", () => {
     k.run({ ms: 3 });
     const tick = k.scheduler.clock.cyclesPerTick;
     // SysTick entry 12, tick handler 195, tail-chain 6, the idle context's save 23, pick 108,
-    // restore 23, return 10; the MPU reload 36 (the other task's plan was loaded)
-    expect(marks[0]! - tick).toBe(377 + 36);
+    // restore 23, return 10; the MPU reload 36 (the other task's plan was loaded) and CONTROL 2
+    expect(marks[0]! - tick).toBe(377 + 36 + CONTROL);
     // the second wake finds the sleeper's own plan still loaded: compare and skip (2)
-    expect(marks[1]! - 2 * tick).toBe(377 + KERNEL_COSTS.mpuSkip);
+    expect(marks[1]! - 2 * tick).toBe(377 + KERNEL_COSTS.mpuSkip + CONTROL);
   });
 });
 
@@ -235,8 +242,11 @@ describe("faults (docs/timing.md, Faults)", () => {
   const { faultHandler, schedule } = KERNEL_COSTS;
   /** The handler's PPB accesses for a MemManage with MMARVALID: CFSR, HFSR, MMFAR loaded, CFSR and HFSR cleared. */
   const SCS = 3 + 2;
-  /** PendSV's restore half for a task not run yet: 12, its TCB's SP, R4-R11 and EXC_RETURN (9 + LDM 1), the MPU reload 36. */
-  const SWITCH_IN = 12 + 1 + 9 + 1 + 36;
+  /**
+   * PendSV's restore half for a task not run yet: 12, its TCB's SP, its CONTROL (load and MSR),
+   * R4-R11 and EXC_RETURN (9 + LDM 1), the MPU reload 36.
+   */
+  const SWITCH_IN = 12 + 1 + CONTROL + 9 + 1 + 36;
 
   interface FaultRun {
     /** Cycles from the faulting access to the next task's first step. */
@@ -282,52 +292,52 @@ describe("faults (docs/timing.md, Faults)", () => {
     return { gap: marks[1]! - marks[0]!, faultCpu: k.taskTiming(a).cpuCycles - before, k, a, sp };
   }
 
-  it("a MemManage on the MPS2-AN386: entry 12, handler 5 + 120, tail-chain 6, pick 108, then the next task's switch-in and return: 320 cycles", () => {
+  it("a MemManage on the MPS2-AN386: entry 12, handler 5 + 120, tail-chain 6, pick 108, then the next task's switch-in and return: 322 cycles", () => {
     const r = memManage(MPS2_AN386);
     // entry: 12 (the 8 stacking stores on the task's stack and 4); the handler: CFSR, HFSR and
     // MMFAR loads, CFSR and HFSR write-1-to-clear stores (1 cycle each on the PPB), its 120; the
     // tail-chain into PendSV 6 and its pick 108 (the faulted context is not saved); then task b:
-    // switch-in 59 (MPU reload 36) and the exception return 10 at its first step.
+    // switch-in 61 (MPU reload 36) and the exception return 10 at its first step.
     expect(r.gap).toBe(12 + SCS + faultHandler + 6 + schedule + SWITCH_IN + 10);
-    expect(r.gap).toBe(320);
+    expect(r.gap).toBe(322);
     // Everything up to the pick is the faulting task's CPU time (its exception); b's switch-in is b's.
     expect(r.faultCpu).toBe(12 + SCS + faultHandler + 6 + schedule);
     expect(r.k.machine.scb.cfsr).toBe(0); // the handler cleared what it read
   });
 
-  it("a MemManage on the STM32F407: the flash vector and handler fetches make the entry 19, the return 15: 332 cycles", () => {
+  it("a MemManage on the STM32F407: the flash vector and handler fetches make the entry 19, the return 15: 334 cycles", () => {
     const r = memManage(STM32F407);
     // entry: 3 + max(9 for the stacking on the stack, 6 + 5 + 5 for the flash vector and handler)
     expect(r.gap).toBe(19 + SCS + faultHandler + 6 + schedule + SWITCH_IN + 15);
-    expect(r.gap).toBe(332);
+    expect(r.gap).toBe(334);
   });
 
-  it("a MemManage on the STM32H743: entry 27 (flash vector and handler), 16 MPU regions to reload, return 19: 380 cycles", () => {
+  it("a MemManage on the STM32H743: entry 27 (flash vector and handler), 16 MPU regions to reload, return 19: 382 cycles", () => {
     const r = memManage(STM32H743XI);
     // the switch-in reloads 16 regions: 4 x (LDM 8 + STM 8 + 2) = 72
-    expect(r.gap).toBe(27 + SCS + faultHandler + 6 + schedule + (12 + 1 + 9 + 1 + 72) + 19);
-    expect(r.gap).toBe(380);
+    expect(r.gap).toBe(27 + SCS + faultHandler + 6 + schedule + (12 + 1 + CONTROL + 9 + 1 + 72) + 19);
+    expect(r.gap).toBe(382);
   });
 
-  it("with an FP context the frame is stacked below the 72 bytes reserved for S0-S15 and FPSCR, which stay unwritten: the same 320 cycles", () => {
+  it("with an FP context the frame is stacked below the 72 bytes reserved for S0-S15 and FPSCR, which stay unwritten: the same 322 cycles", () => {
     const r = memManage(MPS2_AN386, (t) => {
       t.push(256); // below the first frame the task was created with
       t.writeF32(t.push(8), 1); // a VSTR: an FP context from here on
     });
     // lazy stacking: the handler runs no FP instruction, so nothing is written into the space
-    expect(r.gap).toBe(320);
+    expect(r.gap).toBe(322);
     const bus = r.k.machine.bus;
     expect(Array.from(bus.peek(r.sp - 72, 72)).every((b) => b === 0xa5)).toBe(true); // still STACK_FILL
     const xpsr = bus.peek(r.sp - 72 - 4, 4);
     expect(xpsr[3]).toBe(0x01); // the frame's xPSR (Thumb bit) right below the reserved space
   });
 
-  it("a stacking fault of the MemManage's own entry (MSTKERR) is derived: its bits are read and cleared, no second fault, no stores: 312 cycles", () => {
+  it("a stacking fault of the MemManage's own entry (MSTKERR) is derived: its bits are read and cleared, no second fault, no stores: 314 cycles", () => {
     const GUARD = 32;
     const r = memManage(MPS2_AN386, (t) => {
       t.push(1024 - GUARD - 16); // 16 bytes left above the stack guard: the frame reaches into it
     });
-    expect(r.gap).toBe(320 - 8); // the 8 stacking stores were not made
+    expect(r.gap).toBe(322 - 8); // the 8 stacking stores were not made
     const f = r.k.faults[0]!;
     expect(f.hw?.cfsr).toBe(Cfsr.DACCVIOL | Cfsr.MMARVALID); // the task's fault: the record's
     expect(r.k.machine.scb.cfsr).toBe(0); // MSTKERR was in CFSR too, cleared with it
@@ -355,7 +365,7 @@ describe("faults (docs/timing.md, Faults)", () => {
     k.run({ ms: 1 });
     expect(k.faults.map((f) => f.hw?.cfsr)).toEqual([Cfsr.MSTKERR]);
     // The SVC's entry as charged (12 with its dispatch 19; its stores were refused), then CFSR and
-    // HFSR loaded and cleared (no address register valid), 120, 6, 108; b: 59 + 10
+    // HFSR loaded and cleared (no address register valid), 120, 6, 108; b: 61 + 10
     expect(marks[1]! - marks[0]!).toBe(
       12 - 8 + KERNEL_COSTS.svcDispatch + 4 + faultHandler + 6 + schedule + SWITCH_IN + 10,
     );
@@ -381,11 +391,11 @@ describe("faults (docs/timing.md, Faults)", () => {
     });
     k.run({ ms: 1 });
     expect(k.faults.map((f) => f.kind)).toEqual(["bad-pointer"]);
-    // SVC entry 12 and dispatch 19, no fault status to read, the handler 120, 6, 108; b: 59 + 10
+    // SVC entry 12 and dispatch 19, no fault status to read, the handler 120, 6, 108; b: 61 + 10
     expect(marks[1]! - marks[0]!).toBe(12 + KERNEL_COSTS.svcDispatch + faultHandler + 6 + schedule + SWITCH_IN + 10);
   });
 
-  it("a task restarted at every fault: each restart costs the fault, the new first frame, its MPU record and its own switch-in: 322 cycles", () => {
+  it("a task restarted at every fault: each restart costs the fault, the new first frame, its MPU record and its own switch-in: 325 cycles", () => {
     const k = boot(MPS2_AN386);
     const starts: number[] = [];
     k.spawn({
@@ -399,12 +409,19 @@ describe("faults (docs/timing.md, Faults)", () => {
     });
     k.run({ ms: 1 });
     // the fault 12 + 5 + 120; the restart branches to the task's entry (a fetch, 1) and writes
-    // its first frame (8 stores), R4-R11 and EXC_RETURN (9), the TCB's SP and release tick (2)
-    // and the TCB's MPU record again (16 stores: 8 regions); 6 + 108; the switch-in with its own
-    // MPU plan still loaded (12 + 1 + 2 + 9 + 1) and the return 10
+    // its first frame (8 stores), R4-R11 and EXC_RETURN (9), the TCB's SP, CONTROL and release
+    // tick (3) and the TCB's MPU record again (16 stores: 8 regions); 6 + 108; the switch-in with
+    // its own MPU plan still loaded (12 + 1 + 2 + 2 + 9 + 1) and the return 10
     const each =
-      12 + SCS + faultHandler + (1 + 8 + 9 + 2 + 16) + 6 + schedule + (12 + 1 + KERNEL_COSTS.mpuSkip + 9 + 1) + 10;
-    expect(each).toBe(322);
+      12 +
+      SCS +
+      faultHandler +
+      (1 + 8 + 9 + 3 + 16) +
+      6 +
+      schedule +
+      (12 + 1 + CONTROL + KERNEL_COSTS.mpuSkip + 9 + 1) +
+      10;
+    expect(each).toBe(325);
     expect(starts.slice(1).map((c, i) => c - starts[i]!)).toEqual([each, each, each]);
   });
 });
@@ -480,12 +497,12 @@ describe("computation, CPU time, load", () => {
     const restarted = kernelCycles(true);
     // The kernel's share is the SysTick wakes from idle, one per sleep (entry 12, handler 195,
     // tail-chain 6, the idle save 23, pick 108), and the switches into the idle loop, one per
-    // idle period (PendSV's restore half 12, the idle TCB's SP 1, R4-R11 and EXC_RETURN 9 + 1,
-    // the MPU compare 2, the exception return 10): one run sleeps once and idles twice (asleep,
+    // idle period (PendSV's restore half 12, the idle TCB's SP 1 and CONTROL 2, R4-R11 and
+    // EXC_RETURN 9 + 1, the MPU compare 2, the exception return 10): one run sleeps once and idles twice (asleep,
     // then ended), the restarted task sleeps twice and idles three times. The restarted task's
     // first run (its 10 000 cycles and more) stays its own, not the kernel's.
     const wake = 12 + 195 + 6 + 23 + 108;
-    const idleEntry = 12 + 1 + 9 + 1 + 2 + 10;
+    const idleEntry = 12 + 1 + CONTROL + 9 + 1 + 2 + 10;
     expect(plain.kernel).toBe(wake + 2 * idleEntry);
     expect(restarted.kernel).toBe(2 * wake + 3 * idleEntry);
     expect(restarted.first).toBeGreaterThan(2 * 10_000);
