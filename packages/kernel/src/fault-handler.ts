@@ -319,6 +319,7 @@ export class FaultHandler {
       ...(source !== null ? { source } : {}),
       ...(memory !== undefined ? { memory } : {}),
       ...(report ? { checker: report } : {}),
+      ...(forged ? { mpuHeld: { regions, ...(heldBy !== undefined ? { heldBy } : {}) } } : {}),
       action,
       dump: formatFaultDump({
         task: k.name,

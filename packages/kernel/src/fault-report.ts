@@ -79,6 +79,19 @@ export interface FaultRecord {
    * `stack-overflow` when the report is one).
    */
   readonly checker?: MemReport;
+  /**
+   * Present when the MPU held other regions than the task's plan when it faulted: its TCB's MPU
+   * record had been overwritten and was loaded as found, or the switch to the task faulted before
+   * it loaded the task's record (docs/mpu-model.md). The regions the registers held (every
+   * region, enabled or not, in number order) and, when they were not the task's own record,
+   * whose configuration they were (`task "b"`, `kernel`). The dump lists the same.
+   */
+  readonly mpuHeld?: {
+    /** The MPU's regions as its registers held them. */
+    readonly regions: readonly MpuRegionView[];
+    /** Whose configuration the registers held, when it was not the task's record. */
+    readonly heldBy?: string;
+  };
   /** What the task's fault policy did: stopped it, restarted it, or panicked the system. */
   readonly action: FaultAction;
   /** The full dump (Tock's process printer style). */

@@ -225,5 +225,12 @@ describe("a grant whose record stores fault under the caller's forged record", (
     expect(storedRecord(k, victim)).toEqual([...plan.record]);
     expect(k.faults[1]!.dump).toContain("MPU regions:\n");
     expect(k.faults[1]!.dump).not.toContain("not the task's plan");
+    // The records say the same: the admin faulted under its own forged record (region 7
+    // privileged read-only, held by no other configuration), the victim under its plan.
+    const held = k.faults[0]!.mpuHeld!;
+    expect(held.heldBy).toBeUndefined();
+    expect(held.regions.map((r) => r.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(held.regions[7]).toMatchObject({ enabled: true, base: kb.base, size: kb.size, access: "priv-ro" });
+    expect(k.faults[1]!.mpuHeld).toBeUndefined();
   });
 });

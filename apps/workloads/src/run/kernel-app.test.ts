@@ -1,5 +1,5 @@
 import { findBoard } from "@rtos-sim/hw";
-import type { AppDescription as KernelAppDescription } from "@rtos-sim/kernel";
+import { type AppDescription as KernelAppDescription, TcbField } from "@rtos-sim/kernel";
 import { captureStack, parseFrames, type StackFrame } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { finishRun, prepareRun } from "./context.js";
@@ -228,6 +228,50 @@ describe("kernel apps as machine apps", () => {
     expect(f.message.length).toBeGreaterThan(0);
     expect(f.dump).not.toBeNull();
     expect(r.verdict.ok).toBe(true);
+  });
+
+  it("a fault under an MPU record overwritten in the task's TCB shows the regions the registers held, not the plan", () => {
+    const r = run(
+      {
+        name: "forged-record",
+        description: "a privileged task makes another task's partition region no-access in its TCB",
+        kernel: { partitions: [{ name: "p", size: 1024 }] },
+        tasks: (env) => [
+          {
+            name: "victim",
+            partitions: { p: "rw" },
+            *main(t) {
+              yield* t.sleep({ ms: 1 }); // the admin rewrites its record meanwhile
+              t.read32(env.partition("p").base); // MemManage: its region now says no access
+            },
+          },
+          {
+            name: "admin",
+            privileged: true,
+            *main(t) {
+              const record = env.task("victim").tcb + TcbField.MPU;
+              for (let n = 0; n < env.board.mpuRegions; n++) {
+                if ((t.read32(record + 8 * n) & ~0x1f) === env.partition("p").base) {
+                  const rasr = t.read32(record + 8 * n + 4);
+                  t.write32(record + 8 * n + 4, (rasr & ~(7 << 24)) >>> 0); // AP = 000: no access
+                }
+              }
+              yield* t.exit();
+            },
+          },
+        ],
+        expectFault: (f) => f.task === "victim",
+      },
+      false,
+    );
+    expect(r.faults.map((f) => [f.taskName, f.kind])).toEqual([["victim", "memmanage"]]);
+    const regions = r.faults[0]!.mpuRegions;
+    const p = r.tasks.find((x) => x.name === "victim")!;
+    expect(p.mpuRegions.find((x) => x.label === "partition p (rw)")?.access).toBe("rw"); // the plan
+    const held = regions.find((x) => x.base === r.faults[0]!.mmfar)!;
+    expect(held).toMatchObject({ access: "none", label: "held, not victim's plan: its TCB's MPU record, overwritten" });
+    expect(regions.every((x) => x.label === held.label)).toBe(true);
+    expect(regions.map((x) => x.number)).toEqual(p.mpuRegions.map((x) => x.number)); // the same regions enabled
   });
 
   it("records each task's timing: CPU time, jobs, response times, missed deadlines, and the CPU load", () => {

@@ -58,6 +58,19 @@ export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
 }
 
 /**
+ * The MPU regions a task ran with when it faulted: its plan's, or when the MPU held other words
+ * (its TCB's MPU record overwritten and loaded as found, or a switch to it that faulted before
+ * loading it: the kernel's `FaultRecord.mpuHeld`) the enabled regions of the registers, each
+ * labelled with whose they were.
+ */
+export function faultMpuRegions(f: KernelFault, task: KTask): MpuRegionInfo[] {
+  const held = f.mpuHeld;
+  if (held === undefined) return taskMpuRegions(task);
+  const label = `held, not ${task.name}'s plan: ${held.heldBy ?? "its TCB's MPU record, overwritten"}`;
+  return held.regions.filter((v) => v.enabled).map((v) => mpuRegionInfo(v, label));
+}
+
+/**
  * The kernel's own MPU regions (code and kernel data, the highest-numbered regions of every
  * task's plan), as the configuration the kernel loads for itself at boot, as report rows.
  */
@@ -146,7 +159,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
   kernel.events.on("fault", (f) => {
     const id = ids.get(f.task) ?? null;
     const k = kernel.task(f.task);
-    rec.addFault(faultFromKernel(f, id, app.expectFault?.(f) ?? false, k ? taskMpuRegions(k) : []));
+    rec.addFault(faultFromKernel(f, id, app.expectFault?.(f) ?? false, k ? faultMpuRegions(f, k) : []));
   });
   kernel.events.on("checker", (r) => {
     const report = checkerReportFrom(r, { clockHz, expected: app.expectReport?.(r) ?? false });
