@@ -120,17 +120,39 @@ export class AccessCheck {
         return { ok: false, address: g >>> 0, reason: "mpu", message: `MPU denies ${access} at ${hex(g)}` };
       }
     }
-    const kind = access === "read" ? AccessKind.Read : AccessKind.Write;
-    const p = this.examine(a, length, kind, actor);
+    // A read is checked as a copy's source: whether the bytes are initialized is a property of
+    // the data, not a right to the memory (a syscall's input bytes: `uninitializedParam`).
+    const p = access === "read" ? this.examineCopy(a, length, actor) : this.examine(a, length, AccessKind.Write, actor);
     if (p) return { ok: false, address: p.address, reason: p.kind, message: p.message };
     return { ok: true, address: null, reason: null, message: "ok" };
   }
 
-  /** Reads [src, src + length) through `core` as a copy's source: checked, but INI not required. */
-  readForCopy(core: Core, src: number, length: number): Uint8Array {
+  /** Examines a read of [address, +length) as a copy's source (INI not required), without reporting. */
+  private examineCopy(address: number, length: number, actor: number): Problem | null {
     this.copying = true;
     try {
-      return core.readBytes(src, length);
+      return this.examine(address, length, AccessKind.Read, actor);
+    } finally {
+      this.copying = false;
+    }
+  }
+
+  /**
+   * The first uninitialized byte of a buffer whose bytes `actor` may read (see
+   * {@link AccessCheck.validateBuffer}) as the problem a read of it would be, or null: all
+   * initialized (or another problem comes first, which is the buffer check's to refuse).
+   */
+  uninitializedIn(address: number, length: number, actor: number): Problem | null {
+    if (length <= 0) return null;
+    const p = this.examine(address >>> 0, length, AccessKind.Read, actor);
+    return p !== null && p.kind === "uninitialized-read" ? p : null;
+  }
+
+  /** Reads [src, src + length) through `core` as a copy's source: checked, but INI not required. */
+  readForCopy(core: Core, src: number, length: number, unprivileged = false): Uint8Array {
+    this.copying = true;
+    try {
+      return core.readBytes(src, length, unprivileged);
     } finally {
       this.copying = false;
     }

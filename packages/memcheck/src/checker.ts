@@ -8,7 +8,7 @@ import { type FrameShape, FrameTransitions } from "./frames.js";
 import { checkLeaks, type LeakOptions, type LeakSummary } from "./leaks.js";
 import { type LeakRole, Ledger, type PagePool, type PageRecord } from "./ledger.js";
 import { type CheckedMachine, type CheckerOptions, type MemoryRange, resolveOptions } from "./options.js";
-import type { MemReport, ReportKind, StateDump } from "./report.js";
+import { hex, type MemReport, type ReportKind, type StateDump } from "./report.js";
 import { Reporter } from "./reporter.js";
 import { Shadow, type ShadowCost } from "./shadow.js";
 import type { StackCapture } from "./source-site.js";
@@ -531,7 +531,9 @@ export class MemoryChecker implements AccessHook {
   /**
    * May `actor` read/write [address, address + length)? Combines the MPU view (`permission`,
    * default: `core.permissionAt` under the configuration loaded now, unprivileged for user mode)
-   * with the checker's state. Reports nothing and changes nothing.
+   * with the checker's state (freed blocks, redzones, other owners, read-only memory). Whether
+   * the bytes of a read are initialized is not a right to the memory and is not checked here
+   * ({@link MemoryChecker.checkSyscallParam}). Reports nothing and changes nothing.
    */
   validateBuffer(
     actor: number,
@@ -541,6 +543,52 @@ export class MemoryChecker implements AccessHook {
     permission?: (address: number) => number,
   ): BufferCheck {
     return this.access.validateBuffer(actor, address, length, access, permission);
+  }
+
+  /**
+   * A syscall's input bytes, as Memcheck checks them ("Syscall param write(buf) points to
+   * uninitialised byte(s)"): when [address, address + length), which `actor` may read (see
+   * {@link MemoryChecker.validateBuffer}), holds an uninitialized byte, files an
+   * `uninitialized-read` at the first one, its message naming the parameter (`param`, e.g.
+   * `"send(ptr)"`), and stops as a read error does (only the "stop" policy stops). The syscall
+   * then reads the bytes as a copy ({@link MemoryChecker.readAsCopy}): passing them on is no
+   * further use. Returns whether every byte was initialized.
+   *
+   * @example
+   * ```ts
+   * if (!checker.checkSyscallParam(actor, ptr, 16, "send(ptr)")) {
+   *   // reported; the send goes on under "stop-writes" and "continue"
+   * }
+   * ```
+   */
+  checkSyscallParam(actor: number, address: number, length: number, param: string): boolean {
+    const p = this.access.uninitializedIn(address, length, actor);
+    if (p === null) return true;
+    const a = address >>> 0;
+    this.reporter.badAccess(
+      {
+        ...p,
+        message: `syscall param ${param} points to uninitialized byte(s)`,
+        details: [
+          `buffer [${hex(a)}, ${hex(a + length)}) passed to ${param}: its first uninitialized byte is ${p.address - a} bytes in`,
+          ...p.details,
+        ],
+      },
+      length,
+      "read",
+      actor,
+    );
+    return false;
+  }
+
+  /**
+   * Reads [address, address + length) through the core as the running actor, checked as any read
+   * except that uninitialized bytes are no error: moving bytes is not a use of them (the kernel
+   * copying a task's buffer for a syscall, after {@link MemoryChecker.checkSyscallParam}).
+   * `unprivileged`: the LDRT form, as the kernel reads a task's buffer.
+   */
+  readAsCopy(address: number, length: number, unprivileged = false, core: Core = this.core): Uint8Array {
+    return this.access.readForCopy(core, address, length, unprivileged);
   }
 
   /**

@@ -108,6 +108,25 @@ export function polls(sched: SyscallContext["sched"], wait: Delay | undefined): 
 }
 
 /**
+ * The caller's buffer [ptr, ptr + length), read for a syscall as the kernel reads a task's
+ * buffer: checked as {@link accessible} (`BAD_POINTER` for a buffer the caller may not read),
+ * then with the checker on its bytes are the syscall's input, checked as Memcheck checks a
+ * syscall's parameters (an uninitialized byte is an `uninitialized-read` report naming
+ * `<op>(ptr)`, which stops the caller only under the checker's "stop" policy), and read
+ * unprivileged (LDRT) for a task that is not privileged, as a copy: passing the bytes on is no
+ * further use of them.
+ */
+export function readBuffer(ctx: SyscallContext, req: RawRequest, ptr: number, length: number): Uint8Array {
+  accessible(ctx, req, ptr, length, "read");
+  const { kernel, caller } = ctx;
+  const checker = kernel.checker;
+  const unprivileged = !caller.privileged;
+  if (checker === null) return kernel.machine.core.readBytes(ptr, length, unprivileged);
+  checker.checkSyscallParam(makeActor(ActorMode.User, caller.id), ptr, length, `${String(req.op)}(ptr)`);
+  return checker.readAsCopy(ptr, length, unprivileged);
+}
+
+/**
  * Checks the caller may `kind` the buffer [ptr, ptr + length) itself, by its own MPU view (and
  * the checker's byte states): `BAD_POINTER` otherwise, nothing touched. When the MPU allows it
  * and the checker does not (a freed block, a redzone), the checker files the report the task's

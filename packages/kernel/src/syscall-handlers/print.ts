@@ -1,4 +1,4 @@
-import { accessible, int } from "./args.js";
+import { int, readBuffer } from "./args.js";
 import type { SyscallHandler } from "./context.js";
 
 /** Longest print. */
@@ -12,9 +12,8 @@ const MAX_PRINT = 256;
 export const print: SyscallHandler<"print"> = (ctx, req) => {
   const ptr = int(req, "ptr", 0, 0xffffffff);
   const length = int(req, "length", 0, MAX_PRINT);
-  accessible(ctx, req, ptr, length, "read");
+  const bytes = readBuffer(ctx, req, ptr, length);
   const { kernel, caller } = ctx;
-  const bytes = kernel.machine.core.readBytes(ptr, length, !caller.privileged);
   let text = "";
   for (const b of bytes) text += String.fromCharCode(b);
   for (const line of text.replace(/\n$/, "").split("\n")) kernel.output(caller.id, line);

@@ -2,7 +2,7 @@ import { KernelError } from "../errors.js";
 import type { HandOff } from "../ipc/message-queue.js";
 import { Errno } from "../syscalls.js";
 import { TcbField } from "../task-record.js";
-import { accessible, badArgument, int, name } from "./args.js";
+import { badArgument, int, name, readBuffer } from "./args.js";
 import type { SyscallContext, SyscallHandler } from "./context.js";
 import { mayUse } from "./rights.js";
 
@@ -25,8 +25,7 @@ export const send: SyscallHandler<"send"> = (ctx, req) => {
   if (!q) return Errno.EPERM;
   const max = q.maxMessage();
   if (length > max) throw badArgument(req, "length", `must be an integer in [0, ${max}], got ${length}`, length);
-  accessible(ctx, req, ptr, length, "read");
-  const data = ctx.kernel.machine.core.readBytes(ptr, length, !ctx.caller.privileged);
+  const data = readBuffer(ctx, req, ptr, length);
   return q.send(data, handOff(ctx)) ? Errno.OK : Errno.EAGAIN;
 };
 
