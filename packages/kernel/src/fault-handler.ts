@@ -16,7 +16,14 @@ import type { FaultReason, Scheduler, Task } from "@rtos-sim/sched";
 import type { FaultPolicy } from "./config.js";
 import { KernelError } from "./errors.js";
 import type { KernelEmitter, Stamp } from "./events.js";
-import { decodeFault, type FaultAction, type FaultKind, type FaultRecord, formatFaultDump } from "./fault-report.js";
+import {
+  decodeFault,
+  type FaultAction,
+  type FaultKind,
+  type FaultRecord,
+  formatFaultDump,
+  notPlanReason,
+} from "./fault-report.js";
 import { faultSite } from "./fault-site.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
@@ -299,12 +306,17 @@ export class FaultHandler {
     if (onCpu) this.handlerWork(k, fault !== undefined);
     // The task's plan, unless the MPU holds other words for it: its TCB's record, overwritten
     // since the kernel stored it (docs/mpu-model.md), loaded as it was found. Then the dump shows
-    // the regions the registers hold.
-    const forged = onCpu && this.deps.loader.current !== k.plan;
-    const regions = forged ? mpuRegions(machine) : k.plan.views();
+    // the regions the registers hold. Or the plan was loaded and the registers were written
+    // since (a privileged task's stores to the MPU: the loader, like Tock's cache, does not see
+    // them), which a look at the registers tells, as a debugger's would.
+    const registers = onCpu ? mpuRegions(machine) : null;
+    const planLoaded = this.deps.loader.current === k.plan;
+    const written = registers !== null && planLoaded && !sameRegions(registers, k.plan.views());
+    const forged = registers !== null && (!planLoaded || written);
+    const regions = forged ? registers : k.plan.views();
     // Or the switch to the task faulted before it loaded the task's record (PendSV's read of the
     // saved SP): the registers are the configuration loaded before, which the dump names.
-    const held = forged ? this.deps.loader.held : k;
+    const held = forged && !written ? this.deps.loader.held : k;
     const heldBy =
       held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
     const reached = fault ? faultedMemory(fault) : null;
@@ -319,7 +331,9 @@ export class FaultHandler {
       ...(source !== null ? { source } : {}),
       ...(memory !== undefined ? { memory } : {}),
       ...(report ? { checker: report } : {}),
-      ...(forged ? { mpuHeld: { regions, ...(heldBy !== undefined ? { heldBy } : {}) } } : {}),
+      ...(forged
+        ? { mpuHeld: { regions, reason: notPlanReason(heldBy, written), ...(heldBy !== undefined ? { heldBy } : {}) } }
+        : {}),
       action,
       dump: formatFaultDump({
         task: k.name,
@@ -340,6 +354,7 @@ export class FaultHandler {
         regions,
         ...(forged ? { notPlan: true } : {}),
         ...(heldBy !== undefined ? { heldBy } : {}),
+        ...(written ? { registersWritten: true } : {}),
         fault,
         checker: report,
         ...(source !== null ? { source } : {}),
@@ -445,6 +460,11 @@ export function checkPolicy(p: FaultPolicy | undefined, bad: (field: string, why
 }
 
 /** Every MPU region decoded from the registers, in region order. */
+/** Whether two region lists decode the same (every field of every view, the registers' words included). */
+function sameRegions(a: readonly MpuRegionView[], b: readonly MpuRegionView[]): boolean {
+  return a.length === b.length && a.every((r, i) => JSON.stringify(r) === JSON.stringify(b[i]));
+}
+
 function mpuRegions(machine: Machine): MpuRegionView[] {
   const out: MpuRegionView[] = [];
   for (let n = 0; n < machine.mpu.regionCount; n++) out.push(machine.mpu.region(n));

@@ -89,6 +89,8 @@ export interface FaultRecord {
   readonly mpuHeld?: {
     /** The MPU's regions as its registers held them. */
     readonly regions: readonly MpuRegionView[];
+    /** Why they were not the plan's, as the dump says it (see {@link notPlanReason}). */
+    readonly reason: string;
     /** Whose configuration the registers held, when it was not the task's record. */
     readonly heldBy?: string;
   };
@@ -190,6 +192,11 @@ export interface DumpInput {
    * the saved SP first); absent when they held the task's own record.
    */
   readonly heldBy?: string;
+  /**
+   * With {@link DumpInput.notPlan}: the task's plan was loaded, and the MPU's registers were
+   * written since (a privileged task's stores to RNR, RBAR, RASR...).
+   */
+  readonly registersWritten?: boolean;
   /** The core's fault, when there is one: its exception, CFSR/HFSR, MMFAR/BFAR and access are printed. */
   readonly fault?: Fault;
   /** The memory checker's report, printed at the end when present. */
@@ -198,6 +205,19 @@ export interface DumpInput {
   readonly source?: SourceSite;
   /** Whose memory the faulting access reached, printed after the access when present. */
   readonly memory?: string;
+}
+
+/**
+ * Why the MPU held other regions than a faulting task's plan, as its dump and its record say it:
+ * the switch to it had not loaded its record yet (`heldBy`: whose the registers were), its MPU
+ * registers were written since its plan was loaded (`registersWritten`), or else its TCB's MPU
+ * record was overwritten and loaded as found.
+ */
+export function notPlanReason(heldBy?: string, registersWritten?: boolean): string {
+  if (heldBy !== undefined)
+    return `the switch had not loaded its record yet; the registers held the regions of ${heldBy}`;
+  if (registersWritten === true) return "its MPU registers were written since its plan was loaded";
+  return "its TCB's MPU record was overwritten, and loaded as found";
 }
 
 /**
@@ -242,11 +262,7 @@ export function formatFaultDump(d: DumpInput): string {
     );
   }
   if (d.notPlan) {
-    lines.push(
-      d.heldBy !== undefined
-        ? `MPU regions (not the task's plan: the switch had not loaded its record yet; the registers held the regions of ${d.heldBy}):`
-        : "MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):",
-    );
+    lines.push(`MPU regions (not the task's plan: ${notPlanReason(d.heldBy, d.registersWritten)}):`);
     for (const r of d.regions) lines.push(formatRegion(r, undefined));
   } else {
     lines.push("MPU regions:");

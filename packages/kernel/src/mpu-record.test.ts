@@ -1,4 +1,4 @@
-import { MPS2_AN505, MPS3_AN547, STM32F407 } from "@rtos-sim/hw";
+import { MPS2_AN505, MPS3_AN547, MpuReg, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "./boot.js";
 import type { Kernel } from "./kernel.js";
@@ -232,5 +232,34 @@ describe("a grant whose record stores fault under the caller's forged record", (
     expect(held.regions.map((r) => r.number)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(held.regions[7]).toMatchObject({ enabled: true, base: kb.base, size: kb.size, access: "priv-ro" });
     expect(k.faults[1]!.mpuHeld).toBeUndefined();
+  });
+});
+
+describe("a privileged task that writes the MPU's registers itself", () => {
+  it("runs with what it wrote (the loader's cache does not see it), and its fault dump and record show the registers, saying so", () => {
+    const k = bootKernel({ board: STM32F407, partitions: [{ name: "p", size: 1024 }] });
+    const p = k.partitions.get("p")!.base;
+    const admin = k.spawn({
+      name: "admin",
+      privileged: true,
+      partitions: { p: "rw" },
+      *main(t) {
+        const n = admin.plan.regions.findIndex((r) => r?.label === "partition p (rw)");
+        t.write32(MpuReg.RNR, n);
+        t.write32(MpuReg.RASR, (t.read32(MpuReg.RASR) & ~(7 << 24)) >>> 0); // AP = 000: no access at all
+        yield* t.yield(); // its own plan stays loaded (the loader skips it)
+        t.read32(p); // MemManage, privileged as it is
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect([f.kind, f.hw?.access.privileged, f.hw?.faultAddress]).toEqual(["memmanage", true, p]);
+    expect(k.loader.current).toBe(admin.plan); // the loader still believes its plan is loaded
+    expect(f.dump).toContain("MPU regions (not the task's plan: its MPU registers were written since its plan was loaded):");
+    expect(f.mpuHeld?.reason).toBe("its MPU registers were written since its plan was loaded");
+    expect(f.mpuHeld?.heldBy).toBeUndefined();
+    const n = admin.plan.regions.findIndex((r) => r?.label === "partition p (rw)");
+    expect(f.mpuHeld?.regions[n]).toMatchObject({ base: p, access: "none", enabled: true });
+    expect(admin.plan.views()[n]).toMatchObject({ base: p, access: "rw" });
   });
 });

@@ -269,7 +269,10 @@ describe("kernel apps as machine apps", () => {
     const p = r.tasks.find((x) => x.name === "victim")!;
     expect(p.mpuRegions.find((x) => x.label === "partition p (rw)")?.access).toBe("rw"); // the plan
     const held = regions.find((x) => x.base === r.faults[0]!.mmfar)!;
-    expect(held).toMatchObject({ access: "none", label: "held, not victim's plan: its TCB's MPU record, overwritten" });
+    expect(held).toMatchObject({
+      access: "none",
+      label: "held, not victim's plan: its TCB's MPU record was overwritten, and loaded as found",
+    });
     expect(regions.every((x) => x.label === held.label)).toBe(true);
     expect(regions.map((x) => x.number)).toEqual(p.mpuRegions.map((x) => x.number)); // the same regions enabled
   });

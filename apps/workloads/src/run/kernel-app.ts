@@ -59,14 +59,14 @@ export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
 
 /**
  * The MPU regions a task ran with when it faulted: its plan's, or when the MPU held other words
- * (its TCB's MPU record overwritten and loaded as found, or a switch to it that faulted before
- * loading it: the kernel's `FaultRecord.mpuHeld`) the enabled regions of the registers, each
- * labelled with whose they were.
+ * (its TCB's MPU record overwritten and loaded as found, registers written since its plan was
+ * loaded, or a switch to it that faulted before loading it: the kernel's `FaultRecord.mpuHeld`)
+ * the enabled regions of the registers, each labelled with why.
  */
 export function faultMpuRegions(f: KernelFault, task: KTask): MpuRegionInfo[] {
   const held = f.mpuHeld;
   if (held === undefined) return taskMpuRegions(task);
-  const label = `held, not ${task.name}'s plan: ${held.heldBy ?? "its TCB's MPU record, overwritten"}`;
+  const label = `held, not ${task.name}'s plan: ${held.reason}`;
   return held.regions.filter((v) => v.enabled).map((v) => mpuRegionInfo(v, label));
 }
 
