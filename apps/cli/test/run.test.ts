@@ -316,7 +316,9 @@ describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_
       "use-after-free",
       "stack-buffer-overflow",
       "stack-use-after-return",
+      "uninitialized-read",
     ]);
+    expect(out).toContain("  syscall param send(ptr) points to uninitialized byte(s)\n");
     const html = readFileSync(file, "utf8");
     expect(html).toContain("<h3>Leak summary</h3>");
     expect(html).toMatch(/<td>definitely lost<\/td><td class="num">48<\/td><td class="num">1<\/td>/);

@@ -40,6 +40,7 @@ describe("heap-bugs", () => {
       ["use-after-free", true],
       ["stack-buffer-overflow", true],
       ["stack-use-after-return", true],
+      ["uninitialized-read", true],
     ]);
     // The stopped tasks' blocks are held (their registers are not scanned), not reported again.
     expect(run.leaks).toMatchObject({ definiteBytes: 48, indirectBytes: 0, possibleBytes: 0 });
@@ -82,6 +83,16 @@ describe("heap-bugs", () => {
     // The frame was the task's only one: it ended at the stack's top, where SP is back.
     expect(uar.frame!.base + uar.frame!.size).toBe(0x10009400);
     expect(uar).toMatchObject({ address: uar.frame!.base + 72, size: 1, access: "read", block: null });
+    // A syscall's parameter: the first padding byte of the record, Memcheck's wording, the send made.
+    const send = of("uninit-send");
+    expect(send).toMatchObject({
+      address: send.block!.address + 2,
+      size: 16,
+      access: "read",
+      message: "syscall param send(ptr) points to uninitialized byte(s)",
+      block: { size: 16, relation: "inside" },
+    });
+    expect(run.kernel.queues.get("telemetry")!.length).toBe(1);
     // The stopping bugs are checker faults with the report attached; a double free is the task's own.
     const f = run.kernel.faults.find((x) => x.task === "double-free")!;
     expect([f.kind, f.checker?.kind, f.checker?.mode, f.checker?.syscall]).toEqual([
@@ -113,6 +124,7 @@ describe("heap-bugs", () => {
     expect(of("pager").pages!.freed.taskName).toBe("pager");
     expect(of("stack-buf").source!.line).toBe(lineOf("f.locals.name.set(src.length, 0);"));
     expect(of("stack-uar").source!.line).toBe(lineOf("const c = t.read8(text);"));
+    expect(of("uninit-send").source!.line).toBe(lineOf("const r = yield* t.send(TELEMETRY_QUEUE, p, TELEMETRY.size);"));
     expect(formatReport(of("stack-uar"))).toContain(
       "    [72, 84) 'text' <== Memory access at offset 72 is inside this variable",
     );

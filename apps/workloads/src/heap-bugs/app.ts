@@ -7,9 +7,11 @@ import {
   fn,
   type HeapKind,
   type Kernel,
+  struct,
   type TaskContext,
   type TaskSpec,
   u8,
+  u16,
   u32,
 } from "@rtos-sim/kernel";
 import { formatSourceSite, type MemReport, type ReportKind } from "@rtos-sim/memcheck";
@@ -28,6 +30,15 @@ const PARSE_NAME = fn("parse_name", { locals: { len: u32, name: array(u8, 8), cr
 /** A formatter's frame: a reading and the 12-byte text it formats it into (a local array). */
 const FORMAT_READING = fn("format_reading", { locals: { value: u32, text: array(u8, 12) } });
 
+/**
+ * A telemetry record as a C compiler lays it out: 2 bytes of padding after `id`, 3 after
+ * `flags` (16 bytes), the padding never written by code that sets every field.
+ */
+const TELEMETRY = struct("telemetry", { id: u16, reading: u32, time: u32, flags: u8 });
+
+/** The queue the `uninit-send` task sends its record to. */
+export const TELEMETRY_QUEUE = "telemetry";
+
 /** One classic memory bug (the heap's, and two on the stack), in its own task, and the checker report it must produce. */
 export interface HeapBug {
   /** Task name. */
@@ -45,6 +56,8 @@ export interface HeapBug {
     /** The heap's size in bytes. */
     readonly size: number;
   };
+  /** The queues the task may send to, when it needs any. */
+  readonly queues?: Readonly<Record<string, "send">>;
   /** The bug; `say` prints a line on the UART. */
   readonly body: (t: TaskContext, say: (line: string) => void) => Generator<unknown, void, unknown>;
 }
@@ -217,6 +230,26 @@ export const HEAP_BUGS: readonly HeapBug[] = [
       yield* t.exit(0);
     },
   },
+  {
+    task: "uninit-send",
+    kind: "uninitialized-read",
+    what: "sends a struct to a queue with its padding never written",
+    stops: false,
+    queues: { [TELEMETRY_QUEUE]: "send" },
+    *body(t, say) {
+      const p = yield* t.malloc(TELEMETRY.size, TELEMETRY.align, "uninit-send: telemetry record");
+      const rec = TELEMETRY.at(t, p);
+      rec.id = 7; // every field set, the 5 bytes of padding not (Memcheck: "Syscall param ... uninitialised")
+      rec.reading = 1234;
+      rec.time = 5678;
+      rec.flags = 1;
+      const r = yield* t.send(TELEMETRY_QUEUE, p, TELEMETRY.size);
+      say(
+        `uninit-send: sent the ${TELEMETRY.size}-byte record at ${hex(p)} (result ${r}), its padding at +2 never written (reported)`,
+      );
+      yield* t.free(p);
+    },
+  },
 ];
 
 function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
@@ -228,6 +261,7 @@ function bugTask(env: AppEnv, bug: HeapBug, at: number): TaskSpec {
     heapSize: bug.heap?.size ?? 2048,
     ...(bug.heap ? { heap: bug.heap.kind } : {}),
     devices: ["uart"],
+    ...(bug.queues ? { queues: bug.queues } : {}),
     *main(t) {
       yield* t.sleep({ ms: at });
       yield* bug.body(t, (line) => uartWrite(t, uart, `${line}\n`));
@@ -283,9 +317,10 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
  * `heap-bugs`: the classic heap bugs, one per task, 10 ms apart: heap overflow, use after free,
  * double free, invalid free, uninitialized read, a leak (found at the task's exit), an
  * overlapping memcpy, a calloc whose n * size overflows, a too-big malloc, and a use after free
- * of pages (a slab's pages given back), and two stack bugs: a string copy one byte past a local
+ * of pages (a slab's pages given back), two stack bugs: a string copy one byte past a local
  * array of a call frame (a stack buffer overflow), and a read through the pointer to a local
- * array its function returned (a stack use after return). With the memory checker on (the default, with source
+ * array its function returned (a stack use after return), and a struct sent to a queue with its
+ * padding never written (a syscall parameter's uninitialized bytes). With the memory checker on (the default, with source
  * sites), each produces its report (kind, address, block or pages with their allocation and free
  * sites, or the frame and its local, task, time, and the lines of the app's code); write errors, bad frees and copies stop
  * the task, reads, leaks and refused allocations are reported and the task goes on.
@@ -293,10 +328,11 @@ export function heapBugChecks(kernel: Kernel): AppCheck[] {
 export const heapBugs: AppDescription = defineApp({
   name: "heap-bugs",
   description:
-    "the classic heap bugs, a stack buffer overflow and a stack use after return, one per task, each caught and reported by the memory checker, with source lines",
+    "the classic heap bugs, a stack buffer overflow, a stack use after return and a syscall given uninitialized bytes, one per task, each caught and reported by the memory checker, with source lines",
   board: "stm32f407",
   durationMs: 150,
   memcheck: { sourceSites: true },
+  kernel: { queues: [{ name: TELEMETRY_QUEUE, messageSize: TELEMETRY.size, capacity: 2 }] },
   // The kernel scans a task's blocks for leaks when it ends: the leak task's block is reported.
   tasks: (env) => HEAP_BUGS.map((bug, i) => bugTask(env, bug, bugAt(i))),
   check: (kernel) => heapBugChecks(kernel),
