@@ -1,4 +1,5 @@
 import { ActorMode, makeActor } from "@rtos-sim/hw";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CheckerFault } from "./errors.js";
 import { StateBit } from "./state.js";
@@ -70,5 +71,46 @@ describe("a syscall's input bytes (Memcheck's 'Syscall param ... points to unini
       expect([onError, thrown instanceof CheckerFault]).toEqual([onError, onError === "stop"]);
       f.m.core.clearFault();
     }
+  });
+});
+
+describe("checkSyscallParam and readAsCopy, property", () => {
+  it("reports iff a byte of the buffer was never written, at the first such byte; the copy is the memory's bytes and reports nothing", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 64 }),
+        fc.array(fc.tuple(fc.nat(63), fc.integer({ min: 0, max: 255 })), { maxLength: 64 }),
+        fc.nat(63),
+        fc.integer({ min: 0, max: 64 }),
+        (size, writes, from, len) => {
+          const f = setup();
+          f.user(SENSOR);
+          const p = f.heap.allocate(size)!;
+          const written = new Set<number>();
+          for (const [off, v] of writes) {
+            if (off >= size) continue;
+            f.m.core.write8(p + off, v);
+            written.add(off);
+          }
+          const start = Math.min(from, size - 1);
+          const length = Math.min(len, size - start);
+          const user = makeActor(ActorMode.User, SENSOR);
+          let first = -1;
+          for (let i = start; i < start + length; i++) {
+            if (!written.has(i)) {
+              first = i;
+              break;
+            }
+          }
+          expect(f.checker.checkSyscallParam(user, p + start, length, "print(ptr)")).toBe(first < 0);
+          const reports = f.checker.reports.map((r) => [r.kind, r.address - p]);
+          expect(reports).toEqual(first < 0 ? [] : [["uninitialized-read", first]]);
+          const bytes = f.checker.readAsCopy(p + start, length, true);
+          expect(Array.from(bytes)).toEqual(Array.from(f.m.bus.peek(p + start, length)));
+          expect(f.checker.reports).toHaveLength(reports.length); // the copy reported nothing
+        },
+      ),
+      { seed: 0x5ca11, numRuns: 200 },
+    );
   });
 });
