@@ -220,6 +220,17 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
       message: `corrupt stack pointer ${hex32(sp)}: ${f.message} while preserving the FP state (lazy stacking)`,
     };
   }
+  // The context lies where it should, in the task's stack, and still could not be read: the
+  // regions loaded for the task deny it its own stack (its TCB's MPU record was overwritten,
+  // docs/mpu-model.md); the saved SP is not what is wrong.
+  const stackTop = k.stack.top;
+  const inStack = (a: number) => a >= base + GUARD_BYTES && a + 32 <= stackTop;
+  if ((f.cfsr & UNSTACKING) !== 0 && inStack(k.frameAt)) {
+    return {
+      kind: hwKind,
+      message: `the exception frame at ${hex32(k.frameAt)} lies in the task's stack, but the MPU regions loaded for it deny reading it (its TCB's MPU record?): ${f.message} while unstacking`,
+    };
+  }
   if ((f.cfsr & UNSTACKING) !== 0) {
     return { kind: hwKind, message: `corrupt saved stack pointer in the TCB: ${f.message} while unstacking` };
   }
@@ -242,12 +253,20 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
       message: `corrupt saved context: EXC_RETURN ${hex32(f.access.address)} is not the one the switch-out stored (${f.exception === 3 ? "HardFault, forced:" : "UsageFault"} INVPC)`,
     };
   }
-  if (k.restoring && f.faultAddress !== null && f.faultAddress >>> 0 === (k.tcb + TcbField.SP) >>> 0) {
-    // PendSV reads the saved SP before it loads the task's MPU record: under the previous
-    // configuration (a forged record, docs/mpu-model.md), the kernel's read of its own block.
+  const tcbWord = f.faultAddress === null ? -1 : (f.faultAddress - k.tcb) >>> 0;
+  if (k.restoring && (tcbWord === TcbField.SP || tcbWord === TcbField.CONTROL)) {
+    // PendSV reads the saved SP and CONTROL before it loads the task's MPU record: under the
+    // previous configuration (a forged record, docs/mpu-model.md), the kernel's read of its own block.
+    const word = tcbWord === TcbField.SP ? "saved stack pointer" : "CONTROL word";
     return {
       kind: hwKind,
-      message: `the TCB's saved stack pointer at ${hex32(f.faultAddress)} could not be read while restoring the context (the MPU held another configuration's regions): ${f.message}`,
+      message: `the TCB's ${word} at ${hex32(f.faultAddress!)} could not be read while restoring the context (the MPU held another configuration's regions): ${f.message}`,
+    };
+  }
+  if (k.restoring && f.faultAddress !== null && inStack(f.faultAddress)) {
+    return {
+      kind: hwKind,
+      message: `the saved context at ${hex32(f.faultAddress)} lies in the task's stack, but the MPU regions loaded for it deny the kernel reading it (its TCB's MPU record?): ${f.message} while restoring the context`,
     };
   }
   if (k.restoring) {

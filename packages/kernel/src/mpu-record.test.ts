@@ -255,11 +255,47 @@ describe("a privileged task that writes the MPU's registers itself", () => {
     const f = k.faults[0]!;
     expect([f.kind, f.hw?.access.privileged, f.hw?.faultAddress]).toEqual(["memmanage", true, p]);
     expect(k.loader.current).toBe(admin.plan); // the loader still believes its plan is loaded
-    expect(f.dump).toContain("MPU regions (not the task's plan: its MPU registers were written since its plan was loaded):");
+    expect(f.dump).toContain(
+      "MPU regions (not the task's plan: its MPU registers were written since its plan was loaded):",
+    );
     expect(f.mpuHeld?.reason).toBe("its MPU registers were written since its plan was loaded");
     expect(f.mpuHeld?.heldBy).toBeUndefined();
     const n = admin.plan.regions.findIndex((r) => r?.label === "partition p (rw)");
     expect(f.mpuHeld?.regions[n]).toMatchObject({ base: p, access: "none", enabled: true });
     expect(admin.plan.views()[n]).toMatchObject({ base: p, access: "rw" });
+  });
+});
+
+describe("a record that denies its own task its stack", () => {
+  it("faults the switch-in's restore, which says the context lies in the stack and the regions deny it (not a corrupt SP)", () => {
+    const k = bootKernel({ board: STM32F407 });
+    const victim = k.spawn({
+      name: "victim",
+      *main(t) {
+        for (;;) yield* t.sleep({ ms: 1 });
+      },
+    });
+    k.spawn({
+      name: "admin",
+      privileged: true,
+      *main(t) {
+        const stack = victim.plan.regions.findIndex((r) => r?.label === "stack");
+        const rasr = victim.tcb + TcbField.MPU + 8 * stack + 4;
+        t.write32(rasr, (t.read32(rasr) & ~(7 << 24)) >>> 0); // AP = 000: not even privileged reads
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 3 });
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.access.privileged]).toEqual(["victim", "memmanage", true]);
+    const at = f.hw!.faultAddress!;
+    expect(at).toBeGreaterThanOrEqual(victim.stack.base + 32);
+    expect(at).toBeLessThan(victim.stack.top);
+    expect(f.message).toBe(
+      `the saved context at 0x${at.toString(16).padStart(8, "0")} lies in the task's stack, but the MPU regions loaded for it deny the kernel reading it (its TCB's MPU record?): MemManage DACCVIOL|MMARVALID at 0x${at.toString(16).padStart(8, "0")} on read of 4 byte(s) at 0x${at.toString(16).padStart(8, "0")} while restoring the context`,
+    );
+    expect(f.dump).toContain(
+      "MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):",
+    );
   });
 });
