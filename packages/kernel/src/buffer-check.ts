@@ -4,7 +4,7 @@ import type { KTask } from "./task-record.js";
 
 /**
  * Checks a task may `kind` the buffer [ptr, ptr+length) on its own: by its MPU view (the plan
- * loaded now, at the task's privilege: FreeRTOS's `xPortIsAuthorizedToAccessBuffer`, Zephyr's
+ * loaded now, at the task's privilege, `privileged`, by default what its last switch-in loaded: FreeRTOS's `xPortIsAuthorizedToAccessBuffer`, Zephyr's
  * `arch_buffer_validate`), every 32-byte granule of it; that it is memory (not a peripheral or a
  * hole); and by the checker's byte states when the checker is on (no freed block, no redzone).
  * Returns null when allowed, else why not. Reads and changes nothing.
@@ -21,6 +21,7 @@ export function checkBuffer(
   ptr: number,
   length: number,
   kind: "read" | "write",
+  privileged: boolean = k.privileged,
 ): string | null {
   if (!Number.isInteger(ptr) || ptr < 0 || ptr > 0xffffffff) return `pointer ${String(ptr)} is not a 32-bit address`;
   if (!Number.isInteger(length) || length < 0 || ptr + length > 0x100000000) {
@@ -28,7 +29,7 @@ export function checkBuffer(
   }
   if (length === 0) return null;
   const core = machine.core;
-  const need = kind === "read" ? (k.privileged ? Perm.PR : Perm.UR) : k.privileged ? Perm.PW : Perm.UW;
+  const need = kind === "read" ? (privileged ? Perm.PR : Perm.UR) : privileged ? Perm.PW : Perm.UW;
   // One address per 32-byte MPU granule, and each memory segment's end: a segment need not end
   // on a granule (the STM32F407's 528-byte OTP ends at 0x1FFF7A10), and the span may go past it.
   for (let a = ptr; a < ptr + length; ) {

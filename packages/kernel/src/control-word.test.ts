@@ -124,3 +124,49 @@ describe("a task's privilege lives in its TCB (TcbField.CONTROL)", () => {
     expect(printed).toEqual([String.fromCharCode(victim.id)]);
   });
 });
+
+describe("a hand-off into a blocked receiver's buffer follows the CONTROL word in its TCB", () => {
+  it("a privileged receiver demoted while it waits is handed nothing into memory only privilege reaches: it faults, the message is queued", () => {
+    const k = bootKernel({
+      board: STM32F407,
+      partitions: [{ name: "secret", size: 256 }],
+      queues: [{ name: "q", messageSize: 16, capacity: 2 }],
+    });
+    const secret = k.partitions.get("secret")!.base;
+    const seen: unknown[] = [];
+    const receiver = k.spawn({
+      name: "receiver",
+      priority: 2,
+      privileged: true,
+      queues: { q: "receive" },
+      *main(t) {
+        // Privileged: a buffer in a partition it was never granted passes (the background map).
+        seen.push(["received", yield* t.receive("q", secret, 16)]);
+      },
+    });
+    k.spawn({
+      name: "admin",
+      priority: 1,
+      privileged: true,
+      queues: { q: "send" },
+      *main(t) {
+        t.write32(receiver.tcb + TcbField.CONTROL, CONTROL_UNPRIVILEGED); // demoted while it waits
+        const m = k.partitions.get("secret")!.base + 128; // the admin's message (privileged: any RAM)
+        t.fill(m, 0xab, 16);
+        seen.push(["sent", yield* t.send("q", m, 16)]);
+      },
+    });
+    k.run({ ms: 2 });
+    // Its own receive, after a switch-in that loads the word, could not write there: nor does the hand-off.
+    expect(k.machine.bus.peek(secret, 16)).toEqual(new Uint8Array(16));
+    expect(k.faults.map((f) => [f.task, f.kind, f.message])).toEqual([
+      [
+        "receiver",
+        "bad-pointer",
+        `BAD_POINTER: receive: task receiver's buffer is no longer writable: write of [0x${secret.toString(16)}, 0x${(secret + 16).toString(16)}) denied at 0x${secret.toString(16)} by the task's MPU view`,
+      ],
+    ]);
+    expect(seen).toEqual([["sent", 0]]);
+    expect(k.queues.get("q")!.length).toBe(1);
+  });
+});

@@ -1187,10 +1187,13 @@ export class Kernel {
   /**
    * Checks a task may `kind` the buffer [ptr, ptr+length) by its own MPU view, that it is memory,
    * and by the checker's state (see {@link checkBuffer}). Returns null when allowed, else why not.
+   * `privileged` is the privilege to check it at: by default the one the task's last switch-in
+   * loaded (`KTask.privileged`); a hand-off to a task that is switched out gives the one its TCB's
+   * CONTROL word holds now.
    */
-  validateBuffer(k: KTask, ptr: number, length: number, kind: "read" | "write"): string | null {
+  validateBuffer(k: KTask, ptr: number, length: number, kind: "read" | "write", privileged?: boolean): string | null {
     this.own(k, "validateBuffer");
-    return checkBuffer(this.machine, this.checker, k, ptr, length, kind);
+    return checkBuffer(this.machine, this.checker, k, ptr, length, kind, privileged ?? k.privileged);
   }
 }
 

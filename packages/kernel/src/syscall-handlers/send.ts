@@ -31,22 +31,28 @@ export const send: SyscallHandler<"send"> = (ctx, req) => {
 
 /**
  * The hand-off to a blocked receiver: its buffer was checked when it called receive, and is
- * checked again now under its own MPU plan (a grant may have changed since). When it may no
- * longer write there, the receiver faults (`BAD_POINTER`) and nothing is written for it.
+ * checked again now under its own MPU plan (a grant may have changed since) and the privilege
+ * its TCB's CONTROL word gives it now (`TcbField.CONTROL`: overwritten since it blocked, it is
+ * the one its next switch-in loads). When it may no longer write there, the receiver faults
+ * (`BAD_POINTER`) and nothing is written for it.
  */
 function handOff({ kernel, caller, sched }: SyscallContext): HandOff {
   return (receiver, ptr, data) => {
     const rk = receiver.data;
+    const core = kernel.machine.core;
+    // The receiver's privilege as its own receive would have it after its switch-in: from its
+    // TCB (a kernel load), not the one it blocked with (a word demoted meanwhile must hold here).
+    const privileged = (core.read32(rk.tcb + TcbField.CONTROL) & 1) === 0;
     kernel.loader.loadTask(rk);
-    const why = kernel.validateBuffer(rk, ptr, data.length, "write");
+    const why = kernel.validateBuffer(rk, ptr, data.length, "write", privileged);
     // Written with the receiver's privilege, through its MPU view, as its own receive would.
-    if (why === null) kernel.machine.core.writeBytes(ptr, data, !rk.privileged);
+    if (why === null) core.writeBytes(ptr, data, !privileged);
     kernel.loader.loadTask(caller);
     if (why === null) return true;
     const error = new KernelError("BAD_POINTER", `receive: task ${rk.name}'s buffer is no longer writable: ${why}`, {
       op: "receive",
       ptr,
-      length: kernel.machine.core.read32(rk.tcb + TcbField.WAIT_LENGTH),
+      length: core.read32(rk.tcb + TcbField.WAIT_LENGTH),
     });
     sched.fault(receiver, { kind: "kernel", message: error.message, error });
     return false;
