@@ -166,6 +166,10 @@ describe("a hand-off into a blocked receiver's buffer follows the CONTROL word i
         `BAD_POINTER: receive: task receiver's buffer is no longer writable: write of [0x${secret.toString(16)}, 0x${(secret + 16).toString(16)}) denied at 0x${secret.toString(16)} by the task's MPU view`,
       ],
     ]);
+    // Its dump says the privilege the hand-off decided with, its TCB's word (not the one it blocked with).
+    expect(k.faults[0]!.dump).toContain(
+      "Task: state faulted, priority 2, unprivileged (its TCB's CONTROL word was overwritten: its spec says otherwise), restarts 0",
+    );
     expect(seen).toEqual([["sent", 0]]);
     expect(k.queues.get("q")!.length).toBe(1);
   });

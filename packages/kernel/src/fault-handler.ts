@@ -25,6 +25,7 @@ import {
   notPlanReason,
 } from "./fault-report.js";
 import { faultSite } from "./fault-site.js";
+import { peek32 } from "./ipc/kernel-memory.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
 import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
@@ -340,6 +341,10 @@ export class FaultHandler {
       held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
     const reached = fault ? faultedMemory(fault) : null;
     const memory = reached === null ? undefined : this.deps.whose(reached);
+    // A task off the CPU (a blocked receiver a send's hand-off faulted, a fault from outside the
+    // run) has the privilege its TCB's CONTROL word gives it, the one its next switch-in loads and
+    // the hand-off decided with; read as a debugger would (no cycles, no MPU check).
+    const privileged = onCpu ? k.privileged : (peek32(machine.bus, k.tcb + TcbField.CONTROL) & 1) === 0;
     const record: FaultRecord = {
       task: k.name,
       taskId: k.id,
@@ -362,8 +367,8 @@ export class FaultHandler {
         message,
         state: t.state,
         priority: k.priority,
-        privileged: k.privileged,
-        ...(k.privileged !== (k.spec.privileged === true) ? { controlForged: true } : {}),
+        privileged,
+        ...(privileged !== (k.spec.privileged === true) ? { controlForged: true } : {}),
         restarts: t.restarts,
         policy: policyName(k.policy),
         action,

@@ -151,7 +151,10 @@ export interface DumpInput {
   readonly state: string;
   /** The task's priority (0..31). */
   readonly priority: number;
-  /** Whether the task runs privileged (its TCB's CONTROL as its last switch-in loaded it). */
+  /**
+   * Whether the task runs privileged: its TCB's CONTROL as its last switch-in loaded it, or for a
+   * task off the CPU, as the word in its TCB is now (what its next switch-in loads).
+   */
   readonly privileged: boolean;
   /**
    * Set when that privilege is not the one its spec gives it: its TCB's CONTROL word was
