@@ -28,8 +28,10 @@ export const TcbField = {
    * word): 0x3 (nPRIV and SPSEL) for an unprivileged task, 0x2 for a privileged one, as
    * FreeRTOS-MPU's `portINITIAL_CONTROL_IF_UNPRIVILEGED` / `_IF_PRIVILEGED`. Written in Handler
    * mode, only nPRIV (bit 0) takes effect; the exception return sets SPSEL and FPCA from
-   * EXC_RETURN. Stored at the task's creation and at a restart from `TaskSpec.privileged`; the
-   * kernel decides the task's privilege from what the last switch-in loaded (`KTask.privileged`).
+   * EXC_RETURN. Stored at the task's creation and at a restart from `TaskSpec.privileged`, and
+   * never at a switch-out (FreeRTOS-MPU 10.6 saves CONTROL there, its tasks changing privilege;
+   * these cannot); the kernel decides the task's privilege from what the last switch-in loaded
+   * (`KTask.privileged`).
    */
   CONTROL: 4,
   /** Task id. */
