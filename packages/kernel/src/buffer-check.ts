@@ -6,8 +6,8 @@ import type { KTask } from "./task-record.js";
  * Checks a task may `kind` the buffer [ptr, ptr+length) on its own: by its MPU view (the plan
  * loaded now, at the task's privilege `privileged`, by default what its last switch-in loaded:
  * FreeRTOS's `xPortIsAuthorizedToAccessBuffer`, Zephyr's `arch_buffer_validate`), every 32-byte
- * granule of it; that it is memory (not a peripheral or a
- * hole); and by the checker's byte states when the checker is on (no freed block, no redzone).
+ * granule of it; that it is memory (not a peripheral or a hole); and by the checker's byte
+ * states when the checker is on (no freed block, no redzone).
  * Returns null when allowed, else why not. Reads and changes nothing.
  *
  * @example
