@@ -483,12 +483,12 @@ export function checkPolicy(p: FaultPolicy | undefined, bad: (field: string, why
   throw bad("faultPolicy", 'must be "stop", "restart", "panic" or { restart: N }');
 }
 
-/** Every MPU region decoded from the registers, in region order. */
 /** Whether two region lists decode the same (every field of every view, the registers' words included). */
 function sameRegions(a: readonly MpuRegionView[], b: readonly MpuRegionView[]): boolean {
   return a.length === b.length && a.every((r, i) => JSON.stringify(r) === JSON.stringify(b[i]));
 }
 
+/** Every MPU region decoded from the registers, in region order. */
 function mpuRegions(machine: Machine): MpuRegionView[] {
   const out: MpuRegionView[] = [];
   for (let n = 0; n < machine.mpu.regionCount; n++) out.push(machine.mpu.region(n));
