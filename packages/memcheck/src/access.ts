@@ -121,7 +121,8 @@ export class AccessCheck {
       }
     }
     // A read is checked as a copy's source: whether the bytes are initialized is a property of
-    // the data, not a right to the memory (a syscall's input bytes: `uninitializedParam`).
+    // the data, not a right to the memory (a syscall's input bytes: `uninitializedIn`, which
+    // `MemoryChecker.checkSyscallParam` reports).
     const p = access === "read" ? this.examineCopy(a, length, actor) : this.examine(a, length, AccessKind.Write, actor);
     if (p) return { ok: false, address: p.address, reason: p.kind, message: p.message };
     return { ok: true, address: null, reason: null, message: "ok" };
