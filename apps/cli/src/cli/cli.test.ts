@@ -19,7 +19,7 @@ describe("runCli in process", () => {
     expect(await cli(["hlep"])).toEqual({
       code: 2,
       out: "",
-      err: 'rtos-sim: unknown command "hlep" (did you mean "help"?); commands: run, apps, boards, map, help (see rtos-sim --help)\n',
+      err: 'rtos-sim: unknown command "hlep" (did you mean "help"?); commands: run, apps, boards, map, decode, help (see rtos-sim --help)\n',
     });
     expect(await cli(["help", "run", "extra"])).toEqual({
       code: 2,

@@ -1,5 +1,6 @@
 import { appsCommand } from "../commands/apps.js";
 import { boardsCommand } from "../commands/boards.js";
+import { decodeCommand } from "../commands/decode/command.js";
 import { mapCommand } from "../commands/map.js";
 import { runCommand } from "../commands/run.js";
 import { type CommandSpec, parseCommand } from "./command.js";
@@ -9,7 +10,7 @@ import { cliVersion, commandHelp, mainHelp } from "./help.js";
 import { coloursWanted, type Io, makeStyle, nodeIo } from "./io.js";
 
 /** The commands of `rtos-sim`, in the order the help lists them. */
-export const COMMANDS: readonly CommandSpec[] = [runCommand, appsCommand, boardsCommand, mapCommand];
+export const COMMANDS: readonly CommandSpec[] = [runCommand, appsCommand, boardsCommand, mapCommand, decodeCommand];
 
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);

@@ -1,0 +1,120 @@
+import { Cfsr, encodeRegion, Hfsr, MpuReg } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { decodeExcReturn } from "./exc-return.js";
+import { decodeCfsr, decodeHfsr } from "./fault-status.js";
+import { decodeRasr, decodeRlar } from "./region.js";
+
+describe("decode cfsr / hfsr", () => {
+  it("names each set bit with its sub-register and meaning, and says which address register holds the address", () => {
+    const d = decodeCfsr(Cfsr.PRECISERR | Cfsr.BFARVALID);
+    expect(d.text).toEqual([
+      "CFSR = 0x00008200 (0xe000ed28: MMFSR 0x00, BFSR 0x82, UFSR 0x0000)",
+      "  bit  9  BFSR  PRECISERR    BusFault: precise data bus error (unmapped address, store to flash, unprivileged SCS access)",
+      "  bit 15  BFSR  BFARVALID    BFAR holds the address of the faulting access",
+      "BusFault: BFAR (0xe000ed38) holds the address of the access the bus refused.",
+      "The stacked PC in the exception frame is the instruction that faulted.",
+    ]);
+    expect(d.json).toEqual({
+      bits: [
+        { bit: 9, name: "PRECISERR", register: "BFSR", meaning: expect.stringMatching(/^BusFault: precise/) },
+        { bit: 15, name: "BFARVALID", register: "BFSR", meaning: expect.any(String) },
+      ],
+    });
+  });
+
+  it("a MemManage without MMARVALID has no address; a stacking fault says the frame; reserved bits are named so", () => {
+    const d = decodeCfsr(Cfsr.MSTKERR | (1 << 2) | (1 << 30));
+    expect(d.text.slice(1)).toEqual([
+      "  bit  2  MMFSR  (reserved)   reserved: reads as zero on silicon; not a value the core sets",
+      "  bit  4  MMFSR  MSTKERR      MemManage: exception entry stacking hit a region it may not write",
+      "  bit 30  UFSR  (reserved)   reserved: reads as zero on silicon; not a value the core sets",
+      "MemManage: MMFAR holds no address for this fault (MMARVALID clear).",
+      "The fault came while (un)stacking an exception frame: the stack pointer was bad, or the stack overflowed.",
+    ]);
+    expect(decodeCfsr(0).text).toEqual([
+      "CFSR = 0x00000000 (0xe000ed28: MMFSR 0x00, BFSR 0x00, UFSR 0x0000)",
+      "  no bit set: no configurable fault recorded",
+    ]);
+  });
+
+  it("HFSR FORCED points at the CFSR", () => {
+    expect(decodeHfsr(Hfsr.FORCED).text).toEqual([
+      "HFSR = 0x40000000 (0xe000ed2c)",
+      "  bit 30  FORCED      HardFault: a configurable fault escalated (disabled in SHCSR, or not allowed at this priority)",
+      "FORCED: the CFSR (0xe000ed28) says which configurable fault escalated (rtos-sim decode cfsr <value>).",
+    ]);
+  });
+});
+
+describe("decode exc-return", () => {
+  it.each([
+    [0xfffffff1, "handler", "msp", "basic", true],
+    [0xfffffff9, "thread", "msp", "basic", true],
+    [0xfffffffd, "thread", "psp", "basic", true],
+    [0xffffffe1, "handler", "msp", "extended", true],
+    [0xffffffe9, "thread", "msp", "extended", true],
+    [0xffffffed, "thread", "psp", "extended", true],
+    [0xffffffbc, "thread", "psp", "basic", false], // ARMv8-M Non-secure, FreeRTOS's ARMv8-M port
+  ])("%s: %s mode, %s, %s frame (valid on ARMv7-M: %s)", (v, mode, stack, frame, valid) => {
+    expect(decodeExcReturn(v).json).toMatchObject({ excReturn: true, mode, stack, frame, validArmv7m: valid });
+  });
+
+  it("ARMv8-M's S, DCRS and ES; a return address is not an EXC_RETURN", () => {
+    expect(decodeExcReturn(0xffffffbc).json.armv8m).toEqual({ secureStack: false, dcrs: true, secureException: false });
+    expect(decodeExcReturn(0xfffffffd).json.armv8m).toEqual({ secureStack: true, dcrs: true, secureException: true });
+    expect(decodeExcReturn(0xfffffffe).text).toContain(
+      "  ARMv8-M: reserved bits are wrong (bits 23:7 must be ones, bit 1 zero): the return faults",
+    );
+    expect(decodeExcReturn(0x08001235).text).toEqual([
+      "0x08001235 is not an EXC_RETURN (bits 31:24 are not 0xFF): a BX to it is an ordinary branch",
+    ]);
+  });
+});
+
+describe("decode rasr / rlar", () => {
+  it("a PMSAv7 region from the words the simulator's own encoder makes (round trip)", () => {
+    const { rbar: base, rasr } = encodeRegion(3, 8, {
+      base: 0x20000400,
+      size: 1024,
+      access: "priv-rw-user-ro",
+      subregionDisable: 0x81,
+    });
+    const rbar = (base | 0x10 | 3) >>> 0; // VALID | REGION 3, as an STM to the alias registers writes it
+    const d = decodeRasr(rasr, rbar);
+    expect(d.text).toEqual([
+      `RASR = 0x${rasr.toString(16).padStart(8, "0")}, RBAR = 0x${rbar.toString(16).padStart(8, "0")} (PMSAv7)`,
+      "  RBAR.VALID 1: the write selects region 3 (RBAR.REGION)",
+      "  enabled",
+      "  base 0x20000400, size 1 KiB (SIZE 9: 2^10 bytes), end 0x200007ff",
+      "  AP 010 (priv-rw-user-ro): privileged read/write, unprivileged read-only",
+      "  XN 1: instruction fetches fault (MemManage IACCVIOL)",
+      "  TEX 000 C 1 B 1 S 0: normal memory, write-back, no write-allocate, not shareable",
+      "  SRD 0x81: subregions 0, 7 disabled (they fall through to lower regions or the background) (128 B each)",
+    ]);
+    expect(d.json).toMatchObject({ rbar, region: { number: 3, base: 0x20000400, size: 1024, srd: 0x81 } });
+  });
+
+  it("an unaligned RBAR base is UNPREDICTABLE; without RBAR the base is unknown", () => {
+    expect(decodeRasr(0x13030013, 0x10000500).text).toContain(
+      "  RBAR.ADDR 0x10000500 is not aligned to the size: UNPREDICTABLE on silicon (the model aligns it down)",
+    );
+    expect(decodeRasr(0x13030013, null).text[2]).toBe("  size 1 KiB (SIZE 9: 2^10 bytes); the base is RBAR's (--rbar)");
+  });
+
+  it("a PMSAv8 region with and without the MAIR word its AttrIndx reads", () => {
+    const rbar = 0x20010003; // base 0x20010000, SH 00, AP 01 (rw), XN
+    const rlar = 0x2001ffe3; // limit 0x2001FFFF, AttrIndx 1, EN
+    expect(decodeRlar(rlar, rbar, [0x00ff4404, null]).text.slice(1)).toEqual([
+      "  enabled",
+      "  base 0x20010000, limit 0x2001ffff (64 KiB)",
+      "  AP 01 (rw): privileged and unprivileged read/write",
+      "  XN 1, PXN 0: instruction fetches fault",
+      "  SH non-shareable",
+      "  AttrIndx 1: MAIR attribute 0x44, normal memory, non-cacheable, not shareable",
+    ]);
+    expect(decodeRlar(rlar, rbar, [null, 0x44]).text.at(-1)).toBe(
+      "  AttrIndx 1: the memory type is byte 1 of MAIR0 (--mair0)",
+    );
+    expect(MpuReg.RASR).toBe(0xe000eda0); // the register a RASR value comes from
+  });
+});
