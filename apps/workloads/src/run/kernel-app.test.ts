@@ -1,5 +1,5 @@
 import { findBoard } from "@rtos-sim/hw";
-import { type AppDescription as KernelAppDescription, TcbField } from "@rtos-sim/kernel";
+import { CONTROL_PRIVILEGED, type AppDescription as KernelAppDescription, TcbField } from "@rtos-sim/kernel";
 import { captureStack, parseFrames, type StackFrame } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import { finishRun, prepareRun } from "./context.js";
@@ -275,6 +275,38 @@ describe("kernel apps as machine apps", () => {
     });
     expect(regions.every((x) => x.label === held.label)).toBe(true);
     expect(regions.map((x) => x.number)).toEqual(p.mpuRegions.map((x) => x.number)); // the same regions enabled
+  });
+
+  it("a task its TCB's CONTROL word made privileged is listed privileged at the end of the run", () => {
+    const r = run(
+      {
+        name: "forged-control",
+        description: "a privileged task promotes another in its TCB",
+        tasks: (env) => [
+          {
+            name: "victim",
+            *main(t) {
+              for (let i = 0; i < 3; i++) yield* t.sleep({ ms: 1 });
+            },
+          },
+          {
+            name: "admin",
+            privileged: true,
+            *main(t) {
+              t.write32(env.task("victim").tcb + TcbField.CONTROL, CONTROL_PRIVILEGED);
+              yield* t.exit();
+            },
+          },
+        ],
+      },
+      false,
+    );
+    expect(r.faults).toEqual([]);
+    expect(r.tasks.map((x) => [x.name, x.privileged])).toEqual([
+      ["kernel", true],
+      ["victim", true],
+      ["admin", true],
+    ]);
   });
 
   it("records each task's timing: CPU time, jobs, response times, missed deadlines, and the CPU load", () => {

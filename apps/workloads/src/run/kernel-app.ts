@@ -257,6 +257,7 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
             : us(timing.responseMax - timing.responseMin),
       });
       rec.setState(id, taskState(kernel.schedTask(t).state));
+      rec.setPrivileged(id, t.privileged); // its TCB's CONTROL word may have made it what its spec did not
       rec.setMemoryHeld(id, t.stack.top - t.stack.base + (t.heap?.size ?? 0));
       rec.setMpuRegions(id, taskMpuRegions(t));
       rec.setStack(id, kernel.stackUsage(t));

@@ -290,6 +290,11 @@ export class RunRecorder {
     this.entry(task).state = state;
   }
 
+  /** Sets whether a task runs privileged (a kernel task's, as its last switch-in loaded it from its TCB). */
+  setPrivileged(task: number, privileged: boolean): void {
+    this.entry(task).privileged = privileged;
+  }
+
   /** Sets the bytes of memory a task holds now. */
   setMemoryHeld(task: number, bytes: number): void {
     this.entry(task).memoryHeld = bytes;

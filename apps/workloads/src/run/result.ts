@@ -168,7 +168,11 @@ export interface TaskResult {
   readonly name: string;
   /** The task's state at the end of the run. */
   readonly state: TaskState;
-  /** The task runs privileged (task 0, the kernel, always does). */
+  /**
+   * The task runs privileged (task 0, the kernel, always does); a kernel task's at the end of the
+   * run, as its last switch-in loaded it from its TCB's CONTROL word (which something may have
+   * overwritten since its spec was read).
+   */
   readonly privileged: boolean;
   /**
    * Simulated time the task held the CPU: the sum of its run slices, or, for kernel apps, the
