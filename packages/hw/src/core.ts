@@ -232,6 +232,20 @@ export class Core extends AccessPath {
       return fp;
     }
     // The eight stores written out: a loop costs more than the stores (checks on every pass).
+    const w = this.words32;
+    if (w !== null) {
+      // As word stores of the little-endian host (AccessPath.words32): the same bytes.
+      const at = (s.offset + (fp - s.start)) >>> 2;
+      w[at] = frame[0] ?? 0;
+      w[at + 1] = frame[1] ?? 0;
+      w[at + 2] = frame[2] ?? 0;
+      w[at + 3] = frame[3] ?? 0;
+      w[at + 4] = frame[4] ?? 0;
+      w[at + 5] = frame[5] ?? 0;
+      w[at + 6] = frame[6] ?? 0;
+      w[at + 7] = xpsr;
+      return fp;
+    }
     const off = fp - s.start;
     const view = s.view;
     view.setUint32(off, (frame[0] ?? 0) >>> 0, true);
