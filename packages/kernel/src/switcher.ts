@@ -199,7 +199,9 @@ export class ContextSwitcher {
     const k = t.data;
     const core = this.core;
     const c = this.timing.costs;
-    core.mode = "handler";
+    // Handler mode already after a switch-out (the setter, a call here, is left for the first
+    // dispatch and a wake from idle).
+    if (core.mode !== "handler") core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
     if (k.swSaved) {
       try {
