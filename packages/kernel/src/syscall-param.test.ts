@@ -61,4 +61,23 @@ describe("a syscall given a buffer with uninitialized bytes (Memcheck's 'Syscall
     ]);
     expect(k.queues.get("q")!.length).toBe(0);
   });
+
+  it("a buffer running into a redzone is BAD_POINTER with the redzone's report, though bytes before it were never written", () => {
+    const k = bootKernel({ board: STM32F407, memcheck: true, queues: [{ name: "q", messageSize: 16, capacity: 2 }] });
+    let msg = 0;
+    k.spawn({
+      name: "tx",
+      queues: { q: "send" },
+      *main(t) {
+        msg = yield* t.malloc(8);
+        t.write32(msg, 1); // bytes 4..7 never written; the redzone follows at 8
+        yield* t.send("q", msg, 12);
+      },
+    });
+    k.run({ ms: 5 });
+    expect(k.faults.map((f) => [f.task, f.kind, f.checker?.kind, f.checker?.address])).toEqual([
+      ["tx", "bad-pointer", "heap-buffer-overflow", msg + 8],
+    ]);
+    expect(k.checker!.reports.map((r) => [r.kind, r.address, r.size])).toEqual([["heap-buffer-overflow", msg + 8, 12]]);
+  });
 });

@@ -129,7 +129,7 @@ export class AccessCheck {
   }
 
   /** Examines a read of [address, +length) as a copy's source (INI not required), without reporting. */
-  private examineCopy(address: number, length: number, actor: number): Problem | null {
+  examineCopy(address: number, length: number, actor: number): Problem | null {
     this.copying = true;
     try {
       return this.examine(address, length, AccessKind.Read, actor);

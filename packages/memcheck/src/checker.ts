@@ -594,11 +594,17 @@ export class MemoryChecker implements AccessHook {
   /**
    * Files the report an access by `actor` to [address, address + length) would make (a freed
    * buffer passed to a syscall: `use-after-free` with its sites), without stopping, and returns
-   * it; null when the checker sees nothing wrong. Changes no state.
+   * it; null when the checker sees nothing wrong. Changes no state. A read is examined as
+   * {@link MemoryChecker.validateBuffer} examines it, as a copy's source: an uninitialized byte
+   * before the freed or redzone byte that refused the buffer is not the diagnosis.
    */
   diagnoseBuffer(actor: number, address: number, length: number, access: "read" | "write"): MemReport | null {
     if (length <= 0) return null;
-    const p = this.access.examine(address >>> 0, length, access === "read" ? AccessKind.Read : AccessKind.Write, actor);
+    const a = address >>> 0;
+    const p =
+      access === "read"
+        ? this.access.examineCopy(a, length, actor)
+        : this.access.examine(a, length, AccessKind.Write, actor);
     return p === null ? null : this.reporter.accessError(p, length, access, actor, false);
   }
 

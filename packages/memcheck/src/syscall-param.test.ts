@@ -56,6 +56,21 @@ describe("a syscall's input bytes (Memcheck's 'Syscall param ... points to unini
     expect(f.checker.reports).toEqual([]);
   });
 
+  it("diagnoseBuffer names the redzone that refused a read, not an uninitialized byte before it", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const p = f.heap.allocate(8)!;
+    const user = makeActor(ActorMode.User, SENSOR);
+    f.m.core.write32(p, 1); // bytes 4..7 never written, the redzone from byte 8
+    expect(f.checker.validateBuffer(user, p, 12, "read")).toMatchObject({
+      address: p + 8,
+      reason: "heap-buffer-overflow",
+    });
+    const r = f.checker.diagnoseBuffer(user, p, 12, "read")!;
+    expect([r.kind, r.address, r.size, r.access]).toEqual(["heap-buffer-overflow", p + 8, 12, "read"]);
+    expect(f.checker.reports.map((x) => [x.kind, x.address])).toEqual([["heap-buffer-overflow", p + 8]]);
+  });
+
   it("stops only under the 'stop' policy, as a read error does", () => {
     for (const onError of ["stop-writes", "continue", "stop"] as const) {
       const f = setup({ onError });
