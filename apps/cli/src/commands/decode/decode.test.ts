@@ -59,9 +59,40 @@ describe("decode exc-return", () => {
     expect(decodeExcReturn(v).json).toMatchObject({ excReturn: true, mode, stack, frame, validArmv7m: valid });
   });
 
+  it("ARMv8-M: DCRS 1 is the default rules, which stack the callee registers of a Secure context under a Non-secure exception", () => {
+    // S 1, DCRS 1, ES 0: a Non-secure interrupt taken from Secure Thread mode (PSP).
+    expect(decodeExcReturn(0xfffffffc).text.slice(3)).toEqual([
+      "  ARMv8-M: S 1 (Secure stack), DCRS 1 (default callee stacking rules), ES 0 (the exception was Non-secure)",
+      "  ARMv8-M with the Security Extension: the frame has the callee registers below it (integrity signature, reserved word, R4-R11: 10 words more)",
+    ]);
+    // S 1, DCRS 0, ES 1: a Secure exception tail-chained after one that stacked them.
+    expect(decodeExcReturn(0xffffffdd).json.armv8m).toMatchObject({ dcrs: false, calleeRegistersStacked: true });
+    expect(decodeExcReturn(0xffffff9d).json.armv8m).toMatchObject({ dcrs: false, calleeRegistersStacked: false });
+    expect(decodeExcReturn(0xfffffffd).text.at(-1)).toBe("  ARMv8-M: no callee registers in the frame");
+  });
+
+  it("ARMv7-M takes a value with bits 31:28 all ones as an exception return in Handler mode", () => {
+    expect(decodeExcReturn(0xf0000000).text).toEqual([
+      "0xf0000000 is not an EXC_RETURN on ARMv8-M (bits 31:24 are not 0xFF): a BX to it is an ordinary branch",
+      "  ARMv7-M: loaded into the PC in Handler mode it is an exception return (bits 31:28 are 0xF), not one of the six valid values: the return faults (UsageFault INVPC)",
+    ]);
+    expect(decodeExcReturn(0xf0000000).json).toEqual({ excReturn: false, armv7mExceptionReturn: true });
+    expect(decodeExcReturn(0x08001235).json).toEqual({ excReturn: false, armv7mExceptionReturn: false });
+  });
+
   it("ARMv8-M's S, DCRS and ES; a return address is not an EXC_RETURN", () => {
-    expect(decodeExcReturn(0xffffffbc).json.armv8m).toEqual({ secureStack: false, dcrs: true, secureException: false });
-    expect(decodeExcReturn(0xfffffffd).json.armv8m).toEqual({ secureStack: true, dcrs: true, secureException: true });
+    expect(decodeExcReturn(0xffffffbc).json.armv8m).toEqual({
+      secureStack: false,
+      dcrs: true,
+      secureException: false,
+      calleeRegistersStacked: false,
+    });
+    expect(decodeExcReturn(0xfffffffd).json.armv8m).toEqual({
+      secureStack: true,
+      dcrs: true,
+      secureException: true,
+      calleeRegistersStacked: false,
+    });
     expect(decodeExcReturn(0xfffffffe).text).toContain(
       "  ARMv8-M: reserved bits are wrong (bits 23:7 must be ones, bit 1 zero): the return faults",
     );
