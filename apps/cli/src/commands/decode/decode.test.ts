@@ -132,6 +132,26 @@ describe("decode rasr / rlar", () => {
     expect(decodeRasr(0x13030013, null).text[2]).toBe("  size 1 KiB (SIZE 9: 2^10 bytes); the base is RBAR's (--rbar)");
   });
 
+  it("SRD bits set on a region below 256 bytes are UNPREDICTABLE, not ignored", () => {
+    // SIZE 6 (128 B), enabled, SRD 0x01
+    expect(decodeRasr(0x0000010d, null).text.at(-1)).toBe(
+      "  SRD 0x01: a region below 256 bytes has no subregions, and SRD bits set on it are UNPREDICTABLE on silicon",
+    );
+    expect(decodeRasr(0x0000000d, null).text.at(-1)).toBe("  SRD 0x00: a region below 256 bytes has no subregions");
+  });
+
+  it("an UNPREDICTABLE MAIR attribute is named so, not as the Device-nGnRnE the model treats it as", () => {
+    const rbar = 0x20010000; // SH 00, AP 00, XN 0
+    const rlar = 0x2001ffe1; // AttrIndx 0, EN
+    expect(decodeRlar(rlar, rbar, [0x40, null]).text.at(-1)).toBe(
+      "  AttrIndx 0: MAIR attribute 0x40, UNPREDICTABLE on silicon (Normal outer with inner 0000; the model treats it as Device-nGnRnE)",
+    );
+    expect(decodeRlar(rlar, rbar, [0x01, null]).text.at(-1)).toBe(
+      "  AttrIndx 0: MAIR attribute 0x01, UNPREDICTABLE on silicon (Device with bits 1:0 not zero; the model treats it as Device-nGnRnE)",
+    );
+    expect(decodeRlar(rlar, rbar, [0x04, null]).text.at(-1)).toBe("  AttrIndx 0: MAIR attribute 0x04, Device-nGnRE");
+  });
+
   it("a PMSAv8 region with and without the MAIR word its AttrIndx reads", () => {
     const rbar = 0x20010003; // base 0x20010000, SH 00, AP 01 (rw), XN
     const rlar = 0x2001ffe3; // limit 0x2001FFFF, AttrIndx 1, EN

@@ -54,7 +54,12 @@ export function decodeRasr(rasr: number, rbar: number | null): Decoded {
     `  XN ${v.xn ? 1 : 0}: ${v.xn ? "instruction fetches fault (MemManage IACCVIOL)" : "executable where AP lets it read"}`,
   );
   text.push(`  TEX ${bits(v.tex, 3)} C ${v.c ? 1 : 0} B ${v.b ? 1 : 0} S ${v.s ? 1 : 0}: ${memory(v.attributes)}`);
-  if (v.size < 256) text.push(`  SRD ${hex8(v.srd)}: a region below 256 bytes has no subregions (SRD ignored)`);
+  if (v.size < 256)
+    text.push(
+      v.srd === 0
+        ? "  SRD 0x00: a region below 256 bytes has no subregions"
+        : `  SRD ${hex8(v.srd)}: a region below 256 bytes has no subregions, and SRD bits set on it are UNPREDICTABLE on silicon`,
+    );
   else {
     const off = v.subregions.flatMap((on, i) => (on ? [] : [i]));
     text.push(
@@ -94,7 +99,7 @@ export function decodeRlar(rlar: number, rbar: number, mair: readonly [number | 
   text.push(
     attr === null
       ? `  AttrIndx ${index}: the memory type is byte ${index & 3} of MAIR${index >>> 2} (--mair${index >>> 2})`
-      : `  AttrIndx ${index}: MAIR attribute ${hex8(attr)}, ${v.device !== null ? `Device-${v.device}` : memory(v.attributes)}`,
+      : `  AttrIndx ${index}: MAIR attribute ${hex8(attr)}, ${mairWords(attr, v.device, v.attributes)}`,
   );
   return {
     register: "RLAR",
@@ -106,6 +111,19 @@ export function decodeRlar(rlar: number, rbar: number, mair: readonly [number | 
       region: attr === null ? { ...v, attr: null, device: null, attributes: null } : { ...v },
     },
   };
+}
+
+/**
+ * A MAIR attribute byte in words. Outer 0 is Device memory, its low bits 1:0 must be zero; any
+ * other outer value is Normal memory, whose inner 0 is not an encoding: both UNPREDICTABLE
+ * (ARMv8-M MAIR_ATTR), named so, with what the model treats them as.
+ */
+function mairWords(attr: number, device: string | null, a: MemoryAttributes): string {
+  if (a.reserved) {
+    const why = attr >>> 4 === 0 ? "Device with bits 1:0 not zero" : "Normal outer with inner 0000";
+    return `UNPREDICTABLE on silicon (${why}; the model treats it as Device-${device ?? "nGnRnE"})`;
+  }
+  return device !== null ? `Device-${device}` : memory(a);
 }
 
 function hex8(v: number): string {
