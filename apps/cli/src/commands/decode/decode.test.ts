@@ -9,8 +9,8 @@ describe("decode cfsr / hfsr", () => {
     const d = decodeCfsr(Cfsr.PRECISERR | Cfsr.BFARVALID);
     expect(d.text).toEqual([
       "CFSR = 0x00008200 (0xe000ed28: MMFSR 0x00, BFSR 0x82, UFSR 0x0000)",
-      "  bit  9  BFSR  PRECISERR    BusFault: precise data bus error (unmapped address, store to flash, unprivileged SCS access)",
-      "  bit 15  BFSR  BFARVALID    BFAR holds the address of the faulting access",
+      "  bit  9  BFSR   PRECISERR    BusFault: precise data bus error (unmapped address, store to flash, unprivileged SCS access)",
+      "  bit 15  BFSR   BFARVALID    BFAR holds the address of the faulting access",
       "BusFault: BFAR (0xe000ed38) holds the address of the access the bus refused.",
       "The stacked PC in the exception frame is the instruction that faulted.",
     ]);
@@ -27,7 +27,7 @@ describe("decode cfsr / hfsr", () => {
     expect(d.text.slice(1)).toEqual([
       "  bit  2  MMFSR  (reserved)   reserved: reads as zero on silicon; not a value the core sets",
       "  bit  4  MMFSR  MSTKERR      MemManage: exception entry stacking hit a region it may not write",
-      "  bit 30  UFSR  (reserved)   reserved: reads as zero on silicon; not a value the core sets",
+      "  bit 30  UFSR   (reserved)   reserved: reads as zero on silicon; not a value the core sets",
       "MemManage: MMFAR holds no address for this fault (MMARVALID clear).",
       "The fault came while (un)stacking an exception frame: the stack pointer was bad, or the stack overflowed.",
     ]);

@@ -31,7 +31,7 @@ function bitLines(value: number, bits: Readonly<Record<string, number>>, meaning
 export function decodeCfsr(value: number): Decoded {
   const bits = bitLines(value, Cfsr, CFSR_MEANING);
   const lines = bits.map(
-    (b) => `  bit ${String(b.bit).padStart(2)}  ${part(b.bit)}  ${b.name.padEnd(11)}  ${b.meaning}`,
+    (b) => `  bit ${String(b.bit).padStart(2)}  ${part(b.bit).padEnd(5)}  ${b.name.padEnd(11)}  ${b.meaning}`,
   );
   const next: string[] = [];
   if ((value & 0xff) !== 0) {
