@@ -57,6 +57,11 @@ export interface FaultHandlerDeps {
   readonly watchdog: Watchdog | null;
   /** The loader: the plan the MPU holds (`current`, null for a record that is no plan) and whose it is (`held`). */
   readonly loader: Pick<MpuLoader, "current" | "held">;
+  /**
+   * MPU_CTRL as the kernel set it at boot (ENABLE, PRIVDEFENA): every plan is loaded under it, so
+   * another value at a fault was written since (a privileged task's store to MPU_CTRL).
+   */
+  readonly mpuControl: number;
 }
 
 /** The kind and one-line message of a fault, from the error that caused it. */
@@ -331,7 +336,11 @@ export class FaultHandler {
     // them), which a look at the registers tells, as a debugger's would.
     const registers = onCpu ? mpuRegions(machine) : null;
     const planLoaded = this.deps.loader.current === k.plan;
-    const written = registers !== null && planLoaded && !sameRegions(registers, k.plan.views());
+    // MPU_CTRL is one of the registers too: with PRIVDEFENA or ENABLE cleared, the same regions
+    // give other answers, which a list of the plan's regions alone does not explain.
+    const control = onCpu && machine.mpu.control !== this.deps.mpuControl ? machine.mpu.control : undefined;
+    const written =
+      registers !== null && planLoaded && (control !== undefined || !sameRegions(registers, k.plan.views()));
     const forged = registers !== null && (!planLoaded || written);
     const regions = forged ? registers : k.plan.views();
     // Or the switch to the task faulted before it loaded the task's record (PendSV's read of the
@@ -356,7 +365,14 @@ export class FaultHandler {
       ...(memory !== undefined ? { memory } : {}),
       ...(report ? { checker: report } : {}),
       ...(forged
-        ? { mpuHeld: { regions, reason: notPlanReason(heldBy, written), ...(heldBy !== undefined ? { heldBy } : {}) } }
+        ? {
+            mpuHeld: {
+              regions,
+              reason: notPlanReason(heldBy, written),
+              ...(heldBy !== undefined ? { heldBy } : {}),
+              ...(control !== undefined ? { control } : {}),
+            },
+          }
         : {}),
       action,
       dump: formatFaultDump({
@@ -379,6 +395,7 @@ export class FaultHandler {
         ...(forged ? { notPlan: true } : {}),
         ...(heldBy !== undefined ? { heldBy } : {}),
         ...(written ? { registersWritten: true } : {}),
+        ...(control !== undefined ? { mpuControl: { value: control, set: this.deps.mpuControl } } : {}),
         fault,
         checker: report,
         ...(source !== null ? { source } : {}),

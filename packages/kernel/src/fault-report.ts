@@ -1,4 +1,4 @@
-import { decodeCfsr, decodeHfsr, exceptionName, type Fault, hex32, type MpuRegionView } from "@rtos-sim/hw";
+import { decodeCfsr, decodeHfsr, exceptionName, type Fault, hex32, MpuCtrl, type MpuRegionView } from "@rtos-sim/hw";
 import { formatReport, formatSourceSite, type MemReport, type SourceSite } from "@rtos-sim/memcheck";
 import type { MpuPlan } from "./mpu-plan.js";
 
@@ -93,6 +93,8 @@ export interface FaultRecord {
     readonly reason: string;
     /** Whose configuration the registers held, when it was not the task's record. */
     readonly heldBy?: string;
+    /** MPU_CTRL, when it was not the value the kernel set at boot (ENABLE, PRIVDEFENA). */
+    readonly control?: number;
   };
   /** What the task's fault policy did: stopped it, restarted it, or panicked the system. */
   readonly action: FaultAction;
@@ -200,6 +202,16 @@ export interface DumpInput {
    * written since (a privileged task's stores to RNR, RBAR, RASR...).
    */
   readonly registersWritten?: boolean;
+  /**
+   * MPU_CTRL at the fault (`value`) when it was not what the kernel set at boot (`set`): printed
+   * with the regions, whose answers it changes (ENABLE, PRIVDEFENA).
+   */
+  readonly mpuControl?: {
+    /** MPU_CTRL at the fault. */
+    readonly value: number;
+    /** MPU_CTRL as the kernel set it at boot. */
+    readonly set: number;
+  };
   /** The core's fault, when there is one: its exception, CFSR/HFSR, MMFAR/BFAR and access are printed. */
   readonly fault?: Fault;
   /** The memory checker's report, printed at the end when present. */
@@ -264,6 +276,12 @@ export function formatFaultDump(d: DumpInput): string {
       }`,
     );
   }
+  if (d.mpuControl !== undefined) {
+    const c = d.mpuControl;
+    lines.push(
+      `MPU_CTRL = ${hex32(c.value)} (${ctrlBits(c.value)}), not the ${hex32(c.set)} (${ctrlBits(c.set)}) the kernel set`,
+    );
+  }
   if (d.notPlan) {
     lines.push(`MPU regions (not the task's plan: ${notPlanReason(d.heldBy, d.registersWritten)}):`);
     for (const r of d.regions) lines.push(formatRegion(r, undefined));
@@ -276,4 +294,10 @@ export function formatFaultDump(d: DumpInput): string {
     for (const l of formatReport(d.checker).split("\n")) lines.push(`  ${l}`);
   }
   return lines.join("\n");
+}
+
+/** MPU_CTRL's set bits by name (`ENABLE PRIVDEFENA`), or `-`. */
+function ctrlBits(ctrl: number): string {
+  const names = Object.entries(MpuCtrl).flatMap(([name, bit]) => ((ctrl & bit) !== 0 ? [name] : []));
+  return names.length > 0 ? names.join(" ") : "-";
 }

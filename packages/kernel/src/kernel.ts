@@ -308,6 +308,7 @@ export class Kernel {
     this.machine.mpu.setControl({ enable: true, privdefena: true });
     this.inheritance = new PriorityInheritance(this.mutexes, () => this.scheduler, core);
     this.faultHandler = new FaultHandler({
+      mpuControl: this.machine.mpu.control,
       machine: this.machine,
       scheduler: () => this.scheduler,
       checker: this.checker,

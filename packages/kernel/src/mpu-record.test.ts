@@ -299,3 +299,54 @@ describe("a record that denies its own task its stack", () => {
     );
   });
 });
+
+describe("a privileged task that writes MPU_CTRL itself", () => {
+  it.each([
+    ["PMSAv7", STM32F407],
+    ["PMSAv8", MPS2_AN505],
+  ])(
+    "%s: its fault's dump and record show MPU_CTRL without PRIVDEFENA, which explains the fault the unchanged regions do not",
+    (_, board) => {
+      const k = bootKernel({ board });
+      k.spawn({
+        name: "admin",
+        privileged: true,
+        *main(t) {
+          t.write32(MpuReg.CTRL, 1); // ENABLE without PRIVDEFENA: no background region for privileged code
+          yield* t.yield();
+          t.read32(0x40010000); // a peripheral the default map gave it
+        },
+      });
+      k.run({ ms: 2 });
+      const f = k.faults[0]!;
+      expect([f.kind, f.hw?.access.privileged, f.hw?.faultAddress]).toEqual(["memmanage", true, 0x40010000]);
+      expect(f.dump).toContain(
+        "MPU_CTRL = 0x00000001 (ENABLE), not the 0x00000005 (ENABLE PRIVDEFENA) the kernel set\n",
+      );
+      expect(f.dump).toContain(
+        "MPU regions (not the task's plan: its MPU registers were written since its plan was loaded):",
+      );
+      expect(f.mpuHeld).toMatchObject({
+        control: 1,
+        reason: "its MPU registers were written since its plan was loaded",
+      });
+    },
+  );
+
+  it("an ordinary fault says nothing of MPU_CTRL", () => {
+    const k = bootKernel({ board: STM32F407 });
+    k.spawn({
+      name: "user",
+      *main(t) {
+        yield* t.yield();
+        t.read32(0x40010000);
+      },
+    });
+    k.run({ ms: 2 });
+    const f = k.faults[0]!;
+    expect(f.kind).toBe("memmanage");
+    expect(f.dump).not.toContain("MPU_CTRL");
+    expect(f.dump).toContain("\nMPU regions:\n");
+    expect(f.mpuHeld).toBeUndefined();
+  });
+});
