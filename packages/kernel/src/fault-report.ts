@@ -89,7 +89,7 @@ export interface FaultRecord {
   readonly mpuHeld?: {
     /** The MPU's regions as its registers held them. */
     readonly regions: readonly MpuRegionView[];
-    /** Why they were not the plan's, as the dump says it (see {@link notPlanReason}). */
+    /** Why they were not the plan's, as the dump says it (the kernel's `notPlanReason`, not exported). */
     readonly reason: string;
     /** Whose configuration the registers held, when it was not the task's record. */
     readonly heldBy?: string;
