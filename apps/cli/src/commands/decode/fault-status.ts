@@ -1,6 +1,6 @@
 import { CFSR_MEANING, HFSR_MEANING } from "@rtos-sim/apps";
 import { Cfsr, Hfsr, hex32, ScbReg } from "@rtos-sim/hw";
-import type { Decoded } from "./types.js";
+import { type Decoded, hex8 } from "./types.js";
 
 /** The CFSR's sub-registers, by bit range: MMFSR 7:0, BFSR 15:8, UFSR 31:16. */
 function part(bit: number): "MMFSR" | "BFSR" | "UFSR" {
@@ -88,8 +88,4 @@ export function decodeHfsr(value: number): Decoded {
     ],
     json: { bits },
   };
-}
-
-function hex8(v: number): string {
-  return `0x${(v & 0xff).toString(16).padStart(2, "0")}`;
 }

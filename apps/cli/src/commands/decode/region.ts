@@ -1,6 +1,6 @@
 import { formatBytes } from "@rtos-sim/apps";
 import { type AccessPermission, decodeRegion, decodeRegionV8, hex32, type MemoryAttributes } from "@rtos-sim/hw";
-import type { Decoded } from "./types.js";
+import { type Decoded, hex8 } from "./types.js";
 
 /** What an access permission allows, in words (docs/mpu-model.md's AP tables). */
 const ACCESS_WORDS: Readonly<Record<AccessPermission, string>> = {
@@ -124,8 +124,4 @@ function mairWords(attr: number, device: string | null, a: MemoryAttributes): st
     return `UNPREDICTABLE on silicon (${why}; the model treats it as Device-${device ?? "nGnRnE"})`;
   }
   return device !== null ? `Device-${device}` : memory(a);
-}
-
-function hex8(v: number): string {
-  return `0x${(v & 0xff).toString(16).padStart(2, "0")}`;
 }

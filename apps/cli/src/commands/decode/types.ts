@@ -9,3 +9,8 @@ export interface Decoded {
   /** The decoded fields for `--json` (merged with `register` and `value`). */
   readonly json: Readonly<Record<string, unknown>>;
 }
+
+/** A byte as two hex digits after 0x (`0x82`): the CFSR's sub-registers, SRD, a MAIR attribute. */
+export function hex8(v: number): string {
+  return `0x${(v & 0xff).toString(16).padStart(2, "0")}`;
+}
