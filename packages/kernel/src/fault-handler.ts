@@ -28,7 +28,7 @@ import { faultSite } from "./fault-site.js";
 import { peek32 } from "./ipc/kernel-memory.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
-import { GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
+import { controlPrivileged, GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
 import { isTickStackingFault } from "./tick-interrupt.js";
 import type { CpuTiming } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
@@ -353,7 +353,7 @@ export class FaultHandler {
     // A task off the CPU (a blocked receiver a send's hand-off faulted, a fault from outside the
     // run) has the privilege its TCB's CONTROL word gives it, the one its next switch-in loads and
     // the hand-off decided with; read as a debugger would (no cycles, no MPU check).
-    const privileged = onCpu ? k.privileged : (peek32(machine.bus, k.tcb + TcbField.CONTROL) & 1) === 0;
+    const privileged = onCpu ? k.privileged : controlPrivileged(peek32(machine.bus, k.tcb + TcbField.CONTROL));
     const record: FaultRecord = {
       task: k.name,
       taskId: k.id,

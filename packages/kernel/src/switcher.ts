@@ -5,7 +5,14 @@ import { KernelError } from "./errors.js";
 import type { KernelEmitter } from "./events.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { taskControl } from "./task-context.js";
-import { CONTROL_PRIVILEGED, CONTROL_UNPRIVILEGED, GUARD_BYTES, type KTask, TcbField } from "./task-record.js";
+import {
+  CONTROL_PRIVILEGED,
+  CONTROL_UNPRIVILEGED,
+  controlPrivileged,
+  GUARD_BYTES,
+  type KTask,
+  TcbField,
+} from "./task-record.js";
 import { isTickStackingFault, type TickInterrupt } from "./tick-interrupt.js";
 import { type CpuTiming, LAZY_FP_WORDS, SAVED_CORE_WORDS, SAVED_FP_WORDS } from "./timing/cpu-timing.js";
 import type { Watchdog } from "./watchdog.js";
@@ -211,7 +218,7 @@ export class ContextSwitcher {
         // from EXC_RETURN): a CONTROL word overwritten since makes the task what it says.
         core.charge(c.contextRestore);
         const sp = core.read32(k.tcb + TcbField.SP);
-        k.privileged = (core.read32(k.tcb + TcbField.CONTROL) & 1) === 0;
+        k.privileged = controlPrivileged(core.read32(k.tcb + TcbField.CONTROL));
         core.charge(c.controlRestore);
         // The task's MPU record, loaded from its TCB (kernel memory) and written to the MPU.
         if (this.loader.loadTask(k)) core.charge(this.mpuReload);

@@ -62,6 +62,14 @@ export const CONTROL_UNPRIVILEGED = 0x3;
 export const CONTROL_PRIVILEGED = 0x2;
 
 /**
+ * Whether a {@link TcbField.CONTROL} word makes its task privileged: nPRIV (bit 0) clear, the
+ * only bit `MSR CONTROL` in Handler mode takes from it.
+ */
+export function controlPrivileged(word: number): boolean {
+  return (word & 1) === 0;
+}
+
+/**
  * Bytes of a task control block in kernel memory: the fields of {@link TcbField}, then the MPU
  * record of `recordWords` words (the board's `MpuDriver.recordWords`: 16 or 32 on PMSAv7 with 8 or
  * 16 regions, 19 or 35 on PMSAv8).

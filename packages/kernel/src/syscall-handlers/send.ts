@@ -1,7 +1,7 @@
 import { KernelError } from "../errors.js";
 import type { HandOff } from "../ipc/message-queue.js";
 import { Errno } from "../syscalls.js";
-import { TcbField } from "../task-record.js";
+import { controlPrivileged, TcbField } from "../task-record.js";
 import { badArgument, int, name, readBuffer } from "./args.js";
 import type { SyscallContext, SyscallHandler } from "./context.js";
 import { mayUse } from "./rights.js";
@@ -42,7 +42,7 @@ function handOff({ kernel, caller, sched }: SyscallContext): HandOff {
     const core = kernel.machine.core;
     // The receiver's privilege as its own receive would have it after its switch-in: from its
     // TCB (a kernel load), not the one it blocked with (a word demoted meanwhile must hold here).
-    const privileged = (core.read32(rk.tcb + TcbField.CONTROL) & 1) === 0;
+    const privileged = controlPrivileged(core.read32(rk.tcb + TcbField.CONTROL));
     kernel.loader.loadTask(rk);
     const why = kernel.validateBuffer(rk, ptr, data.length, "write", privileged);
     // Written with the receiver's privilege, through its MPU view, as its own receive would.
