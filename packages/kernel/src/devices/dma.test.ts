@@ -123,6 +123,29 @@ describe("the DMA device's registers (STM32F4 DMA, stream 0)", () => {
     expect(r.dma.completesAt()! - 16).toBe(28);
   });
 
+  it("an address not aligned to its port's data size has its low bits ignored (PAR by PSIZE, M0AR by MSIZE); the registers keep what was written", () => {
+    const r = rig();
+    r.m.bus.load(0x20000000, bytes(16, 0x10));
+    r.start(0x20000003, 0x20000106, 2); // words: PAR 0x...03 reads from 0x...00, M0AR 0x...06 writes to 0x...04
+    r.advance(4);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect([...r.m.bus.peek(0x20000100, 16)]).toEqual([0, 0, 0, 0, ...bytes(8, 0x10), 0, 0, 0, 0]);
+    expect(r.reg(DmaReg.S0PAR)).toBe(0x20000003);
+    expect(r.reg(DmaReg.S0M0AR)).toBe(0x20000106);
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
+    // halfwords from 0x...05 (bit 0 ignored: from 0x...04); bytes out (MSIZE 00: M0AR used as written)
+    r.start(0x20000005, 0x20000203, 2, DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (1 << DmaCr.PSIZE_SHIFT));
+    r.advance(4);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect([...r.m.bus.peek(0x20000200, 8)]).toEqual([0, 0, 0, 0x14, 0x15, 0x16, 0x17, 0]);
+    r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
+    // bytes in (PSIZE 00: PAR used as written), MSIZE 10 (word): M0AR's bits 1:0 ignored
+    r.start(0x20000001, 0x20000302, 3, DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.MSIZE_SHIFT));
+    r.advance(6);
+    expect(r.reg(DmaReg.S0NDTR)).toBe(0);
+    expect([...r.m.bus.peek(0x20000300, 4)]).toEqual([0x11, 0x12, 0x13, 0]);
+  });
+
   it("overlapping spans move in item order: a destination just above its source repeats the first item; below it, a plain move", () => {
     const r = rig();
     const seen: [number, number, number][] = [];
@@ -143,7 +166,9 @@ describe("the DMA device's registers (STM32F4 DMA, stream 0)", () => {
     ]);
     r.set(DmaReg.LIFCR, DmaFlag.TCIF0);
     r.m.bus.load(0x20000100, bytes(8));
-    r.start(0x20000100, 0x20000102, 2); // half a word up: item 1 reads half of item 0's write
+    // Half a word up: item 1 reads half of item 0's write. Words read (PSIZE 10), the memory port
+    // byte-wide (MSIZE 00), so M0AR is used as written.
+    r.start(0x20000100, 0x20000102, 2, M2M_WORDS & ~(3 << DmaCr.MSIZE_SHIFT));
     r.advance(4);
     expect(r.reg(DmaReg.S0NDTR)).toBe(0);
     expect([...r.m.bus.peek(0x20000100, 10)]).toEqual([1, 2, 1, 2, 3, 4, 3, 4, 7, 8]);

@@ -52,7 +52,7 @@ export const DmaCr = {
   MINC: 1 << 10,
   /** Shift of PSIZE, bits 12:11: the item size, 00 byte, 01 halfword, 10 word, 11 reserved. */
   PSIZE_SHIFT: 11,
-  /** Shift of MSIZE, bits 14:13 (stored; the item moves with PSIZE's width, the same bytes land). */
+  /** Shift of MSIZE, bits 14:13: which low bits of M0AR the memory port ignores (an item moves with PSIZE's width). */
   MSIZE_SHIFT: 13,
 } as const;
 
@@ -68,6 +68,17 @@ export const DmaFlag = {
 const CR_BITS = 0x0fff_ffff;
 /** Stream 0's flag bits in LISR/LIFCR: FEIF0, DMEIF0, TEIF0, HTIF0, TCIF0 (only TEIF0 and TCIF0 are ever set). */
 const STREAM0_FLAGS = 0x3d;
+
+/**
+ * The address a stream's port uses for `address` with a data size of `size` (0 byte, 1 halfword,
+ * 2 word): RM0090's DMA_SxPAR and DMA_SxM0AR, "When PSIZE [MSIZE] is 01 (half-word), the PAR[0]
+ * [M0A[0]] bit is ignored. Access is automatically aligned to a half-word address. When PSIZE
+ * [MSIZE] is 10 (word), PAR[1] and PAR[0] are ignored". The register keeps what was written.
+ * Size 11 (reserved) ignores no bit (PSIZE = 11 does not start the stream).
+ */
+function alignDown(address: number, size: number): number {
+  return size === 1 ? (address & ~1) >>> 0 : size === 2 ? (address & ~3) >>> 0 : address;
+}
 
 /** What the DMA device is given by the kernel: its bus master, simulated time and an alarm. */
 export interface DmaEnv {
@@ -128,7 +139,9 @@ interface Transfer {
  * modes, the FIFO's packing (an item is read and written with PSIZE's width: the same bytes land),
  * half-transfer, FIFO and direct-mode flags, and the DMA's interrupts (TCIE/TEIE are stored; poll
  * LISR). NDTR = 0 at EN: the stream is enabled and serves nothing (RM0090, DMA_SxNDTR). PSIZE = 11
- * (reserved): the EN write is ignored.
+ * (reserved): the EN write is ignored. An address not aligned to its port's data size (PSIZE for
+ * PAR, MSIZE for M0AR) has its low bits ignored, as RM0090 says; the register reads back what was
+ * written.
  *
  * @example
  * ```ts
@@ -241,17 +254,19 @@ export class Dma implements Peripheral {
     this.cr |= DmaCr.EN;
     if ((this.cr & DmaCr.DIR_MASK) !== DmaCr.DIR_M2M || this.ndtr === 0) return; // nothing to serve
     const width = (1 << psize) as 1 | 2 | 4;
+    const src = alignDown(this.par, psize);
+    const dst = alignDown(this.m0ar, (this.cr >>> DmaCr.MSIZE_SHIFT) & 3);
     const master = this.env.master;
     master.actor = makeActor(ActorMode.Dma, task);
     master.begin(); // its items, landing in pieces as time is observed, are one transfer
     this.lastError = null;
     this.transfer = {
       start: this.env.cycles(),
-      beat: master.cost(this.par) + master.cost(this.m0ar),
+      beat: master.cost(src) + master.cost(dst),
       total: this.ndtr,
       width,
-      src: this.par,
-      dst: this.m0ar,
+      src,
+      dst,
       srcStep: (this.cr & DmaCr.PINC) !== 0 ? width : 0,
       dstStep: (this.cr & DmaCr.MINC) !== 0 ? width : 0,
       done: 0,
