@@ -23,6 +23,7 @@ import {
   type FaultRecord,
   formatFaultDump,
   notPlanReason,
+  type RecordDifference,
 } from "./fault-report.js";
 import { faultSite } from "./fault-site.js";
 import { peek32 } from "./ipc/kernel-memory.js";
@@ -119,8 +120,11 @@ function thrownByTask(reason: FaultReason): boolean {
  *   a name the kernel lacks; BAD_LAYOUT: a struct or function declared wrong), else `bad-syscall`;
  * - the scheduler's `watchdog`: `watchdog`; its `bad-syscall`, `unknown-syscall`, `syscall-error`: `bad-syscall`;
  * - anything else the task threw: `uncaught`.
+ *
+ * `stackLimit` is PSPLIM at the fault (ARMv8-M), which a STKOF message names; by default the
+ * limit the kernel sets for the task (its guard's top).
  */
-export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
+export function classifyFault(k: KTask, reason: FaultReason, stackLimit?: number): ClassifiedFault {
   const error = reason.error;
   if (thrownByTask(reason)) {
     // The task's own value: only the kernel errors its context's helpers throw are classified.
@@ -131,7 +135,7 @@ export function classifyFault(k: KTask, reason: FaultReason): ClassifiedFault {
       message: typeof message === "string" ? message : reason.message,
     };
   }
-  if (error instanceof Fault) return classifyHw(k, error);
+  if (error instanceof Fault) return classifyHw(k, error, stackLimit);
   if (error instanceof CheckerFault) {
     // The checker follows every move of SP, so it catches a stack overflow before the guard or
     // PSPLIM does: the same diagnosis as without it, the checker's report kept as the detail.
@@ -155,7 +159,7 @@ const STACKING = Cfsr.MSTKERR | Cfsr.STKERR;
 const UNSTACKING = Cfsr.MUNSTKERR | Cfsr.UNSTKERR;
 const LAZY_STACKING = Cfsr.MLSPERR | Cfsr.LSPERR;
 
-function classifyHw(k: KTask, f: Fault): ClassifiedFault {
+function classifyHw(k: KTask, f: Fault, stackLimit?: number): ClassifiedFault {
   const base = k.stack.base;
   const sp = k.ctx.sp;
   const inGuard = f.faultAddress !== null && f.faultAddress >= base && f.faultAddress < base + GUARD_BYTES;
@@ -175,10 +179,13 @@ function classifyHw(k: KTask, f: Fault): ClassifiedFault {
     };
   }
   if ((f.cfsr & Cfsr.STKOF) !== 0) {
-    // ARMv8-M: the stack limit register (PSPLIM = the guard's top) stopped the SP update.
+    // ARMv8-M: the stack limit register (PSPLIM = the guard's top) stopped the SP update. A
+    // PSPLIM that is not the guard's top came from a record loaded as found: named as it is.
+    const set = base + GUARD_BYTES;
+    const limit = stackLimit ?? set;
     return {
       kind: "stack-overflow",
-      message: `stack overflow: stack pointer below the stack limit ${hex32(base + GUARD_BYTES)} (UsageFault STKOF)`,
+      message: `stack overflow: stack pointer below the stack limit ${hex32(limit)}${limit !== set ? `, not the guard's top ${hex32(set)} the kernel set` : ""} (UsageFault STKOF)`,
     };
   }
   // The frame goes below SP: it overflows the stack when SP is near the guard (or just below the
@@ -316,7 +323,7 @@ export class FaultHandler {
     // the task threw (see thrownByTask) is read there as the task, its getters and traps running
     // unprivileged; a fault they take is theirs, cleared below before the handler's own work.
     const thrown = thrownByTask(reason);
-    const { kind, message } = classifyFault(k, reason);
+    const { kind, message } = classifyFault(k, reason, machine.core.psplim >>> 0);
     const fault = !thrown && reason.error instanceof Fault ? reason.error : undefined;
     const report = thrown ? undefined : checkerReportOf(reason.error);
     // The task's line, for records that are kept: reading an error's stack formats it.
@@ -348,6 +355,9 @@ export class FaultHandler {
     const held = forged && !written ? this.deps.loader.held : k;
     const heldBy =
       held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
+    // The task's own record loaded as found may change PSPLIM (its last word on PMSAv8) or
+    // nothing the regions show: the dump says what differs.
+    const difference = forged && !written && heldBy === undefined ? recordDifference(machine, k) : undefined;
     const reached = fault ? faultedMemory(fault) : null;
     const memory = reached === null ? undefined : this.deps.whose(reached);
     // A task off the CPU (a blocked receiver a send's hand-off faulted, a fault from outside the
@@ -368,9 +378,11 @@ export class FaultHandler {
         ? {
             mpuHeld: {
               regions,
-              reason: notPlanReason(heldBy, written),
+              reason: notPlanReason(heldBy, written, difference),
               ...(heldBy !== undefined ? { heldBy } : {}),
               ...(control !== undefined ? { control } : {}),
+              ...(difference?.stackLimit !== undefined ? { stackLimit: difference.stackLimit } : {}),
+              ...(difference?.regionsSame === true ? { regionsSame: true as const } : {}),
             },
           }
         : {}),
@@ -395,6 +407,7 @@ export class FaultHandler {
         ...(forged ? { notPlan: true } : {}),
         ...(heldBy !== undefined ? { heldBy } : {}),
         ...(written ? { registersWritten: true } : {}),
+        ...(difference !== undefined ? { difference } : {}),
         ...(control !== undefined ? { mpuControl: { value: control, set: this.deps.mpuControl } } : {}),
         fault,
         checker: report,
@@ -522,6 +535,20 @@ function sameRegions(a: readonly MpuRegionView[], b: readonly MpuRegionView[]): 
     if (x.rlar !== y.rlar || x.attr !== y.attr) return false;
   }
   return true;
+}
+
+/**
+ * What a task's record, loaded as found, changed besides the regions: PSPLIM (PMSAv8: the
+ * record's last word, the plan's stack limit or 0), and whether the regions are the plan's.
+ */
+function recordDifference(machine: Machine, k: KTask): RecordDifference {
+  const plan = k.plan;
+  const limit = plan.architecture === "pmsav8" ? (plan.stackLimit ?? 0) >>> 0 : null;
+  const value = machine.core.psplim >>> 0;
+  return {
+    ...(limit !== null && value !== limit ? { stackLimit: { value, plan: limit } } : {}),
+    ...(sameRegions(mpuRegions(machine), plan.views()) ? { regionsSame: true } : {}),
+  };
 }
 
 /** Every MPU region decoded from the registers, in region order. */

@@ -95,6 +95,10 @@ export interface FaultRecord {
     readonly heldBy?: string;
     /** MPU_CTRL, when it was not the value the kernel set at boot (ENABLE, PRIVDEFENA). */
     readonly control?: number;
+    /** PSPLIM as the record loaded it and as the plan has it, when they differ (PMSAv8). */
+    readonly stackLimit?: { readonly value: number; readonly plan: number };
+    /** The registers decode to the plan's regions (the record differed elsewhere: PSPLIM, unused MAIR bytes). */
+    readonly regionsSame?: true;
   };
   /** What the task's fault policy did: stopped it, restarted it, or panicked the system. */
   readonly action: FaultAction;
@@ -202,6 +206,8 @@ export interface DumpInput {
    * written since (a privileged task's stores to RNR, RBAR, RASR...).
    */
   readonly registersWritten?: boolean;
+  /** With {@link DumpInput.notPlan}, a record loaded as found: what it changed besides the regions. */
+  readonly difference?: RecordDifference;
   /**
    * MPU_CTRL at the fault (`value`) when it was not what the kernel set at boot (`set`): printed
    * with the regions, whose answers it changes (ENABLE, PRIVDEFENA).
@@ -223,16 +229,38 @@ export interface DumpInput {
 }
 
 /**
+ * What a record loaded as found changed besides the regions: PSPLIM, the record's last word on
+ * PMSAv8 (`stackLimit`: the value loaded and the plan's), or nothing the regions show
+ * (`regionsSame`: the registers decode to the plan's regions; what differs is PSPLIM or MAIR
+ * attributes no region uses).
+ */
+export interface RecordDifference {
+  /** PSPLIM as loaded from the record, and as the plan has it, when they differ. */
+  readonly stackLimit?: { readonly value: number; readonly plan: number };
+  /** The registers decode to the plan's regions. */
+  readonly regionsSame?: boolean;
+}
+
+/**
  * Why the MPU held other regions than a faulting task's plan, as its dump and its record say it:
  * the switch to it had not loaded its record yet (`heldBy`: whose the registers were), its MPU
  * registers were written since its plan was loaded (`registersWritten`), or else its TCB's MPU
- * record was overwritten and loaded as found.
+ * record was overwritten and loaded as found (and then what it changed, `difference`).
  */
-export function notPlanReason(heldBy?: string, registersWritten?: boolean): string {
+export function notPlanReason(heldBy?: string, registersWritten?: boolean, difference?: RecordDifference): string {
   if (heldBy !== undefined)
     return `the switch had not loaded its record yet; the registers held the regions of ${heldBy}`;
   if (registersWritten === true) return "its MPU registers were written since its plan was loaded";
-  return "its TCB's MPU record was overwritten, and loaded as found";
+  const found = "its TCB's MPU record was overwritten, and loaded as found";
+  const limit = difference?.stackLimit;
+  const what =
+    limit !== undefined
+      ? `PSPLIM ${hex32(limit.value)}, the plan's ${hex32(limit.plan)}`
+      : difference?.regionsSame === true
+        ? "only MAIR attributes no region uses differ"
+        : "";
+  const same = difference?.regionsSame === true ? "the plan's regions, but " : "";
+  return what === "" ? found : `${same}${found}: ${what}`;
 }
 
 /**
@@ -282,8 +310,11 @@ export function formatFaultDump(d: DumpInput): string {
       `MPU_CTRL = ${hex32(c.value)} (${ctrlBits(c.value)}), not the ${hex32(c.set)} (${ctrlBits(c.set)}) the kernel set`,
     );
   }
-  if (d.notPlan) {
-    lines.push(`MPU regions (not the task's plan: ${notPlanReason(d.heldBy, d.registersWritten)}):`);
+  if (d.notPlan && d.difference?.regionsSame === true) {
+    lines.push(`MPU regions (${notPlanReason(d.heldBy, d.registersWritten, d.difference)}):`);
+    for (const r of d.regions) lines.push(formatRegion(r, d.plan.regions[r.number]?.label));
+  } else if (d.notPlan) {
+    lines.push(`MPU regions (not the task's plan: ${notPlanReason(d.heldBy, d.registersWritten, d.difference)}):`);
     for (const r of d.regions) lines.push(formatRegion(r, undefined));
   } else {
     lines.push("MPU regions:");

@@ -350,3 +350,74 @@ describe("a privileged task that writes MPU_CTRL itself", () => {
     expect(f.mpuHeld).toBeUndefined();
   });
 });
+
+describe("a forged record that changes only PSPLIM (PMSAv8: the record's last word)", () => {
+  it("faults the task at its next push below it, and the dump and record name PSPLIM, with the regions as the plan's", () => {
+    const k = bootKernel({ board: MPS2_AN505 });
+    const victim = k.spawn({
+      name: "victim",
+      *main(t) {
+        yield* t.sleep({ ms: 1 });
+        t.push(256);
+        yield* t.exit();
+      },
+    });
+    let forged = 0;
+    k.spawn({
+      name: "admin",
+      privileged: true,
+      *main(t) {
+        const last = victim.tcb + TcbField.MPU + 4 * (k.mpuDriver.recordWords - 1);
+        forged = (victim.stack.top - 64) >>> 0; // above the victim's SP: its next push is below it
+        t.write32(last, forged);
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 3 });
+    expect(victim.plan.stackLimit).toBe(victim.stack.base + 32);
+    const f = k.faults[0]!;
+    const hex = (v: number) => `0x${v.toString(16).padStart(8, "0")}`;
+    expect([f.task, f.kind, f.hw?.cfsrNames, f.message]).toEqual([
+      "victim",
+      "stack-overflow",
+      ["STKOF"],
+      `stack overflow: stack pointer below the stack limit ${hex(forged)}, not the guard's top ${hex(victim.stack.base + 32)} the kernel set (UsageFault STKOF)`,
+    ]);
+    const reason = `the plan's regions, but its TCB's MPU record was overwritten, and loaded as found: PSPLIM ${hex(forged)}, the plan's ${hex(victim.stack.base + 32)}`;
+    expect(f.mpuHeld?.reason).toBe(reason);
+    expect(f.mpuHeld?.stackLimit).toEqual({ value: forged, plan: victim.stack.base + 32 });
+    expect(f.mpuHeld?.regionsSame).toBe(true);
+    const dump = f.dump.split("\n");
+    const at = dump.indexOf(`MPU regions (${reason}):`);
+    expect(at).toBeGreaterThan(0);
+    // The regions are listed with the plan's labels: they are the plan's.
+    expect(dump.slice(at + 1).some((l) => l.includes("stack"))).toBe(true);
+  });
+
+  it("a record whose words differ only in MAIR attributes no region uses says so", () => {
+    const k = bootKernel({ board: MPS2_AN505 });
+    const victim = k.spawn({
+      name: "victim",
+      *main(t) {
+        yield* t.sleep({ ms: 1 });
+        t.read32(0x30000000); // outside its regions: a MemManage fault
+      },
+    });
+    k.spawn({
+      name: "admin",
+      privileged: true,
+      *main(t) {
+        const mair1 = victim.tcb + TcbField.MPU + 4;
+        t.write32(mair1, (t.read32(mair1) ^ 0xff000000) >>> 0); // attribute index 7: no region uses it
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 3 });
+    const f = k.faults[0]!;
+    expect(f.task).toBe("victim");
+    expect(f.mpuHeld?.reason).toBe(
+      "the plan's regions, but its TCB's MPU record was overwritten, and loaded as found: only MAIR attributes no region uses differ",
+    );
+    expect(f.mpuHeld?.stackLimit).toBeUndefined();
+  });
+});

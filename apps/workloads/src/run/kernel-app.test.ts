@@ -36,9 +36,9 @@ const twoTasks: KernelAppDescription & KernelAppExpectations = {
   expectFault: (f) => f.task === "rogue",
 };
 
-function run(app: KernelAppDescription & KernelAppExpectations, memcheck: boolean) {
+function run(app: KernelAppDescription & KernelAppExpectations, memcheck: boolean, board = "stm32f407") {
   const cli = fromKernelApp(app);
-  const prepared = prepareRun(cli, findBoard("stm32f407")!, { seed: 1, durationMs: 20, memcheck });
+  const prepared = prepareRun(cli, findBoard(board)!, { seed: 1, durationMs: 20, memcheck });
   void cli.run(prepared.ctx);
   return finishRun(prepared, 0);
 }
@@ -275,6 +275,41 @@ describe("kernel apps as machine apps", () => {
     });
     expect(regions.every((x) => x.label === held.label)).toBe(true);
     expect(regions.map((x) => x.number)).toEqual(p.mpuRegions.map((x) => x.number)); // the same regions enabled
+  });
+
+  it("a record forged in PSPLIM alone (PMSAv8) held the plan's regions: the fault lists them as the plan's", () => {
+    const r = run(
+      {
+        name: "forged-psplim",
+        description: "a privileged task raises another task's PSPLIM in its TCB",
+        tasks: (env) => [
+          {
+            name: "victim",
+            *main(t) {
+              yield* t.sleep({ ms: 1 });
+              t.push(256); // below the forged PSPLIM: UsageFault STKOF
+            },
+          },
+          {
+            name: "admin",
+            privileged: true,
+            *main(t) {
+              const victim = env.task("victim");
+              // PMSAv8's record: MAIR0, MAIR1, (RBAR, RLAR) per region, then PSPLIM.
+              const psplim = victim.tcb + TcbField.MPU + 4 * (2 + 2 * env.board.mpuRegions);
+              t.write32(psplim, victim.stack.top - 64);
+              yield* t.exit();
+            },
+          },
+        ],
+        expectFault: (f) => f.task === "victim",
+      },
+      false,
+      "mps2-an505",
+    );
+    expect(r.faults.map((f) => [f.taskName, f.kind])).toEqual([["victim", "stack-overflow"]]);
+    const victim = r.tasks.find((x) => x.name === "victim")!;
+    expect(r.faults[0]!.mpuRegions).toEqual(victim.mpuRegions);
   });
 
   it("a task its TCB's CONTROL word made privileged is listed privileged at the end of the run", () => {
