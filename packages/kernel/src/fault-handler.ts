@@ -100,6 +100,25 @@ function thrownByTask(reason: FaultReason): boolean {
   return reason.kind === "uncaught";
 }
 
+/** What the fault handler saw besides the error, for {@link classifyFault}. */
+export interface FaultContext {
+  /** PSPLIM at the fault (ARMv8-M); absent: the task's guard's top, as the kernel sets it. */
+  readonly stackLimit?: number;
+  /** Why the MPU held other regions than the task's plan (absent: it held the plan). */
+  readonly mpuHeld?: string;
+}
+
+/** ` (why the MPU held other regions)` for a message, or nothing when it held the task's plan. */
+function heldNote(at: FaultContext): string {
+  return at.mpuHeld === undefined ? "" : ` (${at.mpuHeld})`;
+}
+
+/** Why the MPU held other regions than a task's plan, in a few words (the dump says it whole). */
+function heldCause(heldBy: string | undefined, written: boolean): string {
+  if (heldBy !== undefined) return `the registers held the regions of ${heldBy}`;
+  return written ? "its MPU registers were written since its plan was loaded" : "its TCB's MPU record was overwritten";
+}
+
 /**
  * Classifies a task fault from its error (the scheduler's reason kind when there is none). A value
  * the task's code threw itself (see thrownByTask) is `uncaught`, unless it is a `KernelError` of
@@ -121,10 +140,11 @@ function thrownByTask(reason: FaultReason): boolean {
  * - the scheduler's `watchdog`: `watchdog`; its `bad-syscall`, `unknown-syscall`, `syscall-error`: `bad-syscall`;
  * - anything else the task threw: `uncaught`.
  *
- * `stackLimit` is PSPLIM at the fault (ARMv8-M), which a STKOF message names; by default the
- * limit the kernel sets for the task (its guard's top).
+ * `at` says what the handler saw besides the error: PSPLIM (ARMv8-M), which a STKOF message names
+ * (by default the limit the kernel sets for the task, its guard's top), and why the MPU held other
+ * regions than the task's plan, which a restore or unstacking its regions denied names.
  */
-export function classifyFault(k: KTask, reason: FaultReason, stackLimit?: number): ClassifiedFault {
+export function classifyFault(k: KTask, reason: FaultReason, at: FaultContext = {}): ClassifiedFault {
   const error = reason.error;
   if (thrownByTask(reason)) {
     // The task's own value: only the kernel errors its context's helpers throw are classified.
@@ -135,7 +155,7 @@ export function classifyFault(k: KTask, reason: FaultReason, stackLimit?: number
       message: typeof message === "string" ? message : reason.message,
     };
   }
-  if (error instanceof Fault) return classifyHw(k, error, stackLimit);
+  if (error instanceof Fault) return classifyHw(k, error, at);
   if (error instanceof CheckerFault) {
     // The checker follows every move of SP, so it catches a stack overflow before the guard or
     // PSPLIM does: the same diagnosis as without it, the checker's report kept as the detail.
@@ -159,7 +179,7 @@ const STACKING = Cfsr.MSTKERR | Cfsr.STKERR;
 const UNSTACKING = Cfsr.MUNSTKERR | Cfsr.UNSTKERR;
 const LAZY_STACKING = Cfsr.MLSPERR | Cfsr.LSPERR;
 
-function classifyHw(k: KTask, f: Fault, stackLimit?: number): ClassifiedFault {
+function classifyHw(k: KTask, f: Fault, at: FaultContext): ClassifiedFault {
   const base = k.stack.base;
   const sp = k.ctx.sp;
   const inGuard = f.faultAddress !== null && f.faultAddress >= base && f.faultAddress < base + GUARD_BYTES;
@@ -182,7 +202,7 @@ function classifyHw(k: KTask, f: Fault, stackLimit?: number): ClassifiedFault {
     // ARMv8-M: the stack limit register (PSPLIM = the guard's top) stopped the SP update. A
     // PSPLIM that is not the guard's top came from a record loaded as found: named as it is.
     const set = base + GUARD_BYTES;
-    const limit = stackLimit ?? set;
+    const limit = at.stackLimit ?? set;
     return {
       kind: "stack-overflow",
       message: `stack overflow: stack pointer below the stack limit ${hex32(limit)}${limit !== set ? `, not the guard's top ${hex32(set)} the kernel set` : ""} (UsageFault STKOF)`,
@@ -235,13 +255,14 @@ function classifyHw(k: KTask, f: Fault, stackLimit?: number): ClassifiedFault {
   }
   // The context lies where it should, in the task's stack, and still could not be read: the
   // regions loaded for the task deny it its own stack (its TCB's MPU record was overwritten,
-  // docs/mpu-model.md); the saved SP is not what is wrong.
+  // docs/mpu-model.md, or its registers written since: the message says which); the saved SP is
+  // not what is wrong.
   const stackTop = k.stack.top;
   const inStack = (a: number) => a >= base + GUARD_BYTES && a + 32 <= stackTop;
   if ((f.cfsr & UNSTACKING) !== 0 && inStack(k.frameAt)) {
     return {
       kind: hwKind,
-      message: `the exception frame at ${hex32(k.frameAt)} lies in the task's stack, but the MPU regions loaded for it deny reading it (its TCB's MPU record?): ${f.message} while unstacking`,
+      message: `the exception frame at ${hex32(k.frameAt)} lies in the task's stack, but the MPU regions loaded for it deny reading it${heldNote(at)}: ${f.message} while unstacking`,
     };
   }
   if ((f.cfsr & UNSTACKING) !== 0) {
@@ -279,7 +300,7 @@ function classifyHw(k: KTask, f: Fault, stackLimit?: number): ClassifiedFault {
   if (k.restoring && f.faultAddress !== null && inStack(f.faultAddress)) {
     return {
       kind: hwKind,
-      message: `the saved context at ${hex32(f.faultAddress)} lies in the task's stack, but the MPU regions loaded for it deny the kernel reading it (its TCB's MPU record?): ${f.message} while restoring the context`,
+      message: `the saved context at ${hex32(f.faultAddress)} lies in the task's stack, but the MPU regions loaded for it deny the kernel reading it${heldNote(at)}: ${f.message} while restoring the context`,
     };
   }
   if (k.restoring) {
@@ -314,6 +335,33 @@ export class FaultHandler {
     this.deps.scheduler().fault(t, { kind: "kernel", message: what, error });
   }
 
+  /**
+   * The MPU configuration a task faulted under: its plan, unless the MPU holds other words for
+   * it. Its TCB's record, overwritten since the kernel stored it (docs/mpu-model.md), loaded as it
+   * was found: the dump shows the regions the registers hold (and what else the record changed,
+   * `difference`). Or the plan was loaded and the registers were written since (a privileged
+   * task's stores to the MPU: the loader, like Tock's cache, does not see them), which a look at
+   * the registers tells, as a debugger's would (`written`). Or the switch to the task faulted
+   * before it loaded the task's record (PendSV's read of the saved SP): the registers are the
+   * configuration loaded before (`heldBy` names it). A task off the CPU: its plan.
+   */
+  private heldConfiguration(k: KTask, onCpu: boolean) {
+    const machine = this.deps.machine;
+    const registers = onCpu ? mpuRegions(machine) : null;
+    const planLoaded = this.deps.loader.current === k.plan;
+    // MPU_CTRL is one of the registers too: with PRIVDEFENA or ENABLE cleared, the same regions
+    // give other answers, which a list of the plan's regions alone does not explain.
+    const control = onCpu && machine.mpu.control !== this.deps.mpuControl ? machine.mpu.control : undefined;
+    const written =
+      registers !== null && planLoaded && (control !== undefined || !sameRegions(registers, k.plan.views()));
+    const forged = registers !== null && (!planLoaded || written);
+    const held = forged && !written ? this.deps.loader.held : k;
+    const heldBy =
+      held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
+    const difference = forged && !written && heldBy === undefined ? recordDifference(machine, k) : undefined;
+    return { regions: forged ? registers : k.plan.views(), forged, written, control, heldBy, difference };
+  }
+
   /** The scheduler's `onFault` hook. */
   onFault(t: Task<KTask>, reason: FaultReason): void {
     const { machine, events } = this.deps;
@@ -323,7 +371,14 @@ export class FaultHandler {
     // the task threw (see thrownByTask) is read there as the task, its getters and traps running
     // unprivileged; a fault they take is theirs, cleared below before the handler's own work.
     const thrown = thrownByTask(reason);
-    const { kind, message } = classifyFault(k, reason, machine.core.psplim >>> 0);
+    // The handler runs as the faulting task's exception, on its CPU time; a fault given to a
+    // task off the CPU (from outside the run) costs nothing.
+    const onCpu = this.deps.scheduler().current === t;
+    const { regions, forged, written, control, heldBy, difference } = this.heldConfiguration(k, onCpu);
+    const { kind, message } = classifyFault(k, reason, {
+      stackLimit: machine.core.psplim >>> 0,
+      ...(forged ? { mpuHeld: heldCause(heldBy, written) } : {}),
+    });
     const fault = !thrown && reason.error instanceof Fault ? reason.error : undefined;
     const report = thrown ? undefined : checkerReportOf(reason.error);
     // The task's line, for records that are kept: reading an error's stack formats it.
@@ -332,32 +387,7 @@ export class FaultHandler {
     machine.core.clearFault();
     const action = policyAction(k.policy, t.restarts);
     const ms = this.deps.stamp().ms; // when the handler starts: after the fault's exception entry
-    // The handler runs as the faulting task's exception, on its CPU time; a fault given to a
-    // task off the CPU (from outside the run) costs nothing.
-    const onCpu = this.deps.scheduler().current === t;
     if (onCpu) this.handlerWork(k, fault !== undefined);
-    // The task's plan, unless the MPU holds other words for it: its TCB's record, overwritten
-    // since the kernel stored it (docs/mpu-model.md), loaded as it was found. Then the dump shows
-    // the regions the registers hold. Or the plan was loaded and the registers were written
-    // since (a privileged task's stores to the MPU: the loader, like Tock's cache, does not see
-    // them), which a look at the registers tells, as a debugger's would.
-    const registers = onCpu ? mpuRegions(machine) : null;
-    const planLoaded = this.deps.loader.current === k.plan;
-    // MPU_CTRL is one of the registers too: with PRIVDEFENA or ENABLE cleared, the same regions
-    // give other answers, which a list of the plan's regions alone does not explain.
-    const control = onCpu && machine.mpu.control !== this.deps.mpuControl ? machine.mpu.control : undefined;
-    const written =
-      registers !== null && planLoaded && (control !== undefined || !sameRegions(registers, k.plan.views()));
-    const forged = registers !== null && (!planLoaded || written);
-    const regions = forged ? registers : k.plan.views();
-    // Or the switch to the task faulted before it loaded the task's record (PendSV's read of the
-    // saved SP): the registers are the configuration loaded before, which the dump names.
-    const held = forged && !written ? this.deps.loader.held : k;
-    const heldBy =
-      held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
-    // The task's own record loaded as found may change PSPLIM (its last word on PMSAv8) or
-    // nothing the regions show: the dump says what differs.
-    const difference = forged && !written && heldBy === undefined ? recordDifference(machine, k) : undefined;
     const reached = fault ? faultedMemory(fault) : null;
     const memory = reached === null ? undefined : this.deps.whose(reached);
     // A task off the CPU (a blocked receiver a send's hand-off faulted, a fault from outside the

@@ -96,7 +96,14 @@ export { KernelError } from "./errors.js";
 export type { KernelEvents, Stamp, Watched } from "./events.js";
 export { KernelEmitter } from "./events.js";
 export type { ClassifiedFault, FaultHandlerDeps } from "./fault-handler.js";
-export { checkPolicy, classifyFault, FaultHandler, policyAction, policyName } from "./fault-handler.js";
+export {
+  checkPolicy,
+  classifyFault,
+  type FaultContext,
+  FaultHandler,
+  policyAction,
+  policyName,
+} from "./fault-handler.js";
 export type { DumpInput, FaultAction, FaultKind, FaultRecord } from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
 export { faultSite, isSchedulerFrame } from "./fault-site.js";

@@ -292,7 +292,7 @@ describe("a record that denies its own task its stack", () => {
     expect(at).toBeGreaterThanOrEqual(victim.stack.base + 32);
     expect(at).toBeLessThan(victim.stack.top);
     expect(f.message).toBe(
-      `the saved context at 0x${at.toString(16).padStart(8, "0")} lies in the task's stack, but the MPU regions loaded for it deny the kernel reading it (its TCB's MPU record?): MemManage DACCVIOL|MMARVALID at 0x${at.toString(16).padStart(8, "0")} on read of 4 byte(s) at 0x${at.toString(16).padStart(8, "0")} while restoring the context`,
+      `the saved context at 0x${at.toString(16).padStart(8, "0")} lies in the task's stack, but the MPU regions loaded for it deny the kernel reading it (its TCB's MPU record was overwritten): MemManage DACCVIOL|MMARVALID at 0x${at.toString(16).padStart(8, "0")} on read of 4 byte(s) at 0x${at.toString(16).padStart(8, "0")} while restoring the context`,
     );
     expect(f.dump).toContain(
       "MPU regions (not the task's plan: its TCB's MPU record was overwritten, and loaded as found):",
