@@ -42,7 +42,7 @@ describe("parseCommand", () => {
     expect(parseCommand(spec, ["--", "-5"]).positionals).toEqual(["-5"]);
     expect(error(["x", "--flag", "-5"])).toEqual([
       "USAGE_UNKNOWN_OPTION",
-      'unknown option -5 for "rtos-sim demo" (see rtos-sim demo --help)',
+      'unknown option -5 for "rtos-sim demo" (see rtos-sim demo --help; a negative number as an argument goes after "--")',
     ]);
     expect(error(["x", "--count", "--flag"])).toEqual(["USAGE_MISSING_ARGUMENT", "option --count needs a value"]);
   });

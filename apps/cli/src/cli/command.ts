@@ -136,9 +136,11 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     const message = e instanceof Error ? e.message : String(e);
     const opt = optionName(message);
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      // A negative number where an argument goes reads as an option: say how to pass it.
+      const negative = /^-[0-9.]/.test(opt) ? `; a negative number as an argument goes after "--"` : "";
       throw new CliError(
         "USAGE_UNKNOWN_OPTION",
-        `unknown option ${opt} for "rtos-sim ${spec.name}" (see rtos-sim ${spec.name} --help)`,
+        `unknown option ${opt} for "rtos-sim ${spec.name}" (see rtos-sim ${spec.name} --help${negative})`,
         { option: opt },
         spec.name,
       );

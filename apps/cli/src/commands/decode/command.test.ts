@@ -49,5 +49,21 @@ describe("rtos-sim decode", () => {
       "rtos-sim decode: rlar: --rbar is needed (the region's base and AP are in RBAR)\n",
     );
     expect((await runCaptured(["decode", "cfsr"])).code).toBe(2);
+    // An option the register does not read is not silently ignored.
+    expect(await runCaptured(["decode", "cfsr", "0x82", "--rbar", "5"])).toEqual({
+      code: 2,
+      out: "",
+      err: "rtos-sim decode: cfsr does not use --rbar\n",
+    });
+    expect((await runCaptured(["decode", "rasr", "0x13030013", "--mair0", "0x44"])).err).toBe(
+      "rtos-sim decode: rasr does not use --mair0 (it reads --rbar)\n",
+    );
+    // A negative value reads as an option: the message says how to pass it, and then it is out of range.
+    expect((await runCaptured(["decode", "cfsr", "-1"])).err).toBe(
+      'rtos-sim decode: unknown option -1 for "rtos-sim decode" (see rtos-sim decode --help; a negative number as an argument goes after "--")\n',
+    );
+    expect((await runCaptured(["decode", "cfsr", "--", "-1"])).err).toBe(
+      'rtos-sim decode: <value>: expected an integer from 0 to 4294967295, got "-1"\n',
+    );
   });
 });

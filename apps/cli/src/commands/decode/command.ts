@@ -14,21 +14,35 @@ interface DecodeOptions {
   readonly mair: readonly [number | null, number | null];
 }
 
+/** The options that give other registers' values (each decoder says which it reads). */
+type RegisterOption = "rbar" | "mair0" | "mair1";
+
 /** One register the command decodes: its name on the command line and its decoder. */
 interface RegisterDecoder {
   /** What it is, for the help text. */
   readonly summary: string;
+  /** The options it reads; another one given with it is a usage error, not silently ignored. */
+  readonly options: readonly RegisterOption[];
   decode(value: number, options: DecodeOptions): Decoded;
 }
 
 /** The registers `rtos-sim decode` knows, by the name typed (one entry per register). */
 export const DECODERS: Readonly<Record<string, RegisterDecoder>> = {
-  cfsr: { summary: "Configurable Fault Status Register (MMFSR, BFSR, UFSR)", decode: (v) => decodeCfsr(v) },
-  hfsr: { summary: "HardFault Status Register", decode: (v) => decodeHfsr(v) },
-  "exc-return": { summary: "an EXC_RETURN value (a handler's LR)", decode: (v) => decodeExcReturn(v) },
-  rasr: { summary: "a PMSAv7 region's RASR (with --rbar: its base)", decode: (v, o) => decodeRasr(v, o.rbar) },
+  cfsr: {
+    summary: "Configurable Fault Status Register (MMFSR, BFSR, UFSR)",
+    options: [],
+    decode: (v) => decodeCfsr(v),
+  },
+  hfsr: { summary: "HardFault Status Register", options: [], decode: (v) => decodeHfsr(v) },
+  "exc-return": { summary: "an EXC_RETURN value (a handler's LR)", options: [], decode: (v) => decodeExcReturn(v) },
+  rasr: {
+    summary: "a PMSAv7 region's RASR (with --rbar: its base)",
+    options: ["rbar"],
+    decode: (v, o) => decodeRasr(v, o.rbar),
+  },
   rlar: {
     summary: "a PMSAv8 region's RLAR (needs --rbar; --mair0/--mair1: its memory type)",
+    options: ["rbar", "mair0", "mair1"],
     decode: (v, o) => {
       if (o.rbar === null) {
         throw new CliError(
@@ -85,6 +99,15 @@ export const decodeCommand: CommandSpec = {
         "USAGE_BAD_VALUE",
         `unknown register "${positionals[0]}" (registers: ${Object.keys(DECODERS).join(", ")})`,
         { register: positionals[0] },
+        "decode",
+      );
+    }
+    for (const option of ["rbar", "mair0", "mair1"] as const) {
+      if (values[option] === undefined || decoder.options.includes(option)) continue;
+      throw new CliError(
+        "USAGE_BAD_VALUE",
+        `${name} does not use --${option}${decoder.options.length > 0 ? ` (it reads ${decoder.options.map((o) => `--${o}`).join(", ")})` : ""}`,
+        { register: name, option: `--${option}` },
         "decode",
       );
     }

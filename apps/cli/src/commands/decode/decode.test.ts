@@ -168,4 +168,11 @@ describe("decode rasr / rlar", () => {
     );
     expect(MpuReg.RASR).toBe(0xe000eda0); // the register a RASR value comes from
   });
+
+  it("PXN set names the architecture that has it (ARMv8.1-M)", () => {
+    const rbar = 0x20010002; // AP 01 (rw), executable
+    expect(decodeRlar(0x2001fff1, rbar, [0xff, null]).text[4]).toBe(
+      "  XN 0, PXN 1: executable unprivileged only (PXN is ARMv8.1-M's: RES0 on ARMv8.0-M, such as the Cortex-M33)",
+    );
+  });
 });

@@ -93,7 +93,7 @@ export function decodeRlar(rlar: number, rbar: number, mair: readonly [number | 
   );
   text.push(`  AP ${bits(v.ap, 2)} (${v.access}): ${ACCESS_WORDS[v.access]}`);
   text.push(
-    `  XN ${v.xn ? 1 : 0}, PXN ${v.pxn ? 1 : 0}: ${v.xn ? "instruction fetches fault" : v.pxn ? "executable unprivileged only" : "executable where AP lets it read"}`,
+    `  XN ${v.xn ? 1 : 0}, PXN ${v.pxn ? 1 : 0}: ${v.xn ? "instruction fetches fault" : v.pxn ? "executable unprivileged only" : "executable where AP lets it read"}${v.pxn ? " (PXN is ARMv8.1-M's: RES0 on ARMv8.0-M, such as the Cortex-M33)" : ""}`,
   );
   text.push(`  SH ${v.shareability}`);
   text.push(
