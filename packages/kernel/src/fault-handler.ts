@@ -358,7 +358,7 @@ export class FaultHandler {
     const held = forged && !written ? this.deps.loader.held : k;
     const heldBy =
       held === k ? undefined : held === null ? "an unknown configuration" : "tcb" in held ? held.plan.who : held.who;
-    const difference = forged && !written && heldBy === undefined ? recordDifference(machine, k) : undefined;
+    const difference = forged && !written && heldBy === undefined ? recordDifference(machine, k, registers) : undefined;
     return { regions: forged ? registers : k.plan.views(), forged, written, control, heldBy, difference };
   }
 
@@ -569,15 +569,16 @@ function sameRegions(a: readonly MpuRegionView[], b: readonly MpuRegionView[]): 
 
 /**
  * What a task's record, loaded as found, changed besides the regions: PSPLIM (PMSAv8: the
- * record's last word, the plan's stack limit or 0), and whether the regions are the plan's.
+ * record's last word, the plan's stack limit or 0), and whether the regions the registers hold
+ * (`registers`) are the plan's.
  */
-function recordDifference(machine: Machine, k: KTask): RecordDifference {
+function recordDifference(machine: Machine, k: KTask, registers: readonly MpuRegionView[]): RecordDifference {
   const plan = k.plan;
   const limit = plan.architecture === "pmsav8" ? (plan.stackLimit ?? 0) >>> 0 : null;
   const value = machine.core.psplim >>> 0;
   return {
     ...(limit !== null && value !== limit ? { stackLimit: { value, plan: limit } } : {}),
-    ...(sameRegions(mpuRegions(machine), plan.views()) ? { regionsSame: true } : {}),
+    ...(sameRegions(registers, plan.views()) ? { regionsSame: true } : {}),
   };
 }
 
