@@ -39,7 +39,7 @@ describe("rtos-sim decode", () => {
     expect(await runCaptured(["decode", "mmfar", "1"])).toEqual({
       code: 2,
       out: "",
-      err: 'rtos-sim decode: unknown register "mmfar" (registers: cfsr, hfsr, exc-return, rasr, rlar)\n',
+      err: 'rtos-sim decode: unknown register "mmfar" (registers: cfsr, hfsr, exc-return, shcsr, ccr, xpsr, control, mpu-ctrl, rasr, rlar)\n',
     });
     expect(await runCaptured(["decode", "cfsr", "0x1_0000_0000"])).toMatchObject({ code: 2, out: "" });
     expect((await runCaptured(["decode", "cfsr", "4294967296"])).err).toBe(

@@ -6,6 +6,7 @@ import { JSON_OPTION, jsonText } from "../shared.js";
 import { decodeExcReturn } from "./exc-return.js";
 import { decodeCfsr, decodeHfsr } from "./fault-status.js";
 import { decodeRasr, decodeRlar } from "./region.js";
+import { decodeCcr, decodeControl, decodeMpuCtrl, decodeShcsr, decodeXpsr } from "./system.js";
 import type { Decoded } from "./types.js";
 
 /** The options a decoder may read (register values given with the one decoded). */
@@ -35,6 +36,11 @@ export const DECODERS: Readonly<Record<string, RegisterDecoder>> = {
   },
   hfsr: { summary: "HardFault Status Register", options: [], decode: (v) => decodeHfsr(v) },
   "exc-return": { summary: "an EXC_RETURN value (a handler's LR)", options: [], decode: (v) => decodeExcReturn(v) },
+  shcsr: { summary: "System Handler Control and State Register", options: [], decode: (v) => decodeShcsr(v) },
+  ccr: { summary: "Configuration and Control Register", options: [], decode: (v) => decodeCcr(v) },
+  xpsr: { summary: "xPSR, or a stacked xPSR (frame word 7)", options: [], decode: (v) => decodeXpsr(v) },
+  control: { summary: "the CONTROL register (nPRIV, SPSEL, FPCA)", options: [], decode: (v) => decodeControl(v) },
+  "mpu-ctrl": { summary: "MPU_CTRL (ENABLE, HFNMIENA, PRIVDEFENA)", options: [], decode: (v) => decodeMpuCtrl(v) },
   rasr: {
     summary: "a PMSAv7 region's RASR (with --rbar: its base)",
     options: ["rbar"],
@@ -68,7 +74,7 @@ const WORD = (option: string, text: string) => parseInteger(text, option, 0, 0xf
  */
 export const decodeCommand: CommandSpec = {
   name: "decode",
-  summary: "decode a register value from a real board: CFSR, HFSR, EXC_RETURN, an MPU region",
+  summary: "decode a register value from a real board: CFSR, HFSR, EXC_RETURN, xPSR, an MPU region...",
   usage: "decode <register> <value> [--rbar V] [--mair0 V --mair1 V] [--json]",
   description: [
     "Decodes a value read on a Cortex-M (a HardFault handler's printout, a debugger) the way the",
@@ -88,6 +94,7 @@ export const decodeCommand: CommandSpec = {
     "rtos-sim decode cfsr 0x00008200",
     "rtos-sim decode hfsr 0x40000000",
     "rtos-sim decode exc-return 0xFFFFFFED",
+    "rtos-sim decode xpsr 0x21000003",
     "rtos-sim decode rasr 0x13030013 --rbar 0x10000400",
     "rtos-sim decode rlar 0x2001FFE3 --rbar 0x20010003 --mair0 0x00FF4404",
   ],

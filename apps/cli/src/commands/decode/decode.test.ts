@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decodeExcReturn } from "./exc-return.js";
 import { decodeCfsr, decodeHfsr } from "./fault-status.js";
 import { decodeRasr, decodeRlar } from "./region.js";
+import { decodeCcr, decodeControl, decodeMpuCtrl, decodeShcsr, decodeXpsr } from "./system.js";
 
 describe("decode cfsr / hfsr", () => {
   it("names each set bit with its sub-register and meaning, and says which address register holds the address", () => {
@@ -174,5 +175,70 @@ describe("decode rasr / rlar", () => {
     expect(decodeRlar(0x2001fff1, rbar, [0xff, null]).text[4]).toBe(
       "  XN 0, PXN 1: executable unprivileged only (PXN is ARMv8.1-M's: RES0 on ARMv8.0-M, such as the Cortex-M33)",
     );
+  });
+});
+
+describe("system registers", () => {
+  it("SHCSR: active, pending and enabled bits; the disabled faults escalate", () => {
+    expect(decodeShcsr(0x00010081).text).toEqual([
+      "SHCSR = 0x00010081 (0xe000ed24)",
+      "  bit  0  MEMFAULTACT  MemManage is active (its handler is running or preempted)",
+      "  bit  7  SVCALLACT    SVCall is active",
+      "  bit 16  MEMFAULTENA  MemManage enabled (else it escalates to HardFault)",
+      "BusFault, UsageFault disabled: such a fault is taken as a HardFault (HFSR.FORCED).",
+    ]);
+    expect(decodeShcsr(0x00200000).text[1]).toBe("  bit 21  HARDFAULTPENDED  a HardFault is pending (ARMv8-M)");
+    expect(decodeShcsr(0x00070000).json).toMatchObject({ escalates: [] });
+    expect(decodeShcsr(0x40).text[1]).toBe("  bit  6  (reserved)  reserved: not a bit the core sets");
+  });
+
+  it("CCR: each bit, STKALIGN clear named", () => {
+    expect(decodeCcr(0x00070218).text.slice(1, 3)).toEqual([
+      "  bit  3  UNALIGN_TRP  unaligned halfword and word accesses fault (UsageFault UNALIGNED)",
+      "  bit  4  DIV_0_TRP    SDIV/UDIV by zero faults (UsageFault DIVBYZERO)",
+    ]);
+    expect(decodeCcr(0).text).toEqual([
+      "CCR = 0x00000000 (0xe000ed14)",
+      "  no bit set",
+      "STKALIGN clear: frames are aligned to 4 bytes only (ARMv7-M; not AAPCS-conformant in handlers).",
+    ]);
+  });
+
+  it("xPSR: IPSR's exception, the flags, the T bit; a stacked xPSR's alignment bit", () => {
+    expect(decodeXpsr(0x21000003).text).toEqual([
+      "xPSR = 0x21000003",
+      "  IPSR   exception 3: HardFault",
+      "  APSR   C",
+      "  EPSR   T 1 (Thumb: as it must be)",
+    ]);
+    const stacked = decodeXpsr(0x80000200 | 0x10);
+    expect(stacked.text[1]).toBe("  IPSR   exception 16: IRQ 0");
+    expect(stacked.text[2]).toBe("  APSR   N");
+    expect(stacked.text[3]).toContain("T 0: clear, so the next instruction faults (UsageFault INVSTATE)");
+    expect(stacked.text[4]).toContain("bit 9  set");
+    expect(stacked.json).toMatchObject({ exception: 16, thumb: false, stackAligned: true });
+  });
+
+  it("CONTROL: privilege and stack of Thread mode", () => {
+    expect(decodeControl(3).text.at(-1)).toBe(
+      "Thread mode: unprivileged, on PSP (FreeRTOS-MPU's unprivileged task: 0x3).",
+    );
+    expect(decodeControl(2).text.at(-1)).toBe("Thread mode: privileged, on PSP (a privileged task: 0x2).");
+    expect(decodeControl(4).text[1]).toBe(
+      "  bit  2  FPCA        the current context has used the FPU: exception entry stacks an extended frame",
+    );
+  });
+
+  it("MPU_CTRL: what an access no region matches gets; HFNMIENA without ENABLE is UNPREDICTABLE", () => {
+    expect(decodeMpuCtrl(5).text.at(-1)).toBe(
+      "An access no region matches: privileged code gets the default memory map, unprivileged code a MemManage fault.",
+    );
+    expect(decodeMpuCtrl(1).text.at(-1)).toBe(
+      "An access no region matches faults (MemManage), privileged or not: the kernel needs a region for all it touches.",
+    );
+    expect(decodeMpuCtrl(2).text.slice(-2)).toEqual([
+      "The MPU is off: every access follows the default memory map (HFNMIENA and PRIVDEFENA do nothing).",
+      "HFNMIENA set with ENABLE clear is UNPREDICTABLE (ARMv7-M B3.5.6).",
+    ]);
   });
 });
