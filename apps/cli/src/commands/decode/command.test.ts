@@ -39,8 +39,11 @@ describe("rtos-sim decode", () => {
     expect(await runCaptured(["decode", "mmfar", "1"])).toEqual({
       code: 2,
       out: "",
-      err: 'rtos-sim decode: unknown register "mmfar" (registers: cfsr, hfsr, exc-return, shcsr, ccr, xpsr, control, mpu-ctrl, rasr, rlar)\n',
+      err: 'rtos-sim decode: unknown register "mmfar" (registers: cfsr, hfsr, exc-return, shcsr, ccr, xpsr, control, mpu-ctrl, rasr, rlar; MMFAR holds an address: rtos-sim map <board> shows what lies there)\n',
     });
+    expect((await runCaptured(["decode", "psr", "1"])).err).toBe(
+      'rtos-sim decode: unknown register "psr" (registers: cfsr, hfsr, exc-return, shcsr, ccr, xpsr, control, mpu-ctrl, rasr, rlar)\n',
+    );
     expect(await runCaptured(["decode", "cfsr", "0x1_0000_0000"])).toMatchObject({ code: 2, out: "" });
     expect((await runCaptured(["decode", "cfsr", "4294967296"])).err).toBe(
       'rtos-sim decode: <value>: expected an integer from 0 to 4294967295, got "4294967296"\n',

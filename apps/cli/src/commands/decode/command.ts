@@ -102,9 +102,14 @@ export const decodeCommand: CommandSpec = {
     const name = positionals[0]!.toLowerCase();
     const decoder = DECODERS[name];
     if (!decoder) {
+      // MMFAR and BFAR hold an address, not fields: the board's memory map says what is there.
+      const address =
+        name === "mmfar" || name === "bfar"
+          ? `; ${name.toUpperCase()} holds an address: rtos-sim map <board> shows what lies there`
+          : "";
       throw new CliError(
         "USAGE_BAD_VALUE",
-        `unknown register "${positionals[0]}" (registers: ${Object.keys(DECODERS).join(", ")})`,
+        `unknown register "${positionals[0]}" (registers: ${Object.keys(DECODERS).join(", ")}${address})`,
         { register: positionals[0] },
         "decode",
       );
