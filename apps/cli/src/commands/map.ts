@@ -6,6 +6,7 @@ import { ExitCode } from "../cli/exit-codes.js";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
 import { parseInteger } from "../cli/values.js";
+import { lookUpAddress, renderAddressLookup } from "./map-address.js";
 import { type MapMpu, mapMpu, renderMapMpu } from "./map-mpu.js";
 import { boardOrThrow, JSON_OPTION, jsonText, parseInputFile, totalOf } from "./shared.js";
 
@@ -109,7 +110,7 @@ function renderMap(
 export const mapCommand: CommandSpec = {
   name: "map",
   summary: "show a board's memory map: regions, peripherals, devices, page maps",
-  usage: "map <board> [--linker-script FILE] [--page-order N] [--json]",
+  usage: "map <board> [--linker-script FILE] [--page-order N] [--address A] [--json]",
   description: [
     "Prints the memory regions of a built-in board or a board .json file (start, end, size, kind,",
     "bus access, wait states and where each falls in the default memory map), its peripheral",
@@ -122,6 +123,10 @@ export const mapCommand: CommandSpec = {
     "",
     "--page-order boots the region manager on every writable region with pages of 2^N bytes and",
     "shows each region's page map: metadata pages (#) carved out of the region, free pages (.).",
+    "",
+    "--address prints only what lies at one address (an MMFAR or BFAR value, a pointer): the",
+    "memory region, peripheral or system register there and what an access does, or that nothing",
+    "is mapped (a BusFault), and the default memory map's attributes.",
   ],
   minPositionals: 1,
   maxPositionals: 1,
@@ -136,6 +141,11 @@ export const mapCommand: CommandSpec = {
       value: "N",
       description: "show the region manager's page maps with 2^N-byte pages (5..16)",
     },
+    address: {
+      type: "string",
+      value: "A",
+      description: "print only what lies at address A (decimal or 0x hex)",
+    },
     json: JSON_OPTION,
   },
   examples: [
@@ -144,11 +154,17 @@ export const mapCommand: CommandSpec = {
     "rtos-sim map stm32f407 --linker-script STM32F407VGTX_FLASH.ld",
     "rtos-sim map mps2-an386 --json",
     "rtos-sim map stm32u585",
+    "rtos-sim map stm32f407 --address 0x10000000",
   ],
   run({ io, values, positionals, style }) {
     let board = boardOrThrow(positionals[0]!, "map", io.cwd);
     const script = values["linker-script"];
     if (typeof script === "string") board = loadLinkerBoard(board, script, io.cwd);
+    if (typeof values.address === "string") {
+      const lookup = lookUpAddress(board, parseInteger(values.address, "--address", 0, 0xffffffff, "map"));
+      io.out(values.json ? jsonText({ board: board.name, ...lookup }) : renderAddressLookup(board, lookup));
+      return ExitCode.Ok;
+    }
     const orderText = values["page-order"];
     const order = typeof orderText === "string" ? parseInteger(orderText, "--page-order", 5, 16, "map") : null;
     const pageMaps = order === null ? null : bootPageMaps(createMachine(board), order);

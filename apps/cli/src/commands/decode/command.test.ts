@@ -39,7 +39,7 @@ describe("rtos-sim decode", () => {
     expect(await runCaptured(["decode", "mmfar", "1"])).toEqual({
       code: 2,
       out: "",
-      err: 'rtos-sim decode: unknown register "mmfar" (registers: cfsr, hfsr, exc-return, shcsr, ccr, xpsr, control, mpu-ctrl, rasr, rlar; MMFAR holds an address: rtos-sim map <board> shows what lies there)\n',
+      err: 'rtos-sim decode: unknown register "mmfar" (registers: cfsr, hfsr, exc-return, shcsr, ccr, xpsr, control, mpu-ctrl, rasr, rlar; MMFAR holds an address: rtos-sim map <board> --address <value> says what lies there)\n',
     });
     expect((await runCaptured(["decode", "psr", "1"])).err).toBe(
       'rtos-sim decode: unknown register "psr" (registers: cfsr, hfsr, exc-return, shcsr, ccr, xpsr, control, mpu-ctrl, rasr, rlar)\n',

@@ -105,7 +105,7 @@ export const decodeCommand: CommandSpec = {
       // MMFAR and BFAR hold an address, not fields: the board's memory map says what is there.
       const address =
         name === "mmfar" || name === "bfar"
-          ? `; ${name.toUpperCase()} holds an address: rtos-sim map <board> shows what lies there`
+          ? `; ${name.toUpperCase()} holds an address: rtos-sim map <board> --address <value> says what lies there`
           : "";
       throw new CliError(
         "USAGE_BAD_VALUE",

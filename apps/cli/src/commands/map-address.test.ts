@@ -1,0 +1,74 @@
+import { findBoard } from "@rtos-sim/hw";
+import { describe, expect, it } from "vitest";
+import { runCaptured } from "../cli/test-io.js";
+import { lookUpAddress } from "./map-address.js";
+
+const F407 = findBoard("stm32f407")!;
+const U585 = findBoard("stm32u585")!;
+
+describe("map --address: what lies at an address (an MMFAR or BFAR value)", () => {
+  it("memory: its region, the offset, bus access and whether the DMA reaches it", () => {
+    expect(lookUpAddress(F407, 0x10000010)).toMatchObject({
+      kind: "memory",
+      name: "CCM",
+      offset: 0x10,
+      notes: [
+        "ram, read/write, not executable, 0 wait state(s)",
+        "DMA2 cannot reach it (a transfer there is a transfer error)",
+      ],
+      defaultMap: { name: "Code", type: "normal", xn: false },
+    });
+    expect(lookUpAddress(F407, 0x08000000).notes[0]).toBe(
+      "flash, read-only (a write is a BusFault, PRECISERR), executable, 5 wait state(s)",
+    );
+    // No DMA modelled on the board: nothing said of one.
+    expect(lookUpAddress(findBoard("mps2-an386")!, 0x20000000).notes).toHaveLength(1);
+  });
+
+  it("a peripheral range: the device at the address and the kernel's role of it", () => {
+    expect(lookUpAddress(F407, 0x40026414)).toMatchObject({
+      kind: "peripheral",
+      name: "AHB1",
+      notes: [
+        "offset 0x14 in DMA2 (at 0x40026400, the kernel's dma device; past its registers, reads return 0)",
+        "Device memory, never executable (XN); with the MPU on, unprivileged code reaches it only through a region that grants it",
+      ],
+    });
+  });
+
+  it("the PPB: the system register by the board's architecture (RASR on PMSAv7, RLAR on PMSAv8)", () => {
+    expect([lookUpAddress(F407, 0xe000ed28).name, lookUpAddress(F407, 0xe000ed36)]).toMatchObject([
+      "CFSR",
+      { kind: "system", name: "MMFAR", offset: 2 },
+    ]);
+    expect(lookUpAddress(F407, 0xe000eda0).name).toBe("MPU_RASR");
+    expect(lookUpAddress(U585, 0xe000eda0).name).toBe("MPU_RLAR");
+    expect(lookUpAddress(F407, 0xe000e018).name).toBe("SYST_CVR");
+    expect(lookUpAddress(F407, 0xe000e100)).toMatchObject({ name: "PPB", offset: 0xe100 });
+  });
+
+  it("unmapped: the BusFault an access there takes", () => {
+    expect(lookUpAddress(F407, 0x30000000)).toMatchObject({
+      kind: "unmapped",
+      name: null,
+      notes: [
+        "nothing on stm32f407's bus here: a data access is a BusFault (PRECISERR, BFAR = 0x30000000), a fetch a BusFault IBUSERR",
+      ],
+    });
+  });
+
+  it("the command prints only the lookup; --json the same fields; a bad address is a usage error", async () => {
+    const r = await runCaptured(["map", "stm32f407", "--address", "0x20001000"]);
+    expect(r.code).toBe(0);
+    expect(r.out.split("\n")).toEqual([
+      "0x20001000 on stm32f407: memory SRAM1 + 0x00001000 (112 KiB)",
+      "  ram, read/write, executable, 0 wait state(s)",
+      "  DMA2 reaches it",
+      "  default memory map: SRAM, Normal",
+      "",
+    ]);
+    const json = JSON.parse((await runCaptured(["map", "stm32f407", "--address", "3758157096", "--json"])).out);
+    expect(json).toMatchObject({ board: "stm32f407", address: 0xe000ed28, kind: "system", name: "CFSR" });
+    expect(await runCaptured(["map", "stm32f407", "--address", "0x1_0000_0000"])).toMatchObject({ code: 2, out: "" });
+  });
+});

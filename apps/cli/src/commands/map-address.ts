@@ -1,0 +1,109 @@
+import { formatBytes, hex32 } from "@rtos-sim/apps";
+import { type Board, defaultMapRange, MpuReg, MpuV8Reg, ScbReg, SysTickReg } from "@rtos-sim/hw";
+
+/** What lies at one address of a board: where it falls, and what an access there does. */
+export interface AddressLookup {
+  /** The address looked up. */
+  readonly address: number;
+  /** `memory`, `peripheral` (a peripheral range; `device` names the device at its start), `system` (the PPB), or `unmapped`. */
+  readonly kind: "memory" | "peripheral" | "system" | "unmapped";
+  /** The memory region's, peripheral range's or system register's name (null: unmapped). */
+  readonly name: string | null;
+  /** The address's offset in it (null: unmapped). */
+  readonly offset: number | null;
+  /** The default memory map's range there, its memory type and XN (what the MPU's background gives). */
+  readonly defaultMap: { readonly name: string; readonly type: string; readonly xn: boolean };
+  /** What happens on an access, as lines for people. */
+  readonly notes: readonly string[];
+}
+
+/** The system registers named at their addresses (SCB, MPU, SysTick), by architecture. */
+function systemRegisters(board: Board): ReadonlyMap<number, string> {
+  const out = new Map<number, string>();
+  for (const [name, at] of Object.entries(ScbReg)) out.set(at, name);
+  for (const [name, at] of Object.entries(SysTickReg)) out.set(at, `SYST_${name}`);
+  const mpu = board.mpuArchitecture === "pmsav8" ? MpuV8Reg : MpuReg;
+  for (const [name, at] of Object.entries(mpu)) out.set(at, `MPU_${name}`);
+  return out;
+}
+
+/**
+ * What lies at `address` on `board`: the memory region or peripheral range that holds it (with
+ * the device at that address, if the board names one), a system register of the PPB, or nothing
+ * (an access there is a BusFault); and the default memory map's attributes, which apply where no
+ * MPU region matches and PRIVDEFENA lets privileged code through. For MMFAR and BFAR values.
+ */
+export function lookUpAddress(board: Board, address: number): AddressLookup {
+  const a = address >>> 0;
+  const r = defaultMapRange(a);
+  const defaultMap = { name: r.name, type: r.type, xn: r.xn };
+  const memory = board.memory.find((m) => a >= m.start && a < m.end);
+  if (memory !== undefined) {
+    const notes = [
+      `${memory.kind}, ${memory.readOnly ? "read-only (a write is a BusFault, PRECISERR)" : "read/write"}, ${memory.executable ? "executable" : "not executable"}, ${memory.waitStates} wait state(s)`,
+    ];
+    if (board.roles.dma !== undefined) {
+      notes.push(
+        `${board.roles.dma} ${memory.dmaReachable ? "reaches it" : "cannot reach it (a transfer there is a transfer error)"}`,
+      );
+    }
+    return { address: a, kind: "memory", name: memory.name, offset: a - memory.start, defaultMap, notes };
+  }
+  const peripheral = board.peripherals.find((p) => a >= p.start && a < p.start + p.size);
+  if (peripheral !== undefined) {
+    const device = Object.entries(board.devices)
+      .filter(([, at]) => at <= a)
+      .sort((x, y) => y[1] - x[1])
+      .find(([, at]) => at >= peripheral.start);
+    const role = device === undefined ? undefined : Object.entries(board.roles).find(([, d]) => d === device[0])?.[0];
+    const notes = [
+      device === undefined
+        ? "no device the simulator models: reads return 0, writes are ignored"
+        : `offset 0x${(a - device[1]).toString(16)} in ${device[0]} (at ${hex32(device[1])}${role !== undefined ? `, the kernel's ${role} device` : ""}; past its registers, reads return 0)`,
+      "Device memory, never executable (XN); with the MPU on, unprivileged code reaches it only through a region that grants it",
+    ];
+    return { address: a, kind: "peripheral", name: peripheral.name, offset: a - peripheral.start, defaultMap, notes };
+  }
+  if (r.name === "PPB") {
+    const named = systemRegisters(board).get((a & ~3) >>> 0);
+    const notes = [
+      "Private Peripheral Bus: privileged access only (an unprivileged access is a BusFault, PRECISERR); the MPU does not apply",
+    ];
+    if (named === undefined) notes.push("no system register the simulator models here");
+    return {
+      address: a,
+      kind: "system",
+      name: named ?? "PPB",
+      offset: named === undefined ? a - 0xe0000000 : a & 3,
+      defaultMap,
+      notes,
+    };
+  }
+  return {
+    address: a,
+    kind: "unmapped",
+    name: null,
+    offset: null,
+    defaultMap,
+    notes: [
+      `nothing on ${board.name}'s bus here: a data access is a BusFault (PRECISERR, BFAR = ${hex32(a)}), a fetch a BusFault IBUSERR`,
+    ],
+  };
+}
+
+/** The lookup as lines for people. */
+export function renderAddressLookup(board: Board, l: AddressLookup): string {
+  const where =
+    l.kind === "unmapped"
+      ? "unmapped"
+      : `${l.kind} ${l.name}${l.offset !== null && l.offset !== 0 ? ` + ${hex32(l.offset)}` : ""}`;
+  const size = l.kind === "memory" ? ` (${formatBytes(board.memory.find((m) => m.name === l.name)?.size ?? 0)})` : "";
+  const type =
+    l.defaultMap.type === "normal" ? "Normal" : l.defaultMap.type === "device" ? "Device" : "Strongly-ordered";
+  return [
+    `${hex32(l.address)} on ${board.name}: ${where}${size}`,
+    ...l.notes.map((n) => `  ${n}`),
+    `  default memory map: ${l.defaultMap.name}, ${type}${l.defaultMap.xn ? ", XN" : ""}`,
+    "",
+  ].join("\n");
+}
