@@ -188,6 +188,33 @@ function frameProblem(
 }
 
 /**
+ * A read of a byte never written. In a local of a live call frame, Memcheck's "created by a stack
+ * allocation": the frame and the local are named and the report places the address in the frame;
+ * elsewhere, the block that holds it (a heap allocation's sites).
+ */
+function uninitializedRead(ctx: ClassifyContext, a: number, s: number): Problem {
+  const st = isStackLive(s) ? stackOf(ctx, a) : undefined;
+  const record = st ? frameContaining(st.frames, a) : undefined;
+  if (st && record) {
+    return {
+      address: a,
+      kind: "uninitialized-read",
+      message: `read of uninitialized memory, ${describePlace(placeInFrame(record, a), record.shape.function)} (a stack allocation never written)`,
+      block: null,
+      details: [stateLine(s)],
+      frame: { record, task: st.task },
+    };
+  }
+  return {
+    address: a,
+    kind: "uninitialized-read",
+    message: "read of uninitialized memory",
+    block: ctx.blocks.liveContaining(a) ?? null,
+    details: [stateLine(s)],
+  };
+}
+
+/**
  * The first problem of an access [address, address + size) by `mode` (0 kernel, 1 allocator,
  * 2 user, 3 a DMA programmed by `task`) of `task`, or null when every byte is fine. A DMA may
  * touch what user code may (blocks handed out, data, stacks: any task's, as the kernel may,
@@ -256,13 +283,7 @@ export function examine(
     }
     // A DMA's read is a copy's (mode 3): moving bytes is not a use of them.
     if (!write && !ctx.copying && (s & StateBit.I) === 0 && (mode & 3) !== 3) {
-      return {
-        address: a,
-        kind: "uninitialized-read",
-        message: "read of uninitialized memory",
-        block: ctx.blocks.liveContaining(a) ?? null,
-        details: [stateLine(s)],
-      };
+      return uninitializedRead(ctx, a, s);
     }
   }
   return null;

@@ -80,6 +80,32 @@ describe("call frames on a task stack", () => {
     expect(fixed.f.checker.reports).toEqual([]);
   });
 
+  it("uninitialized-read of a local never written names the frame and the local (Memcheck's 'created by a stack allocation'); fixed: written first", () => {
+    const { f, base } = withFrame();
+    f.m.core.read32(base + 40 + 4); // the high word of `acc`
+    expect(f.checker.reports.map((r) => r.kind)).toEqual(["uninitialized-read"]);
+    const r = f.checker.reports[0]!;
+    expect(r.message).toBe(
+      "read of uninitialized memory, 4 bytes inside local 'acc' of frame f (a stack allocation never written)",
+    );
+    expect(r.frame).toMatchObject({ function: "f", base, offset: 44, local: { name: "acc" }, relation: "inside" });
+    expect(r.block).toBeNull(); // not the stack's own block: the frame says where it lies
+    expect(formatReport(r)).toContain("    [40, 48) 'acc' <== Memory access at offset 44 is inside this variable");
+
+    const fixed = withFrame();
+    fixed.f.m.core.write32(fixed.base + 44, 7);
+    expect(fixed.f.m.core.read32(fixed.base + 44)).toBe(7);
+    expect(fixed.f.checker.reports).toEqual([]);
+  });
+
+  it("uninitialized-read of a stack byte outside any frame keeps the plain message", () => {
+    const { f, base } = withFrame();
+    f.checker.stackPointer(SENSOR, base - 16); // a push below the frame, never written
+    f.m.core.read32(base - 16);
+    const r = f.checker.reports[0]!;
+    expect([r.kind, r.message, r.frame]).toEqual(["uninitialized-read", "read of uninitialized memory", null]);
+  });
+
   it("a word store over the end of `i` reports its first redzone byte; an underflow names the local above", () => {
     const { f, base } = withFrame();
     f.m.core.write32(base + 16, 7); // i itself: fine
