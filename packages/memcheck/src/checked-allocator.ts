@@ -1,6 +1,7 @@
 import type { BlockRecord } from "./blocks.js";
 import type { MemoryChecker } from "./checker.js";
 import { MemcheckError } from "./errors.js";
+import { hex } from "./report.js";
 import { ALL, StateBit } from "./state.js";
 
 /** The block transitions an allocator reports (the shape of `@rtos-sim/alloc`'s BlockObserver). */
@@ -221,7 +222,10 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     const p = this.allocate(size, 8, label);
     if (p === null) return this.resizeInPlace(g, size);
     this.checker.memcpy(p, address, Math.min(old, size));
-    this.free(address, label);
+    // The free's site says why: a stale pointer's report then reads "freed by ... (realloc moved
+    // it to 0x...)", as ASan's free stack shows realloc.
+    const moved = `realloc moved it to ${hex(p)}`;
+    this.free(address, label === undefined ? moved : `${label}, ${moved}`);
     return p;
   }
 
