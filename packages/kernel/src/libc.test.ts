@@ -119,6 +119,50 @@ describe("the C library of a task", () => {
     expect([fixed.value, fixed.reports]).toEqual([7, []]);
   });
 
+  it.each([false, true])("strcpy copies the string and its NUL, returns dst (checker %s)", (memcheck) => {
+    const { value, reports } = run(memcheck, function* (t) {
+      const src = yield* t.malloc(8);
+      const dst = yield* t.malloc(8);
+      t.writeString(src, "motor\0");
+      t.memset(dst, 0x7e, 8);
+      const r = t.strcpy(dst, src);
+      const out = [r === dst, [...t.readBytes(dst, 8)]];
+      yield* t.free(src);
+      yield* t.free(dst);
+      return out;
+    });
+    expect(value).toEqual([true, [0x6d, 0x6f, 0x74, 0x6f, 0x72, 0, 0x7e, 0x7e]]);
+    expect(reports.map((r) => `${r.kind} ${r.message}`)).toEqual([]);
+  });
+
+  it("strcpy into strlen(src) bytes: the NUL is a heap-buffer-overflow one past the block; an overlap is overlapping-copy", () => {
+    const bug = run(true, function* (t) {
+      const src = yield* t.malloc(8);
+      t.writeString(src, "motor\0");
+      const dst = yield* t.malloc(t.strlen(src)); // the classic: no room for the terminator
+      t.strcpy(dst, src);
+    });
+    expect(bug.reports.map((r) => [r.kind, r.access, r.address - r.block!.address, r.block!.size])).toEqual([
+      ["heap-buffer-overflow", "write", 5, 5],
+    ]);
+    expect(bug.k.faults.map((f) => f.kind)).toEqual(["checker"]); // a write error stops the task
+
+    const overlap = run(true, function* (t) {
+      const p = yield* t.malloc(16);
+      t.writeString(p, "abcdef\0");
+      t.strcpy(p + 2, p);
+    });
+    expect(overlap.reports.map((r) => r.kind)).toEqual(["overlapping-copy"]);
+
+    const uninit = run(true, function* (t) {
+      const src = yield* t.malloc(8);
+      const dst = yield* t.malloc(8);
+      t.write8(src, 0x61); // one character, then bytes never written: the scan reads them
+      t.strcpy(dst, src);
+    });
+    expect(uninit.reports.map((r) => r.kind)[0]).toBe("uninitialized-read");
+  });
+
   it("a bad length faults the task with BAD_ARGUMENT", () => {
     const { k } = run(false, function* (t) {
       const p = yield* t.malloc(8);

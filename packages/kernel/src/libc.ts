@@ -8,9 +8,9 @@ import { address, byte, length } from "./task-args.js";
  * checker on they are the checker's own checked copies, so it knows what they are: an
  * overlapping `memcpy` is `overlapping-copy` (as ASan's `memcpy-param-overlap` and Memcheck's
  * "Source and destination overlap"), a copy carries each byte's initialized state instead of
- * requiring it (copying is not a use), `memcmp` and `strlen` read what they compare (an
- * uninitialized byte is `uninitialized-read`), and a range that leaves its block is
- * `heap-buffer-overflow` naming it.
+ * requiring it (copying is not a use), `memcmp`, `strlen` and `strcpy`'s scan of its source
+ * read what they compare (an uninitialized byte is `uninitialized-read`), and a range that leaves
+ * its block is `heap-buffer-overflow` naming it.
  *
  * Each argument is read once, at the entry, and must be a plain number: an address an integer in
  * [0, 2^32), a length `n` an integer in [0, 2^32), memset's value any number (`BAD_ARGUMENT`
@@ -28,6 +28,13 @@ export interface TaskLibc {
   memcmp(a: number, b: number, n: number): number;
   /** The length of the NUL-terminated string at `s`. */
   strlen(s: number): number;
+  /**
+   * Copies the NUL-terminated string at `src`, its NUL included, to `dst` (they must not
+   * overlap); returns `dst`. The source is read as strlen reads it (a use: its bytes must be
+   * initialized), then `strlen(src) + 1` bytes are copied as memcpy copies them: a destination one
+   * byte too short is the classic `heap-buffer-overflow` of the terminator.
+   */
+  strcpy(dst: number, src: number): number;
 }
 
 /**
@@ -48,6 +55,11 @@ export function makeLibc(core: Core, checker: MemoryChecker | null): TaskLibc {
     if (n === 0) return;
     if (checker) checker.memmove(dst, src, n, core);
     else core.writeBytes(dst, core.readBytes(src, n));
+  };
+  const strlen = (s: number) => {
+    let n = 0;
+    while (core.read8((s + n) >>> 0) !== 0) n++;
+    return n;
   };
   return {
     memcpy(dstArg, srcArg, nArg) {
@@ -83,10 +95,15 @@ export function makeLibc(core: Core, checker: MemoryChecker | null): TaskLibc {
       return 0;
     },
     strlen(sArg) {
-      const s = address("strlen", "s", sArg);
-      let n = 0;
-      while (core.read8((s + n) >>> 0) !== 0) n++;
-      return n;
+      return strlen(address("strlen", "s", sArg));
+    },
+    strcpy(dstArg, srcArg) {
+      const dst = address("strcpy", "dst", dstArg);
+      const src = address("strcpy", "src", srcArg);
+      const n = strlen(src) + 1;
+      checker?.checkCopy(dst, src, n); // overlapping-copy (ASan's strcpy-param-overlap)
+      copy(dst, src, n);
+      return dst;
     },
   };
 }

@@ -466,6 +466,20 @@ export class TaskContext {
   strlen(s: number): number {
     return this.#libc.strlen(s);
   }
+  /**
+   * C's strcpy: the string at `src` and its NUL copied to `dst` (no overlap). Returns `dst`.
+   *
+   * @example
+   * ```ts
+   * const name = yield* t.malloc(6);
+   * t.writeString(name, "motor\0");
+   * const copy = yield* t.malloc(5); // strlen(name), one short: the NUL overflows (heap-buffer-overflow)
+   * t.strcpy(copy, name);
+   * ```
+   */
+  strcpy(dst: number, src: number): number {
+    return this.#libc.strcpy(dst, src);
+  }
 
   // ---- syscalls (typed: `yield*` them) ----------------------------------------------------------
 
