@@ -97,7 +97,7 @@ export interface FaultRecord {
     readonly control?: number;
     /** PSPLIM as the record loaded it and as the plan has it, when they differ (PMSAv8). */
     readonly stackLimit?: { readonly value: number; readonly plan: number };
-    /** The registers decode to the plan's regions (the record differed elsewhere: PSPLIM, unused MAIR bytes). */
+    /** The registers decode to the plan's regions (the record differed elsewhere: PSPLIM, words that load the same registers). */
     readonly regionsSame?: true;
   };
   /** What the task's fault policy did: stopped it, restarted it, or panicked the system. */
@@ -231,8 +231,8 @@ export interface DumpInput {
 /**
  * What a record loaded as found changed besides the regions: PSPLIM, the record's last word on
  * PMSAv8 (`stackLimit`: the value loaded and the plan's), or nothing the regions show
- * (`regionsSame`: the registers decode to the plan's regions; what differs is PSPLIM or MAIR
- * attributes no region uses).
+ * (`regionsSame`: the registers decode to the plan's regions; what differs is PSPLIM, or words
+ * that load the same registers: reserved bits, a MAIR attribute no region uses).
  */
 export interface RecordDifference {
   /** PSPLIM as loaded from the record, and as the plan has it, when they differ. */
@@ -257,7 +257,7 @@ export function notPlanReason(heldBy?: string, registersWritten?: boolean, diffe
     limit !== undefined
       ? `PSPLIM ${hex32(limit.value)}, the plan's ${hex32(limit.plan)}`
       : difference?.regionsSame === true
-        ? "only MAIR attributes no region uses differ"
+        ? "the words that differ load the same regions (reserved bits, a MAIR attribute no region uses)"
         : "";
   const same = difference?.regionsSame === true ? "the plan's regions, but " : "";
   return what === "" ? found : `${same}${found}: ${what}`;

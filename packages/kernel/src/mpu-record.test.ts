@@ -394,7 +394,31 @@ describe("a forged record that changes only PSPLIM (PMSAv8: the record's last wo
     expect(dump.slice(at + 1).some((l) => l.includes("stack"))).toBe(true);
   });
 
-  it("a record whose words differ only in MAIR attributes no region uses says so", () => {
+  it("PMSAv7: a RASR word with a reserved bit set loads the same regions, said so", () => {
+    const k = bootKernel({ board: STM32F407 });
+    const victim = k.spawn({
+      name: "victim",
+      *main(t) {
+        yield* t.sleep({ ms: 1 });
+        t.read32(0x30000000); // outside its regions: a MemManage fault
+      },
+    });
+    k.spawn({
+      name: "admin",
+      privileged: true,
+      *main(t) {
+        const rasr = victim.tcb + TcbField.MPU + 8 * 1 + 4; // region 1's RASR
+        t.write32(rasr, (t.read32(rasr) | 0x80) >>> 0); // bit 7: reserved, not stored by the MPU
+        yield* t.exit();
+      },
+    });
+    k.run({ ms: 3 });
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.mpuHeld?.regionsSame]).toEqual(["victim", "memmanage", true]);
+    expect(f.mpuHeld?.reason).toContain("the words that differ load the same regions");
+  });
+
+  it("a record whose words differ only in a MAIR attribute no region uses says its words load the same regions", () => {
     const k = bootKernel({ board: MPS2_AN505 });
     const victim = k.spawn({
       name: "victim",
@@ -416,7 +440,7 @@ describe("a forged record that changes only PSPLIM (PMSAv8: the record's last wo
     const f = k.faults[0]!;
     expect(f.task).toBe("victim");
     expect(f.mpuHeld?.reason).toBe(
-      "the plan's regions, but its TCB's MPU record was overwritten, and loaded as found: only MAIR attributes no region uses differ",
+      "the plan's regions, but its TCB's MPU record was overwritten, and loaded as found: the words that differ load the same regions (reserved bits, a MAIR attribute no region uses)",
     );
     expect(f.mpuHeld?.stackLimit).toBeUndefined();
   });

@@ -62,11 +62,11 @@ export function taskMpuRegions(task: KTask): MpuRegionInfo[] {
  * (its TCB's MPU record overwritten and loaded as found, registers written since its plan was
  * loaded, or a switch to it that faulted before loading it: the kernel's `FaultRecord.mpuHeld`)
  * the enabled regions of the registers, each labelled with why (the plan's, labelled as its, when
- * the registers decode to them: the record differed only in PSPLIM or MAIR bytes no region uses).
+ * the registers decode to them: the record differed only in PSPLIM or in words that load the same registers).
  */
 export function faultMpuRegions(f: KernelFault, task: KTask): MpuRegionInfo[] {
   const held = f.mpuHeld;
-  // A record that differed from the plan only in PSPLIM or unused MAIR bytes held the plan's regions.
+  // A record that differed from the plan only in PSPLIM or in words that load the same registers held the plan's regions.
   if (held === undefined || held.regionsSame === true) return taskMpuRegions(task);
   const label = `held, not ${task.name}'s plan: ${held.reason}`;
   return held.regions.filter((v) => v.enabled).map((v) => mpuRegionInfo(v, label));
