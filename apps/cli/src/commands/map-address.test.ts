@@ -1,4 +1,4 @@
-import { findBoard } from "@rtos-sim/hw";
+import { BOARDS, createMachine, findBoard } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../cli/test-io.js";
 import { lookUpAddress } from "./map-address.js";
@@ -70,5 +70,33 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
     const json = JSON.parse((await runCaptured(["map", "stm32f407", "--address", "3758157096", "--json"])).out);
     expect(json).toMatchObject({ board: "stm32f407", address: 0xe000ed28, kind: "system", name: "CFSR" });
     expect(await runCaptured(["map", "stm32f407", "--address", "0x1_0000_0000"])).toMatchObject({ code: 2, out: "" });
+  });
+
+  it("agrees with the bus on every built-in board: region edges, peripheral edges and a 16 MiB grid", () => {
+    for (const board of Object.values(BOARDS)) {
+      const bus = createMachine(board).bus;
+      const edges = [
+        ...board.memory.flatMap((m) => [m.start, m.end - 1, m.end]),
+        ...board.peripherals.flatMap((p) => [p.start, p.start + p.size - 1, p.start + p.size]),
+        ...Array.from({ length: 256 }, (_, i) => i * 0x01000000 + 0x100),
+      ];
+      for (const a of edges) {
+        const l = lookUpAddress(board, a >>> 0);
+        const region = bus.regionAt(a);
+        const expected = region
+          ? "memory"
+          : bus.isPeripheral(a)
+            ? "peripheral"
+            : a >>> 0 >= 0xe0000000 && a >>> 0 < 0xe0100000
+              ? "system"
+              : "unmapped";
+        expect([board.name, a >>> 0, l.kind, l.name]).toEqual([
+          board.name,
+          a >>> 0,
+          expected,
+          region ? region.name : expected === "unmapped" ? null : l.name,
+        ]);
+      }
+    }
   });
 });
