@@ -291,7 +291,7 @@ describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_
         "         possibly lost: 0 bytes in 0 blocks",
         // invalid-free's 64-byte block: its malloc result is still in R0 of the frame its fault left
         "       still reachable: 64 bytes in 1 blocks  (not listed: --show-reachable lists them)",
-        "  held, task not ended: 56 bytes in 2 blocks  (maybe in its registers: not decided)",
+        "  held, task not ended: 88 bytes in 3 blocks  (maybe in its registers: not decided)",
       ].join("\n"),
     );
     const json = await rtosSim(["run", "heap-bugs", "--json", "--report", file]);
@@ -301,7 +301,7 @@ describe("rtos-sim run heap-bugs (the memory checker's reports)", { timeout: 90_
       indirect: { bytes: 0, blocks: 0 },
       possible: { bytes: 0, blocks: 0 },
       reachable: { bytes: 64, blocks: 1 },
-      held: { bytes: 56, blocks: 2 },
+      held: { bytes: 88, blocks: 3 },
     });
     expect(result.reports.map((r) => r.kind)).toEqual([
       "heap-buffer-overflow",

@@ -106,11 +106,11 @@ describe("heap-bugs", () => {
   it("shows the lines of the app's code: the bad access, the allocation, the free", () => {
     const overflow = of("overflow");
     expect(overflow.source).toMatchObject({
-      line: lineOf("t.write8(p + 24, 0);"),
+      line: lineOf("t.strcpy(p, name);"),
       function: expect.stringMatching(/body/),
     });
     expect(overflow.source!.file).toMatch(/heap-bugs[\\/]app\.ts$/);
-    expect(overflow.block!.allocated.source!.line).toBe(lineOf('t.malloc(24, 8, "overflow: name buffer")'));
+    expect(overflow.block!.allocated.source!.line).toBe(lineOf('t.malloc(n, 8, "overflow: name buffer")'));
     const uaf = of("use-after-free");
     expect([uaf.source!.line, uaf.block!.allocated.source!.line, uaf.block!.freed!.source!.line]).toEqual([
       lineOf("const v = t.read32(p); // a stale pointer"),

@@ -67,13 +67,15 @@ export const HEAP_BUGS: readonly HeapBug[] = [
   {
     task: "overflow",
     kind: "heap-buffer-overflow",
-    what: "writes one byte past a 24-byte block",
+    what: "strcpy's a 24-character name into malloc(strlen(name)): the NUL lands one past the block",
     stops: true,
     *body(t, say) {
-      const p = yield* t.malloc(24, 8, "overflow: name buffer");
-      t.fill(p, 0x41, 24); // the 24 bytes it owns
-      say(`overflow: filled the 24-byte block at ${hex(p)}; now writing its terminator at ${hex(p + 24)}`);
-      t.write8(p + 24, 0); // strcpy's terminating NUL, one past the end
+      const name = yield* t.malloc(32, 8, "overflow: received name");
+      t.writeString(name, "pressure-sensor-bay-0042\0"); // 24 characters and the NUL
+      const n = t.strlen(name);
+      const p = yield* t.malloc(n, 8, "overflow: name buffer"); // strlen(name) bytes: no room for the NUL
+      say(`overflow: strcpy of the ${n}-character name into the ${n}-byte block at ${hex(p)}`);
+      t.strcpy(p, name); // the terminating NUL lands one past the end
       say("overflow: not reached");
     },
   },
