@@ -96,7 +96,7 @@ export interface FaultRecord {
     /** MPU_CTRL, when it was not the value the kernel set at boot (ENABLE, PRIVDEFENA). */
     readonly control?: number;
     /** PSPLIM as the record loaded it and as the plan has it, when they differ (PMSAv8). */
-    readonly stackLimit?: { readonly value: number; readonly plan: number };
+    readonly stackLimit?: StackLimitDifference;
     /** The registers decode to the plan's regions (the record differed elsewhere: PSPLIM, words that load the same registers). */
     readonly regionsSame?: true;
   };
@@ -228,6 +228,14 @@ export interface DumpInput {
   readonly memory?: string;
 }
 
+/** PSPLIM as a task's record loaded it, against its plan's (PMSAv8: the record's last word). */
+export interface StackLimitDifference {
+  /** PSPLIM as the record loaded it. */
+  readonly value: number;
+  /** PSPLIM as the task's plan has it (its stack guard's top). */
+  readonly plan: number;
+}
+
 /**
  * What a record loaded as found changed besides the regions: PSPLIM, the record's last word on
  * PMSAv8 (`stackLimit`: the value loaded and the plan's), or nothing the regions show
@@ -236,7 +244,7 @@ export interface DumpInput {
  */
 export interface RecordDifference {
   /** PSPLIM as loaded from the record, and as the plan has it, when they differ. */
-  readonly stackLimit?: { readonly value: number; readonly plan: number };
+  readonly stackLimit?: StackLimitDifference;
   /** The registers decode to the plan's regions. */
   readonly regionsSame?: boolean;
 }

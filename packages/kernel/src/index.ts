@@ -104,7 +104,14 @@ export {
   policyAction,
   policyName,
 } from "./fault-handler.js";
-export type { DumpInput, FaultAction, FaultKind, FaultRecord } from "./fault-report.js";
+export type {
+  DumpInput,
+  FaultAction,
+  FaultKind,
+  FaultRecord,
+  RecordDifference,
+  StackLimitDifference,
+} from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
 export { faultSite, isSchedulerFrame } from "./fault-site.js";
 export type { GatedTask } from "./heap-gate.js";
