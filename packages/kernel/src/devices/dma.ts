@@ -1,14 +1,14 @@
 import {
-  ActorMode,
   actorTask,
-  type BusMaster,
   type BusMasterError,
   type BusMasterRefusal,
-  makeActor,
   type Peripheral,
   type PeripheralAccess,
 } from "@rtos-sim/hw";
-import type { DeviceAlarm, DeviceKind } from "./types.js";
+import { DmaEngine, type DmaEnv } from "./dma-engine.js";
+import type { DeviceKind } from "./types.js";
+
+export type { DmaEnv } from "./dma-engine.js";
 
 /**
  * DMA register offsets: the STM32F4/F7/H7 DMA controller's (RM0090 chapter 10, "DMA registers";
@@ -80,34 +80,6 @@ function alignDown(address: number, size: number): number {
   return size === 1 ? (address & ~1) >>> 0 : size === 2 ? (address & ~3) >>> 0 : address;
 }
 
-/** What the DMA device is given by the kernel: its bus master, simulated time and an alarm. */
-export interface DmaEnv {
-  /** The controller's own bus master (not the core: no MPU, no privilege). */
-  readonly master: BusMaster;
-  /** Simulated core cycles since the start of the run (idle time included). */
-  cycles(): number;
-  /** An alarm on simulated time, for the transfer's completion. */
-  readonly alarm: DeviceAlarm;
-}
-
-/** Stream 0's transfer under way. */
-interface Transfer {
-  /** Simulated cycle it started at. */
-  readonly start: number;
-  /** Cycles per item (a read and a write). */
-  readonly beat: number;
-  /** Items to move (NDTR when EN was set). */
-  readonly total: number;
-  /** Bytes per item (PSIZE). */
-  readonly width: 1 | 2 | 4;
-  readonly src: number;
-  readonly dst: number;
-  readonly srcStep: number;
-  readonly dstStep: number;
-  /** Items moved so far. */
-  done: number;
-}
-
 /**
  * A DMA controller modelled on the STM32F4's (RM0090 chapter 10, "DMA controller"), reduced to
  * what shows the one fact every MPU lesson must teach: the Cortex-M MPU checks the core's own
@@ -155,6 +127,8 @@ interface Transfer {
  * ```
  */
 export class Dma implements Peripheral {
+  /** Which register interface this is: the key of the controller's driver ({@link DMA_DRIVERS}). */
+  readonly kind = "stm32-dma" as const;
   readonly name: string;
   /** 1 KiB of registers, as the STM32F4's DMA1 and DMA2 blocks. */
   readonly size = 0x400;
@@ -163,22 +137,25 @@ export class Dma implements Peripheral {
   private ndtr = 0;
   private par = 0;
   private m0ar = 0;
-  private transfer: Transfer | null = null;
-  /** Whether {@link Dma.settle} is moving items (an item into its own registers re-enters it). */
-  private settling = false;
-  /** The last refused beat of a transfer (for tests and reports), or null. */
-  lastError: BusMasterError | null = null;
-  private readonly env: DmaEnv;
-  private readonly fire = (at: number): void => this.settle(at);
+  /** The transfer engine shared with the other controller models ({@link DmaEngine}). */
+  private readonly engine: DmaEngine;
 
   constructor(name: string, env: DmaEnv) {
     this.name = name;
-    this.env = env;
+    this.engine = new DmaEngine(env, {
+      complete: () => this.finish(DmaFlag.TCIF0, this.ndtr),
+      error: (_err, done) => this.finish(DmaFlag.TEIF0, done),
+    });
   }
 
   /** Whether a transfer is under way (EN set on a memory-to-memory stream with items left). */
   get busy(): boolean {
-    return this.transfer !== null;
+    return this.engine.busy;
+  }
+
+  /** The last refused beat of a transfer (for tests and reports), or null. */
+  get lastError(): BusMasterError | null {
+    return this.engine.lastError;
   }
 
   /** Reads a register (sub-word reads take their bytes of it); the items due land first. */
@@ -195,8 +172,10 @@ export class Dma implements Peripheral {
         return this.lisr;
       case DmaReg.S0CR:
         return this.cr;
-      case DmaReg.S0NDTR:
-        return this.transfer === null ? this.ndtr : this.transfer.total - this.transfer.done;
+      case DmaReg.S0NDTR: {
+        const p = this.engine.progress();
+        return p === null ? this.ndtr : p.total - p.done;
+      }
       case DmaReg.S0PAR:
         return this.par;
       case DmaReg.S0M0AR:
@@ -254,32 +233,32 @@ export class Dma implements Peripheral {
     this.cr |= DmaCr.EN;
     if ((this.cr & DmaCr.DIR_MASK) !== DmaCr.DIR_M2M || this.ndtr === 0) return; // nothing to serve
     const width = (1 << psize) as 1 | 2 | 4;
-    const src = alignDown(this.par, psize);
-    const dst = alignDown(this.m0ar, (this.cr >>> DmaCr.MSIZE_SHIFT) & 3);
-    const master = this.env.master;
-    master.actor = makeActor(ActorMode.Dma, task);
-    master.begin(); // its items, landing in pieces as time is observed, are one transfer
-    this.lastError = null;
-    this.transfer = {
-      start: this.env.cycles(),
-      beat: master.cost(src) + master.cost(dst),
-      total: this.ndtr,
-      width,
-      src,
-      dst,
-      srcStep: (this.cr & DmaCr.PINC) !== 0 ? width : 0,
-      dstStep: (this.cr & DmaCr.MINC) !== 0 ? width : 0,
-      done: 0,
-    };
-    this.arm();
+    this.engine.start(
+      {
+        src: alignDown(this.par, psize),
+        dst: alignDown(this.m0ar, (this.cr >>> DmaCr.MSIZE_SHIFT) & 3),
+        width,
+        total: this.ndtr,
+        srcStep: (this.cr & DmaCr.PINC) !== 0 ? width : 0,
+        dstStep: (this.cr & DmaCr.MINC) !== 0 ? width : 0,
+      },
+      task,
+    );
   }
 
-  /** EN written 0 while the stream runs: it stops where it is, TCIF0 set. */
+  /** EN written 0 while the stream runs: it stops where it is, TCIF0 set, NDTR the items left. */
   private disable(): void {
-    const t = this.transfer;
     this.cr &= ~DmaCr.EN;
     this.lisr |= DmaFlag.TCIF0;
-    if (t !== null) this.end(t);
+    const done = this.engine.stop();
+    if (done !== null) this.ndtr -= done;
+  }
+
+  /** The transfer ended (engine) after `done` items: `flag` set, EN cleared, NDTR the items not moved. */
+  private finish(flag: number, done: number): void {
+    this.lisr |= flag;
+    this.cr &= ~DmaCr.EN;
+    this.ndtr -= done;
   }
 
   /**
@@ -288,112 +267,23 @@ export class Dma implements Peripheral {
    * a service checks before programming a transfer.
    */
   reach(address: number, length: number, write: boolean): BusMasterRefusal | null {
-    return length === 0 ? null : this.env.master.refusal(address, length, write);
+    return this.engine.reach(address, length, write);
   }
 
   /** The simulated cycle the running transfer completes at, or null when none runs. */
   completesAt(): number | null {
-    const t = this.transfer;
-    return t === null ? null : t.start + t.total * t.beat;
+    return this.engine.completesAt();
   }
 
   /**
-   * Moves the items due by simulated cycle `at` (default: now), in order: each read from the
-   * source and written to the destination through the DMA's bus master. The last item sets
-   * TCIF0 and clears EN; a refused beat sets TEIF0 and clears EN. The kernel calls it at each
-   * task switch (time may have passed idle); register accesses and the completion alarm call it.
+   * Moves the items due by simulated cycle `at` (default: now), in order ({@link DmaEngine.settle}).
+   * The last item sets TCIF0 and clears EN; a refused beat sets TEIF0 and clears EN. The kernel
+   * calls it at each task switch (time may have passed idle); register accesses and the
+   * completion alarm call it.
    */
   settle(at?: number): void {
-    const t = this.transfer;
-    if (t === null) return; // before reading the time: the kernel calls this at every switch
-    // An item read from or written to this DMA's own registers comes back here through its
-    // register access: the items are moving already, and the access acts between two items.
-    if (this.settling) return;
-    this.settling = true;
-    try {
-      this.move(t, Math.min(t.total, Math.floor(((at ?? this.env.cycles()) - t.start) / t.beat)));
-    } finally {
-      this.settling = false;
-    }
+    this.engine.settle(at);
   }
-
-  /** Moves items until `due` have (see {@link Dma.settle}). */
-  private move(t: Transfer, due: number): void {
-    if (due > t.done && t.srcStep === t.width && t.dstStep === t.width && !propagates(t, due)) this.burst(t, due);
-    const master = this.env.master;
-    while (t.done < due) {
-      const i = t.done;
-      const v = master.read((t.src + i * t.srcStep) >>> 0, t.width);
-      if (typeof v !== "number") {
-        this.fail(t, v);
-        return;
-      }
-      t.done = i + 1; // before the write: one into SxCR clearing EN leaves NDTR the items after it
-      const err = master.write((t.dst + i * t.dstStep) >>> 0, t.width, v);
-      if (err !== null) {
-        t.done = i;
-        this.fail(t, err);
-        return;
-      }
-      if (this.transfer !== t) return; // the item, written into SxCR, cleared EN: stopped there
-    }
-    if (t.done === t.total) {
-      this.lisr |= DmaFlag.TCIF0;
-      this.cr &= ~DmaCr.EN;
-      this.end(t);
-      return;
-    }
-    this.arm();
-  }
-
-  /** A refused beat: TEIF0 set, EN cleared, NDTR the items not moved. */
-  private fail(t: Transfer, err: BusMasterError): void {
-    this.lastError = err;
-    this.lisr |= DmaFlag.TEIF0;
-    this.cr &= ~DmaCr.EN;
-    this.end(t);
-  }
-
-  /**
-   * The items due, both addresses incremented by the item size, moved as one read of the source
-   * span and one write of the destination span (what the memory checker sees: one access, as a
-   * `memcpy` is, so a freed buffer is one report, not one per item). When the bus refuses
-   * either span, nothing moves here and the items go one by one, to stop at the exact one; a
-   * destination just above its overlapping source never comes here ({@link propagates}).
-   */
-  private burst(t: Transfer, due: number): void {
-    const master = this.env.master;
-    const bytes = (due - t.done) * t.width;
-    const data = master.readBlock((t.src + t.done * t.width) >>> 0, bytes);
-    if (!(data instanceof Uint8Array)) return;
-    if (master.writeBlock((t.dst + t.done * t.width) >>> 0, data) === null) t.done = due;
-  }
-
-  /** The alarm at the running transfer's completion (re-set after idle time moved the clock). */
-  private arm(): void {
-    const at = this.completesAt();
-    if (at !== null) this.env.alarm.after(at - this.env.cycles(), this.fire);
-  }
-
-  private end(t: Transfer): void {
-    this.ndtr = t.total - t.done;
-    this.transfer = null;
-    this.env.alarm.after(0, null);
-  }
-}
-
-/**
- * Whether the items [t.done, due) of a transfer with both addresses incremented read bytes that
- * earlier items of the same span write (src < dst < src + span): item by item, the source's first
- * bytes land in the destination and are read again as later items' source (the copy propagates,
- * a pattern repeats), which one read of the whole span then one write would not show. Such spans
- * go item by item. (The silicon's memory-to-memory stream fills its FIFO before writing, RM0090
- * 10.3.6 "Memory-to-memory mode", so its result for overlapping spans depends on the FIFO
- * threshold: the model gives item order; a driver does not overlap them.)
- */
-function propagates(t: Transfer, due: number): boolean {
-  const gap = (t.dst - t.src) >>> 0;
-  return gap !== 0 && gap < (due - t.done) * t.width;
 }
 
 /** The DMA role: a memory-to-memory DMA stream, a bus master the MPU does not see. */
