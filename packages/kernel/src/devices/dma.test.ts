@@ -301,9 +301,9 @@ describe("transfer errors: the bus refuses a beat, TEIF0 set, EN cleared, the CP
     expect([...r.m.bus.peek(0x24001000, 8)]).toEqual([...bytes(8)]);
   });
 
-  it("the boards that declare it: the STM32F407 and the H7 parts; not the STM32U585 (its GPDMA has other registers)", () => {
+  it("the boards that declare it: the STM32F407 and the H7 parts; the STM32U585's dma is its GPDMA1 (gpdma.ts)", () => {
     expect([STM32F407.roles.dma, STM32F407.devices.DMA2]).toEqual(["DMA2", 0x40026400]);
     expect([STM32H743XI.roles.dma, STM32H743XI.devices.DMA2]).toEqual(["DMA2", 0x40020400]);
-    expect(STM32U585.roles.dma).toBeUndefined();
+    expect([STM32U585.roles.dma, STM32U585.devices.GPDMA1]).toEqual(["GPDMA1", 0x40020000]);
   });
 });

@@ -286,8 +286,8 @@ export class Dma implements Peripheral {
   }
 }
 
-/** The DMA role: a memory-to-memory DMA stream, a bus master the MPU does not see. */
-export const dmaDevice: DeviceKind<Dma> = {
+/** The RM0090 stream model's kind (the `dma` role's model for any device not named GPDMA<n>: {@link dmaDevice}). */
+export const dmaStreamDevice: DeviceKind<Dma> = {
   summary: "DMA controller, stream 0 memory-to-memory (STM32F4 registers): a bus master the MPU does not check",
   create: (name, env) => new Dma(name, { master: env.busMaster(), cycles: () => env.cycles(), alarm: env.alarm() }),
 };

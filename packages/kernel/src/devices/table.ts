@@ -1,5 +1,5 @@
 import { actuatorDevice } from "./actuator.js";
-import { dmaDevice } from "./dma.js";
+import { dmaDevice } from "./dma-controller.js";
 import { gpioDevice } from "./gpio.js";
 import { sensorDevice } from "./sensor.js";
 import { timerDevice } from "./timer.js";
@@ -24,8 +24,10 @@ export const DEVICES = {
   /** Four PWM motor outputs ({@link Actuator}). */
   actuator: actuatorDevice,
   /**
-   * A DMA controller's memory-to-memory stream ({@link Dma}): a bus master the MPU does not
-   * check, so granting it to a task grants every byte the DMA reaches.
+   * A DMA controller's memory-to-memory channel: DMA2 stream 0 ({@link Dma}, RM0090) or, for a
+   * device the board names GPDMA<n>, GPDMA channel 0 ({@link Gpdma}, RM0456; see
+   * {@link dmaControllerKind}). A bus master the MPU does not check, so granting it to a task
+   * grants every byte the DMA reaches.
    */
   dma: dmaDevice,
 } as const satisfies Readonly<Record<string, DeviceKind>>;

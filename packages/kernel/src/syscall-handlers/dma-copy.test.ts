@@ -1,4 +1,4 @@
-import { STM32F407, STM32U585 } from "@rtos-sim/hw";
+import { RP2350, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelOptions } from "../config.js";
@@ -115,7 +115,7 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
     });
     expect(busy).toBe(Errno.EBUSY);
 
-    const u = bootKernel({ board: STM32U585, partitions: [{ name: "a", size: 1024 }] });
+    const u = bootKernel({ board: RP2350, partitions: [{ name: "a", size: 1024 }] });
     const pa = u.partitions.get("a")!.base;
     expect(runTask(u, ["a"], (t) => t.dmaCopy(pa + 512, pa, 64))).toBe(Errno.ENODEV);
   });

@@ -20,6 +20,9 @@ export const STM32U585: Board<"pmsav8"> = defineBoard({
     { name: "SRAM1", start: 0x20000000, size: 192 * KiB },
     { name: "SRAM2", start: 0x20030000, size: 64 * KiB },
     { name: "SRAM3", start: 0x20040000, size: 512 * KiB },
+    // SRAM4 sits in the SmartRun domain, LPDMA1's, but the main bus matrix (GPDMA1's two master
+    // ports included) reaches it through the AHB3 bridge (RM0456, 2.1 "System architecture"): every
+    // SRAM is in GPDMA1's reach, so no region is marked dmaReachable: false.
     { name: "SRAM4", start: 0x28000000, size: 16 * KiB },
   ],
   // Bus windows from the CMSIS header's bases (APB1PERIPH_BASE_NS ... AHB3PERIPH_BASE_NS).
@@ -40,7 +43,11 @@ export const STM32U585: Board<"pmsav8"> = defineBoard({
     GPIOA: 0x42020000,
     GPIOD: 0x42020c00,
     RCC: 0x46020c00,
+    // GPDMA1, the general purpose DMA (RM0456, 2.3 "Memory organization": AHB1 at 0x40020000, the
+    // non-secure alias; its secure alias 0x50020000 is not mapped, TZEN = 0).
+    GPDMA1: 0x40020000,
   },
-  // The kernel's devices: console on USART1 (the Discovery kit's ST-LINK port), IMU on SPI1, motors on TIM1.
-  roles: { uart: "USART1", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1" },
+  // The kernel's devices: console on USART1 (the Discovery kit's ST-LINK port), IMU on SPI1, motors
+  // on TIM1, memory-to-memory copies on GPDMA1 (its channel 0: the kernel's GPDMA model).
+  roles: { uart: "USART1", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1", dma: "GPDMA1" },
 });

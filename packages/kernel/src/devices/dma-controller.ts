@@ -1,0 +1,37 @@
+import { type Dma, dmaStreamDevice } from "./dma.js";
+import { type Gpdma, gpdmaDevice } from "./gpdma.js";
+import type { DeviceKind } from "./types.js";
+
+/** A DMA controller model the `dma` role can be: RM0090's stream ({@link Dma}) or RM0456's channel ({@link Gpdma}). */
+export type DmaController = Dma | Gpdma;
+
+/** The register interface of a DMA controller model: the key of its driver ({@link DMA_DRIVERS}). */
+export type DmaControllerKind = DmaController["kind"];
+
+/** The controller models by kind, each one entry (and one file) as every device is. */
+export const DMA_CONTROLLERS: { readonly [K in DmaControllerKind]: DeviceKind<Extract<DmaController, { kind: K }>> } = {
+  "stm32-dma": dmaStreamDevice,
+  "stm32-gpdma": gpdmaDevice,
+};
+
+/**
+ * Which controller model a board's `dma` role gets, by the name the board gives the device: a
+ * `GPDMA<n>` (the STM32U5's GPDMA1, RM0456) gets {@link Gpdma}; any other name (the STM32F4/H7's
+ * DMA2, RM0090) gets {@link Dma}. A board file or JSON board picks the model by naming its device.
+ *
+ * @example
+ * ```ts
+ * dmaControllerKind("GPDMA1"); // "stm32-gpdma"
+ * dmaControllerKind("DMA2"); // "stm32-dma"
+ * ```
+ */
+export function dmaControllerKind(name: string): DmaControllerKind {
+  return /^GPDMA\d*$/.test(name) ? "stm32-gpdma" : "stm32-dma";
+}
+
+/** The DMA role: a memory-to-memory DMA controller ({@link dmaControllerKind} picks its registers), a bus master the MPU does not see. */
+export const dmaDevice: DeviceKind<DmaController> = {
+  summary:
+    "DMA controller, memory-to-memory: DMA2 stream 0 (STM32F4/H7 registers) or GPDMA1 channel 0 (STM32U5 registers), a bus master the MPU does not check",
+  create: (name, env) => DMA_CONTROLLERS[dmaControllerKind(name)].create(name, env),
+};

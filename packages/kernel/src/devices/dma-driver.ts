@@ -1,0 +1,110 @@
+import { DmaCr, DmaFlag, DmaReg } from "./dma.js";
+import type { DmaControllerKind } from "./dma-controller.js";
+import { GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2 } from "./gpdma.js";
+
+/** What a driver reads and writes the controller's registers through: the core (a kernel) or a task's context (its MPU view). */
+export interface DmaPort {
+  read32(address: number): number;
+  write32(address: number, value: number): void;
+}
+
+/** A memory-to-memory copy as a driver asks for it. */
+export interface DmaCopyRequest {
+  readonly src: number;
+  readonly dst: number;
+  /** Bytes to copy (a multiple of the item size; at most {@link DmaDriver.maxItems} items). */
+  readonly bytes: number;
+  /** log2 of the item size: 0 bytes, 1 halfwords, 2 words. */
+  readonly size: 0 | 1 | 2;
+}
+
+/**
+ * A minimal driver for one DMA controller model, as a C driver would program it through its
+ * registers (every access a real load or store, charged and checked as the caller's): what the
+ * kernel's `dma-copy` and the `dma` app use, so one program runs on both controllers.
+ */
+export interface DmaDriver {
+  /** What it programs, for messages, e.g. "stream 0". */
+  readonly channel: string;
+  /** The status flag a completed copy sets. */
+  readonly doneFlag: number;
+  /** The status flags an ended copy may show ({@link DmaDriver.doneFlag} and the error flags). */
+  readonly endFlags: number;
+  /** The error flags among them: a copy that ended with one of them failed. */
+  readonly errorFlags: number;
+  /** The register offset a driver writes first ({@link DmaDriver.start}): where a task not granted the controller faults. */
+  readonly firstRegister: number;
+  /** The most items one copy moves with items of `1 << size` bytes. */
+  maxItems(size: 0 | 1 | 2): number;
+  /** Whether the channel is enabled (a copy programmed and not over). */
+  enabled(port: DmaPort, base: number): boolean;
+  /** Programs the copy and enables the channel. */
+  start(port: DmaPort, base: number, copy: DmaCopyRequest): void;
+  /** The end flags set now (0 while the copy runs). */
+  flags(port: DmaPort, base: number): number;
+  /** Clears `flags` (end flags) in the status register. */
+  clear(port: DmaPort, base: number, flags: number): void;
+}
+
+/** RM0090's DMA2 stream 0: PAR, M0AR, NDTR (items), then SxCR with EN (RM0090, "Stream configuration procedure"). */
+const streamDriver: DmaDriver = {
+  channel: "stream 0",
+  doneFlag: DmaFlag.TCIF0,
+  endFlags: DmaFlag.TCIF0 | DmaFlag.TEIF0,
+  errorFlags: DmaFlag.TEIF0,
+  firstRegister: DmaReg.S0PAR,
+  maxItems: () => 0xffff,
+  enabled: (port, base) => (port.read32(base + DmaReg.S0CR) & DmaCr.EN) !== 0,
+  start(port, base, { src, dst, bytes, size }) {
+    port.write32(base + DmaReg.S0PAR, src);
+    port.write32(base + DmaReg.S0M0AR, dst);
+    port.write32(base + DmaReg.S0NDTR, bytes >>> size);
+    const cr = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (size << DmaCr.PSIZE_SHIFT) | (size << DmaCr.MSIZE_SHIFT);
+    port.write32(base + DmaReg.S0CR, cr | DmaCr.EN);
+  },
+  flags: (port, base) => port.read32(base + DmaReg.LISR) & (DmaFlag.TCIF0 | DmaFlag.TEIF0),
+  clear: (port, base, flags) => port.write32(base + DmaReg.LIFCR, flags),
+};
+
+/**
+ * RM0456's GPDMA1 channel 0: CxSAR, CxDAR, CxBR1 (bytes), CxTR1 (widths, increments), CxTR2
+ * (SWREQ: memory to memory), then CxCR with EN (RM0456, "GPDMA channel state and direct
+ * programming without any linked-list"; CxLLR stays 0, its reset value).
+ */
+const gpdmaDriver: DmaDriver = {
+  channel: "channel 0",
+  doneFlag: GpdmaFlag.TCF,
+  endFlags: GpdmaFlag.TCF | GpdmaFlag.DTEF | GpdmaFlag.ULEF | GpdmaFlag.USEF,
+  errorFlags: GpdmaFlag.DTEF | GpdmaFlag.ULEF | GpdmaFlag.USEF,
+  firstRegister: GpdmaReg.C0SAR,
+  maxItems: (size) => 0xffff >>> size,
+  enabled: (port, base) => (port.read32(base + GpdmaReg.C0CR) & GpdmaCr.EN) !== 0,
+  start(port, base, { src, dst, bytes, size }) {
+    port.write32(base + GpdmaReg.C0SAR, src);
+    port.write32(base + GpdmaReg.C0DAR, dst);
+    port.write32(base + GpdmaReg.C0BR1, bytes);
+    const tr1 = (size << GpdmaTr1.SDW_SHIFT) | GpdmaTr1.SINC | (size << GpdmaTr1.DDW_SHIFT) | GpdmaTr1.DINC;
+    port.write32(base + GpdmaReg.C0TR1, tr1);
+    port.write32(base + GpdmaReg.C0TR2, GpdmaTr2.SWREQ);
+    port.write32(base + GpdmaReg.C0CR, GpdmaCr.EN);
+  },
+  flags: (port, base) =>
+    port.read32(base + GpdmaReg.C0SR) & (GpdmaFlag.TCF | GpdmaFlag.DTEF | GpdmaFlag.ULEF | GpdmaFlag.USEF),
+  clear: (port, base, flags) => port.write32(base + GpdmaReg.C0FCR, flags),
+};
+
+/**
+ * The drivers by controller kind (a device's `kind`): `DMA_DRIVERS[kernel.devices.dma.kind]`
+ * programs whichever controller the board has.
+ *
+ * @example
+ * ```ts
+ * const drv = DMA_DRIVERS[kernel.devices.dma!.kind];
+ * drv.start(t, base, { src, dst, bytes: 64, size: 2 });
+ * while (drv.flags(t, base) === 0) yield* t.yield();
+ * ```
+ */
+export const DMA_DRIVERS: { readonly [K in DmaControllerKind]: DmaDriver } = {
+  "stm32-dma": streamDriver,
+  "stm32-gpdma": gpdmaDriver,
+};
