@@ -1,11 +1,12 @@
-import { MPS2_AN505, STM32F407, STM32H743XI } from "@rtos-sim/hw";
+import { MPS2_AN505, STM32F407, STM32H743XI, STM32U585 } from "@rtos-sim/hw";
 import { DmaFlag, runApp, TcbField } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
-import { dma, dmaRegion, SLOPPY_BYTES, secretBytes, sloppyFrame } from "./app.js";
+import { dma, dmaRegion, kernelRegionAccess, SLOPPY_BYTES, secretBytes, sloppyFrame } from "./app.js";
 
 describe("dma", () => {
   it("the DMA's reach: SRAM1 on the STM32F407 (not the CCM), AXI SRAM on the H7; none on a board without a modelled DMA", () => {
     expect(dmaRegion(STM32F407)).toBe("SRAM1");
+    expect(dmaRegion(STM32U585)).toBe("SRAM1");
     expect(dmaRegion(MPS2_AN505)).toBeNull();
   });
 
@@ -99,6 +100,52 @@ describe("dma", () => {
       ["driver copies through the kernel's dma-copy", true, false], // done at 3.008 ms
       ["local asks for a DMA from its stack", false, true],
       ["sloppy frees a buffer the DMA still writes", false, true],
+    ]);
+  });
+
+  it("where the kernel's region keeps its AP in a task's MPU record: PMSAv7's last RASR, PMSAv8's last RBAR (after MAIR0/1)", () => {
+    expect(kernelRegionAccess(STM32F407)).toEqual({ words: 16, at: 15, mask: 7 << 24, full: 3 << 24 });
+    expect(kernelRegionAccess(STM32U585)).toEqual({ words: 19, at: 16, mask: 3 << 1, full: 1 << 1 });
+  });
+
+  it("on the STM32U585 (PMSAv8) through GPDMA1: the same seven checks pass, the rogue's RBAR.AP rewritten, one use-after-free by the DMA", () => {
+    const run = runApp(dma, { board: STM32U585 });
+    const k = run.kernel;
+    expect(run.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["intruder, not granted GPDMA1, programs it", true],
+      ["rogue reads the keeper's key by DMA", true],
+      ["rogue rewrites the key by DMA", true],
+      ["rogue rewrites its own MPU record by DMA", true],
+      ["driver copies through the kernel's dma-copy", true],
+      ["local asks for a DMA from its stack", true],
+      ["sloppy frees a buffer the DMA still writes", true],
+    ]);
+    expect(k.devices.dma!.kind).toBe("stm32-gpdma");
+    // intruder: MemManage at its first register write, GPDMA1's C0SAR (0x40020000 + 0x9C)
+    expect(k.faults.map((f) => [f.task, f.kind, f.hw?.cfsrNames, f.hw?.faultAddress])).toEqual([
+      ["intruder", "memmanage", ["DACCVIOL", "MMARVALID"], 0x4002009c],
+    ]);
+    // the rogue's TCB keeps the record it wrote: region 7's RBAR (record word 16) with AP = 0b01, read/write at any privilege
+    const rogue = k.task("rogue")!;
+    const record = k.machine.bus.peek(rogue.tcb + TcbField.MPU, 4 * 19);
+    const rbar7 = new DataView(record.buffer, record.byteOffset).getUint32(4 * 16, true);
+    expect(rbar7).toBe(((rogue.plan.record[16]! & ~(3 << 1)) | (1 << 1)) >>> 0);
+    expect((rogue.plan.record[16]! >>> 1) & 3).toBe(0); // the plan's: privileged read/write only
+    expect(run.checks.find((c) => c.name === "local asks for a DMA from its stack")!.detail).toBe(
+      "dma-copy from a stack in SRAM1: OK (GPDMA1 reaches every RAM of the stm32u585: no memory is out of its reach here)",
+    );
+    const reports = k.checker!.reports;
+    expect(reports.map((r) => [r.kind, r.mode, r.size, r.access, r.taskName])).toEqual([
+      ["use-after-free", "dma", SLOPPY_BYTES, "write", "sloppy"],
+    ]);
+    expect(k.machine.bus.peek(reports[0]!.address + 16, SLOPPY_BYTES - 16)).toEqual(sloppyFrame().subarray(16));
+    expect(run.result.reason).toBe("no-tasks");
+
+    const bare = runApp(dma, { board: STM32U585, memcheck: false });
+    expect(bare.checks.every((c) => c.ok)).toBe(true);
+    expect(bare.kernel.faults.map((f) => [f.task, f.kind])).toEqual([
+      ["intruder", "memmanage"],
+      ["sloppy", "heap"],
     ]);
   });
 });
