@@ -348,7 +348,8 @@ describe("rtos-sim map", { timeout: 90_000 }, () => {
 
   it("shows the MPU: PMSAv8 with MAIR0/1 and the kernel's regions decoded from RBAR/RLAR (text and JSON)", async () => {
     const r = await rtosSim(["map", "stm32u585"]);
-    expect(r.stdout).toMatch(/^SRAM1\s+0x20000000\s+0x2002FFFF\s+192 KiB\s+ram\s+rwx\s+0\s+SRAM, Normal$/m); // no dma column: no DMA modelled
+    expect(r.stdout).toMatch(/^SRAM1\s+0x20000000\s+0x2002FFFF\s+192 KiB\s+ram\s+rwx\s+0\s+yes\s+SRAM, Normal$/m); // GPDMA1 reaches it
+    expect(r.stdout).toContain("dma: whether GPDMA1 reaches it");
     expect(r.stdout).toContain(
       "MPU: PMSAv8, 8 regions (MPU_TYPE 0x00000800); an address two enabled regions both match faults (no overlaps); background: privileged only\n",
     );

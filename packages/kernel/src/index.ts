@@ -82,7 +82,7 @@ export { attachDevices } from "./devices/attach.js";
 export { deviceAlarm } from "./devices/device-alarm.js";
 export { Dma, DmaCr, DmaFlag, DmaReg, dmaStreamDevice } from "./devices/dma.js";
 export type { DmaController, DmaControllerKind } from "./devices/dma-controller.js";
-export { DMA_CONTROLLERS, dmaControllerKind, dmaDevice } from "./devices/dma-controller.js";
+export { DMA_MODELS, dmaDevice, dmaKindOf } from "./devices/dma-controller.js";
 export type { DmaCopyRequest, DmaDriver, DmaPort } from "./devices/dma-driver.js";
 export { DMA_DRIVERS } from "./devices/dma-driver.js";
 export type { DmaCopyPlan, DmaEngineEvents, DmaEnv } from "./devices/dma-engine.js";

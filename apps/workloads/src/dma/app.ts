@@ -6,7 +6,7 @@ import {
   DMA_DRIVERS,
   type DmaDriver,
   defineApp,
-  dmaControllerKind,
+  dmaKindOf,
   Errno,
   type FaultRecord,
   type Kernel,
@@ -71,7 +71,7 @@ interface DmaHandle {
 /** The `dma` device's handle: its driver by kind, its base, the board's name for it. */
 function dmaHandle(env: AppEnv): DmaHandle {
   const name = env.board.roles.dma!;
-  const kind = dmaControllerKind(name);
+  const kind = dmaKindOf(name);
   return {
     driver: DMA_DRIVERS[kind],
     errorFlag: kind === "stm32-gpdma" ? "DTEF" : "TEIF0",

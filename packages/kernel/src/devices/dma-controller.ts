@@ -9,7 +9,7 @@ export type DmaController = Dma | Gpdma;
 export type DmaControllerKind = DmaController["kind"];
 
 /** The controller models by kind, each one entry (and one file) as every device is. */
-export const DMA_CONTROLLERS: { readonly [K in DmaControllerKind]: DeviceKind<Extract<DmaController, { kind: K }>> } = {
+export const DMA_MODELS: { readonly [K in DmaControllerKind]: DeviceKind<Extract<DmaController, { kind: K }>> } = {
   "stm32-dma": dmaStreamDevice,
   "stm32-gpdma": gpdmaDevice,
 };
@@ -21,17 +21,17 @@ export const DMA_CONTROLLERS: { readonly [K in DmaControllerKind]: DeviceKind<Ex
  *
  * @example
  * ```ts
- * dmaControllerKind("GPDMA1"); // "stm32-gpdma"
- * dmaControllerKind("DMA2"); // "stm32-dma"
+ * dmaKindOf("GPDMA1"); // "stm32-gpdma"
+ * dmaKindOf("DMA2"); // "stm32-dma"
  * ```
  */
-export function dmaControllerKind(name: string): DmaControllerKind {
+export function dmaKindOf(name: string): DmaControllerKind {
   return /^GPDMA\d*$/.test(name) ? "stm32-gpdma" : "stm32-dma";
 }
 
-/** The DMA role: a memory-to-memory DMA controller ({@link dmaControllerKind} picks its registers), a bus master the MPU does not see. */
+/** The DMA role: a memory-to-memory DMA controller ({@link dmaKindOf} picks its registers), a bus master the MPU does not see. */
 export const dmaDevice: DeviceKind<DmaController> = {
   summary:
     "DMA controller, memory-to-memory: DMA2 stream 0 (STM32F4/H7 registers) or GPDMA1 channel 0 (STM32U5 registers), a bus master the MPU does not check",
-  create: (name, env) => DMA_CONTROLLERS[dmaControllerKind(name)].create(name, env),
+  create: (name, env) => DMA_MODELS[dmaKindOf(name)].create(name, env),
 };

@@ -26,7 +26,7 @@ export const DEVICES = {
   /**
    * A DMA controller's memory-to-memory channel: DMA2 stream 0 ({@link Dma}, RM0090) or, for a
    * device the board names GPDMA<n>, GPDMA channel 0 ({@link Gpdma}, RM0456; see
-   * {@link dmaControllerKind}). A bus master the MPU does not check, so granting it to a task
+   * {@link dmaKindOf}). A bus master the MPU does not check, so granting it to a task
    * grants every byte the DMA reaches.
    */
   dma: dmaDevice,
