@@ -85,7 +85,7 @@ export type { DmaController, DmaControllerKind } from "./devices/dma-controller.
 export { DMA_MODELS, dmaDevice, dmaKindOf } from "./devices/dma-controller.js";
 export type { DmaCopyRequest, DmaDriver, DmaPort } from "./devices/dma-driver.js";
 export { DMA_DRIVERS } from "./devices/dma-driver.js";
-export type { DmaCopyPlan, DmaEngineEvents, DmaEnv } from "./devices/dma-engine.js";
+export type { DmaCopyPlan, DmaEngineEvents, DmaEnv, DmaProgress } from "./devices/dma-engine.js";
 export { DmaEngine } from "./devices/dma-engine.js";
 export { Gpdma, GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2, gpdmaDevice } from "./devices/gpdma.js";
 export { Gpio, GpioReg, gpioDevice } from "./devices/gpio.js";

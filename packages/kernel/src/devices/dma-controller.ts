@@ -9,7 +9,12 @@ export type DmaController = Dma | Gpdma;
 export type DmaControllerKind = DmaController["kind"];
 
 /** The controller models by kind, each one entry (and one file) as every device is. */
-export const DMA_MODELS: { readonly [K in DmaControllerKind]: DeviceKind<Extract<DmaController, { kind: K }>> } = {
+export const DMA_MODELS: {
+  /** RM0090's DMA stream ({@link Dma}): the STM32F4/H7's DMA2. */
+  readonly "stm32-dma": DeviceKind<Dma>;
+  /** RM0456's GPDMA channel ({@link Gpdma}): the STM32U5's GPDMA1. */
+  readonly "stm32-gpdma": DeviceKind<Gpdma>;
+} = {
   "stm32-dma": dmaStreamDevice,
   "stm32-gpdma": gpdmaDevice,
 };

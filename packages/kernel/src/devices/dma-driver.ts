@@ -4,13 +4,17 @@ import { GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2 } from "./gpdma.js";
 
 /** What a driver reads and writes the controller's registers through: the core (a kernel) or a task's context (its MPU view). */
 export interface DmaPort {
+  /** A 32-bit load from `address` (a register). */
   read32(address: number): number;
+  /** A 32-bit store of `value` at `address`. */
   write32(address: number, value: number): void;
 }
 
 /** A memory-to-memory copy as a driver asks for it. */
 export interface DmaCopyRequest {
+  /** Source address (aligned to the item size). */
   readonly src: number;
+  /** Destination address (aligned to the item size). */
   readonly dst: number;
   /** Bytes to copy (a multiple of the item size; at most {@link DmaDriver.maxItems} items). */
   readonly bytes: number;
@@ -104,7 +108,7 @@ const gpdmaDriver: DmaDriver = {
  * while (drv.flags(t, base) === 0) yield* t.yield();
  * ```
  */
-export const DMA_DRIVERS: { readonly [K in DmaControllerKind]: DmaDriver } = {
+export const DMA_DRIVERS: Readonly<Record<DmaControllerKind, DmaDriver>> = {
   "stm32-dma": streamDriver,
   "stm32-gpdma": gpdmaDriver,
 };

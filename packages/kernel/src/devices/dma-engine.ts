@@ -27,6 +27,14 @@ export interface DmaCopyPlan {
   readonly dstStep: number;
 }
 
+/** A running transfer's progress ({@link DmaEngine.progress}). */
+export interface DmaProgress {
+  /** Items moved so far. */
+  readonly done: number;
+  /** Items the transfer moves. */
+  readonly total: number;
+}
+
 /** How a transfer ended, told to the register front end once its state is settled. */
 export interface DmaEngineEvents {
   /** Every item moved. */
@@ -88,7 +96,7 @@ export class DmaEngine {
   }
 
   /** The running transfer's items moved and its total, or null when none runs. */
-  progress(): { readonly done: number; readonly total: number } | null {
+  progress(): DmaProgress | null {
     const t = this.transfer;
     return t === null ? null : { done: t.done, total: t.total };
   }
