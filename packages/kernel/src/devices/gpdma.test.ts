@@ -245,7 +245,11 @@ describe("GPDMA copies: exact bytes, each data width, time per beat as DMA2's", 
     expect(s.gpdma.busy).toBe(true);
     s.set(GpdmaReg.C0CR, GpdmaCr.EN | GpdmaCr.SUSP);
     s.set(GpdmaReg.C0CR, GpdmaCr.EN | GpdmaCr.SUSP | GpdmaCr.RESET);
-    expect([s.reg(GpdmaReg.C0CR), s.reg(GpdmaReg.C0SR), s.reg(GpdmaReg.C0BR1)]).toEqual([0, GpdmaFlag.IDLEF, 56]);
+    expect([s.reg(GpdmaReg.C0CR), s.reg(GpdmaReg.C0SR), s.reg(GpdmaReg.C0BR1)]).toEqual([
+      0,
+      GpdmaFlag.SUSPF | GpdmaFlag.IDLEF, // the flag stays until CxFCR clears it
+      56,
+    ]);
   });
 });
 

@@ -134,7 +134,9 @@ const TR2_BITS = 0xc33f_ce7f;
  * descriptions), and BNDT, SAR and DAR read the transfer's progress (the bytes left, the next
  * beat's addresses). Writing EN 0 is ignored; software stops a channel by SUSP (the beats due
  * land, then SUSPF and IDLEF set; clearing SUSP resumes) and RESET on the suspended channel
- * (EN and SUSP cleared, idle; the registers keep the progress).
+ * (EN and SUSP cleared, idle; the registers keep the progress, the flags stay until CxFCR). RESET
+ * on a running channel is ignored (RM0456: suspend first); on one waiting for a peripheral
+ * request, which moves nothing here, it takes effect.
  *
  * **End**: the last beat sets TCF, clears EN and sets IDLEF (BNDT 0). A beat the bus refuses
  * (RM0456, "GPDMA error management": a data transfer error) sets DTEF, clears EN and sets IDLEF;
@@ -282,11 +284,12 @@ export class Gpdma implements Peripheral {
   private control(next: number, task: number): void {
     const was = this.cr;
     if ((next & GpdmaCr.RESET) !== 0 && (!this.engine.busy || this.suspended)) {
-      // RESET on an idle or suspended channel: EN and SUSP cleared, whatever was written there.
+      // RESET on an idle or suspended channel (or one waiting for a peripheral request): EN and
+      // SUSP cleared, whatever was written there; the flags stay until CxFCR clears them.
       this.stopBlock();
       this.suspended = false;
       this.cr = next & CR_BITS & ~(GpdmaCr.EN | GpdmaCr.SUSP);
-      this.sr = (this.sr | GpdmaFlag.IDLEF) & ~GpdmaFlag.SUSPF;
+      this.sr |= GpdmaFlag.IDLEF;
       return;
     }
     // EN cannot be cleared by software (writing 0 is ignored); the other bits are stored.
