@@ -505,7 +505,7 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
 export const dma: AppDescription = defineApp({
   name: "dma",
   description:
-    "the bus master the MPU does not see: a task granted DMA2 reads and rewrites another's key and its own MPU record, the kernel's checked dma-copy, CCM out of reach, a buffer freed mid-transfer",
+    "the bus master the MPU does not see: a task granted the DMA controller (DMA2, or the STM32U585's GPDMA1) reads and rewrites another's key and its own MPU record, the kernel's checked dma-copy, memory out of the DMA's reach (the F4's CCM), a buffer freed mid-transfer",
   board: "stm32f407",
   durationMs: 6,
   memcheck: true,
