@@ -479,6 +479,15 @@ export class AccessPath {
   }
 
   /**
+   * @internal Builds the current view's chunk that holds bus buffer offset `i` when it is not built
+   * yet, as the general path does for the accesses it takes: exception frames, checked on their
+   * own path, call it so that the next frame there takes the word runs' fast path.
+   */
+  protected fillView(i: number): void {
+    this.viewCache.fill(this.viewAt, i);
+  }
+
+  /**
    * @internal `count` words from word-aligned `a` into `out` at once, as `count` {@link
    * AccessPath.read32} calls would load and charge them, when each word would take the fast path
    * and the whole charge fits the budget (so no alarm falls inside). Returns false, having done

@@ -435,6 +435,32 @@ describe("exception stacking", () => {
     expect(m.core.cycles).toBe(16);
   });
 
+  it("a frame where one was stacked before (the word runs' fast path) stores, loads and charges as the first did", () => {
+    const m = setup();
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "rw" });
+    m.mpu.setControl({ enable: true, privdefena: true });
+    m.core.countCycles = true;
+    m.core.controlNPriv = true;
+    const again = FRAME.map((w, i) => (i === 7 ? w : (w ^ 0x5a5a) >>> 0));
+    const charged = (f: () => unknown): number => {
+      const before = m.core.cycles;
+      f();
+      return m.core.cycles - before;
+    };
+    const first = charged(() => m.core.pushFrame(0x20000400, FRAME));
+    expect(charged(() => m.core.pushFrame(0x20000400, again))).toBe(first);
+    expect(first).toBe(8);
+    const out = new Uint32Array(8);
+    expect(charged(() => m.core.unstackFrame(0x200003e0, out))).toBe(8);
+    expect([...out]).toEqual(again);
+    expect(charged(() => m.core.unstackFrame(0x200003e0, out))).toBe(8);
+    // The MPU changed: the new configuration's view decides, the stacking faults as it must.
+    m.core.controlNPriv = false;
+    m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw-user-ro" });
+    m.core.controlNPriv = true;
+    expect(trap(() => m.core.pushFrame(0x20000400, FRAME)).cfsrNames).toEqual(["MSTKERR"]);
+  });
+
   function userStack(): Machine<"pmsav7"> {
     const m = setup();
     m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw-user-ro" });

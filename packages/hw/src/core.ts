@@ -225,11 +225,23 @@ export class Core extends AccessPath {
     // Below either limit, the limit of the stack in use decides (both are 0 without limit registers).
     if (fp < this.psplimValue || fp < this.msplimValue) this.checkStackLimit(fp);
     const xpsr = (((frame[7] ?? 0) & ~0x200) | (realign << 7)) >>> 0;
+    // The frame's words as they are (no realignment to record) take the store run's fast path
+    // when it applies (no hook, every granule writable, the charge within the budget).
+    if (xpsr === frame[7] && frame.length === BASIC_FRAME_WORDS && this.writeRun32(fp, frame, false)) return fp;
+    this.pushChecked(fp, frame, xpsr);
+    return fp;
+  }
+
+  /**
+   * {@link Core.pushFrame}'s stores when the run's fast path did not take them: the frame checked
+   * as one access ({@link Core.frameCheck}), else word by word (the precise stacking fault).
+   */
+  private pushChecked(fp: number, frame: ArrayLike<number>, xpsr: number): void {
     const s = this.frameCheck(fp, AccessKind.Write);
     if (s === undefined) {
       for (let i = 0; i < 8; i++)
         this.general((fp + 4 * i) >>> 0, 4, AccessKind.Write, false, i === 7 ? xpsr : (frame[i] ?? 0), Purpose.Stack);
-      return fp;
+      return;
     }
     // The eight stores written out: a loop costs more than the stores (checks on every pass).
     const w = this.words32;
@@ -244,7 +256,7 @@ export class Core extends AccessPath {
       w[at + 5] = frame[5] ?? 0;
       w[at + 6] = frame[6] ?? 0;
       w[at + 7] = xpsr;
-      return fp;
+      return;
     }
     const off = fp - s.start;
     const view = s.view;
@@ -256,7 +268,6 @@ export class Core extends AccessPath {
     view.setUint32(off + 20, (frame[5] ?? 0) >>> 0, true);
     view.setUint32(off + 24, (frame[6] ?? 0) >>> 0, true);
     view.setUint32(off + 28, xpsr, true);
-    return fp;
   }
 
   /**
@@ -284,6 +295,16 @@ export class Core extends AccessPath {
    */
   unstackFrame(sp: number, frame: Uint32Array): number {
     const fp = sp >>> 0;
+    if (!this.readRun32(fp, BASIC_FRAME_WORDS, false, frame)) this.unstackChecked(fp, frame);
+    const realigned = (frame[7]! & 0x200) !== 0 && (this.scb.ccr & Ccr.STKALIGN) !== 0 ? 4 : 0;
+    return ((fp + FRAME_BYTES) | realigned) >>> 0;
+  }
+
+  /**
+   * {@link Core.unstackFrame}'s loads when the run's fast path did not take them: the frame checked
+   * as one access ({@link Core.frameCheck}), else word by word (the precise unstacking fault).
+   */
+  private unstackChecked(fp: number, frame: Uint32Array): void {
     const s = this.frameCheck(fp, AccessKind.Read);
     if (s === undefined) {
       for (let i = 0; i < 8; i++)
@@ -301,8 +322,6 @@ export class Core extends AccessPath {
       frame[6] = view.getUint32(off + 24, true);
       frame[7] = view.getUint32(off + 28, true);
     }
-    const realigned = this.scb.ccr & Ccr.STKALIGN && frame[7]! & 0x200 ? 4 : 0;
-    return ((fp + FRAME_BYTES) | realigned) >>> 0;
   }
 
   /**
@@ -347,6 +366,9 @@ export class Core extends AccessPath {
       return undefined;
     if (this.hook !== null) this.hook.onAccess(fp, FRAME_BYTES, kind, this.privileged, this.actor);
     if (this.countCycles) this.charge(8 * s.cost);
+    // The frame's view bytes, so that the next frame here takes the fast path (readRun32, writeRun32).
+    this.fillView(s.offset + (fp - s.start));
+    this.fillView(s.offset + (fp + FRAME_BYTES - 1 - s.start));
     return s;
   }
 
