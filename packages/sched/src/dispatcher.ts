@@ -323,13 +323,12 @@ export class Dispatcher<D = unknown> {
           this.events.emit("switch", { time: clock.cycles, tick: clock.ticks, from, to: t });
       }
       this.lastRun = t;
-      if (h.switchIn) {
-        h.switchIn(t, from, s);
-        time.sync();
-      }
+      // Its cycles are folded into simulated time with the first return's, by the sync before the
+      // first step: nothing reads the clock between them (`start` is read as cyclesNow gives it).
+      if (h.switchIn) h.switchIn(t, from, s);
     }
     // a slice a run's time limit paused goes on: its watchdog budget is not renewed
-    const start = clock.cycles - t.carryCycles;
+    const start = time.cyclesNow() - t.carryCycles;
     const { timesliceTicks } = this.o;
     const { budgetCycles, budgetSteps } = t.budgets ?? this.o;
     const restarts = t.restarts;
@@ -342,7 +341,7 @@ export class Dispatcher<D = unknown> {
         h.beforeStep(t, s);
         time.sync();
         if (t.state !== "running") break;
-      }
+      } else time.sync();
       const prog = t.program;
       let done = false;
       let value: unknown;
@@ -433,7 +432,7 @@ export class Dispatcher<D = unknown> {
       }
     }
     if (h.switchOut) {
-      h.switchOut(t, s, { steps, cycles: clock.cycles - start, restarted: t.restarts !== restarts });
+      h.switchOut(t, s, { steps, cycles: time.cyclesNow() - start, restarted: t.restarts !== restarts });
       time.sync();
     }
   }

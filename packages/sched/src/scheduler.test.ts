@@ -233,6 +233,38 @@ describe("simulated time", () => {
     expect([windowed.switches, windowed.now]).toEqual([one.switches, one.now]);
   });
 
+  it("the switch-in's cycles are its task's but not its slice's, with or without a beforeStep hook, and when it faults the task", () => {
+    function slice(withBeforeStep: boolean, faultIn: boolean) {
+      const seen: { now?: number; cycles?: number } = {};
+      const { sched, machine } = setup({
+        syscall: () => 0,
+        switchIn: (t) => {
+          machine.core.charge(100);
+          if (faultIn) sched.fault(t, { kind: "kernel-error", message: "switch-in" });
+        },
+        ...(withBeforeStep ? { beforeStep: () => machine.core.charge(10) } : {}),
+        switchOut: (_t, _s, info) => {
+          seen.cycles = info.cycles;
+        },
+      });
+      const a = sched.spawn({
+        name: "A",
+        priority: 1,
+        *entry() {
+          seen.now = sched.now().cycles; // the task's first step sees the switch-in's cycles
+          machine.core.charge(1000);
+          yield { op: "yield" };
+        },
+      });
+      sched.step();
+      return [seen.now, seen.cycles, a.stats.cycles, sched.now().cycles];
+    }
+    // [the time the first step sees, the slice's cycles the switch-out is told, the task's cycles, now]
+    expect(slice(true, false)).toEqual([110, 1010, 1110, 1110]);
+    expect(slice(false, false)).toEqual([100, 1000, 1100, 1100]);
+    expect(slice(true, true)).toEqual([undefined, 0, 100, 100]);
+  });
+
   it("a paused task stopped between the runs is switched out at the next run, not resumed", () => {
     const events: string[] = [];
     const { sched, machine } = setup({
