@@ -87,6 +87,10 @@ export interface SwitcherDeps {
  *   (MUNSTKERR/UNSTKERR when the saved SP is corrupt) and fetches at the task's code address
  *   (IACCVIOL from data);
  * - after each step: a fault the task's code latched on the core stops it (it cannot catch it).
+ *
+ * The task record's flags are tested as `=== true` (`!== true`): V8 compiles the truthiness of a
+ * field into the whole ToBoolean test (false, "", 0, NaN, null, undefined, ...), a comparison into
+ * one instruction, and a switch makes about a dozen such tests.
  */
 export class ContextSwitcher {
   private readonly core: Core;
@@ -210,7 +214,7 @@ export class ContextSwitcher {
     // dispatch and a wake from idle).
     if (core.mode !== "handler") core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
-    if (k.swSaved) {
+    if (k.swSaved === true) {
       try {
         // PendSV's restore half: the saved SP and CONTROL from the TCB (kernel memory) and MSR
         // CONTROL, the task's MPU plan, then LDMIA R4-R11, LR (and VLDMIA S16-S31 when LR says
@@ -221,7 +225,7 @@ export class ContextSwitcher {
         k.privileged = controlPrivileged(core.read32(k.tcb + TcbField.CONTROL));
         core.charge(c.controlRestore);
         // The task's MPU record, loaded from its TCB (kernel memory) and written to the MPU.
-        if (this.loader.loadTask(k)) core.charge(this.mpuReload);
+        if (this.loader.loadTask(k) === true) core.charge(this.mpuReload);
         else core.charge(c.mpuSkip);
         const regs = core.readWords(sp, SAVED_CORE_WORDS, false, this.loaded);
         core.charge(c.multipleTransfer);
@@ -231,7 +235,7 @@ export class ContextSwitcher {
         // INVPC before anything else is read (kernel README, "Exceptions and switches"). Trusted,
         // a forged 0xFFFFFFED would make the VLDMIA below read 64 bytes above a frame at the
         // stack top with privilege.
-        const fp = k.fpFrame;
+        const fp = k.fpFrame === true;
         const excReturn = regs[SAVED_CORE_WORDS - 1]!;
         if (excReturn !== (fp ? EXC_RETURN_THREAD_PSP_FP : EXC_RETURN_THREAD_PSP))
           core.invalidExceptionReturn(excReturn);
@@ -258,7 +262,7 @@ export class ContextSwitcher {
     } else this.loader.loadTask(k);
     // The exception return (at the first step) runs with the task's privilege.
     core.mode = "thread";
-    core.controlNPriv = !k.privileged;
+    core.controlNPriv = k.privileged !== true;
     core.controlSpsel = true; // EXC_RETURN 0xFFFFFFFD/ED: Thread mode on the process stack (PSPLIM)
     core.actor = makeActor(ActorMode.User, k.id);
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
@@ -284,7 +288,7 @@ export class ContextSwitcher {
     core.mode = "handler";
     core.actor = makeActor(ActorMode.Kernel, k.id);
     this.checker?.taskRunning(0);
-    if (k.swSaved || t.state === "faulted" || t.state === "stopped" || core.pendingFault !== null) {
+    if (k.swSaved === true || t.state === "faulted" || t.state === "stopped" || core.pendingFault !== null) {
       // Only a task that ended comes here: a live one's switch-out pays nothing for it.
       if (t.state === "stopped") {
         // A task that ended on the CPU (its `exit`, or its main returning: an exit the task did
@@ -299,10 +303,11 @@ export class ContextSwitcher {
       }
       return;
     }
-    if (!k.stacked) this.svcEntry(t); // given up without a request (a halt, a paused slice ended between runs): stack now
-    if (!k.stacked) return; // the stacking faulted
+    if (k.stacked !== true) this.svcEntry(t); // given up without a request (a halt, a paused slice ended between runs): stack now
+    if (k.stacked !== true) return; // the stacking faulted
     core.charge(this.timing.tailChain); // the SVC's return tail-chains into the PendSV it pended
-    const words = SAVED_CORE_WORDS + (k.fpFrame ? SAVED_FP_WORDS : 0);
+    const fp = k.fpFrame === true;
+    const words = SAVED_CORE_WORDS + (fp ? SAVED_FP_WORDS : 0);
     const low = k.frameAt - 4 * words;
     try {
       if (low < k.stack.base + GUARD_BYTES || low >= k.stack.top) {
@@ -318,7 +323,7 @@ export class ContextSwitcher {
         );
       }
       this.checker?.stackPointer(k.id, low);
-      if (k.fpFrame) {
+      if (fp) {
         // The VSTM below is the handler's first FP instruction: lazy state preservation writes
         // S0-S15 and FPSCR into the space the entry reserved, with the task's privilege
         // (MLSPERR/LSPERR when it may not: the SP was outside its stack at the entry).
@@ -328,7 +333,7 @@ export class ContextSwitcher {
       // The stores below are privileged: the frame must lie in the stack too. The SVC stacked it
       // with the task's privilege wherever its SP was; a frame just above the stack top (SP moved
       // into memory the task may write) would put them on the bytes between the top and the frame.
-      const frameEnd = k.frameAt + (k.fpFrame ? 32 + FP_AREA_BYTES : 32);
+      const frameEnd = k.frameAt + (fp ? 32 + FP_AREA_BYTES : 32);
       if (frameEnd > k.stack.top) {
         throw new KernelError(
           "STACK_OVERFLOW",
@@ -336,11 +341,11 @@ export class ContextSwitcher {
           { task: k.name, frame: k.frameAt, bytes: 4 * words },
         );
       }
-      if (k.fpFrame) {
+      if (fp) {
         core.writeWords(low + 4 * SAVED_CORE_WORDS, SAVED_FP_ZEROS);
         core.charge(c.multipleTransfer);
       }
-      core.writeWords(low, k.fpFrame ? SAVED_EXTENDED : SAVED_BASIC);
+      core.writeWords(low, fp ? SAVED_EXTENDED : SAVED_BASIC);
       core.charge(c.multipleTransfer + c.contextSave);
       core.write32(k.tcb + TcbField.SP, low);
       k.swSaved = true;
@@ -367,14 +372,14 @@ export class ContextSwitcher {
       } else core.clearFault();
       return;
     }
-    if (t.state === "running" && !t.data.stacked) this.svcEntry(t);
+    if (t.state === "running" && t.data.stacked !== true) this.svcEntry(t);
   }
 
   /** Exception entry from the task: its frame on its stack (extended with an FP context). */
   private svcEntry(t: Task<KTask>): void {
     const k = t.data;
     const core = this.core;
-    const fp = this.timing.fpu && k.ctx.usesFpu;
+    const fp = this.timing.fpu === true && k.ctx.usesFpu === true;
     const sp = k.ctx.sp;
     const below = fp ? FP_AREA_BYTES : 0;
     try {
@@ -460,9 +465,9 @@ export class ContextSwitcher {
     if (core.actor !== user) core.actor = user;
     // A task its `exit` stopped is only unwound (its finally blocks run): no exception return to
     // it, as a task deleting itself never returns from the SVC (docs/timing.md, "A task's end").
-    if (t.stopping) return;
+    if (t.stopping === true) return;
     try {
-      if (k.stacked) {
+      if (k.stacked === true) {
         this.ticks?.tailChain(); // a SysTick that fell in the SVC handler: tail-chained before the return
         core.charge(k.timing.exceptionReturn);
         let sp = core.unstackFrame(k.frameAt, k.frame);
