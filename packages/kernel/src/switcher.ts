@@ -105,6 +105,8 @@ export class ContextSwitcher {
   private readonly stopped: SwitcherDeps["stopped"];
   /** The MPU reload's cycles: LDMs of the TCB's record and STMs to the MPU (docs/timing.md). */
   private readonly mpuReload: number;
+  /** A tail-chain's cycles (the board's core: read once, not through the timing's table at every switch). */
+  private readonly tailChain: number;
   /** Where the switch-in's and the return's loads land (read into one array, no allocation per switch). */
   private readonly loaded = new Uint32Array(Math.max(SAVED_CORE_WORDS, SAVED_FP_WORDS, LAZY_FP_WORDS));
   /** The frame a fault exception stacks (its PC set at each fault; the other registers are zeros in the model). */
@@ -127,6 +129,7 @@ export class ContextSwitcher {
     this.stamp = deps.stamp;
     this.stopped = deps.stopped;
     this.mpuReload = deps.timing.mpuReload(deps.core.mpu.regionCount);
+    this.tailChain = deps.timing.tailChain;
   }
 
   /**
@@ -268,7 +271,7 @@ export class ContextSwitcher {
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
     this.checker?.taskRunning(k.id);
     this.watchdog?.arm(k.name, k.watchdogCycles);
-    if (from !== t && this.events.watched.switch && this.events.listenerCount("switch") > 0) {
+    if (from !== t && this.events.watched.switch === true && this.events.listenerCount("switch") > 0) {
       this.events.emit("switch", { ...this.stamp(), from: from?.name ?? null, to: t.name });
     }
   }
@@ -297,7 +300,7 @@ export class ContextSwitcher {
         if (!k.swSaved && core.pendingFault === null) {
           if (!k.stacked) this.svcEntry(t);
           // The SVC's return tail-chains into the PendSV it pended.
-          core.charge(this.timing.tailChain + c.schedule);
+          core.charge(this.tailChain + c.schedule);
         }
         this.stopped(t);
       }
@@ -305,7 +308,7 @@ export class ContextSwitcher {
     }
     if (k.stacked !== true) this.svcEntry(t); // given up without a request (a halt, a paused slice ended between runs): stack now
     if (k.stacked !== true) return; // the stacking faulted
-    core.charge(this.timing.tailChain); // the SVC's return tail-chains into the PendSV it pended
+    core.charge(this.tailChain); // the SVC's return tail-chains into the PendSV it pended
     const fp = k.fpFrame === true;
     const words = SAVED_CORE_WORDS + (fp ? SAVED_FP_WORDS : 0);
     const low = k.frameAt - 4 * words;
@@ -422,7 +425,7 @@ export class ContextSwitcher {
     // A SysTick's stacking fault: the fault is taken in the tick's entry's place, already charged.
     if (isTickStackingFault(fault)) return;
     if (k.stacked) {
-      core.charge(this.timing.tailChain);
+      core.charge(this.tailChain);
       return;
     }
     const fp = this.timing.fpu && k.ctx.usesFpu;
@@ -450,7 +453,7 @@ export class ContextSwitcher {
   private kernelFaultEntry(e: unknown): void {
     if (!(e instanceof Fault)) return;
     this.core.clearFault();
-    this.core.charge((e.cfsr & Cfsr.INVPC) !== 0 ? this.timing.tailChain : this.timing.nestedFaultEntry());
+    this.core.charge((e.cfsr & Cfsr.INVPC) !== 0 ? this.tailChain : this.timing.nestedFaultEntry());
   }
 
   /**
