@@ -216,7 +216,7 @@ export class ContextSwitcher {
     // Handler mode already after a switch-out (the setter, a call here, is left for the first
     // dispatch and a wake from idle).
     if (core.mode !== "handler") core.mode = "handler";
-    core.actor = makeActor(ActorMode.Kernel, k.id);
+    core.actor = k.kernelActor;
     if (k.swSaved === true) {
       try {
         // PendSV's restore half: the saved SP and CONTROL from the TCB (kernel memory) and MSR
@@ -267,7 +267,7 @@ export class ContextSwitcher {
     core.mode = "thread";
     core.controlNPriv = k.privileged !== true;
     core.controlSpsel = true; // EXC_RETURN 0xFFFFFFFD/ED: Thread mode on the process stack (PSPLIM)
-    core.actor = makeActor(ActorMode.User, k.id);
+    core.actor = k.userActor;
     // The checker: this task's live stack is plain while it runs (its stack accesses pass the filter).
     this.checker?.taskRunning(k.id);
     this.watchdog?.arm(k.name, k.watchdogCycles);
@@ -289,7 +289,7 @@ export class ContextSwitcher {
     if (this.watchdog !== null) this.watchdog.disarm();
     this.ticks?.stop();
     core.mode = "handler";
-    core.actor = makeActor(ActorMode.Kernel, k.id);
+    core.actor = k.kernelActor;
     this.checker?.taskRunning(0);
     if (k.swSaved === true || t.state === "faulted" || t.state === "stopped" || core.pendingFault !== null) {
       // Only a task that ended comes here: a live one's switch-out pays nothing for it.
@@ -464,7 +464,7 @@ export class ContextSwitcher {
   beforeStep(t: Task<KTask>): void {
     const core = this.core;
     const k = t.data;
-    const user = makeActor(ActorMode.User, t.id);
+    const user = k.userActor;
     if (core.actor !== user) core.actor = user;
     // A task its `exit` stopped is only unwound (its finally blocks run): no exception return to
     // it, as a task deleting itself never returns from the SVC (docs/timing.md, "A task's end").

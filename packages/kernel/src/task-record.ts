@@ -1,3 +1,4 @@
+import { ActorMode, makeActor } from "@rtos-sim/hw";
 import type { FaultPolicy, TaskSpec } from "./config.js";
 import type { FaultRecord } from "./fault-report.js";
 import type { HeapGate } from "./heap-gate.js";
@@ -97,6 +98,10 @@ export interface TaskCosts {
 export interface KTask {
   /** Task id: 1-based, in spawn order (the scheduler's id too). */
   readonly id: number;
+  /** The core's actor tag while the kernel works for the task (`makeActor(ActorMode.Kernel, id)`). */
+  readonly kernelActor: number;
+  /** The core's actor tag while the task's code runs (`makeActor(ActorMode.User, id)`). */
+  readonly userActor: number;
   /** Task name, unique in the kernel (`TaskSpec.name`). */
   readonly name: string;
   /** The kernel's frozen copy of the task's description, taken at spawn: what its rights are read from. */
@@ -202,8 +207,11 @@ export interface GatedHeap extends TaskHeap {
   readonly allocator: HeapGate;
 }
 
-/** A {@link KTask}'s fields as the kernel creates them (all but `heapInUse` and `heapPeak`, read from its live blocks). */
-export type TaskRecordInit = Omit<KTask, "heapInUse" | "heapPeak">;
+/**
+ * A {@link KTask}'s fields as the kernel creates them: all but `heapInUse` and `heapPeak` (read
+ * from its live blocks) and the actor tags (made from its id).
+ */
+export type TaskRecordInit = Omit<KTask, "heapInUse" | "heapPeak" | "kernelActor" | "userActor">;
 
 /**
  * The kernel's record of a task ({@link KTask}) as an instance of one class: every record has the
@@ -215,6 +223,8 @@ export class TaskRecord implements KTask {
   // `declare`d: assigned once in the constructor, never first defined as `undefined` (see the
   // note on hw's AccessPath: a field first seen undefined keeps its numbers tagged).
   declare readonly id: number;
+  declare readonly kernelActor: number;
+  declare readonly userActor: number;
   declare readonly name: string;
   declare readonly spec: TaskSpec;
   declare privileged: boolean;
@@ -248,6 +258,9 @@ export class TaskRecord implements KTask {
   /** `inUse`: the record of the task's live heap blocks (`heapInUse` is its `inUse`). */
   constructor(init: TaskRecordInit, inUse: { readonly inUse: number; readonly peak: number }) {
     this.id = init.id;
+    // Made once: the context switch sets them at every switch (makeActor's imports are checked at each call).
+    this.kernelActor = makeActor(ActorMode.Kernel, init.id);
+    this.userActor = makeActor(ActorMode.User, init.id);
     this.name = init.name;
     this.spec = init.spec;
     this.privileged = init.privileged;
