@@ -214,9 +214,18 @@ describe("system registers", () => {
     const stacked = decodeXpsr(0x80000200 | 0x10);
     expect(stacked.text[1]).toBe("  IPSR   exception 16: IRQ 0");
     expect(stacked.text[2]).toBe("  APSR   N");
-    expect(stacked.text[3]).toContain("T 0: clear, so the next instruction faults (UsageFault INVSTATE)");
+    expect(stacked.text[3]).toBe(
+      "  EPSR   T 0: in a stacked xPSR, returning to it faults (UsageFault INVSTATE): a corrupt frame or a branch to an even address (read with MRS, T and ICI/IT always read as 0)",
+    );
     expect(stacked.text[4]).toContain("bit 9  set");
     expect(stacked.json).toMatchObject({ exception: 16, thumb: false, stackAligned: true });
+  });
+
+  it("xPSR read with MRS: T reads as 0 there (EPSR reads as zero), so a clear T is not said to fault", () => {
+    // ARMv7-M B5.2.2 MRS: the EPSR bits read as zero; only a stacked xPSR carries T and ICI/IT.
+    const mrs = decodeXpsr(0x20000000);
+    expect(mrs.text[3]).not.toContain("the next instruction faults");
+    expect(mrs.text[3]).toContain("read with MRS, T and ICI/IT always read as 0");
   });
 
   it("CONTROL: privilege and stack of Thread mode", () => {

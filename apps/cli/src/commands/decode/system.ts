@@ -207,7 +207,9 @@ const EXCEPTIONS: Readonly<Record<number, string>> = {
 
 /**
  * xPSR (read with MRS, or a stacked xPSR from an exception frame: the word at SP + 28): the
- * flags, the exception number (IPSR), the T bit and the stacked-frame alignment bit.
+ * flags, the exception number (IPSR), the T bit and the stacked-frame alignment bit. MRS reads
+ * EPSR's bits (T, ICI/IT) as zero (ARMv7-M B5.2.2): only a stacked xPSR carries them, so a clear
+ * T is said to fault only there.
  */
 export function decodeXpsr(value: number): Decoded {
   const exception = value & 0x1ff;
@@ -222,7 +224,7 @@ export function decodeXpsr(value: number): Decoded {
     `  APSR   ${flags.length > 0 ? flags.join(" ") : "no flag set"}${ge !== 0 ? `, GE ${ge.toString(2).padStart(4, "0")} (DSP)` : ""}`,
   );
   text.push(
-    `  EPSR   T ${t ? 1 : 0}${t ? " (Thumb: as it must be)" : ": clear, so the next instruction faults (UsageFault INVSTATE); in a stacked xPSR, a corrupt frame or a branch to an even address"}` +
+    `  EPSR   T ${t ? 1 : 0}${t ? " (Thumb: as it must be)" : ": in a stacked xPSR, returning to it faults (UsageFault INVSTATE): a corrupt frame or a branch to an even address (read with MRS, T and ICI/IT always read as 0)"}` +
       `${ici !== 0 ? `; ICI/IT 0x${ici.toString(16)} (inside an IT block or an interrupted LDM/STM)` : ""}`,
   );
   if ((value & (1 << 9)) !== 0) {
