@@ -1,4 +1,4 @@
-import { BOARDS, createMachine, findBoard } from "@rtos-sim/hw";
+import { BOARDS, type Board, Cfsr, createMachine, findBoard, type Machine, MpuReg } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../cli/test-io.js";
 import { lookUpAddress } from "./map-address.js";
@@ -53,8 +53,75 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
       name: null,
       notes: [
         "nothing on stm32f407's bus here: a data access is a BusFault (PRECISERR, BFAR = 0x30000000), a fetch a BusFault IBUSERR",
+        "with the MPU on, an unprivileged access no region grants is a MemManage fault (DACCVIOL, MMFAR) before the bus",
       ],
     });
+    // In an XN range of the default map (here Peripheral), the fetch never reaches the bus.
+    expect(lookUpAddress(F407, 0x40100000).notes[0]).toBe(
+      "nothing on stm32f407's bus here: a data access is a BusFault (PRECISERR, BFAR = 0x40100000), a fetch a MemManage IACCVIOL (the default map's XN, before the bus)",
+    );
+    expect(lookUpAddress(F407, 0xe000ef00).notes).toEqual([
+      "Private Peripheral Bus: privileged access only (an unprivileged access is a BusFault, PRECISERR); the MPU does not apply",
+      "never executable (XN): a fetch is a MemManage IACCVIOL",
+      "with CCR.USERSETMPEND set, unprivileged code may access STIR",
+    ]);
+  });
+
+  it("says the fault the simulated core takes at an unmapped or PPB address: read, write, fetch, privileged or not, MPU off and on", () => {
+    // CFSR after one access (the MPU off, or ENABLE | PRIVDEFENA with no region), cleared before it.
+    const machines = new Map<string, Machine>();
+    const cfsr = (board: Board, mpu: number, access: (m: Machine) => void): number => {
+      const key = `${board.name} ${mpu}`;
+      let m = machines.get(key);
+      if (m === undefined) {
+        m = createMachine(board);
+        if (mpu !== 0) m.core.write32(MpuReg.CTRL, mpu);
+        machines.set(key, m);
+      }
+      m.core.clearFault();
+      m.core.write32(0xe000ed28, 0xffffffff); // CFSR is write-one-to-clear
+      try {
+        access(m);
+      } catch {
+        // the fault is latched in CFSR
+      }
+      return m.scb.cfsr;
+    };
+    const bus = Cfsr.PRECISERR | Cfsr.BFARVALID;
+    const mem = Cfsr.DACCVIOL | Cfsr.MMARVALID;
+    for (const board of Object.values(BOARDS)) {
+      for (const a of [0x30000000, 0x40100000, 0x5ff00000, 0x70000000, 0xa0000000, 0xe0100000, 0xfff00000]) {
+        const l = lookUpAddress(board, a);
+        if (l.kind !== "unmapped") continue;
+        const fetch = l.notes[0]!.includes("a fetch a MemManage IACCVIOL") ? Cfsr.IACCVIOL : Cfsr.IBUSERR;
+        expect([board.name, a, l.notes[1]]).toEqual([
+          board.name,
+          a,
+          "with the MPU on, an unprivileged access no region grants is a MemManage fault (DACCVIOL, MMFAR) before the bus",
+        ]);
+        expect([
+          board.name,
+          a,
+          cfsr(board, 0, (m) => m.core.read32(a)),
+          cfsr(board, 0, (m) => m.core.read32(a, true)),
+          cfsr(board, 0, (m) => m.core.write32(a, 0)),
+          cfsr(board, 5, (m) => m.core.read32(a)),
+          cfsr(board, 5, (m) => m.core.read32(a, true)),
+          cfsr(board, 0, (m) => m.core.fetch(a)),
+          cfsr(board, 5, (m) => m.core.fetch(a)),
+        ]).toEqual([board.name, a, bus, bus, bus, bus, mem, fetch, fetch]);
+      }
+      const ppb = lookUpAddress(board, 0xe000ed28);
+      expect(ppb.notes.slice(0, 2)).toEqual([
+        "Private Peripheral Bus: privileged access only (an unprivileged access is a BusFault, PRECISERR); the MPU does not apply",
+        "never executable (XN): a fetch is a MemManage IACCVIOL",
+      ]);
+      expect([
+        cfsr(board, 0, (m) => m.core.read32(0xe000ed28)),
+        cfsr(board, 5, (m) => m.core.read32(0xe000ed28, true)),
+        cfsr(board, 5, (m) => m.core.fetch(0xe000ed28)),
+      ]).toEqual([0, bus, Cfsr.IACCVIOL]);
+    }
   });
 
   it("the command prints only the lookup; --json the same fields; a bad address is a usage error", async () => {

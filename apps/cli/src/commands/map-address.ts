@@ -30,8 +30,9 @@ function systemRegisters(board: Board): ReadonlyMap<number, string> {
 /**
  * What lies at `address` on `board`: the memory region or peripheral range that holds it (with
  * the device at that address, if the board names one), a system register of the PPB, or nothing
- * (an access there is a BusFault); and the default memory map's attributes, which apply where no
- * MPU region matches and PRIVDEFENA lets privileged code through. For MMFAR and BFAR values.
+ * (an access there is a BusFault; a fetch where the default map is XN, a MemManage IACCVIOL); and
+ * the default memory map's attributes, which apply where no MPU region matches and PRIVDEFENA lets
+ * privileged code through. For MMFAR and BFAR values.
  */
 export function lookUpAddress(board: Board, address: number): AddressLookup {
   const a = address >>> 0;
@@ -68,7 +69,9 @@ export function lookUpAddress(board: Board, address: number): AddressLookup {
     const named = systemRegisters(board).get((a & ~3) >>> 0);
     const notes = [
       "Private Peripheral Bus: privileged access only (an unprivileged access is a BusFault, PRECISERR); the MPU does not apply",
+      "never executable (XN): a fetch is a MemManage IACCVIOL",
     ];
+    if ((a & ~3) >>> 0 === ScbReg.STIR) notes.push("with CCR.USERSETMPEND set, unprivileged code may access STIR");
     if (named === undefined) notes.push("no system register the simulator models here");
     return {
       address: a,
@@ -86,7 +89,10 @@ export function lookUpAddress(board: Board, address: number): AddressLookup {
     offset: null,
     defaultMap,
     notes: [
-      `nothing on ${board.name}'s bus here: a data access is a BusFault (PRECISERR, BFAR = ${hex32(a)}), a fetch a BusFault IBUSERR`,
+      `nothing on ${board.name}'s bus here: a data access is a BusFault (PRECISERR, BFAR = ${hex32(a)}), ${
+        r.xn ? "a fetch a MemManage IACCVIOL (the default map's XN, before the bus)" : "a fetch a BusFault IBUSERR"
+      }`,
+      "with the MPU on, an unprivileged access no region grants is a MemManage fault (DACCVIOL, MMFAR) before the bus",
     ],
   };
 }
