@@ -418,6 +418,53 @@ describe("a forged record that changes only PSPLIM (PMSAv8: the record's last wo
     expect(f.mpuHeld?.reason).toContain("the words that differ load the same regions");
   });
 
+  it.each([
+    ["PMSAv8", MPS2_AN505],
+    ["PMSAv7", STM32F407],
+  ] as const)(
+    "%s: a record that changes only a disabled region's words (it stays disabled) holds the plan's regions, labelled as the plan's",
+    (_, board) => {
+      const k = bootKernel({ board });
+      const victim = k.spawn({
+        name: "victim",
+        *main(t) {
+          yield* t.sleep({ ms: 1 });
+          t.read32(0x30000000); // outside its regions: a MemManage fault
+        },
+      });
+      const free = victim.plan.views().findIndex((v) => !v.enabled);
+      k.spawn({
+        name: "admin",
+        privileged: true,
+        *main(t) {
+          // The free region's RBAR: a base, the region left disabled (PMSAv8: after MAIR0/1; PMSAv7:
+          // VALID and REGION select it, as the plan's own word does).
+          const v8 = board === MPS2_AN505;
+          const at = victim.tcb + TcbField.MPU + (v8 ? 8 : 0) + 8 * free;
+          t.write32(at, v8 ? 0x20000000 : (0x20000000 | 0x10 | free) >>> 0);
+          yield* t.exit();
+        },
+      });
+      k.run({ ms: 3 });
+      expect(free).toBeGreaterThan(0);
+      expect(k.machine.mpu.region(free).enabled).toBe(false);
+      expect(k.machine.mpu.region(free).base).toBe(0x20000000); // the forged word was loaded
+      const f = k.faults[0]!;
+      const reason =
+        "the plan's regions, but its TCB's MPU record was overwritten, and loaded as found: the words that differ load the same regions (reserved bits, a disabled region's words, a MAIR attribute no region uses)";
+      expect([f.task, f.kind, f.mpuHeld?.regionsSame, f.mpuHeld?.reason]).toEqual([
+        "victim",
+        "memmanage",
+        true,
+        reason,
+      ]);
+      const dump = f.dump.split("\n");
+      const at = dump.indexOf(`MPU regions (${reason}):`);
+      expect(at).toBeGreaterThan(0);
+      expect(dump.slice(at + 1).some((l) => l.includes("stack"))).toBe(true);
+    },
+  );
+
   it("a record whose words differ only in a MAIR attribute no region uses says its words load the same regions", () => {
     const k = bootKernel({ board: MPS2_AN505 });
     const victim = k.spawn({
@@ -440,7 +487,7 @@ describe("a forged record that changes only PSPLIM (PMSAv8: the record's last wo
     const f = k.faults[0]!;
     expect(f.task).toBe("victim");
     expect(f.mpuHeld?.reason).toBe(
-      "the plan's regions, but its TCB's MPU record was overwritten, and loaded as found: the words that differ load the same regions (reserved bits, a MAIR attribute no region uses)",
+      "the plan's regions, but its TCB's MPU record was overwritten, and loaded as found: the words that differ load the same regions (reserved bits, a disabled region's words, a MAIR attribute no region uses)",
     );
     expect(f.mpuHeld?.stackLimit).toBeUndefined();
   });
