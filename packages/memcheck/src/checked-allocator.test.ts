@@ -225,7 +225,9 @@ describe("resize through the wrapper", () => {
     // The stale pointer's report says the block was freed by the realloc that moved it.
     const hexQ = `0x${q.toString(16).padStart(8, "0")}`;
     expect(f.checker.reports[1]!.block?.freed?.label).toBe(`realloc moved it to ${hexQ}`);
-    expect(formatReport(f.checker.reports[1]!)).toMatch(new RegExp(`freed by task sensor at .*\\(realloc moved it to ${hexQ}\\)`));
+    expect(formatReport(f.checker.reports[1]!)).toMatch(
+      new RegExp(`freed by task sensor at .*\\(realloc moved it to ${hexQ}\\)`),
+    );
     expect(heap.resize(q, 0)).toBeNull();
     expect(heap.owns(q)).toBe(false);
     expect(heap.resize(0x20001234, 8)).toBeNull();

@@ -190,7 +190,8 @@ function frameProblem(
 /**
  * A read of a byte never written. In a local of a live call frame, Memcheck's "created by a stack
  * allocation": the frame and the local are named and the report places the address in the frame;
- * elsewhere, the block that holds it (a heap allocation's sites).
+ * elsewhere in a task's live stack, the stack (not the block it was carved from); elsewhere, the
+ * block that holds it (a heap allocation's sites).
  */
 function uninitializedRead(ctx: ClassifyContext, a: number, s: number): Problem {
   const st = isStackLive(s) ? stackOf(ctx, a) : undefined;
@@ -203,6 +204,21 @@ function uninitializedRead(ctx: ClassifyContext, a: number, s: number): Problem 
       block: null,
       details: [stateLine(s)],
       frame: { record, task: st.task },
+    };
+  }
+  if (st) {
+    // In a task's live stack but in no frame (a push never written): the stack names it, not the
+    // block the stack was carved from (the kernel's stack pool, "allocated by task kernel").
+    return {
+      address: a,
+      kind: "uninitialized-read",
+      message: `read of uninitialized memory, in the live stack of task ${ctx.taskName(st.task)} (pushed, never written)`,
+      block: null,
+      details: [
+        stateLine(s),
+        `stack of task ${ctx.taskName(st.task)}: [${hex(st.base)}, ${hex(st.top)}), SP ${hex(st.sp)}`,
+      ],
+      frame: null,
     };
   }
   return {

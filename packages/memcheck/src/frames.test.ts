@@ -98,12 +98,20 @@ describe("call frames on a task stack", () => {
     expect(fixed.f.checker.reports).toEqual([]);
   });
 
-  it("uninitialized-read of a stack byte outside any frame keeps the plain message", () => {
-    const { f, base } = withFrame();
+  it("uninitialized-read of a live stack byte outside any frame names the task's stack, not the block it was carved from", () => {
+    const { f, base, stack, top } = withFrame();
     f.checker.stackPointer(SENSOR, base - 16); // a push below the frame, never written
     f.m.core.read32(base - 16);
     const r = f.checker.reports[0]!;
-    expect([r.kind, r.message, r.frame]).toEqual(["uninitialized-read", "read of uninitialized memory", null]);
+    expect([r.kind, r.message, r.frame, r.block]).toEqual([
+      "uninitialized-read",
+      "read of uninitialized memory, in the live stack of task sensor (pushed, never written)",
+      null,
+      null,
+    ]);
+    const hex = (v: number) => `0x${v.toString(16).padStart(8, "0")}`;
+    expect(r.details).toContain(`stack of task sensor: [${hex(stack)}, ${hex(top)}), SP ${hex(base - 16)}`);
+    expect(formatReport(r)).not.toContain("inside 512-byte block");
   });
 
   it("a word store over the end of `i` reports its first redzone byte; an underflow names the local above", () => {
