@@ -582,6 +582,7 @@ function recordDifference(machine: Machine, k: KTask, registers: readonly MpuReg
   return {
     ...(limit !== null && value !== limit ? { stackLimit: { value, plan: limit } } : {}),
     ...(sameRegions(registers, plan.views()) ? { regionsSame: true } : {}),
+    architecture: plan.architecture,
   };
 }
 

@@ -240,13 +240,16 @@ export interface StackLimitDifference {
  * What a record loaded as found changed besides the regions: PSPLIM, the record's last word on
  * PMSAv8 (`stackLimit`: the value loaded and the plan's), or nothing the regions show
  * (`regionsSame`: the registers decode to the plan's regions; what differs is PSPLIM, or words
- * that load the same regions: reserved bits, a disabled region's words, a MAIR attribute no region uses).
+ * that load the same regions: reserved bits, a disabled region's words, on PMSAv8 a MAIR attribute
+ * no region uses).
  */
 export interface RecordDifference {
   /** PSPLIM as loaded from the record, and as the plan has it, when they differ. */
   readonly stackLimit?: StackLimitDifference;
   /** The registers decode to the plan's regions (those enabled; a region disabled in both matches nothing). */
   readonly regionsSame?: boolean;
+  /** The MPU's architecture (MAIR attributes are PMSAv8's: the message names them only there). */
+  readonly architecture?: string;
 }
 
 /**
@@ -265,7 +268,7 @@ export function notPlanReason(heldBy?: string, registersWritten?: boolean, diffe
     limit !== undefined
       ? `PSPLIM ${hex32(limit.value)}, the plan's ${hex32(limit.plan)}`
       : difference?.regionsSame === true
-        ? "the words that differ load the same regions (reserved bits, a disabled region's words, a MAIR attribute no region uses)"
+        ? `the words that differ load the same regions (reserved bits, a disabled region's words${difference.architecture === "pmsav8" ? ", a MAIR attribute no region uses" : ""})`
         : "";
   const same = difference?.regionsSame === true ? "the plan's regions, but " : "";
   return what === "" ? found : `${same}${found}: ${what}`;
