@@ -1,7 +1,7 @@
 import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
 import { GRANULE_EXECUTABLE, VIEW_COST_SHIFT, ViewCache, viewVariant } from "./access-view.js";
 import type { HwEmitter } from "./events.js";
-import { Cfsr, ExceptionNumber, Fault, Hfsr } from "./fault.js";
+import { Cfsr, ExceptionNumber, Fault } from "./fault.js";
 import type { Bus } from "./memory/bus.js";
 import { defaultPerm, isSystemXn } from "./mpu/fields.js";
 import type { MpuModel, PermTable } from "./mpu/model.js";
@@ -958,11 +958,9 @@ export class AccessPath {
     if (this.priority < 0) {
       lockup = true;
       exception = ExceptionNumber.HardFault;
-    } else if (cause === ExceptionNumber.HardFault) {
-      scb.hfsr = (scb.hfsr | hfsrBits) >>> 0;
-    } else if (!scb.faultEnabled(cause) || scb.priority(cause) >= this.priority) {
-      exception = ExceptionNumber.HardFault;
-      scb.hfsr = (scb.hfsr | Hfsr.FORCED) >>> 0;
+    } else {
+      // Escalation and HFSR are the SCB's (ARMv6-M: every fault a HardFault, no HFSR).
+      exception = scb.faultException(cause, this.priority, hfsrBits);
     }
     // The fault's JS stack names the line of code that made the access (a kernel's fault record
     // shows it): it may lie deeper than the engine's default of 10 frames below this one.
@@ -980,6 +978,7 @@ export class AccessPath {
         faultAddress: bits & (Cfsr.MMARVALID | Cfsr.BFARVALID) ? address : null,
         access,
         lockup,
+        faultStatusRegisters: scb.profile.configurableFaults,
       });
     } finally {
       if (deepen) E.stackTraceLimit = limit;

@@ -156,6 +156,7 @@ describe("the Fault object", () => {
       faultAddress: 0x20000010,
       access: { address: 0x20000010, size: 2, kind: "write", privileged: false, actor: 0x0d },
       lockup: false,
+      faultStatusRegisters: true,
       message: f.message,
     });
   });

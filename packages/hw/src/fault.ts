@@ -101,22 +101,34 @@ export function exceptionName(n: number): string {
   }
 }
 
-/** Details of a {@link Fault}. */
+/**
+ * Details of a {@link Fault}. On a core without fault status registers (ARMv6-M,
+ * `faultStatusRegisters` false) `exception` is always HardFault and `hfsr` 0, while `cause`,
+ * `cfsr` and `faultAddress` keep the model's classification: what an ARMv7-M core would record
+ * for the same access, which no register of the ARMv6-M core holds (docs/fault-reports.md,
+ * "ARMv6-M").
+ */
 export interface FaultInfo {
-  /** The exception taken: the configurable fault, or 3 when it escalated to HardFault. */
+  /** The exception taken: the configurable fault, or 3 when it escalated to HardFault (always 3 on ARMv6-M). */
   readonly exception: ExceptionNumber;
-  /** The configurable fault that was raised (4, 5 or 6), even when escalated. */
+  /** The configurable fault that was raised (4, 5 or 6), even when escalated (ARMv6-M: the model's classification). */
   readonly cause: ExceptionNumber;
-  /** CFSR bits this fault set (the register may hold older bits too). */
+  /** CFSR bits this fault set (the register may hold older bits too); ARMv6-M: the model's classification, in no register. */
   readonly cfsr: number;
-  /** HFSR after the fault (FORCED set on escalation). */
+  /** HFSR after the fault (FORCED set on escalation; 0 on ARMv6-M, which has no HFSR). */
   readonly hfsr: number;
-  /** MMFAR or BFAR value when valid (MMARVALID / BFARVALID), else null. */
+  /** MMFAR or BFAR value when valid (MMARVALID / BFARVALID), else null; ARMv6-M: the model's, in no register. */
   readonly faultAddress: number | null;
   /** The access that faulted. */
   readonly access: AccessRecord;
   /** True when the fault happened at priority < 0 (HardFault/NMI): the core locks up. */
   readonly lockup: boolean;
+  /**
+   * Whether the core has the fault status and address registers (CFSR, HFSR, MMFAR, BFAR) that
+   * hold `cfsr`, `hfsr` and `faultAddress`. Default true; false on ARMv6-M, where a handler sees
+   * only the HardFault and its stacked frame.
+   */
+  readonly faultStatusRegisters?: boolean;
 }
 
 /**
@@ -131,6 +143,8 @@ export class Fault extends Error implements FaultInfo {
   readonly faultAddress: number | null;
   readonly access: AccessRecord;
   readonly lockup: boolean;
+  /** See {@link FaultInfo.faultStatusRegisters} (false on ARMv6-M). */
+  readonly faultStatusRegisters: boolean;
   /** Decoded names of {@link Fault.cfsr}. */
   readonly cfsrNames: readonly string[];
 
@@ -138,11 +152,18 @@ export class Fault extends Error implements FaultInfo {
     const names = decodeCfsr(info.cfsr);
     const shown = names.length > 0 ? names : decodeHfsr(info.hfsr);
     const where = info.faultAddress === null ? "" : ` at 0x${info.faultAddress.toString(16).padStart(8, "0")}`;
-    const esc = info.exception !== info.cause && !info.lockup ? ` escalated to HardFault (HFSR.FORCED)` : "";
+    const registers = info.faultStatusRegisters ?? true;
+    const esc =
+      info.exception !== info.cause && !info.lockup && registers ? ` escalated to HardFault (HFSR.FORCED)` : "";
+    const access = `${accessKindName(info.access.kind)} of ${info.access.size} byte(s) at 0x${info.access.address
+      .toString(16)
+      .padStart(8, "0")}`;
     super(
-      `${info.lockup ? "Lockup: " : ""}${exceptionName(info.cause)} ${shown.join("|")}${where}${esc} on ${accessKindName(
-        info.access.kind,
-      )} of ${info.access.size} byte(s) at 0x${info.access.address.toString(16).padStart(8, "0")}`,
+      registers
+        ? `${info.lockup ? "Lockup: " : ""}${exceptionName(info.cause)} ${shown.join("|")}${where}${esc} on ${access}`
+        : `${info.lockup ? "Lockup: " : ""}HardFault on ${access} (ARMv6-M: no fault status registers; the model's classification: ${exceptionName(
+            info.cause,
+          )} ${shown.join("|")}${where})`,
     );
     this.name = "Fault";
     this.exception = info.exception;
@@ -152,6 +173,7 @@ export class Fault extends Error implements FaultInfo {
     this.faultAddress = info.faultAddress;
     this.access = Object.freeze({ ...info.access });
     this.lockup = info.lockup;
+    this.faultStatusRegisters = registers;
     this.cfsrNames = Object.freeze(names);
     // Task code catches this object, and the kernel builds its fault record from it: frozen, the
     // record says what the core set.
@@ -170,6 +192,7 @@ export class Fault extends Error implements FaultInfo {
       faultAddress: this.faultAddress,
       access: { ...this.access, kind: accessKindName(this.access.kind) },
       lockup: this.lockup,
+      faultStatusRegisters: this.faultStatusRegisters,
       message: this.message,
     };
   }

@@ -1,7 +1,7 @@
 /**
  * `@rtos-sim/hw`: the hardware model.
  *
- * - Boards and their memory maps (STM32F407, STM32H743xI/xG, STM32H750xB, MPS2-AN386; ARMv8-M:
+ * - Boards and their memory maps (ARMv6-M: RP2040; STM32F407, STM32H743xI/xG, STM32H750xB, MPS2-AN386; ARMv8-M:
  *   STM32U585, RP2350, MPS2-AN505, MPS3-AN547), custom boards from a typed description ({@link defineBoard}), a JSON file ({@link parseBoardJson})
  *   or the `MEMORY` block of a GNU ld linker script ({@link boardFromLinkerScript}).
  * - The bus: ArrayBuffer-backed memory, peripherals, precise BusFaults for unmapped and read-only
@@ -37,6 +37,7 @@ export { ViewBit, ViewCache } from "./access-view.js";
 export { MPS2_AN386 } from "./board/builtin/mps2-an386.js";
 export { MPS2_AN505 } from "./board/builtin/mps2-an505.js";
 export { MPS3_AN547 } from "./board/builtin/mps3-an547.js";
+export { RP2040 } from "./board/builtin/rp2040.js";
 export { RP2350 } from "./board/builtin/rp2350.js";
 export { STM32F407 } from "./board/builtin/stm32f407.js";
 export { STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin/stm32h7.js";
@@ -85,8 +86,8 @@ export { BusMaster } from "./memory/bus-master.js";
 export type { Peripheral, PeripheralAccess } from "./memory/peripheral.js";
 export { isMemoryPort, type MemoryPort } from "./memory/port.js";
 export { MemorySegment } from "./memory/segment.js";
-export type { MemoryTypeSetting, MpuRegionSettings, Pmsav7RegionView } from "./mpu/config.js";
-export { decodeRegion, encodeRegion } from "./mpu/config.js";
+export type { MemoryTypeSetting, MpuRegionSettings, Pmsav7RegionView, Pmsav7Variant } from "./mpu/config.js";
+export { decodeRegion, encodeRegion, PMSAV6, PMSAV7 } from "./mpu/config.js";
 export type { AccessPermission, DefaultMapRange, MemoryAttributes, MemoryType } from "./mpu/fields.js";
 export {
   AP_NAMES,

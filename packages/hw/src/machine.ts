@@ -5,6 +5,7 @@ import { Core } from "./core.js";
 import { HwError } from "./errors.js";
 import { HwEmitter } from "./events.js";
 import { Bus } from "./memory/bus.js";
+import { PMSAV6, PMSAV7 } from "./mpu/config.js";
 import type { GranuleLayout } from "./mpu/model.js";
 import { Mpu } from "./mpu/mpu.js";
 import type { MpuArchitecture } from "./mpu/view.js";
@@ -25,7 +26,8 @@ export interface MpuByArchitecture {
 const MPU_MODELS: {
   readonly [A in MpuArchitecture]: (board: Board, layout: GranuleLayout, events: HwEmitter) => MpuByArchitecture[A];
 } = {
-  pmsav7: (board, layout, events) => new Mpu(board.mpuRegions, layout, events),
+  pmsav7: (board, layout, events) =>
+    new Mpu(board.mpuRegions, layout, events, CORE_PROFILES[board.core].mpuAliases ? PMSAV7 : PMSAV6),
   pmsav8: (board, layout, events) =>
     new MpuV8(board.mpuRegions, layout, events, { pxn: CORE_PROFILES[board.core].pxn }),
 };

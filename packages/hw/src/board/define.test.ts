@@ -91,7 +91,8 @@ describe("defineBoard", () => {
     expect(defineBoard(withField("core", "cortex-m7")).mpuRegions).toBe(16);
     expect(defineBoard(withField("core", "cortex-m3")).mpuRegions).toBe(8);
     expect(defineBoard(withField("core", "cortex-m33")).mpuRegions).toBe(8);
-    expect(CORE_KINDS).toEqual(["cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]);
+    expect(defineBoard(withField("core", "cortex-m0plus")).mpuRegions).toBe(8);
+    expect(CORE_KINDS).toEqual(["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"]);
     expect(isCoreKind("cortex-m4")).toBe(true);
     expect(isCoreKind("toString")).toBe(false);
   });

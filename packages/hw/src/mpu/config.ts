@@ -23,6 +23,25 @@ const TYPE_BITS: Record<MemoryTypeSetting, { tex: number; c: boolean; b: boolean
   "normal-wbwa": { tex: 1, c: true, b: true },
 };
 
+/**
+ * What a PMSAv7-layout MPU implements: ARMv7-M's PMSAv7, or ARMv6-M's PMSAv6 (no alias registers,
+ * regions of 256 bytes at least, no TEX field). docs/mpu-model.md, "ARMv6-M".
+ */
+export interface Pmsav7Variant {
+  /** RBAR_A1..A3 and RASR_A1..A3 exist (false on ARMv6-M: reserved addresses, read as zero, writes ignored). */
+  readonly aliases: boolean;
+  /** The smallest region: 32 bytes (RASR.SIZE >= 4), 256 on ARMv6-M (RASR.SIZE >= 7). */
+  readonly minRegionSize: 32 | 256;
+  /** RASR.TEX exists (false on ARMv6-M: RASR bits [21:19] read as zero and ignore writes). */
+  readonly tex: boolean;
+}
+
+/** ARMv7-M's PMSAv7: aliases, 32-byte regions, TEX. */
+export const PMSAV7: Pmsav7Variant = Object.freeze({ aliases: true, minRegionSize: 32, tex: true });
+
+/** ARMv6-M's PMSAv6: no aliases, 256-byte regions at least, no TEX. */
+export const PMSAV6: Pmsav7Variant = Object.freeze({ aliases: false, minRegionSize: 256, tex: false });
+
 /** Settings of one MPU region through the typed API. */
 export interface MpuRegionSettings {
   /** Base address: aligned to `size`. */
@@ -102,6 +121,7 @@ export function encodeRegion(
   region: number,
   regionCount: number,
   s: MpuRegionSettings,
+  variant: Pmsav7Variant = PMSAV7,
 ): {
   /** RBAR.ADDR: the base (VALID and REGION clear). */
   rbar: number;
@@ -110,8 +130,9 @@ export function encodeRegion(
 } {
   requireObject(s, "MPU region settings");
   requireRegionNumber(region, regionCount);
-  if (!isPowerOfTwo(s.size) || s.size < 32 || s.size > 2 ** 32) {
-    throw new HwError("MPU_SIZE", `RASR.SIZE: region size ${s.size} must be a power of two from 32 B to 4 GiB`, {
+  const min = variant.minRegionSize;
+  if (!isPowerOfTwo(s.size) || s.size < min || s.size > 2 ** 32) {
+    throw new HwError("MPU_SIZE", `RASR.SIZE: region size ${s.size} must be a power of two from ${min} B to 4 GiB`, {
       field: "RASR.SIZE",
       value: s.size,
       region,
@@ -141,6 +162,13 @@ export function encodeRegion(
       value: mem,
       region,
     });
+  }
+  if (bits.tex !== 0 && !variant.tex) {
+    throw new HwError(
+      "MPU_FIELD_RESERVED",
+      `RASR.TEX: TEX=${bits.tex} on an MPU without TEX (ARMv6-M PMSAv6: TEX reads as zero; use a TEX=0 memory type)`,
+      { field: "RASR.TEX", value: bits.tex, region },
+    );
   }
   if (decodeMemoryAttributes(bits.tex, bits.c, bits.b, false).reserved) {
     throw new HwError(

@@ -1,6 +1,13 @@
 import { requireArrayLike, requireRegionNumber } from "../errors.js";
 import type { ConfigWarning, HwEmitter } from "../events.js";
-import { decodeRegion, encodeRegion, type MpuRegionSettings, type Pmsav7RegionView } from "./config.js";
+import {
+  decodeRegion,
+  encodeRegion,
+  type MpuRegionSettings,
+  PMSAV7,
+  type Pmsav7RegionView,
+  type Pmsav7Variant,
+} from "./config.js";
 import {
   backgroundPerm,
   decodeMemoryAttributes,
@@ -42,13 +49,14 @@ const ALIAS_NAMES: Record<number, string> = {
 };
 
 /**
- * Bytes a region's RASR covers: 2^(SIZE+1), or 0 when the region is disabled or SIZE < 4 (below
- * 32 bytes: UNPREDICTABLE, the region is ignored; docs/mpu-model.md).
+ * Bytes a region's RASR covers: 2^(SIZE+1), or 0 when the region is disabled or SIZE < `minField`
+ * (4: below 32 bytes; 7 on ARMv6-M: below 256 bytes; UNPREDICTABLE, the region is ignored;
+ * docs/mpu-model.md).
  */
-function enabledRegionSize(rasr: number): number {
+function enabledRegionSize(rasr: number, minField: number): number {
   if ((rasr & Rasr.ENABLE) === 0) return 0;
   const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
-  return sizeField < 4 ? 0 : 2 ** (sizeField + 1);
+  return sizeField < minField ? 0 : 2 ** (sizeField + 1);
 }
 
 /** A region's base: RBAR.ADDR aligned down to the region's size (0 for the 4 GiB region). */
@@ -90,21 +98,35 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
     { readonly rbar: Uint32Array; readonly rasr: Uint32Array; readonly ctrl: number; readonly table: PermTable }
   >();
 
-  constructor(regionCount: number, layout: GranuleLayout, emitter: HwEmitter) {
+  /** What this MPU implements: {@link PMSAV7}, or ARMv6-M's PMSAv6 (`PMSAV6`). */
+  readonly variant: Pmsav7Variant;
+  /** The smallest RASR.SIZE a region matches with (4, or 7 on ARMv6-M). */
+  private readonly minSizeField: number;
+  /** RASR bits a write keeps (RASR_DEFINED, without TEX on ARMv6-M). */
+  private readonly rasrWritable: number;
+
+  constructor(regionCount: number, layout: GranuleLayout, emitter: HwEmitter, variant: Pmsav7Variant = PMSAV7) {
     super(regionCount, layout, emitter, 1 + 2 * regionCount);
+    this.variant = variant;
+    this.minSizeField = Math.log2(variant.minRegionSize) - 1;
+    this.rasrWritable = variant.tex ? RASR_DEFINED : (RASR_DEFINED & ~Rasr.TEX_MASK) >>> 0;
     this.ownRbar = new Uint32Array(regionCount);
     this.ownRasr = new Uint32Array(regionCount);
     this.rbar = this.ownRbar;
     this.rasr = this.ownRasr;
   }
 
-  /** Whether the word at `address` is one of the PMSAv7 MPU's registers (MPU_TYPE..MPU_RASR_A3). */
+  /**
+   * Whether the word at `address` is one of the PMSAv7 MPU's registers (MPU_TYPE..MPU_RASR_A3;
+   * MPU_TYPE..MPU_RASR on ARMv6-M, whose alias addresses are reserved).
+   */
   decodes(address: number): boolean {
-    return address >= MpuReg.TYPE && address <= MpuReg.RASR_A3;
+    return address >= MpuReg.TYPE && address <= (this.variant.aliases ? MpuReg.RASR_A3 : MpuReg.RASR);
   }
 
   /** Reads an MPU register by its address (privilege is the caller's concern). */
   readRegister(address: number): number {
+    if (!this.variant.aliases && address > MpuReg.RASR) return 0;
     switch (address) {
       case MpuReg.TYPE:
         return this.type;
@@ -130,6 +152,7 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
   /** Writes an MPU register by its address, with the hardware's semantics. */
   writeRegister(address: number, value: number): void {
     value >>>= 0;
+    if (!this.variant.aliases && address > MpuReg.RASR) return;
     this.ownRegisters();
     this.source = null;
     this.program = null;
@@ -165,7 +188,7 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
       case MpuReg.RASR_A2:
       case MpuReg.RASR_A3: {
         const n = this.rnr;
-        const v = (value & RASR_DEFINED) >>> 0;
+        const v = (value & this.rasrWritable) >>> 0;
         if (this.rasr[n] === v) return;
         this.rasr[n] = v;
         this.checkRegion(n);
@@ -200,7 +223,7 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
    * ```
    */
   setRegion(n: number, settings: MpuRegionSettings): void {
-    const { rbar, rasr } = encodeRegion(n, this.regionCount, settings);
+    const { rbar, rasr } = encodeRegion(n, this.regionCount, settings, this.variant);
     // The validated result has nothing to warn about; RBAR's new base next to the old SIZE would.
     this.quiet = true;
     try {
@@ -214,7 +237,7 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
 
   /** Disables region `n` (RASR := 0). */
   clearRegion(n: number): void {
-    encodeRegion(n, this.regionCount, { base: 0, size: 32, access: "none" });
+    requireRegionNumber(n, this.regionCount);
     this.writeRegister(MpuReg.RNR, n);
     this.writeRegister(MpuReg.RASR, 0);
   }
@@ -227,12 +250,14 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
 
   /**
    * Loads (RBAR, RASR) pairs as an STM to RBAR..RASR_A3 would: each RBAR carries VALID and REGION.
-   * `words` holds 2 entries per region (at most 4 regions per call, like the alias block).
+   * `words` holds 2 entries per region (at most 4 regions per call, like the alias block). Without
+   * the alias registers (ARMv6-M) each pair goes to RBAR and RASR, as a PMSAv6 driver writes them.
    */
   loadPairs(words: ArrayLike<number>): void {
     requireArrayLike(words, "loadPairs: words");
     if (!this.loadPairsQuietly(words)) {
-      for (let i = 0; i < words.length; i++) this.writeRegister(ALIAS_ADDRS[i % 8]!, words[i]!);
+      const block = this.variant.aliases ? 8 : 2;
+      for (let i = 0; i < words.length; i++) this.writeRegister(ALIAS_ADDRS[i % block]!, words[i]!);
     }
   }
 
@@ -257,7 +282,7 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
     for (let i = 0; i < n; i += 2) {
       const r = words[i]! & 0xf;
       const addr = (words[i]! & 0xffffffe0) >>> 0;
-      const v = (words[i + 1]! & RASR_DEFINED) >>> 0;
+      const v = (words[i + 1]! & this.rasrWritable) >>> 0;
       this.rnr = r;
       if (this.rbar[r] !== addr) {
         this.rbar[r] = addr;
@@ -297,7 +322,9 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
    * REGION = n). Returns null for anything else (load such words with {@link Mpu.loadPairs}).
    */
   programPairs(words: ArrayLike<number>): MpuPairProgram | null {
-    return MpuPairProgram.fits(words, this.regionCount) ? new MpuPairProgram(this, words, this.regionCount) : null;
+    return MpuPairProgram.fits(words, this.regionCount)
+      ? new MpuPairProgram(this, words, this.regionCount, this.rasrWritable)
+      : null;
   }
 
   /**
@@ -338,7 +365,7 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
     let p = this.ctrl & MpuCtrl.PRIVDEFENA ? backgroundPerm(a) : 0;
     for (let n = 0; n < this.regionCount; n++) {
       const rasr = this.rasr[n]!;
-      const size = enabledRegionSize(rasr);
+      const size = enabledRegionSize(rasr, this.minSizeField);
       if (size === 0) continue;
       const base = regionBase(this.rbar[n]!, size);
       const off = a - base;
@@ -434,7 +461,7 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
     if (this.ctrl & MpuCtrl.PRIVDEFENA) t.set(this.backgroundTable);
     for (let n = 0; n < this.regionCount; n++) {
       const rasr = this.rasr[n]!;
-      const size = enabledRegionSize(rasr);
+      const size = enabledRegionSize(rasr, this.minSizeField);
       if (size === 0) continue;
       const base = regionBase(this.rbar[n]!, size);
       const perm = rasrPerm(rasr);
@@ -465,10 +492,10 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
     if ((rasr & Rasr.ENABLE) === 0) return [];
     const out: ConfigWarning[] = [];
     const sizeField = (rasr & Rasr.SIZE_MASK) >>> Rasr.SIZE_SHIFT;
-    if (sizeField < 4) {
+    if (sizeField < this.minSizeField) {
       out.push({
         code: "MPU_SIZE_TOO_SMALL",
-        message: `region ${n}: RASR.SIZE=${sizeField} (< 4) is UNPREDICTABLE; the region never matches (project choice)`,
+        message: `region ${n}: RASR.SIZE=${sizeField} (< ${this.minSizeField}) is UNPREDICTABLE; the region never matches (project choice)`,
         region: n,
         field: "RASR.SIZE",
         value: sizeField,

@@ -31,15 +31,18 @@ export class MpuPairProgram {
   /** @internal The MPU_CTRL value `table` was built for. */
   tableCtrl = -1;
 
-  /** `words` must hold a valid pair for every region in order (see {@link MpuPairProgram.fits}). */
-  constructor(owner: object, words: ArrayLike<number>, regionCount: number) {
+  /**
+   * `words` must hold a valid pair for every region in order (see {@link MpuPairProgram.fits});
+   * `rasrWritable` is the RASR bits the MPU keeps (RASR_DEFINED; without TEX on ARMv6-M).
+   */
+  constructor(owner: object, words: ArrayLike<number>, regionCount: number, rasrWritable = RASR_DEFINED) {
     this.owner = owner;
     this.words = Uint32Array.from(words);
     this.rbar = new Uint32Array(regionCount);
     this.rasr = new Uint32Array(regionCount);
     for (let r = 0; r < regionCount; r++) {
       this.rbar[r] = (this.words[2 * r]! & 0xffffffe0) >>> 0;
-      this.rasr[r] = (this.words[2 * r + 1]! & RASR_DEFINED) >>> 0;
+      this.rasr[r] = (this.words[2 * r + 1]! & rasrWritable) >>> 0;
     }
   }
 

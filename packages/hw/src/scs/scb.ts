@@ -1,5 +1,5 @@
 import { CORE_PROFILES, type CoreKind, type CoreProfile } from "../board/cores.js";
-import { Cfsr } from "../fault.js";
+import { Cfsr, ExceptionNumber, Hfsr } from "../fault.js";
 
 /** System Control Block register addresses. */
 export const ScbReg = {
@@ -78,9 +78,28 @@ export const Ccr = {
 } as const;
 
 /**
+ * The SCB words that do not exist on a core without configurable faults (ARMv6-M): SHPR1, SHCSR,
+ * CFSR, HFSR, MMFAR, BFAR, AFSR and STIR. The ARMv6-M SCB has no register at those addresses;
+ * the model reads them as zero and ignores writes (docs/fault-reports.md, "ARMv6-M").
+ */
+const ARMV6M_ABSENT: ReadonlySet<number> = new Set([
+  ScbReg.SHPR1,
+  ScbReg.SHCSR,
+  ScbReg.CFSR,
+  ScbReg.HFSR,
+  ScbReg.MMFAR,
+  ScbReg.BFAR,
+  ScbReg.AFSR,
+  ScbReg.STIR,
+]);
+
+/**
  * The System Control Block registers the model implements: CPUID, VTOR, CCR, SHPR1-3, SHCSR,
  * CFSR (write-1-to-clear), HFSR (write-1-to-clear), MMFAR, BFAR. Other SCB words read as zero
- * and ignore writes. Priority fields keep 4 bits (PRI[7:4]), as on STM32.
+ * and ignore writes. Priority fields keep the profile's bits (`CoreProfile.priorityBits`: PRI[7:4]
+ * as on STM32, PRI[7:6] on the Cortex-M0+). On a core without configurable faults (ARMv6-M) SHPR1,
+ * SHCSR, CFSR, HFSR, MMFAR, BFAR, AFSR and STIR are absent: they read as zero, ignore writes, and
+ * a fault records nothing in the fields (CCR is read-only there, 0x00000208).
  *
  * The fields hold the register values. Assigning a field sets it as is, as a debugger would
  * (`m.scb.shcsr = Shcsr.MEMFAULTENA | ...`): no write mask, no write-1-to-clear. Software's
@@ -121,11 +140,19 @@ export class Scb {
 
   /** The core's profile: CPUID, the CCR bits it implements, stack limit registers. */
   readonly profile: CoreProfile;
+  /** Mask of a priority field's implemented bits (0xF0, or 0xC0 on the Cortex-M0+). */
+  private readonly priorityMask: number;
 
   constructor(core: CoreKind) {
     this.profile = CORE_PROFILES[core];
     this.cpuid = this.profile.cpuid;
     this.ccr = (Ccr.STKALIGN | this.profile.ccrFixed) >>> 0;
+    this.priorityMask = (0xff << (8 - this.profile.priorityBits)) & 0xff;
+  }
+
+  /** Whether the word at `address` is an SCB register this core lacks (ARMv6-M: SHPR1, SHCSR, CFSR...). */
+  private absent(address: number): boolean {
+    return !this.profile.configurableFaults && ARMV6M_ABSENT.has(address);
   }
 
   /**
@@ -143,9 +170,14 @@ export class Scb {
    * // Cortex-M4: CFSR 0x8202, MMFAR = BFAR = 0x60000000; Cortex-M33: CFSR 0x0282, MMFAR = BFAR = 0x20004000
    * ```
    *
+   * On a core without fault status registers (ARMv6-M, `faultAddressRegister` `"none"`) nothing
+   * is recorded, and `bits` is returned as it came: the model's classification of the fault,
+   * which no register of the core holds.
+   *
    * @returns the bits the fault set: `bits`, without its valid bit when the register was held.
    */
   recordFault(bits: number, address: number | null): number {
+    if (this.profile.faultAddressRegister === "none") return bits;
     const valid = bits & (Cfsr.MMARVALID | Cfsr.BFARVALID);
     if (valid === 0) {
       this.cfsr = (this.cfsr | bits) >>> 0;
@@ -168,6 +200,26 @@ export class Scb {
     return this.shpr[exception - 4] ?? 0;
   }
 
+  /**
+   * The exception a fault of `cause` takes at execution priority `priority` (>= 0: below 0 the
+   * core locks up, the caller's concern), setting HFSR as the core does: a HardFault ORs
+   * `hfsrBits` (VECTTBL) into HFSR; a configurable fault disabled in SHCSR or at a priority that
+   * cannot preempt escalates to HardFault with HFSR.FORCED. On a core without configurable faults
+   * (ARMv6-M) every fault is a HardFault and, with no HFSR, nothing is recorded.
+   */
+  faultException(cause: ExceptionNumber, priority: number, hfsrBits: number): ExceptionNumber {
+    if (!this.profile.configurableFaults) return ExceptionNumber.HardFault;
+    if (cause === ExceptionNumber.HardFault) {
+      this.hfsr = (this.hfsr | hfsrBits) >>> 0;
+      return cause;
+    }
+    if (!this.faultEnabled(cause) || this.priority(cause) >= priority) {
+      this.hfsr = (this.hfsr | Hfsr.FORCED) >>> 0;
+      return ExceptionNumber.HardFault;
+    }
+    return cause;
+  }
+
   /** Whether a configurable fault is enabled in SHCSR (MemManage 4, BusFault 5, UsageFault 6). */
   faultEnabled(exception: number): boolean {
     const bit =
@@ -183,6 +235,7 @@ export class Scb {
 
   /** Reads the 32-bit register at a word address; undefined when this block does not decode it. */
   readWord(address: number): number | undefined {
+    if (this.absent(address)) return 0;
     switch (address) {
       case ScbReg.CPUID:
         return this.cpuid;
@@ -225,6 +278,7 @@ export class Scb {
    */
   writeWord(address: number, value: number, lanes: number): boolean {
     const merge = (old: number) => ((old & ~lanes) | (value & lanes)) >>> 0;
+    if (this.absent(address)) return true;
     switch (address) {
       case ScbReg.CPUID:
       case ScbReg.ICSR:
@@ -248,10 +302,13 @@ export class Scb {
         const i = address - ScbReg.SHPR1;
         for (let b = 0; b < 4; b++) {
           if (((lanes >>> (8 * b)) & 0xff) === 0) continue;
-          // SHPR1 byte 3 and SHPR2 bytes 0-2 and SHPR3 byte 1 are reserved; we keep them zero.
+          // SHPR1 byte 3 and SHPR2 bytes 0-2 and SHPR3 byte 1 are reserved; we keep them zero (SHPR1
+          // is absent on ARMv6-M: `absent` answered above).
           const exc = 4 + i + b;
           if (exc === 7 || exc === 8 || exc === 9 || exc === 10 || exc === 13) continue;
-          this.shpr[i + b] = (value >>> (8 * b)) & 0xf0;
+          // ARMv6-M has no DebugMonitor (12): SHPR3 keeps PendSV and SysTick only.
+          if (exc === 12 && !this.profile.configurableFaults) continue;
+          this.shpr[i + b] = (value >>> (8 * b)) & this.priorityMask;
         }
         return true;
       }

@@ -26,9 +26,14 @@ export interface ExceptionLatency {
  * entry (Cortex-M for Beginners) and publishes no exit or FP figures: the model takes 12, and the
  * Cortex-M4's 10, 17 and 6. Cortex-M33: 12 on entry (Cortex-M for Beginners' latency table);
  * Cortex-M55: no published figure. For both, the model takes the Cortex-M4's 12, 10, 17 and 6
- * (a project choice, in the hw README's "Timing" section).
+ * (a project choice, in the hw README's "Timing" section). Cortex-M0+: 15 on entry (Arm's latency
+ * table of the Cortex-M family); Arm publishes no exit or tail-chain figure: the model takes 13 on
+ * exit (the Cortex-M3/M4's two cycles less than entry, which has the vector read) and 6 to
+ * tail-chain (the vector read and fetch, {@link VECTOR_FETCH_CYCLES}), project choices in
+ * docs/timing.md.
  */
 export const EXCEPTION_LATENCY: Readonly<Record<CoreKind, ExceptionLatency>> = Object.freeze({
+  "cortex-m0plus": Object.freeze({ entry: 15, exit: 13, fpContext: 0, tailChain: 6 }),
   "cortex-m3": Object.freeze({ entry: 12, exit: 10, fpContext: 0, tailChain: 6 }),
   "cortex-m4": Object.freeze({ entry: 12, exit: 10, fpContext: 17, tailChain: 6 }),
   "cortex-m7": Object.freeze({ entry: 12, exit: 10, fpContext: 17, tailChain: 6 }),
@@ -51,13 +56,17 @@ export const FP_FRAME_WORDS = 18;
  * interface (C-AHB) for fetches and data below 0x20000000, the System AHB (S-AHB) above (Cortex-M33
  * TRM: C-AHB carries "any instruction fetch and data access to the Code region"). Cortex-M7 and
  * Cortex-M55: the ITCM window (0x00000000-0x00FFFFFF), the DTCM window (0x20000000-0x20FFFFFF)
- * and AXIM for the rest. Two accesses on different interfaces run in parallel.
+ * and AXIM for the rest. Cortex-M0+: one AHB-Lite master for fetches and data (its single-cycle
+ * I/O port, the RP2040's SIO, carries no stacking or vector traffic), so an exception entry's
+ * stacking and vector fetch go one after the other. Two accesses on different interfaces run in
+ * parallel.
  */
-export type BusInterface = "icode" | "dcode" | "system" | "c-ahb" | "s-ahb" | "itcm" | "dtcm" | "axim";
+export type BusInterface = "ahb-lite" | "icode" | "dcode" | "system" | "c-ahb" | "s-ahb" | "itcm" | "dtcm" | "axim";
 
 /** The interface an access at `address` uses on `core` (`fetch`: an instruction or vector fetch). */
 export function busInterface(core: CoreKind, address: number, fetch: boolean): BusInterface {
   const a = address >>> 0;
+  if (core === "cortex-m0plus") return "ahb-lite";
   if (core === "cortex-m7" || core === "cortex-m55") {
     if (a < 0x01000000) return "itcm";
     if (a >= 0x20000000 && a < 0x21000000) return "dtcm";
@@ -66,6 +75,11 @@ export function busInterface(core: CoreKind, address: number, fetch: boolean): B
   if (core === "cortex-m33") return a < 0x20000000 ? "c-ahb" : "s-ahb";
   if (a < 0x20000000) return fetch ? "icode" : "dcode";
   return "system";
+}
+
+/** Whether every access of `core` goes out on one interface (the Cortex-M0+'s AHB-Lite). */
+function oneInterface(core: CoreKind): boolean {
+  return core === "cortex-m0plus";
 }
 
 /** Wait states of the board memory holding `address` (0 outside memory: peripherals, the PPB). */
@@ -91,7 +105,8 @@ export interface EntryPlacement {
  * handler's first fetch ({@link VECTOR_FETCH_CYCLES}, + the wait states of the vector table's
  * and the handler's memory), the longer of the two when they go out on different bus interfaces
  * ({@link busInterface}), their sum when they share one. With zero wait states and a stack on
- * another interface than the vectors this is the published 12 (Cortex-M3/M4/M7).
+ * another interface than the vectors this is the published 12 (Cortex-M3/M4/M7); on the
+ * Cortex-M0+, whose one interface carries both, the published 15 is that sum (no fixed cycles).
  *
  * @example
  * ```ts
@@ -105,7 +120,10 @@ export function exceptionEntryCycles(board: Board, at: EntryPlacement): number {
   const parallel =
     stackBus !== busInterface(board.core, at.vectorTable, true) &&
     stackBus !== busInterface(board.core, at.handler, true);
-  const base = EXCEPTION_LATENCY[board.core].entry - STACKING_CYCLES;
+  // The published figure: stacking alongside the fetches on a core with two interfaces, then
+  // them on a core with one (Cortex-M0+: 15 = 9 + 6, no fixed part left).
+  const published = oneInterface(board.core) ? STACKING_CYCLES + VECTOR_FETCH_CYCLES : STACKING_CYCLES;
+  const base = EXCEPTION_LATENCY[board.core].entry - published;
   return base + (parallel ? Math.max(push, fetch) : push + fetch);
 }
 

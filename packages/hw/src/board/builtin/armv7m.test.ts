@@ -200,13 +200,14 @@ describe("findBoard", () => {
     expect(findBoard("")).toBeUndefined();
   });
 
-  it("lists the nine boards in a stable order (the ARMv8-M ones last)", () => {
+  it("lists the ten boards in a stable order (the ARMv6-M RP2040 after the ARMv7-M ones, the ARMv8-M ones last)", () => {
     expect(BOARDS.map((b) => b.name)).toEqual([
       "stm32f407",
       "stm32h743xi",
       "stm32h743xg",
       "stm32h750xb",
       "mps2-an386",
+      "rp2040",
       "stm32u585",
       "rp2350",
       "mps2-an505",

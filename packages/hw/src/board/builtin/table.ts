@@ -3,6 +3,7 @@ import type { Board } from "../types.js";
 import { MPS2_AN386 } from "./mps2-an386.js";
 import { MPS2_AN505 } from "./mps2-an505.js";
 import { MPS3_AN547 } from "./mps3-an547.js";
+import { RP2040 } from "./rp2040.js";
 import { RP2350 } from "./rp2350.js";
 import { STM32F407 } from "./stm32f407.js";
 import { STM32H743XG, STM32H743XI, STM32H750XB } from "./stm32h7.js";
@@ -19,6 +20,7 @@ export const BOARDS: readonly Board[] = Object.freeze([
   STM32H743XG,
   STM32H750XB,
   MPS2_AN386,
+  RP2040,
   STM32U585,
   RP2350,
   MPS2_AN505,
