@@ -387,7 +387,7 @@ export class FaultHandler {
     machine.core.clearFault();
     const action = policyAction(k.policy, t.restarts);
     const ms = this.deps.stamp().ms; // when the handler starts: after the fault's exception entry
-    if (onCpu) this.handlerWork(k, fault !== undefined);
+    if (onCpu) this.handlerWork(k, fault?.faultStatusRegisters === true);
     const reached = fault ? faultedMemory(fault) : null;
     const memory = reached === null ? undefined : this.deps.whose(reached);
     // A task off the CPU (a blocked receiver a send's hand-off faulted, a fault from outside the
@@ -475,7 +475,8 @@ export class FaultHandler {
    * it reads CFSR and HFSR, MMFAR or BFAR when CFSR says it is valid, and clears CFSR and HFSR by
    * writing back the bits it read (real PPB accesses, privileged, as Zephyr's Cortex-M handler
    * reads and clears them); then `KernelCosts.faultHandler` for every fault. `hardware` is
-   * decided before: nothing the task made is read in Handler mode.
+   * decided before: nothing the task made is read in Handler mode. On ARMv6-M (no fault status
+   * registers) `hardware` is false: a HardFault handler there has no register to read.
    */
   private handlerWork(k: KTask, hardware: boolean): void {
     const core = this.deps.machine.core;

@@ -51,6 +51,14 @@ export interface FaultRecord {
     readonly hfsrNames: readonly string[];
     /** MMFAR (MemManage) or BFAR (BusFault) when valid (MMARVALID / BFARVALID), else null. */
     readonly faultAddress: number | null;
+    /**
+     * Whether the core has the fault status registers that hold `cfsr`, `hfsr` and `faultAddress`.
+     * False on ARMv6-M (Cortex-M0+): the exception is always HardFault and a handler reads no
+     * fault status or address register; `cause`, `cfsr`, `cfsrNames` and `faultAddress` are then
+     * what the simulator knows (what an ARMv7-M core would record for the access), and `hfsr` is
+     * 0 (docs/fault-reports.md, "ARMv6-M").
+     */
+    readonly faultStatusRegisters: boolean;
     /** The access that faulted. */
     readonly access: {
       /** Its first byte's address (unsigned 32-bit). */
@@ -117,6 +125,7 @@ export function decodeFault(f: Fault): NonNullable<FaultRecord["hw"]> {
     hfsr: f.hfsr,
     hfsrNames: decodeHfsr(f.hfsr),
     faultAddress: f.faultAddress,
+    faultStatusRegisters: f.faultStatusRegisters,
     access: { address: f.access.address, size: f.access.size, kind, privileged: f.access.privileged },
   };
 }
@@ -286,11 +295,21 @@ export function formatFaultDump(d: DumpInput): string {
   if (d.fault) {
     const f = d.fault;
     lines.push(
-      `  exception ${f.exception} (${exceptionName(f.exception)})${f.exception !== f.cause ? `, escalated from ${exceptionName(f.cause)}` : ""}${f.lockup ? ", LOCKUP" : ""}`,
+      `  exception ${f.exception} (${exceptionName(f.exception)})${f.exception !== f.cause && f.faultStatusRegisters ? `, escalated from ${exceptionName(f.cause)}` : ""}${f.lockup ? ", LOCKUP" : ""}`,
     );
-    lines.push(`  CFSR  = ${hex32(f.cfsr)}  ${decodeCfsr(f.cfsr).join(" ") || "-"}`);
-    lines.push(`  HFSR  = ${hex32(f.hfsr)}  ${decodeHfsr(f.hfsr).join(" ") || "-"}`);
-    if (f.faultAddress !== null) lines.push(`  ${f.cause === 4 ? "MMFAR" : "BFAR "} = ${hex32(f.faultAddress)}`);
+    if (f.faultStatusRegisters) {
+      lines.push(`  CFSR  = ${hex32(f.cfsr)}  ${decodeCfsr(f.cfsr).join(" ") || "-"}`);
+      lines.push(`  HFSR  = ${hex32(f.hfsr)}  ${decodeHfsr(f.hfsr).join(" ") || "-"}`);
+      if (f.faultAddress !== null) lines.push(`  ${f.cause === 4 ? "MMFAR" : "BFAR "} = ${hex32(f.faultAddress)}`);
+    } else {
+      // ARMv6-M: the silicon tells the handler nothing more; what follows is the simulator's.
+      lines.push(
+        "  silicon: HardFault only (ARMv6-M has no CFSR, HFSR, MMFAR or BFAR; the handler sees its stacked frame)",
+      );
+      lines.push(
+        `  simulator: ${exceptionName(f.cause)} ${decodeCfsr(f.cfsr).join(" ") || "-"}${f.faultAddress !== null ? ` at ${hex32(f.faultAddress)}` : ""} (what an ARMv7-M core would record)`,
+      );
+    }
     const k = f.access.kind === 0 ? "read" : f.access.kind === 1 ? "write" : "fetch";
     lines.push(
       `  access: ${k} of ${f.access.size} byte(s) at ${hex32(f.access.address)}, ${f.access.privileged ? "privileged" : "unprivileged"}`,

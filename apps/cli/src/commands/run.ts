@@ -158,10 +158,16 @@ async function runApp(cx: CommandContext): Promise<number> {
       fault: (f) => {
         bar?.clear();
         // The exception taken, as the summary names it; an escalated fault says from what.
-        const cause = f.escalated ? `${f.exceptionName} (escalated ${f.cause})` : f.cause;
+        // ARMv6-M: the HardFault, then the simulator's classification (no register holds it).
+        const cause = f.escalated
+          ? `${f.exceptionName} (escalated ${f.cause})`
+          : f.faultStatusRegisters
+            ? f.cause
+            : `${f.exceptionName} (simulator: ${f.cause})`;
         // A hardware fault the kernel diagnosed (a stack overflow into the guard, STKOF, a corrupt SP)
         // leads with the kind an app's expectFault sees, as the kernel's own faults do.
-        const diagnosed = f.hardware && f.kind !== f.cause.toLowerCase() ? `${f.kind}: ` : "";
+        const plain = f.faultStatusRegisters ? f.cause : f.exceptionName;
+        const diagnosed = f.hardware && f.kind !== plain.toLowerCase() ? `${f.kind}: ` : "";
         const what = f.hardware
           ? `${diagnosed}${cause} ${f.cfsrNames.join("|")} on ${f.access.kind} at ${hex32(f.access.address)}`
           : `${f.kind}: ${printable(f.message)}`;

@@ -188,6 +188,7 @@ function memManage(kind: string, message: string): FaultRecord {
     exceptionName: "MemManage",
     cause: "MemManage",
     escalated: false,
+    faultStatusRegisters: true,
     lockup: false,
     cfsr: 0x82,
     cfsrNames: ["DACCVIOL", "MMARVALID"],

@@ -72,12 +72,20 @@ export function formatFault(f: FaultRecord, style: Style): string {
   const priv = f.access.privileged ? "privileged" : "unprivileged";
   out += `  access: ${priv} ${f.access.kind} of ${f.access.size} byte(s) at ${hex32(f.access.address)}\n`;
   if (f.memory !== null) out += `  memory: ${f.memory}\n`;
-  out += `  CFSR  ${hex32(f.cfsr)}\n`;
-  for (const name of f.cfsrNames) out += `        ${name.padEnd(11)} ${CFSR_MEANING[name] ?? ""}\n`;
-  if (f.mmfar !== null) out += `  MMFAR ${hex32(f.mmfar)}  (address of the access the MPU stopped)\n`;
-  if (f.bfar !== null) out += `  BFAR  ${hex32(f.bfar)}  (address of the bus error)\n`;
-  out += `  HFSR  ${hex32(f.hfsr)}${f.hfsrNames.length ? `  ${f.hfsrNames.join(" ")}` : ""}\n`;
-  for (const name of f.hfsrNames) out += `        ${name.padEnd(11)} ${HFSR_MEANING[name] ?? ""}\n`;
+  if (f.faultStatusRegisters) {
+    out += `  CFSR  ${hex32(f.cfsr)}\n`;
+    for (const name of f.cfsrNames) out += `        ${name.padEnd(11)} ${CFSR_MEANING[name] ?? ""}\n`;
+    if (f.mmfar !== null) out += `  MMFAR ${hex32(f.mmfar)}  (address of the access the MPU stopped)\n`;
+    if (f.bfar !== null) out += `  BFAR  ${hex32(f.bfar)}  (address of the bus error)\n`;
+    out += `  HFSR  ${hex32(f.hfsr)}${f.hfsrNames.length ? `  ${f.hfsrNames.join(" ")}` : ""}\n`;
+    for (const name of f.hfsrNames) out += `        ${name.padEnd(11)} ${HFSR_MEANING[name] ?? ""}\n`;
+  } else {
+    // ARMv6-M: what the silicon tells, then, apart, what only the simulator knows.
+    out += "  silicon: HardFault; ARMv6-M has no CFSR, HFSR, MMFAR or BFAR: the handler sees only its stacked frame\n";
+    const at = f.mmfar ?? f.bfar;
+    out += `  simulator: ${f.cause}${at !== null ? ` at ${hex32(at)}` : ""} (what an ARMv7-M core's CFSR${at !== null ? ` and ${f.mmfar !== null ? "MMFAR" : "BFAR"}` : ""} would hold)\n`;
+    for (const name of f.cfsrNames) out += `        ${name.padEnd(11)} ${CFSR_MEANING[name] ?? ""}\n`;
+  }
   if (f.mpuRegions.length > 0) {
     out += `  MPU regions of ${f.taskName} when it faulted (${mpuRule(f.mpuRegions)}):\n`;
     out += mpuTable(f.mpuRegions, "    ");

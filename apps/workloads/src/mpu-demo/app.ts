@@ -179,22 +179,26 @@ function runDemo(ctx: MachineAppContext): void {
     } catch (e) {
       if (!(e instanceof Fault)) throw e;
       rec.slice(id, t0, ctx.now());
-      // MemManage handler: privileged; read and clear the fault registers, kill the task.
+      // MemManage handler: privileged; read and clear the fault registers, kill the task. An
+      // ARMv6-M HardFault handler has no fault register to read: the record keeps the
+      // simulator's classification, marked as such (docs/fault-reports.md, "ARMv6-M").
       core.clearFault();
       core.mode = "handler";
       core.actor = kernelActor;
-      const registers = {
-        cfsr: core.read32(ScbReg.CFSR),
-        hfsr: core.read32(ScbReg.HFSR),
-        mmfar: core.read32(ScbReg.MMFAR),
-        bfar: core.read32(ScbReg.BFAR),
-      };
-      core.write32(ScbReg.CFSR, registers.cfsr);
+      const registers = e.faultStatusRegisters
+        ? {
+            cfsr: core.read32(ScbReg.CFSR),
+            hfsr: core.read32(ScbReg.HFSR),
+            mmfar: core.read32(ScbReg.MMFAR),
+            bfar: core.read32(ScbReg.BFAR),
+          }
+        : undefined;
+      if (registers !== undefined) core.write32(ScbReg.CFSR, registers.cfsr);
       const record = rec.fault(e, {
         task: id,
         expected: id === sensor && tick === rogueTick,
         note: id === sensor && tick === rogueTick ? "read the kernel's data (privileged only)" : "",
-        registers,
+        ...(registers !== undefined ? { registers } : {}),
         mpuRegions: taskRegions(machine, layout, task),
       });
       if (record.expected) rogueFault = record;
@@ -245,9 +249,13 @@ function runDemo(ctx: MachineAppContext): void {
       fault.cause === "MemManage" &&
       fault.cfsrNames.includes("DACCVIOL") &&
       fault.mmfar === layout.secret,
-    fault
-      ? `${fault.cause} ${fault.cfsrNames.join("|")}, MMFAR ${fault.mmfar === null ? "-" : hex32(fault.mmfar)}`
-      : "no fault",
+    fault === null
+      ? "no fault"
+      : fault.faultStatusRegisters
+        ? `${fault.cause} ${fault.cfsrNames.join("|")}, MMFAR ${fault.mmfar === null ? "-" : hex32(fault.mmfar)}`
+        : `HardFault (ARMv6-M: no CFSR or MMFAR); simulator: ${fault.cause} ${fault.cfsrNames.join("|")} at ${
+            fault.mmfar === null ? "-" : hex32(fault.mmfar)
+          }`,
   );
   const secret = new DataView(bus.peek(layout.secret, 4).slice().buffer).getUint32(0, true);
   rec.check("kernel data unchanged", secret === SECRET, `${hex32(layout.secret)} = ${hex32(secret)}`);

@@ -271,6 +271,13 @@ export interface FaultRecord {
   readonly escalated: boolean;
   /** The fault happened at negative priority (HardFault or NMI handler): the core locked up. */
   readonly lockup: boolean;
+  /**
+   * Whether the core has the fault status registers `cfsr`, `hfsr`, `mmfar` and `bfar` come from.
+   * False on ARMv6-M: every fault is a HardFault (`kind` "hardfault", `exception` 3), a handler
+   * reads no fault register, and `cause`, `cfsr`, `cfsrNames`, `mmfar` and `bfar` are the
+   * simulator's classification (what an ARMv7-M core would record); `hfsr` is 0.
+   */
+  readonly faultStatusRegisters: boolean;
   /** CFSR register value after the fault (may hold older bits). */
   readonly cfsr: number;
   /** Names of the CFSR bits set (e.g. "DACCVIOL", "MMARVALID"). */

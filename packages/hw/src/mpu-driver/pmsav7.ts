@@ -1,4 +1,4 @@
-import { decodeRegion, encodeRegion } from "../mpu/config.js";
+import { decodeRegion, encodeRegion, PMSAV7, type Pmsav7Variant } from "../mpu/config.js";
 import { Rbar } from "../mpu/fields.js";
 import type { Mpu } from "../mpu/mpu.js";
 import type { MpuPairProgram } from "../mpu/pair-program.js";
@@ -21,9 +21,11 @@ export const PMSAV7_ACCESSES: readonly RegionAccess[] = Object.freeze([
   "ro",
 ]);
 
-/** RASR.SIZE: a region is 2^(SIZE+1) bytes, from 32 B to 4 GiB. */
-export function pmsav7SizeFits(size: number): boolean {
-  return isPowerOfTwo(size) && size >= 32 && size <= 2 ** 32;
+/**
+ * RASR.SIZE: a region is 2^(SIZE+1) bytes, from 32 B (`min`; 256 B on ARMv6-M's PMSAv6) to 4 GiB.
+ */
+export function pmsav7SizeFits(size: number, min: number = 32): boolean {
+  return isPowerOfTwo(size) && size >= min && size <= 2 ** 32;
 }
 
 /** RBAR.ADDR: the base is a multiple of the region's size. */
@@ -36,15 +38,21 @@ export function pmsav7Rbar(n: number, base: number): number {
   return (base | Rbar.VALID | n) >>> 0;
 }
 
-/** RASR of a laid-out region: AP, XN, TEX/C/B from the memory type, SIZE, ENABLE. */
-export function pmsav7Rasr(use: MpuRegionUse, regionCount: number): number {
-  return encodeRegion(use.number, regionCount, {
-    base: use.base,
-    size: use.size,
-    access: use.access,
-    executable: use.executable,
-    memory: use.memory,
-  }).rasr;
+/** RASR of a laid-out region: AP, XN, TEX/C/B from the memory type, SRD, SIZE, ENABLE. */
+export function pmsav7Rasr(use: MpuRegionUse, regionCount: number, variant: Pmsav7Variant = PMSAV7): number {
+  return encodeRegion(
+    use.number,
+    regionCount,
+    {
+      base: use.base,
+      size: use.size,
+      access: use.access,
+      executable: use.executable,
+      memory: use.memory,
+      subregionDisable: use.subregionDisable ?? 0,
+    },
+    variant,
+  ).rasr;
 }
 
 /**
@@ -52,14 +60,18 @@ export function pmsav7Rasr(use: MpuRegionUse, regionCount: number): number {
  * over its lowest `guard` bytes, privileged read-only and unprivileged no access. The guard
  * comes later in region order, so it wins where the two overlap (the highest-numbered match).
  */
-export function pmsav7StackGuard(grant: MpuGrant, kernel: boolean, guard: number): RegionPiece {
-  return {
+export function pmsav7StackGuard(grant: MpuGrant, kernel: boolean, guard: number, minRegion: number = 32): RegionPiece {
+  const piece: RegionPiece = {
     ...plainPiece(grant, kernel),
     label: `${grant.label} guard`,
     size: guard,
     access: "priv-ro",
     executable: false,
   };
+  if (guard >= minRegion) return piece;
+  // ARMv6-M (PMSAv6): no region below 256 bytes. The guard is a 256-byte region with only its
+  // lowest guard / 32 subregions (32 bytes each) enabled: the same bytes a 32-byte region covers.
+  return { ...piece, size: minRegion, subregionDisable: (0xff << (guard / (minRegion / 8))) & 0xff };
 }
 
 /**
@@ -81,8 +93,9 @@ export class Pmsav7Driver extends GrantDriver<MpuPairProgram | null> {
 
   protected realise(grant: MpuGrant, kernel: boolean, who: string): Realised {
     checkGrantShape(grant, who, this.accesses);
-    if (!pmsav7SizeFits(grant.size)) {
-      throw grantError("MPU_GRANT_SIZE", grant, who, "is not a power of two from 32 B to 4 GiB (RASR.SIZE)");
+    const min = this.mpu.variant.minRegionSize;
+    if (!pmsav7SizeFits(grant.size, min)) {
+      throw grantError("MPU_GRANT_SIZE", grant, who, `is not a power of two from ${min} B to 4 GiB (RASR.SIZE)`);
     }
     if (!pmsav7BaseAligned(grant.base, grant.size)) {
       throw grantError("MPU_GRANT_ALIGNMENT", grant, who, `is not aligned on its size ${grant.size} (RBAR.ADDR)`);
@@ -90,6 +103,7 @@ export class Pmsav7Driver extends GrantDriver<MpuPairProgram | null> {
     const pieces = [plainPiece(grant, kernel)];
     const guard = grant.guard ?? 0;
     if (guard !== 0) {
+      // A guard below the smallest region (ARMv6-M) is made of subregions: 32 B at least.
       if (!pmsav7SizeFits(guard) || guard >= grant.size) {
         throw grantError(
           "MPU_GRANT_GUARD",
@@ -101,7 +115,7 @@ export class Pmsav7Driver extends GrantDriver<MpuPairProgram | null> {
           },
         );
       }
-      pieces.push(pmsav7StackGuard(grant, kernel, guard));
+      pieces.push(pmsav7StackGuard(grant, kernel, guard, min));
     }
     return { pieces };
   }
@@ -114,7 +128,7 @@ export class Pmsav7Driver extends GrantDriver<MpuPairProgram | null> {
     const words = new Uint32Array(2 * regions.length);
     regions.forEach((use, n) => {
       words[2 * n] = pmsav7Rbar(n, use?.base ?? 0);
-      if (use) words[2 * n + 1] = pmsav7Rasr(use, this.regionCount);
+      if (use) words[2 * n + 1] = pmsav7Rasr(use, this.regionCount, this.mpu.variant);
     });
     return words;
   }

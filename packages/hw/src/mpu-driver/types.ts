@@ -63,6 +63,12 @@ export interface MpuRegionUse {
   readonly executable: boolean;
   /** Memory type (the grant's, "normal-wb" by default). */
   readonly memory: MemoryTypeSetting;
+  /**
+   * RASR.SRD (PMSAv7 layout): subregions the region leaves out, bit n for the n-th eighth. Set
+   * only for an ARMv6-M stack guard below 256 bytes: a 256-byte region with only its lowest
+   * `guard / 32` subregions enabled (PMSAv6 has no region below 256 bytes). Default 0.
+   */
+  readonly subregionDisable?: number;
 }
 
 /**
