@@ -252,9 +252,10 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
     expect(r.code).toBe(0);
     const rows = lines(r.stdout);
     expect(rows[0]).toMatch(/^board\s+aliases\s+core\s+clock\s+MPU\s+MPU regions\s+RAM\s+flash$/);
-    expect(rows).toHaveLength(11);
+    expect(rows).toHaveLength(12);
     expect(rows[2]).toMatch(/^stm32f407\s+stm32f407vg, stm32f4\s+cortex-m4\s+168 MHz\s+PMSAv7\s+8\s+196 KiB\s+1 MiB$/);
     expect(r.stdout).toMatch(/mps2-an386\s+mps2\s+cortex-m4\s+25 MHz\s+PMSAv7\s+8\s+24\.02 MiB\s+0 B/);
+    expect(r.stdout).toMatch(/^rp2040\s+pico, rp2040-pico\s+cortex-m0plus\s+125 MHz\s+PMSAv6\s+8\s+264 KiB\s+2 MiB$/m);
     expect(r.stdout).toMatch(
       /^stm32u585\s+stm32u585ai, stm32u5\s+cortex-m33\s+160 MHz\s+PMSAv8\s+8\s+784 KiB\s+2 MiB$/m,
     );
@@ -271,11 +272,18 @@ describe("rtos-sim boards, apps", { timeout: 90_000 }, () => {
       "stm32h743xg",
       "stm32h750xb",
       "mps2-an386",
+      "rp2040",
       "stm32u585",
       "rp2350",
       "mps2-an505",
       "mps3-an547",
     ]);
+    expect(boards[5]).toMatchObject({
+      name: "rp2040",
+      core: "cortex-m0plus",
+      mpuArchitecture: "pmsav7",
+      pmsa: "PMSAv6",
+    });
     expect(boards[0]).toMatchObject({
       name: "stm32f407",
       core: "cortex-m4",

@@ -44,7 +44,7 @@ export { STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin/stm32h7.j
 export { STM32U585 } from "./board/builtin/stm32u585.js";
 export { BOARDS, findBoard } from "./board/builtin/table.js";
 export type { CoreProfile, MpuOf } from "./board/cores.js";
-export { CORE_PROFILES } from "./board/cores.js";
+export { CORE_PROFILES, pmsaName } from "./board/cores.js";
 export { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./board/define.js";
 export { isBoard } from "./board/is-board.js";
 export { boardFromJson, parseBoardJson } from "./board/json.js";

@@ -1,5 +1,5 @@
-import { formatBytes, formatHz, MPU_REGION_TABLES } from "@rtos-sim/apps";
-import { BOARDS } from "@rtos-sim/hw";
+import { formatBytes, formatHz } from "@rtos-sim/apps";
+import { BOARDS, pmsaName } from "@rtos-sim/hw";
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import { renderTable } from "../cli/table.js";
@@ -11,8 +11,9 @@ export const boardsCommand: CommandSpec = {
   summary: "list the built-in boards (core, clock, MPU architecture and regions, RAM, flash)",
   usage: "boards [--json]",
   description: [
-    "Lists every built-in board with its aliases, CPU core, core clock, MPU architecture (PMSAv7 on",
-    "ARMv7-M cores, PMSAv8 on ARMv8-M cores) and number of MPU regions, total RAM and total flash.",
+    "Lists every built-in board with its aliases, CPU core, core clock, MPU architecture (PMSAv6 on",
+    "the ARMv6-M Cortex-M0+, PMSAv7 on ARMv7-M cores, PMSAv8 on ARMv8-M cores) and number of MPU",
+    "regions, total RAM and total flash.",
     "Any name or alias works with --board and with rtos-sim map.",
   ],
   minPositionals: 0,
@@ -30,6 +31,7 @@ export const boardsCommand: CommandSpec = {
             core: b.core,
             clockHz: b.clockHz,
             mpuArchitecture: b.mpuArchitecture,
+            pmsa: pmsaName(b.core),
             mpuRegions: b.mpuRegions,
             ramBytes: totalOf(b, "ram"),
             flashBytes: totalOf(b, "flash"),
@@ -43,7 +45,7 @@ export const boardsCommand: CommandSpec = {
       b.aliases.join(", "),
       b.core,
       formatHz(b.clockHz),
-      MPU_REGION_TABLES[b.mpuArchitecture].name,
+      pmsaName(b.core),
       String(b.mpuRegions),
       formatBytes(totalOf(b, "ram")),
       formatBytes(totalOf(b, "flash")),

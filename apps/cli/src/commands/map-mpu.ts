@@ -1,5 +1,14 @@
 import { hex32, kernelMpuRegions, MPU_REGION_TABLES, type MpuRegionInfo, mairName } from "@rtos-sim/apps";
-import { type Board, createMachine, decodeMairAttr, MpuReg, MpuV8Reg, PMSAV8_ATTR_INDEX, SimError } from "@rtos-sim/hw";
+import {
+  type Board,
+  createMachine,
+  decodeMairAttr,
+  MpuReg,
+  MpuV8Reg,
+  PMSAV8_ATTR_INDEX,
+  pmsaName,
+  SimError,
+} from "@rtos-sim/hw";
 import { bootKernel } from "@rtos-sim/kernel";
 import type { Style } from "../cli/io.js";
 import { mpuTable } from "../output/human.js";
@@ -7,7 +16,7 @@ import { mpuTable } from "../output/human.js";
 /** A board's MPU as `rtos-sim map` shows it: the architecture, and the kernel's own regions decoded. */
 export interface MapMpu {
   readonly architecture: Board["mpuArchitecture"];
-  /** "PMSAv7" or "PMSAv8". */
+  /** "PMSAv6" (ARMv6-M), "PMSAv7" or "PMSAv8". */
   readonly name: string;
   /** Regions the MPU has (MPU_TYPE.DREGION). */
   readonly regionCount: number;
@@ -33,7 +42,7 @@ export function mapMpu(board: Board): MapMpu {
   const table = MPU_REGION_TABLES[board.mpuArchitecture];
   const base = {
     architecture: board.mpuArchitecture,
-    name: table.name,
+    name: pmsaName(board.core),
     regionCount: board.mpuRegions,
     mpuType: createMachine(board).core.read32(MpuReg.TYPE),
     rule: table.rule,

@@ -257,3 +257,14 @@ export type CoreKind = keyof typeof CORE_PROFILES;
 
 /** The MPU architecture of a core (a union when the core is not known statically). */
 export type MpuOf<C extends CoreKind> = (typeof CORE_PROFILES)[C]["mpu"];
+
+/**
+ * The name of a core's protected memory system architecture, as a person reads it: `"PMSAv6"`
+ * (ARMv6-M: the `"pmsav7"` register layout, without aliases, TEX or regions below 256 bytes),
+ * `"PMSAv7"` or `"PMSAv8"`.
+ */
+export function pmsaName(core: CoreKind): "PMSAv6" | "PMSAv7" | "PMSAv8" {
+  const p: CoreProfile = CORE_PROFILES[core];
+  if (p.mpu === "pmsav8") return "PMSAv8";
+  return p.architecture === "ARMv6-M" ? "PMSAv6" : "PMSAv7";
+}
