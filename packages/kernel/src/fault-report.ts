@@ -130,6 +130,13 @@ export function decodeFault(f: Fault): NonNullable<FaultRecord["hw"]> {
   };
 }
 
+/** Bits set in a byte (RASR.SRD). */
+function popcount8(v: number): number {
+  let n = 0;
+  for (let b = v & 0xff; b !== 0; b &= b - 1) n++;
+  return n;
+}
+
 function size(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
   if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
@@ -328,10 +335,14 @@ export function formatFaultDump(d: DumpInput): string {
   lines.push("Memory map:");
   for (const g of d.plan.regions) {
     if (g === null || g.kernel) continue;
+    // An ARMv6-M stack guard is the lowest subregions of a 256-byte region: the bytes it covers.
+    const srd = g.subregionDisable ?? 0;
+    const span = srd === 0 ? g.size : (g.size / 8) * (8 - popcount8(srd));
+    const of = srd === 0 ? "" : ` (subregions of a ${size(g.size)} region)`;
     lines.push(
-      `  ${g.label.padEnd(24)} ${hex32(g.base)}-${hex32(g.base + g.size)} ${size(g.size).padStart(7)} ${g.access}${
+      `  ${g.label.padEnd(24)} ${hex32(g.base)}-${hex32(g.base + span)} ${size(span).padStart(7)} ${g.access}${
         g.executable ? ", executable" : ""
-      }`,
+      }${of}`,
     );
   }
   if (d.mpuControl !== undefined) {

@@ -1,6 +1,7 @@
 import {
   BASIC_FRAME_WORDS,
   type Board,
+  CORE_PROFILES,
   EXCEPTION_LATENCY,
   exceptionEntryCycles,
   exceptionReturnCycles,
@@ -141,10 +142,13 @@ export class CpuTiming {
    * alias registers (1 cycle per PPB access). PMSAv8 (the driver writes as CMSIS's
    * `ARM_MPU_Load`) adds what its aliases need: MAIR0/1 (an LDM of 2 words and an STM of 2),
    * RNR before each group of 4 (MOVS and a store) and PSPLIM (a load from the TCB and an MSR).
+   * ARMv6-M (PMSAv6, no alias registers): each region's pair is an LDM of 2 words from the TCB
+   * and an STM of them to RBAR and RASR, which are adjacent (docs/timing.md).
    */
   mpuReload(regions: number): number {
-    const chunks = Math.ceil(regions / 4);
     const m = this.costs.multipleTransfer;
+    if (!CORE_PROFILES[this.board.core].mpuAliases) return regions * (m + 2 * this.kernelCost + m + 2);
+    const chunks = Math.ceil(regions / 4);
     const pairs = chunks * (m + 8 * this.kernelCost + m + 8);
     if (this.board.mpuArchitecture !== "pmsav8") return pairs;
     const mair = m + 2 * this.kernelCost + m + 2;

@@ -4,6 +4,7 @@ import {
   MPS2_AN386,
   MPS2_AN505,
   MPS3_AN547,
+  RP2040,
   RP2350,
   STM32F407,
   STM32H743XG,
@@ -63,6 +64,7 @@ describe("exception entry and return on every built-in board (docs/timing.md's t
     { board: STM32F407, name: STM32F407.name, entry: 19, ret: 15 },
     { board: STM32U585, name: STM32U585.name, entry: 17, ret: 14 },
     { board: RP2350, name: RP2350.name, entry: 13, ret: 12 },
+    { board: RP2040, name: RP2040.name, entry: 19, ret: 15 },
     { board: STM32H743XI, name: STM32H743XI.name, entry: 27, ret: 19 },
     { board: STM32H743XG, name: STM32H743XG.name, entry: 27, ret: 19 },
     { board: STM32H750XB, name: STM32H750XB.name, entry: 27, ret: 19 },
@@ -208,6 +210,10 @@ describe("context switches", () => {
     // 16 regions (the MPS3-AN547's Cortex-M55): 6 + 4 x 20 + 2 = 88; PMSAv7's 16 stay 72.
     expect(boot(MPS3_AN547).timing.mpuReload(16)).toBe(88);
     expect(boot(STM32H743XI).timing.mpuReload(16)).toBe(72);
+  });
+
+  it("RP2040 (ARMv6-M, no MPU alias registers): each region's pair is an LDM of 2 and an STM of 2 to RBAR/RASR: 8 x 6 = 48", () => {
+    expect(boot(RP2040).timing.mpuReload(8)).toBe(48);
   });
 
   it("preemptive, MPS2-AN386: a task woken by SysTick from idle runs 377 cycles after the tick (+36 MPU, +2 CONTROL)", () => {
