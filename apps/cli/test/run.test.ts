@@ -148,6 +148,7 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
       stm32h750: { ram: 0x20000000, code: [0x08000000, 0x20000], uart: "USART3" },
       mps2: { ram: 0x20000000, code: [0x00000000, 0x400000], uart: "UART0" },
       stm32u585: { ram: 0x20000000, code: [0x08000000, 0x200000], uart: "USART2" },
+      rp2040: { ram: 0x20000000, code: [0x10000000, 0x200000], uart: "UART0" },
       rp2350: { ram: 0x20000000, code: [0x10000000, 0x400000], uart: "UART0" },
       "mps2-an505": { ram: 0x20000000, code: [0x00000000, 0x400000], uart: "UART0" },
       "mps3-an547": { ram: 0x20000000, code: [0x28000000, 0x800000], uart: "UART0" },
@@ -163,6 +164,40 @@ describe("rtos-sim run (the MPU demo)", { timeout: 90_000 }, () => {
       expect(logger.mpuRegions[3]?.registers.architecture, board).toBe(result.board.mpuArchitecture);
       expect(result.verdict.ok, board).toBe(true);
     }
+  });
+
+  it("on the ARMv6-M RP2040 the fault report says what the silicon tells, then apart what the simulator knows", async () => {
+    const r = await rtosSim(["run", "mpu-demo", "--board", "rp2040", "--duration", "600ms"]);
+    expect(r.code).toBe(0);
+    const out = r.stdout;
+    expect(out).toMatch(
+      /^ +300\.001 ms {2}sensor {5}fault: HardFault \(simulator: MemManage\) DACCVIOL\|MMARVALID on read at 0x20000010 \(expected\)$/m,
+    );
+    expect(out).toContain(
+      [
+        "HardFault (exception 3) in sensor at 300.001 ms  [expected: read the kernel's data (privileged only)]",
+        "  HardFault on read of 4 byte(s) at 0x20000010 (ARMv6-M: no fault status registers; the model's classification: MemManage DACCVIOL|MMARVALID at 0x20000010) (kind hardfault)",
+        "  access: unprivileged read of 4 byte(s) at 0x20000010",
+        "  silicon: HardFault; ARMv6-M has no CFSR, HFSR, MMFAR or BFAR: the handler sees only its stacked frame",
+        "  simulator: MemManage at 0x20000010 (what an ARMv7-M core's CFSR and MMFAR would hold)",
+        "        DACCVIOL    MemManage: data access the MPU does not permit at this privilege",
+        "        MMARVALID   MMFAR holds the address of the faulting data access",
+      ].join("\n"),
+    );
+    expect(out).not.toContain("  CFSR  0x");
+    expect(out).not.toContain("escalated");
+    const { result } = await runJson(["--board", "rp2040", "--duration", "600ms"]);
+    expect(result.faults[0]).toMatchObject({
+      kind: "hardfault",
+      exception: 3,
+      exceptionName: "HardFault",
+      cause: "MemManage",
+      escalated: false,
+      faultStatusRegisters: false,
+      cfsr: 0x82,
+      hfsr: 0,
+      mmfar: 0x20000010,
+    });
   });
 
   it("on a PMSAv8 board the fault report decodes RBAR/RLAR and the MAIR attributes (text and JSON)", async () => {
