@@ -74,6 +74,28 @@ describe("the kernel on ARMv6-M (RP2040)", () => {
     expect([k.machine.scb.cfsr, k.machine.scb.hfsr, k.machine.scb.mmfar]).toEqual([0, 0, 0]);
   });
 
+  it("the HardFault's entry stacks the basic frame below the task's SP: PC of the faulting step, xPSR Thumb", () => {
+    const k = bootTest({ memcheck: false }, RP2040);
+    let sp = 0;
+    const t = k.spawn({
+      name: "rogue",
+      *main(ctx) {
+        yield sys.yield();
+        sp = ctx.sp;
+        ctx.read32(k.kernelBlock.base);
+      },
+    });
+    k.run({ ms: 1 });
+    expect(k.faults.map((f) => f.kind)).toEqual(["hardfault"]);
+    // CCR.STKALIGN reads as one: the frame is 8-byte aligned, a realignment recorded in xPSR bit 9.
+    const fp = (sp - 32) & ~7;
+    const words = new Uint32Array(k.machine.bus.peek(fp, 32).slice().buffer);
+    expect(Array.from(words.slice(0, 6))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(words[6]).toBe((t.ctx.pc & ~1) >>> 0);
+    expect([words[6]! >= t.code, words[6]! < 0x10200000]).toEqual([true, true]); // in the task's code, in XIP
+    expect(words[7]).toBe(0x01000000 | ((sp - 32) & 4 ? 0x200 : 0));
+  });
+
   it("an unaligned word access is a HardFault (CCR.UNALIGN_TRP reads as one): UNALIGNED classification, no address", () => {
     const k = bootTest({ memcheck: false }, RP2040);
     let at = 0;
