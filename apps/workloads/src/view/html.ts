@@ -134,6 +134,11 @@ export function faultHtml(f: FaultRecord): string {
   if (f.mmfar !== null) regs.push(["MMFAR", `${codeHtml(hex32(f.mmfar))} address of the access the MPU stopped`]);
   if (f.bfar !== null) regs.push(["BFAR", `${codeHtml(hex32(f.bfar))} address of the bus error`]);
   regs.push(["HFSR", codeHtml(hex32(f.hfsr))]);
+  // ARMv6-M: no register holds these; the table is the simulator's, said so above it.
+  const registers = f.faultStatusRegisters
+    ? htmlTable(["register", "value"], regs, "fault-registers")
+    : `<p>Silicon: HardFault only; ARMv6-M has no CFSR, HFSR, MMFAR or BFAR (the handler sees its stacked frame).</p>
+<p>Simulator: ${esc(f.cause)}${f.mmfar !== null || f.bfar !== null ? ` at ${codeHtml(hex32((f.mmfar ?? f.bfar)!))}` : ""}, what an ARMv7-M core would record:</p>`;
   return `<article class="fault${f.expected ? " expected" : ""}">
 <h3>${esc(f.exceptionName)} (exception ${f.exception}) in ${esc(f.taskName)} at ${esc(formatTime(f.t))} ${tag}</h3>
 ${f.note ? `<p>${esc(f.note)}</p>` : ""}
@@ -142,7 +147,7 @@ ${f.source !== null ? `<p>At ${codeHtml(f.source)}</p>` : ""}
 <p>Access: ${f.access.privileged ? "privileged" : "unprivileged"} ${esc(f.access.kind)} of ${f.access.size} byte(s) at ${codeHtml(
     hex32(f.access.address),
   )}${f.memory !== null ? `, in ${esc(f.memory)}` : ""}</p>
-${htmlTable(["register", "value"], regs, "fault-registers")}
+${registers}
 ${htmlTable(["bit", "meaning"], [...bits, ...hbits], "cfsr-bits")}
 ${f.action ? `<p>Action: ${esc(formatAction(f.action))}.</p>` : ""}
 ${f.mpuRegions.length > 0 ? `<p>MPU regions of ${esc(f.taskName)} when it faulted:</p>${mpuRegionsHtml(f.mpuRegions)}` : ""}
