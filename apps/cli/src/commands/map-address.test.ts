@@ -1,4 +1,14 @@
-import { BOARDS, type Board, Cfsr, createMachine, findBoard, type Machine, MpuReg } from "@rtos-sim/hw";
+import {
+  BOARDS,
+  type Board,
+  Cfsr,
+  CORE_PROFILES,
+  createMachine,
+  Fault,
+  findBoard,
+  type Machine,
+  MpuReg,
+} from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../cli/test-io.js";
 import { lookUpAddress } from "./map-address.js";
@@ -82,8 +92,10 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
       m.core.write32(0xe000ed28, 0xffffffff); // CFSR is write-one-to-clear
       try {
         access(m);
-      } catch {
-        // the fault is latched in CFSR
+      } catch (e) {
+        // The fault is latched in CFSR; an ARMv6-M core has none, and its Fault carries the bits
+        // an ARMv7-M core would record.
+        if (!CORE_PROFILES[board.core].configurableFaults) return e instanceof Fault ? e.cfsr : -1;
       }
       return m.scb.cfsr;
     };
@@ -122,6 +134,14 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
         cfsr(board, 5, (m) => m.core.fetch(0xe000ed28)),
       ]).toEqual([0, bus, Cfsr.IACCVIOL]);
     }
+  });
+
+  it("an ARMv6-M board says every fault is a HardFault, the names being what an ARMv7-M core would record", () => {
+    const rp2040 = findBoard("rp2040")!;
+    expect(lookUpAddress(rp2040, 0x30000000).notes.at(-1)).toBe(
+      "cortex-m0plus (ARMv6-M) has no MemManage, BusFault, CFSR, MMFAR or BFAR: each fault named here is a HardFault, the names are what an ARMv7-M core would record",
+    );
+    expect(lookUpAddress(F407, 0x30000000).notes.at(-1)).not.toContain("ARMv6-M");
   });
 
   it("the command prints only the lookup; --json the same fields; a bad address is a usage error", async () => {

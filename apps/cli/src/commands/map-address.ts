@@ -1,5 +1,5 @@
 import { formatBytes, hex32 } from "@rtos-sim/apps";
-import { type Board, defaultMapRange, MpuReg, MpuV8Reg, ScbReg, SysTickReg } from "@rtos-sim/hw";
+import { type Board, CORE_PROFILES, defaultMapRange, MpuReg, MpuV8Reg, ScbReg, SysTickReg } from "@rtos-sim/hw";
 
 /** What lies at one address of a board: where it falls, and what an access there does. */
 export interface AddressLookup {
@@ -35,6 +35,19 @@ function systemRegisters(board: Board): ReadonlyMap<number, string> {
  * privileged code through. For MMFAR and BFAR values.
  */
 export function lookUpAddress(board: Board, address: number): AddressLookup {
+  const found = lookUp(board, address);
+  if (CORE_PROFILES[board.core].configurableFaults) return found;
+  // ARMv6-M: one fault exception and no fault status or address registers.
+  return {
+    ...found,
+    notes: [
+      ...found.notes,
+      `${board.core} (ARMv6-M) has no MemManage, BusFault, CFSR, MMFAR or BFAR: each fault named here is a HardFault, the names are what an ARMv7-M core would record`,
+    ],
+  };
+}
+
+function lookUp(board: Board, address: number): AddressLookup {
   const a = address >>> 0;
   const r = defaultMapRange(a);
   const defaultMap = { name: r.name, type: r.type, xn: r.xn };
