@@ -85,7 +85,7 @@ function alignDown(address: number, size: number): number {
  * what shows the one fact every MPU lesson must teach: the Cortex-M MPU checks the core's own
  * accesses only, and the DMA is another bus master. One stream (stream 0) copies memory to
  * memory (DIR = 10) from S0PAR to S0M0AR, NDTR items of PSIZE bytes, the addresses incremented
- * when PINC/MINC say so. Its accesses go through its {@link BusMaster}: the bus decodes them, but
+ * when PINC/MINC say so. Its accesses go through its bus master (`BusMaster` of @rtos-sim/hw): the bus decodes them, but
  * no MPU and no privilege check them, so a task granted this device's registers can copy into any
  * memory the DMA reaches, another task's partition or the kernel's own included.
  *
