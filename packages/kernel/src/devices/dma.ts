@@ -6,6 +6,7 @@ import {
   type PeripheralAccess,
 } from "@rtos-sim/hw";
 import { DmaEngine, type DmaEnv } from "./dma-engine.js";
+import { mergeLanes, readLanes } from "./register-bytes.js";
 import type { DeviceKind } from "./types.js";
 
 export type { DmaEnv } from "./dma-engine.js";
@@ -161,9 +162,7 @@ export class Dma implements Peripheral {
   /** Reads a register (sub-word reads take their bytes of it); the items due land first. */
   read(offset: number, size: 1 | 2 | 4): number {
     this.settle();
-    const shift = (offset & 3) * 8;
-    const word = this.register(offset & ~3) >>> shift;
-    return size === 4 ? word >>> 0 : word & ((1 << (size * 8)) - 1);
+    return readLanes(this.register(offset & ~3), offset, size);
   }
 
   private register(reg: number): number {
@@ -194,9 +193,7 @@ export class Dma implements Peripheral {
   write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
     this.settle();
     const reg = offset & ~3;
-    const shift = (offset & 3) * 8;
-    const mask = size === 4 ? 0xffff_ffff : (((1 << (size * 8)) - 1) << shift) >>> 0;
-    const merge = (old: number): number => ((old & ~mask) | ((value << shift) & mask)) >>> 0;
+    const merge = (old: number): number => mergeLanes(old, offset, size, value);
     const enabled = (this.cr & DmaCr.EN) !== 0;
     switch (reg) {
       case DmaReg.LIFCR:
