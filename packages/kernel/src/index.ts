@@ -87,6 +87,7 @@ export type { DmaCopyRequest, DmaDriver, DmaPort } from "./devices/dma-driver.js
 export { DMA_DRIVERS } from "./devices/dma-driver.js";
 export type { DmaCopyPlan, DmaEngineEvents, DmaEnv, DmaProgress } from "./devices/dma-engine.js";
 export { DmaEngine } from "./devices/dma-engine.js";
+export { DmaFrontEnd } from "./devices/dma-front-end.js";
 export { Gpdma, GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2, gpdmaDevice } from "./devices/gpdma.js";
 export { Gpio, GpioReg, gpioDevice } from "./devices/gpio.js";
 export type { DevicePlacement } from "./devices/placement.js";

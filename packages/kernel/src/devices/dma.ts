@@ -1,12 +1,7 @@
-import {
-  actorTask,
-  type BusMasterError,
-  type BusMasterRefusal,
-  type Peripheral,
-  type PeripheralAccess,
-} from "@rtos-sim/hw";
+import { actorTask, type PeripheralAccess } from "@rtos-sim/hw";
 import { DmaEngine, type DmaEnv } from "./dma-engine.js";
-import { mergeLanes, readLanes } from "./register-bytes.js";
+import { DmaFrontEnd } from "./dma-front-end.js";
+import { mergeLanes } from "./register-bytes.js";
 import type { DeviceKind } from "./types.js";
 
 export type { DmaEnv } from "./dma-engine.js";
@@ -127,7 +122,7 @@ function alignDown(address: number, size: number): number {
  * t.write32(dma + DmaReg.LIFCR, DmaFlag.TCIF0);
  * ```
  */
-export class Dma implements Peripheral {
+export class Dma extends DmaFrontEnd {
   /** Which register interface this is: the key of the controller's driver ({@link DMA_DRIVERS}). */
   readonly kind = "stm32-dma" as const;
   readonly name: string;
@@ -139,9 +134,10 @@ export class Dma implements Peripheral {
   private par = 0;
   private m0ar = 0;
   /** The transfer engine shared with the other controller models ({@link DmaEngine}). */
-  private readonly engine: DmaEngine;
+  protected readonly engine: DmaEngine;
 
   constructor(name: string, env: DmaEnv) {
+    super();
     this.name = name;
     this.engine = new DmaEngine(env, {
       complete: () => this.finish(DmaFlag.TCIF0, this.ndtr),
@@ -149,23 +145,7 @@ export class Dma implements Peripheral {
     });
   }
 
-  /** Whether a transfer is under way (EN set on a memory-to-memory stream with items left). */
-  get busy(): boolean {
-    return this.engine.busy;
-  }
-
-  /** The last refused beat of a transfer (for tests and reports), or null. */
-  get lastError(): BusMasterError | null {
-    return this.engine.lastError;
-  }
-
-  /** Reads a register (sub-word reads take their bytes of it); the items due land first. */
-  read(offset: number, size: 1 | 2 | 4): number {
-    this.settle();
-    return readLanes(this.register(offset & ~3), offset, size);
-  }
-
-  private register(reg: number): number {
+  protected register(reg: number): number {
     switch (reg) {
       case DmaReg.LISR:
         return this.lisr;
@@ -256,30 +236,6 @@ export class Dma implements Peripheral {
     this.lisr |= flag;
     this.cr &= ~DmaCr.EN;
     this.ndtr -= done;
-  }
-
-  /**
-   * Why this DMA's bus would refuse [address, address + length) (`"unmapped"`, `"read-only"` for
-   * a write, `"unreachable"`), or null when it takes the whole span: what a kernel offering DMA as
-   * a service checks before programming a transfer.
-   */
-  reach(address: number, length: number, write: boolean): BusMasterRefusal | null {
-    return this.engine.reach(address, length, write);
-  }
-
-  /** The simulated cycle the running transfer completes at, or null when none runs. */
-  completesAt(): number | null {
-    return this.engine.completesAt();
-  }
-
-  /**
-   * Moves the items due by simulated cycle `at` (default: now), in order ({@link DmaEngine.settle}).
-   * The last item sets TCIF0 and clears EN; a refused beat sets TEIF0 and clears EN. The kernel
-   * calls it at each task switch (time may have passed idle); register accesses and the
-   * completion alarm call it.
-   */
-  settle(at?: number): void {
-    this.engine.settle(at);
   }
 }
 

@@ -1,12 +1,7 @@
-import {
-  actorTask,
-  type BusMasterError,
-  type BusMasterRefusal,
-  type Peripheral,
-  type PeripheralAccess,
-} from "@rtos-sim/hw";
+import { actorTask, type PeripheralAccess } from "@rtos-sim/hw";
 import { DmaEngine, type DmaEnv } from "./dma-engine.js";
-import { mergeLanes, readLanes } from "./register-bytes.js";
+import { DmaFrontEnd } from "./dma-front-end.js";
+import { mergeLanes } from "./register-bytes.js";
 import type { DeviceKind } from "./types.js";
 
 /**
@@ -168,7 +163,7 @@ const TR2_BITS = 0xc33f_ce7f;
  * t.write32(gpdma + GpdmaReg.C0FCR, GpdmaFlag.TCF);
  * ```
  */
-export class Gpdma implements Peripheral {
+export class Gpdma extends DmaFrontEnd {
   /** Which register interface this is: the key of the controller's driver ({@link DMA_DRIVERS}). */
   readonly kind = "stm32-gpdma" as const;
   readonly name: string;
@@ -185,13 +180,14 @@ export class Gpdma implements Peripheral {
   private block: { src: number; dst: number; width: number; srcStep: number; dstStep: number; beats: number } | null =
     null;
   /** The transfer engine shared with the other controller models ({@link DmaEngine}). */
-  private readonly engine: DmaEngine;
+  protected readonly engine: DmaEngine;
   /** The task that set EN (the DMA's writes are reported as its). */
   private task = 0;
   /** Whether SUSP stopped the enabled channel (until SUSP is cleared or RESET). */
   private suspended = false;
 
   constructor(name: string, env: DmaEnv) {
+    super();
     this.name = name;
     this.engine = new DmaEngine(env, {
       complete: () => this.finish(GpdmaFlag.TCF, this.block?.beats ?? 0),
@@ -199,23 +195,7 @@ export class Gpdma implements Peripheral {
     });
   }
 
-  /** Whether a transfer is under way (EN set, a software-request block with beats left, not suspended). */
-  get busy(): boolean {
-    return this.engine.busy;
-  }
-
-  /** The last refused beat of a transfer (for tests and reports), or null. */
-  get lastError(): BusMasterError | null {
-    return this.engine.lastError;
-  }
-
-  /** Reads a register (sub-word reads take their bytes of it); the beats due land first. */
-  read(offset: number, size: 1 | 2 | 4): number {
-    this.settle();
-    return readLanes(this.register(offset & ~3), offset, size);
-  }
-
-  private register(reg: number): number {
+  protected register(reg: number): number {
     const p = this.engine.progress();
     const b = this.block;
     switch (reg) {
@@ -359,28 +339,6 @@ export class Gpdma implements Peripheral {
     this.keep(done);
     this.sr |= flag | GpdmaFlag.IDLEF;
     this.cr &= ~GpdmaCr.EN;
-  }
-
-  /**
-   * Why this GPDMA's bus would refuse [address, address + length) (`"unmapped"`, `"read-only"`
-   * for a write, `"unreachable"`), or null when it takes the whole span.
-   */
-  reach(address: number, length: number, write: boolean): BusMasterRefusal | null {
-    return this.engine.reach(address, length, write);
-  }
-
-  /** The simulated cycle the running transfer completes at, or null when none runs. */
-  completesAt(): number | null {
-    return this.engine.completesAt();
-  }
-
-  /**
-   * Moves the beats due by simulated cycle `at` (default: now), in order ({@link DmaEngine.settle}).
-   * The last beat sets TCF; a refused beat sets DTEF; both clear EN. The kernel calls it at each
-   * task switch; register accesses and the completion alarm call it.
-   */
-  settle(at?: number): void {
-    this.engine.settle(at);
   }
 }
 

@@ -1,0 +1,62 @@
+import type { BusMasterError, BusMasterRefusal, Peripheral, PeripheralAccess } from "@rtos-sim/hw";
+import type { DmaEngine } from "./dma-engine.js";
+import { readLanes } from "./register-bytes.js";
+
+/**
+ * What every DMA controller model shares around its {@link DmaEngine}: the engine's state as the
+ * kernel asks for it (busy, the last refused beat, the completion time, the reach of its bus),
+ * settling the beats due, and register reads by byte lane. A model adds its register interface
+ * (`register`, `write`) and creates its engine with the callbacks that set its flags.
+ */
+export abstract class DmaFrontEnd implements Peripheral {
+  abstract readonly name: string;
+  abstract readonly size: number;
+  /** The transfer engine shared by the controller models. */
+  protected abstract readonly engine: DmaEngine;
+
+  /** Whether a transfer is under way. */
+  get busy(): boolean {
+    return this.engine.busy;
+  }
+
+  /** The last refused beat of a transfer (for tests and reports), or null. */
+  get lastError(): BusMasterError | null {
+    return this.engine.lastError;
+  }
+
+  /** Reads a register (sub-word reads take their bytes of it); the beats due land first. */
+  read(offset: number, size: 1 | 2 | 4): number {
+    this.settle();
+    return readLanes(this.register(offset & ~3), offset, size);
+  }
+
+  /** The 32-bit register at word offset `reg` (0 where none is modelled). */
+  protected abstract register(reg: number): number;
+
+  /** Writes a register (a sub-word write merges into it). */
+  abstract write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void;
+
+  /**
+   * Why this DMA's bus would refuse [address, address + length) (`"unmapped"`, `"read-only"` for
+   * a write, `"unreachable"`), or null when it takes the whole span: what a kernel offering DMA as
+   * a service checks before programming a transfer.
+   */
+  reach(address: number, length: number, write: boolean): BusMasterRefusal | null {
+    return this.engine.reach(address, length, write);
+  }
+
+  /** The simulated cycle the running transfer completes at, or null when none runs. */
+  completesAt(): number | null {
+    return this.engine.completesAt();
+  }
+
+  /**
+   * Moves the beats due by simulated cycle `at` (default: now), in order ({@link DmaEngine.settle}):
+   * the last one or a refused one sets the model's flags and clears its enable. The kernel calls it
+   * at each task switch (time may have passed idle); register accesses and the completion alarm
+   * call it.
+   */
+  settle(at?: number): void {
+    this.engine.settle(at);
+  }
+}
