@@ -1,6 +1,6 @@
 import type { BusMasterError, BusMasterRefusal, Peripheral, PeripheralAccess } from "@rtos-sim/hw";
 import type { DmaEngine } from "./dma-engine.js";
-import { readLanes } from "./register-bytes.js";
+import { mergeLanes, readLanes } from "./register-bytes.js";
 
 /**
  * What every DMA controller model shares around its {@link DmaEngine}: the engine's state as the
@@ -33,8 +33,17 @@ export abstract class DmaFrontEnd implements Peripheral {
   /** The 32-bit register at word offset `reg` (0 where none is modelled). */
   protected abstract register(reg: number): number;
 
-  /** Writes a register (a sub-word write merges into it). */
-  abstract write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void;
+  /** Writes a register (a sub-word write merges its bytes into it); the beats due land first. */
+  write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
+    this.settle();
+    this.writeRegister(offset & ~3, (old) => mergeLanes(old, offset, size, value), access);
+  }
+
+  /**
+   * Writes the register at word offset `reg`: `merge(old)` is the word with the write's bytes in
+   * their lanes (`merge(0)` the bytes alone, for write-one-to-clear registers).
+   */
+  protected abstract writeRegister(reg: number, merge: (old: number) => number, access: PeripheralAccess): void;
 
   /**
    * Why this DMA's bus would refuse [address, address + length) (`"unmapped"`, `"read-only"` for

@@ -1,7 +1,6 @@
 import { actorTask, type PeripheralAccess } from "@rtos-sim/hw";
 import { DmaEngine, type DmaEnv } from "./dma-engine.js";
 import { DmaFrontEnd } from "./dma-front-end.js";
-import { mergeLanes } from "./register-bytes.js";
 import type { DeviceKind } from "./types.js";
 
 export type { DmaEnv } from "./dma-engine.js";
@@ -165,15 +164,12 @@ export class Dma extends DmaFrontEnd {
   }
 
   /**
-   * Writes a register (a sub-word write merges into it); the items due land first. While EN is
+   * Writes the register at `reg` (after the items due landed, as {@link DmaFrontEnd.write} does). While EN is
    * set, NDTR, PAR, M0AR and every SxCR bit but EN are read-only (RM0090, the SxCR to SxM0AR
    * descriptions); a write clearing EN stops the stream after the items due (RM0090, "DMA
    * transfer suspension": TCIF set, NDTR holding the items left).
    */
-  write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
-    this.settle();
-    const reg = offset & ~3;
-    const merge = (old: number): number => mergeLanes(old, offset, size, value);
+  protected writeRegister(reg: number, merge: (old: number) => number, access: PeripheralAccess): void {
     const enabled = (this.cr & DmaCr.EN) !== 0;
     switch (reg) {
       case DmaReg.LIFCR:

@@ -1,7 +1,6 @@
 import { actorTask, type PeripheralAccess } from "@rtos-sim/hw";
 import { DmaEngine, type DmaEnv } from "./dma-engine.js";
 import { DmaFrontEnd } from "./dma-front-end.js";
-import { mergeLanes } from "./register-bytes.js";
 import type { DeviceKind } from "./types.js";
 
 /**
@@ -221,14 +220,11 @@ export class Gpdma extends DmaFrontEnd {
   }
 
   /**
-   * Writes a register (a sub-word write merges into it); the beats due land first. CxFCR clears
+   * Writes the register at `reg` (after the beats due landed, as {@link DmaFrontEnd.write} does). CxFCR clears
    * flags; CxCR sets EN (starting the block), SUSP and RESET; the transfer registers take writes
    * only while EN is clear.
    */
-  write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
-    this.settle();
-    const reg = offset & ~3;
-    const merge = (old: number): number => mergeLanes(old, offset, size, value);
+  protected writeRegister(reg: number, merge: (old: number) => number, access: PeripheralAccess): void {
     const enabled = (this.cr & GpdmaCr.EN) !== 0;
     switch (reg) {
       case GpdmaReg.C0FCR:
