@@ -230,4 +230,6 @@ export const stackOverflow: AppDescription = defineApp({
   tasks: (env) => STACK_SCENARIOS.map((s) => scenarioTask(env, s)),
   check: stackChecks,
   expectFault: (f) => f.kind === "stack-overflow" && f.task !== "sized",
+  // With the checker on (`--memcheck`), it sees parser's stack pointer leave its stack first: that report is the lesson too.
+  expectReport: (r) => r.kind === "stack-overflow" && r.taskName !== "sized",
 });
