@@ -67,6 +67,21 @@ describe("the apps' docs", () => {
 const kernelApps = APPS.flatMap((a) => (a.kind === "kernel" ? [a.app] : []));
 const machineApps = APPS.flatMap((a) => (a.kind === "machine" ? [a.app] : []));
 
+describe("every app with the checker on and with it off", () => {
+  // `--memcheck` / `--no-memcheck` on an app's default board: the run's verdict is clean either
+  // way (a report or fault the app provokes on purpose is expected under both settings).
+  it.each(APPS.flatMap((a) => [true, false].map((memcheck) => [a.app.name, memcheck, a] as const)))(
+    "%s with memcheck %s: no problems",
+    async (_name, memcheck, entry) => {
+      const app = runnableApp(entry);
+      const board = BOARDS.find((b) => b.name === (app.defaultBoard ?? "stm32f407"))!;
+      const run = prepareRun(app, board, { seed: 1, durationMs: app.defaultDurationMs ?? 1000, memcheck });
+      await app.run(run.ctx);
+      expect(finishRun(run, 0).verdict).toEqual({ ok: true, problems: [] });
+    },
+  );
+});
+
 describe("every app on every board", () => {
   it.each(BOARDS.flatMap((b) => kernelApps.map((a) => [a.name, b.name] as const)))(
     "%s passes its checks on %s",

@@ -2,7 +2,7 @@ import { runApp } from "@rtos-sim/kernel";
 import { formatReport, type MemReport } from "@rtos-sim/memcheck";
 import { describe, expect, it } from "vitest";
 import README from "../../README.md?raw";
-import { HEAP_BUGS, heapBugs } from "./app.js";
+import { HEAP_BUGS, heapBugs, uncheckedBug } from "./app.js";
 import APP_SOURCE from "./app.ts?raw";
 
 /** The 1-based line of app.ts holding `code`. */
@@ -117,7 +117,7 @@ describe("heap-bugs", () => {
       lineOf('t.malloc(32, 8, "use-after-free: message")'),
       lineOf("yield* t.free(p);"), // its first free, in the use-after-free bug
     ]);
-    expect(of("double-free").source!.line).toBe(lineOf('say("double-free: not reached")') - 1);
+    expect(of("double-free").source!.line).toBe(lineOf("say(`double-free: the second free of") - 1);
     expect(of("overlap").source!.line).toBe(lineOf("t.memcpy(p + 4, p, 16);"));
     expect(of("calloc").source!.line).toBe(lineOf('t.calloc(n, size, "calloc: sample table")'));
     expect(of("pager").source!.line).toBe(lineOf("const v = t.read32(last);"));
@@ -141,15 +141,51 @@ describe("heap-bugs", () => {
     );
   });
 
-  it("with the checker off, only the allocator's own free checks see anything", () => {
+  it("with the checker off, each bug does what it does on a board without one: silent, or stopped by the allocator, or NULL", () => {
     const off = runApp(heapBugs, { memcheck: false });
-    expect(off.checks.every((c) => !c.ok)).toBe(true);
-    expect(off.kernel.faults.map((f) => f.task)).toEqual(["double-free", "invalid-free"]);
-    // The stack bug's NUL lands silently in the next local (plain C layout): the task runs on.
-    expect(off.kernel.task("stack-buf")!.output.join("\n")).toContain("stack-buf: not reached");
+    expect(off.checks.map((c) => [c.name, c.ok])).toEqual(HEAP_BUGS.map((b) => [b.kind, true]));
+    expect(off.kernel.faults.map((f) => [f.task, f.kind, f.message.split(":")[0]])).toEqual([
+      ["double-free", "heap", "INVALID_FREE"],
+      ["invalid-free", "heap", "INVALID_FREE"],
+    ]);
+    const detail = (task: string) => off.checks[HEAP_BUGS.findIndex((b) => b.task === task)]!.detail;
+    // strcpy's NUL lands one past the 24-byte block, in the heap's own 8-byte tags there; nothing stops it.
+    const overflow = /NUL went to (0x[0-9a-f]{8}), one past the block/.exec(detail("overflow"));
+    expect(overflow, detail("overflow")).not.toBeNull();
+    const address = Number(overflow![1]);
+    expect([...off.kernel.machine.bus.peek(address, 1)]).toEqual([0]);
+    expect(detail("overflow")).toMatch(/-> checker off, undetected: .*; task stopped$/);
+    // The stack bug's NUL lands silently in the next local (plain C layout): crc's low byte.
+    expect(detail("stack-buf")).toContain("crc, set to 0x0000beef, reads 0x0000be00");
     // The returned frame's text is still there below SP: the stale pointer reads it unnoticed.
-    expect(off.kernel.task("stack-uar")!.output.join("\n")).toContain("stack-uar: read '4' at 0x");
+    expect(detail("stack-uar")).toMatch(/undetected: stack-uar: read '4' at 0x/);
+    expect(detail("double-free")).toContain(
+      "-> checker off, the allocator stopped it: heap INVALID_FREE: tlsf:double-free",
+    );
+    expect(detail("calloc")).toContain("-> checker off, refused (NULL): calloc: calloc(65536, 65537) gave 0x00000000");
+    expect(detail("too-big")).toContain("-> checker off, refused (NULL): too-big: malloc(64 MiB) gave 0x00000000");
     expect(off.leaks).toBeNull();
+  });
+
+  it("with the checker off, a bug stopped by anything but the allocator, or a call not refused, fails its check", () => {
+    const [overflow, doubleFree, calloc] = [HEAP_BUGS[0]!, HEAP_BUGS[2]!, HEAP_BUGS[7]!];
+    const fault = runApp(heapBugs, { memcheck: false }).kernel.faults[0]!; // double-free's INVALID_FREE
+    const line = "the last line";
+    expect(uncheckedBug(overflow, fault, undefined, "faulted")).toMatchObject({ ok: false });
+    expect(uncheckedBug(overflow, undefined, undefined, "faulted")).toEqual({
+      name: "heap-buffer-overflow",
+      ok: false,
+      detail: `task overflow ${overflow.what} -> checker off: the task never got past its bug; task faulted`,
+    });
+    expect(uncheckedBug(doubleFree, undefined, { line, returned: undefined }, "stopped")).toMatchObject({
+      ok: false,
+      detail: `task double-free ${doubleFree.what} -> checker off, NOT stopped: the last line; task stopped`,
+    });
+    expect(uncheckedBug(doubleFree, fault, undefined, "faulted")).toMatchObject({ ok: true });
+    expect(uncheckedBug(calloc, undefined, { line, returned: 0x10000008 }, "stopped")).toMatchObject({
+      ok: false,
+      detail: `task calloc ${calloc.what} -> checker off, NOT refused (NULL): the last line; task stopped`,
+    });
   });
 
   it("skips the bugs a short run does not reach, and judges the ones it does", () => {
