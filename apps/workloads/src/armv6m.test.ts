@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { flightOutputs } from "./flight/app.js";
 import { APPS, runnableApp } from "./registry.js";
 import { finishRun, prepareRun } from "./run/context.js";
+import { ColourMap } from "./view/colours.js";
+import { timelineSvg } from "./view/svg.js";
 
 /**
  * The built-in apps on the ARMv6-M RP2040 (Cortex-M0+): every app runs and passes its checks;
@@ -63,5 +65,9 @@ describe("the built-in apps on the RP2040 (ARMv6-M)", () => {
       true,
       "HardFault (ARMv6-M: no CFSR or MMFAR); simulator: MemManage DACCVIOL|MMARVALID at 0x20000010",
     ]);
+    // The trace's event and the timeline SVG's marker name the HardFault first, the class as the simulator's.
+    const label = "HardFault (simulator: MemManage) DACCVIOL|MMARVALID";
+    expect(result.events.filter((e) => e.kind === "fault").map((e) => e.name)).toEqual([label]);
+    expect(timelineSvg(result, new ColourMap())).toContain(`<title>${label} in sensor at `);
   });
 });

@@ -5,6 +5,7 @@ import type { RunResult } from "@rtos-sim/apps";
 import {
   AppError,
   DEFAULT_APP,
+  faultCause,
   finishRun,
   formatShare,
   formatTime,
@@ -158,12 +159,7 @@ async function runApp(cx: CommandContext): Promise<number> {
       fault: (f) => {
         bar?.clear();
         // The exception taken, as the summary names it; an escalated fault says from what.
-        // ARMv6-M: the HardFault, then the simulator's classification (no register holds it).
-        const cause = f.escalated
-          ? `${f.exceptionName} (escalated ${f.cause})`
-          : f.faultStatusRegisters
-            ? f.cause
-            : `${f.exceptionName} (simulator: ${f.cause})`;
+        const cause = faultCause(f);
         // A hardware fault the kernel diagnosed (a stack overflow into the guard, STKOF, a corrupt SP)
         // leads with the kind an app's expectFault sees, as the kernel's own faults do.
         const plain = f.faultStatusRegisters ? f.cause : f.exceptionName;

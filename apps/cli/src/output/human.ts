@@ -24,6 +24,7 @@ import {
   recordingSummary,
   traceHash,
 } from "@rtos-sim/apps";
+import { CORE_PROFILES, type CoreKind, pmsaName } from "@rtos-sim/hw";
 import type { Style } from "../cli/io.js";
 import { renderTable } from "../cli/table.js";
 import { printable } from "./printable.js";
@@ -45,14 +46,20 @@ export function mpuTable(regions: readonly MpuRegionInfo[], indent = "  "): stri
     .join("");
 }
 
-/** The overlap rule of the regions' MPU architecture, for the line above a table of them. */
-export function mpuRule(regions: readonly MpuRegionInfo[]): string {
+/**
+ * The overlap rule of the regions' MPU architecture, for the line above a table of them. With
+ * the board's `core`, PMSAv7 regions of an ARMv6-M core are named as its MPU is: PMSAv6.
+ */
+export function mpuRule(regions: readonly MpuRegionInfo[], core?: string): string {
   const groups = mpuRegionGroups(regions);
-  return groups.map((g) => `${g.table.name}: ${g.table.rule}`).join("; ");
+  // A run's JSON may come from elsewhere: an unknown core keeps the table's name.
+  const known = core !== undefined && Object.hasOwn(CORE_PROFILES, core);
+  const name = (table: string) => (known && table === "PMSAv7" ? pmsaName(core as CoreKind) : table);
+  return groups.map((g) => `${name(g.table.name)}: ${g.table.rule}`).join("; ");
 }
 
-/** A fault decoded in full: exception, CFSR bits by name and meaning, MMFAR/BFAR, HFSR, the access, the MPU regions. */
-export function formatFault(f: FaultRecord, style: Style): string {
+/** A fault decoded in full: exception, CFSR bits by name and meaning, MMFAR/BFAR, HFSR, the access, the MPU regions (named as `core`'s MPU when given: the run board's core). */
+export function formatFault(f: FaultRecord, style: Style, core?: string): string {
   const head = `${style.bold(f.exceptionName)} (exception ${f.exception}) in ${style.bold(f.taskName)} at ${formatTime(f.t)}`;
   const tag = f.expected ? style.green("expected") : style.red("UNEXPECTED");
   let out = `${head}  [${tag}${f.note && f.note !== f.message ? `: ${printable(f.note)}` : ""}]\n`;
@@ -87,7 +94,7 @@ export function formatFault(f: FaultRecord, style: Style): string {
     for (const name of f.cfsrNames) out += `        ${name.padEnd(11)} ${CFSR_MEANING[name] ?? ""}\n`;
   }
   if (f.mpuRegions.length > 0) {
-    out += `  MPU regions of ${f.taskName} when it faulted (${mpuRule(f.mpuRegions)}):\n`;
+    out += `  MPU regions of ${f.taskName} when it faulted (${mpuRule(f.mpuRegions, core)}):\n`;
     out += mpuTable(f.mpuRegions, "    ");
   }
   return out;
@@ -269,7 +276,7 @@ export function formatSummary(result: RunResult, style: Style, hash: string = tr
   if (headroom) out += `\n${headroom}`;
   if (result.faults.length > 0) {
     out += `\n${style.bold(`Faults (${result.faults.length})`)}\n`;
-    for (const f of result.faults.slice(0, SUMMARY_LIMIT)) out += `\n${formatFault(f, style)}`;
+    for (const f of result.faults.slice(0, SUMMARY_LIMIT)) out += `\n${formatFault(f, style, result.board.core)}`;
     out += more(result.faults.length, "faults", style);
   }
   if (result.reports.length > 0) {

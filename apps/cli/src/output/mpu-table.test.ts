@@ -47,6 +47,16 @@ describe("MPU region tables per architecture", () => {
     );
   });
 
+  it("names the PMSAv7 layout as the board's core's MPU: PMSAv6 on the ARMv6-M Cortex-M0+", () => {
+    const rule = (core?: string) => mpuRule(v7Regions(), core).split(":")[0];
+    expect([rule("cortex-m0plus"), rule("cortex-m4"), rule("no-such-core"), rule()]).toEqual([
+      "PMSAv6",
+      "PMSAv7",
+      "PMSAv7",
+      "PMSAv7",
+    ]);
+  });
+
   it("PMSAv8: base/limit from RBAR.BASE and RLAR.LIMIT, AP, XN/PXN, SH, the MAIR attribute, and the two words", () => {
     expect(mpuTable(v8Regions(), "")).toBe(
       [

@@ -1,11 +1,11 @@
 import type { Machine } from "@rtos-sim/hw";
-import { ActorMode, Fault, MpuCtrl, MpuReg, makeActor, ScbReg, Shcsr } from "@rtos-sim/hw";
+import { ActorMode, Fault, MpuCtrl, MpuReg, makeActor, pmsaName, ScbReg, Shcsr } from "@rtos-sim/hw";
 import type { MachineApp, MachineAppContext } from "../machine-app.js";
 import { mpuRegionInfo } from "../run/recorder.js";
 import type { FaultRecord, MpuRegionInfo, PageRun } from "../run/result.js";
 import { formatBytes, hex32 } from "../shared/format.js";
 import { type DemoLayout, type DemoTask, demoLayout, RING_SIZE, TASK_RAM } from "./layout.js";
-import { ARCHITECTURE_NAMES, type DemoRegion, demoMpu, formatWrites } from "./regions.js";
+import { type DemoRegion, demoMpu, formatWrites } from "./regions.js";
 
 /** The word of kernel data the rogue access goes for. */
 const SECRET = 0x5ec2e7ed;
@@ -60,7 +60,7 @@ function runDemo(ctx: MachineAppContext): void {
   const { core, board, bus } = machine;
   const layout = demoLayout(board);
   const mpu = demoMpu(machine.mpu.architecture);
-  const arch = ARCHITECTURE_NAMES[mpu.architecture];
+  const arch = pmsaName(board.core); // PMSAv6 on ARMv6-M: PMSAv7's registers, fewer features
   const loadRegion = (n: number, region: DemoRegion | null) => mpu.loadRegion(machine, n, region);
   machine.events.on("warning", (w) => rec.warn(`${w.code}: ${w.message}`));
   core.countCycles = true;

@@ -43,9 +43,6 @@ export function demoMpu(architecture: MpuArchitecture): DemoMpu {
   return DEMO_MPUS[architecture] as DemoMpu;
 }
 
-/** The architecture's name as the ARM manuals write it. */
-export const ARCHITECTURE_NAMES: { readonly [A in MpuArchitecture]: string } = { pmsav7: "PMSAv7", pmsav8: "PMSAv8" };
-
 /** Register writes as text, RNR in decimal and the rest in hex: `RNR=3 RLAR=0x00000000`, `RBAR=0x20001011 RASR=0x1308060B`. */
 export function formatWrites(writes: RegisterWrites): string {
   return writes

@@ -1,5 +1,6 @@
 import type { Board, Fault, MpuRegionView, Pmsav7RegionView, Pmsav8RegionView } from "@rtos-sim/hw";
 import { accessKindName, decodeHfsr, exceptionName } from "@rtos-sim/hw";
+import { faultCause } from "./fault-cause.js";
 import { FAULT_RECORD_LIMIT, RECORD_LIMIT, SampleSeries } from "./record-limit.js";
 import {
   type BoardInfo,
@@ -419,7 +420,7 @@ export class RunRecorder {
     if (record.task !== null && this.tasks[record.task]) this.entry(record.task).faults++;
     this.event(
       "fault",
-      record.hardware ? `${record.cause} ${record.cfsrNames.join("|")}` : record.kind,
+      record.hardware ? `${faultCause(record)} ${record.cfsrNames.join("|")}` : record.kind,
       record.task,
       { address: record.access.address, expected: record.expected },
       record.t,

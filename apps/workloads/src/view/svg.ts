@@ -1,3 +1,4 @@
+import { faultCause } from "../run/fault-cause.js";
 import type { CounterSample, CounterSeries, RunResult } from "../run/result.js";
 import { formatTime } from "../shared/format.js";
 import type { ColourMap } from "./colours.js";
@@ -133,7 +134,7 @@ export function timelineSvg(result: RunResult, colours: ColourMap): string {
     const x = xOf(f.t);
     const y = laneY(f.task);
     body += `<path d="M${x} ${y - 2} l6 10 l-6 10 l-6 -10 z" class="marker fault${f.expected ? " expected" : ""}"><title>${esc(
-      `${f.exceptionName} ${f.cfsrNames.join("|")} in ${f.taskName} at ${formatTime(f.t)}${f.expected ? " (expected)" : ""}`,
+      `${faultCause(f)} ${f.cfsrNames.join("|")} in ${f.taskName} at ${formatTime(f.t)}${f.expected ? " (expected)" : ""}`,
     )}</title></path>`;
   }
   for (const r of result.reports) {
