@@ -2,6 +2,7 @@ import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } fro
 import { GRANULE_EXECUTABLE, VIEW_COST_SHIFT, ViewCache, viewVariant } from "./access-view.js";
 import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault } from "./fault.js";
+import { bitBandBit, bitBandByte, isBitBandAlias } from "./memory/bit-band.js";
 import type { Bus } from "./memory/bus.js";
 import { defaultPerm, isSystemXn } from "./mpu/fields.js";
 import type { MpuModel, PermTable } from "./mpu/model.js";
@@ -130,6 +131,8 @@ export class AccessPath {
   /** The granule outside memory the MPU last decided (-1: none since it changed) and its decision. */
   private decidedGranule = -1;
   private decidedPerm = 0;
+  /** The board has bit-banding: data accesses to the alias windows are remapped (docs/bit-banding.md). */
+  private readonly bitBandValue: boolean;
 
   /**
    * The first fault (or hook error) not yet handled. While set, every further access rethrows
@@ -151,6 +154,7 @@ export class AccessPath {
     this.filterState = new Uint8Array(bus.buffer, l.filterOffset, l.memoryBytes);
     this.viewCache = new ViewCache(bus);
     this.viewAt = this.viewCache.closed;
+    this.bitBandValue = bus.board.bitBand === true;
     mpu.onChange = () => this.mpuChanged();
   }
 
@@ -854,6 +858,11 @@ export class AccessPath {
     }
     if (misaligned && (p & Perm.DEVICE) !== 0) this.raiseUnaligned(a, size, kind, priv);
 
+    // Bit-band alias (a data access; a fetch is not remapped and finds nothing there).
+    if (this.bitBandValue && kind !== AccessKind.Fetch && isBitBandAlias(a)) {
+      return this.bitBandAccess(a, size, kind, priv, value, purpose);
+    }
+
     if (this.hookValue !== null) this.hookValue.onAccess(a, size, kind, priv, this.actorValue);
 
     // Bus.
@@ -906,6 +915,50 @@ export class AccessPath {
       return 0;
     }
     return dev.read(hit!.offset, size as 1 | 2 | 4, ctx) >>> 0;
+  }
+
+  /**
+   * @internal A data access to a bit-band alias word, after the MPU allowed the alias address
+   * (docs/bit-banding.md). The bus interface makes it an access of the same size to the bit's
+   * byte, aligned down to that size: a load returns the bit in bit 0; a store of bit 0 is one
+   * locked read-modify-write of the bit (the other bits written back as read). The hook sees a
+   * one-byte access to the bit's byte. A bit whose byte nothing decodes, or in read-only memory
+   * for a store, is a precise BusFault at the alias address (BFAR: the address the core issued).
+   * Cycles: the target's access cost, twice for a store.
+   */
+  protected bitBandAccess(
+    a: number,
+    size: number,
+    kind: AccessKind,
+    priv: boolean,
+    value: number,
+    purpose: Purpose,
+  ): number {
+    const byte = bitBandByte(a);
+    const at = (byte & -size) >>> 0;
+    const shift = (byte - at) * 8 + bitBandBit(a);
+    const s = this.bus.segmentFor(at, size);
+    const hit = s ? undefined : this.bus.peripheralAt(at);
+    const dev = hit?.device ?? null;
+    if (s ? kind === AccessKind.Write && s.wsize === 0 : !hit || (dev !== null && hit.offset + size > dev.size)) {
+      return this.busFault(a, size, kind, priv, purpose);
+    }
+    if (this.hookValue !== null) this.hookValue.onAccess(byte, 1, kind, priv, this.actorValue);
+    const cost = s ? s.cost : 2;
+    if (this.countCyclesValue) this.charge(kind === AccessKind.Write ? 2 * cost : cost);
+    const ctx = { privileged: priv, actor: this.actorValue };
+    const off = s ? at - s.start : hit!.offset;
+    let old = 0;
+    if (s) old = size === 4 ? s.view.getUint32(off, true) : size === 2 ? s.view.getUint16(off, true) : s.bytes[off]!;
+    else if (dev !== null) old = dev.read(off, size as 1 | 2 | 4, ctx) >>> 0;
+    if (kind === AccessKind.Read) return (old >>> shift) & 1;
+    const next = (value & 1 ? old | (1 << shift) : old & ~(1 << shift)) >>> 0;
+    if (s) {
+      if (size === 4) s.view.setUint32(off, next, true);
+      else if (size === 2) s.view.setUint16(off, next, true);
+      else s.bytes[off] = next;
+    } else if (dev !== null) dev.write(off, size as 1 | 2 | 4, next, ctx);
+    return 0;
   }
 
   /**

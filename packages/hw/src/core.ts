@@ -2,6 +2,7 @@ import { AccessKind } from "./access.js";
 import { AccessPath, Purpose } from "./access-path.js";
 import { HwError } from "./errors.js";
 import { Cfsr, ExceptionNumber, Hfsr } from "./fault.js";
+import { touchesBitBandAlias } from "./memory/bit-band.js";
 import type { MemorySegment } from "./memory/segment.js";
 import { GRANULE, GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 import { Ccr } from "./scs/scb.js";
@@ -434,7 +435,8 @@ export class Core extends AccessPath {
    * or peripheral decodes, or read-only memory for a write), then shows it to the hook once.
    * Returns the one segment holding the whole block, `null` when the block is valid but spans
    * segments or peripherals (copy byte by byte with `rawByte`), or `undefined` when it touches
-   * the PPB (each byte takes the slow path, which applies the PPB rules).
+   * the PPB or a bit-band alias window (each byte takes the slow path, which applies the PPB's
+   * rules or remaps the byte to its bit).
    */
   private blockCheck(
     a: number,
@@ -448,6 +450,7 @@ export class Core extends AccessPath {
     if (last > 0xffffffff || a >>> 20 === 0xe00 || last >>> 20 === 0xe00 || (a < 0xe0000000 && last >= 0xe0100000)) {
       return undefined;
     }
+    if (this.bus.board.bitBand && touchesBitBandAlias(a, last)) return undefined;
     const need = kind === AccessKind.Read ? (priv ? Perm.PR : Perm.UR) : priv ? Perm.PW : Perm.UW;
     for (let g = a >>> GRANULE_SHIFT; g <= last >>> GRANULE_SHIFT; g++) {
       const ga = Math.max(a, g * GRANULE);

@@ -77,6 +77,16 @@ export { Cfsr, decodeCfsr, decodeHfsr, ExceptionNumber, exceptionName, Fault, Hf
 export { hex32 } from "./format.js";
 export type { Machine, MpuByArchitecture } from "./machine.js";
 export { createMachine } from "./machine.js";
+export type { BitBandWindow } from "./memory/bit-band.js";
+export {
+  BIT_BAND_ALIAS_BYTES,
+  BIT_BAND_REGION_BYTES,
+  BIT_BAND_WINDOWS,
+  bitBandAliasOf,
+  bitBandBit,
+  bitBandByte,
+  isBitBandAlias,
+} from "./memory/bit-band.js";
 export type { BufferLayout } from "./memory/buffer-layout.js";
 export { bufferLayout, FAST_BLOCK, FAST_BLOCK_SHIFT } from "./memory/buffer-layout.js";
 export type { PeripheralHit } from "./memory/bus.js";

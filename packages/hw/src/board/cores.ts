@@ -61,6 +61,11 @@ export interface CoreProfile {
    * is no fault address register.
    */
   readonly faultAddressRegister: "overwrite" | "hold" | "none";
+  /**
+   * Whether the core offers bit-banding as an implementation option (Cortex-M3 and M4; a board
+   * says whether its chip has it, `BoardSpec.bitBand`; docs/bit-banding.md).
+   */
+  readonly bitBandOption: boolean;
 }
 
 /**
@@ -104,6 +109,8 @@ export const CORE_PROFILES = {
     pxn: false,
     /** No fault address register. */
     faultAddressRegister: "none",
+    /** No bit-banding. */
+    bitBandOption: false,
   },
   /** Cortex-M3 r2p1: ARMv7-M, PMSAv7, 8 MPU regions. */
   "cortex-m3": {
@@ -133,6 +140,8 @@ export const CORE_PROFILES = {
     pxn: false,
     /** MMFAR and BFAR: one register, the last fault's address. */
     faultAddressRegister: "overwrite",
+    /** Bit-banding: an implementation option of the core. */
+    bitBandOption: true,
   },
   /** Cortex-M4 r0p1: ARMv7E-M, PMSAv7, 8 MPU regions. */
   "cortex-m4": {
@@ -162,6 +171,8 @@ export const CORE_PROFILES = {
     pxn: false,
     /** MMFAR and BFAR: one register, the last fault's address. */
     faultAddressRegister: "overwrite",
+    /** Bit-banding: an implementation option of the core. */
+    bitBandOption: true,
   },
   /** Cortex-M7 r1p2: ARMv7E-M, PMSAv7, 16 MPU regions by default (8 or 16 on silicon). */
   "cortex-m7": {
@@ -191,6 +202,8 @@ export const CORE_PROFILES = {
     pxn: false,
     /** MMFAR and BFAR: one register, the last fault's address. */
     faultAddressRegister: "overwrite",
+    /** No bit-banding. */
+    bitBandOption: false,
   },
   /** Cortex-M33 r0p4: ARMv8-M Mainline, PMSAv8, 8 MPU regions. */
   "cortex-m33": {
@@ -220,6 +233,8 @@ export const CORE_PROFILES = {
     pxn: false,
     /** MMFAR and BFAR: one register, held while a valid bit is set. */
     faultAddressRegister: "hold",
+    /** No bit-banding. */
+    bitBandOption: false,
   },
   /** Cortex-M55 r1p0: ARMv8.1-M Mainline, PMSAv8 with PXN, 8 MPU regions. */
   "cortex-m55": {
@@ -249,6 +264,8 @@ export const CORE_PROFILES = {
     pxn: true,
     /** MMFAR and BFAR: one register, held while a valid bit is set (as on the Cortex-M33: a project choice). */
     faultAddressRegister: "hold",
+    /** No bit-banding. */
+    bitBandOption: false,
   },
 } as const satisfies Record<string, CoreProfile>;
 

@@ -1,4 +1,5 @@
 import { HwError } from "../errors.js";
+import { BIT_BAND_ALIAS_BYTES, BIT_BAND_WINDOWS } from "../memory/bit-band.js";
 import { CORE_PROFILES, type CoreKind, type MpuOf } from "./cores.js";
 import type { Board, BoardSpec, MemoryKind, MemoryRegion, PeripheralRangeSpec } from "./types.js";
 
@@ -182,8 +183,9 @@ function checkRoles(
  * - `BOARD_UNKNOWN_CORE`: `core` is not one of {@link CORE_KINDS}.
  * - `BOARD_FIELD` also for a device role that is not a lowercase name (`roles.<role>`) or that
  *   names no entry of `devices`.
+ * - `BOARD_FIELD` for `bitBand` on a core without the option (only the Cortex-M3 and M4 have it).
  * - `BOARD_OVERLAP`: two memory regions, or two peripheral ranges, overlap (`field` names the
- *   later one in the description). Memory inside a peripheral range is allowed (STM32F407
+ *   later one in the description); or, with `bitBand`, a region or range lies in an alias window. Memory inside a peripheral range is allowed (STM32F407
  *   backup SRAM sits in AHB1): memory decodes first.
  *
  * @example
@@ -261,6 +263,7 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
   const devices: Record<string, number> = {};
   for (const [k, v] of Object.entries(rawDevices)) devices[k] = checkU32(v, `devices.${k}`, name);
   const roles = checkRoles(raw.roles, devices, name);
+  const bitBand = checkBitBand(raw.bitBand, core, name, [...memory, ...peripherals]);
   return Object.freeze({
     name,
     aliases: Object.freeze([...(aliases as string[])]),
@@ -273,5 +276,35 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
     peripherals: Object.freeze([...peripherals].sort((a, b) => a.start - b.start)),
     devices: Object.freeze(devices),
     roles,
+    bitBand,
   });
+}
+
+/**
+ * `bitBand`: a boolean (default false), true only on a core with the option (Cortex-M3, M4) and
+ * with no memory or peripheral range in an alias window (their addresses become bits there).
+ */
+function checkBitBand(
+  value: unknown,
+  core: CoreKind,
+  board: string,
+  ranges: readonly { readonly name: string; readonly start: number; readonly size: number }[],
+): boolean {
+  if (value === undefined || value === false) return false;
+  if (value !== true) throw fieldError(board, "bitBand", "must be a boolean", value);
+  if (!CORE_PROFILES[core].bitBandOption) {
+    throw fieldError(board, "bitBand", `is an option of the Cortex-M3 and M4 cores only, not the ${core}`, value);
+  }
+  for (const w of BIT_BAND_WINDOWS) {
+    const clash = ranges.find((r) => r.start < w.alias + BIT_BAND_ALIAS_BYTES && r.start + r.size > w.alias);
+    if (clash) {
+      const window = `0x${w.alias.toString(16)}-0x${(w.alias + BIT_BAND_ALIAS_BYTES - 1).toString(16)}`;
+      throw new HwError(
+        "BOARD_OVERLAP",
+        `board "${board}": bitBand needs the ${w.name} alias window ${window} free, but ${clash.name} lies in it`,
+        { board, field: "bitBand", value: clash.name },
+      );
+    }
+  }
+  return true;
 }

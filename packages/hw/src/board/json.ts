@@ -15,6 +15,7 @@ const BOARD_KEYS = [
   "peripherals",
   "devices",
   "roles",
+  "bitBand",
   "$schema",
 ] as const;
 const REGION_KEYS = ["name", "start", "size", "kind", "readOnly", "executable", "waitStates", "dmaReachable"] as const;
@@ -123,6 +124,7 @@ export function boardFromJson(value: unknown): Board {
     peripherals: convertRanges(value.peripherals, "peripherals", PERIPHERAL_KEYS, board),
     devices,
     roles: value.roles,
+    bitBand: value.bitBand,
   };
   return defineBoard(spec as unknown as BoardSpec);
 }

@@ -10,7 +10,7 @@ export interface LinkerBoardOptions {
   /** The core; required without `base`, defaults to the base board's. */
   readonly core?: CoreKind;
   /**
-   * A board whose peripherals, devices, device roles, core, MPU region count and clock are kept and whose
+   * A board whose peripherals, devices, device roles, core, MPU region count, clock and bit-banding are kept and whose
    * memory the script's regions override (see {@link boardFromLinkerScript}).
    */
   readonly base?: Board;
@@ -65,7 +65,7 @@ function regionSpec(r: LinkerMemoryRegion, under: readonly MemoryRegion[]): Memo
  *   peripherals.
  * - Over a built-in or custom `base` board: the script's regions replace the base memory they
  *   overlap; the other base regions are kept (unless `keepBaseMemory: false`), and so are the
- *   peripherals, devices, device roles, core, MPU region count and clock. A region may extend past the base
+ *   peripherals, devices, device roles, core, MPU region count, clock and bit-banding. A region may extend past the base
  *   memory (a larger part of the same family). Silicon restrictions of the overlapped base
  *   memory stay (read-only flash, non-executable CCM, wait states).
  *
@@ -149,5 +149,7 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
     peripherals: base?.peripherals ?? [],
     devices: base?.devices ?? {},
     roles: base?.roles ?? {},
+    // The base chip's bit-banding, when the core stays its own (another core has its own option).
+    bitBand: base?.bitBand === true && core === base.core,
   });
 }

@@ -71,6 +71,13 @@ export interface BoardSpec {
    * role has no such device. Default: none.
    */
   readonly roles?: Readonly<Record<string, string>>;
+  /**
+   * Whether the chip has bit-banding (an option of the Cortex-M3 and M4 cores; the STM32F4 and
+   * the MPS2's Cortex-M4 image have it): the alias windows 0x22000000 and 0x42000000, 32 MiB
+   * each, stand for the bits of 0x20000000 and 0x40000000, 1 MiB each (docs/bit-banding.md). No
+   * memory or peripheral range may lie in an alias window. Default false.
+   */
+  readonly bitBand?: boolean;
 }
 
 /** A memory region after validation: every field present. */
@@ -122,4 +129,6 @@ export interface Board<A extends MpuArchitecture = MpuArchitecture> {
   readonly devices: Readonly<Record<string, number>>;
   /** Role -> device name (every name a key of `devices`); see {@link BoardSpec.roles}. */
   readonly roles: Readonly<Record<string, string>>;
+  /** Whether the chip has bit-banding (see {@link BoardSpec.bitBand}). */
+  readonly bitBand: boolean;
 }

@@ -30,4 +30,7 @@ export const MPS2_AN386: Board<"pmsav7"> = defineBoard({
   // The CMSDK parts stand in for the kernel's devices: TIMER1 carries the IMU's sample registers
   // and the dual timer the motor compare registers.
   roles: { uart: "UART0", gpio: "GPIO0", timer: "TIMER0", sensor: "TIMER1", actuator: "DUALTIMER" },
+  // The FPGA image's Cortex-M4 is built with bit-banding, as QEMU's MPS2 models it; no range
+  // lies in the alias windows (PSRAM ends where the SRAM alias begins, at 0x22000000).
+  bitBand: true,
 });

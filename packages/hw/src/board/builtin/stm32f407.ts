@@ -42,4 +42,7 @@ export const STM32F407: Board<"pmsav7"> = defineBoard({
   // The kernel's devices: console on USART2, LEDs on GPIOD (the Discovery board's), IMU on SPI1,
   // motors on TIM1's PWM outputs, microseconds from TIM2, memory-to-memory copies on DMA2.
   roles: { uart: "USART2", gpio: "GPIOD", timer: "TIM2", sensor: "SPI1", actuator: "TIM1", dma: "DMA2" },
+  // RM0090, "Bit banding": SRAM1 and SRAM2 (0x20000000-0x2001FFFF) and the peripherals below
+  // 0x40100000 through the alias windows at 0x22000000 and 0x42000000.
+  bitBand: true,
 });
