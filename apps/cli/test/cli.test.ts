@@ -354,6 +354,15 @@ describe("rtos-sim map", { timeout: 90_000 }, () => {
     expect(r.stdout).not.toContain("MAIR0");
   });
 
+  it("shows the bit-band windows of a board that has them (text and JSON), none on one that does not", async () => {
+    const r = await rtosSim(["map", "stm32f407"]);
+    expect(r.stdout).toMatch(/^SRAM {8}0x20000000-0x200FFFFF {2}0x22000000-0x23FFFFFF$/m);
+    expect(r.stdout).toMatch(/^peripheral {2}0x40000000-0x400FFFFF {2}0x42000000-0x43FFFFFF$/m);
+    const json = JSON.parse((await rtosSim(["map", "stm32f407", "--json"])).stdout) as { board: { bitBand: boolean } };
+    expect(json.board.bitBand).toBe(true);
+    expect((await rtosSim(["map", "stm32h743"])).stdout).not.toContain("Bit-band");
+  });
+
   it("shows the MPU: PMSAv8 with MAIR0/1 and the kernel's regions decoded from RBAR/RLAR (text and JSON)", async () => {
     const r = await rtosSim(["map", "stm32u585"]);
     expect(r.stdout).toMatch(/^SRAM1\s+0x20000000\s+0x2002FFFF\s+192 KiB\s+ram\s+rwx\s+0\s+yes\s+SRAM, Normal$/m); // GPDMA1 reaches it

@@ -1,4 +1,5 @@
 import type { ArenaAllocator } from "@rtos-sim/alloc";
+import { bitBandAliasOf } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import type { TaskSpec } from "./config.js";
 import { ActuatorReg } from "./devices/actuator.js";
@@ -116,6 +117,17 @@ const cases: Case[] = [
   {
     what: "write kernel memory (a TCB)",
     offence: write((k) => va(k).tcb),
+    kind: "memmanage",
+    cfsr: MM_DACCVIOL,
+    far: "address",
+  },
+  {
+    // The MPU checks the alias address, which no region of the task covers (docs/bit-banding.md).
+    what: "clear a bit of a TCB (kernel memory, in SRAM1) through its bit-band alias",
+    offence: (k) => ({
+      spec: after2ms((t) => t.write32(bitBandAliasOf(va(k).tcb + TcbField.CONTROL, 0)!, 0), k),
+      address: bitBandAliasOf(va(k).tcb + TcbField.CONTROL, 0)!,
+    }),
     kind: "memmanage",
     cfsr: MM_DACCVIOL,
     far: "address",

@@ -6,8 +6,11 @@ import {
   createMachine,
   Fault,
   findBoard,
+  isBitBandAlias,
   type Machine,
   MpuReg,
+  STM32F407,
+  STM32H743XI,
 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { runCaptured } from "../cli/test-io.js";
@@ -176,7 +179,9 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
             ? "peripheral"
             : a >>> 0 >= 0xe0000000 && a >>> 0 < 0xe0100000
               ? "system"
-              : "unmapped";
+              : board.bitBand && isBitBandAlias(a >>> 0)
+                ? "bit-band" // the core's bus interface remaps it, not the bus
+                : "unmapped";
         expect([board.name, a >>> 0, l.kind, l.name]).toEqual([
           board.name,
           a >>> 0,
@@ -185,5 +190,18 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
         ]);
       }
     }
+  });
+
+  it("a bit-band alias address: the bit it names is the one the core's store sets, and the MPU sees the alias", () => {
+    const l = lookUpAddress(STM32F407, 0x2208000c);
+    expect([l.kind, l.name, l.offset]).toEqual(["bit-band", "SRAM alias", 0x8000c]);
+    expect(l.notes[0]).toBe("bit 3 of 0x20004000 (memory SRAM1 + 0x00004000)");
+    const m = createMachine(STM32F407);
+    m.core.write32(0x2208000c, 1);
+    expect([...m.bus.peek(0x20004000, 1)]).toEqual([1 << 3]);
+    expect(lookUpAddress(STM32F407, 0x22400000).notes[0]).toBe(
+      "bit 0 of 0x20020000 (nothing there: a data access is a BusFault (PRECISERR, BFAR = this alias address))",
+    );
+    expect(lookUpAddress(STM32H743XI, 0x2208000c).kind).toBe("unmapped"); // a Cortex-M7: no bit-banding
   });
 });

@@ -1,13 +1,29 @@
 import { formatBytes, hex32 } from "@rtos-sim/apps";
-import { type Board, CORE_PROFILES, defaultMapRange, MpuReg, MpuV8Reg, ScbReg, SysTickReg } from "@rtos-sim/hw";
+import {
+  BIT_BAND_ALIAS_BYTES,
+  BIT_BAND_WINDOWS,
+  type Board,
+  bitBandBit,
+  bitBandByte,
+  CORE_PROFILES,
+  defaultMapRange,
+  isBitBandAlias,
+  MpuReg,
+  MpuV8Reg,
+  ScbReg,
+  SysTickReg,
+} from "@rtos-sim/hw";
 
 /** What lies at one address of a board: where it falls, and what an access there does. */
 export interface AddressLookup {
   /** The address looked up. */
   readonly address: number;
-  /** `memory`, `peripheral` (a peripheral range; `device` names the device at its start), `system` (the PPB), or `unmapped`. */
-  readonly kind: "memory" | "peripheral" | "system" | "unmapped";
-  /** The memory region's, peripheral range's or system register's name (null: unmapped). */
+  /**
+   * `memory`, `peripheral` (a peripheral range; `device` names the device at its start), `system`
+   * (the PPB), `bit-band` (an alias window of a board with bit-banding), or `unmapped`.
+   */
+  readonly kind: "memory" | "peripheral" | "system" | "bit-band" | "unmapped";
+  /** The memory region's, peripheral range's, system register's or alias window's name (null: unmapped). */
   readonly name: string | null;
   /** The address's offset in it (null: unmapped). */
   readonly offset: number | null;
@@ -95,6 +111,7 @@ function lookUp(board: Board, address: number): AddressLookup {
       notes,
     };
   }
+  if (board.bitBand && isBitBandAlias(a)) return bitBandLookup(board, a, defaultMap);
   return {
     address: a,
     kind: "unmapped",
@@ -108,6 +125,30 @@ function lookUp(board: Board, address: number): AddressLookup {
       "with the MPU on, an unprivileged access no region grants is a MemManage fault (DACCVIOL, MMFAR) before the bus",
     ],
   };
+}
+
+/** An address in a bit-band alias window: the bit it stands for, and how an access there goes (docs/bit-banding.md). */
+function bitBandLookup(board: Board, a: number, defaultMap: AddressLookup["defaultMap"]): AddressLookup {
+  const w = BIT_BAND_WINDOWS.find((x) => a >= x.alias && a < x.alias + BIT_BAND_ALIAS_BYTES)!;
+  const byte = bitBandByte(a);
+  const target = lookUp(board, byte);
+  const at =
+    target.kind === "unmapped"
+      ? "nothing there: a data access is a BusFault (PRECISERR, BFAR = this alias address)"
+      : target.kind === "peripheral"
+        ? `peripheral ${target.name}: ${target.notes[0]}`
+        : `${target.kind} ${target.name}${target.offset ? ` + ${hex32(target.offset)}` : ""}`;
+  const notes = [
+    `bit ${bitBandBit(a)} of ${hex32(byte)} (${at})`,
+    "a load reads that bit into bit 0; a store sets it to bit 0 of the value (an atomic read-modify-write); bits [1:0] of the address are ignored",
+    "the MPU checks this alias address, not the bit's byte: a region over the byte does not cover its alias, nor does one denying the byte protect it from a region over the alias",
+    defaultMap.xn
+      ? "a fetch is not remapped: a MemManage IACCVIOL (the default map's XN)"
+      : "a fetch is not remapped: nothing is there to fetch (a BusFault IBUSERR)",
+  ];
+  if (board.roles.dma !== undefined)
+    notes.push(`${board.roles.dma} sees no alias here (only the core's bus interface remaps it)`);
+  return { address: a, kind: "bit-band", name: `${w.name} alias`, offset: a - w.alias, defaultMap, notes };
 }
 
 /** The lookup as lines for people. */

@@ -1,6 +1,14 @@
 import { basename, resolve } from "node:path";
 import { boardInfo, bootPageMaps, formatBytes, formatHz, hex32, type ManagedRegion } from "@rtos-sim/apps";
-import { type Board, boardFromLinkerScript, createMachine, defaultMapRange } from "@rtos-sim/hw";
+import {
+  BIT_BAND_ALIAS_BYTES,
+  BIT_BAND_REGION_BYTES,
+  BIT_BAND_WINDOWS,
+  type Board,
+  boardFromLinkerScript,
+  createMachine,
+  defaultMapRange,
+} from "@rtos-sim/hw";
 import type { CommandSpec } from "../cli/command.js";
 import { ExitCode } from "../cli/exit-codes.js";
 import type { Style } from "../cli/io.js";
@@ -80,6 +88,17 @@ function renderMap(
         hex32(p.start + p.size - 1),
         formatBytes(p.size),
         defaultMap(p.start),
+      ]),
+    );
+  }
+  if (board.bitBand) {
+    out += `\n${style.bold("Bit-band")} (each word of an alias stands for one bit of its region; the MPU checks the alias address)\n`;
+    out += renderTable(
+      [{ header: "region" }, { header: "bits of" }, { header: "alias" }],
+      BIT_BAND_WINDOWS.map((w) => [
+        w.name,
+        `${hex32(w.region)}-${hex32(w.region + BIT_BAND_REGION_BYTES - 1)}`,
+        `${hex32(w.alias)}-${hex32(w.alias + BIT_BAND_ALIAS_BYTES - 1)}`,
       ]),
     );
   }
@@ -172,7 +191,7 @@ export const mapCommand: CommandSpec = {
     if (values.json) {
       io.out(
         jsonText({
-          board: { ...boardInfo(board), devices: board.devices },
+          board: { ...boardInfo(board), devices: board.devices, bitBand: board.bitBand },
           linkerScript: typeof script === "string" ? resolve(io.cwd, script) : null,
           mpu,
           pageOrder: order,
