@@ -668,6 +668,22 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     };
   }
 
+  /**
+   * Bytes a first arena of `bytes` bytes keeps for blocks (their headers included), after its
+   * trailer, its granule bitmap and this allocator's control block: 0 when those leave no room.
+   * A heap of `bytes` bytes whose room is below the smallest block can never allocate.
+   *
+   * @example
+   * ```ts
+   * tlsf.arenaRoom(1024); // 0: TLSF's 1,636-byte control block does not fit
+   * tlsf.arenaRoom(2048); // 360
+   * ```
+   */
+  arenaRoom(bytes: number): number {
+    const l = arenaLayout(0x1000, 0, bytes, this.controlBytes);
+    return Math.max(0, l.sentinel - l.first);
+  }
+
   // ---- arenas -------------------------------------------------------------------------------
 
   /** Takes an arena large enough for a block of `need` bytes; false when the page source has none. */

@@ -100,7 +100,11 @@ export interface TaskSpec {
   readonly privileged?: boolean;
   /** Stack bytes including the 32-byte guard; rounded up to a power-of-two block of pages. Default 1 KiB. */
   readonly stackSize?: number;
-  /** Heap bytes (TLSF by default), one block covered by one MPU region; 0 for none, else 1 KiB..16 MiB. Default 4 KiB. */
+  /**
+   * Heap bytes (TLSF by default), one block covered by one MPU region; 0 for none, else 1 KiB..16
+   * MiB. Default 4 KiB. A block whose allocator's own metadata leave under 64 bytes for blocks is
+   * `BAD_TASK` (a TLSF heap needs 2 KiB: its control block takes 1,636 bytes).
+   */
   readonly heapSize?: number;
   /**
    * Board memory region to take the task's stack and heap from (e.g. "SRAM1"), as a linker

@@ -6,6 +6,7 @@ import { bootTest } from "./test-kit.js";
 
 const idle = (name: string, extra: Partial<TaskSpec> = {}): TaskSpec => ({
   name,
+  heap: "heap", // 1 KiB: a first-fit heap (a TLSF heap needs 2 KiB)
   heapSize: 1024,
   ...extra,
   *main(t) {

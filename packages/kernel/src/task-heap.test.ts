@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KernelOptions, TaskSpec } from "./config.js";
+import type { KernelError } from "./errors.js";
 import type { HeapGate } from "./heap-gate.js";
 import { bootTest } from "./test-kit.js";
 
@@ -116,5 +117,40 @@ describe("use after free of pages in a slab-array heap (KASAN: the slab's page w
       },
     );
     expect(fixed.checker!.reports).toEqual([]);
+  });
+});
+
+describe("a heap too small for its allocator's own metadata", () => {
+  const spawn = (heap: "tlsf" | "heap", heapSize: number) => {
+    const k = bootTest();
+    const free = k.regions.stats().map((r) => r.freePages);
+    try {
+      k.spawn({ name: "tiny", heap, heapSize, *main() {} });
+      return { k, error: null, free };
+    } catch (e) {
+      return { k, error: e as KernelError, free };
+    }
+  };
+
+  it("a 1 KiB TLSF heap (its 1,636-byte control block does not fit) is BAD_TASK naming 2 KiB, and changes nothing", () => {
+    const { k, error, free } = spawn("tlsf", 1024);
+    expect([error?.code, error?.message]).toEqual([
+      "BAD_TASK",
+      'BAD_TASK: task "tiny": heapSize gives a 1024-byte tlsf heap, whose own metadata leave 0 bytes for blocks: ask for at least 2048 bytes, or another heap kind',
+    ]);
+    expect(error?.context).toMatchObject({ task: "tiny", field: "heapSize", room: 0, kind: "tlsf" });
+    expect(k.task("tiny")).toBeUndefined();
+    expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
+  });
+
+  it("a 2 KiB TLSF heap and a 1 KiB first-fit heap allocate", () => {
+    for (const [heap, size] of [
+      ["tlsf", 2048],
+      ["heap", 1024],
+    ] as const) {
+      const { k, error } = spawn(heap, size);
+      expect(error).toBeNull();
+      expect(k.task("tiny")!.heap!.allocator.allocate(16, 8)).not.toBeNull();
+    }
   });
 });

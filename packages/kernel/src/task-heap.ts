@@ -1,6 +1,8 @@
+import { ArenaAllocator } from "@rtos-sim/alloc";
 import type { Core } from "@rtos-sim/hw";
 import { checkedAllocator, type MemoryChecker } from "@rtos-sim/memcheck";
 import { RegionManager } from "@rtos-sim/region";
+import { KernelError } from "./errors.js";
 import { HEAP_KINDS, type HeapKind } from "./heaps/table.js";
 import type { TaskAllocator } from "./heaps/types.js";
 import type { TaskHeap } from "./task-record.js";
@@ -29,6 +31,26 @@ export interface TaskHeapOptions {
   readonly order: number;
   /** Size classes of a "slab-array" heap (`TaskSpec.slabClasses`); undefined: the kind's default. */
   readonly classes?: readonly number[] | undefined;
+}
+
+/** Bytes for blocks below which an arena heap is refused: room for no allocation worth the name. */
+export const MIN_HEAP_ROOM = 64;
+
+/**
+ * A heap block whose allocator's own metadata leave less than {@link MIN_HEAP_ROOM} bytes for
+ * blocks (TLSF's 1,636-byte control block in a 1 KiB block: every malloc would return NULL) is a
+ * `BAD_TASK` naming the smallest block size that works.
+ */
+function checkRoom(inner: ArenaAllocator, o: TaskHeapOptions): void {
+  const room = inner.arenaRoom(o.size);
+  if (room >= MIN_HEAP_ROOM) return;
+  let enough = o.size * 2;
+  while (inner.arenaRoom(enough) < MIN_HEAP_ROOM) enough *= 2;
+  throw new KernelError(
+    "BAD_TASK",
+    `task ${JSON.stringify(o.name)}: heapSize gives a ${o.size}-byte ${o.kind} heap, whose own metadata leave ${room} bytes for blocks: ask for at least ${enough} bytes, or another heap kind`,
+    { task: o.name, field: "heapSize", heapBytes: o.size, room, kind: o.kind },
+  );
 }
 
 /**
@@ -65,6 +87,7 @@ export function makeTaskHeap(o: TaskHeapOptions): TaskHeap {
     observer: o.checker,
     ...(o.classes ? { slabClasses: o.classes } : {}),
   });
+  if (inner instanceof ArenaAllocator) checkRoom(inner, o);
   const allocator: TaskAllocator = o.checker
     ? (checkedAllocator(o.checker, inner, {
         redzone: o.redzone,
