@@ -25,6 +25,35 @@ export interface DmaCopyPlan {
   readonly srcStep: number;
   /** Destination address step per item. */
   readonly dstStep: number;
+  /**
+   * Bytes of the source's address ring (a power of two; absent or 0: no ring): only the address's
+   * bits below it change, so the reads wrap on a naturally aligned ring buffer ({@link ringAddress};
+   * the RP2040's RING_SIZE with RING_SEL = 0).
+   */
+  readonly srcRing?: number;
+  /** Bytes of the destination's address ring (the RP2040's RING_SIZE with RING_SEL = 1). */
+  readonly dstRing?: number;
+  /** Whether each item's bytes are reversed between its read and its write (the RP2040's BSWAP; no effect on bytes). */
+  readonly swap?: boolean;
+}
+
+/**
+ * The address of item `i` of a span starting at `base` that steps by `step` bytes per item,
+ * wrapped on a ring of `ring` bytes (a power of two) when `ring` is non-zero: the address's bits
+ * below the ring change, those above stay `base`'s.
+ */
+export function ringAddress(base: number, i: number, step: number, ring = 0): number {
+  const next = base + i * step;
+  if (ring === 0) return next >>> 0;
+  const mask = ring - 1;
+  return ((base & ~mask) | (next & mask)) >>> 0;
+}
+
+/** `value`'s `width` bytes in reverse order (a halfword's two, a word's four; a byte unchanged). */
+export function swapBytes(value: number, width: 1 | 2 | 4): number {
+  if (width === 1) return value;
+  if (width === 2) return ((value & 0xff) << 8) | ((value >>> 8) & 0xff);
+  return (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24)) >>> 0;
 }
 
 /** A running transfer's progress ({@link DmaEngine.progress}). */
@@ -161,17 +190,23 @@ export class DmaEngine {
 
   /** Moves items until `due` have (see {@link DmaEngine.settle}). */
   private move(t: Transfer, due: number): void {
-    if (due > t.done && t.srcStep === t.width && t.dstStep === t.width && !propagates(t, due)) this.burst(t, due);
+    if (due > t.done && t.srcStep === t.width && t.dstStep === t.width && plain(t) && !propagates(t, due)) {
+      this.burst(t, due);
+    }
     const master = this.env.master;
     while (t.done < due) {
       const i = t.done;
-      const v = master.read((t.src + i * t.srcStep) >>> 0, t.width);
+      const v = master.read(ringAddress(t.src, i, t.srcStep, t.srcRing), t.width);
       if (typeof v !== "number") {
         this.fail(v, i);
         return;
       }
       t.done = i + 1; // before the write: one into the controller's registers stopping it leaves the items after it
-      const err = master.write((t.dst + i * t.dstStep) >>> 0, t.width, v);
+      const err = master.write(
+        ringAddress(t.dst, i, t.dstStep, t.dstRing),
+        t.width,
+        t.swap ? swapBytes(v, t.width) : v,
+      );
       if (err !== null) {
         t.done = i;
         this.fail(err, i);
@@ -219,6 +254,11 @@ export class DmaEngine {
     this.transfer = null;
     this.env.alarm.after(0, null);
   }
+}
+
+/** Whether a transfer moves its bytes as read, between spans without a ring (what a burst may move). */
+function plain(t: Transfer): boolean {
+  return !t.swap && !t.srcRing && !t.dstRing;
 }
 
 /**
