@@ -1,6 +1,7 @@
 import { DmaCr, DmaFlag, DmaReg } from "./dma.js";
 import type { DmaControllerKind } from "./dma-controller.js";
 import { GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2 } from "./gpdma.js";
+import { RpDmaCtrl, RpDmaReg } from "./rp2040-dma.js";
 
 /** What a driver reads and writes the controller's registers through: the core (a kernel) or a task's context (its MPU view). */
 export interface DmaPort {
@@ -97,6 +98,52 @@ const gpdmaDriver: DmaDriver = {
   clear: (port, base, flags) => port.write32(base + GpdmaReg.C0FCR, flags),
 };
 
+/** The RP2040 channel's error flags (in CH0_CTRL_TRIG). */
+const RP_ERRORS = RpDmaCtrl.READ_ERROR | RpDmaCtrl.WRITE_ERROR;
+
+/**
+ * The RP2040's DMA channel 0: READ_ADDR, WRITE_ADDR, TRANS_COUNT (items), then CTRL_TRIG with EN,
+ * DATA_SIZE, INCR_READ, INCR_WRITE, TREQ_SEL = 0x3f (permanent: memory to memory) and CHAIN_TO =
+ * 0 (itself: no chain), the trigger (RP2040 datasheet 2.5.2, "Starting Channels"; the order the
+ * Pico SDK's dma_channel_configure writes them). A task granted the DMA gets the block's first
+ * 1 KiB, the channels' registers; INTR (0x400) lies past it, so the driver polls CTRL (through
+ * AL1_CTRL, which does not trigger) as the SDK's dma_channel_wait_for_finish_blocking polls BUSY:
+ * the flags are 0 while BUSY; when it is low, READ_ERROR or WRITE_ERROR if set, else EN (the
+ * done flag: a sequence triggered and over without an error). Clearing writes the error bits back
+ * (write one to clear) and clears EN, so a cleared channel shows no end flag; enabled is BUSY.
+ */
+const rp2040Driver: DmaDriver = {
+  channel: "channel 0",
+  doneFlag: RpDmaCtrl.EN,
+  endFlags: RpDmaCtrl.EN | RP_ERRORS,
+  errorFlags: RP_ERRORS,
+  firstRegister: RpDmaReg.CH0_READ_ADDR,
+  maxItems: () => 0xffff_ffff,
+  enabled: (port, base) => (port.read32(base + RpDmaReg.CH0_AL1_CTRL) & RpDmaCtrl.BUSY) !== 0,
+  start(port, base, { src, dst, bytes, size }) {
+    port.write32(base + RpDmaReg.CH0_READ_ADDR, src);
+    port.write32(base + RpDmaReg.CH0_WRITE_ADDR, dst);
+    port.write32(base + RpDmaReg.CH0_TRANS_COUNT, bytes >>> size);
+    const ctrl =
+      RpDmaCtrl.EN |
+      (size << RpDmaCtrl.DATA_SIZE_SHIFT) |
+      RpDmaCtrl.INCR_READ |
+      RpDmaCtrl.INCR_WRITE |
+      (RpDmaCtrl.TREQ_PERMANENT << RpDmaCtrl.TREQ_SEL_SHIFT);
+    port.write32(base + RpDmaReg.CH0_CTRL_TRIG, ctrl);
+  },
+  flags(port, base) {
+    const ctrl = port.read32(base + RpDmaReg.CH0_AL1_CTRL);
+    if ((ctrl & RpDmaCtrl.BUSY) !== 0) return 0;
+    return (ctrl & RP_ERRORS) !== 0 ? (ctrl & RP_ERRORS) >>> 0 : ctrl & RpDmaCtrl.EN;
+  },
+  clear(port, base, flags) {
+    const ctrl = port.read32(base + RpDmaReg.CH0_AL1_CTRL);
+    const next = (ctrl & ~RP_ERRORS & ~(flags & RpDmaCtrl.EN)) | (flags & RP_ERRORS);
+    port.write32(base + RpDmaReg.CH0_AL1_CTRL, next >>> 0);
+  },
+};
+
 /**
  * The drivers by controller kind (a device's `kind`): `DMA_DRIVERS[kernel.devices.dma.kind]`
  * programs whichever controller the board has.
@@ -111,4 +158,5 @@ const gpdmaDriver: DmaDriver = {
 export const DMA_DRIVERS: Readonly<Record<DmaControllerKind, DmaDriver>> = {
   "stm32-dma": streamDriver,
   "stm32-gpdma": gpdmaDriver,
+  "rp2040-dma": rp2040Driver,
 };
