@@ -10,8 +10,8 @@ import { timelineSvg } from "./view/svg.js";
 /**
  * The built-in apps on the ARMv6-M RP2040 (Cortex-M0+): every app runs and passes its checks;
  * every hardware fault is a HardFault whose record says no register holds the classification
- * (docs/fault-reports.md, "ARMv6-M"). The dma app has nothing to run: the RP2040's DMA is not the
- * controller the kernel models (no `dma` role).
+ * (docs/fault-reports.md, "ARMv6-M"). The dma app runs on the RP2040's DMA (its channel 0, the
+ * `dma` role): the intruder's stop is a HardFault too.
  */
 describe("the built-in apps on the RP2040 (ARMv6-M)", () => {
   it.each(APPS.map((a) => [a.app.name, a] as const))("%s passes its checks", async (_name, entry) => {
@@ -69,5 +69,18 @@ describe("the built-in apps on the RP2040 (ARMv6-M)", () => {
     const label = "HardFault (simulator: MemManage) DACCVIOL|MMARVALID";
     expect(result.events.filter((e) => e.kind === "fault").map((e) => e.name)).toEqual([label]);
     expect(timelineSvg(result, new ColourMap())).toContain(`<title>${label} in sensor at `);
+  });
+  it("dma: the RP2040's DMA reads and rewrites the keeper's key and the rogue's MPU record; the intruder stopped by a HardFault", () => {
+    const app = APPS.find((a) => a.app.name === "dma")!;
+    const run = runApp(app.app as Parameters<typeof runApp>[0], { board: RP2040 });
+    expect(run.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(run.checks.length).toBe(7);
+    const f = run.kernel.faults.find((x) => x.task === "intruder")!;
+    expect([f.kind, f.hw?.cause, f.hw?.faultAddress, f.hw?.faultStatusRegisters]).toEqual([
+      "hardfault",
+      "MemManage",
+      0x50000000,
+      false,
+    ]);
   });
 });

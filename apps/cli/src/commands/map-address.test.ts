@@ -47,6 +47,18 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
         "Device memory, never executable (XN); with the MPU on, unprivileged code reaches it only through a region that grants it",
       ],
     });
+    // The RP2040's DMA (datasheet 2.5) at the AHB-Lite's base: the kernel's dma device; its DMA reaches SRAM.
+    const rp2040 = findBoard("rp2040")!;
+    const dma = lookUpAddress(rp2040, 0x50000000);
+    expect([dma.kind, dma.name, dma.notes[0]]).toEqual([
+      "peripheral",
+      "AHB",
+      "offset 0x0 in DMA (at 0x50000000, the kernel's dma device; past its registers, reads return 0)",
+    ]);
+    expect(lookUpAddress(rp2040, 0x20000000).notes.slice(0, 2)).toEqual([
+      "ram, read/write, executable, 0 wait state(s)",
+      "DMA reaches it",
+    ]);
   });
 
   it("the PPB: the system register by the board's architecture (RASR on PMSAv7, RLAR on PMSAv8)", () => {

@@ -1,4 +1,4 @@
-import { MPS2_AN505, STM32F407, STM32H743XI, STM32U585 } from "@rtos-sim/hw";
+import { MPS2_AN505, RP2040, RP2350, STM32F407, STM32H743XI, STM32U585 } from "@rtos-sim/hw";
 import { DmaFlag, runApp, TcbField } from "@rtos-sim/kernel";
 import { describe, expect, it } from "vitest";
 import { dma, dmaRegion, kernelRegionAccess, SLOPPY_BYTES, secretBytes, sloppyFrame } from "./app.js";
@@ -7,7 +7,9 @@ describe("dma", () => {
   it("the DMA's reach: SRAM1 on the STM32F407 (not the CCM), AXI SRAM on the H7; none on a board without a modelled DMA", () => {
     expect(dmaRegion(STM32F407)).toBe("SRAM1");
     expect(dmaRegion(STM32U585)).toBe("SRAM1");
+    expect(dmaRegion(RP2040)).toBe("SRAM");
     expect(dmaRegion(MPS2_AN505)).toBeNull();
+    expect(dmaRegion(RP2350)).toBeNull();
   });
 
   it("on the STM32F407 with the checker: the key read and rewritten by DMA without an MPU fault, dma-copy OK / EFAULT / ENXIO, one use-after-free by the DMA", () => {
@@ -147,5 +149,52 @@ describe("dma", () => {
       ["intruder", "memmanage"],
       ["sloppy", "heap"],
     ]);
+  });
+  it("on the RP2040 (ARMv6-M) through its DMA's channel 0: the seven checks pass, the intruder's HardFault, one use-after-free by the DMA", () => {
+    const run = runApp(dma, { board: RP2040 });
+    const k = run.kernel;
+    expect(run.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["intruder, not granted DMA, programs it", true],
+      ["rogue reads the keeper's key by DMA", true],
+      ["rogue rewrites the key by DMA", true],
+      ["rogue rewrites its own MPU record by DMA", true],
+      ["driver copies through the kernel's dma-copy", true],
+      ["local asks for a DMA from its stack", true],
+      ["sloppy frees a buffer the DMA still writes", true],
+    ]);
+    expect(k.devices.dma!.kind).toBe("rp2040-dma");
+    // intruder: a HardFault (no MemManage on ARMv6-M) at its first register write, CH0_READ_ADDR at the block's base
+    expect(k.faults.map((f) => [f.task, f.kind, f.hw?.cause, f.hw?.faultAddress])).toEqual([
+      ["intruder", "hardfault", "MemManage", 0x50000000],
+    ]);
+    // the rogue's TCB keeps the record it wrote: region 7's RASR (the kernel's block) with AP = full access
+    const rogue = k.task("rogue")!;
+    const record = k.machine.bus.peek(rogue.tcb + TcbField.MPU, 64);
+    const rasr7 = new DataView(record.buffer, record.byteOffset).getUint32(60, true);
+    expect(rasr7).toBe(((rogue.plan.record[15]! & ~(7 << 24)) | (3 << 24)) >>> 0);
+    expect((rogue.plan.record[15]! >>> 24) & 7).toBe(1); // the plan's: privileged read/write only
+    expect(k.machine.bus.peek(0x20003018, 16)).toEqual(new Uint8Array(16).fill(0xee));
+    expect(k.machine.bus.peek(0x20003018 + 16, 48)).toEqual(secretBytes().subarray(16));
+    expect(run.checks.find((c) => c.name === "local asks for a DMA from its stack")!.detail).toBe(
+      "dma-copy from a stack in SRAM: OK (DMA reaches every RAM of the rp2040: no memory is out of its reach here)",
+    );
+    expect(k.checker!.reports.map((r) => [r.kind, r.mode, r.address, r.size, r.access, r.taskName])).toEqual([
+      ["use-after-free", "dma", 0x2000b440, SLOPPY_BYTES, "write", "sloppy"],
+    ]);
+    expect(k.machine.bus.peek(0x2000b440 + 16, SLOPPY_BYTES - 16)).toEqual(sloppyFrame().subarray(16));
+    expect(run.kernel.task("rogue")!.output[0]).toBe("rogue: the keeper's key, read by DMA: 5a47600d2ecbf491...");
+    expect(run.result.reason).toBe("no-tasks");
+
+    const bare = runApp(dma, { board: RP2040, memcheck: false });
+    expect(bare.checks.every((c) => c.ok)).toBe(true);
+    expect(bare.kernel.faults.map((f) => [f.task, f.kind, dma.expectFault?.(f)])).toEqual([
+      ["intruder", "hardfault", true],
+      ["sloppy", "heap", true],
+    ]);
+  });
+
+  it("on the RP2350 (no dma role: its DMA is not modelled) the app has nothing to run", () => {
+    const run = runApp(dma, { board: RP2350 });
+    expect(run.checks.map((c) => [c.name, c.ok])).toEqual([["dma", true]]);
   });
 });

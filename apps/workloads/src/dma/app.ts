@@ -4,6 +4,7 @@ import {
   type AppDescription,
   type AppEnv,
   DMA_DRIVERS,
+  type DmaControllerKind,
   type DmaDriver,
   defineApp,
   dmaKindOf,
@@ -68,13 +69,20 @@ interface DmaHandle {
   readonly name: string;
 }
 
+/** The flag a refused beat sets, by controller kind (the RP2040's: CH0_CTRL_TRIG's READ_ERROR or WRITE_ERROR). */
+const ERROR_FLAG: Readonly<Record<DmaControllerKind, string>> = {
+  "stm32-dma": "TEIF0",
+  "stm32-gpdma": "DTEF",
+  "rp2040-dma": "READ_ERROR/WRITE_ERROR",
+};
+
 /** The `dma` device's handle: its driver by kind, its base, the board's name for it. */
 function dmaHandle(env: AppEnv): DmaHandle {
   const name = env.board.roles.dma!;
   const kind = dmaKindOf(name);
   return {
     driver: DMA_DRIVERS[kind],
-    errorFlag: kind === "stm32-gpdma" ? "DTEF" : "TEIF0",
+    errorFlag: ERROR_FLAG[kind],
     base: env.device("dma"),
     name,
   };
@@ -355,9 +363,12 @@ function dmaTasks(env: AppEnv): TaskSpec[] {
   ];
 }
 
-/** Whether a fault is `intruder`'s: MemManage at its first write to the DMA's registers, which it was not granted. */
+/**
+ * Whether a fault is `intruder`'s: MemManage at its first write to the DMA's registers, which it
+ * was not granted (on ARMv6-M, the RP2040, a HardFault the simulator classifies as MemManage).
+ */
 function isIntruderStopped(f: FaultRecord): boolean {
-  return f.task === "intruder" && f.kind === "memmanage";
+  return f.task === "intruder" && (f.kind === "memmanage" || (f.kind === "hardfault" && f.hw?.cause === "MemManage"));
 }
 
 /** Whether a fault is `sloppy`'s heap found corrupt, the DMA's bytes over a free block's links (the checker off). */

@@ -4,6 +4,7 @@ import {
   BusMaster,
   createMachine,
   makeActor,
+  RP2040,
   STM32F407,
   STM32H743XI,
   STM32U585,
@@ -301,9 +302,10 @@ describe("transfer errors: the bus refuses a beat, TEIF0 set, EN cleared, the CP
     expect([...r.m.bus.peek(0x24001000, 8)]).toEqual([...bytes(8)]);
   });
 
-  it("the boards that declare it: the STM32F407 and the H7 parts; the STM32U585's dma is its GPDMA1 (gpdma.ts)", () => {
+  it("the boards that declare it: the STM32F407 and the H7 parts; the STM32U585's dma is its GPDMA1 (gpdma.ts), the RP2040's its DMA (rp2040-dma.ts)", () => {
     expect([STM32F407.roles.dma, STM32F407.devices.DMA2]).toEqual(["DMA2", 0x40026400]);
     expect([STM32H743XI.roles.dma, STM32H743XI.devices.DMA2]).toEqual(["DMA2", 0x40020400]);
     expect([STM32U585.roles.dma, STM32U585.devices.GPDMA1]).toEqual(["GPDMA1", 0x40020000]);
+    expect([RP2040.roles.dma, RP2040.devices.DMA]).toEqual(["DMA", 0x50000000]);
   });
 });

@@ -47,10 +47,10 @@ describe("device placement from the board's roles", () => {
       ["sensor", "TIMER1", 0x40001000],
       ["actuator", "DUALTIMER", 0x40002000],
     ]);
-    // Every role on every board but the DMA, which only the STM32 boards declare (DMA2 on the F4
-    // and H7 parts, GPDMA1 on the STM32U585; the RP2350's DMA is not modelled).
+    // Every role on every board but the DMA, which the STM32 boards declare (DMA2 on the F4 and H7
+    // parts, GPDMA1 on the STM32U585) and the RP2040 (its DMA); the RP2350's DMA is not modelled.
     for (const b of BOARDS) {
-      const dma = b.name.startsWith("stm32");
+      const dma = b.name.startsWith("stm32") || b.name === "rp2040";
       expect(placeDevices(b).map((p) => p.role)).toEqual(dma ? DEVICE_ROLES : DEVICE_ROLES.filter((r) => r !== "dma"));
     }
   });

@@ -328,4 +328,8 @@ describe("the RP2040's driver (DMA_DRIVERS['rp2040-dma']): registers in the firs
     drv.clear(r.m.core, DMA, drv.endFlags);
     expect(r.reg(RpDmaReg.CH0_AL1_CTRL)).toBe(ctrl(0) & ~RpDmaCtrl.EN);
   });
+
+  it("the RP2040 board names it: DMA at 0x50000000, its dma role", () => {
+    expect([RP2040.roles.dma, RP2040.devices.DMA]).toEqual(["DMA", 0x50000000]);
+  });
 });

@@ -57,7 +57,14 @@ describe("RP2040 board", () => {
       { name: "SIO", start: 0xd0000000, size: 0x1000 },
     ]);
     expect(RP2040.devices).toMatchObject({ UART0: 0x40034000, SPI0: 0x4003c000, PWM: 0x40050000, TIMER: 0x40054000 });
-    expect(RP2040.roles).toEqual({ uart: "UART0", gpio: "SIO", timer: "TIMER", sensor: "SPI0", actuator: "PWM" });
+    expect(RP2040.roles).toEqual({
+      uart: "UART0",
+      gpio: "SIO",
+      timer: "TIMER",
+      sensor: "SPI0",
+      actuator: "PWM",
+      dma: "DMA",
+    });
     expect(findBoard("pico")).toBe(RP2040);
     expect(findBoard("RP2040-Pico")).toBe(RP2040);
   });

@@ -9,7 +9,8 @@ import { KiB, MiB } from "./units.js";
  * default 125 MHz (the datasheet's maximum is 133 MHz). Not modelled: the XIP cache-mode aliases
  * (0x11000000-0x13FFFFFF), XIP_CTRL, XIP_SRAM and XIP_SSI, and the unstriped SRAM0-3 aliases at
  * 0x21000000 (the same bytes as the striped window; the model backs each range once), the USB
- * DPRAM. See packages/hw/README.md, "Built-in boards", and docs/mpu-model.md, "ARMv6-M".
+ * DPRAM. The DMA (datasheet 2.5) is the kernel's `dma` role, its channel 0 modelled (the kernel's
+ * rp2040-dma.ts). See packages/hw/README.md, "Built-in boards", and docs/mpu-model.md, "ARMv6-M".
  */
 export const RP2040: Board<"pmsav7"> = defineBoard({
   name: "rp2040",
@@ -47,7 +48,7 @@ export const RP2040: Board<"pmsav7"> = defineBoard({
     SIO: 0xd0000000,
   },
   // The kernel's devices: console on UART0, LEDs through SIO, IMU on SPI0, motors on the PWM
-  // slices, microseconds from TIMER. The RP2040's DMA has other registers than the kernel's
-  // memory-to-memory DMA model (the STM32F407's DMA2): no dma role.
-  roles: { uart: "UART0", gpio: "SIO", timer: "TIMER", sensor: "SPI0", actuator: "PWM" },
+  // slices, microseconds from TIMER, memory-to-memory copies on the DMA (its channel 0: the
+  // kernel's RP2040 DMA model, datasheet 2.5; every RAM in its reach, no DMA-side protection).
+  roles: { uart: "UART0", gpio: "SIO", timer: "TIMER", sensor: "SPI0", actuator: "PWM", dma: "DMA" },
 });
