@@ -11,14 +11,17 @@ const MAX_ITEMS = 0xffff;
  * tasks the DMA's registers (whose transfers no MPU checks). In order: the fields (malformed:
  * fault); `ENODEV` without a `dma` device; `EINVAL` for overlapping buffers or more than 65535
  * items (words when `dst`, `src` and `length` are multiples of 4, else bytes; GPDMA1: more than
- * 65535 bytes, its BNDT); `EFAULT` when the
+ * 65535 bytes, its BNDT; the RP2040's 32-bit TRANS_COUNT: only the field's bound, 262140 bytes);
+ * `EFAULT` when the
  * caller may not read the source or write the destination itself (its MPU view at its privilege,
  * and the checker's byte states when it is on: a freed block is refused); `ENXIO` when the DMA
  * cannot reach either (the STM32F407's CCM, the STM32H7's TCMs, flash as a destination); `EBUSY`
  * while the channel is enabled. Then it programs the board's controller with its driver
  * ({@link DMA_DRIVERS}: DMA2 stream 0's flags cleared, PAR, M0AR, NDTR, CR with EN, RM0090
  * "Stream configuration procedure"; GPDMA1 channel 0's flags cleared, SAR, DAR, BR1, TR1, TR2,
- * CR with EN, RM0456) and polls its status register until the transfer is over, so the caller's
+ * CR with EN, RM0456; the RP2040's channel 0: its errors and EN cleared through AL1_CTRL, then
+ * READ_ADDR, WRITE_ADDR, TRANS_COUNT, CTRL_TRIG, datasheet 2.5.2) and polls its status register
+ * (the RP2040's: CTRL's BUSY and error bits) until the transfer is over, so the caller's
  * buffers outlive it: `OK`, or `EIO` on a transfer error. The register accesses and the wait are
  * the syscall's cost (2 cycles per poll). A refusal changes
  * nothing. The buffers' refusals are codes, not faults as for `send` or `print`: a DMA request
