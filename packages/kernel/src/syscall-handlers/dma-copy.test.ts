@@ -1,8 +1,9 @@
-import { RP2350, STM32F407 } from "@rtos-sim/hw";
+import { RP2040, RP2350, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelOptions } from "../config.js";
 import { DmaCr, DmaReg } from "../devices/dma.js";
+import { RpDmaCtrl, RpDmaReg } from "../devices/rp2040-dma.js";
 import type { Kernel } from "../kernel.js";
 import { Errno } from "../syscalls.js";
 import type { TaskContext } from "../task-context.js";
@@ -265,5 +266,37 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
     });
     expect(k.faults.map((f) => [f.task, f.kind])).toEqual([["client", "bad-syscall"]]);
     expect(k.faults[0]!.message).toContain("BAD_ARGUMENT");
+  });
+});
+
+describe("dma-copy on the RP2040: its DMA's channel 0 through the driver of its kind", () => {
+  it("words and bytes copied exactly; the channel left with EN cleared, no error, its last count 7 bytes", () => {
+    const k = bootKernel({
+      board: RP2040,
+      partitions: [
+        { name: "a", size: 1024 },
+        { name: "b", size: 1024 },
+      ],
+    });
+    const a = k.partitions.get("a")!.base;
+    const b = k.partitions.get("b")!.base;
+    const r = runTask(k, ["a", "b"], function* (t) {
+      t.writeBytes(a, pattern(256, 9));
+      const words = yield* t.dmaCopy(b, a, 256);
+      const bytes = yield* t.dmaCopy(b + 256, a + 1, 7);
+      return [words, bytes];
+    });
+    expect(r).toEqual([Errno.OK, Errno.OK]);
+    expect(k.machine.bus.peek(b, 256)).toEqual(pattern(256, 9));
+    expect(k.machine.bus.peek(b + 256, 8)).toEqual(Uint8Array.of(...pattern(256, 9).subarray(1, 8), 0));
+    const reg = (off: number) => k.devices.dma!.read(off, 4);
+    // the last copy: byte items (DATA_SIZE 0), 7 of them, the flags cleared (EN too), not BUSY
+    const ctrl = RpDmaCtrl.INCR_READ | RpDmaCtrl.INCR_WRITE | (RpDmaCtrl.TREQ_PERMANENT << RpDmaCtrl.TREQ_SEL_SHIFT);
+    expect([reg(RpDmaReg.CH0_AL1_CTRL), reg(RpDmaReg.CH0_DBG_TCR), reg(RpDmaReg.CH0_TRANS_COUNT)]).toEqual([
+      ctrl,
+      7,
+      0,
+    ]);
+    expect([reg(RpDmaReg.CH0_READ_ADDR), reg(RpDmaReg.CH0_WRITE_ADDR)]).toEqual([a + 8, b + 263]);
   });
 });
