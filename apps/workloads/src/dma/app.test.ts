@@ -178,6 +178,9 @@ describe("dma", () => {
     expect(run.checks.find((c) => c.name === "local asks for a DMA from its stack")!.detail).toBe(
       "dma-copy from a stack in SRAM: OK (DMA reaches every RAM of the rp2040: no memory is out of its reach here)",
     );
+    expect(run.checks[0]!.detail).toBe(
+      "stopped at its first register write: HardFault (simulator: MemManage) DACCVIOL|MMARVALID at 0x50000000 (DMA's registers are privileged-only unless granted)",
+    );
     expect(k.checker!.reports.map((r) => [r.kind, r.mode, r.address, r.size, r.access, r.taskName])).toEqual([
       ["use-after-free", "dma", 0x2000b440, SLOPPY_BYTES, "write", "sloppy"],
     ]);

@@ -407,7 +407,10 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
     return {
       ok: f !== undefined && isIntruderStopped(f) && f.hw?.faultAddress === at && faultsOf("intruder").length === 1,
       detail: f
-        ? `stopped at its first register write: ${f.hw?.cause} ${f.hw?.cfsrNames.join("|")} at 0x${f.hw?.faultAddress?.toString(16)} (${dma.name}'s registers are privileged-only unless granted)`
+        ? `stopped at its first register write: ${
+            // ARMv6-M: a HardFault, the class the simulator's (no register holds it).
+            f.hw?.faultStatusRegisters === false ? `${f.hw.exception} (simulator: ${f.hw.cause})` : f.hw?.cause
+          } ${f.hw?.cfsrNames.join("|")} at 0x${f.hw?.faultAddress?.toString(16)} (${dma.name}'s registers are privileged-only unless granted)`
         : `no fault: it reached ${dma.name}'s registers`,
     };
   });
