@@ -172,7 +172,7 @@ export {
 export { MpuV8 } from "./mpu-v8/mpu-v8.js";
 export { ceilLog2, floorLog2, isPowerOfTwo, powerOfTwoAtLeast, powerOfTwoAtMost } from "./pow2.js";
 export { Ppb } from "./scs/ppb.js";
-export { Ccr, Scb, ScbReg, Shcsr } from "./scs/scb.js";
+export { Ccr, Scb, ScbReg, Shcsr, scbRegisterAbsent } from "./scs/scb.js";
 export { SysTick, SysTickReg } from "./scs/systick.js";
 export type { BusInterface, EntryPlacement, ExceptionLatency, ReturnPlacement } from "./timing/exception-timing.js";
 export {

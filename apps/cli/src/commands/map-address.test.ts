@@ -159,6 +159,42 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
     expect(lookUpAddress(F407, 0x30000000).notes.at(-1)).not.toContain("ARMv6-M");
   });
 
+  it("an ARMv6-M board names no SCB fault register and no MPU alias: the words are reserved there and read as zero", () => {
+    const rp2040 = findBoard("rp2040")!;
+    const m = createMachine(rp2040);
+    for (const [word, armv7] of [
+      [0xe000ed18, "SHPR1"],
+      [0xe000ed24, "SHCSR"],
+      [0xe000ed28, "CFSR"],
+      [0xe000ed2c, "HFSR"],
+      [0xe000ed34, "MMFAR"],
+      [0xe000ed38, "BFAR"],
+      [0xe000ed3c, "AFSR"],
+      [0xe000ef00, "STIR"],
+      [0xe000eda4, "MPU_RBAR_A1"],
+      [0xe000edb8, "MPU_RASR_A3"],
+    ] as const) {
+      const l = lookUpAddress(rp2040, word + 1);
+      expect([word, l.kind, l.name, l.offset]).toEqual([word, "system", "PPB", word + 1 - 0xe0000000]);
+      expect(l.notes[2]).toBe(`no register here on ARMv6-M (ARMv7-M's ${armv7}): reads as zero, writes are ignored`);
+      m.core.write32(word, 0xffffffff);
+      expect([word, m.core.read32(word)]).toEqual([word, 0]);
+    }
+    // What ARMv6-M has keeps its name; an ARMv7-M core names them all.
+    expect(
+      ["CCR", "SHPR2", "MPU_RASR", "SYST_CSR"]
+        .map((n, i) => [n, [0xe000ed14, 0xe000ed1c, 0xe000eda0, 0xe000e010][i]!])
+        .map(([n, a]) => [n, lookUpAddress(rp2040, a as number).name]),
+    ).toEqual([
+      ["CCR", "CCR"],
+      ["SHPR2", "SHPR2"],
+      ["MPU_RASR", "MPU_RASR"],
+      ["SYST_CSR", "SYST_CSR"],
+    ]);
+    expect(lookUpAddress(F407, 0xe000eda4).name).toBe("MPU_RBAR_A1");
+    expect(lookUpAddress(F407, 0xe000ed24).notes).toHaveLength(2);
+  });
+
   it("the command prints only the lookup; --json the same fields; a bad address is a usage error", async () => {
     const r = await runCaptured(["map", "stm32f407", "--address", "0x20001000"]);
     expect(r.code).toBe(0);

@@ -12,6 +12,7 @@ import {
   MpuV8Reg,
   ScbReg,
   SysTickReg,
+  scbRegisterAbsent,
 } from "@rtos-sim/hw";
 
 /** What lies at one address of a board: where it falls, and what an access there does. */
@@ -33,14 +34,36 @@ export interface AddressLookup {
   readonly notes: readonly string[];
 }
 
-/** The system registers named at their addresses (SCB, MPU, SysTick), by architecture. */
+/**
+ * The system registers named at their addresses (SCB, MPU, SysTick), by architecture: an ARMv6-M
+ * core has neither the SCB's fault registers (SHPR1, SHCSR, CFSR...) nor the MPU's alias
+ * registers, so their addresses are not named there (see {@link armv6mReserved}).
+ */
 function systemRegisters(board: Board): ReadonlyMap<number, string> {
+  const profile = CORE_PROFILES[board.core];
   const out = new Map<number, string>();
-  for (const [name, at] of Object.entries(ScbReg)) out.set(at, name);
+  for (const [name, at] of Object.entries(ScbReg)) if (!scbRegisterAbsent(profile, at)) out.set(at, name);
   for (const [name, at] of Object.entries(SysTickReg)) out.set(at, `SYST_${name}`);
   const mpu = board.mpuArchitecture === "pmsav8" ? MpuV8Reg : MpuReg;
-  for (const [name, at] of Object.entries(mpu)) out.set(at, `MPU_${name}`);
+  for (const [name, at] of Object.entries(mpu)) {
+    if (!profile.mpuAliases && board.mpuArchitecture !== "pmsav8" && at > MpuReg.RASR) continue;
+    out.set(at, `MPU_${name}`);
+  }
   return out;
+}
+
+/**
+ * The ARMv7-M register at a PPB word an ARMv6-M core leaves reserved (an SCB fault register, an
+ * MPU alias register), or undefined: the model reads such a word as zero and ignores writes.
+ */
+function armv6mReserved(board: Board, word: number): string | undefined {
+  const profile = CORE_PROFILES[board.core];
+  if (profile.configurableFaults) return undefined;
+  const scb = Object.entries(ScbReg).find(([, at]) => at === word && scbRegisterAbsent(profile, at));
+  if (scb !== undefined) return scb[0];
+  if (profile.mpuAliases || board.mpuArchitecture === "pmsav8") return undefined;
+  const alias = Object.entries(MpuReg).find(([, at]) => at === word && at > MpuReg.RASR);
+  return alias === undefined ? undefined : `MPU_${alias[0]}`;
 }
 
 /**
@@ -95,13 +118,19 @@ function lookUp(board: Board, address: number): AddressLookup {
     return { address: a, kind: "peripheral", name: peripheral.name, offset: a - peripheral.start, defaultMap, notes };
   }
   if (r.name === "PPB") {
-    const named = systemRegisters(board).get((a & ~3) >>> 0);
+    const word = (a & ~3) >>> 0;
+    const named = systemRegisters(board).get(word);
+    const reserved = armv6mReserved(board, word);
     const notes = [
       "Private Peripheral Bus: privileged access only (an unprivileged access is a BusFault, PRECISERR); the MPU does not apply",
       "never executable (XN): a fetch is a MemManage IACCVIOL",
     ];
-    if ((a & ~3) >>> 0 === ScbReg.STIR) notes.push("with CCR.USERSETMPEND set, unprivileged code may access STIR");
-    if (named === undefined) notes.push("no system register the simulator models here");
+    if (named === "STIR") notes.push("with CCR.USERSETMPEND set, unprivileged code may access STIR");
+    if (reserved !== undefined)
+      notes.push(
+        `no register here on ${CORE_PROFILES[board.core].architecture} (ARMv7-M's ${reserved}): reads as zero, writes are ignored`,
+      );
+    else if (named === undefined) notes.push("no system register the simulator models here");
     return {
       address: a,
       kind: "system",

@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { STM32H743XI } from "../board/builtin/stm32h7.js";
 import { STM32U585 } from "../board/builtin/stm32u585.js";
+import { CORE_PROFILES } from "../board/cores.js";
 import type { Board } from "../board/types.js";
 import { createMachine, type Machine } from "../machine.js";
 import type { MpuV8 } from "../mpu-v8/mpu-v8.js";
 import { trap } from "../test-util.js";
+import { ScbReg, scbRegisterAbsent } from "./scb.js";
 
 /**
  * The fault registers of the System Control Block at their PPB addresses: CFSR and HFSR
@@ -300,5 +302,20 @@ describe("the SCS is privileged-only", () => {
     m.core.write32(SHCSR, 0x70000);
     const f = trap(() => m.core.read32(CFSR + 1));
     expect([f.exception, m.scb.cfsr]).toEqual([6, 0x01000000]);
+  });
+});
+
+describe("scbRegisterAbsent: the SCB words an ARMv6-M core lacks", () => {
+  it("names SHPR1, SHCSR, CFSR, HFSR, MMFAR, BFAR, AFSR and STIR on ARMv6-M only", () => {
+    const absent = Object.entries(ScbReg)
+      .filter(([, at]) => scbRegisterAbsent(CORE_PROFILES["cortex-m0plus"], at))
+      .map(([name]) => name);
+    expect(absent).toEqual(["SHPR1", "SHCSR", "CFSR", "HFSR", "MMFAR", "BFAR", "AFSR", "STIR"]);
+    for (const core of ["cortex-m4", "cortex-m7", "cortex-m33", "cortex-m55"] as const) {
+      expect([core, Object.values(ScbReg).some((at) => scbRegisterAbsent(CORE_PROFILES[core], at))]).toEqual([
+        core,
+        false,
+      ]);
+    }
   });
 });

@@ -94,6 +94,15 @@ const ARMV6M_ABSENT: ReadonlySet<number> = new Set([
 ]);
 
 /**
+ * Whether the word at `address` is an SCB register that a core of `profile` lacks: on a core
+ * without configurable faults (ARMv6-M) SHPR1, SHCSR, CFSR, HFSR, MMFAR, BFAR, AFSR and STIR,
+ * which the model reads as zero and whose writes it ignores; false on every other core and address.
+ */
+export function scbRegisterAbsent(profile: CoreProfile, address: number): boolean {
+  return !profile.configurableFaults && ARMV6M_ABSENT.has(address);
+}
+
+/**
  * The System Control Block registers the model implements: CPUID, VTOR, CCR, SHPR1-3, SHCSR,
  * CFSR (write-1-to-clear), HFSR (write-1-to-clear), MMFAR, BFAR. Other SCB words read as zero
  * and ignore writes. Priority fields keep the profile's bits (`CoreProfile.priorityBits`: PRI[7:4]
@@ -152,7 +161,7 @@ export class Scb {
 
   /** Whether the word at `address` is an SCB register this core lacks (ARMv6-M: SHPR1, SHCSR, CFSR...). */
   private absent(address: number): boolean {
-    return !this.profile.configurableFaults && ARMV6M_ABSENT.has(address);
+    return scbRegisterAbsent(this.profile, address);
   }
 
   /**
