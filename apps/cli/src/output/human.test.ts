@@ -63,6 +63,28 @@ describe("the human summary", () => {
     expect(formatSummary(result(false), makeStyle(false))).not.toContain("deadline  ");
   });
 
+  it("says why a task missed more deadlines than it completed jobs (an overrunning periodic task)", () => {
+    const rec = new RunRecorder({
+      app: { name: "rt", summary: "an overrunning task", source: "builtin", file: null },
+      board: STM32F407,
+      options: { seed: 1, durationMs: 10, memcheck: false },
+    });
+    const t = rec.addTask("hog");
+    rec.setTiming(t, {
+      periodUs: 4000,
+      deadlineUs: 4000,
+      jobs: 5,
+      missed: 10,
+      responseMaxUs: 21_532,
+      responseMinUs: 5000,
+      responseMeanUs: 12_000,
+      jitterUs: 16_532,
+    });
+    expect(formatSummary(rec.finish(TEN_MS), makeStyle(false))).toContain(
+      "\n\ndeadline  hog missed 10 deadline(s) of 4.000 ms, more than the 5 job(s) it completed: releases not completed by the end count once their deadline has passed; response max 21.532 ms\n",
+    );
+  });
+
   it("keeps the plain table for runs without timing", () => {
     const table = taskTable(result(false), makeStyle(false));
     expect(table).toMatch(/^task\s+state\s+CPU share\s+faults\s+memory held\s+MPU regions$/m);

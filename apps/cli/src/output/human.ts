@@ -238,7 +238,13 @@ export function deadlineLines(result: RunResult, style: Style): string {
     if (timing === null || timing.missed === 0) continue;
     const deadline = timing.deadlineUs === null ? "" : ` of ${formatTime(timing.deadlineUs)}`;
     const worst = timing.responseMaxUs === null ? "" : `; response max ${formatTime(timing.responseMaxUs)}`;
-    out += `${style.yellow("deadline")}  ${t.name} missed ${timing.missed} of ${timing.jobs} deadline(s)${deadline}${worst}\n`;
+    // Jobs released and not completed by the end count as missed once their deadline has passed
+    // (a periodic task overrunning piles up releases), so `missed` can exceed the completed jobs.
+    const count =
+      timing.missed <= timing.jobs
+        ? `${timing.missed} of ${timing.jobs} deadline(s)${deadline}`
+        : `${timing.missed} deadline(s)${deadline}, more than the ${timing.jobs} job(s) it completed: releases not completed by the end count once their deadline has passed`;
+    out += `${style.yellow("deadline")}  ${t.name} missed ${count}${worst}\n`;
   }
   return out;
 }
