@@ -72,6 +72,11 @@ describe("struct layout (C rules)", () => {
     expect(code(() => array(u8, 1.5))).toBe("BAD_LAYOUT");
     expect(code(() => S.at(null as never, 0x20000004))).toBe("BAD_ARGUMENT");
     expect(code(() => S.at(null as never, -8))).toBe("BAD_ARGUMENT");
+    // An address is shown in hex, as every fault report shows one; a non-address as itself.
+    expect(() => S.at(null as never, 0x1000101a)).toThrow(
+      `${S.name}.at: address must be a 32-bit integer aligned to ${S.align}, got 0x1000101A`,
+    );
+    expect(() => S.at(null as never, 1.5)).toThrow(`got 1.5`);
     expect(code(() => S.offsetOf("zz" as never))).toBe("BAD_LAYOUT");
   });
 });

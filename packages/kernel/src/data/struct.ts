@@ -460,7 +460,11 @@ export function struct<const F extends StructFields>(name: string, fields: F): S
       if (!Number.isInteger(address) || address < 0 || address > 0xffffffff || address % layout.align !== 0) {
         throw new KernelError(
           "BAD_ARGUMENT",
-          `${name}.at: address must be a 32-bit integer aligned to ${layout.align}, got ${String(address)}`,
+          `${name}.at: address must be a 32-bit integer aligned to ${layout.align}, got ${
+            Number.isInteger(address) && address >= 0 && address <= 0xffffffff
+              ? `0x${address.toString(16).toUpperCase().padStart(8, "0")}`
+              : String(address)
+          }`,
           { struct: name, address },
         );
       }
