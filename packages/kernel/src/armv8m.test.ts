@@ -106,6 +106,39 @@ describe("the kernel on ARMv8-M (PMSAv8)", () => {
     expect([...k.machine.bus.peek(t.stack.base + GUARD_BYTES, 64)]).toEqual(bottom);
   });
 
+  it("with the memory checker on too, a deep call chain is UsageFault STKOF: PSPLIM refuses the SP move before the checker sees it", () => {
+    // docs/writing-an-app.md, "Call frames": on ARMv7-M the checker's stack-overflow report stops
+    // the task first; on ARMv8-M the fault keeps its hardware part and no report is filed.
+    const k = bootTest({ memcheck: true }, STM32U585);
+    const R = fn("recurse", { locals: { buf: array(u32, 12), n: u32 } });
+    let deepest = 0;
+    k.spawn({
+      name: "deep",
+      *main(ctx) {
+        const call = (n: number): void => {
+          const f = ctx.enter(R);
+          f.locals.n = n;
+          deepest = n;
+          call(n + 1);
+          ctx.leave(f);
+        };
+        call(0);
+        yield sys.yield();
+      },
+    });
+    k.run({ ms: 1 });
+    const f = k.faults[0]!;
+    expect([f.task, f.kind, f.hw?.cfsr, f.hw?.cause, f.checker]).toEqual([
+      "deep",
+      "stack-overflow",
+      Cfsr.STKOF,
+      "UsageFault",
+      undefined,
+    ]);
+    expect(deepest).toBeGreaterThan(0);
+    expect(k.checker!.reports).toEqual([]);
+  });
+
   it("a store into the guard bytes is MemManage (no region covers them), reported as a stack overflow", () => {
     const k = bootTest({ memcheck: false }, STM32U585);
     const t = k.spawn({
