@@ -265,6 +265,30 @@ describe("a hardware fault in full", () => {
     ]);
   });
 
+  it("a UsageFault STKOF names the SP update the core refused, not a store (none was made)", () => {
+    const stkof: FaultRecord = {
+      ...memManage(
+        "stack-overflow",
+        "stack overflow: stack pointer below the stack limit 0x20002420 (UsageFault STKOF)",
+      ),
+      exception: 6,
+      exceptionName: "UsageFault",
+      cause: "UsageFault",
+      cfsr: 0x100000,
+      cfsrNames: ["STKOF"],
+      mmfar: null,
+      access: { address: 0x20002410, size: 4, kind: "write", privileged: false },
+    };
+    expect(formatFault(stkof, makeStyle(false)).split("\n").slice(0, 6)).toEqual([
+      "UsageFault (exception 6) in deep at 1.351 us  [expected]",
+      "  stack overflow: stack pointer below the stack limit 0x20002420 (UsageFault STKOF) (kind stack-overflow)",
+      "  action: the task was stopped",
+      "  access: none: unprivileged SP update to 0x20002410, below the stack limit (refused before any store)",
+      "  CFSR  0x00100000",
+      "        STKOF       UsageFault (ARMv8-M): stack pointer update below the stack limit (PSPLIM/MSPLIM); SP not updated",
+    ]);
+  });
+
   it("adds no line for a plain fault, whose message is the decoded registers again", () => {
     const out = formatFault(
       memManage("memmanage", "MemManage DACCVIOL|MMARVALID at 0x10000410 on write of 4 byte(s) at 0x10000410"),

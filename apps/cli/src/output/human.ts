@@ -77,7 +77,11 @@ export function formatFault(f: FaultRecord, style: Style, core?: string): string
   if (f.escalated) out += `  escalated from ${f.cause} to HardFault (HFSR.FORCED)\n`;
   if (f.lockup) out += "  lockup: the fault happened at a negative execution priority\n";
   const priv = f.access.privileged ? "privileged" : "unprivileged";
-  out += `  access: ${priv} ${f.access.kind} of ${f.access.size} byte(s) at ${hex32(f.access.address)}\n`;
+  // STKOF refuses an SP move (a push, a frame's prologue, exception stacking) before any store:
+  // the model's access record is the new SP, not an access that was made.
+  out += f.cfsrNames.includes("STKOF")
+    ? `  access: none: ${priv} SP update to ${hex32(f.access.address)}, below the stack limit (refused before any store)\n`
+    : `  access: ${priv} ${f.access.kind} of ${f.access.size} byte(s) at ${hex32(f.access.address)}\n`;
   if (f.memory !== null) out += `  memory: ${f.memory}\n`;
   if (f.faultStatusRegisters) {
     out += `  CFSR  ${hex32(f.cfsr)}\n`;

@@ -53,4 +53,23 @@ describe("faultHtml", () => {
     );
     expect(html).toContain("DACCVIOL");
   });
+
+  it("a UsageFault STKOF's access is the SP update the core refused, not a store", () => {
+    const html = faultHtml({
+      ...fault(true),
+      exception: 6,
+      exceptionName: "UsageFault",
+      cause: "UsageFault",
+      cfsr: 0x100000,
+      cfsrNames: ["STKOF"],
+      mmfar: null,
+      access: { address: 0x20002410, size: 4, kind: "write", privileged: false },
+    });
+    expect(html).toMatch(
+      /<p>Access: none: unprivileged SP update to <code[^>]*>0x20002410<\/code>, below the stack limit \(refused before any store\)<\/p>/,
+    );
+    expect(faultHtml(fault(true))).toMatch(
+      /<p>Access: unprivileged read of 4 byte\(s\) at <code[^>]*>0x20000010<\/code><\/p>/,
+    );
+  });
 });

@@ -144,9 +144,13 @@ export function faultHtml(f: FaultRecord): string {
 ${f.note ? `<p>${esc(f.note)}</p>` : ""}
 ${f.escalated ? `<p>Escalated from ${esc(f.cause)} to HardFault (HFSR.FORCED).</p>` : ""}
 ${f.source !== null ? `<p>At ${codeHtml(f.source)}</p>` : ""}
-<p>Access: ${f.access.privileged ? "privileged" : "unprivileged"} ${esc(f.access.kind)} of ${f.access.size} byte(s) at ${codeHtml(
-    hex32(f.access.address),
-  )}${f.memory !== null ? `, in ${esc(f.memory)}` : ""}</p>
+<p>Access: ${
+    f.cfsrNames.includes("STKOF")
+      ? `none: ${f.access.privileged ? "privileged" : "unprivileged"} SP update to ${codeHtml(hex32(f.access.address))}, below the stack limit (refused before any store)`
+      : `${f.access.privileged ? "privileged" : "unprivileged"} ${esc(f.access.kind)} of ${f.access.size} byte(s) at ${codeHtml(
+          hex32(f.access.address),
+        )}`
+  }${f.memory !== null ? `, in ${esc(f.memory)}` : ""}</p>
 ${registers}
 ${htmlTable(["bit", "meaning"], [...bits, ...hbits], "cfsr-bits")}
 ${f.action ? `<p>Action: ${esc(formatAction(f.action))}.</p>` : ""}
