@@ -8,25 +8,15 @@ import { CliError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 import { cliVersion, commandHelp, mainHelp } from "./help.js";
 import { coloursWanted, type Io, makeStyle, nodeIo } from "./io.js";
+import { editDistance } from "./suggest.js";
 
 /** The commands of `rtos-sim`, in the order the help lists them. */
 export const COMMANDS: readonly CommandSpec[] = [runCommand, appsCommand, boardsCommand, mapCommand, decodeCommand];
 
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 function unknownCommand(name: string): CliError {
   // `help` is a command too (the main help lists it), though it has no CommandSpec.
   const names = [...COMMANDS.map((c) => c.name), "help"];
-  const close = names.find((c) => distance(c, name) <= 2);
+  const close = names.find((c) => editDistance(c, name) <= 2);
   return new CliError(
     "USAGE_UNKNOWN_COMMAND",
     `unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}; commands: ${names.join(", ")} (see rtos-sim --help)`,

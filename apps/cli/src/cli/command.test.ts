@@ -57,6 +57,10 @@ describe("parseCommand", () => {
       "USAGE_UNKNOWN_OPTION",
       'unknown option --nope for "rtos-sim demo" (see rtos-sim demo --help)',
     ]);
+    expect(error(["x", "--cuont", "3"])).toEqual([
+      "USAGE_UNKNOWN_OPTION",
+      'unknown option --cuont for "rtos-sim demo" (did you mean --count?) (see rtos-sim demo --help)',
+    ]);
     expect(error(["x", "--count"])).toEqual(["USAGE_MISSING_ARGUMENT", "option --count needs a value"]);
     expect(error(["x", "--flag=1"])).toEqual(["USAGE_BAD_VALUE", "option --flag takes no value"]);
     expect(error([])).toEqual([

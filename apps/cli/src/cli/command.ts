@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { CliError } from "./errors.js";
 import type { Io, Style } from "./io.js";
+import { suggestOption } from "./suggest.js";
 
 /** An option of a command, as `node:util` parseArgs takes it plus help text. */
 export interface OptionSpec {
@@ -138,9 +139,10 @@ export function parseCommand(spec: CommandSpec, argv: readonly string[]): Parsed
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       // A negative number where an argument goes reads as an option: say how to pass it.
       const negative = /^-[0-9.]/.test(opt) ? `; a negative number as an argument goes after "--"` : "";
+      const meant = suggestOption(opt, all);
       throw new CliError(
         "USAGE_UNKNOWN_OPTION",
-        `unknown option ${opt} for "rtos-sim ${spec.name}" (see rtos-sim ${spec.name} --help${negative})`,
+        `unknown option ${opt} for "rtos-sim ${spec.name}"${meant === null ? "" : ` (did you mean ${meant}?)`} (see rtos-sim ${spec.name} --help${negative})`,
         { option: opt },
         spec.name,
       );
