@@ -231,6 +231,7 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     what: "copies an 8-character name and its NUL into an 8-byte local array",
     stops: true,
     withoutChecker: "undetected",
+    // biome-ignore lint/correctness/useYield: a case's body is a task generator; this one makes no syscall
     *body(t, say) {
       const f = t.enter(PARSE_NAME); // push {r4-r7, lr}; sub sp, #...: the locals on the task's stack
       f.locals.crc = 0xbeef;
@@ -249,6 +250,7 @@ export const HEAP_BUGS: readonly HeapBug[] = [
     what: "reads a local array through the pointer its function returned",
     stops: false,
     withoutChecker: "undetected",
+    // biome-ignore lint/correctness/useYield: a case's body is a task generator; this one makes no syscall
     *body(t, say) {
       const f = t.enter(FORMAT_READING); // char *format_reading(int value) { char text[12]; ...; return text; }
       f.locals.value = 42;
