@@ -161,7 +161,10 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (spec.period !== undefined) {
     const ticks = delayTicks(spec.period, kernel.tickHz);
     if (ticks === null || !Number.isInteger(ticks) || ticks < 1 || ticks > 0x7fffffff) {
-      throw bad("period", "must be { ticks } or { ms } of a whole number of ticks, at least 1");
+      throw bad(
+        "period",
+        `must be { ticks } or { ms } of a whole number of ticks, at least 1 (a tick is ${+(1000 / kernel.tickHz).toPrecision(6)} ms: tickHz ${kernel.tickHz}), got ${describeDelay(spec.period, ticks)}`,
+      );
     }
   }
   if (spec.deadline !== undefined) {
@@ -173,6 +176,17 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (w !== undefined && (!Number.isInteger(w) || w < 0 || w > Number.MAX_SAFE_INTEGER)) {
     throw bad("watchdogCycles", "must be an integer >= 0");
   }
+}
+
+/**
+ * A period or deadline as an error message shows it: `{ ms: 2.5 } (2.5 ticks)`, or what it is
+ * when it is no `{ ticks }` or `{ ms }` of a number. Reads only the two fields, as plain data.
+ */
+function describeDelay(d: unknown, ticks: number | null): string {
+  if (ticks === null)
+    return typeof d === "object" && d !== null ? "an object without a number in ticks or ms" : typeof d;
+  const o = d as { ticks?: unknown; ms?: unknown };
+  return typeof o.ticks === "number" ? `{ ticks: ${o.ticks} }` : `{ ms: ${String(o.ms)} } (${ticks} ticks)`;
 }
 
 /** A delay in (possibly fractional) ticks at `tickHz`, or null when it is not `{ ticks }` or `{ ms }` of a number. */

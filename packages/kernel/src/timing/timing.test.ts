@@ -682,8 +682,14 @@ describe("periodic tasks and deadlines", () => {
   it("periods must be whole ticks; deadlines positive (BAD_TASK, nothing created)", () => {
     const k = boot(MPS2_AN386);
     const main = function* () {};
-    expect(() => k.spawn({ name: "a", period: { ms: 1.5 }, main })).toThrow(/BAD_TASK: task "a": period/);
-    expect(() => k.spawn({ name: "b", period: { ticks: 0 }, main })).toThrow(/period/);
+    expect(() => k.spawn({ name: "a", period: { ms: 1.5 }, main })).toThrow(
+      'BAD_TASK: task "a": period must be { ticks } or { ms } of a whole number of ticks, at least 1 (a tick is 1 ms: tickHz 1000), got { ms: 1.5 } (1.5 ticks)',
+    );
+    expect(() => k.spawn({ name: "b", period: { ticks: 0 }, main })).toThrow(/period .*, got \{ ticks: 0 \}$/);
+    expect(() => k.spawn({ name: "b", period: 2 as never, main })).toThrow(/period .*, got number$/);
+    expect(() => k.spawn({ name: "b", period: { s: 2 } as never, main })).toThrow(
+      /period .*, got an object without a number in ticks or ms$/,
+    );
     expect(() => k.spawn({ name: "c", deadline: { ms: -1 }, main })).toThrow(/deadline/);
     expect(k.tasks()).toEqual([]);
   });
