@@ -22,6 +22,8 @@ describe("parseDuration", () => {
     expect(parseDuration(".5s")).toBe(500);
     expect(parseDuration(" 3s ")).toBe(3000);
     expect(parseDuration("60m")).toBe(MAX_DURATION_MS);
+    // Microseconds, the unit of the run's timeline: 500us is half a millisecond.
+    expect([parseDuration("500us"), parseDuration("1500us"), parseDuration("1us")]).toEqual([0.5, 1.5, 0.001]);
   });
 
   it("rejects anything else as a usage error (exit 2) naming the option", () => {
@@ -32,7 +34,7 @@ describe("parseDuration", () => {
       ).toBe("USAGE_BAD_VALUE 2");
     }
     expect(() => parseDuration("2x")).toThrow(
-      '--duration: "2x" is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, or 10000 for milliseconds)',
+      '--duration: "2x" is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, 250us, or 10000 for milliseconds)',
     );
     expect(() => parseDuration("0ms")).toThrow("--duration: the duration must be greater than 0");
     expect(() => parseDuration("-5s")).toThrow('--duration: the duration must be greater than 0, got "-5s"');

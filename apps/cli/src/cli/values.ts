@@ -3,18 +3,20 @@ import { CliError } from "./errors.js";
 /** Longest simulated duration `--duration` accepts: one hour. */
 export const MAX_DURATION_MS = 3_600_000;
 
-const DURATION = /^(-?)(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000 };
+const DURATION = /^(-?)(\d+(?:\.\d+)?|\.\d+)(us|ms|s|m)?$/;
+const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
 
 /**
  * Parses a duration (simulated for `--duration`, wall time for `--timeout`): `2s`, `500ms`,
- * `1.5s`, `2m`, or a bare number of milliseconds (`10000`). Returns milliseconds. Throws {@link CliError} `USAGE_BAD_VALUE` naming the option
+ * `1.5s`, `2m`, `250us` (the unit the run's times are printed in), or a bare number of
+ * milliseconds (`10000`). Returns milliseconds. Throws {@link CliError} `USAGE_BAD_VALUE` naming the option
  * when the text is not a duration, is zero or negative, or exceeds {@link MAX_DURATION_MS}.
  *
  * @example
  * ```ts
  * parseDuration("1.5s"); // 1500
  * parseDuration("10000"); // 10000
+ * parseDuration("250us"); // 0.25
  * ```
  */
 export function parseDuration(text: string, option = "--duration", command: string | null = "run"): number {
@@ -22,7 +24,7 @@ export function parseDuration(text: string, option = "--duration", command: stri
   if (!m) {
     throw new CliError(
       "USAGE_BAD_VALUE",
-      `${option}: "${text}" is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, or 10000 for milliseconds)`,
+      `${option}: "${text}" is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, 250us, or 10000 for milliseconds)`,
       { option, value: text },
       command,
     );

@@ -274,7 +274,7 @@ export const runCommand: CommandSpec = {
     "Faults the app plans (a rogue task being stopped) are 'expected' and do not fail the run;",
     "an unexpected fault, a checker error or a failed check gives exit code 1.",
     "",
-    "Durations: 2s, 500ms, 1.5s, 2m, or a bare number of milliseconds (10000); at most 60m.",
+    "Durations: 2s, 500ms, 1.5s, 2m, 250us, or a bare number of milliseconds (10000); at most 60m.",
   ],
   minPositionals: 0,
   maxPositionals: 1,
@@ -292,7 +292,7 @@ export const runCommand: CommandSpec = {
     duration: {
       type: "string",
       value: "D",
-      description: "simulated time to run, e.g. 2s, 500ms, 10000 (default: the app's)",
+      description: "simulated time to run, e.g. 2s, 500ms, 250us, 10000 (default: the app's)",
     },
     memcheck: { type: "boolean", description: "run with the memory checker (the default unless the app turns it off)" },
     "no-memcheck": { type: "boolean", description: "run without the memory checker" },
