@@ -53,7 +53,7 @@ export type {
   TaskSpec,
 } from "./config.js";
 export type { CallHost, Frame, FrameObserver, FrameOptions } from "./data/call-stack.js";
-export { CALL_CYCLES, CallStack, RETURN_CYCLES } from "./data/call-stack.js";
+export { CALL_CYCLES, CallStack, localAddress, RETURN_CYCLES } from "./data/call-stack.js";
 export { checkerFrameObserver, DEFAULT_STACK_REDZONE, resolveFrameOptions } from "./data/frame-options.js";
 export type { FrameGap, FrameLayout, FrameSlot, FunctionOptions, FunctionType, LocalsOf } from "./data/frames.js";
 export { fn, MAX_REDZONE, MAX_SAVED_REGISTERS } from "./data/frames.js";

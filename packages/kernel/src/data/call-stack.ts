@@ -189,3 +189,27 @@ export class CallStack {
     this.frames.length = 0;
   }
 }
+
+/**
+ * C's `&local`: the address of local `name` in `frame` (its base plus the local's offset in the
+ * frame's layout, redzones included). An array or struct local's view has `.address` too; this
+ * serves a scalar one, whose view is a number. `BAD_ARGUMENT` for a name the function has no
+ * local of.
+ *
+ * @example
+ * ```ts
+ * const READ = fn("read_reply", { locals: { reply: u32 } });
+ * const f = t.enter(READ);
+ * yield* t.send("requests", localAddress(f, "reply"), 4); // a pointer to the local, as C would pass &reply
+ * ```
+ */
+export function localAddress<L extends StructFields>(frame: Frame<L>, name: keyof L & string): number {
+  const slot = frame.layout.locals.find((l) => l.name === name);
+  if (slot === undefined) {
+    throw new KernelError("BAD_ARGUMENT", `${frame.fn.name} has no local ${JSON.stringify(name)}`, {
+      function: frame.fn.name,
+      local: name,
+    });
+  }
+  return (frame.base + slot.offset) >>> 0;
+}

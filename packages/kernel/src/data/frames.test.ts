@@ -8,7 +8,7 @@ import type { Kernel } from "../kernel.js";
 import type { TaskContext } from "../task-context.js";
 import { GUARD_BYTES } from "../task-record.js";
 import type { Frame } from "./call-stack.js";
-import { CALL_CYCLES, RETURN_CYCLES } from "./call-stack.js";
+import { CALL_CYCLES, localAddress, RETURN_CYCLES } from "./call-stack.js";
 import { type FunctionType, fn } from "./frames.js";
 import { layoutFields } from "./struct.js";
 import { array, type FieldType, f32, f64, u8, u16, u32 } from "./types.js";
@@ -158,6 +158,33 @@ describe("frame layouts with the checker's 32-byte redzones (its default)", () =
         }
       }),
     );
+  });
+});
+
+describe("localAddress: C's &local", () => {
+  it("is the local's address in the frame (plain layout and with the checker's redzones); an unknown name is BAD_ARGUMENT", () => {
+    const seen: number[][] = [];
+    let error: unknown = null;
+    const body = function* (t: TaskContext) {
+      const f = t.enter(F);
+      seen.push([f.base, localAddress(f, "i"), localAddress(f, "acc"), localAddress(f, "buf"), f.locals.buf.address]);
+      try {
+        localAddress(f, "nope" as never);
+      } catch (e) {
+        error = e;
+      }
+      t.leave(f);
+      yield* t.yield();
+    };
+    inTask(body);
+    inTask(body, { memcheck: true });
+    const [plain, zoned] = seen as [number[], number[]];
+    // plain C order: i at +0, acc at +8, buf at +16 (its view's address too)
+    expect(plain.slice(1).map((a) => a - plain[0]!)).toEqual([0, 8, 16, 16]);
+    // 32-byte redzones below, between and above the locals
+    expect(zoned.slice(1).map((a) => a - zoned[0]!)).toEqual([32, 72, 112, 112]);
+    expect(error).toBeInstanceOf(KernelError);
+    expect((error as KernelError).message).toBe('BAD_ARGUMENT: f has no local "nope"');
   });
 });
 
