@@ -96,6 +96,27 @@ export interface KernelEvents {
     },
   ];
   /**
+   * A task's effective priority changed through priority inheritance: raised to a higher-priority
+   * waiter's on a mutex it owns, or lowered back (toward its base) when that waiter got the mutex,
+   * timed out or ended.
+   */
+  priority: [
+    e: Stamp & {
+      /** The task. */
+      readonly task: string;
+      /** Its base priority (`TaskSpec.priority`). */
+      readonly base: number;
+      /** Its effective priority before. */
+      readonly from: number;
+      /** Its effective priority now. */
+      readonly to: number;
+      /** Raised above its base: the mutex it owns whose waiter it takes the priority of; else null. */
+      readonly mutex: string | null;
+      /** That waiter; null when not raised above its base. */
+      readonly waiter: string | null;
+    },
+  ];
+  /**
    * A task completed a job: a periodic job at its `nextPeriod`, or an activation at its next block
    * or sleep (the stamp is the completion); response and deadline in microseconds.
    */
@@ -135,6 +156,7 @@ export class KernelEmitter extends EventEmitter<KernelEvents> {
     watchdog: false,
     state: false,
     panic: false,
+    priority: false,
     job: false,
   };
   /** Called once per event name, at its first listener. */

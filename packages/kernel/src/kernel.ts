@@ -306,7 +306,17 @@ export class Kernel {
     this.kernelPlan = planMpu(this.mpuDriver, this.kernelGrants, [], "kernel");
     this.loader.loadPlan(this.kernelPlan);
     this.machine.mpu.setControl({ enable: true, privdefena: true });
-    this.inheritance = new PriorityInheritance(this.mutexes, () => this.scheduler, core);
+    this.inheritance = new PriorityInheritance(
+      this.mutexes,
+      () => this.scheduler,
+      core,
+      (t, from, to, source) => {
+        if (this.events.watched.priority) {
+          const e = { task: t.name, base: t.data.priority, from, to, mutex: source?.mutex ?? null };
+          this.events.emit("priority", { ...this.stamp(), ...e, waiter: source?.waiter ?? null });
+        }
+      },
+    );
     this.faultHandler = new FaultHandler({
       mpuControl: this.machine.mpu.control,
       machine: this.machine,

@@ -170,6 +170,16 @@ function follow(kernel: Kernel, rec: RunRecorder, app: KernelAppDescription & Ke
     rec.report(r.task === 0 ? report : { ...report, task: ids.get(r.taskName) ?? report.task });
   });
   kernel.events.on("panic", (e) => rec.note(`panic: ${e.task}: ${e.message}`, 0));
+  // Priority inheritance, as it happens: a mutex owner raised to a waiter's priority, and back.
+  kernel.events.on("priority", (e) => {
+    const why =
+      e.waiter !== null
+        ? `inherited from ${e.waiter}, waiting on mutex ${e.mutex}`
+        : e.to === e.base
+          ? "its own again"
+          : "";
+    rec.note(`priority ${e.from} -> ${e.to}${why ? ` (${why})` : ""}`, ids.get(e.task) ?? 0);
+  });
   // Every completed job: its response time as a counter sample, a missed deadline as an event.
   kernel.events.on("job", (e) => {
     const id = ids.get(e.task);

@@ -213,7 +213,16 @@ describe("priority inheritance", () => {
         yield* t.mutexUnlock("m");
       },
     });
+    const events: string[] = [];
+    k.events.on("priority", (e) =>
+      events.push(`${e.ms} ${e.task} base ${e.base}: ${e.from} -> ${e.to} ${e.mutex ?? "-"} ${e.waiter ?? "-"}`),
+    );
     k.run({ ms: 5 });
+    // The kernel's priority event: raised with the mutex and the waiter it inherits from, then back.
+    expect(events.map((e) => e.replace(/^[0-9.]+ /, ""))).toEqual([
+      "low base 1: 1 -> 3 m high",
+      "low base 1: 3 -> 1 - -",
+    ]);
     expect(log).toEqual([
       "low locked p=1",
       "high locks",

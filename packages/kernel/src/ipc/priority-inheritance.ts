@@ -4,6 +4,17 @@ import type { Delay } from "../syscalls.js";
 import { type KTask, TcbField } from "../task-record.js";
 import { MUTEX_WAIT_PREFIX, type Mutex } from "./mutex.js";
 
+/**
+ * Told of a change of a task's effective priority: from, to, and when raised above its base, the
+ * mutex it owns and the waiter whose priority it takes.
+ */
+export type PriorityChange = (
+  task: Task<KTask>,
+  from: number,
+  to: number,
+  source: { readonly mutex: string; readonly waiter: string } | null,
+) => void;
+
 /** Longest chain of owners an inheritance follows (a task blocked on a mutex whose owner is blocked on another...). */
 const MAX_CHAIN = 64;
 
@@ -29,12 +40,22 @@ export class PriorityInheritance {
   private readonly mutexes: ReadonlyMap<string, Mutex>;
   private readonly scheduler: () => Scheduler<KTask>;
   private readonly core: Core;
+  private readonly changed: PriorityChange | null;
 
-  /** `scheduler` is a getter (the kernel builds its scheduler after its mutex table). */
-  constructor(mutexes: ReadonlyMap<string, Mutex>, scheduler: () => Scheduler<KTask>, core: Core) {
+  /**
+   * `scheduler` is a getter (the kernel builds its scheduler after its mutex table); `changed` is
+   * told of every change of a task's effective priority (the kernel's `priority` event).
+   */
+  constructor(
+    mutexes: ReadonlyMap<string, Mutex>,
+    scheduler: () => Scheduler<KTask>,
+    core: Core,
+    changed: PriorityChange | null = null,
+  ) {
     this.mutexes = mutexes;
     this.scheduler = scheduler;
     this.core = core;
+    this.changed = changed;
   }
 
   /**
@@ -96,14 +117,26 @@ export class PriorityInheritance {
     return p;
   }
 
+  /** The mutex `task` owns whose first waiter has priority `p`, and that waiter (what `task` inherits from). */
+  private sourceOf(task: Task<KTask>, p: number): { readonly mutex: string; readonly waiter: string } | null {
+    for (const m of this.mutexes.values()) {
+      if (m.ownerId() !== task.id) continue;
+      const w = m.waiters.peek();
+      if (w !== null && w.priority === p) return { mutex: m.name, waiter: w.name };
+    }
+    return null;
+  }
+
   /** Derives `task`'s effective priority again, and its blockers' along the chain of owners. */
   update(task: Task<KTask>): void {
     const s = this.scheduler();
     let t: Task<KTask> | undefined = task;
     for (let i = 0; t !== undefined && i < MAX_CHAIN; i++) {
       const p = this.effectivePriority(t);
-      if (p === t.priority) return;
+      const was = t.priority;
+      if (p === was) return;
       s.setPriority(t, p); // a ready task moves to level p; a waiter moves in its wait queue
+      if (this.changed !== null) this.changed(t, was, p, p > t.data.priority ? this.sourceOf(t, p) : null);
       const waitingOn = this.blockedOn(t);
       if (waitingOn === undefined) return;
       t = s.task(waitingOn.ownerId());
