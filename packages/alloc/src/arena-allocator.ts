@@ -1,7 +1,7 @@
 import type { ResizableAllocator } from "./allocator.js";
-import { type Arena, ArenaSet, arenaCheck, arenaLayout, type HeldArena, RECORD_LIVE } from "./arena.js";
+import { type Arena, ArenaSet, arenaCheck, arenaLayout, type HeldArena, RecordBit } from "./arena.js";
 import { type AllocatorOptions, BaseAllocator } from "./base.js";
-import { alignUp, FLAGS, FREE, FREED, HEADER, headerCheck, LIVE, NONE, PREV_FREE } from "./block.js";
+import { alignUp, Block, Granule, headerCheck } from "./block.js";
 import { AllocError } from "./errors.js";
 
 /** Options of the heap and TLSF allocators. */
@@ -197,7 +197,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    */
   protected writeFree(h: number, size: number, prevFree: number): void {
     const m = this.mem;
-    const w0 = size | FREE | prevFree;
+    const w0 = size | Block.FREE | prevFree;
     m.write32(h, w0);
     m.write32(h + 4, headerCheck(h, w0, 0));
     m.write32(h + size - 4, h);
@@ -252,15 +252,15 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    */
   protected checkFreeExtent(a: Arena, x: number, w0: number): number {
     const m = this.mem;
-    const size = w0 & ~FLAGS;
-    if ((w0 & FLAGS) !== FREE || size < this.minBlock || x + size > a.sentinel)
+    const size = w0 & ~Block.FLAGS;
+    if ((w0 & Block.FLAGS) !== Block.FREE || size < this.minBlock || x + size > a.sentinel)
       this.fail(x, "not a free block inside its arena", w0);
     if ((a as HeldArena).record[(x - a.base) >>> 3] !== size)
       this.fail(x, "not a free block of this size in the allocator's record", w0);
     const footer = m.read32(x + size - 4);
     if (footer !== x) this.fail(x + size - 4, "free block footer does not match its header", footer);
     const nw0 = m.read32(x + size);
-    if ((nw0 & PREV_FREE) === 0) this.fail(x + size, "header after a free block does not say PREV_FREE", nw0);
+    if ((nw0 & Block.PREV_FREE) === 0) this.fail(x + size, "header after a free block does not say PREV_FREE", nw0);
     this.extentNext = nw0;
     return w0;
   }
@@ -281,7 +281,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
 
   /** Block size (header included) for a request of `size` bytes. */
   protected need(size: number): number {
-    const n = (size + HEADER + 7) & -8;
+    const n = (size + Block.HEADER + 7) & -8;
     return Math.max(n, this.minBlock);
   }
 
@@ -336,14 +336,14 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const m = this.mem;
     const a = this.takenArena!;
     const w0 = this.takenW0;
-    const bsize = w0 & ~FLAGS;
+    const bsize = w0 & ~Block.FLAGS;
     if (bsize < search) this.fail(b, "free-list block too small for its list", w0);
     let h = b;
     let hsize = bsize;
     let gap = 0;
-    if (al > 8 && ((b + HEADER) & (al - 1)) !== 0) {
+    if (al > 8 && ((b + Block.HEADER) & (al - 1)) !== 0) {
       // Leading gap of at least one minimum block stays free where b was.
-      gap = alignUp(b + HEADER + this.minBlock, al) - HEADER - b;
+      gap = alignUp(b + Block.HEADER + this.minBlock, al) - Block.HEADER - b;
       h = b + gap;
       hsize -= gap;
     }
@@ -357,22 +357,22 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     this.checkTaken(b, gap, r, split ? rest : 0);
     // Commit phase.
     this.commitTaken(b, bsize, gap, r, split ? rest : 0);
-    if (gap !== 0) this.writeFree(b, gap, w0 & PREV_FREE);
+    if (gap !== 0) this.writeFree(b, gap, w0 & Block.PREV_FREE);
     if (split) this.writeFree(r, rest, 0);
-    else m.write32(n, nw0 & ~PREV_FREE);
+    else m.write32(n, nw0 & ~Block.PREV_FREE);
     const mine = split ? need : hsize;
-    this.writeHeader(h, mine | (gap !== 0 ? PREV_FREE : w0 & PREV_FREE), mine - HEADER - size);
+    this.writeHeader(h, mine | (gap !== 0 ? Block.PREV_FREE : w0 & Block.PREV_FREE), mine - Block.HEADER - size);
     // Granule state: -> LIVE.
-    const d = h + HEADER;
+    const d = h + Block.HEADER;
     const g = (d - a.base) >>> 3;
     const wa = a.bitmap + ((g >>> 3) << 1);
     const sh = (g & 7) << 1;
-    m.write16(wa, (m.read16(wa) & ~(3 << sh)) | (LIVE << sh));
+    m.write16(wa, (m.read16(wa) & ~(3 << sh)) | (Granule.LIVE << sh));
     // The record (see "Record"), before the observer hears of the block: b's free block is now
     // the gap (if any), the block and the rest (if any).
     const rec = (a as HeldArena).record;
     if (gap !== 0) rec[(b - a.base) >>> 3] = gap;
-    rec[(h - a.base) >>> 3] = mine | RECORD_LIVE;
+    rec[(h - a.base) >>> 3] = mine | RecordBit.LIVE;
     if (split) rec[(r - a.base) >>> 3] = rest;
     this.usedBytes += mine;
     this.liveBlocks++;
@@ -390,17 +390,17 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const a = this.arenas.find(address);
     if (a === undefined)
       throw this.error("WRONG_ALLOCATOR", "free of an address outside this allocator's arenas", address);
-    if (((address - a.base) & 7) !== 0 || address < a.first + HEADER)
+    if (((address - a.base) & 7) !== 0 || address < a.first + Block.HEADER)
       throw this.error("INVALID_FREE", "not the start of a block", address);
     const st = this.stateOf(a, address);
-    const live = ((a as HeldArena).record[(address - HEADER - a.base) >>> 3]! & RECORD_LIVE) !== 0;
-    if (st === LIVE && live) return a;
+    const live = ((a as HeldArena).record[(address - Block.HEADER - a.base) >>> 3]! & RecordBit.LIVE) !== 0;
+    if (st === Granule.LIVE && live) return a;
     // The granule bitmap and the record disagree: the task forged the bitmap (see "Record").
-    if (st === LIVE || live) {
+    if (st === Granule.LIVE || live) {
       const g = (address - a.base) >>> 3;
       this.fail(a.bitmap + ((g >>> 3) << 1), "granule state disagrees with the allocator's record", st);
     }
-    if (st === FREED) throw this.error("DOUBLE_FREE", "block already freed", address);
+    if (st === Granule.FREED) throw this.error("DOUBLE_FREE", "block already freed", address);
     throw this.error("INVALID_FREE", "not the start of a live block", address);
   }
 
@@ -410,10 +410,10 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    */
   private liveHeader(a: Arena, h: number): number {
     const w0 = this.readHeader(h);
-    const size = w0 & ~FLAGS;
-    if ((w0 & (FREE | 4)) !== 0 || size < this.minBlock || h + size > a.sentinel)
+    const size = w0 & ~Block.FLAGS;
+    if ((w0 & (Block.FREE | 4)) !== 0 || size < this.minBlock || h + size > a.sentinel)
       this.fail(h, "live block header is inconsistent", w0);
-    if ((a as HeldArena).record[(h - a.base) >>> 3] !== (size | RECORD_LIVE))
+    if ((a as HeldArena).record[(h - a.base) >>> 3] !== (size | RecordBit.LIVE))
       this.fail(h, "live block header disagrees with the allocator's record", w0);
     return w0;
   }
@@ -428,13 +428,13 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const nw0 = m.read32(n);
     const nw1 = m.read32(n + 4);
     if (nw1 !== headerCheck(n, nw0, nw1 & 0xffff)) this.fail(n, "header check failed", nw1);
-    const nsize = nw0 & ~FLAGS;
+    const nsize = nw0 & ~Block.FLAGS;
     if (
-      (nw0 & (PREV_FREE | 4)) !== 0 ||
-      (n === a.sentinel ? (nw0 & FREE) !== 0 : nsize < this.minBlock || n + nsize > a.sentinel)
+      (nw0 & (Block.PREV_FREE | 4)) !== 0 ||
+      (n === a.sentinel ? (nw0 & Block.FREE) !== 0 : nsize < this.minBlock || n + nsize > a.sentinel)
     )
       this.fail(n, "next header is inconsistent", nw0);
-    if ((nw0 & FREE) !== 0) {
+    if ((nw0 & Block.FREE) !== 0) {
       if ((nw1 & 0xffff) !== 0) this.fail(n, "free block header with slack", nw1);
       this.checkFreeExtent(a, n, nw0);
     }
@@ -460,47 +460,48 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     const m = this.mem;
     const a = this.arenas.find(address);
     // The fast checks below fall back to live()/liveHeader(), which name the error and throw.
-    if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + HEADER) this.live(address);
+    if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + Block.HEADER) this.live(address);
     const arena = a!;
     // Granule state: must be LIVE (the truth kept apart from the bytes in front of the pointer).
     const g = (address - arena.base) >>> 3;
     const wa = arena.bitmap + ((g >>> 3) << 1);
     const sh = (g & 7) << 1;
     const stateWord = m.read16(wa);
-    const h = address - HEADER;
+    const h = address - Block.HEADER;
     const rec = (arena as HeldArena).record;
     // ...and the record must say live too (see "Record"); live() names the error.
-    if (((stateWord >>> sh) & 3) !== LIVE || (rec[(h - arena.base) >>> 3]! & RECORD_LIVE) === 0) this.live(address);
+    if (((stateWord >>> sh) & 3) !== Granule.LIVE || (rec[(h - arena.base) >>> 3]! & RecordBit.LIVE) === 0)
+      this.live(address);
     // A call of its own, with its two loads (see writeFree).
     const w0 = this.liveHeader(arena, h);
     const slack = this.slack;
-    const size = w0 & ~FLAGS;
+    const size = w0 & ~Block.FLAGS;
     // Check phase: both neighbours and the list changes, before anything is written or published.
     const n = h + size;
     const nw0 = this.nextOfLive(arena, n);
-    const nfree = (nw0 & FREE) !== 0;
-    const nsize = nfree ? nw0 & ~FLAGS : 0;
+    const nfree = (nw0 & Block.FREE) !== 0;
+    const nsize = nfree ? nw0 & ~Block.FLAGS : 0;
     let p = 0;
     let psize = 0;
-    if ((w0 & PREV_FREE) !== 0) {
+    if ((w0 & Block.PREV_FREE) !== 0) {
       p = this.prevFree(arena, h);
       psize = this.prevSize;
     }
     this.checkFreed(h, size, p, psize, nfree ? n : 0, nsize);
     // The block is the allocator's again before it writes anything into it; the observer hears
     // first, so one that refuses the free (a checker's stop policy) leaves the counters as well.
-    if (this.observer !== null) this.observer.blockFreed(address, size - HEADER - slack, this.name);
+    if (this.observer !== null) this.observer.blockFreed(address, size - Block.HEADER - slack, this.name);
     this.usedBytes -= size;
     this.liveBlocks--;
-    this.liveBytes -= size - HEADER - slack;
+    this.liveBytes -= size - Block.HEADER - slack;
     this.frees++;
     // Commit phase.
     this.freed(h, size, p, psize, nfree ? n : 0, nsize);
     this.writeFree(p !== 0 ? p : h, size + psize + nsize, 0);
     // h's granule: LIVE -> FREED (NONE when merged into p).
-    m.write16(wa, (stateWord & ~(3 << sh)) | ((p !== 0 ? NONE : FREED) << sh));
-    if (nfree) this.setState(arena, n + HEADER, NONE);
-    else m.write32(n, nw0 | PREV_FREE);
+    m.write16(wa, (stateWord & ~(3 << sh)) | ((p !== 0 ? Granule.NONE : Granule.FREED) << sh));
+    if (nfree) this.setState(arena, n + Block.HEADER, Granule.NONE);
+    else m.write32(n, nw0 | Block.PREV_FREE);
     // The record: h, p and n are one free block.
     const base = arena.base;
     if (p !== 0) rec[(h - base) >>> 3] = 0;
@@ -518,8 +519,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (p < arena.first || p + this.minBlock > h || ((p - arena.base) & 7) !== 0)
       this.fail(h - 4, "footer out of range", p);
     const pw0 = this.readHeader(p);
-    const psize = pw0 & ~FLAGS;
-    if ((pw0 & FLAGS) !== FREE || this.slack !== 0 || p + psize !== h)
+    const psize = pw0 & ~Block.FLAGS;
+    if ((pw0 & Block.FLAGS) !== Block.FREE || this.slack !== 0 || p + psize !== h)
       this.fail(p, "previous block is not a free block ending here", pw0);
     if ((arena as HeldArena).record[(p - arena.base) >>> 3] !== psize)
       this.fail(p, "not a free block of this size in the allocator's record", pw0);
@@ -533,19 +534,19 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    */
   private checkRelease(address: number): void {
     const arena = this.live(address);
-    const h = address - HEADER;
+    const h = address - Block.HEADER;
     const w0 = this.liveHeader(arena, h);
-    const size = w0 & ~FLAGS;
+    const size = w0 & ~Block.FLAGS;
     const n = h + size;
     const nw0 = this.nextOfLive(arena, n);
-    const nfree = (nw0 & FREE) !== 0;
+    const nfree = (nw0 & Block.FREE) !== 0;
     let p = 0;
     let psize = 0;
-    if ((w0 & PREV_FREE) !== 0) {
+    if ((w0 & Block.PREV_FREE) !== 0) {
       p = this.prevFree(arena, h);
       psize = this.prevSize;
     }
-    this.checkFreed(h, size, p, psize, nfree ? n : 0, nfree ? nw0 & ~FLAGS : 0);
+    this.checkFreed(h, size, p, psize, nfree ? n : 0, nfree ? nw0 & ~Block.FLAGS : 0);
   }
 
   // ---- resize -------------------------------------------------------------------------------
@@ -562,10 +563,10 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     this.access.enter();
     try {
       const a = this.live(address);
-      const h = address - HEADER;
+      const h = address - Block.HEADER;
       const w0 = this.liveHeader(a, h);
-      const bsize = w0 & ~FLAGS;
-      const oldReq = bsize - HEADER - this.slack;
+      const bsize = w0 & ~Block.FLAGS;
+      const oldReq = bsize - Block.HEADER - this.slack;
       if (size === 0) {
         this.release(address);
         return null;
@@ -573,8 +574,8 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
       const need = this.need(size);
       const n = h + bsize;
       const nw0 = this.nextOfLive(a, n);
-      const nfree = (nw0 & FREE) !== 0;
-      const nsize = nfree ? nw0 & ~FLAGS : 0;
+      const nfree = (nw0 & Block.FREE) !== 0;
+      const nsize = nfree ? nw0 & ~Block.FLAGS : 0;
       if (need <= bsize || (nfree && bsize + nsize >= need)) {
         // Absorb the next free block (if any), then give back what is not needed.
         const total = bsize + nsize;
@@ -600,17 +601,17 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         if (last > this.highestEnd) this.highestEnd = last;
         if (nfree) {
           this.absorb(n, nsize, r, split ? rest : 0);
-          this.setState(a, n + HEADER, NONE);
+          this.setState(a, n + Block.HEADER, Granule.NONE);
         } else if (split) this.insert(r, rest);
         if (split) {
           this.writeFree(r, rest, 0);
-          this.mem.write32(end, ew0 | PREV_FREE);
-        } else if (nfree) this.mem.write32(end, ew0 & ~PREV_FREE);
-        this.writeHeader(h, mine | (w0 & PREV_FREE), mine - HEADER - size);
+          this.mem.write32(end, ew0 | Block.PREV_FREE);
+        } else if (nfree) this.mem.write32(end, ew0 & ~Block.PREV_FREE);
+        this.writeHeader(h, mine | (w0 & Block.PREV_FREE), mine - Block.HEADER - size);
         // The record: n is absorbed (r may start where n did), h is `mine` bytes, r is free.
         const rec = (a as HeldArena).record;
         if (nfree) rec[(n - a.base) >>> 3] = 0;
-        rec[(h - a.base) >>> 3] = mine | RECORD_LIVE;
+        rec[(h - a.base) >>> 3] = mine | RecordBit.LIVE;
         if (split) rec[(r - a.base) >>> 3] = rest;
         return address;
       }
@@ -632,13 +633,13 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
   /** Whether `address` is the start of a live block of this allocator (O(1), no error). */
   owns(address: number): boolean {
     const a = this.arenas.find(address);
-    if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + HEADER) return false;
+    if (a === undefined || ((address - a.base) & 7) !== 0 || address < a.first + Block.HEADER) return false;
     this.access.enter();
     try {
       // Live in the granule bitmap and in the record (see "Record").
       return (
-        this.stateOf(a, address) === LIVE &&
-        ((a as HeldArena).record[(address - HEADER - a.base) >>> 3]! & RECORD_LIVE) !== 0
+        this.stateOf(a, address) === Granule.LIVE &&
+        ((a as HeldArena).record[(address - Block.HEADER - a.base) >>> 3]! & RecordBit.LIVE) !== 0
       );
     } finally {
       this.access.leave();
@@ -650,7 +651,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     if (!this.owns(address)) return undefined;
     this.access.enter();
     try {
-      return (this.liveHeader(this.arenas.find(address)!, address - HEADER) & ~FLAGS) - HEADER;
+      return (this.liveHeader(this.arenas.find(address)!, address - Block.HEADER) & ~Block.FLAGS) - Block.HEADER;
     } finally {
       this.access.leave();
     }
@@ -728,7 +729,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
     }
     this.arenas.add(a);
     this.overhead += a.bytes - size;
-    this.writeHeader(a.sentinel, PREV_FREE, 0);
+    this.writeHeader(a.sentinel, Block.PREV_FREE, 0);
     this.writeFree(a.first, size, 0);
     a.record[(a.first - base) >>> 3] = size;
     // A fresh control block has empty lists: its check cannot fail (it positions the subclass).
@@ -751,7 +752,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
         if (a === this.ctlArena && this.arenas.list.length > 1) continue;
         const w0 = this.readHeader(a.first);
         const size = a.sentinel - a.first;
-        if ((w0 & FREE) === 0 || (w0 & ~FLAGS) !== size) continue;
+        if ((w0 & Block.FREE) === 0 || (w0 & ~Block.FLAGS) !== size) continue;
         this.checkFreeBlock(a, a.first);
         this.checkRemove(a.first, size);
         this.remove(a.first, size);

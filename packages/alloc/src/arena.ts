@@ -36,8 +36,15 @@ export interface HeldArena extends Arena {
   readonly record: Int32Array;
 }
 
-/** The record entry of a live block of `size` bytes (a free block's entry is its size). */
-export const RECORD_LIVE = 1;
+/**
+ * The record entry's live bit: an entry is the block's size | `LIVE` when it is live, its size
+ * when it is free. A `const enum`, so the build writes its value at every use (see `Block` in
+ * block.ts).
+ */
+export const enum RecordBit {
+  /** Set in the record entry of a live block (a free block's entry is its size). */
+  LIVE = 1,
+}
 
 /** Trailer check word of the arena at `base`. */
 export function arenaCheck(base: number, order: number): number {

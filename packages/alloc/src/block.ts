@@ -17,30 +17,49 @@
  * All values stay below 2^30, so they are small integers in the JS engine (no boxing).
  */
 
+/**
+ * The header's size and its word 0 flags as a `const enum`: the build writes each use as its
+ * value, where an imported module constant is a load and a check at every use in the engine
+ * (the allocators' hot paths use these). The named exports below are the same values.
+ */
+export const enum Block {
+  HEADER = 8,
+  FREE = 1,
+  PREV_FREE = 2,
+  FLAGS = 7,
+}
+
+/** The granule states as a `const enum` (see `Block`); the named exports below are the same values. */
+export const enum Granule {
+  NONE = 0,
+  LIVE = 1,
+  FREED = 2,
+}
+
 /** Header size in bytes. */
-export const HEADER = 8;
+export const HEADER = Block.HEADER;
 /** Word 0 flag: the block is free. */
-export const FREE = 1;
+export const FREE = Block.FREE;
 /** Word 0 flag: the physically previous block is free (its footer is valid). */
-export const PREV_FREE = 2;
+export const PREV_FREE = Block.PREV_FREE;
 /** Word 0 bits that are flags. */
-export const FLAGS = 7;
+export const FLAGS = Block.FLAGS;
 
 /** Word 1 of the header at `h` whose word 0 is `w0`, with `slack` (0..0xffff). */
 export function headerCheck(h: number, w0: number, slack: number): number {
-  return ((Math.imul((w0 & ~PREV_FREE) ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
+  return ((Math.imul((w0 & ~Block.PREV_FREE) ^ h ^ (slack << 13), 0x9e3779b1) >>> 18) << 16) | slack;
 }
 
 /** Granule state: nothing starts here. */
-export const NONE = 0;
+export const NONE = Granule.NONE;
 /** Granule state: a live (handed out) block's user data starts here. */
-export const LIVE = 1;
+export const LIVE = Granule.LIVE;
 /**
  * Granule state: a block freed by the user starts here and is still a free block of its own
  * (set by free, cleared when the block merges into its free predecessor or is absorbed by a
  * freed predecessor; split remainders never get it, so freeing one is an invalid free).
  */
-export const FREED = 2;
+export const FREED = Granule.FREED;
 
 /**
  * Rounds `x` up to a multiple of `a` (a power of two). Addresses may be 2^31 or above (RAM at

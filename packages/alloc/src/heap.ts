@@ -1,6 +1,6 @@
 import type { Arena } from "./arena.js";
 import { ArenaAllocator, type ArenaAllocatorOptions } from "./arena-allocator.js";
-import { FLAGS, FREE } from "./block.js";
+import { Block } from "./block.js";
 
 /** Smallest block: header, link, footer. */
 const MIN_BLOCK = 16;
@@ -71,8 +71,8 @@ export class HeapAllocator extends ArenaAllocator {
     if (y === 0) return;
     const a = this.reach(y, from, floor);
     const w0 = this.mem.read32(y);
-    const size = w0 & ~FLAGS;
-    if ((w0 & FLAGS) !== FREE || size < MIN_BLOCK || y + size > a.sentinel)
+    const size = w0 & ~Block.FLAGS;
+    if ((w0 & Block.FLAGS) !== Block.FREE || size < MIN_BLOCK || y + size > a.sentinel)
       this.fail(from, "free-list link to a block that is not free", y);
   }
 
@@ -118,7 +118,7 @@ export class HeapAllocator extends ArenaAllocator {
     if (cur === this.ctl) return;
     const prev = cur - 8;
     const w0 = this.mem.read32(prev);
-    if ((w0 & FLAGS) !== FREE || prev + (w0 & ~FLAGS) > x)
+    if ((w0 & Block.FLAGS) !== Block.FREE || prev + (w0 & ~Block.FLAGS) > x)
       this.fail(prev, "free block before a new free block is not free or overlaps it", w0);
   }
 
@@ -156,7 +156,7 @@ export class HeapAllocator extends ArenaAllocator {
       }
       const w0 = m.read32(y);
       const size = w0 & -8;
-      if ((w0 & 7) !== FREE || size < MIN_BLOCK || y + size > hi)
+      if ((w0 & 7) !== Block.FREE || size < MIN_BLOCK || y + size > hi)
         this.fail(link, "free-list link to a block that is not free", y);
       if (size >= need) {
         this.walkW0 = w0;

@@ -1,5 +1,5 @@
 import { ArenaAllocator, type ArenaAllocatorOptions } from "./arena-allocator.js";
-import { FLAGS, FREE } from "./block.js";
+import { Block } from "./block.js";
 
 // The geometry and the control-block layout are `const enum`s: the build writes each use as its
 // value, where a module constant would be a load and a check at every use in the engine (about
@@ -146,7 +146,7 @@ export class TlsfAllocator extends ArenaAllocator {
     const a = this.blockArena(b);
     if (a === undefined) this.fail(ha, "list head empty or outside the arenas under a set bitmap bit", b);
     const w0 = this.checkFreeBlock(a, b);
-    if (listOf(w0 & ~FLAGS) !== tl) this.fail(ha, "list head of another size class", b);
+    if (listOf(w0 & ~Block.FLAGS) !== tl) this.fail(ha, "list head of another size class", b);
     // It is the head (no `prev`); its `next` becomes the head, and is checked by checkTaken()
     // when a block is linked in front of it.
     this.takenW0 = w0;
@@ -166,8 +166,8 @@ export class TlsfAllocator extends ArenaAllocator {
     const a = this.blockArena(x);
     if (a === undefined) this.fail(from, "free-list link outside the arenas", x);
     const w0 = this.mem.read32(x);
-    const size = w0 & ~FLAGS;
-    if ((w0 & FLAGS) !== FREE || x + size > a.sentinel || listOf(size) !== l)
+    const size = w0 & ~Block.FLAGS;
+    if ((w0 & Block.FLAGS) !== Block.FREE || x + size > a.sentinel || listOf(size) !== l)
       this.fail(from, "free-list link to a block that is not a free block of this list", x);
   }
 
