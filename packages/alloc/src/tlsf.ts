@@ -210,7 +210,7 @@ export class TlsfAllocator extends ArenaAllocator {
     const l = this.tList;
     const next = this.tNext;
     if (gap === 0) {
-      if (r === 0) return; // b leaves the head slot to `next`: nothing is written through it
+      if (r === 0) return; // b leaves the head slot to `next` (the base skips this call then)
       const lr = listOf(rest);
       this.rList = lr;
       if (lr === l) {
