@@ -350,10 +350,7 @@ export class TlsfAllocator extends ArenaAllocator {
     // The lists checkFreed() computed from the same sizes.
     const l = this.fList;
     if (p !== 0 && n !== 0) {
-      // Two unlinks may touch each other's links (p and n adjacent in one list): read as we go.
-      this.unlink(p, this.pList);
-      this.unlink(n, this.nList);
-      this.link(p, l);
+      this.mergeBoth(p, n, l);
       return;
     }
     let head = this.hHead;
@@ -363,6 +360,18 @@ export class TlsfAllocator extends ArenaAllocator {
       if (lx === l && this.uHead) head = this.uNext;
     }
     this.linkBefore(p !== 0 ? p : h, l, head);
+  }
+
+  /**
+   * {@link freed} with both neighbours free: `p` and `n` leave their lists, `p` (the merged block)
+   * joins list `l`. Apart from freed(), which V8 inlines into the free path: its size there
+   * decides whether that path's other calls inline too.
+   */
+  private mergeBoth(p: number, n: number, l: number): void {
+    // Two unlinks may touch each other's links (p and n adjacent in one list): read as we go.
+    this.unlink(p, this.pList);
+    this.unlink(n, this.nList);
+    this.link(p, l);
   }
 
   protected absorb(_n: number, nsize: number, r: number, rest: number): void {
