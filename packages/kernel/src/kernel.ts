@@ -246,7 +246,15 @@ export class Kernel {
       );
     }
     this.kernelBlock = { base: kBase, size: 2 ** (kOrder + this.pageOrder), order: kOrder };
-    this.kernelHeap = this.makeHeap("kernel", "tlsf", kBase, this.kernelBlock.size, kOrder, undefined);
+    this.kernelHeap = this.makeHeap(
+      "kernel",
+      "tlsf",
+      kBase,
+      this.kernelBlock.size,
+      kOrder,
+      undefined,
+      "kernelHeapSize",
+    );
     this.checker?.setLeakRole(this.kernelHeap.allocator.name, "root");
     this.devices = attachDevices(this.machine.bus, board, {
       seed: options.seed ?? 1,
@@ -572,6 +580,7 @@ export class Kernel {
     size: number,
     order: number,
     classes?: readonly number[],
+    sizeSetting: "heapSize" | "kernelHeapSize" = "heapSize",
   ): TaskHeap {
     const mc = this.options.memcheck;
     return makeTaskHeap({
@@ -586,6 +595,7 @@ export class Kernel {
       size,
       order,
       classes,
+      sizeSetting,
     });
   }
 

@@ -143,6 +143,20 @@ describe("a heap too small for its allocator's own metadata", () => {
     expect(k.regions.stats().map((r) => r.freePages)).toEqual(free);
   });
 
+  it("a 1 KiB kernel heap (kernelHeapSize) is BAD_CONFIG naming that option", () => {
+    let error: KernelError | null = null;
+    try {
+      bootTest({ kernelHeapSize: 1024 });
+    } catch (e) {
+      error = e as KernelError;
+    }
+    expect([error?.code, error?.message, error?.context.field]).toEqual([
+      "BAD_CONFIG",
+      "BAD_CONFIG: kernelHeapSize gives a 1024-byte tlsf heap, whose own metadata leave 0 bytes for blocks: ask for at least 2048 bytes",
+      "kernelHeapSize",
+    ]);
+  });
+
   it("a 2 KiB TLSF heap and a 1 KiB first-fit heap allocate", () => {
     for (const [heap, size] of [
       ["tlsf", 2048],

@@ -31,6 +31,11 @@ export interface TaskHeapOptions {
   readonly order: number;
   /** Size classes of a "slab-array" heap (`TaskSpec.slabClasses`); undefined: the kind's default. */
   readonly classes?: readonly number[] | undefined;
+  /**
+   * The setting that sized the block, named when it is too small: `"heapSize"` (a task's, the
+   * default: `BAD_TASK`) or `"kernelHeapSize"` (the kernel's option: `BAD_CONFIG`).
+   */
+  readonly sizeSetting?: "heapSize" | "kernelHeapSize";
 }
 
 /** Bytes for blocks below which an arena heap is refused: room for no allocation worth the name. */
@@ -39,18 +44,29 @@ export const MIN_HEAP_ROOM = 64;
 /**
  * A heap block whose allocator's own metadata leave less than {@link MIN_HEAP_ROOM} bytes for
  * blocks (TLSF's 1,636-byte control block in a 1 KiB block: every malloc would return NULL) is a
- * `BAD_TASK` naming the smallest block size that works.
+ * `BAD_TASK` (a task's `heapSize`) or `BAD_CONFIG` (`kernelHeapSize`) naming the smallest block
+ * size that works.
  */
 function checkRoom(inner: ArenaAllocator, o: TaskHeapOptions): void {
   const room = inner.arenaRoom(o.size);
   if (room >= MIN_HEAP_ROOM) return;
   let enough = o.size * 2;
   while (inner.arenaRoom(enough) < MIN_HEAP_ROOM) enough *= 2;
-  throw new KernelError(
-    "BAD_TASK",
-    `task ${JSON.stringify(o.name)}: heapSize gives a ${o.size}-byte ${o.kind} heap, whose own metadata leave ${room} bytes for blocks: ask for at least ${enough} bytes, or another heap kind`,
-    { task: o.name, field: "heapSize", heapBytes: o.size, room, kind: o.kind },
-  );
+  const what = `gives a ${o.size}-byte ${o.kind} heap, whose own metadata leave ${room} bytes for blocks: ask for at least ${enough} bytes`;
+  if (o.sizeSetting === "kernelHeapSize") {
+    throw new KernelError("BAD_CONFIG", `kernelHeapSize ${what}`, {
+      field: "kernelHeapSize",
+      heapBytes: o.size,
+      room,
+    });
+  }
+  throw new KernelError("BAD_TASK", `task ${JSON.stringify(o.name)}: heapSize ${what}, or another heap kind`, {
+    task: o.name,
+    field: "heapSize",
+    heapBytes: o.size,
+    room,
+    kind: o.kind,
+  });
 }
 
 /**
