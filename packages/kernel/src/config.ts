@@ -273,7 +273,7 @@ export interface KernelOptions {
   readonly codeIsolation?: "per-task" | "shared";
   /** Bytes of the image's .data+.bss and the kernel's main stack reserved at the start of RAM. Default 8 KiB. */
   readonly imageSize?: number;
-  /** Bytes of kernel memory (message queues, kernel heap): one block, privileged only. Default 8 KiB. */
+  /** Bytes of kernel memory (message queues, kernel heap): one block, privileged only, at least 2 KiB (its TLSF heap's control block; `BAD_CONFIG` below). Default 8 KiB. */
   readonly kernelHeapSize?: number;
   /**
    * The kernel's software costs in cycles (SVC dispatch, context save and restore, scheduling,
