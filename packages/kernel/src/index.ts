@@ -135,6 +135,7 @@ export type { KernelMemory } from "./ipc/kernel-memory.js";
 export type { HandOff } from "./ipc/message-queue.js";
 export { MessageQueue, QueueField, queueBlockBytes } from "./ipc/message-queue.js";
 export { MUTEX_BYTES, MUTEX_WAIT_PREFIX, Mutex, MutexField, MutexFlag } from "./ipc/mutex.js";
+export type { PriorityChange } from "./ipc/priority-inheritance.js";
 export { PriorityInheritance } from "./ipc/priority-inheritance.js";
 export { SEMAPHORE_BYTES, Semaphore, SemaphoreField } from "./ipc/semaphore.js";
 export type { KernelRunResult, Partition } from "./kernel.js";
