@@ -141,7 +141,10 @@ function checkPeripheral(p: unknown, i: number, board: string, names: Set<string
   const size = checkU32(p.size, `${field}.size`, board);
   if (size === 0) throw fieldError(board, `${field}.size`, "must be > 0", size);
   if (start + size > SYSTEM) throw fieldError(board, `${field}.size`, "must end at or below 0xE0000000", size);
-  return Object.freeze({ name: pname, start, size });
+  if (p.dmaReachable !== undefined && typeof p.dmaReachable !== "boolean") {
+    throw fieldError(board, `${field}.dmaReachable`, "must be a boolean", p.dmaReachable);
+  }
+  return Object.freeze({ name: pname, start, size, ...(p.dmaReachable === false ? { dmaReachable: false } : {}) });
 }
 
 /** A role name: lowercase letters, digits and `-`, starting with a letter (`uart`, `can-1`). */

@@ -157,6 +157,16 @@ describe("parseBoardJson", () => {
       ),
     );
     expect([per.code, per.context.field]).toEqual(["BOARD_FIELD", "peripherals[0].size"]);
+    const reach = errOf(() =>
+      parseBoardJson(
+        '{"name": "b", "core": "cortex-m4", "memory": [{"name": "R", "start": 0, "size": 32}], "peripherals": [{"name": "P", "start": "0x40000000", "size": 16, "dmaReachable": "no"}]}',
+      ),
+    );
+    expect([reach.code, reach.context.field]).toEqual(["BOARD_FIELD", "peripherals[0].dmaReachable"]);
+    const io = parseBoardJson(
+      '{"name": "b", "core": "cortex-m4", "memory": [{"name": "R", "start": 0, "size": 32}], "peripherals": [{"name": "IO", "start": "0x40000000", "size": 16, "dmaReachable": false}]}',
+    );
+    expect(io.peripherals).toEqual([{ name: "IO", start: 0x40000000, size: 16, dmaReachable: false }]);
   });
 
   it("BOARD_INVALID for a JSON value that is not an object", () => {

@@ -19,7 +19,7 @@ const BOARD_KEYS = [
   "$schema",
 ] as const;
 const REGION_KEYS = ["name", "start", "size", "kind", "readOnly", "executable", "waitStates", "dmaReachable"] as const;
-const PERIPHERAL_KEYS = ["name", "start", "size"] as const;
+const PERIPHERAL_KEYS = ["name", "start", "size", "dmaReachable"] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -39,6 +39,13 @@ export interface PeripheralRangeSpec {
   readonly start: number;
   /** Size in bytes (> 0; the range ends at or below 0xE0000000). */
   readonly size: number;
+  /**
+   * Whether the board's DMA controller can reach the range's registers. Default true; false for
+   * a block off the bus fabric the DMA sits on, e.g. the RP2040's SIO, on the processors' IOPORT
+   * only (RP2040 datasheet, 2.3.1 "SIO"). A validated board keeps the field only when false. See
+   * {@link BusMaster}.
+   */
+  readonly dmaReachable?: boolean;
 }
 
 /** A typed board description (built-in boards and custom ones). */

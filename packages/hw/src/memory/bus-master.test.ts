@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type AccessHook, AccessKind, ActorMode, actorMode, makeActor } from "../access.js";
+import { RP2040 } from "../board/builtin/rp2040.js";
 import { STM32F407 } from "../board/builtin/stm32f407.js";
 import { STM32H743XI } from "../board/builtin/stm32h7.js";
 import { createMachine } from "../machine.js";
@@ -35,6 +36,20 @@ describe("a bus master besides the core (a DMA)", () => {
     expect(dma.read(0x2001fffe, 4)).toEqual({ address: 0x2001fffe, access: "read", reason: "unmapped" });
     expect([...m.bus.peek(0x1000fffc, 4)]).toEqual([0, 0, 0, 0]);
     expect(m.scb.cfsr).toBe(0);
+  });
+
+  it("cannot reach a peripheral range off its bus (the RP2040's SIO: dmaReachable false), but reaches the APB's", () => {
+    const m = createMachine(RP2040);
+    const dma = new BusMaster(m.bus, m.core);
+    expect(RP2040.peripherals.find((p) => p.name === "SIO")).toEqual({
+      name: "SIO",
+      start: 0xd0000000,
+      size: 0x1000,
+      dmaReachable: false,
+    });
+    expect(dma.write(0xd0000010, 4, 1)).toEqual({ address: 0xd0000010, access: "write", reason: "unreachable" });
+    expect(dma.read(0xd0000004, 4)).toEqual({ address: 0xd0000004, access: "read", reason: "unreachable" });
+    expect(dma.refusal(0x40034000, 4, true)).toBeNull(); // UART0
   });
 
   it("cannot reach the STM32H7's TCMs (DMA1/DMA2), but reaches AXI SRAM", () => {

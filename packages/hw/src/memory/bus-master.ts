@@ -7,7 +7,10 @@ export type BusMasterRefusal =
   | "unmapped"
   /** A write to read-only memory (flash, ROM, OTP). */
   | "read-only"
-  /** Memory this master has no path to (a region with `dmaReachable: false`, e.g. the STM32F407's CCM). */
+  /**
+   * Memory or registers this master has no path to (a region or peripheral range with
+   * `dmaReachable: false`, e.g. the STM32F407's CCM, the RP2040's SIO).
+   */
   | "unreachable";
 
 /** A refused access of a {@link BusMaster}: where, which way, and why. */
@@ -68,8 +71,12 @@ export class BusMaster {
     const a = address >>> 0;
     const seg = this.bus.segmentFor(a, size);
     if (seg === undefined) {
-      if (this.bus.isPeripheral(a) && this.bus.isPeripheral((a + size - 1) >>> 0)) return null;
-      return "unmapped";
+      const first = this.bus.peripheralRangeOf(a);
+      const last = this.bus.peripheralRangeOf((a + size - 1) >>> 0);
+      if (first === undefined || last === undefined) return "unmapped";
+      // A peripheral block off this master's bus (the RP2040's SIO): a bus error, as for CCM.
+      if (first.dmaReachable === false || last.dmaReachable === false) return "unreachable";
+      return null;
     }
     for (const r of seg.regions) {
       if (a < r.end && r.start < a + size) {

@@ -203,6 +203,11 @@ export class Bus {
     return this.peripheralRange(address >>> 0) !== undefined;
   }
 
+  /** The board's peripheral range holding `address`, or undefined (what {@link Bus.isPeripheral} tests). */
+  peripheralRangeOf(address: number): PeripheralRangeSpec | undefined {
+    return this.peripheralRange(address >>> 0);
+  }
+
   private peripheralRange(a: number): PeripheralRangeSpec | undefined {
     const ranges = this.board.peripherals;
     for (let i = 0; i < ranges.length; i++) {

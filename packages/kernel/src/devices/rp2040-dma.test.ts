@@ -304,6 +304,25 @@ describe("RP2040 DMA bus errors: READ_ERROR or WRITE_ERROR, BUSY low, INTR raise
     ]).toEqual([(ctrl(2) | RpDmaCtrl.WRITE_ERROR | RpDmaCtrl.AHB_ERROR) >>> 0, 4, 0x100]);
     expect(r.dma.lastError?.access).toBe("write");
   });
+
+  it("SIO (0xd0000000) is the processors' IOPORT, not on the bus fabric: a read or write there is the DMA's bus error", () => {
+    // Datasheet 2.3.1: "The SIO is not connected to the main system bus ... It can only be
+    // accessed by the processors". A task granted only the DMA must not drive GPIO_OUT through it.
+    const r = rig();
+    r.m.bus.load(SRAM, bytes(4));
+    r.start(SRAM, 0xd0000010, 1); // GPIO_OUT
+    r.advance(100);
+    expect([r.reg(RpDmaReg.CH0_CTRL_TRIG) >>> 0, r.reg(RpDmaReg.CH0_TRANS_COUNT)]).toEqual([
+      (ctrl(2) | RpDmaCtrl.WRITE_ERROR | RpDmaCtrl.AHB_ERROR) >>> 0,
+      1,
+    ]);
+    expect(r.dma.lastError).toEqual({ address: 0xd0000010, access: "write", reason: "unreachable" });
+    r.set(RpDmaReg.CH0_AL1_CTRL, ctrl(2) | RpDmaCtrl.WRITE_ERROR);
+    r.start(0xd0000004, SRAM + 0x100, 1); // GPIO_IN
+    r.advance(100);
+    expect(r.reg(RpDmaReg.CH0_CTRL_TRIG) >>> 0).toBe((ctrl(2) | RpDmaCtrl.READ_ERROR | RpDmaCtrl.AHB_ERROR) >>> 0);
+    expect(r.dma.lastError).toEqual({ address: 0xd0000004, access: "read", reason: "unreachable" });
+  });
 });
 
 describe("the RP2040's driver (DMA_DRIVERS['rp2040-dma']): registers in the first 1 KiB, BUSY polled", () => {

@@ -54,7 +54,7 @@ describe("RP2040 board", () => {
     expect(RP2040.peripherals).toEqual([
       { name: "APB", start: 0x40000000, size: 0x70000 },
       { name: "AHB", start: 0x50000000, size: 0x500000 },
-      { name: "SIO", start: 0xd0000000, size: 0x1000 },
+      { name: "SIO", start: 0xd0000000, size: 0x1000, dmaReachable: false },
     ]);
     expect(RP2040.devices).toMatchObject({ UART0: 0x40034000, SPI0: 0x4003c000, PWM: 0x40050000, TIMER: 0x40054000 });
     expect(RP2040.roles).toEqual({

@@ -34,7 +34,9 @@ export const RP2040: Board<"pmsav7"> = defineBoard({
     // APB: SYSINFO 0x40000000 .. TBMAN 0x4006C000; AHB-Lite: DMA, USB, PIO0, PIO1, XIP_AUX.
     { name: "APB", start: 0x40000000, size: 0x70000 },
     { name: "AHB", start: 0x50000000, size: 0x500000 },
-    { name: "SIO", start: 0xd0000000, size: 0x1000 },
+    // On the processors' IOPORT, not the bus fabric: "It can only be accessed by the processors"
+    // (datasheet 2.3.1), so the DMA's access there is a bus error.
+    { name: "SIO", start: 0xd0000000, size: 0x1000, dmaReachable: false },
   ],
   devices: {
     IO_BANK0: 0x40014000,
