@@ -2,7 +2,7 @@ import { AccessKind } from "./access.js";
 import { AccessPath, Purpose } from "./access-path.js";
 import { HwError } from "./errors.js";
 import { Cfsr, ExceptionNumber, Hfsr } from "./fault.js";
-import { touchesBitBandAlias } from "./memory/bit-band.js";
+import { bitBandByte, isBitBandAlias, touchesBitBandAlias } from "./memory/bit-band.js";
 import type { MemorySegment } from "./memory/segment.js";
 import { GRANULE, GRANULE_SHIFT, Perm } from "./mpu/perm.js";
 import { Ccr } from "./scs/scb.js";
@@ -436,7 +436,8 @@ export class Core extends AccessPath {
    * Returns the one segment holding the whole block, `null` when the block is valid but spans
    * segments or peripherals (copy byte by byte with `rawByte`), or `undefined` when it touches
    * the PPB or a bit-band alias window (each byte takes the slow path, which applies the PPB's
-   * rules or remaps the byte to its bit).
+   * rules or remaps the byte to its bit; through an alias, the MPU's granules and every byte's
+   * target are checked first, so a block that faults there moves no bit either).
    */
   private blockCheck(
     a: number,
@@ -450,7 +451,7 @@ export class Core extends AccessPath {
     if (last > 0xffffffff || a >>> 20 === 0xe00 || last >>> 20 === 0xe00 || (a < 0xe0000000 && last >= 0xe0100000)) {
       return undefined;
     }
-    if (this.bus.board.bitBand && touchesBitBandAlias(a, last)) return undefined;
+    const alias = this.bus.board.bitBand && touchesBitBandAlias(a, last);
     const need = kind === AccessKind.Read ? (priv ? Perm.PR : Perm.UR) : priv ? Perm.PW : Perm.UW;
     for (let g = a >>> GRANULE_SHIFT; g <= last >>> GRANULE_SHIFT; g++) {
       const ga = Math.max(a, g * GRANULE);
@@ -458,9 +459,18 @@ export class Core extends AccessPath {
         this.raise(ExceptionNumber.MemManage, Cfsr.DACCVIOL | Cfsr.MMARVALID, ga, this.record(a, length, kind, priv));
       }
     }
-    const s = this.bus.segmentFor(a, length);
     const busFault = (at: number): never =>
       this.raise(ExceptionNumber.BusFault, Cfsr.PRECISERR | Cfsr.BFARVALID, at, this.record(a, length, kind, priv));
+    if (alias) {
+      // Every byte's target (an alias byte's bit's byte) decoded before any bit moves, as for
+      // memory; the bytes then take the slow path one by one (which remaps and shows them).
+      for (let i = 0; i < length; i++) {
+        const at = (a + i) >>> 0;
+        if (!this.bitBandTargetValid(isBitBandAlias(at) ? bitBandByte(at) : at, kind)) busFault(at);
+      }
+      return undefined;
+    }
+    const s = this.bus.segmentFor(a, length);
     if (s) {
       if (kind === AccessKind.Write && s.wsize === 0) busFault(a);
     } else {
@@ -471,6 +481,18 @@ export class Core extends AccessPath {
     }
     if (this.hook !== null) this.hook.onAccess(a, length, kind, priv, this.actor);
     return s ?? null;
+  }
+
+  /**
+   * Whether a one-byte access of `kind` at `target` (a block byte, or the byte an alias byte's bit
+   * is in) would reach memory or a peripheral's registers: what `general` and `bitBandAccess`
+   * accept, so that a block through an alias faults before any bit moves.
+   */
+  private bitBandTargetValid(target: number, kind: AccessKind): boolean {
+    const seg = this.bus.segmentFor(target);
+    if (seg) return kind !== AccessKind.Write || seg.wsize !== 0;
+    const hit = this.bus.peripheralAt(target);
+    return hit !== undefined && (hit.device === null || hit.offset < hit.device.size);
   }
 
   /** One byte of a checked block transfer: memory or a peripheral, no further checks. */

@@ -159,6 +159,24 @@ describe("bit-banding on the STM32F407", () => {
     m.core.writeBytes(bitBandAliasOf(0x20000200, 0)!, new Uint8Array([0, 0, 0, 1, 1, 0, 0, 1]));
     expect([...m.bus.peek(0x20000200, 1)]).toEqual([0x03]);
   });
+
+  it("a block through an alias is all-or-nothing too: a bit nothing decodes faults before any bit moves", () => {
+    // 0x223FFFFC is bit 7 of SRAM2's last byte (0x2001FFFF); the next alias word, 0x22400000,
+    // stands for 0x20020000, which nothing decodes. The block's first four stores used to set the
+    // bit before the BusFault at the fifth.
+    const m = machine();
+    m.bus.load(0x2001ffff, new Uint8Array([0x00]));
+    const f = trap(() => m.core.writeBytes(0x223ffffc, new Uint8Array([1, 1, 1, 1, 1, 1, 1, 1])));
+    expect([f.cfsr, m.scb.bfar]).toEqual([Cfsr.PRECISERR | Cfsr.BFARVALID, 0x22400000]);
+    expect([...m.bus.peek(0x2001ffff, 1)]).toEqual([0x00]);
+    // fill: bits 4-7 of the same byte, then the same undecoded bit: nothing set either.
+    const g = trap(() => machine().core.fill(0x223ffff0, 1, 32));
+    expect(g.cfsr).toBe(Cfsr.PRECISERR | Cfsr.BFARVALID);
+    const n = machine();
+    n.bus.load(0x2001ffff, new Uint8Array([0x00]));
+    trap(() => n.core.fill(0x223ffff0, 1, 32));
+    expect([n.scb.bfar, ...n.bus.peek(0x2001ffff, 1)]).toEqual([0x22400000, 0x00]);
+  });
 });
 
 describe("boards and bit-banding", () => {
