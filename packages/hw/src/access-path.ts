@@ -949,15 +949,12 @@ export class AccessPath {
     const ctx = { privileged: priv, actor: this.actorValue };
     const off = s ? at - s.start : hit!.offset;
     let old = 0;
-    if (s) old = size === 4 ? s.view.getUint32(off, true) : size === 2 ? s.view.getUint16(off, true) : s.bytes[off]!;
+    if (s) old = s.readSized(off, size);
     else if (dev !== null) old = dev.read(off, size as 1 | 2 | 4, ctx) >>> 0;
     if (kind === AccessKind.Read) return (old >>> shift) & 1;
     const next = (value & 1 ? old | (1 << shift) : old & ~(1 << shift)) >>> 0;
-    if (s) {
-      if (size === 4) s.view.setUint32(off, next, true);
-      else if (size === 2) s.view.setUint16(off, next, true);
-      else s.bytes[off] = next;
-    } else if (dev !== null) dev.write(off, size as 1 | 2 | 4, next, ctx);
+    if (s) s.writeSized(off, size, next);
+    else if (dev !== null) dev.write(off, size as 1 | 2 | 4, next, ctx);
     return 0;
   }
 

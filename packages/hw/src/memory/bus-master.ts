@@ -101,8 +101,7 @@ export class BusMaster {
       return hit.device === null ? 0 : hit.device.read(hit.offset, size, { privileged: true, actor: this.actor });
     }
     this.hooks.hook?.onAccess(a, size, AccessKind.Read, true, this.actor);
-    const view = new DataView(seg.bytes.buffer, seg.bytes.byteOffset + (a - seg.start), size);
-    return size === 1 ? view.getUint8(0) : size === 2 ? view.getUint16(0, true) : view.getUint32(0, true);
+    return seg.readSized(a - seg.start, size);
   }
 
   /**
@@ -120,10 +119,7 @@ export class BusMaster {
       return null;
     }
     this.hooks.hook?.onAccess(a, size, AccessKind.Write, true, this.actor);
-    const view = new DataView(seg.bytes.buffer, seg.bytes.byteOffset + (a - seg.start), size);
-    if (size === 1) view.setUint8(0, value);
-    else if (size === 2) view.setUint16(0, value, true);
-    else view.setUint32(0, value >>> 0, true);
+    seg.writeSized(a - seg.start, size, value);
     return null;
   }
 

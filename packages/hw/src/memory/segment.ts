@@ -72,6 +72,18 @@ export class MemorySegment {
   contains(address: number, size = 1): boolean {
     return address >= this.start && address + size <= this.end;
   }
+
+  /** The little-endian value of `size` (1, 2 or 4) bytes at offset `off` of the segment; no checks. */
+  readSized(off: number, size: number): number {
+    return size === 4 ? this.view.getUint32(off, true) : size === 2 ? this.view.getUint16(off, true) : this.bytes[off]!;
+  }
+
+  /** Stores the low `size` (1, 2 or 4) bytes of `value` at offset `off`, little-endian; no checks. */
+  writeSized(off: number, size: number, value: number): void {
+    if (size === 4) this.view.setUint32(off, value, true);
+    else if (size === 2) this.view.setUint16(off, value, true);
+    else this.bytes[off] = value;
+  }
 }
 
 /** A sentinel segment that contains no address: the decode table's "no single segment here". */
