@@ -683,7 +683,7 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    * @example
    * ```ts
    * tlsf.arenaRoom(1024); // 0: TLSF's 1,636-byte control block does not fit
-   * tlsf.arenaRoom(2048); // 360
+   * tlsf.arenaRoom(2048); // 328
    * ```
    */
   arenaRoom(bytes: number): number {

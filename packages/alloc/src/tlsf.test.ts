@@ -79,6 +79,15 @@ describe("TlsfAllocator on an STM32F407", () => {
     ]);
   });
 
+  it("arenaRoom: what an arena keeps for blocks after its trailer, bitmap and control block (TLSF's 1,636 bytes; first fit's 8)", () => {
+    const { m, rm } = f407();
+    const tlsf = new TlsfAllocator({ pages: rm, memory: m.core, region: "SRAM1" });
+    const heap = new HeapAllocator({ pages: rm, memory: m.core, region: "SRAM1" });
+    // 2 KiB: bitmap 64 bytes, 8 of trailer, 1,636 of control (rounded to 1,712 of metadata), 8 of sentinel header.
+    expect([1024, 2048, 4096].map((b) => tlsf.arenaRoom(b))).toEqual([0, 328, 2312]);
+    expect([1024, 2048].map((b) => heap.arenaRoom(b))).toEqual([968, 1960]);
+  });
+
   it("serves aligned requests, oversize requests with a larger arena, and null when out of pages", () => {
     const { m, rm } = f407();
     const tlsf = new TlsfAllocator({ pages: rm, memory: m.core, region: "SRAM1" });
