@@ -1,16 +1,7 @@
-import {
-  ActorMode,
-  type Board,
-  BusMaster,
-  createMachine,
-  makeActor,
-  RP2040,
-  STM32F407,
-  STM32H743XI,
-  STM32U585,
-} from "@rtos-sim/hw";
+import { type Board, RP2040, STM32F407, STM32H743XI, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { Dma, DmaCr, DmaFlag, DmaReg } from "./dma.js";
+import { dmaRig } from "./dma-test-rig.js";
 
 const DMA2 = 0x40026400;
 /** DIR = memory-to-memory, both addresses incremented, 32-bit items. */
@@ -18,47 +9,15 @@ const M2M_WORDS = DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SH
 
 /** A DMA on a bare machine, attached where the board says, its clock and alarm in the test's hands. */
 function rig(board: Board = STM32F407, base = DMA2) {
-  const m = createMachine(board);
-  let now = 0;
-  let alarm: { at: number; fn: (at: number) => void } | null = null;
-  const dma = new Dma("DMA2", {
-    master: new BusMaster(m.bus, m.core),
-    cycles: () => now,
-    alarm: {
-      after(delay, fn) {
-        alarm = fn === null ? null : { at: now + delay, fn };
-      },
-    },
-  });
-  m.bus.attach(base, dma);
-  m.core.actor = makeActor(ActorMode.User, 3);
-  const reg = (off: number) => m.core.read32(base + off);
-  const set = (off: number, v: number) => m.core.write32(base + off, v);
+  const r = dmaRig(board, base, (env) => new Dma("DMA2", env));
   /** Programs stream 0 and sets EN. */
   const start = (src: number, dst: number, n: number, cr = M2M_WORDS) => {
-    set(DmaReg.S0PAR, src);
-    set(DmaReg.S0M0AR, dst);
-    set(DmaReg.S0NDTR, n);
-    set(DmaReg.S0CR, cr | DmaCr.EN);
+    r.set(DmaReg.S0PAR, src);
+    r.set(DmaReg.S0M0AR, dst);
+    r.set(DmaReg.S0NDTR, n);
+    r.set(DmaReg.S0CR, cr | DmaCr.EN);
   };
-  return {
-    m,
-    dma,
-    reg,
-    set,
-    start,
-    advance(cycles: number) {
-      now += cycles;
-    },
-    /** The alarm's time and firing it there. */
-    alarmAt: () => alarm?.at ?? null,
-    fire() {
-      const a = alarm!;
-      now = a.at;
-      alarm = null;
-      a.fn(a.at);
-    },
-  };
+  return { ...r, start };
 }
 
 const bytes = (n: number, from = 1) => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);

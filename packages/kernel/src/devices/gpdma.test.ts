@@ -1,6 +1,7 @@
-import { ActorMode, type Board, BusMaster, createMachine, makeActor, STM32F407, STM32U585 } from "@rtos-sim/hw";
+import { type Board, STM32F407, STM32U585 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { Dma, DmaCr, DmaReg } from "./dma.js";
+import { dmaRig } from "./dma-test-rig.js";
 import { Gpdma, GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2 } from "./gpdma.js";
 
 const GPDMA1 = 0x40020000;
@@ -12,43 +13,17 @@ const tr1 = (log2: number, sinc = true, dinc = true) =>
 
 /** A GPDMA on a bare machine (the U585's by default), its clock and alarm in the test's hands. */
 function rig(board: Board = STM32U585, base = GPDMA1) {
-  const m = createMachine(board);
-  let now = 0;
-  let alarm: { at: number; fn: (at: number) => void } | null = null;
-  const gpdma = new Gpdma("GPDMA1", {
-    master: new BusMaster(m.bus, m.core),
-    cycles: () => now,
-    alarm: {
-      after(delay, fn) {
-        alarm = fn === null ? null : { at: now + delay, fn };
-      },
-    },
-  });
-  m.bus.attach(base, gpdma);
-  m.core.actor = makeActor(ActorMode.User, 3);
-  const reg = (off: number) => m.core.read32(base + off);
-  const set = (off: number, v: number) => m.core.write32(base + off, v);
+  const r = dmaRig(board, base, (env) => new Gpdma("GPDMA1", env));
   /** Programs channel 0 for a software-request block of `bytes` and sets EN. */
   const start = (src: number, dst: number, bytes: number, t1 = tr1(2), cr = 0) => {
-    set(GpdmaReg.C0SAR, src);
-    set(GpdmaReg.C0DAR, dst);
-    set(GpdmaReg.C0BR1, bytes);
-    set(GpdmaReg.C0TR1, t1);
-    set(GpdmaReg.C0TR2, GpdmaTr2.SWREQ);
-    set(GpdmaReg.C0CR, cr | GpdmaCr.EN);
+    r.set(GpdmaReg.C0SAR, src);
+    r.set(GpdmaReg.C0DAR, dst);
+    r.set(GpdmaReg.C0BR1, bytes);
+    r.set(GpdmaReg.C0TR1, t1);
+    r.set(GpdmaReg.C0TR2, GpdmaTr2.SWREQ);
+    r.set(GpdmaReg.C0CR, cr | GpdmaCr.EN);
   };
-  return {
-    m,
-    gpdma,
-    reg,
-    set,
-    start,
-    now: () => now,
-    advance(cycles: number) {
-      now += cycles;
-    },
-    alarmAt: () => alarm?.at ?? null,
-  };
+  return { ...r, gpdma: r.dma, start };
 }
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (seed + 37 * i) & 0xff);
@@ -204,10 +179,7 @@ describe("GPDMA copies: exact bytes, each data width, time per beat as DMA2's", 
     expect(f.gpdma.completesAt()).toBe(16 * 6);
 
     // DMA2 on the STM32F407 charges its 16 word items SRAM1 to SRAM1 the same 32 cycles.
-    const m = createMachine(STM32F407);
-    const dma = new Dma("DMA2", { master: new BusMaster(m.bus, m.core), cycles: () => 0, alarm: { after() {} } });
-    m.bus.attach(0x40026400, dma);
-    const w = (off: number, v: number) => m.core.write32(0x40026400 + off, v);
+    const { dma, set: w } = dmaRig(STM32F407, 0x40026400, (env) => new Dma("DMA2", env));
     w(DmaReg.S0PAR, SRAM1);
     w(DmaReg.S0M0AR, SRAM1 + 0x100);
     w(DmaReg.S0NDTR, 16);

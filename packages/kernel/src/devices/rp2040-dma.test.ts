@@ -1,7 +1,8 @@
-import { ActorMode, BusMaster, createMachine, makeActor, RP2040 } from "@rtos-sim/hw";
+import { RP2040 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { dmaKindOf } from "./dma-controller.js";
 import { DMA_DRIVERS } from "./dma-driver.js";
+import { dmaRig } from "./dma-test-rig.js";
 import { Rp2040Dma, RpDmaCtrl, RpDmaReg } from "./rp2040-dma.js";
 
 const DMA = 0x50000000;
@@ -19,40 +20,15 @@ const ctrl = (size: number, extra = 0) =>
 
 /** The RP2040's DMA on a bare machine, its clock and alarm in the test's hands. */
 function rig() {
-  const m = createMachine(RP2040);
-  let now = 0;
-  let alarm: { at: number; fn: (at: number) => void } | null = null;
-  const dma = new Rp2040Dma("DMA", {
-    master: new BusMaster(m.bus, m.core),
-    cycles: () => now,
-    alarm: {
-      after(delay, fn) {
-        alarm = fn === null ? null : { at: now + delay, fn };
-      },
-    },
-  });
-  m.bus.attach(DMA, dma);
-  m.core.actor = makeActor(ActorMode.User, 3);
-  const reg = (off: number) => m.core.read32(DMA + off);
-  const set = (off: number, v: number) => m.core.write32(DMA + off, v);
+  const r = dmaRig(RP2040, DMA, (env) => new Rp2040Dma("DMA", env));
   /** READ_ADDR, WRITE_ADDR, TRANS_COUNT, then CTRL_TRIG (the trigger). */
   const start = (src: number, dst: number, count: number, c = ctrl(2)) => {
-    set(RpDmaReg.CH0_READ_ADDR, src);
-    set(RpDmaReg.CH0_WRITE_ADDR, dst);
-    set(RpDmaReg.CH0_TRANS_COUNT, count);
-    set(RpDmaReg.CH0_CTRL_TRIG, c);
+    r.set(RpDmaReg.CH0_READ_ADDR, src);
+    r.set(RpDmaReg.CH0_WRITE_ADDR, dst);
+    r.set(RpDmaReg.CH0_TRANS_COUNT, count);
+    r.set(RpDmaReg.CH0_CTRL_TRIG, c);
   };
-  return {
-    m,
-    dma,
-    reg,
-    set,
-    start,
-    advance(cycles: number) {
-      now += cycles;
-    },
-    alarmAt: () => alarm?.at ?? null,
-  };
+  return { ...r, start };
 }
 
 const bytes = (n: number, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (seed + 37 * i) & 0xff);
