@@ -147,6 +147,7 @@ export type { BuiltinApp } from "./registry.js";
 export { APPS, DEFAULT_APP, findApp, runnableApp } from "./registry.js";
 export type { PreparedRun } from "./run/context.js";
 export { finishRun, prepareRun, runOptionsInfo } from "./run/context.js";
+export { faultAccess } from "./run/fault-access.js";
 export { faultCause } from "./run/fault-cause.js";
 export type { KernelAppExpectations, KernelAppRun } from "./run/kernel-app.js";
 export {

@@ -10,6 +10,7 @@ import type {
 } from "@rtos-sim/apps";
 import {
   CFSR_MEANING,
+  faultAccess,
   formatAction,
   formatBytes,
   formatPeak,
@@ -76,12 +77,7 @@ export function formatFault(f: FaultRecord, style: Style, core?: string): string
   if (f.action) out += `  action: ${formatAction(f.action)}\n`;
   if (f.escalated) out += `  escalated from ${f.cause} to HardFault (HFSR.FORCED)\n`;
   if (f.lockup) out += "  lockup: the fault happened at a negative execution priority\n";
-  const priv = f.access.privileged ? "privileged" : "unprivileged";
-  // STKOF refuses an SP move (a push, a frame's prologue, exception stacking) before any store:
-  // the model's access record is the new SP, not an access that was made.
-  out += f.cfsrNames.includes("STKOF")
-    ? `  access: none: ${priv} SP update to ${hex32(f.access.address)}, below the stack limit (refused before any store)\n`
-    : `  access: ${priv} ${f.access.kind} of ${f.access.size} byte(s) at ${hex32(f.access.address)}\n`;
+  out += `  access: ${faultAccess(f)}\n`;
   if (f.memory !== null) out += `  memory: ${f.memory}\n`;
   if (f.faultStatusRegisters) {
     out += `  CFSR  ${hex32(f.cfsr)}\n`;

@@ -2,6 +2,7 @@
  * HTML pieces of a run's report, shared by the CLI's HTML report and the playground: tables,
  * MPU regions, faults decoded in full, checker reports, page maps. Every name and text is escaped.
  */
+import { faultAccess } from "../run/fault-access.js";
 import type { CheckerReport, FaultRecord, MemoryPeak, MpuRegionInfo, PageMapInfo, RunResult } from "../run/result.js";
 import {
   formatAction,
@@ -144,13 +145,7 @@ export function faultHtml(f: FaultRecord): string {
 ${f.note ? `<p>${esc(f.note)}</p>` : ""}
 ${f.escalated ? `<p>Escalated from ${esc(f.cause)} to HardFault (HFSR.FORCED).</p>` : ""}
 ${f.source !== null ? `<p>At ${codeHtml(f.source)}</p>` : ""}
-<p>Access: ${
-    f.cfsrNames.includes("STKOF")
-      ? `none: ${f.access.privileged ? "privileged" : "unprivileged"} SP update to ${codeHtml(hex32(f.access.address))}, below the stack limit (refused before any store)`
-      : `${f.access.privileged ? "privileged" : "unprivileged"} ${esc(f.access.kind)} of ${f.access.size} byte(s) at ${codeHtml(
-          hex32(f.access.address),
-        )}`
-  }${f.memory !== null ? `, in ${esc(f.memory)}` : ""}</p>
+<p>Access: ${faultAccess(f, codeHtml, esc)}${f.memory !== null ? `, in ${esc(f.memory)}` : ""}</p>
 ${registers}
 ${htmlTable(["bit", "meaning"], [...bits, ...hbits], "cfsr-bits")}
 ${f.action ? `<p>Action: ${esc(formatAction(f.action))}.</p>` : ""}
