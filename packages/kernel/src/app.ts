@@ -1,10 +1,11 @@
 import { type Board, findBoard } from "@rtos-sim/hw";
-import type { LeakSummary, MemReport, SourceSiteOptions } from "@rtos-sim/memcheck";
+import type { LeakSummary, MemReport } from "@rtos-sim/memcheck";
 import { type AppEnv, makeAppEnv } from "./app-env.js";
 import { bootKernel } from "./boot.js";
 import type { KernelMemcheckOptions, KernelOptions, TaskSpec } from "./config.js";
 import { KernelError } from "./errors.js";
 import type { FaultRecord } from "./fault-report.js";
+import type { FaultSiteOptions } from "./fault-site.js";
 import { type FieldTable, fieldList, unknownField } from "./field-table.js";
 import type { Kernel, KernelRunResult } from "./kernel.js";
 import { KERNEL_OPTION_FIELDS } from "./options-check.js";
@@ -77,7 +78,7 @@ export interface RunAppOptions {
   /** Overrides the app's default. */
   readonly memcheck?: boolean | KernelMemcheckOptions;
   /** Overrides the app's `kernel.faultSites` (the line of task code in fault records; default on). */
-  readonly faultSites?: boolean | SourceSiteOptions;
+  readonly faultSites?: boolean | FaultSiteOptions;
   /** Called after boot and task creation, before the run (e.g. to subscribe to events). */
   readonly beforeRun?: (kernel: Kernel) => void;
 }

@@ -2,6 +2,7 @@ import type { Board } from "@rtos-sim/hw";
 import type { ErrorPolicy, SourceSiteOptions } from "@rtos-sim/memcheck";
 import type { FrameOptions } from "./data/call-stack.js";
 import type { DeviceRole } from "./devices/table.js";
+import type { FaultSiteOptions } from "./fault-site.js";
 import type { HeapKind } from "./heaps/table.js";
 import type { Delay, Syscall } from "./syscalls.js";
 import type { TaskContext } from "./task-context.js";
@@ -230,12 +231,15 @@ export interface KernelOptions {
    * Fault records name the line of the task's code that faulted (`FaultRecord.source`:
    * file:line:column, from the JS stack of the error that stopped it, mapped through source maps
    * when the host has them): for hardware faults the access, for an error the task threw its
-   * `throw`. Faults found outside the task's own code (a syscall's bad pointer, a corrupt saved
-   * context at a switch) have none. Options as the checker's `sourceSites` (`root`, `map`,
-   * `skip`). Costs nothing until a fault, then one read of the error's stack for each fault whose
-   * record is kept. Default true.
+   * `throw`; for a fault the kernel finds in a syscall's arguments (a bad pointer, an invalid
+   * free), the task's `yield*` of that syscall when syscalls take their JS stack along
+   * (`{ syscalls: true }`, or the checker's `sourceSites`). A corrupt saved context found at a
+   * switch has none. Options as the checker's `sourceSites` (`root`, `map`, `skip`), and
+   * `syscalls` (see {@link FaultSiteOptions}). Costs nothing until a fault, then one read of the
+   * error's stack for each fault whose record is kept; `syscalls` costs a stack capture per
+   * syscall. Default true (syscalls off).
    */
-  readonly faultSites?: boolean | SourceSiteOptions;
+  readonly faultSites?: boolean | FaultSiteOptions;
   /** Seed of the simulated sensor noise. Default 1. */
   readonly seed?: number;
   /** Partitions created at boot, in order (ids 1, 2...). Default none. */

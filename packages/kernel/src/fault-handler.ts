@@ -25,7 +25,7 @@ import {
   notPlanReason,
   type RecordDifference,
 } from "./fault-report.js";
-import { faultSite } from "./fault-site.js";
+import { faultSite, syscallSite } from "./fault-site.js";
 import { peek32 } from "./ipc/kernel-memory.js";
 import type { MpuLoader } from "./mpu-plan.js";
 import { FAULT_LIMIT, logFault } from "./task-log.js";
@@ -383,7 +383,10 @@ export class FaultHandler {
     const report = thrown ? undefined : checkerReportOf(reason.error);
     // The task's line, for records that are kept: reading an error's stack formats it.
     const sites = this.deps.sites;
-    const source = sites !== null && k.faults.length < FAULT_LIMIT ? faultSite(reason.error, sites) : null;
+    const source =
+      sites !== null && k.faults.length < FAULT_LIMIT
+        ? (faultSite(reason.error, sites) ?? syscallSite(reason.error, sites))
+        : null;
     machine.core.clearFault();
     const action = policyAction(k.policy, t.restarts);
     const ms = this.deps.stamp().ms; // when the handler starts: after the fault's exception entry

@@ -33,7 +33,7 @@ describe("the task's line in fault records (faultSites)", () => {
     expect(lines).toContain('  memory: the stack of task "victim"');
   });
 
-  it("names the throw of an error the task raised; a fault the kernel finds in a syscall has no line", () => {
+  it("names the throw of an error the task raised; a fault the kernel finds in a syscall has no line by default", () => {
     const k = bootTest();
     k.spawn({
       name: "thrower",
@@ -136,8 +136,90 @@ describe("the task's line in fault records (faultSites)", () => {
     expect(bad({ map: "f" })).toThrow(
       expect.objectContaining({ code: "BAD_CONFIG", context: expect.objectContaining({ field: "faultSites.map" }) }),
     );
-    expect(bad({ rooot: "/" })).toThrow(
-      /faultSites\.rooot is not a SourceSiteOptions field: SourceSiteOptions has root, map, skip/,
+    expect(bad({ syscalls: 1 })).toThrow(
+      expect.objectContaining({
+        code: "BAD_CONFIG",
+        context: expect.objectContaining({ field: "faultSites.syscalls" }),
+      }),
     );
+    expect(bad({ rooot: "/" })).toThrow(
+      /faultSites\.rooot is not a FaultSiteOptions field: FaultSiteOptions has root, map, skip, syscalls/,
+    );
+  });
+});
+
+describe("the task's line of a syscall the kernel faults it in (faultSites.syscalls)", () => {
+  /** Three tasks whose syscalls fault: a buffer in kernel memory, a free of a pointer the heap never gave, an unlock of a mutex another task owns. */
+  function run(options: Parameters<typeof bootTest>[0]) {
+    const k = bootTest({ ...options, mutexes: [{ name: "bus" }] });
+    const kernelBase = k.kernelBlock.base;
+    k.spawn({
+      name: "deputy",
+      *main(t) {
+        yield* t.sleep({ ms: 1 });
+        yield* t.print(kernelBase, 16);
+      },
+    });
+    k.spawn({
+      name: "freer",
+      heapSize: 4096,
+      *main(t) {
+        const p = yield* t.malloc(32);
+        yield* t.free(p + 8);
+      },
+    });
+    k.spawn({
+      name: "owner",
+      mutexes: ["bus"],
+      *main(t) {
+        yield* t.mutexLock("bus");
+        yield* t.sleep({ ms: 10 });
+      },
+    });
+    k.spawn({
+      name: "thief",
+      mutexes: ["bus"],
+      *main(t) {
+        yield* t.sleep({ ms: 2 });
+        yield* nested(t);
+      },
+    });
+    k.run({ ms: 5 });
+    return k;
+  }
+
+  /** A helper of task code: the line named is its own `yield*`, the first frame of task code. */
+  function* nested(t: Parameters<TaskSpec["main"]>[0]) {
+    yield* t.mutexUnlock("bus");
+  }
+
+  it("names the task's yield* of the syscall, in the record and the dump", () => {
+    const k = run({ faultSites: { syscalls: true } });
+    const by = new Map(k.faults.map((f) => [f.task, f]));
+    expect([...by.keys()].sort()).toEqual(["deputy", "freer", "thief"]);
+    expect(by.get("deputy")).toMatchObject({
+      kind: "bad-pointer",
+      source: { line: 160, column: 18, function: "main" },
+    });
+    expect(by.get("deputy")!.source!.file).toMatch(THIS_FILE);
+    expect(by.get("freer")).toMatchObject({ kind: "heap", source: { line: 168, column: 18, function: "main" } });
+    expect(by.get("thief")).toMatchObject({ source: { line: 193, column: 14, function: "nested" } });
+    expect(by.get("deputy")!.dump.split("\n")[2]).toMatch(/^ {2}at .*fault-site\.test\.ts:160:18 in main$/);
+  });
+
+  it("is off by default, and the records are otherwise the same", () => {
+    const on = run({ faultSites: { syscalls: true } });
+    const off = run({});
+    expect(off.faults.map((f) => f.source)).toEqual([undefined, undefined, undefined]);
+    const strip = (f: (typeof on.faults)[number]) => {
+      const { source: _s, dump, ...rest } = f;
+      return { ...rest, dump: dump.split("\n").filter((l) => !l.startsWith("  at ")) };
+    };
+    expect(on.faults.map(strip)).toEqual(off.faults.map(strip));
+  });
+
+  it("a checker with source sites captures the syscalls' stacks already: fault records name the line too", () => {
+    const k = run({ memcheck: { sourceSites: true } });
+    expect(k.faults.find((f) => f.task === "deputy")!.source).toMatchObject({ line: 160, function: "main" });
   });
 });

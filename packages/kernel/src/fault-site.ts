@@ -1,4 +1,21 @@
-import { firstSourceSite, type SourceSite, type SourceSiteOptions } from "@rtos-sim/memcheck";
+import { firstSourceSite, type SourceSite, type SourceSiteOptions, type StackCapture } from "@rtos-sim/memcheck";
+
+/**
+ * Options of `KernelOptions.faultSites`: the checker's source-site options (`root`, `map`,
+ * `skip`) and whether syscalls take their caller's JS stack along.
+ */
+export interface FaultSiteOptions extends SourceSiteOptions {
+  /**
+   * Every syscall takes the JS stack of the task's `yield*` along, so a fault the kernel finds in
+   * a syscall's arguments (a `bad-pointer`, an invalid `free` the allocator refuses, a malformed
+   * request) names the task's line as well. The kernel carries a syscall out after the task's code
+   * has yielded, when its frames are no longer on the stack: without this such a record has no
+   * `source`. It costs one stack capture per syscall (a few microseconds of host time), so it is
+   * off by default; the memory checker's `sourceSites` turns the capture on for its own reports,
+   * and fault records then use it too.
+   */
+  readonly syscalls?: boolean;
+}
 
 const SCHEDULER = /(?:^|[\\/])(?:packages|@rtos-sim)[\\/]sched[\\/](?:src|dist)[\\/]/;
 const TEST_FILE = /\.test\.[cm]?[jt]sx?$/;
@@ -42,8 +59,35 @@ export function faultSite(error: unknown, options: SourceSiteOptions): SourceSit
 /** Characters of an error's stack searched for the task's line (deep enough for 64 frames). */
 const STACK_TEXT_LIMIT = 16384;
 
+/**
+ * The JS stack of the syscall an error was raised in (a syscall handler's `KernelError`, an
+ * allocator's refusal), when the syscall took one: kept here by {@link noteSyscallSite}, looked up
+ * by {@link syscallSite}. Weak: an error nobody keeps takes its capture with it.
+ */
+const SYSCALL_CAPTURES = new WeakMap<object, StackCapture>();
+
+/** Keeps the JS stack `capture` of the syscall that raised `error` (an object; anything else is ignored). */
+export function noteSyscallSite(error: unknown, capture: StackCapture): void {
+  if (typeof error === "object" && error !== null) SYSCALL_CAPTURES.set(error, capture);
+}
+
+/**
+ * The task's line of the syscall that raised `error` (see {@link noteSyscallSite}), or null when
+ * none was captured: the first frame of the capture outside the simulator and above the scheduler.
+ */
+export function syscallSite(error: unknown, options: SourceSiteOptions): SourceSite | null {
+  if (typeof error !== "object" || error === null) return null;
+  const capture = SYSCALL_CAPTURES.get(error);
+  if (capture === undefined) return null;
+  try {
+    return firstSourceSite((capture.stack ?? "").slice(0, STACK_TEXT_LIMIT), options, isSchedulerFrame);
+  } catch {
+    return null;
+  }
+}
+
 /** `KernelOptions.faultSites` resolved: its options (default `{}`: on), or null when false. */
-export function faultSitesOf(option: boolean | SourceSiteOptions | undefined): SourceSiteOptions | null {
+export function faultSitesOf(option: boolean | FaultSiteOptions | undefined): FaultSiteOptions | null {
   if (option === false) return null;
   return option === undefined || option === true ? {} : option;
 }

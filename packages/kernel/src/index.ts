@@ -121,7 +121,7 @@ export type {
   StackLimitDifference,
 } from "./fault-report.js";
 export { decodeFault, formatFaultDump, formatRegion } from "./fault-report.js";
-export { faultSite, isSchedulerFrame } from "./fault-site.js";
+export { type FaultSiteOptions, faultSite, isSchedulerFrame } from "./fault-site.js";
 export type { GatedTask } from "./heap-gate.js";
 export { HeapGate, LiveBlocks } from "./heap-gate.js";
 export { HeapBlockSource } from "./heaps/block-source.js";

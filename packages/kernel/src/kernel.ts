@@ -194,6 +194,8 @@ export class Kernel {
   private started = false;
   /** Every task's call-frame layout and observers (with the checker: redzones and its hooks). */
   private readonly frameOptions: FrameOptions;
+  /** Whether syscalls take their caller's JS stack for fault records (`faultSites.syscalls`). */
+  private readonly syscallSites: boolean;
   /**
    * CPU cycles of each task's runs before its latest restart: the scheduler's counters start
    * over at a restart, the task's CPU time does not (its earlier runs were its own, not the kernel's).
@@ -325,6 +327,8 @@ export class Kernel {
         }
       },
     );
+    const sites = faultSitesOf(options.faultSites);
+    this.syscallSites = sites?.syscalls === true;
     this.faultHandler = new FaultHandler({
       mpuControl: this.machine.mpu.control,
       machine: this.machine,
@@ -334,7 +338,7 @@ export class Kernel {
       stamp: () => this.stamp(),
       ended: (t) => this.taskEnded(t),
       whose: (address) => this.whoseMemory(address),
-      sites: faultSitesOf(options.faultSites),
+      sites,
       timing: this.timing,
       watchdog: this.watchdog,
       loader: this.loader,
@@ -968,8 +972,9 @@ export class Kernel {
         const control = taskControl(ctx);
         control.onStackPointer = (sp) => checker.stackPointer(id, Math.min(sp, k.stack.top));
         control.libc = makeLibc(core, checker);
-        control.callSites = checker.sourceSites;
       }
+      // Syscalls take their caller's JS stack for the checker's reports and for fault records.
+      taskControl(ctx).callSites = checker?.sourceSites === true || this.syscallSites;
       const task = this.scheduler.spawn({
         name: spec.name,
         priority: k.priority,

@@ -9,6 +9,7 @@ import type {
   SemaphoreSpec,
 } from "./config.js";
 import { KernelError } from "./errors.js";
+import type { FaultSiteOptions } from "./fault-site.js";
 import { type FieldTable, fieldList, unknownField } from "./field-table.js";
 import { KERNEL_COSTS } from "./timing/kernel-costs.js";
 
@@ -67,7 +68,7 @@ export function checkOptionShape(options: KernelOptions): void {
   const nested: [string, string, unknown, object][] = [
     ["costs", "KernelCosts", options.costs, KERNEL_COSTS],
     ["memcheck", "KernelMemcheckOptions", options.memcheck, MEMCHECK_OPTION_FIELDS],
-    ["faultSites", "SourceSiteOptions", options.faultSites, SOURCE_SITE_OPTION_FIELDS],
+    ["faultSites", "FaultSiteOptions", options.faultSites, FAULT_SITE_OPTION_FIELDS],
   ];
   for (const [field, type, value, table] of nested) {
     const unknown = typeof value === "object" && value !== null ? unknownField(value, table) : null;
@@ -97,9 +98,16 @@ export function checkOptionValues(options: KernelOptions): void {
   const { tickHz, seed, kernelHeapSize, watchdogInterrupt, allocationTooBig, faultSites } = options;
   if (faultSites !== undefined && typeof faultSites !== "boolean") {
     if (typeof faultSites !== "object" || faultSites === null) {
-      throw bad("faultSites", "must be a boolean or source-site options ({ root?, map?, skip? })", faultSites);
+      throw bad(
+        "faultSites",
+        "must be a boolean or fault-site options ({ root?, map?, skip?, syscalls? })",
+        faultSites,
+      );
     }
-    const { root, map, skip } = faultSites;
+    const { root, map, skip, syscalls } = faultSites;
+    if (syscalls !== undefined && typeof syscalls !== "boolean") {
+      throw bad("faultSites.syscalls", "must be a boolean", syscalls);
+    }
     if (root !== undefined && typeof root !== "string") throw bad("faultSites.root", "must be a string", root);
     if (map !== undefined && typeof map !== "function") throw bad("faultSites.map", "must be a function", map);
     if (skip !== undefined && typeof skip !== "function") throw bad("faultSites.skip", "must be a function", skip);
@@ -134,6 +142,8 @@ const MEMCHECK_OPTION_FIELDS: FieldTable<KernelMemcheckOptions> = {
 
 /** Every field of `SourceSiteOptions` (the compiler holds this table to the interface, both ways). */
 const SOURCE_SITE_OPTION_FIELDS: FieldTable<SourceSiteOptions> = { root: true, map: true, skip: true };
+/** Every field of `FaultSiteOptions`. */
+const FAULT_SITE_OPTION_FIELDS: FieldTable<FaultSiteOptions> = { ...SOURCE_SITE_OPTION_FIELDS, syscalls: true };
 
 /** @internal Every field of {@link KernelOptions} (the compiler holds this table to the interface, both ways). */
 export const KERNEL_OPTION_FIELDS: FieldTable<KernelOptions> = {

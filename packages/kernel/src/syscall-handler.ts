@@ -1,6 +1,7 @@
 import { ActorMode, makeActor } from "@rtos-sim/hw";
 import type { Scheduler, SyscallRequest, Task } from "@rtos-sim/sched";
 import { KernelError } from "./errors.js";
+import { noteSyscallSite } from "./fault-site.js";
 import type { Kernel } from "./kernel.js";
 import { SUSPENDED } from "./syscall-handlers/context.js";
 import { handlerFor } from "./syscall-handlers/table.js";
@@ -45,6 +46,10 @@ export function handleSyscall(
       kernel.events.emit("syscall", { ...kernel.stamp(), task: k.name, op: req.op, result });
     }
     return result;
+  } catch (error) {
+    // The fault record names the task's line from the syscall's JS stack (KernelOptions.faultSites).
+    if (control.lastCall !== null) noteSyscallSite(error, control.lastCall);
+    throw error;
   } finally {
     checker?.endRequest();
     control.lastCall = null;

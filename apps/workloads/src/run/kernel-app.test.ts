@@ -92,6 +92,29 @@ describe("kernel apps as machine apps", () => {
     expect(r.verdict).toEqual({ ok: true, problems: [] });
   });
 
+  it("names the task's line of a syscall the kernel faults it in, checker off; an app may turn that off", () => {
+    const deputy = (faultSites?: false | { syscalls: false }): KernelAppDescription => ({
+      name: "deputy",
+      description: "a task that asks the kernel to print kernel memory",
+      durationMs: 5,
+      ...(faultSites === undefined ? {} : { kernel: { faultSites } }),
+      tasks: (env) => [
+        {
+          name: "deputy",
+          *main(t) {
+            yield* t.print(env.kernelBlock.base, 16);
+          },
+        },
+      ],
+    });
+    const r = run(deputy(), false);
+    expect(r.faults).toHaveLength(1);
+    expect(r.faults[0]).toMatchObject({ taskName: "deputy", kind: "bad-pointer" });
+    expect(r.faults[0]!.source).toMatch(/kernel-app\.test\.ts:105:22 in main$/);
+    expect(run(deputy({ syscalls: false }), false).faults[0]!.source).toBeNull();
+    expect(run(deputy(false), false).faults[0]!.source).toBeNull();
+  });
+
   it("the run's --memcheck turns the checker on whatever the app's default; the app's settings carry over", () => {
     expect(run({ ...twoTasks, memcheck: false }, true).memcheckActive).toBe(true);
     // A leaky worker with source sites on: the report's line is relative to the run's source root.
