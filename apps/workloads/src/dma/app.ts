@@ -1,4 +1,4 @@
-import type { Board } from "@rtos-sim/hw";
+import { BOARDS, type Board } from "@rtos-sim/hw";
 import {
   type AppCheck,
   type AppDescription,
@@ -86,6 +86,13 @@ function dmaHandle(env: AppEnv): DmaHandle {
     base: env.device("dma"),
     name,
   };
+}
+
+/** The built-in boards with a `dma` role and its controller, e.g. "DMA2 of the stm32f407, ..." (for the check of a board without one). */
+function dmaBoards(): string {
+  return BOARDS.filter((b) => b.roles.dma !== undefined)
+    .map((b) => `${b.roles.dma} of the ${b.name}`)
+    .join(", ");
 }
 
 /** The first RAM region of the board its DMA reaches (the STM32F407's SRAM1, the H7's AXI SRAM, the U585's SRAM1), or null. */
@@ -390,7 +397,7 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
       {
         name: "dma",
         ok: true,
-        detail: `${env.board.name} has no DMA the simulator models (the dma role: DMA2 of the STM32F4/H7 parts, GPDMA1 of the STM32U585); nothing to run`,
+        detail: `${env.board.name} has no DMA the simulator models (the dma role: ${dmaBoards()}); nothing to run`,
       },
     ];
   }
@@ -504,7 +511,8 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
 /**
  * `dma`: what the MPU does not see. On a board with a DMA controller the simulator models (DMA2
  * of the STM32F407 and STM32H743/H750, RM0090's streams; GPDMA1 of the STM32U585, RM0456's
- * channels, programmed through the driver of the device's kind, {@link DMA_DRIVERS}),
+ * channels; the RP2040's DMA, its datasheet's channel 0; each programmed through the driver of
+ * the device's kind, {@link DMA_DRIVERS}),
  * `intruder`, not granted the DMA, is stopped at its first register write (MemManage); `rogue`,
  * granted the DMA's registers by a careless configuration, reads the `keeper`'s key and writes
  * over it without a single MPU fault, then rewrites its own MPU record in its TCB (where the
@@ -519,7 +527,7 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
 export const dma: AppDescription = defineApp({
   name: "dma",
   description:
-    "the bus master the MPU does not see: a task granted the DMA controller (DMA2, or the STM32U585's GPDMA1) reads and rewrites another's key and its own MPU record, the kernel's checked dma-copy, memory out of the DMA's reach (the F4's CCM), a buffer freed mid-transfer",
+    "the bus master the MPU does not see: a task granted the DMA controller (DMA2, the STM32U585's GPDMA1, the RP2040's DMA) reads and rewrites another's key and its own MPU record, the kernel's checked dma-copy, memory out of the DMA's reach (the F4's CCM), a buffer freed mid-transfer",
   board: "stm32f407",
   durationMs: 6,
   memcheck: true,
