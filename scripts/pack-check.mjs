@@ -2,8 +2,8 @@
 // The packages as a user installs them: `pnpm pack` of every published package (packages/*),
 // the tarballs installed with npm into an empty project, the kernel README's quick example
 // type-checked against the packed .d.ts (strict, NodeNext and Bundler resolution, no
-// skipLibCheck) and run with Node. Catches what the workspace hides: `exports`/`files` that leave something out, a
-// `workspace:` range left in, types that only resolve through the sources.
+// skipLibCheck) and run with Node. Catches what the workspace hides: `exports`/`files` that leave something out (or
+// ship more than the build), a `workspace:` range left in, a missing `engines`, types that only resolve through the sources.
 // Usage: node scripts/pack-check.mjs (after the build; CI runs it after the docs build).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pnpm = ["-y", "pnpm@10.34.8"];
 const work = mkdtempSync(join(tmpdir(), "rtos-sim-pack-"));
+const rootEngines = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).engines.node;
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
 
@@ -38,6 +39,16 @@ try {
     // got the package's TypeScript sources, type-checked under their compiler options.
     if (JSON.stringify(manifest.exports ?? {}).includes('"source"'))
       throw new Error(`${manifest.name}: the "source" condition in its published exports`);
+    // The Node versions the repository supports, stated where npm warns a user of an older one.
+    if (manifest.engines?.node !== rootEngines)
+      throw new Error(`${manifest.name}: engines.node ${manifest.engines?.node} (the repository's: ${rootEngines})`);
+    // Only the build and the README: the source maps carry the sources (sourcesContent), and
+    // `src` shipped the packages' test helpers (and a README test, which npm includes by name).
+    const shipped = run("tar", ["-tzf", f], work).trim().split("\n");
+    const extra = shipped.filter(
+      (p) => !/^package\/(package\.json|README\.md|dist\/index\.(js|js\.map|d\.ts))$/.test(p),
+    );
+    if (extra.length > 0) throw new Error(`${manifest.name}: the tarball ships ${extra.join(", ")}`);
   }
 
   const app = join(work, "app");
