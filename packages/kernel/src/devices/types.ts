@@ -35,7 +35,10 @@ export interface DeviceEnv {
  *
  * @example
  * ```ts
- * export const gpioDevice: DeviceKind<Gpio> = { create: (name) => new Gpio(name) };
+ * export const gpioDevice: DeviceKind<Gpio> = {
+ *   summary: "GPIO port (STM32 MODER/IDR/ODR/BSRR)",
+ *   create: (name) => new Gpio(name),
+ * };
  * ```
  */
 export interface DeviceKind<P extends Peripheral = Peripheral> {
