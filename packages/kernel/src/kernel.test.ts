@@ -494,6 +494,26 @@ describe("boot and spawn errors", () => {
     expect(k.tasks()).toEqual([]);
   });
 
+  it("spawn: a device role named twice is BAD_TASK (it took a second MPU region for the same device), nothing created", () => {
+    const k = bootTest();
+    expect(() => k.spawn({ name: "x", devices: ["uart", "gpio", "uart"], *main() {} })).toThrow(
+      expect.objectContaining({
+        name: "KernelError",
+        code: "BAD_TASK",
+        message: 'BAD_TASK: task "x": devices names "uart" twice',
+        context: { task: "x", field: "devices" },
+      }),
+    );
+    expect(k.tasks()).toEqual([]);
+    expect(k.spawn({ name: "x", devices: ["uart", "gpio"], *main() {} }).grants.map((g) => g.id)).toEqual([
+      "stack",
+      "heap",
+      "code",
+      "device:uart",
+      "device:gpio",
+    ]);
+  });
+
   it("run: a limit with neither ms nor slices is BAD_ARGUMENT (it was a run that never ended)", () => {
     const k = bootTest();
     k.spawn({

@@ -144,6 +144,9 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   if (spec.devices !== undefined && !Array.isArray(spec.devices))
     throw bad("devices", "must be an array of device roles");
   for (const role of spec.devices ?? []) kernel.device(role);
+  // Each role is one device and one MPU grant: a role named twice took a second region for nothing.
+  const twice = (spec.devices ?? []).find((role, i, all) => all.indexOf(role) !== i);
+  if (twice !== undefined) throw bad("devices", `names "${twice}" twice`);
   checkRights(spec, "queues", ["send", "receive", "both"], kernel.hasQueue, "UNKNOWN_QUEUE", bad);
   checkRights(spec, "semaphores", ["give", "take", "both"], kernel.hasSemaphore, "UNKNOWN_SEMAPHORE", bad);
   if (spec.mutexes !== undefined) {
