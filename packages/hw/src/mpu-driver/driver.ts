@@ -1,6 +1,6 @@
 import { HwError } from "../errors.js";
 import type { MpuArchitecture, MpuRegionView } from "../mpu/view.js";
-import { grantError, numberRegions, type RegionPiece } from "./layout.js";
+import { checkTaskIds, grantError, numberRegions, type RegionPiece } from "./layout.js";
 import type { MpuConfig, MpuConfigRequest, MpuDriver, MpuGrant, MpuRegionUse, RegionAccess } from "./types.js";
 
 /** What an architecture makes of one grant: its regions, and a stack limit when it sets one. */
@@ -110,6 +110,7 @@ export abstract class GrantDriver<P = null> implements MpuDriver {
 
   newConfig(request: MpuConfigRequest): MpuConfig {
     const { who } = request;
+    checkTaskIds(request.task, who);
     const kernel = request.kernel.map((g) => this.realise(g, true, who));
     const task = request.task.map((g) => this.realise(g, false, who));
     const guarded = [...request.task, ...request.kernel].filter(

@@ -40,6 +40,24 @@ export function grantError(
   });
 }
 
+/**
+ * The task's grants name one grant each: `allocateRegion` replaces, and `removeRegion` removes,
+ * every grant with the id it is given, so a second grant of an id would go with the first
+ * (`MPU_GRANT_ID`, naming the second; `context.other` the first's label).
+ */
+export function checkTaskIds(task: readonly MpuGrant[], who: string): void {
+  const seen = new Map<string, MpuGrant>();
+  for (const grant of task) {
+    const first = seen.get(grant.id);
+    if (first !== undefined) {
+      throw grantError("MPU_GRANT_ID", grant, who, `has the id "${grant.id}" of grant "${first.label}"`, {
+        other: first.label,
+      });
+    }
+    seen.set(grant.id, grant);
+  }
+}
+
 /** The checks every architecture makes first: integer 32-bit base and size, size > 0, known access. */
 export function checkGrantShape(grant: MpuGrant, who: string, accesses: readonly string[]): void {
   const { base, size } = grant;

@@ -161,6 +161,29 @@ describe("PMSAv7 driver: loading", () => {
     expect(m.mpu.decide(0x20004000)).toBe(Perm.PR | Perm.PW);
   });
 
+  it("two task grants of one id are refused (MPU_GRANT_ID), naming both; the kernel's ids are its own", () => {
+    const { driver } = setup();
+    const again: MpuGrant = { ...stack, label: "stack copy", base: 0x2000a000 };
+    const e = caught(() => driver.newConfig({ who: "t", kernel, task: [stack, again] }));
+    expect(e.code).toBe("MPU_GRANT_ID");
+    expect(e.message).toBe(
+      'MPU_GRANT_ID: t: grant "stack copy" [0x2000a000, +1024) has the id "stack" of grant "stack"',
+    );
+    expect(e.context).toEqual({
+      who: "t",
+      grant: "stack copy",
+      id: "stack",
+      base: 0x2000a000,
+      size: 1024,
+      other: "stack",
+    });
+    expect(driver.loads).toBe(0);
+    // A kernel grant may share a task grant's id: allocateRegion and removeRegion touch task grants only.
+    const k = kernel[0]!;
+    const c = driver.newConfig({ who: "t", kernel, task: [{ ...stack, id: k.id }] });
+    expect(driver.removeRegion(c, k.id).kernelGrants).toEqual(kernel);
+  });
+
   it("a configuration of another driver is refused (MPU_CONFIG_FOREIGN), nothing written", () => {
     const { m, driver } = setup();
     const other = createMpuDriver(createMachine(STM32F407));

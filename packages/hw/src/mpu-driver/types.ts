@@ -20,6 +20,7 @@ export interface MpuGrant {
   /**
    * Identity within a configuration, stable across reconfigurations (e.g. `"stack"`, `"heap"`,
    * `"partition:ring"`): {@link MpuDriver.allocateRegion} replaces the grant with the same id.
+   * Unique among a configuration's task grants (`MPU_GRANT_ID`).
    */
   readonly id: string;
   /** What it is, for reports and error messages: "stack", "heap", "partition ring (ro)", "USART2 (uart)"... */
@@ -128,8 +129,8 @@ export interface MpuConfigRequest {
  * Errors (`HwError`, nothing laid out or loaded): `MPU_REGIONS_EXHAUSTED` (more regions than
  * the MPU has: `context.dropped` names the grants that do not fit), `MPU_GRANT_SIZE`,
  * `MPU_GRANT_ALIGNMENT`, `MPU_GRANT_ACCESS` (an access this architecture cannot encode),
- * `MPU_GRANT_GUARD`, `MPU_GRANT_OVERLAP` (PMSAv8), `MPU_CONFIG_FOREIGN` (a configuration of
- * another driver); each `context` names the grant.
+ * `MPU_GRANT_GUARD`, `MPU_GRANT_OVERLAP` (PMSAv8), `MPU_GRANT_ID` (two task grants of one id),
+ * `MPU_CONFIG_FOREIGN` (a configuration of another driver); each `context` names the grant.
  *
  * @example
  * ```ts
