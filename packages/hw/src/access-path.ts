@@ -1,5 +1,6 @@
 import { type AccessFilter, type AccessHook, AccessKind, type AccessRecord } from "./access.js";
 import { GRANULE_EXECUTABLE, VIEW_COST_SHIFT, ViewCache, viewVariant } from "./access-view.js";
+import { HwError } from "./errors.js";
 import type { HwEmitter } from "./events.js";
 import { Cfsr, ExceptionNumber, Fault } from "./fault.js";
 import { bitBandBit, bitBandByte, isBitBandAlias } from "./memory/bit-band.js";
@@ -36,6 +37,14 @@ const FAULT_STACK_FRAMES = 16;
 
 /** The view offsets while no table is current: none (never written). */
 const NO_VIEWS = new Int32Array(4);
+
+/** `BAD_ARGUMENT` for a mode that is neither Thread nor Handler (a JS caller's typo would leave privilege undefined). */
+function badMode(m: unknown): HwError {
+  return new HwError("BAD_ARGUMENT", `mode must be "thread" or "handler", not ${JSON.stringify(String(m))}`, {
+    field: "mode",
+    value: String(m),
+  });
+}
 
 /** Whether the host stores a Uint32Array's words little-endian (the bus's order). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -167,6 +176,7 @@ export class AccessPath {
   /** Sets the mode; privilege follows (Handler mode is always privileged). */
   set mode(m: Mode) {
     if (m === this.modeValue) return;
+    if (m !== "thread" && m !== "handler") throw badMode(m);
     this.modeValue = m;
     this.updatePrivilege();
   }

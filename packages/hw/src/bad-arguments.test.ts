@@ -51,6 +51,27 @@ describe("null and wrong-type arguments are typed errors, not TypeErrors", () =>
     expect(m.mpu.regions()).toEqual(before);
   });
 
+  it("the core's mode and block data: a typo or a missing array changes nothing", () => {
+    const m = createMachine(STM32F407);
+    m.core.mode = "thread";
+    m.core.controlNPriv = true;
+    expect(
+      codeOf(() => {
+        m.core.mode = "Handler" as never;
+      }),
+    ).toBe("BAD_ARGUMENT");
+    expect(m.core.mode).toBe("thread");
+    expect(m.core.privileged).toBe(false);
+    m.core.controlNPriv = false;
+    m.core.write32(0x20000000, 0x11223344);
+    // `new Uint8Array(4)` would be four zero bytes, `new Uint8Array(null)` none: neither is data.
+    expect(codeOf(() => m.core.writeBytes(0x20000000, 4 as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.core.writeBytes(0x20000000, null as never))).toBe("BAD_ARGUMENT");
+    expect(m.core.read32(0x20000000)).toBe(0x11223344);
+    m.core.writeBytes(0x20000000, [1, 2]);
+    expect(m.core.read32(0x20000000)).toBe(0x11220201);
+  });
+
   it("bus.peek of a non-integer address or length is ADDRESS_RANGE", () => {
     const m = createMachine(STM32F407);
     expect(codeOf(() => m.bus.peek(undefined as never, 4))).toBe("ADDRESS_RANGE");

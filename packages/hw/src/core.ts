@@ -1,6 +1,6 @@
 import { AccessKind } from "./access.js";
 import { AccessPath, Purpose } from "./access-path.js";
-import { HwError } from "./errors.js";
+import { HwError, requireObject } from "./errors.js";
 import { Cfsr, ExceptionNumber, Hfsr } from "./fault.js";
 import { bitBandByte, isBitBandAlias, touchesBitBandAlias } from "./memory/bit-band.js";
 import type { MemorySegment } from "./memory/segment.js";
@@ -544,6 +544,9 @@ function ownBytes(data: ArrayLike<number>): Uint8Array {
   ) {
     return data as Uint8Array;
   }
+  // `new Uint8Array(n)` of a number is n zero bytes, of null none: neither is the caller's data.
+  // Only its type is tested here: the copy reads `length` once, so what is checked is what is written.
+  requireObject(data, "writeBytes: data");
   return new Uint8Array(data);
 }
 
