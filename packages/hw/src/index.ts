@@ -39,10 +39,13 @@ export { MPS2_AN505 } from "./board/builtin/mps2-an505.js";
 export { MPS3_AN547 } from "./board/builtin/mps3-an547.js";
 export { RP2040 } from "./board/builtin/rp2040.js";
 export { RP2350 } from "./board/builtin/rp2350.js";
+export type { Stm32SignatureSpec } from "./board/builtin/stm32-signature.js";
+export { simulatedUid, stm32Signature } from "./board/builtin/stm32-signature.js";
 export { STM32F407 } from "./board/builtin/stm32f407.js";
 export { STM32H743XG, STM32H743XI, STM32H750XB } from "./board/builtin/stm32h7.js";
 export { STM32U585 } from "./board/builtin/stm32u585.js";
 export { BOARDS, findBoard } from "./board/builtin/table.js";
+export { halfwordLE, wordsLE } from "./board/contents.js";
 export type { CoreProfile, MpuOf } from "./board/cores.js";
 export { CORE_PROFILES, pmsaName } from "./board/cores.js";
 export { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./board/define.js";
@@ -61,6 +64,8 @@ export type {
   Board,
   BoardSpec,
   CoreKind,
+  MemoryContents,
+  MemoryContentsSpec,
   MemoryKind,
   MemoryRegion,
   MemoryRegionSpec,

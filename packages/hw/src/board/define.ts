@@ -1,5 +1,6 @@
 import { HwError } from "../errors.js";
 import { BIT_BAND_ALIAS_BYTES, BIT_BAND_WINDOWS } from "../memory/bit-band.js";
+import { checkContents } from "./contents.js";
 import { CORE_PROFILES, type CoreKind, type MpuOf } from "./cores.js";
 import type { Board, BoardSpec, MemoryKind, MemoryRegion, PeripheralRangeSpec } from "./types.js";
 
@@ -187,8 +188,11 @@ function checkRoles(
  * - `BOARD_FIELD` also for a device role that is not a lowercase name (`roles.<role>`) or that
  *   names no entry of `devices`.
  * - `BOARD_FIELD` for `bitBand` on a core without the option (only the Cortex-M3 and M4 have it).
+ * - `BOARD_FIELD` for a `contents` entry that is malformed (`contents[i].bytes[k]` not a byte...)
+ *   or whose bytes do not lie wholly in one read-only memory region (`contents[i].address`).
  * - `BOARD_OVERLAP`: two memory regions, or two peripheral ranges, overlap (`field` names the
- *   later one in the description); or, with `bitBand`, a region or range lies in an alias window. Memory inside a peripheral range is allowed (STM32F407
+ *   later one in the description); or, with `bitBand`, a region or range lies in an alias window;
+ *   or two `contents` entries overlap. Memory inside a peripheral range is allowed (STM32F407
  *   backup SRAM sits in AHB1): memory decodes first.
  *
  * @example
@@ -267,6 +271,7 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
   for (const [k, v] of Object.entries(rawDevices)) devices[k] = checkU32(v, `devices.${k}`, name);
   const roles = checkRoles(raw.roles, devices, name);
   const bitBand = checkBitBand(raw.bitBand, core, name, [...memory, ...peripherals]);
+  const contents = checkContents(raw.contents, name, memory);
   return Object.freeze({
     name,
     aliases: Object.freeze([...(aliases as string[])]),
@@ -280,6 +285,7 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
     devices: Object.freeze(devices),
     roles,
     bitBand,
+    contents,
   });
 }
 

@@ -25,6 +25,7 @@ const F407_JSON = `{
     { "name": "CCM", "start": "0x10000000", "size": "64K", "executable": false, "dmaReachable": false },
     { "name": "SystemMemory", "kind": "rom", "start": "0x1FFF0000", "size": "30K", "waitStates": 5 },
     { "name": "OTP", "kind": "otp", "start": "0x1fff7800", "size": 528, "waitStates": 5 },
+    { "name": "DeviceSignature", "kind": "rom", "start": "0x1FFF7A10", "size": "0x18", "waitStates": 5 },
     { "name": "SRAM1", "start": 536870912, "size": "112K" },
     { "name": "SRAM2", "start": "0x2001C000", "size": "16k" },
     { "name": "BackupSRAM", "start": "0x40024000", "size": "0x1000" }

@@ -16,10 +16,12 @@ const BOARD_KEYS = [
   "devices",
   "roles",
   "bitBand",
+  "contents",
   "$schema",
 ] as const;
 const REGION_KEYS = ["name", "start", "size", "kind", "readOnly", "executable", "waitStates", "dmaReachable"] as const;
 const PERIPHERAL_KEYS = ["name", "start", "size", "dmaReachable"] as const;
+const CONTENTS_KEYS = ["name", "address", "bytes", "description"] as const;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -80,11 +82,22 @@ function convertRanges(
   });
 }
 
+function convertContents(list: unknown, board: string): unknown {
+  if (!Array.isArray(list)) return list;
+  return list.map((item, i) => {
+    if (!isObject(item)) return item;
+    const field = `contents[${i}]`;
+    checkKeys(item, CONTENTS_KEYS, field, board);
+    return { ...item, address: jsonNumber(item.address, `${field}.address`, board) };
+  });
+}
+
 /**
  * Builds a board from a parsed JSON value with the shape of {@link BoardSpec}. Addresses and
  * sizes (`memory[i].start/size`, `peripherals[i].start/size`, `devices.*`) may be numbers or
  * strings such as `"0x20000000"`, `"128K"`, `"1M"`; `roles` maps a role to a device name
- * (`{ "uart": "USART1" }`); `core` is matched case-insensitively;
+ * (`{ "uart": "USART1" }`); `contents` lists initial bytes of read-only memory
+ * (`{ "name": "UID", "address": "0x1FFF7A10", "bytes": [65, 0, 32, 0] }`); `core` is matched case-insensitively;
  * unknown fields are refused (a typo such as `"szie"` is an error, not a silent default).
  * Throws {@link HwError} naming the field in `context.field`: `BOARD_INVALID` (not an object),
  * `BOARD_FIELD`, `BOARD_UNKNOWN_CORE`, `BOARD_OVERLAP` (see {@link defineBoard}). Nothing is
@@ -125,6 +138,7 @@ export function boardFromJson(value: unknown): Board {
     devices,
     roles: value.roles,
     bitBand: value.bitBand,
+    contents: convertContents(value.contents, board),
   };
   return defineBoard(spec as unknown as BoardSpec);
 }

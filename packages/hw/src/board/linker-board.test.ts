@@ -77,6 +77,7 @@ describe("boardFromLinkerScript", () => {
       ["CCMRAM", 0x10000000, 0x10000, "ram", false, false, 0],
       ["SystemMemory", 0x1fff0000, 30 * 1024, "rom", true, true, 5],
       ["OTP", 0x1fff7800, 528, "otp", true, true, 5],
+      ["DeviceSignature", 0x1fff7a10, 0x18, "rom", true, true, 5],
       ["RAM", 0x20000000, 0x20000, "ram", false, true, 0],
       ["BackupSRAM", 0x40024000, 4096, "ram", false, true, 0],
     ]);
@@ -84,7 +85,10 @@ describe("boardFromLinkerScript", () => {
     expect(b.devices).toEqual(STM32F407.devices);
     expect(b.roles).toEqual(STM32F407.roles);
     expect([b.core, b.mpuRegions, b.clockHz]).toEqual(["cortex-m4", 8, 168_000_000]);
+    // The kept device signature keeps its factory-programmed bytes.
+    expect(b.contents).toEqual(STM32F407.contents);
     const m = createMachine(b);
+    expect(m.core.read16(0x1fff7a22)).toBe(1024);
     m.scb.shcsr = Shcsr.BUSFAULTENA;
     expect((errOf(() => m.core.fetch(0x10000000)) as Fault).cfsr).toBe(0x100);
     m.core.clearFault();

@@ -11,7 +11,8 @@ export interface LinkerBoardOptions {
   readonly core?: CoreKind;
   /**
    * A board whose peripherals, devices, device roles, core, MPU region count, clock and bit-banding are kept and whose
-   * memory the script's regions override (see {@link boardFromLinkerScript}).
+   * memory the script's regions override (see {@link boardFromLinkerScript}); its initial contents are kept where
+   * read-only memory of the new board still holds them.
    */
   readonly base?: Board;
   /**
@@ -138,6 +139,10 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
       });
     }
   }
+  // The base chip's factory-programmed bytes where read-only memory still holds them.
+  const contents = (base?.contents ?? []).filter((c) =>
+    memory.some((m) => (m.readOnly ?? m.kind !== "ram") && c.address >= m.start && c.end <= m.start + m.size),
+  );
   return defineBoard({
     name: options.name,
     description:
@@ -151,5 +156,6 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
     roles: base?.roles ?? {},
     // The base chip's bit-banding, when the core stays its own (another core has its own option).
     bitBand: base?.bitBand === true && core === base.core,
+    contents,
   });
 }

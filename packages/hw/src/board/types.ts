@@ -48,6 +48,40 @@ export interface PeripheralRangeSpec {
   readonly dmaReachable?: boolean;
 }
 
+/**
+ * Initial bytes of read-only memory: what the factory programmed there (a device identity block
+ * such as an STM32's unique device ID and flash size registers, or bytes of system memory or
+ * OTP). They are written into the simulated memory when a machine is built, so a load reads them
+ * through the core like any other read-only memory (MPU, access hook, bus), and a store there is
+ * the read-only memory's precise BusFault.
+ */
+export interface MemoryContentsSpec {
+  /** Unique name among the board's contents, e.g. `"UID"`, `"FLASH_SIZE"`. */
+  readonly name: string;
+  /** Address of the first byte; every byte must lie in one read-only memory region of the board. */
+  readonly address: number;
+  /** The bytes in address order, each an integer 0..255 (at least one). */
+  readonly bytes: ArrayLike<number>;
+  /** What the bytes are, one line (e.g. with the reference manual's section). Default: the name. */
+  readonly description?: string;
+}
+
+/** Initial bytes of read-only memory after validation (see {@link MemoryContentsSpec}). */
+export interface MemoryContents {
+  /** Unique name among the board's contents. */
+  readonly name: string;
+  /** Address of the first byte. */
+  readonly address: number;
+  /** One past the last byte. */
+  readonly end: number;
+  /** The bytes in address order (frozen). */
+  readonly bytes: readonly number[];
+  /** What the bytes are (the name when the spec gave no description). */
+  readonly description: string;
+  /** The name of the board memory region that holds them. */
+  readonly region: string;
+}
+
 /** A typed board description (built-in boards and custom ones). */
 export interface BoardSpec {
   /** Board or part name, e.g. "stm32f407". */
@@ -85,6 +119,12 @@ export interface BoardSpec {
    * memory or peripheral range may lie in an alias window. Default false.
    */
   readonly bitBand?: boolean;
+  /**
+   * Initial bytes of read-only memory (device identity registers, system memory, OTP), loaded
+   * into simulated memory when a machine is built. Each lies wholly in one read-only region; no
+   * two overlap. Default none: memory reads as zero until written.
+   */
+  readonly contents?: readonly MemoryContentsSpec[];
 }
 
 /** A memory region after validation: every field present. */
@@ -138,4 +178,6 @@ export interface Board<A extends MpuArchitecture = MpuArchitecture> {
   readonly roles: Readonly<Record<string, string>>;
   /** Whether the chip has bit-banding (see {@link BoardSpec.bitBand}). */
   readonly bitBand: boolean;
+  /** Initial bytes of read-only memory, sorted by address (may be empty; see {@link BoardSpec.contents}). */
+  readonly contents: readonly MemoryContents[];
 }

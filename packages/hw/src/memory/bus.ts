@@ -32,7 +32,8 @@ export interface PeripheralHit {
  * ({@link Bus.offsetOf}); the buffer also holds the core's access tables (see
  * {@link BufferLayout}), so the core's fast paths work through one DataView. It does not check
  * permissions (that is the MPU's job in the core); the core raises BusFaults for what the bus
- * cannot decode.
+ * cannot decode. Memory starts as zeros, except the board's initial contents of read-only memory
+ * ({@link Board.contents}: device identity registers, system memory), loaded at construction.
  */
 export class Bus {
   /** The board whose memory and peripheral ranges the bus decodes. */
@@ -112,6 +113,9 @@ export class Bus {
       // The trap block for what no single segment owns: offset = address mod 64 KiB.
       this.blocks[c] = o > 0 ? (segs[o]!.offset - segs[o]!.start) | 0 : -(c << FAST_BLOCK_SHIFT) | 0;
     }
+    // The factory-programmed bytes of read-only memory (defineBoard checked that each entry lies
+    // in one read-only region, so in one segment): the rest of memory starts as zeros.
+    for (const c of board.contents ?? []) this.load(c.address, Uint8Array.from(c.bytes));
   }
 
   /** Offset of `address` in {@link Bus.buffer} through {@link Bus.blocks} (in the trap block when none). */

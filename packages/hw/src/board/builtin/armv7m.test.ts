@@ -69,6 +69,7 @@ describe("built-in memory maps (the maps listed in the hw README, from the refer
       ["CCM", 0x10000000, 64 * K, "ram", false, false],
       ["SystemMemory", 0x1fff0000, 30 * K, "rom", true, true],
       ["OTP", 0x1fff7800, 528, "otp", true, true],
+      ["DeviceSignature", 0x1fff7a10, 0x18, "rom", true, true],
       ["SRAM1", 0x20000000, 112 * K, "ram", false, true],
       ["SRAM2", 0x2001c000, 16 * K, "ram", false, true],
       ["BackupSRAM", 0x40024000, 4 * K, "ram", false, true],
@@ -97,8 +98,8 @@ describe("built-in memory maps (the maps listed in the hw README, from the refer
       dma: "DMA2",
     });
     // SRAM1 + SRAM2 form one 128 KiB span.
-    expect(STM32F407.memory[4]!.end).toBe(STM32F407.memory[5]!.start);
-    expect(STM32F407.memory[5]!.end).toBe(0x20020000);
+    expect(STM32F407.memory[5]!.end).toBe(STM32F407.memory[6]!.start);
+    expect(STM32F407.memory[6]!.end).toBe(0x20020000);
   });
 
   it("STM32H743xI: 2 MiB flash as two 1 MiB banks, system memory, TCMs, AXI and AHB SRAMs", () => {
@@ -303,20 +304,25 @@ describe("bus behaviour per board", () => {
     expect(m.bus.regionAt(0x2001c000)!.name).toBe("SRAM2");
   });
 
-  it("F407: OTP edges: last system-memory word, last OTP word, the byte after OTP", () => {
+  it("F407: OTP edges: last system-memory word, last OTP word, the device signature after OTP, the byte after it", () => {
     const m = machine(STM32F407);
     m.bus.load(0x1fff7a0c, new Uint8Array([1, 2, 3, 4]));
     expect(m.core.read32(0x1fff77fc)).toBe(0);
     expect(m.core.read32(0x1fff7800)).toBe(0);
     expect(m.core.read32(0x1fff7a0c)).toBe(0x04030201);
     expect(m.bus.regionAt(0x1fff7a0f)!.name).toBe("OTP");
-    const past = faultOf(() => m.core.read8(0x1fff7a10));
+    // RM0090 39: the unique device ID starts right after the OTP lock bytes; a word may straddle them.
+    expect(m.bus.regionAt(0x1fff7a10)!.name).toBe("DeviceSignature");
+    expect(m.core.read32(0x1fff7a0e)).toBe(0x00410403);
+    // The signature's last word (reserved, 0), then nothing: 0x1FFF7A28 is a BusFault.
+    expect(m.core.read32(0x1fff7a24)).toBe(0);
+    const past = faultOf(() => m.core.read8(0x1fff7a28));
     expect(past.exception).toBe(ExceptionNumber.BusFault);
-    expect(m.scb.bfar).toBe(0x1fff7a10);
+    expect(m.scb.bfar).toBe(0x1fff7a28);
     m.core.clearFault();
     m.scb.cfsr = 0;
-    const straddle = faultOf(() => m.core.read32(0x1fff7a0e));
-    expect(straddle.faultAddress).toBe(0x1fff7a0e);
+    const straddle = faultOf(() => m.core.read32(0x1fff7a26));
+    expect(straddle.faultAddress).toBe(0x1fff7a26);
     m.core.clearFault();
     const store = faultOf(() => m.core.write32(0x1fff7800, 0));
     expect(store.exception).toBe(ExceptionNumber.BusFault);

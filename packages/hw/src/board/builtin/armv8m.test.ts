@@ -27,6 +27,7 @@ describe("ARMv8-M boards", () => {
     ]);
     expect(map(STM32U585)).toEqual([
       ["Flash", 0x08000000, 2 * M, "flash", true],
+      ["DeviceSignature", 0x0bfa0700, 0xa4, "rom", true],
       ["SRAM1", 0x20000000, 192 * K, "ram", false],
       ["SRAM2", 0x20030000, 64 * K, "ram", false],
       ["SRAM3", 0x20040000, 512 * K, "ram", false],

@@ -1,5 +1,6 @@
 import { defineBoard } from "../define.js";
 import type { Board } from "../types.js";
+import { simulatedUid, stm32Signature } from "./stm32-signature.js";
 import { KiB, MiB } from "./units.js";
 
 /** STM32F407 (Cortex-M4F, 168 MHz, 8 MPU regions): RM0090 memory map. */
@@ -17,6 +18,11 @@ export const STM32F407: Board<"pmsav7"> = defineBoard({
     { name: "CCM", start: 0x10000000, size: 64 * KiB, executable: false, dmaReachable: false },
     { name: "SystemMemory", kind: "rom", start: 0x1fff0000, size: 30 * KiB, waitStates: 5 },
     { name: "OTP", kind: "otp", start: 0x1fff7800, size: 528, waitStates: 5 },
+    // The device electronic signature right after the OTP lock bytes (RM0090 39, "Device electronic
+    // signature"): the unique ID at 0x1FFF7A10 and the flash size at 0x1FFF7A22 (UID_BASE and
+    // FLASHSIZE_BASE of the CMSIS header stm32f407xx.h). The region runs to 0x1FFF7A27 so that LL's
+    // LL_GetFlashSize, a 32-bit load at 0x1FFF7A22, reads the register; its reserved bytes read 0.
+    { name: "DeviceSignature", kind: "rom", start: 0x1fff7a10, size: 0x18, waitStates: 5 },
     { name: "SRAM1", start: 0x20000000, size: 112 * KiB },
     { name: "SRAM2", start: 0x2001c000, size: 16 * KiB },
     { name: "BackupSRAM", start: 0x40024000, size: 4 * KiB },
@@ -45,4 +51,12 @@ export const STM32F407: Board<"pmsav7"> = defineBoard({
   // RM0090, "Bit banding": SRAM1 and SRAM2 (0x20000000-0x2001FFFF) and the peripherals below
   // 0x40100000 through the alias windows at 0x22000000 and 0x42000000.
   bitBand: true,
+  contents: stm32Signature({
+    uidBase: 0x1fff7a10,
+    uid: simulatedUid(1),
+    flashSizeBase: 0x1fff7a22,
+    flashSizeKiB: 1024,
+    uidSource: "RM0090 39.1",
+    flashSizeSource: "RM0090 39.2",
+  }),
 });

@@ -1,5 +1,6 @@
 import { defineBoard } from "../define.js";
-import type { Board, MemoryRegionSpec, PeripheralRangeSpec } from "../types.js";
+import type { Board, MemoryContentsSpec, MemoryRegionSpec, PeripheralRangeSpec } from "../types.js";
+import { simulatedUid, stm32Signature } from "./stm32-signature.js";
 import { KiB, MiB } from "./units.js";
 
 /*
@@ -31,6 +32,22 @@ const H7_SYSTEM: readonly MemoryRegionSpec[] = [
   { name: "SystemMemory0", kind: "rom", start: 0x1ff00000, size: 128 * KiB, waitStates: H7_FLASH_WAIT_STATES },
   { name: "SystemMemory1", kind: "rom", start: 0x1ff40000, size: 128 * KiB, waitStates: H7_FLASH_WAIT_STATES },
 ];
+
+/**
+ * The device electronic signature of an H7 part, inside SystemMemory0 (RM0433, "Device electronic
+ * signature"): the unique ID at 0x1FF1E800 and the flash size at 0x1FF1E880 (UID_BASE and
+ * FLASHSIZE_BASE of the CMSIS header stm32h743xx.h).
+ */
+function h7Signature(wafer: number, flashSizeKiB: number): MemoryContentsSpec[] {
+  return stm32Signature({
+    uidBase: 0x1ff1e800,
+    uid: simulatedUid(wafer),
+    flashSizeBase: 0x1ff1e880,
+    flashSizeKiB,
+    uidSource: "RM0433, Unique device ID register",
+    flashSizeSource: "RM0433, Flash size register",
+  });
+}
 
 const H7_PERIPHERALS: readonly PeripheralRangeSpec[] = [
   { name: "D2-APB1", start: 0x40000000, size: 0xd400 },
@@ -84,6 +101,7 @@ export const STM32H743XI: Board<"pmsav7"> = defineBoard({
   peripherals: H7_PERIPHERALS,
   devices: H7_DEVICES,
   roles: H7_ROLES,
+  contents: h7Signature(2, 2048),
 });
 
 /**
@@ -106,6 +124,7 @@ export const STM32H743XG: Board<"pmsav7"> = defineBoard({
   peripherals: H7_PERIPHERALS,
   devices: H7_DEVICES,
   roles: H7_ROLES,
+  contents: h7Signature(3, 1024),
 });
 
 /** STM32H750xB (Cortex-M7, 480 MHz, 16 MPU regions): 128 KiB flash plus 8 MiB memory-mapped QUADSPI flash. */
@@ -125,4 +144,5 @@ export const STM32H750XB: Board<"pmsav7"> = defineBoard({
   peripherals: H7_PERIPHERALS,
   devices: H7_DEVICES,
   roles: H7_ROLES,
+  contents: h7Signature(4, 128),
 });

@@ -1,5 +1,6 @@
 import { defineBoard } from "../define.js";
 import type { Board } from "../types.js";
+import { simulatedUid, stm32Signature } from "./stm32-signature.js";
 import { KiB, MiB } from "./units.js";
 
 /**
@@ -17,6 +18,11 @@ export const STM32U585: Board<"pmsav8"> = defineBoard({
   clockHz: 160_000_000,
   memory: [
     { name: "Flash", kind: "flash", start: 0x08000000, size: 2 * MiB, waitStates: 4 },
+    // The device electronic signature in the system flash's read-only area (RM0456 76, "Device
+    // electronic signature"): the unique ID at 0x0BFA0700 and the flash size at 0x0BFA07A0
+    // (UID_BASE and FLASHSIZE_BASE of the CMSIS header stm32u585xx.h); the bytes between read 0.
+    // The rest of system memory (the bootloader at 0x0BF90000, OTP at 0x0BFA0000) is not modelled.
+    { name: "DeviceSignature", kind: "rom", start: 0x0bfa0700, size: 0xa4, waitStates: 4 },
     { name: "SRAM1", start: 0x20000000, size: 192 * KiB },
     { name: "SRAM2", start: 0x20030000, size: 64 * KiB },
     { name: "SRAM3", start: 0x20040000, size: 512 * KiB },
@@ -50,4 +56,12 @@ export const STM32U585: Board<"pmsav8"> = defineBoard({
   // The kernel's devices: console on USART1 (the Discovery kit's ST-LINK port), IMU on SPI1, motors
   // on TIM1, memory-to-memory copies on GPDMA1 (its channel 0: the kernel's GPDMA model).
   roles: { uart: "USART1", gpio: "GPIOA", timer: "TIM2", sensor: "SPI1", actuator: "TIM1", dma: "GPDMA1" },
+  contents: stm32Signature({
+    uidBase: 0x0bfa0700,
+    uid: simulatedUid(5),
+    flashSizeBase: 0x0bfa07a0,
+    flashSizeKiB: 2048,
+    uidSource: "RM0456 76.1",
+    flashSizeSource: "RM0456 76.2",
+  }),
 });
