@@ -52,7 +52,7 @@ describe("Shadow's ranges", () => {
         ["SRAM1+SRAM2", 0x20000000, 0x20020000, 0x20000, 0x20000000, 0x8000, 0x20000],
         ["BackupSRAM", 0x40024000, 0x40025000, 0x1000, 0x40024000, 0x400, 0x1000],
       ],
-      readOnly: ["Flash", "SystemMemory", "OTP"],
+      readOnly: ["Flash", "SystemMemory", "OTP", "DeviceSignature"],
     });
     expect(layout(shadowOf(MPS2_AN386)).regions[0]).toEqual(["SSRAM1", 0, 0x400000, 0x400000, 0, 0x100000, 0x400000]);
     expect(layout(shadowOf(MPS2_AN386)).readOnly).toEqual([]);
