@@ -340,6 +340,37 @@ describe("rtos-sim map", { timeout: 90_000 }, () => {
     expect(r.stdout).toMatch(/^USART2\s+0x40004400$/m);
   });
 
+  it("shows the device signature: its region, the contents table (text and JSON), --address naming the UID", async () => {
+    const r = await rtosSim(["map", "stm32f407"]);
+    expect(r.stdout).toMatch(
+      /^DeviceSignature\s+0x1FFF7A10\s+0x1FFF7A27\s+24 B\s+rom\s+r-x\s+5\s+yes\s+Code, Normal$/m,
+    );
+    expect(r.stdout).toContain(
+      "Contents (factory-programmed bytes of read-only memory, loaded when the machine is built)\n",
+    );
+    expect(r.stdout).toMatch(
+      /^UID {9}0x1FFF7A10 {2}0x1FFF7A1B {2}12 B {2}DeviceSignature {2}0x00200041 0x53494D01 0x52544F53 {2}unique device ID, 96 bits \(RM0090 39\.1\)$/m,
+    );
+    expect(r.stdout).toMatch(
+      /^FLASH_SIZE {2}0x1FFF7A22 {2}0x1FFF7A23 {3}2 B {2}DeviceSignature {2}0x0400 \(1024\) +flash size/m,
+    );
+    const json = JSON.parse((await rtosSim(["map", "stm32f407", "--json"])).stdout) as {
+      board: { contents: { name: string; address: number; bytes: number[]; region: string }[] };
+    };
+    expect(json.board.contents.map((c) => [c.name, c.address, c.bytes.length, c.region])).toEqual([
+      ["UID", 0x1fff7a10, 12, "DeviceSignature"],
+      ["FLASH_SIZE", 0x1fff7a22, 2, "DeviceSignature"],
+    ]);
+    const at = await rtosSim(["map", "stm32f407", "--address", "0x1FFF7A10"]);
+    expect(at.stdout.split("\n").slice(0, 4)).toEqual([
+      "0x1FFF7A10 on stm32f407: memory DeviceSignature (24 B), in UID",
+      "  rom, read-only (a write is a BusFault, PRECISERR), executable, 5 wait state(s)",
+      "  DMA2 reaches it",
+      "  UID: unique device ID, 96 bits (RM0090 39.1) (0x1FFF7A10-0x1FFF7A1B, factory-programmed, loaded when the machine is built)",
+    ]);
+    expect((await rtosSim(["map", "mps2-an386"])).stdout).not.toContain("Contents");
+  });
+
   it("shows the MPU: PMSAv7 with the kernel's regions decoded from RBAR/RASR", async () => {
     const r = await rtosSim(["map", "stm32f407"]);
     expect(r.stdout).toContain("cortex-m4, 168 MHz, PMSAv7 MPU with 8 regions,");

@@ -72,6 +72,26 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
     expect(lookUpAddress(F407, 0xe000e100)).toMatchObject({ name: "PPB", offset: 0xe100 });
   });
 
+  it("initial contents: the UID and flash size registers by name, inside their memory region", () => {
+    expect(lookUpAddress(F407, 0x1fff7a10)).toMatchObject({
+      kind: "memory",
+      name: "DeviceSignature",
+      offset: 0,
+      contents: "UID",
+    });
+    expect(lookUpAddress(F407, 0x1fff7a23).notes[2]).toBe(
+      "FLASH_SIZE + 0x1: flash size in KiB, 16 bits: 1024 (RM0090 39.2) (0x1FFF7A22-0x1FFF7A23, factory-programmed, loaded when the machine is built)",
+    );
+    // A reserved byte of the signature, and the H743's UID inside its system memory.
+    expect(lookUpAddress(F407, 0x1fff7a1c)).toMatchObject({ name: "DeviceSignature", contents: null });
+    expect(lookUpAddress(STM32H743XI, 0x1ff1e808)).toMatchObject({
+      name: "SystemMemory0",
+      offset: 0x1e808,
+      contents: "UID",
+    });
+    expect(lookUpAddress(U585, 0x0bfa07a0)).toMatchObject({ name: "DeviceSignature", contents: "FLASH_SIZE" });
+  });
+
   it("unmapped: the BusFault an access there takes", () => {
     expect(lookUpAddress(F407, 0x30000000)).toMatchObject({
       kind: "unmapped",

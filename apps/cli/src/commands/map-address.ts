@@ -28,6 +28,8 @@ export interface AddressLookup {
   readonly name: string | null;
   /** The address's offset in it (null: unmapped). */
   readonly offset: number | null;
+  /** The name of the board's initial contents holding the address (`"UID"`), when memory holds some there. */
+  readonly contents?: string | null;
   /** The default memory map's range there, its memory type and XN (what the MPU's background gives). */
   readonly defaultMap: { readonly name: string; readonly type: string; readonly xn: boolean };
   /** What happens on an access, as lines for people. */
@@ -100,7 +102,21 @@ function lookUp(board: Board, address: number): AddressLookup {
         `${board.roles.dma} ${memory.dmaReachable ? "reaches it" : "cannot reach it (a transfer there is a transfer error)"}`,
       );
     }
-    return { address: a, kind: "memory", name: memory.name, offset: a - memory.start, defaultMap, notes };
+    const held = (board.contents ?? []).find((c) => a >= c.address && a < c.end);
+    if (held !== undefined) {
+      notes.push(
+        `${held.name}${a === held.address ? "" : ` + 0x${(a - held.address).toString(16)}`}: ${held.description} (${hex32(held.address)}-${hex32(held.end - 1)}, factory-programmed, loaded when the machine is built)`,
+      );
+    }
+    return {
+      address: a,
+      kind: "memory",
+      name: memory.name,
+      offset: a - memory.start,
+      contents: held?.name ?? null,
+      defaultMap,
+      notes,
+    };
   }
   const peripheral = board.peripherals.find((p) => a >= p.start && a < p.start + p.size);
   if (peripheral !== undefined) {
@@ -190,7 +206,7 @@ export function renderAddressLookup(board: Board, l: AddressLookup): string {
   const type =
     l.defaultMap.type === "normal" ? "Normal" : l.defaultMap.type === "device" ? "Device" : "Strongly-ordered";
   return [
-    `${hex32(l.address)} on ${board.name}: ${where}${size}`,
+    `${hex32(l.address)} on ${board.name}: ${where}${size}${l.contents ? `, in ${l.contents}` : ""}`,
     ...l.notes.map((n) => `  ${n}`),
     `  default memory map: ${l.defaultMap.name}, ${type}${l.defaultMap.xn ? ", XN" : ""}`,
     "",

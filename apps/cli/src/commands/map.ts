@@ -24,6 +24,27 @@ function defaultMap(address: number): string {
   return `${r.name}, ${type}${r.xn ? ", XN" : ""}`;
 }
 
+/**
+ * Initial contents as the core reads them: little-endian 32-bit words (16 bits for a halfword,
+ * bytes otherwise), at most 4 words and then "...".
+ */
+export function contentsValue(bytes: readonly number[]): string {
+  const n = bytes.length;
+  const word = (i: number) => (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
+  if (n === 2)
+    return `0x${(bytes[0]! | (bytes[1]! << 8)).toString(16).padStart(4, "0")} (${bytes[0]! | (bytes[1]! << 8)})`;
+  if (n % 4 !== 0)
+    return (
+      bytes
+        .slice(0, 16)
+        .map((b) => b.toString(16).padStart(2, "0"))
+        .join(" ") + (n > 16 ? " ..." : "")
+    );
+  const words: string[] = [];
+  for (let i = 0; i < Math.min(n, 16); i += 4) words.push(hex32(word(i)));
+  return words.join(" ") + (n > 16 ? " ..." : "");
+}
+
 function loadLinkerBoard(base: Board, path: string, cwd: string): Board {
   return parseInputFile(path, `--linker-script ${path}`, "map", cwd, (text, file) =>
     boardFromLinkerScript(text, { name: `${base.name}+${basename(file)}`, base }),
@@ -72,6 +93,29 @@ function renderMap(
       defaultMap(m.start),
     ]),
   );
+  if (board.contents.length > 0) {
+    out += `\n${style.bold("Contents")} (factory-programmed bytes of read-only memory, loaded when the machine is built)\n`;
+    out += renderTable(
+      [
+        { header: "name" },
+        { header: "start" },
+        { header: "end" },
+        { header: "size", align: "right" },
+        { header: "in" },
+        { header: "value" },
+        { header: "what" },
+      ],
+      board.contents.map((c) => [
+        c.name,
+        hex32(c.address),
+        hex32(c.end - 1),
+        formatBytes(c.bytes.length),
+        c.region,
+        contentsValue(c.bytes),
+        c.description,
+      ]),
+    );
+  }
   if (board.peripherals.length > 0) {
     out += `\n${style.bold("Peripherals")} (reads of registers with no device attached return 0)\n`;
     out += renderTable(
@@ -133,7 +177,8 @@ export const mapCommand: CommandSpec = {
   description: [
     "Prints the memory regions of a built-in board or a board .json file (start, end, size, kind,",
     "bus access, wait states and where each falls in the default memory map), its peripheral",
-    "ranges and named devices, and its MPU: the architecture (PMSAv7 or PMSAv8), the region count,",
+    "ranges and named devices, the factory-programmed contents of its read-only memory (an STM32's",
+    "unique device ID and flash size), and its MPU: the architecture (PMSAv7 or PMSAv8), the region count,",
     "and the kernel's own regions as its MPU driver lays them out, decoded from their registers",
     "(PMSAv7 RBAR/RASR; PMSAv8 RBAR/RLAR and the MAIR attribute each selects).",
     "",
@@ -174,6 +219,7 @@ export const mapCommand: CommandSpec = {
     "rtos-sim map mps2-an386 --json",
     "rtos-sim map stm32u585",
     "rtos-sim map stm32f407 --address 0x10000000",
+    "rtos-sim map stm32f407 --address 0x1FFF7A10",
   ],
   run({ io, values, positionals, style }) {
     let board = boardOrThrow(positionals[0]!, "map", io.cwd);
@@ -191,7 +237,7 @@ export const mapCommand: CommandSpec = {
     if (values.json) {
       io.out(
         jsonText({
-          board: { ...boardInfo(board), devices: board.devices, bitBand: board.bitBand },
+          board: { ...boardInfo(board), devices: board.devices, bitBand: board.bitBand, contents: board.contents },
           linkerScript: typeof script === "string" ? resolve(io.cwd, script) : null,
           mpu,
           pageOrder: order,
