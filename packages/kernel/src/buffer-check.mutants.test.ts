@@ -104,14 +104,14 @@ describe("checkBuffer: every granule of the span, at the task's privilege", () =
     );
   });
 
-  it("a memory ending inside a granule (the OTP's 0x1FFF7A10): its last bytes are memory, the next one is not", () => {
+  it("a memory ending inside a granule (the device signature's 0x1FFF7A28): its last bytes are memory, the next one is not", () => {
     const m = machine();
-    expect(checkBuffer(m, null, user, 0x1fff7a00, 16, "read")).toBeNull();
-    expect(checkBuffer(m, null, user, 0x1fff7a00, 17, "read")).toBe(
-      "[0x1fff7a00, 0x1fff7a11) is not memory (at 0x1fff7a10)",
+    expect(checkBuffer(m, null, user, 0x1fff7a00, 0x28, "read")).toBeNull();
+    expect(checkBuffer(m, null, user, 0x1fff7a00, 0x29, "read")).toBe(
+      "[0x1fff7a00, 0x1fff7a29) is not memory (at 0x1fff7a28)",
     );
     expect(checkBuffer(m, null, user, 0x1fff79f0, 0x40, "read")).toBe(
-      "[0x1fff79f0, 0x1fff7a30) is not memory (at 0x1fff7a10)",
+      "[0x1fff79f0, 0x1fff7a30) is not memory (at 0x1fff7a28)",
     );
   });
 });

@@ -46,7 +46,7 @@ describe("the ```ts blocks of the docs", () => {
       "docs/contributing.md": 6,
       "docs/writing-an-app.md": 9,
       "packages/alloc/README.md": 1,
-      "packages/hw/README.md": 5,
+      "packages/hw/README.md": 6,
       "packages/kernel/README.md": 2,
       "packages/memcheck/README.md": 1,
       "packages/prng/README.md": 1,

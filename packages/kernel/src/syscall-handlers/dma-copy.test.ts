@@ -178,9 +178,10 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
           yield* t.dmaCopy(t.stackBase, a, 16), // its guard: privileged read-only
           yield* t.dmaCopy(0x0800_0000, a, 16), // flash: its MPU view lets it, no DMA writes flash
           yield* t.dmaCopy(a + 64, 0x0800_0000, 16), // flash as the source: fine
-          // OTP's 528 bytes end at 0x1FFF7A10, inside a 32-byte MPU granule: past it is no memory.
-          yield* t.dmaCopy(a + 128, 0x1fff_7a00, 32),
-          yield* t.dmaCopy(a + 128, 0x1fff_7a00, 16), // the OTP's last 16 bytes: fine
+          // OTP and the device signature after it end at 0x1FFF7A28, inside a 32-byte MPU granule:
+          // past it is no memory.
+          yield* t.dmaCopy(a + 128, 0x1fff_7a00, 48),
+          yield* t.dmaCopy(a + 128, 0x1fff_7a00, 40), // the OTP's last 16 bytes and the signature: fine
         ];
       },
     });
