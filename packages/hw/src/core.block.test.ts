@@ -31,7 +31,7 @@ describe("block transfers are all-or-nothing", () => {
     const m = machine();
     const f = trap(() => m.core.fill(0x080ffff0, 0x55, 8));
     expect(f.faultAddress).toBe(0x080ffff0);
-    expect(Array.from(m.bus.peek(0x080ffff0, 8))).toEqual(new Array(8).fill(0));
+    expect(Array.from(m.bus.peek(0x080ffff0, 8))).toEqual(new Array(8).fill(0xff));
   });
 
   it("a read across two regions that do not share a segment is one hook access and returns both sides", () => {

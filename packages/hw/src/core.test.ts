@@ -366,7 +366,7 @@ describe("block transfers (readBytes, writeBytes, fill)", () => {
     const m = setup();
     const f = trap(() => m.core.writeBytes(0x08000010, new Uint8Array([1, 2, 3])));
     expect([f.exception, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x8200, 0x08000010]);
-    expect(m.bus.peek(0x08000010, 3)).toEqual(new Uint8Array(3));
+    expect(m.bus.peek(0x08000010, 3)).toEqual(new Uint8Array(3).fill(0xff));
   });
 
   it("byte reads of the PPB go register by register (privileged)", () => {

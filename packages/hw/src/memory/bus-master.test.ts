@@ -31,7 +31,7 @@ describe("a bus master besides the core (a DMA)", () => {
     expect(dma.read(0x10000000, 4)).toEqual({ address: 0x10000000, access: "read", reason: "unreachable" });
     expect(dma.write(0x1000fffc, 4, 1)).toEqual({ address: 0x1000fffc, access: "write", reason: "unreachable" });
     expect(dma.write(0x08000000, 4, 1)).toEqual({ address: 0x08000000, access: "write", reason: "read-only" });
-    expect(dma.read(0x08000000, 4)).toBe(0); // flash reads (erased here: zeros in the model)
+    expect(dma.read(0x08000000, 4)).toBe(0xffffffff); // flash reads, erased (0xFF)
     expect(dma.write(0x30000000, 4, 1)).toEqual({ address: 0x30000000, access: "write", reason: "unmapped" });
     expect(dma.read(0x2001fffe, 4)).toEqual({ address: 0x2001fffe, access: "read", reason: "unmapped" });
     expect([...m.bus.peek(0x1000fffc, 4)]).toEqual([0, 0, 0, 0]);

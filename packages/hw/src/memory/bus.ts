@@ -25,6 +25,9 @@ export interface PeripheralHit {
   readonly range: PeripheralRangeSpec;
 }
 
+/** What an erased flash or OTP byte reads. */
+const ERASED = 0xff;
+
 /**
  * The system bus: decodes addresses to memory segments and peripherals. Every memory segment is
  * a window of one ArrayBuffer ({@link Bus.buffer}), placed at an offset congruent to its start
@@ -32,8 +35,9 @@ export interface PeripheralHit {
  * ({@link Bus.offsetOf}); the buffer also holds the core's access tables (see
  * {@link BufferLayout}), so the core's fast paths work through one DataView. It does not check
  * permissions (that is the MPU's job in the core); the core raises BusFaults for what the bus
- * cannot decode. Memory starts as zeros, except the board's initial contents of read-only memory
- * ({@link Board.contents}: device identity registers, system memory), loaded at construction.
+ * cannot decode. RAM and ROM start as zeros, flash and OTP erased (0xFF), and the board's
+ * initial contents of read-only memory ({@link Board.contents}: device identity registers,
+ * system memory) are loaded over that at construction (packages/hw README, "Initial contents").
  */
 export class Bus {
   /** The board whose memory and peripheral ranges the bus decodes. */
@@ -115,6 +119,12 @@ export class Bus {
     }
     // The factory-programmed bytes of read-only memory (defineBoard checked that each entry lies
     // in one read-only region, so in one segment): the rest of memory starts as zeros.
+    // Flash and OTP as erased NOR cells read (all ones) until something is programmed there.
+    for (const seg of segs) {
+      for (const r of seg.regions) {
+        if (r.kind === "flash" || r.kind === "otp") seg.bytes.fill(ERASED, r.start - seg.start, r.start - seg.start + r.size);
+      }
+    }
     for (const c of board.contents ?? []) this.load(c.address, Uint8Array.from(c.bytes));
   }
 

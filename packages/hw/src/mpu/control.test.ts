@@ -42,8 +42,8 @@ describe("PRIVDEFENA", () => {
     const f = trap(() => m.core.read32(0x20000040));
     expect([f.exception, m.scb.cfsr, m.scb.mmfar]).toEqual([4, 0x82, 0x20000040]);
     ack(m);
-    expect(m.core.read32(0x08000000)).toBe(0); // inside region 0
-    expect(m.core.fetch(0x08000000)).toBe(0);
+    expect(m.core.read32(0x08000000)).toBe(0xffffffff); // inside region 0 (erased flash)
+    expect(m.core.fetch(0x08000000)).toBe(0xffff); // a halfword fetch of erased flash
   });
 
   it("off: privileged code outside every region faults too", () => {
@@ -58,7 +58,7 @@ describe("PRIVDEFENA", () => {
     expect([g.exception, m.scb.cfsr]).toEqual([4, 0x01]);
     ack(m);
     expect(m.core.permissionAt(0x20000040)).toBe(0);
-    expect(m.core.read32(0x08000000)).toBe(0);
+    expect(m.core.read32(0x08000000)).toBe(0xffffffff);
   });
 
   it("the background keeps the default map's memory type (unaligned Device access faults)", () => {

@@ -166,7 +166,7 @@ describe("the 4 GiB region (SIZE=31)", () => {
     m.core.write32(0x2001fffc, 7);
     expect(m.core.read32(0x2001fffc)).toBe(7);
     // Flash: readable, a store is a precise BusFault (the MPU allows it, the memory is read-only).
-    expect(m.core.read32(0x08000000)).toBe(0);
+    expect(m.core.read32(0x08000000)).toBe(0xffffffff);
     const f = trap(() => m.core.write32(0x08000000, 1));
     expect([f.exception, m.scb.cfsr, m.scb.bfar]).toEqual([5, 0x8200, 0x08000000]);
     m.core.clearFault();

@@ -230,6 +230,17 @@ describe("per-board core registers", () => {
 });
 
 describe("bus behaviour per board", () => {
+  it("F407: flash and OTP read erased (0xFF), system memory zeros, the device signature its bytes, RAM zeros", () => {
+    const m = machine(STM32F407);
+    expect(m.core.read32(0x08000000)).toBe(0xffffffff);
+    expect(m.core.read8(0x080fffff)).toBe(0xff);
+    expect(m.core.read32(0x1fff7800)).toBe(0xffffffff);
+    expect(m.core.read32(0x1fff0000)).toBe(0);
+    expect(m.core.read16(0x1fff7a22)).toBe(1024);
+    expect(m.core.read32(0x20000000)).toBe(0);
+    expect(m.core.read32(0x10000000)).toBe(0);
+  });
+
   it("F407: a store to flash is a precise BusFault with BFAR = address", () => {
     const m = machine(STM32F407);
     const f = faultOf(() => m.core.write32(0x08000100, 1));
@@ -238,7 +249,7 @@ describe("bus behaviour per board", () => {
     expect(f.faultAddress).toBe(0x08000100);
     expect(m.scb.cfsr).toBe(0x8200);
     expect(m.scb.bfar).toBe(0x08000100);
-    expect(m.bus.peek(0x08000100, 4)).toEqual(new Uint8Array(4)); // nothing written
+    expect(m.bus.peek(0x08000100, 4)).toEqual(new Uint8Array(4).fill(0xff)); // nothing written: still erased
   });
 
   it("F407: flash is readable and fetchable", () => {
@@ -308,7 +319,7 @@ describe("bus behaviour per board", () => {
     const m = machine(STM32F407);
     m.bus.load(0x1fff7a0c, new Uint8Array([1, 2, 3, 4]));
     expect(m.core.read32(0x1fff77fc)).toBe(0);
-    expect(m.core.read32(0x1fff7800)).toBe(0);
+    expect(m.core.read32(0x1fff7800)).toBe(0xffffffff);
     expect(m.core.read32(0x1fff7a0c)).toBe(0x04030201);
     expect(m.bus.regionAt(0x1fff7a0f)!.name).toBe("OTP");
     // RM0090 39: the unique device ID starts right after the OTP lock bytes; a word may straddle them.
@@ -360,7 +371,7 @@ describe("bus behaviour per board", () => {
     const m = machine(STM32H743XI);
     m.bus.load(0x080ffffe, new Uint8Array([1, 2, 3, 4]));
     expect(m.core.read32(0x080ffffe)).toBe(0x04030201);
-    expect(m.core.read32(0x081ffffc)).toBe(0);
+    expect(m.core.read32(0x081ffffc)).toBe(0xffffffff);
     expect(faultOf(() => m.core.write32(0x08100000, 1)).cfsr).toBe(0x8200);
     m.core.clearFault();
     expect(faultOf(() => m.core.read8(0x08200000)).faultAddress).toBe(0x08200000);
@@ -368,8 +379,8 @@ describe("bus behaviour per board", () => {
 
   it("H743xG: the 512 KiB hole between the banks is unmapped", () => {
     const m = machine(STM32H743XG);
-    expect(m.core.read32(0x0807fffc)).toBe(0);
-    expect(m.core.read32(0x08100000)).toBe(0);
+    expect(m.core.read32(0x0807fffc)).toBe(0xffffffff);
+    expect(m.core.read32(0x08100000)).toBe(0xffffffff);
     const f = faultOf(() => m.core.read32(0x08080000));
     expect(f.exception).toBe(ExceptionNumber.BusFault);
     expect(m.scb.bfar).toBe(0x08080000);
@@ -389,7 +400,7 @@ describe("bus behaviour per board", () => {
 
   it("H750: QUADSPI flash reads, refuses stores", () => {
     const m = machine(STM32H750XB);
-    expect(m.core.read32(0x907ffffc)).toBe(0);
+    expect(m.core.read32(0x907ffffc)).toBe(0xffffffff);
     expect(faultOf(() => m.core.write32(0x90000000, 1)).cfsr).toBe(0x8200);
     m.core.clearFault();
     expect(faultOf(() => m.core.read8(0x90800000)).faultAddress).toBe(0x90800000);
