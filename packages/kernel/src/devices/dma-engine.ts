@@ -1,4 +1,4 @@
-import { ActorMode, type BusMaster, type BusMasterError, type BusMasterRefusal, makeActor } from "@rtos-sim/hw";
+import { ActorMode, type BusMaster, type BusMasterRefusal, makeActor } from "@rtos-sim/hw";
 import type { DeviceAlarm } from "./types.js";
 
 /** What a DMA controller model is given by the kernel: its bus master, simulated time and an alarm. */
@@ -56,6 +56,29 @@ export function swapBytes(value: number, width: 1 | 2 | 4): number {
   return (((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24)) >>> 0;
 }
 
+/**
+ * Why a DMA's beat was refused: the bus's reasons ({@link BusMasterRefusal}), or `"dma-mpu"`: the
+ * controller's own protection refused it before it reached the bus (the RP2350's DMA MPU gave
+ * the address a higher security or privilege level than the channel's; RP2350 datasheet 12.6).
+ */
+export type DmaRefusal = BusMasterRefusal | "dma-mpu";
+
+/** A refused beat of a DMA transfer: where, which way, and why ({@link DmaRefusal}). */
+export interface DmaBeatError {
+  /** The first byte of the refused beat (or span). */
+  readonly address: number;
+  /** "read" or "write". */
+  readonly access: "read" | "write";
+  /** Why it was refused. */
+  readonly reason: DmaRefusal;
+}
+
+/**
+ * A controller's own check of its beats before they reach the bus (the RP2350's DMA MPU): true
+ * when it refuses an access of `length` bytes at `address` (a write when `write`).
+ */
+export type DmaGuard = (address: number, length: number, write: boolean) => boolean;
+
 /** A running transfer's progress ({@link DmaEngine.progress}). */
 export interface DmaProgress {
   /** Items moved so far. */
@@ -68,8 +91,8 @@ export interface DmaProgress {
 export interface DmaEngineEvents {
   /** Every item moved. */
   complete(): void;
-  /** A beat the bus refused: `done` items had moved before it. */
-  error(err: BusMasterError, done: number): void;
+  /** A beat the bus (or the controller's {@link DmaGuard}) refused: `done` items had moved before it. */
+  error(err: DmaBeatError, done: number): void;
 }
 
 /** A transfer under way: the plan, when it started, its cost per item and its progress. */
@@ -102,21 +125,25 @@ interface Transfer extends DmaCopyPlan {
  *
  * **Errors**: a beat the bus refuses (unmapped, read-only for a write, or `dmaReachable: false`
  * memory) stops the transfer there: the items before it have landed, {@link DmaEngine.lastError}
- * says which beat, and the front end is told ({@link DmaEngineEvents.error}).
+ * says which beat, and the front end is told ({@link DmaEngineEvents.error}). A controller with
+ * protection of its own (the RP2350's DMA MPU) gives the engine a {@link DmaGuard}: each beat it
+ * refuses stops the transfer the same way, before the bus sees it (reason `"dma-mpu"`).
  */
 export class DmaEngine {
   private transfer: Transfer | null = null;
   /** Whether {@link DmaEngine.settle} is moving items (an item into the controller's own registers re-enters it). */
   private settling = false;
   /** The last refused beat of a transfer (for tests and reports), or null. */
-  lastError: BusMasterError | null = null;
+  lastError: DmaBeatError | null = null;
   private readonly env: DmaEnv;
   private readonly events: DmaEngineEvents;
+  private readonly guard: DmaGuard | null;
   private readonly fire = (at: number): void => this.settle(at);
 
-  constructor(env: DmaEnv, events: DmaEngineEvents) {
+  constructor(env: DmaEnv, events: DmaEngineEvents, guard: DmaGuard | null = null) {
     this.env = env;
     this.events = events;
+    this.guard = guard;
   }
 
   /** Whether a transfer is under way. */
@@ -194,19 +221,26 @@ export class DmaEngine {
       this.burst(t, due);
     }
     const master = this.env.master;
+    const guard = this.guard;
     while (t.done < due) {
       const i = t.done;
-      const v = master.read(ringAddress(t.src, i, t.srcStep, t.srcRing), t.width);
+      const from = ringAddress(t.src, i, t.srcStep, t.srcRing);
+      if (guard?.(from, t.width, false)) {
+        this.fail({ address: from, access: "read", reason: "dma-mpu" }, i);
+        return;
+      }
+      const v = master.read(from, t.width);
       if (typeof v !== "number") {
         this.fail(v, i);
         return;
       }
+      const to = ringAddress(t.dst, i, t.dstStep, t.dstRing);
+      if (guard?.(to, t.width, true)) {
+        this.fail({ address: to, access: "write", reason: "dma-mpu" }, i);
+        return;
+      }
       t.done = i + 1; // before the write: one into the controller's registers stopping it leaves the items after it
-      const err = master.write(
-        ringAddress(t.dst, i, t.dstStep, t.dstRing),
-        t.width,
-        t.swap ? swapBytes(v, t.width) : v,
-      );
+      const err = master.write(to, t.width, t.swap ? swapBytes(v, t.width) : v);
       if (err !== null) {
         t.done = i;
         this.fail(err, i);
@@ -223,7 +257,7 @@ export class DmaEngine {
   }
 
   /** A refused beat after `done` items: the transfer ends, the front end told. */
-  private fail(err: BusMasterError, done: number): void {
+  private fail(err: DmaBeatError, done: number): void {
     this.lastError = err;
     this.end();
     this.events.error(err, done);
@@ -233,15 +267,19 @@ export class DmaEngine {
    * The items due, both addresses incremented by the item size, moved as one read of the source
    * span and one write of the destination span (what the memory checker sees: one access, as a
    * `memcpy` is, so a freed buffer is one report, not one per item). When the bus refuses
-   * either span, nothing moves here and the items go one by one, to stop at the exact one; a
+   * either span (or the controller's guard does), nothing moves here and the items go one by one,
+   * to stop at the exact one; a
    * destination just above its overlapping source never comes here ({@link propagates}).
    */
   private burst(t: Transfer, due: number): void {
     const master = this.env.master;
     const bytes = (due - t.done) * t.width;
-    const data = master.readBlock((t.src + t.done * t.width) >>> 0, bytes);
+    const from = (t.src + t.done * t.width) >>> 0;
+    const to = (t.dst + t.done * t.width) >>> 0;
+    if (this.guard !== null && (this.guard(from, bytes, false) || this.guard(to, bytes, true))) return;
+    const data = master.readBlock(from, bytes);
     if (!(data instanceof Uint8Array)) return;
-    if (master.writeBlock((t.dst + t.done * t.width) >>> 0, data) === null) t.done = due;
+    if (master.writeBlock(to, data) === null) t.done = due;
   }
 
   /** The alarm at the running transfer's completion (re-set after idle time moved the clock). */

@@ -1,6 +1,9 @@
-import type { BusMasterError, BusMasterRefusal, Peripheral, PeripheralAccess } from "@rtos-sim/hw";
-import type { DmaEngine } from "./dma-engine.js";
+import type { BusMasterRefusal, Peripheral, PeripheralAccess } from "@rtos-sim/hw";
+import type { DmaBeatError, DmaEngine } from "./dma-engine.js";
 import { mergeLanes, readLanes } from "./register-bytes.js";
+
+/** A privileged access with no actor: a read made without one (a test's, a debugger's). */
+const PRIVILEGED: PeripheralAccess = { privileged: true, actor: 0 };
 
 /**
  * What every DMA controller model shares around its {@link DmaEngine}: the engine's state as the
@@ -20,18 +23,21 @@ export abstract class DmaFrontEnd implements Peripheral {
   }
 
   /** The last refused beat of a transfer (for tests and reports), or null. */
-  get lastError(): BusMasterError | null {
+  get lastError(): DmaBeatError | null {
     return this.engine.lastError;
   }
 
-  /** Reads a register (sub-word reads take their bytes of it); the beats due land first. */
-  read(offset: number, size: 1 | 2 | 4): number {
+  /**
+   * Reads a register (sub-word reads take their bytes of it) as `access` (default: privileged, as
+   * a debugger or a test reads it); the beats due land first.
+   */
+  read(offset: number, size: 1 | 2 | 4, access: PeripheralAccess = PRIVILEGED): number {
     this.settle();
-    return readLanes(this.register(offset & ~3), offset, size);
+    return readLanes(this.register(offset & ~3, access), offset, size);
   }
 
-  /** The 32-bit register at word offset `reg` (0 where none is modelled). */
-  protected abstract register(reg: number): number;
+  /** The 32-bit register at word offset `reg` as `access` reads it (0 where none is modelled). */
+  protected abstract register(reg: number, access: PeripheralAccess): number;
 
   /** Writes a register (a sub-word write merges its bytes into it); the beats due land first. */
   write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {

@@ -1,5 +1,5 @@
-import { actorTask, type BusMasterError, type PeripheralAccess } from "@rtos-sim/hw";
-import { DmaEngine, type DmaEnv, ringAddress } from "./dma-engine.js";
+import { actorTask, type PeripheralAccess } from "@rtos-sim/hw";
+import { type DmaBeatError, DmaEngine, type DmaEnv, type DmaGuard, ringAddress } from "./dma-engine.js";
 import { DmaFrontEnd } from "./dma-front-end.js";
 import type { DeviceKind } from "./types.js";
 
@@ -108,14 +108,78 @@ export const RpDmaCtrl = {
   AHB_ERROR: 1 << 31,
 } as const;
 
-/** CTRL's read-write fields, bits 23:0 (BUSY and AHB_ERROR are read-only, the errors write-one-to-clear). */
-const CTRL_BITS = 0x00ff_ffff;
-/** The two error flags. */
-const ERROR_BITS = RpDmaCtrl.READ_ERROR | RpDmaCtrl.WRITE_ERROR;
+/** Where a variant of the Raspberry Pi DMA keeps CTRL's fields (the RP2040's {@link RpDmaCtrl}, the RP2350's `Rp2350DmaCtrl`). */
+export interface RpDmaCtrlFields {
+  /** Enable. */
+  readonly EN: number;
+  /** Shift of DATA_SIZE (2 bits). */
+  readonly DATA_SIZE_SHIFT: number;
+  /** The read address increments. */
+  readonly INCR_READ: number;
+  /** The write address increments. */
+  readonly INCR_WRITE: number;
+  /** Shift of RING_SIZE (4 bits). */
+  readonly RING_SIZE_SHIFT: number;
+  /** The ring applies to the write address. */
+  readonly RING_SEL: number;
+  /** Shift of TREQ_SEL (6 bits). */
+  readonly TREQ_SEL_SHIFT: number;
+  /** TREQ_SEL's permanent request. */
+  readonly TREQ_PERMANENT: number;
+  /** No IRQ at a sequence's end. */
+  readonly IRQ_QUIET: number;
+  /** Bytes reversed within each item. */
+  readonly BSWAP: number;
+  /** Read-only: a sequence triggered and not over. */
+  readonly BUSY: number;
+  /** A refused write beat (write one to clear). */
+  readonly WRITE_ERROR: number;
+  /** A refused read beat (write one to clear). */
+  readonly READ_ERROR: number;
+  /** Read-only: either error. */
+  readonly AHB_ERROR: number;
+}
+
+/**
+ * What differs between the Raspberry Pi DMA controllers the model covers, channel 0's four
+ * registers and their aliases being at the same offsets on both: CTRL's field positions, the
+ * global registers' offsets, the channel count and TRANS_COUNT's count field.
+ */
+export interface RpDmaVariant {
+  /** CTRL's fields. */
+  readonly ctrl: RpDmaCtrlFields;
+  /** CTRL's read-write bits (BUSY and AHB_ERROR read-only, the errors write-one-to-clear). */
+  readonly ctrlBits: number;
+  /** INCR_READ_REV (the read address decrements, or steps twice the size without INCR_READ), 0 where the controller has none. */
+  readonly incrReadRev: number;
+  /** INCR_WRITE_REV, the same for the write address, 0 where none. */
+  readonly incrWriteRev: number;
+  /** TRANS_COUNT's count bits: a trigger with any bit above them set (the RP2350's MODE) is refused. */
+  readonly countBits: number;
+  /** N_CHANNELS. */
+  readonly channels: number;
+  /** Offsets of the global registers that moved between the controllers. */
+  readonly regs: {
+    readonly MULTI_CHAN_TRIGGER: number;
+    readonly SNIFF_DATA: number;
+    readonly CHAN_ABORT: number;
+    readonly N_CHANNELS: number;
+  };
+}
+
+/** The RP2040's DMA (datasheet 2.5.7): CTRL's bits 23:0 read-write, a 32-bit count, 12 channels. */
+export const RP2040_DMA: RpDmaVariant = {
+  ctrl: RpDmaCtrl,
+  ctrlBits: 0x00ff_ffff,
+  incrReadRev: 0,
+  incrWriteRev: 0,
+  countBits: 0xffff_ffff,
+  channels: 12,
+  regs: RpDmaReg,
+};
+
 /** INTR, INTE and INTF hold a bit per channel, 15:0. */
 const IRQ_BITS = 0xffff;
-/** The RP2040's DMA channels (N_CHANNELS). */
-const CHANNELS = 12;
 
 /** A channel-0 register by its offset: which of the four it is and whether the offset triggers. */
 const CHANNEL_REGS: Readonly<Record<number, readonly ["read" | "write" | "count" | "ctrl", boolean]>> = {
@@ -149,7 +213,9 @@ interface Sequence {
 }
 
 /**
- * The RP2040's DMA controller (RP2040 datasheet, chapter 2.5 "DMA"), reduced as {@link Dma} and
+ * The Raspberry Pi DMA controller's channel 0, as the RP2040's (RP2040 datasheet, chapter 2.5
+ * "DMA") and, with its security registers added, the RP2350's ({@link Rp2350Dma}) front ends share
+ * it ({@link RpDmaVariant} says what moved). Described here as the RP2040's, reduced as {@link Dma} and
  * {@link Gpdma} are to what shows that the MPU checks only the core's accesses and the DMA is
  * another bus master: channel 0, its four registers and their aliases, on the shared transfer
  * engine ({@link DmaEngine}: the same time per beat and settle-on-observe as DMA2 and GPDMA1).
@@ -216,9 +282,9 @@ interface Sequence {
  * t.write32(dma + RpDmaReg.INTR, 1);
  * ```
  */
-export class Rp2040Dma extends DmaFrontEnd {
+export abstract class RpDma extends DmaFrontEnd {
   /** Which register interface this is: the key of the controller's driver ({@link DMA_DRIVERS}). */
-  readonly kind = "rp2040-dma" as const;
+  abstract readonly kind: "rp2040-dma" | "rp2350-dma";
   readonly name: string;
   /** 4 KiB of registers (the DMA's block up to the debug registers; the atomic aliases follow it). A task granted it gets the first 1 KiB. */
   readonly size = 0x1000;
@@ -246,42 +312,88 @@ export class Rp2040Dma extends DmaFrontEnd {
   protected readonly engine: DmaEngine;
   /** The task that triggered the channel (the DMA's writes are reported as its). */
   private task = 0;
+  /** What differs between the controllers ({@link RpDmaVariant}). */
+  protected readonly variant: RpDmaVariant;
 
-  constructor(name: string, env: DmaEnv) {
+  /**
+   * The controller `name` of `variant`; when `guarded`, {@link RpDma.refuses} checks each beat
+   * before the bus does (the RP2350's DMA MPU).
+   */
+  constructor(name: string, env: DmaEnv, variant: RpDmaVariant, guarded = false) {
     super();
     this.name = name;
-    this.engine = new DmaEngine(env, {
-      complete: () => this.complete(),
-      error: (err, done) => this.error(err, done),
-    });
+    this.variant = variant;
+    const guard: DmaGuard | null = guarded ? (address, length, write) => this.refuses(address, length, write) : null;
+    this.engine = new DmaEngine(
+      env,
+      {
+        complete: () => this.complete(),
+        error: (err, done) => this.error(err, done),
+      },
+      guard,
+    );
   }
 
-  protected register(reg: number): number {
+  /** Whether the controller's own protection refuses a beat of channel 0 (never on the RP2040: it has none). */
+  protected refuses(_address: number, _length: number, _write: boolean): boolean {
+    return false;
+  }
+
+  /**
+   * Whether `access` may program, trigger, abort or read channel 0 (its registers, its INTR bit,
+   * CHAN_ABORT's and MULTI_CHAN_TRIGGER's bit 0): always on the RP2040, whose channels have no
+   * security attribute; the RP2350 compares the access's level with SECCFG_CH0's.
+   */
+  protected permits(_access: PeripheralAccess): boolean {
+    return true;
+  }
+
+  /**
+   * The channel bits of interrupt `irq`'s registers (INTEn, INTFn, INTSn) `access` may see and
+   * write: every channel on the RP2040; the RP2350's SECCFG_IRQn narrows it.
+   */
+  protected irqChannels(_irq: 0 | 1, _access: PeripheralAccess): number {
+    return IRQ_BITS;
+  }
+
+  /** A successful write to one of channel 0's registers (the RP2350 sets SECCFG_CH0.LOCK). */
+  protected programmed(): void {}
+
+  /** A register the RP-series core does not know, read by `access` (0: none; the RP2350's security registers). */
+  protected otherRegister(_reg: number, _access: PeripheralAccess): number {
+    return 0;
+  }
+
+  /** A write of `value` to a register the core does not know (ignored; the RP2350's security registers). */
+  protected writeOther(_reg: number, _value: number, _access: PeripheralAccess): void {}
+
+  protected register(reg: number, access: PeripheralAccess): number {
     const entry = CHANNEL_REGS[reg];
-    if (entry !== undefined) return this.channelRegister(entry[0]);
+    if (entry !== undefined) return this.permits(access) ? this.channelRegister(entry[0]) : 0;
+    const g = this.variant.regs;
     switch (reg) {
       case RpDmaReg.INTR:
-        return this.intr;
+        return this.intr & (this.permits(access) ? IRQ_BITS : ~1);
       case RpDmaReg.INTE0:
-        return this.inte0;
+        return this.inte0 & this.irqChannels(0, access);
       case RpDmaReg.INTF0:
-        return this.intf0;
+        return this.intf0 & this.irqChannels(0, access);
       case RpDmaReg.INTS0:
-        return (this.intr | this.intf0) & this.inte0;
+        return (this.intr | this.intf0) & this.inte0 & this.irqChannels(0, access);
       case RpDmaReg.INTE1:
-        return this.inte1;
+        return this.inte1 & this.irqChannels(1, access);
       case RpDmaReg.INTF1:
-        return this.intf1;
+        return this.intf1 & this.irqChannels(1, access);
       case RpDmaReg.INTS1:
-        return (this.intr | this.intf1) & this.inte1;
-      case RpDmaReg.SNIFF_DATA:
+        return (this.intr | this.intf1) & this.inte1 & this.irqChannels(1, access);
+      case g.SNIFF_DATA:
         return this.sniffData;
-      case RpDmaReg.N_CHANNELS:
-        return CHANNELS;
+      case g.N_CHANNELS:
+        return this.variant.channels;
       case RpDmaReg.CH0_DBG_TCR:
-        return this.reload;
+        return this.permits(access) ? this.reload : 0;
       default:
-        return 0;
+        return this.otherRegister(reg, access);
     }
   }
 
@@ -300,9 +412,9 @@ export class Rp2040Dma extends DmaFrontEnd {
       default:
         return (
           (this.ctrl |
-            (this.active ? RpDmaCtrl.BUSY : 0) |
+            (this.active ? this.variant.ctrl.BUSY : 0) |
             this.errors |
-            (this.errors !== 0 ? RpDmaCtrl.AHB_ERROR : 0)) >>>
+            (this.errors !== 0 ? this.variant.ctrl.AHB_ERROR : 0)) >>>
           0
         );
     }
@@ -310,7 +422,8 @@ export class Rp2040Dma extends DmaFrontEnd {
 
   /**
    * A store to a register (after the beats due landed): the RP2040's IO registers take every
-   * write as 32 bits, a narrow store's data replicated across the word (datasheet 2.1.4).
+   * write as 32 bits, a narrow store's data replicated across the word (datasheet 2.1.4; the
+   * RP2350 model keeps the rule).
    */
   override write(offset: number, size: 1 | 2 | 4, value: number, access: PeripheralAccess): void {
     this.settle();
@@ -326,38 +439,47 @@ export class Rp2040Dma extends DmaFrontEnd {
   protected writeRegister(reg: number, merge: (old: number) => number, access: PeripheralAccess): void {
     const value = merge(0);
     const entry = CHANNEL_REGS[reg];
+    const mine = this.permits(access); // whether the access may touch channel 0
     if (entry !== undefined) {
+      if (!mine) return; // a failed write: ignored
       this.writeChannel(entry[0], entry[1], value, actorTask(access.actor));
+      this.programmed();
       return;
     }
+    const g = this.variant.regs;
     switch (reg) {
       case RpDmaReg.INTR:
+        this.intr &= ~(value & (mine ? IRQ_BITS : ~1));
+        return;
       case RpDmaReg.INTS0:
+        this.intr &= ~(value & this.irqChannels(0, access));
+        return;
       case RpDmaReg.INTS1:
-        this.intr &= ~(value & IRQ_BITS);
+        this.intr &= ~(value & this.irqChannels(1, access));
         return;
       case RpDmaReg.INTE0:
-        this.inte0 = value & IRQ_BITS;
+        this.inte0 = masked(this.inte0, value, this.irqChannels(0, access));
         return;
       case RpDmaReg.INTF0:
-        this.intf0 = value & IRQ_BITS;
+        this.intf0 = masked(this.intf0, value, this.irqChannels(0, access));
         return;
       case RpDmaReg.INTE1:
-        this.inte1 = value & IRQ_BITS;
+        this.inte1 = masked(this.inte1, value, this.irqChannels(1, access));
         return;
       case RpDmaReg.INTF1:
-        this.intf1 = value & IRQ_BITS;
+        this.intf1 = masked(this.intf1, value, this.irqChannels(1, access));
         return;
-      case RpDmaReg.MULTI_CHAN_TRIGGER:
-        if ((value & 1) !== 0) this.trigger(1, actorTask(access.actor));
+      case g.MULTI_CHAN_TRIGGER:
+        if ((value & 1) !== 0 && mine) this.trigger(1, actorTask(access.actor));
         return;
-      case RpDmaReg.SNIFF_DATA:
+      case g.SNIFF_DATA:
         this.sniffData = value;
         return;
-      case RpDmaReg.CHAN_ABORT:
-        if ((value & 1) !== 0) this.abort();
+      case g.CHAN_ABORT:
+        if ((value & 1) !== 0 && mine) this.abort();
         return;
       default:
+        this.writeOther(reg, value, access);
         return;
     }
   }
@@ -379,8 +501,9 @@ export class Rp2040Dma extends DmaFrontEnd {
     if (which === "read") this.readAddr = value;
     else if (which === "write") this.writeAddr = value;
     else {
-      this.errors &= ~(value & ERROR_BITS);
-      this.ctrl = value & CTRL_BITS;
+      const c = this.variant.ctrl;
+      this.errors &= ~(value & (c.READ_ERROR | c.WRITE_ERROR));
+      this.ctrl = value & this.variant.ctrlBits;
     }
     if (this.active)
       this.proceed(); // a trigger while BUSY is ignored; the write takes effect
@@ -389,17 +512,19 @@ export class Rp2040Dma extends DmaFrontEnd {
 
   /** A trigger with `value` (the written data: 0 is a null trigger) by `task` (2.5.2). */
   private trigger(value: number, task: number): void {
+    const c = this.variant.ctrl;
     if (value === 0) {
-      if ((this.ctrl & RpDmaCtrl.IRQ_QUIET) !== 0) this.intr |= 1;
+      if ((this.ctrl & c.IRQ_QUIET) !== 0) this.intr |= 1;
       return;
     }
-    if ((this.ctrl & RpDmaCtrl.EN) === 0 || this.active) return;
-    const size = (this.ctrl >>> RpDmaCtrl.DATA_SIZE_SHIFT) & 3;
+    if ((this.ctrl & c.EN) === 0 || this.active) return;
+    const size = (this.ctrl >>> c.DATA_SIZE_SHIFT) & 3;
     if (size === 3) return; // reserved: the model refuses the trigger
+    if ((this.reload & ~this.variant.countBits) !== 0) return; // the RP2350's MODE: only NORMAL is modelled
     const width = 1 << size;
     this.readAddr = (this.readAddr & ~(width - 1)) >>> 0;
     this.writeAddr = (this.writeAddr & ~(width - 1)) >>> 0;
-    this.count = this.reload;
+    this.count = (this.reload & this.variant.countBits) >>> 0;
     this.task = task;
     this.active = true;
     this.proceed();
@@ -410,18 +535,19 @@ export class Rp2040Dma extends DmaFrontEnd {
    * (TREQ_SEL = 0x3f), beats left (none left: the sequence is over at once).
    */
   private proceed(): void {
-    if ((this.ctrl & RpDmaCtrl.EN) === 0) return; // paused
-    if (((this.ctrl >>> RpDmaCtrl.TREQ_SEL_SHIFT) & 0x3f) !== RpDmaCtrl.TREQ_PERMANENT) return; // a request that never comes
+    const c = this.variant.ctrl;
+    if ((this.ctrl & c.EN) === 0) return; // paused
+    if (((this.ctrl >>> c.TREQ_SEL_SHIFT) & 0x3f) !== c.TREQ_PERMANENT) return; // a request that never comes
     if (this.count === 0) {
       this.complete();
       return;
     }
-    const width = 1 << ((this.ctrl >>> RpDmaCtrl.DATA_SIZE_SHIFT) & 3);
-    const srcStep = (this.ctrl & RpDmaCtrl.INCR_READ) !== 0 ? width : 0;
-    const dstStep = (this.ctrl & RpDmaCtrl.INCR_WRITE) !== 0 ? width : 0;
-    const ringBits = (this.ctrl >>> RpDmaCtrl.RING_SIZE_SHIFT) & 0xf;
+    const width = 1 << ((this.ctrl >>> c.DATA_SIZE_SHIFT) & 3);
+    const srcStep = step(this.ctrl, c.INCR_READ, this.variant.incrReadRev, width);
+    const dstStep = step(this.ctrl, c.INCR_WRITE, this.variant.incrWriteRev, width);
+    const ringBits = (this.ctrl >>> c.RING_SIZE_SHIFT) & 0xf;
     const ring = ringBits === 0 ? 0 : 2 ** ringBits;
-    const onWrite = (this.ctrl & RpDmaCtrl.RING_SEL) !== 0;
+    const onWrite = (this.ctrl & c.RING_SEL) !== 0;
     const s: Sequence = {
       src: this.readAddr,
       dst: this.writeAddr,
@@ -442,7 +568,7 @@ export class Rp2040Dma extends DmaFrontEnd {
         dstStep,
         srcRing: s.srcRing,
         dstRing: s.dstRing,
-        swap: (this.ctrl & RpDmaCtrl.BSWAP) !== 0,
+        swap: (this.ctrl & c.BSWAP) !== 0,
       },
       this.task,
     );
@@ -476,15 +602,44 @@ export class Rp2040Dma extends DmaFrontEnd {
     const s = this.sequence;
     this.keep(s?.beats ?? 0);
     this.active = false;
-    if ((this.ctrl & RpDmaCtrl.IRQ_QUIET) === 0) this.intr |= 1;
+    if ((this.ctrl & this.variant.ctrl.IRQ_QUIET) === 0) this.intr |= 1;
   }
 
   /** A refused beat after `done` beats: its error flag, BUSY low, INTR bit 0 raised whatever IRQ_QUIET says. */
-  private error(err: BusMasterError, done: number): void {
+  private error(err: DmaBeatError, done: number): void {
     this.keep(done);
-    this.errors |= err.access === "read" ? RpDmaCtrl.READ_ERROR : RpDmaCtrl.WRITE_ERROR;
+    this.errors |= err.access === "read" ? this.variant.ctrl.READ_ERROR : this.variant.ctrl.WRITE_ERROR;
     this.active = false;
     this.intr |= 1;
+  }
+}
+
+/**
+ * A channel's address step per beat: the size when INCR is set, else 0; with the RP2350's REV bit
+ * (`rev`, 0 on the RP2040), minus the size when INCR is set, else twice the size (RP2350 datasheet
+ * 12.6.10, CH0_CTRL_TRIG INCR_READ_REV and INCR_WRITE_REV).
+ */
+function step(ctrl: number, incr: number, rev: number, width: number): number {
+  const reversed = (ctrl & rev) !== 0;
+  if ((ctrl & incr) !== 0) return reversed ? -width : width;
+  return reversed ? 2 * width : 0;
+}
+
+/** `old` with the bits of `mask` taken from `value` (an IRQ register written through a narrowed view). */
+function masked(old: number, value: number, mask: number): number {
+  return ((old & ~mask) | (value & mask & IRQ_BITS)) >>> 0;
+}
+
+/**
+ * The RP2040's DMA controller (RP2040 datasheet, chapter 2.5 "DMA"): {@link RpDma} with the
+ * RP2040's registers ({@link RP2040_DMA}), no security attribute on its channels.
+ */
+export class Rp2040Dma extends RpDma {
+  /** Which register interface this is: the key of the controller's driver ({@link DMA_DRIVERS}). */
+  readonly kind = "rp2040-dma" as const;
+
+  constructor(name: string, env: DmaEnv) {
+    super(name, env, RP2040_DMA);
   }
 }
 
