@@ -85,14 +85,32 @@ export type { DmaController, DmaControllerKind } from "./devices/dma-controller.
 export { DMA_MODELS, dmaDevice, dmaKindOf } from "./devices/dma-controller.js";
 export type { DmaCopyRequest, DmaDriver, DmaPort } from "./devices/dma-driver.js";
 export { DMA_DRIVERS } from "./devices/dma-driver.js";
-export type { DmaCopyPlan, DmaEngineEvents, DmaEnv, DmaProgress } from "./devices/dma-engine.js";
+export type {
+  DmaBeatError,
+  DmaCopyPlan,
+  DmaEngineEvents,
+  DmaEnv,
+  DmaGuard,
+  DmaProgress,
+  DmaRefusal,
+} from "./devices/dma-engine.js";
 export { DmaEngine, ringAddress, swapBytes } from "./devices/dma-engine.js";
 export { DmaFrontEnd } from "./devices/dma-front-end.js";
 export { Gpdma, GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2, gpdmaDevice } from "./devices/gpdma.js";
 export { Gpio, GpioReg, gpioDevice } from "./devices/gpio.js";
 export type { DevicePlacement } from "./devices/placement.js";
 export { placeDevices } from "./devices/placement.js";
-export { Rp2040Dma, RpDmaCtrl, RpDmaReg, rp2040DmaDevice } from "./devices/rp2040-dma.js";
+export type { RpDmaCtrlFields, RpDmaVariant } from "./devices/rp2040-dma.js";
+export { RP2040_DMA, Rp2040Dma, RpDma, RpDmaCtrl, RpDmaReg, rp2040DmaDevice } from "./devices/rp2040-dma.js";
+export {
+  RP2350_DMA,
+  Rp2350Dma,
+  Rp2350DmaCtrl,
+  Rp2350DmaMpu,
+  Rp2350DmaReg,
+  Rp2350Seccfg,
+  rp2350DmaDevice,
+} from "./devices/rp2350-dma.js";
 export { Sensor, SensorReg, sensorDevice } from "./devices/sensor.js";
 export type { DeviceOf, DeviceRole } from "./devices/table.js";
 export { DEVICE_ROLES, DEVICES, isDeviceRole } from "./devices/table.js";

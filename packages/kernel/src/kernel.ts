@@ -19,6 +19,7 @@ import type { FrameOptions } from "./data/call-stack.js";
 import { resolveFrameOptions } from "./data/frame-options.js";
 import { attachDevices, type KernelDevices } from "./devices/attach.js";
 import { deviceAlarm } from "./devices/device-alarm.js";
+import { DMA_DRIVERS } from "./devices/dma-driver.js";
 import type { DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
@@ -266,7 +267,18 @@ export class Kernel {
       cycles: () => (this.scheduler ? this.scheduler.now().cycles : 0),
       alarm: () => deviceAlarm(core, this.alarms.channel(), () => (this.scheduler ? this.scheduler.now().cycles : 0)),
       busMaster: () => new BusMaster(this.machine.bus, core),
+      architecture: board.mpuArchitecture,
     });
+    // The RP2350's DMA channel resets Secure-Privileged: privileged, before any task runs, the
+    // kernel marks its own memory (its block, the image) Secure-Privileged in the DMA's MPU and
+    // lowers the channel to Secure-Unprivileged (docs/mpu-model.md, "DMA").
+    const dma = this.devices.dma;
+    if (dma !== undefined) {
+      DMA_DRIVERS[dma.kind].prepare?.(core, this.device("dma").base, [
+        this.kernelBlock,
+        { base: image.start, size: image.size },
+      ]);
+    }
     const code = this.layout.code;
     this.mpuDriver = createMpuDriver(this.machine);
     this.codeIsolation = options.codeIsolation ?? "per-task";

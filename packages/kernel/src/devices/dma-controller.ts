@@ -1,13 +1,15 @@
+import type { Board } from "@rtos-sim/hw";
 import { type Dma, dmaStreamDevice } from "./dma.js";
 import { type Gpdma, gpdmaDevice } from "./gpdma.js";
 import { type Rp2040Dma, rp2040DmaDevice } from "./rp2040-dma.js";
+import { type Rp2350Dma, rp2350DmaDevice } from "./rp2350-dma.js";
 import type { DeviceKind } from "./types.js";
 
 /**
  * A DMA controller model the `dma` role can be: RM0090's stream ({@link Dma}), RM0456's channel
- * ({@link Gpdma}) or the RP2040's channel ({@link Rp2040Dma}).
+ * ({@link Gpdma}), the RP2040's channel ({@link Rp2040Dma}) or the RP2350's ({@link Rp2350Dma}).
  */
-export type DmaController = Dma | Gpdma | Rp2040Dma;
+export type DmaController = Dma | Gpdma | Rp2040Dma | Rp2350Dma;
 
 /** The register interface of a DMA controller model: the key of its driver ({@link DMA_DRIVERS}). */
 export type DmaControllerKind = DmaController["kind"];
@@ -20,34 +22,40 @@ export const DMA_MODELS: {
   readonly "stm32-gpdma": DeviceKind<Gpdma>;
   /** The RP2040 datasheet's DMA channel ({@link Rp2040Dma}): the RP2040's DMA. */
   readonly "rp2040-dma": DeviceKind<Rp2040Dma>;
+  /** The RP2350 datasheet's DMA channel with its security registers ({@link Rp2350Dma}): the RP2350's DMA. */
+  readonly "rp2350-dma": DeviceKind<Rp2350Dma>;
 } = {
   "stm32-dma": dmaStreamDevice,
   "stm32-gpdma": gpdmaDevice,
   "rp2040-dma": rp2040DmaDevice,
+  "rp2350-dma": rp2350DmaDevice,
 };
 
 /**
  * Which controller model a board's `dma` role gets, by the name the board gives the device: a
  * `GPDMA<n>` (the STM32U5's GPDMA1, RM0456) gets {@link Gpdma}; a device named `DMA`, unnumbered
- * (the RP2040 datasheet's and the Pico SDK's name for the RP2040's controller), gets
- * {@link Rp2040Dma}; any other name (the STM32F4/H7's DMA2, RM0090) gets {@link Dma}. A board
- * file or JSON board picks the model by naming its device.
+ * (the Raspberry Pi datasheets' and the Pico SDK's name for their controller), gets
+ * {@link Rp2350Dma} on an ARMv8-M board (`architecture` "pmsav8": the RP2350) and
+ * {@link Rp2040Dma} elsewhere; any other name (the STM32F4/H7's DMA2, RM0090) gets {@link Dma}. A
+ * board file or JSON board picks the model by naming its device.
  *
  * @example
  * ```ts
  * dmaKindOf("GPDMA1"); // "stm32-gpdma"
  * dmaKindOf("DMA"); // "rp2040-dma"
+ * dmaKindOf("DMA", "pmsav8"); // "rp2350-dma"
  * dmaKindOf("DMA2"); // "stm32-dma"
  * ```
  */
-export function dmaKindOf(name: string): DmaControllerKind {
+export function dmaKindOf(name: string, architecture?: Board["mpuArchitecture"]): DmaControllerKind {
   if (/^GPDMA\d*$/.test(name)) return "stm32-gpdma";
-  return name === "DMA" ? "rp2040-dma" : "stm32-dma";
+  if (name !== "DMA") return "stm32-dma";
+  return architecture === "pmsav8" ? "rp2350-dma" : "rp2040-dma";
 }
 
 /** The DMA role: a memory-to-memory DMA controller ({@link dmaKindOf} picks its registers), a bus master the MPU does not see. */
 export const dmaDevice: DeviceKind<DmaController> = {
   summary:
-    "DMA controller, memory-to-memory: DMA2 stream 0 (STM32F4/H7 registers), GPDMA1 channel 0 (STM32U5 registers) or the RP2040's DMA channel 0, a bus master the MPU does not check",
-  create: (name, env) => DMA_MODELS[dmaKindOf(name)].create(name, env),
+    "DMA controller, memory-to-memory: DMA2 stream 0 (STM32F4/H7 registers), GPDMA1 channel 0 (STM32U5 registers), the RP2040's or the RP2350's DMA channel 0, a bus master the MPU does not check",
+  create: (name, env) => DMA_MODELS[dmaKindOf(name, env.architecture)].create(name, env),
 };

@@ -1,7 +1,8 @@
 import { DmaCr, DmaFlag, DmaReg } from "./dma.js";
 import type { DmaControllerKind } from "./dma-controller.js";
 import { GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2 } from "./gpdma.js";
-import { RpDmaCtrl, RpDmaReg } from "./rp2040-dma.js";
+import { RpDmaCtrl, type RpDmaCtrlFields, RpDmaReg } from "./rp2040-dma.js";
+import { Rp2350DmaCtrl, Rp2350DmaMpu, Rp2350DmaReg, Rp2350Seccfg } from "./rp2350-dma.js";
 
 /** What a driver reads and writes the controller's registers through: the core (a kernel) or a task's context (its MPU view). */
 export interface DmaPort {
@@ -49,6 +50,14 @@ export interface DmaDriver {
   flags(port: DmaPort, base: number): number;
   /** Clears `flags` (end flags) in the status register. */
   clear(port: DmaPort, base: number, flags: number): void;
+  /**
+   * What the kernel does once at boot, privileged, before any task may program the channel
+   * (absent: nothing): the RP2350's channel resets Secure-Privileged, so the kernel marks
+   * `protect` (its own memory) Secure-Privileged in the DMA MPU, one region each, and lowers the
+   * channel to Secure-Unprivileged: a task granted the registers can program it, and its beats
+   * cannot reach those ranges.
+   */
+  prepare?(port: DmaPort, base: number, protect: readonly { readonly base: number; readonly size: number }[]): void;
 }
 
 /** RM0090's DMA2 stream 0: PAR, M0AR, NDTR (items), then SxCR with EN (RM0090, "Stream configuration procedure"). */
@@ -98,8 +107,40 @@ const gpdmaDriver: DmaDriver = {
   clear: (port, base, flags) => port.write32(base + GpdmaReg.C0FCR, flags),
 };
 
-/** The RP2040 channel's error flags (in CH0_CTRL_TRIG). */
-const RP_ERRORS = RpDmaCtrl.READ_ERROR | RpDmaCtrl.WRITE_ERROR;
+/**
+ * The Raspberry Pi DMA's channel 0 with CTRL's fields at `c` (the RP2040's or the RP2350's): the
+ * driver below, the same sequence on both.
+ */
+function rpDriver(c: RpDmaCtrlFields): DmaDriver {
+  const errors = (c.READ_ERROR | c.WRITE_ERROR) >>> 0;
+  return {
+    channel: "channel 0",
+    doneFlag: c.EN,
+    endFlags: (c.EN | errors) >>> 0,
+    errorFlags: errors,
+    firstRegister: RpDmaReg.CH0_READ_ADDR,
+    maxItems: () => 0xffff_ffff,
+    enabled: (port, base) => (port.read32(base + RpDmaReg.CH0_AL1_CTRL) & c.BUSY) !== 0,
+    start(port, base, { src, dst, bytes, size }) {
+      port.write32(base + RpDmaReg.CH0_READ_ADDR, src);
+      port.write32(base + RpDmaReg.CH0_WRITE_ADDR, dst);
+      port.write32(base + RpDmaReg.CH0_TRANS_COUNT, bytes >>> size);
+      const ctrl =
+        c.EN | (size << c.DATA_SIZE_SHIFT) | c.INCR_READ | c.INCR_WRITE | (c.TREQ_PERMANENT << c.TREQ_SEL_SHIFT);
+      port.write32(base + RpDmaReg.CH0_CTRL_TRIG, ctrl);
+    },
+    flags(port, base) {
+      const ctrl = port.read32(base + RpDmaReg.CH0_AL1_CTRL);
+      if ((ctrl & c.BUSY) !== 0) return 0;
+      return (ctrl & errors) !== 0 ? (ctrl & errors) >>> 0 : ctrl & c.EN;
+    },
+    clear(port, base, flags) {
+      const ctrl = port.read32(base + RpDmaReg.CH0_AL1_CTRL);
+      const next = (ctrl & ~errors & ~(flags & c.EN)) | (flags & errors);
+      port.write32(base + RpDmaReg.CH0_AL1_CTRL, next >>> 0);
+    },
+  };
+}
 
 /**
  * The RP2040's DMA channel 0: READ_ADDR, WRITE_ADDR, TRANS_COUNT (items), then CTRL_TRIG with EN,
@@ -112,35 +153,27 @@ const RP_ERRORS = RpDmaCtrl.READ_ERROR | RpDmaCtrl.WRITE_ERROR;
  * done flag: a sequence triggered and over without an error). Clearing writes the error bits back
  * (write one to clear) and clears EN, so a cleared channel shows no end flag; enabled is BUSY.
  */
-const rp2040Driver: DmaDriver = {
-  channel: "channel 0",
-  doneFlag: RpDmaCtrl.EN,
-  endFlags: RpDmaCtrl.EN | RP_ERRORS,
-  errorFlags: RP_ERRORS,
-  firstRegister: RpDmaReg.CH0_READ_ADDR,
-  maxItems: () => 0xffff_ffff,
-  enabled: (port, base) => (port.read32(base + RpDmaReg.CH0_AL1_CTRL) & RpDmaCtrl.BUSY) !== 0,
-  start(port, base, { src, dst, bytes, size }) {
-    port.write32(base + RpDmaReg.CH0_READ_ADDR, src);
-    port.write32(base + RpDmaReg.CH0_WRITE_ADDR, dst);
-    port.write32(base + RpDmaReg.CH0_TRANS_COUNT, bytes >>> size);
-    const ctrl =
-      RpDmaCtrl.EN |
-      (size << RpDmaCtrl.DATA_SIZE_SHIFT) |
-      RpDmaCtrl.INCR_READ |
-      RpDmaCtrl.INCR_WRITE |
-      (RpDmaCtrl.TREQ_PERMANENT << RpDmaCtrl.TREQ_SEL_SHIFT);
-    port.write32(base + RpDmaReg.CH0_CTRL_TRIG, ctrl);
-  },
-  flags(port, base) {
-    const ctrl = port.read32(base + RpDmaReg.CH0_AL1_CTRL);
-    if ((ctrl & RpDmaCtrl.BUSY) !== 0) return 0;
-    return (ctrl & RP_ERRORS) !== 0 ? (ctrl & RP_ERRORS) >>> 0 : ctrl & RpDmaCtrl.EN;
-  },
-  clear(port, base, flags) {
-    const ctrl = port.read32(base + RpDmaReg.CH0_AL1_CTRL);
-    const next = (ctrl & ~RP_ERRORS & ~(flags & RpDmaCtrl.EN)) | (flags & RP_ERRORS);
-    port.write32(base + RpDmaReg.CH0_AL1_CTRL, next >>> 0);
+const rp2040Driver: DmaDriver = rpDriver(RpDmaCtrl);
+
+/**
+ * The RP2350's DMA channel 0: the RP2040's sequence with the RP2350's CTRL fields (RP2350
+ * datasheet 12.6), and what the kernel does at boot ({@link DmaDriver.prepare}): MPU_BARn and
+ * MPU_LARn over each range to protect (Secure, Privileged, enabled; regions 0 up), MPU_CTRL left
+ * at reset (every other address Non-secure Unprivileged), then SECCFG_CH0 = S (Secure,
+ * Unprivileged), before anything writes the channel's registers and locks it.
+ */
+const rp2350Driver: DmaDriver = {
+  ...rpDriver(Rp2350DmaCtrl),
+  prepare(port, base, protect) {
+    protect.slice(0, Rp2350DmaMpu.REGIONS).forEach((r, n) => {
+      port.write32(base + Rp2350DmaReg.MPU_BAR0 + 8 * n, r.base);
+      const limit = (r.base + r.size - 32) & Rp2350DmaMpu.ADDR;
+      port.write32(
+        base + Rp2350DmaReg.MPU_LAR0 + 8 * n,
+        (limit | Rp2350DmaMpu.LAR_S | Rp2350DmaMpu.LAR_P | Rp2350DmaMpu.LAR_EN) >>> 0,
+      );
+    });
+    port.write32(base + Rp2350DmaReg.SECCFG_CH0, Rp2350Seccfg.S);
   },
 };
 
@@ -159,4 +192,5 @@ export const DMA_DRIVERS: Readonly<Record<DmaControllerKind, DmaDriver>> = {
   "stm32-dma": streamDriver,
   "stm32-gpdma": gpdmaDriver,
   "rp2040-dma": rp2040Driver,
+  "rp2350-dma": rp2350Driver,
 };

@@ -1,4 +1,4 @@
-import type { BusMaster, Peripheral } from "@rtos-sim/hw";
+import type { Board, BusMaster, Peripheral } from "@rtos-sim/hw";
 
 /** An alarm on simulated time a device may set (the DMA's completion). */
 export interface DeviceAlarm {
@@ -26,6 +26,8 @@ export interface DeviceEnv {
   alarm(): DeviceAlarm;
   /** A bus master of the device's own (a DMA's): through the bus, not the MPU (`BusMaster`). */
   busMaster(): BusMaster;
+  /** The board's MPU architecture (absent: not said; a device named `DMA` on a "pmsav8" board is the RP2350's). */
+  readonly architecture?: Board["mpuArchitecture"];
 }
 
 /**
