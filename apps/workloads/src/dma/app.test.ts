@@ -9,7 +9,7 @@ describe("dma", () => {
     expect(dmaRegion(STM32U585)).toBe("SRAM1");
     expect(dmaRegion(RP2040)).toBe("SRAM");
     expect(dmaRegion(MPS2_AN505)).toBeNull();
-    expect(dmaRegion(RP2350)).toBeNull();
+    expect(dmaRegion(RP2350)).toBe("SRAM");
   });
 
   it("on the STM32F407 with the checker: the key read and rewritten by DMA without an MPU fault, dma-copy OK / EFAULT / ENXIO, one use-after-free by the DMA", () => {
@@ -196,8 +196,54 @@ describe("dma", () => {
     ]);
   });
 
-  it("on the RP2350 (no dma role: its DMA is not modelled) the app has nothing to run", () => {
+  it("on the RP2350 the DMA's own MPU stops the rogue's rewrite of its MPU record: READ_ERROR, the record intact; the key is still read", () => {
     const run = runApp(dma, { board: RP2350 });
+    const k = run.kernel;
+    expect(run.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["intruder, not granted DMA, programs it", true],
+      ["rogue reads the keeper's key by DMA", true],
+      ["rogue rewrites the key by DMA", true],
+      ["rogue rewrites its own MPU record by DMA", true],
+      ["driver copies through the kernel's dma-copy", true],
+      ["local asks for a DMA from its stack", true],
+      ["sloppy frees a buffer the DMA still writes", true],
+    ]);
+    const dev = k.devices.dma!;
+    expect(dev.kind).toBe("rp2350-dma");
+    // What the kernel programmed at boot: its block and its image Secure-Privileged, the channel lowered (and locked since)
+    const { base, size } = k.kernelBlock;
+    expect([0x480, 0x500, 0x504, 0x508, 0x50c, 0x510, 0x514].map((off) => dev.read(off, 4))).toEqual([
+      0x6,
+      0,
+      base,
+      (base + size - 32) | 7,
+      0x20000000,
+      (0x20000000 + 8 * 1024 - 32) | 7,
+      0,
+    ]);
+    expect(k.faults.map((f) => [f.task, f.kind, f.hw?.cause, f.hw?.faultAddress])).toEqual([
+      ["intruder", "memmanage", "MemManage", 0x50000000],
+    ]);
+    // the rogue's record keeps the plan's kernel region: RBAR of the last region, AP privileged-only
+    const rogue = k.task("rogue")!;
+    const { at } = kernelRegionAccess(RP2350);
+    const record = k.machine.bus.peek(rogue.tcb + TcbField.MPU, 4 * (at + 1));
+    expect(new DataView(record.buffer, record.byteOffset).getUint32(4 * at, true)).toBe(rogue.plan.record[at]);
+    expect(run.checks[3]!.detail).toBe(
+      "DMA's MPU holds the kernel's block Secure-Privileged and channel 0 is Secure-Unprivileged (SECCFG_CH0 0x6): the channel's read of the rogue's MPU record ended in READ_ERROR (CTRL 0x40000000), the record's kernel region stayed privileged-only (AP 0), and the rogue never loaded the kernel's memory",
+    );
+    // the key is task memory, Non-secure-Unprivileged to the DMA: read and rewritten as on the other boards
+    expect(k.machine.bus.peek(0x20003018, 16)).toEqual(new Uint8Array(16).fill(0xee));
+    expect(k.machine.bus.peek(0x20003018 + 16, 48)).toEqual(secretBytes().subarray(16));
+    expect(k.task("rogue")!.output).toEqual(["rogue: the keeper's key, read by DMA: 5a47600d2ecbf491..."]);
+    expect(k.checker!.reports.map((r) => [r.kind, r.mode, r.address, r.size, r.access, r.taskName])).toEqual([
+      ["use-after-free", "dma", 0x2000c440, SLOPPY_BYTES, "write", "sloppy"],
+    ]);
+    expect(run.result.reason).toBe("no-tasks");
+  });
+
+  it("on a board without a dma role (MPS2-AN505) the app has nothing to run", () => {
+    const run = runApp(dma, { board: MPS2_AN505 });
     expect(run.checks.map((c) => [c.name, c.ok])).toEqual([["dma", true]]);
   });
 });

@@ -11,6 +11,9 @@ import {
   Errno,
   type FaultRecord,
   type Kernel,
+  Rp2350DmaCtrl,
+  Rp2350DmaReg,
+  Rp2350Seccfg,
   type TaskContext,
   type TaskSpec,
   TcbField,
@@ -74,12 +77,13 @@ const ERROR_FLAG: Readonly<Record<DmaControllerKind, string>> = {
   "stm32-dma": "TEIF0",
   "stm32-gpdma": "DTEF",
   "rp2040-dma": "READ_ERROR/WRITE_ERROR",
+  "rp2350-dma": "READ_ERROR/WRITE_ERROR",
 };
 
 /** The `dma` device's handle: its driver by kind, its base, the board's name for it. */
 function dmaHandle(env: AppEnv): DmaHandle {
   const name = env.board.roles.dma!;
-  const kind = dmaKindOf(name);
+  const kind = dmaKindOf(name, env.board.mpuArchitecture);
   return {
     driver: DMA_DRIVERS[kind],
     errorFlag: ERROR_FLAG[kind],
@@ -441,6 +445,8 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
     const rogueTask = kernel.task("rogue");
     const region = env.board.mpuRegions - 1;
     const home = env.board.memory.find((r) => env.kernelBlock.base >= r.start && env.kernelBlock.base < r.end);
+    const controller = kernel.devices.dma!;
+    if (controller.kind === "rp2350-dma") return dmaMpuStops(kernel, env, dma, seen);
     if (home !== undefined && home.dmaReachable === false) {
       const safe = failed(dma, seen.rogueFlags[2]) && seen.escalated === null && faultsOf("rogue").length === 0;
       return {
@@ -509,15 +515,49 @@ export function dmaChecks(kernel: Kernel, env: AppEnv): AppCheck[] {
 }
 
 /**
+ * The rogue's rewrite of its MPU record judged on the RP2350: the kernel marked its block
+ * Secure-Privileged in the DMA's MPU and lowered channel 0 to Secure-Unprivileged at boot, so the
+ * channel's first read of the record (in the kernel's block) is refused: READ_ERROR and nothing
+ * else, SECCFG_CH0 = S | LOCK (0x6: the rogue's programming locked it), the record's kernel region
+ * unchanged, no load of the kernel's memory, no fault.
+ */
+function dmaMpuStops(kernel: Kernel, env: AppEnv, dma: DmaHandle, seen: Seen): Omit<AppCheck, "name"> {
+  const rogueTask = kernel.task("rogue");
+  const { at, mask } = kernelRegionAccess(env.board);
+  const word = (address: number) => {
+    const b = kernel.machine.bus.peek(address, 4);
+    return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  };
+  const ap = rogueTask === undefined ? -1 : (word(rogueTask.tcb + TcbField.MPU + 4 * at) & mask) >>> 0;
+  const seccfg = kernel.devices.dma!.read(Rp2350DmaReg.SECCFG_CH0, 4);
+  const readError = Rp2350DmaCtrl.READ_ERROR >>> 0;
+  const ok =
+    seen.rogueFlags[2] === readError &&
+    seen.rogueFlags.length === 3 &&
+    seen.escalated === null &&
+    ap === 0 &&
+    seccfg === (Rp2350Seccfg.S | Rp2350Seccfg.LOCK) &&
+    kernel.faults.filter((f) => f.task === "rogue").length === 0;
+  return {
+    ok,
+    detail: ok
+      ? `${dma.name}'s MPU holds the kernel's block Secure-Privileged and channel 0 is Secure-Unprivileged (SECCFG_CH0 0x${seccfg.toString(16)}): the channel's read of the rogue's MPU record ended in READ_ERROR (CTRL 0x${readError.toString(16)}), the record's kernel region stayed privileged-only (AP 0), and the rogue never loaded the kernel's memory`
+      : `the rogue's read of its record ended in flags ${seen.rogueFlags.slice(2).join(", ")} (SECCFG_CH0 0x${seccfg.toString(16)}, AP ${ap}, read ${seen.escalated})`,
+  };
+}
+
+/**
  * `dma`: what the MPU does not see. On a board with a DMA controller the simulator models (DMA2
  * of the STM32F407 and STM32H743/H750, RM0090's streams; GPDMA1 of the STM32U585, RM0456's
- * channels; the RP2040's DMA, its datasheet's channel 0; each programmed through the driver of
- * the device's kind, {@link DMA_DRIVERS}),
+ * channels; the RP2040's and the RP2350's DMA, their datasheets' channel 0; each programmed
+ * through the driver of the device's kind, {@link DMA_DRIVERS}),
  * `intruder`, not granted the DMA, is stopped at its first register write (MemManage); `rogue`,
  * granted the DMA's registers by a careless configuration, reads the `keeper`'s key and writes
  * over it without a single MPU fault, then rewrites its own MPU record in its TCB (where the
  * kernel's block is in the DMA's reach; PMSAv7's RASR.AP or PMSAv8's RBAR.AP of the kernel's
- * region) and reads the kernel's memory with its own loads; `driver` copies through the kernel's
+ * region) and reads the kernel's memory with its own loads (on the RP2350 the DMA's own MPU,
+ * which the kernel programmed at boot to hold its block privileged, refuses the channel's read:
+ * READ_ERROR); `driver` copies through the kernel's
  * `dma-copy`, which checks both buffers against the caller's own view and refuses the key
  * (EFAULT); `local`, whose stack lies in the core-coupled memory no DMA reaches, gets ENXIO (on
  * the STM32U585, whose SRAMs the GPDMA all reaches, OK); `sloppy` frees a buffer while a transfer

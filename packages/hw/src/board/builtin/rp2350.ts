@@ -25,7 +25,8 @@ export const RP2350: Board<"pmsav8"> = defineBoard({
   peripherals: [
     { name: "APB", start: 0x40000000, size: 0x168000 },
     { name: "AHB", start: 0x50000000, size: 0x800000 },
-    { name: "SIO", start: 0xd0000000, size: 0x40000 },
+    // On the processors' IOPORT, as the RP2040's (datasheet 3.1 "SIO"): the DMA's access is a bus error.
+    { name: "SIO", start: 0xd0000000, size: 0x40000, dmaReachable: false },
   ],
   devices: {
     IO_BANK0: 0x40028000,
@@ -36,8 +37,11 @@ export const RP2350: Board<"pmsav8"> = defineBoard({
     PWM: 0x400a8000,
     TIMER0: 0x400b0000,
     TIMER1: 0x400b8000,
+    DMA: 0x50000000,
     SIO: 0xd0000000,
   },
-  // The kernel's devices: console on UART0, LEDs through SIO, IMU on SPI0, motors on the PWM slices.
-  roles: { uart: "UART0", gpio: "SIO", timer: "TIMER0", sensor: "SPI0", actuator: "PWM" },
+  // The kernel's devices: console on UART0, LEDs through SIO, IMU on SPI0, motors on the PWM slices,
+  // memory-to-memory copies on the DMA (channel 0 with SECCFG_CH0 and the DMA MPU: the kernel's
+  // rp2350-dma.ts, datasheet 12.6).
+  roles: { uart: "UART0", gpio: "SIO", timer: "TIMER0", sensor: "SPI0", actuator: "PWM", dma: "DMA" },
 });
