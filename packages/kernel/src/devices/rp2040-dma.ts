@@ -160,9 +160,13 @@ export interface RpDmaVariant {
   readonly channels: number;
   /** Offsets of the global registers that moved between the controllers. */
   readonly regs: {
+    /** MULTI_CHAN_TRIGGER's offset. */
     readonly MULTI_CHAN_TRIGGER: number;
+    /** SNIFF_DATA's offset. */
     readonly SNIFF_DATA: number;
+    /** CHAN_ABORT's offset. */
     readonly CHAN_ABORT: number;
+    /** N_CHANNELS's offset. */
     readonly N_CHANNELS: number;
   };
 }
@@ -316,7 +320,7 @@ export abstract class RpDma extends DmaFrontEnd {
   protected readonly variant: RpDmaVariant;
 
   /**
-   * The controller `name` of `variant`; when `guarded`, {@link RpDma.refuses} checks each beat
+   * The controller `name` of `variant`; when `guarded`, its protected `refuses` checks each beat
    * before the bus does (the RP2350's DMA MPU).
    */
   constructor(name: string, env: DmaEnv, variant: RpDmaVariant, guarded = false) {

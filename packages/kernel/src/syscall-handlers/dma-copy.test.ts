@@ -1,4 +1,4 @@
-import { RP2040, RP2350, STM32F407 } from "@rtos-sim/hw";
+import { MPS2_AN505, RP2040, RP2350, STM32F407 } from "@rtos-sim/hw";
 import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelOptions } from "../config.js";
@@ -116,9 +116,22 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
     });
     expect(busy).toBe(Errno.EBUSY);
 
-    const u = bootKernel({ board: RP2350, partitions: [{ name: "a", size: 1024 }] });
+    const u = bootKernel({ board: MPS2_AN505, partitions: [{ name: "a", size: 1024 }] });
     const pa = u.partitions.get("a")!.base;
     expect(runTask(u, ["a"], (t) => t.dmaCopy(pa + 512, pa, 64))).toBe(Errno.ENODEV);
+  });
+
+  it("on the RP2350 the kernel's copy runs on the channel it lowered to Secure-Unprivileged: OK, the exact bytes", () => {
+    const k = bootKernel({ board: RP2350, partitions: [{ name: "a", size: 1024 }] });
+    const pa = k.partitions.get("a")!.base;
+    k.machine.bus.load(
+      pa,
+      Uint8Array.from({ length: 64 }, (_, i) => i),
+    );
+    expect([k.devices.dma!.kind, k.devices.dma!.read(0x480, 4)]).toEqual(["rp2350-dma", 0x2]);
+    expect(runTask(k, ["a"], (t) => t.dmaCopy(pa + 512, pa, 64))).toBe(Errno.OK);
+    expect([...k.machine.bus.peek(pa + 512, 64)]).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    expect(k.devices.dma!.read(0x480, 4)).toBe(0x6); // the kernel's writes to the channel locked SECCFG_CH0
   });
 
   it("forged fields: the address space's end, its own stack guard, a read-only partition, the same span; nothing changes", () => {
