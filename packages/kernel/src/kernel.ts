@@ -62,7 +62,7 @@ import { TaskStart } from "./task-start.js";
 import { TickInterrupt } from "./tick-interrupt.js";
 import { CpuTiming } from "./timing/cpu-timing.js";
 import { type JobRecord, type JobStats, JobTracker } from "./timing/jobs.js";
-import { KERNEL_COSTS } from "./timing/kernel-costs.js";
+import { KERNEL_COSTS, type KernelCosts } from "./timing/kernel-costs.js";
 import { WATCHDOG_TICKS, Watchdog } from "./watchdog.js";
 
 /** Longest partition name: the region manager's 64-character owner label holds "partition:" and it. */
@@ -306,7 +306,12 @@ export class Kernel {
       { id: "kernel", label: "kernel", base: kBase, size: this.kernelBlock.size, access: "priv-rw" },
     ];
     this.frameOptions = resolveFrameOptions(options, this.checker);
-    const costs = { ...KERNEL_COSTS, ...(options.costs ?? {}) };
+    // A cost given as `undefined` keeps its default, as an absent one does (a spread would copy
+    // the undefined and refuse it as not an integer).
+    const costs: KernelCosts = { ...KERNEL_COSTS };
+    for (const [name, v] of Object.entries(options.costs ?? {})) {
+      if (v !== undefined) (costs as unknown as Record<string, unknown>)[name] = v;
+    }
     for (const [name, v] of Object.entries(costs)) {
       if (!Number.isInteger(v) || v < 0) {
         throw new KernelError("BAD_CONFIG", `costs.${name} must be an integer >= 0`, {
@@ -1118,7 +1123,9 @@ export class Kernel {
    * past the last cycle the clock counts (2^53 - 1), `slices` not an integer >= 0 (`Infinity`
    * too: a run without end).
    */
-  run(limit: { readonly ms: number; readonly slices?: number } | { readonly slices: number }): KernelRunResult {
+  run(
+    limit: { readonly ms: number; readonly slices?: number | undefined } | { readonly slices: number },
+  ): KernelRunResult {
     this.checkRunLimit(limit);
     if (!this.started) {
       this.started = true;
