@@ -24,12 +24,12 @@ export interface AppRunOptions {
    * `--show-leak-kinds=all` does (`--show-reachable`). Default false: counted in the leak
    * summary only, as Valgrind's default.
    */
-  readonly showReachable?: boolean;
+  readonly showReachable?: boolean | undefined;
   /**
    * A path prefix to strip from the file names of source sites in checker reports (the CLI
    * passes its working directory). Default: paths as the JS engine gives them (absolute).
    */
-  readonly sourceRoot?: string;
+  readonly sourceRoot?: string | undefined;
   /**
    * Maps each stack frame of a source site to its original file, line and column before the
    * simulator's frames are skipped (`SourceSiteOptions.map` of `@rtos-sim/memcheck`): the
@@ -37,7 +37,7 @@ export interface AppRunOptions {
    * cannot map is returned as it is. Default: frames as the JS engine gives them. Not recorded in
    * the result (a site is masked out of the trace hash).
    */
-  readonly mapSourceFrame?: (frame: StackFrame) => StackFrame;
+  readonly mapSourceFrame?: ((frame: StackFrame) => StackFrame) | undefined;
 }
 
 /**
@@ -90,14 +90,14 @@ export interface MachineApp {
   /** One line shown by `rtos-sim apps`. */
   readonly summary: string;
   /** Board used when `--board` is not given (name or alias). Default "stm32f407". */
-  readonly defaultBoard?: string;
+  readonly defaultBoard?: string | undefined;
   /** Simulated duration when `--duration` is not given, in milliseconds. Default 1000. */
-  readonly defaultDurationMs?: number;
+  readonly defaultDurationMs?: number | undefined;
   /**
    * Whether the memory checker is wanted when neither `--memcheck` nor `--no-memcheck` is given.
    * Default true. A kernel app's `memcheck` setting gives it (see {@link fromKernelApp}).
    */
-  readonly defaultMemcheck?: boolean;
+  readonly defaultMemcheck?: boolean | undefined;
   /** Runs the workload, recording through `ctx.record`. May be async. */
   run(ctx: MachineAppContext): void | Promise<void>;
 }

@@ -22,7 +22,7 @@ export interface BlockObserver {
    * that tracks initialization (the memory checker) carries its per-byte state over this way, so
    * the never-written bytes of the old block do not read as uninitialized data.
    */
-  memcpy?(dst: number, src: number, length: number): void;
+  readonly memcpy?: ((dst: number, src: number, length: number) => void) | undefined;
 }
 
 /** Kinds of secondary allocator. */

@@ -10,7 +10,7 @@ export interface ArenaAllocatorOptions extends AllocatorOptions {
    * Arenas are 2^arenaOrder pages (default 4: 16 KiB with 1 KiB pages); a request too large for
    * one gets an arena of the order it needs.
    */
-  readonly arenaOrder?: number;
+  readonly arenaOrder?: number | undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import { AllocatorAccess } from "./port.js";
 /** Options every allocator takes. */
 export interface AllocatorOptions {
   /** Instance name, 1-64 characters, shown in reports and page maps (default: the kind, e.g. "tlsf"). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Where pages come from (the region manager). */
   readonly pages: PageSource;
   /** Where the metadata lives: `machine.core` (checked accesses, seen by the checker's hook). */
@@ -16,9 +16,9 @@ export interface AllocatorOptions {
    * Only take pages from this board memory region (e.g. "CCM"); default: any. A name the page
    * source does not know is `BAD_OPTION` at the first request for pages (nothing taken).
    */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** Follower of block transitions (default none). */
-  readonly observer?: BlockObserver | null;
+  readonly observer?: BlockObserver | null | undefined;
 }
 
 /**

@@ -69,7 +69,7 @@ export class AllocatorAccess {
     dst: number,
     src: number,
     length: number,
-    copier?: { memcpy?(d: number, s: number, n: number): void },
+    copier?: { readonly memcpy?: ((d: number, s: number, n: number) => void) | undefined },
   ): void {
     const m = this.memory;
     const mine = m.actor;

@@ -52,13 +52,13 @@ export interface SlabArrayOptions extends SlabFamilyOptions {
    * Block sizes, ascending multiples of 8 (default `stepClasses(16, 512)`; see also
    * {@link powerOfTwoClasses}).
    */
-  readonly classes?: readonly number[];
+  readonly classes?: readonly number[] | undefined;
   /**
    * Each class's slabs hold at least this many blocks: a positive integer, default 32. A slab
    * tracks at most 256 blocks, so a larger value gives every class 256-block slabs (or the most
    * its largest slab holds).
    */
-  readonly minBlocksPerSlab?: number;
+  readonly minBlocksPerSlab?: number | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface SlabFamilyOptions extends AllocatorOptions {
    * Empty slabs kept per block size for the next allocations instead of going back to the page
    * source at once (default 1). `releaseEmpty()` returns them too.
    */
-  readonly retainEmpty?: number;
+  readonly retainEmpty?: number | undefined;
 }
 
 /**

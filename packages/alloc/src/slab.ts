@@ -10,7 +10,7 @@ export interface SlabOptions extends SlabFamilyOptions {
    * Slab size is 2^slabOrder pages: an integer from 0 with slabs under 1 GiB (order + the page
    * order at most 29), else `BAD_OPTION`. Default: the smallest order holding 32 blocks.
    */
-  readonly slabOrder?: number;
+  readonly slabOrder?: number | undefined;
 }
 
 /**

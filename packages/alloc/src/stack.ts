@@ -16,7 +16,7 @@ function chunkCheck(base: number, order: number): number {
 /** Options of {@link StackAllocator}. */
 export interface StackOptions extends AllocatorOptions {
   /** Chunks are 2^chunkOrder pages (default 2: 4 KiB with 1 KiB pages); larger requests get larger chunks. */
-  readonly chunkOrder?: number;
+  readonly chunkOrder?: number | undefined;
 }
 
 /**

@@ -49,13 +49,13 @@ export interface AccessHook {
    * good. Every access that does not pass it (and every access the core's fast paths do not take)
    * still reaches `onAccess`.
    */
-  readonly filter?: AccessFilter;
+  readonly filter?: AccessFilter | undefined;
   /**
    * Optional: a bus master other than the core starts a transfer as `actor` (a DMA's EN, see
    * `BusMaster.begin`). Its accesses until its next start are pieces of that one transfer, however
    * many pieces time cuts it into (a checker reports one transfer's bad writes into a block once).
    */
-  onMasterStart?(actor: number): void;
+  readonly onMasterStart?: ((actor: number) => void) | undefined;
 }
 
 /**

@@ -20,35 +20,35 @@ export interface AppDescription {
   /** One line for `rtos-sim apps`. */
   readonly description: string;
   /** Default board name (default "stm32f407"). */
-  readonly board?: string;
+  readonly board?: string | undefined;
   /** Default simulated duration in ms (default 1000). */
-  readonly durationMs?: number;
+  readonly durationMs?: number | undefined;
   /**
    * Whether the checker is on by default, and its options. `runApp` without `options.memcheck`
    * takes it (off when absent); `rtos-sim run` turns the checker on unless this is `false`
    * (`--memcheck` / `--no-memcheck` override both).
    */
-  readonly memcheck?: boolean | KernelMemcheckOptions;
+  readonly memcheck?: boolean | KernelMemcheckOptions | undefined;
   /** Kernel settings (partitions, semaphores, queues, page order...). */
-  readonly kernel?: Omit<KernelOptions, "board" | "memcheck" | "seed">;
+  readonly kernel?: Omit<KernelOptions, "board" | "memcheck" | "seed"> | undefined;
   /**
    * The app's own code outside task code, with the kernel: called once after boot, before the
    * task factory. It may watch the run (subscribe to `kernel.events`, sample the kernel's state
    * as a debugger would) or set up kernel-side services for its privileged tasks; what it hands
    * to task code is its own choice and responsibility (kernel README, "Trust model").
    */
-  readonly observe?: (kernel: Kernel, env: AppEnv) => void;
+  readonly observe?: ((kernel: Kernel, env: AppEnv) => void) | undefined;
   /**
    * The tasks, created after boot (so they can use partition and device addresses). A factory
    * gets the narrow {@link AppEnv} (facts, no kernel).
    */
   readonly tasks: readonly TaskSpec[] | ((env: AppEnv) => readonly TaskSpec[]);
   /** App-specific results to show after the run (e.g. "outputs identical to a clean run"); runs outside task code. */
-  readonly check?: (kernel: Kernel, env: AppEnv) => readonly AppCheck[];
+  readonly check?: ((kernel: Kernel, env: AppEnv) => readonly AppCheck[]) | undefined;
   /** Faults the app provokes on purpose (a rogue task's attempts): reports show them as expected. */
-  readonly expectFault?: (fault: FaultRecord) => boolean;
+  readonly expectFault?: ((fault: FaultRecord) => boolean) | undefined;
   /** Checker reports the app provokes on purpose (heap-bugs): reports show them as expected. */
-  readonly expectReport?: (report: MemReport) => boolean;
+  readonly expectReport?: ((report: MemReport) => boolean) | undefined;
 }
 
 /** One app-specific result. */
@@ -64,23 +64,23 @@ export interface AppCheck {
    * duration shorter than the app's schedule). Set with `ok: false`; a skipped check neither
    * passes nor fails the run, and `detail` says what was not reached.
    */
-  readonly skipped?: boolean;
+  readonly skipped?: boolean | undefined;
 }
 
 /** How to run an app. */
 export interface RunAppOptions {
   /** Board name or board (default: the app's). */
-  readonly board?: string | Board;
+  readonly board?: string | Board | undefined;
   /** Seed of the run: the kernel's sensor noise and the app's own PRNGs ({@link AppEnv.seed}). Default 1. */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /** Simulated duration in ms (default: the app's, else 1000). */
-  readonly durationMs?: number;
+  readonly durationMs?: number | undefined;
   /** Overrides the app's default. */
-  readonly memcheck?: boolean | KernelMemcheckOptions;
+  readonly memcheck?: boolean | KernelMemcheckOptions | undefined;
   /** Overrides the app's `kernel.faultSites` (the line of task code in fault records; default on). */
-  readonly faultSites?: boolean | FaultSiteOptions;
+  readonly faultSites?: boolean | FaultSiteOptions | undefined;
   /** Called after boot and task creation, before the run (e.g. to subscribe to events). */
-  readonly beforeRun?: (kernel: Kernel) => void;
+  readonly beforeRun?: ((kernel: Kernel) => void) | undefined;
 }
 
 /** The outcome of {@link runApp}. */

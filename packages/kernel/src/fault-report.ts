@@ -182,7 +182,7 @@ export interface DumpInput {
    * Set when that privilege is not the one its spec gives it: its TCB's CONTROL word was
    * overwritten (`TcbField.CONTROL`, docs/mpu-model.md).
    */
-  readonly controlForged?: boolean;
+  readonly controlForged?: boolean | undefined;
   /** Restarts the task has had before this fault. */
   readonly restarts: number;
   /** The fault policy as {@link policyName} shows it (e.g. "restart up to 3"). */
@@ -210,38 +210,40 @@ export interface DumpInput {
    * The MPU held other regions than the task's plan when it faulted: its TCB's MPU record had been
    * overwritten since the kernel stored it (docs/mpu-model.md), and a switch loaded it as found.
    */
-  readonly notPlan?: boolean;
+  readonly notPlan?: boolean | undefined;
   /**
    * With {@link DumpInput.notPlan}: whose configuration the registers held (`task "b"`, `kernel`)
    * when the fault came in a switch to the task before it loaded the task's record (PendSV reads
    * the saved SP first); absent when they held the task's own record.
    */
-  readonly heldBy?: string;
+  readonly heldBy?: string | undefined;
   /**
    * With {@link DumpInput.notPlan}: the task's plan was loaded, and the MPU's registers were
    * written since (a privileged task's stores to RNR, RBAR, RASR...).
    */
-  readonly registersWritten?: boolean;
+  readonly registersWritten?: boolean | undefined;
   /** With {@link DumpInput.notPlan}, a record loaded as found: what it changed besides the regions. */
-  readonly difference?: RecordDifference;
+  readonly difference?: RecordDifference | undefined;
   /**
    * MPU_CTRL at the fault (`value`) when it was not what the kernel set at boot (`set`): printed
    * with the regions, whose answers it changes (ENABLE, PRIVDEFENA).
    */
-  readonly mpuControl?: {
-    /** MPU_CTRL at the fault. */
-    readonly value: number;
-    /** MPU_CTRL as the kernel set it at boot. */
-    readonly set: number;
-  };
+  readonly mpuControl?:
+    | {
+        /** MPU_CTRL at the fault. */
+        readonly value: number;
+        /** MPU_CTRL as the kernel set it at boot. */
+        readonly set: number;
+      }
+    | undefined;
   /** The core's fault, when there is one: its exception, CFSR/HFSR, MMFAR/BFAR and access are printed. */
-  readonly fault?: Fault;
+  readonly fault?: Fault | undefined;
   /** The memory checker's report, printed at the end when present. */
-  readonly checker?: MemReport;
+  readonly checker?: MemReport | undefined;
   /** The line of the task's code that faulted, printed under the message when present. */
-  readonly source?: SourceSite;
+  readonly source?: SourceSite | undefined;
   /** Whose memory the faulting access reached, printed after the access when present. */
-  readonly memory?: string;
+  readonly memory?: string | undefined;
 }
 
 /** PSPLIM as a task's record loaded it, against its plan's (PMSAv8: the record's last word). */

@@ -14,7 +14,7 @@ export interface FaultSiteOptions extends SourceSiteOptions {
    * off by default; the memory checker's `sourceSites` turns the capture on for its own reports,
    * and fault records then use it too.
    */
-  readonly syscalls?: boolean;
+  readonly syscalls?: boolean | undefined;
 }
 
 const SCHEDULER = /(?:^|[\\/])(?:packages|@rtos-sim)[\\/]sched[\\/](?:src|dist)[\\/]/;

@@ -46,9 +46,9 @@ export interface SyscallRequests {
     /** Bytes: an integer in [0, 2^32 - 1]; 0 returns 0, above 16 MiB see `KernelOptions.allocationTooBig`. */
     readonly size: number;
     /** Alignment in bytes: a power of two in [1, 1024]. Default 8. */
-    readonly align?: number;
+    readonly align?: number | undefined;
     /** Call-site name shown in the memory checker's reports. */
-    readonly label?: string;
+    readonly label?: string | undefined;
   };
   /** `n * size` zeroed bytes of the caller's heap. */
   calloc: {
@@ -57,14 +57,14 @@ export interface SyscallRequests {
     /** Bytes per element: an integer in [0, 2^32 - 1] (a product above 32 bits returns 0). */
     readonly size: number;
     /** Call-site name shown in the memory checker's reports. */
-    readonly label?: string;
+    readonly label?: string | undefined;
   };
   /** Frees a live block of the caller's heap. */
   free: {
     /** Address a heap syscall returned, or 0 (a no-op); anything else faults the caller. */
     readonly ptr: number;
     /** Call-site name shown in the memory checker's reports. */
-    readonly label?: string;
+    readonly label?: string | undefined;
   };
   /** Resizes a live block of the caller's heap (C `realloc`). */
   realloc: {
@@ -73,14 +73,14 @@ export interface SyscallRequests {
     /** New size in bytes: an integer in [0, 2^32 - 1]; 0 frees `ptr` and returns 0. */
     readonly size: number;
     /** Call-site name shown in the memory checker's reports. */
-    readonly label?: string;
+    readonly label?: string | undefined;
   };
   /** Takes one unit of a counting semaphore, blocking while its count is 0. */
   "sem-take": {
     /** Semaphore name (1-64 characters); the caller needs the `take` right (`TaskSpec.semaphores`). */
     readonly sem: string;
     /** Longest wait; absent: wait forever. */
-    readonly timeout?: Delay;
+    readonly timeout?: Delay | undefined;
   };
   /** Gives one unit of a counting semaphore (to a blocked taker, else to the count). */
   "sem-give": {
@@ -92,7 +92,7 @@ export interface SyscallRequests {
     /** Mutex name (1-64 characters); the caller needs it in `TaskSpec.mutexes`. */
     readonly mutex: string;
     /** Longest wait; absent: wait forever; zero: poll. */
-    readonly timeout?: Delay;
+    readonly timeout?: Delay | undefined;
   };
   /** Unlocks a mutex the caller owns: the highest-priority waiter becomes its owner. */
   "mutex-unlock": {
@@ -117,7 +117,7 @@ export interface SyscallRequests {
     /** Buffer bytes: 0..4096; a longer message is truncated to it. */
     readonly length: number;
     /** Longest wait; absent: wait forever. */
-    readonly timeout?: Delay;
+    readonly timeout?: Delay | undefined;
   };
   /** Writes bytes of the caller's memory to its output, one `uart` event per line. */
   print: {
@@ -153,7 +153,7 @@ export interface SyscallRequests {
   /** Stops the caller for good (its fault policy does not apply: it did not fault). */
   exit: {
     /** Exit code: an integer in [-2^31, 2^32 - 1]. Default 0; not kept by the kernel. */
-    readonly code?: number;
+    readonly code?: number | undefined;
   };
   /** Ends a periodic task's job and sleeps until its next release (`TaskSpec.period`). */
   "next-period": NoFields;

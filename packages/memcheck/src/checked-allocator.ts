@@ -13,7 +13,7 @@ export interface BlockObserverLike {
   /** A block moved or changed size (in place when the two addresses are equal). */
   blockResized(oldAddress: number, oldSize: number, newAddress: number, newSize: number, allocator: string): void;
   /** Copies a moving resize's bytes (optional). */
-  memcpy?(dst: number, src: number, length: number): void;
+  readonly memcpy?: ((dst: number, src: number, length: number) => void) | undefined;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface AllocatorLike {
   /** Frees the live block starting at `address`. */
   free(address: number): void;
   /** In-place growth (TLSF, first fit): used by a checked resize when moving finds no room. */
-  resize?(address: number, size: number): number | null;
+  readonly resize?: ((address: number, size: number) => number | null) | undefined;
   /** Whether `address` is the start of a live block of this allocator. */
   owns(address: number): boolean;
   /** Usable size in bytes of the live block at `address`, or undefined when there is none. */
@@ -46,17 +46,17 @@ export interface AllocatorLike {
 /** Options of {@link checkedAllocator}. */
 export interface CheckedAllocatorOptions {
   /** Redzone bytes on each side of a block, an integer >= 0 (rounded up to the alignment on the left). Default 16. */
-  readonly redzone?: number;
+  readonly redzone?: number | undefined;
   /** Bytes of freed blocks (with their redzones) held back before the real free. Default 64 KiB. */
-  readonly quarantineBytes?: number;
+  readonly quarantineBytes?: number | undefined;
   /**
    * Bytes the inner allocator manages (e.g. the task heap's size): the quarantine then holds at
    * most `quarantineFraction` of it, so it never starves the program (ASan bounds its quarantine
    * too). Default: unknown (only `quarantineBytes` bounds it).
    */
-  readonly capacity?: number;
+  readonly capacity?: number | undefined;
   /** Largest share of `capacity` the quarantine may hold. Default 1/4. */
-  readonly quarantineFraction?: number;
+  readonly quarantineFraction?: number | undefined;
 }
 
 interface Guarded {

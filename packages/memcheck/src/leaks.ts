@@ -7,9 +7,9 @@ import type { Reporter } from "./reporter.js";
 /** Options of a leak check. */
 export interface LeakOptions {
   /** Only report blocks allocated by this task (reachability still considers every block). */
-  readonly task?: number;
+  readonly task?: number | undefined;
   /** Also report still-reachable blocks (kind `leak-reachable`). Default false. */
-  readonly reportReachable?: boolean;
+  readonly reportReachable?: boolean | undefined;
 }
 
 /**

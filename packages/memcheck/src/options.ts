@@ -10,7 +10,7 @@ export interface MemoryRange {
   /** Bytes of the range. */
   readonly size: number;
   /** Shown in leak reports for roots. */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 /** What to do when an error is found. */
@@ -19,33 +19,33 @@ export type ErrorPolicy = "stop" | "stop-writes" | "continue";
 /** Options of the memory checker; every field has a default. */
 export interface CheckerOptions {
   /** Simulated time for reports (e.g. `() => core.cycles`). Default `() => 0`. */
-  readonly clock?: () => number;
+  readonly clock?: (() => number) | undefined;
   /** Unit of `clock`. Default "cycles". */
-  readonly timeUnit?: TimeUnit;
+  readonly timeUnit?: TimeUnit | undefined;
   /** Clock rate in Hz when `timeUnit` is cycles: reports then show milliseconds next to cycles. Default none. */
-  readonly clockHz?: number;
+  readonly clockHz?: number | undefined;
   /**
    * Bytes per page of the region manager the checker observes, to give a returned block of
    * pages its order in use-after-free reports (nested page pools say their own, see
    * {@link MemoryChecker.pagePool}). Default none (sizes only).
    */
-  readonly pageSize?: number;
+  readonly pageSize?: number | undefined;
   /** Task names for reports. Default `T<id>` (`boot` for 0). */
-  readonly taskName?: (task: number) => string;
+  readonly taskName?: ((task: number) => string) | undefined;
   /** Image .data ranges: ANY, writable, initialized at boot; leak roots. */
-  readonly data?: readonly MemoryRange[];
+  readonly data?: readonly MemoryRange[] | undefined;
   /** Image .bss ranges: ANY, writable, initialized at boot; leak roots. */
-  readonly bss?: readonly MemoryRange[];
+  readonly bss?: readonly MemoryRange[] | undefined;
   /** Region-manager metadata ranges: ALL, writable, initialized at boot. */
-  readonly metadata?: readonly MemoryRange[];
+  readonly metadata?: readonly MemoryRange[] | undefined;
   /**
    * "stop-writes" (default): access errors of writes and every transition error latch a
    * {@link CheckerFault} on the core and throw it; read errors are reported and the access goes
    * on. "stop": every error stops. "continue": report only. Leaks never stop.
    */
-  readonly onError?: ErrorPolicy;
+  readonly onError?: ErrorPolicy | undefined;
   /** Reports of the same kind, block (or address, outside blocks) and task beyond this many are suppressed. Default 3. */
-  readonly maxRepeats?: number;
+  readonly maxRepeats?: number | undefined;
   /**
    * Reports kept and emitted per task (the task of the report's actor; the kernel's are task 0's);
    * that task's later ones are suppressed. Default 1000. Per task, so a task reporting at ever new
@@ -53,9 +53,9 @@ export interface CheckerOptions {
    * already seen are still counted (its `occurrence`), a new one's are not (each is occurrence
    * 1): the counts stay bounded in a run that reports at ever new addresses.
    */
-  readonly maxReports?: number;
+  readonly maxReports?: number | undefined;
   /** Capture a JS stack (`new Error().stack`) in each report. Default false. */
-  readonly captureStack?: boolean;
+  readonly captureStack?: boolean | undefined;
   /**
    * Source sites: the line of the task's code (file:line:column, from the JS call stack mapped
    * through source maps) that made each bad access, allocation and free, and repeats grouped by
@@ -64,18 +64,18 @@ export interface CheckerOptions {
    * Default false: no source lines, repeats grouped by the access itself (address, size, read or
    * write).
    */
-  readonly sourceSites?: boolean | SourceSiteOptions;
+  readonly sourceSites?: boolean | SourceSiteOptions | undefined;
   /**
    * Whether a task is still alive: not ended, so its code may still hold pointers in its
    * registers, which are the JS variables of its generator and which no scan sees. A leak check
    * counts the blocks of live tasks that no root reaches as held by the task, not as lost.
    * Default: no task is alive (every check is exact, as at the end of a program).
    */
-  readonly taskAlive?: (task: number) => boolean;
+  readonly taskAlive?: ((task: number) => boolean) | undefined;
   /** Freed blocks remembered for use-after-free and double-free reports. Default 1024. */
-  readonly freedHistory?: number;
+  readonly freedHistory?: number | undefined;
   /** How far outside a block (bytes) an access is still attributed to it. Default 64. */
-  readonly reach?: number;
+  readonly reach?: number | undefined;
   /**
    * Whether a returned call frame's bytes stay poisoned (below SP) until the stack reuses them,
    * so an access through a pointer kept to one of its locals is a `stack-use-after-return`
@@ -83,7 +83,7 @@ export interface CheckerOptions {
    * (no fake stack), and the bug is a classic one to show. False: such an access is a
    * `stack-below-sp`, like any access below SP.
    */
-  readonly stackUseAfterReturn?: boolean;
+  readonly stackUseAfterReturn?: boolean | undefined;
 }
 
 /** The hardware a checker sits on: the board's memory map, the bus (for peeks), the core. */
@@ -97,9 +97,12 @@ export interface CheckedMachine {
 }
 
 /** {@link CheckerOptions} with every default applied (the image and metadata ranges aside). */
-export type ResolvedOptions = Required<
-  Omit<CheckerOptions, "data" | "bss" | "metadata" | "sourceSites" | "clockHz" | "pageSize">
-> & {
+export type ResolvedOptions = {
+  readonly [K in keyof Omit<
+    CheckerOptions,
+    "data" | "bss" | "metadata" | "sourceSites" | "clockHz" | "pageSize"
+  >]-?: Exclude<CheckerOptions[K], undefined>;
+} & {
   /** Source-site options, or null when off. */
   readonly sourceSites: SourceSiteOptions | null;
   /** `CheckerOptions.clockHz`, or null when none was given (cycles only). */

@@ -36,9 +36,9 @@ export interface SourceSiteOptions {
    * (the packages hw, region, alloc, memcheck, sched and kernel, from `src` or `dist`, but not
    * their tests).
    */
-  readonly skip?: (file: string) => boolean;
+  readonly skip?: ((file: string) => boolean) | undefined;
   /** File names are shown relative to this directory (e.g. the working directory). Default: as the stack has them. */
-  readonly root?: string;
+  readonly root?: string | undefined;
   /**
    * Maps each parsed frame to its original position before the {@link SourceSiteOptions.skip}
    * test: a host whose engine names bundled, minified code (the playground's worker) maps the
@@ -53,7 +53,7 @@ export interface SourceSiteOptions {
    * const map = (f: StackFrame) => (f.file === "app.ts" ? { ...f, line: f.line - 2 } : f);
    * ```
    */
-  readonly map?: (frame: StackFrame) => StackFrame;
+  readonly map?: ((frame: StackFrame) => StackFrame) | undefined;
 }
 
 /** One frame of a JS stack. */
@@ -100,7 +100,7 @@ const CAPTURE_DEPTH = 24;
  * ```
  */
 export function captureStack(): StackCapture {
-  const E = Error as { stackTraceLimit?: number };
+  const E = Error as { stackTraceLimit?: number | undefined };
   const limit = E.stackTraceLimit;
   E.stackTraceLimit = CAPTURE_DEPTH;
   const e = new Error("call site");
@@ -122,7 +122,7 @@ const SHALLOW_DEPTH = 14;
  * (the first frame a search accepts is the same in both, so is the site).
  */
 export function currentSourceSite(options: SourceSiteOptions = {}): SourceSite | null {
-  const E = Error as { stackTraceLimit?: number };
+  const E = Error as { stackTraceLimit?: number | undefined };
   const limit = E.stackTraceLimit;
   E.stackTraceLimit = SHALLOW_DEPTH;
   const shallow = new Error("call site");

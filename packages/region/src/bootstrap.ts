@@ -10,7 +10,7 @@ export interface RegionSpec {
   /** Size in bytes. */
   readonly size: number;
   /** Board regions carry it; a read-only region cannot hold metadata (`BAD_REGION`). */
-  readonly readOnly?: boolean;
+  readonly readOnly?: boolean | undefined;
 }
 
 /** Bytes of a region that no allocation may ever hand out (vector table, .data, .bss, kernel stacks). */

@@ -9,12 +9,12 @@ export interface PageMapOptions {
    * Characters per line, after the address column: an integer from 1 (below 8 the map uses 8).
    * Default 64.
    */
-  readonly width?: number;
+  readonly width?: number | undefined;
   /**
    * Pages per character: an integer from 1. Default 1, or the smallest power of two that keeps
    * the map within 32 lines. A character shows the most common kind of page in its group.
    */
-  readonly pagesPerChar?: number;
+  readonly pagesPerChar?: number | undefined;
 }
 
 const FREE = ".";

@@ -9,7 +9,7 @@ export interface PageRequest {
   /** Who will hold the pages (shown in page maps and reports). */
   readonly owner: string;
   /** Only this board memory region (e.g. "CCM", "DTCM"); default: any, lowest address first. */
-  readonly region?: string;
+  readonly region?: string | undefined;
 }
 
 /** Where secondary allocators get blocks of 2^order pages. */

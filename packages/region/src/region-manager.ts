@@ -18,19 +18,19 @@ export interface RegionManagerOptions {
   /** Regions to manage, e.g. `board.memory.filter((r) => !r.readOnly)`. */
   readonly regions: readonly RegionSpec[];
   /** Pages are 2^pageOrder bytes, 5..16. Default 10 (1 KiB). */
-  readonly pageOrder?: number;
+  readonly pageOrder?: number | undefined;
   /** Page allocator of every region, or per region name (others "buddy"). Default "buddy". */
-  readonly allocator?: PageAllocatorKind | Readonly<Record<string, PageAllocatorKind>>;
+  readonly allocator?: PageAllocatorKind | Readonly<Record<string, PageAllocatorKind>> | undefined;
   /** Ranges whose pages are never allocatable (image, .data/.bss, kernel stacks). Default none. */
-  readonly reserved?: readonly ReservedRange[];
+  readonly reserved?: readonly ReservedRange[] | undefined;
   /** Follower of page transitions (the memory checker). Default none. */
-  readonly observer?: PageObserver | null;
+  readonly observer?: PageObserver | null | undefined;
   /**
    * Manage regions that touch (e.g. STM32F407 SRAM1 + SRAM2) as one region named "SRAM1+SRAM2":
    * one metadata block and blocks that may cross the seam. Default false: every board region is
    * its own region, addressable by its name.
    */
-  readonly mergeContiguous?: boolean;
+  readonly mergeContiguous?: boolean | undefined;
 }
 
 /** One managed region as the bootstrap laid it out. */

@@ -73,9 +73,9 @@ export type RunEnd = "until" | "slices" | "no-tasks" | "blocked" | "halted";
 /** Limits of a {@link Scheduler.run}. */
 export interface RunOptions {
   /** Absolute simulated time to stop at (a slice in progress ends at its next syscall). Default: none. */
-  readonly until?: Instant;
+  readonly until?: Instant | undefined;
   /** Most slices to dispatch. Default: none. */
-  readonly slices?: number;
+  readonly slices?: number | undefined;
 }
 
 /** The end of a run. */

@@ -5,7 +5,7 @@ import type { Scheduler } from "./scheduler.js";
 import type { FaultReason, SyscallRequest, Task, TaskState } from "./task.js";
 
 /** What the scheduler needs of a machine: the board clock, the core's cycle counter, its SysTick. */
-export type SchedulerMachine = Pick<Machine, "board" | "core"> & Partial<Pick<Machine, "systick">>;
+export type SchedulerMachine = Pick<Machine, "board" | "core"> & { readonly systick?: Machine["systick"] | undefined };
 
 /**
  * The kernel's syscall handler, called for every request whose op is not a built-in one
@@ -55,12 +55,12 @@ export interface IdleInfo {
 /** Cycles charged besides memory accesses. */
 export interface SchedCosts {
   /** Per syscall request (SVC entry). Default 12 (Cortex-M3/M4 exception entry latency). */
-  readonly syscall?: number;
+  readonly syscall?: number | undefined;
   /**
    * Per context switch (the CPU passes to another task). Default 0: the kernel's stacking,
    * unstacking and MPU reload are real accesses the core charges; set this for a pure model.
    */
-  readonly contextSwitch?: number;
+  readonly contextSwitch?: number | undefined;
 }
 
 /**
@@ -71,9 +71,9 @@ export interface SchedCosts {
  */
 export interface WatchdogOptions {
   /** Most cycles a slice may take (accesses, syscall costs, the kernel's work). Default: none. */
-  readonly cycles?: number;
+  readonly cycles?: number | undefined;
   /** Most generator steps a slice may take (catches tasks that never touch memory). Default: none. */
-  readonly steps?: number;
+  readonly steps?: number | undefined;
 }
 
 /** Options of the {@link Scheduler}; each field documents its default. */
@@ -81,68 +81,68 @@ export interface SchedulerOptions<D = unknown> {
   /** The machine: `board.clockHz` sets the cycle rate, `core.cycles` is charged per access. */
   readonly machine: SchedulerMachine;
   /** SysTick rate in ticks per second. Default 1000. `clockHz / tickHz` must be an integer in 1..2^24. */
-  readonly tickHz?: number;
+  readonly tickHz?: number | undefined;
   /** Number of priority levels, 1..32 (0 lowest). Default 32. */
-  readonly priorities?: number;
+  readonly priorities?: number | undefined;
   /**
    * Round-robin timeslice in ticks, or `"none"` (default): cooperative, a task runs until it
    * yields, sleeps, blocks or ends. With a number, the running task is preempted at its next
    * syscall once a higher-priority task is ready, or once it has run that many ticks' worth of
    * cycles in this slice and a task of its own priority is ready.
    */
-  readonly timeslice?: "none" | number;
+  readonly timeslice?: "none" | number | undefined;
   /** Cycles charged per syscall and per context switch. Default `{ syscall: 12, contextSwitch: 0 }`. */
-  readonly costs?: SchedCosts;
+  readonly costs?: SchedCosts | undefined;
   /** Default: no watchdog. */
-  readonly watchdog?: WatchdogOptions;
+  readonly watchdog?: WatchdogOptions | undefined;
   /** The kernel's syscalls. Default: none (any op but yield and sleep faults the task). */
-  readonly syscall?: SyscallHandler<D>;
+  readonly syscall?: SyscallHandler<D> | undefined;
   /** Turn on `core.countCycles` so accesses are charged. Default true. */
-  readonly countCycles?: boolean;
+  readonly countCycles?: boolean | undefined;
   /** Program the machine's SysTick (RVR = cyclesPerTick - 1, enabled) and advance it with time. Default true. */
-  readonly driveSysTick?: boolean;
+  readonly driveSysTick?: boolean | undefined;
   /** A task receives the CPU (after the switch is counted, before its first step): load its MPU config, unstack. */
-  readonly switchIn?: (task: Task<D>, from: Task<D> | null, scheduler: Scheduler<D>) => void;
+  readonly switchIn?: ((task: Task<D>, from: Task<D> | null, scheduler: Scheduler<D>) => void) | undefined;
   /**
    * A task gives up the CPU (its state says why): stack its frame. `slice.restarted` is true when
    * the context `switchIn` loaded was discarded by `restart()` during the slice (the kernel has
    * already built the new one: do not stack the old one over it).
    */
-  readonly switchOut?: (task: Task<D>, scheduler: Scheduler<D>, slice: SliceInfo) => void;
+  readonly switchOut?: ((task: Task<D>, scheduler: Scheduler<D>, slice: SliceInfo) => void) | undefined;
   /**
    * A run's time limit paused the running task's slice: it keeps the CPU, in state `running`,
    * and its slice goes on at the next `run()` or `step()` with no switch (as a debugger halting
    * the core: no context is saved). The kernel disarms the watchdog and leaves the core in its
    * own state, so code between runs does not act as the task.
    */
-  readonly pause?: TaskHook<D>;
+  readonly pause?: TaskHook<D> | undefined;
   /** The paused slice goes on (see `pause`): the task's core state back, before its next step. */
-  readonly resume?: TaskHook<D>;
+  readonly resume?: TaskHook<D> | undefined;
   /** Before each generator step (e.g. the instruction-fetch check at the task's code address). */
-  readonly beforeStep?: TaskHook<D>;
+  readonly beforeStep?: TaskHook<D> | undefined;
   /**
    * After each generator step, before its request is carried out (also when the step threw):
    * the kernel checks `core.pendingFault` and calls `scheduler.fault(task, reason)`, so a task
    * that caught its own fault does not go on.
    */
-  readonly afterStep?: TaskHook<D>;
+  readonly afterStep?: TaskHook<D> | undefined;
   /**
    * Every change of a task's state, as it happens and before the `state` event's listeners (the
    * kernel's own bookkeeping, which is always on): the fields of that event, with no event
    * object built, so a switch that nobody else observes allocates nothing for it. `time` is the
    * clock's cycle count; `wakeTick` is set for `timer`/`timeout` wakes only.
    */
-  readonly onState?: StateHook<D>;
+  readonly onState?: StateHook<D> | undefined;
   /** Every fault, after the task entered `faulted` (the kernel's fault policy: restart, stop, halt). */
-  readonly onFault?: (task: Task<D>, reason: FaultReason, scheduler: Scheduler<D>) => void;
+  readonly onFault?: ((task: Task<D>, reason: FaultReason, scheduler: Scheduler<D>) => void) | undefined;
   /**
    * Every {@link Scheduler.restart}, whoever calls it, after its checks and before the task gets
    * its fresh generator (its `stats` are still those of the run that ended): the kernel frees
    * what the task held and writes its first frame again here.
    */
-  readonly beforeRestart?: TaskHook<D>;
+  readonly beforeRestart?: TaskHook<D> | undefined;
   /** Nothing is ready. The hook may make a task ready (e.g. a device interrupt); then time does not jump. */
-  readonly idle?: (info: IdleInfo, scheduler: Scheduler<D>) => void;
+  readonly idle?: ((info: IdleInfo, scheduler: Scheduler<D>) => void) | undefined;
 }
 
 /** Validated numeric options. */

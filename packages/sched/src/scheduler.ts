@@ -211,7 +211,7 @@ export class Scheduler<D = unknown> {
    * stops at once without running code. No-op when already stopped or stopping. Throws
    * `TASK_UNKNOWN`, and `SCHED_OPTION` for options that are not `{ unwind?: boolean }`.
    */
-  stop(task: Task<D>, options: { readonly unwind?: boolean } = {}): void {
+  stop(task: Task<D>, options: { readonly unwind?: boolean | undefined } = {}): void {
     this.table.stop(task, options);
   }
 

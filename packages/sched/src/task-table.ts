@@ -19,13 +19,13 @@ export interface SpawnOptions<D = unknown> {
    */
   readonly entry: TaskEntry;
   /** The kernel's per-task data, handed back as `task.data`. Default undefined. */
-  readonly data?: D;
+  readonly data?: D | undefined;
   /**
    * This task's watchdog budgets instead of the scheduler's `watchdog` option (a per-task
    * execution budget, as AUTOSAR OS timing protection gives each task its own). `{}` gives the
    * task no budget. Default: the scheduler's.
    */
-  readonly watchdog?: WatchdogOptions;
+  readonly watchdog?: WatchdogOptions | undefined;
 }
 
 /** What a {@link TaskTable} is built from; the {@link Scheduler} hands it its own clock and emitter. */
@@ -187,7 +187,7 @@ export class TaskTable<D = unknown> {
   }
 
   /** See {@link Scheduler.stop}. */
-  stop(task: Task<D>, options: { readonly unwind?: boolean } = {}): void {
+  stop(task: Task<D>, options: { readonly unwind?: boolean | undefined } = {}): void {
     const t = this.own(task);
     // null was a TypeError; `{ unwind: "no" }` unwound.
     const unwind = typeof options === "object" && options !== null ? options.unwind : null;

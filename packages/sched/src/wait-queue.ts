@@ -22,9 +22,9 @@ export type WaitOrder = "priority" | "fifo";
 /** Options of a {@link WaitQueue}. */
 export interface WaitQueueOptions {
   /** Shown in reports. Default "wait". */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** `"priority"` (default): highest priority first, FIFO among equals; `"fifo"`: arrival order. */
-  readonly order?: WaitOrder;
+  readonly order?: WaitOrder | undefined;
 }
 
 /**

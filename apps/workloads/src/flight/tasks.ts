@@ -25,7 +25,7 @@ import { telemetry } from "./telemetry.js";
 /** Options of the flight tasks (the tests inject a bug to show it reaches the control outputs). */
 export interface FlightOptions {
   /** A memory bug in the estimator (see `estimator`). Default none. */
-  readonly bug?: EstimatorBug;
+  readonly bug?: EstimatorBug | undefined;
 }
 
 /** IMU: every period, reads the sensor FIFO, filters it and puts the sample into the ring; signals the estimator. */

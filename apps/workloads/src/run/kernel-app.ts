@@ -27,9 +27,9 @@ export { isKernelApp };
  */
 export interface KernelAppExpectations {
   /** Whether the app planned this fault (it is then recorded as expected and does not fail the run). */
-  expectFault?(fault: KernelFault): boolean;
+  readonly expectFault?: ((fault: KernelFault) => boolean) | undefined;
   /** Whether the app planned this checker report (it is then recorded as expected and does not fail the run). */
-  expectReport?(report: MemReport): boolean;
+  readonly expectReport?: ((report: MemReport) => boolean) | undefined;
 }
 
 /** Least simulated time between heap-use samples taken on heap operations / on state changes. */

@@ -29,13 +29,13 @@ import {
 /** Callbacks the CLI uses to show a run as it happens (human output, progress bar). */
 export interface RunListener {
   /** A task printed a line. */
-  uart?(line: UartLine, taskName: string): void;
+  readonly uart?: ((line: UartLine, taskName: string) => void) | undefined;
   /** The kernel (or the app) noted something worth showing. */
-  note?(t: number, taskName: string, text: string): void;
+  readonly note?: ((t: number, taskName: string, text: string) => void) | undefined;
   /** A fault was recorded. */
-  fault?(record: FaultRecord): void;
+  readonly fault?: ((record: FaultRecord) => void) | undefined;
   /** Progress of the run in [0, 1]. */
-  progress?(fraction: number): void;
+  readonly progress?: ((fraction: number) => void) | undefined;
 }
 
 /** Fault registers read after a fault (CFSR, HFSR, MMFAR, BFAR). */

@@ -8,27 +8,27 @@ export interface LinkerBoardOptions {
   /** Name of the new board. */
   readonly name: string;
   /** The core; required without `base`, defaults to the base board's. */
-  readonly core?: CoreKind;
+  readonly core?: CoreKind | undefined;
   /**
    * A board whose peripherals, devices, device roles, core, MPU region count, clock and bit-banding are kept and whose
    * memory the script's regions override (see {@link boardFromLinkerScript}); its initial contents are kept where
    * read-only memory of the new board still holds them.
    */
-  readonly base?: Board;
+  readonly base?: Board | undefined;
   /**
    * With `base`: keep the base board's memory regions that no script region overlaps (system
    * memory, OTP, backup SRAM...). Default true.
    */
-  readonly keepBaseMemory?: boolean;
+  readonly keepBaseMemory?: boolean | undefined;
   /** Default: the base board's, else 16 MHz. */
-  readonly clockHz?: number;
+  readonly clockHz?: number | undefined;
   /** Default: the base board's, else from the core (8 on M3/M4, 16 on M7). */
-  readonly mpuRegions?: 8 | 16;
+  readonly mpuRegions?: 8 | 16 | undefined;
   /**
    * One-line description. Default: `"<base.name> with the memory of a linker script"`, or `"board from a linker
    * script"` without `base`.
    */
-  readonly description?: string;
+  readonly description?: string | undefined;
 }
 
 function overlaps(r: LinkerMemoryRegion, m: MemoryRegion): boolean {

@@ -15,20 +15,20 @@ export interface MemoryRegionSpec {
   /** Size in bytes (> 0). */
   readonly size: number;
   /** Default "ram". */
-  readonly kind?: MemoryKind;
+  readonly kind?: MemoryKind | undefined;
   /** Stores are BusFaults. Default: true for flash/rom/otp, false for ram. */
-  readonly readOnly?: boolean;
+  readonly readOnly?: boolean | undefined;
   /** Instruction fetches allowed by the bus. Default true (false e.g. for STM32F407 CCM). */
-  readonly executable?: boolean;
+  readonly executable?: boolean | undefined;
   /** Extra bus cycles per access (flash wait states; 0 for SRAM and TCM). Default 0. */
-  readonly waitStates?: number;
+  readonly waitStates?: number | undefined;
   /**
    * Whether the board's DMA controller (a bus master besides the core) can reach the region.
    * Default true; false e.g. for the STM32F407's CCM, on the core's D-bus only (RM0090, "System
    * architecture"), and the STM32H7's TCMs, which DMA1 and DMA2 cannot reach (RM0433, "Bus
    * matrix"). See {@link BusMaster}.
    */
-  readonly dmaReachable?: boolean;
+  readonly dmaReachable?: boolean | undefined;
 }
 
 /** A range of addresses decoded by peripherals (reads of unattached registers read as zero). */
@@ -45,7 +45,7 @@ export interface PeripheralRangeSpec {
    * only (RP2040 datasheet, 2.3.1 "SIO"). A validated board keeps the field only when false. See
    * {@link BusMaster}.
    */
-  readonly dmaReachable?: boolean;
+  readonly dmaReachable?: boolean | undefined;
 }
 
 /**
@@ -63,7 +63,7 @@ export interface MemoryContentsSpec {
   /** The bytes in address order, each an integer 0..255 (at least one). */
   readonly bytes: ArrayLike<number>;
   /** What the bytes are, one line (e.g. with the reference manual's section). Default: the name. */
-  readonly description?: string;
+  readonly description?: string | undefined;
 }
 
 /** Initial bytes of read-only memory after validation (see {@link MemoryContentsSpec}). */
@@ -87,44 +87,44 @@ export interface BoardSpec {
   /** Board or part name, e.g. "stm32f407". */
   readonly name: string;
   /** Other names accepted for the board. */
-  readonly aliases?: readonly string[];
+  readonly aliases?: readonly string[] | undefined;
   /** One-line description. */
-  readonly description?: string;
+  readonly description?: string | undefined;
   /** The CPU core (see {@link CORE_PROFILES}): decides the MPU architecture, CPUID and CCR. */
   readonly core: CoreKind;
   /**
    * Number of MPU regions (DREGION, per security state on ARMv8-M): 8 on Cortex-M3/M4, 16 on the
    * Cortex-M7 of STM32H7; a build-time option of ARMv8-M chips. Default from the core.
    */
-  readonly mpuRegions?: 8 | 16;
+  readonly mpuRegions?: 8 | 16 | undefined;
   /** Core clock in Hz (for simulated time). Default 16 MHz. */
-  readonly clockHz?: number;
+  readonly clockHz?: number | undefined;
   /** Memory regions (at least one; no overlaps, all below 0xE0000000, at most 256 MiB in total). */
   readonly memory: readonly MemoryRegionSpec[];
   /** Address ranges decoded by peripherals (no overlaps). Default none. */
-  readonly peripherals?: readonly PeripheralRangeSpec[];
+  readonly peripherals?: readonly PeripheralRangeSpec[] | undefined;
   /** Named peripheral addresses on this board (e.g. { USART2: 0x40004400 }) used by the kernel's devices. */
-  readonly devices?: Readonly<Record<string, number>>;
+  readonly devices?: Readonly<Record<string, number>> | undefined;
   /**
    * What each device is for: a role (a lowercase name such as `uart`, `gpio`, `timer`) mapped to
    * the name of one of {@link BoardSpec.devices}, e.g. `{ uart: "USART2", gpio: "GPIOD" }`. The
    * kernel attaches its simulated device of a role at that device's address; a board without a
    * role has no such device. Default: none.
    */
-  readonly roles?: Readonly<Record<string, string>>;
+  readonly roles?: Readonly<Record<string, string>> | undefined;
   /**
    * Whether the chip has bit-banding (an option of the Cortex-M3 and M4 cores; the STM32F4 and
    * the MPS2's Cortex-M4 image have it): the alias windows 0x22000000 and 0x42000000, 32 MiB
    * each, stand for the bits of 0x20000000 and 0x40000000, 1 MiB each (docs/bit-banding.md). No
    * memory or peripheral range may lie in an alias window. Default false.
    */
-  readonly bitBand?: boolean;
+  readonly bitBand?: boolean | undefined;
   /**
    * Initial bytes of read-only memory (device identity registers, system memory, OTP), loaded
    * into simulated memory when a machine is built. Each lies wholly in one read-only region; no
-   * two overlap. Default none: memory reads as zero until written.
+   * two overlap. Default none: RAM and ROM read zeros, flash and OTP erased (0xFF).
    */
-  readonly contents?: readonly MemoryContentsSpec[];
+  readonly contents?: readonly MemoryContentsSpec[] | undefined;
 }
 
 /** A memory region after validation: every field present. */

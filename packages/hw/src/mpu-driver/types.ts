@@ -32,16 +32,16 @@ export interface MpuGrant {
   /** Access permissions (AP names; PMSAv8 encodes only "priv-rw", "rw", "priv-ro", "ro"). */
   readonly access: RegionAccess;
   /** Instruction fetch allowed (XN = 0). Default false. */
-  readonly executable?: boolean;
+  readonly executable?: boolean | undefined;
   /** Memory type. Default "normal-wb". */
-  readonly memory?: MemoryTypeSetting;
+  readonly memory?: MemoryTypeSetting | undefined;
   /**
    * A stack whose lowest `guard` bytes guard it: an overflow into them faults. The driver picks
    * the mechanism: PMSAv7 an overlapping privileged-read-only region over [base, base + guard)
    * (the later region wins), PMSAv8 the stack limit register PSPLIM = base + guard with the
    * stack's region starting there (PMSAv8 regions cannot overlap). Default: no guard.
    */
-  readonly guard?: number;
+  readonly guard?: number | undefined;
 }
 
 /** One region of a configuration as the driver laid it out: which grant it realises and how. */

@@ -27,15 +27,15 @@ export interface MpuV8RegionSettings {
   /** AP[2:1]. PMSAv8 has no "none" and no "privileged RW, unprivileged RO". */
   readonly access: AccessV8;
   /** Instruction fetch allowed (XN = 0). Default false. */
-  readonly executable?: boolean;
+  readonly executable?: boolean | undefined;
   /** ARMv8.1-M: privileged fetch forbidden (PXN = 1). Default false. */
-  readonly privilegedExecuteNever?: boolean;
+  readonly privilegedExecuteNever?: boolean | undefined;
   /** AttrIndx: which MAIR attribute (0..7). Default 0. */
-  readonly attrIndex?: number;
+  readonly attrIndex?: number | undefined;
   /** SH for Normal memory. Default "non-shareable". */
-  readonly shareability?: "non-shareable" | "outer" | "inner";
+  readonly shareability?: "non-shareable" | "outer" | "inner" | undefined;
   /** RLAR.EN. Default true. */
-  readonly enabled?: boolean;
+  readonly enabled?: boolean | undefined;
 }
 
 /** A PMSAv8 region as decoded from its registers (RBAR, RLAR and the MAIR attribute it selects). */

@@ -51,7 +51,7 @@ export interface MpuRegionSettings {
   /** Access permissions (AP). */
   readonly access: Exclude<AccessPermission, "reserved">;
   /** Instruction fetch allowed (XN = 0). Default false. */
-  readonly executable?: boolean;
+  readonly executable?: boolean | undefined;
   /** Memory type. Default "normal-wb". Or raw TEX/C/B bits. */
   readonly memory?:
     | MemoryTypeSetting
@@ -62,13 +62,14 @@ export interface MpuRegionSettings {
         readonly c: boolean;
         /** RASR.B. */
         readonly b: boolean;
-      };
+      }
+    | undefined;
   /** S bit for Normal memory. Default false. */
-  readonly shareable?: boolean;
+  readonly shareable?: boolean | undefined;
   /** SRD: bit i disables subregion i (regions of 256 B or more). Default 0. */
-  readonly subregionDisable?: number;
+  readonly subregionDisable?: number | undefined;
   /** Default true. */
-  readonly enabled?: boolean;
+  readonly enabled?: boolean | undefined;
 }
 
 /** A PMSAv7 region as decoded from its registers (RBAR, RASR). */

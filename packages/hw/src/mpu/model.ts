@@ -56,9 +56,9 @@ export interface MpuControlSettings {
   /** ENABLE: the MPU is on. */
   readonly enable: boolean;
   /** PRIVDEFENA: the default map as background region for privileged accesses. Default false. */
-  readonly privdefena?: boolean;
+  readonly privdefena?: boolean | undefined;
   /** HFNMIENA: the MPU stays on at priority < 0 (HardFault, NMI, FAULTMASK). Default false. */
-  readonly hfnmiena?: boolean;
+  readonly hfnmiena?: boolean | undefined;
 }
 
 /**

@@ -45,9 +45,9 @@ export interface FrameObserver {
 /** How a kernel's call frames are laid out and watched. */
 export interface FrameOptions {
   /** Redzone bytes around each local (a multiple of 8, 0..256). Default 0: the plain C layout. */
-  readonly redzone?: number;
+  readonly redzone?: number | undefined;
   /** Told of every call and return. Default none. */
-  readonly observer?: FrameObserver | null;
+  readonly observer?: FrameObserver | null | undefined;
 }
 
 /** What a call stack works with: the task's own memory accesses, its stack pointer, its code. */

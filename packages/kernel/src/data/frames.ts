@@ -18,12 +18,12 @@ export const MAX_REDZONE = 256;
 /** How a function's frame is declared. */
 export interface FunctionOptions<L extends StructFields> {
   /** Its locals that live in memory (laid out in C order, each at its natural alignment). Default none. */
-  readonly locals?: L;
+  readonly locals?: L | undefined;
   /**
    * Registers its prologue pushes, LR included: `push {r4-r7, lr}` is 5 (the default), a leaf
    * that saves nothing but LR 1, `push {r4-r11, lr}` 9.
    */
-  readonly saves?: number;
+  readonly saves?: number | undefined;
 }
 
 /** One local placed in a frame. */
