@@ -5,7 +5,10 @@ import type { Scheduler } from "./scheduler.js";
 import type { FaultReason, SyscallRequest, Task, TaskState } from "./task.js";
 
 /** What the scheduler needs of a machine: the board clock, the core's cycle counter, its SysTick. */
-export type SchedulerMachine = Pick<Machine, "board" | "core"> & { readonly systick?: Machine["systick"] | undefined };
+export type SchedulerMachine = Pick<Machine, "board" | "core"> & {
+  /** The SysTick timer the scheduler drives (`SchedulerOptions.driveSysTick`); optional. */
+  readonly systick?: Machine["systick"] | undefined;
+};
 
 /**
  * The kernel's syscall handler, called for every request whose op is not a built-in one
