@@ -68,7 +68,7 @@ describe("null and wrong-type arguments are typed errors, not TypeErrors", () =>
     expect(codeOf(() => m.core.writeBytes(0x20000000, 4 as never))).toBe("BAD_ARGUMENT");
     expect(codeOf(() => m.core.writeBytes(0x20000000, null as never))).toBe("BAD_ARGUMENT");
     expect(m.core.read32(0x20000000)).toBe(0x11223344);
-    m.core.writeBytes(0x20000000, [1, 2]);
+    m.core.writeBytes(0x20000000, new Uint8Array([1, 2]));
     expect(m.core.read32(0x20000000)).toBe(0x11220201);
   });
 
