@@ -122,7 +122,8 @@ export class Bus {
     // Flash and OTP as erased NOR cells read (all ones) until something is programmed there.
     for (const seg of segs) {
       for (const r of seg.regions) {
-        if (r.kind === "flash" || r.kind === "otp") seg.bytes.fill(ERASED, r.start - seg.start, r.start - seg.start + r.size);
+        if (r.kind === "flash" || r.kind === "otp")
+          seg.bytes.fill(ERASED, r.start - seg.start, r.start - seg.start + r.size);
       }
     }
     for (const c of board.contents ?? []) this.load(c.address, Uint8Array.from(c.bytes));
