@@ -92,8 +92,8 @@ describe("kernel apps as machine apps", () => {
     expect(r.verdict).toEqual({ ok: true, problems: [] });
   });
 
-  it("names the task's line of a syscall the kernel faults it in, checker off; an app may turn that off", () => {
-    const deputy = (faultSites?: false | { syscalls: false }): KernelAppDescription => ({
+  it("names the task's line of a syscall the kernel faults it in when the app asks (faultSites.syscalls), with the run's root", () => {
+    const deputy = (faultSites?: false | { syscalls: boolean }): KernelAppDescription => ({
       name: "deputy",
       description: "a task that asks the kernel to print kernel memory",
       durationMs: 5,
@@ -107,11 +107,12 @@ describe("kernel apps as machine apps", () => {
         },
       ],
     });
-    const r = run(deputy(), false);
+    const r = run(deputy({ syscalls: true }), false);
     expect(r.faults).toHaveLength(1);
     expect(r.faults[0]).toMatchObject({ taskName: "deputy", kind: "bad-pointer" });
     expect(r.faults[0]!.source).toMatch(/kernel-app\.test\.ts:105:22 in main$/);
-    expect(run(deputy({ syscalls: false }), false).faults[0]!.source).toBeNull();
+    // Off by default (a stack capture per syscall), and with sites off altogether.
+    expect(run(deputy(), false).faults[0]!.source).toBeNull();
     expect(run(deputy(false), false).faults[0]!.source).toBeNull();
   });
 

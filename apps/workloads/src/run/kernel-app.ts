@@ -397,15 +397,13 @@ function memcheckFor(app: KernelAppDescription, options: AppRunOptions): boolean
 }
 
 /**
- * The fault-site settings of a run (`KernelOptions.faultSites`): the app's own (on by default),
- * with the run's root and frame map as the checker's source sites have them. A run also names the
- * line of a syscall the kernel faults a task in (`syscalls`: a stack capture per syscall, about 4%
- * of `flight`'s host time with the checker on) unless the app says otherwise: a person reads what
- * it prints.
+ * The fault-site settings of a run (`KernelOptions.faultSites`): the app's own (on by default;
+ * `{ syscalls: true }` names the line of a syscall the kernel faults a task in, at a stack
+ * capture per syscall), with the run's root and frame map as the checker's source sites have them.
  */
 function faultSitesFor(app: KernelAppDescription, options: AppRunOptions): boolean | FaultSiteOptions {
   const own = app.kernel?.faultSites ?? true;
-  return own === false ? false : runSites({ syscalls: true, ...(own === true ? {} : own) }, options);
+  return own === false ? false : runSites(own, options);
 }
 
 /** Source-site options (`true`: the defaults) with the run's `sourceRoot` and `mapSourceFrame` added. */
