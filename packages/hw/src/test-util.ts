@@ -1,3 +1,4 @@
+import { HwError } from "./errors.js";
 import { Fault } from "./fault.js";
 
 /** Runs `fn` and returns the {@link Fault} it throws (any other error is rethrown; none fails). For tests. */
@@ -9,4 +10,15 @@ export function trap(fn: () => unknown): Fault {
     throw e;
   }
   throw new Error("expected a fault");
+}
+
+/** Runs `fn` and returns the {@link HwError} it throws (any other error is rethrown; none fails). For tests. */
+export function hwErrorOf(fn: () => unknown): HwError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof HwError) return e;
+    throw e;
+  }
+  throw new Error("expected an HwError");
 }

@@ -1,21 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
+import { hwErrorOf as errOf } from "../test-util.js";
 import { STM32F407 } from "./builtin/stm32f407.js";
 import { halfwordLE, wordsLE } from "./contents.js";
 import { defineBoard } from "./define.js";
 import { parseBoardJson } from "./json.js";
 import type { BoardSpec, MemoryContentsSpec } from "./types.js";
-
-function errOf(fn: () => unknown): HwError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HwError) return e;
-    throw e;
-  }
-  throw new Error("expected an HwError");
-}
 
 const MEMORY = [
   { name: "ROM", kind: "rom", start: 0x1000, size: 0x100 },

@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
+import { hwErrorOf as errOf } from "../test-util.js";
 import { CORE_KINDS, defineBoard, isCoreKind, MAX_BOARD_MEMORY, MAX_BOARD_REGIONS } from "./define.js";
 import type { BoardSpec } from "./types.js";
-
-function errOf(fn: () => unknown): HwError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HwError) return e;
-    throw e;
-  }
-  throw new Error("expected an HwError");
-}
 
 const base: BoardSpec = {
   name: "mini",

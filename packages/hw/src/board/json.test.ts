@@ -1,20 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
+import { hwErrorOf as errOf } from "../test-util.js";
 import { STM32F407 } from "./builtin/stm32f407.js";
 import { defineBoard } from "./define.js";
 import { boardFromJson, parseBoardJson } from "./json.js";
-
-function errOf(fn: () => unknown): HwError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HwError) return e;
-    throw e;
-  }
-  throw new Error("expected an HwError");
-}
 
 const F407_JSON = `{
   "name": "f407-json",

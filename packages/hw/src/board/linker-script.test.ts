@@ -1,17 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { HwError } from "../errors.js";
+import { hwErrorOf as errOf } from "../test-util.js";
 import { parseLinkerMemory } from "./linker-script.js";
-
-function errOf(fn: () => unknown): HwError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HwError) return e;
-    throw e;
-  }
-  throw new Error("expected an HwError");
-}
 
 /** A MEMORY block as STM32CubeIDE generates it for an STM32F407. */
 const CUBE = `MEMORY

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AccessKind } from "../../access.js";
-import { ExceptionNumber, Fault } from "../../fault.js";
+import { ExceptionNumber } from "../../fault.js";
 import { createMachine, type Machine } from "../../machine.js";
 import { Shcsr } from "../../scs/scb.js";
+import { trap as faultOf } from "../../test-util.js";
 import type { Board } from "../types.js";
 import { MPS2_AN386 } from "./mps2-an386.js";
 import { STM32F407 } from "./stm32f407.js";
@@ -43,17 +44,6 @@ const H7_PERIPHERALS = [
   ["D3-APB4", 0x58000000],
   ["D3-AHB4", 0x58020000],
 ];
-
-/** Runs `fn`, expecting a Fault; returns it. */
-function faultOf(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a Fault");
-}
 
 /** A machine with MemManage, BusFault and UsageFault enabled (no escalation to HardFault). */
 function machine(board: Board): Machine {

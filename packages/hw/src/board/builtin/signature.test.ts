@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { AccessKind } from "../../access.js";
-import { Cfsr, ExceptionNumber, Fault } from "../../fault.js";
+import { Cfsr, ExceptionNumber } from "../../fault.js";
 import { createMachine, type Machine } from "../../machine.js";
 import { Shcsr } from "../../scs/scb.js";
+import { trap as faultOf } from "../../test-util.js";
 import type { Board } from "../types.js";
 import { STM32F407 } from "./stm32f407.js";
 import { STM32H743XG, STM32H743XI, STM32H750XB } from "./stm32h7.js";
@@ -16,16 +17,6 @@ function machine(board: Board): Machine {
   const m = createMachine(board);
   m.scb.shcsr = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
   return m;
-}
-
-function faultOf(fn: () => unknown): Fault {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Fault) return e;
-    throw e;
-  }
-  throw new Error("expected a Fault");
 }
 
 /** The three UID words and the flash size halfword as the core reads them. */
