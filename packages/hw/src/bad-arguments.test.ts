@@ -4,10 +4,12 @@ import { STM32U585 } from "./board/builtin/stm32u585.js";
 import { findBoard } from "./board/builtin/table.js";
 import { isBoard } from "./board/is-board.js";
 import { parseLinkerMemory } from "./board/linker-script.js";
+import { subtractRanges } from "./board/ranges.js";
 import { HwError } from "./errors.js";
 import { createMachine } from "./machine.js";
 import { isMemoryPort } from "./memory/port.js";
 import { encodeRegion } from "./mpu/config.js";
+import { createMpuDriver } from "./mpu-driver/create.js";
 
 /** The code of the HwError `fn` throws (fails the test for anything else, a TypeError included). */
 function codeOf(fn: () => unknown): string {
@@ -70,6 +72,22 @@ describe("null and wrong-type arguments are typed errors, not TypeErrors", () =>
     expect(m.core.read32(0x20000000)).toBe(0x11223344);
     m.core.writeBytes(0x20000000, new Uint8Array([1, 2]));
     expect(m.core.read32(0x20000000)).toBe(0x11220201);
+  });
+
+  it("the MPU driver, subtractRanges and bus.load: null or the wrong shape is BAD_ARGUMENT, nothing loaded", () => {
+    const m = createMachine(STM32F407);
+    expect(codeOf(() => createMpuDriver(null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => createMpuDriver({} as never))).toBe("BAD_ARGUMENT");
+    const driver = createMpuDriver(m);
+    expect(codeOf(() => driver.newConfig(null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => driver.newConfig({} as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => driver.newConfig({ who: "t", kernel: [], task: null } as never))).toBe("BAD_ARGUMENT");
+    expect(driver.loads).toBe(0);
+    expect(codeOf(() => subtractRanges(null as never, []))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => subtractRanges([], null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.bus.load(0x20000000, null as never))).toBe("BAD_ARGUMENT");
+    expect(codeOf(() => m.bus.load(0x20000000, [1, 2] as never))).toBe("BAD_ARGUMENT");
+    expect([...m.bus.peek(0x20000000, 2)]).toEqual([0, 0]);
   });
 
   it("bus.peek of a non-integer address or length is ADDRESS_RANGE", () => {

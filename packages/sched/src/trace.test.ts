@@ -98,6 +98,16 @@ function fnv1a64Bytes(bytes: Uint8Array): string {
 }
 
 /** A busy little system: accesses to flash and SRAM, sleeps, a semaphore, a watchdog fault, a kill. */
+describe("TraceRecorder's argument", () => {
+  it("refuses what is not a scheduler's events with SCHED_OPTION", () => {
+    for (const bad of [null, undefined, {}, 7]) {
+      expect(() => new TraceRecorder(bad as never)).toThrow(
+        expect.objectContaining({ code: "SCHED_OPTION", context: expect.objectContaining({ field: "events" }) }),
+      );
+    }
+  });
+});
+
 function scenario(producerSleep: number): { sched: Scheduler; rec: TraceRecorder } {
   const { sched, machine } = setup({
     costs: { syscall: 12, contextSwitch: 40 },

@@ -1,3 +1,4 @@
+import { SchedError } from "./errors.js";
 import type { SchedEmitter, SchedEvents } from "./events.js";
 
 /** A JSON value (what a trace record holds). */
@@ -303,6 +304,12 @@ export class TraceRecorder {
   private readonly off: (() => void)[] = [];
 
   constructor(events: SchedEmitter) {
+    if (events === null || typeof events !== "object" || typeof (events as { on?: unknown }).on !== "function") {
+      throw new SchedError("SCHED_OPTION", "TraceRecorder: events must be a scheduler's event emitter (sched.events)", {
+        field: "events",
+        value: events === null ? "null" : typeof events,
+      });
+    }
     const r = this.records;
     const on = <K extends keyof SchedEvents>(name: K, fn: (...args: SchedEvents[K]) => void): void => {
       events.on(name, fn as never);

@@ -59,6 +59,17 @@ export function subtractRanges(
   }[],
   used: readonly UsedRange[],
 ): AddressRange[] {
+  for (const [field, list] of [
+    ["regions", regions],
+    ["used", used],
+  ] as const) {
+    if (!Array.isArray(list)) {
+      throw new HwError("BAD_ARGUMENT", `subtractRanges: ${field} must be an array`, {
+        field,
+        value: list === null ? "null" : typeof list,
+      });
+    }
+  }
   used.forEach((u, i) => {
     const ok =
       Number.isInteger(u?.start) &&

@@ -238,6 +238,12 @@ export class Bus {
    * memory (adjacent regions count as one: on the STM32F407 a load may cross from SRAM1 into SRAM2).
    */
   load(address: number, data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) {
+      throw new HwError("BAD_ARGUMENT", "bus.load: data must be a Uint8Array", {
+        field: "data",
+        value: data === null ? "null" : typeof data,
+      });
+    }
     const s = this.segmentFor(address, Math.max(data.length, 1));
     if (!s)
       throw new HwError("ADDRESS_RANGE", `no memory region holds [0x${address.toString(16)}, +${data.length})`, {

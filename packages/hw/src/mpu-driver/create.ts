@@ -1,3 +1,4 @@
+import { HwError, requireObject } from "../errors.js";
 import type { Machine } from "../machine.js";
 import type { MpuArchitecture } from "../mpu/view.js";
 import { Pmsav7Driver } from "./pmsav7.js";
@@ -20,7 +21,19 @@ export const MPU_DRIVERS: { readonly [A in MpuArchitecture]: (machine: Machine<A
  * ```
  */
 export function createMpuDriver(machine: Machine): MpuDriver {
+  requireObject(machine, "createMpuDriver: machine");
   // The entry of the machine's own architecture: `machine.mpu` has that entry's type.
-  const create = MPU_DRIVERS[machine.mpu.architecture] as (machine: Machine) => MpuDriver;
+  const architecture = (machine.mpu as { architecture?: unknown } | undefined)?.architecture;
+  if (typeof architecture !== "string" || !Object.hasOwn(MPU_DRIVERS, architecture)) {
+    throw new HwError(
+      "BAD_ARGUMENT",
+      "createMpuDriver: machine has no MPU this driver knows (machine.mpu.architecture)",
+      {
+        field: "createMpuDriver: machine",
+        value: String(architecture),
+      },
+    );
+  }
+  const create = MPU_DRIVERS[architecture as MpuArchitecture] as (machine: Machine) => MpuDriver;
   return create(machine);
 }

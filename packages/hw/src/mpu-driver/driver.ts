@@ -1,4 +1,4 @@
-import { HwError } from "../errors.js";
+import { HwError, requireObject } from "../errors.js";
 import type { MpuArchitecture, MpuRegionView } from "../mpu/view.js";
 import { checkTaskIds, grantError, numberRegions, type RegionPiece } from "./layout.js";
 import type { MpuConfig, MpuConfigRequest, MpuDriver, MpuGrant, MpuRegionUse, RegionAccess } from "./types.js";
@@ -109,6 +109,7 @@ export abstract class GrantDriver<P = null> implements MpuDriver {
   }
 
   newConfig(request: MpuConfigRequest): MpuConfig {
+    checkRequest(request);
     const { who } = request;
     checkTaskIds(request.task, who);
     const kernel = request.kernel.map((g) => this.realise(g, true, who));
@@ -217,6 +218,29 @@ export abstract class GrantDriver<P = null> implements MpuDriver {
         `configuration ${config.id} (${config.who}) was not laid out by this ${this.architecture} driver`,
         { id: config.id, who: config.who, architecture: config.architecture },
       );
+    }
+  }
+}
+
+/** `BAD_ARGUMENT` unless `request` is an object with a string `who` and `kernel` and `task` arrays (before any grant is read). */
+function checkRequest(request: MpuConfigRequest): void {
+  requireObject(request, "newConfig: request");
+  const { who, kernel, task } = request as { who?: unknown; kernel?: unknown; task?: unknown };
+  if (typeof who !== "string") {
+    throw new HwError("BAD_ARGUMENT", "newConfig: request.who must be a string", {
+      field: "request.who",
+      value: typeof who,
+    });
+  }
+  for (const [name, list] of [
+    ["kernel", kernel],
+    ["task", task],
+  ] as const) {
+    if (!Array.isArray(list)) {
+      throw new HwError("BAD_ARGUMENT", `newConfig: request.${name} must be an array of grants`, {
+        field: `request.${name}`,
+        value: list === null ? "null" : typeof list,
+      });
     }
   }
 }
