@@ -166,8 +166,13 @@ const rp2350Driver: DmaDriver = {
   ...rpDriver(Rp2350DmaCtrl),
   prepare(port, base, protect) {
     protect.slice(0, Rp2350DmaMpu.REGIONS).forEach((r, n) => {
+      if (r.size <= 0) return; // nothing to protect: the region stays disabled
+      // BAR's and LAR's granules are 32 bytes, both ends inclusive: the base rounds down and the
+      // limit is the granule of the range's last byte, so a range whose ends are not on a granule
+      // is covered whole (its last granule taken from base + size - 32 left up to 31 bytes out,
+      // and a range under 32 bytes got a limit below its base: no address at all).
       port.write32(base + Rp2350DmaReg.MPU_BAR0 + 8 * n, r.base);
-      const limit = (r.base + r.size - 32) & Rp2350DmaMpu.ADDR;
+      const limit = (r.base + r.size - 1) & Rp2350DmaMpu.ADDR;
       port.write32(
         base + Rp2350DmaReg.MPU_LAR0 + 8 * n,
         (limit | Rp2350DmaMpu.LAR_S | Rp2350DmaMpu.LAR_P | Rp2350DmaMpu.LAR_EN) >>> 0,

@@ -227,4 +227,36 @@ describe("RP2350 DMA MPU (datasheet 12.6.10, MPU_CTRL, MPU_BARn, MPU_LARn): each
     r.advance(100);
     expect(drv.flags(task, DMA)).toBe(C.READ_ERROR);
   });
+
+  it("the driver's prepare covers a range whose ends are off a 32-byte granule whole, and one under 32 bytes", () => {
+    const r = rig();
+    const port = {
+      read32: (a: number) => r.m.core.read32(a),
+      write32: (a: number, v: number) => r.m.core.write32(a, v),
+    };
+    const drv = DMA_DRIVERS["rp2350-dma"];
+    drv.prepare!(port, DMA, [
+      { base: SRAM + 0x10, size: 0x1008 }, // [SRAM + 0x10, SRAM + 0x1018): granules SRAM .. SRAM + 0x1000
+      { base: SRAM + 0x4000, size: 8 }, // one granule
+      { base: SRAM + 0x5000, size: 0 }, // nothing: region 2 stays disabled
+    ]);
+    const regs = [R.MPU_BAR0, R.MPU_LAR0, R.MPU_BAR0 + 8, R.MPU_LAR0 + 8, R.MPU_BAR0 + 16, R.MPU_LAR0 + 16];
+    expect(regs.map(r.reg)).toEqual([SRAM, (SRAM + 0x1000) | 7, SRAM + 0x4000, (SRAM + 0x4000) | 7, 0, 0]);
+    const dma = r.dma as Rp2350Dma;
+    expect(
+      [SRAM + 0x1017, SRAM + 0x101f, SRAM + 0x1020, SRAM + 0x4007, SRAM + 0x5000].map((a) => dma.levelAt(a)),
+    ).toEqual([3, 3, 0, 3, 0]);
+    const task = {
+      read32: (a: number) => r.m.core.read32(a, true),
+      write32: (a: number, v: number) => r.m.core.write32(a, v, true),
+    };
+    // The range's last word, read by the lowered channel: refused, nothing written.
+    drv.start(task, DMA, { src: SRAM + 0x1014, dst: SRAM + 0x3000, bytes: 4, size: 2 });
+    r.advance(100);
+    expect([drv.flags(task, DMA), r.dma.lastError]).toEqual([
+      C.READ_ERROR,
+      { address: SRAM + 0x1014, access: "read", reason: "dma-mpu" },
+    ]);
+    expect([...r.m.bus.peek(SRAM + 0x3000, 4)]).toEqual([0, 0, 0, 0]);
+  });
 });

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { bootKernel } from "../boot.js";
 import type { KernelOptions } from "../config.js";
 import { DmaCr, DmaReg } from "../devices/dma.js";
+import { DMA_DRIVERS } from "../devices/dma-driver.js";
 import { RpDmaCtrl, RpDmaReg } from "../devices/rp2040-dma.js";
+import { type Rp2350Dma, Rp2350DmaReg } from "../devices/rp2350-dma.js";
 import type { Kernel } from "../kernel.js";
 import { Errno } from "../syscalls.js";
 import type { TaskContext } from "../task-context.js";
@@ -132,6 +134,31 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
     expect(runTask(k, ["a"], (t) => t.dmaCopy(pa + 512, pa, 64))).toBe(Errno.OK);
     expect([...k.machine.bus.peek(pa + 512, 64)]).toEqual(Array.from({ length: 64 }, (_, i) => i));
     expect(k.devices.dma!.read(0x480, 4)).toBe(0x6); // the kernel's writes to the channel locked SECCFG_CH0
+  });
+
+  it("on the RP2350 an imageSize off the DMA MPU's 32-byte granule: the image's last bytes are Secure-Privileged too", () => {
+    const k = bootKernel({ board: RP2350, imageSize: 8200, partitions: [{ name: "a", size: 1024 }] });
+    const dma = k.devices.dma as Rp2350Dma;
+    const regs = [Rp2350DmaReg.MPU_BAR0 + 8, Rp2350DmaReg.MPU_LAR0 + 8].map((o) => dma.read(o, 4) >>> 0);
+    expect(regs).toEqual([0x2000_0000, 0x2000_2007]); // the image's last byte, 0x20002007, in the limit's granule
+    expect([0x2000_2004, 0x2000_2007].map((a) => dma.levelAt(a))).toEqual([3, 3]);
+    const pa = k.partitions.get("a")!.base;
+    // A task granted the channel reads the image's last word: refused by the DMA MPU, nothing copied.
+    const base = k.device("dma").base;
+    const driver = DMA_DRIVERS["rp2350-dma"];
+    k.machine.bus.load(0x2000_2004, Uint8Array.of(1, 2, 3, 4));
+    k.spawn({
+      name: "rogue",
+      partitions: { a: "rw" },
+      devices: ["dma"],
+      *main(t) {
+        driver.start(t, base, { src: 0x2000_2004, dst: pa, bytes: 4, size: 2 });
+        while (driver.flags(t, base) === 0) yield* t.yield();
+      },
+    });
+    k.run({ ms: 5 });
+    expect(dma.lastError).toEqual({ address: 0x2000_2004, access: "read", reason: "dma-mpu" });
+    expect([...k.machine.bus.peek(pa, 4)]).toEqual([0, 0, 0, 0]);
   });
 
   it("forged fields: the address space's end, its own stack guard, a read-only partition, the same span; nothing changes", () => {
