@@ -66,6 +66,28 @@ describe("board contents: initial bytes of read-only memory", () => {
       "contents[0].description",
       "BOARD_FIELD",
     ],
+    [
+      "a null description",
+      [{ name: "A", address: 0x1000, bytes: [1], description: null }],
+      "contents[0].description",
+      "BOARD_FIELD",
+    ],
+    // A sparse list's hole is an entry that is not an object (was a TypeError from the sort).
+    [
+      "a hole in the list",
+      Object.assign(new Array(3), {
+        0: { name: "A", address: 0x1000, bytes: [1] },
+        2: { name: "B", address: 0x1004, bytes: [1] },
+      }),
+      "contents[1]",
+      "BOARD_FIELD",
+    ],
+    [
+      "a hole in the bytes",
+      [{ name: "A", address: 0x1000, bytes: Object.assign(new Array(3), { 0: 1, 2: 2 }) }],
+      "contents[0].bytes[1]",
+      "BOARD_FIELD",
+    ],
     ["in RAM", [{ name: "A", address: 0x20000000, bytes: [1] }], "contents[0].address", "BOARD_FIELD"],
     ["in no memory", [{ name: "A", address: 0x0800, bytes: [1] }], "contents[0].address", "BOARD_FIELD"],
     ["past a region's end", [{ name: "A", address: 0x111e, bytes: [1, 2, 3] }], "contents[0].address", "BOARD_FIELD"],
@@ -94,6 +116,23 @@ describe("board contents: initial bytes of read-only memory", () => {
       defineBoard({ name: "b", core: "cortex-m4", memory: MEMORY, contents } as unknown as BoardSpec),
     );
     expect([e.code, e.context.field]).toEqual([code, field]);
+  });
+
+  it("hostile lists: a huge one refused by its span before its bytes are copied, a length that changes read once", () => {
+    // 1 GiB of zeros in a 256-byte ROM: refused by its span (copying it first took the time and memory).
+    const huge = new Uint8Array(2 ** 30);
+    expect(errOf(() => board([{ name: "A", address: 0x1000, bytes: huge }])).message).toBe(
+      'BOARD_FIELD: board "b": contents[0].address [0x00001000, 0x40001000): no single memory region of the board holds them',
+    );
+    let reads = 0;
+    const lying = Uint8Array.of(1, 2, 3, 4);
+    Object.defineProperty(lying, "length", { get: () => (reads++ === 0 ? 4 : 2 ** 30) });
+    const b = board([{ name: "A", address: 0x1000, bytes: lying }]);
+    expect([b.contents[0]!.bytes, b.contents[0]!.end, reads]).toEqual([[1, 2, 3, 4], 0x1004, 1]);
+    // A length that is not a whole number (an array-like's getter): refused as no list of bytes.
+    const odd = Uint8Array.of(1);
+    Object.defineProperty(odd, "length", { get: () => 0.5 });
+    expect(errOf(() => board([{ name: "A", address: 0x1000, bytes: odd }])).context.field).toBe("contents[0].bytes");
   });
 
   it("names the region it found writable, or that none holds the bytes", () => {

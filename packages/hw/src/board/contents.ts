@@ -33,19 +33,13 @@ function checkEntry(
     throw fieldError(board, `${field}.address`, "must be an integer in [0, 2^32)", address);
   }
   const raw = e.bytes;
-  if (!isByteList(raw) || raw.length === 0)
+  // The length read once: a list whose length changes between reads (a getter) is checked as it was first read.
+  const length = isByteList(raw) ? raw.length : 0;
+  if (!isByteList(raw) || !Number.isInteger(length) || length <= 0)
     throw fieldError(board, `${field}.bytes`, "must be a non-empty array of bytes", raw);
-  const bytes: number[] = [];
-  for (let k = 0; k < raw.length; k++) {
-    const b = raw[k];
-    if (typeof b !== "number" || !Number.isInteger(b) || b < 0 || b > 255) {
-      throw fieldError(board, `${field}.bytes[${k}]`, "must be an integer 0..255", b);
-    }
-    bytes.push(b);
-  }
-  const description = e.description ?? name;
-  if (typeof description !== "string") throw fieldError(board, `${field}.description`, "must be a string", description);
-  const end = address + bytes.length;
+  // The span before the bytes: a list far larger than any read-only region is refused without
+  // copying it (a 1 GiB array took the time and the memory to copy before being refused).
+  const end = address + length;
   const region = memory.find((m) => address >= m.start && end <= m.end);
   if (region === undefined || !region.readOnly) {
     const where =
@@ -54,6 +48,17 @@ function checkEntry(
         : `${region.name} is writable (initial contents are for read-only memory)`;
     throw fieldError(board, `${field}.address`, `[${hex(address)}, ${hex(end)}): ${where}`, address);
   }
+  const bytes: number[] = [];
+  for (let k = 0; k < length; k++) {
+    const b = raw[k];
+    if (typeof b !== "number" || !Number.isInteger(b) || b < 0 || b > 255) {
+      throw fieldError(board, `${field}.bytes[${k}]`, "must be an integer 0..255", b);
+    }
+    bytes.push(b);
+  }
+  // Absent or undefined: the name. Anything else (null included) must be a string.
+  const description = e.description === undefined ? name : e.description;
+  if (typeof description !== "string") throw fieldError(board, `${field}.description`, "must be a string", description);
   return Object.freeze({ name, address, end, bytes: Object.freeze(bytes), description, region: region.name });
 }
 
@@ -71,7 +76,10 @@ export function checkContents(
   if (value === undefined) return Object.freeze([]);
   if (!Array.isArray(value)) throw fieldError(board, "contents", "must be an array", value);
   const names = new Set<string>();
-  const list = value.map((c, i) => ({ c: checkEntry(c, i, board, memory, names), i }));
+  // By index, not map: map skips a sparse array's holes, leaving entries the sort then failed on
+  // with a TypeError; a hole is an entry that is not an object.
+  const list: { c: MemoryContents; i: number }[] = [];
+  for (let i = 0; i < value.length; i++) list.push({ c: checkEntry(value[i], i, board, memory, names), i });
   const sorted = [...list].sort((a, b) => a.c.address - b.c.address || a.i - b.i);
   for (let k = 1; k < sorted.length; k++) {
     const a = sorted[k - 1]!;
