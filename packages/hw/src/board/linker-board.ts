@@ -1,7 +1,7 @@
 import { HwError } from "../errors.js";
 import { defineBoard } from "./define.js";
 import { type LinkerMemoryRegion, parseLinkerMemory } from "./linker-script.js";
-import type { Board, CoreKind, MemoryKind, MemoryRegion, MemoryRegionSpec } from "./types.js";
+import type { Board, CoreKind, MemoryContentsSpec, MemoryKind, MemoryRegion, MemoryRegionSpec } from "./types.js";
 
 /** Options of {@link boardFromLinkerScript}. */
 export interface LinkerBoardOptions {
@@ -139,10 +139,17 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
       });
     }
   }
-  // The base chip's factory-programmed bytes where read-only memory still holds them.
-  const contents = (base?.contents ?? []).filter((c) =>
-    memory.some((m) => (m.readOnly ?? m.kind !== "ram") && c.address >= m.start && c.end <= m.start + m.size),
-  );
+  // The base chip's factory-programmed bytes where read-only memory still holds them. A base that
+  // is not a board defineBoard made (its contents not a list, an entry not an object) keeps what it
+  // has, for defineBoard to refuse with a typed error (reading it here threw a TypeError).
+  const baseContents: unknown = base?.contents ?? [];
+  const contents = Array.isArray(baseContents)
+    ? baseContents.filter(
+        (c: unknown) =>
+          !isPlacedContents(c) ||
+          memory.some((m) => (m.readOnly ?? m.kind !== "ram") && c.address >= m.start && c.end <= m.start + m.size),
+      )
+    : baseContents;
   return defineBoard({
     name: options.name,
     description:
@@ -156,6 +163,13 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
     roles: base?.roles ?? {},
     // The base chip's bit-banding, when the core stays its own (another core has its own option).
     bitBand: base?.bitBand === true && core === base.core,
-    contents,
+    contents: contents as readonly MemoryContentsSpec[],
   });
+}
+
+/** Whether `c` has a numeric address and end (a board's contents as defineBoard makes them). */
+function isPlacedContents(c: unknown): c is { readonly address: number; readonly end: number } {
+  if (typeof c !== "object" || c === null) return false;
+  const { address, end } = c as { address?: unknown; end?: unknown };
+  return typeof address === "number" && typeof end === "number";
 }
