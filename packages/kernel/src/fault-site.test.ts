@@ -223,3 +223,36 @@ describe("the task's line of a syscall the kernel faults it in (faultSites.sysca
     expect(k.faults.find((f) => f.task === "deputy")!.source).toMatchObject({ line: 160, function: "main" });
   });
 });
+
+describe("faultSites.syscalls: a capture names only its own request", () => {
+  it("a bare request after a t.yield() or t.sleep() the scheduler carried out: no line (it named the yield's)", () => {
+    const k = bootTest({ faultSites: { syscalls: true } });
+    const lines: Record<string, number> = {};
+    k.spawn({
+      name: "bare",
+      *main(t) {
+        yield* t.yield();
+        yield* t.sleep({ ms: 1 });
+        yield { op: "free", ptr: 0x1234 } as never; // the kernel finds the bad free: no yield* here
+      },
+    });
+    k.spawn({
+      name: "called",
+      *main(t) {
+        yield* t.yield();
+        lines.called = lineOf(new Error());
+        yield* t.free(0x1234);
+      },
+    });
+    k.run({ ms: 5 });
+    const by = new Map(k.faults.map((f) => [f.task, f]));
+    expect([by.get("bare")!.kind, by.get("bare")!.source]).toEqual(["heap", undefined]);
+    expect(by.get("called")).toMatchObject({ kind: "heap", source: { line: lines.called! + 1, function: "main" } });
+  });
+});
+
+/** The line of this file an error was created at. */
+function lineOf(e: Error): number {
+  const m = /fault-site\.test\.ts:(\d+):\d+/.exec(e.stack ?? "");
+  return Number(m![1]);
+}

@@ -70,3 +70,27 @@ describe("SyscallIterator", () => {
     expect(h.next()).toEqual({ value: undefined, done: true });
   });
 });
+
+describe("SyscallIterator's ended", () => {
+  it("runs once when a started call is answered, returned or thrown through; never for a call not started", () => {
+    const log: string[] = [];
+    const make = () =>
+      new SyscallIterator<"yield">(
+        sys.yield(),
+        () => log.push("started"),
+        () => log.push("ended"),
+      );
+    const answered = make();
+    answered.next();
+    answered.next();
+    answered.next();
+    const returned = make();
+    returned.next();
+    returned.return(undefined);
+    const thrown = make();
+    thrown.next();
+    expect(() => thrown.throw(new Error("fault"))).toThrow("fault");
+    make().return(undefined); // never started: no ended
+    expect(log).toEqual(["started", "ended", "started", "ended", "started", "ended"]);
+  });
+});

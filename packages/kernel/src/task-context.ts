@@ -160,6 +160,8 @@ export class TaskContext {
   #lastCall: StackCapture | null = null;
   /** Runs as a syscall starts (at the task's `yield*`): takes its JS stack with #callSites. */
   readonly #callStarted: () => void;
+  /** Runs as the syscall's answer resumes the task: its stack is forgotten (a later bare request is not named by it). */
+  readonly #callEnded: () => void;
   /** CONTROL.FPCA: set by the task's first floating-point access (a VLDR/VSTR), cleared at a (re)start. */
   #fpca = false;
   /** The task's calls in progress (frames on its stack). */
@@ -201,6 +203,9 @@ export class TaskContext {
     const ctx = this;
     this.#callStarted = () => {
       if (ctx.#callSites) ctx.#lastCall = captureStack();
+    };
+    this.#callEnded = () => {
+      ctx.#lastCall = null;
     };
     // The call stack moves SP and stores the saved registers through this host; its locals views
     // read and write through the context itself (a view hands its memory to task code).
@@ -485,7 +490,8 @@ export class TaskContext {
 
   /** Makes a syscall, with the JS stack of the task's call when the checker names source lines. */
   #call<K extends SyscallOp>(request: SyscallOf<K>): SyscallCall<K> {
-    return new SyscallIterator(request, this.#callStarted);
+    // Without call sites nothing is captured, so nothing is forgotten: no `ended` on the switch path.
+    return new SyscallIterator(request, this.#callStarted, this.#callSites ? this.#callEnded : undefined);
   }
 
   /** Gives up the CPU: back of its priority's ready queue. */
