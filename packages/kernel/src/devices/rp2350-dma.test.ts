@@ -192,6 +192,25 @@ describe("RP2350 DMA MPU (datasheet 12.6.10, MPU_CTRL, MPU_BARn, MPU_LARn): each
     ]);
   });
 
+  it("the lowered channel's beats into the DMA's own security registers are ignored, word or byte wide", () => {
+    const r = guarded();
+    const words = new Uint8Array(new Uint32Array([0x3, 0x0, 0x6, 0x0]).buffer);
+    r.m.bus.load(SRAM, words);
+    const lar0 = r.reg(R.MPU_LAR0);
+    // One word each into SECCFG_CH0 (S+P), MPU_LAR0 (region 0 off), MPU_CTRL (all Secure-Privileged), SECCFG_IRQ0.
+    const targets = [R.SECCFG_CH0, R.MPU_LAR0, R.MPU_CTRL, R.SECCFG_IRQ0];
+    targets.forEach((off, i) => {
+      r.start(SRAM + 4 * i, DMA + off, 1, ctrl(2), r.uset);
+      r.fire();
+      expect([off, r.ureg(R.CH0_CTRL_TRIG) >>> 0]).toEqual([off, ctrl(2)]); // completed: no bus error, the write dropped
+    });
+    // A byte (replicated across the word, as the RP-series IO registers take narrow writes).
+    r.start(SRAM, DMA + R.SECCFG_CH0, 1, ctrl(0), r.uset);
+    r.fire();
+    expect(targets.map(r.reg)).toEqual([Rp2350Seccfg.S | Rp2350Seccfg.LOCK, lar0, 0, 3]);
+    expect((r.dma as Rp2350Dma).levelAt(SRAM + 0x1000)).toBe(3);
+  });
+
   it("a task may neither read nor write the DMA MPU; BAR keeps bits 31:5 and LAR bits 31:5 and 2:0", () => {
     const r = rig();
     r.uset(R.MPU_BAR0, SRAM);
