@@ -1,4 +1,5 @@
 import { RP2350 } from "@rtos-sim/hw";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { dmaKindOf } from "./dma-controller.js";
 import { DMA_DRIVERS } from "./dma-driver.js";
@@ -277,5 +278,48 @@ describe("RP2350 DMA MPU (datasheet 12.6.10, MPU_CTRL, MPU_BARn, MPU_LARn): each
       { address: SRAM + 0x1014, access: "read", reason: "dma-mpu" },
     ]);
     expect([...r.m.bus.peek(SRAM + 0x3000, 4)]).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe("RP2350 DMA MPU: a span's refusal from the regions", () => {
+  it("is what checking every 32-byte granule with levelAt gives (regions, MPU_CTRL and spans at random, the wrap past 2^32 too)", () => {
+    const windows = [0x2000_0000, 0xffff_f000];
+    const region = fc.record({
+      lo: fc.integer({ min: 0, max: 0xfff }),
+      span: fc.integer({ min: -64, max: 0x800 }),
+      bits: fc.integer({ min: 0, max: 7 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...windows),
+        fc.array(region, { maxLength: 8 }),
+        fc.integer({ min: 0, max: 7 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.integer({ min: 0, max: 0xfff }),
+        fc.integer({ min: 1, max: 0x1400 }),
+        (window, regions, ctrlBits, chan, at, length) => {
+          const r = rig();
+          regions.forEach((g, n) => {
+            r.set(R.MPU_BAR0 + 8 * n, (window + g.lo) >>> 0);
+            r.set(R.MPU_LAR0 + 8 * n, ((window + g.lo + g.span) >>> 0) | g.bits);
+          });
+          r.set(R.MPU_CTRL, ctrlBits << 1);
+          r.set(R.SECCFG_CH0, chan);
+          const dma = r.dma as Rp2350Dma;
+          const address = (window + at) >>> 0;
+          let expected = false;
+          for (let a = Math.floor(address / 32) * 32; a <= address + length - 1; a += 32) {
+            if (dma.levelAt(a >>> 0) > chan) expected = true;
+          }
+          const refuses = (dma as unknown as { refuses(a: number, l: number, w: boolean): boolean }).refuses(
+            address,
+            length,
+            false,
+          );
+          expect([address, length, refuses]).toEqual([address, length, expected]);
+        },
+      ),
+      { seed: 2350, numRuns: 400 },
+    );
   });
 });

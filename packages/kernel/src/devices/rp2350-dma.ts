@@ -213,13 +213,46 @@ export class Rp2350Dma extends RpDma {
     return access.privileged ? SP : 2;
   }
 
-  /** A beat of [address, address + length) is refused when any 32-byte granule of it is above the channel's level. */
+  /**
+   * A beat of [address, address + length) is refused when any 32-byte granule of it is above the
+   * channel's level: an enabled region above it overlaps the span, or MPU_CTRL's level is above
+   * it and some granule of the span lies in no enabled region. Decided from the eight regions, not
+   * granule by granule: the engine asks it of a whole burst, whose span a transfer of 2^28 words
+   * makes up to 1 GiB (scanning that took the host seconds). A span past 2^32 wraps to 0.
+   */
   protected override refuses(address: number, length: number): boolean {
     const chan = this.channelLevel();
-    if (chan === SP) return false; // S+P reaches every level
-    const last = Math.floor((address + length - 1) / 32);
-    for (let g = Math.floor(address / 32); g <= last; g++) if (this.levelAt((g * 32) >>> 0) > chan) return true;
-    return false;
+    if (chan === SP || length <= 0) return false; // S+P reaches every level
+    const first = Math.floor(address / 32) * 32;
+    const last = Math.floor((address + length - 1) / 32) * 32;
+    if (last < 2 ** 32) return this.spanRefused(first, last, chan);
+    return (
+      this.spanRefused(first, 2 ** 32 - 32, chan) || this.spanRefused(0, Math.min(last - 2 ** 32, 2 ** 32 - 32), chan)
+    );
+  }
+
+  /** Whether a granule of [first, last] (granule addresses, first <= last < 2^32) is above level `chan`. */
+  private spanRefused(first: number, last: number, chan: number): boolean {
+    const covers: [number, number][] = [];
+    for (let n = 0; n < Rp2350DmaMpu.REGIONS; n++) {
+      const lar = this.lar[n]!;
+      if ((lar & Rp2350DmaMpu.LAR_EN) === 0) continue;
+      const lo = Math.max(first, (this.bar[n]! & Rp2350DmaMpu.ADDR) >>> 0);
+      const hi = Math.min(last, (lar & Rp2350DmaMpu.ADDR) >>> 0);
+      if (lo > hi) continue; // the region misses the span (or is empty)
+      if (((lar >>> 1) & SP) > chan) return true;
+      covers.push([lo, hi]);
+    }
+    if (((this.mpuCtrl >>> 1) & SP) <= chan) return false;
+    // MPU_CTRL's level is above the channel's: refused unless the regions cover every granule.
+    covers.sort((a, b) => a[0] - b[0]);
+    let next = first; // the first granule not yet covered
+    for (const [lo, hi] of covers) {
+      if (lo > next) return true;
+      next = Math.max(next, hi + 32);
+      if (next > last) return false;
+    }
+    return next <= last;
   }
 
   protected override permits(access: PeripheralAccess): boolean {
