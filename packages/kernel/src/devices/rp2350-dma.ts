@@ -170,7 +170,7 @@ const IRQ_BITS = 0xffff;
  * // The kernel, privileged, before granting channel 0 to a task: its block Secure-Privileged to
  * // the DMA, then the channel lowered to Secure-Unprivileged (the driver's prepare does this).
  * core.write32(dma + Rp2350DmaReg.MPU_BAR0, kernelBase);
- * core.write32(dma + Rp2350DmaReg.MPU_LAR0, (kernelEnd - 32) | Rp2350DmaMpu.LAR_S | Rp2350DmaMpu.LAR_P | Rp2350DmaMpu.LAR_EN);
+ * core.write32(dma + Rp2350DmaReg.MPU_LAR0, ((kernelEnd - 1) & Rp2350DmaMpu.ADDR) | Rp2350DmaMpu.LAR_S | Rp2350DmaMpu.LAR_P | Rp2350DmaMpu.LAR_EN);
  * core.write32(dma + Rp2350DmaReg.SECCFG_CH0, Rp2350Seccfg.S);
  * ```
  */
