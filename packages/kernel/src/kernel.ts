@@ -270,13 +270,20 @@ export class Kernel {
       architecture: board.mpuArchitecture,
     });
     // The RP2350's DMA channel resets Secure-Privileged: privileged, before any task runs, the
-    // kernel marks its own memory (its block, the image) Secure-Privileged in the DMA's MPU and
+    // kernel marks its own memory (its block, the image, and each RAM region's page metadata,
+    // which a task's channel could otherwise rewrite) Secure-Privileged in the DMA's MPU and
     // lowers the channel to Secure-Unprivileged (docs/mpu-model.md, "DMA").
     const dma = this.devices.dma;
     if (dma !== undefined) {
+      const pageBytes = 2 ** this.pageOrder;
+      const metadata = this.regions
+        .regions()
+        .map((r) => ({ base: r.metadataStart, size: r.metadataPages * pageBytes }))
+        .filter((r) => r.size > 0);
       DMA_DRIVERS[dma.kind].prepare?.(core, this.device("dma").base, [
         this.kernelBlock,
         { base: image.start, size: image.size },
+        ...metadata,
       ]);
     }
     const code = this.layout.code;

@@ -1,3 +1,4 @@
+import { KernelError } from "../errors.js";
 import { DmaCr, DmaFlag, DmaReg } from "./dma.js";
 import type { DmaControllerKind } from "./dma-controller.js";
 import { GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2 } from "./gpdma.js";
@@ -165,7 +166,16 @@ const rp2040Driver: DmaDriver = rpDriver(RpDmaCtrl);
 const rp2350Driver: DmaDriver = {
   ...rpDriver(Rp2350DmaCtrl),
   prepare(port, base, protect) {
-    protect.slice(0, Rp2350DmaMpu.REGIONS).forEach((r, n) => {
+    // A range left out would be open to every task's channel: more than the MPU holds is refused
+    // (before any register is written), not cut short.
+    if (protect.length > Rp2350DmaMpu.REGIONS) {
+      throw new KernelError(
+        "BAD_CONFIG",
+        `the DMA MPU has ${Rp2350DmaMpu.REGIONS} regions; ${protect.length} ranges of kernel memory and page metadata need one each`,
+        { field: "dma", ranges: protect.length, regions: Rp2350DmaMpu.REGIONS },
+      );
+    }
+    protect.forEach((r, n) => {
       if (r.size <= 0) return; // nothing to protect: the region stays disabled
       // BAR's and LAR's granules are 32 bytes, both ends inclusive: the base rounds down and the
       // limit is the granule of the range's last byte, so a range whose ends are not on a granule

@@ -322,4 +322,17 @@ describe("RP2350 DMA MPU: a span's refusal from the regions", () => {
       { seed: 2350, numRuns: 400 },
     );
   });
+
+  it("the driver's prepare refuses more ranges than the DMA MPU's eight regions, writing nothing", () => {
+    const r = rig();
+    const port = {
+      read32: (a: number) => r.m.core.read32(a),
+      write32: (a: number, v: number) => r.m.core.write32(a, v),
+    };
+    const ranges = Array.from({ length: 9 }, (_, i) => ({ base: SRAM + 0x100 * i, size: 0x20 }));
+    expect(() => DMA_DRIVERS["rp2350-dma"].prepare!(port, DMA, ranges)).toThrow(
+      expect.objectContaining({ code: "BAD_CONFIG", context: expect.objectContaining({ ranges: 9, regions: 8 }) }),
+    );
+    expect([R.MPU_BAR0, R.MPU_LAR0, R.SECCFG_CH0].map(r.reg)).toEqual([0, 0, 3]);
+  });
 });

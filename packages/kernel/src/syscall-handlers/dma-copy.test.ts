@@ -161,6 +161,40 @@ describe("dma-copy: the kernel's DMA service checks both buffers against the cal
     expect([...k.machine.bus.peek(pa, 4)]).toEqual([0, 0, 0, 0]);
   });
 
+  it("on the RP2350 each RAM region's page metadata is Secure-Privileged to the DMA: a task's channel cannot rewrite it", () => {
+    const k = bootKernel({ board: RP2350, partitions: [{ name: "a", size: 1024 }] });
+    const dma = k.devices.dma as Rp2350Dma;
+    const metadata = k.regions.regions().map((r) => [r.name, r.metadataStart, r.metadataPages * 1024]);
+    expect(metadata).toEqual([
+      ["SRAM", 0x2000_2000, 3072],
+      ["SRAM8", 0x2008_0000, 1024],
+      ["SRAM9", 0x2008_1000, 1024],
+    ]);
+    // Regions 2-4 after the kernel's block and the image, one per RAM region, granules whole.
+    const regs = [2, 3, 4].flatMap((n) => [Rp2350DmaReg.MPU_BAR0 + 8 * n, Rp2350DmaReg.MPU_LAR0 + 8 * n]);
+    expect(regs.map((o) => dma.read(o, 4) >>> 0)).toEqual([
+      0x2000_2000, 0x2000_2be7, 0x2008_0000, 0x2008_03e7, 0x2008_1000, 0x2008_13e7,
+    ]);
+    const pa = k.partitions.get("a")!.base;
+    const before = [...k.machine.bus.peek(0x2000_2000, 16)];
+    const base = k.device("dma").base;
+    const driver = DMA_DRIVERS["rp2350-dma"];
+    k.spawn({
+      name: "rogue",
+      partitions: { a: "rw" },
+      devices: ["dma"],
+      *main(t) {
+        t.fill(pa, 0xee, 16);
+        driver.start(t, base, { src: pa, dst: 0x2000_2000, bytes: 16, size: 2 });
+        while (driver.flags(t, base) === 0) yield* t.yield();
+      },
+    });
+    k.run({ ms: 5 });
+    expect(dma.lastError).toEqual({ address: 0x2000_2000, access: "write", reason: "dma-mpu" });
+    expect([...k.machine.bus.peek(0x2000_2000, 16)]).toEqual(before);
+    expect(k.regions.consistencyCheck()).toEqual([]);
+  });
+
   it("forged fields: the address space's end, its own stack guard, a read-only partition, the same span; nothing changes", () => {
     const k = boot({
       partitions: [
