@@ -210,16 +210,20 @@ describe("dma", () => {
     ]);
     const dev = k.devices.dma!;
     expect(dev.kind).toBe("rp2350-dma");
-    // What the kernel programmed at boot: its block and its image Secure-Privileged, the channel lowered (and locked since)
+    // What the kernel programmed at boot: its block, its image and SRAM's page metadata (after the
+    // image) Secure-Privileged, the channel lowered (and locked since)
     const { base, size } = k.kernelBlock;
-    expect([0x480, 0x500, 0x504, 0x508, 0x50c, 0x510, 0x514].map((off) => dev.read(off, 4))).toEqual([
+    const sram = k.regions.regions()[0]!;
+    expect(sram.metadataStart).toBe(0x20002000);
+    expect([0x480, 0x500, 0x504, 0x508, 0x50c, 0x510, 0x514, 0x518].map((off) => dev.read(off, 4))).toEqual([
       0x6,
       0,
       base,
       (base + size - 32) | 7,
       0x20000000,
       (0x20000000 + 8 * 1024 - 32) | 7,
-      0,
+      0x20002000,
+      (0x20002000 + sram.metadataPages * 1024 - 32) | 7,
     ]);
     expect(k.faults.map((f) => [f.task, f.kind, f.hw?.cause, f.hw?.faultAddress])).toEqual([
       ["intruder", "memmanage", "MemManage", 0x50000000],
