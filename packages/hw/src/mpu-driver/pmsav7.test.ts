@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { STM32F407 } from "../board/builtin/stm32f407.js";
-import { HwError } from "../errors.js";
 import { createMachine } from "../machine.js";
 import { Perm } from "../mpu/perm.js";
+import { hwErrorOf as caught } from "../test-util.js";
 import { createMpuDriver } from "./create.js";
 import { Pmsav7Driver } from "./pmsav7.js";
 import type { MpuGrant } from "./types.js";
@@ -23,16 +23,6 @@ function setup() {
   const m = createMachine(STM32F407);
   const driver = createMpuDriver(m);
   return { m, driver };
-}
-
-function caught(fn: () => unknown): HwError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HwError) return e;
-    throw e;
-  }
-  throw new Error("expected an HwError");
 }
 
 describe("PMSAv7 driver: layout", () => {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { MPS2_AN505 } from "../board/builtin/mps2-an505.js";
-import { HwError } from "../errors.js";
 import { Cfsr } from "../fault.js";
 import { createMachine } from "../machine.js";
 import { Perm } from "../mpu/perm.js";
 import { MpuV8Reg } from "../mpu-v8/fields.js";
-import { trap } from "../test-util.js";
+import { hwErrorOf as caught, trap } from "../test-util.js";
 import { createMpuDriver } from "./create.js";
 import { PMSAV8_MAIR, Pmsav8Driver } from "./pmsav8.js";
 import type { MpuGrant } from "./types.js";
@@ -26,16 +25,6 @@ const uart: MpuGrant = {
 function setup() {
   const m = createMachine(MPS2_AN505);
   return { m, driver: createMpuDriver(m) };
-}
-
-function caught(fn: () => unknown): HwError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof HwError) return e;
-    throw e;
-  }
-  throw new Error("expected an HwError");
 }
 
 describe("PMSAv8 driver: layout", () => {

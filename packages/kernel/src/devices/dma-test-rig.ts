@@ -26,6 +26,16 @@ export function dmaRig<D extends Peripheral>(board: Board, base: number, make: (
     dma,
     reg: (off: number) => m.core.read32(base + off),
     set: (off: number, v: number) => m.core.write32(base + off, v),
+    /** A driver's port as privileged code has it (the core's own accesses). */
+    kernel: {
+      read32: (a: number) => m.core.read32(a),
+      write32: (a: number, v: number) => m.core.write32(a, v),
+    },
+    /** A driver's port as a task has it (the unprivileged LDRT/STRT idiom). */
+    task: {
+      read32: (a: number) => m.core.read32(a, true),
+      write32: (a: number, v: number) => m.core.write32(a, v, true),
+    },
     /** The test's clock, in cycles. */
     now: () => now,
     advance(cycles: number) {

@@ -224,10 +224,7 @@ describe("RP2350 DMA MPU (datasheet 12.6.10, MPU_CTRL, MPU_BARn, MPU_LARn): each
 
   it("the driver's prepare: one Secure-Privileged region per range, then SECCFG_CH0 = S; its copy then runs unprivileged", () => {
     const r = rig();
-    const port = {
-      read32: (a: number) => r.m.core.read32(a),
-      write32: (a: number, v: number) => r.m.core.write32(a, v),
-    };
+    const port = r.kernel;
     const drv = DMA_DRIVERS["rp2350-dma"];
     drv.prepare!(port, DMA, [
       { base: SRAM + 0x4000, size: 0x4000 },
@@ -236,10 +233,7 @@ describe("RP2350 DMA MPU (datasheet 12.6.10, MPU_CTRL, MPU_BARn, MPU_LARn): each
     const regs = [R.SECCFG_CH0, R.MPU_BAR0, R.MPU_LAR0, R.MPU_BAR0 + 8, R.MPU_LAR0 + 8, R.MPU_LAR0 + 16];
     expect(regs.map(r.reg)).toEqual([2, SRAM + 0x4000, (SRAM + 0x7fe0) | 7, SRAM, (SRAM + 0x1fe0) | 7, 0]);
     r.m.bus.load(SRAM + 0x2000, bytes(8));
-    const task = {
-      read32: (a: number) => r.m.core.read32(a, true),
-      write32: (a: number, v: number) => r.m.core.write32(a, v, true),
-    };
+    const task = r.task;
     drv.start(task, DMA, { src: SRAM + 0x2000, dst: SRAM + 0x3000, bytes: 8, size: 2 });
     r.fire();
     expect([drv.flags(task, DMA), [...r.m.bus.peek(SRAM + 0x3000, 8)]]).toEqual([drv.doneFlag, [...bytes(8)]]);
@@ -250,10 +244,7 @@ describe("RP2350 DMA MPU (datasheet 12.6.10, MPU_CTRL, MPU_BARn, MPU_LARn): each
 
   it("the driver's prepare covers a range whose ends are off a 32-byte granule whole, and one under 32 bytes", () => {
     const r = rig();
-    const port = {
-      read32: (a: number) => r.m.core.read32(a),
-      write32: (a: number, v: number) => r.m.core.write32(a, v),
-    };
+    const port = r.kernel;
     const drv = DMA_DRIVERS["rp2350-dma"];
     drv.prepare!(port, DMA, [
       { base: SRAM + 0x10, size: 0x1008 }, // [SRAM + 0x10, SRAM + 0x1018): granules SRAM .. SRAM + 0x1000
@@ -266,10 +257,7 @@ describe("RP2350 DMA MPU (datasheet 12.6.10, MPU_CTRL, MPU_BARn, MPU_LARn): each
     expect(
       [SRAM + 0x1017, SRAM + 0x101f, SRAM + 0x1020, SRAM + 0x4007, SRAM + 0x5000].map((a) => dma.levelAt(a)),
     ).toEqual([3, 3, 0, 3, 0]);
-    const task = {
-      read32: (a: number) => r.m.core.read32(a, true),
-      write32: (a: number, v: number) => r.m.core.write32(a, v, true),
-    };
+    const task = r.task;
     // The range's last word, read by the lowered channel: refused, nothing written.
     drv.start(task, DMA, { src: SRAM + 0x1014, dst: SRAM + 0x3000, bytes: 4, size: 2 });
     r.advance(100);
@@ -325,10 +313,7 @@ describe("RP2350 DMA MPU: a span's refusal from the regions", () => {
 
   it("the driver's prepare refuses more ranges than the DMA MPU's eight regions, writing nothing", () => {
     const r = rig();
-    const port = {
-      read32: (a: number) => r.m.core.read32(a),
-      write32: (a: number, v: number) => r.m.core.write32(a, v),
-    };
+    const port = r.kernel;
     const ranges = Array.from({ length: 9 }, (_, i) => ({ base: SRAM + 0x100 * i, size: 0x20 }));
     expect(() => DMA_DRIVERS["rp2350-dma"].prepare!(port, DMA, ranges)).toThrow(
       expect.objectContaining({ code: "BAD_CONFIG", context: expect.objectContaining({ ranges: 9, regions: 8 }) }),
