@@ -78,13 +78,8 @@ export function noteSyscallSite(error: unknown, capture: StackCapture): void {
  */
 export function syscallSite(error: unknown, options: SourceSiteOptions): SourceSite | null {
   if (typeof error !== "object" || error === null) return null;
-  const capture = SYSCALL_CAPTURES.get(error);
-  if (capture === undefined) return null;
-  try {
-    return firstSourceSite((capture.stack ?? "").slice(0, STACK_TEXT_LIMIT), options, isSchedulerFrame);
-  } catch {
-    return null;
-  }
+  // A capture is an Error made at the syscall's start (memcheck's captureStack): read as one.
+  return faultSite(SYSCALL_CAPTURES.get(error), options);
 }
 
 /** `KernelOptions.faultSites` resolved: its options (default `{}`: on), or null when false. */
