@@ -10,9 +10,10 @@ import {
   Shcsr,
 } from "@rtos-sim/hw";
 import { type LeakOptions, type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
-import { type PageRequest, RegionError, RegionManager } from "@rtos-sim/region";
+import { type PageRequest, RegionError, type RegionManager } from "@rtos-sim/region";
 import { Scheduler, type StateCause, type Task, wholeMicros } from "@rtos-sim/sched";
 import { AlarmMux } from "./alarm-mux.js";
+import { bootRegions } from "./boot-memory.js";
 import { checkBuffer } from "./buffer-check.js";
 import type { KernelOptions, MutexSpec, TaskSpec } from "./config.js";
 import type { FrameOptions } from "./data/call-stack.js";
@@ -224,12 +225,7 @@ export class Kernel {
     core.actor = makeActor(ActorMode.Kernel);
     const imageSize = options.imageSize ?? 8 * 1024;
     const image = { start: this.layout.main.start, size: imageSize, label: ".data+.bss+MSP" };
-    this.regions = new RegionManager({
-      memory: core,
-      regions: this.layout.ram.map((r) => ({ name: r.name, start: r.start, size: r.size })),
-      pageOrder: this.pageOrder,
-      reserved: [image],
-    });
+    this.regions = bootRegions(core, this.layout, this.pageOrder, image);
     this.checker = this.makeChecker(image);
     // The hook goes on before any other memory is touched, so the checker sees every write.
     core.hook = this.checker;
@@ -238,7 +234,7 @@ export class Kernel {
     this.watchdog = (options.watchdogInterrupt ?? true) ? new Watchdog(core, this.alarms.channel()) : null;
     // The kernel's own memory: one block, privileged only, with its heap inside.
     const kOrder = orderFor(options.kernelHeapSize ?? 8 * 1024, this.pageOrder);
-    const kBase = this.regions.allocPages(kOrder, { owner: "kernel", region: this.layout.main.name });
+    const kBase = this.takePages(kOrder, { owner: "kernel", region: this.layout.main.name });
     if (kBase === null) {
       const bytes = 2 ** (kOrder + this.pageOrder);
       const main = this.layout.main;

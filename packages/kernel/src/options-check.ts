@@ -95,7 +95,7 @@ export function checkOptionValues(options: KernelOptions): void {
       field,
       value: typeof value === "object" ? String(value) : value,
     });
-  const { tickHz, seed, kernelHeapSize, watchdogInterrupt, allocationTooBig, faultSites } = options;
+  const { tickHz, seed, kernelHeapSize, imageSize, watchdogInterrupt, allocationTooBig, faultSites } = options;
   if (faultSites !== undefined && typeof faultSites !== "boolean") {
     if (typeof faultSites !== "object" || faultSites === null) {
       throw bad(
@@ -121,6 +121,9 @@ export function checkOptionValues(options: KernelOptions): void {
     (typeof kernelHeapSize !== "number" || !Number.isInteger(kernelHeapSize) || kernelHeapSize < 1)
   ) {
     throw bad("kernelHeapSize", "must be an integer >= 1 (bytes)", kernelHeapSize);
+  }
+  if (imageSize !== undefined && (typeof imageSize !== "number" || !Number.isInteger(imageSize) || imageSize < 1)) {
+    throw bad("imageSize", "must be an integer >= 1 (bytes)", imageSize);
   }
   if (watchdogInterrupt !== undefined && typeof watchdogInterrupt !== "boolean") {
     throw bad("watchdogInterrupt", "must be a boolean", watchdogInterrupt);
