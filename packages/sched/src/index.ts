@@ -53,7 +53,7 @@ export type { QueueNode } from "./ready-queue.js";
 export { ReadyQueue } from "./ready-queue.js";
 export { plainRequest } from "./request.js";
 export { Scheduler } from "./scheduler.js";
-export type { FaultReason, SyscallRequest, Task, TaskEntry, TaskProgram, TaskState, TaskStats } from "./task.js";
+export type { FaultReason, SchedProgram, SyscallRequest, Task, TaskEntry, TaskState, TaskStats } from "./task.js";
 export type { SpawnOptions } from "./task-table.js";
 export type { TimerNode } from "./timer-heap.js";
 export { TimerHeap } from "./timer-heap.js";

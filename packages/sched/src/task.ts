@@ -24,29 +24,30 @@ export interface SyscallRequest {
 }
 
 /**
- * A task body: a generator yielding syscall requests and receiving their results. Its return
- * value becomes `task.exitValue`.
+ * A task body as the scheduler runs it: a generator yielding syscall requests and receiving
+ * their results. Its return value becomes `task.exitValue`. (Task code written for the kernel
+ * is a `TaskProgram` of `@rtos-sim/kernel`, which yields the kernel's syscalls: a different type.)
  *
- * TypeScript wants a `return` in a generator function declared to return `TaskProgram` (the
+ * TypeScript wants a `return` in a generator function declared to return `SchedProgram` (the
  * return type is `unknown`); a body that ends without one declares
- * `Generator<SyscallRequest, void, unknown>`, which is a `TaskProgram` too.
+ * `Generator<SyscallRequest, void, unknown>`, which is a `SchedProgram` too.
  *
  * @example
  * ```ts
  * function* blink(times: number): Generator<SyscallRequest, void, unknown> {
  *   for (let i = 0; i < times; i++) yield { op: "sleep", ms: 500 };
  * }
- * function* worker(): TaskProgram {
+ * function* worker(): SchedProgram {
  *   const got = yield { op: "recv" };
  *   return got; // task.exitValue
  * }
  * sched.spawn({ name: "blink", priority: 1, entry: () => blink(3) });
  * ```
  */
-export type TaskProgram = Generator<SyscallRequest, unknown, unknown>;
+export type SchedProgram = Generator<SyscallRequest, unknown, unknown>;
 
 /** Makes a fresh task body (called at spawn and at each restart). */
-export type TaskEntry = () => TaskProgram;
+export type TaskEntry = () => SchedProgram;
 
 /**
  * Why a task was faulted. The scheduler raises `watchdog`, `uncaught` (the generator threw),
@@ -122,7 +123,7 @@ export class Tcb<D = unknown> implements Task<D>, QueueNode, TimerNode, TaskStat
   stopping = false;
   restarts = 0;
   readonly entry: TaskEntry;
-  program: TaskProgram;
+  program: SchedProgram;
   /** The task table holding it (a task of another scheduler is refused with `TASK_UNKNOWN`). */
   readonly owner: object;
 
