@@ -99,7 +99,7 @@ export { DmaFrontEnd } from "./devices/dma-front-end.js";
 export { Gpdma, GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2, gpdmaDevice } from "./devices/gpdma.js";
 export { Gpio, GpioReg, gpioDevice } from "./devices/gpio.js";
 export type { DevicePlacement } from "./devices/placement.js";
-export { placeDevices } from "./devices/placement.js";
+export { DEVICE_GRANT_BYTES, placeDevices } from "./devices/placement.js";
 export type { RpDmaCtrlFields, RpDmaVariant } from "./devices/rp2040-dma.js";
 export { RP2040_DMA, Rp2040Dma, RpDma, RpDmaCtrl, RpDmaReg, rp2040DmaDevice } from "./devices/rp2040-dma.js";
 export {

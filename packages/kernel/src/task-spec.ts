@@ -1,5 +1,5 @@
 import type { TaskSpec } from "./config.js";
-import type { DevicePlacement } from "./devices/placement.js";
+import { DEVICE_GRANT_BYTES, type DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
 import { KernelError } from "./errors.js";
 import { checkPolicy } from "./fault-handler.js";
@@ -274,7 +274,7 @@ export function taskGrants(
       id: `device:${role}`,
       label: `${d.name} (${role})`,
       base: d.base,
-      size: 0x400,
+      size: DEVICE_GRANT_BYTES,
       access: "rw",
       memory: "device",
     });

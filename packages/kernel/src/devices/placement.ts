@@ -2,13 +2,20 @@ import type { Board } from "@rtos-sim/hw";
 import { KernelError } from "../errors.js";
 import { DEVICE_ROLES, type DeviceRole } from "./table.js";
 
+/**
+ * Bytes of the Device-memory MPU region a task granted a device role gets at the device's base
+ * (a device's registers may reach further: the GPDMA's and the RP2040's DMA's 4 KiB blocks keep
+ * their interrupt registers past it, out of the task's reach).
+ */
+export const DEVICE_GRANT_BYTES = 0x400;
+
 /** Where a role sits on a board: the board's own device name and address. */
 export interface DevicePlacement {
   /** The kernel's role for the device (a key of {@link DEVICES}). */
   readonly role: DeviceRole;
   /** The board's name for it, e.g. "USART2". */
   readonly name: string;
-  /** Its base address on the bus; a task granted the role gets a 1 KiB Device-memory MPU region there. */
+  /** Its base address on the bus; a task granted the role gets a {@link DEVICE_GRANT_BYTES} Device-memory MPU region there. */
   readonly base: number;
 }
 
