@@ -43,7 +43,7 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
       kind: "peripheral",
       name: "AHB1",
       notes: [
-        "offset 0x14 in DMA2 (at 0x40026400, the kernel's dma device; past its registers, reads return 0)",
+        "offset 0x14 in DMA2 (at 0x40026400, the kernel's dma device, 1 KiB of registers: an offset with no register reads 0, writes are ignored)",
         "Device memory, never executable (XN); with the MPU on, unprivileged code reaches it only through a region that grants it",
       ],
     });
@@ -53,12 +53,38 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
     expect([dma.kind, dma.name, dma.notes[0]]).toEqual([
       "peripheral",
       "AHB",
-      "offset 0x0 in DMA (at 0x50000000, the kernel's dma device; past its registers, reads return 0)",
+      "offset 0x0 in DMA (at 0x50000000, the kernel's dma device, 4 KiB of registers: an offset with no register reads 0, writes are ignored)",
     ]);
     expect(lookUpAddress(rp2040, 0x20000000).notes.slice(0, 2)).toEqual([
       "ram, read/write, executable, 0 wait state(s)",
       "DMA reaches it",
     ]);
+  });
+
+  it("a peripheral address past a device's register block is no device's: the nearest one below is named as such", () => {
+    // SPI1 (the sensor) is 1 KiB at 0x40013000; 0x40013800 is SYSCFG's on the silicon, which is not modelled.
+    expect(lookUpAddress(F407, 0x400133fc).device).toEqual({
+      name: "SPI1",
+      base: 0x40013000,
+      size: 1024,
+      role: "sensor",
+    });
+    const past = lookUpAddress(F407, 0x40013800);
+    expect([past.kind, past.name, past.offset, past.device, past.notes[0]]).toEqual([
+      "peripheral",
+      "APB2",
+      0x3800,
+      null,
+      "no device the simulator models here: reads return 0, writes are ignored (the nearest device stm32f407 names below it: SPI1 at 0x40013000)",
+    ]);
+    // A device the board names but the kernel attaches none for (no role): named, not modelled.
+    expect(lookUpAddress(F407, 0x40020004).notes[0]).toBe(
+      "no device the simulator models here: reads return 0, writes are ignored (the nearest device stm32f407 names below it: GPIOA at 0x40020000)",
+    );
+    // A range with no named device: nothing to name.
+    expect(lookUpAddress(F407, 0x50000000).notes[0]).toBe(
+      "no device the simulator models here: reads return 0, writes are ignored",
+    );
   });
 
   it("the PPB: the system register by the board's architecture (RASR on PMSAv7, RLAR on PMSAv8)", () => {

@@ -11,29 +11,64 @@ import {
   MpuReg,
   MpuV8Reg,
   ScbReg,
+  SimError,
   SysTickReg,
   scbRegisterAbsent,
 } from "@rtos-sim/hw";
+import { bootKernel } from "@rtos-sim/kernel";
 
 /** What lies at one address of a board: where it falls, and what an access there does. */
 export interface AddressLookup {
   /** The address looked up. */
   readonly address: number;
   /**
-   * `memory`, `peripheral` (a peripheral range; `device` names the device at its start), `system`
-   * (the PPB), `bit-band` (an alias window of a board with bit-banding), or `unmapped`.
+   * `memory`, `peripheral` (a peripheral range; `device` names the kernel's device whose registers
+   * hold the address, if any), `system` (the PPB), `bit-band` (an alias window of a board with
+   * bit-banding), or `unmapped`.
    */
   readonly kind: "memory" | "peripheral" | "system" | "bit-band" | "unmapped";
   /** The memory region's, peripheral range's, system register's or alias window's name (null: unmapped). */
   readonly name: string | null;
   /** The address's offset in it (null: unmapped). */
   readonly offset: number | null;
+  /**
+   * In a peripheral range: the device the kernel attaches whose register block holds the address
+   * (its board name, base, kernel role and block size), or null when no modelled device does.
+   */
+  readonly device?: DeviceSpan | null;
   /** The name of the board's initial contents holding the address (`"UID"`), when memory holds some there. */
   readonly contents?: string | null;
   /** The default memory map's range there, its memory type and XN (what the MPU's background gives). */
   readonly defaultMap: { readonly name: string; readonly type: string; readonly xn: boolean };
   /** What happens on an access, as lines for people. */
   readonly notes: readonly string[];
+}
+
+/** A device the kernel attaches on a board: where its register block lies, and its role. */
+export interface DeviceSpan {
+  /** The board's name for it, e.g. "USART2". */
+  readonly name: string;
+  /** Its base address. */
+  readonly base: number;
+  /** Bytes of its register block (an offset with no register in it reads 0, writes are ignored). */
+  readonly size: number;
+  /** The kernel's role for it, e.g. "uart". */
+  readonly role: string;
+}
+
+/**
+ * The devices the kernel attaches on `board` (its roles' devices, as a boot places them), or none
+ * when the kernel does not boot there (a board from a linker script without roles): the other
+ * names of `board.devices` are addresses only, with no model behind them.
+ */
+function deviceSpans(board: Board): DeviceSpan[] {
+  try {
+    const { devices } = bootKernel({ board, memcheck: false });
+    return devices.placements.map((p) => ({ name: p.name, base: p.base, size: devices[p.role]!.size, role: p.role }));
+  } catch (e) {
+    if (e instanceof SimError) return [];
+    throw e;
+  }
 }
 
 /**
@@ -120,18 +155,22 @@ function lookUp(board: Board, address: number): AddressLookup {
   }
   const peripheral = board.peripherals.find((p) => a >= p.start && a < p.start + p.size);
   if (peripheral !== undefined) {
-    const device = Object.entries(board.devices)
-      .filter(([, at]) => at <= a)
-      .sort((x, y) => y[1] - x[1])
-      .find(([, at]) => at >= peripheral.start);
-    const role = device === undefined ? undefined : Object.entries(board.roles).find(([, d]) => d === device[0])?.[0];
+    const device = deviceSpans(board).find((d) => a >= d.base && a < d.base + d.size) ?? null;
     const notes = [
-      device === undefined
-        ? "no device the simulator models: reads return 0, writes are ignored"
-        : `offset 0x${(a - device[1]).toString(16)} in ${device[0]} (at ${hex32(device[1])}${role !== undefined ? `, the kernel's ${role} device` : ""}; past its registers, reads return 0)`,
+      device === null
+        ? `no device the simulator models here: reads return 0, writes are ignored${nearestBelow(board, a, peripheral.start)}`
+        : `offset 0x${(a - device.base).toString(16)} in ${device.name} (at ${hex32(device.base)}, the kernel's ${device.role} device, ${formatBytes(device.size)} of registers: an offset with no register reads 0, writes are ignored)`,
       "Device memory, never executable (XN); with the MPU on, unprivileged code reaches it only through a region that grants it",
     ];
-    return { address: a, kind: "peripheral", name: peripheral.name, offset: a - peripheral.start, defaultMap, notes };
+    return {
+      address: a,
+      kind: "peripheral",
+      name: peripheral.name,
+      offset: a - peripheral.start,
+      device,
+      defaultMap,
+      notes,
+    };
   }
   if (r.name === "PPB") {
     const word = (a & ~3) >>> 0;
@@ -170,6 +209,16 @@ function lookUp(board: Board, address: number): AddressLookup {
       "with the MPU on, an unprivileged access no region grants is a MemManage fault (DACCVIOL, MMFAR) before the bus",
     ],
   };
+}
+
+/** ` (the nearest device the board names below it: SPI1 at 0x40013000)`, within the range; or nothing. */
+function nearestBelow(board: Board, a: number, rangeStart: number): string {
+  const below = Object.entries(board.devices)
+    .filter(([, at]) => at <= a && at >= rangeStart)
+    .sort((x, y) => y[1] - x[1])[0];
+  return below === undefined
+    ? ""
+    : ` (the nearest device ${board.name} names below it: ${below[0]} at ${hex32(below[1])})`;
 }
 
 /** An address in a bit-band alias window: the bit it stands for, and how an access there goes (docs/bit-banding.md). */
