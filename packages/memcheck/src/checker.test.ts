@@ -324,6 +324,35 @@ describe("transition and free errors, each with its fixed program", () => {
     expect(f.checker.checkFree(p, "heap")).toBe(true);
   });
 
+  it("invalid-free of no block's start says where the address lies: by a block, inside a freed one, in static data (ASan's and Memcheck's descriptions)", () => {
+    const f = setup();
+    const p = f.heap.allocate(64)!;
+    const q = f.heap.allocate(32)!;
+    f.heap.free(q);
+    const far = p + 0x1000; // beyond `reach` (64) of every block
+    for (const a of [p - 8, p + 64, q + 8, DATA + 0x10, far]) expect(f.checker.checkFree(a, "heap")).toBe(false);
+    const rows = f.checker.reports.map((r) => [
+      r.address,
+      r.message,
+      r.block && [r.block.address, r.block.relation, r.block.distance, r.block.state],
+      r.details,
+    ]);
+    expect(rows).toEqual([
+      [p - 8, "free of an address never allocated", [p, "left", 8, "live"], []],
+      [p + 64, "free of an address never allocated", [p, "right", 0, "live"], []],
+      [q + 8, "free of an address inside a freed block (interior pointer)", [q, "inside", 8, "freed"], []],
+      [
+        DATA + 0x10,
+        "free of an address in data, not a heap block",
+        null,
+        ["0x20000010 is located 16 bytes inside data [0x20000000, 0x20000400)"],
+      ],
+      [far, "free of an address never allocated", null, []],
+    ]);
+    expect(f.checker.reports.every((r) => r.kind === "invalid-free")).toBe(true);
+    expect(f.checker.checkFree(p, "heap")).toBe(true);
+  });
+
   it("alloc-dealloc-mismatch: a heap block freed to a pool; fixed: to the heap", () => {
     const f = setup();
     f.checker.pagesGiven(0x20006000, 0x1000, "pool");

@@ -119,7 +119,7 @@ export class MemoryChecker implements AccessHook {
     this.roots = ledger.roots;
     this.events = reporter.events;
     this.reports = reporter.reports;
-    this.transitions = new Transitions({ shadow, ledger, reporter, pageSize: opts.pageSize });
+    this.transitions = new Transitions({ shadow, ledger, reporter, pageSize: opts.pageSize, reach: opts.reach });
     this.stackTransitions = new StackTransitions({ shadow, ledger, reporter });
     this.frameTransitions = new FrameTransitions({
       shadow,

@@ -20,6 +20,8 @@ export interface TransitionsParts {
   readonly reporter: Reporter;
   /** Bytes per page of the observed region manager, or null. */
   readonly pageSize: number | null;
+  /** How far outside a block an address is still attributed to it (the checker's `reach`; default 64). */
+  readonly reach?: number | undefined;
 }
 
 /**
@@ -33,12 +35,14 @@ export class Transitions {
   private readonly ledger: Ledger;
   private readonly reporter: Reporter;
   private readonly pageSize: number | null;
+  private readonly reach: number;
 
   constructor(parts: TransitionsParts) {
     this.shadow = parts.shadow;
     this.ledger = parts.ledger;
     this.reporter = parts.reporter;
     this.pageSize = parts.pageSize;
+    this.reach = parts.reach ?? 64;
   }
 
   // ---- pages ---------------------------------------------------------------------------------
@@ -194,10 +198,42 @@ export class Transitions {
       this.error("double-free", `block freed twice`, a, old.size, old);
       return false;
     }
+    this.neverAllocated(a);
+    return false;
+  }
+
+  /**
+   * Reports the free of an address that is no block's start, live or freed, nor inside a live
+   * block: described as ASan and Memcheck describe it, by where it lies. Inside a freed block
+   * (an interior pointer to it), or within `reach` bytes of a block (its redzone, the
+   * allocator's header between two blocks), the block is named with the address's place ("8
+   * bytes to the left of 64-byte block"); in a static range of the image (`.data`, `.bss`, an
+   * added root), that range with the offset, as Memcheck's "is 0 bytes inside data symbol";
+   * elsewhere "never allocated", or "outside every memory region".
+   */
+  private neverAllocated(a: number): void {
+    const blocks = this.ledger.blocks;
+    const freed = blocks.freedContaining(a);
+    if (freed) {
+      this.error("invalid-free", "free of an address inside a freed block (interior pointer)", a, 0, freed);
+      return;
+    }
+    const near = blocks.nearest(a, this.reach) ?? blocks.nearest(a, this.reach, true);
+    if (near) {
+      this.error("invalid-free", "free of an address never allocated", a, 0, near);
+      return;
+    }
+    const range = this.ledger.roots.find((r) => a >= r.start && a - r.start < r.size);
+    if (range) {
+      const name = range.name ?? "static data";
+      this.error("invalid-free", `free of an address in ${name}, not a heap block`, a, 0, null, [
+        `${hex(a)} is located ${a - range.start} bytes inside ${name} [${hex(range.start)}, ${hex(range.start + range.size)})`,
+      ]);
+      return;
+    }
     const wild = this.shadow.get(a) < 0;
     const message = wild ? "free of an address outside every memory region" : "free of an address never allocated";
     this.error("invalid-free", message, a, 0, null);
-    return false;
   }
 
   /**
