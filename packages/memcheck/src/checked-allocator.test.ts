@@ -233,6 +233,22 @@ describe("resize through the wrapper", () => {
     expect(heap.resize(0x20001234, 8)).toBeNull();
     expect(f.checker.reports[2]).toMatchObject({ kind: "invalid-free", address: 0x20001234 });
   });
+
+  it("a label set before the call (checker.at, as the kernel's realloc) names the new block and the old one's free", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap, { redzone: 16 });
+    const p = heap.allocate(8, 8, "row")!;
+    f.checker.at("row grown");
+    const q = heap.resize(p, 24)!;
+    const hexQ = `0x${q.toString(16).padStart(8, "0")}`;
+    const [now, old] = [f.checker.blocks.live.get(q)!, f.checker.blocks.freedAt(p)!];
+    expect([now.allocated.label, old.allocated.label, old.freed?.label]).toEqual([
+      "row grown",
+      "row",
+      `row grown, realloc moved it to ${hexQ}`,
+    ]);
+  });
 });
 
 describe("reports for people and tools", () => {

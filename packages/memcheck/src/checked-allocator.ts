@@ -219,13 +219,16 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
       return null;
     }
     const old = this.checker.blocks.live.get(address)?.size ?? 0;
+    // The call's label, given here or set before the call (`checker.at`, as the kernel's realloc
+    // does): the new block's allocation consumes it, and the old block's free repeats it.
+    const why = label ?? this.checker.reporter.pendingLabel ?? undefined;
     const p = this.allocate(size, 8, label);
     if (p === null) return this.resizeInPlace(g, size);
     this.checker.memcpy(p, address, Math.min(old, size));
     // The free's site says why: a stale pointer's report then reads "freed by ... (realloc moved
     // it to 0x...)", as ASan's free stack shows realloc.
     const moved = `realloc moved it to ${hex(p)}`;
-    this.free(address, label === undefined ? moved : `${label}, ${moved}`);
+    this.free(address, why === undefined ? moved : `${why}, ${moved}`);
     return p;
   }
 

@@ -149,6 +149,11 @@ export class Reporter {
     this.label = label;
   }
 
+  /** The call-site label the next site or report will record ({@link Reporter.at}), or null. */
+  get pendingLabel(): string | null {
+    return this.label;
+  }
+
   /**
    * Sets the call stack of the next site or report: where the task's code made the call the
    * kernel is now carrying out (the task's own frames are no longer on the JS stack then).
