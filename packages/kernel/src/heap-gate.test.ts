@@ -160,4 +160,34 @@ describe("the heap gate", () => {
     // A second free is refused by the kernel's record, before the allocator runs.
     expect(() => gate.free(p)).toThrow(expect.objectContaining({ code: "INVALID_FREE" }));
   });
+
+  it("a free that took the block and then failed (the quarantine met a corrupted header handing another back) forgets it", () => {
+    /** Task t's blocks a and b (32 bytes each) with the given quarantine; a's header check word is zeroed. */
+    const corrupted = (quarantineBytes: number) => {
+      const k = bootTest({ memcheck: { onError: "continue", quarantineBytes } });
+      const blocks: number[] = [];
+      const t = k.spawn({
+        name: "t",
+        *main(c) {
+          for (let i = 0; i < 2; i++) blocks.push(yield* c.malloc(32));
+          yield* c.sleep({ ms: 5 });
+        },
+      });
+      k.run({ ms: 2 });
+      const [a, b] = blocks as [number, number];
+      k.machine.bus.load(a - 16 - 4, new Uint8Array(4)); // TLSF header word 1 (before the 16-byte redzone)
+      return { gate: t.heap!.allocator, a, b };
+    };
+    // No quarantine: a's free takes a, hands it back at once and the allocator refuses it: a is
+    // no one's to free again (the allocator keeps the corrupted block where it is).
+    const bare = corrupted(0);
+    expect(() => bare.gate.free(bare.a)).toThrow(expect.objectContaining({ code: "HEAP_CORRUPTION" }));
+    expect([bare.gate.owns(bare.a), bare.gate.owns(bare.b)]).toEqual([false, true]);
+    // 100 bytes of quarantine hold a (72 bytes with its redzones and header); b's free takes b
+    // into it, then hands a back, which fails: the record forgets b, as the wrapper did.
+    const held = corrupted(100);
+    held.gate.free(held.a);
+    expect(() => held.gate.free(held.b)).toThrow(expect.objectContaining({ code: "HEAP_CORRUPTION" }));
+    expect([held.gate.owns(held.a), held.gate.owns(held.b), held.gate.live.inUse]).toEqual([false, false, 0]);
+  });
 });

@@ -121,8 +121,24 @@ export class HeapGate implements TaskAllocator {
   /** Frees a live block of the task; anything else is refused before the allocator runs. */
   free(address: number): void {
     this.checkLive(address, "free");
-    this.asTask(() => this.inner.free(address));
+    try {
+      this.asTask(() => this.inner.free(address));
+    } catch (e) {
+      this.settle(address);
+      throw e;
+    }
     this.live.remove(address);
+  }
+
+  /**
+   * After an allocator call on the live block at `address` failed: with the checker, the call
+   * may have taken the block before failing (its free put the block in quarantine, then handing
+   * an older block back to the allocator met that block's corrupted header), and the record
+   * follows the wrapper's own (JS, no memory access): a block it no longer holds is not live,
+   * so a restart does not free it a second time. A bare allocator changes nothing when it fails.
+   */
+  private settle(address: number): void {
+    if (this.checker !== null && !this.inner.owns(address)) this.live.remove(address);
   }
 
   /**
@@ -143,6 +159,7 @@ export class HeapGate implements TaskAllocator {
         return this.moveOrResize(this.inner, address, size);
       } catch (e) {
         if (e instanceof AllocError && e.code === "BAD_SIZE") return null; // a size it never serves
+        this.settle(address);
         throw e;
       }
     });
