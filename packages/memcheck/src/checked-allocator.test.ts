@@ -234,6 +234,27 @@ describe("resize through the wrapper", () => {
     expect(f.checker.reports[2]).toMatchObject({ kind: "invalid-free", address: 0x20001234 });
   });
 
+  it("a move whose quarantine fails handing an older block back fails, and frees the new block too (nobody would learn of it)", () => {
+    const f = setup();
+    f.user(SENSOR);
+    const heap = checkedAllocator(f.checker, f.heap, { redzone: 16, quarantineBytes: 50 });
+    const a = heap.allocate(8)!;
+    heap.free(a); // held: 40 bytes with its redzones
+    const free = f.heap.free.bind(f.heap);
+    f.heap.free = (inner: number) => {
+      if (inner === a - 16) throw Object.assign(new Error("corrupted header"), { code: "HEAP_CORRUPTION" });
+      free(inner);
+    };
+    const b = heap.allocate(8)!;
+    f.m.core.write32(b, 7);
+    expect(() => heap.resize(b, 24)).toThrow("corrupted header");
+    // b went into the quarantine (the free was done), and so did the block it moved to; a left
+    // it (the allocator keeps its corrupted block).
+    const live = [...f.checker.blocks.live.values()].map((r) => r.address);
+    expect([heap.owns(b), live, heap.quarantined]).toEqual([false, [], 40 + 56]);
+    expect(f.checker.reports).toEqual([]);
+  });
+
   it("a label set before the call (checker.at, as the kernel's realloc) names the new block and the old one's free", () => {
     const f = setup();
     f.user(SENSOR);

@@ -194,11 +194,16 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     const ok = this.checker.checkFree(address, this.name);
     const g = this.live.get(address);
     if (!ok || !g) return; // reported (with the default policy, thrown)
-    g.record = this.checker.quarantineBlock(address);
-    this.live.delete(address);
+    this.hold(g);
+    while (this.held > this.quarantineBytes) this.evict();
+  }
+
+  /** Poisons a live block and puts it at the end of the quarantine (no eviction). */
+  private hold(g: Guarded): void {
+    g.record = this.checker.quarantineBlock(g.user);
+    this.live.delete(g.user);
     this.fifo.push(g);
     this.held += g.innerSize;
-    while (this.held > this.quarantineBytes) this.evict();
   }
 
   /**
@@ -228,7 +233,15 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
     // The free's site says why: a stale pointer's report then reads "freed by ... (realloc moved
     // it to 0x...)", as ASan's free stack shows realloc.
     const moved = `realloc moved it to ${hex(p)}`;
-    this.free(address, why === undefined ? moved : `${why}, ${moved}`);
+    try {
+      this.free(address, why === undefined ? moved : `${why}, ${moved}`);
+    } catch (e) {
+      // The old block is freed, but handing an older one back to the allocator failed (its header
+      // corrupted): the call fails, and the new block, which no caller will ever learn of, is
+      // freed too rather than left live for nobody.
+      this.hold(this.live.get(p)!);
+      throw e;
+    }
     return p;
   }
 
