@@ -224,6 +224,40 @@ const CASES: CorpusCase[] = [
   },
 ];
 
+/** The double and interior frees in the other heap kinds. */
+const KINDS: CorpusCase[] = (["heap", "slab-array"] as const).flatMap((heap): CorpusCase[] => [
+  {
+    name: `double free in a ${heap} heap`,
+    heap,
+    *body(t, { m }) {
+      m.p = yield* t.malloc(24, 8, "packet");
+      yield* t.free(m.p, "packet sent");
+      yield* t.free(m.p, "packet sent again");
+    },
+    expect: (m) =>
+      badFree("double-free", {
+        address: m.p!,
+        size: 24,
+        block: blk(0, "inside", 24, m.p!, "quarantined", `${heap}:bug`),
+        sites: "packet / packet sent",
+      }),
+  },
+  {
+    name: `free of a pointer 4 bytes into a live block of a ${heap} heap`,
+    heap,
+    *body(t, { m }) {
+      m.p = yield* t.malloc(24, 8, "packet");
+      yield* t.free(m.p + 4);
+    },
+    expect: (m) =>
+      badFree("invalid-free", {
+        address: m.p! + 4,
+        block: blk(4, "inside", 24, m.p!, "live", `${heap}:bug`),
+        sites: "packet / live",
+      }),
+  },
+]);
+
 /** What a bad free's report says in words: its message and the lines that place the address. */
 const WORDS: Record<string, (m: Marks) => [string, string[]]> = {
   "free of a buffer pushed on the task's stack": () => [
@@ -248,7 +282,7 @@ const WORDS: Record<string, (m: Marks) => [string, string[]]> = {
 };
 
 describe("corpus: bad frees", () => {
-  it.each(CASES.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+  it.each([...CASES, ...KINDS].map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const { outcome: got, m, k } = runCase(c);
     expect(got).toEqual(c.expect(m, k));
     const words = WORDS[c.name];

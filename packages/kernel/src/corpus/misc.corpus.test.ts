@@ -359,6 +359,43 @@ const METADATA: CorpusCase[] = [
   },
 ];
 
+METADATA.push({
+  // The realloc moved the block, then its free of the old one met the corrupted header: it fails
+  // (a heap fault), and the block it moved to is not left live for nobody (no block is held).
+  name: "the same met inside a realloc that moves a block: the realloc fails, no block left behind",
+  memcheck: { onError: "continue", quarantineBytes: 100 },
+  *body(t, { m }, seen) {
+    m.p = yield* t.malloc(32, 8, "record");
+    t.write32(header(m.p), 0x7ff8);
+    yield* t.free(m.p, "record done"); // 72 bytes of the 100 the quarantine holds
+    m.q = yield* t.malloc(32, 8, "row");
+    t.fill(m.q, 1, 32);
+    seen.push("realloc");
+    yield* t.realloc(m.q, 64, "row grown"); // moves; its free of q hands p back: refused
+    seen.push("past the realloc");
+  },
+  expect: (m, k) => {
+    const leaks = k.checker!.checkLeaks();
+    expect([leaks.held, leaks.definite]).toEqual([[], []]);
+    expect(k.task("bug")!.heap!.allocator.live.blocks.size).toBe(0);
+    return outcome({
+      reports: [
+        report({
+          kind: "heap-buffer-overflow",
+          address: header(m.p!),
+          size: 4,
+          access: "write",
+          block: blk(24, "left", 32, m.p!),
+          sites: "record / live",
+        }),
+      ],
+      state: "faulted",
+      fault: `heap HEAP_CORRUPTION: tlsf:bug: heap corruption (header check failed) at 0x10002000`,
+      seen: ["realloc"],
+    });
+  },
+});
+
 describe.each([
   ["overlapping copies", COPIES],
   ["leaks at the task's exit", LEAKS],

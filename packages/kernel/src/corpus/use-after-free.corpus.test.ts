@@ -216,8 +216,38 @@ const CASES: CorpusCase[] = [
   },
 ];
 
+/** Read and write after free in the other heap kinds. */
+const KINDS: CorpusCase[] = (["heap", "slab-array"] as const).flatMap((heap) =>
+  [false, true].map(
+    (write): CorpusCase => ({
+      name: `${write ? "write" : "read"} of a freed block of a ${heap} heap`,
+      heap,
+      *body(t, { m }, seen) {
+        m.p = yield* t.malloc(24, 8, "message");
+        yield* t.free(m.p, "message done");
+        if (write) t.write8(m.p + 3, 1);
+        else seen.push(t.read8(m.p + 3));
+      },
+      expect: (m) =>
+        outcome({
+          reports: [
+            report({
+              kind: "use-after-free",
+              address: m.p! + 3,
+              size: 1,
+              access: write ? "write" : "read",
+              block: blk(3, "inside", 24, m.p!, "quarantined", `${heap}:bug`),
+              sites: "message / message done",
+            }),
+          ],
+          ...(write ? { state: "faulted", fault: "checker use-after-free" } : { seen: [0] }),
+        }),
+    }),
+  ),
+);
+
 describe("corpus: use after free", () => {
-  it.each(CASES.map((c) => [c.name, c] as const))("%s", (_name, c) => {
+  it.each([...CASES, ...KINDS].map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const { outcome: got, m, k } = runCase(c);
     expect(got).toEqual(c.expect(m, k));
   });
