@@ -49,6 +49,10 @@ try {
       (p) => !/^package\/(package\.json|README\.md|dist\/index\.(js|js\.map|d\.ts))$/.test(p),
     );
     if (extra.length > 0) throw new Error(`${manifest.name}: the tarball ships ${extra.join(", ")}`);
+    // Declarations tagged @internal stay out of the published types (tsup's dts: stripInternal),
+    // as they stay out of the docs site.
+    const types = run("tar", ["-xzOf", f, "package/dist/index.d.ts"], work);
+    if (types.includes("@internal")) throw new Error(`${manifest.name}: its .d.ts keeps @internal declarations`);
   }
 
   const app = join(work, "app");
