@@ -682,8 +682,15 @@ export abstract class ArenaAllocator extends BaseAllocator implements ResizableA
    *
    * @example
    * ```ts
-   * tlsf.arenaRoom(1024); // 0: TLSF's 1,636-byte control block does not fit
-   * tlsf.arenaRoom(2048); // 328
+   * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+   * import { RegionManager } from "@rtos-sim/region";
+   * import { TlsfAllocator } from "@rtos-sim/alloc";
+   * const m = createMachine(STM32F407);
+   * const regions = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+   * const tlsf = new TlsfAllocator({ pages: regions, memory: m.core, region: "SRAM1" });
+   * console.log(tlsf.arenaRoom(1024)); // 0
+   * console.log(tlsf.arenaRoom(2048)); // 328
+   * // 0: TLSF's 1,636-byte control block does not fit in 1 KiB
    * ```
    */
   arenaRoom(bytes: number): number {

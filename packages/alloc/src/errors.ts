@@ -47,9 +47,19 @@ export type AllocErrorCode =
  *
  * @example
  * ```ts
- * try { tlsf.free(p + 4); } catch (e) {
- *   if (e instanceof AllocError && e.code === "INVALID_FREE") console.log(e.context.address);
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionManager } from "@rtos-sim/region";
+ * import { AllocError, TlsfAllocator } from "@rtos-sim/alloc";
+ * const m = createMachine(STM32F407);
+ * const regions = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+ * const tlsf = new TlsfAllocator({ pages: regions, memory: m.core, region: "SRAM1" });
+ * const p = tlsf.allocate(16)!;
+ * try {
+ *   tlsf.free(p + 4);
+ * } catch (e) {
+ *   if (e instanceof AllocError && e.code === "INVALID_FREE") console.log(e.context.address === p + 4);
  * }
+ * // true
  * ```
  */
 export class AllocError extends SimError<AllocErrorCode> {

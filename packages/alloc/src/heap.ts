@@ -32,7 +32,12 @@ const MIN_BLOCK = 16;
  *
  * @example
  * ```ts
- * const heap = new HeapAllocator({ pages: regions, memory: machine.core });
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionManager } from "@rtos-sim/region";
+ * import { HeapAllocator } from "@rtos-sim/alloc";
+ * const m = createMachine(STM32F407);
+ * const regions = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+ * const heap = new HeapAllocator({ pages: regions, memory: m.core });
  * const p = heap.allocate(40)!;
  * heap.free(p);
  * ```

@@ -18,9 +18,16 @@ export function allocatorTag(actor: number): number {
  *
  * @example
  * ```ts
- * const access = new AllocatorAccess(machine.core);
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { AllocatorAccess } from "@rtos-sim/alloc";
+ * const m = createMachine(STM32F407);
+ * const access = new AllocatorAccess(m.core);
  * access.enter();
- * try { access.memory.write32(header, size); } finally { access.leave(); }
+ * try {
+ *   access.memory.write32(0x20000000, 64); // a block header: its size
+ * } finally {
+ *   access.leave();
+ * }
  * ```
  */
 export class AllocatorAccess {

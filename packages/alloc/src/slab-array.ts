@@ -71,7 +71,12 @@ export interface SlabArrayOptions extends SlabFamilyOptions {
  *
  * @example
  * ```ts
- * const kmalloc = new SlabArrayAllocator({ pages: regions, memory: machine.core, classes: powerOfTwoClasses(8, 256) });
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionManager } from "@rtos-sim/region";
+ * import { powerOfTwoClasses, SlabArrayAllocator } from "@rtos-sim/alloc";
+ * const m = createMachine(STM32F407);
+ * const regions = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+ * const kmalloc = new SlabArrayAllocator({ pages: regions, memory: m.core, classes: powerOfTwoClasses(8, 256) });
  * const p = kmalloc.allocate(20)!; // from the 32-byte class
  * ```
  */

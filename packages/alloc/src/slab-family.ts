@@ -27,6 +27,7 @@ export interface SlabFamilyOptions extends AllocatorOptions {
  *
  * @example
  * ```ts
+ * import { type Allocator, SlabFamily } from "@rtos-sim/alloc";
  * const slabBacked = (a: Allocator) => a instanceof SlabFamily; // a slab or slab array allocator
  * ```
  */

@@ -26,7 +26,12 @@ export interface SlabOptions extends SlabFamilyOptions {
  *
  * @example
  * ```ts
- * const slab = new SlabAllocator({ pages: regions, memory: machine.core, blockSize: 32 });
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionManager } from "@rtos-sim/region";
+ * import { SlabAllocator } from "@rtos-sim/alloc";
+ * const m = createMachine(STM32F407);
+ * const regions = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+ * const slab = new SlabAllocator({ pages: regions, memory: m.core, blockSize: 32 });
  * const p = slab.allocate(24)!; // a 32-byte block
  * slab.free(p);
  * ```

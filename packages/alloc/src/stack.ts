@@ -69,10 +69,16 @@ interface Chunk {
  *
  * @example
  * ```ts
- * const stack = new StackAllocator({ pages: regions, memory: machine.core });
- * const m = stack.mark();
- * stack.allocate(100); stack.allocate(30);
- * stack.release(m); // both blocks freed at once
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionManager } from "@rtos-sim/region";
+ * import { StackAllocator } from "@rtos-sim/alloc";
+ * const m = createMachine(STM32F407);
+ * const regions = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+ * const stack = new StackAllocator({ pages: regions, memory: m.core });
+ * const mark = stack.mark();
+ * stack.allocate(100);
+ * stack.allocate(30);
+ * stack.release(mark); // both blocks freed at once
  * ```
  */
 export class StackAllocator extends BaseAllocator {

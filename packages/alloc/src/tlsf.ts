@@ -76,7 +76,12 @@ function ctz(x: number): number {
  *
  * @example
  * ```ts
- * const tlsf = new TlsfAllocator({ pages: regions, memory: machine.core });
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionManager } from "@rtos-sim/region";
+ * import { TlsfAllocator } from "@rtos-sim/alloc";
+ * const m = createMachine(STM32F407);
+ * const regions = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => r.kind === "ram") });
+ * const tlsf = new TlsfAllocator({ pages: regions, memory: m.core });
  * const p = tlsf.allocate(100)!;
  * const q = tlsf.resize(p, 400)!; // in place when the next block is free
  * tlsf.free(q);
