@@ -91,7 +91,11 @@ export class Core extends AccessPath {
    *
    * @example
    * ```ts
-   * const owners = core.debugAccess(() => regionManager.owners());
+   * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+   * import { RegionManager } from "@rtos-sim/region";
+   * const { core } = createMachine(STM32F407);
+   * const regionManager = new RegionManager({ memory: core, regions: [{ name: "SRAM1", start: 0x20000000, size: 0x1c000 }] });
+   * const owners = core.debugAccess(() => regionManager.owners()); // reads its metadata, checks bypassed
    * ```
    */
   debugAccess<T>(fn: () => T): T {
@@ -335,6 +339,9 @@ export class Core extends AccessPath {
    *
    * @example
    * ```ts
+   * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+   * const { core } = createMachine(STM32F407);
+   * const frameAt = 0x20001000; // a task's exception frame
    * core.preserveFpState(frameAt + 32, new Uint32Array(17), true); // a task's S0-S15, FPSCR
    * ```
    */
@@ -381,7 +388,10 @@ export class Core extends AccessPath {
    *
    * @example
    * ```ts
-   * if (excReturn !== 0xfffffffd) core.invalidExceptionReturn(excReturn); // throws the Fault
+   * import type { Core } from "@rtos-sim/hw";
+   * function returnFromHandler(core: Core, excReturn: number): void {
+   *   if (excReturn !== 0xfffffffd) core.invalidExceptionReturn(excReturn); // throws the Fault
+   * }
    * ```
    */
   invalidExceptionReturn(excReturn: number): never {
@@ -396,7 +406,10 @@ export class Core extends AccessPath {
    *
    * @example
    * ```ts
-   * if ((xpsr & 0x01000000) === 0) core.invalidState(pc); // throws the Fault
+   * import type { Core } from "@rtos-sim/hw";
+   * function checkThumb(core: Core, xpsr: number, pc: number): void {
+   *   if ((xpsr & 0x01000000) === 0) core.invalidState(pc); // throws the Fault
+   * }
    * ```
    */
   invalidState(address: number): never {

@@ -4,9 +4,15 @@
  *
  * @example
  * ```ts
- * try { parseBoardJson(text); } catch (e) {
- *   if (e instanceof SimError && e.code === "BOARD_OVERLAP") console.log(e.context);
+ * import { parseBoardJson, SimError } from "@rtos-sim/hw";
+ * const text = `{ "name": "b", "core": "cortex-m4", "memory": [
+ *   { "name": "A", "start": "0x20000000", "size": "64K" }, { "name": "B", "start": "0x20008000", "size": "64K" } ] }`;
+ * try {
+ *   parseBoardJson(text);
+ * } catch (e) {
+ *   if (e instanceof SimError) console.log(e.code);
  * }
+ * // BOARD_OVERLAP
  * ```
  */
 export class SimError<Code extends string = string, Context extends object = Record<string, unknown>> extends Error {

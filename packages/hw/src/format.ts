@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
- * hex32(0x20000000); // "0x20000000"
- * hex32(0x82);       // "0x00000082"
+ * import { hex32 } from "@rtos-sim/hw";
+ * console.log(hex32(0x20000000)); // 0x20000000
+ * console.log(hex32(0x82)); // 0x00000082
  * ```
  */
 export function hex32(value: number): string {

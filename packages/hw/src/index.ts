@@ -18,13 +18,19 @@
  *
  * @example
  * ```ts
+ * import { createMachine, Fault, hex32, STM32F407 } from "@rtos-sim/hw";
  * const m = createMachine(STM32F407);
  * m.mpu.setRegion(0, { base: 0x20000000, size: 0x8000, access: "rw" });
  * m.mpu.setControl({ enable: true, privdefena: true });
- * m.core.controlNPriv = true;   // unprivileged Thread mode
+ * m.core.controlNPriv = true; // unprivileged Thread mode
  * m.core.write32(0x20000000, 1); // allowed
- * m.core.read32(0x20008000);     // throws Fault: MemManage DACCVIOL, MMFAR = 0x20008000,
- *                                // escalated to HardFault while SHCSR.MEMFAULTENA = 0 (reset)
+ * try {
+ *   m.core.read32(0x20008000);
+ * } catch (e) {
+ *   // MemManage DACCVIOL, escalated to HardFault while SHCSR.MEMFAULTENA = 0 (reset)
+ *   if (e instanceof Fault) console.log(e.exception, e.cause, hex32(e.cfsr), hex32(m.scb.mmfar));
+ * }
+ * // 3 4 0x00000082 0x20008000
  * ```
  *
  * @packageDocumentation

@@ -61,12 +61,18 @@ export interface Machine<A extends MpuArchitecture = MpuArchitecture> {
  *
  * @example
  * ```ts
+ * import { createMachine, Fault, STM32F407 } from "@rtos-sim/hw";
  * const m = createMachine(STM32F407);
  * m.core.write32(0x20000000, 0xdeadbeef);
  * m.mpu.setRegion(0, { base: 0x20000000, size: 0x20000, access: "priv-rw" });
  * m.mpu.setControl({ enable: true, privdefena: true });
  * m.core.controlNPriv = true; // drop to unprivileged Thread mode
- * m.core.read32(0x20000000);  // throws Fault: HardFault (forced) from MemManage DACCVIOL
+ * try {
+ *   m.core.read32(0x20000000);
+ * } catch (e) {
+ *   if (e instanceof Fault) console.log(e.message);
+ * }
+ * // MemManage DACCVIOL|MMARVALID at 0x20000000 escalated to HardFault (HFSR.FORCED) on read of 4 byte(s) at 0x20000000
  * ```
  */
 export function createMachine<A extends MpuArchitecture>(board: Board<A>): Machine<A> {

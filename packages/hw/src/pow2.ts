@@ -14,9 +14,10 @@ const TWO_32 = 2 ** 32;
  *
  * @example
  * ```ts
- * floorLog2(1);          // 0
- * floorLog2(0x30000);    // 17
- * floorLog2(2 ** 49 - 1); // 48
+ * import { floorLog2 } from "@rtos-sim/hw";
+ * console.log(floorLog2(1)); // 0
+ * console.log(floorLog2(0x30000)); // 17
+ * console.log(floorLog2(2 ** 49 - 1)); // 48
  * ```
  */
 export function floorLog2(n: number): number {
@@ -31,8 +32,9 @@ export function floorLog2(n: number): number {
  *
  * @example
  * ```ts
- * isPowerOfTwo(1024); // true
- * isPowerOfTwo(96);   // false
+ * import { isPowerOfTwo } from "@rtos-sim/hw";
+ * console.log(isPowerOfTwo(1024)); // true
+ * console.log(isPowerOfTwo(96)); // false
  * ```
  */
 export function isPowerOfTwo(n: number): boolean {
@@ -45,8 +47,10 @@ export function isPowerOfTwo(n: number): boolean {
  *
  * @example
  * ```ts
- * powerOfTwoAtLeast(1000);   // 1024
- * powerOfTwoAtLeast(1, 32);  // 32: the smallest PMSAv7 region
+ * import { powerOfTwoAtLeast } from "@rtos-sim/hw";
+ * console.log(powerOfTwoAtLeast(1000)); // 1024
+ * console.log(powerOfTwoAtLeast(1, 32)); // 32
+ * // 32: the smallest PMSAv7 region
  * ```
  */
 export function powerOfTwoAtLeast(n: number, min = 1): number {
@@ -60,7 +64,8 @@ export function powerOfTwoAtLeast(n: number, min = 1): number {
  *
  * @example
  * ```ts
- * powerOfTwoAtMost(0x30000); // 0x20000
+ * import { hex32, powerOfTwoAtMost } from "@rtos-sim/hw";
+ * console.log(hex32(powerOfTwoAtMost(0x30000))); // 0x00020000
  * ```
  */
 export function powerOfTwoAtMost(n: number): number {
@@ -73,8 +78,10 @@ export function powerOfTwoAtMost(n: number): number {
  *
  * @example
  * ```ts
- * ceilLog2(1); // 0
- * ceilLog2(5); // 3: 8 pages hold 5
+ * import { ceilLog2 } from "@rtos-sim/hw";
+ * console.log(ceilLog2(1)); // 0
+ * console.log(ceilLog2(5)); // 3
+ * // 3: 8 pages hold 5
  * ```
  */
 export function ceilLog2(n: number): number {

@@ -197,6 +197,7 @@ function checkRoles(
  *
  * @example
  * ```ts
+ * import { defineBoard } from "@rtos-sim/hw";
  * const board = defineBoard({
  *   name: "my-board", core: "cortex-m4",
  *   memory: [{ name: "FLASH", kind: "flash", start: 0x08000000, size: 256 * 1024 },

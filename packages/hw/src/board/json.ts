@@ -105,6 +105,7 @@ function convertContents(list: unknown, board: string): unknown {
  *
  * @example
  * ```ts
+ * import { boardFromJson } from "@rtos-sim/hw";
  * const board = boardFromJson({
  *   name: "bluepill", core: "cortex-m3",
  *   memory: [{ name: "FLASH", kind: "flash", start: "0x08000000", size: "64K" },
@@ -150,6 +151,7 @@ export function boardFromJson(value: unknown): Board {
  *
  * @example
  * ```ts
+ * import { createMachine, parseBoardJson } from "@rtos-sim/hw";
  * const board = parseBoardJson(`{
  *   "name": "f407-small", "core": "cortex-m4",
  *   "memory": [ { "name": "FLASH", "kind": "flash", "start": "0x08000000", "size": "512K" },

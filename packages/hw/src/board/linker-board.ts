@@ -76,6 +76,7 @@ function regionSpec(r: LinkerMemoryRegion, under: readonly MemoryRegion[]): Memo
  *
  * @example
  * ```ts
+ * import { boardFromLinkerScript, STM32F407 } from "@rtos-sim/hw";
  * const board = boardFromLinkerScript(
  *   `MEMORY {
  *      CCMRAM (xrw) : ORIGIN = 0x10000000, LENGTH = 64K

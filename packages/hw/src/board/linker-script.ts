@@ -111,9 +111,10 @@ function lexBlock(text: string, src: string, from: number, memoryAt: number): { 
  *
  * @example
  * ```ts
- * parseLinkerMemory(`MEMORY { RAM (xrw) : ORIGIN = 0x20000000, LENGTH = 128K }`);
- * // [{ name: "RAM", origin: 0x20000000, length: 0x20000, end: 0x20020000, attributes: "xrw",
- * //    writable: true, executable: true, line: 1, column: 10 }]
+ * import { hex32, parseLinkerMemory } from "@rtos-sim/hw";
+ * const [ram] = parseLinkerMemory(`MEMORY { RAM (xrw) : ORIGIN = 0x20000000, LENGTH = 128K }`);
+ * console.log(ram!.name, hex32(ram!.origin), hex32(ram!.length), hex32(ram!.end), ram!.attributes); // RAM 0x20000000 0x00020000 0x20020000 xrw
+ * console.log(ram!.writable, ram!.executable, ram!.line, ram!.column); // true true 1 10
  * ```
  */
 export function parseLinkerMemory(text: string): LinkerMemoryRegion[] {

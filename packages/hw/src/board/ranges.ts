@@ -45,8 +45,10 @@ function bounds(r: {
  *
  * @example
  * ```ts
- * subtractRanges(STM32F407.memory.filter((r) => r.name === "SRAM1"), [{ start: 0x20000000, size: 0x2400 }]);
- * // [{ name: "SRAM1", start: 0x20002400, size: 0x19c00, end: 0x2001c000 }]
+ * import { hex32, STM32F407, subtractRanges } from "@rtos-sim/hw";
+ * const left = subtractRanges(STM32F407.memory.filter((r) => r.name === "SRAM1"), [{ start: 0x20000000, size: 0x2400 }]);
+ * for (const r of left) console.log(r.name, hex32(r.start), hex32(r.size), hex32(r.end));
+ * // SRAM1 0x20002400 0x00019c00 0x2001c000
  * ```
  */
 export function subtractRanges(

@@ -35,8 +35,9 @@ const LITERAL = /^(0[xX][0-9a-fA-F]+|[0-9]+)([kKmM]?)$/;
  *
  * @example
  * ```ts
- * parseSizeLiteral("128K", { octal: false }); // { ok: true, value: 131072 }
- * parseSizeLiteral("0x08000000", { octal: true }); // { ok: true, value: 134217728 }
+ * import { parseSizeLiteral } from "@rtos-sim/hw";
+ * console.log(parseSizeLiteral("128K", { octal: false })); // { ok: true, value: 131072 }
+ * console.log(parseSizeLiteral("0x08000000", { octal: true })); // { ok: true, value: 134217728 }
  * ```
  */
 export function parseSizeLiteral(text: string, options: SizeLiteralOptions): SizeLiteralResult {

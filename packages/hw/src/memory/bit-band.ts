@@ -46,8 +46,10 @@ export function touchesBitBandAlias(first: number, last: number): boolean {
  *
  * @example
  * ```ts
- * bitBandByte(0x2200001c); // 0x20000000 (bit 7: bitBandBit)
- * bitBandByte(0x42000000 + 0x20000 * 32); // 0x40020000
+ * import { bitBandByte, hex32 } from "@rtos-sim/hw";
+ * console.log(hex32(bitBandByte(0x2200001c))); // 0x20000000
+ * // bit 7 of it: bitBandBit
+ * console.log(hex32(bitBandByte(0x42000000 + 0x20000 * 32))); // 0x40020000
  * ```
  */
 export function bitBandByte(address: number): number {
@@ -65,7 +67,8 @@ export function bitBandBit(address: number): number {
  *
  * @example
  * ```ts
- * bitBandAliasOf(0x200fffff, 0); // 0x23ffffe0
+ * import { bitBandAliasOf, hex32 } from "@rtos-sim/hw";
+ * console.log(hex32(bitBandAliasOf(0x200fffff, 0)!)); // 0x23ffffe0
  * ```
  */
 export function bitBandAliasOf(byte: number, bit: number): number | null {

@@ -42,10 +42,13 @@ export interface HookSource {
  *
  * @example
  * ```ts
+ * import { BusMaster, createMachine, STM32F407 } from "@rtos-sim/hw";
  * const m = createMachine(STM32F407);
  * const dma = new BusMaster(m.bus, m.core);
- * dma.write(0x20000000, 4, 0xcafe); // null: done, whatever the MPU says
- * dma.write(0x10000000, 4, 1);      // { address: 0x10000000, access: "write", reason: "unreachable" } (CCM)
+ * console.log(dma.write(0x20000000, 4, 0xcafe)); // null
+ * // null: done, whatever the MPU says
+ * console.log(dma.write(0x10000000, 4, 1)); // { address: 268435456, access: 'write', reason: 'unreachable' }
+ * // 0x10000000 is the CCM, which only the core reaches
  * ```
  */
 export class BusMaster {

@@ -8,6 +8,7 @@
  *
  * @example
  * ```ts
+ * import { createMachine, type MemoryPort, STM32F407 } from "@rtos-sim/hw";
  * const m = createMachine(STM32F407);
  * const port: MemoryPort = m.core;
  * port.write32(0x20000000, 0xcafe);
@@ -47,8 +48,9 @@ const ACCESSORS = ["read8", "read16", "read32", "write8", "write16", "write32"] 
  *
  * @example
  * ```ts
- * isMemoryPort(createMachine(STM32F407).core); // true
- * isMemoryPort({}); // false
+ * import { createMachine, isMemoryPort, STM32F407 } from "@rtos-sim/hw";
+ * console.log(isMemoryPort(createMachine(STM32F407).core)); // true
+ * console.log(isMemoryPort({})); // false
  * ```
  */
 export function isMemoryPort(value: unknown): value is MemoryPort {

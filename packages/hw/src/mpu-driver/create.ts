@@ -16,8 +16,10 @@ export const MPU_DRIVERS: { readonly [A in MpuArchitecture]: (machine: Machine<A
  *
  * @example
  * ```ts
- * createMpuDriver(createMachine(STM32F407)); // a Pmsav7Driver
- * createMpuDriver(createMachine(STM32U585)); // a Pmsav8Driver (PSPLIM for stack guards)
+ * import { createMachine, createMpuDriver, STM32F407, STM32U585 } from "@rtos-sim/hw";
+ * console.log(createMpuDriver(createMachine(STM32F407)).constructor.name); // Pmsav7Driver
+ * console.log(createMpuDriver(createMachine(STM32U585)).constructor.name); // Pmsav8Driver
+ * // PMSAv8: PSPLIM for stack guards
  * ```
  */
 export function createMpuDriver(machine: Machine): MpuDriver {

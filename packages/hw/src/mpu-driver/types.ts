@@ -12,6 +12,7 @@ export type RegionAccess = Exclude<AccessPermission, "reserved">;
  *
  * @example
  * ```ts
+ * import type { MpuGrant } from "@rtos-sim/hw";
  * const stack: MpuGrant = { id: "stack", label: "stack", base: 0x20001000, size: 1024, access: "rw", guard: 32 };
  * const uart: MpuGrant = { id: "device:uart", label: "USART2 (uart)", base: 0x40004400, size: 0x400, access: "rw", memory: "device" };
  * ```
@@ -134,10 +135,15 @@ export interface MpuConfigRequest {
  *
  * @example
  * ```ts
- * const driver = createMpuDriver(machine);
- * const config = driver.newConfig({ who: 'task "t"', kernel: kernelGrants, task: [stack, heap] });
+ * import { createMachine, createMpuDriver, type MpuGrant, STM32F407 } from "@rtos-sim/hw";
+ * const driver = createMpuDriver(createMachine(STM32F407));
+ * const flash: MpuGrant = { id: "flash", label: "flash", base: 0x08000000, size: 0x100000, access: "ro", executable: true };
+ * const stack: MpuGrant = { id: "stack", label: "stack", base: 0x20001000, size: 1024, access: "rw", guard: 32 };
+ * const heap: MpuGrant = { id: "heap", label: "heap", base: 0x20004000, size: 4096, access: "rw" };
+ * const config = driver.newConfig({ who: 'task "t"', kernel: [flash], task: [stack, heap] });
  * driver.configureMpu(config); // writes the registers
- * driver.configureMpu(config); // skipped: already loaded (driver.skips === 1)
+ * driver.configureMpu(config); // skipped: already loaded
+ * console.log(driver.skips); // 1
  * ```
  */
 export interface MpuDriver {

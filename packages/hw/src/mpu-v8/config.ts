@@ -73,8 +73,11 @@ export interface Pmsav8RegionView extends MpuRegionView {
  *
  * @example
  * ```ts
+ * import { CORE_PROFILES, createMachine, encodeRegionV8, MpuV8Reg, STM32U585 } from "@rtos-sim/hw";
  * const m = createMachine(STM32U585);
- * const pxn = CORE_PROFILES[m.board.core].pxn; // false: a Cortex-M33
+ * const pxn = CORE_PROFILES[m.board.core].pxn;
+ * console.log(pxn); // false
+ * // false: a Cortex-M33 has no PXN bit
  * const { rbar, rlar } = encodeRegionV8(0, m.mpu.regionCount, { base: 0x20000000, size: 0x100, access: "rw" }, pxn);
  * m.core.write32(MpuV8Reg.RNR, 0);
  * m.core.write32(MpuV8Reg.RBAR, rbar);

@@ -154,6 +154,8 @@ export class MpuV8 extends MpuBase<Pmsav8RegionView> {
    *
    * @example
    * ```ts
+   * import { createMachine, STM32U585 } from "@rtos-sim/hw";
+   * const { mpu } = createMachine(STM32U585);
    * mpu.setMair(0, 0xee); // Attr0: Normal, write-back
    * mpu.setRegion(2, { base: 0x20000100, size: 0x60, access: "rw" }); // 96 bytes, no power of two
    * ```

@@ -111,11 +111,12 @@ export interface Pmsav7RegionView extends MpuRegionView {
  *
  * @example
  * ```ts
+ * import { createMachine, decodeRegion, encodeRegion, MpuReg, Rbar, STM32F407 } from "@rtos-sim/hw";
  * const m = createMachine(STM32F407);
  * const { rbar, rasr } = encodeRegion(1, m.mpu.regionCount, { base: 0x20000000, size: 1024, access: "rw" });
  * m.core.write32(MpuReg.RBAR, rbar | Rbar.VALID | 1); // VALID: REGION selects region 1
  * m.core.write32(MpuReg.RASR, rasr);
- * decodeRegion(1, rbar, rasr).access; // "rw"
+ * console.log(decodeRegion(1, rbar, rasr).access); // rw
  * ```
  */
 export function encodeRegion(

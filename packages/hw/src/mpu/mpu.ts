@@ -219,6 +219,8 @@ export class Mpu extends MpuBase<Pmsav7RegionView> {
    *
    * @example
    * ```ts
+   * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+   * const { mpu } = createMachine(STM32F407);
    * mpu.setRegion(3, { base: 0x20000000, size: 0x4000, access: "rw", executable: false });
    * ```
    */

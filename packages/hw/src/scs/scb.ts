@@ -174,9 +174,15 @@ export class Scb {
    *
    * @example
    * ```ts
-   * scb.recordFault(Cfsr.DACCVIOL | Cfsr.MMARVALID, 0x20004000);
-   * scb.recordFault(Cfsr.PRECISERR | Cfsr.BFARVALID, 0x60000000);
-   * // Cortex-M4: CFSR 0x8202, MMFAR = BFAR = 0x60000000; Cortex-M33: CFSR 0x0282, MMFAR = BFAR = 0x20004000
+   * import { Cfsr, createMachine, hex32, STM32F407, STM32U585 } from "@rtos-sim/hw";
+   * for (const board of [STM32F407, STM32U585]) {
+   *   const { scb } = createMachine(board);
+   *   scb.recordFault(Cfsr.DACCVIOL | Cfsr.MMARVALID, 0x20004000);
+   *   scb.recordFault(Cfsr.PRECISERR | Cfsr.BFARVALID, 0x60000000);
+   *   console.log(board.core, hex32(scb.cfsr), hex32(scb.mmfar), hex32(scb.bfar));
+   * }
+   * // cortex-m4 0x00008202 0x60000000 0x60000000
+   * // cortex-m33 0x00000282 0x20004000 0x20004000
    * ```
    *
    * On a core without fault status registers (ARMv6-M, `faultAddressRegister` `"none"`) nothing

@@ -110,7 +110,8 @@ export interface EntryPlacement {
  *
  * @example
  * ```ts
- * exceptionEntryCycles(MPS2_AN386, { stack: 0x20001000, vectorTable: 0, handler: 0x100 }); // 12
+ * import { exceptionEntryCycles, MPS2_AN386 } from "@rtos-sim/hw";
+ * console.log(exceptionEntryCycles(MPS2_AN386, { stack: 0x20001000, vectorTable: 0, handler: 0x100 })); // 12
  * ```
  */
 export function exceptionEntryCycles(board: Board, at: EntryPlacement): number {
@@ -141,7 +142,9 @@ export interface ReturnPlacement {
  *
  * @example
  * ```ts
- * exceptionReturnCycles(STM32F407, { stack: 0x10000f00, returnTo: 0x08002000 }); // 10 + 5 = 15
+ * import { exceptionReturnCycles, STM32F407 } from "@rtos-sim/hw";
+ * console.log(exceptionReturnCycles(STM32F407, { stack: 0x10000f00, returnTo: 0x08002000 })); // 15
+ * // 10 + 5 = 15
  * ```
  */
 export function exceptionReturnCycles(board: Board, at: ReturnPlacement): number {
