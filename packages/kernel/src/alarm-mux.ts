@@ -31,10 +31,13 @@ class Channel implements AlarmSlot {
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { AlarmMux, Watchdog } from "@rtos-sim/kernel";
+ * const machine = createMachine(STM32F407);
  * const mux = new AlarmMux(machine.core);
  * const tick = mux.channel();
  * const dog = new Watchdog(machine.core, mux.channel());
- * tick.setAlarm(168_000, (due) => takeTick(due));
+ * tick.setAlarm(168_000, (due) => console.log(`tick due at cycle ${due}`));
  * ```
  */
 export class AlarmMux {

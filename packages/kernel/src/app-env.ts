@@ -43,12 +43,19 @@ export interface TaskAddresses {
  *
  * @example
  * ```ts
- * tasks: (env) => [{
+ * import { defineApp } from "@rtos-sim/kernel";
+ * export const rogue = defineApp({
  *   name: "rogue",
- *   *main(t) {
- *     t.read32(env.kernelBlock.base); // MemManage: the kernel's memory is privileged
- *   },
- * }],
+ *   description: "a task reads the kernel's memory",
+ *   tasks: (env) => [
+ *     {
+ *       name: "rogue",
+ *       *main(t) {
+ *         t.read32(env.kernelBlock.base); // MemManage: the kernel's memory is privileged
+ *       },
+ *     },
+ *   ],
+ * });
  * ```
  */
 export interface AppEnv {

@@ -191,6 +191,8 @@ export interface AppSession {
  *
  * @example
  * ```ts
+ * import { defineApp, startApp } from "@rtos-sim/kernel";
+ * const app = defineApp({ name: "idle", description: "one sleeping task", tasks: () => [{ name: "t", *main(t) { yield* t.sleep({ ms: 50 }); } }] });
  * const s = startApp(app, { seed: 1, durationMs: 100 });
  * while (s.run(1).reason === "slices") console.log(s.kernel.nowMs());
  * ```

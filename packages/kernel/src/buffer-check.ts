@@ -12,7 +12,10 @@ import type { KTask } from "./task-record.js";
  *
  * @example
  * ```ts
- * checkBuffer(kernel.machine, kernel.checker, task, ptr, 16, "write"); // null, or the reason
+ * import { checkBuffer, type Kernel, type KTask } from "@rtos-sim/kernel";
+ * function canWrite(kernel: Kernel, task: KTask, ptr: number): string | null {
+ *   return checkBuffer(kernel.machine, kernel.checker, task, ptr, 16, "write"); // null, or the reason
+ * }
  * ```
  */
 export function checkBuffer(

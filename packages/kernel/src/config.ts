@@ -79,6 +79,7 @@ export type TaskMain = (t: TaskContext) => Generator<unknown, unknown, unknown>;
  *
  * @example
  * ```ts
+ * import { TaskContext, type TaskProgram } from "@rtos-sim/kernel";
  * function* readAdc(t: TaskContext, buf: number): TaskProgram<number> {
  *   yield* t.sleep({ ms: 1 });
  *   return t.read16(buf);

@@ -39,7 +39,10 @@ export function isSchedulerFrame(file: string): boolean {
  *
  * @example
  * ```ts
- * faultSite(fault, { root: process.cwd() }); // { file: "my-app.ts", line: 21, column: 9, function: "main" }
+ * import { faultSite } from "@rtos-sim/kernel";
+ * function where(fault: unknown) {
+ *   return faultSite(fault, { root: process.cwd() }); // { file: "my-app.ts", line: 21, column: 9, function: "main" }
+ * }
  * ```
  */
 export function faultSite(error: unknown, options: SourceSiteOptions): SourceSite | null {

@@ -14,7 +14,9 @@ export type FieldTable<T> = { readonly [K in keyof Required<T>]: true };
  *
  * @example
  * ```ts
- * unknownField({ stacksize: 1 }, TASK_SPEC_FIELDS); // { field: "stacksize", meant: "stackSize" }
+ * import { unknownField } from "./field-table.js";
+ * const fields = { name: true, stackSize: true, priority: true };
+ * console.log(unknownField({ stacksize: 1 }, fields)); // { field: 'stacksize', meant: 'stackSize' }
  * ```
  */
 export function unknownField(value: object, table: object): { field: string; meant: string | null } | null {

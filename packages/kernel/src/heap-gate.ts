@@ -64,9 +64,13 @@ export interface GatedTask {
  *
  * @example
  * ```ts
- * const gate = new HeapGate(core, allocator, { name: "sensor", privileged: false, loadPlan }, live, null);
- * const p = gate.allocate(32); // runs the allocator unprivileged, with the task's MPU view
- * gate.free(p!);
+ * import type { Core } from "@rtos-sim/hw";
+ * import { HeapGate, LiveBlocks, type TaskAllocator } from "@rtos-sim/kernel";
+ * function gated(core: Core, allocator: TaskAllocator, loadPlan: () => void) {
+ *   const gate = new HeapGate(core, allocator, { name: "sensor", privileged: false, loadPlan }, new LiveBlocks(), null);
+ *   const p = gate.allocate(32); // runs the allocator unprivileged, with the task's MPU view
+ *   if (p !== null) gate.free(p);
+ * }
  * ```
  */
 export class HeapGate implements TaskAllocator {

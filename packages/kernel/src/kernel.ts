@@ -116,6 +116,8 @@ const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
  *
  * @example
  * ```ts
+ * import { STM32F407 } from "@rtos-sim/hw";
+ * import { Kernel } from "@rtos-sim/kernel";
  * const k = Kernel.boot({ board: STM32F407 });
  * k.spawn({ name: "hello", *main(t) { const p = yield* t.malloc(16); t.write32(p, 1); } });
  * k.run({ ms: 100 });
@@ -760,7 +762,11 @@ export class Kernel {
    *
    * @example
    * ```ts
-   * kernel.whoseMemory(kernel.task("imu")!.stack.top - 4); // 'the stack of task "imu"'
+   * import { STM32F407 } from "@rtos-sim/hw";
+   * import { bootKernel } from "@rtos-sim/kernel";
+   * const kernel = bootKernel({ board: STM32F407 });
+   * kernel.spawn({ name: "imu", *main(t) { yield* t.sleep({ ms: 1 }); } });
+   * console.log(kernel.whoseMemory(kernel.task("imu")!.stack.top - 4)); // the stack of task "imu"
    * ```
    */
   whoseMemory(address: number): string {
@@ -1204,6 +1210,11 @@ export class Kernel {
    *
    * @example
    * ```ts
+   * import { STM32F407 } from "@rtos-sim/hw";
+   * import { bootKernel } from "@rtos-sim/kernel";
+   * const kernel = bootKernel({ board: STM32F407 });
+   * const task = kernel.spawn({ name: "imu", *main(t) { yield* t.sleep({ ms: 1 }); } });
+   * kernel.run({ ms: 10 });
    * const { size, peak } = kernel.stackUsage(task);
    * console.log(`${task.name}: ${peak} of ${size} stack bytes used`);
    * ```

@@ -45,8 +45,11 @@ export interface TaskLibc {
  *
  * @example
  * ```ts
- * const libc = makeLibc(kernel.machine.core, kernel.checker);
- * libc.memcpy(dst, src, 16);
+ * import { type Kernel, makeLibc } from "@rtos-sim/kernel";
+ * function copy(kernel: Kernel, dst: number, src: number): void {
+ *   const libc = makeLibc(kernel.machine.core, kernel.checker);
+ *   libc.memcpy(dst, src, 16);
+ * }
  * ```
  */
 export function makeLibc(core: Core, checker: MemoryChecker | null): TaskLibc {

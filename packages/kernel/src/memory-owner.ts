@@ -26,7 +26,10 @@ export interface MemoryOwners {
  *
  * @example
  * ```ts
- * whoseMemory(0x10001b10, owners); // 'the stack of task "imu"'
+ * import { type MemoryOwners, whoseMemory } from "@rtos-sim/kernel";
+ * function describe(owners: MemoryOwners): string {
+ *   return whoseMemory(0x10001b10, owners); // 'the stack of task "imu"', when it is
+ * }
  * ```
  */
 export function whoseMemory(address: number, o: MemoryOwners): string {

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import type { TaskContext } from "@rtos-sim/kernel";
  * function* sensor(t: TaskContext) {
  *   const p = yield* t.malloc(64); // number: an address in the task's heap, or 0
  *   t.write32(p, 42);
@@ -322,8 +323,12 @@ export interface SyscallCall<K extends SyscallOp> extends IterableIterator<Sysca
  *
  * @example
  * ```ts
- * const req = big ? sys.malloc(1024, 64) : sys.malloc(64);
- * const p = yield* syscall(req); // number
+ * import { sys, syscall, type TaskContext } from "@rtos-sim/kernel";
+ * function* buffer(t: TaskContext, big: boolean) {
+ *   const req = big ? sys.malloc(1024, 64) : sys.malloc(64);
+ *   const p = yield* syscall(req); // number
+ *   if (p !== 0) yield* t.free(p);
+ * }
  * ```
  */
 export function* syscall<R extends Syscall>(request: R): Generator<R, SyscallResults[R["op"]], unknown> {

@@ -68,6 +68,7 @@ export function taskControl(t: TaskContext): TaskControl {
  *
  * @example
  * ```ts
+ * import { TaskContext, TIMEOUT } from "@rtos-sim/kernel";
  * function* logger(t: TaskContext) {
  *   const buf = yield* t.malloc(32);
  *   t.writeString(buf, "hello\n");
@@ -371,10 +372,13 @@ export class TaskContext {
    *
    * @example
    * ```ts
+   * import { f32, fn, type TaskContext, u32 } from "@rtos-sim/kernel";
    * const STEP = fn("step", { locals: { i: u32, acc: f32 } });
-   * const f = t.enter(STEP);
-   * f.locals.acc = 0;
-   * t.leave(f);
+   * function step(t: TaskContext) {
+   *   const f = t.enter(STEP);
+   *   f.locals.acc = 0;
+   *   t.leave(f);
+   * }
    * ```
    */
   enter<L extends StructFields>(fn: FunctionType<L>): Frame<L> {
@@ -429,8 +433,16 @@ export class TaskContext {
    *
    * @example
    * ```ts
-   * for (let i = 0; i < n; i++) acc += a.get(i) * b.get(i); // 2n checked loads
-   * t.compute(3 * n); // VFMA and the loop per element
+   * import { array, f32, struct, type TaskContext } from "@rtos-sim/kernel";
+   * const Vectors = struct("Vectors", { a: array(f32, 8), b: array(f32, 8) });
+   * function dot(t: TaskContext, at: number): number {
+   *   const { a, b } = Vectors.at(t, at);
+   *   const n = 8;
+   *   let acc = 0;
+   *   for (let i = 0; i < n; i++) acc += a.get(i) * b.get(i); // 2n checked loads
+   *   t.compute(3 * n); // VFMA and the loop per element
+   *   return acc;
+   * }
    * ```
    */
   compute(cycles: number): void {
@@ -476,10 +488,13 @@ export class TaskContext {
    *
    * @example
    * ```ts
-   * const name = yield* t.malloc(6);
-   * t.writeString(name, "motor\0");
-   * const copy = yield* t.malloc(5); // strlen(name), one short: the NUL overflows (heap-buffer-overflow)
-   * t.strcpy(copy, name);
+   * import type { TaskContext } from "@rtos-sim/kernel";
+   * function* copyName(t: TaskContext) {
+   *   const name = yield* t.malloc(6);
+   *   t.writeString(name, "motor\0");
+   *   const copy = yield* t.malloc(5); // strlen(name), one short: the NUL overflows (heap-buffer-overflow)
+   *   t.strcpy(copy, name);
+   * }
    * ```
    */
   strcpy(dst: number, src: number): number {

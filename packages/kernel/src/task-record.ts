@@ -77,7 +77,9 @@ export function controlPrivileged(word: number): boolean {
  *
  * @example
  * ```ts
- * tcbBytes(16); // 96: a Cortex-M4 with 8 MPU regions
+ * import { tcbBytes } from "@rtos-sim/kernel";
+ * console.log(tcbBytes(16)); // 96
+ * // a Cortex-M4 with 8 MPU regions
  * ```
  */
 export function tcbBytes(recordWords: number): number {

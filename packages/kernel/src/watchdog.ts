@@ -18,9 +18,12 @@ export const WATCHDOG_TICKS = 10;
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { Watchdog } from "@rtos-sim/kernel";
+ * const machine = createMachine(STM32F407);
  * const dog = new Watchdog(machine.core);
  * dog.arm("sensor", 1_680_000); // at a switch to the task: its budget in cycles
- * dog.disarm();      // at the switch away
+ * dog.disarm(); // at the switch away
  * ```
  */
 export class Watchdog {

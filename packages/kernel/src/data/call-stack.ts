@@ -198,9 +198,13 @@ export class CallStack {
  *
  * @example
  * ```ts
+ * import { fn, localAddress, type TaskContext, u32 } from "@rtos-sim/kernel";
  * const READ = fn("read_reply", { locals: { reply: u32 } });
- * const f = t.enter(READ);
- * yield* t.send("requests", localAddress(f, "reply"), 4); // a pointer to the local, as C would pass &reply
+ * function* readReply(t: TaskContext) {
+ *   const f = t.enter(READ);
+ *   yield* t.send("requests", localAddress(f, "reply"), 4); // a pointer to the local, as C would pass &reply
+ *   t.leave(f);
+ * }
  * ```
  */
 export function localAddress<L extends StructFields>(frame: Frame<L>, name: keyof L & string): number {

@@ -115,6 +115,7 @@ const FUNCTION_OPTION_FIELDS: FieldTable<FunctionOptions<StructFields>> = { loca
  *
  * @example
  * ```ts
+ * import { array, f32, fn, TaskContext, u32 } from "@rtos-sim/kernel";
  * const PREDICT = fn("ekf_predict", { locals: { i: u32, j: u32, acc: f32, tmp: array(f32, 12) } });
  * function predict(t: TaskContext) {
  *   const f = t.enter(PREDICT); // push {r4-r7, lr}; sub sp, #60

@@ -91,7 +91,11 @@ export interface StructType<F extends StructFields = StructFields> extends Struc
  *
  * @example
  * ```ts
- * function step(pid: ViewOf<typeof Pid>, error: number): number { return pid.kp * error; }
+ * import { f32, struct, type ViewOf } from "@rtos-sim/kernel";
+ * const Pid = struct("Pid", { kp: f32, ki: f32 });
+ * function step(pid: ViewOf<typeof Pid>, error: number): number {
+ *   return pid.kp * error;
+ * }
  * ```
  */
 export type ViewOf<T> = T extends StructType<infer F> ? StructView<F> : never;
@@ -432,10 +436,13 @@ interface StructTypeImpl<F extends StructFields> extends StructType<F> {
  *
  * @example
  * ```ts
+ * import { f32, struct, type TaskContext, u8 } from "@rtos-sim/kernel";
  * const Pid = struct("Pid", { kp: f32, ki: f32, integral: f32, last: f32, clamped: u8 });
- * const p = yield* t.malloc(Pid.size, Pid.align);
- * const pid = Pid.at(t, p);
- * pid.kp = 0.8; // one checked 32-bit store (VSTR)
+ * function* controller(t: TaskContext) {
+ *   const p = yield* t.malloc(Pid.size, Pid.align);
+ *   const pid = Pid.at(t, p);
+ *   pid.kp = 0.8; // one checked 32-bit store (VSTR)
+ * }
  * ```
  */
 export function struct<const F extends StructFields>(name: string, fields: F): StructType<F> {

@@ -70,6 +70,7 @@ export const f64: ScalarType<"f64"> = scalar("f64", 8);
  *
  * @example
  * ```ts
+ * import { array, f32, i16, struct } from "@rtos-sim/kernel";
  * const Imu = struct("Imu", { gyro: array(f32, 3), raw: array(i16, 6) });
  * ```
  */

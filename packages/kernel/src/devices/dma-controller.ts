@@ -41,10 +41,11 @@ export const DMA_MODELS: {
  *
  * @example
  * ```ts
- * dmaKindOf("GPDMA1"); // "stm32-gpdma"
- * dmaKindOf("DMA"); // "rp2040-dma"
- * dmaKindOf("DMA", "pmsav8"); // "rp2350-dma"
- * dmaKindOf("DMA2"); // "stm32-dma"
+ * import { dmaKindOf } from "@rtos-sim/kernel";
+ * console.log(dmaKindOf("GPDMA1")); // stm32-gpdma
+ * console.log(dmaKindOf("DMA")); // rp2040-dma
+ * console.log(dmaKindOf("DMA", "pmsav8")); // rp2350-dma
+ * console.log(dmaKindOf("DMA2")); // stm32-dma
  * ```
  */
 export function dmaKindOf(name: string, architecture?: Board["mpuArchitecture"]): DmaControllerKind {

@@ -198,9 +198,12 @@ const rp2350Driver: DmaDriver = {
  *
  * @example
  * ```ts
- * const drv = DMA_DRIVERS[kernel.devices.dma!.kind];
- * drv.start(t, base, { src, dst, bytes: 64, size: 2 });
- * while (drv.flags(t, base) === 0) yield* t.yield();
+ * import { DMA_DRIVERS, type Kernel, type TaskContext } from "@rtos-sim/kernel";
+ * function* copy64(kernel: Kernel, t: TaskContext, base: number, src: number, dst: number) {
+ *   const drv = DMA_DRIVERS[kernel.devices.dma!.kind];
+ *   drv.start(t, base, { src, dst, bytes: 64, size: 2 });
+ *   while (drv.flags(t, base) === 0) yield* t.yield();
+ * }
  * ```
  */
 export const DMA_DRIVERS: Readonly<Record<DmaControllerKind, DmaDriver>> = {

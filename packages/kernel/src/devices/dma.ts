@@ -112,13 +112,16 @@ function alignDown(address: number, size: number): number {
  *
  * @example
  * ```ts
+ * import { DmaCr, DmaFlag, DmaReg, type TaskContext } from "@rtos-sim/kernel";
  * // A task granted the "dma" role copies 64 bytes, as a driver programs DMA2 stream 0:
- * t.write32(dma + DmaReg.S0PAR, src);
- * t.write32(dma + DmaReg.S0M0AR, dst);
- * t.write32(dma + DmaReg.S0NDTR, 16);
- * t.write32(dma + DmaReg.S0CR, DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | DmaCr.EN);
- * while ((t.read32(dma + DmaReg.LISR) & DmaFlag.TCIF0) === 0) yield* t.yield();
- * t.write32(dma + DmaReg.LIFCR, DmaFlag.TCIF0);
+ * function* copy64(t: TaskContext, dma: number, src: number, dst: number) {
+ *   t.write32(dma + DmaReg.S0PAR, src);
+ *   t.write32(dma + DmaReg.S0M0AR, dst);
+ *   t.write32(dma + DmaReg.S0NDTR, 16);
+ *   t.write32(dma + DmaReg.S0CR, DmaCr.DIR_M2M | DmaCr.PINC | DmaCr.MINC | (2 << DmaCr.PSIZE_SHIFT) | DmaCr.EN);
+ *   while ((t.read32(dma + DmaReg.LISR) & DmaFlag.TCIF0) === 0) yield* t.yield();
+ *   t.write32(dma + DmaReg.LIFCR, DmaFlag.TCIF0);
+ * }
  * ```
  */
 export class Dma extends DmaFrontEnd {

@@ -151,15 +151,18 @@ const TR2_BITS = 0xc33f_ce7f;
  *
  * @example
  * ```ts
+ * import { GpdmaCr, GpdmaFlag, GpdmaReg, GpdmaTr1, GpdmaTr2, type TaskContext } from "@rtos-sim/kernel";
  * // A task granted the "dma" role copies 64 bytes, as a driver programs GPDMA1 channel 0:
- * t.write32(gpdma + GpdmaReg.C0SAR, src);
- * t.write32(gpdma + GpdmaReg.C0DAR, dst);
- * t.write32(gpdma + GpdmaReg.C0BR1, 64);
- * t.write32(gpdma + GpdmaReg.C0TR1, (2 << GpdmaTr1.SDW_SHIFT) | GpdmaTr1.SINC | (2 << GpdmaTr1.DDW_SHIFT) | GpdmaTr1.DINC);
- * t.write32(gpdma + GpdmaReg.C0TR2, GpdmaTr2.SWREQ);
- * t.write32(gpdma + GpdmaReg.C0CR, GpdmaCr.EN);
- * while ((t.read32(gpdma + GpdmaReg.C0SR) & GpdmaFlag.TCF) === 0) yield* t.yield();
- * t.write32(gpdma + GpdmaReg.C0FCR, GpdmaFlag.TCF);
+ * function* copy64(t: TaskContext, gpdma: number, src: number, dst: number) {
+ *   t.write32(gpdma + GpdmaReg.C0SAR, src);
+ *   t.write32(gpdma + GpdmaReg.C0DAR, dst);
+ *   t.write32(gpdma + GpdmaReg.C0BR1, 64);
+ *   t.write32(gpdma + GpdmaReg.C0TR1, (2 << GpdmaTr1.SDW_SHIFT) | GpdmaTr1.SINC | (2 << GpdmaTr1.DDW_SHIFT) | GpdmaTr1.DINC);
+ *   t.write32(gpdma + GpdmaReg.C0TR2, GpdmaTr2.SWREQ);
+ *   t.write32(gpdma + GpdmaReg.C0CR, GpdmaCr.EN);
+ *   while ((t.read32(gpdma + GpdmaReg.C0SR) & GpdmaFlag.TCF) === 0) yield* t.yield();
+ *   t.write32(gpdma + GpdmaReg.C0FCR, GpdmaFlag.TCF);
+ * }
  * ```
  */
 export class Gpdma extends DmaFrontEnd {

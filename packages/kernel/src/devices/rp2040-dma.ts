@@ -276,14 +276,17 @@ interface Sequence {
  *
  * @example
  * ```ts
+ * import { RpDmaCtrl, RpDmaReg, type TaskContext } from "@rtos-sim/kernel";
  * // A task granted the "dma" role copies 64 bytes, as the Pico SDK's dma_channel_configure does:
- * t.write32(dma + RpDmaReg.CH0_READ_ADDR, src);
- * t.write32(dma + RpDmaReg.CH0_WRITE_ADDR, dst);
- * t.write32(dma + RpDmaReg.CH0_TRANS_COUNT, 16);
- * t.write32(dma + RpDmaReg.CH0_CTRL_TRIG, RpDmaCtrl.EN | (2 << RpDmaCtrl.DATA_SIZE_SHIFT) | RpDmaCtrl.INCR_READ |
- *   RpDmaCtrl.INCR_WRITE | (RpDmaCtrl.TREQ_PERMANENT << RpDmaCtrl.TREQ_SEL_SHIFT));
- * while ((t.read32(dma + RpDmaReg.INTR) & 1) === 0) yield* t.yield();
- * t.write32(dma + RpDmaReg.INTR, 1);
+ * function* copy64(t: TaskContext, dma: number, src: number, dst: number) {
+ *   t.write32(dma + RpDmaReg.CH0_READ_ADDR, src);
+ *   t.write32(dma + RpDmaReg.CH0_WRITE_ADDR, dst);
+ *   t.write32(dma + RpDmaReg.CH0_TRANS_COUNT, 16);
+ *   t.write32(dma + RpDmaReg.CH0_CTRL_TRIG, RpDmaCtrl.EN | (2 << RpDmaCtrl.DATA_SIZE_SHIFT) | RpDmaCtrl.INCR_READ |
+ *     RpDmaCtrl.INCR_WRITE | (RpDmaCtrl.TREQ_PERMANENT << RpDmaCtrl.TREQ_SEL_SHIFT));
+ *   while ((t.read32(dma + RpDmaReg.INTR) & 1) === 0) yield* t.yield();
+ *   t.write32(dma + RpDmaReg.INTR, 1);
+ * }
  * ```
  */
 export abstract class RpDma extends DmaFrontEnd {

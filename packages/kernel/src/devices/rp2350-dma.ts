@@ -167,11 +167,15 @@ const IRQ_BITS = 0xffff;
  *
  * @example
  * ```ts
+ * import type { Core } from "@rtos-sim/hw";
+ * import { Rp2350DmaMpu, Rp2350DmaReg, Rp2350Seccfg } from "@rtos-sim/kernel";
  * // The kernel, privileged, before granting channel 0 to a task: its block Secure-Privileged to
  * // the DMA, then the channel lowered to Secure-Unprivileged (the driver's prepare does this).
- * core.write32(dma + Rp2350DmaReg.MPU_BAR0, kernelBase);
- * core.write32(dma + Rp2350DmaReg.MPU_LAR0, ((kernelEnd - 1) & Rp2350DmaMpu.ADDR) | Rp2350DmaMpu.LAR_S | Rp2350DmaMpu.LAR_P | Rp2350DmaMpu.LAR_EN);
- * core.write32(dma + Rp2350DmaReg.SECCFG_CH0, Rp2350Seccfg.S);
+ * function grantChannel0(core: Core, dma: number, kernelBase: number, kernelEnd: number): void {
+ *   core.write32(dma + Rp2350DmaReg.MPU_BAR0, kernelBase);
+ *   core.write32(dma + Rp2350DmaReg.MPU_LAR0, ((kernelEnd - 1) & Rp2350DmaMpu.ADDR) | Rp2350DmaMpu.LAR_S | Rp2350DmaMpu.LAR_P | Rp2350DmaMpu.LAR_EN);
+ *   core.write32(dma + Rp2350DmaReg.SECCFG_CH0, Rp2350Seccfg.S);
+ * }
  * ```
  */
 export class Rp2350Dma extends RpDma {

@@ -37,6 +37,7 @@ export interface DeviceEnv {
  *
  * @example
  * ```ts
+ * import { type DeviceKind, Gpio } from "@rtos-sim/kernel";
  * export const gpioDevice: DeviceKind<Gpio> = {
  *   summary: "GPIO port (STM32 MODER/IDR/ODR/BSRR)",
  *   create: (name) => new Gpio(name),

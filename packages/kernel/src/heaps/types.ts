@@ -40,6 +40,8 @@ export interface HeapAllocatorOptions {
  *
  * @example
  * ```ts
+ * import { TlsfAllocator } from "@rtos-sim/alloc";
+ * import { HeapBlockSource, type HeapKindEntry } from "@rtos-sim/kernel";
  * export const tlsfHeap: HeapKindEntry = {
  *   summary: "TLSF: O(1) good fit over the whole block",
  *   pages: (block) => new HeapBlockSource(block.base, block.order, block.pageOrder),

@@ -39,7 +39,9 @@ function series(t: number): number {
  *
  * @example
  * ```ts
- * detAtan(1); // 0.7853981633974483 (π/4)
+ * import { detAtan } from "@rtos-sim/kernel";
+ * console.log(detAtan(1)); // 0.7853981633974483
+ * // π/4
  * ```
  */
 export function detAtan(x: number): number {
@@ -82,7 +84,9 @@ export function detAtan(x: number): number {
  *
  * @example
  * ```ts
- * detAtan2(1, -1); // 2.356194490192345 (3π/4)
+ * import { detAtan2 } from "@rtos-sim/kernel";
+ * console.log(detAtan2(1, -1)); // 2.356194490192345
+ * // 3π/4
  * ```
  */
 export function detAtan2(y: number, x: number): number {

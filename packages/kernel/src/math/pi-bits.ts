@@ -23,7 +23,9 @@ function arctanInverse(m: bigint, scale: bigint): bigint {
  *
  * @example
  * ```ts
- * piScaled(2); // 12n: π * 4 = 12.57
+ * import { piScaled } from "./pi-bits.js";
+ * console.log(piScaled(2)); // 12n
+ * // 12n: π * 4 = 12.57
  * ```
  */
 export function piScaled(bits: number): bigint {
@@ -38,7 +40,9 @@ export function piScaled(bits: number): bigint {
  *
  * @example
  * ```ts
- * twoOverPiScaled(4); // 10n: 16 * 0.6366 = 10.19
+ * import { twoOverPiScaled } from "./pi-bits.js";
+ * console.log(twoOverPiScaled(4)); // 10n
+ * // 10n: 16 * 0.6366 = 10.19
  * ```
  */
 export function twoOverPiScaled(bits: number): bigint {

@@ -55,7 +55,9 @@ function cosKernel(x: number, lo: number): number {
  *
  * @example
  * ```ts
- * detSin(Math.PI / 6); // 0.49999999999999994, as Math.sin gives in V8
+ * import { detSin } from "@rtos-sim/kernel";
+ * console.log(detSin(Math.PI / 6)); // 0.49999999999999994
+ * // as Math.sin gives in V8
  * ```
  */
 export function detSin(x: number): number {
@@ -82,7 +84,8 @@ export function detSin(x: number): number {
  *
  * @example
  * ```ts
- * detCos(0); // 1
+ * import { detCos } from "@rtos-sim/kernel";
+ * console.log(detCos(0)); // 1
  * ```
  */
 export function detCos(x: number): number {
