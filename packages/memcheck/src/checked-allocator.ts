@@ -332,6 +332,16 @@ export class CheckedAllocator<A extends AllocatorLike = AllocatorLike> implement
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { TlsfAllocator } from "@rtos-sim/alloc";
+ * import { checkedAllocator, MemoryChecker } from "@rtos-sim/memcheck";
+ * import { RegionManager } from "@rtos-sim/region";
+ * const m = createMachine(STM32F407);
+ * const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => !r.readOnly) });
+ * const metadata = rm.regions().map((r) => ({ start: r.metadataStart, size: r.metadataPages * rm.pageSize }));
+ * const checker = new MemoryChecker(m, { metadata }).attach();
+ * rm.observer = checker;
+ * const rawHeap = new TlsfAllocator({ name: "tlsf", pages: rm, memory: m.core, region: "SRAM1", observer: checker });
  * const heap = checkedAllocator(checker, rawHeap, { redzone: 16, quarantineBytes: 64 * 1024 });
  * const p = heap.allocate(10, 8, "sensor.ts:12")!;
  * heap.free(p);

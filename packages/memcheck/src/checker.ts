@@ -35,13 +35,20 @@ const INI_WORD = StateBit.I * 0x01010101;
  *
  * @example
  * ```ts
+ * import { ActorMode, createMachine, makeActor, STM32F407 } from "@rtos-sim/hw";
+ * import { CheckerFault, MemoryChecker } from "@rtos-sim/memcheck";
  * const m = createMachine(STM32F407);
  * const checker = new MemoryChecker(m, { clock: () => m.core.cycles });
  * checker.attach();
  * checker.pagesGiven(0x20000000, 1024, "heap");
  * checker.blockAllocated(0x20000010, 10, "heap");
  * m.core.actor = makeActor(ActorMode.User, 1);
- * m.core.write32(0x20000018, 1); // throws CheckerFault heap-buffer-overflow (bytes 10, 11)
+ * try {
+ *   m.core.write32(0x20000018, 1); // bytes 10 and 11 are past the block
+ * } catch (e) {
+ *   if (e instanceof CheckerFault) console.log(e.code, e.report.size);
+ * }
+ * // heap-buffer-overflow 4
  * ```
  */
 export class MemoryChecker implements AccessHook {
@@ -213,8 +220,11 @@ export class MemoryChecker implements AccessHook {
    *
    * @example
    * ```ts
-   * checker.at("sensor.ts:42");
-   * const p = heap.allocate(10);
+   * import type { AllocatorLike, MemoryChecker } from "@rtos-sim/memcheck";
+   * function sample(checker: MemoryChecker, heap: AllocatorLike) {
+   *   checker.at("sensor.ts:42");
+   *   const p = heap.allocate(10); // reports about this block name sensor.ts:42
+   * }
    * ```
    */
   at(label: string): this {
@@ -297,11 +307,17 @@ export class MemoryChecker implements AccessHook {
    *
    * @example
    * ```ts
-   * const rm = new RegionManager({ memory: core, regions: [{ name: "pool", start: heap, size }], pageOrder: 7 });
-   * const r = rm.regions()[0]!;
-   * const free = r.metadataStart + r.metadataPages * rm.pageSize; // after its metadata pages
-   * checker.pagePool(free, r.pageEnd - free, "heap:sensor", rm.pageSize);
-   * rm.observer = checker;
+   * import type { MemoryPort } from "@rtos-sim/hw";
+   * import type { MemoryChecker } from "@rtos-sim/memcheck";
+   * import { RegionManager } from "@rtos-sim/region";
+   * function sensorPool(core: MemoryPort, checker: MemoryChecker, heap: number, size: number): RegionManager {
+   *   const rm = new RegionManager({ memory: core, regions: [{ name: "pool", start: heap, size }], pageOrder: 7 });
+   *   const r = rm.regions()[0]!;
+   *   const free = r.metadataStart + r.metadataPages * rm.pageSize; // after its metadata pages
+   *   checker.pagePool(free, r.pageEnd - free, "heap:sensor", rm.pageSize);
+   *   rm.observer = checker;
+   *   return rm;
+   * }
    * ```
    */
   pagePool(address: number, size: number, owner: string, pageSize: number): void {
@@ -455,9 +471,12 @@ export class MemoryChecker implements AccessHook {
    *
    * @example
    * ```ts
-   * checker.stackPointer(1, base); // sub sp, #48
-   * checker.frameEntered(1, base, { function: "f", size: 48, locals: [{ name: "buf", offset: 16, size: 5 }],
-   *   redzones: [{ offset: 0, size: 16 }, { offset: 21, size: 27 }] });
+   * import type { MemoryChecker } from "@rtos-sim/memcheck";
+   * function enterF(checker: MemoryChecker, base: number): void {
+   *   checker.stackPointer(1, base); // sub sp, #48
+   *   checker.frameEntered(1, base, { function: "f", size: 48, locals: [{ name: "buf", offset: 16, size: 5 }],
+   *     redzones: [{ offset: 0, size: 16 }, { offset: 21, size: 27 }] });
+   * }
    * ```
    */
   frameEntered(task: number, base: number, shape: FrameShape): void {
@@ -556,8 +575,11 @@ export class MemoryChecker implements AccessHook {
    *
    * @example
    * ```ts
-   * if (!checker.checkSyscallParam(actor, ptr, 16, "send(ptr)")) {
-   *   // reported; the send goes on under "stop-writes" and "continue"
+   * import type { MemoryChecker } from "@rtos-sim/memcheck";
+   * function checkSend(checker: MemoryChecker, actor: number, ptr: number): void {
+   *   if (!checker.checkSyscallParam(actor, ptr, 16, "send(ptr)")) {
+   *     // reported; the send goes on under "stop-writes" and "continue"
+   *   }
    * }
    * ```
    */

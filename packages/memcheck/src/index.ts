@@ -30,7 +30,8 @@
  * checker.blockAllocated(0x20000010, 10, "heap");
  * m.core.actor = makeActor(ActorMode.User, 1);
  * m.core.write8(0x2000001a, 1); // one past the end
- * console.log(formatReport(checker.reports[0]!)); // heap-buffer-overflow ...
+ * console.log(checker.reports[0]!.kind); // heap-buffer-overflow
+ * const text = formatReport(checker.reports[0]!); // the report, as Valgrind would print it
  * ```
  *
  * @packageDocumentation

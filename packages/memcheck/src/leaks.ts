@@ -244,10 +244,18 @@ export function checkLeaks(
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { formatLeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
+ * const m = createMachine(STM32F407);
+ * const checker = new MemoryChecker(m, { onError: "continue" }).attach();
+ * checker.pagesGiven(0x20000000, 1024, "heap");
+ * checker.blockAllocated(0x20000010, 48, "heap"); // a block no pointer in memory reaches
  * console.log(formatLeakSummary(checker.checkLeaks()).join("\n"));
  * // LEAK SUMMARY:
- * //    definitely lost: 48 bytes in 1 blocks
- * //    ...
+ * //     definitely lost: 48 bytes in 1 blocks
+ * //     indirectly lost: 0 bytes in 0 blocks
+ * //       possibly lost: 0 bytes in 0 blocks
+ * //     still reachable: 0 bytes in 0 blocks
  * ```
  */
 export function formatLeakSummary(s: LeakSummary): string[] {

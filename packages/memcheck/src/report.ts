@@ -323,7 +323,10 @@ export function formatDump(dump: StateDump): string[] {
  *
  * @example
  * ```ts
- * checker.events.on("report", (r) => console.log(formatReport(r)));
+ * import { formatReport, type MemoryChecker } from "@rtos-sim/memcheck";
+ * function printReports(checker: MemoryChecker): void {
+ *   checker.events.on("report", (r) => console.log(formatReport(r)));
+ * }
  * ```
  */
 export function formatReport(r: MemReport): string {

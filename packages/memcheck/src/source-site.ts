@@ -49,6 +49,7 @@ export interface SourceSiteOptions {
    *
    * @example
    * ```ts
+   * import type { StackFrame } from "@rtos-sim/memcheck";
    * // a frame of an app whose code was evaluated with two lines of wrapper before it
    * const map = (f: StackFrame) => (f.file === "app.ts" ? { ...f, line: f.line - 2 } : f);
    * ```
@@ -95,6 +96,7 @@ const CAPTURE_DEPTH = 24;
  *
  * @example
  * ```ts
+ * import { captureStack, firstSourceSite } from "@rtos-sim/memcheck";
  * const stack = captureStack();
  * firstSourceSite(stack.stack ?? ""); // { file: ".../app.ts", line: 12, column: 5, function: "main" }
  * ```
@@ -247,7 +249,8 @@ const MAYBE_SITE = /:\d+:\d+/;
  *
  * @example
  * ```ts
- * maskSourceSites("    #0 ../app.ts:63:9 in Object.body"); // "    #0 <source>"
+ * import { maskSourceSites } from "@rtos-sim/memcheck";
+ * console.log(maskSourceSites("    #0 ../app.ts:63:9 in Object.body")); //     #0 <source>
  * ```
  */
 export function maskSourceSites(text: string): string {
@@ -272,6 +275,7 @@ const SITE_LABEL = /\bhere:\s*$/;
  *
  * @example
  * ```ts
+ * import { withoutSourceSites } from "@rtos-sim/memcheck";
  * withoutSourceSites("READ of size 4\n    #0 app.ts:63:9 in main\nallocated here:\n    #0 app.ts:60:2 in main");
  * // "READ of size 4"
  * withoutSourceSites("overflow at 0x10000830 in app.ts:63:9 in main; task faulted");

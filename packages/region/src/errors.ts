@@ -60,9 +60,17 @@ export type RegionErrorCode =
  *
  * @example
  * ```ts
- * try { rm.freePages(0x20000400, 1); } catch (e) {
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionError, RegionManager } from "@rtos-sim/region";
+ * const m = createMachine(STM32F407);
+ * const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => !r.readOnly) });
+ * const block = rm.allocPages(1, { owner: "buffers", region: "SRAM1" })!;
+ * try {
+ *   rm.freePages(block, 0); // allocated with order 1
+ * } catch (e) {
  *   if (e instanceof RegionError && e.code === "WRONG_ORDER") console.log(e.context.allocatedOrder);
  * }
+ * // 1
  * ```
  */
 export class RegionError extends SimError<RegionErrorCode> {

@@ -6,6 +6,7 @@ import type { MemoryPort } from "@rtos-sim/hw";
  *
  * @example
  * ```ts
+ * import { dataViewPort, RegionManager } from "@rtos-sim/region";
  * const port = dataViewPort(0x20000000, new DataView(new ArrayBuffer(128 * 1024)));
  * const rm = new RegionManager({ memory: port, regions: [{ name: "RAM", start: 0x20000000, size: 128 * 1024 }] });
  * ```

@@ -122,6 +122,8 @@ type Managed = ManagedRegion;
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RegionManager } from "@rtos-sim/region";
  * const m = createMachine(STM32F407);
  * const rm = new RegionManager({ memory: m.core, regions: m.board.memory.filter((r) => !r.readOnly) });
  * const block = rm.allocPages(2, { owner: "slab-64", region: "SRAM1" }); // 4 KiB, 4 KiB-aligned
