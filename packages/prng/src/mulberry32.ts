@@ -10,8 +10,10 @@
  *
  * @example
  * ```ts
+ * import { mulberry32Words } from "@rtos-sim/prng";
  * const next = mulberry32Words(1);
- * next(); // 2693262067, then the same sequence on every run
+ * console.log(next()); // 2693262067
+ * // then the same sequence on every run
  * ```
  */
 export function mulberry32Words(seed: number): () => number {
@@ -30,8 +32,10 @@ export function mulberry32Words(seed: number): () => number {
  *
  * @example
  * ```ts
+ * import { mulberry32 } from "@rtos-sim/prng";
  * const random = mulberry32(1);
- * random(); // 0.6270739405881613, then the same sequence on every run
+ * console.log(random()); // 0.6270739405881613
+ * // then the same sequence on every run
  * ```
  */
 export function mulberry32(seed: number): () => number {

@@ -58,9 +58,11 @@ function nonNegative(value: unknown, integer: boolean, field: string): number {
  *
  * @example
  * ```ts
+ * import { SimClock } from "@rtos-sim/sched";
  * const clock = new SimClock(168_000_000, 1000); // 168 000 cycles per tick
- * clock.ticksFor({ ms: 2.5 });                   // 3 (rounded up to whole ticks)
- * clock.cyclesAt({ ms: 1 });                     // 168000
+ * console.log(clock.ticksFor({ ms: 2.5 })); // 3
+ * // rounded up to whole ticks
+ * console.log(clock.cyclesAt({ ms: 1 })); // 168000
  * ```
  */
 export class SimClock {
@@ -161,7 +163,8 @@ export class SimClock {
  *
  * @example
  * ```ts
- * wholeMicros(168_168, 168_000_000); // 1001
+ * import { wholeMicros } from "@rtos-sim/sched";
+ * console.log(wholeMicros(168_168, 168_000_000)); // 1001
  * ```
  */
 export function wholeMicros(cycles: number, clockHz: number): number {

@@ -21,12 +21,13 @@ export interface QueueNode {
  *
  * @example
  * ```ts
+ * import { type QueueNode, ReadyQueue } from "@rtos-sim/sched";
  * interface Job extends QueueNode { readonly name: string }
  * const job = (name: string): Job => ({ name, qNext: null, qPrev: null, qOwner: null, qLevel: 0 });
  * const q = new ReadyQueue<Job>(32);
  * q.pushBack(job("a"), 3); q.pushBack(job("b"), 7);
- * q.bitmap;             // 0b1000_1000
- * q.popHighest()?.name; // "b"
+ * console.log(q.bitmap.toString(2)); // 10001000
+ * console.log(q.popHighest()?.name); // b
  * ```
  */
 export class ReadyQueue<N extends QueueNode> {

@@ -60,6 +60,7 @@ function copyObject(v: object, depth: number): object {
  *
  * @example
  * ```ts
+ * import { plainRequest } from "@rtos-sim/sched";
  * const YIELD = plainRequest({ op: "yield" });
  * function* task() {
  *   for (;;) yield YIELD;

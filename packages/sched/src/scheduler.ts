@@ -24,6 +24,8 @@ import type { WaitQueue } from "./wait-queue.js";
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { Scheduler } from "@rtos-sim/sched";
  * const sched = new Scheduler({ machine: createMachine(STM32F407), tickHz: 1000 });
  * sched.spawn({ name: "blink", priority: 1, *entry() { for (;;) yield { op: "sleep", ms: 500 }; } });
  * sched.run({ until: { ms: 2000 } });

@@ -34,6 +34,8 @@ export interface SyscallRequest {
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { Scheduler, type SyscallRequest, type TaskProgram } from "@rtos-sim/sched";
  * function* blink(times: number): Generator<SyscallRequest, void, unknown> {
  *   for (let i = 0; i < times; i++) yield { op: "sleep", ms: 500 };
  * }
@@ -41,6 +43,7 @@ export interface SyscallRequest {
  *   const got = yield { op: "recv" };
  *   return got; // task.exitValue
  * }
+ * const sched = new Scheduler({ machine: createMachine(STM32F407) });
  * sched.spawn({ name: "blink", priority: 1, entry: () => blink(3) });
  * ```
  */

@@ -15,11 +15,15 @@ export interface TimerNode {
  *
  * @example
  * ```ts
+ * import { TimerHeap, type TimerNode } from "@rtos-sim/sched";
  * interface Alarm extends TimerNode { readonly name: string }
  * const alarm = (name: string): Alarm => ({ name, wakeTick: 0, timerSeq: 0, heapIndex: -1 });
  * const h = new TimerHeap<Alarm>();
- * h.insert(alarm("a"), 10); h.insert(alarm("b"), 5); h.insert(alarm("c"), 10);
- * h.pop()?.name; // "b", then "a", then "c" (a was inserted before c)
+ * h.insert(alarm("a"), 10);
+ * h.insert(alarm("b"), 5);
+ * h.insert(alarm("c"), 10);
+ * console.log(h.pop()?.name, h.pop()?.name, h.pop()?.name); // b a c
+ * // a before c: a was inserted first
  * ```
  */
 export class TimerHeap<N extends TimerNode> {

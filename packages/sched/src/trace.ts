@@ -153,7 +153,8 @@ export function canonicalJson(value: unknown): string {
  *
  * @example
  * ```ts
- * canonicalHash({ b: 1, a: "x" }) === fnv1a64(canonicalJson({ a: "x", b: 1 })); // true
+ * import { canonicalHash, canonicalJson, fnv1a64 } from "@rtos-sim/sched";
+ * console.log(canonicalHash({ b: 1, a: "x" }) === fnv1a64(canonicalJson({ a: "x", b: 1 }))); // true
  * ```
  */
 export function canonicalHash(value: unknown, mapString: (s: string) => string = keep): string {
@@ -168,9 +169,11 @@ export function canonicalHash(value: unknown, mapString: (s: string) => string =
  *
  * @example
  * ```ts
+ * import { Fnv1a64 } from "@rtos-sim/sched";
  * const h = new Fnv1a64();
  * h.update("a");
- * h.digest(); // "af63dc4c8601ec8c", as fnv1a64("a")
+ * console.log(h.digest()); // af63dc4c8601ec8c
+ * // as fnv1a64("a")
  * ```
  */
 export class Fnv1a64 {
@@ -269,8 +272,9 @@ export class Fnv1a64 {
  *
  * @example
  * ```ts
- * fnv1a64("");  // "cbf29ce484222325"
- * fnv1a64("a"); // "af63dc4c8601ec8c"
+ * import { fnv1a64 } from "@rtos-sim/sched";
+ * console.log(fnv1a64("")); // cbf29ce484222325
+ * console.log(fnv1a64("a")); // af63dc4c8601ec8c
  * ```
  */
 export function fnv1a64(text: string): string {
@@ -293,9 +297,17 @@ export function traceHash(records: readonly TraceRecord[]): string {
  *
  * @example
  * ```ts
- * const rec = new TraceRecorder(sched.events);
- * sched.run({ until: { ms: 100 } });
- * rec.hash(); // same inputs, same hash
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { Scheduler, TraceRecorder } from "@rtos-sim/sched";
+ * function traceOfRun(): string {
+ *   const sched = new Scheduler({ machine: createMachine(STM32F407) });
+ *   const rec = new TraceRecorder(sched.events);
+ *   sched.spawn({ name: "blink", priority: 1, *entry() { for (;;) yield { op: "sleep", ms: 10 }; } });
+ *   sched.run({ until: { ms: 100 } });
+ *   return rec.hash();
+ * }
+ * console.log(traceOfRun() === traceOfRun()); // true
+ * // same inputs, same hash
  * ```
  */
 export class TraceRecorder {

@@ -10,8 +10,12 @@ import type { Task, Tcb } from "./task.js";
  *
  * @example
  * ```ts
- * const got = yield { op: "sem-take", timeoutMs: 5 };
- * if (got === TIMEOUT) { ... }
+ * import { TIMEOUT, type TaskProgram } from "@rtos-sim/sched";
+ * function* consumer(): TaskProgram {
+ *   const got = yield { op: "sem-take", timeoutMs: 5 };
+ *   if (got === TIMEOUT) return "no item within 5 ms";
+ *   return got;
+ * }
  * ```
  */
 export const TIMEOUT: unique symbol = Symbol.for("rtos-sim.sched.timeout");
@@ -35,12 +39,32 @@ export interface WaitQueueOptions {
  *
  * @example
  * ```ts
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { Scheduler, TIMEOUT, WaitQueue } from "@rtos-sim/sched";
+ * const buffer: unknown[] = [];
+ * const sched = new Scheduler({
+ *   machine: createMachine(STM32F407),
+ *   // the syscall handler, for { op: "recv", timeoutMs }:
+ *   syscall: (task, req) => {
+ *     if (buffer.length > 0) return buffer.shift();
+ *     items.block(task, { ms: Number(req.timeoutMs) }); // the task's yield gets the message or TIMEOUT
+ *   },
+ * });
  * const items = new WaitQueue(sched, { name: "rx" });
- * // in the syscall handler, for { op: "recv", timeoutMs }:
- * if (buffer.length > 0) return buffer.shift();
- * items.block(task, { ms: req.timeoutMs }); // the task's yield gets the message or TIMEOUT
  * // when a message arrives:
- * if (items.wakeOne(msg) === null) buffer.push(msg);
+ * const arrive = (msg: unknown) => {
+ *   if (items.wakeOne(msg) === null) buffer.push(msg);
+ * };
+ * arrive("hello");
+ * sched.spawn({
+ *   name: "rx",
+ *   priority: 1,
+ *   *entry() {
+ *     console.log(yield { op: "recv", timeoutMs: 5 }); // hello
+ *     console.log((yield { op: "recv", timeoutMs: 5 }) === TIMEOUT); // true
+ *   },
+ * });
+ * sched.run();
  * ```
  */
 export class WaitQueue<D = unknown> {
