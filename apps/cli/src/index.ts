@@ -13,7 +13,8 @@
  * @example
  * ```ts
  * import { runCli } from "@rtos-sim/cli";
- * const code = await runCli(["run", "mpu-demo", "--board", "stm32h743", "--json"]);
+ * const code = await runCli(["run", "mpu-demo", "--board", "stm32h743", "--json"]); // the report as JSON on stdout
+ * console.log(code); // 0
  * ```
  *
  * @packageDocumentation

@@ -135,8 +135,9 @@ async function checkSyntax(file: string, ext: string): Promise<void> {
  *
  * @example
  * ```ts
- * errorLine(new Error('Transform failed with 1 error:\n/a/app.ts:1:63: ERROR: Unexpected ";"'));
- * // '/a/app.ts:1:63: Unexpected ";"'
+ * import { errorLine } from "./loader.js";
+ * console.log(errorLine(new Error('Transform failed with 1 error:\n/a/app.ts:1:63: ERROR: Unexpected ";"')));
+ * // /a/app.ts:1:63: Unexpected ";"
  * ```
  */
 export function errorLine(e: unknown): string {

@@ -111,7 +111,9 @@ async function dispatch(argv: readonly string[], io: Io, debug: boolean): Promis
  * the stack trace.
  *
  * @example
+ * <!-- check: typecheck-only (a program's main: it reads the process's arguments and sets its exit code) -->
  * ```ts
+ * import { runCli } from "@rtos-sim/cli";
  * process.exitCode = await runCli(process.argv.slice(2));
  * ```
  */

@@ -20,7 +20,8 @@ export function editDistance(a: string, b: string): number {
  *
  * @example
  * ```ts
- * suggestOption("--html", { report: { type: "string", description: "write a self-contained HTML report" } }); // "--report"
+ * import { suggestOption } from "./suggest.js";
+ * console.log(suggestOption("--html", { report: { type: "string", description: "write a self-contained HTML report" } })); // --report
  * ```
  */
 export function suggestOption(option: string, options: Readonly<Record<string, OptionSpec>>): string | null {

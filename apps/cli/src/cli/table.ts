@@ -14,7 +14,11 @@ export interface Column {
  *
  * @example
  * ```ts
- * renderTable([{ header: "name" }, { header: "size", align: "right" }], [["Flash", "1 MiB"]]);
+ * import { renderTable } from "@rtos-sim/cli";
+ * console.log(renderTable([{ header: "name" }, { header: "size", align: "right" }], [["Flash", "1 MiB"]]));
+ * // name    size
+ * // -----  -----
+ * // Flash  1 MiB
  * ```
  */
 export function renderTable(columns: readonly Column[], rows: readonly (readonly string[])[], indent = ""): string {

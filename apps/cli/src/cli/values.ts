@@ -14,9 +14,10 @@ const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000 }
  *
  * @example
  * ```ts
- * parseDuration("1.5s"); // 1500
- * parseDuration("10000"); // 10000
- * parseDuration("250us"); // 0.25
+ * import { parseDuration } from "@rtos-sim/cli";
+ * console.log(parseDuration("1.5s")); // 1500
+ * console.log(parseDuration("10000")); // 10000
+ * console.log(parseDuration("250us")); // 0.25
  * ```
  */
 export function parseDuration(text: string, option = "--duration", command: string | null = "run"): number {

@@ -16,11 +16,15 @@ export type RunStop = "timeout" | "interrupt";
  *
  * @example
  * ```ts
+ * import { guardedRun, runStop } from "./run-guard.js";
  * try {
- *   guardedRun(() => app.run(ctx), 30_000);
+ *   guardedRun(() => {
+ *     for (;;); // a task that never yields
+ *   }, 100);
  * } catch (e) {
- *   if (runStop(e) === "timeout") console.error("the run took more than 30 s");
+ *   if (runStop(e) === "timeout") console.log("the run took more than 100 ms");
  * }
+ * // the run took more than 100 ms
  * ```
  */
 export function guardedRun<T>(run: () => T, timeoutMs: number | null): T {

@@ -11,7 +11,8 @@
  *
  * @example
  * ```ts
- * printable("\x1b[2Jhello\n"); // "\\e[2Jhello\\n"
+ * import { printable } from "./printable.js";
+ * console.log(printable("\x1b[2Jhello\n")); // \e[2Jhello\n
  * ```
  */
 export function printable(text: string): string {
