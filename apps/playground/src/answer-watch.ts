@@ -18,10 +18,12 @@ export const STUCK_MS = 5000;
  *
  * @example
  * ```ts
+ * import { AnswerWatch } from "./answer-watch.js";
  * const watch = new AnswerWatch();
  * watch.sent({ type: "pause" }, false, 1000);
- * watch.stuck(5999); // false
- * watch.stuck(6000); // true: no answer for STUCK_MS
+ * console.log(watch.stuck(5999)); // false
+ * console.log(watch.stuck(6000)); // true
+ * // true: no answer for STUCK_MS
  * ```
  */
 export class AnswerWatch {

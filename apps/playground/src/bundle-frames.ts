@@ -23,9 +23,14 @@ const SCRIPT = /\.[cm]?js$/;
  *
  * @example
  * ```ts
- * const map = bundleFrameMap(syncFetchText);
- * map({ file: "http://h/chunk-A.js", line: 1, column: 62906, function: "Object.body" });
- * // { file: "apps/workloads/src/heap-bugs/app.ts", line: 63, column: 9, function: "Object.body" }
+ * import { bundleFrameMap } from "./bundle-frames.js";
+ * // The playground's bundle chunk and its source map (one mapping: column 1 of line 1 is app.ts:63:9).
+ * const maps: Record<string, string> = {
+ *   "http://h/chunk-A.js.map": JSON.stringify({ version: 3, sources: ["apps/workloads/src/heap-bugs/app.ts"], names: [], mappings: "AA8DQ" }),
+ * };
+ * const map = bundleFrameMap((url) => maps[url] ?? null);
+ * const frame = map({ file: "http://h/chunk-A.js", line: 1, column: 1, function: "Object.body" });
+ * console.log(frame.file, frame.line, frame.column, frame.function); // apps/workloads/src/heap-bugs/app.ts 63 9 Object.body
  * ```
  */
 export function bundleFrameMap(load: (url: string) => string | null): (frame: StackFrame) => StackFrame {

@@ -24,9 +24,9 @@
  * import { DEFAULT_STATE, PlaygroundSession } from "@rtos-sim/playground";
  * const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "isolation", seed: 3 });
  * s.stepSwitch();
- * console.log(s.cpu()?.task, s.cpu()?.mpu.length);
+ * console.log(s.cpu()?.task, s.cpu()?.mpu.length); // imu 7
  * s.advance();
- * console.log(s.finish(0).hash); // as `rtos-sim run isolation --seed 3` prints it
+ * const { hash } = s.finish(0); // the trace hash, as `rtos-sim run isolation --seed 3` prints it
  * ```
  *
  * @packageDocumentation

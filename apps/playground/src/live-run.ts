@@ -23,9 +23,14 @@ import type { AppErrorInfo, LiveCpu, RunDelta, SessionInfo } from "./session.js"
  *
  * @example
  * ```ts
- * const live = new LiveRun(info);
- * live.apply(delta);
- * el.innerHTML = timelineSvg(live.asResult(), colours);
+ * import { ColourMap, timelineSvg } from "@rtos-sim/apps";
+ * import { DEFAULT_STATE, LiveRun, PlaygroundSession } from "@rtos-sim/playground";
+ * // The page's side: the worker runs the session and posts its info, then its deltas.
+ * const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "isolation", seed: 3 });
+ * const live = new LiveRun(s.info);
+ * s.advance(200);
+ * live.apply(s.delta(false));
+ * const svg = timelineSvg(live.asResult(), new ColourMap()); // el.innerHTML = svg
  * ```
  */
 export class LiveRun {

@@ -174,7 +174,11 @@ function overlapSvg(regions: readonly MpuRegionInfo[], cols: readonly Column[], 
  *
  * @example
  * ```ts
- * el.innerHTML = mpuMapSvg(result.board, [{ label: "MPU now", regions: cpu.mpu, highlight: true }]);
+ * import { DEFAULT_STATE, mpuMapSvg, PlaygroundSession } from "@rtos-sim/playground";
+ * const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "isolation", seed: 3 });
+ * s.stepSwitch();
+ * const cpu = s.cpu()!;
+ * const svg = mpuMapSvg(s.info.board, [{ label: "MPU now", regions: cpu.mpu, highlight: true }]); // el.innerHTML = svg
  * ```
  */
 export function mpuMapSvg(board: BoardInfo, rows: readonly MpuMapRow[]): string {

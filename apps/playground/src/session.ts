@@ -153,6 +153,10 @@ function resolveApp(state: PlaygroundState, loadEdited: ((source: string) => Use
  *
  * @example
  * ```ts
+ * import { DEFAULT_STATE, PlaygroundSession, type RunDelta } from "@rtos-sim/playground";
+ * function render(delta: RunDelta): void {
+ *   // draw the new slices, UART lines and faults
+ * }
  * const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "flight", seed: 7 });
  * while (!s.advance(200)) render(s.delta(false));
  * const { hash } = s.finish(0);

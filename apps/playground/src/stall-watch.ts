@@ -15,10 +15,13 @@ import { STUCK_MS } from "./answer-watch.js";
  *
  * @example
  * ```ts
+ * import { StallWatch } from "./stall-watch.js";
  * const w = new StallWatch();
- * w.stalled(0, 1000); // false: the first look
- * w.stalled(0, 5999); // false
- * w.stalled(0, 6000); // true: no progress for STUCK_MS
+ * console.log(w.stalled(0, 1000)); // false
+ * // false: the first look
+ * console.log(w.stalled(0, 5999)); // false
+ * console.log(w.stalled(0, 6000)); // true
+ * // true: no progress for STUCK_MS
  * ```
  */
 export class StallWatch {

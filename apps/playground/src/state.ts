@@ -58,7 +58,8 @@ function fromBase64Url(text: string): string {
  *
  * @example
  * ```ts
- * encodeState({ ...DEFAULT_STATE, app: "isolation", seed: 7 }); // "app=isolation&seed=7"
+ * import { DEFAULT_STATE, encodeState } from "@rtos-sim/playground";
+ * console.log(encodeState({ ...DEFAULT_STATE, app: "isolation", seed: 7 })); // app=isolation&seed=7
  * ```
  */
 export function encodeState(s: PlaygroundState): string {

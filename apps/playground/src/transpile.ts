@@ -12,7 +12,11 @@ import { PlaygroundError } from "./errors.js";
  *
  * @example
  * ```ts
- * transpile('import { sys } from "@rtos-sim/kernel";\nconst n: number = 1;\nexport default n;');
+ * import { transpile } from "@rtos-sim/playground";
+ * console.log(transpile('import { sys } from "@rtos-sim/kernel";\nconst n: number = 1;\nexport default n;'));
+ * // "use strict";Object.defineProperty(exports, "__esModule", {value: true});
+ * // const n = 1;
+ * // exports. default = n;
  * ```
  */
 export function transpile(source: string): string {

@@ -10,7 +10,11 @@ import { esc, type RunResult, recordingSummary } from "@rtos-sim/apps";
  *
  * @example
  * ```ts
- * byId("checks").innerHTML = checksHtml(result);
+ * import { DEFAULT_STATE, PlaygroundSession } from "@rtos-sim/playground";
+ * import { checksHtml } from "./checks-html.js";
+ * const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "isolation", seed: 3 });
+ * const { result } = s.finish(0);
+ * const html = checksHtml(result); // byId("checks").innerHTML = html
  * ```
  */
 export function checksHtml(r: RunResult): string {

@@ -11,7 +11,12 @@ import { formatTime, RECORD_LIMIT, type RunResult } from "@rtos-sim/apps";
  *
  * @example
  * ```ts
- * byId("timeline").innerHTML = timelineSvg(result, colours) + timelineNote(result);
+ * import { ColourMap, timelineSvg } from "@rtos-sim/apps";
+ * import { DEFAULT_STATE, PlaygroundSession } from "@rtos-sim/playground";
+ * import { timelineNote } from "./timeline-note.js";
+ * const s = PlaygroundSession.create({ ...DEFAULT_STATE, app: "isolation", seed: 3 });
+ * const { result } = s.finish(0);
+ * const html = timelineSvg(result, new ColourMap()) + timelineNote(result); // byId("timeline").innerHTML = html
  * ```
  */
 export function timelineNote(r: RunResult, limit: number = RECORD_LIMIT): string {
