@@ -72,6 +72,8 @@ export interface MachineAppContext {
  *
  * @example
  * ```ts
+ * import { Fault } from "@rtos-sim/hw";
+ * import { defineMachineApp } from "@rtos-sim/apps";
  * export default defineMachineApp({
  *   name: "hello-mpu",
  *   summary: "an unprivileged read of privileged memory, stopped by the MPU",
@@ -79,7 +81,12 @@ export interface MachineAppContext {
  *     const { core, mpu } = ctx.machine;
  *     mpu.setControl({ enable: true, privdefena: true });
  *     core.controlNPriv = true;
- *     try { core.read32(0x20000000); } catch (e) { ... }
+ *     try {
+ *       core.read32(0x20000000);
+ *       ctx.record.check("read stopped", false, "the read went through");
+ *     } catch (e) {
+ *       ctx.record.check("read stopped", e instanceof Fault, String(e));
+ *     }
  *   },
  * });
  * ```
@@ -107,7 +114,14 @@ export interface MachineApp {
  *
  * @example
  * ```ts
- * export default defineMachineApp({ name: "my-app", summary: "...", run(ctx) { ... } });
+ * import { defineMachineApp } from "@rtos-sim/apps";
+ * export default defineMachineApp({
+ *   name: "my-app",
+ *   summary: "one write to SRAM",
+ *   run(ctx) {
+ *     ctx.machine.core.write32(0x20000000, 1);
+ *   },
+ * });
  * ```
  */
 export function defineMachineApp(app: MachineApp): MachineApp {

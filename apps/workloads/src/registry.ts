@@ -52,6 +52,8 @@ export const DEFAULT_APP = "flight";
  *
  * @example
  * ```ts
+ * import { runApp } from "@rtos-sim/kernel";
+ * import { findApp } from "@rtos-sim/apps";
  * const entry = findApp("flight");
  * if (entry?.kind === "kernel") runApp(entry.app, { seed: 1 });
  * ```

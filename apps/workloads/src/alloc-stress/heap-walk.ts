@@ -38,8 +38,12 @@ export interface HeapShape {
  *
  * @example
  * ```ts
- * const k = kernel.task("tlsf-0")!;
- * const shape = walkHeap((a, n) => kernel.machine.bus.peek(a, n), k.heap!.base, k.heap!.base + k.heap!.size);
+ * import type { Kernel } from "@rtos-sim/kernel";
+ * import { walkHeap } from "@rtos-sim/apps";
+ * function heapShape(kernel: Kernel) {
+ *   const k = kernel.task("tlsf-0")!;
+ *   return walkHeap((a, n) => kernel.machine.bus.peek(a, n), k.heap!.base, k.heap!.base + k.heap!.size);
+ * }
  * ```
  */
 export function walkHeap(peek: (address: number, length: number) => Uint8Array, first: number, end: number): HeapShape {

@@ -8,10 +8,12 @@
  *
  * @example
  * ```ts
+ * import { SampleLog } from "@rtos-sim/apps";
  * const log = new SampleLog<number>(4);
  * for (let i = 0; i < 10; i++) log.add(i);
- * log.kept; // [0, 4, 8]: every 4th sample since the list reached 4 entries twice
- * log.latest; // 9
+ * console.log(log.kept); // [ 0, 4, 8 ]
+ * // every 4th sample since the list reached 4 entries twice
+ * console.log(log.latest); // 9
  * ```
  */
 export class SampleLog<T> {

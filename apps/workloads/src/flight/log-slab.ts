@@ -59,9 +59,13 @@ function taskPort(t: TaskContext): MemoryPort {
  *
  * @example
  * ```ts
- * const block = yield* t.malloc(SLAB_BYTES, SLAB_BYTES, "log slab");
- * const slab = logSlab(t, block);
- * const rec = LogRecord.at(t, slab.allocate(RECORD_BYTES)!);
+ * import type { TaskContext } from "@rtos-sim/kernel";
+ * import { LogRecord, logSlab, RECORD_BYTES, SLAB_BYTES } from "@rtos-sim/apps";
+ * function* logger(t: TaskContext) {
+ *   const block = yield* t.malloc(SLAB_BYTES, SLAB_BYTES, "log slab");
+ *   const slab = logSlab(t, block);
+ *   const rec = LogRecord.at(t, slab.allocate(RECORD_BYTES)!);
+ * }
  * ```
  */
 export function logSlab(t: TaskContext, block: number): SlabAllocator {

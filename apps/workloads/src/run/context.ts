@@ -24,6 +24,8 @@ export interface PreparedRun {
  *
  * @example
  * ```ts
+ * import { STM32F407 } from "@rtos-sim/hw";
+ * import { finishRun, mpuDemo, prepareRun } from "@rtos-sim/apps";
  * const run = prepareRun(mpuDemo, STM32F407, { seed: 1, durationMs: 1000, memcheck: false });
  * await mpuDemo.run(run.ctx);
  * const result = finishRun(run, 0);
@@ -87,7 +89,8 @@ export function finishRun(run: PreparedRun, wallMs: number): RunResult {
  *
  * @example
  * ```ts
- * runOptionsInfo({ seed: 1, durationMs: 500, memcheck: true, sourceRoot: "/home/me" });
+ * import { runOptionsInfo } from "@rtos-sim/apps";
+ * console.log(runOptionsInfo({ seed: 1, durationMs: 500, memcheck: true, sourceRoot: "/home/me" }));
  * // { seed: 1, durationMs: 500, memcheck: true }
  * ```
  */

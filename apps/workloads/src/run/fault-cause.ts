@@ -9,7 +9,10 @@ import type { FaultRecord } from "./result.js";
  *
  * @example
  * ```ts
- * `${faultCause(f)} ${f.cfsrNames.join("|")}`; // "HardFault (simulator: MemManage) DACCVIOL|MMARVALID" on the RP2040
+ * import { type FaultRecord, faultCause } from "@rtos-sim/apps";
+ * function faultLine(f: FaultRecord): string {
+ *   return `${faultCause(f)} ${f.cfsrNames.join("|")}`; // "HardFault (simulator: MemManage) DACCVIOL|MMARVALID" on the RP2040
+ * }
  * ```
  */
 export function faultCause(f: FaultRecord): string {

@@ -320,7 +320,9 @@ export interface KernelAppRun {
  *
  * @example
  * ```ts
- * const prepared = prepareRun(fromKernelApp(flight), STM32F407, { seed: 1, durationMs: 1000, memcheck: true });
+ * import { STM32F407 } from "@rtos-sim/hw";
+ * import { finishRun, flight, fromKernelApp, prepareRun, startKernelApp } from "@rtos-sim/apps";
+ * const prepared = prepareRun(fromKernelApp(flight), STM32F407, { seed: 1, durationMs: 300, memcheck: true });
  * const run = startKernelApp(flight, prepared.ctx);
  * while (!run.advance(100)) console.log(run.kernel.nowMs());
  * run.close();

@@ -33,7 +33,11 @@ export function checkerReportFrom(r: MemReport, options: { clockHz: number; expe
  *
  * @example
  * ```ts
- * const stop = recordCheckerReports(ctx.record, checker, { clockHz: ctx.board.clockHz });
+ * import type { MemoryChecker } from "@rtos-sim/memcheck";
+ * import { type MachineAppContext, recordCheckerReports } from "@rtos-sim/apps";
+ * function recordReports(ctx: MachineAppContext, checker: MemoryChecker): () => void {
+ *   return recordCheckerReports(ctx.record, checker, { clockHz: ctx.board.clockHz }); // call it to stop
+ * }
  * ```
  */
 export function recordCheckerReports(
@@ -55,7 +59,11 @@ export function recordCheckerReports(
  *
  * @example
  * ```ts
- * ctx.record.leaks(leakSummaryFrom(kernel.checkLeaks()!));
+ * import type { Kernel } from "@rtos-sim/kernel";
+ * import { leakSummaryFrom, type MachineAppContext } from "@rtos-sim/apps";
+ * function recordLeaks(ctx: MachineAppContext, kernel: Kernel): void {
+ *   ctx.record.leaks(leakSummaryFrom(kernel.checkLeaks()!));
+ * }
  * ```
  */
 export function leakSummaryFrom(s: LeakSummary): LeakSummaryInfo {

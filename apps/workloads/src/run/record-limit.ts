@@ -35,10 +35,12 @@ interface Sample {
  *
  * @example
  * ```ts
+ * import { SampleSeries } from "@rtos-sim/apps";
  * const s = new SampleSeries(4);
  * for (let t = 0; t < 6; t++) s.add(t, { heap: t * 10 });
- * s.samples(); // [{t: 0, values: {heap: 10}}, {t: 2, values: {heap: 30}}, {t: 4, values: {heap: 50}}]
- * s.merged;    // 3: six samples recorded as three
+ * console.log(JSON.stringify(s.samples())); // [{"t":0,"values":{"heap":10}},{"t":2,"values":{"heap":30}},{"t":4,"values":{"heap":50}}]
+ * console.log(s.merged); // 3
+ * // six samples recorded as three
  * ```
  */
 export class SampleSeries {
@@ -115,8 +117,9 @@ function mergeInto(into: Record<string, number>, from: Readonly<Record<string, n
  *
  * @example
  * ```ts
- * recordingSummary({ limit: 200000, faultLimit: 10000, dropped: { slices: 12, events: 0, uart: 0, faults: 0, reports: 0 }, samplesMerged: 0 });
- * // "the run kept the first 200,000 run slices (12 more not kept); the task table, the CPU load and the verdict cover the whole run"
+ * import { recordingSummary } from "@rtos-sim/apps";
+ * console.log(recordingSummary({ limit: 200000, faultLimit: 10000, dropped: { slices: 12, events: 0, uart: 0, faults: 0, reports: 0 }, samplesMerged: 0 }));
+ * // the run kept the first 200,000 run slices (12 more not kept); the task table, the CPU load and the verdict cover the whole run
  * ```
  */
 export function recordingSummary(info: RecordingInfo): string {

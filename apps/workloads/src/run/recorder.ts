@@ -167,11 +167,17 @@ export function mpuRegionInfo(view: MpuRegionView, label: string): MpuRegionInfo
  *
  * @example
  * ```ts
- * const rec = new RunRecorder({ app, board, options, clock: () => cyclesToUs(core.cycles) });
+ * import { createMachine, STM32F407 } from "@rtos-sim/hw";
+ * import { RunRecorder } from "@rtos-sim/apps";
+ * const { board, core } = createMachine(STM32F407);
+ * const app = { name: "sensor-demo", summary: "one task", source: "file", file: "/home/me/sensor-demo.ts" } as const;
+ * const options = { seed: 1, durationMs: 1, memcheck: false };
+ * const rec = new RunRecorder({ app, board, options, clock: () => core.cycles / (board.clockHz / 1e6) });
  * const t = rec.addTask("sensor");
  * rec.slice(t, 0, 12.5);
  * rec.uart(t, "hello");
  * const result = rec.finish({ simulatedUs: 1000, cycles: 168000, wallMs: 3, memcheckActive: false });
+ * console.log(result.verdict.ok); // true
  * ```
  */
 export class RunRecorder {

@@ -18,7 +18,11 @@ import type { RunResult } from "./result.js";
  *
  * @example
  * ```ts
- * const hash = traceHash(finishRun(prepared, wallMs)); // e.g. "3f0c9d1e2a4b5c6d"
+ * import { STM32F407 } from "@rtos-sim/hw";
+ * import { finishRun, mpuDemo, prepareRun, traceHash } from "@rtos-sim/apps";
+ * const prepared = prepareRun(mpuDemo, STM32F407, { seed: 1, durationMs: 1000, memcheck: false });
+ * await mpuDemo.run(prepared.ctx);
+ * const hash = traceHash(finishRun(prepared, 0)); // 16 hex digits, as `rtos-sim run mpu-demo` prints it
  * ```
  */
 export function traceHash(result: RunResult): string {

@@ -13,8 +13,10 @@ const ATAN_TABLE = [45000, 26565, 14036, 7125, 3576, 1790, 895, 448, 224, 112, 5
  *
  * @example
  * ```ts
- * atan2Milli(4096, 4096); // 45000 (45 degrees)
- * atan2Milli(0, -1);      // 180000
+ * import { atan2Milli } from "@rtos-sim/apps";
+ * console.log(atan2Milli(4096, 4096)); // 44997
+ * // 44997: 45 degrees, within the few millidegrees CORDIC leaves
+ * console.log(atan2Milli(0, -1)); // 180000
  * ```
  */
 export function atan2Milli(y: number, x: number): number {

@@ -61,7 +61,8 @@ export function formatShare(share: number): string {
  *
  * @example
  * ```ts
- * formatAction("panic"); // "kernel panic: the run ended"
+ * import { formatAction } from "@rtos-sim/apps";
+ * console.log(formatAction("panic")); // kernel panic: the run ended
  * ```
  */
 export function formatAction(action: string): string {

@@ -9,8 +9,13 @@ import type { AppCheck, Kernel } from "@rtos-sim/kernel";
  *
  * @example
  * ```ts
- * const skip = notReached(kernel, "rogue-ring-write", "write the ring", 201);
- * if (skip) return skip;
+ * import type { AppCheck, Kernel } from "@rtos-sim/kernel";
+ * import { notReached } from "./not-reached.js";
+ * function ringCheck(kernel: Kernel): AppCheck {
+ *   const skip = notReached(kernel, "rogue-ring-write", "write the ring", 201);
+ *   if (skip) return skip;
+ *   return { name: "ring write stopped", ok: kernel.task("rogue-ring-write")!.faults.length === 1, detail: "one MemManage" };
+ * }
  * ```
  */
 export function notReached(kernel: Kernel, task: string, what: string, atMs: number): AppCheck | null {
@@ -30,7 +35,11 @@ export function notReached(kernel: Kernel, task: string, what: string, atMs: num
  *
  * @example
  * ```ts
- * skippedCheck(kernel, "motors driven", (ended) => `not reached, the run ended at ${ended} ms`);
+ * import type { AppCheck, Kernel } from "@rtos-sim/kernel";
+ * import { skippedCheck } from "./not-reached.js";
+ * function motorsCheck(kernel: Kernel): AppCheck {
+ *   return skippedCheck(kernel, "motors driven", (ended) => `not reached, the run ended at ${ended} ms`);
+ * }
  * ```
  */
 export function skippedCheck(kernel: Kernel, name: string, detail: (endedMs: number) => string): AppCheck {

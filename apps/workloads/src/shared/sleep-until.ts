@@ -7,8 +7,12 @@ import type { TaskContext } from "@rtos-sim/kernel";
  *
  * @example
  * ```ts
- * for (let job = 0; ; job++) {
- *   yield* sleepUntil(t, job * 8 + 2); // its slot: 2 ms into every 8 ms
+ * import type { TaskContext } from "@rtos-sim/kernel";
+ * import { sleepUntil } from "./sleep-until.js";
+ * function* worker(t: TaskContext) {
+ *   for (let job = 0; ; job++) {
+ *     yield* sleepUntil(t, job * 8 + 2); // its slot: 2 ms into every 8 ms
+ *   }
  * }
  * ```
  */
