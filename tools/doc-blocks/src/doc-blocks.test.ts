@@ -7,12 +7,17 @@ import { appExportOf, finishRun, fromKernelApp, isKernelApp, type MachineApp, pr
 import { findBoard } from "@rtos-sim/hw";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { type DocBlock, extractBlocks } from "./blocks.js";
-import { docFiles } from "./files.js";
+import { docFiles, sourceFiles } from "./files.js";
 import { blockModule, runnableText } from "./module.js";
+import { publicNames } from "./public-names.js";
+import { extractExamples } from "./tsdoc.js";
 import { typecheckBlocks } from "./typecheck.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
-const BLOCKS = docFiles(ROOT).flatMap((file) => extractBlocks(file, readFileSync(join(ROOT, file), "utf8")));
+const DOC_BLOCKS = docFiles(ROOT).flatMap((file) => extractBlocks(file, readFileSync(join(ROOT, file), "utf8")));
+/** The ```ts blocks of the TSDoc `@example`s of the packages' and apps' exported declarations. */
+const EXAMPLES = sourceFiles(ROOT).flatMap((file) => extractExamples(file, readFileSync(join(ROOT, file), "utf8")));
+const BLOCKS = [...DOC_BLOCKS, ...EXAMPLES];
 const name = (b: DocBlock) => `${b.file}:${b.fenceLine}`;
 const ofKind = (kind: DocBlock["mode"]["kind"]) => BLOCKS.filter((b) => b.mode.kind === kind);
 
@@ -38,10 +43,10 @@ async function runAsCli(candidate: unknown): Promise<{ ok: boolean; problems: un
   return { ok: result.verdict.ok, problems: result.verdict };
 }
 
-describe("the ```ts blocks of the docs", () => {
+describe("the ```ts blocks of the docs and of the TSDoc examples", () => {
   it("are all found (a block the extraction misses is not checked)", () => {
     const count: Record<string, number> = {};
-    for (const b of BLOCKS) count[b.file] = (count[b.file] ?? 0) + 1;
+    for (const b of DOC_BLOCKS) count[b.file] = (count[b.file] ?? 0) + 1;
     expect(count).toEqual({
       "docs/contributing.md": 6,
       "docs/writing-an-app.md": 9,
@@ -55,6 +60,36 @@ describe("the ```ts blocks of the docs", () => {
       "apps/cli/README.md": 1,
       "apps/workloads/README.md": 2,
     });
+    // Per package or app: an @example without a ```ts block fails the extraction itself.
+    const examples: Record<string, number> = {};
+    for (const b of EXAMPLES) {
+      const at = b.file.split("/").slice(0, 2).join("/");
+      examples[at] = (examples[at] ?? 0) + 1;
+    }
+    expect(examples).toEqual({
+      "packages/alloc": 10,
+      "packages/hw": 35,
+      "packages/kernel": 40,
+      "packages/memcheck": 13,
+      "packages/prng": 3,
+      "packages/region": 4,
+      "packages/sched": 13,
+      "apps/cli": 8,
+      "apps/playground": 11,
+      "apps/workloads": 22,
+    });
+  });
+
+  it("of public names import the packages' public names only (a user cannot import a relative path)", () => {
+    const publicOf = publicNames(ROOT);
+    const relative = EXAMPLES.filter((b) => {
+      const names = publicOf.get(b.file.split("/").slice(0, 2).join("/"));
+      const isPublic = b.declaration === "" || names?.has(b.declaration) === true;
+      return isPublic && b.code.some((line) => /\bfrom\s+["']\.\.?\//.test(line));
+    });
+    expect(
+      relative.map((b) => `${name(b)} (${b.declaration || "the package's entry"}) imports a relative path`),
+    ).toEqual([]);
   });
 
   it("compile, all in one program, against the workspace packages (strict)", () => {
@@ -109,7 +144,11 @@ describe("the ```ts blocks of the docs", () => {
     } catch (e) {
       // Point at the Markdown: the module's lines are the doc's lines (hidden ones included).
       if (e instanceof Error && e.stack) {
-        e.stack = e.stack.replaceAll(site, (all, at: string) => join(ROOT, docSite(all, at)));
+        const stack = e.stack.replaceAll(site, (all, at: string) => join(ROOT, docSite(all, at)));
+        // An error whose stack is read-only (the packages' errors freeze theirs) gets a new one.
+        if (Object.getOwnPropertyDescriptor(e, "stack")?.writable === false)
+          throw Object.assign(new Error(e.message), { stack, cause: e });
+        e.stack = stack;
       }
       throw e;
     } finally {
