@@ -35,7 +35,7 @@ export interface SyscallRequest {
  * @example
  * ```ts
  * import { createMachine, STM32F407 } from "@rtos-sim/hw";
- * import { Scheduler, type SyscallRequest, type TaskProgram } from "@rtos-sim/sched";
+ * import { Scheduler, type SyscallRequest, type SchedProgram } from "@rtos-sim/sched";
  * function* blink(times: number): Generator<SyscallRequest, void, unknown> {
  *   for (let i = 0; i < times; i++) yield { op: "sleep", ms: 500 };
  * }

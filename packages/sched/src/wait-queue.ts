@@ -10,8 +10,8 @@ import type { Task, Tcb } from "./task.js";
  *
  * @example
  * ```ts
- * import { TIMEOUT, type TaskProgram } from "@rtos-sim/sched";
- * function* consumer(): TaskProgram {
+ * import { TIMEOUT, type SchedProgram } from "@rtos-sim/sched";
+ * function* consumer(): SchedProgram {
  *   const got = yield { op: "sem-take", timeoutMs: 5 };
  *   if (got === TIMEOUT) return "no item within 5 ms";
  *   return got;
