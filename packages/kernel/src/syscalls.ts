@@ -1,21 +1,3 @@
-/**
- * The syscall interface of a task: per op, the request's fields ({@link SyscallRequests}) and
- * the result ({@link SyscallResults}). A task yields plain request objects (the {@link sys}
- * builders make them); `yield* t.malloc(64)` (or `yield* syscall(sys.malloc(64))`) yields one
- * and gives back its result with its type. The kernel validates every field, and every pointer
- * against the task's own view of memory, before acting.
- *
- * @example
- * ```ts
- * import type { TaskContext } from "@rtos-sim/kernel";
- * function* sensor(t: TaskContext) {
- *   const p = yield* t.malloc(64); // number: an address in the task's heap, or 0
- *   t.write32(p, 42);
- *   yield* t.sleep({ ms: 10 });
- *   yield* t.free(p);
- * }
- * ```
- */
 import { plainRequest, type TIMEOUT } from "@rtos-sim/sched";
 import { KernelError } from "./errors.js";
 
@@ -36,7 +18,24 @@ export type Timeout = typeof TIMEOUT;
 /** A request without fields. */
 export type NoFields = Readonly<Record<never, never>>;
 
-/** The fields of every syscall's request, by op (the `op` field is added by {@link SyscallOf}). */
+/**
+ * The fields of every syscall's request, by op (the `op` field is added by {@link SyscallOf}):
+ * with the result per op ({@link SyscallResults}), the syscall interface of a task. A task
+ * yields plain request objects (the {@link sys} builders make them); `yield* t.malloc(64)` (or
+ * `yield* syscall(sys.malloc(64))`) yields one and gives back its result with its type. The kernel validates every field, and every pointer
+ * against the task's own view of memory, before acting.
+ *
+ * @example
+ * ```ts
+ * import type { TaskContext } from "@rtos-sim/kernel";
+ * function* sensor(t: TaskContext) {
+ *   const p = yield* t.malloc(64); // number: an address in the task's heap, or 0
+ *   t.write32(p, 42);
+ *   yield* t.sleep({ ms: 10 });
+ *   yield* t.free(p);
+ * }
+ * ```
+ */
 export interface SyscallRequests {
   /** Gives up the CPU; the caller stays ready (carried out by the scheduler, not the kernel's handlers). */
   yield: NoFields;

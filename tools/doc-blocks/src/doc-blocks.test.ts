@@ -69,7 +69,7 @@ describe("the ```ts blocks of the docs and of the TSDoc examples", () => {
     expect(examples).toEqual({
       "packages/alloc": 10,
       "packages/hw": 35,
-      "packages/kernel": 40,
+      "packages/kernel": 41,
       "packages/memcheck": 13,
       "packages/prng": 3,
       "packages/region": 4,
