@@ -81,6 +81,9 @@ describe("map --address: what lies at an address (an MMFAR or BFAR value)", () =
     expect(lookUpAddress(F407, 0x40020004).notes[0]).toBe(
       "no device the simulator models here: reads return 0, writes are ignored (the nearest device stm32f407 names below it: GPIOA at 0x40020000)",
     );
+    expect(lookUpAddress(F407, 0x40020000).notes[0]).toBe(
+      "no device the simulator models here: reads return 0, writes are ignored (stm32f407 names GPIOA here, a device the simulator does not model)",
+    );
     // A range with no named device: nothing to name.
     expect(lookUpAddress(F407, 0x50000000).notes[0]).toBe(
       "no device the simulator models here: reads return 0, writes are ignored",

@@ -211,13 +211,14 @@ function lookUp(board: Board, address: number): AddressLookup {
   };
 }
 
-/** ` (the nearest device the board names below it: SPI1 at 0x40013000)`, within the range; or nothing. */
+/** ` (the nearest device the board names below it: SPI1 at 0x40013000)`, within the range, or the one it names at the address; or nothing. */
 function nearestBelow(board: Board, a: number, rangeStart: number): string {
   const below = Object.entries(board.devices)
     .filter(([, at]) => at <= a && at >= rangeStart)
     .sort((x, y) => y[1] - x[1])[0];
-  return below === undefined
-    ? ""
+  if (below === undefined) return "";
+  return below[1] === a
+    ? ` (${board.name} names ${below[0]} here, a device the simulator does not model)`
     : ` (the nearest device ${board.name} names below it: ${below[0]} at ${hex32(below[1])})`;
 }
 
