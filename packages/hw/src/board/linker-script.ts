@@ -1,5 +1,6 @@
 import { HwError } from "../errors.js";
-import { positionOf } from "./json-text.js";
+import { MAX_BOARD_REGIONS } from "./define.js";
+import { positionOf, type TextPosition } from "./json-text.js";
 import { parseSizeLiteral } from "./size.js";
 
 /** One entry of a GNU ld `MEMORY` block. */
@@ -29,6 +30,8 @@ const ORIGIN_WORDS = ["origin", "org", "o"];
 const LENGTH_WORDS = ["length", "len", "l"];
 const WORD = /[A-Za-z0-9_.$]/;
 const PUNCT = "{}():=,+-*/%~!";
+/** Deepest nesting of unary operators and parentheses in one expression (deeper overflowed the JS stack). */
+const MAX_EXPRESSION_DEPTH = 64;
 
 interface Token {
   /** "w" word (names, keywords, numbers), "p" punctuation, "e" end of block. */
@@ -58,6 +61,25 @@ function blankComments(text: string): string {
     }
   }
   return out;
+}
+
+/**
+ * Line and column of offsets in `text` by binary search over its line starts: positionOf for
+ * each of thousands of regions scanned the text from its start each time (quadratic).
+ */
+function lineLocator(text: string): (offset: number) => TextPosition {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { offset, line: lo + 1, column: offset - starts[lo]! + 1 };
+  };
 }
 
 function scriptError(text: string, at: number, message: string, extra: Record<string, unknown> = {}): HwError {
@@ -105,9 +127,10 @@ function lexBlock(text: string, src: string, from: number, memoryAt: number): { 
  * blocks are read as one, as ld does. Regions are returned in the order written.
  *
  * Throws {@link HwError} `LINKER_SCRIPT` with `context` `{ line, column, ... }` (1-based): no
- * MEMORY block, unclosed block, bad number or expression, unknown attribute letter, missing
- * ORIGIN or LENGTH, LENGTH 0, a region past 4 GiB, duplicate names, overlapping regions (at the
- * later one, naming both).
+ * MEMORY block, unclosed block, bad number or expression (one nested deeper than 64 operators
+ * or parentheses, a value past 2^53 on the way, `~` of a value wider than 32 bits), unknown
+ * attribute letter, missing ORIGIN or LENGTH, LENGTH 0, a region past 4 GiB, duplicate names,
+ * more than {@link MAX_BOARD_REGIONS} regions, overlapping regions (at the later one, naming both).
  *
  * @example
  * ```ts
@@ -125,6 +148,7 @@ export function parseLinkerMemory(text: string): LinkerMemoryRegion[] {
     });
   }
   const src = blankComments(text);
+  const locate = lineLocator(text);
   const regions: LinkerMemoryRegion[] = [];
   const re = /(?<![A-Za-z0-9_.$])MEMORY(?![A-Za-z0-9_.$])/g;
   let found = false;
@@ -134,7 +158,7 @@ export function parseLinkerMemory(text: string): LinkerMemoryRegion[] {
     if (src[j] !== "{") throw scriptError(text, j, "expected '{' after MEMORY");
     found = true;
     const { tokens, end } = lexBlock(text, src, j + 1, m.index);
-    parseEntries(text, tokens, regions);
+    parseEntries(text, tokens, regions, locate);
     re.lastIndex = end;
   }
   if (!found) throw scriptError(text, 0, "no MEMORY { ... } block in the linker script");
@@ -142,7 +166,12 @@ export function parseLinkerMemory(text: string): LinkerMemoryRegion[] {
   return regions;
 }
 
-function parseEntries(text: string, tokens: Token[], regions: LinkerMemoryRegion[]): void {
+function parseEntries(
+  text: string,
+  tokens: Token[],
+  regions: LinkerMemoryRegion[],
+  locate: (offset: number) => TextPosition,
+): void {
   let k = 0;
   const peek = (): Token => tokens[k]!;
   const next = (): Token => tokens[k++]!;
@@ -153,15 +182,36 @@ function parseEntries(text: string, tokens: Token[], regions: LinkerMemoryRegion
     return tok;
   };
 
-  const primary = (): number => {
+  /** Refuses a value past 2^53 at its operator: a double rounded it, giving a wrong, accepted address. */
+  const exact = (v: number, op: Token): number => {
+    if (!Number.isSafeInteger(v)) {
+      throw scriptError(text, op.at, `the value of '${op.s}' exceeds 2^53: the expression overflows`);
+    }
+    return v;
+  };
+  const primary = (depth: number): number => {
     const tok = next();
+    if (tok.t === "p" && (tok.s === "(" || tok.s === "-" || tok.s === "~") && depth >= MAX_EXPRESSION_DEPTH) {
+      throw scriptError(
+        text,
+        tok.at,
+        `expression nested deeper than ${MAX_EXPRESSION_DEPTH} levels (operators or parentheses)`,
+      );
+    }
     if (tok.t === "p" && tok.s === "(") {
-      const v = expr();
+      const v = expr(depth + 1);
       expect(")", "')'");
       return v;
     }
-    if (tok.t === "p" && tok.s === "-") return -primary();
-    if (tok.t === "p" && tok.s === "~") return ~primary() >>> 0;
+    if (tok.t === "p" && tok.s === "-") return -primary(depth + 1);
+    if (tok.t === "p" && tok.s === "~") {
+      const v = primary(depth + 1);
+      // ~ works on 32 bits: a wider operand lost its high bits (~0x100000000 was 0xFFFFFFFF).
+      if (v < -0x8000_0000 || v > 0xffff_ffff) {
+        throw scriptError(text, tok.at, `~ of ${v}, which is not a 32-bit value`, { value: v });
+      }
+      return ~v >>> 0;
+    }
     if (tok.t === "w" && /^[0-9]/.test(tok.s)) {
       const r = parseSizeLiteral(tok.s, { octal: true });
       if (!r.ok) throw scriptError(text, tok.at, `bad number: ${r.reason}`, { value: tok.s });
@@ -182,25 +232,25 @@ function parseEntries(text: string, tokens: Token[], regions: LinkerMemoryRegion
       value: tok.s,
     });
   };
-  const term = (): number => {
-    let v = primary();
+  const term = (depth: number): number => {
+    let v = primary(depth);
     for (;;) {
       const op = peek();
       if (op.t !== "p" || !"*/%".includes(op.s)) return v;
       next();
-      const rhs = primary();
+      const rhs = primary(depth);
       if ((op.s === "/" || op.s === "%") && rhs === 0) throw scriptError(text, op.at, "division by zero");
-      v = op.s === "*" ? v * rhs : op.s === "/" ? Math.floor(v / rhs) : v % rhs;
+      v = exact(op.s === "*" ? v * rhs : op.s === "/" ? Math.floor(v / rhs) : v % rhs, op);
     }
   };
-  const expr = (): number => {
-    let v = term();
+  const expr = (depth: number): number => {
+    let v = term(depth);
     for (;;) {
       const op = peek();
       if (op.t !== "p" || (op.s !== "+" && op.s !== "-")) return v;
       next();
-      const rhs = term();
-      v = op.s === "+" ? v + rhs : v - rhs;
+      const rhs = term(depth);
+      v = exact(op.s === "+" ? v + rhs : v - rhs, op);
     }
   };
 
@@ -212,6 +262,16 @@ function parseEntries(text: string, tokens: Token[], regions: LinkerMemoryRegion
       throw scriptError(text, nameTok.at, `expected a memory region name, found ${describe(nameTok)}`);
     }
     const name = nameTok.s;
+    if (regions.length >= MAX_BOARD_REGIONS) {
+      throw scriptError(
+        text,
+        nameTok.at,
+        `region ${name}: more than ${MAX_BOARD_REGIONS} regions in the MEMORY block`,
+        {
+          region: name,
+        },
+      );
+    }
     if (regions.some((r) => r.name === name)) {
       throw scriptError(text, nameTok.at, `region ${name} is defined twice`, { region: name });
     }
@@ -273,7 +333,8 @@ function parseEntries(text: string, tokens: Token[], regions: LinkerMemoryRegion
       next();
       expect("=", `'=' after ${key.s}`);
       const at = peek().at;
-      const v = expr();
+      // + 0: -0 (ORIGIN = -0, -4 % 4) is 0.
+      const v = expr(0) + 0;
       if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) {
         throw scriptError(text, at, `region ${name}: ${key.s} = ${v} is outside 0..0xFFFFFFFF`, {
           region: name,
@@ -289,7 +350,7 @@ function parseEntries(text: string, tokens: Token[], regions: LinkerMemoryRegion
     if (origin! + length! > 0x1_0000_0000) {
       throw scriptError(text, nameTok.at, `region ${name}: ORIGIN + LENGTH runs past 4 GiB`, { region: name });
     }
-    const pos = positionOf(text, nameTok.at);
+    const pos = locate(nameTok.at);
     regions.push(
       Object.freeze({
         name,
