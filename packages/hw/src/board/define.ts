@@ -3,6 +3,7 @@ import { BIT_BAND_ALIAS_BYTES, BIT_BAND_WINDOWS } from "../memory/bit-band.js";
 import { checkContents } from "./contents.js";
 import { CORE_PROFILES, type CoreKind, type MpuOf } from "./cores.js";
 import type { Board, BoardSpec, MemoryKind, MemoryRegion, PeripheralRangeSpec } from "./types.js";
+import { valueText } from "./value-text.js";
 
 const KINDS: readonly MemoryKind[] = ["ram", "flash", "rom", "otp"];
 const MAX = 0x1_0000_0000;
@@ -39,14 +40,10 @@ function fieldError(board: string, field: string, message: string, value?: unkno
 function checkU32(value: unknown, field: string, board: string): number {
   if (value === undefined) throw fieldError(board, field, "is missing", value);
   if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value >= MAX) {
-    throw fieldError(
-      board,
-      field,
-      `must be an integer in [0, 2^32), got ${JSON.stringify(value) ?? String(value)}`,
-      value,
-    );
+    throw fieldError(board, field, `must be an integer in [0, 2^32), got ${valueText(value)}`, value);
   }
-  return value;
+  // -0 is 0.
+  return value + 0;
 }
 
 function checkName(value: unknown, field: string, board: string): string {
@@ -54,6 +51,13 @@ function checkName(value: unknown, field: string, board: string): string {
   if (typeof value !== "string" || value.length === 0)
     throw fieldError(board, field, "must be a non-empty string", value);
   return value;
+}
+
+/** The elements of a list read by index (holes as `undefined`), for lists of a bounded length. */
+function denseList(list: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < list.length; i++) out.push(list[i]);
+  return out;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -167,7 +171,7 @@ function checkRoles(
       throw fieldError(
         board,
         field,
-        `must name one of the board's devices (${known.length > 0 ? known.join(", ") : "none declared"}), got ${JSON.stringify(device) ?? String(device)}`,
+        `must name one of the board's devices (${known.length > 0 ? known.join(", ") : "none declared"}), got ${valueText(device)}`,
         device,
       );
     }
@@ -215,7 +219,7 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
   if (!isCoreKind(raw.core)) {
     throw new HwError(
       "BOARD_UNKNOWN_CORE",
-      `board "${name}": unknown core ${JSON.stringify(raw.core) ?? String(raw.core)} (known: ${CORE_KINDS.join(", ")})`,
+      `board "${name}": unknown core ${valueText(raw.core)} (known: ${CORE_KINDS.join(", ")})`,
       { board: name, field: "core", value: raw.core },
     );
   }
@@ -229,8 +233,15 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
   const description = raw.description ?? name;
   if (typeof description !== "string") throw fieldError(name, "description", "must be a string", description);
   const aliases = raw.aliases ?? [];
-  if (!Array.isArray(aliases) || aliases.some((a) => typeof a !== "string" || a.length === 0)) {
-    throw fieldError(name, "aliases", "must be an array of non-empty strings", aliases);
+  if (!Array.isArray(aliases)) throw fieldError(name, "aliases", "must be an array of non-empty strings", aliases);
+  // By index, not some: it skipped a sparse array's holes, which became undefined aliases.
+  const aliasList: string[] = [];
+  for (let i = 0; i < aliases.length; i++) {
+    const a: unknown = aliases[i];
+    if (typeof a !== "string" || a.length === 0) {
+      throw fieldError(name, "aliases", `must be an array of non-empty strings (aliases[${i}] is ${valueText(a)})`, a);
+    }
+    aliasList.push(a);
   }
   if (raw.memory === undefined) throw fieldError(name, "memory", "is missing");
   if (!Array.isArray(raw.memory) || raw.memory.length === 0) {
@@ -240,7 +251,8 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
     throw fieldError(name, "memory", `has ${raw.memory.length} regions; at most ${MAX_BOARD_REGIONS} are supported`);
   }
   const names = new Set<string>();
-  const memory = raw.memory.map((m, i) => checkMemoryRegion(m, i, name, names));
+  // A hole of a sparse list is an entry that is not an object (map skipped it: a TypeError later).
+  const memory = denseList(raw.memory).map((m, i) => checkMemoryRegion(m, i, name, names));
   checkOverlaps(
     name,
     "memory region",
@@ -259,7 +271,8 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
   const rawPeripherals = raw.peripherals ?? [];
   if (!Array.isArray(rawPeripherals)) throw fieldError(name, "peripherals", "must be an array", rawPeripherals);
   const pnames = new Set<string>();
-  const peripherals = rawPeripherals.map((p, i) => checkPeripheral(p, i, name, pnames));
+  const peripherals: PeripheralRangeSpec[] = [];
+  for (let i = 0; i < rawPeripherals.length; i++) peripherals.push(checkPeripheral(rawPeripherals[i], i, name, pnames));
   checkOverlaps(
     name,
     "peripheral range",
@@ -269,13 +282,21 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
   const rawDevices = raw.devices ?? {};
   if (!isObject(rawDevices)) throw fieldError(name, "devices", "must be an object of name: address", rawDevices);
   const devices: Record<string, number> = {};
-  for (const [k, v] of Object.entries(rawDevices)) devices[k] = checkU32(v, `devices.${k}`, name);
+  // defineProperty: a device named "__proto__" (a JSON key) was an assignment to the prototype, dropped.
+  for (const [k, v] of Object.entries(rawDevices)) {
+    Object.defineProperty(devices, k, {
+      value: checkU32(v, `devices.${k}`, name),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   const roles = checkRoles(raw.roles, devices, name);
   const bitBand = checkBitBand(raw.bitBand, core, name, [...memory, ...peripherals]);
   const contents = checkContents(raw.contents, name, memory);
   return Object.freeze({
     name,
-    aliases: Object.freeze([...(aliases as string[])]),
+    aliases: Object.freeze(aliasList),
     description,
     core,
     mpuArchitecture: CORE_PROFILES[core].mpu as MpuOf<C>,

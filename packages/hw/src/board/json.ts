@@ -70,26 +70,42 @@ function convertRanges(
   board: string,
 ): unknown {
   if (!Array.isArray(list)) return list;
-  return list.map((item, i) => {
-    if (!isObject(item)) return item;
+  // By index, up to the first entry that is not an object (a hole included), which defineBoard
+  // refuses there: map kept a sparse list's holes for defineBoard to skip, and went through all
+  // 2^32 - 1 indices of an empty list of that length.
+  const out: unknown[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item: unknown = list[i];
+    if (!isObject(item)) {
+      out.push(item);
+      break;
+    }
     const field = `${key}[${i}]`;
     checkKeys(item, allowed, field, board);
-    return {
+    out.push({
       ...item,
       start: jsonNumber(item.start, `${field}.start`, board),
       size: jsonNumber(item.size, `${field}.size`, board),
-    };
-  });
+    });
+  }
+  return out;
 }
 
 function convertContents(list: unknown, board: string): unknown {
   if (!Array.isArray(list)) return list;
-  return list.map((item, i) => {
-    if (!isObject(item)) return item;
+  // As convertRanges: by index, up to the first entry that is not an object.
+  const out: unknown[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item: unknown = list[i];
+    if (!isObject(item)) {
+      out.push(item);
+      break;
+    }
     const field = `contents[${i}]`;
     checkKeys(item, CONTENTS_KEYS, field, board);
-    return { ...item, address: jsonNumber(item.address, `${field}.address`, board) };
-  });
+    out.push({ ...item, address: jsonNumber(item.address, `${field}.address`, board) });
+  }
+  return out;
 }
 
 /**
@@ -124,7 +140,15 @@ export function boardFromJson(value: unknown): Board {
   let devices: unknown = value.devices;
   if (isObject(devices)) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(devices)) out[k] = jsonNumber(v, `devices.${k}`, board);
+    // defineProperty: a "__proto__" device (parseJsonText keeps the key) was set as the prototype, dropped.
+    for (const [k, v] of Object.entries(devices)) {
+      Object.defineProperty(out, k, {
+        value: jsonNumber(v, `devices.${k}`, board),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     devices = out;
   }
   const spec = {

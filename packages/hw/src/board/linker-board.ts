@@ -2,6 +2,7 @@ import { HwError } from "../errors.js";
 import { defineBoard } from "./define.js";
 import { type LinkerMemoryRegion, parseLinkerMemory } from "./linker-script.js";
 import type { Board, CoreKind, MemoryContentsSpec, MemoryKind, MemoryRegion, MemoryRegionSpec } from "./types.js";
+import { valueText } from "./value-text.js";
 
 /** Options of {@link boardFromLinkerScript}. */
 export interface LinkerBoardOptions {
@@ -100,7 +101,9 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
   const { base } = options;
   const core = options.core ?? base?.core;
   if (core === undefined) {
-    throw new HwError("BOARD_FIELD", `board "${String(options.name)}": core is missing (give core or base)`, {
+    // valueText: String() of a name without a prototype threw a TypeError.
+    const board = typeof options.name === "string" ? options.name : valueText(options.name);
+    throw new HwError("BOARD_FIELD", `board "${board}": core is missing (give core or base)`, {
       board: options.name,
       field: "core",
     });
