@@ -112,6 +112,16 @@ describe("rtos-sim usage errors (exit 2)", { timeout: 90_000 }, () => {
     expectOneLineError(await rtosSim(["run", "--duration", "--json"]), 2, "option --duration needs a value");
   });
 
+  it("a decode value with a newline and an escape sequence is one quoted line, the terminal untouched", async () => {
+    const r = await rtosSim(["decode", "cfsr", "0x82\n\u001b[2J"]);
+    expectOneLineError(
+      r,
+      2,
+      'rtos-sim decode: <value>: expected an integer from 0 to 4294967295, got "0x82\\n\\u001b[2J"',
+    );
+    expect(r.stderr).not.toContain("\u001b");
+  });
+
   it("a bad seed, page order, extra argument or missing board", async () => {
     expectOneLineError(
       await rtosSim(["run", "--seed", "abc"]),

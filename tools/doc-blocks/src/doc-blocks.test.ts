@@ -74,7 +74,7 @@ describe("the ```ts blocks of the docs and of the TSDoc examples", () => {
       "packages/prng": 3,
       "packages/region": 4,
       "packages/sched": 13,
-      "apps/cli": 8,
+      "apps/cli": 9,
       "apps/playground": 11,
       "apps/workloads": 22,
     });

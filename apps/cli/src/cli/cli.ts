@@ -8,6 +8,7 @@ import { CliError } from "./errors.js";
 import { ExitCode } from "./exit-codes.js";
 import { cliVersion, commandHelp, mainHelp } from "./help.js";
 import { coloursWanted, type Io, makeStyle, nodeIo } from "./io.js";
+import { oneLine } from "./one-line.js";
 import { editDistance } from "./suggest.js";
 
 /** The commands of `rtos-sim`, in the order the help lists them. */
@@ -19,7 +20,7 @@ function unknownCommand(name: string): CliError {
   const close = names.find((c) => editDistance(c, name) <= 2);
   return new CliError(
     "USAGE_UNKNOWN_COMMAND",
-    `unknown command "${name}"${close ? ` (did you mean "${close}"?)` : ""}; commands: ${names.join(", ")} (see rtos-sim --help)`,
+    `unknown command ${JSON.stringify(name)}${close ? ` (did you mean "${close}"?)` : ""}; commands: ${names.join(", ")} (see rtos-sim --help)`,
     { command: name },
   );
 }
@@ -124,7 +125,7 @@ export async function runCli(argv: readonly string[], io: Io = nodeIo()): Promis
     return await dispatch(argv, io, debug);
   } catch (e) {
     if (e instanceof CliError) {
-      io.err(`${err.red(`rtos-sim${e.command ? ` ${e.command}` : ""}:`)} ${e.detail}\n`);
+      io.err(`${err.red(`rtos-sim${e.command ? ` ${e.command}` : ""}:`)} ${oneLine(e.detail)}\n`);
       if (debug) {
         const inner = (e.context as { stack?: unknown }).stack;
         io.err(`${typeof inner === "string" ? inner : e.stack}\n`);
@@ -133,7 +134,7 @@ export async function runCli(argv: readonly string[], io: Io = nodeIo()): Promis
     }
     const message = e instanceof Error ? e.message : String(e);
     io.err(
-      `${err.red("rtos-sim: internal error:")} ${message.split("\n")[0]}${debug ? "" : " (a bug: rerun with --debug for the stack trace)"}\n`,
+      `${err.red("rtos-sim: internal error:")} ${oneLine(message.split("\n")[0] ?? "")}${debug ? "" : " (a bug: rerun with --debug for the stack trace)"}\n`,
     );
     if (debug && e instanceof Error) io.err(`${e.stack}\n`);
     return ExitCode.Internal;

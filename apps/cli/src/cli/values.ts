@@ -25,7 +25,7 @@ export function parseDuration(text: string, option = "--duration", command: stri
   if (!m) {
     throw new CliError(
       "USAGE_BAD_VALUE",
-      `${option}: "${text}" is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, 250us, or 10000 for milliseconds)`,
+      `${option}: ${JSON.stringify(text)} is not a duration (use e.g. 2s, 500ms, 1.5s, 2m, 250us, or 10000 for milliseconds)`,
       { option, value: text },
       command,
     );
@@ -34,7 +34,7 @@ export function parseDuration(text: string, option = "--duration", command: stri
   if (!(ms > 0)) {
     throw new CliError(
       "USAGE_BAD_VALUE",
-      `${option}: the duration must be greater than 0, got "${text}"`,
+      `${option}: the duration must be greater than 0, got ${JSON.stringify(text)}`,
       { option, value: text },
       command,
     );
@@ -42,7 +42,7 @@ export function parseDuration(text: string, option = "--duration", command: stri
   if (ms > MAX_DURATION_MS) {
     throw new CliError(
       "USAGE_BAD_VALUE",
-      `${option}: at most 1 hour of ${option === "--timeout" ? "wall" : "simulated"} time (60m), got "${text}"`,
+      `${option}: at most 1 hour of ${option === "--timeout" ? "wall" : "simulated"} time (60m), got ${JSON.stringify(text)}`,
       { option, value: text },
       command,
     );
@@ -61,7 +61,7 @@ export function parseInteger(text: string, option: string, min: number, max: num
   if (!Number.isSafeInteger(n) || n < min || n > max) {
     throw new CliError(
       "USAGE_BAD_VALUE",
-      `${option}: expected an integer from ${min} to ${max}, got "${text}"`,
+      `${option}: expected an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
       { option, value: text, min, max },
       command,
     );

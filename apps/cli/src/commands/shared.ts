@@ -21,7 +21,7 @@ export function boardOrThrow(name: string, command: string, cwd = process.cwd())
   if (!board) {
     throw new CliError(
       "UNKNOWN_BOARD",
-      `unknown board "${name}" (built-in boards: ${BOARDS.map((b) => b.name).join(", ")}; see rtos-sim boards; or a board .json file)`,
+      `unknown board ${JSON.stringify(name)} (built-in boards: ${BOARDS.map((b) => b.name).join(", ")}; see rtos-sim boards; or a board .json file)`,
       { board: name },
       command,
     );
