@@ -1,4 +1,4 @@
-import { type Board, findBoard } from "@rtos-sim/hw";
+import { type Board, findBoard, valueText } from "@rtos-sim/hw";
 import type { LeakSummary, MemReport } from "@rtos-sim/memcheck";
 import { type AppEnv, makeAppEnv } from "./app-env.js";
 import { bootKernel } from "./boot.js";
@@ -123,7 +123,7 @@ const KERNEL_OPTION_FIELDS_OF_APP: FieldTable<NonNullable<AppDescription["kernel
  */
 export function defineApp(app: AppDescription): AppDescription {
   const bad = (field: string, why: string) =>
-    new KernelError("BAD_CONFIG", `app ${JSON.stringify((app as { name?: unknown })?.name)}: ${field} ${why}`, {
+    new KernelError("BAD_CONFIG", `app ${valueText((app as { name?: unknown })?.name)}: ${field} ${why}`, {
       field,
     });
   if (typeof app !== "object" || app === null) throw bad("app", "must be an object");

@@ -1,4 +1,4 @@
-import type { MemoryPort } from "@rtos-sim/hw";
+import { type MemoryPort, valueText } from "@rtos-sim/hw";
 import { RegionError, RegionManager, type ReservedRange } from "@rtos-sim/region";
 import { KernelError } from "./errors.js";
 import type { BoardLayout } from "./layout.js";
@@ -36,7 +36,7 @@ export function bootRegions(
     if (field === null) throw e;
     const value = field === "pageOrder" ? pageOrder : image.size;
     const said = e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message;
-    throw new KernelError("BAD_CONFIG", `${field} ${JSON.stringify(value)} (${e.code}): ${said}`, {
+    throw new KernelError("BAD_CONFIG", `${field} ${valueText(value)} (${e.code}): ${said}`, {
       field,
       value,
       regionError: e.code,

@@ -365,12 +365,12 @@ describe("boot and spawn errors", () => {
     const cases: [object, string, string][] = [
       [
         { queues: [{ name: "q", messageSize: 300, capacity: 4 }] },
-        "messageSize",
+        "queues[0].messageSize",
         'queue "q": messageSize 300 is not an integer in 1..256',
       ],
       [
         { queues: [{ name: "q", messageSize: 8, capacity: 0 }] },
-        "capacity",
+        "queues[0].capacity",
         'queue "q": capacity 0 is not an integer in 1..64',
       ],
       [
@@ -380,21 +380,25 @@ describe("boot and spawn errors", () => {
             { name: "q", messageSize: 8, capacity: 2 },
           ],
         },
-        "name",
+        "queues[1].name",
         'queue "q": the name is taken',
       ],
-      [{ queues: [{ name: "", messageSize: 8, capacity: 2 }] }, "name", 'queue "": the name must be 1-64 characters'],
+      [
+        { queues: [{ name: "", messageSize: 8, capacity: 2 }] },
+        "queues[0].name",
+        'queue "": the name must be 1-64 characters',
+      ],
       [
         { semaphores: [{ name: "s", initial: 3, max: 2 }] },
-        "initial",
+        "semaphores[0].initial",
         'semaphore "s": initial 3 is not an integer in 0..max (2)',
       ],
       [
         { semaphores: [{ name: "s", max: 0 }] },
-        "max",
+        "semaphores[0].max",
         'semaphore "s": max 0 is not an integer in 1..2147483647 (a word of the control block)',
       ],
-      [{ semaphores: [{ name: "s" }, { name: "s" }] }, "name", 'semaphore "s": the name is taken'],
+      [{ semaphores: [{ name: "s" }, { name: "s" }] }, "semaphores[1].name", 'semaphore "s": the name is taken'],
     ];
     const seen = cases.map(([o]) => {
       try {

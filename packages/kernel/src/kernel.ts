@@ -8,6 +8,7 @@ import {
   type MpuDriver,
   makeActor,
   Shcsr,
+  valueText,
 } from "@rtos-sim/hw";
 import { type LeakOptions, type LeakSummary, MemoryChecker } from "@rtos-sim/memcheck";
 import { type PageRequest, RegionError, type RegionManager } from "@rtos-sim/region";
@@ -107,6 +108,20 @@ export interface KernelRunResult {
 }
 
 const FAULT_ENABLES = Shcsr.MEMFAULTENA | Shcsr.BUSFAULTENA | Shcsr.USGFAULTENA;
+
+/**
+ * Runs `create` for entry `i` of the kernel option `list` at boot: a `BAD_CONFIG` it throws names
+ * the entry's field in `context.field` (`partitions[1].size`; the create call alone says `size`).
+ */
+function atEntry(list: string, i: number, create: () => unknown): void {
+  try {
+    create();
+  } catch (e) {
+    if (!(e instanceof KernelError) || e.code !== "BAD_CONFIG" || typeof e.context.field !== "string") throw e;
+    const said = e.message.slice("BAD_CONFIG: ".length);
+    throw new KernelError("BAD_CONFIG", said, { ...e.context, field: `${list}[${i}].${e.context.field}` });
+  }
+}
 
 /**
  * The kernel: boots a board (region manager over its RAM, kernel heap, devices, MPU on with the
@@ -216,7 +231,11 @@ export class Kernel {
     const tickCycles = Math.floor(board.clockHz / (options.tickHz ?? 1000));
     const budget = options.watchdogCycles ?? WATCHDOG_TICKS * tickCycles;
     if (!Number.isInteger(budget) || budget < 0) {
-      throw new KernelError("BAD_CONFIG", "watchdogCycles must be an integer >= 0", { watchdogCycles: budget });
+      throw new KernelError("BAD_CONFIG", `watchdogCycles must be an integer >= 0, got ${valueText(budget)}`, {
+        field: "watchdogCycles",
+        value: budget,
+        watchdogCycles: budget,
+      });
     }
     this.machine = createMachine(board);
     const { core, scb } = this.machine;
@@ -289,6 +308,8 @@ export class Kernel {
     this.codeIsolation = options.codeIsolation ?? "per-task";
     if (this.codeIsolation !== "per-task" && this.codeIsolation !== "shared") {
       throw new KernelError("BAD_CONFIG", 'codeIsolation must be "per-task" or "shared"', {
+        field: "codeIsolation",
+        value: this.codeIsolation,
         codeIsolation: this.codeIsolation,
       });
     }
@@ -447,10 +468,17 @@ export class Kernel {
         if (e.to === "stopped" && e.task.fault === null) checker.taskEnded(e.task.id);
       });
     }
-    for (const p of options.partitions ?? []) this.createPartition(p.name, p.size, p.region);
-    for (const s of options.semaphores ?? []) this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff);
-    for (const m of options.mutexes ?? []) this.createMutex(m);
-    for (const q of options.queues ?? []) this.createQueue(q.name, q.messageSize, q.capacity);
+    // A BAD_CONFIG of an entry names it: `partitions[1].size`, not `size`.
+    for (const [i, p] of (options.partitions ?? []).entries()) {
+      atEntry("partitions", i, () => this.createPartition(p.name, p.size, p.region));
+    }
+    for (const [i, s] of (options.semaphores ?? []).entries()) {
+      atEntry("semaphores", i, () => this.createSemaphore(s.name, s.initial ?? 0, s.max ?? 0x7fffffff));
+    }
+    for (const [i, m] of (options.mutexes ?? []).entries()) atEntry("mutexes", i, () => this.createMutex(m));
+    for (const [i, q] of (options.queues ?? []).entries()) {
+      atEntry("queues", i, () => this.createQueue(q.name, q.messageSize, q.capacity));
+    }
   }
 
   /** A timer or a timeout made `t` ready: the SysTick handler's work, and a timed-out lock's owner loses what it inherited. */
@@ -644,12 +672,31 @@ export class Kernel {
     if (!isObjectName(name) || name.length > MAX_PARTITION_NAME || this.partitions.has(name)) {
       throw new KernelError(
         "BAD_CONFIG",
-        `partition name ${JSON.stringify(name)} is empty, longer than ${MAX_PARTITION_NAME} characters or taken`,
-        { name },
+        `partition name ${valueText(name)} is empty, longer than ${MAX_PARTITION_NAME} characters or taken`,
+        { name, field: "name" },
       );
     }
     if (!Number.isInteger(size) || size <= 0) {
-      throw new KernelError("BAD_CONFIG", `partition ${name}: size must be a positive integer`, { name, size });
+      throw new KernelError(
+        "BAD_CONFIG",
+        `partition ${name}: size must be a positive integer, got ${valueText(size)}`,
+        {
+          name,
+          size,
+          field: "size",
+          value: size,
+        },
+      );
+    }
+    // Checked as a task's region is: an unknown or non-string one was the region manager's
+    // UNKNOWN_REGION naming neither the partition nor the field.
+    const regionNames = this.regions.regions().map((r) => r.name);
+    if (region !== undefined && (typeof region !== "string" || !regionNames.includes(region))) {
+      throw new KernelError(
+        "BAD_CONFIG",
+        `partition ${name}: region must be one of the board's RAM regions: ${regionNames.join(", ")}, got ${valueText(region)}`,
+        { name, field: "region", value: region },
+      );
     }
     const order = orderFor(size, this.pageOrder);
     // The kernel's work, also during a run (see spawn).
@@ -681,13 +728,13 @@ export class Kernel {
    */
   createSemaphore(name: string, initial: number, max: number): Semaphore {
     const bad = (field: string, why: string) =>
-      new KernelError("BAD_CONFIG", `semaphore ${JSON.stringify(name)}: ${why}`, { name, initial, max, field });
+      new KernelError("BAD_CONFIG", `semaphore ${valueText(name)}: ${why}`, { name, initial, max, field });
     this.checkObjectName("semaphore", name, this.semaphores.has(name), { initial, max });
     if (!Number.isInteger(max) || max < 1 || max > 0x7fffffff) {
-      throw bad("max", `max ${max} is not an integer in 1..${0x7fffffff} (a word of the control block)`);
+      throw bad("max", `max ${valueText(max)} is not an integer in 1..${0x7fffffff} (a word of the control block)`);
     }
     if (!Number.isInteger(initial) || initial < 0 || initial > max) {
-      throw bad("initial", `initial ${initial} is not an integer in 0..max (${max})`);
+      throw bad("initial", `initial ${valueText(initial)} is not an integer in 0..max (${max})`);
     }
     const s = this.asKernel(() => Semaphore.create(this.kernelMemory(), this.scheduler, name, initial, max));
     this.semaphores.set(name, s);
@@ -704,7 +751,7 @@ export class Kernel {
     if (unknown !== null) {
       throw new KernelError(
         "BAD_CONFIG",
-        `mutex ${JSON.stringify(name)}: ${unknown.field} is not a mutex field${unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`}: MutexSpec has ${fieldList(MUTEX_SPEC_FIELDS)}`,
+        `mutex ${valueText(name)}: ${unknown.field} is not a mutex field${unknown.meant === null ? "" : ` (did you mean ${unknown.meant}?)`}: MutexSpec has ${fieldList(MUTEX_SPEC_FIELDS)}`,
         { name, field: unknown.field },
       );
     }
@@ -725,13 +772,13 @@ export class Kernel {
   /** Creates a message queue with its control block and slots in kernel memory (`BAD_CONFIG`, `OUT_OF_MEMORY`). */
   createQueue(name: string, messageSize: number, capacity: number): MessageQueue {
     const bad = (field: string, why: string) =>
-      new KernelError("BAD_CONFIG", `queue ${JSON.stringify(name)}: ${why}`, { name, messageSize, capacity, field });
+      new KernelError("BAD_CONFIG", `queue ${valueText(name)}: ${why}`, { name, messageSize, capacity, field });
     this.checkObjectName("queue", name, this.queues.has(name), { messageSize, capacity });
     if (!Number.isInteger(messageSize) || messageSize < 1 || messageSize > 256) {
-      throw bad("messageSize", `messageSize ${messageSize} is not an integer in 1..256`);
+      throw bad("messageSize", `messageSize ${valueText(messageSize)} is not an integer in 1..256`);
     }
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 64) {
-      throw bad("capacity", `capacity ${capacity} is not an integer in 1..64`);
+      throw bad("capacity", `capacity ${valueText(capacity)} is not an integer in 1..64`);
     }
     const q = this.asKernel(() =>
       MessageQueue.create(this.kernelMemory(), this.scheduler, name, messageSize, capacity),
@@ -744,7 +791,7 @@ export class Kernel {
   private checkObjectName(what: string, name: string, taken: boolean, context: Record<string, unknown>): void {
     if (isObjectName(name) && !taken) return;
     const why = taken ? "the name is taken" : `the name must be 1-${MAX_OBJECT_NAME} characters`;
-    throw new KernelError("BAD_CONFIG", `${what} ${JSON.stringify(name)}: ${why}`, { name, ...context, field: "name" });
+    throw new KernelError("BAD_CONFIG", `${what} ${valueText(name)}: ${why}`, { name, ...context, field: "name" });
   }
 
   /** The kernel heap and the core, for kernel objects. */

@@ -43,7 +43,9 @@ export function checkOptionShape(options: KernelOptions): void {
     const list = options[field as keyof typeof OBJECT_SPEC_FIELDS] as unknown;
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw bad(field, "must be an array", list);
-    list.forEach((entry: unknown, i) => {
+    // By index: forEach skipped a sparse list's holes, and boot skipped them too (a hole was no entry).
+    for (let i = 0; i < list.length; i++) {
+      const entry: unknown = list[i];
       if (typeof entry !== "object" || entry === null) throw bad(`${field}[${i}]`, "must be an object", entry);
       // A misspelt field (`inital`) would be dropped and its default would apply.
       const unknown = unknownField(entry, fields);
@@ -55,7 +57,7 @@ export function checkOptionShape(options: KernelOptions): void {
           entry,
         );
       }
-    });
+    }
   }
   for (const field of ["memcheck", "frames", "costs"] as const) {
     const v = options[field] as unknown;

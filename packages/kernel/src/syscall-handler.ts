@@ -1,4 +1,4 @@
-import { ActorMode, makeActor } from "@rtos-sim/hw";
+import { ActorMode, makeActor, valueText } from "@rtos-sim/hw";
 import type { Scheduler, SyscallRequest, Task } from "@rtos-sim/sched";
 import { KernelError } from "./errors.js";
 import { noteSyscallSite } from "./fault-site.js";
@@ -35,7 +35,7 @@ export function handleSyscall(
   checker?.beginRequest(k.id, String(req.op), control.lastCall);
   try {
     const handler = handlerFor(req.op);
-    if (!handler) throw new KernelError("BAD_SYSCALL", `unknown syscall ${JSON.stringify(req.op)}`, { op: req.op });
+    if (!handler) throw new KernelError("BAD_SYSCALL", `unknown syscall ${valueText(req.op)}`, { op: req.op });
     const out = handler({ kernel, caller: k, task, sched }, req);
     const result = out === SUSPENDED ? undefined : out;
     if (typeof result === "number") {

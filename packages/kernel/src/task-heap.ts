@@ -1,5 +1,5 @@
 import { ArenaAllocator } from "@rtos-sim/alloc";
-import type { Core } from "@rtos-sim/hw";
+import { type Core, valueText } from "@rtos-sim/hw";
 import { checkedAllocator, type MemoryChecker } from "@rtos-sim/memcheck";
 import { RegionManager } from "@rtos-sim/region";
 import { KernelError } from "./errors.js";
@@ -60,7 +60,7 @@ function checkRoom(inner: ArenaAllocator, o: TaskHeapOptions): void {
       room,
     });
   }
-  throw new KernelError("BAD_TASK", `task ${JSON.stringify(o.name)}: heapSize ${what}, or another heap kind`, {
+  throw new KernelError("BAD_TASK", `task ${valueText(o.name)}: heapSize ${what}, or another heap kind`, {
     task: o.name,
     field: "heapSize",
     heapBytes: o.size,

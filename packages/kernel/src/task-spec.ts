@@ -1,3 +1,4 @@
+import { valueText } from "@rtos-sim/hw";
 import type { TaskSpec } from "./config.js";
 import { DEVICE_GRANT_BYTES, type DevicePlacement } from "./devices/placement.js";
 import type { DeviceRole } from "./devices/table.js";
@@ -48,10 +49,15 @@ export function copySpec(spec: TaskSpec): TaskSpec {
   if (typeof spec !== "object" || spec === null) return spec;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(spec)) {
-    out[key] =
-      value === null || typeof value !== "object"
-        ? value
-        : Object.freeze(Array.isArray(value) ? [...(value as unknown[])] : { ...(value as object) });
+    // defineProperty: an own "__proto__" key (JSON.parse makes one) was assigned as the copy's
+    // prototype, so its fields (`privileged: true`, partitions) passed unseen by the field check.
+    Object.defineProperty(out, key, {
+      value:
+        value === null || typeof value !== "object"
+          ? value
+          : Object.freeze(Array.isArray(value) ? [...(value as unknown[])] : { ...(value as object) }),
+      enumerable: true,
+    });
   }
   return Object.freeze(out) as unknown as TaskSpec;
 }
@@ -86,7 +92,7 @@ const TASK_SPEC_FIELDS: FieldTable<TaskSpec> = {
  */
 export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   const bad = (field: string, why: string) =>
-    new KernelError("BAD_TASK", `task ${JSON.stringify(spec?.name)}: ${field} ${why}`, { task: spec?.name, field });
+    new KernelError("BAD_TASK", `task ${valueText(spec?.name)}: ${field} ${why}`, { task: spec?.name, field });
   if (typeof spec !== "object" || spec === null) throw bad("spec", "must be an object");
   if (typeof spec.name !== "string" || !/^[A-Za-z0-9_.-]{1,32}$/.test(spec.name)) {
     throw bad("name", "must be 1-32 letters, digits, _ . -");
