@@ -13,6 +13,16 @@ describe("requests as plain data", () => {
     expect(Object.isFrozen(a) && Object.isFrozen(a.timeout)).toBe(true);
   });
 
+  it('an own "__proto__" field is a field of the copy, not its prototype (a field the prototype also held threw)', () => {
+    const req = JSON.parse('{"op": "yield", "__proto__": {"ms": 1}, "ms": {}}') as object;
+    const copy = copyRequest(req) as Record<string, unknown>;
+    expect(Object.keys(copy)).toEqual(["op", "__proto__", "ms"]);
+    expect(Object.hasOwn(copy, "__proto__")).toBe(true);
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(copy))).toBe(Object.prototype); // RequestCopy's, unchanged
+    expect(copy.ms).toEqual({});
+    expect(Object.isFrozen(copy)).toBe(true);
+  });
+
   it("plainRequest makes the copy once; the dispatcher's copy then takes it as it is", () => {
     const source = { op: "info", timeout: { ticks: 2 } };
     const req = plainRequest(source);

@@ -46,7 +46,9 @@ function copyObject(v: object, depth: number): object {
     const d = Object.getOwnPropertyDescriptor(v, key);
     if (d === undefined) continue;
     if (!("value" in d)) throw new TypeError(`request field "${key}" is an accessor, not data`);
-    out[key] = copyField(d.value, depth + 1);
+    // defineProperty: an own "__proto__" field was assigned as the copy's prototype, and a field
+    // the frozen prototype also held then threw a TypeError (read-only) or was read through it.
+    Object.defineProperty(out, key, { value: copyField(d.value, depth + 1), enumerable: true });
   }
   return Object.freeze(out);
 }
