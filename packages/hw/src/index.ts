@@ -62,7 +62,6 @@ export type { LinkerBoardOptions } from "./board/linker-board.js";
 export { boardFromLinkerScript } from "./board/linker-board.js";
 export type { LinkerMemoryRegion } from "./board/linker-script.js";
 export { parseLinkerMemory } from "./board/linker-script.js";
-export { valueText } from "./board/value-text.js";
 export type { AddressRange, UsedRange } from "./board/ranges.js";
 export { subtractRanges } from "./board/ranges.js";
 export type { SizeLiteralOptions, SizeLiteralResult } from "./board/size.js";
@@ -78,6 +77,7 @@ export type {
   MemoryRegionSpec,
   PeripheralRangeSpec,
 } from "./board/types.js";
+export { valueText } from "./board/value-text.js";
 export type { Mode } from "./core.js";
 export { Core, THREAD_PRIORITY } from "./core.js";
 export type { HwErrorCode } from "./errors.js";

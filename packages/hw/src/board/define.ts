@@ -226,6 +226,10 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
   const core = raw.core;
   const mpuRegions = raw.mpuRegions ?? CORE_PROFILES[core].mpuRegions;
   if (mpuRegions !== 8 && mpuRegions !== 16) throw fieldError(name, "mpuRegions", "must be 8 or 16", mpuRegions);
+  // ARMv6-M's PMSAv6 has 8 regions (MPU_TYPE.DREGION is 0 or 8): 16 made a Cortex-M0+ with an MPU no part has.
+  if (core === "cortex-m0plus" && mpuRegions !== 8) {
+    throw fieldError(name, "mpuRegions", "must be 8 on the Cortex-M0+ (PMSAv6 has 8 regions)", mpuRegions);
+  }
   const clockHz = raw.clockHz ?? 16_000_000;
   if (typeof clockHz !== "number" || !Number.isFinite(clockHz) || clockHz <= 0) {
     throw fieldError(name, "clockHz", "must be a positive number", clockHz);

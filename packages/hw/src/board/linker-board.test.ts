@@ -158,12 +158,13 @@ describe("boardFromLinkerScript", () => {
   it("a base that is not a board defineBoard made: its malformed contents a typed error, not a TypeError", () => {
     const forged = (contents: unknown) => ({ ...STM32F407, contents }) as unknown as typeof STM32F407;
     const nul = errOf(() => boardFromLinkerScript(CUBE, { name: "x", base: forged([null]) })) as HwError;
-    expect([nul.code, nul.context.field]).toEqual(["BOARD_FIELD", "contents[0]"]);
+    expect([nul.code, nul.context.field]).toEqual(["BOARD_FIELD", "base.contents[0]"]);
     const num = errOf(() => boardFromLinkerScript(CUBE, { name: "x", base: forged(5) })) as HwError;
-    expect([num.code, num.context.field]).toEqual(["BOARD_FIELD", "contents"]);
-    // A well-formed entry in memory the script made writable is dropped, as the base board's are.
+    expect([num.code, num.context.field]).toEqual(["BOARD_FIELD", "base.contents"]);
+    // The base is checked as defineBoard checks a board: contents in its RAM are refused there.
     const inRam = forged([{ name: "R", address: 0x2000_0000, end: 0x2000_0001, bytes: [1] }]);
-    expect(boardFromLinkerScript(CUBE, { name: "x", base: inRam }).contents).toEqual([]);
+    const ram = errOf(() => boardFromLinkerScript(CUBE, { name: "x", base: inRam })) as HwError;
+    expect([ram.code, ram.context.field]).toEqual(["BOARD_FIELD", "base.contents[0].address"]);
   });
 
   it("over STM32H743xI: the STM32CubeIDE H7 script (RAM_D2 spans SRAM1-3, FLASH spans both banks)", () => {

@@ -1,7 +1,7 @@
 import { HwError } from "../errors.js";
 import { defineBoard } from "./define.js";
 import { type LinkerMemoryRegion, parseLinkerMemory } from "./linker-script.js";
-import type { Board, CoreKind, MemoryContentsSpec, MemoryKind, MemoryRegion, MemoryRegionSpec } from "./types.js";
+import type { Board, BoardSpec, CoreKind, MemoryKind, MemoryRegion, MemoryRegionSpec } from "./types.js";
 import { valueText } from "./value-text.js";
 
 /** Options of {@link boardFromLinkerScript}. */
@@ -72,8 +72,10 @@ function regionSpec(r: LinkerMemoryRegion, under: readonly MemoryRegion[]): Memo
  *   memory stay (read-only flash, non-executable CCM, wait states).
  *
  * Errors: `LINKER_SCRIPT` (with line and column; also for a region in the system range
- * 0xE0000000+), `BOARD_FIELD` (`core` missing without `base`, bad `name`...), then those of
- * {@link defineBoard}. Nothing is built on error.
+ * 0xE0000000+), `BOARD_FIELD` (`core` missing without `base`, bad `name`, `keepBaseMemory` not
+ * a boolean, `base` not a board...), then those of {@link defineBoard}: for the `base`, which is
+ * checked as defineBoard checks a board, with `context.field` under `base.` (`base.memory[0]`).
+ * Nothing is built on error.
  *
  * @example
  * ```ts
@@ -98,12 +100,18 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
   if (typeof options !== "object" || options === null) {
     throw new HwError("BOARD_INVALID", "boardFromLinkerScript needs options { name, core | base }", { value: options });
   }
-  const { base } = options;
+  const base = options.base === undefined ? undefined : checkedBase(options.base, options.name);
+  if (options.keepBaseMemory !== undefined && typeof options.keepBaseMemory !== "boolean") {
+    // A truthy "no" kept the base memory.
+    throw new HwError("BOARD_FIELD", `board "${boardLabel(options.name)}": keepBaseMemory must be a boolean`, {
+      board: options.name,
+      field: "keepBaseMemory",
+      value: options.keepBaseMemory,
+    });
+  }
   const core = options.core ?? base?.core;
   if (core === undefined) {
-    // valueText: String() of a name without a prototype threw a TypeError.
-    const board = typeof options.name === "string" ? options.name : valueText(options.name);
-    throw new HwError("BOARD_FIELD", `board "${board}": core is missing (give core or base)`, {
+    throw new HwError("BOARD_FIELD", `board "${boardLabel(options.name)}": core is missing (give core or base)`, {
       board: options.name,
       field: "core",
     });
@@ -143,17 +151,11 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
       });
     }
   }
-  // The base chip's factory-programmed bytes where read-only memory still holds them. A base that
-  // is not a board defineBoard made (its contents not a list, an entry not an object) keeps what it
-  // has, for defineBoard to refuse with a typed error (reading it here threw a TypeError).
-  const baseContents: unknown = base?.contents ?? [];
-  const contents = Array.isArray(baseContents)
-    ? baseContents.filter(
-        (c: unknown) =>
-          !isPlacedContents(c) ||
-          memory.some((m) => (m.readOnly ?? m.kind !== "ram") && c.address >= m.start && c.end <= m.start + m.size),
-      )
-    : baseContents;
+  // The base chip's factory-programmed bytes where read-only memory still holds them (the base is a
+  // board defineBoard checked: its contents are placed entries).
+  const contents = (base?.contents ?? []).filter((c) =>
+    memory.some((m) => (m.readOnly ?? m.kind !== "ram") && c.address >= m.start && c.end <= m.start + m.size),
+  );
   return defineBoard({
     name: options.name,
     description:
@@ -167,13 +169,37 @@ export function boardFromLinkerScript(text: string, options: LinkerBoardOptions)
     roles: base?.roles ?? {},
     // The base chip's bit-banding, when the core stays its own (another core has its own option).
     bitBand: base?.bitBand === true && core === base.core,
-    contents: contents as readonly MemoryContentsSpec[],
+    contents,
   });
 }
 
-/** Whether `c` has a numeric address and end (a board's contents as defineBoard makes them). */
-function isPlacedContents(c: unknown): c is { readonly address: number; readonly end: number } {
-  if (typeof c !== "object" || c === null) return false;
-  const { address, end } = c as { address?: unknown; end?: unknown };
-  return typeof address === "number" && typeof end === "number";
+/** The board's name for a message: a string as it is, anything else as valueText shows it (String() of an object without a prototype threw). */
+function boardLabel(name: unknown): string {
+  return typeof name === "string" ? name : valueText(name);
+}
+
+/**
+ * `base` as defineBoard validates it (a board defineBoard made passes unchanged): a value that is
+ * not a board (a name, a memory list that is a string or holds null) threw a TypeError where its
+ * regions were read. Its errors name the field under `base.` (`base.memory[0]`).
+ */
+function checkedBase(base: unknown, name: unknown): Board {
+  if (typeof base !== "object" || base === null) {
+    throw new HwError(
+      "BOARD_FIELD",
+      `board "${boardLabel(name)}": base must be a board (defineBoard, boardFromJson or a built-in), got ${valueText(base)}`,
+      { board: name, field: "base", value: base },
+    );
+  }
+  try {
+    return defineBoard(base as Board as BoardSpec & { readonly core: CoreKind });
+  } catch (e) {
+    if (!(e instanceof HwError)) throw e;
+    const field = (e.context as { field?: unknown }).field;
+    const said = e.message.slice(e.code.length + 2);
+    throw new HwError(e.code, `base: ${said}`, {
+      ...e.context,
+      field: typeof field === "string" ? `base.${field}` : "base",
+    });
+  }
 }

@@ -211,3 +211,77 @@ describe("boardFromLinkerScript: what the fuzzing found", () => {
     expect(e.context).toEqual({ line: 256, column: 1, region: "R254" });
   });
 });
+
+describe("boardFromLinkerScript options: what the fuzzing found", () => {
+  const SCRIPT = "MEMORY { RAM (xrw) : ORIGIN = 0x20000000, LENGTH = 4K }";
+
+  it("a base that is not a board is BOARD_FIELD base / base.<field>, not a TypeError where its memory was read", () => {
+    const str = hwErrorOf(() => boardFromLinkerScript(SCRIPT, { name: "x", base: "stm32f407" as never }));
+    expect([str.message, str.context]).toEqual([
+      'BOARD_FIELD: board "x": base must be a board (defineBoard, boardFromJson or a built-in), got "stm32f407"',
+      { board: "x", field: "base", value: "stm32f407" },
+    ]);
+    const memory = hwErrorOf(() =>
+      boardFromLinkerScript(SCRIPT, { name: "x", base: { name: "b", core: "cortex-m4", memory: "abc" } as never }),
+    );
+    expect([memory.message, memory.context]).toEqual([
+      'BOARD_FIELD: base: board "b": memory must be a non-empty array of regions',
+      { board: "b", field: "base.memory", value: "abc" },
+    ]);
+    const hole = hwErrorOf(() =>
+      boardFromLinkerScript(SCRIPT, {
+        name: "x",
+        base: { ...STM32F407, memory: [null, ...STM32F407.memory] } as never,
+      }),
+    );
+    expect(hole.context).toEqual({ board: "stm32f407", field: "base.memory[0]", value: null });
+  });
+
+  it('keepBaseMemory that is not a boolean is BOARD_FIELD (a truthy "no" kept the base memory)', () => {
+    const e = hwErrorOf(() =>
+      boardFromLinkerScript(SCRIPT, { name: "x", base: STM32F407, keepBaseMemory: "no" as never }),
+    );
+    expect([e.message, e.context]).toEqual([
+      'BOARD_FIELD: board "x": keepBaseMemory must be a boolean',
+      { board: "x", field: "keepBaseMemory", value: "no" },
+    ]);
+  });
+
+  it("16 MPU regions on a Cortex-M0+ is BOARD_FIELD mpuRegions (PMSAv6 has 8)", () => {
+    const e = hwErrorOf(() => boardFromLinkerScript(SCRIPT, { name: "x", core: "cortex-m0plus", mpuRegions: 16 }));
+    expect([e.message, e.context]).toEqual([
+      'BOARD_FIELD: board "x": mpuRegions must be 8 on the Cortex-M0+ (PMSAv6 has 8 regions)',
+      { board: "x", field: "mpuRegions", value: 16 },
+    ]);
+  });
+
+  it("random options: a board or a documented HwError", () => {
+    const WRONG = fc.oneof(fc.anything(), fc.constantFrom(null, "no", 16, 7, Number.NaN, "cortex-m0plus", STM32F407));
+    fc.assert(
+      fc.property(
+        fc.record(
+          {
+            name: fc.oneof(fc.constant("x"), WRONG),
+            core: fc.oneof(fc.constantFrom("cortex-m4", "cortex-m0plus", "cortex-m33"), WRONG),
+            base: fc.oneof(fc.constant(STM32F407), fc.constant({ ...STM32F407, memory: [] }), WRONG),
+            keepBaseMemory: fc.oneof(fc.boolean(), WRONG),
+            clockHz: fc.oneof(fc.constant(1_000_000), WRONG),
+            mpuRegions: fc.oneof(fc.constantFrom(8, 16), WRONG),
+            description: fc.oneof(fc.string(), WRONG),
+          },
+          { requiredKeys: [] },
+        ),
+        (options) => {
+          try {
+            const board = boardFromLinkerScript(VALID, options as never);
+            expect(defineBoard(board as unknown as BoardSpec & { core: "cortex-m4" })).toEqual(board);
+          } catch (e) {
+            if (!(e instanceof HwError)) throw e;
+            expect(CODES).toContain(e.code);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -94,7 +94,7 @@ export interface BoardSpec {
   readonly core: CoreKind;
   /**
    * Number of MPU regions (DREGION, per security state on ARMv8-M): 8 on Cortex-M3/M4, 16 on the
-   * Cortex-M7 of STM32H7; a build-time option of ARMv8-M chips. Default from the core.
+   * Cortex-M7 of STM32H7; a build-time option of ARMv8-M chips; 8 on the Cortex-M0+ (PMSAv6). Default from the core.
    */
   readonly mpuRegions?: 8 | 16 | undefined;
   /** Core clock in Hz (for simulated time). Default 16 MHz. */
