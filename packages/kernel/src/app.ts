@@ -150,7 +150,10 @@ export function defineApp(app: AppDescription): AppDescription {
     throw bad("durationMs", "must be a positive number");
   }
   if (app.observe !== undefined && typeof app.observe !== "function") throw bad("observe", "must be a function");
-  if (app.board !== undefined && !findBoard(app.board)) throw bad("board", `"${app.board}" is not a known board`);
+  // A board that is not a string was findBoard's BAD_ARGUMENT naming its "name", not the app's board.
+  if (app.board !== undefined && (typeof app.board !== "string" || !findBoard(app.board))) {
+    throw bad("board", `${valueText(app.board)} is not a known board`);
+  }
   return app;
 }
 

@@ -1,6 +1,7 @@
 import { SimError, STM32F407 } from "@rtos-sim/hw";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { defineApp } from "./app.js";
 import { bootKernel } from "./boot.js";
 import type { KernelOptions, TaskSpec } from "./config.js";
 import { KernelError } from "./errors.js";
@@ -199,7 +200,46 @@ describe("kernel options and task specs under fuzzing", () => {
   });
 });
 
+describe("app descriptions under fuzzing", () => {
+  it("defineApp: the app, or BAD_CONFIG naming the field", () => {
+    const APP = fc.record(
+      {
+        name: fc.oneof(fc.constant("app"), WRONG),
+        description: fc.oneof(fc.constant("an app"), WRONG),
+        board: fc.oneof(fc.constantFrom("stm32f407", "STM32H743", "nope"), WRONG),
+        durationMs: fc.oneof(fc.constant(10), WRONG),
+        tasks: fc.oneof(fc.constant([]), WRONG),
+        observe: fc.oneof(
+          fc.constant(() => {}),
+          WRONG,
+        ),
+        kernel: fc.oneof(fc.constant({ tickHz: 1000 }), fc.constant({ board: STM32F407 }), WRONG),
+        nmae: WRONG,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(APP, (app) => {
+        try {
+          expect(defineApp(app as never)).toBe(app);
+        } catch (e) {
+          expectTyped(e, "defineApp");
+          expect((e as KernelError).code).toBe("BAD_CONFIG");
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe("kernel options and task specs: what the fuzzing found", () => {
+  it('an app board that is not a string is BAD_CONFIG board (was findBoard\'s BAD_ARGUMENT naming "name")', () => {
+    const e = kernelErrorOf(() => defineApp({ name: "a", description: "", tasks: [], board: 5 as never }));
+    expect([e.message, e.context]).toEqual(['BAD_CONFIG: app "a": board 5 is not a known board', { field: "board" }]);
+    const nope = kernelErrorOf(() => defineApp({ name: "a", description: "", tasks: [], board: "nope" }));
+    expect(nope.message).toBe('BAD_CONFIG: app "a": board "nope" is not a known board');
+  });
+
   const main = function* () {};
 
   it("a task spec's own \"__proto__\" key is BAD_TASK (its fields became the copy's prototype: a privileged task)", () => {
