@@ -46,9 +46,13 @@ function copyObject(v: object, depth: number): object {
     const d = Object.getOwnPropertyDescriptor(v, key);
     if (d === undefined) continue;
     if (!("value" in d)) throw new TypeError(`request field "${key}" is an accessor, not data`);
-    // defineProperty: an own "__proto__" field was assigned as the copy's prototype, and a field
-    // the frozen prototype also held then threw a TypeError (read-only) or was read through it.
-    Object.defineProperty(out, key, { value: copyField(d.value, depth + 1), enumerable: true });
+    const value = copyField(d.value, depth + 1);
+    // An own "__proto__" field assigned would become the copy's prototype (and a field the frozen
+    // prototype also held then threw a TypeError, read-only, or was read through it): it is
+    // defined. Every other field is assigned, the fast path of every syscall's copy.
+    if (key === "__proto__")
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return Object.freeze(out);
 }
