@@ -271,6 +271,29 @@ describe("kernel options and task specs: what the fuzzing found", () => {
     expect(s.context).toMatchObject({ field: "semaphores[0].name" });
   });
 
+  it("a hole or a non-string in a task's devices or mutexes is BAD_TASK at its index (was UNKNOWN_DEVICE 'no undefined')", () => {
+    const k = bootTest({ mutexes: [{ name: "m" }] });
+    const before = k.regions.stats();
+    const devices: unknown[] = [];
+    devices[1] = "uart";
+    const d = kernelErrorOf(() => k.spawn({ name: "a", devices: devices as never, main }));
+    expect([d.message, d.context]).toEqual([
+      'BAD_TASK: task "a": devices[0] must be a device role (a string)',
+      { task: "a", field: "devices[0]" },
+    ]);
+    const m = kernelErrorOf(() => k.spawn({ name: "a", mutexes: ["m", 7 as unknown as string], main }));
+    expect([m.message, m.context]).toEqual([
+      'BAD_TASK: task "a": mutexes[1] must be a mutex name (a string)',
+      { task: "a", field: "mutexes[1]" },
+    ]);
+    // A string the board or kernel lacks is still the UNKNOWN_ code.
+    expect(kernelErrorOf(() => k.spawn({ name: "a", devices: ["uart", "radio" as never], main })).code).toBe(
+      "UNKNOWN_DEVICE",
+    );
+    expect(k.tasks()).toEqual([]);
+    expect(k.regions.stats()).toEqual(before);
+  });
+
   it("a hole in a list of kernel objects is BAD_CONFIG at its index (boot skipped it)", () => {
     const partitions: unknown[] = [];
     partitions[1] = { name: "p", size: 64 };

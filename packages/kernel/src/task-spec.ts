@@ -149,7 +149,13 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   }
   if (spec.devices !== undefined && !Array.isArray(spec.devices))
     throw bad("devices", "must be an array of device roles");
-  for (const role of spec.devices ?? []) kernel.device(role);
+  // A hole or a non-string is a malformed list (BAD_TASK), not a device the board lacks ("no undefined").
+  const roles: readonly unknown[] = spec.devices ?? [];
+  for (let i = 0; i < roles.length; i++) {
+    const role = roles[i];
+    if (typeof role !== "string") throw bad(`devices[${i}]`, "must be a device role (a string)");
+    kernel.device(role as DeviceRole);
+  }
   // Each role is one device and one MPU grant: a role named twice took a second region for nothing.
   const twice = (spec.devices ?? []).find((role, i, all) => all.indexOf(role) !== i);
   if (twice !== undefined) throw bad("devices", `names "${twice}" twice`);
@@ -157,8 +163,11 @@ export function checkSpec(spec: TaskSpec, kernel: SpecContext): void {
   checkRights(spec, "semaphores", ["give", "take", "both"], kernel.hasSemaphore, "UNKNOWN_SEMAPHORE", bad);
   if (spec.mutexes !== undefined) {
     if (!Array.isArray(spec.mutexes)) throw bad("mutexes", "must be an array of mutex names");
-    for (const name of spec.mutexes as unknown[]) {
-      if (typeof name !== "string" || !kernel.hasMutex(name)) {
+    const names: readonly unknown[] = spec.mutexes;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      if (typeof name !== "string") throw bad(`mutexes[${i}]`, "must be a mutex name (a string)");
+      if (!kernel.hasMutex(name)) {
         throw new KernelError("UNKNOWN_MUTEX", `task ${spec.name}: no mutex ${String(name)}`, {
           task: spec.name,
           mutex: name,
