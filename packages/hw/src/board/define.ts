@@ -231,8 +231,10 @@ export function defineBoard<const C extends CoreKind>(spec: BoardSpec & { readon
     throw fieldError(name, "mpuRegions", "must be 8 on the Cortex-M0+ (PMSAv6 has 8 regions)", mpuRegions);
   }
   const clockHz = raw.clockHz ?? 16_000_000;
-  if (typeof clockHz !== "number" || !Number.isFinite(clockHz) || clockHz <= 0) {
-    throw fieldError(name, "clockHz", "must be a positive number", clockHz);
+  // Whole hertz, below 2^32 (4.29 GHz): a fraction of a hertz or 1e300 made every cycle-to-time
+  // conversion (ms, ticks, wait states) approximate or absurd.
+  if (typeof clockHz !== "number" || !Number.isInteger(clockHz) || clockHz < 1 || clockHz > 0xffffffff) {
+    throw fieldError(name, "clockHz", "must be an integer number of hertz in 1..2^32-1", clockHz);
   }
   const description = raw.description ?? name;
   if (typeof description !== "string") throw fieldError(name, "description", "must be a string", description);
