@@ -41,7 +41,7 @@ import { type BoardLayout, layoutBoard, orderFor } from "./layout.js";
 import { makeLibc } from "./libc.js";
 import { whoseMemory } from "./memory-owner.js";
 import { type MpuGrant, MpuLoader, type MpuPlan, planMpu, replanGrant } from "./mpu-plan.js";
-import { checkOptionShape, checkOptionValues, MUTEX_SPEC_FIELDS } from "./options-check.js";
+import { checkOptionShape, checkOptionValues, checkTickRate, MUTEX_SPEC_FIELDS } from "./options-check.js";
 import { paintStack, type StackUsage, stackPeak } from "./stack-usage.js";
 import { ContextSwitcher } from "./switcher.js";
 import { handleSyscall } from "./syscall-handler.js";
@@ -229,6 +229,7 @@ export class Kernel {
     this.options = options;
     const board = options.board;
     const tickCycles = Math.floor(board.clockHz / (options.tickHz ?? 1000));
+    checkTickRate(board.clockHz, options.tickHz ?? 1000);
     const budget = options.watchdogCycles ?? WATCHDOG_TICKS * tickCycles;
     if (!Number.isInteger(budget) || budget < 0) {
       throw new KernelError("BAD_CONFIG", `watchdogCycles must be an integer >= 0, got ${valueText(budget)}`, {

@@ -135,6 +135,22 @@ export function checkOptionValues(options: KernelOptions): void {
   }
 }
 
+/**
+ * `BAD_CONFIG` naming `tickHz` unless a SysTick period is a whole number of core cycles the
+ * 24-bit reload value holds (1..2^24), as the scheduler requires: checked before anything is
+ * built, so `bootKernel` raises the kernel's error for the kernel's option.
+ */
+export function checkTickRate(clockHz: number, tickHz: number): void {
+  const cycles = clockHz / tickHz;
+  if (!Number.isInteger(cycles) || cycles < 1 || cycles > 2 ** 24) {
+    throw new KernelError(
+      "BAD_CONFIG",
+      `tickHz ${tickHz} gives ${cycles} core cycles per tick at clockHz ${clockHz}: a tick must be a whole number of cycles in 1..2^24 (SysTick's 24-bit reload)`,
+      { field: "tickHz", value: tickHz, clockHz, cyclesPerTick: cycles },
+    );
+  }
+}
+
 /** Every field of {@link KernelMemcheckOptions} (the compiler holds this table to the interface, both ways). */
 const MEMCHECK_OPTION_FIELDS: FieldTable<KernelMemcheckOptions> = {
   redzone: true,

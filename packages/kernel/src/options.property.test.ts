@@ -294,6 +294,20 @@ describe("kernel options and task specs: what the fuzzing found", () => {
     expect(k.regions.stats()).toEqual(before);
   });
 
+  it("a tickHz that gives no whole number of cycles in 1..2^24 per tick is BAD_CONFIG tickHz (was the scheduler's SCHED_OPTION)", () => {
+    const e = kernelErrorOf(() => bootKernel({ board: STM32F407, tickHz: 7 }));
+    expect([e.message, e.context]).toEqual([
+      "BAD_CONFIG: tickHz 7 gives 24000000 core cycles per tick at clockHz 168000000: a tick must be a whole number of cycles in 1..2^24 (SysTick's 24-bit reload)",
+      { field: "tickHz", value: 7, clockHz: 168_000_000, cyclesPerTick: 24_000_000 },
+    ]);
+    expect(kernelErrorOf(() => bootKernel({ board: STM32F407, tickHz: 336_000_000 })).context).toMatchObject({
+      field: "tickHz",
+      cyclesPerTick: 0.5,
+    });
+    expect(kernelErrorOf(() => bootKernel({ board: STM32F407, tickHz: 11 })).code).toBe("BAD_CONFIG");
+    expect(bootKernel({ board: STM32F407, tickHz: 168_000_000 }).kernelBlock.base).toBe(0x20004000);
+  });
+
   it("a hole in a list of kernel objects is BAD_CONFIG at its index (boot skipped it)", () => {
     const partitions: unknown[] = [];
     partitions[1] = { name: "p", size: 64 };
