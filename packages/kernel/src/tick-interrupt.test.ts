@@ -303,7 +303,7 @@ describe("the tick's cycles (docs/timing.md)", () => {
         expect(used).toBeGreaterThan(budget);
         expect(used).toBeLessThanOrEqual(budget + chunk + 70);
       }),
-      { numRuns: 25 },
+      { seed: 0x5eee2, numRuns: 25 },
     );
   });
 });

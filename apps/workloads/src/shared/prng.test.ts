@@ -29,6 +29,7 @@ describe("Prng", () => {
         }
         return true;
       }),
+      { seed: 0x5eed5 },
     );
   });
 });

@@ -38,7 +38,7 @@ describe("detAtan", () => {
       fc.property(anyDouble, (x) => {
         expect(Math.abs(detAtan(x) - Math.atan(x))).toBeLessThanOrEqual(4e-16 * Math.abs(Math.atan(x)));
       }),
-      { numRuns: 5000 },
+      { seed: 0x5eeda, numRuns: 5000 },
     );
     for (let x = -5; x <= 5; x += 1 / 1024) {
       expect(Math.abs(detAtan(x) - Math.atan(x))).toBeLessThanOrEqual(4e-16 * Math.abs(Math.atan(x)));
@@ -72,7 +72,7 @@ describe("detAtan2", () => {
         expect(close(detAtan2(y, x), Math.atan2(y, x))).toBe(true);
         expect(bits(detAtan2(y, x))).toBe(bits(detAtan2(y, x)));
       }),
-      { numRuns: 5000 },
+      { seed: 0x5eedb, numRuns: 5000 },
     );
     fc.assert(
       fc.property(
@@ -82,7 +82,7 @@ describe("detAtan2", () => {
           expect(close(detAtan2(y, x), Math.atan2(y, x))).toBe(true);
         },
       ),
-      { numRuns: 5000 },
+      { seed: 0x5eedc, numRuns: 5000 },
     );
   });
 });

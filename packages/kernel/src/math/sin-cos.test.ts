@@ -49,7 +49,7 @@ describe("detSin / detCos", () => {
         expect(Math.abs(detSin(x) - Math.sin(x))).toBeLessThanOrEqual(4e-16 * Math.abs(Math.sin(x)));
         expect(close(detCos(x), Math.cos(x))).toBe(true);
       }),
-      { numRuns: 5000 },
+      { seed: 0x5eedd, numRuns: 5000 },
     );
   });
 
@@ -60,7 +60,7 @@ describe("detSin / detCos", () => {
           expect(close(detSin(x), Math.sin(x))).toBe(true);
           expect(close(detCos(x), Math.cos(x))).toBe(true);
         }),
-        { numRuns: 2000 },
+        { seed: 0x5eede, numRuns: 2000 },
       );
     }
   });
@@ -80,7 +80,7 @@ describe("detSin / detCos", () => {
         expect(bits(detSin(x))).toBe(bits(detSin(x)));
         expect(bits(detCos(x))).toBe(bits(detCos(x)));
       }),
-      { numRuns: 500 },
+      { seed: 0x5eedf, numRuns: 500 },
     );
   });
 });
