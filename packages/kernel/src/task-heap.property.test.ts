@@ -131,7 +131,7 @@ describe("a correct program behaves the same with the checker on", () => {
           expect([on.faults, on.reports, off.faults]).toEqual([[], [], []]);
         },
       ),
-      { seed: 0x5eee1, numRuns: 24 },
+      { seed: 0x5eee1, numRuns: 96 },
     );
   });
 });

@@ -76,7 +76,7 @@ describe("with @rtos-sim/alloc (TLSF, slab array) and @rtos-sim/region", () => {
         }
         expect(checker.reports).toEqual([]);
       }),
-      { seed: 0xa11c, numRuns: 40 },
+      { seed: 0xa11c, numRuns: 200 },
     );
   });
 

@@ -201,7 +201,7 @@ describe("DMA2's registers written at random by the task granted them", () => {
         expect(second.reads).toEqual(first.reads);
         expect(second.sram).toBe(first.sram);
       }),
-      { seed: 0x0d3a2, numRuns: 15 },
+      { seed: 0x0d3a2, numRuns: 100 },
     );
   });
 });

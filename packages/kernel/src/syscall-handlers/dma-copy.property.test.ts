@@ -107,7 +107,7 @@ describe("dma-copy property: a copy is the caller's own bytes into its own memor
           }
         });
       }),
-      { seed: 0x0d3a, numRuns: 20 },
+      { seed: 0x0d3a, numRuns: 150 },
     );
     // The runs exercised both answers.
     expect(ok).toBeGreaterThan(12);
