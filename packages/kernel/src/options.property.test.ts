@@ -132,7 +132,7 @@ describe("kernel options and task specs under fuzzing", () => {
         k.run({ ms: spawned ? 30 : 2 });
         expect(ran).toBe(true);
       }),
-      { numRuns: 100 },
+      { numRuns: 100, seed: 0xf022002 },
     );
   });
 
@@ -195,7 +195,7 @@ describe("kernel options and task specs under fuzzing", () => {
         }
         expect(k.regions.stats().length).toBeGreaterThan(0);
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 0xf022003 },
     );
   });
 });
@@ -227,7 +227,7 @@ describe("app descriptions under fuzzing", () => {
           expect((e as KernelError).code).toBe("BAD_CONFIG");
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 0xf022004 },
     );
   });
 });

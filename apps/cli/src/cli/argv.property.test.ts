@@ -144,7 +144,7 @@ describe("rtos-sim argv under fuzzing", () => {
           checkRun(argv, await cli(argv));
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 150, seed: 0xf022012 },
     );
   });
 
@@ -156,7 +156,7 @@ describe("rtos-sim argv under fuzzing", () => {
         const argv = ["run", ...(cut < 0 ? args : args.slice(0, cut)), "--duration", "1ms"];
         checkRun(argv, await cli(argv));
       }),
-      { numRuns: 40 },
+      { numRuns: 40, seed: 0xf022013 },
     );
   });
 
@@ -180,7 +180,7 @@ describe("rtos-sim argv under fuzzing", () => {
         const json = JSON.parse(r.out) as { value: unknown };
         expect(json.value).toBe(Number(value));
       }),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 0xf022014 },
     );
     await fc.assert(
       fc.asyncProperty(
@@ -199,7 +199,7 @@ describe("rtos-sim argv under fuzzing", () => {
           }
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 200, seed: 0xf022015 },
     );
   });
 });

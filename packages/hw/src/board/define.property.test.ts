@@ -182,7 +182,7 @@ describe("defineBoard and boardFromJson under fuzzing", () => {
         check(() => defineBoard(v as BoardSpec & { core: "cortex-m4" }));
         check(() => boardFromJson(v));
       }),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 0xf022009 },
     );
   });
 
@@ -193,7 +193,7 @@ describe("defineBoard and boardFromJson under fuzzing", () => {
         check(() => defineBoard(spec as BoardSpec & { core: "cortex-m4" }));
         check(() => boardFromJson(spec));
       }),
-      { numRuns: 500 },
+      { numRuns: 500, seed: 0xf022010 },
     );
     expect(built).toBeGreaterThan(5);
   });
@@ -214,7 +214,7 @@ describe("defineBoard and boardFromJson under fuzzing", () => {
         ),
         (text) => check(() => parseBoardJson(text)),
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 0xf022011 },
     );
   });
 });

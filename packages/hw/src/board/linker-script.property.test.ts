@@ -140,7 +140,7 @@ describe("boardFromLinkerScript under fuzzing", () => {
         fc.boolean(),
         (text, base) => check(text, base),
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 0xf022005 },
     );
   });
 
@@ -149,7 +149,7 @@ describe("boardFromLinkerScript under fuzzing", () => {
       fc.property(fc.array(EDIT, { minLength: 1, maxLength: 6 }), fc.boolean(), (edits, base) =>
         check(mutate(edits as EditValue[]), base),
       ),
-      { numRuns: 400 },
+      { numRuns: 400, seed: 0xf022006 },
     );
   });
 
@@ -166,7 +166,7 @@ describe("boardFromLinkerScript under fuzzing", () => {
       fc.property(expr, expr, (origin, length) =>
         check(`MEMORY { A : ORIGIN = 0x20000000, LENGTH = 4K\n B : ORIGIN = ${origin}, LENGTH = ${length} }`, false),
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 0xf022007 },
     );
   });
 });
@@ -281,7 +281,7 @@ describe("boardFromLinkerScript options: what the fuzzing found", () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 300, seed: 0xf022008 },
     );
   });
 });
