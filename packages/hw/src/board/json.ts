@@ -63,49 +63,49 @@ function jsonNumber(value: unknown, field: string, board: string): unknown {
   return r.value;
 }
 
+/**
+ * A JSON list's entries converted by index, up to and including the first entry that is not an
+ * object (a hole included), which defineBoard refuses there: a map kept a sparse list's holes for
+ * defineBoard to skip, and went through all 2^32 - 1 indices of an empty list of that length.
+ * Anything but an array is returned as it is, for defineBoard to refuse.
+ */
+function convertList(list: unknown, convert: (item: Record<string, unknown>, i: number) => unknown): unknown {
+  if (!Array.isArray(list)) return list;
+  const out: unknown[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const item: unknown = list[i];
+    if (!isObject(item)) {
+      out.push(item);
+      break;
+    }
+    out.push(convert(item, i));
+  }
+  return out;
+}
+
 function convertRanges(
   list: unknown,
   key: "memory" | "peripherals",
   allowed: readonly string[],
   board: string,
 ): unknown {
-  if (!Array.isArray(list)) return list;
-  // By index, up to the first entry that is not an object (a hole included), which defineBoard
-  // refuses there: map kept a sparse list's holes for defineBoard to skip, and went through all
-  // 2^32 - 1 indices of an empty list of that length.
-  const out: unknown[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const item: unknown = list[i];
-    if (!isObject(item)) {
-      out.push(item);
-      break;
-    }
+  return convertList(list, (item, i) => {
     const field = `${key}[${i}]`;
     checkKeys(item, allowed, field, board);
-    out.push({
+    return {
       ...item,
       start: jsonNumber(item.start, `${field}.start`, board),
       size: jsonNumber(item.size, `${field}.size`, board),
-    });
-  }
-  return out;
+    };
+  });
 }
 
 function convertContents(list: unknown, board: string): unknown {
-  if (!Array.isArray(list)) return list;
-  // As convertRanges: by index, up to the first entry that is not an object.
-  const out: unknown[] = [];
-  for (let i = 0; i < list.length; i++) {
-    const item: unknown = list[i];
-    if (!isObject(item)) {
-      out.push(item);
-      break;
-    }
+  return convertList(list, (item, i) => {
     const field = `contents[${i}]`;
     checkKeys(item, CONTENTS_KEYS, field, board);
-    out.push({ ...item, address: jsonNumber(item.address, `${field}.address`, board) });
-  }
-  return out;
+    return { ...item, address: jsonNumber(item.address, `${field}.address`, board) };
+  });
 }
 
 /**
