@@ -18,6 +18,8 @@ import type { MemReport, ReportKind } from "./report.js";
  *   below 2^32.
  * - `OPTION_INVALID`: an option out of range (negative redzone, non-power-of-two alignment...),
  *   options or a machine that are not objects, a callback option that is not a function.
+ * - `REPORT_INVALID`: `formatReport` given something that is not a checker report (an object whose
+ *   `kind` is one of `REPORT_KINDS`), or `formatLeakSummary` something that is not a leak summary.
  * - `NOT_ATTACHED`: reserved; no call raises it at present (the checker's calls work attached
  *   or not: only an attached checker sees the core's accesses).
  */
@@ -32,6 +34,7 @@ export type MemcheckErrorCode =
   | "FRAME_UNKNOWN"
   | "COPY_RANGE"
   | "OPTION_INVALID"
+  | "REPORT_INVALID"
   | "NOT_ATTACHED";
 
 /** A typed error for bad input to the memory checker's API. */

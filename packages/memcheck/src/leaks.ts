@@ -1,4 +1,6 @@
+import { valueText } from "@rtos-sim/hw";
 import type { BlockRecord } from "./blocks.js";
+import { MemcheckError } from "./errors.js";
 import type { Ledger } from "./ledger.js";
 import type { MemoryRange } from "./options.js";
 import type { ReportKind } from "./report.js";
@@ -259,6 +261,13 @@ export function checkLeaks(
  * ```
  */
 export function formatLeakSummary(s: LeakSummary): string[] {
+  if (typeof s !== "object" || s === null || !Array.isArray(s.definite) || typeof s.definiteBytes !== "number") {
+    throw new MemcheckError(
+      "REPORT_INVALID",
+      `formatLeakSummary takes a leak summary (checkLeaks()), got ${valueText(s)}`,
+      { value: valueText(s) },
+    );
+  }
   const line = (name: string, bytes: number, blocks: number) =>
     `${name.padStart(19)}: ${bytes} bytes in ${blocks} blocks`;
   const out = [

@@ -1,3 +1,5 @@
+import { valueText } from "@rtos-sim/hw";
+import { MemcheckError } from "./errors.js";
 import type { FrameObject } from "./frames.js";
 import { formatSourceSite, type SourceSite } from "./source-site.js";
 import { STATE_LEGEND } from "./state.js";
@@ -330,6 +332,11 @@ export function formatDump(dump: StateDump): string[] {
  * ```
  */
 export function formatReport(r: MemReport): string {
+  if (typeof r !== "object" || r === null || !(REPORT_KINDS as readonly unknown[]).includes(r.kind)) {
+    throw new MemcheckError("REPORT_INVALID", `formatReport takes a checker report (MemReport), got ${valueText(r)}`, {
+      value: valueText(r),
+    });
+  }
   const lines: string[] = [];
   const hz = r.clockHz;
   const located = !ADDRESSLESS.has(r.kind);
