@@ -1,5 +1,6 @@
 import { isBoard } from "@rtos-sim/hw";
 import type { SourceSiteOptions } from "@rtos-sim/memcheck";
+import { SchedError, SimClock } from "@rtos-sim/sched";
 import type {
   KernelMemcheckOptions,
   KernelOptions,
@@ -137,12 +138,16 @@ export function checkOptionValues(options: KernelOptions): void {
 
 /**
  * `BAD_CONFIG` naming `tickHz` unless a SysTick period is a whole number of core cycles the
- * 24-bit reload value holds (1..2^24), as the scheduler requires: checked before anything is
- * built, so `bootKernel` raises the kernel's error for the kernel's option.
+ * 24-bit reload value holds (1..2^24): the scheduler's clock decides (`SimClock`, its
+ * `SCHED_OPTION`), checked before anything is built, so `bootKernel` raises the kernel's error
+ * for the kernel's option.
  */
 export function checkTickRate(clockHz: number, tickHz: number): void {
-  const cycles = clockHz / tickHz;
-  if (!Number.isInteger(cycles) || cycles < 1 || cycles > 2 ** 24) {
+  try {
+    new SimClock(clockHz, tickHz);
+  } catch (e) {
+    if (!(e instanceof SchedError) || e.code !== "SCHED_OPTION") throw e;
+    const cycles = clockHz / tickHz;
     throw new KernelError(
       "BAD_CONFIG",
       `tickHz ${tickHz} gives ${cycles} core cycles per tick at clockHz ${clockHz}: a tick must be a whole number of cycles in 1..2^24 (SysTick's 24-bit reload)`,
