@@ -20,9 +20,12 @@ export class SimError<Code extends string = string, Context extends object = Rec
   readonly code: Code;
   /** Structured details: the field, value, address... that caused the error. */
   readonly context: Context;
+  /** The message without its `CODE: ` prefix: what an error that wraps this one repeats. */
+  readonly detail: string;
 
   constructor(code: Code, message: string, context: Context) {
     super(`${code}: ${message}`);
+    this.detail = message;
     this.name = "SimError";
     this.code = code;
     this.context = context;

@@ -35,8 +35,7 @@ export function bootRegions(
     const field = blamed(e, main.name);
     if (field === null) throw e;
     const value = field === "pageOrder" ? pageOrder : image.size;
-    const said = e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message;
-    throw new KernelError("BAD_CONFIG", `${field} ${valueText(value)} (${e.code}): ${said}`, {
+    throw new KernelError("BAD_CONFIG", `${field} ${valueText(value)} (${e.code}): ${e.detail}`, {
       field,
       value,
       regionError: e.code,

@@ -118,8 +118,7 @@ function atEntry(list: string, i: number, create: () => unknown): void {
     create();
   } catch (e) {
     if (!(e instanceof KernelError) || e.code !== "BAD_CONFIG" || typeof e.context.field !== "string") throw e;
-    const said = e.message.slice("BAD_CONFIG: ".length);
-    throw new KernelError("BAD_CONFIG", said, { ...e.context, field: `${list}[${i}].${e.context.field}` });
+    throw new KernelError("BAD_CONFIG", e.detail, { ...e.context, field: `${list}[${i}].${e.context.field}` });
   }
 }
 

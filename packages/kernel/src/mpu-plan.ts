@@ -26,7 +26,7 @@ function exhausted<T>(layout: () => T): T {
     return layout();
   } catch (e) {
     if (e instanceof HwError && e.code === "MPU_REGIONS_EXHAUSTED") {
-      throw new KernelError("MPU_REGIONS_EXHAUSTED", e.message.slice(e.code.length + 2), e.context);
+      throw new KernelError("MPU_REGIONS_EXHAUSTED", e.detail, e.context);
     }
     throw e;
   }

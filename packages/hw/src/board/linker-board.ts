@@ -196,8 +196,7 @@ function checkedBase(base: unknown, name: unknown): Board {
   } catch (e) {
     if (!(e instanceof HwError)) throw e;
     const field = (e.context as { field?: unknown }).field;
-    const said = e.message.slice(e.code.length + 2);
-    throw new HwError(e.code, `base: ${said}`, {
+    throw new HwError(e.code, `base: ${e.detail}`, {
       ...e.context,
       field: typeof field === "string" ? `base.${field}` : "base",
     });
