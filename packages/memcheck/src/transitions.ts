@@ -20,8 +20,8 @@ export interface TransitionsParts {
   readonly reporter: Reporter;
   /** Bytes per page of the observed region manager, or null. */
   readonly pageSize: number | null;
-  /** How far outside a block an address is still attributed to it (the checker's `reach`; default 64). */
-  readonly reach?: number | undefined;
+  /** How far outside a block an address is still attributed to it (the checker's resolved `reach`). */
+  readonly reach: number;
 }
 
 /**
@@ -42,7 +42,7 @@ export class Transitions {
     this.ledger = parts.ledger;
     this.reporter = parts.reporter;
     this.pageSize = parts.pageSize;
-    this.reach = parts.reach ?? 64;
+    this.reach = parts.reach;
   }
 
   // ---- pages ---------------------------------------------------------------------------------
