@@ -23,9 +23,6 @@ export type SourcePosition = {
 
 /** A typed error of the playground: a stable {@link PlaygroundErrorCode}, a one-line `detail` and a position in the edited app. */
 export class PlaygroundError extends SimError<PlaygroundErrorCode, SourcePosition & Record<string, unknown>> {
-  /** The message without the code prefix, one line, for the user. */
-  readonly detail: string;
-
   constructor(
     code: PlaygroundErrorCode,
     detail: string,
@@ -33,6 +30,5 @@ export class PlaygroundError extends SimError<PlaygroundErrorCode, SourcePositio
   ) {
     super(code, detail, { ...context, line: context.line ?? null, column: context.column ?? null });
     this.name = "PlaygroundError";
-    this.detail = detail;
   }
 }

@@ -10,12 +10,8 @@ export type AppErrorCode = "BOARD_UNSUITABLE";
 
 /** A typed error of an app: a stable {@link AppErrorCode}, a one-line `detail` and a context naming the board or field. */
 export class AppError extends SimError<AppErrorCode> {
-  /** The message without the code prefix, one line, for the user. */
-  readonly detail: string;
-
   constructor(code: AppErrorCode, detail: string, context: Record<string, unknown> = {}) {
     super(code, detail, context);
     this.name = "AppError";
-    this.detail = detail;
   }
 }

@@ -50,8 +50,6 @@ export function exitCodeFor(code: CliErrorCode): ExitCode {
  * (without the code prefix) and a context naming the option, file or value at fault.
  */
 export class CliError extends SimError<CliErrorCode> {
-  /** The one-line message shown after `rtos-sim: `. */
-  readonly detail: string;
   /** The command the error belongs to, for the "see rtos-sim <command> --help" hint. */
   readonly command: string | null;
 
@@ -63,7 +61,6 @@ export class CliError extends SimError<CliErrorCode> {
   ) {
     super(code, detail, context);
     this.name = "CliError";
-    this.detail = detail;
     this.command = command;
   }
 
